@@ -1,0 +1,61 @@
+// One error type for everything the gateway itself rejects, one table from its code to the HTTP status
+// and OpenAI error `type`. Pipeline steps throw GatewayError; only the HTTP edge writes the envelope.
+
+export const errorCodes = {
+  invalid_request: { status: 400, type: 'invalid_request_error' },
+  invalid_json: { status: 400, type: 'invalid_request_error' },
+  invalid_api_key: { status: 401, type: 'authentication_error' },
+  insufficient_balance: { status: 402, type: 'insufficient_quota' },
+  forbidden: { status: 403, type: 'permission_error' },
+  model_not_found: { status: 404, type: 'invalid_request_error' },
+  not_found: { status: 404, type: 'invalid_request_error' },
+  method_not_allowed: { status: 405, type: 'invalid_request_error' },
+  request_too_large: { status: 413, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  client_closed: { status: 499, type: 'client_closed' },
+  internal_error: { status: 500, type: 'server_error' },
+  upstream_error: { status: 502, type: 'upstream_error' },
+  no_provider_available: { status: 503, type: 'server_error' },
+  upstream_timeout: { status: 504, type: 'timeout_error' },
+} as const satisfies Record<string, { status: number; type: string }>;
+
+export type GatewayErrorCode = keyof typeof errorCodes;
+
+export interface ErrorEnvelope {
+  error: { message: string; type: string; code: string; param: string | null };
+}
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly param: string | null;
+  /** Status override, e.g. to pass an upstream 4xx through unchanged. */
+  readonly statusOverride: number | null;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: GatewayErrorCode,
+    message: string,
+    options: { param?: string | null; status?: number; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.param = options.param ?? null;
+    this.statusOverride = options.status ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): number {
+    return this.statusOverride ?? errorCodes[this.code].status;
+  }
+
+  toEnvelope(): ErrorEnvelope {
+    return { error: { message: this.message, type: errorCodes[this.code].type, code: this.code, param: this.param } };
+  }
+}
+
+/** Anything thrown becomes a GatewayError; unknown failures are internal errors with the cause kept. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError('internal_error', 'Internal gateway error', { cause: error });
+}

@@ -1,0 +1,73 @@
+// The only place that does money arithmetic. Balances and costs are integer microdollars (1 USD =
+// 1,000,000 µ$). Prices are integer nanodollars per token, so sub-microdollar prices stay exact:
+// $3 / Mtok = 3 µ$ per token = 3000 n$ per token; $0.15 / Mtok = 150 n$ per token.
+// A request's cost is summed in nanodollars and rounded once, half-up, to microdollars.
+
+export type Microdollars = number & { readonly __unit: 'microdollars' };
+export type NanodollarsPerToken = number & { readonly __unit: 'nanodollars-per-token' };
+
+export interface TokenPrices {
+  /** Regular (uncached) prompt tokens. */
+  prompt: NanodollarsPerToken;
+  completion: NanodollarsPerToken;
+  /** Prompt tokens read from the provider's cache; falls back to `prompt` when null. */
+  cacheRead: NanodollarsPerToken | null;
+  /** Prompt tokens written to the provider's cache; falls back to `prompt` when null. */
+  cacheWrite: NanodollarsPerToken | null;
+}
+
+/**
+ * Token counts in OpenAI's convention: `promptTokens` includes cached reads and writes,
+ * `completionTokens` includes reasoning tokens.
+ */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+}
+
+export const emptyUsage: TokenUsage = Object.freeze({
+  promptTokens: 0,
+  completionTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+});
+
+export const NANODOLLARS_PER_MICRODOLLAR = 1000;
+
+/** USD per million tokens (as price lists publish them) → exact nanodollars per token. */
+export function usdPerMillionToNanoPerToken(usdPerMillion: string | number): NanodollarsPerToken {
+  const text = typeof usdPerMillion === 'number' ? String(usdPerMillion) : usdPerMillion.trim();
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new RangeError(`not a non-negative decimal price: ${text}`);
+  const [whole = '0', fraction = ''] = text.split('.');
+  // $/Mtok × 1e9 n$/$ ÷ 1e6 tok/Mtok = × 1000 n$/tok
+  if (fraction.length > 3) throw new RangeError(`price ${text} $/Mtok is finer than 1 n$/token`);
+  return (Number(whole) * 1000 + Number(fraction.padEnd(3, '0'))) as NanodollarsPerToken;
+}
+
+/** Rounds nanodollars half-up to microdollars. */
+export function roundNanoToMicro(nanodollars: number): Microdollars {
+  if (!Number.isSafeInteger(nanodollars) || nanodollars < 0) throw new RangeError(`bad nanodollar amount ${nanodollars}`);
+  return Math.floor((nanodollars + NANODOLLARS_PER_MICRODOLLAR / 2) / NANODOLLARS_PER_MICRODOLLAR) as Microdollars;
+}
+
+/** Exact cost of one request, in microdollars, rounded once. */
+export function priceUsage(usage: TokenUsage, prices: TokenPrices): Microdollars {
+  const cacheRead = Math.min(usage.cacheReadTokens, usage.promptTokens);
+  const cacheWrite = Math.min(usage.cacheWriteTokens, usage.promptTokens - cacheRead);
+  const uncachedPrompt = usage.promptTokens - cacheRead - cacheWrite;
+  const nanodollars =
+    uncachedPrompt * prices.prompt +
+    cacheRead * (prices.cacheRead ?? prices.prompt) +
+    cacheWrite * (prices.cacheWrite ?? prices.prompt) +
+    usage.completionTokens * prices.completion;
+  return roundNanoToMicro(nanodollars);
+}
+
+/** Microdollars → USD as a number, for display fields such as OpenRouter's `usage.cost`. */
+export function microToUsd(amount: Microdollars | number): number {
+  return amount / 1_000_000;
+}

@@ -1,0 +1,156 @@
+// The snapshot: everything a data plane needs to decide a request, compiled by the control plane.
+// Sections are maps keyed by a stable id so a change travels as a small delta (upserts + removals).
+import { z } from 'zod';
+import { canonicalJson, sha256Hex } from './canonical-json.ts';
+
+export const snapshotApiKeySchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  /** ISO time after which the key is refused; null = never. */
+  expiresAt: z.string().nullable(),
+});
+
+export const snapshotOrgSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Model allow list (exact ids or `provider/*`); null = every model. */
+  allowedModels: z.array(z.string()).nullable(),
+});
+
+export const snapshotProviderSchema = z.object({
+  id: z.string(),
+  /** The provider slug used in model ids, e.g. `openai`. */
+  slug: z.string(),
+  kind: z.enum(['openai-compatible']),
+  baseUrl: z.string(),
+  /**
+   * Name of the data plane's environment variable holding the platform key for this provider.
+   * Platform keys never travel in the snapshot; null = the upstream needs no key (e.g. a simulator).
+   */
+  apiKeyEnv: z.string().nullable(),
+});
+
+export const snapshotPricesSchema = z.object({
+  /** Nanodollars per token (see shared/src/money.ts). */
+  prompt: z.number().int().nonnegative(),
+  completion: z.number().int().nonnegative(),
+  cacheRead: z.number().int().nonnegative().nullable(),
+  cacheWrite: z.number().int().nonnegative().nullable(),
+});
+
+export const snapshotEndpointSchema = z.object({
+  providerId: z.string(),
+  /** The model name the upstream expects, e.g. `gpt-4o-mini`. */
+  upstreamModel: z.string(),
+  prices: snapshotPricesSchema,
+});
+
+export const snapshotModelSchema = z.object({
+  /** Public id, `provider/model`. */
+  id: z.string(),
+  name: z.string(),
+  /** Unix seconds. */
+  created: z.number().int(),
+  contextLength: z.number().int().nullable(),
+  /** In order of preference. */
+  endpoints: z.array(snapshotEndpointSchema),
+});
+
+export const snapshotStateSchema = z.object({
+  /** Keyed by the SHA-256 hex of the API key secret. */
+  apiKeys: z.record(z.string(), snapshotApiKeySchema),
+  orgs: z.record(z.string(), snapshotOrgSchema),
+  providers: z.record(z.string(), snapshotProviderSchema),
+  models: z.record(z.string(), snapshotModelSchema),
+});
+
+export type SnapshotApiKey = z.infer<typeof snapshotApiKeySchema>;
+export type SnapshotOrg = z.infer<typeof snapshotOrgSchema>;
+export type SnapshotProvider = z.infer<typeof snapshotProviderSchema>;
+export type SnapshotPrices = z.infer<typeof snapshotPricesSchema>;
+export type SnapshotEndpoint = z.infer<typeof snapshotEndpointSchema>;
+export type SnapshotModel = z.infer<typeof snapshotModelSchema>;
+export type SnapshotState = z.infer<typeof snapshotStateSchema>;
+export type SnapshotSection = keyof SnapshotState;
+
+export const snapshotSections = ['apiKeys', 'orgs', 'providers', 'models'] as const satisfies readonly SnapshotSection[];
+
+const sectionChangeSchema = z.object({
+  upsert: z.record(z.string(), z.unknown()),
+  remove: z.array(z.string()),
+});
+
+/** What a signed snapshot message carries (the JWS payload). */
+export const snapshotMessageSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('full'),
+    version: z.number().int().positive(),
+    /** sha256 of canonicalJson(state): lets a data plane check what it materialised. */
+    stateHash: z.string(),
+    state: snapshotStateSchema,
+  }),
+  z.object({
+    kind: z.literal('delta'),
+    fromVersion: z.number().int().positive(),
+    version: z.number().int().positive(),
+    stateHash: z.string(),
+    changes: z.partialRecord(z.enum(snapshotSections), sectionChangeSchema),
+  }),
+]);
+
+export type SnapshotMessage = z.infer<typeof snapshotMessageSchema>;
+export type SnapshotDelta = Extract<SnapshotMessage, { kind: 'delta' }>;
+
+const sectionItemSchemas = {
+  apiKeys: snapshotApiKeySchema,
+  orgs: snapshotOrgSchema,
+  providers: snapshotProviderSchema,
+  models: snapshotModelSchema,
+} satisfies Record<SnapshotSection, z.ZodType>;
+
+export function emptySnapshotState(): SnapshotState {
+  return { apiKeys: {}, orgs: {}, providers: {}, models: {} };
+}
+
+export function hashSnapshotState(state: SnapshotState): string {
+  return sha256Hex(canonicalJson(state));
+}
+
+/** The changes that turn `previous` into `next`, section by section (compared by canonical JSON). */
+export function diffSnapshotStates(previous: SnapshotState, next: SnapshotState): SnapshotDelta['changes'] {
+  const changes: SnapshotDelta['changes'] = {};
+  for (const section of snapshotSections) {
+    const before = previous[section] as Record<string, unknown>;
+    const after = next[section] as Record<string, unknown>;
+    const upsert: Record<string, unknown> = {};
+    const remove: string[] = [];
+    for (const [id, value] of Object.entries(after)) {
+      const old = before[id];
+      if (old === undefined || canonicalJson(old) !== canonicalJson(value)) upsert[id] = value;
+    }
+    for (const id of Object.keys(before)) if (!(id in after)) remove.push(id);
+    if (remove.length > 0 || Object.keys(upsert).length > 0) changes[section] = { upsert, remove };
+  }
+  return changes;
+}
+
+/**
+ * A new state with `changes` applied; `state` is not modified, so a request in flight keeps the
+ * snapshot it started with. Untouched sections are shared, not copied.
+ */
+export function applySnapshotChanges(state: SnapshotState, changes: SnapshotDelta['changes']): SnapshotState {
+  const next: SnapshotState = { ...state };
+  for (const section of snapshotSections) {
+    const change = changes[section];
+    if (!change) continue;
+    const itemSchema = sectionItemSchemas[section];
+    const merged: Record<string, unknown> = { ...state[section] };
+    for (const id of change.remove) delete merged[id];
+    // A delta is untrusted input until it parses; only the upserted entries need checking.
+    for (const [id, value] of Object.entries(change.upsert)) merged[id] = itemSchema.parse(value);
+    (next as Record<SnapshotSection, unknown>)[section] = merged;
+  }
+  return next;
+}
