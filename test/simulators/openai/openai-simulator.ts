@@ -1,0 +1,259 @@
+// A local stand-in for an OpenAI-compatible upstream (`POST /v1/chat/completions`, `GET /v1/models`),
+// faithful to the wire format: the non-streamed skeleton, `data:`-framed chunks with a role-only first
+// delta, a finish chunk, the usage-only chunk (`choices: []`) when `stream_options.include_usage` is
+// set, and `data: [DONE]`. It answers deterministically (an echo of the last user message), so a test
+// can predict every byte and token count. Tests steer a request through `scenario`.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SimulatorScenario {
+  /** Answer with this HTTP status and an OpenAI error envelope instead of a completion. */
+  status?: number;
+  /** Extra response headers (e.g. retry-after on a 429). */
+  headers?: Record<string, string>;
+  /** Wait before sending anything. */
+  headersDelayMs?: number;
+  /** Wait between stream chunks. */
+  chunkDelayMs?: number;
+  /** The reply text; defaults to an echo of the last user message. */
+  reply?: string;
+  /** Close the connection after this many content chunks (a broken upstream mid-stream). */
+  dropAfterChunks?: number;
+  /** Leave usage out of the response (as some providers do). */
+  omitUsage?: boolean;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface OpenAISimulator {
+  /** e.g. http://127.0.0.1:4010 */
+  url: string;
+  /** `url` + `/v1`, what a provider record's base URL should be. */
+  baseUrl: string;
+  requests: RecordedRequest[];
+  /** Requests whose client went away before the response finished. */
+  abortedRequests: number;
+  /** Decides each request's behaviour; replace it in a test. */
+  scenario: (body: ChatRequestBody) => SimulatorScenario;
+  close(): Promise<void>;
+}
+
+export interface ChatRequestBody {
+  model?: unknown;
+  messages?: Array<{ role?: unknown; content?: unknown }>;
+  stream?: unknown;
+  stream_options?: { include_usage?: unknown };
+}
+
+export const SIMULATOR_FINGERPRINT = 'fp_simulator';
+
+/** Whitespace-separated words: a simple, documented token count both sides can predict. */
+export function countSimulatorTokens(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+}
+
+export function simulatorReply(body: ChatRequestBody): string {
+  const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
+  return `Echo: ${contentText(lastUser?.content)}`;
+}
+
+export function simulatorPromptTokens(body: ChatRequestBody): number {
+  return (body.messages ?? []).reduce((sum, message) => sum + countSimulatorTokens(contentText(message.content)), 0);
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : ''))
+      .join(' ');
+  }
+  return '';
+}
+
+export async function startOpenAISimulator(options: { port?: number; host?: string } = {}): Promise<OpenAISimulator> {
+  const sockets = new Set<import('node:net').Socket>();
+  const simulator: OpenAISimulator = {
+    url: '',
+    baseUrl: '',
+    requests: [],
+    abortedRequests: 0,
+    scenario: () => ({}),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+
+  const server = createServer((request, response) => {
+    void handle(simulator, request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendError(response, 500, `simulator failure: ${String(error)}`);
+      else response.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  simulator.url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  simulator.baseUrl = `${simulator.url}/v1`;
+  return simulator;
+}
+
+async function handle(simulator: OpenAISimulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const raw = await readBody(request);
+  let body: unknown = null;
+  if (raw.length > 0) {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return sendError(response, 400, 'We could not parse the JSON body of your request.');
+    }
+  }
+  simulator.requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body });
+
+  if (request.method === 'GET' && path === '/v1/models') {
+    return sendJson(response, 200, {
+      object: 'list',
+      data: [{ id: 'echo', object: 'model', created: 1700000000, owned_by: 'simulator' }],
+    });
+  }
+  if (request.method !== 'POST' || path !== '/v1/chat/completions') {
+    return sendError(response, 404, `Unknown path ${path}`);
+  }
+  const chat = (body ?? {}) as ChatRequestBody;
+  if (typeof chat.model !== 'string' || !Array.isArray(chat.messages)) {
+    return sendError(response, 400, "'model' and 'messages' are required");
+  }
+
+  const scenario = simulator.scenario(chat);
+  let finished = false;
+  response.on('close', () => {
+    if (!finished) simulator.abortedRequests += 1;
+  });
+  if (scenario.headersDelayMs) await sleep(scenario.headersDelayMs);
+  if (response.destroyed) return;
+  if (scenario.status && scenario.status >= 400) {
+    sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, scenario.headers);
+    finished = true;
+    return;
+  }
+
+  const reply = scenario.reply ?? simulatorReply(chat);
+  const usage = {
+    prompt_tokens: simulatorPromptTokens(chat),
+    completion_tokens: countSimulatorTokens(reply),
+    total_tokens: simulatorPromptTokens(chat) + countSimulatorTokens(reply),
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+  const id = `chatcmpl-sim${simulator.requests.length}`;
+  const created = Math.floor(Date.now() / 1000);
+
+  if (chat.stream !== true) {
+    sendJson(response, 200, {
+      id,
+      object: 'chat.completion',
+      created,
+      model: chat.model,
+      choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, finish_reason: 'stop', logprobs: null }],
+      ...(scenario.omitUsage ? {} : { usage }),
+      system_fingerprint: SIMULATOR_FINGERPRINT,
+      service_tier: 'default',
+    }, scenario.headers);
+    finished = true;
+    return;
+  }
+
+  const includeUsage = chat.stream_options?.include_usage === true && !scenario.omitUsage;
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...scenario.headers });
+  const chunk = (delta: object, finishReason: string | null) =>
+    `data: ${JSON.stringify({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: chat.model,
+      system_fingerprint: SIMULATOR_FINGERPRINT,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(includeUsage ? { usage: null } : {}),
+    })}\n\n`;
+
+  await write(response, chunk({ role: 'assistant', content: '' }, null));
+  const pieces = reply.match(/\S+\s*/g) ?? [];
+  for (const [index, piece] of pieces.entries()) {
+    if (scenario.dropAfterChunks !== undefined && index >= scenario.dropAfterChunks) {
+      response.destroy();
+      return;
+    }
+    if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+    if (response.destroyed) return;
+    await write(response, chunk({ content: piece }, null));
+  }
+  await write(response, chunk({}, 'stop'));
+  if (includeUsage) {
+    await write(
+      response,
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: chat.model, system_fingerprint: SIMULATOR_FINGERPRINT, choices: [], usage })}\n\n`,
+    );
+  }
+  response.end('data: [DONE]\n\n');
+  finished = true;
+}
+
+/** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
+function write(response: ServerResponse, text: string): Promise<void> {
+  if (response.destroyed) return Promise.resolve();
+  if (response.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  const type = status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  const code = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : null;
+  sendJson(response, status, { error: { message, type, param: null, code } }, headers);
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
