@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { priceUsage, roundNanoToMicro, usdPerMillionToNanoPerToken, type NanodollarsPerToken, type TokenPrices } from './money.ts';
+
+const nano = (value: number) => value as NanodollarsPerToken;
+
+describe('usdPerMillionToNanoPerToken', () => {
+  it.each([
+    ['3', 3000],
+    ['0.15', 150],
+    ['0.075', 75],
+    ['15.5', 15500],
+    [0.6, 600],
+    ['0', 0],
+  ])('$%s per Mtok is %i n$ per token', (input, expected) => {
+    expect(usdPerMillionToNanoPerToken(input)).toBe(expected);
+  });
+
+  it('refuses prices it cannot hold exactly, and non-numbers', () => {
+    expect(() => usdPerMillionToNanoPerToken('0.0001')).toThrow(RangeError);
+    expect(() => usdPerMillionToNanoPerToken('-1')).toThrow(RangeError);
+    expect(() => usdPerMillionToNanoPerToken('abc')).toThrow(RangeError);
+  });
+});
+
+describe('roundNanoToMicro', () => {
+  it.each([
+    [0, 0],
+    [499, 0],
+    [500, 1],
+    [1499, 1],
+    [1500, 2],
+    [2_000_000, 2000],
+  ])('%i n$ rounds half-up to %i µ$', (input, expected) => {
+    expect(roundNanoToMicro(input)).toBe(expected);
+  });
+});
+
+describe('priceUsage', () => {
+  const gpt4oMini: TokenPrices = { prompt: nano(150), completion: nano(600), cacheRead: nano(75), cacheWrite: null };
+
+  it('prices prompt and completion tokens (1000 × $0.15/M + 500 × $0.60/M = 150 + 300 µ$)', () => {
+    expect(priceUsage({ promptTokens: 1000, completionTokens: 500, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, gpt4oMini)).toBe(450);
+  });
+
+  it('prices cached prompt tokens at the cache-read price (600 × 150 + 400 × 75 = 120,000 n$)', () => {
+    expect(priceUsage({ promptTokens: 1000, completionTokens: 0, cacheReadTokens: 400, cacheWriteTokens: 0, reasoningTokens: 0 }, gpt4oMini)).toBe(120);
+  });
+
+  it('rounds once per request, not per token class (3 × 150 + 1 × 600 = 1050 n$ → 1 µ$)', () => {
+    expect(priceUsage({ promptTokens: 3, completionTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, gpt4oMini)).toBe(1);
+  });
+
+  it('uses the cache-write price, and the prompt price where a cache price is missing', () => {
+    const anthropicLike: TokenPrices = { prompt: nano(3000), completion: nano(15000), cacheRead: nano(300), cacheWrite: nano(3750) };
+    // 50 uncached × 3000 + 40 read × 300 + 10 written × 3750 + 25 × 15000 = 150,000 + 12,000 + 37,500 + 375,000
+    expect(priceUsage({ promptTokens: 100, completionTokens: 25, cacheReadTokens: 40, cacheWriteTokens: 10, reasoningTokens: 0 }, anthropicLike)).toBe(575);
+    expect(priceUsage({ promptTokens: 100, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 10, reasoningTokens: 0 }, gpt4oMini)).toBe(15);
+  });
+});
