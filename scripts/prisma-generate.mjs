@@ -2,6 +2,7 @@
 // schema-engine binary on disk before it will generate, so point it at any existing file.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -16,6 +17,8 @@ const env = { ...process.env };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY) env.PRISMA_SCHEMA_ENGINE_BINARY = process.execPath;
 env.PRISMA_HIDE_UPDATE_MESSAGE = '1';
 env.CHECKPOINT_DISABLE = '1';
+// Generators such as prisma-pothos-types are looked up on PATH, as npm scripts would set it.
+env.PATH = `${join(process.cwd(), 'node_modules', '.bin')}${delimiter}${env.PATH ?? ''}`;
 if (!existsSync('control-plane/prisma/schema.prisma')) {
   console.log('prisma-generate: no schema yet, skipping');
   process.exit(0);
