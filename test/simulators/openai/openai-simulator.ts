@@ -28,6 +28,8 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string>;
   body: unknown;
+  /** Every byte of the response body the simulator sent, as text. */
+  responseText: string;
 }
 
 export interface OpenAISimulator {
@@ -120,7 +122,9 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
       return sendError(response, 400, 'We could not parse the JSON body of your request.');
     }
   }
-  simulator.requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body });
+  const recorded: RecordedRequest = { method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, responseText: '' };
+  simulator.requests.push(recorded);
+  recordResponseText(response, recorded);
 
   if (request.method === 'GET' && path === '/v1/models') {
     return sendJson(response, 200, {
@@ -208,6 +212,19 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
   }
   response.end('data: [DONE]\n\n');
   finished = true;
+}
+
+function recordResponseText(response: ServerResponse, recorded: RecordedRequest): void {
+  const write = response.write.bind(response) as (chunk: string) => boolean;
+  const end = response.end.bind(response) as (chunk?: string) => ServerResponse;
+  response.write = ((chunk: string) => {
+    recorded.responseText += chunk;
+    return write(chunk);
+  }) as ServerResponse['write'];
+  response.end = ((chunk?: string) => {
+    if (typeof chunk === 'string') recorded.responseText += chunk;
+    return end(chunk);
+  }) as ServerResponse['end'];
 }
 
 /** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
