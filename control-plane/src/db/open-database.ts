@@ -1,0 +1,108 @@
+// Opens the control plane's database: embedded PGlite in a folder by default, PostgreSQL when a URL is
+// given. Migrations run before Prisma sees the database. Also exposes LISTEN/NOTIFY, which both engines
+// have, so replicas can tell each other that the snapshot must be recompiled.
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../../generated/prisma/client.ts';
+import { runMigrations, type MigrationResult } from './run-migrations.ts';
+import type { SqlSession } from './sql-session.ts';
+
+export interface DatabaseOptions {
+  /** PGlite data folder; used when no databaseUrl is given. */
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  engine: 'pglite' | 'postgresql';
+  migrations: MigrationResult;
+  /** Calls `onNotification` for every NOTIFY on `channel`; returns the unsubscribe function. */
+  listen(channel: string, onNotification: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  if (!options.dataDir) throw new Error('openDatabase needs a dataDir or a databaseUrl');
+  return openPglite(options.dataDir);
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  const session: SqlSession = {
+    async query<Row>(sql: string, params?: unknown[]) {
+      return (await pglite.query<Row>(sql, params)).rows;
+    },
+    async exec(sql) {
+      await pglite.exec(sql);
+    },
+  };
+  try {
+    const migrations = await runMigrations(session);
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      prisma,
+      engine: 'pglite',
+      migrations,
+      listen: (channel, onNotification) => pglite.listen(channel, onNotification),
+      async close() {
+        await prisma.$disconnect();
+        await pglite.close();
+      },
+    };
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
+}
+
+async function openPostgres(databaseUrl: string): Promise<Database> {
+  // A dedicated session: the migration lock is session-scoped, and LISTEN must stay on one connection.
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const session: SqlSession = {
+    async query<Row>(sql: string, params?: unknown[]) {
+      return (await client.query(sql, params)).rows as Row[];
+    },
+    async exec(sql) {
+      await client.query(sql);
+    },
+  };
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  client.on('notification', (message) => {
+    for (const listener of listeners.get(message.channel) ?? []) listener(message.payload ?? '');
+  });
+  try {
+    const migrations = await runMigrations(session);
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+    return {
+      prisma,
+      engine: 'postgresql',
+      migrations,
+      async listen(channel, onNotification) {
+        let channelListeners = listeners.get(channel);
+        if (!channelListeners) {
+          channelListeners = new Set();
+          listeners.set(channel, channelListeners);
+          await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+        }
+        channelListeners.add(onNotification);
+        return async () => {
+          channelListeners.delete(onNotification);
+        };
+      },
+      async close() {
+        await prisma.$disconnect();
+        await client.end();
+      },
+    };
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+}

@@ -1,0 +1,160 @@
+// Every Prisma model is written and read back through the hand-written migration: if the SQL and
+// schema.prisma disagree on a table, column, type or enum, a round trip here fails.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openDatabase, type Database } from './open-database.ts';
+import { createTestDatabase, testEngines, type TestDatabase } from './create-test-database.ts';
+
+describe.each(testEngines)('schema round trip on %s', (engine) => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+  let closed = false;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase(engine);
+    database = await openDatabase({ dataDir: testDatabase.dataDir, databaseUrl: testDatabase.databaseUrl });
+  });
+  afterAll(async () => {
+    if (!closed) await database.close();
+    await testDatabase?.drop();
+  });
+
+  test('migrations are applied once and recorded like Prisma Migrate records them', async () => {
+    expect(database.migrations.applied).toEqual(['20261125000000_init']);
+    const rows = await database.prisma.$queryRaw<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }[]>`
+      SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations"`;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ migration_name: '20261125000000_init', applied_steps_count: 1 });
+    expect(rows[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0]?.finished_at).toBeInstanceOf(Date);
+  });
+
+  test('running the migrations again applies nothing', async () => {
+    await database.close();
+    database = await openDatabase({ dataDir: testDatabase.dataDir, databaseUrl: testDatabase.databaseUrl });
+    expect(database.migrations.applied).toEqual([]);
+  });
+
+  test('every model round-trips', async () => {
+    const prisma = database.prisma;
+    const at = new Date('2026-11-25T10:00:00.123Z');
+
+    const org = await prisma.organization.create({ data: { name: 'Acme', balanceMicros: -9_007_199_254_740_993n, createdAt: at } });
+    expect(await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).toEqual(org);
+    expect(org.balanceMicros).toBe(-9_007_199_254_740_993n);
+
+    const user = await prisma.user.create({ data: { email: 'a@example.com', name: 'A', isPlatformAdmin: true } });
+    expect(await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).toEqual(user);
+
+    for (const role of ['owner', 'admin', 'member', 'billing'] as const) {
+      const member = await prisma.user.create({ data: { email: `${role}@example.com` } });
+      const membership = await prisma.membership.create({ data: { orgId: org.id, userId: member.id, role } });
+      expect(await prisma.membership.findUniqueOrThrow({ where: { orgId_userId: { orgId: org.id, userId: member.id } } })).toEqual(membership);
+    }
+
+    const apiKey = await prisma.apiKey.create({
+      data: { orgId: org.id, userId: user.id, name: 'k', keyHash: 'h1', prefix: 'sk-gw-', last4: 'abcd', expiresAt: at, revokedAt: at, lastUsedAt: at },
+    });
+    expect(await prisma.apiKey.findUniqueOrThrow({ where: { keyHash: 'h1' } })).toEqual(apiKey);
+
+    const adminToken = await prisma.adminToken.create({ data: { userId: user.id, name: 't', tokenHash: 'h2', revokedAt: at } });
+    expect(await prisma.adminToken.findUniqueOrThrow({ where: { tokenHash: 'h2' } })).toEqual(adminToken);
+
+    const dataPlaneToken = await prisma.dataPlaneToken.create({ data: { name: 'dp', tokenHash: 'h3' } });
+    expect(await prisma.dataPlaneToken.findUniqueOrThrow({ where: { tokenHash: 'h3' } })).toEqual(dataPlaneToken);
+
+    const provider = await prisma.provider.create({
+      data: { slug: 'acme', kind: 'openai-compatible', baseUrl: 'http://x/v1', apiKeyEnv: 'ACME_KEY', enabled: false },
+    });
+    expect(await prisma.provider.findUniqueOrThrow({ where: { slug: 'acme' } })).toEqual(provider);
+    await expect(prisma.provider.create({ data: { slug: 'bad', kind: 'carrier-pigeon', baseUrl: 'x' } })).rejects.toThrow();
+
+    const model = await prisma.model.create({ data: { id: 'acme/m-1', name: 'M 1', contextLength: 128_000, enabled: false, createdAt: at } });
+    expect(await prisma.model.findUniqueOrThrow({ where: { id: 'acme/m-1' } })).toEqual(model);
+
+    const endpoint = await prisma.modelEndpoint.create({
+      data: {
+        modelId: model.id,
+        providerId: provider.id,
+        upstreamModel: 'm-1',
+        priority: 3,
+        promptPriceNanos: 150n,
+        completionPriceNanos: 600n,
+        cacheReadPriceNanos: 75n,
+        cacheWritePriceNanos: null,
+      },
+    });
+    expect(await prisma.modelEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toEqual(endpoint);
+
+    const policy = await prisma.orgPolicy.create({ data: { orgId: org.id, restrictModels: true, allowedModels: ['acme/*', 'openai/gpt-4o-mini'] } });
+    expect(await prisma.orgPolicy.findUniqueOrThrow({ where: { orgId: org.id } })).toEqual(policy);
+
+    const byok = await prisma.byokCredential.create({
+      data: {
+        orgId: org.id,
+        userId: null,
+        providerId: provider.id,
+        ciphertext: new Uint8Array([1, 2, 3]),
+        iv: new Uint8Array([4]),
+        authTag: new Uint8Array([5]),
+        wrappedDataKey: new Uint8Array([6, 7]),
+        masterKeyVersion: 2,
+        last4: 'wxyz',
+      },
+    });
+    expect(await prisma.byokCredential.findUniqueOrThrow({ where: { id: byok.id } })).toEqual(byok);
+
+    const usage = await prisma.usageRecord.create({
+      data: {
+        requestId: 'req-1',
+        orgId: org.id,
+        userId: user.id,
+        apiKeyId: apiKey.id,
+        requestedModel: 'acme/m-1',
+        servedModel: 'm-1-2026',
+        providerId: provider.id,
+        byok: true,
+        promptTokens: 10,
+        completionTokens: 20,
+        cacheReadTokens: 3,
+        cacheWriteTokens: 4,
+        reasoningTokens: 5,
+        costMicros: 12_345_678_901_234n,
+        upstreamCostMicros: 17n,
+        usageEstimated: true,
+        ttftMs: 12.5,
+        upstreamLatencyMs: null,
+        totalLatencyMs: 99.25,
+        status: 499,
+        finishReason: 'stop',
+        errorCode: 'client_closed',
+        streamed: true,
+        startedAt: at,
+        finishedAt: at,
+      },
+    });
+    expect(await prisma.usageRecord.findUniqueOrThrow({ where: { requestId: 'req-1' } })).toEqual(usage);
+
+    for (const kind of ['grant', 'purchase', 'usage', 'adjustment'] as const) {
+      const entry = await prisma.ledgerEntry.create({
+        data: { orgId: org.id, kind, amountMicros: -123n, usageRequestId: kind === 'usage' ? 'req-1' : null, note: kind },
+      });
+      expect(await prisma.ledgerEntry.findUniqueOrThrow({ where: { id: entry.id } })).toEqual(entry);
+    }
+    await expect(prisma.ledgerEntry.create({ data: { orgId: org.id, kind: 'usage', amountMicros: -1n, usageRequestId: 'req-1' } })).rejects.toThrow();
+
+    const audit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.action', target: `org:${org.id}`, details: { nested: { list: [1, 'two'] } } } });
+    expect(await prisma.auditLog.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
+
+    const first = await prisma.snapshotVersion.create({ data: { stateHash: 'a'.repeat(64) } });
+    const second = await prisma.snapshotVersion.create({ data: { stateHash: 'b'.repeat(64) } });
+    expect(second.version).toBeGreaterThan(first.version);
+    expect(await prisma.snapshotVersion.findUniqueOrThrow({ where: { version: first.version } })).toEqual(first);
+  });
+
+  test('a database whose applied migration was edited is refused (runs last: it leaves the database closed)', async () => {
+    await database.prisma.$executeRaw`UPDATE "_prisma_migrations" SET checksum = ${'0'.repeat(64)}`;
+    await database.close();
+    closed = true;
+    await expect(openDatabase({ dataDir: testDatabase.dataDir, databaseUrl: testDatabase.databaseUrl })).rejects.toThrow(/was modified after it was applied/);
+  });
+});
