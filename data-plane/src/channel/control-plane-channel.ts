@@ -1,0 +1,84 @@
+// The data plane's side of the control plane's tRPC channel (shared/src/data-plane-channel.ts):
+// `dataPlane.snapshot` over SSE (httpSubscriptionLink + the `eventsource` package, which lets us add
+// the Authorization header through its `fetch` option) and `dataPlane.ingestUsage` over plain HTTP.
+// Untyped on purpose: outputs are checked with the shared zod schemas (off the hot path), so the data
+// plane depends on the contract, not on the control plane's router code.
+import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { EventSource } from 'eventsource';
+import { snapshotEnvelopeSchema, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { usageIngestResultSchema, type UsageEvent, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
+
+export interface SnapshotSubscriptionHandlers {
+  onEnvelope(envelope: SnapshotEnvelope): void;
+  /** The subscription failed or the connection dropped; it is not retried by the channel. */
+  onFailure(error: unknown): void;
+}
+
+export interface ControlPlaneChannel {
+  subscribeSnapshots(lastEventId: string | null, handlers: SnapshotSubscriptionHandlers): { unsubscribe(): void };
+  ingestUsage(events: UsageEvent[]): Promise<UsageIngestResult>;
+}
+
+export function createControlPlaneChannel(options: { controlPlaneUrl: string; dataPlaneToken: string }): ControlPlaneChannel {
+  const url = `${options.controlPlaneUrl.replace(/\/+$/, '')}/trpc`;
+  const authorization = `Bearer ${options.dataPlaneToken}`;
+  const client = createTRPCUntypedClient({
+    links: [
+      splitLink({
+        condition: (operation) => operation.type === 'subscription',
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: {
+            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, authorization } }),
+          },
+        }),
+        false: httpLink({ url, headers: { authorization } }),
+      }),
+    ],
+  });
+
+  return {
+    subscribeSnapshots(lastEventId, handlers) {
+      let failed = false;
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        subscription.unsubscribe();
+        handlers.onFailure(error);
+      };
+      const subscription = client.subscription(
+        'dataPlane.snapshot',
+        { lastEventId },
+        {
+          onData(value: unknown) {
+            if (failed) return;
+            // Tracked events arrive as { id, data }.
+            const payload = value !== null && typeof value === 'object' && 'data' in value ? (value as { data: unknown }).data : value;
+            const parsed = snapshotEnvelopeSchema.safeParse(payload);
+            if (!parsed.success) fail(new Error(`malformed snapshot envelope: ${parsed.error.message}`));
+            else handlers.onEnvelope(parsed.data);
+          },
+          onError: fail,
+          onComplete() {
+            fail(new Error('snapshot subscription ended'));
+          },
+          onConnectionStateChange(state: { state: string; error: unknown }) {
+            // The EventSource would retry on its own at a fixed pace; we reconnect with our own backoff.
+            if (state.state === 'connecting' && state.error) fail(state.error);
+          },
+        },
+      );
+      return {
+        unsubscribe() {
+          failed = true;
+          subscription.unsubscribe();
+        },
+      };
+    },
+
+    async ingestUsage(events) {
+      return usageIngestResultSchema.parse(await client.mutation('dataPlane.ingestUsage', { events }));
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// One client response over a uWS HttpResponse: the abort flag, corked writes and the writable signal
+// live here, so the pipeline never touches the native object (and never adds properties to it).
+import type { HttpResponse } from 'uWebSockets.js';
+
+export class ClientResponse {
+  readonly requestId: string;
+  /** performance.now() when the request arrived. */
+  readonly startedAt: number;
+  readonly startedAtEpochMs: number;
+  #response: HttpResponse;
+  #aborted = false;
+  #ended = false;
+  #abortListeners: Array<() => void> = [];
+  #writableWaiters: Array<() => void> = [];
+
+  constructor(response: HttpResponse, requestId: string) {
+    this.#response = response;
+    this.requestId = requestId;
+    this.startedAt = performance.now();
+    this.startedAtEpochMs = Date.now();
+    // Registered before any async step: uWS requires it, and after it fires `response` is dead.
+    response.onAborted(() => {
+      this.#aborted = true;
+      for (const listener of this.#abortListeners.splice(0)) listener();
+      this.#releaseWritableWaiters();
+    });
+    response.onWritable(() => {
+      this.#releaseWritableWaiters();
+      return true;
+    });
+  }
+
+  /** The client went away; nothing more may be written. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Aborted or already ended: writes are ignored. */
+  get closed(): boolean {
+    return this.#aborted || this.#ended;
+  }
+
+  onAbort(listener: () => void): void {
+    if (this.#aborted) listener();
+    else this.#abortListeners.push(listener);
+  }
+
+  /**
+   * Runs `write` corked (one syscall for status, headers and body). Does nothing once the response is
+   * closed. `write` returns true when it ended the response.
+   */
+  cork(write: (response: HttpResponse) => boolean | void): void {
+    if (this.closed) return;
+    this.#response.cork(() => {
+      if (write(this.#response) === true) this.#ended = true;
+    });
+  }
+
+  /** Resolves when uWS drained its backpressure (or the client went away). */
+  writable(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.#writableWaiters.push(resolve));
+  }
+
+  /** Stops reading the request body (used after a 413). */
+  pauseBody(): void {
+    if (!this.closed) this.#response.pause();
+  }
+
+  onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): void {
+    this.#response.onData(handler);
+  }
+
+  #releaseWritableWaiters(): void {
+    for (const resolve of this.#writableWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,72 @@
+// The uWS app: routes → pipeline handlers. Each handler copies what it needs from the request
+// synchronously (HttpRequest dies when the handler returns), wraps the response in ClientResponse
+// (which registers onAborted first), and sends whatever a pipeline step throws as an error envelope.
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
+import { handleChatCompletions } from '../pipeline/handle-chat-completions.ts';
+import { listModels } from '../pipeline/handle-list-models.ts';
+import type { PipelineContext } from '../pipeline/pipeline-context.ts';
+import { ClientResponse } from './client-response.ts';
+import { readBody } from './read-body.ts';
+import { sendError } from './send-error.ts';
+import { sendJson } from './send-json.ts';
+import { uws } from './uws-runtime.ts';
+
+export interface AppOptions {
+  maxBodyBytes: number;
+}
+
+export function createApp(context: PipelineContext, options: AppOptions): TemplatedApp {
+  const app = uws.App();
+
+  function chatCompletions(native: HttpResponse, request: HttpRequest): void {
+    const response = new ClientResponse(native, randomUUID());
+    const authorization = request.getHeader('authorization');
+    const contentLength = request.getHeader('content-length');
+    readBody(response, contentLength, options.maxBodyBytes)
+      .then((body) => handleChatCompletions(context, response, { authorization, body }))
+      .catch((error: unknown) => fail(context, response, error));
+  }
+
+  function models(native: HttpResponse, request: HttpRequest): void {
+    const response = new ClientResponse(native, randomUUID());
+    try {
+      const list = listModels(context.currentSnapshot(), request.getHeader('authorization'), Date.now());
+      sendJson(response, 200, JSON.stringify(list));
+    } catch (error) {
+      fail(context, response, error);
+    }
+  }
+
+  function health(native: HttpResponse): void {
+    const response = new ClientResponse(native, randomUUID());
+    const snapshot = context.currentSnapshot();
+    if (snapshot === null) sendJson(response, 503, JSON.stringify({ status: 'starting', snapshotVersion: null }));
+    else sendJson(response, 200, JSON.stringify({ status: 'ok', snapshotVersion: snapshot.version }));
+  }
+
+  function notFound(native: HttpResponse, request: HttpRequest): void {
+    const response = new ClientResponse(native, randomUUID());
+    const message = `Unknown route ${request.getMethod().toUpperCase()} ${request.getUrl()}.`;
+    sendError(response, new GatewayError('not_found', message));
+  }
+
+  for (const prefix of ['/api/gateway', '/v1']) {
+    app.post(`${prefix}/chat/completions`, chatCompletions);
+    app.get(`${prefix}/models`, models);
+  }
+  app.get('/healthz', health);
+  app.any('/*', notFound);
+  return app;
+}
+
+function fail(context: PipelineContext, response: ClientResponse, error: unknown): void {
+  const gatewayError = toGatewayError(error);
+  if (gatewayError.code === 'internal_error') context.log(`internal error on ${response.requestId}: ${describe(error)}`);
+  if (!response.closed) sendError(response, gatewayError);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

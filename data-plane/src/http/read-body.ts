@@ -1,0 +1,56 @@
+// Reads a request body with a hard size cap. A declared content-length is checked before reading and
+// preallocated; without one the buffer grows by doubling. Past the cap the promise rejects with 413
+// right away and the rest of the body is never buffered (the 413 response closes the connection).
+// Must be called synchronously inside the uWS handler, after ClientResponse registered onAborted.
+import { GatewayError } from '../../../shared/src/errors.ts';
+import type { ClientResponse } from './client-response.ts';
+
+const INITIAL_GROWABLE_BYTES = 16 * 1024;
+
+export function readBody(response: ClientResponse, contentLengthHeader: string, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = () =>
+      new GatewayError('request_too_large', `Request body exceeds the limit of ${maxBytes} bytes.`);
+    const declared = contentLengthHeader === '' ? null : Number(contentLengthHeader);
+    if (declared !== null && (!Number.isSafeInteger(declared) || declared < 0)) {
+      reject(new GatewayError('invalid_request', 'Invalid content-length header.'));
+      return;
+    }
+    if (declared !== null && declared > maxBytes) {
+      response.pauseBody();
+      reject(tooLarge());
+      return;
+    }
+    let buffer = Buffer.allocUnsafe(declared ?? INITIAL_GROWABLE_BYTES);
+    let length = 0;
+    let settled = false;
+    response.onAbort(() => {
+      if (settled) return;
+      settled = true;
+      reject(new GatewayError('client_closed', 'Client closed the request.'));
+    });
+    response.onData((chunk, isLast) => {
+      if (settled) return;
+      const bytes = new Uint8Array(chunk);
+      const needed = length + bytes.byteLength;
+      if (needed > maxBytes || (declared !== null && needed > declared)) {
+        settled = true;
+        response.pauseBody();
+        reject(declared !== null && needed <= maxBytes ? new GatewayError('invalid_request', 'Request body is longer than its content-length.') : tooLarge());
+        return;
+      }
+      if (needed > buffer.byteLength) {
+        const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(needed, buffer.byteLength * 2)));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
+      // The chunk's ArrayBuffer is emptied when this callback returns, so copy it now.
+      buffer.set(bytes, length);
+      length = needed;
+      if (isLast) {
+        settled = true;
+        resolve(buffer.subarray(0, length));
+      }
+    });
+  });
+}

@@ -1,0 +1,53 @@
+// Relays an event stream to the client: status and headers go out with the first bytes; `write`
+// reports backpressure so the caller stops pulling from the upstream until `writable()` resolves.
+import { STATUS_LINES } from './status-lines.ts';
+import type { ClientResponse } from './client-response.ts';
+
+export class SseWriter {
+  #response: ClientResponse;
+  #started = false;
+
+  constructor(response: ClientResponse) {
+    this.#response = response;
+  }
+
+  /** True once the status line and the first bytes went to the client. */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  get closed(): boolean {
+    return this.#response.closed;
+  }
+
+  /** Writes the events (as given, byte for byte) corked together; false when uWS added backpressure. */
+  write(events: readonly Uint8Array[]): boolean {
+    let ok = true;
+    this.#response.cork((native) => {
+      if (!this.#started) this.#writeHead(native);
+      for (const event of events) ok = native.write(event);
+    });
+    return ok;
+  }
+
+  writable(): Promise<void> {
+    return this.#response.writable();
+  }
+
+  /** Ends the stream with its final bytes (`data: [DONE]`, an error frame, or nothing). */
+  end(finalBytes: string | Uint8Array | null): void {
+    this.#response.cork((native) => {
+      if (!this.#started) this.#writeHead(native);
+      native.end(finalBytes ?? undefined);
+      return true;
+    });
+  }
+
+  #writeHead(native: Parameters<Parameters<ClientResponse['cork']>[0]>[0]): void {
+    this.#started = true;
+    native.writeStatus(STATUS_LINES[200] as string);
+    native.writeHeader('x-request-id', this.#response.requestId);
+    native.writeHeader('content-type', 'text/event-stream');
+    native.writeHeader('cache-control', 'no-cache');
+  }
+}

@@ -1,0 +1,81 @@
+// The upstream HTTP call over a shared undici Agent (keep-alive pools per origin). Timeouts: the
+// response headers must arrive within `timeoutMs`, and a response body may not stall longer than
+// `timeoutMs` between chunks. Failures become GatewayErrors: unreachable → 502, timeout → 504, and
+// a client that went away → client_closed.
+import { Agent, request, type Dispatcher } from 'undici';
+import { GatewayError } from '../../../shared/src/errors.ts';
+
+export interface UpstreamClient {
+  readonly dispatcher: Agent;
+  readonly timeoutMs: number;
+  close(): Promise<void>;
+}
+
+export function createUpstreamClient(options: { timeoutMs: number }): UpstreamClient {
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connectTimeout: Math.min(options.timeoutMs, 10_000) });
+  return {
+    dispatcher,
+    timeoutMs: options.timeoutMs,
+    close: () => dispatcher.close(),
+  };
+}
+
+export interface UpstreamRequest {
+  url: string;
+  /** The provider key, when the provider needs one. */
+  apiKey: string | null;
+  requestId: string;
+  body: string;
+  signal: AbortSignal;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+export async function callUpstream(client: UpstreamClient, upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-request-id': upstreamRequest.requestId,
+  };
+  if (upstreamRequest.apiKey !== null) headers.authorization = `Bearer ${upstreamRequest.apiKey}`;
+  try {
+    return await request(upstreamRequest.url, {
+      method: 'POST',
+      headers,
+      body: upstreamRequest.body,
+      signal: upstreamRequest.signal,
+      dispatcher: client.dispatcher,
+      headersTimeout: client.timeoutMs,
+      bodyTimeout: client.timeoutMs,
+    });
+  } catch (error) {
+    throw toUpstreamGatewayError(error, upstreamRequest.signal);
+  }
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_INVALID_ARG']);
+
+function errorCode(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause === error ? undefined : errorCode(cause);
+}
+
+/** Maps a failed upstream call or body read (undici, network, abort) to a GatewayError. */
+export function toUpstreamGatewayError(error: unknown, signal: AbortSignal): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (signal.aborted) return new GatewayError('client_closed', 'Client closed the request.', { cause: error });
+  const code = errorCode(error);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error });
+  }
+  return new GatewayError('upstream_error', `The upstream provider could not be reached (${code ?? 'network error'}).`, { cause: error });
+}
+
+/** False when the request certainly never reached the upstream (no usage event is written then). */
+export function reachedUpstream(error: GatewayError): boolean {
+  const code = errorCode(error.cause);
+  return code === undefined || !UNREACHED_CODES.has(code);
+}

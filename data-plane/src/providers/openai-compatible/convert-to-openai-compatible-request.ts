@@ -1,0 +1,16 @@
+// The client's chat body → the upstream's: the public model id is replaced by the endpoint's upstream
+// model name, and a streamed request always asks for usage (the gateway meters from it; the
+// usage-only chunk is dropped again when the client did not ask for it). Everything else passes through.
+import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+
+export function convertToOpenAICompatibleRequest(chat: ChatRequest, upstreamModel: string): string {
+  const body: Record<string, unknown> = { ...chat.body, model: upstreamModel };
+  if (chat.stream) {
+    const clientOptions = chat.body.stream_options;
+    body.stream_options = {
+      ...(clientOptions !== null && typeof clientOptions === 'object' ? clientOptions : {}),
+      include_usage: true,
+    };
+  }
+  return JSON.stringify(body);
+}

@@ -1,0 +1,142 @@
+// Looks at one whole SSE event of an OpenAI-compatible stream without re-serialising it. Byte searches
+// decide whether the event matters (the `[DONE]` terminator, a usage object, a non-null finish_reason,
+// an error); only those few events are JSON-parsed. Content events are relayed untouched.
+import { convertOpenAICompatibleUsage, type ConvertedUsage } from './convert-openai-compatible-usage.ts';
+import type { OpenAICompatibleResponseWire } from './openai-compatible-wire.ts';
+
+export type OpenAICompatibleEventKind =
+  /** A chunk to relay. */
+  | 'chunk'
+  /** The usage-only chunk (`choices: []`), relayed only when the client asked for it. */
+  | 'usage-only'
+  /** `data: [DONE]`. */
+  | 'done'
+  /** `data: {"error":…}` sent by the upstream mid-stream. */
+  | 'error'
+  /** No data (comments, keep-alives, stray blank lines): relayed as is. */
+  | 'other';
+
+export interface InspectedEvent {
+  kind: OpenAICompatibleEventKind;
+  usage: ConvertedUsage | null;
+  finishReason: string | null;
+  model: string | null;
+  /** The upstream's error message for kind `error`. */
+  errorMessage: string | null;
+  /** Bytes of generated text (content, reasoning, tool arguments) seen, for estimating tokens. */
+  textBytes: number;
+}
+
+const DATA = Buffer.from('data:');
+const DONE = Buffer.from('[DONE]');
+const USAGE_KEY = Buffer.from('"usage"');
+const FINISH_KEY = Buffer.from('"finish_reason"');
+const TEXT_KEYS = ['"content"', '"reasoning_content"', '"reasoning"', '"arguments"'].map((key) => Buffer.from(key));
+const ERROR_PREFIX = Buffer.from('{"error"');
+const SPACE = 0x20;
+const TAB = 0x09;
+const COLON = 0x3a;
+const QUOTE = 0x22;
+const BRACE = 0x7b;
+const BACKSLASH = 0x5c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Index of the first byte of `key`'s value in `buffer[start, end)`, or -1. */
+function valueStart(buffer: Buffer, key: Buffer, start: number, end: number): number {
+  let index = buffer.indexOf(key, start);
+  while (index !== -1 && index < end) {
+    let position = index + key.length;
+    while (buffer[position] === SPACE || buffer[position] === TAB) position += 1;
+    if (buffer[position] === COLON) {
+      position += 1;
+      while (buffer[position] === SPACE || buffer[position] === TAB) position += 1;
+      return position;
+    }
+    index = buffer.indexOf(key, index + 1);
+  }
+  return -1;
+}
+
+function stringLengthAt(buffer: Buffer, position: number, end: number): number {
+  if (buffer[position] !== QUOTE) return 0;
+  let cursor = position + 1;
+  while (cursor < end) {
+    const byte = buffer[cursor];
+    if (byte === BACKSLASH) cursor += 2;
+    else if (byte === QUOTE) return cursor - position - 1;
+    else cursor += 1;
+  }
+  return 0;
+}
+
+/** The data payload of an event: its `data:` lines joined (fast path: one line). Null when none. */
+function dataPayload(event: Buffer): { buffer: Buffer; start: number; end: number } | null {
+  if (event.indexOf(DATA) === 0) {
+    const lineEnd = event.indexOf(LF);
+    const end = lineEnd === -1 ? event.length : lineEnd;
+    const afterLine = lineEnd === -1 ? event.length : lineEnd + 1;
+    // One data line followed by the blank line: read it in place.
+    if (afterLine >= event.length - 2 && event.indexOf(DATA, afterLine) === -1) {
+      let start = DATA.length;
+      if (event[start] === SPACE) start += 1;
+      return { buffer: event, start, end: end > start && event[end - 1] === CR ? end - 1 : end };
+    }
+  }
+  const lines = event.toString('utf8').split(/\r?\n/);
+  const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
+  if (data.length === 0) return null;
+  const buffer = Buffer.from(data.join('\n'));
+  return { buffer, start: 0, end: buffer.length };
+}
+
+export function inspectOpenAICompatibleEvent(event: Buffer): InspectedEvent {
+  const result: InspectedEvent = { kind: 'other', usage: null, finishReason: null, model: null, errorMessage: null, textBytes: 0 };
+  const payload = dataPayload(event);
+  if (payload === null) return result;
+  const { buffer, start, end } = payload;
+  if (end - start === DONE.length && buffer.indexOf(DONE, start) === start) {
+    result.kind = 'done';
+    return result;
+  }
+  result.kind = 'chunk';
+  for (const key of TEXT_KEYS) {
+    const position = valueStart(buffer, key, start, end);
+    if (position !== -1) result.textBytes += stringLengthAt(buffer, position, end);
+  }
+  const isError = buffer.indexOf(ERROR_PREFIX, start) === start;
+  const usageAt = valueStart(buffer, USAGE_KEY, start, end);
+  const hasUsage = usageAt !== -1 && buffer[usageAt] === BRACE;
+  const finishAt = valueStart(buffer, FINISH_KEY, start, end);
+  const hasFinish = finishAt !== -1 && buffer[finishAt] === QUOTE;
+  if (!isError && !hasUsage && !hasFinish) return result;
+
+  let parsed: OpenAICompatibleResponseWire;
+  try {
+    parsed = JSON.parse(buffer.toString('utf8', start, end)) as OpenAICompatibleResponseWire;
+  } catch {
+    return result;
+  }
+  if (parsed === null || typeof parsed !== 'object') return result;
+  if (isError) {
+    result.kind = 'error';
+    const error = parsed.error;
+    const message = error !== null && typeof error === 'object' ? (error as { message?: unknown }).message : error;
+    result.errorMessage = typeof message === 'string' ? message : 'The upstream provider reported an error.';
+    return result;
+  }
+  if (typeof parsed.model === 'string') result.model = parsed.model;
+  if (hasUsage) {
+    result.usage = convertOpenAICompatibleUsage(parsed.usage);
+    if (Array.isArray(parsed.choices) && parsed.choices.length === 0) result.kind = 'usage-only';
+  }
+  if (Array.isArray(parsed.choices)) {
+    for (const choice of parsed.choices as Array<{ finish_reason?: unknown } | null>) {
+      if (typeof choice?.finish_reason === 'string') {
+        result.finishReason = choice.finish_reason;
+        break;
+      }
+    }
+  }
+  return result;
+}
