@@ -1,0 +1,129 @@
+// Builds the control plane (database, signing keys, seed, snapshot publisher, HTTP faces) and, in
+// startControlPlane, listens. main.ts is the command-line wrapper; scripts/start.ts and the cross-plane
+// tests call startControlPlane directly.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { createSnapshotSigner } from '../../shared/src/crypto.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { AppServices } from './context.ts';
+import { createHttpHandler } from './create-http-handler.ts';
+import { openDatabase } from './db/open-database.ts';
+import { setProviderBaseUrl } from './services/catalog.ts';
+import { seedDatabase } from './services/seed.ts';
+import type { ServiceContext } from './services/service-context.ts';
+import { loadOrCreateSigningKeys } from './services/signing-keys.ts';
+import { createSnapshotPublisher } from './services/snapshot-publisher.ts';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  /** PostgreSQL; when absent the embedded PGlite database lives in <dataDir>/pglite. */
+  databaseUrl?: string | null;
+  /** Where the seeded `simulator` provider points (updated on every start when given). */
+  simulatorBaseUrl?: string | null;
+  log?: (line: string) => void;
+}
+
+export interface ControlPlaneApp {
+  services: AppServices;
+  publicJwk: JWK;
+  adminToken: string;
+  dataPlaneToken: string;
+  /** Plaintext dev API key on the first start only, else null. */
+  devApiKey: string | null;
+  handler: ReturnType<typeof createHttpHandler>;
+  close(): Promise<void>;
+}
+
+export interface ControlPlane {
+  /** e.g. http://127.0.0.1:4000 (GraphQL at /graphql, tRPC at /trpc). */
+  url: string;
+  port: number;
+  publicJwk: JWK;
+  dataPlaneToken: string;
+  adminToken: string;
+  devApiKey: string | null;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+/** Everything but the listening socket; tests use it in-process. */
+export async function createControlPlaneApp(options: ControlPlaneOptions): Promise<ControlPlaneApp> {
+  const log = options.log ?? (() => {});
+  const database = await openDatabase({ dataDir: join(options.dataDir, 'pglite'), databaseUrl: options.databaseUrl ?? undefined });
+  try {
+    if (database.migrations.applied.length > 0) log(`applied migrations: ${database.migrations.applied.join(', ')}`);
+    const keys = await loadOrCreateSigningKeys(options.dataDir);
+    if (keys.created) log(`generated the snapshot signing key pair in ${join(options.dataDir, 'keys')}`);
+    const publisher = createSnapshotPublisher({
+      prisma: database.prisma,
+      signer: await createSnapshotSigner(keys.privateJwk),
+      listen: database.listen,
+      log,
+    });
+    const system: ServiceContext = { prisma: database.prisma, actor: { kind: 'system', name: 'startup' }, snapshotChanged: () => {} };
+    const seed = await seedDatabase(
+      { ...system, actor: { kind: 'system', name: 'seed' } },
+      { dataDir: options.dataDir, simulatorBaseUrl: options.simulatorBaseUrl ?? undefined },
+    );
+    log(seed.created ? `seeded the dev organization; secrets are in ${options.dataDir}` : 'seed already exists; nothing seeded');
+    if (options.simulatorBaseUrl && !seed.created) await setProviderBaseUrl(system, 'simulator', options.simulatorBaseUrl);
+    // Started after the seed so the first version already holds it; the publisher then sees every later change.
+    await publisher.start();
+    const services: AppServices = { prisma: database.prisma, publisher };
+    return {
+      services,
+      publicJwk: keys.publicJwk,
+      adminToken: seed.adminToken,
+      dataPlaneToken: seed.dataPlaneToken,
+      devApiKey: seed.devApiKey,
+      handler: createHttpHandler(services),
+      async close() {
+        await publisher.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+export async function startControlPlane(options: ControlPlaneOptions & { port: number; host?: string }): Promise<ControlPlane> {
+  const host = options.host ?? '127.0.0.1';
+  const app = await createControlPlaneApp(options);
+  const server = createServer(app.handler);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  options.log?.(`control plane listening on ${url} (GraphQL /graphql, tRPC /trpc)`);
+  return {
+    url,
+    port,
+    publicJwk: app.publicJwk,
+    dataPlaneToken: app.dataPlaneToken,
+    adminToken: app.adminToken,
+    devApiKey: app.devApiKey,
+    prisma: app.services.prisma,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Ending the publisher ends every snapshot subscription, so their SSE responses finish.
+      await app.services.publisher.close();
+      server.closeAllConnections();
+      await closed;
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// One node:http listener for the whole control plane: /graphql (yoga), /trpc/* (tRPC, SSE
+// subscriptions included) and GET /healthz.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createContextFactory, type AppServices } from './context.ts';
+import { createGraphQLServer } from './graphql/create-yoga.ts';
+import { appRouter } from './trpc/routers/_app.ts';
+
+export function createHttpHandler(services: AppServices): RequestListener {
+  const yoga = createGraphQLServer(services);
+  const trpc = createHTTPHandler({ router: appRouter, createContext: createContextFactory(services), basePath: '/trpc/' });
+  return function handleControlPlaneRequest(request: IncomingMessage, response: ServerResponse) {
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    if (path === '/trpc' || path.startsWith('/trpc/')) return void trpc(request, response);
+    if (path === '/graphql') return void yoga(request, response);
+    if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return void response.end(JSON.stringify({ status: 'ok', snapshotVersion: services.publisher.version }));
+    }
+    response.writeHead(404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ error: { message: `no route for ${request.method} ${path}`, type: 'invalid_request_error', code: 'not_found', param: null } }));
+  };
+}

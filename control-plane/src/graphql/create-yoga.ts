@@ -1,0 +1,20 @@
+import { createYoga } from 'graphql-yoga';
+import type { AppServices } from '../context.ts';
+import { authenticateAdminToken, bearerToken } from '../services/authenticate.ts';
+import type { GraphQLContext } from './graphql-context.ts';
+import { maskGatewayError } from './mask-gateway-error.ts';
+import { schema } from './schema/index.ts';
+
+export function createGraphQLServer(services: AppServices) {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    maskedErrors: { maskError: maskGatewayError },
+    // Yoga's default logger would print masked errors' causes; the HTTP edge never logs request data.
+    logging: false,
+    async context({ request }) {
+      const actor = await authenticateAdminToken(services.prisma, bearerToken(request.headers.get('authorization')));
+      return { ...services, actor };
+    },
+  });
+}

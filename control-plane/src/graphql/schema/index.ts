@@ -1,0 +1,7 @@
+// Importing each type file registers it on the builder; then the schema is built once.
+import { builder } from '../builder.ts';
+import './organization.ts';
+import './api-key.ts';
+import './model.ts';
+
+export const schema = builder.toSchema();

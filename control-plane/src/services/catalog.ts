@@ -1,0 +1,107 @@
+// The platform-wide model catalog: providers, models and the endpoints (provider + price) serving each model.
+import { z } from 'zod';
+import { GatewayError } from '../../../shared/src/errors.ts';
+import type { Model, ModelEndpoint, Provider } from '../../generated/prisma/client.ts';
+import { recordAudit } from './audit.ts';
+import { assertPlatformAdmin } from './org-access.ts';
+import type { ServiceContext } from './service-context.ts';
+
+const nanodollarsSchema = z.number().int().nonnegative();
+
+export const upsertProviderInputSchema = z.object({
+  slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+  kind: z.literal('openai-compatible').default('openai-compatible'),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').nullable().default(null),
+  enabled: z.boolean().default(true),
+});
+
+export const upsertModelInputSchema = z.object({
+  /** Public id, `provider/model`. */
+  id: z.string().regex(/^[^/\s]+\/\S+$/, 'a `provider/model` id'),
+  name: z.string().min(1),
+  contextLength: z.number().int().positive().nullable().default(null),
+  enabled: z.boolean().default(true),
+  endpoint: z.object({
+    providerSlug: z.string(),
+    upstreamModel: z.string().min(1),
+    priority: z.number().int().default(0),
+    /** Nanodollars per token (shared/src/money.ts). */
+    prices: z.object({
+      prompt: nanodollarsSchema,
+      completion: nanodollarsSchema,
+      cacheRead: nanodollarsSchema.nullable().default(null),
+      cacheWrite: nanodollarsSchema.nullable().default(null),
+    }),
+  }),
+});
+
+export type UpsertProviderInput = z.input<typeof upsertProviderInputSchema>;
+export type UpsertModelInput = z.input<typeof upsertModelInputSchema>;
+
+export type ModelWithEndpoints = Model & { endpoints: (ModelEndpoint & { provider: Provider })[] };
+
+export async function listModels(context: ServiceContext): Promise<ModelWithEndpoints[]> {
+  return context.prisma.model.findMany({
+    orderBy: { id: 'asc' },
+    include: { endpoints: { include: { provider: true }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
+  });
+}
+
+/** Creates or updates a provider by slug. */
+export async function upsertProvider(context: ServiceContext, rawInput: UpsertProviderInput): Promise<Provider> {
+  assertPlatformAdmin(context);
+  const input = upsertProviderInputSchema.parse(rawInput);
+  const provider = await context.prisma.$transaction(async (transaction) => {
+    const fields = { kind: input.kind, baseUrl: input.baseUrl, apiKeyEnv: input.apiKeyEnv, enabled: input.enabled };
+    const row = await transaction.provider.upsert({ where: { slug: input.slug }, create: { slug: input.slug, ...fields }, update: fields });
+    await recordAudit(transaction, context.actor, { action: 'provider.upsert', target: `provider:${row.id}`, details: { slug: input.slug, ...fields } });
+    return row;
+  });
+  context.snapshotChanged();
+  return provider;
+}
+
+/** Creates or updates a model and its endpoint on one provider (other endpoints are kept). */
+export async function upsertModel(context: ServiceContext, rawInput: UpsertModelInput): Promise<ModelWithEndpoints> {
+  assertPlatformAdmin(context);
+  const input = upsertModelInputSchema.parse(rawInput);
+  const model = await context.prisma.$transaction(async (transaction) => {
+    const provider = await transaction.provider.findUnique({ where: { slug: input.endpoint.providerSlug } });
+    if (!provider) throw new GatewayError('not_found', `provider ${input.endpoint.providerSlug} not found`, { param: 'endpoint.providerSlug' });
+    const modelFields = { name: input.name, contextLength: input.contextLength, enabled: input.enabled };
+    await transaction.model.upsert({ where: { id: input.id }, create: { id: input.id, ...modelFields }, update: modelFields });
+    const { prices } = input.endpoint;
+    const endpointFields = {
+      upstreamModel: input.endpoint.upstreamModel,
+      priority: input.endpoint.priority,
+      promptPriceNanos: BigInt(prices.prompt),
+      completionPriceNanos: BigInt(prices.completion),
+      cacheReadPriceNanos: prices.cacheRead === null ? null : BigInt(prices.cacheRead),
+      cacheWritePriceNanos: prices.cacheWrite === null ? null : BigInt(prices.cacheWrite),
+    };
+    await transaction.modelEndpoint.upsert({
+      where: { modelId_providerId: { modelId: input.id, providerId: provider.id } },
+      create: { modelId: input.id, providerId: provider.id, ...endpointFields },
+      update: endpointFields,
+    });
+    await recordAudit(transaction, context.actor, { action: 'model.upsert', target: `model:${input.id}`, details: { ...modelFields, endpoint: input.endpoint } });
+    return transaction.model.findUniqueOrThrow({
+      where: { id: input.id },
+      include: { endpoints: { include: { provider: true }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
+    });
+  });
+  context.snapshotChanged();
+  return model;
+}
+
+/**
+ * Points an existing provider at a new base URL, writing (and auditing) only when it differs, so the
+ * start script can call it on every start with the simulator's actual port.
+ */
+export async function setProviderBaseUrl(context: ServiceContext, slug: string, baseUrl: string): Promise<void> {
+  const provider = await context.prisma.provider.findUnique({ where: { slug } });
+  if (!provider) throw new GatewayError('not_found', `provider ${slug} not found`);
+  if (provider.baseUrl === baseUrl) return;
+  await upsertProvider(context, { slug, kind: 'openai-compatible', baseUrl, apiKeyEnv: provider.apiKeyEnv, enabled: provider.enabled });
+}

@@ -1,0 +1,26 @@
+// What every domain service receives, from either face (tRPC, GraphQL) or from startup code.
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+
+export type Actor =
+  | { kind: 'user'; userId: string; isPlatformAdmin: boolean }
+  | { kind: 'data-plane'; tokenId: string }
+  | { kind: 'system'; name: string };
+
+export interface ServiceContext {
+  prisma: PrismaClient;
+  actor: Actor;
+  /** Tells the snapshot publisher that state the data planes see may have changed. */
+  snapshotChanged(): void;
+}
+
+/** How an actor is written in audit_log.actor. */
+export function describeActor(actor: Actor): string {
+  switch (actor.kind) {
+    case 'user':
+      return `user:${actor.userId}`;
+    case 'data-plane':
+      return `data-plane:${actor.tokenId}`;
+    case 'system':
+      return `system:${actor.name}`;
+  }
+}

@@ -1,0 +1,48 @@
+// Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts).
+import type { SnapshotModel, SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+
+export async function compileSnapshotState(prisma: PrismaClient): Promise<SnapshotState> {
+  // One read transaction, so the sections agree with each other (no key of an org the snapshot lacks).
+  const [apiKeys, orgs, providers, models] = await prisma.$transaction([
+    prisma.apiKey.findMany({ where: { revokedAt: null } }),
+    prisma.organization.findMany({ include: { policy: true } }),
+    prisma.provider.findMany({ where: { enabled: true } }),
+    prisma.model.findMany({
+      where: { enabled: true },
+      include: { endpoints: { where: { provider: { enabled: true } }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
+    }),
+  ]);
+  const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {} };
+  for (const key of apiKeys) {
+    state.apiKeys[key.keyHash] = { id: key.id, orgId: key.orgId, userId: key.userId, name: key.name, expiresAt: key.expiresAt?.toISOString() ?? null };
+  }
+  for (const org of orgs) {
+    state.orgs[org.id] = { id: org.id, name: org.name, allowedModels: org.policy?.restrictModels ? org.policy.allowedModels : null };
+  }
+  for (const provider of providers) {
+    state.providers[provider.id] = { id: provider.id, slug: provider.slug, kind: 'openai-compatible', baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv };
+  }
+  for (const model of models) {
+    // A model no enabled provider serves cannot be routed, so data planes should not list it.
+    if (model.endpoints.length === 0) continue;
+    const compiled: SnapshotModel = {
+      id: model.id,
+      name: model.name,
+      created: Math.floor(model.createdAt.getTime() / 1000),
+      contextLength: model.contextLength,
+      endpoints: model.endpoints.map((endpoint) => ({
+        providerId: endpoint.providerId,
+        upstreamModel: endpoint.upstreamModel,
+        prices: {
+          prompt: Number(endpoint.promptPriceNanos),
+          completion: Number(endpoint.completionPriceNanos),
+          cacheRead: endpoint.cacheReadPriceNanos === null ? null : Number(endpoint.cacheReadPriceNanos),
+          cacheWrite: endpoint.cacheWritePriceNanos === null ? null : Number(endpoint.cacheWritePriceNanos),
+        },
+      })),
+    };
+    state.models[model.id] = compiled;
+  }
+  return state;
+}

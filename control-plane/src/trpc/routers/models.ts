@@ -1,0 +1,29 @@
+import { listModels, type ModelWithEndpoints } from '../../services/catalog.ts';
+import { adminProcedure, router } from '../init.ts';
+
+/** Prices leave as numbers of nanodollars per token: JSON has no bigint, and they are far below 2^53. */
+export function toModelView(model: ModelWithEndpoints) {
+  return {
+    id: model.id,
+    name: model.name,
+    createdAt: model.createdAt,
+    contextLength: model.contextLength,
+    enabled: model.enabled,
+    endpoints: model.endpoints.map((endpoint) => ({
+      providerId: endpoint.providerId,
+      providerSlug: endpoint.provider.slug,
+      upstreamModel: endpoint.upstreamModel,
+      priority: endpoint.priority,
+      prices: {
+        prompt: Number(endpoint.promptPriceNanos),
+        completion: Number(endpoint.completionPriceNanos),
+        cacheRead: endpoint.cacheReadPriceNanos === null ? null : Number(endpoint.cacheReadPriceNanos),
+        cacheWrite: endpoint.cacheWritePriceNanos === null ? null : Number(endpoint.cacheWritePriceNanos),
+      },
+    })),
+  };
+}
+
+export const modelsRouter = router({
+  list: adminProcedure.query(async ({ ctx }) => (await listModels(ctx.service)).map(toModelView)),
+});
