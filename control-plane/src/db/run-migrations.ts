@@ -10,8 +10,8 @@ import type { SqlSession } from './sql-session.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
 
-// Any constant works; this one is "gw-migr" in ASCII.
-const MIGRATION_LOCK_KEY = 0x67772d6d696772;
+// Any constant works; this one is "gwmg" in ASCII.
+const MIGRATION_LOCK_KEY = 0x67776d67;
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,

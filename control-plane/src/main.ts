@@ -1,0 +1,52 @@
+// Command line: reads the environment and runs the control plane until SIGINT/SIGTERM.
+import { startControlPlane } from './app.ts';
+
+const usage = `Usage: tsx control-plane/src/main.ts [--help]
+
+Runs the gateway's control plane: GraphQL admin API at /graphql, tRPC at /trpc (admin procedures and the
+data plane's snapshot subscription and usage ingest), health at /healthz.
+
+Environment:
+  CONTROL_PLANE_PORT   port to listen on                                   default 4000
+  CONTROL_PLANE_HOST   interface to listen on                              default 127.0.0.1
+  DATABASE_URL         PostgreSQL URL; unset = embedded PGlite in the data folder
+  GATEWAY_DATA_DIR     data folder: PGlite data, signing keys, seeded secrets   default ./.data
+  SIMULATOR_BASE_URL   base URL of the seeded \`simulator\` provider       default http://127.0.0.1:4010/v1
+
+On first start it seeds a dev organization and writes dev-key, admin-token and data-plane-token
+(mode 0600) and keys/snapshot-signing.{private,public}.jwk into the data folder.
+`;
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const port = Number(process.env.CONTROL_PLANE_PORT ?? 4000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`CONTROL_PLANE_PORT must be a port number, got ${process.env.CONTROL_PLANE_PORT}\n`);
+  process.exit(2);
+}
+
+const controlPlane = await startControlPlane({
+  port,
+  host: process.env.CONTROL_PLANE_HOST ?? '127.0.0.1',
+  dataDir: process.env.GATEWAY_DATA_DIR ?? './.data',
+  databaseUrl: process.env.DATABASE_URL || undefined,
+  simulatorBaseUrl: process.env.SIMULATOR_BASE_URL || undefined,
+  log,
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: shutting down`);
+    controlPlane.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  });
+}
