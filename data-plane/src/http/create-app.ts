@@ -24,9 +24,11 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     const response = new ClientResponse(native, randomUUID());
     const authorization = request.getHeader('authorization');
     const contentLength = request.getHeader('content-length');
-    readBody(response, contentLength, options.maxBodyBytes)
-      .then((body) => handleChatCompletions(context, response, { authorization, body }))
-      .catch((error: unknown) => fail(context, response, error));
+    context.track(
+      readBody(response, contentLength, options.maxBodyBytes)
+        .then((body) => handleChatCompletions(context, response, { authorization, body }))
+        .catch((error: unknown) => fail(context, response, error)),
+    );
   }
 
   function models(native: HttpResponse, request: HttpRequest): void {

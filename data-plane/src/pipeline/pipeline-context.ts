@@ -10,4 +10,6 @@ export interface PipelineContext {
   /** Appends to the durable spool; resolves once the event is written (group commit). */
   appendUsage(event: UsageEvent): Promise<void>;
   log(line: string): void;
+  /** Registers a request in flight (graceful shutdown waits for it). */
+  track(request: Promise<void>): void;
 }

@@ -1,0 +1,96 @@
+// The data plane's command line: refuse the uWS JavaScript fallback, read the environment, start,
+// and close gracefully on SIGTERM/SIGINT (stop listening, finish requests, flush and fsync the spool).
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { JWK } from 'jose';
+import { isNativeUws, UWS_FALLBACK_MESSAGE } from './http/uws-runtime.ts';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  DEFAULT_USAGE_BATCH_SIZE,
+  DEFAULT_USAGE_FLUSH_INTERVAL_MS,
+  DEFAULT_USAGE_FSYNC_INTERVAL_MS,
+  startDataPlane,
+} from './start-data-plane.ts';
+
+const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
+
+The gateway's data plane: the OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models,
+the same under /api/gateway, GET /healthz). It needs a control plane for its configuration, but once it
+has a snapshot on disk it starts and serves without one.
+
+Environment:
+  DATA_PLANE_PORT           port to listen on                                  default 8080
+  DATA_PLANE_HOST           address to listen on                               default 127.0.0.1
+  CONTROL_PLANE_URL         the control plane (tRPC at <url>/trpc)             default http://127.0.0.1:4000
+  DATA_PLANE_TOKEN          this data plane's channel token                    required (or the file below)
+  DATA_PLANE_TOKEN_FILE     file holding the token                             -
+  SNAPSHOT_PUBLIC_KEY_FILE  JWK (JSON) that verifies snapshot signatures       required
+  DATA_PLANE_STATE_DIR      last good snapshot and usage spool                 default ./.data/data-plane
+  MAX_BODY_BYTES            request body limit (413 above it)                  default ${DEFAULT_MAX_BODY_BYTES}
+  UPSTREAM_TIMEOUT_MS       upstream headers timeout and body idle timeout     default ${DEFAULT_UPSTREAM_TIMEOUT_MS}
+  USAGE_BATCH_SIZE          usage events per ingest call                       default ${DEFAULT_USAGE_BATCH_SIZE}
+  USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
+  USAGE_FSYNC_INTERVAL_MS   how often the usage spool is fsynced               default ${DEFAULT_USAGE_FSYNC_INTERVAL_MS}
+  Provider keys are read from the variables each provider names (apiKeyEnv), e.g. OPENAI_API_KEY.
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`data plane: ${message}\n`);
+  process.exit(1);
+}
+
+function numberFromEnv(name: string, fallback: number | undefined): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) fail(`${name} must be a non-negative number, got '${raw}'`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(help);
+    return;
+  }
+  if (!isNativeUws()) fail(UWS_FALLBACK_MESSAGE);
+
+  let token = process.env.DATA_PLANE_TOKEN;
+  if (!token && process.env.DATA_PLANE_TOKEN_FILE) token = (await readFile(process.env.DATA_PLANE_TOKEN_FILE, 'utf8')).trim();
+  if (!token) fail('set DATA_PLANE_TOKEN or DATA_PLANE_TOKEN_FILE (see --help)');
+  const keyFile = process.env.SNAPSHOT_PUBLIC_KEY_FILE;
+  if (!keyFile) fail('set SNAPSHOT_PUBLIC_KEY_FILE (see --help)');
+  const snapshotPublicJwk = JSON.parse(await readFile(keyFile, 'utf8')) as JWK;
+
+  const dataPlane = await startDataPlane({
+    port: numberFromEnv('DATA_PLANE_PORT', 8080) as number,
+    host: process.env.DATA_PLANE_HOST || '127.0.0.1',
+    controlPlaneUrl: process.env.CONTROL_PLANE_URL || 'http://127.0.0.1:4000',
+    dataPlaneToken: token,
+    snapshotPublicJwk,
+    stateDir: resolve(process.env.DATA_PLANE_STATE_DIR || '.data/data-plane'),
+    maxBodyBytes: numberFromEnv('MAX_BODY_BYTES', undefined),
+    upstreamTimeoutMs: numberFromEnv('UPSTREAM_TIMEOUT_MS', undefined),
+    usageBatchSize: numberFromEnv('USAGE_BATCH_SIZE', undefined),
+    usageFlushIntervalMs: numberFromEnv('USAGE_FLUSH_INTERVAL_MS', undefined),
+    usageFsyncIntervalMs: numberFromEnv('USAGE_FSYNC_INTERVAL_MS', undefined),
+  });
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    process.stdout.write(`data plane: ${signal}, closing\n`);
+    dataPlane.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`data plane: close failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

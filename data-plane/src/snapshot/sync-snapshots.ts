@@ -1,0 +1,94 @@
+// Keeps the snapshot current: subscribes to dataPlane.snapshot (resuming from the version held, so the
+// control plane can send one delta instead of everything), verifies and applies each message in order,
+// swaps the store, and saves to disk. A message that does not verify or apply drops the connection and
+// resubscribes without a lastEventId, which yields a full snapshot. Connection failures reconnect with
+// exponential backoff and jitter.
+import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
+import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { ControlPlaneChannel } from '../channel/control-plane-channel.ts';
+import type { SnapshotFileWriter } from './load-snapshot.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+import { verifySnapshot, type MaterialisedSnapshot } from './verify-snapshot.ts';
+
+export interface SnapshotSyncOptions {
+  channel: ControlPlaneChannel;
+  verifier: SnapshotVerifier;
+  store: SnapshotStore;
+  writer: SnapshotFileWriter;
+  /** What was loaded from disk, if anything. */
+  initial: MaterialisedSnapshot | null;
+  log: (line: string) => void;
+  maxBackoffMs?: number;
+}
+
+export interface SnapshotSync {
+  stop(): void;
+}
+
+export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
+  const { channel, verifier, store, writer, log } = options;
+  let current = options.initial;
+  let subscription: { unsubscribe(): void } | null = null;
+  let generation = 0;
+  let failures = 0;
+  let stopped = false;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  // Messages are verified asynchronously; this chain keeps them in order.
+  let queue: Promise<void> = Promise.resolve();
+
+  function connect(resume: boolean): void {
+    if (stopped) return;
+    generation += 1;
+    const myGeneration = generation;
+    const lastEventId = resume && current !== null ? String(current.version) : null;
+    subscription = channel.subscribeSnapshots(lastEventId, {
+      onEnvelope(envelope) {
+        queue = queue.then(() => (myGeneration === generation ? apply(envelope) : undefined));
+      },
+      onFailure(error) {
+        if (myGeneration !== generation || stopped) return;
+        failures += 1;
+        const backoff = Math.min(options.maxBackoffMs ?? 10_000, 100 * 2 ** Math.min(failures, 10));
+        const delay = Math.round(backoff * (0.5 + Math.random() / 2));
+        if (failures === 1 || failures % 10 === 0) log(`snapshot subscription lost (${String(error)}); reconnecting in ${delay} ms`);
+        schedule(delay, true);
+      },
+    });
+  }
+
+  function schedule(delayMs: number, resume: boolean): void {
+    subscription?.unsubscribe();
+    subscription = null;
+    generation += 1; // ignore anything still arriving on the old subscription
+    if (reconnectTimer !== null) clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      connect(resume);
+    }, delayMs);
+  }
+
+  async function apply(envelope: SnapshotEnvelope): Promise<void> {
+    try {
+      const next = await verifySnapshot(verifier, envelope, current);
+      current = next;
+      failures = 0;
+      store.set(next);
+      writer.save(next);
+    } catch (error) {
+      log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
+      failures += 1;
+      schedule(failures > 1 ? Math.min(5_000, 100 * 2 ** Math.min(failures, 6)) : 0, false);
+    }
+  }
+
+  connect(true);
+  return {
+    stop() {
+      stopped = true;
+      generation += 1;
+      if (reconnectTimer !== null) clearTimeout(reconnectTimer);
+      subscription?.unsubscribe();
+      subscription = null;
+    },
+  };
+}

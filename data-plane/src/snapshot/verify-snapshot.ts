@@ -1,0 +1,52 @@
+// Verifies one signed snapshot message and materialises the state it describes: a full snapshot
+// replaces the state, a delta must start from the version we hold. Either way the result must hash to
+// the message's stateHash. Any failure throws SnapshotRejected; the caller then resyncs from a full one.
+import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
+import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { applySnapshotChanges, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
+
+export class SnapshotRejected extends Error {
+  override name = 'SnapshotRejected';
+}
+
+export interface MaterialisedSnapshot {
+  version: number;
+  stateHash: string;
+  state: SnapshotState;
+  /** The verified message it came from (kept on disk, re-verified on load). */
+  jws: string;
+}
+
+export async function verifySnapshot(
+  verifier: SnapshotVerifier,
+  envelope: SnapshotEnvelope,
+  current: MaterialisedSnapshot | null,
+): Promise<MaterialisedSnapshot> {
+  let message: SnapshotMessage;
+  try {
+    message = await verifier.verify(envelope.jws);
+  } catch (error) {
+    throw new SnapshotRejected(`snapshot ${envelope.version}: bad signature or payload (${String(error)})`);
+  }
+  if (message.version !== envelope.version) {
+    throw new SnapshotRejected(`envelope version ${envelope.version} does not match the signed version ${message.version}`);
+  }
+  let state: SnapshotState;
+  if (message.kind === 'full') {
+    state = message.state;
+  } else {
+    if (current === null || message.fromVersion !== current.version) {
+      throw new SnapshotRejected(`delta ${message.fromVersion}→${message.version} does not apply to version ${current?.version ?? 'none'}`);
+    }
+    try {
+      state = applySnapshotChanges(current.state, message.changes);
+    } catch (error) {
+      throw new SnapshotRejected(`delta ${message.version} has an invalid entry (${String(error)})`);
+    }
+  }
+  const stateHash = hashSnapshotState(state);
+  if (stateHash !== message.stateHash) {
+    throw new SnapshotRejected(`snapshot ${message.version}: materialised state hash does not match the signed stateHash`);
+  }
+  return { version: message.version, stateHash, state, jws: envelope.jws };
+}

@@ -1,0 +1,143 @@
+// Builds and starts a data plane: native uWS check, load the last good snapshot from disk, open the
+// usage spool, listen, subscribe to the control plane, start shipping usage. `close()` undoes it in
+// reverse: stop listening, let requests in flight finish, stop the subscription, flush and fsync.
+import { join } from 'node:path';
+import type { JWK } from 'jose';
+import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
+import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
+import { createApp } from './http/create-app.ts';
+import { assertNativeUws, uws } from './http/uws-runtime.ts';
+import { createUpstreamClient } from './pipeline/call-upstream.ts';
+import type { PipelineContext } from './pipeline/pipeline-context.ts';
+import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
+import { SnapshotStore } from './snapshot/snapshot-store.ts';
+import { startSnapshotSync } from './snapshot/sync-snapshots.ts';
+import { UsageShipper } from './usage/ship-usage.ts';
+import { UsageSpool } from './usage/usage-spool.ts';
+
+export interface DataPlaneOptions {
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  controlPlaneUrl: string;
+  dataPlaneToken: string;
+  snapshotPublicJwk: JWK;
+  /** Holds snapshot.json and spool/. */
+  stateDir: string;
+  /** Default 4 MiB. */
+  maxBodyBytes?: number;
+  /** Upstream response-headers timeout and body idle timeout; default 120 000 ms. */
+  upstreamTimeoutMs?: number;
+  /** Events per ingestUsage call; default 500. */
+  usageBatchSize?: number;
+  /** How often spooled usage is shipped; default 1000 ms. */
+  usageFlushIntervalMs?: number;
+  /** fdatasync interval of the spool; default 50 ms. */
+  usageFsyncIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DataPlane {
+  /** http://host:port */
+  url: string;
+  port: number;
+  snapshotVersion(): number | null;
+  waitForSnapshot(minVersion?: number): Promise<void>;
+  /** Writes pending usage events and ships everything spooled to the control plane now. */
+  flushUsage(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 120_000;
+export const DEFAULT_USAGE_BATCH_SIZE = 500;
+export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
+export const DEFAULT_USAGE_FSYNC_INTERVAL_MS = 50;
+/** How long close() waits for requests in flight. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
+  assertNativeUws();
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const host = options.host ?? '127.0.0.1';
+
+  const verifier = await createSnapshotVerifier(options.snapshotPublicJwk);
+  const snapshotPath = join(options.stateDir, 'snapshot.json');
+  const store = new SnapshotStore();
+  const initial = await loadSnapshotFile(snapshotPath, verifier, log);
+  if (initial !== null) {
+    store.set(initial);
+    log(`data plane: serving snapshot version ${initial.version} from ${snapshotPath}`);
+  }
+  const snapshotWriter = new SnapshotFileWriter(snapshotPath, log);
+
+  const spoolDirectory = join(options.stateDir, 'spool');
+  const spool = await UsageSpool.open({ directory: spoolDirectory, fsyncIntervalMs: options.usageFsyncIntervalMs ?? DEFAULT_USAGE_FSYNC_INTERVAL_MS, log });
+  const upstream = createUpstreamClient({ timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS });
+  const channel = createControlPlaneChannel({ controlPlaneUrl: options.controlPlaneUrl, dataPlaneToken: options.dataPlaneToken });
+
+  const inFlight = new Set<Promise<void>>();
+  const context: PipelineContext = {
+    currentSnapshot: () => store.current(),
+    upstream,
+    appendUsage: (event) => spool.append(event),
+    log,
+    track(request) {
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
+    },
+  };
+  const app = createApp(context, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  const listenSocket = await new Promise<unknown>((resolve, reject) => {
+    app.listen(host, options.port, (socket) => {
+      if (socket) resolve(socket);
+      else reject(new Error(`data plane could not listen on ${host}:${options.port}`));
+    });
+  });
+  const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
+
+  const sync = startSnapshotSync({ channel, verifier, store, writer: snapshotWriter, initial, log });
+  const shipper = new UsageShipper({
+    directory: spoolDirectory,
+    activeSegment: () => spool.activeSegment,
+    send: (events) => channel.ingestUsage(events),
+    batchSize: options.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
+    intervalMs: options.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
+    log,
+  });
+  await shipper.start();
+
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log(`data plane listening on ${url}`);
+  let closing: Promise<void> | null = null;
+
+  return {
+    url,
+    port,
+    snapshotVersion: () => store.current()?.version ?? null,
+    waitForSnapshot: (minVersion) => store.waitFor(minVersion),
+    async flushUsage() {
+      await spool.flush();
+      await shipper.shipNow();
+    },
+    close() {
+      closing ??= (async () => {
+        uws.us_listen_socket_close(listenSocket as Parameters<typeof uws.us_listen_socket_close>[0]);
+        sync.stop();
+        shipper.stop();
+        let drainTimer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...inFlight]),
+          new Promise((resolve) => {
+            drainTimer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+          }),
+        ]);
+        clearTimeout(drainTimer);
+        await spool.close();
+        await snapshotWriter.flush();
+        await upstream.close();
+      })();
+      return closing;
+    },
+  };
+}
