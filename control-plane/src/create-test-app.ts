@@ -1,0 +1,42 @@
+// Test support: a control plane built in-process on a fresh database, plus helpers to call it as a
+// given admin (tRPC createCaller) and to mint more admins.
+import { generateSecret, hashSecret } from '../../shared/src/crypto.ts';
+import { createControlPlaneApp, type ControlPlaneApp } from './app.ts';
+import { createContextInner } from './context.ts';
+import { createTestDatabase, type TestDatabase, type TestEngine } from './db/create-test-database.ts';
+import { ADMIN_TOKEN_PREFIX } from './services/seed.ts';
+import { createCallerFactory } from './trpc/init.ts';
+import { appRouter } from './trpc/routers/_app.ts';
+
+export interface TestApp {
+  app: ControlPlaneApp;
+  database: TestDatabase;
+  /** A tRPC caller sending `Authorization: Bearer <token>` (none when token is null). */
+  caller(token: string | null): ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  /** A new user with an admin token and no memberships. */
+  createAdmin(email: string): Promise<{ userId: string; token: string }>;
+  close(): Promise<void>;
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+export async function createTestApp(engine: TestEngine): Promise<TestApp> {
+  const database = await createTestDatabase(engine);
+  const app = await createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+  return {
+    app,
+    database,
+    caller: (token) => createCaller(createContextInner(app.services, token === null ? null : `Bearer ${token}`)),
+    async createAdmin(email) {
+      const token = generateSecret(ADMIN_TOKEN_PREFIX);
+      const user = await app.services.prisma.user.create({
+        data: { email, adminTokens: { create: { name: 'test', tokenHash: hashSecret(token) } } },
+      });
+      return { userId: user.id, token };
+    },
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}

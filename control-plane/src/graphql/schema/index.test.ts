@@ -1,0 +1,78 @@
+// The GraphQL face in-process (yoga.fetch): the same operations as tRPC, same auth, masked errors.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { testEngines } from '../../db/create-test-database.ts';
+import { createTestApp, type TestApp } from '../../create-test-app.ts';
+import { createGraphQLServer } from '../create-yoga.ts';
+
+interface GraphQLResponse {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+describe.each(testEngines)('GraphQL on %s', (engine) => {
+  let testApp: TestApp;
+  let graphql: (query: string, variables?: Record<string, unknown>, token?: string | null) => Promise<GraphQLResponse>;
+
+  beforeAll(async () => {
+    testApp = await createTestApp(engine);
+    const yoga = createGraphQLServer(testApp.app.services);
+    graphql = async (query, variables = {}, token = testApp.app.adminToken) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (token) headers.authorization = `Bearer ${token}`;
+      const response = await yoga.fetch('http://control-plane/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      return (await response.json()) as GraphQLResponse;
+    };
+  });
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  test('create an org, then create, list and revoke a key in it', async () => {
+    const created = await graphql('mutation ($name: String!) { createOrganization(name: $name) { id name } }', { name: 'GraphCo' });
+    expect(created.errors).toBeUndefined();
+    const org = created.data?.createOrganization as { id: string; name: string };
+    expect(org.name).toBe('GraphCo');
+
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const keyResult = await graphql(
+      'mutation ($orgId: ID!, $expiresAt: DateTime) { createApiKey(orgId: $orgId, name: "gql", expiresAt: $expiresAt) { key apiKey { id name last4 expiresAt revokedAt } } }',
+      { orgId: org.id, expiresAt },
+    );
+    expect(keyResult.errors).toBeUndefined();
+    const { key, apiKey } = keyResult.data?.createApiKey as { key: string; apiKey: { id: string; last4: string; expiresAt: string; revokedAt: null } };
+    expect(key).toMatch(/^sk-gw-/);
+    expect(apiKey).toMatchObject({ name: 'gql', last4: key.slice(-4), expiresAt, revokedAt: null });
+
+    const listed = await graphql('query ($orgId: ID!) { apiKeys(orgId: $orgId) { id name } }', { orgId: org.id });
+    expect(listed.data?.apiKeys).toEqual([{ id: apiKey.id, name: 'gql' }]);
+
+    const revoked = await graphql('mutation ($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }', { id: apiKey.id });
+    expect((revoked.data?.revokeApiKey as { revokedAt: string | null }).revokedAt).toEqual(expect.any(String));
+    const stored = await testApp.app.services.prisma.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
+    expect(stored.revokedAt).not.toBeNull();
+  });
+
+  test('models lists the seeded catalog with prices in nanodollars per token', async () => {
+    const result = await graphql('{ models { id endpoints { upstreamModel provider { slug apiKeyEnv } prices { prompt completion cacheRead } } } }');
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.models).toEqual([
+      { id: 'openai/gpt-4o-mini', endpoints: [{ upstreamModel: 'gpt-4o-mini', provider: { slug: 'openai', apiKeyEnv: 'OPENAI_API_KEY' }, prices: { prompt: 150, completion: 600, cacheRead: null } }] },
+      { id: 'simulator/echo', endpoints: [{ upstreamModel: 'echo', provider: { slug: 'simulator', apiKeyEnv: null }, prices: { prompt: 150, completion: 600, cacheRead: null } }] },
+    ]);
+  });
+
+  test('without an admin token every field is refused', async () => {
+    const result = await graphql('{ models { id } }', {}, null);
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  test("another org's keys are not found, with the gateway code and no internals", async () => {
+    const org = await testApp.caller(testApp.app.adminToken).organizations.create({ name: 'Private' });
+    const intruder = await testApp.createAdmin('gql-intruder@example.com');
+    const result = await graphql('query ($orgId: ID!) { apiKeys(orgId: $orgId) { id } }', { orgId: org.id }, intruder.token);
+    expect(result.errors).toEqual([
+      { message: `organization ${org.id} not found`, path: ['apiKeys'], extensions: { code: 'not_found', param: 'orgId' } },
+    ]);
+  });
+});
