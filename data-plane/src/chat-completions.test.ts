@@ -1,0 +1,182 @@
+// The request path end to end: a real uWS listener on port 0, the OpenAI simulator as the upstream,
+// and a fake control plane for snapshots and usage.
+import { connect } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startOpenAISimulator, type OpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
+import {
+  EXPIRED_API_KEY,
+  RESTRICTED_API_KEY,
+  startDataPlaneFixture,
+  TEST_API_KEY,
+  TEST_MODEL,
+  UPSTREAM_KEY_ENV,
+  type DataPlaneFixture,
+} from './testing/data-plane-fixture.ts';
+
+let simulator: OpenAISimulator;
+let fixture: DataPlaneFixture;
+
+beforeEach(async () => {
+  process.env[UPSTREAM_KEY_ENV] = 'sk-upstream-secret';
+  simulator = await startOpenAISimulator();
+  fixture = await startDataPlaneFixture(simulator.baseUrl, { upstreamTimeoutMs: 2_000, maxBodyBytes: 64 * 1024 });
+});
+
+afterEach(async () => {
+  await fixture.close();
+  await simulator.close();
+  delete process.env[UPSTREAM_KEY_ENV];
+});
+
+function post(path: string, body: unknown, apiKey: string | null = TEST_API_KEY): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (apiKey !== null) headers.authorization = `Bearer ${apiKey}`;
+  return fetch(`${fixture.dataPlane.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+const chat = (extra: Record<string, unknown> = {}) => ({ model: TEST_MODEL, messages: [{ role: 'user', content: 'hello there gateway' }], ...extra });
+
+async function expectEnvelope(response: Response, status: number, code: string, param: string | null = null): Promise<void> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  const body = (await response.json()) as { error: { code: string; param: string | null; message: string; type: string } };
+  expect(body.error.code).toBe(code);
+  expect(body.error.param).toBe(param);
+  expect(typeof body.error.message).toBe('string');
+  expect(typeof body.error.type).toBe('string');
+}
+
+describe('non-streamed chat completions', () => {
+  it('relays the upstream response and meters one usage event', async () => {
+    const response = await post('/v1/chat/completions', chat());
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id');
+    const text = await response.text();
+    const upstream = simulator.requests.at(-1);
+    expect(text).toBe(upstream?.responseText);
+    expect(upstream?.headers.authorization).toBe('Bearer sk-upstream-secret');
+    expect((upstream?.body as { model: string }).model).toBe('echo');
+    const completion = JSON.parse(text) as { choices: Array<{ message: { content: string } }> };
+    expect(completion.choices[0]?.message.content).toBe('Echo: hello there gateway');
+
+    await fixture.dataPlane.flushUsage();
+    const event = fixture.controlPlane.usage.get(requestId as string);
+    expect(event).toMatchObject({
+      orgId: 'org_alpha',
+      apiKeyId: 'key_alpha',
+      requestedModel: TEST_MODEL,
+      servedModel: 'echo',
+      providerId: 'prov_simulator',
+      promptTokens: 3,
+      completionTokens: 4,
+      // 3 × 3000 n$ + 4 × 15000 n$ = 69 000 n$ = 69 µ$
+      costMicros: 69,
+      usageEstimated: false,
+      status: 200,
+      finishReason: 'stop',
+      streamed: false,
+    });
+    expect(response.headers.get('x-gateway-cost-microdollars')).toBe('69');
+  });
+
+  it('answers on /api/gateway as well', async () => {
+    const response = await post('/api/gateway/chat/completions', chat());
+    expect(response.status).toBe(200);
+    await response.text();
+  });
+
+  it('estimates usage when the upstream reports none', async () => {
+    simulator.scenario = () => ({ omitUsage: true });
+    const response = await post('/v1/chat/completions', chat());
+    const requestId = response.headers.get('x-request-id') as string;
+    await response.text();
+    await fixture.dataPlane.flushUsage();
+    const event = fixture.controlPlane.usage.get(requestId);
+    expect(event?.usageEstimated).toBe(true);
+    expect(event?.promptTokens).toBeGreaterThan(0);
+    expect(event?.completionTokens).toBeGreaterThan(0);
+  });
+});
+
+describe('errors the gateway produces', () => {
+  it('401 without a key, with an unknown key and with an expired key', async () => {
+    await expectEnvelope(await post('/v1/chat/completions', chat(), null), 401, 'invalid_api_key');
+    await expectEnvelope(await post('/v1/chat/completions', chat(), 'sk-gw-nope'), 401, 'invalid_api_key');
+    await expectEnvelope(await post('/v1/chat/completions', chat(), EXPIRED_API_KEY), 401, 'invalid_api_key');
+    expect(simulator.requests).toHaveLength(0);
+  });
+
+  it('400 for malformed JSON and for missing fields, with param', async () => {
+    await expectEnvelope(await post('/v1/chat/completions', '{"model":'), 400, 'invalid_json');
+    await expectEnvelope(await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }] }), 400, 'invalid_request', 'model');
+    await expectEnvelope(await post('/v1/chat/completions', { model: TEST_MODEL, messages: [] }), 400, 'invalid_request', 'messages');
+  });
+
+  it('404 for an unknown model and for an unknown route', async () => {
+    await expectEnvelope(await post('/v1/chat/completions', chat({ model: 'nobody/nothing' })), 404, 'model_not_found', 'model');
+    await expectEnvelope(await fetch(`${fixture.dataPlane.url}/v1/nowhere`), 404, 'not_found');
+  });
+
+  it('403 when the organization does not allow the model', async () => {
+    await expectEnvelope(await post('/v1/chat/completions', chat(), RESTRICTED_API_KEY), 403, 'forbidden', 'model');
+    const allowed = await post('/v1/chat/completions', chat({ model: 'other/echo' }), RESTRICTED_API_KEY);
+    expect(allowed.status).toBe(200);
+    await allowed.text();
+  });
+
+  it('413 for a declared oversized body, before reading it', async () => {
+    const response = await rawRequest(
+      fixture.dataPlane.port,
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TEST_API_KEY}\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n{"model":`,
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response).toContain('"code":"request_too_large"');
+    expect(response.toLowerCase()).toContain('x-request-id:');
+  });
+
+  it('413 for a chunked body (no content-length) that grows past the cap', async () => {
+    const piece = 'x'.repeat(16 * 1024);
+    const chunks = Array.from({ length: 8 }, () => `${piece.length.toString(16)}\r\n${piece}\r\n`).join('');
+    const response = await rawRequest(
+      fixture.dataPlane.port,
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TEST_API_KEY}\r\ntransfer-encoding: chunked\r\n\r\n${chunks}`,
+    );
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response).toContain('"code":"request_too_large"');
+  });
+
+  it('502 when the upstream is unreachable', async () => {
+    await simulator.close();
+    await expectEnvelope(await post('/v1/chat/completions', chat()), 502, 'upstream_error');
+  });
+
+  it('504 when the upstream does not answer in time', async () => {
+    simulator.scenario = () => ({ headersDelayMs: 5_000 });
+    await expectEnvelope(await post('/v1/chat/completions', chat()), 504, 'upstream_timeout');
+  });
+
+  it('passes an upstream 429 through with its retry-after', async () => {
+    simulator.scenario = () => ({ status: 429, headers: { 'retry-after': '7' } });
+    const response = await post('/v1/chat/completions', chat());
+    expect(response.headers.get('retry-after')).toBe('7');
+    await expectEnvelope(response, 429, 'rate_limited');
+  });
+});
+
+/** Sends raw bytes and returns everything the server answers until it closes (or 2 s pass). */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (data) => {
+      received += data.toString('utf8');
+    });
+    socket.on('error', () => resolve(received));
+    socket.on('close', () => resolve(received));
+    socket.on('connect', () => socket.write(text));
+    setTimeout(() => {
+      socket.destroy();
+      if (received === '') reject(new Error('no answer'));
+    }, 2_000).unref();
+  });
+}

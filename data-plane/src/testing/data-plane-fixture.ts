@@ -1,0 +1,98 @@
+// Test support: a data plane on port 0 wired to a fake control plane, with a snapshot that routes the
+// model `simulator/echo` to an OpenAI-compatible upstream. Every test closes what it started.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashSecret } from '../../../shared/src/crypto.ts';
+import type { SnapshotState } from '../../../shared/src/snapshot.ts';
+import { startDataPlane, type DataPlane, type DataPlaneOptions } from '../start-data-plane.ts';
+import { startFakeControlPlane, type FakeControlPlane } from './fake-control-plane.ts';
+
+export const TEST_API_KEY = 'sk-gw-test-key-alpha';
+export const RESTRICTED_API_KEY = 'sk-gw-test-key-restricted';
+export const EXPIRED_API_KEY = 'sk-gw-test-key-expired';
+export const TEST_MODEL = 'simulator/echo';
+export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_KEY';
+
+/** $3 / Mtok prompt, $15 / Mtok completion, in nanodollars per token. */
+export const TEST_PRICES = { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null };
+
+export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
+  return {
+    apiKeys: {
+      [hashSecret(TEST_API_KEY)]: { id: 'key_alpha', orgId: 'org_alpha', userId: 'user_alpha', name: 'alpha', expiresAt: null },
+      [hashSecret(RESTRICTED_API_KEY)]: { id: 'key_restricted', orgId: 'org_restricted', userId: 'user_beta', name: 'restricted', expiresAt: null },
+      [hashSecret(EXPIRED_API_KEY)]: { id: 'key_expired', orgId: 'org_alpha', userId: 'user_alpha', name: 'old', expiresAt: '2020-01-01T00:00:00.000Z' },
+    },
+    orgs: {
+      org_alpha: { id: 'org_alpha', name: 'Alpha', allowedModels: null },
+      org_restricted: { id: 'org_restricted', name: 'Restricted', allowedModels: ['other/*'] },
+    },
+    providers: {
+      prov_simulator: { id: 'prov_simulator', slug: 'simulator', kind: 'openai-compatible', baseUrl: upstreamBaseUrl, apiKeyEnv: UPSTREAM_KEY_ENV },
+      prov_other: { id: 'prov_other', slug: 'other', kind: 'openai-compatible', baseUrl: upstreamBaseUrl, apiKeyEnv: null },
+    },
+    models: {
+      [TEST_MODEL]: {
+        id: TEST_MODEL,
+        name: 'Echo',
+        created: 1700000000,
+        contextLength: 8192,
+        endpoints: [{ providerId: 'prov_simulator', upstreamModel: 'echo', prices: TEST_PRICES }],
+      },
+      'other/echo': {
+        id: 'other/echo',
+        name: 'Other echo',
+        created: 1700000001,
+        contextLength: null,
+        endpoints: [{ providerId: 'prov_other', upstreamModel: 'echo', prices: TEST_PRICES }],
+      },
+    },
+  };
+}
+
+export interface DataPlaneFixture {
+  controlPlane: FakeControlPlane;
+  dataPlane: DataPlane;
+  stateDir: string;
+  /** Starts another data plane on the same state dir (after close()). */
+  restart(options?: Partial<DataPlaneOptions>): Promise<DataPlane>;
+  close(): Promise<void>;
+}
+
+export async function startDataPlaneFixture(
+  upstreamBaseUrl: string,
+  options: Partial<DataPlaneOptions> & { publish?: boolean } = {},
+): Promise<DataPlaneFixture> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-test-'));
+  const controlPlane = await startFakeControlPlane();
+  if (options.publish !== false) await controlPlane.publish(testSnapshotState(upstreamBaseUrl));
+  const start = (extra: Partial<DataPlaneOptions> = {}) =>
+    startDataPlane({
+      port: 0,
+      controlPlaneUrl: controlPlane.url,
+      dataPlaneToken: controlPlane.token,
+      snapshotPublicJwk: controlPlane.publicJwk,
+      stateDir,
+      usageFlushIntervalMs: 60_000,
+      log: () => {},
+      ...options,
+      ...extra,
+    });
+  const fixture: DataPlaneFixture = {
+    controlPlane,
+    dataPlane: await start(),
+    stateDir,
+    async restart(extra) {
+      fixture.dataPlane = await start(extra);
+      return fixture.dataPlane;
+    },
+    async close() {
+      await fixture.dataPlane.close();
+      await controlPlane.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+  if (options.publish !== false) await fixture.dataPlane.waitForSnapshot();
+  return fixture;
+}

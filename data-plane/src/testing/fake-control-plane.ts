@@ -1,0 +1,147 @@
+// Test support: a tiny control plane speaking the real channel contract (a real @trpc/server router
+// with dataPlane.snapshot and dataPlane.ingestUsage, SSE subscriptions, signed snapshots), so the
+// data plane is tested without the real control plane.
+import type { AddressInfo } from 'node:net';
+import { initTRPC, tracked, TRPCError } from '@trpc/server';
+import { createHTTPServer } from '@trpc/server/adapters/standalone';
+import type { JWK } from 'jose';
+import { z } from 'zod';
+import { createSnapshotSigner, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
+import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { diffSnapshotStates, emptySnapshotState, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { usageIngestInputSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
+
+export interface FakeControlPlane {
+  url: string;
+  token: string;
+  publicJwk: JWK;
+  version: number;
+  state: SnapshotState;
+  /** Every usage event ingested (duplicates by requestId counted once). */
+  usage: Map<string, UsageEvent>;
+  ingestCalls: number;
+  /** While true, ingestUsage fails with a 503. */
+  ingestDown: boolean;
+  /** Subscriptions opened, with the lastEventId each asked for. */
+  subscriptions: Array<string | null>;
+  /** Signs and publishes a new version (a delta to current subscribers, full on a fresh connect). */
+  publish(state: SnapshotState): Promise<number>;
+  /** Sends a raw envelope to current subscribers (for tampering tests); does not change the state. */
+  sendRaw(envelope: SnapshotEnvelope): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeControlPlane(options: { port?: number } = {}): Promise<FakeControlPlane> {
+  const keys = await generateSnapshotSigningKeys();
+  const signer = await createSnapshotSigner(keys.privateJwk);
+  const token = 'dp-test-token';
+  const deltas = new Map<number, SnapshotEnvelope>(); // by fromVersion
+  const listeners = new Set<(envelope: SnapshotEnvelope) => void>();
+  let fullEnvelope: SnapshotEnvelope | null = null;
+
+  const t = initTRPC.context<{ authorization: string }>().create();
+  const authed = t.procedure.use(({ ctx, next }) => {
+    if (ctx.authorization !== `Bearer ${token}`) throw new TRPCError({ code: 'UNAUTHORIZED' });
+    return next();
+  });
+
+  const fake: FakeControlPlane = {
+    url: '',
+    token,
+    publicJwk: keys.publicJwk,
+    version: 0,
+    state: emptySnapshotState(),
+    usage: new Map(),
+    ingestCalls: 0,
+    ingestDown: false,
+    subscriptions: [],
+    async publish(state) {
+      const version = fake.version + 1;
+      const stateHash = hashSnapshotState(state);
+      const full: SnapshotMessage = { kind: 'full', version, stateHash, state };
+      fullEnvelope = { version, jws: await signer.sign(full) };
+      let delta: SnapshotEnvelope | null = null;
+      if (fake.version > 0) {
+        const message: SnapshotMessage = { kind: 'delta', fromVersion: fake.version, version, stateHash, changes: diffSnapshotStates(fake.state, state) };
+        delta = { version, jws: await signer.sign(message) };
+        deltas.set(fake.version, delta);
+      }
+      fake.version = version;
+      fake.state = state;
+      for (const listener of listeners) listener(delta ?? fullEnvelope);
+      return version;
+    },
+    sendRaw(envelope) {
+      for (const listener of listeners) listener(envelope);
+    },
+    close: async () => {
+      listeners.clear();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  const appRouter = t.router({
+    dataPlane: t.router({
+      snapshot: authed.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({ input, signal }) {
+        const lastEventId = input?.lastEventId ?? null;
+        fake.subscriptions.push(lastEventId);
+        const queue: SnapshotEnvelope[] = [];
+        let wake: (() => void) | null = null;
+        const listener = (envelope: SnapshotEnvelope) => {
+          queue.push(envelope);
+          wake?.();
+        };
+        listeners.add(listener);
+        try {
+          // Resume: the deltas since lastEventId when known; otherwise the full snapshot.
+          let from = lastEventId === null ? null : Number(lastEventId);
+          if (from !== null && from !== fake.version) {
+            const catchUp: SnapshotEnvelope[] = [];
+            while (from !== null && deltas.has(from)) {
+              const delta = deltas.get(from) as SnapshotEnvelope;
+              catchUp.push(delta);
+              from = delta.version;
+            }
+            if (from === fake.version) queue.unshift(...catchUp);
+            else if (fullEnvelope) queue.unshift(fullEnvelope);
+          } else if (from === null && fullEnvelope) queue.unshift(fullEnvelope);
+          while (!signal?.aborted) {
+            const envelope = queue.shift();
+            if (envelope) {
+              yield tracked(String(envelope.version), envelope);
+              continue;
+            }
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              signal?.addEventListener('abort', () => resolve(), { once: true });
+            });
+            wake = null;
+          }
+        } finally {
+          listeners.delete(listener);
+        }
+      }),
+      ingestUsage: authed.input(usageIngestInputSchema).mutation(({ input }) => {
+        fake.ingestCalls += 1;
+        if (fake.ingestDown) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'down for the test' });
+        let inserted = 0;
+        for (const event of input.events) {
+          if (fake.usage.has(event.requestId)) continue;
+          fake.usage.set(event.requestId, event);
+          inserted += 1;
+        }
+        return { inserted, duplicates: input.events.length - inserted };
+      }),
+    }),
+  });
+
+  const server = createHTTPServer({
+    basePath: '/trpc/',
+    router: appRouter,
+    createContext: ({ req }) => ({ authorization: req.headers.authorization ?? '' }),
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return fake;
+}
