@@ -15,6 +15,8 @@ export interface TestApp {
   caller(token: string | null): ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
   /** A new user with an admin token and no memberships. */
   createAdmin(email: string): Promise<{ userId: string; token: string }>;
+  /** Closes the app and builds it again on the same database and data folder. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,21 +24,26 @@ const createCaller = createCallerFactory(appRouter);
 
 export async function createTestApp(engine: TestEngine): Promise<TestApp> {
   const database = await createTestDatabase(engine);
-  const app = await createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
-  return {
-    app,
+  const build = () => createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+  const testApp: TestApp = {
+    app: await build(),
     database,
-    caller: (token) => createCaller(createContextInner(app.services, token === null ? null : `Bearer ${token}`)),
+    caller: (token) => createCaller(createContextInner(testApp.app.services, token === null ? null : `Bearer ${token}`)),
     async createAdmin(email) {
       const token = generateSecret(ADMIN_TOKEN_PREFIX);
-      const user = await app.services.prisma.user.create({
+      const user = await testApp.app.services.prisma.user.create({
         data: { email, adminTokens: { create: { name: 'test', tokenHash: hashSecret(token) } } },
       });
       return { userId: user.id, token };
     },
+    async restart() {
+      await testApp.app.close();
+      testApp.app = await build();
+    },
     async close() {
-      await app.close();
+      await testApp.app.close();
       await database.drop();
     },
   };
+  return testApp;
 }

@@ -1,0 +1,112 @@
+// Usage ingest is idempotent: a retried batch stores nothing twice and charges nothing twice.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { testEngines } from '../db/create-test-database.ts';
+import { createTestApp, type TestApp } from '../create-test-app.ts';
+
+describe.each(testEngines)('usage ingest on %s', (engine) => {
+  let testApp: TestApp;
+  let orgId: string;
+  let event: (requestId: string, overrides?: Partial<UsageEvent>) => UsageEvent;
+
+  beforeAll(async () => {
+    testApp = await createTestApp(engine);
+    const key = await testApp.app.services.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    orgId = key.orgId;
+    event = (requestId, overrides = {}) => ({
+      requestId,
+      orgId: key.orgId,
+      userId: key.userId,
+      apiKeyId: key.id,
+      requestedModel: 'simulator/echo',
+      servedModel: 'echo',
+      providerId: 'simulator',
+      byok: false,
+      promptTokens: 1000,
+      completionTokens: 500,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      costMicros: 450,
+      upstreamCostMicros: null,
+      usageEstimated: false,
+      ttftMs: 12.5,
+      upstreamLatencyMs: 40,
+      totalLatencyMs: 41.25,
+      status: 200,
+      finishReason: 'stop',
+      errorCode: null,
+      streamed: true,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      finishedAt: '2026-11-25T10:00:00.041Z',
+      ...overrides,
+    });
+  });
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  test('the same batch twice stores rows once and debits once; sums agree', async () => {
+    const prisma = testApp.app.services.prisma;
+    const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
+    const before = await prisma.organization.findUniqueOrThrow({ where: { id: orgId } });
+    const batch = {
+      events: [
+        event('req-a'),
+        event('req-b', { costMicros: 1_234_567 }),
+        event('req-free', { costMicros: 0 }),
+        event('req-byok', { byok: true, costMicros: 999 }),
+      ],
+    };
+
+    expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 4, duplicates: 0 });
+    expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 0, duplicates: 4 });
+    // A batch overlapping the first one, with a duplicate inside itself.
+    expect(await dataPlane.ingestUsage({ events: [event('req-b'), event('req-c', { costMicros: 7 }), event('req-c', { costMicros: 7 })] })).toEqual({
+      inserted: 1,
+      duplicates: 2,
+    });
+
+    const rows = await prisma.usageRecord.findMany({ where: { orgId }, orderBy: { requestId: 'asc' } });
+    expect(rows.map((row) => row.requestId)).toEqual(['req-a', 'req-b', 'req-byok', 'req-c', 'req-free']);
+    expect(rows.find((row) => row.requestId === 'req-a')).toMatchObject({
+      costMicros: 450n,
+      ttftMs: 12.5,
+      totalLatencyMs: 41.25,
+      streamed: true,
+      startedAt: new Date('2026-11-25T10:00:00.000Z'),
+      finishedAt: new Date('2026-11-25T10:00:00.041Z'),
+    });
+
+    const debits = await prisma.ledgerEntry.findMany({ where: { orgId, kind: 'usage' }, orderBy: { usageRequestId: 'asc' } });
+    expect(debits.map((entry) => [entry.usageRequestId, entry.amountMicros])).toEqual([
+      ['req-a', -450n],
+      ['req-b', -1_234_567n],
+      ['req-c', -7n],
+    ]);
+    const after = await prisma.organization.findUniqueOrThrow({ where: { id: orgId } });
+    expect(after.balanceMicros).toBe(before.balanceMicros - 450n - 1_234_567n - 7n);
+    const ledgerSum = await prisma.ledgerEntry.aggregate({ where: { orgId }, _sum: { amountMicros: true } });
+    expect(ledgerSum._sum.amountMicros).toBe(after.balanceMicros);
+  });
+
+  test('concurrent deliveries of one batch still count each request once', async () => {
+    const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
+    const batch = { events: [event('race-1', { costMicros: 100 }), event('race-2', { costMicros: 200 })] };
+    const results = await Promise.all([dataPlane.ingestUsage(batch), dataPlane.ingestUsage(batch), dataPlane.ingestUsage(batch)]);
+    expect(results.reduce((sum, result) => sum + result.inserted, 0)).toBe(2);
+    expect(results.reduce((sum, result) => sum + result.duplicates, 0)).toBe(4);
+    const debits = await testApp.app.services.prisma.ledgerEntry.findMany({ where: { usageRequestId: { in: ['race-1', 'race-2'] } } });
+    expect(debits).toHaveLength(2);
+  });
+
+  test('a batch naming an unknown org is refused whole', async () => {
+    const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
+    await expect(dataPlane.ingestUsage({ events: [event('ok-1'), event('bad-1', { orgId: 'no-such-org' })] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await testApp.app.services.prisma.usageRecord.count({ where: { requestId: { in: ['ok-1', 'bad-1'] } } })).toBe(0);
+  });
+
+  test('only data planes may ingest', async () => {
+    await expect(testApp.caller(testApp.app.adminToken).dataPlane.ingestUsage({ events: [event('admin-1')] })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
