@@ -104,9 +104,19 @@ export class UsageShipper {
     this.#options = options;
   }
 
+  #loaded: Promise<void> | null = null;
+
+  /** Loads the persisted cursor and starts shipping on the interval. */
   async start(): Promise<void> {
-    this.#cursor = await loadCursor(this.#options.directory);
+    await this.#load();
     this.#schedule(0);
+  }
+
+  #load(): Promise<void> {
+    this.#loaded ??= loadCursor(this.#options.directory).then((cursor) => {
+      this.#cursor = cursor;
+    });
+    return this.#loaded;
   }
 
   stop(): void {
@@ -116,7 +126,8 @@ export class UsageShipper {
   }
 
   /** Ships everything on disk now; rejects when the control plane refuses or is unreachable. */
-  shipNow(): Promise<number> {
+  async shipNow(): Promise<number> {
+    await this.#load();
     return this.#exclusive(() => this.#shipAll());
   }
 

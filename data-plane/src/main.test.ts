@@ -1,0 +1,97 @@
+// The CLI as a child process: it refuses the uWS JavaScript fallback, and a response the client saw
+// complete survives a SIGKILL right after it (its usage event is already in the spool).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startOpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
+import { startFakeControlPlane } from './testing/fake-control-plane.ts';
+import { TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
+
+const MAIN = resolve(import.meta.dirname, 'main.ts');
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function run(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+  const exit = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  return { child, output: () => output, exit };
+}
+
+describe('data-plane/src/main.ts', () => {
+  it('refuses to start on the uWebSockets.js JavaScript fallback', async () => {
+    const { output, exit } = run({ UWS_USE_FALLBACK: '1', DATA_PLANE_TOKEN: 'x', SNAPSHOT_PUBLIC_KEY_FILE: '/nonexistent' });
+    expect(await exit).not.toBe(0);
+    expect(output()).toContain('refuses to start on the fallback');
+  });
+
+  it('prints usage and the environment table with --help', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    const code = await new Promise((resolveExit) => child.on('exit', resolveExit));
+    expect(code).toBe(0);
+    for (const name of ['DATA_PLANE_PORT', 'DATA_PLANE_HOST', 'CONTROL_PLANE_URL', 'DATA_PLANE_TOKEN_FILE', 'SNAPSHOT_PUBLIC_KEY_FILE', 'MAX_BODY_BYTES', 'UPSTREAM_TIMEOUT_MS']) {
+      expect(output).toContain(name);
+    }
+  });
+
+  it('keeps the usage event of a completed response across a SIGKILL', async () => {
+    const simulator = await startOpenAISimulator();
+    cleanups.push(() => simulator.close());
+    const controlPlane = await startFakeControlPlane();
+    cleanups.push(() => controlPlane.close());
+    controlPlane.ingestDown = true; // nothing leaves the spool before the kill
+    await controlPlane.publish(testSnapshotState(simulator.baseUrl));
+    const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-main-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    const keyFile = join(stateDir, 'snapshot-key.json');
+    await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
+
+    const { child, output, exit } = run({
+      DATA_PLANE_PORT: '0',
+      CONTROL_PLANE_URL: controlPlane.url,
+      DATA_PLANE_TOKEN: controlPlane.token,
+      SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
+      DATA_PLANE_STATE_DIR: stateDir,
+    });
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let url: string | undefined;
+    for (let attempt = 0; attempt < 1000 && url === undefined; attempt += 1) {
+      url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
+      if (url === undefined) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
+    expect(url, output()).toBeDefined();
+    let status = 503;
+    for (let attempt = 0; attempt < 500 && status !== 200; attempt += 1) {
+      status = (await fetch(`${url}/healthz`)).status;
+      if (status !== 200) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+    }
+
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'durable?' }], stream: true }),
+    });
+    const requestId = response.headers.get('x-request-id') as string;
+    expect((await response.text()).endsWith('data: [DONE]\n\n')).toBe(true);
+    child.kill('SIGKILL');
+    await exit;
+
+    const spoolDirectory = join(stateDir, 'spool');
+    const lines: string[] = [];
+    for (const name of await readdir(spoolDirectory)) {
+      if (name.endsWith('.ndjson')) lines.push(...(await readFile(join(spoolDirectory, name), 'utf8')).split('\n').filter(Boolean));
+    }
+    expect(lines.map((line) => (JSON.parse(line) as { requestId: string }).requestId)).toContain(requestId);
+  });
+});

@@ -1,0 +1,111 @@
+// Snapshot delivery against a fake control plane: first snapshot, deltas, rejection and resync, the
+// disk copy that lets a data plane start while the control plane is down, and /healthz and /models.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hashSecret } from '../../../shared/src/crypto.ts';
+import { startDataPlaneFixture, RESTRICTED_API_KEY, TEST_API_KEY, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
+
+const UPSTREAM = 'http://127.0.0.1:9/v1'; // never called in these tests
+let fixture: DataPlaneFixture | null = null;
+
+afterEach(async () => {
+  await fixture?.close();
+  fixture = null;
+});
+
+async function getJson(url: string, apiKey?: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('snapshot sync', () => {
+  it('answers 503 on /healthz before the first snapshot and 200 with its version after', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM, { publish: false });
+    expect(await getJson(`${fixture.dataPlane.url}/healthz`)).toEqual({ status: 503, body: { status: 'starting', snapshotVersion: null } });
+    expect(fixture.dataPlane.snapshotVersion()).toBeNull();
+    const { testSnapshotState } = await import('../testing/data-plane-fixture.ts');
+    await fixture.controlPlane.publish(testSnapshotState(UPSTREAM));
+    await fixture.dataPlane.waitForSnapshot(1);
+    expect(await getJson(`${fixture.dataPlane.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok', snapshotVersion: 1 } });
+  });
+
+  it('applies deltas: a revoked key is refused once the new version arrives', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    const models = await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY);
+    expect(models.status).toBe(200);
+    const { [hashSecret(TEST_API_KEY)]: _revoked, ...apiKeys } = fixture.controlPlane.state.apiKeys;
+    const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, apiKeys });
+    await fixture.dataPlane.waitForSnapshot(version);
+    expect(fixture.dataPlane.snapshotVersion()).toBe(2);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
+  });
+
+  it('rejects a message with a bad signature and resubscribes for a full snapshot', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    const subscriptionsBefore = fixture.controlPlane.subscriptions.length;
+    fixture.controlPlane.sendRaw({ version: 2, jws: 'eyJhbGciOiJFZERTQSJ9.e30.AAAA' });
+    for (let attempt = 0; attempt < 300 && fixture.controlPlane.subscriptions.length === subscriptionsBefore; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(fixture.controlPlane.subscriptions.slice(subscriptionsBefore)).toContain(null);
+    expect(fixture.dataPlane.snapshotVersion()).toBe(1);
+    // Still in sync afterwards.
+    const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, orgs: { ...fixture.controlPlane.state.orgs } });
+    await fixture.dataPlane.waitForSnapshot(version);
+  });
+
+  it('starts from its disk copy while the control plane is down, and resumes from that version', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    await fixture.dataPlane.close();
+    const stored = JSON.parse(await readFile(join(fixture.stateDir, 'snapshot.json'), 'utf8')) as { version: number };
+    expect(stored.version).toBe(1);
+
+    const controlPlaneUrl = 'http://127.0.0.1:9'; // nothing listens there
+    const offline = await fixture.restart({ controlPlaneUrl });
+    expect(offline.snapshotVersion()).toBe(1);
+    expect((await getJson(`${offline.url}/v1/models`, TEST_API_KEY)).status).toBe(200);
+    await offline.close();
+
+    await fixture.restart();
+    for (let attempt = 0; attempt < 300 && fixture.controlPlane.subscriptions.length < 2; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(fixture.controlPlane.subscriptions).toEqual([null, '1']);
+    // And it still follows new versions.
+    const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, orgs: {} });
+    await fixture.dataPlane.waitForSnapshot(version);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
+  });
+
+  it('ignores a disk copy whose state does not match its signed message', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    await fixture.dataPlane.close();
+    const path = join(fixture.stateDir, 'snapshot.json');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as { state: { orgs: Record<string, { allowedModels: unknown }> } };
+    stored.state.orgs.org_restricted!.allowedModels = null; // a local edit that widens access
+    await writeFile(path, JSON.stringify(stored));
+    const offline = await fixture.restart({ controlPlaneUrl: 'http://127.0.0.1:9' });
+    expect(offline.snapshotVersion()).toBeNull();
+  });
+});
+
+describe('/models', () => {
+  it('lists every model without a key, and only the allowed ones with a key', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    const all = await getJson(`${fixture.dataPlane.url}/v1/models`);
+    expect(all).toEqual({
+      status: 200,
+      body: {
+        object: 'list',
+        data: [
+          { id: 'other/echo', object: 'model', created: 1700000001, owned_by: 'other' },
+          { id: 'simulator/echo', object: 'model', created: 1700000000, owned_by: 'simulator' },
+        ],
+      },
+    });
+    const restricted = await getJson(`${fixture.dataPlane.url}/api/gateway/models`, RESTRICTED_API_KEY);
+    expect((restricted.body as { data: Array<{ id: string }> }).data.map((model) => model.id)).toEqual(['other/echo']);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, 'sk-gw-wrong')).status).toBe(401);
+  });
+});
