@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../shared/src/errors.ts';
+import { convertToOpenAICompatibleRequest } from '../providers/openai-compatible/convert-to-openai-compatible-request.ts';
+import { parseChatRequest } from './parse-chat-request.ts';
+
+const bytes = (text: string) => Buffer.from(text);
+
+function envelopeOf(run: () => unknown) {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GatewayError) return { status: error.status, ...error.toEnvelope().error };
+    throw error;
+  }
+  throw new Error('did not throw');
+}
+
+describe('parseChatRequest', () => {
+  it('accepts a minimal body and reads stream flags', () => {
+    const parsed = parseChatRequest(bytes('{"model":"a/b","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'));
+    expect(parsed).toMatchObject({ model: 'a/b', stream: true, clientWantsStreamUsage: true });
+  });
+
+  it.each([
+    ['{"model":', 'invalid_json', null],
+    ['[1,2]', 'invalid_request', null],
+    ['{"messages":[{}]}', 'invalid_request', 'model'],
+    ['{"model":3,"messages":[{}]}', 'invalid_request', 'model'],
+    ['{"model":"a/b"}', 'invalid_request', 'messages'],
+    ['{"model":"a/b","messages":[]}', 'invalid_request', 'messages'],
+    ['{"model":"a/b","messages":[{}],"stream":"yes"}', 'invalid_request', 'stream'],
+  ])('%s → 400 %s (param %s)', (body, code, param) => {
+    expect(envelopeOf(() => parseChatRequest(bytes(body)))).toMatchObject({ status: 400, code, param });
+  });
+});
+
+describe('convertToOpenAICompatibleRequest', () => {
+  it('replaces the model and always asks for stream usage, keeping the other fields', () => {
+    const chat = parseChatRequest(bytes('{"model":"a/b","messages":[{"role":"user","content":"hi"}],"stream":true,"temperature":0.2}'));
+    expect(JSON.parse(convertToOpenAICompatibleRequest(chat, 'b-upstream'))).toEqual({
+      model: 'b-upstream',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      temperature: 0.2,
+      stream_options: { include_usage: true },
+    });
+    expect(chat.clientWantsStreamUsage).toBe(false);
+  });
+
+  it('leaves stream_options alone for non-streamed requests', () => {
+    const chat = parseChatRequest(bytes('{"model":"a/b","messages":[{"role":"user","content":"hi"}]}'));
+    expect(JSON.parse(convertToOpenAICompatibleRequest(chat, 'b'))).toEqual({ model: 'b', messages: [{ role: 'user', content: 'hi' }] });
+  });
+});

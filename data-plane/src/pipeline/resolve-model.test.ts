@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../shared/src/errors.ts';
+import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
+import { testSnapshotState } from '../testing/data-plane-fixture.ts';
+import { chooseEndpoint } from './choose-endpoints.ts';
+import { resolveModel } from './resolve-model.ts';
+
+const view = buildSnapshotView(1, 'hash', testSnapshotState('http://upstream.test/v1/'));
+
+describe('resolveModel', () => {
+  it('finds a model by its public id', () => {
+    expect(resolveModel(view, 'simulator/echo').name).toBe('Echo');
+  });
+
+  it('throws model_not_found (404, param model) for an unknown id', () => {
+    const error = (() => {
+      try {
+        resolveModel(view, 'simulator/unknown');
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(404);
+    expect((error as GatewayError).toEnvelope().error).toMatchObject({ code: 'model_not_found', param: 'model' });
+  });
+});
+
+describe('chooseEndpoint', () => {
+  it('picks the first endpoint whose provider exists and builds the upstream URL', () => {
+    const chosen = chooseEndpoint(view, resolveModel(view, 'simulator/echo'));
+    expect(chosen.endpoint.upstreamModel).toBe('echo');
+    expect(chosen.route.chatCompletionsUrl).toBe('http://upstream.test/v1/chat/completions');
+  });
+
+  it('throws no_provider_available (503) when no endpoint has a provider', () => {
+    const model = { ...resolveModel(view, 'simulator/echo'), endpoints: [{ providerId: 'gone', upstreamModel: 'x', prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }] };
+    expect(() => chooseEndpoint(view, model)).toThrow(GatewayError);
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { openAICompatibleError } from './openai-compatible-error.ts';
+
+describe('openAICompatibleError', () => {
+  it.each([
+    [400, '{"error":{"message":"context too long","type":"invalid_request_error","code":"context_length_exceeded"}}', 400, 'invalid_request', 'context too long'],
+    [400, '{"code":"Client specified an invalid argument","error":"Incorrect API key"}', 400, 'invalid_request', 'Incorrect API key'],
+    [401, '{"message":"Unauthorized","request_id":"r"}', 502, 'upstream_error', "The upstream provider refused the gateway's credentials: Unauthorized"],
+    [404, 'not json', 404, 'model_not_found', 'The upstream provider answered with HTTP 404.'],
+    [422, '{"message":"bad"}', 422, 'invalid_request', 'bad'],
+    [500, '{"error":{"message":"boom"}}', 502, 'upstream_error', 'boom'],
+    [503, '', 502, 'upstream_error', 'The upstream provider answered with HTTP 503.'],
+    [504, '', 504, 'upstream_timeout', 'The upstream provider answered with HTTP 504.'],
+  ])('HTTP %i %s → %i %s', (status, body, expectedStatus, code, message) => {
+    const error = openAICompatibleError(status, body, {});
+    expect(error.status).toBe(expectedStatus);
+    expect(error.toEnvelope().error).toMatchObject({ code, message });
+  });
+
+  it('keeps retry-after on a 429', () => {
+    const error = openAICompatibleError(429, '{"error":{"message":"slow down"}}', { 'retry-after': '3' });
+    expect(error.status).toBe(429);
+    expect(error.headers).toEqual({ 'retry-after': '3' });
+  });
+});
