@@ -1,6 +1,7 @@
 // The request path end to end: a real uWS listener on port 0, the OpenAI simulator as the upstream,
 // and a fake control plane for snapshots and usage.
 import { connect } from 'node:net';
+import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOpenAISimulator, type OpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
 import {
@@ -95,6 +96,68 @@ describe('non-streamed chat completions', () => {
     expect(event?.usageEstimated).toBe(true);
     expect(event?.promptTokens).toBeGreaterThan(0);
     expect(event?.completionTokens).toBeGreaterThan(0);
+  });
+});
+
+describe('with the official openai SDK', () => {
+  it('completes, streams with usage, and surfaces gateway errors', async () => {
+    const client = new OpenAI({ apiKey: TEST_API_KEY, baseURL: `${fixture.dataPlane.url}/v1`, maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'sdk says hi' }] });
+    expect(completion.choices[0]?.message.content).toBe('Echo: sdk says hi');
+
+    const stream = await client.chat.completions.create({
+      model: TEST_MODEL,
+      messages: [{ role: 'user', content: 'stream please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: { prompt_tokens: number; completion_tokens: number } | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Echo: stream please');
+    expect(usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 3 });
+
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id)).toContain(TEST_MODEL);
+
+    const denied = await new OpenAI({ apiKey: 'sk-gw-bad', baseURL: `${fixture.dataPlane.url}/v1`, maxRetries: 0 }).chat.completions
+      .create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
+    expect(denied).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
+describe('usage delivery', () => {
+  it('keeps events while the control plane refuses them and ships each exactly once later', async () => {
+    fixture.controlPlane.ingestDown = true;
+    const requestIds: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const response = await post('/v1/chat/completions', chat());
+      requestIds.push(response.headers.get('x-request-id') as string);
+      await response.text();
+    }
+    await expect(fixture.dataPlane.flushUsage()).rejects.toThrow();
+    expect(fixture.controlPlane.usage.size).toBe(0);
+
+    // Survives a restart of the data plane too.
+    await fixture.dataPlane.close();
+    await fixture.restart({ upstreamTimeoutMs: 2_000 });
+    fixture.controlPlane.ingestDown = false;
+    await fixture.dataPlane.flushUsage();
+    expect([...fixture.controlPlane.usage.keys()].sort()).toEqual([...requestIds].sort());
+    await fixture.dataPlane.flushUsage();
+    expect(fixture.controlPlane.usage.size).toBe(3);
+  });
+
+  it('writes no usage event when the request never reached the upstream', async () => {
+    await simulator.close();
+    const response = await post('/v1/chat/completions', chat());
+    expect(response.status).toBe(502);
+    await fixture.dataPlane.flushUsage();
+    expect(fixture.controlPlane.usage.size).toBe(0);
   });
 });
 

@@ -25,6 +25,15 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   return { child, output: () => output, exit };
 }
 
+async function listeningUrl(output: () => string): Promise<string> {
+  for (let attempt = 0; attempt < 1000; attempt += 1) {
+    const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
+    if (url !== undefined) return url;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+  }
+  throw new Error(`the data plane did not start:\n${output()}`);
+}
+
 describe('data-plane/src/main.ts', () => {
   it('refuses to start on the uWebSockets.js JavaScript fallback', async () => {
     const { output, exit } = run({ UWS_USE_FALLBACK: '1', DATA_PLANE_TOKEN: 'x', SNAPSHOT_PUBLIC_KEY_FILE: '/nonexistent' });
@@ -41,6 +50,30 @@ describe('data-plane/src/main.ts', () => {
     for (const name of ['DATA_PLANE_PORT', 'DATA_PLANE_HOST', 'CONTROL_PLANE_URL', 'DATA_PLANE_TOKEN_FILE', 'SNAPSHOT_PUBLIC_KEY_FILE', 'MAX_BODY_BYTES', 'UPSTREAM_TIMEOUT_MS']) {
       expect(output).toContain(name);
     }
+  });
+
+  it('closes gracefully on SIGTERM (exit code 0)', async () => {
+    const controlPlane = await startFakeControlPlane();
+    cleanups.push(() => controlPlane.close());
+    const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-main-'));
+    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+    const keyFile = join(stateDir, 'snapshot-key.json');
+    await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
+    const { child, output, exit } = run({
+      DATA_PLANE_PORT: '0',
+      CONTROL_PLANE_URL: controlPlane.url,
+      DATA_PLANE_TOKEN: controlPlane.token,
+      SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
+      DATA_PLANE_STATE_DIR: stateDir,
+    });
+    cleanups.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const url = await listeningUrl(output);
+    expect((await fetch(`${url}/healthz`)).status).toBe(503);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(output()).toContain('SIGTERM, closing');
   });
 
   it('keeps the usage event of a completed response across a SIGKILL', async () => {
@@ -65,12 +98,7 @@ describe('data-plane/src/main.ts', () => {
     cleanups.push(async () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
-    let url: string | undefined;
-    for (let attempt = 0; attempt < 1000 && url === undefined; attempt += 1) {
-      url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
-      if (url === undefined) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-    }
-    expect(url, output()).toBeDefined();
+    const url = await listeningUrl(output);
     let status = 503;
     for (let attempt = 0; attempt < 500 && status !== 200; attempt += 1) {
       status = (await fetch(`${url}/healthz`)).status;

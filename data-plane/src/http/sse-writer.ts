@@ -1,5 +1,6 @@
 // Relays an event stream to the client: status and headers go out with the first bytes; `write`
 // reports backpressure so the caller stops pulling from the upstream until `writable()` resolves.
+import type { HttpResponse } from 'uWebSockets.js';
 import { STATUS_LINES } from './status-lines.ts';
 import type { ClientResponse } from './client-response.ts';
 
@@ -43,7 +44,7 @@ export class SseWriter {
     });
   }
 
-  #writeHead(native: Parameters<Parameters<ClientResponse['cork']>[0]>[0]): void {
+  #writeHead(native: HttpResponse): void {
     this.#started = true;
     native.writeStatus(STATUS_LINES[200] as string);
     native.writeHeader('x-request-id', this.#response.requestId);
