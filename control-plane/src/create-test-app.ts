@@ -8,11 +8,14 @@ import { ADMIN_TOKEN_PREFIX } from './services/seed.ts';
 import { createCallerFactory } from './trpc/init.ts';
 import { appRouter } from './trpc/routers/_app.ts';
 
+const createCaller = createCallerFactory(appRouter);
+type AppCaller = ReturnType<typeof createCaller>;
+
 export interface TestApp {
   app: ControlPlaneApp;
   database: TestDatabase;
-  /** A tRPC caller sending `Authorization: Bearer <token>` (none when token is null). */
-  caller(token: string | null): ReturnType<ReturnType<typeof createCallerFactory<typeof appRouter>>>;
+  /** A tRPC caller sending `Authorization: Bearer <token>` (none when token is null); `signal` ends subscriptions. */
+  caller(token: string | null, signal?: AbortSignal): AppCaller;
   /** A new user with an admin token and no memberships. */
   createAdmin(email: string): Promise<{ userId: string; token: string }>;
   /** Closes the app and builds it again on the same database and data folder. */
@@ -20,7 +23,6 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-const createCaller = createCallerFactory(appRouter);
 
 export async function createTestApp(engine: TestEngine): Promise<TestApp> {
   const database = await createTestDatabase(engine);
@@ -28,7 +30,7 @@ export async function createTestApp(engine: TestEngine): Promise<TestApp> {
   const testApp: TestApp = {
     app: await build(),
     database,
-    caller: (token) => createCaller(createContextInner(testApp.app.services, token === null ? null : `Bearer ${token}`)),
+    caller: (token, signal) => createCaller(createContextInner(testApp.app.services, token === null ? null : `Bearer ${token}`), { signal }),
     async createAdmin(email) {
       const token = generateSecret(ADMIN_TOKEN_PREFIX);
       const user = await testApp.app.services.prisma.user.create({

@@ -22,8 +22,8 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
 
   async function subscribe(lastEventId?: string) {
     const controller = new AbortController();
-    const caller = testApp.caller(testApp.app.dataPlaneToken);
-    const iterable = (await caller.dataPlane.snapshot({ lastEventId }, { signal: controller.signal })) as AsyncIterable<TrackedEnvelope<SnapshotEnvelope>>;
+    const caller = testApp.caller(testApp.app.dataPlaneToken, controller.signal);
+    const iterable = (await caller.dataPlane.snapshot({ lastEventId })) as AsyncIterable<TrackedEnvelope<SnapshotEnvelope>>;
     const iterator = iterable[Symbol.asyncIterator]();
     return {
       async next(): Promise<{ id: string; envelope: SnapshotEnvelope; message: SnapshotMessage }> {
