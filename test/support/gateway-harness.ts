@@ -1,0 +1,90 @@
+// Starts the whole gateway for a cross-plane test: the OpenAI simulator as the upstream, a control
+// plane on a fresh database (PGlite in a temp dir, or a fresh PostgreSQL database), and a data plane
+// subscribed to it. Every part can be stopped and restarted on the same ports and state.
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
+import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../simulators/openai/openai-simulator.ts';
+import { freePort } from './free-port.ts';
+import { createTestDatabase, type TestEngine } from '../../control-plane/src/db/create-test-database.ts';
+
+export const SIMULATOR_MODEL = 'simulator/echo';
+
+export interface Gateway {
+  simulator: OpenAISimulator;
+  controlPlane: ControlPlane | null;
+  dataPlane: DataPlane | null;
+  dataDir: string;
+  dataPlaneStateDir: string;
+  databaseUrl: string | undefined;
+  controlPlanePort: number;
+  dataPlanePort: number;
+  /** The seeded dev key. */
+  apiKey: string;
+  client(apiKey?: string): OpenAI;
+  startControlPlane(): Promise<ControlPlane>;
+  startDataPlane(): Promise<DataPlane>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(engine: TestEngine): Promise<Gateway> {
+  const createdDatabase = await createTestDatabase(engine);
+  const dataDir = createdDatabase.dataDir;
+  const simulator = await startOpenAISimulator();
+  const gateway: Gateway = {
+    simulator,
+    controlPlane: null,
+    dataPlane: null,
+    dataDir,
+    dataPlaneStateDir: join(dataDir, 'data-plane'),
+    databaseUrl: createdDatabase.databaseUrl,
+    controlPlanePort: await freePort(),
+    dataPlanePort: await freePort(),
+    apiKey: '',
+    client(apiKey = gateway.apiKey) {
+      if (!gateway.dataPlane) throw new Error('data plane is not running');
+      return new OpenAI({ apiKey, baseURL: `${gateway.dataPlane.url}/v1`, maxRetries: 0 });
+    },
+    async startControlPlane() {
+      gateway.controlPlane = await startControlPlane({
+        port: gateway.controlPlanePort,
+        dataDir,
+        databaseUrl: createdDatabase.databaseUrl,
+        simulatorBaseUrl: simulator.baseUrl,
+        log: () => {},
+      });
+      if (gateway.controlPlane.devApiKey) gateway.apiKey = gateway.controlPlane.devApiKey;
+      return gateway.controlPlane;
+    },
+    async startDataPlane() {
+      const controlPlane = gateway.controlPlane;
+      if (!controlPlane && !gateway.apiKey) throw new Error('start the control plane once first');
+      // A restarted data plane gets a new port: clients' keep-alive connections to the closed one must
+      // not be reused (a closed uWS app keeps its open connections; see data-plane/src/start-data-plane.ts).
+      if (gateway.dataPlane) gateway.dataPlanePort = await freePort();
+      gateway.dataPlane = await startDataPlane({
+        port: gateway.dataPlanePort,
+        controlPlaneUrl: `http://127.0.0.1:${gateway.controlPlanePort}`,
+        dataPlaneToken: dataPlaneCredentials.token,
+        snapshotPublicJwk: dataPlaneCredentials.publicJwk,
+        stateDir: gateway.dataPlaneStateDir,
+        usageFlushIntervalMs: 20,
+        log: () => {},
+      });
+      return gateway.dataPlane;
+    },
+    async close() {
+      await gateway.dataPlane?.close();
+      await gateway.controlPlane?.close();
+      await simulator.close();
+      await createdDatabase.drop();
+    },
+  };
+  const first = await gateway.startControlPlane();
+  // Kept so the data plane can be restarted while the control plane is down.
+  const dataPlaneCredentials = { token: first.dataPlaneToken, publicJwk: first.publicJwk };
+  await gateway.startDataPlane();
+  await gateway.dataPlane!.waitForSnapshot();
+  return gateway;
+}
