@@ -1,0 +1,56 @@
+// Two control-plane replicas over one PostgreSQL: a change made through one reaches the other's
+// subscribers (LISTEN/NOTIFY). PGlite is single-process, so this runs on PostgreSQL only.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TrackedEnvelope } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
+import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { createControlPlaneApp, type ControlPlaneApp } from '../app.ts';
+import { createTestDatabase, testEngines, type TestDatabase } from '../db/create-test-database.ts';
+import { createTestApp, type TestApp } from '../create-test-app.ts';
+import { createContextInner } from '../context.ts';
+import { createCallerFactory } from '../trpc/init.ts';
+import { appRouter } from '../trpc/routers/_app.ts';
+
+describe.skipIf(!testEngines.includes('postgresql'))('snapshot replicas on postgresql', () => {
+  let first: TestApp;
+  let secondFolder: TestDatabase;
+  let second: ControlPlaneApp;
+
+  beforeAll(async () => {
+    first = await createTestApp('postgresql');
+    // The second replica shares the database but not the data folder (its own tokens, same signing key).
+    secondFolder = await createTestDatabase('pglite');
+    await mkdir(join(secondFolder.dataDir, 'keys'));
+    for (const file of ['snapshot-signing.private.jwk', 'snapshot-signing.public.jwk']) {
+      await copyFile(join(first.database.dataDir, 'keys', file), join(secondFolder.dataDir, 'keys', file));
+    }
+    second = await createControlPlaneApp({ dataDir: secondFolder.dataDir, databaseUrl: first.database.databaseUrl });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await secondFolder?.drop();
+    await first?.close();
+  });
+
+  test("a key revoked through one replica reaches the other replica's subscribers", async () => {
+    const controller = new AbortController();
+    const caller = createCallerFactory(appRouter)(createContextInner(second.services, `Bearer ${second.dataPlaneToken}`), { signal: controller.signal });
+    const iterator = ((await caller.dataPlane.snapshot({})) as AsyncIterable<TrackedEnvelope<SnapshotEnvelope>>)[Symbol.asyncIterator]();
+    const verifier = await createSnapshotVerifier(second.publicJwk);
+    const initial = await iterator.next();
+    if (initial.done) throw new Error('subscription ended');
+    expect((await verifier.verify(initial.value[1].jws)).kind).toBe('full');
+
+    const devKey = await first.app.services.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    await first.caller(first.app.adminToken).apiKeys.revoke({ id: devKey.id });
+
+    const next = await iterator.next();
+    if (next.done) throw new Error('subscription ended');
+    const message = await verifier.verify(next.value[1].jws);
+    expect(message).toMatchObject({ kind: 'delta', changes: { apiKeys: { remove: [devKey.keyHash] } } });
+    controller.abort();
+    await iterator.return?.();
+  });
+});
