@@ -37,8 +37,8 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
     'x-request-id': upstreamRequest.requestId,
   };
   if (upstreamRequest.apiKey !== null) headers.authorization = `Bearer ${upstreamRequest.apiKey}`;
-  try {
-    return await request(upstreamRequest.url, {
+  const send = () =>
+    request(upstreamRequest.url, {
       method: 'POST',
       headers,
       body: upstreamRequest.body,
@@ -47,10 +47,25 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
       headersTimeout: client.timeoutMs,
       bodyTimeout: client.timeoutMs,
     });
+  try {
+    return await send();
+  } catch (error) {
+    // A pooled keep-alive connection that died under us (closed by the upstream, or torn down by the
+    // pool) fails before any response byte: retry once on a fresh connection. Nothing reached the
+    // client yet, so this is the "retry before the first byte" DESIGN.md allows.
+    const code = errorCode(error);
+    if (upstreamRequest.signal.aborted || code === undefined || !STALE_CONNECTION_CODES.has(code)) {
+      throw toUpstreamGatewayError(error, upstreamRequest.signal);
+    }
+  }
+  try {
+    return await send();
   } catch (error) {
     throw toUpstreamGatewayError(error, upstreamRequest.signal);
   }
 }
+
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 const UNREACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_INVALID_ARG']);
