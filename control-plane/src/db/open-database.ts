@@ -18,7 +18,6 @@ export interface DatabaseOptions {
 
 export interface Database {
   prisma: PrismaClient;
-  engine: 'pglite' | 'postgresql';
   migrations: MigrationResult;
   /** Calls `onNotification` for every NOTIFY on `channel`; returns the unsubscribe function. */
   listen(channel: string, onNotification: (payload: string) => void): Promise<() => Promise<void>>;
@@ -47,7 +46,6 @@ async function openPglite(dataDir: string): Promise<Database> {
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
     return {
       prisma,
-      engine: 'pglite',
       migrations,
       listen: (channel, onNotification) => pglite.listen(channel, onNotification),
       async close() {
@@ -82,7 +80,6 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
     return {
       prisma,
-      engine: 'postgresql',
       migrations,
       async listen(channel, onNotification) {
         let channelListeners = listeners.get(channel);

@@ -10,7 +10,7 @@ import { appendLedgerEntries } from './ledger.ts';
 import { readOptionalFile, writePrivateFile } from './secret-files.ts';
 import type { ServiceContext } from './service-context.ts';
 
-export const DEFAULT_SIMULATOR_BASE_URL = 'http://127.0.0.1:4010/v1';
+const DEFAULT_SIMULATOR_BASE_URL = 'http://127.0.0.1:4010/v1';
 export const ADMIN_TOKEN_PREFIX = 'gwa-';
 const DEV_ORG_NAME = 'Dev Org';
 const ADMIN_EMAIL = 'admin@localhost';
@@ -33,7 +33,7 @@ export interface SeedResult {
   dataPlaneToken: string;
 }
 
-export function seedFilePaths(dataDir: string) {
+function seedFilePaths(dataDir: string) {
   return {
     devKey: join(dataDir, 'dev-key'),
     adminToken: join(dataDir, 'admin-token'),

@@ -5,7 +5,7 @@ import type { JWK } from 'jose';
 import { generateSnapshotSigningKeys, type SigningKeyPair } from '../../../shared/src/crypto.ts';
 import { readOptionalFile, writePrivateFile, writePublicFile } from './secret-files.ts';
 
-export function signingKeyPaths(dataDir: string): { privatePath: string; publicPath: string } {
+function signingKeyPaths(dataDir: string): { privatePath: string; publicPath: string } {
   const directory = join(dataDir, 'keys');
   return { privatePath: join(directory, 'snapshot-signing.private.jwk'), publicPath: join(directory, 'snapshot-signing.public.jwk') };
 }
