@@ -112,7 +112,7 @@ async function relayAndFinishStream(
       sendError(response, error);
       return;
     }
-    writer.end(result.upstreamErrorRelayed ? null : formatErrorFrame(error));
+    writer.end(result.upstreamErrorRelayed ? result.finalBytes : formatErrorFrame(error));
     return;
   }
   await appendUsage(context, meter, chat, 200, null);
