@@ -9,7 +9,7 @@ import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
 import type { SnapshotEnvelope } from '../../shared/src/data-plane-channel.ts';
 import type { SnapshotMessage } from '../../shared/src/snapshot.ts';
 import { startControlPlane, type ControlPlane } from './app.ts';
-import { createTestDatabase, testEngines, type TestDatabase } from './db/create-test-database.ts';
+import { createTestDatabase, testEngines, type TestDatabase } from '../../test/support/test-database.ts';
 import type { AppRouter } from './trpc/routers/_app.ts';
 
 /** A tRPC client as a data plane configures one: bearer token on every request, SSE for subscriptions. */

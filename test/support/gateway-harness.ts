@@ -7,7 +7,7 @@ import { startControlPlane, type ControlPlane } from '../../control-plane/src/ap
 import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 import { freePort } from './free-port.ts';
-import { createTestDatabase, type TestEngine } from '../../control-plane/src/db/create-test-database.ts';
+import { createTestDatabase, type TestEngine } from './test-database.ts';
 
 export const SIMULATOR_MODEL = 'simulator/echo';
 

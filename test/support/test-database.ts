@@ -1,10 +1,11 @@
-// Test support: a fresh, isolated database per test file, on PGlite always and on PostgreSQL when
-// TEST_DATABASE_URL is set (a new `gw_test_<random>` database is created and dropped afterwards).
+// A fresh, isolated database per test file, on PGlite always and on PostgreSQL when TEST_DATABASE_URL
+// is set (a new `gw_test_<random>` database is created and dropped afterwards).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { copyPgliteTemplate } from './pglite-template.ts';
 
 export type TestEngine = 'pglite' | 'postgresql';
 
@@ -20,13 +21,11 @@ const testDatabaseUrl = process.env.TEST_DATABASE_URL;
 /** The engines to run database tests on; PostgreSQL is listed only when TEST_DATABASE_URL is set. */
 export const testEngines: TestEngine[] = testDatabaseUrl ? ['pglite', 'postgresql'] : ['pglite'];
 
-if (!testDatabaseUrl) {
-  console.warn('TEST_DATABASE_URL is not set: PostgreSQL variants of the control-plane tests are skipped (PGlite only).');
-}
-
 export async function createTestDatabase(engine: TestEngine): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gw-control-plane-'));
   if (engine === 'pglite') {
+    // The control plane keeps PGlite's data in <dataDir>/pglite.
+    await copyPgliteTemplate(join(dataDir, 'pglite'));
     return { dataDir, databaseUrl: undefined, drop: () => rm(dataDir, { recursive: true, force: true }) };
   }
   if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');

@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 // Every Prisma model is written and read back through the hand-written migration: if the SQL and
 // schema.prisma disagree on a table, column, type or enum, a round trip here fails.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase, type Database } from './open-database.ts';
-import { createTestDatabase, testEngines, type TestDatabase } from './create-test-database.ts';
+import { createTestDatabase, testEngines, type TestDatabase } from '../../../test/support/test-database.ts';
 
 describe.each(testEngines)('schema round trip on %s', (engine) => {
   let testDatabase: TestDatabase;
@@ -11,7 +12,7 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
 
   beforeAll(async () => {
     testDatabase = await createTestDatabase(engine);
-    database = await openDatabase({ dataDir: testDatabase.dataDir, databaseUrl: testDatabase.databaseUrl });
+    database = await openDatabase({ dataDir: join(testDatabase.dataDir, 'pglite'), databaseUrl: testDatabase.databaseUrl });
   });
   afterAll(async () => {
     if (!closed) await database.close();
@@ -30,7 +31,7 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
 
   test('running the migrations again applies nothing', async () => {
     await database.close();
-    database = await openDatabase({ dataDir: testDatabase.dataDir, databaseUrl: testDatabase.databaseUrl });
+    database = await openDatabase({ dataDir: join(testDatabase.dataDir, 'pglite'), databaseUrl: testDatabase.databaseUrl });
     expect(database.migrations.applied).toEqual([]);
   });
 
@@ -155,6 +156,6 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     await database.prisma.$executeRaw`UPDATE "_prisma_migrations" SET checksum = ${'0'.repeat(64)}`;
     await database.close();
     closed = true;
-    await expect(openDatabase({ dataDir: testDatabase.dataDir, databaseUrl: testDatabase.databaseUrl })).rejects.toThrow(/was modified after it was applied/);
+    await expect(openDatabase({ dataDir: join(testDatabase.dataDir, 'pglite'), databaseUrl: testDatabase.databaseUrl })).rejects.toThrow(/was modified after it was applied/);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSnapshotVerifier, hashSecret, type SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import { applySnapshotChanges, hashSnapshotState, type SnapshotMessage } from '../../../shared/src/snapshot.ts';
-import { testEngines } from '../db/create-test-database.ts';
+import { testEngines } from '../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../create-test-app.ts';
 
 describe.each(testEngines)('snapshot subscription on %s', (engine) => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import { createControlPlaneApp, type ControlPlaneApp } from '../app.ts';
-import { createTestDatabase, testEngines, type TestDatabase } from '../db/create-test-database.ts';
+import { createTestDatabase, testEngines, type TestDatabase } from '../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../create-test-app.ts';
 import { createContextInner } from '../context.ts';
 import { createCallerFactory } from '../trpc/init.ts';

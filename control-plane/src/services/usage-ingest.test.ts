@@ -1,7 +1,7 @@
 // Usage ingest is idempotent: a retried batch stores nothing twice and charges nothing twice.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
-import { testEngines } from '../db/create-test-database.ts';
+import { testEngines } from '../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../create-test-app.ts';
 
 describe.each(testEngines)('usage ingest on %s', (engine) => {

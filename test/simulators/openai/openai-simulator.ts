@@ -4,6 +4,7 @@
 // set, and `data: [DONE]`. It answers deterministically (an echo of the last user message), so a test
 // can predict every byte and token count. Tests steer a request through `scenario`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 export interface SimulatorScenario {
@@ -80,7 +81,7 @@ function contentText(content: unknown): string {
 }
 
 export async function startOpenAISimulator(options: { port?: number; host?: string } = {}): Promise<OpenAISimulator> {
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const simulator: OpenAISimulator = {
     url: '',
     baseUrl: '',

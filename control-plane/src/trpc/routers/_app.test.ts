@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashSecret } from '../../../../shared/src/crypto.ts';
 import { GatewayError } from '../../../../shared/src/errors.ts';
-import { testEngines } from '../../db/create-test-database.ts';
+import { testEngines } from '../../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../create-test-app.ts';
 
 describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
