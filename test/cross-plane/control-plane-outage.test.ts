@@ -3,7 +3,7 @@
 // is back, exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
-import { testEngines } from '../../control-plane/src/db/create-test-database.ts';
+import { testEngines } from '../support/test-database.ts';
 import { countUsageRows } from '../support/usage-rows.ts';
 import { waitFor } from '../support/free-port.ts';
 import { graphql } from '../support/graphql-client.ts';

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
-import { testEngines } from '../../control-plane/src/db/create-test-database.ts';
+import { testEngines } from '../support/test-database.ts';
 import { countUsageRows } from '../support/usage-rows.ts';
 import { freePort, waitFor } from '../support/free-port.ts';
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
-import { testEngines } from '../../control-plane/src/db/create-test-database.ts';
+import { testEngines } from '../support/test-database.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 
 function parseSseChunks(text: string): unknown[] {
