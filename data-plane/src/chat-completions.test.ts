@@ -243,3 +243,22 @@ function rawRequest(port: number, text: string): Promise<string> {
     }, 2_000).unref();
   });
 }
+
+describe('shutdown', () => {
+  it('answers 503 shutting_down on a kept-alive connection after close(), and closes that connection', async () => {
+    const socket = connect(fixture.dataPlane.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    const request = 'GET /v1/models HTTP/1.1\r\nhost: localhost\r\n\r\n';
+    socket.write(request);
+    await expect.poll(() => received).toContain('"object":"list"');
+
+    await fixture.dataPlane.close();
+    received = '';
+    socket.write(request);
+    await closed;
+    expect(received).toMatch(/^HTTP\/1\.1 503 /);
+    expect(received).toContain('"code":"shutting_down"');
+  });
+});

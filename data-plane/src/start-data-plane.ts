@@ -77,6 +77,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const channel = createControlPlaneChannel({ controlPlaneUrl: options.controlPlaneUrl, dataPlaneToken: options.dataPlaneToken });
 
   const inFlight = new Set<Promise<void>>();
+  let closing: Promise<void> | null = null;
   const context: PipelineContext = {
     currentSnapshot: () => store.current(),
     upstream,
@@ -86,6 +87,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       inFlight.add(request);
       void request.finally(() => inFlight.delete(request));
     },
+    isClosing: () => closing !== null,
   };
   const app = createApp(context, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   const listenSocket = await new Promise<unknown>((resolve, reject) => {
@@ -109,7 +111,6 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log(`data plane listening on ${url}`);
-  let closing: Promise<void> | null = null;
 
   return {
     url,

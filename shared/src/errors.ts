@@ -16,6 +16,7 @@ export const errorCodes = {
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
   no_provider_available: { status: 503, type: 'server_error' },
+  shutting_down: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'timeout_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

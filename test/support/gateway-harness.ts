@@ -60,8 +60,8 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
     async startDataPlane() {
       const controlPlane = gateway.controlPlane;
       if (!controlPlane && !gateway.apiKey) throw new Error('start the control plane once first');
-      // A restarted data plane gets a new port: clients' keep-alive connections to the closed one must
-      // not be reused (a closed uWS app keeps its open connections; see data-plane/src/start-data-plane.ts).
+      // An in-process restart is not a process restart: the closed instance keeps clients' kept-alive
+      // connections (answering them 503), so the new one listens on a new port.
       if (gateway.dataPlane) gateway.dataPlanePort = await freePort();
       gateway.dataPlane = await startDataPlane({
         port: gateway.dataPlanePort,

@@ -18,6 +18,7 @@ const trpcCodes: Record<GatewayErrorCode, TRPC_ERROR_CODE_KEY> = {
   internal_error: 'INTERNAL_SERVER_ERROR',
   upstream_error: 'BAD_GATEWAY',
   no_provider_available: 'SERVICE_UNAVAILABLE',
+  shutting_down: 'SERVICE_UNAVAILABLE',
   upstream_timeout: 'GATEWAY_TIMEOUT',
 };
 

@@ -54,12 +54,21 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     sendError(response, new GatewayError('not_found', message));
   }
 
-  for (const prefix of ['/api/gateway', '/v1']) {
-    app.post(`${prefix}/chat/completions`, chatCompletions);
-    app.get(`${prefix}/models`, models);
+  // uWS 20.30 cannot close an app's open keep-alive connections; after close() they reach these
+  // handlers still, and are answered 503 with the connection closed.
+  function unlessClosing<Handler extends (native: HttpResponse, request: HttpRequest) => void>(handler: Handler) {
+    return function routeUnlessClosing(native: HttpResponse, request: HttpRequest): void {
+      if (!context.isClosing()) return handler(native, request);
+      sendError(new ClientResponse(native, randomUUID()), new GatewayError('shutting_down', 'This gateway instance is shutting down; retry the request.'));
+    };
   }
-  app.get('/healthz', health);
-  app.any('/*', notFound);
+
+  for (const prefix of ['/api/gateway', '/v1']) {
+    app.post(`${prefix}/chat/completions`, unlessClosing(chatCompletions));
+    app.get(`${prefix}/models`, unlessClosing(models));
+  }
+  app.get('/healthz', unlessClosing(health));
+  app.any('/*', unlessClosing(notFound));
   return app;
 }
 

@@ -5,8 +5,10 @@ import { sendJson } from './send-json.ts';
 import type { ClientResponse } from './client-response.ts';
 
 export function sendError(response: ClientResponse, error: GatewayError): void {
-  // A 413 closes the connection so the rest of an oversized body is never read.
-  sendJson(response, error.status, JSON.stringify(error.toEnvelope()), error.headers, error.code === 'request_too_large');
+  // A 413 closes the connection so the rest of an oversized body is never read; a closed data plane
+  // closes it so the client's next request opens a connection to a live one.
+  const closeConnection = error.code === 'request_too_large' || error.code === 'shutting_down';
+  sendJson(response, error.status, JSON.stringify(error.toEnvelope()), error.headers, closeConnection);
 }
 
 /** The SSE frame that ends a stream when the upstream fails after the first byte was relayed. */

@@ -12,4 +12,6 @@ export interface PipelineContext {
   log(line: string): void;
   /** Registers a request in flight (graceful shutdown waits for it). */
   track(request: Promise<void>): void;
+  /** True once close() began: new requests are refused. */
+  isClosing(): boolean;
 }
