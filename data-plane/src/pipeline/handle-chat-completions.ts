@@ -106,8 +106,9 @@ async function relayAndFinishStream(
   }
   if (result.outcome === 'failed') {
     const error = result.error ?? new GatewayError('upstream_error', 'The upstream provider reported an error.');
-    await appendUsage(context, meter, chat, 200, error.code);
-    if (!writer.started && !result.upstreamErrorRelayed) {
+    const nothingSent = !writer.started && !result.upstreamErrorRelayed;
+    await appendUsage(context, meter, chat, nothingSent ? error.status : 200, error.code);
+    if (nothingSent) {
       // Nothing reached the client yet: a normal error response is still possible.
       sendError(response, error);
       return;
