@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { priceUsage, roundNanoToMicro, usdPerMillionToNanoPerToken, type NanodollarsPerToken, type TokenPrices } from './money.ts';
+import { nanoPerTokenToUsdString, priceUsage, roundNanoToMicro, usdPerMillionToNanoPerToken, type NanodollarsPerToken, type TokenPrices } from './money.ts';
 
 const nano = (value: number) => value as NanodollarsPerToken;
 
@@ -19,6 +19,32 @@ describe('usdPerMillionToNanoPerToken', () => {
     expect(() => usdPerMillionToNanoPerToken('0.0001')).toThrow(RangeError);
     expect(() => usdPerMillionToNanoPerToken('-1')).toThrow(RangeError);
     expect(() => usdPerMillionToNanoPerToken('abc')).toThrow(RangeError);
+  });
+});
+
+describe('nanoPerTokenToUsdString', () => {
+  it.each([
+    [0, '0'],
+    [1, '0.000000001'],
+    [37, '0.000000037'],
+    [150, '0.00000015'],
+    [3000, '0.000003'],
+    [37_500, '0.0000375'],
+    [1_000_000_000, '1'],
+    [1_234_567_890, '1.23456789'],
+    [25_000_000_000, '25'],
+  ])('%i n$ per token is $%s per token', (input, expected) => {
+    expect(nanoPerTokenToUsdString(input)).toBe(expected);
+  });
+
+  it('is the inverse of usdPerMillionToNanoPerToken (shifted by a million)', () => {
+    const nanodollars = usdPerMillionToNanoPerToken('3.75');
+    expect(nanoPerTokenToUsdString(nanodollars)).toBe('0.00000375');
+  });
+
+  it('refuses amounts that are not non-negative safe integers', () => {
+    expect(() => nanoPerTokenToUsdString(-1)).toThrow(RangeError);
+    expect(() => nanoPerTokenToUsdString(1.5)).toThrow(RangeError);
   });
 });
 

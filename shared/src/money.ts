@@ -48,6 +48,18 @@ export function usdPerMillionToNanoPerToken(usdPerMillion: string | number): Nan
   return (Number(whole) * 1000 + Number(fraction.padEnd(3, '0'))) as NanodollarsPerToken;
 }
 
+/**
+ * Nanodollars per token → USD per token as an exact decimal string, as OpenRouter's /models publishes
+ * prices: 3000 → "0.000003", 37 → "0.000000037", 0 → "0". Built from digits, never through a float.
+ */
+export function nanoPerTokenToUsdString(nanodollars: NanodollarsPerToken | number): string {
+  if (!Number.isSafeInteger(nanodollars) || nanodollars < 0) throw new RangeError(`bad nanodollar price ${nanodollars}`);
+  const digits = String(nanodollars).padStart(10, '0');
+  const whole = digits.slice(0, -9).replace(/^0+(?=\d)/, '');
+  const fraction = digits.slice(-9).replace(/0+$/, '');
+  return fraction === '' ? whole : `${whole}.${fraction}`;
+}
+
 /** Rounds nanodollars half-up to microdollars. */
 export function roundNanoToMicro(nanodollars: number): Microdollars {
   if (!Number.isSafeInteger(nanodollars) || nanodollars < 0) throw new RangeError(`bad nanodollar amount ${nanodollars}`);
