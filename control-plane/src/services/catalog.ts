@@ -1,6 +1,7 @@
 // The platform-wide model catalog: providers, models and the endpoints (provider + price) serving each model.
 import { z } from 'zod';
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { snapshotProviderSchema } from '../../../shared/src/snapshot.ts';
 import type { Model, ModelEndpoint, Provider } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
 import { assertPlatformAdmin } from './org-access.ts';
@@ -10,7 +11,7 @@ const nanodollarsSchema = z.number().int().nonnegative();
 
 export const upsertProviderInputSchema = z.object({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
-  kind: z.literal('openai-compatible').default('openai-compatible'),
+  kind: snapshotProviderSchema.shape.kind.default('openai-compatible'),
   baseUrl: z.url({ protocol: /^https?$/ }),
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').nullable().default(null),
   enabled: z.boolean().default(true),
@@ -103,5 +104,5 @@ export async function setProviderBaseUrl(context: ServiceContext, slug: string, 
   const provider = await context.prisma.provider.findUnique({ where: { slug } });
   if (!provider) throw new GatewayError('not_found', `provider ${slug} not found`);
   if (provider.baseUrl === baseUrl) return;
-  await upsertProvider(context, { slug, kind: 'openai-compatible', baseUrl, apiKeyEnv: provider.apiKeyEnv, enabled: provider.enabled });
+  await upsertProvider(context, { slug, kind: snapshotProviderSchema.shape.kind.parse(provider.kind), baseUrl, apiKeyEnv: provider.apiKeyEnv, enabled: provider.enabled });
 }

@@ -1,5 +1,5 @@
 // Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts).
-import type { SnapshotModel, SnapshotState } from '../../../shared/src/snapshot.ts';
+import { snapshotProviderSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 
 export async function compileSnapshotState(prisma: PrismaClient): Promise<SnapshotState> {
@@ -21,7 +21,7 @@ export async function compileSnapshotState(prisma: PrismaClient): Promise<Snapsh
     state.orgs[org.id] = { id: org.id, name: org.name, allowedModels: org.policy?.restrictModels ? org.policy.allowedModels : null };
   }
   for (const provider of providers) {
-    state.providers[provider.id] = { id: provider.id, slug: provider.slug, kind: 'openai-compatible', baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv };
+    state.providers[provider.id] = { id: provider.id, slug: provider.slug, kind: snapshotProviderSchema.shape.kind.parse(provider.kind), baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv };
   }
   for (const model of models) {
     // A model no enabled provider serves cannot be routed, so data planes should not list it.
