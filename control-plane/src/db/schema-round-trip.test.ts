@@ -20,13 +20,16 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
   });
 
   test('migrations are applied once and recorded like Prisma Migrate records them', async () => {
-    expect(database.migrations.applied).toEqual(['20261125000000_init']);
+    const migrations = ['20261125000000_init', '20261126000000_catalog_import'];
+    expect(database.migrations.applied).toEqual(migrations);
     const rows = await database.prisma.$queryRaw<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }[]>`
-      SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations"`;
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ migration_name: '20261125000000_init', applied_steps_count: 1 });
-    expect(rows[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);
-    expect(rows[0]?.finished_at).toBeInstanceOf(Date);
+      SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`;
+    expect(rows.map((row) => row.migration_name)).toEqual(migrations);
+    for (const row of rows) {
+      expect(row).toMatchObject({ applied_steps_count: 1 });
+      expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.finished_at).toBeInstanceOf(Date);
+    }
   });
 
   test('running the migrations again applies nothing', async () => {
@@ -69,8 +72,27 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     expect(await prisma.provider.findUniqueOrThrow({ where: { slug: 'acme' } })).toEqual(provider);
     await expect(prisma.provider.create({ data: { slug: 'bad', kind: 'carrier-pigeon', baseUrl: 'x' } })).rejects.toThrow();
 
-    const model = await prisma.model.create({ data: { id: 'acme/m-1', name: 'M 1', contextLength: 128_000, enabled: false, createdAt: at } });
+    const model = await prisma.model.create({
+      data: {
+        id: 'acme/m-1',
+        name: 'M 1',
+        contextLength: 128_000,
+        enabled: false,
+        createdAt: at,
+        description: 'A model.',
+        maxOutputTokens: 8192,
+        inputModalities: ['text', 'image', 'pdf'],
+        outputModalities: ['text', 'audio'],
+        supportsTools: true,
+        supportsReasoning: true,
+        source: 'import',
+      },
+    });
     expect(await prisma.model.findUniqueOrThrow({ where: { id: 'acme/m-1' } })).toEqual(model);
+    const defaults = await prisma.model.create({ data: { id: 'acme/m-0', name: 'M 0' } });
+    expect(defaults).toMatchObject({ inputModalities: ['text'], outputModalities: ['text'], supportsTools: false, supportsReasoning: false, source: 'admin' });
+    expect(await prisma.model.findUniqueOrThrow({ where: { id: 'acme/m-0' } })).toEqual(defaults);
+    await expect(prisma.model.create({ data: { id: 'acme/bad', name: 'Bad', source: 'rumour' } })).rejects.toThrow();
 
     const endpoint = await prisma.modelEndpoint.create({
       data: {
@@ -82,9 +104,16 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
         completionPriceNanos: 600n,
         cacheReadPriceNanos: 75n,
         cacheWritePriceNanos: null,
+        priceTiers: { prompt: [{ start: 200_000, price: 300 }] },
+        priceOverridden: true,
       },
     });
     expect(await prisma.modelEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).toEqual(endpoint);
+    const flat = await prisma.modelEndpoint.create({
+      data: { modelId: defaults.id, providerId: provider.id, upstreamModel: 'm-0', promptPriceNanos: 1n, completionPriceNanos: 2n },
+    });
+    expect(flat).toMatchObject({ priceTiers: null, priceOverridden: false });
+    expect(await prisma.modelEndpoint.findUniqueOrThrow({ where: { id: flat.id } })).toEqual(flat);
 
     const policy = await prisma.orgPolicy.create({ data: { orgId: org.id, restrictModels: true, allowedModels: ['acme/*', 'openai/gpt-4o-mini'] } });
     expect(await prisma.orgPolicy.findUniqueOrThrow({ where: { orgId: org.id } })).toEqual(policy);

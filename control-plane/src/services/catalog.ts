@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { snapshotProviderSchema } from '../../../shared/src/snapshot.ts';
-import type { Model, ModelEndpoint, Provider } from '../../generated/prisma/client.ts';
+import { Prisma, type Model, type ModelEndpoint, type Provider } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
 import { assertPlatformAdmin } from './org-access.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -37,16 +37,31 @@ export const upsertModelInputSchema = z.object({
   }),
 });
 
+export const setModelEnabledInputSchema = z.object({ id: z.string().min(1), enabled: z.boolean() });
+
+export const overrideModelPricesInputSchema = z.object({
+  id: z.string().min(1),
+  providerSlug: z.string().min(1),
+  /** Nanodollars per token; a flat price (any imported tiers are dropped). */
+  prices: z.object({
+    prompt: nanodollarsSchema,
+    completion: nanodollarsSchema,
+    cacheRead: nanodollarsSchema.nullable().default(null),
+    cacheWrite: nanodollarsSchema.nullable().default(null),
+  }),
+});
+
 export type UpsertProviderInput = z.input<typeof upsertProviderInputSchema>;
 export type UpsertModelInput = z.input<typeof upsertModelInputSchema>;
+export type SetModelEnabledInput = z.input<typeof setModelEnabledInputSchema>;
+export type OverrideModelPricesInput = z.input<typeof overrideModelPricesInputSchema>;
 
 export type ModelWithEndpoints = Model & { endpoints: (ModelEndpoint & { provider: Provider })[] };
 
+const modelInclude = { endpoints: { include: { provider: true }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } } satisfies Prisma.ModelInclude;
+
 export async function listModels(context: ServiceContext): Promise<ModelWithEndpoints[]> {
-  return context.prisma.model.findMany({
-    orderBy: { id: 'asc' },
-    include: { endpoints: { include: { provider: true }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
-  });
+  return context.prisma.model.findMany({ orderBy: { id: 'asc' }, include: modelInclude });
 }
 
 /** Creates or updates a provider by slug. */
@@ -63,14 +78,17 @@ export async function upsertProvider(context: ServiceContext, rawInput: UpsertPr
   return provider;
 }
 
-/** Creates or updates a model and its endpoint on one provider (other endpoints are kept). */
+/**
+ * Creates or updates a model and its endpoint on one provider (other endpoints are kept). The model
+ * becomes the admin's (source 'admin'): catalog imports no longer change it.
+ */
 export async function upsertModel(context: ServiceContext, rawInput: UpsertModelInput): Promise<ModelWithEndpoints> {
   assertPlatformAdmin(context);
   const input = upsertModelInputSchema.parse(rawInput);
   const model = await context.prisma.$transaction(async (transaction) => {
     const provider = await transaction.provider.findUnique({ where: { slug: input.endpoint.providerSlug } });
     if (!provider) throw new GatewayError('not_found', `provider ${input.endpoint.providerSlug} not found`, { param: 'endpoint.providerSlug' });
-    const modelFields = { name: input.name, contextLength: input.contextLength, enabled: input.enabled };
+    const modelFields = { name: input.name, contextLength: input.contextLength, enabled: input.enabled, source: 'admin' };
     await transaction.model.upsert({ where: { id: input.id }, create: { id: input.id, ...modelFields }, update: modelFields });
     const { prices } = input.endpoint;
     const endpointFields = {
@@ -80,6 +98,7 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
       completionPriceNanos: BigInt(prices.completion),
       cacheReadPriceNanos: prices.cacheRead === null ? null : BigInt(prices.cacheRead),
       cacheWritePriceNanos: prices.cacheWrite === null ? null : BigInt(prices.cacheWrite),
+      priceTiers: Prisma.DbNull,
     };
     await transaction.modelEndpoint.upsert({
       where: { modelId_providerId: { modelId: input.id, providerId: provider.id } },
@@ -87,10 +106,46 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
       update: endpointFields,
     });
     await recordAudit(transaction, context.actor, { action: 'model.upsert', target: `model:${input.id}`, details: { ...modelFields, endpoint: input.endpoint } });
-    return transaction.model.findUniqueOrThrow({
-      where: { id: input.id },
-      include: { endpoints: { include: { provider: true }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
+    return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
+  });
+  context.snapshotChanged();
+  return model;
+}
+
+/** Takes a model off (or back onto) the snapshot; catalog imports never change `enabled`. */
+export async function setModelEnabled(context: ServiceContext, rawInput: SetModelEnabledInput): Promise<ModelWithEndpoints> {
+  assertPlatformAdmin(context);
+  const input = setModelEnabledInputSchema.parse(rawInput);
+  const model = await context.prisma.$transaction(async (transaction) => {
+    const { count } = await transaction.model.updateMany({ where: { id: input.id }, data: { enabled: input.enabled } });
+    if (count === 0) throw new GatewayError('not_found', `model ${input.id} not found`, { param: 'id' });
+    await recordAudit(transaction, context.actor, { action: 'model.set-enabled', target: `model:${input.id}`, details: { enabled: input.enabled } });
+    return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
+  });
+  context.snapshotChanged();
+  return model;
+}
+
+/** Sets a model's prices on one provider and marks them overridden, so catalog imports keep them. */
+export async function overrideModelPrices(context: ServiceContext, rawInput: OverrideModelPricesInput): Promise<ModelWithEndpoints> {
+  assertPlatformAdmin(context);
+  const input = overrideModelPricesInputSchema.parse(rawInput);
+  const model = await context.prisma.$transaction(async (transaction) => {
+    const { prices } = input;
+    const { count } = await transaction.modelEndpoint.updateMany({
+      where: { modelId: input.id, provider: { slug: input.providerSlug } },
+      data: {
+        promptPriceNanos: BigInt(prices.prompt),
+        completionPriceNanos: BigInt(prices.completion),
+        cacheReadPriceNanos: prices.cacheRead === null ? null : BigInt(prices.cacheRead),
+        cacheWritePriceNanos: prices.cacheWrite === null ? null : BigInt(prices.cacheWrite),
+        priceTiers: Prisma.DbNull,
+        priceOverridden: true,
+      },
     });
+    if (count === 0) throw new GatewayError('not_found', `model ${input.id} has no endpoint on provider ${input.providerSlug}`, { param: 'id' });
+    await recordAudit(transaction, context.actor, { action: 'model.override-prices', target: `model:${input.id}`, details: { providerSlug: input.providerSlug, prices } });
+    return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
   context.snapshotChanged();
   return model;

@@ -1,11 +1,13 @@
-// First start: a usable gateway with no setup (a dev org, its owner, a key, the simulator and OpenAI
-// in the catalog). Later starts find the seed and change nothing. Plaintext secrets are handed over
-// through owner-only files in the data folder, since the database keeps only their hashes.
+// First start: a usable gateway with no setup (a dev org, its owner, a key, the simulator and the
+// imported catalog of real providers and models). Later starts find the seed and change nothing.
+// Plaintext secrets are handed over through owner-only files in the data folder, since the database
+// keeps only their hashes.
 import { join } from 'node:path';
 import { API_KEY_PREFIX, generateSecret, hashSecret } from '../../../shared/src/crypto.ts';
 import { DATA_PLANE_TOKEN_PREFIX } from '../../../shared/src/data-plane-channel.ts';
 import { recordAudit } from './audit.ts';
 import { upsertModel, upsertProvider } from './catalog.ts';
+import { importCatalog } from './catalog-import/import-catalog.ts';
 import { appendLedgerEntries } from './ledger.ts';
 import { readOptionalFile, writePrivateFile } from './secret-files.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -81,13 +83,8 @@ async function seedCatalog(context: ServiceContext, simulatorBaseUrl: string): P
     name: 'Simulator Echo',
     endpoint: { providerSlug: 'simulator', upstreamModel: 'echo', prices: DEV_PRICES },
   });
-  await upsertProvider(context, { slug: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' });
-  await upsertModel(context, {
-    id: 'openai/gpt-4o-mini',
-    name: 'GPT-4o mini',
-    contextLength: 128_000,
-    endpoint: { providerSlug: 'openai', upstreamModel: 'gpt-4o-mini', prices: DEV_PRICES },
-  });
+  // The real providers and models come from the bundled price and model data, not from this file.
+  await importCatalog(context);
 }
 
 /** The admin user, its org, the owner membership, a grant and the `dev` key, all or nothing. */
