@@ -54,6 +54,13 @@ export const snapshotModelSchema = z.object({
   /** Unix seconds. */
   created: z.number().int(),
   contextLength: z.number().int().nullable(),
+  description: z.string().nullable(),
+  maxOutputTokens: z.number().int().nullable(),
+  /** e.g. `text`, `image`, `audio`, `pdf`. */
+  inputModalities: z.array(z.string()),
+  outputModalities: z.array(z.string()),
+  /** OpenRouter's `supported_parameters`: the request fields the model honours (e.g. `tools`, `reasoning`). */
+  supportedParameters: z.array(z.string()),
   /** In order of preference. */
   endpoints: z.array(snapshotEndpointSchema),
 });

@@ -1,6 +1,7 @@
 // Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts).
 import { snapshotProviderSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { supportedParameters } from './supported-parameters.ts';
 
 export async function compileSnapshotState(prisma: PrismaClient): Promise<SnapshotState> {
   // One read transaction, so the sections agree with each other (no key of an org the snapshot lacks).
@@ -31,6 +32,11 @@ export async function compileSnapshotState(prisma: PrismaClient): Promise<Snapsh
       name: model.name,
       created: Math.floor(model.createdAt.getTime() / 1000),
       contextLength: model.contextLength,
+      description: model.description,
+      maxOutputTokens: model.maxOutputTokens,
+      inputModalities: model.inputModalities,
+      outputModalities: model.outputModalities,
+      supportedParameters: supportedParameters(model),
       endpoints: model.endpoints.map((endpoint) => ({
         providerId: endpoint.providerId,
         upstreamModel: endpoint.upstreamModel,
