@@ -53,12 +53,35 @@ describe.each(testEngines)('GraphQL on %s', (engine) => {
   });
 
   test('models lists the seeded catalog with prices in nanodollars per token', async () => {
-    const result = await graphql('{ models { id endpoints { upstreamModel provider { slug apiKeyEnv } prices { prompt completion cacheRead } } } }');
+    const result = await graphql('{ models { id source endpoints { upstreamModel provider { slug apiKeyEnv } prices { prompt completion cacheRead } } } }');
     expect(result.errors).toBeUndefined();
-    expect(result.data?.models).toEqual([
-      { id: 'openai/gpt-4o-mini', endpoints: [{ upstreamModel: 'gpt-4o-mini', provider: { slug: 'openai', apiKeyEnv: 'OPENAI_API_KEY' }, prices: { prompt: 150, completion: 600, cacheRead: null } }] },
-      { id: 'simulator/echo', endpoints: [{ upstreamModel: 'echo', provider: { slug: 'simulator', apiKeyEnv: null }, prices: { prompt: 150, completion: 600, cacheRead: null } }] },
-    ]);
+    const models = result.data?.models as { id: string; source: string }[];
+    expect(models.find((model) => model.id === 'simulator/echo')).toEqual({
+      id: 'simulator/echo',
+      source: 'admin',
+      endpoints: [{ upstreamModel: 'echo', provider: { slug: 'simulator', apiKeyEnv: null }, prices: { prompt: 150, completion: 600, cacheRead: null } }],
+    });
+    expect(models.filter((model) => model.source === 'import').length).toBeGreaterThanOrEqual(300);
+  });
+
+  test('importCatalog, setModelEnabled and overrideModelPrices mutations', async () => {
+    const imported = await graphql('mutation { importCatalog { modelsCreated modelsUpdated modelsUnchanged } }');
+    expect(imported.errors).toBeUndefined();
+    expect(imported.data?.importCatalog).toMatchObject({ modelsCreated: 0, modelsUpdated: 0 });
+
+    const disabled = await graphql('mutation { setModelEnabled(id: "anthropic/claude-sonnet-4-5", enabled: false) { id enabled supportsTools inputModalities } }');
+    expect(disabled.data?.setModelEnabled).toMatchObject({ id: 'anthropic/claude-sonnet-4-5', enabled: false, inputModalities: expect.any(Array) });
+
+    const overridden = await graphql(
+      'mutation ($prices: PricesInput!) { overrideModelPrices(id: "anthropic/claude-sonnet-4-5", providerSlug: "anthropic", prices: $prices) { endpoints { priceOverridden prices { prompt completion cacheRead } } } }',
+      { prices: { prompt: 2000, completion: 9000, cacheRead: 200 } },
+    );
+    expect(overridden.errors).toBeUndefined();
+    expect(overridden.data?.overrideModelPrices).toEqual({ endpoints: [{ priceOverridden: true, prices: { prompt: 2000, completion: 9000, cacheRead: 200 } }] });
+
+    const member = await testApp.createAdmin('gql-catalog-member@example.com');
+    const refused = await graphql('mutation { importCatalog { modelsCreated } }', {}, member.token);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('forbidden');
   });
 
   test('without an admin token every field is refused', async () => {

@@ -1,5 +1,6 @@
 import type { SnapshotPrices } from '../../../../shared/src/snapshot.ts';
-import { listModels } from '../../services/catalog.ts';
+import { importCatalog } from '../../services/catalog-import/import-catalog.ts';
+import { listModels, overrideModelPrices, setModelEnabled } from '../../services/catalog.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
@@ -29,6 +30,7 @@ export const ModelEndpointType = builder.prismaObject('ModelEndpoint', {
     provider: t.relation('provider'),
     upstreamModel: t.exposeString('upstreamModel'),
     priority: t.exposeInt('priority'),
+    priceOverridden: t.exposeBoolean('priceOverridden', { description: 'Set by an admin; catalog imports leave these prices alone.' }),
     prices: t.field({
       type: PricesType,
       resolve: (endpoint) => ({
@@ -48,6 +50,13 @@ export const ModelType = builder.prismaObject('Model', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     contextLength: t.exposeInt('contextLength', { nullable: true }),
     enabled: t.exposeBoolean('enabled'),
+    description: t.exposeString('description', { nullable: true }),
+    maxOutputTokens: t.exposeInt('maxOutputTokens', { nullable: true }),
+    inputModalities: t.exposeStringList('inputModalities'),
+    outputModalities: t.exposeStringList('outputModalities'),
+    supportsTools: t.exposeBoolean('supportsTools'),
+    supportsReasoning: t.exposeBoolean('supportsReasoning'),
+    source: t.exposeString('source', { description: "'import' (refreshed by catalog imports) or 'admin' (left alone by them)." }),
     endpoints: t.relation('endpoints', { query: { orderBy: [{ priority: 'asc' }, { id: 'asc' }] } }),
   }),
 });
@@ -56,5 +65,57 @@ builder.queryField('models', (t) =>
   t.prismaField({
     type: ['Model'],
     resolve: (_query, _root, _args, context) => listModels(requireAdmin(context)),
+  }),
+);
+
+const ImportCatalogResultType = builder
+  .objectRef<Awaited<ReturnType<typeof importCatalog>>>('ImportCatalogResult')
+  .implement({
+    fields: (t) => ({
+      providersCreated: t.exposeInt('providersCreated'),
+      modelsCreated: t.exposeInt('modelsCreated'),
+      modelsUpdated: t.exposeInt('modelsUpdated'),
+      modelsUnchanged: t.exposeInt('modelsUnchanged'),
+      modelsKeptByAdmin: t.exposeInt('modelsKeptByAdmin'),
+      modelsSkipped: t.exposeInt('modelsSkipped'),
+    }),
+  });
+
+const PricesInput = builder.inputType('PricesInput', {
+  description: 'Integer nanodollars per token.',
+  fields: (t) => ({
+    prompt: t.int({ required: true }),
+    completion: t.int({ required: true }),
+    cacheRead: t.int({ required: false }),
+    cacheWrite: t.int({ required: false }),
+  }),
+});
+
+builder.mutationField('importCatalog', (t) =>
+  t.field({
+    type: ImportCatalogResultType,
+    description: 'Imports the bundled model catalog (platform admins only); admin changes survive.',
+    resolve: (_root, _args, context) => importCatalog(requireAdmin(context)),
+  }),
+);
+
+builder.mutationField('setModelEnabled', (t) =>
+  t.prismaField({
+    type: 'Model',
+    args: { id: t.arg.id({ required: true }), enabled: t.arg.boolean({ required: true }) },
+    resolve: (_query, _root, args, context) => setModelEnabled(requireAdmin(context), { id: String(args.id), enabled: args.enabled }),
+  }),
+);
+
+builder.mutationField('overrideModelPrices', (t) =>
+  t.prismaField({
+    type: 'Model',
+    args: { id: t.arg.id({ required: true }), providerSlug: t.arg.string({ required: true }), prices: t.arg({ type: PricesInput, required: true }) },
+    resolve: (_query, _root, args, context) =>
+      overrideModelPrices(requireAdmin(context), {
+        id: String(args.id),
+        providerSlug: args.providerSlug,
+        prices: { prompt: args.prices.prompt, completion: args.prices.completion, cacheRead: args.prices.cacheRead ?? null, cacheWrite: args.prices.cacheWrite ?? null },
+      }),
   }),
 );

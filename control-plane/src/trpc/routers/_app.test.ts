@@ -89,6 +89,7 @@ describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
         providerSlug: 'local',
         upstreamModel: 'tiny-1',
         priority: 0,
+        priceOverridden: false,
         prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null },
       },
     ]);
@@ -98,6 +99,23 @@ describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
       code: 'FORBIDDEN',
     });
     await expect(platform.catalog.upsertModel({ id: 'nope/x', name: 'X', endpoint: { providerSlug: 'nope', upstreamModel: 'x', prices: { prompt: 1, completion: 1 } } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  test('catalog.import, setModelEnabled and overrideModelPrices are platform-admin operations', async () => {
+    const platform = testApp.caller(testApp.app.adminToken);
+    expect(await platform.catalog.import()).toMatchObject({ modelsCreated: 0, modelsUpdated: 0 });
+    const disabled = await platform.catalog.setModelEnabled({ id: 'openai/gpt-4o', enabled: false });
+    expect(disabled).toMatchObject({ id: 'openai/gpt-4o', enabled: false, source: 'import' });
+    const overridden = await platform.catalog.overrideModelPrices({ id: 'openai/gpt-4o', providerSlug: 'openai', prices: { prompt: 10, completion: 20 } });
+    expect(overridden.endpoints[0]).toMatchObject({ priceOverridden: true, prices: { prompt: 10, completion: 20, cacheRead: null, cacheWrite: null } });
+    await expect(platform.catalog.setModelEnabled({ id: 'openai/no-such-model', enabled: false })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    const member = testApp.caller((await testApp.createAdmin('catalog-member@example.com')).token);
+    await expect(member.catalog.import()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(member.catalog.setModelEnabled({ id: 'openai/gpt-4o', enabled: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(member.catalog.overrideModelPrices({ id: 'openai/gpt-4o', providerSlug: 'openai', prices: { prompt: 0, completion: 0 } })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   test('invalid input is a BAD_REQUEST, not an internal error', async () => {

@@ -1,4 +1,14 @@
-import { upsertModel, upsertModelInputSchema, upsertProvider, upsertProviderInputSchema } from '../../services/catalog.ts';
+import { importCatalog } from '../../services/catalog-import/import-catalog.ts';
+import {
+  overrideModelPrices,
+  overrideModelPricesInputSchema,
+  setModelEnabled,
+  setModelEnabledInputSchema,
+  upsertModel,
+  upsertModelInputSchema,
+  upsertProvider,
+  upsertProviderInputSchema,
+} from '../../services/catalog.ts';
 import { adminProcedure, router } from '../init.ts';
 import { toModelView } from './models.ts';
 
@@ -8,4 +18,7 @@ export const catalogRouter = router({
     return { id: provider.id, slug: provider.slug, kind: provider.kind, baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv, enabled: provider.enabled };
   }),
   upsertModel: adminProcedure.input(upsertModelInputSchema).mutation(async ({ ctx, input }) => toModelView(await upsertModel(ctx.service, input))),
+  import: adminProcedure.mutation(({ ctx }) => importCatalog(ctx.service)),
+  setModelEnabled: adminProcedure.input(setModelEnabledInputSchema).mutation(async ({ ctx, input }) => toModelView(await setModelEnabled(ctx.service, input))),
+  overrideModelPrices: adminProcedure.input(overrideModelPricesInputSchema).mutation(async ({ ctx, input }) => toModelView(await overrideModelPrices(ctx.service, input))),
 });
