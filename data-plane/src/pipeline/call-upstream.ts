@@ -4,6 +4,7 @@
 // a client that went away → client_closed.
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../../../shared/src/errors.ts';
+import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
 
 export interface UpstreamClient {
   readonly dispatcher: Agent;
@@ -21,27 +22,21 @@ export function createUpstreamClient(options: { timeoutMs: number }): UpstreamCl
 }
 
 export interface UpstreamRequest {
-  url: string;
-  /** The provider key, when the provider needs one. */
-  apiKey: string | null;
+  /** What the provider adapter built. */
+  http: UpstreamHttpRequest;
   requestId: string;
-  body: string;
   signal: AbortSignal;
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
 
 export async function callUpstream(client: UpstreamClient, upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'x-request-id': upstreamRequest.requestId,
-  };
-  if (upstreamRequest.apiKey !== null) headers.authorization = `Bearer ${upstreamRequest.apiKey}`;
+  const headers = { ...upstreamRequest.http.headers, 'x-request-id': upstreamRequest.requestId };
   const send = () =>
-    request(upstreamRequest.url, {
+    request(upstreamRequest.http.url, {
       method: 'POST',
       headers,
-      body: upstreamRequest.body,
+      body: upstreamRequest.http.body,
       signal: upstreamRequest.signal,
       dispatcher: client.dispatcher,
       headersTimeout: client.timeoutMs,

@@ -8,7 +8,7 @@ import type { ClientResponse } from '../http/client-response.ts';
 import { formatErrorFrame, sendError } from '../http/send-error.ts';
 import { sendJson } from '../http/send-json.ts';
 import { SseWriter } from '../http/sse-writer.ts';
-import { convertToOpenAICompatibleRequest } from '../providers/openai-compatible/convert-to-openai-compatible-request.ts';
+import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.ts';
 import { authenticateKey } from './authenticate-key.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamResponse } from './call-upstream.ts';
 import { checkPolicy } from './check-policy.ts';
@@ -35,6 +35,14 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   checkPolicy(principal, model);
   // reserve-spend: balances and daily limits come with the ledger (a later issue).
   const { endpoint, route } = chooseEndpoint(snapshot, model);
+  const adapter = route.adapter;
+  // Translated before anything is metered: a request the upstream cannot express never reaches it.
+  const upstreamRequest = adapter.convertRequest(chat, {
+    url: route.chatUrl,
+    upstreamModel: endpoint.upstreamModel,
+    apiKey: route.apiKeyEnv === null ? null : (process.env[route.apiKeyEnv] ?? null),
+  });
+  const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: chat.clientWantsStreamUsage };
 
   const meter: RequestMeter = {
     requestId: response.requestId,
@@ -58,13 +66,7 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   let upstream: UpstreamResponse;
   meter.upstreamStartedAt = performance.now();
   try {
-    upstream = await callUpstream(context.upstream, {
-      url: route.chatCompletionsUrl,
-      apiKey: route.apiKeyEnv === null ? null : (process.env[route.apiKeyEnv] ?? null),
-      requestId: response.requestId,
-      body: convertToOpenAICompatibleRequest(chat, endpoint.upstreamModel),
-      signal: abort.signal,
-    });
+    upstream = await callUpstream(context.upstream, { http: upstreamRequest, requestId: response.requestId, signal: abort.signal });
   } catch (caught) {
     const error = toGatewayError(caught);
     if (!reachedUpstream(error)) throw error;
@@ -74,13 +76,13 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   const contentType = upstream.headers['content-type'];
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (chat.stream && upstream.statusCode === 200 && isEventStream) {
-    return relayAndFinishStream(context, response, meter, chat, upstream, abort.signal);
+    return relayAndFinishStream(context, response, meter, chat, upstream, adapter.createStreamTranslator(translation), abort.signal);
   }
 
   // A complete (non-streamed) response, or an upstream error before anything was sent.
   let upstreamResult: Awaited<ReturnType<typeof readUpstreamResponse>>;
   try {
-    upstreamResult = await readUpstreamResponse(upstream, meter);
+    upstreamResult = await readUpstreamResponse(upstream, adapter, translation, meter);
   } catch (caught) {
     return finishWithError(context, response, meter, chat, toUpstreamGatewayError(caught, abort.signal));
   }
@@ -96,10 +98,11 @@ async function relayAndFinishStream(
   meter: RequestMeter,
   chat: ChatRequest,
   upstream: UpstreamResponse,
+  translator: StreamTranslator,
   signal: AbortSignal,
 ): Promise<void> {
   const writer = new SseWriter(response);
-  const result = await relayStream(upstream.body, writer, meter, { clientWantsUsage: chat.clientWantsStreamUsage, signal });
+  const result = await relayStream(upstream.body, writer, meter, translator, { signal });
   if (result.outcome === 'aborted' || response.aborted) {
     await appendUsage(context, meter, chat, 499, 'client_closed');
     return;

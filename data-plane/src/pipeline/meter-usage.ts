@@ -13,7 +13,7 @@
 import { emptyUsage, priceUsage, type NanodollarsPerToken, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
-import type { ConvertedUsage } from '../providers/openai-compatible/convert-openai-compatible-usage.ts';
+import type { UnifiedUsage } from '../providers/provider-adapter.ts';
 import type { Principal } from './authenticate-key.ts';
 
 export interface RequestMeter {
@@ -29,7 +29,7 @@ export interface RequestMeter {
   firstByteAt: number | null;
   /** Generated text bytes relayed (for the estimate). */
   completionTextBytes: number;
-  usage: ConvertedUsage | null;
+  usage: UnifiedUsage | null;
   servedModel: string | null;
   finishReason: string | null;
 }

@@ -37,7 +37,10 @@ describe('parseChatRequest', () => {
 describe('convertToOpenAICompatibleRequest', () => {
   it('replaces the model and always asks for stream usage, keeping the other fields', () => {
     const chat = parseChatRequest(bytes('{"model":"a/b","messages":[{"role":"user","content":"hi"}],"stream":true,"temperature":0.2}'));
-    expect(JSON.parse(convertToOpenAICompatibleRequest(chat, 'b-upstream'))).toEqual({
+    const upstream = convertToOpenAICompatibleRequest(chat, { url: 'http://upstream.test/v1/chat/completions', upstreamModel: 'b-upstream', apiKey: 'sk-up' });
+    expect(upstream.url).toBe('http://upstream.test/v1/chat/completions');
+    expect(upstream.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer sk-up' });
+    expect(JSON.parse(upstream.body)).toEqual({
       model: 'b-upstream',
       messages: [{ role: 'user', content: 'hi' }],
       stream: true,
@@ -49,6 +52,8 @@ describe('convertToOpenAICompatibleRequest', () => {
 
   it('leaves stream_options alone for non-streamed requests', () => {
     const chat = parseChatRequest(bytes('{"model":"a/b","messages":[{"role":"user","content":"hi"}]}'));
-    expect(JSON.parse(convertToOpenAICompatibleRequest(chat, 'b'))).toEqual({ model: 'b', messages: [{ role: 'user', content: 'hi' }] });
+    const upstream = convertToOpenAICompatibleRequest(chat, { url: 'http://upstream.test/v1/chat/completions', upstreamModel: 'b', apiKey: null });
+    expect(upstream.headers).toEqual({ 'content-type': 'application/json' });
+    expect(JSON.parse(upstream.body)).toEqual({ model: 'b', messages: [{ role: 'user', content: 'hi' }] });
   });
 });

@@ -1,42 +1,28 @@
-// Reads a complete upstream response. A 2xx body is relayed as is (its usage, model and finish_reason
-// are read for metering); anything else becomes a GatewayError.
-import type { GatewayError } from '../../../shared/src/errors.ts';
-import { convertOpenAICompatibleUsage } from '../providers/openai-compatible/convert-openai-compatible-usage.ts';
-import { openAICompatibleError } from '../providers/openai-compatible/openai-compatible-error.ts';
-import type { OpenAICompatibleResponseWire } from '../providers/openai-compatible/openai-compatible-wire.ts';
+// Reads a complete upstream response: a 2xx body goes through the adapter (to the OpenAI
+// chat.completion the client gets, plus what is metered); anything else becomes the adapter's GatewayError.
+import { GatewayError } from '../../../shared/src/errors.ts';
+import type { ProviderAdapter, TranslationContext } from '../providers/provider-adapter.ts';
 import type { UpstreamResponse } from './call-upstream.ts';
 import type { RequestMeter } from './meter-usage.ts';
 
-export interface UpstreamResult {
-  body: Buffer;
-  error: GatewayError | null;
-}
+export type UpstreamResult = { body: string | Buffer; error: null } | { body: null; error: GatewayError };
 
-function textLength(value: unknown): number {
-  return typeof value === 'string' ? Buffer.byteLength(value) : 0;
-}
-
-export async function readUpstreamResponse(upstream: UpstreamResponse, meter: RequestMeter): Promise<UpstreamResult> {
+export async function readUpstreamResponse(
+  upstream: UpstreamResponse,
+  adapter: ProviderAdapter,
+  context: TranslationContext,
+  meter: RequestMeter,
+): Promise<UpstreamResult> {
   const body = Buffer.from(await upstream.body.arrayBuffer());
   meter.upstreamFinishedAt = performance.now();
   if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
-    return { body, error: openAICompatibleError(upstream.statusCode, body.toString('utf8'), upstream.headers) };
+    return { body: null, error: adapter.convertError(upstream.statusCode, body.toString('utf8'), upstream.headers) };
   }
-  let parsed: OpenAICompatibleResponseWire | null = null;
-  try {
-    parsed = JSON.parse(body.toString('utf8')) as OpenAICompatibleResponseWire;
-  } catch {
-    parsed = null;
-  }
-  if (parsed !== null && typeof parsed === 'object') {
-    meter.usage = convertOpenAICompatibleUsage(parsed.usage);
-    if (typeof parsed.model === 'string') meter.servedModel = parsed.model;
-    if (Array.isArray(parsed.choices)) {
-      for (const choice of parsed.choices as Array<{ finish_reason?: unknown; message?: { content?: unknown; reasoning_content?: unknown } } | null>) {
-        if (meter.finishReason === null && typeof choice?.finish_reason === 'string') meter.finishReason = choice.finish_reason;
-        meter.completionTextBytes += textLength(choice?.message?.content) + textLength(choice?.message?.reasoning_content);
-      }
-    }
-  }
-  return { body, error: null };
+  const converted = adapter.convertResponse(body, context);
+  if (converted instanceof GatewayError) return { body: null, error: converted };
+  meter.usage = converted.usage;
+  meter.servedModel = converted.servedModel;
+  meter.finishReason = converted.finishReason;
+  meter.completionTextBytes = converted.completionTextBytes;
+  return { body: converted.body, error: null };
 }

@@ -31,7 +31,7 @@ describe('chooseEndpoint', () => {
   it('picks the first endpoint whose provider exists and builds the upstream URL', () => {
     const chosen = chooseEndpoint(view, resolveModel(view, 'simulator/echo'));
     expect(chosen.endpoint.upstreamModel).toBe('echo');
-    expect(chosen.route.chatCompletionsUrl).toBe('http://upstream.test/v1/chat/completions');
+    expect(chosen.route.chatUrl).toBe('http://upstream.test/v1/chat/completions');
   });
 
   it('throws no_provider_available (503) when no endpoint has a provider', () => {

@@ -1,11 +1,15 @@
 // What a request reads: one immutable, materialised snapshot plus the indexes built once per version.
 // A new version is a new view; a request in flight keeps the view it started with.
 import type { SnapshotModel, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { ProviderAdapter } from '../providers/provider-adapter.ts';
+import { providerAdapters } from '../providers/provider-adapters.ts';
 
 export interface ProviderRoute {
   provider: SnapshotProvider;
-  /** `${baseUrl}/chat/completions`. */
-  chatCompletionsUrl: string;
+  /** The adapter for the provider's kind. */
+  adapter: ProviderAdapter;
+  /** The upstream chat URL (`adapter.chatUrl(baseUrl)`). */
+  chatUrl: string;
   /** Name of the environment variable holding the platform key, or null. Read per request. */
   apiKeyEnv: string | null;
 }
@@ -25,9 +29,11 @@ export function buildSnapshotView(version: number, stateHash: string, state: Sna
   for (const model of Object.values(state.models)) modelsById.set(model.id, model);
   const providersById = new Map<string, ProviderRoute>();
   for (const provider of Object.values(state.providers)) {
+    const adapter = providerAdapters[provider.kind];
     providersById.set(provider.id, {
       provider,
-      chatCompletionsUrl: `${provider.baseUrl.replace(/\/+$/, '')}/chat/completions`,
+      adapter,
+      chatUrl: adapter.chatUrl(provider.baseUrl),
       apiKeyEnv: provider.apiKeyEnv,
     });
   }

@@ -1,19 +1,14 @@
 // OpenAI-style `usage` → the gateway's token counts (prompt includes cached reads and writes,
 // completion includes reasoning), plus the upstream's own cost when it reports one (OpenRouter's
 // `usage.cost`, USD). Returns null when the object carries no token counts.
-import type { TokenUsage } from '../../../../shared/src/money.ts';
+import type { UnifiedUsage } from '../provider-adapter.ts';
 import type { OpenAICompatibleUsageWire } from './openai-compatible-wire.ts';
-
-export interface ConvertedUsage {
-  usage: TokenUsage;
-  upstreamCostMicros: number | null;
-}
 
 function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-export function convertOpenAICompatibleUsage(raw: unknown): ConvertedUsage | null {
+export function convertOpenAICompatibleUsage(raw: unknown): UnifiedUsage | null {
   if (raw === null || typeof raw !== 'object') return null;
   const usage = raw as OpenAICompatibleUsageWire;
   if (typeof usage.prompt_tokens !== 'number' && typeof usage.completion_tokens !== 'number') return null;

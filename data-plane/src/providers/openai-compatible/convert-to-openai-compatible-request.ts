@@ -2,9 +2,10 @@
 // model name, and a streamed request always asks for usage (the gateway meters from it; the
 // usage-only chunk is dropped again when the client did not ask for it). Everything else passes through.
 import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 
-export function convertToOpenAICompatibleRequest(chat: ChatRequest, upstreamModel: string): string {
-  const body: Record<string, unknown> = { ...chat.body, model: upstreamModel };
+export function convertToOpenAICompatibleRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
+  const body: Record<string, unknown> = { ...chat.body, model: target.upstreamModel };
   if (chat.stream) {
     const clientOptions = chat.body.stream_options;
     body.stream_options = {
@@ -12,5 +13,7 @@ export function convertToOpenAICompatibleRequest(chat: ChatRequest, upstreamMode
       include_usage: true,
     };
   }
-  return JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (target.apiKey !== null) headers.authorization = `Bearer ${target.apiKey}`;
+  return { url: target.url, headers, body: JSON.stringify(body) };
 }

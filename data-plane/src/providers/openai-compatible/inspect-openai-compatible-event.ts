@@ -1,7 +1,8 @@
 // Looks at one whole SSE event of an OpenAI-compatible stream without re-serialising it. Byte searches
 // decide whether the event matters (the `[DONE]` terminator, a usage object, a non-null finish_reason,
 // an error); only those few events are JSON-parsed. Content events are relayed untouched.
-import { convertOpenAICompatibleUsage, type ConvertedUsage } from './convert-openai-compatible-usage.ts';
+import type { UnifiedUsage } from '../provider-adapter.ts';
+import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage.ts';
 import type { OpenAICompatibleResponseWire } from './openai-compatible-wire.ts';
 
 export type OpenAICompatibleEventKind =
@@ -18,7 +19,7 @@ export type OpenAICompatibleEventKind =
 
 export interface InspectedEvent {
   kind: OpenAICompatibleEventKind;
-  usage: ConvertedUsage | null;
+  usage: UnifiedUsage | null;
   finishReason: string | null;
   model: string | null;
   /** The upstream's error message for kind `error`. */

@@ -1,0 +1,201 @@
+// An OpenAI chat request → an Anthropic Messages request (wire-formats.md §2.1 → §2.5).
+// - system and developer messages become `system` blocks;
+// - Anthropic's turns alternate and tool results travel inside a user turn, so tool messages become
+//   `tool_result` blocks and consecutive same-role messages merge into one turn;
+// - `max_tokens` is required there: the client's limit, else 4096; a thinking budget is added on top,
+//   because Anthropic counts thinking inside `max_tokens` and demands it exceed the budget;
+// - `cache_control` on a content part or tool is passed through (prompt caching).
+// Anything the Messages API cannot express (n > 1, audio or file parts) is refused with a 400.
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
+import type {
+  AnthropicCacheControl,
+  AnthropicContentBlock,
+  AnthropicImageBlock,
+  AnthropicMessage,
+  AnthropicRequest,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+} from './anthropic-wire.ts';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+const DEFAULT_MAX_TOKENS = 4096;
+/** Thinking budgets per OpenAI `reasoning_effort`; 1024 is Anthropic's minimum. */
+const THINKING_BUDGETS: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 24576 };
+
+type JsonObject = Record<string, unknown>;
+
+function isRecord(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError('invalid_request', message, { param });
+}
+
+function cacheControlOf(part: JsonObject): { cache_control?: AnthropicCacheControl } {
+  return isRecord(part.cache_control) ? { cache_control: part.cache_control as unknown as AnthropicCacheControl } : {};
+}
+
+function convertImage(part: JsonObject, param: string): AnthropicImageBlock {
+  const imageUrl = part.image_url;
+  const url = typeof imageUrl === 'string' ? imageUrl : isRecord(imageUrl) ? imageUrl.url : undefined;
+  if (typeof url !== 'string') throw invalid("An 'image_url' part needs a URL.", param);
+  const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  const source = dataUrl ? { type: 'base64' as const, media_type: dataUrl[1]!, data: dataUrl[2]! } : { type: 'url' as const, url };
+  return { type: 'image', source, ...cacheControlOf(part) };
+}
+
+/** User, system and tool content (a string or text/image parts) → blocks. */
+function convertContent(content: unknown, param: string, allowImages: boolean): Array<AnthropicTextBlock | AnthropicImageBlock> {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (content === null || content === undefined) return [];
+  if (!Array.isArray(content)) throw invalid("'content' must be a string or an array of parts.", param);
+  return content.map((part, index) => {
+    const partParam = `${param}[${index}]`;
+    if (!isRecord(part)) throw invalid('A content part must be an object.', partParam);
+    if (part.type === 'text' && typeof part.text === 'string') return { type: 'text', text: part.text, ...cacheControlOf(part) };
+    if (part.type === 'image_url' && allowImages) return convertImage(part, partParam);
+    throw invalid(`Content parts of type '${String(part.type)}' are not supported by this model's provider.`, partParam);
+  });
+}
+
+function parseArguments(value: unknown, param: string): unknown {
+  if (value === undefined || value === null || value === '') return {};
+  if (typeof value !== 'string') throw invalid("Tool call 'arguments' must be a JSON string.", param);
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw invalid("Tool call 'arguments' must be valid JSON.", param);
+  }
+}
+
+function convertAssistant(message: JsonObject, param: string): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = convertContent(message.content, `${param}.content`, false).filter(
+    (block) => block.type !== 'text' || block.text !== '',
+  );
+  const toolCalls = message.tool_calls;
+  if (Array.isArray(toolCalls)) {
+    toolCalls.forEach((call, index) => {
+      const callParam = `${param}.tool_calls[${index}]`;
+      const fn = isRecord(call) ? call.function : undefined;
+      if (!isRecord(call) || typeof call.id !== 'string' || !isRecord(fn) || typeof fn.name !== 'string') {
+        throw invalid('A tool call needs an id and a function name.', callParam);
+      }
+      blocks.push({ type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments, `${callParam}.function.arguments`) });
+    });
+  }
+  return blocks;
+}
+
+function convertMessages(messages: unknown[]): { system: AnthropicTextBlock[]; turns: AnthropicMessage[] } {
+  const system: AnthropicTextBlock[] = [];
+  const turns: AnthropicMessage[] = [];
+  const append = (role: AnthropicMessage['role'], blocks: AnthropicContentBlock[]) => {
+    const last = turns.at(-1);
+    if (last !== undefined && last.role === role) (last.content as AnthropicContentBlock[]).push(...blocks);
+    else turns.push({ role, content: blocks });
+  };
+  messages.forEach((message, index) => {
+    const param = `messages[${index}]`;
+    if (!isRecord(message)) throw invalid('A message must be an object.', param);
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        system.push(...(convertContent(message.content, `${param}.content`, false) as AnthropicTextBlock[]));
+        return;
+      case 'user':
+        append('user', convertContent(message.content, `${param}.content`, true));
+        return;
+      case 'assistant':
+        append('assistant', convertAssistant(message, param));
+        return;
+      case 'tool': {
+        if (typeof message.tool_call_id !== 'string') throw invalid("A tool message needs a 'tool_call_id'.", `${param}.tool_call_id`);
+        const content = typeof message.content === 'string' ? message.content : convertContent(message.content, `${param}.content`, true);
+        append('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, content }]);
+        return;
+      }
+      default:
+        throw invalid(`Messages with role '${String(message.role)}' are not supported by this model's provider.`, `${param}.role`);
+    }
+  });
+  return { system, turns };
+}
+
+function convertTools(tools: unknown): AnthropicTool[] {
+  if (!Array.isArray(tools)) throw invalid("'tools' must be an array.", 'tools');
+  return tools.map((tool, index) => {
+    const fn = isRecord(tool) ? tool.function : undefined;
+    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(fn) || typeof fn.name !== 'string') {
+      throw invalid('Only function tools with a name are supported.', `tools[${index}]`);
+    }
+    return {
+      name: fn.name,
+      ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
+      input_schema: fn.parameters ?? { type: 'object', properties: {} },
+      ...cacheControlOf(tool),
+    };
+  });
+}
+
+function convertToolChoice(toolChoice: unknown, parallelToolCalls: unknown): AnthropicToolChoice | undefined {
+  let choice: AnthropicToolChoice | undefined;
+  if (toolChoice === 'auto') choice = { type: 'auto' };
+  else if (toolChoice === 'required') choice = { type: 'any' };
+  else if (toolChoice === 'none') choice = { type: 'none' };
+  else if (isRecord(toolChoice) && isRecord(toolChoice.function) && typeof toolChoice.function.name === 'string') {
+    choice = { type: 'tool', name: toolChoice.function.name };
+  } else if (toolChoice !== undefined && toolChoice !== null) throw invalid("'tool_choice' must be auto, required, none or a function.", 'tool_choice');
+  if (parallelToolCalls === false && choice?.type !== 'none') return { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  return choice;
+}
+
+/** The thinking budget asked for through `reasoning_effort`, or OpenRouter's `reasoning` object; null = none. */
+function thinkingBudget(body: JsonObject): number | null {
+  const reasoning = isRecord(body.reasoning) ? body.reasoning : null;
+  if (reasoning !== null && typeof reasoning.max_tokens === 'number') return Math.max(1024, Math.floor(reasoning.max_tokens));
+  const effort = body.reasoning_effort ?? reasoning?.effort ?? (reasoning?.enabled === true ? 'medium' : undefined);
+  if (effort === undefined || effort === null || effort === 'none') return null;
+  const budget = typeof effort === 'string' ? THINKING_BUDGETS[effort] : undefined;
+  if (budget === undefined) throw invalid("'reasoning_effort' must be none, minimal, low, medium or high.", 'reasoning_effort');
+  return budget;
+}
+
+function stopSequences(stop: unknown): string[] | undefined {
+  if (typeof stop === 'string') return [stop];
+  if (Array.isArray(stop) && stop.every((item) => typeof item === 'string')) return stop;
+  if (stop === undefined || stop === null) return undefined;
+  throw invalid("'stop' must be a string or an array of strings.", 'stop');
+}
+
+export function convertToAnthropicRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
+  const body = chat.body;
+  if (typeof body.n === 'number' && body.n > 1) throw invalid("This model's provider returns one choice per request ('n' must be 1).", 'n');
+  const { system, turns } = convertMessages(body.messages);
+  const requestedMax = body.max_completion_tokens ?? body.max_tokens;
+  const maxTokens = typeof requestedMax === 'number' && requestedMax > 0 ? Math.floor(requestedMax) : DEFAULT_MAX_TOKENS;
+  const budget = thinkingBudget(body);
+  const stop = stopSequences(body.stop);
+  const toolChoice = convertToolChoice(body.tool_choice, body.parallel_tool_calls);
+
+  const request: AnthropicRequest = {
+    model: target.upstreamModel,
+    max_tokens: budget === null ? maxTokens : maxTokens + budget,
+    messages: turns,
+    ...(system.length > 0 ? { system } : {}),
+    ...(typeof body.temperature === 'number' ? { temperature: body.temperature } : {}),
+    ...(typeof body.top_p === 'number' ? { top_p: body.top_p } : {}),
+    ...(stop !== undefined ? { stop_sequences: stop } : {}),
+    ...(body.tools !== undefined && body.tools !== null ? { tools: convertTools(body.tools) } : {}),
+    ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
+    ...(budget !== null ? { thinking: { type: 'enabled', budget_tokens: budget } } : {}),
+    ...(typeof body.user === 'string' ? { metadata: { user_id: body.user } } : {}),
+    ...(chat.stream ? { stream: true } : {}),
+  };
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
+  if (target.apiKey !== null) headers['x-api-key'] = target.apiKey;
+  return { url: target.url, headers, body: JSON.stringify(request) };
+}

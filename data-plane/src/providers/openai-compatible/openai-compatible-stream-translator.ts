@@ -1,0 +1,42 @@
+// The OpenAI-compatible "translation" is a byte copy: each upstream event goes to the client as the
+// upstream framed it (no per-chunk re-serialisation). Events are only inspected for metering; the
+// usage-only chunk is dropped unless the client asked for it, `[DONE]` is held back, and an upstream
+// error frame is relayed and marks the stream failed.
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
+import { inspectOpenAICompatibleEvent } from './inspect-openai-compatible-event.ts';
+
+export class OpenAICompatibleStreamTranslator implements StreamTranslator {
+  usage: UnifiedUsage | null = null;
+  finishReason: string | null = null;
+  servedModel: string | null = null;
+  completionTextBytes = 0;
+  finalBytes: Uint8Array | null = null;
+  failure: StreamTranslator['failure'] = null;
+  readonly #clientWantsUsage: boolean;
+
+  constructor(context: TranslationContext) {
+    this.#clientWantsUsage = context.clientWantsUsage;
+  }
+
+  push(event: Buffer, output: Uint8Array[]): void {
+    const inspected = inspectOpenAICompatibleEvent(event);
+    this.completionTextBytes += inspected.textBytes;
+    if (inspected.usage !== null) this.usage = inspected.usage;
+    if (inspected.model !== null) this.servedModel = inspected.model;
+    if (inspected.finishReason !== null) this.finishReason = inspected.finishReason;
+    if (inspected.kind === 'done') {
+      this.finalBytes = event;
+      return;
+    }
+    if (inspected.kind === 'usage-only' && !this.#clientWantsUsage) return;
+    if (inspected.kind === 'error') {
+      this.failure = { error: new GatewayError('upstream_error', inspected.errorMessage ?? 'The upstream provider reported an error.'), relayed: true };
+    }
+    output.push(event);
+  }
+
+  end(): void {
+    // A stream that ends without `[DONE]` is relayed as it was: the upstream decided how it ends.
+  }
+}

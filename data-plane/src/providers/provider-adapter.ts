@@ -1,0 +1,83 @@
+// The spec every provider adapter implements. The pipeline speaks OpenAI chat completions on both
+// sides; an adapter translates that to one upstream's wire format and back. Translation is pure: no
+// I/O, no clock, no randomness (the pipeline passes in what varies), so fixtures replay exactly.
+import type { GatewayError } from '../../../shared/src/errors.ts';
+import type { TokenUsage } from '../../../shared/src/money.ts';
+import type { SnapshotProvider } from '../../../shared/src/snapshot.ts';
+import type { ChatRequest } from '../pipeline/parse-chat-request.ts';
+
+export type ProviderKind = SnapshotProvider['kind'];
+
+/** Token counts in the gateway's terms: prompt includes cache reads and writes, completion includes reasoning. */
+export interface UnifiedUsage {
+  usage: TokenUsage;
+  /** What the upstream itself says the request cost (e.g. OpenRouter's `usage.cost`), in µ$. */
+  upstreamCostMicros: number | null;
+}
+
+export interface UpstreamTarget {
+  /** The adapter's `chatUrl(baseUrl)`, computed once per snapshot version. */
+  url: string;
+  /** The model name the upstream expects. */
+  upstreamModel: string;
+  /** The provider key, or null when the upstream needs none. */
+  apiKey: string | null;
+}
+
+export interface UpstreamHttpRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What the pipeline meters from a response, streamed or not. */
+export interface ResponseReport {
+  usage: UnifiedUsage | null;
+  /** The OpenAI finish reason sent to the client. */
+  finishReason: string | null;
+  /** The model the upstream says served the request. */
+  servedModel: string | null;
+  /** Bytes of generated text (content, reasoning, tool arguments), for the estimate when usage is missing. */
+  completionTextBytes: number;
+}
+
+export interface ConvertedResponse extends ResponseReport {
+  /** The OpenAI `chat.completion` body for the client. */
+  body: string | Buffer;
+}
+
+export interface TranslationContext {
+  /** Unix seconds for `created` (the request's arrival). */
+  created: number;
+  /** The client set `stream_options.include_usage`: it gets the usage-only chunk. */
+  clientWantsUsage: boolean;
+}
+
+/**
+ * Turns one upstream stream into OpenAI `chat.completion.chunk` events, one whole upstream SSE event at
+ * a time. Created per request. Never throws: malformed input or an upstream error event becomes
+ * `failure`, and later events are ignored.
+ */
+export interface StreamTranslator extends ResponseReport {
+  /** Translates one whole SSE event (as framed by split-sse-events.ts), appending client bytes to `output`. */
+  push(event: Buffer, output: Uint8Array[]): void;
+  /** The upstream body ended cleanly (no more events). */
+  end(): void;
+  /** The terminator (`data: [DONE]`), held back so the usage event is durable before it goes out. */
+  readonly finalBytes: Uint8Array | null;
+  /** Why the stream failed; `relayed` when the client already got the upstream's own error frame. */
+  readonly failure: { error: GatewayError; relayed: boolean } | null;
+}
+
+export interface ProviderAdapter {
+  readonly kind: ProviderKind;
+  /** The chat endpoint under a provider's base URL. */
+  chatUrl(baseUrl: string): string;
+  /** The client's chat request → the upstream HTTP request. Throws GatewayError for what the upstream cannot express. */
+  convertRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest;
+  /** A 2xx non-streamed upstream body → the OpenAI chat.completion; an unreadable body is an error. */
+  convertResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError;
+  createStreamTranslator(context: TranslationContext): StreamTranslator;
+  /** A non-2xx upstream answer → the error the client gets (`retry-after` passed on). */
+  convertError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+}
