@@ -1,6 +1,10 @@
-// GET /models in OpenAI's list shape. Without a key: every model in the catalog. With a key: the
-// models the key's organization may use (the same matcher as check-policy). A bad key is a 401.
+// GET /models in OpenRouter's model shape (what Kilo's /api/gateway/models returns), plus OpenAI's
+// `object`/`owned_by` fields so OpenAI SDKs' models.list() reads the same response. Without a key: every
+// model in the catalog. With a key: the models the key's organization may use (the same matcher as
+// check-policy). A bad key is a 401.
+import { nanoPerTokenToUsdString } from '../../../shared/src/money.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
+import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import { authenticateKey, bearerToken } from './authenticate-key.ts';
 import { isModelAllowed } from './check-policy.ts';
@@ -8,8 +12,17 @@ import { isModelAllowed } from './check-policy.ts';
 export interface ModelListEntry {
   id: string;
   object: 'model';
-  created: number;
   owned_by: string;
+  name: string;
+  /** Unix seconds. */
+  created: number;
+  description: string;
+  context_length: number | null;
+  architecture: { modality: string; input_modalities: string[]; output_modalities: string[] };
+  /** USD per token (per request / per image for those two), as exact decimal strings. */
+  pricing: { prompt: string; completion: string; request: string; image: string; input_cache_read: string; input_cache_write: string };
+  supported_parameters: string[];
+  top_provider: { context_length: number | null; max_completion_tokens: number | null; is_moderated: false };
 }
 
 export function listModels(snapshot: SnapshotView | null, authorization: string, nowMs: number): { object: 'list'; data: ModelListEntry[] } {
@@ -17,9 +30,39 @@ export function listModels(snapshot: SnapshotView | null, authorization: string,
   const allowed = bearerToken(authorization) === null ? null : authenticateKey(snapshot, authorization, nowMs).org.allowedModels;
   const data: ModelListEntry[] = [];
   for (const model of snapshot.modelList) {
-    if (!isModelAllowed(allowed, model.id)) continue;
-    const slash = model.id.indexOf('/');
-    data.push({ id: model.id, object: 'model', created: model.created, owned_by: slash > 0 ? model.id.slice(0, slash) : 'gateway' });
+    if (isModelAllowed(allowed, model.id)) data.push(toModelListEntry(model));
   }
   return { object: 'list', data };
+}
+
+function toModelListEntry(model: SnapshotModel): ModelListEntry {
+  const slash = model.id.indexOf('/');
+  // The first endpoint is the one a request goes to first, so its prices are the ones a caller pays.
+  const prices = model.endpoints[0]?.prices;
+  const usd = (nanodollars: number | undefined) => nanoPerTokenToUsdString(nanodollars ?? 0);
+  return {
+    id: model.id,
+    object: 'model',
+    owned_by: slash > 0 ? model.id.slice(0, slash) : 'gateway',
+    name: model.name,
+    created: model.created,
+    description: model.description ?? '',
+    context_length: model.contextLength,
+    architecture: {
+      modality: `${model.inputModalities.join('+')}->${model.outputModalities.join('+')}`,
+      input_modalities: model.inputModalities,
+      output_modalities: model.outputModalities,
+    },
+    pricing: {
+      prompt: usd(prices?.prompt),
+      completion: usd(prices?.completion),
+      request: '0',
+      image: '0',
+      // A missing cache price is billed as a regular prompt token (shared/src/money.ts), so that is what we publish.
+      input_cache_read: usd(prices?.cacheRead ?? prices?.prompt),
+      input_cache_write: usd(prices?.cacheWrite ?? prices?.prompt),
+    },
+    supported_parameters: model.supportedParameters,
+    top_provider: { context_length: model.contextLength, max_completion_tokens: model.maxOutputTokens, is_moderated: false },
+  };
 }
