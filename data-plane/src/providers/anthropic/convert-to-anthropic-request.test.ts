@@ -1,0 +1,256 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
+import { convertToAnthropicRequest } from './convert-to-anthropic-request.ts';
+
+const target = { url: 'https://api.anthropic.test/v1/messages', upstreamModel: 'claude-sonnet-4-5', apiKey: 'sk-ant-test' };
+
+function convert(body: Record<string, unknown>) {
+  const chat = parseChatRequest(Buffer.from(JSON.stringify({ model: 'anthropic/claude', ...body })));
+  const request = convertToAnthropicRequest(chat, target);
+  return { ...request, body: JSON.parse(request.body) };
+}
+
+function rejection(body: Record<string, unknown>) {
+  try {
+    convert(body);
+  } catch (error) {
+    if (error instanceof GatewayError) return { status: error.status, ...error.toEnvelope().error };
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('convertToAnthropicRequest', () => {
+  it('translates a conversation with system, images, tool calls and tool results', () => {
+    const request = convert({
+      stream: true,
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'developer', content: [{ type: 'text', text: 'Long shared context.', cache_control: { type: 'ephemeral' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather and time in Paris? See:' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            { type: 'image_url', image_url: { url: 'https://example.test/paris.jpg', detail: 'low' }, cache_control: { type: 'ephemeral', ttl: '1h' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [
+            { id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+            { id: 'toolu_02', type: 'function', function: { name: 'get_time', arguments: '' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'toolu_01', content: '18°C' },
+        { role: 'tool', tool_call_id: 'toolu_02', content: [{ type: 'text', text: '14:00' }] },
+        { role: 'user', content: 'Thanks. Summarise.' },
+      ],
+      tools: [
+        { type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+        { type: 'function', function: { name: 'get_time' }, cache_control: { type: 'ephemeral' } },
+      ],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+      max_completion_tokens: 1000,
+      stop: 'END',
+      temperature: 0.3,
+      top_p: 0.9,
+      user: 'user-42',
+    });
+    expect(request).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "max_tokens": 1000,
+          "messages": [
+            {
+              "content": [
+                {
+                  "text": "Weather and time in Paris? See:",
+                  "type": "text",
+                },
+                {
+                  "source": {
+                    "data": "iVBORw0KGgo=",
+                    "media_type": "image/png",
+                    "type": "base64",
+                  },
+                  "type": "image",
+                },
+                {
+                  "cache_control": {
+                    "ttl": "1h",
+                    "type": "ephemeral",
+                  },
+                  "source": {
+                    "type": "url",
+                    "url": "https://example.test/paris.jpg",
+                  },
+                  "type": "image",
+                },
+              ],
+              "role": "user",
+            },
+            {
+              "content": [
+                {
+                  "id": "toolu_01",
+                  "input": {
+                    "city": "Paris",
+                  },
+                  "name": "get_weather",
+                  "type": "tool_use",
+                },
+                {
+                  "id": "toolu_02",
+                  "input": {},
+                  "name": "get_time",
+                  "type": "tool_use",
+                },
+              ],
+              "role": "assistant",
+            },
+            {
+              "content": [
+                {
+                  "content": "18°C",
+                  "tool_use_id": "toolu_01",
+                  "type": "tool_result",
+                },
+                {
+                  "content": [
+                    {
+                      "text": "14:00",
+                      "type": "text",
+                    },
+                  ],
+                  "tool_use_id": "toolu_02",
+                  "type": "tool_result",
+                },
+                {
+                  "text": "Thanks. Summarise.",
+                  "type": "text",
+                },
+              ],
+              "role": "user",
+            },
+          ],
+          "metadata": {
+            "user_id": "user-42",
+          },
+          "model": "claude-sonnet-4-5",
+          "stop_sequences": [
+            "END",
+          ],
+          "stream": true,
+          "system": [
+            {
+              "text": "You are terse.",
+              "type": "text",
+            },
+            {
+              "cache_control": {
+                "type": "ephemeral",
+              },
+              "text": "Long shared context.",
+              "type": "text",
+            },
+          ],
+          "temperature": 0.3,
+          "tool_choice": {
+            "disable_parallel_tool_use": true,
+            "type": "any",
+          },
+          "tools": [
+            {
+              "description": "Weather by city",
+              "input_schema": {
+                "properties": {
+                  "city": {
+                    "type": "string",
+                  },
+                },
+                "type": "object",
+              },
+              "name": "get_weather",
+            },
+            {
+              "cache_control": {
+                "type": "ephemeral",
+              },
+              "input_schema": {
+                "properties": {},
+                "type": "object",
+              },
+              "name": "get_time",
+            },
+          ],
+          "top_p": 0.9,
+        },
+        "headers": {
+          "anthropic-version": "2023-06-01",
+          "content-type": "application/json",
+          "x-api-key": "sk-ant-test",
+        },
+        "url": "https://api.anthropic.test/v1/messages",
+      }
+    `);
+  });
+
+  it('defaults max_tokens to 4096, prefers max_completion_tokens, and adds the thinking budget on top', () => {
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }] }).body).toEqual({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    });
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 10, max_completion_tokens: 20 }).body.max_tokens).toBe(20);
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, reasoning_effort: 'low' }).body).toMatchObject({
+      max_tokens: 2148,
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+    });
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning: { max_tokens: 3000 } }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 3000 });
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning: { effort: 'high' } }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'none' }).body.thinking).toBeUndefined();
+  });
+
+  it.each([
+    ['auto', { type: 'auto' }],
+    ['none', { type: 'none' }],
+    ['required', { type: 'any' }],
+    [{ type: 'function', function: { name: 'get_weather' } }, { type: 'tool', name: 'get_weather' }],
+  ])('maps tool_choice %j', (toolChoice, expected) => {
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], tool_choice: toolChoice }).body.tool_choice).toEqual(expected);
+  });
+
+  it('sends anthropic-version and x-api-key, and no key header when the provider has none', () => {
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }] }).headers).toEqual({
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'x-api-key': 'sk-ant-test',
+    });
+    const chat = parseChatRequest(Buffer.from('{"model":"a/b","messages":[{"role":"user","content":"hi"}]}'));
+    expect(convertToAnthropicRequest(chat, { ...target, apiKey: null }).headers['x-api-key']).toBeUndefined();
+  });
+
+  it('refuses what the Messages API cannot express, naming the parameter', () => {
+    expect(rejection({ messages: [{ role: 'user', content: 'hi' }], n: 2 })).toMatchInlineSnapshot(`
+      {
+        "code": "invalid_request",
+        "message": "This model's provider returns one choice per request ('n' must be 1).",
+        "param": "n",
+        "status": 400,
+        "type": "invalid_request_error",
+      }
+    `);
+    expect(rejection({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: '', format: 'wav' } }] }] })).toMatchObject({
+      status: 400,
+      param: 'messages[0].content[0]',
+    });
+    expect(
+      rejection({ messages: [{ role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{not json' } }] }] }),
+    ).toMatchObject({ status: 400, param: 'messages[0].tool_calls[0].function.arguments' });
+    expect(rejection({ messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'extreme' })).toMatchObject({ status: 400, param: 'reasoning_effort' });
+  });
+});
