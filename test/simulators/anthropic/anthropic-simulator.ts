@@ -1,0 +1,264 @@
+// A local stand-in for Anthropic's Messages API (`POST /v1/messages`), faithful to wire-formats.md §2.5:
+// the message skeleton, the `event:`-framed stream with a `ping`, `message_start` usage with
+// `output_tokens: 1`, cumulative `message_delta` usage, the `{"type":"error",…}` envelope (529
+// overloaded included) and a mid-stream `event: error`. It accepts `x-api-key` (0.x SDKs, the gateway)
+// or `Authorization: Bearer` (1.x SDKs). It answers deterministically (an echo of the last user text,
+// one token per whitespace-separated word) so tests can predict every byte; `scenario` steers a request.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface AnthropicScenario {
+  /** Answer with this HTTP status and Anthropic's error envelope instead of a message. */
+  status?: number;
+  /** Extra response headers (e.g. retry-after). */
+  headers?: Record<string, string>;
+  /** Wait before sending anything. */
+  headersDelayMs?: number;
+  /** Wait between stream events. */
+  chunkDelayMs?: number;
+  /** The reply text; defaults to an echo of the last user text. */
+  reply?: string;
+  /** Close the connection after this many text deltas. */
+  dropAfterChunks?: number;
+  /** Send `event: error` (overloaded_error) after this many text deltas. */
+  errorAfterChunks?: number;
+  /** When the request has tools: call this one with this input after the text (stop_reason tool_use). */
+  toolUse?: { name: string; input: Record<string, unknown> };
+  /** Prompt-cache counts to report (they are not part of `input_tokens`, as upstream). */
+  cacheReadInputTokens?: number;
+  cacheCreationInputTokens?: number;
+}
+
+export interface AnthropicRecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+  /** Every byte of the response body the simulator sent, as text. */
+  responseText: string;
+}
+
+export interface MessagesRequestBody {
+  model?: unknown;
+  max_tokens?: unknown;
+  messages?: Array<{ role?: unknown; content?: unknown }>;
+  tools?: unknown[];
+  stream?: unknown;
+}
+
+export interface AnthropicSimulator {
+  /** e.g. http://127.0.0.1:4011; the SDK's baseURL. */
+  url: string;
+  /** `url` + `/v1`, what a provider record's base URL should be. */
+  baseUrl: string;
+  requests: AnthropicRecordedRequest[];
+  scenario: (body: MessagesRequestBody) => AnthropicScenario;
+  close(): Promise<void>;
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  409: 'conflict_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+export function countAnthropicSimulatorTokens(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((block: { type?: unknown; text?: unknown; content?: unknown }) =>
+      block?.type === 'text' && typeof block.text === 'string' ? block.text : block?.type === 'tool_result' ? contentText(block.content) : '',
+    )
+    .filter((text) => text !== '')
+    .join(' ');
+}
+
+export function anthropicSimulatorReply(body: MessagesRequestBody): string {
+  const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
+  return `Echo: ${contentText(lastUser?.content)}`;
+}
+
+export function anthropicSimulatorInputTokens(body: MessagesRequestBody): number {
+  return (body.messages ?? []).reduce((sum, message) => sum + countAnthropicSimulatorTokens(contentText(message.content)), 0);
+}
+
+export async function startAnthropicSimulator(options: { apiKey?: string } = {}): Promise<AnthropicSimulator> {
+  const sockets = new Set<Socket>();
+  const simulator: AnthropicSimulator = {
+    url: '',
+    baseUrl: '',
+    requests: [],
+    scenario: () => ({}),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((request, response) => {
+    void handle(simulator, options.apiKey ?? null, request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendError(response, 500, `simulator failure: ${String(error)}`);
+      else response.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  simulator.url = `http://127.0.0.1:${port}`;
+  simulator.baseUrl = `${simulator.url}/v1`;
+  return simulator;
+}
+
+async function handle(simulator: AnthropicSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  const raw = await readBody(request);
+  let body: unknown = null;
+  try {
+    body = raw.length > 0 ? JSON.parse(raw) : null;
+  } catch {
+    return sendError(response, 400, 'The request body is not valid JSON.');
+  }
+  const recorded: AnthropicRecordedRequest = { method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, responseText: '' };
+  simulator.requests.push(recorded);
+  recordResponseText(response, recorded);
+
+  if (request.method !== 'POST' || path !== '/v1/messages') return sendError(response, 404, `Unknown path ${path}`);
+  const presented = recorded.headers['x-api-key'] ?? recorded.headers.authorization?.replace(/^Bearer /, '');
+  if (apiKey !== null && presented !== apiKey) return sendError(response, 401, 'invalid x-api-key');
+  if (recorded.headers['anthropic-version'] === undefined) return sendError(response, 400, 'anthropic-version: header is required');
+  const messages = (body ?? {}) as MessagesRequestBody;
+  if (typeof messages.model !== 'string' || typeof messages.max_tokens !== 'number' || !Array.isArray(messages.messages)) {
+    return sendError(response, 400, 'model, max_tokens and messages are required');
+  }
+
+  const scenario = simulator.scenario(messages);
+  if (scenario.headersDelayMs) await sleep(scenario.headersDelayMs);
+  if (response.destroyed) return;
+  if (scenario.status && scenario.status >= 400) return sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, scenario.headers);
+
+  const reply = scenario.reply ?? anthropicSimulatorReply(messages);
+  const toolUse = scenario.toolUse !== undefined && Array.isArray(messages.tools) && messages.tools.length > 0 ? scenario.toolUse : null;
+  const toolUseId = `toolu_sim${simulator.requests.length}`;
+  const inputJson = toolUse === null ? '' : JSON.stringify(toolUse.input);
+  const outputTokens = countAnthropicSimulatorTokens(reply) + countAnthropicSimulatorTokens(inputJson);
+  const startUsage = {
+    input_tokens: anthropicSimulatorInputTokens(messages),
+    cache_creation_input_tokens: scenario.cacheCreationInputTokens ?? 0,
+    cache_read_input_tokens: scenario.cacheReadInputTokens ?? 0,
+    service_tier: 'standard',
+  };
+  const stopReason = toolUse === null ? 'end_turn' : 'tool_use';
+  const id = `msg_sim${simulator.requests.length}`;
+  const skeleton = { id, type: 'message', role: 'assistant', model: messages.model };
+
+  if (messages.stream !== true) {
+    const content: unknown[] = [{ type: 'text', text: reply }];
+    if (toolUse !== null) content.push({ type: 'tool_use', id: toolUseId, name: toolUse.name, input: toolUse.input });
+    return sendJson(response, 200, { ...skeleton, content, stop_reason: stopReason, stop_sequence: null, usage: { ...startUsage, output_tokens: outputTokens } }, scenario.headers);
+  }
+
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}`, ...scenario.headers });
+  const send = async (type: string, data: object) => {
+    if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+    await write(response, `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  };
+  await send('message_start', { message: { ...skeleton, content: [], stop_reason: null, stop_sequence: null, usage: { ...startUsage, output_tokens: 1 } } });
+  await send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+  await send('ping', {});
+  for (const [index, piece] of (reply.match(/\S+\s*/g) ?? []).entries()) {
+    if (index === scenario.dropAfterChunks) return void response.destroy();
+    if (index === scenario.errorAfterChunks) {
+      await send('error', { error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: `req_${id}` });
+      return void response.end();
+    }
+    if (response.destroyed) return;
+    await send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } });
+  }
+  await send('content_block_stop', { index: 0 });
+  if (toolUse !== null) {
+    const half = Math.ceil(inputJson.length / 2);
+    await send('content_block_start', { index: 1, content_block: { type: 'tool_use', id: toolUseId, name: toolUse.name, input: {} } });
+    for (const partial of ['', inputJson.slice(0, half), inputJson.slice(half)]) {
+      await send('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: partial } });
+    }
+    await send('content_block_stop', { index: 1 });
+  }
+  // Cumulative totals: a client that adds them to message_start's instead of overwriting gets them wrong.
+  await send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { ...startUsage, output_tokens: outputTokens } });
+  await send('message_stop', {});
+  response.end();
+}
+
+function recordResponseText(response: ServerResponse, recorded: AnthropicRecordedRequest): void {
+  const write = response.write.bind(response) as (chunk: string) => boolean;
+  const end = response.end.bind(response) as (chunk?: string) => ServerResponse;
+  response.write = ((chunk: string) => {
+    recorded.responseText += chunk;
+    return write(chunk);
+  }) as ServerResponse['write'];
+  response.end = ((chunk?: string) => {
+    if (typeof chunk === 'string') recorded.responseText += chunk;
+    return end(chunk);
+  }) as ServerResponse['end'];
+}
+
+/** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
+function write(response: ServerResponse, text: string): Promise<void> {
+  if (response.destroyed || response.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'request-id': 'req_sim', ...headers });
+  response.end(text);
+}
+
+function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(response, status, { type: 'error', error: { type: ERROR_TYPES[status] ?? 'api_error', message }, request_id: 'req_sim' }, headers);
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
