@@ -21,6 +21,18 @@ describe('parseChatRequest', () => {
     expect(parsed).toMatchObject({ model: 'a/b', stream: true, clientWantsStreamUsage: true });
   });
 
+  it('accepts an assistant turn without content (it carries tool calls) and content parts', () => {
+    const body = {
+      model: 'a/b',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      ],
+    };
+    expect(parseChatRequest(bytes(JSON.stringify(body))).body.messages).toHaveLength(3);
+  });
+
   it.each([
     ['{"model":', 'invalid_json', null],
     ['[1,2]', 'invalid_request', null],
@@ -28,7 +40,12 @@ describe('parseChatRequest', () => {
     ['{"model":3,"messages":[{}]}', 'invalid_request', 'model'],
     ['{"model":"a/b"}', 'invalid_request', 'messages'],
     ['{"model":"a/b","messages":[]}', 'invalid_request', 'messages'],
-    ['{"model":"a/b","messages":[{}],"stream":"yes"}', 'invalid_request', 'stream'],
+    ['{"model":"a/b","messages":[{"role":"user","content":"x"}],"stream":"yes"}', 'invalid_request', 'stream'],
+    ['{"model":"a/b","messages":[1]}', 'invalid_request', 'messages[0]'],
+    ['{"model":"a/b","messages":[{"role":"user","content":"x"},{"role":"robot","content":"x"}]}', 'invalid_request', 'messages[1].role'],
+    ['{"model":"a/b","messages":[{"role":"user"}]}', 'invalid_request', 'messages[0].content'],
+    ['{"model":"a/b","messages":[{"role":"user","content":7}]}', 'invalid_request', 'messages[0].content'],
+    ['{"model":"a/b","messages":[{"role":"tool","content":"42"}]}', 'invalid_request', 'messages[0].tool_call_id'],
   ])('%s → 400 %s (param %s)', (body, code, param) => {
     expect(envelopeOf(() => parseChatRequest(bytes(body)))).toMatchObject({ status: 400, code, param });
   });

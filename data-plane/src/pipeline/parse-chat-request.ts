@@ -1,5 +1,6 @@
 // The one place a client's chat body is checked: valid JSON, an object, a string `model`, a non-empty
-// `messages` array. Only cheap checks here; the upstream validates the rest.
+// `messages` array of well-formed messages. Only cheap structural checks here (every adapter relies on
+// them); the upstream validates the rest.
 import { GatewayError } from '../../../shared/src/errors.ts';
 
 export interface ChatRequest {
@@ -28,6 +29,7 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
   if (!Array.isArray(record.messages) || record.messages.length === 0) {
     throw new GatewayError('invalid_request', "'messages' must be a non-empty array.", { param: 'messages' });
   }
+  record.messages.forEach(checkMessage);
   if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') {
     throw new GatewayError('invalid_request', "'stream' must be a boolean.", { param: 'stream' });
   }
@@ -40,4 +42,25 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
     stream: record.stream === true,
     clientWantsStreamUsage,
   };
+}
+
+const MESSAGE_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+function checkMessage(message: unknown, index: number): void {
+  const param = `messages[${index}]`;
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    throw new GatewayError('invalid_request', `'${param}' must be an object.`, { param });
+  }
+  const { role, content } = message as Record<string, unknown>;
+  if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) {
+    throw new GatewayError('invalid_request', `'${param}.role' must be one of ${[...MESSAGE_ROLES].join(', ')}.`, { param: `${param}.role` });
+  }
+  // Only an assistant turn may leave content out (it then carries tool calls).
+  const contentOptional = role === 'assistant' && (content === undefined || content === null);
+  if (!contentOptional && typeof content !== 'string' && !Array.isArray(content)) {
+    throw new GatewayError('invalid_request', `'${param}.content' must be a string or an array of content parts.`, { param: `${param}.content` });
+  }
+  if (role === 'tool' && typeof (message as Record<string, unknown>).tool_call_id !== 'string') {
+    throw new GatewayError('invalid_request', `'${param}.tool_call_id' is required for tool messages.`, { param: `${param}.tool_call_id` });
+  }
 }
