@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../../shared/src/crypto.ts';
-import { startDataPlaneFixture, RESTRICTED_API_KEY, TEST_API_KEY, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
+import { startDataPlaneFixture, TEST_API_KEY, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
 
 const UPSTREAM = 'http://127.0.0.1:9/v1'; // never called in these tests
 let fixture: DataPlaneFixture | null = null;
@@ -87,25 +87,5 @@ describe('snapshot sync', () => {
     await writeFile(path, JSON.stringify(stored));
     const offline = await fixture.restart({ controlPlaneUrl: 'http://127.0.0.1:9' });
     expect(offline.snapshotVersion()).toBeNull();
-  });
-});
-
-describe('/models', () => {
-  it('lists every model without a key, and only the allowed ones with a key', async () => {
-    fixture = await startDataPlaneFixture(UPSTREAM);
-    const all = await getJson(`${fixture.dataPlane.url}/v1/models`);
-    expect(all).toEqual({
-      status: 200,
-      body: {
-        object: 'list',
-        data: [
-          { id: 'other/echo', object: 'model', created: 1700000001, owned_by: 'other' },
-          { id: 'simulator/echo', object: 'model', created: 1700000000, owned_by: 'simulator' },
-        ],
-      },
-    });
-    const restricted = await getJson(`${fixture.dataPlane.url}/api/gateway/models`, RESTRICTED_API_KEY);
-    expect((restricted.body as { data: Array<{ id: string }> }).data.map((model) => model.id)).toEqual(['other/echo']);
-    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, 'sk-gw-wrong')).status).toBe(401);
   });
 });
