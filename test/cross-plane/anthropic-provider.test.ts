@@ -1,0 +1,169 @@
+// A provider of kind `anthropic`, created through the control plane's catalog (tRPC, as an admin),
+// reaches the data plane in the snapshot; the official openai SDK then talks to `anthropic/…` and gets
+// OpenAI-shaped answers translated from the Anthropic simulator, tool calls included, and each
+// request lands as one usage row with Anthropic's tokens (cache reads and writes kept apart).
+import { createTRPCClient, httpLink } from '@trpc/client';
+import type OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
+import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { testEngines } from '../support/test-database.ts';
+import { readUsageRow } from '../support/usage-rows.ts';
+
+const MODEL = 'anthropic/claude-echo';
+const KEY_ENV = 'GATEWAY_TEST_ANTHROPIC_KEY';
+const UPSTREAM_KEY = 'sk-ant-cross-plane';
+const weatherTool = {
+  type: 'function' as const,
+  function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+};
+
+describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engine) => {
+  let gateway: Gateway;
+  let simulator: AnthropicSimulator;
+  beforeAll(async () => {
+    process.env[KEY_ENV] = UPSTREAM_KEY;
+    simulator = await startAnthropicSimulator({ apiKey: UPSTREAM_KEY });
+    gateway = await startGateway(engine);
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
+    });
+    await admin.catalog.upsertProvider.mutate({ slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV });
+    await admin.catalog.upsertModel.mutate({
+      id: MODEL,
+      name: 'Claude echo',
+      endpoint: {
+        providerSlug: 'anthropic-simulator',
+        upstreamModel: 'claude-echo',
+        // $3 / $15 per Mtok, cache reads $0.30, cache writes $3.75.
+        prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 },
+      },
+    });
+    const listed = async () => {
+      const response = await fetch(`${gateway.dataPlane!.url}/v1/models`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
+      return ((await response.json()) as { data: Array<{ id: string }> }).data.some((model) => model.id === MODEL);
+    };
+    // The snapshot reaches the data plane asynchronously (expect.poll only works inside a test).
+    const deadline = Date.now() + 5000;
+    while (!(await listed())) {
+      if (Date.now() > deadline) throw new Error(`${MODEL} never reached the data plane`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await simulator?.close();
+    delete process.env[KEY_ENV];
+  });
+
+  async function usageRow(response: Response) {
+    await gateway.dataPlane!.flushUsage();
+    return readUsageRow(gateway, response.headers.get('x-request-id')!);
+  }
+
+  /** The SDK's stream helper hides the response headers; this file's requests run one at a time. */
+  async function latestUsageRow() {
+    await gateway.dataPlane!.flushUsage();
+    return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: MODEL }, orderBy: { id: 'desc' } });
+  }
+
+  it('translates a non-streamed completion and meters cache reads and writes', async () => {
+    simulator.scenario = () => ({ cacheReadInputTokens: 100, cacheCreationInputTokens: 20 });
+    const { data: completion, response } = await gateway
+      .client()
+      .chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello to Claude' }] })
+      .withResponse();
+
+    const upstream = simulator.requests.at(-1)!;
+    expect(upstream.path).toBe('/v1/messages');
+    expect(upstream.headers).toMatchObject({ 'x-api-key': UPSTREAM_KEY, 'anthropic-version': '2023-06-01' });
+    expect(upstream.body).toEqual({
+      model: 'claude-echo',
+      max_tokens: 4096,
+      system: [{ type: 'text', text: 'Be brief.' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello to Claude' }] }],
+    });
+    expect(completion).toMatchObject({
+      object: 'chat.completion',
+      model: 'claude-echo',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: Say hello to Claude' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 124, completion_tokens: 5, total_tokens: 129, prompt_tokens_details: { cached_tokens: 100 } },
+    });
+    expect(await usageRow(response)).toMatchObject({
+      requestedModel: MODEL,
+      servedModel: 'claude-echo',
+      promptTokens: 124,
+      completionTokens: 5,
+      cacheReadTokens: 100,
+      cacheWriteTokens: 20,
+      usageEstimated: false,
+      finishReason: 'stop',
+      streamed: false,
+      status: 200,
+      // 4 × 3000 + 100 × 300 + 20 × 3750 + 5 × 15000 = 192,000 n$ = 192 µ$
+      costMicros: 192n,
+    });
+  });
+
+  it('returns tool calls from a non-streamed tool_use answer', async () => {
+    simulator.scenario = () => ({ toolUse: { name: 'get_weather', input: { city: 'Paris' } } });
+    const completion = await gateway.client().chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      tools: [weatherTool],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+    });
+    expect(simulator.requests.at(-1)!.body).toMatchObject({ tool_choice: { type: 'tool', name: 'get_weather' }, tools: [{ name: 'get_weather' }] });
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: { content: 'Echo: Weather in Paris?', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    });
+  });
+
+  it('streams text and a tool call the SDK assembles, with the usage chunk the client asked for', async () => {
+    simulator.scenario = () => ({ toolUse: { name: 'get_weather', input: { city: 'Paris' } }, cacheReadInputTokens: 8 });
+    const stream = gateway.client().chat.completions.stream({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Weather in Paris please' }],
+      tools: [weatherTool],
+      stream_options: { include_usage: true },
+    });
+    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+    stream.on('chunk', (chunk) => chunks.push(chunk));
+    const final = await stream.finalChatCompletion();
+
+    expect(final.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: { content: 'Echo: Weather in Paris please', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    });
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 6, prompt_tokens_details: { cached_tokens: 8 } } });
+    const row = await latestUsageRow();
+    expect(row).toMatchObject({ promptTokens: 12, completionTokens: 6, cacheReadTokens: 8, finishReason: 'tool_calls', streamed: true, status: 200 });
+    expect(row.ttftMs).not.toBeNull();
+  });
+
+  it('ends a stream that fails upstream with an error frame the SDK throws, and answers 529 as a retryable 503', async () => {
+    simulator.scenario = () => ({ errorAfterChunks: 2 });
+    const stream = await gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'one two three' }], stream: true });
+    const received: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
+      })(),
+    ).rejects.toThrow('Overloaded');
+    expect(received.join('')).toBe('Echo: one ');
+    expect(await latestUsageRow()).toMatchObject({ status: 200, errorCode: 'upstream_error', streamed: true });
+
+    simulator.scenario = () => ({ status: 529, headers: { 'retry-after': '3' } });
+    const failed = await gateway
+      .client()
+      .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .then(
+        () => null,
+        (error: unknown) => error as { status: number; headers: Headers },
+      );
+    expect(failed?.status).toBe(503);
+    expect(failed?.headers.get('retry-after')).toBe('3');
+  });
+});
