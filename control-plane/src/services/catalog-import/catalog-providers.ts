@@ -1,14 +1,15 @@
 // The providers the catalog import knows: our slug, how to reach the provider, and the names the two
 // data sources use for it. A provider missing from either source simply gets nothing from that source.
+import type { SnapshotProvider } from '../../../../shared/src/snapshot.ts';
 
 export interface CatalogProvider {
   /** Our slug, the first part of every model id (`anthropic/claude-sonnet-4-5`). */
   slug: string;
   /**
-   * The API the data plane speaks to `baseUrl`. Every provider here offers OpenAI's chat-completions
-   * API at the URL below, the only kind data planes know today; native kinds replace these as they land.
+   * The API the data plane speaks to `baseUrl`: the provider's native API where the data plane has an
+   * adapter for it, else OpenAI's chat-completions API, which every provider here also serves.
    */
-  kind: 'openai-compatible';
+  kind: SnapshotProvider['kind'];
   baseUrl: string;
   apiKeyEnv: string;
   /** Provider id in @pydantic/genai-prices (prices, the list of models). */
@@ -26,8 +27,7 @@ export interface CatalogProvider {
 
 export const catalogProviders: readonly CatalogProvider[] = [
   { slug: 'openai', kind: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', genaiPricesId: 'openai', modelsDevIds: ['openai'], aggregatorVendors: ['openai'] },
-  // Anthropic serves OpenAI's chat-completions API beside its own Messages API under the same /v1.
-  { slug: 'anthropic', kind: 'openai-compatible', baseUrl: 'https://api.anthropic.com/v1', apiKeyEnv: 'ANTHROPIC_API_KEY', genaiPricesId: 'anthropic', modelsDevIds: ['anthropic'], aggregatorVendors: ['anthropic'] },
+  { slug: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', apiKeyEnv: 'ANTHROPIC_API_KEY', genaiPricesId: 'anthropic', modelsDevIds: ['anthropic'], aggregatorVendors: ['anthropic'] },
   // Gemini's OpenAI-compatible API lives under /v1beta/openai; its native API is /v1beta itself.
   { slug: 'google', kind: 'openai-compatible', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', apiKeyEnv: 'GEMINI_API_KEY', genaiPricesId: 'google', modelsDevIds: ['google'], aggregatorVendors: ['google'], servesModel: /^(gemini|gemma)-/ },
   { slug: 'xai', kind: 'openai-compatible', baseUrl: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY', genaiPricesId: 'x-ai', modelsDevIds: ['xai'], aggregatorVendors: ['x-ai', 'xai'] },

@@ -40,11 +40,11 @@ describe.each(testEngines)('catalog import on %s', (engine) => {
     expect(imported.some((model) => model.id.startsWith('google/claude'))).toBe(false);
 
     const providers = await prisma.provider.findMany({ where: { slug: { in: ['openai', 'anthropic', 'xai', 'minimax'] } }, orderBy: { slug: 'asc' } });
-    expect(providers.map(({ slug, baseUrl, apiKeyEnv }) => ({ slug, baseUrl, apiKeyEnv }))).toEqual([
-      { slug: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', apiKeyEnv: 'ANTHROPIC_API_KEY' },
-      { slug: 'minimax', baseUrl: 'https://api.minimax.io/v1', apiKeyEnv: 'MINIMAX_API_KEY' },
-      { slug: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' },
-      { slug: 'xai', baseUrl: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY' },
+    expect(providers.map(({ slug, kind, baseUrl, apiKeyEnv }) => ({ slug, kind, baseUrl, apiKeyEnv }))).toEqual([
+      { slug: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', apiKeyEnv: 'ANTHROPIC_API_KEY' },
+      { slug: 'minimax', kind: 'openai-compatible', baseUrl: 'https://api.minimax.io/v1', apiKeyEnv: 'MINIMAX_API_KEY' },
+      { slug: 'openai', kind: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' },
+      { slug: 'xai', kind: 'openai-compatible', baseUrl: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY' },
     ]);
 
     const echo = await prisma.model.findUniqueOrThrow({ where: { id: 'simulator/echo' }, include: { endpoints: true } });
