@@ -17,6 +17,10 @@ export const snapshotOrgSchema = z.object({
   name: z.string(),
   /** Model allow list (exact ids or `provider/*`); null = every model. */
   allowedModels: z.array(z.string()).nullable(),
+  /** Provider slugs the org may use; null = every provider. */
+  allowedProviders: z.array(z.string()).nullable(),
+  /** Provider slugs the org may never use (wins over allowedProviders). */
+  deniedProviders: z.array(z.string()),
 });
 
 export const snapshotProviderSchema = z.object({

@@ -19,7 +19,7 @@ export async function compileSnapshotState(prisma: PrismaClient): Promise<Snapsh
     state.apiKeys[key.keyHash] = { id: key.id, orgId: key.orgId, userId: key.userId, name: key.name, expiresAt: key.expiresAt?.toISOString() ?? null };
   }
   for (const org of orgs) {
-    state.orgs[org.id] = { id: org.id, name: org.name, allowedModels: org.policy?.restrictModels ? org.policy.allowedModels : null };
+    state.orgs[org.id] = { id: org.id, name: org.name, allowedModels: org.policy?.restrictModels ? org.policy.allowedModels : null, allowedProviders: null, deniedProviders: [] };
   }
   for (const provider of providers) {
     state.providers[provider.id] = { id: provider.id, slug: provider.slug, kind: snapshotProviderSchema.shape.kind.parse(provider.kind), baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv };

@@ -25,8 +25,8 @@ export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
       [hashSecret(EXPIRED_API_KEY)]: { id: 'key_expired', orgId: 'org_alpha', userId: 'user_alpha', name: 'old', expiresAt: '2020-01-01T00:00:00.000Z' },
     },
     orgs: {
-      org_alpha: { id: 'org_alpha', name: 'Alpha', allowedModels: null },
-      org_restricted: { id: 'org_restricted', name: 'Restricted', allowedModels: ['other/*'] },
+      org_alpha: { id: 'org_alpha', name: 'Alpha', allowedModels: null, allowedProviders: null, deniedProviders: [] },
+      org_restricted: { id: 'org_restricted', name: 'Restricted', allowedModels: ['other/*'], allowedProviders: null, deniedProviders: [] },
     },
     providers: {
       prov_simulator: { id: 'prov_simulator', slug: 'simulator', kind: 'openai-compatible', baseUrl: upstreamBaseUrl, apiKeyEnv: UPSTREAM_KEY_ENV },
