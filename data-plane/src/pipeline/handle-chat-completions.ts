@@ -17,6 +17,7 @@ import { meterUsage, estimatePromptTokens, type RequestMeter } from './meter-usa
 import { parseChatRequest, type ChatRequest } from './parse-chat-request.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { readUpstreamResponse } from './relay-response.ts';
+import { repairToolCalls } from './repair-tool-calls.ts';
 import { relayStream } from './relay-stream.ts';
 import { resolveModel } from './resolve-model.ts';
 
@@ -31,6 +32,11 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
   const principal = authenticateKey(snapshot, incoming.authorization, response.startedAtEpochMs);
   const chat = parseChatRequest(incoming.body);
+  const repair = repairToolCalls(chat.body.messages);
+  if (repair.changes > 0) {
+    chat.body.messages = repair.messages;
+    context.log(`request ${response.requestId}: tool-call repair changed ${repair.changes} message part(s)`);
+  }
   const model = resolveModel(snapshot, chat.model);
   checkPolicy(principal, model);
   // reserve-spend: balances and daily limits come with the ledger (a later issue).
