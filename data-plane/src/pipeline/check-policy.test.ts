@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isModelAllowed } from './check-policy.ts';
+import { isModelAllowed, isProviderAllowed } from './check-policy.ts';
 
 describe('isModelAllowed', () => {
   it.each([
@@ -15,5 +15,19 @@ describe('isModelAllowed', () => {
     [['*'], 'anything/at-all', true],
   ] as const)('%j allows %s: %s', (allowed, modelId, expected) => {
     expect(isModelAllowed(allowed as readonly string[] | null, modelId)).toBe(expected);
+  });
+});
+
+describe('isProviderAllowed', () => {
+  it.each([
+    [null, [], 'openai', true],
+    [[], [], 'openai', false],
+    [['openai'], [], 'openai', true],
+    [['openai'], [], 'anthropic', false],
+    [null, ['openai'], 'openai', false],
+    [null, ['openai'], 'anthropic', true],
+    [['openai'], ['openai'], 'openai', false],
+  ] as const)('allowed %j, denied %j: %s is %s', (allowedProviders, deniedProviders, slug, expected) => {
+    expect(isProviderAllowed({ allowedProviders: allowedProviders as string[] | null, deniedProviders: [...deniedProviders] }, slug)).toBe(expected);
   });
 });

@@ -1,18 +1,61 @@
-// Picks the endpoint to call. For now: the first endpoint, in the catalog's order of preference, whose
-// provider is in the snapshot. (Fallbacks, BYOK first and provider preferences come later.)
+// The endpoints a request may go to, in the order they are tried: for each model (the requested one,
+// then the `models` fallbacks), its catalog endpoints in preference order, narrowed by the org's provider
+// rules and then by the request's `provider` preferences (order / only / ignore / allow_fallbacks).
+// Nothing left: 403 when the org's rules removed everything (naming the rule), 400 when the request's
+// own preferences did, 503 when no endpoint's provider is configured at all.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ProviderRoute, SnapshotView } from '../snapshot/snapshot-view.ts';
+import { describeProviderRules, isProviderAllowed, type ProviderRules } from './check-policy.ts';
+import type { ProviderPreferences } from './parse-routing-options.ts';
 
-export interface ChosenEndpoint {
+export interface EndpointCandidate {
+  /** The catalog model this endpoint serves (a `models` fallback may differ from the requested one). */
+  model: SnapshotModel;
   endpoint: SnapshotEndpoint;
   route: ProviderRoute;
 }
 
-export function chooseEndpoint(snapshot: SnapshotView, model: SnapshotModel): ChosenEndpoint {
-  for (const endpoint of model.endpoints) {
-    const route = snapshot.providersById.get(endpoint.providerId);
-    if (route !== undefined) return { endpoint, route };
+export function chooseEndpoints(
+  snapshot: SnapshotView,
+  rules: ProviderRules,
+  models: readonly SnapshotModel[],
+  preferences: ProviderPreferences,
+): EndpointCandidate[] {
+  const chosen: EndpointCandidate[] = [];
+  let configured = 0;
+  let permitted = 0;
+  for (const model of models) {
+    const candidates: EndpointCandidate[] = [];
+    for (const endpoint of model.endpoints) {
+      const route = snapshot.providersById.get(endpoint.providerId);
+      if (route === undefined) continue;
+      configured += 1;
+      if (isProviderAllowed(rules, route.provider.slug)) candidates.push({ model, endpoint, route });
+    }
+    permitted += candidates.length;
+    chosen.push(...applyPreferences(candidates, preferences));
   }
-  throw new GatewayError('no_provider_available', `No provider is available for the model '${model.id}'.`);
+  if (chosen.length > 0) return chosen;
+  const modelIds = models.map((model) => `'${model.id}'`).join(', ');
+  if (configured === 0) throw new GatewayError('no_provider_available', `No provider is available for the model ${modelIds}.`);
+  if (permitted === 0) {
+    throw new GatewayError('forbidden', `Your organization's provider rules (${describeProviderRules(rules)}) allow no provider serving the model ${modelIds}.`, {
+      param: 'model',
+    });
+  }
+  throw new GatewayError('invalid_request', `No provider serving the model ${modelIds} matches the request's provider preferences.`, { param: 'provider' });
+}
+
+function applyPreferences(candidates: readonly EndpointCandidate[], preferences: ProviderPreferences): EndpointCandidate[] {
+  const { only, ignore, order } = preferences;
+  const eligible = candidates.filter((candidate) => {
+    const slug = candidate.route.provider.slug;
+    return (only === null || only.includes(slug)) && !ignore.includes(slug);
+  });
+  if (order === null) return preferences.allowFallbacks ? eligible : eligible.slice(0, 1);
+  const ordered: EndpointCandidate[] = [];
+  for (const slug of order) ordered.push(...eligible.filter((candidate) => candidate.route.provider.slug === slug && !ordered.includes(candidate)));
+  if (!preferences.allowFallbacks) return ordered;
+  return [...ordered, ...eligible.filter((candidate) => !ordered.includes(candidate))];
 }

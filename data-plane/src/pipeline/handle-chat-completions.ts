@@ -3,19 +3,22 @@
 // anything thrown before the upstream call. From the upstream call on, this function meters the request,
 // appends the usage event to the spool, and only then sends the response's final bytes.
 import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
+import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { formatErrorFrame, sendError } from '../http/send-error.ts';
 import { sendJson } from '../http/send-json.ts';
 import { SseWriter } from '../http/sse-writer.ts';
 import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.ts';
-import { authenticateKey } from './authenticate-key.ts';
+import { authenticateKey, type Principal } from './authenticate-key.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamResponse } from './call-upstream.ts';
 import { checkPolicy } from './check-policy.ts';
-import { chooseEndpoint } from './choose-endpoints.ts';
+import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
 import { meterUsage, estimatePromptTokens, type RequestMeter } from './meter-usage.ts';
 import { parseChatRequest, type ChatRequest } from './parse-chat-request.ts';
+import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
+import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import { readUpstreamResponse } from './relay-response.ts';
 import { repairToolCalls } from './repair-tool-calls.ts';
 import { relayStream } from './relay-stream.ts';
@@ -37,10 +40,11 @@ export async function handleChatCompletions(context: PipelineContext, response: 
     chat.body.messages = repair.messages;
     context.log(`request ${response.requestId}: tool-call repair changed ${repair.changes} message part(s)`);
   }
-  const model = resolveModel(snapshot, chat.model);
-  checkPolicy(principal, model);
+  const routing = parseRoutingOptions(chat.body);
+  const models = resolveModels(snapshot, principal, [chat.model, ...routing.fallbackModels]);
+  const model = models[0] as SnapshotModel;
   // reserve-spend: balances and daily limits come with the ledger (a later issue).
-  const { endpoint, route } = chooseEndpoint(snapshot, model);
+  const { endpoint, route } = chooseEndpoints(snapshot, principal.org, models, routing.provider)[0] as EndpointCandidate;
   const adapter = route.adapter;
   // Translated before anything is metered: a request the upstream cannot express never reaches it.
   const upstreamRequest = adapter.convertRequest(chat, {
@@ -96,6 +100,17 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   meter.firstByteAt = performance.now();
   const event = await appendUsage(context, meter, chat, upstream.statusCode, null);
   sendJson(response, upstream.statusCode, upstreamResult.body, { 'x-gateway-cost-microdollars': String(event.costMicros) });
+}
+
+/** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */
+function resolveModels(snapshot: SnapshotView, principal: Principal, modelIds: readonly string[]): SnapshotModel[] {
+  const models: SnapshotModel[] = [];
+  for (const modelId of new Set(modelIds)) {
+    const model = resolveModel(snapshot, modelId);
+    checkPolicy(principal, model);
+    models.push(model);
+  }
+  return models;
 }
 
 async function relayAndFinishStream(

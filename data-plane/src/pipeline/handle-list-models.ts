@@ -1,13 +1,13 @@
 // GET /models in OpenRouter's model shape (what Kilo's /api/gateway/models returns), plus OpenAI's
 // `object`/`owned_by` fields so OpenAI SDKs' models.list() reads the same response. Without a key: every
-// model in the catalog. With a key: the models the key's organization may use (the same matcher as
-// check-policy). A bad key is a 401.
+// model in the catalog. With a key: the models the key's organization may use, through at least one
+// allowed provider (the same matchers as check-policy). A bad key is a 401.
 import { nanoPerTokenToUsdString } from '../../../shared/src/money.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import { authenticateKey, bearerToken } from './authenticate-key.ts';
-import { isModelAllowed } from './check-policy.ts';
+import { isModelUsable } from './check-policy.ts';
 
 export interface ModelListEntry {
   id: string;
@@ -27,10 +27,10 @@ export interface ModelListEntry {
 
 export function listModels(snapshot: SnapshotView | null, authorization: string, nowMs: number): { object: 'list'; data: ModelListEntry[] } {
   if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
-  const allowed = bearerToken(authorization) === null ? null : authenticateKey(snapshot, authorization, nowMs).org.allowedModels;
+  const org = bearerToken(authorization) === null ? null : authenticateKey(snapshot, authorization, nowMs).org;
   const data: ModelListEntry[] = [];
   for (const model of snapshot.modelList) {
-    if (isModelAllowed(allowed, model.id)) data.push(toModelListEntry(model));
+    if (org === null || isModelUsable(snapshot, org, model)) data.push(toModelListEntry(model));
   }
   return { object: 'list', data };
 }

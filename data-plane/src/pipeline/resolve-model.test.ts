@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import { testSnapshotState } from '../testing/data-plane-fixture.ts';
-import { chooseEndpoint } from './choose-endpoints.ts';
+import { chooseEndpoints } from './choose-endpoints.ts';
 import { resolveModel } from './resolve-model.ts';
 
 const view = buildSnapshotView(1, 'hash', testSnapshotState('http://upstream.test/v1/'));
@@ -27,15 +27,18 @@ describe('resolveModel', () => {
   });
 });
 
-describe('chooseEndpoint', () => {
-  it('picks the first endpoint whose provider exists and builds the upstream URL', () => {
-    const chosen = chooseEndpoint(view, resolveModel(view, 'simulator/echo'));
-    expect(chosen.endpoint.upstreamModel).toBe('echo');
-    expect(chosen.route.chatUrl).toBe('http://upstream.test/v1/chat/completions');
+const open = { allowedProviders: null, deniedProviders: [] };
+const noPreferences = { order: null, only: null, ignore: [], allowFallbacks: true };
+
+describe('chooseEndpoints', () => {
+  it('picks the endpoints whose provider exists and builds the upstream URL', () => {
+    const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences);
+    expect(chosen?.endpoint.upstreamModel).toBe('echo');
+    expect(chosen?.route.chatUrl).toBe('http://upstream.test/v1/chat/completions');
   });
 
   it('throws no_provider_available (503) when no endpoint has a provider', () => {
     const model = { ...resolveModel(view, 'simulator/echo'), endpoints: [{ providerId: 'gone', upstreamModel: 'x', prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }] };
-    expect(() => chooseEndpoint(view, model)).toThrow(GatewayError);
+    expect(() => chooseEndpoints(view, open, [model], noPreferences)).toThrow(GatewayError);
   });
 });

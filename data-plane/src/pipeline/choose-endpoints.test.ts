@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { SnapshotModel, SnapshotState } from '../../../shared/src/snapshot.ts';
+import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
+import type { ProviderRules } from './check-policy.ts';
+import { chooseEndpoints } from './choose-endpoints.ts';
+import type { ProviderPreferences } from './parse-routing-options.ts';
+
+const prices = { prompt: 1, completion: 1, cacheRead: null, cacheWrite: null };
+const provider = (slug: string) => ({ id: `prov_${slug}`, slug, kind: 'openai-compatible' as const, baseUrl: `http://${slug}.test/v1`, apiKeyEnv: null });
+const model = (id: string, slugs: string[]): SnapshotModel => ({
+  id,
+  name: id,
+  created: 0,
+  contextLength: null,
+  description: null,
+  maxOutputTokens: null,
+  inputModalities: ['text'],
+  outputModalities: ['text'],
+  supportedParameters: [],
+  endpoints: slugs.map((slug) => ({ providerId: `prov_${slug}`, upstreamModel: `${id}@${slug}`, prices })),
+});
+
+const llama = model('meta/llama', ['together', 'fireworks', 'groq']);
+const mistral = model('mistral/small', ['mistral', 'groq']);
+const orphan = model('gone/model', ['unconfigured']);
+const state = {
+  apiKeys: {},
+  orgs: {},
+  providers: Object.fromEntries(['together', 'fireworks', 'groq', 'mistral'].map((slug) => [`prov_${slug}`, provider(slug)])),
+  models: { [llama.id]: llama, [mistral.id]: mistral, [orphan.id]: orphan },
+} as unknown as SnapshotState;
+const snapshot = buildSnapshotView(1, 'hash', state);
+
+const open: ProviderRules = { allowedProviders: null, deniedProviders: [] };
+const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferences => ({ order: null, only: null, ignore: [], allowFallbacks: true, ...extra });
+const served = (models: SnapshotModel[], rules: ProviderRules = open, extra: Partial<ProviderPreferences> = {}) =>
+  chooseEndpoints(snapshot, rules, models, preferences(extra)).map((candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`);
+
+describe('chooseEndpoints', () => {
+  it.each([
+    { name: 'catalog order by default', extra: {}, expected: ['together', 'fireworks', 'groq'] },
+    { name: 'order first, then the rest in catalog order', extra: { order: ['groq'] }, expected: ['groq', 'together', 'fireworks'] },
+    { name: 'order with several slugs, unknown slugs ignored', extra: { order: ['fireworks', 'nobody', 'groq'] }, expected: ['fireworks', 'groq', 'together'] },
+    { name: 'order without fallbacks: only the ordered ones', extra: { order: ['groq', 'together'], allowFallbacks: false }, expected: ['groq', 'together'] },
+    { name: 'no order, no fallbacks: the first eligible endpoint only', extra: { allowFallbacks: false }, expected: ['together'] },
+    { name: 'only', extra: { only: ['groq', 'fireworks'] }, expected: ['fireworks', 'groq'] },
+    { name: 'ignore', extra: { ignore: ['together'] }, expected: ['fireworks', 'groq'] },
+    { name: 'ignore wins over order', extra: { order: ['together', 'groq'], ignore: ['together'] }, expected: ['groq', 'fireworks'] },
+    { name: 'no fallbacks after ignore: the first remaining', extra: { ignore: ['together'], allowFallbacks: false }, expected: ['fireworks'] },
+  ])('$name', ({ extra, expected }) => {
+    expect(served([llama], open, extra)).toEqual(expected.map((slug) => `meta/llama@${slug}`));
+  });
+
+  it('appends the fallback models’ endpoints, with the same preferences applied', () => {
+    expect(served([llama, mistral], open, { ignore: ['fireworks'] })).toEqual([
+      'meta/llama@together',
+      'meta/llama@groq',
+      'mistral/small@mistral',
+      'mistral/small@groq',
+    ]);
+  });
+
+  it.each([
+    { name: 'a deny list', rules: { allowedProviders: null, deniedProviders: ['together'] }, expected: ['meta/llama@fireworks', 'meta/llama@groq'] },
+    { name: 'an allow list', rules: { allowedProviders: ['groq'], deniedProviders: [] }, expected: ['meta/llama@groq'] },
+    { name: 'a deny list winning over the allow list', rules: { allowedProviders: ['groq', 'fireworks'], deniedProviders: ['groq'] }, expected: ['meta/llama@fireworks'] },
+  ])('narrows by the org’s provider rules: $name', ({ rules, expected }) => {
+    expect(served([llama], rules)).toEqual(expected);
+  });
+
+  it('refuses with 403 naming the rule when the org’s rules leave nothing', () => {
+    const call = () => served([llama], { allowedProviders: ['mistral'], deniedProviders: ['groq'] });
+    expect(call).toThrow(expect.objectContaining({ code: 'forbidden', status: 403, param: 'model' }));
+    expect(call).toThrow("Your organization's provider rules (allowed providers: mistral; denied providers: groq) allow no provider serving the model 'meta/llama'.");
+  });
+
+  it('uses a fallback model the org allows when the requested one has no allowed provider', () => {
+    expect(served([llama, mistral], { allowedProviders: ['mistral'], deniedProviders: [] })).toEqual(['mistral/small@mistral']);
+  });
+
+  it('refuses with 400 when only the request’s preferences leave nothing', () => {
+    expect(() => served([llama], open, { only: ['mistral'] })).toThrow(expect.objectContaining({ code: 'invalid_request', param: 'provider' }));
+  });
+
+  it('is 503 when no endpoint’s provider is configured', () => {
+    expect(() => served([orphan])).toThrow(expect.objectContaining({ code: 'no_provider_available' }));
+  });
+});
