@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import { convertGeminiResponse } from './convert-gemini-response.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
+const context = { created: 1700000000, clientWantsUsage: false };
+
+function converted(bytes: Buffer) {
+  const result = convertGeminiResponse(bytes, context);
+  if (result instanceof GatewayError) throw result;
+  return result;
+}
+
+describe('convertGeminiResponse', () => {
+  it('puts thoughts in `reasoning`, text in `content`, and counts cached and thought tokens', () => {
+    const result = converted(fixture('gemini-text.1.json'));
+    expect(JSON.parse(result.body.toString())).toMatchInlineSnapshot(`
+      {
+        "choices": [
+          {
+            "finish_reason": "stop",
+            "index": 0,
+            "logprobs": null,
+            "message": {
+              "content": "Hello! How can I help today?",
+              "reasoning": "The user greets me; reply briefly.",
+              "refusal": null,
+              "role": "assistant",
+            },
+          },
+        ],
+        "created": 1700000000,
+        "id": "kFlDaZ3yK8nRz7IP7YHR4Ac",
+        "model": "gemini-2.5-flash",
+        "object": "chat.completion",
+        "usage": {
+          "completion_tokens": 20,
+          "completion_tokens_details": {
+            "reasoning_tokens": 12,
+          },
+          "prompt_tokens": 9,
+          "prompt_tokens_details": {
+            "cache_write_tokens": 0,
+            "cached_tokens": 4,
+          },
+          "total_tokens": 29,
+        },
+      }
+    `);
+    expect(result).toMatchObject({ finishReason: 'stop', servedModel: 'gemini-2.5-flash' });
+    expect(result.completionTextBytes).toBe('Hello! How can I help today?'.length + 'The user greets me; reply briefly.'.length);
+  });
+
+  it('turns function calls into tool_calls with generated ids and finish_reason tool_calls', () => {
+    const result = converted(fixture('gemini-tool-call.1.json'));
+    expect(JSON.parse(result.body.toString()).choices[0]).toMatchInlineSnapshot(`
+      {
+        "finish_reason": "tool_calls",
+        "index": 0,
+        "logprobs": null,
+        "message": {
+          "content": "Checking both.",
+          "refusal": null,
+          "role": "assistant",
+          "tool_calls": [
+            {
+              "function": {
+                "arguments": "{"city":"Paris"}",
+                "name": "get_weather",
+              },
+              "id": "call_0",
+              "type": "function",
+            },
+            {
+              "function": {
+                "arguments": "{"zone":"CET"}",
+                "name": "get_time",
+              },
+              "id": "call_1",
+              "type": "function",
+            },
+          ],
+        },
+      }
+    `);
+    expect(result.finishReason).toBe('tool_calls');
+    expect(result.usage?.usage).toEqual({ promptTokens: 57, completionTokens: 21, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+  });
+
+  it('gives one choice per candidate when the client asked for several', () => {
+    const body = {
+      candidates: [
+        { content: { role: 'model', parts: [{ text: 'A' }] }, finishReason: 'STOP', index: 0 },
+        { content: { role: 'model', parts: [{ text: 'B' }] }, finishReason: 'MAX_TOKENS', index: 1 },
+      ],
+    };
+    const choices = JSON.parse(converted(Buffer.from(JSON.stringify(body))).body.toString()).choices;
+    expect(choices.map((choice: { index: number; message: { content: string }; finish_reason: string }) => [choice.index, choice.message.content, choice.finish_reason])).toEqual([
+      [0, 'A', 'stop'],
+      [1, 'B', 'length'],
+    ]);
+  });
+
+  it('answers a blocked prompt with an empty content_filter choice', () => {
+    const body = { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 }, modelVersion: 'gemini-2.5-flash' };
+    const result = converted(Buffer.from(JSON.stringify(body)));
+    expect(JSON.parse(result.body.toString()).choices).toEqual([{ index: 0, message: { role: 'assistant', content: '', refusal: null }, finish_reason: 'content_filter', logprobs: null }]);
+    expect(result.usage?.usage.promptTokens).toBe(7);
+  });
+
+  it('answers 502 for a body that is not a response', () => {
+    for (const text of ['<html>', '{"foo":1}']) {
+      const result = convertGeminiResponse(Buffer.from(text), context);
+      expect(result).toBeInstanceOf(GatewayError);
+      expect((result as GatewayError).status).toBe(502);
+    }
+  });
+});

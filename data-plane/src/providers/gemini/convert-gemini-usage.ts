@@ -1,0 +1,28 @@
+// Gemini `usageMetadata` → the gateway's token counts. `promptTokenCount` already includes the cached
+// part (`cachedContentTokenCount`, reported as the cache read), and tokens spent on built-in tool
+// prompts (`toolUsePromptTokenCount`) are billed as input, so they join the prompt. Thinking is reported
+// apart from the answer (`thoughtsTokenCount` is not inside `candidatesTokenCount`) but billed as output,
+// so the completion is their sum. Gemini has no cache writes to report (explicit caches are created
+// through another API).
+import type { UnifiedUsage } from '../provider-adapter.ts';
+import type { GeminiUsageWire } from './gemini-wire.ts';
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+export function convertGeminiUsage(raw: GeminiUsageWire | null | undefined): UnifiedUsage | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  if (typeof raw.promptTokenCount !== 'number' && typeof raw.candidatesTokenCount !== 'number') return null;
+  const reasoningTokens = count(raw.thoughtsTokenCount);
+  return {
+    usage: {
+      promptTokens: count(raw.promptTokenCount) + count(raw.toolUsePromptTokenCount),
+      completionTokens: count(raw.candidatesTokenCount) + reasoningTokens,
+      cacheReadTokens: count(raw.cachedContentTokenCount),
+      cacheWriteTokens: 0,
+      reasoningTokens,
+    },
+    upstreamCostMicros: null,
+  };
+}

@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
+import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
+
+const target = { url: 'https://generativelanguage.googleapis.com/v1beta/models', upstreamModel: 'gemini-2.5-flash', apiKey: 'AIza-test' };
+
+function convert(body: Record<string, unknown>, overrides: { upstreamModel?: string; apiKey?: string | null } = {}) {
+  const chat = parseChatRequest(Buffer.from(JSON.stringify({ model: 'google-native/gemini', ...body })));
+  const request = convertToGeminiRequest(chat, { ...target, ...overrides });
+  return { ...request, body: JSON.parse(request.body) };
+}
+
+function rejection(body: Record<string, unknown>) {
+  try {
+    convert(body);
+  } catch (error) {
+    if (error instanceof GatewayError) return { status: error.status, ...error.toEnvelope().error };
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+const hi = [{ role: 'user', content: 'hi' }];
+
+describe('convertToGeminiRequest', () => {
+  it('translates a conversation with system, images, tool calls, tool results and tools', () => {
+    const request = convert({
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather and time in Paris? See:' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            { type: 'image_url', image_url: { url: 'https://example.test/paris.JPG?size=large', detail: 'low' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [
+            { id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+            { id: 'call_1', type: 'function', function: { name: 'get_time', arguments: '' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_0', content: '18°C' },
+        { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '14:00' }] },
+        { role: 'user', content: 'Thanks. Summarise.' },
+      ],
+      tools: [
+        { type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+        { type: 'function', function: { name: 'get_time' } },
+      ],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+      max_completion_tokens: 1000,
+      stop: 'END',
+      temperature: 0.3,
+      top_p: 0.9,
+      n: 2,
+      seed: 7,
+      user: 'user-42',
+    });
+    expect(request).toMatchInlineSnapshot(`
+      {
+        "body": {
+          "contents": [
+            {
+              "parts": [
+                {
+                  "text": "Weather and time in Paris? See:",
+                },
+                {
+                  "inlineData": {
+                    "data": "iVBORw0KGgo=",
+                    "mimeType": "image/png",
+                  },
+                },
+                {
+                  "fileData": {
+                    "fileUri": "https://example.test/paris.JPG?size=large",
+                    "mimeType": "image/jpeg",
+                  },
+                },
+              ],
+              "role": "user",
+            },
+            {
+              "parts": [
+                {
+                  "functionCall": {
+                    "args": {
+                      "city": "Paris",
+                    },
+                    "name": "get_weather",
+                  },
+                },
+                {
+                  "functionCall": {
+                    "args": {},
+                    "name": "get_time",
+                  },
+                },
+              ],
+              "role": "model",
+            },
+            {
+              "parts": [
+                {
+                  "functionResponse": {
+                    "name": "get_weather",
+                    "response": {
+                      "output": "18°C",
+                    },
+                  },
+                },
+                {
+                  "functionResponse": {
+                    "name": "get_time",
+                    "response": {
+                      "output": "14:00",
+                    },
+                  },
+                },
+                {
+                  "text": "Thanks. Summarise.",
+                },
+              ],
+              "role": "user",
+            },
+          ],
+          "generationConfig": {
+            "candidateCount": 2,
+            "maxOutputTokens": 1000,
+            "seed": 7,
+            "stopSequences": [
+              "END",
+            ],
+            "temperature": 0.3,
+            "topP": 0.9,
+          },
+          "systemInstruction": {
+            "parts": [
+              {
+                "text": "You are terse.",
+              },
+              {
+                "text": "Answer in French.",
+              },
+            ],
+          },
+          "toolConfig": {
+            "functionCallingConfig": {
+              "mode": "ANY",
+            },
+          },
+          "tools": [
+            {
+              "functionDeclarations": [
+                {
+                  "description": "Weather by city",
+                  "name": "get_weather",
+                  "parametersJsonSchema": {
+                    "properties": {
+                      "city": {
+                        "type": "string",
+                      },
+                    },
+                    "type": "object",
+                  },
+                },
+                {
+                  "name": "get_time",
+                },
+              ],
+            },
+          ],
+        },
+        "headers": {
+          "content-type": "application/json",
+          "x-goog-api-key": "AIza-test",
+        },
+        "url": "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent",
+      }
+    `);
+  });
+
+  it('streams through streamGenerateContent?alt=sse, strips a models/ prefix, and sends no key header without a key', () => {
+    const streamed = convert({ messages: hi, stream: true }, { upstreamModel: 'models/gemini-2.5-pro', apiKey: null });
+    expect(streamed.url).toBe('https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse');
+    expect(streamed.headers).toEqual({ 'content-type': 'application/json' });
+    expect(streamed.body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+  });
+
+  it.each([
+    ['auto', { mode: 'AUTO' }],
+    ['none', { mode: 'NONE' }],
+    ['required', { mode: 'ANY' }],
+    [{ type: 'function', function: { name: 'get_weather' } }, { mode: 'ANY', allowedFunctionNames: ['get_weather'] }],
+  ])('maps tool_choice %j', (toolChoice, expected) => {
+    expect(convert({ messages: hi, tool_choice: toolChoice }).body.toolConfig).toEqual({ functionCallingConfig: expected });
+  });
+
+  it('maps max_tokens, response_format and reasoning into generationConfig', () => {
+    expect(convert({ messages: hi, max_tokens: 10, max_completion_tokens: 20 }).body.generationConfig).toEqual({ maxOutputTokens: 20 });
+    expect(convert({ messages: hi, max_tokens: 10 }).body.generationConfig).toEqual({ maxOutputTokens: 10 });
+    const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
+    expect(convert({ messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'a', schema, strict: true } } }).body.generationConfig).toEqual({
+      responseMimeType: 'application/json',
+      responseJsonSchema: schema,
+    });
+    expect(convert({ messages: hi, response_format: { type: 'json_object' } }).body.generationConfig).toEqual({ responseMimeType: 'application/json' });
+    expect(convert({ messages: hi, response_format: { type: 'text' } }).body.generationConfig).toBeUndefined();
+    expect(convert({ messages: hi, reasoning_effort: 'low' }).body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
+    expect(convert({ messages: hi, reasoning_effort: 'none' }).body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
+    expect(convert({ messages: hi, reasoning: { max_tokens: 3000 } }).body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 3000, includeThoughts: true } });
+    expect(convert({ messages: hi, reasoning: { effort: 'high' } }).body.generationConfig.thinkingConfig.thinkingBudget).toBe(24576);
+  });
+
+  it('names a function response after the latest call with that id (ids repeat across turns)', () => {
+    const turn = (name: string) => [
+      { role: 'assistant', tool_calls: [{ id: 'call_0', type: 'function', function: { name, arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_0', content: `${name} done` },
+    ];
+    const { contents } = convert({ messages: [...hi, ...turn('first'), ...turn('second')] }).body;
+    expect(contents.map((content: { parts: Array<{ functionResponse?: { name: string } }> }) => content.parts[0]?.functionResponse?.name)).toEqual([
+      undefined,
+      undefined,
+      'first',
+      undefined,
+      'second',
+    ]);
+  });
+
+  it('refuses what Gemini cannot express, naming the parameter', () => {
+    expect(rejection({ messages: [{ role: 'tool', tool_call_id: 'call_9', content: 'x' }] })).toMatchInlineSnapshot(`
+      {
+        "code": "invalid_request",
+        "message": "A tool message's 'tool_call_id' must name a tool call of an earlier assistant message.",
+        "param": "messages[0].tool_call_id",
+        "status": 400,
+        "type": "invalid_request_error",
+      }
+    `);
+    expect(rejection({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://example.test/a.png' } }] }] })).toMatchObject({
+      status: 400,
+      message: 'Image URLs must be base64 data URLs or http(s) URLs.',
+      param: 'messages[0].content[0]',
+    });
+    expect(rejection({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: '', format: 'wav' } }] }] })).toMatchObject({
+      status: 400,
+      param: 'messages[0].content[0]',
+    });
+    expect(rejection({ messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }] })).toMatchObject({
+      status: 400,
+      param: 'messages[0].content[0]',
+    });
+    expect(
+      rejection({ messages: [{ role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{not json' } }] }] }),
+    ).toMatchObject({ status: 400, param: 'messages[0].tool_calls[0].function.arguments' });
+    expect(rejection({ messages: hi, reasoning_effort: 'extreme' })).toMatchObject({ status: 400, param: 'reasoning_effort' });
+    expect(rejection({ messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'a' } } })).toMatchObject({ status: 400, param: 'response_format' });
+  });
+});

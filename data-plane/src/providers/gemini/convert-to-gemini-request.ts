@@ -1,0 +1,223 @@
+// An OpenAI chat request → a Gemini generateContent request (wire-formats.md §2.1 → §2.6).
+// - system and developer messages become `systemInstruction`; user/assistant become `user`/`model`
+//   contents, consecutive same-role turns merged (parallel function responses must share one turn);
+// - images: data URLs become `inlineData`, http(s) URLs `fileData` (Gemini fetches them itself);
+// - assistant tool calls become `functionCall` parts; tool messages become `functionResponse` parts,
+//   named after the call they answer (Gemini pairs them by name, OpenAI by id) with the text wrapped in
+//   an object, because `response` must be one. OpenAI ids are not sent: most are the gateway's own
+//   (`call_0`), which Gemini never issued;
+// - the model is in the URL, and streaming is a different method (`:streamGenerateContent?alt=sse`);
+// - `reasoning_effort` becomes a thinking budget with thought summaries on, so `reasoning` is filled.
+// Anything Gemini cannot express (audio or file parts, other image URL schemes) is refused with a 400;
+// `parallel_tool_calls` and `user` have no Gemini equivalent and are dropped.
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
+import type { GeminiContent, GeminiFunctionCallingConfig, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './gemini-wire.ts';
+
+/** Thinking budgets per OpenAI `reasoning_effort`; `none` turns thinking off where the model allows it. */
+const THINKING_BUDGETS: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
+/** Image types Gemini reads, by URL extension, for `fileData` (whose MIME type Gemini cannot guess). */
+const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', heic: 'image/heic', heif: 'image/heif', gif: 'image/gif' };
+
+type JsonObject = Record<string, unknown>;
+
+function isRecord(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError('invalid_request', message, { param });
+}
+
+function convertImage(part: JsonObject, param: string): GeminiPart {
+  const imageUrl = part.image_url;
+  const url = typeof imageUrl === 'string' ? imageUrl : isRecord(imageUrl) ? imageUrl.url : undefined;
+  if (typeof url !== 'string') throw invalid("An 'image_url' part needs a URL.", param);
+  const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  if (dataUrl) return { inlineData: { mimeType: dataUrl[1]!, data: dataUrl[2]! } };
+  if (!/^https?:\/\//i.test(url)) throw invalid('Image URLs must be base64 data URLs or http(s) URLs.', param);
+  const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(url)?.[1]?.toLowerCase();
+  const mimeType = extension === undefined ? undefined : IMAGE_TYPES[extension];
+  return { fileData: { fileUri: url, ...(mimeType !== undefined ? { mimeType } : {}) } };
+}
+
+/** User and system content (a string or text/image parts) → parts. */
+function convertContent(content: unknown, param: string, allowImages: boolean): GeminiPart[] {
+  if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
+  if (content === null || content === undefined) return [];
+  if (!Array.isArray(content)) throw invalid("'content' must be a string or an array of parts.", param);
+  return content.map((part, index) => {
+    const partParam = `${param}[${index}]`;
+    if (!isRecord(part)) throw invalid('A content part must be an object.', partParam);
+    if (part.type === 'text' && typeof part.text === 'string') return { text: part.text };
+    if (part.type === 'image_url' && allowImages) return convertImage(part, partParam);
+    throw invalid(`Content parts of type '${String(part.type)}' are not supported by this model's provider.`, partParam);
+  });
+}
+
+/** A text-only content → one string (system instructions and tool results). */
+function contentText(content: unknown, param: string): string {
+  return convertContent(content, param, false)
+    .map((part) => (part as { text: string }).text)
+    .join('');
+}
+
+function parseArguments(value: unknown, param: string): unknown {
+  if (value === undefined || value === null || value === '') return {};
+  if (typeof value !== 'string') throw invalid("Tool call 'arguments' must be a JSON string.", param);
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw invalid("Tool call 'arguments' must be valid JSON.", param);
+  }
+}
+
+function convertMessages(messages: unknown[]): { system: Array<{ text: string }>; contents: GeminiContent[] } {
+  const system: Array<{ text: string }> = [];
+  const contents: GeminiContent[] = [];
+  /** Tool call id → function name; a later call reusing an id (the gateway's `call_0`) wins. */
+  const toolNames = new Map<string, string>();
+  const append = (role: GeminiContent['role'], parts: GeminiPart[]) => {
+    if (parts.length === 0) return;
+    const last = contents.at(-1);
+    if (last !== undefined && last.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+  messages.forEach((message, index) => {
+    const param = `messages[${index}]`;
+    if (!isRecord(message)) throw invalid('A message must be an object.', param);
+    switch (message.role) {
+      case 'system':
+      case 'developer': {
+        const text = contentText(message.content, `${param}.content`);
+        if (text !== '') system.push({ text });
+        return;
+      }
+      case 'user':
+        append('user', convertContent(message.content, `${param}.content`, true));
+        return;
+      case 'assistant': {
+        const parts = convertContent(message.content, `${param}.content`, false).filter((part) => (part as { text: string }).text !== '');
+        if (Array.isArray(message.tool_calls)) {
+          message.tool_calls.forEach((call, callIndex) => {
+            const callParam = `${param}.tool_calls[${callIndex}]`;
+            const fn = isRecord(call) ? call.function : undefined;
+            if (!isRecord(call) || typeof call.id !== 'string' || !isRecord(fn) || typeof fn.name !== 'string') {
+              throw invalid('A tool call needs an id and a function name.', callParam);
+            }
+            toolNames.set(call.id, fn.name);
+            parts.push({ functionCall: { name: fn.name, args: parseArguments(fn.arguments, `${callParam}.function.arguments`) } });
+          });
+        }
+        append('model', parts);
+        return;
+      }
+      case 'tool': {
+        const name = typeof message.tool_call_id === 'string' ? toolNames.get(message.tool_call_id) : undefined;
+        if (name === undefined) throw invalid("A tool message's 'tool_call_id' must name a tool call of an earlier assistant message.", `${param}.tool_call_id`);
+        append('user', [{ functionResponse: { name, response: { output: contentText(message.content, `${param}.content`) } } }]);
+        return;
+      }
+      default:
+        throw invalid(`Messages with role '${String(message.role)}' are not supported by this model's provider.`, `${param}.role`);
+    }
+  });
+  return { system, contents };
+}
+
+function convertTools(tools: unknown): GeminiFunctionDeclaration[] {
+  if (!Array.isArray(tools)) throw invalid("'tools' must be an array.", 'tools');
+  return tools.map((tool, index) => {
+    const fn = isRecord(tool) ? tool.function : undefined;
+    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(fn) || typeof fn.name !== 'string') {
+      throw invalid('Only function tools with a name are supported.', `tools[${index}]`);
+    }
+    return {
+      name: fn.name,
+      ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
+      ...(isRecord(fn.parameters) ? { parametersJsonSchema: fn.parameters } : {}),
+    };
+  });
+}
+
+function convertToolChoice(toolChoice: unknown): GeminiFunctionCallingConfig | undefined {
+  if (toolChoice === undefined || toolChoice === null) return undefined;
+  if (toolChoice === 'auto') return { mode: 'AUTO' };
+  if (toolChoice === 'required') return { mode: 'ANY' };
+  if (toolChoice === 'none') return { mode: 'NONE' };
+  if (isRecord(toolChoice) && isRecord(toolChoice.function) && typeof toolChoice.function.name === 'string') {
+    return { mode: 'ANY', allowedFunctionNames: [toolChoice.function.name] };
+  }
+  throw invalid("'tool_choice' must be auto, required, none or a function.", 'tool_choice');
+}
+
+/** The thinking budget asked for through `reasoning_effort`, or OpenRouter's `reasoning` object; null = the model's default. */
+function thinkingBudget(body: JsonObject): number | null {
+  const reasoning = isRecord(body.reasoning) ? body.reasoning : null;
+  if (reasoning !== null && typeof reasoning.max_tokens === 'number') return Math.max(0, Math.floor(reasoning.max_tokens));
+  const effort = body.reasoning_effort ?? reasoning?.effort ?? (reasoning?.enabled === true ? 'medium' : undefined);
+  if (effort === undefined || effort === null) return null;
+  const budget = typeof effort === 'string' ? THINKING_BUDGETS[effort] : undefined;
+  if (budget === undefined) throw invalid("'reasoning_effort' must be none, minimal, low, medium or high.", 'reasoning_effort');
+  return budget;
+}
+
+function stopSequences(stop: unknown): string[] | undefined {
+  if (typeof stop === 'string') return [stop];
+  if (Array.isArray(stop) && stop.every((item) => typeof item === 'string')) return stop;
+  if (stop === undefined || stop === null) return undefined;
+  throw invalid("'stop' must be a string or an array of strings.", 'stop');
+}
+
+function responseFormat(format: unknown): Pick<GeminiGenerationConfig, 'responseMimeType' | 'responseJsonSchema'> {
+  if (!isRecord(format) || format.type === 'text') return {};
+  if (format.type === 'json_object') return { responseMimeType: 'application/json' };
+  if (format.type === 'json_schema' && isRecord(format.json_schema) && isRecord(format.json_schema.schema)) {
+    return { responseMimeType: 'application/json', responseJsonSchema: format.json_schema.schema };
+  }
+  throw invalid("'response_format' must be text, json_object or json_schema with a schema.", 'response_format');
+}
+
+function generationConfig(body: JsonObject): GeminiGenerationConfig {
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const stop = stopSequences(body.stop);
+  const budget = thinkingBudget(body);
+  const number = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+  return {
+    ...(number(body.temperature) ? { temperature: body.temperature as number } : {}),
+    ...(number(body.top_p) ? { topP: body.top_p as number } : {}),
+    ...(number(maxTokens) && (maxTokens as number) > 0 ? { maxOutputTokens: Math.floor(maxTokens as number) } : {}),
+    ...(stop !== undefined ? { stopSequences: stop } : {}),
+    ...(number(body.n) && (body.n as number) > 1 ? { candidateCount: Math.floor(body.n as number) } : {}),
+    ...(number(body.seed) ? { seed: Math.floor(body.seed as number) } : {}),
+    ...(number(body.presence_penalty) ? { presencePenalty: body.presence_penalty as number } : {}),
+    ...(number(body.frequency_penalty) ? { frequencyPenalty: body.frequency_penalty as number } : {}),
+    ...responseFormat(body.response_format),
+    ...(budget !== null ? { thinkingConfig: { thinkingBudget: budget, ...(budget > 0 ? { includeThoughts: true } : {}) } } : {}),
+  };
+}
+
+/** `models/gemini-x` and `gemini-x` name the same model; the URL wants the bare name. */
+function modelPath(upstreamModel: string): string {
+  return encodeURIComponent(upstreamModel.replace(/^models\//, ''));
+}
+
+export function convertToGeminiRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
+  const body = chat.body;
+  const { system, contents } = convertMessages(body.messages);
+  const toolChoice = convertToolChoice(body.tool_choice);
+  const config = generationConfig(body);
+  const tools = body.tools === undefined || body.tools === null ? [] : convertTools(body.tools);
+  const request: GeminiRequest = {
+    contents,
+    ...(system.length > 0 ? { systemInstruction: { parts: system } } : {}),
+    ...(tools.length > 0 ? { tools: [{ functionDeclarations: tools }] } : {}),
+    ...(toolChoice !== undefined ? { toolConfig: { functionCallingConfig: toolChoice } } : {}),
+    ...(Object.keys(config).length > 0 ? { generationConfig: config } : {}),
+  };
+  const method = chat.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (target.apiKey !== null) headers['x-goog-api-key'] = target.apiKey;
+  return { url: `${target.url}/${modelPath(target.upstreamModel)}:${method}`, headers, body: JSON.stringify(request) };
+}
