@@ -27,7 +27,7 @@ export const snapshotProviderSchema = z.object({
   id: z.string(),
   /** The provider slug used in model ids, e.g. `openai`. */
   slug: z.string(),
-  kind: z.enum(['openai-compatible', 'anthropic', 'gemini']),
+  kind: z.enum(['openai-compatible', 'anthropic', 'mistral', 'gemini']),
   baseUrl: z.string(),
   /**
    * Name of the data plane's environment variable holding the platform key for this provider.

@@ -16,7 +16,7 @@ describe('Mistral simulator against the Mistral SDK', () => {
   it('answers fim.complete with the fill and usage', async () => {
     const response = await client.fim.complete({ model: 'codestral-latest', prompt: 'def add(a, b):\n    return', suffix: '\n', maxTokens: 16 });
     expect(simulator.requests.at(-1)).toMatchObject({ path: '/v1/fim/completions', body: { model: 'codestral-latest', max_tokens: 16, stream: false } });
-    expect(response.choices[0]?.message.content).toBe('Fill: return');
+    expect(response.choices?.[0]?.message?.content).toBe('Fill: return');
     expect(response.usage).toMatchObject({ promptTokens: 4, completionTokens: 2, totalTokens: 6 });
   });
 

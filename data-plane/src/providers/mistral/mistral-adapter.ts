@@ -1,0 +1,15 @@
+// Wiring only: the native Mistral chat adapter (OpenAI-shaped, with Mistral's differences).
+import type { ProviderAdapter } from '../provider-adapter.ts';
+import { convertMistralResponse } from './convert-mistral-response.ts';
+import { convertToMistralRequest } from './convert-to-mistral-request.ts';
+import { mistralError } from './mistral-error.ts';
+import { MistralStreamTranslator } from './mistral-stream-translator.ts';
+
+export const mistralAdapter: ProviderAdapter = {
+  kind: 'mistral',
+  chatUrl: (baseUrl) => `${baseUrl.replace(/\/+$/, '')}/chat/completions`,
+  convertRequest: convertToMistralRequest,
+  convertResponse: convertMistralResponse,
+  createStreamTranslator: (context) => new MistralStreamTranslator(context),
+  convertError: mistralError,
+};
