@@ -1,0 +1,281 @@
+// A local stand-in for Google's Gemini API (generativelanguage), faithful to wire-formats.md §2.6:
+// `POST /{v1beta|v1}/models/{model}:generateContent` and `:streamGenerateContent` (`alt=sse`: events
+// framed by `\r\n\r\n`, no [DONE], partial usage on earlier events and the full one with the
+// finishReason on the last; without `alt=sse`, one JSON array), whole `functionCall` parts, `thought`
+// parts, and the `{"error":{code,message,status,details}}` envelope (a bad key is a 400 with
+// API_KEY_INVALID, a 429 carries RetryInfo). It accepts `x-goog-api-key` or `?key=`. It answers
+// deterministically (an echo of the last user text, one token per whitespace-separated word) so tests
+// can predict every byte; `scenario` steers a request.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface GeminiScenario {
+  /** Answer with this HTTP status and Gemini's error envelope instead of a response. */
+  status?: number;
+  /** RetryInfo.retryDelay on a 429 (default "37s"). */
+  retryDelay?: string;
+  /** Extra response headers. */
+  headers?: Record<string, string>;
+  /** Wait before sending anything. */
+  headersDelayMs?: number;
+  /** Wait between stream events. */
+  chunkDelayMs?: number;
+  /** The reply text; defaults to an echo of the last user text. */
+  reply?: string;
+  /** A thought summary sent before the reply (`thought: true`), counted as thoughtsTokenCount. */
+  thoughts?: string;
+  /** Close the connection after this many text events. */
+  dropAfterChunks?: number;
+  /** Send an in-stream `{"error":…}` (503 UNAVAILABLE) after this many text events. */
+  errorAfterChunks?: number;
+  /** When the request has function declarations: call this one after the text, whole, in the last event. */
+  functionCall?: { name: string; args: Record<string, unknown> };
+  /** Reported as cachedContentTokenCount (part of promptTokenCount, as upstream). */
+  cachedContentTokenCount?: number;
+  /** The finishReason to report (default STOP). */
+  finishReason?: string;
+}
+
+export interface GeminiRecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  /** Every byte of the response body the simulator sent, as text. */
+  responseText: string;
+}
+
+export interface GenerateContentBody {
+  contents?: Array<{ role?: unknown; parts?: unknown }>;
+  systemInstruction?: { parts?: unknown };
+  tools?: Array<{ functionDeclarations?: unknown }>;
+}
+
+export interface GeminiSimulator {
+  /** e.g. http://127.0.0.1:4011; the SDK's httpOptions.baseUrl. */
+  url: string;
+  /** `url` + `/v1beta`, what a provider record's base URL should be. */
+  baseUrl: string;
+  requests: GeminiRecordedRequest[];
+  scenario: (body: GenerateContentBody) => GeminiScenario;
+  close(): Promise<void>;
+}
+
+const STATUSES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
+export function countGeminiSimulatorTokens(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+}
+
+/** The text of a content's parts; function responses count as their JSON. */
+function partsText(parts: unknown): string {
+  if (!Array.isArray(parts)) return '';
+  return parts
+    .map((part: { text?: unknown; functionResponse?: { response?: unknown } }) =>
+      typeof part?.text === 'string' ? part.text : part?.functionResponse !== undefined ? JSON.stringify(part.functionResponse.response ?? {}) : '',
+    )
+    .filter((text) => text !== '')
+    .join(' ');
+}
+
+export function geminiSimulatorReply(body: GenerateContentBody): string {
+  const lastUser = [...(body.contents ?? [])].reverse().find((content) => content.role === 'user');
+  return `Echo: ${partsText(lastUser?.parts)}`;
+}
+
+/** Words in the system instruction and every content: the promptTokenCount. */
+export function geminiSimulatorPromptTokens(body: GenerateContentBody): number {
+  const system = countGeminiSimulatorTokens(partsText(body.systemInstruction?.parts));
+  return (body.contents ?? []).reduce((sum, content) => sum + countGeminiSimulatorTokens(partsText(content.parts)), system);
+}
+
+export async function startGeminiSimulator(options: { apiKey?: string } = {}): Promise<GeminiSimulator> {
+  const sockets = new Set<Socket>();
+  const simulator: GeminiSimulator = {
+    url: '',
+    baseUrl: '',
+    requests: [],
+    scenario: () => ({}),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = createServer((request, response) => {
+    void handle(simulator, options.apiKey ?? null, request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendError(response, 500, `simulator failure: ${String(error)}`);
+      else response.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  simulator.url = `http://127.0.0.1:${port}`;
+  simulator.baseUrl = `${simulator.url}/v1beta`;
+  return simulator;
+}
+
+async function handle(simulator: GeminiSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://simulator');
+  const raw = await readBody(request);
+  let body: unknown = null;
+  try {
+    body = raw.length > 0 ? JSON.parse(raw) : null;
+  } catch {
+    return sendError(response, 400, 'Invalid JSON payload received.');
+  }
+  const recorded: GeminiRecordedRequest = {
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: flattenHeaders(request),
+    body,
+    responseText: '',
+  };
+  simulator.requests.push(recorded);
+  recordResponseText(response, recorded);
+
+  const route = ROUTE.exec(url.pathname);
+  if (request.method !== 'POST' || route === null) return sendError(response, 404, `Unknown path ${url.pathname}`);
+  const presented = recorded.headers['x-goog-api-key'] ?? url.searchParams.get('key');
+  if (apiKey !== null && presented !== apiKey) return sendError(response, 400, 'API key not valid. Please pass a valid API key.', { reason: 'API_KEY_INVALID' });
+  const generate = (body ?? {}) as GenerateContentBody;
+  if (!Array.isArray(generate.contents) || generate.contents.length === 0) return sendError(response, 400, '* GenerateContentRequest.contents: contents is not specified');
+
+  const scenario = simulator.scenario(generate);
+  if (scenario.headersDelayMs) await sleep(scenario.headersDelayMs);
+  if (response.destroyed) return;
+  if (scenario.status && scenario.status >= 400) {
+    const retry = scenario.status === 429 ? { retryDelay: scenario.retryDelay ?? '37s' } : {};
+    return sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, retry, scenario.headers);
+  }
+
+  const model = route[2]!;
+  const reply = scenario.reply ?? geminiSimulatorReply(generate);
+  const declared = (generate.tools ?? []).some((tool) => Array.isArray(tool?.functionDeclarations) && tool.functionDeclarations.length > 0);
+  const functionCall = scenario.functionCall !== undefined && declared ? scenario.functionCall : null;
+  const promptTokenCount = geminiSimulatorPromptTokens(generate);
+  const candidatesTokenCount = countGeminiSimulatorTokens(reply) + (functionCall === null ? 0 : countGeminiSimulatorTokens(JSON.stringify(functionCall.args)));
+  const thoughtsTokenCount = countGeminiSimulatorTokens(scenario.thoughts ?? '');
+  const usageMetadata = {
+    promptTokenCount,
+    candidatesTokenCount,
+    totalTokenCount: promptTokenCount + candidatesTokenCount + thoughtsTokenCount,
+    ...(scenario.cachedContentTokenCount !== undefined ? { cachedContentTokenCount: scenario.cachedContentTokenCount } : {}),
+    promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokenCount }],
+    ...(thoughtsTokenCount > 0 ? { thoughtsTokenCount } : {}),
+  };
+  const envelope = { modelVersion: model, responseId: `sim-${simulator.requests.length}` };
+  const thoughtPart = scenario.thoughts === undefined ? [] : [{ text: scenario.thoughts, thought: true }];
+  const callPart = functionCall === null ? [] : [{ functionCall: { name: functionCall.name, args: functionCall.args }, thoughtSignature: 'c2ltdWxhdG9y' }];
+  const finishReason = scenario.finishReason ?? 'STOP';
+
+  if (route[3] === 'generateContent') {
+    const parts = [...thoughtPart, { text: reply }, ...callPart];
+    return sendJson(response, 200, { candidates: [{ content: { parts, role: 'model' }, finishReason, index: 0 }], usageMetadata, ...envelope }, scenario.headers);
+  }
+
+  // The stream: thoughts, one event per word, then the function call with the finishReason and full usage.
+  const partialUsage = { promptTokenCount, totalTokenCount: promptTokenCount, promptTokensDetails: usageMetadata.promptTokensDetails };
+  const event = (parts: unknown[], last: boolean) => ({
+    candidates: [{ content: { parts, role: 'model' }, ...(last ? { finishReason } : {}), index: 0 }],
+    usageMetadata: last ? usageMetadata : partialUsage,
+    ...envelope,
+  });
+  const pieces = reply.match(/\S+\s*/g) ?? [];
+  const events = [...(thoughtPart.length > 0 ? [event(thoughtPart, false)] : []), ...pieces.map((piece) => event([{ text: piece }], false)), event(callPart, true)];
+  if (url.searchParams.get('alt') !== 'sse') return sendJson(response, 200, events, scenario.headers);
+
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff', ...scenario.headers });
+  for (const [index, payload] of events.entries()) {
+    const textIndex = index - thoughtPart.length;
+    if (textIndex === scenario.dropAfterChunks) return void response.destroy();
+    if (textIndex === scenario.errorAfterChunks) {
+      await write(response, `data: ${JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } })}\r\n\r\n`);
+      return void response.end();
+    }
+    if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
+    if (response.destroyed) return;
+    await write(response, `data: ${JSON.stringify(payload)}\r\n\r\n`);
+  }
+  response.end();
+}
+
+function recordResponseText(response: ServerResponse, recorded: GeminiRecordedRequest): void {
+  const write = response.write.bind(response) as (chunk: string) => boolean;
+  const end = response.end.bind(response) as (chunk?: string) => ServerResponse;
+  response.write = ((chunk: string) => {
+    recorded.responseText += chunk;
+    return write(chunk);
+  }) as ServerResponse['write'];
+  response.end = ((chunk?: string) => {
+    if (typeof chunk === 'string') recorded.responseText += chunk;
+    return end(chunk);
+  }) as ServerResponse['end'];
+}
+
+/** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
+function write(response: ServerResponse, text: string): Promise<void> {
+  if (response.destroyed || response.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+/** Gemini's envelope; `reason` adds an ErrorInfo detail, `retryDelay` a RetryInfo one. */
+function sendError(response: ServerResponse, status: number, message: string, extra: { reason?: string; retryDelay?: string } = {}, headers: Record<string, string> = {}): void {
+  const details: unknown[] = [];
+  if (extra.reason !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: extra.reason, domain: 'googleapis.com' });
+  if (extra.retryDelay !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: extra.retryDelay });
+  const error = { code: status, message, status: STATUSES[status] ?? 'UNKNOWN', ...(details.length > 0 ? { details } : {}) };
+  sendJson(response, status, { error }, headers);
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
