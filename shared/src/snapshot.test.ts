@@ -3,7 +3,7 @@ import { applySnapshotChanges, diffSnapshotStates, emptySnapshotState, hashSnaps
 
 function stateWithKeys(...ids: string[]): SnapshotState {
   const state = emptySnapshotState();
-  for (const id of ids) state.apiKeys[`hash-${id}`] = { id, orgId: 'org', userId: 'user', name: id, expiresAt: null };
+  for (const id of ids) state.apiKeys[`hash-${id}`] = { id, orgId: 'org', userId: 'user', name: id, expiresAt: null, scopes: { models: null, providers: null } };
   return state;
 }
 

@@ -10,6 +10,8 @@ export const snapshotApiKeySchema = z.object({
   name: z.string(),
   /** ISO time after which the key is refused; null = never. */
   expiresAt: z.string().nullable(),
+  /** Key scopes, narrowing the org policy: model ids or `provider/*`, provider slugs; null = unrestricted. */
+  scopes: z.object({ models: z.array(z.string()).nullable(), providers: z.array(z.string()).nullable() }),
 });
 
 export const snapshotOrgSchema = z.object({
@@ -21,6 +23,10 @@ export const snapshotOrgSchema = z.object({
   allowedProviders: z.array(z.string()).nullable(),
   /** Provider slugs the org may never use (wins over allowedProviders). */
   deniedProviders: z.array(z.string()),
+  /** Default per-user daily spending limit in microdollars; null = none. */
+  dailyLimitMicros: z.number().int().nonnegative().nullable(),
+  /** Per-user overrides of dailyLimitMicros, keyed by user id. */
+  userDailyLimitMicros: z.record(z.string(), z.number().int().nonnegative()),
 });
 
 export const snapshotProviderSchema = z.object({

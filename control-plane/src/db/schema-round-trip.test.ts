@@ -55,14 +55,20 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
 
     for (const role of ['owner', 'admin', 'member', 'billing'] as const) {
       const member = await prisma.user.create({ data: { email: `${role}@example.com` } });
-      const membership = await prisma.membership.create({ data: { orgId: org.id, userId: member.id, role } });
+      const dailyLimitMicros = role === 'member' ? 9_007_199_254_740_993n : null;
+      const membership = await prisma.membership.create({ data: { orgId: org.id, userId: member.id, role, dailyLimitMicros } });
+      expect(membership.dailyLimitMicros).toBe(dailyLimitMicros);
       expect(await prisma.membership.findUniqueOrThrow({ where: { orgId_userId: { orgId: org.id, userId: member.id } } })).toEqual(membership);
     }
 
     const apiKey = await prisma.apiKey.create({
-      data: { orgId: org.id, userId: user.id, name: 'k', keyHash: 'h1', prefix: 'sk-gw-', last4: 'abcd', expiresAt: at, revokedAt: at, lastUsedAt: at },
+      data: { orgId: org.id, userId: user.id, name: 'k', keyHash: 'h1', prefix: 'sk-gw-', last4: 'abcd', expiresAt: at, revokedAt: at, lastUsedAt: at,
+        restrictModels: true, allowedModels: ['acme/*', 'acme/m-1'], restrictProviders: true, allowedProviders: ['acme'] },
     });
     expect(await prisma.apiKey.findUniqueOrThrow({ where: { keyHash: 'h1' } })).toEqual(apiKey);
+    const unscoped = await prisma.apiKey.create({ data: { orgId: org.id, userId: user.id, name: 'u', keyHash: 'h0', prefix: 'sk-gw-', last4: 'efgh' } });
+    expect(unscoped).toMatchObject({ restrictModels: false, allowedModels: [], restrictProviders: false, allowedProviders: [] });
+    expect(await prisma.apiKey.findUniqueOrThrow({ where: { keyHash: 'h0' } })).toEqual(unscoped);
 
     const adminToken = await prisma.adminToken.create({ data: { userId: user.id, name: 't', tokenHash: 'h2', revokedAt: at } });
     expect(await prisma.adminToken.findUniqueOrThrow({ where: { tokenHash: 'h2' } })).toEqual(adminToken);
@@ -119,8 +125,22 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     expect(flat).toMatchObject({ priceTiers: null, priceOverridden: false });
     expect(await prisma.modelEndpoint.findUniqueOrThrow({ where: { id: flat.id } })).toEqual(flat);
 
-    const policy = await prisma.orgPolicy.create({ data: { orgId: org.id, restrictModels: true, allowedModels: ['acme/*', 'openai/gpt-4o-mini'] } });
+    const policy = await prisma.orgPolicy.create({
+      data: {
+        orgId: org.id,
+        restrictModels: true,
+        allowedModels: ['acme/*', 'openai/gpt-4o-mini'],
+        restrictProviders: true,
+        allowedProviders: ['acme', 'openai'],
+        deniedProviders: ['xai'],
+        dailyLimitMicros: 5_000_000n,
+      },
+    });
     expect(await prisma.orgPolicy.findUniqueOrThrow({ where: { orgId: org.id } })).toEqual(policy);
+    const otherOrg = await prisma.organization.create({ data: { name: 'Defaults' } });
+    const defaultPolicy = await prisma.orgPolicy.create({ data: { orgId: otherOrg.id } });
+    expect(defaultPolicy).toMatchObject({ restrictProviders: false, allowedProviders: [], deniedProviders: [], dailyLimitMicros: null });
+    await expect(prisma.orgPolicy.update({ where: { orgId: otherOrg.id }, data: { dailyLimitMicros: -1n } })).rejects.toThrow();
 
     const byok = await prisma.byokCredential.create({
       data: {
@@ -176,8 +196,11 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     }
     await expect(prisma.ledgerEntry.create({ data: { orgId: org.id, kind: 'usage', amountMicros: -1n, usageRequestId: 'req-1' } })).rejects.toThrow();
 
-    const audit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.action', target: `org:${org.id}`, details: { nested: { list: [1, 'two'] } } } });
+    const audit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.action', target: `org:${org.id}`, orgId: org.id, details: { nested: { list: [1, 'two'] } } } });
     expect(await prisma.auditLog.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
+    const platformAudit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.platform', target: 'catalog' } });
+    expect(platformAudit.orgId).toBeNull();
+    expect(await prisma.auditLog.findUniqueOrThrow({ where: { id: platformAudit.id } })).toEqual(platformAudit);
 
     const first = await prisma.snapshotVersion.create({ data: { stateHash: 'a'.repeat(64) } });
     const second = await prisma.snapshotVersion.create({ data: { stateHash: 'b'.repeat(64) } });

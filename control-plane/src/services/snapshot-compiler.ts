@@ -7,7 +7,7 @@ export async function compileSnapshotState(prisma: PrismaClient): Promise<Snapsh
   // One read transaction, so the sections agree with each other (no key of an org the snapshot lacks).
   const [apiKeys, orgs, providers, models] = await prisma.$transaction([
     prisma.apiKey.findMany({ where: { revokedAt: null } }),
-    prisma.organization.findMany({ include: { policy: true } }),
+    prisma.organization.findMany({ include: { policy: true, memberships: { where: { dailyLimitMicros: { not: null } } } } }),
     prisma.provider.findMany({ where: { enabled: true } }),
     prisma.model.findMany({
       where: { enabled: true },
@@ -16,10 +16,30 @@ export async function compileSnapshotState(prisma: PrismaClient): Promise<Snapsh
   ]);
   const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {} };
   for (const key of apiKeys) {
-    state.apiKeys[key.keyHash] = { id: key.id, orgId: key.orgId, userId: key.userId, name: key.name, expiresAt: key.expiresAt?.toISOString() ?? null };
+    state.apiKeys[key.keyHash] = {
+      id: key.id,
+      orgId: key.orgId,
+      userId: key.userId,
+      name: key.name,
+      expiresAt: key.expiresAt?.toISOString() ?? null,
+      scopes: { models: key.restrictModels ? key.allowedModels : null, providers: key.restrictProviders ? key.allowedProviders : null },
+    };
   }
   for (const org of orgs) {
-    state.orgs[org.id] = { id: org.id, name: org.name, allowedModels: org.policy?.restrictModels ? org.policy.allowedModels : null, allowedProviders: null, deniedProviders: [] };
+    const { policy } = org;
+    const userDailyLimitMicros: Record<string, number> = {};
+    for (const membership of org.memberships) {
+      if (membership.dailyLimitMicros !== null) userDailyLimitMicros[membership.userId] = Number(membership.dailyLimitMicros);
+    }
+    state.orgs[org.id] = {
+      id: org.id,
+      name: org.name,
+      allowedModels: policy?.restrictModels ? policy.allowedModels : null,
+      allowedProviders: policy?.restrictProviders ? policy.allowedProviders : null,
+      deniedProviders: policy?.deniedProviders ?? [],
+      dailyLimitMicros: policy?.dailyLimitMicros == null ? null : Number(policy.dailyLimitMicros),
+      userDailyLimitMicros,
+    };
   }
   for (const provider of providers) {
     state.providers[provider.id] = { id: provider.id, slug: provider.slug, kind: snapshotProviderSchema.shape.kind.parse(provider.kind), baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv };

@@ -49,8 +49,8 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     const state = first.message.state;
     expect(hashSnapshotState(state)).toBe(first.message.stateHash);
     const devKey = await testApp.app.services.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
-    expect(state.apiKeys[devKey.keyHash]).toEqual({ id: devKey.id, orgId: devKey.orgId, userId: devKey.userId, name: 'dev', expiresAt: null });
-    expect(state.orgs[devKey.orgId]).toEqual({ id: devKey.orgId, name: 'Dev Org', allowedModels: null, allowedProviders: null, deniedProviders: [] });
+    expect(state.apiKeys[devKey.keyHash]).toEqual({ id: devKey.id, orgId: devKey.orgId, userId: devKey.userId, name: 'dev', expiresAt: null, scopes: { models: null, providers: null } });
+    expect(state.orgs[devKey.orgId]).toEqual({ id: devKey.orgId, name: 'Dev Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {} });
     expect(state.models['simulator/echo']?.endpoints[0]?.prices).toEqual({ prompt: 150, completion: 600, cacheRead: null, cacheWrite: null });
 
     await testApp.caller(testApp.app.adminToken).apiKeys.revoke({ id: devKey.id });
