@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
 import { handleChatCompletions } from '../pipeline/handle-chat-completions.ts';
+import { handleFimCompletions } from '../pipeline/handle-fim-completions.ts';
 import { listModels } from '../pipeline/handle-list-models.ts';
 import type { PipelineContext } from '../pipeline/pipeline-context.ts';
 import { ClientResponse } from './client-response.ts';
@@ -27,6 +28,17 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     context.track(
       readBody(response, contentLength, options.maxBodyBytes)
         .then((body) => handleChatCompletions(context, response, { authorization, body }))
+        .catch((error: unknown) => fail(context, response, error)),
+    );
+  }
+
+  function fimCompletions(native: HttpResponse, request: HttpRequest): void {
+    const response = new ClientResponse(native, randomUUID());
+    const authorization = request.getHeader('authorization');
+    const contentLength = request.getHeader('content-length');
+    context.track(
+      readBody(response, contentLength, options.maxBodyBytes)
+        .then((body) => handleFimCompletions(context, response, { authorization, body }))
         .catch((error: unknown) => fail(context, response, error)),
     );
   }
@@ -65,6 +77,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
 
   for (const prefix of ['/api/gateway', '/v1']) {
     app.post(`${prefix}/chat/completions`, unlessClosing(chatCompletions));
+    app.post(`${prefix}/fim/completions`, unlessClosing(fimCompletions));
     app.get(`${prefix}/models`, unlessClosing(models));
   }
   app.get('/healthz', unlessClosing(health));

@@ -9,7 +9,7 @@ export type UpstreamResult = { body: string | Buffer; error: null } | { body: nu
 
 export async function readUpstreamResponse(
   upstream: UpstreamResponse,
-  adapter: ProviderAdapter,
+  adapter: Pick<ProviderAdapter, 'convertResponse' | 'convertError'>,
   context: TranslationContext,
   meter: RequestMeter,
 ): Promise<UpstreamResult> {

@@ -1,0 +1,65 @@
+// The end of a metered request once the upstream was called, for any endpoint (chat, FIM): relay the
+// stream or send the complete answer or the error, always appending the one usage event to the spool
+// before the final bytes go out. These are the same steps as the private tail of
+// handle-chat-completions.ts, taking a prompt estimate instead of the chat request so that other
+// endpoints share them.
+import { GatewayError } from '../../../shared/src/errors.ts';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { ClientResponse } from '../http/client-response.ts';
+import { formatErrorFrame, sendError } from '../http/send-error.ts';
+import { SseWriter } from '../http/sse-writer.ts';
+import type { StreamTranslator } from '../providers/provider-adapter.ts';
+import type { UpstreamResponse } from './call-upstream.ts';
+import { meterUsage, type RequestMeter } from './meter-usage.ts';
+import type { PipelineContext } from './pipeline-context.ts';
+import { relayStream } from './relay-stream.ts';
+
+/** What the usage event needs beyond the meter: the prompt token estimate used when usage is missing. */
+export interface MeteredRequest {
+  context: PipelineContext;
+  response: ClientResponse;
+  meter: RequestMeter;
+  promptEstimate: () => number;
+}
+
+export async function relayAndFinishStream(request: MeteredRequest, upstream: UpstreamResponse, translator: StreamTranslator, signal: AbortSignal): Promise<void> {
+  const { response, meter } = request;
+  const writer = new SseWriter(response);
+  const result = await relayStream(upstream.body, writer, meter, translator, { signal });
+  if (result.outcome === 'aborted' || response.aborted) {
+    await appendUsage(request, 499, 'client_closed');
+    return;
+  }
+  if (result.outcome === 'failed') {
+    const error = result.error ?? new GatewayError('upstream_error', 'The upstream provider reported an error.');
+    const nothingSent = !writer.started && !result.upstreamErrorRelayed;
+    await appendUsage(request, nothingSent ? error.status : 200, error.code);
+    if (nothingSent) {
+      // Nothing reached the client yet: a normal error response is still possible.
+      sendError(response, error);
+      return;
+    }
+    writer.end(result.upstreamErrorRelayed ? result.finalBytes : formatErrorFrame(error));
+    return;
+  }
+  await appendUsage(request, 200, null);
+  writer.end(result.finalBytes);
+}
+
+export async function finishWithError(request: MeteredRequest, error: GatewayError): Promise<void> {
+  request.meter.upstreamFinishedAt ??= performance.now();
+  const aborted = error.code === 'client_closed' || request.response.aborted;
+  await appendUsage(request, aborted ? 499 : error.status, error.code);
+  if (!aborted) sendError(request.response, error);
+}
+
+/** Writes the usage event durably (group commit). A spool failure is logged, never shown to the client. */
+export async function appendUsage(request: MeteredRequest, status: number, errorCode: string | null): Promise<UsageEvent> {
+  const event = meterUsage(request.meter, { status, errorCode, finishedAt: performance.now(), promptEstimate: request.promptEstimate });
+  try {
+    await request.context.appendUsage(event);
+  } catch (error) {
+    request.context.log(`usage spool append failed for ${request.meter.requestId}: ${String(error)}`);
+  }
+  return event;
+}

@@ -1,0 +1,59 @@
+// The one place a client's FIM body (Codestral's `/fim/completions`, wire-formats.md §2.7) is checked:
+// valid JSON, an object, a string `model` and `prompt`, and the documented optional fields of the right
+// type. Unknown fields are forwarded: Mistral rejects them with a 422 the client then sees as a 400
+// naming the field, which beats dropping them silently (Kilo's FIM route drops `temperature`).
+import { GatewayError } from '../../../shared/src/errors.ts';
+
+export interface FimRequest {
+  /** The parsed body; forwarded to the upstream with `model` replaced. */
+  body: Record<string, unknown> & { model: string; prompt: string };
+  model: string;
+  stream: boolean;
+}
+
+type Check = (value: unknown) => boolean;
+
+const isNumber: Check = (value) => typeof value === 'number' && Number.isFinite(value);
+const isNonNegativeInteger: Check = (value) => Number.isInteger(value) && (value as number) >= 0;
+const isStop: Check = (value) => typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
+
+/** Optional fields: their check and how the error describes what was expected. Null is accepted as "unset". */
+const OPTIONAL_FIELDS: ReadonlyArray<[string, Check, string]> = [
+  ['suffix', (value) => typeof value === 'string', 'a string'],
+  ['max_tokens', isNonNegativeInteger, 'a non-negative integer'],
+  ['min_tokens', isNonNegativeInteger, 'a non-negative integer'],
+  ['temperature', isNumber, 'a number'],
+  ['top_p', isNumber, 'a number'],
+  ['stop', isStop, 'a string or an array of strings'],
+  ['random_seed', isNonNegativeInteger, 'a non-negative integer'],
+  ['stream', (value) => typeof value === 'boolean', 'a boolean'],
+];
+
+export function parseFimRequest(raw: Uint8Array): FimRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch {
+    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  }
+  const record = body as Record<string, unknown>;
+  if (typeof record.model !== 'string' || record.model === '') {
+    throw new GatewayError('invalid_request', "'model' is required and must be a string.", { param: 'model' });
+  }
+  if (typeof record.prompt !== 'string') {
+    throw new GatewayError('invalid_request', "'prompt' is required and must be a string.", { param: 'prompt' });
+  }
+  for (const [field, check, expected] of OPTIONAL_FIELDS) {
+    const value = record[field];
+    if (value !== undefined && value !== null && !check(value)) {
+      throw new GatewayError('invalid_request', `'${field}' must be ${expected}.`, { param: field });
+    }
+  }
+  if (isNonNegativeInteger(record.min_tokens) && isNonNegativeInteger(record.max_tokens) && (record.min_tokens as number) > (record.max_tokens as number)) {
+    throw new GatewayError('invalid_request', "'min_tokens' must not exceed 'max_tokens'.", { param: 'min_tokens' });
+  }
+  return { body: record as FimRequest['body'], model: record.model, stream: record.stream === true };
+}

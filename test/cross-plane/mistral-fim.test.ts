@@ -1,0 +1,130 @@
+// Codestral FIM through the gateway: the real Mistral SDK, pointed at the data plane (its serverURL is
+// the host; it appends /v1/fim/completions), completes and streams through a provider of kind
+// `mistral` to the Mistral simulator, gets Mistral's own response shape back, and each request lands as
+// one usage row priced like chat. Bad bodies, non-FIM models and Mistral's errors come back as clear
+// OpenAI-style errors.
+import { Mistral } from '@mistralai/mistralai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMistralSimulator, type MistralSimulator } from '../simulators/mistral/mistral-simulator.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { SIMULATOR_MODEL, startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { testEngines } from '../support/test-database.ts';
+
+const MODEL = 'mistral/codestral-latest';
+const KEY_ENV = 'GATEWAY_TEST_MISTRAL_FIM_KEY';
+const UPSTREAM_KEY = 'mistral-cross-plane-fim';
+
+describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) => {
+  let gateway: Gateway;
+  let simulator: MistralSimulator;
+  let client: Mistral;
+  beforeAll(async () => {
+    process.env[KEY_ENV] = UPSTREAM_KEY;
+    simulator = await startMistralSimulator({ apiKey: UPSTREAM_KEY });
+    gateway = await startGateway(engine);
+    await addCatalogModel(
+      gateway,
+      { slug: 'mistral-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
+      // $0.30 / $0.90 per Mtok, as Codestral.
+      { id: MODEL, name: 'Codestral', endpoint: { providerSlug: 'mistral-simulator', upstreamModel: 'codestral-2501', prices: { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null } } },
+    );
+    client = new Mistral({ apiKey: gateway.apiKey, serverURL: gateway.dataPlane!.url, retryConfig: { strategy: 'none' } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await simulator?.close();
+    delete process.env[KEY_ENV];
+  });
+  beforeEach(() => {
+    simulator.scenario = () => ({});
+  });
+
+  async function latestUsageRow() {
+    await gateway.dataPlane!.flushUsage();
+    return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: MODEL }, orderBy: { id: 'desc' } });
+  }
+
+  it('completes with fim.complete: Mistral shape back, upstream model and key forwarded, one usage row', async () => {
+    const response = await client.fim.complete({ model: MODEL, prompt: 'def add(a, b):\n    return', suffix: '\nprint(add(1, 2))', maxTokens: 32, stop: ['\n\n'] });
+    expect(response.choices?.[0]).toMatchObject({ message: { role: 'assistant', content: 'Fill: return' }, finishReason: 'stop' });
+    expect(response.usage).toMatchObject({ promptTokens: 6, completionTokens: 2, totalTokens: 8 });
+
+    const upstream = simulator.requests.at(-1)!;
+    expect(upstream.path).toBe('/v1/fim/completions');
+    expect(upstream.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+    expect(upstream.body).toEqual({ model: 'codestral-2501', prompt: 'def add(a, b):\n    return', suffix: '\nprint(add(1, 2))', max_tokens: 32, stop: ['\n\n'], stream: false });
+    expect(await latestUsageRow()).toMatchObject({
+      requestedModel: MODEL,
+      servedModel: 'codestral-2501',
+      promptTokens: 6,
+      completionTokens: 2,
+      usageEstimated: false,
+      finishReason: 'stop',
+      streamed: false,
+      status: 200,
+      // 6 × 300 + 2 × 900 = 3,600 n$ → 4 µ$ (half-up)
+      costMicros: 4n,
+    });
+  });
+
+  it('streams with fim.stream to [DONE], usage on the last chunk, and meters the stream', async () => {
+    const stream = await client.fim.stream({ model: MODEL, prompt: 'const total = items\n  .map((item) => item.price)\n  .reduce(' });
+    let text = '';
+    let usage: unknown = null;
+    for await (const event of stream) {
+      const delta = event.data.choices[0]?.delta.content;
+      if (typeof delta === 'string') text += delta;
+      if (event.data.usage) usage = event.data.usage;
+    }
+    expect(text).toBe('Fill: .reduce(');
+    expect(usage).toMatchObject({ promptTokens: 8, completionTokens: 2 });
+    expect(simulator.requests.at(-1)!.body).toMatchObject({ model: 'codestral-2501', stream: true });
+    const row = await latestUsageRow();
+    expect(row).toMatchObject({ promptTokens: 8, completionTokens: 2, finishReason: 'stop', streamed: true, status: 200, usageEstimated: false });
+    expect(row.ttftMs).not.toBeNull();
+  });
+
+  it('answers both prefixes, and rejects a bad body, a model without FIM and no key before reaching Mistral', async () => {
+    const post = (path: string, body: unknown, apiKey = gateway.apiKey) =>
+      fetch(`${gateway.dataPlane!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const viaApiGateway = await post('/api/gateway/fim/completions', { model: MODEL, prompt: 'a =' });
+    expect(viaApiGateway.status).toBe(200);
+    expect(((await viaApiGateway.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('Fill: a =');
+    const before = simulator.requests.length;
+
+    const noPrompt = await post('/v1/fim/completions', { model: MODEL, suffix: 'x' });
+    expect(noPrompt.status).toBe(400);
+    expect(await noPrompt.json()).toEqual({ error: { message: "'prompt' is required and must be a string.", type: 'invalid_request_error', param: 'prompt', code: 'invalid_request' } });
+    const badStop = await post('/v1/fim/completions', { model: MODEL, prompt: 'x', stop: [1] });
+    expect(await badStop.json()).toMatchObject({ error: { message: "'stop' must be a string or an array of strings.", param: 'stop' } });
+    const chatModel = await post('/v1/fim/completions', { model: SIMULATOR_MODEL, prompt: 'x' });
+    expect(chatModel.status).toBe(400);
+    expect(await chatModel.json()).toMatchObject({ error: { message: `The model '${SIMULATOR_MODEL}' does not support FIM.`, param: 'model' } });
+    expect((await post('/v1/fim/completions', { model: MODEL, prompt: 'x' }, 'not-a-key')).status).toBe(401);
+    expect(simulator.requests.length).toBe(before);
+  });
+
+  it("turns Mistral's 422 into a 400 naming the field, its 429 into a 429, and its envelope-less 401 into a 502", async () => {
+    const post = (body: unknown) =>
+      fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, { method: 'POST', headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const unknownField = await post({ model: MODEL, prompt: 'x', best_of: 2 });
+    expect(unknownField.status).toBe(400);
+    expect(await unknownField.json()).toMatchObject({ error: { message: "Invalid request: 'best_of': Extra inputs are not permitted.", param: 'best_of', code: 'invalid_request' } });
+
+    simulator.scenario = () => ({ status: 429, headers: { 'retry-after': '2' } });
+    const limited = await post({ model: MODEL, prompt: 'x' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(await limited.json()).toMatchObject({ error: { message: 'Rate limit exceeded', code: 'rate_limited' } });
+    expect(await latestUsageRow()).toMatchObject({ status: 429, errorCode: 'rate_limited', promptTokens: 0 });
+
+    process.env[KEY_ENV] = 'revoked';
+    try {
+      const refused = await post({ model: MODEL, prompt: 'x' });
+      expect(refused.status).toBe(502);
+      expect(await refused.json()).toMatchObject({ error: { message: "The upstream provider refused the gateway's credentials: Unauthorized", code: 'upstream_error' } });
+    } finally {
+      process.env[KEY_ENV] = UPSTREAM_KEY;
+    }
+  });
+});
