@@ -6,10 +6,13 @@ import type { ClientResponse } from './client-response.ts';
 
 export class SseWriter {
   #response: ClientResponse;
+  #headers: Record<string, string> | null;
   #started = false;
 
-  constructor(response: ClientResponse) {
+  /** `headers` go out with the status line, after the fixed ones. */
+  constructor(response: ClientResponse, headers: Record<string, string> | null = null) {
     this.#response = response;
+    this.#headers = headers;
   }
 
   /** True once the status line and the first bytes went to the client. */
@@ -50,5 +53,6 @@ export class SseWriter {
     native.writeHeader('x-request-id', this.#response.requestId);
     native.writeHeader('content-type', 'text/event-stream');
     native.writeHeader('cache-control', 'no-cache');
+    if (this.#headers) for (const name in this.#headers) native.writeHeader(name, this.#headers[name] as string);
   }
 }

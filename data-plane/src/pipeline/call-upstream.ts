@@ -1,22 +1,32 @@
 // The upstream HTTP call over a shared undici Agent (keep-alive pools per origin). Timeouts: the
-// response headers must arrive within `timeoutMs`, and a response body may not stall longer than
-// `timeoutMs` between chunks. Failures become GatewayErrors: unreachable → 502, timeout → 504, and
-// a client that went away → client_closed.
+// response headers must arrive within the request's `headersTimeoutMs` (default `timeoutMs`), and a
+// response body may not stall longer than `timeoutMs` between chunks. `attemptTimeoutMs` and
+// `totalTimeoutMs` bound the attempts before the first byte (call-endpoints.ts). Failures become
+// GatewayErrors: unreachable → 502, timeout → 504, and a client that went away → client_closed.
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
 
 export interface UpstreamClient {
   readonly dispatcher: Agent;
+  /** Body idle timeout, and the headers timeout of a call that sets none. */
   readonly timeoutMs: number;
+  /** One attempt: until the response headers (streams: until the first event). */
+  readonly attemptTimeoutMs: number;
+  /** Every attempt of a request together, backoff included, until the first byte. */
+  readonly totalTimeoutMs: number;
   close(): Promise<void>;
 }
 
-export function createUpstreamClient(options: { timeoutMs: number }): UpstreamClient {
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connectTimeout: Math.min(options.timeoutMs, 10_000) });
+/** Without the attempt and total timeouts, both are `timeoutMs`: one slow upstream fails as it always did. */
+export function createUpstreamClient(options: { timeoutMs: number; attemptTimeoutMs?: number; totalTimeoutMs?: number }): UpstreamClient {
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connectTimeout: Math.min(attemptTimeoutMs, 10_000) });
   return {
     dispatcher,
     timeoutMs: options.timeoutMs,
+    attemptTimeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs ?? options.timeoutMs,
     close: () => dispatcher.close(),
   };
 }
@@ -26,6 +36,8 @@ export interface UpstreamRequest {
   http: UpstreamHttpRequest;
   requestId: string;
   signal: AbortSignal;
+  /** Default: the client's `timeoutMs`. */
+  headersTimeoutMs?: number;
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -39,7 +51,7 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
       body: upstreamRequest.http.body,
       signal: upstreamRequest.signal,
       dispatcher: client.dispatcher,
-      headersTimeout: client.timeoutMs,
+      headersTimeout: upstreamRequest.headersTimeoutMs ?? client.timeoutMs,
       bodyTimeout: client.timeoutMs,
     });
   try {

@@ -1,8 +1,11 @@
 // POST /chat/completions, top to bottom as in DESIGN.md's request path. The body was already read
 // (http/read-body.ts). Steps throw GatewayError; the caller (http/create-app.ts) sends the envelope for
-// anything thrown before the upstream call. From the upstream call on, this function meters the request,
-// appends the usage event to the spool, and only then sends the response's final bytes.
-import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
+// anything thrown before the upstream call. The endpoints are tried in order with retries and fallbacks
+// until one answers (call-endpoints.ts); from then on this function meters the request (one usage event,
+// whatever the number of attempts), appends the usage event to the spool, and only then sends the
+// response's final bytes. `x-gateway-provider` (slug) and `x-gateway-model` (public model id, which
+// differs from the requested one when a `models` fallback served) name the endpoint that answered.
+import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
@@ -11,7 +14,8 @@ import { sendJson } from '../http/send-json.ts';
 import { SseWriter } from '../http/sse-writer.ts';
 import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.ts';
 import { authenticateKey, type Principal } from './authenticate-key.ts';
-import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamResponse } from './call-upstream.ts';
+import { toUpstreamGatewayError } from './call-upstream.ts';
+import { callEndpoints } from './call-endpoints.ts';
 import { checkPolicy } from './check-policy.ts';
 import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
 import { meterUsage, estimatePromptTokens, type RequestMeter } from './meter-usage.ts';
@@ -42,16 +46,8 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   }
   const routing = parseRoutingOptions(chat.body);
   const models = resolveModels(snapshot, principal, [chat.model, ...routing.fallbackModels]);
-  const model = models[0] as SnapshotModel;
   // reserve-spend: balances and daily limits come with the ledger (a later issue).
-  const { endpoint, route } = chooseEndpoints(snapshot, principal.org, models, routing.provider)[0] as EndpointCandidate;
-  const adapter = route.adapter;
-  // Translated before anything is metered: a request the upstream cannot express never reaches it.
-  const upstreamRequest = adapter.convertRequest(chat, {
-    url: route.chatUrl,
-    upstreamModel: endpoint.upstreamModel,
-    apiKey: route.apiKeyEnv === null ? null : (process.env[route.apiKeyEnv] ?? null),
-  });
+  const candidates = chooseEndpoints(snapshot, principal.org, models, routing.provider);
   const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: chat.clientWantsStreamUsage };
 
   const meter: RequestMeter = {
@@ -59,8 +55,8 @@ export async function handleChatCompletions(context: PipelineContext, response: 
     startedAt: response.startedAt,
     startedAtEpochMs: response.startedAtEpochMs,
     principal,
-    model,
-    endpoint,
+    model: models[0] as SnapshotModel,
+    endpoint: (candidates[0] as EndpointCandidate).endpoint,
     streamed: chat.stream,
     upstreamStartedAt: null,
     upstreamFinishedAt: null,
@@ -73,20 +69,23 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 
-  let upstream: UpstreamResponse;
-  meter.upstreamStartedAt = performance.now();
-  try {
-    upstream = await callUpstream(context.upstream, { http: upstreamRequest, requestId: response.requestId, signal: abort.signal });
-  } catch (caught) {
-    const error = toGatewayError(caught);
-    if (!reachedUpstream(error)) throw error;
-    return finishWithError(context, response, meter, chat, error);
+  // Throws (unmetered) only when no endpoint could express the request.
+  const answer = await callEndpoints(context.upstream, candidates, { chat, requestId: response.requestId, signal: abort.signal, log: context.log });
+  // Metered as the endpoint that answered last; the requested model stays meter.model.
+  meter.endpoint = answer.candidate.endpoint;
+  meter.upstreamStartedAt = answer.startedAt;
+  const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
+  if (!answer.ok) {
+    if (!answer.reachedUpstream) throw withHeaders(answer.error, servedBy);
+    return finishWithError(context, response, meter, chat, withHeaders(answer.error, servedBy));
   }
 
+  const { upstream, candidate } = answer;
+  const adapter = candidate.route.adapter;
   const contentType = upstream.headers['content-type'];
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (chat.stream && upstream.statusCode === 200 && isEventStream) {
-    return relayAndFinishStream(context, response, meter, chat, upstream, adapter.createStreamTranslator(translation), abort.signal);
+    return relayAndFinishStream(context, response, meter, chat, answer.body, adapter.createStreamTranslator(translation), abort.signal, servedBy);
   }
 
   // A complete (non-streamed) response, or an upstream error before anything was sent.
@@ -94,12 +93,12 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   try {
     upstreamResult = await readUpstreamResponse(upstream, adapter, translation, meter);
   } catch (caught) {
-    return finishWithError(context, response, meter, chat, toUpstreamGatewayError(caught, abort.signal));
+    return finishWithError(context, response, meter, chat, withHeaders(toUpstreamGatewayError(caught, abort.signal), servedBy));
   }
-  if (upstreamResult.error !== null) return finishWithError(context, response, meter, chat, upstreamResult.error);
+  if (upstreamResult.error !== null) return finishWithError(context, response, meter, chat, withHeaders(upstreamResult.error, servedBy));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(context, meter, chat, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, upstreamResult.body, { 'x-gateway-cost-microdollars': String(event.costMicros) });
+  sendJson(response, upstream.statusCode, upstreamResult.body, { 'x-gateway-cost-microdollars': String(event.costMicros), ...servedBy });
 }
 
 /** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */
@@ -113,17 +112,28 @@ function resolveModels(snapshot: SnapshotView, principal: Principal, modelIds: r
   return models;
 }
 
+/** The error with the x-gateway-provider / x-gateway-model headers naming the endpoint that failed last. */
+function withHeaders(error: GatewayError, headers: Record<string, string>): GatewayError {
+  return new GatewayError(error.code, error.message, {
+    param: error.param,
+    status: error.statusOverride ?? undefined,
+    headers: { ...error.headers, ...headers },
+    cause: error.cause,
+  });
+}
+
 async function relayAndFinishStream(
   context: PipelineContext,
   response: ClientResponse,
   meter: RequestMeter,
   chat: ChatRequest,
-  upstream: UpstreamResponse,
+  upstreamBody: AsyncIterable<Buffer>,
   translator: StreamTranslator,
   signal: AbortSignal,
+  servedBy: Record<string, string>,
 ): Promise<void> {
-  const writer = new SseWriter(response);
-  const result = await relayStream(upstream.body, writer, meter, translator, { signal });
+  const writer = new SseWriter(response, servedBy);
+  const result = await relayStream(upstreamBody, writer, meter, translator, { signal });
   if (result.outcome === 'aborted' || response.aborted) {
     await appendUsage(context, meter, chat, 499, 'client_closed');
     return;
@@ -134,7 +144,7 @@ async function relayAndFinishStream(
     await appendUsage(context, meter, chat, nothingSent ? error.status : 200, error.code);
     if (nothingSent) {
       // Nothing reached the client yet: a normal error response is still possible.
-      sendError(response, error);
+      sendError(response, withHeaders(error, servedBy));
       return;
     }
     writer.end(result.upstreamErrorRelayed ? result.finalBytes : formatErrorFrame(error));

@@ -1,0 +1,188 @@
+// Calls the chosen endpoints in order until one answers, retrying and falling back only while nothing
+// has reached the client (DESIGN.md): connect errors, timeouts, 408/409/429 and 5xx move on to the next
+// endpoint, and the last endpoint is retried after a backoff or the upstream's retry-after (plan-retry.ts).
+// An answer is final once its headers arrived with any other status, or, for a stream, once its first
+// event arrived. Each attempt has its own timeout (`attemptTimeoutMs`); all attempts together, waits
+// included, stay within `totalTimeoutMs`. A client abort ends everything, waits included. Every failed
+// attempt is logged: provider slug, upstream model, status or error code; never URLs, keys or bodies.
+import { GatewayError } from '../../../shared/src/errors.ts';
+import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
+import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamClient, type UpstreamResponse } from './call-upstream.ts';
+import type { EndpointCandidate } from './choose-endpoints.ts';
+import type { ChatRequest } from './parse-chat-request.ts';
+import { parseRetryAfterMs } from './parse-retry-after.ts';
+import { isRetryableStatus, planRetry } from './plan-retry.ts';
+import { readFirstEvent } from './read-first-event.ts';
+
+export interface EndpointCallOptions {
+  chat: ChatRequest;
+  requestId: string;
+  /** Aborted when the client went away. */
+  signal: AbortSignal;
+  log(line: string): void;
+  /** Backoff jitter; injectable for tests. */
+  random?: () => number;
+}
+
+/** The answer to relay: a 2xx, or a final error status the adapter converts. */
+export interface UpstreamAnswer {
+  ok: true;
+  candidate: EndpointCandidate;
+  upstream: UpstreamResponse;
+  /** The body to read (a stream's first event already read, and replayed here). */
+  body: AsyncIterable<Buffer>;
+  /** performance.now() when the answering attempt began. */
+  startedAt: number;
+}
+
+export interface UpstreamFailure {
+  ok: false;
+  /** The endpoint of the last attempt. */
+  candidate: EndpointCandidate;
+  error: GatewayError;
+  /** At least one attempt may have reached an upstream (so the request is metered). */
+  reachedUpstream: boolean;
+  startedAt: number;
+}
+
+type FailedAttempt = { ok: false; error: GatewayError; reached: boolean; retryAfterMs: number | null; startedAt: number };
+
+export async function callEndpoints(
+  client: UpstreamClient,
+  candidates: readonly EndpointCandidate[],
+  options: EndpointCallOptions,
+): Promise<UpstreamAnswer | UpstreamFailure> {
+  const deadline = performance.now() + client.totalTimeoutMs;
+  let failure: UpstreamFailure | null = null;
+  let reached = false;
+  let untranslatable: GatewayError | null = null;
+  for (const [index, candidate] of candidates.entries()) {
+    let http: UpstreamHttpRequest;
+    try {
+      http = candidate.route.adapter.convertRequest(options.chat, {
+        url: candidate.route.chatUrl,
+        upstreamModel: candidate.endpoint.upstreamModel,
+        apiKey: candidate.route.apiKeyEnv === null ? null : (process.env[candidate.route.apiKeyEnv] ?? null),
+      });
+    } catch (error) {
+      // This provider cannot express the request (e.g. n > 1 on Anthropic); another one may.
+      if (!(error instanceof GatewayError)) throw error;
+      untranslatable ??= error;
+      continue;
+    }
+    for (let retries = 0; ; retries += 1) {
+      const remainingMs = deadline - performance.now();
+      if (remainingMs <= 0) return failure ?? totalTimeoutFailure(candidate);
+      const attempt = await attemptEndpoint(client, candidate, http, options, Math.min(client.attemptTimeoutMs, remainingMs));
+      if (attempt.ok) return attempt;
+      reached ||= attempt.reached;
+      failure = { ok: false, candidate, error: attempt.error, reachedUpstream: reached, startedAt: attempt.startedAt };
+      if (options.signal.aborted) return { ...failure, error: clientClosed() };
+      const plan = planRetry(
+        { retryable: true, retryAfterMs: attempt.retryAfterMs },
+        { retries, isLastEndpoint: index === candidates.length - 1, remainingMs: deadline - performance.now() },
+        options.random,
+      );
+      const next = plan.action === 'retry' ? `retrying in ${plan.delayMs} ms` : plan.action === 'next-endpoint' ? 'trying the next endpoint' : 'giving up';
+      options.log(
+        `upstream attempt failed for ${options.requestId}: provider ${candidate.route.provider.slug}, model ${candidate.endpoint.upstreamModel}: ` +
+          `${attempt.error.status} ${attempt.error.code}${attempt.retryAfterMs === null ? '' : ` (retry-after ${attempt.retryAfterMs} ms)`}; ${next}`,
+      );
+      if (plan.action === 'give-up') return failure;
+      if (plan.action === 'next-endpoint') break;
+      await sleep(plan.delayMs, options.signal);
+      if (options.signal.aborted) return { ...failure, error: clientClosed() };
+    }
+  }
+  if (failure !== null) return failure;
+  throw untranslatable ?? new GatewayError('no_provider_available', 'No provider is available for this request.');
+}
+
+/** One call to one endpoint, bounded by `timeoutMs` until the answer is final (see the header). */
+async function attemptEndpoint(
+  client: UpstreamClient,
+  candidate: EndpointCandidate,
+  http: UpstreamHttpRequest,
+  options: EndpointCallOptions,
+  timeoutMs: number,
+): Promise<UpstreamAnswer | FailedAttempt> {
+  const startedAt = performance.now();
+  const attemptTimer = new AbortController();
+  const timeout = setTimeout(() => attemptTimer.abort(), timeoutMs);
+  // The upstream call outlives the timer (a stream is relayed long after), so only the client's abort remains then.
+  const signal = AbortSignal.any([options.signal, attemptTimer.signal]);
+  const failed = (error: unknown, reached: boolean): FailedAttempt => ({
+    ok: false,
+    error:
+      attemptTimer.signal.aborted && !options.signal.aborted
+        ? new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error })
+        : toUpstreamGatewayError(error, options.signal),
+    reached,
+    retryAfterMs: null,
+    startedAt,
+  });
+  try {
+    let upstream: UpstreamResponse;
+    try {
+      upstream = await callUpstream(client, { http, requestId: options.requestId, signal, headersTimeoutMs: timeoutMs });
+    } catch (error) {
+      const attempt = failed(error, true);
+      return { ...attempt, reached: reachedUpstream(attempt.error) };
+    }
+    const status = upstream.statusCode;
+    if (status >= 200 && status < 300) {
+      const contentType = upstream.headers['content-type'];
+      if (!options.chat.stream || typeof contentType !== 'string' || !contentType.startsWith('text/event-stream')) {
+        return { ok: true, candidate, upstream, body: upstream.body, startedAt };
+      }
+      try {
+        return { ok: true, candidate, upstream, body: await readFirstEvent(upstream.body), startedAt };
+      } catch (error) {
+        return failed(error, true);
+      }
+    }
+    if (!isRetryableStatus(status)) return { ok: true, candidate, upstream, body: upstream.body, startedAt };
+    let text: string;
+    try {
+      text = await upstream.body.text();
+    } catch (error) {
+      return failed(error, true);
+    }
+    return {
+      ok: false,
+      error: candidate.route.adapter.convertError(status, text, upstream.headers),
+      reached: true,
+      retryAfterMs: parseRetryAfterMs(upstream.headers['retry-after'], Date.now()),
+      startedAt,
+    };
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
+function totalTimeoutFailure(candidate: EndpointCandidate): UpstreamFailure {
+  return {
+    ok: false,
+    candidate,
+    error: new GatewayError('upstream_timeout', 'No upstream provider answered within the time allowed.'),
+    reachedUpstream: false,
+    startedAt: performance.now(),
+  };
+}
+
+function clientClosed(): GatewayError {
+  return new GatewayError('client_closed', 'Client closed the request.');
+}
+
+/** Resolves after `milliseconds`, or at once when `signal` aborts. */
+function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, milliseconds);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,31 @@
+// Reads an upstream event stream until its first whole SSE event arrived (a blank line), without
+// consuming it: the returned iterable yields those bytes again, then the rest. Until then nothing was
+// relayed, so a stream that breaks or stalls before its first event can still fall back or be retried
+// (DESIGN.md: retries only before the first byte).
+
+export async function readFirstEvent(body: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+  const iterator = body[Symbol.asyncIterator]();
+  const buffered: Buffer[] = [];
+  let tail = '';
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    buffered.push(next.value);
+    // Only the last few bytes of earlier chunks matter: a boundary may straddle two chunks.
+    tail = tail.slice(-3) + next.value.toString('latin1');
+    if (tail.includes('\n\n') || tail.includes('\r\n\r\n')) break;
+  }
+  return (async function* replayThenRest() {
+    try {
+      yield* buffered;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      // The relay stopped early (client gone): release the upstream body.
+      await iterator.return?.();
+    }
+  })();
+}
