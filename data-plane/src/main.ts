@@ -28,7 +28,13 @@ Environment:
   SNAPSHOT_PUBLIC_KEY_FILE  JWK (JSON) that verifies snapshot signatures       required
   DATA_PLANE_STATE_DIR      last good snapshot and usage spool                 default ./.data/data-plane
   MAX_BODY_BYTES            request body limit (413 above it)                  default ${DEFAULT_MAX_BODY_BYTES}
-  UPSTREAM_TIMEOUT_MS       upstream headers timeout and body idle timeout     default ${DEFAULT_UPSTREAM_TIMEOUT_MS}
+  UPSTREAM_TIMEOUT_MS       upstream body idle timeout                         default ${DEFAULT_UPSTREAM_TIMEOUT_MS}
+  UPSTREAM_ATTEMPT_TIMEOUT_MS
+                            one upstream attempt, until its headers (streams:
+                            until the first event)                             default UPSTREAM_TIMEOUT_MS
+  UPSTREAM_TOTAL_TIMEOUT_MS
+                            every attempt of a request (retries, fallbacks,
+                            waits) until the first byte                        default UPSTREAM_TIMEOUT_MS
   USAGE_BATCH_SIZE          usage events per ingest call                       default ${DEFAULT_USAGE_BATCH_SIZE}
   USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
   USAGE_FSYNC_INTERVAL_MS   how often the usage spool is fsynced               default ${DEFAULT_USAGE_FSYNC_INTERVAL_MS}
@@ -71,6 +77,8 @@ async function main(): Promise<void> {
     stateDir: resolve(process.env.DATA_PLANE_STATE_DIR || '.data/data-plane'),
     maxBodyBytes: numberFromEnv('MAX_BODY_BYTES', undefined),
     upstreamTimeoutMs: numberFromEnv('UPSTREAM_TIMEOUT_MS', undefined),
+    upstreamAttemptTimeoutMs: numberFromEnv('UPSTREAM_ATTEMPT_TIMEOUT_MS', undefined),
+    upstreamTotalTimeoutMs: numberFromEnv('UPSTREAM_TOTAL_TIMEOUT_MS', undefined),
     usageBatchSize: numberFromEnv('USAGE_BATCH_SIZE', undefined),
     usageFlushIntervalMs: numberFromEnv('USAGE_FLUSH_INTERVAL_MS', undefined),
     usageFsyncIntervalMs: numberFromEnv('USAGE_FSYNC_INTERVAL_MS', undefined),

@@ -26,8 +26,12 @@ export interface DataPlaneOptions {
   stateDir: string;
   /** Default 4 MiB. */
   maxBodyBytes?: number;
-  /** Upstream response-headers timeout and body idle timeout; default 120 000 ms. */
+  /** Upstream body idle timeout, and the default of the two below; default 120 000 ms. */
   upstreamTimeoutMs?: number;
+  /** One upstream attempt, until its headers (streams: its first event); default upstreamTimeoutMs. */
+  upstreamAttemptTimeoutMs?: number;
+  /** All attempts of a request (retries, fallbacks, waits) until the first byte; default upstreamTimeoutMs. */
+  upstreamTotalTimeoutMs?: number;
   /** Events per ingestUsage call; default 500. */
   usageBatchSize?: number;
   /** How often spooled usage is shipped; default 1000 ms. */
@@ -73,7 +77,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const spoolDirectory = join(options.stateDir, 'spool');
   const spool = await UsageSpool.open({ directory: spoolDirectory, fsyncIntervalMs: options.usageFsyncIntervalMs ?? DEFAULT_USAGE_FSYNC_INTERVAL_MS, log });
-  const upstream = createUpstreamClient({ timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS });
+  const upstream = createUpstreamClient({
+    timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+    attemptTimeoutMs: options.upstreamAttemptTimeoutMs,
+    totalTimeoutMs: options.upstreamTotalTimeoutMs,
+  });
   const channel = createControlPlaneChannel({ controlPlaneUrl: options.controlPlaneUrl, dataPlaneToken: options.dataPlaneToken });
 
   const inFlight = new Set<Promise<void>>();
