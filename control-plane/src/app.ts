@@ -10,6 +10,7 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AppServices } from './context.ts';
 import { createHttpHandler } from './create-http-handler.ts';
 import { openDatabase } from './db/open-database.ts';
+import { loadOrCreateAdminJwtIssuer } from './services/admin-jwt.ts';
 import { setProviderBaseUrl } from './services/catalog.ts';
 import { seedDatabase } from './services/seed.ts';
 import type { ServiceContext } from './services/service-context.ts';
@@ -56,6 +57,8 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (database.migrations.applied.length > 0) log(`applied migrations: ${database.migrations.applied.join(', ')}`);
     const keys = await loadOrCreateSigningKeys(options.dataDir);
     if (keys.created) log(`generated the snapshot signing key pair in ${join(options.dataDir, 'keys')}`);
+    const adminJwt = await loadOrCreateAdminJwtIssuer(options.dataDir);
+    if (adminJwt.created) log(`generated the admin JWT key pair in ${join(options.dataDir, 'keys')}`);
     const publisher = createSnapshotPublisher({
       prisma: database.prisma,
       signer: await createSnapshotSigner(keys.privateJwk),
@@ -71,7 +74,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (options.simulatorBaseUrl && !seed.created) await setProviderBaseUrl(system, 'simulator', options.simulatorBaseUrl);
     // Started after the seed so the first version already holds it; the publisher then sees every later change.
     await publisher.start();
-    const services: AppServices = { prisma: database.prisma, publisher };
+    const services: AppServices = { prisma: database.prisma, publisher, adminJwt };
     return {
       services,
       publicJwk: keys.publicJwk,

@@ -2,12 +2,14 @@
 // HTTP), createContext adapts a node:http request. GraphQL uses the same context.
 import type { IncomingMessage } from 'node:http';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { AdminJwtIssuer } from './services/admin-jwt.ts';
 import type { SnapshotPublisher } from './services/snapshot-publisher.ts';
 
 /** Long-lived dependencies of every request. */
 export interface AppServices {
   prisma: PrismaClient;
   publisher: SnapshotPublisher;
+  adminJwt: AdminJwtIssuer;
 }
 
 export interface Context extends AppServices {

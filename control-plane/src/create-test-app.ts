@@ -4,7 +4,7 @@ import { generateSecret, hashSecret } from '../../shared/src/crypto.ts';
 import { createControlPlaneApp, type ControlPlaneApp } from './app.ts';
 import { createContextInner } from './context.ts';
 import { createTestDatabase, type TestDatabase, type TestEngine } from '../../test/support/test-database.ts';
-import { ADMIN_TOKEN_PREFIX } from './services/seed.ts';
+import { ADMIN_TOKEN_PREFIX } from './services/admin-tokens.ts';
 import { createCallerFactory } from './trpc/init.ts';
 import { appRouter } from './trpc/routers/_app.ts';
 

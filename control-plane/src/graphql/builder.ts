@@ -10,7 +10,7 @@ import type { GraphQLContext } from './graphql-context.ts';
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: GraphQLContext;
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  Scalars: { DateTime: { Input: Date; Output: Date }; Micros: { Input: number; Output: number }; JSON: { Input: unknown; Output: unknown } };
   DefaultFieldNullability: false;
 }>({
   plugins: [PrismaPlugin],
@@ -30,6 +30,22 @@ builder.scalarType('DateTime', {
     if (!date || Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO 8601 string');
     return date;
   },
+});
+
+// GraphQL's Int stops at 2^31 µ$ ($2,147), too little for a spending limit; JSON numbers carry 2^53 exactly.
+builder.scalarType('Micros', {
+  description: 'Integer microdollars (1 USD = 1,000,000), up to 2^53 - 1.',
+  serialize: (value) => value,
+  parseValue: (value) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError('Micros must be a non-negative safe integer');
+    return value;
+  },
+});
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (audit details).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
 });
 
 builder.queryType({});

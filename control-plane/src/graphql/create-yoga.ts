@@ -1,6 +1,6 @@
 import { createYoga } from 'graphql-yoga';
 import type { AppServices } from '../context.ts';
-import { authenticateAdminToken, bearerToken } from '../services/authenticate.ts';
+import { authenticateAdmin, bearerToken } from '../services/authenticate.ts';
 import type { GraphQLContext } from './graphql-context.ts';
 import { maskGatewayError } from './mask-gateway-error.ts';
 import { schema } from './schema/index.ts';
@@ -13,8 +13,8 @@ export function createGraphQLServer(services: AppServices) {
     // Yoga's default logger would print masked errors' causes; the HTTP edge never logs request data.
     logging: false,
     async context({ request }) {
-      const actor = await authenticateAdminToken(services.prisma, bearerToken(request.headers.get('authorization')));
-      return { ...services, actor };
+      const authentication = await authenticateAdmin(services.prisma, services.adminJwt, bearerToken(request.headers.get('authorization')));
+      return { ...services, authentication };
     },
   });
 }

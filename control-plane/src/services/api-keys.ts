@@ -1,10 +1,33 @@
-// Client API keys: the secret is shown once at creation and stored only as its SHA-256.
+// Client API keys: the secret is shown once at creation and stored only as its SHA-256. Members manage
+// their own keys; owners and admins every key of the org (permissions.ts).
+import { z } from 'zod';
 import { API_KEY_PREFIX, generateSecret, hashSecret } from '../../../shared/src/crypto.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ApiKey } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
-import { assertOrgAccess } from './org-access.ts';
+import { displayNameSchema, parseInput } from './input-schemas.ts';
+import { authorizeOrgAction, mayDo } from './org-access.ts';
+import { assertModelPatternsExist, assertProvidersExist, modelPatternSchema, providerSlugSchema } from './policy-patterns.ts';
 import type { ServiceContext } from './service-context.ts';
+
+export const apiKeyScopesSchema = z.object({
+  /** Model ids or `provider/*` the key may use; null = whatever the org allows. */
+  models: z.array(modelPatternSchema).nullable().default(null),
+  /** Provider slugs the key may use; null = whatever the org allows. */
+  providers: z.array(providerSlugSchema).nullable().default(null),
+});
+
+export const createApiKeyInputSchema = z.object({
+  orgId: z.string(),
+  name: displayNameSchema,
+  expiresAt: z.coerce.date().nullish(),
+  /** The key's owner; defaults to the acting user. Only owners and admins may name someone else. */
+  userId: z.string().optional(),
+  scopes: apiKeyScopesSchema.optional(),
+});
+
+export type CreateApiKeyInput = z.input<typeof createApiKeyInputSchema>;
+export type ApiKeyScopes = z.output<typeof apiKeyScopesSchema>;
 
 export interface ApiKeyView {
   id: string;
@@ -17,6 +40,7 @@ export interface ApiKeyView {
   revokedAt: Date | null;
   lastUsedAt: Date | null;
   createdAt: Date;
+  scopes: ApiKeyScopes;
 }
 
 export interface CreatedApiKey {
@@ -25,25 +49,25 @@ export interface CreatedApiKey {
   key: string;
 }
 
-export interface CreateApiKeyInput {
-  orgId: string;
-  name: string;
-  expiresAt?: Date | null;
-  /** The key's owner; defaults to the acting user. */
-  userId?: string;
-}
-
-export async function createApiKey(context: ServiceContext, input: CreateApiKeyInput): Promise<CreatedApiKey> {
-  await assertOrgAccess(context, input.orgId);
-  const userId = input.userId ?? (context.actor.kind === 'user' ? context.actor.userId : null);
+export async function createApiKey(context: ServiceContext, rawInput: CreateApiKeyInput): Promise<CreatedApiKey> {
+  const input = parseInput(createApiKeyInputSchema, rawInput, 'input');
+  const membership = await authorizeOrgAction(context, input.orgId, 'apiKey.create');
+  const actingUserId = context.actor.kind === 'user' ? context.actor.userId : null;
+  const userId = input.userId ?? actingUserId;
   if (!userId) throw new GatewayError('invalid_request', 'an API key needs an owning user', { param: 'userId' });
+  if (userId !== actingUserId && !mayDo(membership, 'apiKey.manageAll')) {
+    throw new GatewayError('forbidden', `the ${membership?.role} role may create keys only for itself`, { param: 'userId' });
+  }
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
     throw new GatewayError('invalid_request', 'expiresAt must be in the future', { param: 'expiresAt' });
   }
+  const scopes = input.scopes ?? { models: null, providers: null };
   const key = generateSecret(API_KEY_PREFIX);
   const created = await context.prisma.$transaction(async (transaction) => {
     const member = await transaction.membership.findUnique({ where: { orgId_userId: { orgId: input.orgId, userId } } });
     if (!member) throw new GatewayError('invalid_request', 'the key owner must be a member of the organization', { param: 'userId' });
+    await assertModelPatternsExist(transaction, scopes.models ?? [], 'scopes.models');
+    await assertProvidersExist(transaction, scopes.providers ?? [], 'scopes.providers');
     const row = await transaction.apiKey.create({
       data: {
         orgId: input.orgId,
@@ -53,38 +77,62 @@ export async function createApiKey(context: ServiceContext, input: CreateApiKeyI
         prefix: API_KEY_PREFIX,
         last4: key.slice(-4),
         expiresAt: input.expiresAt ?? null,
+        restrictModels: scopes.models !== null,
+        allowedModels: scopes.models ?? [],
+        restrictProviders: scopes.providers !== null,
+        allowedProviders: scopes.providers ?? [],
       },
     });
-    await recordAudit(transaction, context.actor, { action: 'api-key.create', target: `api-key:${row.id}`, details: { orgId: input.orgId, name: input.name } });
+    await recordAudit(transaction, context.actor, {
+      action: 'api-key.create',
+      target: `api-key:${row.id}`,
+      orgId: input.orgId,
+      details: { name: input.name, userId, scopes },
+    });
     return row;
   });
   context.snapshotChanged();
   return { apiKey: created, key };
 }
 
+/** The org's keys; a member sees only their own. */
 export async function listApiKeys(context: ServiceContext, input: { orgId: string }): Promise<ApiKey[]> {
-  await assertOrgAccess(context, input.orgId);
-  return context.prisma.apiKey.findMany({ where: { orgId: input.orgId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const membership = await authorizeOrgAction(context, input.orgId, 'apiKey.read');
+  const ownOnly = !mayDo(membership, 'apiKey.manageAll') && membership !== null;
+  return context.prisma.apiKey.findMany({
+    where: { orgId: input.orgId, ...(ownOnly ? { userId: membership.userId } : {}) },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
 }
 
 /** Revokes a key; revoking a revoked key is a no-op that returns it unchanged. */
 export async function revokeApiKey(context: ServiceContext, input: { id: string }): Promise<ApiKey> {
+  const notFound = new GatewayError('not_found', `API key ${input.id} not found`, { param: 'id' });
   const existing = await context.prisma.apiKey.findUnique({ where: { id: input.id } });
-  if (!existing) throw new GatewayError('not_found', `API key ${input.id} not found`, { param: 'id' });
+  if (!existing) throw notFound;
+  let membership;
   try {
-    await assertOrgAccess(context, existing.orgId);
-  } catch {
+    membership = await authorizeOrgAction(context, existing.orgId, 'apiKey.revoke');
+  } catch (error) {
     // Same answer as a missing key: the caller must not learn that another org's key exists.
-    throw new GatewayError('not_found', `API key ${input.id} not found`, { param: 'id' });
+    if (error instanceof GatewayError && error.code === 'not_found') throw notFound;
+    throw error;
+  }
+  if (membership && existing.userId !== membership.userId && !mayDo(membership, 'apiKey.manageAll')) {
+    throw new GatewayError('forbidden', `the ${membership.role} role may revoke only its own keys`, { param: 'id' });
   }
   if (existing.revokedAt) return existing;
   const revoked = await context.prisma.$transaction(async (transaction) => {
     const row = await transaction.apiKey.update({ where: { id: input.id }, data: { revokedAt: new Date() } });
-    await recordAudit(transaction, context.actor, { action: 'api-key.revoke', target: `api-key:${row.id}`, details: { orgId: row.orgId } });
+    await recordAudit(transaction, context.actor, { action: 'api-key.revoke', target: `api-key:${row.id}`, orgId: row.orgId });
     return row;
   });
   context.snapshotChanged();
   return revoked;
+}
+
+export function apiKeyScopes(row: ApiKey): ApiKeyScopes {
+  return { models: row.restrictModels ? row.allowedModels : null, providers: row.restrictProviders ? row.allowedProviders : null };
 }
 
 /** What the APIs show of a key: never its hash. */
@@ -100,5 +148,6 @@ export function toApiKeyView(row: ApiKey): ApiKeyView {
     revokedAt: row.revokedAt,
     lastUsedAt: row.lastUsedAt,
     createdAt: row.createdAt,
+    scopes: apiKeyScopes(row),
   };
 }

@@ -6,11 +6,13 @@ export interface AuditEntry {
   action: string;
   /** `<kind>:<id>`, e.g. `api-key:…`, `org:…`. */
   target: string;
+  /** The organization concerned, so org admins can query it (audit.read); omitted for platform actions. */
+  orgId?: string;
   details?: Prisma.InputJsonObject;
 }
 
 export async function recordAudit(transaction: Prisma.TransactionClient, actor: Actor, entry: AuditEntry): Promise<void> {
   await transaction.auditLog.create({
-    data: { actor: describeActor(actor), action: entry.action, target: entry.target, details: entry.details ?? {} },
+    data: { actor: describeActor(actor), action: entry.action, target: entry.target, orgId: entry.orgId ?? null, details: entry.details ?? {} },
   });
 }

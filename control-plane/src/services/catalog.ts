@@ -4,7 +4,7 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import { snapshotProviderSchema } from '../../../shared/src/snapshot.ts';
 import { Prisma, type Model, type ModelEndpoint, type Provider } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
-import { assertPlatformAdmin } from './org-access.ts';
+import { authorizePlatformAction } from './org-access.ts';
 import type { ServiceContext } from './service-context.ts';
 
 const nanodollarsSchema = z.number().int().nonnegative();
@@ -61,12 +61,13 @@ export type ModelWithEndpoints = Model & { endpoints: (ModelEndpoint & { provide
 const modelInclude = { endpoints: { include: { provider: true }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } } satisfies Prisma.ModelInclude;
 
 export async function listModels(context: ServiceContext): Promise<ModelWithEndpoints[]> {
+  authorizePlatformAction(context, 'catalog.read');
   return context.prisma.model.findMany({ orderBy: { id: 'asc' }, include: modelInclude });
 }
 
 /** Creates or updates a provider by slug. */
 export async function upsertProvider(context: ServiceContext, rawInput: UpsertProviderInput): Promise<Provider> {
-  assertPlatformAdmin(context);
+  authorizePlatformAction(context, 'catalog.write');
   const input = upsertProviderInputSchema.parse(rawInput);
   const provider = await context.prisma.$transaction(async (transaction) => {
     const fields = { kind: input.kind, baseUrl: input.baseUrl, apiKeyEnv: input.apiKeyEnv, enabled: input.enabled };
@@ -83,7 +84,7 @@ export async function upsertProvider(context: ServiceContext, rawInput: UpsertPr
  * becomes the admin's (source 'admin'): catalog imports no longer change it.
  */
 export async function upsertModel(context: ServiceContext, rawInput: UpsertModelInput): Promise<ModelWithEndpoints> {
-  assertPlatformAdmin(context);
+  authorizePlatformAction(context, 'catalog.write');
   const input = upsertModelInputSchema.parse(rawInput);
   const model = await context.prisma.$transaction(async (transaction) => {
     const provider = await transaction.provider.findUnique({ where: { slug: input.endpoint.providerSlug } });
@@ -114,7 +115,7 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
 
 /** Takes a model off (or back onto) the snapshot; catalog imports never change `enabled`. */
 export async function setModelEnabled(context: ServiceContext, rawInput: SetModelEnabledInput): Promise<ModelWithEndpoints> {
-  assertPlatformAdmin(context);
+  authorizePlatformAction(context, 'catalog.write');
   const input = setModelEnabledInputSchema.parse(rawInput);
   const model = await context.prisma.$transaction(async (transaction) => {
     const { count } = await transaction.model.updateMany({ where: { id: input.id }, data: { enabled: input.enabled } });
@@ -128,7 +129,7 @@ export async function setModelEnabled(context: ServiceContext, rawInput: SetMode
 
 /** Sets a model's prices on one provider and marks them overridden, so catalog imports keep them. */
 export async function overrideModelPrices(context: ServiceContext, rawInput: OverrideModelPricesInput): Promise<ModelWithEndpoints> {
-  assertPlatformAdmin(context);
+  authorizePlatformAction(context, 'catalog.write');
   const input = overrideModelPricesInputSchema.parse(rawInput);
   const model = await context.prisma.$transaction(async (transaction) => {
     const { prices } = input;

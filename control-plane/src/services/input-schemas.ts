@@ -6,6 +6,11 @@ export const displayNameSchema = z.string().trim().min(1).max(200);
 
 export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unknown, param: string): z.output<Schema> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new GatewayError('invalid_request', `${param}: ${result.error.issues[0]?.message ?? 'invalid'}`, { param });
+  if (!result.success) {
+    // For an object, name the offending field (e.g. `scopes.models.0`) rather than the whole input.
+    const issue = result.error.issues[0];
+    const path = issue?.path.length ? issue.path.join('.') : param;
+    throw new GatewayError('invalid_request', `${path}: ${issue?.message ?? 'invalid'}`, { param: path });
+  }
   return result.data;
 }

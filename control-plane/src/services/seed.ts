@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { API_KEY_PREFIX, generateSecret, hashSecret } from '../../../shared/src/crypto.ts';
 import { DATA_PLANE_TOKEN_PREFIX } from '../../../shared/src/data-plane-channel.ts';
+import { ADMIN_TOKEN_PREFIX } from './admin-tokens.ts';
 import { recordAudit } from './audit.ts';
 import { upsertModel, upsertProvider } from './catalog.ts';
 import { importCatalog } from './catalog-import/import-catalog.ts';
@@ -13,7 +14,6 @@ import { readOptionalFile, writePrivateFile } from './secret-files.ts';
 import type { ServiceContext } from './service-context.ts';
 
 const DEFAULT_SIMULATOR_BASE_URL = 'http://127.0.0.1:4010/v1';
-export const ADMIN_TOKEN_PREFIX = 'gwa-';
 const DEV_ORG_NAME = 'Dev Org';
 const ADMIN_EMAIL = 'admin@localhost';
 /** $10 of credit, so the dev org can spend from its first request. */
@@ -98,7 +98,7 @@ async function seedDevOrg(context: ServiceContext): Promise<string> {
     const key = await transaction.apiKey.create({
       data: { orgId: org.id, userId: user.id, name: 'dev', keyHash: hashSecret(devApiKey), prefix: API_KEY_PREFIX, last4: devApiKey.slice(-4) },
     });
-    await recordAudit(transaction, context.actor, { action: 'seed.create', target: `org:${org.id}`, details: { userId: user.id, apiKeyId: key.id } });
+    await recordAudit(transaction, context.actor, { action: 'seed.create', target: `org:${org.id}`, orgId: org.id, details: { userId: user.id, apiKeyId: key.id } });
   });
   context.snapshotChanged();
   return devApiKey;

@@ -1,11 +1,13 @@
 // Idempotent usage ingest. One transaction per batch writes the usage rows and the ledger debits; a
 // request id already stored (a retried batch) is counted as a duplicate and charged nothing, so a crash
-// or retry on either side never double-counts. The unique index on request_id decides, not a prior
+// or retry on either side never double-counts. The data plane never writes the database, so the same
+// transaction also moves each key's last_used_at to the newest finishedAt it sees. The unique index on request_id decides, not a prior
 // read, so two concurrent deliveries of the same batch cannot both insert.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageIngestInput, UsageIngestResult } from '../../../shared/src/usage-event.ts';
 import { recordAudit } from './audit.ts';
 import { appendLedgerEntries } from './ledger.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
 import type { ServiceContext } from './service-context.ts';
 
 interface InsertedRow {
@@ -52,6 +54,7 @@ export async function ingestUsage(context: ServiceContext, input: UsageIngestInp
       .filter((row) => !row.byok && BigInt(row.cost_micros) > 0n)
       .map((row) => ({ orgId: row.org_id, kind: 'usage' as const, amountMicros: -BigInt(row.cost_micros), usageRequestId: row.request_id }));
     await appendLedgerEntries(transaction, debits);
+    await recordKeysLastUsed(transaction, events);
     const counts = { inserted: inserted.length, duplicates: events.length - inserted.length };
     if (counts.inserted > 0) {
       const target = context.actor.kind === 'data-plane' ? `data-plane:${context.actor.tokenId}` : 'usage';
@@ -60,4 +63,18 @@ export async function ingestUsage(context: ServiceContext, input: UsageIngestInp
     return counts;
   });
   return result;
+}
+
+async function recordKeysLastUsed(transaction: Prisma.TransactionClient, events: UsageIngestInput['events']): Promise<void> {
+  const latest = new Map<string, string>();
+  for (const event of events) {
+    const seen = latest.get(event.apiKeyId);
+    if (seen === undefined || Date.parse(event.finishedAt) > Date.parse(seen)) latest.set(event.apiKeyId, event.finishedAt);
+  }
+  // Sorted, like the ledger's balance updates, so concurrent batches lock key rows in one order.
+  // GREATEST skips NULL and keeps a newer time from a batch that arrived earlier (spools can reorder).
+  for (const [apiKeyId, finishedAt] of [...latest].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await transaction.$executeRaw`
+      UPDATE "api_keys" SET "last_used_at" = GREATEST("last_used_at", ${finishedAt}::timestamptz) WHERE "id" = ${apiKeyId}`;
+  }
 }

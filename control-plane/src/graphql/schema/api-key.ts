@@ -1,7 +1,22 @@
-import { createApiKey, listApiKeys, revokeApiKey, type CreatedApiKey } from '../../services/api-keys.ts';
+import { apiKeyScopes, createApiKey, listApiKeys, revokeApiKey, type ApiKeyScopes, type CreatedApiKey } from '../../services/api-keys.ts';
 import { displayNameSchema, parseInput } from '../../services/input-schemas.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
+
+const ApiKeyScopesType = builder.objectRef<ApiKeyScopes>('ApiKeyScopes').implement({
+  description: 'What the key may use within the org policy; null = unrestricted.',
+  fields: (t) => ({
+    models: t.exposeStringList('models', { nullable: true }),
+    providers: t.exposeStringList('providers', { nullable: true }),
+  }),
+});
+
+const ApiKeyScopesInput = builder.inputType('ApiKeyScopesInput', {
+  fields: (t) => ({
+    models: t.stringList({ required: false, description: 'Model ids or `provider/*`; omitted or null = unrestricted.' }),
+    providers: t.stringList({ required: false, description: 'Provider slugs; omitted or null = unrestricted.' }),
+  }),
+});
 
 export const ApiKeyType = builder.prismaObject('ApiKey', {
   fields: (t) => ({
@@ -15,6 +30,7 @@ export const ApiKeyType = builder.prismaObject('ApiKey', {
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    scopes: t.field({ type: ApiKeyScopesType, resolve: (row) => apiKeyScopes(row) }),
   }),
 });
 
@@ -29,6 +45,7 @@ const CreatedApiKeyType = builder.objectRef<CreatedApiKey>('CreatedApiKey').impl
 builder.queryField('apiKeys', (t) =>
   t.prismaField({
     type: ['ApiKey'],
+    description: "The org's keys; a member sees only their own.",
     args: { orgId: t.arg.id({ required: true }) },
     resolve: (_query, _root, args, context) => listApiKeys(requireAdmin(context), { orgId: String(args.orgId) }),
   }),
@@ -41,12 +58,16 @@ builder.mutationField('createApiKey', (t) =>
       orgId: t.arg.id({ required: true }),
       name: t.arg.string({ required: true }),
       expiresAt: t.arg({ type: 'DateTime', required: false }),
+      userId: t.arg.id({ required: false, description: "The key's owner; defaults to the caller (owners and admins only)." }),
+      scopes: t.arg({ type: ApiKeyScopesInput, required: false }),
     },
     resolve: (_root, args, context) =>
       createApiKey(requireAdmin(context), {
         orgId: String(args.orgId),
         name: parseInput(displayNameSchema, args.name, 'name'),
         expiresAt: args.expiresAt ?? null,
+        userId: args.userId == null ? undefined : String(args.userId),
+        scopes: args.scopes ? { models: args.scopes.models ?? null, providers: args.scopes.providers ?? null } : undefined,
       }),
   }),
 );

@@ -1,7 +1,12 @@
 // Importing each type file registers it on the builder; then the schema is built once.
 import { builder } from '../builder.ts';
 import './organization.ts';
+import './member.ts';
+import './user.ts';
 import './api-key.ts';
+import './org-policy.ts';
+import './audit-log.ts';
+import './admin-token.ts';
 import './model.ts';
 
 export const schema = builder.toSchema();

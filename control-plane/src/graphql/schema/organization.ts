@@ -1,5 +1,5 @@
 import { displayNameSchema, parseInput } from '../../services/input-schemas.ts';
-import { createOrganization } from '../../services/organizations.ts';
+import { createOrganization, listOrganizations } from '../../services/organizations.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
@@ -10,6 +10,14 @@ export const OrganizationType = builder.prismaObject('Organization', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
+
+builder.queryField('organizations', (t) =>
+  t.prismaField({
+    type: ['Organization'],
+    description: "The caller's organizations.",
+    resolve: (_query, _root, _args, context) => listOrganizations(requireAdmin(context)),
+  }),
+);
 
 builder.mutationField('createOrganization', (t) =>
   t.prismaField({

@@ -5,7 +5,7 @@
 import { Prisma } from '../../../generated/prisma/client.ts';
 import { canonicalJson } from '../../../../shared/src/canonical-json.ts';
 import { recordAudit } from '../audit.ts';
-import { assertPlatformAdmin } from '../org-access.ts';
+import { authorizePlatformAction } from '../org-access.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { buildCatalogEntries, type CatalogEntry } from './build-catalog-entries.ts';
 
@@ -21,7 +21,7 @@ export interface ImportCatalogResult {
 }
 
 export async function importCatalog(context: ServiceContext, options: { at?: Date } = {}): Promise<ImportCatalogResult> {
-  assertPlatformAdmin(context);
+  authorizePlatformAction(context, 'catalog.write');
   const built = buildCatalogEntries(options.at ?? new Date());
   const result = await context.prisma.$transaction(
     async (transaction) => {

@@ -1,13 +1,25 @@
 import { router } from '../init.ts';
+import { adminTokensRouter } from './admin-tokens.ts';
 import { apiKeysRouter } from './api-keys.ts';
+import { auditRouter } from './audit.ts';
+import { authRouter } from './auth.ts';
 import { catalogRouter } from './catalog.ts';
 import { dataPlaneRouter } from './data-plane.ts';
+import { membersRouter } from './members.ts';
 import { modelsRouter } from './models.ts';
 import { organizationsRouter } from './organizations.ts';
+import { policiesRouter } from './policies.ts';
+import { usersRouter } from './users.ts';
 
 export const appRouter = router({
   organizations: organizationsRouter,
+  members: membersRouter,
+  users: usersRouter,
   apiKeys: apiKeysRouter,
+  policies: policiesRouter,
+  audit: auditRouter,
+  adminTokens: adminTokensRouter,
+  auth: authRouter,
   models: modelsRouter,
   catalog: catalogRouter,
   dataPlane: dataPlaneRouter,

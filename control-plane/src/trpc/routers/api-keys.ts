@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { displayNameSchema } from '../../services/input-schemas.ts';
-import { createApiKey, listApiKeys, revokeApiKey, toApiKeyView } from '../../services/api-keys.ts';
+import { createApiKey, createApiKeyInputSchema, listApiKeys, revokeApiKey, toApiKeyView } from '../../services/api-keys.ts';
 import { adminProcedure, router } from '../init.ts';
 
 export const apiKeysRouter = router({
-  create: adminProcedure
-    .input(z.object({ orgId: z.string(), name: displayNameSchema, expiresAt: z.coerce.date().nullish() }))
-    .mutation(async ({ ctx, input }) => {
-      const { apiKey, key } = await createApiKey(ctx.service, input);
-      return { ...toApiKeyView(apiKey), key };
-    }),
+  create: adminProcedure.input(createApiKeyInputSchema).mutation(async ({ ctx, input }) => {
+    const { apiKey, key } = await createApiKey(ctx.service, input);
+    return { ...toApiKeyView(apiKey), key };
+  }),
   list: adminProcedure.input(z.object({ orgId: z.string() })).query(async ({ ctx, input }) => (await listApiKeys(ctx.service, input)).map(toApiKeyView)),
   revoke: adminProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => toApiKeyView(await revokeApiKey(ctx.service, input))),
 });

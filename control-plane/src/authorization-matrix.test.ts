@@ -1,0 +1,316 @@
+// The authorization matrix: every tRPC procedure and every GraphQL field, as each membership role, as a
+// member of another org, as a platform admin who is not a member, and unauthenticated. The expected
+// answer comes from the permission table (services/permissions.ts), never from this file: an entry only
+// names the action an operation needs. The operation lists are read from the router and the schema, so
+// a new operation without an entry here fails the first tests. Allowed mutations must write an audit
+// row; refused calls must write none.
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateSecret, hashSecret } from '../../shared/src/crypto.ts';
+import { testEngines } from '../../test/support/test-database.ts';
+import { createTestApp, type TestApp } from './create-test-app.ts';
+import { createGraphQLServer } from './graphql/create-yoga.ts';
+import { schema } from './graphql/schema/index.ts';
+import { ADMIN_TOKEN_PREFIX } from './services/admin-tokens.ts';
+import { orgPermissions, platformPermissions, type OrgAction, type PlatformAction } from './services/permissions.ts';
+import { appRouter } from './trpc/routers/_app.ts';
+
+const roles = ['owner', 'admin', 'member', 'billing'] as const;
+const subjects = [...roles, 'outsider', 'platform-admin', 'anonymous'] as const;
+type Role = (typeof roles)[number];
+type Subject = (typeof subjects)[number];
+
+type Requirement = { org: OrgAction } | { platform: PlatformAction } | 'data-plane';
+type Outcome = 'allowed' | 'unauthenticated' | 'forbidden' | 'not-found';
+
+interface Fixture {
+  orgId: string;
+  bystanderId: string;
+  /** A user id not yet in the org, created for one call. */
+  freshUser(): Promise<{ id: string; email: string }>;
+  /** A fresh member of the org (role member), for calls that change or remove one. */
+  freshMember(): Promise<string>;
+}
+
+interface RunArguments<Client> {
+  client: Client;
+  fixture: Fixture;
+  /** The calling user, null when unauthenticated. */
+  userId: string | null;
+}
+
+interface Entry<Client> {
+  requires: Requirement;
+  run(arguments_: RunArguments<Client>): Promise<unknown>;
+}
+
+type TrpcCaller = ReturnType<TestApp['caller']>;
+type GraphQLClient = (query: string, variables?: Record<string, unknown>) => Promise<void>;
+
+function expectedOutcome(requires: Requirement, subject: Subject): Outcome {
+  if (subject === 'anonymous' || requires === 'data-plane') return 'unauthenticated';
+  if ('platform' in requires) {
+    return platformPermissions[requires.platform] === 'authenticated' || subject === 'platform-admin' ? 'allowed' : 'forbidden';
+  }
+  if (subject === 'outsider' || subject === 'platform-admin') return 'not-found';
+  return (orgPermissions[requires.org] as readonly Role[]).includes(subject) ? 'allowed' : 'forbidden';
+}
+
+let counter = 0;
+const unique = (label: string) => `${label}-${++counter}-${Date.now()}`;
+
+const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
+  'organizations.create': { requires: { platform: 'organization.create' }, run: ({ client }) => client.organizations.create({ name: unique('org') }) },
+  'organizations.list': { requires: { platform: 'organization.list' }, run: ({ client }) => client.organizations.list() },
+  'members.list': { requires: { org: 'member.read' }, run: ({ client, fixture }) => client.members.list({ orgId: fixture.orgId }) },
+  'members.add': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) => client.members.add({ orgId: fixture.orgId, email: (await fixture.freshUser()).email, role: 'member' }),
+  },
+  'members.setRole': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) => client.members.setRole({ orgId: fixture.orgId, userId: await fixture.freshMember(), role: 'billing' }),
+  },
+  'members.remove': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) => client.members.remove({ orgId: fixture.orgId, userId: await fixture.freshMember() }),
+  },
+  'members.setDailyLimit': {
+    requires: { org: 'policy.update' },
+    run: async ({ client, fixture }) => client.members.setDailyLimit({ orgId: fixture.orgId, userId: await fixture.freshMember(), dailyLimitMicros: 2_000_000 }),
+  },
+  'users.create': { requires: { platform: 'user.create' }, run: ({ client }) => client.users.create({ email: `${unique('user')}@example.com` }) },
+  'apiKeys.create': { requires: { org: 'apiKey.create' }, run: ({ client, fixture }) => client.apiKeys.create({ orgId: fixture.orgId, name: 'own' }) },
+  'apiKeys.list': { requires: { org: 'apiKey.read' }, run: ({ client, fixture }) => client.apiKeys.list({ orgId: fixture.orgId }) },
+  // Another member's key: the stricter case; revoking one's own key is covered in access-control.test.ts.
+  'apiKeys.revoke': { requires: { org: 'apiKey.manageAll' }, run: async ({ client, fixture }) => client.apiKeys.revoke({ id: await bystanderKey(fixture) }) },
+  'policies.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.policies.get({ orgId: fixture.orgId }) },
+  'policies.update': { requires: { org: 'policy.update' }, run: ({ client, fixture }) => client.policies.update({ orgId: fixture.orgId, dailyLimitMicros: 5_000_000 }) },
+  'audit.list': { requires: { org: 'audit.read' }, run: ({ client, fixture }) => client.audit.list({ orgId: fixture.orgId }) },
+  'adminTokens.create': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client.adminTokens.create({ name: 'matrix' }) },
+  'adminTokens.list': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client.adminTokens.list() },
+  'adminTokens.revoke': {
+    requires: { platform: 'adminToken.manageOwn' },
+    run: async ({ client, fixture, userId }) => client.adminTokens.revoke({ id: await spareAdminToken(userId ?? fixture.bystanderId) }),
+  },
+  'auth.issueToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client.auth.issueToken() },
+  'models.list': { requires: { platform: 'catalog.read' }, run: ({ client }) => client.models.list() },
+  'catalog.upsertProvider': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) => client.catalog.upsertProvider({ slug: 'matrix', baseUrl: 'http://127.0.0.1:9/v1' }),
+  },
+  'catalog.upsertModel': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) =>
+      client.catalog.upsertModel({ id: 'simulator/matrix', name: 'Matrix', endpoint: { providerSlug: 'simulator', upstreamModel: 'echo', prices: { prompt: 1, completion: 1 } } }),
+  },
+  'catalog.import': { requires: { platform: 'catalog.write' }, run: ({ client }) => client.catalog.import() },
+  'catalog.setModelEnabled': { requires: { platform: 'catalog.write' }, run: ({ client }) => client.catalog.setModelEnabled({ id: 'simulator/echo', enabled: true }) },
+  'catalog.overrideModelPrices': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) => client.catalog.overrideModelPrices({ id: 'simulator/echo', providerSlug: 'simulator', prices: { prompt: 150, completion: 600 } }),
+  },
+  'dataPlane.snapshot': { requires: 'data-plane', run: ({ client }) => client.dataPlane.snapshot() },
+  'dataPlane.ingestUsage': { requires: 'data-plane', run: ({ client }) => client.dataPlane.ingestUsage({ events: [] }) },
+};
+
+const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
+  'Query.organizations': { requires: { platform: 'organization.list' }, run: ({ client }) => client('{ organizations { id } }') },
+  'Mutation.createOrganization': {
+    requires: { platform: 'organization.create' },
+    run: ({ client }) => client('mutation ($name: String!) { createOrganization(name: $name) { id } }', { name: unique('org') }),
+  },
+  'Query.members': { requires: { org: 'member.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { members(orgId: $orgId) { userId role } }', { orgId: fixture.orgId }) },
+  'Mutation.addMember': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) =>
+      client('mutation ($orgId: ID!, $email: String!) { addMember(orgId: $orgId, email: $email, role: member) { userId } }', {
+        orgId: fixture.orgId,
+        email: (await fixture.freshUser()).email,
+      }),
+  },
+  'Mutation.setMemberRole': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) =>
+      client('mutation ($orgId: ID!, $userId: ID!) { setMemberRole(orgId: $orgId, userId: $userId, role: billing) { role } }', {
+        orgId: fixture.orgId,
+        userId: await fixture.freshMember(),
+      }),
+  },
+  'Mutation.removeMember': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) =>
+      client('mutation ($orgId: ID!, $userId: ID!) { removeMember(orgId: $orgId, userId: $userId) { userId } }', { orgId: fixture.orgId, userId: await fixture.freshMember() }),
+  },
+  'Mutation.setMemberDailyLimit': {
+    requires: { org: 'policy.update' },
+    run: async ({ client, fixture }) =>
+      client('mutation ($orgId: ID!, $userId: ID!) { setMemberDailyLimit(orgId: $orgId, userId: $userId, dailyLimitMicros: 3000000) { dailyLimitMicros } }', {
+        orgId: fixture.orgId,
+        userId: await fixture.freshMember(),
+      }),
+  },
+  'Mutation.createUser': {
+    requires: { platform: 'user.create' },
+    run: ({ client }) => client('mutation ($email: String!) { createUser(email: $email) { id } }', { email: `${unique('user')}@example.com` }),
+  },
+  'Query.apiKeys': { requires: { org: 'apiKey.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { apiKeys(orgId: $orgId) { id scopes { models } } }', { orgId: fixture.orgId }) },
+  'Mutation.createApiKey': {
+    requires: { org: 'apiKey.create' },
+    run: ({ client, fixture }) => client('mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "own") { key } }', { orgId: fixture.orgId }),
+  },
+  'Mutation.revokeApiKey': {
+    requires: { org: 'apiKey.manageAll' },
+    run: async ({ client, fixture }) => client('mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: await bystanderKey(fixture) }),
+  },
+  'Query.orgPolicy': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { orgPolicy(orgId: $orgId) { allowedModels } }', { orgId: fixture.orgId }) },
+  'Mutation.updateOrgPolicy': {
+    requires: { org: 'policy.update' },
+    run: ({ client, fixture }) => client('mutation ($orgId: ID!) { updateOrgPolicy(orgId: $orgId, dailyLimitMicros: 4000000) { dailyLimitMicros } }', { orgId: fixture.orgId }),
+  },
+  'Query.auditLog': { requires: { org: 'audit.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { auditLog(orgId: $orgId) { nextCursor } }', { orgId: fixture.orgId }) },
+  'Query.adminTokens': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('{ adminTokens { id } }') },
+  'Mutation.createAdminToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('mutation { createAdminToken(name: "matrix") { token } }') },
+  'Mutation.revokeAdminToken': {
+    requires: { platform: 'adminToken.manageOwn' },
+    run: async ({ client, fixture, userId }) =>
+      client('mutation ($id: ID!) { revokeAdminToken(id: $id) { revokedAt } }', { id: await spareAdminToken(userId ?? fixture.bystanderId) }),
+  },
+  'Mutation.issueToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('mutation { issueToken { token } }') },
+  'Query.models': { requires: { platform: 'catalog.read' }, run: ({ client }) => client('{ models { id } }') },
+  'Mutation.importCatalog': { requires: { platform: 'catalog.write' }, run: ({ client }) => client('mutation { importCatalog { modelsCreated } }') },
+  'Mutation.setModelEnabled': { requires: { platform: 'catalog.write' }, run: ({ client }) => client('mutation { setModelEnabled(id: "simulator/echo", enabled: true) { id } }') },
+  'Mutation.overrideModelPrices': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) => client('mutation { overrideModelPrices(id: "simulator/echo", providerSlug: "simulator", prices: { prompt: 150, completion: 600 }) { id } }'),
+  },
+};
+
+let testApp: TestApp;
+
+async function bystanderKey(fixture: Fixture): Promise<string> {
+  const key = generateSecret('sk-gw-');
+  const row = await testApp.app.services.prisma.apiKey.create({
+    data: { orgId: fixture.orgId, userId: fixture.bystanderId, name: 'bystander', keyHash: hashSecret(key), prefix: 'sk-gw-', last4: key.slice(-4) },
+  });
+  return row.id;
+}
+
+async function spareAdminToken(userId: string): Promise<string> {
+  const row = await testApp.app.services.prisma.adminToken.create({ data: { userId, name: 'spare', tokenHash: hashSecret(generateSecret(ADMIN_TOKEN_PREFIX)) } });
+  return row.id;
+}
+
+class GraphQLCallError extends Error {
+  constructor(readonly code: string) {
+    super(`GraphQL error ${code}`);
+  }
+}
+
+function trpcOutcome(error: unknown): Outcome | string {
+  if (!(error instanceof TRPCError)) return `unexpected ${String(error)}`;
+  const outcomes: Partial<Record<TRPCError['code'], Outcome>> = { UNAUTHORIZED: 'unauthenticated', FORBIDDEN: 'forbidden', NOT_FOUND: 'not-found' };
+  return outcomes[error.code] ?? `${error.code}: ${error.message}`;
+}
+
+function graphqlOutcome(error: unknown): Outcome | string {
+  if (!(error instanceof GraphQLCallError)) return `unexpected ${String(error)}`;
+  const outcomes: Record<string, Outcome> = { UNAUTHENTICATED: 'unauthenticated', forbidden: 'forbidden', not_found: 'not-found' };
+  return outcomes[error.code] ?? error.code;
+}
+
+const isMutation = {
+  trpc: (path: string) => (appRouter._def.procedures as Record<string, { _def: { type: string } }>)[path]?._def.type === 'mutation',
+  graphql: (path: string) => path.startsWith('Mutation.'),
+};
+
+describe.each(testEngines)('authorization matrix on %s', (engine) => {
+  const tokens = {} as Record<Exclude<Subject, 'anonymous'>, string>;
+  const userIds = {} as Record<Exclude<Subject, 'anonymous'>, string>;
+  let fixture: Fixture;
+  let yoga: ReturnType<typeof createGraphQLServer>;
+
+  beforeAll(async () => {
+    testApp = await createTestApp(engine);
+    const prisma = testApp.app.services.prisma;
+    yoga = createGraphQLServer(testApp.app.services);
+    const org = await prisma.organization.create({ data: { name: 'Matrix' } });
+    const otherOrg = await prisma.organization.create({ data: { name: 'Elsewhere' } });
+    for (const subject of [...roles, 'outsider'] as const) {
+      const admin = await testApp.createAdmin(`${subject}@matrix.example`);
+      tokens[subject] = admin.token;
+      userIds[subject] = admin.userId;
+      await prisma.membership.create({ data: { orgId: subject === 'outsider' ? otherOrg.id : org.id, userId: admin.userId, role: subject === 'outsider' ? 'owner' : subject } });
+    }
+    tokens['platform-admin'] = testApp.app.adminToken;
+    userIds['platform-admin'] = (await prisma.user.findUniqueOrThrow({ where: { email: 'admin@localhost' } })).id;
+    const bystander = await prisma.user.create({ data: { email: 'bystander@matrix.example', memberships: { create: { orgId: org.id, role: 'member' } } } });
+    fixture = {
+      orgId: org.id,
+      bystanderId: bystander.id,
+      freshUser: () => prisma.user.create({ data: { email: `${unique('fresh')}@matrix.example` } }),
+      async freshMember() {
+        const user = await prisma.user.create({ data: { email: `${unique('member')}@matrix.example`, memberships: { create: { orgId: org.id, role: 'member' } } } });
+        return user.id;
+      },
+    };
+  });
+  afterAll(async () => {
+    await testApp?.close();
+  });
+
+  test('every tRPC procedure has a matrix entry, and every entry a procedure', () => {
+    expect(Object.keys(trpcMatrix).sort()).toEqual(Object.keys(appRouter._def.procedures).sort());
+  });
+
+  test('every GraphQL query and mutation has a matrix entry, and every entry a field', () => {
+    const fields = [
+      ...Object.keys(schema.getQueryType()?.getFields() ?? {}).map((name) => `Query.${name}`),
+      ...Object.keys(schema.getMutationType()?.getFields() ?? {}).map((name) => `Mutation.${name}`),
+    ];
+    expect(schema.getSubscriptionType()).toBeUndefined();
+    expect(Object.keys(graphqlMatrix).sort()).toEqual(fields.sort());
+  });
+
+  async function check<Client>(
+    face: 'trpc' | 'graphql',
+    path: string,
+    entry: Entry<Client>,
+    clientFor: (token: string | null) => Client,
+    outcomeOf: (error: unknown) => Outcome | string,
+  ): Promise<void> {
+    const prisma = testApp.app.services.prisma;
+    const mismatches: string[] = [];
+    for (const subject of subjects) {
+      const token = subject === 'anonymous' ? null : tokens[subject];
+      const userId = subject === 'anonymous' ? null : userIds[subject];
+      const expected = expectedOutcome(entry.requires, subject);
+      const auditBefore = await prisma.auditLog.count();
+      const outcome = await entry.run({ client: clientFor(token), fixture, userId }).then(
+        () => 'allowed',
+        (error: unknown) => outcomeOf(error),
+      );
+      const audited = (await prisma.auditLog.count()) > auditBefore;
+      if (outcome !== expected) mismatches.push(`${subject}: expected ${expected}, got ${outcome}`);
+      else if (isMutation[face](path) && audited !== (outcome === 'allowed')) mismatches.push(`${subject}: ${outcome} but audited=${audited}`);
+    }
+    expect(mismatches).toEqual([]);
+  }
+
+  test.each(Object.entries(trpcMatrix))('tRPC %s', async (path, entry) => {
+    await check('trpc', path, entry, (token) => testApp.caller(token), trpcOutcome);
+  });
+
+  test.each(Object.entries(graphqlMatrix))('GraphQL %s', async (path, entry) => {
+    const clientFor = (token: string | null): GraphQLClient =>
+      async function graphql(query, variables = {}) {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const response = await yoga.fetch('http://control-plane/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+        const result = (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+        const error = result.errors?.[0];
+        if (error) throw new GraphQLCallError(error.extensions?.code ?? error.message);
+      };
+    await check('graphql', path, entry, clientFor, graphqlOutcome);
+  });
+});

@@ -1,0 +1,44 @@
+import { getOrgPolicy, updateOrgPolicy, type OrgPolicyView } from '../../services/org-policies.ts';
+import { builder } from '../builder.ts';
+import { requireAdmin } from '../graphql-context.ts';
+
+const OrgPolicyType = builder.objectRef<OrgPolicyView>('OrgPolicy').implement({
+  fields: (t) => ({
+    orgId: t.exposeID('orgId'),
+    allowedModels: t.exposeStringList('allowedModels', { nullable: true, description: 'Exact model ids or `provider/*`; null = every model.' }),
+    allowedProviders: t.exposeStringList('allowedProviders', { nullable: true, description: 'Provider slugs; null = every provider.' }),
+    deniedProviders: t.exposeStringList('deniedProviders', { description: 'Never used; wins over allowedProviders.' }),
+    dailyLimitMicros: t.expose('dailyLimitMicros', { type: 'Micros', nullable: true, description: 'Default per-user daily limit; null = none.' }),
+  }),
+});
+
+builder.queryField('orgPolicy', (t) =>
+  t.field({
+    type: OrgPolicyType,
+    args: { orgId: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => getOrgPolicy(requireAdmin(context), { orgId: String(args.orgId) }),
+  }),
+);
+
+builder.mutationField('updateOrgPolicy', (t) =>
+  t.field({
+    type: OrgPolicyType,
+    description: 'Omitted arguments are left unchanged; an explicit null lifts the restriction.',
+    args: {
+      orgId: t.arg.id({ required: true }),
+      allowedModels: t.arg.stringList({ required: false }),
+      allowedProviders: t.arg.stringList({ required: false }),
+      deniedProviders: t.arg.stringList({ required: false }),
+      dailyLimitMicros: t.arg({ type: 'Micros', required: false }),
+    },
+    resolve: (_root, args, context) =>
+      updateOrgPolicy(requireAdmin(context), {
+        orgId: String(args.orgId),
+        allowedModels: args.allowedModels,
+        allowedProviders: args.allowedProviders,
+        // A null deny list means "deny nothing".
+        deniedProviders: args.deniedProviders === null ? [] : args.deniedProviders,
+        dailyLimitMicros: args.dailyLimitMicros,
+      }),
+  }),
+);

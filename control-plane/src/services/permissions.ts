@@ -1,0 +1,48 @@
+// The one permission table: which membership roles may do each org-scoped action. Every service checks
+// it through authorizeOrgAction (org-access.ts); the authorization matrix test reads it to decide what
+// each role must be allowed or refused.
+//
+// API keys: members create, list and revoke their own keys only; owners and admins act on every key in
+// the org (`apiKey.manageAll`). Billing sees money, not keys.
+// Memberships: owners and admins manage them, but only an owner may grant or take away the owner role,
+// and the last owner cannot be removed or demoted (services/memberships.ts).
+import type { MembershipRole } from '../../generated/prisma/client.ts';
+
+export const membershipRoles = ['owner', 'admin', 'member', 'billing'] as const satisfies readonly MembershipRole[];
+
+export const orgPermissions = {
+  'organization.read': ['owner', 'admin', 'member', 'billing'],
+  'apiKey.create': ['owner', 'admin', 'member'],
+  'apiKey.read': ['owner', 'admin', 'member'],
+  'apiKey.revoke': ['owner', 'admin', 'member'],
+  /** Other members' keys: create for them, see them, revoke them. */
+  'apiKey.manageAll': ['owner', 'admin'],
+  'policy.read': ['owner', 'admin', 'member', 'billing'],
+  'policy.update': ['owner', 'admin'],
+  'member.read': ['owner', 'admin', 'member', 'billing'],
+  'member.manage': ['owner', 'admin'],
+  'audit.read': ['owner', 'admin'],
+  'usage.read': ['owner', 'admin', 'billing'],
+} as const satisfies Record<string, readonly MembershipRole[]>;
+
+export type OrgAction = keyof typeof orgPermissions;
+
+/**
+ * Actions outside any org: `catalog.write` and `user.create` are for platform admins; any
+ * authenticated user may read the catalog, create an org (becoming its owner) and manage their own admin tokens.
+ */
+export const platformPermissions = {
+  'catalog.write': 'platform-admin',
+  'user.create': 'platform-admin',
+  'catalog.read': 'authenticated',
+  'organization.create': 'authenticated',
+  /** Lists only the caller's own orgs. */
+  'organization.list': 'authenticated',
+  'adminToken.manageOwn': 'authenticated',
+} as const satisfies Record<string, 'platform-admin' | 'authenticated'>;
+
+export type PlatformAction = keyof typeof platformPermissions;
+
+export function roleMayDo(role: MembershipRole, action: OrgAction): boolean {
+  return (orgPermissions[action] as readonly MembershipRole[]).includes(role);
+}

@@ -1,0 +1,9 @@
+import { createUser, createUserInputSchema } from '../../services/users.ts';
+import { adminProcedure, router } from '../init.ts';
+
+export const usersRouter = router({
+  create: adminProcedure.input(createUserInputSchema).mutation(async ({ ctx, input }) => {
+    const user = await createUser(ctx.service, input);
+    return { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin, createdAt: user.createdAt };
+  }),
+});
