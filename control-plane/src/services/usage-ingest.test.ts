@@ -90,6 +90,23 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     expect(ledgerSum._sum.amountMicros).toBe(after.balanceMicros);
   });
 
+  test("ingest moves each key's lastUsedAt to the newest finishedAt it has seen, never back", async () => {
+    const prisma = testApp.app.services.prisma;
+    const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
+    const keyId = event('x').apiKeyId;
+    await dataPlane.ingestUsage({
+      events: [
+        event('last-1', { finishedAt: '2026-11-26T08:00:00.000Z' }),
+        event('last-2', { finishedAt: '2026-11-26T09:30:00.250Z' }),
+        event('last-3', { finishedAt: '2026-11-26T09:00:00.000Z' }),
+      ],
+    });
+    expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: keyId } })).lastUsedAt).toEqual(new Date('2026-11-26T09:30:00.250Z'));
+    // An older batch delivered late does not move it back.
+    await dataPlane.ingestUsage({ events: [event('last-0', { finishedAt: '2026-11-26T07:00:00.000Z' })] });
+    expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: keyId } })).lastUsedAt).toEqual(new Date('2026-11-26T09:30:00.250Z'));
+  });
+
   test('concurrent deliveries of one batch still count each request once', async () => {
     const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
     const batch = { events: [event('race-1', { costMicros: 100 }), event('race-2', { costMicros: 200 })] };
