@@ -79,7 +79,7 @@ export async function callEndpoints(
       failure = { ok: false, candidate, error: attempt.error, reachedUpstream: reached, startedAt: attempt.startedAt };
       if (options.signal.aborted) return { ...failure, error: clientClosed() };
       const plan = planRetry(
-        { retryable: true, retryAfterMs: attempt.retryAfterMs },
+        { retryAfterMs: attempt.retryAfterMs },
         { retries, isLastEndpoint: index === candidates.length - 1, remainingMs: deadline - performance.now() },
         options.random,
       );

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isRetryableStatus, planRetry, type AttemptFailure, type RetryState } from './plan-retry.ts';
 
-const failure = (extra: Partial<AttemptFailure> = {}): AttemptFailure => ({ retryable: true, retryAfterMs: null, ...extra });
+const failure = (extra: Partial<AttemptFailure> = {}): AttemptFailure => ({ retryAfterMs: null, ...extra });
 const state = (extra: Partial<RetryState> = {}): RetryState => ({ retries: 0, isLastEndpoint: true, remainingMs: 60_000, ...extra });
 const noJitter = () => 1;
 
 describe('planRetry', () => {
   it.each([
-    { name: 'a non-retryable failure ends it', failure: failure({ retryable: false }), state: state({ isLastEndpoint: false }), plan: { action: 'give-up' } },
     { name: 'falls back to the next endpoint at once', failure: failure({ retryAfterMs: 3_000 }), state: state({ isLastEndpoint: false }), plan: { action: 'next-endpoint' } },
     { name: 'retries the last endpoint after the backoff', failure: failure(), state: state(), plan: { action: 'retry', delayMs: 250 } },
     { name: 'backs off further on the second retry', failure: failure(), state: state({ retries: 1 }), plan: { action: 'retry', delayMs: 500 } },
