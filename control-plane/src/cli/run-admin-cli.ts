@@ -1,0 +1,186 @@
+// The admin CLI (`npm run admin -- <command>`): a typed tRPC client over the same procedures the
+// GraphQL face offers, so everything it does is authorized and audited like any other admin call.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import type { AppRouter } from '../trpc/routers/_app.ts';
+
+export const adminCliUsage = `Usage: npm run admin -- <command> [options]
+
+Commands:
+  orgs create <name>
+  orgs list
+  keys create --org <id> --name <name> [--user <id>] [--expires <ISO time>]
+              [--models <id|provider/*,...>] [--providers <slug,...>]
+  keys list --org <id>
+  keys revoke <key id>
+  members list --org <id>
+  members add --org <id> --email <email> --role <owner|admin|member|billing>
+  members set-role --org <id> --user <id> --role <owner|admin|member|billing>
+  policy show --org <id>
+  policy set --org <id> [--models <list>|all] [--allow-providers <list>|all]
+             [--deny-providers <list>|none] [--daily-limit <microdollars>|none]
+  audit list --org <id> [--action <a>] [--actor <user:id>] [--since <ISO>] [--until <ISO>]
+             [--limit <n>] [--cursor <c>]
+  token issue        exchange the admin token for a 15-minute JWT
+
+Options:
+  --token-file <path>  admin token file when ADMIN_TOKEN is unset     default .data/admin-token
+  --help               this text
+
+Environment:
+  CONTROL_PLANE_URL    default http://127.0.0.1:4000
+  ADMIN_TOKEN          an admin token or admin JWT (wins over --token-file)
+
+Output is JSON on stdout; errors go to stderr with exit status 1 (2 for usage errors).
+`;
+
+export interface AdminCliIo {
+  env: Record<string, string | undefined>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+class UsageError extends Error {}
+
+const options = {
+  org: { type: 'string' },
+  name: { type: 'string' },
+  user: { type: 'string' },
+  email: { type: 'string' },
+  role: { type: 'string' },
+  expires: { type: 'string' },
+  models: { type: 'string' },
+  providers: { type: 'string' },
+  'allow-providers': { type: 'string' },
+  'deny-providers': { type: 'string' },
+  'daily-limit': { type: 'string' },
+  action: { type: 'string' },
+  actor: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  'token-file': { type: 'string', default: '.data/admin-token' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
+
+/** Runs one command; resolves to the process exit status. */
+export async function runAdminCli(argv: string[], io: AdminCliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
+    if (values.help || positionals.length === 0) {
+      io.stdout(adminCliUsage);
+      return values.help ? 0 : 2;
+    }
+    const token = io.env.ADMIN_TOKEN || (await readToken(values['token-file']));
+    const url = (io.env.CONTROL_PLANE_URL || 'http://127.0.0.1:4000').replace(/\/+$/, '');
+    const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${token}` } })] });
+    const result = await runCommand(client, positionals, values);
+    io.stdout(JSON.stringify(result, null, 2) + '\n');
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr(`${error.message}\n\n${adminCliUsage}`);
+      return 2;
+    }
+    io.stderr(`error: ${error instanceof TRPCClientError ? `${error.message} (${String((error.data as { code?: string } | undefined)?.code ?? 'unknown')})` : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function readToken(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    throw new UsageError(`no ADMIN_TOKEN and no readable token file at ${path}`);
+  }
+}
+
+function required(values: Values, name: 'org' | 'name' | 'user' | 'email' | 'role'): string {
+  const value = values[name];
+  if (!value) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+/** `a,b` → ['a', 'b']; the word given as `none` (e.g. `all`) → null. */
+function list(value: string | undefined, none: string): string[] | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === none) return null;
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function role(values: Values): 'owner' | 'admin' | 'member' | 'billing' {
+  const value = required(values, 'role');
+  if (value !== 'owner' && value !== 'admin' && value !== 'member' && value !== 'billing') throw new UsageError(`unknown role ${value}`);
+  return value;
+}
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+async function runCommand(client: Client, positionals: string[], values: Values): Promise<unknown> {
+  const [group, command, argument] = positionals;
+  switch (`${group} ${command}`) {
+    case 'orgs create':
+      if (!argument) throw new UsageError('orgs create needs a name');
+      return client.organizations.create.mutate({ name: argument });
+    case 'orgs list':
+      return client.organizations.list.query();
+    case 'keys create': {
+      const models = list(values.models, 'all');
+      const providers = list(values.providers, 'all');
+      return client.apiKeys.create.mutate({
+        orgId: required(values, 'org'),
+        name: required(values, 'name'),
+        userId: values.user,
+        expiresAt: values.expires ? new Date(values.expires) : null,
+        scopes: models === undefined && providers === undefined ? undefined : { models: models ?? null, providers: providers ?? null },
+      });
+    }
+    case 'keys list':
+      return client.apiKeys.list.query({ orgId: required(values, 'org') });
+    case 'keys revoke':
+      if (!argument) throw new UsageError('keys revoke needs a key id');
+      return client.apiKeys.revoke.mutate({ id: argument });
+    case 'members list':
+      return client.members.list.query({ orgId: required(values, 'org') });
+    case 'members add':
+      return client.members.add.mutate({ orgId: required(values, 'org'), email: required(values, 'email'), role: role(values) });
+    case 'members set-role':
+      return client.members.setRole.mutate({ orgId: required(values, 'org'), userId: required(values, 'user'), role: role(values) });
+    case 'policy show':
+      return client.policies.get.query({ orgId: required(values, 'org') });
+    case 'policy set': {
+      const denied = list(values['deny-providers'], 'none');
+      const limit = values['daily-limit'];
+      return client.policies.update.mutate({
+        orgId: required(values, 'org'),
+        allowedModels: list(values.models, 'all'),
+        allowedProviders: list(values['allow-providers'], 'all'),
+        deniedProviders: denied === null ? [] : denied,
+        dailyLimitMicros: limit === 'none' ? null : integer(limit, 'daily-limit'),
+      });
+    }
+    case 'audit list':
+      return client.audit.list.query({
+        orgId: required(values, 'org'),
+        action: values.action,
+        actor: values.actor,
+        since: values.since ? new Date(values.since) : undefined,
+        until: values.until ? new Date(values.until) : undefined,
+        limit: integer(values.limit, 'limit'),
+        cursor: values.cursor,
+      });
+    case 'token issue':
+      return client.auth.issueToken.mutate();
+    default:
+      throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  }
+}
