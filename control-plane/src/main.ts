@@ -14,7 +14,8 @@ Environment:
   SIMULATOR_BASE_URL   base URL of the seeded \`simulator\` provider       default http://127.0.0.1:4010/v1
 
 On first start it seeds a dev organization and writes dev-key, admin-token and data-plane-token
-(mode 0600) and keys/snapshot-signing.{private,public}.jwk into the data folder.
+(mode 0600), keys/snapshot-signing.{private,public}.jwk and keys/admin-jwt.{private,public}.jwk (the
+admin session JWT key pair) into the data folder.
 `;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
