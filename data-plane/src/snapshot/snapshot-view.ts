@@ -2,7 +2,7 @@
 // A new version is a new view; a request in flight keeps the view it started with.
 import type { SnapshotModel, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { ProviderAdapter } from '../providers/provider-adapter.ts';
-import { providerAdapters } from '../providers/provider-adapters.ts';
+import { adapterForProvider } from '../providers/provider-adapters.ts';
 
 export interface ProviderRoute {
   provider: SnapshotProvider;
@@ -29,7 +29,7 @@ export function buildSnapshotView(version: number, stateHash: string, state: Sna
   for (const model of Object.values(state.models)) modelsById.set(model.id, model);
   const providersById = new Map<string, ProviderRoute>();
   for (const provider of Object.values(state.providers)) {
-    const adapter = providerAdapters[provider.kind];
+    const adapter = adapterForProvider(provider);
     providersById.set(provider.id, {
       provider,
       adapter,

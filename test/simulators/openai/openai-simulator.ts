@@ -22,6 +22,13 @@ export interface SimulatorScenario {
   dropAfterChunks?: number;
   /** Leave usage out of the response (as some providers do). */
   omitUsage?: boolean;
+  /**
+   * Send exactly these bytes instead (status `rawStatus`, default 200; content-type JSON unless
+   * `headers` say otherwise): other OpenAI-compatible providers' own shapes, such as xAI's flat errors,
+   * MiniMax's `base_resp` on HTTP 200 or a hand-written stream.
+   */
+  rawBody?: string;
+  rawStatus?: number;
 }
 
 export interface RecordedRequest {
@@ -148,6 +155,12 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
   });
   if (scenario.headersDelayMs) await sleep(scenario.headersDelayMs);
   if (response.destroyed) return;
+  if (scenario.rawBody !== undefined) {
+    response.writeHead(scenario.rawStatus ?? 200, { 'content-type': 'application/json', ...scenario.headers });
+    response.end(scenario.rawBody);
+    finished = true;
+    return;
+  }
   if (scenario.status && scenario.status >= 400) {
     sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, scenario.headers);
     finished = true;
