@@ -134,7 +134,8 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     expect(simulator.requests.at(-1)!.body).toMatchObject({
       contents: [
         { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
-        { role: 'model', parts: [{ text: 'Echo: Weather in Paris?' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
+        // The simulator's thought signature made the round trip through `extra_content`.
+        { role: 'model', parts: [{ text: 'Echo: Weather in Paris?' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2ltdWxhdG9y' }] },
         { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: '18°C' } } }] },
       ],
     });

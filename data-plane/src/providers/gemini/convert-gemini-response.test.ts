@@ -65,6 +65,11 @@ describe('convertGeminiResponse', () => {
           "role": "assistant",
           "tool_calls": [
             {
+              "extra_content": {
+                "google": {
+                  "thought_signature": "CiQB0e2Kb1x0c2lnbmF0dXJl",
+                },
+              },
               "function": {
                 "arguments": "{"city":"Paris"}",
                 "name": "get_weather",

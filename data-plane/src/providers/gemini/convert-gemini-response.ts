@@ -10,6 +10,7 @@ import { convertGeminiUsage } from './convert-gemini-usage.ts';
 import type { GeminiCandidateWire, GeminiResponseWire } from './gemini-wire.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 import { readGeminiParts } from './read-gemini-parts.ts';
+import { toOpenAIToolCall } from './to-openai-tool-call.ts';
 
 export function convertGeminiResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError {
   let response: GeminiResponseWire | null;
@@ -35,9 +36,7 @@ export function convertGeminiResponse(body: Buffer, context: TranslationContext)
         content: text === '' && toolCalls.length > 0 ? null : text,
         refusal: null,
         ...(reasoning !== '' ? { reasoning } : {}),
-        ...(toolCalls.length > 0
-          ? { tool_calls: toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
-          : {}),
+        ...(toolCalls.length > 0 ? { tool_calls: toolCalls.map(toOpenAIToolCall) } : {}),
       },
       finish_reason: mapGeminiFinishReason(candidate?.finishReason, toolCalls.length > 0),
       logprobs: null,

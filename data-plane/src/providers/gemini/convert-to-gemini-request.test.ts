@@ -219,6 +219,12 @@ describe('convertToGeminiRequest', () => {
     expect(convert({ messages: hi, reasoning: { effort: 'high' } }).body.generationConfig.thinkingConfig.thinkingBudget).toBe(24576);
   });
 
+  it("sends a tool call's thought signature back as the functionCall part's thoughtSignature", () => {
+    const call = { id: 'call_0', type: 'function', function: { name: 'f', arguments: '{}' }, extra_content: { google: { thought_signature: 'c2ln' } } };
+    const { contents } = convert({ messages: [...hi, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'call_0', content: 'ok' }] }).body;
+    expect(contents[1]).toEqual({ role: 'model', parts: [{ functionCall: { name: 'f', args: {} }, thoughtSignature: 'c2ln' }] });
+  });
+
   it('names a function response after the latest call with that id (ids repeat across turns)', () => {
     const turn = (name: string) => [
       { role: 'assistant', tool_calls: [{ id: 'call_0', type: 'function', function: { name, arguments: '{}' } }] },

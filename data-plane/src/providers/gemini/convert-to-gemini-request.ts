@@ -5,7 +5,8 @@
 // - assistant tool calls become `functionCall` parts; tool messages become `functionResponse` parts,
 //   named after the call they answer (Gemini pairs them by name, OpenAI by id) with the text wrapped in
 //   an object, because `response` must be one. OpenAI ids are not sent: most are the gateway's own
-//   (`call_0`), which Gemini never issued;
+//   (`call_0`), which Gemini never issued. A call's `extra_content.google.thought_signature` (as the
+//   gateway returned it) goes back as the part's `thoughtSignature`, which thinking models require;
 // - the model is in the URL, and streaming is a different method (`:streamGenerateContent?alt=sse`);
 // - `reasoning_effort` becomes a thinking budget with thought summaries on, so `reasoning` is filled.
 // Anything Gemini cannot express (audio or file parts, other image URL schemes) is refused with a 400;
@@ -73,6 +74,12 @@ function parseArguments(value: unknown, param: string): unknown {
   }
 }
 
+/** The signature the gateway put on a tool call it returned (see to-openai-tool-call.ts). */
+function thoughtSignature(call: JsonObject): string | null {
+  const extra = isRecord(call.extra_content) && isRecord(call.extra_content.google) ? call.extra_content.google : null;
+  return typeof extra?.thought_signature === 'string' ? extra.thought_signature : null;
+}
+
 function convertMessages(messages: unknown[]): { system: Array<{ text: string }>; contents: GeminiContent[] } {
   const system: Array<{ text: string }> = [];
   const contents: GeminiContent[] = [];
@@ -107,7 +114,11 @@ function convertMessages(messages: unknown[]): { system: Array<{ text: string }>
               throw invalid('A tool call needs an id and a function name.', callParam);
             }
             toolNames.set(call.id, fn.name);
-            parts.push({ functionCall: { name: fn.name, args: parseArguments(fn.arguments, `${callParam}.function.arguments`) } });
+            const signature = thoughtSignature(call);
+            parts.push({
+              functionCall: { name: fn.name, args: parseArguments(fn.arguments, `${callParam}.function.arguments`) },
+              ...(signature !== null ? { thoughtSignature: signature } : {}),
+            });
           });
         }
         append('model', parts);

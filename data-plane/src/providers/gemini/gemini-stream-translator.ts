@@ -3,6 +3,7 @@
 //   first event of a candidate   → the role chunk (`delta: {role, content: ""}`) for its choice
 //   text / thought parts         → `delta.content` / `delta.reasoning`
 //   functionCall (always whole)  → one `delta.tool_calls[{index, id, type, function{name, arguments}}]`
+//                                  (plus the thought signature, see to-openai-tool-call.ts)
 //   finishReason                 → the finish chunk (`tool_calls` when the candidate called functions)
 //   usageMetadata                → kept; later events overwrite (earlier ones are partial)
 //   promptFeedback.blockReason   → an empty `content_filter` answer
@@ -18,6 +19,7 @@ import { geminiErrorFrom } from './gemini-error.ts';
 import type { GeminiCandidateWire, GeminiResponseWire } from './gemini-wire.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 import { readGeminiParts } from './read-gemini-parts.ts';
+import { toOpenAIToolCall } from './to-openai-tool-call.ts';
 
 const DONE = Buffer.from('data: [DONE]\n\n');
 
@@ -92,7 +94,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     if (text !== '') this.#text(index, text, 'content', output);
     for (const call of toolCalls) {
       this.completionTextBytes += Buffer.byteLength(call.arguments);
-      const delta = { index: choice.toolCalls, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } };
+      const delta = { index: choice.toolCalls, ...toOpenAIToolCall(call) };
       choice.toolCalls += 1;
       output.push(this.#chunk(index, { tool_calls: [delta] }, null));
     }

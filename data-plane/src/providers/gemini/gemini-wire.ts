@@ -6,7 +6,7 @@ export type GeminiPart =
   | { text: string }
   | { inlineData: { mimeType: string; data: string } }
   | { fileData: { fileUri: string; mimeType?: string } }
-  | { functionCall: { name: string; args: unknown } }
+  | { functionCall: { name: string; args: unknown }; thoughtSignature?: string }
   | { functionResponse: { name: string; response: Record<string, unknown> } };
 
 export interface GeminiContent {
@@ -59,6 +59,7 @@ export interface GeminiPartWire {
   text?: unknown;
   thought?: unknown;
   functionCall?: { name?: unknown; args?: unknown; id?: unknown } | null;
+  thoughtSignature?: unknown;
 }
 
 export interface GeminiCandidateWire {

@@ -1,13 +1,15 @@
 // One candidate's `content.parts` → what an OpenAI client reads: answer text, thought summaries
 // (`thought: true`, sent as `reasoning`) and function calls (arguments as a JSON string). Gemini gives
 // most calls no id, so they are numbered `call_<n>` in order within the candidate: stable for the same
-// answer, streamed or not. Other parts (thought signatures alone, executable code) are skipped.
+// answer, streamed or not. A call's `thoughtSignature` is kept: thinking models (Gemini 3) refuse a
+// later turn whose function calls lack it. Other parts (signatures alone, executable code) are skipped.
 import type { GeminiPartWire } from './gemini-wire.ts';
 
 export interface GeminiToolCall {
   id: string;
   name: string;
   arguments: string;
+  thoughtSignature: string | null;
 }
 
 export interface GeminiParts {
@@ -28,7 +30,8 @@ export function readGeminiParts(parts: unknown, firstToolCallIndex = 0): GeminiP
     } else if (part.functionCall !== null && typeof part.functionCall === 'object' && typeof part.functionCall.name === 'string') {
       const { id, name, args } = part.functionCall;
       const index = firstToolCallIndex + result.toolCalls.length;
-      result.toolCalls.push({ id: typeof id === 'string' && id !== '' ? id : `call_${index}`, name, arguments: JSON.stringify(args ?? {}) });
+      const thoughtSignature = typeof part.thoughtSignature === 'string' ? part.thoughtSignature : null;
+      result.toolCalls.push({ id: typeof id === 'string' && id !== '' ? id : `call_${index}`, name, arguments: JSON.stringify(args ?? {}), thoughtSignature });
     }
   }
   return result;
