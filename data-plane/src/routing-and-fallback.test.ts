@@ -10,6 +10,7 @@ import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, TEST_PRICES, testSnaps
 
 const DENY_SIMULATOR_KEY = 'sk-gw-test-key-deny-simulator';
 const DENY_ALL_KEY = 'sk-gw-test-key-deny-all';
+const BACKUP_SCOPED_KEY = 'sk-gw-test-key-backup-scoped';
 
 let primary: OpenAISimulator;
 let backup: OpenAISimulator;
@@ -30,6 +31,7 @@ function routingState(): SnapshotState {
   state.orgs.org_deny_all = { ...alpha, id: 'org_deny_all', allowedProviders: ['other'], deniedProviders: ['simulator'] };
   state.apiKeys[hashSecret(DENY_SIMULATOR_KEY)] = { ...alphaKey, id: 'key_deny_simulator', orgId: 'org_deny_simulator' };
   state.apiKeys[hashSecret(DENY_ALL_KEY)] = { ...alphaKey, id: 'key_deny_all', orgId: 'org_deny_all' };
+  state.apiKeys[hashSecret(BACKUP_SCOPED_KEY)] = { ...alphaKey, id: 'key_backup_scoped', scopes: { models: [TEST_MODEL], providers: ['backup'] } };
   return state;
 }
 
@@ -202,7 +204,7 @@ describe('request routing extras', () => {
   });
 });
 
-describe('organization provider rules', () => {
+describe('organization provider rules and key scopes', () => {
   it('a denied provider is skipped', async () => {
     const response = await post({}, DENY_SIMULATOR_KEY);
     expectServedByBackup(response);
@@ -220,6 +222,16 @@ describe('organization provider rules', () => {
     expect(backup.requests).toHaveLength(0);
   });
 
+  it("a key's scopes narrow the org's: only its providers serve, only its models are allowed", async () => {
+    const response = await post({}, BACKUP_SCOPED_KEY);
+    expectServedByBackup(response);
+    await response.text();
+    expect(primary.requests).toHaveLength(0);
+    const refused = await post({ model: 'other/echo' }, BACKUP_SCOPED_KEY);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe("This API key is not scoped to the model 'other/echo'.");
+  });
+
   it('/models hides the models no allowed provider serves', async () => {
     const list = async (apiKey: string) => {
       const response = await fetch(`${fixture.dataPlane.url}/v1/models`, { headers: { authorization: `Bearer ${apiKey}` } });
@@ -227,6 +239,7 @@ describe('organization provider rules', () => {
     };
     expect(await list(DENY_SIMULATOR_KEY)).toEqual(['backup/echo', 'other/echo', TEST_MODEL]);
     expect(await list(DENY_ALL_KEY)).toEqual(['other/echo']);
+    expect(await list(BACKUP_SCOPED_KEY)).toEqual([TEST_MODEL]);
   });
 });
 

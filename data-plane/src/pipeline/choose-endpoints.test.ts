@@ -71,7 +71,7 @@ describe('chooseEndpoints', () => {
   it('refuses with 403 naming the rule when the org’s rules leave nothing', () => {
     const call = () => served([llama], { allowedProviders: ['mistral'], deniedProviders: ['groq'] });
     expect(call).toThrow(expect.objectContaining({ code: 'forbidden', status: 403, param: 'model' }));
-    expect(call).toThrow("Your organization's provider rules (allowed providers: mistral; denied providers: groq) allow no provider serving the model 'meta/llama'.");
+    expect(call).toThrow("The provider rules of your organization and API key (allowed providers: mistral; denied providers: groq) allow no provider serving the model 'meta/llama'.");
   });
 
   it('uses a fallback model the org allows when the requested one has no allowed provider', () => {

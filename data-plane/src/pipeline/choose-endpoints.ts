@@ -1,7 +1,8 @@
 // The endpoints a request may go to, in the order they are tried: for each model (the requested one,
 // then the `models` fallbacks), its catalog endpoints in preference order, narrowed by the org's provider
-// rules and then by the request's `provider` preferences (order / only / ignore / allow_fallbacks).
-// Nothing left: 403 when the org's rules removed everything (naming the rule), 400 when the request's
+// rules (within the key's scope: providerRulesOf) and then by the request's `provider` preferences
+// (order / only / ignore / allow_fallbacks).
+// Nothing left: 403 when those rules removed everything (naming them), 400 when the request's
 // own preferences did, 503 when no endpoint's provider is configured at all.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
@@ -40,7 +41,7 @@ export function chooseEndpoints(
   const modelIds = models.map((model) => `'${model.id}'`).join(', ');
   if (configured === 0) throw new GatewayError('no_provider_available', `No provider is available for the model ${modelIds}.`);
   if (permitted === 0) {
-    throw new GatewayError('forbidden', `Your organization's provider rules (${describeProviderRules(rules)}) allow no provider serving the model ${modelIds}.`, {
+    throw new GatewayError('forbidden', `The provider rules of your organization and API key (${describeProviderRules(rules)}) allow no provider serving the model ${modelIds}.`, {
       param: 'model',
     });
   }

@@ -16,7 +16,7 @@ import type { StreamTranslator, TranslationContext } from '../providers/provider
 import { authenticateKey, type Principal } from './authenticate-key.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
 import { callEndpoints } from './call-endpoints.ts';
-import { checkPolicy } from './check-policy.ts';
+import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
 import { meterUsage, estimatePromptTokens, type RequestMeter } from './meter-usage.ts';
 import { parseChatRequest, type ChatRequest } from './parse-chat-request.ts';
@@ -47,7 +47,7 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   const routing = parseRoutingOptions(chat.body);
   const models = resolveModels(snapshot, principal, [chat.model, ...routing.fallbackModels]);
   // reserve-spend: balances and daily limits come with the ledger (a later issue).
-  const candidates = chooseEndpoints(snapshot, principal.org, models, routing.provider);
+  const candidates = chooseEndpoints(snapshot, providerRulesOf(principal), models, routing.provider);
   const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: chat.clientWantsStreamUsage };
 
   const meter: RequestMeter = {

@@ -9,7 +9,7 @@ import { mistralFimAdapter } from '../providers/mistral/mistral-fim-adapter.ts';
 import type { TranslationContext } from '../providers/provider-adapter.ts';
 import { authenticateKey } from './authenticate-key.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamResponse } from './call-upstream.ts';
-import { checkPolicy } from './check-policy.ts';
+import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import { appendUsage, finishWithError, relayAndFinishStream, type MeteredRequest } from './finish-metered-response.ts';
 import type { RequestMeter } from './meter-usage.ts';
@@ -33,7 +33,7 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   checkPolicy(principal, model);
   // FIM has no routing extras: the org's provider rules and the catalog's order decide, and the first
   // endpoint that speaks FIM serves (no fallback between endpoints yet).
-  const candidates = chooseEndpoints(snapshot, principal.org, [model], { order: null, only: null, ignore: [], allowFallbacks: true });
+  const candidates = chooseEndpoints(snapshot, providerRulesOf(principal), [model], { order: null, only: null, ignore: [], allowFallbacks: true });
   const chosen = candidates.find((candidate) => candidate.route.provider.kind === 'mistral');
   if (chosen === undefined) throw new GatewayError('invalid_request', `The model '${model.id}' does not support FIM.`, { param: 'model' });
   const { endpoint, route } = chosen;

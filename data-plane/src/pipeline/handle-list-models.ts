@@ -1,7 +1,7 @@
 // GET /models in OpenRouter's model shape (what Kilo's /api/gateway/models returns), plus OpenAI's
 // `object`/`owned_by` fields so OpenAI SDKs' models.list() reads the same response. Without a key: every
-// model in the catalog. With a key: the models the key's organization may use, through at least one
-// allowed provider (the same matchers as check-policy). A bad key is a 401.
+// model in the catalog. With a key: the models the key and its organization may use, through at least
+// one allowed provider (the same matchers as check-policy). A bad key is a 401.
 import { nanoPerTokenToUsdString } from '../../../shared/src/money.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
@@ -27,10 +27,10 @@ export interface ModelListEntry {
 
 export function listModels(snapshot: SnapshotView | null, authorization: string, nowMs: number): { object: 'list'; data: ModelListEntry[] } {
   if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
-  const org = bearerToken(authorization) === null ? null : authenticateKey(snapshot, authorization, nowMs).org;
+  const principal = bearerToken(authorization) === null ? null : authenticateKey(snapshot, authorization, nowMs);
   const data: ModelListEntry[] = [];
   for (const model of snapshot.modelList) {
-    if (org === null || isModelUsable(snapshot, org, model)) data.push(toModelListEntry(model));
+    if (principal === null || isModelUsable(snapshot, principal, model)) data.push(toModelListEntry(model));
   }
   return { object: 'list', data };
 }
