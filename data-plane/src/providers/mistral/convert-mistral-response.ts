@@ -5,29 +5,9 @@
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertOpenAICompatibleUsage } from '../openai-compatible/convert-openai-compatible-usage.ts';
 import type { ConvertedResponse } from '../provider-adapter.ts';
+import { convertMistralMessage } from './convert-mistral-message.ts';
 import { mapMistralFinishReason } from './map-mistral-finish-reason.ts';
-import type { MistralChoiceWire, MistralMessageWire, MistralResponseWire } from './mistral-wire.ts';
-import { readMistralContent } from './read-mistral-content.ts';
-
-/** A message or delta with OpenAI-readable content and tool calls; counts its generated text bytes. */
-export function convertMistralMessage(message: MistralMessageWire): { message: MistralMessageWire; textBytes: number } {
-  const converted: MistralMessageWire = { ...message };
-  let textBytes = 0;
-  if (message.content !== undefined) {
-    const { content, reasoning } = readMistralContent(message.content);
-    converted.content = content;
-    if (reasoning !== null) converted.reasoning = reasoning;
-    textBytes += Buffer.byteLength(content ?? '') + Buffer.byteLength(reasoning ?? '');
-  }
-  if (Array.isArray(message.tool_calls)) {
-    converted.tool_calls = message.tool_calls.map((call) => {
-      const argumentsText = call?.function?.arguments;
-      if (typeof argumentsText === 'string') textBytes += Buffer.byteLength(argumentsText);
-      return { ...call, type: 'function', function: call?.function ?? {} };
-    });
-  }
-  return { message: converted, textBytes };
-}
+import type { MistralChoiceWire, MistralResponseWire } from './mistral-wire.ts';
 
 export function convertMistralResponse(body: Buffer): ConvertedResponse | GatewayError {
   let parsed: MistralResponseWire | null;

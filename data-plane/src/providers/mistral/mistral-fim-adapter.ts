@@ -4,7 +4,7 @@
 // Only Mistral offers FIM, so this is no general spec yet, just the pieces the FIM handler calls.
 import { convertOpenAICompatibleResponse } from '../openai-compatible/convert-openai-compatible-response.ts';
 import { OpenAICompatibleStreamTranslator } from '../openai-compatible/openai-compatible-stream-translator.ts';
-import type { ProviderAdapter, StreamTranslator, TranslationContext } from '../provider-adapter.ts';
+import type { StreamTranslator, TranslationContext } from '../provider-adapter.ts';
 import { convertToMistralFimRequest } from './convert-to-mistral-fim-request.ts';
 import { mistralError } from './mistral-error.ts';
 
@@ -15,4 +15,4 @@ export const mistralFimAdapter = {
   // Every event is the client's own format, usage included: nothing is held back but `[DONE]`.
   createStreamTranslator: (context: TranslationContext): StreamTranslator => new OpenAICompatibleStreamTranslator({ ...context, clientWantsUsage: true }),
   convertError: mistralError,
-} satisfies Pick<ProviderAdapter, 'convertResponse' | 'createStreamTranslator' | 'convertError'> & Record<string, unknown>;
+};

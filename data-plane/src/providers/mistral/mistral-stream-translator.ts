@@ -12,7 +12,7 @@ import { convertOpenAICompatibleUsage } from '../openai-compatible/convert-opena
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
 import { readSseEvent } from '../read-sse-event.ts';
 import { toOpenAIUsage } from '../to-openai-usage.ts';
-import { convertMistralMessage } from './convert-mistral-response.ts';
+import { convertMistralMessage } from './convert-mistral-message.ts';
 import { mapMistralFinishReason } from './map-mistral-finish-reason.ts';
 import type { MistralChoiceWire, MistralResponseWire, MistralToolCallWire } from './mistral-wire.ts';
 
