@@ -31,7 +31,7 @@ export const catalogProviders: readonly CatalogProvider[] = [
   // Gemini's OpenAI-compatible API lives under /v1beta/openai; its native API is /v1beta itself.
   { slug: 'google', kind: 'openai-compatible', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', apiKeyEnv: 'GEMINI_API_KEY', genaiPricesId: 'google', modelsDevIds: ['google'], aggregatorVendors: ['google'], servesModel: /^(gemini|gemma)-/ },
   { slug: 'xai', kind: 'openai-compatible', baseUrl: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY', genaiPricesId: 'x-ai', modelsDevIds: ['xai'], aggregatorVendors: ['x-ai', 'xai'] },
-  { slug: 'mistral', kind: 'openai-compatible', baseUrl: 'https://api.mistral.ai/v1', apiKeyEnv: 'MISTRAL_API_KEY', genaiPricesId: 'mistral', modelsDevIds: ['mistral'], aggregatorVendors: ['mistralai', 'mistral'] },
+  { slug: 'mistral', kind: 'mistral', baseUrl: 'https://api.mistral.ai/v1', apiKeyEnv: 'MISTRAL_API_KEY', genaiPricesId: 'mistral', modelsDevIds: ['mistral'], aggregatorVendors: ['mistralai', 'mistral'] },
   { slug: 'minimax', kind: 'openai-compatible', baseUrl: 'https://api.minimax.io/v1', apiKeyEnv: 'MINIMAX_API_KEY', genaiPricesId: 'minimax', modelsDevIds: [], aggregatorVendors: ['minimax'] },
   { slug: 'deepseek', kind: 'openai-compatible', baseUrl: 'https://api.deepseek.com/v1', apiKeyEnv: 'DEEPSEEK_API_KEY', genaiPricesId: 'deepseek', modelsDevIds: ['deepseek'], aggregatorVendors: ['deepseek'] },
   { slug: 'groq', kind: 'openai-compatible', baseUrl: 'https://api.groq.com/openai/v1', apiKeyEnv: 'GROQ_API_KEY', genaiPricesId: 'groq', modelsDevIds: ['groq'], aggregatorVendors: [] },

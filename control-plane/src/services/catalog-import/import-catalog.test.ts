@@ -39,10 +39,11 @@ describe.each(testEngines)('catalog import on %s', (engine) => {
     // Google's price list also holds Claude on Vertex AI, which the Gemini API does not serve.
     expect(imported.some((model) => model.id.startsWith('google/claude'))).toBe(false);
 
-    const providers = await prisma.provider.findMany({ where: { slug: { in: ['openai', 'anthropic', 'xai', 'minimax'] } }, orderBy: { slug: 'asc' } });
+    const providers = await prisma.provider.findMany({ where: { slug: { in: ['openai', 'anthropic', 'xai', 'mistral', 'minimax'] } }, orderBy: { slug: 'asc' } });
     expect(providers.map(({ slug, kind, baseUrl, apiKeyEnv }) => ({ slug, kind, baseUrl, apiKeyEnv }))).toEqual([
       { slug: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', apiKeyEnv: 'ANTHROPIC_API_KEY' },
       { slug: 'minimax', kind: 'openai-compatible', baseUrl: 'https://api.minimax.io/v1', apiKeyEnv: 'MINIMAX_API_KEY' },
+      { slug: 'mistral', kind: 'mistral', baseUrl: 'https://api.mistral.ai/v1', apiKeyEnv: 'MISTRAL_API_KEY' },
       { slug: 'openai', kind: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY' },
       { slug: 'xai', kind: 'openai-compatible', baseUrl: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY' },
     ]);
