@@ -96,7 +96,7 @@ describe('fallback to the next endpoint before the first byte', () => {
     expect(await usageOf(response)).toMatchObject({ providerId: 'prov_backup', servedModel: 'echo-backup', requestedModel: TEST_MODEL, status: 200, errorCode: null });
     expect(fixture.controlPlane.usage.size).toBe(1);
     const attemptLog = logs.find((line) => line.startsWith('upstream attempt failed'));
-    expect(attemptLog).toContain('provider simulator, model echo: 502 upstream_error; trying the next endpoint');
+    expect(attemptLog).toContain('provider simulator, model echo: HTTP 503 → 502 upstream_error; trying the next endpoint');
   });
 
   it('429 with retry-after on the first → the second serves the stream at once', async () => {

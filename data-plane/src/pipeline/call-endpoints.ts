@@ -45,7 +45,15 @@ export interface UpstreamFailure {
   startedAt: number;
 }
 
-type FailedAttempt = { ok: false; error: GatewayError; reached: boolean; retryAfterMs: number | null; startedAt: number };
+type FailedAttempt = {
+  ok: false;
+  error: GatewayError;
+  reached: boolean;
+  /** The upstream's HTTP status, when it answered with one. */
+  upstreamStatus: number | null;
+  retryAfterMs: number | null;
+  startedAt: number;
+};
 
 export async function callEndpoints(
   client: UpstreamClient,
@@ -86,7 +94,7 @@ export async function callEndpoints(
       const next = plan.action === 'retry' ? `retrying in ${plan.delayMs} ms` : plan.action === 'next-endpoint' ? 'trying the next endpoint' : 'giving up';
       options.log(
         `upstream attempt failed for ${options.requestId}: provider ${candidate.route.provider.slug}, model ${candidate.endpoint.upstreamModel}: ` +
-          `${attempt.error.status} ${attempt.error.code}${attempt.retryAfterMs === null ? '' : ` (retry-after ${attempt.retryAfterMs} ms)`}; ${next}`,
+          `${attempt.upstreamStatus === null ? '' : `HTTP ${attempt.upstreamStatus} → `}${attempt.error.status} ${attempt.error.code}${attempt.retryAfterMs === null ? '' : ` (retry-after ${attempt.retryAfterMs} ms)`}; ${next}`,
       );
       if (plan.action === 'give-up') return failure;
       if (plan.action === 'next-endpoint') break;
@@ -118,6 +126,7 @@ async function attemptEndpoint(
         ? new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error })
         : toUpstreamGatewayError(error, options.signal),
     reached,
+    upstreamStatus: null,
     retryAfterMs: null,
     startedAt,
   });
@@ -152,6 +161,7 @@ async function attemptEndpoint(
       ok: false,
       error: candidate.route.adapter.convertError(status, text, upstream.headers),
       reached: true,
+      upstreamStatus: status,
       retryAfterMs: parseRetryAfterMs(upstream.headers['retry-after'], Date.now()),
       startedAt,
     };
