@@ -1,15 +1,12 @@
-// The end of a metered request once the upstream was called, for any endpoint (chat, FIM): relay the
-// stream or send the complete answer or the error, always appending the one usage event to the spool
-// before the final bytes go out. These are the same steps as the private tail of
-// handle-chat-completions.ts, taking a prompt estimate instead of the chat request so that other
-// endpoints share them.
+// The end of a metered request once the upstream was called, for every endpoint (chat, FIM): relay the
+// stream or send the error, always appending the one usage event to the spool before the final bytes
+// go out. `headers` (e.g. which provider served) go on whatever response is sent.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { formatErrorFrame, sendError } from '../http/send-error.ts';
 import { SseWriter } from '../http/sse-writer.ts';
 import type { StreamTranslator } from '../providers/provider-adapter.ts';
-import type { UpstreamResponse } from './call-upstream.ts';
 import { meterUsage, type RequestMeter } from './meter-usage.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { relayStream } from './relay-stream.ts';
@@ -22,10 +19,16 @@ export interface MeteredRequest {
   promptEstimate: () => number;
 }
 
-export async function relayAndFinishStream(request: MeteredRequest, upstream: UpstreamResponse, translator: StreamTranslator, signal: AbortSignal): Promise<void> {
+export async function relayAndFinishStream(
+  request: MeteredRequest,
+  upstreamBody: AsyncIterable<Buffer>,
+  translator: StreamTranslator,
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const { response, meter } = request;
-  const writer = new SseWriter(response);
-  const result = await relayStream(upstream.body, writer, meter, translator, { signal });
+  const writer = new SseWriter(response, headers);
+  const result = await relayStream(upstreamBody, writer, meter, translator, { signal });
   if (result.outcome === 'aborted' || response.aborted) {
     await appendUsage(request, 499, 'client_closed');
     return;
@@ -36,7 +39,7 @@ export async function relayAndFinishStream(request: MeteredRequest, upstream: Up
     await appendUsage(request, nothingSent ? error.status : 200, error.code);
     if (nothingSent) {
       // Nothing reached the client yet: a normal error response is still possible.
-      sendError(response, error);
+      sendError(response, withHeaders(error, headers));
       return;
     }
     writer.end(result.upstreamErrorRelayed ? result.finalBytes : formatErrorFrame(error));
@@ -51,6 +54,17 @@ export async function finishWithError(request: MeteredRequest, error: GatewayErr
   const aborted = error.code === 'client_closed' || request.response.aborted;
   await appendUsage(request, aborted ? 499 : error.status, error.code);
   if (!aborted) sendError(request.response, error);
+}
+
+/** The error with extra response headers (e.g. x-gateway-provider naming the endpoint that failed last). */
+export function withHeaders(error: GatewayError, headers: Record<string, string>): GatewayError {
+  if (Object.keys(headers).length === 0) return error;
+  return new GatewayError(error.code, error.message, {
+    param: error.param,
+    status: error.statusOverride ?? undefined,
+    headers: { ...error.headers, ...headers },
+    cause: error.cause,
+  });
 }
 
 /** Writes the usage event durably (group commit). A spool failure is logged, never shown to the client. */

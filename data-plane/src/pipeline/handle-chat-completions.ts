@@ -7,25 +7,22 @@
 // differs from the requested one when a `models` fallback served) name the endpoint that answered.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
-import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
-import { formatErrorFrame, sendError } from '../http/send-error.ts';
 import { sendJson } from '../http/send-json.ts';
-import { SseWriter } from '../http/sse-writer.ts';
-import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.ts';
+import type { TranslationContext } from '../providers/provider-adapter.ts';
 import { authenticateKey, type Principal } from './authenticate-key.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
 import { callEndpoints } from './call-endpoints.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
-import { meterUsage, estimatePromptTokens, type RequestMeter } from './meter-usage.ts';
-import { parseChatRequest, type ChatRequest } from './parse-chat-request.ts';
+import { appendUsage, finishWithError, relayAndFinishStream, withHeaders, type MeteredRequest } from './finish-metered-response.ts';
+import { estimatePromptTokens, type RequestMeter } from './meter-usage.ts';
+import { parseChatRequest } from './parse-chat-request.ts';
 import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import { readUpstreamResponse } from './relay-response.ts';
 import { repairToolCalls } from './repair-tool-calls.ts';
-import { relayStream } from './relay-stream.ts';
 import { resolveModel } from './resolve-model.ts';
 
 export interface IncomingChatRequest {
@@ -66,6 +63,7 @@ export async function handleChatCompletions(context: PipelineContext, response: 
     servedModel: null,
     finishReason: null,
   };
+  const metered: MeteredRequest = { context, response, meter, promptEstimate: () => estimatePromptTokens(chat.body.messages) };
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 
@@ -77,7 +75,7 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
   if (!answer.ok) {
     if (!answer.reachedUpstream) throw withHeaders(answer.error, servedBy);
-    return finishWithError(context, response, meter, chat, withHeaders(answer.error, servedBy));
+    return finishWithError(metered, withHeaders(answer.error, servedBy));
   }
 
   const { upstream, candidate } = answer;
@@ -85,7 +83,7 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   const contentType = upstream.headers['content-type'];
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (chat.stream && upstream.statusCode === 200 && isEventStream) {
-    return relayAndFinishStream(context, response, meter, chat, answer.body, adapter.createStreamTranslator(translation), abort.signal, servedBy);
+    return relayAndFinishStream(metered, answer.body, adapter.createStreamTranslator(translation), abort.signal, servedBy);
   }
 
   // A complete (non-streamed) response, or an upstream error before anything was sent.
@@ -93,11 +91,11 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   try {
     upstreamResult = await readUpstreamResponse(upstream, adapter, translation, meter);
   } catch (caught) {
-    return finishWithError(context, response, meter, chat, withHeaders(toUpstreamGatewayError(caught, abort.signal), servedBy));
+    return finishWithError(metered, withHeaders(toUpstreamGatewayError(caught, abort.signal), servedBy));
   }
-  if (upstreamResult.error !== null) return finishWithError(context, response, meter, chat, withHeaders(upstreamResult.error, servedBy));
+  if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(upstreamResult.error, servedBy));
   meter.firstByteAt = performance.now();
-  const event = await appendUsage(context, meter, chat, upstream.statusCode, null);
+  const event = await appendUsage(metered, upstream.statusCode, null);
   sendJson(response, upstream.statusCode, upstreamResult.body, { 'x-gateway-cost-microdollars': String(event.costMicros), ...servedBy });
 }
 
@@ -110,76 +108,4 @@ function resolveModels(snapshot: SnapshotView, principal: Principal, modelIds: r
     models.push(model);
   }
   return models;
-}
-
-/** The error with the x-gateway-provider / x-gateway-model headers naming the endpoint that failed last. */
-function withHeaders(error: GatewayError, headers: Record<string, string>): GatewayError {
-  return new GatewayError(error.code, error.message, {
-    param: error.param,
-    status: error.statusOverride ?? undefined,
-    headers: { ...error.headers, ...headers },
-    cause: error.cause,
-  });
-}
-
-async function relayAndFinishStream(
-  context: PipelineContext,
-  response: ClientResponse,
-  meter: RequestMeter,
-  chat: ChatRequest,
-  upstreamBody: AsyncIterable<Buffer>,
-  translator: StreamTranslator,
-  signal: AbortSignal,
-  servedBy: Record<string, string>,
-): Promise<void> {
-  const writer = new SseWriter(response, servedBy);
-  const result = await relayStream(upstreamBody, writer, meter, translator, { signal });
-  if (result.outcome === 'aborted' || response.aborted) {
-    await appendUsage(context, meter, chat, 499, 'client_closed');
-    return;
-  }
-  if (result.outcome === 'failed') {
-    const error = result.error ?? new GatewayError('upstream_error', 'The upstream provider reported an error.');
-    const nothingSent = !writer.started && !result.upstreamErrorRelayed;
-    await appendUsage(context, meter, chat, nothingSent ? error.status : 200, error.code);
-    if (nothingSent) {
-      // Nothing reached the client yet: a normal error response is still possible.
-      sendError(response, withHeaders(error, servedBy));
-      return;
-    }
-    writer.end(result.upstreamErrorRelayed ? result.finalBytes : formatErrorFrame(error));
-    return;
-  }
-  await appendUsage(context, meter, chat, 200, null);
-  writer.end(result.finalBytes);
-}
-
-async function finishWithError(
-  context: PipelineContext,
-  response: ClientResponse,
-  meter: RequestMeter,
-  chat: ChatRequest,
-  error: GatewayError,
-): Promise<void> {
-  meter.upstreamFinishedAt ??= performance.now();
-  const aborted = error.code === 'client_closed' || response.aborted;
-  await appendUsage(context, meter, chat, aborted ? 499 : error.status, error.code);
-  if (!aborted) sendError(response, error);
-}
-
-/** Writes the usage event durably (group commit). A spool failure is logged, never shown to the client. */
-async function appendUsage(
-  context: PipelineContext,
-  meter: RequestMeter,
-  chat: ChatRequest,
-  status: number,
-  errorCode: string | null,
-): Promise<UsageEvent> {
-  const event = meterUsage(meter, { status, errorCode, finishedAt: performance.now(), promptEstimate: () => estimatePromptTokens(chat.body.messages) });
-  try {
-    await context.appendUsage(event);
-  } catch (error) {
-    context.log(`usage spool append failed for ${meter.requestId}: ${String(error)}`);
-  }
-  return event;
 }

@@ -78,7 +78,7 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   const contentType = upstream.headers['content-type'];
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (fim.stream && upstream.statusCode === 200 && isEventStream) {
-    return relayAndFinishStream(metered, upstream, mistralFimAdapter.createStreamTranslator(translation), abort.signal);
+    return relayAndFinishStream(metered, upstream.body, mistralFimAdapter.createStreamTranslator(translation), abort.signal);
   }
 
   let upstreamResult: Awaited<ReturnType<typeof readUpstreamResponse>>;
