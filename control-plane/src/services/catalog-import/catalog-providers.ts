@@ -28,8 +28,8 @@ export interface CatalogProvider {
 export const catalogProviders: readonly CatalogProvider[] = [
   { slug: 'openai', kind: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', genaiPricesId: 'openai', modelsDevIds: ['openai'], aggregatorVendors: ['openai'] },
   { slug: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', apiKeyEnv: 'ANTHROPIC_API_KEY', genaiPricesId: 'anthropic', modelsDevIds: ['anthropic'], aggregatorVendors: ['anthropic'] },
-  // Gemini's OpenAI-compatible API lives under /v1beta/openai; its native API is /v1beta itself.
-  { slug: 'google', kind: 'openai-compatible', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', apiKeyEnv: 'GEMINI_API_KEY', genaiPricesId: 'google', modelsDevIds: ['google'], aggregatorVendors: ['google'], servesModel: /^(gemini|gemma)-/ },
+  // The native Gemini API (data-plane/src/providers/gemini/), not its OpenAI-compatible /v1beta/openai.
+  { slug: 'google', kind: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1beta', apiKeyEnv: 'GEMINI_API_KEY', genaiPricesId: 'google', modelsDevIds: ['google'], aggregatorVendors: ['google'], servesModel: /^(gemini|gemma)-/ },
   { slug: 'xai', kind: 'openai-compatible', baseUrl: 'https://api.x.ai/v1', apiKeyEnv: 'XAI_API_KEY', genaiPricesId: 'x-ai', modelsDevIds: ['xai'], aggregatorVendors: ['x-ai', 'xai'] },
   { slug: 'mistral', kind: 'mistral', baseUrl: 'https://api.mistral.ai/v1', apiKeyEnv: 'MISTRAL_API_KEY', genaiPricesId: 'mistral', modelsDevIds: ['mistral'], aggregatorVendors: ['mistralai', 'mistral'] },
   { slug: 'minimax', kind: 'openai-compatible', baseUrl: 'https://api.minimax.io/v1', apiKeyEnv: 'MINIMAX_API_KEY', genaiPricesId: 'minimax', modelsDevIds: [], aggregatorVendors: ['minimax'] },
