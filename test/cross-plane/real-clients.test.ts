@@ -1,0 +1,253 @@
+// Real client libraries, pointed at the data plane as a user would point them at OpenAI: the Vercel AI
+// SDK (`@ai-sdk/openai` chat models, `@ai-sdk/openai-compatible`), the OpenRouter AI SDK provider and
+// the openai SDK. Each talks to models served by the OpenAI, Anthropic and Gemini simulators (the
+// latter two created through the control plane's catalog) and must get the answers, tool round trips
+// and usage a user expects; one conversation moves across all three upstreams and each upstream must
+// receive the earlier turns in its own wire format.
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createOpenRouter } from '@openrouter/ai-sdk-provider';
+import { generateText, stepCountIs, streamText, tool } from 'ai';
+import type OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
+import { startGeminiSimulator, type GeminiSimulator } from '../simulators/gemini/gemini-simulator.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { testEngines } from '../support/test-database.ts';
+
+const ANTHROPIC_MODEL = 'anthropic/claude-echo';
+const GEMINI_MODEL = 'google-native/gemini-echo';
+const ANTHROPIC_KEY_ENV = 'GATEWAY_TEST_REAL_CLIENTS_ANTHROPIC_KEY';
+const GEMINI_KEY_ENV = 'GATEWAY_TEST_REAL_CLIENTS_GEMINI_KEY';
+const ANTHROPIC_UPSTREAM_KEY = 'sk-ant-real-clients';
+const GEMINI_UPSTREAM_KEY = 'AIza-real-clients';
+
+type Upstream = 'openai' | 'anthropic' | 'gemini';
+
+describe.each(testEngines)('real clients through the gateway (%s)', (engine) => {
+  let gateway: Gateway;
+  let anthropic: AnthropicSimulator;
+  let gemini: GeminiSimulator;
+
+  beforeAll(async () => {
+    process.env[ANTHROPIC_KEY_ENV] = ANTHROPIC_UPSTREAM_KEY;
+    process.env[GEMINI_KEY_ENV] = GEMINI_UPSTREAM_KEY;
+    anthropic = await startAnthropicSimulator({ apiKey: ANTHROPIC_UPSTREAM_KEY });
+    gemini = await startGeminiSimulator({ apiKey: GEMINI_UPSTREAM_KEY });
+    gateway = await startGateway(engine);
+    await addCatalogModel(
+      gateway,
+      { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
+      { id: ANTHROPIC_MODEL, name: 'Claude echo', endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } } },
+    );
+    await addCatalogModel(
+      gateway,
+      { slug: 'google-native', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: GEMINI_KEY_ENV },
+      { id: GEMINI_MODEL, name: 'Gemini echo', endpoint: { providerSlug: 'google-native', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } } },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await anthropic?.close();
+    await gemini?.close();
+    delete process.env[ANTHROPIC_KEY_ENV];
+    delete process.env[GEMINI_KEY_ENV];
+  });
+
+  const baseURL = () => `${gateway.dataPlane!.url}/v1`;
+  const aiSdkOpenAI = () => createOpenAI({ baseURL: baseURL(), apiKey: gateway.apiKey });
+
+  /** Makes the upstream behind `upstream` call get_weather({city:'Paris'}) until the request carries a tool result. */
+  function arrangeToolCall(upstream: Upstream): void {
+    if (upstream === 'anthropic') {
+      anthropic.scenario = (body) => {
+        const answered = (body.messages ?? []).some((message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'));
+        return answered ? {} : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
+      };
+    } else if (upstream === 'gemini') {
+      gemini.scenario = (body) => {
+        const answered = (body.contents ?? []).some((content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined));
+        return answered ? {} : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
+      };
+    } else {
+      // The OpenAI simulator has no tool-call hook: answer the first request with a hand-written completion.
+      gateway.simulator.scenario = (body) => {
+        if ((body.messages ?? []).some((message) => message.role === 'tool')) return {};
+        return {
+          rawBody: JSON.stringify({
+            id: 'chatcmpl-sim-tool',
+            object: 'chat.completion',
+            created: 1_764_000_000,
+            model: 'echo',
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_sim_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+                finish_reason: 'tool_calls',
+              },
+            ],
+            usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+          }),
+        };
+      };
+    }
+  }
+
+  function resetScenarios(): void {
+    gateway.simulator.scenario = () => ({});
+    anthropic.scenario = () => ({});
+    gemini.scenario = () => ({});
+  }
+
+  const models: Array<[Upstream, string]> = [
+    ['openai', SIMULATOR_MODEL],
+    ['anthropic', ANTHROPIC_MODEL],
+    ['gemini', GEMINI_MODEL],
+  ];
+
+  describe.each(models)('Vercel AI SDK createOpenAI().chat() on the %s upstream', (upstream, model) => {
+    it('generateText answers with the upstream text and its usage', async () => {
+      resetScenarios();
+      const result = await generateText({ model: aiSdkOpenAI().chat(model), prompt: 'Say hello to the gateway', maxRetries: 0 });
+      expect(result.text).toBe('Echo: Say hello to the gateway');
+      expect(result.finishReason).toBe('stop');
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+      expect(result.usage.outputTokens).toBeGreaterThan(0);
+    });
+
+    it('generateText runs a tool round trip: the tool executes and the model answers from its result', async () => {
+      arrangeToolCall(upstream);
+      const calls: Array<{ city: string }> = [];
+      const result = await generateText({
+        model: aiSdkOpenAI().chat(model),
+        prompt: 'Weather in Paris?',
+        tools: {
+          get_weather: tool({
+            description: 'Weather by city',
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }) => {
+              calls.push({ city });
+              return { city, temperature: 21 };
+            },
+          }),
+        },
+        stopWhen: stepCountIs(2),
+        maxRetries: 0,
+      });
+      resetScenarios();
+
+      expect(calls).toEqual([{ city: 'Paris' }]);
+      expect(result.steps).toHaveLength(2);
+      expect(result.steps[0]!.finishReason).toBe('tool-calls');
+      expect(result.steps[0]!.toolCalls).toMatchObject([{ toolName: 'get_weather', input: { city: 'Paris' } }]);
+      expect(result.steps[0]!.toolResults).toMatchObject([{ toolName: 'get_weather', output: { city: 'Paris', temperature: 21 } }]);
+      expect(result.finishReason).toBe('stop');
+      expect(result.text).toMatch(/^Echo: /);
+      if (upstream !== 'openai') expect(result.text).toContain('21');
+    });
+
+    it('streamText streams the text and reports usage', async () => {
+      resetScenarios();
+      const result = streamText({ model: aiSdkOpenAI().chat(model), prompt: 'stream these four words', maxRetries: 0 });
+      let text = '';
+      for await (const delta of result.textStream) text += delta;
+      expect(text).toBe('Echo: stream these four words');
+      const usage = await result.usage;
+      expect(usage.inputTokens).toBeGreaterThan(0);
+      expect(usage.outputTokens).toBeGreaterThan(0);
+      expect(await result.finishReason).toBe('stop');
+    });
+  });
+
+  it('@ai-sdk/openai-compatible streamText with includeUsage gets the text and the exact usage', async () => {
+    resetScenarios();
+    const provider = createOpenAICompatible({ name: 'gateway', baseURL: baseURL(), apiKey: gateway.apiKey, includeUsage: true });
+    const result = streamText({ model: provider(SIMULATOR_MODEL), prompt: 'stream these four words', maxRetries: 0 });
+    let text = '';
+    for await (const delta of result.textStream) text += delta;
+    expect(text).toBe('Echo: stream these four words');
+    // The OpenAI simulator counts whitespace-separated words: 4 in, 5 out.
+    expect(await result.usage).toMatchObject({ inputTokens: 4, outputTokens: 5, totalTokens: 9 });
+    expect(gateway.simulator.requests.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('@openrouter/ai-sdk-provider (strict) streamText gets the text and the usage', async () => {
+    resetScenarios();
+    const openrouter = createOpenRouter({ baseURL: baseURL(), apiKey: gateway.apiKey, compatibility: 'strict' });
+    const result = streamText({ model: openrouter.chat(SIMULATOR_MODEL), prompt: 'stream these four words', maxRetries: 0 });
+    let text = '';
+    for await (const delta of result.textStream) text += delta;
+    expect(text).toBe('Echo: stream these four words');
+    expect(await result.usage).toMatchObject({ inputTokens: 4, outputTokens: 5 });
+    expect(await result.finishReason).toBe('stop');
+  });
+
+  it('openai SDK: one conversation moves from Anthropic (tool call) to Gemini (tool result) to OpenAI, each upstream seeing the earlier turns in its own format', async () => {
+    resetScenarios();
+    const client = gateway.client();
+    const weatherTool = {
+      type: 'function' as const,
+      function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+    };
+    const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Weather in Paris?' },
+    ];
+
+    // Leg 1: Anthropic answers with text and a tool call.
+    anthropic.scenario = () => ({ toolUse: { name: 'get_weather', input: { city: 'Paris' } } });
+    const first = await client.chat.completions.create({ model: ANTHROPIC_MODEL, messages, tools: [weatherTool] });
+    const firstMessage = first.choices[0]!.message;
+    expect(first.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(firstMessage.content).toBe('Echo: Weather in Paris?');
+    const toolCall = firstMessage.tool_calls![0]! as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
+    expect(toolCall.function).toEqual({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+    expect(toolCall.id).toBeTruthy();
+
+    // Leg 2: the tool result and the history continue on Gemini.
+    messages.push({ role: 'assistant', content: firstMessage.content, tool_calls: firstMessage.tool_calls });
+    messages.push({ role: 'tool', tool_call_id: toolCall.id, content: '{"temperature":21}' });
+    gemini.scenario = () => ({});
+    const second = await client.chat.completions.create({ model: GEMINI_MODEL, messages, tools: [weatherTool] });
+    expect(second.choices[0]!.finish_reason).toBe('stop');
+    const secondText = second.choices[0]!.message.content!;
+    expect(secondText).toMatch(/^Echo: /);
+    expect(secondText).toContain('21');
+
+    const geminiBody = gemini.requests.at(-1)!.body as { systemInstruction?: unknown; contents: unknown[] };
+    expect(geminiBody.systemInstruction).toMatchObject({ parts: [{ text: 'Be brief.' }] });
+    expect(geminiBody.contents).toMatchObject([
+      { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
+      { role: 'model', parts: [{ text: 'Echo: Weather in Paris?' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } } }] },
+      { role: 'user', parts: [{ functionResponse: { name: 'get_weather' } }] },
+    ]);
+
+    // Leg 3: finished on the OpenAI simulator.
+    messages.push({ role: 'assistant', content: secondText });
+    messages.push({ role: 'user', content: 'Thanks, and tomorrow?' });
+    const third = await client.chat.completions.create({ model: SIMULATOR_MODEL, messages });
+    expect(third.choices[0]!.message.content).toBe('Echo: Thanks, and tomorrow?');
+    expect(third.choices[0]!.finish_reason).toBe('stop');
+
+    const openaiBody = gateway.simulator.requests.at(-1)!.body as { model: string; messages: unknown[] };
+    expect(openaiBody.model).toBe('echo');
+    expect(openaiBody.messages).toMatchObject([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: 'Echo: Weather in Paris?', tool_calls: [{ id: toolCall.id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      { role: 'tool', tool_call_id: toolCall.id, content: '{"temperature":21}' },
+      { role: 'assistant', content: secondText },
+      { role: 'user', content: 'Thanks, and tomorrow?' },
+    ]);
+
+    // The Anthropic leg received the opening turns as Anthropic Messages.
+    expect(anthropic.requests.at(-1)!.body).toMatchObject({
+      model: 'claude-echo',
+      system: [{ type: 'text', text: 'Be brief.' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] }],
+      tools: [{ name: 'get_weather' }],
+    });
+  });
+});
