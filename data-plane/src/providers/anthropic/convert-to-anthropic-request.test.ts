@@ -199,6 +199,88 @@ describe('convertToAnthropicRequest', () => {
     `);
   });
 
+  it('replaces tool-call ids Anthropic refuses, alike in tool_use and tool_result, and keeps valid ones', () => {
+    const request = convert({
+      messages: [
+        { role: 'user', content: 'Weather in Paris, Rome and Oslo?' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'functions.get_weather:0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+            { id: 'functions.get_weather_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+            { id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'functions.get_weather:0', content: '18°C' },
+        { role: 'tool', tool_call_id: 'functions.get_weather_0', content: '21°C' },
+        { role: 'tool', tool_call_id: 'toolu_01', content: '3°C' },
+      ],
+    });
+    expect(request.body.messages).toMatchInlineSnapshot(`
+      [
+        {
+          "content": [
+            {
+              "text": "Weather in Paris, Rome and Oslo?",
+              "type": "text",
+            },
+          ],
+          "role": "user",
+        },
+        {
+          "content": [
+            {
+              "id": "functions_get_weather_0_XMqKSmSE",
+              "input": {
+                "city": "Paris",
+              },
+              "name": "get_weather",
+              "type": "tool_use",
+            },
+            {
+              "id": "functions_get_weather_0_YcI56RyD",
+              "input": {
+                "city": "Rome",
+              },
+              "name": "get_weather",
+              "type": "tool_use",
+            },
+            {
+              "id": "toolu_01",
+              "input": {
+                "city": "Oslo",
+              },
+              "name": "get_weather",
+              "type": "tool_use",
+            },
+          ],
+          "role": "assistant",
+        },
+        {
+          "content": [
+            {
+              "content": "18°C",
+              "tool_use_id": "functions_get_weather_0_XMqKSmSE",
+              "type": "tool_result",
+            },
+            {
+              "content": "21°C",
+              "tool_use_id": "functions_get_weather_0_YcI56RyD",
+              "type": "tool_result",
+            },
+            {
+              "content": "3°C",
+              "tool_use_id": "toolu_01",
+              "type": "tool_result",
+            },
+          ],
+          "role": "user",
+        },
+      ]
+    `);
+  });
+
   it('defaults max_tokens to 4096, prefers max_completion_tokens, and adds the thinking budget on top', () => {
     expect(convert({ messages: [{ role: 'user', content: 'hi' }] }).body).toEqual({
       model: 'claude-sonnet-4-5',

@@ -4,7 +4,8 @@
 //   `tool_result` blocks and consecutive same-role messages merge into one turn;
 // - `max_tokens` is required there: the client's limit, else 4096; a thinking budget is added on top,
 //   because Anthropic counts thinking inside `max_tokens` and demands it exceed the budget;
-// - `cache_control` on a content part or tool is passed through (prompt caching).
+// - `cache_control` on a content part or tool is passed through (prompt caching);
+// - tool-call ids Anthropic would refuse are replaced, alike in tool_use and tool_result (map-anthropic-tool-call-ids.ts).
 // Anything the Messages API cannot express (n > 1, audio or file parts) is refused with a 400.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
@@ -19,6 +20,7 @@ import type {
   AnthropicTool,
   AnthropicToolChoice,
 } from './anthropic-wire.ts';
+import { createAnthropicToolCallIdMapper } from './map-anthropic-tool-call-ids.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -72,7 +74,7 @@ function parseArguments(value: unknown, param: string): unknown {
   }
 }
 
-function convertAssistant(message: JsonObject, param: string): AnthropicContentBlock[] {
+function convertAssistant(message: JsonObject, param: string, toAnthropicId: (id: string) => string): AnthropicContentBlock[] {
   const blocks: AnthropicContentBlock[] = convertContent(message.content, `${param}.content`, false).filter(
     (block) => block.type !== 'text' || block.text !== '',
   );
@@ -84,7 +86,7 @@ function convertAssistant(message: JsonObject, param: string): AnthropicContentB
       if (!isRecord(call) || typeof call.id !== 'string' || !isRecord(fn) || typeof fn.name !== 'string') {
         throw invalid('A tool call needs an id and a function name.', callParam);
       }
-      blocks.push({ type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments, `${callParam}.function.arguments`) });
+      blocks.push({ type: 'tool_use', id: toAnthropicId(call.id), name: fn.name, input: parseArguments(fn.arguments, `${callParam}.function.arguments`) });
     });
   }
   return blocks;
@@ -93,6 +95,7 @@ function convertAssistant(message: JsonObject, param: string): AnthropicContentB
 function convertMessages(messages: unknown[]): { system: AnthropicTextBlock[]; turns: AnthropicMessage[] } {
   const system: AnthropicTextBlock[] = [];
   const turns: AnthropicMessage[] = [];
+  const toAnthropicId = createAnthropicToolCallIdMapper();
   const append = (role: AnthropicMessage['role'], blocks: AnthropicContentBlock[]) => {
     const last = turns.at(-1);
     if (last !== undefined && last.role === role) (last.content as AnthropicContentBlock[]).push(...blocks);
@@ -110,12 +113,12 @@ function convertMessages(messages: unknown[]): { system: AnthropicTextBlock[]; t
         append('user', convertContent(message.content, `${param}.content`, true));
         return;
       case 'assistant':
-        append('assistant', convertAssistant(message, param));
+        append('assistant', convertAssistant(message, param, toAnthropicId));
         return;
       case 'tool': {
         if (typeof message.tool_call_id !== 'string') throw invalid("A tool message needs a 'tool_call_id'.", `${param}.tool_call_id`);
         const content = typeof message.content === 'string' ? message.content : convertContent(message.content, `${param}.content`, true);
-        append('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, content }]);
+        append('user', [{ type: 'tool_result', tool_use_id: toAnthropicId(message.tool_call_id), content }]);
         return;
       }
       default:
