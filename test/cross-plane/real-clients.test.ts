@@ -75,6 +75,19 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
       // The OpenAI simulator has no tool-call hook: answer the first request with a hand-written completion.
       gateway.simulator.scenario = (body) => {
         if ((body.messages ?? []).some((message) => message.role === 'tool')) return {};
+        if (body.stream === true) {
+          const chunk = (delta: unknown, finish: string | null) =>
+            `data: ${JSON.stringify({ id: 'chatcmpl-sim-tool', object: 'chat.completion.chunk', created: 1_764_000_000, model: 'echo', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+          return {
+            headers: { 'content-type': 'text/event-stream' },
+            rawBody:
+              chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_sim_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, null) +
+              chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, null) +
+              chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, null) +
+              chunk({}, 'tool_calls') +
+              'data: [DONE]\n\n',
+          };
+        }
         return {
           rawBody: JSON.stringify({
             id: 'chatcmpl-sim-tool',
@@ -181,6 +194,30 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
       expectToolResultOnTheWire(upstream);
     });
 
+    it('streamText runs a tool round trip from streamed tool-call deltas', async () => {
+      arrangeToolCall(upstream);
+      const result = streamText({
+        model: aiSdkOpenAI().chat(model),
+        prompt: 'Weather in Paris?',
+        tools: {
+          get_weather: tool({ description: 'Weather by city', inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => ({ city, temperature: 21 }) }),
+        },
+        stopWhen: stepCountIs(2),
+        maxRetries: 0,
+      });
+      const toolCalls: unknown[] = [];
+      for await (const part of result.fullStream) {
+        if (part.type === 'tool-call') toolCalls.push({ toolName: part.toolName, input: part.input });
+        if (part.type === 'error') throw part.error;
+      }
+      resetScenarios();
+      expect(toolCalls).toEqual([{ toolName: 'get_weather', input: { city: 'Paris' } }]);
+      expect(await result.steps).toHaveLength(2);
+      expect(await result.text).toBe(toolRoundTripAnswer[upstream]);
+      expect(await result.finishReason).toBe('stop');
+      expectToolResultOnTheWire(upstream);
+    });
+
     it('streamText streams the text and reports usage', async () => {
       resetScenarios();
       const result = streamText({ model: aiSdkOpenAI().chat(model), prompt: 'stream these four words', maxRetries: 0 });
@@ -192,22 +229,21 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
     });
   });
 
-  it('@ai-sdk/openai-compatible streamText with includeUsage gets the text and the exact usage', async () => {
+  it.each(models)('@ai-sdk/openai-compatible streamText with includeUsage on the %s upstream gets the text and the exact usage', async (_upstream, model) => {
     resetScenarios();
     const provider = createOpenAICompatible({ name: 'gateway', baseURL: baseURL(), apiKey: gateway.apiKey, includeUsage: true });
-    const result = streamText({ model: provider(SIMULATOR_MODEL), prompt: 'stream these four words', maxRetries: 0 });
+    const result = streamText({ model: provider(model), prompt: 'stream these four words', maxRetries: 0 });
     let text = '';
     for await (const delta of result.textStream) text += delta;
     expect(text).toBe('Echo: stream these four words');
     // The OpenAI simulator counts whitespace-separated words: 4 in, 5 out.
     expect(await result.usage).toMatchObject({ inputTokens: 4, outputTokens: 5, totalTokens: 9 });
-    expect(gateway.simulator.requests.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
-  it('@openrouter/ai-sdk-provider (strict) streamText gets the text and the usage', async () => {
+  it.each(models)('@openrouter/ai-sdk-provider (strict) streamText on the %s upstream gets the text and the usage', async (_upstream, model) => {
     resetScenarios();
     const openrouter = createOpenRouter({ baseURL: baseURL(), apiKey: gateway.apiKey, compatibility: 'strict' });
-    const result = streamText({ model: openrouter.chat(SIMULATOR_MODEL), prompt: 'stream these four words', maxRetries: 0 });
+    const result = streamText({ model: openrouter.chat(model), prompt: 'stream these four words', maxRetries: 0 });
     let text = '';
     for await (const delta of result.textStream) text += delta;
     expect(text).toBe('Echo: stream these four words');
