@@ -116,6 +116,15 @@ describe('fallback to the next endpoint before the first byte', () => {
     await response.text();
   });
 
+  it('a connection reset by the first before any answer → the second serves it', async () => {
+    primary.scenario = () => ({ resetBeforeHeaders: true });
+    const response = await post({ stream: true });
+    expectServedByBackup(response);
+    expect(await response.text()).toContain('data: [DONE]');
+    // The primary saw the request (a pooled connection that reset is retried once on a fresh one first).
+    expect(primary.requests.length).toBeGreaterThan(0);
+  });
+
   it('no headers within the attempt timeout on the first → the second serves it', async () => {
     primary.scenario = () => ({ headersDelayMs: 10_000 });
     const response = await post({ stream: true });

@@ -18,6 +18,8 @@ export interface SimulatorScenario {
   chunkDelayMs?: number;
   /** The reply text; defaults to an echo of the last user message. */
   reply?: string;
+  /** Reset the connection before answering anything (a crashed or restarting upstream). */
+  resetBeforeHeaders?: boolean;
   /** Close the connection after this many content chunks (a broken upstream mid-stream). */
   dropAfterChunks?: number;
   /** Leave usage out of the response (as some providers do). */
@@ -154,6 +156,10 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
     if (!finished) simulator.abortedRequests += 1;
   });
   if (scenario.headersDelayMs) await sleep(scenario.headersDelayMs);
+  if (scenario.resetBeforeHeaders) {
+    request.socket.resetAndDestroy();
+    return;
+  }
   if (response.destroyed) return;
   if (scenario.rawBody !== undefined) {
     response.writeHead(scenario.rawStatus ?? 200, { 'content-type': 'application/json', ...scenario.headers });
