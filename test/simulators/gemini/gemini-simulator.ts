@@ -6,8 +6,8 @@
 // API_KEY_INVALID, a 429 carries RetryInfo). It accepts `x-goog-api-key` or `?key=`. It answers
 // deterministically (an echo of the last user text, one token per whitespace-separated word) so tests
 // can predict every byte; `scenario` steers a request.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { flattenHeaders, listenSimulator, readBody, recordResponseText, sleep, write } from '../simulator-http.ts';
 
 export interface GeminiScenario {
   /** Answer with this HTTP status and Gemini's error envelope instead of a response. */
@@ -102,32 +102,21 @@ export function geminiSimulatorPromptTokens(body: GenerateContentBody): number {
 }
 
 export async function startGeminiSimulator(options: { apiKey?: string } = {}): Promise<GeminiSimulator> {
-  const sockets = new Set<Socket>();
   const simulator: GeminiSimulator = {
     url: '',
     baseUrl: '',
     requests: [],
     scenario: () => ({}),
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: async () => {},
   };
-  const server = createServer((request, response) => {
-    void handle(simulator, options.apiKey ?? null, request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendError(response, 500, `simulator failure: ${String(error)}`);
-      else response.destroy();
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  simulator.url = `http://127.0.0.1:${port}`;
-  simulator.baseUrl = `${simulator.url}/v1beta`;
+  const server = await listenSimulator(
+    (request, response) => handle(simulator, options.apiKey ?? null, request, response),
+    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
+    {},
+  );
+  simulator.url = server.url;
+  simulator.baseUrl = `${server.url}/v1beta`;
+  simulator.close = server.close;
   return simulator;
 }
 
@@ -217,50 +206,6 @@ async function handle(simulator: GeminiSimulator, apiKey: string | null, request
   response.end();
 }
 
-function recordResponseText(response: ServerResponse, recorded: GeminiRecordedRequest): void {
-  const write = response.write.bind(response) as (chunk: string) => boolean;
-  const end = response.end.bind(response) as (chunk?: string) => ServerResponse;
-  response.write = ((chunk: string) => {
-    recorded.responseText += chunk;
-    return write(chunk);
-  }) as ServerResponse['write'];
-  response.end = ((chunk?: string) => {
-    if (typeof chunk === 'string') recorded.responseText += chunk;
-    return end(chunk);
-  }) as ServerResponse['end'];
-}
-
-/** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
-function write(response: ServerResponse, text: string): Promise<void> {
-  if (response.destroyed || response.write(text)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-  });
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function flattenHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
@@ -276,6 +221,3 @@ function sendError(response: ServerResponse, status: number, message: string, ex
   sendJson(response, status, { error }, headers);
 }
 
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
-}

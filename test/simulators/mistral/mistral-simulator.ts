@@ -7,8 +7,8 @@
 // must be 9 letters and digits (400 otherwise), as upstream. Answers are deterministic (chat: an echo
 // of the last user message; FIM: `Fill: ` and the prompt's last line; one token per word) so tests can
 // predict every byte; `scenario` steers a request.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { flattenHeaders, listenSimulator, readBody, write } from '../simulator-http.ts';
 
 export interface MistralScenario {
   /** Answer with Mistral's error shape for this status (400, 401, 422, 429, 5xx) instead. */
@@ -83,32 +83,21 @@ export function mistralSimulatorFimReply(body: MistralRequestBody): string {
 }
 
 export async function startMistralSimulator(options: { apiKey?: string } = {}): Promise<MistralSimulator> {
-  const sockets = new Set<Socket>();
   const simulator: MistralSimulator = {
     url: '',
     baseUrl: '',
     requests: [],
     scenario: () => ({}),
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: async () => {},
   };
-  const server = createServer((request, response) => {
-    void handle(simulator, options.apiKey ?? null, request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendError(response, 500, `simulator failure: ${String(error)}`);
-      else response.destroy();
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  simulator.url = `http://127.0.0.1:${port}`;
-  simulator.baseUrl = `${simulator.url}/v1`;
+  const server = await listenSimulator(
+    (request, response) => handle(simulator, options.apiKey ?? null, request, response),
+    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
+    {},
+  );
+  simulator.url = server.url;
+  simulator.baseUrl = `${server.url}/v1`;
+  simulator.close = server.close;
   return simulator;
 }
 
@@ -204,33 +193,3 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(text);
 }
 
-/** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
-function write(response: ServerResponse, text: string): Promise<void> {
-  if (response.destroyed || response.write(text)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-  });
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function flattenHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}

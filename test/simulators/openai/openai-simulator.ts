@@ -3,9 +3,8 @@
 // delta, a finish chunk, the usage-only chunk (`choices: []`) when `stream_options.include_usage` is
 // set, and `data: [DONE]`. It answers deterministically (an echo of the last user message), so a test
 // can predict every byte and token count. Tests steer a request through `scenario`.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { flattenHeaders, listenSimulator, readBody, recordResponseText, sleep, write } from '../simulator-http.ts';
 
 export interface SimulatorScenario {
   /** Answer with this HTTP status and an OpenAI error envelope instead of a completion. */
@@ -90,34 +89,22 @@ function contentText(content: unknown): string {
 }
 
 export async function startOpenAISimulator(options: { port?: number; host?: string } = {}): Promise<OpenAISimulator> {
-  const sockets = new Set<Socket>();
   const simulator: OpenAISimulator = {
     url: '',
     baseUrl: '',
     requests: [],
     abortedRequests: 0,
     scenario: () => ({}),
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: async () => {},
   };
-
-  const server = createServer((request, response) => {
-    void handle(simulator, request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendError(response, 500, `simulator failure: ${String(error)}`);
-      else response.destroy();
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  simulator.url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  simulator.baseUrl = `${simulator.url}/v1`;
+  const server = await listenSimulator(
+    (request, response) => handle(simulator, request, response),
+    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
+    options,
+  );
+  simulator.url = server.url;
+  simulator.baseUrl = `${server.url}/v1`;
+  simulator.close = server.close;
   return simulator;
 }
 
@@ -234,51 +221,6 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
   finished = true;
 }
 
-function recordResponseText(response: ServerResponse, recorded: RecordedRequest): void {
-  const write = response.write.bind(response) as (chunk: string) => boolean;
-  const end = response.end.bind(response) as (chunk?: string) => ServerResponse;
-  response.write = ((chunk: string) => {
-    recorded.responseText += chunk;
-    return write(chunk);
-  }) as ServerResponse['write'];
-  response.end = ((chunk?: string) => {
-    if (typeof chunk === 'string') recorded.responseText += chunk;
-    return end(chunk);
-  }) as ServerResponse['end'];
-}
-
-/** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
-function write(response: ServerResponse, text: string): Promise<void> {
-  if (response.destroyed) return Promise.resolve();
-  if (response.write(text)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-  });
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function flattenHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
@@ -291,6 +233,3 @@ function sendError(response: ServerResponse, status: number, message: string, he
   sendJson(response, status, { error: { message, type, param: null, code } }, headers);
 }
 
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
-}

@@ -1,0 +1,89 @@
+// The HTTP plumbing every provider simulator shares: listening on a port with its sockets tracked (so
+// close() is immediate), reading a body, recording every byte sent, and writes that wait for 'drain'
+// as a real server under a slow reader does. Each simulator keeps only its provider's wire format.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface SimulatorServer {
+  /** e.g. http://127.0.0.1:4010 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function listenSimulator(
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
+  onFailure: (response: ServerResponse, error: unknown) => void,
+  options: { port?: number; host?: string } = {},
+): Promise<SimulatorServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) onFailure(response, error);
+      else response.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Appends every byte the response sends to `recorded.responseText`. */
+export function recordResponseText(response: ServerResponse, recorded: { responseText: string }): void {
+  const write = response.write.bind(response) as (chunk: string) => boolean;
+  const end = response.end.bind(response) as (chunk?: string) => ServerResponse;
+  response.write = ((chunk: string) => {
+    recorded.responseText += chunk;
+    return write(chunk);
+  }) as ServerResponse['write'];
+  response.end = ((chunk?: string) => {
+    if (typeof chunk === 'string') recorded.responseText += chunk;
+    return end(chunk);
+  }) as ServerResponse['end'];
+}
+
+/** Writes and waits for 'drain' when the socket is full, like a real server under a slow reader. */
+export function write(response: ServerResponse, text: string): Promise<void> {
+  if (response.destroyed || response.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
+export function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+export function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+export function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
