@@ -22,6 +22,19 @@ function rejection(body: Record<string, unknown>) {
 }
 
 describe('convertToAnthropicRequest', () => {
+  it('leaves out an assistant turn that has no content, so no message is sent empty', () => {
+    const request = convert({
+      messages: [
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content: '' },
+        { role: 'user', content: 'second' },
+      ],
+    });
+    expect(request.body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'first' }, { type: 'text', text: 'second' }] },
+    ]);
+  });
+
   it('translates a conversation with system, images, tool calls and tool results', () => {
     const request = convert({
       stream: true,

@@ -97,6 +97,9 @@ function convertMessages(messages: unknown[]): { system: AnthropicTextBlock[]; t
   const turns: AnthropicMessage[] = [];
   const toAnthropicId = createAnthropicToolCallIdMapper();
   const append = (role: AnthropicMessage['role'], blocks: AnthropicContentBlock[]) => {
+    // Anthropic refuses a message with no content (OpenAI accepts an empty assistant turn): leave it
+    // out, and the turns around it merge.
+    if (blocks.length === 0) return;
     const last = turns.at(-1);
     if (last !== undefined && last.role === role) (last.content as AnthropicContentBlock[]).push(...blocks);
     else turns.push({ role, content: blocks });
