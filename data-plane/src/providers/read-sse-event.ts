@@ -6,6 +6,16 @@ export interface SseEvent {
   data: string | null;
 }
 
+/** An event's data parsed as a JSON object; null when it is not valid JSON or not an object. */
+export function parseJsonObject<Wire extends object>(data: string): Wire | null {
+  try {
+    const parsed = JSON.parse(data) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Wire) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function readSseEvent(raw: Buffer): SseEvent {
   let event: string | null = null;
   let data: string | null = null;

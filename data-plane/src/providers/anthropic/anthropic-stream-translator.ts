@@ -11,7 +11,7 @@
 // Usage in message_delta is cumulative: present fields overwrite the message_start values.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
-import { readSseEvent } from '../read-sse-event.ts';
+import { parseJsonObject, readSseEvent } from '../read-sse-event.ts';
 import { toOpenAIUsage } from '../to-openai-usage.ts';
 import { anthropicStreamError } from './anthropic-error.ts';
 import type { AnthropicStreamEventWire, AnthropicUsageWire } from './anthropic-wire.ts';
@@ -42,13 +42,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (this.#stopped) return;
     const { data } = readSseEvent(event);
     if (data === null) return;
-    let payload: AnthropicStreamEventWire | null;
-    try {
-      payload = JSON.parse(data) as AnthropicStreamEventWire | null;
-    } catch {
-      payload = null;
-    }
-    if (payload === null || typeof payload !== 'object') {
+    const payload = parseJsonObject<AnthropicStreamEventWire>(data);
+    if (payload === null) {
       this.#fail(new GatewayError('upstream_error', 'The upstream provider sent a malformed stream event.'));
       return;
     }

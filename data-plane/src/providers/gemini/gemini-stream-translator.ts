@@ -12,7 +12,7 @@
 // client asked) and `data: [DONE]`; a stream that ends before every candidate finished is a failure.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
-import { readSseEvent } from '../read-sse-event.ts';
+import { parseJsonObject, readSseEvent } from '../read-sse-event.ts';
 import { toOpenAIUsage } from '../to-openai-usage.ts';
 import { convertGeminiUsage } from './convert-gemini-usage.ts';
 import { geminiErrorFrom } from './gemini-error.ts';
@@ -49,13 +49,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
     if (this.#stopped) return;
     const { data } = readSseEvent(event);
     if (data === null) return;
-    let payload: GeminiResponseWire | null;
-    try {
-      payload = JSON.parse(data) as GeminiResponseWire | null;
-    } catch {
-      payload = null;
-    }
-    if (payload === null || typeof payload !== 'object') {
+    const payload = parseJsonObject<GeminiResponseWire>(data);
+    if (payload === null) {
       this.#fail(new GatewayError('upstream_error', 'The upstream provider sent a malformed stream event.'));
       return;
     }

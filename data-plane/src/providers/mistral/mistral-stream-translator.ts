@@ -10,7 +10,7 @@
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertOpenAICompatibleUsage } from '../openai-compatible/convert-openai-compatible-usage.ts';
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
-import { readSseEvent } from '../read-sse-event.ts';
+import { parseJsonObject, readSseEvent } from '../read-sse-event.ts';
 import { toOpenAIUsage } from '../to-openai-usage.ts';
 import { convertMistralMessage } from './convert-mistral-message.ts';
 import { mapMistralFinishReason } from './map-mistral-finish-reason.ts';
@@ -42,13 +42,8 @@ export class MistralStreamTranslator implements StreamTranslator {
     const { data } = readSseEvent(event);
     if (data === null) return;
     if (data.trim() === '[DONE]') return this.#finish();
-    let chunk: MistralResponseWire | null;
-    try {
-      chunk = JSON.parse(data) as MistralResponseWire | null;
-    } catch {
-      chunk = null;
-    }
-    if (chunk === null || typeof chunk !== 'object') return this.#fail('The upstream provider sent a malformed stream event.');
+    const chunk = parseJsonObject<MistralResponseWire>(data);
+    if (chunk === null) return this.#fail('The upstream provider sent a malformed stream event.');
     if (chunk.object === 'error' || chunk.error !== undefined) return this.#fail(errorMessage(chunk));
     if (chunk.id !== undefined) this.#id = chunk.id;
     if (typeof chunk.created === 'number') this.#created = chunk.created;

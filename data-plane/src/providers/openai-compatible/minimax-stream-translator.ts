@@ -5,7 +5,7 @@
 // rewritten event then goes through the OpenAI-compatible translator, which meters it, drops the
 // usage-only chunk the client did not ask for and holds back `[DONE]`.
 import type { StreamTranslator, TranslationContext } from '../provider-adapter.ts';
-import { readSseEvent } from '../read-sse-event.ts';
+import { parseJsonObject, readSseEvent } from '../read-sse-event.ts';
 import { minimaxBaseRespError } from './minimax-error.ts';
 import { MiniMaxThinkSplitter } from './minimax-think-splitter.ts';
 import { OpenAICompatibleStreamTranslator } from './openai-compatible-stream-translator.ts';
@@ -13,13 +13,7 @@ import { OpenAICompatibleStreamTranslator } from './openai-compatible-stream-tra
 type ChunkWire = { base_resp?: unknown; choices?: unknown } & Record<string, unknown>;
 
 function parseChunk(data: string | null): ChunkWire | null {
-  if (data === null) return null;
-  try {
-    const parsed = JSON.parse(data) as unknown;
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ChunkWire) : null;
-  } catch {
-    return null;
-  }
+  return data === null ? null : parseJsonObject<ChunkWire>(data);
 }
 
 interface ChoiceWire {
