@@ -21,6 +21,7 @@ import type {
   AnthropicToolChoice,
 } from './anthropic-wire.ts';
 import { createAnthropicToolCallIdMapper } from './map-anthropic-tool-call-ids.ts';
+import { readFunctionTools } from '../read-function-tools.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -132,19 +133,12 @@ function convertMessages(messages: unknown[]): { system: AnthropicTextBlock[]; t
 }
 
 function convertTools(tools: unknown): AnthropicTool[] {
-  if (!Array.isArray(tools)) throw invalid("'tools' must be an array.", 'tools');
-  return tools.map((tool, index) => {
-    const fn = isRecord(tool) ? tool.function : undefined;
-    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(fn) || typeof fn.name !== 'string') {
-      throw invalid('Only function tools with a name are supported.', `tools[${index}]`);
-    }
-    return {
-      name: fn.name,
-      ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
-      input_schema: fn.parameters ?? { type: 'object', properties: {} },
-      ...cacheControlOf(tool),
-    };
-  });
+  return readFunctionTools(tools).map(({ name, description, parameters, tool }) => ({
+    name,
+    ...(description !== null ? { description } : {}),
+    input_schema: parameters ?? { type: 'object', properties: {} },
+    ...cacheControlOf(tool),
+  }));
 }
 
 function convertToolChoice(toolChoice: unknown, parallelToolCalls: unknown): AnthropicToolChoice | undefined {

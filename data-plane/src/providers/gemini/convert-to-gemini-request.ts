@@ -15,6 +15,7 @@ import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 import type { GeminiContent, GeminiFunctionCallingConfig, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './gemini-wire.ts';
+import { readFunctionTools } from '../read-function-tools.ts';
 
 /** Thinking budgets per OpenAI `reasoning_effort`; `none` turns thinking off where the model allows it. */
 const THINKING_BUDGETS: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
@@ -138,18 +139,11 @@ function convertMessages(messages: unknown[]): { system: Array<{ text: string }>
 }
 
 function convertTools(tools: unknown): GeminiFunctionDeclaration[] {
-  if (!Array.isArray(tools)) throw invalid("'tools' must be an array.", 'tools');
-  return tools.map((tool, index) => {
-    const fn = isRecord(tool) ? tool.function : undefined;
-    if (!isRecord(tool) || tool.type !== 'function' || !isRecord(fn) || typeof fn.name !== 'string') {
-      throw invalid('Only function tools with a name are supported.', `tools[${index}]`);
-    }
-    return {
-      name: fn.name,
-      ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
-      ...(isRecord(fn.parameters) ? { parametersJsonSchema: fn.parameters } : {}),
-    };
-  });
+  return readFunctionTools(tools).map(({ name, description, parameters }) => ({
+    name,
+    ...(description !== null ? { description } : {}),
+    ...(parameters !== null ? { parametersJsonSchema: parameters } : {}),
+  }));
 }
 
 function convertToolChoice(toolChoice: unknown): GeminiFunctionCallingConfig | undefined {
