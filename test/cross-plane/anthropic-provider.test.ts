@@ -2,14 +2,13 @@
 // reaches the data plane in the snapshot; the official openai SDK then talks to `anthropic/…` and gets
 // OpenAI-shaped answers translated from the Anthropic simulator, tool calls included, and each
 // request lands as one usage row with Anthropic's tokens (cache reads and writes kept apart).
-import { createTRPCClient, httpLink } from '@trpc/client';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
-import { readUsageRow } from '../support/usage-rows.ts';
+import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
 
 const MODEL = 'anthropic/claude-echo';
 const KEY_ENV = 'GATEWAY_TEST_ANTHROPIC_KEY';
@@ -26,11 +25,7 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
     process.env[KEY_ENV] = UPSTREAM_KEY;
     simulator = await startAnthropicSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    const admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
-    });
-    await admin.catalog.upsertProvider.mutate({ slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV });
-    await admin.catalog.upsertModel.mutate({
+    await addCatalogModel(gateway, { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV }, {
       id: MODEL,
       name: 'Claude echo',
       endpoint: {
@@ -40,33 +35,12 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
         prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 },
       },
     });
-    const listed = async () => {
-      const response = await fetch(`${gateway.dataPlane!.url}/v1/models`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
-      return ((await response.json()) as { data: Array<{ id: string }> }).data.some((model) => model.id === MODEL);
-    };
-    // The snapshot reaches the data plane asynchronously (expect.poll only works inside a test).
-    const deadline = Date.now() + 5000;
-    while (!(await listed())) {
-      if (Date.now() > deadline) throw new Error(`${MODEL} never reached the data plane`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   });
   afterAll(async () => {
     await gateway?.close();
     await simulator?.close();
     delete process.env[KEY_ENV];
   });
-
-  async function usageRow(response: Response) {
-    await gateway.dataPlane!.flushUsage();
-    return readUsageRow(gateway, response.headers.get('x-request-id')!);
-  }
-
-  /** The SDK's stream helper hides the response headers; this file's requests run one at a time. */
-  async function latestUsageRow() {
-    await gateway.dataPlane!.flushUsage();
-    return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: MODEL }, orderBy: { id: 'desc' } });
-  }
 
   it('translates a non-streamed completion and meters cache reads and writes', async () => {
     simulator.scenario = () => ({ cacheReadInputTokens: 100, cacheCreationInputTokens: 20 });
@@ -90,7 +64,7 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
       choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: Say hello to Claude' }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 124, completion_tokens: 5, total_tokens: 129, prompt_tokens_details: { cached_tokens: 100 } },
     });
-    expect(await usageRow(response)).toMatchObject({
+    expect(await flushedUsageRow(gateway, response)).toMatchObject({
       requestedModel: MODEL,
       servedModel: 'claude-echo',
       promptTokens: 124,
@@ -138,7 +112,7 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
       message: { content: 'Echo: Weather in Paris please', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
     });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 6, prompt_tokens_details: { cached_tokens: 8 } } });
-    const row = await latestUsageRow();
+    const row = await latestUsageRow(gateway, MODEL);
     expect(row).toMatchObject({ promptTokens: 12, completionTokens: 6, cacheReadTokens: 8, finishReason: 'tool_calls', streamed: true, status: 200 });
     expect(row.ttftMs).not.toBeNull();
   });
@@ -153,7 +127,7 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
       })(),
     ).rejects.toThrow('Overloaded');
     expect(received.join('')).toBe('Echo: one ');
-    expect(await latestUsageRow()).toMatchObject({ status: 200, errorCode: 'upstream_error', streamed: true });
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 200, errorCode: 'upstream_error', streamed: true });
 
     simulator.scenario = () => ({ status: 529, headers: { 'retry-after': '3' } });
     const failed = await gateway

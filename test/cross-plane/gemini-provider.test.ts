@@ -3,14 +3,13 @@
 // OpenAI-shaped answers translated from the Gemini simulator (thoughts as `reasoning`, function calls as
 // tool calls, the `\r\n\r\n`-framed stream without [DONE] ended with one), and each request lands as one
 // usage row with Gemini's tokens (cached prompt tokens as cache reads, thoughts as reasoning).
-import { createTRPCClient, httpLink } from '@trpc/client';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { startGeminiSimulator, type GeminiSimulator } from '../simulators/gemini/gemini-simulator.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
-import { readUsageRow } from '../support/usage-rows.ts';
+import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
 
 const MODEL = 'google-native/gemini-echo';
 const KEY_ENV = 'GATEWAY_TEST_GEMINI_KEY';
@@ -27,11 +26,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     process.env[KEY_ENV] = UPSTREAM_KEY;
     simulator = await startGeminiSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    const admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
-    });
-    await admin.catalog.upsertProvider.mutate({ slug: 'google-native', kind: 'gemini', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV });
-    await admin.catalog.upsertModel.mutate({
+    await addCatalogModel(gateway, { slug: 'google-native', kind: 'gemini', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV }, {
       id: MODEL,
       name: 'Gemini echo',
       endpoint: {
@@ -41,33 +36,12 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
         prices: { prompt: 1000, completion: 10000, cacheRead: 500 },
       },
     });
-    const listed = async () => {
-      const response = await fetch(`${gateway.dataPlane!.url}/v1/models`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
-      return ((await response.json()) as { data: Array<{ id: string }> }).data.some((model) => model.id === MODEL);
-    };
-    // The snapshot reaches the data plane asynchronously (expect.poll only works inside a test).
-    const deadline = Date.now() + 5000;
-    while (!(await listed())) {
-      if (Date.now() > deadline) throw new Error(`${MODEL} never reached the data plane`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   });
   afterAll(async () => {
     await gateway?.close();
     await simulator?.close();
     delete process.env[KEY_ENV];
   });
-
-  async function usageRow(response: Response) {
-    await gateway.dataPlane!.flushUsage();
-    return readUsageRow(gateway, response.headers.get('x-request-id')!);
-  }
-
-  /** The SDK's stream helper hides the response headers; this file's requests run one at a time. */
-  async function latestUsageRow() {
-    await gateway.dataPlane!.flushUsage();
-    return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: MODEL }, orderBy: { id: 'desc' } });
-  }
 
   it('translates a non-streamed completion with thoughts and meters cached and reasoning tokens', async () => {
     simulator.scenario = () => ({ thoughts: 'Greet them back.', cachedContentTokenCount: 2 });
@@ -89,7 +63,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
       choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: Say hello to Gemini', reasoning: 'Greet them back.' }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 6, completion_tokens: 8, total_tokens: 14, prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: 3 } },
     });
-    expect(await usageRow(response)).toMatchObject({
+    expect(await flushedUsageRow(gateway, response)).toMatchObject({
       requestedModel: MODEL,
       servedModel: 'gemini-echo',
       promptTokens: 6,
@@ -162,7 +136,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
       message: { content: 'Echo: Weather in Paris please', tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
     });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 6, prompt_tokens_details: { cached_tokens: 1 } } });
-    const row = await latestUsageRow();
+    const row = await latestUsageRow(gateway, MODEL);
     expect(row).toMatchObject({ promptTokens: 4, completionTokens: 6, cacheReadTokens: 1, finishReason: 'tool_calls', streamed: true, status: 200 });
     expect(row.ttftMs).not.toBeNull();
   });
@@ -183,7 +157,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     expect(deltas.map((delta) => delta.reasoning ?? '').join('')).toBe('Repeat it.');
     expect(deltas.map((delta) => delta.content ?? '').join('')).toBe('Echo: one two');
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('stop');
-    expect(await usageRow(response)).toMatchObject({ promptTokens: 2, completionTokens: 5, reasoningTokens: 2, streamed: true, status: 200 });
+    expect(await flushedUsageRow(gateway, response)).toMatchObject({ promptTokens: 2, completionTokens: 5, reasoningTokens: 2, streamed: true, status: 200 });
   });
 
   it('ends a stream that fails upstream with an error frame the SDK throws, and answers 429 with retry-after from RetryInfo', async () => {
@@ -196,7 +170,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
       })(),
     ).rejects.toThrow('The model is overloaded');
     expect(received.join('')).toBe('Echo: one ');
-    expect(await latestUsageRow()).toMatchObject({ status: 200, errorCode: 'upstream_error', streamed: true });
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 200, errorCode: 'upstream_error', streamed: true });
 
     simulator.scenario = () => ({ status: 429, retryDelay: '12.5s' });
     const failed = await gateway

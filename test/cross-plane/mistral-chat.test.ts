@@ -8,6 +8,7 @@ import { startMistralSimulator, type MistralSimulator } from '../simulators/mist
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
+import { latestUsageRow } from '../support/usage-rows.ts';
 
 const MODEL = 'mistral/mistral-small';
 const KEY_ENV = 'GATEWAY_TEST_MISTRAL_CHAT_KEY';
@@ -35,11 +36,6 @@ describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => 
     simulator.scenario = () => ({});
   });
 
-  async function latestUsageRow() {
-    await gateway.dataPlane!.flushUsage();
-    return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: MODEL }, orderBy: { id: 'desc' } });
-  }
-
   it('answers a tool-call round trip with OpenAI ids, seed and max_completion_tokens translated', async () => {
     simulator.scenario = () => ({ toolCall: { id: 'D681PevKs', name: 'get_weather', arguments: '{"city":"Paris"}' } });
     const completion = await gateway.client().chat.completions.create({
@@ -63,7 +59,7 @@ describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => 
     expect(sent.messages[0]!.role).toBe('system');
     expect(sent.messages[2]!.tool_calls![0]!.id).toMatch(/^[a-zA-Z0-9]{9}$/);
     expect(sent.messages[3]!.tool_call_id).toBe(sent.messages[2]!.tool_calls![0]!.id);
-    expect(await latestUsageRow()).toMatchObject({ servedModel: 'mistral-small-2506', finishReason: 'tool_calls', status: 200, usageEstimated: false, completionTokens: 3 });
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ servedModel: 'mistral-small-2506', finishReason: 'tool_calls', status: 200, usageEstimated: false, completionTokens: 3 });
   });
 
   it('streams with the usage-only chunk the client asked for, without sending Mistral stream_options', async () => {
@@ -74,14 +70,14 @@ describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => 
     expect(final.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Echo: one two three' } });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
     expect(simulator.requests.at(-1)!.body).not.toHaveProperty('stream_options');
-    expect(await latestUsageRow()).toMatchObject({ promptTokens: 3, completionTokens: 4, streamed: true, status: 200, finishReason: 'stop' });
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ promptTokens: 3, completionTokens: 4, streamed: true, status: 200, finishReason: 'stop' });
   });
 
   it('maps model_length to length and reasoning content chunks to reasoning', async () => {
     simulator.scenario = () => ({ finishReason: 'model_length', thinking: 'Short answer.' });
     const completion = await gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] });
     expect(completion.choices[0]).toMatchObject({ finish_reason: 'length', message: { content: 'Echo: hi', reasoning: 'Short answer.' } });
-    expect(await latestUsageRow()).toMatchObject({ finishReason: 'length' });
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ finishReason: 'length' });
   });
 
   it("turns Mistral's 422 into a 400 naming the field and its 401 into a 502", async () => {

@@ -9,6 +9,7 @@ import { startMistralSimulator, type MistralSimulator } from '../simulators/mist
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { SIMULATOR_MODEL, startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
+import { latestUsageRow } from '../support/usage-rows.ts';
 
 const MODEL = 'mistral/codestral-latest';
 const KEY_ENV = 'GATEWAY_TEST_MISTRAL_FIM_KEY';
@@ -39,11 +40,6 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     simulator.scenario = () => ({});
   });
 
-  async function latestUsageRow() {
-    await gateway.dataPlane!.flushUsage();
-    return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: MODEL }, orderBy: { id: 'desc' } });
-  }
-
   it('completes with fim.complete: Mistral shape back, upstream model and key forwarded, one usage row', async () => {
     const response = await client.fim.complete({ model: MODEL, prompt: 'def add(a, b):\n    return', suffix: '\nprint(add(1, 2))', maxTokens: 32, stop: ['\n\n'] });
     expect(response.choices?.[0]).toMatchObject({ message: { role: 'assistant', content: 'Fill: return' }, finishReason: 'stop' });
@@ -53,7 +49,7 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     expect(upstream.path).toBe('/v1/fim/completions');
     expect(upstream.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
     expect(upstream.body).toEqual({ model: 'codestral-2501', prompt: 'def add(a, b):\n    return', suffix: '\nprint(add(1, 2))', max_tokens: 32, stop: ['\n\n'], stream: false });
-    expect(await latestUsageRow()).toMatchObject({
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({
       requestedModel: MODEL,
       servedModel: 'codestral-2501',
       promptTokens: 6,
@@ -79,7 +75,7 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     expect(text).toBe('Fill: .reduce(');
     expect(usage).toMatchObject({ promptTokens: 8, completionTokens: 2 });
     expect(simulator.requests.at(-1)!.body).toMatchObject({ model: 'codestral-2501', stream: true });
-    const row = await latestUsageRow();
+    const row = await latestUsageRow(gateway, MODEL);
     expect(row).toMatchObject({ promptTokens: 8, completionTokens: 2, finishReason: 'stop', streamed: true, status: 200, usageEstimated: false });
     expect(row.ttftMs).not.toBeNull();
   });
@@ -116,7 +112,7 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('2');
     expect(await limited.json()).toMatchObject({ error: { message: 'Rate limit exceeded', code: 'rate_limited' } });
-    expect(await latestUsageRow()).toMatchObject({ status: 429, errorCode: 'rate_limited', promptTokens: 0 });
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 429, errorCode: 'rate_limited', promptTokens: 0 });
 
     process.env[KEY_ENV] = 'revoked';
     try {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
+import { latestUsageRow } from '../support/usage-rows.ts';
 
 const XAI_MODEL = 'xai/grok-echo';
 const MINIMAX_MODEL = 'minimax/m2-echo';
@@ -37,11 +38,6 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
     gateway.simulator.scenario = () => ({});
   });
 
-  async function latestUsageRow(model: string) {
-    await gateway.dataPlane!.flushUsage();
-    return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: model }, orderBy: { id: 'desc' } });
-  }
-
   describe('xAI', () => {
     it('relays reasoning_content', async () => {
       gateway.simulator.scenario = () => ({
@@ -56,7 +52,7 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
       });
       const completion = await gateway.client().chat.completions.create({ model: XAI_MODEL, messages: [{ role: 'user', content: '100 + 1?' }] });
       expect(completion.choices[0]!.message).toMatchObject({ content: '101', reasoning_content: '100 plus 1 is 101.' });
-      expect(await latestUsageRow(XAI_MODEL)).toMatchObject({ promptTokens: 14, completionTokens: 82, reasoningTokens: 80, status: 200 });
+      expect(await latestUsageRow(gateway, XAI_MODEL)).toMatchObject({ promptTokens: 14, completionTokens: 82, reasoningTokens: 80, status: 200 });
     });
 
     it("answers xAI's flat 400 for a refused key with a 502, and its flat 429 with a 429", async () => {
@@ -102,7 +98,7 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
       }
       expect({ content, reasoning }).toEqual({ content: 'Hello there', reasoning: 'Plan it.' });
       expect(usage).toMatchObject({ prompt_tokens: 1, completion_tokens: 4 });
-      expect(await latestUsageRow(MINIMAX_MODEL)).toMatchObject({ promptTokens: 1, completionTokens: 4, streamed: true, status: 200, finishReason: 'stop' });
+      expect(await latestUsageRow(gateway, MINIMAX_MODEL)).toMatchObject({ promptTokens: 1, completionTokens: 4, streamed: true, status: 200, finishReason: 'stop' });
     });
 
     it('turns a base_resp failure on HTTP 200 into the error it stands for, metered as such', async () => {
@@ -112,7 +108,7 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
         status: 429,
         error: { code: 'rate_limited', message: 'rate limit exceeded(RPM) (MiniMax status 1002)' },
       });
-      expect(await latestUsageRow(MINIMAX_MODEL)).toMatchObject({ status: 429, errorCode: 'rate_limited' });
+      expect(await latestUsageRow(gateway, MINIMAX_MODEL)).toMatchObject({ status: 429, errorCode: 'rate_limited' });
 
       gateway.simulator.scenario = () => ({ rawBody: baseResp(1004, 'login fail') });
       expect(await failure(gateway.client().chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }))).toMatchObject({ status: 502 });

@@ -13,3 +13,15 @@ export async function countUsageRows(gateway: Gateway, requestIds: string[]): Pr
   for (const row of rows) counts.set(row.requestId, (counts.get(row.requestId) ?? 0) + 1);
   return counts;
 }
+
+/** Ships what the data plane spooled, then reads the newest usage row of a model. */
+export async function latestUsageRow(gateway: Gateway, requestedModel: string) {
+  await gateway.dataPlane!.flushUsage();
+  return gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel }, orderBy: { id: 'desc' } });
+}
+
+/** Ships what the data plane spooled, then reads the usage row of the request behind `response`. */
+export async function flushedUsageRow(gateway: Gateway, response: Response) {
+  await gateway.dataPlane!.flushUsage();
+  return readUsageRow(gateway, response.headers.get('x-request-id')!);
+}
