@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
-import { startFakeControlPlane } from './testing/fake-control-plane.ts';
+import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
 import { TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
@@ -34,6 +34,25 @@ async function listeningUrl(output: () => string): Promise<string> {
   throw new Error(`the data plane did not start:\n${output()}`);
 }
 
+/** Runs main.ts on port 0 against `controlPlane`, with a fresh state dir; both are cleaned up. */
+async function runAgainst(controlPlane: FakeControlPlane) {
+  const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-main-'));
+  cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+  const keyFile = join(stateDir, 'snapshot-key.json');
+  await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
+  const started = run({
+    DATA_PLANE_PORT: '0',
+    CONTROL_PLANE_URL: controlPlane.url,
+    DATA_PLANE_TOKEN: controlPlane.token,
+    SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
+    DATA_PLANE_STATE_DIR: stateDir,
+  });
+  cleanups.push(async () => {
+    if (started.child.exitCode === null) started.child.kill('SIGKILL');
+  });
+  return { ...started, stateDir };
+}
+
 describe('data-plane/src/main.ts', () => {
   it('refuses to start on the uWebSockets.js JavaScript fallback', async () => {
     const { output, exit } = run({ UWS_USE_FALLBACK: '1', DATA_PLANE_TOKEN: 'x', SNAPSHOT_PUBLIC_KEY_FILE: '/nonexistent' });
@@ -55,20 +74,7 @@ describe('data-plane/src/main.ts', () => {
   it('closes gracefully on SIGTERM (exit code 0)', async () => {
     const controlPlane = await startFakeControlPlane();
     cleanups.push(() => controlPlane.close());
-    const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-main-'));
-    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-    const keyFile = join(stateDir, 'snapshot-key.json');
-    await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
-    const { child, output, exit } = run({
-      DATA_PLANE_PORT: '0',
-      CONTROL_PLANE_URL: controlPlane.url,
-      DATA_PLANE_TOKEN: controlPlane.token,
-      SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
-      DATA_PLANE_STATE_DIR: stateDir,
-    });
-    cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
+    const { child, output, exit } = await runAgainst(controlPlane);
     const url = await listeningUrl(output);
     expect((await fetch(`${url}/healthz`)).status).toBe(503);
     child.kill('SIGTERM');
@@ -83,21 +89,8 @@ describe('data-plane/src/main.ts', () => {
     cleanups.push(() => controlPlane.close());
     controlPlane.ingestDown = true; // nothing leaves the spool before the kill
     await controlPlane.publish(testSnapshotState(simulator.baseUrl));
-    const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-main-'));
-    cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-    const keyFile = join(stateDir, 'snapshot-key.json');
-    await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
 
-    const { child, output, exit } = run({
-      DATA_PLANE_PORT: '0',
-      CONTROL_PLANE_URL: controlPlane.url,
-      DATA_PLANE_TOKEN: controlPlane.token,
-      SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
-      DATA_PLANE_STATE_DIR: stateDir,
-    });
-    cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
+    const { child, output, exit, stateDir } = await runAgainst(controlPlane);
     const url = await listeningUrl(output);
     let status = 503;
     for (let attempt = 0; attempt < 500 && status !== 200; attempt += 1) {
