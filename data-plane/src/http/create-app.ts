@@ -4,13 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
+import { chatCompletionsDoor, type FrontDoor } from '../pipeline/front-door.ts';
 import { handleChatCompletions } from '../pipeline/handle-chat-completions.ts';
 import { handleFimCompletions } from '../pipeline/handle-fim-completions.ts';
 import { listModels } from '../pipeline/handle-list-models.ts';
 import type { PipelineContext } from '../pipeline/pipeline-context.ts';
 import { ClientResponse } from './client-response.ts';
 import { readBody } from './read-body.ts';
-import { sendError } from './send-error.ts';
+import { sendError, type ErrorPresenter } from './send-error.ts';
 import { sendJson } from './send-json.ts';
 import { uws } from './uws-runtime.ts';
 
@@ -21,15 +22,18 @@ export interface AppOptions {
 export function createApp(context: PipelineContext, options: AppOptions): TemplatedApp {
   const app = uws.App();
 
-  function chatCompletions(native: HttpResponse, request: HttpRequest): void {
-    const response = new ClientResponse(native, randomUUID());
-    const authorization = request.getHeader('authorization');
-    const contentLength = request.getHeader('content-length');
-    context.track(
-      readBody(response, contentLength, options.maxBodyBytes)
-        .then((body) => handleChatCompletions(context, response, { authorization, body }))
-        .catch((error: unknown) => fail(context, response, error)),
-    );
+  /** A client API served by the chat pipeline (pipeline/front-door.ts); errors in the door's envelope. */
+  function frontDoorRoute(door: FrontDoor) {
+    return function frontDoor(native: HttpResponse, request: HttpRequest): void {
+      const response = new ClientResponse(native, randomUUID());
+      const authorization = request.getHeader('authorization');
+      const contentLength = request.getHeader('content-length');
+      context.track(
+        readBody(response, contentLength, options.maxBodyBytes)
+          .then((body) => handleChatCompletions(context, response, { authorization, body }, door))
+          .catch((error: unknown) => fail(context, response, error, door.errors)),
+      );
+    };
   }
 
   function fimCompletions(native: HttpResponse, request: HttpRequest): void {
@@ -76,7 +80,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   }
 
   for (const prefix of ['/api/gateway', '/v1']) {
-    app.post(`${prefix}/chat/completions`, unlessClosing(chatCompletions));
+    app.post(`${prefix}/chat/completions`, unlessClosing(frontDoorRoute(chatCompletionsDoor)));
     app.post(`${prefix}/fim/completions`, unlessClosing(fimCompletions));
     app.get(`${prefix}/models`, unlessClosing(models));
   }
@@ -85,10 +89,10 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   return app;
 }
 
-function fail(context: PipelineContext, response: ClientResponse, error: unknown): void {
+function fail(context: PipelineContext, response: ClientResponse, error: unknown, errors?: ErrorPresenter): void {
   const gatewayError = toGatewayError(error);
   if (gatewayError.code === 'internal_error') context.log(`internal error on ${response.requestId}: ${describe(error)}`);
-  if (!response.closed) sendError(response, gatewayError);
+  if (!response.closed) sendError(response, gatewayError, errors);
 }
 
 function describe(error: unknown): string {

@@ -1,14 +1,22 @@
-// The only place that writes the OpenAI error envelope: as a JSON response before anything was sent,
-// or as the final `data: {"error":…}` frame of a stream that already started.
+// The only place that writes error responses: as a JSON response before anything was sent, or as the
+// final frame of a stream that already started. OpenAI's envelope unless a front door brings its own.
 import type { GatewayError } from '../../../shared/src/errors.ts';
 import { sendJson } from './send-json.ts';
 import type { ClientResponse } from './client-response.ts';
 
-export function sendError(response: ClientResponse, error: GatewayError): void {
+/** How one front door writes an error: its JSON body, and the frame that ends a started stream. */
+export interface ErrorPresenter {
+  body(error: GatewayError): string;
+  frame(error: GatewayError): string | Uint8Array;
+}
+
+export const openAIErrors: ErrorPresenter = { body: (error) => JSON.stringify(error.toEnvelope()), frame: formatErrorFrame };
+
+export function sendError(response: ClientResponse, error: GatewayError, errors: ErrorPresenter = openAIErrors): void {
   // A 413 closes the connection so the rest of an oversized body is never read; a closed data plane
   // closes it so the client's next request opens a connection to a live one.
   const closeConnection = error.code === 'request_too_large' || error.code === 'shutting_down';
-  sendJson(response, error.status, JSON.stringify(error.toEnvelope()), error.headers, closeConnection);
+  sendJson(response, error.status, errors.body(error), error.headers, closeConnection);
 }
 
 /** The SSE frame that ends a stream when the upstream fails after the first byte was relayed. */

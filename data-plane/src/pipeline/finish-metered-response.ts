@@ -4,7 +4,7 @@
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
-import { formatErrorFrame, sendError } from '../http/send-error.ts';
+import { openAIErrors, sendError, type ErrorPresenter } from '../http/send-error.ts';
 import { SseWriter } from '../http/sse-writer.ts';
 import type { StreamTranslator } from '../providers/provider-adapter.ts';
 import { meterUsage, type RequestMeter } from './meter-usage.ts';
@@ -17,6 +17,8 @@ export interface MeteredRequest {
   response: ClientResponse;
   meter: RequestMeter;
   promptEstimate: () => number;
+  /** The front door's error envelope (front-door.ts); OpenAI's when absent. */
+  errors?: ErrorPresenter;
 }
 
 export async function relayAndFinishStream(
@@ -39,10 +41,10 @@ export async function relayAndFinishStream(
     await appendUsage(request, nothingSent ? error.status : 200, error.code);
     if (nothingSent) {
       // Nothing reached the client yet: a normal error response is still possible.
-      sendError(response, withHeaders(error, headers));
+      sendError(response, withHeaders(error, headers), request.errors);
       return;
     }
-    writer.end(result.upstreamErrorRelayed ? result.finalBytes : formatErrorFrame(error));
+    writer.end(result.upstreamErrorRelayed ? result.finalBytes : (request.errors ?? openAIErrors).frame(error));
     return;
   }
   await appendUsage(request, 200, null);
@@ -53,7 +55,7 @@ export async function finishWithError(request: MeteredRequest, error: GatewayErr
   request.meter.upstreamFinishedAt ??= performance.now();
   const aborted = error.code === 'client_closed' || request.response.aborted;
   await appendUsage(request, aborted ? 499 : error.status, error.code);
-  if (!aborted) sendError(request.response, error);
+  if (!aborted) sendError(request.response, error, request.errors);
 }
 
 /** The error with extra response headers (e.g. x-gateway-provider naming the endpoint that failed last). */

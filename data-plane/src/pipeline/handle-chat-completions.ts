@@ -5,6 +5,8 @@
 // whatever the number of attempts), appends the usage event to the spool, and only then sends the
 // response's final bytes. `x-gateway-provider` (slug) and `x-gateway-model` (public model id, which
 // differs from the requested one when a `models` fallback served) name the endpoint that answered.
+// Other client APIs (Responses, Anthropic Messages) run through here as front doors (front-door.ts):
+// the door converts the body to a chat request and presents the chat answer in its own wire format.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ClientResponse } from '../http/client-response.ts';
@@ -16,8 +18,8 @@ import { callEndpoints } from './call-endpoints.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
 import { appendUsage, finishWithError, relayAndFinishStream, withHeaders, type MeteredRequest } from './finish-metered-response.ts';
+import { chatCompletionsDoor, type FrontDoor } from './front-door.ts';
 import { estimatePromptTokens, type RequestMeter } from './meter-usage.ts';
-import { parseChatRequest } from './parse-chat-request.ts';
 import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
@@ -31,11 +33,17 @@ export interface IncomingChatRequest {
   body: Buffer;
 }
 
-export async function handleChatCompletions(context: PipelineContext, response: ClientResponse, incoming: IncomingChatRequest): Promise<void> {
+export async function handleChatCompletions(
+  context: PipelineContext,
+  response: ClientResponse,
+  incoming: IncomingChatRequest,
+  door: FrontDoor = chatCompletionsDoor,
+): Promise<void> {
   const snapshot = context.currentSnapshot();
   if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
   const principal = authenticateKey(snapshot, incoming.authorization, response.startedAtEpochMs);
-  const chat = parseChatRequest(incoming.body);
+  const opened = door.open(incoming.body, { requestId: response.requestId, created: Math.floor(response.startedAtEpochMs / 1000) });
+  const chat = opened.chat;
   const repair = repairToolCalls(chat.body.messages);
   if (repair.changes > 0) {
     chat.body.messages = repair.messages;
@@ -63,7 +71,13 @@ export async function handleChatCompletions(context: PipelineContext, response: 
     servedModel: null,
     finishReason: null,
   };
-  const metered: MeteredRequest = { context, response, meter, promptEstimate: () => estimatePromptTokens(chat.body.messages) };
+  const metered: MeteredRequest = {
+    context,
+    response,
+    meter,
+    promptEstimate: () => estimatePromptTokens(chat.body.messages),
+    errors: opened.errors,
+  };
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 
@@ -83,7 +97,7 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   const contentType = upstream.headers['content-type'];
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (chat.stream && upstream.statusCode === 200 && isEventStream) {
-    return relayAndFinishStream(metered, answer.body, adapter.createStreamTranslator(translation), abort.signal, servedBy);
+    return relayAndFinishStream(metered, answer.body, opened.presentStream(adapter.createStreamTranslator(translation)), abort.signal, servedBy);
   }
 
   // A complete (non-streamed) response, or an upstream error before anything was sent.
@@ -96,7 +110,7 @@ export async function handleChatCompletions(context: PipelineContext, response: 
   if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(upstreamResult.error, servedBy));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, upstreamResult.body, { 'x-gateway-cost-microdollars': String(event.costMicros), ...servedBy });
+  sendJson(response, upstream.statusCode, opened.presentBody(upstreamResult.body), { 'x-gateway-cost-microdollars': String(event.costMicros), ...servedBy });
 }
 
 /** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */

@@ -1,0 +1,59 @@
+// A front door is one client-facing API in front of the one chat pipeline (handle-chat-completions.ts):
+// authentication, tool-call repair, routing and fallback, policy, the provider adapters, metering and
+// the usage spool are the same whichever API the client speaks. A door only translates at the edges:
+//
+//   client body ──open()──▶ ChatRequest (what parseChatRequest produces) ──▶ pipeline ──▶ any adapter
+//   client bytes ◀──presentBody / presentStream── OpenAI chat.completion (chunks) ◀──────┘
+//
+// Chat completions is the identity door. To plug another API in: implement `FrontDoor` (a pure
+// converter to ChatRequest in `open`, a presenter for the chat.completion body, a StreamTranslator
+// wrapper that turns chat.completion.chunk events into the door's own events, and its error envelope),
+// then route it in http/create-app.ts with `frontDoorRoute(yourDoor)`.
+import { openAIErrors, type ErrorPresenter } from '../http/send-error.ts';
+import type { StreamTranslator } from '../providers/provider-adapter.ts';
+import { parseChatRequest, type ChatRequest } from './parse-chat-request.ts';
+
+export interface FrontDoor {
+  /**
+   * The client's body → the chat request the pipeline runs, and the presenter of its answer. Throws
+   * GatewayError for a body the door refuses; that error is written with `errors`.
+   */
+  open(body: Buffer, request: FrontDoorRequestInfo): OpenedFrontDoor;
+  /** The door's error envelope for failures before `open` returned (auth, parsing, no snapshot yet). */
+  readonly errors: ErrorPresenter;
+}
+
+export interface FrontDoorRequestInfo {
+  requestId: string;
+  /** Unix seconds of the request's arrival (the chat translation's `created`). */
+  created: number;
+}
+
+export interface OpenedFrontDoor {
+  /** Set `clientWantsStreamUsage` when the door's stream needs the usage chunk (the pipeline then relays it). */
+  chat: ChatRequest;
+  /** The pipeline's OpenAI `chat.completion` body (2xx) → the door's body, sent with the same status. */
+  presentBody(chatCompletion: string | Buffer): string | Buffer;
+  /**
+   * Wraps the adapter's translator, whose output is `chat.completion.chunk` events, into one that emits
+   * the door's events. Its `finalBytes` go out after the usage event is durable; a relayed upstream error
+   * frame keeps `failure.relayed` and must reach the client as the door's own error event.
+   */
+  presentStream(translator: StreamTranslator): StreamTranslator;
+  /** Errors after `open`: the JSON body, and the final frame of a stream that already started. */
+  readonly errors: ErrorPresenter;
+}
+
+function sameBody(chatCompletion: string | Buffer): string | Buffer {
+  return chatCompletion;
+}
+
+function sameStream(translator: StreamTranslator): StreamTranslator {
+  return translator;
+}
+
+/** OpenAI chat completions: the pipeline's own language, passed through untouched. */
+export const chatCompletionsDoor: FrontDoor = {
+  errors: openAIErrors,
+  open: (body) => ({ chat: parseChatRequest(body), presentBody: sameBody, presentStream: sameStream, errors: openAIErrors }),
+};
