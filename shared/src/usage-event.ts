@@ -48,6 +48,8 @@ export const usageIngestResultSchema = z.object({
   inserted: z.number().int(),
   /** Events whose requestId was already stored (a retried batch). */
   duplicates: z.number().int(),
+  /** Of the inserted, events stored but not debited because their organization no longer exists; absent when none. */
+  unbilled: z.number().int().optional(),
 });
 
 export type UsageIngestInput = z.infer<typeof usageIngestInputSchema>;

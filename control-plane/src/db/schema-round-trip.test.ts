@@ -196,6 +196,15 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     }
     await expect(prisma.ledgerEntry.create({ data: { orgId: org.id, kind: 'usage', amountMicros: -1n, usageRequestId: 'req-1' } })).rejects.toThrow();
 
+    const daily = await prisma.usageDaily.create({
+      data: {
+        orgId: org.id, day: new Date('2026-11-25'), userId: user.id, apiKeyId: apiKey.id, requestedModel: 'acme/m-1', providerId: provider.id, byok: true,
+        requests: 9_007_199_254_740_993n, promptTokens: 10n, completionTokens: 20n, cacheReadTokens: 3n, cacheWriteTokens: 4n, reasoningTokens: 5n, costMicros: 12_345_678_901_234n,
+      },
+    });
+    const dailyKey = { orgId: org.id, day: daily.day, userId: user.id, apiKeyId: apiKey.id, requestedModel: 'acme/m-1', providerId: provider.id, byok: true };
+    expect(await prisma.usageDaily.findUniqueOrThrow({ where: { orgId_day_userId_apiKeyId_requestedModel_providerId_byok: dailyKey } })).toEqual(daily);
+
     const audit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.action', target: `org:${org.id}`, orgId: org.id, details: { nested: { list: [1, 'two'] } } } });
     expect(await prisma.auditLog.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
     const platformAudit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.platform', target: 'catalog' } });

@@ -1,4 +1,5 @@
-// Usage ingest is idempotent: a retried batch stores nothing twice and charges nothing twice.
+// Usage ingest is idempotent: a retried batch stores nothing twice, charges nothing twice and adds nothing
+// twice to the daily aggregate; a batch naming a vanished org is stored, not refused.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
@@ -88,6 +89,30 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     expect(after.balanceMicros).toBe(before.balanceMicros - 450n - 1_234_567n - 7n);
     const ledgerSum = await prisma.ledgerEntry.aggregate({ where: { orgId }, _sum: { amountMicros: true } });
     expect(ledgerSum._sum.amountMicros).toBe(after.balanceMicros);
+
+    // req-a, req-b, req-free and req-c are billed; req-byok is summed apart. Each counted once.
+    const daily = await prisma.usageDaily.findMany({ where: { orgId }, orderBy: { byok: 'asc' } });
+    expect(daily).toEqual([
+      expect.objectContaining({ day: new Date('2026-11-25'), requestedModel: 'simulator/echo', providerId: 'simulator', byok: false, requests: 4n, promptTokens: 4000n, completionTokens: 2000n, costMicros: 450n + 1_234_567n + 0n + 7n }),
+      expect.objectContaining({ day: new Date('2026-11-25'), byok: true, requests: 1n, promptTokens: 1000n, completionTokens: 500n, costMicros: 999n }),
+    ]);
+  });
+
+  test('the daily aggregate splits at UTC midnight by startedAt', async () => {
+    const prisma = testApp.app.services.prisma;
+    const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
+    await dataPlane.ingestUsage({
+      events: [
+        event('day-1', { requestedModel: 'simulator/midnight', startedAt: '2026-11-23T23:59:59.999Z', finishedAt: '2026-11-24T00:00:00.100Z', costMicros: 10, reasoningTokens: 3 }),
+        event('day-2', { requestedModel: 'simulator/midnight', startedAt: '2026-11-24T00:00:00.000Z', finishedAt: '2026-11-24T00:00:00.100Z', costMicros: 20, cacheReadTokens: 5 }),
+        event('day-3', { requestedModel: 'simulator/midnight', startedAt: '2026-11-24T13:00:00.000Z', finishedAt: '2026-11-24T13:00:01.000Z', costMicros: 40, cacheWriteTokens: 6 }),
+      ],
+    });
+    const daily = await prisma.usageDaily.findMany({ where: { orgId, requestedModel: 'simulator/midnight' }, orderBy: { day: 'asc' } });
+    expect(daily.map((row) => [row.day.toISOString().slice(0, 10), row.requests, row.costMicros, row.reasoningTokens, row.cacheReadTokens, row.cacheWriteTokens])).toEqual([
+      ['2026-11-23', 1n, 10n, 3n, 0n, 0n],
+      ['2026-11-24', 2n, 60n, 0n, 5n, 6n],
+    ]);
   });
 
   test("ingest moves each key's lastUsedAt to the newest finishedAt it has seen, never back", async () => {
@@ -117,10 +142,37 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     expect(debits).toHaveLength(2);
   });
 
-  test('a batch naming an unknown org is refused whole', async () => {
+  test('a batch naming a vanished org is stored whole; only that org goes undebited, and the audit log says so', async () => {
+    const prisma = testApp.app.services.prisma;
     const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
-    await expect(dataPlane.ingestUsage({ events: [event('ok-1'), event('bad-1', { orgId: 'no-such-org' })] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await testApp.app.services.prisma.usageRecord.count({ where: { requestId: { in: ['ok-1', 'bad-1'] } } })).toBe(0);
+    const batch = { events: [event('ok-1', { costMicros: 100 }), event('gone-1', { orgId: 'no-such-org', costMicros: 300 }), event('gone-2', { orgId: 'no-such-org', costMicros: 5 })] };
+
+    expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 3, duplicates: 0, unbilled: 2 });
+    expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 0, duplicates: 3 });
+
+    expect(await prisma.usageRecord.count({ where: { requestId: { in: ['ok-1', 'gone-1', 'gone-2'] } } })).toBe(3);
+    const debits = await prisma.ledgerEntry.findMany({ where: { usageRequestId: { in: ['ok-1', 'gone-1', 'gone-2'] } } });
+    expect(debits.map((entry) => [entry.usageRequestId, entry.amountMicros])).toEqual([['ok-1', -100n]]);
+    const audits = await prisma.auditLog.findMany({ where: { action: 'usage.unbilled' } });
+    expect(audits.map((audit) => [audit.target, audit.details])).toEqual([['org:no-such-org', { reason: 'organization not found', requests: 2, costMicros: 305 }]]);
+    expect(await prisma.usageDaily.findMany({ where: { orgId: 'no-such-org' } })).toEqual([expect.objectContaining({ requests: 2n, costMicros: 305n })]);
+  });
+
+  test('the daily aggregate equals the raw rows, group by group', async () => {
+    const prisma = testApp.app.services.prisma;
+    const raw = await prisma.$queryRaw<{ key: string; requests: bigint; tokens: string; cost: string }[]>`
+      SELECT concat_ws('|', "org_id", ("started_at" AT TIME ZONE 'UTC')::date, "user_id", "api_key_id", "requested_model", "provider_id", "byok") AS "key",
+        count(*) AS "requests",
+        concat_ws('|', sum("prompt_tokens"), sum("completion_tokens"), sum("cache_read_tokens"), sum("cache_write_tokens"), sum("reasoning_tokens")) AS "tokens",
+        sum("cost_micros")::text AS "cost"
+      FROM "usage_records" GROUP BY 1 ORDER BY 1`;
+    const daily = await prisma.$queryRaw<typeof raw>`
+      SELECT concat_ws('|', "org_id", "day", "user_id", "api_key_id", "requested_model", "provider_id", "byok") AS "key", "requests",
+        concat_ws('|', "prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens") AS "tokens",
+        "cost_micros"::text AS "cost"
+      FROM "usage_daily" ORDER BY 1`;
+    expect(raw.length).toBeGreaterThan(3);
+    expect(daily).toEqual(raw);
   });
 
   test('only data planes may ingest', async () => {

@@ -1,9 +1,14 @@
-// Idempotent usage ingest. One transaction per batch writes the usage rows and the ledger debits; a
-// request id already stored (a retried batch) is counted as a duplicate and charged nothing, so a crash
-// or retry on either side never double-counts. The data plane never writes the database, so the same
-// transaction also moves each key's last_used_at to the newest finishedAt it sees. The unique index on request_id decides, not a prior
-// read, so two concurrent deliveries of the same batch cannot both insert.
-import { GatewayError } from '../../../shared/src/errors.ts';
+// Idempotent usage ingest. One transaction per batch writes the usage rows, their ledger debits and the
+// daily aggregate (usage_daily); a request id already stored (a retried batch) is counted as a duplicate
+// and adds nothing anywhere, so a crash or retry on either side never double-counts. The unique index on
+// request_id decides, not a prior read, so two concurrent deliveries of the same batch cannot both insert,
+// and the aggregate sums only the rows this statement inserted. The data plane never writes the database,
+// so the same transaction also moves each key's last_used_at to the newest finishedAt it sees.
+//
+// A batch is never refused for naming an organization that no longer exists: that would stall the data
+// plane's spool behind it forever. Such rows are stored and aggregated like any other, but there is no
+// balance to debit, so they get no ledger entry; the result counts them as `unbilled` and a
+// `usage.unbilled` audit row per org records their number and cost.
 import type { UsageIngestInput, UsageIngestResult } from '../../../shared/src/usage-event.ts';
 import { recordAudit } from './audit.ts';
 import { appendLedgerEntries } from './ledger.ts';
@@ -20,16 +25,33 @@ interface InsertedRow {
 export async function ingestUsage(context: ServiceContext, input: UsageIngestInput): Promise<UsageIngestResult> {
   const { events } = input;
   const result = await context.prisma.$transaction(async (transaction) => {
-    const orgIds = [...new Set(events.map((event) => event.orgId))];
-    const known = await transaction.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true } });
-    if (known.length !== orgIds.length) {
-      const knownIds = new Set(known.map((org) => org.id));
-      const unknown = orgIds.filter((id) => !knownIds.has(id));
-      throw new GatewayError('invalid_request', `usage for unknown organizations: ${unknown.join(', ')}`, { param: 'events' });
-    }
-    // The whole batch travels as one JSON parameter, so its size is not bound by the parameter limit;
-    // jsonb_to_recordset matches the event's camelCase keys to the quoted column names below.
-    const inserted = await transaction.$queryRaw<InsertedRow[]>`
+    const inserted = await insertUsageRows(transaction, events);
+    const orgIds = [...new Set(inserted.map((row) => row.org_id))];
+    const known = new Set((await transaction.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true } })).map((org) => org.id));
+    // BYOK requests are paid to the provider by the org directly; free requests need no entry.
+    const debits = inserted
+      .filter((row) => known.has(row.org_id) && !row.byok && BigInt(row.cost_micros) > 0n)
+      .map((row) => ({ orgId: row.org_id, kind: 'usage' as const, amountMicros: -BigInt(row.cost_micros), usageRequestId: row.request_id }));
+    await appendLedgerEntries(transaction, debits);
+    await recordKeysLastUsed(transaction, events);
+    const unbilled = inserted.filter((row) => !known.has(row.org_id));
+    await recordUnbilled(transaction, context, unbilled);
+    const counts: UsageIngestResult = { inserted: inserted.length, duplicates: events.length - inserted.length };
+    if (unbilled.length > 0) counts.unbilled = unbilled.length;
+    if (counts.inserted > 0) await recordAudit(transaction, context.actor, { action: 'usage.ingest', target: ingestTarget(context), details: { ...counts } });
+    return counts;
+  });
+  return result;
+}
+
+/** Inserts the events not yet stored and adds exactly those to usage_daily; returns the inserted rows. */
+async function insertUsageRows(transaction: Prisma.TransactionClient, events: UsageIngestInput['events']): Promise<InsertedRow[]> {
+  // The whole batch travels as one JSON parameter, so its size is not bound by the parameter limit;
+  // jsonb_to_recordset matches the event's camelCase keys to the quoted column names below. The daily
+  // upsert reads the INSERT's RETURNING, so a duplicate (not returned) is never summed, and its groups
+  // are sorted so concurrent batches lock aggregate rows in one order.
+  return transaction.$queryRaw<InsertedRow[]>`
+    WITH "inserted" AS (
       INSERT INTO "usage_records" (
         "request_id", "org_id", "user_id", "api_key_id", "requested_model", "served_model", "provider_id", "byok",
         "prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
@@ -48,21 +70,46 @@ export async function ingestUsage(context: ServiceContext, input: UsageIngestInp
         "totalLatencyMs" DOUBLE PRECISION, "status" INTEGER, "finishReason" TEXT, "errorCode" TEXT, "streamed" BOOLEAN,
         "startedAt" TIMESTAMPTZ, "finishedAt" TIMESTAMPTZ)
       ON CONFLICT ("request_id") DO NOTHING
-      RETURNING "request_id", "org_id", "cost_micros", "byok"`;
-    // BYOK requests are paid to the provider by the org directly; free requests need no entry.
-    const debits = inserted
-      .filter((row) => !row.byok && BigInt(row.cost_micros) > 0n)
-      .map((row) => ({ orgId: row.org_id, kind: 'usage' as const, amountMicros: -BigInt(row.cost_micros), usageRequestId: row.request_id }));
-    await appendLedgerEntries(transaction, debits);
-    await recordKeysLastUsed(transaction, events);
-    const counts = { inserted: inserted.length, duplicates: events.length - inserted.length };
-    if (counts.inserted > 0) {
-      const target = context.actor.kind === 'data-plane' ? `data-plane:${context.actor.tokenId}` : 'usage';
-      await recordAudit(transaction, context.actor, { action: 'usage.ingest', target, details: counts });
-    }
-    return counts;
-  });
-  return result;
+      RETURNING *
+    ), "daily" AS (
+      INSERT INTO "usage_daily" (
+        "org_id", "day", "user_id", "api_key_id", "requested_model", "provider_id", "byok", "requests",
+        "prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_micros")
+      SELECT "org_id", ("started_at" AT TIME ZONE 'UTC')::date, "user_id", "api_key_id", "requested_model", "provider_id", "byok",
+        count(*), sum("prompt_tokens"), sum("completion_tokens"), sum("cache_read_tokens"), sum("cache_write_tokens"),
+        sum("reasoning_tokens"), sum("cost_micros")
+      FROM "inserted"
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+      ORDER BY 1, 2, 3, 4, 5, 6, 7
+      ON CONFLICT ("org_id", "day", "user_id", "api_key_id", "requested_model", "provider_id", "byok") DO UPDATE SET
+        "requests" = "usage_daily"."requests" + EXCLUDED."requests",
+        "prompt_tokens" = "usage_daily"."prompt_tokens" + EXCLUDED."prompt_tokens",
+        "completion_tokens" = "usage_daily"."completion_tokens" + EXCLUDED."completion_tokens",
+        "cache_read_tokens" = "usage_daily"."cache_read_tokens" + EXCLUDED."cache_read_tokens",
+        "cache_write_tokens" = "usage_daily"."cache_write_tokens" + EXCLUDED."cache_write_tokens",
+        "reasoning_tokens" = "usage_daily"."reasoning_tokens" + EXCLUDED."reasoning_tokens",
+        "cost_micros" = "usage_daily"."cost_micros" + EXCLUDED."cost_micros"
+    )
+    SELECT "request_id", "org_id", "cost_micros", "byok" FROM "inserted"`;
+}
+
+async function recordUnbilled(transaction: Prisma.TransactionClient, context: ServiceContext, rows: InsertedRow[]): Promise<void> {
+  const byOrg = new Map<string, { requests: number; costMicros: bigint }>();
+  for (const row of rows) {
+    const total = byOrg.get(row.org_id) ?? { requests: 0, costMicros: 0n };
+    byOrg.set(row.org_id, { requests: total.requests + 1, costMicros: total.costMicros + (row.byok ? 0n : BigInt(row.cost_micros)) });
+  }
+  for (const [orgId, total] of byOrg) {
+    await recordAudit(transaction, context.actor, {
+      action: 'usage.unbilled',
+      target: `org:${orgId}`,
+      details: { reason: 'organization not found', requests: total.requests, costMicros: Number(total.costMicros) },
+    });
+  }
+}
+
+function ingestTarget(context: ServiceContext): string {
+  return context.actor.kind === 'data-plane' ? `data-plane:${context.actor.tokenId}` : 'usage';
 }
 
 async function recordKeysLastUsed(transaction: Prisma.TransactionClient, events: UsageIngestInput['events']): Promise<void> {
