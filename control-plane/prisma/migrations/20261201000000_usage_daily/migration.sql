@@ -20,3 +20,8 @@ CREATE TABLE "usage_daily" (
     "cost_micros" BIGINT NOT NULL,
     CONSTRAINT "usage_daily_pkey" PRIMARY KEY ("org_id", "day", "user_id", "api_key_id", "requested_model", "provider_id", "byok")
 );
+
+-- Ledger pages are read newest first by id, per org and optionally per kind (services/billing/): these
+-- keep a page an index range scan however many usage debits the org has.
+CREATE INDEX "ledger_entries_org_id_id_idx" ON "ledger_entries"("org_id", "id");
+CREATE INDEX "ledger_entries_org_id_kind_id_idx" ON "ledger_entries"("org_id", "kind", "id");
