@@ -1,0 +1,45 @@
+// The one place a client's Anthropic Messages body is checked (wire-formats.md §2.5): valid JSON, an
+// object, a string `model`, a positive integer `max_tokens`, a non-empty `messages` array of user and
+// assistant turns whose content is a string or an array of blocks. Only cheap structural checks: the
+// native path hands the body to Anthropic as it came, and the translation checks the blocks it reads.
+import { GatewayError } from '../../../../shared/src/errors.ts';
+
+export interface MessagesRequest {
+  /** The parsed body, kept whole for the native path. */
+  body: Record<string, unknown> & { model: string; max_tokens: number; messages: unknown[] };
+  model: string;
+  stream: boolean;
+}
+
+function invalid(message: string, param: string | null = null): GatewayError {
+  return new GatewayError('invalid_request', message, { param });
+}
+
+export function parseMessagesRequest(raw: Uint8Array): MessagesRequest {
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch {
+    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('The request body must be a JSON object.');
+  const record = body as Record<string, unknown>;
+  if (typeof record.model !== 'string' || record.model === '') throw invalid("'model' is required and must be a string.", 'model');
+  if (typeof record.max_tokens !== 'number' || !Number.isInteger(record.max_tokens) || record.max_tokens < 1) {
+    throw invalid("'max_tokens' is required and must be a positive integer.", 'max_tokens');
+  }
+  if (!Array.isArray(record.messages) || record.messages.length === 0) throw invalid("'messages' must be a non-empty array.", 'messages');
+  record.messages.forEach(checkMessage);
+  if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');
+  return { body: record as MessagesRequest['body'], model: record.model, stream: record.stream === true };
+}
+
+function checkMessage(message: unknown, index: number): void {
+  const param = `messages.${index}`;
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) throw invalid(`'${param}' must be an object.`, param);
+  const { role, content } = message as Record<string, unknown>;
+  if (role !== 'user' && role !== 'assistant') throw invalid(`'${param}.role' must be 'user' or 'assistant'.`, `${param}.role`);
+  if (typeof content !== 'string' && !Array.isArray(content)) {
+    throw invalid(`'${param}.content' must be a string or an array of content blocks.`, `${param}.content`);
+  }
+}
