@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
+import { responsesDoor } from '../front-doors/responses/responses-front-door.ts';
 import { chatCompletionsDoor, type FrontDoor } from '../pipeline/front-door.ts';
 import { handleChatCompletions } from '../pipeline/handle-chat-completions.ts';
 import { handleFimCompletions } from '../pipeline/handle-fim-completions.ts';
@@ -81,6 +82,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
 
   for (const prefix of ['/api/gateway', '/v1']) {
     app.post(`${prefix}/chat/completions`, unlessClosing(frontDoorRoute(chatCompletionsDoor)));
+    app.post(`${prefix}/responses`, unlessClosing(frontDoorRoute(responsesDoor)));
     app.post(`${prefix}/fim/completions`, unlessClosing(fimCompletions));
     app.get(`${prefix}/models`, unlessClosing(models));
   }

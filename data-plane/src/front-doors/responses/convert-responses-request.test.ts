@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import { convertResponsesRequest } from './convert-responses-request.ts';
+
+const convert = (body: unknown) => convertResponsesRequest(Buffer.from(JSON.stringify(body)));
+
+function refusal(body: unknown): { message: string; param: string | null; status: number } {
+  try {
+    convert(body);
+  } catch (error) {
+    if (error instanceof GatewayError) return { message: error.message, param: error.param, status: error.status };
+    throw error;
+  }
+  throw new Error('expected a GatewayError');
+}
+
+describe('convertResponsesRequest', () => {
+  it('turns a string input and instructions into a system and a user message', () => {
+    const { chat, echo } = convert({ model: 'openai/gpt-4o', input: 'Hello', instructions: 'Be brief.' });
+    expect(chat).toEqual({
+      body: { model: 'openai/gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }] },
+      model: 'openai/gpt-4o',
+      stream: false,
+      clientWantsStreamUsage: false,
+    });
+    expect(echo).toMatchObject({ model: 'openai/gpt-4o', instructions: 'Be brief.', tools: [], tool_choice: 'auto', metadata: {}, text: { format: { type: 'text' } } });
+  });
+
+  it('converts what the AI SDK sends for a tool round trip: parts, the call joined to the assistant turn, its output', () => {
+    const { chat } = convert({
+      model: 'anthropic/claude-sonnet-4.5',
+      input: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' }] },
+        { role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }], id: 'msg_1' },
+        { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call', call_id: 'call_2', name: 'get_time', arguments: '{}' },
+        { type: 'reasoning', id: 'rs_1', summary: [{ type: 'summary_text', text: 'thinking' }] },
+        { type: 'function_call_output', call_id: 'call_1', output: '{"temperature":21}' },
+        { type: 'function_call_output', call_id: 'call_2', output: [{ type: 'input_text', text: 'noon' }] },
+      ],
+      tools: [{ type: 'function', name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }],
+      tool_choice: { type: 'function', name: 'get_weather' },
+      max_output_tokens: 100,
+      temperature: 0.2,
+      top_p: 0.9,
+      reasoning: { effort: 'low', summary: 'auto' },
+      text: { format: { type: 'json_schema', name: 'weather', schema: { type: 'object' }, strict: true } },
+      parallel_tool_calls: false,
+      user: 'user-7',
+      metadata: { run: '42' },
+      store: false,
+      include: ['reasoning.encrypted_content'],
+      stream: true,
+    });
+    expect(chat.stream).toBe(true);
+    expect(chat.clientWantsStreamUsage).toBe(true);
+    expect(chat.body).toEqual({
+      model: 'anthropic/claude-sonnet-4.5',
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Weather in Paris?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA', detail: 'low' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: 'Checking.',
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+            { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"temperature":21}' },
+        { role: 'tool', tool_call_id: 'call_2', content: [{ type: 'text', text: 'noon' }] },
+      ],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_completion_tokens: 100,
+      temperature: 0.2,
+      top_p: 0.9,
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
+        },
+      ],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      parallel_tool_calls: false,
+      reasoning_effort: 'low',
+      response_format: { type: 'json_schema', json_schema: { name: 'weather', schema: { type: 'object' }, strict: true } },
+      user: 'user-7',
+    });
+  });
+
+  it('starts an assistant turn for a call that follows a tool result', () => {
+    const { chat } = convert({
+      model: 'm',
+      input: [
+        { role: 'user', content: 'go' },
+        { type: 'function_call', call_id: 'a', name: 'f', arguments: '{}' },
+      ],
+    });
+    expect(chat.body.messages[1]).toEqual({ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] });
+  });
+
+  it('passes the routing extras on to the pipeline', () => {
+    const { chat } = convert({ model: 'm', input: 'hi', provider: { order: ['a'] }, models: ['n'] });
+    expect(chat.body).toMatchObject({ provider: { order: ['a'] }, models: ['n'] });
+  });
+
+  it.each([
+    [{ model: 'm', input: 'hi', store: true }, 'store'],
+    [{ model: 'm', input: 'hi', previous_response_id: 'resp_1' }, 'previous_response_id'],
+    [{ model: 'm', input: 'hi', conversation: 'conv_1' }, 'conversation'],
+    [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]'],
+  ])('refuses state the gateway does not keep with a 400 naming the field (%j)', (body, param) => {
+    const error = refusal(body);
+    expect(error).toMatchObject({ status: 400, param });
+    expect(error.message).toContain('keeps no conversation state');
+  });
+
+  it.each([
+    [{ input: 'hi' }, 'model'],
+    [{ model: 'm' }, 'input'],
+    [{ model: 'm', input: [] }, 'input'],
+    [{ model: 'm', input: [{ role: 'tool', content: 'x' }] }, 'input[0].role'],
+    [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] }, 'input[0].content[0].type'],
+    [{ model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'f' }] }] }, 'input[0].content[0].image_url'],
+    [{ model: 'm', input: [{ type: 'web_search_call', id: 'w' }] }, 'input[0].type'],
+    [{ model: 'm', input: 'hi', tools: [{ type: 'web_search' }] }, 'tools[0].type'],
+    [{ model: 'm', input: 'hi', tool_choice: { type: 'allowed_tools' } }, 'tool_choice'],
+    [{ model: 'm', input: 'hi', text: { format: { type: 'json_schema' } } }, 'text.format'],
+    [{ model: 'm', input: 'hi', temperature: 'hot' }, 'temperature'],
+    [{ model: 'm', input: 'hi', metadata: { n: 1 } }, 'metadata'],
+    [{ model: 'm', input: 'hi', stream: 'yes' }, 'stream'],
+  ])('answers bad input with a 400 naming the field (%j)', (body, param) => {
+    expect(refusal(body)).toMatchObject({ status: 400, param });
+  });
+
+  it('answers a body that is not JSON with invalid_json', () => {
+    expect(() => convertResponsesRequest(Buffer.from('{'))).toThrow(expect.objectContaining({ code: 'invalid_json' }));
+  });
+});

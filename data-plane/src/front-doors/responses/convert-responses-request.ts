@@ -1,0 +1,240 @@
+// A Responses API request body → the chat request the pipeline runs (the shape parseChatRequest
+// produces), plus what the `response` object echoes back. The stateless subset only:
+// - `input` as a string or items: messages (input_text, input_image, output_text), function_call
+//   (joined into the assistant turn before it), function_call_output (a tool message); reasoning items
+//   are left out (no chat upstream takes back another model's reasoning);
+// - `instructions` → a leading system message; function `tools` and `tool_choice` → chat's shapes;
+//   `max_output_tokens` → max_completion_tokens; `reasoning.effort` → reasoning_effort;
+//   `text.format` → response_format; temperature, top_p, user, parallel_tool_calls as they are;
+//   OpenRouter's `provider` and `models` routing extras pass through to the pipeline;
+// - `metadata` is only echoed. `store: true`, `previous_response_id`, `conversation`, `background` and
+//   `item_reference` need stored state the gateway does not keep: a 400 that says so.
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ResponsesObject } from './responses-wire.ts';
+
+type JsonObject = Record<string, unknown>;
+
+/** The request's fields that the `response` object repeats. */
+export type ResponsesEcho = Pick<
+  ResponsesObject,
+  'instructions' | 'max_output_tokens' | 'model' | 'parallel_tool_calls' | 'reasoning' | 'temperature' | 'text' | 'tool_choice' | 'tools' | 'top_p' | 'user' | 'metadata'
+>;
+
+export interface ConvertedResponsesRequest {
+  chat: ChatRequest;
+  echo: ResponsesEcho;
+}
+
+const STATELESS =
+  'The gateway keeps no conversation state: send the whole conversation in `input` (with the AI SDK, set providerOptions.openai.store = false).';
+
+function isRecord(value: unknown): value is JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError('invalid_request', message, { param });
+}
+
+function optionalNumber(body: JsonObject, key: string): number | null {
+  const value = body[key];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`'${key}' must be a number.`, key);
+  return value;
+}
+
+export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch {
+    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
+  }
+  if (!isRecord(parsed)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  const body = parsed;
+  if (typeof body.model !== 'string' || body.model === '') throw invalid("'model' is required and must be a string.", 'model');
+  refuseStatefulFields(body);
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');
+
+  const instructions = body.instructions ?? null;
+  if (instructions !== null && typeof instructions !== 'string') throw invalid("'instructions' must be a string.", 'instructions');
+  const messages: JsonObject[] = instructions === null ? [] : [{ role: 'system', content: instructions }];
+  messages.push(...convertInput(body.input));
+  if (messages.length === 0) throw invalid("'input' must not be empty.", 'input');
+
+  const maxOutputTokens = optionalNumber(body, 'max_output_tokens');
+  const temperature = optionalNumber(body, 'temperature');
+  const topP = optionalNumber(body, 'top_p');
+  const tools = convertTools(body.tools);
+  const toolChoice = convertToolChoice(body.tool_choice);
+  const reasoning = isRecord(body.reasoning) ? body.reasoning : null;
+  const effort = typeof reasoning?.effort === 'string' ? reasoning.effort : null;
+  const format = isRecord(body.text) && isRecord(body.text.format) ? body.text.format : { type: 'text' };
+  const responseFormat = convertTextFormat(format);
+  const user = typeof body.user === 'string' ? body.user : null;
+  const stream = body.stream === true;
+
+  const chatBody: JsonObject = {
+    model: body.model,
+    messages,
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    ...(maxOutputTokens !== null ? { max_completion_tokens: maxOutputTokens } : {}),
+    ...(temperature !== null ? { temperature } : {}),
+    ...(topP !== null ? { top_p: topP } : {}),
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(toolChoice !== undefined ? { tool_choice: toolChoice } : {}),
+    ...(typeof body.parallel_tool_calls === 'boolean' ? { parallel_tool_calls: body.parallel_tool_calls } : {}),
+    ...(effort !== null ? { reasoning_effort: effort } : {}),
+    ...(responseFormat !== null ? { response_format: responseFormat } : {}),
+    ...(user !== null ? { user } : {}),
+    ...(body.provider !== undefined ? { provider: body.provider } : {}),
+    ...(body.models !== undefined ? { models: body.models } : {}),
+  };
+  return {
+    chat: { body: chatBody as ChatRequest['body'], model: body.model, stream, clientWantsStreamUsage: stream },
+    echo: {
+      instructions,
+      max_output_tokens: maxOutputTokens,
+      model: body.model,
+      parallel_tool_calls: body.parallel_tool_calls !== false,
+      reasoning: { effort, summary: typeof reasoning?.summary === 'string' ? reasoning.summary : null },
+      temperature,
+      text: { format },
+      tool_choice: body.tool_choice ?? 'auto',
+      tools: Array.isArray(body.tools) ? body.tools : [],
+      top_p: topP,
+      user,
+      metadata: readMetadata(body.metadata),
+    },
+  };
+}
+
+function refuseStatefulFields(body: JsonObject): void {
+  if (body.store === true) throw invalid(`'store: true' is not supported. ${STATELESS}`, 'store');
+  if (body.previous_response_id !== undefined && body.previous_response_id !== null) {
+    throw invalid(`'previous_response_id' is not supported. ${STATELESS}`, 'previous_response_id');
+  }
+  if (body.conversation !== undefined && body.conversation !== null) throw invalid(`'conversation' is not supported. ${STATELESS}`, 'conversation');
+  if (body.background === true) throw invalid("'background: true' is not supported: responses are answered on this connection.", 'background');
+}
+
+function readMetadata(metadata: unknown): Record<string, string> {
+  if (metadata === undefined || metadata === null) return {};
+  if (!isRecord(metadata) || Object.values(metadata).some((value) => typeof value !== 'string')) {
+    throw invalid("'metadata' must be an object of string values.", 'metadata');
+  }
+  return metadata as Record<string, string>;
+}
+
+function convertInput(input: unknown): JsonObject[] {
+  if (typeof input === 'string') return [{ role: 'user', content: input }];
+  if (!Array.isArray(input)) throw invalid("'input' must be a string or an array of items.", 'input');
+  const messages: JsonObject[] = [];
+  input.forEach((item: unknown, index) => {
+    const param = `input[${index}]`;
+    if (!isRecord(item)) throw invalid(`'${param}' must be an object.`, param);
+    const type = item.type ?? 'message';
+    if (type === 'message') messages.push(convertMessage(item, param));
+    else if (type === 'function_call') addFunctionCall(messages, item, param);
+    else if (type === 'function_call_output') messages.push(convertFunctionCallOutput(item, param));
+    else if (type === 'reasoning') return;
+    else if (type === 'item_reference') throw invalid(`'item_reference' items are not supported. ${STATELESS}`, param);
+    else throw invalid(`'${param}.type' ${JSON.stringify(type)} is not supported: use message, function_call or function_call_output items.`, `${param}.type`);
+  });
+  return messages;
+}
+
+const MESSAGE_ROLES = new Set(['user', 'system', 'developer', 'assistant']);
+
+function convertMessage(item: JsonObject, param: string): JsonObject {
+  const { role, content } = item;
+  if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) throw invalid(`'${param}.role' must be one of user, system, developer, assistant.`, `${param}.role`);
+  if (typeof content === 'string') return { role, content };
+  if (!Array.isArray(content)) throw invalid(`'${param}.content' must be a string or an array of content parts.`, `${param}.content`);
+  if (role === 'assistant') return { role, content: content.map((part: unknown, index) => assistantText(part, `${param}.content[${index}]`)).join('') };
+  return { role, content: content.map((part: unknown, index) => convertInputPart(part, `${param}.content[${index}]`)) };
+}
+
+/** Earlier assistant output: its text (a refusal is what the model said, so it counts as text). */
+function assistantText(part: unknown, param: string): string {
+  if (isRecord(part) && (part.type === 'output_text' || part.type === 'input_text') && typeof part.text === 'string') return part.text;
+  if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
+  throw invalid(`'${param}' must be an output_text or refusal part.`, param);
+}
+
+function convertInputPart(part: unknown, param: string): JsonObject {
+  if (!isRecord(part)) throw invalid(`'${param}' must be an object.`, param);
+  if (part.type === 'input_text' || part.type === 'output_text') {
+    if (typeof part.text !== 'string') throw invalid(`'${param}.text' must be a string.`, `${param}.text`);
+    return { type: 'text', text: part.text };
+  }
+  if (part.type === 'input_image') {
+    if (typeof part.image_url !== 'string') throw invalid(`'${param}.image_url' is required: images by file_id need stored files, which the gateway does not keep.`, `${param}.image_url`);
+    return { type: 'image_url', image_url: { url: part.image_url, ...(typeof part.detail === 'string' ? { detail: part.detail } : {}) } };
+  }
+  throw invalid(`'${param}.type' ${JSON.stringify(part.type)} is not supported: use input_text or input_image.`, `${param}.type`);
+}
+
+/** Calls the model made join the assistant turn right before them (its text, or the calls before). */
+function addFunctionCall(messages: JsonObject[], item: JsonObject, param: string): void {
+  const { call_id: callId, name, arguments: args } = item;
+  if (typeof callId !== 'string' || typeof name !== 'string' || typeof args !== 'string') {
+    throw invalid(`'${param}' needs string call_id, name and arguments.`, param);
+  }
+  const call = { id: callId, type: 'function', function: { name, arguments: args } };
+  const previous = messages.at(-1);
+  if (previous?.role === 'assistant') {
+    previous.tool_calls = [...((previous.tool_calls as unknown[] | undefined) ?? []), call];
+    return;
+  }
+  messages.push({ role: 'assistant', content: null, tool_calls: [call] });
+}
+
+function convertFunctionCallOutput(item: JsonObject, param: string): JsonObject {
+  const { call_id: callId, output } = item;
+  if (typeof callId !== 'string') throw invalid(`'${param}.call_id' must be a string.`, `${param}.call_id`);
+  if (typeof output === 'string') return { role: 'tool', tool_call_id: callId, content: output };
+  if (!Array.isArray(output)) throw invalid(`'${param}.output' must be a string or an array of content parts.`, `${param}.output`);
+  return { role: 'tool', tool_call_id: callId, content: output.map((part: unknown, index) => convertInputPart(part, `${param}.output[${index}]`)) };
+}
+
+function convertTools(tools: unknown): JsonObject[] {
+  if (tools === undefined || tools === null) return [];
+  if (!Array.isArray(tools)) throw invalid("'tools' must be an array.", 'tools');
+  return tools.map((tool: unknown, index) => {
+    const param = `tools[${index}]`;
+    if (!isRecord(tool) || tool.type !== 'function') throw invalid(`'${param}' is not supported: only function tools are.`, `${param}.type`);
+    if (typeof tool.name !== 'string') throw invalid(`'${param}.name' must be a string.`, `${param}.name`);
+    const { name, description, parameters, strict } = tool;
+    return {
+      type: 'function',
+      function: {
+        name,
+        ...(typeof description === 'string' ? { description } : {}),
+        ...(isRecord(parameters) ? { parameters } : {}),
+        ...(typeof strict === 'boolean' ? { strict } : {}),
+      },
+    };
+  });
+}
+
+function convertToolChoice(choice: unknown): unknown {
+  if (choice === undefined || choice === null) return undefined;
+  if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
+  if (isRecord(choice) && choice.type === 'function' && typeof choice.name === 'string') return { type: 'function', function: { name: choice.name } };
+  throw invalid("'tool_choice' must be auto, none, required or {type: 'function', name}.", 'tool_choice');
+}
+
+function convertTextFormat(format: JsonObject): JsonObject | null {
+  if (format.type === 'text') return null;
+  if (format.type === 'json_object') return { type: 'json_object' };
+  if (format.type === 'json_schema' && typeof format.name === 'string' && isRecord(format.schema)) {
+    const { name, schema, description, strict } = format;
+    return {
+      type: 'json_schema',
+      json_schema: { name, schema, ...(typeof description === 'string' ? { description } : {}), ...(typeof strict === 'boolean' ? { strict } : {}) },
+    };
+  }
+  throw invalid("'text.format' must be text, json_object, or json_schema with a name and a schema.", 'text.format');
+}

@@ -1,0 +1,87 @@
+// The pieces of a `response` object shared by the complete and the streamed answer: ids derived from
+// the gateway's request id (so translation stays pure), the object around the output, chat usage in
+// Responses terms, and the status a chat finish reason means.
+import type { ResponsesEcho } from './convert-responses-request.ts';
+import type { ResponsesObject, ResponsesOutputItem, ResponsesStatus, ResponsesUsage } from './responses-wire.ts';
+
+export interface ResponseIdentity {
+  /** `resp_…`; output items get `msg_…_<n>`, `fc_…_<n>`, `rs_…_<n>`. */
+  id: string;
+  itemId(kind: 'msg' | 'fc' | 'rs', outputIndex: number): string;
+  createdAt: number;
+}
+
+export function responseIdentity(requestId: string, createdAt: number): ResponseIdentity {
+  const compact = requestId.replaceAll('-', '');
+  return { id: `resp_${compact}`, itemId: (kind, outputIndex) => `${kind}_${compact}_${outputIndex}`, createdAt };
+}
+
+export interface ResponseOutcome {
+  status: ResponsesStatus;
+  output: ResponsesOutputItem[];
+  usage: ResponsesUsage | null;
+  error?: { code: string; message: string } | null;
+  incompleteReason?: string | null;
+}
+
+export function buildResponseObject(identity: ResponseIdentity, echo: ResponsesEcho, outcome: ResponseOutcome): ResponsesObject {
+  return {
+    id: identity.id,
+    object: 'response',
+    created_at: identity.createdAt,
+    status: outcome.status,
+    error: outcome.error ?? null,
+    incomplete_details: outcome.incompleteReason ? { reason: outcome.incompleteReason } : null,
+    instructions: echo.instructions,
+    max_output_tokens: echo.max_output_tokens,
+    model: echo.model,
+    output: outcome.output,
+    parallel_tool_calls: echo.parallel_tool_calls,
+    previous_response_id: null,
+    reasoning: echo.reasoning,
+    store: false,
+    temperature: echo.temperature,
+    text: echo.text,
+    tool_choice: echo.tool_choice,
+    tools: echo.tools,
+    top_p: echo.top_p,
+    truncation: 'disabled',
+    usage: outcome.usage,
+    user: echo.user,
+    metadata: echo.metadata,
+  };
+}
+
+/** A chat finish reason → the response's status; `length` and `content_filter` leave it incomplete. */
+export function statusOfFinishReason(finishReason: unknown): { status: ResponsesStatus; incompleteReason: string | null } {
+  if (finishReason === 'length') return { status: 'incomplete', incompleteReason: 'max_output_tokens' };
+  if (finishReason === 'content_filter') return { status: 'incomplete', incompleteReason: 'content_filter' };
+  return { status: 'completed', incompleteReason: null };
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** OpenAI chat `usage` → Responses `usage`; null when the chat answer carried none. */
+export function convertChatUsage(usage: unknown): ResponsesUsage | null {
+  if (usage === null || typeof usage !== 'object') return null;
+  const chat = usage as {
+    prompt_tokens?: unknown;
+    completion_tokens?: unknown;
+    total_tokens?: unknown;
+    cost?: unknown;
+    prompt_tokens_details?: { cached_tokens?: unknown } | null;
+    completion_tokens_details?: { reasoning_tokens?: unknown } | null;
+  };
+  const inputTokens = count(chat.prompt_tokens);
+  const outputTokens = count(chat.completion_tokens);
+  return {
+    input_tokens: inputTokens,
+    input_tokens_details: { cached_tokens: count(chat.prompt_tokens_details?.cached_tokens) },
+    output_tokens: outputTokens,
+    output_tokens_details: { reasoning_tokens: count(chat.completion_tokens_details?.reasoning_tokens) },
+    total_tokens: typeof chat.total_tokens === 'number' ? chat.total_tokens : inputTokens + outputTokens,
+    ...(typeof chat.cost === 'number' ? { cost: chat.cost } : {}),
+  };
+}
