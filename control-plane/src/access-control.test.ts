@@ -7,7 +7,6 @@ import { SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testEngines } from '../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from './create-test-app.ts';
-import { compileSnapshotState } from './services/snapshot-compiler.ts';
 
 describe.each(testEngines)('access control on %s', (engine) => {
   let testApp: TestApp;
@@ -98,7 +97,8 @@ describe.each(testEngines)('access control on %s', (engine) => {
     const scoped = await owner.apiKeys.create({ orgId, name: 'scoped', scopes: { models: ['simulator/echo'], providers: ['simulator'] } });
     expect(scoped.scopes).toEqual({ models: ['simulator/echo'], providers: ['simulator'] });
 
-    const state = await compileSnapshotState(testApp.app.services.prisma);
+    await testApp.app.services.publisher.settled();
+    const state = testApp.app.services.publisher.state;
     expect(state.orgs[orgId]).toEqual({
       id: orgId,
       name: 'Access',

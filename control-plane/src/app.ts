@@ -11,13 +11,16 @@ import type { AppServices } from './context.ts';
 import { createHttpHandler } from './create-http-handler.ts';
 import { openDatabase } from './db/open-database.ts';
 import { loadOrCreateAdminJwtIssuer } from './services/admin-jwt.ts';
+import { createByokSnapshotCompiler } from './services/byok/compile-byok-credentials.ts';
+import { loadOrCreateDataPlaneEncryptionKeys } from './services/byok/data-plane-encryption-keys.ts';
+import { loadOrCreateMasterKeyring, type MasterKeyringSource } from './services/byok/master-keyring.ts';
 import { setProviderBaseUrl } from './services/catalog.ts';
 import { seedDatabase } from './services/seed.ts';
 import type { ServiceContext } from './services/service-context.ts';
 import { loadOrCreateSigningKeys } from './services/signing-keys.ts';
 import { createSnapshotPublisher } from './services/snapshot-publisher.ts';
 
-export interface ControlPlaneOptions {
+export interface ControlPlaneOptions extends MasterKeyringSource {
   dataDir: string;
   /** PostgreSQL; when absent the embedded PGlite database lives in <dataDir>/pglite. */
   databaseUrl?: string | null;
@@ -31,6 +34,8 @@ export interface ControlPlaneApp {
   publicJwk: JWK;
   adminToken: string;
   dataPlaneToken: string;
+  /** The data planes' BYOK decryption key file when this control plane generated it (development), else null. */
+  dataPlaneEncryptionKeyFile: string | null;
   /** Plaintext dev API key on the first start only, else null. */
   devApiKey: string | null;
   handler: ReturnType<typeof createHttpHandler>;
@@ -43,6 +48,8 @@ export interface ControlPlane {
   port: number;
   publicJwk: JWK;
   dataPlaneToken: string;
+  /** See ControlPlaneApp. */
+  dataPlaneEncryptionKeyFile: string | null;
   adminToken: string;
   devApiKey: string | null;
   prisma: PrismaClient;
@@ -59,9 +66,14 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (keys.created) log(`generated the snapshot signing key pair in ${join(options.dataDir, 'keys')}`);
     const adminJwt = await loadOrCreateAdminJwtIssuer(options.dataDir);
     if (adminJwt.created) log(`generated the admin JWT key pair in ${join(options.dataDir, 'keys')}`);
+    const byokKeyring = await loadOrCreateMasterKeyring(options.dataDir, options);
+    if (byokKeyring.createdFile) log(`generated a BYOK master key (version 1) in ${byokKeyring.createdFile}; set GATEWAY_MASTER_KEYS in production`);
+    const dataPlaneEncryption = await loadOrCreateDataPlaneEncryptionKeys(options.dataDir);
+    if (dataPlaneEncryption.created) log(`generated the data-plane BYOK encryption key pair in ${join(options.dataDir, 'keys')}`);
     const publisher = createSnapshotPublisher({
       prisma: database.prisma,
       signer: await createSnapshotSigner(keys.privateJwk),
+      byok: await createByokSnapshotCompiler(byokKeyring, dataPlaneEncryption.publicJwk, log),
       listen: database.listen,
       log,
     });
@@ -74,12 +86,13 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (options.simulatorBaseUrl && !seed.created) await setProviderBaseUrl(system, 'simulator', options.simulatorBaseUrl);
     // Started after the seed so the first version already holds it; the publisher then sees every later change.
     await publisher.start();
-    const services: AppServices = { prisma: database.prisma, publisher, adminJwt };
+    const services: AppServices = { prisma: database.prisma, publisher, adminJwt, byokKeyring };
     return {
       services,
       publicJwk: keys.publicJwk,
       adminToken: seed.adminToken,
       dataPlaneToken: seed.dataPlaneToken,
+      dataPlaneEncryptionKeyFile: dataPlaneEncryption.privateKeyFile,
       devApiKey: seed.devApiKey,
       handler: createHttpHandler(services),
       async close() {
@@ -117,6 +130,7 @@ export async function startControlPlane(options: ControlPlaneOptions & { port: n
     port,
     publicJwk: app.publicJwk,
     dataPlaneToken: app.dataPlaneToken,
+    dataPlaneEncryptionKeyFile: app.dataPlaneEncryptionKeyFile,
     adminToken: app.adminToken,
     devApiKey: app.devApiKey,
     prisma: app.services.prisma,

@@ -12,6 +12,7 @@ import { createTestApp, type TestApp } from './create-test-app.ts';
 import { createGraphQLServer } from './graphql/create-yoga.ts';
 import { schema } from './graphql/schema/index.ts';
 import { ADMIN_TOKEN_PREFIX } from './services/admin-tokens.ts';
+import { sealSecret } from './services/byok/envelope-encryption.ts';
 import { orgPermissions, platformPermissions, type OrgAction, type PlatformAction } from './services/permissions.ts';
 import { appRouter } from './trpc/routers/_app.ts';
 
@@ -84,6 +85,14 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'apiKeys.list': { requires: { org: 'apiKey.read' }, run: ({ client, fixture }) => client.apiKeys.list({ orgId: fixture.orgId }) },
   // Another member's key: the stricter case; revoking one's own key is covered in access-control.test.ts.
   'apiKeys.revoke': { requires: { org: 'apiKey.manageAll' }, run: async ({ client, fixture }) => client.apiKeys.revoke({ id: await bystanderKey(fixture) }) },
+  // The org's key and another member's key: the stricter cases; one's own key is in byok-credentials.test.ts.
+  'byok.create': {
+    requires: { org: 'byok.manageAll' },
+    run: ({ client, fixture }) => client.byok.create({ orgId: fixture.orgId, provider: 'simulator', key: 'sk-matrix-org-key-0001' }),
+  },
+  'byok.list': { requires: { org: 'byok.read' }, run: ({ client, fixture }) => client.byok.list({ orgId: fixture.orgId }) },
+  'byok.delete': { requires: { org: 'byok.manageAll' }, run: async ({ client, fixture }) => client.byok.delete({ id: await bystanderByokKey(fixture) }) },
+  'byok.rotate': { requires: { platform: 'byok.rotate' }, run: ({ client }) => client.byok.rotate() },
   'policies.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.policies.get({ orgId: fixture.orgId }) },
   'policies.update': { requires: { org: 'policy.update' }, run: ({ client, fixture }) => client.policies.update({ orgId: fixture.orgId, dailyLimitMicros: 5_000_000 }) },
   'audit.list': { requires: { org: 'audit.read' }, run: ({ client, fixture }) => client.audit.list({ orgId: fixture.orgId }) },
@@ -163,6 +172,20 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
     requires: { org: 'apiKey.manageAll' },
     run: async ({ client, fixture }) => client('mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: await bystanderKey(fixture) }),
   },
+  'Query.byokCredentials': {
+    requires: { org: 'byok.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { byokCredentials(orgId: $orgId) { id last4 } }', { orgId: fixture.orgId }),
+  },
+  'Mutation.createByokCredential': {
+    requires: { org: 'byok.manageAll' },
+    run: ({ client, fixture }) =>
+      client('mutation ($orgId: ID!) { createByokCredential(orgId: $orgId, provider: "simulator", key: "sk-matrix-org-key-0002") { last4 } }', { orgId: fixture.orgId }),
+  },
+  'Mutation.deleteByokCredential': {
+    requires: { org: 'byok.manageAll' },
+    run: async ({ client, fixture }) => client('mutation ($id: ID!) { deleteByokCredential(id: $id) { id } }', { id: await bystanderByokKey(fixture) }),
+  },
+  'Mutation.rotateByokMasterKey': { requires: { platform: 'byok.rotate' }, run: ({ client }) => client('mutation { rotateByokMasterKey { rewrapped } }') },
   'Query.orgPolicy': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { orgPolicy(orgId: $orgId) { allowedModels } }', { orgId: fixture.orgId }) },
   'Mutation.updateOrgPolicy': {
     requires: { org: 'policy.update' },
@@ -193,6 +216,14 @@ async function bystanderKey(fixture: Fixture): Promise<string> {
   const row = await testApp.app.services.prisma.apiKey.create({
     data: { orgId: fixture.orgId, userId: fixture.bystanderId, name: 'bystander', keyHash: hashSecret(key), prefix: 'sk-gw-', last4: key.slice(-4) },
   });
+  return row.id;
+}
+
+async function bystanderByokKey(fixture: Fixture): Promise<string> {
+  const prisma = testApp.app.services.prisma;
+  const provider = await prisma.provider.findUniqueOrThrow({ where: { slug: 'simulator' } });
+  const owner = { orgId: fixture.orgId, userId: fixture.bystanderId, providerId: provider.id };
+  const row = await prisma.byokCredential.create({ data: { ...owner, ...sealSecret(testApp.app.services.byokKeyring, owner, 'sk-bystander-key'), last4: '-key' } });
   return row.id;
 }
 

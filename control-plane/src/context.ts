@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AdminJwtIssuer } from './services/admin-jwt.ts';
+import type { MasterKeyring } from './services/byok/master-keyring.ts';
 import type { SnapshotPublisher } from './services/snapshot-publisher.ts';
 
 /** Long-lived dependencies of every request. */
@@ -10,6 +11,8 @@ export interface AppServices {
   prisma: PrismaClient;
   publisher: SnapshotPublisher;
   adminJwt: AdminJwtIssuer;
+  /** Wraps BYOK data keys (services/byok/). */
+  byokKeyring: MasterKeyring;
 }
 
 export interface Context extends AppServices {

@@ -75,12 +75,28 @@ export const snapshotModelSchema = z.object({
   endpoints: z.array(snapshotEndpointSchema),
 });
 
+/** A provider key an org (or one of its users) brought (BYOK); keyed by credential id. */
+export const snapshotByokCredentialSchema = z.object({
+  orgId: z.string(),
+  /** null = the whole organization's key; else only this user's requests use it, before the org's. */
+  userId: z.string().nullable(),
+  providerId: z.string(),
+  last4: z.string(),
+  /**
+   * The provider key as a compact JWE to the data planes' encryption key (shared/src/provider-key-jwe.ts);
+   * null when the control plane could not decrypt it (e.g. its master key version is gone): requests that
+   * need it fail instead of falling back to the platform key.
+   */
+  jwe: z.string().nullable(),
+});
+
 export const snapshotStateSchema = z.object({
   /** Keyed by the SHA-256 hex of the API key secret. */
   apiKeys: z.record(z.string(), snapshotApiKeySchema),
   orgs: z.record(z.string(), snapshotOrgSchema),
   providers: z.record(z.string(), snapshotProviderSchema),
   models: z.record(z.string(), snapshotModelSchema),
+  byokCredentials: z.record(z.string(), snapshotByokCredentialSchema),
 });
 
 export type SnapshotApiKey = z.infer<typeof snapshotApiKeySchema>;
@@ -89,10 +105,11 @@ export type SnapshotProvider = z.infer<typeof snapshotProviderSchema>;
 export type SnapshotPrices = z.infer<typeof snapshotPricesSchema>;
 export type SnapshotEndpoint = z.infer<typeof snapshotEndpointSchema>;
 export type SnapshotModel = z.infer<typeof snapshotModelSchema>;
+export type SnapshotByokCredential = z.infer<typeof snapshotByokCredentialSchema>;
 export type SnapshotState = z.infer<typeof snapshotStateSchema>;
 export type SnapshotSection = keyof SnapshotState;
 
-export const snapshotSections = ['apiKeys', 'orgs', 'providers', 'models'] as const satisfies readonly SnapshotSection[];
+export const snapshotSections = ['apiKeys', 'orgs', 'providers', 'models', 'byokCredentials'] as const satisfies readonly SnapshotSection[];
 
 const sectionChangeSchema = z.object({
   upsert: z.record(z.string(), z.unknown()),
@@ -125,10 +142,11 @@ const sectionItemSchemas = {
   orgs: snapshotOrgSchema,
   providers: snapshotProviderSchema,
   models: snapshotModelSchema,
+  byokCredentials: snapshotByokCredentialSchema,
 } satisfies Record<SnapshotSection, z.ZodType>;
 
 export function emptySnapshotState(): SnapshotState {
-  return { apiKeys: {}, orgs: {}, providers: {}, models: {} };
+  return { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: {} };
 }
 
 export function hashSnapshotState(state: SnapshotState): string {

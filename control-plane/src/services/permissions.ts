@@ -4,6 +4,9 @@
 //
 // API keys: members create, list and revoke their own keys only; owners and admins act on every key in
 // the org (`apiKey.manageAll`). Billing sees money, not keys.
+// BYOK provider keys: a member manages (and lists) only their own per-user keys; owners and admins also
+// the organization's keys and every member's (`byok.manageAll`). Billing sees none. Re-wrapping every key
+// to a new master key version (`byok.rotate`) is for platform admins.
 // Memberships: owners and admins manage them, but only an owner may grant or take away the owner role,
 // and the last owner cannot be removed or demoted (services/memberships.ts).
 import type { MembershipRole } from '../../generated/prisma/client.ts';
@@ -23,6 +26,11 @@ export const orgPermissions = {
   'member.manage': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],
   'usage.read': ['owner', 'admin', 'billing'],
+  'byok.read': ['owner', 'admin', 'member'],
+  /** Create or delete one's own per-user provider key. */
+  'byok.manage': ['owner', 'admin', 'member'],
+  /** The organization's provider keys, and other members' keys. */
+  'byok.manageAll': ['owner', 'admin'],
 } as const satisfies Record<string, readonly MembershipRole[]>;
 
 export type OrgAction = keyof typeof orgPermissions;
@@ -39,6 +47,7 @@ export const platformPermissions = {
   /** Lists only the caller's own orgs. */
   'organization.list': 'authenticated',
   'adminToken.manageOwn': 'authenticated',
+  'byok.rotate': 'platform-admin',
 } as const satisfies Record<string, 'platform-admin' | 'authenticated'>;
 
 export type PlatformAction = keyof typeof platformPermissions;

@@ -1,11 +1,12 @@
 // Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts).
 import { snapshotProviderSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import { supportedParameters } from './supported-parameters.ts';
 
-export async function compileSnapshotState(prisma: PrismaClient): Promise<SnapshotState> {
+export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnapshotCompiler): Promise<SnapshotState> {
   // One read transaction, so the sections agree with each other (no key of an org the snapshot lacks).
-  const [apiKeys, orgs, providers, models] = await prisma.$transaction([
+  const [apiKeys, orgs, providers, models, byokCredentials] = await prisma.$transaction([
     prisma.apiKey.findMany({ where: { revokedAt: null } }),
     prisma.organization.findMany({ include: { policy: true, memberships: { where: { dailyLimitMicros: { not: null } } } } }),
     prisma.provider.findMany({ where: { enabled: true } }),
@@ -13,8 +14,9 @@ export async function compileSnapshotState(prisma: PrismaClient): Promise<Snapsh
       where: { enabled: true },
       include: { endpoints: { where: { provider: { enabled: true } }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
     }),
+    prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
   ]);
-  const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {} };
+  const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: await byok.compile(byokCredentials) };
   for (const key of apiKeys) {
     state.apiKeys[key.keyHash] = {
       id: key.id,

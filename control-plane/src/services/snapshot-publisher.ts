@@ -10,6 +10,7 @@ import type { SnapshotSigner } from '../../../shared/src/crypto.ts';
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import { diffSnapshotStates, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import { compileSnapshotState } from './snapshot-compiler.ts';
 
 export const SNAPSHOT_CHANNEL = 'gateway_snapshot_changed';
@@ -17,6 +18,8 @@ export const SNAPSHOT_CHANNEL = 'gateway_snapshot_changed';
 export interface SnapshotPublisherOptions {
   prisma: PrismaClient;
   signer: SnapshotSigner;
+  /** Encrypts BYOK provider keys for the snapshot. */
+  byok: ByokSnapshotCompiler;
   /** Subscribes to NOTIFY on a channel (see db/open-database.ts); omitted = single replica. */
   listen?: (channel: string, onNotification: (payload: string) => void) => Promise<() => Promise<void>>;
   debounceMs?: number;
@@ -50,7 +53,7 @@ interface Published {
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
-  const { prisma, signer, debounceMs = 25, historySize = 32, log = () => {} } = options;
+  const { prisma, signer, byok, debounceMs = 25, historySize = 32, log = () => {} } = options;
   const replicaId = randomUUID();
   const history = new Map<number, Published>();
   // Signed messages for the current version, shared by every subscriber: key 'full' or the fromVersion.
@@ -69,7 +72,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   }
 
   async function recompile(): Promise<void> {
-    const state = await compileSnapshotState(prisma);
+    const state = await compileSnapshotState(prisma, byok);
     const stateHash = hashSnapshotState(state);
     if (current && current.stateHash === stateHash) return;
     const latest = current ? null : await prisma.snapshotVersion.findFirst({ orderBy: { version: 'desc' } });

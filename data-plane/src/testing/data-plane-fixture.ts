@@ -58,6 +58,7 @@ export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
         endpoints: [{ providerId: 'prov_other', upstreamModel: 'echo', prices: TEST_PRICES }],
       },
     },
+    byokCredentials: {},
   };
 }
 

@@ -4,6 +4,7 @@ import './organization.ts';
 import './member.ts';
 import './user.ts';
 import './api-key.ts';
+import './byok.ts';
 import './org-policy.ts';
 import './audit-log.ts';
 import './admin-token.ts';

@@ -3,6 +3,7 @@ import { adminTokensRouter } from './admin-tokens.ts';
 import { apiKeysRouter } from './api-keys.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
+import { byokRouter } from './byok.ts';
 import { catalogRouter } from './catalog.ts';
 import { dataPlaneRouter } from './data-plane.ts';
 import { membersRouter } from './members.ts';
@@ -16,6 +17,7 @@ export const appRouter = router({
   members: membersRouter,
   users: usersRouter,
   apiKeys: apiKeysRouter,
+  byok: byokRouter,
   policies: policiesRouter,
   audit: auditRouter,
   adminTokens: adminTokensRouter,
