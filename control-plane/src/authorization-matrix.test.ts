@@ -96,6 +96,16 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'policies.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.policies.get({ orgId: fixture.orgId }) },
   'policies.update': { requires: { org: 'policy.update' }, run: ({ client, fixture }) => client.policies.update({ orgId: fixture.orgId, dailyLimitMicros: 5_000_000 }) },
   'audit.list': { requires: { org: 'audit.read' }, run: ({ client, fixture }) => client.audit.list({ orgId: fixture.orgId }) },
+  'billing.balance': { requires: { org: 'billing.read' }, run: ({ client, fixture }) => client.billing.balance({ orgId: fixture.orgId }) },
+  'billing.ledger': { requires: { org: 'billing.read' }, run: ({ client, fixture }) => client.billing.ledger({ orgId: fixture.orgId, kind: 'grant' }) },
+  'billing.usage': {
+    requires: { org: 'usage.read' },
+    run: ({ client, fixture }) => client.billing.usage({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z', groupBy: ['day', 'model'] }),
+  },
+  'billing.addLedgerEntry': {
+    requires: { platform: 'ledger.write' },
+    run: ({ client, fixture }) => client.billing.addLedgerEntry({ orgId: fixture.orgId, kind: 'grant', amountMicros: 1_000_000 }),
+  },
   'adminTokens.create': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client.adminTokens.create({ name: 'matrix' }) },
   'adminTokens.list': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client.adminTokens.list() },
   'adminTokens.revoke': {
@@ -192,6 +202,23 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
     run: ({ client, fixture }) => client('mutation ($orgId: ID!) { updateOrgPolicy(orgId: $orgId, dailyLimitMicros: 4000000) { dailyLimitMicros } }', { orgId: fixture.orgId }),
   },
   'Query.auditLog': { requires: { org: 'audit.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { auditLog(orgId: $orgId) { nextCursor } }', { orgId: fixture.orgId }) },
+  'Query.balance': { requires: { org: 'billing.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { balance(orgId: $orgId) { balanceMicros } }', { orgId: fixture.orgId }) },
+  'Query.ledgerEntries': {
+    requires: { org: 'billing.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { ledgerEntries(orgId: $orgId, kind: usage) { nextCursor } }', { orgId: fixture.orgId }),
+  },
+  'Query.usageSummary': {
+    requires: { org: 'usage.read' },
+    run: ({ client, fixture }) =>
+      client('query ($orgId: ID!) { usageSummary(orgId: $orgId, from: "2026-11-01T12:00:00Z", to: "2026-11-03T12:00:00Z", groupBy: [provider, key]) { totals { requests } } }', {
+        orgId: fixture.orgId,
+      }),
+  },
+  'Mutation.addLedgerEntry': {
+    requires: { platform: 'ledger.write' },
+    run: ({ client, fixture }) =>
+      client('mutation ($orgId: ID!) { addLedgerEntry(orgId: $orgId, kind: adjustment, amountMicros: -5, note: "matrix") { balanceMicros } }', { orgId: fixture.orgId }),
+  },
   'Query.adminTokens': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('{ adminTokens { id } }') },
   'Mutation.createAdminToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('mutation { createAdminToken(name: "matrix") { token } }') },
   'Mutation.revokeAdminToken': {

@@ -10,7 +10,7 @@ import type { GraphQLContext } from './graphql-context.ts';
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: GraphQLContext;
-  Scalars: { DateTime: { Input: Date; Output: Date }; Micros: { Input: number; Output: number }; JSON: { Input: unknown; Output: unknown } };
+  Scalars: { DateTime: { Input: Date; Output: Date }; Micros: { Input: number; Output: number }; SignedMicros: { Input: number; Output: number }; Count: { Input: number; Output: number }; JSON: { Input: unknown; Output: unknown } };
   DefaultFieldNullability: false;
 }>({
   plugins: [PrismaPlugin],
@@ -38,6 +38,25 @@ builder.scalarType('Micros', {
   serialize: (value) => value,
   parseValue: (value) => {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError('Micros must be a non-negative safe integer');
+    return value;
+  },
+});
+
+// Balances and ledger amounts go below zero; token sums outgrow GraphQL's 32-bit Int.
+builder.scalarType('SignedMicros', {
+  description: 'Signed integer microdollars (1 USD = 1,000,000), within ±(2^53 - 1).',
+  serialize: (value) => value,
+  parseValue: (value) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError('SignedMicros must be a safe integer');
+    return value;
+  },
+});
+
+builder.scalarType('Count', {
+  description: 'A non-negative integer count (requests, tokens), up to 2^53 - 1.',
+  serialize: (value) => value,
+  parseValue: (value) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError('Count must be a non-negative safe integer');
     return value;
   },
 });

@@ -1,6 +1,6 @@
 // The only writer of organizations.balance_micros: every balance change is a ledger entry, and the
 // balance moves by the entry's amount in the same transaction.
-import type { LedgerKind, Prisma } from '../../generated/prisma/client.ts';
+import type { LedgerEntry, LedgerKind, Prisma } from '../../generated/prisma/client.ts';
 
 export interface LedgerEntryInput {
   orgId: string;
@@ -28,4 +28,13 @@ export async function appendLedgerEntries(transaction: Prisma.TransactionClient,
   for (const [orgId, delta] of [...deltas].sort(([a], [b]) => (a < b ? -1 : 1))) {
     await transaction.organization.update({ where: { id: orgId }, data: { balanceMicros: { increment: delta } } });
   }
+}
+
+/** One entry, returned as stored (an admin's grant, purchase or adjustment). */
+export async function appendLedgerEntry(transaction: Prisma.TransactionClient, entry: LedgerEntryInput): Promise<LedgerEntry> {
+  const created = await transaction.ledgerEntry.create({
+    data: { orgId: entry.orgId, kind: entry.kind, amountMicros: entry.amountMicros, usageRequestId: entry.usageRequestId ?? null, note: entry.note ?? null },
+  });
+  await transaction.organization.update({ where: { id: entry.orgId }, data: { balanceMicros: { increment: entry.amountMicros } } });
+  return created;
 }

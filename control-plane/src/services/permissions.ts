@@ -25,6 +25,8 @@ export const orgPermissions = {
   'member.read': ['owner', 'admin', 'member', 'billing'],
   'member.manage': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],
+  /** Balance and ledger entries. Members see neither: their own daily spend is on the data plane's /api/gateway/usage. */
+  'billing.read': ['owner', 'admin', 'billing'],
   'usage.read': ['owner', 'admin', 'billing'],
   'byok.read': ['owner', 'admin', 'member'],
   /** Create or delete one's own per-user provider key. */
@@ -47,6 +49,8 @@ export const platformPermissions = {
   /** Lists only the caller's own orgs. */
   'organization.list': 'authenticated',
   'adminToken.manageOwn': 'authenticated',
+  /** Grants, purchases and adjustments: money into or out of an org is the platform's call, never the org's own. */
+  'ledger.write': 'platform-admin',
   'byok.rotate': 'platform-admin',
 } as const satisfies Record<string, 'platform-admin' | 'authenticated'>;
 

@@ -7,6 +7,7 @@ import './api-key.ts';
 import './byok.ts';
 import './org-policy.ts';
 import './audit-log.ts';
+import './billing.ts';
 import './admin-token.ts';
 import './model.ts';
 

@@ -3,6 +3,7 @@ import { adminTokensRouter } from './admin-tokens.ts';
 import { apiKeysRouter } from './api-keys.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
+import { billingRouter } from './billing.ts';
 import { byokRouter } from './byok.ts';
 import { catalogRouter } from './catalog.ts';
 import { dataPlaneRouter } from './data-plane.ts';
@@ -20,6 +21,7 @@ export const appRouter = router({
   byok: byokRouter,
   policies: policiesRouter,
   audit: auditRouter,
+  billing: billingRouter,
   adminTokens: adminTokensRouter,
   auth: authRouter,
   models: modelsRouter,

@@ -1,0 +1,134 @@
+import { addLedgerEntry, type AddedLedgerEntry } from '../../services/billing/add-ledger-entry.ts';
+import { getBalance, type BalanceView } from '../../services/billing/get-balance.ts';
+import { ledgerKinds, listLedgerEntries, type LedgerEntryView, type LedgerPage } from '../../services/billing/list-ledger-entries.ts';
+import { summarizeUsage, usageDimensions, type UsageGroup, type UsageSummary, type UsageTotals } from '../../services/billing/summarize-usage.ts';
+import { builder } from '../builder.ts';
+import { requireAdmin } from '../graphql-context.ts';
+
+const LedgerKindEnum = builder.enumType('LedgerKind', { values: ledgerKinds });
+const LedgerCreditKindEnum = builder.enumType('LedgerCreditKind', { values: ['grant', 'purchase', 'adjustment'] as const });
+const UsageDimensionEnum = builder.enumType('UsageDimension', { values: usageDimensions });
+
+const BalanceType = builder.objectRef<BalanceView>('Balance').implement({
+  fields: (t) => ({
+    orgId: t.exposeID('orgId'),
+    balanceMicros: t.expose('balanceMicros', { type: 'SignedMicros' }),
+  }),
+});
+
+const LedgerEntryType = builder.objectRef<LedgerEntryView>('LedgerEntry').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.field({ type: LedgerKindEnum, resolve: (entry) => entry.kind }),
+    amountMicros: t.expose('amountMicros', { type: 'SignedMicros', description: 'Credits positive, debits negative.' }),
+    usageRequestId: t.exposeString('usageRequestId', { nullable: true }),
+    note: t.exposeString('note', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const LedgerPageType = builder.objectRef<LedgerPage>('LedgerPage').implement({
+  fields: (t) => ({
+    entries: t.field({ type: [LedgerEntryType], resolve: (page) => page.entries }),
+    nextCursor: t.exposeString('nextCursor', { nullable: true }),
+  }),
+});
+
+const AddedLedgerEntryType = builder.objectRef<AddedLedgerEntry>('AddedLedgerEntry').implement({
+  fields: (t) => ({
+    entry: t.field({ type: LedgerEntryType, resolve: (added) => added.entry }),
+    balanceMicros: t.expose('balanceMicros', { type: 'SignedMicros' }),
+  }),
+});
+
+const UsageTotalsType = builder.objectRef<UsageTotals>('UsageTotals').implement({
+  fields: (t) => ({
+    requests: t.expose('requests', { type: 'Count' }),
+    promptTokens: t.expose('promptTokens', { type: 'Count' }),
+    completionTokens: t.expose('completionTokens', { type: 'Count' }),
+    cacheReadTokens: t.expose('cacheReadTokens', { type: 'Count' }),
+    cacheWriteTokens: t.expose('cacheWriteTokens', { type: 'Count' }),
+    reasoningTokens: t.expose('reasoningTokens', { type: 'Count' }),
+    billedCostMicros: t.expose('billedCostMicros', { type: 'Micros', description: "Requests on the platform's provider keys: what the ledger debited." }),
+    byokCostMicros: t.expose('byokCostMicros', { type: 'Micros', description: 'Upstream cost of BYOK requests: recorded, never debited.' }),
+  }),
+});
+
+const UsageGroupType = builder.objectRef<UsageGroup>('UsageGroup').implement({
+  description: 'Totals of one group; the dimensions not grouped by are null.',
+  fields: (t) => ({
+    day: t.exposeString('day', { nullable: true, description: 'UTC day the requests started, `YYYY-MM-DD`.' }),
+    model: t.exposeString('model', { nullable: true, description: 'The model id the client asked for.' }),
+    providerId: t.exposeID('providerId', { nullable: true }),
+    providerSlug: t.exposeString('providerSlug', { nullable: true }),
+    userId: t.exposeID('userId', { nullable: true }),
+    userEmail: t.exposeString('userEmail', { nullable: true }),
+    apiKeyId: t.exposeID('apiKeyId', { nullable: true }),
+    apiKeyName: t.exposeString('apiKeyName', { nullable: true }),
+    totals: t.field({ type: UsageTotalsType, resolve: (group) => group }),
+  }),
+});
+
+const UsageSummaryType = builder.objectRef<UsageSummary>('UsageSummary').implement({
+  fields: (t) => ({
+    orgId: t.exposeID('orgId'),
+    from: t.expose('from', { type: 'DateTime' }),
+    to: t.expose('to', { type: 'DateTime' }),
+    groupBy: t.field({ type: [UsageDimensionEnum], resolve: (summary) => summary.groupBy }),
+    totals: t.field({ type: UsageTotalsType, resolve: (summary) => summary.totals }),
+    groups: t.field({ type: [UsageGroupType], resolve: (summary) => summary.groups }),
+  }),
+});
+
+builder.queryField('balance', (t) =>
+  t.field({
+    type: BalanceType,
+    args: { orgId: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => getBalance(requireAdmin(context), { orgId: String(args.orgId) }),
+  }),
+);
+
+builder.queryField('ledgerEntries', (t) =>
+  t.field({
+    type: LedgerPageType,
+    description: "The org's ledger, newest first.",
+    args: {
+      orgId: t.arg.id({ required: true }),
+      kind: t.arg({ type: LedgerKindEnum, required: false }),
+      cursor: t.arg.string({ required: false }),
+      limit: t.arg.int({ required: false }),
+    },
+    resolve: (_root, args, context) =>
+      listLedgerEntries(requireAdmin(context), { orgId: String(args.orgId), kind: args.kind ?? undefined, cursor: args.cursor ?? undefined, limit: args.limit ?? undefined }),
+  }),
+);
+
+builder.queryField('usageSummary', (t) =>
+  t.field({
+    type: UsageSummaryType,
+    description: "The org's usage over [from, to), grouped by the dimensions asked for.",
+    args: {
+      orgId: t.arg.id({ required: true }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true, description: 'Exclusive.' }),
+      groupBy: t.arg({ type: [UsageDimensionEnum], required: false }),
+    },
+    resolve: (_root, args, context) =>
+      summarizeUsage(requireAdmin(context), { orgId: String(args.orgId), from: args.from, to: args.to, groupBy: args.groupBy ?? undefined }),
+  }),
+);
+
+builder.mutationField('addLedgerEntry', (t) =>
+  t.field({
+    type: AddedLedgerEntryType,
+    description: 'A grant, purchase or adjustment (platform admins only).',
+    args: {
+      orgId: t.arg.id({ required: true }),
+      kind: t.arg({ type: LedgerCreditKindEnum, required: true }),
+      amountMicros: t.arg({ type: 'SignedMicros', required: true }),
+      note: t.arg.string({ required: false }),
+    },
+    resolve: (_root, args, context) =>
+      addLedgerEntry(requireAdmin(context), { orgId: String(args.orgId), kind: args.kind, amountMicros: args.amountMicros, note: args.note ?? undefined }),
+  }),
+);
