@@ -83,3 +83,28 @@ describe('priceUsage', () => {
     expect(priceUsage({ promptTokens: 100, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 10, reasoningTokens: 0 }, gpt4oMini)).toBe(15);
   });
 });
+
+describe('priceUsage with long-context tiers', () => {
+  const tiered: TokenPrices = {
+    prompt: nano(3000),
+    completion: nano(15000),
+    cacheRead: null,
+    cacheWrite: nano(3750),
+    tiers: { prompt: [{ start: 200_000, price: nano(6000) }], completion: [{ start: 200_000, price: nano(22500) }] },
+  };
+
+  it('a cache price without tiers stays at its base; a missing cache price follows the tiered prompt price', () => {
+    // 200,001 prompt tokens, 1 of them read from cache (prompt price: 6000), 1 written (3750 untiered):
+    // 199,999 × 6000 + 1 × 6000 + 1 × 3750 + 10 × 22,500 = 1,200,000,000 + 3750 + 225,000 n$
+    const usage = { promptTokens: 200_001, completionTokens: 10, cacheReadTokens: 1, cacheWriteTokens: 1, reasoningTokens: 0 };
+    expect(priceUsage(usage, tiered)).toBe(1_200_229);
+  });
+
+  it('uses the last tier the prompt is above when there are several', () => {
+    const twoTiers: TokenPrices = { ...tiered, tiers: { prompt: [{ start: 100, price: nano(10) }, { start: 1000, price: nano(20) }] } };
+    const usage = (promptTokens: number) => ({ promptTokens, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+    expect(priceUsage(usage(100), twoTiers)).toBe(300); // 100 × 3000 n$
+    expect(priceUsage(usage(500), twoTiers)).toBe(5); // 500 × 10
+    expect(priceUsage(usage(2000), twoTiers)).toBe(40); // 2000 × 20
+  });
+});

@@ -9,11 +9,27 @@ export type NanodollarsPerToken = number & { readonly __unit: 'nanodollars-per-t
 export interface TokenPrices {
   /** Regular (uncached) prompt tokens. */
   prompt: NanodollarsPerToken;
+  /** Generated tokens, reasoning included. */
   completion: NanodollarsPerToken;
   /** Prompt tokens read from the provider's cache; falls back to `prompt` when null. */
   cacheRead: NanodollarsPerToken | null;
   /** Prompt tokens written to the provider's cache; falls back to `prompt` when null. */
   cacheWrite: NanodollarsPerToken | null;
+  /** Long-context tiers (as genai-prices publishes them); absent or null = flat prices. */
+  tiers?: PriceTiers | null;
+}
+
+/** A price that replaces the base price once the request's prompt is longer than `start` tokens. */
+export interface PriceTier {
+  start: number;
+  price: NanodollarsPerToken;
+}
+
+export interface PriceTiers {
+  prompt?: readonly PriceTier[];
+  completion?: readonly PriceTier[];
+  cacheRead?: readonly PriceTier[];
+  cacheWrite?: readonly PriceTier[];
 }
 
 /**
@@ -66,16 +82,32 @@ export function roundNanoToMicro(nanodollars: number): Microdollars {
   return Math.floor((nanodollars + NANODOLLARS_PER_MICRODOLLAR / 2) / NANODOLLARS_PER_MICRODOLLAR) as Microdollars;
 }
 
-/** Exact cost of one request, in microdollars, rounded once. */
+/**
+ * The price of one token class for a prompt of `promptTokens` tokens: the last tier whose start the prompt
+ * exceeds, else the base. A long-context tier prices the whole request, not only the tokens past the
+ * threshold (Gemini, Anthropic and OpenAI all bill that way).
+ */
+function tierPrice<T extends NanodollarsPerToken | null>(base: T, tiers: readonly PriceTier[] | undefined, promptTokens: number): T | NanodollarsPerToken {
+  let price: T | NanodollarsPerToken = base;
+  for (const tier of tiers ?? []) if (promptTokens > tier.start) price = tier.price;
+  return price;
+}
+
+/**
+ * Exact cost of one request in microdollars, rounded once. Usage is in the gateway's convention (every
+ * adapter converts to it): the prompt includes cache reads and writes, which are priced apart from the
+ * rest of it, and the completion includes reasoning, which is billed as output.
+ */
 export function priceUsage(usage: TokenUsage, prices: TokenPrices): Microdollars {
+  const tiers = prices.tiers ?? {};
+  const promptPrice = tierPrice(prices.prompt, tiers.prompt, usage.promptTokens);
+  const cacheReadPrice = tierPrice(prices.cacheRead, tiers.cacheRead, usage.promptTokens) ?? promptPrice;
+  const cacheWritePrice = tierPrice(prices.cacheWrite, tiers.cacheWrite, usage.promptTokens) ?? promptPrice;
+  const completionPrice = tierPrice(prices.completion, tiers.completion, usage.promptTokens);
   const cacheRead = Math.min(usage.cacheReadTokens, usage.promptTokens);
   const cacheWrite = Math.min(usage.cacheWriteTokens, usage.promptTokens - cacheRead);
   const uncachedPrompt = usage.promptTokens - cacheRead - cacheWrite;
-  const nanodollars =
-    uncachedPrompt * prices.prompt +
-    cacheRead * (prices.cacheRead ?? prices.prompt) +
-    cacheWrite * (prices.cacheWrite ?? prices.prompt) +
-    usage.completionTokens * prices.completion;
+  const nanodollars = uncachedPrompt * promptPrice + cacheRead * cacheReadPrice + cacheWrite * cacheWritePrice + usage.completionTokens * completionPrice;
   return roundNanoToMicro(nanodollars);
 }
 

@@ -1,5 +1,5 @@
 // Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts).
-import { snapshotProviderSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { snapshotPricesSchema, snapshotProviderSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import { supportedParameters } from './supported-parameters.ts';
@@ -67,6 +67,8 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
           completion: Number(endpoint.completionPriceNanos),
           cacheRead: endpoint.cacheReadPriceNanos === null ? null : Number(endpoint.cacheReadPriceNanos),
           cacheWrite: endpoint.cacheWritePriceNanos === null ? null : Number(endpoint.cacheWritePriceNanos),
+          // Written only by the catalog import (catalog-import/convert-genai-prices.ts PriceTiers).
+          ...(endpoint.priceTiers === null ? {} : { tiers: snapshotPricesSchema.shape.tiers.parse(endpoint.priceTiers) }),
         },
       })),
     };

@@ -11,6 +11,10 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { sendJson } from '../http/send-json.ts';
+import { CompletionText } from '../metering/completion-text.ts';
+import { estimatePromptTokens } from '../metering/estimate-prompt-tokens.ts';
+import { MeteredChunkStream } from '../metering/meter-chunk-stream.ts';
+import { meteringHeaders, withUsageCost } from '../metering/with-usage-cost.ts';
 import type { TranslationContext } from '../providers/provider-adapter.ts';
 import { authenticateKey, type Principal } from './authenticate-key.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
@@ -19,7 +23,7 @@ import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
 import { appendUsage, finishWithError, relayAndFinishStream, withHeaders, type MeteredRequest } from './finish-metered-response.ts';
 import { chatCompletionsDoor, type FrontDoor } from './front-door.ts';
-import { estimatePromptTokens, type RequestMeter } from './meter-usage.ts';
+import { describeUsageChunk, type RequestMeter } from './meter-usage.ts';
 import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
@@ -66,7 +70,7 @@ export async function handleChatCompletions(
     upstreamStartedAt: null,
     upstreamFinishedAt: null,
     firstByteAt: null,
-    completionTextBytes: 0,
+    completionText: new CompletionText(),
     usage: null,
     servedModel: null,
     finishReason: null,
@@ -75,7 +79,7 @@ export async function handleChatCompletions(
     context,
     response,
     meter,
-    promptEstimate: () => estimatePromptTokens(chat.body.messages),
+    promptEstimate: () => estimatePromptTokens(chat.body.messages, chat.body.tools),
     errors: opened.errors,
   };
   const abort = new AbortController();
@@ -97,7 +101,8 @@ export async function handleChatCompletions(
   const contentType = upstream.headers['content-type'];
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (chat.stream && upstream.statusCode === 200 && isEventStream) {
-    return relayAndFinishStream(metered, answer.body, opened.presentStream(adapter.createStreamTranslator(translation)), abort.signal, servedBy);
+    const metering = new MeteredChunkStream(adapter.createStreamTranslator(translation), meter.completionText, describeUsageChunk(meter));
+    return relayAndFinishStream(metered, answer.body, opened.presentStream(metering), abort.signal, servedBy);
   }
 
   // A complete (non-streamed) response, or an upstream error before anything was sent.
@@ -110,7 +115,7 @@ export async function handleChatCompletions(
   if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(upstreamResult.error, servedBy));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, opened.presentBody(upstreamResult.body), { 'x-gateway-cost-microdollars': String(event.costMicros), ...servedBy });
+  sendJson(response, upstream.statusCode, opened.presentBody(withUsageCost(upstreamResult.body, event)), { ...meteringHeaders(event), ...servedBy });
 }
 
 /** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */

@@ -5,6 +5,10 @@
 import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { sendJson } from '../http/send-json.ts';
+import { CompletionText } from '../metering/completion-text.ts';
+import { countTokens } from '../metering/count-tokens.ts';
+import { MeteredChunkStream } from '../metering/meter-chunk-stream.ts';
+import { meteringHeaders, withUsageCost } from '../metering/with-usage-cost.ts';
 import { mistralFimAdapter } from '../providers/mistral/mistral-fim-adapter.ts';
 import type { TranslationContext } from '../providers/provider-adapter.ts';
 import { authenticateKey } from './authenticate-key.ts';
@@ -12,7 +16,7 @@ import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamRes
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import { appendUsage, finishWithError, relayAndFinishStream, type MeteredRequest } from './finish-metered-response.ts';
-import type { RequestMeter } from './meter-usage.ts';
+import { describeUsageChunk, type RequestMeter } from './meter-usage.ts';
 import { parseFimRequest } from './parse-fim-request.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { readUpstreamResponse } from './relay-response.ts';
@@ -54,14 +58,13 @@ export async function handleFimCompletions(context: PipelineContext, response: C
     upstreamStartedAt: null,
     upstreamFinishedAt: null,
     firstByteAt: null,
-    completionTextBytes: 0,
+    completionText: new CompletionText(),
     usage: null,
     servedModel: null,
     finishReason: null,
   };
   const suffix = typeof fim.body.suffix === 'string' ? fim.body.suffix : '';
-  // The chat estimate's rule (about 4 characters a token) applied to the prompt and suffix.
-  const metered: MeteredRequest = { context, response, meter, promptEstimate: () => Math.ceil((fim.body.prompt.length + suffix.length) / 4) };
+  const metered: MeteredRequest = { context, response, meter, promptEstimate: () => countTokens(fim.body.prompt) + countTokens(suffix) };
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 
@@ -78,7 +81,8 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   const contentType = upstream.headers['content-type'];
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (fim.stream && upstream.statusCode === 200 && isEventStream) {
-    return relayAndFinishStream(metered, upstream.body, mistralFimAdapter.createStreamTranslator(translation), abort.signal);
+    const metering = new MeteredChunkStream(mistralFimAdapter.createStreamTranslator(translation), meter.completionText, describeUsageChunk(meter));
+    return relayAndFinishStream(metered, upstream.body, metering, abort.signal);
   }
 
   let upstreamResult: Awaited<ReturnType<typeof readUpstreamResponse>>;
@@ -90,5 +94,5 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   if (upstreamResult.error !== null) return finishWithError(metered, upstreamResult.error);
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, upstreamResult.body, { 'x-gateway-cost-microdollars': String(event.costMicros) });
+  sendJson(response, upstream.statusCode, withUsageCost(upstreamResult.body, event), meteringHeaders(event));
 }

@@ -7,12 +7,14 @@
 //   upstreamLatencyMs  upstream request sent → upstream response fully read (null if it never answered)
 //   totalLatencyMs     request arrival → final bytes handed to the socket
 //
-// Estimate when the upstream reported no usage (usageEstimated = true): about 4 characters (UTF-8
-// bytes for the completion) per token, plus 4 tokens of framing per prompt message. Deliberately
-// rough; a real tokenizer per model family is a later issue.
-import { emptyUsage, priceUsage, type NanodollarsPerToken, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
+// When the upstream reported no usage (an aborted stream, a provider that sends none), the tokens are
+// counted with the tokenizer (data-plane/src/metering/) and the event says usageEstimated.
+import { emptyUsage, priceUsage, type Microdollars, type NanodollarsPerToken, type PriceTiers, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { CompletionText } from '../metering/completion-text.ts';
+import type { UsageChunkFields } from '../metering/meter-chunk-stream.ts';
+import { usageCostFields } from '../metering/usage-cost-fields.ts';
 import type { UnifiedUsage } from '../providers/provider-adapter.ts';
 import type { Principal } from './authenticate-key.ts';
 
@@ -27,39 +29,41 @@ export interface RequestMeter {
   upstreamStartedAt: number | null;
   upstreamFinishedAt: number | null;
   firstByteAt: number | null;
-  /** Generated text bytes relayed (for the estimate). */
-  completionTextBytes: number;
+  /** The generated text relayed, for the estimate when usage is missing. */
+  completionText: CompletionText;
   usage: UnifiedUsage | null;
   servedModel: string | null;
   finishReason: string | null;
 }
 
-export function estimatePromptTokens(messages: readonly unknown[]): number {
-  let characters = 0;
-  for (const message of messages) {
-    const content = (message as { content?: unknown } | null)?.content;
-    if (typeof content === 'string') characters += content.length;
-    else if (Array.isArray(content)) {
-      for (const part of content) {
-        const text = (part as { text?: unknown } | null)?.text;
-        if (typeof text === 'string') characters += text.length;
-      }
-    }
-  }
-  return Math.ceil(characters / 4) + 4 * messages.length;
-}
-
-export function estimateCompletionTokens(textBytes: number): number {
-  return Math.ceil(textBytes / 4);
-}
-
-function toPrices(endpoint: SnapshotEndpoint): TokenPrices {
+export function endpointPrices(endpoint: SnapshotEndpoint): TokenPrices {
   return {
     prompt: endpoint.prices.prompt as NanodollarsPerToken,
     completion: endpoint.prices.completion as NanodollarsPerToken,
     cacheRead: endpoint.prices.cacheRead as NanodollarsPerToken | null,
     cacheWrite: endpoint.prices.cacheWrite as NanodollarsPerToken | null,
+    tiers: (endpoint.prices.tiers ?? null) as PriceTiers | null,
   };
+}
+
+/** What the request cost at the endpoint that answered. */
+export function costOf(meter: RequestMeter, usage: TokenUsage): Microdollars {
+  return priceUsage(usage, endpointPrices(meter.endpoint));
+}
+
+function milliseconds(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** The cost and timings a streamed usage chunk carries, as of the moment it is written. */
+export function describeUsageChunk(meter: RequestMeter): (usage: UnifiedUsage) => UsageChunkFields {
+  return (usage) => ({
+    usage: { ...usageCostFields(costOf(meter, usage.usage), usage.upstreamCostMicros) },
+    chunk: {
+      ttft_ms: meter.firstByteAt === null ? null : milliseconds(meter.firstByteAt - meter.startedAt),
+      latency_ms: milliseconds(performance.now() - meter.startedAt),
+    },
+  });
 }
 
 export function meterUsage(
@@ -72,9 +76,8 @@ export function meterUsage(
   else if (outcome.errorCode !== null && meter.firstByteAt === null) usage = emptyUsage; // nothing was produced
   else {
     usageEstimated = true;
-    usage = { ...emptyUsage, promptTokens: outcome.promptEstimate(), completionTokens: estimateCompletionTokens(meter.completionTextBytes) };
+    usage = { ...emptyUsage, promptTokens: outcome.promptEstimate(), completionTokens: meter.completionText.estimateTokens() };
   }
-  const round = (value: number) => Math.round(value * 1000) / 1000;
   return {
     requestId: meter.requestId,
     orgId: meter.principal.org.id,
@@ -89,13 +92,13 @@ export function meterUsage(
     cacheReadTokens: usage.cacheReadTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
     reasoningTokens: usage.reasoningTokens,
-    costMicros: priceUsage(usage, toPrices(meter.endpoint)),
+    costMicros: costOf(meter, usage),
     upstreamCostMicros: meter.usage?.upstreamCostMicros ?? null,
     usageEstimated,
-    ttftMs: meter.firstByteAt === null ? null : round(meter.firstByteAt - meter.startedAt),
+    ttftMs: meter.firstByteAt === null ? null : milliseconds(meter.firstByteAt - meter.startedAt),
     upstreamLatencyMs:
-      meter.upstreamStartedAt === null || meter.upstreamFinishedAt === null ? null : round(meter.upstreamFinishedAt - meter.upstreamStartedAt),
-    totalLatencyMs: round(outcome.finishedAt - meter.startedAt),
+      meter.upstreamStartedAt === null || meter.upstreamFinishedAt === null ? null : milliseconds(meter.upstreamFinishedAt - meter.upstreamStartedAt),
+    totalLatencyMs: milliseconds(outcome.finishedAt - meter.startedAt),
     status: outcome.status,
     finishReason: meter.finishReason,
     errorCode: outcome.errorCode,

@@ -1,6 +1,7 @@
 // Reads a complete upstream response: a 2xx body goes through the adapter (to the OpenAI
 // chat.completion the client gets, plus what is metered); anything else becomes the adapter's GatewayError.
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { collectGeneratedText } from '../metering/collect-generated-text.ts';
 import type { ProviderAdapter, TranslationContext } from '../providers/provider-adapter.ts';
 import type { UpstreamResponse } from './call-upstream.ts';
 import type { RequestMeter } from './meter-usage.ts';
@@ -23,6 +24,7 @@ export async function readUpstreamResponse(
   meter.usage = converted.usage;
   meter.servedModel = converted.servedModel;
   meter.finishReason = converted.finishReason;
-  meter.completionTextBytes = converted.completionTextBytes;
+  // The text is only needed for the estimate, when the upstream reported no usage.
+  if (converted.usage === null) collectGeneratedText(typeof converted.body === 'string' ? Buffer.from(converted.body) : converted.body, meter.completionText);
   return { body: converted.body, error: null };
 }

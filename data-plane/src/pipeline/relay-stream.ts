@@ -56,7 +56,6 @@ export async function relayStream(
   meter.usage = translator.usage;
   meter.finishReason = translator.finishReason;
   meter.servedModel = translator.servedModel;
-  meter.completionTextBytes = translator.completionTextBytes;
   result.finalBytes = translator.finalBytes;
   const failure = translator.failure;
   if (failure !== null) {

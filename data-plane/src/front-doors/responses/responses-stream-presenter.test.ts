@@ -4,6 +4,7 @@ import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { AnthropicStreamTranslator } from '../../providers/anthropic/anthropic-stream-translator.ts';
+import { GeminiStreamTranslator } from '../../providers/gemini/gemini-stream-translator.ts';
 import { OpenAICompatibleStreamTranslator } from '../../providers/openai-compatible/openai-compatible-stream-translator.ts';
 import type { StreamTranslator } from '../../providers/provider-adapter.ts';
 import { SseEventSplitter } from '../../providers/split-sse-events.ts';
@@ -12,6 +13,7 @@ import { responseIdentity } from './responses-object.ts';
 import { ResponsesStreamPresenter } from './responses-stream-presenter.ts';
 
 const anthropicFixture = (name: string) => readFileSync(new URL(`../../providers/anthropic/__fixtures__/${name}`, import.meta.url));
+const geminiFixture = (name: string) => readFileSync(new URL(`../../providers/gemini/__fixtures__/${name}`, import.meta.url));
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 
 const context = { created: 1_700_000_000, clientWantsUsage: true };
@@ -113,6 +115,23 @@ describe('ResponsesStreamPresenter', () => {
     });
     expect(events.filter((event) => event.type === 'response.reasoning_summary_text.delta').map((event) => event.delta)).toEqual(['Two plus two', ' is four.']);
     expect(accumulate(events).output).toEqual((final.response as { output: unknown }).output);
+  });
+
+  it('reads the usage a translator holds back with its [DONE] (Gemini): thoughts, text, whole function calls', () => {
+    const { events } = present(new GeminiStreamTranslator(context), geminiFixture('gemini-tool-call.1.sse'));
+    const completed = events.at(-1)!;
+    expect(completed.type).toBe('response.completed');
+    expect(completed.response).toMatchObject({
+      output: [
+        { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Weather needs a tool call.' }] },
+        { type: 'message', content: [{ type: 'output_text', text: 'Checking.' }] },
+        { type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { type: 'function_call', name: 'get_time', arguments: '{"zone":"CET"}' },
+      ],
+      // 57 prompt tokens of which 32 cached; 21 candidates + 40 thoughts.
+      usage: { input_tokens: 57, input_tokens_details: { cached_tokens: 32 }, output_tokens: 61, output_tokens_details: { reasoning_tokens: 40 } },
+    });
+    expect(accumulate(events).output).toEqual((completed.response as { output: unknown }).output);
   });
 
   it('turns an upstream error frame into response.failed, held back as the final bytes', () => {

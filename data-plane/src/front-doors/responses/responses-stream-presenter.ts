@@ -98,6 +98,12 @@ export class ResponsesStreamPresenter implements StreamTranslator {
     // A failed stream ends with response.failed: relayed already, or failedFrame from the pipeline.
     if (this.#terminal !== null || this.#inner.failure !== null) return;
     const closing: Uint8Array[] = [];
+    // Some translators hold the usage chunk back with their `[DONE]` (Gemini, Mistral).
+    const innerFinal = this.#inner.finalBytes;
+    if (innerFinal !== null) {
+      for (const chatEvent of this.#splitter.push(Buffer.from(innerFinal.buffer, innerFinal.byteOffset, innerFinal.byteLength))) this.#present(chatEvent, closing);
+      if (this.#terminal !== null) return;
+    }
     this.#closeAll(closing);
     const { status, incompleteReason } = statusOfFinishReason(this.#finishReason);
     const response = this.#response(status, { incompleteReason });

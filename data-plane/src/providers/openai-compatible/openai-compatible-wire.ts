@@ -8,6 +8,9 @@ export interface OpenAICompatibleUsageWire {
   completion_tokens_details?: { reasoning_tokens?: unknown } | null;
   /** OpenRouter-style upstream cost in USD. */
   cost?: unknown;
+  /** xAI's upstream cost in ticks of 1e-10 USD. */
+  cost_in_usd_ticks?: unknown;
+  total_tokens?: unknown;
 }
 
 export interface OpenAICompatibleChoiceWire {

@@ -1,0 +1,43 @@
+// Keeps the generated text of an OpenAI answer (a `chat.completion` body or one chunk event, FIM's
+// included) for the estimate, without parsing it: a byte search for the text-carrying keys, and the
+// still-escaped string value handed to CompletionText (unescaped only if it is ever counted). Every
+// adapter's output has this shape, so one scan serves all of them.
+import type { CompletionText } from './completion-text.ts';
+
+const TEXT_KEYS = ['"content"', '"reasoning"', '"reasoning_content"', '"arguments"', '"text"'].map((key) => Buffer.from(key));
+const SPACE = 0x20;
+const TAB = 0x09;
+const COLON = 0x3a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+export function collectGeneratedText(event: Uint8Array, into: CompletionText): void {
+  const buffer = Buffer.isBuffer(event) ? event : Buffer.from(event.buffer, event.byteOffset, event.byteLength);
+  for (const key of TEXT_KEYS) {
+    let index = buffer.indexOf(key);
+    while (index !== -1) {
+      let position = index + key.length;
+      while (buffer[position] === SPACE || buffer[position] === TAB) position += 1;
+      if (buffer[position] === COLON) {
+        position += 1;
+        while (buffer[position] === SPACE || buffer[position] === TAB) position += 1;
+        if (buffer[position] === QUOTE) {
+          const end = closingQuote(buffer, position + 1);
+          if (end !== -1) into.appendJsonString(buffer, position + 1, end);
+        }
+      }
+      index = buffer.indexOf(key, index + key.length);
+    }
+  }
+}
+
+function closingQuote(buffer: Buffer, from: number): number {
+  let cursor = from;
+  while (cursor < buffer.length) {
+    const byte = buffer[cursor];
+    if (byte === BACKSLASH) cursor += 2;
+    else if (byte === QUOTE) return cursor;
+    else cursor += 1;
+  }
+  return -1;
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { CompletionText } from './completion-text.ts';
+import { countTokens } from './count-tokens.ts';
+import { estimatePromptTokens, promptTokensUpperBound } from './estimate-prompt-tokens.ts';
+
+describe('countTokens (o200k_base)', () => {
+  it('counts as OpenAI does for GPT-4o-family models', () => {
+    expect(countTokens('hello world')).toBe(2);
+    expect(countTokens('')).toBe(0);
+  });
+
+  it('treats special-token text a client sent as ordinary characters instead of throwing', () => {
+    expect(countTokens('<|endoftext|>')).toBeGreaterThan(1);
+  });
+});
+
+describe('estimatePromptTokens', () => {
+  const messages = [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: [{ type: 'text', text: 'What is the weather in Paris?' }, { type: 'image_url', image_url: { url: 'https://example.test/a.png' } }] },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+    { role: 'tool', tool_call_id: 'call_1', content: '18 degrees, sunny' },
+  ];
+  const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+
+  it('is 3 tokens of framing per message, 3 to prime the reply, and the text of roles, content, tool calls and tool definitions', () => {
+    const text = ['system', 'You are terse.', 'user', 'What is the weather in Paris?', 'assistant', 'get_weather', '{"city":"Paris"}', 'tool', '18 degrees, sunny', JSON.stringify(tools)].join('\n');
+    expect(estimatePromptTokens(messages, tools)).toBe(3 * 4 + 3 + countTokens(text));
+    expect(estimatePromptTokens(messages)).toBeLessThan(estimatePromptTokens(messages, tools));
+  });
+
+  it('has a byte-count upper bound that is never below it', () => {
+    const samples = [messages, [{ role: 'user', content: 'Grüße aus Köln — 東京 🌸 '.repeat(50) }], [{ role: 'user', content: 'a'.repeat(10_000) }]];
+    for (const sample of samples) expect(promptTokensUpperBound(sample, tools)).toBeGreaterThanOrEqual(estimatePromptTokens(sample, tools));
+  });
+});
+
+describe('CompletionText', () => {
+  it('counts appended text only when asked, across string and JSON-escaped parts', () => {
+    const text = new CompletionText();
+    text.append('Line one');
+    const wire = Buffer.from('"\\nLine \\u0074wo"');
+    text.appendJsonString(wire, 1, wire.length - 1);
+    expect(text.estimateTokens()).toBe(countTokens('Line one\nLine two'));
+  });
+
+  it('keeps at most 1 MiB and scales the count of what it kept to every byte seen', () => {
+    const text = new CompletionText();
+    const part = 'lorem ipsum dolor sit amet '.repeat(1000); // 27,000 bytes
+    for (let index = 0; index < 80; index += 1) text.append(part); // 2,160,000 bytes: 38 parts kept
+    const keptTokens = countTokens(part.repeat(38));
+    expect(text.bytes).toBe(2_160_000);
+    expect(text.estimateTokens()).toBe(Math.ceil((keptTokens * 80) / 38));
+  });
+});

@@ -1,0 +1,114 @@
+// Wraps an adapter's stream translator (whose output is OpenAI chunk events) for metering, before any
+// front door presents it: it keeps the generated text of every chunk (for the token estimate when the
+// upstream never reports usage), and adds the cost and timings to the usage chunk the client asked for.
+// That chunk is only produced once the upstream's usage arrived, and a cost depends on nothing else, so
+// the numbers are final when they are written; the request's usage event is priced the same way.
+import type { StreamTranslator, UnifiedUsage } from '../providers/provider-adapter.ts';
+import { collectGeneratedText } from './collect-generated-text.ts';
+import type { CompletionText } from './completion-text.ts';
+
+/** The fields added to a usage chunk: into its `usage` object, and at the top of the chunk. */
+export interface UsageChunkFields {
+  usage: Record<string, unknown>;
+  chunk: Record<string, unknown>;
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+const SPACE = 0x20;
+const COLON = 0x3a;
+const BRACE = 0x7b;
+
+/** A `"usage": {` somewhere in the bytes (content chunks carry `"usage":null`, or nothing). */
+function hasUsageObject(buffer: Buffer): boolean {
+  let index = buffer.indexOf(USAGE_KEY);
+  while (index !== -1) {
+    let position = index + USAGE_KEY.length;
+    while (buffer[position] === SPACE) position += 1;
+    if (buffer[position] === COLON) {
+      position += 1;
+      while (buffer[position] === SPACE) position += 1;
+      if (buffer[position] === BRACE) return true;
+    }
+    index = buffer.indexOf(USAGE_KEY, index + 1);
+  }
+  return false;
+}
+
+export class MeteredChunkStream implements StreamTranslator {
+  readonly #inner: StreamTranslator;
+  readonly #text: CompletionText;
+  readonly #describe: (usage: UnifiedUsage) => UsageChunkFields;
+  #innerFinalBytes: Uint8Array | null = null;
+  #finalBytes: Uint8Array | null = null;
+
+  constructor(inner: StreamTranslator, text: CompletionText, describe: (usage: UnifiedUsage) => UsageChunkFields) {
+    this.#inner = inner;
+    this.#text = text;
+    this.#describe = describe;
+  }
+
+  get usage() {
+    return this.#inner.usage;
+  }
+  get finishReason() {
+    return this.#inner.finishReason;
+  }
+  get servedModel() {
+    return this.#inner.servedModel;
+  }
+  get completionTextBytes() {
+    return this.#inner.completionTextBytes;
+  }
+  get failure() {
+    return this.#inner.failure;
+  }
+
+  /** The inner terminator, with the usage chunk held back in it (Gemini, Mistral) costed. */
+  get finalBytes(): Uint8Array | null {
+    const inner = this.#inner.finalBytes;
+    if (inner !== this.#innerFinalBytes) {
+      this.#innerFinalBytes = inner;
+      this.#finalBytes = inner === null ? null : this.#withUsageFields(inner);
+    }
+    return this.#finalBytes;
+  }
+
+  push(event: Buffer, output: Uint8Array[]): void {
+    const first = output.length;
+    this.#inner.push(event, output);
+    for (let index = first; index < output.length; index += 1) {
+      const item = output[index] as Uint8Array;
+      collectGeneratedText(item, this.#text);
+      // Before the upstream's usage arrived no chunk can carry it.
+      if (this.#inner.usage !== null) output[index] = this.#withUsageFields(item);
+    }
+  }
+
+  end(): void {
+    this.#inner.end();
+  }
+
+  /** SSE events of `bytes` whose JSON carries a `usage` object get the fields; every other byte is kept. */
+  #withUsageFields(bytes: Uint8Array): Uint8Array {
+    const usage = this.#inner.usage;
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (usage === null || !hasUsageObject(buffer)) return bytes;
+    const events = buffer.toString('utf8').split(/(?<=\n\n)/);
+    let changed = false;
+    const rewritten = events.map((event) => {
+      const match = /^data: ?(\{.*\})\r?\n\r?\n$/s.exec(event);
+      if (match === null || !match[1]!.includes('"usage"')) return event;
+      let chunk: Record<string, unknown>;
+      try {
+        chunk = JSON.parse(match[1]!) as Record<string, unknown>;
+      } catch {
+        return event;
+      }
+      if (chunk.usage === null || typeof chunk.usage !== 'object') return event;
+      const fields = this.#describe(usage);
+      changed = true;
+      return `data: ${JSON.stringify({ ...chunk, ...fields.chunk, usage: { ...(chunk.usage as object), ...fields.usage } })}\n\n`;
+    });
+    return changed ? Buffer.from(rewritten.join('')) : bytes;
+  }
+}

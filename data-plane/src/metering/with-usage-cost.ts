@@ -1,0 +1,27 @@
+// A complete (non-streamed) answer once its usage event is durable: the body's `usage` gets the cost
+// fields (usage-cost-fields.ts) and the response gets the metering headers. A body that is not a JSON
+// object with a `usage` object is sent unchanged (the headers still say what it cost).
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { usageCostFields } from './usage-cost-fields.ts';
+
+export function withUsageCost(body: string | Buffer, event: UsageEvent): string | Buffer {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch {
+    return body;
+  }
+  if (parsed === null || typeof parsed !== 'object') return body;
+  const usage = (parsed as { usage?: unknown }).usage;
+  if (usage === null || typeof usage !== 'object') return body;
+  return JSON.stringify({ ...parsed, usage: { ...usage, ...usageCostFields(event.costMicros, event.upstreamCostMicros) } });
+}
+
+/** `x-gateway-cost-microdollars`, and the request's time to first byte and total latency in milliseconds. */
+export function meteringHeaders(event: UsageEvent): Record<string, string> {
+  return {
+    'x-gateway-cost-microdollars': String(event.costMicros),
+    ...(event.ttftMs === null ? {} : { 'x-gateway-ttft-ms': String(event.ttftMs) }),
+    'x-gateway-latency-ms': String(event.totalLatencyMs),
+  };
+}

@@ -1,0 +1,319 @@
+// The OpenAI Responses API front door (`POST /v1/responses`), driven by real clients: the official
+// openai SDK's `responses.create` (complete and streamed) and the Vercel AI SDK's default
+// `createOpenAI(...)(id)` model (which calls /responses), against the OpenAI, Anthropic, Gemini and
+// Mistral simulators. Answers, tool round trips and the usage rows must be what the same conversation
+// gets through /chat/completions.
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateText, stepCountIs, streamText, tool } from 'ai';
+import type OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
+import { startGeminiSimulator, type GeminiSimulator } from '../simulators/gemini/gemini-simulator.ts';
+import { startMistralSimulator, type MistralSimulator } from '../simulators/mistral/mistral-simulator.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { testEngines } from '../support/test-database.ts';
+import { readUsageRow } from '../support/usage-rows.ts';
+
+// The id from the README's quick-start; the provider `anthropic` is pointed at the simulator.
+const ANTHROPIC_MODEL = 'anthropic/claude-sonnet-4.5';
+const GEMINI_MODEL = 'responses-gemini/gemini-echo';
+const MISTRAL_MODEL = 'responses-mistral/mistral-echo';
+const KEY_ENV = { anthropic: 'GATEWAY_TEST_RESPONSES_ANTHROPIC_KEY', gemini: 'GATEWAY_TEST_RESPONSES_GEMINI_KEY', mistral: 'GATEWAY_TEST_RESPONSES_MISTRAL_KEY' };
+const UPSTREAM_KEY = { anthropic: 'sk-ant-responses', gemini: 'AIza-responses', mistral: 'mistral-responses' };
+
+type Upstream = 'openai' | 'anthropic' | 'gemini' | 'mistral';
+
+const weatherTool = {
+  type: 'function' as const,
+  name: 'get_weather',
+  description: 'Weather by city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  strict: false,
+};
+
+describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (engine) => {
+  let gateway: Gateway;
+  let anthropic: AnthropicSimulator;
+  let gemini: GeminiSimulator;
+  let mistral: MistralSimulator;
+
+  beforeAll(async () => {
+    process.env[KEY_ENV.anthropic] = UPSTREAM_KEY.anthropic;
+    process.env[KEY_ENV.gemini] = UPSTREAM_KEY.gemini;
+    process.env[KEY_ENV.mistral] = UPSTREAM_KEY.mistral;
+    anthropic = await startAnthropicSimulator({ apiKey: UPSTREAM_KEY.anthropic });
+    gemini = await startGeminiSimulator({ apiKey: UPSTREAM_KEY.gemini });
+    mistral = await startMistralSimulator({ apiKey: UPSTREAM_KEY.mistral });
+    gateway = await startGateway(engine);
+    await addCatalogModel(
+      gateway,
+      { slug: 'anthropic', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: KEY_ENV.anthropic },
+      { id: ANTHROPIC_MODEL, name: 'Claude Sonnet 4.5', endpoint: { providerSlug: 'anthropic', upstreamModel: 'claude-sonnet-4-5', prices: { prompt: 3000, completion: 15000 } } },
+    );
+    await addCatalogModel(
+      gateway,
+      { slug: 'responses-gemini', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: KEY_ENV.gemini },
+      { id: GEMINI_MODEL, name: 'Gemini echo', endpoint: { providerSlug: 'responses-gemini', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } } },
+    );
+    await addCatalogModel(
+      gateway,
+      { slug: 'responses-mistral', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: KEY_ENV.mistral },
+      { id: MISTRAL_MODEL, name: 'Mistral echo', endpoint: { providerSlug: 'responses-mistral', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } } },
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await anthropic?.close();
+    await gemini?.close();
+    await mistral?.close();
+    for (const name of Object.values(KEY_ENV)) delete process.env[name];
+  });
+
+  const upstreams: Array<[Upstream, string, string]> = [
+    ['openai', SIMULATOR_MODEL, 'simulator'],
+    ['anthropic', ANTHROPIC_MODEL, 'anthropic'],
+    ['gemini', GEMINI_MODEL, 'responses-gemini'],
+    ['mistral', MISTRAL_MODEL, 'responses-mistral'],
+  ];
+
+  function resetScenarios(): void {
+    gateway.simulator.scenario = () => ({});
+    anthropic.scenario = () => ({});
+    gemini.scenario = () => ({});
+    mistral.scenario = () => ({});
+  }
+
+  /** The upstream calls get_weather({city:'Paris'}) until the request carries the tool's result. */
+  function arrangeToolCall(upstream: Upstream): void {
+    if (upstream === 'anthropic') {
+      anthropic.scenario = (body) => {
+        const answered = (body.messages ?? []).some((message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'));
+        return answered ? {} : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
+      };
+    } else if (upstream === 'gemini') {
+      gemini.scenario = (body) => {
+        const answered = (body.contents ?? []).some((content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined));
+        return answered ? {} : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
+      };
+    } else if (upstream === 'mistral') {
+      mistral.scenario = (body) => ((body.messages ?? []).some((message) => message.role === 'tool') ? {} : { toolCall: { id: 'W3athrCal', name: 'get_weather', arguments: '{"city":"Paris"}' } });
+    } else {
+      gateway.simulator.scenario = (body) => {
+        if ((body.messages ?? []).some((message) => message.role === 'tool')) return {};
+        const call = { id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
+        const frame = (choice: unknown, usage: unknown = null) =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1_764_000_000, model: 'echo', choices: choice === null ? [] : [choice], usage })}\n\n`;
+        if (body.stream !== true) {
+          const completion = { id: 'chatcmpl-tool', object: 'chat.completion', created: 1_764_000_000, model: 'echo', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } };
+          return { rawBody: JSON.stringify(completion) };
+        }
+        return {
+          headers: { 'content-type': 'text/event-stream' },
+          rawBody:
+            frame({ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }) +
+            frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null }) +
+            frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, finish_reason: null }) +
+            frame({ index: 0, delta: {}, finish_reason: 'tool_calls' }) +
+            frame(null, { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }) +
+            'data: [DONE]\n\n',
+        };
+      };
+    }
+  }
+
+  /** The simulators echo the last user turn: OpenAI and Mistral the question, the others the tool result. */
+  const toolRoundTripAnswer: Record<Upstream, string> = {
+    openai: 'Echo: Weather in Paris?',
+    mistral: 'Echo: Weather in Paris?',
+    anthropic: 'Echo: {"city":"Paris","temperature":21}',
+    gemini: 'Echo: {"output":"{\\"city\\":\\"Paris\\",\\"temperature\\":21}"}',
+  };
+
+  async function usageRowOf(response: Response) {
+    await gateway.dataPlane!.flushUsage();
+    return readUsageRow(gateway, response.headers.get('x-request-id')!);
+  }
+
+  /** A usage row without what differs between any two requests (ids, clock readings). */
+  function rowForm(row: Awaited<ReturnType<typeof readUsageRow>>) {
+    const volatile = new Set(['id', 'requestId', 'ttftMs', 'upstreamLatencyMs', 'totalLatencyMs', 'startedAt', 'finishedAt', 'createdAt', 'ingestedAt']);
+    return Object.fromEntries(Object.entries(row).filter(([column]) => !volatile.has(column)));
+  }
+
+  describe.each(upstreams)('openai SDK responses.create on the %s upstream', (upstream, model, providerSlug) => {
+    it('answers with a response object whose usage row matches the chat completion of the same prompt', async () => {
+      resetScenarios();
+      const client = gateway.client();
+      const { data: response, response: http } = await client.responses.create({ model, input: 'Say hello to the gateway', instructions: 'Be brief.', metadata: { run: 'one' } }).withResponse();
+      expect(http.headers.get('x-gateway-provider')).toBe(providerSlug);
+      expect(response).toMatchObject({ object: 'response', status: 'completed', model, instructions: 'Be brief.', metadata: { run: 'one' }, error: null });
+      expect(response.id).toMatch(/^resp_/);
+      expect(response.output_text).toBe('Echo: Say hello to the gateway');
+      expect(response.output).toMatchObject([{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Echo: Say hello to the gateway' }] }]);
+      const { data: chat, response: chatHttp } = await client.chat.completions
+        .create({ model, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello to the gateway' }] })
+        .withResponse();
+      expect(response.usage).toMatchObject({
+        input_tokens: chat.usage!.prompt_tokens,
+        output_tokens: chat.usage!.completion_tokens,
+        total_tokens: chat.usage!.total_tokens,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens_details: { reasoning_tokens: 0 },
+      });
+      const responsesRow = await usageRowOf(http);
+      expect(responsesRow).toMatchObject({ requestedModel: model, status: 200, streamed: false, usageEstimated: false, finishReason: 'stop' });
+      expect(rowForm(responsesRow)).toEqual(rowForm(await usageRowOf(chatHttp)));
+      expect(http.headers.get('x-gateway-cost-microdollars')).toBe(String(responsesRow.costMicros));
+    });
+
+    it('streams the typed events with increasing sequence numbers, the text and the usage', async () => {
+      resetScenarios();
+      const client = gateway.client();
+      const { data: stream, response: http } = await client.responses.create({ model, input: 'stream these four words', stream: true }).withResponse();
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      for await (const event of stream) events.push(event);
+      expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
+      const types = events.map((event) => event.type);
+      expect(types.slice(0, 4)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+      expect(types.slice(-5)).toEqual(['response.output_text.delta', 'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+      const text = events.flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : [])).join('');
+      expect(text).toBe('Echo: stream these four words');
+      const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+      expect(completed.response).toMatchObject({ status: 'completed', model, usage: { input_tokens: 4, output_tokens: 5, total_tokens: 9 } });
+
+      const { response: chatHttp } = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'stream these four words' }], stream: true }).withResponse();
+      await chatHttp.text();
+      const responsesRow = await usageRowOf(http);
+      expect(responsesRow).toMatchObject({ streamed: true, status: 200, promptTokens: 4, completionTokens: 5, usageEstimated: false });
+      expect(rowForm(responsesRow)).toEqual(rowForm(await usageRowOf(chatHttp)));
+    });
+
+    it('runs a function tool round trip with the returned output items sent back as input', async () => {
+      arrangeToolCall(upstream);
+      const client = gateway.client();
+      const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }] }];
+      const first = await client.responses.create({ model, input, tools: [weatherTool] });
+      const call = first.output.find((item) => item.type === 'function_call');
+      expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', status: 'completed' });
+      expect(JSON.parse((call as OpenAI.Responses.ResponseFunctionToolCall).arguments)).toEqual({ city: 'Paris' });
+
+      const second = await client.responses.create({
+        model,
+        input: [...input, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: (call as OpenAI.Responses.ResponseFunctionToolCall).call_id, output: '{"city":"Paris","temperature":21}' }],
+        tools: [weatherTool],
+      });
+      resetScenarios();
+      expect(second.status).toBe('completed');
+      expect(second.output_text).toBe(toolRoundTripAnswer[upstream]);
+    });
+
+    it('streams a tool call as function_call_arguments deltas, and responses.stream() builds the final response', async () => {
+      arrangeToolCall(upstream);
+      const stream = gateway.client().responses.stream({ model, input: 'Weather in Paris?', tools: [weatherTool] });
+      const deltas: string[] = [];
+      stream.on('response.function_call_arguments.delta', (event) => deltas.push(event.delta));
+      const final = await stream.finalResponse();
+      resetScenarios();
+      const call = final.output.find((item) => item.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+      expect(call).toMatchObject({ name: 'get_weather', status: 'completed' });
+      expect(JSON.parse(deltas.join(''))).toEqual({ city: 'Paris' });
+      expect(JSON.parse(call.arguments)).toEqual({ city: 'Paris' });
+    });
+  });
+
+  it('refuses store: true and previous_response_id with a 400 in OpenAI\'s envelope', async () => {
+    const client = gateway.client();
+    await expect(client.responses.create({ model: SIMULATOR_MODEL, input: 'hi', store: true })).rejects.toMatchObject({
+      status: 400,
+      error: { type: 'invalid_request_error', param: 'store', message: expect.stringContaining('keeps no conversation state') },
+    });
+    await expect(client.responses.create({ model: SIMULATOR_MODEL, input: 'hi', previous_response_id: 'resp_123' })).rejects.toMatchObject({ status: 400, error: { param: 'previous_response_id' } });
+  });
+
+  it('answers a bad key with 401 and an unknown model with 404, in OpenAI\'s envelope', async () => {
+    await expect(gateway.client('sk-not-a-key').responses.create({ model: SIMULATOR_MODEL, input: 'hi' })).rejects.toMatchObject({ status: 401 });
+    await expect(gateway.client().responses.create({ model: 'nobody/nothing', input: 'hi' })).rejects.toMatchObject({ status: 404, error: { param: 'model' } });
+  });
+
+  it('ends a stream that fails upstream after its first byte with response.failed, and meters it', async () => {
+    anthropic.scenario = () => ({ errorAfterChunks: 1 });
+    const { data: stream, response: http } = await gateway.client().responses.create({ model: ANTHROPIC_MODEL, input: 'one two three four', stream: true }).withResponse();
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of stream) events.push(event);
+    resetScenarios();
+    const failed = events.at(-1) as OpenAI.Responses.ResponseFailedEvent;
+    expect(failed.type).toBe('response.failed');
+    expect(failed.sequence_number).toBe(events.length - 1);
+    expect(failed.response).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('Overloaded') } });
+    expect(events.some((event) => event.type === 'response.output_text.delta')).toBe(true);
+    expect(await usageRowOf(http)).toMatchObject({ requestedModel: ANTHROPIC_MODEL, streamed: true, status: 200, errorCode: 'upstream_error' });
+  });
+
+  describe('Vercel AI SDK createOpenAI(...)(id), which calls /responses', () => {
+    it('streams the quick-start through the gateway to the Anthropic simulator', async () => {
+      resetScenarios();
+      const baseURL = `${gateway.dataPlane!.url}/v1`;
+      const apiKey = gateway.apiKey;
+      // The README's snippet, verbatim apart from base URL and key.
+      const result = streamText({
+        model: createOpenAI({ baseURL, apiKey })('anthropic/claude-sonnet-4.5'),
+        prompt: 'Invent a new holiday and describe its traditions.',
+      });
+      let text = '';
+      for await (const delta of result.textStream) text += delta;
+      expect(text).toBe('Echo: Invent a new holiday and describe its traditions.');
+      expect(await result.finishReason).toBe('stop');
+      expect(await result.usage).toMatchObject({ inputTokens: 8, outputTokens: 9, totalTokens: 17 });
+      const upstreamRequest = anthropic.requests.at(-1)!;
+      expect(upstreamRequest.body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'Invent a new holiday and describe its traditions.' }] }] });
+    });
+
+    it.each<[Upstream, string]>([
+      ['openai', SIMULATOR_MODEL],
+      ['anthropic', ANTHROPIC_MODEL],
+      ['gemini', GEMINI_MODEL],
+    ])('generateText runs a tool round trip on the %s upstream', async (upstream, model) => {
+      arrangeToolCall(upstream);
+      const calls: Array<{ city: string }> = [];
+      const result = await generateText({
+        model: createOpenAI({ baseURL: `${gateway.dataPlane!.url}/v1`, apiKey: gateway.apiKey })(model),
+        prompt: 'Weather in Paris?',
+        tools: {
+          get_weather: tool({
+            description: 'Weather by city',
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }) => {
+              calls.push({ city });
+              return { city, temperature: 21 };
+            },
+          }),
+        },
+        stopWhen: stepCountIs(2),
+        // The gateway keeps no state: earlier turns travel as items, not as references to stored ones.
+        providerOptions: { openai: { store: false } },
+        maxRetries: 0,
+      });
+      resetScenarios();
+      expect(calls).toEqual([{ city: 'Paris' }]);
+      expect(result.steps).toHaveLength(2);
+      expect(result.steps[0]!.finishReason).toBe('tool-calls');
+      expect(result.finishReason).toBe('stop');
+      expect(result.text).toBe(toolRoundTripAnswer[upstream]);
+    });
+
+    it('a second step that references a stored item gets a 400 that says to set store: false', async () => {
+      arrangeToolCall('anthropic');
+      const run = generateText({
+        model: createOpenAI({ baseURL: `${gateway.dataPlane!.url}/v1`, apiKey: gateway.apiKey })(ANTHROPIC_MODEL),
+        prompt: 'Weather in Paris?',
+        tools: { get_weather: tool({ inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => ({ city, temperature: 21 }) }) },
+        stopWhen: stepCountIs(2),
+        maxRetries: 0,
+      });
+      await expect(run).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('store = false') });
+      resetScenarios();
+    });
+  });
+});
