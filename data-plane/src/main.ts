@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { isNativeUws, UWS_FALLBACK_MESSAGE } from './http/uws-runtime.ts';
+import { DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
@@ -38,6 +39,13 @@ Environment:
   USAGE_BATCH_SIZE          usage events per ingest call                       default ${DEFAULT_USAGE_BATCH_SIZE}
   USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
   USAGE_FSYNC_INTERVAL_MS   how often the usage spool is fsynced               default ${DEFAULT_USAGE_FSYNC_INTERVAL_MS}
+  REDIS_URL                 spend counters (balances, daily limits) shared by
+                            several data planes; unset = in-process counters   unset
+  SPEND_KEY_PREFIX          prefix of the spend counters' Redis keys           default gw:spend:
+  SPEND_FAIL_OPEN           true = serve without spend limits while Redis is
+                            unreachable; false = answer 503                    default false
+  SPEND_RESERVATION_TTL_MS  a crashed data plane's spend reservations lapse
+                            after this                                         default ${DEFAULT_RESERVATION_TTL_MS}
   Provider keys are read from the variables each provider names (apiKeyEnv), e.g. OPENAI_API_KEY.
 `;
 
@@ -68,6 +76,8 @@ async function main(): Promise<void> {
   if (!keyFile) fail('set SNAPSHOT_PUBLIC_KEY_FILE (see --help)');
   const snapshotPublicJwk = JSON.parse(await readFile(keyFile, 'utf8')) as JWK;
 
+  const failOpen = process.env.SPEND_FAIL_OPEN ?? 'false';
+  if (failOpen !== 'true' && failOpen !== 'false') fail(`SPEND_FAIL_OPEN must be true or false, got '${failOpen}'`);
   const dataPlane = await startDataPlane({
     port: numberFromEnv('DATA_PLANE_PORT', 8080) as number,
     host: process.env.DATA_PLANE_HOST || '127.0.0.1',
@@ -81,6 +91,12 @@ async function main(): Promise<void> {
     upstreamTotalTimeoutMs: numberFromEnv('UPSTREAM_TOTAL_TIMEOUT_MS', undefined),
     usageBatchSize: numberFromEnv('USAGE_BATCH_SIZE', undefined),
     usageFlushIntervalMs: numberFromEnv('USAGE_FLUSH_INTERVAL_MS', undefined),
+    spend: {
+      redisUrl: process.env.REDIS_URL || undefined,
+      keyPrefix: process.env.SPEND_KEY_PREFIX || undefined,
+      failOpen: failOpen === 'true',
+      reservationTtlMs: numberFromEnv('SPEND_RESERVATION_TTL_MS', undefined),
+    },
     usageFsyncIntervalMs: numberFromEnv('USAGE_FSYNC_INTERVAL_MS', undefined),
   });
 

@@ -12,6 +12,9 @@ import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
 import { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { startSnapshotSync } from './snapshot/sync-snapshots.ts';
+import { createInProcessCounterStore } from './spend/in-process-counter-store.ts';
+import { createRedisCounterStore } from './spend/redis-counter-store.ts';
+import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import { UsageShipper } from './usage/ship-usage.ts';
 import { UsageSpool } from './usage/usage-spool.ts';
 
@@ -38,7 +41,19 @@ export interface DataPlaneOptions {
   usageFlushIntervalMs?: number;
   /** fdatasync interval of the spool; default 50 ms. */
   usageFsyncIntervalMs?: number;
+  /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). */
+  spend?: SpendOptions;
   log?: (line: string) => void;
+}
+
+export interface SpendOptions {
+  redisUrl?: string;
+  /** Prefix of every Redis key; default `gw:spend:`. */
+  keyPrefix?: string;
+  /** Serve without limits while Redis is unreachable instead of answering 503; default false. */
+  failOpen?: boolean;
+  /** A crashed data plane's reservations lapse after this; default 60 000 ms. */
+  reservationTtlMs?: number;
 }
 
 export interface DataPlane {
@@ -82,6 +97,15 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     attemptTimeoutMs: options.upstreamAttemptTimeoutMs,
     totalTimeoutMs: options.upstreamTotalTimeoutMs,
   });
+  const spendOptions = options.spend ?? {};
+  const spend = createSpendEnforcer({
+    store: spendOptions.redisUrl
+      ? createRedisCounterStore({ url: spendOptions.redisUrl, keyPrefix: spendOptions.keyPrefix ?? 'gw:spend:', log })
+      : createInProcessCounterStore(),
+    failOpen: spendOptions.failOpen ?? false,
+    reservationTtlMs: spendOptions.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
+    log,
+  });
   const channel = createControlPlaneChannel({ controlPlaneUrl: options.controlPlaneUrl, dataPlaneToken: options.dataPlaneToken });
 
   const inFlight = new Set<Promise<void>>();
@@ -89,6 +113,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const context: PipelineContext = {
     currentSnapshot: () => store.current(),
     upstream,
+    spend,
     appendUsage: (event) => spool.append(event),
     log,
     track(request) {
@@ -145,6 +170,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         await spool.close();
         await snapshotWriter.flush();
         await upstream.close();
+        await spend.close();
       })();
       return closing;
     },

@@ -12,18 +12,21 @@ export const errorCodes = {
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  daily_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   client_closed: { status: 499, type: 'client_closed' },
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
   no_provider_available: { status: 503, type: 'server_error' },
   shutting_down: { status: 503, type: 'server_error' },
+  spend_counters_unavailable: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'timeout_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 
 export type GatewayErrorCode = keyof typeof errorCodes;
 
 export interface ErrorEnvelope {
-  error: { message: string; type: string; code: string; param: string | null };
+  /** `details` fields sit beside the standard four, e.g. which spending limit refused a request. */
+  error: { message: string; type: string; code: string; param: string | null; [detail: string]: unknown };
 }
 
 export class GatewayError extends Error {
@@ -32,11 +35,13 @@ export class GatewayError extends Error {
   /** Status override, e.g. to pass an upstream 4xx through unchanged. */
   readonly statusOverride: number | null;
   readonly headers: Record<string, string>;
+  /** Extra machine-readable fields of the envelope's `error` object. */
+  readonly details: Record<string, unknown>;
 
   constructor(
     code: GatewayErrorCode,
     message: string,
-    options: { param?: string | null; status?: number; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { param?: string | null; status?: number; headers?: Record<string, string>; details?: Record<string, unknown>; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
@@ -44,6 +49,7 @@ export class GatewayError extends Error {
     this.param = options.param ?? null;
     this.statusOverride = options.status ?? null;
     this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
   }
 
   get status(): number {
@@ -51,7 +57,7 @@ export class GatewayError extends Error {
   }
 
   toEnvelope(): ErrorEnvelope {
-    return { error: { message: this.message, type: errorCodes[this.code].type, code: this.code, param: this.param } };
+    return { error: { ...this.details, message: this.message, type: errorCodes[this.code].type, code: this.code, param: this.param } };
   }
 }
 

@@ -27,6 +27,15 @@ export const snapshotOrgSchema = z.object({
   dailyLimitMicros: z.number().int().nonnegative().nullable(),
   /** Per-user overrides of dailyLimitMicros, keyed by user id. */
   userDailyLimitMicros: z.record(z.string(), z.number().int().nonnegative()),
+  /**
+   * Every ledger entry except usage debits, summed (grants and purchases, less adjustments), µ$. The
+   * balance is creditsMicros − usageDebitedMicros; data planes subtract spend not yet ingested.
+   */
+  creditsMicros: z.number().int(),
+  /** Usage debits ingested so far, as a positive total, µ$ (a floor for the data planes' spend counters). */
+  usageDebitedMicros: z.number().int().nonnegative(),
+  /** Ingested spend (BYOK excluded) per user on one UTC day (YYYY-MM-DD), µ$: the floor of the daily counters. */
+  usageToday: z.object({ day: z.string(), userMicros: z.record(z.string(), z.number().int().nonnegative()) }),
 });
 
 export const snapshotProviderSchema = z.object({

@@ -16,6 +16,9 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     }),
     prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
   ]);
+  const ledgerTotals = await sumLedgerByOrg(prisma);
+  const today = new Date().toISOString().slice(0, 10);
+  const usageToday = await sumUsageByUserOn(prisma, today);
   const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: await byok.compile(byokCredentials) };
   for (const key of apiKeys) {
     state.apiKeys[key.keyHash] = {
@@ -41,6 +44,9 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
       deniedProviders: policy?.deniedProviders ?? [],
       dailyLimitMicros: policy?.dailyLimitMicros == null ? null : Number(policy.dailyLimitMicros),
       userDailyLimitMicros,
+      creditsMicros: ledgerTotals.get(org.id)?.creditsMicros ?? 0,
+      usageDebitedMicros: ledgerTotals.get(org.id)?.usageDebitedMicros ?? 0,
+      usageToday: { day: today, userMicros: usageToday.get(org.id) ?? {} },
     };
   }
   for (const provider of providers) {
@@ -75,4 +81,39 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     state.models[model.id] = compiled;
   }
   return state;
+}
+
+/**
+ * Per org: every ledger entry but usage debits (credits), and the usage debits as a positive total. One
+ * query, so the two always agree with each other (their difference is the org's balance).
+ */
+async function sumLedgerByOrg(prisma: PrismaClient): Promise<Map<string, { creditsMicros: number; usageDebitedMicros: number }>> {
+  const groups = await prisma.ledgerEntry.groupBy({ by: ['orgId', 'kind'], _sum: { amountMicros: true }, orderBy: [{ orgId: 'asc' }, { kind: 'asc' }] });
+  const totals = new Map<string, { creditsMicros: number; usageDebitedMicros: number }>();
+  for (const group of groups) {
+    const total = totals.get(group.orgId) ?? { creditsMicros: 0, usageDebitedMicros: 0 };
+    const amount = Number(group._sum.amountMicros ?? 0n);
+    if (group.kind === 'usage') total.usageDebitedMicros -= amount;
+    else total.creditsMicros += amount;
+    totals.set(group.orgId, total);
+  }
+  return totals;
+}
+
+/** Per org and user: the cost of the usage ingested for one UTC day, BYOK excluded (it draws on no limit). */
+async function sumUsageByUserOn(prisma: PrismaClient, day: string): Promise<Map<string, Record<string, number>>> {
+  const groups = await prisma.usageDaily.groupBy({
+    by: ['orgId', 'userId'],
+    where: { day: new Date(day), byok: false },
+    _sum: { costMicros: true },
+    orderBy: [{ orgId: 'asc' }, { userId: 'asc' }],
+  });
+  const byOrg = new Map<string, Record<string, number>>();
+  for (const group of groups) {
+    const users = byOrg.get(group.orgId) ?? {};
+    const cost = Number(group._sum.costMicros ?? 0n);
+    if (cost > 0) users[group.userId] = cost;
+    byOrg.set(group.orgId, users);
+  }
+  return byOrg;
 }

@@ -50,7 +50,9 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     expect(hashSnapshotState(state)).toBe(first.message.stateHash);
     const devKey = await testApp.app.services.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
     expect(state.apiKeys[devKey.keyHash]).toEqual({ id: devKey.id, orgId: devKey.orgId, userId: devKey.userId, name: 'dev', expiresAt: null, scopes: { models: null, providers: null } });
-    expect(state.orgs[devKey.orgId]).toEqual({ id: devKey.orgId, name: 'Dev Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {} });
+    expect(state.orgs[devKey.orgId]).toEqual({ id: devKey.orgId, name: 'Dev Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {},
+      // The seed's $10 grant; nothing spent yet.
+      creditsMicros: 10_000_000, usageDebitedMicros: 0, usageToday: { day: new Date().toISOString().slice(0, 10), userMicros: {} } });
     expect(state.models['simulator/echo']?.endpoints[0]?.prices).toEqual({ prompt: 150, completion: 600, cacheRead: null, cacheWrite: null });
 
     await testApp.caller(testApp.app.adminToken).apiKeys.revoke({ id: devKey.id });

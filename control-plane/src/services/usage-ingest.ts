@@ -41,6 +41,8 @@ export async function ingestUsage(context: ServiceContext, input: UsageIngestInp
     if (counts.inserted > 0) await recordAudit(transaction, context.actor, { action: 'usage.ingest', target: ingestTarget(context), details: { ...counts } });
     return counts;
   });
+  // Ledger totals moved: data planes get them as the floor of their spend counters (snapshot-compiler.ts).
+  if (result.inserted > 0) context.snapshotChanged();
   return result;
 }
 

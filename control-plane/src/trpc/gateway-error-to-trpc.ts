@@ -14,11 +14,13 @@ const trpcCodes: Record<GatewayErrorCode, TRPC_ERROR_CODE_KEY> = {
   method_not_allowed: 'METHOD_NOT_SUPPORTED',
   request_too_large: 'PAYLOAD_TOO_LARGE',
   rate_limited: 'TOO_MANY_REQUESTS',
+  daily_limit_exceeded: 'TOO_MANY_REQUESTS',
   client_closed: 'CLIENT_CLOSED_REQUEST',
   internal_error: 'INTERNAL_SERVER_ERROR',
   upstream_error: 'BAD_GATEWAY',
   no_provider_available: 'SERVICE_UNAVAILABLE',
   shutting_down: 'SERVICE_UNAVAILABLE',
+  spend_counters_unavailable: 'SERVICE_UNAVAILABLE',
   upstream_timeout: 'GATEWAY_TIMEOUT',
 };
 

@@ -37,7 +37,7 @@ describe('isProviderAllowed', () => {
 describe('key scopes narrow the org policy', () => {
   const principal = (org: Partial<SnapshotOrg>, scopes: SnapshotApiKey['scopes']): Principal => ({
     apiKey: { id: 'key', orgId: 'org', userId: 'user', name: 'key', expiresAt: null, scopes },
-    org: { id: 'org', name: 'Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {}, ...org },
+    org: { id: 'org', name: 'Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {}, creditsMicros: 0, usageDebitedMicros: 0, usageToday: { day: '2026-01-01', userMicros: {} }, ...org },
   });
 
   it.each([

@@ -72,6 +72,8 @@ export function withHeaders(error: GatewayError, headers: Record<string, string>
 /** Writes the usage event durably (group commit). A spool failure is logged, never shown to the client. */
 export async function appendUsage(request: MeteredRequest, status: number, errorCode: string | null): Promise<UsageEvent> {
   const event = meterUsage(request.meter, { status, errorCode, finishedAt: performance.now(), promptEstimate: request.promptEstimate });
+  // Settled before it is spooled: a crash in between over-counts this request, never under-counts it.
+  await request.context.spend.settle(request.response, event);
   try {
     await request.context.appendUsage(event);
   } catch (error) {

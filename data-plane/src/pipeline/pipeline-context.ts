@@ -1,12 +1,15 @@
 // What the request pipeline needs from the rest of the process, passed in once at start.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
+import type { SpendEnforcer } from '../spend/spend-enforcer.ts';
 import type { UpstreamClient } from './call-upstream.ts';
 
 export interface PipelineContext {
   /** The current snapshot, or null before the first one arrived. */
   currentSnapshot(): SnapshotView | null;
   upstream: UpstreamClient;
+  /** Spend reservations against org balances and daily limits (spend/spend-enforcer.ts). */
+  spend: SpendEnforcer;
   /** Appends to the durable spool; resolves once the event is written (group commit). */
   appendUsage(event: UsageEvent): Promise<void>;
   log(line: string): void;

@@ -17,6 +17,9 @@ export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_KEY';
 /** $3 / Mtok prompt, $15 / Mtok completion, in nanodollars per token. */
 export const TEST_PRICES = { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null };
 
+/** $1,000 of credit and nothing spent: spend limits never refuse the fixture's requests unless a test says so. */
+const FUNDED = { creditsMicros: 1_000_000_000, usageDebitedMicros: 0, usageToday: { day: '2026-01-01', userMicros: {} } };
+
 export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
   return {
     apiKeys: {
@@ -25,8 +28,8 @@ export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
       [hashSecret(EXPIRED_API_KEY)]: { id: 'key_expired', orgId: 'org_alpha', userId: 'user_alpha', name: 'old', expiresAt: '2020-01-01T00:00:00.000Z', scopes: { models: null, providers: null } },
     },
     orgs: {
-      org_alpha: { id: 'org_alpha', name: 'Alpha', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {} },
-      org_restricted: { id: 'org_restricted', name: 'Restricted', allowedModels: ['other/*'], allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {} },
+      org_alpha: { id: 'org_alpha', name: 'Alpha', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {}, ...FUNDED },
+      org_restricted: { id: 'org_restricted', name: 'Restricted', allowedModels: ['other/*'], allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {}, ...FUNDED },
     },
     providers: {
       prov_simulator: { id: 'prov_simulator', slug: 'simulator', kind: 'openai-compatible', baseUrl: upstreamBaseUrl, apiKeyEnv: UPSTREAM_KEY_ENV },

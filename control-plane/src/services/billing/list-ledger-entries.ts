@@ -6,7 +6,8 @@ import type { LedgerEntry } from '../../../generated/prisma/client.ts';
 import { parseInput } from '../input-schemas.ts';
 import { authorizeOrgAction } from '../org-access.ts';
 import type { ServiceContext } from '../service-context.ts';
-import { ledgerKinds } from './billing-vocabulary.ts';
+
+export const ledgerKinds = ['grant', 'purchase', 'usage', 'adjustment'] as const;
 
 export const listLedgerEntriesInputSchema = z.object({
   orgId: z.string(),

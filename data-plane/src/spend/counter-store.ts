@@ -1,0 +1,41 @@
+// Spend counters behind one interface: in-process for a single data plane, Redis when several share
+// them. A counter holds settled spend and the reservations in flight; reserve() checks every counter a
+// request draws on and holds the amount on all of them, or on none, in one atomic step.
+
+/** One counter a request draws on, e.g. an org's balance or a user's spend on one UTC day. */
+export interface SpendCounter {
+  /** Stable name; `{orgId}` in braces keeps one org's counters in one Redis Cluster slot. */
+  key: string;
+  /** settled + reserved + amount may not exceed this; null = counted but not capped. */
+  capMicros: number | null;
+  /**
+   * What the control plane has already ingested for this counter. Settled spend is raised to at least
+   * this before it is used, so a flushed Redis or a restarted process never counts less than the ledger.
+   */
+  floorMicros: number;
+  /** The counter is forgotten this long after its last write (daily counters); null = kept. */
+  retainMs: number | null;
+}
+
+export interface CounterReading {
+  settledMicros: number;
+  reservedMicros: number;
+}
+
+export type ReserveOutcome =
+  | { ok: true }
+  /** `counter` is the index of the first counter whose cap refused the amount. */
+  | { ok: false; counter: number; reading: CounterReading };
+
+export interface CounterStore {
+  /** Holds `amountMicros` on every counter for `ttlMs` (an unsettled hold then lapses), unless a cap refuses. */
+  reserve(reservationId: string, amountMicros: number, ttlMs: number, counters: readonly SpendCounter[]): Promise<ReserveOutcome>;
+  /** Pushes a hold's expiry to now + ttlMs (a long stream keeps its reservation). */
+  extend(reservationId: string, ttlMs: number, counters: readonly SpendCounter[]): Promise<void>;
+  /** Drops the hold (if it has not lapsed) and adds the actual cost to settled spend. */
+  settle(reservationId: string, costMicros: number, counters: readonly SpendCounter[]): Promise<void>;
+  /** Drops the hold; nothing is spent. */
+  release(reservationId: string, counters: readonly SpendCounter[]): Promise<void>;
+  read(counters: readonly SpendCounter[]): Promise<CounterReading[]>;
+  close(): Promise<void>;
+}

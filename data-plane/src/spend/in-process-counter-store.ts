@@ -1,0 +1,96 @@
+// The counter store of a single data plane: plain maps, so every operation is atomic by construction
+// (nothing awaits in between). Lapsed holds are swept when a counter is touched.
+import type { CounterReading, CounterStore, ReserveOutcome, SpendCounter } from './counter-store.ts';
+
+interface Counter {
+  settled: number;
+  reserved: number;
+  /** reservation id → held amount and when it lapses (epoch ms). */
+  holds: Map<string, { amount: number; expiresAt: number }>;
+  /** Epoch ms after which the counter is dropped; null = kept. */
+  forgetAt: number | null;
+}
+
+export function createInProcessCounterStore(now: () => number = Date.now): CounterStore {
+  const counters = new Map<string, Counter>();
+  let nextForgetSweep = 0;
+
+  /** The live counter, with lapsed holds swept and settled spend raised to the floor. */
+  function touch(definition: SpendCounter, at: number): Counter {
+    let counter = counters.get(definition.key);
+    if (counter === undefined || (counter.forgetAt !== null && counter.forgetAt <= at)) {
+      counter = { settled: 0, reserved: 0, holds: new Map(), forgetAt: null };
+      counters.set(definition.key, counter);
+    }
+    for (const [id, hold] of counter.holds) {
+      if (hold.expiresAt > at) continue;
+      counter.reserved -= hold.amount;
+      counter.holds.delete(id);
+    }
+    counter.settled = Math.max(counter.settled, definition.floorMicros);
+    counter.forgetAt = definition.retainMs === null ? null : at + definition.retainMs;
+    return counter;
+  }
+
+  function dropHold(counter: Counter, reservationId: string): void {
+    const hold = counter.holds.get(reservationId);
+    if (hold === undefined) return;
+    counter.reserved -= hold.amount;
+    counter.holds.delete(reservationId);
+  }
+
+  /** Drops forgotten counters (yesterday's daily counters), at most once a minute. */
+  function forgetStale(at: number): void {
+    if (at < nextForgetSweep) return;
+    nextForgetSweep = at + 60_000;
+    for (const [key, counter] of counters) if (counter.forgetAt !== null && counter.forgetAt <= at) counters.delete(key);
+  }
+
+  return {
+    async reserve(reservationId, amountMicros, ttlMs, definitions): Promise<ReserveOutcome> {
+      const at = now();
+      forgetStale(at);
+      const touched = definitions.map((definition) => touch(definition, at));
+      for (const [index, definition] of definitions.entries()) {
+        const counter = touched[index] as Counter;
+        if (definition.capMicros !== null && counter.settled + counter.reserved + amountMicros > definition.capMicros) {
+          return { ok: false, counter: index, reading: { settledMicros: counter.settled, reservedMicros: counter.reserved } };
+        }
+      }
+      for (const counter of touched) {
+        counter.holds.set(reservationId, { amount: amountMicros, expiresAt: at + ttlMs });
+        counter.reserved += amountMicros;
+      }
+      return { ok: true };
+    },
+    async extend(reservationId, ttlMs, definitions) {
+      const at = now();
+      for (const definition of definitions) {
+        const hold = counters.get(definition.key)?.holds.get(reservationId);
+        if (hold !== undefined && hold.expiresAt > at) hold.expiresAt = at + ttlMs;
+      }
+    },
+    async settle(reservationId, costMicros, definitions) {
+      const at = now();
+      for (const definition of definitions) {
+        const counter = touch(definition, at);
+        dropHold(counter, reservationId);
+        counter.settled += costMicros;
+      }
+    },
+    async release(reservationId, definitions) {
+      const at = now();
+      for (const definition of definitions) dropHold(touch(definition, at), reservationId);
+    },
+    async read(definitions): Promise<CounterReading[]> {
+      const at = now();
+      return definitions.map((definition) => {
+        const counter = touch(definition, at);
+        return { settledMicros: counter.settled, reservedMicros: counter.reserved };
+      });
+    },
+    async close() {
+      counters.clear();
+    },
+  };
+}

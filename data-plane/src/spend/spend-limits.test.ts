@@ -1,0 +1,218 @@
+// Spend enforcement on one data plane (in-process counters), seen from the client: 402 and 429 bodies,
+// retry-after, GET /usage, free models, and holds released when a request fails. The fake control plane
+// publishes the org's credits, ledger totals and limits exactly as a test sets them.
+import { createServer } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SnapshotOrg, SnapshotState } from '../../../shared/src/snapshot.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../../../test/simulators/openai/openai-simulator.ts';
+import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
+
+let simulator: OpenAISimulator;
+let fixture: DataPlaneFixture;
+
+beforeEach(async () => {
+  process.env[UPSTREAM_KEY_ENV] = 'sk-upstream-secret';
+  simulator = await startOpenAISimulator();
+  fixture = await startDataPlaneFixture(simulator.baseUrl, { upstreamTimeoutMs: 2_000 });
+});
+
+afterEach(async () => {
+  await fixture.close();
+  await simulator.close();
+  delete process.env[UPSTREAM_KEY_ENV];
+});
+
+const today = () => new Date().toISOString().slice(0, 10);
+const nextMidnightMs = (nowMs: number) => (Math.floor(nowMs / 86_400_000) + 1) * 86_400_000;
+
+/** Publishes the fixture's state with org_alpha changed, and waits until the data plane has it. */
+async function publish(org: Partial<SnapshotOrg>, edit: (state: SnapshotState) => void = () => {}): Promise<void> {
+  const state = testSnapshotState(simulator.baseUrl);
+  Object.assign(state.orgs.org_alpha as SnapshotOrg, org);
+  edit(state);
+  await fixture.dataPlane.waitForSnapshot(await fixture.controlPlane.publish(state));
+}
+
+// 100 completion tokens at $15 / Mtok = 1500 µ$; the prompt adds 3 µ$ per estimated token ($3 / Mtok).
+const chat = (model = TEST_MODEL) => ({ model, messages: [{ role: 'user', content: 'hello there gateway' }], max_tokens: 100 });
+
+function post(body: unknown): Promise<Response> {
+  return fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
+    body: JSON.stringify(body),
+  });
+}
+
+async function usage(prefix = '/v1') {
+  const response = await fetch(`${fixture.dataPlane.url}${prefix}/usage`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as {
+    day: string;
+    resets_at: string;
+    daily: { limit_micros: number | null; used_micros: number; in_flight_micros: number; remaining_micros: number | null; remaining_usd: number | null };
+    balance: { credits_micros: number; spent_micros: number; in_flight_micros: number; available_micros: number; available_usd: number };
+  };
+}
+
+type SpendError = { error: Record<string, unknown> & { code: string; type: string; message: string } };
+
+/** The worst case the data plane reserves for `chat()`, read from the refusal when nothing can be afforded. */
+async function reservedForChat(): Promise<number> {
+  await publish({ creditsMicros: 0 });
+  const refused = await post(chat());
+  expect(refused.status).toBe(402);
+  return ((await refused.json()) as SpendError).error.requested_micros as number;
+}
+
+describe('spend limits on one data plane', () => {
+  it('refuses with 402 when the balance cannot cover the worst case, naming the amounts, without calling upstream', async () => {
+    await publish({ creditsMicros: 1_000 });
+    const response = await post(chat());
+    expect(response.status).toBe(402);
+    expect(response.headers.get('retry-after')).toBeNull();
+    const { error } = (await response.json()) as SpendError;
+    const requested = error.requested_micros as number;
+    // Prompt at 3 µ$ a token on top of the 1500 µ$ the completion may cost.
+    expect(requested).toBeGreaterThan(1_500);
+    expect((requested - 1_500) % 3).toBe(0);
+    expect(error).toMatchObject({
+      code: 'insufficient_balance',
+      type: 'insufficient_quota',
+      limit: 'balance',
+      limit_micros: 1_000,
+      used_micros: 0,
+      in_flight_micros: 0,
+      available_micros: 1_000,
+      limit_usd: 0.001,
+      available_usd: 0.001,
+      requested_usd: requested / 1_000_000,
+      resets_at: null,
+    });
+    expect(error.message).toContain('$0.001000 available');
+    expect(simulator.requests).toHaveLength(0);
+  });
+
+  it('refuses with 429 and retry-after until 00:00 UTC once the daily limit is spent, and GET /usage shows it', async () => {
+    const reserved = await reservedForChat();
+    // Room for exactly one worst case: after the first request settles its (smaller) actual cost, the
+    // next worst case no longer fits.
+    await publish({ creditsMicros: 1_000_000_000, dailyLimitMicros: reserved + 1 });
+    const first = await post(chat());
+    expect(first.status).toBe(200);
+    const { usage: tokens } = (await first.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+    const cost = 3 * tokens.prompt_tokens + 15 * tokens.completion_tokens;
+    expect(first.headers.get('x-gateway-cost-microdollars')).toBe(String(cost));
+
+    const before = Date.now();
+    const second = await post(chat());
+    const after = Date.now();
+    expect(second.status).toBe(429);
+    const retryAfter = Number(second.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((nextMidnightMs(after) - after) / 1000));
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil((nextMidnightMs(before) - before) / 1000));
+    const { error } = (await second.json()) as SpendError;
+    expect(error).toMatchObject({
+      code: 'daily_limit_exceeded',
+      type: 'rate_limit_error',
+      limit: 'daily',
+      limit_micros: reserved + 1,
+      used_micros: cost,
+      in_flight_micros: 0,
+      available_micros: reserved + 1 - cost,
+      requested_micros: reserved,
+      used_usd: cost / 1_000_000,
+      resets_at: new Date(nextMidnightMs(before)).toISOString(),
+    });
+    expect(error.message).toContain('00:00 UTC');
+    expect(simulator.requests).toHaveLength(1);
+
+    for (const prefix of ['/v1', '/api/gateway']) {
+      const summary = await usage(prefix);
+      expect(summary).toMatchObject({
+        day: today(),
+        resets_at: new Date(nextMidnightMs(Date.now())).toISOString(),
+        daily: { limit_micros: reserved + 1, used_micros: cost, in_flight_micros: 0, remaining_micros: reserved + 1 - cost },
+        balance: { credits_micros: 1_000_000_000, spent_micros: cost, in_flight_micros: 0, available_micros: 1_000_000_000 - cost },
+      });
+    }
+  });
+
+  it("a user's own limit overrides the org default", async () => {
+    const reserved = await reservedForChat();
+    await publish({ creditsMicros: 1_000_000_000, dailyLimitMicros: 1_000_000, userDailyLimitMicros: { user_alpha: reserved - 1 } });
+    const response = await post(chat());
+    expect(response.status).toBe(429);
+    expect(((await response.json()) as SpendError).error).toMatchObject({ limit: 'daily', limit_micros: reserved - 1 });
+  });
+
+  it('counts what the control plane already ingested (a restarted data plane does not start from zero)', async () => {
+    // Ingested usage of another day does not count against today's limit.
+    await publish({ creditsMicros: 5_000_000, usageToday: { day: '2020-01-01', userMicros: { user_alpha: 300_000 } }, dailyLimitMicros: 1_000_000 });
+    expect((await usage()).daily.used_micros).toBe(0);
+    await publish({ creditsMicros: 5_000_000, usageDebitedMicros: 4_000_000, usageToday: { day: today(), userMicros: { user_alpha: 300_000 } }, dailyLimitMicros: 1_000_000 });
+    expect(await usage()).toMatchObject({
+      daily: { limit_micros: 1_000_000, used_micros: 300_000, remaining_micros: 700_000 },
+      balance: { credits_micros: 5_000_000, spent_micros: 4_000_000, available_micros: 1_000_000 },
+    });
+  });
+
+  it('serves free models with no balance at all', async () => {
+    await publish({ creditsMicros: 0 }, (state) => {
+      const echo = state.models[TEST_MODEL]!;
+      state.models['simulator/free'] = { ...echo, id: 'simulator/free', endpoints: [{ ...echo.endpoints[0]!, prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }] };
+    });
+    const response = await post(chat('simulator/free'));
+    expect(response.status).toBe(200);
+    expect((await usage()).balance).toMatchObject({ spent_micros: 0, in_flight_micros: 0 });
+  });
+
+  it('releases the hold of a request the upstream failed, metered or not', async () => {
+    const reserved = await reservedForChat();
+    // Exactly one worst case fits: a hold that leaked would refuse the last request below.
+    await publish({ creditsMicros: reserved });
+    simulator.scenario = () => ({ status: 400 });
+    expect((await post(chat())).status).toBe(400);
+    expect((await usage()).balance).toMatchObject({ spent_micros: 0, in_flight_micros: 0 });
+
+    // An upstream that cannot be reached: the request fails before it is metered.
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    await publish({ creditsMicros: reserved }, (state) => {
+      state.providers.prov_simulator!.baseUrl = `http://127.0.0.1:${closedPort}/v1`;
+    });
+    expect((await post(chat())).status).toBe(502);
+    expect((await usage()).balance).toMatchObject({ spent_micros: 0, in_flight_micros: 0 });
+
+    simulator.scenario = () => ({});
+    await publish({ creditsMicros: reserved });
+    expect((await post(chat())).status).toBe(200);
+  });
+});
+
+describe('spend counters in an unreachable Redis', () => {
+  it('fail closed by default (503 with retry-after) and serve without limits when fail-open is set', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    await fixture.dataPlane.close();
+    await fixture.restart({ spend: { redisUrl: `redis://127.0.0.1:${closedPort}` } });
+    await fixture.dataPlane.waitForSnapshot();
+    const refused = await post(chat());
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as SpendError).error.code).toBe('spend_counters_unavailable');
+
+    await fixture.dataPlane.close();
+    await fixture.restart({ spend: { redisUrl: `redis://127.0.0.1:${closedPort}`, failOpen: true } });
+    await fixture.dataPlane.waitForSnapshot();
+    expect((await post(chat())).status).toBe(200);
+  });
+});
