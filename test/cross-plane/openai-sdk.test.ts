@@ -29,7 +29,9 @@ describe.each(testEngines)('openai SDK through the gateway (%s)', (engine) => {
     const upstream = gateway.simulator.requests.at(-1)!;
     expect(upstream.body).toMatchObject({ model: 'echo', messages: [{ role: 'user', content: 'Say hello to the gateway' }] });
     expect(upstream.headers.authorization).toBeUndefined();
-    expect(completion).toEqual(JSON.parse(upstream.responseText));
+    // The one change: the usage object also says what the request cost (5 × 150 n$ + 6 × 600 n$ → 4 µ$).
+    const sent = JSON.parse(upstream.responseText) as OpenAI.Chat.Completions.ChatCompletion;
+    expect(completion).toEqual({ ...sent, usage: { ...sent.usage, cost: 0.000004, cost_microdollars: 4 } });
     expect(completion.choices[0]?.message.content).toBe('Echo: Say hello to the gateway');
 
     const requestId = response.headers.get('x-request-id');
@@ -62,7 +64,16 @@ describe.each(testEngines)('openai SDK through the gateway (%s)', (engine) => {
     for await (const chunk of stream) chunks.push(chunk);
 
     const upstream = gateway.simulator.requests.at(-1)!;
-    expect(chunks).toEqual(parseSseChunks(upstream.responseText));
+    // Chunk for chunk as sent, but the usage chunk also carries the cost (4 × 150 n$ + 5 × 600 n$ → 4 µ$) and timings.
+    const sent = parseSseChunks(upstream.responseText) as OpenAI.Chat.Completions.ChatCompletionChunk[];
+    expect(chunks.slice(0, -1)).toEqual(sent.slice(0, -1));
+    const sentUsageChunk = sent.at(-1)!;
+    expect(chunks.at(-1)).toEqual({
+      ...sentUsageChunk,
+      usage: { ...sentUsageChunk.usage, cost: 0.000004, cost_microdollars: 4 },
+      ttft_ms: expect.any(Number),
+      latency_ms: expect.any(Number),
+    });
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('Echo: stream these four words');
     expect(chunks.at(-1)?.usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 5 });
 

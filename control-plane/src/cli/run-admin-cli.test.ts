@@ -67,6 +67,41 @@ describe('npm run admin', () => {
     expect(audit.nextCursor).not.toBeNull();
   });
 
+  test('billing commands: credit, balance, ledger and usage grouped by model', async () => {
+    const org = JSON.parse((await cli('orgs', 'create', 'Billing Co')).stdout) as { id: string };
+    const key = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    await controlPlane.prisma.apiKey.update({ where: { id: key.id }, data: { orgId: org.id } });
+    expect((await cli('billing', 'credit', '--org', org.id, '--kind', 'grant', '--amount', '2000000', '--note', 'trial')).status).toBe(0);
+    const adjusted = await cli('billing', 'credit', '--org', org.id, '--kind', 'adjustment', '--amount=-250', '--note', 'goodwill reversed');
+    expect(JSON.parse(adjusted.stdout)).toMatchObject({ entry: { kind: 'adjustment', amountMicros: -250 }, balanceMicros: 1_999_750 });
+    expect(JSON.parse((await cli('billing', 'balance', '--org', org.id)).stdout)).toEqual({ orgId: org.id, balanceMicros: 1_999_750 });
+    const ledger = JSON.parse((await cli('billing', 'ledger', '--org', org.id, '--kind', 'grant')).stdout) as { entries: { amountMicros: number; note: string }[] };
+    expect(ledger.entries.map((entry) => [entry.amountMicros, entry.note])).toEqual([[2_000_000, 'trial']]);
+
+    const usage = (requestId: string, requestedModel: string, costMicros: number) => ({
+      requestId, orgId: org.id, userId: key.userId, apiKeyId: key.id, requestedModel, servedModel: 'echo', providerId: 'simulator', byok: false,
+      promptTokens: 10, completionTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros, upstreamCostMicros: null,
+      usageEstimated: false, ttftMs: null, upstreamLatencyMs: null, totalLatencyMs: 1, status: 200, finishReason: 'stop', errorCode: null, streamed: false,
+      startedAt: '2026-11-20T12:00:00.000Z', finishedAt: '2026-11-20T12:00:01.000Z',
+    });
+    const ingest = await fetch(`${controlPlane.url}/trpc/dataPlane.ingestUsage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${controlPlane.dataPlaneToken}` },
+      body: JSON.stringify({ events: [usage('cli-1', 'simulator/echo', 30), usage('cli-2', 'simulator/echo', 12), usage('cli-3', 'simulator/other', 7)] }),
+    });
+    expect(ingest.status).toBe(200);
+    const summary = await cli('billing', 'usage', '--org', org.id, '--from', '2026-11-20T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--group-by', 'model');
+    const parsed = JSON.parse(summary.stdout) as { totals: { requests: number; billedCostMicros: number }; groups: { model: string; requests: number; billedCostMicros: number }[] };
+    expect(parsed.totals).toMatchObject({ requests: 3, billedCostMicros: 49 });
+    expect(parsed.groups.map((group) => [group.model, group.requests, group.billedCostMicros])).toEqual([
+      ['simulator/echo', 2, 42],
+      ['simulator/other', 1, 7],
+    ]);
+    const badGroup = await cli('billing', 'usage', '--org', org.id, '--group-by', 'colour');
+    expect(badGroup.status).toBe(2);
+    expect(badGroup.stderr).toContain('--group-by must be one of day, model, provider, user, key');
+  });
+
   test('errors: a refused call exits 1 with the code, a bad command exits 2 with the usage', async () => {
     const missing = await cli('keys', 'list', '--org', 'no-such-org');
     expect(missing).toMatchObject({ status: 1, stdout: '' });

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { ledgerCreditKinds, ledgerKinds, usageDimensions } from '../services/billing/billing-vocabulary.ts';
 import type { AppRouter } from '../trpc/routers/_app.ts';
 
 export const adminCliUsage = `Usage: npm run admin -- <command> [options]
@@ -22,6 +23,12 @@ Commands:
              [--deny-providers <list>|none] [--daily-limit <microdollars>|none]
   audit list --org <id> [--action <a>] [--actor <user:id>] [--since <ISO>] [--until <ISO>]
              [--limit <n>] [--cursor <c>]
+  billing balance --org <id>
+  billing ledger --org <id> [--kind <grant|purchase|usage|adjustment>] [--limit <n>] [--cursor <c>]
+  billing usage --org <id> [--from <ISO>] [--to <ISO>] [--group-by <day,model,provider,user,key>]
+             the range is [from, to); to defaults to now, from to 30 days before to
+  billing credit --org <id> --kind <grant|purchase|adjustment> --amount <microdollars> [--note <text>]
+             platform admins only; a negative adjustment is written --amount=-500
   token issue        exchange the admin token for a 15-minute JWT
 
 Options:
@@ -61,6 +68,12 @@ const options = {
   until: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  kind: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  'group-by': { type: 'string' },
+  amount: { type: 'string' },
+  note: { type: 'string' },
   'token-file': { type: 'string', default: '.data/admin-token' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -125,6 +138,11 @@ function integer(value: string | undefined, name: string): number | undefined {
   return Number(value);
 }
 
+function oneOf<const Choice extends string>(value: string, name: string, choices: readonly Choice[]): Choice {
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}`);
+  return value as Choice;
+}
+
 async function runCommand(client: Client, positionals: string[], values: Values): Promise<unknown> {
   const [group, command, argument] = positionals;
   switch (`${group} ${command}`) {
@@ -178,6 +196,27 @@ async function runCommand(client: Client, positionals: string[], values: Values)
         limit: integer(values.limit, 'limit'),
         cursor: values.cursor,
       });
+    case 'billing balance':
+      return client.billing.balance.query({ orgId: required(values, 'org') });
+    case 'billing ledger':
+      return client.billing.ledger.query({
+        orgId: required(values, 'org'),
+        kind: values.kind === undefined ? undefined : oneOf(values.kind, 'kind', ledgerKinds),
+        limit: integer(values.limit, 'limit'),
+        cursor: values.cursor,
+      });
+    case 'billing usage': {
+      const to = values.to ? new Date(values.to) : new Date();
+      const from = values.from ? new Date(values.from) : new Date(to.getTime() - 30 * 86_400_000);
+      const groupBy = (list(values['group-by'], '') ?? []).map((dimension) => oneOf(dimension, 'group-by', usageDimensions));
+      return client.billing.usage.query({ orgId: required(values, 'org'), from, to, groupBy });
+    }
+    case 'billing credit': {
+      if (values.kind === undefined) throw new UsageError('--kind is required');
+      const kind = oneOf(values.kind, 'kind', ledgerCreditKinds);
+      if (!values.amount || !/^-?\d+$/.test(values.amount)) throw new UsageError('--amount must be an integer number of microdollars');
+      return client.billing.addLedgerEntry.mutate({ orgId: required(values, 'org'), kind, amountMicros: Number(values.amount), note: values.note });
+    }
     case 'token issue':
       return client.auth.issueToken.mutate();
     default:

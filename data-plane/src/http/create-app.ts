@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
+import { anthropicMessagesDoor } from '../front-doors/anthropic-messages/anthropic-messages-door.ts';
+import { countMessageTokens } from '../front-doors/anthropic-messages/count-message-tokens.ts';
 import { responsesDoor } from '../front-doors/responses/responses-front-door.ts';
 import { chatCompletionsDoor, type FrontDoor } from '../pipeline/front-door.ts';
 import { handleChatCompletions } from '../pipeline/handle-chat-completions.ts';
@@ -28,11 +30,12 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   function frontDoorRoute(door: FrontDoor) {
     return function frontDoor(native: HttpResponse, request: HttpRequest): void {
       const response = new ClientResponse(native, randomUUID());
-      const authorization = request.getHeader('authorization');
+      const authorization = authorizationOf(request, door);
+      const headers = Object.fromEntries((door.clientHeaders ?? []).map((name) => [name, request.getHeader(name)]));
       const contentLength = request.getHeader('content-length');
       context.track(
         readBody(response, contentLength, options.maxBodyBytes)
-          .then((body) => handleChatCompletions(context, response, { authorization, body }, door))
+          .then((body) => handleChatCompletions(context, response, { authorization, body, headers }, door))
           .catch((error: unknown) => fail(context, response, error, door.errors)),
       );
     };
@@ -46,6 +49,18 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
       readBody(response, contentLength, options.maxBodyBytes)
         .then((body) => handleFimCompletions(context, response, { authorization, body }))
         .catch((error: unknown) => fail(context, response, error)),
+    );
+  }
+
+  /** Anthropic's count_tokens, answered by the gateway's estimator (count-message-tokens.ts). */
+  function countTokens(native: HttpResponse, request: HttpRequest): void {
+    const response = new ClientResponse(native, randomUUID());
+    const authorization = authorizationOf(request, anthropicMessagesDoor);
+    const contentLength = request.getHeader('content-length');
+    context.track(
+      readBody(response, contentLength, options.maxBodyBytes)
+        .then((body) => sendJson(response, 200, JSON.stringify(countMessageTokens(context.currentSnapshot(), { authorization, body, nowMs: Date.now() }))))
+        .catch((error: unknown) => fail(context, response, error, anthropicMessagesDoor.errors)),
     );
   }
 
@@ -89,6 +104,8 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   for (const prefix of ['/api/gateway', '/v1']) {
     app.post(`${prefix}/chat/completions`, unlessClosing(frontDoorRoute(chatCompletionsDoor)));
     app.post(`${prefix}/responses`, unlessClosing(frontDoorRoute(responsesDoor)));
+    app.post(`${prefix}/messages`, unlessClosing(frontDoorRoute(anthropicMessagesDoor)));
+    app.post(`${prefix}/messages/count_tokens`, unlessClosing(countTokens));
     app.post(`${prefix}/fim/completions`, unlessClosing(fimCompletions));
     app.get(`${prefix}/models`, unlessClosing(models));
     app.get(`${prefix}/usage`, unlessClosing(usage));
@@ -96,6 +113,14 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   app.get('/healthz', unlessClosing(health));
   app.any('/*', unlessClosing(notFound));
   return app;
+}
+
+/** `Authorization`, else the door's own key header (Anthropic's `x-api-key`) as a Bearer credential. */
+function authorizationOf(request: HttpRequest, door: FrontDoor): string {
+  const authorization = request.getHeader('authorization');
+  if (authorization !== '' || door.apiKeyHeader === undefined) return authorization;
+  const key = request.getHeader(door.apiKeyHeader);
+  return key === '' ? '' : `Bearer ${key}`;
 }
 
 function fail(context: PipelineContext, response: ClientResponse, error: unknown, errors?: ErrorPresenter): void {

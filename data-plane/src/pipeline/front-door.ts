@@ -9,8 +9,10 @@
 // converter to ChatRequest in `open`, a presenter for the chat.completion body, a StreamTranslator
 // wrapper that turns chat.completion.chunk events into the door's own events, and its error envelope),
 // then route it in http/create-app.ts with `frontDoorRoute(yourDoor)`.
+import type { GatewayError } from '../../../shared/src/errors.ts';
 import { openAIErrors, type ErrorPresenter } from '../http/send-error.ts';
-import type { StreamTranslator } from '../providers/provider-adapter.ts';
+import type { ProviderAdapter, ProviderKind, StreamTranslator } from '../providers/provider-adapter.ts';
+import type { EndpointCandidate } from './choose-endpoints.ts';
 import { parseChatRequest, type ChatRequest } from './parse-chat-request.ts';
 
 export interface FrontDoor {
@@ -21,12 +23,18 @@ export interface FrontDoor {
   open(body: Buffer, request: FrontDoorRequestInfo): OpenedFrontDoor;
   /** The door's error envelope for failures before `open` returned (auth, parsing, no snapshot yet). */
   readonly errors: ErrorPresenter;
+  /** A header that carries the gateway key when `Authorization` is absent (Anthropic's `x-api-key`). */
+  readonly apiKeyHeader?: string;
+  /** Client headers the door reads (lowercase), handed to `open` in `request.headers`. */
+  readonly clientHeaders?: readonly string[];
 }
 
 export interface FrontDoorRequestInfo {
   requestId: string;
   /** Unix seconds of the request's arrival (the chat translation's `created`). */
   created: number;
+  /** The door's `clientHeaders` ('' when absent). */
+  headers: Record<string, string>;
 }
 
 export interface OpenedFrontDoor {
@@ -42,6 +50,33 @@ export interface OpenedFrontDoor {
   presentStream(translator: StreamTranslator): StreamTranslator;
   /** Errors after `open`: the JSON body, and the final frame of a stream that already started. */
   readonly errors: ErrorPresenter;
+  /** Endpoints of this kind speak the door's own API: they are called natively (the Messages door to Anthropic). */
+  readonly native?: NativeRoute;
+}
+
+export interface NativeRoute {
+  kind: ProviderKind;
+  /** Replaces that kind's adapter for this request; its answers are already the door's, so they skip presentBody/presentStream. */
+  adapter: ProviderAdapter;
+  /** Set when the body uses what only the native kind can express: every other endpoint is then skipped with this error. */
+  onlyNative: GatewayError | null;
+}
+
+/** The endpoints with the adapters this request uses on them (`native` where the door has it). */
+export function routeThroughDoor(candidates: EndpointCandidate[], opened: OpenedFrontDoor): EndpointCandidate[] {
+  const native = opened.native;
+  if (native === undefined) return candidates;
+  return candidates.map((candidate) => {
+    if (candidate.route.adapter.kind === native.kind) return { ...candidate, route: { ...candidate.route, adapter: native.adapter } };
+    if (native.onlyNative === null) return candidate;
+    const refused: ProviderAdapter = { ...candidate.route.adapter, convertRequest: () => { throw native.onlyNative; } };
+    return { ...candidate, route: { ...candidate.route, adapter: refused } };
+  });
+}
+
+/** How the answer from `adapter` reaches the client: as is when it came from the door's native route. */
+export function presenterFor(opened: OpenedFrontDoor, adapter: ProviderAdapter): Pick<OpenedFrontDoor, 'presentBody' | 'presentStream'> {
+  return opened.native?.adapter === adapter ? { presentBody: sameBody, presentStream: sameStream } : opened;
 }
 
 function sameBody(chatCompletion: string | Buffer): string | Buffer {

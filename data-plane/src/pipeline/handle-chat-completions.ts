@@ -23,7 +23,7 @@ import { callEndpoints } from './call-endpoints.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
 import { appendUsage, finishWithError, relayAndFinishStream, withHeaders, type MeteredRequest } from './finish-metered-response.ts';
-import { chatCompletionsDoor, type FrontDoor } from './front-door.ts';
+import { chatCompletionsDoor, presenterFor, routeThroughDoor, type FrontDoor } from './front-door.ts';
 import { describeUsageChunk, type RequestMeter } from './meter-usage.ts';
 import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
@@ -36,6 +36,8 @@ export interface IncomingChatRequest {
   /** The raw Authorization header ('' when absent). */
   authorization: string;
   body: Buffer;
+  /** The front door's `clientHeaders`, when it reads any. */
+  headers?: Record<string, string>;
 }
 
 export async function handleChatCompletions(
@@ -47,7 +49,7 @@ export async function handleChatCompletions(
   const snapshot = context.currentSnapshot();
   if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
   const principal = authenticateKey(snapshot, incoming.authorization, response.startedAtEpochMs);
-  const opened = door.open(incoming.body, { requestId: response.requestId, created: Math.floor(response.startedAtEpochMs / 1000) });
+  const opened = door.open(incoming.body, { requestId: response.requestId, created: Math.floor(response.startedAtEpochMs / 1000), headers: incoming.headers ?? {} });
   const chat = opened.chat;
   const repair = repairToolCalls(chat.body.messages);
   if (repair.changes > 0) {
@@ -56,7 +58,7 @@ export async function handleChatCompletions(
   }
   const routing = parseRoutingOptions(chat.body);
   const models = resolveModels(snapshot, principal, [chat.model, ...routing.fallbackModels]);
-  const candidates = chooseEndpoints(snapshot, providerRulesOf(principal), models, routing.provider);
+  const candidates = routeThroughDoor(chooseEndpoints(snapshot, providerRulesOf(principal), models, routing.provider), opened);
   const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: chat.clientWantsStreamUsage };
 
   const meter: RequestMeter = {
@@ -104,7 +106,7 @@ export async function handleChatCompletions(
   const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
   if (chat.stream && upstream.statusCode === 200 && isEventStream) {
     const metering = new MeteredChunkStream(adapter.createStreamTranslator(translation), meter.completionText, describeUsageChunk(meter));
-    return relayAndFinishStream(metered, answer.body, opened.presentStream(metering), abort.signal, servedBy);
+    return relayAndFinishStream(metered, answer.body, presenterFor(opened, adapter).presentStream(metering), abort.signal, servedBy);
   }
 
   // A complete (non-streamed) response, or an upstream error before anything was sent.
@@ -117,7 +119,7 @@ export async function handleChatCompletions(
   if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(upstreamResult.error, servedBy));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, opened.presentBody(withUsageCost(upstreamResult.body, event)), { ...meteringHeaders(event), ...servedBy });
+  sendJson(response, upstream.statusCode, presenterFor(opened, adapter).presentBody(withUsageCost(upstreamResult.body, event)), { ...meteringHeaders(event), ...servedBy });
 }
 
 /** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */

@@ -57,13 +57,17 @@ function milliseconds(value: number): number {
 
 /** The cost and timings a streamed usage chunk carries, as of the moment it is written. */
 export function describeUsageChunk(meter: RequestMeter): (usage: UnifiedUsage) => UsageChunkFields {
-  return (usage) => ({
-    usage: { ...usageCostFields(costOf(meter, usage.usage), usage.upstreamCostMicros) },
-    chunk: {
-      ttft_ms: meter.firstByteAt === null ? null : milliseconds(meter.firstByteAt - meter.startedAt),
-      latency_ms: milliseconds(performance.now() - meter.startedAt),
-    },
-  });
+  return (usage) => {
+    const now = performance.now();
+    return {
+      usage: { ...usageCostFields(costOf(meter, usage.usage), usage.upstreamCostMicros) },
+      chunk: {
+        // No byte sent yet: this chunk goes out with the first ones (a stream that arrived in one piece).
+        ttft_ms: milliseconds((meter.firstByteAt ?? now) - meter.startedAt),
+        latency_ms: milliseconds(now - meter.startedAt),
+      },
+    };
+  };
 }
 
 export function meterUsage(

@@ -1,12 +1,13 @@
 import { addLedgerEntry, type AddedLedgerEntry } from '../../services/billing/add-ledger-entry.ts';
 import { getBalance, type BalanceView } from '../../services/billing/get-balance.ts';
-import { ledgerKinds, listLedgerEntries, type LedgerEntryView, type LedgerPage } from '../../services/billing/list-ledger-entries.ts';
-import { summarizeUsage, usageDimensions, type UsageGroup, type UsageSummary, type UsageTotals } from '../../services/billing/summarize-usage.ts';
+import { ledgerCreditKinds, ledgerKinds, usageDimensions } from '../../services/billing/billing-vocabulary.ts';
+import { listLedgerEntries, type LedgerEntryView, type LedgerPage } from '../../services/billing/list-ledger-entries.ts';
+import { summarizeUsage, type UsageGroup, type UsageSummary, type UsageTotals } from '../../services/billing/summarize-usage.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const LedgerKindEnum = builder.enumType('LedgerKind', { values: ledgerKinds });
-const LedgerCreditKindEnum = builder.enumType('LedgerCreditKind', { values: ['grant', 'purchase', 'adjustment'] as const });
+const LedgerCreditKindEnum = builder.enumType('LedgerCreditKind', { values: ledgerCreditKinds });
 const UsageDimensionEnum = builder.enumType('UsageDimension', { values: usageDimensions });
 
 const BalanceType = builder.objectRef<BalanceView>('Balance').implement({

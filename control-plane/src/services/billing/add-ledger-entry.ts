@@ -8,12 +8,13 @@ import { appendLedgerEntry } from '../ledger.ts';
 import { parseInput } from '../input-schemas.ts';
 import { authorizePlatformAction } from '../org-access.ts';
 import type { ServiceContext } from '../service-context.ts';
+import { ledgerCreditKinds } from './billing-vocabulary.ts';
 import { toLedgerEntryView, type LedgerEntryView } from './list-ledger-entries.ts';
 
 export const addLedgerEntryInputSchema = z
   .object({
     orgId: z.string(),
-    kind: z.enum(['grant', 'purchase', 'adjustment']),
+    kind: z.enum(ledgerCreditKinds),
     /** Signed integer microdollars; grants and purchases are credits (positive). */
     amountMicros: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
     note: z.string().trim().min(1).max(500).optional(),

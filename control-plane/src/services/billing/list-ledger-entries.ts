@@ -6,8 +6,7 @@ import type { LedgerEntry } from '../../../generated/prisma/client.ts';
 import { parseInput } from '../input-schemas.ts';
 import { authorizeOrgAction } from '../org-access.ts';
 import type { ServiceContext } from '../service-context.ts';
-
-export const ledgerKinds = ['grant', 'purchase', 'usage', 'adjustment'] as const;
+import { ledgerKinds } from './billing-vocabulary.ts';
 
 export const listLedgerEntriesInputSchema = z.object({
   orgId: z.string(),

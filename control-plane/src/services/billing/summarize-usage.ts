@@ -8,10 +8,8 @@ import { Prisma } from '../../../generated/prisma/client.ts';
 import { parseInput } from '../input-schemas.ts';
 import { authorizeOrgAction } from '../org-access.ts';
 import type { ServiceContext } from '../service-context.ts';
+import { usageDimensions, type UsageDimension } from './billing-vocabulary.ts';
 import { splitUsageRange } from './split-usage-range.ts';
-
-export const usageDimensions = ['day', 'model', 'provider', 'user', 'key'] as const;
-export type UsageDimension = (typeof usageDimensions)[number];
 
 export const summarizeUsageInputSchema = z
   .object({

@@ -48,6 +48,18 @@ describe('convertChatCompletionToMessage', () => {
     expect(JSON.parse(back.body.toString()).choices[0]).toMatchObject({ message: completion.choices[0]!.message, finish_reason: 'tool_calls' });
   });
 
+  it("carries the gateway's cost fields over into the message's usage", () => {
+    const costed = { ...completion, usage: { ...completion.usage, cost: 0.000192, cost_microdollars: 192 } };
+    expect(JSON.parse(convertChatCompletionToMessage(JSON.stringify(costed), 'msg_req1')).usage).toEqual({
+      input_tokens: 10,
+      output_tokens: 31,
+      cache_creation_input_tokens: 6,
+      cache_read_input_tokens: 64,
+      cost: 0.000192,
+      cost_microdollars: 192,
+    });
+  });
+
   it('maps finish reasons and leaves out empty text; broken tool arguments become {}', () => {
     const convert = (finishReason: string, message: object) =>
       JSON.parse(convertChatCompletionToMessage(JSON.stringify({ model: 'm', choices: [{ message, finish_reason: finishReason }] }), 'msg_x'));

@@ -1,6 +1,8 @@
 // The pipeline's OpenAI chat.completion → an Anthropic message (wire-formats.md §2.1 → §2.5); the inverse
 // of providers/anthropic/convert-anthropic-response.ts. Block order is Anthropic's: thinking, text, then
 // tool_use. Reasoning becomes a thinking block with an empty signature (no provider but Anthropic signs).
+// The gateway's cost fields in the chat usage (metering/usage-cost-fields.ts) go into the message's usage,
+// as they do on a natively served message.
 import type { OpenAICompatibleResponseWire } from '../../providers/openai-compatible/openai-compatible-wire.ts';
 import { convertOpenAICompatibleUsage } from '../../providers/openai-compatible/convert-openai-compatible-usage.ts';
 import { mapFinishReasonToStopReason } from './map-finish-reason-to-stop-reason.ts';
@@ -17,6 +19,12 @@ interface ChatMessageWire {
 interface ToolCallWire {
   id?: unknown;
   function?: { name?: unknown; arguments?: unknown } | null;
+}
+
+function costFieldsOf(usage: unknown): Record<string, unknown> {
+  if (usage === null || typeof usage !== 'object') return {};
+  const { cost, cost_microdollars: costMicrodollars, cost_details: costDetails } = usage as Record<string, unknown>;
+  return Object.fromEntries(Object.entries({ cost, cost_microdollars: costMicrodollars, cost_details: costDetails }).filter(([, value]) => value !== undefined));
 }
 
 export function convertChatCompletionToMessage(chatCompletion: string | Buffer, messageId: string): string {
@@ -41,6 +49,6 @@ export function convertChatCompletionToMessage(chatCompletion: string | Buffer, 
     content,
     stop_reason: mapFinishReasonToStopReason(choice?.finish_reason),
     stop_sequence: null,
-    usage: toAnthropicUsage(convertOpenAICompatibleUsage(completion.usage)),
+    usage: { ...toAnthropicUsage(convertOpenAICompatibleUsage(completion.usage)), ...costFieldsOf(completion.usage) },
   });
 }

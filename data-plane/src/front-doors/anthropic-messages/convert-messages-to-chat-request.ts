@@ -175,7 +175,7 @@ export function convertMessagesToChatRequest(request: MessagesRequest): ChatRequ
   const chatBody: ChatRequest['body'] = {
     model: body.model,
     messages,
-    max_tokens: body.max_tokens,
+    ...(body.max_tokens !== undefined ? { max_tokens: body.max_tokens } : {}),
     ...(typeof body.temperature === 'number' ? { temperature: body.temperature } : {}),
     ...(typeof body.top_p === 'number' ? { top_p: body.top_p } : {}),
     ...stopSequences(body.stop_sequences),

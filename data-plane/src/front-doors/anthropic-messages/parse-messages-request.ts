@@ -1,12 +1,13 @@
 // The one place a client's Anthropic Messages body is checked (wire-formats.md §2.5): valid JSON, an
-// object, a string `model`, a positive integer `max_tokens`, a non-empty `messages` array of user and
-// assistant turns whose content is a string or an array of blocks. Only cheap structural checks: the
-// native path hands the body to Anthropic as it came, and the translation checks the blocks it reads.
+// object, a string `model`, a positive integer `max_tokens` (optional for count_tokens), a non-empty
+// `messages` array of user and assistant turns whose content is a string or an array of blocks. Only
+// cheap structural checks: the native path hands the body to Anthropic as it came, and the translation
+// checks the blocks it reads.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 
 export interface MessagesRequest {
   /** The parsed body, kept whole for the native path. */
-  body: Record<string, unknown> & { model: string; max_tokens: number; messages: unknown[] };
+  body: Record<string, unknown> & { model: string; max_tokens?: number; messages: unknown[] };
   model: string;
   stream: boolean;
 }
@@ -15,7 +16,7 @@ function invalid(message: string, param: string | null = null): GatewayError {
   return new GatewayError('invalid_request', message, { param });
 }
 
-export function parseMessagesRequest(raw: Uint8Array): MessagesRequest {
+export function parseMessagesRequest(raw: Uint8Array, endpoint: 'messages' | 'count_tokens' = 'messages'): MessagesRequest {
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
@@ -25,7 +26,9 @@ export function parseMessagesRequest(raw: Uint8Array): MessagesRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('The request body must be a JSON object.');
   const record = body as Record<string, unknown>;
   if (typeof record.model !== 'string' || record.model === '') throw invalid("'model' is required and must be a string.", 'model');
-  if (typeof record.max_tokens !== 'number' || !Number.isInteger(record.max_tokens) || record.max_tokens < 1) {
+  const maxTokens = record.max_tokens;
+  const maxTokensValid = typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 1;
+  if (!maxTokensValid && (endpoint === 'messages' || maxTokens !== undefined)) {
     throw invalid("'max_tokens' is required and must be a positive integer.", 'max_tokens');
   }
   if (!Array.isArray(record.messages) || record.messages.length === 0) throw invalid("'messages' must be a non-empty array.", 'messages');

@@ -1,0 +1,25 @@
+// The snapshot the data plane serves during the benchmark: the data-plane test fixture's keys, org,
+// provider and model (so it follows the snapshot contract as it evolves), pointed at the simulator,
+// with an org policy that every request is checked against (an allow list and a denied provider).
+import { hashSecret } from '../shared/src/crypto.ts';
+import type { SnapshotState } from '../shared/src/snapshot.ts';
+import { TEST_API_KEY, testSnapshotState } from '../data-plane/src/testing/data-plane-fixture.ts';
+
+export const BENCH_API_KEY = TEST_API_KEY;
+
+export function benchSnapshotState(upstreamBaseUrl: string): SnapshotState {
+  const state = testSnapshotState(upstreamBaseUrl);
+  const org = state.orgs.org_alpha as SnapshotState['orgs'][string];
+  state.orgs.org_alpha = { ...org, allowedModels: ['simulator/*'], deniedProviders: ['other'] };
+  return state;
+}
+
+/** The same state with `count` more API keys, as a large organization's snapshot would carry. */
+export function withExtraKeys(state: SnapshotState, count: number): SnapshotState {
+  const template = state.apiKeys[hashSecret(TEST_API_KEY)] as SnapshotState['apiKeys'][string];
+  const apiKeys = { ...state.apiKeys };
+  for (let index = 0; index < count; index++) {
+    apiKeys[hashSecret(`sk-gw-bench-extra-${index}`)] = { ...template, id: `key_extra_${index}`, userId: `user_extra_${index % 1000}`, name: `extra ${index}` };
+  }
+  return { ...state, apiKeys };
+}

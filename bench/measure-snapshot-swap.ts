@@ -1,0 +1,69 @@
+// A large snapshot swap under traffic: while an open-loop probe runs against the data plane, the fake
+// control plane publishes the same state plus `extraKeys` API keys (a delta). Swap time runs from the
+// moment publish() has signed and handed the message to the channel until /healthz reports the new
+// version, so it covers transport, signature check, delta apply, state hash and the new view. The
+// stall is the worst probe latency among requests due in that window (plus 100 ms), next to the
+// probe's latency before the swap.
+import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
+import { benchSnapshotState, withExtraKeys } from './bench-snapshot.ts';
+import { runOpenLoopClient } from './run-load-client.ts';
+import type { GatewayTarget, Simulator } from './targets.ts';
+
+export interface SnapshotSwapResult {
+  extraKeys: number;
+  probeRate: number;
+  /** Signing the full message and the delta in the (fake) control plane; not part of the swap. */
+  publishMs: number;
+  swapMs: number;
+  /** Probe latency for requests due before the publish. */
+  probeBefore: LatencyLadder;
+  /** Worst probe latency for requests due during the swap window. */
+  worstDuringSwapMicros: number;
+  probeFailed: number;
+}
+
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simulator, extraKeys: number, probeRate: number, loadCpu: number): Promise<SnapshotSwapResult> {
+  const bigState = withExtraKeys(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`), extraKeys);
+  const fromVersion = await target.servedVersion();
+  const probeMs = 8_000;
+  const probe = runOpenLoopClient(
+    { request: target.request(false), ratePerSecond: probeRate, durationMs: probeMs, warmupMs: 1_000, maxConnections: 256, drainTimeoutMs: 10_000 },
+    loadCpu,
+  );
+  await sleep(4_000);
+  const publishStartedNs = process.hrtime.bigint();
+  await target.controlPlane.publish(bigState);
+  const publishedNs = process.hrtime.bigint();
+  let swappedNs = publishedNs;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (((await target.servedVersion()) ?? 0) > (fromVersion ?? 0)) {
+      swappedNs = process.hrtime.bigint();
+      break;
+    }
+    if (Date.now() > deadline) throw new Error('the data plane did not swap to the big snapshot within 30 s');
+    await sleep(5);
+  }
+  const result = await probe;
+  const recordStart = BigInt(result.recordStartNs);
+  const windowStartMicros = Number(publishedNs - recordStart) / 1000;
+  const windowEndMicros = Number(swappedNs - recordStart) / 1000 + 100_000;
+  const before: number[] = [];
+  let worst = 0;
+  result.dueMicros.forEach((due, index) => {
+    const latency = result.latencyMicros[index] as number;
+    if (due < Number(publishStartedNs - recordStart) / 1000) before.push(latency);
+    else if (due >= windowStartMicros && due <= windowEndMicros) worst = Math.max(worst, latency);
+  });
+  return {
+    extraKeys,
+    probeRate,
+    publishMs: Number(publishedNs - publishStartedNs) / 1e6,
+    swapMs: Number(swappedNs - publishedNs) / 1e6,
+    probeBefore: latencyLadder(before),
+    worstDuringSwapMicros: worst,
+    probeFailed: result.failed + result.unanswered,
+  };
+}

@@ -1,0 +1,99 @@
+// The side-by-side part: for each target in turn (alone on the target CPU), a wrk saturation run, then
+// open-loop runs at fixed rates (non-streamed) and one open-loop run of streams, each with the target's
+// CPU use and RSS read from /proc around the run. A fixed rate above SUSTAINABLE_SHARE of the target's
+// saturated throughput is not run: open-loop latency past saturation only grows with the run's length,
+// and the backlog it leaves would spill into the next run.
+import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
+import type { OpenLoopResult } from './open-loop-load.ts';
+import { cpuPercent, sampleUsage } from './process-usage.ts';
+import { runOpenLoopClient } from './run-load-client.ts';
+import { runWrk, type SaturationResult } from './run-wrk.ts';
+import type { Target } from './targets.ts';
+
+export interface MeasurePlan {
+  rates: number[];
+  streamRate: number;
+  warmupMs: number;
+  durationMs: number;
+  saturationSeconds: number;
+  saturationConnections: number;
+  maxConnections: number;
+  loadCpu: number;
+}
+
+export interface ResourceUse {
+  cpuPercent: number;
+  rssBytes: number;
+}
+
+export interface FixedRateRun extends ResourceUse {
+  rate: number;
+  achievedPerSecond: number;
+  failed: number;
+  unanswered: number;
+  latency: LatencyLadder;
+  /** Time to first body byte: TTFT for streams. */
+  firstByte: LatencyLadder;
+}
+
+export interface TargetMeasurements {
+  fixedRate: FixedRateRun[];
+  /** Fixed rates not run because the target saturates below them. */
+  overloadedRates: number[];
+  /** Null when the stream rate is over the target's capacity. */
+  stream: FixedRateRun | null;
+  saturation: SaturationResult & ResourceUse;
+  peakRssBytes: number;
+}
+
+const SUSTAINABLE_SHARE = 0.8;
+
+async function withUsage<T>(pid: number, run: () => Promise<T>): Promise<T & ResourceUse> {
+  const before = sampleUsage(pid);
+  const result = await run();
+  const after = sampleUsage(pid);
+  return { ...result, cpuPercent: cpuPercent(before, after), rssBytes: after.rssBytes };
+}
+
+function summarise(result: OpenLoopResult): Omit<FixedRateRun, keyof ResourceUse> {
+  return {
+    rate: result.ratePerSecond,
+    achievedPerSecond: result.achievedPerSecond,
+    failed: result.failed,
+    unanswered: result.unanswered,
+    latency: latencyLadder(result.latencyMicros),
+    firstByte: latencyLadder(result.firstByteMicros),
+  };
+}
+
+export async function measureTarget(target: Target, plan: MeasurePlan, log: (line: string) => void): Promise<TargetMeasurements> {
+  const openLoop = (stream: boolean, rate: number, warmupMs: number) =>
+    withUsage(target.pid, async () =>
+      summarise(
+        await runOpenLoopClient(
+          { request: target.request(stream), ratePerSecond: rate, durationMs: plan.durationMs, warmupMs, maxConnections: plan.maxConnections, drainTimeoutMs: 5_000 },
+          plan.loadCpu,
+        ),
+      ),
+    );
+  const saturation = await withUsage(target.pid, () =>
+    runWrk({ request: target.request(false), connections: plan.saturationConnections, durationSeconds: plan.saturationSeconds, cpu: plan.loadCpu }),
+  );
+  log(`  ${target.name}: saturation (wrk, ${plan.saturationConnections} connections) → ${saturation.requestsPerSecond.toFixed(0)} req/s, p50 ${saturation.latency.p50} µs`);
+  const sustainable = (rate: number) => rate <= SUSTAINABLE_SHARE * saturation.requestsPerSecond;
+  const fixedRate: FixedRateRun[] = [];
+  const overloadedRates: number[] = [];
+  for (const rate of plan.rates) {
+    if (!sustainable(rate)) {
+      overloadedRates.push(rate);
+      log(`  ${target.name}: ${rate} req/s not run: over ${SUSTAINABLE_SHARE * 100} % of its saturated throughput`);
+      continue;
+    }
+    const run = await openLoop(false, rate, fixedRate.length === 0 ? plan.warmupMs : 500);
+    log(`  ${target.name}: ${rate} req/s → p50 ${run.latency.p50.toFixed(0)} µs, p99 ${run.latency.p99.toFixed(0)} µs (achieved ${run.achievedPerSecond.toFixed(0)}/s, failed ${run.failed})`);
+    fixedRate.push(run);
+  }
+  const stream = sustainable(plan.streamRate) ? await openLoop(true, plan.streamRate, 500) : null;
+  if (stream) log(`  ${target.name}: streams at ${plan.streamRate}/s → TTFT p50 ${stream.firstByte.p50.toFixed(0)} µs, p99 ${stream.firstByte.p99.toFixed(0)} µs`);
+  return { fixedRate, overloadedRates, stream, saturation, peakRssBytes: sampleUsage(target.pid).peakRssBytes };
+}

@@ -1,0 +1,72 @@
+// CPU time and resident memory of a process and its descendants (nginx: master + worker), read from
+// /proc: utime + stime from /proc/<pid>/stat in clock ticks, VmRSS and VmHWM from /proc/<pid>/status.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+export interface UsageSample {
+  atMs: number;
+  cpuSeconds: number;
+  rssBytes: number;
+  /** Peak RSS of each process, summed. */
+  peakRssBytes: number;
+}
+
+function readStat(pid: number): { parent: number; ticks: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}
+
+function statusKilobytes(pid: number, field: string): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat === null) continue;
+    const siblings = children.get(stat.parent) ?? [];
+    siblings.push(Number(entry));
+    children.set(stat.parent, siblings);
+  }
+  const tree: number[] = [];
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+export function sampleUsage(rootPid: number): UsageSample {
+  let ticks = 0;
+  let rssKilobytes = 0;
+  let peakKilobytes = 0;
+  for (const pid of processTree(rootPid)) {
+    ticks += readStat(pid)?.ticks ?? 0;
+    rssKilobytes += statusKilobytes(pid, 'VmRSS');
+    peakKilobytes += statusKilobytes(pid, 'VmHWM');
+  }
+  return { atMs: performance.now(), cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: rssKilobytes * 1024, peakRssBytes: peakKilobytes * 1024 };
+}
+
+/** CPU use between two samples, in percent of one core. */
+export function cpuPercent(before: UsageSample, after: UsageSample): number {
+  const wallSeconds = (after.atMs - before.atMs) / 1000;
+  return wallSeconds > 0 ? (100 * (after.cpuSeconds - before.cpuSeconds)) / wallSeconds : 0;
+}

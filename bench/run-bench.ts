@@ -1,0 +1,164 @@
+// `npm run bench`: the gateway's data plane side by side with direct, nginx and Portkey, in one run.
+// See --help, and the README's Benchmarks section for how to read the results.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { drawChart } from './draw-chart.ts';
+import { measureOpenStreams } from './measure-open-streams.ts';
+import { measureSnapshotSwap } from './measure-snapshot-swap.ts';
+import { measureTarget, type MeasurePlan } from './measure-targets.ts';
+import { directTarget, REPOSITORY_ROOT, startGatewayTarget, startNginx, startPortkey, startSimulator, TARGET_NAMES, type Simulator, type Target, type TargetName } from './targets.ts';
+import { markdownReport, type BenchResults } from './write-report.ts';
+
+const TARGET_CPU = 0;
+const LOAD_CPU = 1;
+
+const help = `Usage: npm run bench [-- options]
+
+Starts a uWS upstream simulator and measures, one after the other, direct (the simulator itself),
+nginx (reverse proxy, 1 worker), the Portkey gateway (npm) and our data plane (auth, org policy,
+metering and usage spool on): open-loop latency at fixed rates, streamed TTFT, and wrk saturation;
+then many concurrent open streams and a 100k-key snapshot swap under traffic. Targets run on CPU ${TARGET_CPU},
+load generators, the simulator and this harness on CPU ${LOAD_CPU} (taskset). Needs 2+ CPUs, nginx and wrk.
+
+Options:
+  --quick               short runs, one rate, 1,000 open streams (under 2 minutes)
+  --targets=a,b         only these of ${TARGET_NAMES.join(', ')} (default: all)
+  --no-streams          skip the concurrent open streams
+  --no-swap             skip the snapshot swap
+  --profile             run the data plane with --cpu-prof; prints where the profile went
+  --help                this text
+
+Writes bench/results/<full|quick>.json, .md and .png.
+`;
+
+const SIMULATOR = { ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 };
+const LONG_STREAMS_SIMULATOR = { ttftMs: 0, interChunkMs: 1000, chunkCount: 120, responseBytes: 1024 };
+
+/** nginx -v and wrk -v print to stderr, and wrk exits non-zero, so both streams are searched. */
+function versionOf(command: string, args: string[], pattern: RegExp): string {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  if (result.error) return 'not installed';
+  return pattern.exec(`${result.stdout}${result.stderr}`)?.[1] ?? 'unknown';
+}
+
+async function packageVersion(name: string): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(join(REPOSITORY_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(help);
+  if (cpus().length < 2) throw new Error('the benchmark pins targets and load to two different CPUs; this machine has one');
+  const quick = args.includes('--quick');
+  const only = args.find((arg) => arg.startsWith('--targets='))?.slice('--targets='.length).split(',');
+  const unknown = only?.filter((name) => !TARGET_NAMES.includes(name as TargetName)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; choose from ${TARGET_NAMES.join(', ')}`);
+  const names = TARGET_NAMES.filter((name) => only === undefined || only.includes(name));
+  const profileDirectory = args.includes('--profile') ? await mkdtemp(join(tmpdir(), 'bench-profile-')) : null;
+  const dataPlaneFlags = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
+
+  const plan: MeasurePlan = quick
+    ? { rates: [2000], streamRate: 500, warmupMs: 1000, durationMs: 4000, saturationSeconds: 4, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU }
+    : { rates: [500, 2000], streamRate: 500, warmupMs: 2000, durationMs: 15_000, saturationSeconds: 10, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU };
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    finishedAt: '',
+    mode: quick ? 'quick' : 'full',
+    machine: { cpus: cpus()[0]?.model ?? 'unknown', cpuCount: cpus().length, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
+    pinning: {
+      'target (direct: the simulator; nginx; Portkey; data plane)': `CPU ${TARGET_CPU}`,
+      'load generators (wrk, open-loop client)': `CPU ${LOAD_CPU}`,
+      'upstream simulator (behind nginx, Portkey, data plane)': `CPU ${LOAD_CPU}, so the proxy has CPU ${TARGET_CPU} to itself`,
+      'harness and fake control plane': `CPU ${LOAD_CPU}`,
+    },
+    versions: {
+      node: process.version,
+      nginx: versionOf('nginx', ['-v'], /nginx\/(\S+)/),
+      wrk: versionOf('wrk', ['-v'], /wrk (\S+)/),
+      '@portkey-ai/gateway': await packageVersion('@portkey-ai/gateway'),
+      'uWebSockets.js': await packageVersion('uWebSockets.js'),
+    },
+    simulator: SIMULATOR,
+    plan: { rates: plan.rates, streamRate: plan.streamRate, durationMs: plan.durationMs, saturationSeconds: plan.saturationSeconds, saturationConnections: plan.saturationConnections },
+    targets: {},
+    skipped: {},
+    openStreams: null,
+    snapshotSwap: null,
+  };
+  log(`benchmark (${results.mode}); targets on CPU ${TARGET_CPU}, load and simulator on CPU ${LOAD_CPU}; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+
+  const simulator = await startSimulator(SIMULATOR, LOAD_CPU);
+  try {
+    const starters: Record<TargetName, (sim: Simulator) => Promise<Target>> = {
+      direct: async (sim) => directTarget(sim),
+      nginx: (sim) => startNginx(sim, TARGET_CPU),
+      portkey: (sim) => startPortkey(sim, TARGET_CPU),
+      gateway: (sim) => startGatewayTarget(sim, TARGET_CPU, dataPlaneFlags),
+    };
+    for (const name of names) {
+      log(`${name}:`);
+      let target: Target;
+      try {
+        target = await starters[name](simulator);
+      } catch (error) {
+        results.skipped[name] = error instanceof Error ? error.message : String(error);
+        log(`  skipped: ${results.skipped[name]}`);
+        continue;
+      }
+      try {
+        results.targets[name] = await measureTarget(target, plan, log);
+      } finally {
+        await target.stop();
+      }
+    }
+
+    if (!args.includes('--no-streams')) {
+      const longStreams = await startSimulator(LONG_STREAMS_SIMULATOR, LOAD_CPU);
+      const gateway = await startGatewayTarget(longStreams, TARGET_CPU);
+      try {
+        log('open streams:');
+        results.openStreams = await measureOpenStreams(gateway, quick ? 1_000 : 10_000, quick ? 2_000 : 5_000, LOAD_CPU);
+        log(`  ${results.openStreams.started} open, RSS per stream ${((results.openStreams.rssPerStreamBytes ?? 0) / 1024).toFixed(1)} KiB`);
+      } finally {
+        await gateway.stop();
+        await longStreams.process.stop();
+      }
+    }
+
+    if (!args.includes('--no-swap')) {
+      const gateway = await startGatewayTarget(simulator, TARGET_CPU);
+      try {
+        log('snapshot swap:');
+        results.snapshotSwap = await measureSnapshotSwap(gateway, simulator, 100_000, 1000, LOAD_CPU);
+        log(`  swap ${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${(results.snapshotSwap.worstDuringSwapMicros / 1000).toFixed(1)} ms`);
+      } finally {
+        await gateway.stop();
+      }
+    }
+  } finally {
+    await simulator.process.stop();
+  }
+
+  results.finishedAt = new Date().toISOString();
+  const directory = join(REPOSITORY_ROOT, 'bench', 'results');
+  await mkdir(directory, { recursive: true });
+  const markdown = markdownReport(results);
+  await writeFile(join(directory, `${results.mode}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(directory, `${results.mode}.md`), markdown);
+  await writeFile(join(directory, `${results.mode}.png`), drawChart(results));
+  log(`\n${markdown}`);
+  log(`written: bench/results/${results.mode}.json, .md, .png`);
+  if (profileDirectory) log(`data plane CPU profiles: ${profileDirectory}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

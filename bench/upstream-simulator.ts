@@ -1,0 +1,111 @@
+// The fast upstream every target proxies to: an OpenAI-shaped chat completions endpoint on uWS, so the
+// upstream's own cost stays far below any gateway's. One configuration per process; the harness
+// restarts it between scenarios. Non-streamed replies are one prebuilt buffer; streams send
+// `chunkCount` content chunks, `ttftMs` after the request and `interChunkMs` apart, then the finish
+// chunk, the usage chunk when the client asked for it, and `[DONE]`.
+import uws from 'uWebSockets.js';
+
+export interface UpstreamSimulatorOptions {
+  port: number;
+  /** Delay before the first stream chunk. */
+  ttftMs: number;
+  /** Delay between stream chunks; 0 writes them all at once. */
+  interChunkMs: number;
+  chunkCount: number;
+  /** Approximate size of a non-streamed reply, in bytes. */
+  responseBytes: number;
+}
+
+export interface UpstreamSimulator {
+  port: number;
+  close(): void;
+}
+
+const CREATED = 1_700_000_000;
+
+export function nonStreamedReply(responseBytes: number): Buffer {
+  const envelope = (content: string) =>
+    JSON.stringify({
+      id: 'chatcmpl-bench',
+      object: 'chat.completion',
+      created: CREATED,
+      model: 'echo',
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 12, completion_tokens: 64, total_tokens: 76 },
+    });
+  const padding = Math.max(1, responseBytes - envelope('').length);
+  return Buffer.from(envelope('x'.repeat(padding)));
+}
+
+function chunkEvent(delta: Record<string, unknown>, finishReason: string | null): string {
+  const chunk = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: CREATED, model: 'echo', choices: [{ index: 0, delta, finish_reason: finishReason }] };
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
+const CONTENT_EVENT = chunkEvent({ content: 'token ' }, null);
+const FINISH_EVENT = chunkEvent({}, 'stop');
+const DONE_EVENT = 'data: [DONE]\n\n';
+
+function usageEvent(chunkCount: number): string {
+  const usage = { prompt_tokens: 12, completion_tokens: chunkCount, total_tokens: 12 + chunkCount };
+  return `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: CREATED, model: 'echo', choices: [], usage })}\n\n`;
+}
+
+export function startUpstreamSimulator(options: UpstreamSimulatorOptions): Promise<UpstreamSimulator> {
+  const reply = nonStreamedReply(options.responseBytes);
+  const usage = usageEvent(options.chunkCount);
+  const app = uws.App();
+
+  app.post('/*', (response) => {
+    let aborted = false;
+    let timer: NodeJS.Timeout | undefined;
+    response.onAborted(() => {
+      aborted = true;
+      clearTimeout(timer);
+    });
+    const parts: Buffer[] = [];
+    response.onData((chunk, isLast) => {
+      parts.push(Buffer.from(chunk.slice(0)));
+      if (!isLast) return;
+      const body = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      // Only two facts matter here, so no JSON parse: the simulator must stay cheap.
+      if (!/"stream"\s*:\s*true/.test(body.toString('latin1'))) {
+        response.cork(() => response.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(reply));
+        return;
+      }
+      const includeUsage = /"include_usage"\s*:\s*true/.test(body.toString('latin1'));
+      let sent = 0;
+      const writeEvents = (text: string) => {
+        if (!aborted) response.cork(() => response.write(text));
+      };
+      const finish = () => {
+        if (aborted) return;
+        response.cork(() => response.end(FINISH_EVENT + (includeUsage ? usage : '') + DONE_EVENT));
+      };
+      const next = () => {
+        if (aborted) return;
+        if (options.interChunkMs === 0) {
+          writeEvents(CONTENT_EVENT.repeat(options.chunkCount));
+          return finish();
+        }
+        writeEvents(CONTENT_EVENT);
+        sent += 1;
+        if (sent >= options.chunkCount) return finish();
+        timer = setTimeout(next, options.interChunkMs);
+      };
+      response.cork(() => response.writeStatus('200 OK').writeHeader('content-type', 'text/event-stream').writeHeader('cache-control', 'no-cache'));
+      if (options.ttftMs === 0) next();
+      else timer = setTimeout(next, options.ttftMs);
+    });
+  });
+  app.any('/*', (response) => {
+    response.writeStatus('404 Not Found').end('{"error":{"message":"not found"}}');
+  });
+
+  return new Promise((resolve, reject) => {
+    app.listen('127.0.0.1', options.port, (socket) => {
+      if (!socket) return reject(new Error(`upstream simulator could not listen on ${options.port}`));
+      resolve({ port: uws.us_socket_local_port(socket), close: () => uws.us_listen_socket_close(socket) });
+    });
+  });
+}

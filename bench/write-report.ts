@@ -1,0 +1,149 @@
+// The results of one run: the JSON as measured, and a Markdown report built from it (tables of the
+// latency ladder, overhead against direct, TTFT, saturation throughput, CPU and RSS, the ratios, and
+// the design's performance budget next to what was measured).
+import { LADDER_STEPS, overheadLadder, ratio, type LatencyLadder } from './latency-stats.ts';
+import type { OpenStreamsResult } from './measure-open-streams.ts';
+import type { SnapshotSwapResult } from './measure-snapshot-swap.ts';
+import type { FixedRateRun, TargetMeasurements } from './measure-targets.ts';
+import type { TargetName } from './targets.ts';
+import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt: string;
+  mode: 'full' | 'quick';
+  machine: { cpus: string; cpuCount: number; kernel: string; node: string; loadAverageAtStart: number[] };
+  pinning: Record<string, string>;
+  versions: Record<string, string>;
+  simulator: Omit<UpstreamSimulatorOptions, 'port'>;
+  plan: { rates: number[]; streamRate: number; durationMs: number; saturationSeconds: number; saturationConnections: number };
+  targets: Partial<Record<TargetName, TargetMeasurements>>;
+  /** Targets that could not be measured, and why. */
+  skipped: Partial<Record<TargetName, string>>;
+  openStreams: OpenStreamsResult | null;
+  snapshotSwap: SnapshotSwapResult | null;
+}
+
+const micros = (value: number) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')}` : 'n/a');
+const signedMicros = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${Math.round(value).toLocaleString('en-US')}` : 'n/a');
+const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const times = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(value < 1 ? 3 : 2)}×`);
+const ladderCells = (ladder: LatencyLadder) => LADDER_STEPS.map((step) => micros(ladder[step]));
+
+function runAt(measurements: TargetMeasurements | undefined, rate: number): FixedRateRun | undefined {
+  return measurements?.fixedRate.find((run) => run.rate === rate);
+}
+
+export interface Ratios {
+  /** Saturated req/s, gateway over nginx and over Portkey. */
+  gatewayOverNginx: number | null;
+  gatewayOverPortkey: number | null;
+}
+
+export function ratios(results: BenchResults): Ratios {
+  const saturated = (name: TargetName) => results.targets[name]?.saturation.requestsPerSecond ?? null;
+  return { gatewayOverNginx: ratio(saturated('gateway'), saturated('nginx')), gatewayOverPortkey: ratio(saturated('gateway'), saturated('portkey')) };
+}
+
+export function markdownReport(results: BenchResults): string {
+  const names = (Object.keys(results.targets) as TargetName[]).filter((name) => results.targets[name] !== undefined);
+  const direct = results.targets.direct;
+  const lines: string[] = [];
+  lines.push(`# Benchmark: ${results.mode} run, ${results.startedAt}`, '');
+  lines.push(
+    `Machine: ${results.machine.cpuCount} × ${results.machine.cpus}, Linux ${results.machine.kernel}, Node ${results.machine.node}; load average at start ${results.machine.loadAverageAtStart.map((value) => value.toFixed(2)).join(' / ')}.`,
+  );
+  lines.push(`Pinning: ${Object.entries(results.pinning).map(([what, where]) => `${what} → ${where}`).join('; ')}.`);
+  lines.push(`Versions: ${Object.entries(results.versions).map(([what, version]) => `${what} ${version}`).join(', ')}.`);
+  const sim = results.simulator;
+  lines.push(
+    `Upstream simulator (uWS): non-streamed reply ${sim.responseBytes} B; streams: TTFT ${sim.ttftMs} ms, ${sim.chunkCount} chunks ${sim.interChunkMs} ms apart. Latencies in µs; overhead = target − direct at the same percentile.`,
+    '',
+  );
+  for (const [name, reason] of Object.entries(results.skipped)) lines.push(`**${name} not measured:** ${reason}`, '');
+
+  for (const rate of results.plan.rates) {
+    lines.push(`## Non-streamed, open loop at ${rate} req/s (${results.plan.durationMs / 1000} s)`, '');
+    lines.push('| target | achieved req/s | p50 | p90 | p99 | p99.9 | overhead p50 | overhead p99 | overhead p99.9 | failed | CPU | RSS |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    const base = runAt(direct, rate);
+    for (const name of names) {
+      const measurements = results.targets[name] as TargetMeasurements;
+      const run = runAt(measurements, rate);
+      if (run === undefined) {
+        if (measurements.overloadedRates.includes(rate)) lines.push(`| ${name} | not run: saturates at ${measurements.saturation.requestsPerSecond.toFixed(0)} req/s |${' |'.repeat(10)}`);
+        continue;
+      }
+      const overhead = base === undefined || name === 'direct' ? null : overheadLadder(run.latency, base.latency);
+      lines.push(
+        `| ${name} | ${run.achievedPerSecond.toFixed(0)} | ${ladderCells(run.latency).join(' | ')} | ${overhead ? signedMicros(overhead.p50) : '—'} | ${overhead ? signedMicros(overhead.p99) : '—'} | ${overhead ? signedMicros(overhead.p999) : '—'} | ${run.failed + run.unanswered} | ${run.cpuPercent.toFixed(0)} % | ${mebibytes(run.rssBytes)} |`,
+      );
+    }
+    lines.push('');
+  }
+
+  lines.push(`## Streamed, open loop at ${results.plan.streamRate} streams/s: time to first byte (TTFT) and whole stream`, '');
+  lines.push('| target | TTFT p50 | TTFT p90 | TTFT p99 | TTFT p99.9 | TTFT overhead p50 | TTFT overhead p99 | stream p50 | stream p99 | failed | CPU | RSS |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const name of names) {
+    const run = results.targets[name]?.stream;
+    if (!run) {
+      lines.push(`| ${name} | not run: saturates at ${results.targets[name]?.saturation.requestsPerSecond.toFixed(0)} req/s (non-streamed) |${' |'.repeat(10)}`);
+      continue;
+    }
+    const overhead = !direct?.stream || name === 'direct' ? null : overheadLadder(run.firstByte, direct.stream.firstByte);
+    lines.push(
+      `| ${name} | ${ladderCells(run.firstByte).join(' | ')} | ${overhead ? signedMicros(overhead.p50) : '—'} | ${overhead ? signedMicros(overhead.p99) : '—'} | ${micros(run.latency.p50)} | ${micros(run.latency.p99)} | ${run.failed + run.unanswered} | ${run.cpuPercent.toFixed(0)} % | ${mebibytes(run.rssBytes)} |`,
+    );
+  }
+  lines.push('');
+
+  lines.push(`## Saturation: wrk, 1 thread, ${results.plan.saturationConnections} connections, ${results.plan.saturationSeconds} s, non-streamed`, '');
+  lines.push('| target | req/s | p50 | p90 | p99 | p99.9 | errors | CPU | RSS | peak RSS |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const name of names) {
+    const measurements = results.targets[name] as TargetMeasurements;
+    const run = measurements.saturation;
+    lines.push(
+      `| ${name} | ${run.requestsPerSecond.toFixed(0)} | ${ladderCells(run.latency).join(' | ')} | ${run.errors} | ${run.cpuPercent.toFixed(0)} % | ${mebibytes(run.rssBytes)} | ${mebibytes(measurements.peakRssBytes)} |`,
+    );
+  }
+  const { gatewayOverNginx, gatewayOverPortkey } = ratios(results);
+  lines.push('', `Saturated throughput ratios: gateway / nginx = ${times(gatewayOverNginx)}, gateway / Portkey = ${times(gatewayOverPortkey)}.`, '');
+
+  if (results.openStreams) {
+    const held = results.openStreams;
+    lines.push('## Concurrent open streams through the data plane', '');
+    const capped = held.attempted < held.requested ? ` (capped from ${held.requested.toLocaleString('en-US')}: the open-file limit is ${held.openFileLimit} and the data plane holds two sockets per stream)` : '';
+    lines.push(
+      `${held.started.toLocaleString('en-US')} of ${held.attempted.toLocaleString('en-US')} streams open${capped}, ${held.failed} failed, ${held.endedBeforeMeasure} ended before the measurement. RSS ${mebibytes(held.rssBeforeBytes)} before, ${mebibytes(held.rssOpenBytes)} with the streams open, ${mebibytes(held.rssAfterCloseBytes)} 2 s after they closed: **${held.rssPerStreamBytes === null ? 'n/a' : `${(held.rssPerStreamBytes / 1024).toFixed(1)} KiB`} per open stream**. Data plane CPU while relaying them: ${held.cpuPercentWhileOpen.toFixed(0)} %. Time to first byte while opening: p50 ${micros(held.firstByte.p50)} µs, p99 ${micros(held.firstByte.p99)} µs.`,
+      '',
+    );
+  }
+  if (results.snapshotSwap) {
+    const swap = results.snapshotSwap;
+    lines.push('## Snapshot swap under traffic', '');
+    lines.push(
+      `A delta adding ${swap.extraKeys.toLocaleString('en-US')} API keys, published while a probe sends ${swap.probeRate} req/s: **swap ${swap.swapMs.toFixed(0)} ms** (published → served, excluding ${swap.publishMs.toFixed(0)} ms of signing in the control plane). Probe before the swap: p50 ${micros(swap.probeBefore.p50)} µs, p99 ${micros(swap.probeBefore.p99)} µs, max ${micros(swap.probeBefore.max)} µs; **worst request during the swap: ${micros(swap.worstDuringSwapMicros)} µs**; failed ${swap.probeFailed}.`,
+      '',
+    );
+  }
+
+  lines.push('## Against the performance budget (DESIGN.md)', '');
+  lines.push('| budget | target | measured |', '|---|---|---|');
+  const gatewayAt2k = runAt(results.targets.gateway, 2000);
+  const directAt2k = runAt(direct, 2000);
+  const overheadAt2k = gatewayAt2k && directAt2k ? overheadLadder(gatewayAt2k.latency, directAt2k.latency) : null;
+  const gatewayStream = results.targets.gateway?.stream;
+  const ttftOverhead = gatewayStream && direct?.stream ? overheadLadder(gatewayStream.firstByte, direct.stream.firstByte) : null;
+  const gatewaySaturation = results.targets.gateway?.saturation.requestsPerSecond;
+  const notRun = gatewaySaturation === undefined ? 'not run' : `not run (saturates at ${gatewaySaturation.toFixed(0)} req/s)`;
+  lines.push(`| overhead p50 at 2k req/s | ≤ 100 µs | ${overheadAt2k ? `${signedMicros(overheadAt2k.p50)} µs` : notRun} |`);
+  lines.push(`| overhead p99 at 2k req/s | ≤ 1,000 µs | ${overheadAt2k ? `${signedMicros(overheadAt2k.p99)} µs` : notRun} |`);
+  lines.push(`| TTFT overhead p99 | ≤ 1,000 µs | ${ttftOverhead ? `${signedMicros(ttftOverhead.p99)} µs` : notRun} |`);
+  lines.push(`| saturated throughput vs Portkey | ≥ 20× | ${times(gatewayOverPortkey)} |`);
+  lines.push(`| saturated throughput vs nginx | ≥ 0.60× | ${times(gatewayOverNginx)} |`);
+  const streams = results.openStreams;
+  const streamsRss = streams?.rssPerStreamBytes ? `${((streams.rssBeforeBytes + streams.rssPerStreamBytes * 10_000) / 1024 ** 3).toFixed(2)} GiB RSS for 10k (from ${streams.started.toLocaleString('en-US')} open)` : 'not run';
+  lines.push(`| 10k open streams | ≤ 1 GiB | ${streamsRss} |`);
+  lines.push(`| 100k-key snapshot swap | ≤ 200 ms, no stall | ${results.snapshotSwap ? `${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${micros(results.snapshotSwap.worstDuringSwapMicros)} µs` : 'not run'} |`);
+  lines.push('');
+  return lines.join('\n');
+}

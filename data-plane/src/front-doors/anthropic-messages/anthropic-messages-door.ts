@@ -1,0 +1,46 @@
+// `POST /v1/messages` (and under /api/gateway): Anthropic's Messages API as a front door of the chat
+// pipeline (pipeline/front-door.ts), so keys, policy, routing and fallback, metering, spend and the spool
+// are the chat pipeline's. The gateway key comes as `Authorization: Bearer` (Anthropic SDK 1.x) or
+// `x-api-key` (0.x SDKs, Claude-based tools); any `anthropic-version` is accepted.
+// Endpoints of kind `anthropic` get the client's body natively (anthropic-native-adapter.ts); every other
+// provider gets it translated to a chat request, and its answer translated back. A body that only Anthropic
+// can serve (documents, server tools) is refused with a 400 when no Anthropic endpoint can take it.
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import type { FrontDoor } from '../../pipeline/front-door.ts';
+import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import { anthropicMessagesErrors } from './anthropic-messages-errors.ts';
+import { createAnthropicNativeAdapter } from './anthropic-native-adapter.ts';
+import { convertChatCompletionToMessage } from './convert-chat-completion-to-message.ts';
+import { convertMessagesToChatRequest } from './convert-messages-to-chat-request.ts';
+import { MessagesStreamTranslator } from './messages-stream-translator.ts';
+import { parseMessagesRequest, type MessagesRequest } from './parse-messages-request.ts';
+
+/** The chat request, or why only the native route can serve the body (the pipeline then has an empty conversation to estimate from). */
+function translate(messages: MessagesRequest): { chat: ChatRequest; onlyNative: GatewayError | null } {
+  try {
+    return { chat: convertMessagesToChatRequest(messages), onlyNative: null };
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    const chat: ChatRequest = { body: { model: messages.model, messages: [] }, model: messages.model, stream: messages.stream, clientWantsStreamUsage: false };
+    return { chat, onlyNative: error };
+  }
+}
+
+export const anthropicMessagesDoor: FrontDoor = {
+  errors: anthropicMessagesErrors,
+  apiKeyHeader: 'x-api-key',
+  clientHeaders: ['anthropic-version', 'anthropic-beta'],
+  open(body, request) {
+    const messages = parseMessagesRequest(body);
+    const { chat, onlyNative } = translate(messages);
+    const messageId = `msg_${request.requestId.replaceAll('-', '')}`;
+    const clientHeaders = { version: request.headers['anthropic-version'] ?? '', beta: request.headers['anthropic-beta'] ?? '' };
+    return {
+      chat,
+      presentBody: (chatCompletion) => convertChatCompletionToMessage(chatCompletion, messageId),
+      presentStream: (translator) => new MessagesStreamTranslator(translator, messageId, anthropicMessagesErrors),
+      errors: anthropicMessagesErrors,
+      native: { kind: 'anthropic', adapter: createAnthropicNativeAdapter(messages, clientHeaders), onlyNative },
+    };
+  },
+};

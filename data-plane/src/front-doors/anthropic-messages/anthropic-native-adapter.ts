@@ -1,0 +1,85 @@
+// The Messages door's adapter for providers of kind `anthropic`: the client already speaks their API, so
+// its body goes upstream as it came, only `model` replaced by the endpoint's upstream name (every other
+// value, `cache_control` and thinking signatures included, is sent unchanged and in the same key order),
+// with the client's `anthropic-version` and `anthropic-beta`. The answer is relayed as Anthropic's own
+// bytes; the Anthropic adapter's response and stream readers run beside it only to meter.
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import { anthropicAdapter } from '../../providers/anthropic/anthropic-adapter.ts';
+import { AnthropicStreamTranslator } from '../../providers/anthropic/anthropic-stream-translator.ts';
+import { convertAnthropicResponse } from '../../providers/anthropic/convert-anthropic-response.ts';
+import { ANTHROPIC_VERSION } from '../../providers/anthropic/convert-to-anthropic-request.ts';
+import type { ProviderAdapter, StreamTranslator, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import { readSseEvent } from '../../providers/read-sse-event.ts';
+import type { MessagesRequest } from './parse-messages-request.ts';
+
+export interface AnthropicClientHeaders {
+  /** The client's `anthropic-version` ('' when absent: the adapter's own is sent). */
+  version: string;
+  /** The client's `anthropic-beta` ('' when absent). */
+  beta: string;
+}
+
+export function createAnthropicNativeAdapter(request: MessagesRequest, clientHeaders: AnthropicClientHeaders): ProviderAdapter {
+  return {
+    kind: 'anthropic',
+    chatUrl: anthropicAdapter.chatUrl,
+    convertRequest: (_chat, target: UpstreamTarget) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': clientHeaders.version || ANTHROPIC_VERSION };
+      if (clientHeaders.beta !== '') headers['anthropic-beta'] = clientHeaders.beta;
+      if (target.apiKey !== null) headers['x-api-key'] = target.apiKey;
+      return { url: target.url, headers, body: JSON.stringify({ ...request.body, model: target.upstreamModel }) };
+    },
+    convertResponse: (body, context) => {
+      const metered = convertAnthropicResponse(body, context);
+      return metered instanceof GatewayError ? metered : { ...metered, body };
+    },
+    createStreamTranslator: (context) => new AnthropicNativeStream(new AnthropicStreamTranslator(context)),
+    convertError: anthropicAdapter.convertError,
+  };
+}
+
+/**
+ * Relays Anthropic's events byte for byte while the adapter's translator reads them for usage, stop
+ * reason and failures. `message_stop` is held back as the final bytes (sent once the usage event is
+ * durable); an upstream `event: error` is relayed as it came, and a malformed event is not (the
+ * pipeline ends the stream with the door's own error event).
+ */
+class AnthropicNativeStream implements StreamTranslator {
+  readonly #reader: AnthropicStreamTranslator;
+  finalBytes: Uint8Array | null = null;
+  failure: StreamTranslator['failure'] = null;
+
+  constructor(reader: AnthropicStreamTranslator) {
+    this.#reader = reader;
+  }
+
+  get usage() {
+    return this.#reader.usage;
+  }
+  get finishReason() {
+    return this.#reader.finishReason;
+  }
+  get servedModel() {
+    return this.#reader.servedModel;
+  }
+  get completionTextBytes() {
+    return this.#reader.completionTextBytes;
+  }
+
+  push(event: Buffer, output: Uint8Array[]): void {
+    if (this.finalBytes !== null || this.failure !== null) return;
+    this.#reader.push(event, []);
+    const failure = this.#reader.failure;
+    if (failure !== null) {
+      const relayed = readSseEvent(event).event === 'error';
+      if (relayed) output.push(event);
+      this.failure = { error: failure.error, relayed };
+    } else if (this.#reader.finalBytes !== null) this.finalBytes = event;
+    else output.push(event);
+  }
+
+  end(): void {
+    this.#reader.end();
+    if (this.failure === null && this.#reader.failure !== null) this.failure = this.#reader.failure;
+  }
+}
