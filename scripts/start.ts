@@ -3,6 +3,7 @@
 // OpenAI-compatible upstream simulator behind the `simulator/*` models.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { JWK } from 'jose';
 import { startControlPlane } from '../control-plane/src/app.ts';
 import { startDataPlane } from '../data-plane/src/start-data-plane.ts';
 import { startOpenAISimulator } from '../test/simulators/openai/openai-simulator.ts';
@@ -18,6 +19,9 @@ Environment:
   DATA_PLANE_PORT       data plane (OpenAI-compatible API)                   default 8080
   SIMULATOR_PORT        built-in upstream simulator                          default 4010
   OPENAI_API_KEY        when set, the simulator is not started and openai/* models use OpenAI
+  GATEWAY_MASTER_KEYS   BYOK master keys "1:<base64 32 bytes>,2:..."         default generated into
+                        <data dir>/keys/byok-master-keys on first start
+  GATEWAY_MASTER_KEY_VERSION  the version that wraps new BYOK keys          default the highest
 `;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -39,6 +43,8 @@ const controlPlane = await startControlPlane({
   dataDir,
   databaseUrl: process.env.DATABASE_URL,
   simulatorBaseUrl: simulator?.baseUrl ?? null,
+  masterKeys: process.env.GATEWAY_MASTER_KEYS,
+  masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION,
   log,
 });
 
@@ -47,6 +53,8 @@ const dataPlane = await startDataPlane({
   controlPlaneUrl: controlPlane.url,
   dataPlaneToken: controlPlane.dataPlaneToken,
   snapshotPublicJwk: controlPlane.publicJwk,
+  // The key pair the control plane generated for BYOK keys in snapshots (none when only its public half is configured).
+  byokPrivateJwk: controlPlane.dataPlaneEncryptionKeyFile ? (JSON.parse(readFileSync(controlPlane.dataPlaneEncryptionKeyFile, 'utf8')) as JWK) : null,
   stateDir: join(dataDir, 'data-plane'),
   log,
 });

@@ -12,10 +12,18 @@ Environment:
   DATABASE_URL         PostgreSQL URL; unset = embedded PGlite in the data folder
   GATEWAY_DATA_DIR     data folder: PGlite data, signing keys, seeded secrets   default ./.data
   SIMULATOR_BASE_URL   base URL of the seeded \`simulator\` provider       default http://127.0.0.1:4010/v1
+  GATEWAY_MASTER_KEYS  BYOK master keys: "1:<base64 of 32 bytes>,2:<...>", every version still in use;
+                       unset = a version-1 key generated into keys/byok-master-keys (development)
+  GATEWAY_MASTER_KEY_VERSION
+                       the version that wraps new BYOK keys and that \`npm run admin -- byok rotate\`
+                       re-wraps every key to                                default the highest
 
 On first start it seeds a dev organization and writes dev-key, admin-token and data-plane-token
 (mode 0600), keys/snapshot-signing.{private,public}.jwk and keys/admin-jwt.{private,public}.jwk (the
-admin session JWT key pair) into the data folder.
+admin session JWT key pair) into the data folder, plus keys/data-plane-encryption.{private,public}.jwk:
+BYOK keys in snapshots are encrypted to the public key, and data planes open them with the private one
+(DATA_PLANE_ENCRYPTION_KEY_FILE). In production place only the public file there and keep the private
+key with the data planes.
 `;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -36,6 +44,8 @@ const controlPlane = await startControlPlane({
   dataDir: process.env.GATEWAY_DATA_DIR ?? './.data',
   databaseUrl: process.env.DATABASE_URL || undefined,
   simulatorBaseUrl: process.env.SIMULATOR_BASE_URL || undefined,
+  masterKeys: process.env.GATEWAY_MASTER_KEYS || undefined,
+  masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION || undefined,
   log,
 });
 

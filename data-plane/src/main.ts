@@ -27,6 +27,9 @@ Environment:
   DATA_PLANE_TOKEN          this data plane's channel token                    required (or the file below)
   DATA_PLANE_TOKEN_FILE     file holding the token                             -
   SNAPSHOT_PUBLIC_KEY_FILE  JWK (JSON) that verifies snapshot signatures       required
+  DATA_PLANE_ENCRYPTION_KEY_FILE
+                            private JWK (X25519) that opens BYOK provider keys
+                            in snapshots; unset = requests needing one fail    -
   DATA_PLANE_STATE_DIR      last good snapshot and usage spool                 default ./.data/data-plane
   MAX_BODY_BYTES            request body limit (413 above it)                  default ${DEFAULT_MAX_BODY_BYTES}
   UPSTREAM_TIMEOUT_MS       upstream body idle timeout                         default ${DEFAULT_UPSTREAM_TIMEOUT_MS}
@@ -75,6 +78,8 @@ async function main(): Promise<void> {
   const keyFile = process.env.SNAPSHOT_PUBLIC_KEY_FILE;
   if (!keyFile) fail('set SNAPSHOT_PUBLIC_KEY_FILE (see --help)');
   const snapshotPublicJwk = JSON.parse(await readFile(keyFile, 'utf8')) as JWK;
+  const byokKeyFile = process.env.DATA_PLANE_ENCRYPTION_KEY_FILE;
+  const byokPrivateJwk = byokKeyFile ? (JSON.parse(await readFile(byokKeyFile, 'utf8')) as JWK) : null;
 
   const failOpen = process.env.SPEND_FAIL_OPEN ?? 'false';
   if (failOpen !== 'true' && failOpen !== 'false') fail(`SPEND_FAIL_OPEN must be true or false, got '${failOpen}'`);
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     controlPlaneUrl: process.env.CONTROL_PLANE_URL || 'http://127.0.0.1:4000',
     dataPlaneToken: token,
     snapshotPublicJwk,
+    byokPrivateJwk,
     stateDir: resolve(process.env.DATA_PLANE_STATE_DIR || '.data/data-plane'),
     maxBodyBytes: numberFromEnv('MAX_BODY_BYTES', undefined),
     upstreamTimeoutMs: numberFromEnv('UPSTREAM_TIMEOUT_MS', undefined),

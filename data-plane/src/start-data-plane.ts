@@ -10,6 +10,7 @@ import { assertNativeUws, uws } from './http/uws-runtime.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
+import { createByokDecrypter } from './snapshot/decrypt-byok-credentials.ts';
 import { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { startSnapshotSync } from './snapshot/sync-snapshots.ts';
 import { createInProcessCounterStore } from './spend/in-process-counter-store.ts';
@@ -25,6 +26,8 @@ export interface DataPlaneOptions {
   controlPlaneUrl: string;
   dataPlaneToken: string;
   snapshotPublicJwk: JWK;
+  /** Private X25519 JWK that opens the snapshot's BYOK provider keys; null = BYOK keys are unusable here. */
+  byokPrivateJwk?: JWK | null;
   /** Holds snapshot.json and spool/. */
   stateDir: string;
   /** Default 4 MiB. */
@@ -82,10 +85,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const verifier = await createSnapshotVerifier(options.snapshotPublicJwk);
   const snapshotPath = join(options.stateDir, 'snapshot.json');
-  const store = new SnapshotStore();
+  const store = new SnapshotStore(await createByokDecrypter(options.byokPrivateJwk ?? null, log));
   const initial = await loadSnapshotFile(snapshotPath, verifier, log);
   if (initial !== null) {
-    store.set(initial);
+    await store.set(initial);
     log(`data plane: serving snapshot version ${initial.version} from ${snapshotPath}`);
   }
   const snapshotWriter = new SnapshotFileWriter(snapshotPath, log);

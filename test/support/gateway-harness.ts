@@ -1,9 +1,11 @@
 // Starts the whole gateway for a cross-plane test: the OpenAI simulator as the upstream, a control
 // plane on a fresh database (PGlite in a temp dir, or a fresh PostgreSQL database), and a data plane
 // subscribed to it. Every part can be stopped and restarted on the same ports and state.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { JWK } from 'jose';
 import OpenAI from 'openai';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';
 import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 import { freePort } from './free-port.ts';
@@ -23,7 +25,8 @@ export interface Gateway {
   /** The seeded dev key. */
   apiKey: string;
   client(apiKey?: string): OpenAI;
-  startControlPlane(): Promise<ControlPlane>;
+  /** `keyring`: BYOK master keys to start with instead of the generated development key. */
+  startControlPlane(keyring?: Pick<ControlPlaneOptions, 'masterKeys' | 'masterKeyVersion'>): Promise<ControlPlane>;
   startDataPlane(): Promise<DataPlane>;
   close(): Promise<void>;
 }
@@ -46,8 +49,9 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
       if (!gateway.dataPlane) throw new Error('data plane is not running');
       return new OpenAI({ apiKey, baseURL: `${gateway.dataPlane.url}/v1`, maxRetries: 0 });
     },
-    async startControlPlane() {
+    async startControlPlane(keyring = {}) {
       gateway.controlPlane = await startControlPlane({
+        ...keyring,
         port: gateway.controlPlanePort,
         dataDir,
         databaseUrl: createdDatabase.databaseUrl,
@@ -68,6 +72,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         controlPlaneUrl: `http://127.0.0.1:${gateway.controlPlanePort}`,
         dataPlaneToken: dataPlaneCredentials.token,
         snapshotPublicJwk: dataPlaneCredentials.publicJwk,
+        byokPrivateJwk: dataPlaneCredentials.byokPrivateJwk,
         stateDir: gateway.dataPlaneStateDir,
         usageFlushIntervalMs: 20,
         log: () => {},
@@ -83,7 +88,11 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
   };
   const first = await gateway.startControlPlane();
   // Kept so the data plane can be restarted while the control plane is down.
-  const dataPlaneCredentials = { token: first.dataPlaneToken, publicJwk: first.publicJwk };
+  const dataPlaneCredentials = {
+    token: first.dataPlaneToken,
+    publicJwk: first.publicJwk,
+    byokPrivateJwk: JSON.parse(await readFile(first.dataPlaneEncryptionKeyFile!, 'utf8')) as JWK,
+  };
   await gateway.startDataPlane();
   await gateway.dataPlane!.waitForSnapshot();
   return gateway;

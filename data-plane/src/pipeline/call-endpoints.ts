@@ -13,6 +13,7 @@ import type { ChatRequest } from './parse-chat-request.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
 import { isRetryableStatus, planRetry } from './plan-retry.ts';
 import { readFirstEvent } from './read-first-event.ts';
+import { upstreamApiKey } from './upstream-credentials.ts';
 
 export interface EndpointCallOptions {
   chat: ChatRequest;
@@ -70,10 +71,10 @@ export async function callEndpoints(
       http = candidate.route.adapter.convertRequest(options.chat, {
         url: candidate.route.chatUrl,
         upstreamModel: candidate.endpoint.upstreamModel,
-        apiKey: candidate.route.apiKeyEnv === null ? null : (process.env[candidate.route.apiKeyEnv] ?? null),
+        apiKey: upstreamApiKey(candidate),
       });
     } catch (error) {
-      // This provider cannot express the request (e.g. n > 1 on Anthropic); another one may.
+      // This provider cannot express the request (e.g. n > 1 on Anthropic), or its BYOK key is unusable; another one may.
       if (!(error instanceof GatewayError)) throw error;
       untranslatable ??= error;
       continue;

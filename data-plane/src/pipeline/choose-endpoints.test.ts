@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotModel, SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import type { ProviderRules } from './check-policy.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
@@ -28,13 +29,15 @@ const state = {
   orgs: {},
   providers: Object.fromEntries(['together', 'fireworks', 'groq', 'mistral'].map((slug) => [`prov_${slug}`, provider(slug)])),
   models: { [llama.id]: llama, [mistral.id]: mistral, [orphan.id]: orphan },
+  byokCredentials: {},
 } as unknown as SnapshotState;
 const snapshot = buildSnapshotView(1, 'hash', state);
+const owner = { orgId: 'org_1', userId: 'user_1' };
 
 const open: ProviderRules = { allowedProviders: null, deniedProviders: [] };
 const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferences => ({ order: null, only: null, ignore: [], allowFallbacks: true, ...extra });
 const served = (models: SnapshotModel[], rules: ProviderRules = open, extra: Partial<ProviderPreferences> = {}) =>
-  chooseEndpoints(snapshot, rules, models, preferences(extra)).map((candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`);
+  chooseEndpoints(snapshot, rules, models, preferences(extra), owner).map((candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`);
 
 describe('chooseEndpoints', () => {
   it.each([
@@ -84,5 +87,43 @@ describe('chooseEndpoints', () => {
 
   it('is 503 when no endpoint’s provider is configured', () => {
     expect(() => served([orphan])).toThrow(expect.objectContaining({ code: 'no_provider_available' }));
+  });
+});
+
+describe('chooseEndpoints with BYOK keys', () => {
+  const credential = (orgId: string, userId: string | null, slug: string, last4: string) => ({ orgId, userId, providerId: `prov_${slug}`, last4, jwe: `jwe-${last4}` });
+  const byokState = {
+    ...state,
+    byokCredentials: {
+      cred_org_groq: credential('org_1', null, 'groq', 'ORG1'),
+      cred_user_groq: credential('org_1', 'user_1', 'groq', 'USR1'),
+      cred_org_together: credential('org_1', null, 'together', 'ORG2'),
+      cred_other_org: credential('org_2', null, 'fireworks', 'OTH1'),
+    },
+  } as SnapshotState;
+  const decrypted = new Map<string, ByokKey>(
+    ['cred_org_groq', 'cred_user_groq', 'cred_org_together', 'cred_other_org'].map((id) => [id, { credentialId: id, last4: '', apiKey: `key-of-${id}` }]),
+  );
+  const view = buildSnapshotView(2, 'hash', byokState, decrypted);
+  const keys = (userId: string) =>
+    chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }).map((candidate) => [candidate.route.provider.slug, candidate.byok, candidate.byokKey?.apiKey ?? null]);
+
+  it("uses the user's own key over the org's, the org's over the platform key, and no other org's key", () => {
+    expect(keys('user_1')).toEqual([
+      ['together', true, 'key-of-cred_org_together'],
+      ['fireworks', false, null],
+      ['groq', true, 'key-of-cred_user_groq'],
+    ]);
+    expect(keys('user_2')).toEqual([
+      ['together', true, 'key-of-cred_org_together'],
+      ['fireworks', false, null],
+      ['groq', true, 'key-of-cred_org_groq'],
+    ]);
+  });
+
+  it('keeps an undecryptable key as BYOK without a secret, so the platform key is not used in its place', () => {
+    const undecrypted = buildSnapshotView(3, 'hash', byokState);
+    const [together] = chooseEndpoints(undecrypted, open, [llama], preferences(), { orgId: 'org_1', userId: 'user_2' });
+    expect(together).toMatchObject({ byok: true, byokKey: { credentialId: 'cred_org_together', last4: 'ORG2', apiKey: null } });
   });
 });

@@ -2,11 +2,15 @@
 // then the `models` fallbacks), its catalog endpoints in preference order, narrowed by the org's provider
 // rules (within the key's scope: providerRulesOf) and then by the request's `provider` preferences
 // (order / only / ignore / allow_fallbacks).
+// BYOK: an endpoint whose provider has a key the caller's org brought (or the caller's own key, which wins
+// over the org's) is served with that key and never with the platform key (candidate.byok).
 // Nothing left: 403 when those rules removed everything (naming them), 400 when the request's
 // own preferences did, 503 when no endpoint's provider is configured at all.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
-import type { ProviderRoute, SnapshotView } from '../snapshot/snapshot-view.ts';
+import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
+import { findByokKey, type ProviderRoute, type SnapshotView } from '../snapshot/snapshot-view.ts';
+import type { Principal } from './authenticate-key.ts';
 import { describeProviderRules, isProviderAllowed, type ProviderRules } from './check-policy.ts';
 import type { ProviderPreferences } from './parse-routing-options.ts';
 
@@ -15,6 +19,20 @@ export interface EndpointCandidate {
   model: SnapshotModel;
   endpoint: SnapshotEndpoint;
   route: ProviderRoute;
+  /** The org's (or the user's own) provider key serves this endpoint; the platform key never does then. */
+  byok: boolean;
+  /** That key when byok, else null. */
+  byokKey: ByokKey | null;
+}
+
+/** Whose BYOK keys a request may use. */
+export interface KeyOwner {
+  orgId: string;
+  userId: string;
+}
+
+export function keyOwnerOf(principal: Principal): KeyOwner {
+  return { orgId: principal.org.id, userId: principal.apiKey.userId };
 }
 
 export function chooseEndpoints(
@@ -22,6 +40,7 @@ export function chooseEndpoints(
   rules: ProviderRules,
   models: readonly SnapshotModel[],
   preferences: ProviderPreferences,
+  owner: KeyOwner,
 ): EndpointCandidate[] {
   const chosen: EndpointCandidate[] = [];
   let configured = 0;
@@ -32,7 +51,9 @@ export function chooseEndpoints(
       const route = snapshot.providersById.get(endpoint.providerId);
       if (route === undefined) continue;
       configured += 1;
-      if (isProviderAllowed(rules, route.provider.slug)) candidates.push({ model, endpoint, route });
+      if (!isProviderAllowed(rules, route.provider.slug)) continue;
+      const byokKey = findByokKey(snapshot, owner.orgId, owner.userId, endpoint.providerId);
+      candidates.push({ model, endpoint, route, byok: byokKey !== null, byokKey });
     }
     permitted += candidates.length;
     chosen.push(...applyPreferences(candidates, preferences));

@@ -21,7 +21,7 @@ import { authenticateKey, type Principal } from './authenticate-key.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
 import { callEndpoints } from './call-endpoints.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
-import { chooseEndpoints, type EndpointCandidate } from './choose-endpoints.ts';
+import { chooseEndpoints, keyOwnerOf, type EndpointCandidate } from './choose-endpoints.ts';
 import { appendUsage, finishWithError, relayAndFinishStream, withHeaders, type MeteredRequest } from './finish-metered-response.ts';
 import { chatCompletionsDoor, presenterFor, routeThroughDoor, type FrontDoor } from './front-door.ts';
 import { describeUsageChunk, type RequestMeter } from './meter-usage.ts';
@@ -31,6 +31,7 @@ import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import { readUpstreamResponse } from './relay-response.ts';
 import { repairToolCalls } from './repair-tool-calls.ts';
 import { resolveModel } from './resolve-model.ts';
+import { explainRefusedProviderKey } from './upstream-credentials.ts';
 
 export interface IncomingChatRequest {
   /** The raw Authorization header ('' when absent). */
@@ -58,7 +59,7 @@ export async function handleChatCompletions(
   }
   const routing = parseRoutingOptions(chat.body);
   const models = resolveModels(snapshot, principal, [chat.model, ...routing.fallbackModels]);
-  const candidates = routeThroughDoor(chooseEndpoints(snapshot, providerRulesOf(principal), models, routing.provider), opened);
+  const candidates = routeThroughDoor(chooseEndpoints(snapshot, providerRulesOf(principal), models, routing.provider, keyOwnerOf(principal)), opened);
   const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: chat.clientWantsStreamUsage };
 
   const meter: RequestMeter = {
@@ -68,6 +69,7 @@ export async function handleChatCompletions(
     principal,
     model: models[0] as SnapshotModel,
     endpoint: (candidates[0] as EndpointCandidate).endpoint,
+    byok: (candidates[0] as EndpointCandidate).byok,
     streamed: chat.stream,
     upstreamStartedAt: null,
     upstreamFinishedAt: null,
@@ -93,6 +95,7 @@ export async function handleChatCompletions(
   const answer = await callEndpoints(context.upstream, candidates, { chat, requestId: response.requestId, signal: abort.signal, log: context.log });
   // Metered as the endpoint that answered last; the requested model stays meter.model.
   meter.endpoint = answer.candidate.endpoint;
+  meter.byok = answer.candidate.byok;
   meter.upstreamStartedAt = answer.startedAt;
   const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
   if (!answer.ok) {
@@ -116,7 +119,7 @@ export async function handleChatCompletions(
   } catch (caught) {
     return finishWithError(metered, withHeaders(toUpstreamGatewayError(caught, abort.signal), servedBy));
   }
-  if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(upstreamResult.error, servedBy));
+  if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(explainRefusedProviderKey(candidate, upstreamResult.error), servedBy));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
   sendJson(response, upstream.statusCode, presenterFor(opened, adapter).presentBody(withUsageCost(upstreamResult.body, event)), { ...meteringHeaders(event), ...servedBy });

@@ -15,13 +15,14 @@ import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
 import { authenticateKey } from './authenticate-key.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamResponse } from './call-upstream.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
-import { chooseEndpoints } from './choose-endpoints.ts';
+import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
 import { appendUsage, finishWithError, relayAndFinishStream, type MeteredRequest } from './finish-metered-response.ts';
 import { describeUsageChunk, type RequestMeter } from './meter-usage.ts';
 import { parseFimRequest } from './parse-fim-request.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { readUpstreamResponse } from './relay-response.ts';
 import { resolveModel } from './resolve-model.ts';
+import { explainRefusedProviderKey, upstreamApiKey } from './upstream-credentials.ts';
 
 export interface IncomingFimRequest {
   /** The raw Authorization header ('' when absent). */
@@ -38,14 +39,14 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   checkPolicy(principal, model);
   // FIM has no routing extras: the org's provider rules and the catalog's order decide, and the first
   // endpoint that speaks FIM serves (no fallback between endpoints yet).
-  const candidates = chooseEndpoints(snapshot, providerRulesOf(principal), [model], { order: null, only: null, ignore: [], allowFallbacks: true });
+  const candidates = chooseEndpoints(snapshot, providerRulesOf(principal), [model], { order: null, only: null, ignore: [], allowFallbacks: true }, keyOwnerOf(principal));
   const chosen = candidates.find((candidate) => candidate.route.provider.kind === 'mistral');
   if (chosen === undefined) throw new GatewayError('invalid_request', `The model '${model.id}' does not support FIM.`, { param: 'model' });
   const { endpoint, route } = chosen;
   const upstreamRequest = mistralFimAdapter.convertRequest(fim, {
     url: mistralFimAdapter.fimUrl(route.provider.baseUrl),
     upstreamModel: endpoint.upstreamModel,
-    apiKey: route.apiKeyEnv === null ? null : (process.env[route.apiKeyEnv] ?? null),
+    apiKey: upstreamApiKey(chosen),
   });
   const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: true };
   const meter: RequestMeter = {
@@ -55,6 +56,7 @@ export async function handleFimCompletions(context: PipelineContext, response: C
     principal,
     model,
     endpoint,
+    byok: chosen.byok,
     streamed: fim.stream,
     upstreamStartedAt: null,
     upstreamFinishedAt: null,
@@ -93,7 +95,7 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   } catch (caught) {
     return finishWithError(metered, toUpstreamGatewayError(caught, abort.signal));
   }
-  if (upstreamResult.error !== null) return finishWithError(metered, upstreamResult.error);
+  if (upstreamResult.error !== null) return finishWithError(metered, explainRefusedProviderKey(chosen, upstreamResult.error));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
   sendJson(response, upstream.statusCode, withUsageCost(upstreamResult.body, event), meteringHeaders(event));

@@ -25,6 +25,8 @@ export interface RequestMeter {
   principal: Principal;
   model: SnapshotModel;
   endpoint: SnapshotEndpoint;
+  /** The endpoint that answered used the org's own provider key: cost is recorded, not debited. */
+  byok: boolean;
   streamed: boolean;
   upstreamStartedAt: number | null;
   upstreamFinishedAt: number | null;
@@ -90,7 +92,7 @@ export function meterUsage(
     requestedModel: meter.model.id,
     servedModel: meter.servedModel ?? meter.endpoint.upstreamModel,
     providerId: meter.endpoint.providerId,
-    byok: false,
+    byok: meter.byok,
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
     cacheReadTokens: usage.cacheReadTokens,

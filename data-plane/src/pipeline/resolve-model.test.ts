@@ -29,16 +29,17 @@ describe('resolveModel', () => {
 
 const open = { allowedProviders: null, deniedProviders: [] };
 const noPreferences = { order: null, only: null, ignore: [], allowFallbacks: true };
+const owner = { orgId: 'org_alpha', userId: 'user_alpha' };
 
 describe('chooseEndpoints', () => {
   it('picks the endpoints whose provider exists and builds the upstream URL', () => {
-    const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences);
+    const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences, owner);
     expect(chosen?.endpoint.upstreamModel).toBe('echo');
     expect(chosen?.route.chatUrl).toBe('http://upstream.test/v1/chat/completions');
   });
 
   it('throws no_provider_available (503) when no endpoint has a provider', () => {
     const model = { ...resolveModel(view, 'simulator/echo'), endpoints: [{ providerId: 'gone', upstreamModel: 'x', prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }] };
-    expect(() => chooseEndpoints(view, open, [model], noPreferences)).toThrow(GatewayError);
+    expect(() => chooseEndpoints(view, open, [model], noPreferences, owner)).toThrow(GatewayError);
   });
 });

@@ -3,6 +3,7 @@
 import type { SnapshotModel, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { ProviderAdapter } from '../providers/provider-adapter.ts';
 import { adapterForProvider } from '../providers/provider-adapters.ts';
+import type { ByokKey } from './decrypt-byok-credentials.ts';
 
 export interface ProviderRoute {
   provider: SnapshotProvider;
@@ -22,9 +23,21 @@ export interface SnapshotView {
   providersById: ReadonlyMap<string, ProviderRoute>;
   /** Every model, sorted by id (for /models). */
   modelList: readonly SnapshotModel[];
+  /** BYOK keys by byokOwnerKey(orgId, userId or null, providerId); see findByokKey. */
+  byokKeys: ReadonlyMap<string, ByokKey>;
 }
 
-export function buildSnapshotView(version: number, stateHash: string, state: SnapshotState): SnapshotView {
+function byokOwnerKey(orgId: string, userId: string | null, providerId: string): string {
+  return JSON.stringify([orgId, userId, providerId]);
+}
+
+/** The key a request of this user must use for this provider: the user's own, else the org's, else none (platform key). */
+export function findByokKey(view: SnapshotView, orgId: string, userId: string, providerId: string): ByokKey | null {
+  return view.byokKeys.get(byokOwnerKey(orgId, userId, providerId)) ?? view.byokKeys.get(byokOwnerKey(orgId, null, providerId)) ?? null;
+}
+
+/** `decrypted`: the BYOK keys by credential id (decrypt-byok-credentials.ts); a credential missing there is kept, unusable. */
+export function buildSnapshotView(version: number, stateHash: string, state: SnapshotState, decrypted: ReadonlyMap<string, ByokKey> = new Map()): SnapshotView {
   const modelsById = new Map<string, SnapshotModel>();
   for (const model of Object.values(state.models)) modelsById.set(model.id, model);
   const providersById = new Map<string, ProviderRoute>();
@@ -38,5 +51,10 @@ export function buildSnapshotView(version: number, stateHash: string, state: Sna
     });
   }
   const modelList = [...modelsById.values()].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
-  return Object.freeze({ version, stateHash, state, modelsById, providersById, modelList });
+  const byokKeys = new Map<string, ByokKey>();
+  for (const [credentialId, credential] of Object.entries(state.byokCredentials)) {
+    const key = decrypted.get(credentialId) ?? { credentialId, last4: credential.last4, apiKey: null };
+    byokKeys.set(byokOwnerKey(credential.orgId, credential.userId, credential.providerId), key);
+  }
+  return Object.freeze({ version, stateHash, state, modelsById, providersById, modelList, byokKeys });
 }

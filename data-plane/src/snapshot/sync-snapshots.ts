@@ -72,7 +72,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       const next = await verifySnapshot(verifier, envelope, current);
       current = next;
       failures = 0;
-      store.set(next);
+      await store.set(next);
       writer.save(next);
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);

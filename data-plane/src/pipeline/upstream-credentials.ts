@@ -1,0 +1,33 @@
+// Which provider key an upstream call carries, and what the client hears when the provider refuses it.
+// BYOK wins: an endpoint with the org's (or the user's own) key uses that key or fails; it never
+// borrows the platform key from the environment (`apiKeyEnv`), which is for endpoints without BYOK.
+import { GatewayError } from '../../../shared/src/errors.ts';
+import type { EndpointCandidate } from './choose-endpoints.ts';
+
+// Every adapter words a refused provider key this way (`<provider>-error.ts`), whatever status carried it.
+const REFUSED_CREDENTIALS = "The upstream provider refused the gateway's credentials";
+
+export function upstreamApiKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'route'>): string | null {
+  const { byokKey, route } = candidate;
+  if (byokKey !== null) {
+    if (byokKey.apiKey !== null) return byokKey.apiKey;
+    throw new GatewayError(
+      'upstream_error',
+      `Your organization's ${route.provider.slug} key (ending in ${byokKey.last4}) cannot be decrypted by this gateway; ` +
+        'the gateway does not fall back to its own key. Ask an administrator to check the data plane encryption key.',
+    );
+  }
+  return route.apiKeyEnv === null ? null : (process.env[route.apiKeyEnv] ?? null);
+}
+
+/** A refused BYOK key is the organization's to fix, so the message says whose key it was; other errors pass through. */
+export function explainRefusedProviderKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'route'>, error: GatewayError): GatewayError {
+  if (candidate.byokKey === null || !error.message.startsWith(REFUSED_CREDENTIALS)) return error;
+  const detail = error.message.slice(REFUSED_CREDENTIALS.length).replace(/^:\s*/, '');
+  return new GatewayError(
+    'upstream_error',
+    `${candidate.route.provider.slug} refused your organization's provider key (BYOK, ending in ${candidate.byokKey.last4})` +
+      `${detail ? `: ${detail}` : ''}. The gateway does not retry with its own key; update or delete the key.`,
+    { headers: error.headers, cause: error },
+  );
+}

@@ -1,0 +1,219 @@
+// BYOK end to end: a provider key stored through the admin API reaches the upstream in place of the
+// platform key (the user's own key before the org's), deleting it brings the platform key back within a
+// second, BYOK usage is recorded with its cost but not debited, a refused BYOK key is reported as the
+// org's, rotation to a new master key keeps every key usable once the old master key is gone, and no
+// plaintext provider key is found in a dump of the database or in any file the gateway wrote.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { graphql } from '../support/graphql-client.ts';
+import { testEngines } from '../support/test-database.ts';
+import { flushedUsageRow } from '../support/usage-rows.ts';
+
+const MODEL = 'byoksim/echo';
+const PLATFORM_KEY_ENV = 'BYOK_TEST_PLATFORM_KEY';
+const PLATFORM_KEY = 'sk-platform-key-for-the-byok-test';
+
+function admin(gateway: Gateway) {
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
+  });
+}
+
+/** Every file under `directory`, as raw bytes. */
+async function readTree(directory: string): Promise<Array<{ path: string; bytes: Buffer }>> {
+  const files: Array<{ path: string; bytes: Buffer }> = [];
+  for (const entry of await readdir(directory, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.push({ path, bytes: await readFile(path) });
+  }
+  return files;
+}
+
+/** The plaintext, and the encodings a careless store would use. */
+function forms(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  return [secret, bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex')];
+}
+
+describe.each(testEngines)('BYOK (%s)', (engine) => {
+  let gateway: Gateway;
+  let orgId: string;
+  let ownerId: string;
+  let memberKey: string;
+  let memberId: string;
+  const orgProviderKey = `sk-byok-org-${randomBytes(12).toString('hex')}`;
+  const memberProviderKey = `sk-byok-member-${randomBytes(12).toString('hex')}`;
+
+  const ask = (apiKey = gateway.apiKey) =>
+    gateway.client(apiKey).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'who pays?' }] }).withResponse();
+  const lastAuthorization = () => gateway.simulator.requests.at(-1)?.headers.authorization;
+  /** Asks until the upstream sees `expected`, for at most `withinMs`; returns the authorization it last saw. */
+  async function untilUpstreamSees(expected: string, apiKey: string, withinMs: number): Promise<string | undefined> {
+    const started = Date.now();
+    do {
+      await ask(apiKey);
+      if (lastAuthorization() === expected) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } while (Date.now() - started < withinMs);
+    return lastAuthorization();
+  }
+
+  beforeAll(async () => {
+    process.env[PLATFORM_KEY_ENV] = PLATFORM_KEY;
+    gateway = await startGateway(engine);
+    await addCatalogModel(
+      gateway,
+      { slug: 'byoksim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: PLATFORM_KEY_ENV },
+      { id: MODEL, name: 'BYOK echo', endpoint: { providerSlug: 'byoksim', upstreamModel: 'echo', prices: { prompt: 3000, completion: 15000 } } },
+    );
+    const prisma = gateway.controlPlane!.prisma;
+    const owner = await prisma.user.findUniqueOrThrow({ where: { email: 'admin@localhost' }, include: { memberships: true } });
+    ownerId = owner.id;
+    orgId = owner.memberships[0]!.orgId;
+    const client = admin(gateway);
+    memberId = (await client.users.create.mutate({ email: 'member@byok.example' })).id;
+    await client.members.add.mutate({ orgId, email: 'member@byok.example', role: 'member' });
+    memberKey = (await client.apiKeys.create.mutate({ orgId, name: 'member', userId: memberId })).key;
+    // The member's key reaches the data plane through the snapshot too.
+    const deadline = Date.now() + 5000;
+    while (!(await ask(memberKey).then(() => true, () => false))) {
+      if (Date.now() > deadline) throw new Error("the member's key never reached the data plane");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    delete process.env[PLATFORM_KEY_ENV];
+  });
+
+  it('sends the platform key until the org brings its own, then only the org key, and records but does not debit its usage', async () => {
+    await ask();
+    expect(lastAuthorization()).toBe(`Bearer ${PLATFORM_KEY}`);
+
+    const created = await graphql<{ createByokCredential: { id: string; last4: string; userId: string | null } }>(
+      gateway,
+      'mutation ($orgId: ID!, $key: String!) { createByokCredential(orgId: $orgId, provider: "byoksim", key: $key) { id last4 userId } }',
+      { orgId, key: orgProviderKey },
+    );
+    expect(created.createByokCredential).toMatchObject({ last4: orgProviderKey.slice(-4), userId: null });
+    expect(await untilUpstreamSees(`Bearer ${orgProviderKey}`, gateway.apiKey, 1000)).toBe(`Bearer ${orgProviderKey}`);
+
+    await gateway.dataPlane!.flushUsage();
+    const prisma = gateway.controlPlane!.prisma;
+    const balanceBefore = (await prisma.organization.findUniqueOrThrow({ where: { id: orgId } })).balanceMicros;
+    const { response } = await ask();
+    expect(lastAuthorization()).toBe(`Bearer ${orgProviderKey}`);
+    const row = await flushedUsageRow(gateway, response);
+    expect(row).toMatchObject({ byok: true, providerId: expect.any(String) });
+    expect(row.costMicros).toBeGreaterThan(0n);
+    expect(await prisma.ledgerEntry.count({ where: { usageRequestId: row.requestId } })).toBe(0);
+    expect((await prisma.organization.findUniqueOrThrow({ where: { id: orgId } })).balanceMicros).toBe(balanceBefore);
+
+    // The list shows the last 4 characters and never the key.
+    const listed = await graphql<{ byokCredentials: Array<Record<string, unknown>> }>(gateway, 'query ($orgId: ID!) { byokCredentials(orgId: $orgId) { id last4 providerSlug masterKeyVersion } }', { orgId });
+    expect(listed.byokCredentials).toEqual([{ id: created.createByokCredential.id, last4: orgProviderKey.slice(-4), providerSlug: 'byoksim', masterKeyVersion: 1 }]);
+  });
+
+  it("uses a member's own key for that member's requests, and the org key for everyone else", async () => {
+    await admin(gateway).byok.create.mutate({ orgId, provider: 'byoksim', key: memberProviderKey, userId: memberId });
+    expect(await untilUpstreamSees(`Bearer ${memberProviderKey}`, memberKey, 1000)).toBe(`Bearer ${memberProviderKey}`);
+    await ask();
+    expect(lastAuthorization()).toBe(`Bearer ${orgProviderKey}`);
+  });
+
+  it("reports a refused BYOK key as the organization's and does not retry with the platform key", async () => {
+    const before = gateway.simulator.requests.length;
+    gateway.simulator.scenario = () => ({ status: 401 });
+    try {
+      const error = await ask().catch((caught: unknown) => caught as { status?: number; error?: { message?: string } });
+      expect(error).toMatchObject({ status: 502 });
+      expect((error as { error: { message: string } }).error.message).toMatch(/^byoksim refused your organization's provider key \(BYOK, ending in .{4}\)/);
+    } finally {
+      gateway.simulator.scenario = () => ({});
+    }
+    expect(gateway.simulator.requests.slice(before).map((request) => request.headers.authorization)).toEqual([`Bearer ${orgProviderKey}`]);
+  });
+
+  it('goes back to the platform key within 1 s of deleting the org key', async () => {
+    const [orgCredential] = (await admin(gateway).byok.list.query({ orgId })).filter((credential) => credential.userId === null);
+    await graphql(gateway, 'mutation ($id: ID!) { deleteByokCredential(id: $id) { id } }', { id: orgCredential!.id });
+    expect(await untilUpstreamSees(`Bearer ${PLATFORM_KEY}`, gateway.apiKey, 1000)).toBe(`Bearer ${PLATFORM_KEY}`);
+    // The member's own key is untouched.
+    await ask(memberKey);
+    expect(lastAuthorization()).toBe(`Bearer ${memberProviderKey}`);
+    const actions = await gateway.controlPlane!.prisma.auditLog.findMany({ where: { orgId, action: { startsWith: 'byok.' } }, orderBy: { id: 'asc' } });
+    expect(actions.map((entry) => [entry.action, entry.actor])).toEqual([
+      ['byok.create', `user:${ownerId}`],
+      ['byok.create', `user:${ownerId}`],
+      ['byok.delete', `user:${ownerId}`],
+    ]);
+  });
+
+  it('rotation re-wraps every key to the new master key; with the old one removed every key still reaches the upstream', async () => {
+    await admin(gateway).byok.create.mutate({ orgId, provider: 'byoksim', key: orgProviderKey });
+    expect(await untilUpstreamSees(`Bearer ${orgProviderKey}`, gateway.apiKey, 1000)).toBe(`Bearer ${orgProviderKey}`);
+    const developmentKey = (await readFile(join(gateway.dataDir, 'keys', 'byok-master-keys'), 'utf8')).trim();
+    expect(developmentKey).toMatch(/^1:/);
+    const version2 = `2:${randomBytes(32).toString('base64')}`;
+
+    await gateway.controlPlane!.close();
+    await gateway.startControlPlane({ masterKeys: `${developmentKey},${version2}`, masterKeyVersion: '2' });
+    const report = await admin(gateway).byok.rotate.mutate({ batchSize: 1 });
+    expect(report).toEqual({ currentVersion: 2, rewrapped: 2, failed: [], keysByVersion: [{ masterKeyVersion: 2, count: 2 }] });
+
+    await gateway.controlPlane!.close();
+    await gateway.startControlPlane({ masterKeys: version2 });
+    // The restarted control plane decrypts every key for its first snapshot; a key it could not open
+    // would reach the data plane unusable and the requests below would fail.
+    await gateway.controlPlane!.prisma.$queryRaw`SELECT 1`;
+    expect(await untilUpstreamSees(`Bearer ${orgProviderKey}`, gateway.apiKey, 5000)).toBe(`Bearer ${orgProviderKey}`);
+    await ask(memberKey);
+    expect(lastAuthorization()).toBe(`Bearer ${memberProviderKey}`);
+    expect(await admin(gateway).byok.rotate.mutate()).toMatchObject({ rewrapped: 0, failed: [] });
+  });
+
+  it('leaves no plaintext provider key in a database dump or in any file the gateway wrote', async () => {
+    const dataPlane = gateway.dataPlane!;
+    const snapshotPath = join(gateway.dataPlaneStateDir, 'snapshot.json');
+    await expect
+      .poll(async () => (JSON.parse(await readFile(snapshotPath, 'utf8')) as { version: number }).version)
+      .toBe(dataPlane.snapshotVersion());
+    const snapshotFile = await readFile(snapshotPath, 'utf8');
+    const credentials = Object.values((JSON.parse(snapshotFile) as { state: { byokCredentials: Record<string, { jwe: string | null }> } }).state.byokCredentials);
+    expect(credentials).toHaveLength(2);
+    for (const credential of credentials) expect(credential.jwe).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    let dump: string;
+    if (engine === 'postgresql') {
+      dump = (await promisify(execFile)('/usr/bin/pg_dump', [gateway.databaseUrl!], { maxBuffer: 256 * 1024 * 1024 })).stdout;
+    } else {
+      const prisma = gateway.controlPlane!.prisma;
+      const tables = await prisma.$queryRaw<Array<{ name: string }>>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`;
+      const parts: string[] = [];
+      for (const { name } of tables) {
+        const rows = await prisma.$queryRawUnsafe<Array<{ row: string }>>(`SELECT row_to_json(t)::text AS row FROM "${name}" t`);
+        parts.push(name, ...rows.map((row) => row.row));
+      }
+      dump = parts.join('\n');
+    }
+    expect(dump).toContain('byok_credentials');
+    expect(dump).toContain(orgProviderKey.slice(-4));
+    const files = await readTree(gateway.dataDir);
+    expect(files.some((file) => file.path === snapshotPath)).toBe(true);
+    for (const secret of [orgProviderKey, memberProviderKey]) {
+      for (const form of forms(secret)) {
+        expect(dump.includes(form), `database dump contains ${form.slice(0, 12)}…`).toBe(false);
+        for (const file of files) expect(file.bytes.includes(form), `${file.path} contains ${form.slice(0, 12)}…`).toBe(false);
+      }
+    }
+  });
+});
