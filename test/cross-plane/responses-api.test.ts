@@ -166,6 +166,8 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       expect(responsesRow).toMatchObject({ requestedModel: model, status: 200, streamed: false, usageEstimated: false, finishReason: 'stop' });
       expect(rowForm(responsesRow)).toEqual(rowForm(await usageRowOf(chatHttp)));
       expect(http.headers.get('x-gateway-cost-microdollars')).toBe(String(responsesRow.costMicros));
+      // The cost fields chat completions carry in `usage` ride along (exact microdollars as debited).
+      expect(response.usage).toMatchObject({ cost_microdollars: Number(responsesRow.costMicros) });
     });
 
     it('streams the typed events with increasing sequence numbers, the text and the usage', async () => {
@@ -187,6 +189,7 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       await chatHttp.text();
       const responsesRow = await usageRowOf(http);
       expect(responsesRow).toMatchObject({ streamed: true, status: 200, promptTokens: 4, completionTokens: 5, usageEstimated: false });
+      expect(completed.response.usage).toMatchObject({ cost_microdollars: Number(responsesRow.costMicros) });
       expect(rowForm(responsesRow)).toEqual(rowForm(await usageRowOf(chatHttp)));
     });
 

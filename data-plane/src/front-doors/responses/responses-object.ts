@@ -2,7 +2,8 @@
 // the gateway's request id (so translation stays pure), the object around the output, chat usage in
 // Responses terms, and the status a chat finish reason means.
 import type { ResponsesEcho } from './convert-responses-request.ts';
-import type { ResponsesObject, ResponsesOutputItem, ResponsesStatus, ResponsesUsage } from './responses-wire.ts';
+import type { UsageCostFields } from '../../metering/usage-cost-fields.ts';
+import type { ResponsesObject, ResponsesOutputItem, ResponsesStatus } from './responses-wire.ts';
 
 export interface ResponseIdentity {
   /** `resp_…`; output items get `msg_…_<n>`, `fc_…_<n>`, `rs_…_<n>`. */
@@ -19,7 +20,7 @@ export function responseIdentity(requestId: string, createdAt: number): Response
 export interface ResponseOutcome {
   status: ResponsesStatus;
   output: ResponsesOutputItem[];
-  usage: ResponsesUsage | null;
+  usage: ResponsesObject['usage'];
   error?: { code: string; message: string } | null;
   incompleteReason?: string | null;
 }
@@ -63,14 +64,13 @@ function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-/** OpenAI chat `usage` → Responses `usage`; null when the chat answer carried none. */
-export function convertChatUsage(usage: unknown): ResponsesUsage | null {
+/** OpenAI chat `usage` → Responses `usage` with the gateway's cost fields kept; null when the chat answer carried none. */
+export function convertChatUsage(usage: unknown): ResponsesObject['usage'] {
   if (usage === null || typeof usage !== 'object') return null;
   const chat = usage as {
     prompt_tokens?: unknown;
     completion_tokens?: unknown;
     total_tokens?: unknown;
-    cost?: unknown;
     prompt_tokens_details?: { cached_tokens?: unknown } | null;
     completion_tokens_details?: { reasoning_tokens?: unknown } | null;
   };
@@ -82,6 +82,14 @@ export function convertChatUsage(usage: unknown): ResponsesUsage | null {
     output_tokens: outputTokens,
     output_tokens_details: { reasoning_tokens: count(chat.completion_tokens_details?.reasoning_tokens) },
     total_tokens: typeof chat.total_tokens === 'number' ? chat.total_tokens : inputTokens + outputTokens,
-    ...(typeof chat.cost === 'number' ? { cost: chat.cost } : {}),
+    ...pickCostFields(usage as Record<string, unknown>),
   };
+}
+
+const COST_FIELDS = ['cost', 'cost_microdollars', 'cost_details'] as const;
+
+function pickCostFields(usage: Record<string, unknown>): Partial<UsageCostFields> {
+  const fields: Record<string, unknown> = {};
+  for (const field of COST_FIELDS) if (usage[field] !== undefined) fields[field] = usage[field];
+  return fields as Partial<UsageCostFields>;
 }

@@ -181,7 +181,7 @@ describe('ResponsesStreamPresenter', () => {
     expect(completed.type).toBe('response.completed');
     expect(completed.response).toMatchObject({
       output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hello there, gateway.' }] }],
-      usage: { input_tokens: 9, input_tokens_details: { cached_tokens: 3 }, output_tokens: 4, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 13, cost: 0.000123 },
+      usage: { input_tokens: 9, input_tokens_details: { cached_tokens: 3 }, output_tokens: 4, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 13, cost: 0.000123, cost_microdollars: 123 },
     });
     expect(events.filter((event) => event.type === 'response.output_text.delta').map((event) => event.delta)).toEqual(['Hello', ' there,', ' gateway.']);
   });

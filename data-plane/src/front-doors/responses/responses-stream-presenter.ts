@@ -18,7 +18,7 @@ import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts
 import { SseEventSplitter } from '../../providers/split-sse-events.ts';
 import type { ResponsesEcho } from './convert-responses-request.ts';
 import { buildResponseObject, convertChatUsage, statusOfFinishReason, type ResponseIdentity } from './responses-object.ts';
-import type { ResponsesFunctionCallItem, ResponsesMessageItem, ResponsesOutputItem, ResponsesReasoningItem, ResponsesStatus, ResponsesUsage } from './responses-wire.ts';
+import type { ResponsesFunctionCallItem, ResponsesMessageItem, ResponsesObject, ResponsesOutputItem, ResponsesReasoningItem, ResponsesStatus } from './responses-wire.ts';
 
 interface ChatChunk {
   error?: { message?: unknown; code?: unknown };
@@ -50,7 +50,7 @@ export class ResponsesStreamPresenter implements StreamTranslator {
   #openTextIndex: number | null = null;
   /** Chat tool-call index → output index of its function_call item (open until the end). */
   readonly #toolItems = new Map<number, number>();
-  #usage: ResponsesUsage | null = null;
+  #usage: ResponsesObject['usage'] = null;
   #finishReason: unknown = null;
 
   constructor(inner: StreamTranslator, identity: ResponseIdentity, echo: ResponsesEcho) {

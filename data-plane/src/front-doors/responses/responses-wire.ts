@@ -1,5 +1,6 @@
 // The OpenAI Responses API shapes the gateway writes (the stateless subset): the `response` object,
 // its output items and usage. Request items are read leniently in convert-responses-request.ts.
+import type { UsageCostFields } from '../../metering/usage-cost-fields.ts';
 
 export interface ResponsesOutputText {
   type: 'output_text';
@@ -44,8 +45,6 @@ export interface ResponsesUsage {
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
-  /** USD, when the pipeline reported it (OpenRouter's `usage.cost`). */
-  cost?: number;
 }
 
 export type ResponsesStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
@@ -71,7 +70,8 @@ export interface ResponsesObject {
   tools: unknown[];
   top_p: number | null;
   truncation: 'disabled';
-  usage: ResponsesUsage | null;
+  /** With the gateway's cost fields, as on chat completions. */
+  usage: (ResponsesUsage & Partial<UsageCostFields>) | null;
   user: string | null;
   metadata: Record<string, string>;
 }
