@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latencyLadder, overheadLadder, percentile, ratio } from './latency-stats.ts';
+import { cpuMicrosPerRequest, latencyLadder, overheadLadder, percentile, ratio } from './latency-stats.ts';
 
 describe('percentile (nearest rank)', () => {
   it('picks the smallest sample covering the fraction', () => {
@@ -36,5 +36,12 @@ describe('overheadLadder and ratio', () => {
     expect(ratio(30_000, 0)).toBeNull();
     expect(ratio(30_000, null)).toBeNull();
     expect(ratio(Number.NaN, 1)).toBeNull();
+  });
+
+  it('turns CPU percent at a request rate into CPU µs per request', () => {
+    // Half a core at 2,500 req/s: 0.5 s of CPU per second over 2,500 requests = 200 µs each.
+    expect(cpuMicrosPerRequest(50, 2_500)).toBe(200);
+    expect(cpuMicrosPerRequest(0, 2_500)).toBeNull();
+    expect(cpuMicrosPerRequest(50, 0)).toBeNull();
   });
 });

@@ -44,3 +44,9 @@ export function ratio(numerator: number | null | undefined, denominator: number 
   if (!Number.isFinite(numerator) || !Number.isFinite(denominator) || denominator <= 0) return null;
   return numerator / denominator;
 }
+
+/** CPU time per request in µs, from a process's CPU use (percent of one core) at a request rate. */
+export function cpuMicrosPerRequest(cpuPercent: number, requestsPerSecond: number): number | null {
+  const perRequest = ratio(cpuPercent * 10_000, requestsPerSecond);
+  return perRequest === null || cpuPercent <= 0 ? null : perRequest;
+}

@@ -8,16 +8,17 @@ import { openStreams, type OpenStreamsPlan } from './open-streams-load.ts';
 export type LoadJob = { kind: 'open-loop'; plan: OpenLoopPlan } | { kind: 'open-streams'; plan: OpenStreamsPlan };
 
 const job = JSON.parse(process.argv[2] ?? '{}') as LoadJob;
+// stdout is a pipe, written asynchronously: exit only once the line is out.
+const writeLine = (value: unknown, then?: () => void) => process.stdout.write(`${JSON.stringify(value)}\n`, then);
+
 if (job.kind === 'open-loop') {
-  process.stdout.write(`${JSON.stringify(await runOpenLoop(job.plan))}\n`);
-  process.exit(0);
+  writeLine(await runOpenLoop(job.plan), () => process.exit(0));
 } else {
   const hold = await openStreams(job.plan);
-  process.stdout.write(`${JSON.stringify(hold.summary())}\n`);
+  writeLine(hold.summary());
   process.stdin.once('data', () => {
     const summary = hold.summary();
     hold.close();
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
-    process.exit(0);
+    writeLine(summary, () => process.exit(0));
   });
 }

@@ -32,6 +32,8 @@ export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simu
     { request: target.request(false), ratePerSecond: probeRate, durationMs: probeMs, warmupMs: 1_000, maxConnections: 256, drainTimeoutMs: 10_000 },
     loadCpu,
   );
+  // Awaited below; handled here too so a failing probe cannot crash the harness while the swap runs.
+  probe.catch(() => {});
   await sleep(4_000);
   const publishStartedNs = process.hrtime.bigint();
   await target.controlPlane.publish(bigState);

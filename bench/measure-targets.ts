@@ -1,4 +1,5 @@
-// The side-by-side part: for each target in turn (alone on the target CPU), a wrk saturation run, then
+// The side-by-side part: for each target in turn (alone on the target CPU), wrk saturation runs
+// (non-streamed, then streamed), then
 // open-loop runs at fixed rates (non-streamed) and one open-loop run of streams, each with the target's
 // CPU use and RSS read from /proc around the run. A fixed rate above SUSTAINABLE_SHARE of the target's
 // saturated throughput is not run: open-loop latency past saturation only grows with the run's length,
@@ -43,6 +44,8 @@ export interface TargetMeasurements {
   /** Null when the stream rate is over the target's capacity. */
   stream: FixedRateRun | null;
   saturation: SaturationResult & ResourceUse;
+  /** The same with streamed requests: whole streams per second. */
+  streamSaturation: SaturationResult & ResourceUse;
   peakRssBytes: number;
 }
 
@@ -76,11 +79,15 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
         ),
       ),
     );
-  const saturation = await withUsage(target.pid, () =>
-    runWrk({ request: target.request(false), connections: plan.saturationConnections, durationSeconds: plan.saturationSeconds, cpu: plan.loadCpu }),
-  );
+  const saturate = (stream: boolean) =>
+    withUsage(target.pid, () =>
+      runWrk({ request: target.request(stream), connections: plan.saturationConnections, durationSeconds: plan.saturationSeconds, cpu: plan.loadCpu }),
+    );
+  const saturation = await saturate(false);
   log(`  ${target.name}: saturation (wrk, ${plan.saturationConnections} connections) → ${saturation.requestsPerSecond.toFixed(0)} req/s, p50 ${saturation.latency.p50} µs`);
-  const sustainable = (rate: number) => rate <= SUSTAINABLE_SHARE * saturation.requestsPerSecond;
+  const streamSaturation = await saturate(true);
+  log(`  ${target.name}: stream saturation → ${streamSaturation.requestsPerSecond.toFixed(0)} streams/s, p50 ${streamSaturation.latency.p50} µs`);
+  const sustainable = (rate: number, capacity = saturation.requestsPerSecond) => rate <= SUSTAINABLE_SHARE * capacity;
   const fixedRate: FixedRateRun[] = [];
   const overloadedRates: number[] = [];
   for (const rate of plan.rates) {
@@ -93,7 +100,7 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
     log(`  ${target.name}: ${rate} req/s → p50 ${run.latency.p50.toFixed(0)} µs, p99 ${run.latency.p99.toFixed(0)} µs (achieved ${run.achievedPerSecond.toFixed(0)}/s, failed ${run.failed})`);
     fixedRate.push(run);
   }
-  const stream = sustainable(plan.streamRate) ? await openLoop(true, plan.streamRate, 500) : null;
+  const stream = sustainable(plan.streamRate, streamSaturation.requestsPerSecond) ? await openLoop(true, plan.streamRate, 500) : null;
   if (stream) log(`  ${target.name}: streams at ${plan.streamRate}/s → TTFT p50 ${stream.firstByte.p50.toFixed(0)} µs, p99 ${stream.firstByte.p99.toFixed(0)} µs`);
-  return { fixedRate, overloadedRates, stream, saturation, peakRssBytes: sampleUsage(target.pid).peakRssBytes };
+  return { fixedRate, overloadedRates, stream, saturation, streamSaturation, peakRssBytes: sampleUsage(target.pid).peakRssBytes };
 }

@@ -19,11 +19,11 @@ const help = `Usage: npm run bench [-- options]
 Starts a uWS upstream simulator and measures, one after the other, direct (the simulator itself),
 nginx (reverse proxy, 1 worker), the Portkey gateway (npm) and our data plane (auth, org policy,
 metering and usage spool on): open-loop latency at fixed rates, streamed TTFT, and wrk saturation;
-then many concurrent open streams and a 100k-key snapshot swap under traffic. Targets run on CPU ${TARGET_CPU},
+then many concurrent open streams and a 100k-key snapshot swap under traffic. Proxies run on CPU ${TARGET_CPU};
 load generators, the simulator and this harness on CPU ${LOAD_CPU} (taskset). Needs 2+ CPUs, nginx and wrk.
 
 Options:
-  --quick               short runs, one rate, 1,000 open streams (under 2 minutes)
+  --quick               short runs, 1,000 open streams (under 2 minutes)
   --targets=a,b         only these of ${TARGET_NAMES.join(', ')} (default: all)
   --no-streams          skip the concurrent open streams
   --no-swap             skip the snapshot swap
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const dataPlaneFlags = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
 
   const plan: MeasurePlan = quick
-    ? { rates: [2000], streamRate: 500, warmupMs: 1000, durationMs: 4000, saturationSeconds: 4, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU }
+    ? { rates: [500, 2000], streamRate: 500, warmupMs: 500, durationMs: 3000, saturationSeconds: 3, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU }
     : { rates: [500, 2000], streamRate: 500, warmupMs: 2000, durationMs: 15_000, saturationSeconds: 10, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU };
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const results: BenchResults = {
@@ -73,9 +73,9 @@ async function main(): Promise<void> {
     mode: quick ? 'quick' : 'full',
     machine: { cpus: cpus()[0]?.model ?? 'unknown', cpuCount: cpus().length, kernel: release(), node: process.version, loadAverageAtStart: loadavg() },
     pinning: {
-      'target (direct: the simulator; nginx; Portkey; data plane)': `CPU ${TARGET_CPU}`,
+      'proxy targets (nginx, Portkey, data plane)': `CPU ${TARGET_CPU}`,
       'load generators (wrk, open-loop client)': `CPU ${LOAD_CPU}`,
-      'upstream simulator (behind nginx, Portkey, data plane)': `CPU ${LOAD_CPU}, so the proxy has CPU ${TARGET_CPU} to itself`,
+      'upstream simulator (also the direct target)': `CPU ${LOAD_CPU}, so a proxy has CPU ${TARGET_CPU} to itself and every target sees the same upstream`,
       'harness and fake control plane': `CPU ${LOAD_CPU}`,
     },
     versions: {

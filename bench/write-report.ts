@@ -1,7 +1,7 @@
 // The results of one run: the JSON as measured, and a Markdown report built from it (tables of the
 // latency ladder, overhead against direct, TTFT, saturation throughput, CPU and RSS, the ratios, and
 // the design's performance budget next to what was measured).
-import { LADDER_STEPS, overheadLadder, ratio, type LatencyLadder } from './latency-stats.ts';
+import { cpuMicrosPerRequest, LADDER_STEPS, overheadLadder, ratio, type LatencyLadder } from './latency-stats.ts';
 import type { OpenStreamsResult } from './measure-open-streams.ts';
 import type { SnapshotSwapResult } from './measure-snapshot-swap.ts';
 import type { FixedRateRun, TargetMeasurements } from './measure-targets.ts';
@@ -38,11 +38,25 @@ export interface Ratios {
   /** Saturated req/s, gateway over nginx and over Portkey. */
   gatewayOverNginx: number | null;
   gatewayOverPortkey: number | null;
+  /** The same from CPU time per request (their cost over ours), which other load on the machine disturbs less. */
+  cpuGatewayOverNginx: number | null;
+  cpuGatewayOverPortkey: number | null;
+}
+
+function saturationCpuMicros(results: BenchResults, name: TargetName): number | null {
+  const saturation = results.targets[name]?.saturation;
+  return saturation ? cpuMicrosPerRequest(saturation.cpuPercent, saturation.requestsPerSecond) : null;
 }
 
 export function ratios(results: BenchResults): Ratios {
   const saturated = (name: TargetName) => results.targets[name]?.saturation.requestsPerSecond ?? null;
-  return { gatewayOverNginx: ratio(saturated('gateway'), saturated('nginx')), gatewayOverPortkey: ratio(saturated('gateway'), saturated('portkey')) };
+  const cpu = (name: TargetName) => saturationCpuMicros(results, name);
+  return {
+    gatewayOverNginx: ratio(saturated('gateway'), saturated('nginx')),
+    gatewayOverPortkey: ratio(saturated('gateway'), saturated('portkey')),
+    cpuGatewayOverNginx: ratio(cpu('nginx'), cpu('gateway')),
+    cpuGatewayOverPortkey: ratio(cpu('portkey'), cpu('gateway')),
+  };
 }
 
 export function markdownReport(results: BenchResults): string {
@@ -86,7 +100,7 @@ export function markdownReport(results: BenchResults): string {
   for (const name of names) {
     const run = results.targets[name]?.stream;
     if (!run) {
-      lines.push(`| ${name} | not run: saturates at ${results.targets[name]?.saturation.requestsPerSecond.toFixed(0)} req/s (non-streamed) |${' |'.repeat(10)}`);
+      lines.push(`| ${name} | not run: saturates at ${results.targets[name]?.streamSaturation.requestsPerSecond.toFixed(0)} streams/s |${' |'.repeat(10)}`);
       continue;
     }
     const overhead = !direct?.stream || name === 'direct' ? null : overheadLadder(run.firstByte, direct.stream.firstByte);
@@ -96,17 +110,22 @@ export function markdownReport(results: BenchResults): string {
   }
   lines.push('');
 
-  lines.push(`## Saturation: wrk, 1 thread, ${results.plan.saturationConnections} connections, ${results.plan.saturationSeconds} s, non-streamed`, '');
-  lines.push('| target | req/s | p50 | p90 | p99 | p99.9 | errors | CPU | RSS | peak RSS |', '|---|---|---|---|---|---|---|---|---|---|');
+  lines.push(`## Saturation: wrk, 1 thread, ${results.plan.saturationConnections} connections, ${results.plan.saturationSeconds} s each`, '');
+  lines.push('| target | requests | req/s | p50 | p90 | p99 | p99.9 | errors | CPU | CPU µs/req | RSS | peak RSS |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const name of names) {
     const measurements = results.targets[name] as TargetMeasurements;
-    const run = measurements.saturation;
-    lines.push(
-      `| ${name} | ${run.requestsPerSecond.toFixed(0)} | ${ladderCells(run.latency).join(' | ')} | ${run.errors} | ${run.cpuPercent.toFixed(0)} % | ${mebibytes(run.rssBytes)} | ${mebibytes(measurements.peakRssBytes)} |`,
-    );
+    for (const [kind, run] of [['non-streamed', measurements.saturation], ['streamed', measurements.streamSaturation]] as const) {
+      lines.push(
+        `| ${name} | ${kind} | ${run.requestsPerSecond.toFixed(0)} | ${ladderCells(run.latency).join(' | ')} | ${run.errors} | ${run.cpuPercent.toFixed(0)} % | ${micros(cpuMicrosPerRequest(run.cpuPercent, run.requestsPerSecond) ?? Number.NaN)} | ${mebibytes(run.rssBytes)} | ${mebibytes(measurements.peakRssBytes)} |`,
+      );
+    }
   }
-  const { gatewayOverNginx, gatewayOverPortkey } = ratios(results);
-  lines.push('', `Saturated throughput ratios: gateway / nginx = ${times(gatewayOverNginx)}, gateway / Portkey = ${times(gatewayOverPortkey)}.`, '');
+  const { gatewayOverNginx, gatewayOverPortkey, cpuGatewayOverNginx, cpuGatewayOverPortkey } = ratios(results);
+  lines.push(
+    '',
+    `Saturated throughput ratios (non-streamed): gateway / nginx = ${times(gatewayOverNginx)}, gateway / Portkey = ${times(gatewayOverPortkey)}. From CPU per request (the throughput each would reach on a core of its own): gateway / nginx = ${times(cpuGatewayOverNginx)}, gateway / Portkey = ${times(cpuGatewayOverPortkey)}.`,
+    '',
+  );
 
   if (results.openStreams) {
     const held = results.openStreams;
@@ -138,8 +157,8 @@ export function markdownReport(results: BenchResults): string {
   lines.push(`| overhead p50 at 2k req/s | ≤ 100 µs | ${overheadAt2k ? `${signedMicros(overheadAt2k.p50)} µs` : notRun} |`);
   lines.push(`| overhead p99 at 2k req/s | ≤ 1,000 µs | ${overheadAt2k ? `${signedMicros(overheadAt2k.p99)} µs` : notRun} |`);
   lines.push(`| TTFT overhead p99 | ≤ 1,000 µs | ${ttftOverhead ? `${signedMicros(ttftOverhead.p99)} µs` : notRun} |`);
-  lines.push(`| saturated throughput vs Portkey | ≥ 20× | ${times(gatewayOverPortkey)} |`);
-  lines.push(`| saturated throughput vs nginx | ≥ 0.60× | ${times(gatewayOverNginx)} |`);
+  lines.push(`| saturated throughput vs Portkey | ≥ 20× | ${times(gatewayOverPortkey)} (by CPU per request: ${times(cpuGatewayOverPortkey)}) |`);
+  lines.push(`| saturated throughput vs nginx | ≥ 0.60× | ${times(gatewayOverNginx)} (by CPU per request: ${times(cpuGatewayOverNginx)}) |`);
   const streams = results.openStreams;
   const streamsRss = streams?.rssPerStreamBytes ? `${((streams.rssBeforeBytes + streams.rssPerStreamBytes * 10_000) / 1024 ** 3).toFixed(2)} GiB RSS for 10k (from ${streams.started.toLocaleString('en-US')} open)` : 'not run';
   lines.push(`| 10k open streams | ≤ 1 GiB | ${streamsRss} |`);
