@@ -16,7 +16,8 @@ import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-
 import { testEngines } from '../support/test-database.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 
-// The id from the README's quick-start; the provider `anthropic` is pointed at the simulator.
+// The id as issue 6's quick-start spells it (the imported catalog says claude-sonnet-4-5), added here
+// on the provider `anthropic`, which is pointed at the simulator.
 const ANTHROPIC_MODEL = 'anthropic/claude-sonnet-4.5';
 const GEMINI_MODEL = 'responses-gemini/gemini-echo';
 const MISTRAL_MODEL = 'responses-mistral/mistral-echo';
@@ -259,7 +260,7 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       resetScenarios();
       const baseURL = `${gateway.dataPlane!.url}/v1`;
       const apiKey = gateway.apiKey;
-      // The README's snippet, verbatim apart from base URL and key.
+      // Issue 6's quick-start (the README's, with its model id), verbatim apart from base URL and key.
       const result = streamText({
         model: createOpenAI({ baseURL, apiKey })('anthropic/claude-sonnet-4.5'),
         prompt: 'Invent a new holiday and describe its traditions.',
