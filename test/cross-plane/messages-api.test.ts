@@ -305,6 +305,34 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     expect(await readUsageRow(gateway, response.headers.get('x-request-id')!)).toMatchObject({ status: 200, streamed: true, errorCode: 'upstream_error' });
   });
 
+  it('repairs a cut-short tool history before sending it to Anthropic natively', async () => {
+    echoEverywhere();
+    const message = await client().messages.create({
+      model: MODELS.anthropic,
+      max_tokens: 32,
+      tools: [weatherTool],
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_cut', name: 'get_weather', input: { city: 'Paris' } }] },
+        { role: 'user', content: 'Never mind, say hi' },
+      ],
+    });
+    expect(anthropic.requests.at(-1)!.body).toMatchObject({
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_cut' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_cut', content: '[no result: the tool call was not answered]' },
+            { type: 'text', text: 'Never mind, say hi' },
+          ],
+        },
+      ],
+    });
+    expect(message.content).toMatchObject([{ type: 'text', text: 'Echo: [no result: the tool call was not answered] Never mind, say hi' }]);
+  });
+
   it("returns a native non-streamed message as Anthropic's, with the gateway's cost fields added to its usage", async () => {
     echoEverywhere();
     const response = await fetch(`${gateway.dataPlane!.url}/v1/messages`, {

@@ -2,8 +2,9 @@
 // pipeline (pipeline/front-door.ts), so keys, policy, routing and fallback, metering, spend and the spool
 // are the chat pipeline's. The gateway key comes as `Authorization: Bearer` (Anthropic SDK 1.x) or
 // `x-api-key` (0.x SDKs, Claude-based tools); any `anthropic-version` is accepted.
-// Endpoints of kind `anthropic` get the client's body natively (anthropic-native-adapter.ts); every other
-// provider gets it translated to a chat request, and its answer translated back. A body that only Anthropic
+// Endpoints of kind `anthropic` get the client's body natively (anthropic-native-adapter.ts), its tool
+// history repaired in Anthropic's shape (repair-anthropic-tool-uses.ts); every other provider gets it
+// translated to a chat request (which the pipeline repairs), and its answer translated back. A body that only Anthropic
 // can serve (documents, server tools) is refused with a 400 when no Anthropic endpoint can take it.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { FrontDoor } from '../../pipeline/front-door.ts';
@@ -14,6 +15,7 @@ import { convertChatCompletionToMessage } from './convert-chat-completion-to-mes
 import { convertMessagesToChatRequest } from './convert-messages-to-chat-request.ts';
 import { MessagesStreamTranslator } from './messages-stream-translator.ts';
 import { parseMessagesRequest, type MessagesRequest } from './parse-messages-request.ts';
+import { repairAnthropicToolUses } from './repair-anthropic-tool-uses.ts';
 
 /** The chat request, or why only the native route can serve the body (the pipeline then has an empty conversation to estimate from). */
 function translate(messages: MessagesRequest): { chat: ChatRequest; onlyNative: GatewayError | null } {
@@ -33,6 +35,8 @@ export const anthropicMessagesDoor: FrontDoor = {
   open(body, request) {
     const messages = parseMessagesRequest(body);
     const { chat, onlyNative } = translate(messages);
+    const repair = repairAnthropicToolUses(messages.body.messages);
+    const nativeRequest = repair.changes === 0 ? messages : { ...messages, body: { ...messages.body, messages: repair.messages } };
     const messageId = `msg_${request.requestId.replaceAll('-', '')}`;
     const clientHeaders = { version: request.headers['anthropic-version'] ?? '', beta: request.headers['anthropic-beta'] ?? '' };
     return {
@@ -40,7 +44,7 @@ export const anthropicMessagesDoor: FrontDoor = {
       presentBody: (chatCompletion) => convertChatCompletionToMessage(chatCompletion, messageId),
       presentStream: (translator) => new MessagesStreamTranslator(translator, messageId, anthropicMessagesErrors),
       errors: anthropicMessagesErrors,
-      native: { kind: 'anthropic', adapter: createAnthropicNativeAdapter(messages, clientHeaders), onlyNative },
+      native: { kind: 'anthropic', adapter: createAnthropicNativeAdapter(nativeRequest, clientHeaders), onlyNative },
     };
   },
 };

@@ -1,6 +1,7 @@
 // The Messages door's adapter for providers of kind `anthropic`: the client already speaks their API, so
 // its body goes upstream as it came, only `model` replaced by the endpoint's upstream name (every other
-// value, `cache_control` and thinking signatures included, is sent unchanged and in the same key order),
+// value, `cache_control` and thinking signatures included, is sent unchanged and in the same key order;
+// the door passes a tool history it had to repair as repaired),
 // with the client's `anthropic-version` and `anthropic-beta`. The answer is relayed as Anthropic's own
 // bytes; the Anthropic adapter's response and stream readers run beside it only to meter.
 import { GatewayError } from '../../../../shared/src/errors.ts';
