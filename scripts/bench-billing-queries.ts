@@ -1,0 +1,189 @@
+// npm run bench:billing: the billing queries timed on a million seeded usage rows in PostgreSQL.
+// Creates a throwaway database beside BENCH_DATABASE_URL (default: TEST_DATABASE_URL, else the local
+// server), migrates and seeds it (scripts/seed-usage-rows.ts), runs each query several times through
+// the same service functions the APIs call, EXPLAINs it, writes bench/results/billing-queries.md and
+// drops the database. Numbers come from this run only; nothing here asserts a time.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Prisma } from '../control-plane/generated/prisma/client.ts';
+import { openDatabase } from '../control-plane/src/db/open-database.ts';
+import { getBalance } from '../control-plane/src/services/billing/get-balance.ts';
+import { listLedgerEntries } from '../control-plane/src/services/billing/list-ledger-entries.ts';
+import { summarizeUsage, usageSummaryQuery } from '../control-plane/src/services/billing/summarize-usage.ts';
+import type { UsageDimension } from '../control-plane/src/services/billing/billing-vocabulary.ts';
+import type { ServiceContext } from '../control-plane/src/services/service-context.ts';
+import { seedUsageRows } from './seed-usage-rows.ts';
+
+const usage = `Usage: npm run bench:billing -- [--rows <n>] [--runs <n>] [--out <file>] [--keep]
+
+  --rows   usage rows to seed, over 90 days          default 1000000
+  --runs   timed runs per query (after one warm-up)   default 7
+  --out    report file                                default bench/results/billing-queries.md
+  --keep   leave the database in place and print its URL
+
+Environment: BENCH_DATABASE_URL (else TEST_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/test)
+names the server; a database billing_bench_<random> is created there and dropped afterwards.
+`;
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '7' },
+    out: { type: 'string', default: 'bench/results/billing-queries.md' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+const rows = Number(values.rows);
+const runs = Number(values.runs);
+
+const serverUrl = new URL(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test');
+const databaseName = `billing_bench_${randomBytes(4).toString('hex')}`;
+const databaseUrl = new URL(serverUrl);
+databaseUrl.pathname = `/${databaseName}`;
+
+async function onServer(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl.toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+interface BenchQuery {
+  name: string;
+  run(): Promise<unknown>;
+  explain: Prisma.Sql;
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The scans a plan uses: `Index Scan using x`, `Index Only Scan using x`, `Bitmap Index Scan on x`, `Seq Scan on x`. */
+function scansOf(plan: string[]): string[] {
+  const scans = plan.flatMap((line) => {
+    const match = /((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan)(?: Backward)?) (?:using|on) "?([\w]+)"?/.exec(line);
+    return match ? [`${match[1]} ${match[2]}`] : [];
+  });
+  return [...new Set(scans)];
+}
+
+await onServer(`CREATE DATABASE ${databaseName}`);
+const database = await openDatabase({ databaseUrl: databaseUrl.toString() });
+try {
+  const end = new Date('2026-11-25T00:00:00.000Z');
+  const seedClient = new pg.Client({ connectionString: databaseUrl.toString() });
+  await seedClient.connect();
+  const seedStarted = performance.now();
+  const seeded = await seedUsageRows(seedClient, { rows, days: 90, end, orgs: 5, usersPerOrg: 25, keysPerUser: 2, models: 12, providers: 4 }).finally(() => seedClient.end());
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const [count] = await database.prisma.$queryRaw<{ usage: bigint; daily: bigint; ledger: bigint; version: string }[]>`
+    SELECT (SELECT count(*) FROM "usage_records") AS "usage", (SELECT count(*) FROM "usage_daily") AS "daily",
+      (SELECT count(*) FROM "ledger_entries") AS "ledger", current_setting('server_version') AS "version"`;
+  if (!count) throw new Error('no counts');
+
+  const context: ServiceContext = { prisma: database.prisma, actor: { kind: 'system', name: 'bench' }, snapshotChanged: () => undefined };
+  const orgId = seeded.busiestOrgId;
+  const orgRows = await database.prisma.usageRecord.count({ where: { orgId } });
+  const smallOrgRows = await database.prisma.usageRecord.count({ where: { orgId: seeded.smallestOrgId } });
+  // A 30-day range with mid-day edges at both ends, ending a few hours before the newest row.
+  const to = new Date(end.getTime() - (3 * 60 + 17) * 60_000);
+  const from = new Date(to.getTime() - 30 * 86_400_000);
+  const middle = await database.prisma.ledgerEntry.findFirstOrThrow({ where: { orgId }, orderBy: { id: 'desc' }, skip: Math.floor(orgRows / 2), select: { id: true } });
+  const ledgerSql = (kind: string | null, cursor: bigint | null, ledgerOrgId = orgId) => Prisma.sql`
+    SELECT * FROM "ledger_entries" WHERE "org_id" = ${ledgerOrgId}
+    ${kind === null ? Prisma.empty : Prisma.sql`AND "kind" = ${kind}::ledger_kind`}
+    ${cursor === null ? Prisma.empty : Prisma.sql`AND "id" < ${cursor}`}
+    ORDER BY "id" DESC LIMIT 51`;
+  const usageQuery = (groupBy: UsageDimension[], usageOrgId = orgId): BenchQuery => ({
+    name: `usage, 30 days with mid-day edges, ${groupBy.length === 0 ? 'totals only' : `by ${groupBy.join(' + ')}`}${usageOrgId === orgId ? '' : ', smallest org'}`,
+    run: () => summarizeUsage(context, { orgId: usageOrgId, from, to, groupBy }),
+    explain: usageSummaryQuery(usageOrgId, from, to, groupBy),
+  });
+  const queries: BenchQuery[] = [
+    { name: 'balance', run: () => getBalance(context, { orgId }), explain: Prisma.sql`SELECT "balance_micros" FROM "organizations" WHERE "id" = ${orgId}` },
+    { name: 'ledger, newest page (50)', run: () => listLedgerEntries(context, { orgId }), explain: ledgerSql(null, null) },
+    { name: 'ledger, page in the middle (cursor)', run: () => listLedgerEntries(context, { orgId, cursor: String(middle.id) }), explain: ledgerSql(null, middle.id) },
+    { name: 'ledger, kind = grant (1 row among debits)', run: () => listLedgerEntries(context, { orgId, kind: 'grant' }), explain: ledgerSql('grant', null) },
+    usageQuery([]),
+    usageQuery(['day']),
+    usageQuery(['model']),
+    usageQuery(['provider']),
+    usageQuery(['user']),
+    usageQuery(['key']),
+    usageQuery(['day', 'model']),
+    {
+      name: 'ledger, newest page (50), smallest org',
+      run: () => listLedgerEntries(context, { orgId: seeded.smallestOrgId }),
+      explain: ledgerSql(null, null, seeded.smallestOrgId),
+    },
+    usageQuery(['model'], seeded.smallestOrgId),
+    {
+      name: 'for comparison: the same 30 days by model from raw rows only',
+      run: () => database.prisma.$queryRaw`
+        SELECT "requested_model", count(*), sum("cost_micros") FROM "usage_records"
+        WHERE "org_id" = ${orgId} AND "started_at" >= ${from.toISOString()}::timestamptz AND "started_at" < ${to.toISOString()}::timestamptz GROUP BY 1`,
+      explain: Prisma.sql`
+        SELECT "requested_model", count(*), sum("cost_micros") FROM "usage_records"
+        WHERE "org_id" = ${orgId} AND "started_at" >= ${from.toISOString()}::timestamptz AND "started_at" < ${to.toISOString()}::timestamptz GROUP BY 1`,
+    },
+  ];
+
+  const loadAtStart = loadavg()[0]!;
+  const results: { name: string; median: number; min: number; max: number; scans: string[]; plan: string[] }[] = [];
+  for (const query of queries) {
+    await query.run();
+    const samples: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      await query.run();
+      samples.push(performance.now() - started);
+    }
+    const plan = (await database.prisma.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN (ANALYZE, BUFFERS) ${query.explain}`)).map((row) => row['QUERY PLAN']);
+    results.push({ name: query.name, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), scans: scansOf(plan), plan });
+    process.stdout.write(`${query.name}: median ${median(samples).toFixed(2)} ms\n`);
+  }
+
+  const format = (ms: number) => ms.toFixed(2);
+  const report = [
+    '# Billing queries on a million usage rows',
+    '',
+    `Produced by \`npm run bench:billing\` (scripts/bench-billing-queries.ts) on ${new Date().toISOString()}: PostgreSQL ${count.version},`,
+    `${Number(count.usage).toLocaleString('en')} usage rows over 90 days (${Number(count.daily).toLocaleString('en')} usage_daily rows,`,
+    `${Number(count.ledger).toLocaleString('en')} ledger entries) for 5 orgs × 25 users × 2 keys, 12 models, 4 providers; seeded in ${seedSeconds.toFixed(1)} s.`,
+    `Queries are for the busiest org (${orgRows.toLocaleString('en')} usage rows) unless marked "smallest org" (${smallOrgRows.toLocaleString('en')} rows),`,
+    'through the service functions the APIs call',
+    `(Prisma included), one warm-up then ${runs} timed runs. The usage range is [${from.toISOString()}, ${to.toISOString()}):`,
+    'whole days come from usage_daily, the two partial days from usage_records.',
+    `Machine: ${cpus().length} CPUs, 1-minute load average ${loadAtStart.toFixed(1)} when timing began (other jobs share it, so`,
+    'wall times include waiting for a CPU; the plans\' "Execution Time" is the server\'s own share).',
+    '',
+    '| query | median ms | min ms | max ms | scans in the plan |',
+    '|---|---:|---:|---:|---|',
+    ...results.map((result) => `| ${result.name} | ${format(result.median)} | ${format(result.min)} | ${format(result.max)} | ${result.scans.join('; ')} |`),
+    '',
+    '## Plans (EXPLAIN ANALYZE, BUFFERS)',
+    '',
+    ...results.flatMap((result) => [`### ${result.name}`, '', '```', ...result.plan, '```', '']),
+  ].join('\n');
+  await mkdir(dirname(values.out), { recursive: true });
+  await writeFile(values.out, report);
+  process.stdout.write(`wrote ${values.out}\n`);
+} finally {
+  await database.close();
+  if (values.keep) process.stdout.write(`kept ${databaseUrl.toString()}\n`);
+  else await onServer(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+}
