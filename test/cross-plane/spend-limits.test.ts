@@ -1,0 +1,143 @@
+// A limit is a limit across replicas: three data planes share spend counters in Redis behind one control
+// plane, and 1000 concurrent requests hit first a $0.05 daily limit, then a $0.05 balance. Each request
+// costs exactly what it reserves (the prompt is free, the simulator always answers max_tokens tokens), so
+// the limit admits exactly floor(limit / cost) requests whatever the interleaving, and the usage rows
+// the control plane stores afterwards add up to no more than the limit.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { testEngines } from '../support/test-database.ts';
+
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) console.warn('spend-limits.test.ts: REDIS_URL is not set, skipping the three-replica spend limit tests');
+
+const MODEL = 'spendsim/fixed';
+const MAX_TOKENS = 10;
+/** 10 µ$ per completion token ($10 / Mtok): every request costs and reserves 10 × 10 = 100 µ$. */
+const COMPLETION_NANOS = 10_000;
+const COST_MICROS = 100;
+const LIMIT_MICROS = 50_000;
+const REQUESTS = 1000;
+
+describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%s)', (engine) => {
+  let gateway: Gateway;
+  let replicas: DataPlane[] = [];
+  let stateRoot: string;
+  let orgId: string;
+  let admin: ReturnType<typeof createTRPCClient<AppRouter>>;
+
+  beforeAll(async () => {
+    gateway = await startGateway(engine);
+    const controlPlane = gateway.controlPlane!;
+    admin = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })] });
+    await addCatalogModel(
+      gateway,
+      { slug: 'spendsim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
+      { id: MODEL, name: 'Fixed-cost simulator', endpoint: { providerSlug: 'spendsim', upstreamModel: 'fixed', prices: { prompt: 0, completion: COMPLETION_NANOS } } },
+    );
+    // Exactly MAX_TOKENS completion tokens (the simulator counts words) for every request.
+    gateway.simulator.scenario = () => ({ reply: Array.from({ length: MAX_TOKENS }, (_, index) => `w${index}`).join(' ') });
+    orgId = (await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
+
+    stateRoot = await mkdtemp(join(tmpdir(), 'spend-replicas-'));
+    const keyPrefix = `test:spend:${randomUUID()}:`;
+    replicas = await Promise.all(
+      [0, 1, 2].map((index) =>
+        startDataPlane({
+          port: 0,
+          controlPlaneUrl: controlPlane.url,
+          dataPlaneToken: controlPlane.dataPlaneToken,
+          snapshotPublicJwk: controlPlane.publicJwk,
+          stateDir: join(stateRoot, `replica-${index}`),
+          usageFlushIntervalMs: 50,
+          spend: { redisUrl, keyPrefix },
+          log: () => {},
+        }),
+      ),
+    );
+    await Promise.all(replicas.map((replica) => replica.waitForSnapshot()));
+  });
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.close()));
+    await gateway?.close();
+    if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
+  });
+
+  /** Waits until every replica enforces what the control plane last published (seen through GET /usage). */
+  async function untilEveryReplica(check: (usage: UsageBody) => boolean): Promise<void> {
+    for (const replica of replicas) {
+      await expect.poll(async () => check(await usageOf(replica)), { timeout: 10_000, interval: 20 }).toBe(true);
+    }
+  }
+
+  async function usageOf(replica: DataPlane): Promise<UsageBody> {
+    const response = await fetch(`${replica.url}/v1/usage`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
+    return (await response.json()) as UsageBody;
+  }
+
+  /** REQUESTS concurrent chat requests spread over the replicas; the status of each. */
+  async function burst(): Promise<Map<number, number>> {
+    const statuses = await Promise.all(
+      Array.from({ length: REQUESTS }, async (_, index) => {
+        const replica = replicas[index % replicas.length] as DataPlane;
+        const response = await fetch(`${replica.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.apiKey}` },
+          body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `request ${index}` }], max_tokens: MAX_TOKENS }),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    const counts = new Map<number, number>();
+    for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Ships every replica's usage and sums what the control plane stored for the model since `since`. */
+  async function storedSpend(since: Date): Promise<{ rows: number; costMicros: number }> {
+    await Promise.all(replicas.map((replica) => replica.flushUsage()));
+    const rows = await gateway.controlPlane!.prisma.usageRecord.findMany({ where: { requestedModel: MODEL, startedAt: { gte: since } }, select: { costMicros: true } });
+    return { rows: rows.length, costMicros: rows.reduce((sum, row) => sum + Number(row.costMicros), 0) };
+  }
+
+  it('a $0.05 daily limit admits exactly 500 requests of 100 µ$ out of 1000, and no more is spent', async () => {
+    await admin.policies.update.mutate({ orgId, dailyLimitMicros: LIMIT_MICROS });
+    await untilEveryReplica((usage) => usage.daily.limit_micros === LIMIT_MICROS);
+    const since = new Date();
+
+    const counts = await burst();
+    expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 429: REQUESTS - LIMIT_MICROS / COST_MICROS });
+    expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
+    for (const replica of replicas) {
+      expect((await usageOf(replica)).daily).toMatchObject({ used_micros: LIMIT_MICROS, in_flight_micros: 0, remaining_micros: 0 });
+    }
+  });
+
+  it('a $0.05 balance admits exactly 500 requests of 100 µ$ out of 1000, and the balance ends at zero', async () => {
+    await admin.policies.update.mutate({ orgId, dailyLimitMicros: null });
+    // Bring the balance down to $0.05: the seed's $10 grant less what the daily-limit test spent.
+    const { balanceMicros } = await admin.billing.balance.query({ orgId });
+    await admin.billing.addLedgerEntry.mutate({ orgId, kind: 'adjustment', amountMicros: LIMIT_MICROS - balanceMicros, note: 'spend-limits test: leave $0.05' });
+    await untilEveryReplica((usage) => usage.daily.limit_micros === null && usage.balance.available_micros === LIMIT_MICROS);
+    const since = new Date();
+
+    const counts = await burst();
+    expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 402: REQUESTS - LIMIT_MICROS / COST_MICROS });
+    expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
+    expect((await admin.billing.balance.query({ orgId })).balanceMicros).toBe(0);
+  });
+});
+
+interface UsageBody {
+  daily: { limit_micros: number | null; used_micros: number; in_flight_micros: number; remaining_micros: number | null };
+  balance: { credits_micros: number; spent_micros: number; in_flight_micros: number; available_micros: number };
+}
