@@ -1,6 +1,7 @@
 // The admin CLI against a real, listening control plane: once as `npm run admin` in a child process
 // (token from the data folder's file), then in-process for the other commands.
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -100,6 +101,23 @@ describe('npm run admin', () => {
     const badGroup = await cli('billing', 'usage', '--org', org.id, '--group-by', 'colour');
     expect(badGroup.status).toBe(2);
     expect(badGroup.stderr).toContain('--group-by must be one of day, model, provider, user, key');
+  });
+
+  test('byok commands: the key is read from a file, listed by its last 4 characters, rotated and deleted', async () => {
+    const org = JSON.parse((await cli('orgs', 'create', 'BYOK Co')).stdout) as { id: string };
+    const keyFile = join(database.dataDir, 'provider-key');
+    await writeFile(keyFile, 'sk-cli-provider-key-7f3e\n', { mode: 0o600 });
+    const created = await cli('byok', 'create', '--org', org.id, '--provider', 'simulator', '--key-file', keyFile);
+    expect(created.status).toBe(0);
+    expect(created.stdout).not.toContain('sk-cli-provider-key');
+    const credential = JSON.parse(created.stdout) as { id: string };
+    expect(JSON.parse((await cli('byok', 'list', '--org', org.id)).stdout)).toEqual([
+      { id: credential.id, orgId: org.id, userId: null, providerId: expect.any(String), providerSlug: 'simulator', last4: '7f3e', masterKeyVersion: 1, createdAt: expect.any(String) },
+    ]);
+    expect(JSON.parse((await cli('byok', 'rotate', '--batch-size', '10')).stdout)).toMatchObject({ currentVersion: 1, rewrapped: 0, failed: [] });
+    expect(JSON.parse((await cli('byok', 'delete', credential.id)).stdout)).toMatchObject({ id: credential.id });
+    expect(JSON.parse((await cli('byok', 'list', '--org', org.id)).stdout)).toEqual([]);
+    expect((await cli('byok', 'create', '--org', org.id, '--provider', 'simulator')).status).toBe(2);
   });
 
   test('errors: a refused call exits 1 with the code, a bad command exits 2 with the usage', async () => {

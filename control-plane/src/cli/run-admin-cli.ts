@@ -29,6 +29,13 @@ Commands:
              the range is [from, to); to defaults to now, from to 30 days before to
   billing credit --org <id> --kind <grant|purchase|adjustment> --amount <microdollars> [--note <text>]
              platform admins only; a negative adjustment is written --amount=-500
+  byok create --org <id> --provider <slug> --key-file <path> [--user <id>]
+             stores the provider key in the file (never on the command line) as the org's key,
+             or as that member's own key with --user
+  byok list --org <id>
+  byok delete <credential id>
+  byok rotate [--batch-size <n>]
+             re-wraps every BYOK data key to GATEWAY_MASTER_KEY_VERSION (platform admins)
   token issue        exchange the admin token for a 15-minute JWT
 
 Options:
@@ -74,6 +81,9 @@ const options = {
   'group-by': { type: 'string' },
   amount: { type: 'string' },
   note: { type: 'string' },
+  provider: { type: 'string' },
+  'key-file': { type: 'string' },
+  'batch-size': { type: 'string' },
   'token-file': { type: 'string', default: '.data/admin-token' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -217,6 +227,20 @@ async function runCommand(client: Client, positionals: string[], values: Values)
       if (!values.amount || !/^-?\d+$/.test(values.amount)) throw new UsageError('--amount must be an integer number of microdollars');
       return client.billing.addLedgerEntry.mutate({ orgId: required(values, 'org'), kind, amountMicros: Number(values.amount), note: values.note });
     }
+    case 'byok create': {
+      const keyFile = values['key-file'];
+      if (!keyFile) throw new UsageError('--key-file is required');
+      const key = (await readFile(keyFile, 'utf8')).trim();
+      if (!values.provider) throw new UsageError('--provider is required');
+      return client.byok.create.mutate({ orgId: required(values, 'org'), provider: values.provider, key, userId: values.user ?? null });
+    }
+    case 'byok list':
+      return client.byok.list.query({ orgId: required(values, 'org') });
+    case 'byok delete':
+      if (!argument) throw new UsageError('byok delete needs a credential id');
+      return client.byok.delete.mutate({ id: argument });
+    case 'byok rotate':
+      return client.byok.rotate.mutate({ batchSize: integer(values['batch-size'], 'batch-size') });
     case 'token issue':
       return client.auth.issueToken.mutate();
     default:
