@@ -4,29 +4,16 @@
 // `x-api-key` (0.x SDKs, Claude-based tools); any `anthropic-version` is accepted.
 // Endpoints of kind `anthropic` get the client's body natively (anthropic-native-adapter.ts), its tool
 // history repaired in Anthropic's shape (repair-anthropic-tool-uses.ts); every other provider gets it
-// translated to a chat request (which the pipeline repairs), and its answer translated back. A body that only Anthropic
-// can serve (documents, server tools) is refused with a 400 when no Anthropic endpoint can take it.
-import { GatewayError } from '../../../../shared/src/errors.ts';
+// translated to a chat request (which the pipeline repairs), and its answer translated back. A body
+// only Anthropic can serve (documents, server tools) gets a 400 when no Anthropic endpoint can take it.
 import type { FrontDoor } from '../../pipeline/front-door.ts';
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
 import { anthropicMessagesErrors } from './anthropic-messages-errors.ts';
 import { createAnthropicNativeAdapter } from './anthropic-native-adapter.ts';
 import { convertChatCompletionToMessage } from './convert-chat-completion-to-message.ts';
-import { convertMessagesToChatRequest } from './convert-messages-to-chat-request.ts';
 import { MessagesStreamTranslator } from './messages-stream-translator.ts';
-import { parseMessagesRequest, type MessagesRequest } from './parse-messages-request.ts';
+import { parseMessagesRequest } from './parse-messages-request.ts';
 import { repairAnthropicToolUses } from './repair-anthropic-tool-uses.ts';
-
-/** The chat request, or why only the native route can serve the body (the pipeline then has an empty conversation to estimate from). */
-function translate(messages: MessagesRequest): { chat: ChatRequest; onlyNative: GatewayError | null } {
-  try {
-    return { chat: convertMessagesToChatRequest(messages), onlyNative: null };
-  } catch (error) {
-    if (!(error instanceof GatewayError)) throw error;
-    const chat: ChatRequest = { body: { model: messages.model, messages: [] }, model: messages.model, stream: messages.stream, clientWantsStreamUsage: false };
-    return { chat, onlyNative: error };
-  }
-}
+import { translateMessagesRequest } from './translate-messages-request.ts';
 
 export const anthropicMessagesDoor: FrontDoor = {
   errors: anthropicMessagesErrors,
@@ -34,7 +21,7 @@ export const anthropicMessagesDoor: FrontDoor = {
   clientHeaders: ['anthropic-version', 'anthropic-beta'],
   open(body, request) {
     const messages = parseMessagesRequest(body);
-    const { chat, onlyNative } = translate(messages);
+    const { chat, onlyNative } = translateMessagesRequest(messages);
     const repair = repairAnthropicToolUses(messages.body.messages);
     const nativeRequest = repair.changes === 0 ? messages : { ...messages, body: { ...messages.body, messages: repair.messages } };
     const messageId = `msg_${request.requestId.replaceAll('-', '')}`;
