@@ -1,6 +1,8 @@
 // The gateway's errors in Anthropic's envelope (wire-formats.md §2.5): `{"type":"error","error":{"type",
 // "message"}}`, the error type chosen by HTTP status as Anthropic does, since Anthropic's SDKs pick their
-// exception class by status. A started stream ends with the same object as an `event: error`.
+// exception class by status. What the gateway adds to an error (e.g. which spending limit refused the
+// request, with the amounts) goes in `error.details`, where Anthropic puts its own spend-limit details.
+// A started stream ends with the same object as an `event: error`.
 import type { GatewayError } from '../../../../shared/src/errors.ts';
 import type { ErrorPresenter } from '../../http/send-error.ts';
 
@@ -23,7 +25,8 @@ export function anthropicErrorType(status: number): string {
 }
 
 function envelope(error: GatewayError): string {
-  return JSON.stringify({ type: 'error', error: { type: anthropicErrorType(error.status), message: error.message } });
+  const details = Object.keys(error.details).length > 0 ? { details: error.details } : {};
+  return JSON.stringify({ type: 'error', error: { type: anthropicErrorType(error.status), message: error.message, ...details } });
 }
 
 export const anthropicMessagesErrors: ErrorPresenter = {
