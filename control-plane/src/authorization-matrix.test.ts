@@ -131,6 +131,7 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   },
   'dataPlane.snapshot': { requires: 'data-plane', run: ({ client }) => client.dataPlane.snapshot() },
   'dataPlane.ingestUsage': { requires: 'data-plane', run: ({ client }) => client.dataPlane.ingestUsage({ events: [] }) },
+  'dataPlane.generation': { requires: 'data-plane', run: ({ client }) => client.dataPlane.generation({ requestId: 'matrix', apiKeyId: 'matrix' }) },
 };
 
 const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {

@@ -6,6 +6,7 @@ import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
 import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
 import { createApp } from './http/create-app.ts';
+import { createGenerationLookup } from './metering/generation-lookup.ts';
 import { assertNativeUws, uws } from './http/uws-runtime.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
@@ -111,13 +112,19 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
   const channel = createControlPlaneChannel({ controlPlaneUrl: options.controlPlaneUrl, dataPlaneToken: options.dataPlaneToken });
 
+  const generations = createGenerationLookup((input) => channel.generation(input));
+
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;
   const context: PipelineContext = {
     currentSnapshot: () => store.current(),
     upstream,
     spend,
-    appendUsage: (event) => spool.append(event),
+    async appendUsage(event) {
+      await spool.append(event);
+      generations.remember(event);
+    },
+    generations,
     log,
     track(request) {
       inFlight.add(request);

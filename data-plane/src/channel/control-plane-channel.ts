@@ -1,12 +1,13 @@
 // The data plane's side of the control plane's tRPC channel (shared/src/data-plane-channel.ts):
 // `dataPlane.snapshot` over SSE (httpSubscriptionLink + the `eventsource` package, which lets us add
-// the Authorization header through its `fetch` option) and `dataPlane.ingestUsage` over plain HTTP.
+// the Authorization header through its `fetch` option), `dataPlane.ingestUsage` and `dataPlane.generation`
+// over plain HTTP.
 // Untyped on purpose: outputs are checked with the shared zod schemas (off the hot path), so the data
 // plane depends on the contract, not on the control plane's router code.
 import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import { snapshotEnvelopeSchema, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { usageIngestResultSchema, type UsageEvent, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
+import { snapshotEnvelopeSchema, type GenerationLookupInput, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { usageEventSchema, usageIngestResultSchema, type UsageEvent, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
 
 export interface SnapshotSubscriptionHandlers {
   onEnvelope(envelope: SnapshotEnvelope): void;
@@ -17,6 +18,8 @@ export interface SnapshotSubscriptionHandlers {
 export interface ControlPlaneChannel {
   subscribeSnapshots(lastEventId: string | null, handlers: SnapshotSubscriptionHandlers): { unsubscribe(): void };
   ingestUsage(events: UsageEvent[]): Promise<UsageIngestResult>;
+  /** The stored usage event of a request made with that key, or null. */
+  generation(input: GenerationLookupInput): Promise<UsageEvent | null>;
 }
 
 export function createControlPlaneChannel(options: { controlPlaneUrl: string; dataPlaneToken: string }): ControlPlaneChannel {
@@ -79,6 +82,10 @@ export function createControlPlaneChannel(options: { controlPlaneUrl: string; da
 
     async ingestUsage(events) {
       return usageIngestResultSchema.parse(await client.mutation('dataPlane.ingestUsage', { events }));
+    },
+
+    async generation(input) {
+      return usageEventSchema.nullable().parse(await client.query('dataPlane.generation', input));
     },
   };
 }

@@ -10,6 +10,7 @@ import { responsesDoor } from '../front-doors/responses/responses-front-door.ts'
 import { chatCompletionsDoor, type FrontDoor } from '../pipeline/front-door.ts';
 import { handleChatCompletions } from '../pipeline/handle-chat-completions.ts';
 import { handleFimCompletions } from '../pipeline/handle-fim-completions.ts';
+import { handleGeneration } from '../pipeline/handle-generation.ts';
 import { listModels } from '../pipeline/handle-list-models.ts';
 import { handleUsage } from '../pipeline/handle-usage.ts';
 import type { PipelineContext } from '../pipeline/pipeline-context.ts';
@@ -79,6 +80,12 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     context.track(handleUsage(context, response, request.getHeader('authorization')).catch((error: unknown) => fail(context, response, error)));
   }
 
+  function generation(native: HttpResponse, request: HttpRequest): void {
+    const response = new ClientResponse(native, randomUUID());
+    const lookup = { authorization: request.getHeader('authorization'), query: request.getQuery() ?? '' };
+    context.track(handleGeneration(context, response, lookup).catch((error: unknown) => fail(context, response, error)));
+  }
+
   function health(native: HttpResponse): void {
     const response = new ClientResponse(native, randomUUID());
     const snapshot = context.currentSnapshot();
@@ -108,6 +115,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     app.post(`${prefix}/messages/count_tokens`, unlessClosing(countTokens));
     app.post(`${prefix}/fim/completions`, unlessClosing(fimCompletions));
     app.get(`${prefix}/models`, unlessClosing(models));
+    app.get(`${prefix}/generation`, unlessClosing(generation));
     app.get(`${prefix}/usage`, unlessClosing(usage));
   }
   app.get('/healthz', unlessClosing(health));

@@ -1,5 +1,6 @@
 // What the request pipeline needs from the rest of the process, passed in once at start.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { GenerationLookup } from '../metering/generation-lookup.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import type { SpendEnforcer } from '../spend/spend-enforcer.ts';
 import type { UpstreamClient } from './call-upstream.ts';
@@ -12,6 +13,8 @@ export interface PipelineContext {
   spend: SpendEnforcer;
   /** Appends to the durable spool; resolves once the event is written (group commit). */
   appendUsage(event: UsageEvent): Promise<void>;
+  /** Stored requests for GET /generation: this data plane's recent ones, else the control plane's. */
+  generations: GenerationLookup;
   log(line: string): void;
   /** Registers a request in flight (graceful shutdown waits for it). */
   track(request: Promise<void>): void;

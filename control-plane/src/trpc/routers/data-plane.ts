@@ -1,7 +1,9 @@
 // The data plane's channel; the contract is written down in shared/src/data-plane-channel.ts.
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import { generationLookupInputSchema } from '../../../../shared/src/data-plane-channel.ts';
 import { usageIngestInputSchema } from '../../../../shared/src/usage-event.ts';
+import { findGeneration } from '../../services/find-generation.ts';
 import { ingestUsage } from '../../services/usage-ingest.ts';
 import { dataPlaneProcedure, router } from '../init.ts';
 
@@ -15,4 +17,5 @@ export const dataPlaneRouter = router({
       }
     }),
   ingestUsage: dataPlaneProcedure.input(usageIngestInputSchema).mutation(({ ctx, input }) => ingestUsage(ctx.service, input)),
+  generation: dataPlaneProcedure.input(generationLookupInputSchema).query(({ ctx, input }) => findGeneration(ctx.service, input)),
 });

@@ -1,0 +1,171 @@
+// What a client learns about the cost of its requests, end to end through the openai SDK: the cost in
+// `usage` (USD and exact microdollars) of bodies and of the streamed usage chunk, the metering headers,
+// token estimates when the upstream gives no usage, and GET /generation for the key that made a request.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { countTokens } from '../../data-plane/src/metering/count-tokens.ts';
+import { estimatePromptTokens } from '../../data-plane/src/metering/estimate-prompt-tokens.ts';
+import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { graphql } from '../support/graphql-client.ts';
+import { testEngines } from '../support/test-database.ts';
+import { readUsageRow } from '../support/usage-rows.ts';
+
+// The simulator model's catalog prices: 150 n$ per prompt token, 600 n$ per completion token.
+const costMicros = (promptTokens: number, completionTokens: number) => Math.floor((promptTokens * 150 + completionTokens * 600 + 500) / 1000);
+
+type CostedUsage = OpenAI.CompletionUsage & { cost: number; cost_microdollars: number };
+
+describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
+  let gateway: Gateway;
+  let otherKey: string;
+
+  beforeAll(async () => {
+    gateway = await startGateway(engine);
+    const orgId = (await gateway.controlPlane!.prisma.organization.findFirstOrThrow()).id;
+    const created = await graphql<{ createApiKey: { key: string } }>(gateway, 'mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "other") { key } }', { orgId });
+    otherKey = created.createApiKey.key;
+    // The data plane learns of the new key through the snapshot: until then the key is refused (401).
+    const deadline = Date.now() + 5000;
+    while ((await generationStatus(otherKey, 'none')) !== 404 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+  afterAll(() => gateway?.close());
+
+  async function generation(apiKey: string, requestId: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${gateway.dataPlane!.url}/v1/generation?id=${encodeURIComponent(requestId)}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+  async function generationStatus(apiKey: string, requestId: string): Promise<number> {
+    return (await generation(apiKey, requestId)).status;
+  }
+
+  it('a non-streamed body carries usage.cost and cost_microdollars, with the metering headers', async () => {
+    gateway.simulator.scenario = () => ({});
+    const { data: completion, response } = await gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'What does this cost?' }] })
+      .withResponse();
+
+    const usage = completion.usage as CostedUsage;
+    // 4 prompt tokens × 150 n$ + 5 completion tokens × 600 n$ = 3600 n$ → 4 µ$
+    expect(usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 5, cost_microdollars: 4, cost: 0.000004 });
+    const requestId = response.headers.get('x-request-id')!;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('x-gateway-cost-microdollars')).toBe('4');
+    const ttft = Number(response.headers.get('x-gateway-ttft-ms'));
+    const latency = Number(response.headers.get('x-gateway-latency-ms'));
+    expect(ttft).toBeGreaterThan(0);
+    expect(latency).toBeGreaterThanOrEqual(ttft);
+
+    await gateway.dataPlane!.flushUsage();
+    const row = await readUsageRow(gateway, requestId);
+    expect(row).toMatchObject({ costMicros: 4n, usageEstimated: false, ttftMs: ttft, totalLatencyMs: latency });
+  });
+
+  it('the streamed usage chunk carries the cost and the timings, when the client asked for it', async () => {
+    gateway.simulator.scenario = () => ({});
+    const { data: stream, response } = await gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'stream the cost please' }], stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+
+    const usageChunk = chunks.at(-1) as OpenAI.Chat.Completions.ChatCompletionChunk & { ttft_ms: number; latency_ms: number };
+    expect(usageChunk.choices).toEqual([]);
+    // 4 × 150 + 5 × 600 = 3600 n$ → 4 µ$
+    expect(usageChunk.usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 5, cost_microdollars: 4, cost: 0.000004 });
+    expect(usageChunk.ttft_ms).toBeGreaterThan(0);
+    expect(usageChunk.latency_ms).toBeGreaterThanOrEqual(usageChunk.ttft_ms);
+
+    await gateway.dataPlane!.flushUsage();
+    expect(await readUsageRow(gateway, response.headers.get('x-request-id')!)).toMatchObject({ costMicros: 4n, streamed: true, usageEstimated: false });
+  });
+
+  it('counts tokens with the tokenizer when the upstream reports no usage, and marks the row estimated', async () => {
+    gateway.simulator.scenario = () => ({ omitUsage: true });
+    const messages = [{ role: 'user' as const, content: 'An upstream that keeps its usage to itself' }];
+    const { data: stream, response } = await gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages, stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Echo: An upstream that keeps its usage to itself');
+
+    await gateway.dataPlane!.flushUsage();
+    const promptTokens = estimatePromptTokens(messages);
+    const completionTokens = countTokens(text);
+    expect(await readUsageRow(gateway, response.headers.get('x-request-id')!)).toMatchObject({
+      usageEstimated: true,
+      promptTokens,
+      completionTokens,
+      costMicros: BigInt(costMicros(promptTokens, completionTokens)),
+    });
+  });
+
+  it('estimates the tokens of a stream the upstream cut before its usage, from what was relayed', async () => {
+    // Paced, so the stream has started (its first event relayed) when the upstream drops it.
+    gateway.simulator.scenario = () => ({ dropAfterChunks: 3, chunkDelayMs: 20 });
+    const { data: stream, response } = await gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'this stream will be cut short' }], stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    // How much arrived before the cut depends on the socket; the estimate must match whatever it was.
+    expect(text.startsWith('Echo: this')).toBe(true);
+
+    await gateway.dataPlane!.flushUsage();
+    const row = await readUsageRow(gateway, response.headers.get('x-request-id')!);
+    expect(row).toMatchObject({ usageEstimated: true, completionTokens: countTokens(text), errorCode: 'upstream_error' });
+  });
+
+  it('GET /generation returns a request to the key that made it, before and after ingest; other keys and unknown ids get 404', async () => {
+    gateway.simulator.scenario = () => ({});
+    const { response } = await gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'look me up later' }] })
+      .withResponse();
+    const requestId = response.headers.get('x-request-id')!;
+
+    // Right after the response, before usage shipping: answered from the data plane's own record.
+    const fresh = await generation(gateway.apiKey, requestId);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.data).toMatchObject({
+      id: requestId,
+      model: SIMULATOR_MODEL,
+      provider_name: 'simulator',
+      streamed: false,
+      status: 200,
+      finish_reason: 'stop',
+      tokens_prompt: 4,
+      tokens_completion: 5,
+      cost_microdollars: 4,
+      total_cost: 0.000004,
+      usage_estimated: false,
+      is_byok: false,
+    });
+    expect(await generationStatus(otherKey, requestId)).toBe(404);
+
+    // A data plane that never served it asks the control plane.
+    await gateway.dataPlane!.flushUsage();
+    await gateway.dataPlane!.close();
+    await gateway.startDataPlane();
+    await gateway.dataPlane!.waitForSnapshot();
+    const stored = await generation(gateway.apiKey, requestId);
+    expect(stored).toEqual(fresh);
+    const row = await readUsageRow(gateway, requestId);
+    expect(stored.body.data).toMatchObject({ latency: row.totalLatencyMs, ttft: row.ttftMs, created_at: row.startedAt.toISOString() });
+
+    const foreign = await generation(otherKey, requestId);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).toMatchObject({ error: { code: 'not_found', param: 'id' } });
+    expect(await generationStatus(gateway.apiKey, '00000000-0000-0000-0000-000000000000')).toBe(404);
+    const missing = await fetch(`${gateway.dataPlane!.url}/api/gateway/generation`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ error: { code: 'invalid_request', param: 'id' } });
+  });
+});
