@@ -59,7 +59,8 @@ export interface UsageSummary {
 
 /** The column behind each dimension, in both usage_daily and usage_records (day is derived for raw rows). */
 const dimensionColumns: Record<UsageDimension, string> = {
-  day: '"day"::text',
+  // Spelled out so the server's DateStyle cannot change it.
+  day: `to_char("day", 'YYYY-MM-DD')`,
   model: '"requested_model"',
   provider: '"provider_id"',
   user: '"user_id"',
