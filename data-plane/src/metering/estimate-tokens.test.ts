@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { collectGeneratedText } from './collect-generated-text.ts';
 import { CompletionText } from './completion-text.ts';
 import { countTokens } from './count-tokens.ts';
 import { estimatePromptTokens, promptTokensUpperBound } from './estimate-prompt-tokens.ts';
@@ -51,5 +52,28 @@ describe('CompletionText', () => {
     const keptTokens = countTokens(part.repeat(38));
     expect(text.bytes).toBe(2_160_000);
     expect(text.estimateTokens()).toBe(Math.ceil((keptTokens * 80) / 38));
+  });
+});
+
+describe('collectGeneratedText', () => {
+  const collected = (wire: string) => {
+    const text = new CompletionText();
+    collectGeneratedText(Buffer.from(wire), text);
+    return text.estimateTokens();
+  };
+
+  it("reads Anthropic's natively relayed text, thinking and tool-input deltas", () => {
+    expect(collected('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello there"}}\n\n')).toBe(countTokens('Hello there'));
+    expect(collected('data: {"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":"Let me see"}}\n\n')).toBe(countTokens('Let me see'));
+    expect(collected('data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\\"city\\""}}\n\n')).toBe(countTokens('{"city"'));
+  });
+
+  it('counts only the deltas of a Responses stream, not the done events that repeat them', () => {
+    expect(collected('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"msg_1","delta":"Hi there"}\n\n')).toBe(countTokens('Hi there'));
+    expect(collected('event: response.output_text.done\ndata: {"type":"response.output_text.done","item_id":"msg_1","text":"Hi there"}\n\n')).toBe(0);
+  });
+
+  it('ignores null content and the delta objects of chat chunks', () => {
+    expect(collected('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":null},"finish_reason":null}]}\n\n')).toBe(0);
   });
 });
