@@ -142,6 +142,17 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     expect(debits).toHaveLength(2);
   });
 
+  test('concurrent batches adding to the same daily row lose no request', async () => {
+    const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
+    const batches = Array.from({ length: 5 }, (_, batch) => ({
+      events: Array.from({ length: 20 }, (_, index) => event(`crowd-${batch}-${index}`, { requestedModel: 'simulator/crowd', costMicros: batch + 1, promptTokens: 3 })),
+    }));
+    await Promise.all(batches.map((batch) => dataPlane.ingestUsage(batch)));
+    const daily = await testApp.app.services.prisma.usageDaily.findMany({ where: { orgId, requestedModel: 'simulator/crowd' } });
+    // 20 requests at each cost 1..5 µ$.
+    expect(daily.map((row) => [row.requests, row.promptTokens, row.costMicros])).toEqual([[100n, 300n, 20n * (1n + 2n + 3n + 4n + 5n)]]);
+  });
+
   test('a batch naming a vanished org is stored whole; only that org goes undebited, and the audit log says so', async () => {
     const prisma = testApp.app.services.prisma;
     const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
