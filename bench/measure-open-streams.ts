@@ -34,7 +34,7 @@ export async function measureOpenStreams(target: GatewayTarget, requested: numbe
   // Two sockets per stream in the data plane, plus headroom for its own files and listeners.
   const attempted = Math.min(requested, Math.floor((limit - 200) / 2));
   const before = sampleUsage(target.pid);
-  const held = await holdOpenStreams({ request: target.request(true), streams: attempted, concurrentOpens: 256, timeoutMs: 120_000 }, loadCpu);
+  const held = await holdOpenStreams({ request: target.request(true), streams: attempted, concurrentOpens: 256, timeoutMs: 60_000 }, loadCpu);
   const openStart = sampleUsage(target.pid);
   await new Promise((resolve) => setTimeout(resolve, holdMs));
   const open = sampleUsage(target.pid);

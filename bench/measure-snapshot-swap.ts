@@ -17,7 +17,8 @@ export interface SnapshotSwapResult {
   swapMs: number;
   /** Probe latency for requests due before the publish. */
   probeBefore: LatencyLadder;
-  /** Worst probe latency for requests due during the swap window. */
+  /** Probe requests due during the swap window that were answered, and the worst of their latencies (NaN: none). */
+  answeredDuringSwap: number;
   worstDuringSwapMicros: number;
   probeFailed: number;
 }
@@ -53,11 +54,11 @@ export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simu
   const windowStartMicros = Number(publishedNs - recordStart) / 1000;
   const windowEndMicros = Number(swappedNs - recordStart) / 1000 + 100_000;
   const before: number[] = [];
-  let worst = 0;
+  const during: number[] = [];
   result.dueMicros.forEach((due, index) => {
     const latency = result.latencyMicros[index] as number;
     if (due < Number(publishStartedNs - recordStart) / 1000) before.push(latency);
-    else if (due >= windowStartMicros && due <= windowEndMicros) worst = Math.max(worst, latency);
+    else if (due >= windowStartMicros && due <= windowEndMicros) during.push(latency);
   });
   return {
     extraKeys,
@@ -65,7 +66,8 @@ export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simu
     publishMs: Number(publishedNs - publishStartedNs) / 1e6,
     swapMs: Number(swappedNs - publishedNs) / 1e6,
     probeBefore: latencyLadder(before),
-    worstDuringSwapMicros: worst,
+    answeredDuringSwap: during.length,
+    worstDuringSwapMicros: during.length === 0 ? Number.NaN : Math.max(...during),
     probeFailed: result.failed + result.unanswered,
   };
 }

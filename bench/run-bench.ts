@@ -34,6 +34,8 @@ Writes bench/results/<full|quick>.json, .md and .png.
 `;
 
 const SIMULATOR = { ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 };
+/** A probe, not load: low enough to stay far below any saturation, high enough to catch a stall of a few ms. */
+const SWAP_PROBE_RATE = 200;
 const LONG_STREAMS_SIMULATOR = { ttftMs: 0, interChunkMs: 1000, chunkCount: 120, responseBytes: 1024 };
 
 /** nginx -v and wrk -v print to stderr, and wrk exits non-zero, so both streams are searched. */
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
       const gateway = await startGatewayTarget(simulator, TARGET_CPU);
       try {
         log('snapshot swap:');
-        results.snapshotSwap = await measureSnapshotSwap(gateway, simulator, 100_000, 1000, LOAD_CPU);
+        results.snapshotSwap = await measureSnapshotSwap(gateway, simulator, 100_000, SWAP_PROBE_RATE, LOAD_CPU);
         log(`  swap ${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${(results.snapshotSwap.worstDuringSwapMicros / 1000).toFixed(1)} ms`);
       } finally {
         await gateway.stop();
