@@ -333,6 +333,27 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     expect(message.content).toMatchObject([{ type: 'text', text: 'Echo: [no result: the tool call was not answered] Never mind, say hi' }]);
   });
 
+  it("serves the SDK's beta messages API, passing its betas to Anthropic as anthropic-beta", async () => {
+    echoEverywhere();
+    const message = await client().beta.messages.create({
+      model: MODELS.anthropic,
+      max_tokens: 32,
+      betas: ['context-management-2025-06-27'],
+      messages: [{ role: 'user', content: 'Beta hello' }],
+    });
+    expect(message.content).toMatchObject([{ type: 'text', text: 'Echo: Beta hello' }]);
+    expect(anthropic.requests.at(-1)!.headers['anthropic-beta']).toBe('context-management-2025-06-27');
+    const translated = await client().beta.messages.create({ model: MODELS.gemini, max_tokens: 32, messages: [{ role: 'user', content: 'Beta hello' }] });
+    expect(translated.content).toMatchObject([{ type: 'text', text: 'Echo: Beta hello' }]);
+    // Claude Code adds `?beta=true` to the path.
+    const withQuery = await fetch(`${gateway.dataPlane!.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'x-api-key': gateway.apiKey },
+      body: JSON.stringify({ model: MODELS.gemini, max_tokens: 32, messages: [{ role: 'user', content: 'Query hello' }] }),
+    });
+    expect(await withQuery.json()).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'Echo: Query hello' }] });
+  });
+
   it("returns a native non-streamed message as Anthropic's, with the gateway's cost fields added to its usage", async () => {
     echoEverywhere();
     const response = await fetch(`${gateway.dataPlane!.url}/v1/messages`, {
