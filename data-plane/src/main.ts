@@ -17,8 +17,9 @@ import {
 const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
 
 The gateway's data plane: the OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models,
-the same under /api/gateway, GET /healthz). It needs a control plane for its configuration, but once it
-has a snapshot on disk it starts and serves without one.
+the same under /api/gateway, GET /healthz) and Anthropic's (POST /v1/messages, /v1/messages/count_tokens).
+It needs a control plane for its configuration, but once it has a snapshot on disk it starts and serves
+without one.
 
 Environment:
   DATA_PLANE_PORT           port to listen on                                  default 8080
