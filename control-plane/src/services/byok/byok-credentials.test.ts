@@ -1,9 +1,13 @@
 // The rules inside the allowed BYOK operations, which the authorization matrix cannot see: members keep
 // to their own per-user keys, a second key for the same owner and provider replaces the first, input is
 // checked without echoing the key, and neither the row nor the audit log holds it.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testEngines } from '../../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../create-test-app.ts';
+import { openSecret, sealSecret } from './envelope-encryption.ts';
+import type { MasterKeyring } from './master-keyring.ts';
+import { rotateByokMasterKey } from './rotate-master-key.ts';
 
 describe.each(testEngines)('BYOK credentials on %s', (engine) => {
   let testApp: TestApp;
@@ -72,5 +76,39 @@ describe.each(testEngines)('BYOK credentials on %s', (engine) => {
     const audit = await prisma.auditLog.findMany({ where: { action: { startsWith: 'byok.' } }, select: { target: true, details: true } });
     expect(JSON.stringify(audit)).not.toContain(secret);
     expect(Object.keys(created).sort()).toEqual(['createdAt', 'id', 'last4', 'masterKeyVersion', 'orgId', 'providerId', 'providerSlug', 'userId']);
+  });
+
+  test('rotation re-wraps every key in batches without touching its ciphertext, and reports keys whose master version is missing', async () => {
+    const prisma = testApp.app.services.prisma;
+    await prisma.byokCredential.deleteMany({ where: { orgId } });
+    const before = testApp.app.services.byokKeyring;
+    const secrets = ['sk-rotate-one-000001', 'sk-rotate-two-000002', 'sk-rotate-three-0003'];
+    const members = [null, users.member.userId, users.other.userId];
+    for (const [index, userId] of members.entries()) await owner.byok.create({ orgId, provider: 'simulator', key: secrets[index] as string, userId });
+    const provider = await prisma.provider.findUniqueOrThrow({ where: { slug: 'simulator' } });
+    const stray = { orgId, userId: users.billing.userId, providerId: provider.id };
+    const orphanVersion: MasterKeyring = { currentVersion: 7, keys: new Map([[7, randomBytes(32)]]) };
+    const strayRow = await prisma.byokCredential.create({ data: { ...stray, ...sealSecret(orphanVersion, stray, 'sk-stray-key-0004'), last4: '0004' } });
+    const rowsBefore = await prisma.byokCredential.findMany({ where: { orgId, id: { not: strayRow.id } }, orderBy: { id: 'asc' } });
+
+    const after: MasterKeyring = { currentVersion: 2, keys: new Map([...before.keys, [2, randomBytes(32)]]) };
+    const system = { prisma, actor: { kind: 'system' as const, name: 'test' }, snapshotChanged: () => {} };
+    const report = await rotateByokMasterKey(system, after, { batchSize: 2 });
+    expect(report).toMatchObject({ currentVersion: 2, rewrapped: 3, failed: [{ id: strayRow.id, masterKeyVersion: 7, reason: expect.stringContaining('master key version 7 is not configured') }] });
+    expect(report.keysByVersion).toEqual([
+      { masterKeyVersion: 2, count: 3 },
+      { masterKeyVersion: 7, count: 1 },
+    ]);
+
+    const onlyNew: MasterKeyring = { currentVersion: 2, keys: new Map([[2, after.keys.get(2) as Buffer]]) };
+    for (const old of rowsBefore) {
+      const row = await prisma.byokCredential.findUniqueOrThrow({ where: { id: old.id } });
+      expect(row.masterKeyVersion).toBe(2);
+      expect(Buffer.from(row.ciphertext).equals(Buffer.from(old.ciphertext))).toBe(true);
+      expect(Buffer.from(row.wrappedDataKey).equals(Buffer.from(old.wrappedDataKey))).toBe(false);
+      expect(secrets).toContain(openSecret(onlyNew, row, row).secret);
+    }
+    expect(await rotateByokMasterKey(system, after)).toMatchObject({ rewrapped: 0 });
+    await prisma.byokCredential.deleteMany({ where: { orgId } });
   });
 });
