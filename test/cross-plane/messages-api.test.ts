@@ -157,6 +157,25 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     mistral: 'Echo: Weather in Paris?',
   };
 
+  /** The tool's result as the second step's upstream request carries it, in that upstream's own format. */
+  function toolResultOnTheWire(upstream: Upstream): unknown {
+    if (upstream === 'anthropic') return (anthropic.requests.at(-1)!.body as { messages: Array<{ content: unknown }> }).messages.at(-1)!.content;
+    if (upstream === 'gemini') {
+      const contents = (gemini.requests.at(-1)!.body as { contents: Array<{ parts: Array<Record<string, unknown>> }> }).contents;
+      return contents.flatMap((content) => content.parts).find((part) => part.functionResponse !== undefined);
+    }
+    const requests = upstream === 'mistral' ? mistral.requests : gateway.simulator.requests;
+    return (requests.at(-1)!.body as { messages: Array<{ role: string }> }).messages.find((message) => message.role === 'tool');
+  }
+
+  const expectedToolResult: Record<Upstream, (id: string) => unknown> = {
+    anthropic: (id) => [{ type: 'tool_result', tool_use_id: id, content: WEATHER }],
+    openai: (id) => ({ role: 'tool', tool_call_id: id, content: WEATHER }),
+    // Mistral wants 9-character ids: its adapter maps the one the client echoes back.
+    mistral: () => ({ role: 'tool', tool_call_id: 'W3ath3rPa', content: WEATHER }),
+    gemini: () => ({ functionResponse: { name: 'get_weather', response: { output: WEATHER } } }),
+  };
+
   describe.each(UPSTREAMS)('%s', (upstream) => {
     const model = MODELS[upstream];
 
@@ -228,6 +247,7 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
       ]);
       expect(second.stop_reason).toBe('end_turn');
       expect(second.content).toMatchObject([{ type: 'text', text: afterToolAnswer[upstream] }]);
+      expect(toolResultOnTheWire(upstream)).toMatchObject(expectedToolResult[upstream](toolUse!.id));
     });
   });
 
