@@ -6,6 +6,7 @@
 // probe's latency before the swap.
 import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
 import { benchSnapshotState, withExtraKeys } from './bench-snapshot.ts';
+import { sampleUsage } from './process-usage.ts';
 import { runOpenLoopClient } from './run-load-client.ts';
 import type { GatewayTarget, Simulator } from './targets.ts';
 
@@ -15,6 +16,8 @@ export interface SnapshotSwapResult {
   /** Signing the full message and the delta in the (fake) control plane; not part of the swap. */
   publishMs: number;
   swapMs: number;
+  /** CPU the data plane used from publish to swap (the probe's requests included). */
+  dataPlaneCpuMs: number;
   /** Probe latency for requests due before the publish. */
   probeBefore: LatencyLadder;
   /** Probe requests due during the swap window that were answered, and the worst of their latencies (NaN: none). */
@@ -39,11 +42,14 @@ export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simu
   const publishStartedNs = process.hrtime.bigint();
   await target.controlPlane.publish(bigState);
   const publishedNs = process.hrtime.bigint();
+  const cpuBefore = sampleUsage(target.pid);
   let swappedNs = publishedNs;
+  let cpuAfter = cpuBefore;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (((await target.servedVersion()) ?? 0) > (fromVersion ?? 0)) {
       swappedNs = process.hrtime.bigint();
+      cpuAfter = sampleUsage(target.pid);
       break;
     }
     if (Date.now() > deadline) throw new Error('the data plane did not swap to the big snapshot within 30 s');
@@ -65,6 +71,7 @@ export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simu
     probeRate,
     publishMs: Number(publishedNs - publishStartedNs) / 1e6,
     swapMs: Number(swappedNs - publishedNs) / 1e6,
+    dataPlaneCpuMs: (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) * 1000,
     probeBefore: latencyLadder(before),
     answeredDuringSwap: during.length,
     worstDuringSwapMicros: during.length === 0 ? Number.NaN : Math.max(...during),

@@ -140,7 +140,7 @@ export function markdownReport(results: BenchResults): string {
     const swap = results.snapshotSwap;
     lines.push('## Snapshot swap under traffic', '');
     lines.push(
-      `A delta adding ${swap.extraKeys.toLocaleString('en-US')} API keys, published while a probe sends ${swap.probeRate} req/s: **swap ${swap.swapMs.toFixed(0)} ms** (published → served, excluding ${swap.publishMs.toFixed(0)} ms of signing in the control plane). Probe before the swap: p50 ${micros(swap.probeBefore.p50)} µs, p99 ${micros(swap.probeBefore.p99)} µs, max ${micros(swap.probeBefore.max)} µs; **worst request during the swap: ${micros(swap.worstDuringSwapMicros)} µs** (of ${swap.answeredDuringSwap} answered in that window); failed or unanswered ${swap.probeFailed}.`,
+      `A delta adding ${swap.extraKeys.toLocaleString('en-US')} API keys, published while a probe sends ${swap.probeRate} req/s: **swap ${swap.swapMs.toFixed(0)} ms** (published → served, excluding ${swap.publishMs.toFixed(0)} ms of signing in the control plane), of which the data plane spent ${swap.dataPlaneCpuMs.toFixed(0)} ms on CPU. Probe before the swap: p50 ${micros(swap.probeBefore.p50)} µs, p99 ${micros(swap.probeBefore.p99)} µs, max ${micros(swap.probeBefore.max)} µs; **worst request during the swap: ${micros(swap.worstDuringSwapMicros)} µs** (of ${swap.answeredDuringSwap} answered in that window); failed or unanswered ${swap.probeFailed}.`,
       '',
     );
   }
