@@ -2,46 +2,36 @@
 // for the estimate, without parsing it: a byte search for the text-carrying keys, and the still-escaped
 // string value handed to CompletionText (unescaped only if it is ever counted). Every translating
 // adapter writes OpenAI's shape; the natively relayed APIs are covered too: Anthropic's text, thinking
-// and tool-input deltas, and the Responses API's `delta` strings (its `.done` events repeat the whole
-// text, so only the deltas of a Responses stream count).
+// and tool-input deltas, and the Responses API's `delta` strings (OpenAI's own events, `event:` line
+// first; their `.done` events repeat the whole text, so only the deltas of a Responses stream count).
 import type { CompletionText } from './completion-text.ts';
 
-const TEXT_KEYS = ['"content"', '"reasoning"', '"reasoning_content"', '"arguments"', '"text"', '"thinking"', '"partial_json"'].map((key) => Buffer.from(key));
-const RESPONSES_EVENT = Buffer.from('"type":"response.');
-const RESPONSES_TEXT_KEYS = [Buffer.from('"delta"')];
-const SPACE = 0x20;
-const TAB = 0x09;
-const COLON = 0x3a;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+// A text-carrying key, its colon and the opening quote of a string value (null or an object is skipped).
+const TEXT_VALUE = /"(?:content|reasoning|reasoning_content|arguments|text|thinking|partial_json)"[ \t]*:[ \t]*"/g;
+const RESPONSES_DELTA_VALUE = /"delta"[ \t]*:[ \t]*"/g;
 
 export function collectGeneratedText(event: Uint8Array, into: CompletionText): void {
   const buffer = Buffer.isBuffer(event) ? event : Buffer.from(event.buffer, event.byteOffset, event.byteLength);
-  for (const key of buffer.indexOf(RESPONSES_EVENT) === -1 ? TEXT_KEYS : RESPONSES_TEXT_KEYS) {
-    let index = buffer.indexOf(key);
-    while (index !== -1) {
-      let position = index + key.length;
-      while (buffer[position] === SPACE || buffer[position] === TAB) position += 1;
-      if (buffer[position] === COLON) {
-        position += 1;
-        while (buffer[position] === SPACE || buffer[position] === TAB) position += 1;
-        if (buffer[position] === QUOTE) {
-          const end = closingQuote(buffer, position + 1);
-          if (end !== -1) into.appendJsonString(buffer, position + 1, end);
-        }
-      }
-      index = buffer.indexOf(key, index + key.length);
-    }
+  // Searched as latin1, one character per byte, so string offsets are byte offsets; one regex pass costs
+  // about a microsecond per chunk, several times less than a Buffer#indexOf per key.
+  const bytes = buffer.toString('latin1');
+  const pattern = bytes.startsWith('event: response.') ? RESPONSES_DELTA_VALUE : TEXT_VALUE;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(bytes); match !== null; match = pattern.exec(bytes)) {
+    const start = match.index + match[0].length;
+    const end = closingQuote(bytes, start);
+    if (end === -1) return;
+    into.appendJsonString(buffer, start, end);
+    pattern.lastIndex = end + 1;
   }
 }
 
-function closingQuote(buffer: Buffer, from: number): number {
-  let cursor = from;
-  while (cursor < buffer.length) {
-    const byte = buffer[cursor];
-    if (byte === BACKSLASH) cursor += 2;
-    else if (byte === QUOTE) return cursor;
-    else cursor += 1;
+function closingQuote(bytes: string, from: number): number {
+  for (let found = bytes.indexOf('"', from); found !== -1; found = bytes.indexOf('"', found + 1)) {
+    // A quote preceded by an odd number of backslashes is escaped.
+    let backslashes = 0;
+    while (bytes[found - 1 - backslashes] === '\\') backslashes += 1;
+    if (backslashes % 2 === 0) return found;
   }
   return -1;
 }
