@@ -111,7 +111,7 @@ export interface RedisCounterStoreOptions {
   url: string;
   /** Prepended to every key, so several gateways (or test runs) can share one Redis. */
   keyPrefix: string;
-  /** A command not answered within this fails (the data plane then fails closed or open). */
+  /** A command not answered within this fails (the data plane then fails closed or open); default 5000. */
   commandTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -126,7 +126,8 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Redi
     // A request must not wait for a reconnect: without a connection, commands fail at once.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs ?? 1_000,
+    // Generous: a busy event loop must not turn a slow answer into a refusal.
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
     lazyConnect: true,
   });
   let lastError = '';

@@ -54,6 +54,13 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       cause,
     });
 
+  let lastLogged = '';
+  /** One line per distinct failure, not one per request, while the store stays unreachable. */
+  function logOnce(line: string): void {
+    if (line !== lastLogged) log(line);
+    lastLogged = line;
+  }
+
   function take(request: object): Reservation | undefined {
     const reservation = reservations.get(request);
     if (reservation === undefined) return undefined;
@@ -73,8 +80,10 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       try {
         outcome = await store.reserve(requestId, amount, reservationTtlMs, drawnOn);
       } catch (error) {
+        // A timed-out reserve may still have been applied: undo it (a no-op otherwise; else it lapses).
+        store.release(requestId, drawnOn).catch(() => {});
+        logOnce(`spend counters unreachable (${failOpen ? 'fail-open: serving without limits' : 'fail-closed: answering 503'}): ${String(error)}`);
         if (!failOpen) throw unavailable(error);
-        log(`spend counters unreachable, serving ${requestId} without limits (fail-open): ${String(error)}`);
         return;
       }
       if (!outcome.ok) {
