@@ -168,7 +168,7 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     return (requests.at(-1)!.body as { messages: Array<{ role: string }> }).messages.find((message) => message.role === 'tool');
   }
 
-  const expectedToolResult: Record<Upstream, (id: string) => unknown> = {
+  const expectedToolResult: Record<Upstream, (id: string) => object> = {
     anthropic: (id) => [{ type: 'tool_result', tool_use_id: id, content: WEATHER }],
     openai: (id) => ({ role: 'tool', tool_call_id: id, content: WEATHER }),
     // Mistral wants 9-character ids: its adapter maps the one the client echoes back.
