@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { startMistralSimulator, type MistralSimulator } from '../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { graphql } from '../support/graphql-client.ts';
@@ -52,6 +53,8 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
   let memberId: string;
   const orgProviderKey = `sk-byok-org-${randomBytes(12).toString('hex')}`;
   const memberProviderKey = `sk-byok-member-${randomBytes(12).toString('hex')}`;
+  const mistralProviderKey = `byok-mistral-${randomBytes(12).toString('hex')}`;
+  let mistral: MistralSimulator;
 
   const ask = (apiKey = gateway.apiKey) =>
     gateway.client(apiKey).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'who pays?' }] }).withResponse();
@@ -92,6 +95,7 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
   });
   afterAll(async () => {
     await gateway?.close();
+    await mistral?.close();
     delete process.env[PLATFORM_KEY_ENV];
   });
 
@@ -181,6 +185,34 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     expect(await admin(gateway).byok.rotate.mutate()).toMatchObject({ rewrapped: 0, failed: [] });
   });
 
+  it("serves FIM with the org's Mistral key, which the upstream accepts where the platform key is refused", async () => {
+    mistral = await startMistralSimulator({ apiKey: mistralProviderKey });
+    await addCatalogModel(
+      gateway,
+      { slug: 'byok-mistral', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: PLATFORM_KEY_ENV },
+      { id: 'byok-mistral/codestral', name: 'Codestral (BYOK)', endpoint: { providerSlug: 'byok-mistral', upstreamModel: 'codestral-2501', prices: { prompt: 300, completion: 900 } } },
+    );
+    const fim = () =>
+      fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'byok-mistral/codestral', prompt: 'def add(a, b):\n    return', max_tokens: 16 }),
+      });
+    const refused = await fim();
+    expect(refused.status).toBe(502);
+    expect(mistral.requests.at(-1)?.headers.authorization).toBe(`Bearer ${PLATFORM_KEY}`);
+
+    await admin(gateway).byok.create.mutate({ orgId, provider: 'byok-mistral', key: mistralProviderKey });
+    const started = Date.now();
+    let response = await fim();
+    while (response.status !== 200 && Date.now() - started < 1000) response = await fim();
+    expect(response.status).toBe(200);
+    expect(mistral.requests.at(-1)?.headers.authorization).toBe(`Bearer ${mistralProviderKey}`);
+    const row = await flushedUsageRow(gateway, response);
+    expect(row).toMatchObject({ requestedModel: 'byok-mistral/codestral', byok: true });
+    expect(row.costMicros).toBeGreaterThan(0n);
+  });
+
   it('leaves no plaintext provider key in a database dump or in any file the gateway wrote', async () => {
     const dataPlane = gateway.dataPlane!;
     const snapshotPath = join(gateway.dataPlaneStateDir, 'snapshot.json');
@@ -189,7 +221,7 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
       .toBe(dataPlane.snapshotVersion());
     const snapshotFile = await readFile(snapshotPath, 'utf8');
     const credentials = Object.values((JSON.parse(snapshotFile) as { state: { byokCredentials: Record<string, { jwe: string | null }> } }).state.byokCredentials);
-    expect(credentials).toHaveLength(2);
+    expect(credentials).toHaveLength(3);
     for (const credential of credentials) expect(credential.jwe).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/);
 
     let dump: string;
@@ -209,7 +241,7 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     expect(dump).toContain(orgProviderKey.slice(-4));
     const files = await readTree(gateway.dataDir);
     expect(files.some((file) => file.path === snapshotPath)).toBe(true);
-    for (const secret of [orgProviderKey, memberProviderKey]) {
+    for (const secret of [orgProviderKey, memberProviderKey, mistralProviderKey]) {
       for (const form of forms(secret)) {
         expect(dump.includes(form), `database dump contains ${form.slice(0, 12)}…`).toBe(false);
         for (const file of files) expect(file.bytes.includes(form), `${file.path} contains ${form.slice(0, 12)}…`).toBe(false);
