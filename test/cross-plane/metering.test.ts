@@ -1,8 +1,10 @@
 // What a client learns about the cost of its requests, end to end through the openai SDK: the cost in
 // `usage` (USD and exact microdollars) of bodies and of the streamed usage chunk, the metering headers,
 // token estimates when the upstream gives no usage, and GET /generation for the key that made a request.
+import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { countTokens } from '../../data-plane/src/metering/count-tokens.ts';
 import { estimatePromptTokens } from '../../data-plane/src/metering/estimate-prompt-tokens.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
@@ -167,5 +169,26 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     const missing = await fetch(`${gateway.dataPlane!.url}/api/gateway/generation`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ error: { code: 'invalid_request', param: 'id' } });
+  });
+
+  it("prices a prompt above a long-context tier's threshold at the tier's prices, from the snapshot", async () => {
+    gateway.simulator.scenario = () => ({});
+    // Tiers as the catalog import stores them; any catalog change then recompiles the snapshot.
+    await gateway.controlPlane!.prisma.modelEndpoint.updateMany({
+      where: { modelId: SIMULATOR_MODEL },
+      data: { priceTiers: { prompt: [{ start: 5, price: 300 }], completion: [{ start: 5, price: 1200 }] } },
+    });
+    const version = gateway.dataPlane!.snapshotVersion()!;
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
+    });
+    await admin.catalog.setModelEnabled.mutate({ id: SIMULATOR_MODEL, enabled: true });
+    await gateway.dataPlane!.waitForSnapshot(version + 1);
+
+    const ask = (content: string) => gateway.client().chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content }] });
+    // 6 prompt tokens > 5: 6 × 300 n$ + 7 completion tokens × 1200 n$ = 10,200 n$ → 10 µ$
+    expect((await ask('one two three four five six')).usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 7, cost_microdollars: 10 });
+    // 5 prompt tokens is not above the threshold: 5 × 150 + 6 × 600 = 4350 n$ → 4 µ$
+    expect((await ask('one two three four five')).usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 6, cost_microdollars: 4 });
   });
 });
