@@ -428,6 +428,31 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     });
   });
 
+  it("refuses a request over the user's daily limit with a 429 in Anthropic's envelope, the limit in error.details", async () => {
+    echoEverywhere();
+    const orgId = (await gateway.controlPlane!.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
+    });
+    const ask = () =>
+      fetch(`${gateway.dataPlane!.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': gateway.apiKey },
+        body: JSON.stringify({ model: MODELS.openai, max_tokens: 256, messages: [{ role: 'user', content: 'Over the limit?' }] }),
+      });
+    await admin.policies.update.mutate({ orgId, dailyLimitMicros: 1 });
+    try {
+      // The new policy reaches the data plane with the next snapshot.
+      await expect.poll(async () => (await ask()).status, { timeout: 5000, interval: 20 }).toBe(429);
+      const refused = await ask();
+      expect(refused.headers.get('retry-after')).not.toBeNull();
+      expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', details: { limit: 'daily', limit_micros: 1 } } });
+    } finally {
+      await admin.policies.update.mutate({ orgId, dailyLimitMicros: null });
+      await expect.poll(async () => (await ask()).status, { timeout: 5000, interval: 20 }).toBe(200);
+    }
+  });
+
   it('answers count_tokens with the estimate, under /v1 and /api/gateway, authenticated like messages', async () => {
     const params = { model: MODELS.gemini, system: 'Be brief.', messages: [{ role: 'user' as const, content: 'How many tokens is this?' }], tools: [weatherTool] };
     const counted = await client().messages.countTokens(params);
