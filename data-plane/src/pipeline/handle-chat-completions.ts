@@ -12,7 +12,7 @@ import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { sendJson } from '../http/send-json.ts';
 import { CompletionText } from '../metering/completion-text.ts';
-import { estimatePromptTokens } from '../metering/estimate-prompt-tokens.ts';
+import { estimatePromptTokens, promptTokensUpperBound } from '../metering/estimate-prompt-tokens.ts';
 import { MeteredChunkStream } from '../metering/meter-chunk-stream.ts';
 import { meteringHeaders, withUsageCost } from '../metering/with-usage-cost.ts';
 import type { TranslationContext } from '../providers/provider-adapter.ts';
@@ -87,7 +87,7 @@ export async function handleChatCompletions(
     errors: opened.errors,
   };
   // Before any upstream call: the worst case is held against the org's balance and the user's daily limit.
-  await context.spend.reserve(response, response.requestId, principal, candidates, { promptTokens: metered.promptEstimate(), maxOutputTokens: requestedMaxOutputTokens(chat.body) });
+  await context.spend.reserve(response, response.requestId, principal, candidates, { promptTokens: promptTokensUpperBound(chat.body.messages, chat.body.tools), maxOutputTokens: requestedMaxOutputTokens(chat.body) });
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 

@@ -12,6 +12,7 @@ import { meteringHeaders, withUsageCost } from '../metering/with-usage-cost.ts';
 import { mistralFimAdapter } from '../providers/mistral/mistral-fim-adapter.ts';
 import type { TranslationContext } from '../providers/provider-adapter.ts';
 import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
+import { promptTokensUpperBound } from '../metering/estimate-prompt-tokens.ts';
 import { authenticateKey } from './authenticate-key.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamResponse } from './call-upstream.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
@@ -68,7 +69,7 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   };
   const suffix = typeof fim.body.suffix === 'string' ? fim.body.suffix : '';
   const metered: MeteredRequest = { context, response, meter, promptEstimate: () => countTokens(fim.body.prompt) + countTokens(suffix) };
-  await context.spend.reserve(response, response.requestId, principal, [chosen], { promptTokens: metered.promptEstimate(), maxOutputTokens: requestedMaxOutputTokens(fim.body) });
+  await context.spend.reserve(response, response.requestId, principal, [chosen], { promptTokens: promptTokensUpperBound([{ content: fim.body.prompt }, { content: suffix }]), maxOutputTokens: requestedMaxOutputTokens(fim.body) });
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 
