@@ -102,6 +102,10 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
     requires: { org: 'usage.read' },
     run: ({ client, fixture }) => client.billing.usage({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z', groupBy: ['day', 'model'] }),
   },
+  'billing.myUsage': {
+    requires: { org: 'usage.readOwn' },
+    run: ({ client, fixture }) => client.billing.myUsage({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z', groupBy: ['key'] }),
+  },
   'billing.addLedgerEntry': {
     requires: { platform: 'ledger.write' },
     run: ({ client, fixture }) => client.billing.addLedgerEntry({ orgId: fixture.orgId, kind: 'grant', amountMicros: 1_000_000 }),
@@ -214,6 +218,11 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
       client('query ($orgId: ID!) { usageSummary(orgId: $orgId, from: "2026-11-01T12:00:00Z", to: "2026-11-03T12:00:00Z", groupBy: [provider, key]) { totals { requests } } }', {
         orgId: fixture.orgId,
       }),
+  },
+  'Query.myUsage': {
+    requires: { org: 'usage.readOwn' },
+    run: ({ client, fixture }) =>
+      client('query ($orgId: ID!) { myUsage(orgId: $orgId, from: "2026-11-01T12:00:00Z", to: "2026-11-03T12:00:00Z") { totals { requests } } }', { orgId: fixture.orgId }),
   },
   'Mutation.addLedgerEntry': {
     requires: { platform: 'ledger.write' },

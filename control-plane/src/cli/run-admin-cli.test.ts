@@ -79,8 +79,8 @@ describe('npm run admin', () => {
     const ledger = JSON.parse((await cli('billing', 'ledger', '--org', org.id, '--kind', 'grant')).stdout) as { entries: { amountMicros: number; note: string }[] };
     expect(ledger.entries.map((entry) => [entry.amountMicros, entry.note])).toEqual([[2_000_000, 'trial']]);
 
-    const usage = (requestId: string, requestedModel: string, costMicros: number) => ({
-      requestId, orgId: org.id, userId: key.userId, apiKeyId: key.id, requestedModel, servedModel: 'echo', providerId: 'simulator', byok: false,
+    const usage = (requestId: string, requestedModel: string, costMicros: number, userId = key.userId) => ({
+      requestId, orgId: org.id, userId, apiKeyId: key.id, requestedModel, servedModel: 'echo', providerId: 'simulator', byok: false,
       promptTokens: 10, completionTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros, upstreamCostMicros: null,
       usageEstimated: false, ttftMs: null, upstreamLatencyMs: null, totalLatencyMs: 1, status: 200, finishReason: 'stop', errorCode: null, streamed: false,
       startedAt: '2026-11-20T12:00:00.000Z', finishedAt: '2026-11-20T12:00:01.000Z',
@@ -88,7 +88,7 @@ describe('npm run admin', () => {
     const ingest = await fetch(`${controlPlane.url}/trpc/dataPlane.ingestUsage`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${controlPlane.dataPlaneToken}` },
-      body: JSON.stringify({ events: [usage('cli-1', 'simulator/echo', 30), usage('cli-2', 'simulator/echo', 12), usage('cli-3', 'simulator/other', 7)] }),
+      body: JSON.stringify({ events: [usage('cli-1', 'simulator/echo', 30), usage('cli-2', 'simulator/echo', 12), usage('cli-3', 'simulator/other', 7, 'another-user')] }),
     });
     expect(ingest.status).toBe(200);
     const summary = await cli('billing', 'usage', '--org', org.id, '--from', '2026-11-20T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--group-by', 'model');
@@ -98,6 +98,10 @@ describe('npm run admin', () => {
       ['simulator/echo', 2, 42],
       ['simulator/other', 1, 7],
     ]);
+    // The dev key is the admin's own; cli-3 was another user's.
+    expect(JSON.parse((await cli('billing', 'usage', '--org', org.id, '--from', '2026-11-20T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--mine')).stdout)).toMatchObject({
+      totals: { requests: 2, billedCostMicros: 42 },
+    });
     const badGroup = await cli('billing', 'usage', '--org', org.id, '--group-by', 'colour');
     expect(badGroup.status).toBe(2);
     expect(badGroup.stderr).toContain('--group-by must be one of day, model, provider, user, key');

@@ -25,8 +25,9 @@ Commands:
              [--limit <n>] [--cursor <c>]
   billing balance --org <id>
   billing ledger --org <id> [--kind <grant|purchase|usage|adjustment>] [--limit <n>] [--cursor <c>]
-  billing usage --org <id> [--from <ISO>] [--to <ISO>] [--group-by <day,model,provider,user,key>]
-             the range is [from, to); to defaults to now, from to 30 days before to
+  billing usage --org <id> [--from <ISO>] [--to <ISO>] [--group-by <day,model,provider,user,key>] [--mine]
+             the range is [from, to); to defaults to now, from to 30 days before to;
+             --mine: only your own requests (any member may ask)
   billing credit --org <id> --kind <grant|purchase|adjustment> --amount <microdollars> [--note <text>]
              platform admins only; a negative adjustment is written --amount=-500
   byok create --org <id> --provider <slug> --key-file <path> [--user <id>]
@@ -81,6 +82,7 @@ const options = {
   'group-by': { type: 'string' },
   amount: { type: 'string' },
   note: { type: 'string' },
+  mine: { type: 'boolean' },
   provider: { type: 'string' },
   'key-file': { type: 'string' },
   'batch-size': { type: 'string' },
@@ -219,7 +221,8 @@ async function runCommand(client: Client, positionals: string[], values: Values)
       const to = values.to ? new Date(values.to) : new Date();
       const from = values.from ? new Date(values.from) : new Date(to.getTime() - 30 * 86_400_000);
       const groupBy = (list(values['group-by'], '') ?? []).map((dimension) => oneOf(dimension, 'group-by', usageDimensions));
-      return client.billing.usage.query({ orgId: required(values, 'org'), from, to, groupBy });
+      const query = { orgId: required(values, 'org'), from, to, groupBy };
+      return values.mine ? client.billing.myUsage.query(query) : client.billing.usage.query(query);
     }
     case 'billing credit': {
       if (values.kind === undefined) throw new UsageError('--kind is required');

@@ -25,9 +25,11 @@ export const orgPermissions = {
   'member.read': ['owner', 'admin', 'member', 'billing'],
   'member.manage': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],
-  /** Balance and ledger entries. Members see neither: their own daily spend is on the data plane's /api/gateway/usage. */
+  /** Balance and ledger entries. Members see neither, nor the org's usage (`usage.read`). */
   'billing.read': ['owner', 'admin', 'billing'],
   'usage.read': ['owner', 'admin', 'billing'],
+  /** One's own requests in the org (billing.myUsage). */
+  'usage.readOwn': ['owner', 'admin', 'member', 'billing'],
   'byok.read': ['owner', 'admin', 'member'],
   /** Create or delete one's own per-user provider key. */
   'byok.manage': ['owner', 'admin', 'member'],

@@ -2,7 +2,7 @@ import { addLedgerEntry, type AddedLedgerEntry } from '../../services/billing/ad
 import { getBalance, type BalanceView } from '../../services/billing/get-balance.ts';
 import { ledgerCreditKinds, ledgerKinds, usageDimensions } from '../../services/billing/billing-vocabulary.ts';
 import { listLedgerEntries, type LedgerEntryView, type LedgerPage } from '../../services/billing/list-ledger-entries.ts';
-import { summarizeUsage, type UsageGroup, type UsageSummary, type UsageTotals } from '../../services/billing/summarize-usage.ts';
+import { summarizeOwnUsage, summarizeUsage, type UsageGroup, type UsageSummary, type UsageTotals } from '../../services/billing/summarize-usage.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
@@ -104,20 +104,24 @@ builder.queryField('ledgerEntries', (t) =>
   }),
 );
 
-builder.queryField('usageSummary', (t) =>
-  t.field({
-    type: UsageSummaryType,
-    description: "The org's usage over [from, to), grouped by the dimensions asked for.",
-    args: {
-      orgId: t.arg.id({ required: true }),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true, description: 'Exclusive.' }),
-      groupBy: t.arg({ type: [UsageDimensionEnum], required: false }),
-    },
-    resolve: (_root, args, context) =>
-      summarizeUsage(requireAdmin(context), { orgId: String(args.orgId), from: args.from, to: args.to, groupBy: args.groupBy ?? undefined }),
-  }),
-);
+for (const [name, summarize, description] of [
+  ['usageSummary', summarizeUsage, "The org's usage over [from, to), grouped by the dimensions asked for."],
+  ['myUsage', summarizeOwnUsage, "The caller's own usage in the org over [from, to), grouped by the dimensions asked for."],
+] as const) {
+  builder.queryField(name, (t) =>
+    t.field({
+      type: UsageSummaryType,
+      description,
+      args: {
+        orgId: t.arg.id({ required: true }),
+        from: t.arg({ type: 'DateTime', required: true }),
+        to: t.arg({ type: 'DateTime', required: true, description: 'Exclusive.' }),
+        groupBy: t.arg({ type: [UsageDimensionEnum], required: false }),
+      },
+      resolve: (_root, args, context) => summarize(requireAdmin(context), { orgId: String(args.orgId), from: args.from, to: args.to, groupBy: args.groupBy ?? undefined }),
+    }),
+  );
+}
 
 builder.mutationField('addLedgerEntry', (t) =>
   t.field({

@@ -164,7 +164,7 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     }
   });
 
-  test('GraphQL answers the same sums, with signed and 53-bit amounts as JSON numbers', async () => {
+  test('GraphQL answers the same sums, a negative balance included', async () => {
     const reader = await testApp.createAdmin('graphql-billing@a.example');
     await testApp.app.services.prisma.membership.create({ data: { orgId: ids.orgA, userId: reader.userId, role: 'admin' } });
     const response = await createGraphQLServer(testApp.app.services).fetch('http://control-plane/graphql', {
@@ -245,5 +245,26 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
       ['e7', -700],
     ]);
     expect(first.entries.map((entry) => Number(entry.id))).toEqual([...first.entries.map((entry) => Number(entry.id))].sort((a, b) => b - a));
+  });
+
+  test("a member sees their own usage and nobody else's", async () => {
+    const member = await testApp.createAdmin('member-own@a.example');
+    await testApp.app.services.prisma.membership.create({ data: { orgId: ids.orgA, userId: member.userId, role: 'member' } });
+    const key = await testApp.app.services.prisma.apiKey.create({ data: { orgId: ids.orgA, userId: member.userId, name: 'own', keyHash: 'hash-own', prefix: 'sk-gw-', last4: 'own1' } });
+    await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({
+      events: [
+        usageEvent('own-1', '2026-10-20T09:00:00.000Z', { userId: member.userId, apiKeyId: key.id, requestedModel: 'm/a', costMicros: 11 }),
+        usageEvent('own-2', '2026-10-21T15:00:00.000Z', { userId: member.userId, apiKeyId: key.id, requestedModel: 'm/b', costMicros: 22, byok: true }),
+        usageEvent('not-own', '2026-10-20T10:00:00.000Z', { userId: ids.user1, apiKeyId: ids.key1, requestedModel: 'm/a', costMicros: 1000 }),
+      ],
+    });
+    const own = testApp.caller(member.token).billing;
+    const range = { orgId: ids.orgA, from: '2026-10-19T12:00:00.000Z', to: '2026-10-21T18:00:00.000Z' };
+    const summary = await own.myUsage({ ...range, groupBy: ['key'] });
+    expect(summary.totals).toMatchObject({ requests: 2, billedCostMicros: 11, byokCostMicros: 22 });
+    expect(summary.groups.map((group) => [group.apiKeyName, group.requests])).toEqual([['own', 2]]);
+    await expect(own.usage(range)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // Billing sees the whole org in the same range: the member's two requests and user1's.
+    expect((await billing.usage(range)).totals).toMatchObject({ requests: 3, billedCostMicros: 1011, byokCostMicros: 22 });
   });
 });

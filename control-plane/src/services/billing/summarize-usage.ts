@@ -3,7 +3,10 @@
 // (split-usage-range.ts), so the answer is exact for any timestamp range and reads at most two days of raw
 // rows. "model" is the model id the client asked for; "day" is the UTC day the request started. BYOK
 // requests cost the org nothing on our ledger, so their upstream cost is reported apart from the billed cost.
+// Billing, owners and admins see the whole org (`usage.read`); any member sees their own requests
+// (`usage.readOwn`, summarizeOwnUsage).
 import { z } from 'zod';
+import { GatewayError } from '../../../../shared/src/errors.ts';
 import { Prisma } from '../../../generated/prisma/client.ts';
 import { parseInput } from '../input-schemas.ts';
 import { authorizeOrgAction } from '../org-access.ts';
@@ -74,23 +77,36 @@ type SummaryRow = Partial<Record<UsageDimension, string>> & Record<(typeof total
 export async function summarizeUsage(context: ServiceContext, rawInput: z.input<typeof summarizeUsageInputSchema>): Promise<UsageSummary> {
   const input = parseInput(summarizeUsageInputSchema, rawInput, 'input');
   await authorizeOrgAction(context, input.orgId, 'usage.read');
+  return summarize(context, input, null);
+}
+
+/** The caller's own requests in the org, whatever their role. */
+export async function summarizeOwnUsage(context: ServiceContext, rawInput: z.input<typeof summarizeUsageInputSchema>): Promise<UsageSummary> {
+  const input = parseInput(summarizeUsageInputSchema, rawInput, 'input');
+  await authorizeOrgAction(context, input.orgId, 'usage.readOwn');
+  if (context.actor.kind !== 'user') throw new GatewayError('invalid_request', 'only a user has usage of their own');
+  return summarize(context, input, context.actor.userId);
+}
+
+async function summarize(context: ServiceContext, input: z.output<typeof summarizeUsageInputSchema>, userId: string | null): Promise<UsageSummary> {
   const groupBy = [...new Set(input.groupBy)];
-  const rows = await context.prisma.$queryRaw<SummaryRow[]>(usageSummaryQuery(input.orgId, input.from, input.to, groupBy));
+  const rows = await context.prisma.$queryRaw<SummaryRow[]>(usageSummaryQuery(input.orgId, input.from, input.to, groupBy, userId));
   const totals = sumTotals(rows);
   const groups = groupBy.length === 0 ? [] : await labelGroups(context, input.orgId, rows);
   return { orgId: input.orgId, from: input.from, to: input.to, groupBy, totals, groups };
 }
 
-/** The one statement behind a summary; exported so the billing benchmark can EXPLAIN it. */
-export function usageSummaryQuery(orgId: string, from: Date, to: Date, groupBy: UsageDimension[]): Prisma.Sql {
+/** The one statement behind a summary, for the whole org or one user; exported so the billing benchmark can EXPLAIN it. */
+export function usageSummaryQuery(orgId: string, from: Date, to: Date, groupBy: UsageDimension[], userId: string | null = null): Prisma.Sql {
   const parts = splitUsageRange(from, to);
+  const ofUser = userId === null ? Prisma.empty : Prisma.sql`AND "user_id" = ${userId}`;
   const sources: Prisma.Sql[] = [];
   if (parts.wholeDays) {
     sources.push(Prisma.sql`
       SELECT "day", "user_id", "api_key_id", "requested_model", "provider_id", "byok", "requests", "prompt_tokens", "completion_tokens",
         "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "cost_micros"
       FROM "usage_daily"
-      WHERE "org_id" = ${orgId} AND "day" >= ${parts.wholeDays.fromDay}::date AND "day" < ${parts.wholeDays.toDay}::date`);
+      WHERE "org_id" = ${orgId} AND "day" >= ${parts.wholeDays.fromDay}::date AND "day" < ${parts.wholeDays.toDay}::date ${ofUser}`);
   }
   for (const range of parts.rawRanges) {
     sources.push(Prisma.sql`
@@ -98,7 +114,7 @@ export function usageSummaryQuery(orgId: string, from: Date, to: Date, groupBy: 
         "prompt_tokens"::bigint, "completion_tokens"::bigint, "cache_read_tokens"::bigint, "cache_write_tokens"::bigint,
         "reasoning_tokens"::bigint, "cost_micros"
       FROM "usage_records"
-      WHERE "org_id" = ${orgId} AND "started_at" >= ${range.from.toISOString()}::timestamptz AND "started_at" < ${range.to.toISOString()}::timestamptz`);
+      WHERE "org_id" = ${orgId} AND "started_at" >= ${range.from.toISOString()}::timestamptz AND "started_at" < ${range.to.toISOString()}::timestamptz ${ofUser}`);
   }
   const dimensions = groupBy.map((dimension) => Prisma.raw(`${dimensionColumns[dimension]} AS "${dimension}"`));
   const positions = Prisma.raw(groupBy.map((_, index) => index + 1).join(', '));
