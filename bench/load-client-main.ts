@@ -1,6 +1,6 @@
 // Child-process entry of the load clients, so the harness can pin load to its own CPU:
 // `node --import tsx bench/load-client-main.ts '<LoadJob as JSON>'`. An open-loop run prints its
-// result as one JSON line and exits. An open-streams run prints one JSON line once its streams are
+// result as one JSON line and exits (a line on stdin ends its schedule early). An open-streams run prints one JSON line once its streams are
 // open, holds them until a line arrives on stdin, then prints the summary again and exits.
 import { runOpenLoop, type OpenLoopPlan } from './open-loop-load.ts';
 import { openStreams, type OpenStreamsPlan } from './open-streams-load.ts';
@@ -12,7 +12,9 @@ const job = JSON.parse(process.argv[2] ?? '{}') as LoadJob;
 const writeLine = (value: unknown, then?: () => void) => process.stdout.write(`${JSON.stringify(value)}\n`, then);
 
 if (job.kind === 'open-loop') {
-  writeLine(await runOpenLoop(job.plan), () => process.exit(0));
+  const stop = new AbortController();
+  process.stdin.once('data', () => stop.abort());
+  writeLine(await runOpenLoop(job.plan, stop.signal), () => process.exit(0));
 } else {
   const hold = await openStreams(job.plan);
   writeLine(hold.summary());

@@ -7,7 +7,7 @@
 import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
 import { benchSnapshotState, withExtraKeys } from './bench-snapshot.ts';
 import { sampleUsage } from './process-usage.ts';
-import { runOpenLoopClient } from './run-load-client.ts';
+import { startOpenLoopClient } from './run-load-client.ts';
 import type { GatewayTarget, Simulator } from './targets.ts';
 
 export interface SnapshotSwapResult {
@@ -31,31 +31,36 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simulator, extraKeys: number, probeRate: number, loadCpu: number): Promise<SnapshotSwapResult> {
   const bigState = withExtraKeys(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`), extraKeys);
   const fromVersion = await target.servedVersion();
-  const probeMs = 8_000;
-  const probe = runOpenLoopClient(
-    { request: target.request(false), ratePerSecond: probeRate, durationMs: probeMs, warmupMs: 1_000, maxConnections: 256, drainTimeoutMs: 10_000 },
+  // Runs until a second after the swap (stopped below); the duration is only a ceiling.
+  const probe = startOpenLoopClient(
+    { request: target.request(false), ratePerSecond: probeRate, durationMs: 120_000, warmupMs: 1_000, maxConnections: 256, drainTimeoutMs: 10_000 },
     loadCpu,
   );
   // Awaited below; handled here too so a failing probe cannot crash the harness while the swap runs.
-  probe.catch(() => {});
-  await sleep(4_000);
+  probe.result.catch(() => {});
+  await sleep(3_000);
   const publishStartedNs = process.hrtime.bigint();
   await target.controlPlane.publish(bigState);
   const publishedNs = process.hrtime.bigint();
   const cpuBefore = sampleUsage(target.pid);
   let swappedNs = publishedNs;
   let cpuAfter = cpuBefore;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (((await target.servedVersion()) ?? 0) > (fromVersion ?? 0)) {
       swappedNs = process.hrtime.bigint();
       cpuAfter = sampleUsage(target.pid);
       break;
     }
-    if (Date.now() > deadline) throw new Error('the data plane did not swap to the big snapshot within 30 s');
+    if (Date.now() > deadline) {
+      probe.stop();
+      throw new Error('the data plane did not swap to the big snapshot within 60 s');
+    }
     await sleep(5);
   }
-  const result = await probe;
+  await sleep(1_000);
+  probe.stop();
+  const result = await probe.result;
   const recordStart = BigInt(result.recordStartNs);
   const windowStartMicros = Number(publishedNs - recordStart) / 1000;
   const windowEndMicros = Number(swappedNs - recordStart) / 1000 + 100_000;

@@ -50,7 +50,8 @@ interface Connection {
 
 const toMicros = (nanoseconds: bigint) => Number(nanoseconds) / 1000;
 
-export function runOpenLoop(plan: OpenLoopPlan): Promise<OpenLoopResult> {
+/** `stop` ends the schedule early (the measured window then ends there too); answers are still awaited. */
+export function runOpenLoop(plan: OpenLoopPlan, stop?: AbortSignal): Promise<OpenLoopResult> {
   const bytes = requestBytes(plan.request);
   const idle: Connection[] = [];
   const waiting: bigint[] = [];
@@ -61,7 +62,7 @@ export function runOpenLoop(plan: OpenLoopPlan): Promise<OpenLoopResult> {
   const intervalNs = BigInt(Math.round(1e9 / plan.ratePerSecond));
   const startNs = process.hrtime.bigint();
   const recordStartNs = startNs + BigInt(plan.warmupMs) * 1_000_000n;
-  const endNs = recordStartNs + BigInt(plan.durationMs) * 1_000_000n;
+  let endNs = recordStartNs + BigInt(plan.durationMs) * 1_000_000n;
   const dueMicros: number[] = [];
   const latencyMicros: number[] = [];
   const firstByteMicros: number[] = [];
@@ -77,7 +78,7 @@ export function runOpenLoop(plan: OpenLoopPlan): Promise<OpenLoopResult> {
       for (const connection of idle) connection.socket.destroy();
       resolve({
         ratePerSecond: plan.ratePerSecond,
-        achievedPerSecond: latencyMicros.length / (plan.durationMs / 1000),
+        achievedPerSecond: latencyMicros.length / (Number(endNs - recordStartNs) / 1e9),
         recorded: latencyMicros.length,
         failed,
         unanswered: recordedSent - latencyMicros.length - failed,
@@ -160,6 +161,14 @@ export function runOpenLoop(plan: OpenLoopPlan): Promise<OpenLoopResult> {
     }
 
     let nextNs = startNs;
+    let timer: NodeJS.Timeout | undefined;
+    stop?.addEventListener('abort', () => {
+      const now = process.hrtime.bigint();
+      if (now >= endNs) return;
+      endNs = now > recordStartNs ? now : recordStartNs + 1n;
+      clearTimeout(timer);
+      tick();
+    });
     const tick = () => {
       const now = process.hrtime.bigint();
       while (nextNs <= now && nextNs < endNs) {
@@ -167,7 +176,7 @@ export function runOpenLoop(plan: OpenLoopPlan): Promise<OpenLoopResult> {
         nextNs += intervalNs;
       }
       if (nextNs < endNs) {
-        setTimeout(tick, Math.max(0, Math.floor(Number(nextNs - now) / 1e6)));
+        timer = setTimeout(tick, Math.max(0, Math.floor(Number(nextNs - now) / 1e6)));
         return;
       }
       if (outstanding === 0) return finish();

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drawChart } from './draw-chart.ts';
+import { measureDiskSync } from './measure-disk-sync.ts';
 import { measureOpenStreams } from './measure-open-streams.ts';
 import { measureSnapshotSwap } from './measure-snapshot-swap.ts';
 import { measureTarget, type MeasurePlan } from './measure-targets.ts';
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     skipped: {},
     openStreams: null,
     snapshotSwap: null,
+    diskSync: await measureDiskSync(quick ? 100 : 300),
   };
   log(`benchmark (${results.mode}); targets on CPU ${TARGET_CPU}, load and simulator on CPU ${LOAD_CPU}; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
 

@@ -16,11 +16,24 @@ function startClient(job: LoadJob, cpu: number) {
   });
 }
 
-export async function runOpenLoopClient(plan: OpenLoopPlan, cpu: number): Promise<OpenLoopResult> {
+export interface RunningOpenLoop {
+  result: Promise<OpenLoopResult>;
+  /** Ends the schedule now; `result` still waits for the answers. */
+  stop(): void;
+}
+
+export function startOpenLoopClient(plan: OpenLoopPlan, cpu: number): RunningOpenLoop {
   const client = startClient({ kind: 'open-loop', plan }, cpu);
-  const line = await client.waitForLine(/^\{/, plan.warmupMs + plan.durationMs + plan.drainTimeoutMs + 30_000);
-  await client.stop();
-  return JSON.parse(line) as OpenLoopResult;
+  const result = (async () => {
+    const line = await client.waitForLine(/^\{/, plan.warmupMs + plan.durationMs + plan.drainTimeoutMs + 30_000);
+    await client.stop();
+    return JSON.parse(line) as OpenLoopResult;
+  })();
+  return { result, stop: () => void client.child.stdin?.write('stop\n') };
+}
+
+export function runOpenLoopClient(plan: OpenLoopPlan, cpu: number): Promise<OpenLoopResult> {
+  return startOpenLoopClient(plan, cpu).result;
 }
 
 export interface HeldStreams {

@@ -22,6 +22,8 @@ export interface BenchResults {
   skipped: Partial<Record<TargetName, string>>;
   openStreams: OpenStreamsResult | null;
   snapshotSwap: SnapshotSwapResult | null;
+  /** write + fdatasync of one small record in the temp dir (where the data plane's spool is), µs. */
+  diskSync: LatencyLadder | null;
 }
 
 const micros = (value: number) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')}` : 'n/a');
@@ -74,6 +76,12 @@ export function markdownReport(results: BenchResults): string {
     `Upstream simulator (uWS): non-streamed reply ${sim.responseBytes} B; streams: TTFT ${sim.ttftMs} ms, ${sim.chunkCount} chunks ${sim.interChunkMs} ms apart. Latencies in µs; overhead = target − direct at the same percentile.`,
     '',
   );
+  if (results.diskSync) {
+    lines.push(
+      `Disk under the usage spool (temp dir), write + fdatasync of one record: p50 ${micros(results.diskSync.p50)} µs, p90 ${micros(results.diskSync.p90)} µs, p99 ${micros(results.diskSync.p99)} µs. The data plane sends a response's last bytes only once its usage event is in the spool; when the spool syncs before that, this latency is inside every request's.`,
+      '',
+    );
+  }
   for (const [name, reason] of Object.entries(results.skipped)) lines.push(`**${name} not measured:** ${reason}`, '');
 
   for (const rate of results.plan.rates) {
