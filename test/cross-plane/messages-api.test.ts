@@ -214,6 +214,10 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
       const stream = client().messages.stream({ model, max_tokens: 256, messages: [{ role: 'user', content: 'Stream this back please' }] });
       const texts: string[] = [];
       stream.on('text', (text) => texts.push(text));
+      let deltaUsage: Record<string, unknown> = {};
+      stream.on('streamEvent', (event) => {
+        if (event.type === 'message_delta') deltaUsage = event.usage as unknown as Record<string, unknown>;
+      });
       const message = await stream.finalMessage();
       expect(message.content).toMatchObject([{ type: 'text', text: 'Echo: Stream this back please' }]);
       expect(message.content).toHaveLength(1);
@@ -226,6 +230,8 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
       expect(row).toMatchObject({ requestedModel: model, streamed: true, status: 200, finishReason: 'stop', errorCode: null });
       expect(row.completionTokens).toBe(message.usage.output_tokens);
       expect(row.costMicros).toBeGreaterThan(0n);
+      // A translated stream's message_delta carries the cost as the chat usage chunk does; Anthropic's own stream is relayed as it came.
+      expect(deltaUsage.cost_microdollars).toBe(upstream === 'anthropic' ? undefined : Number(row.costMicros));
     });
 
     it.each([false, true])('completes a tool_use → tool_result round trip (streamed: %s)', async (streamed) => {

@@ -7,6 +7,7 @@ import type { OpenAICompatibleResponseWire } from '../../providers/openai-compat
 import { convertOpenAICompatibleUsage } from '../../providers/openai-compatible/convert-openai-compatible-usage.ts';
 import { mapFinishReasonToStopReason } from './map-finish-reason-to-stop-reason.ts';
 import { parseToolInput } from './parse-tool-input.ts';
+import { readCostFields } from './read-cost-fields.ts';
 import { toAnthropicUsage } from './to-anthropic-usage.ts';
 
 interface ChatMessageWire {
@@ -19,12 +20,6 @@ interface ChatMessageWire {
 interface ToolCallWire {
   id?: unknown;
   function?: { name?: unknown; arguments?: unknown } | null;
-}
-
-function costFieldsOf(usage: unknown): Record<string, unknown> {
-  if (usage === null || typeof usage !== 'object') return {};
-  const { cost, cost_microdollars: costMicrodollars, cost_details: costDetails } = usage as Record<string, unknown>;
-  return Object.fromEntries(Object.entries({ cost, cost_microdollars: costMicrodollars, cost_details: costDetails }).filter(([, value]) => value !== undefined));
 }
 
 export function convertChatCompletionToMessage(chatCompletion: string | Buffer, messageId: string): string {
@@ -49,6 +44,6 @@ export function convertChatCompletionToMessage(chatCompletion: string | Buffer, 
     content,
     stop_reason: mapFinishReasonToStopReason(choice?.finish_reason),
     stop_sequence: null,
-    usage: { ...toAnthropicUsage(convertOpenAICompatibleUsage(completion.usage)), ...costFieldsOf(completion.usage) },
+    usage: { ...toAnthropicUsage(convertOpenAICompatibleUsage(completion.usage)), ...readCostFields(completion.usage) },
   });
 }

@@ -24,7 +24,7 @@ function rejection(body: Record<string, unknown>) {
 describe('convertMessagesToChatRequest', () => {
   it('translates system blocks, images, thinking, tool_use and tool_result into an OpenAI chat request', () => {
     const chat = convertMessagesToChatRequest(parseMessagesRequest(fixture('messages-tool-round-trip.request.json')));
-    expect(chat).toMatchObject({ model: 'openai/gpt-4o-mini', stream: true, clientWantsStreamUsage: false });
+    expect(chat).toMatchObject({ model: 'openai/gpt-4o-mini', stream: true, clientWantsStreamUsage: true });
     expect(chat.body).toEqual({
       model: 'openai/gpt-4o-mini',
       max_tokens: 1024,

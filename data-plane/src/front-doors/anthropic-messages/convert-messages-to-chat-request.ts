@@ -184,5 +184,6 @@ export function convertMessagesToChatRequest(request: MessagesRequest): ChatRequ
     ...reasoningEffort(body.thinking),
     ...(request.stream ? { stream: true } : {}),
   };
-  return { body: chatBody, model: body.model, stream: request.stream, clientWantsStreamUsage: false };
+  // The usage chunk carries the gateway's cost fields, which the stream's message_delta passes on.
+  return { body: chatBody, model: body.model, stream: request.stream, clientWantsStreamUsage: true };
 }

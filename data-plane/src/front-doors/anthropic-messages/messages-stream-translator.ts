@@ -8,18 +8,21 @@
 //   finish_reason            → the open block's content_block_stop
 //   the end ([DONE])         → message_delta (stop_reason, the whole usage) and message_stop, held back
 //                              until the usage event is durable
-// A block of another kind starting closes the open one, so blocks never interleave. Usage comes from the
-// wrapped translator (it reads the usage chunk whether or not a client asked for it). An upstream error
-// frame the wrapped translator relayed is re-sent as Anthropic's `event: error`.
+// A block of another kind starting closes the open one, so blocks never interleave. Token counts come
+// from the wrapped translator; the usage-only chunk (relayed, or held back with [DONE]) is read only for
+// the gateway's cost fields, which message_delta's usage carries as the chat usage chunk does. An
+// upstream error frame the wrapped translator relayed is re-sent as Anthropic's `event: error`.
 import type { ErrorPresenter } from '../../http/send-error.ts';
 import type { StreamTranslator } from '../../providers/provider-adapter.ts';
 import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
 import { mapFinishReasonToStopReason, type AnthropicStopReason } from './map-finish-reason-to-stop-reason.ts';
+import { readCostFields } from './read-cost-fields.ts';
 import { toAnthropicUsage } from './to-anthropic-usage.ts';
 
 interface ChunkWire {
   model?: unknown;
   error?: unknown;
+  usage?: unknown;
   choices?: Array<{ delta?: DeltaWire | null; finish_reason?: unknown } | null> | unknown;
 }
 
@@ -49,6 +52,7 @@ export class MessagesStreamTranslator implements StreamTranslator {
   /** OpenAI tool-call index → content block index. */
   #toolBlocks = new Map<number, number>();
   #stopReason: AnthropicStopReason = 'end_turn';
+  #costFields: Record<string, unknown> = {};
   #errorSent = false;
   #ended = false;
   #finalBytes: Uint8Array | null = null;
@@ -79,10 +83,11 @@ export class MessagesStreamTranslator implements StreamTranslator {
   get finalBytes(): Uint8Array | null {
     if (this.#finalBytes !== null || this.#inner.failure !== null) return this.#finalBytes;
     if (this.#inner.finalBytes === null && !this.#ended) return null;
+    if (this.#inner.finalBytes !== null) this.#readChunks(this.#inner.finalBytes, []);
     const events: Uint8Array[] = [];
     this.#start(events);
     this.#closeBlock(events);
-    const usage = toAnthropicUsage(this.#inner.usage);
+    const usage = { ...toAnthropicUsage(this.#inner.usage), ...this.#costFields };
     events.push(formatMessagesEvent('message_delta', { delta: { stop_reason: this.#stopReason, stop_sequence: null }, usage }));
     events.push(formatMessagesEvent('message_stop', {}));
     this.#finalBytes = Buffer.concat(events);
@@ -92,13 +97,7 @@ export class MessagesStreamTranslator implements StreamTranslator {
   push(event: Buffer, output: Uint8Array[]): void {
     const chunks: Uint8Array[] = [];
     this.#inner.push(event, chunks);
-    for (const chunk of chunks) {
-      const { data } = readSseEvent(Buffer.from(chunk));
-      if (data === null || data === '[DONE]') continue;
-      const payload = parseJsonObject<ChunkWire>(data);
-      if (payload === null || payload.error !== undefined) continue;
-      this.#onChunk(payload, output);
-    }
+    for (const chunk of chunks) this.#readChunks(chunk, output);
     const failure = this.#inner.failure;
     if (failure !== null && failure.relayed && !this.#errorSent) {
       this.#errorSent = true;
@@ -110,6 +109,18 @@ export class MessagesStreamTranslator implements StreamTranslator {
   end(): void {
     this.#inner.end();
     this.#ended = true;
+  }
+
+  /** Every chunk event in `bytes` (one event, or the held-back usage chunk and [DONE]). */
+  #readChunks(bytes: Uint8Array, output: Uint8Array[]): void {
+    for (const event of Buffer.from(bytes).toString('utf8').split(/\r?\n\r?\n/)) {
+      const { data } = readSseEvent(Buffer.from(event));
+      if (data === null || data === '[DONE]') continue;
+      const payload = parseJsonObject<ChunkWire>(data);
+      if (payload === null || payload.error !== undefined) continue;
+      if (payload.usage !== null && typeof payload.usage === 'object') this.#costFields = readCostFields(payload.usage);
+      this.#onChunk(payload, output);
+    }
   }
 
   #onChunk(chunk: ChunkWire, output: Uint8Array[]): void {

@@ -19,6 +19,6 @@ export function translateMessagesRequest(request: MessagesRequest): { chat: Chat
       ...(tools !== undefined ? { tools } : {}),
       ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
     };
-    return { chat: { body, model, stream: request.stream, clientWantsStreamUsage: false }, onlyNative: error };
+    return { chat: { body, model, stream: request.stream, clientWantsStreamUsage: true }, onlyNative: error };
   }
 }
