@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
+import { decodeSpoolRecord } from './usage/spool-record.ts';
 import { TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
@@ -66,7 +67,7 @@ describe('data-plane/src/main.ts', () => {
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
     const code = await new Promise((resolveExit) => child.on('exit', resolveExit));
     expect(code).toBe(0);
-    for (const name of ['DATA_PLANE_PORT', 'DATA_PLANE_HOST', 'CONTROL_PLANE_URL', 'DATA_PLANE_TOKEN_FILE', 'SNAPSHOT_PUBLIC_KEY_FILE', 'MAX_BODY_BYTES', 'UPSTREAM_TIMEOUT_MS', 'UPSTREAM_ATTEMPT_TIMEOUT_MS', 'UPSTREAM_TOTAL_TIMEOUT_MS']) {
+    for (const name of ['DATA_PLANE_PORT', 'DATA_PLANE_HOST', 'CONTROL_PLANE_URL', 'DATA_PLANE_TOKEN_FILE', 'SNAPSHOT_PUBLIC_KEY_FILE', 'MAX_BODY_BYTES', 'UPSTREAM_TIMEOUT_MS', 'UPSTREAM_ATTEMPT_TIMEOUT_MS', 'UPSTREAM_TOTAL_TIMEOUT_MS', 'USAGE_SPOOL_GROUP_MAX_EVENTS', 'USAGE_SPOOL_GROUP_DELAY_MS']) {
       expect(output).toContain(name);
     }
   });
@@ -113,6 +114,6 @@ describe('data-plane/src/main.ts', () => {
     for (const name of await readdir(spoolDirectory)) {
       if (name.endsWith('.ndjson')) lines.push(...(await readFile(join(spoolDirectory, name), 'utf8')).split('\n').filter(Boolean));
     }
-    expect(lines.map((line) => (JSON.parse(line) as { requestId: string }).requestId)).toContain(requestId);
+    expect(lines.map((line) => decodeSpoolRecord(line)).map((record) => record.ok && record.event.requestId)).toContain(requestId);
   });
 });

@@ -10,9 +10,9 @@ import {
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   DEFAULT_USAGE_BATCH_SIZE,
   DEFAULT_USAGE_FLUSH_INTERVAL_MS,
-  DEFAULT_USAGE_FSYNC_INTERVAL_MS,
   startDataPlane,
 } from './start-data-plane.ts';
+import { DEFAULT_GROUP_MAX_EVENTS } from './usage/usage-spool.ts';
 
 const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
 
@@ -42,7 +42,12 @@ Environment:
                             waits) until the first byte                        default UPSTREAM_TIMEOUT_MS
   USAGE_BATCH_SIZE          usage events per ingest call                       default ${DEFAULT_USAGE_BATCH_SIZE}
   USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
-  USAGE_FSYNC_INTERVAL_MS   how often the usage spool is fsynced               default ${DEFAULT_USAGE_FSYNC_INTERVAL_MS}
+  USAGE_SPOOL_GROUP_MAX_EVENTS
+                            most usage events written and fdatasynced together
+                            (one group commit)                                 default ${DEFAULT_GROUP_MAX_EVENTS}
+  USAGE_SPOOL_GROUP_DELAY_MS
+                            how long a group waits for more events before its
+                            write (0: the events of one event-loop turn)       default 0
   REDIS_URL                 spend counters (balances, daily limits) shared by
                             several data planes; unset = in-process counters   unset
   SPEND_KEY_PREFIX          prefix of the spend counters' Redis keys           default gw:spend:
@@ -104,7 +109,8 @@ async function main(): Promise<void> {
       failOpen: failOpen === 'true',
       reservationTtlMs: numberFromEnv('SPEND_RESERVATION_TTL_MS', undefined),
     },
-    usageFsyncIntervalMs: numberFromEnv('USAGE_FSYNC_INTERVAL_MS', undefined),
+    usageSpoolGroupMaxEvents: numberFromEnv('USAGE_SPOOL_GROUP_MAX_EVENTS', undefined),
+    usageSpoolGroupDelayMs: numberFromEnv('USAGE_SPOOL_GROUP_DELAY_MS', undefined),
   });
 
   let shuttingDown = false;

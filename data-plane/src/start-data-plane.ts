@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
+import { GatewayError } from '../../shared/src/errors.ts';
 import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
 import { createApp } from './http/create-app.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
@@ -43,8 +44,10 @@ export interface DataPlaneOptions {
   usageBatchSize?: number;
   /** How often spooled usage is shipped; default 1000 ms. */
   usageFlushIntervalMs?: number;
-  /** fdatasync interval of the spool; default 50 ms. */
-  usageFsyncIntervalMs?: number;
+  /** Most usage events the spool writes and fdatasyncs as one group; default 1000. */
+  usageSpoolGroupMaxEvents?: number;
+  /** How long a spool group waits for more events before its write; default 0 (one event-loop turn). */
+  usageSpoolGroupDelayMs?: number;
   /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). */
   spend?: SpendOptions;
   log?: (line: string) => void;
@@ -75,7 +78,6 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 120_000;
 export const DEFAULT_USAGE_BATCH_SIZE = 500;
 export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
-export const DEFAULT_USAGE_FSYNC_INTERVAL_MS = 50;
 /** How long close() waits for requests in flight. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -95,7 +97,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const snapshotWriter = new SnapshotFileWriter(snapshotPath, log);
 
   const spoolDirectory = join(options.stateDir, 'spool');
-  const spool = await UsageSpool.open({ directory: spoolDirectory, fsyncIntervalMs: options.usageFsyncIntervalMs ?? DEFAULT_USAGE_FSYNC_INTERVAL_MS, log });
+  const spool = await UsageSpool.open({
+    directory: spoolDirectory,
+    groupMaxEvents: options.usageSpoolGroupMaxEvents,
+    groupDelayMs: options.usageSpoolGroupDelayMs,
+    log,
+  });
   const upstream = createUpstreamClient({
     timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     attemptTimeoutMs: options.upstreamAttemptTimeoutMs,
@@ -131,6 +138,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       void request.finally(() => inFlight.delete(request));
     },
     isClosing: () => closing !== null,
+    usageSpoolError: () =>
+      spool.failure === null
+        ? null
+        : new GatewayError('usage_spool_unavailable', 'This gateway instance cannot record usage right now (its usage spool cannot write), so it serves no requests; retry shortly.'),
   };
   const app = createApp(context, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   const listenSocket = await new Promise<unknown>((resolve, reject) => {

@@ -18,6 +18,8 @@ export const errorCodes = {
   upstream_error: { status: 502, type: 'upstream_error' },
   no_provider_available: { status: 503, type: 'server_error' },
   shutting_down: { status: 503, type: 'server_error' },
+  /** The data plane cannot write usage records (disk full or failing): it serves nothing it cannot record. */
+  usage_spool_unavailable: { status: 503, type: 'server_error' },
   spend_counters_unavailable: { status: 503, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'timeout_error' },
 } as const satisfies Record<string, { status: number; type: string }>;

@@ -36,6 +36,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
       const contentLength = request.getHeader('content-length');
       context.track(
         readBody(response, contentLength, options.maxBodyBytes)
+          .then((body) => refuseUnrecordable(context, body))
           .then((body) => handleChatCompletions(context, response, { authorization, body, headers }, door))
           .catch((error: unknown) => fail(context, response, error, door.errors)),
       );
@@ -48,6 +49,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     const contentLength = request.getHeader('content-length');
     context.track(
       readBody(response, contentLength, options.maxBodyBytes)
+        .then((body) => refuseUnrecordable(context, body))
         .then((body) => handleFimCompletions(context, response, { authorization, body }))
         .catch((error: unknown) => fail(context, response, error)),
     );
@@ -90,6 +92,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     const response = new ClientResponse(native, randomUUID());
     const snapshot = context.currentSnapshot();
     if (snapshot === null) sendJson(response, 503, JSON.stringify({ status: 'starting', snapshotVersion: null }));
+    else if (context.usageSpoolError() !== null) sendJson(response, 503, JSON.stringify({ status: 'usage_spool_unavailable', snapshotVersion: snapshot.version }));
     else sendJson(response, 200, JSON.stringify({ status: 'ok', snapshotVersion: snapshot.version }));
   }
 
@@ -129,6 +132,13 @@ function authorizationOf(request: HttpRequest, door: FrontDoor): string {
   if (authorization !== '' || door.apiKeyHeader === undefined) return authorization;
   const key = request.getHeader(door.apiKeyHeader);
   return key === '' ? '' : `Bearer ${key}`;
+}
+
+/** A request whose usage could not be recorded is not served: refused while the usage spool cannot write. */
+function refuseUnrecordable(context: PipelineContext, body: Buffer): Buffer {
+  const error = context.usageSpoolError();
+  if (error !== null) throw error;
+  return body;
 }
 
 function fail(context: PipelineContext, response: ClientResponse, error: unknown, errors?: ErrorPresenter): void {

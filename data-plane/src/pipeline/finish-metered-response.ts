@@ -1,7 +1,7 @@
 // The end of a metered request once the upstream was called, for every endpoint (chat, FIM): relay the
 // stream or send the error, always appending the one usage event to the spool before the final bytes
 // go out. `headers` (e.g. which provider served) go on whatever response is sent.
-import { GatewayError } from '../../../shared/src/errors.ts';
+import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { openAIErrors, sendError, type ErrorPresenter } from '../http/send-error.ts';
@@ -38,17 +38,27 @@ export async function relayAndFinishStream(
   if (result.outcome === 'failed') {
     const error = result.error ?? new GatewayError('upstream_error', 'The upstream provider reported an error.');
     const nothingSent = !writer.started && !result.upstreamErrorRelayed;
-    await appendUsage(request, nothingSent ? error.status : 200, error.code);
     if (nothingSent) {
+      await appendUsage(request, error.status, error.code);
       // Nothing reached the client yet: a normal error response is still possible.
       sendError(response, withHeaders(error, headers), request.errors);
       return;
     }
-    writer.end(result.upstreamErrorRelayed ? result.finalBytes : (request.errors ?? openAIErrors).frame(error));
+    await endStreamOnceRecorded(request, writer, error.code, result.upstreamErrorRelayed ? result.finalBytes : (request.errors ?? openAIErrors).frame(error));
     return;
   }
-  await appendUsage(request, 200, null);
-  writer.end(result.finalBytes);
+  await endStreamOnceRecorded(request, writer, null, result.finalBytes);
+}
+
+/** A started stream's final bytes go out once its usage event is durable; if it cannot be recorded, an error frame instead. */
+async function endStreamOnceRecorded(request: MeteredRequest, writer: SseWriter, errorCode: string | null, finalBytes: string | Uint8Array | null): Promise<void> {
+  try {
+    await appendUsage(request, 200, errorCode);
+  } catch (error) {
+    writer.end((request.errors ?? openAIErrors).frame(toGatewayError(error)));
+    return;
+  }
+  writer.end(finalBytes);
 }
 
 export async function finishWithError(request: MeteredRequest, error: GatewayError): Promise<void> {
@@ -69,15 +79,15 @@ export function withHeaders(error: GatewayError, headers: Record<string, string>
   });
 }
 
-/** Writes the usage event durably (group commit). A spool failure is logged, never shown to the client. */
+/**
+ * Writes the usage event durably (group commit). The spool holds and retries an event it cannot write
+ * yet; it rejects (usage_spool_unavailable, the event logged in full) only when it closes without
+ * having written it, and then the request must not look served: the rejection propagates.
+ */
 export async function appendUsage(request: MeteredRequest, status: number, errorCode: string | null): Promise<UsageEvent> {
   const event = meterUsage(request.meter, { status, errorCode, finishedAt: performance.now(), promptEstimate: request.promptEstimate });
   // Settled before it is spooled: a crash in between over-counts this request, never under-counts it.
   await request.context.spend.settle(request.response, event);
-  try {
-    await request.context.appendUsage(event);
-  } catch (error) {
-    request.context.log(`usage spool append failed for ${request.meter.requestId}: ${String(error)}`);
-  }
+  await request.context.appendUsage(event);
   return event;
 }

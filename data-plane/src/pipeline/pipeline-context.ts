@@ -1,4 +1,5 @@
 // What the request pipeline needs from the rest of the process, passed in once at start.
+import type { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { GenerationLookup } from '../metering/generation-lookup.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
@@ -13,6 +14,8 @@ export interface PipelineContext {
   spend: SpendEnforcer;
   /** Appends to the durable spool; resolves once the event is written (group commit). */
   appendUsage(event: UsageEvent): Promise<void>;
+  /** The error new metered requests get while the usage spool cannot write (usage_spool_unavailable), else null. */
+  usageSpoolError(): GatewayError | null;
   /** Stored requests for GET /generation: this data plane's recent ones, else the control plane's. */
   generations: GenerationLookup;
   log(line: string): void;

@@ -1,16 +1,16 @@
 // Ships spooled usage events to the control plane (dataPlane.ingestUsage), in order, in batches.
 // A persisted cursor (segment, byte offset) advances only after the control plane accepted a batch;
 // the ingest is idempotent by requestId, so a crash between the two re-sends a batch at worst. Fully
-// shipped segments are deleted. While the control plane is down the shipper backs off exponentially.
-import { open, rename, rm, writeFile, readFile } from 'node:fs/promises';
+// shipped segments are deleted. A damaged record is copied to the quarantine folder and passed over,
+// so it cannot hold the rest back. While the control plane is down the shipper backs off (capped
+// exponential, with jitter so a fleet of data planes does not return in lockstep) and resumes.
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { usageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
+import { loadCursor, saveCursor, type SpoolCursor } from './spool-cursor.ts';
+import { decodeSpoolRecord } from './spool-record.ts';
 import { listSegments, segmentFileName } from './usage-spool.ts';
-
-export interface SpoolCursor {
-  segment: number;
-  offset: number;
-}
 
 export interface UsageShipperOptions {
   directory: string;
@@ -20,40 +20,32 @@ export interface UsageShipperOptions {
   batchSize: number;
   intervalMs: number;
   log: (line: string) => void;
+  /** Longest wait between attempts while the control plane is down; default 30 s. */
   maxBackoffMs?: number;
+  /** Backoff jitter; injectable for tests. */
+  random?: () => number;
 }
 
-const CURSOR_FILE = 'cursor.json';
+const DEFAULT_MAX_BACKOFF_MS = 30_000;
+
 const READ_WINDOW_BYTES = 1024 * 1024;
 
-export async function loadCursor(directory: string): Promise<SpoolCursor> {
-  try {
-    const parsed = JSON.parse(await readFile(join(directory, CURSOR_FILE), 'utf8')) as Partial<SpoolCursor>;
-    if (Number.isSafeInteger(parsed.segment) && Number.isSafeInteger(parsed.offset)) {
-      return { segment: parsed.segment as number, offset: parsed.offset as number };
-    }
-  } catch {
-    // no cursor yet (or unreadable): start from the oldest segment
-  }
-  return { segment: 0, offset: 0 };
+/** A record that did not decode, where it was found. */
+export interface DamagedRecord {
+  offset: number;
+  bytes: Buffer;
+  reason: string;
 }
 
-export async function saveCursor(directory: string, cursor: SpoolCursor): Promise<void> {
-  const temporary = join(directory, `${CURSOR_FILE}.tmp`);
-  await writeFile(temporary, JSON.stringify(cursor));
-  await rename(temporary, join(directory, CURSOR_FILE));
+export interface SpoolBatch {
+  events: UsageEvent[];
+  /** The byte offset after the last complete line read. */
+  nextOffset: number;
+  damaged: DamagedRecord[];
 }
 
-/**
- * Up to `maxEvents` complete lines of `segment` from `offset`. Returns the events (invalid lines are
- * reported and skipped) and the byte offset after the last complete line read.
- */
-export async function readSpoolBatch(
-  path: string,
-  offset: number,
-  maxEvents: number,
-  onInvalid: (line: string) => void = () => {},
-): Promise<{ events: UsageEvent[]; nextOffset: number }> {
+/** Up to `maxEvents` records of a segment from `offset`, complete lines only. */
+export async function readSpoolBatch(path: string, offset: number, maxEvents: number): Promise<SpoolBatch> {
   const handle = await open(path, 'r');
   try {
     let window = READ_WINDOW_BYTES;
@@ -62,34 +54,35 @@ export async function readSpoolBatch(
       const { bytesRead } = await handle.read(buffer, 0, window, offset);
       const data = buffer.subarray(0, bytesRead);
       const events: UsageEvent[] = [];
+      const damaged: DamagedRecord[] = [];
       let position = 0;
       while (events.length < maxEvents) {
         const newline = data.indexOf(0x0a, position);
         if (newline === -1) break;
         const line = data.toString('utf8', position, newline);
-        position = newline + 1;
-        if (line.trim() === '') continue;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          onInvalid(line);
-          continue;
+        if (line.trim() !== '') {
+          const decoded = decodeSpoolRecord(line);
+          if (decoded.ok) events.push(decoded.event);
+          else damaged.push({ offset: offset + position, bytes: Buffer.from(data.subarray(position, newline + 1)), reason: decoded.reason });
         }
-        const checked = usageEventSchema.safeParse(parsed);
-        if (checked.success) events.push(checked.data);
-        else onInvalid(line);
+        position = newline + 1;
       }
       // A single line longer than the window: read a bigger window.
       if (position === 0 && bytesRead === window) {
         window *= 2;
         continue;
       }
-      return { events, nextOffset: offset + position };
+      return { events, nextOffset: offset + position, damaged };
     }
   } finally {
     await handle.close();
   }
+}
+
+/** The wait after `failures` failed attempts in a row: doubling from 250 ms up to the cap, then jittered into its upper half. */
+export function shippingBackoffMs(failures: number, options: { intervalMs: number; maxBackoffMs: number; random: () => number }): number {
+  const backoff = Math.min(options.maxBackoffMs, 250 * 2 ** Math.min(failures, 16));
+  return Math.max(options.intervalMs, Math.round(backoff * (0.5 + options.random() / 2)));
 }
 
 export class UsageShipper {
@@ -152,8 +145,11 @@ export class UsageShipper {
         },
         (error: unknown) => {
           this.#failures += 1;
-          const backoff = Math.min(this.#options.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(this.#failures, 10));
-          const delay = Math.max(this.#options.intervalMs, Math.round(backoff * (0.5 + Math.random() / 2)));
+          const delay = shippingBackoffMs(this.#failures, {
+            intervalMs: this.#options.intervalMs,
+            maxBackoffMs: this.#options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS,
+            random: this.#options.random ?? Math.random,
+          });
           if (this.#failures === 1 || this.#failures % 10 === 0) {
             this.#options.log(`usage shipping failed (${this.#failures}x), retrying in ${delay} ms: ${String(error)}`);
           }
@@ -174,9 +170,11 @@ export class UsageShipper {
       if (segment === undefined) return shipped;
       if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
       const path = join(directory, segmentFileName(segment));
-      const { events, nextOffset } = await readSpoolBatch(path, this.#cursor.offset, batchSize, (line) =>
-        log(`usage spool: skipping an invalid line in ${path}: ${line.slice(0, 200)}`),
-      );
+      const { events, nextOffset, damaged } = await readSpoolBatch(path, this.#cursor.offset, batchSize);
+      for (const record of damaged) {
+        const copy = await quarantineSpoolBytes(directory, segment, record.offset, record.bytes);
+        log(`usage spool: passing over a damaged record (${record.reason}) at byte ${record.offset} of ${path}; copied to ${copy}`);
+      }
       if (events.length > 0) {
         await this.#options.send(events);
         shipped += events.length;

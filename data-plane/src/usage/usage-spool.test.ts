@@ -1,12 +1,16 @@
-// The spool and the shipper on a temp directory: group commit, segments, torn tails, the cursor,
-// backoff while the control plane is down, and deletion of shipped segments.
-import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+// The spool on a temp directory: group commit (one write and one fdatasync per group, acknowledged only
+// after both), segments, a failing disk (fault injected through the file layer), and recovery of a
+// damaged tail on start.
+import { constants } from 'node:fs';
+import { appendFile, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UsageEvent } from '../../../shared/src/usage-event.ts';
-import { loadCursor, readSpoolBatch, UsageShipper } from './ship-usage.ts';
-import { listSegments, segmentFileName, truncateTornTail, UsageSpool } from './usage-spool.ts';
+import { GatewayError } from '../../../shared/src/errors.ts';
+import { readSpoolBatch } from './ship-usage.ts';
+import { sampleUsageEvent } from './sample-usage-event.ts';
+import { encodeSpoolRecord } from './spool-record.ts';
+import { listSegments, segmentFileName, UsageSpool, type SpoolFile } from './usage-spool.ts';
 
 let directory: string;
 
@@ -18,136 +22,220 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-function usageEvent(requestId: string): UsageEvent {
-  return {
-    requestId,
-    orgId: 'org',
-    userId: 'user',
-    apiKeyId: 'key',
-    requestedModel: 'p/m',
-    servedModel: 'm',
-    providerId: 'prov',
-    byok: false,
-    promptTokens: 1,
-    completionTokens: 2,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    costMicros: 3,
-    upstreamCostMicros: null,
-    usageEstimated: false,
-    ttftMs: 1,
-    upstreamLatencyMs: 1,
-    totalLatencyMs: 2,
-    status: 200,
-    finishReason: 'stop',
-    errorCode: null,
-    streamed: false,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    finishedAt: '2026-01-01T00:00:01.000Z',
-  };
+function diskError(code: 'ENOSPC' | 'EIO'): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: simulated`), { code });
 }
 
-describe('UsageSpool', () => {
-  it('writes the events of one turn together and resolves each append after the write', async () => {
-    const spool = await UsageSpool.open({ directory });
-    const appends = ['a', 'b', 'c'].map((id) => spool.append(usageEvent(id)));
-    await Promise.all(appends);
-    const content = await readFile(join(directory, segmentFileName(1)), 'utf8');
-    expect(content.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as UsageEvent).requestId)).toEqual(['a', 'b', 'c']);
+/** A real segment file whose operations are recorded and can be made to fail or wait. */
+class FaultyFile implements SpoolFile {
+  calls: string[] = [];
+  /** Each write call takes the next entry: 'ok', 'half' (writes half, then returns) or an error to throw. */
+  writeFaults: Array<'half' | NodeJS.ErrnoException> = [];
+  syncFaults: NodeJS.ErrnoException[] = [];
+  /** When set, datasync waits for it. */
+  syncGate: Promise<void> | null = null;
+  constructor(private readonly file: SpoolFile) {}
+
+  static opener(files: FaultyFile[]) {
+    return async (path: string) => {
+      const file = new FaultyFile(await open(path, constants.O_RDWR | constants.O_CREAT));
+      files.push(file);
+      return file;
+    };
+  }
+
+  async write(buffer: Buffer, offset: number, length: number, position: number) {
+    const fault = this.writeFaults.shift();
+    this.calls.push(`write ${length}@${position}`);
+    if (fault === 'half') return this.file.write(buffer, offset, Math.floor(length / 2), position);
+    if (fault) throw fault;
+    return this.file.write(buffer, offset, length, position);
+  }
+
+  async datasync() {
+    this.calls.push('datasync');
+    if (this.syncGate) await this.syncGate;
+    const fault = this.syncFaults.shift();
+    if (fault) throw fault;
+    return this.file.datasync();
+  }
+
+  stat() {
+    return this.file.stat();
+  }
+
+  close() {
+    return this.file.close();
+  }
+}
+
+async function requestIdsIn(segment: number): Promise<string[]> {
+  const { events, damaged } = await readSpoolBatch(join(directory, segmentFileName(segment)), 0, 10_000);
+  expect(damaged).toEqual([]);
+  return events.map((event) => event.requestId);
+}
+
+function settled(promise: Promise<unknown>): () => boolean {
+  let done = false;
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  return () => done;
+}
+
+describe('UsageSpool group commit', () => {
+  it('writes the events of one turn with one write and one fdatasync, and acknowledges only after the fdatasync', async () => {
+    const files: FaultyFile[] = [];
+    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files) });
+    const file = files[0] as FaultyFile;
+    let openGate!: () => void;
+    file.syncGate = new Promise((resolve) => (openGate = resolve));
+
+    const appends = Promise.all(['a', 'b', 'c'].map((id) => spool.append(sampleUsageEvent(id))));
+    const acknowledged = settled(appends);
+    await expect.poll(() => file.calls).toEqual([expect.stringMatching(/^write \d+@0$/), 'datasync']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(acknowledged()).toBe(false);
+
+    openGate();
+    await appends;
+    expect(file.calls).toHaveLength(2);
+    expect(await requestIdsIn(1)).toEqual(['a', 'b', 'c']);
+    await spool.close();
+  });
+
+  it('gathers the events appended while a group is being synced into the next group', async () => {
+    const files: FaultyFile[] = [];
+    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files) });
+    const file = files[0] as FaultyFile;
+    let openGate!: () => void;
+    file.syncGate = new Promise((resolve) => (openGate = resolve));
+    const first = spool.append(sampleUsageEvent('first'));
+    await expect.poll(() => file.calls).toContain('datasync');
+    const later = ['x', 'y', 'z'].map((id) => spool.append(sampleUsageEvent(id)));
+    file.syncGate = null;
+    openGate();
+    await Promise.all([first, ...later]);
+    expect(file.calls.filter((call) => call === 'datasync')).toHaveLength(2);
+    expect(file.calls.filter((call) => call.startsWith('write'))).toHaveLength(2);
+    expect(await requestIdsIn(1)).toEqual(['first', 'x', 'y', 'z']);
+    await spool.close();
+  });
+
+  it('caps a group at groupMaxEvents', async () => {
+    const files: FaultyFile[] = [];
+    const spool = await UsageSpool.open({ directory, groupMaxEvents: 2, openFile: FaultyFile.opener(files) });
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => spool.append(sampleUsageEvent(id))));
+    expect((files[0] as FaultyFile).calls.filter((call) => call === 'datasync')).toHaveLength(3);
+    expect(await requestIdsIn(1)).toEqual(['a', 'b', 'c', 'd', 'e']);
     await spool.close();
   });
 
   it('rolls over to a new segment past the size limit', async () => {
     const spool = await UsageSpool.open({ directory, segmentMaxBytes: 1 });
-    await spool.append(usageEvent('a'));
-    await spool.append(usageEvent('b'));
-    await spool.append(usageEvent('c'));
+    await spool.append(sampleUsageEvent('a'));
+    await spool.append(sampleUsageEvent('b'));
+    await spool.append(sampleUsageEvent('c'));
     expect(await listSegments(directory)).toEqual([1, 2, 3]);
     expect(spool.activeSegment).toBe(3);
+    expect(await requestIdsIn(2)).toEqual(['b']);
     await spool.close();
-  });
-
-  it('cuts a torn last line on open and keeps appending after it', async () => {
-    const spool = await UsageSpool.open({ directory });
-    await spool.append(usageEvent('whole'));
-    await spool.close();
-    const path = join(directory, segmentFileName(1));
-    await appendFile(path, '{"requestId":"torn","org');
-    const reopened = await UsageSpool.open({ directory });
-    await reopened.append(usageEvent('after'));
-    await reopened.close();
-    const { events } = await readSpoolBatch(path, 0, 100);
-    expect(events.map((event) => event.requestId)).toEqual(['whole', 'after']);
-    expect(await truncateTornTail(path)).toBe(0);
   });
 });
 
-describe('UsageShipper', () => {
-  it('ships in batches, advances the cursor only after success, backs off while down, deletes shipped segments', async () => {
-    const spool = await UsageSpool.open({ directory, segmentMaxBytes: 2000 });
-    for (let index = 0; index < 7; index += 1) await spool.append(usageEvent(`r${index}`));
-    expect((await listSegments(directory)).length).toBeGreaterThan(1);
+describe('UsageSpool on a failing disk', () => {
+  it('keeps an event whose write failed with ENOSPC, reports the failure, and writes it once the disk has room', async () => {
+    const files: FaultyFile[] = [];
+    const log: string[] = [];
+    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
+    await spool.append(sampleUsageEvent('before'));
+    const file = files[0] as FaultyFile;
+    // Half of the group reaches the file, then the disk is full; two retries fail too.
+    file.writeFaults = ['half', diskError('ENOSPC'), diskError('ENOSPC'), diskError('ENOSPC')];
 
-    const received: string[][] = [];
-    let down = true;
-    const shipper = new UsageShipper({
-      directory,
-      activeSegment: () => spool.activeSegment,
-      send: async (events) => {
-        if (down) throw new Error('control plane down');
-        received.push(events.map((event) => event.requestId));
-      },
-      batchSize: 3,
-      intervalMs: 60_000,
-      log: () => {},
-    });
-    await expect(shipper.shipNow()).rejects.toThrow('control plane down');
-    expect(await loadCursor(directory)).toEqual({ segment: 0, offset: 0 });
+    const append = spool.append(sampleUsageEvent('during'));
+    const acknowledged = settled(append);
+    await expect.poll(() => spool.failure).toMatchObject({ code: 'ENOSPC' });
+    expect(acknowledged()).toBe(false);
+    expect(log.join('\n')).toContain('holding 1 usage events in memory');
 
-    down = false;
-    expect(await shipper.shipNow()).toBe(7);
-    expect(received.flat()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
-    expect(Math.max(...received.map((batch) => batch.length))).toBeLessThanOrEqual(3);
-    // Every segment but the active one is gone; the cursor sits at the end of the active one.
-    expect(await listSegments(directory)).toEqual([spool.activeSegment]);
-    const cursor = await loadCursor(directory);
-    expect(cursor.segment).toBe(spool.activeSegment);
-
-    // Nothing is shipped twice, and new events follow.
-    await spool.append(usageEvent('r7'));
-    expect(await shipper.shipNow()).toBe(1);
-    expect(received.flat().filter((id) => id === 'r7')).toHaveLength(1);
-    shipper.stop();
+    await append; // the fourth attempt has room
+    expect(spool.failure).toBeNull();
+    expect(log.join('\n')).toContain('nothing was lost');
+    // Written once, at the offset the torn attempt started from: no half record is left behind.
+    expect(await requestIdsIn(1)).toEqual(['before', 'during']);
     await spool.close();
-
-    // A new shipper (a restart) resumes from the persisted cursor.
-    const restarted = new UsageShipper({
-      directory,
-      activeSegment: () => spool.activeSegment,
-      send: async (events) => {
-        received.push(events.map((event) => event.requestId));
-      },
-      batchSize: 3,
-      intervalMs: 60_000,
-      log: () => {},
-    });
-    expect(await restarted.shipNow()).toBe(0);
-    restarted.stop();
-    expect((await readdir(directory)).sort()).toEqual(['cursor.json', segmentFileName(spool.activeSegment)]);
   });
 
-  it('skips lines that are not valid usage events', async () => {
-    const spool = await UsageSpool.open({ directory });
-    await spool.append(usageEvent('good'));
+  it('writes the group again when fdatasync fails with EIO (the page cache may have dropped it)', async () => {
+    const files: FaultyFile[] = [];
+    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files) });
+    const file = files[0] as FaultyFile;
+    file.syncFaults = [diskError('EIO')];
+    await spool.append(sampleUsageEvent('synced'));
+    expect(file.calls).toEqual([expect.stringMatching(/^write \d+@0$/), 'datasync', expect.stringMatching(/^write \d+@0$/), 'datasync']);
+    expect(await requestIdsIn(1)).toEqual(['synced']);
     await spool.close();
-    await appendFile(join(directory, segmentFileName(1)), '{"not":"an event"}\nnot json\n');
-    const reopened = await UsageSpool.open({ directory });
-    await reopened.append(usageEvent('good2'));
-    const invalid: string[] = [];
-    const { events } = await readSpoolBatch(join(directory, segmentFileName(1)), 0, 100, (line) => invalid.push(line));
-    expect(events.map((event) => event.requestId)).toEqual(['good', 'good2']);
-    expect(invalid).toEqual(['{"not":"an event"}', 'not json']);
+  });
+
+  it('on close, logs in full every event it still cannot write and rejects its append', async () => {
+    const files: FaultyFile[] = [];
+    const log: string[] = [];
+    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
+    const file = files[0] as FaultyFile;
+    file.writeFaults = Array.from({ length: 100 }, () => diskError('ENOSPC'));
+    const outcome = spool.append(sampleUsageEvent('stranded')).catch((error: unknown) => error);
+    await expect.poll(() => spool.failure).not.toBeNull();
+    await spool.close();
+    expect(await outcome).toBeInstanceOf(GatewayError);
+    expect(await outcome).toMatchObject({ code: 'usage_spool_unavailable' });
+    const kept = log.find((line) => line.includes('closing without writing'));
+    expect(kept).toContain(encodeSpoolRecord(sampleUsageEvent('stranded')).trimEnd());
+    await expect(spool.append(sampleUsageEvent('late'))).rejects.toMatchObject({ code: 'usage_spool_unavailable' });
+  });
+});
+
+describe('UsageSpool recovery on start', () => {
+  async function spoolWith(ids: string[]): Promise<string> {
+    const spool = await UsageSpool.open({ directory });
+    for (const id of ids) await spool.append(sampleUsageEvent(id));
+    await spool.close();
+    return join(directory, segmentFileName(1));
+  }
+
+  it('cuts a torn last record off, reports it, quarantines its bytes, and keeps appending after the good ones', async () => {
+    const path = await spoolWith(['one', 'two']);
+    const torn = encodeSpoolRecord(sampleUsageEvent('torn')).slice(0, 40);
+    await appendFile(path, torn);
+    const log: string[] = [];
+    const reopened = await UsageSpool.open({ directory, log: (line) => log.push(line) });
+    await reopened.append(sampleUsageEvent('after'));
     await reopened.close();
+    expect(await requestIdsIn(1)).toEqual(['one', 'two', 'after']);
+    expect(log).toEqual([expect.stringContaining(`cut ${torn.length} damaged or torn bytes off the end of ${path}`)]);
+    const quarantined = await readdir(join(directory, 'quarantine'));
+    expect(quarantined).toHaveLength(1);
+    expect(await readFile(join(directory, 'quarantine', quarantined[0] as string), 'utf8')).toBe(torn);
+  });
+
+  it('cuts whole records failing their checksum at the end, and zero-filled bytes after them', async () => {
+    const path = await spoolWith(['kept']);
+    const damaged = encodeSpoolRecord(sampleUsageEvent('damaged')).replace('"costMicros":3', '"costMicros":9');
+    await appendFile(path, damaged + encodeSpoolRecord(sampleUsageEvent('bitrot')).replace('bitrot', 'bitr0t'));
+    await appendFile(path, Buffer.alloc(512));
+    const reopened = await UsageSpool.open({ directory });
+    await reopened.append(sampleUsageEvent('after'));
+    await reopened.close();
+    expect(await requestIdsIn(1)).toEqual(['kept', 'after']);
+  });
+
+  it('leaves a spool that ends in a good record as it is', async () => {
+    const path = await spoolWith(['a', 'b']);
+    const before = await readFile(path);
+    const log: string[] = [];
+    await (await UsageSpool.open({ directory, log: (line) => log.push(line) })).close();
+    expect(await readFile(path)).toEqual(before);
+    expect(log).toEqual([]);
   });
 });

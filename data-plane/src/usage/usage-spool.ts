@@ -1,21 +1,45 @@
-// The durable usage spool: events appended as NDJSON to numbered segment files under
-// `<stateDir>/spool/`. Group commit: every event appended during one event-loop turn goes to disk with
-// ONE write, and each append() resolves only after that write completed, so a response whose final
-// bytes wait for append() never outlives its usage event (the page cache survives SIGKILL). fdatasync
-// runs on an interval and on close (that covers power loss up to the interval). All I/O is async.
-import { mkdir, open, readdir, readFile, truncate, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+// The durable usage spool: checksummed records (spool-record.ts), one a line, in numbered segment files
+// under `<stateDir>/spool/`. Group commit: the events appended while the previous group was on its way
+// to disk go together as the next group — one write, then one fdatasync — and each append() resolves
+// only after both, so a response whose final bytes wait for append() never outlives its usage event,
+// not even a power cut. All I/O is async.
+//
+// A failed write or fdatasync (ENOSPC, EIO) loses nothing: the group stays in memory, first in line,
+// and is written again at the same offset after a short backoff, while `failure` tells the data plane
+// to refuse new requests (a request we cannot record is not served). Appends already waiting resolve
+// once a retry succeeds. close() gives up on a spool that still cannot write by logging every event it
+// holds in full, so an operator can replay them.
+import { constants } from 'node:fs';
+import { mkdir, open, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { recoverSpoolTail } from './recover-spool-tail.ts';
+import { encodeSpoolRecord } from './spool-record.ts';
+
+/** The few file operations the spool needs; injectable so tests can make a disk fail. */
+export interface SpoolFile {
+  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
 
 export interface UsageSpoolOptions {
   directory: string;
-  /** fdatasync interval; default 50 ms. */
-  fsyncIntervalMs?: number;
+  /** Most events in one group write; default 1000. */
+  groupMaxEvents?: number;
+  /** How long a group waits for more events before its write; default 0 (the current event-loop turn). */
+  groupDelayMs?: number;
   /** Start a new segment once the current one is this large; default 4 MiB. */
   segmentMaxBytes?: number;
+  openFile?: (path: string) => Promise<SpoolFile>;
   log?: (line: string) => void;
 }
 
+export const DEFAULT_GROUP_MAX_EVENTS = 1000;
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 1000;
 const SEGMENT_PATTERN = /^usage-(\d{12})\.ndjson$/;
 
 export function segmentFileName(segment: number): string {
@@ -35,16 +59,22 @@ export async function listSegments(directory: string): Promise<number[]> {
   return segments.sort((left, right) => left - right);
 }
 
-/** Cuts a torn last line (a write interrupted by a crash) off the end of a segment. Returns bytes removed. */
-export async function truncateTornTail(path: string): Promise<number> {
-  const content = await readFile(path);
-  if (content.length === 0 || content[content.length - 1] === 0x0a) return 0;
-  const keep = content.lastIndexOf(0x0a) + 1;
-  await truncate(path, keep);
-  return content.length - keep;
+/** Opens (creating) a segment for positional writes, and makes its directory entry durable. */
+async function openSegmentFile(path: string): Promise<SpoolFile> {
+  // No O_APPEND: a retried group must land at the offset the failed attempt started from.
+  const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  const directory = await open(dirname(path), 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+  return handle;
 }
 
-interface Waiter {
+interface PendingRecord {
+  bytes: Buffer;
+  written: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -52,42 +82,45 @@ interface Waiter {
 export class UsageSpool {
   readonly directory: string;
   #segment: number;
-  #handle: FileHandle;
+  #file: SpoolFile;
   #size: number;
-  #segmentMaxBytes: number;
-  #pending: string[] = [];
-  #waiters: Waiter[] = [];
+  #options: UsageSpoolOptions;
+  #log: (line: string) => void;
+  #pending: PendingRecord[] = [];
   #scheduled = false;
-  #writing: Promise<void> | null = null;
-  #dirty = false;
-  #syncing: Promise<void> | null = null;
-  #fsyncTimer: NodeJS.Timeout;
+  #committing: Promise<void> | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #failure: unknown = null;
+  #failedAttempts = 0;
   #closed = false;
 
-  private constructor(directory: string, segment: number, handle: FileHandle, size: number, options: UsageSpoolOptions) {
+  private constructor(directory: string, segment: number, file: SpoolFile, size: number, options: UsageSpoolOptions) {
     this.directory = directory;
     this.#segment = segment;
-    this.#handle = handle;
+    this.#file = file;
     this.#size = size;
-    this.#segmentMaxBytes = options.segmentMaxBytes ?? 4 * 1024 * 1024;
-    this.#fsyncTimer = setInterval(() => {
-      if (this.#dirty) this.sync().catch((error: unknown) => options.log?.(`usage spool fsync failed: ${String(error)}`));
-    }, options.fsyncIntervalMs ?? 50);
-    this.#fsyncTimer.unref();
+    this.#options = options;
+    this.#log = options.log ?? (() => {});
   }
 
   static async open(options: UsageSpoolOptions): Promise<UsageSpool> {
+    const { groupMaxEvents } = options;
+    if (groupMaxEvents !== undefined && !(Number.isInteger(groupMaxEvents) && groupMaxEvents >= 1)) {
+      throw new Error(`the usage spool's group size must be a whole number of events, at least 1 (got ${groupMaxEvents})`);
+    }
     await mkdir(options.directory, { recursive: true });
     const segments = await listSegments(options.directory);
     const segment = segments.at(-1) ?? 1;
     const path = join(options.directory, segmentFileName(segment));
     if (segments.length > 0) {
-      const removed = await truncateTornTail(path);
-      if (removed > 0) options.log?.(`usage spool: cut a torn line of ${removed} bytes off ${path}`);
+      const recovery = await recoverSpoolTail(options.directory, segment, path);
+      if (recovery.quarantinedTo !== null) {
+        options.log?.(`usage spool: cut ${recovery.removedBytes} damaged or torn bytes off the end of ${path} (copied to ${recovery.quarantinedTo}); every record before them is kept`);
+      }
     }
-    const handle = await open(path, 'a');
-    const { size } = await handle.stat();
-    return new UsageSpool(options.directory, segment, handle, size, options);
+    const file = await (options.openFile ?? openSegmentFile)(path);
+    const { size } = await file.stat();
+    return new UsageSpool(options.directory, segment, file, size, options);
   }
 
   /** The segment being appended to; every lower segment is complete. */
@@ -95,82 +128,111 @@ export class UsageSpool {
     return this.#segment;
   }
 
-  /** Resolves once the event is written to the segment file (with the others of this turn). */
+  /** Why the spool cannot write right now, or null while it can. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** Resolves once the event is written and fdatasynced (with the rest of its group). */
   append(event: UsageEvent): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error('usage spool is closed'));
-    this.#pending.push(`${JSON.stringify(event)}\n`);
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-      this.#schedule();
+    if (this.#closed) return Promise.reject(new GatewayError('usage_spool_unavailable', 'The usage spool is closed.'));
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const written = new Promise<void>((onWritten, onFailed) => {
+      resolve = onWritten;
+      reject = onFailed;
     });
+    this.#pending.push({ bytes: Buffer.from(encodeSpoolRecord(event)), written, resolve, reject });
+    this.#schedule();
+    return written;
   }
 
-  /** Resolves when everything appended so far is written. */
+  /** Resolves when everything appended so far is durable. */
   async flush(): Promise<void> {
-    while (this.#writing !== null || this.#pending.length > 0 || this.#scheduled) {
-      if (this.#writing !== null) await this.#writing;
-      else await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    await Promise.all(this.#pending.map((record) => record.written));
   }
 
-  /** fdatasync now. */
-  async sync(): Promise<void> {
-    if (this.#syncing !== null) return this.#syncing;
-    this.#dirty = false;
-    this.#syncing = this.#handle.datasync().finally(() => {
-      this.#syncing = null;
-    });
-    return this.#syncing;
-  }
-
+  /** Writes what it can, then closes; events that still cannot be written are logged in full. */
   async close(): Promise<void> {
-    await this.flush();
+    if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#fsyncTimer);
-    await this.#syncing;
-    await this.#handle.datasync();
-    await this.#handle.close();
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    await this.#committing;
+    // A working spool writes everything; a failing one gets one last attempt.
+    while (this.#pending.length > 0) {
+      const failedBefore = this.#failedAttempts;
+      await this.#commit();
+      if (this.#failedAttempts > failedBefore) break;
+    }
+    const unwritten = this.#pending.splice(0);
+    for (const record of unwritten) {
+      this.#log(`usage spool: closing without writing this usage event: ${record.bytes.toString('utf8').trimEnd()}`);
+      record.reject(new GatewayError('usage_spool_unavailable', 'The usage spool could not write this request\'s usage record.'));
+    }
+    await this.#file.close();
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#writing !== null) return;
+    if (this.#scheduled || this.#committing !== null || this.#retryTimer !== null || this.#closed) return;
     this.#scheduled = true;
-    // Everything appended during this turn of the event loop joins the same write.
-    setImmediate(() => {
+    const run = () => {
       this.#scheduled = false;
-      this.#writing = this.#writeBatch().finally(() => {
-        this.#writing = null;
+      this.#committing = this.#commit().finally(() => {
+        this.#committing = null;
         if (this.#pending.length > 0) this.#schedule();
       });
-    });
+    };
+    const delay = this.#options.groupDelayMs ?? 0;
+    if (delay > 0) setTimeout(run, delay);
+    else setImmediate(run);
   }
 
-  async #writeBatch(): Promise<void> {
-    const lines = this.#pending.splice(0);
-    const waiters = this.#waiters.splice(0);
+  /** Writes and fdatasyncs the next group; on failure keeps it first in line and schedules a retry. */
+  async #commit(): Promise<void> {
+    const group = this.#pending.slice(0, this.#options.groupMaxEvents ?? DEFAULT_GROUP_MAX_EVENTS);
+    if (group.length === 0) return;
+    const bytes = group.length === 1 ? (group[0] as PendingRecord).bytes : Buffer.concat(group.map((record) => record.bytes));
     try {
-      if (this.#size >= this.#segmentMaxBytes) await this.#rotate();
-      const bytes = Buffer.from(lines.join(''));
+      if (this.#size >= (this.#options.segmentMaxBytes ?? 4 * 1024 * 1024)) await this.#rotate();
       let written = 0;
       while (written < bytes.length) {
-        const result = await this.#handle.write(bytes, written, bytes.length - written);
+        const result = await this.#file.write(bytes, written, bytes.length - written, this.#size + written);
         written += result.bytesWritten;
       }
-      this.#size += bytes.length;
-      this.#dirty = true;
-      for (const waiter of waiters) waiter.resolve();
+      await this.#file.datasync();
     } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
+      this.#failedAttempts += 1;
+      if (this.#failure === null) {
+        this.#log(`usage spool: cannot write (${String(error)}); holding ${this.#pending.length} usage events in memory and retrying; new requests are refused until a write succeeds`);
+      }
+      this.#failure = error;
+      if (!this.#closed) {
+        const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(this.#failedAttempts - 1, 10));
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = null;
+          this.#schedule();
+        }, delay);
+      }
+      return;
     }
+    this.#size += bytes.length;
+    this.#pending.splice(0, group.length);
+    if (this.#failure !== null) {
+      this.#log(`usage spool: writing again after ${this.#failedAttempts} failed attempts; nothing was lost`);
+      this.#failure = null;
+      this.#failedAttempts = 0;
+    }
+    for (const record of group) record.resolve();
   }
 
   async #rotate(): Promise<void> {
-    this.#dirty = false; // the fsync timer must not touch the handle being closed
-    await this.#syncing;
-    await this.#handle.datasync();
-    await this.#handle.close();
-    this.#segment += 1;
-    this.#handle = await open(join(this.directory, segmentFileName(this.#segment)), 'a');
+    const next = this.#segment + 1;
+    const file = await (this.#options.openFile ?? openSegmentFile)(join(this.directory, segmentFileName(next)));
+    // Every group in the old segment was fdatasynced when it was written.
+    await this.#file.close().catch((error: unknown) => this.#log(`usage spool: closing segment ${this.#segment} failed: ${String(error)}`));
+    this.#file = file;
+    this.#segment = next;
     this.#size = 0;
   }
 }

@@ -1,0 +1,174 @@
+// The shipper on a temp spool: batches, the persisted cursor, backoff while the control plane is down
+// and resumption, deletion of shipped segments, damaged records quarantined instead of blocking, and a
+// crash between an accepted batch and the cursor write.
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { sampleUsageEvent } from './sample-usage-event.ts';
+import { shippingBackoffMs, UsageShipper, type UsageShipperOptions } from './ship-usage.ts';
+import { loadCursor } from './spool-cursor.ts';
+import { encodeSpoolRecord } from './spool-record.ts';
+import { listSegments, segmentFileName, UsageSpool } from './usage-spool.ts';
+
+let directory: string;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'ship-usage-test-'));
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+function shipperFor(spool: UsageSpool, options: Partial<UsageShipperOptions> & Pick<UsageShipperOptions, 'send'>): UsageShipper {
+  return new UsageShipper({ directory, activeSegment: () => spool.activeSegment, batchSize: 3, intervalMs: 60_000, log: () => {}, ...options });
+}
+
+const idsOf = (events: UsageEvent[]) => events.map((event) => event.requestId);
+
+describe('UsageShipper', () => {
+  it('ships in batches, advances the cursor only after success, deletes shipped segments, resumes after a restart', async () => {
+    const spool = await UsageSpool.open({ directory, segmentMaxBytes: 2000 });
+    for (let index = 0; index < 7; index += 1) await spool.append(sampleUsageEvent(`r${index}`));
+    expect((await listSegments(directory)).length).toBeGreaterThan(1);
+
+    const received: string[][] = [];
+    let down = true;
+    const shipper = shipperFor(spool, {
+      send: async (events) => {
+        if (down) throw new Error('control plane down');
+        received.push(idsOf(events));
+      },
+    });
+    await expect(shipper.shipNow()).rejects.toThrow('control plane down');
+    expect(await loadCursor(directory)).toEqual({ segment: 0, offset: 0 });
+
+    down = false;
+    expect(await shipper.shipNow()).toBe(7);
+    expect(received.flat()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
+    expect(Math.max(...received.map((batch) => batch.length))).toBeLessThanOrEqual(3);
+    // Every segment but the active one is gone; the cursor sits in the active one.
+    expect(await listSegments(directory)).toEqual([spool.activeSegment]);
+    expect((await loadCursor(directory)).segment).toBe(spool.activeSegment);
+
+    // Nothing is shipped twice, and new events follow.
+    await spool.append(sampleUsageEvent('r7'));
+    expect(await shipper.shipNow()).toBe(1);
+    expect(received.flat().filter((id) => id === 'r7')).toHaveLength(1);
+    shipper.stop();
+    await spool.close();
+
+    // A new shipper (a restart) resumes from the persisted cursor.
+    const restarted = shipperFor(spool, { send: async (events) => void received.push(idsOf(events)) });
+    expect(await restarted.shipNow()).toBe(0);
+    restarted.stop();
+    expect((await readdir(directory)).sort()).toEqual(['cursor.json', segmentFileName(spool.activeSegment)]);
+  });
+
+  it('keeps retrying on its own while the control plane is down, and delivers once it is back', async () => {
+    const spool = await UsageSpool.open({ directory });
+    await spool.append(sampleUsageEvent('waiting'));
+    let attempts = 0;
+    const received: string[] = [];
+    const shipper = shipperFor(spool, {
+      intervalMs: 1,
+      maxBackoffMs: 5,
+      send: async (events) => {
+        attempts += 1;
+        if (attempts <= 3) throw new Error('control plane down');
+        received.push(...idsOf(events));
+      },
+    });
+    await shipper.start();
+    await expect.poll(() => received, { timeout: 5000 }).toEqual(['waiting']);
+    expect(attempts).toBe(4);
+    shipper.stop();
+    await spool.close();
+  });
+
+  it('re-sends a batch whose cursor write was lost (a crash after the ingest committed), and nothing else', async () => {
+    const spool = await UsageSpool.open({ directory });
+    for (const id of ['a', 'b']) await spool.append(sampleUsageEvent(id));
+    const received: string[][] = [];
+    const shipper = shipperFor(spool, { send: async (events) => void received.push(idsOf(events)) });
+    // A directory where the cursor's temp file goes makes the cursor write fail after send succeeded.
+    await mkdir(join(directory, 'cursor.json.tmp'));
+    await expect(shipper.shipNow()).rejects.toThrow();
+    await rm(join(directory, 'cursor.json.tmp'), { recursive: true });
+    const restarted = shipperFor(spool, { send: async (events) => void received.push(idsOf(events)) });
+    await restarted.shipNow();
+    expect(received).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+    await spool.append(sampleUsageEvent('c'));
+    await restarted.shipNow();
+    expect(received.at(-1)).toEqual(['c']);
+    await spool.close();
+  });
+
+  it('quarantines a damaged record in the middle and ships the records around it', async () => {
+    const spool = await UsageSpool.open({ directory });
+    await spool.append(sampleUsageEvent('before'));
+    await spool.close();
+    const path = join(directory, segmentFileName(1));
+    const damaged = encodeSpoolRecord(sampleUsageEvent('damaged')).replace('"promptTokens":1', '"promptTokens":7');
+    await appendFile(path, damaged);
+    await appendFile(path, encodeSpoolRecord(sampleUsageEvent('after')));
+    // Written before records had checksums: still shipped.
+    await appendFile(path, `${JSON.stringify(sampleUsageEvent('legacy'))}\n`);
+
+    const log: string[] = [];
+    const reopened = await UsageSpool.open({ directory });
+    const received: string[] = [];
+    const shipper = shipperFor(reopened, { batchSize: 10, send: async (events) => void received.push(...idsOf(events)), log: (line) => log.push(line) });
+    expect(await shipper.shipNow()).toBe(3);
+    expect(received).toEqual(['before', 'after', 'legacy']);
+    expect(log).toEqual([expect.stringContaining('passing over a damaged record (checksum mismatch)')]);
+    const [copy] = await readdir(join(directory, 'quarantine'));
+    expect(await readFile(join(directory, 'quarantine', copy as string), 'utf8')).toBe(damaged);
+    await reopened.close();
+  });
+
+  it('follows the spool when a damaged tail past its cursor was cut off at start', async () => {
+    const spool = await UsageSpool.open({ directory });
+    await spool.append(sampleUsageEvent('shipped'));
+    await spool.close();
+    const path = join(directory, segmentFileName(1));
+    // A checksum-failing record at the end, already passed over by the shipper before a crash.
+    await appendFile(path, encodeSpoolRecord(sampleUsageEvent('bad')).replace('"m"', '"n"'));
+    const received: string[] = [];
+    const first = shipperFor(spool, { send: async (events) => void received.push(...idsOf(events)) });
+    await first.shipNow();
+    expect(received).toEqual(['shipped']);
+
+    const reopened = await UsageSpool.open({ directory }); // cuts the bad record the cursor is past
+    await reopened.append(sampleUsageEvent('next'));
+    const restarted = shipperFor(reopened, { send: async (events) => void received.push(...idsOf(events)) });
+    await restarted.shipNow();
+    expect(received).toEqual(['shipped', 'next']);
+    await reopened.close();
+  });
+
+  it('starts from the oldest segment when the cursor file is unreadable', async () => {
+    await writeFile(join(directory, 'cursor.json'), '{torn');
+    expect(await loadCursor(directory)).toEqual({ segment: 0, offset: 0 });
+  });
+});
+
+describe('shippingBackoffMs', () => {
+  const options = { intervalMs: 20, maxBackoffMs: 30_000 };
+
+  it('doubles from 500 ms with each failure and stops at the cap', () => {
+    const top = (failures: number) => shippingBackoffMs(failures, { ...options, random: () => 1 });
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20, 1000].map(top)).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000, 30_000]);
+  });
+
+  it('jitters into the upper half of the wait, never below the shipping interval', () => {
+    expect(shippingBackoffMs(3, { ...options, random: () => 0 })).toBe(1000);
+    expect(shippingBackoffMs(3, { ...options, random: () => 0.5 })).toBe(1500);
+    expect(shippingBackoffMs(1, { intervalMs: 5000, maxBackoffMs: 30_000, random: () => 0 })).toBe(5000);
+  });
+});

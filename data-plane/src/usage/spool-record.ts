@@ -1,0 +1,39 @@
+// One usage event as one line of a spool segment: `<crc32 of the JSON, 8 hex digits> <JSON>\n`. JSON
+// never contains a raw newline, so the newline frames the record and the checksum tells a whole record
+// from a torn or damaged one. Pure: no I/O.
+import { crc32 } from 'node:zlib';
+import { usageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
+
+export type DecodedSpoolRecord = { ok: true; event: UsageEvent } | { ok: false; reason: string };
+
+const CHECKSUM_DIGITS = 8;
+
+export function encodeSpoolRecord(event: UsageEvent): string {
+  const json = JSON.stringify(event);
+  return `${checksumOf(json)} ${json}\n`;
+}
+
+/** Decodes one line (without its newline). */
+export function decodeSpoolRecord(line: string): DecodedSpoolRecord {
+  let json: string;
+  if (line.startsWith('{')) {
+    // A line written before records carried a checksum: only the schema can vouch for it.
+    json = line;
+  } else {
+    if (line.length <= CHECKSUM_DIGITS + 1 || line[CHECKSUM_DIGITS] !== ' ') return { ok: false, reason: 'not a spool record' };
+    json = line.slice(CHECKSUM_DIGITS + 1);
+    if (checksumOf(json) !== line.slice(0, CHECKSUM_DIGITS)) return { ok: false, reason: 'checksum mismatch' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const checked = usageEventSchema.safeParse(parsed);
+  return checked.success ? { ok: true, event: checked.data } : { ok: false, reason: 'not a usage event' };
+}
+
+function checksumOf(json: string): string {
+  return crc32(json).toString(16).padStart(CHECKSUM_DIGITS, '0');
+}
