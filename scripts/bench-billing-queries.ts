@@ -81,6 +81,10 @@ function scansOf(plan: string[]): string[] {
   return [...new Set(scans)];
 }
 
+function executionMs(plan: string[]): string {
+  return plan.map((line) => /^Execution Time: ([\d.]+) ms/.exec(line)?.[1]).find((value) => value !== undefined) ?? '?';
+}
+
 await onServer(`CREATE DATABASE ${databaseName}`);
 const database = await openDatabase({ databaseUrl: databaseUrl.toString() });
 try {
@@ -171,9 +175,12 @@ try {
     `Machine: ${cpus().length} CPUs, 1-minute load average ${loadAtStart.toFixed(1)} when timing began (other jobs share it, so`,
     'wall times include waiting for a CPU; the plans\' "Execution Time" is the server\'s own share).',
     '',
-    '| query | median ms | min ms | max ms | scans in the plan |',
-    '|---|---:|---:|---:|---|',
-    ...results.map((result) => `| ${result.name} | ${format(result.median)} | ${format(result.min)} | ${format(result.max)} | ${result.scans.join('; ')} |`),
+    '| query | median ms | min ms | max ms | server ms (EXPLAIN ANALYZE) | scans in the plan |',
+    '|---|---:|---:|---:|---:|---|',
+    ...results.map(
+      (result) =>
+        `| ${result.name} | ${format(result.median)} | ${format(result.min)} | ${format(result.max)} | ${executionMs(result.plan)} | ${result.scans.join('; ')} |`,
+    ),
     '',
     '## Plans (EXPLAIN ANALYZE, BUFFERS)',
     '',
