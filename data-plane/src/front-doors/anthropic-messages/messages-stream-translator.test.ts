@@ -117,6 +117,38 @@ describe('MessagesStreamTranslator', () => {
     expect(gemini.text).not.toContain('chat.completion.chunk');
   });
 
+  it('reads chunks the wrapped translator held back with [DONE], closing the open block before message_delta', () => {
+    const chunk = (delta: object, finishReason: string | null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
+    let heldBack: Uint8Array | null = null;
+    const holdingBack: StreamTranslator = {
+      usage: null,
+      finishReason: 'length',
+      servedModel: 'm',
+      completionTextBytes: 2,
+      failure: null,
+      get finalBytes() {
+        return heldBack;
+      },
+      push(_event, output) {
+        output.push(Buffer.from(chunk({ content: 'Hi' }, null)));
+        heldBack = Buffer.from(`${chunk({}, 'length')}data: [DONE]\n\n`);
+      },
+      end() {},
+    };
+    const { events } = translate(Buffer.from('data: {}\n\n'), holdingBack);
+    expect(events.map((event) => event.split('\n')[0])).toEqual([
+      'event: message_start',
+      'event: ping',
+      'event: content_block_start',
+      'event: content_block_delta',
+      'event: content_block_stop',
+      'event: message_delta',
+      'event: message_stop',
+    ]);
+    expect(events.at(-2)).toContain('"stop_reason":"max_tokens"');
+  });
+
   it("re-sends a relayed upstream error frame as Anthropic's event: error and holds back message_stop", () => {
     const { events, translator } = translate(fixture('./__fixtures__/openai-error.1.sse'), new OpenAICompatibleStreamTranslator(context));
     expect(events.map((event) => event.split('\n')[0])).toEqual([

@@ -83,8 +83,9 @@ export class MessagesStreamTranslator implements StreamTranslator {
   get finalBytes(): Uint8Array | null {
     if (this.#finalBytes !== null || this.#inner.failure !== null) return this.#finalBytes;
     if (this.#inner.finalBytes === null && !this.#ended) return null;
-    if (this.#inner.finalBytes !== null) this.#readChunks(this.#inner.finalBytes, []);
     const events: Uint8Array[] = [];
+    // What the wrapped translator held back with [DONE] (a usage chunk) is read like any other chunk.
+    if (this.#inner.finalBytes !== null) this.#readChunks(this.#inner.finalBytes, events);
     this.#start(events);
     this.#closeBlock(events);
     const usage = { ...toAnthropicUsage(this.#inner.usage), ...this.#costFields };
