@@ -7,6 +7,8 @@ import OpenAI from 'openai';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { countTokens } from '../../data-plane/src/metering/count-tokens.ts';
 import { estimatePromptTokens } from '../../data-plane/src/metering/estimate-prompt-tokens.ts';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { testEngines } from '../support/test-database.ts';
@@ -17,12 +19,23 @@ const costMicros = (promptTokens: number, completionTokens: number) => Math.floo
 
 type CostedUsage = OpenAI.CompletionUsage & { cost: number; cost_microdollars: number };
 
+const ANTHROPIC_MODEL = 'anthropic/claude-metered';
+const ANTHROPIC_KEY_ENV = 'GATEWAY_TEST_METERING_ANTHROPIC_KEY';
+
 describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
   let gateway: Gateway;
+  let anthropic: AnthropicSimulator;
   let otherKey: string;
 
   beforeAll(async () => {
+    process.env[ANTHROPIC_KEY_ENV] = 'sk-ant-metering';
+    anthropic = await startAnthropicSimulator({ apiKey: 'sk-ant-metering' });
     gateway = await startGateway(engine);
+    await addCatalogModel(gateway, { slug: 'anthropic-metered', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV }, {
+      id: ANTHROPIC_MODEL,
+      name: 'Claude metered',
+      endpoint: { providerSlug: 'anthropic-metered', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } },
+    });
     const orgId = (await gateway.controlPlane!.prisma.organization.findFirstOrThrow()).id;
     const created = await graphql<{ createApiKey: { key: string } }>(gateway, 'mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "other") { key } }', { orgId });
     otherKey = created.createApiKey.key;
@@ -30,7 +43,11 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     const deadline = Date.now() + 5000;
     while ((await generationStatus(otherKey, 'none')) !== 404 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   });
-  afterAll(() => gateway?.close());
+  afterAll(async () => {
+    await gateway?.close();
+    await anthropic?.close();
+    delete process.env[ANTHROPIC_KEY_ENV];
+  });
 
   async function generation(apiKey: string, requestId: string): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${gateway.dataPlane!.url}/v1/generation?id=${encodeURIComponent(requestId)}`, { headers: { authorization: `Bearer ${apiKey}` } });
@@ -123,6 +140,25 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     await gateway.dataPlane!.flushUsage();
     const row = await readUsageRow(gateway, response.headers.get('x-request-id')!);
     expect(row).toMatchObject({ usageEstimated: true, completionTokens: countTokens(text), errorCode: 'upstream_error' });
+  });
+
+  it('bills a stream cut before its final usage for the text already relayed, not the usage reported so far', async () => {
+    // Anthropic's message_start reports 1 output token; the real count only comes with message_delta.
+    anthropic.scenario = () => ({ reply: 'one two three four five six seven eight nine ten', dropAfterChunks: 6, chunkDelayMs: 20 });
+    const { data: stream, response } = await gateway
+      .client()
+      .chat.completions.create({ model: ANTHROPIC_MODEL, messages: [{ role: 'user', content: 'count to ten' }], stream: true })
+      .withResponse();
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(countTokens(text)).toBeGreaterThan(1);
+
+    await gateway.dataPlane!.flushUsage();
+    const row = await readUsageRow(gateway, response.headers.get('x-request-id')!);
+    expect(row).toMatchObject({ usageEstimated: true, completionTokens: countTokens(text) });
   });
 
   it('GET /generation returns a request to the key that made it, before and after ingest; other keys and unknown ids get 404', async () => {

@@ -8,7 +8,8 @@
 //   totalLatencyMs     request arrival → final bytes handed to the socket
 //
 // When the upstream reported no usage (an aborted stream, a provider that sends none), the tokens are
-// counted with the tokenizer (data-plane/src/metering/) and the event says usageEstimated.
+// counted with the tokenizer (data-plane/src/metering/) and the event says usageEstimated; so it does
+// when a stream cut short had reported fewer completion tokens than it had already relayed.
 import { emptyUsage, priceUsage, type Microdollars, type NanodollarsPerToken, type PriceTiers, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
@@ -78,8 +79,18 @@ export function meterUsage(
 ): UsageEvent {
   let usage: TokenUsage;
   let usageEstimated = false;
-  if (meter.usage !== null) usage = meter.usage.usage;
-  else if (outcome.errorCode !== null && meter.firstByteAt === null) usage = emptyUsage; // nothing was produced
+  if (meter.usage !== null) {
+    usage = meter.usage.usage;
+    // A stream cut short holds only the usage reported so far (Anthropic's message_start says 1 output
+    // token until message_delta): the text already relayed is a floor for what was generated.
+    if (outcome.errorCode !== null && meter.streamed) {
+      const relayedTokens = meter.completionText.estimateTokens();
+      if (relayedTokens > usage.completionTokens) {
+        usageEstimated = true;
+        usage = { ...usage, completionTokens: relayedTokens };
+      }
+    }
+  } else if (outcome.errorCode !== null && meter.firstByteAt === null) usage = emptyUsage; // nothing was produced
   else {
     usageEstimated = true;
     usage = { ...emptyUsage, promptTokens: outcome.promptEstimate(), completionTokens: meter.completionText.estimateTokens() };
