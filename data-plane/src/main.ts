@@ -42,6 +42,8 @@ Environment:
                             waits) until the first byte                        default UPSTREAM_TIMEOUT_MS
   USAGE_BATCH_SIZE          usage events per ingest call                       default ${DEFAULT_USAGE_BATCH_SIZE}
   USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
+  USAGE_SHIP_MAX_BACKOFF_MS longest wait between shipping attempts while the
+                            control plane is unreachable                       default 30000
   USAGE_SPOOL_GROUP_MAX_EVENTS
                             most usage events written and fdatasynced together
                             (one group commit)                                 default ${DEFAULT_GROUP_MAX_EVENTS}
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     upstreamTotalTimeoutMs: numberFromEnv('UPSTREAM_TOTAL_TIMEOUT_MS', undefined),
     usageBatchSize: numberFromEnv('USAGE_BATCH_SIZE', undefined),
     usageFlushIntervalMs: numberFromEnv('USAGE_FLUSH_INTERVAL_MS', undefined),
+    usageShipMaxBackoffMs: numberFromEnv('USAGE_SHIP_MAX_BACKOFF_MS', undefined),
     spend: {
       redisUrl: process.env.REDIS_URL || undefined,
       keyPrefix: process.env.SPEND_KEY_PREFIX || undefined,

@@ -44,6 +44,8 @@ export interface DataPlaneOptions {
   usageBatchSize?: number;
   /** How often spooled usage is shipped; default 1000 ms. */
   usageFlushIntervalMs?: number;
+  /** Longest wait between shipping attempts while the control plane is unreachable; default 30 000 ms. */
+  usageShipMaxBackoffMs?: number;
   /** Most usage events the spool writes and fdatasyncs as one group; default 1000. */
   usageSpoolGroupMaxEvents?: number;
   /** How long a spool group waits for more events before its write; default 0 (one event-loop turn). */
@@ -159,6 +161,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     send: (events) => channel.ingestUsage(events),
     batchSize: options.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
     intervalMs: options.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
+    maxBackoffMs: options.usageShipMaxBackoffMs,
     log,
   });
   await shipper.start();

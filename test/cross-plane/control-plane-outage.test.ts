@@ -1,7 +1,10 @@
 // The data plane does not need the control plane to serve: restarted while the control plane is down,
 // it serves from its persisted snapshot; the usage it records meanwhile arrives once the control plane
 // is back, exactly once.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCursor } from '../../data-plane/src/usage/spool-cursor.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
 import { countUsageRows } from '../support/usage-rows.ts';
@@ -65,5 +68,26 @@ describe.each(testEngines)('control plane outage (%s)', (engine) => {
         .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'new key' }] })
         .then(() => 200, (error: { status?: number }) => error.status);
     await expect.poll(ask, { timeout: 5000 }).toBe(200);
+  });
+
+  it('stores a batch re-sent after a crash between its ingest and the cursor write once', async () => {
+    // A directory where the cursor's temp file goes: every cursor write fails after the control plane
+    // committed the batch, as if the data plane died right there; the batch is sent again and again.
+    const blockedCursor = join(gateway.dataPlaneStateDir, 'spool', 'cursor.json.tmp');
+    const cursorBefore = await loadCursor(join(gateway.dataPlaneStateDir, 'spool'));
+    await mkdir(blockedCursor);
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index++) ids.push(await askOnce(`re-sent ${index}`));
+    await waitFor(async () => ([...(await countUsageRows(gateway, ids)).values()].every((count) => count === 1) ? true : undefined), {
+      what: 'the batch to be ingested although its cursor write failed',
+    });
+    expect(await loadCursor(join(gateway.dataPlaneStateDir, 'spool'))).toEqual(cursorBefore);
+
+    await rm(blockedCursor, { recursive: true });
+    await gateway.dataPlane!.flushUsage();
+    expect(await loadCursor(join(gateway.dataPlaneStateDir, 'spool'))).not.toEqual(cursorBefore);
+    expect([...(await countUsageRows(gateway, ids)).values()]).toEqual([1, 1, 1]);
+    const prisma = gateway.controlPlane!.prisma;
+    expect(await prisma.ledgerEntry.count({ where: { usageRequestId: { in: ids } } })).toBe(3);
   });
 });

@@ -1,12 +1,15 @@
-// A data plane killed with SIGKILL in the middle of traffic loses no usage: after a restart, every
-// request that completed with a 200 has exactly one usage row (and one ledger debit).
+// A data plane killed with SIGKILL again and again in the middle of mixed streamed and non-streamed
+// traffic, at seeded random moments, loses and doubles no usage: after the last restart every request
+// that completed with a 200 has exactly one usage row, and the ledger's debits equal the usage's cost.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { expectUsageMatchesSuccesses, killTestRandom, startMixedLoad } from '../support/kill-test-load.ts';
 import { testEngines } from '../support/test-database.ts';
-import { countUsageRows } from '../support/usage-rows.ts';
 import { freePort, waitFor } from '../support/free-port.ts';
+
+const KILLS = 3;
 
 describe.each(testEngines)('data plane SIGKILL during traffic (%s)', (engine) => {
   let gateway: Gateway;
@@ -49,48 +52,23 @@ describe.each(testEngines)('data plane SIGKILL during traffic (%s)', (engine) =>
     );
   }
 
-  async function completeOneRequest(index: number): Promise<string | null> {
-    const stream = index % 2 === 0;
-    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.apiKey}` },
-      body: JSON.stringify({ model: SIMULATOR_MODEL, stream, messages: [{ role: 'user', content: `request number ${index}` }] }),
-    });
-    const text = await response.text();
-    const complete = response.status === 200 && (stream ? text.endsWith('data: [DONE]\n\n') : JSON.parse(text).object === 'chat.completion');
-    return complete ? response.headers.get('x-request-id') : null;
-  }
-
-  it('every request that got a 200 has exactly one usage row after restart', async () => {
+  it(`every request that got a 200 has exactly one usage row after ${KILLS} kills`, { timeout: 120_000 }, async () => {
+    const { between } = killTestRandom(`data plane SIGKILL (${engine})`);
     await startChild();
-    const succeeded: string[] = [];
-    let next = 0;
-    let killed = false;
-    const worker = async () => {
-      while (!killed) {
-        const id = await completeOneRequest(next++).catch(() => null);
-        if (id) succeeded.push(id);
-      }
-    };
-    const workers = Array.from({ length: 8 }, worker);
-    await waitFor(() => (succeeded.length >= 60 ? true : undefined), { timeoutMs: 20_000, what: '60 successful requests' });
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child!.kill('SIGKILL');
-    killed = true;
-    await Promise.all(workers);
-    await exited;
-
-    await startChild();
-    const counts = await waitFor(
-      async () => {
-        const current = await countUsageRows(gateway, succeeded);
-        return [...current.values()].every((count) => count === 1) ? current : undefined;
-      },
-      { timeoutMs: 20_000, what: 'usage rows for every successful request' },
-    );
-    expect(counts.size).toBe(succeeded.length);
-    expect(new Set(counts.values())).toEqual(new Set([1]));
-    const prisma = gateway.controlPlane!.prisma;
-    expect(await prisma.ledgerEntry.count({ where: { kind: 'usage' } })).toBe(await prisma.usageRecord.count());
+    const load = startMixedLoad({ baseUrl: () => `http://127.0.0.1:${port}`, apiKey: gateway.apiKey, model: SIMULATOR_MODEL, workers: 8 });
+    for (let kill = 1; kill <= KILLS; kill++) {
+      // Some traffic first, so each kill lands among requests in every stage; then a random moment.
+      const before = load.succeeded.length;
+      await waitFor(() => (load.succeeded.length >= before + 20 ? true : undefined), { timeoutMs: 20_000, what: '20 more completed requests' });
+      const delayMs = between(0, 600);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child!.kill('SIGKILL');
+      await exited;
+      process.stdout.write(`data plane SIGKILL ${kill}/${KILLS}: ${delayMs} ms after 20 more completions, ${load.succeeded.length} completed so far\n`);
+      await startChild();
+    }
+    await load.stop();
+    await expectUsageMatchesSuccesses(gateway, load);
   });
 });

@@ -160,6 +160,11 @@ export class UsageShipper {
     this.#timer.unref();
   }
 
+  async #advance(cursor: SpoolCursor): Promise<void> {
+    await saveCursor(this.#options.directory, cursor);
+    this.#cursor = cursor;
+  }
+
   /** Ships until caught up with the spool. Returns the number of events sent. */
   async #shipAll(): Promise<number> {
     const { directory, batchSize, log } = this.#options;
@@ -179,16 +184,16 @@ export class UsageShipper {
         await this.#options.send(events);
         shipped += events.length;
       }
+      // The cursor moves on in memory only once it is on disk: until then every attempt re-sends the
+      // batch, exactly what a restart after a crash here would do.
       if (nextOffset !== this.#cursor.offset) {
-        this.#cursor = { segment, offset: nextOffset };
-        await saveCursor(directory, this.#cursor);
+        await this.#advance({ segment, offset: nextOffset });
         continue;
       }
       // Nothing more in this segment. A segment below the active one is complete: delete it, move on.
       if (segment < this.#options.activeSegment()) {
         await rm(path, { force: true });
-        this.#cursor = { segment: segment + 1, offset: 0 };
-        await saveCursor(directory, this.#cursor);
+        await this.#advance({ segment: segment + 1, offset: 0 });
         continue;
       }
       return shipped;
