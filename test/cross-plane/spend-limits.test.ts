@@ -138,6 +138,51 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
   }, BURST_TEST_TIMEOUT_MS);
 });
 
+describe.each(testEngines)('an org with no balance left (%s)', (engine) => {
+  const BYOK_MODEL = 'byokspend/echo';
+  const PLATFORM_KEY_ENV = 'SPEND_TEST_PLATFORM_KEY';
+  let gateway: Gateway;
+
+  beforeAll(async () => {
+    process.env[PLATFORM_KEY_ENV] = 'sk-platform-key-for-the-spend-test';
+    gateway = await startGateway(engine);
+    await addCatalogModel(
+      gateway,
+      { slug: 'byokspend', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: PLATFORM_KEY_ENV },
+      { id: BYOK_MODEL, name: 'Priced echo', endpoint: { providerSlug: 'byokspend', upstreamModel: 'echo', prices: { prompt: 3_000, completion: 15_000 } } },
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    delete process.env[PLATFORM_KEY_ENV];
+  });
+
+  it('gets 402 on the platform key and is served once it brings its own key, spending nothing', async () => {
+    const controlPlane = gateway.controlPlane!;
+    const admin = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })] });
+    const orgId = (await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
+    const { balanceMicros } = await admin.billing.balance.query({ orgId });
+    await admin.billing.addLedgerEntry.mutate({ orgId, kind: 'adjustment', amountMicros: -balanceMicros, note: 'spend-limits test: empty the balance' });
+    const ask = () =>
+      fetch(`${gateway.dataPlane!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.apiKey}` },
+        body: JSON.stringify({ model: BYOK_MODEL, messages: [{ role: 'user', content: 'who pays?' }], max_tokens: 20 }),
+      });
+    const usageNow = async () => (await (await fetch(`${gateway.dataPlane!.url}/v1/usage`, { headers: { authorization: `Bearer ${gateway.apiKey}` } })).json()) as UsageBody;
+    await expect.poll(async () => (await usageNow()).balance.available_micros, { timeout: 10_000, interval: 20 }).toBe(0);
+    expect((await ask()).status).toBe(402);
+
+    await admin.byok.create.mutate({ orgId, provider: 'byokspend', key: 'sk-byok-key-for-the-spend-test' });
+    await expect.poll(async () => (await ask()).status, { timeout: 10_000, interval: 20 }).toBe(200);
+    expect(gateway.simulator.requests.at(-1)?.headers.authorization).toBe('Bearer sk-byok-key-for-the-spend-test');
+    expect((await usageNow()).balance).toMatchObject({ available_micros: 0, in_flight_micros: 0 });
+    await gateway.dataPlane!.flushUsage();
+    expect((await admin.billing.balance.query({ orgId })).balanceMicros).toBe(0);
+  });
+});
+
 interface UsageBody {
   daily: { limit_micros: number | null; used_micros: number; in_flight_micros: number; remaining_micros: number | null };
   balance: { credits_micros: number; spent_micros: number; in_flight_micros: number; available_micros: number };
