@@ -41,8 +41,9 @@ export interface TargetMeasurements {
   fixedRate: FixedRateRun[];
   /** Fixed rates not run because the target saturates below them. */
   overloadedRates: number[];
-  /** Null when the stream rate is over the target's capacity. */
+  /** Null when not run; `streamNotRun` says why. */
   stream: FixedRateRun | null;
+  streamNotRun: string | null;
   saturation: SaturationResult & ResourceUse;
   /** The same with streamed requests: whole streams per second. */
   streamSaturation: SaturationResult & ResourceUse;
@@ -100,7 +101,15 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
     log(`  ${target.name}: ${rate} req/s → p50 ${run.latency.p50.toFixed(0)} µs, p99 ${run.latency.p99.toFixed(0)} µs (achieved ${run.achievedPerSecond.toFixed(0)}/s, failed ${run.failed})`);
     fixedRate.push(run);
   }
-  const stream = sustainable(plan.streamRate, streamSaturation.requestsPerSecond) ? await openLoop(true, plan.streamRate, 500) : null;
+  const streamErrors = streamSaturation.errors / Math.max(1, streamSaturation.latency.count);
+  const streamNotRun =
+    streamErrors > 0.5
+      ? `${(streamErrors * 100).toFixed(0)} % of its streamed requests failed under wrk`
+      : sustainable(plan.streamRate, streamSaturation.requestsPerSecond)
+        ? null
+        : `saturates at ${streamSaturation.requestsPerSecond.toFixed(0)} streams/s`;
+  if (streamNotRun) log(`  ${target.name}: streams at ${plan.streamRate}/s not run: ${streamNotRun}`);
+  const stream = streamNotRun === null ? await openLoop(true, plan.streamRate, 500) : null;
   if (stream) log(`  ${target.name}: streams at ${plan.streamRate}/s → TTFT p50 ${stream.firstByte.p50.toFixed(0)} µs, p99 ${stream.firstByte.p99.toFixed(0)} µs`);
-  return { fixedRate, overloadedRates, stream, saturation, streamSaturation, peakRssBytes: sampleUsage(target.pid).peakRssBytes };
+  return { fixedRate, overloadedRates, stream, streamNotRun, saturation, streamSaturation, peakRssBytes: sampleUsage(target.pid).peakRssBytes };
 }

@@ -67,8 +67,8 @@ async function main(): Promise<void> {
   const dataPlaneFlags = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
 
   const plan: MeasurePlan = quick
-    ? { rates: [500, 2000], streamRate: 500, warmupMs: 500, durationMs: 3000, saturationSeconds: 3, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU }
-    : { rates: [500, 2000], streamRate: 500, warmupMs: 2000, durationMs: 15_000, saturationSeconds: 10, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU };
+    ? { rates: [500, 2000], streamRate: 200, warmupMs: 500, durationMs: 2500, saturationSeconds: 2, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU }
+    : { rates: [500, 2000], streamRate: 200, warmupMs: 2000, durationMs: 15_000, saturationSeconds: 10, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU };
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const results: BenchResults = {
     startedAt: new Date().toISOString(),

@@ -108,7 +108,7 @@ export function markdownReport(results: BenchResults): string {
   for (const name of names) {
     const run = results.targets[name]?.stream;
     if (!run) {
-      lines.push(`| ${name} | not run: saturates at ${results.targets[name]?.streamSaturation.requestsPerSecond.toFixed(0)} streams/s |${' |'.repeat(10)}`);
+      lines.push(`| ${name} | not run: ${results.targets[name]?.streamNotRun} |${' |'.repeat(10)}`);
       continue;
     }
     const overhead = !direct?.stream || name === 'direct' ? null : overheadLadder(run.firstByte, direct.stream.firstByte);
@@ -164,8 +164,7 @@ export function markdownReport(results: BenchResults): string {
   const notRun = gatewaySaturation === undefined ? 'not run' : `not run (saturates at ${gatewaySaturation.toFixed(0)} req/s)`;
   lines.push(`| overhead p50 at 2k req/s | ≤ 100 µs | ${overheadAt2k ? `${signedMicros(overheadAt2k.p50)} µs` : notRun} |`);
   lines.push(`| overhead p99 at 2k req/s | ≤ 1,000 µs | ${overheadAt2k ? `${signedMicros(overheadAt2k.p99)} µs` : notRun} |`);
-  const streamCapacity = results.targets.gateway?.streamSaturation.requestsPerSecond;
-  const streamNotRun = streamCapacity === undefined ? 'not run' : `not run (saturates at ${streamCapacity.toFixed(0)} streams/s)`;
+  const streamNotRun = `not run (${results.targets.gateway?.streamNotRun ?? 'no data plane run'})`;
   lines.push(`| TTFT overhead p99 | ≤ 1,000 µs | ${ttftOverhead ? `${signedMicros(ttftOverhead.p99)} µs` : streamNotRun} |`);
   lines.push(`| saturated throughput vs Portkey | ≥ 20× | ${times(gatewayOverPortkey)} (by CPU per request: ${times(cpuGatewayOverPortkey)}) |`);
   lines.push(`| saturated throughput vs nginx | ≥ 0.60× | ${times(gatewayOverNginx)} (by CPU per request: ${times(cpuGatewayOverNginx)}) |`);
