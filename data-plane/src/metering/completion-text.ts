@@ -1,29 +1,21 @@
 // The generated text of one response (content, reasoning, tool-call arguments), kept only so its tokens
-// can be counted when the upstream reports no usage. Appending is cheap (a copy into a list; JSON
-// strings are unescaped only when counted); nothing is tokenized unless `estimateTokens()` is called.
-// Memory is bounded: past RETAINED_BYTES only the byte count grows, and the estimate scales the tokens
-// of the retained text by the bytes seen.
+// can be counted when the upstream reports no usage. Appending copies the still-escaped JSON string
+// bodies into one growing buffer (escaped bodies concatenate into one valid escaped body); nothing is
+// unescaped or tokenized unless `estimateTokens()` is called. Memory is bounded: past RETAINED_BYTES
+// only the byte count grows, and the estimate scales the tokens of the retained text by the bytes seen.
 import { countTokens } from './count-tokens.ts';
 
-const RETAINED_BYTES = 1 << 20;
+const RETAINED_BYTES = 256 * 1024;
+const INITIAL_BYTES = 1024;
 
 export class CompletionText {
-  #parts: Array<string | Buffer> = [];
+  #retained: Buffer | null = null;
   #retainedBytes = 0;
   #totalBytes = 0;
 
-  /** Bytes of generated text seen (UTF-8; JSON-escaped for `appendJsonString`). */
+  /** Bytes of generated text seen, JSON-escaped as on the wire. */
   get bytes(): number {
     return this.#totalBytes;
-  }
-
-  append(text: string): void {
-    if (text.length === 0) return;
-    const bytes = Buffer.byteLength(text);
-    this.#totalBytes += bytes;
-    if (this.#retainedBytes + bytes > RETAINED_BYTES) return;
-    this.#retainedBytes += bytes;
-    this.#parts.push(text);
   }
 
   /** The body of a JSON string literal, still escaped (between the quotes), as found in a wire buffer. */
@@ -32,28 +24,31 @@ export class CompletionText {
     if (bytes <= 0) return;
     this.#totalBytes += bytes;
     if (this.#retainedBytes + bytes > RETAINED_BYTES) return;
-    this.#retainedBytes += bytes;
-    this.#parts.push(Buffer.from(buffer.subarray(start, end)));
+    const needed = this.#retainedBytes + bytes;
+    if (this.#retained === null || this.#retained.length < needed) {
+      const grown = Buffer.allocUnsafe(Math.min(RETAINED_BYTES, Math.max(INITIAL_BYTES, needed * 2)));
+      this.#retained?.copy(grown, 0, 0, this.#retainedBytes);
+      this.#retained = grown;
+    }
+    buffer.copy(this.#retained, this.#retainedBytes, start, end);
+    this.#retainedBytes = needed;
   }
 
   estimateTokens(): number {
     if (this.#totalBytes === 0) return 0;
     // Only parts too large to keep were seen: the usual rule of thumb, about 4 bytes a token.
-    if (this.#retainedBytes === 0) return Math.ceil(this.#totalBytes / 4);
-    let text = '';
-    for (const part of this.#parts) text += typeof part === 'string' ? part : unescapeJsonString(part);
-    const tokens = countTokens(text);
+    if (this.#retained === null) return Math.ceil(this.#totalBytes / 4);
+    const tokens = countTokens(unescapeJsonString(this.#retained.toString('utf8', 0, this.#retainedBytes)));
     if (this.#retainedBytes === this.#totalBytes) return tokens;
     return Math.ceil((tokens * this.#totalBytes) / this.#retainedBytes);
   }
 }
 
-function unescapeJsonString(escaped: Buffer): string {
-  const raw = escaped.toString('utf8');
-  if (!raw.includes('\\')) return raw;
+function unescapeJsonString(escaped: string): string {
+  if (!escaped.includes('\\')) return escaped;
   try {
-    return JSON.parse(`"${raw}"`) as string;
+    return JSON.parse(`"${escaped}"`) as string;
   } catch {
-    return raw; // a string cut inside an escape: its characters still count
+    return escaped; // not valid JSON escapes after all: its characters still count
   }
 }

@@ -37,21 +37,24 @@ describe('estimatePromptTokens', () => {
 });
 
 describe('CompletionText', () => {
-  it('counts appended text only when asked, across string and JSON-escaped parts', () => {
-    const text = new CompletionText();
-    text.append('Line one');
-    const wire = Buffer.from('"\\nLine \\u0074wo"');
+  const appendEscaped = (text: CompletionText, escaped: string) => {
+    const wire = Buffer.from(`"${escaped}"`);
     text.appendJsonString(wire, 1, wire.length - 1);
-    expect(text.estimateTokens()).toBe(countTokens('Line one\nLine two'));
+  };
+
+  it('counts the unescaped text of every part, only when asked', () => {
+    const text = new CompletionText();
+    appendEscaped(text, 'Line one');
+    appendEscaped(text, '\\nLine \\u0074wo \\"quoted\\"');
+    expect(text.estimateTokens()).toBe(countTokens('Line one\nLine two "quoted"'));
   });
 
-  it('keeps at most 1 MiB and scales the count of what it kept to every byte seen', () => {
+  it('keeps at most 256 KiB and scales the count of what it kept to every byte seen', () => {
     const text = new CompletionText();
-    const part = 'lorem ipsum dolor sit amet '.repeat(1000); // 27,000 bytes
-    for (let index = 0; index < 80; index += 1) text.append(part); // 2,160,000 bytes: 38 parts kept
-    const keptTokens = countTokens(part.repeat(38));
-    expect(text.bytes).toBe(2_160_000);
-    expect(text.estimateTokens()).toBe(Math.ceil((keptTokens * 80) / 38));
+    const part = 'lorem ipsum dolor sit amet '.repeat(400); // 10,800 bytes
+    for (let index = 0; index < 40; index += 1) appendEscaped(text, part); // 432,000 bytes: 24 parts kept
+    expect(text.bytes).toBe(432_000);
+    expect(text.estimateTokens()).toBe(Math.ceil((countTokens(part.repeat(24)) * 40) / 24));
   });
 });
 
