@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
@@ -34,6 +35,7 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
   let stateRoot: string;
   let orgId: string;
   let admin: ReturnType<typeof createTRPCClient<AppRouter>>;
+  const keyPrefix = `test:spend:${randomUUID()}:`;
 
   beforeAll(async () => {
     gateway = await startGateway(engine);
@@ -49,7 +51,6 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
     orgId = (await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
 
     stateRoot = await mkdtemp(join(tmpdir(), 'spend-replicas-'));
-    const keyPrefix = `test:spend:${randomUUID()}:`;
     replicas = await Promise.all(
       [0, 1, 2].map((index) =>
         startDataPlane({
@@ -121,6 +122,21 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
     for (const replica of replicas) {
       expect((await usageOf(replica)).daily).toMatchObject({ used_micros: LIMIT_MICROS, in_flight_micros: 0, remaining_micros: 0 });
     }
+  }, BURST_TEST_TIMEOUT_MS);
+
+  it('a flushed Redis counts from the ledger, not from zero: the spent limit still refuses', async () => {
+    const redis = new Redis(redisUrl as string);
+    try {
+      const keys = await redis.keys(`${keyPrefix}*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    // The control plane republished the ingested totals (usage_daily, ledger) after the last test.
+    await untilEveryReplica((usage) => usage.daily.used_micros === LIMIT_MICROS);
+    const counts = await burst();
+    expect(Object.fromEntries(counts)).toEqual({ 429: REQUESTS });
   }, BURST_TEST_TIMEOUT_MS);
 
   it('a $0.05 balance admits exactly 500 requests of 100 µ$ out of 1000, and the balance ends at zero', async () => {
