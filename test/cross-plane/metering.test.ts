@@ -207,6 +207,21 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     expect(await missing.json()).toMatchObject({ error: { code: 'invalid_request', param: 'id' } });
   });
 
+  it('still answers GET /generation for the requests it holds while the control plane is down, and 502 for the rest', async () => {
+    gateway.simulator.scenario = () => ({});
+    const { response } = await gateway.client().chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'held here' }] }).withResponse();
+    const requestId = response.headers.get('x-request-id')!;
+    await gateway.controlPlane!.close();
+    try {
+      expect(await generationStatus(gateway.apiKey, requestId)).toBe(200);
+      const unreachable = await generation(gateway.apiKey, '00000000-0000-0000-0000-000000000001');
+      expect(unreachable.status).toBe(502);
+      expect(unreachable.body).toMatchObject({ error: { code: 'upstream_error' } });
+    } finally {
+      await gateway.startControlPlane();
+    }
+  });
+
   it("prices a prompt above a long-context tier's threshold at the tier's prices, from the snapshot", async () => {
     gateway.simulator.scenario = () => ({});
     // Tiers as the catalog import stores them; any catalog change then recompiles the snapshot.

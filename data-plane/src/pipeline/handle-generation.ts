@@ -13,12 +13,9 @@ export async function handleGeneration(context: PipelineContext, response: Clien
   const principal = authenticateKey(snapshot, request.authorization, response.startedAtEpochMs);
   const requestId = new URLSearchParams(request.query).get('id');
   if (requestId === null || requestId === '') throw new GatewayError('invalid_request', "The query parameter 'id' (a request id, as in x-request-id) is required.", { param: 'id' });
-  let event;
-  try {
-    event = await context.generations.find(requestId, principal.apiKey.id);
-  } catch (error) {
+  const event = await context.generations.find(requestId, principal.apiKey.id).catch((error: unknown) => {
     throw new GatewayError('upstream_error', 'The gateway could not reach its control plane to look this request up; retry shortly.', { cause: error });
-  }
+  });
   if (event === null) throw new GatewayError('not_found', `No request '${requestId}' was made with this API key.`, { param: 'id' });
   sendJson(response, 200, JSON.stringify(toGenerationRecord(event, snapshot.state.providers[event.providerId]?.slug ?? null)));
 }
