@@ -19,7 +19,7 @@ import { createInProcessCounterStore } from './spend/in-process-counter-store.ts
 import { createRedisCounterStore } from './spend/redis-counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import { UsageShipper } from './usage/ship-usage.ts';
-import { UsageSpool } from './usage/usage-spool.ts';
+import { UsageSpool, type SpoolFile } from './usage/usage-spool.ts';
 
 export interface DataPlaneOptions {
   port: number;
@@ -50,6 +50,8 @@ export interface DataPlaneOptions {
   usageSpoolGroupMaxEvents?: number;
   /** How long a spool group waits for more events before its write; default 0 (one event-loop turn). */
   usageSpoolGroupDelayMs?: number;
+  /** The spool's file layer; tests pass one whose disk fails. */
+  usageSpoolOpenFile?: (path: string) => Promise<SpoolFile>;
   /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). */
   spend?: SpendOptions;
   log?: (line: string) => void;
@@ -103,6 +105,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     directory: spoolDirectory,
     groupMaxEvents: options.usageSpoolGroupMaxEvents,
     groupDelayMs: options.usageSpoolGroupDelayMs,
+    openFile: options.usageSpoolOpenFile,
     log,
   });
   const upstream = createUpstreamClient({

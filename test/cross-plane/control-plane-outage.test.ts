@@ -74,6 +74,7 @@ describe.each(testEngines)('control plane outage (%s)', (engine) => {
     // A directory where the cursor's temp file goes: every cursor write fails after the control plane
     // committed the batch, as if the data plane died right there; the batch is sent again and again.
     const blockedCursor = join(gateway.dataPlaneStateDir, 'spool', 'cursor.json.tmp');
+    await gateway.dataPlane!.flushUsage(); // everything earlier shipped: the cursor stands still
     const cursorBefore = await loadCursor(join(gateway.dataPlaneStateDir, 'spool'));
     await mkdir(blockedCursor);
     const ids: string[] = [];
