@@ -134,7 +134,7 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
       redis.disconnect();
     }
     // The control plane republished the ingested totals (usage_daily, ledger) after the last test.
-    await untilEveryReplica((usage) => usage.daily.used_micros === LIMIT_MICROS);
+    await untilEveryReplica((usage) => usage.daily.used_micros === LIMIT_MICROS && usage.balance.spent_micros === LIMIT_MICROS);
     const counts = await burst();
     expect(Object.fromEntries(counts)).toEqual({ 429: REQUESTS });
   }, BURST_TEST_TIMEOUT_MS);

@@ -16,7 +16,6 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     }),
     prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
   ]);
-  const ledgerTotals = await sumLedgerByOrg(prisma);
   const today = new Date().toISOString().slice(0, 10);
   const usageToday = await sumUsageByUserOn(prisma, today);
   const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: await byok.compile(byokCredentials) };
@@ -44,8 +43,9 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
       deniedProviders: policy?.deniedProviders ?? [],
       dailyLimitMicros: policy?.dailyLimitMicros == null ? null : Number(policy.dailyLimitMicros),
       userDailyLimitMicros,
-      creditsMicros: ledgerTotals.get(org.id)?.creditsMicros ?? 0,
-      usageDebitedMicros: ledgerTotals.get(org.id)?.usageDebitedMicros ?? 0,
+      // Both from the org row ledger.ts keeps: every entry but usage debits, and the usage debits.
+      creditsMicros: Number(org.balanceMicros + org.usageDebitedMicros),
+      usageDebitedMicros: Number(org.usageDebitedMicros),
       usageToday: { day: today, userMicros: usageToday.get(org.id) ?? {} },
     };
   }
@@ -81,23 +81,6 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     state.models[model.id] = compiled;
   }
   return state;
-}
-
-/**
- * Per org: every ledger entry but usage debits (credits), and the usage debits as a positive total. One
- * query, so the two always agree with each other (their difference is the org's balance).
- */
-async function sumLedgerByOrg(prisma: PrismaClient): Promise<Map<string, { creditsMicros: number; usageDebitedMicros: number }>> {
-  const groups = await prisma.ledgerEntry.groupBy({ by: ['orgId', 'kind'], _sum: { amountMicros: true }, orderBy: [{ orgId: 'asc' }, { kind: 'asc' }] });
-  const totals = new Map<string, { creditsMicros: number; usageDebitedMicros: number }>();
-  for (const group of groups) {
-    const total = totals.get(group.orgId) ?? { creditsMicros: 0, usageDebitedMicros: 0 };
-    const amount = Number(group._sum.amountMicros ?? 0n);
-    if (group.kind === 'usage') total.usageDebitedMicros -= amount;
-    else total.creditsMicros += amount;
-    totals.set(group.orgId, total);
-  }
-  return totals;
 }
 
 /** Per org and user: the cost of the usage ingested for one UTC day, BYOK excluded (it draws on no limit). */
