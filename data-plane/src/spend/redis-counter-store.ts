@@ -123,8 +123,8 @@ export interface RedisCounterStore extends CounterStore {
 
 export function createRedisCounterStore(options: RedisCounterStoreOptions): RedisCounterStore {
   const redis = new Redis(options.url, {
-    // A request must not wait for a reconnect: without a connection, commands fail at once.
-    enableOfflineQueue: false,
+    // Commands sent before the first connection wait for it; while Redis is down, each fails at the
+    // next reconnect attempt that fails (no retries), so a request never waits out an outage.
     maxRetriesPerRequest: 0,
     // Generous: a busy event loop must not turn a slow answer into a refusal.
     commandTimeout: options.commandTimeoutMs ?? 5_000,
