@@ -69,6 +69,7 @@ describe.each(testEngines)('data plane SIGKILL during traffic (%s)', (engine) =>
       await startChild();
     }
     await load.stop();
-    await expectUsageMatchesSuccesses(gateway, load);
+    const totals = await expectUsageMatchesSuccesses(gateway, load);
+    process.stdout.write(`data plane SIGKILL (${engine}): ${totals.completed} completed, ${totals.unfinished} cut off, ${totals.refused} refused while down, ${totals.rows} usage rows, ${totals.usageCostMicros} µ$ debited\n`);
   });
 });

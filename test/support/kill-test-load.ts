@@ -27,8 +27,10 @@ export function killTestRandom(testName: string): { seed: number; random: () => 
 export interface MixedLoad {
   /** x-request-id of every request whose complete 200 the client received. */
   succeeded: string[];
-  /** Requests sent that did not end in a complete 200 (refused, cut off by a kill, ...). */
+  /** Requests that reached the gateway but did not end in a complete 200 (cut off by a kill, an error status). */
   unfinished: number;
+  /** Connections refused while the gateway was down: these requests never reached it. */
+  refused: number;
   /** Stops sending and waits for the requests in flight. */
   stop(): Promise<void>;
 }
@@ -37,14 +39,17 @@ export interface MixedLoad {
 export function startMixedLoad(options: { baseUrl: () => string; apiKey: string; model: string; workers: number }): MixedLoad {
   let stopped = false;
   let next = 0;
-  const load: MixedLoad = { succeeded: [], unfinished: 0, stop: async () => {} };
+  const load: MixedLoad = { succeeded: [], unfinished: 0, refused: 0, stop: async () => {} };
   const worker = async () => {
     while (!stopped) {
       const index = next++;
-      const id = await completeOneRequest(options, index).catch(() => null);
-      if (id !== null) load.succeeded.push(id);
-      else {
-        load.unfinished += 1;
+      const outcome = await completeOneRequest(options, index).catch((error: { cause?: { code?: string } }) =>
+        error.cause?.code === 'ECONNREFUSED' ? 'refused' : null,
+      );
+      if (outcome === 'refused') load.refused += 1;
+      else if (outcome !== null) load.succeeded.push(outcome);
+      else load.unfinished += 1;
+      if (outcome === null || outcome === 'refused') {
         // Pacing while the gateway is down, so the clients do not spin.
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -75,7 +80,7 @@ async function completeOneRequest(options: { baseUrl: () => string; apiKey: stri
  * no row the clients could not have caused (at most one per unfinished request); the ledger's usage
  * debits equal to the cost of the non-BYOK rows, one debit per charged row.
  */
-export async function expectUsageMatchesSuccesses(gateway: Gateway, load: MixedLoad): Promise<void> {
+export async function expectUsageMatchesSuccesses(gateway: Gateway, load: MixedLoad): Promise<{ completed: number; unfinished: number; refused: number; rows: number; usageCostMicros: bigint }> {
   const prisma = gateway.controlPlane!.prisma;
   const expected = new Set(load.succeeded);
   await waitFor(
@@ -97,4 +102,5 @@ export async function expectUsageMatchesSuccesses(gateway: Gateway, load: MixedL
   expect(usageCost).toBeGreaterThan(0n);
   expect(debits.reduce((sum, debit) => sum + debit.amountMicros, 0n)).toBe(-usageCost);
   expect(new Set(debits.map((debit) => debit.usageRequestId))).toEqual(new Set(charged.map((row) => row.requestId)));
+  return { completed: expected.size, unfinished: load.unfinished, refused: load.refused, rows: rows.length, usageCostMicros: usageCost };
 }
