@@ -71,6 +71,10 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
     await Promise.all(replicas.map((replica) => replica.close()));
     await gateway?.close();
     if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
+    const redis = new Redis(redisUrl as string);
+    const keys = await redis.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   });
 
   /** Waits until every replica enforces what the control plane last published (seen through GET /usage). */

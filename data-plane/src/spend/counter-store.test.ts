@@ -1,6 +1,7 @@
 // One contract, two stores: every test runs on the in-process store and, when REDIS_URL is set, on the
 // Redis store under a key prefix of its own (so parallel runs never share counters).
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CounterStore, SpendCounter } from './counter-store.ts';
 import { createInProcessCounterStore } from './in-process-counter-store.ts';
@@ -9,12 +10,13 @@ import { createRedisCounterStore } from './redis-counter-store.ts';
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.warn('counter-store.test.ts: REDIS_URL is not set, skipping the Redis counter store');
 
+const keyPrefix = `test:spend:${randomUUID()}:`;
 const stores: Array<[string, () => Promise<CounterStore>]> = [['in-process', async () => createInProcessCounterStore()]];
 if (redisUrl) {
   stores.push([
     'redis',
     async () => {
-      const store = createRedisCounterStore({ url: redisUrl, keyPrefix: `test:spend:${randomUUID()}:` });
+      const store = createRedisCounterStore({ url: redisUrl, keyPrefix });
       await store.ready();
       return store;
     },
@@ -24,7 +26,19 @@ if (redisUrl) {
 const opened: CounterStore[] = [];
 afterAll(async () => {
   for (const store of opened) await store.close();
+  if (redisUrl) await deleteKeys(redisUrl, keyPrefix);
 });
+
+/** Leaves the shared Redis as it was found. */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /** A fresh pair of counters (a balance and a daily limit) under unique names. */
 function counters(balanceCap: number | null, dailyCap: number | null, floors: [number, number] = [0, 0]): [SpendCounter, SpendCounter] {
