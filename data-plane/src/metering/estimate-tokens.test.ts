@@ -80,3 +80,12 @@ describe('collectGeneratedText', () => {
     expect(collected('data: {"choices":[{"index":0,"delta":{"role":"assistant","content":null},"finish_reason":null}]}\n\n')).toBe(0);
   });
 });
+
+describe('countTokens on inputs that make BPE slow', () => {
+  it('counts a long run without whitespace in slices, so the tokenizer never works on the whole run', () => {
+    const run = 'x'.repeat(128);
+    // 1 MiB: the first 256 Ki characters (2048 slices) are counted and scaled by 4.
+    expect(countTokens('x'.repeat(1 << 20))).toBe(countTokens(run) * 2048 * 4);
+    expect(countTokens(`hello ${run}${run} world`)).toBe(countTokens('hello ') + 2 * countTokens(run) + countTokens(' world'));
+  });
+});
