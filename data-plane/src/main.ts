@@ -40,7 +40,7 @@ Environment:
   UPSTREAM_TOTAL_TIMEOUT_MS
                             every attempt of a request (retries, fallbacks,
                             waits) until the first byte                        default UPSTREAM_TIMEOUT_MS
-  USAGE_BATCH_SIZE          usage events per ingest call                       default ${DEFAULT_USAGE_BATCH_SIZE}
+  USAGE_BATCH_SIZE          usage events per ingest call (1 to 5000)           default ${DEFAULT_USAGE_BATCH_SIZE}
   USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
   USAGE_SHIP_MAX_BACKOFF_MS longest wait between shipping attempts while the
                             control plane is unreachable                       default 30000

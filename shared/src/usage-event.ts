@@ -39,8 +39,11 @@ export const usageEventSchema = z.object({
 
 export type UsageEvent = z.infer<typeof usageEventSchema>;
 
+/** The most events one ingest call takes; a data plane's batch size must stay within it. */
+export const MAX_USAGE_EVENTS_PER_INGEST = 5000;
+
 export const usageIngestInputSchema = z.object({
-  events: z.array(usageEventSchema).min(1).max(5000),
+  events: z.array(usageEventSchema).min(1).max(MAX_USAGE_EVENTS_PER_INGEST),
 });
 
 export const usageIngestResultSchema = z.object({

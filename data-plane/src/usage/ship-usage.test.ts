@@ -152,6 +152,13 @@ describe('UsageShipper', () => {
     await reopened.close();
   });
 
+  it('refuses a batch size the control plane would refuse', async () => {
+    const spool = await UsageSpool.open({ directory });
+    for (const batchSize of [0, 1.5, 5001]) expect(() => shipperFor(spool, { batchSize, send: async () => {} })).toThrow('usage batch size');
+    expect(() => shipperFor(spool, { batchSize: 5000, send: async () => {} })).not.toThrow();
+    await spool.close();
+  });
+
   it('starts from the oldest segment when the cursor file is unreadable', async () => {
     await writeFile(join(directory, 'cursor.json'), '{torn');
     expect(await loadCursor(directory)).toEqual({ segment: 0, offset: 0 });

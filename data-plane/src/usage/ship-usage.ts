@@ -6,7 +6,7 @@
 // exponential, with jitter so a fleet of data planes does not return in lockstep) and resumes.
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { MAX_USAGE_EVENTS_PER_INGEST, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
 import { loadCursor, saveCursor, type SpoolCursor } from './spool-cursor.ts';
 import { decodeSpoolRecord } from './spool-record.ts';
@@ -94,6 +94,10 @@ export class UsageShipper {
   #stopped = false;
 
   constructor(options: UsageShipperOptions) {
+    // A batch the control plane refuses by its size would be re-sent forever, holding up all usage.
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_USAGE_EVENTS_PER_INGEST) {
+      throw new Error(`the usage batch size must be a whole number from 1 to ${MAX_USAGE_EVENTS_PER_INGEST} (got ${options.batchSize})`);
+    }
     this.#options = options;
   }
 
