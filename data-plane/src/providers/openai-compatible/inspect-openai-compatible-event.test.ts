@@ -10,6 +10,11 @@ describe('inspectOpenAICompatibleEvent', () => {
     expect(result).toMatchObject({ kind: 'chunk', usage: null, finishReason: null, textBytes: 7 });
   });
 
+  it('counts generated text in UTF-8 bytes and finds keys after multi-byte text', () => {
+    const result = inspect('data: {"choices":[{"index":0,"delta":{"content":"héllo ✓"},"finish_reason":"stop"}]}\n\n');
+    expect(result).toMatchObject({ kind: 'chunk', finishReason: 'stop', textBytes: Buffer.byteLength('héllo ✓') });
+  });
+
   it('reads the finish reason', () => {
     expect(inspect('data: {"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}\n\n')).toMatchObject({ kind: 'chunk', finishReason: 'tool_calls' });
   });
