@@ -54,7 +54,10 @@ describe('non-streamed chat completions', () => {
     const requestId = response.headers.get('x-request-id');
     const text = await response.text();
     const upstream = simulator.requests.at(-1);
-    expect(text).toBe(upstream?.responseText);
+    // Relayed as sent, but for what the request cost, added to `usage` (checked against the event below).
+    const sent = JSON.parse(upstream?.responseText ?? '') as { usage: object };
+    const relayed = JSON.parse(text) as { usage: { cost: number; cost_microdollars: number } };
+    expect(relayed).toEqual({ ...sent, usage: { ...sent.usage, cost: relayed.usage.cost, cost_microdollars: relayed.usage.cost_microdollars } });
     expect(upstream?.headers.authorization).toBe('Bearer sk-upstream-secret');
     expect((upstream?.body as { model: string }).model).toBe('echo');
     const completion = JSON.parse(text) as { choices: Array<{ message: { content: string } }> };
@@ -78,6 +81,7 @@ describe('non-streamed chat completions', () => {
       streamed: false,
     });
     expect(response.headers.get('x-gateway-cost-microdollars')).toBe('69');
+    expect(relayed.usage).toMatchObject({ cost_microdollars: 69, cost: 0.000069 });
   });
 
   it('answers on /api/gateway as well', async () => {

@@ -38,14 +38,26 @@ async function waitUntil(condition: () => boolean, what: string): Promise<void> 
 }
 
 describe('stream relay', () => {
-  it('relays the upstream bytes unchanged when the client asked for usage', async () => {
+  it('relays the upstream bytes when the client asked for usage, the usage chunk with its cost added', async () => {
     const response = await streamRequest({ stream_options: { include_usage: true } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     expect(response.headers.get('content-encoding')).toBeNull();
     expect(response.headers.get('x-request-id')).toBeTruthy();
     const text = await response.text();
-    expect(text).toBe(simulator.requests.at(-1)?.responseText);
+    const sentEvents = (simulator.requests.at(-1)?.responseText ?? '').split('\n\n');
+    const relayedEvents = text.split('\n\n');
+    const usageIndex = sentEvents.findIndex((event) => event.includes('"choices":[]'));
+    const others = (events: string[]) => events.filter((_, index) => index !== usageIndex);
+    expect(others(relayedEvents)).toEqual(others(sentEvents));
+    const sentUsage = JSON.parse(sentEvents[usageIndex]!.slice('data: '.length)) as { usage: object };
+    // 4 × 3000 n$ + 5 × 15000 n$ = 87 000 n$ = 87 µ$
+    expect(JSON.parse(relayedEvents[usageIndex]!.slice('data: '.length))).toEqual({
+      ...sentUsage,
+      usage: { ...sentUsage.usage, cost: 0.000087, cost_microdollars: 87 },
+      ttft_ms: expect.any(Number),
+      latency_ms: expect.any(Number),
+    });
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
