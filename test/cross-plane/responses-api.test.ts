@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
 import { startGeminiSimulator, type GeminiSimulator } from '../simulators/gemini/gemini-simulator.ts';
 import { startMistralSimulator, type MistralSimulator } from '../simulators/mistral/mistral-simulator.ts';
+import { startOpenAIResponsesSimulator, type OpenAIResponsesSimulator } from '../simulators/openai/openai-responses-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
@@ -21,8 +22,15 @@ import { readUsageRow } from '../support/usage-rows.ts';
 const ANTHROPIC_MODEL = 'anthropic/claude-sonnet-4.5';
 const GEMINI_MODEL = 'responses-gemini/gemini-echo';
 const MISTRAL_MODEL = 'responses-mistral/mistral-echo';
-const KEY_ENV = { anthropic: 'GATEWAY_TEST_RESPONSES_ANTHROPIC_KEY', gemini: 'GATEWAY_TEST_RESPONSES_GEMINI_KEY', mistral: 'GATEWAY_TEST_RESPONSES_MISTRAL_KEY' };
-const UPSTREAM_KEY = { anthropic: 'sk-ant-responses', gemini: 'AIza-responses', mistral: 'mistral-responses' };
+// Served by the provider `openai`, which speaks the Responses API natively (pointed at its simulator).
+const NATIVE_MODEL = 'openai/responses-echo';
+const KEY_ENV = {
+  anthropic: 'GATEWAY_TEST_RESPONSES_ANTHROPIC_KEY',
+  gemini: 'GATEWAY_TEST_RESPONSES_GEMINI_KEY',
+  mistral: 'GATEWAY_TEST_RESPONSES_MISTRAL_KEY',
+  openai: 'GATEWAY_TEST_RESPONSES_OPENAI_KEY',
+};
+const UPSTREAM_KEY = { anthropic: 'sk-ant-responses', gemini: 'AIza-responses', mistral: 'mistral-responses', openai: 'sk-openai-responses' };
 
 type Upstream = 'openai' | 'anthropic' | 'gemini' | 'mistral';
 
@@ -39,14 +47,17 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
   let anthropic: AnthropicSimulator;
   let gemini: GeminiSimulator;
   let mistral: MistralSimulator;
+  let openaiResponses: OpenAIResponsesSimulator;
 
   beforeAll(async () => {
     process.env[KEY_ENV.anthropic] = UPSTREAM_KEY.anthropic;
     process.env[KEY_ENV.gemini] = UPSTREAM_KEY.gemini;
     process.env[KEY_ENV.mistral] = UPSTREAM_KEY.mistral;
+    process.env[KEY_ENV.openai] = UPSTREAM_KEY.openai;
     anthropic = await startAnthropicSimulator({ apiKey: UPSTREAM_KEY.anthropic });
     gemini = await startGeminiSimulator({ apiKey: UPSTREAM_KEY.gemini });
     mistral = await startMistralSimulator({ apiKey: UPSTREAM_KEY.mistral });
+    openaiResponses = await startOpenAIResponsesSimulator({ apiKey: UPSTREAM_KEY.openai });
     gateway = await startGateway(engine);
     await addCatalogModel(
       gateway,
@@ -63,12 +74,18 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       { slug: 'responses-mistral', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: KEY_ENV.mistral },
       { id: MISTRAL_MODEL, name: 'Mistral echo', endpoint: { providerSlug: 'responses-mistral', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } } },
     );
+    await addCatalogModel(
+      gateway,
+      { slug: 'openai', kind: 'openai-compatible', baseUrl: openaiResponses.baseUrl, apiKeyEnv: KEY_ENV.openai },
+      { id: NATIVE_MODEL, name: 'Responses echo', endpoint: { providerSlug: 'openai', upstreamModel: 'gpt-responses-echo', prices: { prompt: 2000, completion: 8000 } } },
+    );
   });
   afterAll(async () => {
     await gateway?.close();
     await anthropic?.close();
     await gemini?.close();
     await mistral?.close();
+    await openaiResponses?.close();
     for (const name of Object.values(KEY_ENV)) delete process.env[name];
   });
 
@@ -253,6 +270,66 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
     expect(failed.response).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('Overloaded') } });
     expect(events.some((event) => event.type === 'response.output_text.delta')).toBe(true);
     expect(await usageRowOf(http)).toMatchObject({ requestedModel: ANTHROPIC_MODEL, streamed: true, status: 200, errorCode: 'upstream_error' });
+  });
+
+  describe('native Responses upstream (the provider openai)', () => {
+    it("sends the client's body to /v1/responses unstored and relays OpenAI's response object with the cost fields", async () => {
+      openaiResponses.scenario = () => ({});
+      const { data: response, response: http } = await gateway
+        .client()
+        .responses.create({ model: NATIVE_MODEL, input: 'Say hello natively', instructions: 'Be brief.', metadata: { run: 'native' } })
+        .withResponse();
+      expect(http.headers.get('x-gateway-provider')).toBe('openai');
+      expect(response.id).toMatch(/^resp_sim/);
+      expect(response).toMatchObject({ status: 'completed', model: 'gpt-responses-echo-2026-01-01', metadata: { run: 'native' }, store: false });
+      expect(response.output_text).toBe('Echo: Say hello natively');
+      const upstream = openaiResponses.requests.at(-1)!;
+      expect(upstream.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY.openai}`);
+      expect(upstream.body).toEqual({ model: 'gpt-responses-echo', input: 'Say hello natively', instructions: 'Be brief.', metadata: { run: 'native' }, store: false });
+      const row = await usageRowOf(http);
+      // 'Be brief.' and the input: 5 words in; 'Echo: Say hello natively': 4 out.
+      expect(row).toMatchObject({ requestedModel: NATIVE_MODEL, servedModel: 'gpt-responses-echo-2026-01-01', promptTokens: 5, completionTokens: 4, finishReason: 'stop', status: 200, usageEstimated: false });
+      expect(response.usage).toMatchObject({ input_tokens: 5, output_tokens: 4, cost_microdollars: Number(row.costMicros) });
+    });
+
+    it("streams OpenAI's own events, and responses.stream() builds the final response", async () => {
+      openaiResponses.scenario = () => ({});
+      const stream = gateway.client().responses.stream({ model: NATIVE_MODEL, input: 'stream these four words' });
+      const sequence: number[] = [];
+      stream.on('event', (event) => sequence.push(event.sequence_number));
+      const final = await stream.finalResponse();
+      expect(final.output_text).toBe('Echo: stream these four words');
+      expect(final.id).toMatch(/^resp_sim/);
+      expect(sequence).toEqual(sequence.map((_, index) => index));
+      expect(openaiResponses.requests.at(-1)!.body).toMatchObject({ stream: true, store: false });
+      await gateway.dataPlane!.flushUsage();
+      const row = await gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: NATIVE_MODEL, streamed: true }, orderBy: { id: 'desc' } });
+      expect(row).toMatchObject({ promptTokens: 4, completionTokens: 5, status: 200, finishReason: 'stop', usageEstimated: false });
+    });
+
+    it('ends a stream the upstream dropped with an error event numbered after the last one relayed', async () => {
+      // The upstream drops the connection once the client saw the first delta (so it was relayed).
+      let clientSawDelta!: () => void;
+      const dropWhen = new Promise<void>((resolve) => (clientSawDelta = resolve));
+      openaiResponses.scenario = () => ({ dropAfterChunks: 1, dropWhen });
+      const { data: stream, response: http } = await gateway.client().responses.create({ model: NATIVE_MODEL, input: 'one two three', stream: true }).withResponse();
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      for await (const event of stream) {
+        events.push(event);
+        if (event.type === 'response.output_text.delta') clientSawDelta();
+      }
+      openaiResponses.scenario = () => ({});
+      expect(events.map((event) => event.type)).toEqual([
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.output_text.delta',
+        'error',
+      ]);
+      expect(events.at(-1)).toMatchObject({ type: 'error', sequence_number: 5 });
+      expect(await usageRowOf(http)).toMatchObject({ requestedModel: NATIVE_MODEL, streamed: true, status: 200, errorCode: expect.any(String) });
+    });
   });
 
   describe('Vercel AI SDK createOpenAI(...)(id), which calls /responses', () => {

@@ -56,6 +56,8 @@ export interface OpenedFrontDoor {
 
 export interface NativeRoute {
   kind: ProviderKind;
+  /** Only these providers (slugs) of `kind` speak it; absent: every provider of `kind` does. */
+  providers?: readonly string[];
   /** Replaces that kind's adapter for this request; its answers are already the door's, so they skip presentBody/presentStream. */
   adapter: ProviderAdapter;
   /** Set when the body uses what only the native kind can express: every other endpoint is then skipped with this error. */
@@ -67,7 +69,8 @@ export function routeThroughDoor(candidates: EndpointCandidate[], opened: Opened
   const native = opened.native;
   if (native === undefined) return candidates;
   return candidates.map((candidate) => {
-    if (candidate.route.adapter.kind === native.kind) return { ...candidate, route: { ...candidate.route, adapter: native.adapter } };
+    const speaksNative = candidate.route.adapter.kind === native.kind && (native.providers?.includes(candidate.route.provider.slug) ?? true);
+    if (speaksNative) return { ...candidate, route: { ...candidate.route, adapter: native.adapter } };
     if (native.onlyNative === null) return candidate;
     const refused: ProviderAdapter = { ...candidate.route.adapter, convertRequest: () => { throw native.onlyNative; } };
     return { ...candidate, route: { ...candidate.route, adapter: refused } };

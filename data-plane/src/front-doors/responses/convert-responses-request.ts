@@ -22,6 +22,8 @@ export type ResponsesEcho = Pick<
 >;
 
 export interface ConvertedResponsesRequest {
+  /** The client's body as parsed (what a native Responses upstream gets). */
+  body: JsonObject;
   chat: ChatRequest;
   echo: ResponsesEcho;
 }
@@ -92,6 +94,7 @@ export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequ
     ...(body.models !== undefined ? { models: body.models } : {}),
   };
   return {
+    body,
     chat: { body: chatBody as ChatRequest['body'], model: body.model, stream, clientWantsStreamUsage: stream },
     echo: {
       instructions,

@@ -1,0 +1,140 @@
+// The Responses door's adapter for OpenAI itself, which speaks the Responses API: the client's body goes
+// to `{base}/responses` as it came, with `model` replaced by the endpoint's upstream name, `store: false`
+// (the gateway keeps no state, so nothing may be stored upstream that a later turn would reference) and
+// the gateway's routing extras left out. The answer is relayed as OpenAI's own bytes and only read to
+// meter it: usage, status and model from the response object (or the stream's final event).
+import { GatewayError } from '../../../../shared/src/errors.ts';
+import { convertOpenAICompatibleUsage } from '../../providers/openai-compatible/convert-openai-compatible-usage.ts';
+import { openAICompatibleAdapter } from '../../providers/openai-compatible/openai-compatible-adapter.ts';
+import type { ProviderAdapter, StreamTranslator, UnifiedUsage, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
+
+interface ResponsesWireResponse {
+  model?: unknown;
+  status?: unknown;
+  incomplete_details?: { reason?: unknown } | null;
+  output?: Array<{ type?: unknown }>;
+  error?: { code?: unknown; message?: unknown } | null;
+  usage?: {
+    input_tokens?: unknown;
+    output_tokens?: unknown;
+    total_tokens?: unknown;
+    input_tokens_details?: { cached_tokens?: unknown } | null;
+    output_tokens_details?: { reasoning_tokens?: unknown } | null;
+  } | null;
+}
+
+/** Responses usage → the gateway's token counts, through the chat usage reader (one definition). */
+export function convertResponsesUsage(usage: ResponsesWireResponse['usage']): UnifiedUsage | null {
+  if (usage === null || usage === undefined) return null;
+  return convertOpenAICompatibleUsage({
+    prompt_tokens: usage.input_tokens,
+    completion_tokens: usage.output_tokens,
+    total_tokens: usage.total_tokens,
+    prompt_tokens_details: { cached_tokens: usage.input_tokens_details?.cached_tokens },
+    completion_tokens_details: { reasoning_tokens: usage.output_tokens_details?.reasoning_tokens },
+  });
+}
+
+/** The chat finish reason a finished response amounts to, for the usage row. */
+function finishReasonOf(response: ResponsesWireResponse): string | null {
+  if (response.status === 'incomplete') return response.incomplete_details?.reason === 'content_filter' ? 'content_filter' : 'length';
+  if (response.status !== 'completed') return null;
+  return (response.output ?? []).some((item) => item?.type === 'function_call') ? 'tool_calls' : 'stop';
+}
+
+/** Bytes of generated text in one stream event (for the estimate when usage never arrives). */
+function deltaBytes(payload: { type?: unknown; delta?: unknown }): number {
+  return typeof payload.delta === 'string' && typeof payload.type === 'string' && payload.type.endsWith('.delta') ? Buffer.byteLength(payload.delta) : 0;
+}
+
+/** `onStream` learns of the stream translator it creates (the door ends a broken stream with it). */
+export function createResponsesNativeAdapter(body: Record<string, unknown>, onStream: (stream: ResponsesNativeStream) => void): ProviderAdapter {
+  const { provider: _provider, models: _models, ...upstreamBody } = body;
+  return {
+    kind: 'openai-compatible',
+    chatUrl: (baseUrl) => `${baseUrl.replace(/\/+$/, '')}/responses`,
+    convertRequest: (_chat, target: UpstreamTarget) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (target.apiKey !== null) headers.authorization = `Bearer ${target.apiKey}`;
+      // The route's URL is the chat one, computed from the provider's base URL.
+      const url = target.url.replace(/\/chat\/completions$/, '/responses');
+      return { url, headers, body: JSON.stringify({ ...upstreamBody, model: target.upstreamModel, store: false }) };
+    },
+    convertResponse: (raw) => {
+      const response = parseJsonObject<ResponsesWireResponse>(raw.toString('utf8'));
+      if (response === null) return new GatewayError('upstream_error', 'The upstream provider sent a response that is not a JSON object.');
+      return {
+        body: raw,
+        usage: convertResponsesUsage(response.usage),
+        finishReason: finishReasonOf(response),
+        servedModel: typeof response.model === 'string' ? response.model : null,
+        completionTextBytes: 0,
+      };
+    },
+    createStreamTranslator: () => {
+      const stream = new ResponsesNativeStream();
+      onStream(stream);
+      return stream;
+    },
+    convertError: openAICompatibleAdapter.convertError,
+  };
+}
+
+/**
+ * Relays OpenAI's Responses events byte for byte, reading them for metering. `response.completed` (or
+ * `.incomplete`) is held back as the final bytes, sent once the usage event is durable; an upstream
+ * `response.failed` or `error` event is relayed as it came and fails the stream. A stream that ends
+ * otherwise is ended by the pipeline with `failedFrame`, numbered after the last relayed event.
+ */
+export class ResponsesNativeStream implements StreamTranslator {
+  usage: UnifiedUsage | null = null;
+  finishReason: string | null = null;
+  servedModel: string | null = null;
+  completionTextBytes = 0;
+  finalBytes: Uint8Array | null = null;
+  failure: StreamTranslator['failure'] = null;
+  #lastSequence = -1;
+
+  push(event: Buffer, output: Uint8Array[]): void {
+    if (this.finalBytes !== null || this.failure !== null) return;
+    const { data } = readSseEvent(event);
+    if (data === null) {
+      output.push(event);
+      return;
+    }
+    const payload = parseJsonObject<{ type?: unknown; sequence_number?: unknown; delta?: unknown; response?: ResponsesWireResponse; message?: unknown }>(data);
+    if (payload === null) {
+      this.failure = { error: new GatewayError('upstream_error', 'The upstream provider sent a malformed stream event.'), relayed: false };
+      return;
+    }
+    if (typeof payload.sequence_number === 'number') this.#lastSequence = payload.sequence_number;
+    this.completionTextBytes += deltaBytes(payload);
+    const response = payload.response;
+    if (response !== undefined && typeof response.model === 'string') this.servedModel = response.model;
+    if (payload.type === 'response.completed' || payload.type === 'response.incomplete') {
+      this.usage = convertResponsesUsage(response?.usage);
+      this.finishReason = response === undefined ? null : finishReasonOf(response);
+      this.finalBytes = event;
+      return;
+    }
+    if (payload.type === 'response.failed' || payload.type === 'error') {
+      this.usage = convertResponsesUsage(response?.usage);
+      const message = typeof response?.error?.message === 'string' ? response.error.message : typeof payload.message === 'string' ? payload.message : null;
+      this.failure = { error: new GatewayError('upstream_error', message ?? 'The upstream provider reported an error.'), relayed: true };
+    }
+    output.push(event);
+  }
+
+  end(): void {
+    if (this.finalBytes === null && this.failure === null) {
+      this.failure = { error: new GatewayError('upstream_error', 'The upstream stream ended before the response was complete.'), relayed: false };
+    }
+  }
+
+  /** The Responses `error` event that ends the stream, numbered after the last one relayed. */
+  failedFrame(error: GatewayError): Uint8Array {
+    const payload = { type: 'error', code: error.code, message: error.message, param: error.param, sequence_number: this.#lastSequence + 1 };
+    return Buffer.from(`event: error\ndata: ${JSON.stringify(payload)}\n\n`);
+  }
+}

@@ -1,0 +1,135 @@
+// A local stand-in for OpenAI's Responses API (`POST /v1/responses`): the `response` object, or the typed
+// event stream (`event:` and `data:` lines, `sequence_number` from 0, response.created … response.completed),
+// and OpenAI's error envelope. It answers deterministically, like the chat simulator: an echo of the last
+// user text, one token per whitespace-separated word, so a test can predict the text and the usage.
+// Checked against the official openai SDK (its stream accumulator rebuilds the final response).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { flattenHeaders, listenSimulator, readBody, write } from '../simulator-http.ts';
+import { countSimulatorTokens } from './openai-simulator.ts';
+
+export interface ResponsesScenario {
+  /** Answer with this HTTP status and OpenAI's error envelope instead. */
+  status?: number;
+  /** Close the connection after this many text deltas, once `dropWhen` settled (a test can wait until it saw them). */
+  dropAfterChunks?: number;
+  dropWhen?: Promise<void>;
+}
+
+export interface ResponsesRecordedRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+export interface OpenAIResponsesSimulator {
+  /** `url` + `/v1`, what a provider record's base URL should be. */
+  baseUrl: string;
+  requests: ResponsesRecordedRequest[];
+  scenario: (body: Record<string, unknown>) => ResponsesScenario;
+  close(): Promise<void>;
+}
+
+/** The input's text in order (of one role, or every role when null): a string input is the user's. */
+function inputTexts(input: unknown, role: string | null): string[] {
+  if (typeof input === 'string') return role === null || role === 'user' ? [input] : [];
+  if (!Array.isArray(input)) return [];
+  return input.flatMap((item: { role?: unknown; content?: unknown }) => {
+    if (role !== null && item?.role !== role) return [];
+    if (typeof item.content === 'string') return [item.content];
+    if (!Array.isArray(item.content)) return [];
+    return item.content.flatMap((part: { text?: unknown }) => (typeof part?.text === 'string' ? [part.text] : []));
+  });
+}
+
+export async function startOpenAIResponsesSimulator(options: { apiKey?: string } = {}): Promise<OpenAIResponsesSimulator> {
+  const simulator: OpenAIResponsesSimulator = { baseUrl: '', requests: [], scenario: () => ({}), close: async () => {} };
+  const server = await listenSimulator(
+    (request, response) => handle(simulator, options.apiKey ?? null, request, response),
+    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
+  );
+  simulator.baseUrl = `${server.url}/v1`;
+  simulator.close = server.close;
+  return simulator;
+}
+
+async function handle(simulator: OpenAIResponsesSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(await readBody(request)) as Record<string, unknown>;
+  } catch {
+    return sendError(response, 400, 'We could not parse the JSON body of your request.');
+  }
+  const headers = flattenHeaders(request);
+  simulator.requests.push({ path, headers, body });
+  if (apiKey !== null && headers.authorization !== `Bearer ${apiKey}`) return sendError(response, 401, 'Incorrect API key provided.');
+  if (request.method !== 'POST' || path !== '/v1/responses') return sendError(response, 404, `Unknown path ${path}`);
+  if (typeof body.model !== 'string' || body.input === undefined) return sendError(response, 400, "'model' and 'input' are required");
+  const scenario = simulator.scenario(body);
+  if (scenario.status !== undefined) return sendError(response, scenario.status, `simulated upstream error ${scenario.status}`);
+
+  const instructions = typeof body.instructions === 'string' ? body.instructions : '';
+  const reply = `Echo: ${inputTexts(body.input, 'user').at(-1) ?? ''}`;
+  const inputTokens = [instructions, ...inputTexts(body.input, null)].reduce((sum, text) => sum + countSimulatorTokens(text), 0);
+  const outputTokens = countSimulatorTokens(reply);
+  const id = `resp_sim${simulator.requests.length}`;
+  const itemId = `msg_sim${simulator.requests.length}`;
+  const base = {
+    id,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    model: `${body.model}-2026-01-01`,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    store: body.store !== false,
+    tools: body.tools ?? [],
+    metadata: body.metadata ?? {},
+  };
+  const part = { type: 'output_text', text: reply, annotations: [], logprobs: [] };
+  const message = { type: 'message', id: itemId, status: 'completed', role: 'assistant', content: [part] };
+  const usage = {
+    input_tokens: inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: inputTokens + outputTokens,
+  };
+  const completed = { ...base, status: 'completed', output: [message], usage };
+  if (body.stream !== true) {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(completed));
+    return;
+  }
+
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let sequence = 0;
+  const send = (event: Record<string, unknown> & { type: string }) => write(response, `event: ${event.type}\ndata: ${JSON.stringify({ ...event, sequence_number: sequence++ })}\n\n`);
+  const inProgress = { ...base, status: 'in_progress', output: [], usage: null };
+  await send({ type: 'response.created', response: inProgress });
+  await send({ type: 'response.in_progress', response: inProgress });
+  await send({ type: 'response.output_item.added', output_index: 0, item: { ...message, status: 'in_progress', content: [] } });
+  await send({ type: 'response.content_part.added', item_id: itemId, output_index: 0, content_index: 0, part: { ...part, text: '' } });
+  for (const [index, delta] of (reply.match(/\S+\s*/g) ?? []).entries()) {
+    if (scenario.dropAfterChunks !== undefined && index >= scenario.dropAfterChunks) {
+      await scenario.dropWhen;
+      response.destroy();
+      return;
+    }
+    await send({ type: 'response.output_text.delta', item_id: itemId, output_index: 0, content_index: 0, delta, logprobs: [] });
+  }
+  await send({ type: 'response.output_text.done', item_id: itemId, output_index: 0, content_index: 0, text: reply, logprobs: [] });
+  await send({ type: 'response.content_part.done', item_id: itemId, output_index: 0, content_index: 0, part });
+  await send({ type: 'response.output_item.done', output_index: 0, item: message });
+  await send({ type: 'response.completed', response: completed });
+  response.end();
+}
+
+function sendError(response: ServerResponse, status: number, message: string): void {
+  const type = status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error';
+  const code = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : null;
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ error: { message, type, param: null, code } }));
+}
