@@ -84,6 +84,8 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
     withUsage(target.pid, () =>
       runWrk({ request: target.request(stream), connections: plan.saturationConnections, durationSeconds: plan.saturationSeconds, cpu: plan.loadCpu }),
     );
+  // Unmeasured: JIT warm-up and connection pools, so the first measured run does not pay for them.
+  await runWrk({ request: target.request(false), connections: plan.saturationConnections, durationSeconds: Math.max(1, Math.round(plan.warmupMs / 1000)), cpu: plan.loadCpu });
   const saturation = await saturate(false);
   log(`  ${target.name}: saturation (wrk, ${plan.saturationConnections} connections) → ${saturation.requestsPerSecond.toFixed(0)} req/s, p50 ${saturation.latency.p50} µs`);
   const streamSaturation = await saturate(true);
