@@ -34,6 +34,9 @@ const UPSTREAM_KEY = { anthropic: 'sk-ant-responses', gemini: 'AIza-responses', 
 
 type Upstream = 'openai' | 'anthropic' | 'gemini' | 'mistral';
 
+/** What the OpenAI simulator says before its tool call (the others echo the question first). */
+const OPENAI_PREAMBLE = 'Let me check.';
+
 const weatherTool = {
   type: 'function' as const,
   name: 'get_weather',
@@ -103,7 +106,7 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
     mistral.scenario = () => ({});
   }
 
-  /** The upstream calls get_weather({city:'Paris'}) until the request carries the tool's result. */
+  /** The upstream says something, then calls get_weather({city:'Paris'}), until the request carries the tool's result. */
   function arrangeToolCall(upstream: Upstream): void {
     if (upstream === 'anthropic') {
       anthropic.scenario = (body) => {
@@ -124,13 +127,14 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
         const frame = (choice: unknown, usage: unknown = null) =>
           `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1_764_000_000, model: 'echo', choices: choice === null ? [] : [choice], usage })}\n\n`;
         if (body.stream !== true) {
-          const completion = { id: 'chatcmpl-tool', object: 'chat.completion', created: 1_764_000_000, model: 'echo', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } };
+          const completion = { id: 'chatcmpl-tool', object: 'chat.completion', created: 1_764_000_000, model: 'echo', choices: [{ index: 0, message: { role: 'assistant', content: OPENAI_PREAMBLE, tool_calls: [call] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } };
           return { rawBody: JSON.stringify(completion) };
         }
         return {
           headers: { 'content-type': 'text/event-stream' },
           rawBody:
-            frame({ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }) +
+            frame({ index: 0, delta: { role: 'assistant', content: OPENAI_PREAMBLE }, finish_reason: null }) +
+            frame({ index: 0, delta: { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }) +
             frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null }) +
             frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, finish_reason: null }) +
             frame({ index: 0, delta: {}, finish_reason: 'tool_calls' }) +
@@ -351,50 +355,96 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       expect(upstreamRequest.body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'Invent a new holiday and describe its traditions.' }] }] });
     });
 
-    it.each<[Upstream, string]>([
+    /** The body of the last request the upstream got, as JSON text. */
+    function lastUpstreamBody(upstream: 'openai' | 'anthropic' | 'gemini'): string {
+      const recorded = upstream === 'openai' ? gateway.simulator.requests : upstream === 'anthropic' ? anthropic.requests : gemini.requests;
+      return JSON.stringify(recorded.at(-1)!.body);
+    }
+
+    /** The quick-start's model, recording each body the AI SDK sends the gateway. */
+    function recordedModel(model: string, sent: Array<{ input: Array<Record<string, unknown>>; store?: unknown }>) {
+      const recordingFetch: typeof fetch = async (url, init) => {
+        sent.push(JSON.parse(String(init?.body)));
+        return fetch(url, init);
+      };
+      return createOpenAI({ baseURL: `${gateway.dataPlane!.url}/v1`, apiKey: gateway.apiKey, fetch: recordingFetch })(model);
+    }
+
+    const weather = (calls: Array<{ city: string }>) => ({
+      get_weather: tool({
+        description: 'Weather by city',
+        inputSchema: z.object({ city: z.string() }),
+        execute: async ({ city }) => {
+          calls.push({ city });
+          return { city, temperature: 21 };
+        },
+      }),
+    });
+
+    /**
+     * The second request refers to the first step's text by the id the gateway gave it (the AI SDK's
+     * store defaults to true, and it sends no `store` field), and the upstream got that text back.
+     */
+    function expectReferencedText(upstream: 'openai' | 'anthropic' | 'gemini', sent: Array<{ input: Array<Record<string, unknown>>; store?: unknown }>, firstText: string) {
+      expect(firstText).toBe(upstream === 'openai' ? OPENAI_PREAMBLE : 'Echo: Weather in Paris?');
+      expect(sent).toHaveLength(2);
+      expect(sent.every((body) => !('store' in body))).toBe(true);
+      expect(sent[1]!.input.filter((item) => item.type === 'item_reference')).toEqual([{ type: 'item_reference', id: expect.stringMatching(/^msg_/) }]);
+      expect(lastUpstreamBody(upstream)).toContain(JSON.stringify(firstText));
+    }
+
+    it.each<['openai' | 'anthropic' | 'gemini', string]>([
       ['openai', SIMULATOR_MODEL],
       ['anthropic', ANTHROPIC_MODEL],
       ['gemini', GEMINI_MODEL],
-    ])('generateText runs a tool round trip on the %s upstream', async (upstream, model) => {
+    ])('generateText runs a tool round trip on the %s upstream, its text sent back by reference', async (upstream, model) => {
       arrangeToolCall(upstream);
       const calls: Array<{ city: string }> = [];
-      const result = await generateText({
-        model: createOpenAI({ baseURL: `${gateway.dataPlane!.url}/v1`, apiKey: gateway.apiKey })(model),
-        prompt: 'Weather in Paris?',
-        tools: {
-          get_weather: tool({
-            description: 'Weather by city',
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }) => {
-              calls.push({ city });
-              return { city, temperature: 21 };
-            },
-          }),
-        },
-        stopWhen: stepCountIs(2),
-        // The gateway keeps no state: earlier turns travel as items, not as references to stored ones.
-        providerOptions: { openai: { store: false } },
-        maxRetries: 0,
-      });
+      const sent: Array<{ input: Array<Record<string, unknown>> }> = [];
+      // The quick-start as it is: no providerOptions.
+      const result = await generateText({ model: recordedModel(model, sent), prompt: 'Weather in Paris?', tools: weather(calls), stopWhen: stepCountIs(2), maxRetries: 0 });
       resetScenarios();
       expect(calls).toEqual([{ city: 'Paris' }]);
       expect(result.steps).toHaveLength(2);
       expect(result.steps[0]!.finishReason).toBe('tool-calls');
       expect(result.finishReason).toBe('stop');
       expect(result.text).toBe(toolRoundTripAnswer[upstream]);
+      expectReferencedText(upstream, sent, result.steps[0]!.text);
     });
 
-    it('a second step that references a stored item gets a 400 that says to set store: false', async () => {
-      arrangeToolCall('anthropic');
+    it.each<['openai' | 'anthropic' | 'gemini', string]>([
+      ['openai', SIMULATOR_MODEL],
+      ['anthropic', ANTHROPIC_MODEL],
+      ['gemini', GEMINI_MODEL],
+    ])('streamText runs a tool round trip on the %s upstream, its streamed text sent back by reference', async (upstream, model) => {
+      arrangeToolCall(upstream);
+      const calls: Array<{ city: string }> = [];
+      const sent: Array<{ input: Array<Record<string, unknown>> }> = [];
+      const result = streamText({ model: recordedModel(model, sent), prompt: 'Weather in Paris?', tools: weather(calls), stopWhen: stepCountIs(2), maxRetries: 0 });
+      let text = '';
+      for await (const delta of result.textStream) text += delta;
+      const steps = await result.steps;
+      resetScenarios();
+      expect(calls).toEqual([{ city: 'Paris' }]);
+      expect(steps).toHaveLength(2);
+      expect(steps[0]!.finishReason).toBe('tool-calls');
+      expect(await result.finishReason).toBe('stop');
+      expect(text).toBe(steps[0]!.text + toolRoundTripAnswer[upstream]);
+      expectReferencedText(upstream, sent, steps[0]!.text);
+    });
+
+    it('a reference to an item the gateway cannot rebuild gets a 400 naming it', async () => {
+      const model = createOpenAI({ baseURL: `${gateway.dataPlane!.url}/v1`, apiKey: gateway.apiKey })(ANTHROPIC_MODEL);
       const run = generateText({
-        model: createOpenAI({ baseURL: `${gateway.dataPlane!.url}/v1`, apiKey: gateway.apiKey })(ANTHROPIC_MODEL),
-        prompt: 'Weather in Paris?',
-        tools: { get_weather: tool({ inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => ({ city, temperature: 21 }) }) },
-        stopWhen: stepCountIs(2),
+        model,
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          { role: 'assistant', content: [{ type: 'text', text: 'Sunny.', providerOptions: { openai: { itemId: 'msg_stored_elsewhere' } } }] },
+          { role: 'user', content: 'And tomorrow?' },
+        ],
         maxRetries: 0,
       });
-      await expect(run).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('store = false') });
-      resetScenarios();
+      await expect(run).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('"msg_stored_elsewhere", which the gateway cannot rebuild') });
     });
   });
 });

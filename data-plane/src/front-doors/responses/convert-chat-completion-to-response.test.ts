@@ -18,6 +18,7 @@ const { echo } = convertResponsesRequest(Buffer.from(JSON.stringify(request)));
 
 describe('convertChatCompletionToResponse', () => {
   it('presents reasoning, text and tool calls as output items with Responses usage, echoing the request', () => {
+    // The message and reasoning ids are base64url of {"text":"Checking."} and {"summary":"The user wants weather."}.
     expect(convertChatCompletionToResponse(fixture('chat-tool-call.1.json'), identity, echo)).toEqual({
       id: 'resp_0b9e4c2a111142228333944445555666',
       object: 'response',
@@ -29,10 +30,10 @@ describe('convertChatCompletionToResponse', () => {
       max_output_tokens: 50,
       model: 'anthropic/claude-sonnet-4.5',
       output: [
-        { type: 'reasoning', id: 'rs_0b9e4c2a111142228333944445555666_0', summary: [{ type: 'summary_text', text: 'The user wants weather.' }] },
+        { type: 'reasoning', id: 'rs_eyJzdW1tYXJ5IjoiVGhlIHVzZXIgd2FudHMgd2VhdGhlci4ifQ', summary: [{ type: 'summary_text', text: 'The user wants weather.' }] },
         {
           type: 'message',
-          id: 'msg_0b9e4c2a111142228333944445555666_1',
+          id: 'msg_eyJ0ZXh0IjoiQ2hlY2tpbmcuIn0',
           status: 'completed',
           role: 'assistant',
           content: [{ type: 'output_text', text: 'Checking.', annotations: [], logprobs: [] }],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertResponsesRequest } from './convert-responses-request.ts';
+import { carryingCallId, selfContainedMessageId, selfContainedReasoningId } from './self-contained-item-id.ts';
 
 const convert = (body: unknown) => convertResponsesRequest(Buffer.from(JSON.stringify(body)));
 
@@ -107,6 +108,49 @@ describe('convertResponsesRequest', () => {
     expect(chat.body.messages[1]).toEqual({ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] });
   });
 
+  it('expands references to the items the gateway returned from their ids, for the chat and the native body', () => {
+    const message = { type: 'item_reference', id: selfContainedMessageId('Checking.') };
+    const reasoning = { type: 'item_reference', id: selfContainedReasoningId('The user wants weather.') };
+    const call = { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{}' };
+    const { body, chat } = convert({ model: 'm', input: [{ role: 'user', content: 'go' }, reasoning, message, call] });
+    expect(chat.body.messages).toEqual([
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+    ]);
+    expect(body.input).toEqual([
+      { role: 'user', content: 'go' },
+      { type: 'reasoning', summary: [{ type: 'summary_text', text: 'The user wants weather.' }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
+      call,
+    ]);
+  });
+
+  it('expands references to streamed items from the call that carries them, and gives the calls their upstream ids back', () => {
+    const carrying = carryingCallId('toolu_01', { msg_0b9e_1: selfContainedMessageId('Checking.'), rs_0b9e_0: selfContainedReasoningId('Hmm.') });
+    const { body, chat } = convert({
+      model: 'm',
+      input: [
+        { role: 'user', content: 'go' },
+        { type: 'item_reference', id: 'rs_0b9e_0' },
+        { type: 'item_reference', id: 'msg_0b9e_1' },
+        { type: 'function_call', call_id: carrying, name: 'get_weather', arguments: '{}' },
+        { type: 'function_call_output', call_id: carrying, output: 'sunny' },
+      ],
+    });
+    expect(chat.body.messages).toEqual([
+      { role: 'user', content: 'go' },
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'toolu_01', content: 'sunny' },
+    ]);
+    expect(body.input).toEqual([
+      { role: 'user', content: 'go' },
+      { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Hmm.' }] },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }] },
+      { type: 'function_call', call_id: 'toolu_01', name: 'get_weather', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'toolu_01', output: 'sunny' },
+    ]);
+  });
+
   it('passes the routing extras on to the pipeline', () => {
     const { chat } = convert({ model: 'm', input: 'hi', provider: { order: ['a'] }, models: ['n'] });
     expect(chat.body).toMatchObject({ provider: { order: ['a'] }, models: ['n'] });
@@ -116,11 +160,19 @@ describe('convertResponsesRequest', () => {
     [{ model: 'm', input: 'hi', store: true }, 'store'],
     [{ model: 'm', input: 'hi', previous_response_id: 'resp_1' }, 'previous_response_id'],
     [{ model: 'm', input: 'hi', conversation: 'conv_1' }, 'conversation'],
-    [{ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0]'],
+    [{ model: 'm', input: [{ role: 'user', content: 'go' }, { type: 'item_reference', id: 'msg_68af0e1f2d4c8190' }] }, 'input[1]'],
   ])('refuses state the gateway does not keep with a 400 naming the field (%j)', (body, param) => {
     const error = refusal(body);
     expect(error).toMatchObject({ status: 400, param });
     expect(error.message).toContain('keeps no conversation state');
+  });
+
+  it('names the item a reference points to when it cannot rebuild it', () => {
+    expect(refusal({ model: 'm', input: [{ type: 'item_reference', id: 'msg_68af0e1f2d4c8190' }] }).message).toBe(
+      '\'input[0]\' references the item "msg_68af0e1f2d4c8190", which the gateway cannot rebuild: ' +
+        'only message and reasoning items it returned carry their content (in their id, or when streamed in the call_id of the function call after them). ' +
+        'The gateway keeps no conversation state: send the whole conversation in `input` (with the AI SDK, set providerOptions.openai.store = false).',
+    );
   });
 
   it.each([
@@ -137,6 +189,7 @@ describe('convertResponsesRequest', () => {
     [{ model: 'm', input: 'hi', temperature: 'hot' }, 'temperature'],
     [{ model: 'm', input: 'hi', metadata: { n: 1 } }, 'metadata'],
     [{ model: 'm', input: 'hi', stream: 'yes' }, 'stream'],
+    [{ model: 'm', input: [{ type: 'item_reference' }] }, 'input[0].id'],
   ])('answers bad input with a 400 naming the field (%j)', (body, param) => {
     expect(refusal(body)).toMatchObject({ status: 400, param });
   });

@@ -7,11 +7,16 @@
 //   `max_output_tokens` → max_completion_tokens; `reasoning.effort` → reasoning_effort;
 //   `text.format` → response_format; temperature, top_p, user, parallel_tool_calls as they are;
 //   OpenRouter's `provider` and `models` routing extras pass through to the pipeline;
-// - `metadata` is only echoed. `store: true`, `previous_response_id`, `conversation`, `background` and
-//   `item_reference` need stored state the gateway does not keep: a 400 that says so.
+// - `item_reference` items naming an output item the gateway returned are expanded from the id itself,
+//   or for a streamed item from the call_id of the call after it (self-contained-item-id.ts), and such
+//   call_ids become the upstream's own again; for the native upstream too. Other references are a 400;
+// - `metadata` is only echoed. `store: true`, `previous_response_id`, `conversation` and `background`
+//   need stored state the gateway does not keep: a 400 that says so. (The AI SDK's default store only
+//   shows as references: it sends no `store` field unless one is set.)
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
 import type { ResponsesObject } from './responses-wire.ts';
+import { expandSelfContainedId, readCallId } from './self-contained-item-id.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -22,7 +27,7 @@ export type ResponsesEcho = Pick<
 >;
 
 export interface ConvertedResponsesRequest {
-  /** The client's body as parsed (what a native Responses upstream gets). */
+  /** The client's body as parsed, its item references expanded (what a native Responses upstream gets). */
   body: JsonObject;
   chat: ChatRequest;
   echo: ResponsesEcho;
@@ -54,7 +59,7 @@ export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequ
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }
   if (!isRecord(parsed)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  const body = parsed;
+  const body = Array.isArray(parsed.input) ? { ...parsed, input: expandItemReferences(parsed.input) } : parsed;
   if (typeof body.model !== 'string' || body.model === '') throw invalid("'model' is required and must be a string.", 'model');
   refuseStatefulFields(body);
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');
@@ -142,10 +147,37 @@ function convertInput(input: unknown): JsonObject[] {
     else if (type === 'function_call') addFunctionCall(messages, item, param);
     else if (type === 'function_call_output') messages.push(convertFunctionCallOutput(item, param));
     else if (type === 'reasoning') return;
-    else if (type === 'item_reference') throw invalid(`'item_reference' items are not supported. ${STATELESS}`, param);
     else throw invalid(`'${param}.type' ${JSON.stringify(type)} is not supported: use message, function_call or function_call_output items.`, `${param}.type`);
   });
   return messages;
+}
+
+/** Each reference to an item the gateway returned → that item; a reference to anything else is a 400. */
+function expandItemReferences(input: unknown[]): unknown[] {
+  const carried = new Map<string, string>();
+  const restored = input.map((item) => {
+    if (!isRecord(item) || (item.type !== 'function_call' && item.type !== 'function_call_output') || typeof item.call_id !== 'string') return item;
+    const { callId, items } = readCallId(item.call_id);
+    for (const [id, selfContainedId] of Object.entries(items)) carried.set(id, selfContainedId);
+    return callId === item.call_id ? item : { ...item, call_id: callId };
+  });
+  return restored.map((item, index) => {
+    if (!isRecord(item) || item.type !== 'item_reference') return item;
+    const param = `input[${index}]`;
+    if (typeof item.id !== 'string') throw invalid(`'${param}.id' must be a string.`, `${param}.id`);
+    const expanded = expandSelfContainedId(carried.get(item.id) ?? item.id);
+    if (expanded === null) {
+      throw invalid(
+        `'${param}' references the item ${JSON.stringify(shorten(item.id))}, which the gateway cannot rebuild: only message and reasoning items it returned carry their content (in their id, or when streamed in the call_id of the function call after them). ${STATELESS}`,
+        param,
+      );
+    }
+    return expanded;
+  });
+}
+
+function shorten(id: string): string {
+  return id.length > 80 ? `${id.slice(0, 77)}...` : id;
 }
 
 const MESSAGE_ROLES = new Set(['user', 'system', 'developer', 'assistant']);

@@ -6,7 +6,7 @@ import type { UsageCostFields } from '../../metering/usage-cost-fields.ts';
 import type { ResponsesObject, ResponsesOutputItem, ResponsesStatus } from './responses-wire.ts';
 
 export interface ResponseIdentity {
-  /** `resp_…`; output items get `msg_…_<n>`, `fc_…_<n>`, `rs_…_<n>`. */
+  /** `resp_…`; function calls and streamed items get `fc_…_<n>`, `msg_…_<n>`, `rs_…_<n>` (see self-contained-item-id.ts). */
   id: string;
   itemId(kind: 'msg' | 'fc' | 'rs', outputIndex: number): string;
   createdAt: number;

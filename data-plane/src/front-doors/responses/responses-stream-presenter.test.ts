@@ -91,13 +91,41 @@ describe('ResponsesStreamPresenter', () => {
       model: 'anthropic/claude-sonnet-4.5',
       output: [
         { type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.', annotations: [] }] },
-        { type: 'function_call', call_id: 'toolu_01', name: 'get_weather', arguments: '{"city": "Paris"}', status: 'completed' },
+        // The first call carries the streamed message (see the next test); the second keeps its id.
+        { type: 'function_call', call_id: expect.stringMatching(/^call_/), name: 'get_weather', arguments: '{"city": "Paris"}', status: 'completed' },
         { type: 'function_call', call_id: 'toolu_02', name: 'get_time', arguments: '{"zone":"CET"}', status: 'completed' },
       ],
       // Anthropic's 50 uncached + 40 cache reads + 10 cache writes, 25 out.
       usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 40 }, output_tokens: 25, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 125 },
     });
     expect(accumulate(events)).toEqual({ ...completed, output_text: 'Checking.' });
+  });
+
+  it("carries the streamed items in the first call's call_id: call_ and base64url of the upstream's id and the items' self-contained ids", () => {
+    const { events } = present(new AnthropicStreamTranslator(context), anthropicFixture('anthropic-tool-call.1.sse'));
+    const added = events.filter((event) => event.type === 'response.output_item.added').map((event) => event.item as { id: string; call_id?: string });
+    const carried = { call: 'toolu_01', items: { msg_0b9e4c2a111142228333944445555666_0: `msg_${Buffer.from('{"text":"Checking."}').toString('base64url')}` } };
+    expect(added[0]!.id).toBe('msg_0b9e4c2a111142228333944445555666_0');
+    expect(added[1]!.call_id).toBe(`call_${Buffer.from(JSON.stringify(carried)).toString('base64url')}`);
+    expect(added[2]!.call_id).toBe('toolu_02');
+    // Sent back as the AI SDK does, the call and the reference give the upstream its own call again.
+    const { chat } = convertResponsesRequest(
+      Buffer.from(
+        JSON.stringify({
+          model: 'm',
+          input: [
+            { role: 'user', content: 'go' },
+            { type: 'item_reference', id: added[0]!.id },
+            { type: 'function_call', call_id: added[1]!.call_id, name: 'get_weather', arguments: '{}' },
+            { type: 'function_call_output', call_id: added[1]!.call_id, output: 'sunny' },
+          ],
+        }),
+      ),
+    );
+    expect(chat.body.messages.slice(1)).toEqual([
+      { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'toolu_01', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'toolu_01', content: 'sunny' },
+    ]);
   });
 
   it('presents thinking as a reasoning item with its summary text, and max_tokens as incomplete', () => {

@@ -12,6 +12,10 @@
 // interleaved argument deltas of parallel calls still land on their own item. A relayed upstream error
 // frame becomes `response.failed` (held back too); `failedFrame` ends a stream that broke otherwise.
 // Events are serialised when emitted, so the items can keep growing in place for the final snapshot.
+//
+// A streamed item's id is announced before its text, so it cannot carry it as a non-streamed one does;
+// the first function call carries the message and reasoning items streamed before it in its call_id
+// instead, so that a later `item_reference` to them can still be expanded (self-contained-item-id.ts).
 import type { GatewayError } from '../../../../shared/src/errors.ts';
 import type { StreamTranslator } from '../../providers/provider-adapter.ts';
 import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
@@ -19,6 +23,7 @@ import { SseEventSplitter } from '../../providers/split-sse-events.ts';
 import type { ResponsesEcho } from './convert-responses-request.ts';
 import { buildResponseObject, convertChatUsage, statusOfFinishReason, type ResponseIdentity } from './responses-object.ts';
 import type { ResponsesFunctionCallItem, ResponsesMessageItem, ResponsesObject, ResponsesOutputItem, ResponsesReasoningItem, ResponsesStatus } from './responses-wire.ts';
+import { carryingCallId, selfContainedMessageId, selfContainedReasoningId } from './self-contained-item-id.ts';
 
 interface ChatChunk {
   error?: { message?: unknown; code?: unknown };
@@ -150,7 +155,7 @@ export class ResponsesStreamPresenter implements StreamTranslator {
         const item: ResponsesFunctionCallItem = {
           type: 'function_call',
           id: this.#identity.itemId('fc', outputIndex),
-          call_id: typeof call.id === 'string' ? call.id : '',
+          call_id: this.#callId(typeof call.id === 'string' ? call.id : ''),
           name: typeof call.function?.name === 'string' ? call.function.name : '',
           arguments: '',
           status: 'in_progress',
@@ -166,6 +171,16 @@ export class ResponsesStreamPresenter implements StreamTranslator {
         this.#emit(output, { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: outputIndex, delta: args });
       }
     }
+  }
+
+  /** The first call carries the (closed) items before it; later calls keep the upstream's call id. */
+  #callId(upstreamCallId: string): string {
+    if (this.#toolItems.size > 0 || this.#output.length === 0) return upstreamCallId;
+    const items = (this.#output as Array<ResponsesMessageItem | ResponsesReasoningItem>).map((item) => [
+      item.id,
+      item.type === 'message' ? selfContainedMessageId(item.content[0]?.text ?? '') : selfContainedReasoningId(item.summary[0]?.text ?? ''),
+    ]);
+    return carryingCallId(upstreamCallId, Object.fromEntries(items));
   }
 
   #appendText(kind: 'message' | 'reasoning', text: string, output: Uint8Array[]): void {
