@@ -88,6 +88,8 @@ async function main(): Promise<void> {
       '@portkey-ai/gateway': await packageVersion('@portkey-ai/gateway'),
       'uWebSockets.js': await packageVersion('uWebSockets.js'),
     },
+    // The environment reaches the data plane's process, so `USAGE_SPOOL_SYNC=write npm run bench` measures that mode.
+    dataPlaneSettings: { USAGE_SPOOL_SYNC: process.env.USAGE_SPOOL_SYNC || 'fdatasync' },
     simulator: SIMULATOR,
     plan: { rates: plan.rates, streamRate: plan.streamRate, durationMs: plan.durationMs, saturationSeconds: plan.saturationSeconds, saturationConnections: plan.saturationConnections },
     targets: {},

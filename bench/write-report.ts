@@ -15,6 +15,8 @@ export interface BenchResults {
   machine: { cpus: string; cpuCount: number; kernel: string; node: string; loadAverageAtStart: number[] };
   pinning: Record<string, string>;
   versions: Record<string, string>;
+  /** How the data plane was configured where it matters to the numbers (e.g. USAGE_SPOOL_SYNC). */
+  dataPlaneSettings: Record<string, string>;
   simulator: Omit<UpstreamSimulatorOptions, 'port'>;
   plan: { rates: number[]; streamRate: number; durationMs: number; saturationSeconds: number; saturationConnections: number };
   targets: Partial<Record<TargetName, TargetMeasurements>>;
@@ -71,6 +73,7 @@ export function markdownReport(results: BenchResults): string {
   );
   lines.push(`Pinning: ${Object.entries(results.pinning).map(([what, where]) => `${what} → ${where}`).join('; ')}.`);
   lines.push(`Versions: ${Object.entries(results.versions).map(([what, version]) => `${what} ${version}`).join(', ')}.`);
+  lines.push(`Data plane: ${Object.entries(results.dataPlaneSettings).map(([name, value]) => `${name}=${value}`).join(', ')}.`);
   const sim = results.simulator;
   lines.push(
     `Upstream simulator (uWS): non-streamed reply ${sim.responseBytes} B; streams: TTFT ${sim.ttftMs} ms, ${sim.chunkCount} chunks ${sim.interChunkMs} ms apart. Latencies in µs; overhead = target − direct at the same percentile.`,

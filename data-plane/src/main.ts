@@ -12,7 +12,7 @@ import {
   DEFAULT_USAGE_FLUSH_INTERVAL_MS,
   startDataPlane,
 } from './start-data-plane.ts';
-import { DEFAULT_GROUP_MAX_EVENTS } from './usage/usage-spool.ts';
+import { DEFAULT_GROUP_MAX_EVENTS, spoolSyncModes, type SpoolSync } from './usage/usage-spool.ts';
 
 const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
 
@@ -50,6 +50,11 @@ Environment:
   USAGE_SPOOL_GROUP_DELAY_MS
                             how long a group waits for more events before its
                             write (0: the events of one event-loop turn)       default 0
+  USAGE_SPOOL_SYNC          fdatasync = a response finishes only after its usage
+                            event is fdatasynced (survives a power cut);
+                            write = after the write (survives a crash of this
+                            process, not of the machine; fdatasync every
+                            200 ms in the background)                          default fdatasync
   REDIS_URL                 spend counters (balances, daily limits) shared by
                             several data planes; unset = in-process counters   unset
   SPEND_KEY_PREFIX          prefix of the spend counters' Redis keys           default gw:spend:
@@ -91,6 +96,8 @@ async function main(): Promise<void> {
 
   const failOpen = process.env.SPEND_FAIL_OPEN ?? 'false';
   if (failOpen !== 'true' && failOpen !== 'false') fail(`SPEND_FAIL_OPEN must be true or false, got '${failOpen}'`);
+  const spoolSync = process.env.USAGE_SPOOL_SYNC || 'fdatasync';
+  if (!(spoolSyncModes as readonly string[]).includes(spoolSync)) fail(`USAGE_SPOOL_SYNC must be fdatasync or write, got '${spoolSync}'`);
   const dataPlane = await startDataPlane({
     port: numberFromEnv('DATA_PLANE_PORT', 8080) as number,
     host: process.env.DATA_PLANE_HOST || '127.0.0.1',
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
     },
     usageSpoolGroupMaxEvents: numberFromEnv('USAGE_SPOOL_GROUP_MAX_EVENTS', undefined),
     usageSpoolGroupDelayMs: numberFromEnv('USAGE_SPOOL_GROUP_DELAY_MS', undefined),
+    usageSpoolSync: spoolSync as SpoolSync,
   });
 
   let shuttingDown = false;

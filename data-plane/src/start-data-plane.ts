@@ -19,7 +19,7 @@ import { createInProcessCounterStore } from './spend/in-process-counter-store.ts
 import { createRedisCounterStore } from './spend/redis-counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import { UsageShipper } from './usage/ship-usage.ts';
-import { UsageSpool, type SpoolFile } from './usage/usage-spool.ts';
+import { UsageSpool, type SpoolFile, type SpoolSync } from './usage/usage-spool.ts';
 
 export interface DataPlaneOptions {
   port: number;
@@ -50,6 +50,8 @@ export interface DataPlaneOptions {
   usageSpoolGroupMaxEvents?: number;
   /** How long a spool group waits for more events before its write; default 0 (one event-loop turn). */
   usageSpoolGroupDelayMs?: number;
+  /** When a request's usage event counts as recorded: after fdatasync (default) or after the write. */
+  usageSpoolSync?: SpoolSync;
   /** The spool's file layer; tests pass one whose disk fails. */
   usageSpoolOpenFile?: (path: string) => Promise<SpoolFile>;
   /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). */
@@ -105,6 +107,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     directory: spoolDirectory,
     groupMaxEvents: options.usageSpoolGroupMaxEvents,
     groupDelayMs: options.usageSpoolGroupDelayMs,
+    sync: options.usageSpoolSync,
     openFile: options.usageSpoolOpenFile,
     log,
   });

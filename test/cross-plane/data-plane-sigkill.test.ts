@@ -1,6 +1,7 @@
 // A data plane killed with SIGKILL again and again in the middle of mixed streamed and non-streamed
 // traffic, at seeded random moments, loses and doubles no usage: after the last restart every request
 // that completed with a 200 has exactly one usage row, and the ledger's debits equal the usage's cost.
+// Both spool sync modes are killed: a SIGKILL leaves the page cache intact, so 'write' holds too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -11,7 +12,9 @@ import { freePort, waitFor } from '../support/free-port.ts';
 
 const KILLS = 3;
 
-describe.each(testEngines)('data plane SIGKILL during traffic (%s)', (engine) => {
+const runs = [...testEngines.map((engine) => [engine, 'fdatasync'] as const), ['pglite', 'write'] as const];
+
+describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)', (engine, spoolSync) => {
   let gateway: Gateway;
   let child: ChildProcess | null = null;
   let port: number;
@@ -39,6 +42,7 @@ describe.each(testEngines)('data plane SIGKILL during traffic (%s)', (engine) =>
         SNAPSHOT_PUBLIC_KEY_FILE: join(gateway.dataDir, 'keys', 'snapshot-signing.public.jwk'),
         DATA_PLANE_STATE_DIR: join(gateway.dataDir, 'child-data-plane'),
         USAGE_FLUSH_INTERVAL_MS: '20',
+        USAGE_SPOOL_SYNC: spoolSync,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -53,7 +57,7 @@ describe.each(testEngines)('data plane SIGKILL during traffic (%s)', (engine) =>
   }
 
   it(`every request that got a 200 has exactly one usage row after ${KILLS} kills`, { timeout: 120_000 }, async () => {
-    const { between } = killTestRandom(`data plane SIGKILL (${engine})`);
+    const { between } = killTestRandom(`data plane SIGKILL (${engine}, ${spoolSync})`);
     await startChild();
     const load = startMixedLoad({ baseUrl: () => `http://127.0.0.1:${port}`, apiKey: gateway.apiKey, model: SIMULATOR_MODEL, workers: 8 });
     for (let kill = 1; kill <= KILLS; kill++) {
@@ -70,6 +74,6 @@ describe.each(testEngines)('data plane SIGKILL during traffic (%s)', (engine) =>
     }
     await load.stop();
     const totals = await expectUsageMatchesSuccesses(gateway, load);
-    process.stdout.write(`data plane SIGKILL (${engine}): ${totals.completed} completed, ${totals.unfinished} cut off, ${totals.refused} refused while down, ${totals.rows} usage rows, ${totals.usageCostMicros} µ$ debited\n`);
+    process.stdout.write(`data plane SIGKILL (${engine}, ${spoolSync}): ${totals.completed} completed, ${totals.unfinished} cut off, ${totals.refused} refused while down, ${totals.rows} usage rows, ${totals.usageCostMicros} µ$ debited\n`);
   });
 });

@@ -123,6 +123,36 @@ describe('UsageSpool group commit', () => {
     await spool.close();
   });
 
+  it("with sync 'write', acknowledges after the write and fdatasyncs in the background", async () => {
+    const files: FaultyFile[] = [];
+    const spool = await UsageSpool.open({ directory, sync: 'write', openFile: FaultyFile.opener(files) });
+    const file = files[0] as FaultyFile;
+    let openGate!: () => void;
+    file.syncGate = new Promise((resolve) => (openGate = resolve));
+    // No fdatasync can finish while the gate is shut, so these resolve on the write alone.
+    await Promise.all(['a', 'b'].map((id) => spool.append(sampleUsageEvent(id))));
+    expect(file.calls.filter((call) => call.startsWith('write'))).toHaveLength(1);
+    expect(await requestIdsIn(1)).toEqual(['a', 'b']);
+    await expect.poll(() => file.calls, { timeout: 2000 }).toContain('datasync');
+    openGate();
+    await spool.close();
+  });
+
+  it("with sync 'write', a failing background fdatasync refuses new requests until a write succeeds", async () => {
+    const files: FaultyFile[] = [];
+    const spool = await UsageSpool.open({ directory, sync: 'write', openFile: FaultyFile.opener(files) });
+    const file = files[0] as FaultyFile;
+    file.syncFaults = [diskError('EIO')];
+    await spool.append(sampleUsageEvent('a'));
+    await expect.poll(() => spool.failure, { timeout: 2000 }).not.toBeNull();
+    await spool.append(sampleUsageEvent('b'));
+    expect(spool.failure).toBeNull();
+    await spool.close();
+    // The bytes the failed fdatasync left unsynced are synced again before the file closes.
+    expect(file.calls.at(-1)).toBe('datasync');
+    expect(await requestIdsIn(1)).toEqual(['a', 'b']);
+  });
+
   it('caps a group at groupMaxEvents', async () => {
     const files: FaultyFile[] = [];
     const spool = await UsageSpool.open({ directory, groupMaxEvents: 2, openFile: FaultyFile.opener(files) });
