@@ -4,12 +4,15 @@
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { usageCostFields } from './usage-cost-fields.ts';
 
-export function withUsageCost(body: string | Buffer, event: UsageEvent): string | Buffer {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  } catch {
-    return body;
+/** `parsedBody`, when given, is `body` already parsed (the adapter read it for metering). */
+export function withUsageCost(body: string | Buffer, event: UsageEvent, parsedBody?: object): string | Buffer {
+  let parsed: unknown = parsedBody;
+  if (parsed === undefined) {
+    try {
+      parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+    } catch {
+      return body;
+    }
   }
   if (parsed === null || typeof parsed !== 'object') return body;
   const usage = (parsed as { usage?: unknown }).usage;

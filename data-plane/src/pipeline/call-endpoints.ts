@@ -116,14 +116,22 @@ async function attemptEndpoint(
   timeoutMs: number,
 ): Promise<UpstreamAnswer | FailedAttempt> {
   const startedAt = performance.now();
-  const attemptTimer = new AbortController();
-  const timeout = setTimeout(() => attemptTimer.abort(), timeoutMs);
-  // The upstream call outlives the timer (a stream is relayed long after), so only the client's abort remains then.
-  const signal = AbortSignal.any([options.signal, attemptTimer.signal]);
+  // One signal for the call: the timer or the client's abort ends it. The upstream call outlives the timer
+  // (a stream is relayed long after), so only the client's abort remains then; its listener is not removed.
+  // A listener instead of AbortSignal.any: `any` costs a signal, WeakRefs and GC work on every request.
+  const attempt = new AbortController();
+  let timedOut = false;
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    attempt.abort();
+  }, timeoutMs);
+  if (options.signal.aborted) attempt.abort();
+  else options.signal.addEventListener('abort', () => attempt.abort(), { once: true });
+  const signal = attempt.signal;
   const failed = (error: unknown, reached: boolean): FailedAttempt => ({
     ok: false,
     error:
-      attemptTimer.signal.aborted && !options.signal.aborted
+      timedOut && !options.signal.aborted
         ? new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error })
         : toUpstreamGatewayError(error, options.signal),
     reached,

@@ -122,7 +122,7 @@ export async function handleChatCompletions(
   if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(explainRefusedProviderKey(candidate, upstreamResult.error), servedBy));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, presenterFor(opened, adapter).presentBody(withUsageCost(upstreamResult.body, event)), { ...meteringHeaders(event), ...servedBy });
+  sendJson(response, upstream.statusCode, presenterFor(opened, adapter).presentBody(withUsageCost(upstreamResult.body, event, upstreamResult.parsedBody)), { ...meteringHeaders(event), ...servedBy });
 }
 
 /** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */

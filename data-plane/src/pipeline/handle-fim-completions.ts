@@ -99,5 +99,5 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   if (upstreamResult.error !== null) return finishWithError(metered, explainRefusedProviderKey(chosen, upstreamResult.error));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, withUsageCost(upstreamResult.body, event), meteringHeaders(event));
+  sendJson(response, upstream.statusCode, withUsageCost(upstreamResult.body, event, upstreamResult.parsedBody), meteringHeaders(event));
 }

@@ -6,7 +6,7 @@ import type { ProviderAdapter, TranslationContext } from '../providers/provider-
 import type { UpstreamResponse } from './call-upstream.ts';
 import type { RequestMeter } from './meter-usage.ts';
 
-export type UpstreamResult = { body: string | Buffer; error: null } | { body: null; error: GatewayError };
+export type UpstreamResult = { body: string | Buffer; parsedBody?: object; error: null } | { body: null; error: GatewayError };
 
 export async function readUpstreamResponse(
   upstream: UpstreamResponse,
@@ -26,5 +26,5 @@ export async function readUpstreamResponse(
   meter.finishReason = converted.finishReason;
   // The text is only needed for the estimate, when the upstream reported no usage.
   if (converted.usage === null) collectGeneratedText(typeof converted.body === 'string' ? Buffer.from(converted.body) : converted.body, meter.completionText);
-  return { body: converted.body, error: null };
+  return { body: converted.body, parsedBody: converted.parsedBody, error: null };
 }

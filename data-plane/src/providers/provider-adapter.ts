@@ -44,6 +44,8 @@ export interface ResponseReport {
 export interface ConvertedResponse extends ResponseReport {
   /** The OpenAI `chat.completion` body for the client. */
   body: string | Buffer;
+  /** `body` already parsed, when the adapter parsed it whole and unchanged: spares a second JSON.parse. */
+  parsedBody?: object;
 }
 
 export interface TranslationContext {

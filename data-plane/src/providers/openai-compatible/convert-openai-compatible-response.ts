@@ -18,6 +18,7 @@ export function convertOpenAICompatibleResponse(body: Buffer): ConvertedResponse
     return converted;
   }
   if (parsed === null || typeof parsed !== 'object') return converted;
+  converted.parsedBody = parsed;
   converted.usage = convertOpenAICompatibleUsage(parsed.usage);
   if (typeof parsed.model === 'string') converted.servedModel = parsed.model;
   if (Array.isArray(parsed.choices)) {
