@@ -1,7 +1,8 @@
 // The snapshot: everything a data plane needs to decide a request, compiled by the control plane.
 // Sections are maps keyed by a stable id so a change travels as a small delta (upserts + removals).
 import { z } from 'zod';
-import { canonicalJson, sha256Hex } from './canonical-json.ts';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.ts';
 
 export const snapshotApiKeySchema = z.object({
   id: z.string(),
@@ -123,7 +124,9 @@ export type SnapshotSection = keyof SnapshotState;
 export const snapshotSections = ['apiKeys', 'orgs', 'providers', 'models', 'byokCredentials'] as const satisfies readonly SnapshotSection[];
 
 const sectionChangeSchema = z.object({
-  upsert: z.record(z.string(), z.unknown()),
+  // Only checked to be an object here: each upserted entry is validated against its section's schema
+  // when the delta is applied (applySnapshotChanges), in slices, not all in one go with the message.
+  upsert: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value)),
   remove: z.array(z.string()),
 });
 
@@ -160,8 +163,70 @@ export function emptySnapshotState(): SnapshotState {
   return { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: {} };
 }
 
+// A 100k-key state takes about a second to validate and hash, which a data plane must not spend in
+// one go while it serves requests. The work is therefore written once as steps that yield every
+// SLICE_ENTRIES entries: the control plane runs them straight through, a data plane pauses for I/O
+// between slices (runInSlices), and both get the same result from the same code.
+const SLICE_ENTRIES = 2_000;
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+async function runInSlices<T>(steps: Generator<void, T>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * sha256 of canonicalJson(state), built entry by entry so it can pause. `stateJson` is that canonical
+ * JSON in pieces of about a slice each (the data plane writes them to its snapshot file as they are,
+ * rather than serialising the state again or joining one large string on the event loop).
+ */
+function* hashStateSteps(state: SnapshotState): Generator<void, { stateHash: string; stateJson: string[] }> {
+  const hash = createHash('sha256');
+  const stateJson: string[] = [];
+  let slice = '';
+  let count = 0;
+  const add = (piece: string) => {
+    hash.update(piece);
+    slice += piece;
+  };
+  add('{');
+  for (const [sectionIndex, section] of [...snapshotSections].sort().entries()) {
+    add(`${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`);
+    const entries = state[section] as Record<string, unknown>;
+    let first = true;
+    for (const id of Object.keys(entries).sort()) {
+      if (entries[id] === undefined) continue;
+      add(`${first ? '' : ','}${JSON.stringify(id)}:${canonicalJson(entries[id])}`);
+      first = false;
+      if (++count % SLICE_ENTRIES === 0) {
+        stateJson.push(slice);
+        slice = '';
+        yield;
+      }
+    }
+    add('}');
+  }
+  add('}');
+  stateJson.push(slice);
+  return { stateHash: hash.digest('hex'), stateJson };
+}
+
 export function hashSnapshotState(state: SnapshotState): string {
-  return sha256Hex(canonicalJson(state));
+  return runToEnd(hashStateSteps(state)).stateHash;
+}
+
+/** hashSnapshotState, pausing for I/O between slices; also returns the canonical JSON it hashed, in pieces. */
+export function hashSnapshotStateInSlices(state: SnapshotState): Promise<{ stateHash: string; stateJson: string[] }> {
+  return runInSlices(hashStateSteps(state));
 }
 
 /** The changes that turn `previous` into `next`, section by section (compared by canonical JSON). */
@@ -182,12 +247,9 @@ export function diffSnapshotStates(previous: SnapshotState, next: SnapshotState)
   return changes;
 }
 
-/**
- * A new state with `changes` applied; `state` is not modified, so a request in flight keeps the
- * snapshot it started with. Untouched sections are shared, not copied.
- */
-export function applySnapshotChanges(state: SnapshotState, changes: SnapshotDelta['changes']): SnapshotState {
+function* applyChangesSteps(state: SnapshotState, changes: SnapshotDelta['changes']): Generator<void, SnapshotState> {
   const next: SnapshotState = { ...state };
+  let count = 0;
   for (const section of snapshotSections) {
     const change = changes[section];
     if (!change) continue;
@@ -195,8 +257,24 @@ export function applySnapshotChanges(state: SnapshotState, changes: SnapshotDelt
     const merged: Record<string, unknown> = { ...state[section] };
     for (const id of change.remove) delete merged[id];
     // A delta is untrusted input until it parses; only the upserted entries need checking.
-    for (const [id, value] of Object.entries(change.upsert)) merged[id] = itemSchema.parse(value);
+    for (const [id, value] of Object.entries(change.upsert)) {
+      merged[id] = itemSchema.parse(value);
+      if (++count % SLICE_ENTRIES === 0) yield;
+    }
     (next as Record<SnapshotSection, unknown>)[section] = merged;
   }
   return next;
+}
+
+/**
+ * A new state with `changes` applied; `state` is not modified, so a request in flight keeps the
+ * snapshot it started with. Untouched sections are shared, not copied.
+ */
+export function applySnapshotChanges(state: SnapshotState, changes: SnapshotDelta['changes']): SnapshotState {
+  return runToEnd(applyChangesSteps(state, changes));
+}
+
+/** applySnapshotChanges, pausing for I/O between slices. */
+export function applySnapshotChangesInSlices(state: SnapshotState, changes: SnapshotDelta['changes']): Promise<SnapshotState> {
+  return runInSlices(applyChangesSteps(state, changes));
 }

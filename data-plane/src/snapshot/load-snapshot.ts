@@ -1,7 +1,8 @@
 // The last good snapshot on local disk (`<stateDir>/snapshot.json`): the materialised state plus the
 // signed message it was verified against, so the data plane serves while the control plane is down.
 // Loading re-verifies: the signature of the stored message, and that the stored state hashes to the
-// message's stateHash. Saving is async (temp file + rename) and coalesced: only the newest is written.
+// message's stateHash. Saving is async (temp file + rename) and coalesced: only the newest is written;
+// the state is written as the canonical JSON already produced to hash it, not serialised again.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
@@ -42,7 +43,7 @@ export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier,
 export class SnapshotFileWriter {
   #path: string;
   #log: (line: string) => void;
-  #next: MaterialisedSnapshot | null = null;
+  #next: { snapshot: MaterialisedSnapshot; stateJson: readonly string[] } | null = null;
   #writing: Promise<void> | null = null;
 
   constructor(path: string, log: (line: string) => void) {
@@ -50,8 +51,9 @@ export class SnapshotFileWriter {
     this.#log = log;
   }
 
-  save(snapshot: MaterialisedSnapshot): void {
-    this.#next = snapshot;
+  /** `stateJson`: the state's canonical JSON, in pieces (see verifySnapshot). */
+  save(snapshot: MaterialisedSnapshot, stateJson: readonly string[]): void {
+    this.#next = { snapshot, stateJson };
     this.#writing ??= this.#drain().finally(() => {
       this.#writing = null;
     });
@@ -64,13 +66,14 @@ export class SnapshotFileWriter {
 
   async #drain(): Promise<void> {
     while (this.#next !== null) {
-      const snapshot = this.#next;
+      const { snapshot, stateJson } = this.#next;
       this.#next = null;
       try {
         await mkdir(dirname(this.#path), { recursive: true });
         const temporary = `${this.#path}.tmp`;
-        const file: SnapshotFile = { version: snapshot.version, jws: snapshot.jws, state: snapshot.state };
-        await writeFile(temporary, JSON.stringify(file));
+        // The SnapshotFile shape around the state's JSON, written piece by piece so no step holds
+        // the event loop for the whole file.
+        await writeFile(temporary, [`{"version":${snapshot.version},"jws":`, JSON.stringify(snapshot.jws), ',"state":', ...stateJson, '}']);
         await rename(temporary, this.#path);
       } catch (error) {
         this.#log(`could not save snapshot ${snapshot.version} to ${this.#path}: ${String(error)}`);

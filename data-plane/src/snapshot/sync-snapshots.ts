@@ -69,11 +69,11 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
 
   async function apply(envelope: SnapshotEnvelope): Promise<void> {
     try {
-      const next = await verifySnapshot(verifier, envelope, current);
+      const { snapshot: next, stateJson } = await verifySnapshot(verifier, envelope, current);
       current = next;
       failures = 0;
       await store.set(next);
-      writer.save(next);
+      writer.save(next, stateJson);
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
       failures += 1;

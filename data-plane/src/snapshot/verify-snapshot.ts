@@ -1,9 +1,10 @@
 // Verifies one signed snapshot message and materialises the state it describes: a full snapshot
 // replaces the state, a delta must start from the version we hold. Either way the result must hash to
 // the message's stateHash. Any failure throws SnapshotRejected; the caller then resyncs from a full one.
+// Applying and hashing pause between slices, so requests keep being served on the old snapshot.
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { applySnapshotChanges, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { applySnapshotChangesInSlices, hashSnapshotStateInSlices, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
 
 export class SnapshotRejected extends Error {
   override name = 'SnapshotRejected';
@@ -17,11 +18,17 @@ export interface MaterialisedSnapshot {
   jws: string;
 }
 
+export interface VerifiedSnapshot {
+  snapshot: MaterialisedSnapshot;
+  /** The state's canonical JSON in pieces, as hashed: what the snapshot file stores, so it is not serialised twice. */
+  stateJson: string[];
+}
+
 export async function verifySnapshot(
   verifier: SnapshotVerifier,
   envelope: SnapshotEnvelope,
   current: MaterialisedSnapshot | null,
-): Promise<MaterialisedSnapshot> {
+): Promise<VerifiedSnapshot> {
   let message: SnapshotMessage;
   try {
     message = await verifier.verify(envelope.jws);
@@ -39,14 +46,14 @@ export async function verifySnapshot(
       throw new SnapshotRejected(`delta ${message.fromVersion}→${message.version} does not apply to version ${current?.version ?? 'none'}`);
     }
     try {
-      state = applySnapshotChanges(current.state, message.changes);
+      state = await applySnapshotChangesInSlices(current.state, message.changes);
     } catch (error) {
       throw new SnapshotRejected(`delta ${message.version} has an invalid entry (${String(error)})`);
     }
   }
-  const stateHash = hashSnapshotState(state);
+  const { stateHash, stateJson } = await hashSnapshotStateInSlices(state);
   if (stateHash !== message.stateHash) {
     throw new SnapshotRejected(`snapshot ${message.version}: materialised state hash does not match the signed stateHash`);
   }
-  return { version: message.version, stateHash, state, jws: envelope.jws };
+  return { snapshot: { version: message.version, stateHash, state, jws: envelope.jws }, stateJson };
 }
