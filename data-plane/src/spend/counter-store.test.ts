@@ -126,3 +126,22 @@ describe.each(stores)('%s counter store', (_name, open) => {
     ]);
   });
 });
+
+describe('in-process counter store, lapsing holds on a clock of its own', () => {
+  it('lapses each hold at its own TTL, whichever holds were settled or renewed before', async () => {
+    let nowMs = 0;
+    const spend = createInProcessCounterStore(() => nowMs);
+    const [balance] = counters(null, null);
+    await spend.reserve('short', 1, 10, [balance]);
+    await spend.reserve('settled', 10, 5, [balance]);
+    await spend.reserve('long', 100, 1_000, [balance]);
+    await spend.settle('settled', 0, [balance]);
+    nowMs = 20;
+    expect(await spend.read([balance])).toEqual([{ settledMicros: 0, reservedMicros: 100 }]);
+    await spend.extend('long', 1_000, [balance]);
+    nowMs = 1_010;
+    expect(await spend.read([balance])).toEqual([{ settledMicros: 0, reservedMicros: 100 }]);
+    nowMs = 1_020;
+    expect(await spend.read([balance])).toEqual([{ settledMicros: 0, reservedMicros: 0 }]);
+  });
+});

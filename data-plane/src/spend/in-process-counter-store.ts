@@ -7,6 +7,8 @@ interface Counter {
   reserved: number;
   /** reservation id → held amount and when it lapses (epoch ms). */
   holds: Map<string, { amount: number; expiresAt: number }>;
+  /** No hold lapses before this (epoch ms): the sweep is skipped until then, instead of walking every hold per touch. */
+  sweepAt: number;
   /** Epoch ms after which the counter is dropped; null = kept. */
   forgetAt: number | null;
 }
@@ -19,17 +21,24 @@ export function createInProcessCounterStore(now: () => number = Date.now): Count
   function touch(definition: SpendCounter, at: number): Counter {
     let counter = counters.get(definition.key);
     if (counter === undefined || (counter.forgetAt !== null && counter.forgetAt <= at)) {
-      counter = { settled: 0, reserved: 0, holds: new Map(), forgetAt: null };
+      counter = { settled: 0, reserved: 0, holds: new Map(), sweepAt: Infinity, forgetAt: null };
       counters.set(definition.key, counter);
     }
-    for (const [id, hold] of counter.holds) {
-      if (hold.expiresAt > at) continue;
-      counter.reserved -= hold.amount;
-      counter.holds.delete(id);
-    }
+    if (counter.sweepAt <= at) sweepLapsedHolds(counter, at);
     counter.settled = Math.max(counter.settled, definition.floorMicros);
     counter.forgetAt = definition.retainMs === null ? null : at + definition.retainMs;
     return counter;
+  }
+
+  function sweepLapsedHolds(counter: Counter, at: number): void {
+    counter.sweepAt = Infinity;
+    for (const [id, hold] of counter.holds) {
+      if (hold.expiresAt > at) counter.sweepAt = Math.min(counter.sweepAt, hold.expiresAt);
+      else {
+        counter.reserved -= hold.amount;
+        counter.holds.delete(id);
+      }
+    }
   }
 
   function dropHold(counter: Counter, reservationId: string): void {
@@ -59,6 +68,7 @@ export function createInProcessCounterStore(now: () => number = Date.now): Count
       }
       for (const counter of touched) {
         counter.holds.set(reservationId, { amount: amountMicros, expiresAt: at + ttlMs });
+        counter.sweepAt = Math.min(counter.sweepAt, at + ttlMs);
         counter.reserved += amountMicros;
       }
       return { ok: true };
