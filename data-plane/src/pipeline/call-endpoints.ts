@@ -117,7 +117,7 @@ async function attemptEndpoint(
 ): Promise<UpstreamAnswer | FailedAttempt> {
   const startedAt = performance.now();
   // One signal for the call: the timer or the client's abort ends it. The upstream call outlives the timer
-  // (a stream is relayed long after), so only the client's abort remains then; its listener is not removed.
+  // (a stream is relayed long after), so only the client's abort remains then: an answer keeps the listener.
   // A listener instead of AbortSignal.any: `any` costs a signal, WeakRefs and GC work on every request.
   const attempt = new AbortController();
   let timedOut = false;
@@ -125,9 +125,15 @@ async function attemptEndpoint(
     timedOut = true;
     attempt.abort();
   }, timeoutMs);
+  const abortAttempt = () => attempt.abort();
   if (options.signal.aborted) attempt.abort();
-  else options.signal.addEventListener('abort', () => attempt.abort(), { once: true });
+  else options.signal.addEventListener('abort', abortAttempt, { once: true });
   const signal = attempt.signal;
+  let answered = false;
+  const answer = (upstream: UpstreamResponse, body: AsyncIterable<Buffer>): UpstreamAnswer => {
+    answered = true;
+    return { ok: true, candidate, upstream, body, startedAt };
+  };
   const failed = (error: unknown, reached: boolean): FailedAttempt => ({
     ok: false,
     error:
@@ -151,15 +157,15 @@ async function attemptEndpoint(
     if (status >= 200 && status < 300) {
       const contentType = upstream.headers['content-type'];
       if (!options.chat.stream || typeof contentType !== 'string' || !contentType.startsWith('text/event-stream')) {
-        return { ok: true, candidate, upstream, body: upstream.body, startedAt };
+        return answer(upstream, upstream.body);
       }
       try {
-        return { ok: true, candidate, upstream, body: await readFirstEvent(upstream.body), startedAt };
+        return answer(upstream, await readFirstEvent(upstream.body));
       } catch (error) {
         return failed(error, true);
       }
     }
-    if (!isRetryableStatus(status)) return { ok: true, candidate, upstream, body: upstream.body, startedAt };
+    if (!isRetryableStatus(status)) return answer(upstream, upstream.body);
     let text: string;
     try {
       text = await upstream.body.text();
@@ -176,6 +182,8 @@ async function attemptEndpoint(
     };
   } finally {
     clearTimeout(timeout);
+    // A failed attempt is over: retries and fallbacks do not pile listeners onto the client's signal.
+    if (!answered) options.signal.removeEventListener('abort', abortAttempt);
   }
 }
 
