@@ -18,8 +18,20 @@ export interface CallerCounters {
   resetsAtMs: number;
 }
 
+// The day's name, formatted once a day rather than once a request (a Date and toISOString cost ~1 µs).
+let lastDayNumber = Number.NaN;
+let lastDay = '';
+function utcDay(nowMs: number): string {
+  const dayNumber = Math.floor(nowMs / DAY_MS);
+  if (dayNumber !== lastDayNumber) {
+    lastDay = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
+    lastDayNumber = dayNumber;
+  }
+  return lastDay;
+}
+
 export function callerCounters(org: SnapshotOrg, userId: string, nowMs: number): CallerCounters {
-  const day = new Date(nowMs).toISOString().slice(0, 10);
+  const day = utcDay(nowMs);
   const dailyLimit = org.userDailyLimitMicros[userId] ?? org.dailyLimitMicros;
   const ingestedToday = org.usageToday.day === day ? (org.usageToday.userMicros[userId] ?? 0) : 0;
   return {
