@@ -56,9 +56,6 @@ export class MeteredChunkStream implements StreamTranslator {
   get servedModel() {
     return this.#inner.servedModel;
   }
-  get completionTextBytes() {
-    return this.#inner.completionTextBytes;
-  }
   get failure() {
     return this.#inner.failure;
   }

@@ -37,8 +37,6 @@ export interface ResponseReport {
   finishReason: string | null;
   /** The model the upstream says served the request. */
   servedModel: string | null;
-  /** Bytes of generated text (content, reasoning, tool arguments), for the estimate when usage is missing. */
-  completionTextBytes: number;
 }
 
 export interface ConvertedResponse extends ResponseReport {

@@ -63,9 +63,6 @@ class AnthropicNativeStream implements StreamTranslator {
   get servedModel() {
     return this.#reader.servedModel;
   }
-  get completionTextBytes() {
-    return this.#reader.completionTextBytes;
-  }
 
   push(event: Buffer, output: Uint8Array[]): void {
     if (this.finalBytes !== null || this.failure !== null) return;

@@ -125,7 +125,6 @@ describe('MessagesStreamTranslator', () => {
       usage: null,
       finishReason: 'length',
       servedModel: 'm',
-      completionTextBytes: 2,
       failure: null,
       get finalBytes() {
         return heldBack;

@@ -72,9 +72,6 @@ export class MessagesStreamTranslator implements StreamTranslator {
   get servedModel() {
     return this.#inner.servedModel;
   }
-  get completionTextBytes() {
-    return this.#inner.completionTextBytes;
-  }
   get failure() {
     return this.#inner.failure;
   }

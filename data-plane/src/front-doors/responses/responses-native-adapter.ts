@@ -43,11 +43,6 @@ function finishReasonOf(response: ResponsesWireResponse): string | null {
   return (response.output ?? []).some((item) => item?.type === 'function_call') ? 'tool_calls' : 'stop';
 }
 
-/** Bytes of generated text in one stream event (for the estimate when usage never arrives). */
-function deltaBytes(payload: { type?: unknown; delta?: unknown }): number {
-  return typeof payload.delta === 'string' && typeof payload.type === 'string' && payload.type.endsWith('.delta') ? Buffer.byteLength(payload.delta) : 0;
-}
-
 /** `onStream` learns of the stream translator it creates (the door ends a broken stream with it). */
 export function createResponsesNativeAdapter(body: Record<string, unknown>, onStream: (stream: ResponsesNativeStream) => void): ProviderAdapter {
   const { provider: _provider, models: _models, ...upstreamBody } = body;
@@ -69,7 +64,6 @@ export function createResponsesNativeAdapter(body: Record<string, unknown>, onSt
         usage: convertResponsesUsage(response.usage),
         finishReason: finishReasonOf(response),
         servedModel: typeof response.model === 'string' ? response.model : null,
-        completionTextBytes: 0,
       };
     },
     createStreamTranslator: () => {
@@ -91,7 +85,6 @@ export class ResponsesNativeStream implements StreamTranslator {
   usage: UnifiedUsage | null = null;
   finishReason: string | null = null;
   servedModel: string | null = null;
-  completionTextBytes = 0;
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
   #lastSequence = -1;
@@ -103,13 +96,12 @@ export class ResponsesNativeStream implements StreamTranslator {
       output.push(event);
       return;
     }
-    const payload = parseJsonObject<{ type?: unknown; sequence_number?: unknown; delta?: unknown; response?: ResponsesWireResponse; message?: unknown }>(data);
+    const payload = parseJsonObject<{ type?: unknown; sequence_number?: unknown; response?: ResponsesWireResponse; message?: unknown }>(data);
     if (payload === null) {
       this.failure = { error: new GatewayError('upstream_error', 'The upstream provider sent a malformed stream event.'), relayed: false };
       return;
     }
     if (typeof payload.sequence_number === 'number') this.#lastSequence = payload.sequence_number;
-    this.completionTextBytes += deltaBytes(payload);
     const response = payload.response;
     if (response !== undefined && typeof response.model === 'string') this.servedModel = response.model;
     if (payload.type === 'response.completed' || payload.type === 'response.incomplete') {

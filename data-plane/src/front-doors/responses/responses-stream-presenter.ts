@@ -73,9 +73,6 @@ export class ResponsesStreamPresenter implements StreamTranslator {
   get servedModel(): string | null {
     return this.#inner.servedModel;
   }
-  get completionTextBytes(): number {
-    return this.#inner.completionTextBytes;
-  }
   get failure(): StreamTranslator['failure'] {
     return this.#inner.failure;
   }

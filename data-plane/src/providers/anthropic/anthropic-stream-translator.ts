@@ -24,7 +24,6 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   usage: UnifiedUsage | null = null;
   finishReason: string | null = null;
   servedModel: string | null = null;
-  completionTextBytes = 0;
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
   readonly #context: TranslationContext;
@@ -106,13 +105,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     else if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
       const index = typeof payload.index === 'number' ? this.#toolCallIndexes.get(payload.index) : undefined;
       if (index === undefined) return;
-      this.completionTextBytes += Buffer.byteLength(delta.partial_json);
       output.push(this.#chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] }, null));
     }
   }
 
   #text(text: string, field: 'content' | 'reasoning', output: Uint8Array[]): void {
-    this.completionTextBytes += Buffer.byteLength(text);
     output.push(this.#chunk({ [field]: text }, null));
   }
 

@@ -52,12 +52,5 @@ export function convertAnthropicResponse(body: Buffer, context: TranslationConte
     ],
     ...(usage !== null ? { usage: toOpenAIUsage(usage) } : {}),
   };
-  const argumentBytes = toolCalls.reduce((sum, call) => sum + Buffer.byteLength(call.function.arguments), 0);
-  return {
-    body: JSON.stringify(completion),
-    usage,
-    finishReason,
-    servedModel,
-    completionTextBytes: Buffer.byteLength(text) + Buffer.byteLength(reasoning) + argumentBytes,
-  };
+  return { body: JSON.stringify(completion), usage, finishReason, servedModel };
 }

@@ -23,12 +23,9 @@ export function convertGeminiResponse(body: Buffer, context: TranslationContext)
   if (response === null || typeof response !== 'object' || (!Array.isArray(response.candidates) && !blocked)) {
     return new GatewayError('upstream_error', 'The upstream provider sent a response that is not a generateContent response.');
   }
-  let completionTextBytes = 0;
   const candidates = (Array.isArray(response.candidates) ? response.candidates : []) as Array<GeminiCandidateWire | null>;
   const choices = candidates.map((candidate, position) => {
     const { text, reasoning, toolCalls } = readGeminiParts(candidate?.content?.parts);
-    completionTextBytes += Buffer.byteLength(text) + Buffer.byteLength(reasoning);
-    for (const call of toolCalls) completionTextBytes += Buffer.byteLength(call.arguments);
     return {
       index: typeof candidate?.index === 'number' ? candidate.index : position,
       message: {
@@ -55,5 +52,5 @@ export function convertGeminiResponse(body: Buffer, context: TranslationContext)
     choices,
     ...(usage !== null ? { usage: toOpenAIUsage(usage) } : {}),
   };
-  return { body: JSON.stringify(completion), usage, finishReason: choices[0]!.finish_reason, servedModel, completionTextBytes };
+  return { body: JSON.stringify(completion), usage, finishReason: choices[0]!.finish_reason, servedModel };
 }

@@ -32,7 +32,6 @@ export class GeminiStreamTranslator implements StreamTranslator {
   usage: UnifiedUsage | null = null;
   finishReason: string | null = null;
   servedModel: string | null = null;
-  completionTextBytes = 0;
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
   readonly #context: TranslationContext;
@@ -88,7 +87,6 @@ export class GeminiStreamTranslator implements StreamTranslator {
     if (reasoning !== '') this.#text(index, reasoning, 'reasoning', output);
     if (text !== '') this.#text(index, text, 'content', output);
     for (const call of toolCalls) {
-      this.completionTextBytes += Buffer.byteLength(call.arguments);
       const delta = { index: choice.toolCalls, ...toOpenAIToolCall(call) };
       choice.toolCalls += 1;
       output.push(this.#chunk(index, { tool_calls: [delta] }, null));
@@ -118,7 +116,6 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   #text(index: number, text: string, field: 'content' | 'reasoning', output: Uint8Array[]): void {
-    this.completionTextBytes += Buffer.byteLength(text);
     output.push(this.#chunk(index, { [field]: text }, null));
   }
 

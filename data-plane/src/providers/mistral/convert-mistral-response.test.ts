@@ -17,7 +17,6 @@ describe('convertMistralResponse', () => {
       usage: { usage: { promptTokens: 12, completionTokens: 9, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }, upstreamCostMicros: null },
       finishReason: 'tool_calls',
       servedModel: 'mistral-small-2506',
-      completionTextBytes: 21 + 17,
     });
   });
 

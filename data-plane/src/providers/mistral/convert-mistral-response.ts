@@ -20,21 +20,17 @@ export function convertMistralResponse(body: Buffer): ConvertedResponse | Gatewa
     return new GatewayError('upstream_error', 'The upstream provider sent an unreadable response.');
   }
   let finishReason: string | null = null;
-  let completionTextBytes = 0;
   const choices = [];
   for (const choice of parsed.choices as Array<MistralChoiceWire | null>) {
     const mapped = mapMistralFinishReason(choice?.finish_reason);
     if (mapped === 'error') return new GatewayError('upstream_error', 'The upstream provider stopped generating with an error.');
     finishReason ??= mapped;
-    const { message, textBytes } = convertMistralMessage(choice?.message ?? {});
-    completionTextBytes += textBytes;
-    choices.push({ ...choice, message, finish_reason: mapped });
+    choices.push({ ...choice, message: convertMistralMessage(choice?.message ?? {}), finish_reason: mapped });
   }
   return {
     body: JSON.stringify({ ...parsed, choices }),
     usage: convertOpenAICompatibleUsage(parsed.usage),
     finishReason,
     servedModel: typeof parsed.model === 'string' ? parsed.model : null,
-    completionTextBytes,
   };
 }

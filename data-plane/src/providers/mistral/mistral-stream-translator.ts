@@ -22,7 +22,6 @@ export class MistralStreamTranslator implements StreamTranslator {
   usage: UnifiedUsage | null = null;
   finishReason: string | null = null;
   servedModel: string | null = null;
-  completionTextBytes = 0;
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
   readonly #context: TranslationContext;
@@ -57,8 +56,7 @@ export class MistralStreamTranslator implements StreamTranslator {
       const mapped = mapMistralFinishReason(choice?.finish_reason);
       if (mapped === 'error') failed = true;
       else if (mapped !== null) this.finishReason = mapped;
-      const { message: delta, textBytes } = convertMistralMessage(choice?.delta ?? {});
-      this.completionTextBytes += textBytes;
+      const delta = convertMistralMessage(choice?.delta ?? {});
       if (Array.isArray(delta.tool_calls)) delta.tool_calls = delta.tool_calls.map((call) => this.#indexToolCall(call));
       return { index: typeof choice?.index === 'number' ? choice.index : position, delta, finish_reason: mapped === 'error' ? null : mapped, logprobs: null };
     });

@@ -1,16 +1,12 @@
 // A non-streamed OpenAI-compatible body is already what the client wants: it is relayed byte for byte,
-// and only read for metering (usage, model, finish_reason, text length). A body that does not parse is
+// and only read for metering (usage, model, finish_reason). A body that does not parse is
 // still relayed as is; the usage is then estimated.
 import type { ConvertedResponse } from '../provider-adapter.ts';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage.ts';
 import type { OpenAICompatibleChoiceWire, OpenAICompatibleResponseWire } from './openai-compatible-wire.ts';
 
-function textLength(value: unknown): number {
-  return typeof value === 'string' ? Buffer.byteLength(value) : 0;
-}
-
 export function convertOpenAICompatibleResponse(body: Buffer): ConvertedResponse {
-  const converted: ConvertedResponse = { body, usage: null, finishReason: null, servedModel: null, completionTextBytes: 0 };
+  const converted: ConvertedResponse = { body, usage: null, finishReason: null, servedModel: null };
   let parsed: OpenAICompatibleResponseWire | null;
   try {
     parsed = JSON.parse(body.toString('utf8')) as OpenAICompatibleResponseWire | null;
@@ -24,7 +20,6 @@ export function convertOpenAICompatibleResponse(body: Buffer): ConvertedResponse
   if (Array.isArray(parsed.choices)) {
     for (const choice of parsed.choices as Array<OpenAICompatibleChoiceWire | null>) {
       if (converted.finishReason === null && typeof choice?.finish_reason === 'string') converted.finishReason = choice.finish_reason;
-      converted.completionTextBytes += textLength(choice?.message?.content) + textLength(choice?.message?.reasoning_content);
     }
   }
   return converted;

@@ -24,22 +24,18 @@ export interface InspectedEvent {
   model: string | null;
   /** The upstream's error message for kind `error`. */
   errorMessage: string | null;
-  /** Bytes of generated text (content, reasoning, tool arguments) seen, for estimating tokens. */
-  textBytes: number;
 }
 
 const DATA = 'data:';
 const DONE = '[DONE]';
 const USAGE_KEY = '"usage"';
 const FINISH_KEY = '"finish_reason"';
-const TEXT_KEYS = ['"content"', '"reasoning_content"', '"reasoning"', '"arguments"'];
 const ERROR_PREFIX = '{"error"';
 const SPACE = 0x20;
 const TAB = 0x09;
 const COLON = 0x3a;
 const QUOTE = 0x22;
 const BRACE = 0x7b;
-const BACKSLASH = 0x5c;
 const CR = 0x0d;
 
 /**
@@ -60,18 +56,6 @@ function valueStart(text: string, key: string, start: number, end: number): numb
     index = text.indexOf(key, index + 1);
   }
   return -1;
-}
-
-function stringLengthAt(buffer: Buffer, position: number, end: number): number {
-  if (buffer[position] !== QUOTE) return 0;
-  let cursor = position + 1;
-  while (cursor < end) {
-    const byte = buffer[cursor];
-    if (byte === BACKSLASH) cursor += 2;
-    else if (byte === QUOTE) return cursor - position - 1;
-    else cursor += 1;
-  }
-  return 0;
 }
 
 /**
@@ -99,7 +83,7 @@ function dataPayload(event: Buffer): { buffer: Buffer; text: string; start: numb
 }
 
 export function inspectOpenAICompatibleEvent(event: Buffer): InspectedEvent {
-  const result: InspectedEvent = { kind: 'other', usage: null, finishReason: null, model: null, errorMessage: null, textBytes: 0 };
+  const result: InspectedEvent = { kind: 'other', usage: null, finishReason: null, model: null, errorMessage: null };
   const payload = dataPayload(event);
   if (payload === null) return result;
   const { buffer, text, start, end } = payload;
@@ -108,10 +92,6 @@ export function inspectOpenAICompatibleEvent(event: Buffer): InspectedEvent {
     return result;
   }
   result.kind = 'chunk';
-  for (const key of TEXT_KEYS) {
-    const position = valueStart(text, key, start, end);
-    if (position !== -1) result.textBytes += stringLengthAt(buffer, position, end);
-  }
   const isError = text.startsWith(ERROR_PREFIX, start);
   const usageAt = valueStart(text, USAGE_KEY, start, end);
   const hasUsage = usageAt !== -1 && buffer[usageAt] === BRACE;

@@ -40,9 +40,6 @@ export class MiniMaxStreamTranslator implements StreamTranslator {
   get servedModel() {
     return this.#inner.servedModel;
   }
-  get completionTextBytes() {
-    return this.#inner.completionTextBytes;
-  }
   get finalBytes() {
     return this.#inner.finalBytes;
   }

@@ -10,7 +10,6 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
   usage: UnifiedUsage | null = null;
   finishReason: string | null = null;
   servedModel: string | null = null;
-  completionTextBytes = 0;
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
   readonly #clientWantsUsage: boolean;
@@ -21,7 +20,6 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
 
   push(event: Buffer, output: Uint8Array[]): void {
     const inspected = inspectOpenAICompatibleEvent(event);
-    this.completionTextBytes += inspected.textBytes;
     if (inspected.usage !== null) this.usage = inspected.usage;
     if (inspected.model !== null) this.servedModel = inspected.model;
     if (inspected.finishReason !== null) this.finishReason = inspected.finishReason;
