@@ -3,6 +3,7 @@
 // upstream never reports usage), and adds the cost and timings to the usage chunk the client asked for.
 // That chunk is only produced once the upstream's usage arrived, and a cost depends on nothing else, so
 // the numbers are final when they are written; the request's usage event is priced the same way.
+import { DelegatingStreamTranslator } from '../providers/delegating-stream-translator.ts';
 import type { StreamTranslator, UnifiedUsage } from '../providers/provider-adapter.ts';
 import { collectGeneratedText } from './collect-generated-text.ts';
 import type { CompletionText } from './completion-text.ts';
@@ -34,35 +35,21 @@ function hasUsageObject(buffer: Buffer): boolean {
   return false;
 }
 
-export class MeteredChunkStream implements StreamTranslator {
-  readonly #inner: StreamTranslator;
+export class MeteredChunkStream extends DelegatingStreamTranslator {
   readonly #text: CompletionText;
   readonly #describe: (usage: UnifiedUsage) => UsageChunkFields;
   #innerFinalBytes: Uint8Array | null = null;
   #finalBytes: Uint8Array | null = null;
 
   constructor(inner: StreamTranslator, text: CompletionText, describe: (usage: UnifiedUsage) => UsageChunkFields) {
-    this.#inner = inner;
+    super(inner);
     this.#text = text;
     this.#describe = describe;
   }
 
-  get usage() {
-    return this.#inner.usage;
-  }
-  get finishReason() {
-    return this.#inner.finishReason;
-  }
-  get servedModel() {
-    return this.#inner.servedModel;
-  }
-  get failure() {
-    return this.#inner.failure;
-  }
-
   /** The inner terminator, with the usage chunk held back in it (Gemini, Mistral) costed. */
-  get finalBytes(): Uint8Array | null {
-    const inner = this.#inner.finalBytes;
+  override get finalBytes(): Uint8Array | null {
+    const inner = this.inner.finalBytes;
     if (inner !== this.#innerFinalBytes) {
       this.#innerFinalBytes = inner;
       this.#finalBytes = inner === null ? null : this.#withUsageFields(inner);
@@ -70,24 +57,20 @@ export class MeteredChunkStream implements StreamTranslator {
     return this.#finalBytes;
   }
 
-  push(event: Buffer, output: Uint8Array[]): void {
+  override push(event: Buffer, output: Uint8Array[]): void {
     const first = output.length;
-    this.#inner.push(event, output);
+    this.inner.push(event, output);
     for (let index = first; index < output.length; index += 1) {
       const item = output[index] as Uint8Array;
       collectGeneratedText(item, this.#text);
       // Before the upstream's usage arrived no chunk can carry it.
-      if (this.#inner.usage !== null) output[index] = this.#withUsageFields(item);
+      if (this.inner.usage !== null) output[index] = this.#withUsageFields(item);
     }
-  }
-
-  end(): void {
-    this.#inner.end();
   }
 
   /** SSE events of `bytes` whose JSON carries a `usage` object get the fields; every other byte is kept. */
   #withUsageFields(bytes: Uint8Array): Uint8Array {
-    const usage = this.#inner.usage;
+    const usage = this.inner.usage;
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (usage === null || !hasUsageObject(buffer)) return bytes;
     const events = buffer.toString('utf8').split(/(?<=\n\n)/);

@@ -9,6 +9,7 @@ import { anthropicAdapter } from '../../providers/anthropic/anthropic-adapter.ts
 import { AnthropicStreamTranslator } from '../../providers/anthropic/anthropic-stream-translator.ts';
 import { convertAnthropicResponse } from '../../providers/anthropic/convert-anthropic-response.ts';
 import { ANTHROPIC_VERSION } from '../../providers/anthropic/convert-to-anthropic-request.ts';
+import { DelegatingStreamTranslator } from '../../providers/delegating-stream-translator.ts';
 import type { ProviderAdapter, StreamTranslator, UpstreamTarget } from '../../providers/provider-adapter.ts';
 import { readSseEvent } from '../../providers/read-sse-event.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
@@ -45,39 +46,31 @@ export function createAnthropicNativeAdapter(request: MessagesRequest, clientHea
  * durable); an upstream `event: error` is relayed as it came, and a malformed event is not (the
  * pipeline ends the stream with the door's own error event).
  */
-class AnthropicNativeStream implements StreamTranslator {
-  readonly #reader: AnthropicStreamTranslator;
-  finalBytes: Uint8Array | null = null;
-  failure: StreamTranslator['failure'] = null;
+class AnthropicNativeStream extends DelegatingStreamTranslator<AnthropicStreamTranslator> {
+  #finalBytes: Uint8Array | null = null;
+  #failure: StreamTranslator['failure'] = null;
 
-  constructor(reader: AnthropicStreamTranslator) {
-    this.#reader = reader;
+  override get finalBytes(): Uint8Array | null {
+    return this.#finalBytes;
   }
-
-  get usage() {
-    return this.#reader.usage;
-  }
-  get finishReason() {
-    return this.#reader.finishReason;
-  }
-  get servedModel() {
-    return this.#reader.servedModel;
+  override get failure(): StreamTranslator['failure'] {
+    return this.#failure;
   }
 
-  push(event: Buffer, output: Uint8Array[]): void {
-    if (this.finalBytes !== null || this.failure !== null) return;
-    this.#reader.push(event, []);
-    const failure = this.#reader.failure;
+  override push(event: Buffer, output: Uint8Array[]): void {
+    if (this.#finalBytes !== null || this.#failure !== null) return;
+    this.inner.push(event, []);
+    const failure = this.inner.failure;
     if (failure !== null) {
       const relayed = readSseEvent(event).event === 'error';
       if (relayed) output.push(event);
-      this.failure = { error: failure.error, relayed };
-    } else if (this.#reader.finalBytes !== null) this.finalBytes = event;
+      this.#failure = { error: failure.error, relayed };
+    } else if (this.inner.finalBytes !== null) this.#finalBytes = event;
     else output.push(event);
   }
 
-  end(): void {
-    this.#reader.end();
-    if (this.failure === null && this.#reader.failure !== null) this.failure = this.#reader.failure;
+  override end(): void {
+    super.end();
+    if (this.#failure === null && this.inner.failure !== null) this.#failure = this.inner.failure;
   }
 }

@@ -13,6 +13,7 @@
 // the gateway's cost fields, which message_delta's usage carries as the chat usage chunk does. An
 // upstream error frame the wrapped translator relayed is re-sent as Anthropic's `event: error`.
 import type { ErrorPresenter } from '../../http/send-error.ts';
+import { DelegatingStreamTranslator } from '../../providers/delegating-stream-translator.ts';
 import type { StreamTranslator } from '../../providers/provider-adapter.ts';
 import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
 import { mapFinishReasonToStopReason, type AnthropicStopReason } from './map-finish-reason-to-stop-reason.ts';
@@ -41,8 +42,7 @@ export function formatMessagesEvent(type: string, data: object): Buffer {
   return Buffer.from(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
 }
 
-export class MessagesStreamTranslator implements StreamTranslator {
-  readonly #inner: StreamTranslator;
+export class MessagesStreamTranslator extends DelegatingStreamTranslator {
   readonly #messageId: string;
   readonly #errors: ErrorPresenter;
   #model: string | null = null;
@@ -58,45 +58,32 @@ export class MessagesStreamTranslator implements StreamTranslator {
   #finalBytes: Uint8Array | null = null;
 
   constructor(inner: StreamTranslator, messageId: string, errors: ErrorPresenter) {
-    this.#inner = inner;
+    super(inner);
     this.#messageId = messageId;
     this.#errors = errors;
   }
 
-  get usage() {
-    return this.#inner.usage;
-  }
-  get finishReason() {
-    return this.#inner.finishReason;
-  }
-  get servedModel() {
-    return this.#inner.servedModel;
-  }
-  get failure() {
-    return this.#inner.failure;
-  }
-
   /** message_delta and message_stop, once the wrapped stream finished cleanly. */
-  get finalBytes(): Uint8Array | null {
-    if (this.#finalBytes !== null || this.#inner.failure !== null) return this.#finalBytes;
-    if (this.#inner.finalBytes === null && !this.#ended) return null;
+  override get finalBytes(): Uint8Array | null {
+    if (this.#finalBytes !== null || this.inner.failure !== null) return this.#finalBytes;
+    if (this.inner.finalBytes === null && !this.#ended) return null;
     const events: Uint8Array[] = [];
     // What the wrapped translator held back with [DONE] (a usage chunk) is read like any other chunk.
-    if (this.#inner.finalBytes !== null) this.#readChunks(this.#inner.finalBytes, events);
+    if (this.inner.finalBytes !== null) this.#readChunks(this.inner.finalBytes, events);
     this.#start(events);
     this.#closeBlock(events);
-    const usage = { ...toAnthropicUsage(this.#inner.usage), ...this.#costFields };
+    const usage = { ...toAnthropicUsage(this.inner.usage), ...this.#costFields };
     events.push(formatMessagesEvent('message_delta', { delta: { stop_reason: this.#stopReason, stop_sequence: null }, usage }));
     events.push(formatMessagesEvent('message_stop', {}));
     this.#finalBytes = Buffer.concat(events);
     return this.#finalBytes;
   }
 
-  push(event: Buffer, output: Uint8Array[]): void {
+  override push(event: Buffer, output: Uint8Array[]): void {
     const chunks: Uint8Array[] = [];
-    this.#inner.push(event, chunks);
+    this.inner.push(event, chunks);
     for (const chunk of chunks) this.#readChunks(chunk, output);
-    const failure = this.#inner.failure;
+    const failure = this.inner.failure;
     if (failure !== null && failure.relayed && !this.#errorSent) {
       this.#errorSent = true;
       const frame = this.#errors.frame(failure.error);
@@ -104,8 +91,8 @@ export class MessagesStreamTranslator implements StreamTranslator {
     }
   }
 
-  end(): void {
-    this.#inner.end();
+  override end(): void {
+    super.end();
     this.#ended = true;
   }
 
@@ -169,7 +156,7 @@ export class MessagesStreamTranslator implements StreamTranslator {
       id: this.#messageId,
       type: 'message',
       role: 'assistant',
-      model: this.#model ?? this.#inner.servedModel ?? '',
+      model: this.#model ?? this.inner.servedModel ?? '',
       content: [],
       stop_reason: null,
       stop_sequence: null,

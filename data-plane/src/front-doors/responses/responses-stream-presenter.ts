@@ -17,6 +17,7 @@
 // the first function call carries the message and reasoning items streamed before it in its call_id
 // instead, so that a later `item_reference` to them can still be expanded (self-contained-item-id.ts).
 import type { GatewayError } from '../../../../shared/src/errors.ts';
+import { DelegatingStreamTranslator } from '../../providers/delegating-stream-translator.ts';
 import type { StreamTranslator } from '../../providers/provider-adapter.ts';
 import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
 import { SseEventSplitter } from '../../providers/split-sse-events.ts';
@@ -42,8 +43,7 @@ interface ChatChunk {
 
 type Event = Record<string, unknown> & { type: string };
 
-export class ResponsesStreamPresenter implements StreamTranslator {
-  readonly #inner: StreamTranslator;
+export class ResponsesStreamPresenter extends DelegatingStreamTranslator {
   readonly #identity: ResponseIdentity;
   readonly #echo: ResponsesEcho;
   readonly #splitter = new SseEventSplitter();
@@ -59,30 +59,18 @@ export class ResponsesStreamPresenter implements StreamTranslator {
   #finishReason: unknown = null;
 
   constructor(inner: StreamTranslator, identity: ResponseIdentity, echo: ResponsesEcho) {
-    this.#inner = inner;
+    super(inner);
     this.#identity = identity;
     this.#echo = echo;
   }
 
-  get usage(): StreamTranslator['usage'] {
-    return this.#inner.usage;
-  }
-  get finishReason(): string | null {
-    return this.#inner.finishReason;
-  }
-  get servedModel(): string | null {
-    return this.#inner.servedModel;
-  }
-  get failure(): StreamTranslator['failure'] {
-    return this.#inner.failure;
-  }
-  get finalBytes(): Uint8Array | null {
+  override get finalBytes(): Uint8Array | null {
     return this.#terminal;
   }
 
-  push(event: Buffer, output: Uint8Array[]): void {
+  override push(event: Buffer, output: Uint8Array[]): void {
     const chatEvents: Uint8Array[] = [];
-    this.#inner.push(event, chatEvents);
+    this.inner.push(event, chatEvents);
     if (!this.#started) {
       this.#started = true;
       const response = this.#response('in_progress');
@@ -95,13 +83,13 @@ export class ResponsesStreamPresenter implements StreamTranslator {
     }
   }
 
-  end(): void {
-    this.#inner.end();
+  override end(): void {
+    super.end();
     // A failed stream ends with response.failed: relayed already, or failedFrame from the pipeline.
-    if (this.#terminal !== null || this.#inner.failure !== null) return;
+    if (this.#terminal !== null || this.inner.failure !== null) return;
     const closing: Uint8Array[] = [];
     // Some translators hold the usage chunk back with their `[DONE]` (Gemini, Mistral).
-    const innerFinal = this.#inner.finalBytes;
+    const innerFinal = this.inner.finalBytes;
     if (innerFinal !== null) {
       for (const chatEvent of this.#splitter.push(Buffer.from(innerFinal.buffer, innerFinal.byteOffset, innerFinal.byteLength))) this.#present(chatEvent, closing);
       if (this.#terminal !== null) return;

@@ -4,6 +4,7 @@
 // keeps its state across chunks; held-back text is flushed with the choice's finish chunk). The
 // rewritten event then goes through the OpenAI-compatible translator, which meters it, drops the
 // usage-only chunk the client did not ask for and holds back `[DONE]`.
+import { DelegatingStreamTranslator } from '../delegating-stream-translator.ts';
 import type { StreamTranslator, TranslationContext } from '../provider-adapter.ts';
 import { parseJsonObject, readSseEvent } from '../read-sse-event.ts';
 import { minimaxBaseRespError } from './minimax-error.ts';
@@ -22,48 +23,31 @@ interface ChoiceWire {
   finish_reason?: unknown;
 }
 
-export class MiniMaxStreamTranslator implements StreamTranslator {
-  readonly #inner: OpenAICompatibleStreamTranslator;
+export class MiniMaxStreamTranslator extends DelegatingStreamTranslator<OpenAICompatibleStreamTranslator> {
   readonly #splitters = new Map<unknown, MiniMaxThinkSplitter>();
   #failure: StreamTranslator['failure'] = null;
 
   constructor(context: TranslationContext) {
-    this.#inner = new OpenAICompatibleStreamTranslator(context);
+    super(new OpenAICompatibleStreamTranslator(context));
   }
 
-  get usage() {
-    return this.#inner.usage;
-  }
-  get finishReason() {
-    return this.#inner.finishReason;
-  }
-  get servedModel() {
-    return this.#inner.servedModel;
-  }
-  get finalBytes() {
-    return this.#inner.finalBytes;
-  }
-  get failure() {
-    return this.#failure ?? this.#inner.failure;
+  override get failure(): StreamTranslator['failure'] {
+    return this.#failure ?? this.inner.failure;
   }
 
-  push(event: Buffer, output: Uint8Array[]): void {
+  override push(event: Buffer, output: Uint8Array[]): void {
     if (this.#failure !== null) return;
     const chunk = parseChunk(readSseEvent(event).data);
     // `[DONE]`, comments and malformed events: the OpenAI-compatible translator handles them as it would.
-    if (chunk === null) return this.#inner.push(event, output);
+    if (chunk === null) return this.inner.push(event, output);
     const failure = minimaxBaseRespError(chunk.base_resp);
     if (failure !== null) {
       this.#failure = { error: failure, relayed: false };
       return;
     }
-    if (!Array.isArray(chunk.choices)) return this.#inner.push(event, output);
+    if (!Array.isArray(chunk.choices)) return this.inner.push(event, output);
     const choices = (chunk.choices as Array<ChoiceWire | null>).map((choice) => this.#splitChoice(choice));
-    this.#inner.push(Buffer.from(`data: ${JSON.stringify({ ...chunk, choices })}\n\n`), output);
-  }
-
-  end(): void {
-    this.#inner.end();
+    this.inner.push(Buffer.from(`data: ${JSON.stringify({ ...chunk, choices })}\n\n`), output);
   }
 
   #splitChoice(choice: ChoiceWire | null): ChoiceWire | null {
