@@ -13,5 +13,5 @@ export function requireAdmin(context: GraphQLContext): ServiceContext {
   if (!context.authentication) {
     throw createGraphQLError('a valid admin token or admin JWT is required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
   }
-  return { prisma: context.prisma, actor: context.authentication.actor, snapshotChanged: () => context.publisher.changed() };
+  return { prisma: context.prisma, actor: context.authentication.actor, snapshotChanged: (cause) => context.publisher.changed(cause) };
 }

@@ -1,5 +1,6 @@
 // What every domain service receives, from either face (tRPC, GraphQL) or from startup code.
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { SnapshotChangeCause } from './snapshot-publisher.ts';
 
 export type Actor =
   | { kind: 'user'; userId: string; isPlatformAdmin: boolean }
@@ -10,7 +11,7 @@ export interface ServiceContext {
   prisma: PrismaClient;
   actor: Actor;
   /** Tells the snapshot publisher that state the data planes see may have changed. */
-  snapshotChanged(): void;
+  snapshotChanged(cause?: SnapshotChangeCause): void;
 }
 
 /** How an actor is written in audit_log.actor. */

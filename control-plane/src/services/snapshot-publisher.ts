@@ -2,6 +2,9 @@
 //
 // - Any mutation calls changed(); recompiles are debounced, and a new version is recorded in
 //   snapshot_versions only when the state hash changed, so versions stay monotonic across restarts.
+//   Usage ingest only moves ledger totals, which data planes use as a floor under their own spend
+//   counters (never their only source), so its changes wait longer and a busy gateway recompiles at
+//   most about once a second for them instead of once per ingested batch.
 // - Other control-plane replicas learn of a change through NOTIFY on SNAPSHOT_CHANNEL.
 // - A bounded history of recent states lets a reconnecting data plane resume with one delta;
 //   otherwise it gets a full snapshot. Every message is signed.
@@ -23,10 +26,14 @@ export interface SnapshotPublisherOptions {
   /** Subscribes to NOTIFY on a channel (see db/open-database.ts); omitted = single replica. */
   listen?: (channel: string, onNotification: (payload: string) => void) => Promise<() => Promise<void>>;
   debounceMs?: number;
+  /** Debounce for changes caused by usage ingest (see above). */
+  usageDebounceMs?: number;
   /** How many recent versions a data plane can resume from with a delta. */
   historySize?: number;
   log?: (line: string) => void;
 }
+
+export type SnapshotChangeCause = 'admin' | 'usage';
 
 export interface SnapshotPublisher {
   /** The current version (0 before start()). */
@@ -34,7 +41,7 @@ export interface SnapshotPublisher {
   readonly state: SnapshotState;
   start(): Promise<void>;
   /** Schedules a recompile; cheap to call after every mutation. */
-  changed(): void;
+  changed(cause?: SnapshotChangeCause): void;
   /** Resolves once every change signalled so far is compiled (and published if it changed anything). */
   settled(): Promise<void>;
   /**
@@ -53,7 +60,7 @@ interface Published {
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
-  const { prisma, signer, byok, debounceMs = 25, historySize = 32, log = () => {} } = options;
+  const { prisma, signer, byok, debounceMs = 25, usageDebounceMs = 1000, historySize = 32, log = () => {} } = options;
   const replicaId = randomUUID();
   const history = new Map<number, Published>();
   // Signed messages for the current version, shared by every subscriber: key 'full' or the fromVersion.
@@ -61,6 +68,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   let current: Published | null = null;
   let waiters = new Set<() => void>();
   let timer: NodeJS.Timeout | null = null;
+  let timerDueAt = 0;
   let recompiling: Promise<void> | null = null;
   let dirty = false;
   let closed = false;
@@ -114,12 +122,20 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     return recompiling;
   }
 
-  function schedule(): void {
-    if (closed || timer) return;
+  /** A recompile within `delay` ms: an earlier one already scheduled is kept, a later one is brought forward. */
+  function schedule(cause: SnapshotChangeCause): void {
+    if (closed) return;
+    const delay = cause === 'usage' ? usageDebounceMs : debounceMs;
+    const dueAt = Date.now() + delay;
+    if (timer) {
+      if (timerDueAt <= dueAt) return;
+      clearTimeout(timer);
+    }
+    timerDueAt = dueAt;
     timer = setTimeout(() => {
       timer = null;
       void runRecompile();
-    }, debounceMs);
+    }, delay);
   }
 
   function envelope(key: string, build: () => SnapshotMessage): Promise<SnapshotEnvelope> {
@@ -166,16 +182,17 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       requireCurrent();
       if (options.listen) {
         unlisten = await options.listen(SNAPSHOT_CHANNEL, (payload) => {
-          if (payload !== replicaId) schedule();
+          const [from, cause] = payload.split(':');
+          if (from !== replicaId) schedule(cause === 'usage' ? 'usage' : 'admin');
         });
       }
     },
-    changed() {
+    changed(cause = 'admin') {
       if (closed) return;
-      schedule();
+      schedule(cause);
       if (options.listen) {
         // Other replicas recompile on this; our own notification is recognised by the payload and ignored.
-        prisma.$executeRaw`SELECT pg_notify(${SNAPSHOT_CHANNEL}, ${replicaId})`.catch((error: unknown) =>
+        prisma.$executeRaw`SELECT pg_notify(${SNAPSHOT_CHANNEL}, ${`${replicaId}:${cause}`})`.catch((error: unknown) =>
           log(`snapshot notify failed: ${error instanceof Error ? error.message : String(error)}`),
         );
       }

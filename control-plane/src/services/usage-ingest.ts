@@ -42,7 +42,7 @@ export async function ingestUsage(context: ServiceContext, input: UsageIngestInp
     return counts;
   });
   // Ledger totals moved: data planes get them as the floor of their spend counters (snapshot-compiler.ts).
-  if (result.inserted > 0) context.snapshotChanged();
+  if (result.inserted > 0) context.snapshotChanged('usage');
   return result;
 }
 

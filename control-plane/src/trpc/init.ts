@@ -47,7 +47,7 @@ const gatewayErrors = t.middleware(async ({ next }) => {
 });
 
 function serviceContext(ctx: Context, actor: Actor): ServiceContext {
-  return { prisma: ctx.prisma, actor, snapshotChanged: () => ctx.publisher.changed() };
+  return { prisma: ctx.prisma, actor, snapshotChanged: (cause) => ctx.publisher.changed(cause) };
 }
 
 export const publicProcedure = t.procedure.use(gatewayErrors);
