@@ -28,12 +28,8 @@ function splitThink(message: MessageWire | null | undefined): MessageWire | null
 
 export function convertMiniMaxResponse(body: Buffer): ConvertedResponse | GatewayError {
   const report = convertOpenAICompatibleResponse(body);
-  let parsed: MiniMaxResponseWire | null;
-  try {
-    parsed = JSON.parse(body.toString('utf8')) as MiniMaxResponseWire | null;
-  } catch {
-    return report;
-  }
+  if (report.parsedBody === undefined) return report;
+  const parsed = report.parsedBody as MiniMaxResponseWire;
   const failure = minimaxBaseRespError(parsed?.base_resp);
   if (failure !== null) return failure;
   if (!Array.isArray(parsed?.choices)) return report;
@@ -44,5 +40,8 @@ export function convertMiniMaxResponse(body: Buffer): ConvertedResponse | Gatewa
     changed = true;
     return { ...choice, message };
   });
-  return changed ? { ...report, body: JSON.stringify({ ...parsed, choices }) } : report;
+  if (!changed) return report;
+  // The rewritten body replaces the parsed one, which later steps (the cost fields) reuse.
+  const rewritten = { ...parsed, choices };
+  return { ...report, body: JSON.stringify(rewritten), parsedBody: rewritten };
 }
