@@ -39,6 +39,31 @@ export async function listenSimulator(
   };
 }
 
+/** What every provider simulator exposes besides its own `requests` and `scenario`. */
+export interface ProviderSimulatorBase {
+  url: string;
+  /** What a client or the gateway uses as the provider's base URL, e.g. `${url}/v1`. */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens for `simulator` and fills in its url, baseUrl (`url` + `basePath`) and close(). A handler that
+ * throws before answering gets a 500 in the provider's own envelope (`sendFailure`).
+ */
+export async function startProviderSimulator<S extends ProviderSimulatorBase>(
+  simulator: S,
+  basePath: string,
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
+  sendFailure: (response: ServerResponse, message: string) => void,
+): Promise<S> {
+  const server = await listenSimulator(handle, (response, error) => sendFailure(response, `simulator failure: ${String(error)}`));
+  simulator.url = server.url;
+  simulator.baseUrl = `${server.url}${basePath}`;
+  simulator.close = server.close;
+  return simulator;
+}
+
 /** Appends every byte the response sends to `recorded.responseText`. */
 export function recordResponseText(response: ServerResponse, recorded: { responseText: string }): void {
   const write = response.write.bind(response) as (chunk: string) => boolean;

@@ -5,7 +5,7 @@
 // or `Authorization: Bearer` (1.x SDKs). It answers deterministically (an echo of the last user text,
 // one token per whitespace-separated word) so tests can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, listenSimulator, readBody, recordResponseText, sleep, write } from '../simulator-http.ts';
+import { flattenHeaders, readBody, recordResponseText, sleep, startProviderSimulator, write } from '../simulator-http.ts';
 
 export interface AnthropicScenario {
   /** Answer with this HTTP status and Anthropic's error envelope instead of a message. */
@@ -103,15 +103,12 @@ export async function startAnthropicSimulator(options: { apiKey?: string } = {})
     scenario: () => ({}),
     close: async () => {},
   };
-  const server = await listenSimulator(
+  return startProviderSimulator(
+    simulator,
+    '/v1',
     (request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
-    {},
+    (response, message) => sendError(response, 500, message),
   );
-  simulator.url = server.url;
-  simulator.baseUrl = `${server.url}/v1`;
-  simulator.close = server.close;
-  return simulator;
 }
 
 async function handle(simulator: AnthropicSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {

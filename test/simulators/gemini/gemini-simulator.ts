@@ -7,7 +7,7 @@
 // deterministically (an echo of the last user text, one token per whitespace-separated word) so tests
 // can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, listenSimulator, readBody, recordResponseText, sleep, write } from '../simulator-http.ts';
+import { flattenHeaders, readBody, recordResponseText, sleep, startProviderSimulator, write } from '../simulator-http.ts';
 
 export interface GeminiScenario {
   /** Answer with this HTTP status and Gemini's error envelope instead of a response. */
@@ -109,15 +109,12 @@ export async function startGeminiSimulator(options: { apiKey?: string } = {}): P
     scenario: () => ({}),
     close: async () => {},
   };
-  const server = await listenSimulator(
+  return startProviderSimulator(
+    simulator,
+    '/v1beta',
     (request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
-    {},
+    (response, message) => sendError(response, 500, message),
   );
-  simulator.url = server.url;
-  simulator.baseUrl = `${server.url}/v1beta`;
-  simulator.close = server.close;
-  return simulator;
 }
 
 async function handle(simulator: GeminiSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -8,7 +8,7 @@
 // of the last user message; FIM: `Fill: ` and the prompt's last line; one token per word) so tests can
 // predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, listenSimulator, readBody, write } from '../simulator-http.ts';
+import { flattenHeaders, readBody, startProviderSimulator, write } from '../simulator-http.ts';
 
 export interface MistralScenario {
   /** Answer with Mistral's error shape for this status (400, 401, 422, 429, 5xx) instead. */
@@ -90,15 +90,12 @@ export async function startMistralSimulator(options: { apiKey?: string } = {}): 
     scenario: () => ({}),
     close: async () => {},
   };
-  const server = await listenSimulator(
+  return startProviderSimulator(
+    simulator,
+    '/v1',
     (request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
-    {},
+    (response, message) => sendError(response, 500, message),
   );
-  simulator.url = server.url;
-  simulator.baseUrl = `${server.url}/v1`;
-  simulator.close = server.close;
-  return simulator;
 }
 
 async function handle(simulator: MistralSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
