@@ -12,7 +12,11 @@ const BAR_AREA = 480;
 const BAR_HEIGHT = 16;
 const INK: Rgb = [30, 30, 30];
 const COLORS: Record<TargetName, Rgb> = { direct: [150, 150, 150], nginx: [46, 125, 50], portkey: [198, 40, 40], gateway: [21, 101, 192] };
-const LIGHT = (color: Rgb): Rgb => [Math.round(color[0] + (255 - color[0]) / 2), Math.round(color[1] + (255 - color[1]) / 2), Math.round(color[2] + (255 - color[2]) / 2)];
+const LIGHT = (color: Rgb): Rgb => [
+  Math.round(color[0] + (255 - color[0]) / 2),
+  Math.round(color[1] + (255 - color[1]) / 2),
+  Math.round(color[2] + (255 - color[2]) / 2),
+];
 
 interface Bar {
   label: string;
@@ -48,7 +52,12 @@ export function drawChart(results: BenchResults): Buffer {
     image,
     12,
     `saturated req/s (wrk, ${results.plan.saturationConnections} connections)`,
-    names.map((name, index) => ({ label: name, value: saturated[index] as number, text: Math.round(saturated[index] as number).toLocaleString('en-US'), color: COLORS[name] })),
+    names.map((name, index) => ({
+      label: name,
+      value: saturated[index] as number,
+      text: Math.round(saturated[index] as number).toLocaleString('en-US'),
+      color: COLORS[name],
+    })),
     (value) => value / top,
   );
 

@@ -75,7 +75,10 @@ export class HttpResponseReader {
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
       const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim().toLowerCase();
+      const value = line
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
       if (name === 'content-length') contentLength = Number(value);
       else if (name === 'transfer-encoding' && value.includes('chunked')) chunked = true;
     }

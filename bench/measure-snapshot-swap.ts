@@ -28,7 +28,13 @@ export interface SnapshotSwapResult {
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
-export async function measureSnapshotSwap(target: GatewayTarget, simulator: Simulator, extraKeys: number, probeRate: number, loadCpu: number): Promise<SnapshotSwapResult> {
+export async function measureSnapshotSwap(
+  target: GatewayTarget,
+  simulator: Simulator,
+  extraKeys: number,
+  probeRate: number,
+  loadCpu: number,
+): Promise<SnapshotSwapResult> {
   const bigState = withExtraKeys(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`), extraKeys);
   const fromVersion = await target.servedVersion();
   // Runs until a second after the swap (stopped below); the duration is only a ceiling.

@@ -75,7 +75,14 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
     withUsage(target.pid, async () =>
       summarise(
         await runOpenLoopClient(
-          { request: target.request(stream), ratePerSecond: rate, durationMs: plan.durationMs, warmupMs, maxConnections: plan.maxConnections, drainTimeoutMs: 5_000 },
+          {
+            request: target.request(stream),
+            ratePerSecond: rate,
+            durationMs: plan.durationMs,
+            warmupMs,
+            maxConnections: plan.maxConnections,
+            drainTimeoutMs: 5_000,
+          },
           plan.loadCpu,
         ),
       ),
@@ -85,9 +92,16 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
       runWrk({ request: target.request(stream), connections: plan.saturationConnections, durationSeconds: plan.saturationSeconds, cpu: plan.loadCpu }),
     );
   // Unmeasured: JIT warm-up and connection pools, so the first measured run does not pay for them.
-  await runWrk({ request: target.request(false), connections: plan.saturationConnections, durationSeconds: Math.max(1, Math.round(plan.warmupMs / 1000)), cpu: plan.loadCpu });
+  await runWrk({
+    request: target.request(false),
+    connections: plan.saturationConnections,
+    durationSeconds: Math.max(1, Math.round(plan.warmupMs / 1000)),
+    cpu: plan.loadCpu,
+  });
   const saturation = await saturate(false);
-  log(`  ${target.name}: saturation (wrk, ${plan.saturationConnections} connections) → ${saturation.requestsPerSecond.toFixed(0)} req/s, p50 ${saturation.latency.p50} µs`);
+  log(
+    `  ${target.name}: saturation (wrk, ${plan.saturationConnections} connections) → ${saturation.requestsPerSecond.toFixed(0)} req/s, p50 ${saturation.latency.p50} µs`,
+  );
   const streamSaturation = await saturate(true);
   log(`  ${target.name}: stream saturation → ${streamSaturation.requestsPerSecond.toFixed(0)} streams/s, p50 ${streamSaturation.latency.p50} µs`);
   const sustainable = (rate: number, capacity = saturation.requestsPerSecond) => rate <= SUSTAINABLE_SHARE * capacity;
@@ -100,7 +114,9 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
       continue;
     }
     const run = await openLoop(false, rate, fixedRate.length === 0 ? plan.warmupMs : 500);
-    log(`  ${target.name}: ${rate} req/s → p50 ${run.latency.p50.toFixed(0)} µs, p99 ${run.latency.p99.toFixed(0)} µs (achieved ${run.achievedPerSecond.toFixed(0)}/s, failed ${run.failed})`);
+    log(
+      `  ${target.name}: ${rate} req/s → p50 ${run.latency.p50.toFixed(0)} µs, p99 ${run.latency.p99.toFixed(0)} µs (achieved ${run.achievedPerSecond.toFixed(0)}/s, failed ${run.failed})`,
+    );
     fixedRate.push(run);
   }
   const streamErrors = streamSaturation.errors / Math.max(1, streamSaturation.latency.count);
@@ -112,6 +128,7 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
         : `saturates at ${streamSaturation.requestsPerSecond.toFixed(0)} streams/s`;
   if (streamNotRun) log(`  ${target.name}: streams at ${plan.streamRate}/s not run: ${streamNotRun}`);
   const stream = streamNotRun === null ? await openLoop(true, plan.streamRate, 500) : null;
-  if (stream) log(`  ${target.name}: streams at ${plan.streamRate}/s → TTFT p50 ${stream.firstByte.p50.toFixed(0)} µs, p99 ${stream.firstByte.p99.toFixed(0)} µs`);
+  if (stream)
+    log(`  ${target.name}: streams at ${plan.streamRate}/s → TTFT p50 ${stream.firstByte.p50.toFixed(0)} µs, p99 ${stream.firstByte.p99.toFixed(0)} µs`);
   return { fixedRate, overloadedRates, stream, streamNotRun, saturation, streamSaturation, peakRssBytes: sampleUsage(target.pid).peakRssBytes };
 }

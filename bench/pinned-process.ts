@@ -24,7 +24,11 @@ export interface PinnedProcess {
 }
 
 export function startPinned(options: PinnedProcessOptions): PinnedProcess {
-  const child = spawn('taskset', ['-c', String(options.cpu), options.command, ...options.args], { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('taskset', ['-c', String(options.cpu), options.command, ...options.args], {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -45,7 +49,10 @@ export function startPinned(options: PinnedProcessOptions): PinnedProcess {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         // Only whole lines: a long JSON line can arrive in several chunks.
-        const line = stdout.split('\n').slice(0, -1).find((candidate) => pattern.test(candidate));
+        const line = stdout
+          .split('\n')
+          .slice(0, -1)
+          .find((candidate) => pattern.test(candidate));
         if (line !== undefined) return line;
         if (child.exitCode !== null || Date.now() > deadline) {
           throw new Error(`${options.name} did not print ${String(pattern)} (exit ${child.exitCode}); stderr: ${stderr.slice(-2000)}`);

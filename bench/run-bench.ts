@@ -9,7 +9,18 @@ import { measureDiskSync } from './measure-disk-sync.ts';
 import { measureOpenStreams } from './measure-open-streams.ts';
 import { measureSnapshotSwap } from './measure-snapshot-swap.ts';
 import { measureTarget, type MeasurePlan } from './measure-targets.ts';
-import { directTarget, REPOSITORY_ROOT, startGatewayTarget, startNginx, startPortkey, startSimulator, TARGET_NAMES, type Simulator, type Target, type TargetName } from './targets.ts';
+import {
+  directTarget,
+  REPOSITORY_ROOT,
+  startGatewayTarget,
+  startNginx,
+  startPortkey,
+  startSimulator,
+  TARGET_NAMES,
+  type Simulator,
+  type Target,
+  type TargetName,
+} from './targets.ts';
 import { markdownReport, type BenchResults } from './write-report.ts';
 
 const TARGET_CPU = 0;
@@ -59,7 +70,10 @@ async function main(): Promise<void> {
   if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(help);
   if (cpus().length < 2) throw new Error('the benchmark pins targets and load to two different CPUs; this machine has one');
   const quick = args.includes('--quick');
-  const only = args.find((arg) => arg.startsWith('--targets='))?.slice('--targets='.length).split(',');
+  const only = args
+    .find((arg) => arg.startsWith('--targets='))
+    ?.slice('--targets='.length)
+    .split(',');
   const unknown = only?.filter((name) => !TARGET_NAMES.includes(name as TargetName)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; choose from ${TARGET_NAMES.join(', ')}`);
   const names = TARGET_NAMES.filter((name) => only === undefined || only.includes(name));
@@ -67,8 +81,26 @@ async function main(): Promise<void> {
   const dataPlaneFlags = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
 
   const plan: MeasurePlan = quick
-    ? { rates: [500, 2000], streamRate: 200, warmupMs: 500, durationMs: 2500, saturationSeconds: 2, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU }
-    : { rates: [500, 2000], streamRate: 200, warmupMs: 2000, durationMs: 15_000, saturationSeconds: 10, saturationConnections: 32, maxConnections: 512, loadCpu: LOAD_CPU };
+    ? {
+        rates: [500, 2000],
+        streamRate: 200,
+        warmupMs: 500,
+        durationMs: 2500,
+        saturationSeconds: 2,
+        saturationConnections: 32,
+        maxConnections: 512,
+        loadCpu: LOAD_CPU,
+      }
+    : {
+        rates: [500, 2000],
+        streamRate: 200,
+        warmupMs: 2000,
+        durationMs: 15_000,
+        saturationSeconds: 10,
+        saturationConnections: 32,
+        maxConnections: 512,
+        loadCpu: LOAD_CPU,
+      };
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
@@ -91,14 +123,24 @@ async function main(): Promise<void> {
     // The environment reaches the data plane's process, so `USAGE_SPOOL_SYNC=write npm run bench` measures that mode.
     dataPlaneSettings: { USAGE_SPOOL_SYNC: process.env.USAGE_SPOOL_SYNC || 'fdatasync' },
     simulator: SIMULATOR,
-    plan: { rates: plan.rates, streamRate: plan.streamRate, durationMs: plan.durationMs, saturationSeconds: plan.saturationSeconds, saturationConnections: plan.saturationConnections },
+    plan: {
+      rates: plan.rates,
+      streamRate: plan.streamRate,
+      durationMs: plan.durationMs,
+      saturationSeconds: plan.saturationSeconds,
+      saturationConnections: plan.saturationConnections,
+    },
     targets: {},
     skipped: {},
     openStreams: null,
     snapshotSwap: null,
     diskSync: await measureDiskSync(quick ? 100 : 300),
   };
-  log(`benchmark (${results.mode}); targets on CPU ${TARGET_CPU}, load and simulator on CPU ${LOAD_CPU}; load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  log(
+    `benchmark (${results.mode}); targets on CPU ${TARGET_CPU}, load and simulator on CPU ${LOAD_CPU}; load average ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
 
   const simulator = await startSimulator(SIMULATOR, LOAD_CPU);
   try {

@@ -5,7 +5,6 @@ import type { OpenStreamsPlan, OpenStreamsSummary } from './open-streams-load.ts
 import { startPinned } from './pinned-process.ts';
 import { REPOSITORY_ROOT } from './targets.ts';
 
-
 function startClient(job: LoadJob, cpu: number) {
   return startPinned({
     name: `load client (${job.kind})`,

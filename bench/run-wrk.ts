@@ -36,7 +36,9 @@ const SCRIPT = fileURLToPath(new URL('./wrk-post.lua', import.meta.url));
 export async function runWrk(plan: SaturationPlan): Promise<SaturationResult> {
   const { request } = plan;
   const url = `http://${request.host}:${request.port}${request.path}`;
-  const headers = Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`).join('\n');
+  const headers = Object.entries(request.headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\n');
   const wrk = startPinned({
     name: 'wrk',
     cpu: plan.cpu,

@@ -102,7 +102,12 @@ http {
 }
 `;
   await writeFile(join(directory, 'nginx.conf'), conf);
-  const nginx = startPinned({ name: 'nginx', cpu, command: 'nginx', args: ['-p', directory, '-e', join(directory, 'error.log'), '-c', join(directory, 'nginx.conf')] });
+  const nginx = startPinned({
+    name: 'nginx',
+    cpu,
+    command: 'nginx',
+    args: ['-p', directory, '-e', join(directory, 'error.log'), '-c', join(directory, 'nginx.conf')],
+  });
   await waitForPort(port, 10_000);
   return {
     name: 'nginx',

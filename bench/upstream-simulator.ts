@@ -38,7 +38,13 @@ export function nonStreamedReply(responseBytes: number): Buffer {
 }
 
 function chunkEvent(delta: Record<string, unknown>, finishReason: string | null): string {
-  const chunk = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: CREATED, model: 'echo', choices: [{ index: 0, delta, finish_reason: finishReason }] };
+  const chunk = {
+    id: 'chatcmpl-bench',
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model: 'echo',
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  };
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 

@@ -71,9 +71,21 @@ export function markdownReport(results: BenchResults): string {
   lines.push(
     `Machine: ${results.machine.cpuCount} × ${results.machine.cpus}, Linux ${results.machine.kernel}, Node ${results.machine.node}; load average at start ${results.machine.loadAverageAtStart.map((value) => value.toFixed(2)).join(' / ')}.`,
   );
-  lines.push(`Pinning: ${Object.entries(results.pinning).map(([what, where]) => `${what} → ${where}`).join('; ')}.`);
-  lines.push(`Versions: ${Object.entries(results.versions).map(([what, version]) => `${what} ${version}`).join(', ')}.`);
-  lines.push(`Data plane: ${Object.entries(results.dataPlaneSettings).map(([name, value]) => `${name}=${value}`).join(', ')}.`);
+  lines.push(
+    `Pinning: ${Object.entries(results.pinning)
+      .map(([what, where]) => `${what} → ${where}`)
+      .join('; ')}.`,
+  );
+  lines.push(
+    `Versions: ${Object.entries(results.versions)
+      .map(([what, version]) => `${what} ${version}`)
+      .join(', ')}.`,
+  );
+  lines.push(
+    `Data plane: ${Object.entries(results.dataPlaneSettings)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(', ')}.`,
+  );
   const sim = results.simulator;
   lines.push(
     `Upstream simulator (uWS): non-streamed reply ${sim.responseBytes} B; streams: TTFT ${sim.ttftMs} ms, ${sim.chunkCount} chunks ${sim.interChunkMs} ms apart. Latencies in µs; overhead = target − direct at the same percentile.`,
@@ -89,13 +101,17 @@ export function markdownReport(results: BenchResults): string {
 
   for (const rate of results.plan.rates) {
     lines.push(`## Non-streamed, open loop at ${rate} req/s (${results.plan.durationMs / 1000} s)`, '');
-    lines.push('| target | achieved req/s | p50 | p90 | p99 | p99.9 | overhead p50 | overhead p99 | overhead p99.9 | failed | CPU | RSS |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '| target | achieved req/s | p50 | p90 | p99 | p99.9 | overhead p50 | overhead p99 | overhead p99.9 | failed | CPU | RSS |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
     const base = runAt(direct, rate);
     for (const name of names) {
       const measurements = results.targets[name] as TargetMeasurements;
       const run = runAt(measurements, rate);
       if (run === undefined) {
-        if (measurements.overloadedRates.includes(rate)) lines.push(`| ${name} | not run: saturates at ${measurements.saturation.requestsPerSecond.toFixed(0)} req/s |${' |'.repeat(10)}`);
+        if (measurements.overloadedRates.includes(rate))
+          lines.push(`| ${name} | not run: saturates at ${measurements.saturation.requestsPerSecond.toFixed(0)} req/s |${' |'.repeat(10)}`);
         continue;
       }
       const overhead = base === undefined || name === 'direct' ? null : overheadLadder(run.latency, base.latency);
@@ -107,7 +123,10 @@ export function markdownReport(results: BenchResults): string {
   }
 
   lines.push(`## Streamed, open loop at ${results.plan.streamRate} streams/s: time to first byte (TTFT) and whole stream`, '');
-  lines.push('| target | TTFT p50 | TTFT p90 | TTFT p99 | TTFT p99.9 | TTFT overhead p50 | TTFT overhead p99 | stream p50 | stream p99 | failed | CPU | RSS |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| target | TTFT p50 | TTFT p90 | TTFT p99 | TTFT p99.9 | TTFT overhead p50 | TTFT overhead p99 | stream p50 | stream p99 | failed | CPU | RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const name of names) {
     const run = results.targets[name]?.stream;
     if (!run) {
@@ -122,10 +141,16 @@ export function markdownReport(results: BenchResults): string {
   lines.push('');
 
   lines.push(`## Saturation: wrk, 1 thread, ${results.plan.saturationConnections} connections, ${results.plan.saturationSeconds} s each`, '');
-  lines.push('| target | requests | req/s | p50 | p90 | p99 | p99.9 | errors | CPU | CPU µs/req | RSS | peak RSS |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| target | requests | req/s | p50 | p90 | p99 | p99.9 | errors | CPU | CPU µs/req | RSS | peak RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const name of names) {
     const measurements = results.targets[name] as TargetMeasurements;
-    for (const [kind, run] of [['non-streamed', measurements.saturation], ['streamed', measurements.streamSaturation]] as const) {
+    for (const [kind, run] of [
+      ['non-streamed', measurements.saturation],
+      ['streamed', measurements.streamSaturation],
+    ] as const) {
       lines.push(
         `| ${name} | ${kind} | ${run.requestsPerSecond.toFixed(0)} | ${ladderCells(run.latency).join(' | ')} | ${run.errors} | ${run.cpuPercent.toFixed(0)} % | ${micros(cpuMicrosPerRequest(run.cpuPercent, run.requestsPerSecond) ?? Number.NaN)} | ${mebibytes(run.rssBytes)} | ${mebibytes(measurements.peakRssBytes)} |`,
       );
@@ -141,7 +166,10 @@ export function markdownReport(results: BenchResults): string {
   if (results.openStreams) {
     const held = results.openStreams;
     lines.push('## Concurrent open streams through the data plane', '');
-    const capped = held.attempted < held.requested ? ` (capped from ${held.requested.toLocaleString('en-US')}: the open-file limit is ${held.openFileLimit} and the data plane holds two sockets per stream)` : '';
+    const capped =
+      held.attempted < held.requested
+        ? ` (capped from ${held.requested.toLocaleString('en-US')}: the open-file limit is ${held.openFileLimit} and the data plane holds two sockets per stream)`
+        : '';
     lines.push(
       `${held.started.toLocaleString('en-US')} of ${held.attempted.toLocaleString('en-US')} streams open${capped}, ${held.failed} failed, ${held.endedBeforeMeasure} ended before the measurement. RSS ${mebibytes(held.rssBeforeBytes)} before, ${mebibytes(held.rssOpenBytes)} with the streams open, ${mebibytes(held.rssAfterCloseBytes)} 2 s after they closed: **${held.rssPerStreamBytes === null ? 'n/a' : `${(held.rssPerStreamBytes / 1024).toFixed(1)} KiB`} per open stream**. Data plane CPU while relaying them: ${held.cpuPercentWhileOpen.toFixed(0)} %. Time to first byte while opening: p50 ${micros(held.firstByte.p50)} µs, p99 ${micros(held.firstByte.p99)} µs.`,
       '',
@@ -172,9 +200,13 @@ export function markdownReport(results: BenchResults): string {
   lines.push(`| saturated throughput vs Portkey | ≥ 20× | ${times(gatewayOverPortkey)} (by CPU per request: ${times(cpuGatewayOverPortkey)}) |`);
   lines.push(`| saturated throughput vs nginx | ≥ 0.60× | ${times(gatewayOverNginx)} (by CPU per request: ${times(cpuGatewayOverNginx)}) |`);
   const streams = results.openStreams;
-  const streamsRss = streams?.rssPerStreamBytes ? `${((streams.rssBeforeBytes + streams.rssPerStreamBytes * 10_000) / 1024 ** 3).toFixed(2)} GiB RSS for 10k (from ${streams.started.toLocaleString('en-US')} open)` : 'not run';
+  const streamsRss = streams?.rssPerStreamBytes
+    ? `${((streams.rssBeforeBytes + streams.rssPerStreamBytes * 10_000) / 1024 ** 3).toFixed(2)} GiB RSS for 10k (from ${streams.started.toLocaleString('en-US')} open)`
+    : 'not run';
   lines.push(`| 10k open streams | ≤ 1 GiB | ${streamsRss} |`);
-  lines.push(`| 100k-key snapshot swap | ≤ 200 ms, no stall | ${results.snapshotSwap ? `${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${micros(results.snapshotSwap.worstDuringSwapMicros)} µs` : 'not run'} |`);
+  lines.push(
+    `| 100k-key snapshot swap | ≤ 200 ms, no stall | ${results.snapshotSwap ? `${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${micros(results.snapshotSwap.worstDuringSwapMicros)} µs` : 'not run'} |`,
+  );
   lines.push('');
   return lines.join('\n');
 }

@@ -92,7 +92,9 @@ try {
   const seedClient = new pg.Client({ connectionString: databaseUrl.toString() });
   await seedClient.connect();
   const seedStarted = performance.now();
-  const seeded = await seedUsageRows(seedClient, { rows, days: 90, end, orgs: 5, usersPerOrg: 25, keysPerUser: 2, models: 12, providers: 4 }).finally(() => seedClient.end());
+  const seeded = await seedUsageRows(seedClient, { rows, days: 90, end, orgs: 5, usersPerOrg: 25, keysPerUser: 2, models: 12, providers: 4 }).finally(() =>
+    seedClient.end(),
+  );
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const [count] = await database.prisma.$queryRaw<{ usage: bigint; daily: bigint; ledger: bigint; version: string }[]>`
     SELECT (SELECT count(*) FROM "usage_records") AS "usage", (SELECT count(*) FROM "usage_daily") AS "daily",
@@ -106,7 +108,12 @@ try {
   // A 30-day range with mid-day edges at both ends, ending a few hours before the newest row.
   const to = new Date(end.getTime() - (3 * 60 + 17) * 60_000);
   const from = new Date(to.getTime() - 30 * 86_400_000);
-  const middle = await database.prisma.ledgerEntry.findFirstOrThrow({ where: { orgId }, orderBy: { id: 'desc' }, skip: Math.floor(orgRows / 2), select: { id: true } });
+  const middle = await database.prisma.ledgerEntry.findFirstOrThrow({
+    where: { orgId },
+    orderBy: { id: 'desc' },
+    skip: Math.floor(orgRows / 2),
+    select: { id: true },
+  });
   const ledgerSql = (kind: string | null, cursor: bigint | null, ledgerOrgId = orgId) => Prisma.sql`
     SELECT * FROM "ledger_entries" WHERE "org_id" = ${ledgerOrgId}
     ${kind === null ? Prisma.empty : Prisma.sql`AND "kind" = ${kind}::ledger_kind`}
@@ -120,7 +127,11 @@ try {
   const queries: BenchQuery[] = [
     { name: 'balance', run: () => getBalance(context, { orgId }), explain: Prisma.sql`SELECT "balance_micros" FROM "organizations" WHERE "id" = ${orgId}` },
     { name: 'ledger, newest page (50)', run: () => listLedgerEntries(context, { orgId }), explain: ledgerSql(null, null) },
-    { name: 'ledger, page in the middle (cursor)', run: () => listLedgerEntries(context, { orgId, cursor: String(middle.id) }), explain: ledgerSql(null, middle.id) },
+    {
+      name: 'ledger, page in the middle (cursor)',
+      run: () => listLedgerEntries(context, { orgId, cursor: String(middle.id) }),
+      explain: ledgerSql(null, middle.id),
+    },
     { name: 'ledger, kind = grant (1 row among debits)', run: () => listLedgerEntries(context, { orgId, kind: 'grant' }), explain: ledgerSql('grant', null) },
     usageQuery([]),
     usageQuery(['day']),
@@ -156,7 +167,9 @@ try {
       await query.run();
       samples.push(performance.now() - started);
     }
-    const plan = (await database.prisma.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN (ANALYZE, BUFFERS) ${query.explain}`)).map((row) => row['QUERY PLAN']);
+    const plan = (await database.prisma.$queryRaw<{ 'QUERY PLAN': string }[]>(Prisma.sql`EXPLAIN (ANALYZE, BUFFERS) ${query.explain}`)).map(
+      (row) => row['QUERY PLAN'],
+    );
     results.push({ name: query.name, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), scans: scansOf(plan), plan });
     process.stdout.write(`${query.name}: median ${median(samples).toFixed(2)} ms\n`);
   }

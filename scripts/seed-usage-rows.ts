@@ -25,22 +25,37 @@ export interface SeededUsage {
 
 export async function seedUsageRows(client: pg.Client, options: SeedUsageOptions): Promise<SeededUsage> {
   const { orgs, usersPerOrg, keysPerUser, models, providers } = options;
-  await client.query(`
-    INSERT INTO "organizations" ("id", "name") SELECT 'bench-org-' || o, 'Bench org ' || o FROM generate_series(0, $1 - 1) AS o`, [orgs]);
-  await client.query(`
+  await client.query(
+    `
+    INSERT INTO "organizations" ("id", "name") SELECT 'bench-org-' || o, 'Bench org ' || o FROM generate_series(0, $1 - 1) AS o`,
+    [orgs],
+  );
+  await client.query(
+    `
     INSERT INTO "users" ("id", "email") SELECT 'bench-user-' || o || '-' || u, 'user-' || o || '-' || u || '@bench.example'
-    FROM generate_series(0, $1 - 1) AS o, generate_series(0, $2 - 1) AS u`, [orgs, usersPerOrg]);
-  await client.query(`
+    FROM generate_series(0, $1 - 1) AS o, generate_series(0, $2 - 1) AS u`,
+    [orgs, usersPerOrg],
+  );
+  await client.query(
+    `
     INSERT INTO "memberships" ("org_id", "user_id", "role") SELECT 'bench-org-' || o, 'bench-user-' || o || '-' || u, 'member'
-    FROM generate_series(0, $1 - 1) AS o, generate_series(0, $2 - 1) AS u`, [orgs, usersPerOrg]);
-  await client.query(`
+    FROM generate_series(0, $1 - 1) AS o, generate_series(0, $2 - 1) AS u`,
+    [orgs, usersPerOrg],
+  );
+  await client.query(
+    `
     INSERT INTO "api_keys" ("id", "org_id", "user_id", "name", "key_hash", "prefix", "last4")
     SELECT 'bench-key-' || o || '-' || u || '-' || k, 'bench-org-' || o, 'bench-user-' || o || '-' || u, 'key ' || k,
       md5('bench-key-' || o || '-' || u || '-' || k), 'sk-gw-', lpad(k::text, 4, '0')
-    FROM generate_series(0, $1 - 1) AS o, generate_series(0, $2 - 1) AS u, generate_series(0, $3 - 1) AS k`, [orgs, usersPerOrg, keysPerUser]);
-  await client.query(`
+    FROM generate_series(0, $1 - 1) AS o, generate_series(0, $2 - 1) AS u, generate_series(0, $3 - 1) AS k`,
+    [orgs, usersPerOrg, keysPerUser],
+  );
+  await client.query(
+    `
     INSERT INTO "providers" ("id", "slug", "kind", "base_url", "updated_at") SELECT 'bench-provider-' || p, 'bench-' || p, 'openai-compatible', 'http://127.0.0.1:9/v1', now()
-    FROM generate_series(0, $1 - 1) AS p`, [providers]);
+    FROM generate_series(0, $1 - 1) AS p`,
+    [providers],
+  );
 
   // Row g starts at a steady pace through the period (ids follow time, as ingest writes them). Half the
   // rows are org 0's, one in a thousand the last org's, and the orgs between share the rest; users, keys
@@ -79,12 +94,12 @@ export async function seedUsageRows(client: pg.Client, options: SeedUsageOptions
     SELECT "org_id", ("started_at" AT TIME ZONE 'UTC')::date, "user_id", "api_key_id", "requested_model", "provider_id", "byok", count(*),
       sum("prompt_tokens"), sum("completion_tokens"), sum("cache_read_tokens"), sum("cache_write_tokens"), sum("reasoning_tokens"), sum("cost_micros")
     FROM "usage_records" WHERE "request_id" LIKE 'bench-%' GROUP BY 1, 2, 3, 4, 5, 6, 7`);
-  await client.query(`
+  await client.query(
+    `
     INSERT INTO "ledger_entries" ("org_id", "kind", "amount_micros", "note", "created_at")
-    SELECT 'bench-org-' || o, 'grant', 1000000000000, 'bench grant', $2::timestamptz FROM generate_series(0, $1 - 1) AS o`, [
-    orgs,
-    new Date(options.end.getTime() - periodMs - 86_400_000).toISOString(),
-  ]);
+    SELECT 'bench-org-' || o, 'grant', 1000000000000, 'bench grant', $2::timestamptz FROM generate_series(0, $1 - 1) AS o`,
+    [orgs, new Date(options.end.getTime() - periodMs - 86_400_000).toISOString()],
+  );
   await client.query(`
     INSERT INTO "ledger_entries" ("org_id", "kind", "amount_micros", "usage_request_id", "created_at")
     SELECT "org_id", 'usage', -"cost_micros", "request_id", "finished_at" FROM "usage_records"

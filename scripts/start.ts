@@ -34,9 +34,7 @@ mkdirSync(dataDir, { recursive: true });
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-const simulator = process.env.OPENAI_API_KEY
-  ? null
-  : await startOpenAISimulator({ port: port('SIMULATOR_PORT', 4010) });
+const simulator = process.env.OPENAI_API_KEY ? null : await startOpenAISimulator({ port: port('SIMULATOR_PORT', 4010) });
 
 const controlPlane = await startControlPlane({
   port: port('CONTROL_PLANE_PORT', 4000),
@@ -65,7 +63,11 @@ log('');
 log(`Gateway ready.`);
 log(`  Data plane (OpenAI-compatible): ${dataPlane.url}/v1   (also ${dataPlane.url}/api/gateway)`);
 log(`  Control plane:                  ${controlPlane.url}/graphql and ${controlPlane.url}/trpc`);
-log(simulator ? `  Upstream simulator:             ${simulator.baseUrl} (models simulator/*; set OPENAI_API_KEY to use OpenAI)` : '  Upstream simulator:             off (OPENAI_API_KEY is set)');
+log(
+  simulator
+    ? `  Upstream simulator:             ${simulator.baseUrl} (models simulator/*; set OPENAI_API_KEY to use OpenAI)`
+    : '  Upstream simulator:             off (OPENAI_API_KEY is set)',
+);
 if (controlPlane.devApiKey) {
   log(`  Dev API key (shown once, also saved to ${devKeyFile}):`);
   log(`    ${controlPlane.devApiKey}`);

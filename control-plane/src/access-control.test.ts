@@ -64,10 +64,15 @@ describe.each(testEngines)('access control on %s', (engine) => {
     await testApp.caller(users.other.token).members.setRole({ orgId, userId: ownerId, role: 'owner' });
     await owner.members.setRole({ orgId, userId: users.other.userId, role: 'member' });
     const roles = Object.fromEntries((await owner.members.list({ orgId })).map((member) => [member.email, member.role]));
-    expect(roles).toEqual({ 'owner@access.example': 'owner', 'admin@access.example': 'admin', 'member@access.example': 'member', 'other@access.example': 'member' });
+    expect(roles).toEqual({
+      'owner@access.example': 'owner',
+      'admin@access.example': 'admin',
+      'member@access.example': 'member',
+      'other@access.example': 'member',
+    });
   });
 
-  test("removing a member revokes their keys in that org", async () => {
+  test('removing a member revokes their keys in that org', async () => {
     const leaver = await testApp.createAdmin('leaver@access.example');
     await owner.members.add({ orgId, email: 'leaver@access.example', role: 'member' });
     const key = await testApp.caller(leaver.token).apiKeys.create({ orgId, name: 'leaving' });
@@ -90,9 +95,19 @@ describe.each(testEngines)('access control on %s', (engine) => {
       deniedProviders: ['anthropic'],
       dailyLimitMicros: 5_000_000,
     });
-    expect(policy).toEqual({ orgId, allowedModels: ['openai/*', 'simulator/echo'], allowedProviders: ['openai', 'simulator'], deniedProviders: ['anthropic'], dailyLimitMicros: 5_000_000 });
+    expect(policy).toEqual({
+      orgId,
+      allowedModels: ['openai/*', 'simulator/echo'],
+      allowedProviders: ['openai', 'simulator'],
+      deniedProviders: ['anthropic'],
+      dailyLimitMicros: 5_000_000,
+    });
     // Omitted fields stay; null lifts a restriction.
-    expect(await owner.policies.update({ orgId, allowedModels: null })).toMatchObject({ allowedModels: null, allowedProviders: ['openai', 'simulator'], dailyLimitMicros: 5_000_000 });
+    expect(await owner.policies.update({ orgId, allowedModels: null })).toMatchObject({
+      allowedModels: null,
+      allowedProviders: ['openai', 'simulator'],
+      dailyLimitMicros: 5_000_000,
+    });
     await owner.members.setDailyLimit({ orgId, userId: users.member.userId, dailyLimitMicros: 1_000_000 });
     const scoped = await owner.apiKeys.create({ orgId, name: 'scoped', scopes: { models: ['simulator/echo'], providers: ['simulator'] } });
     expect(scoped.scopes).toEqual({ models: ['simulator/echo'], providers: ['simulator'] });
@@ -185,7 +200,8 @@ describe.each(testEngines)('access control on %s', (engine) => {
     expect(await testApp.app.services.adminJwt.verify(await sign('ai-gateway/admin', now + 60))).toBe(users.member.userId);
     const expired = await sign('ai-gateway/admin', now - 120);
     const otherAudience = await sign('someone-else', now + 60);
-    for (const bad of [foreign, tampered, expired, otherAudience]) await expect(testApp.caller(bad).organizations.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    for (const bad of [foreign, tampered, expired, otherAudience])
+      await expect(testApp.caller(bad).organizations.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(await testApp.app.services.adminJwt.verify(token)).toBe(users.member.userId);
   });
 

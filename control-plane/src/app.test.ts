@@ -64,7 +64,12 @@ describe.each(testEngines)('control plane over HTTP on %s', (engine) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, databaseUrl: database.databaseUrl, simulatorBaseUrl: 'http://127.0.0.1:4999/v1' });
+    controlPlane = await startControlPlane({
+      port: 0,
+      dataDir: database.dataDir,
+      databaseUrl: database.databaseUrl,
+      simulatorBaseUrl: 'http://127.0.0.1:4999/v1',
+    });
   });
   afterAll(async () => {
     await controlPlane?.close();
@@ -107,12 +112,31 @@ describe.each(testEngines)('control plane over HTTP on %s', (engine) => {
   test('usage ingest over HTTP with the data-plane token', async () => {
     const devKey = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
     const event = {
-      requestId: 'http-req-1', orgId: devKey.orgId, userId: devKey.userId, apiKeyId: devKey.id,
-      requestedModel: 'simulator/echo', servedModel: 'echo', providerId: 'simulator', byok: false,
-      promptTokens: 10, completionTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
-      costMicros: 5, upstreamCostMicros: null, usageEstimated: false, ttftMs: null, upstreamLatencyMs: null,
-      totalLatencyMs: 3, status: 200, finishReason: 'stop', errorCode: null, streamed: false,
-      startedAt: '2026-11-25T10:00:00.000Z', finishedAt: '2026-11-25T10:00:00.003Z',
+      requestId: 'http-req-1',
+      orgId: devKey.orgId,
+      userId: devKey.userId,
+      apiKeyId: devKey.id,
+      requestedModel: 'simulator/echo',
+      servedModel: 'echo',
+      providerId: 'simulator',
+      byok: false,
+      promptTokens: 10,
+      completionTokens: 5,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      costMicros: 5,
+      upstreamCostMicros: null,
+      usageEstimated: false,
+      ttftMs: null,
+      upstreamLatencyMs: null,
+      totalLatencyMs: 3,
+      status: 200,
+      finishReason: 'stop',
+      errorCode: null,
+      streamed: false,
+      startedAt: '2026-11-25T10:00:00.000Z',
+      finishedAt: '2026-11-25T10:00:00.003Z',
     };
     const client = createDataPlaneClient(controlPlane);
     expect(await client.dataPlane.ingestUsage.mutate({ events: [event] })).toEqual({ inserted: 1, duplicates: 0 });
@@ -143,7 +167,12 @@ describe.each(testEngines)('control plane over HTTP on %s', (engine) => {
       models: await controlPlane.prisma.model.count(),
       ledgerEntries: await controlPlane.prisma.ledgerEntry.count(),
     });
-    const before = { counts: await counts(), adminToken: controlPlane.adminToken, dataPlaneToken: controlPlane.dataPlaneToken, publicJwk: controlPlane.publicJwk };
+    const before = {
+      counts: await counts(),
+      adminToken: controlPlane.adminToken,
+      dataPlaneToken: controlPlane.dataPlaneToken,
+      publicJwk: controlPlane.publicJwk,
+    };
     const port = controlPlane.port;
     await controlPlane.close();
     snapshots.unsubscribe();
@@ -153,6 +182,11 @@ describe.each(testEngines)('control plane over HTTP on %s', (engine) => {
     expect(controlPlane.port).toBe(port);
     expect(controlPlane.devApiKey).toBeNull();
     expect(lines).toContain('seed already exists; nothing seeded');
-    expect({ counts: await counts(), adminToken: controlPlane.adminToken, dataPlaneToken: controlPlane.dataPlaneToken, publicJwk: controlPlane.publicJwk }).toEqual(before);
+    expect({
+      counts: await counts(),
+      adminToken: controlPlane.adminToken,
+      dataPlaneToken: controlPlane.dataPlaneToken,
+      publicJwk: controlPlane.publicJwk,
+    }).toEqual(before);
   });
 });

@@ -78,7 +78,8 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   },
   'members.setDailyLimit': {
     requires: { org: 'policy.update' },
-    run: async ({ client, fixture }) => client.members.setDailyLimit({ orgId: fixture.orgId, userId: await fixture.freshMember(), dailyLimitMicros: 2_000_000 }),
+    run: async ({ client, fixture }) =>
+      client.members.setDailyLimit({ orgId: fixture.orgId, userId: await fixture.freshMember(), dailyLimitMicros: 2_000_000 }),
   },
   'users.create': { requires: { platform: 'user.create' }, run: ({ client }) => client.users.create({ email: `${unique('user')}@example.com` }) },
   'apiKeys.create': { requires: { org: 'apiKey.create' }, run: ({ client, fixture }) => client.apiKeys.create({ orgId: fixture.orgId, name: 'own' }) },
@@ -94,13 +95,17 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'byok.delete': { requires: { org: 'byok.manageAll' }, run: async ({ client, fixture }) => client.byok.delete({ id: await bystanderByokKey(fixture) }) },
   'byok.rotate': { requires: { platform: 'byok.rotate' }, run: ({ client }) => client.byok.rotate() },
   'policies.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.policies.get({ orgId: fixture.orgId }) },
-  'policies.update': { requires: { org: 'policy.update' }, run: ({ client, fixture }) => client.policies.update({ orgId: fixture.orgId, dailyLimitMicros: 5_000_000 }) },
+  'policies.update': {
+    requires: { org: 'policy.update' },
+    run: ({ client, fixture }) => client.policies.update({ orgId: fixture.orgId, dailyLimitMicros: 5_000_000 }),
+  },
   'audit.list': { requires: { org: 'audit.read' }, run: ({ client, fixture }) => client.audit.list({ orgId: fixture.orgId }) },
   'billing.balance': { requires: { org: 'billing.read' }, run: ({ client, fixture }) => client.billing.balance({ orgId: fixture.orgId }) },
   'billing.ledger': { requires: { org: 'billing.read' }, run: ({ client, fixture }) => client.billing.ledger({ orgId: fixture.orgId, kind: 'grant' }) },
   'billing.usage': {
     requires: { org: 'usage.read' },
-    run: ({ client, fixture }) => client.billing.usage({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z', groupBy: ['day', 'model'] }),
+    run: ({ client, fixture }) =>
+      client.billing.usage({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z', groupBy: ['day', 'model'] }),
   },
   'billing.myUsage': {
     requires: { org: 'usage.readOwn' },
@@ -125,10 +130,17 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'catalog.upsertModel': {
     requires: { platform: 'catalog.write' },
     run: ({ client }) =>
-      client.catalog.upsertModel({ id: 'simulator/matrix', name: 'Matrix', endpoint: { providerSlug: 'simulator', upstreamModel: 'echo', prices: { prompt: 1, completion: 1 } } }),
+      client.catalog.upsertModel({
+        id: 'simulator/matrix',
+        name: 'Matrix',
+        endpoint: { providerSlug: 'simulator', upstreamModel: 'echo', prices: { prompt: 1, completion: 1 } },
+      }),
   },
   'catalog.import': { requires: { platform: 'catalog.write' }, run: ({ client }) => client.catalog.import() },
-  'catalog.setModelEnabled': { requires: { platform: 'catalog.write' }, run: ({ client }) => client.catalog.setModelEnabled({ id: 'simulator/echo', enabled: true }) },
+  'catalog.setModelEnabled': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) => client.catalog.setModelEnabled({ id: 'simulator/echo', enabled: true }),
+  },
   'catalog.overrideModelPrices': {
     requires: { platform: 'catalog.write' },
     run: ({ client }) => client.catalog.overrideModelPrices({ id: 'simulator/echo', providerSlug: 'simulator', prices: { prompt: 150, completion: 600 } }),
@@ -144,7 +156,10 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
     requires: { platform: 'organization.create' },
     run: ({ client }) => client('mutation ($name: String!) { createOrganization(name: $name) { id } }', { name: unique('org') }),
   },
-  'Query.members': { requires: { org: 'member.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { members(orgId: $orgId) { userId role } }', { orgId: fixture.orgId }) },
+  'Query.members': {
+    requires: { org: 'member.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { members(orgId: $orgId) { userId role } }', { orgId: fixture.orgId }),
+  },
   'Mutation.addMember': {
     requires: { org: 'member.manage' },
     run: async ({ client, fixture }) =>
@@ -164,7 +179,10 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
   'Mutation.removeMember': {
     requires: { org: 'member.manage' },
     run: async ({ client, fixture }) =>
-      client('mutation ($orgId: ID!, $userId: ID!) { removeMember(orgId: $orgId, userId: $userId) { userId } }', { orgId: fixture.orgId, userId: await fixture.freshMember() }),
+      client('mutation ($orgId: ID!, $userId: ID!) { removeMember(orgId: $orgId, userId: $userId) { userId } }', {
+        orgId: fixture.orgId,
+        userId: await fixture.freshMember(),
+      }),
   },
   'Mutation.setMemberDailyLimit': {
     requires: { org: 'policy.update' },
@@ -178,7 +196,10 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
     requires: { platform: 'user.create' },
     run: ({ client }) => client('mutation ($email: String!) { createUser(email: $email) { id } }', { email: `${unique('user')}@example.com` }),
   },
-  'Query.apiKeys': { requires: { org: 'apiKey.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { apiKeys(orgId: $orgId) { id scopes { models } } }', { orgId: fixture.orgId }) },
+  'Query.apiKeys': {
+    requires: { org: 'apiKey.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { apiKeys(orgId: $orgId) { id scopes { models } } }', { orgId: fixture.orgId }),
+  },
   'Mutation.createApiKey': {
     requires: { org: 'apiKey.create' },
     run: ({ client, fixture }) => client('mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "own") { key } }', { orgId: fixture.orgId }),
@@ -194,20 +215,32 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
   'Mutation.createByokCredential': {
     requires: { org: 'byok.manageAll' },
     run: ({ client, fixture }) =>
-      client('mutation ($orgId: ID!) { createByokCredential(orgId: $orgId, provider: "simulator", key: "sk-matrix-org-key-0002") { last4 } }', { orgId: fixture.orgId }),
+      client('mutation ($orgId: ID!) { createByokCredential(orgId: $orgId, provider: "simulator", key: "sk-matrix-org-key-0002") { last4 } }', {
+        orgId: fixture.orgId,
+      }),
   },
   'Mutation.deleteByokCredential': {
     requires: { org: 'byok.manageAll' },
     run: async ({ client, fixture }) => client('mutation ($id: ID!) { deleteByokCredential(id: $id) { id } }', { id: await bystanderByokKey(fixture) }),
   },
   'Mutation.rotateByokMasterKey': { requires: { platform: 'byok.rotate' }, run: ({ client }) => client('mutation { rotateByokMasterKey { rewrapped } }') },
-  'Query.orgPolicy': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { orgPolicy(orgId: $orgId) { allowedModels } }', { orgId: fixture.orgId }) },
+  'Query.orgPolicy': {
+    requires: { org: 'policy.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { orgPolicy(orgId: $orgId) { allowedModels } }', { orgId: fixture.orgId }),
+  },
   'Mutation.updateOrgPolicy': {
     requires: { org: 'policy.update' },
-    run: ({ client, fixture }) => client('mutation ($orgId: ID!) { updateOrgPolicy(orgId: $orgId, dailyLimitMicros: 4000000) { dailyLimitMicros } }', { orgId: fixture.orgId }),
+    run: ({ client, fixture }) =>
+      client('mutation ($orgId: ID!) { updateOrgPolicy(orgId: $orgId, dailyLimitMicros: 4000000) { dailyLimitMicros } }', { orgId: fixture.orgId }),
   },
-  'Query.auditLog': { requires: { org: 'audit.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { auditLog(orgId: $orgId) { nextCursor } }', { orgId: fixture.orgId }) },
-  'Query.balance': { requires: { org: 'billing.read' }, run: ({ client, fixture }) => client('query ($orgId: ID!) { balance(orgId: $orgId) { balanceMicros } }', { orgId: fixture.orgId }) },
+  'Query.auditLog': {
+    requires: { org: 'audit.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { auditLog(orgId: $orgId) { nextCursor } }', { orgId: fixture.orgId }),
+  },
+  'Query.balance': {
+    requires: { org: 'billing.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { balance(orgId: $orgId) { balanceMicros } }', { orgId: fixture.orgId }),
+  },
   'Query.ledgerEntries': {
     requires: { org: 'billing.read' },
     run: ({ client, fixture }) => client('query ($orgId: ID!) { ledgerEntries(orgId: $orgId, kind: usage) { nextCursor } }', { orgId: fixture.orgId }),
@@ -215,22 +248,32 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
   'Query.usageSummary': {
     requires: { org: 'usage.read' },
     run: ({ client, fixture }) =>
-      client('query ($orgId: ID!) { usageSummary(orgId: $orgId, from: "2026-11-01T12:00:00Z", to: "2026-11-03T12:00:00Z", groupBy: [provider, key]) { totals { requests } } }', {
-        orgId: fixture.orgId,
-      }),
+      client(
+        'query ($orgId: ID!) { usageSummary(orgId: $orgId, from: "2026-11-01T12:00:00Z", to: "2026-11-03T12:00:00Z", groupBy: [provider, key]) { totals { requests } } }',
+        {
+          orgId: fixture.orgId,
+        },
+      ),
   },
   'Query.myUsage': {
     requires: { org: 'usage.readOwn' },
     run: ({ client, fixture }) =>
-      client('query ($orgId: ID!) { myUsage(orgId: $orgId, from: "2026-11-01T12:00:00Z", to: "2026-11-03T12:00:00Z") { totals { requests } } }', { orgId: fixture.orgId }),
+      client('query ($orgId: ID!) { myUsage(orgId: $orgId, from: "2026-11-01T12:00:00Z", to: "2026-11-03T12:00:00Z") { totals { requests } } }', {
+        orgId: fixture.orgId,
+      }),
   },
   'Mutation.addLedgerEntry': {
     requires: { platform: 'ledger.write' },
     run: ({ client, fixture }) =>
-      client('mutation ($orgId: ID!) { addLedgerEntry(orgId: $orgId, kind: adjustment, amountMicros: -5, note: "matrix") { balanceMicros } }', { orgId: fixture.orgId }),
+      client('mutation ($orgId: ID!) { addLedgerEntry(orgId: $orgId, kind: adjustment, amountMicros: -5, note: "matrix") { balanceMicros } }', {
+        orgId: fixture.orgId,
+      }),
   },
   'Query.adminTokens': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('{ adminTokens { id } }') },
-  'Mutation.createAdminToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('mutation { createAdminToken(name: "matrix") { token } }') },
+  'Mutation.createAdminToken': {
+    requires: { platform: 'adminToken.manageOwn' },
+    run: ({ client }) => client('mutation { createAdminToken(name: "matrix") { token } }'),
+  },
   'Mutation.revokeAdminToken': {
     requires: { platform: 'adminToken.manageOwn' },
     run: async ({ client, fixture, userId }) =>
@@ -239,10 +282,14 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
   'Mutation.issueToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('mutation { issueToken { token } }') },
   'Query.models': { requires: { platform: 'catalog.read' }, run: ({ client }) => client('{ models { id } }') },
   'Mutation.importCatalog': { requires: { platform: 'catalog.write' }, run: ({ client }) => client('mutation { importCatalog { modelsCreated } }') },
-  'Mutation.setModelEnabled': { requires: { platform: 'catalog.write' }, run: ({ client }) => client('mutation { setModelEnabled(id: "simulator/echo", enabled: true) { id } }') },
+  'Mutation.setModelEnabled': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) => client('mutation { setModelEnabled(id: "simulator/echo", enabled: true) { id } }'),
+  },
   'Mutation.overrideModelPrices': {
     requires: { platform: 'catalog.write' },
-    run: ({ client }) => client('mutation { overrideModelPrices(id: "simulator/echo", providerSlug: "simulator", prices: { prompt: 150, completion: 600 }) { id } }'),
+    run: ({ client }) =>
+      client('mutation { overrideModelPrices(id: "simulator/echo", providerSlug: "simulator", prices: { prompt: 150, completion: 600 }) { id } }'),
   },
 };
 
@@ -260,12 +307,16 @@ async function bystanderByokKey(fixture: Fixture): Promise<string> {
   const prisma = testApp.app.services.prisma;
   const provider = await prisma.provider.findUniqueOrThrow({ where: { slug: 'simulator' } });
   const owner = { orgId: fixture.orgId, userId: fixture.bystanderId, providerId: provider.id };
-  const row = await prisma.byokCredential.create({ data: { ...owner, ...sealSecret(testApp.app.services.byokKeyring, owner, 'sk-bystander-key'), last4: '-key' } });
+  const row = await prisma.byokCredential.create({
+    data: { ...owner, ...sealSecret(testApp.app.services.byokKeyring, owner, 'sk-bystander-key'), last4: '-key' },
+  });
   return row.id;
 }
 
 async function spareAdminToken(userId: string): Promise<string> {
-  const row = await testApp.app.services.prisma.adminToken.create({ data: { userId, name: 'spare', tokenHash: hashSecret(generateSecret(ADMIN_TOKEN_PREFIX)) } });
+  const row = await testApp.app.services.prisma.adminToken.create({
+    data: { userId, name: 'spare', tokenHash: hashSecret(generateSecret(ADMIN_TOKEN_PREFIX)) },
+  });
   return row.id;
 }
 
@@ -308,7 +359,9 @@ describe.each(testEngines)('authorization matrix on %s', (engine) => {
       const admin = await testApp.createAdmin(`${subject}@matrix.example`);
       tokens[subject] = admin.token;
       userIds[subject] = admin.userId;
-      await prisma.membership.create({ data: { orgId: subject === 'outsider' ? otherOrg.id : org.id, userId: admin.userId, role: subject === 'outsider' ? 'owner' : subject } });
+      await prisma.membership.create({
+        data: { orgId: subject === 'outsider' ? otherOrg.id : org.id, userId: admin.userId, role: subject === 'outsider' ? 'owner' : subject },
+      });
     }
     tokens['platform-admin'] = testApp.app.adminToken;
     userIds['platform-admin'] = (await prisma.user.findUniqueOrThrow({ where: { email: 'admin@localhost' } })).id;
@@ -318,7 +371,9 @@ describe.each(testEngines)('authorization matrix on %s', (engine) => {
       bystanderId: bystander.id,
       freshUser: () => prisma.user.create({ data: { email: `${unique('fresh')}@matrix.example` } }),
       async freshMember() {
-        const user = await prisma.user.create({ data: { email: `${unique('member')}@matrix.example`, memberships: { create: { orgId: org.id, role: 'member' } } } });
+        const user = await prisma.user.create({
+          data: { email: `${unique('member')}@matrix.example`, memberships: { create: { orgId: org.id, role: 'member' } } },
+        });
         return user.id;
       },
     };

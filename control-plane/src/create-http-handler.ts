@@ -18,6 +18,8 @@ export function createHttpHandler(services: AppServices): RequestListener {
       return void response.end(JSON.stringify({ status: 'ok', snapshotVersion: services.publisher.version }));
     }
     response.writeHead(404, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ error: { message: `no route for ${request.method} ${path}`, type: 'invalid_request_error', code: 'not_found', param: null } }));
+    response.end(
+      JSON.stringify({ error: { message: `no route for ${request.method} ${path}`, type: 'invalid_request_error', code: 'not_found', param: null } }),
+    );
   };
 }

@@ -23,7 +23,6 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-
 export async function createTestApp(engine: TestEngine): Promise<TestApp> {
   const database = await createTestDatabase(engine);
   const build = () => createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });

@@ -67,7 +67,20 @@ describe('data-plane/src/main.ts', () => {
     child.stdout.on('data', (data: Buffer) => (output += data.toString()));
     const code = await new Promise((resolveExit) => child.on('exit', resolveExit));
     expect(code).toBe(0);
-    for (const name of ['DATA_PLANE_PORT', 'DATA_PLANE_HOST', 'CONTROL_PLANE_URL', 'DATA_PLANE_TOKEN_FILE', 'SNAPSHOT_PUBLIC_KEY_FILE', 'MAX_BODY_BYTES', 'UPSTREAM_TIMEOUT_MS', 'UPSTREAM_ATTEMPT_TIMEOUT_MS', 'UPSTREAM_TOTAL_TIMEOUT_MS', 'USAGE_SPOOL_GROUP_MAX_EVENTS', 'USAGE_SPOOL_GROUP_DELAY_MS', 'USAGE_SPOOL_SYNC']) {
+    for (const name of [
+      'DATA_PLANE_PORT',
+      'DATA_PLANE_HOST',
+      'CONTROL_PLANE_URL',
+      'DATA_PLANE_TOKEN_FILE',
+      'SNAPSHOT_PUBLIC_KEY_FILE',
+      'MAX_BODY_BYTES',
+      'UPSTREAM_TIMEOUT_MS',
+      'UPSTREAM_ATTEMPT_TIMEOUT_MS',
+      'UPSTREAM_TOTAL_TIMEOUT_MS',
+      'USAGE_SPOOL_GROUP_MAX_EVENTS',
+      'USAGE_SPOOL_GROUP_DELAY_MS',
+      'USAGE_SPOOL_SYNC',
+    ]) {
       expect(output).toContain(name);
     }
   });

@@ -26,7 +26,11 @@ function routingState(): SnapshotState {
   if (alphaKey === undefined || alpha === undefined || testModel === undefined) throw new Error('the fixture snapshot changed shape');
   state.providers.prov_backup = { id: 'prov_backup', slug: 'backup', kind: 'openai-compatible', baseUrl: backup.baseUrl, apiKeyEnv: null };
   testModel.endpoints.push({ providerId: 'prov_backup', upstreamModel: 'echo-backup', prices: TEST_PRICES });
-  state.models['backup/echo'] = { ...testModel, id: 'backup/echo', endpoints: [{ providerId: 'prov_backup', upstreamModel: 'echo-only-backup', prices: TEST_PRICES }] };
+  state.models['backup/echo'] = {
+    ...testModel,
+    id: 'backup/echo',
+    endpoints: [{ providerId: 'prov_backup', upstreamModel: 'echo-only-backup', prices: TEST_PRICES }],
+  };
   state.orgs.org_deny_simulator = { ...alpha, id: 'org_deny_simulator', deniedProviders: ['simulator'] };
   state.orgs.org_deny_all = { ...alpha, id: 'org_deny_all', allowedProviders: ['other'], deniedProviders: ['simulator'] };
   state.apiKeys[hashSecret(DENY_SIMULATOR_KEY)] = { ...alphaKey, id: 'key_deny_simulator', orgId: 'org_deny_simulator' };
@@ -93,7 +97,13 @@ describe('fallback to the next endpoint before the first byte', () => {
     expectServedByBackup(response);
     expect(await response.json()).toMatchObject({ choices: [{ message: { content: 'Echo: route me' } }] });
     expect(primary.requests).toHaveLength(1);
-    expect(await usageOf(response)).toMatchObject({ providerId: 'prov_backup', servedModel: 'echo-backup', requestedModel: TEST_MODEL, status: 200, errorCode: null });
+    expect(await usageOf(response)).toMatchObject({
+      providerId: 'prov_backup',
+      servedModel: 'echo-backup',
+      requestedModel: TEST_MODEL,
+      status: 200,
+      errorCode: null,
+    });
     expect(fixture.controlPlane.usage.size).toBe(1);
     const attemptLog = logs.find((line) => line.startsWith('upstream attempt failed'));
     expect(attemptLog).toContain('provider simulator, model echo: HTTP 503 → 502 upstream_error; trying the next endpoint');

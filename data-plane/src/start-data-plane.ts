@@ -149,7 +149,10 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     usageSpoolError: () =>
       spool.failure === null
         ? null
-        : new GatewayError('usage_spool_unavailable', 'This gateway instance cannot record usage right now (its usage spool cannot write), so it serves no requests; retry shortly.'),
+        : new GatewayError(
+            'usage_spool_unavailable',
+            'This gateway instance cannot record usage right now (its usage spool cannot write), so it serves no requests; retry shortly.',
+          ),
   };
   const app = createApp(context, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   const listenSocket = await new Promise<unknown>((resolve, reject) => {

@@ -101,7 +101,15 @@ describe('priceUsage with long-context tiers', () => {
   });
 
   it('uses the last tier the prompt is above when there are several', () => {
-    const twoTiers: TokenPrices = { ...tiered, tiers: { prompt: [{ start: 100, price: nano(10) }, { start: 1000, price: nano(20) }] } };
+    const twoTiers: TokenPrices = {
+      ...tiered,
+      tiers: {
+        prompt: [
+          { start: 100, price: nano(10) },
+          { start: 1000, price: nano(20) },
+        ],
+      },
+    };
     const usage = (promptTokens: number) => ({ promptTokens, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
     expect(priceUsage(usage(100), twoTiers)).toBe(300); // 100 × 3000 n$
     expect(priceUsage(usage(500), twoTiers)).toBe(5); // 500 × 10

@@ -9,7 +9,11 @@ describe('provider key JWE', () => {
     const seed = randomBytes(32);
     const jwe = await encrypter.encrypt('sk-ant-provider-secret-42', seed);
     expect(jwe.split('.')).toHaveLength(5);
-    expect(JSON.parse(Buffer.from(jwe.split('.')[0] as string, 'base64url').toString())).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', kid: pair.publicJwk.kid });
+    expect(JSON.parse(Buffer.from(jwe.split('.')[0] as string, 'base64url').toString())).toMatchObject({
+      alg: 'ECDH-ES+A256KW',
+      enc: 'A256GCM',
+      kid: pair.publicJwk.kid,
+    });
     expect(jwe).not.toContain('sk-ant');
     expect(await encrypter.encrypt('sk-ant-provider-secret-42', seed)).toBe(jwe);
     expect(await encrypter.encrypt('sk-ant-provider-secret-42', randomBytes(32))).not.toBe(jwe);

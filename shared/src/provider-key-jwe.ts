@@ -48,7 +48,9 @@ export async function createProviderKeyEncrypter(publicJwk: JWK): Promise<Provid
       if (seed.byteLength < 32) throw new Error('a provider key JWE seed needs at least 32 bytes');
       const material = Buffer.from(hkdfSync('sha256', seed, Buffer.alloc(0), `gateway provider key jwe ${kid}`, 32 + 32 + 12));
       // jose exports the ephemeral public key into the header, so the key must be extractable.
-      const ephemeralKey = await webcrypto.subtle.importKey('pkcs8', Buffer.concat([X25519_PKCS8_PREFIX, material.subarray(0, 32)]), { name: 'X25519' }, true, ['deriveBits']);
+      const ephemeralKey = await webcrypto.subtle.importKey('pkcs8', Buffer.concat([X25519_PKCS8_PREFIX, material.subarray(0, 32)]), { name: 'X25519' }, true, [
+        'deriveBits',
+      ]);
       return (
         new CompactEncrypt(encoder.encode(plaintext))
           .setProtectedHeader({ alg: PROVIDER_KEY_JWE_ALGORITHM, enc: PROVIDER_KEY_JWE_ENCRYPTION, kid, typ: PROVIDER_KEY_JWE_TYPE })

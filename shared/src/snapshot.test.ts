@@ -3,7 +3,8 @@ import { applySnapshotChanges, diffSnapshotStates, emptySnapshotState, hashSnaps
 
 function stateWithKeys(...ids: string[]): SnapshotState {
   const state = emptySnapshotState();
-  for (const id of ids) state.apiKeys[`hash-${id}`] = { id, orgId: 'org', userId: 'user', name: id, expiresAt: null, scopes: { models: null, providers: null } };
+  for (const id of ids)
+    state.apiKeys[`hash-${id}`] = { id, orgId: 'org', userId: 'user', name: id, expiresAt: null, scopes: { models: null, providers: null } };
   return state;
 }
 

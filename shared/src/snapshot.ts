@@ -59,7 +59,12 @@ export const snapshotPricesSchema = z.object({
   cacheRead: z.number().int().nonnegative().nullable(),
   cacheWrite: z.number().int().nonnegative().nullable(),
   /** Long-context tiers (see money.ts PriceTiers); absent = flat prices. */
-  tiers: z.partialRecord(z.enum(['prompt', 'completion', 'cacheRead', 'cacheWrite']), z.array(z.object({ start: z.number().int().nonnegative(), price: z.number().int().nonnegative() }))).optional(),
+  tiers: z
+    .partialRecord(
+      z.enum(['prompt', 'completion', 'cacheRead', 'cacheWrite']),
+      z.array(z.object({ start: z.number().int().nonnegative(), price: z.number().int().nonnegative() })),
+    )
+    .optional(),
 });
 
 export const snapshotEndpointSchema = z.object({

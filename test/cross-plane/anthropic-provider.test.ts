@@ -25,16 +25,20 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
     process.env[KEY_ENV] = UPSTREAM_KEY;
     simulator = await startAnthropicSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    await addCatalogModel(gateway, { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV }, {
-      id: MODEL,
-      name: 'Claude echo',
-      endpoint: {
-        providerSlug: 'anthropic-simulator',
-        upstreamModel: 'claude-echo',
-        // $3 / $15 per Mtok, cache reads $0.30, cache writes $3.75.
-        prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 },
+    await addCatalogModel(
+      gateway,
+      { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
+      {
+        id: MODEL,
+        name: 'Claude echo',
+        endpoint: {
+          providerSlug: 'anthropic-simulator',
+          upstreamModel: 'claude-echo',
+          // $3 / $15 per Mtok, cache reads $0.30, cache writes $3.75.
+          prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 },
+        },
       },
-    });
+    );
   });
   afterAll(async () => {
     await gateway?.close();
@@ -46,7 +50,13 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
     simulator.scenario = () => ({ cacheReadInputTokens: 100, cacheCreationInputTokens: 20 });
     const { data: completion, response } = await gateway
       .client()
-      .chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello to Claude' }] })
+      .chat.completions.create({
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Say hello to Claude' },
+        ],
+      })
       .withResponse();
 
     const upstream = simulator.requests.at(-1)!;
@@ -109,7 +119,10 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
 
     expect(final.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
-      message: { content: 'Echo: Weather in Paris please', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      message: {
+        content: 'Echo: Weather in Paris please',
+        tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
     });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 12, completion_tokens: 6, prompt_tokens_details: { cached_tokens: 8 } } });
     const row = await latestUsageRow(gateway, MODEL);

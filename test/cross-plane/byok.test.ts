@@ -57,7 +57,10 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
   let mistral: MistralSimulator;
 
   const ask = (apiKey = gateway.apiKey) =>
-    gateway.client(apiKey).chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'who pays?' }] }).withResponse();
+    gateway
+      .client(apiKey)
+      .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'who pays?' }] })
+      .withResponse();
   const lastAuthorization = () => gateway.simulator.requests.at(-1)?.headers.authorization;
   /**
    * Asks until the upstream sees `expected`, for at most `withinMs`; returns the authorization it last
@@ -91,7 +94,12 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     memberKey = (await client.apiKeys.create.mutate({ orgId, name: 'member', userId: memberId })).key;
     // The member's key reaches the data plane through the snapshot too.
     const deadline = Date.now() + 5000;
-    while (!(await ask(memberKey).then(() => true, () => false))) {
+    while (
+      !(await ask(memberKey).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       if (Date.now() > deadline) throw new Error("the member's key never reached the data plane");
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -126,8 +134,14 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     expect((await prisma.organization.findUniqueOrThrow({ where: { id: orgId } })).balanceMicros).toBe(balanceBefore);
 
     // The list shows the last 4 characters and never the key.
-    const listed = await graphql<{ byokCredentials: Array<Record<string, unknown>> }>(gateway, 'query ($orgId: ID!) { byokCredentials(orgId: $orgId) { id last4 providerSlug masterKeyVersion } }', { orgId });
-    expect(listed.byokCredentials).toEqual([{ id: created.createByokCredential.id, last4: orgProviderKey.slice(-4), providerSlug: 'byoksim', masterKeyVersion: 1 }]);
+    const listed = await graphql<{ byokCredentials: Array<Record<string, unknown>> }>(
+      gateway,
+      'query ($orgId: ID!) { byokCredentials(orgId: $orgId) { id last4 providerSlug masterKeyVersion } }',
+      { orgId },
+    );
+    expect(listed.byokCredentials).toEqual([
+      { id: created.createByokCredential.id, last4: orgProviderKey.slice(-4), providerSlug: 'byoksim', masterKeyVersion: 1 },
+    ]);
   });
 
   it("uses a member's own key for that member's requests, and the org key for everyone else", async () => {
@@ -206,7 +220,11 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     await addCatalogModel(
       gateway,
       { slug: 'byok-mistral', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: PLATFORM_KEY_ENV },
-      { id: 'byok-mistral/codestral', name: 'Codestral (BYOK)', endpoint: { providerSlug: 'byok-mistral', upstreamModel: 'codestral-2501', prices: { prompt: 300, completion: 900 } } },
+      {
+        id: 'byok-mistral/codestral',
+        name: 'Codestral (BYOK)',
+        endpoint: { providerSlug: 'byok-mistral', upstreamModel: 'codestral-2501', prices: { prompt: 300, completion: 900 } },
+      },
     );
     const fim = () =>
       fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, {
@@ -240,7 +258,9 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
       .poll(async () => (JSON.parse(await readFile(snapshotPath, 'utf8')) as { version: number }).version === dataPlane.snapshotVersion(), { timeout: 5000 })
       .toBe(true);
     const snapshotFile = await readFile(snapshotPath, 'utf8');
-    const credentials = Object.values((JSON.parse(snapshotFile) as { state: { byokCredentials: Record<string, { jwe: string | null }> } }).state.byokCredentials);
+    const credentials = Object.values(
+      (JSON.parse(snapshotFile) as { state: { byokCredentials: Record<string, { jwe: string | null }> } }).state.byokCredentials,
+    );
     expect(credentials).toHaveLength(3);
     for (const credential of credentials) expect(credential.jwe).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/);
 

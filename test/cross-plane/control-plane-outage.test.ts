@@ -66,7 +66,10 @@ describe.each(testEngines)('control plane outage (%s)', (engine) => {
       gateway
         .client(created.createApiKey.key)
         .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'new key' }] })
-        .then(() => 200, (error: { status?: number }) => error.status);
+        .then(
+          () => 200,
+          (error: { status?: number }) => error.status,
+        );
     await expect.poll(ask, { timeout: 5000 }).toBe(200);
   });
 

@@ -74,6 +74,8 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
     }
     await load.stop();
     const totals = await expectUsageMatchesSuccesses(gateway, load);
-    process.stdout.write(`data plane SIGKILL (${engine}, ${spoolSync}): ${totals.completed} completed, ${totals.unfinished} cut off, ${totals.refused} refused while down, ${totals.rows} usage rows, ${totals.usageCostMicros} µ$ debited\n`);
+    process.stdout.write(
+      `data plane SIGKILL (${engine}, ${spoolSync}): ${totals.completed} completed, ${totals.unfinished} cut off, ${totals.refused} refused while down, ${totals.rows} usage rows, ${totals.usageCostMicros} µ$ debited\n`,
+    );
   });
 });

@@ -26,16 +26,20 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     process.env[KEY_ENV] = UPSTREAM_KEY;
     simulator = await startGeminiSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    await addCatalogModel(gateway, { slug: 'google-native', kind: 'gemini', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV }, {
-      id: MODEL,
-      name: 'Gemini echo',
-      endpoint: {
-        providerSlug: 'google-native',
-        upstreamModel: 'gemini-echo',
-        // $1 / $10 per Mtok, cached prompt tokens $0.50.
-        prices: { prompt: 1000, completion: 10000, cacheRead: 500 },
+    await addCatalogModel(
+      gateway,
+      { slug: 'google-native', kind: 'gemini', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
+      {
+        id: MODEL,
+        name: 'Gemini echo',
+        endpoint: {
+          providerSlug: 'google-native',
+          upstreamModel: 'gemini-echo',
+          // $1 / $10 per Mtok, cached prompt tokens $0.50.
+          prices: { prompt: 1000, completion: 10000, cacheRead: 500 },
+        },
       },
-    });
+    );
   });
   afterAll(async () => {
     await gateway?.close();
@@ -47,7 +51,13 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     simulator.scenario = () => ({ thoughts: 'Greet them back.', cachedContentTokenCount: 2 });
     const { data: completion, response } = await gateway
       .client()
-      .chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello to Gemini' }] })
+      .chat.completions.create({
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Say hello to Gemini' },
+        ],
+      })
       .withResponse();
 
     const upstream = simulator.requests.at(-1)!;
@@ -61,7 +71,13 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
       object: 'chat.completion',
       model: 'gemini-echo',
       choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: Say hello to Gemini', reasoning: 'Greet them back.' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 6, completion_tokens: 8, total_tokens: 14, prompt_tokens_details: { cached_tokens: 2 }, completion_tokens_details: { reasoning_tokens: 3 } },
+      usage: {
+        prompt_tokens: 6,
+        completion_tokens: 8,
+        total_tokens: 14,
+        prompt_tokens_details: { cached_tokens: 2 },
+        completion_tokens_details: { reasoning_tokens: 3 },
+      },
     });
     expect(await flushedUsageRow(gateway, response)).toMatchObject({
       requestedModel: MODEL,
@@ -96,7 +112,10 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     const message = completion.choices[0]!.message;
     expect(completion.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
-      message: { content: 'Echo: Weather in Paris?', tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      message: {
+        content: 'Echo: Weather in Paris?',
+        tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
     });
 
     simulator.scenario = () => ({});
@@ -109,7 +128,10 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
       contents: [
         { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
         // The simulator's thought signature made the round trip through `extra_content`.
-        { role: 'model', parts: [{ text: 'Echo: Weather in Paris?' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2ltdWxhdG9y' }] },
+        {
+          role: 'model',
+          parts: [{ text: 'Echo: Weather in Paris?' }, { functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: 'c2ltdWxhdG9y' }],
+        },
         { role: 'user', parts: [{ functionResponse: { name: 'get_weather', response: { output: '18°C' } } }] },
       ],
     });
@@ -133,7 +155,10 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     expect(upstream.responseText).not.toContain('[DONE]');
     expect(final.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
-      message: { content: 'Echo: Weather in Paris please', tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      message: {
+        content: 'Echo: Weather in Paris please',
+        tool_calls: [{ id: 'call_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
     });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 6, prompt_tokens_details: { cached_tokens: 1 } } });
     const row = await latestUsageRow(gateway, MODEL);

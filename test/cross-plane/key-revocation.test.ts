@@ -24,13 +24,25 @@ describe.each(testEngines)('key revocation (%s)', (engine) => {
     const ask = (client: OpenAI) => client.chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'hi' }] });
 
     // The data plane learns of the new key through the snapshot too.
-    await expect.poll(() => ask(doomed).then(() => 200, (error: { status?: number }) => error.status), { timeout: 2000 }).toBe(200);
+    await expect
+      .poll(
+        () =>
+          ask(doomed).then(
+            () => 200,
+            (error: { status?: number }) => error.status,
+          ),
+        { timeout: 2000 },
+      )
+      .toBe(200);
 
     await graphql(gateway, 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: created.createApiKey.apiKey.id });
     const revokedAt = Date.now();
     let status: number | undefined;
     while (Date.now() - revokedAt < 1000) {
-      status = await ask(doomed).then(() => 200, (error: { status?: number }) => error.status);
+      status = await ask(doomed).then(
+        () => 200,
+        (error: { status?: number }) => error.status,
+      );
       if (status === 401) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -61,12 +61,24 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     await addCatalogModel(
       gateway,
       { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
-      { id: MODELS.anthropic, name: 'Claude echo', endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 } } },
+      {
+        id: MODELS.anthropic,
+        name: 'Claude echo',
+        endpoint: {
+          providerSlug: 'anthropic-simulator',
+          upstreamModel: 'claude-echo',
+          prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 },
+        },
+      },
     );
     await addCatalogModel(
       gateway,
       { slug: 'google-native', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: GEMINI_KEY_ENV },
-      { id: MODELS.gemini, name: 'Gemini echo', endpoint: { providerSlug: 'google-native', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } } },
+      {
+        id: MODELS.gemini,
+        name: 'Gemini echo',
+        endpoint: { providerSlug: 'google-native', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } },
+      },
     );
     // Disabled until its second endpoint exists, so the data plane never sees it with one.
     const admin = createTRPCClient<AppRouter>({
@@ -81,12 +93,20 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     await addCatalogModel(
       gateway,
       { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
-      { id: FALLBACK_MODEL, name: 'Claude, then echo', endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', priority: 0, prices: { prompt: 3000, completion: 15000 } } },
+      {
+        id: FALLBACK_MODEL,
+        name: 'Claude, then echo',
+        endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', priority: 0, prices: { prompt: 3000, completion: 15000 } },
+      },
     );
     await addCatalogModel(
       gateway,
       { slug: 'mistral-simulator', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: MISTRAL_KEY_ENV },
-      { id: MODELS.mistral, name: 'Mistral echo', endpoint: { providerSlug: 'mistral-simulator', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } } },
+      {
+        id: MODELS.mistral,
+        name: 'Mistral echo',
+        endpoint: { providerSlug: 'mistral-simulator', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } },
+      },
     );
   });
   afterAll(async () => {
@@ -112,17 +132,23 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     echoEverywhere();
     if (upstream === 'anthropic') {
       anthropic.scenario = (body) =>
-        (body.messages ?? []).some((message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'))
+        (body.messages ?? []).some(
+          (message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'),
+        )
           ? {}
           : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
     } else if (upstream === 'gemini') {
       gemini.scenario = (body) =>
-        (body.contents ?? []).some((content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined))
+        (body.contents ?? []).some(
+          (content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined),
+        )
           ? {}
           : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
     } else if (upstream === 'mistral') {
       mistral.scenario = (body) =>
-        (body.messages ?? []).some((message) => message.role === 'tool') ? {} : { toolCall: { id: 'W3ath3rPa', name: 'get_weather', arguments: '{"city":"Paris"}' } };
+        (body.messages ?? []).some((message) => message.role === 'tool')
+          ? {}
+          : { toolCall: { id: 'W3ath3rPa', name: 'get_weather', arguments: '{"city":"Paris"}' } };
     } else {
       // The OpenAI simulator has no tool hook: the first answer is written out in OpenAI's wire format.
       gateway.simulator.scenario = (body) => {
@@ -131,14 +157,29 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
         const usage = { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 };
         if (body.stream !== true) {
           const message = { role: 'assistant', content: null, tool_calls: [call] };
-          return { rawBody: JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion', created: 1764000000, model: 'echo', choices: [{ index: 0, message, finish_reason: 'tool_calls' }], usage }) };
+          return {
+            rawBody: JSON.stringify({
+              id: 'chatcmpl-tool',
+              object: 'chat.completion',
+              created: 1764000000,
+              model: 'echo',
+              choices: [{ index: 0, message, finish_reason: 'tool_calls' }],
+              usage,
+            }),
+          };
         }
         const chunk = (choices: unknown[], extra: object = {}) =>
           `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1764000000, model: 'echo', choices, ...extra })}\n\n`;
         return {
           headers: { 'content-type': 'text/event-stream' },
           rawBody:
-            chunk([{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call, function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }]) +
+            chunk([
+              {
+                index: 0,
+                delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call, function: { name: 'get_weather', arguments: '' } }] },
+                finish_reason: null,
+              },
+            ]) +
             chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null }]) +
             chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, finish_reason: null }]) +
             chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]) +
@@ -195,14 +236,41 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
 
       const { response: chatResponse } = await gateway
         .client()
-        .chat.completions.create({ model, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello from Claude Code' }] })
+        .chat.completions.create({
+          model,
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'Hello from Claude Code' },
+          ],
+        })
         .withResponse();
       await gateway.dataPlane!.flushUsage();
       const row = await readUsageRow(gateway, response.headers.get('x-request-id')!);
       const chatRow = await readUsageRow(gateway, chatResponse.headers.get('x-request-id')!);
       expect(columnsOf(row)).toEqual(columnsOf(chatRow));
-      const same = ({ requestedModel, servedModel, providerId, promptTokens, completionTokens, costMicros, status, finishReason, streamed, usageEstimated }: typeof row) =>
-        ({ requestedModel, servedModel, providerId, promptTokens, completionTokens, costMicros, status, finishReason, streamed, usageEstimated });
+      const same = ({
+        requestedModel,
+        servedModel,
+        providerId,
+        promptTokens,
+        completionTokens,
+        costMicros,
+        status,
+        finishReason,
+        streamed,
+        usageEstimated,
+      }: typeof row) => ({
+        requestedModel,
+        servedModel,
+        providerId,
+        promptTokens,
+        completionTokens,
+        costMicros,
+        status,
+        finishReason,
+        streamed,
+        usageEstimated,
+      });
       expect(same(row)).toEqual(same(chatRow));
       expect(row.costMicros).toBeGreaterThan(0n);
       expect(message.usage).toMatchObject({ cost_microdollars: Number(row.costMicros) });
@@ -282,13 +350,22 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     };
     const response = await fetch(`${gateway.dataPlane!.url}/api/gateway/messages`, {
       method: 'POST',
-      headers: { 'x-api-key': gateway.apiKey, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'extended-cache-ttl-2025-04-11', 'content-type': 'application/json' },
+      headers: {
+        'x-api-key': gateway.apiKey,
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'extended-cache-ttl-2025-04-11',
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(body),
     });
     const received = await response.text();
     const upstream = anthropic.requests.at(-1)!;
     expect(upstream.body).toEqual({ ...body, model: 'claude-echo' });
-    expect(upstream.headers).toMatchObject({ 'anthropic-version': '2023-06-01', 'anthropic-beta': 'extended-cache-ttl-2025-04-11', 'x-api-key': 'sk-ant-messages' });
+    expect(upstream.headers).toMatchObject({
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'extended-cache-ttl-2025-04-11',
+      'x-api-key': 'sk-ant-messages',
+    });
     expect(received).toBe(upstream.responseText);
 
     await gateway.dataPlane!.flushUsage();
@@ -394,7 +471,13 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
   });
 
   it('accepts the key as x-api-key or Bearer; a bad key gets 401 in Anthropic envelope', async () => {
-    const viaHeader = new Anthropic({ apiKey: null, authToken: null, baseURL: gateway.dataPlane!.url, maxRetries: 0, defaultHeaders: { 'x-api-key': gateway.apiKey } });
+    const viaHeader = new Anthropic({
+      apiKey: null,
+      authToken: null,
+      baseURL: gateway.dataPlane!.url,
+      maxRetries: 0,
+      defaultHeaders: { 'x-api-key': gateway.apiKey },
+    });
     const message = await viaHeader.messages.create({ model: MODELS.openai, max_tokens: 16, messages: [{ role: 'user', content: 'key header' }] });
     expect(message.content).toEqual([{ type: 'text', text: 'Echo: key header' }]);
 
@@ -402,7 +485,10 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
       .messages.create({ model: MODELS.openai, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect((refused as InstanceType<typeof Anthropic.AuthenticationError>).error).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Invalid API key.' } });
+    expect((refused as InstanceType<typeof Anthropic.AuthenticationError>).error).toEqual({
+      type: 'error',
+      error: { type: 'authentication_error', message: 'Invalid API key.' },
+    });
 
     const missing = await fetch(`${gateway.dataPlane!.url}/v1/messages`, { method: 'POST', body: '{}' });
     expect(missing.status).toBe(401);
@@ -411,7 +497,11 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
 
   it("answers bad bodies and unknown models in Anthropic's envelope, and only-Anthropic blocks on other providers with a 400", async () => {
     const post = async (body: unknown) => {
-      const response = await fetch(`${gateway.dataPlane!.url}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${gateway.apiKey}` }, body: JSON.stringify(body) });
+      const response = await fetch(`${gateway.dataPlane!.url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.apiKey}` },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: await response.json() };
     };
     expect(await post({ model: MODELS.openai, messages: [{ role: 'user', content: 'hi' }] })).toEqual({
@@ -425,10 +515,15 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     const document = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'A memo.' } };
     expect(await post({ model: MODELS.gemini, max_tokens: 5, messages: [{ role: 'user', content: [document] }] })).toEqual({
       status: 400,
-      body: { type: 'error', error: { type: 'invalid_request_error', message: "'document' blocks in user turns is only supported when the model's provider is Anthropic." } },
+      body: {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: "'document' blocks in user turns is only supported when the model's provider is Anthropic." },
+      },
     });
     anthropic.scenario = () => ({});
-    expect(await post({ model: MODELS.anthropic, max_tokens: 5, messages: [{ role: 'user', content: [document, { type: 'text', text: 'Summarise' }] }] })).toMatchObject({
+    expect(
+      await post({ model: MODELS.anthropic, max_tokens: 5, messages: [{ role: 'user', content: [document, { type: 'text', text: 'Summarise' }] }] }),
+    ).toMatchObject({
       status: 200,
       body: { type: 'message', content: [{ type: 'text', text: 'Echo: Summarise' }] },
     });
@@ -460,7 +555,12 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
   });
 
   it('answers count_tokens with the estimate, under /v1 and /api/gateway, authenticated like messages', async () => {
-    const params = { model: MODELS.gemini, system: 'Be brief.', messages: [{ role: 'user' as const, content: 'How many tokens is this?' }], tools: [weatherTool] };
+    const params = {
+      model: MODELS.gemini,
+      system: 'Be brief.',
+      messages: [{ role: 'user' as const, content: 'How many tokens is this?' }],
+      tools: [weatherTool],
+    };
     const counted = await client().messages.countTokens(params);
     expect(counted.input_tokens).toBeGreaterThan(0);
     const longer = await client().messages.countTokens({ ...params, messages: [{ role: 'user', content: 'How many tokens is this? '.repeat(20) }] });
@@ -473,7 +573,11 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     });
     expect(await viaGateway.json()).toEqual({ input_tokens: counted.input_tokens });
 
-    const refused = await fetch(`${gateway.dataPlane!.url}/v1/messages/count_tokens`, { method: 'POST', headers: { 'x-api-key': 'wrong' }, body: JSON.stringify(params) });
+    const refused = await fetch(`${gateway.dataPlane!.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'wrong' },
+      body: JSON.stringify(params),
+    });
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
   });

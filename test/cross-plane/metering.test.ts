@@ -31,13 +31,19 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     process.env[ANTHROPIC_KEY_ENV] = 'sk-ant-metering';
     anthropic = await startAnthropicSimulator({ apiKey: 'sk-ant-metering' });
     gateway = await startGateway(engine);
-    await addCatalogModel(gateway, { slug: 'anthropic-metered', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV }, {
-      id: ANTHROPIC_MODEL,
-      name: 'Claude metered',
-      endpoint: { providerSlug: 'anthropic-metered', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } },
-    });
+    await addCatalogModel(
+      gateway,
+      { slug: 'anthropic-metered', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
+      {
+        id: ANTHROPIC_MODEL,
+        name: 'Claude metered',
+        endpoint: { providerSlug: 'anthropic-metered', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } },
+      },
+    );
     const orgId = (await gateway.controlPlane!.prisma.organization.findFirstOrThrow()).id;
-    const created = await graphql<{ createApiKey: { key: string } }>(gateway, 'mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "other") { key } }', { orgId });
+    const created = await graphql<{ createApiKey: { key: string } }>(gateway, 'mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "other") { key } }', {
+      orgId,
+    });
     otherKey = created.createApiKey.key;
     // The data plane learns of the new key through the snapshot: until then the key is refused (401).
     const deadline = Date.now() + 5000;
@@ -50,7 +56,9 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
   });
 
   async function generation(apiKey: string, requestId: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${gateway.dataPlane!.url}/v1/generation?id=${encodeURIComponent(requestId)}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const response = await fetch(`${gateway.dataPlane!.url}/v1/generation?id=${encodeURIComponent(requestId)}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
   async function generationStatus(apiKey: string, requestId: string): Promise<number> {
@@ -84,7 +92,12 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     gateway.simulator.scenario = () => ({});
     const { data: stream, response } = await gateway
       .client()
-      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'stream the cost please' }], stream: true, stream_options: { include_usage: true } })
+      .chat.completions.create({
+        model: SIMULATOR_MODEL,
+        messages: [{ role: 'user', content: 'stream the cost please' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
       .withResponse();
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
@@ -127,7 +140,12 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     gateway.simulator.scenario = () => ({ dropAfterChunks: 3, chunkDelayMs: 20 });
     const { data: stream, response } = await gateway
       .client()
-      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'this stream will be cut short' }], stream: true, stream_options: { include_usage: true } })
+      .chat.completions.create({
+        model: SIMULATOR_MODEL,
+        messages: [{ role: 'user', content: 'this stream will be cut short' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
       .withResponse();
     let text = '';
     const failure = await (async () => {
@@ -209,7 +227,10 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
 
   it('still answers GET /generation for the requests it holds while the control plane is down, and 502 for the rest', async () => {
     gateway.simulator.scenario = () => ({});
-    const { response } = await gateway.client().chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'held here' }] }).withResponse();
+    const { response } = await gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'held here' }] })
+      .withResponse();
     const requestId = response.headers.get('x-request-id')!;
     await gateway.controlPlane!.close();
     try {

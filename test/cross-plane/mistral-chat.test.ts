@@ -24,7 +24,15 @@ describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => 
     await addCatalogModel(
       gateway,
       { slug: 'mistral-chat-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
-      { id: MODEL, name: 'Mistral Small', endpoint: { providerSlug: 'mistral-chat-simulator', upstreamModel: 'mistral-small-2506', prices: { prompt: 100, completion: 300, cacheRead: null, cacheWrite: null } } },
+      {
+        id: MODEL,
+        name: 'Mistral Small',
+        endpoint: {
+          providerSlug: 'mistral-chat-simulator',
+          upstreamModel: 'mistral-small-2506',
+          prices: { prompt: 100, completion: 300, cacheRead: null, cacheWrite: null },
+        },
+      },
     );
   });
   afterAll(async () => {
@@ -43,7 +51,11 @@ describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => 
       messages: [
         { role: 'developer', content: 'Be brief.' },
         { role: 'user', content: 'Weather in Paris?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_9f8e7d6c5b', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_9f8e7d6c5b', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon"}' } }],
+        },
         { role: 'tool', tool_call_id: 'call_9f8e7d6c5b', content: 'rain' },
         { role: 'user', content: 'And Paris?' },
       ],
@@ -52,18 +64,32 @@ describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => 
     });
     expect(completion.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
-      message: { content: 'Echo: And Paris?', tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      message: {
+        content: 'Echo: And Paris?',
+        tool_calls: [{ id: 'D681PevKs', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
     });
-    const sent = simulator.requests.at(-1)!.body as { messages: Array<{ role: string; tool_call_id?: string; tool_calls?: Array<{ id: string }> }> } & Record<string, unknown>;
+    const sent = simulator.requests.at(-1)!.body as { messages: Array<{ role: string; tool_call_id?: string; tool_calls?: Array<{ id: string }> }> } & Record<
+      string,
+      unknown
+    >;
     expect(sent).toMatchObject({ model: 'mistral-small-2506', random_seed: 42, max_tokens: 50 });
     expect(sent.messages[0]!.role).toBe('system');
     expect(sent.messages[2]!.tool_calls![0]!.id).toMatch(/^[a-zA-Z0-9]{9}$/);
     expect(sent.messages[3]!.tool_call_id).toBe(sent.messages[2]!.tool_calls![0]!.id);
-    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ servedModel: 'mistral-small-2506', finishReason: 'tool_calls', status: 200, usageEstimated: false, completionTokens: 3 });
+    expect(await latestUsageRow(gateway, MODEL)).toMatchObject({
+      servedModel: 'mistral-small-2506',
+      finishReason: 'tool_calls',
+      status: 200,
+      usageEstimated: false,
+      completionTokens: 3,
+    });
   });
 
   it('streams with the usage-only chunk the client asked for, without sending Mistral stream_options', async () => {
-    const stream = gateway.client().chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'one two three' }], stream_options: { include_usage: true } });
+    const stream = gateway
+      .client()
+      .chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'one two three' }], stream_options: { include_usage: true } });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     stream.on('chunk', (chunk) => chunks.push(chunk));
     const final = await stream.finalChatCompletion();
@@ -81,9 +107,18 @@ describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => 
   });
 
   it("turns Mistral's 422 into a 400 naming the field and its 401 into a 502", async () => {
-    const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as { status: number; error: { message: string; param: string | null } });
-    const unknownField = await failure(gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], logit_bias: { '1': 1 } }));
-    expect(unknownField).toMatchObject({ status: 400, error: { message: "Invalid request: 'logit_bias': Extra inputs are not permitted.", param: 'logit_bias' } });
+    const failure = (promise: Promise<unknown>) =>
+      promise.then(
+        () => null,
+        (error: unknown) => error as { status: number; error: { message: string; param: string | null } },
+      );
+    const unknownField = await failure(
+      gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], logit_bias: { '1': 1 } }),
+    );
+    expect(unknownField).toMatchObject({
+      status: 400,
+      error: { message: "Invalid request: 'logit_bias': Extra inputs are not permitted.", param: 'logit_bias' },
+    });
     simulator.scenario = () => ({ status: 401 });
     const refused = await failure(gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }));
     expect(refused).toMatchObject({ status: 502, error: { message: "The upstream provider refused the gateway's credentials: simulated upstream error 401" } });

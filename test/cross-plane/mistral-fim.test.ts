@@ -27,7 +27,15 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
       gateway,
       { slug: 'mistral-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
       // $0.30 / $0.90 per Mtok, as Codestral.
-      { id: MODEL, name: 'Codestral', endpoint: { providerSlug: 'mistral-simulator', upstreamModel: 'codestral-2501', prices: { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null } } },
+      {
+        id: MODEL,
+        name: 'Codestral',
+        endpoint: {
+          providerSlug: 'mistral-simulator',
+          upstreamModel: 'codestral-2501',
+          prices: { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null },
+        },
+      },
     );
     client = new Mistral({ apiKey: gateway.apiKey, serverURL: gateway.dataPlane!.url, retryConfig: { strategy: 'none' } });
   });
@@ -41,14 +49,27 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
   });
 
   it('completes with fim.complete: Mistral shape back, upstream model and key forwarded, one usage row', async () => {
-    const response = await client.fim.complete({ model: MODEL, prompt: 'def add(a, b):\n    return', suffix: '\nprint(add(1, 2))', maxTokens: 32, stop: ['\n\n'] });
+    const response = await client.fim.complete({
+      model: MODEL,
+      prompt: 'def add(a, b):\n    return',
+      suffix: '\nprint(add(1, 2))',
+      maxTokens: 32,
+      stop: ['\n\n'],
+    });
     expect(response.choices?.[0]).toMatchObject({ message: { role: 'assistant', content: 'Fill: return' }, finishReason: 'stop' });
     expect(response.usage).toMatchObject({ promptTokens: 6, completionTokens: 2, totalTokens: 8 });
 
     const upstream = simulator.requests.at(-1)!;
     expect(upstream.path).toBe('/v1/fim/completions');
     expect(upstream.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
-    expect(upstream.body).toEqual({ model: 'codestral-2501', prompt: 'def add(a, b):\n    return', suffix: '\nprint(add(1, 2))', max_tokens: 32, stop: ['\n\n'], stream: false });
+    expect(upstream.body).toEqual({
+      model: 'codestral-2501',
+      prompt: 'def add(a, b):\n    return',
+      suffix: '\nprint(add(1, 2))',
+      max_tokens: 32,
+      stop: ['\n\n'],
+      stream: false,
+    });
     expect(await latestUsageRow(gateway, MODEL)).toMatchObject({
       requestedModel: MODEL,
       servedModel: 'codestral-2501',
@@ -82,7 +103,11 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
 
   it('answers both prefixes, and rejects a bad body, a model without FIM and no key before reaching Mistral', async () => {
     const post = (path: string, body: unknown, apiKey = gateway.apiKey) =>
-      fetch(`${gateway.dataPlane!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${gateway.dataPlane!.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const viaApiGateway = await post('/api/gateway/fim/completions', { model: MODEL, prompt: 'a =' });
     expect(viaApiGateway.status).toBe(200);
     expect(((await viaApiGateway.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('Fill: a =');
@@ -90,7 +115,9 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
 
     const noPrompt = await post('/v1/fim/completions', { model: MODEL, suffix: 'x' });
     expect(noPrompt.status).toBe(400);
-    expect(await noPrompt.json()).toEqual({ error: { message: "'prompt' is required and must be a string.", type: 'invalid_request_error', param: 'prompt', code: 'invalid_request' } });
+    expect(await noPrompt.json()).toEqual({
+      error: { message: "'prompt' is required and must be a string.", type: 'invalid_request_error', param: 'prompt', code: 'invalid_request' },
+    });
     const badStop = await post('/v1/fim/completions', { model: MODEL, prompt: 'x', stop: [1] });
     expect(await badStop.json()).toMatchObject({ error: { message: "'stop' must be a string or an array of strings.", param: 'stop' } });
     const chatModel = await post('/v1/fim/completions', { model: SIMULATOR_MODEL, prompt: 'x' });
@@ -102,10 +129,16 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
 
   it("turns Mistral's 422 into a 400 naming the field, its 429 into a 429, and its envelope-less 401 into a 502", async () => {
     const post = (body: unknown) =>
-      fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, { method: 'POST', headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const unknownField = await post({ model: MODEL, prompt: 'x', best_of: 2 });
     expect(unknownField.status).toBe(400);
-    expect(await unknownField.json()).toMatchObject({ error: { message: "Invalid request: 'best_of': Extra inputs are not permitted.", param: 'best_of', code: 'invalid_request' } });
+    expect(await unknownField.json()).toMatchObject({
+      error: { message: "Invalid request: 'best_of': Extra inputs are not permitted.", param: 'best_of', code: 'invalid_request' },
+    });
 
     simulator.scenario = () => ({ status: 429, headers: { 'retry-after': '2' } });
     const limited = await post({ model: MODEL, prompt: 'x' });
@@ -118,7 +151,9 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     try {
       const refused = await post({ model: MODEL, prompt: 'x' });
       expect(refused.status).toBe(502);
-      expect(await refused.json()).toMatchObject({ error: { message: "The upstream provider refused the gateway's credentials: Unauthorized", code: 'upstream_error' } });
+      expect(await refused.json()).toMatchObject({
+        error: { message: "The upstream provider refused the gateway's credentials: Unauthorized", code: 'upstream_error' },
+      });
     } finally {
       process.env[KEY_ENV] = UPSTREAM_KEY;
     }

@@ -14,7 +14,11 @@ const MINIMAX_MODEL = 'minimax/m2-echo';
 const prices = { prompt: 200, completion: 1000, cacheRead: null, cacheWrite: null };
 
 type SdkFailure = { status: number; error: { message: string; code: string } };
-const failure = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error as SdkFailure);
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (error: unknown) => error as SdkFailure,
+  );
 
 describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', (engine) => {
   let gateway: Gateway;
@@ -56,12 +60,23 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
     });
 
     it("answers xAI's flat 400 for a refused key with a 502, and its flat 429 with a 429", async () => {
-      gateway.simulator.scenario = () => ({ rawStatus: 400, rawBody: '{"code":"Client specified an invalid argument","error":"Incorrect API key provided: xa***wq."}' });
+      gateway.simulator.scenario = () => ({
+        rawStatus: 400,
+        rawBody: '{"code":"Client specified an invalid argument","error":"Incorrect API key provided: xa***wq."}',
+      });
       const refused = await failure(gateway.client().chat.completions.create({ model: XAI_MODEL, messages: [{ role: 'user', content: 'x' }] }));
-      expect(refused).toMatchObject({ status: 502, error: { code: 'upstream_error', message: "The upstream provider refused the gateway's credentials: Incorrect API key provided: xa***wq." } });
+      expect(refused).toMatchObject({
+        status: 502,
+        error: { code: 'upstream_error', message: "The upstream provider refused the gateway's credentials: Incorrect API key provided: xa***wq." },
+      });
 
-      gateway.simulator.scenario = () => ({ rawStatus: 400, rawBody: '{"code":"Client specified an invalid argument","error":"temperature must be at most 2"}' });
-      expect(await failure(gateway.client().chat.completions.create({ model: XAI_MODEL, messages: [{ role: 'user', content: 'x' }], temperature: 3 }))).toMatchObject({
+      gateway.simulator.scenario = () => ({
+        rawStatus: 400,
+        rawBody: '{"code":"Client specified an invalid argument","error":"temperature must be at most 2"}',
+      });
+      expect(
+        await failure(gateway.client().chat.completions.create({ model: XAI_MODEL, messages: [{ role: 'user', content: 'x' }], temperature: 3 })),
+      ).toMatchObject({
         status: 400,
         error: { message: 'temperature must be at most 2' },
       });
@@ -86,7 +101,9 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
 
     it('streams <think> as delta.reasoning, the SDK assembling the answer', async () => {
       gateway.simulator.scenario = () => ({ reply: '<think>Plan it.</think> Hello there' });
-      const stream = await gateway.client().chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+      const stream = await gateway
+        .client()
+        .chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
       let content = '';
       let reasoning = '';
       let usage: unknown = null;
@@ -98,11 +115,18 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
       }
       expect({ content, reasoning }).toEqual({ content: 'Hello there', reasoning: 'Plan it.' });
       expect(usage).toMatchObject({ prompt_tokens: 1, completion_tokens: 4 });
-      expect(await latestUsageRow(gateway, MINIMAX_MODEL)).toMatchObject({ promptTokens: 1, completionTokens: 4, streamed: true, status: 200, finishReason: 'stop' });
+      expect(await latestUsageRow(gateway, MINIMAX_MODEL)).toMatchObject({
+        promptTokens: 1,
+        completionTokens: 4,
+        streamed: true,
+        status: 200,
+        finishReason: 'stop',
+      });
     });
 
     it('turns a base_resp failure on HTTP 200 into the error it stands for, metered as such', async () => {
-      const baseResp = (code: number, message: string) => JSON.stringify({ id: '', choices: null, model: '', usage: null, base_resp: { status_code: code, status_msg: message } });
+      const baseResp = (code: number, message: string) =>
+        JSON.stringify({ id: '', choices: null, model: '', usage: null, base_resp: { status_code: code, status_msg: message } });
       gateway.simulator.scenario = () => ({ rawBody: baseResp(1002, 'rate limit exceeded(RPM)') });
       expect(await failure(gateway.client().chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'x' }] }))).toMatchObject({
         status: 429,
@@ -111,10 +135,14 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
       expect(await latestUsageRow(gateway, MINIMAX_MODEL)).toMatchObject({ status: 429, errorCode: 'rate_limited' });
 
       gateway.simulator.scenario = () => ({ rawBody: baseResp(1004, 'login fail') });
-      expect(await failure(gateway.client().chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'x' }], stream: true }))).toMatchObject({ status: 502 });
+      expect(
+        await failure(gateway.client().chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'x' }], stream: true })),
+      ).toMatchObject({ status: 502 });
 
       gateway.simulator.scenario = () => ({ rawBody: baseResp(1026, 'input new_sensitive') });
-      expect(await failure(gateway.client().chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'x' }] }))).toMatchObject({ status: 400 });
+      expect(await failure(gateway.client().chat.completions.create({ model: MINIMAX_MODEL, messages: [{ role: 'user', content: 'x' }] }))).toMatchObject({
+        status: 400,
+      });
     });
   });
 });

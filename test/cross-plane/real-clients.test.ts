@@ -40,12 +40,20 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
     await addCatalogModel(
       gateway,
       { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
-      { id: ANTHROPIC_MODEL, name: 'Claude echo', endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } } },
+      {
+        id: ANTHROPIC_MODEL,
+        name: 'Claude echo',
+        endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } },
+      },
     );
     await addCatalogModel(
       gateway,
       { slug: 'google-native', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: GEMINI_KEY_ENV },
-      { id: GEMINI_MODEL, name: 'Gemini echo', endpoint: { providerSlug: 'google-native', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } } },
+      {
+        id: GEMINI_MODEL,
+        name: 'Gemini echo',
+        endpoint: { providerSlug: 'google-native', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } },
+      },
     );
   });
   afterAll(async () => {
@@ -63,12 +71,16 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
   function arrangeToolCall(upstream: Upstream): void {
     if (upstream === 'anthropic') {
       anthropic.scenario = (body) => {
-        const answered = (body.messages ?? []).some((message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'));
+        const answered = (body.messages ?? []).some(
+          (message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'),
+        );
         return answered ? {} : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
       };
     } else if (upstream === 'gemini') {
       gemini.scenario = (body) => {
-        const answered = (body.contents ?? []).some((content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined));
+        const answered = (body.contents ?? []).some(
+          (content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined),
+        );
         return answered ? {} : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
       };
     } else {
@@ -81,7 +93,14 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
           return {
             headers: { 'content-type': 'text/event-stream' },
             rawBody:
-              chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_sim_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, null) +
+              chunk(
+                {
+                  role: 'assistant',
+                  content: null,
+                  tool_calls: [{ index: 0, id: 'call_sim_1', type: 'function', function: { name: 'get_weather', arguments: '' } }],
+                },
+                null,
+              ) +
               chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, null) +
               chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, null) +
               chunk({}, 'tool_calls') +
@@ -97,7 +116,11 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
             choices: [
               {
                 index: 0,
-                message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_sim_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+                message: {
+                  role: 'assistant',
+                  content: null,
+                  tool_calls: [{ id: 'call_sim_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+                },
                 finish_reason: 'tool_calls',
               },
             ],
@@ -129,7 +152,13 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
       const toolUseId = messages[1]!.content[1]!.id;
       expect(messages).toEqual([
         { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'Echo: Weather in Paris?' }, { type: 'tool_use', id: toolUseId, name: 'get_weather', input: { city: 'Paris' } }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Echo: Weather in Paris?' },
+            { type: 'tool_use', id: toolUseId, name: 'get_weather', input: { city: 'Paris' } },
+          ],
+        },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content: result }] },
       ]);
     } else {
@@ -200,7 +229,11 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
         model: aiSdkOpenAI().chat(model),
         prompt: 'Weather in Paris?',
         tools: {
-          get_weather: tool({ description: 'Weather by city', inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => ({ city, temperature: 21 }) }),
+          get_weather: tool({
+            description: 'Weather by city',
+            inputSchema: z.object({ city: z.string() }),
+            execute: async ({ city }) => ({ city, temperature: 21 }),
+          }),
         },
         stopWhen: stepCountIs(2),
         maxRetries: 0,
@@ -303,7 +336,11 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
     expect(openaiBody.messages).toMatchObject([
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: 'Echo: Weather in Paris?', tool_calls: [{ id: toolCall.id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: 'Echo: Weather in Paris?',
+        tool_calls: [{ id: toolCall.id, type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: toolCall.id, content: '{"temperature":21}' },
       { role: 'assistant', content: secondText },
       { role: 'user', content: 'Thanks, and tomorrow?' },

@@ -65,22 +65,38 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
     await addCatalogModel(
       gateway,
       { slug: 'anthropic', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: KEY_ENV.anthropic },
-      { id: ANTHROPIC_MODEL, name: 'Claude Sonnet 4.5', endpoint: { providerSlug: 'anthropic', upstreamModel: 'claude-sonnet-4-5', prices: { prompt: 3000, completion: 15000 } } },
+      {
+        id: ANTHROPIC_MODEL,
+        name: 'Claude Sonnet 4.5',
+        endpoint: { providerSlug: 'anthropic', upstreamModel: 'claude-sonnet-4-5', prices: { prompt: 3000, completion: 15000 } },
+      },
     );
     await addCatalogModel(
       gateway,
       { slug: 'responses-gemini', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: KEY_ENV.gemini },
-      { id: GEMINI_MODEL, name: 'Gemini echo', endpoint: { providerSlug: 'responses-gemini', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } } },
+      {
+        id: GEMINI_MODEL,
+        name: 'Gemini echo',
+        endpoint: { providerSlug: 'responses-gemini', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } },
+      },
     );
     await addCatalogModel(
       gateway,
       { slug: 'responses-mistral', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: KEY_ENV.mistral },
-      { id: MISTRAL_MODEL, name: 'Mistral echo', endpoint: { providerSlug: 'responses-mistral', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } } },
+      {
+        id: MISTRAL_MODEL,
+        name: 'Mistral echo',
+        endpoint: { providerSlug: 'responses-mistral', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } },
+      },
     );
     await addCatalogModel(
       gateway,
       { slug: 'openai', kind: 'openai-compatible', baseUrl: openaiResponses.baseUrl, apiKeyEnv: KEY_ENV.openai },
-      { id: NATIVE_MODEL, name: 'Responses echo', endpoint: { providerSlug: 'openai', upstreamModel: 'gpt-responses-echo', prices: { prompt: 2000, completion: 8000 } } },
+      {
+        id: NATIVE_MODEL,
+        name: 'Responses echo',
+        endpoint: { providerSlug: 'openai', upstreamModel: 'gpt-responses-echo', prices: { prompt: 2000, completion: 8000 } },
+      },
     );
   });
   afterAll(async () => {
@@ -110,16 +126,23 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
   function arrangeToolCall(upstream: Upstream): void {
     if (upstream === 'anthropic') {
       anthropic.scenario = (body) => {
-        const answered = (body.messages ?? []).some((message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'));
+        const answered = (body.messages ?? []).some(
+          (message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'),
+        );
         return answered ? {} : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
       };
     } else if (upstream === 'gemini') {
       gemini.scenario = (body) => {
-        const answered = (body.contents ?? []).some((content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined));
+        const answered = (body.contents ?? []).some(
+          (content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined),
+        );
         return answered ? {} : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
       };
     } else if (upstream === 'mistral') {
-      mistral.scenario = (body) => ((body.messages ?? []).some((message) => message.role === 'tool') ? {} : { toolCall: { id: 'W3athrCal', name: 'get_weather', arguments: '{"city":"Paris"}' } });
+      mistral.scenario = (body) =>
+        (body.messages ?? []).some((message) => message.role === 'tool')
+          ? {}
+          : { toolCall: { id: 'W3athrCal', name: 'get_weather', arguments: '{"city":"Paris"}' } };
     } else {
       gateway.simulator.scenario = (body) => {
         if ((body.messages ?? []).some((message) => message.role === 'tool')) return {};
@@ -127,14 +150,25 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
         const frame = (choice: unknown, usage: unknown = null) =>
           `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1_764_000_000, model: 'echo', choices: choice === null ? [] : [choice], usage })}\n\n`;
         if (body.stream !== true) {
-          const completion = { id: 'chatcmpl-tool', object: 'chat.completion', created: 1_764_000_000, model: 'echo', choices: [{ index: 0, message: { role: 'assistant', content: OPENAI_PREAMBLE, tool_calls: [call] }, finish_reason: 'tool_calls' }], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } };
+          const completion = {
+            id: 'chatcmpl-tool',
+            object: 'chat.completion',
+            created: 1_764_000_000,
+            model: 'echo',
+            choices: [{ index: 0, message: { role: 'assistant', content: OPENAI_PREAMBLE, tool_calls: [call] }, finish_reason: 'tool_calls' }],
+            usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+          };
           return { rawBody: JSON.stringify(completion) };
         }
         return {
           headers: { 'content-type': 'text/event-stream' },
           rawBody:
             frame({ index: 0, delta: { role: 'assistant', content: OPENAI_PREAMBLE }, finish_reason: null }) +
-            frame({ index: 0, delta: { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }) +
+            frame({
+              index: 0,
+              delta: { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+              finish_reason: null,
+            }) +
             frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null }) +
             frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, finish_reason: null }) +
             frame({ index: 0, delta: {}, finish_reason: 'tool_calls' }) +
@@ -168,14 +202,24 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
     it('answers with a response object whose usage row matches the chat completion of the same prompt', async () => {
       resetScenarios();
       const client = gateway.client();
-      const { data: response, response: http } = await client.responses.create({ model, input: 'Say hello to the gateway', instructions: 'Be brief.', metadata: { run: 'one' } }).withResponse();
+      const { data: response, response: http } = await client.responses
+        .create({ model, input: 'Say hello to the gateway', instructions: 'Be brief.', metadata: { run: 'one' } })
+        .withResponse();
       expect(http.headers.get('x-gateway-provider')).toBe(providerSlug);
       expect(response).toMatchObject({ object: 'response', status: 'completed', model, instructions: 'Be brief.', metadata: { run: 'one' }, error: null });
       expect(response.id).toMatch(/^resp_/);
       expect(response.output_text).toBe('Echo: Say hello to the gateway');
-      expect(response.output).toMatchObject([{ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Echo: Say hello to the gateway' }] }]);
+      expect(response.output).toMatchObject([
+        { type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Echo: Say hello to the gateway' }] },
+      ]);
       const { data: chat, response: chatHttp } = await client.chat.completions
-        .create({ model, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello to the gateway' }] })
+        .create({
+          model,
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'Say hello to the gateway' },
+          ],
+        })
         .withResponse();
       expect(response.usage).toMatchObject({
         input_tokens: chat.usage!.prompt_tokens,
@@ -201,13 +245,21 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
       const types = events.map((event) => event.type);
       expect(types.slice(0, 4)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
-      expect(types.slice(-5)).toEqual(['response.output_text.delta', 'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+      expect(types.slice(-5)).toEqual([
+        'response.output_text.delta',
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ]);
       const text = events.flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : [])).join('');
       expect(text).toBe('Echo: stream these four words');
       const completed = events.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
       expect(completed.response).toMatchObject({ status: 'completed', model, usage: { input_tokens: 4, output_tokens: 5, total_tokens: 9 } });
 
-      const { response: chatHttp } = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'stream these four words' }], stream: true }).withResponse();
+      const { response: chatHttp } = await client.chat.completions
+        .create({ model, messages: [{ role: 'user', content: 'stream these four words' }], stream: true })
+        .withResponse();
       await chatHttp.text();
       const responsesRow = await usageRowOf(http);
       expect(responsesRow).toMatchObject({ streamed: true, status: 200, promptTokens: 4, completionTokens: 5, usageEstimated: false });
@@ -226,7 +278,11 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
 
       const second = await client.responses.create({
         model,
-        input: [...input, ...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: (call as OpenAI.Responses.ResponseFunctionToolCall).call_id, output: '{"city":"Paris","temperature":21}' }],
+        input: [
+          ...input,
+          ...(first.output as OpenAI.Responses.ResponseInputItem[]),
+          { type: 'function_call_output', call_id: (call as OpenAI.Responses.ResponseFunctionToolCall).call_id, output: '{"city":"Paris","temperature":21}' },
+        ],
         tools: [weatherTool],
       });
       resetScenarios();
@@ -248,23 +304,29 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
     });
   });
 
-  it('refuses store: true and previous_response_id with a 400 in OpenAI\'s envelope', async () => {
+  it("refuses store: true and previous_response_id with a 400 in OpenAI's envelope", async () => {
     const client = gateway.client();
     await expect(client.responses.create({ model: SIMULATOR_MODEL, input: 'hi', store: true })).rejects.toMatchObject({
       status: 400,
       error: { type: 'invalid_request_error', param: 'store', message: expect.stringContaining('keeps no conversation state') },
     });
-    await expect(client.responses.create({ model: SIMULATOR_MODEL, input: 'hi', previous_response_id: 'resp_123' })).rejects.toMatchObject({ status: 400, error: { param: 'previous_response_id' } });
+    await expect(client.responses.create({ model: SIMULATOR_MODEL, input: 'hi', previous_response_id: 'resp_123' })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'previous_response_id' },
+    });
   });
 
-  it('answers a bad key with 401 and an unknown model with 404, in OpenAI\'s envelope', async () => {
+  it("answers a bad key with 401 and an unknown model with 404, in OpenAI's envelope", async () => {
     await expect(gateway.client('sk-not-a-key').responses.create({ model: SIMULATOR_MODEL, input: 'hi' })).rejects.toMatchObject({ status: 401 });
     await expect(gateway.client().responses.create({ model: 'nobody/nothing', input: 'hi' })).rejects.toMatchObject({ status: 404, error: { param: 'model' } });
   });
 
   it('ends a stream that fails upstream after its first byte with response.failed, and meters it', async () => {
     anthropic.scenario = () => ({ errorAfterChunks: 1 });
-    const { data: stream, response: http } = await gateway.client().responses.create({ model: ANTHROPIC_MODEL, input: 'one two three four', stream: true }).withResponse();
+    const { data: stream, response: http } = await gateway
+      .client()
+      .responses.create({ model: ANTHROPIC_MODEL, input: 'one two three four', stream: true })
+      .withResponse();
     const events: OpenAI.Responses.ResponseStreamEvent[] = [];
     for await (const event of stream) events.push(event);
     resetScenarios();
@@ -289,10 +351,24 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       expect(response.output_text).toBe('Echo: Say hello natively');
       const upstream = openaiResponses.requests.at(-1)!;
       expect(upstream.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY.openai}`);
-      expect(upstream.body).toEqual({ model: 'gpt-responses-echo', input: 'Say hello natively', instructions: 'Be brief.', metadata: { run: 'native' }, store: false });
+      expect(upstream.body).toEqual({
+        model: 'gpt-responses-echo',
+        input: 'Say hello natively',
+        instructions: 'Be brief.',
+        metadata: { run: 'native' },
+        store: false,
+      });
       const row = await usageRowOf(http);
       // 'Be brief.' and the input: 5 words in; 'Echo: Say hello natively': 4 out.
-      expect(row).toMatchObject({ requestedModel: NATIVE_MODEL, servedModel: 'gpt-responses-echo-2026-01-01', promptTokens: 5, completionTokens: 4, finishReason: 'stop', status: 200, usageEstimated: false });
+      expect(row).toMatchObject({
+        requestedModel: NATIVE_MODEL,
+        servedModel: 'gpt-responses-echo-2026-01-01',
+        promptTokens: 5,
+        completionTokens: 4,
+        finishReason: 'stop',
+        status: 200,
+        usageEstimated: false,
+      });
       expect(response.usage).toMatchObject({ input_tokens: 5, output_tokens: 4, cost_microdollars: Number(row.costMicros) });
     });
 
@@ -307,7 +383,10 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       expect(sequence).toEqual(sequence.map((_, index) => index));
       expect(openaiResponses.requests.at(-1)!.body).toMatchObject({ stream: true, store: false });
       await gateway.dataPlane!.flushUsage();
-      const row = await gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({ where: { requestedModel: NATIVE_MODEL, streamed: true }, orderBy: { id: 'desc' } });
+      const row = await gateway.controlPlane!.prisma.usageRecord.findFirstOrThrow({
+        where: { requestedModel: NATIVE_MODEL, streamed: true },
+        orderBy: { id: 'desc' },
+      });
       expect(row).toMatchObject({ promptTokens: 4, completionTokens: 5, status: 200, finishReason: 'stop', usageEstimated: false });
     });
 
@@ -316,7 +395,10 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       let clientSawDelta!: () => void;
       const dropWhen = new Promise<void>((resolve) => (clientSawDelta = resolve));
       openaiResponses.scenario = () => ({ dropAfterChunks: 1, dropWhen });
-      const { data: stream, response: http } = await gateway.client().responses.create({ model: NATIVE_MODEL, input: 'one two three', stream: true }).withResponse();
+      const { data: stream, response: http } = await gateway
+        .client()
+        .responses.create({ model: NATIVE_MODEL, input: 'one two three', stream: true })
+        .withResponse();
       const events: OpenAI.Responses.ResponseStreamEvent[] = [];
       for await (const event of stream) {
         events.push(event);
@@ -352,7 +434,11 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       expect(await result.finishReason).toBe('stop');
       expect(await result.usage).toMatchObject({ inputTokens: 8, outputTokens: 9, totalTokens: 17 });
       const upstreamRequest = anthropic.requests.at(-1)!;
-      expect(upstreamRequest.body).toMatchObject({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: [{ type: 'text', text: 'Invent a new holiday and describe its traditions.' }] }] });
+      expect(upstreamRequest.body).toMatchObject({
+        model: 'claude-sonnet-4-5',
+        stream: true,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Invent a new holiday and describe its traditions.' }] }],
+      });
     });
 
     /** The body of the last request the upstream got, as JSON text. */
@@ -385,7 +471,11 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
      * The second request refers to the first step's text by the id the gateway gave it (the AI SDK's
      * store defaults to true, and it sends no `store` field), and the upstream got that text back.
      */
-    function expectReferencedText(upstream: 'openai' | 'anthropic' | 'gemini', sent: Array<{ input: Array<Record<string, unknown>>; store?: unknown }>, firstText: string) {
+    function expectReferencedText(
+      upstream: 'openai' | 'anthropic' | 'gemini',
+      sent: Array<{ input: Array<Record<string, unknown>>; store?: unknown }>,
+      firstText: string,
+    ) {
       expect(firstText).toBe(upstream === 'openai' ? OPENAI_PREAMBLE : 'Echo: Weather in Paris?');
       expect(sent).toHaveLength(2);
       expect(sent.every((body) => !('store' in body))).toBe(true);
@@ -402,7 +492,13 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       const calls: Array<{ city: string }> = [];
       const sent: Array<{ input: Array<Record<string, unknown>> }> = [];
       // The quick-start as it is: no providerOptions.
-      const result = await generateText({ model: recordedModel(model, sent), prompt: 'Weather in Paris?', tools: weather(calls), stopWhen: stepCountIs(2), maxRetries: 0 });
+      const result = await generateText({
+        model: recordedModel(model, sent),
+        prompt: 'Weather in Paris?',
+        tools: weather(calls),
+        stopWhen: stepCountIs(2),
+        maxRetries: 0,
+      });
       resetScenarios();
       expect(calls).toEqual([{ city: 'Paris' }]);
       expect(result.steps).toHaveLength(2);
@@ -420,7 +516,13 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       arrangeToolCall(upstream);
       const calls: Array<{ city: string }> = [];
       const sent: Array<{ input: Array<Record<string, unknown>> }> = [];
-      const result = streamText({ model: recordedModel(model, sent), prompt: 'Weather in Paris?', tools: weather(calls), stopWhen: stepCountIs(2), maxRetries: 0 });
+      const result = streamText({
+        model: recordedModel(model, sent),
+        prompt: 'Weather in Paris?',
+        tools: weather(calls),
+        stopWhen: stepCountIs(2),
+        maxRetries: 0,
+      });
       let text = '';
       for await (const delta of result.textStream) text += delta;
       const steps = await result.steps;
@@ -444,7 +546,10 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
         ],
         maxRetries: 0,
       });
-      await expect(run).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('"msg_stored_elsewhere", which the gateway cannot rebuild') });
+      await expect(run).rejects.toMatchObject({
+        statusCode: 400,
+        message: expect.stringContaining('"msg_stored_elsewhere", which the gateway cannot rebuild'),
+      });
     });
   });
 });

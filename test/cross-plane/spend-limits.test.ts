@@ -40,11 +40,17 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
   beforeAll(async () => {
     gateway = await startGateway(engine);
     const controlPlane = gateway.controlPlane!;
-    admin = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })] });
+    admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
+    });
     await addCatalogModel(
       gateway,
       { slug: 'spendsim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
-      { id: MODEL, name: 'Fixed-cost simulator', endpoint: { providerSlug: 'spendsim', upstreamModel: 'fixed', prices: { prompt: 0, completion: COMPLETION_NANOS } } },
+      {
+        id: MODEL,
+        name: 'Fixed-cost simulator',
+        endpoint: { providerSlug: 'spendsim', upstreamModel: 'fixed', prices: { prompt: 0, completion: COMPLETION_NANOS } },
+      },
     );
     // Exactly MAX_TOKENS completion tokens (the simulator counts words) for every request.
     gateway.simulator.scenario = () => ({ reply: Array.from({ length: MAX_TOKENS }, (_, index) => `w${index}`).join(' ') });
@@ -111,51 +117,71 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
   /** Ships every replica's usage and sums what the control plane stored for the model since `since`. */
   async function storedSpend(since: Date): Promise<{ rows: number; costMicros: number }> {
     await Promise.all(replicas.map((replica) => replica.flushUsage()));
-    const rows = await gateway.controlPlane!.prisma.usageRecord.findMany({ where: { requestedModel: MODEL, startedAt: { gte: since } }, select: { costMicros: true } });
+    const rows = await gateway.controlPlane!.prisma.usageRecord.findMany({
+      where: { requestedModel: MODEL, startedAt: { gte: since } },
+      select: { costMicros: true },
+    });
     return { rows: rows.length, costMicros: rows.reduce((sum, row) => sum + Number(row.costMicros), 0) };
   }
 
-  it('a $0.05 daily limit admits exactly 500 requests of 100 µ$ out of 1000, and no more is spent', async () => {
-    await admin.policies.update.mutate({ orgId, dailyLimitMicros: LIMIT_MICROS });
-    await untilEveryReplica((usage) => usage.daily.limit_micros === LIMIT_MICROS);
-    const since = new Date();
+  it(
+    'a $0.05 daily limit admits exactly 500 requests of 100 µ$ out of 1000, and no more is spent',
+    async () => {
+      await admin.policies.update.mutate({ orgId, dailyLimitMicros: LIMIT_MICROS });
+      await untilEveryReplica((usage) => usage.daily.limit_micros === LIMIT_MICROS);
+      const since = new Date();
 
-    const counts = await burst();
-    expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 429: REQUESTS - LIMIT_MICROS / COST_MICROS });
-    expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
-    for (const replica of replicas) {
-      expect((await usageOf(replica)).daily).toMatchObject({ used_micros: LIMIT_MICROS, in_flight_micros: 0, remaining_micros: 0 });
-    }
-  }, BURST_TEST_TIMEOUT_MS);
+      const counts = await burst();
+      expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 429: REQUESTS - LIMIT_MICROS / COST_MICROS });
+      expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
+      for (const replica of replicas) {
+        expect((await usageOf(replica)).daily).toMatchObject({ used_micros: LIMIT_MICROS, in_flight_micros: 0, remaining_micros: 0 });
+      }
+    },
+    BURST_TEST_TIMEOUT_MS,
+  );
 
-  it('a flushed Redis counts from the ledger, not from zero: the spent limit still refuses', async () => {
-    const redis = new Redis(redisUrl as string);
-    try {
-      const keys = await redis.keys(`${keyPrefix}*`);
-      expect(keys.length).toBeGreaterThan(0);
-      await redis.del(...keys);
-    } finally {
-      redis.disconnect();
-    }
-    // The control plane republished the ingested totals (usage_daily, ledger) after the last test.
-    await untilEveryReplica((usage) => usage.daily.used_micros === LIMIT_MICROS && usage.balance.spent_micros === LIMIT_MICROS);
-    const counts = await burst();
-    expect(Object.fromEntries(counts)).toEqual({ 429: REQUESTS });
-  }, BURST_TEST_TIMEOUT_MS);
+  it(
+    'a flushed Redis counts from the ledger, not from zero: the spent limit still refuses',
+    async () => {
+      const redis = new Redis(redisUrl as string);
+      try {
+        const keys = await redis.keys(`${keyPrefix}*`);
+        expect(keys.length).toBeGreaterThan(0);
+        await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+      // The control plane republished the ingested totals (usage_daily, ledger) after the last test.
+      await untilEveryReplica((usage) => usage.daily.used_micros === LIMIT_MICROS && usage.balance.spent_micros === LIMIT_MICROS);
+      const counts = await burst();
+      expect(Object.fromEntries(counts)).toEqual({ 429: REQUESTS });
+    },
+    BURST_TEST_TIMEOUT_MS,
+  );
 
-  it('a $0.05 balance admits exactly 500 requests of 100 µ$ out of 1000, and the balance ends at zero', async () => {
-    await admin.policies.update.mutate({ orgId, dailyLimitMicros: null });
-    // Bring the balance down to $0.05: the seed's $10 grant less what the daily-limit test spent.
-    const { balanceMicros } = await admin.billing.balance.query({ orgId });
-    await admin.billing.addLedgerEntry.mutate({ orgId, kind: 'adjustment', amountMicros: LIMIT_MICROS - balanceMicros, note: 'spend-limits test: leave $0.05' });
-    await untilEveryReplica((usage) => usage.daily.limit_micros === null && usage.balance.available_micros === LIMIT_MICROS);
-    const since = new Date();
+  it(
+    'a $0.05 balance admits exactly 500 requests of 100 µ$ out of 1000, and the balance ends at zero',
+    async () => {
+      await admin.policies.update.mutate({ orgId, dailyLimitMicros: null });
+      // Bring the balance down to $0.05: the seed's $10 grant less what the daily-limit test spent.
+      const { balanceMicros } = await admin.billing.balance.query({ orgId });
+      await admin.billing.addLedgerEntry.mutate({
+        orgId,
+        kind: 'adjustment',
+        amountMicros: LIMIT_MICROS - balanceMicros,
+        note: 'spend-limits test: leave $0.05',
+      });
+      await untilEveryReplica((usage) => usage.daily.limit_micros === null && usage.balance.available_micros === LIMIT_MICROS);
+      const since = new Date();
 
-    const counts = await burst();
-    expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 402: REQUESTS - LIMIT_MICROS / COST_MICROS });
-    expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
-    expect((await admin.billing.balance.query({ orgId })).balanceMicros).toBe(0);
-  }, BURST_TEST_TIMEOUT_MS);
+      const counts = await burst();
+      expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 402: REQUESTS - LIMIT_MICROS / COST_MICROS });
+      expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
+      expect((await admin.billing.balance.query({ orgId })).balanceMicros).toBe(0);
+    },
+    BURST_TEST_TIMEOUT_MS,
+  );
 });
 
 describe.each(testEngines)('an org with no balance left (%s)', (engine) => {
@@ -180,7 +206,9 @@ describe.each(testEngines)('an org with no balance left (%s)', (engine) => {
 
   it('gets 402 on the platform key and is served once it brings its own key, spending nothing', async () => {
     const controlPlane = gateway.controlPlane!;
-    const admin = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })] });
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
+    });
     const orgId = (await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
     const { balanceMicros } = await admin.billing.balance.query({ orgId });
     await admin.billing.addLedgerEntry.mutate({ orgId, kind: 'adjustment', amountMicros: -balanceMicros, note: 'spend-limits test: empty the balance' });
@@ -190,7 +218,8 @@ describe.each(testEngines)('an org with no balance left (%s)', (engine) => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.apiKey}` },
         body: JSON.stringify({ model: BYOK_MODEL, messages: [{ role: 'user', content: 'who pays?' }], max_tokens: 20 }),
       });
-    const usageNow = async () => (await (await fetch(`${gateway.dataPlane!.url}/v1/usage`, { headers: { authorization: `Bearer ${gateway.apiKey}` } })).json()) as UsageBody;
+    const usageNow = async () =>
+      (await (await fetch(`${gateway.dataPlane!.url}/v1/usage`, { headers: { authorization: `Bearer ${gateway.apiKey}` } })).json()) as UsageBody;
     await expect.poll(async () => (await usageNow()).balance.available_micros, { timeout: 10_000, interval: 20 }).toBe(0);
     expect((await ask()).status).toBe(402);
 

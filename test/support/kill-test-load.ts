@@ -71,7 +71,8 @@ async function completeOneRequest(options: { baseUrl: () => string; apiKey: stri
     body: JSON.stringify({ model: options.model, stream, messages: [{ role: 'user', content: `request number ${index}` }] }),
   });
   const text = await response.text();
-  const complete = response.status === 200 && (stream ? text.endsWith('data: [DONE]\n\n') : (JSON.parse(text) as { object?: string }).object === 'chat.completion');
+  const complete =
+    response.status === 200 && (stream ? text.endsWith('data: [DONE]\n\n') : (JSON.parse(text) as { object?: string }).object === 'chat.completion');
   return complete ? response.headers.get('x-request-id') : null;
 }
 
@@ -80,7 +81,10 @@ async function completeOneRequest(options: { baseUrl: () => string; apiKey: stri
  * no row the clients could not have caused (at most one per unfinished request); the ledger's usage
  * debits equal to the cost of the non-BYOK rows, one debit per charged row.
  */
-export async function expectUsageMatchesSuccesses(gateway: Gateway, load: MixedLoad): Promise<{ completed: number; unfinished: number; refused: number; rows: number; usageCostMicros: bigint }> {
+export async function expectUsageMatchesSuccesses(
+  gateway: Gateway,
+  load: MixedLoad,
+): Promise<{ completed: number; unfinished: number; refused: number; rows: number; usageCostMicros: bigint }> {
   const prisma = gateway.controlPlane!.prisma;
   const expected = new Set(load.succeeded);
   await waitFor(

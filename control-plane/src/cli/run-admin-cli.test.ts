@@ -36,9 +36,13 @@ describe('npm run admin', () => {
   });
 
   test('orgs create through the npm script, with the token read from the data folder', async () => {
-    const { stdout } = await execFileAsync('npm', ['run', '--silent', 'admin', '--', 'orgs', 'create', 'Scripted', '--token-file', join(database.dataDir, 'admin-token')], {
-      env: { ...process.env, CONTROL_PLANE_URL: controlPlane.url, ADMIN_TOKEN: '' },
-    });
+    const { stdout } = await execFileAsync(
+      'npm',
+      ['run', '--silent', 'admin', '--', 'orgs', 'create', 'Scripted', '--token-file', join(database.dataDir, 'admin-token')],
+      {
+        env: { ...process.env, CONTROL_PLANE_URL: controlPlane.url, ADMIN_TOKEN: '' },
+      },
+    );
     const org = JSON.parse(stdout) as { id: string; name: string };
     expect(org.name).toBe('Scripted');
     expect(await controlPlane.prisma.organization.findUnique({ where: { id: org.id } })).toMatchObject({ name: 'Scripted' });
@@ -55,15 +59,32 @@ describe('npm run admin', () => {
     expect(JSON.parse((await cli('keys', 'revoke', key.id)).stdout)).toMatchObject({ id: key.id, revokedAt: expect.any(String) });
 
     await controlPlane.prisma.user.create({ data: { email: 'cli-member@example.com' } });
-    const member = JSON.parse((await cli('members', 'add', '--org', org.id, '--email', 'cli-member@example.com', '--role', 'member')).stdout) as { userId: string };
-    expect(JSON.parse((await cli('members', 'set-role', '--org', org.id, '--user', member.userId, '--role', 'billing')).stdout)).toMatchObject({ role: 'billing' });
+    const member = JSON.parse((await cli('members', 'add', '--org', org.id, '--email', 'cli-member@example.com', '--role', 'member')).stdout) as {
+      userId: string;
+    };
+    expect(JSON.parse((await cli('members', 'set-role', '--org', org.id, '--user', member.userId, '--role', 'billing')).stdout)).toMatchObject({
+      role: 'billing',
+    });
 
     const policy = await cli('policy', 'set', '--org', org.id, '--models', 'openai/*', '--deny-providers', 'anthropic', '--daily-limit', '2500000');
-    expect(JSON.parse(policy.stdout)).toEqual({ orgId: org.id, allowedModels: ['openai/*'], allowedProviders: null, deniedProviders: ['anthropic'], dailyLimitMicros: 2_500_000 });
+    expect(JSON.parse(policy.stdout)).toEqual({
+      orgId: org.id,
+      allowedModels: ['openai/*'],
+      allowedProviders: null,
+      deniedProviders: ['anthropic'],
+      dailyLimitMicros: 2_500_000,
+    });
     await cli('policy', 'set', '--org', org.id, '--models', 'all', '--daily-limit', 'none');
-    expect(JSON.parse((await cli('policy', 'show', '--org', org.id)).stdout)).toMatchObject({ allowedModels: null, deniedProviders: ['anthropic'], dailyLimitMicros: null });
+    expect(JSON.parse((await cli('policy', 'show', '--org', org.id)).stdout)).toMatchObject({
+      allowedModels: null,
+      deniedProviders: ['anthropic'],
+      dailyLimitMicros: null,
+    });
 
-    const audit = JSON.parse((await cli('audit', 'list', '--org', org.id, '--limit', '3')).stdout) as { entries: { action: string }[]; nextCursor: string | null };
+    const audit = JSON.parse((await cli('audit', 'list', '--org', org.id, '--limit', '3')).stdout) as {
+      entries: { action: string }[];
+      nextCursor: string | null;
+    };
     expect(audit.entries.map((entry) => entry.action)).toEqual(['policy.update', 'policy.update', 'member.set-role']);
     expect(audit.nextCursor).not.toBeNull();
   });
@@ -76,30 +97,60 @@ describe('npm run admin', () => {
     const adjusted = await cli('billing', 'credit', '--org', org.id, '--kind', 'adjustment', '--amount=-250', '--note', 'goodwill reversed');
     expect(JSON.parse(adjusted.stdout)).toMatchObject({ entry: { kind: 'adjustment', amountMicros: -250 }, balanceMicros: 1_999_750 });
     expect(JSON.parse((await cli('billing', 'balance', '--org', org.id)).stdout)).toEqual({ orgId: org.id, balanceMicros: 1_999_750 });
-    const ledger = JSON.parse((await cli('billing', 'ledger', '--org', org.id, '--kind', 'grant')).stdout) as { entries: { amountMicros: number; note: string }[] };
+    const ledger = JSON.parse((await cli('billing', 'ledger', '--org', org.id, '--kind', 'grant')).stdout) as {
+      entries: { amountMicros: number; note: string }[];
+    };
     expect(ledger.entries.map((entry) => [entry.amountMicros, entry.note])).toEqual([[2_000_000, 'trial']]);
 
     const usage = (requestId: string, requestedModel: string, costMicros: number, userId = key.userId) => ({
-      requestId, orgId: org.id, userId, apiKeyId: key.id, requestedModel, servedModel: 'echo', providerId: 'simulator', byok: false,
-      promptTokens: 10, completionTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costMicros, upstreamCostMicros: null,
-      usageEstimated: false, ttftMs: null, upstreamLatencyMs: null, totalLatencyMs: 1, status: 200, finishReason: 'stop', errorCode: null, streamed: false,
-      startedAt: '2026-11-20T12:00:00.000Z', finishedAt: '2026-11-20T12:00:01.000Z',
+      requestId,
+      orgId: org.id,
+      userId,
+      apiKeyId: key.id,
+      requestedModel,
+      servedModel: 'echo',
+      providerId: 'simulator',
+      byok: false,
+      promptTokens: 10,
+      completionTokens: 5,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      costMicros,
+      upstreamCostMicros: null,
+      usageEstimated: false,
+      ttftMs: null,
+      upstreamLatencyMs: null,
+      totalLatencyMs: 1,
+      status: 200,
+      finishReason: 'stop',
+      errorCode: null,
+      streamed: false,
+      startedAt: '2026-11-20T12:00:00.000Z',
+      finishedAt: '2026-11-20T12:00:01.000Z',
     });
     const ingest = await fetch(`${controlPlane.url}/trpc/dataPlane.ingestUsage`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${controlPlane.dataPlaneToken}` },
-      body: JSON.stringify({ events: [usage('cli-1', 'simulator/echo', 30), usage('cli-2', 'simulator/echo', 12), usage('cli-3', 'simulator/other', 7, 'another-user')] }),
+      body: JSON.stringify({
+        events: [usage('cli-1', 'simulator/echo', 30), usage('cli-2', 'simulator/echo', 12), usage('cli-3', 'simulator/other', 7, 'another-user')],
+      }),
     });
     expect(ingest.status).toBe(200);
     const summary = await cli('billing', 'usage', '--org', org.id, '--from', '2026-11-20T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--group-by', 'model');
-    const parsed = JSON.parse(summary.stdout) as { totals: { requests: number; billedCostMicros: number }; groups: { model: string; requests: number; billedCostMicros: number }[] };
+    const parsed = JSON.parse(summary.stdout) as {
+      totals: { requests: number; billedCostMicros: number };
+      groups: { model: string; requests: number; billedCostMicros: number }[];
+    };
     expect(parsed.totals).toMatchObject({ requests: 3, billedCostMicros: 49 });
     expect(parsed.groups.map((group) => [group.model, group.requests, group.billedCostMicros])).toEqual([
       ['simulator/echo', 2, 42],
       ['simulator/other', 1, 7],
     ]);
     // The dev key is the admin's own; cli-3 was another user's.
-    expect(JSON.parse((await cli('billing', 'usage', '--org', org.id, '--from', '2026-11-20T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--mine')).stdout)).toMatchObject({
+    expect(
+      JSON.parse((await cli('billing', 'usage', '--org', org.id, '--from', '2026-11-20T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--mine')).stdout),
+    ).toMatchObject({
       totals: { requests: 2, billedCostMicros: 42 },
     });
     const badGroup = await cli('billing', 'usage', '--org', org.id, '--group-by', 'colour');
@@ -116,7 +167,16 @@ describe('npm run admin', () => {
     expect(created.stdout).not.toContain('sk-cli-provider-key');
     const credential = JSON.parse(created.stdout) as { id: string };
     expect(JSON.parse((await cli('byok', 'list', '--org', org.id)).stdout)).toEqual([
-      { id: credential.id, orgId: org.id, userId: null, providerId: expect.any(String), providerSlug: 'simulator', last4: '7f3e', masterKeyVersion: 1, createdAt: expect.any(String) },
+      {
+        id: credential.id,
+        orgId: org.id,
+        userId: null,
+        providerId: expect.any(String),
+        providerSlug: 'simulator',
+        last4: '7f3e',
+        masterKeyVersion: 1,
+        createdAt: expect.any(String),
+      },
     ]);
     expect(JSON.parse((await cli('byok', 'rotate', '--batch-size', '10')).stdout)).toMatchObject({ currentVersion: 1, rewrapped: 0, failed: [] });
     expect(JSON.parse((await cli('byok', 'delete', credential.id)).stdout)).toMatchObject({ id: credential.id });

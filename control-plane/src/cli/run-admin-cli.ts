@@ -112,7 +112,9 @@ export async function runAdminCli(argv: string[], io: AdminCliIo): Promise<numbe
       io.stderr(`${error.message}\n\n${adminCliUsage}`);
       return 2;
     }
-    io.stderr(`error: ${error instanceof TRPCClientError ? `${error.message} (${String((error.data as { code?: string } | undefined)?.code ?? 'unknown')})` : String(error)}\n`);
+    io.stderr(
+      `error: ${error instanceof TRPCClientError ? `${error.message} (${String((error.data as { code?: string } | undefined)?.code ?? 'unknown')})` : String(error)}\n`,
+    );
     return 1;
   }
 }
@@ -135,7 +137,10 @@ function required(values: Values, name: 'org' | 'name' | 'user' | 'email' | 'rol
 function list(value: string | undefined, none: string): string[] | null | undefined {
   if (value === undefined) return undefined;
   if (value === none) return null;
-  return value.split(',').map((item) => item.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function role(values: Values): 'owner' | 'admin' | 'member' | 'billing' {

@@ -23,7 +23,10 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
 
   test('migrations are applied once and recorded like Prisma Migrate records them', async () => {
     // Every folder, in name order; listed from disk so a new migration needs no edit here.
-    const migrations = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    const migrations = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
     expect(migrations.slice(0, 2)).toEqual(['20261125000000_init', '20261126000000_catalog_import']);
     expect(database.migrations.applied).toEqual(migrations);
     const rows = await database.prisma.$queryRaw<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }[]>`
@@ -62,8 +65,21 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     }
 
     const apiKey = await prisma.apiKey.create({
-      data: { orgId: org.id, userId: user.id, name: 'k', keyHash: 'h1', prefix: 'sk-gw-', last4: 'abcd', expiresAt: at, revokedAt: at, lastUsedAt: at,
-        restrictModels: true, allowedModels: ['acme/*', 'acme/m-1'], restrictProviders: true, allowedProviders: ['acme'] },
+      data: {
+        orgId: org.id,
+        userId: user.id,
+        name: 'k',
+        keyHash: 'h1',
+        prefix: 'sk-gw-',
+        last4: 'abcd',
+        expiresAt: at,
+        revokedAt: at,
+        lastUsedAt: at,
+        restrictModels: true,
+        allowedModels: ['acme/*', 'acme/m-1'],
+        restrictProviders: true,
+        allowedProviders: ['acme'],
+      },
     });
     expect(await prisma.apiKey.findUniqueOrThrow({ where: { keyHash: 'h1' } })).toEqual(apiKey);
     const unscoped = await prisma.apiKey.create({ data: { orgId: org.id, userId: user.id, name: 'u', keyHash: 'h0', prefix: 'sk-gw-', last4: 'efgh' } });
@@ -198,14 +214,28 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
 
     const daily = await prisma.usageDaily.create({
       data: {
-        orgId: org.id, day: new Date('2026-11-25'), userId: user.id, apiKeyId: apiKey.id, requestedModel: 'acme/m-1', providerId: provider.id, byok: true,
-        requests: 9_007_199_254_740_993n, promptTokens: 10n, completionTokens: 20n, cacheReadTokens: 3n, cacheWriteTokens: 4n, reasoningTokens: 5n, costMicros: 12_345_678_901_234n,
+        orgId: org.id,
+        day: new Date('2026-11-25'),
+        userId: user.id,
+        apiKeyId: apiKey.id,
+        requestedModel: 'acme/m-1',
+        providerId: provider.id,
+        byok: true,
+        requests: 9_007_199_254_740_993n,
+        promptTokens: 10n,
+        completionTokens: 20n,
+        cacheReadTokens: 3n,
+        cacheWriteTokens: 4n,
+        reasoningTokens: 5n,
+        costMicros: 12_345_678_901_234n,
       },
     });
     const dailyKey = { orgId: org.id, day: daily.day, userId: user.id, apiKeyId: apiKey.id, requestedModel: 'acme/m-1', providerId: provider.id, byok: true };
     expect(await prisma.usageDaily.findUniqueOrThrow({ where: { orgId_day_userId_apiKeyId_requestedModel_providerId_byok: dailyKey } })).toEqual(daily);
 
-    const audit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.action', target: `org:${org.id}`, orgId: org.id, details: { nested: { list: [1, 'two'] } } } });
+    const audit = await prisma.auditLog.create({
+      data: { actor: user.id, action: 'test.action', target: `org:${org.id}`, orgId: org.id, details: { nested: { list: [1, 'two'] } } },
+    });
     expect(await prisma.auditLog.findUniqueOrThrow({ where: { id: audit.id } })).toEqual(audit);
     const platformAudit = await prisma.auditLog.create({ data: { actor: user.id, action: 'test.platform', target: 'catalog' } });
     expect(platformAudit.orgId).toBeNull();
@@ -221,6 +251,8 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     await database.prisma.$executeRaw`UPDATE "_prisma_migrations" SET checksum = ${'0'.repeat(64)}`;
     await database.close();
     closed = true;
-    await expect(openDatabase({ dataDir: join(testDatabase.dataDir, 'pglite'), databaseUrl: testDatabase.databaseUrl })).rejects.toThrow(/was modified after it was applied/);
+    await expect(openDatabase({ dataDir: join(testDatabase.dataDir, 'pglite'), databaseUrl: testDatabase.databaseUrl })).rejects.toThrow(
+      /was modified after it was applied/,
+    );
   });
 });

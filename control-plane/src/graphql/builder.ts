@@ -10,7 +10,13 @@ import type { GraphQLContext } from './graphql-context.ts';
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: GraphQLContext;
-  Scalars: { DateTime: { Input: Date; Output: Date }; Micros: { Input: number; Output: number }; SignedMicros: { Input: number; Output: number }; Count: { Input: number; Output: number }; JSON: { Input: unknown; Output: unknown } };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Micros: { Input: number; Output: number };
+    SignedMicros: { Input: number; Output: number };
+    Count: { Input: number; Output: number };
+    JSON: { Input: unknown; Output: unknown };
+  };
   DefaultFieldNullability: false;
 }>({
   plugins: [PrismaPlugin],

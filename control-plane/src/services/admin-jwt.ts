@@ -63,7 +63,12 @@ export async function createAdminJwtIssuer(privateJwk: JWK, publicJwk: JWK): Pro
     },
     async verify(token) {
       try {
-        const { payload, protectedHeader } = await jwtVerify(token, publicKey, { algorithms: [ALGORITHM], issuer: ADMIN_JWT_ISSUER, audience: ADMIN_JWT_AUDIENCE, requiredClaims: ['exp', 'sub'] });
+        const { payload, protectedHeader } = await jwtVerify(token, publicKey, {
+          algorithms: [ALGORITHM],
+          issuer: ADMIN_JWT_ISSUER,
+          audience: ADMIN_JWT_AUDIENCE,
+          requiredClaims: ['exp', 'sub'],
+        });
         if (protectedHeader.kid !== kid) return null;
         return payload.sub ?? null;
       } catch {

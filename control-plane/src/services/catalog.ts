@@ -13,7 +13,11 @@ export const upsertProviderInputSchema = z.object({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   kind: snapshotProviderSchema.shape.kind.default('openai-compatible'),
   baseUrl: z.url({ protocol: /^https?$/ }),
-  apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').nullable().default(null),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+    .nullable()
+    .default(null),
   enabled: z.boolean().default(true),
 });
 
@@ -106,7 +110,11 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
       create: { modelId: input.id, providerId: provider.id, ...endpointFields },
       update: endpointFields,
     });
-    await recordAudit(transaction, context.actor, { action: 'model.upsert', target: `model:${input.id}`, details: { ...modelFields, endpoint: input.endpoint } });
+    await recordAudit(transaction, context.actor, {
+      action: 'model.upsert',
+      target: `model:${input.id}`,
+      details: { ...modelFields, endpoint: input.endpoint },
+    });
     return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
   context.snapshotChanged();
@@ -145,7 +153,11 @@ export async function overrideModelPrices(context: ServiceContext, rawInput: Ove
       },
     });
     if (count === 0) throw new GatewayError('not_found', `model ${input.id} has no endpoint on provider ${input.providerSlug}`, { param: 'id' });
-    await recordAudit(transaction, context.actor, { action: 'model.override-prices', target: `model:${input.id}`, details: { providerSlug: input.providerSlug, prices } });
+    await recordAudit(transaction, context.actor, {
+      action: 'model.override-prices',
+      target: `model:${input.id}`,
+      details: { providerSlug: input.providerSlug, prices },
+    });
     return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
   context.snapshotChanged();
@@ -160,5 +172,11 @@ export async function setProviderBaseUrl(context: ServiceContext, slug: string, 
   const provider = await context.prisma.provider.findUnique({ where: { slug } });
   if (!provider) throw new GatewayError('not_found', `provider ${slug} not found`);
   if (provider.baseUrl === baseUrl) return;
-  await upsertProvider(context, { slug, kind: snapshotProviderSchema.shape.kind.parse(provider.kind), baseUrl, apiKeyEnv: provider.apiKeyEnv, enabled: provider.enabled });
+  await upsertProvider(context, {
+    slug,
+    kind: snapshotProviderSchema.shape.kind.parse(provider.kind),
+    baseUrl,
+    apiKeyEnv: provider.apiKeyEnv,
+    enabled: provider.enabled,
+  });
 }

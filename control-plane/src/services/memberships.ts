@@ -52,7 +52,11 @@ export async function setMemberRole(context: ServiceContext, rawInput: z.input<t
     const existing = await findMembership(transaction, input.orgId, input.userId);
     assertMayTouchOwnerRole(caller, existing.role);
     if (existing.role === 'owner' && input.role !== 'owner') await assertAnotherOwner(transaction, input.orgId, input.userId);
-    const row = await transaction.membership.update({ where: { orgId_userId: { orgId: input.orgId, userId: input.userId } }, data: { role: input.role }, include: withUser });
+    const row = await transaction.membership.update({
+      where: { orgId_userId: { orgId: input.orgId, userId: input.userId } },
+      data: { role: input.role },
+      include: withUser,
+    });
     await recordAudit(transaction, context.actor, {
       action: 'member.set-role',
       target: `user:${input.userId}`,
@@ -73,7 +77,12 @@ export async function removeMember(context: ServiceContext, rawInput: z.input<ty
     const row = await transaction.membership.delete({ where: { orgId_userId: { orgId: input.orgId, userId: input.userId } }, include: withUser });
     // A former member's keys must stop working with them.
     await transaction.apiKey.updateMany({ where: { orgId: input.orgId, userId: input.userId, revokedAt: null }, data: { revokedAt: new Date() } });
-    await recordAudit(transaction, context.actor, { action: 'member.remove', target: `user:${input.userId}`, orgId: input.orgId, details: { role: existing.role } });
+    await recordAudit(transaction, context.actor, {
+      action: 'member.remove',
+      target: `user:${input.userId}`,
+      orgId: input.orgId,
+      details: { role: existing.role },
+    });
     return row;
   });
   context.snapshotChanged();
@@ -104,7 +113,8 @@ export async function setMemberDailyLimit(context: ServiceContext, rawInput: z.i
 }
 
 function assertMayTouchOwnerRole(caller: Membership | null, role: MembershipRole): void {
-  if (role === 'owner' && caller !== null && caller.role !== 'owner') throw new GatewayError('forbidden', 'only an owner may grant or take away the owner role');
+  if (role === 'owner' && caller !== null && caller.role !== 'owner')
+    throw new GatewayError('forbidden', 'only an owner may grant or take away the owner role');
 }
 
 async function findMembership(transaction: Prisma.TransactionClient, orgId: string, userId: string): Promise<Membership> {
@@ -117,5 +127,6 @@ async function assertAnotherOwner(transaction: Prisma.TransactionClient, orgId: 
   // Locks the owner rows, so two owners demoting each other at once cannot leave the org with none.
   const owners = await transaction.$queryRaw<{ user_id: string }[]>`
     SELECT "user_id" FROM "memberships" WHERE "org_id" = ${orgId} AND "role" = 'owner' ORDER BY "user_id" FOR UPDATE`;
-  if (!owners.some((owner) => owner.user_id !== userId)) throw new GatewayError('invalid_request', 'an organization must keep at least one owner', { param: 'userId' });
+  if (!owners.some((owner) => owner.user_id !== userId))
+    throw new GatewayError('invalid_request', 'an organization must keep at least one owner', { param: 'userId' });
 }

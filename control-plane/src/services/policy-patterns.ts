@@ -20,7 +20,11 @@ export async function assertProvidersExist(prisma: Reader, slugs: readonly strin
 
 export async function assertModelPatternsExist(prisma: Reader, patterns: readonly string[], param: string): Promise<void> {
   const wildcards = patterns.filter((pattern) => pattern.endsWith('/*'));
-  await assertProvidersExist(prisma, wildcards.map((pattern) => pattern.slice(0, -2)), param);
+  await assertProvidersExist(
+    prisma,
+    wildcards.map((pattern) => pattern.slice(0, -2)),
+    param,
+  );
   const exact = [...new Set(patterns.filter((pattern) => !pattern.endsWith('/*')))];
   if (exact.length === 0) return;
   const found = new Set((await prisma.model.findMany({ where: { id: { in: exact } }, select: { id: true } })).map((row) => row.id));

@@ -98,7 +98,12 @@ async function seedDevOrg(context: ServiceContext): Promise<string> {
     const key = await transaction.apiKey.create({
       data: { orgId: org.id, userId: user.id, name: 'dev', keyHash: hashSecret(devApiKey), prefix: API_KEY_PREFIX, last4: devApiKey.slice(-4) },
     });
-    await recordAudit(transaction, context.actor, { action: 'seed.create', target: `org:${org.id}`, orgId: org.id, details: { userId: user.id, apiKeyId: key.id } });
+    await recordAudit(transaction, context.actor, {
+      action: 'seed.create',
+      target: `org:${org.id}`,
+      orgId: org.id,
+      details: { userId: user.id, apiKeyId: key.id },
+    });
   });
   context.snapshotChanged();
   return devApiKey;

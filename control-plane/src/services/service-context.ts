@@ -2,10 +2,7 @@
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { SnapshotChangeCause } from './snapshot-publisher.ts';
 
-export type Actor =
-  | { kind: 'user'; userId: string; isPlatformAdmin: boolean }
-  | { kind: 'data-plane'; tokenId: string }
-  | { kind: 'system'; name: string };
+export type Actor = { kind: 'user'; userId: string; isPlatformAdmin: boolean } | { kind: 'data-plane'; tokenId: string } | { kind: 'system'; name: string };
 
 export interface ServiceContext {
   prisma: PrismaClient;

@@ -50,7 +50,13 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     };
   }
   for (const provider of providers) {
-    state.providers[provider.id] = { id: provider.id, slug: provider.slug, kind: snapshotProviderSchema.shape.kind.parse(provider.kind), baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv };
+    state.providers[provider.id] = {
+      id: provider.id,
+      slug: provider.slug,
+      kind: snapshotProviderSchema.shape.kind.parse(provider.kind),
+      baseUrl: provider.baseUrl,
+      apiKeyEnv: provider.apiKeyEnv,
+    };
   }
   for (const model of models) {
     // A model no enabled provider serves cannot be routed, so data planes should not list it.

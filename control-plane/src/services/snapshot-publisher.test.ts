@@ -49,15 +49,36 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     const state = first.message.state;
     expect(hashSnapshotState(state)).toBe(first.message.stateHash);
     const devKey = await testApp.app.services.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
-    expect(state.apiKeys[devKey.keyHash]).toEqual({ id: devKey.id, orgId: devKey.orgId, userId: devKey.userId, name: 'dev', expiresAt: null, scopes: { models: null, providers: null } });
-    expect(state.orgs[devKey.orgId]).toEqual({ id: devKey.orgId, name: 'Dev Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {},
+    expect(state.apiKeys[devKey.keyHash]).toEqual({
+      id: devKey.id,
+      orgId: devKey.orgId,
+      userId: devKey.userId,
+      name: 'dev',
+      expiresAt: null,
+      scopes: { models: null, providers: null },
+    });
+    expect(state.orgs[devKey.orgId]).toEqual({
+      id: devKey.orgId,
+      name: 'Dev Org',
+      allowedModels: null,
+      allowedProviders: null,
+      deniedProviders: [],
+      dailyLimitMicros: null,
+      userDailyLimitMicros: {},
       // The seed's $10 grant; nothing spent yet.
-      creditsMicros: 10_000_000, usageDebitedMicros: 0, usageToday: { day: new Date().toISOString().slice(0, 10), userMicros: {} } });
+      creditsMicros: 10_000_000,
+      usageDebitedMicros: 0,
+      usageToday: { day: new Date().toISOString().slice(0, 10), userMicros: {} },
+    });
     expect(state.models['simulator/echo']?.endpoints[0]?.prices).toEqual({ prompt: 150, completion: 600, cacheRead: null, cacheWrite: null });
 
     await testApp.caller(testApp.app.adminToken).apiKeys.revoke({ id: devKey.id });
     const second = await subscription.next();
-    expect(second.message).toMatchObject({ kind: 'delta', fromVersion: first.envelope.version, changes: { apiKeys: { upsert: {}, remove: [devKey.keyHash] } } });
+    expect(second.message).toMatchObject({
+      kind: 'delta',
+      fromVersion: first.envelope.version,
+      changes: { apiKeys: { upsert: {}, remove: [devKey.keyHash] } },
+    });
     expect(second.envelope.version).toBeGreaterThan(first.envelope.version);
     if (second.message.kind !== 'delta') throw new Error('expected a delta');
     const next = applySnapshotChanges(state, second.message.changes);

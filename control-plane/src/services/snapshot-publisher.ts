@@ -85,9 +85,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     if (current && current.stateHash === stateHash) return;
     const latest = current ? null : await prisma.snapshotVersion.findFirst({ orderBy: { version: 'desc' } });
     const version =
-      latest && latest.stateHash === stateHash
-        ? Number(latest.version)
-        : Number((await prisma.snapshotVersion.create({ data: { stateHash } })).version);
+      latest && latest.stateHash === stateHash ? Number(latest.version) : Number((await prisma.snapshotVersion.create({ data: { stateHash } })).version);
     current = { version, state, stateHash };
     history.set(version, current);
     for (const old of history.keys()) {
@@ -155,7 +153,13 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
 
   function deltaEnvelope(from: Published): Promise<SnapshotEnvelope> {
     const { version, state, stateHash } = requireCurrent();
-    return envelope(String(from.version), () => ({ kind: 'delta', fromVersion: from.version, version, stateHash, changes: diffSnapshotStates(from.state, state) }));
+    return envelope(String(from.version), () => ({
+      kind: 'delta',
+      fromVersion: from.version,
+      version,
+      stateHash,
+      changes: diffSnapshotStates(from.state, state),
+    }));
   }
 
   function nextChange(signal: AbortSignal | undefined): Promise<void> {

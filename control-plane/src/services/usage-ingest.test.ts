@@ -93,7 +93,16 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     // req-a, req-b, req-free and req-c are billed; req-byok is summed apart. Each counted once.
     const daily = await prisma.usageDaily.findMany({ where: { orgId }, orderBy: { byok: 'asc' } });
     expect(daily).toEqual([
-      expect.objectContaining({ day: new Date('2026-11-25'), requestedModel: 'simulator/echo', providerId: 'simulator', byok: false, requests: 4n, promptTokens: 4000n, completionTokens: 2000n, costMicros: 450n + 1_234_567n + 0n + 7n }),
+      expect.objectContaining({
+        day: new Date('2026-11-25'),
+        requestedModel: 'simulator/echo',
+        providerId: 'simulator',
+        byok: false,
+        requests: 4n,
+        promptTokens: 4000n,
+        completionTokens: 2000n,
+        costMicros: 450n + 1_234_567n + 0n + 7n,
+      }),
       expect.objectContaining({ day: new Date('2026-11-25'), byok: true, requests: 1n, promptTokens: 1000n, completionTokens: 500n, costMicros: 999n }),
     ]);
   });
@@ -103,13 +112,33 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
     await dataPlane.ingestUsage({
       events: [
-        event('day-1', { requestedModel: 'simulator/midnight', startedAt: '2026-11-23T23:59:59.999Z', finishedAt: '2026-11-24T00:00:00.100Z', costMicros: 10, reasoningTokens: 3 }),
-        event('day-2', { requestedModel: 'simulator/midnight', startedAt: '2026-11-24T00:00:00.000Z', finishedAt: '2026-11-24T00:00:00.100Z', costMicros: 20, cacheReadTokens: 5 }),
-        event('day-3', { requestedModel: 'simulator/midnight', startedAt: '2026-11-24T13:00:00.000Z', finishedAt: '2026-11-24T13:00:01.000Z', costMicros: 40, cacheWriteTokens: 6 }),
+        event('day-1', {
+          requestedModel: 'simulator/midnight',
+          startedAt: '2026-11-23T23:59:59.999Z',
+          finishedAt: '2026-11-24T00:00:00.100Z',
+          costMicros: 10,
+          reasoningTokens: 3,
+        }),
+        event('day-2', {
+          requestedModel: 'simulator/midnight',
+          startedAt: '2026-11-24T00:00:00.000Z',
+          finishedAt: '2026-11-24T00:00:00.100Z',
+          costMicros: 20,
+          cacheReadTokens: 5,
+        }),
+        event('day-3', {
+          requestedModel: 'simulator/midnight',
+          startedAt: '2026-11-24T13:00:00.000Z',
+          finishedAt: '2026-11-24T13:00:01.000Z',
+          costMicros: 40,
+          cacheWriteTokens: 6,
+        }),
       ],
     });
     const daily = await prisma.usageDaily.findMany({ where: { orgId, requestedModel: 'simulator/midnight' }, orderBy: { day: 'asc' } });
-    expect(daily.map((row) => [row.day.toISOString().slice(0, 10), row.requests, row.costMicros, row.reasoningTokens, row.cacheReadTokens, row.cacheWriteTokens])).toEqual([
+    expect(
+      daily.map((row) => [row.day.toISOString().slice(0, 10), row.requests, row.costMicros, row.reasoningTokens, row.cacheReadTokens, row.cacheWriteTokens]),
+    ).toEqual([
       ['2026-11-23', 1n, 10n, 3n, 0n, 0n],
       ['2026-11-24', 2n, 60n, 0n, 5n, 6n],
     ]);
@@ -145,7 +174,9 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
   test('concurrent batches adding to the same daily row lose no request', async () => {
     const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
     const batches = Array.from({ length: 5 }, (_, batch) => ({
-      events: Array.from({ length: 20 }, (_, index) => event(`crowd-${batch}-${index}`, { requestedModel: 'simulator/crowd', costMicros: batch + 1, promptTokens: 3 })),
+      events: Array.from({ length: 20 }, (_, index) =>
+        event(`crowd-${batch}-${index}`, { requestedModel: 'simulator/crowd', costMicros: batch + 1, promptTokens: 3 }),
+      ),
     }));
     await Promise.all(batches.map((batch) => dataPlane.ingestUsage(batch)));
     const daily = await testApp.app.services.prisma.usageDaily.findMany({ where: { orgId, requestedModel: 'simulator/crowd' } });
@@ -156,7 +187,13 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
   test('a batch naming a vanished org is stored whole; only that org goes undebited, and the audit log says so', async () => {
     const prisma = testApp.app.services.prisma;
     const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
-    const batch = { events: [event('ok-1', { costMicros: 100 }), event('gone-1', { orgId: 'no-such-org', costMicros: 300 }), event('gone-2', { orgId: 'no-such-org', costMicros: 5 })] };
+    const batch = {
+      events: [
+        event('ok-1', { costMicros: 100 }),
+        event('gone-1', { orgId: 'no-such-org', costMicros: 300 }),
+        event('gone-2', { orgId: 'no-such-org', costMicros: 5 }),
+      ],
+    };
 
     expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 3, duplicates: 0, unbilled: 2 });
     expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 0, duplicates: 3 });
@@ -165,7 +202,9 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     const debits = await prisma.ledgerEntry.findMany({ where: { usageRequestId: { in: ['ok-1', 'gone-1', 'gone-2'] } } });
     expect(debits.map((entry) => [entry.usageRequestId, entry.amountMicros])).toEqual([['ok-1', -100n]]);
     const audits = await prisma.auditLog.findMany({ where: { action: 'usage.unbilled' } });
-    expect(audits.map((audit) => [audit.target, audit.details])).toEqual([['org:no-such-org', { reason: 'organization not found', requests: 2, costMicros: 305 }]]);
+    expect(audits.map((audit) => [audit.target, audit.details])).toEqual([
+      ['org:no-such-org', { reason: 'organization not found', requests: 2, costMicros: 305 }],
+    ]);
     expect(await prisma.usageDaily.findMany({ where: { orgId: 'no-such-org' } })).toEqual([expect.objectContaining({ requests: 2n, costMicros: 305n })]);
   });
 

@@ -21,7 +21,11 @@ export async function createUser(context: ServiceContext, rawInput: z.input<type
       throw new GatewayError('invalid_request', `a user with email ${input.email} exists`, { param: 'email' });
     }
     const user = await transaction.user.create({ data: { email: input.email, name: input.name ?? null, isPlatformAdmin: input.isPlatformAdmin } });
-    await recordAudit(transaction, context.actor, { action: 'user.create', target: `user:${user.id}`, details: { email: input.email, isPlatformAdmin: input.isPlatformAdmin } });
+    await recordAudit(transaction, context.actor, {
+      action: 'user.create',
+      target: `user:${user.id}`,
+      details: { email: input.email, isPlatformAdmin: input.isPlatformAdmin },
+    });
     return user;
   });
 }

@@ -92,7 +92,8 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     const response = new ClientResponse(native, randomUUID());
     const snapshot = context.currentSnapshot();
     if (snapshot === null) sendJson(response, 503, JSON.stringify({ status: 'starting', snapshotVersion: null }));
-    else if (context.usageSpoolError() !== null) sendJson(response, 503, JSON.stringify({ status: 'usage_spool_unavailable', snapshotVersion: snapshot.version }));
+    else if (context.usageSpoolError() !== null)
+      sendJson(response, 503, JSON.stringify({ status: 'usage_spool_unavailable', snapshotVersion: snapshot.version }));
     else sendJson(response, 200, JSON.stringify({ status: 'ok', snapshotVersion: snapshot.version }));
   }
 

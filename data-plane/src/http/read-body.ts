@@ -9,8 +9,7 @@ const INITIAL_GROWABLE_BYTES = 16 * 1024;
 
 export function readBody(response: ClientResponse, contentLengthHeader: string, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const tooLarge = () =>
-      new GatewayError('request_too_large', `Request body exceeds the limit of ${maxBytes} bytes.`);
+    const tooLarge = () => new GatewayError('request_too_large', `Request body exceeds the limit of ${maxBytes} bytes.`);
     const declared = contentLengthHeader === '' ? null : Number(contentLengthHeader);
     if (declared !== null && (!Number.isSafeInteger(declared) || declared < 0)) {
       reject(new GatewayError('invalid_request', 'Invalid content-length header.'));

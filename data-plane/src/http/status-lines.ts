@@ -20,6 +20,4 @@ const reasons: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export const STATUS_LINES: Record<number, string> = Object.fromEntries(
-  Object.entries(reasons).map(([status, reason]) => [status, `${status} ${reason}`]),
-);
+export const STATUS_LINES: Record<number, string> = Object.fromEntries(Object.entries(reasons).map(([status, reason]) => [status, `${status} ${reason}`]));

@@ -18,14 +18,31 @@ describe('countTokens (o200k_base)', () => {
 describe('estimatePromptTokens', () => {
   const messages = [
     { role: 'system', content: 'You are terse.' },
-    { role: 'user', content: [{ type: 'text', text: 'What is the weather in Paris?' }, { type: 'image_url', image_url: { url: 'https://example.test/a.png' } }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'What is the weather in Paris?' },
+        { type: 'image_url', image_url: { url: 'https://example.test/a.png' } },
+      ],
+    },
     { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
     { role: 'tool', tool_call_id: 'call_1', content: '18 degrees, sunny' },
   ];
   const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
 
   it('is 3 tokens of framing per message, 3 to prime the reply, and the text of roles, content, tool calls and tool definitions', () => {
-    const text = ['system', 'You are terse.', 'user', 'What is the weather in Paris?', 'assistant', 'get_weather', '{"city":"Paris"}', 'tool', '18 degrees, sunny', JSON.stringify(tools)].join('\n');
+    const text = [
+      'system',
+      'You are terse.',
+      'user',
+      'What is the weather in Paris?',
+      'assistant',
+      'get_weather',
+      '{"city":"Paris"}',
+      'tool',
+      '18 degrees, sunny',
+      JSON.stringify(tools),
+    ].join('\n');
     expect(estimatePromptTokens(messages, tools)).toBe(3 * 4 + 3 + countTokens(text));
     expect(estimatePromptTokens(messages)).toBeLessThan(estimatePromptTokens(messages, tools));
   });
@@ -66,13 +83,21 @@ describe('collectGeneratedText', () => {
   };
 
   it("reads Anthropic's natively relayed text, thinking and tool-input deltas", () => {
-    expect(collected('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello there"}}\n\n')).toBe(countTokens('Hello there'));
-    expect(collected('data: {"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":"Let me see"}}\n\n')).toBe(countTokens('Let me see'));
-    expect(collected('data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\\"city\\""}}\n\n')).toBe(countTokens('{"city"'));
+    expect(collected('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello there"}}\n\n')).toBe(
+      countTokens('Hello there'),
+    );
+    expect(collected('data: {"type":"content_block_delta","index":1,"delta":{"type":"thinking_delta","thinking":"Let me see"}}\n\n')).toBe(
+      countTokens('Let me see'),
+    );
+    expect(collected('data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\\"city\\""}}\n\n')).toBe(
+      countTokens('{"city"'),
+    );
   });
 
   it('counts only the deltas of a Responses stream, not the done events that repeat them', () => {
-    expect(collected('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"msg_1","delta":"Hi there"}\n\n')).toBe(countTokens('Hi there'));
+    expect(collected('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"msg_1","delta":"Hi there"}\n\n')).toBe(
+      countTokens('Hi there'),
+    );
     expect(collected('event: response.output_text.done\ndata: {"type":"response.output_text.done","item_id":"msg_1","text":"Hi there"}\n\n')).toBe(0);
   });
 

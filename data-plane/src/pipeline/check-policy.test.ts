@@ -37,14 +37,30 @@ describe('isProviderAllowed', () => {
 describe('key scopes narrow the org policy', () => {
   const principal = (org: Partial<SnapshotOrg>, scopes: SnapshotApiKey['scopes']): Principal => ({
     apiKey: { id: 'key', orgId: 'org', userId: 'user', name: 'key', expiresAt: null, scopes },
-    org: { id: 'org', name: 'Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {}, creditsMicros: 0, usageDebitedMicros: 0, usageToday: { day: '2026-01-01', userMicros: {} }, ...org },
+    org: {
+      id: 'org',
+      name: 'Org',
+      allowedModels: null,
+      allowedProviders: null,
+      deniedProviders: [],
+      dailyLimitMicros: null,
+      userDailyLimitMicros: {},
+      creditsMicros: 0,
+      usageDebitedMicros: 0,
+      usageToday: { day: '2026-01-01', userMicros: {} },
+      ...org,
+    },
   });
 
   it.each([
     { org: {}, keyProviders: null, expected: { allowedProviders: null, deniedProviders: [] } },
     { org: {}, keyProviders: ['groq'], expected: { allowedProviders: ['groq'], deniedProviders: [] } },
     { org: { allowedProviders: ['groq', 'mistral'] }, keyProviders: null, expected: { allowedProviders: ['groq', 'mistral'], deniedProviders: [] } },
-    { org: { allowedProviders: ['groq', 'mistral'], deniedProviders: ['x'] }, keyProviders: ['mistral', 'openai'], expected: { allowedProviders: ['mistral'], deniedProviders: ['x'] } },
+    {
+      org: { allowedProviders: ['groq', 'mistral'], deniedProviders: ['x'] },
+      keyProviders: ['mistral', 'openai'],
+      expected: { allowedProviders: ['mistral'], deniedProviders: ['x'] },
+    },
   ])('providerRulesOf: org $org, key $keyProviders', ({ org, keyProviders, expected }) => {
     expect(providerRulesOf(principal(org, { models: null, providers: keyProviders }))).toEqual(expected);
   });

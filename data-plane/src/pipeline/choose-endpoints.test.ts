@@ -35,7 +35,13 @@ const snapshot = buildSnapshotView(1, 'hash', state);
 const owner = { orgId: 'org_1', userId: 'user_1' };
 
 const open: ProviderRules = { allowedProviders: null, deniedProviders: [] };
-const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferences => ({ order: null, only: null, ignore: [], allowFallbacks: true, ...extra });
+const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferences => ({
+  order: null,
+  only: null,
+  ignore: [],
+  allowFallbacks: true,
+  ...extra,
+});
 const served = (models: SnapshotModel[], rules: ProviderRules = open, extra: Partial<ProviderPreferences> = {}) =>
   chooseEndpoints(snapshot, rules, models, preferences(extra), owner).map((candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`);
 
@@ -66,7 +72,11 @@ describe('chooseEndpoints', () => {
   it.each([
     { name: 'a deny list', rules: { allowedProviders: null, deniedProviders: ['together'] }, expected: ['meta/llama@fireworks', 'meta/llama@groq'] },
     { name: 'an allow list', rules: { allowedProviders: ['groq'], deniedProviders: [] }, expected: ['meta/llama@groq'] },
-    { name: 'a deny list winning over the allow list', rules: { allowedProviders: ['groq', 'fireworks'], deniedProviders: ['groq'] }, expected: ['meta/llama@fireworks'] },
+    {
+      name: 'a deny list winning over the allow list',
+      rules: { allowedProviders: ['groq', 'fireworks'], deniedProviders: ['groq'] },
+      expected: ['meta/llama@fireworks'],
+    },
   ])('narrows by the org’s provider rules: $name', ({ rules, expected }) => {
     expect(served([llama], rules)).toEqual(expected);
   });
@@ -74,7 +84,9 @@ describe('chooseEndpoints', () => {
   it('refuses with 403 naming the rule when the org’s rules leave nothing', () => {
     const call = () => served([llama], { allowedProviders: ['mistral'], deniedProviders: ['groq'] });
     expect(call).toThrow(expect.objectContaining({ code: 'forbidden', status: 403, param: 'model' }));
-    expect(call).toThrow("The provider rules of your organization and API key (allowed providers: mistral; denied providers: groq) allow no provider serving the model 'meta/llama'.");
+    expect(call).toThrow(
+      "The provider rules of your organization and API key (allowed providers: mistral; denied providers: groq) allow no provider serving the model 'meta/llama'.",
+    );
   });
 
   it('uses a fallback model the org allows when the requested one has no allowed provider', () => {
@@ -91,7 +103,13 @@ describe('chooseEndpoints', () => {
 });
 
 describe('chooseEndpoints with BYOK keys', () => {
-  const credential = (orgId: string, userId: string | null, slug: string, last4: string) => ({ orgId, userId, providerId: `prov_${slug}`, last4, jwe: `jwe-${last4}` });
+  const credential = (orgId: string, userId: string | null, slug: string, last4: string) => ({
+    orgId,
+    userId,
+    providerId: `prov_${slug}`,
+    last4,
+    jwe: `jwe-${last4}`,
+  });
   const byokState = {
     ...state,
     byokCredentials: {
@@ -106,7 +124,11 @@ describe('chooseEndpoints with BYOK keys', () => {
   );
   const view = buildSnapshotView(2, 'hash', byokState, decrypted);
   const keys = (userId: string) =>
-    chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }).map((candidate) => [candidate.route.provider.slug, candidate.byok, candidate.byokKey?.apiKey ?? null]);
+    chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }).map((candidate) => [
+      candidate.route.provider.slug,
+      candidate.byok,
+      candidate.byokKey?.apiKey ?? null,
+    ]);
 
   it("uses the user's own key over the org's, the org's over the platform key, and no other org's key", () => {
     expect(keys('user_1')).toEqual([

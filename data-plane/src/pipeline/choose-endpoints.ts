@@ -62,9 +62,13 @@ export function chooseEndpoints(
   const modelIds = models.map((model) => `'${model.id}'`).join(', ');
   if (configured === 0) throw new GatewayError('no_provider_available', `No provider is available for the model ${modelIds}.`);
   if (permitted === 0) {
-    throw new GatewayError('forbidden', `The provider rules of your organization and API key (${describeProviderRules(rules)}) allow no provider serving the model ${modelIds}.`, {
-      param: 'model',
-    });
+    throw new GatewayError(
+      'forbidden',
+      `The provider rules of your organization and API key (${describeProviderRules(rules)}) allow no provider serving the model ${modelIds}.`,
+      {
+        param: 'model',
+      },
+    );
   }
   throw new GatewayError('invalid_request', `No provider serving the model ${modelIds} matches the request's provider preferences.`, { param: 'provider' });
 }

@@ -51,7 +51,12 @@ export async function relayAndFinishStream(
 }
 
 /** A started stream's final bytes go out once its usage event is durable; if it cannot be recorded, an error frame instead. */
-async function endStreamOnceRecorded(request: MeteredRequest, writer: SseWriter, errorCode: string | null, finalBytes: string | Uint8Array | null): Promise<void> {
+async function endStreamOnceRecorded(
+  request: MeteredRequest,
+  writer: SseWriter,
+  errorCode: string | null,
+  finalBytes: string | Uint8Array | null,
+): Promise<void> {
   try {
     await appendUsage(request, 200, errorCode);
   } catch (error) {

@@ -72,7 +72,12 @@ export function routeThroughDoor(candidates: EndpointCandidate[], opened: Opened
     const speaksNative = candidate.route.adapter.kind === native.kind && (native.providers?.includes(candidate.route.provider.slug) ?? true);
     if (speaksNative) return { ...candidate, route: { ...candidate.route, adapter: native.adapter } };
     if (native.onlyNative === null) return candidate;
-    const refused: ProviderAdapter = { ...candidate.route.adapter, convertRequest: () => { throw native.onlyNative; } };
+    const refused: ProviderAdapter = {
+      ...candidate.route.adapter,
+      convertRequest: () => {
+        throw native.onlyNative;
+      },
+    };
     return { ...candidate, route: { ...candidate.route, adapter: refused } };
   });
 }

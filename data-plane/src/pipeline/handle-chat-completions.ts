@@ -50,7 +50,11 @@ export async function handleChatCompletions(
   const snapshot = context.currentSnapshot();
   if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
   const principal = authenticateKey(snapshot, incoming.authorization, response.startedAtEpochMs);
-  const opened = door.open(incoming.body, { requestId: response.requestId, created: Math.floor(response.startedAtEpochMs / 1000), headers: incoming.headers ?? {} });
+  const opened = door.open(incoming.body, {
+    requestId: response.requestId,
+    created: Math.floor(response.startedAtEpochMs / 1000),
+    headers: incoming.headers ?? {},
+  });
   const chat = opened.chat;
   const repair = repairToolCalls(chat.body.messages);
   if (repair.changes > 0) {
@@ -87,7 +91,10 @@ export async function handleChatCompletions(
     errors: opened.errors,
   };
   // Before any upstream call: the worst case is held against the org's balance and the user's daily limit.
-  await context.spend.reserve(response, response.requestId, principal, candidates, { promptTokens: promptTokensUpperBound(chat.body.messages, chat.body.tools), maxOutputTokens: requestedMaxOutputTokens(chat.body) });
+  await context.spend.reserve(response, response.requestId, principal, candidates, {
+    promptTokens: promptTokensUpperBound(chat.body.messages, chat.body.tools),
+    maxOutputTokens: requestedMaxOutputTokens(chat.body),
+  });
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 
@@ -122,7 +129,10 @@ export async function handleChatCompletions(
   if (upstreamResult.error !== null) return finishWithError(metered, withHeaders(explainRefusedProviderKey(candidate, upstreamResult.error), servedBy));
   meter.firstByteAt = performance.now();
   const event = await appendUsage(metered, upstream.statusCode, null);
-  sendJson(response, upstream.statusCode, presenterFor(opened, adapter).presentBody(withUsageCost(upstreamResult.body, event, upstreamResult.parsedBody)), { ...meteringHeaders(event), ...servedBy });
+  sendJson(response, upstream.statusCode, presenterFor(opened, adapter).presentBody(withUsageCost(upstreamResult.body, event, upstreamResult.parsedBody)), {
+    ...meteringHeaders(event),
+    ...servedBy,
+  });
 }
 
 /** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */

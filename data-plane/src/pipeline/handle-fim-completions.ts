@@ -40,7 +40,13 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   checkPolicy(principal, model);
   // FIM has no routing extras: the org's provider rules and the catalog's order decide, and the first
   // endpoint that speaks FIM serves (no fallback between endpoints yet).
-  const candidates = chooseEndpoints(snapshot, providerRulesOf(principal), [model], { order: null, only: null, ignore: [], allowFallbacks: true }, keyOwnerOf(principal));
+  const candidates = chooseEndpoints(
+    snapshot,
+    providerRulesOf(principal),
+    [model],
+    { order: null, only: null, ignore: [], allowFallbacks: true },
+    keyOwnerOf(principal),
+  );
   const chosen = candidates.find((candidate) => candidate.route.provider.kind === 'mistral');
   if (chosen === undefined) throw new GatewayError('invalid_request', `The model '${model.id}' does not support FIM.`, { param: 'model' });
   const { endpoint, route } = chosen;
@@ -69,7 +75,10 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   };
   const suffix = typeof fim.body.suffix === 'string' ? fim.body.suffix : '';
   const metered: MeteredRequest = { context, response, meter, promptEstimate: () => countTokens(fim.body.prompt) + countTokens(suffix) };
-  await context.spend.reserve(response, response.requestId, principal, [chosen], { promptTokens: promptTokensUpperBound([{ content: fim.body.prompt }, { content: suffix }]), maxOutputTokens: requestedMaxOutputTokens(fim.body) });
+  await context.spend.reserve(response, response.requestId, principal, [chosen], {
+    promptTokens: promptTokensUpperBound([{ content: fim.body.prompt }, { content: suffix }]),
+    maxOutputTokens: requestedMaxOutputTokens(fim.body),
+  });
   const abort = new AbortController();
   response.onAbort(() => abort.abort());
 

@@ -12,7 +12,8 @@ export async function handleGeneration(context: PipelineContext, response: Clien
   if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
   const principal = authenticateKey(snapshot, request.authorization, response.startedAtEpochMs);
   const requestId = new URLSearchParams(request.query).get('id');
-  if (requestId === null || requestId === '') throw new GatewayError('invalid_request', "The query parameter 'id' (a request id, as in x-request-id) is required.", { param: 'id' });
+  if (requestId === null || requestId === '')
+    throw new GatewayError('invalid_request', "The query parameter 'id' (a request id, as in x-request-id) is required.", { param: 'id' });
   const event = await context.generations.find(requestId, principal.apiKey.id).catch((error: unknown) => {
     throw new GatewayError('upstream_error', 'The gateway could not reach its control plane to look this request up; retry shortly.', { cause: error });
   });

@@ -10,7 +10,15 @@
 // When the upstream reported no usage (an aborted stream, a provider that sends none), the tokens are
 // counted with the tokenizer (data-plane/src/metering/) and the event says usageEstimated; so it does
 // when a stream cut short had reported fewer completion tokens than it had already relayed.
-import { emptyUsage, priceUsage, type Microdollars, type NanodollarsPerToken, type PriceTiers, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
+import {
+  emptyUsage,
+  priceUsage,
+  type Microdollars,
+  type NanodollarsPerToken,
+  type PriceTiers,
+  type TokenPrices,
+  type TokenUsage,
+} from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { CompletionText } from '../metering/completion-text.ts';
@@ -90,7 +98,8 @@ export function meterUsage(
         usage = { ...usage, completionTokens: relayedTokens };
       }
     }
-  } else if (outcome.errorCode !== null && meter.firstByteAt === null) usage = emptyUsage; // nothing was produced
+  } else if (outcome.errorCode !== null && meter.firstByteAt === null)
+    usage = emptyUsage; // nothing was produced
   else {
     usageEstimated = true;
     usage = { ...emptyUsage, promptTokens: outcome.promptEstimate(), completionTokens: meter.completionText.estimateTokens() };

@@ -5,11 +5,31 @@ const parse = (body: unknown) => parseFimRequest(Buffer.from(typeof body === 'st
 
 describe('parseFimRequest', () => {
   it('accepts the Mistral SDK body, keeping unknown fields for the upstream to judge', () => {
-    const fim = parse({ model: 'mistral/codestral-latest', prompt: 'a', suffix: 'b', max_tokens: 8, min_tokens: 1, stop: ['\n'], random_seed: 3, stream: true, metadata: { x: 1 } });
+    const fim = parse({
+      model: 'mistral/codestral-latest',
+      prompt: 'a',
+      suffix: 'b',
+      max_tokens: 8,
+      min_tokens: 1,
+      stop: ['\n'],
+      random_seed: 3,
+      stream: true,
+      metadata: { x: 1 },
+    });
     expect(fim).toEqual({
       model: 'mistral/codestral-latest',
       stream: true,
-      body: { model: 'mistral/codestral-latest', prompt: 'a', suffix: 'b', max_tokens: 8, min_tokens: 1, stop: ['\n'], random_seed: 3, stream: true, metadata: { x: 1 } },
+      body: {
+        model: 'mistral/codestral-latest',
+        prompt: 'a',
+        suffix: 'b',
+        max_tokens: 8,
+        min_tokens: 1,
+        stop: ['\n'],
+        random_seed: 3,
+        stream: true,
+        metadata: { x: 1 },
+      },
     });
     expect(parse({ model: 'm', prompt: '', suffix: null, stop: 'x', temperature: 0.2 }).stream).toBe(false);
   });

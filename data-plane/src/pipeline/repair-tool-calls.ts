@@ -103,9 +103,7 @@ function repairGroup(group: readonly unknown[], output: unknown[]): number {
     rest.push(message);
     if (followsDirectly) directResults += 1;
   }
-  const placeholders = callIds
-    .filter((id) => !answered.has(id))
-    .map((id) => ({ role: 'tool', tool_call_id: id, content: MISSING_TOOL_RESULT }));
+  const placeholders = callIds.filter((id) => !answered.has(id)).map((id) => ({ role: 'tool', tool_call_id: id, content: MISSING_TOOL_RESULT }));
   changes += placeholders.length;
   output.push(...rest.slice(0, directResults), ...placeholders, ...rest.slice(directResults));
   return changes;

@@ -39,7 +39,10 @@ describe('chooseEndpoints', () => {
   });
 
   it('throws no_provider_available (503) when no endpoint has a provider', () => {
-    const model = { ...resolveModel(view, 'simulator/echo'), endpoints: [{ providerId: 'gone', upstreamModel: 'x', prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }] };
+    const model = {
+      ...resolveModel(view, 'simulator/echo'),
+      endpoints: [{ providerId: 'gone', upstreamModel: 'x', prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }],
+    };
     expect(() => chooseEndpoints(view, open, [model], noPreferences, owner)).toThrow(GatewayError);
   });
 });

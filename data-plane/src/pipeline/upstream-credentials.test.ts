@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 describe('upstreamApiKey', () => {
-  it("sends the BYOK key, the platform key only without one, and never the platform key for an unusable BYOK key", () => {
+  it('sends the BYOK key, the platform key only without one, and never the platform key for an unusable BYOK key', () => {
     process.env.UPSTREAM_CREDENTIALS_TEST_KEY = 'sk-platform';
     expect(upstreamApiKey(byok)).toBe('sk-org-own-key-a1b2');
     expect(upstreamApiKey(platform)).toBe('sk-platform');

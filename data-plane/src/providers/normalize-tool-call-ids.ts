@@ -8,7 +8,9 @@ const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 
 /** `length` base-62 characters derived from `original` (attempt 0) or from `original#attempt` (retries after a clash). */
 export function hashToolCallId(original: string, attempt: number, length: number): string {
-  const digest = createHash('sha256').update(attempt === 0 ? original : `${original}#${attempt}`).digest();
+  const digest = createHash('sha256')
+    .update(attempt === 0 ? original : `${original}#${attempt}`)
+    .digest();
   let id = '';
   for (let index = 0; index < length; index += 1) id += ALPHABET[digest[index]! % ALPHABET.length];
   return id;

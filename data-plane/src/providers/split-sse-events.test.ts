@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SseEventSplitter } from './split-sse-events.ts';
 
-const stream =
-  'data: {"a":1}\n\n' + ': keep-alive\n\n' + 'event: x\ndata: {"b":2}\n\n' + 'data: {"c":3}\r\n\r\n' + 'data: [DONE]\n\n';
+const stream = 'data: {"a":1}\n\n' + ': keep-alive\n\n' + 'event: x\ndata: {"b":2}\n\n' + 'data: {"c":3}\r\n\r\n' + 'data: [DONE]\n\n';
 
 function splitAll(chunks: string[]): string[] {
   const splitter = new SseEventSplitter();

@@ -34,7 +34,9 @@ export async function createByokDecrypter(privateJwk: JWK | null, log: (line: st
           try {
             apiKey = await decrypter.decrypt(credential.jwe);
           } catch (error) {
-            log(`BYOK credential ${credentialId} does not decrypt with this data plane's key (${error instanceof Error ? error.name : 'error'}); requests needing it will fail`);
+            log(
+              `BYOK credential ${credentialId} does not decrypt with this data plane's key (${error instanceof Error ? error.name : 'error'}); requests needing it will fail`,
+            );
           }
         }
         next.set(credential.jwe, apiKey);

@@ -9,7 +9,14 @@ import { SnapshotRejected, verifySnapshot } from './verify-snapshot.ts';
 function stateWithKeys(count: number): SnapshotState {
   const state = emptySnapshotState();
   for (let index = 0; index < count; index++) {
-    state.apiKeys[`hash-${index}`] = { id: `key_${index}`, orgId: 'org_1', userId: `user_${index % 7}`, name: `key ${index}`, expiresAt: null, scopes: { models: null, providers: ['openai'] } };
+    state.apiKeys[`hash-${index}`] = {
+      id: `key_${index}`,
+      orgId: 'org_1',
+      userId: `user_${index % 7}`,
+      name: `key ${index}`,
+      expiresAt: null,
+      scopes: { models: null, providers: ['openai'] },
+    };
   }
   return state;
 }

@@ -24,11 +24,7 @@ export interface VerifiedSnapshot {
   stateJson: string[];
 }
 
-export async function verifySnapshot(
-  verifier: SnapshotVerifier,
-  envelope: SnapshotEnvelope,
-  current: MaterialisedSnapshot | null,
-): Promise<VerifiedSnapshot> {
+export async function verifySnapshot(verifier: SnapshotVerifier, envelope: SnapshotEnvelope, current: MaterialisedSnapshot | null): Promise<VerifiedSnapshot> {
   let message: SnapshotMessage;
   try {
     message = await verifier.verify(envelope.jws);

@@ -150,7 +150,12 @@ describe('spend limits on one data plane', () => {
     // Ingested usage of another day does not count against today's limit.
     await publish({ creditsMicros: 5_000_000, usageToday: { day: '2020-01-01', userMicros: { user_alpha: 300_000 } }, dailyLimitMicros: 1_000_000 });
     expect((await usage()).daily.used_micros).toBe(0);
-    await publish({ creditsMicros: 5_000_000, usageDebitedMicros: 4_000_000, usageToday: { day: today(), userMicros: { user_alpha: 300_000 } }, dailyLimitMicros: 1_000_000 });
+    await publish({
+      creditsMicros: 5_000_000,
+      usageDebitedMicros: 4_000_000,
+      usageToday: { day: today(), userMicros: { user_alpha: 300_000 } },
+      dailyLimitMicros: 1_000_000,
+    });
     expect(await usage()).toMatchObject({
       daily: { limit_micros: 1_000_000, used_micros: 300_000, remaining_micros: 700_000 },
       balance: { credits_micros: 5_000_000, spent_micros: 4_000_000, available_micros: 1_000_000 },
@@ -160,7 +165,11 @@ describe('spend limits on one data plane', () => {
   it('serves free models with no balance at all', async () => {
     await publish({ creditsMicros: 0 }, (state) => {
       const echo = state.models[TEST_MODEL]!;
-      state.models['simulator/free'] = { ...echo, id: 'simulator/free', endpoints: [{ ...echo.endpoints[0]!, prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }] };
+      state.models['simulator/free'] = {
+        ...echo,
+        id: 'simulator/free',
+        endpoints: [{ ...echo.endpoints[0]!, prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }],
+      };
     });
     const response = await post(chat('simulator/free'));
     expect(response.status).toBe(200);

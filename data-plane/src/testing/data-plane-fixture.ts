@@ -23,13 +23,52 @@ const FUNDED = { creditsMicros: 1_000_000_000, usageDebitedMicros: 0, usageToday
 export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
   return {
     apiKeys: {
-      [hashSecret(TEST_API_KEY)]: { id: 'key_alpha', orgId: 'org_alpha', userId: 'user_alpha', name: 'alpha', expiresAt: null, scopes: { models: null, providers: null } },
-      [hashSecret(RESTRICTED_API_KEY)]: { id: 'key_restricted', orgId: 'org_restricted', userId: 'user_beta', name: 'restricted', expiresAt: null, scopes: { models: null, providers: null } },
-      [hashSecret(EXPIRED_API_KEY)]: { id: 'key_expired', orgId: 'org_alpha', userId: 'user_alpha', name: 'old', expiresAt: '2020-01-01T00:00:00.000Z', scopes: { models: null, providers: null } },
+      [hashSecret(TEST_API_KEY)]: {
+        id: 'key_alpha',
+        orgId: 'org_alpha',
+        userId: 'user_alpha',
+        name: 'alpha',
+        expiresAt: null,
+        scopes: { models: null, providers: null },
+      },
+      [hashSecret(RESTRICTED_API_KEY)]: {
+        id: 'key_restricted',
+        orgId: 'org_restricted',
+        userId: 'user_beta',
+        name: 'restricted',
+        expiresAt: null,
+        scopes: { models: null, providers: null },
+      },
+      [hashSecret(EXPIRED_API_KEY)]: {
+        id: 'key_expired',
+        orgId: 'org_alpha',
+        userId: 'user_alpha',
+        name: 'old',
+        expiresAt: '2020-01-01T00:00:00.000Z',
+        scopes: { models: null, providers: null },
+      },
     },
     orgs: {
-      org_alpha: { id: 'org_alpha', name: 'Alpha', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {}, ...FUNDED },
-      org_restricted: { id: 'org_restricted', name: 'Restricted', allowedModels: ['other/*'], allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {}, ...FUNDED },
+      org_alpha: {
+        id: 'org_alpha',
+        name: 'Alpha',
+        allowedModels: null,
+        allowedProviders: null,
+        deniedProviders: [],
+        dailyLimitMicros: null,
+        userDailyLimitMicros: {},
+        ...FUNDED,
+      },
+      org_restricted: {
+        id: 'org_restricted',
+        name: 'Restricted',
+        allowedModels: ['other/*'],
+        allowedProviders: null,
+        deniedProviders: [],
+        dailyLimitMicros: null,
+        userDailyLimitMicros: {},
+        ...FUNDED,
+      },
     },
     providers: {
       prov_simulator: { id: 'prov_simulator', slug: 'simulator', kind: 'openai-compatible', baseUrl: upstreamBaseUrl, apiKeyEnv: UPSTREAM_KEY_ENV },

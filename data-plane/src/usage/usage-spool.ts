@@ -133,7 +133,9 @@ export class UsageSpool {
     if (segments.length > 0) {
       const recovery = await recoverSpoolTail(options.directory, segment, path);
       if (recovery.quarantinedTo !== null) {
-        options.log?.(`usage spool: cut ${recovery.removedBytes} damaged or torn bytes off the end of ${path} (copied to ${recovery.quarantinedTo}); every record before them is kept`);
+        options.log?.(
+          `usage spool: cut ${recovery.removedBytes} damaged or torn bytes off the end of ${path} (copied to ${recovery.quarantinedTo}); every record before them is kept`,
+        );
       }
     }
     const file = await (options.openFile ?? openSegmentFile)(path);
@@ -186,7 +188,7 @@ export class UsageSpool {
     const unwritten = this.#pending.splice(0);
     for (const record of unwritten) {
       this.#log(`usage spool: closing without writing this usage event: ${record.bytes.toString('utf8').trimEnd()}`);
-      record.reject(new GatewayError('usage_spool_unavailable', 'The usage spool could not write this request\'s usage record.'));
+      record.reject(new GatewayError('usage_spool_unavailable', "The usage spool could not write this request's usage record."));
     }
     if (this.#syncTimer !== null) clearInterval(this.#syncTimer);
     await this.#backgroundSync();
@@ -238,7 +240,9 @@ export class UsageSpool {
     } catch (error) {
       this.#failedAttempts += 1;
       if (this.#failure === null) {
-        this.#log(`usage spool: cannot write (${String(error)}); holding ${this.#pending.length} usage events in memory and retrying; new requests are refused until a write succeeds`);
+        this.#log(
+          `usage spool: cannot write (${String(error)}); holding ${this.#pending.length} usage events in memory and retrying; new requests are refused until a write succeeds`,
+        );
       }
       this.#failure = error;
       if (!this.#closed) {

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicSimulator, type AnthropicSimulator } from './anthropic-simulator.ts';
 
 const API_KEY = 'sk-ant-simulator';
-const weatherTool = { name: 'get_weather', description: 'Weather by city', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } };
+const weatherTool = {
+  name: 'get_weather',
+  description: 'Weather by city',
+  input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } },
+};
 
 describe('Anthropic simulator with @anthropic-ai/sdk', () => {
   let simulator: AnthropicSimulator;
@@ -26,7 +30,9 @@ describe('Anthropic simulator with @anthropic-ai/sdk', () => {
 
   it('streams a message the SDK assembles, keeping the cumulative usage', async () => {
     simulator.scenario = () => ({ cacheCreationInputTokens: 5 });
-    const message = await client.messages.stream({ model: 'claude-echo', max_tokens: 64, messages: [{ role: 'user', content: 'one two three' }] }).finalMessage();
+    const message = await client.messages
+      .stream({ model: 'claude-echo', max_tokens: 64, messages: [{ role: 'user', content: 'one two three' }] })
+      .finalMessage();
     expect(message.content).toMatchObject([{ type: 'text', text: 'Echo: one two three' }]);
     expect(message.usage).toMatchObject({ input_tokens: 3, output_tokens: 4, cache_creation_input_tokens: 5 });
     const sent = simulator.requests.at(-1)!.responseText;

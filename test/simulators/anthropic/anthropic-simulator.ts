@@ -156,7 +156,12 @@ async function handle(simulator: AnthropicSimulator, apiKey: string | null, requ
   if (messages.stream !== true) {
     const content: unknown[] = [{ type: 'text', text: reply }];
     if (toolUse !== null) content.push({ type: 'tool_use', id: toolUseId, name: toolUse.name, input: toolUse.input });
-    return sendJson(response, 200, { ...skeleton, content, stop_reason: stopReason, stop_sequence: null, usage: { ...startUsage, output_tokens: outputTokens } }, scenario.headers);
+    return sendJson(
+      response,
+      200,
+      { ...skeleton, content, stop_reason: stopReason, stop_sequence: null, usage: { ...startUsage, output_tokens: outputTokens } },
+      scenario.headers,
+    );
   }
 
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}`, ...scenario.headers });
@@ -200,4 +205,3 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   sendJson(response, status, { type: 'error', error: { type: ERROR_TYPES[status] ?? 'api_error', message }, request_id: 'req_sim' }, headers);
 }
-

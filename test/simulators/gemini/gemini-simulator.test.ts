@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGeminiSimulator, type GeminiSimulator } from './gemini-simulator.ts';
 
 const API_KEY = 'AIza-simulator';
-const weatherTool = { functionDeclarations: [{ name: 'get_weather', description: 'Weather by city', parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } } } }] };
+const weatherTool = {
+  functionDeclarations: [
+    { name: 'get_weather', description: 'Weather by city', parametersJsonSchema: { type: 'object', properties: { city: { type: 'string' } } } },
+  ],
+};
 
 describe('Gemini simulator with @google/genai', () => {
   let simulator: GeminiSimulator;
@@ -21,7 +25,13 @@ describe('Gemini simulator with @google/genai', () => {
     const response = await client(apiVersion).models.generateContent({ model: 'gemini-echo', contents: 'hello there' });
     expect(response.text).toBe('Echo: hello there');
     expect(response.candidates?.[0]?.content?.parts?.[0]).toEqual({ text: 'Just echo it.', thought: true });
-    expect(response.usageMetadata).toMatchObject({ promptTokenCount: 2, candidatesTokenCount: 3, thoughtsTokenCount: 3, cachedContentTokenCount: 1, totalTokenCount: 8 });
+    expect(response.usageMetadata).toMatchObject({
+      promptTokenCount: 2,
+      candidatesTokenCount: 3,
+      thoughtsTokenCount: 3,
+      cachedContentTokenCount: 1,
+      totalTokenCount: 8,
+    });
     const recorded = simulator.requests.at(-1)!;
     expect(recorded.path).toBe(`/${apiVersion}/models/gemini-echo:generateContent`);
     expect(recorded.headers['x-goog-api-key']).toBe(API_KEY);
@@ -69,13 +79,17 @@ describe('Gemini simulator with @google/genai', () => {
     });
     expect(viaQuery.status).toBe(200);
 
-    const wrongKey = await client('v1beta', 'nope').models.generateContent({ model: 'gemini-echo', contents: 'hi' }).catch((error: unknown) => error);
+    const wrongKey = await client('v1beta', 'nope')
+      .models.generateContent({ model: 'gemini-echo', contents: 'hi' })
+      .catch((error: unknown) => error);
     expect(wrongKey).toBeInstanceOf(ApiError);
     expect((wrongKey as ApiError).status).toBe(400);
     expect(JSON.parse((wrongKey as ApiError).message).error.details[0].reason).toBe('API_KEY_INVALID');
 
     simulator.scenario = () => ({ status: 429, retryDelay: '12s' });
-    const limited = await client().models.generateContent({ model: 'gemini-echo', contents: 'hi' }).catch((error: unknown) => error);
+    const limited = await client()
+      .models.generateContent({ model: 'gemini-echo', contents: 'hi' })
+      .catch((error: unknown) => error);
     expect(limited).toBeInstanceOf(ApiError);
     expect((limited as ApiError).status).toBe(429);
     expect(JSON.parse((limited as ApiError).message).error).toMatchObject({ status: 'RESOURCE_EXHAUSTED', details: [{ retryDelay: '12s' }] });

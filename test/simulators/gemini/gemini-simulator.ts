@@ -140,9 +140,11 @@ async function handle(simulator: GeminiSimulator, apiKey: string | null, request
   const route = ROUTE.exec(url.pathname);
   if (request.method !== 'POST' || route === null) return sendError(response, 404, `Unknown path ${url.pathname}`);
   const presented = recorded.headers['x-goog-api-key'] ?? url.searchParams.get('key');
-  if (apiKey !== null && presented !== apiKey) return sendError(response, 400, 'API key not valid. Please pass a valid API key.', { reason: 'API_KEY_INVALID' });
+  if (apiKey !== null && presented !== apiKey)
+    return sendError(response, 400, 'API key not valid. Please pass a valid API key.', { reason: 'API_KEY_INVALID' });
   const generate = (body ?? {}) as GenerateContentBody;
-  if (!Array.isArray(generate.contents) || generate.contents.length === 0) return sendError(response, 400, '* GenerateContentRequest.contents: contents is not specified');
+  if (!Array.isArray(generate.contents) || generate.contents.length === 0)
+    return sendError(response, 400, '* GenerateContentRequest.contents: contents is not specified');
 
   const scenario = simulator.scenario(generate);
   if (scenario.headersDelayMs) await sleep(scenario.headersDelayMs);
@@ -174,7 +176,12 @@ async function handle(simulator: GeminiSimulator, apiKey: string | null, request
 
   if (route[3] === 'generateContent') {
     const parts = [...thoughtPart, { text: reply }, ...callPart];
-    return sendJson(response, 200, { candidates: [{ content: { parts, role: 'model' }, finishReason, index: 0 }], usageMetadata, ...envelope }, scenario.headers);
+    return sendJson(
+      response,
+      200,
+      { candidates: [{ content: { parts, role: 'model' }, finishReason, index: 0 }], usageMetadata, ...envelope },
+      scenario.headers,
+    );
   }
 
   // The stream: thoughts, one event per word, then the function call with the finishReason and full usage.
@@ -185,7 +192,11 @@ async function handle(simulator: GeminiSimulator, apiKey: string | null, request
     ...envelope,
   });
   const pieces = reply.match(/\S+\s*/g) ?? [];
-  const events = [...(thoughtPart.length > 0 ? [event(thoughtPart, false)] : []), ...pieces.map((piece) => event([{ text: piece }], false)), event(callPart, true)];
+  const events = [
+    ...(thoughtPart.length > 0 ? [event(thoughtPart, false)] : []),
+    ...pieces.map((piece) => event([{ text: piece }], false)),
+    event(callPart, true),
+  ];
   if (url.searchParams.get('alt') !== 'sse') return sendJson(response, 200, events, scenario.headers);
 
   response.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff', ...scenario.headers });
@@ -193,7 +204,10 @@ async function handle(simulator: GeminiSimulator, apiKey: string | null, request
     const textIndex = index - thoughtPart.length;
     if (textIndex === scenario.dropAfterChunks) return void response.destroy();
     if (textIndex === scenario.errorAfterChunks) {
-      await write(response, `data: ${JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } })}\r\n\r\n`);
+      await write(
+        response,
+        `data: ${JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } })}\r\n\r\n`,
+      );
       return void response.end();
     }
     if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
@@ -210,11 +224,16 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 /** Gemini's envelope; `reason` adds an ErrorInfo detail, `retryDelay` a RetryInfo one. */
-function sendError(response: ServerResponse, status: number, message: string, extra: { reason?: string; retryDelay?: string } = {}, headers: Record<string, string> = {}): void {
+function sendError(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  extra: { reason?: string; retryDelay?: string } = {},
+  headers: Record<string, string> = {},
+): void {
   const details: unknown[] = [];
   if (extra.reason !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: extra.reason, domain: 'googleapis.com' });
   if (extra.retryDelay !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: extra.retryDelay });
   const error = { code: status, message, status: STATUSES[status] ?? 'UNKNOWN', ...(details.length > 0 ? { details } : {}) };
   sendJson(response, status, { error }, headers);
 }
-

@@ -58,7 +58,13 @@ describe('Mistral simulator against the Mistral SDK', () => {
     simulator.scenario = () => ({ status: 429 });
     const limited = await client.chat.complete({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
     expect(limited).toMatchObject({ statusCode: 429 });
-    expect(JSON.parse((limited as MistralError).body)).toEqual({ object: 'error', message: 'Rate limit exceeded', type: 'rate_limited', param: null, code: '1300' });
+    expect(JSON.parse((limited as MistralError).body)).toEqual({
+      object: 'error',
+      message: 'Rate limit exceeded',
+      type: 'rate_limited',
+      param: null,
+      code: '1300',
+    });
     simulator.scenario = () => ({});
   });
 

@@ -54,10 +54,40 @@ export interface MistralSimulator {
 }
 
 const CHAT_FIELDS = new Set([
-  'model', 'messages', 'temperature', 'top_p', 'max_tokens', 'stream', 'stop', 'random_seed', 'response_format', 'tools', 'tool_choice',
-  'presence_penalty', 'frequency_penalty', 'n', 'prediction', 'parallel_tool_calls', 'prompt_mode', 'safe_prompt', 'metadata',
+  'model',
+  'messages',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'stream',
+  'stop',
+  'random_seed',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'presence_penalty',
+  'frequency_penalty',
+  'n',
+  'prediction',
+  'parallel_tool_calls',
+  'prompt_mode',
+  'safe_prompt',
+  'metadata',
 ]);
-const FIM_FIELDS = new Set(['model', 'prompt', 'suffix', 'max_tokens', 'min_tokens', 'temperature', 'top_p', 'stream', 'stop', 'random_seed', 'metadata', 'prompt_cache_key']);
+const FIM_FIELDS = new Set([
+  'model',
+  'prompt',
+  'suffix',
+  'max_tokens',
+  'min_tokens',
+  'temperature',
+  'top_p',
+  'stream',
+  'stop',
+  'random_seed',
+  'metadata',
+  'prompt_cache_key',
+]);
 const TOOL_CALL_ID = /^[a-zA-Z0-9]{9}$/;
 
 /** Whitespace-separated words: the token count tests predict. */
@@ -124,38 +154,63 @@ async function handle(simulator: MistralSimulator, apiKey: string | null, reques
 
   const scenario = simulator.scenario(body, path);
   if (scenario.status !== undefined && scenario.status >= 400) {
-    if (scenario.status === 422) return sendValidationError(response, ['temperature'], 'less_than_equal', 'Input should be less than or equal to 1.5', scenario.headers);
-    return sendError(response, scenario.status, scenario.status === 429 ? 'Rate limit exceeded' : `simulated upstream error ${scenario.status}`, scenario.headers);
+    if (scenario.status === 422)
+      return sendValidationError(response, ['temperature'], 'less_than_equal', 'Input should be less than or equal to 1.5', scenario.headers);
+    return sendError(
+      response,
+      scenario.status,
+      scenario.status === 429 ? 'Rate limit exceeded' : `simulated upstream error ${scenario.status}`,
+      scenario.headers,
+    );
   }
 
   const reply = scenario.reply ?? (isFim ? mistralSimulatorFimReply(body) : mistralSimulatorChatReply(body));
-  const promptText = isFim ? `${String(body.prompt)} ${typeof body.suffix === 'string' ? body.suffix : ''}` : (body.messages ?? []).map((message) => contentText(message.content)).join(' ');
+  const promptText = isFim
+    ? `${String(body.prompt)} ${typeof body.suffix === 'string' ? body.suffix : ''}`
+    : (body.messages ?? []).map((message) => contentText(message.content)).join(' ');
   const completionTokens = countMistralSimulatorTokens(reply) + countMistralSimulatorTokens(scenario.thinking ?? '');
-  const usage = { prompt_tokens: countMistralSimulatorTokens(promptText), completion_tokens: completionTokens, total_tokens: countMistralSimulatorTokens(promptText) + completionTokens };
+  const usage = {
+    prompt_tokens: countMistralSimulatorTokens(promptText),
+    completion_tokens: completionTokens,
+    total_tokens: countMistralSimulatorTokens(promptText) + completionTokens,
+  };
   const toolCall = isFim ? undefined : scenario.toolCall;
-  const toolCalls = toolCall === undefined ? null : [{ id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: toolCall.arguments }, index: 0 }];
+  const toolCalls =
+    toolCall === undefined ? null : [{ id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: toolCall.arguments }, index: 0 }];
   const finishReason = scenario.finishReason ?? (toolCalls === null ? 'stop' : 'tool_calls');
   const id = `${isFim ? 'fim' : 'chat'}${simulator.requests.length}`;
   const model = typeof body.model === 'string' ? body.model : 'unknown';
   const created = 1_700_000_000 + simulator.requests.length;
-  const content = scenario.thinking === undefined ? reply : [{ type: 'thinking', thinking: [{ type: 'text', text: scenario.thinking }] }, { type: 'text', text: reply }];
+  const content =
+    scenario.thinking === undefined
+      ? reply
+      : [
+          { type: 'thinking', thinking: [{ type: 'text', text: scenario.thinking }] },
+          { type: 'text', text: reply },
+        ];
 
   if (body.stream !== true) {
-    return sendJson(response, 200, {
-      id,
-      object: 'chat.completion',
-      model,
-      usage,
-      created,
-      choices: [{ index: 0, message: { role: 'assistant', content, tool_calls: toolCalls, prefix: false }, finish_reason: finishReason }],
-    }, scenario.headers);
+    return sendJson(
+      response,
+      200,
+      {
+        id,
+        object: 'chat.completion',
+        model,
+        usage,
+        created,
+        choices: [{ index: 0, message: { role: 'assistant', content, tool_calls: toolCalls, prefix: false }, finish_reason: finishReason }],
+      },
+      scenario.headers,
+    );
   }
 
   response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...scenario.headers });
   const chunk = (delta: object, finish: string | null, extraFields: object = {}) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extraFields })}\n\n`;
   await write(response, chunk({ role: 'assistant', content: '' }, null));
-  if (scenario.thinking !== undefined) await write(response, chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: scenario.thinking }] }] }, null));
+  if (scenario.thinking !== undefined)
+    await write(response, chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: scenario.thinking }] }] }, null));
   for (const [index, piece] of (reply.match(/\S+\s*/g) ?? []).entries()) {
     if (scenario.dropAfterChunks !== undefined && index >= scenario.dropAfterChunks) {
       response.destroy();
@@ -169,13 +224,18 @@ async function handle(simulator: MistralSimulator, apiKey: string | null, reques
 }
 
 function sendValidationError(response: ServerResponse, field: string[], type: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(response, 422, {
-    object: 'error',
-    message: { detail: [{ type, loc: ['body', ...field], msg: message, input: null }] },
-    type: 'invalid_request_error',
-    param: null,
-    code: null,
-  }, headers);
+  sendJson(
+    response,
+    422,
+    {
+      object: 'error',
+      message: { detail: [{ type, loc: ['body', ...field], msg: message, input: null }] },
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    },
+    headers,
+  );
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -189,4 +249,3 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   response.end(text);
 }
-

@@ -106,7 +106,8 @@ async function handle(simulator: OpenAIResponsesSimulator, apiKey: string | null
 
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   let sequence = 0;
-  const send = (event: Record<string, unknown> & { type: string }) => write(response, `event: ${event.type}\ndata: ${JSON.stringify({ ...event, sequence_number: sequence++ })}\n\n`);
+  const send = (event: Record<string, unknown> & { type: string }) =>
+    write(response, `event: ${event.type}\ndata: ${JSON.stringify({ ...event, sequence_number: sequence++ })}\n\n`);
   const inProgress = { ...base, status: 'in_progress', output: [], usage: null };
   await send({ type: 'response.created', response: inProgress });
   await send({ type: 'response.in_progress', response: inProgress });

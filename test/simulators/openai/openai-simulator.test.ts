@@ -40,9 +40,7 @@ describe('OpenAI simulator against the openai SDK', () => {
 
   it('turns a scenario status into an OpenAI error the SDK recognises', async () => {
     simulator.scenario = () => ({ status: 429, headers: { 'retry-after': '7' } });
-    const error = await client.chat.completions
-      .create({ model: 'echo', messages: [{ role: 'user', content: 'x' }] })
-      .catch((caught: unknown) => caught);
+    const error = await client.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
     simulator.scenario = () => ({});
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('7');

@@ -81,9 +81,7 @@ export function simulatorPromptTokens(body: ChatRequestBody): number {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content
-      .map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : ''))
-      .join(' ');
+    return content.map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : '')).join(' ');
   }
   return '';
 }
@@ -172,16 +170,21 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
   const created = Math.floor(Date.now() / 1000);
 
   if (chat.stream !== true) {
-    sendJson(response, 200, {
-      id,
-      object: 'chat.completion',
-      created,
-      model: chat.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, finish_reason: 'stop', logprobs: null }],
-      ...(scenario.omitUsage ? {} : { usage }),
-      system_fingerprint: SIMULATOR_FINGERPRINT,
-      service_tier: 'default',
-    }, scenario.headers);
+    sendJson(
+      response,
+      200,
+      {
+        id,
+        object: 'chat.completion',
+        created,
+        model: chat.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, finish_reason: 'stop', logprobs: null }],
+        ...(scenario.omitUsage ? {} : { usage }),
+        system_fingerprint: SIMULATOR_FINGERPRINT,
+        service_tier: 'default',
+      },
+      scenario.headers,
+    );
     finished = true;
     return;
   }
@@ -232,4 +235,3 @@ function sendError(response: ServerResponse, status: number, message: string, he
   const code = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : null;
   sendJson(response, status, { error: { message, type, param: null, code } }, headers);
 }
-

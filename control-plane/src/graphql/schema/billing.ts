@@ -100,7 +100,12 @@ builder.queryField('ledgerEntries', (t) =>
       limit: t.arg.int({ required: false }),
     },
     resolve: (_root, args, context) =>
-      listLedgerEntries(requireAdmin(context), { orgId: String(args.orgId), kind: args.kind ?? undefined, cursor: args.cursor ?? undefined, limit: args.limit ?? undefined }),
+      listLedgerEntries(requireAdmin(context), {
+        orgId: String(args.orgId),
+        kind: args.kind ?? undefined,
+        cursor: args.cursor ?? undefined,
+        limit: args.limit ?? undefined,
+      }),
   }),
 );
 
@@ -118,7 +123,8 @@ for (const [name, summarize, description] of [
         to: t.arg({ type: 'DateTime', required: true, description: 'Exclusive.' }),
         groupBy: t.arg({ type: [UsageDimensionEnum], required: false }),
       },
-      resolve: (_root, args, context) => summarize(requireAdmin(context), { orgId: String(args.orgId), from: args.from, to: args.to, groupBy: args.groupBy ?? undefined }),
+      resolve: (_root, args, context) =>
+        summarize(requireAdmin(context), { orgId: String(args.orgId), from: args.from, to: args.to, groupBy: args.groupBy ?? undefined }),
     }),
   );
 }

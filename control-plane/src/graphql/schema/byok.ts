@@ -4,7 +4,7 @@ import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const ByokCredentialType = builder.objectRef<ByokCredentialView>('ByokCredential').implement({
-  description: "A provider key the organization (or one member) brought. The secret is never returned; `last4` identifies it.",
+  description: 'A provider key the organization (or one member) brought. The secret is never returned; `last4` identifies it.',
   fields: (t) => ({
     id: t.exposeID('id'),
     orgId: t.exposeString('orgId'),

@@ -69,7 +69,9 @@ describe.each(testEngines)('GraphQL on %s', (engine) => {
     expect(imported.errors).toBeUndefined();
     expect(imported.data?.importCatalog).toMatchObject({ modelsCreated: 0, modelsUpdated: 0 });
 
-    const disabled = await graphql('mutation { setModelEnabled(id: "anthropic/claude-sonnet-4-5", enabled: false) { id enabled supportsTools inputModalities } }');
+    const disabled = await graphql(
+      'mutation { setModelEnabled(id: "anthropic/claude-sonnet-4-5", enabled: false) { id enabled supportsTools inputModalities } }',
+    );
     expect(disabled.data?.setModelEnabled).toMatchObject({ id: 'anthropic/claude-sonnet-4-5', enabled: false, inputModalities: expect.any(Array) });
 
     const overridden = await graphql(
@@ -77,7 +79,9 @@ describe.each(testEngines)('GraphQL on %s', (engine) => {
       { prices: { prompt: 2000, completion: 9000, cacheRead: 200 } },
     );
     expect(overridden.errors).toBeUndefined();
-    expect(overridden.data?.overrideModelPrices).toEqual({ endpoints: [{ priceOverridden: true, prices: { prompt: 2000, completion: 9000, cacheRead: 200 } }] });
+    expect(overridden.data?.overrideModelPrices).toEqual({
+      endpoints: [{ priceOverridden: true, prices: { prompt: 2000, completion: 9000, cacheRead: 200 } }],
+    });
 
     const member = await testApp.createAdmin('gql-catalog-member@example.com');
     const refused = await graphql('mutation { importCatalog { modelsCreated } }', {}, member.token);
@@ -94,8 +98,6 @@ describe.each(testEngines)('GraphQL on %s', (engine) => {
     const org = await testApp.caller(testApp.app.adminToken).organizations.create({ name: 'Private' });
     const intruder = await testApp.createAdmin('gql-intruder@example.com');
     const result = await graphql('query ($orgId: ID!) { apiKeys(orgId: $orgId) { id } }', { orgId: org.id }, intruder.token);
-    expect(result.errors).toEqual([
-      { message: `organization ${org.id} not found`, path: ['apiKeys'], extensions: { code: 'not_found', param: 'orgId' } },
-    ]);
+    expect(result.errors).toEqual([{ message: `organization ${org.id} not found`, path: ['apiKeys'], extensions: { code: 'not_found', param: 'orgId' } }]);
   });
 });

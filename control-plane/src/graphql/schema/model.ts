@@ -68,18 +68,16 @@ builder.queryField('models', (t) =>
   }),
 );
 
-const ImportCatalogResultType = builder
-  .objectRef<Awaited<ReturnType<typeof importCatalog>>>('ImportCatalogResult')
-  .implement({
-    fields: (t) => ({
-      providersCreated: t.exposeInt('providersCreated'),
-      modelsCreated: t.exposeInt('modelsCreated'),
-      modelsUpdated: t.exposeInt('modelsUpdated'),
-      modelsUnchanged: t.exposeInt('modelsUnchanged'),
-      modelsKeptByAdmin: t.exposeInt('modelsKeptByAdmin'),
-      modelsSkipped: t.exposeInt('modelsSkipped'),
-    }),
-  });
+const ImportCatalogResultType = builder.objectRef<Awaited<ReturnType<typeof importCatalog>>>('ImportCatalogResult').implement({
+  fields: (t) => ({
+    providersCreated: t.exposeInt('providersCreated'),
+    modelsCreated: t.exposeInt('modelsCreated'),
+    modelsUpdated: t.exposeInt('modelsUpdated'),
+    modelsUnchanged: t.exposeInt('modelsUnchanged'),
+    modelsKeptByAdmin: t.exposeInt('modelsKeptByAdmin'),
+    modelsSkipped: t.exposeInt('modelsSkipped'),
+  }),
+});
 
 const PricesInput = builder.inputType('PricesInput', {
   description: 'Integer nanodollars per token.',
@@ -115,7 +113,12 @@ builder.mutationField('overrideModelPrices', (t) =>
       overrideModelPrices(requireAdmin(context), {
         id: String(args.id),
         providerSlug: args.providerSlug,
-        prices: { prompt: args.prices.prompt, completion: args.prices.completion, cacheRead: args.prices.cacheRead ?? null, cacheWrite: args.prices.cacheWrite ?? null },
+        prices: {
+          prompt: args.prices.prompt,
+          completion: args.prices.completion,
+          cacheRead: args.prices.cacheRead ?? null,
+          cacheWrite: args.prices.cacheWrite ?? null,
+        },
       }),
   }),
 );

@@ -23,7 +23,6 @@ builder.mutationField('createOrganization', (t) =>
   t.prismaField({
     type: 'Organization',
     args: { name: t.arg.string({ required: true }) },
-    resolve: (_query, _root, args, context) =>
-      createOrganization(requireAdmin(context), { name: parseInput(displayNameSchema, args.name, 'name') }),
+    resolve: (_query, _root, args, context) => createOrganization(requireAdmin(context), { name: parseInput(displayNameSchema, args.name, 'name') }),
   }),
 );

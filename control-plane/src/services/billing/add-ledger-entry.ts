@@ -21,7 +21,8 @@ export const addLedgerEntryInputSchema = z
   })
   .superRefine((input, issues) => {
     if (input.amountMicros === 0) issues.addIssue({ code: 'custom', path: ['amountMicros'], message: 'must not be zero' });
-    if (input.kind !== 'adjustment' && input.amountMicros < 0) issues.addIssue({ code: 'custom', path: ['amountMicros'], message: `a ${input.kind} must be positive` });
+    if (input.kind !== 'adjustment' && input.amountMicros < 0)
+      issues.addIssue({ code: 'custom', path: ['amountMicros'], message: `a ${input.kind} must be positive` });
     if (input.kind === 'adjustment' && input.note === undefined) issues.addIssue({ code: 'custom', path: ['note'], message: 'an adjustment needs a note' });
   });
 
@@ -37,7 +38,12 @@ export async function addLedgerEntry(context: ServiceContext, rawInput: z.input<
   const added = await context.prisma.$transaction(async (transaction) => {
     const org = await transaction.organization.findUnique({ where: { id: input.orgId }, select: { id: true } });
     if (!org) throw new GatewayError('not_found', `organization ${input.orgId} not found`, { param: 'orgId' });
-    const entry = await appendLedgerEntry(transaction, { orgId: input.orgId, kind: input.kind, amountMicros: BigInt(input.amountMicros), note: input.note ?? null });
+    const entry = await appendLedgerEntry(transaction, {
+      orgId: input.orgId,
+      kind: input.kind,
+      amountMicros: BigInt(input.amountMicros),
+      note: input.note ?? null,
+    });
     const { balanceMicros } = await transaction.organization.findUniqueOrThrow({ where: { id: input.orgId }, select: { balanceMicros: true } });
     await recordAudit(transaction, context.actor, {
       action: `ledger.${input.kind}`,

@@ -21,7 +21,8 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     billing = testApp.caller(reader.token).billing;
     const user1 = await prisma.user.create({ data: { email: 'one@a.example', memberships: { create: { orgId: orgA.id, role: 'member' } } } });
     const user2 = await prisma.user.create({ data: { email: 'two@a.example', memberships: { create: { orgId: orgA.id, role: 'member' } } } });
-    const key = (userId: string, name: string) => prisma.apiKey.create({ data: { orgId: orgA.id, userId, name, keyHash: `hash-${name}`, prefix: 'sk-gw-', last4: name.slice(-4) } });
+    const key = (userId: string, name: string) =>
+      prisma.apiKey.create({ data: { orgId: orgA.id, userId, name, keyHash: `hash-${name}`, prefix: 'sk-gw-', last4: name.slice(-4) } });
     const acme = await prisma.provider.create({ data: { slug: 'acme', kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1' } });
     const simulator = await prisma.provider.findUniqueOrThrow({ where: { slug: 'simulator' } });
     Object.assign(ids, {
@@ -47,7 +48,14 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
         usageEvent('e6', '2026-10-03T18:00:00.000Z', { ...one, requestedModel: 'm/a', costMicros: 600, reasoningTokens: 60 }),
         usageEvent('e7', '2026-10-04T01:00:00.000Z', { ...two, requestedModel: 'm/a', costMicros: 700, cacheWriteTokens: 70 }),
         // Another org, inside every range asked for below: never counted.
-        usageEvent('b1', '2026-10-02T12:00:00.000Z', { orgId: ids.orgB, userId: ids.user1, apiKeyId: ids.key1, requestedModel: 'm/a', costMicros: 1_000_000, promptTokens: 999 }),
+        usageEvent('b1', '2026-10-02T12:00:00.000Z', {
+          orgId: ids.orgB,
+          userId: ids.user1,
+          apiKeyId: ids.key1,
+          requestedModel: 'm/a',
+          costMicros: 1_000_000,
+          promptTokens: 999,
+        }),
       ],
     });
   });
@@ -86,19 +94,42 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     };
   }
 
-  const zero = { requests: 0, promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, billedCostMicros: 0, byokCostMicros: 0 };
+  const zero = {
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    billedCostMicros: 0,
+    byokCostMicros: 0,
+  };
   // [Oct 1 12:00, Oct 3 12:00): e2, e3, e4, e5 — a raw head, one whole day (Oct 2), a raw tail.
   const midDay = { from: '2026-10-01T12:00:00.000Z', to: '2026-10-03T12:00:00.000Z' };
 
   test('totals over a range with mid-day edges', async () => {
     const summary = await billing.usage({ orgId: ids.orgA, ...midDay });
-    expect(summary.totals).toEqual({ ...zero, requests: 4, promptTokens: 60, completionTokens: 30, cacheReadTokens: 50, billedCostMicros: 200 + 300 + 500, byokCostMicros: 4000 });
+    expect(summary.totals).toEqual({
+      ...zero,
+      requests: 4,
+      promptTokens: 60,
+      completionTokens: 30,
+      cacheReadTokens: 50,
+      billedCostMicros: 200 + 300 + 500,
+      byokCostMicros: 4000,
+    });
     expect(summary.groups).toEqual([]);
   });
 
   test('whole days only, and a range one millisecond wide', async () => {
     const days = await billing.usage({ orgId: ids.orgA, from: '2026-10-01T00:00:00.000Z', to: '2026-10-04T00:00:00.000Z' });
-    expect(days.totals).toMatchObject({ requests: 6, billedCostMicros: 100 + 200 + 300 + 500 + 600, byokCostMicros: 4000, reasoningTokens: 60, cacheWriteTokens: 0 });
+    expect(days.totals).toMatchObject({
+      requests: 6,
+      billedCostMicros: 100 + 200 + 300 + 500 + 600,
+      byokCostMicros: 4000,
+      reasoningTokens: 60,
+      cacheWriteTokens: 0,
+    });
     const instant = await billing.usage({ orgId: ids.orgA, from: '2026-10-02T00:00:00.000Z', to: '2026-10-02T00:00:00.001Z' });
     expect(instant.totals).toEqual({ ...zero, requests: 1, completionTokens: 30, billedCostMicros: 300 });
     const before = await billing.usage({ orgId: ids.orgA, from: '2026-10-01T12:00:00.000Z', to: '2026-10-02T00:00:00.000Z' });
@@ -122,9 +153,9 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
       ['m/b', 2, 300, 4000],
     ]);
     const byProvider = await billing.usage({ orgId: ids.orgA, ...midDay, groupBy: ['provider'] });
-    expect(new Set(byProvider.groups.map((group) => JSON.stringify([group.providerSlug, group.requests, group.billedCostMicros, group.byokCostMicros])))).toEqual(
-      new Set([JSON.stringify(['simulator', 3, 500, 4000]), JSON.stringify(['acme', 1, 500, 0])]),
-    );
+    expect(
+      new Set(byProvider.groups.map((group) => JSON.stringify([group.providerSlug, group.requests, group.billedCostMicros, group.byokCostMicros]))),
+    ).toEqual(new Set([JSON.stringify(['simulator', 3, 500, 4000]), JSON.stringify(['acme', 1, 500, 0])]));
     const byUser = await billing.usage({ orgId: ids.orgA, ...midDay, groupBy: ['user'] });
     expect(new Set(byUser.groups.map((group) => JSON.stringify([group.userEmail, group.requests, group.billedCostMicros, group.byokCostMicros])))).toEqual(
       new Set([JSON.stringify(['one@a.example', 2, 200, 4000]), JSON.stringify(['two@a.example', 2, 800, 0])]),
@@ -139,12 +170,21 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
       ]),
     );
     // However it is grouped, the groups add up to the same totals.
-    for (const summary of [byModel, byProvider, byUser, byKeyAndDay]) expect(summary.totals).toEqual((await billing.usage({ orgId: ids.orgA, ...midDay })).totals);
+    for (const summary of [byModel, byProvider, byUser, byKeyAndDay])
+      expect(summary.totals).toEqual((await billing.usage({ orgId: ids.orgA, ...midDay })).totals);
   });
 
   test('any range sums exactly what the raw rows hold', async () => {
     const prisma = testApp.app.services.prisma;
-    const edges = ['2026-09-30T00:00:00.000Z', '2026-10-01T10:00:00.000Z', '2026-10-01T10:00:00.001Z', '2026-10-02T00:00:00.000Z', '2026-10-02T17:45:00.000Z', '2026-10-04T00:00:00.000Z', '2026-10-05T03:00:00.000Z'];
+    const edges = [
+      '2026-09-30T00:00:00.000Z',
+      '2026-10-01T10:00:00.000Z',
+      '2026-10-01T10:00:00.001Z',
+      '2026-10-02T00:00:00.000Z',
+      '2026-10-02T17:45:00.000Z',
+      '2026-10-04T00:00:00.000Z',
+      '2026-10-05T03:00:00.000Z',
+    ];
     for (const from of edges) {
       for (const to of edges.filter((edge) => edge > from)) {
         const raw = await prisma.usageRecord.aggregate({
@@ -200,7 +240,10 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     await expect(billing.usage({ orgId: ids.orgB, ...midDay })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(billing.balance({ orgId: ids.orgB })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(billing.ledger({ orgId: ids.orgB })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(billing.usage({ orgId: ids.orgA, from: midDay.to, to: midDay.from })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('must be after from') });
+    await expect(billing.usage({ orgId: ids.orgA, from: midDay.to, to: midDay.from })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('must be after from'),
+    });
   });
 
   test('grants, purchases and adjustments move the balance; the ledger pages newest first, by kind', async () => {
@@ -216,13 +259,21 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     expect(await billing.balance({ orgId: ids.orgA })).toEqual({ orgId: ids.orgA, balanceMicros: 5_997_000 });
 
     await expect(platform.addLedgerEntry({ orgId: ids.orgA, kind: 'purchase', amountMicros: -5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(platform.addLedgerEntry({ orgId: ids.orgA, kind: 'adjustment', amountMicros: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('an adjustment needs a note') });
+    await expect(platform.addLedgerEntry({ orgId: ids.orgA, kind: 'adjustment', amountMicros: 5 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('an adjustment needs a note'),
+    });
     await expect(platform.addLedgerEntry({ orgId: 'no-such-org', kind: 'grant', amountMicros: 5 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(testApp.caller((await testApp.createAdmin('owner@a.example')).token).billing.addLedgerEntry({ orgId: ids.orgA, kind: 'grant', amountMicros: 5 })).rejects.toMatchObject({
+    await expect(
+      testApp.caller((await testApp.createAdmin('owner@a.example')).token).billing.addLedgerEntry({ orgId: ids.orgA, kind: 'grant', amountMicros: 5 }),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
 
-    const audits = await testApp.app.services.prisma.auditLog.findMany({ where: { orgId: ids.orgA, action: { startsWith: 'ledger.' } }, orderBy: { id: 'asc' } });
+    const audits = await testApp.app.services.prisma.auditLog.findMany({
+      where: { orgId: ids.orgA, action: { startsWith: 'ledger.' } },
+      orderBy: { id: 'asc' },
+    });
     expect(audits.map((audit) => [audit.action, (audit.details as { amountMicros: number }).amountMicros])).toEqual([
       ['ledger.grant', 5_000_000],
       ['ledger.purchase', 1_000_000],
@@ -250,7 +301,9 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
   test("a member sees their own usage and nobody else's", async () => {
     const member = await testApp.createAdmin('member-own@a.example');
     await testApp.app.services.prisma.membership.create({ data: { orgId: ids.orgA, userId: member.userId, role: 'member' } });
-    const key = await testApp.app.services.prisma.apiKey.create({ data: { orgId: ids.orgA, userId: member.userId, name: 'own', keyHash: 'hash-own', prefix: 'sk-gw-', last4: 'own1' } });
+    const key = await testApp.app.services.prisma.apiKey.create({
+      data: { orgId: ids.orgA, userId: member.userId, name: 'own', keyHash: 'hash-own', prefix: 'sk-gw-', last4: 'own1' },
+    });
     await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({
       events: [
         usageEvent('own-1', '2026-10-20T09:00:00.000Z', { userId: member.userId, apiKeyId: key.id, requestedModel: 'm/a', costMicros: 11 }),

@@ -47,5 +47,12 @@ export async function listLedgerEntries(context: ServiceContext, rawInput: z.inp
 }
 
 export function toLedgerEntryView(row: LedgerEntry): LedgerEntryView {
-  return { id: String(row.id), kind: row.kind, amountMicros: Number(row.amountMicros), usageRequestId: row.usageRequestId, note: row.note, createdAt: row.createdAt };
+  return {
+    id: String(row.id),
+    kind: row.kind,
+    amountMicros: Number(row.amountMicros),
+    usageRequestId: row.usageRequestId,
+    note: row.note,
+    createdAt: row.createdAt,
+  };
 }

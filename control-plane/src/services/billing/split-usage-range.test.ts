@@ -15,7 +15,13 @@ describe('splitUsageRange', () => {
         ['2026-11-04T00:00:00.000Z', '2026-11-04T06:00:00.000Z'],
       ],
     },
-    { name: 'midnight to midnight: days only', from: '2026-11-01T00:00:00.000Z', to: '2026-11-03T00:00:00.000Z', wholeDays: { fromDay: '2026-11-01', toDay: '2026-11-03' }, rawRanges: [] },
+    {
+      name: 'midnight to midnight: days only',
+      from: '2026-11-01T00:00:00.000Z',
+      to: '2026-11-03T00:00:00.000Z',
+      wholeDays: { fromDay: '2026-11-01', toDay: '2026-11-03' },
+      rawRanges: [],
+    },
     {
       name: 'from at midnight, to mid-day',
       from: '2026-11-01T00:00:00.000Z',
@@ -23,7 +29,13 @@ describe('splitUsageRange', () => {
       wholeDays: { fromDay: '2026-11-01', toDay: '2026-11-02' },
       rawRanges: [['2026-11-02T00:00:00.000Z', '2026-11-02T00:00:00.001Z']],
     },
-    { name: 'inside one day: raw only', from: '2026-11-01T01:00:00.000Z', to: '2026-11-01T02:00:00.000Z', wholeDays: null, rawRanges: [['2026-11-01T01:00:00.000Z', '2026-11-01T02:00:00.000Z']] },
+    {
+      name: 'inside one day: raw only',
+      from: '2026-11-01T01:00:00.000Z',
+      to: '2026-11-01T02:00:00.000Z',
+      wholeDays: null,
+      rawRanges: [['2026-11-01T01:00:00.000Z', '2026-11-01T02:00:00.000Z']],
+    },
     {
       name: 'across one midnight without a whole day: raw only',
       from: '2026-11-01T20:00:00.000Z',

@@ -70,7 +70,16 @@ const dimensionColumns: Record<UsageDimension, string> = {
   key: '"api_key_id"',
 };
 
-const totalKeys = ['requests', 'promptTokens', 'completionTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'billedCostMicros', 'byokCostMicros'] as const;
+const totalKeys = [
+  'requests',
+  'promptTokens',
+  'completionTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'reasoningTokens',
+  'billedCostMicros',
+  'byokCostMicros',
+] as const;
 
 type SummaryRow = Partial<Record<UsageDimension, string>> & Record<(typeof totalKeys)[number], string>;
 

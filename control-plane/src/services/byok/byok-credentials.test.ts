@@ -34,7 +34,9 @@ describe.each(testEngines)('BYOK credentials on %s', (engine) => {
     const own = await member.byok.create({ orgId, provider: 'simulator', key: 'sk-member-own-key-0001', userId: users.member.userId });
     expect(own).toMatchObject({ userId: users.member.userId, last4: '0001', providerSlug: 'simulator' });
     await expect(member.byok.create({ orgId, provider: 'simulator', key: 'sk-member-org-key-0002' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(member.byok.create({ orgId, provider: 'simulator', key: 'sk-member-for-other-03', userId: users.other.userId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(member.byok.create({ orgId, provider: 'simulator', key: 'sk-member-for-other-03', userId: users.other.userId })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     const orgKey = await owner.byok.create({ orgId, provider: 'simulator', key: 'sk-org-key-of-owner-04' });
     const othersKey = await owner.byok.create({ orgId, provider: 'simulator', key: 'sk-other-members-key-5', userId: users.other.userId });
 
@@ -60,12 +62,17 @@ describe.each(testEngines)('BYOK credentials on %s', (engine) => {
   });
 
   test('bad input gets a clear error that never repeats the key, and nothing stored holds it', async () => {
-    await expect(owner.byok.create({ orgId, provider: 'nope', key: 'sk-unknown-provider-01' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: "unknown provider 'nope'" });
+    await expect(owner.byok.create({ orgId, provider: 'nope', key: 'sk-unknown-provider-01' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: "unknown provider 'nope'",
+    });
     const spaced = await owner.byok.create({ orgId, provider: 'simulator', key: 'sk-has whitespace-02' }).catch((error: unknown) => error as Error);
     expect(spaced).toMatchObject({ code: 'BAD_REQUEST' });
     expect(JSON.stringify(spaced)).not.toContain('whitespace-02');
     const outsider = await testApp.createAdmin('outsider@byok.example');
-    await expect(owner.byok.create({ orgId, provider: 'simulator', key: 'sk-for-an-outsider-03', userId: outsider.userId })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(owner.byok.create({ orgId, provider: 'simulator', key: 'sk-for-an-outsider-03', userId: outsider.userId })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
 
     const secret = 'sk-stored-secret-must-not-appear-04';
     const created = await owner.byok.create({ orgId, provider: 'simulator', key: secret });
@@ -94,7 +101,11 @@ describe.each(testEngines)('BYOK credentials on %s', (engine) => {
     const after: MasterKeyring = { currentVersion: 2, keys: new Map([...before.keys, [2, randomBytes(32)]]) };
     const system = { prisma, actor: { kind: 'system' as const, name: 'test' }, snapshotChanged: () => {} };
     const report = await rotateByokMasterKey(system, after, { batchSize: 2 });
-    expect(report).toMatchObject({ currentVersion: 2, rewrapped: 3, failed: [{ id: strayRow.id, masterKeyVersion: 7, reason: expect.stringContaining('master key version 7 is not configured') }] });
+    expect(report).toMatchObject({
+      currentVersion: 2,
+      rewrapped: 3,
+      failed: [{ id: strayRow.id, masterKeyVersion: 7, reason: expect.stringContaining('master key version 7 is not configured') }],
+    });
     expect(report.keysByVersion).toEqual([
       { masterKeyVersion: 2, count: 3 },
       { masterKeyVersion: 7, count: 1 },

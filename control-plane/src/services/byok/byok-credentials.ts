@@ -122,7 +122,10 @@ export async function listByokCredentials(context: ServiceContext, input: { orgI
 /** Deletes a provider key (its ciphertext and wrapped data key go with it); requests fall back to the platform key. */
 export async function deleteByokCredential(context: ServiceContext, input: { id: string }): Promise<ByokCredentialView> {
   const notFound = new GatewayError('not_found', `provider key ${input.id} not found`, { param: 'id' });
-  const existing: CredentialRow | null = await context.prisma.byokCredential.findUnique({ where: { id: input.id }, include: { provider: { select: { slug: true } } } });
+  const existing: CredentialRow | null = await context.prisma.byokCredential.findUnique({
+    where: { id: input.id },
+    include: { provider: { select: { slug: true } } },
+  });
   if (!existing) throw notFound;
   let membership;
   try {

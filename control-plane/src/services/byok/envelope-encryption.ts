@@ -57,7 +57,10 @@ function unwrapDataKey(keyring: MasterKeyring, sealed: Pick<SealedSecret, 'wrapp
   try {
     return Buffer.concat([decipher.update(sealed.wrappedDataKey), decipher.final()]);
   } catch (error) {
-    throw new SecretTampered(`the wrapped data key does not unwrap under master key version ${sealed.masterKeyVersion} (altered, or a different key under that version)`, { cause: error });
+    throw new SecretTampered(
+      `the wrapped data key does not unwrap under master key version ${sealed.masterKeyVersion} (altered, or a different key under that version)`,
+      { cause: error },
+    );
   }
 }
 
@@ -91,7 +94,10 @@ export function openSecret(keyring: MasterKeyring, owner: SecretOwner, sealed: S
 }
 
 /** The data key wrapped again under the current master version; null when it already is. */
-export function rewrapDataKey(keyring: MasterKeyring, sealed: Pick<SealedSecret, 'wrappedDataKey' | 'masterKeyVersion'>): { wrappedDataKey: Bytes; masterKeyVersion: number } | null {
+export function rewrapDataKey(
+  keyring: MasterKeyring,
+  sealed: Pick<SealedSecret, 'wrappedDataKey' | 'masterKeyVersion'>,
+): { wrappedDataKey: Bytes; masterKeyVersion: number } | null {
   if (sealed.masterKeyVersion === keyring.currentVersion) return null;
   return wrapDataKey(keyring, unwrapDataKey(keyring, sealed));
 }

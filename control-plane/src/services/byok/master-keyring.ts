@@ -21,7 +21,10 @@ export interface MasterKeyring {
 /** Parses `version:base64,...`; throws a message naming the variable on any malformed entry. */
 export function parseMasterKeyring(text: string, currentVersionText: string | undefined, source: string): MasterKeyring {
   const keys = new Map<number, Buffer>();
-  for (const entry of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
     const match = /^(\d+):([A-Za-z0-9+/=_-]+)$/.exec(entry);
     if (!match) throw new Error(`${source}: each entry must be <version>:<base64 key>, got '${entry.slice(0, 12)}…'`);
     const version = Number(match[1]);

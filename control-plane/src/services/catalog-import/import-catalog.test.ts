@@ -39,7 +39,10 @@ describe.each(testEngines)('catalog import on %s', (engine) => {
     // Google's price list also holds Claude on Vertex AI, which the Gemini API does not serve.
     expect(imported.some((model) => model.id.startsWith('google/claude'))).toBe(false);
 
-    const providers = await prisma.provider.findMany({ where: { slug: { in: ['openai', 'anthropic', 'xai', 'mistral', 'minimax'] } }, orderBy: { slug: 'asc' } });
+    const providers = await prisma.provider.findMany({
+      where: { slug: { in: ['openai', 'anthropic', 'xai', 'mistral', 'minimax'] } },
+      orderBy: { slug: 'asc' },
+    });
     expect(providers.map(({ slug, kind, baseUrl, apiKeyEnv }) => ({ slug, kind, baseUrl, apiKeyEnv }))).toEqual([
       { slug: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', apiKeyEnv: 'ANTHROPIC_API_KEY' },
       { slug: 'minimax', kind: 'openai-compatible', baseUrl: 'https://api.minimax.io/v1', apiKeyEnv: 'MINIMAX_API_KEY' },
@@ -63,9 +66,13 @@ describe.each(testEngines)('catalog import on %s', (engine) => {
     expect(Number(endpoint.promptPriceNanos)).toBe(genaiNanoPerToken(providerId, model, { input_tokens: tokens }, 'input_price', tokens));
     expect(Number(endpoint.completionPriceNanos)).toBe(genaiNanoPerToken(providerId, model, { output_tokens: tokens }, 'output_price', tokens));
     // genai-prices counts cached tokens inside input_tokens, like OpenAI; all-cached input costs the cache price.
-    expect(Number(endpoint.cacheReadPriceNanos)).toBe(genaiNanoPerToken(providerId, model, { input_tokens: tokens, cache_read_tokens: tokens }, 'input_price', tokens));
+    expect(Number(endpoint.cacheReadPriceNanos)).toBe(
+      genaiNanoPerToken(providerId, model, { input_tokens: tokens, cache_read_tokens: tokens }, 'input_price', tokens),
+    );
     if (endpoint.cacheWritePriceNanos !== null) {
-      expect(Number(endpoint.cacheWritePriceNanos)).toBe(genaiNanoPerToken(providerId, model, { input_tokens: tokens, cache_write_tokens: tokens }, 'input_price', tokens));
+      expect(Number(endpoint.cacheWritePriceNanos)).toBe(
+        genaiNanoPerToken(providerId, model, { input_tokens: tokens, cache_write_tokens: tokens }, 'input_price', tokens),
+      );
     }
   });
 
@@ -75,7 +82,9 @@ describe.each(testEngines)('catalog import on %s', (engine) => {
     const prompt = source && currentGenaiPrices(source, new Date())?.input_mtok;
     if (typeof prompt !== 'object') throw new Error('claude-sonnet-4-5 has no tiered prompt price in genai-prices any more; pick another model');
     expect(prompt.tiers.length).toBeGreaterThan(0);
-    expect((endpoint.priceTiers as { prompt: unknown }).prompt).toEqual(prompt.tiers.map((tier) => ({ start: tier.start, price: Math.round(tier.price * 1000) })));
+    expect((endpoint.priceTiers as { prompt: unknown }).prompt).toEqual(
+      prompt.tiers.map((tier) => ({ start: tier.start, price: Math.round(tier.price * 1000) })),
+    );
   });
 
   test('re-importing unchanged data writes nothing; a changed source price is refreshed', async () => {
@@ -96,13 +105,23 @@ describe.each(testEngines)('catalog import on %s', (engine) => {
     const prisma = testApp.app.services.prisma;
     await setModelEnabled(system, { id: 'xai/grok-3', enabled: false });
     await overrideModelPrices(system, { id: 'mistral/mistral-large', providerSlug: 'mistral', prices: { prompt: 1234, completion: 5678 } });
-    await upsertModel(system, { id: 'google/gemini-2.5-pro', name: 'Ours', endpoint: { providerSlug: 'google', upstreamModel: 'gemini-2.5-pro', prices: { prompt: 1, completion: 2 } } });
+    await upsertModel(system, {
+      id: 'google/gemini-2.5-pro',
+      name: 'Ours',
+      endpoint: { providerSlug: 'google', upstreamModel: 'gemini-2.5-pro', prices: { prompt: 1, completion: 2 } },
+    });
 
     const result = await importCatalog(system);
     expect(result.modelsKeptByAdmin).toBe(1);
     expect((await prisma.model.findUniqueOrThrow({ where: { id: 'xai/grok-3' } })).enabled).toBe(false);
     const overridden = await prisma.modelEndpoint.findFirstOrThrow({ where: { modelId: 'mistral/mistral-large' } });
-    expect(overridden).toMatchObject({ promptPriceNanos: 1234n, completionPriceNanos: 5678n, cacheReadPriceNanos: null, priceOverridden: true, priceTiers: null });
+    expect(overridden).toMatchObject({
+      promptPriceNanos: 1234n,
+      completionPriceNanos: 5678n,
+      cacheReadPriceNanos: null,
+      priceOverridden: true,
+      priceTiers: null,
+    });
     const owned = await prisma.model.findUniqueOrThrow({ where: { id: 'google/gemini-2.5-pro' }, include: { endpoints: true } });
     expect(owned).toMatchObject({ name: 'Ours', source: 'admin' });
     expect(owned.endpoints[0]?.promptPriceNanos).toBe(1n);

@@ -28,7 +28,10 @@ export async function importCatalog(context: ServiceContext, options: { at?: Dat
       const providersCreated = await createMissingProviders(transaction, built.providers);
       const providerIds = new Map((await transaction.provider.findMany({ select: { id: true, slug: true } })).map((row) => [row.slug, row.id]));
       const existing = new Map(
-        (await transaction.model.findMany({ where: { id: { in: built.entries.map((entry) => entry.id) } }, include: { endpoints: true } })).map((row) => [row.id, row]),
+        (await transaction.model.findMany({ where: { id: { in: built.entries.map((entry) => entry.id) } }, include: { endpoints: true } })).map((row) => [
+          row.id,
+          row,
+        ]),
       );
       const counts = { modelsCreated: 0, modelsUpdated: 0, modelsUnchanged: 0, modelsKeptByAdmin: 0 };
       const newEntries: CatalogEntry[] = [];
@@ -41,9 +44,16 @@ export async function importCatalog(context: ServiceContext, options: { at?: Dat
         else if (await updateImportedModel(transaction, current, entry, providerId)) counts.modelsUpdated++;
         else counts.modelsUnchanged++;
       }
-      await transaction.model.createMany({ data: newEntries.map((entry) => ({ id: entry.id, ...modelFields(entry), ...(entry.releasedAt ? { createdAt: entry.releasedAt } : {}) })) });
+      await transaction.model.createMany({
+        data: newEntries.map((entry) => ({ id: entry.id, ...modelFields(entry), ...(entry.releasedAt ? { createdAt: entry.releasedAt } : {}) })),
+      });
       await transaction.modelEndpoint.createMany({
-        data: newEntries.map((entry) => ({ modelId: entry.id, providerId: providerIds.get(entry.providerSlug) ?? '', upstreamModel: entry.upstreamModel, ...priceFields(entry) })),
+        data: newEntries.map((entry) => ({
+          modelId: entry.id,
+          providerId: providerIds.get(entry.providerSlug) ?? '',
+          upstreamModel: entry.upstreamModel,
+          ...priceFields(entry),
+        })),
       });
       counts.modelsCreated = newEntries.length;
       const summary: ImportCatalogResult = { providersCreated, ...counts, modelsSkipped: built.skipped.length };
@@ -58,7 +68,11 @@ export async function importCatalog(context: ServiceContext, options: { at?: Dat
 }
 
 async function createMissingProviders(transaction: Prisma.TransactionClient, providers: ReturnType<typeof buildCatalogEntries>['providers']): Promise<number> {
-  const known = new Set((await transaction.provider.findMany({ where: { slug: { in: providers.map((provider) => provider.slug) } }, select: { slug: true } })).map((row) => row.slug));
+  const known = new Set(
+    (await transaction.provider.findMany({ where: { slug: { in: providers.map((provider) => provider.slug) } }, select: { slug: true } })).map(
+      (row) => row.slug,
+    ),
+  );
   const missing = providers.filter((provider) => !known.has(provider.slug));
   await transaction.provider.createMany({
     data: missing.map((provider) => ({ slug: provider.slug, kind: provider.kind, baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv })),
@@ -72,7 +86,17 @@ type ExistingModel = Prisma.ModelGetPayload<{ include: { endpoints: true } }>;
 async function updateImportedModel(transaction: Prisma.TransactionClient, current: ExistingModel, entry: CatalogEntry, providerId: string): Promise<boolean> {
   let changed = false;
   const fields = modelFields(entry);
-  const before = { name: current.name, description: current.description, contextLength: current.contextLength, maxOutputTokens: current.maxOutputTokens, inputModalities: current.inputModalities, outputModalities: current.outputModalities, supportsTools: current.supportsTools, supportsReasoning: current.supportsReasoning, source: current.source };
+  const before = {
+    name: current.name,
+    description: current.description,
+    contextLength: current.contextLength,
+    maxOutputTokens: current.maxOutputTokens,
+    inputModalities: current.inputModalities,
+    outputModalities: current.outputModalities,
+    supportsTools: current.supportsTools,
+    supportsReasoning: current.supportsReasoning,
+    source: current.source,
+  };
   if (canonicalJson(before) !== canonicalJson(fields)) {
     await transaction.model.update({ where: { id: current.id }, data: fields });
     changed = true;
@@ -84,7 +108,13 @@ async function updateImportedModel(transaction: Prisma.TransactionClient, curren
     return true;
   }
   if (endpoint.priceOverridden) return changed;
-  const currentPrices = [endpoint.promptPriceNanos, endpoint.completionPriceNanos, endpoint.cacheReadPriceNanos, endpoint.cacheWritePriceNanos, endpoint.priceTiers];
+  const currentPrices = [
+    endpoint.promptPriceNanos,
+    endpoint.completionPriceNanos,
+    endpoint.cacheReadPriceNanos,
+    endpoint.cacheWritePriceNanos,
+    endpoint.priceTiers,
+  ];
   const importedPrices = [prices.promptPriceNanos, prices.completionPriceNanos, prices.cacheReadPriceNanos, prices.cacheWritePriceNanos, entry.prices.tiers];
   if (comparable(currentPrices) !== comparable(importedPrices)) {
     await transaction.modelEndpoint.update({ where: { id: endpoint.id }, data: prices });

@@ -35,7 +35,10 @@ describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
     expect(revoked.revokedAt).toBeInstanceOf(Date);
     expect((await admin.apiKeys.list({ orgId: org.id }))[0]?.revokedAt).toEqual(revoked.revokedAt);
 
-    const audit = await testApp.app.services.prisma.auditLog.findMany({ where: { target: { in: [`org:${org.id}`, `api-key:${created.id}`] } }, orderBy: { id: 'asc' } });
+    const audit = await testApp.app.services.prisma.auditLog.findMany({
+      where: { target: { in: [`org:${org.id}`, `api-key:${created.id}`] } },
+      orderBy: { id: 'asc' },
+    });
     expect(audit.map((row) => row.action)).toEqual(['organization.create', 'api-key.create', 'api-key.revoke']);
   });
 
@@ -60,7 +63,10 @@ describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
       () => other.apiKeys.create({ orgId: org.id, name: 'backdoor' }),
       () => other.apiKeys.revoke({ id: key.id }),
     ]) {
-      const error = await attempt().then(() => null, (caught: unknown) => caught);
+      const error = await attempt().then(
+        () => null,
+        (caught: unknown) => caught,
+      );
       expect(error).toBeInstanceOf(TRPCError);
       expect((error as TRPCError).code).toBe('NOT_FOUND');
       expect((error as TRPCError).cause).toBeInstanceOf(GatewayError);
@@ -98,7 +104,9 @@ describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
     await expect(testApp.caller(member.token).catalog.upsertProvider({ slug: 'evil', baseUrl: 'http://evil.example/v1' })).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
-    await expect(platform.catalog.upsertModel({ id: 'nope/x', name: 'X', endpoint: { providerSlug: 'nope', upstreamModel: 'x', prices: { prompt: 1, completion: 1 } } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      platform.catalog.upsertModel({ id: 'nope/x', name: 'X', endpoint: { providerSlug: 'nope', upstreamModel: 'x', prices: { prompt: 1, completion: 1 } } }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   test('catalog.import, setModelEnabled and overrideModelPrices are platform-admin operations', async () => {
@@ -113,7 +121,9 @@ describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
     const member = testApp.caller((await testApp.createAdmin('catalog-member@example.com')).token);
     await expect(member.catalog.import()).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(member.catalog.setModelEnabled({ id: 'openai/gpt-4o', enabled: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(member.catalog.overrideModelPrices({ id: 'openai/gpt-4o', providerSlug: 'openai', prices: { prompt: 0, completion: 0 } })).rejects.toMatchObject({
+    await expect(
+      member.catalog.overrideModelPrices({ id: 'openai/gpt-4o', providerSlug: 'openai', prices: { prompt: 0, completion: 0 } }),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
   });

@@ -20,5 +20,7 @@ export const catalogRouter = router({
   upsertModel: adminProcedure.input(upsertModelInputSchema).mutation(async ({ ctx, input }) => toModelView(await upsertModel(ctx.service, input))),
   import: adminProcedure.mutation(({ ctx }) => importCatalog(ctx.service)),
   setModelEnabled: adminProcedure.input(setModelEnabledInputSchema).mutation(async ({ ctx, input }) => toModelView(await setModelEnabled(ctx.service, input))),
-  overrideModelPrices: adminProcedure.input(overrideModelPricesInputSchema).mutation(async ({ ctx, input }) => toModelView(await overrideModelPrices(ctx.service, input))),
+  overrideModelPrices: adminProcedure
+    .input(overrideModelPricesInputSchema)
+    .mutation(async ({ ctx, input }) => toModelView(await overrideModelPrices(ctx.service, input))),
 });

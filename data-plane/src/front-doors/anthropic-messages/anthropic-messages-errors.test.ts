@@ -5,7 +5,10 @@ import { anthropicMessagesErrors } from './anthropic-messages-errors.ts';
 describe('anthropicMessagesErrors', () => {
   it("writes Anthropic's envelope with the error type Anthropic uses for the status", () => {
     const body = (error: GatewayError) => JSON.parse(anthropicMessagesErrors.body(error)) as { error: { type: string } };
-    expect(body(new GatewayError('invalid_api_key', 'Invalid API key.'))).toEqual({ type: 'error', error: { type: 'authentication_error', message: 'Invalid API key.' } });
+    expect(body(new GatewayError('invalid_api_key', 'Invalid API key.'))).toEqual({
+      type: 'error',
+      error: { type: 'authentication_error', message: 'Invalid API key.' },
+    });
     expect(
       [
         new GatewayError('invalid_request', 'x'),

@@ -15,8 +15,20 @@ const clientBody = {
   max_tokens: 2048,
   system: [{ type: 'text', text: 'Long cached preamble', cache_control: { type: 'ephemeral', ttl: '1h' } }],
   messages: [
-    { role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'doc' } }, { type: 'text', text: 'Summarise' }] },
-    { role: 'assistant', content: [{ type: 'thinking', thinking: 'Plan.', signature: 'EqQBCkYIBxgCKkB+/sig==' }, { type: 'text', text: 'Sure.' }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'doc' } },
+        { type: 'text', text: 'Summarise' },
+      ],
+    },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'Plan.', signature: 'EqQBCkYIBxgCKkB+/sig==' },
+        { type: 'text', text: 'Sure.' },
+      ],
+    },
     { role: 'user', content: 'Go on' },
   ],
   thinking: { type: 'enabled', budget_tokens: 1024 },
@@ -39,7 +51,11 @@ describe('createAnthropicNativeAdapter', () => {
       'x-api-key': 'sk-ant-test',
     });
     const plain = createAnthropicNativeAdapter(parseMessagesRequest(Buffer.from(JSON.stringify(clientBody))), { version: '', beta: '' });
-    expect(plain.convertRequest(unusedChat, target).headers).toEqual({ 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-test' });
+    expect(plain.convertRequest(unusedChat, target).headers).toEqual({
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'x-api-key': 'sk-ant-test',
+    });
   });
 
   it("returns Anthropic's response body unchanged and meters it", () => {
@@ -60,7 +76,11 @@ describe('createAnthropicNativeAdapter', () => {
     for (const event of new SseEventSplitter().push(bytes)) translator.push(event, output);
     translator.end();
     const relayed = Buffer.concat(output).toString();
-    expect(relayed.endsWith('event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"input_tokens":50,"cache_creation_input_tokens":10,"cache_read_input_tokens":40,"output_tokens":25}}\n\n')).toBe(true);
+    expect(
+      relayed.endsWith(
+        'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null},"usage":{"input_tokens":50,"cache_creation_input_tokens":10,"cache_read_input_tokens":40,"output_tokens":25}}\n\n',
+      ),
+    ).toBe(true);
     expect(Buffer.from(translator.finalBytes!).toString()).toBe('event: message_stop\ndata: {"type":"message_stop"}\n\n');
     expect(relayed + Buffer.from(translator.finalBytes!).toString()).toBe(bytes.toString());
     expect(translator.usage?.usage).toMatchObject({ promptTokens: 100, completionTokens: 25, cacheReadTokens: 40, cacheWriteTokens: 10 });

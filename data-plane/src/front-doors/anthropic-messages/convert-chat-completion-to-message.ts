@@ -24,7 +24,9 @@ interface ToolCallWire {
 
 export function convertChatCompletionToMessage(chatCompletion: string | Buffer, messageId: string): string {
   const completion = JSON.parse(chatCompletion.toString()) as OpenAICompatibleResponseWire;
-  const choice = Array.isArray(completion.choices) ? (completion.choices[0] as { finish_reason?: unknown; message?: ChatMessageWire | null } | undefined) : undefined;
+  const choice = Array.isArray(completion.choices)
+    ? (completion.choices[0] as { finish_reason?: unknown; message?: ChatMessageWire | null } | undefined)
+    : undefined;
   const message = choice?.message ?? {};
   const content: object[] = [];
   const reasoning = typeof message.reasoning === 'string' ? message.reasoning : message.reasoning_content;

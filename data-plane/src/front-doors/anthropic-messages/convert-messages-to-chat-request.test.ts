@@ -90,7 +90,14 @@ describe('convertMessagesToChatRequest', () => {
   });
 
   it('keeps string content as strings and maps each tool_choice', () => {
-    expect(convert({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }).body.messages).toEqual([
+    expect(
+      convert({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+        ],
+      }).body.messages,
+    ).toEqual([
       { role: 'user', content: 'hi' },
       { role: 'assistant', content: 'hello' },
     ]);
@@ -100,7 +107,10 @@ describe('convertMessagesToChatRequest', () => {
     };
     expect(choice({ type: 'auto' })).toEqual({ mapped: 'auto', parallel: undefined });
     expect(choice({ type: 'none' })).toEqual({ mapped: 'none', parallel: undefined });
-    expect(choice({ type: 'tool', name: 'f', disable_parallel_tool_use: true })).toEqual({ mapped: { type: 'function', function: { name: 'f' } }, parallel: false });
+    expect(choice({ type: 'tool', name: 'f', disable_parallel_tool_use: true })).toEqual({
+      mapped: { type: 'function', function: { name: 'f' } },
+      parallel: false,
+    });
   });
 
   it('refuses what only Anthropic can serve with a 400 naming the block', () => {
@@ -132,7 +142,11 @@ describe('parseMessagesRequest', () => {
     expect(parse('{"max_tokens":1,"messages":[{"role":"user","content":"x"}]}')).toEqual({ status: 400, code: 'invalid_request', param: 'model' });
     expect(parse('{"model":"m","messages":[{"role":"user","content":"x"}]}')).toEqual({ status: 400, code: 'invalid_request', param: 'max_tokens' });
     expect(parse('{"model":"m","max_tokens":1,"messages":[]}')).toEqual({ status: 400, code: 'invalid_request', param: 'messages' });
-    expect(parse('{"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]}')).toEqual({ status: 400, code: 'invalid_request', param: 'messages.0.role' });
+    expect(parse('{"model":"m","max_tokens":1,"messages":[{"role":"system","content":"x"}]}')).toEqual({
+      status: 400,
+      code: 'invalid_request',
+      param: 'messages.0.role',
+    });
     expect(parse('{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}]}')).toBeNull();
   });
 });

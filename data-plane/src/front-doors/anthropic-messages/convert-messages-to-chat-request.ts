@@ -115,7 +115,8 @@ function convertTools(tools: unknown): JsonObject[] {
   return tools.map((tool, index) => {
     const param = `tools.${index}`;
     if (!isRecord(tool) || typeof tool.name !== 'string') throw invalid('A tool needs a name.', param);
-    if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') throw invalid(`Tools of type '${String(tool.type)}' ${NOT_TRANSLATABLE}.`, param);
+    if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom')
+      throw invalid(`Tools of type '${String(tool.type)}' ${NOT_TRANSLATABLE}.`, param);
     return {
       type: 'function',
       function: {

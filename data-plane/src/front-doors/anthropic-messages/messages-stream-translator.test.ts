@@ -108,10 +108,22 @@ describe('MessagesStreamTranslator', () => {
   it("passes the gateway's cost fields from the usage chunk into message_delta's usage, relayed or held back with [DONE]", () => {
     const metered = (inner: StreamTranslator) =>
       new MeteredChunkStream(inner, new CompletionText(), (usage) => ({ usage: { cost_microdollars: usage.usage.promptTokens * 2 }, chunk: {} }));
-    const messageDelta = (text: string) => JSON.parse(text.split('\n\n').find((event) => event.startsWith('event: message_delta'))!.split('\ndata: ')[1]!);
+    const messageDelta = (text: string) =>
+      JSON.parse(
+        text
+          .split('\n\n')
+          .find((event) => event.startsWith('event: message_delta'))!
+          .split('\ndata: ')[1]!,
+      );
     const withUsage = { ...context, clientWantsUsage: true };
     const openai = translate(fixture('./__fixtures__/openai-tool-call.1.sse'), metered(new OpenAICompatibleStreamTranslator(withUsage)));
-    expect(messageDelta(openai.text).usage).toEqual({ input_tokens: 16, output_tokens: 31, cache_creation_input_tokens: 0, cache_read_input_tokens: 64, cost_microdollars: 160 });
+    expect(messageDelta(openai.text).usage).toEqual({
+      input_tokens: 16,
+      output_tokens: 31,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 64,
+      cost_microdollars: 160,
+    });
     const gemini = translate(fixture('../../providers/gemini/__fixtures__/gemini-tool-call.1.sse'), metered(new GeminiStreamTranslator(withUsage)));
     expect(messageDelta(gemini.text).usage).toMatchObject({ input_tokens: 25, cache_read_input_tokens: 32, cost_microdollars: 114 });
     expect(gemini.text).not.toContain('chat.completion.chunk');

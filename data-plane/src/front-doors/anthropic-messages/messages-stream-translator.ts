@@ -98,7 +98,9 @@ export class MessagesStreamTranslator extends DelegatingStreamTranslator {
 
   /** Every chunk event in `bytes` (one event, or the held-back usage chunk and [DONE]). */
   #readChunks(bytes: Uint8Array, output: Uint8Array[]): void {
-    for (const event of Buffer.from(bytes).toString('utf8').split(/\r?\n\r?\n/)) {
+    for (const event of Buffer.from(bytes)
+      .toString('utf8')
+      .split(/\r?\n\r?\n/)) {
       const { data } = readSseEvent(Buffer.from(event));
       if (data === null || data === '[DONE]') continue;
       const payload = parseJsonObject<ChunkWire>(data);

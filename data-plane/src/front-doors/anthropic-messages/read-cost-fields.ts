@@ -3,5 +3,7 @@
 export function readCostFields(usage: unknown): Record<string, unknown> {
   if (usage === null || typeof usage !== 'object') return {};
   const { cost, cost_microdollars: costMicrodollars, cost_details: costDetails } = usage as Record<string, unknown>;
-  return Object.fromEntries(Object.entries({ cost, cost_microdollars: costMicrodollars, cost_details: costDetails }).filter(([, value]) => value !== undefined));
+  return Object.fromEntries(
+    Object.entries({ cost, cost_microdollars: costMicrodollars, cost_details: costDetails }).filter(([, value]) => value !== undefined),
+  );
 }

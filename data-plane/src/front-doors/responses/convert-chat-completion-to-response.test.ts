@@ -30,7 +30,11 @@ describe('convertChatCompletionToResponse', () => {
       max_output_tokens: 50,
       model: 'anthropic/claude-sonnet-4.5',
       output: [
-        { type: 'reasoning', id: 'rs_eyJzdW1tYXJ5IjoiVGhlIHVzZXIgd2FudHMgd2VhdGhlci4ifQ', summary: [{ type: 'summary_text', text: 'The user wants weather.' }] },
+        {
+          type: 'reasoning',
+          id: 'rs_eyJzdW1tYXJ5IjoiVGhlIHVzZXIgd2FudHMgd2VhdGhlci4ifQ',
+          summary: [{ type: 'summary_text', text: 'The user wants weather.' }],
+        },
         {
           type: 'message',
           id: 'msg_eyJ0ZXh0IjoiQ2hlY2tpbmcuIn0',
@@ -57,7 +61,13 @@ describe('convertChatCompletionToResponse', () => {
       tools: request.tools,
       top_p: null,
       truncation: 'disabled',
-      usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 40 }, output_tokens: 25, output_tokens_details: { reasoning_tokens: 6 }, total_tokens: 125 },
+      usage: {
+        input_tokens: 100,
+        input_tokens_details: { cached_tokens: 40 },
+        output_tokens: 25,
+        output_tokens_details: { reasoning_tokens: 6 },
+        total_tokens: 125,
+      },
       user: null,
       metadata: { run: '42' },
     });

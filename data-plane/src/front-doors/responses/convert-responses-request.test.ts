@@ -19,12 +19,25 @@ describe('convertResponsesRequest', () => {
   it('turns a string input and instructions into a system and a user message', () => {
     const { chat, echo } = convert({ model: 'openai/gpt-4o', input: 'Hello', instructions: 'Be brief.' });
     expect(chat).toEqual({
-      body: { model: 'openai/gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }] },
+      body: {
+        model: 'openai/gpt-4o',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello' },
+        ],
+      },
       model: 'openai/gpt-4o',
       stream: false,
       clientWantsStreamUsage: false,
     });
-    expect(echo).toMatchObject({ model: 'openai/gpt-4o', instructions: 'Be brief.', tools: [], tool_choice: 'auto', metadata: {}, text: { format: { type: 'text' } } });
+    expect(echo).toMatchObject({
+      model: 'openai/gpt-4o',
+      instructions: 'Be brief.',
+      tools: [],
+      tool_choice: 'auto',
+      metadata: {},
+      text: { format: { type: 'text' } },
+    });
   });
 
   it('converts what the AI SDK sends for a tool round trip: parts, the call joined to the assistant turn, its output', () => {
@@ -32,7 +45,13 @@ describe('convertResponsesRequest', () => {
       model: 'anthropic/claude-sonnet-4.5',
       input: [
         { role: 'system', content: 'You are terse.' },
-        { role: 'user', content: [{ type: 'input_text', text: 'Weather in Paris?' }, { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Weather in Paris?' },
+            { type: 'input_image', image_url: 'data:image/png;base64,AAAA', detail: 'low' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'output_text', text: 'Checking.' }], id: 'msg_1' },
         { type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
         { type: 'function_call', call_id: 'call_2', name: 'get_time', arguments: '{}' },
@@ -40,7 +59,15 @@ describe('convertResponsesRequest', () => {
         { type: 'function_call_output', call_id: 'call_1', output: '{"temperature":21}' },
         { type: 'function_call_output', call_id: 'call_2', output: [{ type: 'input_text', text: 'noon' }] },
       ],
-      tools: [{ type: 'function', name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }],
+      tools: [
+        {
+          type: 'function',
+          name: 'get_weather',
+          description: 'Weather by city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          strict: false,
+        },
+      ],
       tool_choice: { type: 'function', name: 'get_weather' },
       max_output_tokens: 100,
       temperature: 0.2,
@@ -86,7 +113,12 @@ describe('convertResponsesRequest', () => {
       tools: [
         {
           type: 'function',
-          function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
+          function: {
+            name: 'get_weather',
+            description: 'Weather by city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+            strict: false,
+          },
         },
       ],
       tool_choice: { type: 'function', function: { name: 'get_weather' } },
@@ -105,7 +137,11 @@ describe('convertResponsesRequest', () => {
         { type: 'function_call', call_id: 'a', name: 'f', arguments: '{}' },
       ],
     });
-    expect(chat.body.messages[1]).toEqual({ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }] });
+    expect(chat.body.messages[1]).toEqual({
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}' } }],
+    });
   });
 
   it('expands references to the items the gateway returned from their ids, for the chat and the native body', () => {
@@ -160,7 +196,16 @@ describe('convertResponsesRequest', () => {
     [{ model: 'm', input: 'hi', store: true }, 'store'],
     [{ model: 'm', input: 'hi', previous_response_id: 'resp_1' }, 'previous_response_id'],
     [{ model: 'm', input: 'hi', conversation: 'conv_1' }, 'conversation'],
-    [{ model: 'm', input: [{ role: 'user', content: 'go' }, { type: 'item_reference', id: 'msg_68af0e1f2d4c8190' }] }, 'input[1]'],
+    [
+      {
+        model: 'm',
+        input: [
+          { role: 'user', content: 'go' },
+          { type: 'item_reference', id: 'msg_68af0e1f2d4c8190' },
+        ],
+      },
+      'input[1]',
+    ],
   ])('refuses state the gateway does not keep with a 400 naming the field (%j)', (body, param) => {
     const error = refusal(body);
     expect(error).toMatchObject({ status: 400, param });

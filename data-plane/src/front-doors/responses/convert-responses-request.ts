@@ -23,7 +23,18 @@ type JsonObject = Record<string, unknown>;
 /** The request's fields that the `response` object repeats. */
 export type ResponsesEcho = Pick<
   ResponsesObject,
-  'instructions' | 'max_output_tokens' | 'model' | 'parallel_tool_calls' | 'reasoning' | 'temperature' | 'text' | 'tool_choice' | 'tools' | 'top_p' | 'user' | 'metadata'
+  | 'instructions'
+  | 'max_output_tokens'
+  | 'model'
+  | 'parallel_tool_calls'
+  | 'reasoning'
+  | 'temperature'
+  | 'text'
+  | 'tool_choice'
+  | 'tools'
+  | 'top_p'
+  | 'user'
+  | 'metadata'
 >;
 
 export interface ConvertedResponsesRequest {
@@ -184,7 +195,8 @@ const MESSAGE_ROLES = new Set(['user', 'system', 'developer', 'assistant']);
 
 function convertMessage(item: JsonObject, param: string): JsonObject {
   const { role, content } = item;
-  if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) throw invalid(`'${param}.role' must be one of user, system, developer, assistant.`, `${param}.role`);
+  if (typeof role !== 'string' || !MESSAGE_ROLES.has(role))
+    throw invalid(`'${param}.role' must be one of user, system, developer, assistant.`, `${param}.role`);
   if (typeof content === 'string') return { role, content };
   if (!Array.isArray(content)) throw invalid(`'${param}.content' must be a string or an array of content parts.`, `${param}.content`);
   if (role === 'assistant') return { role, content: content.map((part: unknown, index) => assistantText(part, `${param}.content[${index}]`)).join('') };
@@ -205,7 +217,8 @@ function convertInputPart(part: unknown, param: string): JsonObject {
     return { type: 'text', text: part.text };
   }
   if (part.type === 'input_image') {
-    if (typeof part.image_url !== 'string') throw invalid(`'${param}.image_url' is required: images by file_id need stored files, which the gateway does not keep.`, `${param}.image_url`);
+    if (typeof part.image_url !== 'string')
+      throw invalid(`'${param}.image_url' is required: images by file_id need stored files, which the gateway does not keep.`, `${param}.image_url`);
     return { type: 'image_url', image_url: { url: part.image_url, ...(typeof part.detail === 'string' ? { detail: part.detail } : {}) } };
   }
   throw invalid(`'${param}.type' ${JSON.stringify(part.type)} is not supported: use input_text or input_image.`, `${param}.type`);

@@ -23,11 +23,24 @@ function relay(bytes: Buffer) {
 
 describe('createResponsesNativeAdapter', () => {
   it("sends the client's body to /responses with the upstream model, store: false and no routing extras", () => {
-    const { adapter, chat } = adapterFor({ model: 'openai/gpt-4.1', input: [{ role: 'user', content: 'hi' }], include: ['reasoning.encrypted_content'], provider: { order: ['openai'] }, models: ['x/y'], stream: true });
+    const { adapter, chat } = adapterFor({
+      model: 'openai/gpt-4.1',
+      input: [{ role: 'user', content: 'hi' }],
+      include: ['reasoning.encrypted_content'],
+      provider: { order: ['openai'] },
+      models: ['x/y'],
+      stream: true,
+    });
     const request = adapter.convertRequest(chat, { url: 'https://api.openai.com/v1/chat/completions', upstreamModel: 'gpt-4.1', apiKey: 'sk-platform' });
     expect(request.url).toBe('https://api.openai.com/v1/responses');
     expect(request.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer sk-platform' });
-    expect(JSON.parse(request.body)).toEqual({ model: 'gpt-4.1', input: [{ role: 'user', content: 'hi' }], include: ['reasoning.encrypted_content'], stream: true, store: false });
+    expect(JSON.parse(request.body)).toEqual({
+      model: 'gpt-4.1',
+      input: [{ role: 'user', content: 'hi' }],
+      include: ['reasoning.encrypted_content'],
+      stream: true,
+      store: false,
+    });
   });
 
   it('passes a complete response through as it came and meters its usage', () => {

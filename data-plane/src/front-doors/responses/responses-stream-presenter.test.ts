@@ -96,7 +96,13 @@ describe('ResponsesStreamPresenter', () => {
         { type: 'function_call', call_id: 'toolu_02', name: 'get_time', arguments: '{"zone":"CET"}', status: 'completed' },
       ],
       // Anthropic's 50 uncached + 40 cache reads + 10 cache writes, 25 out.
-      usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 40 }, output_tokens: 25, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 125 },
+      usage: {
+        input_tokens: 100,
+        input_tokens_details: { cached_tokens: 40 },
+        output_tokens: 25,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 125,
+      },
     });
     expect(accumulate(events)).toEqual({ ...completed, output_text: 'Checking.' });
   });
@@ -174,7 +180,11 @@ describe('ResponsesStreamPresenter', () => {
       'response.failed',
     ]);
     expect(final.startsWith('event: response.failed\n')).toBe(true);
-    expect(events.at(-1)!.response).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'The server had an error.' }, output: [{ type: 'message', content: [{ text: 'Partial' }] }] });
+    expect(events.at(-1)!.response).toMatchObject({
+      status: 'failed',
+      error: { code: 'server_error', message: 'The server had an error.' },
+      output: [{ type: 'message', content: [{ text: 'Partial' }] }],
+    });
   });
 
   it('leaves the end of a stream the translator failed (Anthropic error event) to failedFrame', () => {
@@ -209,7 +219,15 @@ describe('ResponsesStreamPresenter', () => {
     expect(completed.type).toBe('response.completed');
     expect(completed.response).toMatchObject({
       output: [{ type: 'message', content: [{ type: 'output_text', text: 'Hello there, gateway.' }] }],
-      usage: { input_tokens: 9, input_tokens_details: { cached_tokens: 3 }, output_tokens: 4, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 13, cost: 0.000123, cost_microdollars: 123 },
+      usage: {
+        input_tokens: 9,
+        input_tokens_details: { cached_tokens: 3 },
+        output_tokens: 4,
+        output_tokens_details: { reasoning_tokens: 1 },
+        total_tokens: 13,
+        cost: 0.000123,
+        cost_microdollars: 123,
+      },
     });
     expect(events.filter((event) => event.type === 'response.output_text.delta').map((event) => event.delta)).toEqual(['Hello', ' there,', ' gateway.']);
   });

@@ -23,7 +23,14 @@ import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts
 import { SseEventSplitter } from '../../providers/split-sse-events.ts';
 import type { ResponsesEcho } from './convert-responses-request.ts';
 import { buildResponseObject, convertChatUsage, statusOfFinishReason, type ResponseIdentity } from './responses-object.ts';
-import type { ResponsesFunctionCallItem, ResponsesMessageItem, ResponsesObject, ResponsesOutputItem, ResponsesReasoningItem, ResponsesStatus } from './responses-wire.ts';
+import type {
+  ResponsesFunctionCallItem,
+  ResponsesMessageItem,
+  ResponsesObject,
+  ResponsesOutputItem,
+  ResponsesReasoningItem,
+  ResponsesStatus,
+} from './responses-wire.ts';
 import { carryingCallId, selfContainedMessageId, selfContainedReasoningId } from './self-contained-item-id.ts';
 
 interface ChatChunk {
@@ -91,7 +98,8 @@ export class ResponsesStreamPresenter extends DelegatingStreamTranslator {
     // Some translators hold the usage chunk back with their `[DONE]` (Gemini, Mistral).
     const innerFinal = this.inner.finalBytes;
     if (innerFinal !== null) {
-      for (const chatEvent of this.#splitter.push(Buffer.from(innerFinal.buffer, innerFinal.byteOffset, innerFinal.byteLength))) this.#present(chatEvent, closing);
+      for (const chatEvent of this.#splitter.push(Buffer.from(innerFinal.buffer, innerFinal.byteOffset, innerFinal.byteLength)))
+        this.#present(chatEvent, closing);
       if (this.#terminal !== null) return;
     }
     this.#closeAll(closing);
@@ -189,7 +197,13 @@ export class ResponsesStreamPresenter extends DelegatingStreamTranslator {
     const outputIndex = this.#output.length;
     this.#openTextIndex = outputIndex;
     if (kind === 'message') {
-      const item: ResponsesMessageItem = { type: 'message', id: this.#identity.itemId('msg', outputIndex), status: 'in_progress', role: 'assistant', content: [] };
+      const item: ResponsesMessageItem = {
+        type: 'message',
+        id: this.#identity.itemId('msg', outputIndex),
+        status: 'in_progress',
+        role: 'assistant',
+        content: [],
+      };
       this.#output.push(item);
       this.#emit(output, { type: 'response.output_item.added', output_index: outputIndex, item });
       const part = { type: 'output_text' as const, text: '', annotations: [], logprobs: [] };
@@ -230,7 +244,13 @@ export class ResponsesStreamPresenter extends DelegatingStreamTranslator {
     for (const outputIndex of this.#toolItems.values()) {
       const item = this.#output[outputIndex] as ResponsesFunctionCallItem;
       item.status = this.#itemStatus();
-      this.#emit(output, { type: 'response.function_call_arguments.done', item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments });
+      this.#emit(output, {
+        type: 'response.function_call_arguments.done',
+        item_id: item.id,
+        output_index: outputIndex,
+        name: item.name,
+        arguments: item.arguments,
+      });
       this.#emit(output, { type: 'response.output_item.done', output_index: outputIndex, item });
     }
     this.#toolItems.clear();

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { carryingCallId, expandSelfContainedId, MAX_SELF_CONTAINED_ID_LENGTH, readCallId, selfContainedMessageId, selfContainedReasoningId } from './self-contained-item-id.ts';
+import {
+  carryingCallId,
+  expandSelfContainedId,
+  MAX_SELF_CONTAINED_ID_LENGTH,
+  readCallId,
+  selfContainedMessageId,
+  selfContainedReasoningId,
+} from './self-contained-item-id.ts';
 
 const base64url = (text: string) => Buffer.from(text).toString('base64url');
 

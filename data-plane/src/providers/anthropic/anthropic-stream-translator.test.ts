@@ -16,7 +16,14 @@ function translate(bytes: Buffer, options: { clientWantsUsage?: boolean; size?: 
   }
   translator.end();
   const text = Buffer.concat(output).toString('utf8');
-  return { text, translator, chunks: text.split('\n\n').filter(Boolean).map((event) => JSON.parse(event.slice('data: '.length))) };
+  return {
+    text,
+    translator,
+    chunks: text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((event) => JSON.parse(event.slice('data: '.length))),
+  };
 }
 
 describe('AnthropicStreamTranslator', () => {

@@ -32,7 +32,8 @@ export interface AnthropicTool {
   cache_control?: AnthropicCacheControl;
 }
 
-export type AnthropicToolChoice = { type: 'auto' | 'any' | 'none'; disable_parallel_tool_use?: boolean } | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean };
+export type AnthropicToolChoice =
+  { type: 'auto' | 'any' | 'none'; disable_parallel_tool_use?: boolean } | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean };
 
 export interface AnthropicRequest {
   model: string;

@@ -10,7 +10,9 @@ describe('convertAnthropicUsage', () => {
   });
 
   it('reads thinking tokens, tolerates nulls and returns null without counts', () => {
-    expect(convertAnthropicUsage({ input_tokens: 3, output_tokens: 9, cache_read_input_tokens: null, output_tokens_details: { thinking_tokens: 5 } })?.usage).toEqual({
+    expect(
+      convertAnthropicUsage({ input_tokens: 3, output_tokens: 9, cache_read_input_tokens: null, output_tokens_details: { thinking_tokens: 5 } })?.usage,
+    ).toEqual({
       promptTokens: 3,
       completionTokens: 9,
       cacheReadTokens: 0,

@@ -31,7 +31,13 @@ describe('convertToAnthropicRequest', () => {
       ],
     });
     expect(request.body.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'first' }, { type: 'text', text: 'second' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'first' },
+          { type: 'text', text: 'second' },
+        ],
+      },
     ]);
   });
 
@@ -62,7 +68,10 @@ describe('convertToAnthropicRequest', () => {
         { role: 'user', content: 'Thanks. Summarise.' },
       ],
       tools: [
-        { type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+        },
         { type: 'function', function: { name: 'get_time' }, cache_control: { type: 'ephemeral' } },
       ],
       tool_choice: 'required',
@@ -305,8 +314,14 @@ describe('convertToAnthropicRequest', () => {
       max_tokens: 2148,
       thinking: { type: 'enabled', budget_tokens: 2048 },
     });
-    expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning: { max_tokens: 3000 } }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 3000 });
-    expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning: { effort: 'high' } }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 24576 });
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning: { max_tokens: 3000 } }).body.thinking).toEqual({
+      type: 'enabled',
+      budget_tokens: 3000,
+    });
+    expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning: { effort: 'high' } }).body.thinking).toEqual({
+      type: 'enabled',
+      budget_tokens: 24576,
+    });
     expect(convert({ messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'none' }).body.thinking).toBeUndefined();
   });
 
@@ -314,7 +329,10 @@ describe('convertToAnthropicRequest', () => {
     ['auto', { type: 'auto' }],
     ['none', { type: 'none' }],
     ['required', { type: 'any' }],
-    [{ type: 'function', function: { name: 'get_weather' } }, { type: 'tool', name: 'get_weather' }],
+    [
+      { type: 'function', function: { name: 'get_weather' } },
+      { type: 'tool', name: 'get_weather' },
+    ],
   ])('maps tool_choice %j', (toolChoice, expected) => {
     expect(convert({ messages: [{ role: 'user', content: 'hi' }], tool_choice: toolChoice }).body.tool_choice).toEqual(expected);
   });

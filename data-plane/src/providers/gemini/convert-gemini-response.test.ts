@@ -100,16 +100,28 @@ describe('convertGeminiResponse', () => {
       ],
     };
     const choices = JSON.parse(converted(Buffer.from(JSON.stringify(body))).body.toString()).choices;
-    expect(choices.map((choice: { index: number; message: { content: string }; finish_reason: string }) => [choice.index, choice.message.content, choice.finish_reason])).toEqual([
+    expect(
+      choices.map((choice: { index: number; message: { content: string }; finish_reason: string }) => [
+        choice.index,
+        choice.message.content,
+        choice.finish_reason,
+      ]),
+    ).toEqual([
       [0, 'A', 'stop'],
       [1, 'B', 'length'],
     ]);
   });
 
   it('answers a blocked prompt with an empty content_filter choice', () => {
-    const body = { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 }, modelVersion: 'gemini-2.5-flash' };
+    const body = {
+      promptFeedback: { blockReason: 'PROHIBITED_CONTENT' },
+      usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 },
+      modelVersion: 'gemini-2.5-flash',
+    };
     const result = converted(Buffer.from(JSON.stringify(body)));
-    expect(JSON.parse(result.body.toString()).choices).toEqual([{ index: 0, message: { role: 'assistant', content: '', refusal: null }, finish_reason: 'content_filter', logprobs: null }]);
+    expect(JSON.parse(result.body.toString()).choices).toEqual([
+      { index: 0, message: { role: 'assistant', content: '', refusal: null }, finish_reason: 'content_filter', logprobs: null },
+    ]);
     expect(result.usage?.usage.promptTokens).toBe(7);
   });
 

@@ -50,7 +50,10 @@ describe('convertToGeminiRequest', () => {
         { role: 'user', content: 'Thanks. Summarise.' },
       ],
       tools: [
-        { type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+        },
         { type: 'function', function: { name: 'get_time' } },
       ],
       tool_choice: 'required',
@@ -198,7 +201,10 @@ describe('convertToGeminiRequest', () => {
     ['auto', { mode: 'AUTO' }],
     ['none', { mode: 'NONE' }],
     ['required', { mode: 'ANY' }],
-    [{ type: 'function', function: { name: 'get_weather' } }, { mode: 'ANY', allowedFunctionNames: ['get_weather'] }],
+    [
+      { type: 'function', function: { name: 'get_weather' } },
+      { mode: 'ANY', allowedFunctionNames: ['get_weather'] },
+    ],
   ])('maps tool_choice %j', (toolChoice, expected) => {
     expect(convert({ messages: hi, tool_choice: toolChoice }).body.toolConfig).toEqual({ functionCallingConfig: expected });
   });
@@ -207,21 +213,29 @@ describe('convertToGeminiRequest', () => {
     expect(convert({ messages: hi, max_tokens: 10, max_completion_tokens: 20 }).body.generationConfig).toEqual({ maxOutputTokens: 20 });
     expect(convert({ messages: hi, max_tokens: 10 }).body.generationConfig).toEqual({ maxOutputTokens: 10 });
     const schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] };
-    expect(convert({ messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'a', schema, strict: true } } }).body.generationConfig).toEqual({
-      responseMimeType: 'application/json',
-      responseJsonSchema: schema,
-    });
+    expect(convert({ messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'a', schema, strict: true } } }).body.generationConfig).toEqual(
+      {
+        responseMimeType: 'application/json',
+        responseJsonSchema: schema,
+      },
+    );
     expect(convert({ messages: hi, response_format: { type: 'json_object' } }).body.generationConfig).toEqual({ responseMimeType: 'application/json' });
     expect(convert({ messages: hi, response_format: { type: 'text' } }).body.generationConfig).toBeUndefined();
-    expect(convert({ messages: hi, reasoning_effort: 'low' }).body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
+    expect(convert({ messages: hi, reasoning_effort: 'low' }).body.generationConfig).toEqual({
+      thinkingConfig: { thinkingBudget: 1024, includeThoughts: true },
+    });
     expect(convert({ messages: hi, reasoning_effort: 'none' }).body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
-    expect(convert({ messages: hi, reasoning: { max_tokens: 3000 } }).body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 3000, includeThoughts: true } });
+    expect(convert({ messages: hi, reasoning: { max_tokens: 3000 } }).body.generationConfig).toEqual({
+      thinkingConfig: { thinkingBudget: 3000, includeThoughts: true },
+    });
     expect(convert({ messages: hi, reasoning: { effort: 'high' } }).body.generationConfig.thinkingConfig.thinkingBudget).toBe(24576);
   });
 
   it("sends a tool call's thought signature back as the functionCall part's thoughtSignature", () => {
     const call = { id: 'call_0', type: 'function', function: { name: 'f', arguments: '{}' }, extra_content: { google: { thought_signature: 'c2ln' } } };
-    const { contents } = convert({ messages: [...hi, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'call_0', content: 'ok' }] }).body;
+    const { contents } = convert({
+      messages: [...hi, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'call_0', content: 'ok' }],
+    }).body;
     expect(contents[1]).toEqual({ role: 'model', parts: [{ functionCall: { name: 'f', args: {} }, thoughtSignature: 'c2ln' }] });
   });
 
@@ -267,6 +281,9 @@ describe('convertToGeminiRequest', () => {
       rejection({ messages: [{ role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{not json' } }] }] }),
     ).toMatchObject({ status: 400, param: 'messages[0].tool_calls[0].function.arguments' });
     expect(rejection({ messages: hi, reasoning_effort: 'extreme' })).toMatchObject({ status: 400, param: 'reasoning_effort' });
-    expect(rejection({ messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'a' } } })).toMatchObject({ status: 400, param: 'response_format' });
+    expect(rejection({ messages: hi, response_format: { type: 'json_schema', json_schema: { name: 'a' } } })).toMatchObject({
+      status: 400,
+      param: 'response_format',
+    });
   });
 });

@@ -14,13 +14,28 @@
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
-import type { GeminiContent, GeminiFunctionCallingConfig, GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './gemini-wire.ts';
+import type {
+  GeminiContent,
+  GeminiFunctionCallingConfig,
+  GeminiFunctionDeclaration,
+  GeminiGenerationConfig,
+  GeminiPart,
+  GeminiRequest,
+} from './gemini-wire.ts';
 import { readFunctionTools } from '../read-function-tools.ts';
 
 /** Thinking budgets per OpenAI `reasoning_effort`; `none` turns thinking off where the model allows it. */
 const THINKING_BUDGETS: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
 /** Image types Gemini reads, by URL extension, for `fileData` (whose MIME type Gemini cannot guess). */
-const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', heic: 'image/heic', heif: 'image/heif', gif: 'image/gif' };
+const IMAGE_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  gif: 'image/gif',
+};
 
 type JsonObject = Record<string, unknown>;
 
@@ -127,7 +142,8 @@ function convertMessages(messages: unknown[]): { system: Array<{ text: string }>
       }
       case 'tool': {
         const name = typeof message.tool_call_id === 'string' ? toolNames.get(message.tool_call_id) : undefined;
-        if (name === undefined) throw invalid("A tool message's 'tool_call_id' must name a tool call of an earlier assistant message.", `${param}.tool_call_id`);
+        if (name === undefined)
+          throw invalid("A tool message's 'tool_call_id' must name a tool call of an earlier assistant message.", `${param}.tool_call_id`);
         append('user', [{ functionResponse: { name, response: { output: contentText(message.content, `${param}.content`) } } }]);
         return;
       }

@@ -33,12 +33,42 @@ describe('geminiError', () => {
 
   it.each([
     [400, body(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'), 400, 'invalid_request', 'Invalid JSON payload received.'],
-    [400, body(400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.'), 502, 'upstream_error', 'User location is not supported for the API use.'],
-    [403, body(403, 'PERMISSION_DENIED', 'Method doesn\'t allow unregistered callers.'), 502, 'upstream_error', "The upstream provider refused the gateway's credentials: Method doesn't allow unregistered callers."],
-    [404, body(404, 'NOT_FOUND', 'models/gemini-9 is not found for API version v1beta'), 404, 'model_not_found', 'models/gemini-9 is not found for API version v1beta'],
+    [
+      400,
+      body(400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.'),
+      502,
+      'upstream_error',
+      'User location is not supported for the API use.',
+    ],
+    [
+      403,
+      body(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers."),
+      502,
+      'upstream_error',
+      "The upstream provider refused the gateway's credentials: Method doesn't allow unregistered callers.",
+    ],
+    [
+      404,
+      body(404, 'NOT_FOUND', 'models/gemini-9 is not found for API version v1beta'),
+      404,
+      'model_not_found',
+      'models/gemini-9 is not found for API version v1beta',
+    ],
     [500, body(500, 'INTERNAL', 'An internal error has occurred.'), 502, 'upstream_error', 'An internal error has occurred.'],
-    [503, body(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'), 503, 'upstream_error', 'The model is overloaded. Please try again later.'],
-    [504, body(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.'), 504, 'upstream_timeout', 'Deadline expired before operation could complete.'],
+    [
+      503,
+      body(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
+      503,
+      'upstream_error',
+      'The model is overloaded. Please try again later.',
+    ],
+    [
+      504,
+      body(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.'),
+      504,
+      'upstream_timeout',
+      'Deadline expired before operation could complete.',
+    ],
     [502, '<html>bad gateway</html>', 502, 'upstream_error', 'The upstream provider answered with HTTP 502.'],
   ])('HTTP %i %s → %i %s', (status, text, expectedStatus, code, message) => {
     const error = geminiError(status, text, {});

@@ -24,7 +24,9 @@ function readError(bodyText: string): GeminiErrorWire | null {
 }
 
 function details(error: GeminiErrorWire | null): Array<Record<string, unknown>> {
-  return Array.isArray(error?.details) ? error.details.filter((detail): detail is Record<string, unknown> => detail !== null && typeof detail === 'object') : [];
+  return Array.isArray(error?.details)
+    ? error.details.filter((detail): detail is Record<string, unknown> => detail !== null && typeof detail === 'object')
+    : [];
 }
 
 /** RetryInfo's `retryDelay` ("37s", "1.5s") in whole seconds, else the upstream's `retry-after`. */

@@ -17,7 +17,10 @@ function translate(bytes: Buffer, options: { clientWantsUsage?: boolean; size?: 
   translator.end();
   if (translator.finalBytes !== null) output.push(translator.finalBytes);
   const text = Buffer.concat(output).toString('utf8');
-  const events = text.split('\n\n').filter(Boolean).map((event) => event.slice('data: '.length));
+  const events = text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((event) => event.slice('data: '.length));
   return { text, translator, events, chunks: events.filter((event) => event !== '[DONE]').map((event) => JSON.parse(event)) };
 }
 
@@ -147,12 +150,26 @@ describe('GeminiStreamTranslator', () => {
   it('keeps one choice per candidate and continues tool call numbering across events', () => {
     const event = (body: object) => `data: ${JSON.stringify(body)}\r\n\r\n`;
     const bytes = Buffer.from(
-      event({ candidates: [{ content: { parts: [{ functionCall: { name: 'f', args: {} } }] }, index: 0 }, { content: { parts: [{ text: 'B' }] }, index: 1 }] }) +
+      event({
+        candidates: [
+          { content: { parts: [{ functionCall: { name: 'f', args: {} } }] }, index: 0 },
+          { content: { parts: [{ text: 'B' }] }, index: 1 },
+        ],
+      }) +
         event({ candidates: [{ content: { parts: [{ functionCall: { name: 'g', args: { x: 1 } } }] }, finishReason: 'STOP', index: 0 }] }) +
-        event({ candidates: [{ content: { parts: [] }, finishReason: 'MAX_TOKENS', index: 1 }], usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 3 } }),
+        event({
+          candidates: [{ content: { parts: [] }, finishReason: 'MAX_TOKENS', index: 1 }],
+          usageMetadata: { promptTokenCount: 2, candidatesTokenCount: 3 },
+        }),
     );
     const { chunks, translator } = translate(bytes);
-    expect(chunks.map((chunk) => [chunk.choices[0].index, chunk.choices[0].delta.tool_calls?.[0]?.id ?? chunk.choices[0].delta.content, chunk.choices[0].finish_reason])).toEqual([
+    expect(
+      chunks.map((chunk) => [
+        chunk.choices[0].index,
+        chunk.choices[0].delta.tool_calls?.[0]?.id ?? chunk.choices[0].delta.content,
+        chunk.choices[0].finish_reason,
+      ]),
+    ).toEqual([
       [0, '', null],
       [0, 'call_0', null],
       [1, '', null],

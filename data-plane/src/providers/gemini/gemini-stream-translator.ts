@@ -137,7 +137,14 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   #usageChunk(usage: UnifiedUsage): Buffer {
-    const chunk = { id: this.#id, object: 'chat.completion.chunk', created: this.#context.created, model: this.servedModel, choices: [], usage: toOpenAIUsage(usage) };
+    const chunk = {
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#context.created,
+      model: this.servedModel,
+      choices: [],
+      usage: toOpenAIUsage(usage),
+    };
     return Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
   }
 }

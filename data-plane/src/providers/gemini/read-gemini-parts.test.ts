@@ -25,7 +25,9 @@ describe('readGeminiParts', () => {
   });
 
   it('continues the numbering from calls made earlier in a stream, and tolerates missing parts', () => {
-    expect(readGeminiParts([{ functionCall: { name: 'f', args: { a: 1 } } }], 2).toolCalls).toEqual([{ id: 'call_2', name: 'f', arguments: '{"a":1}', thoughtSignature: null }]);
+    expect(readGeminiParts([{ functionCall: { name: 'f', args: { a: 1 } } }], 2).toolCalls).toEqual([
+      { id: 'call_2', name: 'f', arguments: '{"a":1}', thoughtSignature: null },
+    ]);
     expect(readGeminiParts(undefined)).toEqual({ text: '', reasoning: '', toolCalls: [] });
   });
 });

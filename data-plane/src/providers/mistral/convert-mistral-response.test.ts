@@ -24,7 +24,11 @@ describe('convertMistralResponse', () => {
     const converted = convertMistralResponse(fixture('mistral-reasoning.1.json'));
     if (converted instanceof GatewayError) throw converted;
     expect(JSON.parse(converted.body as string).choices).toEqual([
-      { index: 0, message: { role: 'assistant', content: 'Hello!', reasoning: 'The user greets me.', tool_calls: null, prefix: false }, finish_reason: 'length' },
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hello!', reasoning: 'The user greets me.', tool_calls: null, prefix: false },
+        finish_reason: 'length',
+      },
     ]);
     expect(converted.finishReason).toBe('length');
   });
@@ -32,7 +36,10 @@ describe('convertMistralResponse', () => {
   it('reports a finish_reason of error, and an unreadable body, as upstream errors', () => {
     const failed = convertMistralResponse(Buffer.from('{"model":"m","choices":[{"index":0,"message":{"content":"Par"},"finish_reason":"error"}]}'));
     expect(failed).toBeInstanceOf(GatewayError);
-    expect((failed as GatewayError).toEnvelope().error).toMatchObject({ code: 'upstream_error', message: 'The upstream provider stopped generating with an error.' });
+    expect((failed as GatewayError).toEnvelope().error).toMatchObject({
+      code: 'upstream_error',
+      message: 'The upstream provider stopped generating with an error.',
+    });
     expect(convertMistralResponse(Buffer.from('<html>'))).toMatchObject({ code: 'upstream_error', status: 502 });
   });
 });

@@ -47,7 +47,9 @@ describe('convertToMistralRequest', () => {
   });
 
   it("keeps the client's own max_tokens and random_seed over the OpenAI names", () => {
-    const chat = parseChatRequest(Buffer.from('{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":5,"max_completion_tokens":9,"random_seed":1,"seed":2}'));
+    const chat = parseChatRequest(
+      Buffer.from('{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":5,"max_completion_tokens":9,"random_seed":1,"seed":2}'),
+    );
     expect(JSON.parse(convertToMistralRequest(chat, { ...target, apiKey: null }).body)).toEqual({
       model: 'mistral-small-2506',
       messages: [{ role: 'user', content: 'x' }],

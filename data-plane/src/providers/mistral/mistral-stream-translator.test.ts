@@ -43,7 +43,10 @@ describe('MistralStreamTranslator', () => {
     const output = run(translator, 'mistral-text-error.1.sse');
     expect(output).toContain('"delta":{"content":"Par"},"finish_reason":null');
     expect(translator.finalBytes).toBeNull();
-    expect(translator.failure?.error.toEnvelope().error).toMatchObject({ code: 'upstream_error', message: 'The upstream provider stopped generating with an error.' });
+    expect(translator.failure?.error.toEnvelope().error).toMatchObject({
+      code: 'upstream_error',
+      message: 'The upstream provider stopped generating with an error.',
+    });
     expect(translator.usage?.usage.promptTokens).toBe(7);
   });
 

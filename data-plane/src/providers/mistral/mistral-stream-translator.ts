@@ -93,7 +93,9 @@ export class MistralStreamTranslator implements StreamTranslator {
   }
 
   #chunk(fields: object): Buffer {
-    return Buffer.from(`data: ${JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.servedModel, ...fields })}\n\n`);
+    return Buffer.from(
+      `data: ${JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.servedModel, ...fields })}\n\n`,
+    );
   }
 }
 

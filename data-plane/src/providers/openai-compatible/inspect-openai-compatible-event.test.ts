@@ -39,7 +39,10 @@ describe('inspectOpenAICompatibleEvent', () => {
     expect(inspect('data:[DONE]\r\n\r\n').kind).toBe('done');
     expect(inspect('data: {"error":{"message":"overloaded","type":"server_error"}}\n\n')).toMatchObject({ kind: 'error', errorMessage: 'overloaded' });
     expect(inspect(': OPENROUTER PROCESSING\n\n').kind).toBe('other');
-    expect(inspect('event: message\ndata: {"choices":[{"index":0,"delta":{},\ndata: "finish_reason":"length"}]}\n\n')).toMatchObject({ kind: 'chunk', finishReason: 'length' });
+    expect(inspect('event: message\ndata: {"choices":[{"index":0,"delta":{},\ndata: "finish_reason":"length"}]}\n\n')).toMatchObject({
+      kind: 'chunk',
+      finishReason: 'length',
+    });
   });
 });
 

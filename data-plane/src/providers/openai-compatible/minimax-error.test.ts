@@ -5,10 +5,28 @@ import { minimaxBaseRespError, minimaxError } from './minimax-error.ts';
 describe('minimaxBaseRespError', () => {
   it.each([
     [1002, 'rate limit exceeded(RPM)', 429, 'rate_limited', 'rate limit exceeded(RPM) (MiniMax status 1002)'],
-    [1004, 'login fail: Please carry the API secret key', 502, 'upstream_error', "The upstream provider refused the gateway's credentials: login fail: Please carry the API secret key (MiniMax status 1004)"],
+    [
+      1004,
+      'login fail: Please carry the API secret key',
+      502,
+      'upstream_error',
+      "The upstream provider refused the gateway's credentials: login fail: Please carry the API secret key (MiniMax status 1004)",
+    ],
     [1008, 'insufficient balance', 502, 'upstream_error', 'insufficient balance (MiniMax status 1008)'],
-    [1026, 'input new_sensitive', 400, 'invalid_request', "The upstream provider's content filter refused the request: input new_sensitive (MiniMax status 1026)"],
-    [1027, 'output new_sensitive', 400, 'invalid_request', "The upstream provider's content filter refused the request: output new_sensitive (MiniMax status 1027)"],
+    [
+      1026,
+      'input new_sensitive',
+      400,
+      'invalid_request',
+      "The upstream provider's content filter refused the request: input new_sensitive (MiniMax status 1026)",
+    ],
+    [
+      1027,
+      'output new_sensitive',
+      400,
+      'invalid_request',
+      "The upstream provider's content filter refused the request: output new_sensitive (MiniMax status 1027)",
+    ],
     [1001, '', 502, 'upstream_error', 'MiniMax reported an error (MiniMax status 1001)'],
     [1033, 'system error', 502, 'upstream_error', 'system error (MiniMax status 1033)'],
   ])('status_code %i → %i %s', (statusCode, statusMessage, expectedStatus, code, message) => {

@@ -28,7 +28,12 @@ describe('MiniMaxStreamTranslator', () => {
       [null, 'Hello!'],
       [null, ''],
     ]);
-    expect(chunks[0]).toMatchObject({ id: '05b8', model: 'MiniMax-M2', input_sensitive: false, choices: [{ delta: { role: 'assistant', name: 'MiniMax AI' } }] });
+    expect(chunks[0]).toMatchObject({
+      id: '05b8',
+      model: 'MiniMax-M2',
+      input_sensitive: false,
+      choices: [{ delta: { role: 'assistant', name: 'MiniMax AI' } }],
+    });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 20 } });
     expect(Buffer.from(translator.finalBytes!).toString('utf8')).toBe('data: [DONE]\n\n');
     expect(translator).toMatchObject({ finishReason: 'stop', servedModel: 'MiniMax-M2', failure: null });
@@ -39,7 +44,9 @@ describe('MiniMaxStreamTranslator', () => {
     const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: false });
     const chunks = run(
       translator,
-      Buffer.from('data: {"choices":[{"index":0,"delta":{"content":"<thi"}}]}\n\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\n\ndata: [DONE]\n\n'),
+      Buffer.from(
+        'data: {"choices":[{"index":0,"delta":{"content":"<thi"}}]}\n\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\n\ndata: [DONE]\n\n',
+      ),
     );
     expect(deltas(chunks)).toEqual([{ content: '' }, { content: '<thi' }]);
   });
@@ -48,7 +55,9 @@ describe('MiniMaxStreamTranslator', () => {
     const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: false });
     const chunks = run(
       translator,
-      Buffer.from('data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: {"choices":[],"base_resp":{"status_code":1027,"status_msg":"output new_sensitive"}}\n\ndata: [DONE]\n\n'),
+      Buffer.from(
+        'data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: {"choices":[],"base_resp":{"status_code":1027,"status_msg":"output new_sensitive"}}\n\ndata: [DONE]\n\n',
+      ),
     );
     expect(deltas(chunks)).toEqual([{ content: 'Hi' }]);
     expect(translator.finalBytes).toBeNull();

@@ -21,7 +21,17 @@ describe('MiniMaxThinkSplitter', () => {
   it('finds tags cut anywhere across pieces, holding back only what could be a tag', () => {
     const result = split(['<th', 'ink>Pl', 'an.</', 'thi', 'nk>', '\n', '\nAns', 'wer.']);
     expect(result).toMatchObject({ reasoning: 'Plan.', content: 'Answer.' });
-    expect(result.steps).toEqual([['', ''], ['Pl', ''], ['an.', ''], ['', ''], ['', ''], ['', ''], ['', 'Ans'], ['', 'wer.'], ['', '']]);
+    expect(result.steps).toEqual([
+      ['', ''],
+      ['Pl', ''],
+      ['an.', ''],
+      ['', ''],
+      ['', ''],
+      ['', ''],
+      ['', 'Ans'],
+      ['', 'wer.'],
+      ['', ''],
+    ]);
   });
 
   it('passes content without a leading think block through, tags later in the text included', () => {

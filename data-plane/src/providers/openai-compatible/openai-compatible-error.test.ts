@@ -3,7 +3,13 @@ import { openAICompatibleError } from './openai-compatible-error.ts';
 
 describe('openAICompatibleError', () => {
   it.each([
-    [400, '{"error":{"message":"context too long","type":"invalid_request_error","code":"context_length_exceeded"}}', 400, 'invalid_request', 'context too long'],
+    [
+      400,
+      '{"error":{"message":"context too long","type":"invalid_request_error","code":"context_length_exceeded"}}',
+      400,
+      'invalid_request',
+      'context too long',
+    ],
     [400, '{"code":"Client specified an invalid argument","error":"Incorrect API key"}', 400, 'invalid_request', 'Incorrect API key'],
     [401, '{"message":"Unauthorized","request_id":"r"}', 502, 'upstream_error', "The upstream provider refused the gateway's credentials: Unauthorized"],
     [404, 'not json', 404, 'model_not_found', 'The upstream provider answered with HTTP 404.'],

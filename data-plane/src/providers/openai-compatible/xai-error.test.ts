@@ -6,7 +6,13 @@ const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`,
 
 describe('xaiError', () => {
   it.each([
-    [400, fixture('xai-error-api-key.1.json'), 502, 'upstream_error', "The upstream provider refused the gateway's credentials: Incorrect API key provided: xa***wq. You can obtain an API key from https://console.x.ai."],
+    [
+      400,
+      fixture('xai-error-api-key.1.json'),
+      502,
+      'upstream_error',
+      "The upstream provider refused the gateway's credentials: Incorrect API key provided: xa***wq. You can obtain an API key from https://console.x.ai.",
+    ],
     [400, '{"code":"Client specified an invalid argument","error":"temperature must be at most 2"}', 400, 'invalid_request', 'temperature must be at most 2'],
     [429, fixture('xai-error-rate-limit.1.json'), 429, 'rate_limited', 'Your team has reached its monthly spending limit.'],
     [500, '{"code":13,"error":"internal"}', 502, 'upstream_error', 'internal'],
