@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { startControlPlane } from '../control-plane/src/app.ts';
 import { startDataPlane } from '../data-plane/src/start-data-plane.ts';
-import { startOpenAISimulator } from '../test/simulators/openai/openai-simulator.ts';
+import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 
 const help = `Usage: npm start [-- --help]
 

@@ -3,7 +3,7 @@
 import { connect } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startOpenAISimulator, type OpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import {
   EXPIRED_API_KEY,
   RESTRICTED_API_KEY,

@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startOpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
+import { startOpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
 import { decodeSpoolRecord } from './usage/spool-record.ts';
 import { TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';

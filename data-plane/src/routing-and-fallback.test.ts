@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../shared/src/crypto.ts';
 import type { SnapshotState } from '../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../shared/src/usage-event.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../../test/simulators/openai/openai-simulator.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { MISSING_TOOL_RESULT } from './pipeline/repair-tool-calls.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, TEST_PRICES, testSnapshotState, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
 

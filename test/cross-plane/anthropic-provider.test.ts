@@ -4,7 +4,7 @@
 // request lands as one usage row with Anthropic's tokens (cache reads and writes kept apart).
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';

@@ -5,7 +5,7 @@
 // usage row with Gemini's tokens (cached prompt tokens as cache reads, thoughts as reasoning).
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGeminiSimulator, type GeminiSimulator } from '../simulators/gemini/gemini-simulator.ts';
+import { startGeminiSimulator, type GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';

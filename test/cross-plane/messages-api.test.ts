@@ -7,9 +7,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
-import { startGeminiSimulator, type GeminiSimulator } from '../simulators/gemini/gemini-simulator.ts';
-import { startMistralSimulator, type MistralSimulator } from '../simulators/mistral/mistral-simulator.ts';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
+import { startGeminiSimulator, type GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
+import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';

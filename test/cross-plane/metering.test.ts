@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { countTokens } from '../../data-plane/src/metering/count-tokens.ts';
 import { estimatePromptTokens } from '../../data-plane/src/metering/estimate-prompt-tokens.ts';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../simulators/anthropic/anthropic-simulator.ts';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { graphql } from '../support/graphql-client.ts';

@@ -4,7 +4,7 @@
 // `call_…` ids, developer messages) must be translated for it to answer at all.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMistralSimulator, type MistralSimulator } from '../simulators/mistral/mistral-simulator.ts';
+import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';

@@ -5,7 +5,7 @@
 // OpenAI-style errors.
 import { Mistral } from '@mistralai/mistralai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMistralSimulator, type MistralSimulator } from '../simulators/mistral/mistral-simulator.ts';
+import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { SIMULATOR_MODEL, startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';

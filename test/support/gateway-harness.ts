@@ -7,7 +7,7 @@ import type { JWK } from 'jose';
 import OpenAI from 'openai';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';
 import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../simulators/openai/openai-simulator.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { freePort } from './free-port.ts';
 import { createTestDatabase, type TestEngine } from './test-database.ts';
 

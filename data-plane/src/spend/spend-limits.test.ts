@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SnapshotOrg, SnapshotState } from '../../../shared/src/snapshot.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../../../test/simulators/openai/openai-simulator.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../../../simulators/openai/openai-simulator.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
 
 let simulator: OpenAISimulator;

@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAISimulator, type OpenAISimulator } from '../../../test/simulators/openai/openai-simulator.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../../../simulators/openai/openai-simulator.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
 import { readSpoolBatch } from './ship-usage.ts';
 import { segmentFileName, type SpoolFile } from './usage-spool.ts';
