@@ -188,8 +188,9 @@ describe.each(testEngines)('access control on %s', (engine) => {
     // Signed with the real key, but expired or for another audience.
     const realJwk = JSON.parse(await readFile(join(testApp.database.dataDir, 'keys', 'admin-jwt.private.jwk'), 'utf8')) as JWK;
     const realKey = await importJWK(realJwk, 'EdDSA');
-    const sign = (audience: string, expiresAt: number) =>
-      new SignJWT({})
+    const validClaims = claims as { sub: string; tid: string };
+    const sign = (audience: string, expiresAt: number, tokenClaims: Record<string, unknown> = { tid: validClaims.tid }) =>
+      new SignJWT(tokenClaims)
         .setProtectedHeader({ alg: 'EdDSA', kid: realJwk.kid })
         .setSubject(users.member.userId)
         .setIssuer('ai-gateway/control-plane')
@@ -197,12 +198,19 @@ describe.each(testEngines)('access control on %s', (engine) => {
         .setExpirationTime(expiresAt)
         .sign(realKey);
     const now = Math.floor(Date.now() / 1000);
-    expect(await testApp.app.services.adminJwt.verify(await sign('ai-gateway/admin', now + 60))).toBe(users.member.userId);
+    expect(await testApp.app.services.adminJwt.verify(await sign('ai-gateway/admin', now + 60))).toEqual({
+      userId: users.member.userId,
+      adminTokenId: validClaims.tid,
+    });
     const expired = await sign('ai-gateway/admin', now - 120);
     const otherAudience = await sign('someone-else', now + 60);
-    for (const bad of [foreign, tampered, expired, otherAudience])
+    // Without the admin token it came from, or naming another user's token, a JWT is worth nothing.
+    const withoutToken = await sign('ai-gateway/admin', now + 60, {});
+    const ownerTokenId = (await testApp.app.services.prisma.adminToken.findFirstOrThrow({ where: { userId: ownerId } })).id;
+    const borrowedToken = await sign('ai-gateway/admin', now + 60, { tid: ownerTokenId });
+    for (const bad of [foreign, tampered, expired, otherAudience, withoutToken, borrowedToken])
       await expect(testApp.caller(bad).organizations.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    expect(await testApp.app.services.adminJwt.verify(token)).toBe(users.member.userId);
+    expect(await testApp.app.services.adminJwt.verify(token)).toEqual({ userId: users.member.userId, adminTokenId: validClaims.tid });
   });
 
   test('admin tokens: create, list and revoke one’s own; a revoked token stops working', async () => {

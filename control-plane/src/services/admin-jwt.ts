@@ -1,7 +1,8 @@
 // Short-lived admin session tokens: EdDSA JWTs signed by a control-plane key pair kept in
 // <dataDir>/keys (private file 0600), generated on first start like the snapshot keys. Verification pins
 // the algorithm, the issuer, the audience and the key id, so a snapshot signature or a token for another
-// service is never mistaken for a session. Revocation is by expiry: a session lives 15 minutes.
+// service is never mistaken for a session. A JWT names the admin token it was exchanged for (`tid`), and
+// authentication refuses it once that token is revoked (services/authenticate.ts); otherwise it lives 15 minutes.
 import { join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { readOptionalFile, writePrivateFile, writePublicFile } from './secret-files.ts';
@@ -11,11 +12,17 @@ export const ADMIN_JWT_ISSUER = 'ai-gateway/control-plane';
 export const ADMIN_JWT_AUDIENCE = 'ai-gateway/admin';
 export const ADMIN_JWT_LIFETIME_SECONDS = 15 * 60;
 
+export interface AdminJwtClaims {
+  userId: string;
+  /** The admin token the JWT was exchanged for; the JWT dies with it. */
+  adminTokenId: string;
+}
+
 export interface AdminJwtIssuer {
-  /** A JWT naming the user as `sub`, valid for ADMIN_JWT_LIFETIME_SECONDS. */
-  issue(userId: string): Promise<{ token: string; expiresAt: Date }>;
-  /** The user id of a valid token, or null for anything else (bad signature, expired, wrong kid, …). */
-  verify(token: string): Promise<string | null>;
+  /** A JWT naming the user as `sub` and the admin token as `tid`, valid for ADMIN_JWT_LIFETIME_SECONDS. */
+  issue(claims: AdminJwtClaims): Promise<{ token: string; expiresAt: Date }>;
+  /** The claims of a validly signed, unexpired token, or null for anything else (bad signature, expired, wrong kid, no `tid`, …). */
+  verify(token: string): Promise<AdminJwtClaims | null>;
 }
 
 export async function loadOrCreateAdminJwtIssuer(dataDir: string): Promise<AdminJwtIssuer & { created: boolean }> {
@@ -49,9 +56,9 @@ export async function createAdminJwtIssuer(privateJwk: JWK, publicJwk: JWK): Pro
   const kid = publicJwk.kid;
   if (!kid) throw new Error('the admin JWT public key has no kid');
   return {
-    async issue(userId) {
+    async issue({ userId, adminTokenId }) {
       const issuedAt = Math.floor(Date.now() / 1000);
-      const token = await new SignJWT({})
+      const token = await new SignJWT({ tid: adminTokenId })
         .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })
         .setSubject(userId)
         .setIssuer(ADMIN_JWT_ISSUER)
@@ -67,10 +74,10 @@ export async function createAdminJwtIssuer(privateJwk: JWK, publicJwk: JWK): Pro
           algorithms: [ALGORITHM],
           issuer: ADMIN_JWT_ISSUER,
           audience: ADMIN_JWT_AUDIENCE,
-          requiredClaims: ['exp', 'sub'],
+          requiredClaims: ['exp', 'sub', 'tid'],
         });
-        if (protectedHeader.kid !== kid) return null;
-        return payload.sub ?? null;
+        if (protectedHeader.kid !== kid || !payload.sub || typeof payload.tid !== 'string') return null;
+        return { userId: payload.sub, adminTokenId: payload.tid };
       } catch {
         return null;
       }

@@ -1,5 +1,6 @@
 // Long-lived admin API tokens. Each user manages only their own: a token acts as its user, so minting
-// one for somebody else would be impersonation. Stored as SHA-256 only, shown once.
+// one for somebody else would be impersonation. Stored as SHA-256 only, shown once. A JWT may list and
+// revoke tokens but never create one: a short-lived credential must not be able to make itself permanent.
 import { generateSecret, hashSecret } from '../../../shared/src/crypto.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { AdminToken } from '../../generated/prisma/client.ts';
@@ -24,6 +25,9 @@ function actingUserId(context: ServiceContext): string {
 
 export async function createAdminToken(context: ServiceContext, input: { name: string }): Promise<{ adminToken: AdminToken; token: string }> {
   const userId = actingUserId(context);
+  if (context.actor.kind === 'user' && context.actor.credential.kind === 'admin-jwt') {
+    throw new GatewayError('forbidden', 'an admin JWT cannot create admin tokens; use an admin token or a signed-in session');
+  }
   const token = generateSecret(ADMIN_TOKEN_PREFIX);
   const adminToken = await context.prisma.$transaction(async (transaction) => {
     const row = await transaction.adminToken.create({ data: { userId, name: input.name, tokenHash: hashSecret(token) } });

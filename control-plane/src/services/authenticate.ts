@@ -18,26 +18,25 @@ export async function authenticateAdminToken(prisma: PrismaClient, token: string
   if (!token) return null;
   const row = await prisma.adminToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
   if (!row || row.revokedAt) return null;
-  return { kind: 'user', userId: row.userId, isPlatformAdmin: row.user.isPlatformAdmin };
+  return { kind: 'user', userId: row.userId, isPlatformAdmin: row.user.isPlatformAdmin, credential: { kind: 'admin-token', adminTokenId: row.id } };
 }
 
-export interface AdminAuthentication {
-  actor: UserActor;
-  /** Only a long-lived admin token may be exchanged for a JWT, so a JWT cannot extend itself. */
-  via: 'admin-token' | 'jwt';
+/**
+ * A JWT is only as alive as the admin token it was exchanged for: revoking the token (or deleting its
+ * user) ends every JWT issued from it, at once rather than at expiry.
+ */
+async function authenticateAdminJwt(prisma: PrismaClient, adminJwt: AdminJwtIssuer, token: string): Promise<UserActor | null> {
+  const claims = await adminJwt.verify(token);
+  if (!claims) return null;
+  const row = await prisma.adminToken.findUnique({ where: { id: claims.adminTokenId }, include: { user: true } });
+  if (!row || row.revokedAt || row.userId !== claims.userId) return null;
+  return { kind: 'user', userId: row.userId, isPlatformAdmin: row.user.isPlatformAdmin, credential: { kind: 'admin-jwt', adminTokenId: row.id } };
 }
 
 /** An admin token or an admin JWT → the user it acts as; null when neither is valid. */
-export async function authenticateAdmin(prisma: PrismaClient, adminJwt: AdminJwtIssuer, token: string | null): Promise<AdminAuthentication | null> {
+export async function authenticateAdmin(prisma: PrismaClient, adminJwt: AdminJwtIssuer, token: string | null): Promise<UserActor | null> {
   if (!token) return null;
-  if (token.split('.').length !== 3) {
-    const actor = await authenticateAdminToken(prisma, token);
-    return actor && { actor, via: 'admin-token' };
-  }
-  const userId = await adminJwt.verify(token);
-  if (!userId) return null;
-  const user = await prisma.user.findUnique({ where: { id: userId } });
-  return user && { actor: { kind: 'user', userId: user.id, isPlatformAdmin: user.isPlatformAdmin }, via: 'jwt' };
+  return token.split('.').length === 3 ? authenticateAdminJwt(prisma, adminJwt, token) : authenticateAdminToken(prisma, token);
 }
 
 export async function authenticateDataPlaneToken(prisma: PrismaClient, token: string | null): Promise<DataPlaneActor | null> {

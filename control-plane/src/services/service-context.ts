@@ -2,7 +2,13 @@
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { SnapshotChangeCause } from './snapshot-publisher.ts';
 
-export type Actor = { kind: 'user'; userId: string; isPlatformAdmin: boolean } | { kind: 'data-plane'; tokenId: string } | { kind: 'system'; name: string };
+/** How a user proved who they are. Services that hand out credentials check it (a JWT may not mint an admin token). */
+export type UserCredential = { kind: 'admin-token'; adminTokenId: string } | { kind: 'admin-jwt'; adminTokenId: string };
+
+export type Actor =
+  | { kind: 'user'; userId: string; isPlatformAdmin: boolean; credential: UserCredential }
+  | { kind: 'data-plane'; tokenId: string }
+  | { kind: 'system'; name: string };
 
 export interface ServiceContext {
   prisma: PrismaClient;

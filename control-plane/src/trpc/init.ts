@@ -53,10 +53,9 @@ function serviceContext(ctx: Context, actor: Actor): ServiceContext {
 export const publicProcedure = t.procedure.use(gatewayErrors);
 
 export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const authentication = await authenticateAdmin(ctx.prisma, ctx.adminJwt, bearerToken(ctx.authorization));
-  if (!authentication) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid admin token or admin JWT is required' });
-  const { actor, via } = authentication;
-  return next({ ctx: { actor, via, service: serviceContext(ctx, actor) } });
+  const actor = await authenticateAdmin(ctx.prisma, ctx.adminJwt, bearerToken(ctx.authorization));
+  if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid admin token or admin JWT is required' });
+  return next({ ctx: { actor, service: serviceContext(ctx, actor) } });
 });
 
 export const dataPlaneProcedure = publicProcedure.use(async ({ ctx, next }) => {

@@ -59,6 +59,6 @@ builder.mutationField('issueToken', (t) =>
   t.field({
     type: AdminJwtType,
     description: 'Exchanges the admin token in the Authorization header for a JWT valid 15 minutes.',
-    resolve: (_root, _args, context) => issueAdminJwt(requireAdmin(context), context.adminJwt, context.authentication?.via ?? 'jwt'),
+    resolve: (_root, _args, context) => issueAdminJwt(requireAdmin(context), context.adminJwt),
   }),
 );

@@ -132,6 +132,11 @@ describe.each(testEngines)('catalog import on %s', (engine) => {
 
   test('only platform admins import', async () => {
     const member = await testApp.app.services.prisma.user.create({ data: { email: 'plain@example.com' } });
-    await expect(importCatalog({ ...system, actor: { kind: 'user', userId: member.id, isPlatformAdmin: false } })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      importCatalog({
+        ...system,
+        actor: { kind: 'user', userId: member.id, isPlatformAdmin: false, credential: { kind: 'admin-token', adminTokenId: 'test' } },
+      }),
+    ).rejects.toMatchObject({ code: 'forbidden' });
   });
 });

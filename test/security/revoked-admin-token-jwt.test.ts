@@ -1,0 +1,76 @@
+// Issue 13, defect 1: an admin JWT obtained from an admin token kept working after that token was
+// revoked, and could mint a new permanent admin token. The attack, over HTTP on both faces: exchange a
+// token for a JWT, revoke the token, then use the JWT (refused), and from a live token's JWT try to
+// create an admin token (refused, nothing stored).
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+function trpcAs(controlPlane: ControlPlane, bearer: string) {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${bearer}` } })] });
+}
+
+async function graphqlAs(controlPlane: ControlPlane, bearer: string, query: string) {
+  const response = await fetch(`${controlPlane.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+function trpcCode(error: unknown): string {
+  return error instanceof TRPCClientError ? String((error.data as { code?: string } | undefined)?.code) : `not a tRPC error: ${String(error)}`;
+}
+
+describe('a revoked admin token takes its JWTs with it', () => {
+  let database: TestDatabase;
+  let controlPlane: ControlPlane;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pglite');
+    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir });
+  });
+  afterAll(async () => {
+    await controlPlane?.close();
+    await database?.drop();
+  });
+
+  test('a JWT stops working when the token it came from is revoked (tRPC and GraphQL)', async () => {
+    const admin = trpcAs(controlPlane, controlPlane.adminToken);
+    const stolen = await admin.adminTokens.create.mutate({ name: 'about to leak' });
+    const { token: jwt } = await trpcAs(controlPlane, stolen.token).auth.issueToken.mutate();
+    expect((await trpcAs(controlPlane, jwt).organizations.list.query()).length).toBeGreaterThan(0);
+
+    await admin.adminTokens.revoke.mutate({ id: stolen.id });
+
+    const refused = await trpcAs(controlPlane, jwt)
+      .organizations.list.query()
+      .then(
+        () => 'allowed',
+        (error: unknown) => trpcCode(error),
+      );
+    expect(refused).toBe('UNAUTHORIZED');
+    const viaGraphQL = await graphqlAs(controlPlane, jwt, '{ organizations { id } }');
+    expect(viaGraphQL.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  test('a JWT cannot mint an admin token (tRPC and GraphQL), so a leaked JWT cannot outlive its 15 minutes', async () => {
+    const admin = trpcAs(controlPlane, controlPlane.adminToken);
+    const { token: jwt } = await admin.auth.issueToken.mutate();
+    const tokensBefore = await controlPlane.prisma.adminToken.count();
+
+    const viaTrpc = await trpcAs(controlPlane, jwt)
+      .adminTokens.create.mutate({ name: 'permanent' })
+      .then(
+        () => 'allowed',
+        (error: unknown) => trpcCode(error),
+      );
+    expect(viaTrpc).toBe('FORBIDDEN');
+    const viaGraphQL = await graphqlAs(controlPlane, jwt, 'mutation { createAdminToken(name: "permanent") { token } }');
+    expect(viaGraphQL.errors?.[0]?.extensions?.code).toBe('forbidden');
+    expect(await controlPlane.prisma.adminToken.count()).toBe(tokensBefore);
+  });
+});
