@@ -47,7 +47,7 @@ export class MeteredChunkStream extends DelegatingStreamTranslator {
     this.#describe = describe;
   }
 
-  /** The inner terminator, with the usage chunk held back in it (Gemini, Mistral) costed. */
+  /** The inner terminator, with the usage chunk held back in it (every translating adapter) costed. */
   override get finalBytes(): Uint8Array | null {
     const inner = this.inner.finalBytes;
     if (inner !== this.#innerFinalBytes) {

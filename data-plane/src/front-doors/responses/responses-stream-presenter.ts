@@ -95,7 +95,7 @@ export class ResponsesStreamPresenter extends DelegatingStreamTranslator {
     // A failed stream ends with response.failed: relayed already, or failedFrame from the pipeline.
     if (this.#terminal !== null || this.inner.failure !== null) return;
     const closing: Uint8Array[] = [];
-    // Some translators hold the usage chunk back with their `[DONE]` (Gemini, Mistral).
+    // A translating adapter holds the usage chunk back with its `[DONE]` (the byte copy relays it in place).
     const innerFinal = this.inner.finalBytes;
     if (innerFinal !== null) {
       for (const chatEvent of this.#splitter.push(Buffer.from(innerFinal.buffer, innerFinal.byteOffset, innerFinal.byteLength)))

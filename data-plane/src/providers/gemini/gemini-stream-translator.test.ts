@@ -1,28 +1,11 @@
-import { readFileSync } from 'node:fs';
+// Gemini-only translation; what every adapter owes a client is in ../stream-translator-contract.test.ts.
 import { describe, expect, it } from 'vitest';
-import { SseEventSplitter } from '../split-sse-events.ts';
+import { translateStream, wireFixture } from '../../testing/translate-stream.ts';
 import { GeminiStreamTranslator } from './gemini-stream-translator.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
-
-/** Feeds `bytes` cut into `size`-byte pieces, as the pipeline does; returns the client text (final bytes included) and the translator. */
-function translate(bytes: Buffer, options: { clientWantsUsage?: boolean; size?: number } = {}) {
-  const translator = new GeminiStreamTranslator({ created: 1700000000, clientWantsUsage: options.clientWantsUsage ?? false });
-  const splitter = new SseEventSplitter();
-  const output: Uint8Array[] = [];
-  const size = options.size ?? bytes.length;
-  for (let offset = 0; offset < bytes.length; offset += size) {
-    for (const event of splitter.push(bytes.subarray(offset, offset + size))) translator.push(event, output);
-  }
-  translator.end();
-  if (translator.finalBytes !== null) output.push(translator.finalBytes);
-  const text = Buffer.concat(output).toString('utf8');
-  const events = text
-    .split('\n\n')
-    .filter(Boolean)
-    .map((event) => event.slice('data: '.length));
-  return { text, translator, events, chunks: events.filter((event) => event !== '[DONE]').map((event) => JSON.parse(event)) };
-}
+const fixture = (name: string) => wireFixture('gemini', name);
+const translate = (bytes: Buffer, options: { clientWantsUsage?: boolean; size?: number } = {}) =>
+  translateStream(new GeminiStreamTranslator({ created: 1700000000, clientWantsUsage: options.clientWantsUsage ?? false }), bytes, options.size);
 
 describe('GeminiStreamTranslator', () => {
   it('turns a \\r\\n\\r\\n-framed text stream into OpenAI chunks and adds the [DONE] Gemini never sends', () => {
@@ -40,21 +23,18 @@ describe('GeminiStreamTranslator', () => {
 
       "
     `);
-    expect(translator.failure).toBeNull();
-    expect(translator.finishReason).toBe('stop');
     // The partial usage of the first events (prompt only) was replaced by the last event's.
     expect(translator.usage?.usage).toEqual({ promptTokens: 6, completionTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
   });
 
-  it('gives the same chunks however the upstream bytes are cut, and accepts \\n\\n framing too', () => {
+  it('accepts \\n\\n framing as well as its own \\r\\n\\r\\n', () => {
     const whole = translate(fixture('gemini-tool-call.1.sse'), { clientWantsUsage: true }).text;
-    for (const size of [1, 7, 64]) expect(translate(fixture('gemini-tool-call.1.sse'), { clientWantsUsage: true, size }).text).toBe(whole);
     const lf = Buffer.from(fixture('gemini-tool-call.1.sse').toString().replaceAll('\r\n', '\n'));
     expect(translate(lf, { clientWantsUsage: true, size: 5 }).text).toBe(whole);
   });
 
   it('streams thoughts as reasoning, whole function calls as tool_calls deltas, then the usage-only chunk and [DONE]', () => {
-    const { chunks, events, translator } = translate(fixture('gemini-tool-call.1.sse'), { clientWantsUsage: true });
+    const { chunks } = translate(fixture('gemini-tool-call.1.sse'), { clientWantsUsage: true });
     expect(chunks.map((chunk) => ({ delta: chunk.choices[0]?.delta, finish: chunk.choices[0]?.finish_reason, usage: chunk.usage }))).toMatchInlineSnapshot(`
       [
         {
@@ -141,10 +121,6 @@ describe('GeminiStreamTranslator', () => {
         },
       ]
     `);
-    expect(events.at(-1)).toBe('[DONE]');
-    expect(translator.finishReason).toBe('tool_calls');
-    // The usage-only chunk is held back with [DONE], so it only goes out once the usage event is durable.
-    expect(Buffer.from(translator.finalBytes!).toString()).toMatch(/^data: \{.*"choices":\[\],"usage":.*\n\ndata: \[DONE\]\n\n$/);
   });
 
   it('keeps one choice per candidate and continues tool call numbering across events', () => {
@@ -165,9 +141,9 @@ describe('GeminiStreamTranslator', () => {
     const { chunks, translator } = translate(bytes);
     expect(
       chunks.map((chunk) => [
-        chunk.choices[0].index,
-        chunk.choices[0].delta.tool_calls?.[0]?.id ?? chunk.choices[0].delta.content,
-        chunk.choices[0].finish_reason,
+        chunk.choices[0]!.index,
+        chunk.choices[0]!.delta.tool_calls?.[0]?.id ?? chunk.choices[0]!.delta.content,
+        chunk.choices[0]!.finish_reason,
       ]),
     ).toEqual([
       [0, '', null],
@@ -183,39 +159,10 @@ describe('GeminiStreamTranslator', () => {
 
   it('turns a blocked prompt into an empty content_filter answer', () => {
     const { chunks, translator } = translate(Buffer.from('data: {"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{"promptTokenCount":4}}\r\n\r\n'));
-    expect(chunks.map((chunk) => [chunk.choices[0].delta, chunk.choices[0].finish_reason])).toEqual([
+    expect(chunks.map((chunk) => [chunk.choices[0]!.delta, chunk.choices[0]!.finish_reason])).toEqual([
       [{ role: 'assistant', content: '' }, null],
       [{}, 'content_filter'],
     ]);
     expect(translator.failure).toBeNull();
-  });
-
-  it('turns an error event into a failure that keeps its status, and ignores what follows', () => {
-    const bytes = Buffer.concat([fixture('gemini-error.1.sse'), fixture('gemini-text.1.sse')]);
-    const { chunks, translator } = translate(bytes);
-    expect(chunks.map((chunk) => chunk.choices[0]?.delta)).toEqual([{ role: 'assistant', content: '' }, { content: 'Partial' }]);
-    expect(translator.finalBytes).toBeNull();
-    expect(translator.failure?.relayed).toBe(false);
-    expect(translator.failure?.error.status).toBe(503);
-    expect(translator.failure?.error.toEnvelope()).toMatchInlineSnapshot(`
-      {
-        "error": {
-          "code": "upstream_error",
-          "message": "The model is overloaded. Please try again later.",
-          "param": null,
-          "type": "upstream_error",
-        },
-      }
-    `);
-  });
-
-  it('fails on a malformed event and on a stream that ends before the finish, never throwing', () => {
-    const malformed = translate(Buffer.from('data: {"candidates":[\r\n\r\n'));
-    expect(malformed.translator.failure?.error.message).toBe('The upstream provider sent a malformed stream event.');
-    const text = fixture('gemini-text.1.sse').toString();
-    const cut = translate(Buffer.from(text.slice(0, text.lastIndexOf('data: '))));
-    expect(cut.translator.failure?.error.message).toBe('The upstream stream ended before the response was complete.');
-    expect(cut.translator.finalBytes).toBeNull();
-    expect(translate(Buffer.alloc(0)).translator.failure).not.toBeNull();
   });
 });

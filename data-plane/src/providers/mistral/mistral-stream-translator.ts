@@ -8,44 +8,29 @@
 //   `[DONE]`, sent only when the client asked (`usage: null` on every chunk then, as OpenAI does)
 // A stream that ends without `[DONE]` after a finish reason is complete; before one, it failed.
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { ChunkStreamTranslator } from '../chunk-stream-translator.ts';
 import { convertOpenAICompatibleUsage } from '../openai-compatible/convert-openai-compatible-usage.ts';
-import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
-import { parseJsonObject, readSseEvent } from '../read-sse-event.ts';
-import { toOpenAIUsage } from '../to-openai-usage.ts';
+import type { TranslationContext } from '../provider-adapter.ts';
 import { convertMistralMessage } from './convert-mistral-message.ts';
 import { mapMistralFinishReason } from './map-mistral-finish-reason.ts';
 import type { MistralChoiceWire, MistralResponseWire, MistralToolCallWire } from './mistral-wire.ts';
 
-const DONE = Buffer.from('data: [DONE]\n\n');
-
-export class MistralStreamTranslator implements StreamTranslator {
-  usage: UnifiedUsage | null = null;
-  finishReason: string | null = null;
-  servedModel: string | null = null;
-  finalBytes: Uint8Array | null = null;
-  failure: StreamTranslator['failure'] = null;
-  readonly #context: TranslationContext;
-  #id: unknown = null;
-  #created: unknown;
+export class MistralStreamTranslator extends ChunkStreamTranslator<MistralResponseWire> {
   /** Tool call id → OpenAI tool call index, in order of appearance. */
   #toolCallIndexes = new Map<string, number>();
-  #stopped = false;
 
   constructor(context: TranslationContext) {
-    this.#context = context;
-    this.#created = context.created;
+    super(context, null);
   }
 
-  push(event: Buffer, output: Uint8Array[]): void {
-    if (this.#stopped) return;
-    const { data } = readSseEvent(event);
-    if (data === null) return;
-    if (data.trim() === '[DONE]') return this.#finish();
-    const chunk = parseJsonObject<MistralResponseWire>(data);
-    if (chunk === null) return this.#fail('The upstream provider sent a malformed stream event.');
-    if (chunk.object === 'error' || chunk.error !== undefined) return this.#fail(errorMessage(chunk));
-    if (chunk.id !== undefined) this.#id = chunk.id;
-    if (typeof chunk.created === 'number') this.#created = chunk.created;
+  protected override isTerminator(data: string): boolean {
+    return data.trim() === '[DONE]';
+  }
+
+  protected translate(chunk: MistralResponseWire, output: Uint8Array[]): void {
+    if (chunk.object === 'error' || chunk.error !== undefined) return this.fail(new GatewayError('upstream_error', errorMessage(chunk)));
+    if (chunk.id !== undefined) this.id = chunk.id;
+    if (typeof chunk.created === 'number') this.created = chunk.created;
     if (typeof chunk.model === 'string') this.servedModel = chunk.model;
     const usage = convertOpenAICompatibleUsage(chunk.usage);
     if (usage !== null) this.usage = usage;
@@ -60,14 +45,13 @@ export class MistralStreamTranslator implements StreamTranslator {
       if (Array.isArray(delta.tool_calls)) delta.tool_calls = delta.tool_calls.map((call) => this.#indexToolCall(call));
       return { index: typeof choice?.index === 'number' ? choice.index : position, delta, finish_reason: mapped === 'error' ? null : mapped, logprobs: null };
     });
-    output.push(this.#chunk({ choices, ...(this.#context.clientWantsUsage ? { usage: null } : {}) }));
-    if (failed) this.#fail('The upstream provider stopped generating with an error.');
+    output.push(this.chunk(choices));
+    if (failed) this.fail(new GatewayError('upstream_error', 'The upstream provider stopped generating with an error.'));
   }
 
-  end(): void {
-    if (this.#stopped) return;
-    if (this.finishReason !== null) this.#finish();
-    else this.#fail('The upstream stream ended before the message was complete.');
+  /** A body that ends without `[DONE]` after a finish reason is whole. */
+  protected isComplete(): boolean {
+    return this.finishReason !== null;
   }
 
   #indexToolCall(call: MistralToolCallWire): MistralToolCallWire {
@@ -78,24 +62,6 @@ export class MistralStreamTranslator implements StreamTranslator {
       if (id !== null) this.#toolCallIndexes.set(id, index);
     }
     return { ...call, index };
-  }
-
-  #finish(): void {
-    // The usage-only chunk is held back with `[DONE]`: both are final bytes.
-    const usageChunk = this.#context.clientWantsUsage && this.usage !== null ? this.#chunk({ choices: [], usage: toOpenAIUsage(this.usage) }) : null;
-    this.finalBytes = usageChunk === null ? DONE : Buffer.concat([usageChunk, DONE]);
-    this.#stopped = true;
-  }
-
-  #fail(message: string): void {
-    this.failure = { error: new GatewayError('upstream_error', message), relayed: false };
-    this.#stopped = true;
-  }
-
-  #chunk(fields: object): Buffer {
-    return Buffer.from(
-      `data: ${JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.servedModel, ...fields })}\n\n`,
-    );
   }
 }
 

@@ -1,26 +1,16 @@
-import { readFileSync } from 'node:fs';
+// MiniMax-only translation; what every adapter owes a client is in ../stream-translator-contract.test.ts.
 import { describe, expect, it } from 'vitest';
-import { SseEventSplitter } from '../split-sse-events.ts';
+import { translateStream, wireFixture, type ChunkJson } from '../../testing/translate-stream.ts';
 import { MiniMaxStreamTranslator } from './minimax-stream-translator.ts';
 
-function run(translator: MiniMaxStreamTranslator, input: Buffer): Array<Record<string, unknown>> {
-  const output: Uint8Array[] = [];
-  for (const event of new SseEventSplitter().push(input)) translator.push(event, output);
-  translator.end();
-  return Buffer.concat(output)
-    .toString('utf8')
-    .split('\n\n')
-    .filter((event) => event !== '')
-    .map((event) => JSON.parse(event.slice('data: '.length)) as Record<string, unknown>);
-}
+const run = (translator: MiniMaxStreamTranslator, input: Buffer) => translateStream(translator, input).chunks;
 
-const deltas = (chunks: Array<Record<string, unknown>>) =>
-  chunks.map((chunk) => (chunk.choices as Array<{ delta: { content?: string; reasoning?: string } }>)[0]?.delta).filter((delta) => delta !== undefined);
+const deltas = (chunks: ChunkJson[]) => chunks.map((chunk) => chunk.choices[0]?.delta).filter((delta) => delta !== undefined);
 
 describe('MiniMaxStreamTranslator', () => {
   it('moves the think block to delta.reasoning across chunk boundaries, keeping the other fields', () => {
     const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: true });
-    const chunks = run(translator, readFileSync(new URL('./__fixtures__/minimax-think.1.sse', import.meta.url)));
+    const chunks = run(translator, wireFixture('openai-compatible', 'minimax-think.1.sse'));
     expect(deltas(chunks).map(({ content, reasoning }) => [reasoning ?? null, content])).toEqual([
       [null, ''],
       ['\nGreeting.\n', ''],
@@ -36,8 +26,6 @@ describe('MiniMaxStreamTranslator', () => {
     });
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 20 } });
     expect(Buffer.from(translator.finalBytes!).toString('utf8')).toBe('data: [DONE]\n\n');
-    expect(translator).toMatchObject({ finishReason: 'stop', servedModel: 'MiniMax-M2', failure: null });
-    expect(translator.usage?.usage).toMatchObject({ promptTokens: 10, completionTokens: 20 });
   });
 
   it('flushes held-back text with the finish chunk', () => {
@@ -49,18 +37,5 @@ describe('MiniMaxStreamTranslator', () => {
       ),
     );
     expect(deltas(chunks)).toEqual([{ content: '' }, { content: '<thi' }]);
-  });
-
-  it('ends the stream as a failure on a failing base_resp, relaying nothing of it', () => {
-    const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: false });
-    const chunks = run(
-      translator,
-      Buffer.from(
-        'data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\ndata: {"choices":[],"base_resp":{"status_code":1027,"status_msg":"output new_sensitive"}}\n\ndata: [DONE]\n\n',
-      ),
-    );
-    expect(deltas(chunks)).toEqual([{ content: 'Hi' }]);
-    expect(translator.finalBytes).toBeNull();
-    expect(translator.failure).toMatchObject({ relayed: false, error: { code: 'invalid_request' } });
   });
 });

@@ -1,7 +1,7 @@
 // The OpenAI-compatible "translation" is a byte copy: each upstream event goes to the client as the
 // upstream framed it (no per-chunk re-serialisation). Events are only inspected for metering; the
 // usage-only chunk is dropped unless the client asked for it, `[DONE]` is held back, and an upstream
-// error frame is relayed and marks the stream failed.
+// error frame is relayed and marks the stream failed: nothing after it reaches the client.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
 import { inspectOpenAICompatibleEvent } from './inspect-openai-compatible-event.ts';
@@ -19,6 +19,7 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
   }
 
   push(event: Buffer, output: Uint8Array[]): void {
+    if (this.failure !== null) return;
     const inspected = inspectOpenAICompatibleEvent(event);
     if (inspected.usage !== null) this.usage = inspected.usage;
     if (inspected.model !== null) this.servedModel = inspected.model;
