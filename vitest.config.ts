@@ -1,20 +1,66 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { EVENTUALLY } from './test/support/eventually.ts';
+
+// Three lanes, all run by `npm test` (what CI runs):
+// - unit: code in memory and temporary files only (test/support/unit-lane-guard.ts fails a unit test that
+//   listens, connects, starts a process or opens a database); `npm run test:unit`, the quick lane;
+// - listener: one plane in process with its sockets, database, Redis or child process, against simulators
+//   and fakes; every test file not listed here or under test/cross-plane/ is a unit test;
+// - cross-plane: both planes, as a user runs them.
+const listenerTests = [
+  'control-plane/src/access-control.test.ts',
+  'control-plane/src/app.test.ts',
+  'control-plane/src/authorization-matrix.test.ts',
+  'control-plane/src/cli/run-admin-cli.test.ts',
+  'control-plane/src/db/schema-round-trip.test.ts',
+  'control-plane/src/graphql/schema/index.test.ts',
+  'control-plane/src/services/billing/billing.test.ts',
+  'control-plane/src/services/byok/byok-credentials.test.ts',
+  'control-plane/src/services/catalog-import/import-catalog.test.ts',
+  'control-plane/src/services/snapshot-publisher.test.ts',
+  'control-plane/src/services/snapshot-replicas.test.ts',
+  'control-plane/src/services/usage-ingest.test.ts',
+  'control-plane/src/trpc/routers/_app.test.ts',
+  'data-plane/src/chat-completions.test.ts',
+  'data-plane/src/list-models.test.ts',
+  'data-plane/src/main.test.ts',
+  'data-plane/src/routing-and-fallback.test.ts',
+  'data-plane/src/snapshot/snapshot-sync.test.ts',
+  'data-plane/src/spend/counter-store.test.ts',
+  'data-plane/src/spend/spend-limits.test.ts',
+  'data-plane/src/streaming.test.ts',
+  'data-plane/src/usage/usage-spool-unavailable.test.ts',
+  // The simulators' own tests, wherever the simulators live.
+  '**/*-simulator.test.ts',
+];
+const crossPlaneTests = ['test/cross-plane/**/*.test.ts'];
+const notTests = [...configDefaults.exclude, '**/dist/**'];
+// Prepares the PGlite template the database suites copy, and says which optional suites are skipped.
+const globalSetup = ['test/support/global-setup.ts'];
 
 export default defineConfig({
   test: {
-    include: [
-      'shared/src/**/*.test.ts',
-      'control-plane/src/**/*.test.ts',
-      'data-plane/src/**/*.test.ts',
-      'simulators/**/*.test.ts',
-      'test/**/*.test.ts',
-      'bench/**/*.test.ts',
-    ],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Cross-plane suites start real servers and child processes; two cores, so keep files in forks.
     pool: 'forks',
     maxWorkers: 2,
+    expect: { poll: EVENTUALLY },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['**/*.test.ts'],
+          // Pure code shares nothing between files worth isolating; one module graph per worker keeps
+          // the lane several times quicker (imports dominate its time).
+          isolate: false,
+          exclude: [...notTests, ...listenerTests, ...crossPlaneTests],
+          setupFiles: ['test/support/unit-lane-guard.ts'],
+        },
+      },
+      { extends: true, test: { name: 'listener', include: listenerTests, exclude: notTests, globalSetup } },
+      { extends: true, test: { name: 'cross-plane', include: crossPlaneTests, exclude: notTests, globalSetup } },
+    ],
   },
 });
