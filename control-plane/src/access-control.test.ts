@@ -3,7 +3,7 @@
 // filters and pages, and admin JWTs are checked strictly.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
+import { decodeJwt, SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testEngines } from '../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from './create-test-app.ts';
@@ -154,11 +154,16 @@ describe.each(testEngines)('access control on %s', (engine) => {
 
   test('an admin token buys a JWT that works on both faces; JWTs are checked strictly', async () => {
     const member = testApp.caller(users.member.token);
+    const asked = Math.floor(Date.now() / 1000);
     const { token, expiresAt } = await member.auth.issueToken();
+    const answered = Math.floor(Date.now() / 1000);
     expect(token.split('.')).toHaveLength(3);
-    const lifetime = expiresAt.getTime() - Date.now();
-    expect(lifetime).toBeGreaterThan(14 * 60_000);
-    expect(lifetime).toBeLessThanOrEqual(15 * 60_000);
+    // 15 minutes from when it was issued, which is when it was asked for.
+    const { iat, exp } = decodeJwt(token);
+    expect(exp! - iat!).toBe(15 * 60);
+    expect(expiresAt.getTime()).toBe(exp! * 1000);
+    expect(iat).toBeGreaterThanOrEqual(asked);
+    expect(iat).toBeLessThanOrEqual(answered);
     const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as { alg: string; kid?: string };
     expect(header).toMatchObject({ alg: 'EdDSA', kid: expect.any(String) });
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { waitFor } from '../../test/support/wait-for.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
 import { decodeSpoolRecord } from './usage/spool-record.ts';
 import { TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
@@ -26,13 +27,8 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   return { child, output: () => output, exit };
 }
 
-async function listeningUrl(output: () => string): Promise<string> {
-  for (let attempt = 0; attempt < 1000; attempt += 1) {
-    const url = /listening on (http:\/\/\S+)/.exec(output())?.[1];
-    if (url !== undefined) return url;
-    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-  }
-  throw new Error(`the data plane did not start:\n${output()}`);
+function listeningUrl(output: () => string): Promise<string> {
+  return waitFor(() => /listening on (http:\/\/\S+)/.exec(output())?.[1], { what: 'the data plane to say where it listens' });
 }
 
 /** Runs main.ts on port 0 against `controlPlane`, with a fresh state dir; both are cleaned up. */
@@ -106,11 +102,7 @@ describe('data-plane/src/main.ts', () => {
 
     const { child, output, exit, stateDir } = await runAgainst(controlPlane);
     const url = await listeningUrl(output);
-    let status = 503;
-    for (let attempt = 0; attempt < 500 && status !== 200; attempt += 1) {
-      status = (await fetch(`${url}/healthz`)).status;
-      if (status !== 200) await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-    }
+    await expect.poll(async () => (await fetch(`${url}/healthz`)).status).toBe(200);
 
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',

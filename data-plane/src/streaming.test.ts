@@ -29,14 +29,6 @@ function streamRequest(extra: Record<string, unknown> = {}, signal?: AbortSignal
   });
 }
 
-async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt += 1) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('stream relay', () => {
   it('relays the upstream bytes when the client asked for usage, the usage chunk with its cost added', async () => {
     const response = await streamRequest({ stream_options: { include_usage: true } });
@@ -108,13 +100,14 @@ describe('stream relay', () => {
     await reader.read(); // the first bytes arrived
     controller.abort();
     await reader.cancel().catch(() => {});
-    await waitUntil(() => simulator.abortedRequests === 1, 'the upstream request to be aborted');
+    await expect.poll(() => simulator.abortedRequests).toBe(1);
     // The 499 event is written once the abort went through the pipeline; ship until it arrives.
-    for (let attempt = 0; attempt < 200 && !fixture.controlPlane.usage.has(requestId); attempt += 1) {
-      await fixture.dataPlane.flushUsage();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(fixture.controlPlane.usage.get(requestId)).toMatchObject({ status: 499, errorCode: 'client_closed', streamed: true });
+    await expect
+      .poll(async () => {
+        await fixture.dataPlane.flushUsage();
+        return fixture.controlPlane.usage.get(requestId);
+      })
+      .toMatchObject({ status: 499, errorCode: 'client_closed', streamed: true });
   });
 });
 
@@ -174,14 +167,20 @@ describe('backpressure', () => {
     );
     socket.pause(); // a client that reads nothing
 
-    // Wait until the pipeline is stalled: the upstream blocked on a full socket, with no progress.
+    // Wait until the pipeline is stalled (the upstream blocked on a full socket, no progress over 20 looks
+    // 25 ms apart) or, without backpressure, the upstream finished.
     let lastSent = -1;
-    let stableRounds = 0;
-    while (stableRounds < 20 && !progress.done) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      stableRounds = progress.blocked && progress.sent === lastSent ? stableRounds + 1 : 0;
-      lastSent = progress.sent;
-    }
+    let stableLooks = 0;
+    await expect
+      .poll(
+        () => {
+          stableLooks = progress.blocked && progress.sent === lastSent ? stableLooks + 1 : 0;
+          lastSent = progress.sent;
+          return stableLooks >= 20 || progress.done;
+        },
+        { interval: 25 },
+      )
+      .toBe(true);
     // Without backpressure the gateway would have buffered the whole stream and the upstream finished.
     expect(progress.done).toBe(false);
     expect(progress.sent).toBeLessThan(progress.total / 4);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { expectUsageMatchesSuccesses, killTestRandom, startMixedLoad } from '../support/kill-test-load.ts';
 import { testEngines } from '../support/test-database.ts';
-import { freePort, waitFor } from '../support/free-port.ts';
+import { freePort } from '../support/free-port.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const KILLS = 3;
 
@@ -52,7 +53,7 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
           (response) => (response.ok ? true : undefined),
           () => undefined,
         ),
-      { timeoutMs: 20_000, what: 'the data plane child to become healthy' },
+      { what: 'the data plane child to become healthy' },
     );
   }
 
@@ -63,7 +64,7 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
     for (let kill = 1; kill <= KILLS; kill++) {
       // Some traffic first, so each kill lands among requests in every stage; then a random moment.
       const before = load.succeeded.length;
-      await waitFor(() => (load.succeeded.length >= before + 20 ? true : undefined), { timeoutMs: 20_000, what: '20 more completed requests' });
+      await waitFor(() => (load.succeeded.length >= before + 20 ? true : undefined), { what: '20 more completed requests' });
       const delayMs = between(0, 600);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       const exited = new Promise((resolve) => child!.once('exit', resolve));

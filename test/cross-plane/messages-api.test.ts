@@ -544,13 +544,13 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     await admin.policies.update.mutate({ orgId, dailyLimitMicros: 1 });
     try {
       // The new policy reaches the data plane with the next snapshot.
-      await expect.poll(async () => (await ask()).status, { timeout: 5000, interval: 20 }).toBe(429);
+      await expect.poll(async () => (await ask()).status).toBe(429);
       const refused = await ask();
       expect(refused.headers.get('retry-after')).not.toBeNull();
       expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', details: { limit: 'daily', limit_micros: 1 } } });
     } finally {
       await admin.policies.update.mutate({ orgId, dailyLimitMicros: null });
-      await expect.poll(async () => (await ask()).status, { timeout: 5000, interval: 20 }).toBe(200);
+      await expect.poll(async () => (await ask()).status).toBe(200);
     }
   });
 

@@ -13,6 +13,7 @@ import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-
 import { graphql } from '../support/graphql-client.ts';
 import { testEngines } from '../support/test-database.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 // The simulator model's catalog prices: 150 n$ per prompt token, 600 n$ per completion token.
 const costMicros = (promptTokens: number, completionTokens: number) => Math.floor((promptTokens * 150 + completionTokens * 600 + 500) / 1000);
@@ -46,8 +47,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     });
     otherKey = created.createApiKey.key;
     // The data plane learns of the new key through the snapshot: until then the key is refused (401).
-    const deadline = Date.now() + 5000;
-    while ((await generationStatus(otherKey, 'none')) !== 404 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(async () => ((await generationStatus(otherKey, 'none')) === 404 ? true : undefined), { what: 'the new key to reach the data plane' });
   });
   afterAll(async () => {
     await gateway?.close();
@@ -259,7 +259,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     // 6 prompt tokens > 5: 6 × 300 n$ + 7 completion tokens × 1200 n$ = 10,200 n$ → 10 µ$. Polled, not
     // after one snapshot version: a recompile for earlier usage may publish a version without the tiers.
     await expect
-      .poll(async () => (await ask('one two three four five six')).usage, { timeout: 10_000, interval: 50 })
+      .poll(async () => (await ask('one two three four five six')).usage, { interval: 50 })
       .toMatchObject({ prompt_tokens: 6, completion_tokens: 7, cost_microdollars: 10 });
     // 5 prompt tokens is not above the threshold: 5 × 150 + 6 × 600 = 4350 n$ → 4 µ$
     expect((await ask('one two three four five')).usage).toMatchObject({ prompt_tokens: 5, completion_tokens: 6, cost_microdollars: 4 });

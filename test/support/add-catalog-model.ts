@@ -3,6 +3,7 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import type { Gateway } from './gateway-harness.ts';
+import { waitFor } from './wait-for.ts';
 
 type CatalogInput<Name extends 'upsertProvider' | 'upsertModel'> = Parameters<ReturnType<typeof createTRPCClient<AppRouter>>['catalog'][Name]['mutate']>[0];
 
@@ -16,10 +17,6 @@ export async function addCatalogModel(gateway: Gateway, provider: CatalogInput<'
     const response = await fetch(`${gateway.dataPlane!.url}/v1/models`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
     return ((await response.json()) as { data: Array<{ id: string }> }).data.some((entry) => entry.id === model.id);
   };
-  // The snapshot reaches the data plane asynchronously (expect.poll only works inside a test).
-  const deadline = Date.now() + 5000;
-  while (!(await listed())) {
-    if (Date.now() > deadline) throw new Error(`${model.id} never reached the data plane`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // The snapshot reaches the data plane asynchronously (and this runs in hooks, where expect.poll cannot).
+  await waitFor(async () => ((await listed()) ? true : undefined), { what: `${model.id} to reach the data plane` });
 }

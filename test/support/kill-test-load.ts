@@ -3,7 +3,7 @@
 // final accounting: every completed request stored exactly once, and the ledger equal to the usage.
 import { expect } from 'vitest';
 import type { Gateway } from './gateway-harness.ts';
-import { waitFor } from './free-port.ts';
+import { waitFor } from './wait-for.ts';
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 export function seededRandom(seed: number): () => number {

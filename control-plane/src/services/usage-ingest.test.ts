@@ -235,13 +235,13 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     const debitedBefore = publisher.state.orgs[orgId]?.usageDebitedMicros ?? 0;
     await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({ events: [event('req-snapshot-floor', { costMicros: 777 })] });
     // No settled() here: the recompile must come from the publisher's own timer.
-    await expect.poll(() => publisher.state.orgs[orgId]?.usageDebitedMicros, { timeout: 10_000, interval: 50 }).toBe(debitedBefore + 777);
+    await expect.poll(() => publisher.state.orgs[orgId]?.usageDebitedMicros, { interval: 50 }).toBe(debitedBefore + 777);
 
     await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({ events: [event('req-snapshot-floor-2', { costMicros: 5 })] });
     const admin = testApp.caller(testApp.app.adminToken);
     const org = await admin.organizations.create({ name: 'Created after usage' });
     // One recompile (brought forward by the admin change) publishes both.
-    await expect.poll(() => publisher.state.orgs[org.id] !== undefined, { timeout: 10_000, interval: 10 }).toBe(true);
+    await expect.poll(() => publisher.state.orgs[org.id] !== undefined, { interval: 10 }).toBe(true);
     expect(publisher.state.orgs[orgId]?.usageDebitedMicros).toBe(debitedBefore + 782);
   });
 });

@@ -45,10 +45,7 @@ describe('snapshot sync', () => {
     fixture = await startDataPlaneFixture(UPSTREAM);
     const subscriptionsBefore = fixture.controlPlane.subscriptions.length;
     fixture.controlPlane.sendRaw({ version: 2, jws: 'eyJhbGciOiJFZERTQSJ9.e30.AAAA' });
-    for (let attempt = 0; attempt < 300 && fixture.controlPlane.subscriptions.length === subscriptionsBefore; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(fixture.controlPlane.subscriptions.slice(subscriptionsBefore)).toContain(null);
+    await expect.poll(() => fixture!.controlPlane.subscriptions.slice(subscriptionsBefore)).toContain(null);
     expect(fixture.dataPlane.snapshotVersion()).toBe(1);
     // Still in sync afterwards.
     const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, orgs: { ...fixture.controlPlane.state.orgs } });
@@ -68,10 +65,7 @@ describe('snapshot sync', () => {
     await offline.close();
 
     await fixture.restart();
-    for (let attempt = 0; attempt < 300 && fixture.controlPlane.subscriptions.length < 2; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    expect(fixture.controlPlane.subscriptions).toEqual([null, '1']);
+    await expect.poll(() => fixture!.controlPlane.subscriptions).toEqual([null, '1']);
     // And it still follows new versions.
     const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, orgs: {} });
     await fixture.dataPlane.waitForSnapshot(version);

@@ -104,11 +104,12 @@ describe.each(stores)('%s counter store', (_name, open) => {
     const spend = await store();
     const pair = counters(100, null);
     await spend.reserve('crashed', 100, 1, pair);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await spend.read(pair)).toEqual([
-      { settledMicros: 0, reservedMicros: 0 },
-      { settledMicros: 0, reservedMicros: 0 },
-    ]);
+    await expect
+      .poll(() => spend.read(pair))
+      .toEqual([
+        { settledMicros: 0, reservedMicros: 0 },
+        { settledMicros: 0, reservedMicros: 0 },
+      ]);
     expect(await spend.reserve('next', 100, 60_000, pair)).toEqual({ ok: true });
     // A renewed hold stays.
     await spend.extend('next', 60_000, pair);

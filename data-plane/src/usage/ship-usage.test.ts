@@ -82,7 +82,7 @@ describe('UsageShipper', () => {
       },
     });
     await shipper.start();
-    await expect.poll(() => received, { timeout: 5000 }).toEqual(['waiting']);
+    await expect.poll(() => received).toEqual(['waiting']);
     expect(attempts).toBe(4);
     shipper.stop();
     await spool.close();

@@ -133,7 +133,7 @@ describe('UsageSpool group commit', () => {
     await Promise.all(['a', 'b'].map((id) => spool.append(sampleUsageEvent(id))));
     expect(file.calls.filter((call) => call.startsWith('write'))).toHaveLength(1);
     expect(await requestIdsIn(1)).toEqual(['a', 'b']);
-    await expect.poll(() => file.calls, { timeout: 2000 }).toContain('datasync');
+    await expect.poll(() => file.calls).toContain('datasync');
     openGate();
     await spool.close();
   });
@@ -144,7 +144,7 @@ describe('UsageSpool group commit', () => {
     const file = files[0] as FaultyFile;
     file.syncFaults = [diskError('EIO')];
     await spool.append(sampleUsageEvent('a'));
-    await expect.poll(() => spool.failure, { timeout: 2000 }).not.toBeNull();
+    await expect.poll(() => spool.failure).not.toBeNull();
     await spool.append(sampleUsageEvent('b'));
     expect(spool.failure).toBeNull();
     await spool.close();
