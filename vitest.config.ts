@@ -32,6 +32,8 @@ const listenerTests = [
   'data-plane/src/usage/usage-spool-unavailable.test.ts',
   // The simulators' own tests, wherever the simulators live.
   '**/*-simulator.test.ts',
+  // Attacks, replayed over HTTP against a running plane.
+  'test/security/**/*.test.ts',
 ];
 const crossPlaneTests = ['test/cross-plane/**/*.test.ts'];
 const notTests = [...configDefaults.exclude, '**/dist/**'];
