@@ -1,11 +1,32 @@
-// A local stand-in for Anthropic's Messages API (`POST /v1/messages`), faithful to wire-formats.md §2.5:
-// the message skeleton, the `event:`-framed stream with a `ping`, `message_start` usage with
-// `output_tokens: 1`, cumulative `message_delta` usage, the `{"type":"error",…}` envelope (529
-// overloaded included) and a mid-stream `event: error`. It accepts `x-api-key` (0.x SDKs, the gateway)
+// A local stand-in for Anthropic's Messages API (`POST /v1/messages`), sending the wire format recorded
+// in the anthropic fixtures (wire-formats.md §2.5): the message body, the `event:`-framed stream with a
+// `ping`, `message_start` usage with `output_tokens: 1`, cumulative `message_delta` usage, the
+// `{"type":"error",…}` envelope (529 overloaded included) and a mid-stream `event: error`. It accepts `x-api-key` (0.x SDKs, the gateway)
 // or `Authorization: Bearer` (1.x SDKs). It answers deterministically (an echo of the last user text,
 // one token per whitespace-separated word) so tests can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flattenHeaders, readBody, recordResponseText, sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type JsonObject } from '../wire-fixtures.ts';
+
+const stream = readSseFixture('anthropic', 'anthropic-tool-call.1.sse');
+const message = readJsonFixture('anthropic', 'anthropic-tool-call.1.json');
+const block = (data: JsonObject) => objectAt(data, data.type === 'content_block_start' ? 'content_block' : 'delta');
+const wire = {
+  message,
+  textBlock: objectAt(message, 'content', 0),
+  toolUseBlock: objectAt(message, 'content', 1),
+  error: readJsonFixture('anthropic', 'anthropic-error-overloaded.1.json'),
+  messageStart: findEvent(stream, 'message_start', (data) => data.type === 'message_start'),
+  textStart: findEvent(stream, 'text block start', (data) => data.type === 'content_block_start' && block(data).type === 'text'),
+  toolUseStart: findEvent(stream, 'tool_use block start', (data) => data.type === 'content_block_start' && block(data).type === 'tool_use'),
+  ping: findEvent(stream, 'ping', (data) => data.type === 'ping'),
+  textDelta: findEvent(stream, 'text_delta', (data) => data.type === 'content_block_delta' && block(data).type === 'text_delta'),
+  inputJsonDelta: findEvent(stream, 'input_json_delta', (data) => data.type === 'content_block_delta' && block(data).type === 'input_json_delta'),
+  blockStop: findEvent(stream, 'content_block_stop', (data) => data.type === 'content_block_stop'),
+  messageDelta: findEvent(stream, 'message_delta', (data) => data.type === 'message_delta'),
+  messageStop: findEvent(stream, 'message_stop', (data) => data.type === 'message_stop'),
+  streamError: findEvent(readSseFixture('anthropic', 'anthropic-error.1.sse'), 'error event', (data) => data.type === 'error'),
+};
 
 export interface AnthropicScenario {
   /** Answer with this HTTP status and Anthropic's error envelope instead of a message. */
@@ -143,56 +164,52 @@ async function handle(simulator: AnthropicSimulator, apiKey: string | null, requ
   const toolUseId = `toolu_sim${simulator.requests.length}`;
   const inputJson = toolUse === null ? '' : JSON.stringify(toolUse.input);
   const outputTokens = countAnthropicSimulatorTokens(reply) + countAnthropicSimulatorTokens(inputJson);
-  const startUsage = {
+  const usage = {
     input_tokens: anthropicSimulatorInputTokens(messages),
     cache_creation_input_tokens: scenario.cacheCreationInputTokens ?? 0,
     cache_read_input_tokens: scenario.cacheReadInputTokens ?? 0,
-    service_tier: 'standard',
+    cache_creation: { ephemeral_5m_input_tokens: scenario.cacheCreationInputTokens ?? 0, ephemeral_1h_input_tokens: 0 },
   };
   const stopReason = toolUse === null ? 'end_turn' : 'tool_use';
   const id = `msg_sim${simulator.requests.length}`;
-  const skeleton = { id, type: 'message', role: 'assistant', model: messages.model };
 
   if (messages.stream !== true) {
-    const content: unknown[] = [{ type: 'text', text: reply }];
-    if (toolUse !== null) content.push({ type: 'tool_use', id: toolUseId, name: toolUse.name, input: toolUse.input });
-    return sendJson(
-      response,
-      200,
-      { ...skeleton, content, stop_reason: stopReason, stop_sequence: null, usage: { ...startUsage, output_tokens: outputTokens } },
-      scenario.headers,
-    );
+    const content = [fill(wire.textBlock, { text: reply })];
+    if (toolUse !== null) content.push(fill(wire.toolUseBlock, { id: toolUseId, name: toolUse.name, input: whole(toolUse.input as JsonObject) }));
+    const body = fill(wire.message, { id, model: messages.model, content, stop_reason: stopReason, usage: { ...usage, output_tokens: outputTokens } });
+    return sendJson(response, 200, body, scenario.headers);
   }
 
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${id}`, ...scenario.headers });
-  const send = async (type: string, data: object) => {
+  const send = async (event: string) => {
     if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
-    await write(response, `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    await write(response, event);
   };
-  await send('message_start', { message: { ...skeleton, content: [], stop_reason: null, stop_sequence: null, usage: { ...startUsage, output_tokens: 1 } } });
-  await send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
-  await send('ping', {});
+  await send(wire.messageStart.format({ message: { id, model: messages.model, usage } }));
+  await send(wire.textStart.format({ index: 0 }));
+  await send(wire.ping.format());
   for (const [index, piece] of (reply.match(/\S+\s*/g) ?? []).entries()) {
     if (index === scenario.dropAfterChunks) return void response.destroy();
     if (index === scenario.errorAfterChunks) {
-      await send('error', { error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: `req_${id}` });
+      await send(wire.streamError.format({ request_id: `req_${id}` }));
       return void response.end();
     }
     if (response.destroyed) return;
-    await send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } });
+    await send(wire.textDelta.format({ index: 0, delta: { text: piece } }));
   }
-  await send('content_block_stop', { index: 0 });
+  await send(wire.blockStop.format({ index: 0 }));
   if (toolUse !== null) {
     const half = Math.ceil(inputJson.length / 2);
-    await send('content_block_start', { index: 1, content_block: { type: 'tool_use', id: toolUseId, name: toolUse.name, input: {} } });
+    await send(wire.toolUseStart.format({ index: 1, content_block: { id: toolUseId, name: toolUse.name } }));
     for (const partial of ['', inputJson.slice(0, half), inputJson.slice(half)]) {
-      await send('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: partial } });
+      await send(wire.inputJsonDelta.format({ index: 1, delta: { partial_json: partial } }));
     }
-    await send('content_block_stop', { index: 1 });
+    await send(wire.blockStop.format({ index: 1 }));
   }
   // Cumulative totals: a client that adds them to message_start's instead of overwriting gets them wrong.
-  await send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { ...startUsage, output_tokens: outputTokens } });
-  await send('message_stop', {});
+  const { cache_creation: _perTtl, ...totals } = usage;
+  await send(wire.messageDelta.format({ delta: { stop_reason: stopReason }, usage: { ...totals, output_tokens: outputTokens } }));
+  await send(wire.messageStop.format());
   response.end();
 }
 
@@ -203,5 +220,5 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  sendJson(response, status, { type: 'error', error: { type: ERROR_TYPES[status] ?? 'api_error', message }, request_id: 'req_sim' }, headers);
+  sendJson(response, status, fill(wire.error, { error: { type: ERROR_TYPES[status] ?? 'api_error', message }, request_id: 'req_sim' }), headers);
 }

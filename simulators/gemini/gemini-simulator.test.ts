@@ -92,6 +92,8 @@ describe('Gemini simulator with @google/genai', () => {
       .catch((error: unknown) => error);
     expect(limited).toBeInstanceOf(ApiError);
     expect((limited as ApiError).status).toBe(429);
-    expect(JSON.parse((limited as ApiError).message).error).toMatchObject({ status: 'RESOURCE_EXHAUSTED', details: [{ retryDelay: '12s' }] });
+    const { error } = JSON.parse((limited as ApiError).message);
+    expect(error.status).toBe('RESOURCE_EXHAUSTED');
+    expect(error.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '12s' });
   });
 });

@@ -1,4 +1,5 @@
-// A local stand-in for Google's Gemini API (generativelanguage), faithful to wire-formats.md §2.6:
+// A local stand-in for Google's Gemini API (generativelanguage), sending the wire format recorded in the
+// gemini fixtures (wire-formats.md §2.6):
 // `POST /{v1beta|v1}/models/{model}:generateContent` and `:streamGenerateContent` (`alt=sse`: events
 // framed by `\r\n\r\n`, no [DONE], partial usage on earlier events and the full one with the
 // finishReason on the last; without `alt=sse`, one JSON array), whole `functionCall` parts, `thought`
@@ -8,6 +9,32 @@
 // can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flattenHeaders, readBody, recordResponseText, sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import { fill, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type JsonObject } from '../wire-fixtures.ts';
+
+const textStream = readSseFixture('gemini', 'gemini-text.1.sse');
+const toolStream = readSseFixture('gemini', 'gemini-tool-call.1.sse');
+const keyError = readJsonFixture('gemini', 'gemini-error-api-key.1.json');
+const rateLimitError = readJsonFixture('gemini', 'gemini-error-rate-limit.1.json');
+const wire = {
+  /** Every stream event; its first candidate is one still generating. */
+  event: textStream[0]!,
+  candidate: objectAt(textStream[0]!.data, 'candidates', 0),
+  finishedCandidate: objectAt(textStream.at(-1)!.data, 'candidates', 0),
+  textPart: objectAt(textStream[0]!.data, 'candidates', 0, 'content', 'parts', 0),
+  thoughtPart: objectAt(toolStream[0]!.data, 'candidates', 0, 'content', 'parts', 0),
+  functionCallPart: objectAt(toolStream.at(-1)!.data, 'candidates', 0, 'content', 'parts', 0),
+  partialUsage: objectAt(textStream[0]!.data, 'usageMetadata'),
+  usage: objectAt(toolStream.at(-1)!.data, 'usageMetadata'),
+  modalityCount: objectAt(toolStream.at(-1)!.data, 'usageMetadata', 'promptTokensDetails', 0),
+  streamError: readSseFixture('gemini', 'gemini-error.1.sse').find((event) => event.data?.error !== undefined)!,
+  response: readJsonFixture('gemini', 'gemini-text.1.json'),
+  keyError,
+  errorInfo: objectAt(keyError, 'error', 'details', 0),
+  localizedMessage: objectAt(keyError, 'error', 'details', 1),
+  rateLimitError,
+  rateLimitDetails: (objectAt(rateLimitError, 'error').details as JsonObject[]).filter((detail) => !String(detail['@type']).endsWith('RetryInfo')),
+  retryInfo: (objectAt(rateLimitError, 'error').details as JsonObject[]).find((detail) => String(detail['@type']).endsWith('RetryInfo'))!,
+};
 
 export interface GeminiScenario {
   /** Answer with this HTTP status and Gemini's error envelope instead of a response. */
@@ -161,58 +188,67 @@ async function handle(simulator: GeminiSimulator, apiKey: string | null, request
   const promptTokenCount = geminiSimulatorPromptTokens(generate);
   const candidatesTokenCount = countGeminiSimulatorTokens(reply) + (functionCall === null ? 0 : countGeminiSimulatorTokens(JSON.stringify(functionCall.args)));
   const thoughtsTokenCount = countGeminiSimulatorTokens(scenario.thoughts ?? '');
-  const usageMetadata = {
+  const textCount = (tokenCount: number) => [fill(wire.modalityCount, { tokenCount })];
+  const usageMetadata = fill(wire.usage, {
     promptTokenCount,
     candidatesTokenCount,
     totalTokenCount: promptTokenCount + candidatesTokenCount + thoughtsTokenCount,
-    ...(scenario.cachedContentTokenCount !== undefined ? { cachedContentTokenCount: scenario.cachedContentTokenCount } : {}),
-    promptTokensDetails: [{ modality: 'TEXT', tokenCount: promptTokenCount }],
-    ...(thoughtsTokenCount > 0 ? { thoughtsTokenCount } : {}),
-  };
+    cachedContentTokenCount: scenario.cachedContentTokenCount,
+    promptTokensDetails: textCount(promptTokenCount),
+    cacheTokensDetails: scenario.cachedContentTokenCount === undefined ? undefined : textCount(scenario.cachedContentTokenCount),
+    thoughtsTokenCount: thoughtsTokenCount > 0 ? thoughtsTokenCount : undefined,
+  });
   const envelope = { modelVersion: model, responseId: `sim-${simulator.requests.length}` };
-  const thoughtPart = scenario.thoughts === undefined ? [] : [{ text: scenario.thoughts, thought: true }];
-  const callPart = functionCall === null ? [] : [{ functionCall: { name: functionCall.name, args: functionCall.args }, thoughtSignature: 'c2ltdWxhdG9y' }];
+  const thoughtPart = scenario.thoughts === undefined ? [] : [fill(wire.thoughtPart, { text: scenario.thoughts })];
+  const callPart =
+    functionCall === null
+      ? []
+      : [
+          fill(wire.functionCallPart, {
+            functionCall: { name: functionCall.name, args: whole(functionCall.args as JsonObject) },
+            thoughtSignature: 'c2ltdWxhdG9y',
+          }),
+        ];
   const finishReason = scenario.finishReason ?? 'STOP';
+  const finished = (parts: JsonObject[]) => fill(wire.finishedCandidate, { content: { parts }, finishReason });
 
   if (route[3] === 'generateContent') {
-    const parts = [...thoughtPart, { text: reply }, ...callPart];
-    return sendJson(
-      response,
-      200,
-      { candidates: [{ content: { parts, role: 'model' }, finishReason, index: 0 }], usageMetadata, ...envelope },
-      scenario.headers,
-    );
+    const parts = [...thoughtPart, fill(wire.textPart, { text: reply }), ...callPart];
+    return sendJson(response, 200, fill(wire.response, { candidates: [finished(parts)], usageMetadata: whole(usageMetadata), ...envelope }), scenario.headers);
   }
 
   // The stream: thoughts, one event per word, then the function call with the finishReason and full usage.
-  const partialUsage = { promptTokenCount, totalTokenCount: promptTokenCount, promptTokensDetails: usageMetadata.promptTokensDetails };
-  const event = (parts: unknown[], last: boolean) => ({
-    candidates: [{ content: { parts, role: 'model' }, ...(last ? { finishReason } : {}), index: 0 }],
-    usageMetadata: last ? usageMetadata : partialUsage,
+  const partialUsage = fill(wire.partialUsage, { promptTokenCount, totalTokenCount: promptTokenCount, promptTokensDetails: textCount(promptTokenCount) });
+  const event = (parts: JsonObject[], last: boolean): Fill => ({
+    candidates: [last ? finished(parts) : fill(wire.candidate, { content: { parts } })],
+    usageMetadata: whole(last ? usageMetadata : partialUsage),
     ...envelope,
   });
   const pieces = reply.match(/\S+\s*/g) ?? [];
   const events = [
     ...(thoughtPart.length > 0 ? [event(thoughtPart, false)] : []),
-    ...pieces.map((piece) => event([{ text: piece }], false)),
+    ...pieces.map((piece) => event([fill(wire.textPart, { text: piece })], false)),
     event(callPart, true),
   ];
-  if (url.searchParams.get('alt') !== 'sse') return sendJson(response, 200, events, scenario.headers);
+  if (url.searchParams.get('alt') !== 'sse')
+    return sendJson(
+      response,
+      200,
+      events.map((values) => fill(wire.event.data!, values)),
+      scenario.headers,
+    );
 
   response.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff', ...scenario.headers });
-  for (const [index, payload] of events.entries()) {
+  for (const [index, values] of events.entries()) {
     const textIndex = index - thoughtPart.length;
     if (textIndex === scenario.dropAfterChunks) return void response.destroy();
     if (textIndex === scenario.errorAfterChunks) {
-      await write(
-        response,
-        `data: ${JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } })}\r\n\r\n`,
-      );
+      await write(response, wire.streamError.format());
       return void response.end();
     }
     if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
     if (response.destroyed) return;
-    await write(response, `data: ${JSON.stringify(payload)}\r\n\r\n`);
+    await write(response, wire.event.format(values));
   }
   response.end();
 }
@@ -223,7 +259,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(text);
 }
 
-/** Gemini's envelope; `reason` adds an ErrorInfo detail, `retryDelay` a RetryInfo one. */
+/** Gemini's envelope as recorded: a bad key's ErrorInfo (`reason`), a 429's quota details and RetryInfo (`retryDelay`), or no details. */
 function sendError(
   response: ServerResponse,
   status: number,
@@ -231,9 +267,12 @@ function sendError(
   extra: { reason?: string; retryDelay?: string } = {},
   headers: Record<string, string> = {},
 ): void {
-  const details: unknown[] = [];
-  if (extra.reason !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: extra.reason, domain: 'googleapis.com' });
-  if (extra.retryDelay !== undefined) details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: extra.retryDelay });
-  const error = { code: status, message, status: STATUSES[status] ?? 'UNKNOWN', ...(details.length > 0 ? { details } : {}) };
-  sendJson(response, status, { error }, headers);
+  const error = { code: status, message, status: STATUSES[status] ?? 'UNKNOWN' };
+  const body =
+    extra.reason !== undefined
+      ? fill(wire.keyError, { error: { ...error, details: [fill(wire.errorInfo, { reason: extra.reason }), fill(wire.localizedMessage, { message })] } })
+      : extra.retryDelay !== undefined
+        ? fill(wire.rateLimitError, { error: { ...error, details: [...wire.rateLimitDetails, fill(wire.retryInfo, { retryDelay: extra.retryDelay })] } })
+        : fill(wire.keyError, { error: { ...error, details: undefined } });
+  sendJson(response, status, body, headers);
 }

@@ -1,5 +1,5 @@
-// A local stand-in for Mistral's API (`POST /v1/chat/completions`, `POST /v1/fim/completions`),
-// faithful to wire-formats.md §2.7: OpenAI-shaped bodies with `prefix: false` messages, streams whose
+// A local stand-in for Mistral's API (`POST /v1/chat/completions`, `POST /v1/fim/completions`), sending
+// the wire format recorded in the mistral fixtures (wire-formats.md §2.7): OpenAI-shaped bodies with `prefix: false` messages, streams whose
 // usage rides on the last choice chunk, `data: [DONE]`, and Mistral's own error shapes: the flat 400
 // `{object: "error", …}`, the 422 validation report (`message.detail[]`, also sent for any field Mistral
 // does not know, as the real API forbids extra inputs), the 429 `rate_limited` with code "1300", and
@@ -9,6 +9,51 @@
 // predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flattenHeaders, readBody, startProviderSimulator, write } from '../simulator-http.ts';
+import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type Fill, type JsonObject, type WireEvent } from '../wire-fixtures.ts';
+
+/** The chunks of one recorded stream: the role chunk, a text chunk, the finish chunk with usage, `[DONE]`. */
+function streamWire(name: string) {
+  const events = readSseFixture('mistral', name);
+  const delta = (data: JsonObject) => objectAt(firstChoice(data) ?? {}, 'delta');
+  const text = findEvent(
+    events,
+    'text chunk',
+    (data) => firstChoice(data)?.finish_reason === null && typeof delta(data).content === 'string' && delta(data).content !== '',
+  );
+  return {
+    role: findEvent(events, 'role chunk', (data) => firstChoice(data) !== null && delta(data).role !== undefined),
+    text,
+    textChoice: objectAt(text.data, 'choices', 0),
+    finish: findEvent(events, 'finish chunk', (data) => typeof firstChoice(data)?.finish_reason === 'string'),
+    done: events.find((event) => event.data === null)!,
+  };
+}
+const chatStream = readSseFixture('mistral', 'mistral-tool-call.1.sse');
+const toolCallChunk = findEvent(chatStream, 'tool call chunk', (data) => Array.isArray(objectAt(firstChoice(data) ?? {}, 'delta').tool_calls));
+const thinkingChunk = findEvent(readSseFixture('mistral', 'mistral-reasoning.1.sse'), 'thinking chunk', (data) =>
+  Array.isArray(objectAt(firstChoice(data) ?? {}, 'delta').content),
+);
+const completion = readJsonFixture('mistral', 'mistral-tool-call.1.json');
+const reasoning = readJsonFixture('mistral', 'mistral-reasoning.1.json');
+const validationError = readJsonFixture('mistral', 'mistral-error-validation.1.json');
+const wire = {
+  chat: streamWire('mistral-tool-call.1.sse'),
+  fim: streamWire('mistral-fim.1.sse'),
+  toolCallChunk,
+  toolCallChoice: objectAt(toolCallChunk.data, 'choices', 0),
+  toolCall: objectAt(toolCallChunk.data, 'choices', 0, 'delta', 'tool_calls', 0),
+  thinkingChunk,
+  thinkingChoice: objectAt(thinkingChunk.data, 'choices', 0),
+  completion,
+  completionChoice: objectAt(completion, 'choices', 0),
+  /** Magistral's content chunks: thinking, then text. */
+  thinkingContent: objectAt(reasoning, 'choices', 0, 'message', 'content', 0),
+  textContent: objectAt(reasoning, 'choices', 0, 'message', 'content', 1),
+  validationError,
+  validationDetail: objectAt(validationError, 'message', 'detail', 0),
+  error: readJsonFixture('mistral', 'mistral-error-rate-limit.1.json'),
+  unauthorized: readJsonFixture('mistral', 'mistral-error-unauthorized.1.json'),
+};
 
 export interface MistralScenario {
   /** Answer with Mistral's error shape for this status (400, 401, 422, 429, 5xx) instead. */
@@ -176,72 +221,53 @@ async function handle(simulator: MistralSimulator, apiKey: string | null, reques
   };
   const toolCall = isFim ? undefined : scenario.toolCall;
   const toolCalls =
-    toolCall === undefined ? null : [{ id: toolCall.id, type: 'function', function: { name: toolCall.name, arguments: toolCall.arguments }, index: 0 }];
+    toolCall === undefined ? null : [fill(wire.toolCall, { id: toolCall.id, function: { name: toolCall.name, arguments: toolCall.arguments } })];
   const finishReason = scenario.finishReason ?? (toolCalls === null ? 'stop' : 'tool_calls');
   const id = `${isFim ? 'fim' : 'chat'}${simulator.requests.length}`;
   const model = typeof body.model === 'string' ? body.model : 'unknown';
   const created = 1_700_000_000 + simulator.requests.length;
-  const content =
+  const thinking =
     scenario.thinking === undefined
-      ? reply
-      : [
-          { type: 'thinking', thinking: [{ type: 'text', text: scenario.thinking }] },
-          { type: 'text', text: reply },
-        ];
+      ? null
+      : fill(wire.thinkingContent, { thinking: [fill(objectAt(wire.thinkingContent, 'thinking', 0), { text: scenario.thinking })] });
+  const content = thinking === null ? reply : [thinking, fill(wire.textContent, { text: reply })];
 
   if (body.stream !== true) {
+    const message = { content, tool_calls: toolCalls };
     return sendJson(
       response,
       200,
-      {
-        id,
-        object: 'chat.completion',
-        model,
-        usage,
-        created,
-        choices: [{ index: 0, message: { role: 'assistant', content, tool_calls: toolCalls, prefix: false }, finish_reason: finishReason }],
-      },
+      fill(wire.completion, { id, model, usage, created, choices: [fill(wire.completionChoice, { message, finish_reason: finishReason })] }),
       scenario.headers,
     );
   }
 
   response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...scenario.headers });
-  const chunk = (delta: object, finish: string | null, extraFields: object = {}) =>
-    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }], ...extraFields })}\n\n`;
-  await write(response, chunk({ role: 'assistant', content: '' }, null));
-  if (scenario.thinking !== undefined)
-    await write(response, chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: scenario.thinking }] }] }, null));
+  const stream = isFim ? wire.fim : wire.chat;
+  const chunk = (event: WireEvent, values: Fill = {}) => write(response, event.format({ id, created, model, ...values }));
+  await chunk(stream.role);
+  if (thinking !== null) await chunk(wire.thinkingChunk, { choices: [fill(wire.thinkingChoice, { delta: { content: [thinking] } })] });
   for (const [index, piece] of (reply.match(/\S+\s*/g) ?? []).entries()) {
     if (scenario.dropAfterChunks !== undefined && index >= scenario.dropAfterChunks) {
       response.destroy();
       return;
     }
-    await write(response, chunk({ content: piece }, null));
+    await chunk(stream.text, { choices: [fill(stream.textChoice, { delta: { content: piece } })] });
   }
-  if (toolCalls !== null) await write(response, chunk({ tool_calls: toolCalls }, null));
-  await write(response, chunk({ content: '' }, finishReason, { usage }));
-  response.end('data: [DONE]\n\n');
+  if (toolCalls !== null) await chunk(wire.toolCallChunk, { choices: [fill(wire.toolCallChoice, { delta: { tool_calls: toolCalls } })] });
+  await chunk(stream.finish, { choices: [fill(objectAt(stream.finish.data, 'choices', 0), { finish_reason: finishReason })], usage });
+  response.end(stream.done.format());
 }
 
 function sendValidationError(response: ServerResponse, field: string[], type: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(
-    response,
-    422,
-    {
-      object: 'error',
-      message: { detail: [{ type, loc: ['body', ...field], msg: message, input: null }] },
-      type: 'invalid_request_error',
-      param: null,
-      code: null,
-    },
-    headers,
-  );
+  const detail = fill(wire.validationDetail, { type, loc: ['body', ...field], msg: message, input: null });
+  sendJson(response, 422, fill(wire.validationError, { message: { detail: [detail] } }), headers);
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  if (status === 401) return sendJson(response, 401, { message, request_id: 'req-simulated' }, headers);
+  if (status === 401) return sendJson(response, 401, fill(wire.unauthorized, { message, request_id: 'req-simulated' }), headers);
   const type = status === 429 ? 'rate_limited' : status >= 500 ? 'internal_server_error' : 'invalid_request_error';
-  sendJson(response, status, { object: 'error', message, type, param: null, code: status === 429 ? '1300' : null }, headers);
+  sendJson(response, status, fill(wire.error, { message, type, code: status === 429 ? '1300' : null }), headers);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,10 +1,27 @@
 // A local stand-in for an OpenAI-compatible upstream (`POST /v1/chat/completions`, `GET /v1/models`),
-// faithful to the wire format: the non-streamed skeleton, `data:`-framed chunks with a role-only first
-// delta, a finish chunk, the usage-only chunk (`choices: []`) when `stream_options.include_usage` is
-// set, and `data: [DONE]`. It answers deterministically (an echo of the last user message), so a test
-// can predict every byte and token count. Tests steer a request through `scenario`.
+// sending OpenAI's wire format as recorded in the openai-text fixtures: the non-streamed body,
+// `data:`-framed chunks with a role-only first delta, a finish chunk, the usage-only chunk
+// (`choices: []`) when `stream_options.include_usage` is set, and `data: [DONE]`. It answers
+// deterministically (an echo of the last user message), so a test can predict every byte and token
+// count. Tests steer a request through `scenario`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flattenHeaders, listenSimulator, readBody, recordResponseText, sleep, write } from '../simulator-http.ts';
+import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type JsonObject } from '../wire-fixtures.ts';
+
+const stream = readSseFixture('openai-compatible', 'openai-text.1.sse');
+const delta = (data: JsonObject) => objectAt(firstChoice(data) ?? {}, 'delta');
+const wire = {
+  completion: readJsonFixture('openai-compatible', 'openai-text.1.json'),
+  roleChunk: findEvent(stream, 'role chunk', (data) => firstChoice(data) !== null && delta(data).role !== undefined),
+  contentChunk: findEvent(
+    stream,
+    'content chunk',
+    (data) => firstChoice(data) !== null && delta(data).role === undefined && typeof delta(data).content === 'string',
+  ),
+  finishChunk: findEvent(stream, 'finish chunk', (data) => typeof firstChoice(data)?.finish_reason === 'string'),
+  usageChunk: findEvent(stream, 'usage-only chunk', (data) => firstChoice(data) === null),
+  done: stream.find((event) => event.data === null)!,
+};
 
 export interface SimulatorScenario {
   /** Answer with this HTTP status and an OpenAI error envelope instead of a completion. */
@@ -163,46 +180,30 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
     prompt_tokens: simulatorPromptTokens(chat),
     completion_tokens: countSimulatorTokens(reply),
     total_tokens: simulatorPromptTokens(chat) + countSimulatorTokens(reply),
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
   const id = `chatcmpl-sim${simulator.requests.length}`;
   const created = Math.floor(Date.now() / 1000);
 
   if (chat.stream !== true) {
-    sendJson(
-      response,
-      200,
-      {
-        id,
-        object: 'chat.completion',
-        created,
-        model: chat.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: reply, refusal: null }, finish_reason: 'stop', logprobs: null }],
-        ...(scenario.omitUsage ? {} : { usage }),
-        system_fingerprint: SIMULATOR_FINGERPRINT,
-        service_tier: 'default',
-      },
-      scenario.headers,
-    );
+    const body = fill(wire.completion, {
+      id,
+      created,
+      model: chat.model,
+      choices: [fill(objectAt(wire.completion, 'choices', 0), { message: { content: reply } })],
+      usage: scenario.omitUsage ? undefined : usage,
+      system_fingerprint: SIMULATOR_FINGERPRINT,
+    });
+    sendJson(response, 200, body, scenario.headers);
     finished = true;
     return;
   }
 
   const includeUsage = chat.stream_options?.include_usage === true && !scenario.omitUsage;
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...scenario.headers });
-  const chunk = (delta: object, finishReason: string | null) =>
-    `data: ${JSON.stringify({
-      id,
-      object: 'chat.completion.chunk',
-      created,
-      model: chat.model,
-      system_fingerprint: SIMULATOR_FINGERPRINT,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      ...(includeUsage ? { usage: null } : {}),
-    })}\n\n`;
+  const chunk = { id, created, model: chat.model, system_fingerprint: SIMULATOR_FINGERPRINT, usage: includeUsage ? null : undefined };
+  const contentChoice = objectAt(wire.contentChunk.data, 'choices', 0);
 
-  await write(response, chunk({ role: 'assistant', content: '' }, null));
+  await write(response, wire.roleChunk.format(chunk));
   const pieces = reply.match(/\S+\s*/g) ?? [];
   for (const [index, piece] of pieces.entries()) {
     if (scenario.dropAfterChunks !== undefined && index >= scenario.dropAfterChunks) {
@@ -211,16 +212,11 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
     }
     if (scenario.chunkDelayMs) await sleep(scenario.chunkDelayMs);
     if (response.destroyed) return;
-    await write(response, chunk({ content: piece }, null));
+    await write(response, wire.contentChunk.format({ ...chunk, choices: [fill(contentChoice, { delta: { content: piece } })] }));
   }
-  await write(response, chunk({}, 'stop'));
-  if (includeUsage) {
-    await write(
-      response,
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: chat.model, system_fingerprint: SIMULATOR_FINGERPRINT, choices: [], usage })}\n\n`,
-    );
-  }
-  response.end('data: [DONE]\n\n');
+  await write(response, wire.finishChunk.format(chunk));
+  if (includeUsage) await write(response, wire.usageChunk.format({ ...chunk, usage }));
+  response.end(wire.done.format());
   finished = true;
 }
 

@@ -189,6 +189,13 @@ const contracts: Record<string, StreamContract> = {
     finishEvent: '"finish_reason":"stop"',
     byteCopy: true,
     cutShort: null,
+    toolCalls: {
+      bytes: wireFixture('openai-compatible', 'openai-tool-call.1.sse'),
+      calls: [
+        { id: 'call_weather1', name: 'get_weather', arguments: '{"city": "Paris"}' },
+        { id: 'call_time2', name: 'get_time', arguments: '{"zone":"CET"}' },
+      ],
+    },
     error: {
       bytes: wireFixture('openai-compatible', 'openai-error.1.sse'),
       content: 'Partial',
@@ -196,7 +203,7 @@ const contracts: Record<string, StreamContract> = {
         code: 'upstream_error',
         type: 'upstream_error',
         status: 502,
-        message: 'The server had an error while processing your request. Sorry about that!',
+        message: 'The server had an error while processing your request.',
         relayed: true,
       },
       usage: null,

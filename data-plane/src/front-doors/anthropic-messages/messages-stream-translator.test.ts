@@ -27,7 +27,10 @@ function translate(bytes: Buffer, inner: StreamTranslator) {
 
 describe('MessagesStreamTranslator', () => {
   it("turns an OpenAI tool-call stream into Anthropic's event sequence, usage in message_delta", () => {
-    const { text, translator } = translate(fixture('./__fixtures__/openai-tool-call.1.sse'), new OpenAICompatibleStreamTranslator(context));
+    const { text, translator } = translate(
+      fixture('../../providers/openai-compatible/__fixtures__/openai-tool-call.1.sse'),
+      new OpenAICompatibleStreamTranslator(context),
+    );
     expect(text).toMatchInlineSnapshot(`
       "event: message_start
       data: {"type":"message_start","message":{"id":"msg_req1","type":"message","role":"assistant","model":"gpt-4o-mini-2024-07-18","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}
@@ -116,7 +119,10 @@ describe('MessagesStreamTranslator', () => {
           .split('\ndata: ')[1]!,
       );
     const withUsage = { ...context, clientWantsUsage: true };
-    const openai = translate(fixture('./__fixtures__/openai-tool-call.1.sse'), metered(new OpenAICompatibleStreamTranslator(withUsage)));
+    const openai = translate(
+      fixture('../../providers/openai-compatible/__fixtures__/openai-tool-call.1.sse'),
+      metered(new OpenAICompatibleStreamTranslator(withUsage)),
+    );
     expect(messageDelta(openai.text).usage).toEqual({
       input_tokens: 16,
       output_tokens: 31,
@@ -161,7 +167,10 @@ describe('MessagesStreamTranslator', () => {
   });
 
   it("re-sends a relayed upstream error frame as Anthropic's event: error and holds back message_stop", () => {
-    const { events, translator } = translate(fixture('./__fixtures__/openai-error.1.sse'), new OpenAICompatibleStreamTranslator(context));
+    const { events, translator } = translate(
+      fixture('../../providers/openai-compatible/__fixtures__/openai-error.1.sse'),
+      new OpenAICompatibleStreamTranslator(context),
+    );
     expect(events.map((event) => event.split('\n')[0])).toEqual([
       'event: message_start',
       'event: ping',

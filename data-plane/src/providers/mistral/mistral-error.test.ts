@@ -30,22 +30,8 @@ describe('mistralError', () => {
       'Invalid request: Input should be a valid dictionary.',
       null,
     ],
-    [
-      429,
-      '{"object":"error","message":"Rate limit exceeded","type":"rate_limited","param":null,"code":"1300"}',
-      429,
-      'rate_limited',
-      'Rate limit exceeded',
-      null,
-    ],
-    [
-      401,
-      '{"message":"Unauthorized","request_id":"9c1f0e"}',
-      502,
-      'upstream_error',
-      "The upstream provider refused the gateway's credentials: Unauthorized",
-      null,
-    ],
+    [429, fixture('mistral-error-rate-limit.1.json'), 429, 'rate_limited', 'Rate limit exceeded', null],
+    [401, fixture('mistral-error-unauthorized.1.json'), 502, 'upstream_error', "The upstream provider refused the gateway's credentials: Unauthorized", null],
     [
       404,
       '{"object":"error","message":"Invalid model: codestral-9999","type":"invalid_model","param":null,"code":"1500"}',
@@ -62,8 +48,6 @@ describe('mistralError', () => {
   });
 
   it('keeps retry-after on a 429', () => {
-    expect(
-      mistralError(429, '{"object":"error","message":"Rate limit exceeded","type":"rate_limited","param":null,"code":"1300"}', { 'retry-after': '4' }).headers,
-    ).toEqual({ 'retry-after': '4' });
+    expect(mistralError(429, fixture('mistral-error-rate-limit.1.json'), { 'retry-after': '4' }).headers).toEqual({ 'retry-after': '4' });
   });
 });

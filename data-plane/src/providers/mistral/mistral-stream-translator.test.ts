@@ -21,6 +21,21 @@ describe('MistralStreamTranslator', () => {
       /^data: [^\n]*"choices":\[\],"usage":\{"prompt_tokens":20,[^\n]*\n\ndata: \[DONE\]\n\n$/,
     );
   });
+
+  it("streams Magistral's thinking content chunks as delta.reasoning and its text as delta.content", () => {
+    const { chunks, translator } = translateStream(
+      new MistralStreamTranslator({ created: 1, clientWantsUsage: false }),
+      wireFixture('mistral', 'mistral-reasoning.1.sse'),
+    );
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: '', reasoning: 'The user greets me.' },
+      { content: 'Hello' },
+      { content: '!' },
+      { content: '' },
+    ]);
+    expect(translator).toMatchObject({ finishReason: 'stop', servedModel: 'magistral-small-2509' });
+  });
 });
 
 describe('mistralFimAdapter stream', () => {
