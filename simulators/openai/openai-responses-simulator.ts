@@ -1,11 +1,31 @@
-// A local stand-in for OpenAI's Responses API (`POST /v1/responses`): the `response` object, or the typed
-// event stream (`event:` and `data:` lines, `sequence_number` from 0, response.created … response.completed),
-// and OpenAI's error envelope. It answers deterministically, like the chat simulator: an echo of the last
+// A local stand-in for OpenAI's Responses API (`POST /v1/responses`), sending the wire format recorded in
+// the openai-responses-text fixture: the `response` object, or the typed event stream (`event:` and
+// `data:` lines, `sequence_number` from 0, response.created … response.completed), and OpenAI's error
+// envelope. It answers deterministically, like the chat simulator: an echo of the last
 // user text, one token per whitespace-separated word, so a test can predict the text and the usage.
 // Checked against the official openai SDK (its stream accumulator rebuilds the final response).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { flattenHeaders, listenSimulator, readBody, write } from '../simulator-http.ts';
+import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type Json, type WireEvent } from '../wire-fixtures.ts';
 import { countSimulatorTokens } from './openai-simulator.ts';
+
+const stream = readSseFixture('openai-compatible', 'openai-responses-text.1.sse');
+const event = (type: string) => findEvent(stream, type, (data) => data.type === type);
+const wire = {
+  created: event('response.created'),
+  inProgress: event('response.in_progress'),
+  itemAdded: event('response.output_item.added'),
+  partAdded: event('response.content_part.added'),
+  textDelta: event('response.output_text.delta'),
+  textDone: event('response.output_text.done'),
+  partDone: event('response.content_part.done'),
+  itemDone: event('response.output_item.done'),
+  completed: event('response.completed'),
+  error: readJsonFixture('openai-compatible', 'openai-error-rate-limit.1.json'),
+};
+const completedResponse = objectAt(wire.completed.data, 'response');
+const messageItem = objectAt(completedResponse, 'output', 0);
+const textPart = objectAt(messageItem, 'content', 0);
 
 export interface ResponsesScenario {
   /** Answer with this HTTP status and OpenAI's error envelope instead. */
@@ -76,20 +96,15 @@ async function handle(simulator: OpenAIResponsesSimulator, apiKey: string | null
   const itemId = `msg_sim${simulator.requests.length}`;
   const base = {
     id,
-    object: 'response',
     created_at: Math.floor(Date.now() / 1000),
-    error: null,
-    incomplete_details: null,
-    instructions: body.instructions ?? null,
+    instructions: whole((body.instructions ?? null) as Json),
     model: `${body.model}-2026-01-01`,
-    parallel_tool_calls: true,
-    previous_response_id: null,
     store: body.store !== false,
-    tools: body.tools ?? [],
-    metadata: body.metadata ?? {},
+    tools: whole((body.tools ?? []) as Json),
+    metadata: whole((body.metadata ?? {}) as Json),
   };
-  const part = { type: 'output_text', text: reply, annotations: [], logprobs: [] };
-  const message = { type: 'message', id: itemId, status: 'completed', role: 'assistant', content: [part] };
+  const part = fill(textPart, { text: reply });
+  const message = fill(messageItem, { id: itemId, content: [part] });
   const usage = {
     input_tokens: inputTokens,
     input_tokens_details: { cached_tokens: 0 },
@@ -97,34 +112,32 @@ async function handle(simulator: OpenAIResponsesSimulator, apiKey: string | null
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: inputTokens + outputTokens,
   };
-  const completed = { ...base, status: 'completed', output: [message], usage };
+  const completed = { ...base, output: [message], usage };
   if (body.stream !== true) {
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(completed));
+    response.end(JSON.stringify(fill(completedResponse, completed)));
     return;
   }
 
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   let sequence = 0;
-  const send = (event: Record<string, unknown> & { type: string }) =>
-    write(response, `event: ${event.type}\ndata: ${JSON.stringify({ ...event, sequence_number: sequence++ })}\n\n`);
-  const inProgress = { ...base, status: 'in_progress', output: [], usage: null };
-  await send({ type: 'response.created', response: inProgress });
-  await send({ type: 'response.in_progress', response: inProgress });
-  await send({ type: 'response.output_item.added', output_index: 0, item: { ...message, status: 'in_progress', content: [] } });
-  await send({ type: 'response.content_part.added', item_id: itemId, output_index: 0, content_index: 0, part: { ...part, text: '' } });
+  const send = (template: WireEvent, values: Fill) => write(response, template.format({ ...values, sequence_number: sequence++ }));
+  await send(wire.created, { response: base });
+  await send(wire.inProgress, { response: base });
+  await send(wire.itemAdded, { item: { id: itemId } });
+  await send(wire.partAdded, { item_id: itemId });
   for (const [index, delta] of (reply.match(/\S+\s*/g) ?? []).entries()) {
     if (scenario.dropAfterChunks !== undefined && index >= scenario.dropAfterChunks) {
       await scenario.dropWhen;
       response.destroy();
       return;
     }
-    await send({ type: 'response.output_text.delta', item_id: itemId, output_index: 0, content_index: 0, delta, logprobs: [] });
+    await send(wire.textDelta, { item_id: itemId, delta });
   }
-  await send({ type: 'response.output_text.done', item_id: itemId, output_index: 0, content_index: 0, text: reply, logprobs: [] });
-  await send({ type: 'response.content_part.done', item_id: itemId, output_index: 0, content_index: 0, part });
-  await send({ type: 'response.output_item.done', output_index: 0, item: message });
-  await send({ type: 'response.completed', response: completed });
+  await send(wire.textDone, { item_id: itemId, text: reply });
+  await send(wire.partDone, { item_id: itemId, part: { text: reply } });
+  await send(wire.itemDone, { item: whole(message) });
+  await send(wire.completed, { response: completed });
   response.end();
 }
 
@@ -132,5 +145,5 @@ function sendError(response: ServerResponse, status: number, message: string): v
   const type = status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error';
   const code = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : null;
   response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify({ error: { message, type, param: null, code } }));
+  response.end(JSON.stringify(fill(wire.error, { error: { message, type, code } })));
 }

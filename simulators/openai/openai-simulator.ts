@@ -12,6 +12,7 @@ const stream = readSseFixture('openai-compatible', 'openai-text.1.sse');
 const delta = (data: JsonObject) => objectAt(firstChoice(data) ?? {}, 'delta');
 const wire = {
   completion: readJsonFixture('openai-compatible', 'openai-text.1.json'),
+  error: readJsonFixture('openai-compatible', 'openai-error-rate-limit.1.json'),
   roleChunk: findEvent(stream, 'role chunk', (data) => firstChoice(data) !== null && delta(data).role !== undefined),
   contentChunk: findEvent(
     stream,
@@ -229,5 +230,5 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
   const type = status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error';
   const code = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : null;
-  sendJson(response, status, { error: { message, type, param: null, code } }, headers);
+  sendJson(response, status, fill(wire.error, { error: { message, type, code } }), headers);
 }

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { SseEventSplitter } from '../../providers/split-sse-events.ts';
+import { wireFixture } from '../../testing/translate-stream.ts';
 import { convertResponsesRequest } from './convert-responses-request.ts';
 import { createResponsesNativeAdapter, ResponsesNativeStream } from './responses-native-adapter.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 const context = { created: 1_700_000_000, clientWantsUsage: true };
 
 function adapterFor(body: Record<string, unknown>) {
@@ -45,7 +44,7 @@ describe('createResponsesNativeAdapter', () => {
 
   it('passes a complete response through as it came and meters its usage', () => {
     const { adapter } = adapterFor({ model: 'openai/gpt-4.1', input: 'hi' });
-    const completed = fixture('responses-native-text.1.sse').toString('utf8').trim().split('\n').at(-1)!.slice('data: '.length);
+    const completed = wireFixture('openai-compatible', 'openai-responses-text.1.sse').toString('utf8').trim().split('\n').at(-1)!.slice('data: '.length);
     const body = Buffer.from(JSON.stringify((JSON.parse(completed) as { response: unknown }).response));
     const converted = adapter.convertResponse(body, context);
     expect(converted).toMatchObject({
@@ -59,7 +58,7 @@ describe('createResponsesNativeAdapter', () => {
 
 describe('ResponsesNativeStream', () => {
   it('relays every event byte for byte and holds response.completed back, metering its usage', () => {
-    const bytes = fixture('responses-native-text.1.sse');
+    const bytes = wireFixture('openai-compatible', 'openai-responses-text.1.sse');
     const { stream, relayed, final } = relay(bytes);
     expect(relayed + final).toBe(bytes.toString('utf8'));
     expect(final.startsWith('event: response.completed\n')).toBe(true);
@@ -69,7 +68,7 @@ describe('ResponsesNativeStream', () => {
   });
 
   it('fails a stream that ends before response.completed; failedFrame continues the sequence', () => {
-    const bytes = fixture('responses-native-text.1.sse');
+    const bytes = wireFixture('openai-compatible', 'openai-responses-text.1.sse');
     const cut = bytes.subarray(0, bytes.indexOf('event: response.output_text.done'));
     const { stream, relayed } = relay(cut);
     expect(stream.failure).toMatchObject({ relayed: false, error: { code: 'upstream_error' } });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wireFixture } from '../../testing/translate-stream.ts';
 import { openAICompatibleError } from './openai-compatible-error.ts';
 
 describe('openAICompatibleError', () => {
@@ -23,9 +24,11 @@ describe('openAICompatibleError', () => {
     expect(error.toEnvelope().error).toMatchObject({ code, message });
   });
 
-  it('keeps retry-after on a 429', () => {
-    const error = openAICompatibleError(429, '{"error":{"message":"slow down"}}', { 'retry-after': '3' });
+  it("keeps retry-after and OpenAI's message on a 429", () => {
+    const body = wireFixture('openai-compatible', 'openai-error-rate-limit.1.json').toString('utf8');
+    const error = openAICompatibleError(429, body, { 'retry-after': '3' });
     expect(error.status).toBe(429);
+    expect(error.message).toBe((JSON.parse(body) as { error: { message: string } }).error.message);
     expect(error.headers).toEqual({ 'retry-after': '3' });
   });
 });
