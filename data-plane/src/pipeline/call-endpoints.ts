@@ -9,7 +9,7 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamClient, type UpstreamResponse } from './call-upstream.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
-import type { ChatRequest } from './parse-chat-request.ts';
+import type { ChatRequest } from '../providers/client-requests.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
 import { isRetryableStatus, planRetry } from './plan-retry.ts';
 import { readFirstEvent } from './read-first-event.ts';

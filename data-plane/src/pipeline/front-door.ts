@@ -13,7 +13,8 @@ import type { GatewayError } from '../../../shared/src/errors.ts';
 import { openAIErrors, type ErrorPresenter } from '../http/send-error.ts';
 import type { ProviderAdapter, ProviderKind, StreamTranslator } from '../providers/provider-adapter.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
-import { parseChatRequest, type ChatRequest } from './parse-chat-request.ts';
+import type { ChatRequest } from '../providers/client-requests.ts';
+import { parseChatRequest } from './parse-chat-request.ts';
 
 export interface FrontDoor {
   /**

@@ -2,15 +2,7 @@
 // `messages` array of well-formed messages. Only cheap structural checks here (every adapter relies on
 // them); the upstream validates the rest.
 import { GatewayError } from '../../../shared/src/errors.ts';
-
-export interface ChatRequest {
-  /** The parsed body; forwarded to the upstream with `model` (and stream_options) replaced. */
-  body: Record<string, unknown> & { model: string; messages: unknown[] };
-  model: string;
-  stream: boolean;
-  /** The client itself asked for the usage-only chunk (`stream_options.include_usage`). */
-  clientWantsStreamUsage: boolean;
-}
+import type { ChatRequest } from '../providers/client-requests.ts';
 
 export function parseChatRequest(raw: Uint8Array): ChatRequest {
   let body: unknown;

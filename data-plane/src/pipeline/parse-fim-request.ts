@@ -3,13 +3,7 @@
 // type. Unknown fields are forwarded: Mistral rejects them with a 422 the client then sees as a 400
 // naming the field, which beats dropping them silently (Kilo's FIM route drops `temperature`).
 import { GatewayError } from '../../../shared/src/errors.ts';
-
-export interface FimRequest {
-  /** The parsed body; forwarded to the upstream with `model` replaced. */
-  body: Record<string, unknown> & { model: string; prompt: string };
-  model: string;
-  stream: boolean;
-}
+import type { FimRequest } from '../providers/client-requests.ts';
 
 type Check = (value: unknown) => boolean;
 

@@ -4,7 +4,7 @@
 import type { GatewayError } from '../../../shared/src/errors.ts';
 import type { TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotProvider } from '../../../shared/src/snapshot.ts';
-import type { ChatRequest } from '../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from './client-requests.ts';
 
 export type ProviderKind = SnapshotProvider['kind'];
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../../providers/client-requests.ts';
 import { SseEventSplitter } from '../../providers/split-sse-events.ts';
 import { createAnthropicNativeAdapter } from './anthropic-native-adapter.ts';
 import { parseMessagesRequest } from './parse-messages-request.ts';

@@ -11,7 +11,7 @@
 //   so they are not sent.
 // Blocks and tools other providers cannot take (documents, server tools, images in tool results) get a 400.
 import { GatewayError } from '../../../../shared/src/errors.ts';
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../../providers/client-requests.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
 
 type JsonObject = Record<string, unknown>;

@@ -3,7 +3,7 @@
 // request carrying the body's own turns, system and tools, and `max_tokens`, because its estimates (the
 // spend reservation, count_tokens, a missing usage report) read text blocks and limits from there.
 import { GatewayError } from '../../../../shared/src/errors.ts';
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../../providers/client-requests.ts';
 import { convertMessagesToChatRequest } from './convert-messages-to-chat-request.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
 

@@ -14,7 +14,7 @@
 //   need stored state the gateway does not keep: a 400 that says so. (The AI SDK's default store only
 //   shows as references: it sends no `store` field unless one is set.)
 import { GatewayError } from '../../../../shared/src/errors.ts';
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../../providers/client-requests.ts';
 import type { ResponsesObject } from './responses-wire.ts';
 import { expandSelfContainedId, readCallId } from './self-contained-item-id.ts';
 

@@ -8,7 +8,7 @@
 // - tool-call ids Anthropic would refuse are replaced, alike in tool_use and tool_result (map-anthropic-tool-call-ids.ts).
 // Anything the Messages API cannot express (n > 1, audio or file parts) is refused with a 400.
 import { GatewayError } from '../../../../shared/src/errors.ts';
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 import type {
   AnthropicCacheControl,

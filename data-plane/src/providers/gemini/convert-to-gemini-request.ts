@@ -12,7 +12,7 @@
 // Anything Gemini cannot express (audio or file parts, other image URL schemes) is refused with a 400;
 // `parallel_tool_calls` and `user` have no Gemini equivalent and are dropped.
 import { GatewayError } from '../../../../shared/src/errors.ts';
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 import type {
   GeminiContent,

@@ -2,7 +2,7 @@
 // endpoint's upstream model name and `stream` is always sent (Mistral's own SDK does); everything else
 // passes through, since the client already speaks Mistral's FIM format. Mistral streams report usage
 // on their last chunk unasked, so no `stream_options` is added (Mistral would reject it).
-import type { FimRequest } from '../../pipeline/parse-fim-request.ts';
+import type { FimRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 
 export function convertToMistralFimRequest(fim: FimRequest, target: UpstreamTarget): UpstreamHttpRequest {

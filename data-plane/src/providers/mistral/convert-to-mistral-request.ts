@@ -6,7 +6,7 @@
 //   stream_options dropped: Mistral reports usage on the last chunk unasked and rejects unknown fields
 // Everything else passes through; a field Mistral does not know comes back as its 422, which the
 // client sees as a 400 naming the field (mistral-error.ts).
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 import { createMistralToolCallIdMapper } from './map-mistral-tool-call-ids.ts';
 

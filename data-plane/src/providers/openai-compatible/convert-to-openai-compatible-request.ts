@@ -1,7 +1,7 @@
 // The client's chat body → the upstream's: the public model id is replaced by the endpoint's upstream
 // model name, and a streamed request always asks for usage (the gateway meters from it; the
 // usage-only chunk is dropped again when the client did not ask for it). Everything else passes through.
-import type { ChatRequest } from '../../pipeline/parse-chat-request.ts';
+import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 
 export function convertToOpenAICompatibleRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {

@@ -1,0 +1,22 @@
+// The client requests every adapter converts, as the pipeline parsed and checked them
+// (pipeline/parse-chat-request.ts, pipeline/parse-fim-request.ts). Defined here, below the pipeline,
+// because the adapters take them in and the pipeline builds them.
+
+/** What the metered route needs of any request it forwards. */
+export interface ForwardedRequest {
+  /** The requested public model id. */
+  model: string;
+  stream: boolean;
+}
+
+export interface ChatRequest extends ForwardedRequest {
+  /** The parsed body; forwarded to the upstream with `model` (and stream_options) replaced. */
+  body: Record<string, unknown> & { model: string; messages: unknown[] };
+  /** The client itself asked for the usage-only chunk (`stream_options.include_usage`). */
+  clientWantsStreamUsage: boolean;
+}
+
+export interface FimRequest extends ForwardedRequest {
+  /** The parsed body; forwarded to the upstream with `model` replaced. */
+  body: Record<string, unknown> & { model: string; prompt: string };
+}
