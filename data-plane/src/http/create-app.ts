@@ -62,7 +62,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     const contentLength = request.getHeader('content-length');
     context.track(
       readBody(response, contentLength, options.maxBodyBytes)
-        .then((body) => sendJson(response, 200, JSON.stringify(countMessageTokens(context.currentSnapshot(), { authorization, body, nowMs: Date.now() }))))
+        .then((body) => sendJson(response, 200, JSON.stringify(countMessageTokens(context, { authorization, body, nowMs: Date.now() }))))
         .catch((error: unknown) => fail(context, response, error, anthropicMessagesDoor.errors)),
     );
   }
@@ -70,7 +70,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   function models(native: HttpResponse, request: HttpRequest): void {
     const response = new ClientResponse(native, randomUUID());
     try {
-      const list = listModels(context.currentSnapshot(), request.getHeader('authorization'), Date.now());
+      const list = listModels(context, request.getHeader('authorization'), Date.now());
       sendJson(response, 200, JSON.stringify(list));
     } catch (error) {
       fail(context, response, error);

@@ -1,13 +1,26 @@
-// Bearer key → SHA-256 → snapshot lookup. The lookup is by hash, so its timing says nothing about the
-// secret. Missing, unknown and expired keys are all 401.
+// The opening every authenticated route shares (openRequest): the snapshot the whole request is decided
+// on, then the caller's key. Bearer key → SHA-256 → snapshot lookup. The lookup is by hash, so its timing
+// says nothing about the secret. Missing, unknown and expired keys are all 401.
 import { hashSecret } from '../../../shared/src/crypto.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
-import type { SnapshotApiKey, SnapshotOrg } from '../../../shared/src/snapshot.ts';
-import type { SnapshotView } from '../snapshot/snapshot-view.ts';
+import type { Principal, SnapshotView } from '../snapshot/snapshot-view.ts';
+import type { PipelineContext } from './pipeline-context.ts';
 
-export interface Principal {
-  apiKey: SnapshotApiKey;
-  org: SnapshotOrg;
+/** Who calls, and the snapshot their request is decided on (a newer one may arrive meanwhile). */
+export interface Caller extends Principal {
+  snapshot: SnapshotView;
+}
+
+/** The current snapshot; 503 before the first one arrived. */
+export function requireSnapshot(context: Pick<PipelineContext, 'currentSnapshot'>): SnapshotView {
+  const snapshot = context.currentSnapshot();
+  if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
+  return snapshot;
+}
+
+/** The opening step of every authenticated route: the snapshot, then the key in `authorization`. */
+export function openRequest(context: Pick<PipelineContext, 'currentSnapshot'>, authorization: string, nowMs: number): Caller {
+  return authenticateKey(requireSnapshot(context), authorization, nowMs);
 }
 
 /** The secret from `Authorization: Bearer <key>`, or null when the header is absent or not Bearer. */
@@ -17,7 +30,7 @@ export function bearerToken(authorization: string): string | null {
   return token === '' ? null : token;
 }
 
-export function authenticateKey(snapshot: SnapshotView, authorization: string, nowMs: number): Principal {
+export function authenticateKey(snapshot: SnapshotView, authorization: string, nowMs: number): Caller {
   const secret = bearerToken(authorization);
   if (secret === null) {
     throw new GatewayError('invalid_api_key', 'Missing API key. Send it as `Authorization: Bearer <key>`.');
@@ -29,5 +42,5 @@ export function authenticateKey(snapshot: SnapshotView, authorization: string, n
   }
   const org = snapshot.state.orgs[apiKey.orgId];
   if (org === undefined) throw new GatewayError('invalid_api_key', 'Invalid API key.');
-  return { apiKey, org };
+  return { snapshot, apiKey, org };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotApiKey, SnapshotModel, SnapshotOrg } from '../../../shared/src/snapshot.ts';
-import type { Principal } from './authenticate-key.ts';
+import type { Principal } from '../snapshot/snapshot-view.ts';
 import { checkPolicy, isModelAllowed, isProviderAllowed, providerRulesOf } from './check-policy.ts';
 
 describe('isModelAllowed', () => {

@@ -4,7 +4,7 @@
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel, SnapshotOrg } from '../../../shared/src/snapshot.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
-import type { Principal } from './authenticate-key.ts';
+import type { Principal } from '../snapshot/snapshot-view.ts';
 
 /**
  * Allow-list entries are exact model ids or `provider/*` (every model of that provider); `*` allows

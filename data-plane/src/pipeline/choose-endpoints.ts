@@ -9,8 +9,7 @@
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
-import { findByokKey, type ProviderRoute, type SnapshotView } from '../snapshot/snapshot-view.ts';
-import type { Principal } from './authenticate-key.ts';
+import { findByokKey, type Principal, type ProviderRoute, type SnapshotView } from '../snapshot/snapshot-view.ts';
 import { describeProviderRules, isProviderAllowed, type ProviderRules } from './check-policy.ts';
 import type { ProviderPreferences } from './parse-routing-options.ts';
 

@@ -7,7 +7,6 @@
 // differs from the requested one when a `models` fallback served) name the endpoint that answered.
 // Other client APIs (Responses, Anthropic Messages) run through here as front doors (front-door.ts):
 // the door converts the body to a chat request and presents the chat answer in its own wire format.
-import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -17,7 +16,7 @@ import { MeteredChunkStream } from '../metering/meter-chunk-stream.ts';
 import { meteringHeaders, withUsageCost } from '../metering/with-usage-cost.ts';
 import type { TranslationContext } from '../providers/provider-adapter.ts';
 import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
-import { authenticateKey, type Principal } from './authenticate-key.ts';
+import { openRequest } from './authenticate-key.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
 import { callEndpoints } from './call-endpoints.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
@@ -27,7 +26,7 @@ import { chatCompletionsDoor, presenterFor, routeThroughDoor, type FrontDoor } f
 import { describeUsageChunk, type RequestMeter } from './meter-usage.ts';
 import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
-import type { SnapshotView } from '../snapshot/snapshot-view.ts';
+import type { Principal, SnapshotView } from '../snapshot/snapshot-view.ts';
 import { readUpstreamResponse } from './relay-response.ts';
 import { repairToolCalls } from './repair-tool-calls.ts';
 import { resolveModel } from './resolve-model.ts';
@@ -47,9 +46,8 @@ export async function handleChatCompletions(
   incoming: IncomingChatRequest,
   door: FrontDoor = chatCompletionsDoor,
 ): Promise<void> {
-  const snapshot = context.currentSnapshot();
-  if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
-  const principal = authenticateKey(snapshot, incoming.authorization, response.startedAtEpochMs);
+  const principal = openRequest(context, incoming.authorization, response.startedAtEpochMs);
+  const snapshot = principal.snapshot;
   const opened = door.open(incoming.body, {
     requestId: response.requestId,
     created: Math.floor(response.startedAtEpochMs / 1000),

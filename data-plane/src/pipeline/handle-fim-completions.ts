@@ -13,7 +13,7 @@ import { mistralFimAdapter } from '../providers/mistral/mistral-fim-adapter.ts';
 import type { TranslationContext } from '../providers/provider-adapter.ts';
 import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
 import { promptTokensUpperBound } from '../metering/estimate-prompt-tokens.ts';
-import { authenticateKey } from './authenticate-key.ts';
+import { openRequest } from './authenticate-key.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamResponse } from './call-upstream.ts';
 import { checkPolicy, providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
@@ -32,9 +32,8 @@ export interface IncomingFimRequest {
 }
 
 export async function handleFimCompletions(context: PipelineContext, response: ClientResponse, incoming: IncomingFimRequest): Promise<void> {
-  const snapshot = context.currentSnapshot();
-  if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
-  const principal = authenticateKey(snapshot, incoming.authorization, response.startedAtEpochMs);
+  const principal = openRequest(context, incoming.authorization, response.startedAtEpochMs);
+  const snapshot = principal.snapshot;
   const fim = parseFimRequest(incoming.body);
   const model = resolveModel(snapshot, fim.model);
   checkPolicy(principal, model);

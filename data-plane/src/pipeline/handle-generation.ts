@@ -4,19 +4,17 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { sendJson } from '../http/send-json.ts';
 import { toGenerationRecord } from '../metering/to-generation-record.ts';
-import { authenticateKey } from './authenticate-key.ts';
+import { openRequest } from './authenticate-key.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 
 export async function handleGeneration(context: PipelineContext, response: ClientResponse, request: { authorization: string; query: string }): Promise<void> {
-  const snapshot = context.currentSnapshot();
-  if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
-  const principal = authenticateKey(snapshot, request.authorization, response.startedAtEpochMs);
+  const caller = openRequest(context, request.authorization, response.startedAtEpochMs);
   const requestId = new URLSearchParams(request.query).get('id');
   if (requestId === null || requestId === '')
     throw new GatewayError('invalid_request', "The query parameter 'id' (a request id, as in x-request-id) is required.", { param: 'id' });
-  const event = await context.generations.find(requestId, principal.apiKey.id).catch((error: unknown) => {
+  const event = await context.generations.find(requestId, caller.apiKey.id).catch((error: unknown) => {
     throw new GatewayError('upstream_error', 'The gateway could not reach its control plane to look this request up; retry shortly.', { cause: error });
   });
   if (event === null) throw new GatewayError('not_found', `No request '${requestId}' was made with this API key.`, { param: 'id' });
-  sendJson(response, 200, JSON.stringify(toGenerationRecord(event, snapshot.state.providers[event.providerId]?.slug ?? null)));
+  sendJson(response, 200, JSON.stringify(toGenerationRecord(event, caller.snapshot.state.providers[event.providerId]?.slug ?? null)));
 }

@@ -3,10 +3,9 @@
 // model in the catalog. With a key: the models the key and its organization may use, through at least
 // one allowed provider (the same matchers as check-policy). A bad key is a 401.
 import { nanoPerTokenToUsdString } from '../../../shared/src/money.ts';
-import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
-import type { SnapshotView } from '../snapshot/snapshot-view.ts';
-import { authenticateKey, bearerToken } from './authenticate-key.ts';
+import { authenticateKey, bearerToken, requireSnapshot } from './authenticate-key.ts';
+import type { PipelineContext } from './pipeline-context.ts';
 import { isModelUsable } from './check-policy.ts';
 
 export interface ModelListEntry {
@@ -25,8 +24,12 @@ export interface ModelListEntry {
   top_provider: { context_length: number | null; max_completion_tokens: number | null; is_moderated: false };
 }
 
-export function listModels(snapshot: SnapshotView | null, authorization: string, nowMs: number): { object: 'list'; data: ModelListEntry[] } {
-  if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
+export function listModels(
+  context: Pick<PipelineContext, 'currentSnapshot'>,
+  authorization: string,
+  nowMs: number,
+): { object: 'list'; data: ModelListEntry[] } {
+  const snapshot = requireSnapshot(context);
   const principal = bearerToken(authorization) === null ? null : authenticateKey(snapshot, authorization, nowMs);
   const data: ModelListEntry[] = [];
   for (const model of snapshot.modelList) {

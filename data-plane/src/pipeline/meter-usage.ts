@@ -25,7 +25,7 @@ import type { CompletionText } from '../metering/completion-text.ts';
 import type { UsageChunkFields } from '../metering/meter-chunk-stream.ts';
 import { usageCostFields } from '../metering/usage-cost-fields.ts';
 import type { UnifiedUsage } from '../providers/provider-adapter.ts';
-import type { Principal } from './authenticate-key.ts';
+import type { Principal } from '../snapshot/snapshot-view.ts';
 
 export interface RequestMeter {
   requestId: string;

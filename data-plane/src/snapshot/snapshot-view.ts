@@ -1,9 +1,15 @@
 // What a request reads: one immutable, materialised snapshot plus the indexes built once per version.
 // A new version is a new view; a request in flight keeps the view it started with.
-import type { SnapshotModel, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { SnapshotApiKey, SnapshotModel, SnapshotOrg, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { ProviderAdapter } from '../providers/provider-adapter.ts';
 import { adapterForProvider } from '../providers/provider-adapters.ts';
 import type { ByokKey } from './decrypt-byok-credentials.ts';
+
+/** Who calls: an API key of the snapshot and its organization (pipeline/authenticate-key.ts). */
+export interface Principal {
+  apiKey: SnapshotApiKey;
+  org: SnapshotOrg;
+}
 
 export interface ProviderRoute {
   provider: SnapshotProvider;

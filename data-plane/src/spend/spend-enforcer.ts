@@ -9,7 +9,7 @@
 // reserve nothing and settle nothing.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
-import type { Principal } from '../pipeline/authenticate-key.ts';
+import type { Principal } from '../snapshot/snapshot-view.ts';
 import type { EndpointCandidate } from '../pipeline/choose-endpoints.ts';
 import type { CounterStore, SpendCounter } from './counter-store.ts';
 import { callerCounters } from './spend-counters.ts';

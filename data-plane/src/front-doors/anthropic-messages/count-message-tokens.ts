@@ -3,12 +3,11 @@
 // reports no usage, so nothing is sent upstream and nothing is metered. The key, the model and the
 // org's policy are checked as for a message. A body only Anthropic could serve (documents, server tools)
 // is counted from its text blocks as they are (translate-messages-request.ts).
-import { GatewayError } from '../../../../shared/src/errors.ts';
 import { estimatePromptTokens } from '../../metering/estimate-prompt-tokens.ts';
-import { authenticateKey } from '../../pipeline/authenticate-key.ts';
+import { openRequest } from '../../pipeline/authenticate-key.ts';
 import { checkPolicy } from '../../pipeline/check-policy.ts';
 import { resolveModel } from '../../pipeline/resolve-model.ts';
-import type { SnapshotView } from '../../snapshot/snapshot-view.ts';
+import type { PipelineContext } from '../../pipeline/pipeline-context.ts';
 import { parseMessagesRequest } from './parse-messages-request.ts';
 import { translateMessagesRequest } from './translate-messages-request.ts';
 
@@ -19,11 +18,10 @@ export interface CountTokensRequest {
   nowMs: number;
 }
 
-export function countMessageTokens(snapshot: SnapshotView | null, incoming: CountTokensRequest): { input_tokens: number } {
-  if (snapshot === null) throw new GatewayError('no_provider_available', 'The gateway has not received its configuration yet.');
-  const principal = authenticateKey(snapshot, incoming.authorization, incoming.nowMs);
+export function countMessageTokens(context: Pick<PipelineContext, 'currentSnapshot'>, incoming: CountTokensRequest): { input_tokens: number } {
+  const caller = openRequest(context, incoming.authorization, incoming.nowMs);
   const request = parseMessagesRequest(incoming.body, 'count_tokens');
-  checkPolicy(principal, resolveModel(snapshot, request.model));
+  checkPolicy(caller, resolveModel(caller.snapshot, request.model));
   const { chat } = translateMessagesRequest(request);
   return { input_tokens: estimatePromptTokens(chat.body.messages, chat.body.tools) };
 }
