@@ -2,7 +2,7 @@
 // the host; it appends /v1/fim/completions), completes and streams through a provider of kind
 // `mistral` to the Mistral simulator, gets Mistral's own response shape back, and each request lands as
 // one usage row priced like chat. Bad bodies, non-FIM models and Mistral's errors come back as clear
-// OpenAI-style errors.
+// OpenAI-style errors. FIM is tried on every endpoint that speaks it, with the same retries and fallbacks as chat.
 import { Mistral } from '@mistralai/mistralai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
@@ -127,6 +127,44 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     expect(simulator.requests.length).toBe(before);
   });
 
+  it('falls back like chat: a failing endpoint hands over to the next one that speaks FIM, skipping providers without FIM', async () => {
+    const backup = await startMistralSimulator({ apiKey: UPSTREAM_KEY });
+    try {
+      const model = 'mistral/codestral-fallback';
+      const prices = { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null };
+      const endpoint = (providerSlug: string, upstreamModel: string, priority: number) => ({ providerSlug, upstreamModel, priority, prices });
+      // First the failing Mistral endpoint, then an OpenAI-compatible one (no FIM), then the backup. The
+      // model is listed from its first endpoint on, so a last model added after them says when the
+      // data plane's snapshot holds all three (snapshots carry every change made before them).
+      const endpoints: Array<[provider: Parameters<typeof addCatalogModel>[1], upstreamModel: string]> = [
+        [{ slug: 'mistral-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV }, 'codestral-primary'],
+        [{ slug: 'simulator', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null }, 'echo'],
+        [{ slug: 'mistral-backup', kind: 'mistral', baseUrl: backup.baseUrl, apiKeyEnv: KEY_ENV }, 'codestral-backup'],
+      ];
+      for (const [priority, [provider, upstreamModel]] of endpoints.entries()) {
+        await addCatalogModel(gateway, provider, { id: model, name: 'Codestral with a fallback', endpoint: endpoint(provider.slug, upstreamModel, priority) });
+      }
+      await addCatalogModel(gateway, endpoints[2]![0], { id: `${model}-ready`, name: 'Ready', endpoint: endpoint('mistral-backup', 'codestral-backup', 0) });
+      simulator.scenario = (body) => (body.model === 'codestral-primary' ? { status: 503 } : {});
+      const simulatorRequests = gateway.simulator.requests.length;
+
+      const response = await fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, prompt: 'let x =' }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-gateway-provider')).toBe('mistral-backup');
+      expect(((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('Fill: let x =');
+      expect(simulator.requests.at(-1)).toMatchObject({ path: '/v1/fim/completions', body: { model: 'codestral-primary' } });
+      expect(backup.requests).toEqual([expect.objectContaining({ path: '/v1/fim/completions', body: expect.objectContaining({ model: 'codestral-backup' }) })]);
+      expect(gateway.simulator.requests.length).toBe(simulatorRequests);
+      expect(await latestUsageRow(gateway, model)).toMatchObject({ servedModel: 'codestral-backup', status: 200, promptTokens: 3 });
+    } finally {
+      await backup.close();
+    }
+  });
+
   it("turns Mistral's 422 into a 400 naming the field, its 429 into a 429, and its envelope-less 401 into a 502", async () => {
     const post = (body: unknown) =>
       fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, {
@@ -140,10 +178,13 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
       error: { message: "Invalid request: 'best_of': Extra inputs are not permitted.", param: 'best_of', code: 'invalid_request' },
     });
 
-    simulator.scenario = () => ({ status: 429, headers: { 'retry-after': '2' } });
+    // The only endpoint is retried like chat's last one (twice, after the retry-after), then the 429 is the answer.
+    simulator.scenario = () => ({ status: 429, headers: { 'retry-after': '1' } });
+    const attemptsBefore = simulator.requests.length;
     const limited = await post({ model: MODEL, prompt: 'x' });
+    expect(simulator.requests.length - attemptsBefore).toBe(3);
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(limited.headers.get('retry-after')).toBe('1');
     expect(await limited.json()).toMatchObject({ error: { message: 'Rate limit exceeded', code: 'rate_limited' } });
     expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 429, errorCode: 'rate_limited', promptTokens: 0 });
 

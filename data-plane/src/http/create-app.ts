@@ -143,8 +143,6 @@ function refuseUnrecordable(context: PipelineContext, body: Buffer): Buffer {
 }
 
 function fail(context: PipelineContext, response: ClientResponse, error: unknown, errors?: ErrorPresenter): void {
-  // A request that failed before it was metered spent nothing: its spend reservation (if any) goes.
-  void context.spend.release(response);
   const gatewayError = toGatewayError(error);
   if (gatewayError.code === 'internal_error') context.log(`internal error on ${response.requestId}: ${describe(error)}`);
   if (!response.closed) sendError(response, gatewayError, errors);

@@ -12,14 +12,16 @@ import { MeteredChunkStream } from './meter-chunk-stream.ts';
 const fixture = (path: string) => readFileSync(new URL(`../providers/${path}`, import.meta.url));
 const context = { created: 1700000000, clientWantsUsage: true };
 // What the pipeline would say: here 1 µ$ per prompt token, so the cost shows which usage was priced.
-const describe1MicroPerPromptToken = (usage: UnifiedUsage) => ({
-  usage: { cost_microdollars: usage.usage.promptTokens },
-  chunk: { ttft_ms: 12.5, latency_ms: 40 },
-});
+const oneMicroPerPromptToken = {
+  usageChunkFields: (usage: UnifiedUsage) => ({
+    usage: { cost_microdollars: usage.usage.promptTokens },
+    chunk: { ttft_ms: 12.5, latency_ms: 40 },
+  }),
+};
 
 function run(inner: StreamTranslator, bytes: Buffer) {
   const text = new CompletionText();
-  const metered = new MeteredChunkStream(inner, text, describe1MicroPerPromptToken);
+  const metered = new MeteredChunkStream(inner, text, oneMicroPerPromptToken);
   const splitter = new SseEventSplitter();
   const output: Uint8Array[] = [];
   for (const event of splitter.push(bytes)) metered.push(event, output);

@@ -14,6 +14,11 @@ export interface UsageChunkFields {
   chunk: Record<string, unknown>;
 }
 
+/** Prices a usage chunk as it is written (the request's meter, request-meter.ts). */
+export interface UsageChunkPricer {
+  usageChunkFields(usage: UnifiedUsage): UsageChunkFields;
+}
+
 const USAGE_KEY = Buffer.from('"usage"');
 const SPACE = 0x20;
 const COLON = 0x3a;
@@ -37,14 +42,14 @@ function hasUsageObject(buffer: Buffer): boolean {
 
 export class MeteredChunkStream extends DelegatingStreamTranslator {
   readonly #text: CompletionText;
-  readonly #describe: (usage: UnifiedUsage) => UsageChunkFields;
+  readonly #pricer: UsageChunkPricer;
   #innerFinalBytes: Uint8Array | null = null;
   #finalBytes: Uint8Array | null = null;
 
-  constructor(inner: StreamTranslator, text: CompletionText, describe: (usage: UnifiedUsage) => UsageChunkFields) {
+  constructor(inner: StreamTranslator, text: CompletionText, pricer: UsageChunkPricer) {
     super(inner);
     this.#text = text;
-    this.#describe = describe;
+    this.#pricer = pricer;
   }
 
   /** The inner terminator, with the usage chunk held back in it (every translating adapter) costed. */
@@ -85,7 +90,7 @@ export class MeteredChunkStream extends DelegatingStreamTranslator {
         return event;
       }
       if (chunk.usage === null || typeof chunk.usage !== 'object') return event;
-      const fields = this.#describe(usage);
+      const fields = this.#pricer.usageChunkFields(usage);
       changed = true;
       return `data: ${JSON.stringify({ ...chunk, ...fields.chunk, usage: { ...(chunk.usage as object), ...fields.usage } })}\n\n`;
     });

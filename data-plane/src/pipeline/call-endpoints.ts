@@ -6,17 +6,20 @@
 // included, stay within `totalTimeoutMs`. A client abort ends everything, waits included. Every failed
 // attempt is logged: provider slug, upstream model, status or error code; never URLs, keys or bodies.
 import { GatewayError } from '../../../shared/src/errors.ts';
-import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
+import type { ForwardedRequest } from '../providers/client-requests.ts';
+import type { UpstreamHttpRequest, UpstreamOperation } from '../providers/provider-adapter.ts';
+import type { RoutedOperation } from '../snapshot/snapshot-view.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamClient, type UpstreamResponse } from './call-upstream.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
-import type { ChatRequest } from '../providers/client-requests.ts';
+import type { Operation } from './operation.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
 import { isRetryableStatus, planRetry } from './plan-retry.ts';
 import { readFirstEvent } from './read-first-event.ts';
 import { upstreamApiKey } from './upstream-credentials.ts';
 
-export interface EndpointCallOptions {
-  chat: ChatRequest;
+export interface EndpointCallOptions<Request extends ForwardedRequest> {
+  operation: Operation<Request>;
+  request: Request;
   requestId: string;
   /** Aborted when the client went away. */
   signal: AbortSignal;
@@ -26,9 +29,11 @@ export interface EndpointCallOptions {
 }
 
 /** The answer to relay: a 2xx, or a final error status the adapter converts. */
-export interface UpstreamAnswer {
+export interface UpstreamAnswer<Request> {
   ok: true;
   candidate: EndpointCandidate;
+  /** The operation's adapter on the candidate's provider, which reads the answer. */
+  adapter: UpstreamOperation<Request>;
   upstream: UpstreamResponse;
   /** The body to read (a stream's first event already read, and replayed here). */
   body: AsyncIterable<Buffer>;
@@ -56,20 +61,23 @@ type FailedAttempt = {
   startedAt: number;
 };
 
-export async function callEndpoints(
+export async function callEndpoints<Request extends ForwardedRequest>(
   client: UpstreamClient,
   candidates: readonly EndpointCandidate[],
-  options: EndpointCallOptions,
-): Promise<UpstreamAnswer | UpstreamFailure> {
+  options: EndpointCallOptions<Request>,
+): Promise<UpstreamAnswer<Request> | UpstreamFailure> {
   const deadline = performance.now() + client.totalTimeoutMs;
   let failure: UpstreamFailure | null = null;
   let reached = false;
   let untranslatable: GatewayError | null = null;
   for (const [index, candidate] of candidates.entries()) {
+    // The routes keep only endpoints whose provider offers the operation (FIM); any other is skipped.
+    const routed = options.operation.on(candidate.route);
+    if (routed === null) continue;
     let http: UpstreamHttpRequest;
     try {
-      http = candidate.route.adapter.convertRequest(options.chat, {
-        url: candidate.route.chatUrl,
+      http = routed.adapter.convertRequest(options.request, {
+        url: routed.url,
         upstreamModel: candidate.endpoint.upstreamModel,
         apiKey: upstreamApiKey(candidate),
       });
@@ -82,7 +90,7 @@ export async function callEndpoints(
     for (let retries = 0; ; retries += 1) {
       const remainingMs = deadline - performance.now();
       if (remainingMs <= 0) return failure ?? totalTimeoutFailure(candidate);
-      const attempt = await attemptEndpoint(client, candidate, http, options, Math.min(client.attemptTimeoutMs, remainingMs));
+      const attempt = await attemptEndpoint(client, candidate, routed, http, options, Math.min(client.attemptTimeoutMs, remainingMs));
       if (attempt.ok) return attempt;
       reached ||= attempt.reached;
       failure = { ok: false, candidate, error: attempt.error, reachedUpstream: reached, startedAt: attempt.startedAt };
@@ -108,13 +116,14 @@ export async function callEndpoints(
 }
 
 /** One call to one endpoint, bounded by `timeoutMs` until the answer is final (see the header). */
-async function attemptEndpoint(
+async function attemptEndpoint<Request extends ForwardedRequest>(
   client: UpstreamClient,
   candidate: EndpointCandidate,
+  routed: RoutedOperation<Request>,
   http: UpstreamHttpRequest,
-  options: EndpointCallOptions,
+  options: EndpointCallOptions<Request>,
   timeoutMs: number,
-): Promise<UpstreamAnswer | FailedAttempt> {
+): Promise<UpstreamAnswer<Request> | FailedAttempt> {
   const startedAt = performance.now();
   // One signal for the call: the timer or the client's abort ends it. The upstream call outlives the timer
   // (a stream is relayed long after), so only the client's abort remains then: an answer keeps the listener.
@@ -130,9 +139,9 @@ async function attemptEndpoint(
   else options.signal.addEventListener('abort', abortAttempt, { once: true });
   const signal = attempt.signal;
   let answered = false;
-  const answer = (upstream: UpstreamResponse, body: AsyncIterable<Buffer>): UpstreamAnswer => {
+  const answer = (upstream: UpstreamResponse, body: AsyncIterable<Buffer>): UpstreamAnswer<Request> => {
     answered = true;
-    return { ok: true, candidate, upstream, body, startedAt };
+    return { ok: true, candidate, adapter: routed.adapter, upstream, body, startedAt };
   };
   const failed = (error: unknown, reached: boolean): FailedAttempt => ({
     ok: false,
@@ -156,7 +165,7 @@ async function attemptEndpoint(
     const status = upstream.statusCode;
     if (status >= 200 && status < 300) {
       const contentType = upstream.headers['content-type'];
-      if (!options.chat.stream || typeof contentType !== 'string' || !contentType.startsWith('text/event-stream')) {
+      if (!options.request.stream || typeof contentType !== 'string' || !contentType.startsWith('text/event-stream')) {
         return answer(upstream, upstream.body);
       }
       try {
@@ -174,7 +183,7 @@ async function attemptEndpoint(
     }
     return {
       ok: false,
-      error: candidate.route.adapter.convertError(status, text, upstream.headers),
+      error: routed.adapter.convertError(status, text, upstream.headers),
       reached: true,
       upstreamStatus: status,
       retryAfterMs: parseRetryAfterMs(upstream.headers['retry-after'], Date.now()),

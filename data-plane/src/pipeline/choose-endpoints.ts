@@ -7,6 +7,7 @@
 // Nothing left: 403 when those rules removed everything (naming them), 400 when the request's
 // own preferences did, 503 when no endpoint's provider is configured at all.
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { isNonEmpty, type NonEmptyList } from '../../../shared/src/non-empty-list.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { findByokKey, type Principal, type ProviderRoute, type SnapshotView } from '../snapshot/snapshot-view.ts';
@@ -40,7 +41,7 @@ export function chooseEndpoints(
   models: readonly SnapshotModel[],
   preferences: ProviderPreferences,
   owner: KeyOwner,
-): EndpointCandidate[] {
+): NonEmptyList<EndpointCandidate> {
   const chosen: EndpointCandidate[] = [];
   let configured = 0;
   let permitted = 0;
@@ -57,7 +58,7 @@ export function chooseEndpoints(
     permitted += candidates.length;
     chosen.push(...applyPreferences(candidates, preferences));
   }
-  if (chosen.length > 0) return chosen;
+  if (isNonEmpty(chosen)) return chosen;
   const modelIds = models.map((model) => `'${model.id}'`).join(', ');
   if (configured === 0) throw new GatewayError('no_provider_available', `No provider is available for the model ${modelIds}.`);
   if (permitted === 0) {

@@ -11,7 +11,8 @@
 // then route it in http/create-app.ts with `frontDoorRoute(yourDoor)`.
 import type { GatewayError } from '../../../shared/src/errors.ts';
 import { openAIErrors, type ErrorPresenter } from '../http/send-error.ts';
-import type { ProviderAdapter, ProviderKind, StreamTranslator } from '../providers/provider-adapter.ts';
+import type { ProviderAdapter, ProviderKind, StreamTranslator, UpstreamOperation } from '../providers/provider-adapter.ts';
+import { mapNonEmpty, type NonEmptyList } from '../../../shared/src/non-empty-list.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
 import type { ChatRequest } from '../providers/client-requests.ts';
 import { parseChatRequest } from './parse-chat-request.ts';
@@ -65,27 +66,34 @@ export interface NativeRoute {
   onlyNative: GatewayError | null;
 }
 
-/** The endpoints with the adapters this request uses on them (`native` where the door has it). */
-export function routeThroughDoor(candidates: EndpointCandidate[], opened: OpenedFrontDoor): EndpointCandidate[] {
+/** The endpoints with the chat adapters this request uses on them (`native` where the door has it). */
+export function routeThroughDoor(candidates: NonEmptyList<EndpointCandidate>, opened: OpenedFrontDoor): NonEmptyList<EndpointCandidate> {
   const native = opened.native;
   if (native === undefined) return candidates;
-  return candidates.map((candidate) => {
-    const speaksNative = candidate.route.adapter.kind === native.kind && (native.providers?.includes(candidate.route.provider.slug) ?? true);
-    if (speaksNative) return { ...candidate, route: { ...candidate.route, adapter: native.adapter } };
+  return mapNonEmpty(candidates, (candidate) => {
+    const { route } = candidate;
+    const speaksNative = route.provider.kind === native.kind && (native.providers?.includes(route.provider.slug) ?? true);
+    if (speaksNative) return { ...candidate, route: { ...route, chat: { adapter: native.adapter, url: route.chat.url } } };
     if (native.onlyNative === null) return candidate;
-    const refused: ProviderAdapter = {
-      ...candidate.route.adapter,
+    const refused: UpstreamOperation<ChatRequest> = {
+      ...route.chat.adapter,
       convertRequest: () => {
         throw native.onlyNative;
       },
     };
-    return { ...candidate, route: { ...candidate.route, adapter: refused } };
+    return { ...candidate, route: { ...route, chat: { adapter: refused, url: route.chat.url } } };
   });
 }
 
-/** How the answer from `adapter` reaches the client: as is when it came from the door's native route. */
-export function presenterFor(opened: OpenedFrontDoor, adapter: ProviderAdapter): Pick<OpenedFrontDoor, 'presentBody' | 'presentStream'> {
-  return opened.native?.adapter === adapter ? { presentBody: sameBody, presentStream: sameStream } : opened;
+/** How an answer reaches the client: a front door's presentation and error envelope. */
+export type AnswerPresenter = Pick<OpenedFrontDoor, 'presentBody' | 'presentStream' | 'errors' | 'native'>;
+
+/** The answer as the upstream gave it (FIM, and a door's native route), errors in OpenAI's envelope. */
+export const asIs: AnswerPresenter = { presentBody: sameBody, presentStream: sameStream, errors: openAIErrors };
+
+/** How the answer read by `adapter` reaches the client: as is when it came from the door's native route. */
+export function presenterFor(presenter: AnswerPresenter, adapter: UpstreamOperation<unknown>): Pick<AnswerPresenter, 'presentBody' | 'presentStream'> {
+  return presenter.native?.adapter === adapter ? asIs : presenter;
 }
 
 function sameBody(chatCompletion: string | Buffer): string | Buffer {

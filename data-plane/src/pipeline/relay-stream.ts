@@ -5,10 +5,10 @@
 // failures come back in the result.
 import type { GatewayError } from '../../../shared/src/errors.ts';
 import type { SseWriter } from '../http/sse-writer.ts';
+import type { RequestMeter } from '../metering/request-meter.ts';
 import type { StreamTranslator } from '../providers/provider-adapter.ts';
 import { SseEventSplitter } from '../providers/split-sse-events.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
-import type { RequestMeter } from './meter-usage.ts';
 
 export interface StreamRelayResult {
   outcome: 'completed' | 'aborted' | 'failed';
@@ -33,7 +33,7 @@ export async function relayStream(
     const outgoing: Uint8Array[] = [];
     for (const event of events) translator.push(event, outgoing);
     if (outgoing.length === 0 || writer.closed) return;
-    if (meter.firstByteAt === null) meter.firstByteAt = performance.now();
+    meter.firstByte();
     if (!writer.write(outgoing)) await writer.writable();
   };
 
@@ -52,10 +52,8 @@ export async function relayStream(
     result.outcome = options.signal.aborted ? 'aborted' : 'failed';
     result.error = toUpstreamGatewayError(error, options.signal);
   }
-  meter.upstreamFinishedAt = performance.now();
-  meter.usage = translator.usage;
-  meter.finishReason = translator.finishReason;
-  meter.servedModel = translator.servedModel;
+  meter.upstreamFinished();
+  meter.recordResponse(translator);
   result.finalBytes = translator.finalBytes;
   const failure = translator.failure;
   if (failure !== null) {

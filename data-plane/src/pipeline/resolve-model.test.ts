@@ -35,7 +35,7 @@ describe('chooseEndpoints', () => {
   it('picks the endpoints whose provider exists and builds the upstream URL', () => {
     const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences, owner);
     expect(chosen?.endpoint.upstreamModel).toBe('echo');
-    expect(chosen?.route.chatUrl).toBe('http://upstream.test/v1/chat/completions');
+    expect(chosen?.route.chat.url).toBe('http://upstream.test/v1/chat/completions');
   });
 
   it('throws no_provider_available (503) when no endpoint has a provider', () => {

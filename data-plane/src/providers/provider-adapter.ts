@@ -4,7 +4,7 @@
 import type { GatewayError } from '../../../shared/src/errors.ts';
 import type { TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotProvider } from '../../../shared/src/snapshot.ts';
-import type { ChatRequest } from './client-requests.ts';
+import type { ChatRequest, FimRequest } from './client-requests.ts';
 
 export type ProviderKind = SnapshotProvider['kind'];
 
@@ -16,7 +16,7 @@ export interface UnifiedUsage {
 }
 
 export interface UpstreamTarget {
-  /** The adapter's `chatUrl(baseUrl)`, computed once per snapshot version. */
+  /** The operation's URL under the provider's base URL (`chatUrl`, `fim.url`), computed once per snapshot version. */
   url: string;
   /** The model name the upstream expects. */
   upstreamModel: string;
@@ -40,7 +40,7 @@ export interface ResponseReport {
 }
 
 export interface ConvertedResponse extends ResponseReport {
-  /** The OpenAI `chat.completion` body for the client. */
+  /** The body for the client (chat: the OpenAI `chat.completion`). */
   body: string | Buffer;
   /** `body` already parsed, when the adapter parsed it whole and unchanged: spares a second JSON.parse. */
   parsedBody?: object;
@@ -69,15 +69,33 @@ export interface StreamTranslator extends ResponseReport {
   readonly failure: { error: GatewayError; relayed: boolean } | null;
 }
 
-export interface ProviderAdapter {
-  readonly kind: ProviderKind;
-  /** The chat endpoint under a provider's base URL. */
-  chatUrl(baseUrl: string): string;
-  /** The client's chat request → the upstream HTTP request. Throws GatewayError for what the upstream cannot express. */
-  convertRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest;
-  /** A 2xx non-streamed upstream body → the OpenAI chat.completion; an unreadable body is an error. */
+/**
+ * One upstream API spoken for one kind of request (chat, FIM): the request out, the answer and its
+ * errors back. The pipeline's metered route (pipeline/metered-route.ts) drives every kind the same way.
+ */
+export interface UpstreamOperation<Request> {
+  /** The client's request → the upstream HTTP request. Throws GatewayError for what the upstream cannot express. */
+  convertRequest(request: Request, target: UpstreamTarget): UpstreamHttpRequest;
+  /** A 2xx non-streamed upstream body → the body for the client; an unreadable body is an error. */
   convertResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError;
-  createStreamTranslator(context: TranslationContext): StreamTranslator;
+  /** The per-request translator of the upstream's events; absent where requests never stream (embeddings). */
+  createStreamTranslator?(context: TranslationContext): StreamTranslator;
   /** A non-2xx upstream answer → the error the client gets (`retry-after` passed on). */
   convertError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>): GatewayError;
+}
+
+/** Chat completions (the adapter itself), and the other kinds of request its provider offers. */
+export interface ProviderAdapter extends UpstreamOperation<ChatRequest> {
+  readonly kind: ProviderKind;
+  createStreamTranslator(context: TranslationContext): StreamTranslator;
+  /** The chat endpoint under a provider's base URL. */
+  chatUrl(baseUrl: string): string;
+  /** Fill-in-the-middle (Codestral's `/fim/completions`), when the provider offers it. */
+  readonly fim?: FimOperation;
+}
+
+export interface FimOperation extends UpstreamOperation<FimRequest> {
+  createStreamTranslator(context: TranslationContext): StreamTranslator;
+  /** The FIM endpoint under a provider's base URL. */
+  url(baseUrl: string): string;
 }

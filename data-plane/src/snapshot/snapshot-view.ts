@@ -1,7 +1,8 @@
 // What a request reads: one immutable, materialised snapshot plus the indexes built once per version.
 // A new version is a new view; a request in flight keeps the view it started with.
 import type { SnapshotApiKey, SnapshotModel, SnapshotOrg, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
-import type { ProviderAdapter } from '../providers/provider-adapter.ts';
+import type { ChatRequest, FimRequest } from '../providers/client-requests.ts';
+import type { UpstreamOperation } from '../providers/provider-adapter.ts';
 import { adapterForProvider } from '../providers/provider-adapters.ts';
 import type { ByokKey } from './decrypt-byok-credentials.ts';
 
@@ -11,12 +12,18 @@ export interface Principal {
   org: SnapshotOrg;
 }
 
+/** One kind of request on one provider: the adapter's half for it and its upstream URL, fixed per snapshot version. */
+export interface RoutedOperation<Request> {
+  adapter: UpstreamOperation<Request>;
+  url: string;
+}
+
 export interface ProviderRoute {
   provider: SnapshotProvider;
-  /** The adapter for the provider's kind. */
-  adapter: ProviderAdapter;
-  /** The upstream chat URL (`adapter.chatUrl(baseUrl)`). */
-  chatUrl: string;
+  /** Chat completions through the adapter for the provider's kind (`adapter.chatUrl(baseUrl)`). */
+  chat: RoutedOperation<ChatRequest>;
+  /** Fill-in-the-middle, where the provider's adapter offers it. */
+  fim: RoutedOperation<FimRequest> | null;
   /** Name of the environment variable holding the platform key, or null. Read per request. */
   apiKeyEnv: string | null;
 }
@@ -51,8 +58,8 @@ export function buildSnapshotView(version: number, stateHash: string, state: Sna
     const adapter = adapterForProvider(provider);
     providersById.set(provider.id, {
       provider,
-      adapter,
-      chatUrl: adapter.chatUrl(provider.baseUrl),
+      chat: { adapter, url: adapter.chatUrl(provider.baseUrl) },
+      fim: adapter.fim === undefined ? null : { adapter: adapter.fim, url: adapter.fim.url(provider.baseUrl) },
       apiKeyEnv: provider.apiKeyEnv,
     });
   }

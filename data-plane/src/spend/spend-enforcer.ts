@@ -1,21 +1,19 @@
-// Reserve before the upstream call, settle after it, release when it never happened. A request's
-// reservation is remembered by its response object, so the pipeline's calls stay one line each:
-//   reserve  (handle-*.ts, before calling upstream)  → 402 / 429 / 503 when it does not fit
-//   settle   (finish-metered-response.ts appendUsage) the usage event's cost replaces the hold
-//   release  (http/create-app.ts, a request that failed before it was metered)
+// Reserve before the upstream call, settle after it, release when it never happened. reserve() returns
+// the request's hold as a handle, so whoever reserved settles or releases it (pipeline/metered-route.ts):
+//   reserve  before calling upstream  → 402 / 429 / 503 when it does not fit
+//   settle   the usage event's cost replaces the hold (before the event is spooled)
+//   release  a request that ended without a usage event spent nothing
 // Settling happens before the usage event is spooled: a crash between the two over-counts one request
 // (conservative) instead of under-counting it. A hold is renewed while its request runs and lapses
 // after `reservationTtlMs` if the process dies, so nothing leaks. Free models and BYOK endpoints
 // reserve nothing and settle nothing.
 import { GatewayError } from '../../../shared/src/errors.ts';
-import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { Principal } from '../snapshot/snapshot-view.ts';
-import type { EndpointCandidate } from '../pipeline/choose-endpoints.ts';
 import type { CounterStore, SpendCounter } from './counter-store.ts';
 import { callerCounters } from './spend-counters.ts';
 import { spendLimitError } from './spend-limit-error.ts';
 import { spendSummary } from './spend-summary.ts';
-import { worstCaseCostMicros, type SpendEstimate } from './worst-case-cost.ts';
+import { worstCaseCostMicros, type PricedCandidate, type SpendEstimate } from './worst-case-cost.ts';
 
 export const DEFAULT_RESERVATION_TTL_MS = 60_000;
 
@@ -27,19 +25,17 @@ export interface SpendEnforcerOptions {
   log: (line: string) => void;
 }
 
-interface Reservation {
-  id: string;
-  counters: SpendCounter[];
-  renewal: NodeJS.Timeout;
+/** One request's hold on its counters. Settled or released once; every later call does nothing. */
+export interface SpendReservation {
+  /** Replaces the hold by the request's actual cost (nothing for BYOK). Failures are logged: the hold lapses on its own. */
+  settle(cost: { byok: boolean; costMicros: number }): Promise<void>;
+  /** Drops the hold: the request spent nothing. Fire and forget (a failure is logged, and the hold lapses). */
+  release(): void;
 }
 
 export interface SpendEnforcer {
-  /** Holds the request's worst-case cost, or throws the refusal. `request` is the key for settle/release. */
-  reserve(request: object, requestId: string, principal: Principal, candidates: readonly EndpointCandidate[], estimate: SpendEstimate): Promise<void>;
-  /** Replaces the request's hold by its actual cost (nothing for BYOK). */
-  settle(request: object, event: UsageEvent): Promise<void>;
-  /** Drops the request's hold, if it still has one. */
-  release(request: object): Promise<void>;
+  /** Holds the request's worst-case cost on the caller's counters, or throws the refusal. */
+  reserve(requestId: string, principal: Principal, candidates: readonly PricedCandidate[], estimate: SpendEstimate): Promise<SpendReservation>;
   /** GET /usage's body for the caller. */
   summary(principal: Principal, nowMs: number): Promise<ReturnType<typeof spendSummary>>;
   close(): Promise<void>;
@@ -47,7 +43,6 @@ export interface SpendEnforcer {
 
 export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforcer {
   const { store, failOpen, reservationTtlMs, log } = options;
-  const reservations = new WeakMap<object, Reservation>();
   const unavailable = (cause: unknown) =>
     new GatewayError('spend_counters_unavailable', 'Spending limits cannot be checked right now (the spend counter store is unreachable); retry shortly.', {
       headers: { 'retry-after': '1' },
@@ -61,18 +56,10 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
     lastLogged = line;
   }
 
-  function take(request: object): Reservation | undefined {
-    const reservation = reservations.get(request);
-    if (reservation === undefined) return undefined;
-    reservations.delete(request);
-    clearInterval(reservation.renewal);
-    return reservation;
-  }
-
   return {
-    async reserve(request, requestId, principal, candidates, estimate) {
+    async reserve(requestId, principal, candidates, estimate) {
       const amount = worstCaseCostMicros(candidates, estimate);
-      if (amount === 0) return;
+      if (amount === 0) return nothingHeld;
       const nowMs = Date.now();
       const counters = callerCounters(principal.org, principal.apiKey.userId, nowMs);
       const drawnOn = [counters.balance, counters.daily];
@@ -84,7 +71,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
         store.release(requestId, drawnOn).catch(() => {});
         logOnce(`spend counters unreachable (${failOpen ? 'fail-open: serving without limits' : 'fail-closed: answering 503'}): ${String(error)}`);
         if (!failOpen) throw unavailable(error);
-        return;
+        return nothingHeld;
       }
       if (!outcome.ok) {
         const refusedBy = drawnOn[outcome.counter] as SpendCounter;
@@ -97,30 +84,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
           nowMs,
         });
       }
-      const renewal = setInterval(() => {
-        store.extend(requestId, reservationTtlMs, drawnOn).catch((error: unknown) => log(`spend reservation ${requestId}: renewal failed: ${String(error)}`));
-      }, reservationTtlMs / 3);
-      renewal.unref();
-      reservations.set(request, { id: requestId, counters: drawnOn, renewal });
-    },
-    async settle(request, event) {
-      const reservation = take(request);
-      if (reservation === undefined) return;
-      try {
-        await store.settle(reservation.id, event.byok ? 0 : event.costMicros, reservation.counters);
-      } catch (error) {
-        // The hold lapses on its own; the ingested usage raises the counters' floor later.
-        log(`spend reservation ${reservation.id}: settle failed: ${String(error)}`);
-      }
-    },
-    async release(request) {
-      const reservation = take(request);
-      if (reservation === undefined) return;
-      try {
-        await store.release(reservation.id, reservation.counters);
-      } catch (error) {
-        log(`spend reservation ${reservation.id}: release failed (it lapses on its own): ${String(error)}`);
-      }
+      return new HeldReservation(requestId, drawnOn, options);
     },
     async summary(principal, nowMs) {
       const counters = callerCounters(principal.org, principal.apiKey.userId, nowMs);
@@ -136,4 +100,56 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
     },
     close: () => store.close(),
   };
+}
+
+/** Free models, BYOK endpoints and fail-open: nothing was held, so there is nothing to settle or release. */
+const nothingHeld: SpendReservation = {
+  settle: () => Promise.resolve(),
+  release: () => {},
+};
+
+class HeldReservation implements SpendReservation {
+  readonly #id: string;
+  readonly #counters: readonly SpendCounter[];
+  readonly #store: CounterStore;
+  readonly #log: (line: string) => void;
+  /** Renews the hold while the request runs; null once it was settled or released. */
+  #renewal: NodeJS.Timeout | null;
+
+  constructor(id: string, counters: readonly SpendCounter[], options: Pick<SpendEnforcerOptions, 'store' | 'reservationTtlMs' | 'log'>) {
+    this.#id = id;
+    this.#counters = counters;
+    this.#store = options.store;
+    this.#log = options.log;
+    const { store, reservationTtlMs, log } = options;
+    this.#renewal = setInterval(() => {
+      store.extend(id, reservationTtlMs, counters).catch((error: unknown) => log(`spend reservation ${id}: renewal failed: ${String(error)}`));
+    }, reservationTtlMs / 3);
+    this.#renewal.unref();
+  }
+
+  async settle(cost: { byok: boolean; costMicros: number }): Promise<void> {
+    if (!this.#end()) return;
+    try {
+      await this.#store.settle(this.#id, cost.byok ? 0 : cost.costMicros, this.#counters);
+    } catch (error) {
+      // The hold lapses on its own; the ingested usage raises the counters' floor later.
+      this.#log(`spend reservation ${this.#id}: settle failed: ${String(error)}`);
+    }
+  }
+
+  release(): void {
+    if (!this.#end()) return;
+    this.#store.release(this.#id, this.#counters).catch((error: unknown) => {
+      this.#log(`spend reservation ${this.#id}: release failed (it lapses on its own): ${String(error)}`);
+    });
+  }
+
+  /** True the first time: the hold is over, its renewal stops. */
+  #end(): boolean {
+    if (this.#renewal === null) return false;
+    clearInterval(this.#renewal);
+    this.#renewal = null;
+    return true;
+  }
 }

@@ -1,17 +1,12 @@
 // The reserved amount, hand-computed: prices are nanodollars per token, costs microdollars rounded once.
 import { describe, expect, it } from 'vitest';
-import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
-import type { EndpointCandidate } from '../pipeline/choose-endpoints.ts';
-import { DEFAULT_MAX_OUTPUT_TOKENS, requestedMaxOutputTokens, worstCaseCostMicros } from './worst-case-cost.ts';
+import type { SnapshotEndpoint } from '../../../shared/src/snapshot.ts';
+import { DEFAULT_MAX_OUTPUT_TOKENS, requestedMaxOutputTokens, worstCaseCostMicros, type PricedCandidate } from './worst-case-cost.ts';
 
-function candidate(prices: Partial<SnapshotEndpoint['prices']>, options: { maxOutputTokens?: number | null; byok?: boolean } = {}): EndpointCandidate {
-  const model = { id: 'p/m', maxOutputTokens: options.maxOutputTokens ?? null } as SnapshotModel;
-  const endpoint: SnapshotEndpoint = {
-    providerId: 'p',
-    upstreamModel: 'm',
-    prices: { prompt: 3_000, completion: 15_000, cacheRead: null, cacheWrite: null, ...prices },
-  };
-  return { model, endpoint, route: {} as EndpointCandidate['route'], byok: options.byok ?? false, byokKey: null };
+function candidate(prices: Partial<SnapshotEndpoint['prices']>, options: { maxOutputTokens?: number | null; byok?: boolean } = {}): PricedCandidate {
+  const model = { maxOutputTokens: options.maxOutputTokens ?? null };
+  const endpoint = { prices: { prompt: 3_000, completion: 15_000, cacheRead: null, cacheWrite: null, ...prices } };
+  return { model, endpoint, byok: options.byok ?? false };
 }
 
 describe('worstCaseCostMicros', () => {

@@ -5,8 +5,8 @@
 // Completion tokens: the request's max_completion_tokens or max_tokens, else the model's output cap, else
 // DEFAULT_MAX_OUTPUT_TOKENS. Endpoints paid with the org's own provider key (BYOK) draw on nothing.
 import { emptyUsage, priceUsage, type Microdollars } from '../../../shared/src/money.ts';
-import type { EndpointCandidate } from '../pipeline/choose-endpoints.ts';
-import { endpointPrices } from '../pipeline/meter-usage.ts';
+import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
+import { endpointPrices } from '../metering/request-meter.ts';
 
 /** Completion tokens assumed when neither the request nor the catalog bounds them. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 8_192;
@@ -18,7 +18,15 @@ export interface SpendEstimate {
   maxOutputTokens: number | null;
 }
 
-export function worstCaseCostMicros(candidates: readonly EndpointCandidate[], estimate: SpendEstimate): Microdollars {
+/** What the worst case needs of an endpoint a request may go to (pipeline/choose-endpoints.ts EndpointCandidate). */
+export interface PricedCandidate {
+  model: Pick<SnapshotModel, 'maxOutputTokens'>;
+  endpoint: Pick<SnapshotEndpoint, 'prices'>;
+  /** Paid with the org's own provider key: draws on nothing. */
+  byok: boolean;
+}
+
+export function worstCaseCostMicros(candidates: readonly PricedCandidate[], estimate: SpendEstimate): Microdollars {
   let worst = 0;
   for (const candidate of candidates) {
     if (candidate.byok) continue;

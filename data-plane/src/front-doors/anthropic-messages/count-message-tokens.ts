@@ -5,8 +5,7 @@
 // is counted from its text blocks as they are (translate-messages-request.ts).
 import { estimatePromptTokens } from '../../metering/estimate-prompt-tokens.ts';
 import { openRequest } from '../../pipeline/authenticate-key.ts';
-import { checkPolicy } from '../../pipeline/check-policy.ts';
-import { resolveModel } from '../../pipeline/resolve-model.ts';
+import { allowedModel } from '../../pipeline/resolve-model.ts';
 import type { PipelineContext } from '../../pipeline/pipeline-context.ts';
 import { parseMessagesRequest } from './parse-messages-request.ts';
 import { translateMessagesRequest } from './translate-messages-request.ts';
@@ -21,7 +20,7 @@ export interface CountTokensRequest {
 export function countMessageTokens(context: Pick<PipelineContext, 'currentSnapshot'>, incoming: CountTokensRequest): { input_tokens: number } {
   const caller = openRequest(context, incoming.authorization, incoming.nowMs);
   const request = parseMessagesRequest(incoming.body, 'count_tokens');
-  checkPolicy(caller, resolveModel(caller.snapshot, request.model));
+  allowedModel(caller, request.model);
   const { chat } = translateMessagesRequest(request);
   return { input_tokens: estimatePromptTokens(chat.body.messages, chat.body.tools) };
 }

@@ -110,7 +110,9 @@ describe('MessagesStreamTranslator', () => {
 
   it("passes the gateway's cost fields from the usage chunk into message_delta's usage, relayed or held back with [DONE]", () => {
     const metered = (inner: StreamTranslator) =>
-      new MeteredChunkStream(inner, new CompletionText(), (usage) => ({ usage: { cost_microdollars: usage.usage.promptTokens * 2 }, chunk: {} }));
+      new MeteredChunkStream(inner, new CompletionText(), {
+        usageChunkFields: (usage) => ({ usage: { cost_microdollars: usage.usage.promptTokens * 2 }, chunk: {} }),
+      });
     const messageDelta = (text: string) =>
       JSON.parse(
         text

@@ -6,7 +6,7 @@ import { mistralFimAdapter } from './mistral-fim-adapter.ts';
 describe('convertToMistralFimRequest', () => {
   it('replaces the model, always sends stream, and passes the rest byte for byte', () => {
     const fim = parseFimRequest(Buffer.from('{"model":"mistral/codestral-latest","prompt":"def f(","suffix":")","max_tokens":16,"stop":"\\n"}'));
-    const url = mistralFimAdapter.fimUrl('https://api.mistral.ai/v1/');
+    const url = mistralFimAdapter.url('https://api.mistral.ai/v1/');
     expect(convertToMistralFimRequest(fim, { url, upstreamModel: 'codestral-2501', apiKey: 'k' })).toEqual({
       url: 'https://api.mistral.ai/v1/fim/completions',
       headers: { 'content-type': 'application/json', authorization: 'Bearer k' },

@@ -1,8 +1,9 @@
-// Wiring only: the native Mistral chat adapter (OpenAI-shaped, with Mistral's differences).
+// Wiring only: the native Mistral adapter: chat (OpenAI-shaped, with Mistral's differences) and Codestral FIM.
 import type { ProviderAdapter } from '../provider-adapter.ts';
 import { convertMistralResponse } from './convert-mistral-response.ts';
 import { convertToMistralRequest } from './convert-to-mistral-request.ts';
 import { mistralError } from './mistral-error.ts';
+import { mistralFimAdapter } from './mistral-fim-adapter.ts';
 import { MistralStreamTranslator } from './mistral-stream-translator.ts';
 
 export const mistralAdapter: ProviderAdapter = {
@@ -12,4 +13,5 @@ export const mistralAdapter: ProviderAdapter = {
   convertResponse: convertMistralResponse,
   createStreamTranslator: (context) => new MistralStreamTranslator(context),
   convertError: mistralError,
+  fim: mistralFimAdapter,
 };

@@ -1,0 +1,189 @@
+// The meter of one request that may reach an upstream: it is told what happened, in order, and builds
+// the request's one usage event from it: tokens from the upstream's usage (or an estimate), cost from the
+// prices of the endpoint that answered, and timings. Only the metered route (pipeline/metered-route.ts)
+// and the relays it calls write to it.
+//
+// Timings (milliseconds, from performance.now()):
+//   ttftMs             request arrival → first byte relayed to the client (streams: the first event;
+//                      non-streamed: the response)
+//   upstreamLatencyMs  upstream request sent → upstream response fully read (null if it never answered)
+//   totalLatencyMs     request arrival → final bytes handed to the socket
+//
+// When the upstream reported no usage (an aborted stream, a provider that sends none), the tokens are
+// counted with the tokenizer (count-tokens.ts) and the event says usageEstimated; so it does when a
+// stream cut short had reported fewer completion tokens than it had already relayed.
+import {
+  emptyUsage,
+  priceUsage,
+  type Microdollars,
+  type NanodollarsPerToken,
+  type PriceTiers,
+  type TokenPrices,
+  type TokenUsage,
+} from '../../../shared/src/money.ts';
+import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { ClientResponse } from '../http/client-response.ts';
+import type { ResponseReport, UnifiedUsage } from '../providers/provider-adapter.ts';
+import type { Principal } from '../snapshot/snapshot-view.ts';
+import { CompletionText } from './completion-text.ts';
+import type { UsageChunkFields, UsageChunkPricer } from './meter-chunk-stream.ts';
+import { usageCostFields } from './usage-cost-fields.ts';
+
+export function endpointPrices(endpoint: Pick<SnapshotEndpoint, 'prices'>): TokenPrices {
+  return {
+    prompt: endpoint.prices.prompt as NanodollarsPerToken,
+    completion: endpoint.prices.completion as NanodollarsPerToken,
+    cacheRead: endpoint.prices.cacheRead as NanodollarsPerToken | null,
+    cacheWrite: endpoint.prices.cacheWrite as NanodollarsPerToken | null,
+    tiers: (endpoint.prices.tiers ?? null) as PriceTiers | null,
+  };
+}
+
+/** Counts the prompt's tokens, for a usage event whose upstream reported none (asked only then). */
+export interface PromptCounter {
+  estimatePromptTokens(): number;
+}
+
+/** The endpoint a request went to, as far as metering cares. */
+export interface MeteredEndpoint {
+  endpoint: SnapshotEndpoint;
+  /** Served with the org's own provider key: the cost is recorded, not debited. */
+  byok: boolean;
+}
+
+function milliseconds(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+export class RequestMeter implements UsageChunkPricer {
+  readonly requestId: string;
+  /** The generated text relayed, for the estimate when usage is missing. */
+  readonly completionText = new CompletionText();
+  readonly #startedAt: number;
+  readonly #startedAtEpochMs: number;
+  readonly #principal: Principal;
+  readonly #model: SnapshotModel;
+  readonly #streamed: boolean;
+  #endpoint: SnapshotEndpoint;
+  #byok: boolean;
+  #upstreamStartedAt: number | null = null;
+  #upstreamFinishedAt: number | null = null;
+  #firstByteAt: number | null = null;
+  #usage: UnifiedUsage | null = null;
+  #servedModel: string | null = null;
+  #finishReason: string | null = null;
+
+  /** `model` is the requested model, whichever endpoint serves; `first` the endpoint tried first. */
+  constructor(
+    request: Pick<ClientResponse, 'requestId' | 'startedAt' | 'startedAtEpochMs'>,
+    principal: Principal,
+    model: SnapshotModel,
+    first: MeteredEndpoint,
+    streamed: boolean,
+  ) {
+    this.requestId = request.requestId;
+    this.#startedAt = request.startedAt;
+    this.#startedAtEpochMs = request.startedAtEpochMs;
+    this.#principal = principal;
+    this.#model = model;
+    this.#endpoint = first.endpoint;
+    this.#byok = first.byok;
+    this.#streamed = streamed;
+  }
+
+  /** The endpoint whose attempt ended the calls (the answer, or the last failure), and when that attempt began. */
+  answeredBy(endpoint: MeteredEndpoint, upstreamStartedAt: number): void {
+    this.#endpoint = endpoint.endpoint;
+    this.#byok = endpoint.byok;
+    this.#upstreamStartedAt = upstreamStartedAt;
+  }
+
+  /** The first byte of the answer goes to the client now (later calls change nothing). */
+  firstByte(): void {
+    if (this.#firstByteAt === null) this.#firstByteAt = performance.now();
+  }
+
+  /** The upstream's answer was read to its end, or given up on (later calls change nothing). */
+  upstreamFinished(): void {
+    if (this.#upstreamFinishedAt === null) this.#upstreamFinishedAt = performance.now();
+  }
+
+  /** What the adapter read from the answer: usage, finish reason, served model. */
+  recordResponse(report: ResponseReport): void {
+    this.#usage = report.usage;
+    this.#servedModel = report.servedModel;
+    this.#finishReason = report.finishReason;
+  }
+
+  /** The cost and timings a streamed usage chunk carries, as of the moment it is written. */
+  usageChunkFields(usage: UnifiedUsage): UsageChunkFields {
+    const now = performance.now();
+    return {
+      usage: { ...usageCostFields(this.#costOf(usage.usage), usage.upstreamCostMicros) },
+      chunk: {
+        // No byte sent yet: this chunk goes out with the first ones (a stream that arrived in one piece).
+        ttft_ms: milliseconds((this.#firstByteAt ?? now) - this.#startedAt),
+        latency_ms: milliseconds(now - this.#startedAt),
+      },
+    };
+  }
+
+  /** The request's one usage event, as it ends now with `status` (and `errorCode` when it failed). */
+  usageEvent(status: number, errorCode: string | null, prompt: PromptCounter): UsageEvent {
+    const finishedAt = performance.now();
+    let usage: TokenUsage;
+    let usageEstimated = false;
+    if (this.#usage !== null) {
+      usage = this.#usage.usage;
+      // A stream cut short holds only the usage reported so far (Anthropic's message_start says 1 output
+      // token until message_delta): the text already relayed is a floor for what was generated.
+      if (errorCode !== null && this.#streamed) {
+        const relayedTokens = this.completionText.estimateTokens();
+        if (relayedTokens > usage.completionTokens) {
+          usageEstimated = true;
+          usage = { ...usage, completionTokens: relayedTokens };
+        }
+      }
+    } else if (errorCode !== null && this.#firstByteAt === null)
+      usage = emptyUsage; // nothing was produced
+    else {
+      usageEstimated = true;
+      usage = { ...emptyUsage, promptTokens: prompt.estimatePromptTokens(), completionTokens: this.completionText.estimateTokens() };
+    }
+    const principal = this.#principal;
+    return {
+      requestId: this.requestId,
+      orgId: principal.org.id,
+      userId: principal.apiKey.userId,
+      apiKeyId: principal.apiKey.id,
+      requestedModel: this.#model.id,
+      servedModel: this.#servedModel ?? this.#endpoint.upstreamModel,
+      providerId: this.#endpoint.providerId,
+      byok: this.#byok,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cacheReadTokens: usage.cacheReadTokens,
+      cacheWriteTokens: usage.cacheWriteTokens,
+      reasoningTokens: usage.reasoningTokens,
+      costMicros: this.#costOf(usage),
+      upstreamCostMicros: this.#usage?.upstreamCostMicros ?? null,
+      usageEstimated,
+      ttftMs: this.#firstByteAt === null ? null : milliseconds(this.#firstByteAt - this.#startedAt),
+      upstreamLatencyMs:
+        this.#upstreamStartedAt === null || this.#upstreamFinishedAt === null ? null : milliseconds(this.#upstreamFinishedAt - this.#upstreamStartedAt),
+      totalLatencyMs: milliseconds(finishedAt - this.#startedAt),
+      status,
+      finishReason: this.#finishReason,
+      errorCode,
+      streamed: this.#streamed,
+      startedAt: new Date(this.#startedAtEpochMs).toISOString(),
+      finishedAt: new Date(this.#startedAtEpochMs + (finishedAt - this.#startedAt)).toISOString(),
+    };
+  }
+
+  /** What the usage cost at the endpoint that answered. */
+  #costOf(usage: TokenUsage): Microdollars {
+    return priceUsage(usage, endpointPrices(this.#endpoint));
+  }
+}

@@ -1,0 +1,205 @@
+// The one path every metered request takes (chat completions and its front doors, FIM; next,
+// embeddings) once its route has parsed the body, resolved the model, checked policy and chosen the
+// endpoints: hold the worst case against the caller's limits, call the endpoints in order with retries
+// and fallbacks until one answers (call-endpoints.ts), relay the stream or send the body, and meter the
+// request: one usage event whatever the number of attempts, settled against the reservation and appended
+// to the spool before the answer's final bytes go out. `x-gateway-provider` (slug) and `x-gateway-model`
+// (public model id, which differs from the requested one when a `models` fallback served) name the
+// endpoint that answered. What differs between kinds of request is in their Operation (operation.ts)
+// and their adapters. Errors thrown before an upstream was reached are sent by the caller (create-app.ts).
+import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
+import type { NonEmptyList } from '../../../shared/src/non-empty-list.ts';
+import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { ClientResponse } from '../http/client-response.ts';
+import { sendError, type ErrorPresenter } from '../http/send-error.ts';
+import { sendJson } from '../http/send-json.ts';
+import { SseWriter } from '../http/sse-writer.ts';
+import { MeteredChunkStream } from '../metering/meter-chunk-stream.ts';
+import { RequestMeter, type PromptCounter } from '../metering/request-meter.ts';
+import { meteringHeaders, withUsageCost } from '../metering/with-usage-cost.ts';
+import type { ForwardedRequest } from '../providers/client-requests.ts';
+import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.ts';
+import type { Principal } from '../snapshot/snapshot-view.ts';
+import type { SpendReservation } from '../spend/spend-enforcer.ts';
+import type { SpendEstimate } from '../spend/worst-case-cost.ts';
+import { toUpstreamGatewayError } from './call-upstream.ts';
+import { callEndpoints } from './call-endpoints.ts';
+import type { EndpointCandidate } from './choose-endpoints.ts';
+import { presenterFor, type AnswerPresenter } from './front-door.ts';
+import type { Operation } from './operation.ts';
+import type { PipelineContext } from './pipeline-context.ts';
+import { readUpstreamResponse } from './relay-response.ts';
+import { relayStream } from './relay-stream.ts';
+import { explainRefusedProviderKey } from './upstream-credentials.ts';
+
+/** A parsed request of one operation and where it may go: what a route hands the metered path. */
+export interface MeteredRequest<Request extends ForwardedRequest> {
+  operation: Operation<Request>;
+  request: Request;
+  principal: Principal;
+  /** The requested model: the usage event's, whichever endpoint (or `models` fallback) serves. */
+  model: SnapshotModel;
+  /** In the order they are tried (choose-endpoints.ts). */
+  candidates: NonEmptyList<EndpointCandidate>;
+  /** The worst case held against the caller's limits before any upstream call. */
+  spend: SpendEstimate;
+  /** The client asked for the streamed usage chunk. */
+  clientWantsUsage: boolean;
+  /** How the answer reaches the client: a front door's presenter and envelope (front-door.ts), or `asIs`. */
+  presenter: AnswerPresenter;
+}
+
+export async function serveMetered<Request extends ForwardedRequest>(
+  context: PipelineContext,
+  response: ClientResponse,
+  metered: MeteredRequest<Request>,
+): Promise<void> {
+  // Before any upstream call: the worst case is held against the org's balance and the user's daily limit.
+  const reservation = await context.spend.reserve(response.requestId, metered.principal, metered.candidates, metered.spend);
+  try {
+    await new MeteredExchange(context, response, metered, reservation).serve();
+  } finally {
+    // Settled by the usage event; a request that ended without one (no upstream reached, or a failure) spent nothing.
+    reservation.release();
+  }
+}
+
+/** One request on the metered path: it owns the meter, the reservation and the answer's ending. */
+class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter {
+  readonly #context: PipelineContext;
+  readonly #response: ClientResponse;
+  readonly #metered: MeteredRequest<Request>;
+  readonly #reservation: SpendReservation;
+  readonly #meter: RequestMeter;
+  readonly #errors: ErrorPresenter;
+  readonly #abort = new AbortController();
+
+  constructor(context: PipelineContext, response: ClientResponse, metered: MeteredRequest<Request>, reservation: SpendReservation) {
+    this.#context = context;
+    this.#response = response;
+    this.#metered = metered;
+    this.#reservation = reservation;
+    this.#meter = new RequestMeter(response, metered.principal, metered.model, metered.candidates[0], metered.request.stream);
+    this.#errors = metered.presenter.errors;
+  }
+
+  estimatePromptTokens(): number {
+    return this.#metered.operation.estimatePromptTokens(this.#metered.request);
+  }
+
+  async serve(): Promise<void> {
+    const { operation, request, candidates } = this.#metered;
+    const response = this.#response;
+    const meter = this.#meter;
+    const abort = this.#abort;
+    response.onAbort(() => abort.abort());
+
+    // Throws (unmetered) only when no endpoint could express the request.
+    const answer = await callEndpoints(this.#context.upstream, candidates, {
+      operation,
+      request,
+      requestId: response.requestId,
+      signal: abort.signal,
+      log: this.#context.log,
+    });
+    // Metered as the endpoint that answered last; the requested model stays the meter's.
+    meter.answeredBy(answer.candidate, answer.startedAt);
+    const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
+    if (!answer.ok) {
+      if (!answer.reachedUpstream) throw withHeaders(answer.error, servedBy);
+      return this.#finishWithError(withHeaders(answer.error, servedBy));
+    }
+
+    const { upstream, candidate, adapter } = answer;
+    const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: this.#metered.clientWantsUsage };
+    const presenter = presenterFor(this.#metered.presenter, adapter);
+    const contentType = upstream.headers['content-type'];
+    const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
+    const translator = request.stream && upstream.statusCode === 200 && isEventStream ? adapter.createStreamTranslator?.(translation) : undefined;
+    if (translator !== undefined) {
+      const metering = new MeteredChunkStream(translator, meter.completionText, meter);
+      return this.#relayStream(answer.body, presenter.presentStream(metering), servedBy);
+    }
+
+    // A complete (non-streamed) response, or an upstream error before anything was sent.
+    let upstreamResult: Awaited<ReturnType<typeof readUpstreamResponse>>;
+    try {
+      upstreamResult = await readUpstreamResponse(upstream, adapter, translation, meter);
+    } catch (caught) {
+      return this.#finishWithError(withHeaders(toUpstreamGatewayError(caught, abort.signal), servedBy));
+    }
+    if (upstreamResult.error !== null) return this.#finishWithError(withHeaders(explainRefusedProviderKey(candidate, upstreamResult.error), servedBy));
+    meter.firstByte();
+    const event = await this.#record(upstream.statusCode, null);
+    sendJson(response, upstream.statusCode, presenter.presentBody(withUsageCost(upstreamResult.body, event, upstreamResult.parsedBody)), {
+      ...meteringHeaders(event),
+      ...servedBy,
+    });
+  }
+
+  async #relayStream(upstreamBody: AsyncIterable<Buffer>, translator: StreamTranslator, headers: Record<string, string>): Promise<void> {
+    const response = this.#response;
+    const writer = new SseWriter(response, headers);
+    const result = await relayStream(upstreamBody, writer, this.#meter, translator, { signal: this.#abort.signal });
+    if (result.outcome === 'aborted' || response.aborted) {
+      await this.#record(499, 'client_closed');
+      return;
+    }
+    if (result.outcome === 'failed') {
+      const error = result.error ?? new GatewayError('upstream_error', 'The upstream provider reported an error.');
+      const nothingSent = !writer.started && !result.upstreamErrorRelayed;
+      if (nothingSent) {
+        await this.#record(error.status, error.code);
+        // Nothing reached the client yet: a normal error response is still possible.
+        sendError(response, withHeaders(error, headers), this.#errors);
+        return;
+      }
+      await this.#endStreamOnceRecorded(writer, error.code, result.upstreamErrorRelayed ? result.finalBytes : this.#errors.frame(error));
+      return;
+    }
+    await this.#endStreamOnceRecorded(writer, null, result.finalBytes);
+  }
+
+  /** A started stream's final bytes go out once its usage event is durable; if it cannot be recorded, an error frame instead. */
+  async #endStreamOnceRecorded(writer: SseWriter, errorCode: string | null, finalBytes: string | Uint8Array | null): Promise<void> {
+    try {
+      await this.#record(200, errorCode);
+    } catch (error) {
+      writer.end(this.#errors.frame(toGatewayError(error)));
+      return;
+    }
+    writer.end(finalBytes);
+  }
+
+  async #finishWithError(error: GatewayError): Promise<void> {
+    this.#meter.upstreamFinished();
+    const aborted = error.code === 'client_closed' || this.#response.aborted;
+    await this.#record(aborted ? 499 : error.status, error.code);
+    if (!aborted) sendError(this.#response, error, this.#errors);
+  }
+
+  /**
+   * Writes the usage event durably (group commit). The spool holds and retries an event it cannot write
+   * yet; it rejects (usage_spool_unavailable, the event logged in full) only when it closes without
+   * having written it, and then the request must not look served: the rejection propagates.
+   */
+  async #record(status: number, errorCode: string | null): Promise<UsageEvent> {
+    const event = this.#meter.usageEvent(status, errorCode, this);
+    // Settled before it is spooled: a crash in between over-counts this request, never under-counts it.
+    await this.#reservation.settle(event);
+    await this.#context.appendUsage(event);
+    return event;
+  }
+}
+
+/** The error with extra response headers (e.g. x-gateway-provider naming the endpoint that failed last). */
+function withHeaders(error: GatewayError, headers: Record<string, string>): GatewayError {
+  if (Object.keys(headers).length === 0) return error;
+  return new GatewayError(error.code, error.message, {
+    param: error.param,
+    status: error.statusOverride ?? undefined,
+    headers: { ...error.headers, ...headers },
+    cause: error.cause,
+  });
+}
