@@ -31,6 +31,21 @@ export interface ErrorEnvelope {
   error: { message: string; type: string; code: string; param: string | null; [detail: string]: unknown };
 }
 
+/**
+ * What the gateway itself acts on beyond the public `code`, never part of the envelope: the provider
+ * refused the key the gateway sent (a BYOK key is then explained as the organization's to fix).
+ */
+export type GatewayErrorReason = { code: 'provider_key_refused'; /** The provider's own words. */ upstreamMessage: string };
+
+export interface GatewayErrorOptions {
+  param?: string | null;
+  status?: number;
+  headers?: Record<string, string>;
+  details?: Record<string, unknown>;
+  reason?: GatewayErrorReason | null;
+  cause?: unknown;
+}
+
 export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
   readonly param: string | null;
@@ -39,12 +54,9 @@ export class GatewayError extends Error {
   readonly headers: Record<string, string>;
   /** Extra machine-readable fields of the envelope's `error` object. */
   readonly details: Record<string, unknown>;
+  readonly reason: GatewayErrorReason | null;
 
-  constructor(
-    code: GatewayErrorCode,
-    message: string,
-    options: { param?: string | null; status?: number; headers?: Record<string, string>; details?: Record<string, unknown>; cause?: unknown } = {},
-  ) {
+  constructor(code: GatewayErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
@@ -52,6 +64,19 @@ export class GatewayError extends Error {
     this.statusOverride = options.status ?? null;
     this.headers = options.headers ?? {};
     this.details = options.details ?? {};
+    this.reason = options.reason ?? null;
+  }
+
+  /** The same error with extra response headers (e.g. x-gateway-provider naming the endpoint that failed last). */
+  withHeaders(headers: Record<string, string>): GatewayError {
+    return new GatewayError(this.code, this.message, {
+      param: this.param,
+      status: this.statusOverride ?? undefined,
+      headers: { ...this.headers, ...headers },
+      details: this.details,
+      reason: this.reason,
+      cause: this.cause,
+    });
   }
 
   get status(): number {

@@ -107,8 +107,8 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     meter.answeredBy(answer.candidate, answer.startedAt);
     const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
     if (!answer.ok) {
-      if (!answer.reachedUpstream) throw withHeaders(answer.error, servedBy);
-      return this.#finishWithError(withHeaders(answer.error, servedBy));
+      if (!answer.reachedUpstream) throw answer.error.withHeaders(servedBy);
+      return this.#finishWithError(answer.error.withHeaders(servedBy));
     }
 
     const { upstream, candidate, adapter } = answer;
@@ -127,9 +127,9 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     try {
       upstreamResult = await readUpstreamResponse(upstream, adapter, translation, meter);
     } catch (caught) {
-      return this.#finishWithError(withHeaders(toUpstreamGatewayError(caught, abort.signal), servedBy));
+      return this.#finishWithError(toUpstreamGatewayError(caught, abort.signal).withHeaders(servedBy));
     }
-    if (upstreamResult.error !== null) return this.#finishWithError(withHeaders(explainRefusedProviderKey(candidate, upstreamResult.error), servedBy));
+    if (upstreamResult.error !== null) return this.#finishWithError(explainRefusedProviderKey(candidate, upstreamResult.error).withHeaders(servedBy));
     meter.firstByte();
     const event = await this.#record(upstream.statusCode, null);
     sendJson(response, upstream.statusCode, presenter.presentBody(withUsageCost(upstreamResult.body, event, upstreamResult.parsedBody)), {
@@ -152,7 +152,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       if (nothingSent) {
         await this.#record(error.status, error.code);
         // Nothing reached the client yet: a normal error response is still possible.
-        sendError(response, withHeaders(error, headers), this.#errors);
+        sendError(response, error.withHeaders(headers), this.#errors);
         return;
       }
       await this.#endStreamOnceRecorded(writer, error.code, result.upstreamErrorRelayed ? result.finalBytes : this.#errors.frame(error));
@@ -191,15 +191,4 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     await this.#context.appendUsage(event);
     return event;
   }
-}
-
-/** The error with extra response headers (e.g. x-gateway-provider naming the endpoint that failed last). */
-function withHeaders(error: GatewayError, headers: Record<string, string>): GatewayError {
-  if (Object.keys(headers).length === 0) return error;
-  return new GatewayError(error.code, error.message, {
-    param: error.param,
-    status: error.statusOverride ?? undefined,
-    headers: { ...error.headers, ...headers },
-    cause: error.cause,
-  });
 }

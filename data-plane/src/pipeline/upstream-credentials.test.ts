@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ProviderRoute } from '../snapshot/snapshot-view.ts';
+import { xaiError } from '../providers/openai-compatible/xai-error.ts';
+import { upstreamError } from '../providers/upstream-error.ts';
 import { explainRefusedProviderKey, upstreamApiKey } from './upstream-credentials.ts';
 
 const route = { provider: { slug: 'openai' }, apiKeyEnv: 'UPSTREAM_CREDENTIALS_TEST_KEY' } as ProviderRoute;
 const byok = { route, byokKey: { credentialId: 'cred_1', last4: 'a1b2', apiKey: 'sk-org-own-key-a1b2' } };
 const platform = { route, byokKey: null };
-const refused = new GatewayError('upstream_error', "The upstream provider refused the gateway's credentials: Incorrect API key provided");
+const refused = upstreamError(401, { message: 'Incorrect API key provided' }, {});
 
 afterEach(() => {
   delete process.env.UPSTREAM_CREDENTIALS_TEST_KEY;
@@ -42,5 +44,14 @@ describe('explainRefusedProviderKey', () => {
     expect(explainRefusedProviderKey(platform, refused)).toBe(refused);
     const rateLimited = new GatewayError('rate_limited', 'slow down');
     expect(explainRefusedProviderKey(byok, rateLimited)).toBe(rateLimited);
+  });
+
+  it('decides by the reason, not by the wording', () => {
+    const lookalike = new GatewayError('upstream_error', "The upstream provider refused the gateway's credentials: an upstream's own text");
+    expect(explainRefusedProviderKey(byok, lookalike)).toBe(lookalike);
+    const xaiRefusal = xaiError(400, '{"code":"Client specified an invalid argument","error":"Incorrect API key provided: xa***wq."}', {});
+    expect(explainRefusedProviderKey(byok, xaiRefusal).message).toBe(
+      "openai refused your organization's provider key (BYOK, ending in a1b2): Incorrect API key provided: xa***wq.. The gateway does not retry with its own key; update or delete the key.",
+    );
   });
 });

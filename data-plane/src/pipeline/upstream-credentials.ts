@@ -1,11 +1,9 @@
 // Which provider key an upstream call carries, and what the client hears when the provider refuses it.
 // BYOK wins: an endpoint with the org's (or the user's own) key uses that key or fails; it never
 // borrows the platform key from the environment (`apiKeyEnv`), which is for endpoints without BYOK.
+// A refusal is recognised by its reason (providers/upstream-error.ts), whatever status or words carried it.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
-
-// Every adapter words a refused provider key this way (`<provider>-error.ts`), whatever status carried it.
-const REFUSED_CREDENTIALS = "The upstream provider refused the gateway's credentials";
 
 export function upstreamApiKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'route'>): string | null {
   const { byokKey, route } = candidate;
@@ -22,8 +20,8 @@ export function upstreamApiKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'r
 
 /** A refused BYOK key is the organization's to fix, so the message says whose key it was; other errors pass through. */
 export function explainRefusedProviderKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'route'>, error: GatewayError): GatewayError {
-  if (candidate.byokKey === null || !error.message.startsWith(REFUSED_CREDENTIALS)) return error;
-  const detail = error.message.slice(REFUSED_CREDENTIALS.length).replace(/^:\s*/, '');
+  if (candidate.byokKey === null || error.reason?.code !== 'provider_key_refused') return error;
+  const detail = error.reason.upstreamMessage;
   return new GatewayError(
     'upstream_error',
     `${candidate.route.provider.slug} refused your organization's provider key (BYOK, ending in ${candidate.byokKey.last4})` +

@@ -1,22 +1,19 @@
-// Mistral errors → GatewayError (wire-formats.md §2.7). Mistral's 422 carries a validation report in
-// `message.detail[]` ({loc: ["body", "prompt"], msg}); it becomes a 400 naming the field, because the
-// caller sent it. Everything else is the OpenAI-compatible mapping: the flat 400 `{object: "error",
-// message}`, the 429 `rate_limited` (code "1300", retry-after kept), and the 401 `{message:
-// "Unauthorized"}` with no error key, which refuses *our* key and so is a 502, not the caller's 401.
-import { GatewayError } from '../../../../shared/src/errors.ts';
+// Mistral errors (wire-formats.md §2.7), read for the one status table (upstream-error.ts). Mistral's 422
+// carries a validation report in `message.detail[]` ({loc: ["body", "prompt"], msg}); it is answered as a
+// 400 naming the field, because the caller sent it. Everything else reads as OpenAI-compatible: the flat
+// 400 `{object: "error", message}`, the 429 (code "1300", retry-after kept), and the 401 `{message:
+// "Unauthorized"}` with no error key, which refuses *our* key.
+import type { GatewayError } from '../../../../shared/src/errors.ts';
+import { isRecord } from '../../../../shared/src/json-object.ts';
 import { openAICompatibleError } from '../openai-compatible/openai-compatible-error.ts';
+import { parseErrorBody, upstreamError, type UpstreamHeaders } from '../upstream-error.ts';
 import type { MistralValidationDetailWire } from './mistral-wire.ts';
 
 function validationDetails(bodyText: string): MistralValidationDetailWire[] | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bodyText);
-  } catch {
-    return null;
-  }
-  const message = parsed !== null && typeof parsed === 'object' ? (parsed as { message?: unknown }).message : null;
-  const detail = message !== null && typeof message === 'object' ? (message as { detail?: unknown }).detail : (parsed as { detail?: unknown } | null)?.detail;
-  return Array.isArray(detail) ? (detail as MistralValidationDetailWire[]) : null;
+  const body = parseErrorBody(bodyText);
+  if (!isRecord(body)) return null;
+  const detail = isRecord(body.message) ? body.message.detail : body.detail;
+  return Array.isArray(detail) ? detail.filter(isRecord) : null;
 }
 
 /** `["body", "messages", 0, "content"]` → `messages[0].content` (the request body is implied). */
@@ -30,12 +27,12 @@ function fieldPath(loc: unknown): string | null {
   return path === '' ? null : path;
 }
 
-export function mistralError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>): GatewayError {
+export function mistralError(status: number, bodyText: string, headers: UpstreamHeaders): GatewayError {
   const details = status === 422 || status === 400 ? validationDetails(bodyText) : null;
-  if (details === null || details.length === 0) return openAICompatibleError(status, bodyText, headers);
-  const first = details[0];
-  const param = fieldPath(first?.loc);
-  const reason = typeof first?.msg === 'string' ? first.msg : 'Invalid value';
+  const first = details?.[0];
+  if (first === undefined) return openAICompatibleError(status, bodyText, headers);
+  const param = fieldPath(first.loc);
+  const reason = typeof first.msg === 'string' ? first.msg : 'Invalid value';
   const message = param === null ? `Invalid request: ${reason}.` : `Invalid request: '${param}': ${reason}.`;
-  return new GatewayError('invalid_request', message, { param });
+  return upstreamError(400, { message, param }, headers);
 }

@@ -1,21 +1,13 @@
 // xAI errors (wire-formats.md §2.8) are flat: `{"code": "Client specified an invalid argument" | 429,
-// "error": "Incorrect API key provided: …"}`, `code` a string or a number. The generic mapping already
-// reads the flat `error` text; what xAI adds is that a refused key comes back as HTTP 400, which would
-// tell the caller their request was wrong. It is *our* key, so it becomes a 502 like any 401.
-import { GatewayError } from '../../../../shared/src/errors.ts';
-import { openAICompatibleError } from './openai-compatible-error.ts';
+// "error": "Incorrect API key provided: …"}`, `code` a string or a number. The OpenAI-compatible reader
+// already takes the flat `error` text; what xAI adds is that a refused key comes back as HTTP 400, which
+// would tell the caller their request was wrong. It is *our* key, so it is read as a refused key.
+import type { GatewayError } from '../../../../shared/src/errors.ts';
+import { upstreamError, type UpstreamHeaders } from '../upstream-error.ts';
+import { openAICompatibleErrorMessage } from './openai-compatible-error.ts';
 
-function flatErrorText(bodyText: string): string | null {
-  try {
-    const parsed = JSON.parse(bodyText) as { error?: unknown } | null;
-    return typeof parsed?.error === 'string' ? parsed.error : null;
-  } catch {
-    return null;
-  }
-}
-
-export function xaiError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>): GatewayError {
-  const text = status === 400 ? flatErrorText(bodyText) : null;
-  if (text !== null && /api key/i.test(text)) return new GatewayError('upstream_error', `The upstream provider refused the gateway's credentials: ${text}`);
-  return openAICompatibleError(status, bodyText, headers);
+export function xaiError(status: number, bodyText: string, headers: UpstreamHeaders): GatewayError {
+  const message = openAICompatibleErrorMessage(bodyText);
+  const keyRefused = status === 400 && message !== null && /api key/i.test(message);
+  return upstreamError(status, { message, kind: keyRefused ? 'credentials_refused' : null }, headers);
 }
