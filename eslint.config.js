@@ -2,8 +2,52 @@
 // apart: the data plane never loads the database or control-plane code, and shared/ depends on neither.
 // The simulators stand in for upstream providers: they never import gateway code (a simulator that
 // shared the gateway's code would agree with its bugs), and product code never imports tests.
+//
+// Each plane's folders are layers, written once here, lowest first. A file may import its own layer,
+// shared/ and the layers before it in the list, never a later one and never the plane's top (its entry
+// points and route table), so the import graph has no loops. Tests may reach across layers to wire a case.
+// The same order is in docs/architecture.md (Repository layout).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** data-plane/src, lowest first: the uWS edge, upstream wire formats, the two channels out, the snapshot, metering, spend, the request pipeline, its front doors. */
+const dataPlaneLayers = ['http', 'providers', 'channel', 'usage', 'snapshot', 'metering', 'spend', 'pipeline', 'front-doors'];
+/** Above every data-plane layer: the route table, the entry points and the test fixtures. */
+const dataPlaneTop = ['create-app.ts', 'start-data-plane.ts', 'main.ts', 'testing'];
+/** control-plane/src, lowest first: the database, the domain services, the request context, the two faces (GraphQL, tRPC). */
+const controlPlaneLayers = ['db', 'services', 'context.ts', 'graphql', 'trpc'];
+/** Above every control-plane layer: the HTTP handler, the app, the entry points and the CLI. */
+const controlPlaneTop = ['create-http-handler.ts', 'app.ts', 'main.ts', 'cli'];
+
+const dataPlaneBoundaries = [
+  { group: ['**/control-plane/**'], message: 'The data plane talks to the control plane only over the tRPC channel.', allowTypeImports: true },
+  { group: ['@prisma/*', 'pg', '@electric-sql/*', 'pglite-prisma-adapter'], message: 'The data plane never touches the database.' },
+];
+
+/** The import pattern of a layer: a folder's files, or one file. */
+const importPattern = (layer) => (layer.endsWith('.ts') ? `**/${layer}` : `**/${layer}/**`);
+
+/** One config per layer: its files may not import a later layer or the plane's top. */
+function layerConfigs(plane, layers, top, boundaries = []) {
+  return layers.map((layer, index) => ({
+    files: [layer.endsWith('.ts') ? `${plane}/src/${layer}` : `${plane}/src/${layer}/**/*.ts`],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...boundaries,
+            {
+              group: [...layers.slice(index + 1), ...top].map(importPattern),
+              message: `${plane}/src/${layer} is a lower layer: it never imports ${[...layers.slice(index + 1), ...top].join(', ')} (eslint.config.js).`,
+            },
+          ],
+        },
+      ],
+    },
+  }));
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'control-plane/generated/', '.data/', 'coverage/'] },
@@ -23,14 +67,13 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: ['**/control-plane/**'], message: 'The data plane talks to the control plane only over the tRPC channel.', allowTypeImports: true },
-            { group: ['@prisma/*', 'pg', '@electric-sql/*', 'pglite-prisma-adapter'], message: 'The data plane never touches the database.' },
-          ],
+          patterns: dataPlaneBoundaries,
         },
       ],
     },
   },
+  ...layerConfigs('data-plane', dataPlaneLayers, dataPlaneTop, dataPlaneBoundaries),
+  ...layerConfigs('control-plane', controlPlaneLayers, controlPlaneTop),
   {
     files: ['shared/src/**/*.ts'],
     rules: {

@@ -6,7 +6,7 @@ import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
 import { GatewayError } from '../../shared/src/errors.ts';
 import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
-import { createApp } from './http/create-app.ts';
+import { createApp } from './create-app.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
 import { assertNativeUws, uws } from './http/uws-runtime.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';

@@ -1,6 +1,6 @@
-// What every domain service receives, from either face (tRPC, GraphQL) or from startup code.
+// What every domain service receives, from either face (tRPC, GraphQL) or from startup code. It sits
+// below every service: it imports none of them (the snapshot publisher implements snapshotChanged).
 import type { PrismaClient } from '../../generated/prisma/client.ts';
-import type { SnapshotChangeCause } from './snapshot-publisher.ts';
 
 /** How a user proved who they are. Services that hand out credentials check it (a JWT may not mint an admin token). */
 export type UserCredential = { kind: 'admin-token'; adminTokenId: string } | { kind: 'admin-jwt'; adminTokenId: string };
@@ -9,6 +9,9 @@ export type Actor =
   | { kind: 'user'; userId: string; isPlatformAdmin: boolean; credential: UserCredential }
   | { kind: 'data-plane'; tokenId: string }
   | { kind: 'system'; name: string };
+
+/** Why the data planes' state may have changed: an admin edit publishes soon, ingested usage on a longer debounce. */
+export type SnapshotChangeCause = 'admin' | 'usage';
 
 export interface ServiceContext {
   prisma: PrismaClient;

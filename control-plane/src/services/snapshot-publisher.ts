@@ -14,6 +14,7 @@ import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts
 import { diffSnapshotStates, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
+import type { SnapshotChangeCause } from './service-context.ts';
 import { compileSnapshotState } from './snapshot-compiler.ts';
 
 export const SNAPSHOT_CHANNEL = 'gateway_snapshot_changed';
@@ -32,8 +33,6 @@ export interface SnapshotPublisherOptions {
   historySize?: number;
   log?: (line: string) => void;
 }
-
-export type SnapshotChangeCause = 'admin' | 'usage';
 
 export interface SnapshotPublisher {
   /** The current version (0 before start()). */

@@ -8,7 +8,7 @@
 // Chat completions is the identity door. To plug another API in: implement `FrontDoor` (a pure
 // converter to ChatRequest in `open`, a presenter for the chat.completion body, a StreamTranslator
 // wrapper that turns chat.completion.chunk events into the door's own events, and its error envelope),
-// then route it in http/create-app.ts with `frontDoorRoute(yourDoor)`.
+// then route it in create-app.ts (the route table, above every layer) with `frontDoorRoute(yourDoor)`.
 import type { GatewayError } from '../../../shared/src/errors.ts';
 import { openAIErrors, type ErrorPresenter } from '../http/send-error.ts';
 import type { ProviderAdapter, ProviderKind, StreamTranslator, UpstreamOperation } from '../providers/provider-adapter.ts';

@@ -1,24 +1,25 @@
-// The uWS app: routes → pipeline handlers. Each handler copies what it needs from the request
+// The route table: every data-plane route → its pipeline handler or front door. It sits above every
+// layer (eslint.config.js), since it names them all. Each handler copies what it needs from the request
 // synchronously (HttpRequest dies when the handler returns), wraps the response in ClientResponse
 // (which registers onAborted first), and sends whatever a pipeline step throws as an error envelope.
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
-import { anthropicMessagesDoor } from '../front-doors/anthropic-messages/anthropic-messages-door.ts';
-import { countMessageTokens } from '../front-doors/anthropic-messages/count-message-tokens.ts';
-import { responsesDoor } from '../front-doors/responses/responses-front-door.ts';
-import { chatCompletionsDoor, type FrontDoor } from '../pipeline/front-door.ts';
-import { handleChatCompletions } from '../pipeline/handle-chat-completions.ts';
-import { handleFimCompletions } from '../pipeline/handle-fim-completions.ts';
-import { handleGeneration } from '../pipeline/handle-generation.ts';
-import { listModels } from '../pipeline/handle-list-models.ts';
-import { handleUsage } from '../pipeline/handle-usage.ts';
-import type { PipelineContext } from '../pipeline/pipeline-context.ts';
-import { ClientResponse } from './client-response.ts';
-import { readBody } from './read-body.ts';
-import { sendError, type ErrorPresenter } from './send-error.ts';
-import { sendJson } from './send-json.ts';
-import { uws } from './uws-runtime.ts';
+import { GatewayError, toGatewayError } from '../../shared/src/errors.ts';
+import { anthropicMessagesDoor } from './front-doors/anthropic-messages/anthropic-messages-door.ts';
+import { countMessageTokens } from './front-doors/anthropic-messages/count-message-tokens.ts';
+import { responsesDoor } from './front-doors/responses/responses-front-door.ts';
+import { chatCompletionsDoor, type FrontDoor } from './pipeline/front-door.ts';
+import { handleChatCompletions } from './pipeline/handle-chat-completions.ts';
+import { handleFimCompletions } from './pipeline/handle-fim-completions.ts';
+import { handleGeneration } from './pipeline/handle-generation.ts';
+import { listModels } from './pipeline/handle-list-models.ts';
+import { handleUsage } from './pipeline/handle-usage.ts';
+import type { PipelineContext } from './pipeline/pipeline-context.ts';
+import { ClientResponse } from './http/client-response.ts';
+import { readBody } from './http/read-body.ts';
+import { sendError, type ErrorPresenter } from './http/send-error.ts';
+import { sendJson } from './http/send-json.ts';
+import { uws } from './http/uws-runtime.ts';
 
 export interface AppOptions {
   maxBodyBytes: number;
