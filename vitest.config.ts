@@ -34,6 +34,8 @@ const listenerTests = [
   '**/*-simulator.test.ts',
   // Attacks, replayed over HTTP against a running plane.
   'test/security/**/*.test.ts',
+  // Every program's --help, run as a child process.
+  'test/help.test.ts',
 ];
 const crossPlaneTests = ['test/cross-plane/**/*.test.ts'];
 const notTests = [...configDefaults.exclude, '**/dist/**'];

@@ -10,7 +10,15 @@ import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 
 const help = `Usage: npm start [-- --help]
 
-Runs the control plane, a data plane and (for a first try) the upstream simulator in one process.
+Runs the control plane, a data plane and (for a first try) the upstream simulator in one process. The
+first start creates the data folder: the embedded database, signing keys, a dev organization, an admin
+user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin token (admin-token).
+
+Data plane, http://127.0.0.1:8080 (each route also under /api/gateway in place of /v1):
+  POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions
+  GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
+Control plane, http://127.0.0.1:4000: GraphQL /graphql, tRPC /trpc, GET /healthz
+(routes explained: node --import tsx data-plane/src/main.ts --help, and control-plane/src/main.ts --help)
 
 Environment:
   GATEWAY_DATA_DIR      where the embedded database, keys and spool live      default ./.data
@@ -22,6 +30,11 @@ Environment:
   GATEWAY_MASTER_KEYS   BYOK master keys "1:<base64 32 bytes>,2:..."         default generated into
                         <data dir>/keys/byok-master-keys on first start
   GATEWAY_MASTER_KEY_VERSION  the version that wraps new BYOK keys          default the highest
+  Provider keys, for the providers' models: OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY,
+  XAI_API_KEY, MISTRAL_API_KEY, MINIMAX_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY, COHERE_API_KEY,
+  PERPLEXITY_API_KEY, MOONSHOT_API_KEY, TOGETHER_API_KEY, FIREWORKS_API_KEY, CEREBRAS_API_KEY
+
+The data plane's other settings (Redis spend counters, timeouts, the usage spool) need it run on its own.
 `;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {

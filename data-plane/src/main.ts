@@ -16,10 +16,20 @@ import { DEFAULT_GROUP_MAX_EVENTS, spoolSyncModes, type SpoolSync } from './usag
 
 const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
 
-The gateway's data plane: the OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models,
-the same under /api/gateway, GET /healthz) and Anthropic's (POST /v1/messages, /v1/messages/count_tokens).
-It needs a control plane for its configuration, but once it has a snapshot on disk it starts and serves
-without one.
+The gateway's data plane. It needs a control plane for its configuration, but once it has a snapshot on
+disk it starts and serves without one.
+
+Routes (each also under /api/gateway in place of /v1):
+  POST /v1/chat/completions         OpenAI chat completions, streamed (SSE) or not
+  POST /v1/responses                OpenAI Responses API (stateless)
+  POST /v1/messages                 Anthropic Messages (key as x-api-key or Bearer)
+  POST /v1/messages/count_tokens    Anthropic's token count, from the gateway's estimate
+  POST /v1/fim/completions          Codestral fill-in-the-middle
+  GET  /v1/models                   the catalog; the key's allowed models when one is sent
+  GET  /v1/generation?id=<id>       one request's usage record, for the key that made it
+  GET  /v1/usage                    the key's daily limit and spend, and the org's balance
+  GET  /healthz                     200 with the snapshot version; 503 before the first snapshot or
+                                    while the usage spool cannot write
 
 Environment:
   DATA_PLANE_PORT           port to listen on                                  default 8080
@@ -62,7 +72,15 @@ Environment:
                             unreachable; false = answer 503                    default false
   SPEND_RESERVATION_TTL_MS  a crashed data plane's spend reservations lapse
                             after this                                         default ${DEFAULT_RESERVATION_TTL_MS}
-  Provider keys are read from the variables each provider names (apiKeyEnv), e.g. OPENAI_API_KEY.
+  UWS_USE_FALLBACK          read by uWebSockets.js: when set it loads its JavaScript emulation, and
+                            the data plane refuses to start (as it does whenever the native binary
+                            does not load)
+
+Provider keys: each provider record names the variable holding its platform key (apiKeyEnv); the
+imported catalog's providers use OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, XAI_API_KEY,
+MISTRAL_API_KEY, MINIMAX_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY, COHERE_API_KEY, PERPLEXITY_API_KEY,
+MOONSHOT_API_KEY, TOGETHER_API_KEY, FIREWORKS_API_KEY and CEREBRAS_API_KEY. Unset, requests to that
+provider go without a key (it refuses them: 502) unless the organization brought its own (BYOK).
 `;
 
 function fail(message: string): never {
