@@ -1,5 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
-import { EVENTUALLY } from './test/support/eventually.ts';
+import { EVENTUALLY, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS } from './test/support/eventually.ts';
 
 // Three lanes, all run by `npm test` (what CI runs):
 // - unit: code in memory and temporary files only (test/support/unit-lane-guard.ts fails a unit test that
@@ -44,8 +44,8 @@ const globalSetup = ['test/support/global-setup.ts'];
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: TEST_TIMEOUT_MS,
+    hookTimeout: HOOK_TIMEOUT_MS,
     // Cross-plane suites start real servers and child processes; two cores, so keep files in forks.
     pool: 'forks',
     maxWorkers: 2,

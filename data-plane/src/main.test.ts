@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { PROCESS_START_MS } from '../../test/support/eventually.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
 import { decodeSpoolRecord } from './usage/spool-record.ts';
@@ -28,7 +29,7 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
 }
 
 function listeningUrl(output: () => string): Promise<string> {
-  return waitFor(() => /listening on (http:\/\/\S+)/.exec(output())?.[1], { what: 'the data plane to say where it listens' });
+  return waitFor(() => /listening on (http:\/\/\S+)/.exec(output())?.[1], { timeoutMs: PROCESS_START_MS, what: 'the data plane to say where it listens' });
 }
 
 /** Runs main.ts on port 0 against `controlPlane`, with a fresh state dir; both are cleaned up. */

@@ -11,6 +11,7 @@ import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-
 import { expectUsageMatchesSuccesses, killTestRandom, startMixedLoad } from '../support/kill-test-load.ts';
 import { testEngines } from '../support/test-database.ts';
 import { freePort } from '../support/free-port.ts';
+import { CHAOS_TEST_TIMEOUT_MS, PROCESS_START_MS } from '../support/eventually.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const KILLS = 2;
@@ -62,7 +63,7 @@ describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine)
           (response) => (response.ok ? true : undefined),
           () => undefined,
         ),
-      { timeoutMs: 30_000, what: 'the control plane child to become healthy' },
+      { timeoutMs: PROCESS_START_MS, what: 'the control plane child to become healthy' },
     );
   }
 
@@ -73,7 +74,7 @@ describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine)
     child = null;
   }
 
-  it(`the data plane serves throughout ${KILLS} kills, and every 200 has exactly one usage row afterwards`, { timeout: 150_000 }, async () => {
+  it(`the data plane serves throughout ${KILLS} kills, and every 200 has exactly one usage row afterwards`, { timeout: CHAOS_TEST_TIMEOUT_MS }, async () => {
     const { between } = killTestRandom(`control plane SIGKILL (${engine})`);
     await startChild();
     const dataPlaneUrl = gateway.dataPlane!.url;

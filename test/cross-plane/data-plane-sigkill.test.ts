@@ -9,6 +9,7 @@ import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-
 import { expectUsageMatchesSuccesses, killTestRandom, startMixedLoad } from '../support/kill-test-load.ts';
 import { testEngines } from '../support/test-database.ts';
 import { freePort } from '../support/free-port.ts';
+import { CHAOS_TEST_TIMEOUT_MS, PROCESS_START_MS } from '../support/eventually.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const KILLS = 3;
@@ -53,11 +54,11 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
           (response) => (response.ok ? true : undefined),
           () => undefined,
         ),
-      { what: 'the data plane child to become healthy' },
+      { timeoutMs: PROCESS_START_MS, what: 'the data plane child to become healthy' },
     );
   }
 
-  it(`every request that got a 200 has exactly one usage row after ${KILLS} kills`, { timeout: 120_000 }, async () => {
+  it(`every request that got a 200 has exactly one usage row after ${KILLS} kills`, { timeout: CHAOS_TEST_TIMEOUT_MS }, async () => {
     const { between } = killTestRandom(`data plane SIGKILL (${engine}, ${spoolSync})`);
     await startChild();
     const load = startMixedLoad({ baseUrl: () => `http://127.0.0.1:${port}`, apiKey: gateway.apiKey, model: SIMULATOR_MODEL, workers: 8 });

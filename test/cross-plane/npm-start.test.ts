@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.ts';
+import { CHAOS_TEST_TIMEOUT_MS, PROCESS_START_MS } from '../support/eventually.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { copyPgliteTemplate } from '../support/pglite-template.ts';
 
@@ -42,7 +43,7 @@ describe('npm start', () => {
         if (child.exitCode !== null) throw new Error(`npm start exited early:\n${text}`);
         return undefined;
       },
-      { timeoutMs: 60_000, what: 'npm start to print "Gateway ready."' },
+      { timeoutMs: PROCESS_START_MS, what: 'npm start to print "Gateway ready."' },
     );
     return {
       output: () => text,
@@ -62,7 +63,7 @@ describe('npm start', () => {
     });
   }
 
-  it('prints a working dev key once, and a restart seeds nothing and still serves', { timeout: 180_000 }, async () => {
+  it('prints a working dev key once, and a restart seeds nothing and still serves', { timeout: CHAOS_TEST_TIMEOUT_MS }, async () => {
     const first = await start();
     const devKey = (await readFile(join(dataDir, 'dev-key'), 'utf8')).trim();
     expect(first.output()).toContain(devKey);

@@ -92,7 +92,7 @@ export async function expectUsageMatchesSuccesses(
       const stored = await prisma.usageRecord.count({ where: { requestId: { in: [...expected] } } });
       return stored === expected.size ? true : undefined;
     },
-    { timeoutMs: 30_000, what: `usage rows for all ${expected.size} completed requests` },
+    { what: `usage rows for all ${expected.size} completed requests` },
   );
   expect(expected.size).toBe(load.succeeded.length); // the gateway never handed out one id twice
   const rows = await prisma.usageRecord.findMany({ select: { requestId: true, costMicros: true, byok: true } });
