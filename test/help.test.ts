@@ -1,7 +1,8 @@
-// Every program's --help names every environment variable the program reads, so the help cannot fall
-// behind the code: the variables are found by reading the program's sources. The reads take three
-// forms (process.env.NAME, the admin CLI's io.env.NAME, and the helpers listed in DYNAMIC_READS, which
-// read a name passed to them); a read in any other form fails the test until it is taught here.
+// Every program's --help names every environment variable the program reads and every route it serves,
+// so the help cannot fall behind the code: both are found by reading the program's sources. The reads
+// take three forms (process.env.NAME, the admin CLI's io.env.NAME, and the helpers listed in
+// DYNAMIC_READS, which read a name passed to them); a read in any other form fails the test until it is
+// taught here. Routes come from the planes' route tables (ROUTE_TABLES).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,9 +22,29 @@ const DYNAMIC_READS: Record<string, { read: string; names: 'call-sites' | 'provi
 /** The helpers whose first argument is the variable's name, in the files above. */
 const NAME_ARGUMENT = /\b(?:numberFromEnv|port)\('([A-Z][A-Z0-9_]*)'/g;
 
+/** Where each plane's routes are registered, and how a route reads there. */
+const ROUTE_TABLES = {
+  // app.post(`${prefix}/chat/completions`, …) for /v1 and /api/gateway, app.get('/healthz', …)
+  'data plane': { file: 'data-plane/src/create-app.ts', route: /\bapp\.(?:get|post|put|patch|del)\(\s*(?:`\$\{prefix\}([^`]+)`|'([^']+)')/g },
+  // if (path === '/graphql') …
+  'control plane': { file: 'control-plane/src/create-http-handler.ts', route: /\bpath === '([^']+)'/g },
+} as const;
+
+/** The paths a plane serves, as its --help should write them (prefixed ones under /v1; the help says /api/gateway too). */
+function routesOf(plane: keyof typeof ROUTE_TABLES): string[] {
+  const { file, route } = ROUTE_TABLES[plane];
+  const routes = [...readFileSync(join(ROOT, file), 'utf8').matchAll(route)].map((match) =>
+    match[1] !== undefined && plane === 'data plane' ? `/v1${match[1]}` : (match[1] ?? match[2]!),
+  );
+  expect(routes.length, `no routes found in ${file}: teach test/help.test.ts how it registers them`).toBeGreaterThan(2);
+  return routes;
+}
+
 interface Program {
   name: string;
   command: string[];
+  /** The planes whose routes this program serves. */
+  planes: Array<keyof typeof ROUTE_TABLES>;
   /** Source folders and files whose environment reads are the program's (tests and test fixtures excluded). */
   sources: string[];
   /** Files and folders under `sources` that belong to other programs. */
@@ -35,12 +56,19 @@ const programs: Program[] = [
   {
     name: 'npm start',
     command: ['scripts/start.ts'],
+    planes: ['data plane', 'control plane'],
     sources: ['scripts/start.ts', 'data-plane/src', 'control-plane/src', 'shared/src'],
     others: [...PLANE_MAINS, 'control-plane/src/cli'],
   },
-  { name: 'data plane', command: ['data-plane/src/main.ts'], sources: ['data-plane/src', 'shared/src'], others: [] },
-  { name: 'control plane', command: ['control-plane/src/main.ts'], sources: ['control-plane/src', 'shared/src'], others: ['control-plane/src/cli'] },
-  { name: 'admin CLI', command: ['control-plane/src/cli/admin.ts'], sources: ['control-plane/src/cli'], others: [] },
+  { name: 'data plane', command: ['data-plane/src/main.ts'], planes: ['data plane'], sources: ['data-plane/src', 'shared/src'], others: [] },
+  {
+    name: 'control plane',
+    command: ['control-plane/src/main.ts'],
+    planes: ['control plane'],
+    sources: ['control-plane/src', 'shared/src'],
+    others: ['control-plane/src/cli'],
+  },
+  { name: 'admin CLI', command: ['control-plane/src/cli/admin.ts'], planes: [], sources: ['control-plane/src/cli'], others: [] },
 ];
 
 function sourceFiles(path: string): string[] {
@@ -71,9 +99,15 @@ function variablesRead(program: Program): { names: Set<string>; providerKeys: bo
   return { names, providerKeys };
 }
 
-async function help(program: Program): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', ...program.command, '--help'], { cwd: ROOT });
-  return stdout;
+const helpTexts = new Map<string, Promise<string>>();
+/** The program's --help output, run once per program. */
+function help(program: Program): Promise<string> {
+  let text = helpTexts.get(program.name);
+  if (text === undefined) {
+    text = promisify(execFile)(process.execPath, ['--import', 'tsx', ...program.command, '--help'], { cwd: ROOT }).then(({ stdout }) => stdout);
+    helpTexts.set(program.name, text);
+  }
+  return text;
 }
 
 describe.each(programs)('$name --help', (program) => {
@@ -90,5 +124,15 @@ describe.each(programs)('$name --help', (program) => {
         `${program.name} --help does not name these platform keys of the catalog's providers`,
       ).toEqual([]);
     }
+  });
+});
+
+describe.each(programs.filter((program) => program.planes.length > 0))('$name --help', (program) => {
+  it('names every route the program serves', async () => {
+    const text = await help(program);
+    const routes = program.planes.flatMap(routesOf);
+    const missing = routes.filter((route) => !new RegExp(`${route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w/])`).test(text));
+    expect(missing, `${program.name} --help does not list them`).toEqual([]);
+    if (program.planes.includes('data plane')) expect(text).toContain('/api/gateway');
   });
 });
