@@ -4,13 +4,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export interface SimulatorServer {
+interface SimulatorServer {
   /** e.g. http://127.0.0.1:4010 */
   url: string;
   close(): Promise<void>;
 }
 
-export async function listenSimulator(
+async function listenSimulator(
   handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
   onFailure: (response: ServerResponse, error: unknown) => void,
   options: { port?: number; host?: string } = {},
@@ -48,24 +48,67 @@ export interface ProviderSimulatorBase {
 }
 
 /**
- * Listens for `simulator` and fills in its url, baseUrl (`url` + `basePath`) and close(). A handler that
- * throws before answering gets a 500 in the provider's own envelope (`sendFailure`).
+ * Starts a simulator: `state` (its `requests`, `scenario`, …) plus url, baseUrl (`url` + `basePath`) and
+ * close(). A handler that throws before answering gets a 500 in the provider's own envelope (`sendFailure`).
  */
 export async function startProviderSimulator<S extends ProviderSimulatorBase>(
-  simulator: S,
   basePath: string,
-  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>,
+  state: Omit<S, keyof ProviderSimulatorBase>,
+  handle: (simulator: S, request: IncomingMessage, response: ServerResponse) => Promise<void>,
   sendFailure: (response: ServerResponse, message: string) => void,
+  options: { port?: number; host?: string } = {},
 ): Promise<S> {
-  const server = await listenSimulator(handle, (response, error) => sendFailure(response, `simulator failure: ${String(error)}`));
+  const simulator = { ...state, url: '', baseUrl: '', close: async () => {} } as S;
+  const server = await listenSimulator(
+    (request, response) => handle(simulator, request, response),
+    (response, error) => sendFailure(response, `simulator failure: ${String(error)}`),
+    options,
+  );
   simulator.url = server.url;
   simulator.baseUrl = `${server.url}${basePath}`;
   simulator.close = server.close;
   return simulator;
 }
 
+/** A request as a simulator received it, and what it answered. */
+export interface RecordedRequest<Body = unknown> {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** The body parsed as JSON (null when there was none). */
+  body: Body;
+  /** Every byte of the response body the simulator sent, as text. */
+  responseText: string;
+}
+
+/**
+ * Reads a request and records it in `requests`, its response text as it is sent. The body is parsed as
+ * JSON (null when there is none); a body that is not JSON is not recorded, and the answer is null.
+ */
+export async function receiveRequest<Body = unknown>(
+  requests: Array<RecordedRequest<Body>>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<(RecordedRequest<Body> & { url: URL }) | null> {
+  const url = new URL(request.url ?? '/', 'http://simulator');
+  const body = await readJsonBody(request);
+  if (body === undefined) return null;
+  const recorded: RecordedRequest<Body> = {
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: flattenHeaders(request),
+    body: body as Body,
+    responseText: '',
+  };
+  requests.push(recorded);
+  recordResponseText(response, recorded);
+  return Object.assign(recorded, { url });
+}
+
 /** Appends every byte the response sends to `recorded.responseText`. */
-export function recordResponseText(response: ServerResponse, recorded: { responseText: string }): void {
+function recordResponseText(response: ServerResponse, recorded: { responseText: string }): void {
   const write = response.write.bind(response) as (chunk: string) => boolean;
   const end = response.end.bind(response) as (chunk?: string) => ServerResponse;
   response.write = ((chunk: string) => {
@@ -92,7 +135,18 @@ export function write(response: ServerResponse, text: string): Promise<void> {
   });
 }
 
-export function readBody(request: IncomingMessage): Promise<string> {
+/** The body as JSON: null when there is none, `undefined` when it is not JSON. */
+async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(request);
+  if (raw.length === 0) return null;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -101,7 +155,7 @@ export function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-export function flattenHeaders(request: IncomingMessage): Record<string, string> {
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;

@@ -5,7 +5,7 @@
 // or `Authorization: Bearer` (1.x SDKs). It answers deterministically (an echo of the last user text,
 // one token per whitespace-separated word) so tests can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, readBody, recordResponseText, sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type JsonObject } from '../wire-fixtures.ts';
 
 const stream = readSseFixture('anthropic', 'anthropic-tool-call.1.sse');
@@ -50,15 +50,6 @@ export interface AnthropicScenario {
   cacheCreationInputTokens?: number;
 }
 
-export interface AnthropicRecordedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-  /** Every byte of the response body the simulator sent, as text. */
-  responseText: string;
-}
-
 export interface MessagesRequestBody {
   model?: unknown;
   max_tokens?: unknown;
@@ -72,7 +63,7 @@ export interface AnthropicSimulator {
   url: string;
   /** `url` + `/v1`, what a provider record's base URL should be. */
   baseUrl: string;
-  requests: AnthropicRecordedRequest[];
+  requests: RecordedRequest[];
   scenario: (body: MessagesRequestBody) => AnthropicScenario;
   close(): Promise<void>;
 }
@@ -116,34 +107,19 @@ export function anthropicSimulatorInputTokens(body: MessagesRequestBody): number
   return (body.messages ?? []).reduce((sum, message) => sum + countAnthropicSimulatorTokens(contentText(message.content)), 0);
 }
 
-export async function startAnthropicSimulator(options: { apiKey?: string } = {}): Promise<AnthropicSimulator> {
-  const simulator: AnthropicSimulator = {
-    url: '',
-    baseUrl: '',
-    requests: [],
-    scenario: () => ({}),
-    close: async () => {},
-  };
-  return startProviderSimulator(
-    simulator,
+export function startAnthropicSimulator(options: { apiKey?: string } = {}): Promise<AnthropicSimulator> {
+  return startProviderSimulator<AnthropicSimulator>(
     '/v1',
-    (request, response) => handle(simulator, options.apiKey ?? null, request, response),
+    { requests: [], scenario: () => ({}) },
+    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
     (response, message) => sendError(response, 500, message),
   );
 }
 
 async function handle(simulator: AnthropicSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = (request.url ?? '/').split('?')[0] ?? '/';
-  const raw = await readBody(request);
-  let body: unknown = null;
-  try {
-    body = raw.length > 0 ? JSON.parse(raw) : null;
-  } catch {
-    return sendError(response, 400, 'The request body is not valid JSON.');
-  }
-  const recorded: AnthropicRecordedRequest = { method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, responseText: '' };
-  simulator.requests.push(recorded);
-  recordResponseText(response, recorded);
+  const recorded = await receiveRequest(simulator.requests, request, response);
+  if (recorded === null) return sendError(response, 400, 'The request body is not valid JSON.');
+  const { path, body } = recorded;
 
   if (request.method !== 'POST' || path !== '/v1/messages') return sendError(response, 404, `Unknown path ${path}`);
   const presented = recorded.headers['x-api-key'] ?? recorded.headers.authorization?.replace(/^Bearer /, '');

@@ -8,7 +8,7 @@
 // deterministically (an echo of the last user text, one token per whitespace-separated word) so tests
 // can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, readBody, recordResponseText, sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
 import { fill, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type JsonObject } from '../wire-fixtures.ts';
 
 const textStream = readSseFixture('gemini', 'gemini-text.1.sse');
@@ -63,16 +63,6 @@ export interface GeminiScenario {
   finishReason?: string;
 }
 
-export interface GeminiRecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: unknown;
-  /** Every byte of the response body the simulator sent, as text. */
-  responseText: string;
-}
-
 export interface GenerateContentBody {
   contents?: Array<{ role?: unknown; parts?: unknown }>;
   systemInstruction?: { parts?: unknown };
@@ -84,7 +74,7 @@ export interface GeminiSimulator {
   url: string;
   /** `url` + `/v1beta`, what a provider record's base URL should be. */
   baseUrl: string;
-  requests: GeminiRecordedRequest[];
+  requests: RecordedRequest[];
   scenario: (body: GenerateContentBody) => GeminiScenario;
   close(): Promise<void>;
 }
@@ -128,41 +118,19 @@ export function geminiSimulatorPromptTokens(body: GenerateContentBody): number {
   return (body.contents ?? []).reduce((sum, content) => sum + countGeminiSimulatorTokens(partsText(content.parts)), system);
 }
 
-export async function startGeminiSimulator(options: { apiKey?: string } = {}): Promise<GeminiSimulator> {
-  const simulator: GeminiSimulator = {
-    url: '',
-    baseUrl: '',
-    requests: [],
-    scenario: () => ({}),
-    close: async () => {},
-  };
-  return startProviderSimulator(
-    simulator,
+export function startGeminiSimulator(options: { apiKey?: string } = {}): Promise<GeminiSimulator> {
+  return startProviderSimulator<GeminiSimulator>(
     '/v1beta',
-    (request, response) => handle(simulator, options.apiKey ?? null, request, response),
+    { requests: [], scenario: () => ({}) },
+    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
     (response, message) => sendError(response, 500, message),
   );
 }
 
 async function handle(simulator: GeminiSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://simulator');
-  const raw = await readBody(request);
-  let body: unknown = null;
-  try {
-    body = raw.length > 0 ? JSON.parse(raw) : null;
-  } catch {
-    return sendError(response, 400, 'Invalid JSON payload received.');
-  }
-  const recorded: GeminiRecordedRequest = {
-    method: request.method ?? 'GET',
-    path: url.pathname,
-    query: Object.fromEntries(url.searchParams),
-    headers: flattenHeaders(request),
-    body,
-    responseText: '',
-  };
-  simulator.requests.push(recorded);
-  recordResponseText(response, recorded);
+  const recorded = await receiveRequest(simulator.requests, request, response);
+  if (recorded === null) return sendError(response, 400, 'Invalid JSON payload received.');
+  const { url, body } = recorded;
 
   const route = ROUTE.exec(url.pathname);
   if (request.method !== 'POST' || route === null) return sendError(response, 404, `Unknown path ${url.pathname}`);

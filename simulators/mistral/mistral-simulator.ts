@@ -8,7 +8,7 @@
 // of the last user message; FIM: `Fill: ` and the prompt's last line; one token per word) so tests can
 // predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, readBody, startProviderSimulator, write } from '../simulator-http.ts';
+import { receiveRequest, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type Fill, type JsonObject, type WireEvent } from '../wire-fixtures.ts';
 
 /** The chunks of one recorded stream: the role chunk, a text chunk, the finish chunk with usage, `[DONE]`. */
@@ -72,13 +72,6 @@ export interface MistralScenario {
   dropAfterChunks?: number;
 }
 
-export interface MistralRecordedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
 export interface MistralRequestBody {
   model?: unknown;
   messages?: Array<{ role?: unknown; content?: unknown; tool_calls?: Array<{ id?: unknown }>; tool_call_id?: unknown }>;
@@ -93,7 +86,7 @@ export interface MistralSimulator {
   url: string;
   /** `url` + `/v1`, what a provider record's base URL should be. */
   baseUrl: string;
-  requests: MistralRecordedRequest[];
+  requests: RecordedRequest[];
   scenario: (body: MistralRequestBody, path: string) => MistralScenario;
   close(): Promise<void>;
 }
@@ -157,32 +150,20 @@ export function mistralSimulatorFimReply(body: MistralRequestBody): string {
   return `Fill: ${prompt.split('\n').at(-1)?.trim() ?? ''}`;
 }
 
-export async function startMistralSimulator(options: { apiKey?: string } = {}): Promise<MistralSimulator> {
-  const simulator: MistralSimulator = {
-    url: '',
-    baseUrl: '',
-    requests: [],
-    scenario: () => ({}),
-    close: async () => {},
-  };
-  return startProviderSimulator(
-    simulator,
+export function startMistralSimulator(options: { apiKey?: string } = {}): Promise<MistralSimulator> {
+  return startProviderSimulator<MistralSimulator>(
     '/v1',
-    (request, response) => handle(simulator, options.apiKey ?? null, request, response),
+    { requests: [], scenario: () => ({}) },
+    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
     (response, message) => sendError(response, 500, message),
   );
 }
 
 async function handle(simulator: MistralSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = (request.url ?? '/').split('?')[0] ?? '/';
-  const raw = await readBody(request);
-  let body: MistralRequestBody = {};
-  try {
-    body = raw === '' ? {} : (JSON.parse(raw) as MistralRequestBody);
-  } catch {
-    return sendError(response, 400, 'Invalid JSON body');
-  }
-  simulator.requests.push({ method: request.method ?? 'GET', path, headers: flattenHeaders(request), body });
+  const recorded = await receiveRequest(simulator.requests, request, response);
+  if (recorded === null) return sendError(response, 400, 'Invalid JSON body');
+  const path = recorded.path;
+  const body = (recorded.body ?? {}) as MistralRequestBody;
   if (apiKey !== null && request.headers.authorization !== `Bearer ${apiKey}`) return sendError(response, 401, 'Unauthorized');
   const isFim = path === '/v1/fim/completions';
   if (request.method !== 'POST' || (!isFim && path !== '/v1/chat/completions')) return sendError(response, 404, `Unknown path ${path}`);

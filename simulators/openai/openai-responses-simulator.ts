@@ -5,7 +5,7 @@
 // user text, one token per whitespace-separated word, so a test can predict the text and the usage.
 // Checked against the official openai SDK (its stream accumulator rebuilds the final response).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, listenSimulator, readBody, write } from '../simulator-http.ts';
+import { receiveRequest, startProviderSimulator, write, type ProviderSimulatorBase, type RecordedRequest } from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type Json, type WireEvent } from '../wire-fixtures.ts';
 import { countSimulatorTokens } from './openai-simulator.ts';
 
@@ -35,18 +35,9 @@ export interface ResponsesScenario {
   dropWhen?: Promise<void>;
 }
 
-export interface ResponsesRecordedRequest {
-  path: string;
-  headers: Record<string, string>;
-  body: Record<string, unknown>;
-}
-
-export interface OpenAIResponsesSimulator {
-  /** `url` + `/v1`, what a provider record's base URL should be. */
-  baseUrl: string;
-  requests: ResponsesRecordedRequest[];
+export interface OpenAIResponsesSimulator extends ProviderSimulatorBase {
+  requests: Array<RecordedRequest<Record<string, unknown>>>;
   scenario: (body: Record<string, unknown>) => ResponsesScenario;
-  close(): Promise<void>;
 }
 
 /** The input's text in order (of one role, or every role when null): a string input is the user's. */
@@ -61,27 +52,19 @@ function inputTexts(input: unknown, role: string | null): string[] {
   });
 }
 
-export async function startOpenAIResponsesSimulator(options: { apiKey?: string } = {}): Promise<OpenAIResponsesSimulator> {
-  const simulator: OpenAIResponsesSimulator = { baseUrl: '', requests: [], scenario: () => ({}), close: async () => {} };
-  const server = await listenSimulator(
-    (request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
+export function startOpenAIResponsesSimulator(options: { apiKey?: string } = {}): Promise<OpenAIResponsesSimulator> {
+  return startProviderSimulator<OpenAIResponsesSimulator>(
+    '/v1',
+    { requests: [], scenario: () => ({}) },
+    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
+    (response, message) => sendError(response, 500, message),
   );
-  simulator.baseUrl = `${server.url}/v1`;
-  simulator.close = server.close;
-  return simulator;
 }
 
 async function handle(simulator: OpenAIResponsesSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = (request.url ?? '/').split('?')[0] ?? '/';
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(await readBody(request)) as Record<string, unknown>;
-  } catch {
-    return sendError(response, 400, 'We could not parse the JSON body of your request.');
-  }
-  const headers = flattenHeaders(request);
-  simulator.requests.push({ path, headers, body });
+  const recorded = await receiveRequest(simulator.requests, request, response);
+  if (recorded === null || recorded.body === null) return sendError(response, 400, 'We could not parse the JSON body of your request.');
+  const { path, headers, body } = recorded;
   if (apiKey !== null && headers.authorization !== `Bearer ${apiKey}`) return sendError(response, 401, 'Incorrect API key provided.');
   if (request.method !== 'POST' || path !== '/v1/responses') return sendError(response, 404, `Unknown path ${path}`);
   if (typeof body.model !== 'string' || body.input === undefined) return sendError(response, 400, "'model' and 'input' are required");

@@ -5,7 +5,7 @@
 // deterministically (an echo of the last user message), so a test can predict every byte and token
 // count. Tests steer a request through `scenario`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { flattenHeaders, listenSimulator, readBody, recordResponseText, sleep, write } from '../simulator-http.ts';
+import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type JsonObject } from '../wire-fixtures.ts';
 
 const stream = readSseFixture('openai-compatible', 'openai-text.1.sse');
@@ -48,15 +48,6 @@ export interface SimulatorScenario {
    */
   rawBody?: string;
   rawStatus?: number;
-}
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-  /** Every byte of the response body the simulator sent, as text. */
-  responseText: string;
 }
 
 export interface OpenAISimulator {
@@ -104,40 +95,20 @@ function contentText(content: unknown): string {
   return '';
 }
 
-export async function startOpenAISimulator(options: { port?: number; host?: string } = {}): Promise<OpenAISimulator> {
-  const simulator: OpenAISimulator = {
-    url: '',
-    baseUrl: '',
-    requests: [],
-    abortedRequests: 0,
-    scenario: () => ({}),
-    close: async () => {},
-  };
-  const server = await listenSimulator(
-    (request, response) => handle(simulator, request, response),
-    (response, error) => sendError(response, 500, `simulator failure: ${String(error)}`),
+export function startOpenAISimulator(options: { port?: number; host?: string } = {}): Promise<OpenAISimulator> {
+  return startProviderSimulator<OpenAISimulator>(
+    '/v1',
+    { requests: [], abortedRequests: 0, scenario: () => ({}) },
+    handle,
+    (response, message) => sendError(response, 500, message),
     options,
   );
-  simulator.url = server.url;
-  simulator.baseUrl = `${server.url}/v1`;
-  simulator.close = server.close;
-  return simulator;
 }
 
 async function handle(simulator: OpenAISimulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const path = (request.url ?? '/').split('?')[0] ?? '/';
-  const raw = await readBody(request);
-  let body: unknown = null;
-  if (raw.length > 0) {
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return sendError(response, 400, 'We could not parse the JSON body of your request.');
-    }
-  }
-  const recorded: RecordedRequest = { method: request.method ?? 'GET', path, headers: flattenHeaders(request), body, responseText: '' };
-  simulator.requests.push(recorded);
-  recordResponseText(response, recorded);
+  const recorded = await receiveRequest(simulator.requests, request, response);
+  if (recorded === null) return sendError(response, 400, 'We could not parse the JSON body of your request.');
+  const { path, body } = recorded;
 
   if (request.method === 'GET' && path === '/v1/models') {
     return sendJson(response, 200, {

@@ -4,47 +4,24 @@
 // request lands as one usage row with Anthropic's tokens (cache reads and writes kept apart).
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import { addCatalogModel } from '../support/add-catalog-model.ts';
+import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
+import { weatherTool } from '../support/weather-tool.ts';
 
 const MODEL = 'anthropic/claude-echo';
-const KEY_ENV = 'GATEWAY_TEST_ANTHROPIC_KEY';
 const UPSTREAM_KEY = 'sk-ant-cross-plane';
-const weatherTool = {
-  type: 'function' as const,
-  function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
-};
 
 describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engine) => {
   let gateway: Gateway;
   let simulator: AnthropicSimulator;
   beforeAll(async () => {
-    process.env[KEY_ENV] = UPSTREAM_KEY;
-    simulator = await startAnthropicSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
-      {
-        id: MODEL,
-        name: 'Claude echo',
-        endpoint: {
-          providerSlug: 'anthropic-simulator',
-          upstreamModel: 'claude-echo',
-          // $3 / $15 per Mtok, cache reads $0.30, cache writes $3.75.
-          prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 },
-        },
-      },
-    );
+    simulator = await addSimulatedProvider(gateway, 'anthropic', { apiKey: UPSTREAM_KEY });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await simulator?.close();
-    delete process.env[KEY_ENV];
-  });
+  afterAll(() => gateway?.close());
 
   it('translates a non-streamed completion and meters cache reads and writes', async () => {
     simulator.scenario = () => ({ cacheReadInputTokens: 100, cacheCreationInputTokens: 20 });

@@ -5,47 +5,24 @@
 // usage row with Gemini's tokens (cached prompt tokens as cache reads, thoughts as reasoning).
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGeminiSimulator, type GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import { addCatalogModel } from '../support/add-catalog-model.ts';
+import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
+import { weatherTool } from '../support/weather-tool.ts';
 
 const MODEL = 'google-native/gemini-echo';
-const KEY_ENV = 'GATEWAY_TEST_GEMINI_KEY';
 const UPSTREAM_KEY = 'AIza-cross-plane';
-const weatherTool = {
-  type: 'function' as const,
-  function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
-};
 
 describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) => {
   let gateway: Gateway;
   let simulator: GeminiSimulator;
   beforeAll(async () => {
-    process.env[KEY_ENV] = UPSTREAM_KEY;
-    simulator = await startGeminiSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'google-native', kind: 'gemini', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
-      {
-        id: MODEL,
-        name: 'Gemini echo',
-        endpoint: {
-          providerSlug: 'google-native',
-          upstreamModel: 'gemini-echo',
-          // $1 / $10 per Mtok, cached prompt tokens $0.50.
-          prices: { prompt: 1000, completion: 10000, cacheRead: 500 },
-        },
-      },
-    );
+    simulator = await addSimulatedProvider(gateway, 'gemini', { apiKey: UPSTREAM_KEY });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await simulator?.close();
-    delete process.env[KEY_ENV];
-  });
+  afterAll(() => gateway?.close());
 
   it('translates a non-streamed completion with thoughts and meters cached and reasoning tokens', async () => {
     simulator.scenario = () => ({ thoughts: 'Greet them back.', cachedContentTokenCount: 2 });

@@ -7,18 +7,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import { startGeminiSimulator, type GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
+import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
+import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
+import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
+import { addSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-
-const ANTHROPIC_KEY_ENV = 'GATEWAY_TEST_MESSAGES_ANTHROPIC_KEY';
-const GEMINI_KEY_ENV = 'GATEWAY_TEST_MESSAGES_GEMINI_KEY';
-const MISTRAL_KEY_ENV = 'GATEWAY_TEST_MESSAGES_MISTRAL_KEY';
 
 /** Served by the Anthropic simulator first, then by the OpenAI one. */
 const FALLBACK_MODEL = 'fallback/claude-then-echo';
@@ -51,35 +48,9 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
   let mistral: MistralSimulator;
 
   beforeAll(async () => {
-    process.env[ANTHROPIC_KEY_ENV] = 'sk-ant-messages';
-    process.env[GEMINI_KEY_ENV] = 'AIza-messages';
-    process.env[MISTRAL_KEY_ENV] = 'mistral-messages';
-    anthropic = await startAnthropicSimulator({ apiKey: 'sk-ant-messages' });
-    gemini = await startGeminiSimulator({ apiKey: 'AIza-messages' });
-    mistral = await startMistralSimulator({ apiKey: 'mistral-messages' });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
-      {
-        id: MODELS.anthropic,
-        name: 'Claude echo',
-        endpoint: {
-          providerSlug: 'anthropic-simulator',
-          upstreamModel: 'claude-echo',
-          prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: 3750 },
-        },
-      },
-    );
-    await addCatalogModel(
-      gateway,
-      { slug: 'google-native', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: GEMINI_KEY_ENV },
-      {
-        id: MODELS.gemini,
-        name: 'Gemini echo',
-        endpoint: { providerSlug: 'google-native', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } },
-      },
-    );
+    anthropic = await addSimulatedProvider(gateway, 'anthropic', { apiKey: 'sk-ant-messages' });
+    gemini = await addSimulatedProvider(gateway, 'gemini', { apiKey: 'AIza-messages' });
     // Disabled until its second endpoint exists, so the data plane never sees it with one.
     const admin = createTRPCClient<AppRouter>({
       links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
@@ -92,30 +63,16 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     });
     await addCatalogModel(
       gateway,
-      { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
+      { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: platformKeyEnv('anthropic-simulator') },
       {
         id: FALLBACK_MODEL,
         name: 'Claude, then echo',
         endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', priority: 0, prices: { prompt: 3000, completion: 15000 } },
       },
     );
-    await addCatalogModel(
-      gateway,
-      { slug: 'mistral-simulator', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: MISTRAL_KEY_ENV },
-      {
-        id: MODELS.mistral,
-        name: 'Mistral echo',
-        endpoint: { providerSlug: 'mistral-simulator', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } },
-      },
-    );
+    mistral = await addSimulatedProvider(gateway, 'mistral', { apiKey: 'mistral-messages' });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await anthropic?.close();
-    await gemini?.close();
-    await mistral?.close();
-    for (const name of [ANTHROPIC_KEY_ENV, GEMINI_KEY_ENV, MISTRAL_KEY_ENV]) delete process.env[name];
-  });
+  afterAll(() => gateway?.close());
 
   const client = (apiKey = gateway.apiKey) => new Anthropic({ apiKey, baseURL: gateway.dataPlane!.url, maxRetries: 0 });
 

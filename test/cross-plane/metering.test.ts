@@ -7,11 +7,11 @@ import OpenAI from 'openai';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { countTokens } from '../../data-plane/src/metering/count-tokens.ts';
 import { estimatePromptTokens } from '../../data-plane/src/metering/estimate-prompt-tokens.ts';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import { addCatalogModel } from '../support/add-catalog-model.ts';
+import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { testEngines } from '../support/test-database.ts';
+import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -21,7 +21,6 @@ const costMicros = (promptTokens: number, completionTokens: number) => Math.floo
 type CostedUsage = OpenAI.CompletionUsage & { cost: number; cost_microdollars: number };
 
 const ANTHROPIC_MODEL = 'anthropic/claude-metered';
-const ANTHROPIC_KEY_ENV = 'GATEWAY_TEST_METERING_ANTHROPIC_KEY';
 
 describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
   let gateway: Gateway;
@@ -29,18 +28,13 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
   let otherKey: string;
 
   beforeAll(async () => {
-    process.env[ANTHROPIC_KEY_ENV] = 'sk-ant-metering';
-    anthropic = await startAnthropicSimulator({ apiKey: 'sk-ant-metering' });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'anthropic-metered', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
-      {
-        id: ANTHROPIC_MODEL,
-        name: 'Claude metered',
-        endpoint: { providerSlug: 'anthropic-metered', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } },
-      },
-    );
+    anthropic = await addSimulatedProvider(gateway, 'anthropic', {
+      apiKey: 'sk-ant-metering',
+      id: ANTHROPIC_MODEL,
+      name: 'Claude metered',
+      prices: { prompt: 3000, completion: 15000 },
+    });
     const orgId = (await gateway.controlPlane!.prisma.organization.findFirstOrThrow()).id;
     const created = await graphql<{ createApiKey: { key: string } }>(gateway, 'mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "other") { key } }', {
       orgId,
@@ -49,11 +43,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     // The data plane learns of the new key through the snapshot: until then the key is refused (401).
     await waitFor(async () => ((await generationStatus(otherKey, 'none')) === 404 ? true : undefined), { what: 'the new key to reach the data plane' });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await anthropic?.close();
-    delete process.env[ANTHROPIC_KEY_ENV];
-  });
+  afterAll(() => gateway?.close());
 
   async function generation(apiKey: string, requestId: string): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${gateway.dataPlane!.url}/v1/generation?id=${encodeURIComponent(requestId)}`, {

@@ -4,42 +4,29 @@
 // `call_…` ids, developer messages) must be translated for it to answer at all.
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
-import { addCatalogModel } from '../support/add-catalog-model.ts';
+import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { latestUsageRow } from '../support/usage-rows.ts';
 
 const MODEL = 'mistral/mistral-small';
-const KEY_ENV = 'GATEWAY_TEST_MISTRAL_CHAT_KEY';
-const UPSTREAM_KEY = 'mistral-cross-plane-chat';
 
 describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => {
   let gateway: Gateway;
   let simulator: MistralSimulator;
   beforeAll(async () => {
-    process.env[KEY_ENV] = UPSTREAM_KEY;
-    simulator = await startMistralSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'mistral-chat-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
-      {
-        id: MODEL,
-        name: 'Mistral Small',
-        endpoint: {
-          providerSlug: 'mistral-chat-simulator',
-          upstreamModel: 'mistral-small-2506',
-          prices: { prompt: 100, completion: 300, cacheRead: null, cacheWrite: null },
-        },
-      },
-    );
+    simulator = await addSimulatedProvider(gateway, 'mistral', {
+      apiKey: 'mistral-cross-plane-chat',
+      slug: 'mistral-chat-simulator',
+      id: MODEL,
+      name: 'Mistral Small',
+      upstreamModel: 'mistral-small-2506',
+      prices: { prompt: 100, completion: 300, cacheRead: null, cacheWrite: null },
+    });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await simulator?.close();
-    delete process.env[KEY_ENV];
-  });
+  afterAll(() => gateway?.close());
   beforeEach(() => {
     simulator.scenario = () => ({});
   });

@@ -8,11 +8,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { SIMULATOR_MODEL, startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { addSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { latestUsageRow } from '../support/usage-rows.ts';
 
 const MODEL = 'mistral/codestral-latest';
-const KEY_ENV = 'GATEWAY_TEST_MISTRAL_FIM_KEY';
+const PROVIDER = 'mistral-simulator';
 const UPSTREAM_KEY = 'mistral-cross-plane-fim';
 
 describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) => {
@@ -20,30 +21,19 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
   let simulator: MistralSimulator;
   let client: Mistral;
   beforeAll(async () => {
-    process.env[KEY_ENV] = UPSTREAM_KEY;
-    simulator = await startMistralSimulator({ apiKey: UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'mistral-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV },
+    simulator = await addSimulatedProvider(gateway, 'mistral', {
+      apiKey: UPSTREAM_KEY,
+      slug: PROVIDER,
+      id: MODEL,
+      name: 'Codestral',
+      upstreamModel: 'codestral-2501',
       // $0.30 / $0.90 per Mtok, as Codestral.
-      {
-        id: MODEL,
-        name: 'Codestral',
-        endpoint: {
-          providerSlug: 'mistral-simulator',
-          upstreamModel: 'codestral-2501',
-          prices: { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null },
-        },
-      },
-    );
+      prices: { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null },
+    });
     client = new Mistral({ apiKey: gateway.apiKey, serverURL: gateway.dataPlane!.url, retryConfig: { strategy: 'none' } });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await simulator?.close();
-    delete process.env[KEY_ENV];
-  });
+  afterAll(() => gateway?.close());
   beforeEach(() => {
     simulator.scenario = () => ({});
   });
@@ -137,9 +127,9 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
       // model is listed from its first endpoint on, so a last model added after them says when the
       // data plane's snapshot holds all three (snapshots carry every change made before them).
       const endpoints: Array<[provider: Parameters<typeof addCatalogModel>[1], upstreamModel: string]> = [
-        [{ slug: 'mistral-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: KEY_ENV }, 'codestral-primary'],
+        [{ slug: 'mistral-simulator', kind: 'mistral', baseUrl: simulator.baseUrl, apiKeyEnv: platformKeyEnv(PROVIDER) }, 'codestral-primary'],
         [{ slug: 'simulator', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null }, 'echo'],
-        [{ slug: 'mistral-backup', kind: 'mistral', baseUrl: backup.baseUrl, apiKeyEnv: KEY_ENV }, 'codestral-backup'],
+        [{ slug: 'mistral-backup', kind: 'mistral', baseUrl: backup.baseUrl, apiKeyEnv: platformKeyEnv(PROVIDER) }, 'codestral-backup'],
       ];
       for (const [priority, [provider, upstreamModel]] of endpoints.entries()) {
         await addCatalogModel(gateway, provider, { id: model, name: 'Codestral with a fallback', endpoint: endpoint(provider.slug, upstreamModel, priority) });
@@ -188,7 +178,7 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     expect(await limited.json()).toMatchObject({ error: { message: 'Rate limit exceeded', code: 'rate_limited' } });
     expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 429, errorCode: 'rate_limited', promptTokens: 0 });
 
-    process.env[KEY_ENV] = 'revoked';
+    process.env[platformKeyEnv(PROVIDER)] = 'revoked';
     try {
       const refused = await post({ model: MODEL, prompt: 'x' });
       expect(refused.status).toBe(502);
@@ -196,7 +186,7 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
         error: { message: "The upstream provider refused the gateway's credentials: Unauthorized", code: 'upstream_error' },
       });
     } finally {
-      process.env[KEY_ENV] = UPSTREAM_KEY;
+      process.env[platformKeyEnv(PROVIDER)] = UPSTREAM_KEY;
     }
   });
 });

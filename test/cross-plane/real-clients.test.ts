@@ -11,18 +11,15 @@ import { generateText, stepCountIs, streamText, tool } from 'ai';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import { startGeminiSimulator, type GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import { addCatalogModel } from '../support/add-catalog-model.ts';
+import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
+import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
+import { weatherTool } from '../support/weather-tool.ts';
 
 const ANTHROPIC_MODEL = 'anthropic/claude-echo';
 const GEMINI_MODEL = 'google-native/gemini-echo';
-const ANTHROPIC_KEY_ENV = 'GATEWAY_TEST_REAL_CLIENTS_ANTHROPIC_KEY';
-const GEMINI_KEY_ENV = 'GATEWAY_TEST_REAL_CLIENTS_GEMINI_KEY';
-const ANTHROPIC_UPSTREAM_KEY = 'sk-ant-real-clients';
-const GEMINI_UPSTREAM_KEY = 'AIza-real-clients';
 
 type Upstream = 'openai' | 'anthropic' | 'gemini';
 
@@ -32,37 +29,11 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
   let gemini: GeminiSimulator;
 
   beforeAll(async () => {
-    process.env[ANTHROPIC_KEY_ENV] = ANTHROPIC_UPSTREAM_KEY;
-    process.env[GEMINI_KEY_ENV] = GEMINI_UPSTREAM_KEY;
-    anthropic = await startAnthropicSimulator({ apiKey: ANTHROPIC_UPSTREAM_KEY });
-    gemini = await startGeminiSimulator({ apiKey: GEMINI_UPSTREAM_KEY });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'anthropic-simulator', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: ANTHROPIC_KEY_ENV },
-      {
-        id: ANTHROPIC_MODEL,
-        name: 'Claude echo',
-        endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', prices: { prompt: 3000, completion: 15000 } },
-      },
-    );
-    await addCatalogModel(
-      gateway,
-      { slug: 'google-native', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: GEMINI_KEY_ENV },
-      {
-        id: GEMINI_MODEL,
-        name: 'Gemini echo',
-        endpoint: { providerSlug: 'google-native', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } },
-      },
-    );
+    anthropic = await addSimulatedProvider(gateway, 'anthropic', { apiKey: 'sk-ant-real-clients' });
+    gemini = await addSimulatedProvider(gateway, 'gemini', { apiKey: 'AIza-real-clients' });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await anthropic?.close();
-    await gemini?.close();
-    delete process.env[ANTHROPIC_KEY_ENV];
-    delete process.env[GEMINI_KEY_ENV];
-  });
+  afterAll(() => gateway?.close());
 
   const baseURL = () => `${gateway.dataPlane!.url}/v1`;
   const aiSdkOpenAI = () => createOpenAI({ baseURL: baseURL(), apiKey: gateway.apiKey });
@@ -287,10 +258,6 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
   it('openai SDK: one conversation moves from Anthropic (tool call) to Gemini (tool result) to OpenAI, each upstream seeing the earlier turns in its own format', async () => {
     resetScenarios();
     const client = gateway.client();
-    const weatherTool = {
-      type: 'function' as const,
-      function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
-    };
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Weather in Paris?' },

@@ -8,12 +8,12 @@ import { generateText, stepCountIs, streamText, tool } from 'ai';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import { startGeminiSimulator, type GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
-import { startOpenAIResponsesSimulator, type OpenAIResponsesSimulator } from '../../simulators/openai/openai-responses-simulator.ts';
-import { addCatalogModel } from '../support/add-catalog-model.ts';
+import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
+import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
+import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
+import type { OpenAIResponsesSimulator } from '../../simulators/openai/openai-responses-simulator.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 
@@ -24,12 +24,6 @@ const GEMINI_MODEL = 'responses-gemini/gemini-echo';
 const MISTRAL_MODEL = 'responses-mistral/mistral-echo';
 // Served by the provider `openai`, which speaks the Responses API natively (pointed at its simulator).
 const NATIVE_MODEL = 'openai/responses-echo';
-const KEY_ENV = {
-  anthropic: 'GATEWAY_TEST_RESPONSES_ANTHROPIC_KEY',
-  gemini: 'GATEWAY_TEST_RESPONSES_GEMINI_KEY',
-  mistral: 'GATEWAY_TEST_RESPONSES_MISTRAL_KEY',
-  openai: 'GATEWAY_TEST_RESPONSES_OPENAI_KEY',
-};
 const UPSTREAM_KEY = { anthropic: 'sk-ant-responses', gemini: 'AIza-responses', mistral: 'mistral-responses', openai: 'sk-openai-responses' };
 
 type Upstream = 'openai' | 'anthropic' | 'gemini' | 'mistral';
@@ -53,60 +47,25 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
   let openaiResponses: OpenAIResponsesSimulator;
 
   beforeAll(async () => {
-    process.env[KEY_ENV.anthropic] = UPSTREAM_KEY.anthropic;
-    process.env[KEY_ENV.gemini] = UPSTREAM_KEY.gemini;
-    process.env[KEY_ENV.mistral] = UPSTREAM_KEY.mistral;
-    process.env[KEY_ENV.openai] = UPSTREAM_KEY.openai;
-    anthropic = await startAnthropicSimulator({ apiKey: UPSTREAM_KEY.anthropic });
-    gemini = await startGeminiSimulator({ apiKey: UPSTREAM_KEY.gemini });
-    mistral = await startMistralSimulator({ apiKey: UPSTREAM_KEY.mistral });
-    openaiResponses = await startOpenAIResponsesSimulator({ apiKey: UPSTREAM_KEY.openai });
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'anthropic', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: KEY_ENV.anthropic },
-      {
-        id: ANTHROPIC_MODEL,
-        name: 'Claude Sonnet 4.5',
-        endpoint: { providerSlug: 'anthropic', upstreamModel: 'claude-sonnet-4-5', prices: { prompt: 3000, completion: 15000 } },
-      },
-    );
-    await addCatalogModel(
-      gateway,
-      { slug: 'responses-gemini', kind: 'gemini', baseUrl: gemini.baseUrl, apiKeyEnv: KEY_ENV.gemini },
-      {
-        id: GEMINI_MODEL,
-        name: 'Gemini echo',
-        endpoint: { providerSlug: 'responses-gemini', upstreamModel: 'gemini-echo', prices: { prompt: 1000, completion: 10000 } },
-      },
-    );
-    await addCatalogModel(
-      gateway,
-      { slug: 'responses-mistral', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: KEY_ENV.mistral },
-      {
-        id: MISTRAL_MODEL,
-        name: 'Mistral echo',
-        endpoint: { providerSlug: 'responses-mistral', upstreamModel: 'mistral-echo', prices: { prompt: 100, completion: 300 } },
-      },
-    );
-    await addCatalogModel(
-      gateway,
-      { slug: 'openai', kind: 'openai-compatible', baseUrl: openaiResponses.baseUrl, apiKeyEnv: KEY_ENV.openai },
-      {
-        id: NATIVE_MODEL,
-        name: 'Responses echo',
-        endpoint: { providerSlug: 'openai', upstreamModel: 'gpt-responses-echo', prices: { prompt: 2000, completion: 8000 } },
-      },
-    );
+    anthropic = await addSimulatedProvider(gateway, 'anthropic', {
+      apiKey: UPSTREAM_KEY.anthropic,
+      slug: 'anthropic',
+      id: ANTHROPIC_MODEL,
+      name: 'Claude Sonnet 4.5',
+      upstreamModel: 'claude-sonnet-4-5',
+      prices: { prompt: 3000, completion: 15000 },
+    });
+    gemini = await addSimulatedProvider(gateway, 'gemini', {
+      apiKey: UPSTREAM_KEY.gemini,
+      slug: 'responses-gemini',
+      id: GEMINI_MODEL,
+      prices: { prompt: 1000, completion: 10000 },
+    });
+    mistral = await addSimulatedProvider(gateway, 'mistral', { apiKey: UPSTREAM_KEY.mistral, slug: 'responses-mistral', id: MISTRAL_MODEL });
+    openaiResponses = await addSimulatedProvider(gateway, 'openai-responses', { apiKey: UPSTREAM_KEY.openai, id: NATIVE_MODEL });
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await anthropic?.close();
-    await gemini?.close();
-    await mistral?.close();
-    await openaiResponses?.close();
-    for (const name of Object.values(KEY_ENV)) delete process.env[name];
-  });
+  afterAll(() => gateway?.close());
 
   const upstreams: Array<[Upstream, string, string]> = [
     ['openai', SIMULATOR_MODEL, 'simulator'],

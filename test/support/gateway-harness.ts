@@ -28,6 +28,8 @@ export interface Gateway {
   /** `keyring`: BYOK master keys to start with instead of the generated development key. */
   startControlPlane(keyring?: Pick<ControlPlaneOptions, 'masterKeys' | 'masterKeyVersion'>): Promise<ControlPlane>;
   startDataPlane(): Promise<DataPlane>;
+  /** Something to stop when the gateway closes, after its planes (e.g. an upstream added to its catalog). */
+  onClose(stop: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
   const createdDatabase = await createTestDatabase(engine);
   const dataDir = createdDatabase.dataDir;
   const simulator = await startOpenAISimulator();
+  const stops: Array<() => Promise<void>> = [];
   const gateway: Gateway = {
     simulator,
     controlPlane: null,
@@ -79,9 +82,13 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
       });
       return gateway.dataPlane;
     },
+    onClose(stop) {
+      stops.push(stop);
+    },
     async close() {
       await gateway.dataPlane?.close();
       await gateway.controlPlane?.close();
+      for (const stop of stops) await stop();
       await simulator.close();
       await createdDatabase.drop();
     },
