@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { startControlPlane } from '../control-plane/src/app.ts';
 import { startDataPlane } from '../data-plane/src/start-data-plane.ts';
+import { parseAllowPrivateUpstreams } from '../shared/src/upstream-address.ts';
 import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 
 const help = `Usage: npm start [-- --help]
@@ -27,6 +28,8 @@ Environment:
   DATA_PLANE_PORT       data plane (OpenAI-compatible API)                   default 8080
   SIMULATOR_PORT        built-in upstream simulator                          default 4010
   OPENAI_API_KEY        when set, the simulator is not started and openai/* models use OpenAI
+  ALLOW_PRIVATE_UPSTREAMS  providers on private, loopback and link-local addresses (the simulator
+                        is on 127.0.0.1): true = allowed, false = refused   default true
   GATEWAY_MASTER_KEYS   BYOK master keys "1:<base64 32 bytes>,2:..."         default generated into
                         <data dir>/keys/byok-master-keys on first start
   GATEWAY_MASTER_KEY_VERSION  the version that wraps new BYOK keys          default the highest
@@ -47,6 +50,8 @@ mkdirSync(dataDir, { recursive: true });
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
+// A first try on one machine: its simulator (and any local model server) is on a private address.
+const allowPrivateUpstreams = parseAllowPrivateUpstreams(process.env.ALLOW_PRIVATE_UPSTREAMS, true);
 const simulator = process.env.OPENAI_API_KEY ? null : await startOpenAISimulator({ port: port('SIMULATOR_PORT', 4010) });
 
 const controlPlane = await startControlPlane({
@@ -54,6 +59,7 @@ const controlPlane = await startControlPlane({
   dataDir,
   databaseUrl: process.env.DATABASE_URL,
   simulatorBaseUrl: simulator?.baseUrl ?? null,
+  allowPrivateUpstreams,
   masterKeys: process.env.GATEWAY_MASTER_KEYS,
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION,
   log,
@@ -67,6 +73,7 @@ const dataPlane = await startDataPlane({
   // The key pair the control plane generated for BYOK keys in snapshots (none when only its public half is configured).
   byokPrivateJwk: controlPlane.dataPlaneEncryptionKeyFile ? (JSON.parse(readFileSync(controlPlane.dataPlaneEncryptionKeyFile, 'utf8')) as JWK) : null,
   stateDir: join(dataDir, 'data-plane'),
+  allowPrivateUpstreams,
   log,
 });
 await dataPlane.waitForSnapshot();

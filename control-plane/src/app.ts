@@ -26,6 +26,8 @@ export interface ControlPlaneOptions extends MasterKeyringSource {
   databaseUrl?: string | null;
   /** Where the seeded `simulator` provider points (updated on every start when given). */
   simulatorBaseUrl?: string | null;
+  /** Admins may point providers at private, loopback, link-local and metadata addresses; default false. */
+  allowPrivateUpstreams?: boolean;
   log?: (line: string) => void;
 }
 
@@ -86,7 +88,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (options.simulatorBaseUrl && !seed.created) await setProviderBaseUrl(system, 'simulator', options.simulatorBaseUrl);
     // Started after the seed so the first version already holds it; the publisher then sees every later change.
     await publisher.start();
-    const services: AppServices = { prisma: database.prisma, publisher, adminJwt, byokKeyring };
+    const services: AppServices = { prisma: database.prisma, publisher, adminJwt, byokKeyring, allowPrivateUpstreams: options.allowPrivateUpstreams ?? false };
     return {
       services,
       publicJwk: keys.publicJwk,

@@ -13,6 +13,8 @@ export interface AppServices {
   adminJwt: AdminJwtIssuer;
   /** Wraps BYOK data keys (services/byok/). */
   byokKeyring: MasterKeyring;
+  /** ALLOW_PRIVATE_UPSTREAMS: provider base URLs may point at private addresses. */
+  allowPrivateUpstreams: boolean;
 }
 
 export interface Context extends AppServices {

@@ -25,7 +25,8 @@ export interface TestApp {
 
 export async function createTestApp(engine: TestEngine): Promise<TestApp> {
   const database = await createTestDatabase(engine);
-  const build = () => createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl });
+  // Tests point providers at simulators on 127.0.0.1.
+  const build = () => createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl, allowPrivateUpstreams: true });
   const testApp: TestApp = {
     app: await build(),
     database,

@@ -1,4 +1,5 @@
 // Command line: reads the environment and runs the control plane until SIGINT/SIGTERM.
+import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { startControlPlane } from './app.ts';
 
 const usage = `Usage: tsx control-plane/src/main.ts [--help]
@@ -12,6 +13,9 @@ Environment:
   DATABASE_URL         PostgreSQL URL; unset = embedded PGlite in the data folder
   GATEWAY_DATA_DIR     data folder: PGlite data, signing keys, seeded secrets   default ./.data
   SIMULATOR_BASE_URL   base URL of the seeded \`simulator\` provider       default http://127.0.0.1:4010/v1
+  ALLOW_PRIVATE_UPSTREAMS
+                       true = admins may point a provider's base URL at a private, loopback,
+                       link-local or metadata address (set it on the data planes too)  default false
   GATEWAY_MASTER_KEYS  BYOK master keys: "1:<base64 of 32 bytes>,2:<...>", every version still in use;
                        unset = a version-1 key generated into keys/byok-master-keys (development)
   GATEWAY_MASTER_KEY_VERSION
@@ -38,12 +42,21 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+let allowPrivateUpstreams = false;
+try {
+  allowPrivateUpstreams = parseAllowPrivateUpstreams(process.env.ALLOW_PRIVATE_UPSTREAMS, false);
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(2);
+}
+
 const controlPlane = await startControlPlane({
   port,
   host: process.env.CONTROL_PLANE_HOST ?? '127.0.0.1',
   dataDir: process.env.GATEWAY_DATA_DIR ?? './.data',
   databaseUrl: process.env.DATABASE_URL || undefined,
   simulatorBaseUrl: process.env.SIMULATOR_BASE_URL || undefined,
+  allowPrivateUpstreams,
   masterKeys: process.env.GATEWAY_MASTER_KEYS || undefined,
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION || undefined,
   log,

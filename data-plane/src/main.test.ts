@@ -44,6 +44,7 @@ async function runAgainst(controlPlane: FakeControlPlane) {
     DATA_PLANE_TOKEN: controlPlane.token,
     SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
     DATA_PLANE_STATE_DIR: stateDir,
+    ALLOW_PRIVATE_UPSTREAMS: 'true',
   });
   cleanups.push(async () => {
     if (started.child.exitCode === null) started.child.kill('SIGKILL');

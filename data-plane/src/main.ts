@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
+import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { isNativeUws, UWS_FALLBACK_MESSAGE } from './http/uws-runtime.ts';
 import { DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import {
@@ -50,6 +51,9 @@ Environment:
   UPSTREAM_TOTAL_TIMEOUT_MS
                             every attempt of a request (retries, fallbacks,
                             waits) until the first byte                        default UPSTREAM_TIMEOUT_MS
+  ALLOW_PRIVATE_UPSTREAMS   true = call providers whose base URL is (or resolves
+                            to) a private, loopback, link-local or metadata
+                            address; false = refuse them (502)                 default false
   USAGE_BATCH_SIZE          usage events per ingest call (1 to 5000)           default ${DEFAULT_USAGE_BATCH_SIZE}
   USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
   USAGE_SHIP_MAX_BACKOFF_MS longest wait between shipping attempts while the
@@ -114,6 +118,12 @@ async function main(): Promise<void> {
 
   const failOpen = process.env.SPEND_FAIL_OPEN ?? 'false';
   if (failOpen !== 'true' && failOpen !== 'false') fail(`SPEND_FAIL_OPEN must be true or false, got '${failOpen}'`);
+  let allowPrivateUpstreams = false;
+  try {
+    allowPrivateUpstreams = parseAllowPrivateUpstreams(process.env.ALLOW_PRIVATE_UPSTREAMS, false);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const spoolSync = process.env.USAGE_SPOOL_SYNC || 'fdatasync';
   if (!(spoolSyncModes as readonly string[]).includes(spoolSync)) fail(`USAGE_SPOOL_SYNC must be fdatasync or write, got '${spoolSync}'`);
   const dataPlane = await startDataPlane({
@@ -128,6 +138,7 @@ async function main(): Promise<void> {
     upstreamTimeoutMs: numberFromEnv('UPSTREAM_TIMEOUT_MS', undefined),
     upstreamAttemptTimeoutMs: numberFromEnv('UPSTREAM_ATTEMPT_TIMEOUT_MS', undefined),
     upstreamTotalTimeoutMs: numberFromEnv('UPSTREAM_TOTAL_TIMEOUT_MS', undefined),
+    allowPrivateUpstreams,
     usageBatchSize: numberFromEnv('USAGE_BATCH_SIZE', undefined),
     usageFlushIntervalMs: numberFromEnv('USAGE_FLUSH_INTERVAL_MS', undefined),
     usageShipMaxBackoffMs: numberFromEnv('USAGE_SHIP_MAX_BACKOFF_MS', undefined),

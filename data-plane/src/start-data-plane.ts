@@ -40,6 +40,8 @@ export interface DataPlaneOptions {
   upstreamAttemptTimeoutMs?: number;
   /** All attempts of a request (retries, fallbacks, waits) until the first byte; default upstreamTimeoutMs. */
   upstreamTotalTimeoutMs?: number;
+  /** Call upstreams on private, loopback, link-local and metadata addresses; default false (refused with a 502). */
+  allowPrivateUpstreams?: boolean;
   /** Events per ingestUsage call; default 500. */
   usageBatchSize?: number;
   /** How often spooled usage is shipped; default 1000 ms. */
@@ -115,6 +117,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     attemptTimeoutMs: options.upstreamAttemptTimeoutMs,
     totalTimeoutMs: options.upstreamTotalTimeoutMs,
+    allowPrivateUpstreams: options.allowPrivateUpstreams,
   });
   const spendOptions = options.spend ?? {};
   const spend = createSpendEnforcer({

@@ -37,6 +37,7 @@ describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine)
       stateDir: gateway.dataPlaneStateDir,
       usageFlushIntervalMs: 20,
       usageShipMaxBackoffMs: 1000,
+      allowPrivateUpstreams: true,
       log: () => {},
     });
     gateway.simulator.scenario = () => ({ chunkDelayMs: 2 });
@@ -54,6 +55,7 @@ describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine)
         GATEWAY_DATA_DIR: gateway.dataDir,
         DATABASE_URL: gateway.databaseUrl ?? '',
         SIMULATOR_BASE_URL: gateway.simulator.baseUrl,
+        ALLOW_PRIVATE_UPSTREAMS: 'true',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

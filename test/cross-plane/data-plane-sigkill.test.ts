@@ -45,6 +45,7 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
         DATA_PLANE_STATE_DIR: join(gateway.dataDir, 'child-data-plane'),
         USAGE_FLUSH_INTERVAL_MS: '20',
         USAGE_SPOOL_SYNC: spoolSync,
+        ALLOW_PRIVATE_UPSTREAMS: 'true',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

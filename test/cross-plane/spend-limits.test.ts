@@ -66,6 +66,7 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
           snapshotPublicJwk: controlPlane.publicJwk,
           stateDir: join(stateRoot, `replica-${index}`),
           spend: { redisUrl, keyPrefix },
+          allowPrivateUpstreams: true,
           log: () => {},
         }),
       ),

@@ -59,6 +59,8 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         dataDir,
         databaseUrl: createdDatabase.databaseUrl,
         simulatorBaseUrl: simulator.baseUrl,
+        // The simulators listen on 127.0.0.1.
+        allowPrivateUpstreams: true,
         log: () => {},
       });
       if (gateway.controlPlane.devApiKey) gateway.apiKey = gateway.controlPlane.devApiKey;
@@ -78,6 +80,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         byokPrivateJwk: dataPlaneCredentials.byokPrivateJwk,
         stateDir: gateway.dataPlaneStateDir,
         usageFlushIntervalMs: 20,
+        allowPrivateUpstreams: true,
         log: () => {},
       });
       return gateway.dataPlane;

@@ -13,5 +13,10 @@ export function requireAdmin(context: GraphQLContext): ServiceContext {
   if (!context.authentication) {
     throw createGraphQLError('a valid admin token or admin JWT is required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
   }
-  return { prisma: context.prisma, actor: context.authentication, snapshotChanged: (cause) => context.publisher.changed(cause) };
+  return {
+    prisma: context.prisma,
+    actor: context.authentication,
+    snapshotChanged: (cause) => context.publisher.changed(cause),
+    allowPrivateUpstreams: context.allowPrivateUpstreams,
+  };
 }

@@ -4,6 +4,7 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import { snapshotProviderSchema } from '../../../shared/src/snapshot.ts';
 import { Prisma, type Model, type ModelEndpoint, type Provider } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
+import { checkProviderBaseUrl } from './check-provider-base-url.ts';
 import { authorizePlatformAction } from './org-access.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -73,6 +74,8 @@ export async function listModels(context: ServiceContext): Promise<ModelWithEndp
 export async function upsertProvider(context: ServiceContext, rawInput: UpsertProviderInput): Promise<Provider> {
   authorizePlatformAction(context, 'catalog.write');
   const input = upsertProviderInputSchema.parse(rawInput);
+  // Startup code writes what the operator configured (the seeded simulator); admins are checked.
+  await checkProviderBaseUrl(input.baseUrl, { allowPrivate: context.actor.kind === 'system' || context.allowPrivateUpstreams === true });
   const provider = await context.prisma.$transaction(async (transaction) => {
     const fields = { kind: input.kind, baseUrl: input.baseUrl, apiKeyEnv: input.apiKeyEnv, enabled: input.enabled };
     const row = await transaction.provider.upsert({ where: { slug: input.slug }, create: { slug: input.slug, ...fields }, update: fields });

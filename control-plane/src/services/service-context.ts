@@ -18,6 +18,8 @@ export interface ServiceContext {
   actor: Actor;
   /** Tells the snapshot publisher that state the data planes see may have changed. */
   snapshotChanged(cause?: SnapshotChangeCause): void;
+  /** Provider base URLs may name private, loopback and link-local targets (ALLOW_PRIVATE_UPSTREAMS); default false. */
+  allowPrivateUpstreams?: boolean;
 }
 
 /** How an actor is written in audit_log.actor. */

@@ -47,7 +47,7 @@ const gatewayErrors = t.middleware(async ({ next }) => {
 });
 
 function serviceContext(ctx: Context, actor: Actor): ServiceContext {
-  return { prisma: ctx.prisma, actor, snapshotChanged: (cause) => ctx.publisher.changed(cause) };
+  return { prisma: ctx.prisma, actor, snapshotChanged: (cause) => ctx.publisher.changed(cause), allowPrivateUpstreams: ctx.allowPrivateUpstreams };
 }
 
 export const publicProcedure = t.procedure.use(gatewayErrors);

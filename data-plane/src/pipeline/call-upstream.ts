@@ -6,6 +6,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
+import { createUpstreamConnector, UPSTREAM_ADDRESS_REFUSED } from './upstream-connector.ts';
 
 export interface UpstreamClient {
   readonly dispatcher: Agent;
@@ -18,10 +19,19 @@ export interface UpstreamClient {
   close(): Promise<void>;
 }
 
+export interface UpstreamClientOptions {
+  timeoutMs: number;
+  attemptTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  /** Connect to private, loopback and link-local addresses (simulators, local models); default false. */
+  allowPrivateUpstreams?: boolean;
+}
+
 /** Without the attempt and total timeouts, both are `timeoutMs`: one slow upstream fails as it always did. */
-export function createUpstreamClient(options: { timeoutMs: number; attemptTimeoutMs?: number; totalTimeoutMs?: number }): UpstreamClient {
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connectTimeout: Math.min(attemptTimeoutMs, 10_000) });
+  const connect = createUpstreamConnector({ allowPrivate: options.allowPrivateUpstreams ?? false, timeoutMs: Math.min(attemptTimeoutMs, 10_000) });
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connect });
   return {
     dispatcher,
     timeoutMs: options.timeoutMs,
@@ -75,7 +85,16 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-const UNREACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_INVALID_ARG']);
+const UNREACHED_CODES = new Set([
+  UPSTREAM_ADDRESS_REFUSED,
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_INVALID_ARG',
+]);
 
 function errorCode(error: unknown): string | undefined {
   if (error === null || typeof error !== 'object') return undefined;
@@ -90,6 +109,11 @@ export function toUpstreamGatewayError(error: unknown, signal: AbortSignal): Gat
   if (error instanceof GatewayError) return error;
   if (signal.aborted) return new GatewayError('client_closed', 'Client closed the request.', { cause: error });
   const code = errorCode(error);
+  if (code === UPSTREAM_ADDRESS_REFUSED) {
+    return new GatewayError('upstream_error', "The upstream provider's address is private, loopback or link-local; this gateway does not call it.", {
+      cause: error,
+    });
+  }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error });
   }

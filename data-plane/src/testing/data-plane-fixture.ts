@@ -128,6 +128,8 @@ export async function startDataPlaneFixture(
       snapshotPublicJwk: controlPlane.publicJwk,
       stateDir,
       usageFlushIntervalMs: 60_000,
+      // The simulators listen on 127.0.0.1.
+      allowPrivateUpstreams: true,
       log: () => {},
       ...options,
       ...extra,
