@@ -152,6 +152,8 @@ export async function startGatewayTarget(simulator: Simulator, cpu: number, node
     SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
     DATA_PLANE_STATE_DIR: join(directory, 'state'),
     [UPSTREAM_KEY_ENV]: 'sk-bench-upstream',
+    // The simulator listens on 127.0.0.1.
+    ALLOW_PRIVATE_UPSTREAMS: 'true',
   };
   const dataPlane = tsxProcess('data plane', cpu, 'data-plane/src/main.ts', [], env, nodeFlags);
   const line = await dataPlane.waitForLine(/data plane listening on /, 30_000);
