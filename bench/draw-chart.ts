@@ -11,7 +11,14 @@ const LABEL_WIDTH = 100;
 const BAR_AREA = 480;
 const BAR_HEIGHT = 16;
 const INK: Rgb = [30, 30, 30];
-const COLORS: Record<TargetName, Rgb> = { direct: [150, 150, 150], nginx: [46, 125, 50], portkey: [198, 40, 40], gateway: [21, 101, 192] };
+const COLORS: Record<TargetName, Rgb> = {
+  direct: [150, 150, 150],
+  nginx: [46, 125, 50],
+  floor: [120, 144, 156],
+  portkey: [198, 40, 40],
+  gateway: [21, 101, 192],
+  'gateway-full': [106, 27, 154],
+};
 const LIGHT = (color: Rgb): Rgb => [
   Math.round(color[0] + (255 - color[0]) / 2),
   Math.round(color[1] + (255 - color[1]) / 2),

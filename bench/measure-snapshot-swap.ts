@@ -8,7 +8,7 @@ import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
 import { benchSnapshotState, withExtraKeys } from './bench-snapshot.ts';
 import { sampleUsage } from './process-usage.ts';
 import { startOpenLoopClient } from './run-load-client.ts';
-import type { GatewayTarget, Simulator } from './targets.ts';
+import type { FakeControlPlaneGatewayTarget as GatewayTarget, Simulator } from './targets.ts';
 
 export interface SnapshotSwapResult {
   extraKeys: number;

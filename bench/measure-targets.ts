@@ -1,10 +1,12 @@
 // The side-by-side part: for each target in turn (alone on the target CPU), wrk saturation runs
-// (non-streamed, then streamed), then
+// (non-streamed, then streamed), sequential requests on one connection (wrk, 1 connection: what a lone
+// client waits), the body-size sweep (wrk with a few connections and prompts of each size: CPU per
+// request as the prompt grows), then
 // open-loop runs at fixed rates (non-streamed) and one open-loop run of streams, each with the target's
 // CPU use and RSS read from /proc around the run. A fixed rate above SUSTAINABLE_SHARE of the target's
 // saturated throughput is not run: open-loop latency past saturation only grows with the run's length,
 // and the backlog it leaves would spill into the next run.
-import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
+import { cpuMicrosPerRequest, latencyLadder, type LatencyLadder } from './latency-stats.ts';
 import type { OpenLoopResult } from './open-loop-load.ts';
 import { cpuPercent, sampleUsage } from './process-usage.ts';
 import { runOpenLoopClient } from './run-load-client.ts';
@@ -20,6 +22,19 @@ export interface MeasurePlan {
   saturationConnections: number;
   maxConnections: number;
   loadCpu: number;
+  sequentialSeconds: number;
+  /** Prompt sizes of the sweep, in bytes; empty = no sweep. */
+  bodySizes: number[];
+  bodySizeSeconds: number;
+  bodySizeConnections: number;
+}
+
+export interface BodySizeRun extends ResourceUse {
+  promptBytes: number;
+  requestsPerSecond: number;
+  errors: number;
+  /** CPU µs per request of the target's process tree. */
+  cpuMicrosPerRequest: number | null;
 }
 
 export interface ResourceUse {
@@ -47,6 +62,9 @@ export interface TargetMeasurements {
   saturation: SaturationResult & ResourceUse;
   /** The same with streamed requests: whole streams per second. */
   streamSaturation: SaturationResult & ResourceUse;
+  /** One connection, one request at a time. */
+  sequential: SaturationResult & ResourceUse;
+  bodySizes: BodySizeRun[];
   peakRssBytes: number;
 }
 
@@ -87,10 +105,8 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
         ),
       ),
     );
-  const saturate = (stream: boolean) =>
-    withUsage(target.pid, () =>
-      runWrk({ request: target.request(stream), connections: plan.saturationConnections, durationSeconds: plan.saturationSeconds, cpu: plan.loadCpu }),
-    );
+  const saturate = (stream: boolean, connections = plan.saturationConnections, durationSeconds = plan.saturationSeconds, promptBytes?: number) =>
+    withUsage(target.pid, () => runWrk({ request: target.request(stream, promptBytes), connections, durationSeconds, cpu: plan.loadCpu }));
   // Unmeasured: JIT warm-up and connection pools, so the first measured run does not pay for them.
   await runWrk({
     request: target.request(false),
@@ -104,6 +120,24 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
   );
   const streamSaturation = await saturate(true);
   log(`  ${target.name}: stream saturation → ${streamSaturation.requestsPerSecond.toFixed(0)} streams/s, p50 ${streamSaturation.latency.p50} µs`);
+  const sequential = await saturate(false, 1, plan.sequentialSeconds);
+  log(`  ${target.name}: sequential (1 connection) → p50 ${sequential.latency.p50} µs, p99 ${sequential.latency.p99} µs, p99.9 ${sequential.latency.p999} µs`);
+  const bodySizes: BodySizeRun[] = [];
+  for (const promptBytes of plan.bodySizes) {
+    const run = await saturate(false, plan.bodySizeConnections, plan.bodySizeSeconds, promptBytes);
+    const perRequest = cpuMicrosPerRequest(run.cpuPercent, run.requestsPerSecond);
+    bodySizes.push({
+      promptBytes,
+      requestsPerSecond: run.requestsPerSecond,
+      errors: run.errors,
+      cpuMicrosPerRequest: perRequest,
+      cpuPercent: run.cpuPercent,
+      rssBytes: run.rssBytes,
+    });
+    log(
+      `  ${target.name}: ${(promptBytes / 1024).toFixed(0)} KiB prompts → ${run.requestsPerSecond.toFixed(0)} req/s, ${perRequest?.toFixed(0) ?? 'n/a'} CPU µs/request, errors ${run.errors}`,
+    );
+  }
   const sustainable = (rate: number, capacity = saturation.requestsPerSecond) => rate <= SUSTAINABLE_SHARE * capacity;
   const fixedRate: FixedRateRun[] = [];
   const overloadedRates: number[] = [];
@@ -130,5 +164,15 @@ export async function measureTarget(target: Target, plan: MeasurePlan, log: (lin
   const stream = streamNotRun === null ? await openLoop(true, plan.streamRate, 500) : null;
   if (stream)
     log(`  ${target.name}: streams at ${plan.streamRate}/s → TTFT p50 ${stream.firstByte.p50.toFixed(0)} µs, p99 ${stream.firstByte.p99.toFixed(0)} µs`);
-  return { fixedRate, overloadedRates, stream, streamNotRun, saturation, streamSaturation, peakRssBytes: sampleUsage(target.pid).peakRssBytes };
+  return {
+    fixedRate,
+    overloadedRates,
+    stream,
+    streamNotRun,
+    saturation,
+    streamSaturation,
+    sequential,
+    bodySizes,
+    peakRssBytes: sampleUsage(target.pid).peakRssBytes,
+  };
 }

@@ -12,6 +12,8 @@ import { measureTarget, type MeasurePlan } from './measure-targets.ts';
 import {
   directTarget,
   REPOSITORY_ROOT,
+  startFloor,
+  startGatewayFullTarget,
   startGatewayTarget,
   startNginx,
   startPortkey,
@@ -26,17 +28,26 @@ import { markdownReport, type BenchResults } from './write-report.ts';
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
 
+const BODY_SIZES = [1024, 32 * 1024, 256 * 1024, 1024 * 1024];
+/** The sweep's wrk connections: a few agents sending long contexts, not a crowd. */
+const BODY_SIZE_CONNECTIONS = 8;
+
 const help = `Usage: npm run bench [-- options]
 
 Starts a uWS upstream simulator and measures, one after the other, direct (the simulator itself),
-nginx (reverse proxy, 1 worker), the Portkey gateway (npm) and our data plane (auth, org policy,
-metering and usage spool on): open-loop latency at fixed rates, streamed TTFT, and wrk saturation;
-then many concurrent open streams and a 100k-key snapshot swap under traffic. Proxies run on CPU ${TARGET_CPU};
-load generators, the simulator and this harness on CPU ${LOAD_CPU} (taskset). Needs 2+ CPUs, nginx and wrk.
+nginx (reverse proxy, 1 worker), floor (the thinnest relay on our stack: uWS, the data plane's upstream
+client, JSON.parse of request and answer), the Portkey gateway (npm), our data plane (auth, org policy,
+spend, metering and usage spool on; fake control plane) and gateway-full (the data plane fed by the real
+control plane on its embedded database, separate processes, real usage ingest): wrk saturation,
+sequential requests on one connection, CPU per request for ${BODY_SIZES.map((bytes) => `${bytes / 1024} KiB`).join(', ')} prompts,
+open-loop latency at fixed rates and streamed TTFT; then many concurrent open streams and a 100k-key
+snapshot swap under traffic. Proxies run on CPU ${TARGET_CPU}; load generators, the simulator, the control
+planes and this harness on CPU ${LOAD_CPU} (taskset). Needs 2+ CPUs, nginx and wrk.
 
 Options:
-  --quick               short runs, 1,000 open streams (under 2 minutes)
+  --quick               short runs, 1,000 open streams (a few minutes)
   --targets=a,b         only these of ${TARGET_NAMES.join(', ')} (default: all)
+  --no-sizes            skip the prompt-size sweep
   --no-streams          skip the concurrent open streams
   --no-swap             skip the snapshot swap
   --profile             run the data plane with --cpu-prof; prints where the profile went
@@ -78,6 +89,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; choose from ${TARGET_NAMES.join(', ')}`);
   const names = TARGET_NAMES.filter((name) => only === undefined || only.includes(name));
   const profileDirectory = args.includes('--profile') ? await mkdtemp(join(tmpdir(), 'bench-profile-')) : null;
+  const sizes = args.includes('--no-sizes') ? [] : BODY_SIZES;
   const dataPlaneFlags = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
 
   const plan: MeasurePlan = quick
@@ -90,6 +102,10 @@ async function main(): Promise<void> {
         saturationConnections: 32,
         maxConnections: 512,
         loadCpu: LOAD_CPU,
+        sequentialSeconds: 2,
+        bodySizes: sizes,
+        bodySizeSeconds: 2,
+        bodySizeConnections: BODY_SIZE_CONNECTIONS,
       }
     : {
         rates: [500, 2000],
@@ -100,6 +116,10 @@ async function main(): Promise<void> {
         saturationConnections: 32,
         maxConnections: 512,
         loadCpu: LOAD_CPU,
+        sequentialSeconds: 10,
+        bodySizes: sizes,
+        bodySizeSeconds: 5,
+        bodySizeConnections: BODY_SIZE_CONNECTIONS,
       };
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const results: BenchResults = {
@@ -111,7 +131,7 @@ async function main(): Promise<void> {
       'proxy targets (nginx, Portkey, data plane)': `CPU ${TARGET_CPU}`,
       'load generators (wrk, open-loop client)': `CPU ${LOAD_CPU}`,
       'upstream simulator (also the direct target)': `CPU ${LOAD_CPU}, so a proxy has CPU ${TARGET_CPU} to itself and every target sees the same upstream`,
-      'harness and fake control plane': `CPU ${LOAD_CPU}`,
+      'harness, fake control plane and real control plane (gateway-full)': `CPU ${LOAD_CPU}`,
     },
     versions: {
       node: process.version,
@@ -129,6 +149,10 @@ async function main(): Promise<void> {
       durationMs: plan.durationMs,
       saturationSeconds: plan.saturationSeconds,
       saturationConnections: plan.saturationConnections,
+      sequentialSeconds: plan.sequentialSeconds,
+      bodySizes: plan.bodySizes,
+      bodySizeSeconds: plan.bodySizeSeconds,
+      bodySizeConnections: plan.bodySizeConnections,
     },
     targets: {},
     skipped: {},
@@ -147,8 +171,10 @@ async function main(): Promise<void> {
     const starters: Record<TargetName, (sim: Simulator) => Promise<Target>> = {
       direct: async (sim) => directTarget(sim),
       nginx: (sim) => startNginx(sim, TARGET_CPU),
+      floor: (sim) => startFloor(sim, TARGET_CPU),
       portkey: (sim) => startPortkey(sim, TARGET_CPU),
       gateway: (sim) => startGatewayTarget(sim, TARGET_CPU, dataPlaneFlags),
+      'gateway-full': (sim) => startGatewayFullTarget(sim, TARGET_CPU, LOAD_CPU, dataPlaneFlags),
     };
     for (const name of names) {
       log(`${name}:`);
@@ -161,7 +187,8 @@ async function main(): Promise<void> {
         continue;
       }
       try {
-        results.targets[name] = await measureTarget(target, plan, log);
+        // Portkey needs seconds per large prompt; the sweep compares our stack with nginx and the floor.
+        results.targets[name] = await measureTarget(target, name === 'portkey' ? { ...plan, bodySizes: [] } : plan, log);
       } finally {
         await target.stop();
       }

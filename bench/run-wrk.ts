@@ -1,5 +1,8 @@
 // Saturation: wrk (closed loop, 1 thread, N connections) pinned to the load CPU. wrk's histogram has
 // microsecond resolution; the Lua script prints the ladder as JSON.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LatencyLadder } from './latency-stats.ts';
 import { startPinned } from './pinned-process.ts';
@@ -39,15 +42,23 @@ export async function runWrk(plan: SaturationPlan): Promise<SaturationResult> {
   const headers = Object.entries(request.headers)
     .map(([name, value]) => `${name}: ${value}`)
     .join('\n');
-  const wrk = startPinned({
-    name: 'wrk',
-    cpu: plan.cpu,
-    command: 'wrk',
-    args: ['-t1', `-c${plan.connections}`, `-d${plan.durationSeconds}s`, '--timeout', '10s', '-s', SCRIPT, url],
-    env: { ...process.env, BENCH_BODY: request.body, BENCH_HEADERS: headers },
-  });
-  const line = await wrk.waitForLine(/^\{"requests"/, (plan.durationSeconds + 30) * 1000);
-  await wrk.stop();
+  const directory = await mkdtemp(join(tmpdir(), 'bench-wrk-'));
+  const bodyFile = join(directory, 'body.json');
+  await writeFile(bodyFile, request.body);
+  let line: string;
+  try {
+    const wrk = startPinned({
+      name: 'wrk',
+      cpu: plan.cpu,
+      command: 'wrk',
+      args: ['-t1', `-c${plan.connections}`, `-d${plan.durationSeconds}s`, '--timeout', '10s', '-s', SCRIPT, url],
+      env: { ...process.env, BENCH_BODY_FILE: bodyFile, BENCH_HEADERS: headers },
+    });
+    line = await wrk.waitForLine(/^\{"requests"/, (plan.durationSeconds + 30) * 1000);
+    await wrk.stop();
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
   const summary = JSON.parse(line) as WrkSummary;
   return {
     connections: plan.connections,

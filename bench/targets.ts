@@ -1,8 +1,10 @@
-// The four things measured, each started pinned to the target CPU and answering the same request:
-// the simulator itself (direct), nginx as a plain reverse proxy, the Portkey gateway from npm, and our
-// data plane (auth, org policy, metering and the usage spool on, fed by a fake control plane that
-// signs the snapshot and accepts usage). `request(stream)` gives the bytes each one is sent.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// The things measured, each started pinned to the target CPU and answering the same request: the
+// simulator itself (direct), nginx as a plain reverse proxy, the floor (the thinnest relay on our own
+// stack, floor-relay.ts), the Portkey gateway from npm, our data plane (auth, org policy, metering and
+// the usage spool on, fed by a fake control plane that signs the snapshot and accepts usage), and
+// gateway-full: the data plane fed by the real control plane on its embedded database, as separate
+// processes, with real usage ingest. `request(stream, promptBytes)` gives the bytes each one is sent.
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +17,15 @@ import { startPinned, type PinnedProcess } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
 
-export type TargetName = 'direct' | 'nginx' | 'portkey' | 'gateway';
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'nginx', 'portkey', 'gateway'];
+export type TargetName = 'direct' | 'nginx' | 'floor' | 'portkey' | 'gateway' | 'gateway-full';
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'nginx', 'floor', 'portkey', 'gateway', 'gateway-full'];
 
 export interface Target {
   name: TargetName;
   /** The measured process (its descendants included); for `direct`, the simulator. */
   pid: number;
-  request(stream: boolean): BenchRequest;
+  /** `promptBytes`: the body's approximate size (one user message padded to it); default a short prompt. */
+  request(stream: boolean, promptBytes?: number): BenchRequest;
   stop(): Promise<void>;
 }
 
@@ -32,10 +35,18 @@ export interface Simulator {
 }
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MESSAGES = [{ role: 'user', content: 'Hello, benchmark' }];
+const SHORT_PROMPT = 'Hello, benchmark';
 
-function chatBody(model: string, stream: boolean): string {
-  return JSON.stringify(stream ? { model, messages: MESSAGES, stream: true } : { model, messages: MESSAGES });
+/** A prompt of plain words, so token estimates see text the way they would see a real one. */
+function promptOf(bytes: number | undefined): string {
+  if (bytes === undefined) return SHORT_PROMPT;
+  const words = 'the quick brown fox jumps over the lazy dog and keeps running through the long context window ';
+  return words.repeat(Math.ceil(bytes / words.length)).slice(0, Math.max(1, bytes - 80));
+}
+
+function chatBody(model: string, stream: boolean, promptBytes?: number): string {
+  const messages = [{ role: 'user', content: promptOf(promptBytes) }];
+  return JSON.stringify(stream ? { model, messages, stream: true } : { model, messages });
 }
 
 function tsxProcess(name: string, cpu: number, script: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeFlags: string[] = []): PinnedProcess {
@@ -64,16 +75,37 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-function plainRequest(port: number, stream: boolean, headers: Record<string, string> = {}): BenchRequest {
-  return { host: '127.0.0.1', port, path: '/v1/chat/completions', headers: { authorization: 'Bearer sk-bench', ...headers }, body: chatBody('echo', stream) };
+function plainRequest(port: number, stream: boolean, promptBytes: number | undefined, headers: Record<string, string> = {}): BenchRequest {
+  return {
+    host: '127.0.0.1',
+    port,
+    path: '/v1/chat/completions',
+    headers: { authorization: 'Bearer sk-bench', ...headers },
+    body: chatBody('echo', stream, promptBytes),
+  };
 }
 
 export function directTarget(simulator: Simulator): Target {
-  return { name: 'direct', pid: simulator.process.pid, request: (stream) => plainRequest(simulator.port, stream), stop: async () => {} };
+  return {
+    name: 'direct',
+    pid: simulator.process.pid,
+    request: (stream, promptBytes) => plainRequest(simulator.port, stream, promptBytes),
+    stop: async () => {},
+  };
+}
+
+export async function startFloor(simulator: Simulator, cpu: number): Promise<Target> {
+  const options = { port: 0, upstreamUrl: `http://127.0.0.1:${simulator.port}/v1/chat/completions` };
+  const floor = tsxProcess('floor relay', cpu, 'bench/floor-relay-main.ts', [JSON.stringify(options)]);
+  const line = await floor.waitForLine(/^listening \d+/, 30_000);
+  const port = Number(line.split(' ')[1]);
+  return { name: 'floor', pid: floor.pid, request: (stream, promptBytes) => plainRequest(port, stream, promptBytes), stop: () => floor.stop() };
 }
 
 export async function startNginx(simulator: Simulator, cpu: number): Promise<Target> {
   const directory = await mkdtemp(join(tmpdir(), 'bench-nginx-'));
+  // Started as root, nginx's worker runs as nobody and must reach the temp paths (bodies over 16 KiB go there).
+  await chmod(directory, 0o755);
   const port = await freePort();
   // One worker, keep-alive to the upstream, no access log; proxy_buffering off so SSE is passed on
   // as it arrives, the way an SSE-serving reverse proxy is configured.
@@ -90,6 +122,7 @@ http {
   uwsgi_temp_path ${directory}/uwsgi;
   scgi_temp_path ${directory}/scgi;
   upstream simulator { server 127.0.0.1:${simulator.port}; keepalive 512; }
+  client_max_body_size 8m;
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -112,7 +145,7 @@ http {
   return {
     name: 'nginx',
     pid: nginx.pid,
-    request: (stream) => plainRequest(port, stream),
+    request: (stream, promptBytes) => plainRequest(port, stream, promptBytes),
     async stop() {
       await nginx.stop();
       await rm(directory, { recursive: true, force: true });
@@ -128,62 +161,138 @@ export async function startPortkey(simulator: Simulator, cpu: number): Promise<T
   await waitForPort(port, 10_000);
   // Portkey's OpenAI provider pointed at an OpenAI-compatible custom host, per request by header.
   const headers = { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${simulator.port}/v1` };
-  return { name: 'portkey', pid: portkey.pid, request: (stream) => plainRequest(port, stream, headers), stop: () => portkey.stop() };
+  return { name: 'portkey', pid: portkey.pid, request: (stream, promptBytes) => plainRequest(port, stream, promptBytes, headers), stop: () => portkey.stop() };
 }
 
 export interface GatewayTarget extends Target {
-  controlPlane: FakeControlPlane;
   port: number;
   /** The snapshot version the data plane serves (from /healthz). */
   servedVersion(): Promise<number | null>;
 }
 
-export async function startGatewayTarget(simulator: Simulator, cpu: number, nodeFlags: string[] = []): Promise<GatewayTarget> {
-  const directory = await mkdtemp(join(tmpdir(), 'bench-data-plane-'));
-  const controlPlane = await startFakeControlPlane();
-  await controlPlane.publish(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`));
-  const keyFile = join(directory, 'snapshot-public.jwk');
-  await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
+export interface FakeControlPlaneGatewayTarget extends GatewayTarget {
+  controlPlane: FakeControlPlane;
+}
+
+interface DataPlaneWiring {
+  name: TargetName;
+  controlPlaneUrl: string;
+  dataPlaneToken: string;
+  snapshotPublicKeyFile: string;
+  apiKey: string;
+  directory: string;
+  stopControlPlane(): Promise<void>;
+}
+
+/** The data plane's real CLI, pinned, once it serves a snapshot. */
+async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeFlags: string[]): Promise<GatewayTarget> {
   const env = {
     ...process.env,
     DATA_PLANE_PORT: '0',
-    CONTROL_PLANE_URL: controlPlane.url,
-    DATA_PLANE_TOKEN: controlPlane.token,
-    SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
-    DATA_PLANE_STATE_DIR: join(directory, 'state'),
+    CONTROL_PLANE_URL: wiring.controlPlaneUrl,
+    DATA_PLANE_TOKEN: wiring.dataPlaneToken,
+    SNAPSHOT_PUBLIC_KEY_FILE: wiring.snapshotPublicKeyFile,
+    DATA_PLANE_STATE_DIR: join(wiring.directory, 'state'),
     [UPSTREAM_KEY_ENV]: 'sk-bench-upstream',
     // The simulator listens on 127.0.0.1.
     ALLOW_PRIVATE_UPSTREAMS: 'true',
   };
   const dataPlane = tsxProcess('data plane', cpu, 'data-plane/src/main.ts', [], env, nodeFlags);
-  const line = await dataPlane.waitForLine(/data plane listening on /, 30_000);
-  const port = Number(/:(\d+)\s*$/.exec(line)?.[1]);
-  const servedVersion = async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-    return ((await response.json()) as { snapshotVersion: number | null }).snapshotVersion;
+  const stop = async () => {
+    await dataPlane.stop();
+    await wiring.stopControlPlane();
+    await rm(wiring.directory, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 20_000;
-  while ((await servedVersion()) === null) {
-    if (Date.now() > deadline) throw new Error('the data plane never received its snapshot');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    name: 'gateway',
-    pid: dataPlane.pid,
-    controlPlane,
-    port,
-    servedVersion,
-    request: (stream) => ({
-      host: '127.0.0.1',
+  try {
+    const line = await dataPlane.waitForLine(/data plane listening on /, 30_000);
+    const port = Number(/:(\d+)\s*$/.exec(line)?.[1]);
+    const servedVersion = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return ((await response.json()) as { snapshotVersion: number | null }).snapshotVersion;
+    };
+    const deadline = Date.now() + 60_000;
+    while ((await servedVersion()) === null) {
+      if (Date.now() > deadline) throw new Error('the data plane never received its snapshot');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return {
+      name: wiring.name,
+      pid: dataPlane.pid,
       port,
-      path: '/v1/chat/completions',
-      headers: { authorization: `Bearer ${BENCH_API_KEY}` },
-      body: chatBody('simulator/echo', stream),
-    }),
-    async stop() {
-      await dataPlane.stop();
-      await controlPlane.close();
-      await rm(directory, { recursive: true, force: true });
+      servedVersion,
+      request: (stream, promptBytes) => ({
+        host: '127.0.0.1',
+        port,
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${wiring.apiKey}` },
+        body: chatBody('simulator/echo', stream, promptBytes),
+      }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export async function startGatewayTarget(simulator: Simulator, cpu: number, nodeFlags: string[] = []): Promise<FakeControlPlaneGatewayTarget> {
+  const directory = await mkdtemp(join(tmpdir(), 'bench-data-plane-'));
+  const controlPlane = await startFakeControlPlane();
+  await controlPlane.publish(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`));
+  const keyFile = join(directory, 'snapshot-public.jwk');
+  await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
+  const target = await startDataPlaneProcess(
+    {
+      name: 'gateway',
+      controlPlaneUrl: controlPlane.url,
+      dataPlaneToken: controlPlane.token,
+      snapshotPublicKeyFile: keyFile,
+      apiKey: BENCH_API_KEY,
+      directory,
+      stopControlPlane: () => controlPlane.close(),
     },
-  };
+    cpu,
+    nodeFlags,
+  );
+  return { ...target, controlPlane };
+}
+
+/**
+ * The real deployment: the control plane's CLI on its embedded database (seeded on first start: the dev
+ * org, its key and the `simulator` provider, pointed at the bench's simulator) and the data plane's CLI,
+ * two processes. The control plane runs on `controlPlaneCpu` with the load, like the fake one.
+ */
+export async function startGatewayFullTarget(simulator: Simulator, cpu: number, controlPlaneCpu: number, nodeFlags: string[] = []): Promise<GatewayTarget> {
+  const directory = await mkdtemp(join(tmpdir(), 'bench-gateway-full-'));
+  const dataDir = join(directory, 'control-plane');
+  const controlPlanePort = await freePort();
+  const controlPlane = tsxProcess('control plane', controlPlaneCpu, 'control-plane/src/main.ts', [], {
+    ...process.env,
+    CONTROL_PLANE_PORT: String(controlPlanePort),
+    GATEWAY_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    SIMULATOR_BASE_URL: `http://127.0.0.1:${simulator.port}/v1`,
+    ALLOW_PRIVATE_UPSTREAMS: 'true',
+  });
+  try {
+    await controlPlane.waitForLine(/control plane listening on /, 120_000);
+  } catch (error) {
+    await controlPlane.stop();
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  const secret = async (name: string) => (await readFile(join(dataDir, name), 'utf8')).trim();
+  return startDataPlaneProcess(
+    {
+      name: 'gateway-full',
+      controlPlaneUrl: `http://127.0.0.1:${controlPlanePort}`,
+      dataPlaneToken: await secret('data-plane-token'),
+      snapshotPublicKeyFile: join(dataDir, 'keys', 'snapshot-signing.public.jwk'),
+      apiKey: await secret('dev-key'),
+      directory,
+      stopControlPlane: () => controlPlane.stop(),
+    },
+    cpu,
+    nodeFlags,
+  );
 }

@@ -18,7 +18,17 @@ export interface BenchResults {
   /** How the data plane was configured where it matters to the numbers (e.g. USAGE_SPOOL_SYNC). */
   dataPlaneSettings: Record<string, string>;
   simulator: Omit<UpstreamSimulatorOptions, 'port'>;
-  plan: { rates: number[]; streamRate: number; durationMs: number; saturationSeconds: number; saturationConnections: number };
+  plan: {
+    rates: number[];
+    streamRate: number;
+    durationMs: number;
+    saturationSeconds: number;
+    saturationConnections: number;
+    sequentialSeconds: number;
+    bodySizes: number[];
+    bodySizeSeconds: number;
+    bodySizeConnections: number;
+  };
   targets: Partial<Record<TargetName, TargetMeasurements>>;
   /** Targets that could not be measured, and why. */
   skipped: Partial<Record<TargetName, string>>;
@@ -45,6 +55,26 @@ export interface Ratios {
   /** The same from CPU time per request (their cost over ours), which other load on the machine disturbs less. */
   cpuGatewayOverNginx: number | null;
   cpuGatewayOverPortkey: number | null;
+}
+
+/** The data plane's targets (fake and real control plane), as the budget rows name them. */
+const GATEWAYS: readonly TargetName[] = ['gateway', 'gateway-full'];
+const kibibytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`);
+
+/** CPU per non-streamed request at saturation, `name` over `reference` (how many times the reference's cost). */
+function cpuTimes(results: BenchResults, name: TargetName, reference: TargetName): number | null {
+  return ratio(saturationCpuMicros(results, name), saturationCpuMicros(results, reference));
+}
+
+function bodySizeCpu(results: BenchResults, name: TargetName, promptBytes: number): number | null {
+  return results.targets[name]?.bodySizes.find((run) => run.promptBytes === promptBytes)?.cpuMicrosPerRequest ?? null;
+}
+
+/** CPU per streamed chunk: a whole stream's CPU at stream saturation over its chunks. */
+function cpuMicrosPerChunk(results: BenchResults, name: TargetName): number | null {
+  const run = results.targets[name]?.streamSaturation;
+  const perStream = run ? cpuMicrosPerRequest(run.cpuPercent, run.requestsPerSecond) : null;
+  return perStream === null ? null : perStream / results.simulator.chunkCount;
 }
 
 function saturationCpuMicros(results: BenchResults, name: TargetName): number | null {
@@ -163,6 +193,60 @@ export function markdownReport(results: BenchResults): string {
     '',
   );
 
+  lines.push(
+    `CPU per non-streamed request at saturation: ${names
+      .filter((name) => GATEWAYS.includes(name) || name === 'floor')
+      .flatMap((name) =>
+        (['nginx', 'floor'] as const)
+          .filter((reference) => reference !== name)
+          .map((reference) => `${name} / ${reference} = ${times(cpuTimes(results, name, reference))}`),
+      )
+      .join(', ')}.`,
+    '',
+  );
+
+  lines.push(`## Sequential requests on one connection (wrk, 1 connection, ${results.plan.sequentialSeconds} s): what a lone client waits`, '');
+  lines.push(
+    '| target | requests | p50 | p90 | p99 | p99.9 | overhead p50 | overhead p99 | overhead p99.9 | errors | CPU µs/req |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const name of names) {
+    const run = (results.targets[name] as TargetMeasurements).sequential;
+    const base = direct?.sequential;
+    const overhead = base === undefined || name === 'direct' ? null : overheadLadder(run.latency, base.latency);
+    lines.push(
+      `| ${name} | ${run.latency.count} | ${ladderCells(run.latency).join(' | ')} | ${overhead ? signedMicros(overhead.p50) : '—'} | ${overhead ? signedMicros(overhead.p99) : '—'} | ${overhead ? signedMicros(overhead.p999) : '—'} | ${run.errors} | ${micros(cpuMicrosPerRequest(run.cpuPercent, run.requestsPerSecond) ?? Number.NaN)} |`,
+    );
+  }
+  lines.push('');
+
+  const sizes = results.plan.bodySizes;
+  const swept = names.filter((name) => (results.targets[name]?.bodySizes.length ?? 0) > 0);
+  if (sizes.length > 0 && swept.length > 0) {
+    lines.push(
+      `## CPU per request by prompt size (wrk, ${results.plan.bodySizeConnections} connections, ${results.plan.bodySizeSeconds} s each, non-streamed)`,
+      '',
+    );
+    lines.push(`| target | ${sizes.map((bytes) => `${kibibytes(bytes)}: CPU µs/req (req/s)`).join(' | ')} |`, `|---|${sizes.map(() => '---|').join('')}`);
+    for (const name of swept) {
+      const cells = sizes.map((bytes) => {
+        const run = results.targets[name]?.bodySizes.find((candidate) => candidate.promptBytes === bytes);
+        if (!run) return 'n/a';
+        return `${micros(run.cpuMicrosPerRequest ?? Number.NaN)} (${run.requestsPerSecond.toFixed(0)}${run.errors > 0 ? `, ${run.errors} errors` : ''})`;
+      });
+      lines.push(`| ${name} | ${cells.join(' | ')} |`);
+    }
+    for (const name of swept.filter((candidate) => GATEWAYS.includes(candidate))) {
+      for (const reference of ['nginx', 'floor'] as const) {
+        if (!swept.includes(reference)) continue;
+        lines.push(
+          `| ${name} / ${reference} | ${sizes.map((bytes) => times(ratio(bodySizeCpu(results, name, bytes), bodySizeCpu(results, reference, bytes)))).join(' | ')} |`,
+        );
+      }
+    }
+    lines.push('');
+  }
+
   if (results.openStreams) {
     const held = results.openStreams;
     lines.push('## Concurrent open streams through the data plane', '');
@@ -182,6 +266,13 @@ export function markdownReport(results: BenchResults): string {
       `A delta adding ${swap.extraKeys.toLocaleString('en-US')} API keys, published while a probe sends ${swap.probeRate} req/s: **swap ${swap.swapMs.toFixed(0)} ms** (published → served, excluding ${swap.publishMs.toFixed(0)} ms of signing in the control plane), of which the data plane spent ${swap.dataPlaneCpuMs.toFixed(0)} ms on CPU. Probe before the swap: p50 ${micros(swap.probeBefore.p50)} µs, p99 ${micros(swap.probeBefore.p99)} µs, max ${micros(swap.probeBefore.max)} µs; **worst request during the swap: ${micros(swap.worstDuringSwapMicros)} µs** (of ${swap.answeredDuringSwap} answered in that window); failed or unanswered ${swap.probeFailed}.`,
       '',
     );
+  }
+
+  for (const name of names.filter((candidate) => GATEWAYS.includes(candidate))) {
+    lines.push(`## ${name} against the ratio budget (same run)`, '');
+    lines.push('| budget | measured | |', '|---|---|---|');
+    for (const row of ratioBudget(results, name)) lines.push(`| ${row.budget} | ${row.measured} | ${row.met === null ? 'n/a' : row.met ? 'met' : 'missed'} |`);
+    lines.push('');
   }
 
   lines.push('## Against the performance budget (DESIGN.md)', '');
@@ -209,4 +300,88 @@ export function markdownReport(results: BenchResults): string {
   );
   lines.push('');
   return lines.join('\n');
+}
+
+interface BudgetRow {
+  budget: string;
+  measured: string;
+  met: boolean | null;
+}
+
+/** Overhead over direct at p50 and p99, the gateway's against nginx's, for one kind of run. */
+function overheadRows(
+  label: string,
+  gateway: LatencyLadder | undefined,
+  nginx: LatencyLadder | undefined,
+  base: LatencyLadder | undefined,
+  p99Limit = 3,
+): BudgetRow[] {
+  if (!gateway || !nginx || !base) return [{ budget: `${label}: overhead p50 ≤ 2×, p99 ≤ ${p99Limit}× nginx's`, measured: 'not run', met: null }];
+  const ours = overheadLadder(gateway, base);
+  const theirs = overheadLadder(nginx, base);
+  // Overheads below 50 µs are within the noise of a shared machine; the floor keeps the ratio meaningful.
+  const row = (step: 'p50' | 'p99', limit: number): BudgetRow => {
+    const times = ours[step] / Math.max(50, theirs[step]);
+    return {
+      budget: `${label}: overhead ${step} ≤ ${limit}× nginx's`,
+      measured: `${times.toFixed(1)}× (${signedMicros(ours[step])} / ${signedMicros(theirs[step])} µs; p99.9 ${signedMicros(ours.p999)} / ${signedMicros(theirs.p999)} µs)`,
+      met: times <= limit,
+    };
+  };
+  return [row('p50', 2), row('p99', p99Limit)];
+}
+
+export function ratioBudget(results: BenchResults, name: TargetName): BudgetRow[] {
+  const rows: BudgetRow[] = [];
+  const cpu = (reference: TargetName, limit: number) => {
+    const value = cpuTimes(results, name, reference);
+    rows.push({
+      budget: `CPU per non-streamed request ≤ ${limit}× ${reference}'s`,
+      measured:
+        value === null
+          ? 'n/a'
+          : `${value.toFixed(1)}× (${micros(saturationCpuMicros(results, name) ?? Number.NaN)} / ${micros(saturationCpuMicros(results, reference) ?? Number.NaN)} µs)`,
+      met: value === null ? null : value <= limit,
+    });
+  };
+  cpu('nginx', 3);
+  cpu('floor', 1.5);
+  const gateway = results.targets[name];
+  const nginx = results.targets.nginx;
+  const direct = results.targets.direct;
+  for (const rate of results.plan.rates) {
+    rows.push(...overheadRows(`${rate} req/s`, runAt(gateway, rate)?.latency, runAt(nginx, rate)?.latency, runAt(direct, rate)?.latency));
+    const failed = runAt(gateway, rate);
+    if (failed && failed.failed + failed.unanswered > 0)
+      rows.push({ budget: `${rate} req/s: 0 failed`, measured: `${failed.failed + failed.unanswered} failed`, met: false });
+  }
+  rows.push(...overheadRows('sequential, 1 connection', gateway?.sequential.latency, nginx?.sequential.latency, direct?.sequential.latency));
+  rows.push(
+    ...overheadRows(`TTFT at ${results.plan.streamRate} streams/s`, gateway?.stream?.firstByte, nginx?.stream?.firstByte, direct?.stream?.firstByte, 2),
+  );
+  const perChunk = ratio(cpuMicrosPerChunk(results, name), cpuMicrosPerChunk(results, 'nginx'));
+  rows.push({
+    budget: "CPU per streamed chunk ≤ 3× nginx's",
+    measured:
+      perChunk === null
+        ? 'n/a'
+        : `${perChunk.toFixed(1)}× (${(cpuMicrosPerChunk(results, name) ?? 0).toFixed(1)} / ${(cpuMicrosPerChunk(results, 'nginx') ?? 0).toFixed(1)} µs per chunk)`,
+    met: perChunk === null ? null : perChunk <= 3,
+  });
+  const overPortkey = ratio(saturationCpuMicros(results, 'portkey'), saturationCpuMicros(results, name));
+  rows.push({
+    budget: "saturated throughput ≥ 15× Portkey's (by CPU per request)",
+    measured: overPortkey === null ? 'n/a' : `${overPortkey.toFixed(1)}×`,
+    met: overPortkey === null ? null : overPortkey >= 15,
+  });
+  const sizes = results.plan.bodySizes.map((bytes) => ({ bytes, value: ratio(bodySizeCpu(results, name, bytes), bodySizeCpu(results, 'nginx', bytes)) }));
+  if (sizes.length > 0) {
+    const known = sizes.filter((size) => size.value !== null);
+    rows.push({
+      budget: "CPU per request ≤ 3× nginx's at every prompt size",
+      measured: sizes.map((size) => `${kibibytes(size.bytes)} ${times(size.value)}`).join(', '),
+      met: known.length === 0 ? null : known.every((size) => (size.value as number) <= 3),
+    });
+  }
+  return rows;
 }

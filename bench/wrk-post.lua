@@ -1,8 +1,11 @@
--- wrk script for the saturation runs: POSTs BENCH_BODY with the headers in BENCH_HEADERS (one
+-- wrk script for the saturation runs: POSTs the body in the file BENCH_BODY_FILE (a file: one environment
+-- variable holds at most 128 KiB) with the headers in BENCH_HEADERS (one
 -- "name: value" per line), and prints one JSON line at the end with the latency ladder in
 -- microseconds (wrk's own histogram) and the error counts.
 wrk.method = "POST"
-wrk.body = os.getenv("BENCH_BODY")
+local body_file = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"))
+wrk.body = body_file:read("*a")
+body_file:close()
 wrk.headers["Content-Type"] = "application/json"
 for line in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
   local name, value = line:match("^([^:]+):%s*(.*)$")
