@@ -17,7 +17,7 @@ const DYNAMIC_READS: Record<string, { read: string; names: 'call-sites' | 'provi
   'data-plane/src/main.ts': { read: 'process.env[name]', names: 'call-sites' },
   'scripts/start.ts': { read: 'process.env[name]', names: 'call-sites' },
   // The variable a provider record names for the platform key (apiKeyEnv).
-  'data-plane/src/pipeline/upstream-credentials.ts': { read: 'process.env[route.apiKeyEnv]', names: 'provider-keys' },
+  'data-plane/src/pipeline/provider-keys.ts': { read: 'process.env[name]', names: 'provider-keys' },
 };
 /** The helpers whose first argument is the variable's name, in the files above. */
 const NAME_ARGUMENT = /\b(?:numberFromEnv|port)\('([A-Z][A-Z0-9_]*)'/g;

@@ -80,10 +80,12 @@ Environment:
                             the data plane refuses to start (as it does whenever the native binary
                             does not load)
 
-Provider keys: each provider record names the variable holding its platform key (apiKeyEnv); the
-imported catalog's providers use OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, XAI_API_KEY,
-MISTRAL_API_KEY, MINIMAX_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY, COHERE_API_KEY, PERPLEXITY_API_KEY,
-MOONSHOT_API_KEY, TOGETHER_API_KEY, FIREWORKS_API_KEY and CEREBRAS_API_KEY. Unset, requests to that
+Provider keys: each provider record names the variable holding its platform key (apiKeyEnv), which
+must end in _API_KEY; the data plane reads those variables once at start (no other variable is ever
+sent to a provider, and a key changed later needs a restart). The imported catalog's providers use
+OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, XAI_API_KEY, MISTRAL_API_KEY, MINIMAX_API_KEY,
+DEEPSEEK_API_KEY, GROQ_API_KEY, COHERE_API_KEY, PERPLEXITY_API_KEY, MOONSHOT_API_KEY, TOGETHER_API_KEY,
+FIREWORKS_API_KEY and CEREBRAS_API_KEY. Unset, requests to that
 provider go without a key (it refuses them: 502) unless the organization brought its own (BYOK).
 `;
 

@@ -10,6 +10,7 @@ import { createApp } from './create-app.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
 import { assertNativeUws, uws } from './http/uws-runtime.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';
+import { readProviderKeys, type ProviderKeys } from './pipeline/provider-keys.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
 import { createByokDecrypter } from './snapshot/decrypt-byok-credentials.ts';
@@ -42,6 +43,8 @@ export interface DataPlaneOptions {
   upstreamTotalTimeoutMs?: number;
   /** Call upstreams on private, loopback, link-local and metadata addresses; default false (refused with a 502). */
   allowPrivateUpstreams?: boolean;
+  /** Platform provider keys by variable name; default the *_API_KEY variables of the environment, read now. */
+  providerKeys?: ProviderKeys;
   /** Events per ingestUsage call; default 500. */
   usageBatchSize?: number;
   /** How often spooled usage is shipped; default 1000 ms. */
@@ -118,6 +121,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     attemptTimeoutMs: options.upstreamAttemptTimeoutMs,
     totalTimeoutMs: options.upstreamTotalTimeoutMs,
     allowPrivateUpstreams: options.allowPrivateUpstreams,
+    providerKeys: options.providerKeys ?? readProviderKeys(),
   });
   const spendOptions = options.spend ?? {};
   const spend = createSpendEnforcer({

@@ -20,7 +20,7 @@ import { flushedUsageRow } from '../support/usage-rows.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const MODEL = 'byoksim/echo';
-const PLATFORM_KEY_ENV = 'BYOK_TEST_PLATFORM_KEY';
+const PLATFORM_KEY_ENV = 'BYOK_TEST_PLATFORM_API_KEY';
 const PLATFORM_KEY = 'sk-platform-key-for-the-byok-test';
 
 function admin(gateway: Gateway) {
@@ -70,8 +70,8 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
   }
 
   beforeAll(async () => {
-    process.env[PLATFORM_KEY_ENV] = PLATFORM_KEY;
     gateway = await startGateway(engine);
+    gateway.providerKeys.set(PLATFORM_KEY_ENV, PLATFORM_KEY);
     await addCatalogModel(
       gateway,
       { slug: 'byoksim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: PLATFORM_KEY_ENV },
@@ -98,7 +98,6 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
   afterAll(async () => {
     await gateway?.close();
     await mistral?.close();
-    delete process.env[PLATFORM_KEY_ENV];
   });
 
   it('sends the platform key until the org brings its own, then only the org key, and records but does not debit its usage', async () => {

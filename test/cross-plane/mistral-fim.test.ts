@@ -178,7 +178,7 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     expect(await limited.json()).toMatchObject({ error: { message: 'Rate limit exceeded', code: 'rate_limited' } });
     expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 429, errorCode: 'rate_limited', promptTokens: 0 });
 
-    process.env[platformKeyEnv(PROVIDER)] = 'revoked';
+    gateway.providerKeys.set(platformKeyEnv(PROVIDER), 'revoked');
     try {
       const refused = await post({ model: MODEL, prompt: 'x' });
       expect(refused.status).toBe(502);
@@ -186,7 +186,7 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
         error: { message: "The upstream provider refused the gateway's credentials: Unauthorized", code: 'upstream_error' },
       });
     } finally {
-      process.env[platformKeyEnv(PROVIDER)] = UPSTREAM_KEY;
+      gateway.providerKeys.set(platformKeyEnv(PROVIDER), UPSTREAM_KEY);
     }
   });
 });

@@ -187,12 +187,12 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
 
 describe.each(testEngines)('an org with no balance left (%s)', (engine) => {
   const BYOK_MODEL = 'byokspend/echo';
-  const PLATFORM_KEY_ENV = 'SPEND_TEST_PLATFORM_KEY';
+  const PLATFORM_KEY_ENV = 'SPEND_TEST_PLATFORM_API_KEY';
   let gateway: Gateway;
 
   beforeAll(async () => {
-    process.env[PLATFORM_KEY_ENV] = 'sk-platform-key-for-the-spend-test';
     gateway = await startGateway(engine);
+    gateway.providerKeys.set(PLATFORM_KEY_ENV, 'sk-platform-key-for-the-spend-test');
     await addCatalogModel(
       gateway,
       { slug: 'byokspend', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: PLATFORM_KEY_ENV },
@@ -202,7 +202,6 @@ describe.each(testEngines)('an org with no balance left (%s)', (engine) => {
 
   afterAll(async () => {
     await gateway?.close();
-    delete process.env[PLATFORM_KEY_ENV];
   });
 
   it('gets 402 on the platform key and is served once it brings its own key, spending nothing', async () => {

@@ -24,6 +24,11 @@ export interface Gateway {
   dataPlanePort: number;
   /** The seeded dev key. */
   apiKey: string;
+  /**
+   * The platform provider keys the data plane sends, by variable name. A data plane reads them from its
+   * environment once at start; the harness hands it this map instead, so a test adds or changes one later.
+   */
+  providerKeys: Map<string, string>;
   client(apiKey?: string): OpenAI;
   /** `keyring`: BYOK master keys to start with instead of the generated development key. */
   startControlPlane(keyring?: Pick<ControlPlaneOptions, 'masterKeys' | 'masterKeyVersion'>): Promise<ControlPlane>;
@@ -48,6 +53,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
     controlPlanePort: await freePort(),
     dataPlanePort: await freePort(),
     apiKey: '',
+    providerKeys: new Map(),
     client(apiKey = gateway.apiKey) {
       if (!gateway.dataPlane) throw new Error('data plane is not running');
       return new OpenAI({ apiKey, baseURL: `${gateway.dataPlane.url}/v1`, maxRetries: 0 });
@@ -81,6 +87,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         stateDir: gateway.dataPlaneStateDir,
         usageFlushIntervalMs: 20,
         allowPrivateUpstreams: true,
+        providerKeys: gateway.providerKeys,
         log: () => {},
       });
       return gateway.dataPlane;

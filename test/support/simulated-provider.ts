@@ -72,7 +72,7 @@ const defaults: Record<SimulatorKind, CatalogEntry> = {
 
 /** The environment variable holding the platform key of the provider `slug`. */
 export function platformKeyEnv(slug: string): string {
-  return `GATEWAY_TEST_${slug.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_KEY`;
+  return `GATEWAY_TEST_${slug.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
 }
 
 export async function addSimulatedProvider<Kind extends SimulatorKind>(
@@ -82,11 +82,11 @@ export async function addSimulatedProvider<Kind extends SimulatorKind>(
 ): Promise<Awaited<ReturnType<(typeof simulators)[Kind]>>> {
   const entry = { ...defaults[kind], ...overrides };
   const keyEnv = platformKeyEnv(entry.slug);
-  process.env[keyEnv] = apiKey;
+  gateway.providerKeys.set(keyEnv, apiKey);
   const simulator = (await simulators[kind]({ apiKey })) as Awaited<ReturnType<(typeof simulators)[Kind]>>;
   gateway.onClose(async () => {
     await simulator.close();
-    delete process.env[keyEnv];
+    gateway.providerKeys.delete(keyEnv);
   });
   await addCatalogModel(
     gateway,

@@ -1,6 +1,7 @@
 // The platform-wide model catalog: providers, models and the endpoints (provider + price) serving each model.
 import { z } from 'zod';
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { PROVIDER_KEY_ENV_PATTERN, PROVIDER_KEY_ENV_RULE } from '../../../shared/src/provider-key-env.ts';
 import { snapshotProviderSchema } from '../../../shared/src/snapshot.ts';
 import { Prisma, type Model, type ModelEndpoint, type Provider } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
@@ -14,11 +15,7 @@ export const upsertProviderInputSchema = z.object({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   kind: snapshotProviderSchema.shape.kind.default('openai-compatible'),
   baseUrl: z.url({ protocol: /^https?$/ }),
-  apiKeyEnv: z
-    .string()
-    .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
-    .nullable()
-    .default(null),
+  apiKeyEnv: z.string().regex(PROVIDER_KEY_ENV_PATTERN, PROVIDER_KEY_ENV_RULE).nullable().default(null),
   enabled: z.boolean().default(true),
 });
 

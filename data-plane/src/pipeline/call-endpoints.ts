@@ -79,7 +79,7 @@ export async function callEndpoints<Request extends ForwardedRequest>(
       http = routed.adapter.convertRequest(options.request, {
         url: routed.url,
         upstreamModel: candidate.endpoint.upstreamModel,
-        apiKey: upstreamApiKey(candidate),
+        apiKey: upstreamApiKey(candidate, client.providerKeys),
       });
     } catch (error) {
       // This provider cannot express the request (e.g. n > 1 on Anthropic), or its BYOK key is unusable; another one may.

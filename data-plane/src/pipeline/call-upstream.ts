@@ -6,6 +6,7 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
+import type { ProviderKeys } from './provider-keys.ts';
 import { createUpstreamConnector, UPSTREAM_ADDRESS_REFUSED } from './upstream-connector.ts';
 
 export interface UpstreamClient {
@@ -16,6 +17,8 @@ export interface UpstreamClient {
   readonly attemptTimeoutMs: number;
   /** Every attempt of a request together, backoff included, until the first byte. */
   readonly totalTimeoutMs: number;
+  /** The platform provider keys by variable name, read once at start (provider-keys.ts). */
+  readonly providerKeys: ProviderKeys;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export interface UpstreamClientOptions {
   totalTimeoutMs?: number;
   /** Connect to private, loopback and link-local addresses (simulators, local models); default false. */
   allowPrivateUpstreams?: boolean;
+  providerKeys: ProviderKeys;
 }
 
 /** Without the attempt and total timeouts, both are `timeoutMs`: one slow upstream fails as it always did. */
@@ -37,6 +41,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     timeoutMs: options.timeoutMs,
     attemptTimeoutMs,
     totalTimeoutMs: options.totalTimeoutMs ?? options.timeoutMs,
+    providerKeys: options.providerKeys,
     close: () => dispatcher.close(),
   };
 }

@@ -1,27 +1,23 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ProviderRoute } from '../snapshot/snapshot-view.ts';
 import { xaiError } from '../providers/openai-compatible/xai-error.ts';
 import { upstreamError } from '../providers/upstream-error.ts';
 import { explainRefusedProviderKey, upstreamApiKey } from './upstream-credentials.ts';
 
-const route = { provider: { slug: 'openai' }, apiKeyEnv: 'UPSTREAM_CREDENTIALS_TEST_KEY' } as ProviderRoute;
+const route = { provider: { slug: 'openai' }, apiKeyEnv: 'UPSTREAM_CREDENTIALS_TEST_API_KEY' } as ProviderRoute;
+const platformKeys = new Map([['UPSTREAM_CREDENTIALS_TEST_API_KEY', 'sk-platform']]);
 const byok = { route, byokKey: { credentialId: 'cred_1', last4: 'a1b2', apiKey: 'sk-org-own-key-a1b2' } };
 const platform = { route, byokKey: null };
 const refused = upstreamError(401, { message: 'Incorrect API key provided' }, {});
 
-afterEach(() => {
-  delete process.env.UPSTREAM_CREDENTIALS_TEST_KEY;
-});
-
 describe('upstreamApiKey', () => {
   it('sends the BYOK key, the platform key only without one, and never the platform key for an unusable BYOK key', () => {
-    process.env.UPSTREAM_CREDENTIALS_TEST_KEY = 'sk-platform';
-    expect(upstreamApiKey(byok)).toBe('sk-org-own-key-a1b2');
-    expect(upstreamApiKey(platform)).toBe('sk-platform');
+    expect(upstreamApiKey(byok, platformKeys)).toBe('sk-org-own-key-a1b2');
+    expect(upstreamApiKey(platform, platformKeys)).toBe('sk-platform');
     const unusable = { route, byokKey: { ...byok.byokKey, apiKey: null } };
-    expect(() => upstreamApiKey(unusable)).toThrow(expect.objectContaining({ code: 'upstream_error', status: 502 }));
-    expect(() => upstreamApiKey(unusable)).toThrow(/ending in a1b2\) cannot be decrypted .* does not fall back to its own key/);
+    expect(() => upstreamApiKey(unusable, platformKeys)).toThrow(expect.objectContaining({ code: 'upstream_error', status: 502 }));
+    expect(() => upstreamApiKey(unusable, platformKeys)).toThrow(/ending in a1b2\) cannot be decrypted .* does not fall back to its own key/);
   });
 });
 

@@ -4,8 +4,10 @@
 // A refusal is recognised by its reason (providers/upstream-error.ts), whatever status or words carried it.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
+import type { ProviderKeys } from './provider-keys.ts';
 
-export function upstreamApiKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'route'>): string | null {
+/** `platformKeys`: the provider keys the data plane read at start (provider-keys.ts). */
+export function upstreamApiKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'route'>, platformKeys: ProviderKeys): string | null {
   const { byokKey, route } = candidate;
   if (byokKey !== null) {
     if (byokKey.apiKey !== null) return byokKey.apiKey;
@@ -15,7 +17,7 @@ export function upstreamApiKey(candidate: Pick<EndpointCandidate, 'byokKey' | 'r
         'the gateway does not fall back to its own key. Ask an administrator to check the data plane encryption key.',
     );
   }
-  return route.apiKeyEnv === null ? null : (process.env[route.apiKeyEnv] ?? null);
+  return route.apiKeyEnv === null ? null : (platformKeys.get(route.apiKeyEnv) ?? null);
 }
 
 /** A refused BYOK key is the organization's to fix, so the message says whose key it was; other errors pass through. */

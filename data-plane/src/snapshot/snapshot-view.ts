@@ -24,7 +24,7 @@ export interface ProviderRoute {
   chat: RoutedOperation<ChatRequest>;
   /** Fill-in-the-middle, where the provider's adapter offers it. */
   fim: RoutedOperation<FimRequest> | null;
-  /** Name of the environment variable holding the platform key, or null. Read per request. */
+  /** Name of the environment variable holding the platform key, or null (its value was read at start: pipeline/provider-keys.ts). */
   apiKeyEnv: string | null;
 }
 

@@ -12,7 +12,7 @@ export const TEST_API_KEY = 'sk-gw-test-key-alpha';
 export const RESTRICTED_API_KEY = 'sk-gw-test-key-restricted';
 export const EXPIRED_API_KEY = 'sk-gw-test-key-expired';
 export const TEST_MODEL = 'simulator/echo';
-export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_KEY';
+export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_API_KEY';
 
 /** $3 / Mtok prompt, $15 / Mtok completion, in nanodollars per token. */
 export const TEST_PRICES = { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null };

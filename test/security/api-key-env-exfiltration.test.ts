@@ -1,0 +1,97 @@
+// Issue 13, defect 6: a provider's apiKeyEnv could name any variable of the data plane's environment;
+// pointing it at DATA_PLANE_TOKEN sent the data plane's channel token to the provider's base URL. The
+// attack on both planes: an admin names DATA_PLANE_TOKEN (refused, nothing stored), and a snapshot that
+// names it anyway (an old row) makes the data plane send no key at all. Keys are read once at start.
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import {
+  startDataPlaneFixture,
+  TEST_API_KEY,
+  TEST_MODEL,
+  testSnapshotState,
+  UPSTREAM_KEY_ENV,
+  type DataPlaneFixture,
+} from '../../data-plane/src/testing/data-plane-fixture.ts';
+import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+
+describe('apiKeyEnv must name a provider key variable', () => {
+  let database: TestDatabase;
+  let controlPlane: ControlPlane;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pglite');
+    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, log: () => {} });
+  });
+  afterAll(async () => {
+    await controlPlane?.close();
+    await database?.drop();
+  });
+
+  test.each(['DATA_PLANE_TOKEN', 'DATABASE_URL', 'GATEWAY_MASTER_KEYS', 'REDIS_URL', 'HOME'])('apiKeyEnv %s is refused and nothing is stored', async (name) => {
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
+    });
+    const outcome = await admin.catalog.upsertProvider.mutate({ slug: 'exfil', baseUrl: 'https://api.example.com/v1', apiKeyEnv: name }).then(
+      () => 'saved',
+      (error: unknown) => (error instanceof TRPCClientError ? String((error.data as { code?: string }).code) : String(error)),
+    );
+    expect(outcome).toBe('BAD_REQUEST');
+    expect(await controlPlane.prisma.provider.findUnique({ where: { slug: 'exfil' } })).toBeNull();
+  });
+});
+
+describe('the data plane sends only provider keys, read once at start', () => {
+  const CHANNEL_TOKEN = 'dpt_channel-token-that-must-stay-home';
+  let simulator: OpenAISimulator;
+  let fixture: DataPlaneFixture;
+
+  beforeAll(async () => {
+    process.env.DATA_PLANE_TOKEN = CHANNEL_TOKEN;
+    process.env[UPSTREAM_KEY_ENV] = 'sk-platform-at-start';
+    simulator = await startOpenAISimulator();
+    fixture = await startDataPlaneFixture(simulator.baseUrl);
+  });
+  afterEach(async () => {
+    const version = await fixture.controlPlane.publish(testSnapshotState(simulator.baseUrl));
+    await fixture.dataPlane.waitForSnapshot(version);
+  });
+  afterAll(async () => {
+    await fixture?.close();
+    await simulator?.close();
+    delete process.env.DATA_PLANE_TOKEN;
+    delete process.env[UPSTREAM_KEY_ENV];
+  });
+
+  async function chat(): Promise<number> {
+    const response = await fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  test('a snapshot naming DATA_PLANE_TOKEN as the key sends no key, and the token never leaves', async () => {
+    const state = testSnapshotState(simulator.baseUrl);
+    state.providers.prov_simulator!.apiKeyEnv = 'DATA_PLANE_TOKEN';
+    const version = await fixture.controlPlane.publish(state);
+    await fixture.dataPlane.waitForSnapshot(version);
+    const sentBefore = simulator.requests.length;
+
+    expect(await chat()).toBe(200);
+    const sent = simulator.requests.slice(sentBefore);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.headers.authorization).toBeUndefined();
+    expect(JSON.stringify(sent)).not.toContain(CHANNEL_TOKEN);
+  });
+
+  test('a key changed in the environment after start is not read', async () => {
+    process.env[UPSTREAM_KEY_ENV] = 'sk-platform-changed-later';
+    expect(await chat()).toBe(200);
+    expect(simulator.requests.at(-1)!.headers.authorization).toBe('Bearer sk-platform-at-start');
+  });
+});
