@@ -12,7 +12,7 @@ export interface FloorRelay {
 }
 
 export function startFloorRelay(options: { port: number; upstreamUrl: string }): Promise<FloorRelay> {
-  const client = createUpstreamClient({ timeoutMs: 120_000, allowPrivateUpstreams: true });
+  const client = createUpstreamClient({ timeoutMs: 120_000, allowPrivateUpstreams: true, providerKeys: new Map() });
   const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-bench-upstream' };
   const app = uws.App();
   let requests = 0;
