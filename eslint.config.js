@@ -14,8 +14,8 @@ import tseslint from 'typescript-eslint';
 const dataPlaneLayers = ['http', 'providers', 'channel', 'usage', 'snapshot', 'metering', 'spend', 'pipeline', 'front-doors'];
 /** Above every data-plane layer: the route table, the entry points and the test fixtures. */
 const dataPlaneTop = ['create-app.ts', 'start-data-plane.ts', 'main.ts', 'testing'];
-/** control-plane/src, lowest first: the database, the domain services, the request context, the two faces (GraphQL, tRPC). */
-const controlPlaneLayers = ['db', 'services', 'context.ts', 'graphql', 'trpc'];
+/** control-plane/src, lowest first: the database, the domain services, the request context, the two faces (GraphQL, tRPC), the plain HTTP routes (sign-in). */
+const controlPlaneLayers = ['db', 'services', 'context.ts', 'graphql', 'trpc', 'http'];
 /** Above every control-plane layer: the HTTP handler, the app, the entry points and the CLI. */
 const controlPlaneTop = ['create-http-handler.ts', 'app.ts', 'main.ts', 'cli'];
 

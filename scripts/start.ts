@@ -18,7 +18,8 @@ user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin to
 Data plane, http://127.0.0.1:8080 (each route also under /api/gateway in place of /v1):
   POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions
   GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
-Control plane, http://127.0.0.1:4000: GraphQL /graphql, tRPC /trpc, GET /healthz
+Control plane, http://127.0.0.1:4000: GraphQL /graphql, tRPC /trpc, GET /healthz, browser sign-in
+  POST /auth/login, GET /auth/session, POST /auth/logout
 (routes explained: node --import tsx data-plane/src/main.ts --help, and control-plane/src/main.ts --help)
 
 Environment:

@@ -15,6 +15,7 @@ import { createByokSnapshotCompiler } from './services/byok/compile-byok-credent
 import { loadOrCreateDataPlaneEncryptionKeys } from './services/byok/data-plane-encryption-keys.ts';
 import { loadOrCreateMasterKeyring, type MasterKeyringSource } from './services/byok/master-keyring.ts';
 import { setProviderBaseUrl } from './services/catalog.ts';
+import { createSignInRateLimit } from './services/identity/sign-in.ts';
 import { seedDatabase } from './services/seed.ts';
 import type { ServiceContext } from './services/service-context.ts';
 import { loadOrCreateSigningKeys } from './services/signing-keys.ts';
@@ -28,6 +29,10 @@ export interface ControlPlaneOptions extends MasterKeyringSource {
   simulatorBaseUrl?: string | null;
   /** Admins may point providers at private, loopback, link-local and metadata addresses; default false. */
   allowPrivateUpstreams?: boolean;
+  /** The address people reach the control plane at (CONTROL_PLANE_PUBLIC_URL); https makes the session cookie Secure. */
+  publicUrl?: string | null;
+  /** CONTROL_PLANE_TRUST_FORWARDED_FOR: how many reverse proxies' X-Forwarded-For entries to trust (default 0). */
+  trustedProxyHops?: number;
   log?: (line: string) => void;
 }
 
@@ -88,7 +93,19 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (options.simulatorBaseUrl && !seed.created) await setProviderBaseUrl(system, 'simulator', options.simulatorBaseUrl);
     // Started after the seed so the first version already holds it; the publisher then sees every later change.
     await publisher.start();
-    const services: AppServices = { prisma: database.prisma, publisher, adminJwt, byokKeyring, allowPrivateUpstreams: options.allowPrivateUpstreams ?? false };
+    const identity = {
+      secureCookies: options.publicUrl?.startsWith('https://') ?? false,
+      trustedProxyHops: options.trustedProxyHops ?? 0,
+      signInRateLimit: createSignInRateLimit(),
+    };
+    const services: AppServices = {
+      prisma: database.prisma,
+      publisher,
+      adminJwt,
+      byokKeyring,
+      identity,
+      allowPrivateUpstreams: options.allowPrivateUpstreams ?? false,
+    };
     return {
       services,
       publicJwk: keys.publicJwk,

@@ -1,5 +1,6 @@
 // The authorization matrix: every tRPC procedure and every GraphQL field, as each membership role, as a
-// member of another org, as a platform admin who is not a member, and unauthenticated. The expected
+// member of another org, as a platform admin who is not a member, and unauthenticated; each signed-in
+// subject comes in both ways, with an admin token and with a browser session (cookie + CSRF token). The expected
 // answer comes from the permission table (services/permissions.ts), never from this file: an entry only
 // names the action an operation needs. The operation lists are read from the router and the schema, so
 // a new operation without an entry here fails the first tests. Allowed mutations must write an audit
@@ -15,6 +16,9 @@ import { ADMIN_TOKEN_PREFIX } from './services/admin-tokens.ts';
 import { sealSecret } from './services/byok/envelope-encryption.ts';
 import { orgPermissions, platformPermissions, type OrgAction, type PlatformAction } from './services/permissions.ts';
 import { appRouter } from './trpc/routers/_app.ts';
+import { createContextInner } from './context.ts';
+import { csrfTokenFor } from './services/identity/sessions.ts';
+import { createCallerFactory } from './trpc/init.ts';
 
 const roles = ['owner', 'admin', 'member', 'billing'] as const;
 const subjects = [...roles, 'outsider', 'platform-admin', 'anonymous'] as const;
@@ -22,6 +26,10 @@ type Role = (typeof roles)[number];
 type Subject = (typeof subjects)[number];
 
 type Requirement = { org: OrgAction } | { platform: PlatformAction } | 'data-plane';
+type WayIn = 'admin-token' | 'session';
+const waysIn: WayIn[] = ['admin-token', 'session'];
+/** Every subject's password once the changePassword entries have set it. */
+const MATRIX_PASSWORD = 'matrix password 0123';
 type Outcome = 'allowed' | 'unauthenticated' | 'forbidden' | 'not-found';
 
 interface Fixture {
@@ -46,10 +54,14 @@ interface Entry<Client> {
 }
 
 type TrpcCaller = ReturnType<TestApp['caller']>;
+type Credential = { token: string } | { sessionSecret: string };
+const createCaller = createCallerFactory(appRouter);
 type GraphQLClient = (query: string, variables?: Record<string, unknown>) => Promise<void>;
 
-function expectedOutcome(requires: Requirement, subject: Subject): Outcome {
+function expectedOutcome(requires: Requirement, subject: Subject, wayIn: WayIn, path: string): Outcome {
   if (subject === 'anonymous' || requires === 'data-plane') return 'unauthenticated';
+  // Only an admin token buys a JWT; a session (like a JWT) may not (services/issue-admin-jwt.ts).
+  if (wayIn === 'session' && (path === 'auth.issueToken' || path === 'Mutation.issueToken')) return 'forbidden';
   if ('platform' in requires) {
     return platformPermissions[requires.platform] === 'authenticated' || subject === 'platform-admin' ? 'allowed' : 'forbidden';
   }
@@ -121,7 +133,19 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
     requires: { platform: 'adminToken.manageOwn' },
     run: async ({ client, fixture, userId }) => client.adminTokens.revoke({ id: await spareAdminToken(userId ?? fixture.bystanderId) }),
   },
+  // Only an admin token buys a JWT: a session (like a JWT) is refused, see expectedOutcome.
   'auth.issueToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client.auth.issueToken() },
+  'account.me': { requires: { platform: 'account.manageOwn' }, run: ({ client }) => client.account.me() },
+  'account.changePassword': {
+    requires: { platform: 'account.manageOwn' },
+    run: ({ client }) => client.account.changePassword({ currentPassword: MATRIX_PASSWORD, newPassword: MATRIX_PASSWORD }),
+  },
+  'sessions.list': { requires: { platform: 'session.manageOwn' }, run: ({ client }) => client.sessions.list() },
+  'sessions.revoke': {
+    requires: { platform: 'session.manageOwn' },
+    run: async ({ client, fixture, userId }) => client.sessions.revoke({ id: (await spareSession(userId ?? fixture.bystanderId)).id }),
+  },
+  'sessions.revokeAll': { requires: { platform: 'session.manageOwn' }, run: ({ client }) => client.sessions.revokeAll() },
   'models.list': { requires: { platform: 'catalog.read' }, run: ({ client }) => client.models.list() },
   'catalog.upsertProvider': {
     requires: { platform: 'catalog.write' },
@@ -280,6 +304,21 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
       client('mutation ($id: ID!) { revokeAdminToken(id: $id) { revokedAt } }', { id: await spareAdminToken(userId ?? fixture.bystanderId) }),
   },
   'Mutation.issueToken': { requires: { platform: 'adminToken.manageOwn' }, run: ({ client }) => client('mutation { issueToken { token } }') },
+  'Query.me': { requires: { platform: 'account.manageOwn' }, run: ({ client }) => client('{ me { id hasPassword memberships { orgId role } } }') },
+  'Mutation.changePassword': {
+    requires: { platform: 'account.manageOwn' },
+    run: ({ client }) =>
+      client('mutation ($password: String!) { changePassword(currentPassword: $password, newPassword: $password) { otherSessionsEnded } }', {
+        password: MATRIX_PASSWORD,
+      }),
+  },
+  'Query.sessions': { requires: { platform: 'session.manageOwn' }, run: ({ client }) => client('{ sessions { id current } }') },
+  'Mutation.revokeSession': {
+    requires: { platform: 'session.manageOwn' },
+    run: async ({ client, fixture, userId }) =>
+      client('mutation ($id: ID!) { revokeSession(id: $id) { id } }', { id: (await spareSession(userId ?? fixture.bystanderId)).id }),
+  },
+  'Mutation.revokeAllSessions': { requires: { platform: 'session.manageOwn' }, run: ({ client }) => client('mutation { revokeAllSessions { revoked } }') },
   'Query.models': { requires: { platform: 'catalog.read' }, run: ({ client }) => client('{ models { id } }') },
   'Mutation.importCatalog': { requires: { platform: 'catalog.write' }, run: ({ client }) => client('mutation { importCatalog { modelsCreated } }') },
   'Mutation.setModelEnabled': {
@@ -311,6 +350,15 @@ async function bystanderByokKey(fixture: Fixture): Promise<string> {
     data: { ...owner, ...sealSecret(testApp.app.services.byokKeyring, owner, 'sk-bystander-key'), last4: '-key' },
   });
   return row.id;
+}
+
+/** A live session of the user, written directly (no sign-in, so no audit row). */
+async function spareSession(userId: string): Promise<{ id: string; secret: string }> {
+  const secret = generateSecret('gws_');
+  const row = await testApp.app.services.prisma.session.create({
+    data: { userId, secretHash: hashSecret(secret), expiresAt: new Date(Date.now() + 3_600_000) },
+  });
+  return { id: row.id, secret };
 }
 
 async function spareAdminToken(userId: string): Promise<string> {
@@ -401,36 +449,58 @@ describe.each(testEngines)('authorization matrix on %s', (engine) => {
     face: 'trpc' | 'graphql',
     path: string,
     entry: Entry<Client>,
-    clientFor: (token: string | null) => Client,
+    clientFor: (credential: Credential | null) => Client,
     outcomeOf: (error: unknown) => Outcome | string,
   ): Promise<void> {
     const prisma = testApp.app.services.prisma;
     const mismatches: string[] = [];
     for (const subject of subjects) {
-      const token = subject === 'anonymous' ? null : tokens[subject];
-      const userId = subject === 'anonymous' ? null : userIds[subject];
-      const expected = expectedOutcome(entry.requires, subject);
-      const auditBefore = await prisma.auditLog.count();
-      const outcome = await entry.run({ client: clientFor(token), fixture, userId }).then(
-        () => 'allowed',
-        (error: unknown) => outcomeOf(error),
-      );
-      const audited = (await prisma.auditLog.count()) > auditBefore;
-      if (outcome !== expected) mismatches.push(`${subject}: expected ${expected}, got ${outcome}`);
-      else if (isMutation[face](path) && audited !== (outcome === 'allowed')) mismatches.push(`${subject}: ${outcome} but audited=${audited}`);
+      for (const wayIn of subject === 'anonymous' ? (['admin-token'] as const) : waysIn) {
+        const userId = subject === 'anonymous' ? null : userIds[subject];
+        // A fresh session per call: some calls end the caller's sessions.
+        const credential: Credential | null =
+          subject === 'anonymous'
+            ? null
+            : wayIn === 'admin-token'
+              ? { token: tokens[subject] }
+              : { sessionSecret: (await spareSession(userIds[subject])).secret };
+        const expected = expectedOutcome(entry.requires, subject, wayIn, path);
+        const auditBefore = await prisma.auditLog.count();
+        const outcome = await entry.run({ client: clientFor(credential), fixture, userId }).then(
+          () => 'allowed',
+          (error: unknown) => outcomeOf(error),
+        );
+        const audited = (await prisma.auditLog.count()) > auditBefore;
+        if (outcome !== expected) mismatches.push(`${subject} by ${wayIn}: expected ${expected}, got ${outcome}`);
+        else if (isMutation[face](path) && audited !== (outcome === 'allowed')) mismatches.push(`${subject} by ${wayIn}: ${outcome} but audited=${audited}`);
+      }
     }
     expect(mismatches).toEqual([]);
   }
 
   test.each(Object.entries(trpcMatrix))('tRPC %s', async (path, entry) => {
-    await check('trpc', path, entry, (token) => testApp.caller(token), trpcOutcome);
+    const clientFor = (credential: Credential | null) =>
+      credential && 'sessionSecret' in credential
+        ? createCaller(
+            createContextInner(testApp.app.services, null, {
+              sessionSecret: credential.sessionSecret,
+              csrfToken: csrfTokenFor(credential.sessionSecret),
+              safeMethod: false,
+            }),
+          )
+        : testApp.caller(credential?.token ?? null);
+    await check('trpc', path, entry, clientFor, trpcOutcome);
   });
 
   test.each(Object.entries(graphqlMatrix))('GraphQL %s', async (path, entry) => {
-    const clientFor = (token: string | null): GraphQLClient =>
+    const clientFor = (credential: Credential | null): GraphQLClient =>
       async function graphql(query, variables = {}) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (token) headers.authorization = `Bearer ${token}`;
+        if (credential && 'token' in credential) headers.authorization = `Bearer ${credential.token}`;
+        if (credential && 'sessionSecret' in credential) {
+          headers.cookie = `gw_session=${credential.sessionSecret}`;
+          headers['x-csrf-token'] = csrfTokenFor(credential.sessionSecret);
+        }
         const response = await yoga.fetch('http://control-plane/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
         const result = (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
         const error = result.errors?.[0];

@@ -1,10 +1,24 @@
 // Request context in two parts, as tRPC recommends: createContextInner is pure (tests build it with no
 // HTTP), createContext adapts a node:http request. GraphQL uses the same context.
 import type { IncomingMessage } from 'node:http';
+import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AdminJwtIssuer } from './services/admin-jwt.ts';
+import type { RequestCredentials } from './services/authenticate.ts';
 import type { MasterKeyring } from './services/byok/master-keyring.ts';
+import { clientAddress } from './services/identity/client-address.ts';
+import { CSRF_HEADER } from './services/identity/sessions.ts';
+import { readSessionCookie } from './services/identity/session-cookie.ts';
 import type { SnapshotPublisher } from './services/snapshot-publisher.ts';
+
+/** How people sign in (issue 17): cookies, addresses, links. */
+export interface IdentitySettings {
+  /** Served over TLS (CONTROL_PLANE_PUBLIC_URL is https): the session cookie is Secure and __Host- prefixed. */
+  secureCookies: boolean;
+  /** CONTROL_PLANE_TRUST_FORWARDED_FOR (client-address.ts). */
+  trustedProxyHops: number;
+  signInRateLimit: RateLimiterMemory;
+}
 
 /** Long-lived dependencies of every request. */
 export interface AppServices {
@@ -15,19 +29,42 @@ export interface AppServices {
   byokKeyring: MasterKeyring;
   /** ALLOW_PRIVATE_UPSTREAMS: provider base URLs may point at private addresses. */
   allowPrivateUpstreams: boolean;
+  identity: IdentitySettings;
 }
 
-export interface Context extends AppServices {
-  /** The raw Authorization header; procedures decide which kind of token it must hold. */
-  authorization: string | null;
+/** Procedures decide which kind of credential they need (admin: a bearer token or a session; data plane: its token). */
+export interface Context extends AppServices, RequestCredentials {
+  /** The caller's address (client-address.ts). */
+  client: string;
 }
 
-export function createContextInner(services: AppServices, authorization: string | null): Context {
-  return { ...services, authorization };
+export function createContextInner(
+  services: AppServices,
+  authorization: string | null,
+  session: Omit<RequestCredentials, 'authorization'> = { sessionSecret: null, csrfToken: null, safeMethod: false },
+  client = 'in-process',
+): Context {
+  return { ...services, authorization, ...session, client };
+}
+
+function header(request: IncomingMessage, name: string): string | null {
+  const value = request.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+/** The credentials of a node:http request, for both faces. */
+export function requestCredentials(services: AppServices, request: IncomingMessage): RequestCredentials {
+  return {
+    authorization: request.headers.authorization ?? null,
+    sessionSecret: readSessionCookie(request.headers.cookie, services.identity.secureCookies),
+    csrfToken: header(request, CSRF_HEADER),
+    safeMethod: request.method === 'GET' || request.method === 'HEAD',
+  };
 }
 
 export function createContextFactory(services: AppServices) {
   return function createContext({ req }: { req: IncomingMessage }): Context {
-    return createContextInner(services, req.headers.authorization ?? null);
+    const { authorization, ...session } = requestCredentials(services, req);
+    return createContextInner(services, authorization, session, clientAddress(req, services.identity.trustedProxyHops));
   };
 }

@@ -1,9 +1,10 @@
 // One node:http listener for the whole control plane: /graphql (yoga), /trpc/* (tRPC, SSE
-// subscriptions included) and GET /healthz.
+// subscriptions included), the browser's sign-in under /auth/ and GET /healthz.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContextFactory, type AppServices } from './context.ts';
 import { createGraphQLServer } from './graphql/create-yoga.ts';
+import { handleLogin, handleLogout, handleSession } from './http/auth-routes.ts';
 import { appRouter } from './trpc/routers/_app.ts';
 
 export function createHttpHandler(services: AppServices): RequestListener {
@@ -13,6 +14,9 @@ export function createHttpHandler(services: AppServices): RequestListener {
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     if (path === '/trpc' || path.startsWith('/trpc/')) return void trpc(request, response);
     if (path === '/graphql') return void yoga(request, response);
+    if (path === '/auth/login') return void handleLogin(services, request, response);
+    if (path === '/auth/session') return void handleSession(services, request, response);
+    if (path === '/auth/logout') return void handleLogout(services, request, response);
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify({ status: 'ok', snapshotVersion: services.publisher.version }));

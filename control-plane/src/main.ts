@@ -1,11 +1,13 @@
 // Command line: reads the environment and runs the control plane until SIGINT/SIGTERM.
 import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { startControlPlane } from './app.ts';
+import { parseTrustedProxyHops } from './services/identity/client-address.ts';
 
 const usage = `Usage: tsx control-plane/src/main.ts [--help]
 
 Runs the gateway's control plane: GraphQL admin API at /graphql, tRPC at /trpc (admin procedures and the
-data plane's snapshot subscription and usage ingest), health at /healthz.
+data plane's snapshot subscription and usage ingest), browser sign-in at /auth/login, /auth/session and
+/auth/logout (docs/identity.md), health at /healthz.
 
 Environment:
   CONTROL_PLANE_PORT   port to listen on                                   default 4000
@@ -18,6 +20,12 @@ Environment:
                        link-local or metadata address (set it on the data planes too)  default false
   GATEWAY_MASTER_KEYS  BYOK master keys: "1:<base64 of 32 bytes>,2:<...>", every version still in use;
                        unset = a version-1 key generated into keys/byok-master-keys (development)
+  CONTROL_PLANE_PUBLIC_URL
+                       the URL people reach the control plane at, for the links it hands out; an
+                       https URL also makes the session cookie Secure     default its listening URL
+  CONTROL_PLANE_TRUST_FORWARDED_FOR
+                       number of reverse proxies in front of it whose X-Forwarded-For entries name
+                       the client for the sign-in rate limit and lockout   default 0 (socket address)
   GATEWAY_MASTER_KEY_VERSION
                        the version that wraps new BYOK keys and that \`npm run admin -- byok rotate\`
                        re-wraps every key to                                default the highest
@@ -57,6 +65,8 @@ const controlPlane = await startControlPlane({
   databaseUrl: process.env.DATABASE_URL || undefined,
   simulatorBaseUrl: process.env.SIMULATOR_BASE_URL || undefined,
   allowPrivateUpstreams,
+  publicUrl: process.env.CONTROL_PLANE_PUBLIC_URL || undefined,
+  trustedProxyHops: parseTrustedProxyHops(process.env.CONTROL_PLANE_TRUST_FORWARDED_FOR),
   masterKeys: process.env.GATEWAY_MASTER_KEYS || undefined,
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION || undefined,
   log,

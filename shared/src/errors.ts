@@ -5,6 +5,8 @@ export const errorCodes = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
   invalid_json: { status: 400, type: 'invalid_request_error' },
   invalid_api_key: { status: 401, type: 'authentication_error' },
+  /** The control plane's sign-in: wrong email or password, or a spent or expired link. */
+  invalid_credentials: { status: 401, type: 'authentication_error' },
   insufficient_balance: { status: 402, type: 'insufficient_quota' },
   forbidden: { status: 403, type: 'permission_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },

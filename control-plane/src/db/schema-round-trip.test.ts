@@ -86,6 +86,15 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
     expect(unscoped).toMatchObject({ restrictModels: false, allowedModels: [], restrictProviders: false, allowedProviders: [] });
     expect(await prisma.apiKey.findUniqueOrThrow({ where: { keyHash: 'h0' } })).toEqual(unscoped);
 
+    const withPassword = await prisma.user.update({ where: { id: user.id }, data: { passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' } });
+    expect(await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).toEqual(withPassword);
+    const failure = await prisma.loginFailure.create({ data: { email: 'a@example.com', client: '::1', failures: 5, lockedUntil: at, lastFailureAt: at } });
+    expect(await prisma.loginFailure.findUniqueOrThrow({ where: { email_client: { email: 'a@example.com', client: '::1' } } })).toEqual(failure);
+    const session = await prisma.session.create({
+      data: { userId: user.id, secretHash: 'h-session', userAgent: 'test', client: '::1', expiresAt: at, revokedAt: at },
+    });
+    expect(await prisma.session.findUniqueOrThrow({ where: { secretHash: 'h-session' } })).toEqual(session);
+
     const adminToken = await prisma.adminToken.create({ data: { userId: user.id, name: 't', tokenHash: 'h2', revokedAt: at } });
     expect(await prisma.adminToken.findUniqueOrThrow({ where: { tokenHash: 'h2' } })).toEqual(adminToken);
 

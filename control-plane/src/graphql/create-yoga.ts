@@ -1,6 +1,8 @@
 import { createYoga } from 'graphql-yoga';
 import type { AppServices } from '../context.ts';
-import { authenticateAdmin, bearerToken } from '../services/authenticate.ts';
+import { authenticateUser } from '../services/authenticate.ts';
+import { CSRF_HEADER } from '../services/identity/sessions.ts';
+import { readSessionCookie } from '../services/identity/session-cookie.ts';
 import type { GraphQLContext } from './graphql-context.ts';
 import { maskGatewayError } from './mask-gateway-error.ts';
 import { schema } from './schema/index.ts';
@@ -13,8 +15,18 @@ export function createGraphQLServer(services: AppServices) {
     // Yoga's default logger would print masked errors' causes; the HTTP edge never logs request data.
     logging: false,
     async context({ request }) {
-      const authentication = await authenticateAdmin(services.prisma, services.adminJwt, bearerToken(request.headers.get('authorization')));
-      return { ...services, authentication };
+      const credentials = {
+        authorization: request.headers.get('authorization'),
+        sessionSecret: readSessionCookie(request.headers.get('cookie'), services.identity.secureCookies),
+        csrfToken: request.headers.get(CSRF_HEADER),
+        safeMethod: request.method === 'GET' || request.method === 'HEAD',
+      };
+      // A refused credential (a session without its CSRF token) is reported by the first field that needs a user.
+      const authentication = await authenticateUser(services.prisma, services.adminJwt, credentials).then(
+        (actor) => ({ actor, error: null }),
+        (error: unknown) => ({ actor: null, error }),
+      );
+      return { ...services, authentication: authentication.actor, authenticationError: authentication.error };
     },
   });
 }

@@ -1,4 +1,5 @@
-// The GraphQL request context: the app's services plus the admin user the bearer token (admin token or JWT) names, if any.
+// The GraphQL request context: the app's services plus the user the request acts for (bearer admin token
+// or JWT, or the session cookie), if any.
 import { createGraphQLError } from 'graphql-yoga';
 import type { AppServices } from '../context.ts';
 import type { UserActor } from '../services/authenticate.ts';
@@ -6,12 +7,15 @@ import type { ServiceContext } from '../services/service-context.ts';
 
 export interface GraphQLContext extends AppServices {
   authentication: UserActor | null;
+  /** Why a credential the request brought was refused (a session without its CSRF token). */
+  authenticationError: unknown;
 }
 
-/** The service context of the authenticated admin; throws UNAUTHENTICATED without one. */
+/** The service context of the authenticated user; throws UNAUTHENTICATED without one. */
 export function requireAdmin(context: GraphQLContext): ServiceContext {
+  if (context.authenticationError) throw context.authenticationError;
   if (!context.authentication) {
-    throw createGraphQLError('a valid admin token or admin JWT is required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    throw createGraphQLError('a valid admin token, admin JWT or session is required', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
   }
   return {
     prisma: context.prisma,

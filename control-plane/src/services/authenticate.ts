@@ -1,8 +1,11 @@
 // Bearer tokens of the admin API and of data planes are looked up by hash, like API keys; the admin API
-// also takes the short-lived JWTs of services/admin-jwt.ts, told apart by their three dot-separated parts.
+// also takes the short-lived JWTs of services/admin-jwt.ts, told apart by their three dot-separated parts,
+// and browser sessions (identity/sessions.ts), which must bring their CSRF token on anything but GET/HEAD.
 import { hashSecret } from '../../../shared/src/crypto.ts';
+import { GatewayError } from '../../../shared/src/errors.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { AdminJwtIssuer } from './admin-jwt.ts';
+import { csrfTokenMatches, CSRF_HEADER, findLiveSession } from './identity/sessions.ts';
 import type { Actor } from './service-context.ts';
 
 export type UserActor = Extract<Actor, { kind: 'user' }>;
@@ -37,6 +40,36 @@ async function authenticateAdminJwt(prisma: PrismaClient, adminJwt: AdminJwtIssu
 export async function authenticateAdmin(prisma: PrismaClient, adminJwt: AdminJwtIssuer, token: string | null): Promise<UserActor | null> {
   if (!token) return null;
   return token.split('.').length === 3 ? authenticateAdminJwt(prisma, adminJwt, token) : authenticateAdminToken(prisma, token);
+}
+
+/** What a request offers as proof of who it acts for. */
+export interface RequestCredentials {
+  /** The raw Authorization header. */
+  authorization: string | null;
+  /** The session cookie's secret. */
+  sessionSecret: string | null;
+  /** The X-CSRF-Token header. */
+  csrfToken: string | null;
+  /** GET and HEAD change nothing (tRPC queries, GraphQL queries over GET), so they need no CSRF token. */
+  safeMethod: boolean;
+}
+
+/**
+ * The user a request acts for: a bearer credential when the Authorization header is there (a browser
+ * never adds one on its own, so it needs no CSRF token), else the session cookie. A live session on an
+ * unsafe method without its CSRF token is refused outright rather than treated as anonymous, so the
+ * caller learns why.
+ */
+export async function authenticateUser(prisma: PrismaClient, adminJwt: AdminJwtIssuer, credentials: RequestCredentials): Promise<UserActor | null> {
+  if (credentials.authorization) return authenticateAdmin(prisma, adminJwt, bearerToken(credentials.authorization));
+  const session = await findLiveSession(prisma, credentials.sessionSecret);
+  if (!session || !credentials.sessionSecret) return null;
+  if (!credentials.safeMethod && !csrfTokenMatches(credentials.sessionSecret, credentials.csrfToken)) {
+    throw new GatewayError('forbidden', `a request signed in by the session cookie must send the session's CSRF token in ${CSRF_HEADER}`, {
+      param: CSRF_HEADER,
+    });
+  }
+  return { kind: 'user', userId: session.userId, isPlatformAdmin: session.user.isPlatformAdmin, credential: { kind: 'session', sessionId: session.id } };
 }
 
 export async function authenticateDataPlaneToken(prisma: PrismaClient, token: string | null): Promise<DataPlaneActor | null> {

@@ -8,12 +8,13 @@ import type { ServiceContext } from './service-context.ts';
 export async function issueAdminJwt(context: ServiceContext, adminJwt: AdminJwtIssuer): Promise<{ token: string; expiresAt: Date }> {
   const { actor } = context;
   if (actor.kind !== 'user' || actor.credential.kind !== 'admin-token') throw new GatewayError('forbidden', 'only an admin token can be exchanged for a JWT');
-  const issued = await adminJwt.issue({ userId: actor.userId, adminTokenId: actor.credential.adminTokenId });
+  const { adminTokenId } = actor.credential;
+  const issued = await adminJwt.issue({ userId: actor.userId, adminTokenId });
   await context.prisma.$transaction((transaction) =>
     recordAudit(transaction, actor, {
       action: 'auth.issue-token',
       target: `user:${actor.userId}`,
-      details: { expiresAt: issued.expiresAt.toISOString(), adminTokenId: actor.credential.adminTokenId },
+      details: { expiresAt: issued.expiresAt.toISOString(), adminTokenId },
     }),
   );
   return issued;

@@ -51,6 +51,10 @@ export const platformPermissions = {
   /** Lists only the caller's own orgs. */
   'organization.list': 'authenticated',
   'adminToken.manageOwn': 'authenticated',
+  /** One's own account: who am I, change my password. */
+  'account.manageOwn': 'authenticated',
+  /** One's own browser sessions: list them, end one, end all ("sign out everywhere"). */
+  'session.manageOwn': 'authenticated',
   /** Grants, purchases and adjustments: money into or out of an org is the platform's call, never the org's own. */
   'ledger.write': 'platform-admin',
   'byok.rotate': 'platform-admin',

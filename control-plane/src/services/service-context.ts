@@ -3,7 +3,11 @@
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 
 /** How a user proved who they are. Services that hand out credentials check it (a JWT may not mint an admin token). */
-export type UserCredential = { kind: 'admin-token'; adminTokenId: string } | { kind: 'admin-jwt'; adminTokenId: string };
+export type UserCredential =
+  | { kind: 'admin-token'; adminTokenId: string }
+  | { kind: 'admin-jwt'; adminTokenId: string }
+  /** A browser sign-in (cookie), see identity/sessions.ts. */
+  | { kind: 'session'; sessionId: string };
 
 export type Actor =
   | { kind: 'user'; userId: string; isPlatformAdmin: boolean; credential: UserCredential }

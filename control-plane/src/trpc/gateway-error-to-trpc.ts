@@ -7,6 +7,7 @@ const trpcCodes: Record<GatewayErrorCode, TRPC_ERROR_CODE_KEY> = {
   invalid_request: 'BAD_REQUEST',
   invalid_json: 'PARSE_ERROR',
   invalid_api_key: 'UNAUTHORIZED',
+  invalid_credentials: 'UNAUTHORIZED',
   insufficient_balance: 'PAYMENT_REQUIRED',
   forbidden: 'FORBIDDEN',
   model_not_found: 'NOT_FOUND',

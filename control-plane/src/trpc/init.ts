@@ -1,11 +1,12 @@
 // initTRPC is called once, here. Base procedures are named after who may call them:
 //   publicProcedure     anyone
-//   adminProcedure      Authorization: Bearer <admin token | admin JWT>  → ctx.service acts as that user
+//   adminProcedure      Authorization: Bearer <admin token | admin JWT>, or the session cookie (with
+//                       X-CSRF-Token on mutations)  → ctx.service acts as that user
 //   dataPlaneProcedure  Authorization: Bearer <data-plane token>
 import { initTRPC, TRPCError } from '@trpc/server';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { Context } from '../context.ts';
-import { authenticateAdmin, authenticateDataPlaneToken, bearerToken } from '../services/authenticate.ts';
+import { authenticateDataPlaneToken, authenticateUser, bearerToken } from '../services/authenticate.ts';
 import type { Actor, ServiceContext } from '../services/service-context.ts';
 import { gatewayErrorToTrpcCode } from './gateway-error-to-trpc.ts';
 
@@ -53,8 +54,8 @@ function serviceContext(ctx: Context, actor: Actor): ServiceContext {
 export const publicProcedure = t.procedure.use(gatewayErrors);
 
 export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const actor = await authenticateAdmin(ctx.prisma, ctx.adminJwt, bearerToken(ctx.authorization));
-  if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid admin token or admin JWT is required' });
+  const actor = await authenticateUser(ctx.prisma, ctx.adminJwt, ctx);
+  if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid admin token, admin JWT or session is required' });
   return next({ ctx: { actor, service: serviceContext(ctx, actor) } });
 });
 

@@ -9,6 +9,8 @@ import './org-policy.ts';
 import './audit-log.ts';
 import './billing.ts';
 import './admin-token.ts';
+import './session.ts';
+import './account.ts';
 import './model.ts';
 
 export const schema = builder.toSchema();

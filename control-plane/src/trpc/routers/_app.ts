@@ -1,4 +1,5 @@
 import { router } from '../init.ts';
+import { accountRouter } from './account.ts';
 import { adminTokensRouter } from './admin-tokens.ts';
 import { apiKeysRouter } from './api-keys.ts';
 import { auditRouter } from './audit.ts';
@@ -11,6 +12,7 @@ import { membersRouter } from './members.ts';
 import { modelsRouter } from './models.ts';
 import { organizationsRouter } from './organizations.ts';
 import { policiesRouter } from './policies.ts';
+import { sessionsRouter } from './sessions.ts';
 import { usersRouter } from './users.ts';
 
 export const appRouter = router({
@@ -24,6 +26,8 @@ export const appRouter = router({
   billing: billingRouter,
   adminTokens: adminTokensRouter,
   auth: authRouter,
+  account: accountRouter,
+  sessions: sessionsRouter,
   models: modelsRouter,
   catalog: catalogRouter,
   dataPlane: dataPlaneRouter,

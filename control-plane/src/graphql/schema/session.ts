@@ -1,0 +1,44 @@
+import { listSessions, revokeAllSessions, revokeSession, type SessionView } from '../../services/identity/sessions.ts';
+import { builder } from '../builder.ts';
+import { requireAdmin } from '../graphql-context.ts';
+
+const SessionType = builder.objectRef<SessionView>('Session').implement({
+  description: 'A browser sign-in of the caller.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    userAgent: t.exposeString('userAgent', { nullable: true }),
+    client: t.exposeString('client', { nullable: true, description: 'The address it signed in from.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    current: t.exposeBoolean('current', { description: 'The session this request came with.' }),
+  }),
+});
+
+const RevokedSessionsType = builder.objectRef<{ revoked: number }>('RevokedSessions').implement({
+  fields: (t) => ({ revoked: t.expose('revoked', { type: 'Count' }) }),
+});
+
+builder.queryField('sessions', (t) =>
+  t.field({
+    type: [SessionType],
+    description: "The caller's live browser sessions.",
+    resolve: (_root, _args, context) => listSessions(requireAdmin(context)),
+  }),
+);
+
+builder.mutationField('revokeSession', (t) =>
+  t.field({
+    type: SessionType,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, context) => revokeSession(requireAdmin(context), { id: String(args.id) }),
+  }),
+);
+
+builder.mutationField('revokeAllSessions', (t) =>
+  t.field({
+    type: RevokedSessionsType,
+    description: 'Sign out everywhere: ends every session of the caller, this one included.',
+    resolve: (_root, _args, context) => revokeAllSessions(requireAdmin(context)),
+  }),
+);
