@@ -100,7 +100,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.ts', 'data-plane/src/**/*.ts', 'shared/src/**/*.ts'],
+    files: ['scripts/**/*.ts', 'data-plane/src/**/*.ts', 'control-plane/src/**/*.ts', 'shared/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**'], message: 'Product code never imports tests.' }] }],

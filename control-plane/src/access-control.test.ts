@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { decodeJwt, SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testEngines } from '../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from './create-test-app.ts';
+import { createTestApp, type TestApp } from '../../test/support/create-test-app.ts';
 
 describe.each(testEngines)('access control on %s', (engine) => {
   let testApp: TestApp;

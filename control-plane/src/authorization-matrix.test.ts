@@ -9,7 +9,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateSecret, hashSecret } from '../../shared/src/crypto.ts';
 import { testEngines } from '../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from './create-test-app.ts';
+import { createTestApp, type TestApp } from '../../test/support/create-test-app.ts';
 import { createGraphQLServer } from './graphql/create-yoga.ts';
 import { schema } from './graphql/schema/index.ts';
 import { ADMIN_TOKEN_PREFIX } from './services/admin-tokens.ts';

@@ -6,7 +6,7 @@ import { createSnapshotVerifier, hashSecret, type SnapshotVerifier } from '../..
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import { applySnapshotChanges, hashSnapshotState, type SnapshotMessage } from '../../../shared/src/snapshot.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from '../create-test-app.ts';
+import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
 
 describe.each(testEngines)('snapshot subscription on %s', (engine) => {
   let testApp: TestApp;

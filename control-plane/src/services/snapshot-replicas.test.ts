@@ -8,7 +8,7 @@ import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import { createControlPlaneApp, type ControlPlaneApp } from '../app.ts';
 import { createTestDatabase, testEngines, type TestDatabase } from '../../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from '../create-test-app.ts';
+import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
 import { createContextInner } from '../context.ts';
 import { createCallerFactory } from '../trpc/init.ts';
 import { appRouter } from '../trpc/routers/_app.ts';

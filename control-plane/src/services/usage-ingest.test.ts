@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from '../create-test-app.ts';
+import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
 
 describe.each(testEngines)('usage ingest on %s', (engine) => {
   let testApp: TestApp;

@@ -1,7 +1,7 @@
 // The GraphQL face in-process (yoga.fetch): the same operations as tRPC, same auth, masked errors.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testEngines } from '../../../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from '../../create-test-app.ts';
+import { createTestApp, type TestApp } from '../../../../test/support/create-test-app.ts';
 import { createGraphQLServer } from '../create-yoga.ts';
 
 interface GraphQLResponse {

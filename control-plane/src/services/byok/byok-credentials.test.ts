@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testEngines } from '../../../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from '../../create-test-app.ts';
+import { createTestApp, type TestApp } from '../../../../test/support/create-test-app.ts';
 import { openSecret, sealSecret } from './envelope-encryption.ts';
 import type { MasterKeyring } from './master-keyring.ts';
 import { rotateByokMasterKey } from './rotate-master-key.ts';

@@ -3,7 +3,7 @@
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { testEngines } from '../../../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from '../../create-test-app.ts';
+import { createTestApp, type TestApp } from '../../../../test/support/create-test-app.ts';
 import { overrideModelPrices, setModelEnabled, upsertModel } from '../catalog.ts';
 import type { ServiceContext } from '../service-context.ts';
 import { currentGenaiPrices } from './current-genai-prices.ts';

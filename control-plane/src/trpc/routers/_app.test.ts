@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashSecret } from '../../../../shared/src/crypto.ts';
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { testEngines } from '../../../../test/support/test-database.ts';
-import { createTestApp, type TestApp } from '../../create-test-app.ts';
+import { createTestApp, type TestApp } from '../../../../test/support/create-test-app.ts';
 
 describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
   let testApp: TestApp;

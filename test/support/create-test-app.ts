@@ -1,12 +1,12 @@
 // Test support: a control plane built in-process on a fresh database, plus helpers to call it as a
 // given admin (tRPC createCaller) and to mint more admins.
 import { generateSecret, hashSecret } from '../../shared/src/crypto.ts';
-import { createControlPlaneApp, type ControlPlaneApp } from './app.ts';
-import { createContextInner } from './context.ts';
-import { createTestDatabase, type TestDatabase, type TestEngine } from '../../test/support/test-database.ts';
-import { ADMIN_TOKEN_PREFIX } from './services/admin-tokens.ts';
-import { createCallerFactory } from './trpc/init.ts';
-import { appRouter } from './trpc/routers/_app.ts';
+import { createControlPlaneApp, type ControlPlaneApp } from '../../control-plane/src/app.ts';
+import { createContextInner } from '../../control-plane/src/context.ts';
+import { createTestDatabase, type TestDatabase, type TestEngine } from './test-database.ts';
+import { ADMIN_TOKEN_PREFIX } from '../../control-plane/src/services/admin-tokens.ts';
+import { createCallerFactory } from '../../control-plane/src/trpc/init.ts';
+import { appRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 
 const createCaller = createCallerFactory(appRouter);
 type AppCaller = ReturnType<typeof createCaller>;
