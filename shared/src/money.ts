@@ -54,6 +54,18 @@ export const emptyUsage: TokenUsage = Object.freeze({
 
 export const NANODOLLARS_PER_MICRODOLLAR = 1000;
 
+/** An amount read from the database, a snapshot or a test, given its unit once it is known to be whole µ$. */
+export function microdollars(value: number): Microdollars {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`not a whole number of microdollars: ${value}`);
+  return value as Microdollars;
+}
+
+/** A price read from the database, a snapshot or a test, given its unit once it is known to be whole n$ per token. */
+export function nanodollarsPerToken(value: number): NanodollarsPerToken {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a price in whole nanodollars per token: ${value}`);
+  return value as NanodollarsPerToken;
+}
+
 /** USD per million tokens (as price lists publish them) → exact nanodollars per token. */
 export function usdPerMillionToNanoPerToken(usdPerMillion: string | number): NanodollarsPerToken {
   const text = typeof usdPerMillion === 'number' ? String(usdPerMillion) : usdPerMillion.trim();

@@ -3,6 +3,13 @@
 import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
+import { isRecord, type JsonObject } from './json-object.ts';
+import { microdollars, nanodollarsPerToken } from './money.ts';
+
+// Money travels as plain JSON integers; parsing a snapshot gives each amount its unit (money.ts), so no
+// reader casts a number into a price or a limit.
+const limitMicros = z.number().int().nonnegative().transform(microdollars);
+const pricePerToken = z.number().int().nonnegative().transform(nanodollarsPerToken);
 
 export const snapshotApiKeySchema = z.object({
   id: z.string(),
@@ -25,9 +32,9 @@ export const snapshotOrgSchema = z.object({
   /** Provider slugs the org may never use (wins over allowedProviders). */
   deniedProviders: z.array(z.string()),
   /** Default per-user daily spending limit in microdollars; null = none. */
-  dailyLimitMicros: z.number().int().nonnegative().nullable(),
+  dailyLimitMicros: limitMicros.nullable(),
   /** Per-user overrides of dailyLimitMicros, keyed by user id. */
-  userDailyLimitMicros: z.record(z.string(), z.number().int().nonnegative()),
+  userDailyLimitMicros: z.record(z.string(), limitMicros),
   /**
    * Every ledger entry except usage debits, summed (grants and purchases, less adjustments), µ$. The
    * balance is creditsMicros − usageDebitedMicros; data planes subtract spend not yet ingested.
@@ -54,15 +61,15 @@ export const snapshotProviderSchema = z.object({
 
 export const snapshotPricesSchema = z.object({
   /** Nanodollars per token (see shared/src/money.ts). */
-  prompt: z.number().int().nonnegative(),
-  completion: z.number().int().nonnegative(),
-  cacheRead: z.number().int().nonnegative().nullable(),
-  cacheWrite: z.number().int().nonnegative().nullable(),
+  prompt: pricePerToken,
+  completion: pricePerToken,
+  cacheRead: pricePerToken.nullable(),
+  cacheWrite: pricePerToken.nullable(),
   /** Long-context tiers (see money.ts PriceTiers); absent = flat prices. */
   tiers: z
     .partialRecord(
       z.enum(['prompt', 'completion', 'cacheRead', 'cacheWrite']),
-      z.array(z.object({ start: z.number().int().nonnegative(), price: z.number().int().nonnegative() })),
+      z.array(z.object({ start: z.number().int().nonnegative(), price: pricePerToken })),
     )
     .optional(),
 });
@@ -131,7 +138,7 @@ export const snapshotSections = ['apiKeys', 'orgs', 'providers', 'models', 'byok
 const sectionChangeSchema = z.object({
   // Only checked to be an object here: each upserted entry is validated against its section's schema
   // when the delta is applied (applySnapshotChanges), in slices, not all in one go with the message.
-  upsert: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value)),
+  upsert: z.custom<JsonObject>(isRecord),
   remove: z.array(z.string()),
 });
 

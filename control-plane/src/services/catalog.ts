@@ -1,6 +1,7 @@
 // The platform-wide model catalog: providers, models and the endpoints (provider + price) serving each model.
 import { z } from 'zod';
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { nanodollarsPerToken, type TokenPrices } from '../../../shared/src/money.ts';
 import { PROVIDER_KEY_ENV_PATTERN, PROVIDER_KEY_ENV_RULE } from '../../../shared/src/provider-key-env.ts';
 import { snapshotProviderSchema } from '../../../shared/src/snapshot.ts';
 import { Prisma, type Model, type ModelEndpoint, type Provider } from '../../generated/prisma/client.ts';
@@ -10,6 +11,19 @@ import { authorizePlatformAction } from './org-access.ts';
 import type { ServiceContext } from './service-context.ts';
 
 const nanodollarsSchema = z.number().int().nonnegative();
+
+/** An endpoint row's base prices in n$ per token, as the snapshot and both faces show them (tiers apart). */
+export function endpointRowPrices(
+  endpoint: Pick<ModelEndpoint, 'promptPriceNanos' | 'completionPriceNanos' | 'cacheReadPriceNanos' | 'cacheWritePriceNanos'>,
+): Omit<TokenPrices, 'tiers'> {
+  const price = (nanos: bigint | null) => (nanos === null ? null : nanodollarsPerToken(Number(nanos)));
+  return {
+    prompt: nanodollarsPerToken(Number(endpoint.promptPriceNanos)),
+    completion: nanodollarsPerToken(Number(endpoint.completionPriceNanos)),
+    cacheRead: price(endpoint.cacheReadPriceNanos),
+    cacheWrite: price(endpoint.cacheWritePriceNanos),
+  };
+}
 
 export const upsertProviderInputSchema = z.object({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),

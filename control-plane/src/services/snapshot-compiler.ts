@@ -1,6 +1,8 @@
 // Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts).
 import { snapshotPricesSchema, snapshotProviderSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { microdollars, type Microdollars } from '../../../shared/src/money.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { endpointRowPrices } from './catalog.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import { supportedParameters } from './supported-parameters.ts';
 
@@ -31,9 +33,9 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
   }
   for (const org of orgs) {
     const { policy } = org;
-    const userDailyLimitMicros: Record<string, number> = {};
+    const userDailyLimitMicros: Record<string, Microdollars> = {};
     for (const membership of org.memberships) {
-      if (membership.dailyLimitMicros !== null) userDailyLimitMicros[membership.userId] = Number(membership.dailyLimitMicros);
+      if (membership.dailyLimitMicros !== null) userDailyLimitMicros[membership.userId] = microdollars(Number(membership.dailyLimitMicros));
     }
     state.orgs[org.id] = {
       id: org.id,
@@ -41,7 +43,7 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
       allowedModels: policy?.restrictModels ? policy.allowedModels : null,
       allowedProviders: policy?.restrictProviders ? policy.allowedProviders : null,
       deniedProviders: policy?.deniedProviders ?? [],
-      dailyLimitMicros: policy?.dailyLimitMicros == null ? null : Number(policy.dailyLimitMicros),
+      dailyLimitMicros: policy?.dailyLimitMicros == null ? null : microdollars(Number(policy.dailyLimitMicros)),
       userDailyLimitMicros,
       // Both from the org row ledger.ts keeps: every entry but usage debits, and the usage debits.
       creditsMicros: Number(org.balanceMicros + org.usageDebitedMicros),
@@ -75,10 +77,7 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
         providerId: endpoint.providerId,
         upstreamModel: endpoint.upstreamModel,
         prices: {
-          prompt: Number(endpoint.promptPriceNanos),
-          completion: Number(endpoint.completionPriceNanos),
-          cacheRead: endpoint.cacheReadPriceNanos === null ? null : Number(endpoint.cacheReadPriceNanos),
-          cacheWrite: endpoint.cacheWritePriceNanos === null ? null : Number(endpoint.cacheWritePriceNanos),
+          ...endpointRowPrices(endpoint),
           // Written only by the catalog import (catalog-import/convert-genai-prices.ts PriceTiers).
           ...(endpoint.priceTiers === null ? {} : { tiers: snapshotPricesSchema.shape.tiers.parse(endpoint.priceTiers) }),
         },

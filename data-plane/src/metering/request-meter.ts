@@ -12,15 +12,7 @@
 // When the upstream reported no usage (an aborted stream, a provider that sends none), the tokens are
 // counted with the tokenizer (count-tokens.ts) and the event says usageEstimated; so it does when a
 // stream cut short had reported fewer completion tokens than it had already relayed.
-import {
-  emptyUsage,
-  priceUsage,
-  type Microdollars,
-  type NanodollarsPerToken,
-  type PriceTiers,
-  type TokenPrices,
-  type TokenUsage,
-} from '../../../shared/src/money.ts';
+import { emptyUsage, priceUsage, type Microdollars, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
@@ -31,13 +23,7 @@ import type { UsageChunkFields, UsageChunkPricer } from './meter-chunk-stream.ts
 import { usageCostFields } from './usage-cost-fields.ts';
 
 export function endpointPrices(endpoint: Pick<SnapshotEndpoint, 'prices'>): TokenPrices {
-  return {
-    prompt: endpoint.prices.prompt as NanodollarsPerToken,
-    completion: endpoint.prices.completion as NanodollarsPerToken,
-    cacheRead: endpoint.prices.cacheRead as NanodollarsPerToken | null,
-    cacheWrite: endpoint.prices.cacheWrite as NanodollarsPerToken | null,
-    tiers: (endpoint.prices.tiers ?? null) as PriceTiers | null,
-  };
+  return { ...endpoint.prices, tiers: endpoint.prices.tiers ?? null };
 }
 
 /** Counts the prompt's tokens, for a usage event whose upstream reported none (asked only then). */

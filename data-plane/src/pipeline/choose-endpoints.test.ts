@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { SnapshotModel, SnapshotState } from '../../../shared/src/snapshot.ts';
+import { snapshotPricesSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import type { ProviderRules } from './check-policy.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import type { ProviderPreferences } from './parse-routing-options.ts';
 
-const prices = { prompt: 1, completion: 1, cacheRead: null, cacheWrite: null };
+const prices = snapshotPricesSchema.parse({ prompt: 1, completion: 1, cacheRead: null, cacheWrite: null });
 const provider = (slug: string) => ({ id: `prov_${slug}`, slug, kind: 'openai-compatible' as const, baseUrl: `http://${slug}.test/v1`, apiKeyEnv: null });
 const model = (id: string, slugs: string[]): SnapshotModel => ({
   id,

@@ -13,19 +13,17 @@
 // cannot be matched and are left as they are. Pure: the input is not modified; untouched messages are
 // shared with the result.
 
+import { isRecord, type JsonObject } from '../../../shared/src/json-object.ts';
+
 /** The result content a placeholder carries; says plainly that the tool never answered. */
 export const MISSING_TOOL_RESULT = '[no result: the tool call was not answered]';
 
-type Message = Record<string, unknown>;
+type Message = JsonObject;
 
 export interface ToolCallRepair {
   messages: unknown[];
   /** Calls dropped + results dropped + placeholders inserted (0: `messages` is the input itself). */
   changes: number;
-}
-
-function isRecord(value: unknown): value is Message {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function callId(call: unknown): string | null {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { snapshotPricesSchema } from '../../../shared/src/snapshot.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import { testSnapshotState } from '../testing/data-plane-fixture.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
@@ -41,7 +42,9 @@ describe('chooseEndpoints', () => {
   it('throws no_provider_available (503) when no endpoint has a provider', () => {
     const model = {
       ...resolveModel(view, 'simulator/echo'),
-      endpoints: [{ providerId: 'gone', upstreamModel: 'x', prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }],
+      endpoints: [
+        { providerId: 'gone', upstreamModel: 'x', prices: snapshotPricesSchema.parse({ prompt: 0, completion: 0, cacheRead: null, cacheWrite: null }) },
+      ],
     };
     expect(() => chooseEndpoints(view, open, [model], noPreferences, owner)).toThrow(GatewayError);
   });

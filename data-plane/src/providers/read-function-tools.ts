@@ -1,6 +1,7 @@
 // The client's OpenAI `tools` array, checked once for the adapters that rebuild it in their own shape
 // (Anthropic's input_schema, Gemini's functionDeclarations).
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { isRecord } from '../../../shared/src/json-object.ts';
 
 export interface FunctionTool {
   name: string;
@@ -9,10 +10,6 @@ export interface FunctionTool {
   parameters: Record<string, unknown> | null;
   /** The whole tool entry, for provider extras such as `cache_control`. */
   tool: Record<string, unknown>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export function readFunctionTools(tools: unknown): FunctionTool[] {

@@ -1,5 +1,7 @@
 // One whole SSE event (as split-sse-events.ts cut it) → its `event:` name and joined `data:` lines.
 // Comments and other fields are skipped. For adapters that translate events instead of copying them.
+import { isRecord } from '../../../shared/src/json-object.ts';
+
 export interface SseEvent {
   event: string | null;
   /** The data lines joined with `\n`; null when the event has none (a comment, a keep-alive). */
@@ -10,7 +12,7 @@ export interface SseEvent {
 export function parseJsonObject<Wire extends object>(data: string): Wire | null {
   try {
     const parsed = JSON.parse(data) as unknown;
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Wire) : null;
+    return isRecord(parsed) ? (parsed as Wire) : null;
   } catch {
     return null;
   }

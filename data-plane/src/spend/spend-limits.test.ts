@@ -3,7 +3,8 @@
 // publishes the org's credits, ledger totals and limits exactly as a test sets them.
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SnapshotOrg, SnapshotState } from '../../../shared/src/snapshot.ts';
+import { snapshotOrgSchema, snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { z } from 'zod';
 import { startOpenAISimulator, type OpenAISimulator } from '../../../simulators/openai/openai-simulator.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
 
@@ -26,9 +27,9 @@ const today = () => new Date().toISOString().slice(0, 10);
 const nextMidnightMs = (nowMs: number) => (Math.floor(nowMs / 86_400_000) + 1) * 86_400_000;
 
 /** Publishes the fixture's state with org_alpha changed, and waits until the data plane has it. */
-async function publish(org: Partial<SnapshotOrg>, edit: (state: SnapshotState) => void = () => {}): Promise<void> {
+async function publish(org: Partial<z.input<typeof snapshotOrgSchema>>, edit: (state: SnapshotState) => void = () => {}): Promise<void> {
   const state = testSnapshotState(simulator.baseUrl);
-  Object.assign(state.orgs.org_alpha as SnapshotOrg, org);
+  Object.assign(state.orgs.org_alpha!, snapshotOrgSchema.partial().parse(org));
   edit(state);
   await fixture.dataPlane.waitForSnapshot(await fixture.controlPlane.publish(state));
 }
@@ -168,7 +169,7 @@ describe('spend limits on one data plane', () => {
       state.models['simulator/free'] = {
         ...echo,
         id: 'simulator/free',
-        endpoints: [{ ...echo.endpoints[0]!, prices: { prompt: 0, completion: 0, cacheRead: null, cacheWrite: null } }],
+        endpoints: [{ ...echo.endpoints[0]!, prices: snapshotPricesSchema.parse({ prompt: 0, completion: 0, cacheRead: null, cacheWrite: null }) }],
       };
     });
     const response = await post(chat('simulator/free'));

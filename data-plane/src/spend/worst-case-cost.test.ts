@@ -1,11 +1,12 @@
 // The reserved amount, hand-computed: prices are nanodollars per token, costs microdollars rounded once.
 import { describe, expect, it } from 'vitest';
-import type { SnapshotEndpoint } from '../../../shared/src/snapshot.ts';
+import { snapshotPricesSchema } from '../../../shared/src/snapshot.ts';
+import type { z } from 'zod';
 import { DEFAULT_MAX_OUTPUT_TOKENS, requestedMaxOutputTokens, worstCaseCostMicros, type PricedCandidate } from './worst-case-cost.ts';
 
-function candidate(prices: Partial<SnapshotEndpoint['prices']>, options: { maxOutputTokens?: number | null; byok?: boolean } = {}): PricedCandidate {
+function candidate(prices: Partial<z.input<typeof snapshotPricesSchema>>, options: { maxOutputTokens?: number | null; byok?: boolean } = {}): PricedCandidate {
   const model = { maxOutputTokens: options.maxOutputTokens ?? null };
-  const endpoint = { prices: { prompt: 3_000, completion: 15_000, cacheRead: null, cacheWrite: null, ...prices } };
+  const endpoint = { prices: snapshotPricesSchema.parse({ prompt: 3_000, completion: 15_000, cacheRead: null, cacheWrite: null, ...prices }) };
   return { model, endpoint, byok: options.byok ?? false };
 }
 

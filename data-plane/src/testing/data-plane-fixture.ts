@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret } from '../../../shared/src/crypto.ts';
-import type { SnapshotState } from '../../../shared/src/snapshot.ts';
+import { snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import { startDataPlane, type DataPlane, type DataPlaneOptions } from '../start-data-plane.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './fake-control-plane.ts';
 
@@ -15,7 +15,7 @@ export const TEST_MODEL = 'simulator/echo';
 export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_API_KEY';
 
 /** $3 / Mtok prompt, $15 / Mtok completion, in nanodollars per token. */
-export const TEST_PRICES = { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null };
+export const TEST_PRICES = snapshotPricesSchema.parse({ prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null });
 
 /** $1,000 of credit and nothing spent: spend limits never refuse the fixture's requests unless a test says so. */
 const FUNDED = { creditsMicros: 1_000_000_000, usageDebitedMicros: 0, usageToday: { day: '2026-01-01', userMicros: {} } };

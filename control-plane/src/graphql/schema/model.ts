@@ -1,6 +1,6 @@
 import type { SnapshotPrices } from '../../../../shared/src/snapshot.ts';
 import { importCatalog } from '../../services/catalog-import/import-catalog.ts';
-import { listModels, overrideModelPrices, setModelEnabled } from '../../services/catalog.ts';
+import { endpointRowPrices, listModels, overrideModelPrices, setModelEnabled } from '../../services/catalog.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
@@ -33,12 +33,7 @@ export const ModelEndpointType = builder.prismaObject('ModelEndpoint', {
     priceOverridden: t.exposeBoolean('priceOverridden', { description: 'Set by an admin; catalog imports leave these prices alone.' }),
     prices: t.field({
       type: PricesType,
-      resolve: (endpoint) => ({
-        prompt: Number(endpoint.promptPriceNanos),
-        completion: Number(endpoint.completionPriceNanos),
-        cacheRead: endpoint.cacheReadPriceNanos === null ? null : Number(endpoint.cacheReadPriceNanos),
-        cacheWrite: endpoint.cacheWritePriceNanos === null ? null : Number(endpoint.cacheWritePriceNanos),
-      }),
+      resolve: endpointRowPrices,
     }),
   }),
 });

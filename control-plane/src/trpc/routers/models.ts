@@ -1,4 +1,4 @@
-import { listModels, type ModelWithEndpoints } from '../../services/catalog.ts';
+import { endpointRowPrices, listModels, type ModelWithEndpoints } from '../../services/catalog.ts';
 import { adminProcedure, router } from '../init.ts';
 
 /** Prices leave as numbers of nanodollars per token: JSON has no bigint, and they are far below 2^53. */
@@ -22,12 +22,7 @@ export function toModelView(model: ModelWithEndpoints) {
       upstreamModel: endpoint.upstreamModel,
       priority: endpoint.priority,
       priceOverridden: endpoint.priceOverridden,
-      prices: {
-        prompt: Number(endpoint.promptPriceNanos),
-        completion: Number(endpoint.completionPriceNanos),
-        cacheRead: endpoint.cacheReadPriceNanos === null ? null : Number(endpoint.cacheReadPriceNanos),
-        cacheWrite: endpoint.cacheWritePriceNanos === null ? null : Number(endpoint.cacheWritePriceNanos),
-      },
+      prices: endpointRowPrices(endpoint),
     })),
   };
 }

@@ -11,17 +11,13 @@
 //   so they are not sent.
 // Blocks and tools other providers cannot take (documents, server tools, images in tool results) get a 400.
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
 import type { ChatRequest } from '../../providers/client-requests.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
 
-type JsonObject = Record<string, unknown>;
 type ChatMessage = JsonObject & { role: string };
 
 const NOT_TRANSLATABLE = "is only supported when the model's provider is Anthropic";
-
-function isRecord(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function invalid(message: string, param: string): GatewayError {
   return new GatewayError('invalid_request', message, { param });

@@ -14,11 +14,10 @@
 //   need stored state the gateway does not keep: a 400 that says so. (The AI SDK's default store only
 //   shows as references: it sends no `store` field unless one is set.)
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
 import type { ChatRequest } from '../../providers/client-requests.ts';
 import type { ResponsesObject } from './responses-wire.ts';
 import { expandSelfContainedId, readCallId } from './self-contained-item-id.ts';
-
-type JsonObject = Record<string, unknown>;
 
 /** The request's fields that the `response` object repeats. */
 export type ResponsesEcho = Pick<
@@ -46,10 +45,6 @@ export interface ConvertedResponsesRequest {
 
 const STATELESS =
   'The gateway keeps no conversation state: send the whole conversation in `input` (with the AI SDK, set providerOptions.openai.store = false).';
-
-function isRecord(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function invalid(message: string, param: string): GatewayError {
   return new GatewayError('invalid_request', message, { param });

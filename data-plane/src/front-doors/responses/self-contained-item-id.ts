@@ -17,7 +17,7 @@
 // forged id is harmless too (a client may send any assistant text as a message item anyway), so the
 // only defences are a size cap and a strict shape check.
 
-type JsonObject = Record<string, unknown>;
+import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
 
 /** An id longer than this is not decoded (the whole request body is capped elsewhere too). */
 export const MAX_SELF_CONTAINED_ID_LENGTH = 1024 * 1024;
@@ -82,5 +82,5 @@ function decodeObject(encoded: string): JsonObject | null {
   } catch {
     return null;
   }
-  return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as JsonObject) : null;
+  return isRecord(payload) ? payload : null;
 }

@@ -8,6 +8,7 @@
 // - tool-call ids Anthropic would refuse are replaced, alike in tool_use and tool_result (map-anthropic-tool-call-ids.ts).
 // Anything the Messages API cannot express (n > 1, audio or file parts) is refused with a 400.
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
 import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 import type {
@@ -27,12 +28,6 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
 /** Thinking budgets per OpenAI `reasoning_effort`; 1024 is Anthropic's minimum. */
 const THINKING_BUDGETS: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 24576 };
-
-type JsonObject = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function invalid(message: string, param: string): GatewayError {
   return new GatewayError('invalid_request', message, { param });

@@ -12,6 +12,7 @@
 // Anything Gemini cannot express (audio or file parts, other image URL schemes) is refused with a 400;
 // `parallel_tool_calls` and `user` have no Gemini equivalent and are dropped.
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
 import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 import type {
@@ -36,12 +37,6 @@ const IMAGE_TYPES: Record<string, string> = {
   heif: 'image/heif',
   gif: 'image/gif',
 };
-
-type JsonObject = Record<string, unknown>;
-
-function isRecord(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function invalid(message: string, param: string): GatewayError {
   return new GatewayError('invalid_request', message, { param });
@@ -76,7 +71,7 @@ function convertContent(content: unknown, param: string, allowImages: boolean): 
 /** A text-only content → one string (system instructions and tool results). */
 function contentText(content: unknown, param: string): string {
   return convertContent(content, param, false)
-    .map((part) => (part as { text: string }).text)
+    .map((part) => ('text' in part ? part.text : ''))
     .join('');
 }
 
@@ -121,7 +116,7 @@ function convertMessages(messages: unknown[]): { system: Array<{ text: string }>
         append('user', convertContent(message.content, `${param}.content`, true));
         return;
       case 'assistant': {
-        const parts = convertContent(message.content, `${param}.content`, false).filter((part) => (part as { text: string }).text !== '');
+        const parts = convertContent(message.content, `${param}.content`, false).filter((part) => !('text' in part) || part.text !== '');
         if (Array.isArray(message.tool_calls)) {
           message.tool_calls.forEach((call, callIndex) => {
             const callParam = `${param}.tool_calls[${callIndex}]`;
@@ -204,16 +199,16 @@ function generationConfig(body: JsonObject): GeminiGenerationConfig {
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   const stop = stopSequences(body.stop);
   const budget = thinkingBudget(body);
-  const number = (value: unknown) => typeof value === 'number' && Number.isFinite(value);
+  const number = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
   return {
-    ...(number(body.temperature) ? { temperature: body.temperature as number } : {}),
-    ...(number(body.top_p) ? { topP: body.top_p as number } : {}),
-    ...(number(maxTokens) && (maxTokens as number) > 0 ? { maxOutputTokens: Math.floor(maxTokens as number) } : {}),
+    ...(number(body.temperature) ? { temperature: body.temperature } : {}),
+    ...(number(body.top_p) ? { topP: body.top_p } : {}),
+    ...(number(maxTokens) && maxTokens > 0 ? { maxOutputTokens: Math.floor(maxTokens) } : {}),
     ...(stop !== undefined ? { stopSequences: stop } : {}),
-    ...(number(body.n) && (body.n as number) > 1 ? { candidateCount: Math.floor(body.n as number) } : {}),
-    ...(number(body.seed) ? { seed: Math.floor(body.seed as number) } : {}),
-    ...(number(body.presence_penalty) ? { presencePenalty: body.presence_penalty as number } : {}),
-    ...(number(body.frequency_penalty) ? { frequencyPenalty: body.frequency_penalty as number } : {}),
+    ...(number(body.n) && body.n > 1 ? { candidateCount: Math.floor(body.n) } : {}),
+    ...(number(body.seed) ? { seed: Math.floor(body.seed) } : {}),
+    ...(number(body.presence_penalty) ? { presencePenalty: body.presence_penalty } : {}),
+    ...(number(body.frequency_penalty) ? { frequencyPenalty: body.frequency_penalty } : {}),
     ...responseFormat(body.response_format),
     ...(budget !== null ? { thinkingConfig: { thinkingBudget: budget, ...(budget > 0 ? { includeThoughts: true } : {}) } } : {}),
   };
