@@ -54,8 +54,11 @@ export async function handleChatCompletions(
   const repair = repairToolCalls(chat.body.messages);
   if (repair.changes > 0) {
     chat.body.messages = repair.messages;
+    chat.text = undefined;
     context.log(`request ${response.requestId}: tool-call repair changed ${repair.changes} message part(s)`);
   }
+  // The routing extras are taken out of the body the upstream gets.
+  if ('provider' in chat.body || 'models' in chat.body) chat.text = undefined;
   const routing = parseRoutingOptions(chat.body);
   const models = resolveModels(caller, chat.model, routing.fallbackModels);
   const candidates = chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller));

@@ -6,8 +6,9 @@ import type { ChatRequest } from '../providers/client-requests.ts';
 
 export function parseChatRequest(raw: Uint8Array): ChatRequest {
   let body: unknown;
+  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   try {
-    body = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }
@@ -33,6 +34,7 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
     model: record.model,
     stream: record.stream === true,
     clientWantsStreamUsage,
+    text,
   };
 }
 

@@ -14,6 +14,12 @@ export interface ChatRequest extends ForwardedRequest {
   body: Record<string, unknown> & { model: string; messages: unknown[] };
   /** The client itself asked for the usage-only chunk (`stream_options.include_usage`). */
   clientWantsStreamUsage: boolean;
+  /**
+   * The body's JSON text as the client sent it, while `body` still says exactly what it says (unset once
+   * a step changed the body, or when a front door built it): adapters that forward the body splice the
+   * model into it instead of serialising the whole prompt again (splice-json-member.ts).
+   */
+  text?: string;
 }
 
 export interface FimRequest extends ForwardedRequest {

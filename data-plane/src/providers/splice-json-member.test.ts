@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { spliceModel } from './splice-json-member.ts';
+
+const STREAM_USAGE = { key: 'stream_options', value: '{"include_usage":true}' };
+
+describe('spliceModel', () => {
+  it('replaces only the top-level model, keeping every other byte', () => {
+    const text = '{ "messages" : [ {"role":"user","content":"say \\"model\\": \\\\"x\\\\"","model":"inner"} ],\n "model" : "public/m", "n": 1 }';
+    expect(spliceModel(text, 'upstream-m')).toBe(text.replace('"public/m"', '"upstream-m"'));
+  });
+
+  it('adds stream_options at the end when the client sent none', () => {
+    const spliced = spliceModel('{"model":"a","messages":[],"stream":true}  ', 'b', STREAM_USAGE);
+    expect(spliced).toBe('{"model":"b","messages":[],"stream":true,"stream_options":{"include_usage":true}}  ');
+  });
+
+  it('escapes the new model as JSON', () => {
+    expect(JSON.parse(spliceModel('{"model":"a"}', 'we"ird\\model') as string)).toEqual({ model: 'we"ird\\model' });
+  });
+
+  it('matches what serialising the parsed body sends, for bodies that nest objects and arrays', () => {
+    const body = { messages: [{ role: 'user', content: [{ type: 'text', text: '{"model":"nope"}' }] }], model: 'm', tools: [{ a: [1, { b: null }] }], stream: true };
+    const spliced = spliceModel(JSON.stringify(body), 'up', STREAM_USAGE) as string;
+    expect(JSON.parse(spliced)).toEqual({ ...body, model: 'up', stream_options: { include_usage: true } });
+  });
+
+  it.each([
+    ['a repeated model key', '{"model":"a","model":"b"}'],
+    ['an escaped top-level key', '{"mod\\u0065l":"a","model":"b"}'],
+    ['a non-string model', '{"model":1}'],
+    ['no model', '{"messages":[]}'],
+    ['an array', '[{"model":"a"}]'],
+  ])('refuses %s (the caller serialises instead)', (_name, text) => {
+    expect(spliceModel(text, 'x')).toBeNull();
+  });
+
+  it('refuses to add a member the client already sent', () => {
+    expect(spliceModel('{"model":"a","stream_options":{"include_usage":false}}', 'b', STREAM_USAGE)).toBeNull();
+    expect(spliceModel('{"model":"a","stream_options":null}', 'b', STREAM_USAGE)).toBeNull();
+  });
+});

@@ -1,0 +1,106 @@
+// Changing one top-level member of a JSON object without re-serialising the rest: an agent's chat body
+// is 100 KB-1 MB of messages, and only `model` (and for streams `stream_options`) differs upstream.
+// JSON.stringify of the whole parsed body costs as much as parsing it; a splice costs a scan that jumps
+// from quote to quote (native indexOf), so its cost grows with the body's structure, not its text.
+// The text must be one that JSON.parse accepted. Anything unusual (a top-level key with an escape, the
+// key twice, a non-string value where a string is replaced) returns null, and the caller serialises.
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const COMMA = 44;
+const COLON = 58;
+
+/** Index just past the closing quote of the string that opens at `start`, or -1. */
+function stringEnd(json: string, start: number): number {
+  let from = start + 1;
+  for (;;) {
+    const quote = json.indexOf('"', from);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    for (let index = quote - 1; json.charCodeAt(index) === BACKSLASH; index--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+interface Member {
+  /** Where the member's value starts and ends (end exclusive). */
+  valueStart: number;
+  valueEnd: number;
+}
+
+/**
+ * The top-level members named in `keys` (a string value's range includes its quotes), and where the
+ * object's closing brace is. Null when the text is not a plain object or a key is escaped or repeated.
+ */
+function scanTopLevel(json: string, keys: readonly string[]): { members: Map<string, Member>; closingBrace: number } | null {
+  const members = new Map<string, Member>();
+  let depth = 0;
+  let expectKey = false;
+  /** The key whose value comes next, while at depth 1. */
+  let pendingKey: string | null = null;
+  let valueStart = -1;
+  for (let index = 0; index < json.length; index++) {
+    const code = json.charCodeAt(index);
+    if (code === QUOTE) {
+      const end = stringEnd(json, index);
+      if (end < 0) return null;
+      if (depth === 1 && expectKey) {
+        const key = json.slice(index + 1, end - 1);
+        if (key.includes('\\')) return null;
+        if (keys.includes(key)) {
+          if (members.has(key)) return null;
+          pendingKey = key;
+        }
+        expectKey = false;
+      } else if (depth === 1 && pendingKey !== null && valueStart < 0) {
+        members.set(pendingKey, { valueStart: index, valueEnd: end });
+        pendingKey = null;
+      }
+      index = end - 1;
+      continue;
+    }
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (depth === 0) {
+        if (code !== OPEN_BRACE) return null;
+        expectKey = true;
+      } else if (depth === 1 && pendingKey !== null) valueStart = index;
+      depth++;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 1 && pendingKey !== null && valueStart >= 0) {
+        members.set(pendingKey, { valueStart, valueEnd: index + 1 });
+        pendingKey = null;
+        valueStart = -1;
+      }
+      if (depth === 0) return pendingKey === null ? { members, closingBrace: index } : null;
+    } else if (depth === 1 && code === COMMA) {
+      // A number, true, false or null value of a key we look for: not something we splice.
+      if (pendingKey !== null) return null;
+      expectKey = true;
+    } else if (depth === 1 && code === COLON) {
+      expectKey = false;
+    }
+  }
+  return null;
+}
+
+/**
+ * `json` with `model` set to `model` (a string value it already has) and, when `addMember` is given and
+ * its key is absent, that member added at the end. Null when the splice cannot be done safely.
+ */
+export function spliceModel(json: string, model: string, addMember?: { key: string; value: string }): string | null {
+  const keys = addMember ? ['model', addMember.key] : ['model'];
+  const scanned = scanTopLevel(json, keys);
+  if (scanned === null) return null;
+  const current = scanned.members.get('model');
+  if (current === undefined || json.charCodeAt(current.valueStart) !== QUOTE) return null;
+  if (addMember && scanned.members.has(addMember.key)) return null;
+  const spliced = json.slice(0, current.valueStart) + JSON.stringify(model) + json.slice(current.valueEnd, scanned.closingBrace);
+  const added = addMember ? `,${JSON.stringify(addMember.key)}:${addMember.value}` : '';
+  return spliced + added + json.slice(scanned.closingBrace);
+}
