@@ -3,10 +3,11 @@
 // them); the upstream validates the rest.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ChatRequest } from '../providers/client-requests.ts';
+import { decodeText } from '../http/decode-text.ts';
 
 export function parseChatRequest(raw: Uint8Array): ChatRequest {
   let body: unknown;
-  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  const text = decodeText(raw);
   try {
     body = JSON.parse(text);
   } catch {

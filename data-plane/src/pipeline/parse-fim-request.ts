@@ -4,6 +4,7 @@
 // naming the field, which beats dropping them silently (Kilo's FIM route drops `temperature`).
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { FimRequest } from '../providers/client-requests.ts';
+import { decodeText } from '../http/decode-text.ts';
 
 type Check = (value: unknown) => boolean;
 
@@ -26,7 +27,7 @@ const OPTIONAL_FIELDS: ReadonlyArray<[string, Check, string]> = [
 export function parseFimRequest(raw: Uint8Array): FimRequest {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    body = JSON.parse(decodeText(raw));
   } catch {
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }

@@ -19,7 +19,12 @@ describe('spliceModel', () => {
   });
 
   it('matches what serialising the parsed body sends, for bodies that nest objects and arrays', () => {
-    const body = { messages: [{ role: 'user', content: [{ type: 'text', text: '{"model":"nope"}' }] }], model: 'm', tools: [{ a: [1, { b: null }] }], stream: true };
+    const body = {
+      messages: [{ role: 'user', content: [{ type: 'text', text: '{"model":"nope"}' }] }],
+      model: 'm',
+      tools: [{ a: [1, { b: null }] }],
+      stream: true,
+    };
     const spliced = spliceModel(JSON.stringify(body), 'up', STREAM_USAGE) as string;
     expect(JSON.parse(spliced)).toEqual({ ...body, model: 'up', stream_options: { include_usage: true } });
   });

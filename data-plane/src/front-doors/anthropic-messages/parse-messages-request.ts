@@ -4,6 +4,7 @@
 // cheap structural checks: the native path hands the body to Anthropic as it came, and the translation
 // checks the blocks it reads.
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { decodeText } from '../../http/decode-text.ts';
 
 export interface MessagesRequest {
   /** The parsed body, kept whole for the native path. */
@@ -19,7 +20,7 @@ function invalid(message: string, param: string | null = null): GatewayError {
 export function parseMessagesRequest(raw: Uint8Array, endpoint: 'messages' | 'count_tokens' = 'messages'): MessagesRequest {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    body = JSON.parse(decodeText(raw));
   } catch {
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }

@@ -18,6 +18,7 @@ import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts
 import type { ChatRequest } from '../../providers/client-requests.ts';
 import type { ResponsesObject } from './responses-wire.ts';
 import { expandSelfContainedId, readCallId } from './self-contained-item-id.ts';
+import { decodeText } from '../../http/decode-text.ts';
 
 /** The request's fields that the `response` object repeats. */
 export type ResponsesEcho = Pick<
@@ -60,7 +61,7 @@ function optionalNumber(body: JsonObject, key: string): number | null {
 export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequest {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    parsed = JSON.parse(decodeText(raw));
   } catch {
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }

@@ -7,11 +7,12 @@ import { toOpenAIUsage } from '../to-openai-usage.ts';
 import type { AnthropicMessageWire, AnthropicResponseBlockWire } from './anthropic-wire.ts';
 import { convertAnthropicUsage } from './convert-anthropic-usage.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
+import { decodeText } from '../../http/decode-text.ts';
 
 export function convertAnthropicResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError {
   let message: AnthropicMessageWire | null;
   try {
-    message = JSON.parse(body.toString('utf8')) as AnthropicMessageWire | null;
+    message = JSON.parse(decodeText(body)) as AnthropicMessageWire | null;
   } catch {
     message = null;
   }

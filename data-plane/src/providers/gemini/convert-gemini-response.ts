@@ -11,11 +11,12 @@ import type { GeminiCandidateWire, GeminiResponseWire } from './gemini-wire.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 import { readGeminiParts } from './read-gemini-parts.ts';
 import { toOpenAIToolCall } from './to-openai-tool-call.ts';
+import { decodeText } from '../../http/decode-text.ts';
 
 export function convertGeminiResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError {
   let response: GeminiResponseWire | null;
   try {
-    response = JSON.parse(body.toString('utf8')) as GeminiResponseWire | null;
+    response = JSON.parse(decodeText(body)) as GeminiResponseWire | null;
   } catch {
     response = null;
   }

@@ -8,11 +8,12 @@ import type { ConvertedResponse } from '../provider-adapter.ts';
 import { convertMistralMessage } from './convert-mistral-message.ts';
 import { mapMistralFinishReason } from './map-mistral-finish-reason.ts';
 import type { MistralChoiceWire, MistralResponseWire } from './mistral-wire.ts';
+import { decodeText } from '../../http/decode-text.ts';
 
 export function convertMistralResponse(body: Buffer): ConvertedResponse | GatewayError {
   let parsed: MistralResponseWire | null;
   try {
-    parsed = JSON.parse(body.toString('utf8')) as MistralResponseWire | null;
+    parsed = JSON.parse(decodeText(body)) as MistralResponseWire | null;
   } catch {
     parsed = null;
   }

@@ -4,12 +4,13 @@
 import type { ConvertedResponse } from '../provider-adapter.ts';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage.ts';
 import type { OpenAICompatibleChoiceWire, OpenAICompatibleResponseWire } from './openai-compatible-wire.ts';
+import { decodeText } from '../../http/decode-text.ts';
 
 export function convertOpenAICompatibleResponse(body: Buffer): ConvertedResponse {
   const converted: ConvertedResponse = { body, usage: null, finishReason: null, servedModel: null };
   let parsed: OpenAICompatibleResponseWire | null;
   try {
-    parsed = JSON.parse(body.toString('utf8')) as OpenAICompatibleResponseWire | null;
+    parsed = JSON.parse(decodeText(body)) as OpenAICompatibleResponseWire | null;
   } catch {
     return converted;
   }
