@@ -15,7 +15,7 @@ Runs the control plane, a data plane and (for a first try) the upstream simulato
 first start creates the data folder: the embedded database, signing keys, a dev organization, an admin
 user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin token (admin-token).
 
-Data plane, http://127.0.0.1:8080 (each route also under /api/gateway in place of /v1):
+Data plane, http://127.0.0.1:8080 (each route also under /api/gateway and /api/gateway/v1 in place of /v1):
   POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions
   GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
 Control plane, http://127.0.0.1:4000: GraphQL /graphql, tRPC /trpc, GET /healthz, browser sign-in

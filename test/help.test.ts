@@ -24,13 +24,13 @@ const NAME_ARGUMENT = /\b(?:numberFromEnv|port)\('([A-Z][A-Z0-9_]*)'/g;
 
 /** Where each plane's routes are registered, and how a route reads there. */
 const ROUTE_TABLES = {
-  // app.post(`${prefix}/chat/completions`, …) for /v1 and /api/gateway, app.get('/healthz', …)
+  // app.post(`${prefix}/chat/completions`, …) for /v1, /api/gateway and /api/gateway/v1, app.get('/healthz', …)
   'data plane': { file: 'data-plane/src/create-app.ts', route: /\bapp\.(?:get|post|put|patch|del)\(\s*(?:`\$\{prefix\}([^`]+)`|'([^']+)')/g },
   // if (path === '/graphql') …
   'control plane': { file: 'control-plane/src/create-http-handler.ts', route: /\bpath === '([^']+)'/g },
 } as const;
 
-/** The paths a plane serves, as its --help should write them (prefixed ones under /v1; the help says /api/gateway too). */
+/** The paths a plane serves, as its --help should write them (prefixed ones under /v1; the help says /api/gateway and /api/gateway/v1 too). */
 function routesOf(plane: keyof typeof ROUTE_TABLES): string[] {
   const { file, route } = ROUTE_TABLES[plane];
   const routes = [...readFileSync(join(ROOT, file), 'utf8').matchAll(route)].map((match) =>
@@ -133,6 +133,6 @@ describe.each(programs.filter((program) => program.planes.length > 0))('$name --
     const routes = program.planes.flatMap(routesOf);
     const missing = routes.filter((route) => !new RegExp(`${route.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w/])`).test(text));
     expect(missing, `${program.name} --help does not list them`).toEqual([]);
-    if (program.planes.includes('data plane')) expect(text).toContain('/api/gateway');
+    if (program.planes.includes('data plane')) expect(text).toContain('/api/gateway/v1');
   });
 });

@@ -113,7 +113,9 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     };
   }
 
-  for (const prefix of ['/api/gateway', '/v1']) {
+  // /api/gateway is the hosted gateway's path; /api/gateway/v1 is where SDKs that append /v1/... to their
+  // base URL (Anthropic's, Mistral's) land when that base URL is …/api/gateway.
+  for (const prefix of ['/v1', '/api/gateway', '/api/gateway/v1']) {
     app.post(`${prefix}/chat/completions`, unlessClosing(frontDoorRoute(chatCompletionsDoor)));
     app.post(`${prefix}/responses`, unlessClosing(frontDoorRoute(responsesDoor)));
     app.post(`${prefix}/messages`, unlessClosing(frontDoorRoute(anthropicMessagesDoor)));

@@ -43,8 +43,9 @@ describe('GET /models', () => {
     expect(body.data[0]).toMatchObject({ description: '', context_length: null, top_provider: { context_length: null, max_completion_tokens: null } });
   });
 
-  it('answers the same on /v1/models', async () => {
+  it('answers the same on /v1/models and /api/gateway/v1/models', async () => {
     expect(await getModels('/v1/models')).toEqual(await getModels('/api/gateway/models'));
+    expect(await getModels('/api/gateway/v1/models')).toEqual(await getModels('/api/gateway/models'));
   });
 
   it("filters by the caller's organization policy, and refuses a bad key", async () => {

@@ -20,7 +20,7 @@ const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
 The gateway's data plane. It needs a control plane for its configuration, but once it has a snapshot on
 disk it starts and serves without one.
 
-Routes (each also under /api/gateway in place of /v1):
+Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
   POST /v1/chat/completions         OpenAI chat completions, streamed (SSE) or not
   POST /v1/responses                OpenAI Responses API (stateless)
   POST /v1/messages                 Anthropic Messages (key as x-api-key or Bearer)

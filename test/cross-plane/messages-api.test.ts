@@ -427,6 +427,19 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     expect(await response.json()).toEqual({ ...upstream, usage: { ...upstream.usage, cost: cost / 1_000_000, cost_microdollars: cost } });
   });
 
+  it('serves the SDK with base URL …/api/gateway (it appends /v1/messages): create, stream and count_tokens', async () => {
+    echoEverywhere();
+    const viaGateway = new Anthropic({ apiKey: gateway.apiKey, baseURL: `${gateway.dataPlane!.url}/api/gateway`, maxRetries: 0 });
+    const message = await viaGateway.messages.create({ model: MODELS.anthropic, max_tokens: 16, messages: [{ role: 'user', content: 'hosted path' }] });
+    expect(message.content).toEqual([{ type: 'text', text: 'Echo: hosted path' }]);
+    const streamed = await viaGateway.messages
+      .stream({ model: MODELS.gemini, max_tokens: 16, messages: [{ role: 'user', content: 'hosted stream' }] })
+      .finalMessage();
+    expect(streamed.content).toEqual([{ type: 'text', text: 'Echo: hosted stream' }]);
+    const counted = await viaGateway.messages.countTokens({ model: MODELS.gemini, messages: [{ role: 'user', content: 'hosted count' }] });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+  });
+
   it('accepts the key as x-api-key or Bearer; a bad key gets 401 in Anthropic envelope', async () => {
     const viaHeader = new Anthropic({
       apiKey: null,

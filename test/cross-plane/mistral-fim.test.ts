@@ -91,6 +91,14 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     expect(row.ttftMs).not.toBeNull();
   });
 
+  it('serves the SDK with serverURL …/api/gateway (it appends /v1/fim/completions and /v1/chat/completions)', async () => {
+    const viaGateway = new Mistral({ apiKey: gateway.apiKey, serverURL: `${gateway.dataPlane!.url}/api/gateway`, retryConfig: { strategy: 'none' } });
+    const completed = await viaGateway.fim.complete({ model: MODEL, prompt: 'hosted =' });
+    expect(completed.choices?.[0]?.message?.content).toBe('Fill: hosted =');
+    const chat = await viaGateway.chat.complete({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'hosted chat' }] });
+    expect(chat.choices?.[0]?.message?.content).toBe('Echo: hosted chat');
+  });
+
   it('answers both prefixes, and rejects a bad body, a model without FIM and no key before reaching Mistral', async () => {
     const post = (path: string, body: unknown, apiKey = gateway.apiKey) =>
       fetch(`${gateway.dataPlane!.url}${path}`, {
