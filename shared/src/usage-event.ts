@@ -1,49 +1,183 @@
 // One usage event per request that reached an upstream, written by the data plane to its spool and
 // ingested by the control plane exactly once (requestId is unique).
 import { z } from 'zod';
+import type { TokenUsage } from './money.ts';
+
+/**
+ * Bounds every usage event meets (issue 13, defect 2): one upstream answer with a NUL in its model name,
+ * or 3,000,000,000 prompt tokens, made PostgreSQL refuse a whole batch and stopped a data plane's
+ * billing. The data plane bounds each event as it is made (boundUsageEvent), and the control plane
+ * bounds what it ingests again, so an older spool or data plane cannot poison it either.
+ */
+export const USAGE_EVENT_LIMITS = {
+  /** Ids (request, org, user, key, provider). */
+  idLength: 128,
+  /** Model names, finish reasons, error codes. */
+  textLength: 256,
+  /** Per token count: far above any context window, and the sum of two still fits the INTEGER column. */
+  tokens: 1_000_000_000,
+  /** $1,000,000,000 in microdollars: above any real request, exact as a double. */
+  costMicros: 1_000_000_000_000_000,
+  /** A day and more, in milliseconds. */
+  latencyMs: 1_000_000_000,
+} as const;
+
+const noNul = (value: string) => !value.includes('\u0000');
+const id = z.string().max(USAGE_EVENT_LIMITS.idLength).refine(noNul, 'no NUL characters');
+const text = z.string().max(USAGE_EVENT_LIMITS.textLength).refine(noNul, 'no NUL characters');
+const tokens = z.number().int().nonnegative().max(USAGE_EVENT_LIMITS.tokens);
+const micros = z.number().int().nonnegative().max(USAGE_EVENT_LIMITS.costMicros);
+const latency = z.number().nonnegative().max(USAGE_EVENT_LIMITS.latencyMs);
 
 export const usageEventSchema = z.object({
-  requestId: z.string().min(1).max(128),
+  requestId: id.min(1),
+  orgId: id,
+  userId: id,
+  apiKeyId: id,
+  /** The model id the client asked for. */
+  requestedModel: text,
+  /** The model name the upstream served (from its response when it says, else what we sent). */
+  servedModel: text,
+  providerId: id,
+  byok: z.boolean(),
+  promptTokens: tokens,
+  completionTokens: tokens,
+  cacheReadTokens: tokens,
+  cacheWriteTokens: tokens,
+  reasoningTokens: tokens,
+  /** Our price for the request in integer microdollars. */
+  costMicros: micros,
+  /** What the upstream itself reported as cost, when it does. */
+  upstreamCostMicros: micros.nullable(),
+  /** True when token counts were not reported by the upstream and had to be estimated. */
+  usageEstimated: z.boolean(),
+  ttftMs: latency.nullable(),
+  upstreamLatencyMs: latency.nullable(),
+  totalLatencyMs: latency,
+  /** HTTP status the client received (or would have, for aborted requests: 499). */
+  status: z.number().int().min(0).max(999),
+  finishReason: text.nullable(),
+  /** Gateway error code when the request failed. */
+  errorCode: text.nullable(),
+  streamed: z.boolean(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+});
+
+/**
+ * The shape of a usage event without its bounds: what an event must look like to be bounded and kept
+ * (boundUsageEvent) rather than dead-lettered.
+ */
+export const unboundedUsageEventSchema = z.object({
+  requestId: z.string().min(1),
   orgId: z.string(),
   userId: z.string(),
   apiKeyId: z.string(),
-  /** The model id the client asked for. */
   requestedModel: z.string(),
-  /** The model name the upstream served (from its response when it says, else what we sent). */
   servedModel: z.string(),
   providerId: z.string(),
   byok: z.boolean(),
-  promptTokens: z.number().int().nonnegative(),
-  completionTokens: z.number().int().nonnegative(),
-  cacheReadTokens: z.number().int().nonnegative(),
-  cacheWriteTokens: z.number().int().nonnegative(),
-  reasoningTokens: z.number().int().nonnegative(),
-  /** Our price for the request in integer microdollars. */
-  costMicros: z.number().int().nonnegative(),
-  /** What the upstream itself reported as cost, when it does. */
-  upstreamCostMicros: z.number().int().nonnegative().nullable(),
-  /** True when token counts were not reported by the upstream and had to be estimated. */
+  promptTokens: z.number(),
+  completionTokens: z.number(),
+  cacheReadTokens: z.number(),
+  cacheWriteTokens: z.number(),
+  reasoningTokens: z.number(),
+  costMicros: z.number(),
+  upstreamCostMicros: z.number().nullable(),
   usageEstimated: z.boolean(),
-  ttftMs: z.number().nonnegative().nullable(),
-  upstreamLatencyMs: z.number().nonnegative().nullable(),
-  totalLatencyMs: z.number().nonnegative(),
-  /** HTTP status the client received (or would have, for aborted requests: 499). */
-  status: z.number().int(),
+  ttftMs: z.number().nullable(),
+  upstreamLatencyMs: z.number().nullable(),
+  totalLatencyMs: z.number(),
+  status: z.number(),
   finishReason: z.string().nullable(),
-  /** Gateway error code when the request failed. */
   errorCode: z.string().nullable(),
   streamed: z.boolean(),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
 });
 
+type UnboundedUsageEvent = z.infer<typeof unboundedUsageEventSchema>;
+
+/** A surrogate without its other half: PostgreSQL's jsonb refuses it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Well-formed UTF-16 without NUL, at most `max` code units (a cut that splits a surrogate pair drops its half). */
+function boundText(value: string, max: number): string {
+  let bounded = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  if (bounded.length > max) bounded = bounded.slice(0, max);
+  return bounded.replace(LONE_SURROGATE, '');
+}
+
+/** A whole number in [0, max]: NaN and negatives are 0, infinities and 1e300 are max. */
+function boundCount(value: number, max: number): number {
+  if (Number.isNaN(value) || value <= 0) return 0;
+  return value >= max ? max : Math.round(value);
+}
+
+function boundLatency(value: number): number {
+  if (Number.isNaN(value) || value <= 0) return 0;
+  return Math.min(value, USAGE_EVENT_LIMITS.latencyMs);
+}
+
+/** Token counts as the upstream reported them, clamped to USAGE_EVENT_LIMITS.tokens before anything is priced. */
+export function boundTokenUsage(usage: TokenUsage): TokenUsage {
+  const max = USAGE_EVENT_LIMITS.tokens;
+  const { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens } = usage;
+  const inRange = (count: number) => count >= 0 && count <= max && Number.isInteger(count);
+  if (inRange(promptTokens) && inRange(completionTokens) && inRange(cacheReadTokens) && inRange(cacheWriteTokens) && inRange(reasoningTokens)) return usage;
+  return {
+    ...usage,
+    promptTokens: boundCount(promptTokens, max),
+    completionTokens: boundCount(completionTokens, max),
+    cacheReadTokens: boundCount(cacheReadTokens, max),
+    cacheWriteTokens: boundCount(cacheWriteTokens, max),
+    reasoningTokens: boundCount(reasoningTokens, max),
+  };
+}
+
+/** The event within USAGE_EVENT_LIMITS: strings cleaned and cut, counts clamped. Cheap when nothing needs it. */
+export function boundUsageEvent(event: UnboundedUsageEvent): UsageEvent {
+  const { idLength, textLength, tokens: maxTokens, costMicros: maxMicros } = USAGE_EVENT_LIMITS;
+  return {
+    requestId: boundText(event.requestId, idLength),
+    orgId: boundText(event.orgId, idLength),
+    userId: boundText(event.userId, idLength),
+    apiKeyId: boundText(event.apiKeyId, idLength),
+    requestedModel: boundText(event.requestedModel, textLength),
+    servedModel: boundText(event.servedModel, textLength),
+    providerId: boundText(event.providerId, idLength),
+    byok: event.byok,
+    promptTokens: boundCount(event.promptTokens, maxTokens),
+    completionTokens: boundCount(event.completionTokens, maxTokens),
+    cacheReadTokens: boundCount(event.cacheReadTokens, maxTokens),
+    cacheWriteTokens: boundCount(event.cacheWriteTokens, maxTokens),
+    reasoningTokens: boundCount(event.reasoningTokens, maxTokens),
+    costMicros: boundCount(event.costMicros, maxMicros),
+    upstreamCostMicros: event.upstreamCostMicros === null ? null : boundCount(event.upstreamCostMicros, maxMicros),
+    usageEstimated: event.usageEstimated,
+    ttftMs: event.ttftMs === null ? null : boundLatency(event.ttftMs),
+    upstreamLatencyMs: event.upstreamLatencyMs === null ? null : boundLatency(event.upstreamLatencyMs),
+    totalLatencyMs: boundLatency(event.totalLatencyMs),
+    status: boundCount(event.status, 999),
+    finishReason: event.finishReason === null ? null : boundText(event.finishReason, textLength),
+    errorCode: event.errorCode === null ? null : boundText(event.errorCode, textLength),
+    streamed: event.streamed,
+    startedAt: event.startedAt,
+    finishedAt: event.finishedAt,
+  };
+}
+
 export type UsageEvent = z.infer<typeof usageEventSchema>;
 
 /** The most events one ingest call takes; a data plane's batch size must stay within it. */
 export const MAX_USAGE_EVENTS_PER_INGEST = 5000;
 
+/**
+ * Events are checked one by one by the ingest, not here: one malformed event must not refuse its
+ * whole batch (the data plane would resend it forever), so it is dead-lettered and the rest stored.
+ */
 export const usageIngestInputSchema = z.object({
-  events: z.array(usageEventSchema).min(1).max(MAX_USAGE_EVENTS_PER_INGEST),
+  events: z.array(z.unknown()).min(1).max(MAX_USAGE_EVENTS_PER_INGEST),
 });
 
 export const usageIngestResultSchema = z.object({
@@ -53,7 +187,14 @@ export const usageIngestResultSchema = z.object({
   duplicates: z.number().int(),
   /** Of the inserted, events stored but not debited because their organization no longer exists; absent when none. */
   unbilled: z.number().int().optional(),
+  /** Events not stored: not usage events, or refused by the database; each has a `usage.dead-letter` audit row. Absent when none. */
+  deadLettered: z.number().int().optional(),
 });
+
+/** The control plane refused a usage batch as malformed (400/413): resending it unchanged can never succeed. */
+export class UsageBatchRefusedError extends Error {
+  override readonly name = 'UsageBatchRefusedError';
+}
 
 export type UsageIngestInput = z.infer<typeof usageIngestInputSchema>;
 export type UsageIngestResult = z.infer<typeof usageIngestResultSchema>;

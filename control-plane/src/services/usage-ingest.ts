@@ -9,7 +9,12 @@
 // plane's spool behind it forever. Such rows are stored and aggregated like any other, but there is no
 // balance to debit, so they get no ledger entry; the result counts them as `unbilled` and a
 // `usage.unbilled` audit row per org records their number and cost.
-import type { UsageIngestInput, UsageIngestResult } from '../../../shared/src/usage-event.ts';
+//
+// Nor does one bad event hold the others back (issue 13, defect 2): each is bounded again here
+// (boundUsageEvent, as the data plane does), one that is not a usage event at all is dead-lettered, and
+// when the database still refuses the batch it is stored row by row and the rows it refuses are
+// dead-lettered: a `usage.dead-letter` audit row keeps each one, with the reason and the event as sent.
+import { boundUsageEvent, unboundedUsageEventSchema, type UsageEvent, type UsageIngestInput, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
 import { recordAudit } from './audit.ts';
 import { appendLedgerEntries } from './ledger.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -22,9 +27,77 @@ interface InsertedRow {
   byok: boolean;
 }
 
+interface DeadLetter {
+  event: unknown;
+  reason: string;
+}
+
+/** The most characters of a dead-lettered event kept in its audit row. */
+const DEAD_LETTER_EVENT_CHARS = 16_384;
+
 export async function ingestUsage(context: ServiceContext, input: UsageIngestInput): Promise<UsageIngestResult> {
-  const { events } = input;
-  const result = await context.prisma.$transaction(async (transaction) => {
+  const events: UsageEvent[] = [];
+  const deadLetters: DeadLetter[] = [];
+  for (const raw of input.events) {
+    const parsed = unboundedUsageEventSchema.safeParse(raw);
+    if (parsed.success) events.push(boundUsageEvent(parsed.data));
+    else
+      deadLetters.push({
+        event: raw,
+        reason: `not a usage event: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      });
+  }
+  let counts: UsageIngestResult = { inserted: 0, duplicates: 0 };
+  if (events.length > 0) {
+    try {
+      counts = await storeEvents(context, events);
+    } catch (batchError) {
+      counts = await storeOneByOne(context, events, deadLetters, batchError);
+    }
+  }
+  if (deadLetters.length > 0) {
+    await recordDeadLetters(context, deadLetters);
+    counts.deadLettered = deadLetters.length;
+  }
+  // Ledger totals moved: data planes get them as the floor of their spend counters (snapshot-compiler.ts).
+  if (counts.inserted > 0) context.snapshotChanged('usage');
+  return counts;
+}
+
+/**
+ * The database refused the batch: stores each event on its own. An event refused twice on its own while
+ * others are stored is dead-lettered; when none can be stored the database itself is failing, and the
+ * batch fails as a whole so the data plane sends it again.
+ */
+async function storeOneByOne(context: ServiceContext, events: UsageEvent[], deadLetters: DeadLetter[], batchError: unknown): Promise<UsageIngestResult> {
+  const total: UsageIngestResult = { inserted: 0, duplicates: 0 };
+  const refused: DeadLetter[] = [];
+  for (const event of events) {
+    let stored: UsageIngestResult | null = null;
+    let lastError: unknown = null;
+    for (let attempt = 0; attempt < 2 && stored === null; attempt += 1) {
+      try {
+        stored = await storeEvents(context, [event]);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (stored === null) {
+      refused.push({ event, reason: `refused by the database: ${errorMessage(lastError)}` });
+      continue;
+    }
+    total.inserted += stored.inserted;
+    total.duplicates += stored.duplicates;
+    if (stored.unbilled) total.unbilled = (total.unbilled ?? 0) + stored.unbilled;
+  }
+  if (refused.length === events.length && events.length > 1) throw batchError;
+  deadLetters.push(...refused);
+  return total;
+}
+
+/** One transaction: the rows, their debits, the keys' last use, the unbilled and ingest audit rows. */
+async function storeEvents(context: ServiceContext, events: UsageEvent[]): Promise<UsageIngestResult> {
+  return context.prisma.$transaction(async (transaction) => {
     const inserted = await insertUsageRows(transaction, events);
     const orgIds = [...new Set(inserted.map((row) => row.org_id))];
     const known = new Set((await transaction.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true } })).map((org) => org.id));
@@ -41,13 +114,46 @@ export async function ingestUsage(context: ServiceContext, input: UsageIngestInp
     if (counts.inserted > 0) await recordAudit(transaction, context.actor, { action: 'usage.ingest', target: ingestTarget(context), details: { ...counts } });
     return counts;
   });
-  // Ledger totals moved: data planes get them as the floor of their spend counters (snapshot-compiler.ts).
-  if (result.inserted > 0) context.snapshotChanged('usage');
-  return result;
+}
+
+async function recordDeadLetters(context: ServiceContext, deadLetters: DeadLetter[]): Promise<void> {
+  await context.prisma.$transaction(async (transaction) => {
+    for (const { event, reason } of deadLetters) {
+      // As JSON text, escaped: the event may hold exactly what the database refused (NUL, lone surrogates).
+      const sent = JSON.stringify(event) ?? String(event);
+      await recordAudit(transaction, context.actor, {
+        action: 'usage.dead-letter',
+        target: ingestTarget(context),
+        details: {
+          requestId: deadLetterRequestId(event),
+          reason: escapeForJsonb(reason).slice(0, 2_000),
+          event: escapeForJsonb(sent.slice(0, DEAD_LETTER_EVENT_CHARS)),
+          truncated: sent.length > DEAD_LETTER_EVENT_CHARS,
+        },
+      });
+    }
+  });
+}
+
+/** The event's request id when it has a usable one, for finding its dead letter. */
+function deadLetterRequestId(event: unknown): string | null {
+  const requestId = event !== null && typeof event === 'object' ? (event as { requestId?: unknown }).requestId : undefined;
+  return typeof requestId === 'string' ? escapeForJsonb(requestId).slice(0, 128) : null;
+}
+
+/** jsonb stores neither NUL nor a lone surrogate: writes them as visible escapes. */
+function escapeForJsonb(text: string): string {
+  return text
+    .replaceAll('\u0000', '\\u0000')
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (char) => `\\u${char.charCodeAt(0).toString(16)}`);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 1_000) : String(error);
 }
 
 /** Inserts the events not yet stored and adds exactly those to usage_daily; returns the inserted rows. */
-async function insertUsageRows(transaction: Prisma.TransactionClient, events: UsageIngestInput['events']): Promise<InsertedRow[]> {
+async function insertUsageRows(transaction: Prisma.TransactionClient, events: UsageEvent[]): Promise<InsertedRow[]> {
   // The whole batch travels as one JSON parameter, so its size is not bound by the parameter limit;
   // jsonb_to_recordset matches the event's camelCase keys to the quoted column names below. The daily
   // upsert reads the INSERT's RETURNING, so a duplicate (not returned) is never summed, and its groups
@@ -114,7 +220,7 @@ function ingestTarget(context: ServiceContext): string {
   return context.actor.kind === 'data-plane' ? `data-plane:${context.actor.tokenId}` : 'usage';
 }
 
-async function recordKeysLastUsed(transaction: Prisma.TransactionClient, events: UsageIngestInput['events']): Promise<void> {
+async function recordKeysLastUsed(transaction: Prisma.TransactionClient, events: UsageEvent[]): Promise<void> {
   const latest = new Map<string, string>();
   for (const event of events) {
     const seen = latest.get(event.apiKeyId);

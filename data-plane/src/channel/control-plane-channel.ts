@@ -4,10 +4,10 @@
 // over plain HTTP.
 // Untyped on purpose: outputs are checked with the shared zod schemas (off the hot path), so the data
 // plane depends on the contract, not on the control plane's router code.
-import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import { snapshotEnvelopeSchema, type GenerationLookupInput, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { usageEventSchema, usageIngestResultSchema, type UsageEvent, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
+import { UsageBatchRefusedError, usageEventSchema, usageIngestResultSchema, type UsageEvent, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
 
 export interface SnapshotSubscriptionHandlers {
   onEnvelope(envelope: SnapshotEnvelope): void;
@@ -81,11 +81,25 @@ export function createControlPlaneChannel(options: { controlPlaneUrl: string; da
     },
 
     async ingestUsage(events) {
-      return usageIngestResultSchema.parse(await client.mutation('dataPlane.ingestUsage', { events }));
+      let result: unknown;
+      try {
+        result = await client.mutation('dataPlane.ingestUsage', { events });
+      } catch (error) {
+        if (isRefusal(error)) throw new UsageBatchRefusedError(`the control plane refused the usage batch: ${(error as Error).message}`, { cause: error });
+        throw error;
+      }
+      return usageIngestResultSchema.parse(result);
     },
 
     async generation(input) {
       return usageEventSchema.nullable().parse(await client.query('dataPlane.generation', input));
     },
   };
+}
+
+/** The control plane read the batch and refused it (400, 413): sending it unchanged again cannot help. */
+function isRefusal(error: unknown): boolean {
+  if (!(error instanceof TRPCClientError)) return false;
+  const code = (error.data as { code?: unknown } | undefined)?.code;
+  return code === 'BAD_REQUEST' || code === 'PAYLOAD_TOO_LARGE' || code === 'PARSE_ERROR';
 }

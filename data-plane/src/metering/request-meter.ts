@@ -14,7 +14,7 @@
 // stream cut short had reported fewer completion tokens than it had already relayed.
 import { emptyUsage, priceUsage, type Microdollars, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
-import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { boundTokenUsage, boundUsageEvent, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import type { ResponseReport, UnifiedUsage } from '../providers/provider-adapter.ts';
 import type { Principal } from '../snapshot/snapshot-view.ts';
@@ -138,7 +138,9 @@ export class RequestMeter implements UsageChunkPricer {
       usage = { ...emptyUsage, promptTokens: prompt.estimatePromptTokens(), completionTokens: this.completionText.estimateTokens() };
     }
     const principal = this.#principal;
-    return {
+    // Whatever the upstream reported (a NUL in its model name, 3e9 tokens) becomes a record the
+    // control plane can store (issue 13, defect 2).
+    return boundUsageEvent({
       requestId: this.requestId,
       orgId: principal.org.id,
       userId: principal.apiKey.userId,
@@ -165,11 +167,11 @@ export class RequestMeter implements UsageChunkPricer {
       streamed: this.#streamed,
       startedAt: new Date(this.#startedAtEpochMs).toISOString(),
       finishedAt: new Date(this.#startedAtEpochMs + (finishedAt - this.#startedAt)).toISOString(),
-    };
+    });
   }
 
   /** What the usage cost at the endpoint that answered. */
   #costOf(usage: TokenUsage): Microdollars {
-    return priceUsage(usage, endpointPrices(this.#endpoint));
+    return priceUsage(boundTokenUsage(usage), endpointPrices(this.#endpoint));
   }
 }

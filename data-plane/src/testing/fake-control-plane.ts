@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createSnapshotSigner, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import { diffSnapshotStates, emptySnapshotState, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
-import { usageIngestInputSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
+import { usageEventSchema, usageIngestInputSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
 
 export interface FakeControlPlane {
   url: string;
@@ -126,7 +126,7 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
         fake.ingestCalls += 1;
         if (fake.ingestDown) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'down for the test' });
         let inserted = 0;
-        for (const event of input.events) {
+        for (const event of input.events.map((raw) => usageEventSchema.parse(raw))) {
           if (fake.usage.has(event.requestId)) continue;
           fake.usage.set(event.requestId, event);
           inserted += 1;

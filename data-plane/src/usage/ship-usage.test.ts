@@ -5,7 +5,7 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { USAGE_EVENT_LIMITS, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { sampleUsageEvent } from './sample-usage-event.ts';
 import { shippingBackoffMs, UsageShipper, type UsageShipperOptions } from './ship-usage.ts';
 import { loadCursor } from './spool-cursor.ts';
@@ -130,6 +130,42 @@ describe('UsageShipper', () => {
     expect(log).toEqual([expect.stringContaining('passing over a damaged record (checksum mismatch)')]);
     const [copy] = await readdir(join(directory, 'quarantine'));
     expect(await readFile(join(directory, 'quarantine', copy as string), 'utf8')).toBe(damaged);
+    await reopened.close();
+  });
+
+  it('splits a batch the control plane refuses, quarantines the refused event alone and ships the rest (issue 13, defect 2)', async () => {
+    const spool = await UsageSpool.open({ directory });
+    for (const id of ['a', 'b', 'refused', 'c', 'd']) await spool.append(sampleUsageEvent(id));
+    const received: string[] = [];
+    const log: string[] = [];
+    const shipper = shipperFor(spool, {
+      batchSize: 5,
+      send: async (events) => {
+        if (events.some((event) => event.requestId === 'refused')) throw new UsageBatchRefusedError('invalid input');
+        received.push(...idsOf(events));
+      },
+      log: (line) => log.push(line),
+    });
+    expect(await shipper.shipNow()).toBe(5);
+    expect(received).toEqual(['a', 'b', 'c', 'd']);
+    expect(log).toEqual([expect.stringContaining('passing over the usage event')]);
+    const [copy] = await readdir(join(directory, 'quarantine'));
+    expect(await readFile(join(directory, 'quarantine', copy as string), 'utf8')).toContain('"requestId":"refused"');
+    // Nothing is sent again.
+    expect(await shipper.shipNow()).toBe(0);
+    await spool.close();
+  });
+
+  it('bounds a spooled record an older data plane wrote unbounded, instead of passing it over', async () => {
+    const spool = await UsageSpool.open({ directory });
+    await spool.close();
+    const path = join(directory, segmentFileName(1));
+    await appendFile(path, encodeSpoolRecord({ ...sampleUsageEvent('old'), servedModel: 'a\u0000b', promptTokens: 3_000_000_000 }));
+    const reopened = await UsageSpool.open({ directory });
+    const received: UsageEvent[] = [];
+    const shipper = shipperFor(reopened, { send: async (events) => void received.push(...events) });
+    expect(await shipper.shipNow()).toBe(1);
+    expect(received[0]).toMatchObject({ requestId: 'old', servedModel: 'ab', promptTokens: USAGE_EVENT_LIMITS.tokens });
     await reopened.close();
   });
 

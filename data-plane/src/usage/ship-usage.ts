@@ -3,13 +3,15 @@
 // the ingest is idempotent by requestId, so a crash between the two re-sends a batch at worst. Fully
 // shipped segments are deleted. A damaged record is copied to the quarantine folder and passed over,
 // so it cannot hold the rest back. While the control plane is down the shipper backs off (capped
-// exponential, with jitter so a fleet of data planes does not return in lockstep) and resumes.
+// exponential, with jitter so a fleet of data planes does not return in lockstep) and resumes. A batch
+// the control plane refuses as malformed is split until the refused events stand alone; those are
+// quarantined too, so no one record can stop a data plane's billing (issue 13, defect 2).
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MAX_USAGE_EVENTS_PER_INGEST, type UsageEvent } from '../../../shared/src/usage-event.ts';
+import { MAX_USAGE_EVENTS_PER_INGEST, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
 import { loadCursor, saveCursor, type SpoolCursor } from './spool-cursor.ts';
-import { decodeSpoolRecord } from './spool-record.ts';
+import { decodeSpoolRecord, encodeSpoolRecord } from './spool-record.ts';
 import { listSegments, segmentFileName } from './usage-spool.ts';
 
 export interface UsageShipperOptions {
@@ -39,6 +41,8 @@ export interface DamagedRecord {
 
 export interface SpoolBatch {
   events: UsageEvent[];
+  /** Where each event's record starts in the segment. */
+  offsets: number[];
   /** The byte offset after the last complete line read. */
   nextOffset: number;
   damaged: DamagedRecord[];
@@ -54,6 +58,7 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
       const { bytesRead } = await handle.read(buffer, 0, window, offset);
       const data = buffer.subarray(0, bytesRead);
       const events: UsageEvent[] = [];
+      const offsets: number[] = [];
       const damaged: DamagedRecord[] = [];
       let position = 0;
       while (events.length < maxEvents) {
@@ -62,8 +67,10 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
         const line = data.toString('utf8', position, newline);
         if (line.trim() !== '') {
           const decoded = decodeSpoolRecord(line);
-          if (decoded.ok) events.push(decoded.event);
-          else damaged.push({ offset: offset + position, bytes: Buffer.from(data.subarray(position, newline + 1)), reason: decoded.reason });
+          if (decoded.ok) {
+            events.push(decoded.event);
+            offsets.push(offset + position);
+          } else damaged.push({ offset: offset + position, bytes: Buffer.from(data.subarray(position, newline + 1)), reason: decoded.reason });
         }
         position = newline + 1;
       }
@@ -72,7 +79,7 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
         window *= 2;
         continue;
       }
-      return { events, nextOffset: offset + position, damaged };
+      return { events, offsets, nextOffset: offset + position, damaged };
     }
   } finally {
     await handle.close();
@@ -169,6 +176,23 @@ export class UsageShipper {
     this.#cursor = cursor;
   }
 
+  /** Sends events; a refused batch is split in halves until each refused event is alone, and that one is quarantined. */
+  async #send(events: UsageEvent[], offsets: number[], segment: number, path: string): Promise<void> {
+    try {
+      await this.#options.send(events);
+    } catch (error) {
+      if (!(error instanceof UsageBatchRefusedError)) throw error;
+      if (events.length === 1) {
+        const copy = await quarantineSpoolBytes(this.#options.directory, segment, offsets[0]!, Buffer.from(encodeSpoolRecord(events[0]!)));
+        this.#options.log(`usage shipping: passing over the usage event at byte ${offsets[0]} of ${path} (${error.message}); copied to ${copy}`);
+        return;
+      }
+      const half = Math.ceil(events.length / 2);
+      await this.#send(events.slice(0, half), offsets.slice(0, half), segment, path);
+      await this.#send(events.slice(half), offsets.slice(half), segment, path);
+    }
+  }
+
   /** Ships until caught up with the spool. Returns the number of events sent. */
   async #shipAll(): Promise<number> {
     const { directory, batchSize, log } = this.#options;
@@ -179,13 +203,13 @@ export class UsageShipper {
       if (segment === undefined) return shipped;
       if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
       const path = join(directory, segmentFileName(segment));
-      const { events, nextOffset, damaged } = await readSpoolBatch(path, this.#cursor.offset, batchSize);
+      const { events, offsets, nextOffset, damaged } = await readSpoolBatch(path, this.#cursor.offset, batchSize);
       for (const record of damaged) {
         const copy = await quarantineSpoolBytes(directory, segment, record.offset, record.bytes);
         log(`usage spool: passing over a damaged record (${record.reason}) at byte ${record.offset} of ${path}; copied to ${copy}`);
       }
       if (events.length > 0) {
-        await this.#options.send(events);
+        await this.#send(events, offsets, segment, path);
         shipped += events.length;
       }
       // The cursor moves on in memory only once it is on disk: until then every attempt re-sends the

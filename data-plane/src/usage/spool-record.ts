@@ -2,7 +2,7 @@
 // never contains a raw newline, so the newline frames the record and the checksum tells a whole record
 // from a torn or damaged one. Pure: no I/O.
 import { crc32 } from 'node:zlib';
-import { usageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
+import { boundUsageEvent, unboundedUsageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
 
 export type DecodedSpoolRecord = { ok: true; event: UsageEvent } | { ok: false; reason: string };
 
@@ -30,8 +30,9 @@ export function decodeSpoolRecord(line: string): DecodedSpoolRecord {
   } catch {
     return { ok: false, reason: 'not JSON' };
   }
-  const checked = usageEventSchema.safeParse(parsed);
-  return checked.success ? { ok: true, event: checked.data } : { ok: false, reason: 'not a usage event' };
+  // Bounded, not refused: a record spooled before events were bounded (a NUL, 3e9 tokens) is still billed.
+  const checked = unboundedUsageEventSchema.safeParse(parsed);
+  return checked.success ? { ok: true, event: boundUsageEvent(checked.data) } : { ok: false, reason: 'not a usage event' };
 }
 
 function checksumOf(json: string): string {
