@@ -17,6 +17,7 @@ const COLORS: Record<TargetName, Rgb> = {
   floor: [120, 144, 156],
   portkey: [198, 40, 40],
   gateway: [21, 101, 192],
+  'gateway-fdatasync': [0, 131, 143],
   'gateway-full': [106, 27, 154],
 };
 const LIGHT = (color: Rgb): Rgb => [

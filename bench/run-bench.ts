@@ -24,6 +24,7 @@ import {
   type TargetName,
 } from './targets.ts';
 import { markdownReport, type BenchResults } from './write-report.ts';
+import { DEFAULT_SPOOL_SYNC } from '../data-plane/src/usage/usage-spool.ts';
 
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
@@ -37,7 +38,8 @@ const help = `Usage: npm run bench [-- options]
 Starts a uWS upstream simulator and measures, one after the other, direct (the simulator itself),
 nginx (reverse proxy, 1 worker), floor (the thinnest relay on our stack: uWS, the data plane's upstream
 client, JSON.parse of request and answer), the Portkey gateway (npm), our data plane (auth, org policy,
-spend, metering and usage spool on; fake control plane) and gateway-full (the data plane fed by the real
+spend, metering and usage spool on; fake control plane), gateway-fdatasync (the same with
+USAGE_SPOOL_SYNC=fdatasync) and gateway-full (the data plane fed by the real
 control plane on its embedded database, separate processes, real usage ingest): wrk saturation,
 sequential requests on one connection, CPU per request for ${BODY_SIZES.map((bytes) => `${bytes / 1024} KiB`).join(', ')} prompts,
 open-loop latency at fixed rates and streamed TTFT; then many concurrent open streams and a 100k-key
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
       'uWebSockets.js': await packageVersion('uWebSockets.js'),
     },
     // The environment reaches the data plane's process, so `USAGE_SPOOL_SYNC=write npm run bench` measures that mode.
-    dataPlaneSettings: { USAGE_SPOOL_SYNC: process.env.USAGE_SPOOL_SYNC || 'fdatasync' },
+    dataPlaneSettings: { USAGE_SPOOL_SYNC: `${process.env.USAGE_SPOOL_SYNC || DEFAULT_SPOOL_SYNC} (gateway-fdatasync: fdatasync)` },
     simulator: SIMULATOR,
     plan: {
       rates: plan.rates,
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
       floor: (sim) => startFloor(sim, TARGET_CPU),
       portkey: (sim) => startPortkey(sim, TARGET_CPU),
       gateway: (sim) => startGatewayTarget(sim, TARGET_CPU, dataPlaneFlags),
+      'gateway-fdatasync': (sim) => startGatewayTarget(sim, TARGET_CPU, dataPlaneFlags, { name: 'gateway-fdatasync', env: { USAGE_SPOOL_SYNC: 'fdatasync' } }),
       'gateway-full': (sim) => startGatewayFullTarget(sim, TARGET_CPU, LOAD_CPU, dataPlaneFlags),
     };
     for (const name of names) {

@@ -1,7 +1,8 @@
 // The things measured, each started pinned to the target CPU and answering the same request: the
 // simulator itself (direct), nginx as a plain reverse proxy, the floor (the thinnest relay on our own
 // stack, floor-relay.ts), the Portkey gateway from npm, our data plane (auth, org policy, metering and
-// the usage spool on, fed by a fake control plane that signs the snapshot and accepts usage), and
+// the usage spool on, fed by a fake control plane that signs the snapshot and accepts usage), the same
+// with USAGE_SPOOL_SYNC=fdatasync (gateway-fdatasync, the durability modes side by side), and
 // gateway-full: the data plane fed by the real control plane on its embedded database, as separate
 // processes, with real usage ingest. `request(stream, promptBytes)` gives the bytes each one is sent.
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,8 +18,8 @@ import { startPinned, type PinnedProcess } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
 
-export type TargetName = 'direct' | 'nginx' | 'floor' | 'portkey' | 'gateway' | 'gateway-full';
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'nginx', 'floor', 'portkey', 'gateway', 'gateway-full'];
+export type TargetName = 'direct' | 'nginx' | 'floor' | 'portkey' | 'gateway' | 'gateway-fdatasync' | 'gateway-full';
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'nginx', 'floor', 'portkey', 'gateway', 'gateway-fdatasync', 'gateway-full'];
 
 export interface Target {
   name: TargetName;
@@ -181,6 +182,8 @@ interface DataPlaneWiring {
   snapshotPublicKeyFile: string;
   apiKey: string;
   directory: string;
+  /** Settings of this data plane, over the harness's environment. */
+  env?: NodeJS.ProcessEnv;
   stopControlPlane(): Promise<void>;
 }
 
@@ -196,6 +199,7 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeF
     [UPSTREAM_KEY_ENV]: 'sk-bench-upstream',
     // The simulator listens on 127.0.0.1.
     ALLOW_PRIVATE_UPSTREAMS: 'true',
+    ...wiring.env,
   };
   const dataPlane = tsxProcess('data plane', cpu, 'data-plane/src/main.ts', [], env, nodeFlags);
   const stop = async () => {
@@ -235,7 +239,12 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeF
   }
 }
 
-export async function startGatewayTarget(simulator: Simulator, cpu: number, nodeFlags: string[] = []): Promise<FakeControlPlaneGatewayTarget> {
+export async function startGatewayTarget(
+  simulator: Simulator,
+  cpu: number,
+  nodeFlags: string[] = [],
+  variant: { name: TargetName; env?: NodeJS.ProcessEnv } = { name: 'gateway' },
+): Promise<FakeControlPlaneGatewayTarget> {
   const directory = await mkdtemp(join(tmpdir(), 'bench-data-plane-'));
   const controlPlane = await startFakeControlPlane();
   await controlPlane.publish(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`));
@@ -243,7 +252,8 @@ export async function startGatewayTarget(simulator: Simulator, cpu: number, node
   await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
   const target = await startDataPlaneProcess(
     {
-      name: 'gateway',
+      name: variant.name,
+      env: variant.env,
       controlPlaneUrl: controlPlane.url,
       dataPlaneToken: controlPlane.token,
       snapshotPublicKeyFile: keyFile,

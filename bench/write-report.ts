@@ -58,7 +58,7 @@ export interface Ratios {
 }
 
 /** The data plane's targets (fake and real control plane), as the budget rows name them. */
-const GATEWAYS: readonly TargetName[] = ['gateway', 'gateway-full'];
+const GATEWAYS: readonly TargetName[] = ['gateway', 'gateway-fdatasync', 'gateway-full'];
 const kibibytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`);
 
 /** CPU per non-streamed request at saturation, `name` over `reference` (how many times the reference's cost). */

@@ -13,7 +13,7 @@ import {
   DEFAULT_USAGE_FLUSH_INTERVAL_MS,
   startDataPlane,
 } from './start-data-plane.ts';
-import { DEFAULT_GROUP_MAX_EVENTS, spoolSyncModes, type SpoolSync } from './usage/usage-spool.ts';
+import { DEFAULT_GROUP_MAX_EVENTS, DEFAULT_SPOOL_SYNC, spoolSyncModes, type SpoolSync } from './usage/usage-spool.ts';
 
 const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
 
@@ -64,11 +64,12 @@ Environment:
   USAGE_SPOOL_GROUP_DELAY_MS
                             how long a group waits for more events before its
                             write (0: the events of one event-loop turn)       default 0
-  USAGE_SPOOL_SYNC          fdatasync = a response finishes only after its usage
-                            event is fdatasynced (survives a power cut);
-                            write = after the write (survives a crash of this
-                            process, not of the machine; fdatasync every
-                            200 ms in the background)                          default fdatasync
+  USAGE_SPOOL_SYNC          write = a response finishes once its usage event is
+                            written (survives a crash or SIGKILL of this
+                            process; a machine crash loses up to the last
+                            200 ms, fdatasynced in the background);
+                            fdatasync = only after its fdatasync (survives a
+                            power cut; every request waits for the disk)       default ${DEFAULT_SPOOL_SYNC}
   REDIS_URL                 spend counters (balances, daily limits) shared by
                             several data planes; unset = in-process counters   unset
   SPEND_KEY_PREFIX          prefix of the spend counters' Redis keys           default gw:spend:
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  const spoolSync = process.env.USAGE_SPOOL_SYNC || 'fdatasync';
+  const spoolSync = process.env.USAGE_SPOOL_SYNC || DEFAULT_SPOOL_SYNC;
   if (!(spoolSyncModes as readonly string[]).includes(spoolSync)) fail(`USAGE_SPOOL_SYNC must be fdatasync or write, got '${spoolSync}'`);
   const dataPlane = await startDataPlane({
     port: numberFromEnv('DATA_PLANE_PORT', 8080) as number,

@@ -55,7 +55,7 @@ export interface DataPlaneOptions {
   usageSpoolGroupMaxEvents?: number;
   /** How long a spool group waits for more events before its write; default 0 (one event-loop turn). */
   usageSpoolGroupDelayMs?: number;
-  /** When a request's usage event counts as recorded: after fdatasync (default) or after the write. */
+  /** When a request's usage event counts as recorded: after the write (default) or after fdatasync. */
   usageSpoolSync?: SpoolSync;
   /** The spool's file layer; tests pass one whose disk fails. */
   usageSpoolOpenFile?: (path: string) => Promise<SpoolFile>;

@@ -87,7 +87,7 @@ function settled(promise: Promise<unknown>): () => boolean {
 describe('UsageSpool group commit', () => {
   it('writes the events of one turn with one write and one fdatasync, and acknowledges only after the fdatasync', async () => {
     const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files) });
+    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files) });
     const file = files[0] as FaultyFile;
     let openGate!: () => void;
     file.syncGate = new Promise((resolve) => (openGate = resolve));
@@ -107,7 +107,7 @@ describe('UsageSpool group commit', () => {
 
   it('gathers the events appended while a group is being synced into the next group', async () => {
     const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files) });
+    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files) });
     const file = files[0] as FaultyFile;
     let openGate!: () => void;
     file.syncGate = new Promise((resolve) => (openGate = resolve));
@@ -155,7 +155,7 @@ describe('UsageSpool group commit', () => {
 
   it('caps a group at groupMaxEvents', async () => {
     const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, groupMaxEvents: 2, openFile: FaultyFile.opener(files) });
+    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', groupMaxEvents: 2, openFile: FaultyFile.opener(files) });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => spool.append(sampleUsageEvent(id))));
     expect((files[0] as FaultyFile).calls.filter((call) => call === 'datasync')).toHaveLength(3);
     expect(await requestIdsIn(1)).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -178,7 +178,7 @@ describe('UsageSpool on a failing disk', () => {
   it('keeps an event whose write failed with ENOSPC, reports the failure, and writes it once the disk has room', async () => {
     const files: FaultyFile[] = [];
     const log: string[] = [];
-    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
+    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
     await spool.append(sampleUsageEvent('before'));
     const file = files[0] as FaultyFile;
     // Half of the group reaches the file, then the disk is full; two retries fail too.
@@ -200,7 +200,7 @@ describe('UsageSpool on a failing disk', () => {
 
   it('writes the group again when fdatasync fails with EIO (the page cache may have dropped it)', async () => {
     const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files) });
+    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files) });
     const file = files[0] as FaultyFile;
     file.syncFaults = [diskError('EIO')];
     await spool.append(sampleUsageEvent('synced'));
@@ -212,7 +212,7 @@ describe('UsageSpool on a failing disk', () => {
   it('on close, logs in full every event it still cannot write and rejects its append', async () => {
     const files: FaultyFile[] = [];
     const log: string[] = [];
-    const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
+    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
     const file = files[0] as FaultyFile;
     file.writeFaults = Array.from({ length: 100 }, () => diskError('ENOSPC'));
     const outcome = spool.append(sampleUsageEvent('stranded')).catch((error: unknown) => error);
