@@ -1,18 +1,18 @@
 // `npm start`: the whole gateway on one machine for a first try — control plane on the embedded
-// database, a data plane subscribed to it and, unless a real provider key is configured, the built-in
-// OpenAI-compatible upstream simulator behind the `simulator/*` models.
+// database, a data plane subscribed to it (in its own process, so control-plane work never delays a
+// request) and, unless a real provider key is configured, the built-in OpenAI-compatible upstream
+// simulator behind the `simulator/*` models.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { JWK } from 'jose';
 import { startControlPlane } from '../control-plane/src/app.ts';
-import { startDataPlane } from '../data-plane/src/start-data-plane.ts';
 import { parseAllowPrivateUpstreams } from '../shared/src/upstream-address.ts';
 import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
+import { startDataPlaneProcess } from './start-data-plane-process.ts';
 
 const help = `Usage: npm start [-- --help]
 
-Runs the control plane, a data plane and (for a first try) the upstream simulator in one process. The
-first start creates the data folder: the embedded database, signing keys, a dev organization, an admin
+Runs the control plane and (for a first try) the upstream simulator in this process, and a data plane in
+a child process of its own (its event loop relays requests and nothing else). The first start creates the data folder: the embedded database, signing keys, a dev organization, an admin
 user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin token (admin-token).
 
 Data plane, http://127.0.0.1:8080 (each route also under /api/gateway and /api/gateway/v1 in place of /v1):
@@ -38,7 +38,8 @@ Environment:
   XAI_API_KEY, MISTRAL_API_KEY, MINIMAX_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY, COHERE_API_KEY,
   PERPLEXITY_API_KEY, MOONSHOT_API_KEY, TOGETHER_API_KEY, FIREWORKS_API_KEY, CEREBRAS_API_KEY
 
-The data plane's other settings (Redis spend counters, timeouts, the usage spool) need it run on its own.
+The data plane reads its other settings (Redis spend counters, timeouts, the usage spool) from this
+environment: see node --import tsx data-plane/src/main.ts --help.
 `;
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -66,18 +67,24 @@ const controlPlane = await startControlPlane({
   log,
 });
 
-const dataPlane = await startDataPlane({
+const dataPlane = await startDataPlaneProcess({
   port: port('DATA_PLANE_PORT', 8080),
   controlPlaneUrl: controlPlane.url,
   dataPlaneToken: controlPlane.dataPlaneToken,
   snapshotPublicJwk: controlPlane.publicJwk,
   // The key pair the control plane generated for BYOK keys in snapshots (none when only its public half is configured).
-  byokPrivateJwk: controlPlane.dataPlaneEncryptionKeyFile ? (JSON.parse(readFileSync(controlPlane.dataPlaneEncryptionKeyFile, 'utf8')) as JWK) : null,
+  byokPrivateKeyFile: controlPlane.dataPlaneEncryptionKeyFile ?? null,
   stateDir: join(dataDir, 'data-plane'),
   allowPrivateUpstreams,
-  log,
 });
-await dataPlane.waitForSnapshot();
+// /healthz answers 503 until the first snapshot arrived.
+while (
+  !(await fetch(`${dataPlane.url}/healthz`).then(
+    (response) => response.ok,
+    () => false,
+  ))
+)
+  await new Promise((done) => setTimeout(done, 50));
 
 const devKeyFile = join(dataDir, 'dev-key');
 log('');
@@ -104,10 +111,13 @@ async function shutdown(signal: string): Promise<void> {
   if (closing) return;
   closing = true;
   log(`${signal}: shutting down`);
-  await dataPlane.close();
+  await dataPlane.stop();
   await controlPlane.close();
   await simulator?.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
+void dataPlane.exited.then(() => {
+  if (!closing) void shutdown('the data plane exited');
+});
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

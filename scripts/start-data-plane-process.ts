@@ -1,0 +1,70 @@
+// npm start's data plane in a process of its own: the data plane's CLI (data-plane/src/main.ts) as a
+// child, so the control plane's work (usage ingest, snapshot compiles, GraphQL, the embedded database)
+// never runs on the event loop that relays requests. Its output goes to ours; a signal to npm start's
+// process group (Ctrl-C) reaches it too, and stop() sends SIGTERM and waits for its graceful exit.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JWK } from 'jose';
+
+export interface DataPlaneProcessOptions {
+  port: number;
+  controlPlaneUrl: string;
+  dataPlaneToken: string;
+  snapshotPublicJwk: JWK;
+  /** The private BYOK key's file, when the control plane generated the pair. */
+  byokPrivateKeyFile: string | null;
+  stateDir: string;
+  allowPrivateUpstreams: boolean;
+}
+
+export interface DataPlaneProcess {
+  url: string;
+  /** Resolves when the process has exited, for whatever reason. */
+  exited: Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LISTENING = /data plane listening on (\S+)/;
+
+export async function startDataPlaneProcess(options: DataPlaneProcessOptions): Promise<DataPlaneProcess> {
+  mkdirSync(options.stateDir, { recursive: true });
+  const publicKeyFile = join(options.stateDir, 'snapshot-signing.public.jwk');
+  writeFileSync(publicKeyFile, JSON.stringify(options.snapshotPublicJwk));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_PLANE_PORT: String(options.port),
+    CONTROL_PLANE_URL: options.controlPlaneUrl,
+    DATA_PLANE_TOKEN: options.dataPlaneToken,
+    SNAPSHOT_PUBLIC_KEY_FILE: publicKeyFile,
+    DATA_PLANE_STATE_DIR: options.stateDir,
+    ALLOW_PRIVATE_UPSTREAMS: String(options.allowPrivateUpstreams),
+  };
+  if (options.byokPrivateKeyFile) env.DATA_PLANE_ENCRYPTION_KEY_FILE = options.byokPrivateKeyFile;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'data-plane/src/main.ts'], { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const url = await new Promise<string>((resolve, reject) => {
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      pending += chunk.toString('utf8');
+      const match = LISTENING.exec(pending);
+      if (match) resolve(match[1] as string);
+      else pending = pending.slice(-200);
+    });
+    child.once('exit', (code, signal) => reject(new Error(`the data plane exited before listening (${signal ?? `exit code ${code}`})`)));
+  });
+  return {
+    url,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
