@@ -2,24 +2,14 @@
 // `messages` array of well-formed messages. Only cheap structural checks here (every adapter relies on
 // them); the upstream validates the rest.
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { readJsonObject, requireModel } from './read-request-body.ts';
 import type { ChatRequest } from '../providers/client-requests.ts';
 import { decodeText } from '../http/decode-text.ts';
 
 export function parseChatRequest(raw: Uint8Array): ChatRequest {
-  let body: unknown;
   const text = decodeText(raw);
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  }
-  const record = body as Record<string, unknown>;
-  if (typeof record.model !== 'string' || record.model === '') {
-    throw new GatewayError('invalid_request', "'model' is required and must be a string.", { param: 'model' });
-  }
+  const record = readJsonObject(text);
+  const model = requireModel(record);
   if (!Array.isArray(record.messages) || record.messages.length === 0) {
     throw new GatewayError('invalid_request', "'messages' must be a non-empty array.", { param: 'messages' });
   }
@@ -32,7 +22,7 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
     streamOptions !== null && typeof streamOptions === 'object' && (streamOptions as Record<string, unknown>).include_usage === true;
   return {
     body: record as ChatRequest['body'],
-    model: record.model,
+    model,
     stream: record.stream === true,
     clientWantsStreamUsage,
     text,

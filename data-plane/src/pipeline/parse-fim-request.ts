@@ -3,6 +3,7 @@
 // type. Unknown fields are forwarded: Mistral rejects them with a 422 the client then sees as a 400
 // naming the field, which beats dropping them silently (Kilo's FIM route drops `temperature`).
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { readJsonObject, requireModel } from './read-request-body.ts';
 import type { FimRequest } from '../providers/client-requests.ts';
 import { decodeText } from '../http/decode-text.ts';
 
@@ -25,19 +26,8 @@ const OPTIONAL_FIELDS: ReadonlyArray<[string, Check, string]> = [
 ];
 
 export function parseFimRequest(raw: Uint8Array): FimRequest {
-  let body: unknown;
-  try {
-    body = JSON.parse(decodeText(raw));
-  } catch {
-    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  }
-  const record = body as Record<string, unknown>;
-  if (typeof record.model !== 'string' || record.model === '') {
-    throw new GatewayError('invalid_request', "'model' is required and must be a string.", { param: 'model' });
-  }
+  const record = readJsonObject(decodeText(raw));
+  const model = requireModel(record);
   if (typeof record.prompt !== 'string') {
     throw new GatewayError('invalid_request', "'prompt' is required and must be a string.", { param: 'prompt' });
   }
@@ -50,5 +40,5 @@ export function parseFimRequest(raw: Uint8Array): FimRequest {
   if (isNonNegativeInteger(record.min_tokens) && isNonNegativeInteger(record.max_tokens) && (record.min_tokens as number) > (record.max_tokens as number)) {
     throw new GatewayError('invalid_request', "'min_tokens' must not exceed 'max_tokens'.", { param: 'min_tokens' });
   }
-  return { body: record as FimRequest['body'], model: record.model, stream: record.stream === true };
+  return { body: record as FimRequest['body'], model, stream: record.stream === true };
 }

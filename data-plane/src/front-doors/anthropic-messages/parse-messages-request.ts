@@ -4,6 +4,7 @@
 // cheap structural checks: the native path hands the body to Anthropic as it came, and the translation
 // checks the blocks it reads.
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { readJsonObject, requireModel } from '../../pipeline/read-request-body.ts';
 import { decodeText } from '../../http/decode-text.ts';
 
 export interface MessagesRequest {
@@ -18,15 +19,8 @@ function invalid(message: string, param: string | null = null): GatewayError {
 }
 
 export function parseMessagesRequest(raw: Uint8Array, endpoint: 'messages' | 'count_tokens' = 'messages'): MessagesRequest {
-  let body: unknown;
-  try {
-    body = JSON.parse(decodeText(raw));
-  } catch {
-    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('The request body must be a JSON object.');
-  const record = body as Record<string, unknown>;
-  if (typeof record.model !== 'string' || record.model === '') throw invalid("'model' is required and must be a string.", 'model');
+  const record = readJsonObject(decodeText(raw));
+  const model = requireModel(record);
   const maxTokens = record.max_tokens;
   const maxTokensValid = typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens >= 1;
   if (!maxTokensValid && (endpoint === 'messages' || maxTokens !== undefined)) {
@@ -35,7 +29,7 @@ export function parseMessagesRequest(raw: Uint8Array, endpoint: 'messages' | 'co
   if (!Array.isArray(record.messages) || record.messages.length === 0) throw invalid("'messages' must be a non-empty array.", 'messages');
   record.messages.forEach(checkMessage);
   if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');
-  return { body: record as MessagesRequest['body'], model: record.model, stream: record.stream === true };
+  return { body: record as MessagesRequest['body'], model, stream: record.stream === true };
 }
 
 function checkMessage(message: unknown, index: number): void {

@@ -15,6 +15,7 @@
 //   shows as references: it sends no `store` field unless one is set.)
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
+import { readJsonObject, requireModel } from '../../pipeline/read-request-body.ts';
 import type { ChatRequest } from '../../providers/client-requests.ts';
 import type { ResponsesObject } from './responses-wire.ts';
 import { expandSelfContainedId, readCallId } from './self-contained-item-id.ts';
@@ -59,15 +60,9 @@ function optionalNumber(body: JsonObject, key: string): number | null {
 }
 
 export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequest {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decodeText(raw));
-  } catch {
-    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
-  }
-  if (!isRecord(parsed)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  const parsed = readJsonObject(decodeText(raw));
   const body = Array.isArray(parsed.input) ? { ...parsed, input: expandItemReferences(parsed.input) } : parsed;
-  if (typeof body.model !== 'string' || body.model === '') throw invalid("'model' is required and must be a string.", 'model');
+  const model = requireModel(body);
   refuseStatefulFields(body);
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');
 
@@ -90,7 +85,7 @@ export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequ
   const stream = body.stream === true;
 
   const chatBody: JsonObject = {
-    model: body.model,
+    model,
     messages,
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     ...(maxOutputTokens !== null ? { max_completion_tokens: maxOutputTokens } : {}),
@@ -107,11 +102,11 @@ export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequ
   };
   return {
     body,
-    chat: { body: chatBody as ChatRequest['body'], model: body.model, stream, clientWantsStreamUsage: stream },
+    chat: { body: chatBody as ChatRequest['body'], model, stream, clientWantsStreamUsage: stream },
     echo: {
       instructions,
       max_output_tokens: maxOutputTokens,
-      model: body.model,
+      model,
       parallel_tool_calls: body.parallel_tool_calls !== false,
       reasoning: { effort, summary: typeof reasoning?.summary === 'string' ? reasoning.summary : null },
       temperature,
