@@ -23,11 +23,14 @@ import type {
 } from './anthropic-wire.ts';
 import { createAnthropicToolCallIdMapper } from './map-anthropic-tool-call-ids.ts';
 import { readFunctionTools } from '../read-function-tools.ts';
+import { readStopSequences, readThinkingBudget } from '../read-generation-options.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
-/** Thinking budgets per OpenAI `reasoning_effort`; 1024 is Anthropic's minimum. */
-const THINKING_BUDGETS: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 24576 };
+/** Thinking budgets per OpenAI `reasoning_effort`; `none` sends no thinking. */
+const THINKING_BUDGETS = { none: null, minimal: 1024, low: 2048, medium: 8192, high: 24576 };
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
 
 function invalid(message: string, param: string): GatewayError {
   return new GatewayError('invalid_request', message, { param });
@@ -148,32 +151,14 @@ function convertToolChoice(toolChoice: unknown, parallelToolCalls: unknown): Ant
   return choice;
 }
 
-/** The thinking budget asked for through `reasoning_effort`, or OpenRouter's `reasoning` object; null = none. */
-function thinkingBudget(body: JsonObject): number | null {
-  const reasoning = isRecord(body.reasoning) ? body.reasoning : null;
-  if (reasoning !== null && typeof reasoning.max_tokens === 'number') return Math.max(1024, Math.floor(reasoning.max_tokens));
-  const effort = body.reasoning_effort ?? reasoning?.effort ?? (reasoning?.enabled === true ? 'medium' : undefined);
-  if (effort === undefined || effort === null || effort === 'none') return null;
-  const budget = typeof effort === 'string' ? THINKING_BUDGETS[effort] : undefined;
-  if (budget === undefined) throw invalid("'reasoning_effort' must be none, minimal, low, medium or high.", 'reasoning_effort');
-  return budget;
-}
-
-function stopSequences(stop: unknown): string[] | undefined {
-  if (typeof stop === 'string') return [stop];
-  if (Array.isArray(stop) && stop.every((item) => typeof item === 'string')) return stop;
-  if (stop === undefined || stop === null) return undefined;
-  throw invalid("'stop' must be a string or an array of strings.", 'stop');
-}
-
 export function convertToAnthropicRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
   const body = chat.body;
   if (typeof body.n === 'number' && body.n > 1) throw invalid("This model's provider returns one choice per request ('n' must be 1).", 'n');
   const { system, turns } = convertMessages(body.messages);
   const requestedMax = body.max_completion_tokens ?? body.max_tokens;
   const maxTokens = typeof requestedMax === 'number' && requestedMax > 0 ? Math.floor(requestedMax) : DEFAULT_MAX_TOKENS;
-  const budget = thinkingBudget(body);
-  const stop = stopSequences(body.stop);
+  const budget = readThinkingBudget(body, THINKING_BUDGETS, MIN_THINKING_BUDGET);
+  const stop = readStopSequences(body.stop);
   const toolChoice = convertToolChoice(body.tool_choice, body.parallel_tool_calls);
 
   const request: AnthropicRequest = {

@@ -4,22 +4,17 @@
 // before any candidate (`promptFeedback.blockReason`) is an empty `content_filter` answer, as OpenAI
 // gives. A body that is not a response is an upstream error (502).
 import { GatewayError } from '../../../../shared/src/errors.ts';
+import { assistantMessage, chatCompletion } from '../chat-completion.ts';
 import type { ConvertedResponse, TranslationContext } from '../provider-adapter.ts';
-import { toOpenAIUsage } from '../to-openai-usage.ts';
+import { parseUpstreamJson } from '../read-upstream-json.ts';
 import { convertGeminiUsage } from './convert-gemini-usage.ts';
 import type { GeminiCandidateWire, GeminiResponseWire } from './gemini-wire.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 import { readGeminiParts } from './read-gemini-parts.ts';
 import { toOpenAIToolCall } from './to-openai-tool-call.ts';
-import { decodeText } from '../../http/decode-text.ts';
 
 export function convertGeminiResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError {
-  let response: GeminiResponseWire | null;
-  try {
-    response = JSON.parse(decodeText(body)) as GeminiResponseWire | null;
-  } catch {
-    response = null;
-  }
+  const response = parseUpstreamJson(body) as GeminiResponseWire | null;
   const blocked = response?.promptFeedback?.blockReason !== undefined;
   if (response === null || typeof response !== 'object' || (!Array.isArray(response.candidates) && !blocked)) {
     return new GatewayError('upstream_error', 'The upstream provider sent a response that is not a generateContent response.');
@@ -29,13 +24,7 @@ export function convertGeminiResponse(body: Buffer, context: TranslationContext)
     const { text, reasoning, toolCalls } = readGeminiParts(candidate?.content?.parts);
     return {
       index: typeof candidate?.index === 'number' ? candidate.index : position,
-      message: {
-        role: 'assistant',
-        content: text === '' && toolCalls.length > 0 ? null : text,
-        refusal: null,
-        ...(reasoning !== '' ? { reasoning } : {}),
-        ...(toolCalls.length > 0 ? { tool_calls: toolCalls.map(toOpenAIToolCall) } : {}),
-      },
+      message: assistantMessage(text, reasoning, toolCalls.map(toOpenAIToolCall)),
       finish_reason: mapGeminiFinishReason(candidate?.finishReason, toolCalls.length > 0),
       logprobs: null,
     };
@@ -45,13 +34,7 @@ export function convertGeminiResponse(body: Buffer, context: TranslationContext)
   }
   const usage = convertGeminiUsage(response.usageMetadata);
   const servedModel = typeof response.modelVersion === 'string' ? response.modelVersion : null;
-  const completion = {
-    id: typeof response.responseId === 'string' ? response.responseId : 'gemini_unknown',
-    object: 'chat.completion',
-    created: context.created,
-    model: servedModel,
-    choices,
-    ...(usage !== null ? { usage: toOpenAIUsage(usage) } : {}),
-  };
+  const id = typeof response.responseId === 'string' ? response.responseId : 'gemini_unknown';
+  const completion = chatCompletion(id, context.created, servedModel, choices, usage);
   return { body: JSON.stringify(completion), usage, finishReason: choices[0]!.finish_reason, servedModel };
 }

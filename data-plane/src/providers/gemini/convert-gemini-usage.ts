@@ -5,21 +5,18 @@
 // so the completion is their sum. Gemini has no cache writes to report (explicit caches are created
 // through another API).
 import type { UnifiedUsage } from '../provider-adapter.ts';
+import { tokenCount } from '../read-upstream-json.ts';
 import type { GeminiUsageWire } from './gemini-wire.ts';
-
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
 
 export function convertGeminiUsage(raw: GeminiUsageWire | null | undefined): UnifiedUsage | null {
   if (raw === null || typeof raw !== 'object') return null;
   if (typeof raw.promptTokenCount !== 'number' && typeof raw.candidatesTokenCount !== 'number') return null;
-  const reasoningTokens = count(raw.thoughtsTokenCount);
+  const reasoningTokens = tokenCount(raw.thoughtsTokenCount);
   return {
     usage: {
-      promptTokens: count(raw.promptTokenCount) + count(raw.toolUsePromptTokenCount),
-      completionTokens: count(raw.candidatesTokenCount) + reasoningTokens,
-      cacheReadTokens: count(raw.cachedContentTokenCount),
+      promptTokens: tokenCount(raw.promptTokenCount) + tokenCount(raw.toolUsePromptTokenCount),
+      completionTokens: tokenCount(raw.candidatesTokenCount) + reasoningTokens,
+      cacheReadTokens: tokenCount(raw.cachedContentTokenCount),
       cacheWriteTokens: 0,
       reasoningTokens,
     },

@@ -24,9 +24,10 @@ import type {
   GeminiRequest,
 } from './gemini-wire.ts';
 import { readFunctionTools } from '../read-function-tools.ts';
+import { readStopSequences, readThinkingBudget } from '../read-generation-options.ts';
 
 /** Thinking budgets per OpenAI `reasoning_effort`; `none` turns thinking off where the model allows it. */
-const THINKING_BUDGETS: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
+const THINKING_BUDGETS = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
 /** Image types Gemini reads, by URL extension, for `fileData` (whose MIME type Gemini cannot guess). */
 const IMAGE_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -168,24 +169,6 @@ function convertToolChoice(toolChoice: unknown): GeminiFunctionCallingConfig | u
   throw invalid("'tool_choice' must be auto, required, none or a function.", 'tool_choice');
 }
 
-/** The thinking budget asked for through `reasoning_effort`, or OpenRouter's `reasoning` object; null = the model's default. */
-function thinkingBudget(body: JsonObject): number | null {
-  const reasoning = isRecord(body.reasoning) ? body.reasoning : null;
-  if (reasoning !== null && typeof reasoning.max_tokens === 'number') return Math.max(0, Math.floor(reasoning.max_tokens));
-  const effort = body.reasoning_effort ?? reasoning?.effort ?? (reasoning?.enabled === true ? 'medium' : undefined);
-  if (effort === undefined || effort === null) return null;
-  const budget = typeof effort === 'string' ? THINKING_BUDGETS[effort] : undefined;
-  if (budget === undefined) throw invalid("'reasoning_effort' must be none, minimal, low, medium or high.", 'reasoning_effort');
-  return budget;
-}
-
-function stopSequences(stop: unknown): string[] | undefined {
-  if (typeof stop === 'string') return [stop];
-  if (Array.isArray(stop) && stop.every((item) => typeof item === 'string')) return stop;
-  if (stop === undefined || stop === null) return undefined;
-  throw invalid("'stop' must be a string or an array of strings.", 'stop');
-}
-
 function responseFormat(format: unknown): Pick<GeminiGenerationConfig, 'responseMimeType' | 'responseJsonSchema'> {
   if (!isRecord(format) || format.type === 'text') return {};
   if (format.type === 'json_object') return { responseMimeType: 'application/json' };
@@ -197,8 +180,8 @@ function responseFormat(format: unknown): Pick<GeminiGenerationConfig, 'response
 
 function generationConfig(body: JsonObject): GeminiGenerationConfig {
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  const stop = stopSequences(body.stop);
-  const budget = thinkingBudget(body);
+  const stop = readStopSequences(body.stop);
+  const budget = readThinkingBudget(body, THINKING_BUDGETS, 0);
   const number = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
   return {
     ...(number(body.temperature) ? { temperature: body.temperature } : {}),

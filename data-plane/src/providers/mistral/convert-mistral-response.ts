@@ -5,18 +5,13 @@
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertOpenAICompatibleUsage } from '../openai-compatible/convert-openai-compatible-usage.ts';
 import type { ConvertedResponse } from '../provider-adapter.ts';
+import { parseUpstreamJson } from '../read-upstream-json.ts';
 import { convertMistralMessage } from './convert-mistral-message.ts';
 import { mapMistralFinishReason } from './map-mistral-finish-reason.ts';
 import type { MistralChoiceWire, MistralResponseWire } from './mistral-wire.ts';
-import { decodeText } from '../../http/decode-text.ts';
 
 export function convertMistralResponse(body: Buffer): ConvertedResponse | GatewayError {
-  let parsed: MistralResponseWire | null;
-  try {
-    parsed = JSON.parse(decodeText(body)) as MistralResponseWire | null;
-  } catch {
-    parsed = null;
-  }
+  const parsed = parseUpstreamJson(body) as MistralResponseWire | null;
   if (parsed === null || typeof parsed !== 'object' || !Array.isArray(parsed.choices)) {
     return new GatewayError('upstream_error', 'The upstream provider sent an unreadable response.');
   }

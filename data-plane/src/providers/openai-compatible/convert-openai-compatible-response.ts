@@ -2,18 +2,13 @@
 // and only read for metering (usage, model, finish_reason). A body that does not parse is
 // still relayed as is; the usage is then estimated.
 import type { ConvertedResponse } from '../provider-adapter.ts';
+import { parseUpstreamJson } from '../read-upstream-json.ts';
 import { convertOpenAICompatibleUsage } from './convert-openai-compatible-usage.ts';
 import type { OpenAICompatibleChoiceWire, OpenAICompatibleResponseWire } from './openai-compatible-wire.ts';
-import { decodeText } from '../../http/decode-text.ts';
 
 export function convertOpenAICompatibleResponse(body: Buffer): ConvertedResponse {
   const converted: ConvertedResponse = { body, usage: null, finishReason: null, servedModel: null };
-  let parsed: OpenAICompatibleResponseWire | null;
-  try {
-    parsed = JSON.parse(decodeText(body)) as OpenAICompatibleResponseWire | null;
-  } catch {
-    return converted;
-  }
+  const parsed = parseUpstreamJson(body) as OpenAICompatibleResponseWire | null;
   if (parsed === null || typeof parsed !== 'object') return converted;
   converted.parsedBody = parsed;
   converted.usage = convertOpenAICompatibleUsage(parsed.usage);

@@ -4,11 +4,8 @@
 // token counts. xAI counts reasoning apart from `completion_tokens` (its total is prompt + completion +
 // reasoning, where OpenAI's is prompt + completion): the total says which convention a usage follows.
 import type { UnifiedUsage } from '../provider-adapter.ts';
+import { tokenCount } from '../read-upstream-json.ts';
 import type { OpenAICompatibleUsageWire } from './openai-compatible-wire.ts';
-
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
 
 export function convertOpenAICompatibleUsage(raw: unknown): UnifiedUsage | null {
   if (raw === null || typeof raw !== 'object') return null;
@@ -16,16 +13,16 @@ export function convertOpenAICompatibleUsage(raw: unknown): UnifiedUsage | null 
   if (typeof usage.prompt_tokens !== 'number' && typeof usage.completion_tokens !== 'number') return null;
   const promptDetails = usage.prompt_tokens_details ?? null;
   const completionDetails = usage.completion_tokens_details ?? null;
-  const promptTokens = count(usage.prompt_tokens);
-  const reasoningTokens = count(completionDetails?.reasoning_tokens);
-  let completionTokens = count(usage.completion_tokens);
-  if (reasoningTokens > 0 && count(usage.total_tokens) === promptTokens + completionTokens + reasoningTokens) completionTokens += reasoningTokens;
+  const promptTokens = tokenCount(usage.prompt_tokens);
+  const reasoningTokens = tokenCount(completionDetails?.reasoning_tokens);
+  let completionTokens = tokenCount(usage.completion_tokens);
+  if (reasoningTokens > 0 && tokenCount(usage.total_tokens) === promptTokens + completionTokens + reasoningTokens) completionTokens += reasoningTokens;
   return {
     usage: {
       promptTokens,
       completionTokens,
-      cacheReadTokens: count(promptDetails?.cached_tokens),
-      cacheWriteTokens: count(promptDetails?.cache_write_tokens),
+      cacheReadTokens: tokenCount(promptDetails?.cached_tokens),
+      cacheWriteTokens: tokenCount(promptDetails?.cache_write_tokens),
       reasoningTokens,
     },
     upstreamCostMicros: upstreamCostMicros(usage),
