@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeControlPlane, type FakeControlPlane } from '../data-plane/src/testing/fake-control-plane.ts';
-import { UPSTREAM_KEY_ENV } from '../data-plane/src/testing/data-plane-fixture.ts';
+import { fundedSpendFloors, UPSTREAM_KEY_ENV } from '../data-plane/src/testing/data-plane-fixture.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { BENCH_API_KEY, benchSnapshotState } from './bench-snapshot.ts';
 import { startPinned, type PinnedProcess } from './pinned-process.ts';
@@ -247,6 +247,7 @@ export async function startGatewayTarget(
 ): Promise<FakeControlPlaneGatewayTarget> {
   const directory = await mkdtemp(join(tmpdir(), 'bench-data-plane-'));
   const controlPlane = await startFakeControlPlane();
+  await controlPlane.publishSpendFloors(fundedSpendFloors(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`)));
   await controlPlane.publish(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`));
   const keyFile = join(directory, 'snapshot-public.jwk');
   await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));

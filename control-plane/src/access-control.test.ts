@@ -122,9 +122,6 @@ describe.each(testEngines)('access control on %s', (engine) => {
       deniedProviders: ['anthropic'],
       dailyLimitMicros: 5_000_000,
       userDailyLimitMicros: { [users.member.userId]: 1_000_000 },
-      creditsMicros: 0,
-      usageDebitedMicros: 0,
-      usageToday: { day: new Date().toISOString().slice(0, 10), userMicros: {} },
     });
     const compiledKey = Object.values(state.apiKeys).find((key) => key.id === scoped.id);
     expect(compiledKey?.scopes).toEqual({ models: ['simulator/echo'], providers: ['simulator'] });

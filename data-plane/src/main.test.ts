@@ -10,7 +10,7 @@ import { PROCESS_START_MS } from '../../test/support/eventually.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
 import { decodeSpoolRecord } from './usage/spool-record.ts';
-import { TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
+import { fundedSpendFloors, TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
 const cleanups: Array<() => Promise<void>> = [];
@@ -100,6 +100,7 @@ describe('data-plane/src/main.ts', () => {
     const controlPlane = await startFakeControlPlane();
     cleanups.push(() => controlPlane.close());
     controlPlane.ingestDown = true; // nothing leaves the spool before the kill
+    await controlPlane.publishSpendFloors(fundedSpendFloors(testSnapshotState(simulator.baseUrl)));
     await controlPlane.publish(testSnapshotState(simulator.baseUrl));
 
     const { child, output, exit, stateDir } = await runAgainst(controlPlane);

@@ -42,7 +42,7 @@ Environment:
   DATA_PLANE_ENCRYPTION_KEY_FILE
                             private JWK (X25519) that opens BYOK provider keys
                             in snapshots; unset = requests needing one fail    -
-  DATA_PLANE_STATE_DIR      last good snapshot and usage spool                 default ./.data/data-plane
+  DATA_PLANE_STATE_DIR      last good snapshot, spend floors and usage spool  default ./.data/data-plane
   MAX_BODY_BYTES            request body limit (413 above it)                  default ${DEFAULT_MAX_BODY_BYTES}
   UPSTREAM_TIMEOUT_MS       upstream body idle timeout                         default ${DEFAULT_UPSTREAM_TIMEOUT_MS}
   UPSTREAM_ATTEMPT_TIMEOUT_MS

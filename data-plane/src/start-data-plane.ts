@@ -15,6 +15,8 @@ import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
 import { createByokDecrypter } from './snapshot/decrypt-byok-credentials.ts';
 import { SnapshotStore } from './snapshot/snapshot-store.ts';
+import { SpendFloorFile } from './snapshot/spend-floor-file.ts';
+import { SpendFloorStore } from './snapshot/spend-floor-store.ts';
 import { startSnapshotSync } from './snapshot/sync-snapshots.ts';
 import { createInProcessCounterStore } from './spend/in-process-counter-store.ts';
 import { createRedisCounterStore } from './spend/redis-counter-store.ts';
@@ -31,7 +33,7 @@ export interface DataPlaneOptions {
   snapshotPublicJwk: JWK;
   /** Private X25519 JWK that opens the snapshot's BYOK provider keys; null = BYOK keys are unusable here. */
   byokPrivateJwk?: JWK | null;
-  /** Holds snapshot.json and spool/. */
+  /** Holds snapshot.json, spend-floors.jws and spool/. */
   stateDir: string;
   /** Default 4 MiB. */
   maxBodyBytes?: number;
@@ -106,6 +108,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     log(`data plane: serving snapshot version ${initial.version} from ${snapshotPath}`);
   }
   const snapshotWriter = new SnapshotFileWriter(snapshotPath, log);
+  const spendFloors = new SpendFloorStore();
+  const spendFloorFile = new SpendFloorFile(join(options.stateDir, 'spend-floors.jws'), log);
+  await spendFloorFile.load(verifier, spendFloors);
 
   const spoolDirectory = join(options.stateDir, 'spool');
   const spool = await UsageSpool.open({
@@ -128,6 +133,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     store: spendOptions.redisUrl
       ? createRedisCounterStore({ url: spendOptions.redisUrl, keyPrefix: spendOptions.keyPrefix ?? 'gw:spend:', log })
       : createInProcessCounterStore(),
+    spendFloor: (orgId) => spendFloors.floor(orgId),
     failOpen: spendOptions.failOpen ?? false,
     reservationTtlMs: spendOptions.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
     log,
@@ -170,7 +176,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
   const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
 
-  const sync = startSnapshotSync({ channel, verifier, store, writer: snapshotWriter, initial, log });
+  const sync = startSnapshotSync({ channel, verifier, store, writer: snapshotWriter, spendFloors, spendFloorFile, initial, log });
   const shipper = new UsageShipper({
     directory: spoolDirectory,
     activeSegment: () => spool.activeSegment,
@@ -209,6 +215,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         clearTimeout(drainTimer);
         await spool.close();
         await snapshotWriter.flush();
+        await spendFloorFile.flush();
         await upstream.close();
         await spend.close();
       })();

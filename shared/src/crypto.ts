@@ -2,7 +2,7 @@
 import { createHash, createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, importJWK, calculateJwkThumbprint } from 'jose';
 import type { JWK } from 'jose';
-import { snapshotMessageSchema, type SnapshotMessage } from './snapshot.ts';
+import { channelMessageSchema, type ChannelMessage } from './data-plane-channel.ts';
 
 /** Client API keys: a recognisable prefix and 32 random bytes. */
 export const API_KEY_PREFIX = 'sk-gw-';
@@ -32,7 +32,8 @@ export async function generateSnapshotSigningKeys(): Promise<SigningKeyPair> {
 }
 
 export interface SnapshotSigner {
-  sign(message: SnapshotMessage): Promise<string>;
+  /** Snapshot messages and spend-floor messages, told apart by their `kind`. */
+  sign(message: ChannelMessage): Promise<string>;
 }
 
 export async function createSnapshotSigner(privateJwk: JWK): Promise<SnapshotSigner> {
@@ -49,7 +50,7 @@ export async function createSnapshotSigner(privateJwk: JWK): Promise<SnapshotSig
 
 export interface SnapshotVerifier {
   /** Verifies the signature (algorithm pinned) and parses the payload; throws on any mismatch. */
-  verify(jws: string): Promise<SnapshotMessage>;
+  verify(jws: string): Promise<ChannelMessage>;
 }
 
 /**
@@ -77,7 +78,7 @@ export async function createSnapshotVerifier(publicJwk: JWK): Promise<SnapshotVe
         verifySignature(null, signingInput, key, signature, (error, result) => (error ? reject(error) : resolve(result))),
       );
       if (!valid) throw new Error('snapshot JWS signature verification failed');
-      return snapshotMessageSchema.parse(JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8')));
+      return channelMessageSchema.parse(JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8')));
     },
   };
 }

@@ -35,15 +35,7 @@ export const snapshotOrgSchema = z.object({
   dailyLimitMicros: limitMicros.nullable(),
   /** Per-user overrides of dailyLimitMicros, keyed by user id. */
   userDailyLimitMicros: z.record(z.string(), limitMicros),
-  /**
-   * Every ledger entry except usage debits, summed (grants and purchases, less adjustments), µ$. The
-   * balance is creditsMicros − usageDebitedMicros; data planes subtract spend not yet ingested.
-   */
-  creditsMicros: z.number().int(),
-  /** Usage debits ingested so far, as a positive total, µ$ (a floor for the data planes' spend counters). */
-  usageDebitedMicros: z.number().int().nonnegative(),
-  /** Ingested spend (BYOK excluded) per user on one UTC day (YYYY-MM-DD), µ$: the floor of the daily counters. */
-  usageToday: z.object({ day: z.string(), userMicros: z.record(z.string(), z.number().int().nonnegative()) }),
+  // Credits and spend are not config: they travel as spend floors (spend-floors.ts), not in the snapshot.
 });
 
 export const snapshotProviderSchema = z.object({

@@ -2,7 +2,8 @@
 // plane, and 1000 concurrent requests hit first a $0.05 daily limit, then a $0.05 balance. Each request
 // costs exactly what it reserves (the prompt is free, the simulator always answers max_tokens tokens), so
 // the limit admits exactly floor(limit / cost) requests whatever the interleaving, and the usage rows
-// the control plane stores afterwards add up to no more than the limit.
+// the control plane stores afterwards add up to no more than the limit. The traffic moves only spend
+// floors: the snapshot version every replica serves stays where the last admin change left it.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,8 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
   let orgId: string;
   let admin: ReturnType<typeof createTRPCClient<AppRouter>>;
   const keyPrefix = `test:spend:${randomUUID()}:`;
+  /** The snapshot version after the daily limit was set, before any traffic. */
+  let versionBeforeTraffic = 0;
 
   beforeAll(async () => {
     gateway = await startGateway(engine);
@@ -91,6 +94,16 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
     }
   }
 
+  async function publishedVersion(): Promise<number> {
+    return ((await (await fetch(`${gateway.controlPlane!.url}/healthz`)).json()) as { snapshotVersion: number }).snapshotVersion;
+  }
+
+  async function servedVersions(): Promise<Array<number | null>> {
+    return Promise.all(
+      replicas.map(async (replica) => ((await (await fetch(`${replica.url}/healthz`)).json()) as { snapshotVersion: number | null }).snapshotVersion),
+    );
+  }
+
   async function usageOf(replica: DataPlane): Promise<UsageBody> {
     const response = await fetch(`${replica.url}/v1/usage`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
     return (await response.json()) as UsageBody;
@@ -130,6 +143,8 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
     async () => {
       await admin.policies.update.mutate({ orgId, dailyLimitMicros: LIMIT_MICROS });
       await untilEveryReplica((usage) => usage.daily.limit_micros === LIMIT_MICROS);
+      versionBeforeTraffic = await publishedVersion();
+      await expect.poll(servedVersions).toEqual(replicas.map(() => versionBeforeTraffic));
       const since = new Date();
 
       const counts = await burst();
@@ -153,10 +168,13 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
       } finally {
         redis.disconnect();
       }
-      // The control plane republished the ingested totals (usage_daily, ledger) after the last test.
+      // The control plane sent the ingested totals (usage_daily, ledger) as spend floors after the last test.
       await untilEveryReplica((usage) => usage.daily.used_micros === LIMIT_MICROS && usage.balance.spent_micros === LIMIT_MICROS);
       const counts = await burst();
       expect(Object.fromEntries(counts)).toEqual({ 429: REQUESTS });
+      // Two bursts and their ingest later, the floors arrived (above) and the snapshot never moved.
+      expect(await publishedVersion()).toBe(versionBeforeTraffic);
+      expect(await servedVersions()).toEqual(replicas.map(() => versionBeforeTraffic));
     },
     BURST_TEST_TIMEOUT_MS,
   );

@@ -90,7 +90,7 @@ async function seedCatalog(context: ServiceContext, simulatorBaseUrl: string): P
 /** The admin user, its org, the owner membership, a grant and the `dev` key, all or nothing. */
 async function seedDevOrg(context: ServiceContext): Promise<string> {
   const devApiKey = generateSecret(API_KEY_PREFIX);
-  await context.prisma.$transaction(async (transaction) => {
+  const orgId = await context.prisma.$transaction(async (transaction) => {
     const user = await transaction.user.create({ data: { email: ADMIN_EMAIL, name: 'Admin', isPlatformAdmin: true } });
     const org = await transaction.organization.create({ data: { name: DEV_ORG_NAME } });
     await transaction.membership.create({ data: { orgId: org.id, userId: user.id, role: 'owner' } });
@@ -104,8 +104,10 @@ async function seedDevOrg(context: ServiceContext): Promise<string> {
       orgId: org.id,
       details: { userId: user.id, apiKeyId: key.id },
     });
+    return org.id;
   });
   context.snapshotChanged();
+  context.snapshotChanged({ spendOf: [orgId] });
   return devApiKey;
 }
 

@@ -14,8 +14,11 @@ export type Actor =
   | { kind: 'data-plane'; tokenId: string }
   | { kind: 'system'; name: string };
 
-/** Why the data planes' state may have changed: an admin edit publishes soon, ingested usage on a longer debounce. */
-export type SnapshotChangeCause = 'admin' | 'usage';
+/**
+ * What may have changed for the data planes: configuration ('admin', a new snapshot version if the compiled
+ * state differs), or only these orgs' credits and ingested spend (their spend floors, never a snapshot version).
+ */
+export type SnapshotChangeCause = 'admin' | { spendOf: readonly string[] };
 
 export interface ServiceContext {
   prisma: PrismaClient;

@@ -18,8 +18,6 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     }),
     prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
   ]);
-  const today = new Date().toISOString().slice(0, 10);
-  const usageToday = await sumUsageByUserOn(prisma, today);
   const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: await byok.compile(byokCredentials) };
   for (const key of apiKeys) {
     state.apiKeys[key.keyHash] = {
@@ -45,10 +43,6 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
       deniedProviders: policy?.deniedProviders ?? [],
       dailyLimitMicros: policy?.dailyLimitMicros == null ? null : microdollars(Number(policy.dailyLimitMicros)),
       userDailyLimitMicros,
-      // Both from the org row ledger.ts keeps: every entry but usage debits, and the usage debits.
-      creditsMicros: Number(org.balanceMicros + org.usageDebitedMicros),
-      usageDebitedMicros: Number(org.usageDebitedMicros),
-      usageToday: { day: today, userMicros: usageToday.get(org.id) ?? {} },
     };
   }
   for (const provider of providers) {
@@ -86,22 +80,4 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     state.models[model.id] = compiled;
   }
   return state;
-}
-
-/** Per org and user: the cost of the usage ingested for one UTC day, BYOK excluded (it draws on no limit). */
-async function sumUsageByUserOn(prisma: PrismaClient, day: string): Promise<Map<string, Record<string, number>>> {
-  const groups = await prisma.usageDaily.groupBy({
-    by: ['orgId', 'userId'],
-    where: { day: new Date(day), byok: false },
-    _sum: { costMicros: true },
-    orderBy: [{ orgId: 'asc' }, { userId: 'asc' }],
-  });
-  const byOrg = new Map<string, Record<string, number>>();
-  for (const group of groups) {
-    const users = byOrg.get(group.orgId) ?? {};
-    const cost = Number(group._sum.costMicros ?? 0n);
-    if (cost > 0) users[group.userId] = cost;
-    byOrg.set(group.orgId, users);
-  }
-  return byOrg;
 }

@@ -1,10 +1,11 @@
-// The data plane's snapshot subscription, in-process: full on connect, signed deltas after changes,
-// resume by version.
+// The data plane's snapshot subscription, in-process: spend floors then a full snapshot on connect,
+// signed deltas after changes, resume by version and floor position.
 import type { TrackedEnvelope } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSnapshotVerifier, hashSecret, type SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { parseChannelPosition, type ChannelEnvelope, type ChannelMessage } from '../../../shared/src/data-plane-channel.ts';
 import { applySnapshotChanges, hashSnapshotState, type SnapshotMessage } from '../../../shared/src/snapshot.ts';
+import type { SpendFloorMessage } from '../../../shared/src/spend-floors.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
 
@@ -23,14 +24,25 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
   async function subscribe(lastEventId?: string) {
     const controller = new AbortController();
     const caller = testApp.caller(testApp.app.dataPlaneToken, controller.signal);
-    const iterable = (await caller.dataPlane.snapshot({ lastEventId })) as AsyncIterable<TrackedEnvelope<SnapshotEnvelope>>;
+    const iterable = (await caller.dataPlane.snapshot({ lastEventId })) as AsyncIterable<TrackedEnvelope<ChannelEnvelope>>;
     const iterator = iterable[Symbol.asyncIterator]();
+    async function nextMessage(): Promise<{ id: string; envelope: ChannelEnvelope; message: ChannelMessage }> {
+      const result = await iterator.next();
+      if (result.done) throw new Error('subscription ended');
+      const [id, envelope] = result.value;
+      return { id, envelope, message: await verifier.verify(envelope.jws) };
+    }
     return {
-      async next(): Promise<{ id: string; envelope: SnapshotEnvelope; message: SnapshotMessage }> {
-        const result = await iterator.next();
-        if (result.done) throw new Error('subscription ended');
-        const [id, envelope] = result.value;
-        return { id, envelope, message: await verifier.verify(envelope.jws) };
+      /** The next snapshot message, skipping spend floors. */
+      async next(): Promise<{ id: string; version: number; message: SnapshotMessage }> {
+        for (;;) {
+          const { id, envelope, message } = await nextMessage();
+          if (message.kind !== 'spend-floors' && 'version' in envelope) return { id, version: envelope.version, message };
+        }
+      },
+      /** The next message of either kind. */
+      async nextOfAnyKind(): Promise<{ id: string; message: ChannelMessage }> {
+        return nextMessage();
       },
       async stop() {
         controller.abort();
@@ -43,8 +55,8 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     const subscription = await subscribe();
     const first = await subscription.next();
     expect(first.message.kind).toBe('full');
-    expect(first.id).toBe(String(first.envelope.version));
-    expect(first.message.version).toBe(first.envelope.version);
+    expect(parseChannelPosition(first.id).version).toBe(first.version);
+    expect(first.message.version).toBe(first.version);
     if (first.message.kind !== 'full') throw new Error('expected a full snapshot');
     const state = first.message.state;
     expect(hashSnapshotState(state)).toBe(first.message.stateHash);
@@ -65,10 +77,6 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
       deniedProviders: [],
       dailyLimitMicros: null,
       userDailyLimitMicros: {},
-      // The seed's $10 grant; nothing spent yet.
-      creditsMicros: 10_000_000,
-      usageDebitedMicros: 0,
-      usageToday: { day: new Date().toISOString().slice(0, 10), userMicros: {} },
     });
     expect(state.models['simulator/echo']?.endpoints[0]?.prices).toEqual({ prompt: 150, completion: 600, cacheRead: null, cacheWrite: null });
 
@@ -76,10 +84,10 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     const second = await subscription.next();
     expect(second.message).toMatchObject({
       kind: 'delta',
-      fromVersion: first.envelope.version,
+      fromVersion: first.version,
       changes: { apiKeys: { upsert: {}, remove: [devKey.keyHash] } },
     });
-    expect(second.envelope.version).toBeGreaterThan(first.envelope.version);
+    expect(second.version).toBeGreaterThan(first.version);
     if (second.message.kind !== 'delta') throw new Error('expected a delta');
     const next = applySnapshotChanges(state, second.message.changes);
     expect(hashSnapshotState(next)).toBe(second.message.stateHash);
@@ -106,6 +114,40 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     const unknown = await subscribe('999999999');
     expect((await unknown.next()).message.kind).toBe('full');
     await unknown.stop();
+  });
+
+  test('spend floors come first, with the seed grant, and a ledger entry sends only that org as an update, without a snapshot version', async () => {
+    const publisher = testApp.app.services.publisher;
+    const orgId = (await testApp.app.services.prisma.organization.findFirstOrThrow({ where: { name: 'Dev Org' } })).id;
+    const subscription = await subscribe();
+    const first = await subscription.nextOfAnyKind();
+    expect(first.message).toMatchObject({ kind: 'spend-floors', epoch: publisher.spendFloors.epoch, checkpoint: true });
+    const checkpoint = first.message as SpendFloorMessage;
+    // The seed's $10 grant; nothing spent yet.
+    expect(checkpoint.orgs[orgId]).toEqual({ creditsMicros: 10_000_000, usageDebitedMicros: 0, day: new Date().toISOString().slice(0, 10), userMicros: {} });
+    expect(parseChannelPosition(first.id).floors).toEqual({ epoch: checkpoint.epoch, seq: checkpoint.seq });
+    const full = await subscription.nextOfAnyKind();
+    expect(full.message.kind).toBe('full');
+    const version = publisher.version;
+
+    await testApp.caller(testApp.app.adminToken).billing.addLedgerEntry({ orgId, kind: 'grant', amountMicros: 2_500_000, note: 'floor test' });
+    const update = await subscription.nextOfAnyKind();
+    expect(update.message).toEqual({
+      kind: 'spend-floors',
+      epoch: checkpoint.epoch,
+      seq: checkpoint.seq + 1,
+      checkpoint: false,
+      orgs: { [orgId]: { ...checkpoint.orgs[orgId], creditsMicros: 12_500_000 } },
+    });
+    expect(parseChannelPosition(update.id)).toEqual({ version, floors: { epoch: checkpoint.epoch, seq: checkpoint.seq + 1 } });
+    await publisher.settled();
+    expect(publisher.version).toBe(version);
+    await subscription.stop();
+
+    // Resuming at the checkpoint gets the update alone, then nothing for the snapshot it already has.
+    const resumed = await subscribe(first.id.replace(/^\d+/, String(version)));
+    expect((await resumed.nextOfAnyKind()).message).toEqual(update.message);
+    await resumed.stop();
   });
 
   test('an admin token cannot subscribe', async () => {

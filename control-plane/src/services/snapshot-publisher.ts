@@ -1,23 +1,27 @@
 // Keeps the current snapshot version and pushes it to subscribed data planes.
 //
-// - Any mutation calls changed(); recompiles are debounced, and a new version is recorded in
-//   snapshot_versions only when the state hash changed, so versions stay monotonic across restarts.
-//   Usage ingest only moves ledger totals, which data planes use as a floor under their own spend
-//   counters (never their only source), so its changes wait longer and a busy gateway recompiles at
-//   most about once a second for them instead of once per ingested batch.
+// - Any configuration change calls changed(); recompiles are debounced, and a new version is recorded
+//   in snapshot_versions only when the state hash changed, so versions stay monotonic across restarts.
+// - Credits and ingested spend are not configuration: changed({ spendOf }) goes to the spend floor
+//   publisher (spend-floor-publisher.ts), which sends those orgs' floors on the same subscription, so
+//   traffic never publishes a snapshot version.
 // - Other control-plane replicas learn of a change through NOTIFY on SNAPSHOT_CHANNEL.
 // - A bounded history of recent states lets a reconnecting data plane resume with one delta;
 //   otherwise it gets a full snapshot. Every message is signed.
 import { randomUUID } from 'node:crypto';
 import type { SnapshotSigner } from '../../../shared/src/crypto.ts';
-import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { formatChannelPosition, parseChannelPosition, type ChannelEnvelope, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { SpendFloorPosition } from '../../../shared/src/spend-floors.ts';
 import { diffSnapshotStates, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import type { SnapshotChangeCause } from './service-context.ts';
 import { compileSnapshotState } from './snapshot-compiler.ts';
+import { createSpendFloorPublisher, type SpendFloorPublisher } from './spend-floor-publisher.ts';
 
 export const SNAPSHOT_CHANNEL = 'gateway_snapshot_changed';
+/** NOTIFY payloads are capped at 8000 bytes; a longer list of orgs is sent as "every org". */
+const MAX_NOTIFY_ORG_LIST = 7_000;
 
 export interface SnapshotPublisherOptions {
   prisma: PrismaClient;
@@ -27,8 +31,8 @@ export interface SnapshotPublisherOptions {
   /** Subscribes to NOTIFY on a channel (see db/open-database.ts); omitted = single replica. */
   listen?: (channel: string, onNotification: (payload: string) => void) => Promise<() => Promise<void>>;
   debounceMs?: number;
-  /** Debounce for changes caused by usage ingest (see above). */
-  usageDebounceMs?: number;
+  /** Debounce of spend floor updates. */
+  spendFloorDebounceMs?: number;
   /** How many recent versions a data plane can resume from with a delta. */
   historySize?: number;
   log?: (line: string) => void;
@@ -38,17 +42,19 @@ export interface SnapshotPublisher {
   /** The current version (0 before start()). */
   readonly version: number;
   readonly state: SnapshotState;
+  readonly spendFloors: SpendFloorPublisher;
   start(): Promise<void>;
-  /** Schedules a recompile; cheap to call after every mutation. */
+  /** Schedules a recompile, or for `{ spendOf }` a spend floor update; cheap to call after every mutation. */
   changed(cause?: SnapshotChangeCause): void;
   /** Resolves once every change signalled so far is compiled (and published if it changed anything). */
   settled(): Promise<void>;
   /**
-   * The envelopes one subscriber should receive: a delta from `lastEventId` when that version is still
-   * in the history (nothing when it is current), else a full snapshot; then one delta per new version.
-   * Ends when `signal` aborts or the publisher closes.
+   * The envelopes one subscriber should receive, each with the position it brings the subscriber to
+   * (the SSE event id): the spend floors it lacks, then a delta from the position's version when that
+   * version is still in the history (nothing when it is current), else a full snapshot; then whatever
+   * changes. Ends when `signal` aborts or the publisher closes.
    */
-  subscribe(lastEventId: string | null | undefined, signal?: AbortSignal): AsyncGenerator<SnapshotEnvelope>;
+  subscribe(lastEventId: string | null | undefined, signal?: AbortSignal): AsyncGenerator<{ eventId: string; envelope: ChannelEnvelope }>;
   close(): Promise<void>;
 }
 
@@ -59,7 +65,7 @@ interface Published {
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
-  const { prisma, signer, byok, debounceMs = 25, usageDebounceMs = 1000, historySize = 32, log = () => {} } = options;
+  const { prisma, signer, byok, debounceMs = 25, historySize = 32, log = () => {} } = options;
   const replicaId = randomUUID();
   const history = new Map<number, Published>();
   // Signed messages for the current version, shared by every subscriber: key 'full' or the fromVersion.
@@ -67,11 +73,17 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   let current: Published | null = null;
   let waiters = new Set<() => void>();
   let timer: NodeJS.Timeout | null = null;
-  let timerDueAt = 0;
   let recompiling: Promise<void> | null = null;
   let dirty = false;
   let closed = false;
   let unlisten: (() => Promise<void>) | null = null;
+  const spendFloors = createSpendFloorPublisher({ prisma, signer, onPublish: wakeSubscribers, debounceMs: options.spendFloorDebounceMs, log });
+
+  function wakeSubscribers(): void {
+    const woken = waiters;
+    waiters = new Set();
+    for (const wake of woken) wake();
+  }
 
   function requireCurrent(): Published {
     if (!current) throw new Error('snapshot publisher not started');
@@ -92,9 +104,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       history.delete(old);
     }
     envelopes = new Map();
-    const woken = waiters;
-    waiters = new Set();
-    for (const wake of woken) wake();
+    wakeSubscribers();
     log(`snapshot version ${version} (${Object.keys(state.apiKeys).length} keys, ${Object.keys(state.models).length} models)`);
   }
 
@@ -119,20 +129,33 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     return recompiling;
   }
 
-  /** A recompile within `delay` ms: an earlier one already scheduled is kept, a later one is brought forward. */
-  function schedule(cause: SnapshotChangeCause): void {
-    if (closed) return;
-    const delay = cause === 'usage' ? usageDebounceMs : debounceMs;
-    const dueAt = Date.now() + delay;
-    if (timer) {
-      if (timerDueAt <= dueAt) return;
-      clearTimeout(timer);
-    }
-    timerDueAt = dueAt;
+  /** A recompile within the debounce: one already scheduled is kept. */
+  function schedule(): void {
+    if (closed || timer) return;
     timer = setTimeout(() => {
       timer = null;
       void runRecompile();
-    }, delay);
+    }, debounceMs);
+  }
+
+  function onChange(cause: SnapshotChangeCause): void {
+    if (cause === 'admin') schedule();
+    else spendFloors.changed(cause.spendOf);
+  }
+
+  /** `<replica>:admin`, `<replica>:spend:<org,org,…>` or `<replica>:spend:*` (too many orgs to list). */
+  function notificationPayload(cause: SnapshotChangeCause): string {
+    if (cause === 'admin') return `${replicaId}:admin`;
+    const orgs = cause.spendOf.join(',');
+    return `${replicaId}:spend:${orgs.length > MAX_NOTIFY_ORG_LIST ? '*' : orgs}`;
+  }
+
+  function onNotification(payload: string): void {
+    const [from, kind, orgs] = payload.split(':');
+    if (from === replicaId) return;
+    if (kind !== 'spend') schedule();
+    else if (orgs === '*' || orgs === undefined) spendFloors.changed(null);
+    else spendFloors.changed(orgs.split(',').filter((orgId) => orgId !== ''));
   }
 
   function envelope(key: string, build: () => SnapshotMessage): Promise<SnapshotEnvelope> {
@@ -180,22 +203,19 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     get state() {
       return requireCurrent().state;
     },
+    spendFloors,
     async start() {
       await runRecompile();
       requireCurrent();
-      if (options.listen) {
-        unlisten = await options.listen(SNAPSHOT_CHANNEL, (payload) => {
-          const [from, cause] = payload.split(':');
-          if (from !== replicaId) schedule(cause === 'usage' ? 'usage' : 'admin');
-        });
-      }
+      await spendFloors.start();
+      if (options.listen) unlisten = await options.listen(SNAPSHOT_CHANNEL, onNotification);
     },
     changed(cause = 'admin') {
       if (closed) return;
-      schedule(cause);
+      onChange(cause);
       if (options.listen) {
-        // Other replicas recompile on this; our own notification is recognised by the payload and ignored.
-        prisma.$executeRaw`SELECT pg_notify(${SNAPSHOT_CHANNEL}, ${`${replicaId}:${cause}`})`.catch((error: unknown) =>
+        // Other replicas act on this; our own notification is recognised by the payload and ignored.
+        prisma.$executeRaw`SELECT pg_notify(${SNAPSHOT_CHANNEL}, ${notificationPayload(cause)})`.catch((error: unknown) =>
           log(`snapshot notify failed: ${error instanceof Error ? error.message : String(error)}`),
         );
       }
@@ -207,16 +227,29 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
         await runRecompile();
       }
       while (recompiling) await recompiling;
+      await spendFloors.settled();
     },
     async *subscribe(lastEventId, signal) {
-      const resumeFrom = lastEventId ? history.get(Number(lastEventId)) : undefined;
-      let sent: Published | null = resumeFrom ?? null;
+      const position = parseChannelPosition(lastEventId);
+      let sent: Published | null = history.get(position.version) ?? null;
+      let floorsAt: SpendFloorPosition | null = position.floors;
+      const eventId = () => formatChannelPosition({ version: sent?.version ?? position.version, floors: floorsAt });
       while (!closed && !signal?.aborted) {
+        // Floors first: a data plane that gets its first snapshot already has the floors to enforce it.
+        if (spendFloors.behind(floorsAt)) {
+          const due = await spendFloors.catchUp(floorsAt);
+          for (const envelope of due) {
+            floorsAt = envelope.spendFloors;
+            yield { eventId: eventId(), envelope };
+          }
+          if (due.length > 0) continue;
+        }
         const now = requireCurrent();
         if (sent !== now) {
           const known = sent !== null && history.get(sent.version) === sent;
-          yield await (known && sent ? deltaEnvelope(sent) : fullEnvelope());
+          const envelope = await (known && sent ? deltaEnvelope(sent) : fullEnvelope());
           sent = now;
+          yield { eventId: eventId(), envelope };
           continue;
         }
         await nextChange(signal);
@@ -226,10 +259,10 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       closed = true;
       if (timer) clearTimeout(timer);
       timer = null;
-      for (const wake of waiters) wake();
-      waiters = new Set();
+      wakeSubscribers();
       await unlisten?.();
       while (recompiling) await recompiling;
+      await spendFloors.close();
     },
   };
 }

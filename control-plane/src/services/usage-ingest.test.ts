@@ -229,19 +229,18 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     await expect(testApp.caller(testApp.app.adminToken).dataPlane.ingestUsage({ events: [event('admin-1')] })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
-  test("ingested usage reaches the snapshot's ledger totals through the publisher's own (usage) timer, and rides along with a later admin change", async () => {
+  test("ingested usage reaches the org's spend floor through the publisher's own timer, and never publishes a snapshot version", async () => {
     const publisher = testApp.app.services.publisher;
     await publisher.settled();
-    const debitedBefore = publisher.state.orgs[orgId]?.usageDebitedMicros ?? 0;
+    const version = publisher.version;
+    const debitedBefore = publisher.spendFloors.floor(orgId)?.usageDebitedMicros ?? 0;
     await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({ events: [event('req-snapshot-floor', { costMicros: 777 })] });
-    // No settled() here: the recompile must come from the publisher's own timer.
-    await expect.poll(() => publisher.state.orgs[orgId]?.usageDebitedMicros, { interval: 50 }).toBe(debitedBefore + 777);
+    // No settled() here: the update must come from the publisher's own timer.
+    await expect.poll(() => publisher.spendFloors.floor(orgId)?.usageDebitedMicros, { interval: 50 }).toBe(debitedBefore + 777);
 
     await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({ events: [event('req-snapshot-floor-2', { costMicros: 5 })] });
-    const admin = testApp.caller(testApp.app.adminToken);
-    const org = await admin.organizations.create({ name: 'Created after usage' });
-    // One recompile (brought forward by the admin change) publishes both.
-    await expect.poll(() => publisher.state.orgs[org.id] !== undefined, { interval: 10 }).toBe(true);
-    expect(publisher.state.orgs[orgId]?.usageDebitedMicros).toBe(debitedBefore + 782);
+    await publisher.settled();
+    expect(publisher.spendFloors.floor(orgId)?.usageDebitedMicros).toBe(debitedBefore + 782);
+    expect(publisher.version).toBe(version);
   });
 });

@@ -59,8 +59,9 @@ export async function ingestUsage(context: ServiceContext, input: UsageIngestInp
     await recordDeadLetters(context, deadLetters);
     counts.deadLettered = deadLetters.length;
   }
-  // Ledger totals moved: data planes get them as the floor of their spend counters (snapshot-compiler.ts).
-  if (counts.inserted > 0) context.snapshotChanged('usage');
+  // Ledger totals moved: data planes get them as the floors of their spend counters (spend floors, never a
+  // snapshot version). The batch's orgs are re-read; one whose floor did not move sends nothing.
+  if (counts.inserted > 0) context.snapshotChanged({ spendOf: [...new Set(events.map((event) => event.orgId))] });
   return counts;
 }
 

@@ -6,11 +6,12 @@
 // plane depends on the contract, not on the control plane's router code.
 import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import { snapshotEnvelopeSchema, type GenerationLookupInput, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { channelEnvelopeSchema, type ChannelEnvelope, type GenerationLookupInput } from '../../../shared/src/data-plane-channel.ts';
 import { UsageBatchRefusedError, usageEventSchema, usageIngestResultSchema, type UsageEvent, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
 
 export interface SnapshotSubscriptionHandlers {
-  onEnvelope(envelope: SnapshotEnvelope): void;
+  /** A snapshot message or a spend floor message, in the order sent. */
+  onEnvelope(envelope: ChannelEnvelope): void;
   /** The subscription failed or the connection dropped; it is not retried by the channel. */
   onFailure(error: unknown): void;
 }
@@ -58,8 +59,8 @@ export function createControlPlaneChannel(options: { controlPlaneUrl: string; da
             if (failed) return;
             // Tracked events arrive as { id, data }.
             const payload = value !== null && typeof value === 'object' && 'data' in value ? (value as { data: unknown }).data : value;
-            const parsed = snapshotEnvelopeSchema.safeParse(payload);
-            if (!parsed.success) fail(new Error(`malformed snapshot envelope: ${parsed.error.message}`));
+            const parsed = channelEnvelopeSchema.safeParse(payload);
+            if (!parsed.success) fail(new Error(`malformed channel envelope: ${parsed.error.message}`));
             else handlers.onEnvelope(parsed.data);
           },
           onError: fail,

@@ -45,9 +45,6 @@ describe('key scopes narrow the org policy', () => {
       deniedProviders: [],
       dailyLimitMicros: null,
       userDailyLimitMicros: {},
-      creditsMicros: 0,
-      usageDebitedMicros: 0,
-      usageToday: { day: '2026-01-01', userMicros: {} },
       ...org,
     },
   });

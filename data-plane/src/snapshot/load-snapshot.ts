@@ -27,6 +27,7 @@ export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier,
   try {
     const file = JSON.parse(text) as SnapshotFile;
     const message = await verifier.verify(file.jws);
+    if (message.kind === 'spend-floors') throw new Error('the stored message is not a snapshot');
     const state = snapshotStateSchema.parse(file.state);
     const stateHash = hashSnapshotState(state);
     if (message.version !== file.version || stateHash !== message.stateHash) {

@@ -1,12 +1,15 @@
-// Keeps the snapshot current: subscribes to dataPlane.snapshot (resuming from the version held, so the
-// control plane can send one delta instead of everything), verifies and applies each message in order,
-// swaps the store, and saves to disk. A message that does not verify or apply drops the connection and
-// resubscribes without a lastEventId, which yields a full snapshot. Connection failures reconnect with
-// exponential backoff and jitter.
+// Keeps the snapshot and the spend floors current: subscribes to dataPlane.snapshot (resuming from the
+// version and floor position held, so the control plane can send only what changed), verifies and
+// applies each message in order, swaps the store, and saves to disk. A snapshot message that does not
+// verify or apply drops the connection and resubscribes without a position, which yields a full
+// snapshot; a spend floor message that does not follow resubscribes for a floor checkpoint. Connection
+// failures reconnect with exponential backoff and jitter.
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { formatChannelPosition, type ChannelEnvelope, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { ControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { SnapshotFileWriter } from './load-snapshot.ts';
+import type { SpendFloorFile } from './spend-floor-file.ts';
+import type { SpendFloorStore } from './spend-floor-store.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { verifySnapshot, type MaterialisedSnapshot } from './verify-snapshot.ts';
 
@@ -15,6 +18,8 @@ export interface SnapshotSyncOptions {
   verifier: SnapshotVerifier;
   store: SnapshotStore;
   writer: SnapshotFileWriter;
+  spendFloors: SpendFloorStore;
+  spendFloorFile: SpendFloorFile;
   /** What was loaded from disk, if anything. */
   initial: MaterialisedSnapshot | null;
   log: (line: string) => void;
@@ -26,7 +31,7 @@ export interface SnapshotSync {
 }
 
 export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
-  const { channel, verifier, store, writer, log } = options;
+  const { channel, verifier, store, writer, spendFloors, spendFloorFile, log } = options;
   let current = options.initial;
   let subscription: { unsubscribe(): void } | null = null;
   let generation = 0;
@@ -40,7 +45,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
     if (stopped) return;
     generation += 1;
     const myGeneration = generation;
-    const lastEventId = resume && current !== null ? String(current.version) : null;
+    const lastEventId = resume ? formatChannelPosition({ version: current?.version ?? 0, floors: spendFloors.position() }) : null;
     subscription = channel.subscribeSnapshots(lastEventId, {
       onEnvelope(envelope) {
         queue = queue.then(() => (myGeneration === generation ? apply(envelope) : undefined));
@@ -67,7 +72,17 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
     }, delayMs);
   }
 
-  async function apply(envelope: SnapshotEnvelope): Promise<void> {
+  function resubscribeAfterRejection(resume: boolean): void {
+    failures += 1;
+    schedule(failures > 1 ? Math.min(5_000, 100 * 2 ** Math.min(failures, 6)) : 0, resume);
+  }
+
+  async function apply(envelope: ChannelEnvelope): Promise<void> {
+    if ('spendFloors' in envelope) return applySpendFloors(envelope);
+    return applySnapshot(envelope);
+  }
+
+  async function applySnapshot(envelope: SnapshotEnvelope): Promise<void> {
     try {
       const { snapshot: next, stateJson } = await verifySnapshot(verifier, envelope, current);
       current = next;
@@ -76,12 +91,27 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       writer.save(next, stateJson);
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
-      failures += 1;
-      schedule(failures > 1 ? Math.min(5_000, 100 * 2 ** Math.min(failures, 6)) : 0, false);
+      resubscribeAfterRejection(false);
+    }
+  }
+
+  async function applySpendFloors(envelope: SpendFloorEnvelope): Promise<void> {
+    try {
+      const message = await verifier.verify(envelope.jws);
+      if (message.kind !== 'spend-floors' || message.epoch !== envelope.spendFloors.epoch || message.seq !== envelope.spendFloors.seq) {
+        throw new Error(`envelope ${envelope.spendFloors.epoch}/${envelope.spendFloors.seq} does not carry that spend floor message`);
+      }
+      spendFloors.apply(message);
+      spendFloorFile.record(message, envelope.jws);
+    } catch (error) {
+      log(`spend floors rejected, resubscribing for a checkpoint: ${String(error)}`);
+      spendFloors.forgetPosition();
+      resubscribeAfterRejection(true);
     }
   }
 
   connect(true);
+
   return {
     stop() {
       stopped = true;

@@ -27,7 +27,9 @@ export interface VerifiedSnapshot {
 export async function verifySnapshot(verifier: SnapshotVerifier, envelope: SnapshotEnvelope, current: MaterialisedSnapshot | null): Promise<VerifiedSnapshot> {
   let message: SnapshotMessage;
   try {
-    message = await verifier.verify(envelope.jws);
+    const verified = await verifier.verify(envelope.jws);
+    if (verified.kind === 'spend-floors') throw new Error('a spend floor message in a snapshot envelope');
+    message = verified;
   } catch (error) {
     throw new SnapshotRejected(`snapshot ${envelope.version}: bad signature or payload (${String(error)})`);
   }

@@ -1,6 +1,8 @@
-// Which counters a caller's requests draw on, from the snapshot: the org's balance and the user's spend
-// on the current UTC day. Daily limits reset at 00:00 UTC, for every org, whatever its users' time zones.
+// Which counters a caller's requests draw on: the org's balance and the user's spend on the current UTC
+// day, their limits from the snapshot and their credits and floors from the org's spend floor. Daily
+// limits reset at 00:00 UTC, for every org, whatever its users' time zones.
 import type { SnapshotOrg } from '../../../shared/src/snapshot.ts';
+import { NO_SPEND_FLOOR, type OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { SpendCounter } from './counter-store.ts';
 
 const DAY_MS = 86_400_000;
@@ -30,12 +32,14 @@ function utcDay(nowMs: number): string {
   return lastDay;
 }
 
-export function callerCounters(org: SnapshotOrg, userId: string, nowMs: number): CallerCounters {
+/** `floor` undefined: the org has no credits and nothing ingested (shared/src/spend-floors.ts). */
+export function callerCounters(org: SnapshotOrg, floor: OrgSpendFloor | undefined, userId: string, nowMs: number): CallerCounters {
   const day = utcDay(nowMs);
   const dailyLimit = org.userDailyLimitMicros[userId] ?? org.dailyLimitMicros;
-  const ingestedToday = org.usageToday.day === day ? (org.usageToday.userMicros[userId] ?? 0) : 0;
+  const { creditsMicros, usageDebitedMicros, day: floorDay, userMicros } = floor ?? NO_SPEND_FLOOR;
+  const ingestedToday = floorDay === day ? (userMicros[userId] ?? 0) : 0;
   return {
-    balance: { key: `org:{${org.id}}`, capMicros: org.creditsMicros, floorMicros: org.usageDebitedMicros, retainMs: null },
+    balance: { key: `org:{${org.id}}`, capMicros: creditsMicros, floorMicros: usageDebitedMicros, retainMs: null },
     daily: { key: `user:{${org.id}}:${userId}:${day}`, capMicros: dailyLimit, floorMicros: ingestedToday, retainMs: DAILY_COUNTER_RETAIN_MS },
     day,
     resetsAtMs: (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS,

@@ -8,6 +8,7 @@
 // after `reservationTtlMs` if the process dies, so nothing leaks. Free models and BYOK endpoints
 // reserve nothing and settle nothing.
 import { GatewayError } from '../../../shared/src/errors.ts';
+import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { Principal } from '../snapshot/snapshot-view.ts';
 import type { CounterStore, SpendCounter } from './counter-store.ts';
 import { callerCounters } from './spend-counters.ts';
@@ -19,6 +20,8 @@ export const DEFAULT_RESERVATION_TTL_MS = 60_000;
 
 export interface SpendEnforcerOptions {
   store: CounterStore;
+  /** The org's spend floor as the control plane last sent it (snapshot/spend-floor-store.ts). */
+  spendFloor: (orgId: string) => OrgSpendFloor | undefined;
   /** When the store cannot be reached: false = refuse with 503 (default), true = serve without limits. */
   failOpen: boolean;
   reservationTtlMs: number;
@@ -42,7 +45,7 @@ export interface SpendEnforcer {
 }
 
 export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforcer {
-  const { store, failOpen, reservationTtlMs, log } = options;
+  const { store, spendFloor, failOpen, reservationTtlMs, log } = options;
   const unavailable = (cause: unknown) =>
     new GatewayError('spend_counters_unavailable', 'Spending limits cannot be checked right now (the spend counter store is unreachable); retry shortly.', {
       headers: { 'retry-after': '1' },
@@ -61,7 +64,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       const amount = worstCaseCostMicros(candidates, estimate);
       if (amount === 0) return nothingHeld;
       const nowMs = Date.now();
-      const counters = callerCounters(principal.org, principal.apiKey.userId, nowMs);
+      const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey.userId, nowMs);
       const drawnOn = [counters.balance, counters.daily];
       let outcome: Awaited<ReturnType<CounterStore['reserve']>>;
       try {
@@ -87,7 +90,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       return new HeldReservation(requestId, drawnOn, options);
     },
     async summary(principal, nowMs) {
-      const counters = callerCounters(principal.org, principal.apiKey.userId, nowMs);
+      const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey.userId, nowMs);
       let readings: Awaited<ReturnType<CounterStore['read']>>;
       try {
         readings = await store.read([counters.balance, counters.daily]);

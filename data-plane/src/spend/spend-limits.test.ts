@@ -1,12 +1,21 @@
 // Spend enforcement on one data plane (in-process counters), seen from the client: 402 and 429 bodies,
 // retry-after, GET /usage, free models, and holds released when a request fails. The fake control plane
-// publishes the org's credits, ledger totals and limits exactly as a test sets them.
+// publishes the org's limits (snapshot) and its credits and ledger totals (spend floor) exactly as a test sets them.
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snapshotOrgSchema, snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { z } from 'zod';
 import { startOpenAISimulator, type OpenAISimulator } from '../../../simulators/openai/openai-simulator.ts';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
+import {
+  FUNDED_SPEND_FLOOR,
+  startDataPlaneFixture,
+  TEST_API_KEY,
+  TEST_MODEL,
+  testSnapshotState,
+  UPSTREAM_KEY_ENV,
+  type DataPlaneFixture,
+} from '../testing/data-plane-fixture.ts';
 
 let simulator: OpenAISimulator;
 let fixture: DataPlaneFixture;
@@ -26,11 +35,19 @@ afterEach(async () => {
 const today = () => new Date().toISOString().slice(0, 10);
 const nextMidnightMs = (nowMs: number) => (Math.floor(nowMs / 86_400_000) + 1) * 86_400_000;
 
-/** Publishes the fixture's state with org_alpha changed, and waits until the data plane has it. */
-async function publish(org: Partial<z.input<typeof snapshotOrgSchema>>, edit: (state: SnapshotState) => void = () => {}): Promise<void> {
+type OrgChange = Partial<Pick<z.input<typeof snapshotOrgSchema>, 'dailyLimitMicros' | 'userDailyLimitMicros'>> & Partial<OrgSpendFloor>;
+
+/**
+ * Publishes org_alpha's spend floor and the fixture's state with org_alpha's limits changed, and waits
+ * until the data plane has both (the floors travel first, on the same stream).
+ */
+async function publish(change: OrgChange, edit: (state: SnapshotState) => void = () => {}): Promise<void> {
+  const { dailyLimitMicros, userDailyLimitMicros, ...floor } = change;
   const state = testSnapshotState(simulator.baseUrl);
-  Object.assign(state.orgs.org_alpha!, snapshotOrgSchema.partial().parse(org));
+  const limits = { ...(dailyLimitMicros === undefined ? {} : { dailyLimitMicros }), ...(userDailyLimitMicros ? { userDailyLimitMicros } : {}) };
+  Object.assign(state.orgs.org_alpha!, snapshotOrgSchema.partial().parse(limits));
   edit(state);
+  await fixture.controlPlane.publishSpendFloors({ org_alpha: { ...FUNDED_SPEND_FLOOR, usageDebitedMicros: 0, day: today(), userMicros: {}, ...floor } });
   await fixture.dataPlane.waitForSnapshot(await fixture.controlPlane.publish(state));
 }
 
@@ -149,18 +166,20 @@ describe('spend limits on one data plane', () => {
 
   it('counts what the control plane already ingested (a restarted data plane does not start from zero)', async () => {
     // Ingested usage of another day does not count against today's limit.
-    await publish({ creditsMicros: 5_000_000, usageToday: { day: '2020-01-01', userMicros: { user_alpha: 300_000 } }, dailyLimitMicros: 1_000_000 });
+    await publish({ creditsMicros: 5_000_000, day: '2020-01-01', userMicros: { user_alpha: 300_000 }, dailyLimitMicros: 1_000_000 });
     expect((await usage()).daily.used_micros).toBe(0);
-    await publish({
-      creditsMicros: 5_000_000,
-      usageDebitedMicros: 4_000_000,
-      usageToday: { day: today(), userMicros: { user_alpha: 300_000 } },
-      dailyLimitMicros: 1_000_000,
-    });
+    await publish({ creditsMicros: 5_000_000, usageDebitedMicros: 4_000_000, day: today(), userMicros: { user_alpha: 300_000 }, dailyLimitMicros: 1_000_000 });
     expect(await usage()).toMatchObject({
       daily: { limit_micros: 1_000_000, used_micros: 300_000, remaining_micros: 700_000 },
       balance: { credits_micros: 5_000_000, spent_micros: 4_000_000, available_micros: 1_000_000 },
     });
+  });
+
+  it('keeps enforcing the last spend floors after a restart while the control plane is down (they are kept on disk, signed)', async () => {
+    await publish({ creditsMicros: 5_000_000, usageDebitedMicros: 4_000_000 });
+    await fixture.dataPlane.close();
+    await fixture.restart({ controlPlaneUrl: 'http://127.0.0.1:9' }); // nothing listens there
+    expect((await usage()).balance).toMatchObject({ credits_micros: 5_000_000, spent_micros: 4_000_000, available_micros: 1_000_000 });
   });
 
   it('serves free models with no balance at all', async () => {

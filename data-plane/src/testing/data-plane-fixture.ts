@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret } from '../../../shared/src/crypto.ts';
 import { snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import { startDataPlane, type DataPlane, type DataPlaneOptions } from '../start-data-plane.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './fake-control-plane.ts';
 
@@ -18,7 +19,12 @@ export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_API_KEY';
 export const TEST_PRICES = snapshotPricesSchema.parse({ prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null });
 
 /** $1,000 of credit and nothing spent: spend limits never refuse the fixture's requests unless a test says so. */
-const FUNDED = { creditsMicros: 1_000_000_000, usageDebitedMicros: 0, usageToday: { day: '2026-01-01', userMicros: {} } };
+export const FUNDED_SPEND_FLOOR: OrgSpendFloor = { creditsMicros: 1_000_000_000, usageDebitedMicros: 0, day: '2026-01-01', userMicros: {} };
+
+/** The spend floors the fixture's control plane sends: every org of `state` funded. */
+export function fundedSpendFloors(state: SnapshotState): Record<string, OrgSpendFloor> {
+  return Object.fromEntries(Object.keys(state.orgs).map((orgId) => [orgId, FUNDED_SPEND_FLOOR]));
+}
 
 export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
   return {
@@ -57,7 +63,6 @@ export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
         deniedProviders: [],
         dailyLimitMicros: null,
         userDailyLimitMicros: {},
-        ...FUNDED,
       },
       org_restricted: {
         id: 'org_restricted',
@@ -67,7 +72,6 @@ export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
         deniedProviders: [],
         dailyLimitMicros: null,
         userDailyLimitMicros: {},
-        ...FUNDED,
       },
     },
     providers: {
@@ -119,6 +123,7 @@ export async function startDataPlaneFixture(
 ): Promise<DataPlaneFixture> {
   const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-test-'));
   const controlPlane = await startFakeControlPlane();
+  await controlPlane.publishSpendFloors(fundedSpendFloors(testSnapshotState(upstreamBaseUrl)));
   if (options.publish !== false) await controlPlane.publish(testSnapshotState(upstreamBaseUrl));
   const start = (extra: Partial<DataPlaneOptions> = {}) =>
     startDataPlane({

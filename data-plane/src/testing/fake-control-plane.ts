@@ -7,8 +7,9 @@ import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import type { JWK } from 'jose';
 import { z } from 'zod';
 import { createSnapshotSigner, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
-import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import { formatChannelPosition, parseChannelPosition, type ChannelEnvelope, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import { diffSnapshotStates, emptySnapshotState, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { OrgSpendFloor, SpendFloorPosition } from '../../../shared/src/spend-floors.ts';
 import { usageEventSchema, usageIngestInputSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
 
 export interface FakeControlPlane {
@@ -22,10 +23,12 @@ export interface FakeControlPlane {
   ingestCalls: number;
   /** While true, ingestUsage fails with a 503. */
   ingestDown: boolean;
-  /** Subscriptions opened, with the lastEventId each asked for. */
+  /** Subscriptions opened, with the snapshot version each asked to resume from (null: none). */
   subscriptions: Array<string | null>;
   /** Signs and publishes a new version (a delta to current subscribers, full on a fresh connect). */
   publish(state: SnapshotState): Promise<number>;
+  /** Signs and sends spend floors as a checkpoint (every org's: an org left out has none). */
+  publishSpendFloors(orgs: Record<string, OrgSpendFloor>): Promise<void>;
   /** Sends a raw envelope to current subscribers (for tampering tests); does not change the state. */
   sendRaw(envelope: SnapshotEnvelope): void;
   close(): Promise<void>;
@@ -36,8 +39,12 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
   const signer = await createSnapshotSigner(keys.privateJwk);
   const token = 'dp-test-token';
   const deltas = new Map<number, SnapshotEnvelope>(); // by fromVersion
-  const listeners = new Set<(envelope: SnapshotEnvelope) => void>();
+  const listeners = new Set<(envelope: ChannelEnvelope) => void>();
   let fullEnvelope: SnapshotEnvelope | null = null;
+  // One epoch, and every floor message a checkpoint: the fake has no update log to resume from.
+  const floorEpoch = 'fake';
+  let floorCheckpoint: ChannelEnvelope | null = null;
+  let floorPosition: SpendFloorPosition | null = null;
 
   const t = initTRPC.context<{ authorization: string }>().create();
   const authed = t.procedure.use(({ ctx, next }) => {
@@ -71,6 +78,12 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
       for (const listener of listeners) listener(delta ?? fullEnvelope);
       return version;
     },
+    async publishSpendFloors(orgs) {
+      const seq = (floorPosition?.seq ?? 0) + 1;
+      floorPosition = { epoch: floorEpoch, seq };
+      floorCheckpoint = { spendFloors: floorPosition, jws: await signer.sign({ kind: 'spend-floors', epoch: floorEpoch, seq, checkpoint: true, orgs }) };
+      for (const listener of listeners) listener(floorCheckpoint);
+    },
     sendRaw(envelope) {
       for (const listener of listeners) listener(envelope);
     },
@@ -84,11 +97,12 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
   const appRouter = t.router({
     dataPlane: t.router({
       snapshot: authed.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({ input, signal }) {
-        const lastEventId = input?.lastEventId ?? null;
+        const position = parseChannelPosition(input?.lastEventId);
+        const lastEventId = position.version === 0 ? null : String(position.version);
         fake.subscriptions.push(lastEventId);
-        const queue: SnapshotEnvelope[] = [];
+        const queue: ChannelEnvelope[] = [];
         let wake: (() => void) | null = null;
-        const listener = (envelope: SnapshotEnvelope) => {
+        const listener = (envelope: ChannelEnvelope) => {
           queue.push(envelope);
           wake?.();
         };
@@ -106,10 +120,15 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
             if (from === fake.version) queue.unshift(...catchUp);
             else if (fullEnvelope) queue.unshift(fullEnvelope);
           } else if (from === null && fullEnvelope) queue.unshift(fullEnvelope);
+          // Floors first, as the real control plane sends them.
+          const floorsKnown = position.floors !== null && position.floors.epoch === floorEpoch && position.floors.seq === floorPosition?.seq;
+          if (floorCheckpoint && !floorsKnown) queue.unshift(floorCheckpoint);
+          let sent = { version: position.version, floors: position.floors };
           while (!signal?.aborted) {
             const envelope = queue.shift();
             if (envelope) {
-              yield tracked(String(envelope.version), envelope);
+              sent = 'spendFloors' in envelope ? { ...sent, floors: envelope.spendFloors } : { ...sent, version: envelope.version };
+              yield tracked(formatChannelPosition(sent), envelope);
               continue;
             }
             await new Promise<void>((resolve) => {

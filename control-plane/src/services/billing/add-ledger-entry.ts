@@ -53,7 +53,7 @@ export async function addLedgerEntry(context: ServiceContext, rawInput: z.input<
     });
     return { entry: toLedgerEntryView(entry), balanceMicros: Number(balanceMicros) };
   });
-  // Balances may steer enforcement on the data planes.
-  context.snapshotChanged();
+  // The org's credits moved: data planes enforce them through its spend floor.
+  context.snapshotChanged({ spendOf: [input.orgId] });
   return added;
 }

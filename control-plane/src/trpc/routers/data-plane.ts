@@ -12,8 +12,8 @@ export const dataPlaneRouter = router({
     // tRPC's SSE transport puts the Last-Event-ID of a reconnect into input.lastEventId.
     .input(z.object({ lastEventId: z.string().nullish() }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const envelope of ctx.publisher.subscribe(input?.lastEventId, signal)) {
-        yield tracked(String(envelope.version), envelope);
+      for await (const { eventId, envelope } of ctx.publisher.subscribe(input?.lastEventId, signal)) {
+        yield tracked(eventId, envelope);
       }
     }),
   ingestUsage: dataPlaneProcedure.input(usageIngestInputSchema).mutation(({ ctx, input }) => ingestUsage(ctx.service, input)),
