@@ -15,6 +15,7 @@ import type { Operation } from './operation.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
 import { isRetryableStatus, planRetry } from './plan-retry.ts';
 import { readFirstEvent } from './read-first-event.ts';
+import { redactingOperation } from './redact-credentials.ts';
 import { upstreamApiKey } from './upstream-credentials.ts';
 
 export interface EndpointCallOptions<Request extends ForwardedRequest> {
@@ -72,15 +73,15 @@ export async function callEndpoints<Request extends ForwardedRequest>(
   let untranslatable: GatewayError | null = null;
   for (const [index, candidate] of candidates.entries()) {
     // The routes keep only endpoints whose provider offers the operation (FIM); any other is skipped.
-    const routed = options.operation.on(candidate.route);
-    if (routed === null) continue;
+    const operation = options.operation.on(candidate.route);
+    if (operation === null) continue;
     let http: UpstreamHttpRequest;
+    let routed: RoutedOperation<Request>;
     try {
-      http = routed.adapter.convertRequest(options.request, {
-        url: routed.url,
-        upstreamModel: candidate.endpoint.upstreamModel,
-        apiKey: upstreamApiKey(candidate, client.providerKeys),
-      });
+      const apiKey = upstreamApiKey(candidate, client.providerKeys);
+      // Whatever the upstream says back about this call is read with its key taken out (redact-credentials.ts).
+      routed = apiKey === null ? operation : { adapter: redactingOperation(operation.adapter, apiKey), url: operation.url };
+      http = routed.adapter.convertRequest(options.request, { url: routed.url, upstreamModel: candidate.endpoint.upstreamModel, apiKey });
     } catch (error) {
       // This provider cannot express the request (e.g. n > 1 on Anthropic), or its BYOK key is unusable; another one may.
       if (!(error instanceof GatewayError)) throw error;
