@@ -54,10 +54,16 @@ describe('non-streamed chat completions', () => {
     const requestId = response.headers.get('x-request-id');
     const text = await response.text();
     const upstream = simulator.requests.at(-1);
-    // Relayed as sent, but for what the request cost, added to `usage` (checked against the event below).
+    // Relayed as sent, but naming the requested model (the served one is in x-gateway-model), and with
+    // what the request cost added to `usage` (checked against the event below).
     const sent = JSON.parse(upstream?.responseText ?? '') as { usage: object };
     const relayed = JSON.parse(text) as { usage: { cost: number; cost_microdollars: number } };
-    expect(relayed).toEqual({ ...sent, usage: { ...sent.usage, cost: relayed.usage.cost, cost_microdollars: relayed.usage.cost_microdollars } });
+    expect(relayed).toEqual({
+      ...sent,
+      model: TEST_MODEL,
+      usage: { ...sent.usage, cost: relayed.usage.cost, cost_microdollars: relayed.usage.cost_microdollars },
+    });
+    expect(response.headers.get('x-gateway-model')).toBe(TEST_MODEL);
     expect(upstream?.headers.authorization).toBe('Bearer sk-upstream-secret');
     expect((upstream?.body as { model: string }).model).toBe('echo');
     const completion = JSON.parse(text) as { choices: Array<{ message: { content: string } }> };

@@ -115,7 +115,8 @@ describe('fallback to the next endpoint before the first byte', () => {
     expectServedByBackup(response);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const text = await response.text();
-    expect(text).toBe(backup.requests[0]?.responseText.replace(/data: \{[^\n]*"choices":\[\][^\n]*\n\n/, ''));
+    const sent = backup.requests[0]!.responseText.replace(/data: \{[^\n]*"choices":\[\][^\n]*\n\n/, '');
+    expect(text).toBe(sent.replaceAll('"model":"echo-backup"', `"model":"${TEST_MODEL}"`));
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 

@@ -37,7 +37,8 @@ describe('stream relay', () => {
     expect(response.headers.get('content-encoding')).toBeNull();
     expect(response.headers.get('x-request-id')).toBeTruthy();
     const text = await response.text();
-    const sentEvents = (simulator.requests.at(-1)?.responseText ?? '').split('\n\n');
+    // As sent, but naming the requested model.
+    const sentEvents = (simulator.requests.at(-1)?.responseText ?? '').replaceAll('"model":"echo"', `"model":"${TEST_MODEL}"`).split('\n\n');
     const relayedEvents = text.split('\n\n');
     const usageIndex = sentEvents.findIndex((event) => event.includes('"choices":[]'));
     const others = (events: string[]) => events.filter((_, index) => index !== usageIndex);
@@ -59,7 +60,7 @@ describe('stream relay', () => {
     const text = await response.text();
     const upstream = simulator.requests.at(-1);
     expect((upstream?.body as { stream_options?: unknown }).stream_options).toEqual({ include_usage: true });
-    const upstreamEvents = (upstream?.responseText ?? '').split('\n\n').filter(Boolean);
+    const upstreamEvents = (upstream?.responseText ?? '').replaceAll('"model":"echo"', `"model":"${TEST_MODEL}"`).split('\n\n').filter(Boolean);
     const relayedEvents = text.split('\n\n').filter(Boolean);
     const usageEvent = upstreamEvents.find((event) => event.includes('"choices":[]'));
     expect(usageEvent).toBeDefined();

@@ -47,7 +47,7 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
     });
     expect(completion).toMatchObject({
       object: 'chat.completion',
-      model: 'claude-echo',
+      model: MODEL,
       choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: Say hello to Claude' }, finish_reason: 'stop' }],
       usage: { prompt_tokens: 124, completion_tokens: 5, total_tokens: 129, prompt_tokens_details: { cached_tokens: 100 } },
     });

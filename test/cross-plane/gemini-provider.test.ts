@@ -46,7 +46,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
     });
     expect(completion).toMatchObject({
       object: 'chat.completion',
-      model: 'gemini-echo',
+      model: MODEL,
       choices: [{ index: 0, message: { role: 'assistant', content: 'Echo: Say hello to Gemini', reasoning: 'Greet them back.' }, finish_reason: 'stop' }],
       usage: {
         prompt_tokens: 6,

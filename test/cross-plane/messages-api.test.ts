@@ -323,7 +323,9 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
       'anthropic-beta': 'extended-cache-ttl-2025-04-11',
       'x-api-key': 'sk-ant-messages',
     });
-    expect(received).toBe(upstream.responseText);
+    // Anthropic's bytes, but message_start names the requested model.
+    expect(upstream.responseText).toContain('"model":"claude-echo"');
+    expect(received).toBe(upstream.responseText.replace('"model":"claude-echo"', `"model":"${MODELS.anthropic}"`));
 
     await gateway.dataPlane!.flushUsage();
     const row = await readUsageRow(gateway, response.headers.get('x-request-id')!);
@@ -424,7 +426,11 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
     const upstream = JSON.parse(anthropic.requests.at(-1)!.responseText) as { usage: object };
     const cost = Number(response.headers.get('x-gateway-cost-microdollars'));
     expect(cost).toBeGreaterThan(0);
-    expect(await response.json()).toEqual({ ...upstream, usage: { ...upstream.usage, cost: cost / 1_000_000, cost_microdollars: cost } });
+    expect(await response.json()).toEqual({
+      ...upstream,
+      model: MODELS.anthropic,
+      usage: { ...upstream.usage, cost: cost / 1_000_000, cost_microdollars: cost },
+    });
   });
 
   it('serves the SDK with base URL …/api/gateway (it appends /v1/messages): create, stream and count_tokens', async () => {

@@ -48,6 +48,8 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     });
     expect(response.choices?.[0]).toMatchObject({ message: { role: 'assistant', content: 'Fill: return' }, finishReason: 'stop' });
     expect(response.usage).toMatchObject({ promptTokens: 6, completionTokens: 2, totalTokens: 8 });
+    // The requested id, not Mistral's codestral-2501.
+    expect(response.model).toBe(MODEL);
 
     const upstream = simulator.requests.at(-1)!;
     expect(upstream.path).toBe('/v1/fim/completions');
@@ -78,12 +80,15 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
     const stream = await client.fim.stream({ model: MODEL, prompt: 'const total = items\n  .map((item) => item.price)\n  .reduce(' });
     let text = '';
     let usage: unknown = null;
+    const models = new Set<string>();
     for await (const event of stream) {
+      models.add(event.data.model);
       const delta = event.data.choices[0]?.delta.content;
       if (typeof delta === 'string') text += delta;
       if (event.data.usage) usage = event.data.usage;
     }
     expect(text).toBe('Fill: .reduce(');
+    expect(models).toEqual(new Set([MODEL]));
     expect(usage).toMatchObject({ promptTokens: 8, completionTokens: 2 });
     expect(simulator.requests.at(-1)!.body).toMatchObject({ model: 'codestral-2501', stream: true });
     const row = await latestUsageRow(gateway, MODEL);

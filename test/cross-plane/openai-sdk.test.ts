@@ -29,9 +29,12 @@ describe.each(testEngines)('openai SDK through the gateway (%s)', (engine) => {
     const upstream = gateway.simulator.requests.at(-1)!;
     expect(upstream.body).toMatchObject({ model: 'echo', messages: [{ role: 'user', content: 'Say hello to the gateway' }] });
     expect(upstream.headers.authorization).toBeUndefined();
-    // The one change: the usage object also says what the request cost (5 × 150 n$ + 6 × 600 n$ → 4 µ$).
+    // The changes: the answer names the requested model (the served one is in x-gateway-model), and the
+    // usage object also says what the request cost (5 × 150 n$ + 6 × 600 n$ → 4 µ$).
     const sent = JSON.parse(upstream.responseText) as OpenAI.Chat.Completions.ChatCompletion;
-    expect(completion).toEqual({ ...sent, usage: { ...sent.usage, cost: 0.000004, cost_microdollars: 4 } });
+    expect(sent.model).toBe('echo');
+    expect(completion).toEqual({ ...sent, model: SIMULATOR_MODEL, usage: { ...sent.usage, cost: 0.000004, cost_microdollars: 4 } });
+    expect(response.headers.get('x-gateway-model')).toBe(SIMULATOR_MODEL);
     expect(completion.choices[0]?.message.content).toBe('Echo: Say hello to the gateway');
 
     const requestId = response.headers.get('x-request-id');
@@ -64,12 +67,15 @@ describe.each(testEngines)('openai SDK through the gateway (%s)', (engine) => {
     for await (const chunk of stream) chunks.push(chunk);
 
     const upstream = gateway.simulator.requests.at(-1)!;
-    // Chunk for chunk as sent, but the usage chunk also carries the cost (4 × 150 n$ + 5 × 600 n$ → 4 µ$) and timings.
+    // Chunk for chunk as sent but naming the requested model, and the usage chunk also carries the cost
+    // (4 × 150 n$ + 5 × 600 n$ → 4 µ$) and timings.
     const sent = parseSseChunks(upstream.responseText) as OpenAI.Chat.Completions.ChatCompletionChunk[];
-    expect(chunks.slice(0, -1)).toEqual(sent.slice(0, -1));
+    expect(new Set(sent.map((chunk) => chunk.model))).toEqual(new Set(['echo']));
+    expect(chunks.slice(0, -1)).toEqual(sent.slice(0, -1).map((chunk) => ({ ...chunk, model: SIMULATOR_MODEL })));
     const sentUsageChunk = sent.at(-1)!;
     expect(chunks.at(-1)).toEqual({
       ...sentUsageChunk,
+      model: SIMULATOR_MODEL,
       usage: { ...sentUsageChunk.usage, cost: 0.000004, cost_microdollars: 4 },
       ttft_ms: expect.any(Number),
       latency_ms: expect.any(Number),
@@ -94,7 +100,7 @@ describe.each(testEngines)('openai SDK through the gateway (%s)', (engine) => {
     const upstream = gateway.simulator.requests.at(-1)!;
     expect(upstream.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     const sentByUpstream = parseSseChunks(upstream.responseText) as OpenAI.Chat.Completions.ChatCompletionChunk[];
-    expect(chunks).toEqual(sentByUpstream.filter((chunk) => chunk.choices.length > 0));
+    expect(chunks).toEqual(sentByUpstream.filter((chunk) => chunk.choices.length > 0).map((chunk) => ({ ...chunk, model: SIMULATOR_MODEL })));
     expect(chunks.some((chunk) => chunk.choices.length === 0)).toBe(false);
 
     await gateway.dataPlane!.flushUsage();

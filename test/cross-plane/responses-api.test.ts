@@ -306,7 +306,8 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
         .withResponse();
       expect(http.headers.get('x-gateway-provider')).toBe('openai');
       expect(response.id).toMatch(/^resp_sim/);
-      expect(response).toMatchObject({ status: 'completed', model: 'gpt-responses-echo-2026-01-01', metadata: { run: 'native' }, store: false });
+      // The requested id; OpenAI's gpt-responses-echo-2026-01-01 is the usage row's served model.
+      expect(response).toMatchObject({ status: 'completed', model: NATIVE_MODEL, metadata: { run: 'native' }, store: false });
       expect(response.output_text).toBe('Echo: Say hello natively');
       const upstream = openaiResponses.requests.at(-1)!;
       expect(upstream.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY.openai}`);
@@ -336,9 +337,15 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       const stream = gateway.client().responses.stream({ model: NATIVE_MODEL, input: 'stream these four words' });
       const sequence: number[] = [];
       stream.on('event', (event) => sequence.push(event.sequence_number));
+      const models = new Set<string>();
+      stream.on('event', (event) => {
+        if ('response' in event) models.add(event.response.model);
+      });
       const final = await stream.finalResponse();
       expect(final.output_text).toBe('Echo: stream these four words');
       expect(final.id).toMatch(/^resp_sim/);
+      expect(final.model).toBe(NATIVE_MODEL);
+      expect(models).toEqual(new Set([NATIVE_MODEL]));
       expect(sequence).toEqual(sequence.map((_, index) => index));
       expect(openaiResponses.requests.at(-1)!.body).toMatchObject({ stream: true, store: false });
       await gateway.dataPlane!.flushUsage();

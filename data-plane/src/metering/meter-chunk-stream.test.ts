@@ -1,3 +1,4 @@
+import { REQUESTED_MODEL } from '../testing/translate-stream.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AnthropicStreamTranslator } from '../providers/anthropic/anthropic-stream-translator.ts';
@@ -10,7 +11,7 @@ import { countTokens } from './count-tokens.ts';
 import { MeteredChunkStream } from './meter-chunk-stream.ts';
 
 const fixture = (path: string) => readFileSync(new URL(`../providers/${path}`, import.meta.url));
-const context = { created: 1700000000, clientWantsUsage: true };
+const context = { created: 1700000000, clientWantsUsage: true, model: REQUESTED_MODEL };
 // What the pipeline would say: here 1 µ$ per prompt token, so the cost shows which usage was priced.
 const oneMicroPerPromptToken = {
   usageChunkFields: (usage: UnifiedUsage) => ({
@@ -64,7 +65,8 @@ describe('MeteredChunkStream', () => {
     expect(chunks[1]).toEqual({
       id: 'c1',
       object: 'chat.completion.chunk',
-      model: 'gpt-4o-mini',
+      // The requested id, not the upstream's gpt-4o-mini.
+      model: REQUESTED_MODEL,
       choices: [],
       usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10, cost_microdollars: 7 },
       system_fingerprint: 'fp_1',

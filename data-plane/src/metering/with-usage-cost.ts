@@ -1,11 +1,13 @@
-// A complete (non-streamed) answer once its usage event is durable: the body's `usage` gets the cost
-// fields (usage-cost-fields.ts) and the response gets the metering headers. A body that is not a JSON
-// object with a `usage` object is sent unchanged (the headers still say what it cost).
+// A complete (non-streamed) answer once its usage event is durable: its `model` becomes the id the client
+// asked for (the served model is in x-gateway-model), the body's `usage` gets the cost fields
+// (usage-cost-fields.ts) and the response gets the metering headers. A body that is not a JSON object is
+// sent unchanged (the headers still say what it cost); one that already names the requested model and
+// has no `usage` object is sent as it came.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { usageCostFields } from './usage-cost-fields.ts';
 
 /** `parsedBody`, when given, is `body` already parsed (the adapter read it for metering). */
-export function withUsageCost(body: string | Buffer, event: UsageEvent, parsedBody?: object): string | Buffer {
+export function withUsageCost(body: string | Buffer, event: UsageEvent, requestedModel: string, parsedBody?: object): string | Buffer {
   let parsed: unknown = parsedBody;
   if (parsed === undefined) {
     try {
@@ -14,10 +16,16 @@ export function withUsageCost(body: string | Buffer, event: UsageEvent, parsedBo
       return body;
     }
   }
-  if (parsed === null || typeof parsed !== 'object') return body;
-  const usage = (parsed as { usage?: unknown }).usage;
-  if (usage === null || typeof usage !== 'object') return body;
-  return JSON.stringify({ ...parsed, usage: { ...usage, ...usageCostFields(event.costMicros, event.upstreamCostMicros) } });
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
+  const record = parsed as { usage?: unknown; model?: unknown };
+  const hasUsage = record.usage !== null && typeof record.usage === 'object';
+  const renames = typeof record.model === 'string' && record.model !== requestedModel;
+  if (!hasUsage && !renames) return body;
+  return JSON.stringify({
+    ...record,
+    ...(renames ? { model: requestedModel } : {}),
+    ...(hasUsage ? { usage: { ...(record.usage as object), ...usageCostFields(event.costMicros, event.upstreamCostMicros) } } : {}),
+  });
 }
 
 /** `x-gateway-cost-microdollars`, and the request's time to first byte and total latency in milliseconds. */

@@ -112,7 +112,11 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     }
 
     const { upstream, candidate, adapter } = answer;
-    const translation: TranslationContext = { created: Math.floor(response.startedAtEpochMs / 1000), clientWantsUsage: this.#metered.clientWantsUsage };
+    const translation: TranslationContext = {
+      created: Math.floor(response.startedAtEpochMs / 1000),
+      clientWantsUsage: this.#metered.clientWantsUsage,
+      model: request.model,
+    };
     const presenter = presenterFor(this.#metered.presenter, adapter);
     const contentType = upstream.headers['content-type'];
     const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
@@ -132,7 +136,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     if (upstreamResult.error !== null) return this.#finishWithError(explainRefusedProviderKey(candidate, upstreamResult.error).withHeaders(servedBy));
     meter.firstByte();
     const event = await this.#record(upstream.statusCode, null);
-    sendJson(response, upstream.statusCode, presenter.presentBody(withUsageCost(upstreamResult.body, event, upstreamResult.parsedBody)), {
+    sendJson(response, upstream.statusCode, presenter.presentBody(withUsageCost(upstreamResult.body, event, request.model, upstreamResult.parsedBody)), {
       ...meteringHeaders(event),
       ...servedBy,
     });

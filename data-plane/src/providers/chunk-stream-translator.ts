@@ -2,7 +2,7 @@
 // chat.completion.chunk events (Anthropic, Gemini, Mistral), so the rules every one of them honours are
 // written once (and checked once, for every adapter, by stream-translator-contract.test.ts):
 //   - an event whose data is not a JSON object fails the stream; nothing after a failure is read
-//   - every chunk carries the stream's id, created and model, and `usage: null` when the client asked
+//   - every chunk carries the stream's id, created and the requested model, and `usage: null` when the client asked
 //     for usage (as OpenAI does)
 //   - the usage-only chunk (`choices: []`, only when the client asked) and `data: [DONE]` are held back
 //     together as finalBytes, so they go out once the usage event is durable
@@ -96,7 +96,7 @@ export abstract class ChunkStreamTranslator<Wire extends object> implements Stre
   }
 
   #event(fields: object): Buffer {
-    const chunk = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.servedModel, ...fields };
+    const chunk = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.context.model, ...fields };
     return Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
   }
 }

@@ -51,6 +51,8 @@ export interface TranslationContext {
   created: number;
   /** The client set `stream_options.include_usage`: it gets the usage-only chunk. */
   clientWantsUsage: boolean;
+  /** The model id the client asked for: every answer names it as its `model` (the served one is in x-gateway-model). */
+  model: string;
 }
 
 /**

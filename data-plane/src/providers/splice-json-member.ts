@@ -37,14 +37,14 @@ interface Member {
  * The top-level members named in `keys` (a string value's range includes its quotes), and where the
  * object's closing brace is. Null when the text is not a plain object or a key is escaped or repeated.
  */
-function scanTopLevel(json: string, keys: readonly string[]): { members: Map<string, Member>; closingBrace: number } | null {
+function scanTopLevel(json: string, keys: readonly string[], from = 0): { members: Map<string, Member>; closingBrace: number } | null {
   const members = new Map<string, Member>();
   let depth = 0;
   let expectKey = false;
   /** The key whose value comes next, while at depth 1. */
   let pendingKey: string | null = null;
   let valueStart = -1;
-  for (let index = 0; index < json.length; index++) {
+  for (let index = from; index < json.length; index++) {
     const code = json.charCodeAt(index);
     if (code === QUOTE) {
       const end = stringEnd(json, index);
@@ -103,4 +103,15 @@ export function spliceModel(json: string, model: string, addMember?: { key: stri
   const spliced = json.slice(0, current.valueStart) + JSON.stringify(model) + json.slice(current.valueEnd, scanned.closingBrace);
   const added = addMember ? `,${JSON.stringify(addMember.key)}:${addMember.value}` : '';
   return spliced + added + json.slice(scanned.closingBrace);
+}
+
+/**
+ * Where the string value of the top-level `model` of the object that opens at `from` lies (quotes
+ * included), or null when it has none or the scan cannot tell safely. `json` may be an SSE event read as
+ * latin1, so that indexes are byte offsets.
+ */
+export function modelValueRange(json: string, from: number): { start: number; end: number } | null {
+  const member = scanTopLevel(json, ['model'], from)?.members.get('model');
+  if (member === undefined || json.charCodeAt(member.valueStart) !== QUOTE) return null;
+  return { start: member.valueStart, end: member.valueEnd };
 }

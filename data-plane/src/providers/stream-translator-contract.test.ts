@@ -5,7 +5,7 @@
 // event and a stream cut short end. What only one provider does is tested next to its translator.
 import { describe, expect, it } from 'vitest';
 import type { TokenUsage } from '../../../shared/src/money.ts';
-import { translateStream, wireFixture, type ChunkJson } from '../testing/translate-stream.ts';
+import { translateStream, wireFixture, type ChunkJson, REQUESTED_MODEL } from '../testing/translate-stream.ts';
 import { anthropicAdapter } from './anthropic/anthropic-adapter.ts';
 import { geminiAdapter } from './gemini/gemini-adapter.ts';
 import { mistralAdapter } from './mistral/mistral-adapter.ts';
@@ -247,7 +247,11 @@ const contracts: Record<string, StreamContract> = {
 };
 
 const translate = (contract: StreamContract, bytes: Buffer, options: { clientWantsUsage?: boolean; size?: number } = {}) =>
-  translateStream(contract.adapter.createStreamTranslator({ created: 1700000000, clientWantsUsage: options.clientWantsUsage ?? false }), bytes, options.size);
+  translateStream(
+    contract.adapter.createStreamTranslator({ created: 1700000000, clientWantsUsage: options.clientWantsUsage ?? false, model: REQUESTED_MODEL }),
+    bytes,
+    options.size,
+  );
 
 const choiceChunks = (chunks: ChunkJson[]) => chunks.filter((chunk) => Array.isArray(chunk.choices) && chunk.choices.length > 0);
 const joined = (chunks: ChunkJson[], field: 'content' | 'reasoning') => chunks.map((chunk) => chunk.choices[0]?.delta[field] ?? '').join('');
@@ -270,7 +274,7 @@ describe.each(Object.entries(contracts))('the %s stream translator', (_name, con
   it('sends a role chunk first, the text, one finish chunk with an OpenAI finish reason, then [DONE]; and reports what it metered', () => {
     const { chunks, events, translator } = translate(contract, contract.answer.bytes);
     expect(chunks[0]?.choices[0]?.delta).toMatchObject({ role: 'assistant' });
-    for (const chunk of chunks) expect(chunk).toMatchObject({ object: 'chat.completion.chunk', id: chunks[0]!.id, model: contract.answer.servedModel });
+    for (const chunk of chunks) expect(chunk).toMatchObject({ object: 'chat.completion.chunk', id: chunks[0]!.id, model: REQUESTED_MODEL });
     expect(joined(chunks, 'content')).toBe(contract.answer.content);
     if (contract.answer.reasoning !== undefined) expect(joined(chunks, 'reasoning')).toBe(contract.answer.reasoning);
     // (MiniMax leaves finish_reason out until the end, and the byte copy keeps that.)

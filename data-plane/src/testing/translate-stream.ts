@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import type { StreamTranslator } from '../providers/provider-adapter.ts';
 import { SseEventSplitter } from '../providers/split-sse-events.ts';
 
+/** The model id a translator test's client asked for: what every answer names, whatever the upstream served. */
+export const REQUESTED_MODEL = 'gateway/requested-model';
+
 /** A recorded upstream answer, e.g. `wireFixture('anthropic', 'anthropic-text.1.sse')`. */
 export function wireFixture(provider: 'anthropic' | 'gemini' | 'mistral' | 'openai-compatible', name: string): Buffer {
   return readFileSync(new URL(`../providers/${provider}/__fixtures__/${name}`, import.meta.url));

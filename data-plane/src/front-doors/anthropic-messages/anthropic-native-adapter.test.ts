@@ -1,3 +1,4 @@
+import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../providers/client-requests.ts';
@@ -5,7 +6,7 @@ import { SseEventSplitter } from '../../providers/split-sse-events.ts';
 import { createAnthropicNativeAdapter } from './anthropic-native-adapter.ts';
 import { parseMessagesRequest } from './parse-messages-request.ts';
 
-const context = { created: 1764000000, clientWantsUsage: false };
+const context = { created: 1764000000, clientWantsUsage: false, model: REQUESTED_MODEL };
 const anthropicFixture = (name: string) => readFileSync(new URL(`../../providers/anthropic/__fixtures__/${name}`, import.meta.url));
 const target = { url: 'https://api.anthropic.test/v1/messages', upstreamModel: 'claude-sonnet-4-5-20250929', apiKey: 'sk-ant-test' };
 const unusedChat = {} as ChatRequest;
@@ -68,7 +69,7 @@ describe('createAnthropicNativeAdapter', () => {
     expect(converted.usage).not.toBeNull();
   });
 
-  it('relays the stream byte for byte, holding message_stop back as the final bytes', () => {
+  it('relays the stream byte for byte but for the requested model in message_start, holding message_stop back as the final bytes', () => {
     const adapter = createAnthropicNativeAdapter(parseMessagesRequest(Buffer.from(JSON.stringify(clientBody))), { version: '', beta: '' });
     const translator = adapter.createStreamTranslator(context);
     const bytes = anthropicFixture('anthropic-tool-call.1.sse');
@@ -82,7 +83,10 @@ describe('createAnthropicNativeAdapter', () => {
       ),
     ).toBe(true);
     expect(Buffer.from(translator.finalBytes!).toString()).toBe('event: message_stop\ndata: {"type":"message_stop"}\n\n');
-    expect(relayed + Buffer.from(translator.finalBytes!).toString()).toBe(bytes.toString());
+    expect(relayed + Buffer.from(translator.finalBytes!).toString()).toBe(
+      bytes.toString().replace('"model":"claude-sonnet-4-5-20250929"', `"model":"${REQUESTED_MODEL}"`),
+    );
+    expect(translator.servedModel).toBe('claude-sonnet-4-5-20250929');
     expect(translator.usage?.usage).toMatchObject({ promptTokens: 100, completionTokens: 25, cacheReadTokens: 40, cacheWriteTokens: 10 });
     expect(translator.failure).toBeNull();
   });

@@ -11,6 +11,7 @@ import { convertAnthropicResponse } from '../../providers/anthropic/convert-anth
 import { ANTHROPIC_VERSION } from '../../providers/anthropic/convert-to-anthropic-request.ts';
 import { DelegatingStreamTranslator } from '../../providers/delegating-stream-translator.ts';
 import type { ProviderAdapter, StreamTranslator, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import { withMemberModel } from '../../providers/event-model.ts';
 import { readSseEvent } from '../../providers/read-sse-event.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
 
@@ -35,20 +36,27 @@ export function createAnthropicNativeAdapter(request: MessagesRequest, clientHea
       const metered = convertAnthropicResponse(body, context);
       return metered instanceof GatewayError ? metered : { ...metered, body };
     },
-    createStreamTranslator: (context) => new AnthropicNativeStream(new AnthropicStreamTranslator(context)),
+    createStreamTranslator: (context) => new AnthropicNativeStream(new AnthropicStreamTranslator(context), context.model),
     convertError: anthropicAdapter.convertError,
   };
 }
 
 /**
- * Relays Anthropic's events byte for byte while the adapter's translator reads them for usage, stop
- * reason and failures. `message_stop` is held back as the final bytes (sent once the usage event is
+ * Relays Anthropic's events byte for byte (but for `message_start`'s model, the requested id) while the
+ * adapter's translator reads them for usage, stop reason and failures. `message_stop` is held back as the final bytes (sent once the usage event is
  * durable); an upstream `event: error` is relayed as it came, and a malformed event is not (the
  * pipeline ends the stream with the door's own error event).
  */
 class AnthropicNativeStream extends DelegatingStreamTranslator<AnthropicStreamTranslator> {
   #finalBytes: Uint8Array | null = null;
   #failure: StreamTranslator['failure'] = null;
+  readonly #model: string;
+  #started = false;
+
+  constructor(inner: AnthropicStreamTranslator, model: string) {
+    super(inner);
+    this.#model = model;
+  }
 
   override get finalBytes(): Uint8Array | null {
     return this.#finalBytes;
@@ -66,7 +74,10 @@ class AnthropicNativeStream extends DelegatingStreamTranslator<AnthropicStreamTr
       if (relayed) output.push(event);
       this.#failure = { error: failure.error, relayed };
     } else if (this.inner.finalBytes !== null) this.#finalBytes = event;
-    else output.push(event);
+    else if (!this.#started && readSseEvent(event).event === 'message_start') {
+      this.#started = true;
+      output.push(withMemberModel(event, 'message', this.#model));
+    } else output.push(event);
   }
 
   override end(): void {

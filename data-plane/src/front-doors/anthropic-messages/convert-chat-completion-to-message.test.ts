@@ -1,3 +1,4 @@
+import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { describe, expect, it } from 'vitest';
 import { convertAnthropicResponse } from '../../providers/anthropic/convert-anthropic-response.ts';
 import { convertChatCompletionToMessage } from './convert-chat-completion-to-message.ts';
@@ -42,7 +43,7 @@ describe('convertChatCompletionToMessage', () => {
 
   it('is the inverse of the Anthropic adapter: converting the message back gives the same completion and usage', () => {
     const message = Buffer.from(convertChatCompletionToMessage(JSON.stringify(completion), 'msg_req1'));
-    const back = convertAnthropicResponse(message, { created: 1764000000, clientWantsUsage: false });
+    const back = convertAnthropicResponse(message, { created: 1764000000, clientWantsUsage: false, model: REQUESTED_MODEL });
     if (back instanceof Error) throw back;
     expect(back.usage?.usage).toEqual({ promptTokens: 80, completionTokens: 31, cacheReadTokens: 64, cacheWriteTokens: 6, reasoningTokens: 0 });
     expect(JSON.parse(back.body.toString()).choices[0]).toMatchObject({ message: completion.choices[0]!.message, finish_reason: 'tool_calls' });

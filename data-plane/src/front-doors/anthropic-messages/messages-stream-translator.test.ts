@@ -1,3 +1,4 @@
+import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AnthropicStreamTranslator } from '../../providers/anthropic/anthropic-stream-translator.ts';
@@ -10,7 +11,7 @@ import { SseEventSplitter } from '../../providers/split-sse-events.ts';
 import { anthropicMessagesErrors } from './anthropic-messages-errors.ts';
 import { MessagesStreamTranslator } from './messages-stream-translator.ts';
 
-const context = { created: 1764000000, clientWantsUsage: false };
+const context = { created: 1764000000, clientWantsUsage: false, model: REQUESTED_MODEL };
 const fixture = (path: string) => readFileSync(new URL(path, import.meta.url));
 
 /** Replays upstream bytes through `inner` wrapped in the Messages translator; returns the client's bytes (final bytes included). */
@@ -33,7 +34,7 @@ describe('MessagesStreamTranslator', () => {
     );
     expect(text).toMatchInlineSnapshot(`
       "event: message_start
-      data: {"type":"message_start","message":{"id":"msg_req1","type":"message","role":"assistant","model":"gpt-4o-mini-2024-07-18","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}
+      data: {"type":"message_start","message":{"id":"msg_req1","type":"message","role":"assistant","model":"gateway/requested-model","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}
 
       event: ping
       data: {"type":"ping"}

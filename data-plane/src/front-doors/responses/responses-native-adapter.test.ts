@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { SseEventSplitter } from '../../providers/split-sse-events.ts';
-import { wireFixture } from '../../testing/translate-stream.ts';
+import { wireFixture, REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { convertResponsesRequest } from './convert-responses-request.ts';
 import { createResponsesNativeAdapter, ResponsesNativeStream } from './responses-native-adapter.ts';
 
-const context = { created: 1_700_000_000, clientWantsUsage: true };
+const context = { created: 1_700_000_000, clientWantsUsage: true, model: REQUESTED_MODEL };
 
 function adapterFor(body: Record<string, unknown>) {
   const converted = convertResponsesRequest(Buffer.from(JSON.stringify(body)));
@@ -13,7 +13,7 @@ function adapterFor(body: Record<string, unknown>) {
 }
 
 function relay(bytes: Buffer) {
-  const stream = new ResponsesNativeStream();
+  const stream = new ResponsesNativeStream(REQUESTED_MODEL);
   const output: Uint8Array[] = [];
   for (const event of new SseEventSplitter().push(bytes)) stream.push(event, output);
   stream.end();
@@ -57,10 +57,10 @@ describe('createResponsesNativeAdapter', () => {
 });
 
 describe('ResponsesNativeStream', () => {
-  it('relays every event byte for byte and holds response.completed back, metering its usage', () => {
+  it("relays every event byte for byte but for the response's model (the requested one), and holds response.completed back, metering its usage", () => {
     const bytes = wireFixture('openai-compatible', 'openai-responses-text.1.sse');
     const { stream, relayed, final } = relay(bytes);
-    expect(relayed + final).toBe(bytes.toString('utf8'));
+    expect(relayed + final).toBe(bytes.toString('utf8').replaceAll('"model":"gpt-4.1-2025-04-14"', `"model":"${REQUESTED_MODEL}"`));
     expect(final.startsWith('event: response.completed\n')).toBe(true);
     expect(stream.failure).toBeNull();
     expect(stream.usage?.usage).toEqual({ promptTokens: 37, completionTokens: 11, cacheReadTokens: 12, cacheWriteTokens: 0, reasoningTokens: 4 });

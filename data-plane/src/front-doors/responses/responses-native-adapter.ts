@@ -7,6 +7,7 @@ import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertOpenAICompatibleUsage } from '../../providers/openai-compatible/convert-openai-compatible-usage.ts';
 import { openAICompatibleAdapter } from '../../providers/openai-compatible/openai-compatible-adapter.ts';
 import type { ProviderAdapter, StreamTranslator, UnifiedUsage, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import { withMemberModel } from '../../providers/event-model.ts';
 import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
 
 interface ResponsesWireResponse {
@@ -66,8 +67,8 @@ export function createResponsesNativeAdapter(body: Record<string, unknown>, onSt
         servedModel: typeof response.model === 'string' ? response.model : null,
       };
     },
-    createStreamTranslator: () => {
-      const stream = new ResponsesNativeStream();
+    createStreamTranslator: (context) => {
+      const stream = new ResponsesNativeStream(context.model);
       onStream(stream);
       return stream;
     },
@@ -76,7 +77,8 @@ export function createResponsesNativeAdapter(body: Record<string, unknown>, onSt
 }
 
 /**
- * Relays OpenAI's Responses events byte for byte, reading them for metering. `response.completed` (or
+ * Relays OpenAI's Responses events byte for byte (but for the response object's model, the requested
+ * id), reading them for metering. `response.completed` (or
  * `.incomplete`) is held back as the final bytes, sent once the usage event is durable; an upstream
  * `response.failed` or `error` event is relayed as it came and fails the stream. A stream that ends
  * otherwise is ended by the pipeline with `failedFrame`, numbered after the last relayed event.
@@ -88,6 +90,12 @@ export class ResponsesNativeStream implements StreamTranslator {
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
   #lastSequence = -1;
+  readonly #model: string;
+
+  /** `model`: the requested id, which the events' response objects name instead of the upstream's. */
+  constructor(model: string) {
+    this.#model = model;
+  }
 
   push(event: Buffer, output: Uint8Array[]): void {
     if (this.finalBytes !== null || this.failure !== null) return;
@@ -104,10 +112,11 @@ export class ResponsesNativeStream implements StreamTranslator {
     if (typeof payload.sequence_number === 'number') this.#lastSequence = payload.sequence_number;
     const response = payload.response;
     if (response !== undefined && typeof response.model === 'string') this.servedModel = response.model;
+    const relayed = response === undefined ? event : withMemberModel(event, 'response', this.#model);
     if (payload.type === 'response.completed' || payload.type === 'response.incomplete') {
       this.usage = convertResponsesUsage(response?.usage);
       this.finishReason = response === undefined ? null : finishReasonOf(response);
-      this.finalBytes = event;
+      this.finalBytes = relayed;
       return;
     }
     if (payload.type === 'response.failed' || payload.type === 'error') {
@@ -115,7 +124,7 @@ export class ResponsesNativeStream implements StreamTranslator {
       const message = typeof response?.error?.message === 'string' ? response.error.message : typeof payload.message === 'string' ? payload.message : null;
       this.failure = { error: new GatewayError('upstream_error', message ?? 'The upstream provider reported an error.'), relayed: true };
     }
-    output.push(event);
+    output.push(relayed);
   }
 
   end(): void {

@@ -1,3 +1,4 @@
+import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { readFileSync } from 'node:fs';
 import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
@@ -16,7 +17,7 @@ const anthropicFixture = (name: string) => readFileSync(new URL(`../../providers
 const geminiFixture = (name: string) => readFileSync(new URL(`../../providers/gemini/__fixtures__/${name}`, import.meta.url));
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 
-const context = { created: 1_700_000_000, clientWantsUsage: true };
+const context = { created: 1_700_000_000, clientWantsUsage: true, model: REQUESTED_MODEL };
 const { echo } = convertResponsesRequest(Buffer.from(JSON.stringify({ model: 'anthropic/claude-sonnet-4.5', input: 'hi', stream: true })));
 const identity = responseIdentity('0b9e4c2a-1111-4222-8333-944445555666', 1_700_000_000);
 

@@ -1,22 +1,22 @@
 // Anthropic-only translation; what every adapter owes a client is in ../stream-translator-contract.test.ts.
 import { describe, expect, it } from 'vitest';
-import { translateStream, wireFixture } from '../../testing/translate-stream.ts';
+import { translateStream, wireFixture, REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { AnthropicStreamTranslator } from './anthropic-stream-translator.ts';
 
 const translate = (name: string, clientWantsUsage = false) =>
-  translateStream(new AnthropicStreamTranslator({ created: 1700000000, clientWantsUsage }), wireFixture('anthropic', name));
+  translateStream(new AnthropicStreamTranslator({ created: 1700000000, clientWantsUsage, model: REQUESTED_MODEL }), wireFixture('anthropic', name));
 
 describe('AnthropicStreamTranslator', () => {
   it('turns a text stream into OpenAI chunks, ping ignored, [DONE] held back', () => {
     const { text, translator } = translate('anthropic-text.1.sse');
     expect(text).toMatchInlineSnapshot(`
-      "data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"claude-sonnet-4-5-20250929","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null,"logprobs":null}]}
+      "data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null,"logprobs":null}]}
 
-      data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"claude-sonnet-4-5-20250929","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null,"logprobs":null}]}
+      data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null,"logprobs":null}]}
 
-      data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"claude-sonnet-4-5-20250929","choices":[{"index":0,"delta":{"content":"lo there."},"finish_reason":null,"logprobs":null}]}
+      data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{"content":"lo there."},"finish_reason":null,"logprobs":null}]}
 
-      data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"claude-sonnet-4-5-20250929","choices":[{"index":0,"delta":{},"finish_reason":"stop","logprobs":null}]}
+      data: {"id":"msg_01TextStream","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{},"finish_reason":"stop","logprobs":null}]}
 
       data: [DONE]
 

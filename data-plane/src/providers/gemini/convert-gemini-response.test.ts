@@ -1,10 +1,11 @@
+import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertGeminiResponse } from './convert-gemini-response.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
-const context = { created: 1700000000, clientWantsUsage: false };
+const context = { created: 1700000000, clientWantsUsage: false, model: REQUESTED_MODEL };
 
 function converted(bytes: Buffer) {
   const result = convertGeminiResponse(bytes, context);

@@ -1,23 +1,27 @@
 // Gemini-only translation; what every adapter owes a client is in ../stream-translator-contract.test.ts.
 import { describe, expect, it } from 'vitest';
-import { translateStream, wireFixture } from '../../testing/translate-stream.ts';
+import { translateStream, wireFixture, REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { GeminiStreamTranslator } from './gemini-stream-translator.ts';
 
 const fixture = (name: string) => wireFixture('gemini', name);
 const translate = (bytes: Buffer, options: { clientWantsUsage?: boolean; size?: number } = {}) =>
-  translateStream(new GeminiStreamTranslator({ created: 1700000000, clientWantsUsage: options.clientWantsUsage ?? false }), bytes, options.size);
+  translateStream(
+    new GeminiStreamTranslator({ created: 1700000000, clientWantsUsage: options.clientWantsUsage ?? false, model: REQUESTED_MODEL }),
+    bytes,
+    options.size,
+  );
 
 describe('GeminiStreamTranslator', () => {
   it('turns a \\r\\n\\r\\n-framed text stream into OpenAI chunks and adds the [DONE] Gemini never sends', () => {
     const { text, translator } = translate(fixture('gemini-text.1.sse'));
     expect(text).toMatchInlineSnapshot(`
-      "data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gemini-2.5-flash","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null,"logprobs":null}]}
+      "data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null,"logprobs":null}]}
 
-      data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gemini-2.5-flash","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null,"logprobs":null}]}
+      data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null,"logprobs":null}]}
 
-      data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gemini-2.5-flash","choices":[{"index":0,"delta":{"content":"lo there."},"finish_reason":null,"logprobs":null}]}
+      data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{"content":"lo there."},"finish_reason":null,"logprobs":null}]}
 
-      data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gemini-2.5-flash","choices":[{"index":0,"delta":{},"finish_reason":"stop","logprobs":null}]}
+      data: {"id":"aF1DaZLFBPHUz7IPk9fA-QE","object":"chat.completion.chunk","created":1700000000,"model":"gateway/requested-model","choices":[{"index":0,"delta":{},"finish_reason":"stop","logprobs":null}]}
 
       data: [DONE]
 

@@ -1,6 +1,6 @@
 // MiniMax-only translation; what every adapter owes a client is in ../stream-translator-contract.test.ts.
 import { describe, expect, it } from 'vitest';
-import { translateStream, wireFixture, type ChunkJson } from '../../testing/translate-stream.ts';
+import { translateStream, wireFixture, type ChunkJson, REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { MiniMaxStreamTranslator } from './minimax-stream-translator.ts';
 
 const run = (translator: MiniMaxStreamTranslator, input: Buffer) => translateStream(translator, input).chunks;
@@ -9,7 +9,7 @@ const deltas = (chunks: ChunkJson[]) => chunks.map((chunk) => chunk.choices[0]?.
 
 describe('MiniMaxStreamTranslator', () => {
   it('moves the think block to delta.reasoning across chunk boundaries, keeping the other fields', () => {
-    const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: true });
+    const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: true, model: REQUESTED_MODEL });
     const chunks = run(translator, wireFixture('openai-compatible', 'minimax-think.1.sse'));
     expect(deltas(chunks).map(({ content, reasoning }) => [reasoning ?? null, content])).toEqual([
       [null, ''],
@@ -20,7 +20,7 @@ describe('MiniMaxStreamTranslator', () => {
     ]);
     expect(chunks[0]).toMatchObject({
       id: '05b8',
-      model: 'MiniMax-M2',
+      model: REQUESTED_MODEL,
       input_sensitive: false,
       choices: [{ delta: { role: 'assistant', name: 'MiniMax AI' } }],
     });
@@ -29,7 +29,7 @@ describe('MiniMaxStreamTranslator', () => {
   });
 
   it('flushes held-back text with the finish chunk', () => {
-    const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: false });
+    const translator = new MiniMaxStreamTranslator({ created: 1, clientWantsUsage: false, model: REQUESTED_MODEL });
     const chunks = run(
       translator,
       Buffer.from(

@@ -1,3 +1,4 @@
+import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { describe, expect, it } from 'vitest';
 import { adapterForProvider } from '../provider-adapters.ts';
 import { convertOpenAICompatibleResponse } from './convert-openai-compatible-response.ts';
@@ -12,7 +13,7 @@ describe('adapterForProvider', () => {
     const xai = adapterForProvider({ kind: 'openai-compatible', slug: 'xai' });
     expect(xai.convertError).toBe(xaiError);
     expect(xai.convertResponse).toBe(convertOpenAICompatibleResponse);
-    expect(xai.createStreamTranslator({ created: 0, clientWantsUsage: false })).toBeInstanceOf(OpenAICompatibleStreamTranslator);
+    expect(xai.createStreamTranslator({ created: 0, clientWantsUsage: false, model: REQUESTED_MODEL })).toBeInstanceOf(OpenAICompatibleStreamTranslator);
     const minimax = adapterForProvider({ kind: 'openai-compatible', slug: 'minimax' });
     expect(minimax.convertError).toBe(minimaxError);
     expect(minimax.kind).toBe('openai-compatible');

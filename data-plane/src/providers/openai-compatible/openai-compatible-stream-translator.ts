@@ -1,9 +1,11 @@
 // The OpenAI-compatible "translation" is a byte copy: each upstream event goes to the client as the
-// upstream framed it (no per-chunk re-serialisation). Events are only inspected for metering; the
+// upstream framed it (no per-chunk re-serialisation), only the bytes of its `model` value replaced by the
+// requested id when the upstream named another. Events are otherwise only inspected for metering; the
 // usage-only chunk is dropped unless the client asked for it, `[DONE]` is held back, and an upstream
 // error frame is relayed and marks the stream failed: nothing after it reaches the client.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
+import { modelValueRange } from '../splice-json-member.ts';
 import { inspectOpenAICompatibleEvent } from './inspect-openai-compatible-event.ts';
 
 export class OpenAICompatibleStreamTranslator implements StreamTranslator {
@@ -13,9 +15,11 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
   readonly #clientWantsUsage: boolean;
+  readonly #modelJson: Buffer;
 
   constructor(context: TranslationContext) {
     this.#clientWantsUsage = context.clientWantsUsage;
+    this.#modelJson = Buffer.from(JSON.stringify(context.model));
   }
 
   push(event: Buffer, output: Uint8Array[]): void {
@@ -32,7 +36,18 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     if (inspected.kind === 'error') {
       this.failure = { error: new GatewayError('upstream_error', inspected.errorMessage ?? 'The upstream provider reported an error.'), relayed: true };
     }
-    output.push(event);
+    output.push(inspected.kind === 'other' ? event : this.#withRequestedModel(event));
+  }
+
+  /** The event with its chunk's top-level `model` naming the requested id (unchanged when it already does, or has none). */
+  #withRequestedModel(event: Buffer): Buffer {
+    const text = event.toString('latin1');
+    const brace = text.indexOf('{');
+    const range = brace === -1 ? null : modelValueRange(text, brace);
+    if (range === null) return event;
+    const current = event.subarray(range.start, range.end);
+    if (current.equals(this.#modelJson)) return event;
+    return Buffer.concat([event.subarray(0, range.start), this.#modelJson, event.subarray(range.end)]);
   }
 
   end(): void {
