@@ -12,7 +12,39 @@ export function readJsonObject(text: string): JsonObject {
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }
   if (!isRecord(body)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw new GatewayError('invalid_request', `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+  }
   return body;
+}
+
+/**
+ * How deep a body may nest (issue 13, defect 9): 100,000 nested arrays in an unknown field overflowed
+ * the stack where the body is serialised again (a 500). Far deeper than any tool schema or content.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * Whether parsed JSON nests deeper than `max` (the top object is level 1). Without recursion, so the
+ * check cannot overflow itself, and it visits objects and arrays only: its cost follows the number of
+ * containers, not the bytes (a long prompt is one string).
+ */
+function nestedDeeperThan(root: object, max: number): boolean {
+  const pending: object[] = [root];
+  const depths: number[] = [1];
+  while (pending.length > 0) {
+    const value = pending.pop()!;
+    const depth = depths.pop()!;
+    if (depth > max) return true;
+    const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') {
+        pending.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
 }
 
 /** The body's `model`: a non-empty string, or the error naming the field. */
