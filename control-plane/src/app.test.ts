@@ -10,6 +10,7 @@ import { parseChannelPosition, type ChannelEnvelope } from '../../shared/src/dat
 import type { SnapshotMessage } from '../../shared/src/snapshot.ts';
 import { startControlPlane, type ControlPlane } from './app.ts';
 import { createTestDatabase, testEngines, type TestDatabase } from '../../test/support/test-database.ts';
+import { usageEvent } from '../../test/support/usage-event.ts';
 import type { AppRouter } from './trpc/routers/_app.ts';
 
 /** A tRPC client as a data plane configures one: bearer token on every request, SSE for subscriptions. */
@@ -115,33 +116,19 @@ describe.each(testEngines)('control plane over HTTP on %s', (engine) => {
 
   test('usage ingest over HTTP with the data-plane token', async () => {
     const devKey = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
-    const event = {
+    const event = usageEvent({
       requestId: 'http-req-1',
       orgId: devKey.orgId,
       userId: devKey.userId,
       apiKeyId: devKey.id,
       requestedModel: 'simulator/echo',
-      servedModel: 'echo',
-      providerId: 'simulator',
-      byok: false,
       promptTokens: 10,
       completionTokens: 5,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
       costMicros: 5,
-      upstreamCostMicros: null,
-      usageEstimated: false,
-      ttftMs: null,
-      upstreamLatencyMs: null,
       totalLatencyMs: 3,
-      status: 200,
-      finishReason: 'stop',
-      errorCode: null,
-      streamed: false,
       startedAt: '2026-11-25T10:00:00.000Z',
       finishedAt: '2026-11-25T10:00:00.003Z',
-    };
+    });
     const client = createDataPlaneClient(controlPlane);
     expect(await client.dataPlane.ingestUsage.mutate({ events: [event] })).toEqual({ inserted: 1, duplicates: 0 });
     expect(await client.dataPlane.ingestUsage.mutate({ events: [event] })).toEqual({ inserted: 0, duplicates: 1 });

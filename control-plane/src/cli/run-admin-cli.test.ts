@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.ts';
+import { usageEvent } from '../../../test/support/usage-event.ts';
 import { startControlPlane, type ControlPlane } from '../app.ts';
 import { adminCliUsage, runAdminCli } from './run-admin-cli.ts';
 
@@ -102,33 +103,19 @@ describe('npm run admin', () => {
     };
     expect(ledger.entries.map((entry) => [entry.amountMicros, entry.note])).toEqual([[2_000_000, 'trial']]);
 
-    const usage = (requestId: string, requestedModel: string, costMicros: number, userId = key.userId) => ({
-      requestId,
-      orgId: org.id,
-      userId,
-      apiKeyId: key.id,
-      requestedModel,
-      servedModel: 'echo',
-      providerId: 'simulator',
-      byok: false,
-      promptTokens: 10,
-      completionTokens: 5,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      costMicros,
-      upstreamCostMicros: null,
-      usageEstimated: false,
-      ttftMs: null,
-      upstreamLatencyMs: null,
-      totalLatencyMs: 1,
-      status: 200,
-      finishReason: 'stop',
-      errorCode: null,
-      streamed: false,
-      startedAt: '2026-11-20T12:00:00.000Z',
-      finishedAt: '2026-11-20T12:00:01.000Z',
-    });
+    const usage = (requestId: string, requestedModel: string, costMicros: number, userId = key.userId) =>
+      usageEvent({
+        requestId,
+        orgId: org.id,
+        userId,
+        apiKeyId: key.id,
+        requestedModel,
+        promptTokens: 10,
+        completionTokens: 5,
+        costMicros,
+        startedAt: '2026-11-20T12:00:00.000Z',
+        finishedAt: '2026-11-20T12:00:01.000Z',
+      });
     const ingest = await fetch(`${controlPlane.url}/trpc/dataPlane.ingestUsage`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${controlPlane.dataPlaneToken}` },

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { UsageEvent } from '../../../../shared/src/usage-event.ts';
 import { testEngines } from '../../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../../../test/support/create-test-app.ts';
+import { usageEvent } from '../../../../test/support/usage-event.ts';
 import { createGraphQLServer } from '../../graphql/create-yoga.ts';
 
 describe.each(testEngines)('billing queries on %s', (engine) => {
@@ -40,15 +41,15 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     const two = { userId: ids.user2, apiKeyId: ids.key2 };
     await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({
       events: [
-        usageEvent('e1', '2026-10-01T10:00:00.000Z', { ...one, requestedModel: 'm/a', costMicros: 100, promptTokens: 1 }),
-        usageEvent('e2', '2026-10-01T23:30:00.000Z', { ...one, requestedModel: 'm/a', costMicros: 200, promptTokens: 20 }),
-        usageEvent('e3', '2026-10-02T00:00:00.000Z', { ...two, requestedModel: 'm/b', costMicros: 300, completionTokens: 30 }),
-        usageEvent('e4', '2026-10-02T12:00:00.000Z', { ...one, requestedModel: 'm/b', costMicros: 4000, byok: true, promptTokens: 40 }),
-        usageEvent('e5', '2026-10-03T06:00:00.000Z', { ...two, requestedModel: 'm/a', costMicros: 500, cacheReadTokens: 50, providerId: ids.acme }),
-        usageEvent('e6', '2026-10-03T18:00:00.000Z', { ...one, requestedModel: 'm/a', costMicros: 600, reasoningTokens: 60 }),
-        usageEvent('e7', '2026-10-04T01:00:00.000Z', { ...two, requestedModel: 'm/a', costMicros: 700, cacheWriteTokens: 70 }),
+        event('e1', '2026-10-01T10:00:00.000Z', { ...one, requestedModel: 'm/a', costMicros: 100, promptTokens: 1 }),
+        event('e2', '2026-10-01T23:30:00.000Z', { ...one, requestedModel: 'm/a', costMicros: 200, promptTokens: 20 }),
+        event('e3', '2026-10-02T00:00:00.000Z', { ...two, requestedModel: 'm/b', costMicros: 300, completionTokens: 30 }),
+        event('e4', '2026-10-02T12:00:00.000Z', { ...one, requestedModel: 'm/b', costMicros: 4000, byok: true, promptTokens: 40 }),
+        event('e5', '2026-10-03T06:00:00.000Z', { ...two, requestedModel: 'm/a', costMicros: 500, cacheReadTokens: 50, providerId: ids.acme }),
+        event('e6', '2026-10-03T18:00:00.000Z', { ...one, requestedModel: 'm/a', costMicros: 600, reasoningTokens: 60 }),
+        event('e7', '2026-10-04T01:00:00.000Z', { ...two, requestedModel: 'm/a', costMicros: 700, cacheWriteTokens: 70 }),
         // Another org, inside every range asked for below: never counted.
-        usageEvent('b1', '2026-10-02T12:00:00.000Z', {
+        event('b1', '2026-10-02T12:00:00.000Z', {
           orgId: ids.orgB,
           userId: ids.user1,
           apiKeyId: ids.key1,
@@ -63,35 +64,8 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     await testApp?.close();
   });
 
-  function usageEvent(requestId: string, startedAt: string, fields: Partial<UsageEvent>): UsageEvent {
-    return {
-      requestId,
-      orgId: ids.orgA,
-      userId: '',
-      apiKeyId: '',
-      requestedModel: '',
-      servedModel: 'served',
-      providerId: ids.simulator,
-      byok: false,
-      promptTokens: 0,
-      completionTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
-      costMicros: 0,
-      upstreamCostMicros: null,
-      usageEstimated: false,
-      ttftMs: null,
-      upstreamLatencyMs: null,
-      totalLatencyMs: 1,
-      status: 200,
-      finishReason: 'stop',
-      errorCode: null,
-      streamed: false,
-      startedAt,
-      finishedAt: startedAt,
-      ...fields,
-    };
+  function event(requestId: string, startedAt: string, fields: Partial<UsageEvent>): UsageEvent {
+    return usageEvent({ requestId, orgId: ids.orgA, servedModel: 'served', providerId: ids.simulator, startedAt, ...fields });
   }
 
   const zero = {
@@ -306,9 +280,9 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     });
     await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({
       events: [
-        usageEvent('own-1', '2026-10-20T09:00:00.000Z', { userId: member.userId, apiKeyId: key.id, requestedModel: 'm/a', costMicros: 11 }),
-        usageEvent('own-2', '2026-10-21T15:00:00.000Z', { userId: member.userId, apiKeyId: key.id, requestedModel: 'm/b', costMicros: 22, byok: true }),
-        usageEvent('not-own', '2026-10-20T10:00:00.000Z', { userId: ids.user1, apiKeyId: ids.key1, requestedModel: 'm/a', costMicros: 1000 }),
+        event('own-1', '2026-10-20T09:00:00.000Z', { userId: member.userId, apiKeyId: key.id, requestedModel: 'm/a', costMicros: 11 }),
+        event('own-2', '2026-10-21T15:00:00.000Z', { userId: member.userId, apiKeyId: key.id, requestedModel: 'm/b', costMicros: 22, byok: true }),
+        event('not-own', '2026-10-20T10:00:00.000Z', { userId: ids.user1, apiKeyId: ids.key1, requestedModel: 'm/a', costMicros: 1000 }),
       ],
     });
     const own = testApp.caller(member.token).billing;
