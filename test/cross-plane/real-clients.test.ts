@@ -16,6 +16,7 @@ import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.t
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
+import { anthropicCallsWeather, geminiCallsWeather } from '../support/weather-call-scenarios.ts';
 import { weatherTool } from '../support/weather-tool.ts';
 
 const ANTHROPIC_MODEL = 'anthropic/claude-echo';
@@ -40,21 +41,9 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
 
   /** Makes the upstream behind `upstream` call get_weather({city:'Paris'}) until the request carries a tool result. */
   function arrangeToolCall(upstream: Upstream): void {
-    if (upstream === 'anthropic') {
-      anthropic.scenario = (body) => {
-        const answered = (body.messages ?? []).some(
-          (message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'),
-        );
-        return answered ? {} : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
-      };
-    } else if (upstream === 'gemini') {
-      gemini.scenario = (body) => {
-        const answered = (body.contents ?? []).some(
-          (content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined),
-        );
-        return answered ? {} : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
-      };
-    } else {
+    if (upstream === 'anthropic') anthropicCallsWeather(anthropic);
+    else if (upstream === 'gemini') geminiCallsWeather(gemini);
+    else {
       // The OpenAI simulator has no tool-call hook: answer the first request with a hand-written completion.
       gateway.simulator.scenario = (body) => {
         if ((body.messages ?? []).some((message) => message.role === 'tool')) return {};

@@ -15,6 +15,7 @@ import type { OpenAIResponsesSimulator } from '../../simulators/openai/openai-re
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
+import { anthropicCallsWeather, geminiCallsWeather } from '../support/weather-call-scenarios.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 
 // The id as issue 6's quick-start spells it (the imported catalog says claude-sonnet-4-5), added here
@@ -83,21 +84,9 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
 
   /** The upstream says something, then calls get_weather({city:'Paris'}), until the request carries the tool's result. */
   function arrangeToolCall(upstream: Upstream): void {
-    if (upstream === 'anthropic') {
-      anthropic.scenario = (body) => {
-        const answered = (body.messages ?? []).some(
-          (message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'),
-        );
-        return answered ? {} : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
-      };
-    } else if (upstream === 'gemini') {
-      gemini.scenario = (body) => {
-        const answered = (body.contents ?? []).some(
-          (content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined),
-        );
-        return answered ? {} : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
-      };
-    } else if (upstream === 'mistral') {
+    if (upstream === 'anthropic') anthropicCallsWeather(anthropic);
+    else if (upstream === 'gemini') geminiCallsWeather(gemini);
+    else if (upstream === 'mistral') {
       mistral.scenario = (body) =>
         (body.messages ?? []).some((message) => message.role === 'tool')
           ? {}
