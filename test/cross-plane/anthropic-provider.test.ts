@@ -2,12 +2,12 @@
 // reaches the data plane in the snapshot; the official openai SDK then talks to `anthropic/…` and gets
 // OpenAI-shaped answers translated from the Anthropic simulator, tool calls included, and each
 // request lands as one usage row with Anthropic's tokens (cache reads and writes kept apart).
-import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
+import { askBriefly, failureOf, readFailingStream, streamWeatherQuestion } from '../support/chat-calls.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
 import { weatherTool } from '../support/weather-tool.ts';
 
@@ -25,16 +25,7 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
 
   it('translates a non-streamed completion and meters cache reads and writes', async () => {
     simulator.scenario = () => ({ cacheReadInputTokens: 100, cacheCreationInputTokens: 20 });
-    const { data: completion, response } = await gateway
-      .client()
-      .chat.completions.create({
-        model: MODEL,
-        messages: [
-          { role: 'system', content: 'Be brief.' },
-          { role: 'user', content: 'Say hello to Claude' },
-        ],
-      })
-      .withResponse();
+    const { data: completion, response } = await askBriefly(gateway, MODEL, 'Say hello to Claude');
 
     const upstream = simulator.requests.at(-1)!;
     expect(upstream.path).toBe('/v1/messages');
@@ -84,15 +75,7 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
 
   it('streams text and a tool call the SDK assembles, with the usage chunk the client asked for', async () => {
     simulator.scenario = () => ({ toolUse: { name: 'get_weather', input: { city: 'Paris' } }, cacheReadInputTokens: 8 });
-    const stream = gateway.client().chat.completions.stream({
-      model: MODEL,
-      messages: [{ role: 'user', content: 'Weather in Paris please' }],
-      tools: [weatherTool],
-      stream_options: { include_usage: true },
-    });
-    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
-    stream.on('chunk', (chunk) => chunks.push(chunk));
-    const final = await stream.finalChatCompletion();
+    const { final, chunks } = await streamWeatherQuestion(gateway, MODEL);
 
     expect(final.choices[0]).toMatchObject({
       finish_reason: 'tool_calls',
@@ -109,24 +92,13 @@ describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engin
 
   it('ends a stream that fails upstream with an error frame the SDK throws, and answers 529 as a retryable 503', async () => {
     simulator.scenario = () => ({ errorAfterChunks: 2 });
-    const stream = await gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'one two three' }], stream: true });
-    const received: string[] = [];
-    await expect(
-      (async () => {
-        for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
-      })(),
-    ).rejects.toThrow('Overloaded');
-    expect(received.join('')).toBe('Echo: one ');
+    const { received, error } = await readFailingStream(gateway, MODEL);
+    expect(error).toMatchObject({ message: expect.stringContaining('Overloaded') });
+    expect(received).toBe('Echo: one ');
     expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 200, errorCode: 'upstream_error', streamed: true });
 
     simulator.scenario = () => ({ status: 529, headers: { 'retry-after': '3' } });
-    const failed = await gateway
-      .client()
-      .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
-      .then(
-        () => null,
-        (error: unknown) => error as { status: number; headers: Headers },
-      );
+    const failed = await failureOf(gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }));
     expect(failed?.status).toBe(503);
     expect(failed?.headers.get('retry-after')).toBe('3');
   });

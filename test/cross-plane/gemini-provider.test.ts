@@ -9,6 +9,7 @@ import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.t
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
+import { askBriefly, failureOf, readFailingStream, streamWeatherQuestion } from '../support/chat-calls.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
 import { weatherTool } from '../support/weather-tool.ts';
 
@@ -26,16 +27,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
 
   it('translates a non-streamed completion with thoughts and meters cached and reasoning tokens', async () => {
     simulator.scenario = () => ({ thoughts: 'Greet them back.', cachedContentTokenCount: 2 });
-    const { data: completion, response } = await gateway
-      .client()
-      .chat.completions.create({
-        model: MODEL,
-        messages: [
-          { role: 'system', content: 'Be brief.' },
-          { role: 'user', content: 'Say hello to Gemini' },
-        ],
-      })
-      .withResponse();
+    const { data: completion, response } = await askBriefly(gateway, MODEL, 'Say hello to Gemini');
 
     const upstream = simulator.requests.at(-1)!;
     expect(upstream.path).toBe('/v1beta/models/gemini-echo:generateContent');
@@ -117,15 +109,7 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
 
   it('streams text and a tool call the SDK assembles, with the usage chunk the client asked for', async () => {
     simulator.scenario = () => ({ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, cachedContentTokenCount: 1 });
-    const stream = gateway.client().chat.completions.stream({
-      model: MODEL,
-      messages: [{ role: 'user', content: 'Weather in Paris please' }],
-      tools: [weatherTool],
-      stream_options: { include_usage: true },
-    });
-    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
-    stream.on('chunk', (chunk) => chunks.push(chunk));
-    const final = await stream.finalChatCompletion();
+    const { final, chunks } = await streamWeatherQuestion(gateway, MODEL);
 
     const upstream = simulator.requests.at(-1)!;
     expect(upstream).toMatchObject({ path: '/v1beta/models/gemini-echo:streamGenerateContent', query: { alt: 'sse' } });
@@ -164,24 +148,13 @@ describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) 
 
   it('ends a stream that fails upstream with an error frame the SDK throws, and answers 429 with retry-after from RetryInfo', async () => {
     simulator.scenario = () => ({ errorAfterChunks: 2 });
-    const stream = await gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'one two three' }], stream: true });
-    const received: string[] = [];
-    await expect(
-      (async () => {
-        for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
-      })(),
-    ).rejects.toThrow('The model is overloaded');
-    expect(received.join('')).toBe('Echo: one ');
+    const { received, error } = await readFailingStream(gateway, MODEL);
+    expect(error).toMatchObject({ message: expect.stringContaining('The model is overloaded') });
+    expect(received).toBe('Echo: one ');
     expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ status: 200, errorCode: 'upstream_error', streamed: true });
 
     simulator.scenario = () => ({ status: 429, retryDelay: '12.5s' });
-    const failed = await gateway
-      .client()
-      .chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
-      .then(
-        () => null,
-        (error: unknown) => error as { status: number; headers: Headers; code: string },
-      );
+    const failed = await failureOf(gateway.client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }));
     expect(failed?.status).toBe(429);
     expect(failed?.code).toBe('rate_limited');
     expect(failed?.headers.get('retry-after')).toBe('13');
