@@ -11,6 +11,7 @@ import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-si
 import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { askBriefly } from '../support/chat-calls.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
 import { addSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
@@ -191,43 +192,24 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
       expect(message.usage.input_tokens).toBeGreaterThan(0);
       expect(message.usage.output_tokens).toBeGreaterThan(0);
 
-      const { response: chatResponse } = await gateway
-        .client()
-        .chat.completions.create({
-          model,
-          messages: [
-            { role: 'system', content: 'Be brief.' },
-            { role: 'user', content: 'Hello from Claude Code' },
-          ],
-        })
-        .withResponse();
+      const { response: chatResponse } = await askBriefly(gateway, model, 'Hello from Claude Code');
       await gateway.dataPlane!.flushUsage();
       const row = await readUsageRow(gateway, response.headers.get('x-request-id')!);
       const chatRow = await readUsageRow(gateway, chatResponse.headers.get('x-request-id')!);
       expect(columnsOf(row)).toEqual(columnsOf(chatRow));
-      const same = ({
-        requestedModel,
-        servedModel,
-        providerId,
-        promptTokens,
-        completionTokens,
-        costMicros,
-        status,
-        finishReason,
-        streamed,
-        usageEstimated,
-      }: typeof row) => ({
-        requestedModel,
-        servedModel,
-        providerId,
-        promptTokens,
-        completionTokens,
-        costMicros,
-        status,
-        finishReason,
-        streamed,
-        usageEstimated,
-      });
+      const compared = [
+        'requestedModel',
+        'servedModel',
+        'providerId',
+        'promptTokens',
+        'completionTokens',
+        'costMicros',
+        'status',
+        'finishReason',
+        'streamed',
+        'usageEstimated',
+      ] as const;
+      const same = (usage: typeof row) => Object.fromEntries(compared.map((column) => [column, usage[column]]));
       expect(same(row)).toEqual(same(chatRow));
       expect(row.costMicros).toBeGreaterThan(0n);
       expect(message.usage).toMatchObject({ cost_microdollars: Number(row.costMicros) });

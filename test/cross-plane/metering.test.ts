@@ -78,17 +78,16 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     expect(row).toMatchObject({ costMicros: 4n, usageEstimated: false, ttftMs: ttft, totalLatencyMs: latency });
   });
 
+  /** A streamed completion from the simulator model, with the usage chunk asked for, and its HTTP response. */
+  const streamWithUsage = (messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]) =>
+    gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages, stream: true, stream_options: { include_usage: true } })
+      .withResponse();
+
   it('the streamed usage chunk carries the cost and the timings, when the client asked for it', async () => {
     gateway.simulator.scenario = () => ({});
-    const { data: stream, response } = await gateway
-      .client()
-      .chat.completions.create({
-        model: SIMULATOR_MODEL,
-        messages: [{ role: 'user', content: 'stream the cost please' }],
-        stream: true,
-        stream_options: { include_usage: true },
-      })
-      .withResponse();
+    const { data: stream, response } = await streamWithUsage([{ role: 'user', content: 'stream the cost please' }]);
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
 
@@ -106,10 +105,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
   it('counts tokens with the tokenizer when the upstream reports no usage, and marks the row estimated', async () => {
     gateway.simulator.scenario = () => ({ omitUsage: true });
     const messages = [{ role: 'user' as const, content: 'An upstream that keeps its usage to itself' }];
-    const { data: stream, response } = await gateway
-      .client()
-      .chat.completions.create({ model: SIMULATOR_MODEL, messages, stream: true, stream_options: { include_usage: true } })
-      .withResponse();
+    const { data: stream, response } = await streamWithUsage(messages);
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('Echo: An upstream that keeps its usage to itself');
@@ -128,15 +124,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
   it('estimates the tokens of a stream the upstream cut before its usage, from what was relayed', async () => {
     // Paced, so the stream has started (its first event relayed) when the upstream drops it.
     gateway.simulator.scenario = () => ({ dropAfterChunks: 3, chunkDelayMs: 20 });
-    const { data: stream, response } = await gateway
-      .client()
-      .chat.completions.create({
-        model: SIMULATOR_MODEL,
-        messages: [{ role: 'user', content: 'this stream will be cut short' }],
-        stream: true,
-        stream_options: { include_usage: true },
-      })
-      .withResponse();
+    const { data: stream, response } = await streamWithUsage([{ role: 'user', content: 'this stream will be cut short' }]);
     let text = '';
     const failure = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
