@@ -1,5 +1,6 @@
-// The client's OpenAI `tools` array, checked once for the adapters that rebuild it in their own shape
-// (Anthropic's input_schema, Gemini's functionDeclarations).
+// The client's OpenAI `tools` array and its assistant turns' tool-call arguments, checked once for the
+// adapters that rebuild them in their own shape (Anthropic's input_schema and tool_use, Gemini's
+// functionDeclarations and functionCall).
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { isRecord } from '../../../shared/src/json-object.ts';
 
@@ -26,4 +27,15 @@ export function readFunctionTools(tools: unknown): FunctionTool[] {
       tool,
     };
   });
+}
+
+/** An assistant tool call's `arguments` JSON string as the object it encodes; empty or absent is `{}`. */
+export function parseToolCallArguments(value: unknown, param: string): unknown {
+  if (value === undefined || value === null || value === '') return {};
+  if (typeof value !== 'string') throw new GatewayError('invalid_request', "Tool call 'arguments' must be a JSON string.", { param });
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new GatewayError('invalid_request', "Tool call 'arguments' must be valid JSON.", { param });
+  }
 }

@@ -22,7 +22,7 @@ import type {
   AnthropicToolChoice,
 } from './anthropic-wire.ts';
 import { createAnthropicToolCallIdMapper } from './map-anthropic-tool-call-ids.ts';
-import { readFunctionTools } from '../read-function-tools.ts';
+import { parseToolCallArguments, readFunctionTools } from '../read-function-tools.ts';
 import { readStopSequences, readThinkingBudget } from '../read-generation-options.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -63,16 +63,6 @@ function convertContent(content: unknown, param: string, allowImages: boolean): 
   });
 }
 
-function parseArguments(value: unknown, param: string): unknown {
-  if (value === undefined || value === null || value === '') return {};
-  if (typeof value !== 'string') throw invalid("Tool call 'arguments' must be a JSON string.", param);
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw invalid("Tool call 'arguments' must be valid JSON.", param);
-  }
-}
-
 function convertAssistant(message: JsonObject, param: string, toAnthropicId: (id: string) => string): AnthropicContentBlock[] {
   const blocks: AnthropicContentBlock[] = convertContent(message.content, `${param}.content`, false).filter(
     (block) => block.type !== 'text' || block.text !== '',
@@ -85,7 +75,12 @@ function convertAssistant(message: JsonObject, param: string, toAnthropicId: (id
       if (!isRecord(call) || typeof call.id !== 'string' || !isRecord(fn) || typeof fn.name !== 'string') {
         throw invalid('A tool call needs an id and a function name.', callParam);
       }
-      blocks.push({ type: 'tool_use', id: toAnthropicId(call.id), name: fn.name, input: parseArguments(fn.arguments, `${callParam}.function.arguments`) });
+      blocks.push({
+        type: 'tool_use',
+        id: toAnthropicId(call.id),
+        name: fn.name,
+        input: parseToolCallArguments(fn.arguments, `${callParam}.function.arguments`),
+      });
     });
   }
   return blocks;

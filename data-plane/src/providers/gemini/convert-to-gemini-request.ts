@@ -23,7 +23,7 @@ import type {
   GeminiPart,
   GeminiRequest,
 } from './gemini-wire.ts';
-import { readFunctionTools } from '../read-function-tools.ts';
+import { parseToolCallArguments, readFunctionTools } from '../read-function-tools.ts';
 import { readStopSequences, readThinkingBudget } from '../read-generation-options.ts';
 
 /** Thinking budgets per OpenAI `reasoning_effort`; `none` turns thinking off where the model allows it. */
@@ -76,16 +76,6 @@ function contentText(content: unknown, param: string): string {
     .join('');
 }
 
-function parseArguments(value: unknown, param: string): unknown {
-  if (value === undefined || value === null || value === '') return {};
-  if (typeof value !== 'string') throw invalid("Tool call 'arguments' must be a JSON string.", param);
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw invalid("Tool call 'arguments' must be valid JSON.", param);
-  }
-}
-
 /** The signature the gateway put on a tool call it returned (see to-openai-tool-call.ts). */
 function thoughtSignature(call: JsonObject): string | null {
   const extra = isRecord(call.extra_content) && isRecord(call.extra_content.google) ? call.extra_content.google : null;
@@ -128,7 +118,7 @@ function convertMessages(messages: unknown[]): { system: Array<{ text: string }>
             toolNames.set(call.id, fn.name);
             const signature = thoughtSignature(call);
             parts.push({
-              functionCall: { name: fn.name, args: parseArguments(fn.arguments, `${callParam}.function.arguments`) },
+              functionCall: { name: fn.name, args: parseToolCallArguments(fn.arguments, `${callParam}.function.arguments`) },
               ...(signature !== null ? { thoughtSignature: signature } : {}),
             });
           });
