@@ -15,6 +15,7 @@ const listenerTests = [
   'control-plane/src/db/schema-round-trip.test.ts',
   'control-plane/src/graphql/schema/index.test.ts',
   'control-plane/src/http/auth-routes.test.ts',
+  'control-plane/src/http/link-pages.test.ts',
   'control-plane/src/services/billing/billing.test.ts',
   'control-plane/src/services/byok/byok-credentials.test.ts',
   'control-plane/src/services/catalog-import/import-catalog.test.ts',

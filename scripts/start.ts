@@ -13,13 +13,15 @@ const help = `Usage: npm start [-- --help]
 
 Runs the control plane and (for a first try) the upstream simulator in this process, and a data plane in
 a child process of its own (its event loop relays requests and nothing else). The first start creates the data folder: the embedded database, signing keys, a dev organization, an admin
-user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin token (admin-token).
+user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin token (admin-token). Until
+the admin user (admin@localhost) has a password, every start prints a one-time link to set it.
 
 Data plane, http://127.0.0.1:8080 (each route also under /api/gateway and /api/gateway/v1 in place of /v1):
   POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions
   GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
 Control plane, http://127.0.0.1:4000: GraphQL /graphql, tRPC /trpc, GET /healthz, browser sign-in
-  POST /auth/login, GET /auth/session, POST /auth/logout
+  POST /auth/login, GET /auth/session, POST /auth/logout, and the pages one-time links open:
+  /auth/invitation, /auth/reset-password
 (routes explained: node --import tsx data-plane/src/main.ts --help, and control-plane/src/main.ts --help)
 
 Environment:
@@ -101,6 +103,12 @@ if (controlPlane.devApiKey) {
   log(`    ${controlPlane.devApiKey}`);
 } else {
   log(`  Dev API key: ${readFileSync(devKeyFile, 'utf8').trim().slice(0, 10)}… (in ${devKeyFile})`);
+}
+if (controlPlane.adminPasswordLink) {
+  log(`  Admin sign-in: admin@localhost has no password yet. Set it once (the link works 24 hours, and a new`);
+  log(`  one is printed on every start until a password is set):`);
+  log(`    ${controlPlane.adminPasswordLink}`);
+  log(`    or: npm run admin -- password set '${controlPlane.adminPasswordLink}'`);
 }
 log('');
 log(`Try: curl ${dataPlane.url}/v1/chat/completions -H "Authorization: Bearer $(cat ${devKeyFile})" \\`);

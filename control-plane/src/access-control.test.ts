@@ -25,9 +25,9 @@ describe.each(testEngines)('access control on %s', (engine) => {
       const email = `${name}@access.example`;
       users[name] = { ...(await testApp.createAdmin(email)), email };
     }
-    await owner.members.add({ orgId, email: users.admin.email, role: 'admin' });
-    await owner.members.add({ orgId, email: users.member.email, role: 'member' });
-    await owner.members.add({ orgId, email: users.other.email, role: 'member' });
+    await testApp.join(owner, { orgId, email: users.admin.email, role: 'admin' });
+    await testApp.join(owner, { orgId, email: users.member.email, role: 'member' });
+    await testApp.join(owner, { orgId, email: users.other.email, role: 'member' });
   });
   afterAll(async () => {
     await testApp?.close();
@@ -74,7 +74,7 @@ describe.each(testEngines)('access control on %s', (engine) => {
 
   test('removing a member revokes their keys in that org', async () => {
     const leaver = await testApp.createAdmin('leaver@access.example');
-    await owner.members.add({ orgId, email: 'leaver@access.example', role: 'member' });
+    await testApp.join(owner, { orgId, email: 'leaver@access.example', role: 'member' });
     const key = await testApp.caller(leaver.token).apiKeys.create({ orgId, name: 'leaving' });
     await owner.members.remove({ orgId, userId: leaver.userId });
     const stored = await testApp.app.services.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } });

@@ -15,8 +15,10 @@ import { createByokSnapshotCompiler } from './services/byok/compile-byok-credent
 import { loadOrCreateDataPlaneEncryptionKeys } from './services/byok/data-plane-encryption-keys.ts';
 import { loadOrCreateMasterKeyring, type MasterKeyringSource } from './services/byok/master-keyring.ts';
 import { setProviderBaseUrl } from './services/catalog.ts';
+import { createSmtpMailer } from './services/identity/mailer.ts';
+import { firstStartPasswordLink } from './services/identity/password-resets.ts';
 import { createSignInRateLimit } from './services/identity/sign-in.ts';
-import { seedDatabase } from './services/seed.ts';
+import { ADMIN_EMAIL, seedDatabase } from './services/seed.ts';
 import type { ServiceContext } from './services/service-context.ts';
 import { loadOrCreateSigningKeys } from './services/signing-keys.ts';
 import { createSnapshotPublisher } from './services/snapshot-publisher.ts';
@@ -33,6 +35,10 @@ export interface ControlPlaneOptions extends MasterKeyringSource {
   publicUrl?: string | null;
   /** CONTROL_PLANE_TRUST_FORWARDED_FOR: how many reverse proxies' X-Forwarded-For entries to trust (default 0). */
   trustedProxyHops?: number;
+  /** SMTP_URL: where invitation and password mails go; unset = links are only shown to whoever issues them. */
+  smtpUrl?: string | null;
+  /** SMTP_FROM: the sender of those mails. */
+  mailFrom?: string | null;
   log?: (line: string) => void;
 }
 
@@ -59,6 +65,8 @@ export interface ControlPlane {
   dataPlaneEncryptionKeyFile: string | null;
   adminToken: string;
   devApiKey: string | null;
+  /** While the seeded admin has no password: a one-time link (24 hours) to set it, new on every start. */
+  adminPasswordLink: string | null;
   prisma: PrismaClient;
   close(): Promise<void>;
 }
@@ -97,6 +105,9 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
       secureCookies: options.publicUrl?.startsWith('https://') ?? false,
       trustedProxyHops: options.trustedProxyHops ?? 0,
       signInRateLimit: createSignInRateLimit(),
+      // startControlPlane replaces the placeholder with the listening URL when no public URL is given.
+      publicUrl: options.publicUrl ?? 'http://127.0.0.1:4000',
+      mailer: options.smtpUrl ? createSmtpMailer(options.smtpUrl, options.mailFrom ?? undefined) : null,
     };
     const services: AppServices = {
       prisma: database.prisma,
@@ -143,7 +154,10 @@ export async function startControlPlane(options: ControlPlaneOptions & { port: n
   }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!options.publicUrl) app.services.identity.publicUrl = url;
   options.log?.(`control plane listening on ${url} (GraphQL /graphql, tRPC /trpc)`);
+  const adminPassword = await firstStartPasswordLink(app.services.prisma, app.services.identity.publicUrl, ADMIN_EMAIL);
+  if (adminPassword) options.log?.(`${ADMIN_EMAIL} has no password yet; set it once (link valid 24 hours): ${adminPassword.link}`);
   return {
     url,
     port,
@@ -152,6 +166,7 @@ export async function startControlPlane(options: ControlPlaneOptions & { port: n
     dataPlaneEncryptionKeyFile: app.dataPlaneEncryptionKeyFile,
     adminToken: app.adminToken,
     devApiKey: app.devApiKey,
+    adminPasswordLink: adminPassword?.link ?? null,
     prisma: app.services.prisma,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -18,6 +18,7 @@ import { orgPermissions, platformPermissions, type OrgAction, type PlatformActio
 import { appRouter } from './trpc/routers/_app.ts';
 import { createContextInner } from './context.ts';
 import { csrfTokenFor } from './services/identity/sessions.ts';
+import { createSignInRateLimit } from './services/identity/sign-in.ts';
 import { createCallerFactory } from './trpc/init.ts';
 
 const roles = ['owner', 'admin', 'member', 'billing'] as const;
@@ -25,7 +26,8 @@ const subjects = [...roles, 'outsider', 'platform-admin', 'anonymous'] as const;
 type Role = (typeof roles)[number];
 type Subject = (typeof subjects)[number];
 
-type Requirement = { org: OrgAction } | { platform: PlatformAction } | 'data-plane';
+/** 'public': the invitee's and the password link's side, which need only the link's token (and give it to anyone who has it). */
+type Requirement = { org: OrgAction } | { platform: PlatformAction } | 'data-plane' | 'public';
 type WayIn = 'admin-token' | 'session';
 const waysIn: WayIn[] = ['admin-token', 'session'];
 /** Every subject's password once the changePassword entries have set it. */
@@ -35,8 +37,6 @@ type Outcome = 'allowed' | 'unauthenticated' | 'forbidden' | 'not-found';
 interface Fixture {
   orgId: string;
   bystanderId: string;
-  /** A user id not yet in the org, created for one call. */
-  freshUser(): Promise<{ id: string; email: string }>;
   /** A fresh member of the org (role member), for calls that change or remove one. */
   freshMember(): Promise<string>;
 }
@@ -59,6 +59,7 @@ const createCaller = createCallerFactory(appRouter);
 type GraphQLClient = (query: string, variables?: Record<string, unknown>) => Promise<void>;
 
 function expectedOutcome(requires: Requirement, subject: Subject, wayIn: WayIn, path: string): Outcome {
+  if (requires === 'public') return 'allowed';
   if (subject === 'anonymous' || requires === 'data-plane') return 'unauthenticated';
   // Only an admin token buys a JWT; a session (like a JWT) may not (services/issue-admin-jwt.ts).
   if (wayIn === 'session' && (path === 'auth.issueToken' || path === 'Mutation.issueToken')) return 'forbidden';
@@ -76,9 +77,26 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'organizations.create': { requires: { platform: 'organization.create' }, run: ({ client }) => client.organizations.create({ name: unique('org') }) },
   'organizations.list': { requires: { platform: 'organization.list' }, run: ({ client }) => client.organizations.list() },
   'members.list': { requires: { org: 'member.read' }, run: ({ client, fixture }) => client.members.list({ orgId: fixture.orgId }) },
-  'members.add': {
+  'members.invite': {
     requires: { org: 'member.manage' },
-    run: async ({ client, fixture }) => client.members.add({ orgId: fixture.orgId, email: (await fixture.freshUser()).email, role: 'member' }),
+    run: ({ client, fixture }) => client.members.invite({ orgId: fixture.orgId, email: `${unique('invitee')}@matrix.example`, role: 'member' }),
+  },
+  'members.invitations': { requires: { org: 'member.read' }, run: ({ client, fixture }) => client.members.invitations({ orgId: fixture.orgId }) },
+  'members.revokeInvitation': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) => client.members.revokeInvitation({ id: (await freshInvitation(fixture)).id }),
+  },
+  'members.issuePasswordReset': {
+    requires: { org: 'member.resetPassword' },
+    run: async ({ client, fixture }) => client.members.issuePasswordReset({ orgId: fixture.orgId, userId: await fixture.freshMember() }),
+  },
+  'invitations.describe': {
+    requires: 'public',
+    run: async ({ client, fixture }) => client.invitations.describe({ token: (await freshInvitation(fixture)).token }),
+  },
+  'invitations.accept': {
+    requires: 'public',
+    run: async ({ client, fixture }) => client.invitations.accept({ token: (await freshInvitation(fixture)).token, password: MATRIX_PASSWORD }),
   },
   'members.setRole': {
     requires: { org: 'member.manage' },
@@ -94,6 +112,15 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
       client.members.setDailyLimit({ orgId: fixture.orgId, userId: await fixture.freshMember(), dailyLimitMicros: 2_000_000 }),
   },
   'users.create': { requires: { platform: 'user.create' }, run: ({ client }) => client.users.create({ email: `${unique('user')}@example.com` }) },
+  'users.issuePasswordReset': {
+    requires: { platform: 'user.resetPassword' },
+    run: ({ client, fixture }) => client.users.issuePasswordReset({ userId: fixture.bystanderId }),
+  },
+  'auth.requestPasswordReset': { requires: 'public', run: ({ client }) => client.auth.requestPasswordReset({ email: 'bystander@matrix.example' }) },
+  'auth.resetPassword': {
+    requires: 'public',
+    run: async ({ client }) => client.auth.resetPassword({ token: await freshPasswordLink(), password: MATRIX_PASSWORD }),
+  },
   'apiKeys.create': { requires: { org: 'apiKey.create' }, run: ({ client, fixture }) => client.apiKeys.create({ orgId: fixture.orgId, name: 'own' }) },
   'apiKeys.list': { requires: { org: 'apiKey.read' }, run: ({ client, fixture }) => client.apiKeys.list({ orgId: fixture.orgId }) },
   // Another member's key: the stricter case; revoking one's own key is covered in access-control.test.ts.
@@ -184,12 +211,54 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
     requires: { org: 'member.read' },
     run: ({ client, fixture }) => client('query ($orgId: ID!) { members(orgId: $orgId) { userId role } }', { orgId: fixture.orgId }),
   },
-  'Mutation.addMember': {
+  'Mutation.inviteMember': {
     requires: { org: 'member.manage' },
-    run: async ({ client, fixture }) =>
-      client('mutation ($orgId: ID!, $email: String!) { addMember(orgId: $orgId, email: $email, role: member) { userId } }', {
+    run: ({ client, fixture }) =>
+      client('mutation ($orgId: ID!, $email: String!) { inviteMember(orgId: $orgId, email: $email, role: member) { link } }', {
         orgId: fixture.orgId,
-        email: (await fixture.freshUser()).email,
+        email: `${unique('invitee')}@matrix.example`,
+      }),
+  },
+  'Query.invitations': {
+    requires: { org: 'member.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { invitations(orgId: $orgId) { id email } }', { orgId: fixture.orgId }),
+  },
+  'Mutation.revokeInvitation': {
+    requires: { org: 'member.manage' },
+    run: async ({ client, fixture }) => client('mutation ($id: ID!) { revokeInvitation(id: $id) { revokedAt } }', { id: (await freshInvitation(fixture)).id }),
+  },
+  'Mutation.issueMemberPasswordReset': {
+    requires: { org: 'member.resetPassword' },
+    run: async ({ client, fixture }) =>
+      client('mutation ($orgId: ID!, $userId: ID!) { issueMemberPasswordReset(orgId: $orgId, userId: $userId) { link } }', {
+        orgId: fixture.orgId,
+        userId: await fixture.freshMember(),
+      }),
+  },
+  'Mutation.issuePasswordReset': {
+    requires: { platform: 'user.resetPassword' },
+    run: ({ client, fixture }) => client('mutation ($userId: ID!) { issuePasswordReset(userId: $userId) { link } }', { userId: fixture.bystanderId }),
+  },
+  'Query.invitation': {
+    requires: 'public',
+    run: async ({ client, fixture }) =>
+      client('query ($token: String!) { invitation(token: $token) { orgName } }', { token: (await freshInvitation(fixture)).token }),
+  },
+  'Mutation.acceptInvitation': {
+    requires: 'public',
+    run: async ({ client, fixture }) =>
+      client('mutation ($token: String!, $password: String!) { acceptInvitation(token: $token, password: $password) { orgId } }', {
+        token: (await freshInvitation(fixture)).token,
+        password: MATRIX_PASSWORD,
+      }),
+  },
+  'Mutation.requestPasswordReset': { requires: 'public', run: ({ client }) => client('mutation { requestPasswordReset(email: "bystander@matrix.example") }') },
+  'Mutation.resetPassword': {
+    requires: 'public',
+    run: async ({ client }) =>
+      client('mutation ($token: String!, $password: String!) { resetPassword(token: $token, password: $password) { email } }', {
+        token: await freshPasswordLink(),
+        password: MATRIX_PASSWORD,
       }),
   },
   'Mutation.setMemberRole': {
@@ -352,6 +421,34 @@ async function bystanderByokKey(fixture: Fixture): Promise<string> {
   return row.id;
 }
 
+/** A pending invitation to the fixture's org for a new email, written directly (no audit row). */
+async function freshInvitation(fixture: Fixture): Promise<{ id: string; token: string }> {
+  const token = generateSecret('');
+  const row = await testApp.app.services.prisma.invitation.create({
+    data: {
+      orgId: fixture.orgId,
+      email: `${unique('invited')}@matrix.example`,
+      role: 'member',
+      tokenHash: hashSecret(token),
+      invitedBy: 'system:matrix',
+      expiresAt: new Date(Date.now() + 3_600_000),
+    },
+  });
+  return { id: row.id, token };
+}
+
+/** A live password link for a new user, written directly (no audit row). */
+async function freshPasswordLink(): Promise<string> {
+  const token = generateSecret('');
+  await testApp.app.services.prisma.user.create({
+    data: {
+      email: `${unique('reset')}@matrix.example`,
+      passwordResets: { create: { tokenHash: hashSecret(token), issuedBy: 'system:matrix', expiresAt: new Date(Date.now() + 3_600_000) } },
+    },
+  });
+  return token;
+}
+
 /** A live session of the user, written directly (no sign-in, so no audit row). */
 async function spareSession(userId: string): Promise<{ id: string; secret: string }> {
   const secret = generateSecret('gws_');
@@ -400,6 +497,9 @@ describe.each(testEngines)('authorization matrix on %s', (engine) => {
   beforeAll(async () => {
     testApp = await createTestApp(engine);
     const prisma = testApp.app.services.prisma;
+    // Password mails go nowhere; the public operations run far more often than one address may sign in.
+    testApp.app.services.identity.mailer = { send: async () => {} };
+    testApp.app.services.identity.signInRateLimit = createSignInRateLimit(100_000);
     yoga = createGraphQLServer(testApp.app.services);
     const org = await prisma.organization.create({ data: { name: 'Matrix' } });
     const otherOrg = await prisma.organization.create({ data: { name: 'Elsewhere' } });
@@ -417,7 +517,6 @@ describe.each(testEngines)('authorization matrix on %s', (engine) => {
     fixture = {
       orgId: org.id,
       bystanderId: bystander.id,
-      freshUser: () => prisma.user.create({ data: { email: `${unique('fresh')}@matrix.example` } }),
       async freshMember() {
         const user = await prisma.user.create({
           data: { email: `${unique('member')}@matrix.example`, memberships: { create: { orgId: org.id, role: 'member' } } },

@@ -7,6 +7,7 @@ import type { AdminJwtIssuer } from './services/admin-jwt.ts';
 import type { RequestCredentials } from './services/authenticate.ts';
 import type { MasterKeyring } from './services/byok/master-keyring.ts';
 import { clientAddress } from './services/identity/client-address.ts';
+import type { Mailer } from './services/identity/mailer.ts';
 import { CSRF_HEADER } from './services/identity/sessions.ts';
 import { readSessionCookie } from './services/identity/session-cookie.ts';
 import type { SnapshotPublisher } from './services/snapshot-publisher.ts';
@@ -18,6 +19,10 @@ export interface IdentitySettings {
   /** CONTROL_PLANE_TRUST_FORWARDED_FOR (client-address.ts). */
   trustedProxyHops: number;
   signInRateLimit: RateLimiterMemory;
+  /** CONTROL_PLANE_PUBLIC_URL, else the listening URL: where one-time links point. */
+  publicUrl: string;
+  /** SMTP_URL's mailer; null = links are only shown to whoever issues them. */
+  mailer: Mailer | null;
 }
 
 /** Long-lived dependencies of every request. */

@@ -7,7 +7,8 @@ const usage = `Usage: tsx control-plane/src/main.ts [--help]
 
 Runs the gateway's control plane: GraphQL admin API at /graphql, tRPC at /trpc (admin procedures and the
 data plane's snapshot subscription and usage ingest), browser sign-in at /auth/login, /auth/session and
-/auth/logout (docs/identity.md), health at /healthz.
+/auth/logout, the pages one-time links open (/auth/invitation, /auth/reset-password; docs/identity.md),
+health at /healthz.
 
 Environment:
   CONTROL_PLANE_PORT   port to listen on                                   default 4000
@@ -23,6 +24,9 @@ Environment:
   CONTROL_PLANE_PUBLIC_URL
                        the URL people reach the control plane at, for the links it hands out; an
                        https URL also makes the session cookie Secure     default its listening URL
+  SMTP_URL             where invitation and password-link mails go (smtp://user:pass@host:587, smtps://…);
+                       unset = links are only shown to whoever issues them
+  SMTP_FROM            the sender of those mails              default AI Gateway <no-reply@localhost>
   CONTROL_PLANE_TRUST_FORWARDED_FOR
                        number of reverse proxies in front of it whose X-Forwarded-For entries name
                        the client for the sign-in rate limit and lockout   default 0 (socket address)
@@ -67,6 +71,8 @@ const controlPlane = await startControlPlane({
   allowPrivateUpstreams,
   publicUrl: process.env.CONTROL_PLANE_PUBLIC_URL || undefined,
   trustedProxyHops: parseTrustedProxyHops(process.env.CONTROL_PLANE_TRUST_FORWARDED_FOR),
+  smtpUrl: process.env.SMTP_URL || undefined,
+  mailFrom: process.env.SMTP_FROM || undefined,
   masterKeys: process.env.GATEWAY_MASTER_KEYS || undefined,
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION || undefined,
   log,

@@ -29,6 +29,11 @@ function admin(gateway: Gateway) {
   });
 }
 
+/** No credential: the invitee's side of an invitation. */
+function anonymous(gateway: Gateway) {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc` })] });
+}
+
 /** Every file under `directory`, as raw bytes. */
 async function readTree(directory: string): Promise<Array<{ path: string; bytes: Buffer }>> {
   const files: Array<{ path: string; bytes: Buffer }> = [];
@@ -83,7 +88,8 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     orgId = owner.memberships[0]!.orgId;
     const client = admin(gateway);
     memberId = (await client.users.create.mutate({ email: 'member@byok.example' })).id;
-    await client.members.add.mutate({ orgId, email: 'member@byok.example', role: 'member' });
+    const { link } = await client.members.invite.mutate({ orgId, email: 'member@byok.example', role: 'member' });
+    await anonymous(gateway).invitations.accept.mutate({ token: new URL(link).searchParams.get('token')!, password: 'member password 0123' });
     memberKey = (await client.apiKeys.create.mutate({ orgId, name: 'member', userId: memberId })).key;
     // The member's key reaches the data plane through the snapshot too.
     await waitFor(

@@ -9,6 +9,8 @@ import { createCallerFactory } from '../../control-plane/src/trpc/init.ts';
 import { appRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 
 const createCaller = createCallerFactory(appRouter);
+/** The password TestApp.join gives a new account. */
+export const TEST_PASSWORD = 'test password 0123';
 type AppCaller = ReturnType<typeof createCaller>;
 
 export interface TestApp {
@@ -18,6 +20,8 @@ export interface TestApp {
   caller(token: string | null, signal?: AbortSignal): AppCaller;
   /** A new user with an admin token and no memberships. */
   createAdmin(email: string): Promise<{ userId: string; token: string }>;
+  /** Joins `email` to the org the way people join: `inviter` invites, the invitee accepts the link (setting TEST_PASSWORD if the account has none). */
+  join(inviter: AppCaller, input: { orgId: string; email: string; role: 'owner' | 'admin' | 'member' | 'billing' }): Promise<void>;
   /** Closes the app and builds it again on the same database and data folder. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -37,6 +41,10 @@ export async function createTestApp(engine: TestEngine): Promise<TestApp> {
         data: { email, adminTokens: { create: { name: 'test', tokenHash: hashSecret(token) } } },
       });
       return { userId: user.id, token };
+    },
+    async join(inviter, input) {
+      const { link } = await inviter.members.invite(input);
+      await testApp.caller(null).invitations.accept({ token: new URL(link).searchParams.get('token')!, password: TEST_PASSWORD });
     },
     async restart() {
       await testApp.app.close();

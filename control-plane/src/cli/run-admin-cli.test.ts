@@ -1,7 +1,7 @@
 // The admin CLI against a real, listening control plane: once as `npm run admin` in a child process
 // (token from the data folder's file), then in-process for the other commands.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -27,6 +27,7 @@ describe('npm run admin', () => {
         env: { CONTROL_PLANE_URL: controlPlane.url, ADMIN_TOKEN: controlPlane.adminToken },
         stdout: (text) => (stdout += text),
         stderr: (text) => (stderr += text),
+        readSecret: () => Promise.reject(new Error('no terminal in this test')),
       });
       return { status, stdout, stderr };
     };
@@ -49,6 +50,40 @@ describe('npm run admin', () => {
     expect(await controlPlane.prisma.organization.findUnique({ where: { id: org.id } })).toMatchObject({ name: 'Scripted' });
   });
 
+  test('a person without a token: a password link sets the password, login saves an admin token the other commands then use', async () => {
+    const userId = (await controlPlane.prisma.user.create({ data: { email: 'cli-person@example.com' } })).id;
+    const issued = JSON.parse((await cli('users', 'password-link', '--user', userId)).stdout) as { link: string };
+    expect(issued.link).toMatch(new RegExp(`^${controlPlane.url}/auth/reset-password\\?token=`));
+    const passwordFile = join(database.dataDir, 'person-password');
+    await writeFile(passwordFile, 'person password 0123\n');
+    const set = await cli('password', 'set', issued.link, '--password-file', passwordFile);
+    expect(JSON.parse(set.stdout)).toEqual({ email: 'cli-person@example.com', sessionsEnded: 0 });
+    expect((await cli('password', 'set', issued.link, '--password-file', passwordFile)).stderr).toContain('already used');
+
+    const tokenFile = join(database.dataDir, 'person', 'admin-token');
+    let stdout = '';
+    const status = await runAdminCli(['login', '--email', 'cli-person@example.com', '--password-file', passwordFile, '--token-file', tokenFile], {
+      env: { CONTROL_PLANE_URL: controlPlane.url },
+      stdout: (text) => (stdout += text),
+      stderr: () => {},
+      readSecret: () => Promise.reject(new Error('no terminal in this test')),
+    });
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ email: 'cli-person@example.com', tokenFile });
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    // The session it signed in with is gone; the admin token it left behind works.
+    expect(await controlPlane.prisma.session.count({ where: { userId, revokedAt: null } })).toBe(0);
+    stdout = '';
+    await runAdminCli(['orgs', 'create', 'Mine', '--token-file', tokenFile], {
+      env: { CONTROL_PLANE_URL: controlPlane.url },
+      stdout: (text) => (stdout += text),
+      stderr: () => {},
+      readSecret: () => Promise.reject(new Error('no terminal in this test')),
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ name: 'Mine' });
+    expect(await controlPlane.prisma.membership.count({ where: { userId, role: 'owner' } })).toBe(1);
+  });
+
   test('keys, members, policy and audit commands', async () => {
     const org = JSON.parse((await cli('orgs', 'create', 'CLI Co')).stdout) as { id: string };
     const created = await cli('keys', 'create', '--org', org.id, '--name', 'ci', '--models', 'simulator/echo,openai/*', '--providers', 'simulator');
@@ -59,10 +94,16 @@ describe('npm run admin', () => {
     expect((JSON.parse((await cli('keys', 'list', '--org', org.id)).stdout) as { id: string }[]).map((row) => row.id)).toEqual([key.id]);
     expect(JSON.parse((await cli('keys', 'revoke', key.id)).stdout)).toMatchObject({ id: key.id, revokedAt: expect.any(String) });
 
-    await controlPlane.prisma.user.create({ data: { email: 'cli-member@example.com' } });
-    const member = JSON.parse((await cli('members', 'add', '--org', org.id, '--email', 'cli-member@example.com', '--role', 'member')).stdout) as {
-      userId: string;
+    const invited = JSON.parse((await cli('members', 'invite', '--org', org.id, '--email', 'cli-member@example.com', '--role', 'member')).stdout) as {
+      link: string;
+      emailed: boolean;
     };
+    expect(invited.emailed).toBe(false);
+    const passwordFile = join(database.dataDir, 'member-password');
+    await writeFile(passwordFile, 'member password 0123\n');
+    const accepted = await cli('accept-invitation', invited.link, '--password-file', passwordFile, '--name', 'CLI Member');
+    expect(JSON.parse(accepted.stdout)).toMatchObject({ email: 'cli-member@example.com', orgId: org.id, role: 'member', accountCreated: true });
+    const member = { userId: (JSON.parse(accepted.stdout) as { userId: string }).userId };
     expect(JSON.parse((await cli('members', 'set-role', '--org', org.id, '--user', member.userId, '--role', 'billing')).stdout)).toMatchObject({
       role: 'billing',
     });

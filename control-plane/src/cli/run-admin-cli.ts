@@ -1,6 +1,8 @@
 // The admin CLI (`npm run admin -- <command>`): a typed tRPC client over the same procedures the
 // GraphQL face offers, so everything it does is authorized and audited like any other admin call.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { ledgerCreditKinds, ledgerKinds, usageDimensions } from '../services/billing/billing-vocabulary.ts';
@@ -16,7 +18,12 @@ Commands:
   keys list --org <id>
   keys revoke <key id>
   members list --org <id>
-  members add --org <id> --email <email> --role <owner|admin|member|billing>
+  members invite --org <id> --email <email> --role <owner|admin|member|billing>
+             prints a one-time link (7 days) to pass on; also mailed when the control plane has SMTP_URL
+  members invitations --org <id>
+  members revoke-invitation <invitation id>
+  members password-link --org <id> --user <id>
+             owners: a one-time password link for a member who belongs to no org you do not own
   members set-role --org <id> --user <id> --role <owner|admin|member|billing>
   policy show --org <id>
   policy set --org <id> [--models <list>|all] [--allow-providers <list>|all]
@@ -38,9 +45,25 @@ Commands:
   byok rotate [--batch-size <n>]
              re-wraps every BYOK data key to GATEWAY_MASTER_KEY_VERSION (platform admins)
   token issue        exchange the admin token for a 15-minute JWT
+  users password-link --user <id>
+             platform admins: a one-time password link (24 hours) for any user
+
+Without an admin token:
+  login [--email <email>] [--password-file <path>]
+             signs in with email and password, creates an admin token for this machine from the
+             session, writes it to the token file (mode 0600) and signs the session out
+  accept-invitation <link or token> [--password-file <path>] [--name <name>]
+             joins the org: your existing password, or the new account's
+  password set <link or token> [--password-file <path>]
+             spends a password link (from an owner, a platform admin, the first start or the mail)
+  password forgot --email <email>
+             asks the control plane to mail a password link (when it has SMTP_URL)
+  Passwords are read from --password-file, else asked for on the terminal (not echoed), else read
+  from the first line of stdin.
 
 Options:
-  --token-file <path>  admin token file when ADMIN_TOKEN is unset     default .data/admin-token
+  --token-file <path>  admin token file when ADMIN_TOKEN is unset (and where login writes it)
+                       default .data/admin-token
   --help               this text
 
 Environment:
@@ -54,6 +77,8 @@ export interface AdminCliIo {
   env: Record<string, string | undefined>;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Asks for a secret (a password) without echoing it. */
+  readSecret(prompt: string): Promise<string>;
 }
 
 class UsageError extends Error {}
@@ -86,6 +111,7 @@ const options = {
   provider: { type: 'string' },
   'key-file': { type: 'string' },
   'batch-size': { type: 'string' },
+  'password-file': { type: 'string' },
   'token-file': { type: 'string', default: '.data/admin-token' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -101,8 +127,13 @@ export async function runAdminCli(argv: string[], io: AdminCliIo): Promise<numbe
       io.stdout(adminCliUsage);
       return values.help ? 0 : 2;
     }
-    const token = io.env.ADMIN_TOKEN || (await readToken(values['token-file']));
     const url = (io.env.CONTROL_PLANE_URL || 'http://127.0.0.1:4000').replace(/\/+$/, '');
+    const signedOut = await runSignedOutCommand(url, positionals, values, io);
+    if (signedOut !== undefined) {
+      io.stdout(JSON.stringify(signedOut, null, 2) + '\n');
+      return 0;
+    }
+    const token = io.env.ADMIN_TOKEN || (await readToken(values['token-file']));
     const client = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${token}` } })] });
     const result = await runCommand(client, positionals, values);
     io.stdout(JSON.stringify(result, null, 2) + '\n');
@@ -116,6 +147,72 @@ export async function runAdminCli(argv: string[], io: AdminCliIo): Promise<numbe
       `error: ${error instanceof TRPCClientError ? `${error.message} (${String((error.data as { code?: string } | undefined)?.code ?? 'unknown')})` : String(error)}\n`,
     );
     return 1;
+  }
+}
+
+/** A link's token, whether given the whole link or the token alone. */
+function linkToken(argument: string | undefined, command: string): string {
+  if (!argument) throw new UsageError(`${command} needs the link (or its token)`);
+  return /^https?:\/\//.test(argument) ? (new URL(argument).searchParams.get('token') ?? '') : argument;
+}
+
+async function readPassword(values: Values, io: AdminCliIo, prompt: string): Promise<string> {
+  const file = values['password-file'];
+  const password = file ? (await readFile(file, 'utf8')).split(/\r?\n/, 1)[0]! : await io.readSecret(prompt);
+  if (!password) throw new UsageError('no password given');
+  return password;
+}
+
+/** The commands that run without an admin token; undefined for every other command. */
+async function runSignedOutCommand(url: string, positionals: string[], values: Values, io: AdminCliIo): Promise<unknown> {
+  const [group, command, argument] = positionals;
+  const anonymous = () => createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc` })] });
+  switch (group === 'login' || group === 'accept-invitation' ? group : `${group} ${command}`) {
+    case 'login':
+      return logIn(url, values, io);
+    case 'accept-invitation':
+      return anonymous().invitations.accept.mutate({
+        token: linkToken(command, 'accept-invitation'),
+        password: await readPassword(values, io, 'Password (your existing one, or a new one of 12+ characters): '),
+        name: values.name ?? null,
+      });
+    case 'password set':
+      return anonymous().auth.resetPassword.mutate({
+        token: linkToken(argument, 'password set'),
+        password: await readPassword(values, io, 'New password (12+ characters): '),
+      });
+    case 'password forgot':
+      return anonymous().auth.requestPasswordReset.mutate({ email: required(values, 'email') });
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `login`: the CLI's sign-in. It signs in like a browser (POST /auth/login), uses the session to create an
+ * admin token named after this machine, saves it where the other commands read it, and signs the session
+ * out again: the CLI keeps an admin token (revocable with the others), not a browser session.
+ */
+async function logIn(url: string, values: Values, io: AdminCliIo): Promise<unknown> {
+  const email = values.email ?? (await io.readSecret('Email: '));
+  const password = await readPassword(values, io, 'Password: ');
+  const response = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = (await response.json()) as { csrfToken?: string; user?: { email: string }; error?: { message: string; code: string } };
+  if (!response.ok || !body.csrfToken) throw new Error(`sign-in refused: ${body.error?.message ?? response.status} (${body.error?.code ?? 'unknown'})`);
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';', 1)[0]!;
+  const headers = { cookie, 'x-csrf-token': body.csrfToken };
+  try {
+    const session = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${url}/trpc`, headers })] });
+    const created = await session.adminTokens.create.mutate({ name: `cli ${hostname()} ${new Date().toISOString().slice(0, 10)}` });
+    await mkdir(dirname(values['token-file']), { recursive: true });
+    await writeFile(values['token-file'], created.token + '\n', { mode: 0o600 });
+    return { email: body.user?.email, adminTokenId: created.id, tokenFile: values['token-file'] };
+  } finally {
+    await fetch(`${url}/auth/logout`, { method: 'POST', headers });
   }
 }
 
@@ -186,8 +283,17 @@ async function runCommand(client: Client, positionals: string[], values: Values)
       return client.apiKeys.revoke.mutate({ id: argument });
     case 'members list':
       return client.members.list.query({ orgId: required(values, 'org') });
-    case 'members add':
-      return client.members.add.mutate({ orgId: required(values, 'org'), email: required(values, 'email'), role: role(values) });
+    case 'members invite':
+      return client.members.invite.mutate({ orgId: required(values, 'org'), email: required(values, 'email'), role: role(values) });
+    case 'members invitations':
+      return client.members.invitations.query({ orgId: required(values, 'org') });
+    case 'members revoke-invitation':
+      if (!argument) throw new UsageError('members revoke-invitation needs an invitation id');
+      return client.members.revokeInvitation.mutate({ id: argument });
+    case 'members password-link':
+      return client.members.issuePasswordReset.mutate({ orgId: required(values, 'org'), userId: required(values, 'user') });
+    case 'users password-link':
+      return client.users.issuePasswordReset.mutate({ userId: required(values, 'user') });
     case 'members set-role':
       return client.members.setRole.mutate({ orgId: required(values, 'org'), userId: required(values, 'user'), role: role(values) });
     case 'policy show':

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import { createYoga } from 'graphql-yoga';
 import type { AppServices } from '../context.ts';
 import { authenticateUser } from '../services/authenticate.ts';
+import { clientAddress } from '../services/identity/client-address.ts';
 import { CSRF_HEADER } from '../services/identity/sessions.ts';
 import { readSessionCookie } from '../services/identity/session-cookie.ts';
 import type { GraphQLContext } from './graphql-context.ts';
@@ -14,7 +16,11 @@ export function createGraphQLServer(services: AppServices) {
     maskedErrors: { maskError: maskGatewayError },
     // Yoga's default logger would print masked errors' causes; the HTTP edge never logs request data.
     logging: false,
-    async context({ request }) {
+    async context(initial) {
+      const { request } = initial;
+      // Served through node:http (create-http-handler.ts), so the node request is in the server context; in-process tests have none.
+      const nodeRequest = (initial as { req?: IncomingMessage }).req;
+      const client = nodeRequest ? clientAddress(nodeRequest, services.identity.trustedProxyHops) : 'in-process';
       const credentials = {
         authorization: request.headers.get('authorization'),
         sessionSecret: readSessionCookie(request.headers.get('cookie'), services.identity.secureCookies),
@@ -26,7 +32,7 @@ export function createGraphQLServer(services: AppServices) {
         (actor) => ({ actor, error: null }),
         (error: unknown) => ({ actor: null, error }),
       );
-      return { ...services, authentication: authentication.actor, authenticationError: authentication.error };
+      return { ...services, authentication: authentication.actor, authenticationError: authentication.error, client };
     },
   });
 }

@@ -9,6 +9,8 @@ export interface GraphQLContext extends AppServices {
   authentication: UserActor | null;
   /** Why a credential the request brought was refused (a session without its CSRF token). */
   authenticationError: unknown;
+  /** The caller's address (identity/client-address.ts), for the sign-in rate limit. */
+  client: string;
 }
 
 /** The service context of the authenticated user; throws UNAUTHENTICATED without one. */

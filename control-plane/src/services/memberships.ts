@@ -1,5 +1,6 @@
 // Who belongs to an org and in which role. Owners and admins manage members (member.manage), but only an
-// owner grants or takes away the owner role, and an org always keeps at least one owner.
+// owner grants or takes away the owner role, and an org always keeps at least one owner. People join
+// through invitations (identity/invitations.ts), never by being added.
 import { z } from 'zod';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { Membership, MembershipRole, Prisma } from '../../generated/prisma/client.ts';
@@ -12,7 +13,6 @@ import type { ServiceContext } from './service-context.ts';
 
 export const membershipRoleSchema = z.enum(membershipRoles);
 
-export const addMemberInputSchema = z.object({ orgId: z.string(), email: z.email(), role: membershipRoleSchema });
 export const setMemberRoleInputSchema = z.object({ orgId: z.string(), userId: z.string(), role: membershipRoleSchema });
 export const removeMemberInputSchema = z.object({ orgId: z.string(), userId: z.string() });
 /** A per-member override of the org's default daily limit; null = use the default. */
@@ -25,23 +25,6 @@ const withUser = { user: { select: { email: true, name: true } } } satisfies Pri
 export async function listMembers(context: ServiceContext, input: { orgId: string }): Promise<MembershipWithUser[]> {
   await authorizeOrgAction(context, input.orgId, 'member.read');
   return context.prisma.membership.findMany({ where: { orgId: input.orgId }, include: withUser, orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }] });
-}
-
-export async function addMember(context: ServiceContext, rawInput: z.input<typeof addMemberInputSchema>): Promise<MembershipWithUser> {
-  const input = parseInput(addMemberInputSchema, rawInput, 'input');
-  const caller = await authorizeOrgAction(context, input.orgId, 'member.manage');
-  assertMayTouchOwnerRole(caller, input.role);
-  const membership = await context.prisma.$transaction(async (transaction) => {
-    const user = await transaction.user.findUnique({ where: { email: input.email } });
-    if (!user) throw new GatewayError('not_found', `user ${input.email} not found`, { param: 'email' });
-    const existing = await transaction.membership.findUnique({ where: { orgId_userId: { orgId: input.orgId, userId: user.id } } });
-    if (existing) throw new GatewayError('invalid_request', `${input.email} is already a member`, { param: 'email' });
-    const row = await transaction.membership.create({ data: { orgId: input.orgId, userId: user.id, role: input.role }, include: withUser });
-    await recordAudit(transaction, context.actor, { action: 'member.add', target: `user:${user.id}`, orgId: input.orgId, details: { role: input.role } });
-    return row;
-  });
-  context.snapshotChanged();
-  return membership;
 }
 
 export async function setMemberRole(context: ServiceContext, rawInput: z.input<typeof setMemberRoleInputSchema>): Promise<MembershipWithUser> {

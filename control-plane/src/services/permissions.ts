@@ -23,7 +23,13 @@ export const orgPermissions = {
   'policy.read': ['owner', 'admin', 'member', 'billing'],
   'policy.update': ['owner', 'admin'],
   'member.read': ['owner', 'admin', 'member', 'billing'],
+  /** Invitations included: sending, listing is member.read, revoking. */
   'member.manage': ['owner', 'admin'],
+  /**
+   * A one-time password link for a member, handed over by the owner. Only for members who belong to no
+   * org the caller does not own, and never for a platform admin (services/identity/password-resets.ts).
+   */
+  'member.resetPassword': ['owner'],
   'audit.read': ['owner', 'admin'],
   /** Balance and ledger entries. Members see neither, nor the org's usage (`usage.read`). */
   'billing.read': ['owner', 'admin', 'billing'],
@@ -46,6 +52,8 @@ export type OrgAction = keyof typeof orgPermissions;
 export const platformPermissions = {
   'catalog.write': 'platform-admin',
   'user.create': 'platform-admin',
+  /** A one-time password link for any user. */
+  'user.resetPassword': 'platform-admin',
   'catalog.read': 'authenticated',
   'organization.create': 'authenticated',
   /** Lists only the caller's own orgs. */

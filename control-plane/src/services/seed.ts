@@ -15,7 +15,8 @@ import type { ServiceContext } from './service-context.ts';
 
 const DEFAULT_SIMULATOR_BASE_URL = 'http://127.0.0.1:4010/v1';
 const DEV_ORG_NAME = 'Dev Org';
-const ADMIN_EMAIL = 'admin@localhost';
+/** The seeded platform admin, who starts without a password (app.ts prints a link to set one). */
+export const ADMIN_EMAIL = 'admin@localhost';
 /** $10 of credit, so the dev org can spend from its first request. */
 const DEV_GRANT_MICROS = 10_000_000n;
 /** $0.15 / $0.60 per million tokens. */

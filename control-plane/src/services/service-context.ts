@@ -7,7 +7,9 @@ export type UserCredential =
   | { kind: 'admin-token'; adminTokenId: string }
   | { kind: 'admin-jwt'; adminTokenId: string }
   /** A browser sign-in (cookie), see identity/sessions.ts. */
-  | { kind: 'session'; sessionId: string };
+  | { kind: 'session'; sessionId: string }
+  /** An invitation or password-reset link being spent (identity/invitations.ts, identity/password-resets.ts). */
+  | { kind: 'one-time-link'; linkId: string };
 
 export type Actor =
   | { kind: 'user'; userId: string; isPlatformAdmin: boolean; credential: UserCredential }

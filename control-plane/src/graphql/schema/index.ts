@@ -11,6 +11,7 @@ import './billing.ts';
 import './admin-token.ts';
 import './session.ts';
 import './account.ts';
+import './invitation.ts';
 import './model.ts';
 
 export const schema = builder.toSchema();

@@ -1,4 +1,4 @@
-import { addMember, listMembers, removeMember, setMemberDailyLimit, setMemberRole, type MembershipWithUser } from '../../services/memberships.ts';
+import { listMembers, removeMember, setMemberDailyLimit, setMemberRole, type MembershipWithUser } from '../../services/memberships.ts';
 import { microsOrNull } from '../../services/micros.ts';
 import { membershipRoles } from '../../services/permissions.ts';
 import { builder } from '../builder.ts';
@@ -28,14 +28,6 @@ builder.queryField('members', (t) =>
     type: [MemberType],
     args: { orgId: t.arg.id({ required: true }) },
     resolve: (_root, args, context) => listMembers(requireAdmin(context), { orgId: String(args.orgId) }),
-  }),
-);
-
-builder.mutationField('addMember', (t) =>
-  t.field({
-    type: MemberType,
-    args: { orgId: t.arg.id({ required: true }), email: t.arg.string({ required: true }), role: t.arg({ type: MembershipRoleEnum, required: true }) },
-    resolve: (_root, args, context) => addMember(requireAdmin(context), { orgId: String(args.orgId), email: args.email, role: args.role }),
   }),
 );
 

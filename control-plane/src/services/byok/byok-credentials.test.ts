@@ -22,7 +22,7 @@ describe.each(testEngines)('BYOK credentials on %s', (engine) => {
     orgId = (await owner.organizations.create({ name: 'BYOK' })).id;
     for (const name of ['member', 'other', 'billing'] as const) {
       users[name] = await testApp.createAdmin(`${name}@byok.example`);
-      await owner.members.add({ orgId, email: `${name}@byok.example`, role: name === 'billing' ? 'billing' : 'member' });
+      await testApp.join(owner, { orgId, email: `${name}@byok.example`, role: name === 'billing' ? 'billing' : 'member' });
     }
   });
   afterAll(async () => {

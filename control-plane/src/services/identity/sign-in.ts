@@ -38,13 +38,18 @@ function retryAfter(ms: number): GatewayError {
   return new GatewayError('rate_limited', `too many sign-in attempts; try again in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
 }
 
-export async function signInWithPassword(prisma: PrismaClient, rateLimit: RateLimiterMemory, request: SignInRequest): Promise<SignInResult> {
+/** One attempt of `client` at anything that checks a password or sends mail (sign-in, accepting an invitation, asking for a reset link). */
+export async function consumeSignInAttempt(rateLimit: RateLimiterMemory, client: string): Promise<void> {
   try {
-    await rateLimit.consume(request.client);
+    await rateLimit.consume(client);
   } catch (error) {
     if (error instanceof RateLimiterRes) throw retryAfter(error.msBeforeNext);
     throw error;
   }
+}
+
+export async function signInWithPassword(prisma: PrismaClient, rateLimit: RateLimiterMemory, request: SignInRequest): Promise<SignInResult> {
+  await consumeSignInAttempt(rateLimit, request.client);
   const email = normalizeEmail(request.email);
   const locked = await lockedUntil(prisma, email, request.client);
   if (locked) throw retryAfter(locked.getTime() - Date.now());

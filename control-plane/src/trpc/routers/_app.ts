@@ -8,6 +8,7 @@ import { billingRouter } from './billing.ts';
 import { byokRouter } from './byok.ts';
 import { catalogRouter } from './catalog.ts';
 import { dataPlaneRouter } from './data-plane.ts';
+import { invitationsRouter } from './invitations.ts';
 import { membersRouter } from './members.ts';
 import { modelsRouter } from './models.ts';
 import { organizationsRouter } from './organizations.ts';
@@ -18,6 +19,7 @@ import { usersRouter } from './users.ts';
 export const appRouter = router({
   organizations: organizationsRouter,
   members: membersRouter,
+  invitations: invitationsRouter,
   users: usersRouter,
   apiKeys: apiKeysRouter,
   byok: byokRouter,

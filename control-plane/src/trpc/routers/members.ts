@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { inviteMember, inviteMemberInputSchema, listInvitations, revokeInvitation } from '../../services/identity/invitations.ts';
+import { issueMemberPasswordReset } from '../../services/identity/password-resets.ts';
 import {
-  addMember,
-  addMemberInputSchema,
   listMembers,
   removeMember,
   removeMemberInputSchema,
@@ -28,7 +28,14 @@ export function toMemberView(membership: MembershipWithUser) {
 
 export const membersRouter = router({
   list: adminProcedure.input(z.object({ orgId: z.string() })).query(async ({ ctx, input }) => (await listMembers(ctx.service, input)).map(toMemberView)),
-  add: adminProcedure.input(addMemberInputSchema).mutation(async ({ ctx, input }) => toMemberView(await addMember(ctx.service, input))),
+  /** Sends (or hands back) a one-time link; the answer is the same whether or not the email has an account. */
+  invite: adminProcedure.input(inviteMemberInputSchema).mutation(({ ctx, input }) => inviteMember(ctx.service, ctx.identity, input)),
+  invitations: adminProcedure.input(z.object({ orgId: z.string() })).query(({ ctx, input }) => listInvitations(ctx.service, input)),
+  revokeInvitation: adminProcedure.input(z.object({ id: z.string() })).mutation(({ ctx, input }) => revokeInvitation(ctx.service, input)),
+  /** An owner's one-time password link for a member (see 'member.resetPassword'). */
+  issuePasswordReset: adminProcedure
+    .input(z.object({ orgId: z.string(), userId: z.string() }))
+    .mutation(({ ctx, input }) => issueMemberPasswordReset(ctx.service, ctx.identity, input)),
   setRole: adminProcedure.input(setMemberRoleInputSchema).mutation(async ({ ctx, input }) => toMemberView(await setMemberRole(ctx.service, input))),
   remove: adminProcedure.input(removeMemberInputSchema).mutation(async ({ ctx, input }) => toMemberView(await removeMember(ctx.service, input))),
   setDailyLimit: adminProcedure
