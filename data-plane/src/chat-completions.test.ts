@@ -10,6 +10,7 @@ import {
   startDataPlaneFixture,
   TEST_API_KEY,
   TEST_MODEL,
+  TEST_MODEL_ALIAS,
   UPSTREAM_KEY_ENV,
   type DataPlaneFixture,
 } from './testing/data-plane-fixture.ts';
@@ -94,6 +95,20 @@ describe('non-streamed chat completions', () => {
     const response = await post('/api/gateway/chat/completions', chat());
     expect(response.status).toBe(200);
     await response.text();
+  });
+
+  it("serves a model's alias as the model: its endpoint, its policy and its meter, answered under the alias", async () => {
+    const response = await post('/v1/chat/completions', { ...chat(), model: TEST_MODEL_ALIAS });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gateway-model')).toBe(TEST_MODEL);
+    expect(((await response.json()) as { model: string }).model).toBe(TEST_MODEL_ALIAS);
+    expect((simulator.requests.at(-1)?.body as { model: string }).model).toBe('echo');
+    await fixture.dataPlane.flushUsage();
+    expect(fixture.controlPlane.usage.get(response.headers.get('x-request-id')!)).toMatchObject({ requestedModel: TEST_MODEL, servedModel: 'echo' });
+    // The restricted organization may not use the model, by any of its names.
+    const refused = await post('/v1/chat/completions', { ...chat(), model: TEST_MODEL_ALIAS }, RESTRICTED_API_KEY);
+    expect(refused.status).toBe(403);
+    await refused.text();
   });
 
   it('estimates usage when the upstream reports none', async () => {

@@ -2,7 +2,7 @@
 // list fields for the SDK, and the caller's organization policy applied.
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RESTRICTED_API_KEY, startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
+import { RESTRICTED_API_KEY, startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, TEST_MODEL_ALIAS, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
 
 let fixture: DataPlaneFixture;
 
@@ -28,6 +28,8 @@ describe('GET /models', () => {
     expect(body.data.map((model) => model.id)).toEqual(['other/echo', TEST_MODEL]);
     expect(body.data[1]).toEqual({
       id: TEST_MODEL,
+      // Listed once, with its other names.
+      aliases: [TEST_MODEL_ALIAS],
       object: 'model',
       owned_by: 'simulator',
       name: 'Echo',

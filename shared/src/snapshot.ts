@@ -77,6 +77,8 @@ export const snapshotModelSchema = z.object({
   /** Public id, `provider/model`. */
   id: z.string(),
   name: z.string(),
+  /** Other ids that name this model (OpenRouter's, the provider's dated and -latest names, an admin's). */
+  aliases: z.array(z.string()).default([]),
   /** Unix seconds. */
   created: z.number().int(),
   contextLength: z.number().int().nullable(),

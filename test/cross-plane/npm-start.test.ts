@@ -4,7 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { generateText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { startAnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { freePort } from '../support/free-port.ts';
 import { CHAOS_TEST_TIMEOUT_MS, PROCESS_START_MS } from '../support/eventually.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -25,8 +30,8 @@ describe('npm start', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function start(): Promise<{ output: () => string; stop: () => Promise<void> }> {
-    const environment: NodeJS.ProcessEnv = { ...process.env, GATEWAY_DATA_DIR: dataDir };
+  async function start(extraEnvironment: NodeJS.ProcessEnv = {}): Promise<{ output: () => string; stop: () => Promise<void> }> {
+    const environment: NodeJS.ProcessEnv = { ...process.env, GATEWAY_DATA_DIR: dataDir, ...extraEnvironment };
     for (const [name, port] of Object.entries(ports)) environment[name] = String(port);
     // With a provider key set, the simulator would not start.
     delete environment.OPENAI_API_KEY;
@@ -80,4 +85,53 @@ describe('npm start', () => {
     expect((await readmeCurl(devKey)).status).toBe(200);
     await second.stop();
   });
+
+  it(
+    "runs the hosted gateway's quick-start verbatim against the imported catalog, Anthropic pointed at its simulator",
+    { timeout: CHAOS_TEST_TIMEOUT_MS },
+    async () => {
+      const anthropic = await startAnthropicSimulator({ apiKey: 'sk-ant-quick-start' });
+      const gateway = await start({ ANTHROPIC_API_KEY: 'sk-ant-quick-start' });
+      try {
+        const dataPlaneUrl = `http://127.0.0.1:${ports.DATA_PLANE_PORT}`;
+        const snapshotVersion = async () => ((await (await fetch(`${dataPlaneUrl}/healthz`)).json()) as { snapshotVersion: number }).snapshotVersion;
+        const before = await snapshotVersion();
+        const admin = createTRPCClient<AppRouter>({
+          links: [
+            httpLink({
+              url: `http://127.0.0.1:${ports.CONTROL_PLANE_PORT}/trpc`,
+              headers: { authorization: `Bearer ${(await readFile(join(dataDir, 'admin-token'), 'utf8')).trim()}` },
+            }),
+          ],
+        });
+        // The operator's one change: the imported provider `anthropic` reaches the simulator instead of Anthropic.
+        await admin.catalog.upsertProvider.mutate({ slug: 'anthropic', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: 'ANTHROPIC_API_KEY' });
+        await expect.poll(snapshotVersion).toBeGreaterThan(before);
+
+        const baseURL = `${dataPlaneUrl}/v1`;
+        const apiKey = (await readFile(join(dataDir, 'dev-key'), 'utf8')).trim();
+        // The hosted gateway's snippet, verbatim apart from baseURL and apiKey.
+        const { text } = await generateText({
+          model: createOpenAI({ baseURL, apiKey })('anthropic/claude-sonnet-4.5'),
+          prompt: 'Invent a new holiday and describe its traditions.',
+        });
+        expect(text).toBe('Echo: Invent a new holiday and describe its traditions.');
+        expect(anthropic.requests.at(-1)).toMatchObject({
+          path: '/v1/messages',
+          headers: { 'x-api-key': 'sk-ant-quick-start' },
+          body: { model: 'claude-sonnet-4-5' },
+        });
+
+        // Listed once, under the catalog's id, with the ids that also name it.
+        const models = (await (await fetch(`${baseURL}/models`)).json()) as { data: Array<{ id: string; aliases: string[] }> };
+        const sonnet = models.data.filter((model) => model.id === 'anthropic/claude-sonnet-4-5' || model.aliases.includes('anthropic/claude-sonnet-4.5'));
+        expect(sonnet).toEqual([
+          expect.objectContaining({ id: 'anthropic/claude-sonnet-4-5', aliases: expect.arrayContaining(['anthropic/claude-sonnet-4.5']) }),
+        ]);
+      } finally {
+        await gateway.stop();
+        await anthropic.close();
+      }
+    },
+  );
 });

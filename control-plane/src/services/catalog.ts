@@ -37,6 +37,11 @@ export const upsertModelInputSchema = z.object({
   /** Public id, `provider/model`. */
   id: z.string().regex(/^[^/\s]+\/\S+$/, 'a `provider/model` id'),
   name: z.string().min(1),
+  /** Other ids a request may use for the model; replaces the model's aliases when given, kept when absent. */
+  aliases: z
+    .array(z.string().regex(/^[^/\s]+\/\S+$/, 'a `provider/model` id'))
+    .max(100)
+    .optional(),
   contextLength: z.number().int().positive().nullable().default(null),
   enabled: z.boolean().default(true),
   endpoint: z.object({
@@ -107,7 +112,16 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
   const model = await context.prisma.$transaction(async (transaction) => {
     const provider = await transaction.provider.findUnique({ where: { slug: input.endpoint.providerSlug } });
     if (!provider) throw new GatewayError('not_found', `provider ${input.endpoint.providerSlug} not found`, { param: 'endpoint.providerSlug' });
-    const modelFields = { name: input.name, contextLength: input.contextLength, enabled: input.enabled, source: 'admin' };
+    const aliases = input.aliases === undefined ? {} : { aliases: [...new Set(input.aliases)].filter((alias) => alias !== input.id) };
+    if (aliases.aliases !== undefined && aliases.aliases.length > 0) {
+      // One id, one model: an alias may not be another model's id or alias.
+      const taken = await transaction.model.findFirst({
+        where: { id: { not: input.id }, OR: [{ id: { in: aliases.aliases } }, { aliases: { hasSome: aliases.aliases } }] },
+        select: { id: true },
+      });
+      if (taken) throw new GatewayError('invalid_request', `an alias of model ${input.id} already names model ${taken.id}`, { param: 'aliases' });
+    }
+    const modelFields = { name: input.name, contextLength: input.contextLength, enabled: input.enabled, source: 'admin', ...aliases };
     await transaction.model.upsert({ where: { id: input.id }, create: { id: input.id, ...modelFields }, update: modelFields });
     const { prices } = input.endpoint;
     const endpointFields = {

@@ -60,6 +60,7 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     const compiled: SnapshotModel = {
       id: model.id,
       name: model.name,
+      aliases: model.aliases,
       created: Math.floor(model.createdAt.getTime() / 1000),
       contextLength: model.contextLength,
       description: model.description,

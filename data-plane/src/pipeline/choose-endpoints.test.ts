@@ -11,6 +11,7 @@ const provider = (slug: string) => ({ id: `prov_${slug}`, slug, kind: 'openai-co
 const model = (id: string, slugs: string[]): SnapshotModel => ({
   id,
   name: id,
+  aliases: [],
   created: 0,
   contextLength: null,
   description: null,

@@ -10,6 +10,8 @@ import { isModelUsable } from './check-policy.ts';
 
 export interface ModelListEntry {
   id: string;
+  /** The other ids a request may name it by (OpenRouter's, the provider's dated and -latest names, an admin's). */
+  aliases: string[];
   object: 'model';
   owned_by: string;
   name: string;
@@ -45,6 +47,7 @@ function toModelListEntry(model: SnapshotModel): ModelListEntry {
   const usd = (nanodollars: number | undefined) => nanoPerTokenToUsdString(nanodollars ?? 0);
   return {
     id: model.id,
+    aliases: model.aliases,
     object: 'model',
     owned_by: slash > 0 ? model.id.slice(0, slash) : 'gateway',
     name: model.name,

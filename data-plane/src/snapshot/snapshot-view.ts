@@ -32,6 +32,7 @@ export interface SnapshotView {
   version: number;
   stateHash: string;
   state: SnapshotState;
+  /** By id and by alias. */
   modelsById: ReadonlyMap<string, SnapshotModel>;
   providersById: ReadonlyMap<string, ProviderRoute>;
   /** Every model, sorted by id (for /models). */
@@ -51,8 +52,11 @@ export function findByokKey(view: SnapshotView, orgId: string, userId: string, p
 
 /** `decrypted`: the BYOK keys by credential id (decrypt-byok-credentials.ts); a credential missing there is kept, unusable. */
 export function buildSnapshotView(version: number, stateHash: string, state: SnapshotState, decrypted: ReadonlyMap<string, ByokKey> = new Map()): SnapshotView {
+  const models = Object.values(state.models);
   const modelsById = new Map<string, SnapshotModel>();
-  for (const model of Object.values(state.models)) modelsById.set(model.id, model);
+  for (const model of models) modelsById.set(model.id, model);
+  // An alias never hides a model's own id.
+  for (const model of models) for (const alias of model.aliases) if (!modelsById.has(alias)) modelsById.set(alias, model);
   const providersById = new Map<string, ProviderRoute>();
   for (const provider of Object.values(state.providers)) {
     const adapter = adapterForProvider(provider);
@@ -63,7 +67,7 @@ export function buildSnapshotView(version: number, stateHash: string, state: Sna
       apiKeyEnv: provider.apiKeyEnv,
     });
   }
-  const modelList = [...modelsById.values()].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+  const modelList = models.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
   const byokKeys = new Map<string, ByokKey>();
   for (const [credentialId, credential] of Object.entries(state.byokCredentials)) {
     const key = decrypted.get(credentialId) ?? { credentialId, last4: credential.last4, apiKey: null };

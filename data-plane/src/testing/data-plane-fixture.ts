@@ -13,6 +13,8 @@ export const TEST_API_KEY = 'sk-gw-test-key-alpha';
 export const RESTRICTED_API_KEY = 'sk-gw-test-key-restricted';
 export const EXPIRED_API_KEY = 'sk-gw-test-key-expired';
 export const TEST_MODEL = 'simulator/echo';
+/** Another id of TEST_MODEL (as OpenRouter's or a -latest name would be). */
+export const TEST_MODEL_ALIAS = 'simulator/echo-latest';
 export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_API_KEY';
 
 /** $3 / Mtok prompt, $15 / Mtok completion, in nanodollars per token. */
@@ -82,6 +84,7 @@ export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
       [TEST_MODEL]: {
         id: TEST_MODEL,
         name: 'Echo',
+        aliases: [TEST_MODEL_ALIAS],
         created: 1700000000,
         contextLength: 8192,
         description: 'Echoes the prompt back.',
@@ -94,6 +97,7 @@ export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
       'other/echo': {
         id: 'other/echo',
         name: 'Other echo',
+        aliases: [],
         created: 1700000001,
         contextLength: null,
         description: null,

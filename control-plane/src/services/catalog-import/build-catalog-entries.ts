@@ -4,6 +4,7 @@ import { findProvider, type ModelInfo } from '@pydantic/genai-prices';
 import { catalogProviders, type CatalogProvider } from './catalog-providers.ts';
 import { convertGenaiPrices, type ConvertedPrices } from './convert-genai-prices.ts';
 import { currentGenaiPrices } from './current-genai-prices.ts';
+import { modelAliases } from './model-aliases.ts';
 import { modelsDevMetadata, type ModelsDevModel } from './models-dev-metadata.ts';
 
 export interface CatalogEntry {
@@ -11,6 +12,8 @@ export interface CatalogEntry {
   id: string;
   providerSlug: string;
   upstreamModel: string;
+  /** Other ids that name the model (model-aliases.ts). */
+  aliases: string[];
   name: string;
   description: string | null;
   contextLength: number | null;
@@ -40,6 +43,7 @@ const CALLABLE_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._/-]*[A-Za-z0-9]$/;
 export function buildCatalogEntries(at: Date): BuiltCatalog {
   const entries: CatalogEntry[] = [];
   const skipped: BuiltCatalog['skipped'] = [];
+  const genaiModels = new Map<string, ModelInfo>();
   for (const provider of catalogProviders) {
     const genaiProvider = findProvider({ providerId: provider.genaiPricesId });
     if (!genaiProvider) throw new Error(`genai-prices has no provider ${provider.genaiPricesId}`);
@@ -58,8 +62,11 @@ export function buildCatalogEntries(at: Date): BuiltCatalog {
         continue;
       }
       entries.push(toEntry(provider, model, metadata.get(model.id), prices, id));
+      genaiModels.set(id, model);
     }
   }
+  const aliases = modelAliases(entries, genaiModels);
+  for (const entry of entries) entry.aliases = aliases.get(entry.id) ?? [];
   return { providers: catalogProviders, entries, skipped };
 }
 
@@ -76,6 +83,7 @@ function toEntry(provider: CatalogProvider, model: ModelInfo, modelsDev: ModelsD
     id,
     providerSlug: provider.slug,
     upstreamModel: model.id,
+    aliases: [],
     name: model.name ?? modelsDev?.name ?? model.id,
     description: model.description?.trim() || null,
     contextLength: model.context_window ?? modelsDev?.limit?.context ?? null,

@@ -88,6 +88,7 @@ async function updateImportedModel(transaction: Prisma.TransactionClient, curren
   const fields = modelFields(entry);
   const before = {
     name: current.name,
+    aliases: current.aliases,
     description: current.description,
     contextLength: current.contextLength,
     maxOutputTokens: current.maxOutputTokens,
@@ -131,6 +132,7 @@ function comparable(value: unknown): string {
 function modelFields(entry: CatalogEntry) {
   return {
     name: entry.name,
+    aliases: entry.aliases,
     description: entry.description,
     contextLength: entry.contextLength,
     maxOutputTokens: entry.maxOutputTokens,

@@ -6,6 +6,7 @@ export function toModelView(model: ModelWithEndpoints) {
   return {
     id: model.id,
     name: model.name,
+    aliases: model.aliases,
     createdAt: model.createdAt,
     contextLength: model.contextLength,
     enabled: model.enabled,
