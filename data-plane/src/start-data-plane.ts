@@ -14,6 +14,7 @@ import { readProviderKeys, type ProviderKeys } from './pipeline/provider-keys.ts
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
 import { createByokDecrypter } from './snapshot/decrypt-byok-credentials.ts';
+import { createWorkerSnapshotParser } from './snapshot/snapshot-parser.ts';
 import { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { SpendFloorFile } from './snapshot/spend-floor-file.ts';
 import { SpendFloorStore } from './snapshot/spend-floor-store.ts';
@@ -176,7 +177,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
   const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
 
-  const sync = startSnapshotSync({ channel, verifier, store, writer: snapshotWriter, spendFloors, spendFloorFile, initial, log });
+  const snapshotParser = createWorkerSnapshotParser(options.snapshotPublicJwk);
+  const sync = startSnapshotSync({ channel, verifier, parser: snapshotParser, store, writer: snapshotWriter, spendFloors, spendFloorFile, initial, log });
   const shipper = new UsageShipper({
     directory: spoolDirectory,
     activeSegment: () => spool.activeSegment,
@@ -204,6 +206,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       closing ??= (async () => {
         uws.us_listen_socket_close(listenSocket as Parameters<typeof uws.us_listen_socket_close>[0]);
         sync.stop();
+        await snapshotParser.close();
         shipper.stop();
         let drainTimer: NodeJS.Timeout | undefined;
         await Promise.race([

@@ -157,7 +157,8 @@ export const snapshotMessageSchema = z.discriminatedUnion('kind', [
 export type SnapshotMessage = z.infer<typeof snapshotMessageSchema>;
 export type SnapshotDelta = Extract<SnapshotMessage, { kind: 'delta' }>;
 
-const sectionItemSchemas = {
+/** Each section's entry schema: what a delta's upserted entries are checked against. */
+export const sectionItemSchemas = {
   apiKeys: snapshotApiKeySchema,
   orgs: snapshotOrgSchema,
   providers: snapshotProviderSchema,
@@ -228,6 +229,11 @@ function* hashStateSteps(state: SnapshotState): Generator<void, { stateHash: str
 
 export function hashSnapshotState(state: SnapshotState): string {
   return runToEnd(hashStateSteps(state)).stateHash;
+}
+
+/** hashSnapshotState in one go, also returning the canonical JSON it hashed, in pieces (for a worker thread). */
+export function hashSnapshotStateWithJson(state: SnapshotState): { stateHash: string; stateJson: string[] } {
+  return runToEnd(hashStateSteps(state));
 }
 
 /** hashSnapshotState, pausing for I/O between slices; also returns the canonical JSON it hashed, in pieces. */

@@ -44,7 +44,7 @@ export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier,
 export class SnapshotFileWriter {
   #path: string;
   #log: (line: string) => void;
-  #next: { snapshot: MaterialisedSnapshot; stateJson: readonly string[] } | null = null;
+  #next: { snapshot: MaterialisedSnapshot; stateJson: ReadonlyArray<string | Uint8Array> } | null = null;
   #writing: Promise<void> | null = null;
 
   constructor(path: string, log: (line: string) => void) {
@@ -53,7 +53,7 @@ export class SnapshotFileWriter {
   }
 
   /** `stateJson`: the state's canonical JSON, in pieces (see verifySnapshot). */
-  save(snapshot: MaterialisedSnapshot, stateJson: readonly string[]): void {
+  save(snapshot: MaterialisedSnapshot, stateJson: ReadonlyArray<string | Uint8Array>): void {
     this.#next = { snapshot, stateJson };
     this.#writing ??= this.#drain().finally(() => {
       this.#writing = null;

@@ -10,12 +10,16 @@ import type { ControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { SnapshotFileWriter } from './load-snapshot.ts';
 import type { SpendFloorFile } from './spend-floor-file.ts';
 import type { SpendFloorStore } from './spend-floor-store.ts';
+import type { SnapshotParser } from './snapshot-parser.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { verifySnapshot, type MaterialisedSnapshot } from './verify-snapshot.ts';
 
 export interface SnapshotSyncOptions {
   channel: ControlPlaneChannel;
+  /** Checks spend floor messages (small, so on this thread). */
   verifier: SnapshotVerifier;
+  /** Parses snapshot messages (off the request loop: snapshot-parser.ts). */
+  parser: SnapshotParser;
   store: SnapshotStore;
   writer: SnapshotFileWriter;
   spendFloors: SpendFloorStore;
@@ -31,7 +35,7 @@ export interface SnapshotSync {
 }
 
 export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
-  const { channel, verifier, store, writer, spendFloors, spendFloorFile, log } = options;
+  const { channel, verifier, parser, store, writer, spendFloors, spendFloorFile, log } = options;
   let current = options.initial;
   let subscription: { unsubscribe(): void } | null = null;
   let generation = 0;
@@ -84,7 +88,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
 
   async function applySnapshot(envelope: SnapshotEnvelope): Promise<void> {
     try {
-      const { snapshot: next, stateJson } = await verifySnapshot(verifier, envelope, current);
+      const { snapshot: next, stateJson } = await verifySnapshot(parser, envelope, current);
       current = next;
       failures = 0;
       await store.set(next);
