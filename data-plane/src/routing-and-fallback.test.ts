@@ -6,7 +6,15 @@ import type { SnapshotState } from '../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../shared/src/usage-event.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { MISSING_TOOL_RESULT } from './pipeline/repair-tool-calls.ts';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, TEST_PRICES, testSnapshotState, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
+import {
+  fundedSpendFloors,
+  startDataPlaneFixture,
+  TEST_API_KEY,
+  TEST_MODEL,
+  TEST_PRICES,
+  testSnapshotState,
+  type DataPlaneFixture,
+} from './testing/data-plane-fixture.ts';
 
 const DENY_SIMULATOR_KEY = 'sk-gw-test-key-deny-simulator';
 const DENY_ALL_KEY = 'sk-gw-test-key-deny-all';
@@ -49,6 +57,8 @@ beforeEach(async () => {
     upstreamTotalTimeoutMs: 20_000,
     log: (line) => logs.push(line),
   });
+  // The orgs this file adds are funded like the fixture's own.
+  await fixture.controlPlane.publishSpendFloors(fundedSpendFloors(routingState()));
   const version = await fixture.controlPlane.publish(routingState());
   await fixture.dataPlane.waitForSnapshot(version);
 });
