@@ -18,6 +18,7 @@ import { setProviderBaseUrl } from './services/catalog.ts';
 import { createSmtpMailer } from './services/identity/mailer.ts';
 import { firstStartPasswordLink } from './services/identity/password-resets.ts';
 import { createSignInRateLimit } from './services/identity/sign-in.ts';
+import type { OrgCreation } from './services/organizations.ts';
 import { ADMIN_EMAIL, seedDatabase } from './services/seed.ts';
 import type { ServiceContext } from './services/service-context.ts';
 import { loadOrCreateSigningKeys } from './services/signing-keys.ts';
@@ -31,6 +32,8 @@ export interface ControlPlaneOptions extends MasterKeyringSource {
   simulatorBaseUrl?: string | null;
   /** Admins may point providers at private, loopback, link-local and metadata addresses; default false. */
   allowPrivateUpstreams?: boolean;
+  /** Who may create organizations: every signed-in user, or platform admins only (default). */
+  orgCreation?: OrgCreation;
   /** The address people reach the control plane at (CONTROL_PLANE_PUBLIC_URL); https makes the session cookie Secure. */
   publicUrl?: string | null;
   /** CONTROL_PLANE_TRUST_FORWARDED_FOR: how many reverse proxies' X-Forwarded-For entries to trust (default 0). */
@@ -116,6 +119,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
       byokKeyring,
       identity,
       allowPrivateUpstreams: options.allowPrivateUpstreams ?? false,
+      orgCreation: options.orgCreation ?? 'platform-admins',
     };
     return {
       services,

@@ -2,6 +2,7 @@
 // HTTP), createContext adapts a node:http request. GraphQL uses the same context.
 import type { IncomingMessage } from 'node:http';
 import type { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { OrgCreation } from './services/organizations.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AdminJwtIssuer } from './services/admin-jwt.ts';
 import type { RequestCredentials } from './services/authenticate.ts';
@@ -34,6 +35,8 @@ export interface AppServices {
   byokKeyring: MasterKeyring;
   /** ALLOW_PRIVATE_UPSTREAMS: provider base URLs may point at private addresses. */
   allowPrivateUpstreams: boolean;
+  /** ORG_CREATION: who may create organizations. */
+  orgCreation: OrgCreation;
   identity: IdentitySettings;
 }
 

@@ -1,6 +1,7 @@
 // Command line: reads the environment and runs the control plane until SIGINT/SIGTERM.
 import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { startControlPlane } from './app.ts';
+import { orgCreationModes, type OrgCreation } from './services/organizations.ts';
 import { parseTrustedProxyHops } from './services/identity/client-address.ts';
 
 const usage = `Usage: tsx control-plane/src/main.ts [--help]
@@ -16,6 +17,8 @@ Environment:
   DATABASE_URL         PostgreSQL URL; unset = embedded PGlite in the data folder
   GATEWAY_DATA_DIR     data folder: PGlite data, signing keys, seeded secrets   default ./.data
   SIMULATOR_BASE_URL   base URL of the seeded \`simulator\` provider       default http://127.0.0.1:4010/v1
+  ORG_CREATION         who may create organizations: platform-admins, or everyone (any signed-in
+                       user, at most 5 per hour each)                      default platform-admins
   ALLOW_PRIVATE_UPSTREAMS
                        true = admins may point a provider's base URL at a private, loopback,
                        link-local or metadata address (set it on the data planes too)  default false
@@ -62,6 +65,12 @@ try {
   process.exit(2);
 }
 
+const orgCreation = process.env.ORG_CREATION || 'platform-admins';
+if (!(orgCreationModes as readonly string[]).includes(orgCreation)) {
+  process.stderr.write(`ORG_CREATION must be platform-admins or everyone, got '${orgCreation}'\n`);
+  process.exit(2);
+}
+
 const controlPlane = await startControlPlane({
   port,
   host: process.env.CONTROL_PLANE_HOST ?? '127.0.0.1',
@@ -69,6 +78,7 @@ const controlPlane = await startControlPlane({
   databaseUrl: process.env.DATABASE_URL || undefined,
   simulatorBaseUrl: process.env.SIMULATOR_BASE_URL || undefined,
   allowPrivateUpstreams,
+  orgCreation: orgCreation as OrgCreation,
   publicUrl: process.env.CONTROL_PLANE_PUBLIC_URL || undefined,
   trustedProxyHops: parseTrustedProxyHops(process.env.CONTROL_PLANE_TRUST_FORWARDED_FOR),
   smtpUrl: process.env.SMTP_URL || undefined,

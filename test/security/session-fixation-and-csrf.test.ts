@@ -16,7 +16,8 @@ describe('sessions resist fixation and cross-site requests', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir });
+    // Its users, who are not platform admins, create organizations.
+    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, orgCreation: 'everyone' });
     await createUserWithPassword(controlPlane.prisma, 'victim@example.com', PASSWORD);
     await createUserWithPassword(controlPlane.prisma, 'attacker@example.com', PASSWORD);
   });

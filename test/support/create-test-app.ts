@@ -30,7 +30,8 @@ export interface TestApp {
 export async function createTestApp(engine: TestEngine): Promise<TestApp> {
   const database = await createTestDatabase(engine);
   // Tests point providers at simulators on 127.0.0.1.
-  const build = () => createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl, allowPrivateUpstreams: true });
+  const build = () =>
+    createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl, allowPrivateUpstreams: true, orgCreation: 'everyone' });
   const testApp: TestApp = {
     app: await build(),
     database,

@@ -24,5 +24,6 @@ export function requireAdmin(context: GraphQLContext): ServiceContext {
     actor: context.authentication,
     snapshotChanged: (cause) => context.publisher.changed(cause),
     allowPrivateUpstreams: context.allowPrivateUpstreams,
+    orgCreation: context.orgCreation,
   };
 }

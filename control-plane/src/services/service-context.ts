@@ -29,6 +29,8 @@ export interface ServiceContext {
   snapshotChanged(cause?: SnapshotChangeCause): void;
   /** Provider base URLs may name private, loopback and link-local targets (ALLOW_PRIVATE_UPSTREAMS); default false. */
   allowPrivateUpstreams?: boolean;
+  /** Who may create organizations (ORG_CREATION); default platform admins only. */
+  orgCreation?: 'everyone' | 'platform-admins';
 }
 
 /** How an actor is written in audit_log.actor. */

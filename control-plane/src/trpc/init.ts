@@ -48,7 +48,13 @@ const gatewayErrors = t.middleware(async ({ next }) => {
 });
 
 function serviceContext(ctx: Context, actor: Actor): ServiceContext {
-  return { prisma: ctx.prisma, actor, snapshotChanged: (cause) => ctx.publisher.changed(cause), allowPrivateUpstreams: ctx.allowPrivateUpstreams };
+  return {
+    prisma: ctx.prisma,
+    actor,
+    snapshotChanged: (cause) => ctx.publisher.changed(cause),
+    allowPrivateUpstreams: ctx.allowPrivateUpstreams,
+    orgCreation: ctx.orgCreation,
+  };
 }
 
 export const publicProcedure = t.procedure.use(gatewayErrors);
