@@ -7,17 +7,16 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createOpenRouter } from '@openrouter/ai-sdk-provider';
-import { generateText, stepCountIs, streamText, tool } from 'ai';
+import { generateText, stepCountIs, streamText } from 'ai';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { anthropicCallsWeather, geminiCallsWeather } from '../support/weather-call-scenarios.ts';
-import { weatherTool } from '../support/weather-tool.ts';
+import { aiSdkWeatherTools, weatherTool } from '../support/weather-tool.ts';
 
 const ANTHROPIC_MODEL = 'anthropic/claude-echo';
 const GEMINI_MODEL = 'google-native/gemini-echo';
@@ -158,16 +157,7 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
       const result = await generateText({
         model: aiSdkOpenAI().chat(model),
         prompt: 'Weather in Paris?',
-        tools: {
-          get_weather: tool({
-            description: 'Weather by city',
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }) => {
-              calls.push({ city });
-              return { city, temperature: 21 };
-            },
-          }),
-        },
+        tools: aiSdkWeatherTools(calls),
         stopWhen: stepCountIs(2),
         maxRetries: 0,
       });
@@ -188,13 +178,7 @@ describe.each(testEngines)('real clients through the gateway (%s)', (engine) => 
       const result = streamText({
         model: aiSdkOpenAI().chat(model),
         prompt: 'Weather in Paris?',
-        tools: {
-          get_weather: tool({
-            description: 'Weather by city',
-            inputSchema: z.object({ city: z.string() }),
-            execute: async ({ city }) => ({ city, temperature: 21 }),
-          }),
-        },
+        tools: aiSdkWeatherTools(),
         stopWhen: stepCountIs(2),
         maxRetries: 0,
       });

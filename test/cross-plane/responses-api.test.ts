@@ -4,10 +4,9 @@
 // Mistral simulators. Answers, tool round trips and the usage rows must be what the same conversation
 // gets through /chat/completions.
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, stepCountIs, streamText, tool } from 'ai';
+import { generateText, stepCountIs, streamText } from 'ai';
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
@@ -16,6 +15,7 @@ import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-
 import { addSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { anthropicCallsWeather, geminiCallsWeather } from '../support/weather-call-scenarios.ts';
+import { aiSdkWeatherTools } from '../support/weather-tool.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 
 // The id as issue 6's quick-start spells it (the imported catalog says claude-sonnet-4-5), added here
@@ -411,17 +411,6 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       return createOpenAI({ baseURL: `${gateway.dataPlane!.url}/v1`, apiKey: gateway.apiKey, fetch: recordingFetch })(model);
     }
 
-    const weather = (calls: Array<{ city: string }>) => ({
-      get_weather: tool({
-        description: 'Weather by city',
-        inputSchema: z.object({ city: z.string() }),
-        execute: async ({ city }) => {
-          calls.push({ city });
-          return { city, temperature: 21 };
-        },
-      }),
-    });
-
     /**
      * The second request refers to the first step's text by the id the gateway gave it (the AI SDK's
      * store defaults to true, and it sends no `store` field), and the upstream got that text back.
@@ -450,7 +439,7 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       const result = await generateText({
         model: recordedModel(model, sent),
         prompt: 'Weather in Paris?',
-        tools: weather(calls),
+        tools: aiSdkWeatherTools(calls),
         stopWhen: stepCountIs(2),
         maxRetries: 0,
       });
@@ -474,7 +463,7 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
       const result = streamText({
         model: recordedModel(model, sent),
         prompt: 'Weather in Paris?',
-        tools: weather(calls),
+        tools: aiSdkWeatherTools(calls),
         stopWhen: stepCountIs(2),
         maxRetries: 0,
       });
