@@ -57,10 +57,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
 
   it('a non-streamed body carries usage.cost and cost_microdollars, with the metering headers', async () => {
     gateway.simulator.scenario = () => ({});
-    const { data: completion, response } = await gateway
-      .client()
-      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'What does this cost?' }] })
-      .withResponse();
+    const { data: completion, response } = await askSimulator('What does this cost?');
 
     const usage = completion.usage as CostedUsage;
     // 4 prompt tokens × 150 n$ + 5 completion tokens × 600 n$ = 3600 n$ → 4 µ$
@@ -77,6 +74,13 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     const row = await readUsageRow(gateway, requestId);
     expect(row).toMatchObject({ costMicros: 4n, usageEstimated: false, ttftMs: ttft, totalLatencyMs: latency });
   });
+
+  /** A non-streamed completion from the simulator model, and its HTTP response. */
+  const askSimulator = (content: string) =>
+    gateway
+      .client()
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content }] })
+      .withResponse();
 
   /** A streamed completion from the simulator model, with the usage chunk asked for, and its HTTP response. */
   const streamWithUsage = (messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[]) =>
@@ -159,10 +163,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
 
   it('GET /generation returns a request to the key that made it, before and after ingest; other keys and unknown ids get 404', async () => {
     gateway.simulator.scenario = () => ({});
-    const { response } = await gateway
-      .client()
-      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'look me up later' }] })
-      .withResponse();
+    const { response } = await askSimulator('look me up later');
     const requestId = response.headers.get('x-request-id')!;
 
     // Right after the response, before usage shipping: answered from the data plane's own record.
@@ -205,10 +206,7 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
 
   it('still answers GET /generation for the requests it holds while the control plane is down, and 502 for the rest', async () => {
     gateway.simulator.scenario = () => ({});
-    const { response } = await gateway
-      .client()
-      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'held here' }] })
-      .withResponse();
+    const { response } = await askSimulator('held here');
     const requestId = response.headers.get('x-request-id')!;
     await gateway.controlPlane!.close();
     try {
