@@ -20,8 +20,8 @@ Data plane, http://127.0.0.1:8080 (each route also under /api/gateway and /api/g
   POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions
   GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
 Control plane, http://127.0.0.1:4000: GraphQL /graphql, tRPC /trpc, GET /healthz, browser sign-in
-  POST /auth/login, GET /auth/session, POST /auth/logout, and the pages one-time links open:
-  /auth/invitation, /auth/reset-password
+  POST /auth/login, GET /auth/session, POST /auth/logout, the pages one-time links open:
+  /auth/invitation, /auth/reset-password, and single sign-on: /auth/sso/start, /auth/sso/callback
 (routes explained: node --import tsx data-plane/src/main.ts --help, and control-plane/src/main.ts --help)
 
 Environment:

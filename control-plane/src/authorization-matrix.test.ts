@@ -30,6 +30,8 @@ type Subject = (typeof subjects)[number];
 type Requirement = { org: OrgAction } | { platform: PlatformAction } | 'data-plane' | 'public';
 type WayIn = 'admin-token' | 'session';
 const waysIn: WayIn[] = ['admin-token', 'session'];
+/** Configuring SSO fetches nothing; the issuer only has to be an https URL of a public address (a literal, so no DNS is needed). */
+const MATRIX_ISSUER = 'https://93.184.215.14/matrix';
 /** Every subject's password once the changePassword entries have set it. */
 const MATRIX_PASSWORD = 'matrix password 0123';
 type Outcome = 'allowed' | 'unauthenticated' | 'forbidden' | 'not-found';
@@ -111,6 +113,19 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
     run: async ({ client, fixture }) =>
       client.members.setDailyLimit({ orgId: fixture.orgId, userId: await fixture.freshMember(), dailyLimitMicros: 2_000_000 }),
   },
+  'sso.get': { requires: { org: 'sso.read' }, run: ({ client, fixture }) => client.sso.get({ orgId: fixture.orgId }) },
+  'sso.configure': {
+    requires: { org: 'sso.manage' },
+    run: ({ client, fixture }) =>
+      client.sso.configure({
+        orgId: fixture.orgId,
+        issuer: MATRIX_ISSUER,
+        clientId: 'matrix',
+        clientSecret: 'matrix-secret',
+        allowedDomains: ['matrix.example'],
+      }),
+  },
+  'sso.remove': { requires: { org: 'sso.manage' }, run: ({ client, fixture }) => client.sso.remove({ orgId: fixture.orgId }) },
   'users.create': { requires: { platform: 'user.create' }, run: ({ client }) => client.users.create({ email: `${unique('user')}@example.com` }) },
   'users.issuePasswordReset': {
     requires: { platform: 'user.resetPassword' },
@@ -238,6 +253,22 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
   'Mutation.issuePasswordReset': {
     requires: { platform: 'user.resetPassword' },
     run: ({ client, fixture }) => client('mutation ($userId: ID!) { issuePasswordReset(userId: $userId) { link } }', { userId: fixture.bystanderId }),
+  },
+  'Query.orgSso': {
+    requires: { org: 'sso.read' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { orgSso(orgId: $orgId) { issuer } }', { orgId: fixture.orgId }),
+  },
+  'Mutation.configureOrgSso': {
+    requires: { org: 'sso.manage' },
+    run: ({ client, fixture }) =>
+      client(
+        'mutation ($orgId: ID!, $issuer: String!) { configureOrgSso(orgId: $orgId, issuer: $issuer, clientId: "matrix", allowedDomains: ["matrix.example"]) { issuer } }',
+        { orgId: fixture.orgId, issuer: MATRIX_ISSUER },
+      ),
+  },
+  'Mutation.removeOrgSso': {
+    requires: { org: 'sso.manage' },
+    run: ({ client, fixture }) => client('mutation ($orgId: ID!) { removeOrgSso(orgId: $orgId) { removed } }', { orgId: fixture.orgId }),
   },
   'Query.invitation': {
     requires: 'public',

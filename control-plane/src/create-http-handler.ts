@@ -6,6 +6,7 @@ import { createContextFactory, type AppServices } from './context.ts';
 import { createGraphQLServer } from './graphql/create-yoga.ts';
 import { handleLogin, handleLogout, handleSession } from './http/auth-routes.ts';
 import { handleInvitationPage, handleResetPasswordPage } from './http/link-pages.ts';
+import { handleSsoCallback, handleSsoStart } from './http/sso-routes.ts';
 import { appRouter } from './trpc/routers/_app.ts';
 
 export function createHttpHandler(services: AppServices): RequestListener {
@@ -20,6 +21,8 @@ export function createHttpHandler(services: AppServices): RequestListener {
     if (path === '/auth/logout') return void handleLogout(services, request, response);
     if (path === '/auth/invitation') return void handleInvitationPage(services, request, response);
     if (path === '/auth/reset-password') return void handleResetPasswordPage(services, request, response);
+    if (path === '/auth/sso/start') return void handleSsoStart(services, request, response);
+    if (path === '/auth/sso/callback') return void handleSsoCallback(services, request, response);
     if (path === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify({ status: 'ok', snapshotVersion: services.publisher.version }));

@@ -8,8 +8,8 @@ const usage = `Usage: tsx control-plane/src/main.ts [--help]
 
 Runs the gateway's control plane: GraphQL admin API at /graphql, tRPC at /trpc (admin procedures and the
 data plane's snapshot subscription and usage ingest), browser sign-in at /auth/login, /auth/session and
-/auth/logout, the pages one-time links open (/auth/invitation, /auth/reset-password; docs/identity.md),
-health at /healthz.
+/auth/logout, the pages one-time links open (/auth/invitation, /auth/reset-password), single sign-on
+(/auth/sso/start?org=<id>, /auth/sso/callback; docs/identity.md), health at /healthz.
 
 Environment:
   CONTROL_PLANE_PORT   port to listen on                                   default 4000

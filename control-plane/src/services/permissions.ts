@@ -30,6 +30,10 @@ export const orgPermissions = {
    * org the caller does not own, and never for a platform admin (services/identity/password-resets.ts).
    */
   'member.resetPassword': ['owner'],
+  /** The org's single sign-on settings (never the client secret). */
+  'sso.read': ['owner', 'admin'],
+  /** Configure or remove single sign-on: it decides who may join and whether passwords still work. */
+  'sso.manage': ['owner'],
   'audit.read': ['owner', 'admin'],
   /** Balance and ledger entries. Members see neither, nor the org's usage (`usage.read`). */
   'billing.read': ['owner', 'admin', 'billing'],

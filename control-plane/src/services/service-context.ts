@@ -9,7 +9,9 @@ export type UserCredential =
   /** A browser sign-in (cookie), see identity/sessions.ts. */
   | { kind: 'session'; sessionId: string }
   /** An invitation or password-reset link being spent (identity/invitations.ts, identity/password-resets.ts). */
-  | { kind: 'one-time-link'; linkId: string };
+  | { kind: 'one-time-link'; linkId: string }
+  /** An organization's single sign-on coming back (identity/sso.ts). */
+  | { kind: 'sso'; ssoLoginId: string };
 
 export type Actor =
   | { kind: 'user'; userId: string; isPlatformAdmin: boolean; credential: UserCredential }

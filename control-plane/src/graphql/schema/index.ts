@@ -12,6 +12,7 @@ import './admin-token.ts';
 import './session.ts';
 import './account.ts';
 import './invitation.ts';
+import './sso.ts';
 import './model.ts';
 
 export const schema = builder.toSchema();

@@ -7,6 +7,7 @@ import type { PrismaClient, Session } from '../../../generated/prisma/client.ts'
 import { clearLoginFailures, lockedUntil, normalizeEmail, recordLoginFailure } from './login-throttle.ts';
 import { verifyPassword } from './passwords.ts';
 import { createSession } from './sessions.ts';
+import { passwordSignInBlockedBySso } from './sso.ts';
 
 export interface SignInResult {
   user: { id: string; email: string; name: string | null; isPlatformAdmin: boolean };
@@ -59,6 +60,10 @@ export async function signInWithPassword(prisma: PrismaClient, rateLimit: RateLi
     throw new GatewayError('invalid_credentials', 'email or password is wrong');
   }
   await clearLoginFailures(prisma, email);
+  // Told only to whoever knows the password, so it reveals nothing to a guesser.
+  if (await passwordSignInBlockedBySso(prisma, user)) {
+    throw new GatewayError('forbidden', 'your organization requires single sign-on: sign in through its identity provider');
+  }
   const opened = await createSession(prisma, { user, userAgent: request.userAgent, client: request.client, via: 'password' });
   return { user: { id: user.id, email: user.email, name: user.name, isPlatformAdmin: user.isPlatformAdmin }, ...opened };
 }

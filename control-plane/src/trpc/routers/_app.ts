@@ -14,6 +14,7 @@ import { modelsRouter } from './models.ts';
 import { organizationsRouter } from './organizations.ts';
 import { policiesRouter } from './policies.ts';
 import { sessionsRouter } from './sessions.ts';
+import { ssoRouter } from './sso.ts';
 import { usersRouter } from './users.ts';
 
 export const appRouter = router({
@@ -30,6 +31,7 @@ export const appRouter = router({
   auth: authRouter,
   account: accountRouter,
   sessions: sessionsRouter,
+  sso: ssoRouter,
   models: modelsRouter,
   catalog: catalogRouter,
   dataPlane: dataPlaneRouter,
