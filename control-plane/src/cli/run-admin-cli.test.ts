@@ -74,14 +74,16 @@ describe('npm run admin', () => {
     // The session it signed in with is gone; the admin token it left behind works.
     expect(await controlPlane.prisma.session.count({ where: { userId, revokedAt: null } })).toBe(0);
     stdout = '';
-    await runAdminCli(['orgs', 'create', 'Mine', '--token-file', tokenFile], {
+    // The token acts as that person: their own account, with no organizations yet.
+    const status2 = await runAdminCli(['orgs', 'list', '--token-file', tokenFile], {
       env: { CONTROL_PLANE_URL: controlPlane.url },
       stdout: (text) => (stdout += text),
       stderr: () => {},
       readSecret: () => Promise.reject(new Error('no terminal in this test')),
     });
-    expect(JSON.parse(stdout)).toMatchObject({ name: 'Mine' });
-    expect(await controlPlane.prisma.membership.count({ where: { userId, role: 'owner' } })).toBe(1);
+    expect(status2).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([]);
+    expect(await controlPlane.prisma.adminToken.count({ where: { userId, revokedAt: null } })).toBe(1);
   });
 
   test('keys, members, policy and audit commands', async () => {
