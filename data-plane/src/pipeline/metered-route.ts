@@ -117,7 +117,8 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       clientWantsUsage: this.#metered.clientWantsUsage,
       model: request.model,
     };
-    const presenter = presenterFor(this.#metered.presenter, adapter);
+    // Decided by the route's own adapter: the one that read the answer may be wrapped (redact-credentials.ts).
+    const presenter = presenterFor(this.#metered.presenter, candidate.route.chat.adapter);
     const contentType = upstream.headers['content-type'];
     const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
     const translator = request.stream && upstream.statusCode === 200 && isEventStream ? adapter.createStreamTranslator?.(translation) : undefined;
