@@ -2,10 +2,8 @@
 // pointing it at DATA_PLANE_TOKEN sent the data plane's channel token to the provider's base URL. The
 // attack on both planes: an admin names DATA_PLANE_TOKEN (refused, nothing stored), and a snapshot that
 // names it anyway (an old row) makes the data plane send no key at all. Keys are read once at start.
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import type { ControlPlane } from '../../control-plane/src/app.ts';
 import {
   startDataPlaneFixture,
   TEST_API_KEY,
@@ -15,29 +13,22 @@ import {
   type DataPlaneFixture,
 } from '../../data-plane/src/testing/data-plane-fixture.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { startControlPlaneOnPglite, trpcAs, trpcCode, type ControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
 
 describe('apiKeyEnv must name a provider key variable', () => {
-  let database: TestDatabase;
+  let server: ControlPlaneOnPglite;
   let controlPlane: ControlPlane;
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, log: () => {} });
+    server = await startControlPlaneOnPglite({ log: () => {} });
+    controlPlane = server.controlPlane;
   });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.drop();
-  });
+  afterAll(() => server?.close());
 
   test.each(['DATA_PLANE_TOKEN', 'DATABASE_URL', 'GATEWAY_MASTER_KEYS', 'REDIS_URL', 'HOME'])('apiKeyEnv %s is refused and nothing is stored', async (name) => {
-    const admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
-    });
-    const outcome = await admin.catalog.upsertProvider.mutate({ slug: 'exfil', baseUrl: 'https://api.example.com/v1', apiKeyEnv: name }).then(
-      () => 'saved',
-      (error: unknown) => (error instanceof TRPCClientError ? String((error.data as { code?: string }).code) : String(error)),
-    );
+    const outcome = await trpcAs(controlPlane, controlPlane.adminToken)
+      .catalog.upsertProvider.mutate({ slug: 'exfil', baseUrl: 'https://api.example.com/v1', apiKeyEnv: name })
+      .then(() => 'saved', trpcCode);
     expect(outcome).toBe('BAD_REQUEST');
     expect(await controlPlane.prisma.provider.findUnique({ where: { slug: 'exfil' } })).toBeNull();
   });

@@ -5,29 +5,24 @@
 // resolves to one, or an old row) gets a 502 from the data plane, which never connects to it.
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import type { ControlPlane } from '../../control-plane/src/app.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, type DataPlaneFixture } from '../../data-plane/src/testing/data-plane-fixture.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { startControlPlaneOnPglite, trpcAs, trpcCode, type ControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
 
 /** This machine's own name: it resolves to a loopback or private address on any host the tests run on. */
 const OWN_HOSTNAME = hostname();
 
 describe('provider base URLs that point inward are refused when saved', () => {
-  let database: TestDatabase;
+  let server: ControlPlaneOnPglite;
   let controlPlane: ControlPlane;
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, log: () => {} });
+    server = await startControlPlaneOnPglite({ log: () => {} });
+    controlPlane = server.controlPlane;
   });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.drop();
-  });
+  afterAll(() => server?.close());
 
   const inward = [
     'http://169.254.169.254/latest/meta-data/',
@@ -44,13 +39,12 @@ describe('provider base URLs that point inward are refused when saved', () => {
   ];
 
   function saveProvider(slug: string, baseUrl: string): Promise<string> {
-    const admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
-    });
-    return admin.catalog.upsertProvider.mutate({ slug, baseUrl }).then(
-      () => 'saved',
-      (error: unknown) => (error instanceof TRPCClientError ? `${(error.data as { code?: string }).code}: ${error.message}` : String(error)),
-    );
+    return trpcAs(controlPlane, controlPlane.adminToken)
+      .catalog.upsertProvider.mutate({ slug, baseUrl })
+      .then(
+        () => 'saved',
+        (error: unknown) => `${trpcCode(error)}: ${error instanceof Error ? error.message : String(error)}`,
+      );
   }
 
   test.each(inward)('%s is refused and nothing is stored', async (baseUrl) => {

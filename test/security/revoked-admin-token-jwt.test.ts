@@ -2,15 +2,9 @@
 // revoked, and could mint a new permanent admin token. The attack, over HTTP on both faces: exchange a
 // token for a JWT, revoke the token, then use the JWT (refused), and from a live token's JWT try to
 // create an admin token (refused, nothing stored).
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-
-function trpcAs(controlPlane: ControlPlane, bearer: string) {
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${bearer}` } })] });
-}
+import type { ControlPlane } from '../../control-plane/src/app.ts';
+import { startControlPlaneOnPglite, trpcAs, trpcCode, type ControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
 
 async function graphqlAs(controlPlane: ControlPlane, bearer: string, query: string) {
   const response = await fetch(`${controlPlane.url}/graphql`, {
@@ -21,22 +15,15 @@ async function graphqlAs(controlPlane: ControlPlane, bearer: string, query: stri
   return (await response.json()) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
 }
 
-function trpcCode(error: unknown): string {
-  return error instanceof TRPCClientError ? String((error.data as { code?: string } | undefined)?.code) : `not a tRPC error: ${String(error)}`;
-}
-
 describe('a revoked admin token takes its JWTs with it', () => {
-  let database: TestDatabase;
+  let server: ControlPlaneOnPglite;
   let controlPlane: ControlPlane;
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir });
+    server = await startControlPlaneOnPglite();
+    controlPlane = server.controlPlane;
   });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.drop();
-  });
+  afterAll(() => server?.close());
 
   test('a JWT stops working when the token it came from is revoked (tRPC and GraphQL)', async () => {
     const admin = trpcAs(controlPlane, controlPlane.adminToken);

@@ -1,0 +1,34 @@
+// What the attack tests share: a control plane on a fresh PGlite database reached over HTTP, as an
+// attacker reaches it, a tRPC client that sends one bearer, and the code a refused call carries.
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { createTestDatabase } from './test-database.ts';
+
+export interface ControlPlaneOnPglite {
+  controlPlane: ControlPlane;
+  /** Stops the control plane and drops its database. */
+  close(): Promise<void>;
+}
+
+export async function startControlPlaneOnPglite(options: Partial<ControlPlaneOptions> = {}): Promise<ControlPlaneOnPglite> {
+  const database = await createTestDatabase('pglite');
+  const controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, ...options });
+  return {
+    controlPlane,
+    close: async () => {
+      await controlPlane.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A tRPC client that calls `controlPlane` with `Authorization: Bearer <bearer>`. */
+export function trpcAs(controlPlane: Pick<ControlPlane, 'url'>, bearer: string) {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${bearer}` } })] });
+}
+
+/** The tRPC error code of a refused call (e.g. BAD_REQUEST), or what else was thrown. */
+export function trpcCode(error: unknown): string {
+  return error instanceof TRPCClientError ? String((error.data as { code?: string } | undefined)?.code) : `not a tRPC error: ${String(error)}`;
+}
