@@ -8,7 +8,6 @@ import OpenAI from 'openai';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';
 import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
-import { freePort } from './free-port.ts';
 import { createTestDatabase, type TestEngine } from './test-database.ts';
 
 export const SIMULATOR_MODEL = 'simulator/echo';
@@ -50,8 +49,8 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
     dataDir,
     dataPlaneStateDir: join(dataDir, 'data-plane'),
     databaseUrl: createdDatabase.databaseUrl,
-    controlPlanePort: await freePort(),
-    dataPlanePort: await freePort(),
+    controlPlanePort: 0,
+    dataPlanePort: 0,
     apiKey: '',
     providerKeys: new Map(),
     client(apiKey = gateway.apiKey) {
@@ -61,6 +60,9 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
     async startControlPlane(keyring = {}) {
       gateway.controlPlane = await startControlPlane({
         ...keyring,
+        // The first start lets the kernel pick the port (0): a port picked free earlier can be taken by a
+        // parallel suite during the seconds of migrations before the bind (seen in CI). A restart comes back
+        // on the same port, where the data plane looks for it.
         port: gateway.controlPlanePort,
         dataDir,
         databaseUrl: createdDatabase.databaseUrl,
@@ -69,17 +71,19 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         allowPrivateUpstreams: true,
         log: () => {},
       });
+      gateway.controlPlanePort = gateway.controlPlane.port;
       if (gateway.controlPlane.devApiKey) gateway.apiKey = gateway.controlPlane.devApiKey;
       return gateway.controlPlane;
     },
     async startDataPlane() {
       const controlPlane = gateway.controlPlane;
       if (!controlPlane && !gateway.apiKey) throw new Error('start the control plane once first');
-      // An in-process restart is not a process restart: the closed instance keeps clients' kept-alive
-      // connections (answering them 503), so the new one listens on a new port.
-      if (gateway.dataPlane) gateway.dataPlanePort = await freePort();
+      // The kernel picks the port (0): a port picked free earlier can be taken by a parallel suite before
+      // the bind (seen in CI). A restart gets a new port too, which it needs anyway: an in-process restart
+      // is not a process restart, and the closed instance keeps clients' kept-alive connections (answering
+      // them 503).
       gateway.dataPlane = await startDataPlane({
-        port: gateway.dataPlanePort,
+        port: 0,
         controlPlaneUrl: `http://127.0.0.1:${gateway.controlPlanePort}`,
         dataPlaneToken: dataPlaneCredentials.token,
         snapshotPublicJwk: dataPlaneCredentials.publicJwk,
@@ -90,6 +94,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         providerKeys: gateway.providerKeys,
         log: () => {},
       });
+      gateway.dataPlanePort = gateway.dataPlane.port;
       return gateway.dataPlane;
     },
     onClose(stop) {
