@@ -38,34 +38,24 @@ builder.scalarType('DateTime', {
   },
 });
 
-// GraphQL's Int stops at 2^31 µ$ ($2,147), too little for a spending limit; JSON numbers carry 2^53 exactly.
-builder.scalarType('Micros', {
-  description: 'Integer microdollars (1 USD = 1,000,000), up to 2^53 - 1.',
-  serialize: (value) => value,
-  parseValue: (value) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError('Micros must be a non-negative safe integer');
-    return value;
-  },
-});
-
-// Balances and ledger amounts go below zero; token sums outgrow GraphQL's 32-bit Int.
-builder.scalarType('SignedMicros', {
-  description: 'Signed integer microdollars (1 USD = 1,000,000), within ±(2^53 - 1).',
-  serialize: (value) => value,
-  parseValue: (value) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError('SignedMicros must be a safe integer');
-    return value;
-  },
-});
-
-builder.scalarType('Count', {
-  description: 'A non-negative integer count (requests, tokens), up to 2^53 - 1.',
-  serialize: (value) => value,
-  parseValue: (value) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError('Count must be a non-negative safe integer');
-    return value;
-  },
-});
+// GraphQL's Int stops at 2^31: µ$ 2^31 is $2,147, too little for a spending limit, and token sums outgrow it
+// too; JSON numbers carry 2^53 exactly. Balances and ledger amounts go below zero.
+for (const [name, description, signed] of [
+  ['Micros', 'Integer microdollars (1 USD = 1,000,000), up to 2^53 - 1.', false],
+  ['SignedMicros', 'Signed integer microdollars (1 USD = 1,000,000), within ±(2^53 - 1).', true],
+  ['Count', 'A non-negative integer count (requests, tokens), up to 2^53 - 1.', false],
+] as const) {
+  builder.scalarType(name, {
+    description,
+    serialize: (value) => value,
+    parseValue: (value) => {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || (!signed && value < 0)) {
+        throw new TypeError(`${name} must be a ${signed ? '' : 'non-negative '}safe integer`);
+      }
+      return value;
+    },
+  });
+}
 
 builder.scalarType('JSON', {
   description: 'Any JSON value (audit details).',

@@ -2,6 +2,7 @@ import { createAdminToken, listAdminTokens, revokeAdminToken, toAdminTokenView, 
 import { displayNameSchema, parseInput } from '../../services/input-schemas.ts';
 import { issueAdminJwt } from '../../services/issue-admin-jwt.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const AdminTokenType = builder.objectRef<AdminTokenView>('AdminToken').implement({
@@ -47,13 +48,11 @@ builder.mutationField('createAdminToken', (t) =>
   }),
 );
 
-builder.mutationField('revokeAdminToken', (t) =>
-  t.field({
-    type: AdminTokenType,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, context) => toAdminTokenView(await revokeAdminToken(requireAdmin(context), { id: String(args.id) })),
-  }),
-);
+idField('mutation', 'revokeAdminToken', {
+  type: AdminTokenType,
+  argument: 'id',
+  call: async (actor, input) => toAdminTokenView(await revokeAdminToken(actor, input)),
+});
 
 builder.mutationField('issueToken', (t) =>
   t.field({

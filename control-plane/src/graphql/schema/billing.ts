@@ -4,6 +4,7 @@ import { ledgerCreditKinds, ledgerKinds, usageDimensions } from '../../services/
 import { listLedgerEntries, type LedgerEntryView, type LedgerPage } from '../../services/billing/list-ledger-entries.ts';
 import { summarizeOwnUsage, summarizeUsage, type UsageGroup, type UsageSummary, type UsageTotals } from '../../services/billing/summarize-usage.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const LedgerKindEnum = builder.enumType('LedgerKind', { values: ledgerKinds });
@@ -81,13 +82,11 @@ const UsageSummaryType = builder.objectRef<UsageSummary>('UsageSummary').impleme
   }),
 });
 
-builder.queryField('balance', (t) =>
-  t.field({
-    type: BalanceType,
-    args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => getBalance(requireAdmin(context), { orgId: String(args.orgId) }),
-  }),
-);
+idField('query', 'balance', {
+  type: BalanceType,
+  argument: 'orgId',
+  call: getBalance,
+});
 
 builder.queryField('ledgerEntries', (t) =>
   t.field({

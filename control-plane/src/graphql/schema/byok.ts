@@ -1,6 +1,7 @@
 import { createByokCredential, deleteByokCredential, listByokCredentials, type ByokCredentialView } from '../../services/byok/byok-credentials.ts';
 import { rotateByokMasterKey, type RotationReport } from '../../services/byok/rotate-master-key.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const ByokCredentialType = builder.objectRef<ByokCredentialView>('ByokCredential').implement({
@@ -41,14 +42,12 @@ const RotationReportType = builder.objectRef<RotationReport>('ByokRotationReport
   }),
 });
 
-builder.queryField('byokCredentials', (t) =>
-  t.field({
-    type: [ByokCredentialType],
-    description: "The org's provider keys (last 4 characters only); a member sees only their own.",
-    args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => listByokCredentials(requireAdmin(context), { orgId: String(args.orgId) }),
-  }),
-);
+idField('query', 'byokCredentials', {
+  type: [ByokCredentialType],
+  description: "The org's provider keys (last 4 characters only); a member sees only their own.",
+  argument: 'orgId',
+  call: listByokCredentials,
+});
 
 builder.mutationField('createByokCredential', (t) =>
   t.field({
@@ -70,13 +69,11 @@ builder.mutationField('createByokCredential', (t) =>
   }),
 );
 
-builder.mutationField('deleteByokCredential', (t) =>
-  t.field({
-    type: ByokCredentialType,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => deleteByokCredential(requireAdmin(context), { id: String(args.id) }),
-  }),
-);
+idField('mutation', 'deleteByokCredential', {
+  type: ByokCredentialType,
+  argument: 'id',
+  call: deleteByokCredential,
+});
 
 builder.mutationField('rotateByokMasterKey', (t) =>
   t.field({

@@ -11,6 +11,7 @@ import {
 import { issueMemberPasswordReset, issuePasswordReset, requestPasswordResetEmail, resetPassword } from '../../services/identity/password-resets.ts';
 import { consumeSignInAttempt } from '../../services/identity/sign-in.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 import { MembershipRoleEnum } from './member.ts';
 
@@ -76,21 +77,17 @@ builder.mutationField('inviteMember', (t) =>
   }),
 );
 
-builder.queryField('invitations', (t) =>
-  t.field({
-    type: [InvitationType],
-    args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => listInvitations(requireAdmin(context), { orgId: String(args.orgId) }),
-  }),
-);
+idField('query', 'invitations', {
+  type: [InvitationType],
+  argument: 'orgId',
+  call: listInvitations,
+});
 
-builder.mutationField('revokeInvitation', (t) =>
-  t.field({
-    type: InvitationType,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => revokeInvitation(requireAdmin(context), { id: String(args.id) }),
-  }),
-);
+idField('mutation', 'revokeInvitation', {
+  type: InvitationType,
+  argument: 'id',
+  call: revokeInvitation,
+});
 
 builder.mutationField('issueMemberPasswordReset', (t) =>
   t.field({

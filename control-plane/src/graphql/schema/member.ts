@@ -2,6 +2,7 @@ import { listMembers, removeMember, setMemberDailyLimit, setMemberRole, type Mem
 import { microsOrNull } from '../../services/micros.ts';
 import { membershipRoles } from '../../services/permissions.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 export const MembershipRoleEnum = builder.enumType('MembershipRole', { values: membershipRoles });
@@ -23,13 +24,11 @@ const MemberType = builder.objectRef<MembershipWithUser>('Member').implement({
   }),
 });
 
-builder.queryField('members', (t) =>
-  t.field({
-    type: [MemberType],
-    args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => listMembers(requireAdmin(context), { orgId: String(args.orgId) }),
-  }),
-);
+idField('query', 'members', {
+  type: [MemberType],
+  argument: 'orgId',
+  call: listMembers,
+});
 
 builder.mutationField('setMemberRole', (t) =>
   t.field({

@@ -1,5 +1,6 @@
 import { getOrgPolicy, updateOrgPolicy, type OrgPolicyView } from '../../services/org-policies.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const OrgPolicyType = builder.objectRef<OrgPolicyView>('OrgPolicy').implement({
@@ -12,13 +13,11 @@ const OrgPolicyType = builder.objectRef<OrgPolicyView>('OrgPolicy').implement({
   }),
 });
 
-builder.queryField('orgPolicy', (t) =>
-  t.field({
-    type: OrgPolicyType,
-    args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => getOrgPolicy(requireAdmin(context), { orgId: String(args.orgId) }),
-  }),
-);
+idField('query', 'orgPolicy', {
+  type: OrgPolicyType,
+  argument: 'orgId',
+  call: getOrgPolicy,
+});
 
 builder.mutationField('updateOrgPolicy', (t) =>
   t.field({

@@ -1,5 +1,6 @@
 import { listSessions, revokeAllSessions, revokeSession, type SessionView } from '../../services/identity/sessions.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const SessionType = builder.objectRef<SessionView>('Session').implement({
@@ -27,13 +28,11 @@ builder.queryField('sessions', (t) =>
   }),
 );
 
-builder.mutationField('revokeSession', (t) =>
-  t.field({
-    type: SessionType,
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => revokeSession(requireAdmin(context), { id: String(args.id) }),
-  }),
-);
+idField('mutation', 'revokeSession', {
+  type: SessionType,
+  argument: 'id',
+  call: revokeSession,
+});
 
 builder.mutationField('revokeAllSessions', (t) =>
   t.field({

@@ -1,5 +1,6 @@
 import { configureSso, getSso, removeSso, type SsoView } from '../../services/identity/sso.ts';
 import { builder } from '../builder.ts';
+import { idField } from '../id-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 import { MembershipRoleEnum } from './member.ts';
 
@@ -21,14 +22,12 @@ const SsoType = builder.objectRef<SsoView>('OrgSso').implement({
 
 const SsoRemovedType = builder.objectRef<{ removed: boolean }>('SsoRemoved').implement({ fields: (t) => ({ removed: t.exposeBoolean('removed') }) });
 
-builder.queryField('orgSso', (t) =>
-  t.field({
-    type: SsoType,
-    nullable: true,
-    args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => getSso(requireAdmin(context), context.identity, { orgId: String(args.orgId) }),
-  }),
-);
+idField('query', 'orgSso', {
+  type: SsoType,
+  nullable: true,
+  argument: 'orgId',
+  call: (actor, input, context) => getSso(actor, context.identity, input),
+});
 
 builder.mutationField('configureOrgSso', (t) =>
   t.field({
@@ -59,10 +58,8 @@ builder.mutationField('configureOrgSso', (t) =>
   }),
 );
 
-builder.mutationField('removeOrgSso', (t) =>
-  t.field({
-    type: SsoRemovedType,
-    args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => removeSso(requireAdmin(context), { orgId: String(args.orgId) }),
-  }),
-);
+idField('mutation', 'removeOrgSso', {
+  type: SsoRemovedType,
+  argument: 'orgId',
+  call: removeSso,
+});
