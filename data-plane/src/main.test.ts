@@ -59,6 +59,16 @@ describe('data-plane/src/main.ts', () => {
     expect(output()).toContain('refuses to start on the fallback');
   });
 
+  it('refuses a CONTROL_PLANE_URL that is not a comma-separated list of http(s) URLs', async () => {
+    const { output, exit } = run({
+      CONTROL_PLANE_URL: 'http://127.0.0.1:4000,ftp://127.0.0.1:4001',
+      DATA_PLANE_TOKEN: 'x',
+      SNAPSHOT_PUBLIC_KEY_FILE: '/nonexistent',
+    });
+    expect(await exit).toBe(1);
+    expect(output()).toContain("CONTROL_PLANE_URL must be http(s) URLs separated by commas, got 'http://127.0.0.1:4000,ftp://127.0.0.1:4001'");
+  });
+
   it('prints usage and the environment table with --help', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

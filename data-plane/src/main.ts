@@ -35,7 +35,10 @@ Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
 Environment:
   DATA_PLANE_PORT           port to listen on                                  default 8080
   DATA_PLANE_HOST           address to listen on                               default 127.0.0.1
-  CONTROL_PLANE_URL         the control plane (tRPC at <url>/trpc)             default http://127.0.0.1:4000
+  CONTROL_PLANE_URL         the control plane (tRPC at <url>/trpc), or its
+                            replicas comma-separated in order of preference:
+                            the snapshot subscription and usage shipping move
+                            to the next one when the current one fails         default http://127.0.0.1:4000
   DATA_PLANE_TOKEN          this data plane's channel token                    required (or the file below)
   DATA_PLANE_TOKEN_FILE     file holding the token                             -
   SNAPSHOT_PUBLIC_KEY_FILE  JWK (JSON) that verifies snapshot signatures       required
@@ -95,6 +98,18 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** CONTROL_PLANE_URL: one http(s) URL, or several separated by commas. */
+function controlPlaneUrlsFromEnv(): string[] {
+  const raw = process.env.CONTROL_PLANE_URL || 'http://127.0.0.1:4000';
+  const urls = raw.split(',').map((part) => part.trim());
+  for (const url of urls) {
+    if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
+      fail(`CONTROL_PLANE_URL must be http(s) URLs separated by commas, got '${raw}'`);
+    }
+  }
+  return urls;
+}
+
 function numberFromEnv(name: string, fallback: number | undefined): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -109,6 +124,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!isNativeUws()) fail(UWS_FALLBACK_MESSAGE);
+  const controlPlaneUrls = controlPlaneUrlsFromEnv();
 
   let token = process.env.DATA_PLANE_TOKEN;
   if (!token && process.env.DATA_PLANE_TOKEN_FILE) token = (await readFile(process.env.DATA_PLANE_TOKEN_FILE, 'utf8')).trim();
@@ -132,7 +148,7 @@ async function main(): Promise<void> {
   const dataPlane = await startDataPlane({
     port: numberFromEnv('DATA_PLANE_PORT', 8080) as number,
     host: process.env.DATA_PLANE_HOST || '127.0.0.1',
-    controlPlaneUrl: process.env.CONTROL_PLANE_URL || 'http://127.0.0.1:4000',
+    controlPlaneUrl: controlPlaneUrls,
     dataPlaneToken: token,
     snapshotPublicJwk,
     byokPrivateJwk,

@@ -29,7 +29,8 @@ export interface DataPlaneOptions {
   port: number;
   /** Default 127.0.0.1. */
   host?: string;
-  controlPlaneUrl: string;
+  /** The control plane, or its replicas in order of preference (the channel moves on when one fails). */
+  controlPlaneUrl: string | readonly string[];
   dataPlaneToken: string;
   snapshotPublicJwk: JWK;
   /** Private X25519 JWK that opens the snapshot's BYOK provider keys; null = BYOK keys are unusable here. */
@@ -139,7 +140,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     reservationTtlMs: spendOptions.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
     log,
   });
-  const channel = createControlPlaneChannel({ controlPlaneUrl: options.controlPlaneUrl, dataPlaneToken: options.dataPlaneToken });
+  const controlPlaneUrls = typeof options.controlPlaneUrl === 'string' ? [options.controlPlaneUrl] : options.controlPlaneUrl;
+  const channel = createControlPlaneChannel({ controlPlaneUrls, dataPlaneToken: options.dataPlaneToken });
 
   const generations = createGenerationLookup((input) => channel.generation(input));
 

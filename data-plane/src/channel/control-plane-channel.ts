@@ -2,6 +2,10 @@
 // `dataPlane.snapshot` over SSE (httpSubscriptionLink + the `eventsource` package, which lets us add
 // the Authorization header through its `fetch` option), `dataPlane.ingestUsage` and `dataPlane.generation`
 // over plain HTTP.
+// Several control-plane replicas may be given, in order of preference: every call goes to the current
+// one, and a call that fails to reach it (a dropped or refused subscription, an ingest or lookup that
+// got no answer) moves the channel on to the next, so the data plane's own retries land there. A
+// replica that answers stays current; what it refuses (a malformed batch) is not a reason to move.
 // Untyped on purpose: outputs are checked with the shared zod schemas (off the hot path), so the data
 // plane depends on the contract, not on the control plane's router code.
 import { createTRPCUntypedClient, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
@@ -17,41 +21,40 @@ export interface SnapshotSubscriptionHandlers {
 }
 
 export interface ControlPlaneChannel {
+  /** The replica calls go to now. */
+  readonly currentUrl: string;
   subscribeSnapshots(lastEventId: string | null, handlers: SnapshotSubscriptionHandlers): { unsubscribe(): void };
   ingestUsage(events: UsageEvent[]): Promise<UsageIngestResult>;
   /** The stored usage event of a request made with that key, or null. */
   generation(input: GenerationLookupInput): Promise<UsageEvent | null>;
 }
 
-export function createControlPlaneChannel(options: { controlPlaneUrl: string; dataPlaneToken: string }): ControlPlaneChannel {
-  const url = `${options.controlPlaneUrl.replace(/\/+$/, '')}/trpc`;
+export function createControlPlaneChannel(options: { controlPlaneUrls: readonly string[]; dataPlaneToken: string }): ControlPlaneChannel {
+  if (options.controlPlaneUrls.length === 0) throw new Error('no control-plane URL');
   const authorization = `Bearer ${options.dataPlaneToken}`;
-  const client = createTRPCUntypedClient({
-    links: [
-      splitLink({
-        condition: (operation) => operation.type === 'subscription',
-        true: httpSubscriptionLink({
-          url,
-          EventSource,
-          eventSourceOptions: {
-            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, authorization } }),
-          },
-        }),
-        false: httpLink({ url, headers: { authorization } }),
-      }),
-    ],
-  });
+  const replicas = options.controlPlaneUrls.map((controlPlaneUrl) => ({ url: controlPlaneUrl, client: createClient(controlPlaneUrl, authorization) }));
+  let active = 0;
+  /** The call that went to replica `failed` got no answer: the next call goes to the next replica (once per failure seen). */
+  const moveOn = (failed: number) => {
+    if (active === failed) active = (failed + 1) % replicas.length;
+  };
 
   return {
+    get currentUrl() {
+      return replicas[active]!.url;
+    },
+
     subscribeSnapshots(lastEventId, handlers) {
+      const replica = active;
       let failed = false;
       const fail = (error: unknown) => {
         if (failed) return;
         failed = true;
         subscription.unsubscribe();
+        moveOn(replica);
         handlers.onFailure(error);
       };
-      const subscription = client.subscription(
+      const subscription = replicas[replica]!.client.subscription(
         'dataPlane.snapshot',
         { lastEventId },
         {
@@ -82,20 +85,54 @@ export function createControlPlaneChannel(options: { controlPlaneUrl: string; da
     },
 
     async ingestUsage(events) {
+      const replica = active;
       let result: unknown;
       try {
-        result = await client.mutation('dataPlane.ingestUsage', { events });
+        result = await replicas[replica]!.client.mutation('dataPlane.ingestUsage', { events });
       } catch (error) {
         if (isRefusal(error)) throw new UsageBatchRefusedError(`the control plane refused the usage batch: ${(error as Error).message}`, { cause: error });
+        if (!isAnswer(error)) moveOn(replica);
         throw error;
       }
       return usageIngestResultSchema.parse(result);
     },
 
     async generation(input) {
-      return usageEventSchema.nullable().parse(await client.query('dataPlane.generation', input));
+      const replica = active;
+      try {
+        return usageEventSchema.nullable().parse(await replicas[replica]!.client.query('dataPlane.generation', input));
+      } catch (error) {
+        if (!isAnswer(error)) moveOn(replica);
+        throw error;
+      }
     },
   };
+}
+
+function createClient(controlPlaneUrl: string, authorization: string) {
+  const url = `${controlPlaneUrl.replace(/\/+$/, '')}/trpc`;
+  return createTRPCUntypedClient({
+    links: [
+      splitLink({
+        condition: (operation) => operation.type === 'subscription',
+        true: httpSubscriptionLink({
+          url,
+          EventSource,
+          eventSourceOptions: {
+            fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, authorization } }),
+          },
+        }),
+        false: httpLink({ url, headers: { authorization } }),
+      }),
+    ],
+  });
+}
+
+/** The replica answered with a tRPC error of its own (it is up), as opposed to no answer or a proxy's 5xx page. */
+function isAnswer(error: unknown): boolean {
+  if (!(error instanceof TRPCClientError)) return false;
+  const status = (error.data as { httpStatus?: unknown } | undefined)?.httpStatus;
+  return typeof status === 'number' && status < 500;
 }
 
 /** The control plane read the batch and refused it (400, 413): sending it unchanged again cannot help. */

@@ -72,6 +72,18 @@ describe('snapshot sync', () => {
     expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
   });
 
+  it('moves on to the next control-plane replica when the one it subscribes to does not answer, and follows it', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    await fixture.dataPlane.close();
+    const subscriptionsBefore = fixture.controlPlane.subscriptions.length;
+    // The first replica in the list is down (nothing listens on port 9): the data plane resubscribes to the second.
+    await fixture.restart({ controlPlaneUrl: ['http://127.0.0.1:9', fixture.controlPlane.url] });
+    await expect.poll(() => fixture!.controlPlane.subscriptions.slice(subscriptionsBefore)).toEqual(['1']);
+    const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, orgs: {} });
+    await fixture.dataPlane.waitForSnapshot(version);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
+  });
+
   it('ignores a disk copy whose state does not match its signed message', async () => {
     fixture = await startDataPlaneFixture(UPSTREAM);
     await fixture.dataPlane.close();

@@ -3,7 +3,8 @@
 // applies each message in order, swaps the store, and saves to disk. A snapshot message that does not
 // verify or apply drops the connection and resubscribes without a position, which yields a full
 // snapshot; a spend floor message that does not follow resubscribes for a floor checkpoint. Connection
-// failures reconnect with exponential backoff and jitter.
+// failures reconnect with exponential backoff and jitter (to the next control-plane replica, when
+// several are configured: control-plane-channel.ts).
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { formatChannelPosition, type ChannelEnvelope, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { ControlPlaneChannel } from '../channel/control-plane-channel.ts';
@@ -42,6 +43,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
   let failures = 0;
   let stopped = false;
   let reconnectTimer: NodeJS.Timeout | null = null;
+  let subscribedTo: string | null = null;
   // Messages are verified asynchronously; this chain keeps them in order.
   let queue: Promise<void> = Promise.resolve();
 
@@ -50,6 +52,10 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
     generation += 1;
     const myGeneration = generation;
     const lastEventId = resume ? formatChannelPosition({ version: current?.version ?? 0, floors: spendFloors.position() }) : null;
+    if (channel.currentUrl !== subscribedTo) {
+      subscribedTo = channel.currentUrl;
+      log(`subscribing to snapshots at ${subscribedTo}`);
+    }
     subscription = channel.subscribeSnapshots(lastEventId, {
       onEnvelope(envelope) {
         queue = queue.then(() => (myGeneration === generation ? apply(envelope) : undefined));
