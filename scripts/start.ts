@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startControlPlane } from '../control-plane/src/app.ts';
+import { parseGraphqlIntrospection } from '../control-plane/src/graphql/create-yoga.ts';
 import { parseAllowPrivateUpstreams } from '../shared/src/upstream-address.ts';
 import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 import { startDataPlaneProcess } from './start-data-plane-process.ts';
@@ -33,6 +34,7 @@ Environment:
   OPENAI_API_KEY        when set, the simulator is not started and openai/* models use OpenAI
   ALLOW_PRIVATE_UPSTREAMS  providers on private, loopback and link-local addresses (the simulator
                         is on 127.0.0.1): true = allowed, false = refused   default true
+  GRAPHQL_INTROSPECTION GraphQL introspection, GraphiQL, field suggestions   default true
   GATEWAY_MASTER_KEYS   BYOK master keys "1:<base64 32 bytes>,2:..."         default generated into
                         <data dir>/keys/byok-master-keys on first start
   GATEWAY_MASTER_KEY_VERSION  the version that wraps new BYOK keys          default the highest
@@ -64,6 +66,8 @@ const controlPlane = await startControlPlane({
   databaseUrl: process.env.DATABASE_URL,
   simulatorBaseUrl: simulator?.baseUrl ?? null,
   allowPrivateUpstreams,
+  // A first try wants to explore the API; the control plane's own command keeps it closed.
+  graphqlIntrospection: parseGraphqlIntrospection(process.env.GRAPHQL_INTROSPECTION, true),
   masterKeys: process.env.GATEWAY_MASTER_KEYS,
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION,
   log,

@@ -34,6 +34,8 @@ export interface ControlPlaneOptions extends MasterKeyringSource {
   allowPrivateUpstreams?: boolean;
   /** Who may create organizations: every signed-in user, or platform admins only (default). */
   orgCreation?: OrgCreation;
+  /** GraphQL introspection, GraphiQL and field suggestions; default false (they map the API for attackers). */
+  graphqlIntrospection?: boolean;
   /** The address people reach the control plane at (CONTROL_PLANE_PUBLIC_URL); https makes the session cookie Secure. */
   publicUrl?: string | null;
   /** CONTROL_PLANE_TRUST_FORWARDED_FOR: how many reverse proxies' X-Forwarded-For entries to trust (default 0). */
@@ -120,6 +122,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
       identity,
       allowPrivateUpstreams: options.allowPrivateUpstreams ?? false,
       orgCreation: options.orgCreation ?? 'platform-admins',
+      graphqlIntrospection: options.graphqlIntrospection ?? false,
     };
     return {
       services,

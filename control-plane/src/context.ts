@@ -37,6 +37,8 @@ export interface AppServices {
   allowPrivateUpstreams: boolean;
   /** ORG_CREATION: who may create organizations. */
   orgCreation: OrgCreation;
+  /** GRAPHQL_INTROSPECTION: GraphQL introspection, GraphiQL and field suggestions are on (development). */
+  graphqlIntrospection: boolean;
   identity: IdentitySettings;
 }
 

@@ -3,19 +3,32 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContextFactory, type AppServices } from './context.ts';
-import { createGraphQLServer } from './graphql/create-yoga.ts';
 import { handleLogin, handleLogout, handleSession } from './http/auth-routes.ts';
+import { createGraphQLHandler } from './http/graphql-route.ts';
 import { handleInvitationPage, handleResetPasswordPage } from './http/link-pages.ts';
 import { handleSsoCallback, handleSsoStart } from './http/sso-routes.ts';
 import { appRouter } from './trpc/routers/_app.ts';
 
+/** The most calls one tRPC batch may carry; clients set httpBatchLink's maxItems to it or less. */
+export const MAX_TRPC_BATCH_SIZE = 50;
+export const MAX_TRPC_BODY_BYTES = 8 * 1024 * 1024;
+
 export function createHttpHandler(services: AppServices): RequestListener {
-  const yoga = createGraphQLServer(services);
-  const trpc = createHTTPHandler({ router: appRouter, createContext: createContextFactory(services), basePath: '/trpc/' });
+  const graphql = createGraphQLHandler(services);
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    createContext: createContextFactory(services),
+    basePath: '/trpc/',
+    // Issue 13, defect 4: a batch runs its calls at once (400 organizations in one), and a body is read
+    // as it arrives; usage ingest batches (up to 5,000 events) are the largest bodies, and a data plane
+    // splits a batch refused as too large.
+    maxBatchSize: MAX_TRPC_BATCH_SIZE,
+    maxBodySize: MAX_TRPC_BODY_BYTES,
+  });
   return function handleControlPlaneRequest(request: IncomingMessage, response: ServerResponse) {
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     if (path === '/trpc' || path.startsWith('/trpc/')) return void trpc(request, response);
-    if (path === '/graphql') return void yoga(request, response);
+    if (path === '/graphql') return void graphql(request, response);
     if (path === '/auth/login') return void handleLogin(services, request, response);
     if (path === '/auth/session') return void handleSession(services, request, response);
     if (path === '/auth/logout') return void handleLogout(services, request, response);

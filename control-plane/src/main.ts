@@ -1,6 +1,7 @@
 // Command line: reads the environment and runs the control plane until SIGINT/SIGTERM.
 import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { startControlPlane } from './app.ts';
+import { parseGraphqlIntrospection } from './graphql/create-yoga.ts';
 import { orgCreationModes, type OrgCreation } from './services/organizations.ts';
 import { parseTrustedProxyHops } from './services/identity/client-address.ts';
 
@@ -22,6 +23,9 @@ Environment:
   ALLOW_PRIVATE_UPSTREAMS
                        true = admins may point a provider's base URL at a private, loopback,
                        link-local or metadata address (set it on the data planes too)  default false
+  GRAPHQL_INTROSPECTION
+                       true = GraphQL introspection, GraphiQL at /graphql and "did you mean"
+                       suggestions (development; they map the API for anyone)  default false
   GATEWAY_MASTER_KEYS  BYOK master keys: "1:<base64 of 32 bytes>,2:<...>", every version still in use;
                        unset = a version-1 key generated into keys/byok-master-keys (development)
   CONTROL_PLANE_PUBLIC_URL
@@ -58,8 +62,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 let allowPrivateUpstreams = false;
+let graphqlIntrospection = false;
 try {
   allowPrivateUpstreams = parseAllowPrivateUpstreams(process.env.ALLOW_PRIVATE_UPSTREAMS, false);
+  graphqlIntrospection = parseGraphqlIntrospection(process.env.GRAPHQL_INTROSPECTION, false);
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
@@ -79,6 +85,7 @@ const controlPlane = await startControlPlane({
   simulatorBaseUrl: process.env.SIMULATOR_BASE_URL || undefined,
   allowPrivateUpstreams,
   orgCreation: orgCreation as OrgCreation,
+  graphqlIntrospection,
   publicUrl: process.env.CONTROL_PLANE_PUBLIC_URL || undefined,
   trustedProxyHops: parseTrustedProxyHops(process.env.CONTROL_PLANE_TRUST_FORWARDED_FOR),
   smtpUrl: process.env.SMTP_URL || undefined,

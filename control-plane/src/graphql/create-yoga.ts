@@ -1,4 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { AppServices } from '../context.ts';
 import { authenticateUser } from '../services/authenticate.ts';
@@ -9,13 +11,39 @@ import type { GraphQLContext } from './graphql-context.ts';
 import { maskGatewayError } from './mask-gateway-error.ts';
 import { schema } from './schema/index.ts';
 
+/**
+ * Issue 13, defect 4: one member's query of 5,000 aliases of `members` stalled the control plane. Every
+ * operation is checked against these limits (graphql-armor's defaults) before anything runs, and before
+ * the caller is authenticated; our own operations stay far below them.
+ */
+export const GRAPHQL_LIMITS = { aliases: 15, depth: 6, cost: 5000, tokens: 1000, directives: 50 } as const;
+
+/** GRAPHQL_INTROSPECTION: true or false; unset = fallback (off for the control plane's own command, on for npm start). */
+export function parseGraphqlIntrospection(raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`GRAPHQL_INTROSPECTION must be true or false, got '${raw}'`);
+}
+
 export function createGraphQLServer(services: AppServices) {
+  const armor = new EnvelopArmor({
+    maxAliases: { n: GRAPHQL_LIMITS.aliases },
+    maxDepth: { n: GRAPHQL_LIMITS.depth },
+    costLimit: { maxCost: GRAPHQL_LIMITS.cost },
+    maxTokens: { n: GRAPHQL_LIMITS.tokens },
+    maxDirectives: { n: GRAPHQL_LIMITS.directives },
+    // "Did you mean …" answers spell the schema out to whoever guesses, like introspection.
+    blockFieldSuggestion: { enabled: !services.graphqlIntrospection },
+  });
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     maskedErrors: { maskError: maskGatewayError },
     // Yoga's default logger would print masked errors' causes; the HTTP edge never logs request data.
     logging: false,
+    // GRAPHQL_INTROSPECTION: the schema, GraphiQL and field suggestions are for development.
+    graphiql: services.graphqlIntrospection,
+    plugins: [...armor.protect().plugins, ...(services.graphqlIntrospection ? [] : [useDisableIntrospection()])],
     async context(initial) {
       const { request } = initial;
       // Served through node:http (create-http-handler.ts), so the node request is in the server context; in-process tests have none.

@@ -10,18 +10,39 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
     throw new GatewayError('invalid_request', 'send the body as JSON with content-type: application/json', { param: 'content-type' });
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new GatewayError('request_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
+  const body = await readBody(request, MAX_BODY_BYTES);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new GatewayError('invalid_json', 'the body is not valid JSON');
   }
+}
+
+/**
+ * The request's body, if it is at most maxBytes; a larger one (declared or sent) is refused with
+ * request_too_large without keeping more than maxBytes (issue 13, defect 4). The rest is read and dropped
+ * rather than the socket destroyed, so the refusal still reaches the client; the error's
+ * `connection: close` header makes that last only until the answer is written.
+ */
+export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new GatewayError('request_too_large', `the body is larger than ${maxBytes} bytes`, { headers: { connection: 'close' } });
+  return new Promise((resolve, reject) => {
+    if (Number(request.headers['content-length'] ?? 0) > maxBytes) {
+      request.resume();
+      return reject(tooLarge());
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      request.off('data', onData).off('end', onEnd);
+      request.resume();
+      reject(tooLarge());
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
