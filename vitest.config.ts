@@ -27,6 +27,7 @@ const listenerTests = [
   'data-plane/src/chat-completions.test.ts',
   'data-plane/src/list-models.test.ts',
   'data-plane/src/main.test.ts',
+  'data-plane/src/provider-availability.test.ts',
   'data-plane/src/routing-and-fallback.test.ts',
   'data-plane/src/snapshot/snapshot-sync.test.ts',
   'data-plane/src/spend/counter-store.test.ts',

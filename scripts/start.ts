@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startControlPlane } from '../control-plane/src/app.ts';
 import { parseGraphqlIntrospection } from '../control-plane/src/graphql/create-yoga.ts';
+import { describeProviderKeys } from '../data-plane/src/pipeline/provider-availability.ts';
+import { readProviderKeys } from '../data-plane/src/pipeline/provider-keys.ts';
 import { parseAllowPrivateUpstreams } from '../shared/src/upstream-address.ts';
 import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 import { startDataPlaneProcess } from './start-data-plane-process.ts';
@@ -102,6 +104,9 @@ log(
     ? `  Upstream simulator:             ${simulator.baseUrl} (models simulator/*; set OPENAI_API_KEY to use OpenAI)`
     : '  Upstream simulator:             off (OPENAI_API_KEY is set)',
 );
+// The data plane (a child of this process) reads the same environment, so these are its platform keys.
+const providers = await controlPlane.prisma.provider.findMany({ where: { enabled: true }, select: { slug: true, apiKeyEnv: true } });
+log(`  Providers:                      ${describeProviderKeys(providers, readProviderKeys())}`);
 if (controlPlane.devApiKey) {
   log(`  Dev API key (shown once, also saved to ${devKeyFile}):`);
   log(`    ${controlPlane.devApiKey}`);

@@ -71,7 +71,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   function models(native: HttpResponse, request: HttpRequest): void {
     const response = new ClientResponse(native, randomUUID());
     try {
-      const list = listModels(context, request.getHeader('authorization'), Date.now());
+      const list = listModels(context, request.getHeader('authorization'), request.getQuery() ?? '', Date.now());
       sendJson(response, 200, JSON.stringify(list));
     } catch (error) {
       fail(context, response, error);

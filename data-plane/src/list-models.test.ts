@@ -30,6 +30,7 @@ describe('GET /models', () => {
       id: TEST_MODEL,
       // Listed once, with its other names.
       aliases: [TEST_MODEL_ALIAS],
+      available: true,
       object: 'model',
       owned_by: 'simulator',
       name: 'Echo',

@@ -10,7 +10,7 @@ import { PROCESS_START_MS } from '../../test/support/eventually.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
 import { decodeSpoolRecord } from './usage/spool-record.ts';
-import { fundedSpendFloors, TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
+import { FIXTURE_UPSTREAM_KEY, fundedSpendFloors, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV } from './testing/data-plane-fixture.ts';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
 const cleanups: Array<() => Promise<void>> = [];
@@ -45,6 +45,8 @@ async function runAgainst(controlPlane: FakeControlPlane) {
     SNAPSHOT_PUBLIC_KEY_FILE: keyFile,
     DATA_PLANE_STATE_DIR: stateDir,
     ALLOW_PRIVATE_UPSTREAMS: 'true',
+    // The simulator provider's platform key: without one its model is never called.
+    [UPSTREAM_KEY_ENV]: FIXTURE_UPSTREAM_KEY,
   });
   cleanups.push(async () => {
     if (started.child.exitCode === null) started.child.kill('SIGKILL');

@@ -26,7 +26,9 @@ Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
   POST /v1/messages                 Anthropic Messages (key as x-api-key or Bearer)
   POST /v1/messages/count_tokens    Anthropic's token count, from the gateway's estimate
   POST /v1/fim/completions          Codestral fill-in-the-middle
-  GET  /v1/models                   the catalog; the key's allowed models when one is sent
+  GET  /v1/models                   the models a request can reach (a provider key is set, or BYOK);
+                                    the key's allowed ones when one is sent; ?all=true: every one,
+                                    with "available"
   GET  /v1/generation?id=<id>       one request's usage record, for the key that made it
   GET  /v1/usage                    the key's daily limit and spend, and the org's balance
   GET  /healthz                     200 with the snapshot version; 503 before the first snapshot or

@@ -10,6 +10,7 @@ import { createApp } from './create-app.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
 import { assertNativeUws, uws } from './http/uws-runtime.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';
+import { describeProviderKeys } from './pipeline/provider-availability.ts';
 import { readProviderKeys, type ProviderKeys } from './pipeline/provider-keys.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
@@ -194,6 +195,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log(`data plane listening on ${url}`);
+  // Which providers requests can reach with this process's keys; the others are skipped (provider-availability.ts).
+  void store.waitFor().then(() => log(`data plane: ${describeProviderKeys(Object.values(store.current()!.state.providers), upstream.providerKeys)}`));
 
   return {
     url,

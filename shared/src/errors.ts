@@ -19,6 +19,8 @@ export const errorCodes = {
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'upstream_error' },
   no_provider_available: { status: 503, type: 'server_error' },
+  /** Every endpoint left for the request lacks a provider key (no platform key set, no BYOK key). */
+  provider_not_configured: { status: 503, type: 'server_error' },
   shutting_down: { status: 503, type: 'server_error' },
   /** The data plane cannot write usage records (disk full or failing): it serves nothing it cannot record. */
   usage_spool_unavailable: { status: 503, type: 'server_error' },

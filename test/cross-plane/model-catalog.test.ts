@@ -1,5 +1,6 @@
 // The imported catalog end to end: seeded by the control plane, compiled into the snapshot, listed by
-// the data plane's /models with the database's exact prices; admin changes reach /models.
+// the data plane's /models with the database's exact prices; admin changes reach /models. The imported
+// providers have no keys here, so their models are listed with ?all=true (available: false).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nanoPerTokenToUsdString } from '../../shared/src/money.ts';
 import { graphql } from '../support/graphql-client.ts';
@@ -8,6 +9,7 @@ import { testEngines } from '../support/test-database.ts';
 
 interface ListedModel {
   id: string;
+  available: boolean;
   pricing: Record<string, string>;
   supported_parameters: string[];
   architecture: { input_modalities: string[] };
@@ -21,13 +23,15 @@ describe.each(testEngines)('model catalog (%s)', (engine) => {
   afterAll(() => gateway?.close());
 
   async function listModels(): Promise<ListedModel[]> {
-    const response = await fetch(`${gateway.dataPlane!.url}/api/gateway/models`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
+    const response = await fetch(`${gateway.dataPlane!.url}/api/gateway/models?all=true`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
     return ((await response.json()) as { data: ListedModel[] }).data;
   }
 
   it('lists the imported catalog with the stored prices; disabling and overriding reach /models', async () => {
     const models = await listModels();
     expect(models.length).toBeGreaterThanOrEqual(300);
+    // Only the seeded simulator's models can answer without a provider key.
+    expect(models.filter((model) => model.available).map((model) => model.id)).toEqual(['simulator/echo']);
     const endpoint = await gateway.controlPlane!.prisma.modelEndpoint.findFirstOrThrow({ where: { modelId: 'anthropic/claude-sonnet-4-5' } });
     expect(models.find((model) => model.id === 'anthropic/claude-sonnet-4-5')?.pricing).toEqual({
       prompt: nanoPerTokenToUsdString(Number(endpoint.promptPriceNanos)),

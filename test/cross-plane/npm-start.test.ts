@@ -76,6 +76,31 @@ describe('npm start', () => {
     const response = await readmeCurl(devKey);
     expect(response.status).toBe(200);
     expect((await response.json()) as unknown).toMatchObject({ choices: [{ message: { content: 'Echo: Hello, gateway' } }] });
+
+    // No provider key is set: the banner says so, /models lists what can answer, and an imported
+    // provider's model is refused at once, naming the variable, instead of being called without a key.
+    expect(first.output()).toMatch(
+      /Providers: +providers configured: simulator \(needs no key\); without a platform key \(BYOK only\): .*anthropic \(ANTHROPIC_API_KEY\)/,
+    );
+    const baseURL = `http://127.0.0.1:${ports.DATA_PLANE_PORT}/v1`;
+    const listed = (await (await fetch(`${baseURL}/models`)).json()) as { data: Array<{ id: string }> };
+    expect(listed.data.map((model) => model.id)).toEqual(['simulator/echo']);
+    const unkeyed = await fetch(`${baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${devKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'anthropic/claude-sonnet-4.5', messages: [{ role: 'user', content: 'Hello' }] }),
+    });
+    expect(unkeyed.status).toBe(503);
+    expect(await unkeyed.json()).toEqual({
+      error: {
+        message:
+          "No provider key is configured for the model 'anthropic/claude-sonnet-4-5' (provider anthropic): set ANTHROPIC_API_KEY in the data plane's environment, " +
+          "or add your organization's own key for it (BYOK).",
+        type: 'server_error',
+        code: 'provider_not_configured',
+        param: 'model',
+      },
+    });
     await first.stop();
     expect(first.output()).toContain('SIGINT: shutting down');
 
@@ -107,6 +132,7 @@ describe('npm start', () => {
         // The operator's one change: the imported provider `anthropic` reaches the simulator instead of Anthropic.
         await admin.catalog.upsertProvider.mutate({ slug: 'anthropic', kind: 'anthropic', baseUrl: anthropic.baseUrl, apiKeyEnv: 'ANTHROPIC_API_KEY' });
         await expect.poll(snapshotVersion).toBeGreaterThan(before);
+        expect(gateway.output()).toMatch(/Providers: +providers configured: anthropic \(ANTHROPIC_API_KEY\), simulator \(needs no key\);/);
 
         const baseURL = `${dataPlaneUrl}/v1`;
         const apiKey = (await readFile(join(dataDir, 'dev-key'), 'utf8')).trim();

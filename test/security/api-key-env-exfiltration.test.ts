@@ -1,7 +1,7 @@
 // Issue 13, defect 6: a provider's apiKeyEnv could name any variable of the data plane's environment;
 // pointing it at DATA_PLANE_TOKEN sent the data plane's channel token to the provider's base URL. The
 // attack on both planes: an admin names DATA_PLANE_TOKEN (refused, nothing stored), and a snapshot that
-// names it anyway (an old row) makes the data plane send no key at all. Keys are read once at start.
+// names it anyway (an old row) leaves the provider without a key, so nothing is sent to it. Keys are read once at start.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { ControlPlane } from '../../control-plane/src/app.ts';
 import {
@@ -66,18 +66,15 @@ describe('the data plane sends only provider keys, read once at start', () => {
     return response.status;
   }
 
-  test('a snapshot naming DATA_PLANE_TOKEN as the key sends no key, and the token never leaves', async () => {
+  test('a snapshot naming DATA_PLANE_TOKEN as the key holds no key for the provider: nothing is sent, the token never leaves', async () => {
     const state = testSnapshotState(simulator.baseUrl);
     state.providers.prov_simulator!.apiKeyEnv = 'DATA_PLANE_TOKEN';
     const version = await fixture.controlPlane.publish(state);
     await fixture.dataPlane.waitForSnapshot(version);
     const sentBefore = simulator.requests.length;
 
-    expect(await chat()).toBe(200);
-    const sent = simulator.requests.slice(sentBefore);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]!.headers.authorization).toBeUndefined();
-    expect(JSON.stringify(sent)).not.toContain(CHANNEL_TOKEN);
+    expect(await chat()).toBe(503);
+    expect(simulator.requests.length).toBe(sentBefore);
   });
 
   test('a key changed in the environment after start is not read', async () => {

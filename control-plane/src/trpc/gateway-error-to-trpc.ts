@@ -20,6 +20,7 @@ const trpcCodes: Record<GatewayErrorCode, TRPC_ERROR_CODE_KEY> = {
   internal_error: 'INTERNAL_SERVER_ERROR',
   upstream_error: 'BAD_GATEWAY',
   no_provider_available: 'SERVICE_UNAVAILABLE',
+  provider_not_configured: 'SERVICE_UNAVAILABLE',
   shutting_down: 'SERVICE_UNAVAILABLE',
   usage_spool_unavailable: 'SERVICE_UNAVAILABLE',
   spend_counters_unavailable: 'SERVICE_UNAVAILABLE',

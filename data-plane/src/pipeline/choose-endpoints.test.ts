@@ -44,7 +44,7 @@ const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferen
   ...extra,
 });
 const served = (models: SnapshotModel[], rules: ProviderRules = open, extra: Partial<ProviderPreferences> = {}) =>
-  chooseEndpoints(snapshot, rules, models, preferences(extra), owner).map((candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`);
+  chooseEndpoints(snapshot, rules, models, preferences(extra), owner, new Map()).map((candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`);
 
 describe('chooseEndpoints', () => {
   it.each([
@@ -125,7 +125,7 @@ describe('chooseEndpoints with BYOK keys', () => {
   );
   const view = buildSnapshotView(2, 'hash', byokState, decrypted);
   const keys = (userId: string) =>
-    chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }).map((candidate) => [
+    chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }, new Map()).map((candidate) => [
       candidate.route.provider.slug,
       candidate.byok,
       candidate.byokKey?.apiKey ?? null,
@@ -146,7 +146,45 @@ describe('chooseEndpoints with BYOK keys', () => {
 
   it('keeps an undecryptable key as BYOK without a secret, so the platform key is not used in its place', () => {
     const undecrypted = buildSnapshotView(3, 'hash', byokState);
-    const [together] = chooseEndpoints(undecrypted, open, [llama], preferences(), { orgId: 'org_1', userId: 'user_2' });
+    const [together] = chooseEndpoints(undecrypted, open, [llama], preferences(), { orgId: 'org_1', userId: 'user_2' }, new Map());
     expect(together).toMatchObject({ byok: true, byokKey: { credentialId: 'cred_org_together', last4: 'ORG2', apiKey: null } });
+  });
+});
+
+describe('chooseEndpoints skips providers it holds no key for', () => {
+  const keyed = (slug: string) => ({ ...provider(slug), apiKeyEnv: `${slug.toUpperCase()}_API_KEY` });
+  const keyedState = {
+    ...state,
+    providers: { ...state.providers, prov_together: keyed('together'), prov_groq: keyed('groq') },
+    byokCredentials: { cred_org_groq: { orgId: 'org_1', userId: null, providerId: 'prov_groq', last4: 'ORG1', jwe: 'jwe' } },
+  } as SnapshotState;
+  const view = buildSnapshotView(4, 'hash', keyedState, new Map([['cred_org_groq', { credentialId: 'cred_org_groq', last4: 'ORG1', apiKey: 'byok-groq' }]]));
+  const choose = (platformKeys: Map<string, string>, extra: Partial<ProviderPreferences> = {}, orgId = 'org_1') =>
+    chooseEndpoints(view, open, [llama], preferences(extra), { orgId, userId: 'user_1' }, platformKeys).map((candidate) => candidate.route.provider.slug);
+
+  it('keeps an endpoint with a platform key, a BYOK key, or a provider that needs none', () => {
+    expect(choose(new Map([['TOGETHER_API_KEY', 'sk-together']]))).toEqual(['together', 'fireworks', 'groq']);
+    // together has no key: skipped; fireworks needs none; groq has the org's own key.
+    expect(choose(new Map())).toEqual(['fireworks', 'groq']);
+    // Another org has no BYOK key for groq either.
+    expect(choose(new Map(), {}, 'org_2')).toEqual(['fireworks']);
+  });
+
+  it('applies the preferences to the endpoints that can answer (the first of them without fallbacks)', () => {
+    expect(choose(new Map(), { allowFallbacks: false })).toEqual(['fireworks']);
+    expect(choose(new Map(), { order: ['together', 'groq'] })).toEqual(['groq', 'fireworks']);
+  });
+
+  it('is 503 provider_not_configured naming the variable to set when only missing keys leave nothing', () => {
+    const call = () => choose(new Map(), { only: ['together'] });
+    expect(call).toThrow(expect.objectContaining({ code: 'provider_not_configured', status: 503, param: 'model' }));
+    expect(call).toThrow(
+      "No provider key is configured for the model 'meta/llama' (provider together): set TOGETHER_API_KEY in the data plane's environment, " +
+        "or add your organization's own key for it (BYOK).",
+    );
+  });
+
+  it('is still 400 when the preferences name no provider of the model at all', () => {
+    expect(() => choose(new Map(), { only: ['mistral'] })).toThrow(expect.objectContaining({ code: 'invalid_request', param: 'provider' }));
   });
 });

@@ -4,8 +4,11 @@
 // (order / only / ignore / allow_fallbacks).
 // BYOK: an endpoint whose provider has a key the caller's org brought (or the caller's own key, which wins
 // over the org's) is served with that key and never with the platform key (candidate.byok).
+// An endpoint with no credential for the caller (no BYOK key, no platform key: provider-availability.ts)
+// is skipped before anything is sent, so the preferences apply to the endpoints that can answer.
 // Nothing left: 403 when those rules removed everything (naming them), 400 when the request's
-// own preferences did, 503 when no endpoint's provider is configured at all.
+// own preferences did, 503 provider_not_configured when only missing keys did (naming what to set),
+// 503 no_provider_available when no endpoint's provider is in the snapshot at all.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { isNonEmpty, type NonEmptyList } from '../../../shared/src/non-empty-list.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
@@ -13,6 +16,8 @@ import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { findByokKey, type Principal, type ProviderRoute, type SnapshotView } from '../snapshot/snapshot-view.ts';
 import { describeProviderRules, isProviderAllowed, type ProviderRules } from './check-policy.ts';
 import type { ProviderPreferences } from './parse-routing-options.ts';
+import { hasCredential, providerNotConfigured } from './provider-availability.ts';
+import type { ProviderKeys } from './provider-keys.ts';
 
 export interface EndpointCandidate {
   /** The catalog model this endpoint serves (a `models` fallback may differ from the requested one). */
@@ -35,14 +40,17 @@ export function keyOwnerOf(principal: Principal): KeyOwner {
   return { orgId: principal.org.id, userId: principal.apiKey.userId };
 }
 
+/** `platformKeys`: the provider keys the data plane read at start (provider-keys.ts). */
 export function chooseEndpoints(
   snapshot: SnapshotView,
   rules: ProviderRules,
   models: readonly SnapshotModel[],
   preferences: ProviderPreferences,
   owner: KeyOwner,
+  platformKeys: ProviderKeys,
 ): NonEmptyList<EndpointCandidate> {
   const chosen: EndpointCandidate[] = [];
+  const unkeyed: EndpointCandidate[] = [];
   let configured = 0;
   let permitted = 0;
   for (const model of models) {
@@ -52,10 +60,12 @@ export function chooseEndpoints(
       if (route === undefined) continue;
       configured += 1;
       if (!isProviderAllowed(rules, route.provider.slug)) continue;
+      permitted += 1;
       const byokKey = findByokKey(snapshot, owner.orgId, owner.userId, endpoint.providerId);
-      candidates.push({ model, endpoint, route, byok: byokKey !== null, byokKey });
+      const candidate = { model, endpoint, route, byok: byokKey !== null, byokKey };
+      if (hasCredential(route.provider, byokKey, platformKeys)) candidates.push(candidate);
+      else unkeyed.push(candidate);
     }
-    permitted += candidates.length;
     chosen.push(...applyPreferences(candidates, preferences));
   }
   if (isNonEmpty(chosen)) return chosen;
@@ -70,6 +80,13 @@ export function chooseEndpoints(
       },
     );
   }
+  // Keys missing among the endpoints the request's preferences would have taken: those are the ones to configure.
+  const wanted = applyPreferences(unkeyed, preferences);
+  if (wanted.length > 0)
+    throw providerNotConfigured(
+      wanted.map((candidate) => candidate.route.provider),
+      models.map((model) => model.id),
+    );
   throw new GatewayError('invalid_request', `No provider serving the model ${modelIds} matches the request's provider preferences.`, { param: 'provider' });
 }
 

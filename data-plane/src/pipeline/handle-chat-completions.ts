@@ -61,7 +61,7 @@ export async function handleChatCompletions(
   if ('provider' in chat.body || 'models' in chat.body) chat.text = undefined;
   const routing = parseRoutingOptions(chat.body);
   const models = resolveModels(caller, chat.model, routing.fallbackModels);
-  const candidates = chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller));
+  const candidates = chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller), context.upstream.providerKeys);
   return serveMetered(context, response, {
     operation: chatOperation,
     request: chat,

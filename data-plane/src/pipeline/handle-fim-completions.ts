@@ -41,7 +41,7 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   const model = allowedModel(caller, fim.model);
   const candidates = endpointsOffering(
     fimOperation,
-    chooseEndpoints(caller.snapshot, providerRulesOf(caller), [model], CATALOG_ORDER, keyOwnerOf(caller)),
+    chooseEndpoints(caller.snapshot, providerRulesOf(caller), [model], CATALOG_ORDER, keyOwnerOf(caller), context.upstream.providerKeys),
     model,
   );
   return serveMetered(context, response, {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { snapshotPricesSchema } from '../../../shared/src/snapshot.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
-import { testSnapshotState } from '../testing/data-plane-fixture.ts';
+import { FIXTURE_UPSTREAM_KEY, testSnapshotState, UPSTREAM_KEY_ENV } from '../testing/data-plane-fixture.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import { resolveModel } from './resolve-model.ts';
 
@@ -31,10 +31,11 @@ describe('resolveModel', () => {
 const open = { allowedProviders: null, deniedProviders: [] };
 const noPreferences = { order: null, only: null, ignore: [], allowFallbacks: true };
 const owner = { orgId: 'org_alpha', userId: 'user_alpha' };
+const platformKeys = new Map([[UPSTREAM_KEY_ENV, FIXTURE_UPSTREAM_KEY]]);
 
 describe('chooseEndpoints', () => {
   it('picks the endpoints whose provider exists and builds the upstream URL', () => {
-    const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences, owner);
+    const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences, owner, platformKeys);
     expect(chosen?.endpoint.upstreamModel).toBe('echo');
     expect(chosen?.route.chat.url).toBe('http://upstream.test/v1/chat/completions');
   });
@@ -46,6 +47,6 @@ describe('chooseEndpoints', () => {
         { providerId: 'gone', upstreamModel: 'x', prices: snapshotPricesSchema.parse({ prompt: 0, completion: 0, cacheRead: null, cacheWrite: null }) },
       ],
     };
-    expect(() => chooseEndpoints(view, open, [model], noPreferences, owner)).toThrow(GatewayError);
+    expect(() => chooseEndpoints(view, open, [model], noPreferences, owner, platformKeys)).toThrow(GatewayError);
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { hashSecret } from '../../../shared/src/crypto.ts';
 import { snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
+import { readProviderKeys, type ProviderKeys } from '../pipeline/provider-keys.ts';
 import { startDataPlane, type DataPlane, type DataPlaneOptions } from '../start-data-plane.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './fake-control-plane.ts';
 
@@ -16,6 +17,15 @@ export const TEST_MODEL = 'simulator/echo';
 /** Another id of TEST_MODEL (as OpenRouter's or a -latest name would be). */
 export const TEST_MODEL_ALIAS = 'simulator/echo-latest';
 export const UPSTREAM_KEY_ENV = 'DATA_PLANE_TEST_UPSTREAM_API_KEY';
+/** The simulator provider's platform key when a test sets none in UPSTREAM_KEY_ENV (a provider without a key is never called). */
+export const FIXTURE_UPSTREAM_KEY = 'sk-fixture-upstream-key';
+
+/** What the fixture's data plane reads at start: the environment's provider keys, and FIXTURE_UPSTREAM_KEY unless a test set its own. */
+function fixtureProviderKeys(): ProviderKeys {
+  const keys = new Map(readProviderKeys());
+  if (!keys.has(UPSTREAM_KEY_ENV)) keys.set(UPSTREAM_KEY_ENV, FIXTURE_UPSTREAM_KEY);
+  return keys;
+}
 
 /** $3 / Mtok prompt, $15 / Mtok completion, in nanodollars per token. */
 export const TEST_PRICES = snapshotPricesSchema.parse({ prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null });
@@ -139,6 +149,7 @@ export async function startDataPlaneFixture(
       usageFlushIntervalMs: 60_000,
       // The simulators listen on 127.0.0.1.
       allowPrivateUpstreams: true,
+      providerKeys: fixtureProviderKeys(),
       log: () => {},
       ...options,
       ...extra,
