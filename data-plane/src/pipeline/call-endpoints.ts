@@ -126,19 +126,11 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
   timeoutMs: number,
 ): Promise<UpstreamAnswer<Request> | FailedAttempt> {
   const startedAt = performance.now();
-  // One signal for the call: the timer or the client's abort ends it. The upstream call outlives the timer
-  // (a stream is relayed long after), so only the client's abort remains then: an answer keeps the listener.
-  // A listener instead of AbortSignal.any: `any` costs a signal, WeakRefs and GC work on every request.
-  const attempt = new AbortController();
-  let timedOut = false;
-  const timeout = setTimeout(() => {
-    timedOut = true;
-    attempt.abort();
-  }, timeoutMs);
-  const abortAttempt = () => attempt.abort();
-  if (options.signal.aborted) attempt.abort();
-  else options.signal.addEventListener('abort', abortAttempt, { once: true });
-  const signal = attempt.signal;
+  // A complete answer is final once its headers arrived, which undici's headers timeout bounds on its
+  // own, so it is called with the client's signal. A stream is final only at its first event: it gets a
+  // timer and a signal of its own that the timer can abort without aborting the request.
+  const deadline = options.request.stream ? new AttemptDeadline(options.signal, timeoutMs) : null;
+  const signal = deadline?.signal ?? options.signal;
   let answered = false;
   const answer = (upstream: UpstreamResponse, body: AsyncIterable<Buffer>): UpstreamAnswer<Request> => {
     answered = true;
@@ -147,7 +139,7 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
   const failed = (error: unknown, reached: boolean): FailedAttempt => ({
     ok: false,
     error:
-      timedOut && !options.signal.aborted
+      deadline?.timedOut === true && !options.signal.aborted
         ? new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error })
         : toUpstreamGatewayError(error, options.signal),
     reached,
@@ -191,9 +183,41 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
       startedAt,
     };
   } finally {
-    clearTimeout(timeout);
-    // A failed attempt is over: retries and fallbacks do not pile listeners onto the client's signal.
-    if (!answered) options.signal.removeEventListener('abort', abortAttempt);
+    deadline?.end(answered);
+  }
+}
+
+/**
+ * A streamed attempt's own signal: aborted by its timer or by the client's abort. The upstream call
+ * outlives the timer (a stream is relayed long after), so only the client's abort remains then: an
+ * answer keeps the listener. A listener instead of AbortSignal.any: `any` costs a signal, WeakRefs and
+ * GC work on every request.
+ */
+class AttemptDeadline {
+  readonly #controller = new AbortController();
+  readonly #clientSignal: AbortSignal;
+  readonly #timer: NodeJS.Timeout;
+  readonly #abort = () => this.#controller.abort();
+  timedOut = false;
+
+  constructor(clientSignal: AbortSignal, timeoutMs: number) {
+    this.#clientSignal = clientSignal;
+    this.#timer = setTimeout(() => {
+      this.timedOut = true;
+      this.#controller.abort();
+    }, timeoutMs);
+    if (clientSignal.aborted) this.#controller.abort();
+    else clientSignal.addEventListener('abort', this.#abort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The answer is final (or the attempt failed): the timer stops; a failed attempt's listener goes, so retries do not pile them up. */
+  end(answered: boolean): void {
+    clearTimeout(this.#timer);
+    if (!answered) this.#clientSignal.removeEventListener('abort', this.#abort);
   }
 }
 

@@ -2,7 +2,8 @@
 // those parse the URL and look the origin up on every request, about half the cost of a call on the
 // bench's upstream; here a URL is split once into its origin's pool and its path. Origins come from the
 // snapshot's providers, so the pools stay few. Timeouts: the
-// response headers must arrive within the request's `headersTimeoutMs` (default `timeoutMs`), and a
+// response headers must arrive within the request's `headersTimeoutMs` (default `timeoutMs`; a retry on
+// a fresh connection gets what is left of it), and a
 // response body may not stall longer than `timeoutMs` between chunks. `attemptTimeoutMs` and
 // `totalTimeoutMs` bound the attempts before the first byte (call-endpoints.ts). Failures become
 // GatewayErrors: unreachable → 502, timeout → 504, and a client that went away → client_closed.
@@ -94,18 +95,20 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
     // As undici's request(url) reported it: never reached, so never metered.
     throw toUpstreamGatewayError(new errors.InvalidArgumentError('invalid upstream URL'), upstreamRequest.signal);
   }
-  const send = () =>
+  const headersTimeoutMs = upstreamRequest.headersTimeoutMs ?? client.timeoutMs;
+  const send = (timeoutMs: number) =>
     target.pool.request({
       path: target.path,
       method: 'POST',
       headers,
       body: upstreamRequest.http.body,
       signal: upstreamRequest.signal,
-      headersTimeout: upstreamRequest.headersTimeoutMs ?? client.timeoutMs,
+      headersTimeout: timeoutMs,
       bodyTimeout: client.timeoutMs,
     });
+  const startedAt = performance.now();
   try {
-    return await send();
+    return await send(headersTimeoutMs);
   } catch (error) {
     // A pooled keep-alive connection that died under us (closed by the upstream, or torn down by the
     // pool) fails before any response byte: retry once on a fresh connection. Nothing reached the
@@ -116,7 +119,8 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
     }
   }
   try {
-    return await send();
+    // Both sends together stay within the headers timeout: it is an attempt's bound (call-endpoints.ts).
+    return await send(Math.max(1, Math.ceil(headersTimeoutMs - (performance.now() - startedAt))));
   } catch (error) {
     throw toUpstreamGatewayError(error, upstreamRequest.signal);
   }
