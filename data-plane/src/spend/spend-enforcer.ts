@@ -59,6 +59,15 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
     lastLogged = line;
   }
 
+  // One timer renews every hold in flight, instead of an interval per request (created and cleared on
+  // every request, it cost more than the renewals). A hold is renewed within ttl/3 of being taken, and
+  // every ttl/3 after, as long as it is in `held`.
+  const held = new Set<HeldReservation>();
+  const renewal = setInterval(() => {
+    for (const hold of held) hold.renew(reservationTtlMs);
+  }, reservationTtlMs / 3);
+  renewal.unref();
+
   return {
     async reserve(requestId, principal, candidates, estimate) {
       const amount = worstCaseCostMicros(candidates, estimate);
@@ -87,7 +96,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
           nowMs,
         });
       }
-      return new HeldReservation(requestId, drawnOn, options);
+      return new HeldReservation(requestId, drawnOn, held, options);
     },
     async summary(principal, nowMs) {
       const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey.userId, nowMs);
@@ -101,7 +110,10 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       if (balance === undefined || daily === undefined) throw new Error('spend counter store returned too few readings');
       return spendSummary(counters, balance, daily);
     },
-    close: () => store.close(),
+    close: () => {
+      clearInterval(renewal);
+      return store.close();
+    },
   };
 }
 
@@ -116,19 +128,21 @@ class HeldReservation implements SpendReservation {
   readonly #counters: readonly SpendCounter[];
   readonly #store: CounterStore;
   readonly #log: (line: string) => void;
-  /** Renews the hold while the request runs; null once it was settled or released. */
-  #renewal: NodeJS.Timeout | null;
+  /** The enforcer's holds in flight, which its timer renews; this one leaves it once settled or released. */
+  readonly #held: Set<HeldReservation>;
 
-  constructor(id: string, counters: readonly SpendCounter[], options: Pick<SpendEnforcerOptions, 'store' | 'reservationTtlMs' | 'log'>) {
+  constructor(id: string, counters: readonly SpendCounter[], held: Set<HeldReservation>, options: Pick<SpendEnforcerOptions, 'store' | 'log'>) {
     this.#id = id;
     this.#counters = counters;
     this.#store = options.store;
     this.#log = options.log;
-    const { store, reservationTtlMs, log } = options;
-    this.#renewal = setInterval(() => {
-      store.extend(id, reservationTtlMs, counters).catch((error: unknown) => log(`spend reservation ${id}: renewal failed: ${String(error)}`));
-    }, reservationTtlMs / 3);
-    this.#renewal.unref();
+    this.#held = held;
+    held.add(this);
+  }
+
+  /** Pushes the hold's expiry to now + ttlMs while its request runs. */
+  renew(ttlMs: number): void {
+    this.#store.extend(this.#id, ttlMs, this.#counters).catch((error: unknown) => this.#log(`spend reservation ${this.#id}: renewal failed: ${String(error)}`));
   }
 
   async settle(cost: { byok: boolean; costMicros: number }): Promise<void> {
@@ -148,11 +162,8 @@ class HeldReservation implements SpendReservation {
     });
   }
 
-  /** True the first time: the hold is over, its renewal stops. */
+  /** True the first time: the hold is over, its renewals stop. */
   #end(): boolean {
-    if (this.#renewal === null) return false;
-    clearInterval(this.#renewal);
-    this.#renewal = null;
-    return true;
+    return this.#held.delete(this);
   }
 }
