@@ -8,6 +8,7 @@
 // points and route table), so the import graph has no loops. Tests may reach across layers to wire a case.
 // The same order is in docs/architecture.md (Repository layout).
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** data-plane/src, lowest first: the uWS edge, upstream wire formats, the two channels out, the snapshot, metering, spend, the request pipeline, its front doors. */
@@ -50,7 +51,7 @@ function layerConfigs(plane, layers, top, boundaries = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'control-plane/generated/', '.data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'console/dist/', 'control-plane/generated/', '.data/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -80,6 +81,28 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         { patterns: [{ group: ['**/control-plane/**', '**/data-plane/**', 'uWebSockets.js', '@prisma/*'], message: 'shared/ holds contracts only.' }] },
+      ],
+    },
+  },
+  {
+    // The admin console runs in the browser: it knows the control plane by its router's type and its
+    // permission table (pure data) only, and never the data plane or the database.
+    files: ['console/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: 'control-plane/(?!src/services/permissions\\.ts$)',
+              message: 'The console reaches the control plane over tRPC: import its types only (and its permission table).',
+              allowTypeImports: true,
+            },
+            { group: ['**/data-plane/**', '@prisma/*', 'node:*'], message: 'The console is a browser app.' },
+          ],
+        },
       ],
     },
   },

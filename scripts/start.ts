@@ -2,8 +2,10 @@
 // database, a data plane subscribed to it (in its own process, so control-plane work never delays a
 // request) and, unless a real provider key is configured, the built-in OpenAI-compatible upstream
 // simulator behind the `simulator/*` models.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startControlPlane } from '../control-plane/src/app.ts';
 import { parseGraphqlIntrospection } from '../control-plane/src/graphql/create-yoga.ts';
 import { describeProviderKeys } from '../data-plane/src/pipeline/provider-availability.ts';
@@ -22,7 +24,8 @@ the admin user (admin@localhost) has a password, every start prints a one-time l
 Data plane, http://127.0.0.1:8080 (each route also under /api/gateway and /api/gateway/v1 in place of /v1):
   POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions
   GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
-Control plane, http://127.0.0.1:4000: GraphQL /graphql, tRPC /trpc, GET /healthz, browser sign-in
+Control plane, http://127.0.0.1:4000: the admin console at /, GraphQL /graphql (GraphiQL in a browser),
+  tRPC /trpc, GET /healthz, browser sign-in
   POST /auth/login, GET /auth/session, POST /auth/logout, the pages one-time links open:
   /auth/invitation, /auth/reset-password, and single sign-on: /auth/sso/start, /auth/sso/callback
 (routes explained: node --import tsx data-plane/src/main.ts --help, and control-plane/src/main.ts --help)
@@ -52,6 +55,9 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(help);
   process.exit(0);
 }
+
+// npm install builds the console; this catches a pull without an install (only rebuilds when a source is newer).
+spawnSync(process.execPath, [fileURLToPath(new URL('build-console.mjs', import.meta.url)), '--if-stale'], { stdio: 'inherit' });
 
 const dataDir = resolve(process.env.GATEWAY_DATA_DIR ?? '.data');
 mkdirSync(dataDir, { recursive: true });
@@ -98,6 +104,7 @@ const devKeyFile = join(dataDir, 'dev-key');
 log('');
 log(`Gateway ready.`);
 log(`  Data plane (OpenAI-compatible): ${dataPlane.url}/v1   (also ${dataPlane.url}/api/gateway)`);
+log(`  Admin console:                  ${controlPlane.url}/`);
 log(`  Control plane:                  ${controlPlane.url}/graphql and ${controlPlane.url}/trpc`);
 log(
   simulator

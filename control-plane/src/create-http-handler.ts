@@ -1,9 +1,10 @@
 // One node:http listener for the whole control plane: /graphql (yoga), /trpc/* (tRPC, SSE
-// subscriptions included), the browser's sign-in under /auth/ and GET /healthz.
+// subscriptions included), the browser's sign-in under /auth/, GET /healthz and the admin console at `/`.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContextFactory, type AppServices } from './context.ts';
 import { handleLogin, handleLogout, handleSession } from './http/auth-routes.ts';
+import { loadConsoleAssets } from './http/console-assets.ts';
 import { createGraphQLHandler } from './http/graphql-route.ts';
 import { handleInvitationPage, handleResetPasswordPage } from './http/link-pages.ts';
 import { handleSsoCallback, handleSsoStart } from './http/sso-routes.ts';
@@ -25,6 +26,7 @@ export function createHttpHandler(services: AppServices): RequestListener {
     maxBatchSize: MAX_TRPC_BATCH_SIZE,
     maxBodySize: MAX_TRPC_BODY_BYTES,
   });
+  const serveConsole = loadConsoleAssets();
   return function handleControlPlaneRequest(request: IncomingMessage, response: ServerResponse) {
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
     if (path === '/trpc' || path.startsWith('/trpc/')) return void trpc(request, response);
@@ -40,6 +42,7 @@ export function createHttpHandler(services: AppServices): RequestListener {
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify({ status: 'ok', snapshotVersion: services.publisher.version }));
     }
+    if (serveConsole(request, response, path)) return;
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(
       JSON.stringify({ error: { message: `no route for ${request.method} ${path}`, type: 'invalid_request_error', code: 'not_found', param: null } }),

@@ -101,6 +101,18 @@ describe('npm start', () => {
         param: 'model',
       },
     });
+
+    // The banner names the admin console, and the control plane serves it and GraphiQL with nothing from a CDN.
+    const controlPlaneUrl = `http://127.0.0.1:${ports.CONTROL_PLANE_PORT}`;
+    expect(first.output()).toContain(`Admin console:                  ${controlPlaneUrl}/`);
+    const consolePage = await fetch(`${controlPlaneUrl}/`);
+    expect(consolePage.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const consoleHtml = await consolePage.text();
+    const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)">/.exec(consoleHtml)?.[1];
+    expect((await fetch(`${controlPlaneUrl}${script}`)).status).toBe(200);
+    const graphiql = await (await fetch(`${controlPlaneUrl}/graphql`, { headers: { accept: 'text/html' } })).text();
+    expect(graphiql).toContain('GraphiQL');
+    expect(graphiql).not.toMatch(/<(script|link)[^>]+(src|href)="https?:/);
     await first.stop();
     expect(first.output()).toContain('SIGINT: shutting down');
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga } from 'graphql-yoga';
 import type { AppServices } from '../context.ts';
 import { authenticateUser } from '../services/authenticate.ts';
@@ -38,6 +39,8 @@ export function createGraphQLServer(services: AppServices) {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
+    // GraphiQL with its scripts and styles inlined: the default page loads them from a CDN, blank offline.
+    renderGraphiQL,
     maskedErrors: { maskError: maskGatewayError },
     // Yoga's default logger would print masked errors' causes; the HTTP edge never logs request data.
     logging: false,

@@ -1,0 +1,21 @@
+// How the console writes money, counts and times. Money arrives as integer microdollars (1 USD = 1,000,000 µ$).
+
+const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 6 });
+const counts = new Intl.NumberFormat('en-US');
+
+export function formatMicros(micros: number): string {
+  return dollars.format(micros / 1_000_000);
+}
+
+export function formatCount(count: number): string {
+  return counts.format(count);
+}
+
+/** A timestamp in the reader's locale, to the second. */
+export function formatTime(value: string | null): string {
+  return value === null ? '—' : new Date(value).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+export function formatMilliseconds(milliseconds: number | null): string {
+  return milliseconds === null ? '—' : `${counts.format(Math.round(milliseconds))} ms`;
+}

@@ -1,0 +1,29 @@
+// The console's pages, in navigation order, and who sees each. The role checks read the control plane's
+// own permission table, so the navigation never offers a page whose calls the server would refuse.
+import type { ComponentType } from 'react';
+import type { OrgAction } from '../../../control-plane/src/services/permissions.ts';
+import { KeysPage } from './keys.tsx';
+import { OverviewPage } from './overview.tsx';
+import { memberMay, type Membership, type PageProps } from './page-props.ts';
+
+interface PageEntry {
+  title: string;
+  component: ComponentType<PageProps>;
+  /** The org action the page needs; 'platform-admin' for platform pages; null when any member may open it. */
+  needs: OrgAction | 'platform-admin' | null;
+}
+
+export const pages = {
+  overview: { title: 'Overview', component: OverviewPage, needs: null },
+  keys: { title: 'API keys', component: KeysPage, needs: 'apiKey.read' },
+} satisfies Record<string, PageEntry>;
+
+export type PageId = keyof typeof pages;
+
+export function visiblePages(org: Membership | null, isPlatformAdmin: boolean): PageId[] {
+  return (Object.keys(pages) as PageId[]).filter((id) => {
+    const needs = (pages[id] as PageEntry).needs;
+    if (needs === 'platform-admin') return isPlatformAdmin;
+    return needs === null || memberMay(org, needs);
+  });
+}

@@ -1,0 +1,125 @@
+// The admin console in a real browser (headless Chromium) against the whole gateway: sign in, see the
+// overview, create a key (shown once, copied to the clipboard), use it on the data plane, watch the request
+// appear on the overview, revoke the key and see the data plane refuse it. Every page is screenshotted at
+// 1280×800 and at a phone's width into test-results/admin-console/; any console error, uncaught exception,
+// failed request or unexpected error answer fails the test.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../control-plane/src/services/identity/passwords.ts';
+import { ADMIN_EMAIL } from '../../control-plane/src/services/seed.ts';
+import { buildConsoleIfStale, launchChromium, watchedPage, type WatchedPage } from '../support/browser.ts';
+import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+
+const SCREENSHOTS = resolve('test-results/admin-console');
+const PASSWORD = 'console test password';
+const PHONE = { width: 390, height: 844 };
+
+/** The sign-in page's first question, GET /auth/session, is answered 401 until someone signs in. */
+const notSignedInYet = (url: string, status: number) => status === 401 && new URL(url).pathname === '/auth/session';
+
+describe('admin console', () => {
+  let gateway: Gateway;
+  let browser: Browser;
+  let context: BrowserContext;
+  let watched: WatchedPage;
+  let page: Page;
+
+  beforeAll(async () => {
+    buildConsoleIfStale();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    gateway = await startGateway('pglite');
+    await gateway.controlPlane!.prisma.user.update({ where: { email: ADMIN_EMAIL }, data: { passwordHash: await hashPassword(PASSWORD) } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gateway.controlPlane!.url });
+    watched = await watchedPage(context, notSignedInYet);
+    page = watched.page;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway?.close();
+  });
+
+  async function screenshot(name: string): Promise<void> {
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    await page.setViewportSize(PHONE);
+    // Readable on a phone: nothing wider than the screen, so nothing needs sideways scrolling but tables.
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  async function openPage(title: string): Promise<void> {
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: title }).click();
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  }
+
+  it('signs in, creates a key that works on the data plane, shows its request, and revokes it', async () => {
+    await page.goto(`${gateway.controlPlane!.url}/`);
+    await page.getByRole('heading', { name: 'Sign in to the AI Gateway' }).waitFor();
+    await screenshot('sign-in');
+
+    // By keyboard alone: the email field is the first stop, Enter submits.
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(ADMIN_EMAIL);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('not the password');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('email or password is wrong');
+    watched.problems.splice(0, watched.problems.length, ...watched.problems.filter((line) => !line.includes('/auth/login 401')));
+
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await expect.poll(() => page.getByTestId('total-requests').textContent()).toBe('0');
+    await screenshot('overview-empty');
+
+    await openPage('API keys');
+    await page.getByLabel('Name').fill('browser test key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-key').textContent())!;
+    expect(key).toMatch(/^sk-/);
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByText('Copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    await expect.poll(() => page.getByRole('row', { name: /browser test key/ }).count()).toBe(1);
+    await screenshot('keys-created');
+
+    // The key reaches the data plane with the next snapshot.
+    const ask = () =>
+      gateway.client(key).chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'Hello from the console test' }] });
+    await expect
+      .poll(() =>
+        ask().then(
+          (answer) => answer.choices[0]?.message.content,
+          (error: Error) => error.message,
+        ),
+      )
+      .toBe('Echo: Hello from the console test');
+
+    await openPage('Overview');
+    await expect.poll(() => page.getByTestId('total-requests').textContent()).toBe('1');
+    await page.getByRole('img', { name: /per day, stacked by model/ }).waitFor();
+    await page.getByLabel('Requests').check();
+    await page.getByLabel('API key').check();
+    await page.getByRole('img', { name: 'Requests per day, stacked by api key' }).waitFor();
+    await screenshot('overview');
+
+    await openPage('API keys');
+    await page.getByRole('button', { name: 'Revoke browser test key' }).click();
+    await page.getByRole('button', { name: 'Confirm revoking browser test key' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /browser test key/ }).textContent()).toContain('revoked');
+    await expect
+      .poll(() =>
+        ask().then(
+          () => 'answered',
+          (error: { status?: number }) => error.status,
+        ),
+      )
+      .toBe(401);
+
+    expect(watched.problems).toEqual([]);
+  });
+});
