@@ -36,7 +36,7 @@ export interface DataPlaneOptions {
   snapshotPublicJwk: JWK;
   /** Private X25519 JWK that opens the snapshot's BYOK provider keys; null = BYOK keys are unusable here. */
   byokPrivateJwk?: JWK | null;
-  /** Holds snapshot.json, spend-floors.jws and spool/. */
+  /** Holds snapshot.json, snapshot-deltas.jws, spend-floors.jws and spool/. */
   stateDir: string;
   /** Default 4 MiB. */
   maxBodyBytes?: number;
@@ -105,12 +105,13 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const verifier = await createSnapshotVerifier(options.snapshotPublicJwk);
   const snapshotPath = join(options.stateDir, 'snapshot.json');
   const store = new SnapshotStore(await createByokDecrypter(options.byokPrivateJwk ?? null, log));
-  const initial = await loadSnapshotFile(snapshotPath, verifier, log);
+  const loaded = await loadSnapshotFile(snapshotPath, verifier, log);
+  const initial = loaded?.snapshot ?? null;
   if (initial !== null) {
     await store.set(initial);
     log(`data plane: serving snapshot version ${initial.version} from ${snapshotPath}`);
   }
-  const snapshotWriter = new SnapshotFileWriter(snapshotPath, log);
+  const snapshotWriter = new SnapshotFileWriter(snapshotPath, log, loaded ?? undefined);
   const spendFloors = new SpendFloorStore();
   const spendFloorFile = new SpendFloorFile(join(options.stateDir, 'spend-floors.jws'), log);
   await spendFloorFile.load(verifier, spendFloors);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { applySnapshotChanges, diffSnapshotStates, emptySnapshotState, hashSnapshotState, type SnapshotState } from './snapshot.ts';
+import {
+  applySnapshotChanges,
+  diffSnapshotStates,
+  emptySnapshotState,
+  hashSnapshotState,
+  hashSnapshotStateWithJson,
+  updateStateHash,
+  type SnapshotState,
+} from './snapshot.ts';
 
 function stateWithKeys(...ids: string[]): SnapshotState {
   const state = emptySnapshotState();
@@ -30,6 +38,15 @@ describe('snapshot deltas', () => {
 
   it('rejects a malformed upserted entry', () => {
     expect(() => applySnapshotChanges(emptySnapshotState(), { apiKeys: { upsert: { x: { id: 1 } }, remove: [] } })).toThrow();
+  });
+
+  it("updates the hash from a delta alone to the next state's, a removed and re-added entry included", () => {
+    const previous = stateWithKeys('a', 'b');
+    const next = stateWithKeys('b', 'c');
+    next.apiKeys['hash-b']!.name = 'renamed';
+    const changes = diffSnapshotStates(previous, next);
+    changes.apiKeys!.remove.push('hash-b'); // removed, then upserted again in the same delta
+    expect(updateStateHash(hashSnapshotStateWithJson(previous).lanes, previous, changes).digest()).toBe(hashSnapshotState(next));
   });
 
   it('hashes independently of key order', () => {

@@ -1,10 +1,10 @@
 // The snapshot: everything a data plane needs to decide a request, compiled by the control plane.
 // Sections are maps keyed by a stable id so a change travels as a small delta (upserts + removals).
 import { z } from 'zod';
-import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 import { isRecord, type JsonObject } from './json-object.ts';
 import { microdollars, nanodollarsPerToken } from './money.ts';
+import { StateHash } from './state-hash.ts';
 
 // Money travels as plain JSON integers; parsing a snapshot gives each amount its unit (money.ts), so no
 // reader casts a number into a price or a limit.
@@ -141,7 +141,7 @@ export const snapshotMessageSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('full'),
     version: z.number().int().positive(),
-    /** sha256 of canonicalJson(state): lets a data plane check what it materialised. */
+    /** The state's hash (state-hash.ts, an LtHash of its entries): lets a data plane check what it materialised. */
     stateHash: z.string(),
     state: snapshotStateSchema,
   }),
@@ -191,28 +191,35 @@ async function runInSlices<T>(steps: Generator<void, T>): Promise<T> {
   }
 }
 
+export interface HashedState {
+  /** StateHash's digest (shared/src/state-hash.ts). */
+  stateHash: string;
+  /** Its lanes, from which a delta's result is hashed in proportion to the delta (updateStateHash). */
+  lanes: Uint16Array;
+  /** canonicalJson(state), in pieces of about a slice each (what the data plane's snapshot file stores). */
+  stateJson: string[];
+}
+
 /**
- * sha256 of canonicalJson(state), built entry by entry so it can pause. `stateJson` is that canonical
- * JSON in pieces of about a slice each (the data plane writes them to its snapshot file as they are,
- * rather than serialising the state again or joining one large string on the event loop).
+ * The state's hash (one LtHash entry per section entry, shared/src/state-hash.ts), built entry by entry
+ * so it can pause. `stateJson` is the state's canonical JSON in pieces of about a slice each (the data
+ * plane writes them to its snapshot file as they are, rather than serialising the state again or joining
+ * one large string on the event loop).
  */
-function* hashStateSteps(state: SnapshotState): Generator<void, { stateHash: string; stateJson: string[] }> {
-  const hash = createHash('sha256');
+function* hashStateSteps(state: SnapshotState): Generator<void, HashedState> {
+  const hash = new StateHash();
   const stateJson: string[] = [];
-  let slice = '';
+  let slice = '{';
   let count = 0;
-  const add = (piece: string) => {
-    hash.update(piece);
-    slice += piece;
-  };
-  add('{');
   for (const [sectionIndex, section] of [...snapshotSections].sort().entries()) {
-    add(`${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`);
+    slice += `${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`;
     const entries = state[section] as Record<string, unknown>;
     let first = true;
     for (const id of Object.keys(entries).sort()) {
       if (entries[id] === undefined) continue;
-      add(`${first ? '' : ','}${JSON.stringify(id)}:${canonicalJson(entries[id])}`);
+      const entryJson = canonicalJson(entries[id]);
+      hash.add(section, id, entryJson);
+      slice += `${first ? '' : ','}${JSON.stringify(id)}:${entryJson}`;
       first = false;
       if (++count % SLICE_ENTRIES === 0) {
         stateJson.push(slice);
@@ -220,25 +227,49 @@ function* hashStateSteps(state: SnapshotState): Generator<void, { stateHash: str
         yield;
       }
     }
-    add('}');
+    slice += '}';
   }
-  add('}');
-  stateJson.push(slice);
-  return { stateHash: hash.digest('hex'), stateJson };
+  stateJson.push(`${slice}}`);
+  return { stateHash: hash.digest(), lanes: hash.lanes, stateJson };
 }
 
 export function hashSnapshotState(state: SnapshotState): string {
   return runToEnd(hashStateSteps(state)).stateHash;
 }
 
-/** hashSnapshotState in one go, also returning the canonical JSON it hashed, in pieces (for a worker thread). */
-export function hashSnapshotStateWithJson(state: SnapshotState): { stateHash: string; stateJson: string[] } {
+/** hashSnapshotState in one go, with its lanes and the canonical JSON it hashed, in pieces (for a worker thread). */
+export function hashSnapshotStateWithJson(state: SnapshotState): HashedState {
   return runToEnd(hashStateSteps(state));
 }
 
-/** hashSnapshotState, pausing for I/O between slices; also returns the canonical JSON it hashed, in pieces. */
-export function hashSnapshotStateInSlices(state: SnapshotState): Promise<{ stateHash: string; stateJson: string[] }> {
+/** hashSnapshotStateWithJson, pausing for I/O between slices. */
+export function hashSnapshotStateInSlices(state: SnapshotState): Promise<HashedState> {
   return runInSlices(hashStateSteps(state));
+}
+
+/**
+ * The hash of `state` with `changes` applied, from the hash of `state` (its lanes), in proportion to the
+ * changes: each removed or replaced entry is taken out and each upserted one put in. `state` is read, not
+ * modified; upserted entries are hashed as given (the caller validates them first).
+ */
+export function updateStateHash(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): StateHash {
+  const hash = new StateHash(lanes);
+  for (const section of snapshotSections) {
+    const change = changes[section];
+    if (!change) continue;
+    const entries = state[section] as Record<string, unknown>;
+    const removed = new Set<string>();
+    for (const id of change.remove) {
+      if (entries[id] === undefined || removed.has(id)) continue;
+      hash.remove(section, id, canonicalJson(entries[id]));
+      removed.add(id);
+    }
+    for (const [id, entry] of Object.entries(change.upsert)) {
+      if (entries[id] !== undefined && !removed.has(id)) hash.remove(section, id, canonicalJson(entries[id]));
+      hash.add(section, id, canonicalJson(entry));
+    }
+  }
+  return hash;
 }
 
 /** The changes that turn `previous` into `next`, section by section (compared by canonical JSON). */

@@ -1,7 +1,12 @@
 // The request loop's half of taking in a snapshot message: the parser (a worker thread) already
 // verified and validated it, so what is left is to turn its entry chunks into objects, one chunk per
-// event-loop turn, and build the new state beside the current one. The caller swaps it in by reference.
-import { emptySnapshotState, snapshotSections, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+// event-loop turn. A full snapshot becomes a new state beside the current one, swapped in by reference;
+// a delta, once its result's hash is checked (verify-snapshot.ts), is applied to the held state in
+// place, in one synchronous step proportional to the delta: copying a 100k-key section for every key
+// created or revoked would cost the request loop hundreds of milliseconds. A request that already found
+// its key and organization keeps those entries (they are replaced, never modified).
+import type { JsonObject } from '../../../shared/src/json-object.ts';
+import { emptySnapshotState, snapshotSections, type SnapshotDelta, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { EntryChunks, ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 
 const decoder = new TextDecoder();
@@ -21,16 +26,29 @@ export async function materialiseFullSnapshot(parsed: Extract<ParsedSnapshotMess
   return state;
 }
 
-/** A new state with the delta's changes applied; `state` is not modified and untouched sections are shared. */
-export async function applyParsedDelta(state: SnapshotState, changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes']): Promise<SnapshotState> {
-  const next: SnapshotState = { ...state };
+/** A parsed delta's changes with their upserted entries as objects (already validated by the parser). */
+export async function readParsedDelta(changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes']): Promise<SnapshotDelta['changes']> {
+  const read: SnapshotDelta['changes'] = {};
   for (const section of snapshotSections) {
     const change = changes[section];
     if (!change) continue;
-    const merged: Record<string, unknown> = { ...state[section] };
-    for (const id of change.remove) delete merged[id];
-    await addChunks(merged, change.upsert);
-    (next as Record<SnapshotSection, unknown>)[section] = merged;
+    const upsert: Record<string, unknown> = {};
+    await addChunks(upsert, change.upsert);
+    read[section] = { upsert: upsert as JsonObject, remove: change.remove };
   }
-  return next;
+  return read;
+}
+
+/** Applies checked changes to `state` itself (removals, then upserts); returns the sections it changed. */
+export function applyChangesInPlace(state: SnapshotState, changes: SnapshotDelta['changes']): Set<SnapshotSection> {
+  const changed = new Set<SnapshotSection>();
+  for (const section of snapshotSections) {
+    const change = changes[section];
+    if (!change) continue;
+    const entries = state[section] as Record<string, unknown>;
+    for (const id of change.remove) delete entries[id];
+    for (const [id, entry] of Object.entries(change.upsert)) entries[id] = entry;
+    changed.add(section);
+  }
+  return changed;
 }

@@ -1,13 +1,18 @@
-// The last good snapshot on local disk (`<stateDir>/snapshot.json`): the materialised state plus the
-// signed message it was verified against, so the data plane serves while the control plane is down.
-// Loading re-verifies: the signature of the stored message, and that the stored state hashes to the
-// message's stateHash. Saving is async (temp file + rename) and coalesced: only the newest is written;
-// the state is written as the canonical JSON already produced to hash it, not serialised again.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// The last good snapshot on local disk, so the data plane serves while the control plane is down:
+// `<stateDir>/snapshot.json` holds a materialised state plus the signed message it was verified against,
+// and `snapshot-deltas.jws` the delta envelopes applied since, one JSON envelope a line. A delta appends
+// one line (writing the whole state for every key created or revoked would cost in proportion to the
+// state); a full snapshot, or deltas that come to outweigh the state file, rewrite snapshot.json and
+// empty the log. Loading re-verifies everything: the stored message's signature, that the stored state
+// hashes to its stateHash, and each logged delta as if it had just arrived (signature, version chain,
+// hash of the result); the first that does not follow ends the replay. Writes are async and in order.
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import { hashSnapshotState, snapshotStateSchema } from '../../../shared/src/snapshot.ts';
-import type { MaterialisedSnapshot } from './verify-snapshot.ts';
+import { snapshotEnvelopeSchema } from '../../../shared/src/data-plane-channel.ts';
+import { hashSnapshotStateWithJson, snapshotStateSchema } from '../../../shared/src/snapshot.ts';
+import { parseSnapshotMessage } from './parse-snapshot-message.ts';
+import { verifySnapshot, type MaterialisedSnapshot } from './verify-snapshot.ts';
 
 interface SnapshotFile {
   version: number;
@@ -15,8 +20,23 @@ interface SnapshotFile {
   state: unknown;
 }
 
-/** The stored snapshot, or null when there is none or it fails verification (reported through `log`). */
-export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier, log: (line: string) => void): Promise<MaterialisedSnapshot | null> {
+/** The deltas log beside a snapshot file. */
+function deltasPath(snapshotPath: string): string {
+  return join(dirname(snapshotPath), 'snapshot-deltas.jws');
+}
+
+/** Below this, a deltas log is never worth a rewrite of the state file. */
+const MIN_COMPACTION_BYTES = 64 * 1024;
+
+export interface LoadedSnapshot {
+  snapshot: MaterialisedSnapshot;
+  /** Sizes on disk, so the writer knows when the log outweighs the state file. */
+  fileBytes: number;
+  deltaBytes: number;
+}
+
+/** The stored snapshot with its logged deltas applied, or null when there is none or it fails verification (reported through `log`). */
+export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier, log: (line: string) => void): Promise<LoadedSnapshot | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -24,61 +44,91 @@ export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier,
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log(`snapshot file ${path} unreadable: ${String(error)}`);
     return null;
   }
+  let snapshot: MaterialisedSnapshot;
   try {
     const file = JSON.parse(text) as SnapshotFile;
     const message = await verifier.verify(file.jws);
     if (message.kind === 'spend-floors') throw new Error('the stored message is not a snapshot');
     const state = snapshotStateSchema.parse(file.state);
-    const stateHash = hashSnapshotState(state);
+    const { stateHash, lanes } = hashSnapshotStateWithJson(state);
     if (message.version !== file.version || stateHash !== message.stateHash) {
       log(`snapshot file ${path} does not match its signed message; ignoring it`);
       return null;
     }
-    return { version: message.version, stateHash, state, jws: file.jws };
+    snapshot = { version: message.version, stateHash, lanes, state, jws: file.jws };
   } catch (error) {
     log(`snapshot file ${path} failed verification; ignoring it: ${String(error)}`);
     return null;
   }
+  const lines = await readFile(deltasPath(path), 'utf8').catch(() => '');
+  const parser = { parse: (jws: string) => parseSnapshotMessage(verifier, jws), close: async () => {} };
+  for (const line of lines.split('\n')) {
+    if (line === '') continue;
+    try {
+      const envelope = snapshotEnvelopeSchema.parse(JSON.parse(line));
+      // Left over from before the state file was last rewritten (a crash before the log was emptied).
+      if (envelope.version <= snapshot.version) continue;
+      snapshot = (await verifySnapshot(parser, envelope, snapshot)).snapshot;
+    } catch (error) {
+      log(`snapshot deltas log stops at version ${snapshot.version}: ${String(error)}`);
+      break;
+    }
+  }
+  return { snapshot, fileBytes: Buffer.byteLength(text), deltaBytes: Buffer.byteLength(lines) };
 }
 
 export class SnapshotFileWriter {
   #path: string;
   #log: (line: string) => void;
-  #next: { snapshot: MaterialisedSnapshot; stateJson: ReadonlyArray<string | Uint8Array> } | null = null;
-  #writing: Promise<void> | null = null;
+  #writes: Promise<void> = Promise.resolve();
+  #fileBytes: number;
+  #deltaBytes: number;
 
-  constructor(path: string, log: (line: string) => void) {
+  constructor(path: string, log: (line: string) => void, onDisk: { fileBytes: number; deltaBytes: number } = { fileBytes: 0, deltaBytes: 0 }) {
     this.#path = path;
     this.#log = log;
+    this.#fileBytes = onDisk.fileBytes;
+    this.#deltaBytes = onDisk.deltaBytes;
   }
 
-  /** `stateJson`: the state's canonical JSON, in pieces (see verifySnapshot). */
+  /** Writes the whole state (`stateJson`: its canonical JSON, in pieces, see verifySnapshot) and empties the deltas log. */
   save(snapshot: MaterialisedSnapshot, stateJson: ReadonlyArray<string | Uint8Array>): void {
-    this.#next = { snapshot, stateJson };
-    this.#writing ??= this.#drain().finally(() => {
-      this.#writing = null;
+    const head = `{"version":${snapshot.version},"jws":${JSON.stringify(snapshot.jws)},"state":`;
+    const bytes =
+      Buffer.byteLength(head) + stateJson.reduce((sum, piece) => sum + (typeof piece === 'string' ? Buffer.byteLength(piece) : piece.byteLength), 1);
+    this.#fileBytes = bytes;
+    this.#deltaBytes = 0;
+    this.#enqueue(snapshot.version, async () => {
+      await mkdir(dirname(this.#path), { recursive: true });
+      const temporary = `${this.#path}.tmp`;
+      // Written piece by piece, so no step holds the event loop for the whole file.
+      await writeFile(temporary, [head, ...stateJson, '}']);
+      await rename(temporary, this.#path);
+      await writeFile(deltasPath(this.#path), '');
     });
   }
 
-  /** Resolves when the newest snapshot handed to save() is on disk. */
-  async flush(): Promise<void> {
-    while (this.#writing !== null) await this.#writing;
+  /** Appends a delta's envelope to the log. */
+  append(snapshot: MaterialisedSnapshot): void {
+    const line = `${JSON.stringify({ version: snapshot.version, jws: snapshot.jws })}\n`;
+    this.#deltaBytes += Buffer.byteLength(line);
+    this.#enqueue(snapshot.version, async () => {
+      await mkdir(dirname(this.#path), { recursive: true });
+      await appendFile(deltasPath(this.#path), line);
+    });
   }
 
-  async #drain(): Promise<void> {
-    while (this.#next !== null) {
-      const { snapshot, stateJson } = this.#next;
-      this.#next = null;
-      try {
-        await mkdir(dirname(this.#path), { recursive: true });
-        const temporary = `${this.#path}.tmp`;
-        // The SnapshotFile shape around the state's JSON, written piece by piece so no step holds
-        // the event loop for the whole file.
-        await writeFile(temporary, [`{"version":${snapshot.version},"jws":`, JSON.stringify(snapshot.jws), ',"state":', ...stateJson, '}']);
-        await rename(temporary, this.#path);
-      } catch (error) {
-        this.#log(`could not save snapshot ${snapshot.version} to ${this.#path}: ${String(error)}`);
-      }
-    }
+  /** The log outweighs the state file: the caller should save() the whole state again. */
+  get compactionDue(): boolean {
+    return this.#deltaBytes > Math.max(MIN_COMPACTION_BYTES, this.#fileBytes);
+  }
+
+  /** Resolves when everything handed to save() and append() is on disk. */
+  async flush(): Promise<void> {
+    await this.#writes;
+  }
+
+  #enqueue(version: number, write: () => Promise<void>): void {
+    this.#writes = this.#writes.then(write).catch((error: unknown) => this.#log(`could not save snapshot ${version} to ${this.#path}: ${String(error)}`));
   }
 }

@@ -1,6 +1,7 @@
 // The heavy half of taking in a snapshot message, written to run in a worker thread
 // (snapshot-parser.ts): check the signature, decode and parse the payload, validate every entry, and for
-// a full snapshot hash the state. What comes back is the entries as JSON text in chunks of CHUNK_ENTRIES,
+// a full snapshot hash the state (a delta's result is hashed from the held state's hash, in proportion to
+// the delta: verify-snapshot.ts). What comes back is the entries as JSON text in chunks of CHUNK_ENTRIES,
 // already validated, which the request loop parses one chunk per turn (apply-parsed-snapshot.ts): a
 // 100k-key message never costs it one long JSON.parse, schema check or hash.
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
@@ -23,6 +24,8 @@ export type ParsedSnapshotMessage =
       version: number;
       /** Checked: the state hashes to the signed stateHash. */
       stateHash: string;
+      /** That hash's lanes, from which later deltas are hashed (shared/src/state-hash.ts). */
+      lanes: Uint16Array;
       sections: Record<SnapshotSection, EntryChunks>;
       /** The state's canonical JSON in pieces, UTF-8 (what the snapshot file stores). */
       stateJson: Uint8Array[];
@@ -47,11 +50,11 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
   const message = await verifier.verify(jws);
   if (message.kind === 'spend-floors') throw new Error('a spend floor message where a snapshot was expected');
   if (message.kind === 'full') {
-    const { stateHash, stateJson } = hashSnapshotStateWithJson(message.state);
+    const { stateHash, lanes, stateJson } = hashSnapshotStateWithJson(message.state);
     if (stateHash !== message.stateHash) throw new Error(`snapshot ${message.version}: the state does not hash to the signed stateHash`);
     const sections = {} as Record<SnapshotSection, EntryChunks>;
     for (const section of snapshotSections) sections[section] = chunked(Object.entries(message.state[section] as SnapshotState[SnapshotSection]));
-    return { kind: 'full', version: message.version, stateHash, sections, stateJson: stateJson.map((piece) => encoder.encode(piece)) };
+    return { kind: 'full', version: message.version, stateHash, lanes, sections, stateJson: stateJson.map((piece) => encoder.encode(piece)) };
   }
   const changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes'] = {};
   for (const section of snapshotSections) {
@@ -67,6 +70,8 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
 /** The buffers of a parsed message, for a worker's transfer list. */
 export function parsedBuffers(parsed: ParsedSnapshotMessage): ArrayBuffer[] {
   const views =
-    parsed.kind === 'full' ? [...Object.values(parsed.sections).flat(), ...parsed.stateJson] : Object.values(parsed.changes).flatMap((change) => change.upsert);
+    parsed.kind === 'full'
+      ? [...Object.values(parsed.sections).flat(), ...parsed.stateJson, parsed.lanes]
+      : Object.values(parsed.changes).flatMap((change) => change.upsert);
   return views.map((view) => view.buffer as ArrayBuffer);
 }

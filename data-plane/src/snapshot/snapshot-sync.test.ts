@@ -84,6 +84,22 @@ describe('snapshot sync', () => {
     expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
   });
 
+  it('logs deltas beside its state file instead of rewriting it, and starts from both while the control plane is down', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    const { [hashSecret(TEST_API_KEY)]: _revoked, ...apiKeys } = fixture.controlPlane.state.apiKeys;
+    await fixture.controlPlane.publish({ ...fixture.controlPlane.state, apiKeys });
+    const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, orgs: { ...fixture.controlPlane.state.orgs } });
+    await fixture.dataPlane.waitForSnapshot(version);
+    await fixture.dataPlane.close();
+    expect((JSON.parse(await readFile(join(fixture.stateDir, 'snapshot.json'), 'utf8')) as { version: number }).version).toBe(1);
+    const logged = (await readFile(join(fixture.stateDir, 'snapshot-deltas.jws'), 'utf8')).trim().split('\n');
+    expect(logged.map((line) => (JSON.parse(line) as { version: number }).version)).toEqual([2, 3]);
+
+    const offline = await fixture.restart({ controlPlaneUrl: 'http://127.0.0.1:9' });
+    expect(offline.snapshotVersion()).toBe(version);
+    expect((await getJson(`${offline.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
+  });
+
   it('ignores a disk copy whose state does not match its signed message', async () => {
     fixture = await startDataPlaneFixture(UPSTREAM);
     await fixture.dataPlane.close();

@@ -6,6 +6,7 @@
 // failures reconnect with exponential backoff and jitter (to the next control-plane replica, when
 // several are configured: control-plane-channel.ts).
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
+import { hashSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
 import { formatChannelPosition, type ChannelEnvelope, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { ControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { SnapshotFileWriter } from './load-snapshot.ts';
@@ -94,11 +95,19 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
 
   async function applySnapshot(envelope: SnapshotEnvelope): Promise<void> {
     try {
-      const { snapshot: next, stateJson } = await verifySnapshot(parser, envelope, current);
+      const verified = await verifySnapshot(parser, envelope, current);
+      const next = verified.snapshot;
       current = next;
       failures = 0;
-      await store.set(next);
-      writer.save(next, stateJson);
+      if (verified.kind === 'full') {
+        await store.set(next);
+        writer.save(next, verified.stateJson);
+        return;
+      }
+      await store.set(next, verified.changedSections);
+      writer.append(next);
+      // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
+      if (writer.compactionDue) writer.save(next, (await hashSnapshotStateInSlices(next.state)).stateJson);
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
       resubscribeAfterRejection(false);

@@ -1,9 +1,10 @@
-// A delta larger than one slice: what the data plane materialises and saves is exactly the canonical
-// JSON the control plane hashed, and a state that diverges from the signed hash is refused.
+// A delta larger than one slice is applied in place to exactly the target state, its hash computed from
+// the held hash's lanes; a full snapshot is materialised and saved as exactly the canonical JSON the
+// control plane hashed; a state that diverges from the signed hash is refused.
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../../shared/src/canonical-json.ts';
 import { createSnapshotSigner, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
-import { diffSnapshotStates, emptySnapshotState, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { diffSnapshotStates, emptySnapshotState, hashSnapshotState, hashSnapshotStateWithJson, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import { createInThreadSnapshotParser } from './snapshot-parser.ts';
 import { SnapshotRejected, verifySnapshot } from './verify-snapshot.ts';
 
@@ -26,24 +27,30 @@ const text = (pieces: ReadonlyArray<string | Uint8Array>) =>
   pieces.map((piece) => (typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8'))).join('');
 
 describe('verifySnapshot', () => {
-  it('materialises a multi-slice delta to the canonical JSON of the target state, and refuses a divergent one', async () => {
+  it('applies a multi-slice delta to the held state in place, hashed from the held hash alone, and refuses a divergent one without touching that state', async () => {
     const keys = await generateSnapshotSigningKeys();
     const signer = await createSnapshotSigner(keys.privateJwk);
     const parser = await createInThreadSnapshotParser(keys.publicJwk);
     const before = stateWithKeys(3);
+    const { stateHash: beforeHash, lanes } = hashSnapshotStateWithJson(before);
+    const current = { version: 1, stateHash: beforeHash, lanes, state: before, jws: '' };
     const after = stateWithKeys(5_003);
-    const current = { version: 1, stateHash: sha256Hex(canonicalJson(before)), state: before, jws: '' };
+    delete after.apiKeys['hash-0'];
+    after.apiKeys['hash-1']!.name = 'renamed';
     const changes = diffSnapshotStates(before, after);
 
-    const stateHash = sha256Hex(canonicalJson(after));
-    const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash, changes });
-    const { snapshot, stateJson } = await verifySnapshot(parser, { version: 2, jws }, current);
-    expect(snapshot.stateHash).toBe(stateHash);
-    expect(text(stateJson)).toBe(canonicalJson(after));
-    expect(Object.keys(snapshot.state.apiKeys)).toHaveLength(5_003);
-
-    const divergent = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash: sha256Hex(canonicalJson(before)), changes });
+    const divergent = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash: beforeHash, changes });
     await expect(verifySnapshot(parser, { version: 2, jws: divergent }, current)).rejects.toThrow(SnapshotRejected);
+    expect(before).toEqual(stateWithKeys(3));
+
+    const stateHash = hashSnapshotState(after);
+    const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash, changes });
+    const verified = await verifySnapshot(parser, { version: 2, jws }, current);
+    expect(verified).toMatchObject({ kind: 'delta', changedSections: new Set(['apiKeys']) });
+    expect(verified.snapshot.state).toBe(before);
+    expect(before).toEqual(after);
+    expect(verified.snapshot.stateHash).toBe(stateHash);
+    expect(verified.snapshot.lanes).toEqual(hashSnapshotStateWithJson(after).lanes);
   });
 
   it('materialises a multi-chunk full snapshot exactly, and refuses one whose state does not hash to its signed hash or holds an invalid entry', async () => {
@@ -51,9 +58,11 @@ describe('verifySnapshot', () => {
     const signer = await createSnapshotSigner(keys.privateJwk);
     const parser = await createInThreadSnapshotParser(keys.publicJwk);
     const state = stateWithKeys(1_234);
-    const stateHash = sha256Hex(canonicalJson(state));
+    const stateHash = hashSnapshotState(state);
     const jws = await signer.sign({ kind: 'full', version: 7, stateHash, state });
-    const { snapshot, stateJson } = await verifySnapshot(parser, { version: 7, jws }, null);
+    const verified = await verifySnapshot(parser, { version: 7, jws }, null);
+    if (verified.kind !== 'full') throw new Error('expected a full snapshot');
+    const { snapshot, stateJson } = verified;
     expect(snapshot).toMatchObject({ version: 7, stateHash });
     expect(snapshot.state).toEqual(state);
     expect(text(stateJson)).toBe(canonicalJson(state));

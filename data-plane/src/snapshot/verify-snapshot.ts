@@ -2,11 +2,13 @@
 // replaces the state, a delta must start from the version we hold. Either way the result must hash to
 // the message's stateHash. Any failure throws SnapshotRejected; the caller then resyncs from a full one.
 // The signature check, parse, validation and (for a full snapshot) the hash run in the parser, a worker
-// thread in a serving data plane (snapshot-parser.ts); here the entries are built and a delta's result
-// hashed a slice per event-loop turn, so requests keep being served on the old snapshot meanwhile.
+// thread in a serving data plane (snapshot-parser.ts). A delta costs the request loop in proportion to
+// the delta, not to the state: its result's hash comes from the held hash's lanes (updateStateHash, one
+// entry hash per entry removed, replaced or added), and only once it matches is the delta applied to the
+// held state in place (apply-parsed-snapshot.ts).
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { hashSnapshotStateInSlices, type SnapshotState } from '../../../shared/src/snapshot.ts';
-import { applyParsedDelta, materialiseFullSnapshot } from './apply-parsed-snapshot.ts';
+import { updateStateHash, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { applyChangesInPlace, materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SnapshotParser } from './snapshot-parser.ts';
 
@@ -17,16 +19,26 @@ export class SnapshotRejected extends Error {
 export interface MaterialisedSnapshot {
   version: number;
   stateHash: string;
+  /** The lanes stateHash is the digest of (shared/src/state-hash.ts), for hashing the next delta's result. */
+  lanes: Uint16Array;
   state: SnapshotState;
   /** The verified message it came from (kept on disk, re-verified on load). */
   jws: string;
 }
 
-export interface VerifiedSnapshot {
-  snapshot: MaterialisedSnapshot;
-  /** The state's canonical JSON in pieces, as hashed: what the snapshot file stores, so it is not serialised twice. */
-  stateJson: ReadonlyArray<string | Uint8Array>;
-}
+export type VerifiedSnapshot =
+  | {
+      kind: 'full';
+      snapshot: MaterialisedSnapshot;
+      /** The state's canonical JSON in pieces, as hashed: what the snapshot file stores, so it is not serialised twice. */
+      stateJson: ReadonlyArray<string | Uint8Array>;
+    }
+  | {
+      kind: 'delta';
+      /** Its state is the one held before, changed in place. */
+      snapshot: MaterialisedSnapshot;
+      changedSections: ReadonlySet<SnapshotSection>;
+    };
 
 export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotEnvelope, current: MaterialisedSnapshot | null): Promise<VerifiedSnapshot> {
   let message: ParsedSnapshotMessage;
@@ -40,15 +52,25 @@ export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotE
   }
   if (message.kind === 'full') {
     const state = await materialiseFullSnapshot(message);
-    return { snapshot: { version: message.version, stateHash: message.stateHash, state, jws: envelope.jws }, stateJson: message.stateJson };
+    return {
+      kind: 'full',
+      snapshot: { version: message.version, stateHash: message.stateHash, lanes: message.lanes, state, jws: envelope.jws },
+      stateJson: message.stateJson,
+    };
   }
   if (current === null || message.fromVersion !== current.version) {
     throw new SnapshotRejected(`delta ${message.fromVersion}→${message.version} does not apply to version ${current?.version ?? 'none'}`);
   }
-  const state = await applyParsedDelta(current.state, message.changes);
-  const { stateHash, stateJson } = await hashSnapshotStateInSlices(state);
-  if (stateHash !== message.stateHash) {
+  const changes = await readParsedDelta(message.changes);
+  // Nothing may await from here on: the hash is checked against, and the delta applied to, the state held now.
+  const hash = updateStateHash(current.lanes, current.state, changes);
+  if (hash.digest() !== message.stateHash) {
     throw new SnapshotRejected(`snapshot ${message.version}: materialised state hash does not match the signed stateHash`);
   }
-  return { snapshot: { version: message.version, stateHash, state, jws: envelope.jws }, stateJson };
+  const changedSections = applyChangesInPlace(current.state, changes);
+  return {
+    kind: 'delta',
+    snapshot: { version: message.version, stateHash: message.stateHash, lanes: hash.lanes, state: current.state, jws: envelope.jws },
+    changedSections,
+  };
 }

@@ -1,0 +1,80 @@
+// The snapshot on disk: a state file plus a log of the deltas since, replayed and re-verified on load;
+// the log is emptied when the state file is written again, and once it outweighs the state file the
+// writer says so (the sync then writes the state whole).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSnapshotSigner, createSnapshotVerifier, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
+import { diffSnapshotStates, emptySnapshotState, hashSnapshotStateWithJson, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { loadSnapshotFile, SnapshotFileWriter } from './load-snapshot.ts';
+
+const directories: string[] = [];
+afterEach(async () => {
+  for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
+});
+
+function stateWithKeys(count: number): SnapshotState {
+  const state = emptySnapshotState();
+  for (let index = 0; index < count; index++) {
+    state.apiKeys[`hash-${index}`] = {
+      id: `key_${index}`,
+      orgId: 'org_1',
+      userId: 'user_1',
+      name: `key ${index}`,
+      expiresAt: null,
+      scopes: { models: null, providers: null },
+    };
+  }
+  return state;
+}
+
+describe('snapshot file and deltas log', () => {
+  it('replays the logged deltas on load, skips ones older than the state file, and stops at one that does not follow', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'snapshot-file-'));
+    directories.push(directory);
+    const path = join(directory, 'snapshot.json');
+    const keys = await generateSnapshotSigningKeys();
+    const signer = await createSnapshotSigner(keys.privateJwk);
+    const verifier = await createSnapshotVerifier(keys.publicJwk);
+    const states = [1, 2, 3].map(stateWithKeys);
+    const hashed = states.map(hashSnapshotStateWithJson);
+    const full = await signer.sign({ kind: 'full', version: 1, stateHash: hashed[0]!.stateHash, state: states[0]! });
+    const delta = (from: number) =>
+      signer.sign({
+        kind: 'delta',
+        fromVersion: from,
+        version: from + 1,
+        stateHash: hashed[from]!.stateHash,
+        changes: diffSnapshotStates(states[from - 1]!, states[from]!),
+      });
+
+    const writer = new SnapshotFileWriter(path, () => {});
+    writer.save({ version: 1, stateHash: hashed[0]!.stateHash, lanes: hashed[0]!.lanes, state: states[0]!, jws: full }, hashed[0]!.stateJson);
+    const second = { version: 2, stateHash: hashed[1]!.stateHash, lanes: hashed[1]!.lanes, state: states[1]!, jws: await delta(1) };
+    writer.append(second);
+    writer.append({ version: 3, stateHash: hashed[2]!.stateHash, lanes: hashed[2]!.lanes, state: states[2]!, jws: await delta(2) });
+    await writer.flush();
+    const loaded = await loadSnapshotFile(path, verifier, () => {});
+    expect(loaded?.snapshot).toMatchObject({ version: 3, stateHash: hashed[2]!.stateHash, state: states[2] });
+
+    // The state file rewritten at version 2 (a crash before the log was emptied leaves version 2 and 3 in it).
+    const log = await readFile(join(directory, 'snapshot-deltas.jws'), 'utf8');
+    writer.save(second, hashed[1]!.stateJson);
+    await writer.flush();
+    expect(await readFile(join(directory, 'snapshot-deltas.jws'), 'utf8')).toBe('');
+    await writeFile(join(directory, 'snapshot-deltas.jws'), log);
+    expect((await loadSnapshotFile(path, verifier, () => {}))?.snapshot.version).toBe(3);
+
+    // A line that does not follow (version 3 again, from 2, after a gap): the replay stops at version 2.
+    await writeFile(join(directory, 'snapshot-deltas.jws'), `${log.split('\n')[1]!.replace('"version":3', '"version":4')}\n`);
+    expect((await loadSnapshotFile(path, verifier, () => {}))?.snapshot.version).toBe(2);
+  });
+
+  it('says when the log outweighs the state file', () => {
+    const writer = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 99_000 });
+    expect(writer.compactionDue).toBe(false);
+    const writerAfterMore = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 100_001 });
+    expect(writerAfterMore.compactionDue).toBe(true);
+  });
+});
