@@ -5,6 +5,7 @@
 // No auth, policy, spend, metering or spool.
 import uws from 'uWebSockets.js';
 import { callUpstream, createUpstreamClient } from '../data-plane/src/pipeline/call-upstream.ts';
+import { CancelSignal } from '../data-plane/src/pipeline/cancel-signal.ts';
 
 export interface FloorRelay {
   port: number;
@@ -17,7 +18,7 @@ export function startFloorRelay(options: { port: number; upstreamUrl: string }):
   const app = uws.App();
   let requests = 0;
 
-  async function relay(response: uws.HttpResponse, body: Buffer, signal: AbortSignal, isAborted: () => boolean): Promise<void> {
+  async function relay(response: uws.HttpResponse, body: Buffer, signal: CancelSignal, isAborted: () => boolean): Promise<void> {
     const text = body.toString('utf8');
     const parsed = JSON.parse(text) as { stream?: boolean };
     const upstream = await callUpstream(client, { http: { url: options.upstreamUrl, headers, body: text }, requestId: `floor-${requests++}`, signal });
@@ -39,7 +40,7 @@ export function startFloorRelay(options: { port: number; upstreamUrl: string }):
 
   app.post('/*', (response) => {
     let aborted = false;
-    const abort = new AbortController();
+    const abort = new CancelSignal();
     response.onAborted(() => {
       aborted = true;
       abort.abort();
@@ -48,7 +49,7 @@ export function startFloorRelay(options: { port: number; upstreamUrl: string }):
     response.onData((chunk, isLast) => {
       parts.push(Buffer.from(chunk.slice(0)));
       if (!isLast) return;
-      relay(response, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), abort.signal, () => aborted).catch(() => {
+      relay(response, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), abort, () => aborted).catch(() => {
         if (!aborted) response.cork(() => response.writeStatus('502 Bad Gateway').end('{"error":{"message":"floor relay failed"}}'));
       });
     });

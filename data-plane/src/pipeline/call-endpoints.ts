@@ -10,6 +10,7 @@ import type { ForwardedRequest } from '../providers/client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamOperation } from '../providers/provider-adapter.ts';
 import type { RoutedOperation } from '../snapshot/snapshot-view.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamClient, type UpstreamResponse } from './call-upstream.ts';
+import { CancelSignal } from './cancel-signal.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
 import type { Operation } from './operation.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
@@ -23,7 +24,7 @@ export interface EndpointCallOptions<Request extends ForwardedRequest> {
   request: Request;
   requestId: string;
   /** Aborted when the client went away. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   log(line: string): void;
   /** Backoff jitter; injectable for tests. */
   random?: () => number;
@@ -188,36 +189,31 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
 }
 
 /**
- * A streamed attempt's own signal: aborted by its timer or by the client's abort. The upstream call
+ * A streamed attempt's own signal: cancelled by its timer or by the client's abort. The upstream call
  * outlives the timer (a stream is relayed long after), so only the client's abort remains then: an
- * answer keeps the listener. A listener instead of AbortSignal.any: `any` costs a signal, WeakRefs and
- * GC work on every request.
+ * answer keeps the listener.
  */
 class AttemptDeadline {
-  readonly #controller = new AbortController();
-  readonly #clientSignal: AbortSignal;
+  readonly signal = new CancelSignal();
+  readonly #clientSignal: CancelSignal;
   readonly #timer: NodeJS.Timeout;
-  readonly #abort = () => this.#controller.abort();
+  readonly #abort = () => this.signal.abort();
   timedOut = false;
 
-  constructor(clientSignal: AbortSignal, timeoutMs: number) {
+  constructor(clientSignal: CancelSignal, timeoutMs: number) {
     this.#clientSignal = clientSignal;
     this.#timer = setTimeout(() => {
       this.timedOut = true;
-      this.#controller.abort();
+      this.signal.abort();
     }, timeoutMs);
-    if (clientSignal.aborted) this.#controller.abort();
-    else clientSignal.addEventListener('abort', this.#abort, { once: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
+    if (clientSignal.aborted) this.signal.abort();
+    else clientSignal.once('abort', this.#abort);
   }
 
   /** The answer is final (or the attempt failed): the timer stops; a failed attempt's listener goes, so retries do not pile them up. */
   end(answered: boolean): void {
     clearTimeout(this.#timer);
-    if (!answered) this.#clientSignal.removeEventListener('abort', this.#abort);
+    if (!answered) this.#clientSignal.removeListener('abort', this.#abort);
   }
 }
 
@@ -236,14 +232,14 @@ function clientClosed(): GatewayError {
 }
 
 /** Resolves after `milliseconds`, or at once when `signal` aborts. */
-function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+function sleep(milliseconds: number, signal: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal.removeListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, milliseconds);
-    signal.addEventListener('abort', done, { once: true });
+    signal.once('abort', done);
   });
 }

@@ -10,6 +10,7 @@
 import { errors, Pool, type Dispatcher } from 'undici';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
+import type { CancelSignal } from './cancel-signal.ts';
 import type { ProviderKeys } from './provider-keys.ts';
 import { createUpstreamConnector, UPSTREAM_ADDRESS_REFUSED } from './upstream-connector.ts';
 
@@ -79,7 +80,7 @@ export interface UpstreamRequest {
   /** What the provider adapter built. */
   http: UpstreamHttpRequest;
   requestId: string;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Default: the client's `timeoutMs`. */
   headersTimeoutMs?: number;
 }
@@ -149,7 +150,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /** Maps a failed upstream call or body read (undici, network, abort) to a GatewayError. */
-export function toUpstreamGatewayError(error: unknown, signal: AbortSignal): GatewayError {
+export function toUpstreamGatewayError(error: unknown, signal: Pick<CancelSignal, 'aborted'>): GatewayError {
   if (error instanceof GatewayError) return error;
   if (signal.aborted) return new GatewayError('client_closed', 'Client closed the request.', { cause: error });
   const code = errorCode(error);

@@ -25,6 +25,7 @@ import type { SpendReservation } from '../spend/spend-enforcer.ts';
 import type { SpendEstimate } from '../spend/worst-case-cost.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
 import { callEndpoints } from './call-endpoints.ts';
+import { CancelSignal } from './cancel-signal.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
 import { presenterFor, type AnswerPresenter } from './front-door.ts';
 import type { Operation } from './operation.ts';
@@ -73,7 +74,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
   readonly #reservation: SpendReservation;
   readonly #meter: RequestMeter;
   readonly #errors: ErrorPresenter;
-  readonly #abort = new AbortController();
+  readonly #abort = new CancelSignal();
 
   constructor(context: PipelineContext, response: ClientResponse, metered: MeteredRequest<Request>, reservation: SpendReservation) {
     this.#context = context;
@@ -100,7 +101,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       operation,
       request,
       requestId: response.requestId,
-      signal: abort.signal,
+      signal: abort,
       log: this.#context.log,
     });
     // Metered as the endpoint that answered last; the requested model stays the meter's.
@@ -132,7 +133,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     try {
       upstreamResult = await readUpstreamResponse(upstream, adapter, translation, meter);
     } catch (caught) {
-      return this.#finishWithError(toUpstreamGatewayError(caught, abort.signal).withHeaders(servedBy));
+      return this.#finishWithError(toUpstreamGatewayError(caught, abort).withHeaders(servedBy));
     }
     if (upstreamResult.error !== null) return this.#finishWithError(explainRefusedProviderKey(candidate, upstreamResult.error).withHeaders(servedBy));
     meter.firstByte();
@@ -146,7 +147,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
   async #relayStream(upstreamBody: AsyncIterable<Buffer>, translator: StreamTranslator, headers: Record<string, string>): Promise<void> {
     const response = this.#response;
     const writer = new SseWriter(response, headers);
-    const result = await relayStream(upstreamBody, writer, this.#meter, translator, { signal: this.#abort.signal });
+    const result = await relayStream(upstreamBody, writer, this.#meter, translator, { signal: this.#abort });
     if (result.outcome === 'aborted' || response.aborted) {
       await this.#record(499, 'client_closed');
       return;

@@ -9,6 +9,7 @@ import type { RequestMeter } from '../metering/request-meter.ts';
 import type { StreamTranslator } from '../providers/provider-adapter.ts';
 import { SseEventSplitter } from '../providers/split-sse-events.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
+import type { CancelSignal } from './cancel-signal.ts';
 
 export interface StreamRelayResult {
   outcome: 'completed' | 'aborted' | 'failed';
@@ -25,7 +26,7 @@ export async function relayStream(
   writer: SseWriter,
   meter: RequestMeter,
   translator: StreamTranslator,
-  options: { signal: AbortSignal },
+  options: { signal: CancelSignal },
 ): Promise<StreamRelayResult> {
   const splitter = new SseEventSplitter();
   const result: StreamRelayResult = { outcome: 'completed', error: null, upstreamErrorRelayed: false, finalBytes: null };
