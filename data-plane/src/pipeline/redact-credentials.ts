@@ -5,7 +5,14 @@
 // error results of complete answers are cleaned, and a stream's error frame and failure are cleaned. A
 // stream's ordinary events are not scanned: the check runs only once the translator reports a failure.
 import { GatewayError } from '../../../shared/src/errors.ts';
-import type { ConvertedResponse, StreamTranslator, TranslationContext, UpstreamOperation } from '../providers/provider-adapter.ts';
+import type {
+  ConvertedResponse,
+  StreamTranslator,
+  TranslationContext,
+  UpstreamHttpRequest,
+  UpstreamOperation,
+  UpstreamTarget,
+} from '../providers/provider-adapter.ts';
 
 const REDACTED = '[redacted]';
 /** A run this long of the key's first characters counts as the key (an upstream may cut what it reflects). */
@@ -42,18 +49,41 @@ function redactError(error: GatewayError, secret: string): GatewayError {
 
 /** The operation, reading every upstream answer as if `secret` were not in it where an error is concerned. */
 export function redactingOperation<Request>(operation: UpstreamOperation<Request>, secret: string): UpstreamOperation<Request> {
-  const createStreamTranslator = operation.createStreamTranslator;
-  return {
-    convertRequest: (request, target) => operation.convertRequest(request, target),
-    convertError: (status, bodyText, headers) => redactError(operation.convertError(status, redactSecret(bodyText, secret), headers), secret),
-    convertResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError {
-      const converted = operation.convertResponse(body, context);
-      return converted instanceof GatewayError ? redactError(converted, secret) : converted;
-    },
-    ...(createStreamTranslator === undefined
-      ? {}
-      : { createStreamTranslator: (context: TranslationContext) => new RedactingStreamTranslator(createStreamTranslator.call(operation, context), secret) }),
-  };
+  return new RedactingOperation(operation, secret);
+}
+
+/** A class, not an object of closures: one is made for every upstream attempt. */
+class RedactingOperation<Request> implements UpstreamOperation<Request> {
+  readonly #operation: UpstreamOperation<Request>;
+  readonly #secret: string;
+  /** Present exactly when the operation streams (the metered route asks for it only then). */
+  readonly createStreamTranslator?: (context: TranslationContext) => StreamTranslator;
+
+  constructor(operation: UpstreamOperation<Request>, secret: string) {
+    this.#operation = operation;
+    this.#secret = secret;
+    if (operation.createStreamTranslator !== undefined) this.createStreamTranslator = this.#redactingStreamTranslator;
+  }
+
+  convertRequest(request: Request, target: UpstreamTarget): UpstreamHttpRequest {
+    return this.#operation.convertRequest(request, target);
+  }
+
+  convertError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>): GatewayError {
+    return redactError(this.#operation.convertError(status, redactSecret(bodyText, this.#secret), headers), this.#secret);
+  }
+
+  convertResponse(body: Buffer, context: TranslationContext): ConvertedResponse | GatewayError {
+    const converted = this.#operation.convertResponse(body, context);
+    return converted instanceof GatewayError ? redactError(converted, this.#secret) : converted;
+  }
+
+  #redactingStreamTranslator(context: TranslationContext): StreamTranslator {
+    return new RedactingStreamTranslator(
+      (this.#operation.createStreamTranslator as NonNullable<UpstreamOperation<Request>['createStreamTranslator']>).call(this.#operation, context),
+      this.#secret,
+    );
+  }
 }
 
 class RedactingStreamTranslator implements StreamTranslator {
