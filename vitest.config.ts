@@ -18,6 +18,7 @@ const listenerTests = [
   'control-plane/src/http/link-pages.test.ts',
   'control-plane/src/http/sso-routes.test.ts',
   'control-plane/src/services/billing/billing.test.ts',
+  'control-plane/src/services/request-log.test.ts',
   'control-plane/src/services/byok/byok-credentials.test.ts',
   'control-plane/src/services/catalog-import/import-catalog.test.ts',
   'control-plane/src/services/snapshot-publisher.test.ts',

@@ -165,6 +165,7 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
     requires: { org: 'usage.readOwn' },
     run: ({ client, fixture }) => client.billing.myUsage({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z', groupBy: ['key'] }),
   },
+  'requests.list': { requires: { org: 'usage.readOwn' }, run: ({ client, fixture }) => client.requests.list({ orgId: fixture.orgId }) },
   'billing.addLedgerEntry': {
     requires: { platform: 'ledger.write' },
     run: ({ client, fixture }) => client.billing.addLedgerEntry({ orgId: fixture.orgId, kind: 'grant', amountMicros: 1_000_000 }),

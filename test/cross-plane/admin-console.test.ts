@@ -1,6 +1,6 @@
 // The admin console in a real browser (headless Chromium) against the whole gateway: sign in, see the
 // overview, create a key (shown once, copied to the clipboard), use it on the data plane, watch the request
-// appear on the overview, revoke the key and see the data plane refuse it. Every page is screenshotted at
+// appear on the overview and in the request log, revoke the key and see the data plane refuse it. Every page is screenshotted at
 // 1280×800 and at a phone's width into test-results/admin-console/; any console error, uncaught exception,
 // failed request or unexpected error answer fails the test.
 import { mkdirSync } from 'node:fs';
@@ -89,11 +89,18 @@ describe('admin console', () => {
 
     // The key reaches the data plane with the next snapshot.
     const ask = () =>
-      gateway.client(key).chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'Hello from the console test' }] });
+      gateway
+        .client(key)
+        .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'Hello from the console test' }] })
+        .withResponse();
+    let requestId = '';
     await expect
       .poll(() =>
         ask().then(
-          (answer) => answer.choices[0]?.message.content,
+          ({ data, response }) => {
+            requestId = response.headers.get('x-request-id')!;
+            return data.choices[0]?.message.content;
+          },
           (error: Error) => error.message,
         ),
       )
@@ -106,6 +113,21 @@ describe('admin console', () => {
     await page.getByLabel('API key').check();
     await page.getByRole('img', { name: 'Requests per day, stacked by api key' }).waitFor();
     await screenshot('overview');
+
+    // The request log has it, with its x-request-id; choosing it shows the whole record.
+    await openPage('Requests');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const logged = page.getByRole('row', { name: new RegExp(requestId) });
+    await logged.waitFor();
+    expect(await logged.textContent()).toContain('browser test key');
+    await logged.getByRole('button').click();
+    const details = page.getByRole('region', { name: `Request ${requestId}` });
+    await expect.poll(() => details.textContent()).toContain('Model served');
+    expect(await details.textContent()).toContain(SIMULATOR_MODEL);
+    await screenshot('requests');
+    await page.getByLabel('Outcome').selectOption('error');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No requests match.').waitFor();
 
     await openPage('API keys');
     await page.getByRole('button', { name: 'Revoke browser test key' }).click();

@@ -4,6 +4,7 @@ import type { ComponentType } from 'react';
 import type { OrgAction } from '../../../control-plane/src/services/permissions.ts';
 import { KeysPage } from './keys.tsx';
 import { OverviewPage } from './overview.tsx';
+import { RequestsPage } from './requests.tsx';
 import { memberMay, type Membership, type PageProps } from './page-props.ts';
 
 interface PageEntry {
@@ -15,6 +16,7 @@ interface PageEntry {
 
 export const pages = {
   overview: { title: 'Overview', component: OverviewPage, needs: null },
+  requests: { title: 'Requests', component: RequestsPage, needs: 'usage.readOwn' },
   keys: { title: 'API keys', component: KeysPage, needs: 'apiKey.read' },
 } satisfies Record<string, PageEntry>;
 

@@ -13,6 +13,7 @@ import { membersRouter } from './members.ts';
 import { modelsRouter } from './models.ts';
 import { organizationsRouter } from './organizations.ts';
 import { policiesRouter } from './policies.ts';
+import { requestsRouter } from './requests.ts';
 import { sessionsRouter } from './sessions.ts';
 import { ssoRouter } from './sso.ts';
 import { usersRouter } from './users.ts';
@@ -27,6 +28,7 @@ export const appRouter = router({
   policies: policiesRouter,
   audit: auditRouter,
   billing: billingRouter,
+  requests: requestsRouter,
   adminTokens: adminTokensRouter,
   auth: authRouter,
   account: accountRouter,
