@@ -95,6 +95,9 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     if (snapshot === null) sendJson(response, 503, JSON.stringify({ status: 'starting', snapshotVersion: null }));
     else if (context.usageSpoolError() !== null)
       sendJson(response, 503, JSON.stringify({ status: 'usage_spool_unavailable', snapshotVersion: snapshot.version }));
+    // Configured Redis is down and limits fail closed: every metered request would be refused.
+    else if (context.spend.refusing() !== null)
+      sendJson(response, 503, JSON.stringify({ status: 'spend_counters_unavailable', snapshotVersion: snapshot.version }));
     else sendJson(response, 200, JSON.stringify({ status: 'ok', snapshotVersion: snapshot.version }));
   }
 

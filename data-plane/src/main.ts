@@ -31,8 +31,9 @@ Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
                                     with "available"
   GET  /v1/generation?id=<id>       one request's usage record, for the key that made it
   GET  /v1/usage                    the key's daily limit and spend, and the org's balance
-  GET  /healthz                     200 with the snapshot version; 503 before the first snapshot or
-                                    while the usage spool cannot write
+  GET  /healthz                     200 with the snapshot version; 503 before the first snapshot,
+                                    while the usage spool cannot write, or while REDIS_URL's Redis
+                                    is down (unless SPEND_FAIL_OPEN=true)
 
 Environment:
   DATA_PLANE_PORT           port to listen on                                  default 8080
@@ -112,6 +113,15 @@ function controlPlaneUrlsFromEnv(): string[] {
   return urls;
 }
 
+/** REDIS_URL: a redis:// or rediss:// URL (a bare host:port would be read as something else entirely). */
+function redisUrlFromEnv(): string | undefined {
+  const raw = process.env.REDIS_URL;
+  if (!raw) return undefined;
+  if (!URL.canParse(raw) || !['redis:', 'rediss:'].includes(new URL(raw).protocol))
+    fail('REDIS_URL must be a redis:// or rediss:// URL (not printed: it may hold a password)');
+  return raw;
+}
+
 function numberFromEnv(name: string, fallback: number | undefined): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -127,6 +137,9 @@ async function main(): Promise<void> {
   }
   if (!isNativeUws()) fail(UWS_FALLBACK_MESSAGE);
   const controlPlaneUrls = controlPlaneUrlsFromEnv();
+  const port = numberFromEnv('DATA_PLANE_PORT', 8080) as number;
+  if (!Number.isInteger(port) || port > 65535) fail(`DATA_PLANE_PORT must be a port number (0 to 65535), got '${process.env.DATA_PLANE_PORT}'`);
+  const redisUrl = redisUrlFromEnv();
 
   let token = process.env.DATA_PLANE_TOKEN;
   if (!token && process.env.DATA_PLANE_TOKEN_FILE) token = (await readFile(process.env.DATA_PLANE_TOKEN_FILE, 'utf8')).trim();
@@ -148,7 +161,7 @@ async function main(): Promise<void> {
   const spoolSync = process.env.USAGE_SPOOL_SYNC || DEFAULT_SPOOL_SYNC;
   if (!(spoolSyncModes as readonly string[]).includes(spoolSync)) fail(`USAGE_SPOOL_SYNC must be fdatasync or write, got '${spoolSync}'`);
   const dataPlane = await startDataPlane({
-    port: numberFromEnv('DATA_PLANE_PORT', 8080) as number,
+    port,
     host: process.env.DATA_PLANE_HOST || '127.0.0.1',
     controlPlaneUrl: controlPlaneUrls,
     dataPlaneToken: token,
@@ -164,7 +177,7 @@ async function main(): Promise<void> {
     usageFlushIntervalMs: numberFromEnv('USAGE_FLUSH_INTERVAL_MS', undefined),
     usageShipMaxBackoffMs: numberFromEnv('USAGE_SHIP_MAX_BACKOFF_MS', undefined),
     spend: {
-      redisUrl: process.env.REDIS_URL || undefined,
+      redisUrl,
       keyPrefix: process.env.SPEND_KEY_PREFIX || undefined,
       failOpen: failOpen === 'true',
       reservationTtlMs: numberFromEnv('SPEND_RESERVATION_TTL_MS', undefined),

@@ -8,7 +8,7 @@ import { GatewayError } from '../../shared/src/errors.ts';
 import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
 import { createApp } from './create-app.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
-import { assertNativeUws, uws } from './http/uws-runtime.ts';
+import { assertNativeUws, listenExclusively, uws } from './http/uws-runtime.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';
 import { describeProviderKeys } from './pipeline/provider-availability.ts';
 import { readProviderKeys, type ProviderKeys } from './pipeline/provider-keys.ts';
@@ -174,10 +174,17 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   };
   const app = createApp(context, { maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
   const listenSocket = await new Promise<unknown>((resolve, reject) => {
-    app.listen(host, options.port, (socket) => {
+    // Exclusive: by default uWS sets SO_REUSEPORT, so a second data plane started on a port already in
+    // use shared it silently and both served (issue 13, defect 10); now it is refused.
+    listenExclusively(app, host, options.port, (socket) => {
       if (socket) resolve(socket);
-      else reject(new Error(`data plane could not listen on ${host}:${options.port}`));
+      else reject(new Error(`data plane could not listen on ${host}:${options.port}: the port is in use, or the address is not one of this machine's`));
     });
+  }).catch(async (error: unknown) => {
+    await spool.close();
+    await upstream.close();
+    await spend.close();
+    throw error;
   });
   const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
 

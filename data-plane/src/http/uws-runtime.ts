@@ -1,7 +1,7 @@
 // The only module that loads uWebSockets.js. The package silently falls back to a slow JavaScript
 // emulation when its native binary cannot load (or when UWS_USE_FALLBACK is set); the data plane
 // refuses to run on that emulation, so this module tells the two apart.
-import uws from 'uWebSockets.js';
+import uws, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 
 export { uws };
 
@@ -19,4 +19,13 @@ export const UWS_FALLBACK_MESSAGE =
 
 export function assertNativeUws(): void {
   if (!isNativeUws()) throw new Error(UWS_FALLBACK_MESSAGE);
+}
+
+/** uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT: the port is bound without SO_REUSEPORT, so it cannot be shared. */
+const LISTEN_EXCLUSIVE_PORT = 1;
+type ListenWithOptions = (host: string, port: number, options: number, callback: (socket: us_listen_socket | false) => void) => TemplatedApp;
+
+/** app.listen(host, port, options, callback): the native addon takes it, the typings list options only without a host. */
+export function listenExclusively(app: TemplatedApp, host: string, port: number, callback: (socket: us_listen_socket | false) => void): void {
+  (app.listen as unknown as ListenWithOptions).call(app, host, port, LISTEN_EXCLUSIVE_PORT, callback);
 }

@@ -37,5 +37,7 @@ export interface CounterStore {
   /** Drops the hold; nothing is spent. */
   release(reservationId: string, counters: readonly SpendCounter[]): Promise<void>;
   read(counters: readonly SpendCounter[]): Promise<CounterReading[]>;
+  /** Why the store is known to be unreachable right now (its connection is down), else null. */
+  unreachable(): string | null;
   close(): Promise<void>;
 }

@@ -99,6 +99,7 @@ export function createInProcessCounterStore(now: () => number = Date.now): Count
         return { settledMicros: counter.settled, reservedMicros: counter.reserved };
       });
     },
+    unreachable: () => null,
     async close() {
       counters.clear();
     },

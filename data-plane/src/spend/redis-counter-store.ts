@@ -131,13 +131,22 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Redi
     lazyConnect: true,
   });
   let lastError = '';
+  // Set once a connection failed or was lost, until the next one is ready: requests are then refused at
+  // once (issue 13, defect 10) instead of each waiting for a reconnect attempt to fail. Before the first
+  // connection nothing is known yet, so commands wait for it.
+  let down: string | null = null;
   redis.on('error', (error: Error) => {
     // ioredis reports every failed reconnect; one line per distinct failure is enough.
     if (error.message !== lastError) options.log?.(`spend counters: redis: ${error.message}`);
     lastError = error.message;
+    if (redis.status !== 'ready') down = `redis: ${error.message}`;
+  });
+  redis.on('close', () => {
+    down ??= 'redis: connection closed';
   });
   redis.on('ready', () => {
     lastError = '';
+    down = null;
   });
   const connecting = redis.connect().catch(() => {
     // Reported by the 'error' listener; ioredis keeps reconnecting.
@@ -182,6 +191,7 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Redi
       const values = (await scripts.spendRead(keys.length, ...keys, ...counters.map((counter) => counter.floorMicros))) as number[];
       return counters.map((_, index) => ({ settledMicros: values[2 * index] ?? 0, reservedMicros: values[2 * index + 1] ?? 0 }));
     },
+    unreachable: () => down,
     ready: () => connecting.then(() => (redis.status === 'ready' ? undefined : Promise.reject(new Error(`redis is ${redis.status}`)))),
     async close() {
       redis.disconnect();

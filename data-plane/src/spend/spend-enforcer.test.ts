@@ -39,6 +39,7 @@ function observedStore(): { store: CounterStore; renewed: string[] } {
     settle: (...args) => inner.settle(...args),
     release: (...args) => inner.release(...args),
     read: (...args) => inner.read(...args),
+    unreachable: () => inner.unreachable(),
     close: () => inner.close(),
   };
   return { store, renewed };

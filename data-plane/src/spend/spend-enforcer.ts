@@ -41,6 +41,8 @@ export interface SpendEnforcer {
   reserve(requestId: string, principal: Principal, candidates: readonly PricedCandidate[], estimate: SpendEstimate): Promise<SpendReservation>;
   /** GET /usage's body for the caller. */
   summary(principal: Principal, nowMs: number): Promise<ReturnType<typeof spendSummary>>;
+  /** Why metered requests are refused right now (the store is unreachable and limits fail closed), else null. */
+  refusing(): string | null;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,13 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
     lastLogged = line;
   }
 
+  /** The store could not be reached: refused (fail-closed) or served without limits (fail-open). */
+  function unreachable(error: unknown): SpendReservation {
+    logOnce(`spend counters unreachable (${failOpen ? 'fail-open: serving without limits' : 'fail-closed: answering 503'}): ${String(error)}`);
+    if (!failOpen) throw unavailable(error);
+    return nothingHeld;
+  }
+
   // One timer renews every hold in flight, instead of an interval per request (created and cleared on
   // every request, it cost more than the renewals). A hold is renewed within ttl/3 of being taken, and
   // every ttl/3 after, as long as it is in `held`.
@@ -75,15 +84,16 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       const nowMs = Date.now();
       const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey.userId, nowMs);
       const drawnOn = [counters.balance, counters.daily];
+      // A store known to be down answers at once rather than after a reconnect attempt fails.
+      const down = store.unreachable();
+      if (down !== null) return unreachable(new Error(down));
       let outcome: Awaited<ReturnType<CounterStore['reserve']>>;
       try {
         outcome = await store.reserve(requestId, amount, reservationTtlMs, drawnOn);
       } catch (error) {
         // A timed-out reserve may still have been applied: undo it (a no-op otherwise; else it lapses).
         store.release(requestId, drawnOn).catch(() => {});
-        logOnce(`spend counters unreachable (${failOpen ? 'fail-open: serving without limits' : 'fail-closed: answering 503'}): ${String(error)}`);
-        if (!failOpen) throw unavailable(error);
-        return nothingHeld;
+        return unreachable(error);
       }
       if (!outcome.ok) {
         const refusedBy = drawnOn[outcome.counter] as SpendCounter;
@@ -110,6 +120,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       if (balance === undefined || daily === undefined) throw new Error('spend counter store returned too few readings');
       return spendSummary(counters, balance, daily);
     },
+    refusing: () => (failOpen ? null : store.unreachable()),
     close: () => {
       clearInterval(renewal);
       return store.close();

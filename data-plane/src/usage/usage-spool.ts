@@ -13,8 +13,9 @@
 // A failed write or fdatasync (ENOSPC, EIO) loses nothing: the group stays in memory, first in line,
 // and is written again at the same offset after a short backoff, while `failure` tells the data plane
 // to refuse new requests (a request we cannot record is not served). Appends already waiting resolve
-// once a retry succeeds. close() gives up on a spool that still cannot write by logging every event it
-// holds in full, so an operator can replay them.
+// once a retry succeeds. close() gives up on a spool that still cannot write, or whose disk stopped
+// answering, by logging every event it holds in full, so an operator can replay them (ingest is
+// idempotent by request id, so an event that did reach the disk is not counted twice).
 import { constants } from 'node:fs';
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -53,6 +54,8 @@ export const DEFAULT_GROUP_MAX_EVENTS = 1000;
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 1000;
 const BACKGROUND_SYNC_MS = 200;
+/** How long close() waits for a disk that stopped answering (a hung write or fdatasync) before giving up on it. */
+const CLOSE_TIMEOUT_MS = 5_000;
 const SEGMENT_PATTERN = /^usage-(\d{12})\.ndjson$/;
 
 export function segmentFileName(segment: number): string {
@@ -180,21 +183,32 @@ export class UsageSpool {
     this.#closed = true;
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
+    if (this.#syncTimer !== null) clearInterval(this.#syncTimer);
+    // A disk that stops answering must not keep the process from exiting (issue 13, defect 10): past the
+    // deadline, what is still unwritten is logged and the file is left as it is.
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'stuck'>((resolve) => {
+      deadlineTimer = setTimeout(() => resolve('stuck'), CLOSE_TIMEOUT_MS);
+    });
+    const outcome = await Promise.race([this.#writeRemaining().then(() => 'written' as const), deadline]);
+    const unwritten = this.#pending.splice(0);
+    if (outcome === 'stuck') this.#log(`usage spool: the disk has not answered for ${CLOSE_TIMEOUT_MS} ms; closing without it`);
+    for (const record of unwritten) {
+      this.#log(`usage spool: closing without writing this usage event: ${record.bytes.toString('utf8').trimEnd()}`);
+      record.reject(new GatewayError('usage_spool_unavailable', "The usage spool could not write this request's usage record."));
+    }
+    if (outcome === 'written') await Promise.race([this.#backgroundSync().then(() => this.#file.close()), deadline]);
+    clearTimeout(deadlineTimer);
+  }
+
+  /** A working spool writes everything; a failing one gets one last attempt. */
+  async #writeRemaining(): Promise<void> {
     await this.#committing;
-    // A working spool writes everything; a failing one gets one last attempt.
     while (this.#pending.length > 0) {
       const failedBefore = this.#failedAttempts;
       await this.#commit();
       if (this.#failedAttempts > failedBefore) break;
     }
-    const unwritten = this.#pending.splice(0);
-    for (const record of unwritten) {
-      this.#log(`usage spool: closing without writing this usage event: ${record.bytes.toString('utf8').trimEnd()}`);
-      record.reject(new GatewayError('usage_spool_unavailable', "The usage spool could not write this request's usage record."));
-    }
-    if (this.#syncTimer !== null) clearInterval(this.#syncTimer);
-    await this.#backgroundSync();
-    await this.#file.close();
   }
 
   /** sync 'write': makes what was written durable. A failure refuses new requests like a failed write. */
