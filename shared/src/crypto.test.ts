@@ -1,9 +1,18 @@
+import { createHash } from 'node:crypto';
 import { CompactSign, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createSnapshotSigner, createSnapshotVerifier, generateSnapshotSigningKeys } from './crypto.ts';
+import { createSnapshotSigner, createSnapshotVerifier, generateSnapshotSigningKeys, hashSecret } from './crypto.ts';
 import { emptySnapshotState, hashSnapshotState, type SnapshotMessage } from './snapshot.ts';
 
 const message: SnapshotMessage = { kind: 'full', version: 1, stateHash: hashSnapshotState(emptySnapshotState()), state: emptySnapshotState() };
+
+describe('hashSecret', () => {
+  // Stored key hashes (database rows, snapshots) are SHA-256 hex digests: a different digest would lock every key out.
+  it('is the SHA-256 hex digest of the secret', () => {
+    expect(hashSecret('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(hashSecret('sk-gw-é')).toBe(createHash('sha256').update('sk-gw-é', 'utf8').digest('hex'));
+  });
+});
 
 describe('snapshot signatures', () => {
   it('verifies what the matching key signed', async () => {
