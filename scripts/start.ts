@@ -22,7 +22,8 @@ user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin to
 the admin user (admin@localhost) has a password, every start prints a one-time link to set it.
 
 Data plane, http://127.0.0.1:8080 (each route also under /api/gateway and /api/gateway/v1 in place of /v1):
-  POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions
+  POST /v1/chat/completions, /v1/responses, /v1/messages, /v1/messages/count_tokens, /v1/fim/completions,
+       /v1/embeddings
   GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
 Control plane, http://127.0.0.1:4000: the admin console at /, GraphQL /graphql (GraphiQL in a browser),
   tRPC /trpc, GET /healthz, browser sign-in

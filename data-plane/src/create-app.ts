@@ -10,6 +10,7 @@ import { countMessageTokens } from './front-doors/anthropic-messages/count-messa
 import { responsesDoor } from './front-doors/responses/responses-front-door.ts';
 import { chatCompletionsDoor, type FrontDoor } from './pipeline/front-door.ts';
 import { handleChatCompletions } from './pipeline/handle-chat-completions.ts';
+import { handleEmbeddings } from './pipeline/handle-embeddings.ts';
 import { handleFimCompletions } from './pipeline/handle-fim-completions.ts';
 import { handleGeneration } from './pipeline/handle-generation.ts';
 import { listModels } from './pipeline/handle-list-models.ts';
@@ -52,6 +53,18 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
       readBody(response, contentLength, options.maxBodyBytes)
         .then((body) => refuseUnrecordable(context, body))
         .then((body) => handleFimCompletions(context, response, { authorization, body }))
+        .catch((error: unknown) => fail(context, response, error)),
+    );
+  }
+
+  function embeddings(native: HttpResponse, request: HttpRequest): void {
+    const response = new ClientResponse(native, randomUUID());
+    const authorization = request.getHeader('authorization');
+    const contentLength = request.getHeader('content-length');
+    context.track(
+      readBody(response, contentLength, options.maxBodyBytes)
+        .then((body) => refuseUnrecordable(context, body))
+        .then((body) => handleEmbeddings(context, response, { authorization, body }))
         .catch((error: unknown) => fail(context, response, error)),
     );
   }
@@ -124,6 +137,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     app.post(`${prefix}/messages`, unlessClosing(frontDoorRoute(anthropicMessagesDoor)));
     app.post(`${prefix}/messages/count_tokens`, unlessClosing(countTokens));
     app.post(`${prefix}/fim/completions`, unlessClosing(fimCompletions));
+    app.post(`${prefix}/embeddings`, unlessClosing(embeddings));
     app.get(`${prefix}/models`, unlessClosing(models));
     app.get(`${prefix}/generation`, unlessClosing(generation));
     app.get(`${prefix}/usage`, unlessClosing(usage));

@@ -26,6 +26,7 @@ Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
   POST /v1/messages                 Anthropic Messages (key as x-api-key or Bearer)
   POST /v1/messages/count_tokens    Anthropic's token count, from the gateway's estimate
   POST /v1/fim/completions          Codestral fill-in-the-middle
+  POST /v1/embeddings               OpenAI embeddings (OpenAI-compatible providers, Mistral, Gemini)
   GET  /v1/models                   the models a request can reach (a provider key is set, or BYOK);
                                     the key's allowed ones when one is sent; ?all=true: every one,
                                     with "available"

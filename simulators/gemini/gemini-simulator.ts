@@ -1,6 +1,7 @@
 // A local stand-in for Google's Gemini API (generativelanguage), sending the wire format recorded in the
 // gemini fixtures (wire-formats.md §2.6):
-// `POST /{v1beta|v1}/models/{model}:generateContent` and `:streamGenerateContent` (`alt=sse`: events
+// `POST /{v1beta|v1}/models/{model}:batchEmbedContents` (one simulated vector per request, no token
+// counts, as Gemini sends none), `:generateContent` and `:streamGenerateContent` (`alt=sse`: events
 // framed by `\r\n\r\n`, no [DONE], partial usage on earlier events and the full one with the
 // finishReason on the last; without `alt=sse`, one JSON array), whole `functionCall` parts, `thought`
 // parts, and the `{"error":{code,message,status,details}}` envelope (a bad key is a 400 with
@@ -8,6 +9,7 @@
 // deterministically (an echo of the last user text, one token per whitespace-separated word) so tests
 // can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { simulatedEmbedding } from '../simulated-embedding.ts';
 import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
 import { fill, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type JsonObject } from '../wire-fixtures.ts';
 
@@ -89,7 +91,8 @@ const STATUSES: Record<number, string> = {
   504: 'DEADLINE_EXCEEDED',
 };
 
-const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/;
+const embeddingsWire = readJsonFixture('gemini', 'gemini-embeddings.1.json');
 
 export function countGeminiSimulatorTokens(text: string): number {
   const trimmed = text.trim();
@@ -137,6 +140,7 @@ async function handle(simulator: GeminiSimulator, apiKey: string | null, request
   const presented = recorded.headers['x-goog-api-key'] ?? url.searchParams.get('key');
   if (apiKey !== null && presented !== apiKey)
     return sendError(response, 400, 'API key not valid. Please pass a valid API key.', { reason: 'API_KEY_INVALID' });
+  if (route[3] === 'batchEmbedContents') return answerEmbeddings(route[2]!, (body ?? {}) as BatchEmbedContentsBody, response);
   const generate = (body ?? {}) as GenerateContentBody;
   if (!Array.isArray(generate.contents) || generate.contents.length === 0)
     return sendError(response, 400, '* GenerateContentRequest.contents: contents is not specified');
@@ -225,6 +229,27 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
   response.end(text);
+}
+
+interface BatchEmbedContentsBody {
+  requests?: Array<{ model?: unknown; content?: { parts?: Array<{ text?: unknown }> }; outputDimensionality?: unknown }>;
+}
+
+/** Every request must name the URL's model (Gemini refuses a mismatch) and carry text; one vector each. */
+function answerEmbeddings(model: string, body: BatchEmbedContentsBody, response: ServerResponse): void {
+  const requests = body.requests;
+  if (!Array.isArray(requests) || requests.length === 0) return sendError(response, 400, '* BatchEmbedContentsRequest.requests: requests is not specified');
+  const embeddings = [];
+  for (const [index, request] of requests.entries()) {
+    if (request.model !== `models/${model}`) {
+      return sendError(response, 400, `Model in request ${index} (${String(request.model)}) does not match the model in the URL (models/${model}).`);
+    }
+    const text = request.content?.parts?.map((part) => (typeof part.text === 'string' ? part.text : '')).join('') ?? '';
+    if (text === '') return sendError(response, 400, `* BatchEmbedContentsRequest.requests[${index}].content: contents is not specified`);
+    const dimensions = typeof request.outputDimensionality === 'number' ? request.outputDimensionality : undefined;
+    embeddings.push(fill(objectAt(embeddingsWire, 'embeddings', 0), { values: simulatedEmbedding(text, dimensions) }));
+  }
+  sendJson(response, 200, fill(embeddingsWire, { embeddings }));
 }
 
 /** Gemini's envelope as recorded: a bad key's ErrorInfo (`reason`), a 429's quota details and RetryInfo (`retryDelay`), or no details. */

@@ -1,4 +1,5 @@
-// A local stand-in for Mistral's API (`POST /v1/chat/completions`, `POST /v1/fim/completions`), sending
+// A local stand-in for Mistral's API (`POST /v1/chat/completions`, `POST /v1/fim/completions`,
+// `POST /v1/embeddings`), sending
 // the wire format recorded in the mistral fixtures (wire-formats.md §2.7): OpenAI-shaped bodies with `prefix: false` messages, streams whose
 // usage rides on the last choice chunk, `data: [DONE]`, and Mistral's own error shapes: the flat 400
 // `{object: "error", …}`, the 422 validation report (`message.detail[]`, also sent for any field Mistral
@@ -8,6 +9,7 @@
 // of the last user message; FIM: `Fill: ` and the prompt's last line; one token per word) so tests can
 // predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
 import { receiveRequest, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type Fill, type JsonObject, type WireEvent } from '../wire-fixtures.ts';
 
@@ -36,6 +38,7 @@ const thinkingChunk = findEvent(readSseFixture('mistral', 'mistral-reasoning.1.s
 const completion = readJsonFixture('mistral', 'mistral-tool-call.1.json');
 const reasoning = readJsonFixture('mistral', 'mistral-reasoning.1.json');
 const validationError = readJsonFixture('mistral', 'mistral-error-validation.1.json');
+const embeddings = readJsonFixture('mistral', 'mistral-embeddings.1.json');
 const wire = {
   chat: streamWire('mistral-tool-call.1.sse'),
   fim: streamWire('mistral-fim.1.sse'),
@@ -112,6 +115,7 @@ const CHAT_FIELDS = new Set([
   'safe_prompt',
   'metadata',
 ]);
+const EMBEDDINGS_FIELDS = new Set(['model', 'input', 'output_dimension', 'output_dtype', 'encoding_format', 'metadata']);
 const FIM_FIELDS = new Set([
   'model',
   'prompt',
@@ -165,6 +169,7 @@ async function handle(simulator: MistralSimulator, apiKey: string | null, reques
   const path = recorded.path;
   const body = (recorded.body ?? {}) as MistralRequestBody;
   if (apiKey !== null && request.headers.authorization !== `Bearer ${apiKey}`) return sendError(response, 401, 'Unauthorized');
+  if (request.method === 'POST' && path === '/v1/embeddings') return answerEmbeddings(simulator, body, response);
   const isFim = path === '/v1/fim/completions';
   if (request.method !== 'POST' || (!isFim && path !== '/v1/chat/completions')) return sendError(response, 404, `Unknown path ${path}`);
 
@@ -243,6 +248,27 @@ async function handle(simulator: MistralSimulator, apiKey: string | null, reques
 function sendValidationError(response: ServerResponse, field: string[], type: string, message: string, headers: Record<string, string> = {}): void {
   const detail = fill(wire.validationDetail, { type, loc: ['body', ...field], msg: message, input: null });
   sendJson(response, 422, fill(wire.validationError, { message: { detail: [detail] } }), headers);
+}
+
+/** Mistral's embeddings: text input only, `output_dimension`, float or base64; one simulated vector per text, one token per word. */
+function answerEmbeddings(simulator: MistralSimulator, body: MistralRequestBody, response: ServerResponse): void {
+  const extra = Object.keys(body).find((field) => !EMBEDDINGS_FIELDS.has(field));
+  if (extra !== undefined) return sendValidationError(response, [extra], 'extra_forbidden', 'Extra inputs are not permitted');
+  const texts = typeof body.input === 'string' ? [body.input] : body.input;
+  if (!Array.isArray(texts) || texts.length === 0 || !texts.every((text) => typeof text === 'string')) {
+    return sendValidationError(response, ['input'], 'string_type', 'Input should be a valid string');
+  }
+  const scenario = simulator.scenario(body, '/v1/embeddings');
+  if (scenario.status !== undefined && scenario.status >= 400)
+    return sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, scenario.headers);
+  const dimensions = typeof body.output_dimension === 'number' ? body.output_dimension : undefined;
+  const promptTokens = texts.reduce((sum: number, text: string) => sum + countMistralSimulatorTokens(text), 0);
+  const data = texts.map((text: string, index) => {
+    const vector = simulatedEmbedding(text, dimensions);
+    return fill(objectAt(embeddings, 'data', 0), { embedding: body.encoding_format === 'base64' ? simulatedEmbeddingBase64(vector) : vector, index });
+  });
+  const usage = { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 };
+  sendJson(response, 200, fill(embeddings, { id: `embd${simulator.requests.length}`, data, model: String(body.model), usage }));
 }
 
 function sendError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {

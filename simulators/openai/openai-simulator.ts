@@ -1,10 +1,12 @@
-// A local stand-in for an OpenAI-compatible upstream (`POST /v1/chat/completions`, `GET /v1/models`),
+// A local stand-in for an OpenAI-compatible upstream (`POST /v1/chat/completions`, `POST /v1/embeddings`,
+// `GET /v1/models`),
 // sending OpenAI's wire format as recorded in the openai-text fixtures: the non-streamed body,
 // `data:`-framed chunks with a role-only first delta, a finish chunk, the usage-only chunk
 // (`choices: []`) when `stream_options.include_usage` is set, and `data: [DONE]`. It answers
 // deterministically (an echo of the last user message), so a test can predict every byte and token
 // count. Tests steer a request through `scenario`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
 import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type JsonObject } from '../wire-fixtures.ts';
 
@@ -12,6 +14,7 @@ const stream = readSseFixture('openai-compatible', 'openai-text.1.sse');
 const delta = (data: JsonObject) => objectAt(firstChoice(data) ?? {}, 'delta');
 const wire = {
   completion: readJsonFixture('openai-compatible', 'openai-text.1.json'),
+  embeddings: readJsonFixture('openai-compatible', 'openai-embeddings.1.json'),
   error: readJsonFixture('openai-compatible', 'openai-error-rate-limit.1.json'),
   roleChunk: findEvent(stream, 'role chunk', (data) => firstChoice(data) !== null && delta(data).role !== undefined),
   contentChunk: findEvent(
@@ -116,6 +119,7 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
       data: [{ id: 'echo', object: 'model', created: 1700000000, owned_by: 'simulator' }],
     });
   }
+  if (request.method === 'POST' && path === '/v1/embeddings') return answerEmbeddings(simulator, (body ?? {}) as EmbeddingsRequestBody, response);
   if (request.method !== 'POST' || path !== '/v1/chat/completions') {
     return sendError(response, 404, `Unknown path ${path}`);
   }
@@ -190,6 +194,35 @@ async function handle(simulator: OpenAISimulator, request: IncomingMessage, resp
   if (includeUsage) await write(response, wire.usageChunk.format({ ...chunk, usage }));
   response.end(wire.done.format());
   finished = true;
+}
+
+export interface EmbeddingsRequestBody {
+  model?: unknown;
+  input?: unknown;
+  encoding_format?: unknown;
+  dimensions?: unknown;
+}
+
+/** OpenAI's embeddings: one simulated vector per input (simulated-embedding.ts), float or base64; prompt tokens as the words (or token ids) sent. */
+function answerEmbeddings(simulator: OpenAISimulator, body: EmbeddingsRequestBody, response: ServerResponse): void {
+  const input = body.input;
+  const oneTokenArray = Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'number');
+  const inputs = (typeof input === 'string' || oneTokenArray ? [input] : input) as Array<string | number[]> | undefined;
+  if (typeof body.model !== 'string' || !Array.isArray(inputs) || inputs.length === 0) return sendError(response, 400, "'model' and 'input' are required");
+  const scenario = simulator.scenario({ model: body.model });
+  if (scenario.status && scenario.status >= 400) return sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, scenario.headers);
+  const dimensions = typeof body.dimensions === 'number' ? body.dimensions : undefined;
+  const promptTokens = inputs.reduce((sum: number, item) => sum + (typeof item === 'string' ? countSimulatorTokens(item) : item.length), 0);
+  const data = inputs.map((item, index) => {
+    const vector = simulatedEmbedding(item, dimensions);
+    return fill(objectAt(wire.embeddings, 'data', 0), { index, embedding: body.encoding_format === 'base64' ? simulatedEmbeddingBase64(vector) : vector });
+  });
+  sendJson(
+    response,
+    200,
+    fill(wire.embeddings, { data, model: body.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }),
+    scenario.headers,
+  );
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -2,7 +2,8 @@
 // asked for (the served model is in x-gateway-model), the body's `usage` gets the cost fields
 // (usage-cost-fields.ts) and the response gets the metering headers. A body that is not a JSON object is
 // sent unchanged (the headers still say what it cost); one that already names the requested model and
-// has no `usage` object is sent as it came.
+// has no `usage` object is sent as it came, except an embeddings `list` (OpenAI's shape always has
+// `usage`): when its upstream counted nothing (Gemini), it gets the tokens the gateway counted and billed.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { usageCostFields } from './usage-cost-fields.ts';
 
@@ -17,14 +18,16 @@ export function withUsageCost(body: string | Buffer, event: UsageEvent, requeste
     }
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return body;
-  const record = parsed as { usage?: unknown; model?: unknown };
+  const record = parsed as { usage?: unknown; model?: unknown; object?: unknown };
   const hasUsage = record.usage !== null && typeof record.usage === 'object';
   const renames = typeof record.model === 'string' && record.model !== requestedModel;
-  if (!hasUsage && !renames) return body;
+  const countedUsage = !hasUsage && record.object === 'list' ? { prompt_tokens: event.promptTokens, total_tokens: event.promptTokens } : null;
+  if (!hasUsage && !renames && countedUsage === null) return body;
+  const usage = hasUsage ? (record.usage as object) : countedUsage;
   return JSON.stringify({
     ...record,
     ...(renames ? { model: requestedModel } : {}),
-    ...(hasUsage ? { usage: { ...(record.usage as object), ...usageCostFields(event.costMicros, event.upstreamCostMicros) } } : {}),
+    ...(usage === null ? {} : { usage: { ...usage, ...usageCostFields(event.costMicros, event.upstreamCostMicros) } }),
   });
 }
 

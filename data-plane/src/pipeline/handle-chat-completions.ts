@@ -6,13 +6,11 @@
 // metering and the spool. Other client APIs (Responses, Anthropic Messages) run through here as front
 // doors (front-door.ts): the door converts the body to a chat request and presents the chat answer in
 // its own wire format.
-import type { NonEmptyList } from '../../../shared/src/non-empty-list.ts';
-import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { estimatePromptTokens, promptTokensUpperBound } from '../metering/estimate-prompt-tokens.ts';
 import type { ChatRequest } from '../providers/client-requests.ts';
 import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
-import { openRequest, type Caller } from './authenticate-key.ts';
+import { openRequest } from './authenticate-key.ts';
 import { providerRulesOf } from './check-policy.ts';
 import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
 import { chatCompletionsDoor, routeThroughDoor, type FrontDoor } from './front-door.ts';
@@ -21,7 +19,7 @@ import type { Operation } from './operation.ts';
 import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { repairToolCalls } from './repair-tool-calls.ts';
-import { allowedModel } from './resolve-model.ts';
+import { allowedModels } from './resolve-model.ts';
 
 export interface IncomingChatRequest {
   /** The raw Authorization header ('' when absent). */
@@ -60,7 +58,7 @@ export async function handleChatCompletions(
   // The routing extras are taken out of the body the upstream gets.
   if ('provider' in chat.body || 'models' in chat.body) chat.text = undefined;
   const routing = parseRoutingOptions(chat.body);
-  const models = resolveModels(caller, chat.model, routing.fallbackModels);
+  const models = allowedModels(caller, chat.model, routing.fallbackModels);
   const candidates = chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller), context.upstream.providerKeys);
   return serveMetered(context, response, {
     operation: chatOperation,
@@ -72,17 +70,4 @@ export async function handleChatCompletions(
     clientWantsUsage: chat.clientWantsStreamUsage,
     presenter: opened,
   });
-}
-
-/** The requested model, then the `models` fallbacks (duplicates dropped), each resolved and policy-checked. */
-function resolveModels(caller: Caller, requested: string, fallbacks: readonly string[]): NonEmptyList<SnapshotModel> {
-  const models: NonEmptyList<SnapshotModel> = [allowedModel(caller, requested)];
-  if (fallbacks.length === 0) return models;
-  const seen = new Set([requested]);
-  for (const modelId of fallbacks) {
-    if (seen.has(modelId)) continue;
-    seen.add(modelId);
-    models.push(allowedModel(caller, modelId));
-  }
-  return models;
 }

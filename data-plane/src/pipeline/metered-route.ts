@@ -1,5 +1,5 @@
-// The one path every metered request takes (chat completions and its front doors, FIM; next,
-// embeddings) once its route has parsed the body, resolved the model, checked policy and chosen the
+// The one path every metered request takes (chat completions and its front doors, FIM, embeddings)
+// once its route has parsed the body, resolved the model, checked policy and chosen the
 // endpoints: hold the worst case against the caller's limits, call the endpoints in order with retries
 // and fallbacks until one answers (call-endpoints.ts), relay the stream or send the body, and meter the
 // request: one usage event whatever the number of attempts, settled against the reservation and appended

@@ -1,4 +1,4 @@
-// One kind of metered request (chat completions, FIM; next, embeddings) as the metered route sees it
+// One kind of metered request (chat completions, FIM, embeddings) as the metered route sees it
 // (metered-route.ts): which half of a provider's adapter serves it, and how its prompt is counted when
 // the upstream reports no usage. Each kind is one constant; nothing here is per request.
 import { GatewayError } from '../../../shared/src/errors.ts';

@@ -1,5 +1,5 @@
 // The client requests every adapter converts, as the pipeline parsed and checked them
-// (pipeline/parse-chat-request.ts, pipeline/parse-fim-request.ts). Defined here, below the pipeline,
+// (pipeline/parse-chat-request.ts, pipeline/parse-fim-request.ts, pipeline/parse-embeddings-request.ts). Defined here, below the pipeline,
 // because the adapters take them in and the pipeline builds them.
 
 /** What the metered route needs of any request it forwards. */
@@ -25,4 +25,18 @@ export interface ChatRequest extends ForwardedRequest {
 export interface FimRequest extends ForwardedRequest {
   /** The parsed body; forwarded to the upstream with `model` replaced. */
   body: Record<string, unknown> & { model: string; prompt: string };
+}
+
+/** OpenAI's embeddings input: one text, several, one token array, or several. */
+export type EmbeddingsInput = string | string[] | number[] | number[][];
+
+export interface EmbeddingsRequest extends ForwardedRequest {
+  /** The parsed body; forwarded to OpenAI-compatible upstreams with `model` replaced. */
+  body: Record<string, unknown> & { model: string; input: EmbeddingsInput };
+  /** Embeddings never stream. */
+  stream: false;
+  /** How the client wants the vectors: JSON numbers, or base64 of little-endian float32 (`encoding_format`). */
+  encodingFormat: 'float' | 'base64';
+  /** `dimensions`: the length the client asked the vectors to have, or null. */
+  dimensions: number | null;
 }

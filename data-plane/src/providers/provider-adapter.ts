@@ -4,7 +4,7 @@
 import type { GatewayError } from '../../../shared/src/errors.ts';
 import type { TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotProvider } from '../../../shared/src/snapshot.ts';
-import type { ChatRequest, FimRequest } from './client-requests.ts';
+import type { ChatRequest, EmbeddingsRequest, FimRequest } from './client-requests.ts';
 
 export type ProviderKind = SnapshotProvider['kind'];
 
@@ -94,10 +94,17 @@ export interface ProviderAdapter extends UpstreamOperation<ChatRequest> {
   chatUrl(baseUrl: string): string;
   /** Fill-in-the-middle (Codestral's `/fim/completions`), when the provider offers it. */
   readonly fim?: FimOperation;
+  /** Embeddings, when the provider offers them; the answer is OpenAI's `list` of embeddings. */
+  readonly embeddings?: EmbeddingsOperation;
 }
 
 export interface FimOperation extends UpstreamOperation<FimRequest> {
   createStreamTranslator(context: TranslationContext): StreamTranslator;
   /** The FIM endpoint under a provider's base URL. */
+  url(baseUrl: string): string;
+}
+
+export interface EmbeddingsOperation extends UpstreamOperation<EmbeddingsRequest> {
+  /** The embeddings endpoint under a provider's base URL. */
   url(baseUrl: string): string;
 }

@@ -1,7 +1,7 @@
 // What a request reads: one immutable, materialised snapshot plus the indexes built once per version.
 // A new version is a new view; a request in flight keeps the view it started with.
 import type { SnapshotApiKey, SnapshotModel, SnapshotOrg, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
-import type { ChatRequest, FimRequest } from '../providers/client-requests.ts';
+import type { ChatRequest, EmbeddingsRequest, FimRequest } from '../providers/client-requests.ts';
 import type { UpstreamOperation } from '../providers/provider-adapter.ts';
 import { adapterForProvider } from '../providers/provider-adapters.ts';
 import type { ByokKey } from './decrypt-byok-credentials.ts';
@@ -24,6 +24,8 @@ export interface ProviderRoute {
   chat: RoutedOperation<ChatRequest>;
   /** Fill-in-the-middle, where the provider's adapter offers it. */
   fim: RoutedOperation<FimRequest> | null;
+  /** Embeddings, where the provider's adapter offers them. */
+  embeddings: RoutedOperation<EmbeddingsRequest> | null;
   /** Name of the environment variable holding the platform key, or null (its value was read at start: pipeline/provider-keys.ts). */
   apiKeyEnv: string | null;
 }
@@ -64,6 +66,7 @@ export function buildSnapshotView(version: number, stateHash: string, state: Sna
       provider,
       chat: { adapter, url: adapter.chatUrl(provider.baseUrl) },
       fim: adapter.fim === undefined ? null : { adapter: adapter.fim, url: adapter.fim.url(provider.baseUrl) },
+      embeddings: adapter.embeddings === undefined ? null : { adapter: adapter.embeddings, url: adapter.embeddings.url(provider.baseUrl) },
       apiKeyEnv: provider.apiKeyEnv,
     });
   }

@@ -1,6 +1,9 @@
 // The catalog as the two bundled data sources describe it: genai-prices decides which models exist and
 // what they cost; models.dev fills in limits, capabilities and modalities where it knows the model.
-import { findProvider, type ModelInfo } from '@pydantic/genai-prices';
+// A model genai-prices prices on input tokens alone is an embeddings model (OpenAI's text-embedding-*,
+// Gemini's and Cohere's embed models): it produces no tokens, so its completion price is 0 and its
+// output modality `embeddings`.
+import { findProvider, type ModelInfo, type ModelPrice } from '@pydantic/genai-prices';
 import { catalogProviders, type CatalogProvider } from './catalog-providers.ts';
 import { convertGenaiPrices, type ConvertedPrices } from './convert-genai-prices.ts';
 import { currentGenaiPrices } from './current-genai-prices.ts';
@@ -56,18 +59,26 @@ export function buildCatalogEntries(at: Date): BuiltCatalog {
         continue;
       }
       const genaiPrices = currentGenaiPrices(model, at);
-      const prices = genaiPrices && convertGenaiPrices(genaiPrices);
+      const embeddings = genaiPrices !== null && isEmbeddingsPricing(genaiPrices);
+      const prices = genaiPrices && convertGenaiPrices(embeddings ? { ...genaiPrices, output_mtok: 0 } : genaiPrices);
       if (!prices) {
         skipped.push({ id, reason: 'not priced per prompt and completion token in whole nanodollars' });
         continue;
       }
-      entries.push(toEntry(provider, model, metadata.get(model.id), prices, id));
+      const entry = toEntry(provider, model, metadata.get(model.id), prices, id);
+      if (embeddings) entry.outputModalities = ['embeddings'];
+      entries.push(entry);
       genaiModels.set(id, model);
     }
   }
   const aliases = modelAliases(entries, genaiModels);
   for (const entry of entries) entry.aliases = aliases.get(entry.id) ?? [];
   return { providers: catalogProviders, entries, skipped };
+}
+
+/** Priced per input token and nothing else (no output, audio, image or request price). */
+function isEmbeddingsPricing(prices: ModelPrice): boolean {
+  return Object.keys(prices).length === 1 && prices.input_mtok !== undefined;
 }
 
 function skipReason(provider: CatalogProvider, model: ModelInfo): string | null {

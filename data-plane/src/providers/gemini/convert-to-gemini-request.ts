@@ -188,7 +188,8 @@ function generationConfig(body: JsonObject): GeminiGenerationConfig {
 }
 
 /** `models/gemini-x` and `gemini-x` name the same model; the URL wants the bare name. */
-function modelPath(upstreamModel: string): string {
+/** The model as the URL path names it (`models/` prefix optional in the catalog). */
+export function modelPath(upstreamModel: string): string {
   return encodeURIComponent(upstreamModel.replace(/^models\//, ''));
 }
 

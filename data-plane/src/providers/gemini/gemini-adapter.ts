@@ -3,6 +3,7 @@
 import type { ProviderAdapter } from '../provider-adapter.ts';
 import { convertGeminiResponse } from './convert-gemini-response.ts';
 import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
+import { geminiEmbeddingsAdapter } from './gemini-embeddings-adapter.ts';
 import { geminiError } from './gemini-error.ts';
 import { GeminiStreamTranslator } from './gemini-stream-translator.ts';
 
@@ -13,4 +14,5 @@ export const geminiAdapter: ProviderAdapter = {
   convertResponse: convertGeminiResponse,
   createStreamTranslator: (context) => new GeminiStreamTranslator(context),
   convertError: geminiError,
+  embeddings: geminiEmbeddingsAdapter,
 };
