@@ -321,3 +321,49 @@ export function applySnapshotChanges(state: SnapshotState, changes: SnapshotDelt
 export function applySnapshotChangesInSlices(state: SnapshotState, changes: SnapshotDelta['changes']): Promise<SnapshotState> {
   return runInSlices(applyChangesSteps(state, changes));
 }
+
+/**
+ * Applies changes (removals, then upserts) to `state` itself, in proportion to the changes; returns the
+ * sections it changed. For holders of one current state that is replaced entry by entry (the data plane
+ * once a delta's hash is checked, the control plane's publisher): a reader that already took an entry
+ * keeps it, since entries are replaced, never modified.
+ */
+export function applyChangesInPlace(state: SnapshotState, changes: SnapshotDelta['changes']): Set<SnapshotSection> {
+  const changed = new Set<SnapshotSection>();
+  for (const section of snapshotSections) {
+    const change = changes[section];
+    if (!change) continue;
+    const entries = state[section] as Record<string, unknown>;
+    for (const id of change.remove) delete entries[id];
+    for (const [id, entry] of Object.entries(change.upsert)) entries[id] = entry;
+    changed.add(section);
+  }
+  return changed;
+}
+
+/**
+ * One delta equal to `deltas` applied in order: per entry, the last change wins (an upsert, or a removal,
+ * which also covers an entry the first state never had).
+ */
+export function composeSnapshotChanges(deltas: ReadonlyArray<SnapshotDelta['changes']>): SnapshotDelta['changes'] {
+  const composed: SnapshotDelta['changes'] = {};
+  for (const section of snapshotSections) {
+    const last = new Map<string, unknown>();
+    const removed = Symbol('removed');
+    for (const changes of deltas) {
+      const change = changes[section];
+      if (!change) continue;
+      for (const id of change.remove) last.set(id, removed);
+      for (const [id, entry] of Object.entries(change.upsert)) last.set(id, entry);
+    }
+    if (last.size === 0) continue;
+    const upsert: Record<string, unknown> = {};
+    const remove: string[] = [];
+    for (const [id, entry] of last) {
+      if (entry === removed) remove.push(id);
+      else upsert[id] = entry;
+    }
+    composed[section] = { upsert: upsert as JsonObject, remove };
+  }
+  return composed;
+}

@@ -27,11 +27,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(engine: TestEngine): Promise<TestApp> {
+/** `log`: receives the control plane's log lines (default: dropped). */
+export async function createTestApp(engine: TestEngine, options: { log?: (line: string) => void } = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
   // Tests point providers at simulators on 127.0.0.1.
   const build = () =>
-    createControlPlaneApp({ dataDir: database.dataDir, databaseUrl: database.databaseUrl, allowPrivateUpstreams: true, orgCreation: 'everyone' });
+    createControlPlaneApp({
+      dataDir: database.dataDir,
+      databaseUrl: database.databaseUrl,
+      allowPrivateUpstreams: true,
+      orgCreation: 'everyone',
+      log: options.log,
+    });
   const testApp: TestApp = {
     app: await build(),
     database,

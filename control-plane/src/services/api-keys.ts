@@ -91,7 +91,7 @@ export async function createApiKey(context: ServiceContext, rawInput: CreateApiK
     });
     return row;
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ apiKeys: [created.id] });
   return { apiKey: created, key };
 }
 
@@ -127,7 +127,7 @@ export async function revokeApiKey(context: ServiceContext, input: { id: string 
     await recordAudit(transaction, context.actor, { action: 'api-key.revoke', target: `api-key:${row.id}`, orgId: row.orgId });
     return row;
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ apiKeys: [revoked.id] });
   return revoked;
 }
 

@@ -91,7 +91,7 @@ export async function setMemberDailyLimit(context: ServiceContext, rawInput: z.i
     });
     return row;
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ orgs: [input.orgId] });
   return updated;
 }
 

@@ -64,6 +64,6 @@ export async function updateOrgPolicy(context: ServiceContext, rawInput: UpdateO
     await recordAudit(transaction, context.actor, { action: 'policy.update', target: `org:${input.orgId}`, orgId: input.orgId, details: changes });
     return row;
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ orgs: [input.orgId] });
   return toOrgPolicyView(input.orgId, policy);
 }

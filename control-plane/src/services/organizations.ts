@@ -32,7 +32,7 @@ export async function createOrganization(context: ServiceContext, input: { name:
     await recordAudit(transaction, actor, { action: 'organization.create', target: `org:${created.id}`, orgId: created.id, details: { name: input.name } });
     return created;
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ orgs: [organization.id] });
   return organization;
 }
 

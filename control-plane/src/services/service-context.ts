@@ -22,7 +22,12 @@ export type Actor =
  * What may have changed for the data planes: configuration ('admin', a new snapshot version if the compiled
  * state differs), or only these orgs' credits and ingested spend (their spend floors, never a snapshot version).
  */
-export type SnapshotChangeCause = 'admin' | { spendOf: readonly string[] };
+/**
+ * What changed: configuration in general ('admin': the whole snapshot is compiled again), a few API keys
+ * or organizations by id (only those rows are read again), or the spend of some organizations (their
+ * spend floors, not the snapshot).
+ */
+export type SnapshotChangeCause = 'admin' | { apiKeys: readonly string[] } | { orgs: readonly string[] } | { spendOf: readonly string[] };
 
 export interface ServiceContext {
   prisma: PrismaClient;

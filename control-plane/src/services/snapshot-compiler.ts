@@ -1,7 +1,15 @@
-// Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts).
-import { snapshotPricesSchema, snapshotProviderSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
+// Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts): the
+// whole state, or (compileApiKey, compileOrg, for the publisher's changes of a few keys or orgs) one entry.
+import {
+  snapshotPricesSchema,
+  snapshotProviderSchema,
+  type SnapshotApiKey,
+  type SnapshotModel,
+  type SnapshotOrg,
+  type SnapshotState,
+} from '../../../shared/src/snapshot.ts';
 import { microdollars, type Microdollars } from '../../../shared/src/money.ts';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
+import type { ApiKey, Membership, Organization, OrgPolicy, PrismaClient } from '../../generated/prisma/client.ts';
 import { endpointRowPrices } from './catalog.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import { supportedParameters } from './supported-parameters.ts';
@@ -10,7 +18,7 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
   // One read transaction, so the sections agree with each other (no key of an org the snapshot lacks).
   const [apiKeys, orgs, providers, models, byokCredentials] = await prisma.$transaction([
     prisma.apiKey.findMany({ where: { revokedAt: null } }),
-    prisma.organization.findMany({ include: { policy: true, memberships: { where: { dailyLimitMicros: { not: null } } } } }),
+    prisma.organization.findMany({ include: orgSnapshotInclude }),
     prisma.provider.findMany({ where: { enabled: true } }),
     prisma.model.findMany({
       where: { enabled: true },
@@ -19,32 +27,8 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
   ]);
   const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: await byok.compile(byokCredentials) };
-  for (const key of apiKeys) {
-    state.apiKeys[key.keyHash] = {
-      id: key.id,
-      orgId: key.orgId,
-      userId: key.userId,
-      name: key.name,
-      expiresAt: key.expiresAt?.toISOString() ?? null,
-      scopes: { models: key.restrictModels ? key.allowedModels : null, providers: key.restrictProviders ? key.allowedProviders : null },
-    };
-  }
-  for (const org of orgs) {
-    const { policy } = org;
-    const userDailyLimitMicros: Record<string, Microdollars> = {};
-    for (const membership of org.memberships) {
-      if (membership.dailyLimitMicros !== null) userDailyLimitMicros[membership.userId] = microdollars(Number(membership.dailyLimitMicros));
-    }
-    state.orgs[org.id] = {
-      id: org.id,
-      name: org.name,
-      allowedModels: policy?.restrictModels ? policy.allowedModels : null,
-      allowedProviders: policy?.restrictProviders ? policy.allowedProviders : null,
-      deniedProviders: policy?.deniedProviders ?? [],
-      dailyLimitMicros: policy?.dailyLimitMicros == null ? null : microdollars(Number(policy.dailyLimitMicros)),
-      userDailyLimitMicros,
-    };
-  }
+  for (const key of apiKeys) state.apiKeys[key.keyHash] = compileApiKey(key);
+  for (const org of orgs) state.orgs[org.id] = compileOrg(org);
   for (const provider of providers) {
     state.providers[provider.id] = {
       id: provider.id,
@@ -81,4 +65,36 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
     state.models[model.id] = compiled;
   }
   return state;
+}
+
+/** What compileOrg needs read with each organization. */
+export const orgSnapshotInclude = { policy: true, memberships: { where: { dailyLimitMicros: { not: null } } } } as const;
+
+/** An unrevoked key's entry (keyed by its keyHash). */
+export function compileApiKey(key: ApiKey): SnapshotApiKey {
+  return {
+    id: key.id,
+    orgId: key.orgId,
+    userId: key.userId,
+    name: key.name,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    scopes: { models: key.restrictModels ? key.allowedModels : null, providers: key.restrictProviders ? key.allowedProviders : null },
+  };
+}
+
+export function compileOrg(org: Organization & { policy: OrgPolicy | null; memberships: Membership[] }): SnapshotOrg {
+  const { policy } = org;
+  const userDailyLimitMicros: Record<string, Microdollars> = {};
+  for (const membership of org.memberships) {
+    if (membership.dailyLimitMicros !== null) userDailyLimitMicros[membership.userId] = microdollars(Number(membership.dailyLimitMicros));
+  }
+  return {
+    id: org.id,
+    name: org.name,
+    allowedModels: policy?.restrictModels ? policy.allowedModels : null,
+    allowedProviders: policy?.restrictProviders ? policy.allowedProviders : null,
+    deniedProviders: policy?.deniedProviders ?? [],
+    dailyLimitMicros: policy?.dailyLimitMicros == null ? null : microdollars(Number(policy.dailyLimitMicros)),
+    userDailyLimitMicros,
+  };
 }

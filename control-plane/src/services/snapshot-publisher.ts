@@ -2,26 +2,41 @@
 //
 // - Any configuration change calls changed(); recompiles are debounced, and a new version is recorded
 //   in snapshot_versions only when the state hash changed, so versions stay monotonic across restarts.
+// - A change of a few API keys or organizations names them (changed({ apiKeys }), changed({ orgs })): only
+//   those rows are read, the entries that differ become the new version's changes, its hash is updated
+//   from the current one's lanes (updateStateHash) and the state is patched in place, so creating or
+//   revoking one key costs the control plane one row, not the whole catalogue. Anything else ('admin')
+//   compiles the whole state again.
 // - Credits and ingested spend are not configuration: changed({ spendOf }) goes to the spend floor
 //   publisher (spend-floor-publisher.ts), which sends those orgs' floors on the same subscription, so
 //   traffic never publishes a snapshot version.
 // - Other control-plane replicas learn of a change through NOTIFY on SNAPSHOT_CHANNEL.
-// - A bounded history of recent states lets a reconnecting data plane resume with one delta;
-//   otherwise it gets a full snapshot. Every message is signed.
+// - A bounded log of the recent versions' changes lets a reconnecting data plane resume with one delta
+//   (the changes since its version, composed); otherwise it gets a full snapshot. Every message is signed.
 import { randomUUID } from 'node:crypto';
 import type { SnapshotSigner } from '../../../shared/src/crypto.ts';
 import { formatChannelPosition, parseChannelPosition, type ChannelEnvelope, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { SpendFloorPosition } from '../../../shared/src/spend-floors.ts';
-import { diffSnapshotStates, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import {
+  applyChangesInPlace,
+  composeSnapshotChanges,
+  diffSnapshotStates,
+  hashSnapshotStateWithJson,
+  updateStateHash,
+  type SnapshotDelta,
+  type SnapshotMessage,
+  type SnapshotState,
+} from '../../../shared/src/snapshot.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import type { SnapshotChangeCause } from './service-context.ts';
-import { compileSnapshotState } from './snapshot-compiler.ts';
+import { compileApiKey, compileOrg, compileSnapshotState, orgSnapshotInclude } from './snapshot-compiler.ts';
 import { createSpendFloorPublisher, type SpendFloorPublisher } from './spend-floor-publisher.ts';
 
 export const SNAPSHOT_CHANNEL = 'gateway_snapshot_changed';
-/** NOTIFY payloads are capped at 8000 bytes; a longer list of orgs is sent as "every org". */
-const MAX_NOTIFY_ORG_LIST = 7_000;
+/** NOTIFY payloads are capped at 8000 bytes; a longer list of ids is sent as "everything". */
+const MAX_NOTIFY_ID_LIST = 7_000;
 
 export interface SnapshotPublisherOptions {
   prisma: PrismaClient;
@@ -60,21 +75,32 @@ export interface SnapshotPublisher {
 
 interface Published {
   version: number;
-  state: SnapshotState;
   stateHash: string;
+}
+
+/** The changes that made a version out of the one before it (empty for the first version held). */
+interface LogEntry {
+  version: number;
+  changes: SnapshotDelta['changes'];
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
   const { prisma, signer, byok, debounceMs = 25, historySize = 32, log = () => {} } = options;
   const replicaId = randomUUID();
-  const history = new Map<number, Published>();
   // Signed messages for the current version, shared by every subscriber: key 'full' or the fromVersion.
   let envelopes = new Map<string, Promise<SnapshotEnvelope>>();
   let current: Published | null = null;
+  // The current state, patched in place by changes of a few entries, replaced by a whole compile.
+  let state: SnapshotState | null = null;
+  let lanes: Uint16Array = new Uint16Array();
+  /** keyHash by key id, for a key that was deleted rather than revoked. */
+  let keyHashById = new Map<string, string>();
+  let changeLog: LogEntry[] = [];
   let waiters = new Set<() => void>();
   let timer: NodeJS.Timeout | null = null;
   let recompiling: Promise<void> | null = null;
-  let dirty = false;
+  /** What the next run must compile: everything, or only these keys and orgs. */
+  let pending = { all: false, apiKeys: new Set<string>(), orgs: new Set<string>() };
   let closed = false;
   let unlisten: (() => Promise<void>) | null = null;
   const spendFloors = createSpendFloorPublisher({ prisma, signer, onPublish: wakeSubscribers, debounceMs: options.spendFloorDebounceMs, log });
@@ -90,40 +116,104 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     return current;
   }
 
-  async function recompile(): Promise<void> {
-    const state = await compileSnapshotState(prisma, byok);
-    const stateHash = hashSnapshotState(state);
-    if (current && current.stateHash === stateHash) return;
-    const latest = current ? null : await prisma.snapshotVersion.findFirst({ orderBy: { version: 'desc' } });
-    const version =
-      latest && latest.stateHash === stateHash ? Number(latest.version) : Number((await prisma.snapshotVersion.create({ data: { stateHash } })).version);
-    current = { version, state, stateHash };
-    history.set(version, current);
-    for (const old of history.keys()) {
-      if (history.size <= historySize) break;
-      history.delete(old);
-    }
+  function requireState(): SnapshotState {
+    if (!state) throw new Error('snapshot publisher not started');
+    return state;
+  }
+
+  function publish(version: number, stateHash: string, changes: SnapshotDelta['changes']): void {
+    current = { version, stateHash };
+    changeLog.push({ version, changes });
+    if (changeLog.length > historySize) changeLog = changeLog.slice(-historySize);
     envelopes = new Map();
     wakeSubscribers();
-    log(`snapshot version ${version} (${Object.keys(state.apiKeys).length} keys, ${Object.keys(state.models).length} models)`);
   }
+
+  async function compileAll(): Promise<void> {
+    const next = await compileSnapshotState(prisma, byok);
+    const hashed = hashSnapshotStateWithJson(next);
+    if (current && current.stateHash === hashed.stateHash) return;
+    const latest = current ? null : await prisma.snapshotVersion.findFirst({ orderBy: { version: 'desc' } });
+    const version =
+      latest && latest.stateHash === hashed.stateHash
+        ? Number(latest.version)
+        : Number((await prisma.snapshotVersion.create({ data: { stateHash: hashed.stateHash } })).version);
+    const changes = state === null ? {} : diffSnapshotStates(state, next);
+    if (state === null) changeLog = [];
+    state = next;
+    lanes = hashed.lanes;
+    keyHashById = new Map(Object.entries(next.apiKeys).map(([keyHash, key]) => [key.id, keyHash]));
+    publish(version, hashed.stateHash, changes);
+    log(`snapshot version ${version} (${Object.keys(next.apiKeys).length} keys, ${Object.keys(next.models).length} models)`);
+  }
+
+  /** Reads only the named keys and orgs; false when that cannot describe the change (an org is gone: compile everything). */
+  async function compileSome(apiKeyIds: string[], orgIds: Set<string>): Promise<boolean> {
+    const held = requireState();
+    const startedMs = performance.now();
+    const keyRows = apiKeyIds.length === 0 ? [] : await prisma.apiKey.findMany({ where: { id: { in: apiKeyIds } } });
+    // A key's org must be in the state with it.
+    for (const row of keyRows) if (held.orgs[row.orgId] === undefined) orgIds.add(row.orgId);
+    const orgRows = orgIds.size === 0 ? [] : await prisma.organization.findMany({ where: { id: { in: [...orgIds] } }, include: orgSnapshotInclude });
+    if (orgRows.length < orgIds.size) return false;
+    const changes: SnapshotDelta['changes'] = {};
+    const change = (section: 'apiKeys' | 'orgs', id: string, entry: unknown) => {
+      const old = (held[section] as Record<string, unknown>)[id];
+      if (entry === null ? old === undefined : old !== undefined && canonicalJson(old) === canonicalJson(entry)) return;
+      const sectionChanges = (changes[section] ??= { upsert: {}, remove: [] });
+      if (entry === null) sectionChanges.remove.push(id);
+      else sectionChanges.upsert[id] = entry as never;
+    };
+    for (const row of orgRows) change('orgs', row.id, compileOrg(row));
+    const found = new Set(keyRows.map((row) => row.id));
+    for (const row of keyRows) change('apiKeys', row.keyHash, row.revokedAt === null ? compileApiKey(row) : null);
+    for (const id of apiKeyIds) {
+      const keyHash = keyHashById.get(id);
+      if (!found.has(id) && keyHash !== undefined) change('apiKeys', keyHash, null);
+    }
+    if (Object.keys(changes).length === 0) return true;
+    const hash = updateStateHash(lanes, held, changes);
+    const stateHash = hash.digest();
+    const version = Number((await prisma.snapshotVersion.create({ data: { stateHash } })).version);
+    // From here to publish() nothing awaits: the state, its hash and its version move together.
+    applyChangesInPlace(held, changes);
+    lanes = hash.lanes;
+    for (const row of keyRows) {
+      if (row.revokedAt === null) keyHashById.set(row.id, row.keyHash);
+      else keyHashById.delete(row.id);
+    }
+    for (const id of apiKeyIds) if (!found.has(id)) keyHashById.delete(id);
+    publish(version, stateHash, changes);
+    log(`snapshot version ${version} (${keyRows.length} key and ${orgRows.length} organization rows read, ${(performance.now() - startedMs).toFixed(1)} ms)`);
+    return true;
+  }
+
+  async function recompile(): Promise<void> {
+    const due = pending;
+    pending = { all: false, apiKeys: new Set(), orgs: new Set() };
+    try {
+      if (due.all || state === null || !(await compileSome([...due.apiKeys], due.orgs))) await compileAll();
+    } catch (error) {
+      // Data planes keep the last good snapshot; the next change retries, compiling everything.
+      pending.all = true;
+      throw error;
+    }
+  }
+
+  const hasPending = () => pending.all || pending.apiKeys.size > 0 || pending.orgs.size > 0;
 
   /** Runs recompiles one at a time; a change signalled during a run causes exactly one more run. */
   function runRecompile(): Promise<void> {
-    if (recompiling) {
-      dirty = true;
-      return recompiling;
-    }
+    if (recompiling) return recompiling;
     recompiling = (async () => {
       do {
-        dirty = false;
         try {
           await recompile();
         } catch (error) {
-          // Data planes keep the last good snapshot; the next change retries.
           log(`snapshot recompile failed: ${error instanceof Error ? error.message : String(error)}`);
+          break;
         }
-      } while (dirty && !closed);
+      } while (hasPending() && !closed);
       recompiling = null;
     })();
     return recompiling;
@@ -139,23 +229,29 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   }
 
   function onChange(cause: SnapshotChangeCause): void {
-    if (cause === 'admin') schedule();
-    else spendFloors.changed(cause.spendOf);
+    if (cause !== 'admin' && 'spendOf' in cause) return spendFloors.changed(cause.spendOf);
+    if (cause === 'admin') pending.all = true;
+    else if ('apiKeys' in cause) for (const id of cause.apiKeys) pending.apiKeys.add(id);
+    else for (const id of cause.orgs) pending.orgs.add(id);
+    schedule();
   }
 
-  /** `<replica>:admin`, `<replica>:spend:<org,org,…>` or `<replica>:spend:*` (too many orgs to list). */
+  /** `<replica>:admin`, or `<replica>:<spend|keys|orgs>:<id,id,…>`, or with `*` for a list too long to send. */
   function notificationPayload(cause: SnapshotChangeCause): string {
     if (cause === 'admin') return `${replicaId}:admin`;
-    const orgs = cause.spendOf.join(',');
-    return `${replicaId}:spend:${orgs.length > MAX_NOTIFY_ORG_LIST ? '*' : orgs}`;
+    const [kind, ids] = 'spendOf' in cause ? ['spend', cause.spendOf] : 'apiKeys' in cause ? ['keys', cause.apiKeys] : ['orgs', cause.orgs];
+    const list = ids.join(',');
+    return `${replicaId}:${kind}:${list.length > MAX_NOTIFY_ID_LIST ? '*' : list}`;
   }
 
   function onNotification(payload: string): void {
-    const [from, kind, orgs] = payload.split(':');
+    const [from, kind, list] = payload.split(':');
     if (from === replicaId) return;
-    if (kind !== 'spend') schedule();
-    else if (orgs === '*' || orgs === undefined) spendFloors.changed(null);
-    else spendFloors.changed(orgs.split(',').filter((orgId) => orgId !== ''));
+    const ids = list === undefined || list === '*' ? null : list.split(',').filter((id) => id !== '');
+    if (kind === 'spend') spendFloors.changed(ids);
+    else if (ids !== null && kind === 'keys') onChange({ apiKeys: ids });
+    else if (ids !== null && kind === 'orgs') onChange({ orgs: ids });
+    else onChange('admin');
   }
 
   function envelope(key: string, build: () => SnapshotMessage): Promise<SnapshotEnvelope> {
@@ -168,21 +264,22 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     return cached;
   }
 
+  /** Signed now (the payload is serialised synchronously), so later in-place changes cannot reach it. */
   function fullEnvelope(): Promise<SnapshotEnvelope> {
-    const { version, state, stateHash } = requireCurrent();
-    return envelope('full', () => ({ kind: 'full', version, stateHash, state }));
+    const { version, stateHash } = requireCurrent();
+    return envelope('full', () => ({ kind: 'full', version, stateHash, state: requireState() }));
   }
 
-  function deltaEnvelope(from: Published): Promise<SnapshotEnvelope> {
-    const { version, state, stateHash } = requireCurrent();
-    return envelope(String(from.version), () => ({
-      kind: 'delta',
-      fromVersion: from.version,
-      version,
-      stateHash,
-      changes: diffSnapshotStates(from.state, state),
-    }));
+  /** The changes since `fromVersion`, which the log must hold. */
+  function deltaEnvelope(fromVersion: number): Promise<SnapshotEnvelope> {
+    const { version, stateHash } = requireCurrent();
+    return envelope(String(fromVersion), () => {
+      const since = changeLog.slice(changeLog.findIndex((entry) => entry.version === fromVersion) + 1);
+      return { kind: 'delta', fromVersion, version, stateHash, changes: composeSnapshotChanges(since.map((entry) => entry.changes)) };
+    });
   }
+
+  const resumable = (version: number | null) => version !== null && changeLog.some((entry) => entry.version === version);
 
   function nextChange(signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
@@ -201,10 +298,11 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       return current?.version ?? 0;
     },
     get state() {
-      return requireCurrent().state;
+      return requireState();
     },
     spendFloors,
     async start() {
+      pending.all = true;
       await runRecompile();
       requireCurrent();
       await spendFloors.start();
@@ -231,9 +329,10 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     },
     async *subscribe(lastEventId, signal) {
       const position = parseChannelPosition(lastEventId);
-      let sent: Published | null = history.get(position.version) ?? null;
+      /** The version this subscriber holds, when this replica can send it a delta from there; else null. */
+      let sent: number | null = resumable(position.version) ? position.version : null;
       let floorsAt: SpendFloorPosition | null = position.floors;
-      const eventId = () => formatChannelPosition({ version: sent?.version ?? position.version, floors: floorsAt });
+      const eventId = () => formatChannelPosition({ version: sent ?? position.version, floors: floorsAt });
       while (!closed && !signal?.aborted) {
         // Floors first: a data plane that gets its first snapshot already has the floors to enforce it.
         if (spendFloors.behind(floorsAt)) {
@@ -245,10 +344,9 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
           if (due.length > 0) continue;
         }
         const now = requireCurrent();
-        if (sent !== now) {
-          const known = sent !== null && history.get(sent.version) === sent;
-          const envelope = await (known && sent ? deltaEnvelope(sent) : fullEnvelope());
-          sent = now;
+        if (sent !== now.version) {
+          const envelope = await (sent !== null && resumable(sent) ? deltaEnvelope(sent) : fullEnvelope());
+          sent = now.version;
           yield { eventId: eventId(), envelope };
           continue;
         }

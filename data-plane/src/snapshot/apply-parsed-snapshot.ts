@@ -6,7 +6,7 @@
 // created or revoked would cost the request loop hundreds of milliseconds. A request that already found
 // its key and organization keeps those entries (they are replaced, never modified).
 import type { JsonObject } from '../../../shared/src/json-object.ts';
-import { emptySnapshotState, snapshotSections, type SnapshotDelta, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { emptySnapshotState, snapshotSections, type SnapshotDelta, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { EntryChunks, ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 
 const decoder = new TextDecoder();
@@ -37,18 +37,4 @@ export async function readParsedDelta(changes: Extract<ParsedSnapshotMessage, { 
     read[section] = { upsert: upsert as JsonObject, remove: change.remove };
   }
   return read;
-}
-
-/** Applies checked changes to `state` itself (removals, then upserts); returns the sections it changed. */
-export function applyChangesInPlace(state: SnapshotState, changes: SnapshotDelta['changes']): Set<SnapshotSection> {
-  const changed = new Set<SnapshotSection>();
-  for (const section of snapshotSections) {
-    const change = changes[section];
-    if (!change) continue;
-    const entries = state[section] as Record<string, unknown>;
-    for (const id of change.remove) delete entries[id];
-    for (const [id, entry] of Object.entries(change.upsert)) entries[id] = entry;
-    changed.add(section);
-  }
-  return changed;
 }

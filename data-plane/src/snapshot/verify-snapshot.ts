@@ -5,10 +5,10 @@
 // thread in a serving data plane (snapshot-parser.ts). A delta costs the request loop in proportion to
 // the delta, not to the state: its result's hash comes from the held hash's lanes (updateStateHash, one
 // entry hash per entry removed, replaced or added), and only once it matches is the delta applied to the
-// held state in place (apply-parsed-snapshot.ts).
+// held state in place (applyChangesInPlace).
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { updateStateHash, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
-import { applyChangesInPlace, materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
+import { applyChangesInPlace, updateStateHash, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SnapshotParser } from './snapshot-parser.ts';
 

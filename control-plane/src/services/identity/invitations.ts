@@ -192,6 +192,6 @@ export async function acceptInvitation(
     };
   });
   await clearLoginFailures(context.prisma, invitation.email);
-  context.snapshotChanged();
+  context.snapshotChanged({ orgs: [result.orgId] });
   return result;
 }
