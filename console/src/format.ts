@@ -19,3 +19,17 @@ export function formatTime(value: string | null): string {
 export function formatMilliseconds(milliseconds: number | null): string {
   return milliseconds === null ? '—' : `${counts.format(Math.round(milliseconds))} ms`;
 }
+
+/** "12.5" (dollars, up to 6 decimals) → 12_500_000 µ$; "" → null; anything else → NaN. */
+export function parseDollars(text: string): number | null {
+  const trimmed = text.trim().replace(/^\$/, '');
+  if (trimmed === '') return null;
+  const match = /^(\d{1,9})(?:\.(\d{0,6}))?$/.exec(trimmed);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * 1_000_000 + Number((match[2] ?? '').padEnd(6, '0'));
+}
+
+/** 12_500_000 µ$ → "12.5", for an input's value. */
+export function dollarsText(micros: number | null): string {
+  return micros === null ? '' : String(micros / 1_000_000);
+}

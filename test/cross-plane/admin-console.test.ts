@@ -1,6 +1,7 @@
 // The admin console in a real browser (headless Chromium) against the whole gateway: sign in, see the
 // overview, create a key (shown once, copied to the clipboard), use it on the data plane, watch the request
-// appear on the overview and in the request log, revoke the key and see the data plane refuse it. Every page is screenshotted at
+// appear on the overview and in the request log, revoke the key and see the data plane refuse it; invite
+// a member, who accepts in a second browser, makes a key and sees only her own request. Every page is screenshotted at
 // 1280×800 and at a phone's width into test-results/admin-console/; any console error, uncaught exception,
 // failed request or unexpected error answer fails the test.
 import { mkdirSync } from 'node:fs';
@@ -143,5 +144,74 @@ describe('admin console', () => {
       .toBe(401);
 
     expect(watched.problems).toEqual([]);
+  });
+
+  it('invites a member, who accepts in another browser, makes a key and sees only their own request', async () => {
+    await openPage('Members');
+    await page.getByLabel('Email').fill('ada@console.example');
+    await page.getByLabel('Role', { exact: true }).selectOption('member');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const link = (await page.getByTestId('invitation-link').textContent())!;
+    expect(link).toContain('/auth/invitation?token=');
+    await expect.poll(() => page.getByRole('row', { name: /ada@console\.example/ }).textContent()).toContain('pending');
+    await screenshot('members');
+
+    // The invitee, in a browser of their own: the link's page sets a password, then the console signs in.
+    const inviteeContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const invitee = await watchedPage(inviteeContext, notSignedInYet);
+    await invitee.page.goto(link);
+    await invitee.page.getByLabel('Choose a password').fill('ada console password');
+    await invitee.page.getByRole('button', { name: 'Continue' }).click();
+    await invitee.page.getByText('You joined Dev Org as member').waitFor();
+    await invitee.page.getByRole('link', { name: 'Sign in to the console' }).click();
+    await invitee.page.getByLabel('Email').fill('ada@console.example');
+    await invitee.page.getByLabel('Password').fill('ada console password');
+    await invitee.page.getByRole('button', { name: 'Sign in' }).click();
+    await invitee.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await invitee.page.getByText('Your requests in Dev Org').waitFor();
+    // A member manages neither members nor anyone else's keys.
+    const inviteeNavigation = invitee.page.getByRole('navigation', { name: 'Pages' });
+    await invitee.page.getByRole('link', { name: 'Members' }).click();
+    await invitee.page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+    expect(await invitee.page.getByRole('button', { name: 'Invite' }).count()).toBe(0);
+    await inviteeNavigation.getByRole('link', { name: 'API keys' }).click();
+    await invitee.page.getByLabel('Name').fill('ada laptop');
+    await invitee.page.getByRole('button', { name: 'Create key' }).click();
+    const adaKey = (await invitee.page.getByTestId('new-key').textContent())!;
+    expect(await invitee.page.getByRole('row', { name: /browser test key/ }).count()).toBe(0);
+
+    const adaAsks = () =>
+      gateway
+        .client(adaKey)
+        .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'Ada asks' }] })
+        .withResponse();
+    let adaRequestId = '';
+    await expect
+      .poll(() =>
+        adaAsks().then(
+          ({ response }) => (adaRequestId = response.headers.get('x-request-id')!),
+          () => '',
+        ),
+      )
+      .not.toBe('');
+    await inviteeNavigation.getByRole('link', { name: 'Overview' }).click();
+    await expect.poll(() => invitee.page.getByTestId('total-requests').textContent()).toBe('1');
+    await inviteeNavigation.getByRole('link', { name: 'Requests' }).click();
+    await invitee.page.getByRole('row', { name: new RegExp(adaRequestId) }).waitFor();
+    // Only her own: the admin's request of the first test is not in her log.
+    expect(await invitee.page.getByRole('row', { name: /browser test key/ }).count()).toBe(0);
+    await invitee.page.screenshot({ path: join(SCREENSHOTS, 'member-requests.png'), fullPage: true });
+
+    // The admin sees her request in the org's log, and her in the members list with the invitation accepted.
+    await openPage('Requests');
+    await expect.poll(() => page.getByRole('row', { name: new RegExp(adaRequestId) }).textContent()).toContain('ada@console.example');
+    await openPage('Members');
+    await expect
+      .poll(() => page.getByRole('row', { name: /ada@console\.example/ }).allTextContents())
+      .toEqual([expect.stringMatching(/^ada@console\.example/), expect.stringContaining('accepted')]);
+
+    expect(invitee.problems).toEqual([]);
+    expect(watched.problems).toEqual([]);
+    await inviteeContext.close();
   });
 });

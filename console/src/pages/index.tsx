@@ -3,6 +3,7 @@
 import type { ComponentType } from 'react';
 import type { OrgAction } from '../../../control-plane/src/services/permissions.ts';
 import { KeysPage } from './keys.tsx';
+import { MembersPage } from './members.tsx';
 import { OverviewPage } from './overview.tsx';
 import { RequestsPage } from './requests.tsx';
 import { memberMay, type Membership, type PageProps } from './page-props.ts';
@@ -18,6 +19,7 @@ export const pages = {
   overview: { title: 'Overview', component: OverviewPage, needs: null },
   requests: { title: 'Requests', component: RequestsPage, needs: 'usage.readOwn' },
   keys: { title: 'API keys', component: KeysPage, needs: 'apiKey.read' },
+  members: { title: 'Members', component: MembersPage, needs: 'member.read' },
 } satisfies Record<string, PageEntry>;
 
 export type PageId = keyof typeof pages;

@@ -2,6 +2,7 @@
 // see its secret exactly once with a button to copy it, and revoke. Revoking asks for a second click.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { CopyableSecret } from '../components/copy-link.tsx';
 import { Field } from '../components/field.tsx';
 import { Empty, ErrorNote, Loading } from '../components/status.tsx';
 import { formatTime } from '../format.ts';
@@ -108,26 +109,11 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
 }
 
 function NewKeyNotice({ created, onDone }: { created: RouterOutputs['apiKeys']['create']; onDone: () => void }) {
-  const [copied, setCopied] = useState<'no' | 'yes' | 'failed'>('no');
   return (
     <div className="panel notice" role="region" aria-labelledby="new-key-title">
       <h2 id="new-key-title">Key “{created.name}” created</h2>
       <p>Copy it now: it is shown only once, and the gateway keeps only its hash.</p>
-      <div className="secret-row">
-        <code data-testid="new-key">{created.key}</code>
-        <button
-          type="button"
-          onClick={() =>
-            navigator.clipboard.writeText(created.key).then(
-              () => setCopied('yes'),
-              () => setCopied('failed'),
-            )
-          }
-        >
-          Copy
-        </button>
-        <span role="status">{copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Copying failed: select the key and copy it' : ''}</span>
-      </div>
+      <CopyableSecret value={created.key} testId="new-key" />
       <button type="button" className="secondary" onClick={onDone}>
         I have stored it
       </button>

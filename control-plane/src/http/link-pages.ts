@@ -1,6 +1,6 @@
 // The pages one-time links open: /auth/invitation?token=… (join an org) and /auth/reset-password?token=…
-// (set a password). Plain HTML forms without scripts, so a link works in any browser before the admin
-// console exists; the form posts back to the same path. The token is the credential, so these need no
+// (set a password). Plain HTML forms without scripts, so a link works in any browser; the form posts back
+// to the same path, and the answer links to the admin console at `/` to sign in. The token is the credential, so these need no
 // session or CSRF token. Pages load nothing from elsewhere, send no Referer (the token is in the URL) and
 // refuse to be framed.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -81,7 +81,7 @@ export async function handleInvitationPage(services: AppServices, request: Incom
       response,
       200,
       title,
-      `<p>You joined <b>${escapeHtml(accepted.orgName)}</b> as <b>${accepted.role}</b>. Sign in as ${escapeHtml(accepted.email)}.</p>`,
+      `<p>You joined <b>${escapeHtml(accepted.orgName)}</b> as <b>${accepted.role}</b>. <a href="/">Sign in to the console</a> as ${escapeHtml(accepted.email)}.</p>`,
     );
   } catch (error) {
     sendPage(response, statusOf(error), title, `<p class="error">${escapeHtml(messageOf(error))}</p>`);
@@ -98,7 +98,7 @@ export async function handleResetPasswordPage(services: AppServices, request: In
     if (request.method !== 'POST') throw new GatewayError('method_not_allowed', 'use GET or POST');
     const form = await readForm(request);
     const reset = await resetPassword(services.prisma, { token: form.get('token') ?? '', password: form.get('password') ?? '' });
-    sendPage(response, 200, title, `<p>The password of ${escapeHtml(reset.email)} is set. Sign in with it.</p>`);
+    sendPage(response, 200, title, `<p>The password of ${escapeHtml(reset.email)} is set. <a href="/">Sign in to the console</a> with it.</p>`);
   } catch (error) {
     sendPage(response, statusOf(error), title, `<p class="error">${escapeHtml(messageOf(error))}</p>`);
   }
