@@ -1,13 +1,20 @@
 // Prompt tokens of a chat request, counted when the upstream reports no usage. OpenAI's accounting
 // for chat: 3 tokens of framing per message, the role and the text, 1 more for a `name`, and 3 that
 // prime the reply. Text is string content, text parts, assistant tool calls (name and arguments) and
-// the tool definitions (as JSON, close to what providers render). Images, audio and files are not
-// counted: their price depends on the provider's own rules.
+// the tool definitions (as JSON, close to what providers render). The estimate leaves images, audio and
+// files out (their count follows each provider's own rules); the upper bound held before the call counts
+// them at their worst (issue 13, defect 3).
 import { countTokens } from './count-tokens.ts';
 
 const TOKENS_PER_MESSAGE = 3;
 const TOKENS_PER_NAME = 1;
 const REPLY_PRIMING_TOKENS = 3;
+/**
+ * An image part in the upper bound: above the most any provider we know counts for one image at its
+ * highest detail (OpenAI's patch-based models about 3,800, Anthropic about 1,600 at 1.15 megapixels,
+ * Gemini's highest media resolution a few thousand).
+ */
+export const IMAGE_PART_TOKENS_UPPER_BOUND = 8_192;
 
 export function estimatePromptTokens(messages: readonly unknown[], tools?: unknown): number {
   const { texts, framing } = promptTexts(messages, tools);
@@ -23,7 +30,36 @@ export function promptTokensUpperBound(messages: readonly unknown[], tools?: unk
   const { texts, framing } = promptTexts(messages, tools);
   let bytes = 0;
   for (const text of texts) bytes += Buffer.byteLength(text) + 1;
-  return framing + bytes;
+  return framing + bytes + mediaTokensUpperBound(messages);
+}
+
+/**
+ * Images, audio and files in content parts: an image at IMAGE_PART_TOKENS_UPPER_BOUND, audio and files
+ * at one token per byte of their data as sent (far above what audio is counted at; a file's pages are
+ * counted as text and as images, so its bytes are a fair bound), and at least an image's bound each.
+ */
+function mediaTokensUpperBound(messages: readonly unknown[]): number {
+  let tokens = 0;
+  for (const message of messages) {
+    const content = (message as { content?: unknown } | null)?.content;
+    if (!Array.isArray(content)) continue;
+    for (const part of content) {
+      const type = (part as { type?: unknown } | null)?.type;
+      if (type === 'image_url') tokens += IMAGE_PART_TOKENS_UPPER_BOUND;
+      else if (type === 'input_audio' || type === 'file') tokens += Math.max(IMAGE_PART_TOKENS_UPPER_BOUND, dataBytes(part));
+    }
+  }
+  return tokens;
+}
+
+/** The bytes of a part's string fields (its base64 data, a file's id or name), one level deep. */
+function dataBytes(part: unknown): number {
+  let bytes = 0;
+  for (const value of Object.values(part as Record<string, unknown>)) {
+    if (value === null || typeof value !== 'object') continue;
+    for (const field of Object.values(value as Record<string, unknown>)) if (typeof field === 'string') bytes += field.length;
+  }
+  return bytes;
 }
 
 function promptTexts(messages: readonly unknown[], tools: unknown): { texts: string[]; framing: number } {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { collectGeneratedText } from './collect-generated-text.ts';
 import { CompletionText } from './completion-text.ts';
 import { countTokens } from './count-tokens.ts';
-import { estimatePromptTokens, promptTokensUpperBound } from './estimate-prompt-tokens.ts';
+import { estimatePromptTokens, IMAGE_PART_TOKENS_UPPER_BOUND, promptTokensUpperBound } from './estimate-prompt-tokens.ts';
 
 describe('countTokens (o200k_base)', () => {
   it('counts as OpenAI does for GPT-4o-family models', () => {
@@ -50,6 +50,16 @@ describe('estimatePromptTokens', () => {
   it('has a byte-count upper bound that is never below it', () => {
     const samples = [messages, [{ role: 'user', content: 'Grüße aus Köln — 東京 🌸 '.repeat(50) }], [{ role: 'user', content: 'a'.repeat(10_000) }]];
     for (const sample of samples) expect(promptTokensUpperBound(sample, tools)).toBeGreaterThanOrEqual(estimatePromptTokens(sample, tools));
+  });
+
+  it('counts images, audio and files in the upper bound at their worst (issue 13, defect 3)', () => {
+    const text = { type: 'text', text: 'what is this?' };
+    const bound = (part: unknown) =>
+      promptTokensUpperBound([{ role: 'user', content: [text, part] }]) - promptTokensUpperBound([{ role: 'user', content: [text] }]);
+    expect(bound({ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } })).toBe(IMAGE_PART_TOKENS_UPPER_BOUND);
+    const audio = 'A'.repeat(100_000);
+    expect(bound({ type: 'input_audio', input_audio: { data: audio, format: 'wav' } })).toBe(100_000 + 'wav'.length);
+    expect(bound({ type: 'file', file: { file_id: 'file-abc' } })).toBe(IMAGE_PART_TOKENS_UPPER_BOUND);
   });
 });
 

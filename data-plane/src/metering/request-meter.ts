@@ -59,6 +59,7 @@ export class RequestMeter implements UsageChunkPricer {
   #usage: UnifiedUsage | null = null;
   #servedModel: string | null = null;
   #finishReason: string | null = null;
+  readonly #heldMicros: number | null;
 
   /** `model` is the requested model, whichever endpoint serves; `first` the endpoint tried first. */
   constructor(
@@ -67,7 +68,10 @@ export class RequestMeter implements UsageChunkPricer {
     model: SnapshotModel,
     first: MeteredEndpoint,
     streamed: boolean,
+    /** What the request held against the caller's limits (spend-enforcer.ts); null = nothing held. */
+    heldMicros: number | null = null,
   ) {
+    this.#heldMicros = heldMicros;
     this.requestId = request.requestId;
     this.#startedAt = request.startedAt;
     this.#startedAtEpochMs = request.startedAtEpochMs;
@@ -170,8 +174,14 @@ export class RequestMeter implements UsageChunkPricer {
     });
   }
 
-  /** What the usage cost at the endpoint that answered. */
+  /**
+   * What the usage cost at the endpoint that answered. An upstream that produced more than was asked (400
+   * tokens for max_tokens 20) is charged what the request held, never more (issue 13, defect 3): the hold
+   * fitted the balance and the daily limit, so neither is overdrawn, however many requests run at once.
+   * The tokens stay as reported; BYOK costs are recorded, not debited, so they are not capped.
+   */
   #costOf(usage: TokenUsage): Microdollars {
-    return priceUsage(boundTokenUsage(usage), endpointPrices(this.#endpoint));
+    const cost = priceUsage(boundTokenUsage(usage), endpointPrices(this.#endpoint));
+    return this.#heldMicros !== null && !this.#byok && cost > this.#heldMicros ? (this.#heldMicros as Microdollars) : cost;
   }
 }

@@ -81,7 +81,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     this.#response = response;
     this.#metered = metered;
     this.#reservation = reservation;
-    this.#meter = new RequestMeter(response, metered.principal, metered.model, metered.candidates[0], metered.request.stream);
+    this.#meter = new RequestMeter(response, metered.principal, metered.model, metered.candidates[0], metered.request.stream, reservation.heldMicros);
     this.#errors = metered.presenter.errors;
   }
 

@@ -30,6 +30,8 @@ export interface SpendEnforcerOptions {
 
 /** One request's hold on its counters. Settled or released once; every later call does nothing. */
 export interface SpendReservation {
+  /** What is held against the caller's balance and daily limit; null when nothing is (free, BYOK, fail-open). */
+  readonly heldMicros: number | null;
   /** Replaces the hold by the request's actual cost (nothing for BYOK). Failures are logged: the hold lapses on its own. */
   settle(cost: { byok: boolean; costMicros: number }): Promise<void>;
   /** Drops the hold: the request spent nothing. Fire and forget (a failure is logged, and the hold lapses). */
@@ -106,7 +108,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
           nowMs,
         });
       }
-      return new HeldReservation(requestId, drawnOn, held, options);
+      return new HeldReservation(requestId, amount, drawnOn, held, options);
     },
     async summary(principal, nowMs) {
       const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey.userId, nowMs);
@@ -130,6 +132,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
 
 /** Free models, BYOK endpoints and fail-open: nothing was held, so there is nothing to settle or release. */
 const nothingHeld: SpendReservation = {
+  heldMicros: null,
   settle: () => Promise.resolve(),
   release: () => {},
 };
@@ -142,8 +145,17 @@ class HeldReservation implements SpendReservation {
   /** The enforcer's holds in flight, which its timer renews; this one leaves it once settled or released. */
   readonly #held: Set<HeldReservation>;
 
-  constructor(id: string, counters: readonly SpendCounter[], held: Set<HeldReservation>, options: Pick<SpendEnforcerOptions, 'store' | 'log'>) {
+  readonly heldMicros: number;
+
+  constructor(
+    id: string,
+    heldMicros: number,
+    counters: readonly SpendCounter[],
+    held: Set<HeldReservation>,
+    options: Pick<SpendEnforcerOptions, 'store' | 'log'>,
+  ) {
     this.#id = id;
+    this.heldMicros = heldMicros;
     this.#counters = counters;
     this.#store = options.store;
     this.#log = options.log;

@@ -223,6 +223,46 @@ describe('spend limits on one data plane', () => {
   });
 });
 
+describe('an upstream that answers far past max_tokens (issue 13, defect 3)', () => {
+  // max_tokens 100, and 2,000 tokens back: 30,000 µ$ of completion, far past what the request held.
+  const overReporting = () => ({ reply: 'word '.repeat(2_000) });
+  const streamed = () => ({ ...chat(), stream: true, stream_options: { include_usage: true } });
+
+  /** Six at once, half streamed; the served ones' charged costs (header, or the streamed usage chunk). */
+  async function sixAtOnce(): Promise<{ statuses: number[]; charged: number[] }> {
+    const responses = await Promise.all(Array.from({ length: 6 }, (_, index) => post(index % 2 === 0 ? chat() : streamed())));
+    const charged: number[] = [];
+    for (const response of responses) {
+      const text = await response.text();
+      if (response.status !== 200) continue;
+      const header = response.headers.get('x-gateway-cost-microdollars');
+      charged.push(header === null ? Number(/"cost_microdollars":(\d+)/.exec(text)?.[1]) : Number(header));
+    }
+    return { statuses: responses.map((response) => response.status).sort(), charged };
+  }
+
+  it('charges what each request held, so concurrent requests never take the balance below zero', async () => {
+    const reserved = await reservedForChat();
+    const credits = 3 * reserved + Math.floor(reserved / 2);
+    await publish({ creditsMicros: credits });
+    simulator.scenario = overReporting;
+    const { statuses, charged } = await sixAtOnce();
+    expect(statuses).toEqual([200, 200, 200, 402, 402, 402]);
+    expect(charged).toEqual([reserved, reserved, reserved]);
+    expect((await usage()).balance).toMatchObject({ spent_micros: 3 * reserved, in_flight_micros: 0, available_micros: credits - 3 * reserved });
+  });
+
+  it("and never take a member's daily limit past it", async () => {
+    const reserved = await reservedForChat();
+    await publish({ creditsMicros: 1_000_000_000, userDailyLimitMicros: { user_alpha: 2 * reserved + 1 } });
+    simulator.scenario = overReporting;
+    const { statuses, charged } = await sixAtOnce();
+    expect(statuses).toEqual([200, 200, 429, 429, 429, 429]);
+    expect(charged).toEqual([reserved, reserved]);
+    expect((await usage()).daily).toMatchObject({ limit_micros: 2 * reserved + 1, used_micros: 2 * reserved, remaining_micros: 1 });
+  });
+});
+
 describe('spend counters in an unreachable Redis', () => {
   it('fail closed by default (503 with retry-after) and serve without limits when fail-open is set', async () => {
     const closedPort = await new Promise<number>((resolve) => {
