@@ -190,6 +190,7 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   },
   'sessions.revokeAll': { requires: { platform: 'session.manageOwn' }, run: ({ client }) => client.sessions.revokeAll() },
   'models.list': { requires: { platform: 'catalog.read' }, run: ({ client }) => client.models.list() },
+  'catalog.providers': { requires: { platform: 'catalog.read' }, run: ({ client }) => client.catalog.providers() },
   'catalog.upsertProvider': {
     requires: { platform: 'catalog.write' },
     run: ({ client }) => client.catalog.upsertProvider({ slug: 'matrix', baseUrl: 'http://127.0.0.1:9/v1' }),
@@ -420,7 +421,19 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
       client('mutation ($id: ID!) { revokeSession(id: $id) { id } }', { id: (await spareSession(userId ?? fixture.bystanderId)).id }),
   },
   'Mutation.revokeAllSessions': { requires: { platform: 'session.manageOwn' }, run: ({ client }) => client('mutation { revokeAllSessions { revoked } }') },
-  'Query.models': { requires: { platform: 'catalog.read' }, run: ({ client }) => client('{ models { id } }') },
+  'Query.models': { requires: { platform: 'catalog.read' }, run: ({ client }) => client('{ models { id aliases } }') },
+  'Query.providers': { requires: { platform: 'catalog.read' }, run: ({ client }) => client('{ providers { slug apiKeyEnv } }') },
+  'Mutation.upsertProvider': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) => client('mutation { upsertProvider(input: { slug: "matrix", baseUrl: "http://127.0.0.1:9/v1" }) { id } }'),
+  },
+  'Mutation.upsertModel': {
+    requires: { platform: 'catalog.write' },
+    run: ({ client }) =>
+      client(
+        'mutation { upsertModel(input: { id: "simulator/matrix", name: "Matrix", endpoint: { providerSlug: "simulator", upstreamModel: "echo", prices: { prompt: 1, completion: 2 } } }) { id } }',
+      ),
+  },
   'Mutation.importCatalog': { requires: { platform: 'catalog.write' }, run: ({ client }) => client('mutation { importCatalog { modelsCreated } }') },
   'Mutation.setModelEnabled': {
     requires: { platform: 'catalog.write' },

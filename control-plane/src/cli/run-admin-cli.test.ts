@@ -214,6 +214,65 @@ describe('npm run admin', () => {
     expect((await cli('byok', 'create', '--org', org.id, '--provider', 'simulator')).status).toBe(2);
   });
 
+  test('catalog commands: a provider and a model with aliases are created, repriced, disabled and listed, each audited', async () => {
+    const json = async (...argv: string[]) => {
+      const result = await cli(...argv);
+      expect(result.stderr).toBe('');
+      return JSON.parse(result.stdout) as unknown;
+    };
+    expect(
+      await json(
+        'catalog',
+        'upsert-provider',
+        '--slug',
+        'cli-local',
+        '--kind',
+        'mistral',
+        '--base-url',
+        'https://mistral.example.com/v1',
+        '--api-key-env',
+        'CLI_LOCAL_API_KEY',
+      ),
+    ).toMatchObject({ slug: 'cli-local', kind: 'mistral', baseUrl: 'https://mistral.example.com/v1', apiKeyEnv: 'CLI_LOCAL_API_KEY', enabled: true });
+    const model = await json(
+      'catalog',
+      'upsert-model',
+      '--id',
+      'cli-local/small',
+      '--name',
+      'Small',
+      '--provider',
+      'cli-local',
+      '--upstream-model',
+      'small-2501',
+      '--prompt-price',
+      '100',
+      '--completion-price',
+      '300',
+      '--aliases',
+      'cli-local/small-latest,cli/small',
+    );
+    expect(model).toMatchObject({ id: 'cli-local/small', aliases: ['cli-local/small-latest', 'cli/small'], enabled: true });
+    await json('catalog', 'set-prices', 'cli-local/small', '--provider', 'cli-local', '--prompt-price', '150', '--completion-price', '600');
+    await json('catalog', 'disable-model', 'cli-local/small');
+    await json('catalog', 'upsert-provider', '--slug', 'cli-local', '--kind', 'mistral', '--base-url', 'https://mistral.example.com/v1', '--disabled');
+
+    const stored = await controlPlane.prisma.model.findUniqueOrThrow({ where: { id: 'cli-local/small' }, include: { endpoints: true } });
+    expect(stored).toMatchObject({ enabled: false, source: 'admin', aliases: ['cli-local/small-latest', 'cli/small'] });
+    expect(stored.endpoints).toMatchObject([{ upstreamModel: 'small-2501', promptPriceNanos: 150n, completionPriceNanos: 600n, priceOverridden: true }]);
+    const providers = (await json('catalog', 'providers')) as Array<{ slug: string; enabled: boolean; apiKeyEnv: string | null }>;
+    // The second upsert named no variable: the provider then needs no key.
+    expect(providers.find((provider) => provider.slug === 'cli-local')).toMatchObject({ enabled: false, apiKeyEnv: null });
+    const models = (await json('catalog', 'models')) as Array<{ id: string }>;
+    expect(models.some((listed) => listed.id === 'cli-local/small')).toBe(true);
+    const audit = await controlPlane.prisma.auditLog.findMany({
+      where: { OR: [{ target: 'model:cli-local/small' }, { action: 'provider.upsert', details: { path: ['slug'], equals: 'cli-local' } }] },
+      orderBy: { id: 'asc' },
+    });
+    expect(audit.map((entry) => entry.action)).toEqual(['provider.upsert', 'model.upsert', 'model.override-prices', 'model.set-enabled', 'provider.upsert']);
+    expect((await cli('catalog', 'upsert-model', '--id', 'cli-local/other', '--name', 'x')).status).toBe(2);
+  });
+
   test('errors: a refused call exits 1 with the code, a bad command exits 2 with the usage', async () => {
     const missing = await cli('keys', 'list', '--org', 'no-such-org');
     expect(missing).toMatchObject({ status: 1, stdout: '' });

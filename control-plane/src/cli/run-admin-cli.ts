@@ -44,6 +44,20 @@ Commands:
   byok delete <credential id>
   byok rotate [--batch-size <n>]
              re-wraps every BYOK data key to GATEWAY_MASTER_KEY_VERSION (platform admins)
+  catalog providers
+  catalog models
+  catalog upsert-provider --slug <slug> --base-url <url> [--kind <openai-compatible|anthropic|gemini|mistral>]
+             [--api-key-env <NAME_API_KEY>] [--disabled]
+             creates or changes a provider (platform admins); --disabled disables it
+  catalog upsert-model --id <provider/model> --name <name> --provider <slug> --upstream-model <name>
+             --prompt-price <n$/token> --completion-price <n$/token> [--cache-read-price <n$>]
+             [--cache-write-price <n$>] [--priority <n>] [--aliases <id,...>] [--disabled]
+             creates or changes a model and its endpoint on that provider; imports then keep it
+  catalog enable-model <id>
+  catalog disable-model <id>
+  catalog set-prices <id> --provider <slug> --prompt-price <n$/token> --completion-price <n$/token>
+             [--cache-read-price <n$>] [--cache-write-price <n$>]
+  catalog import     imports the bundled catalog again (admin changes survive)
   token issue        exchange the admin token for a 15-minute JWT
   users password-link --user <id>
              platform admins: a one-time password link (24 hours) for any user
@@ -110,6 +124,18 @@ const options = {
   mine: { type: 'boolean' },
   provider: { type: 'string' },
   'key-file': { type: 'string' },
+  slug: { type: 'string' },
+  id: { type: 'string' },
+  'base-url': { type: 'string' },
+  'api-key-env': { type: 'string' },
+  'upstream-model': { type: 'string' },
+  'prompt-price': { type: 'string' },
+  'completion-price': { type: 'string' },
+  'cache-read-price': { type: 'string' },
+  'cache-write-price': { type: 'string' },
+  priority: { type: 'string' },
+  aliases: { type: 'string' },
+  disabled: { type: 'boolean' },
   'batch-size': { type: 'string' },
   'password-file': { type: 'string' },
   'token-file': { type: 'string', default: '.data/admin-token' },
@@ -246,6 +272,27 @@ function role(values: Values): 'owner' | 'admin' | 'member' | 'billing' {
   return value;
 }
 
+function option(values: Values, name: 'slug' | 'id' | 'name' | 'base-url' | 'provider' | 'upstream-model'): string {
+  const value = values[name];
+  if (value === undefined) throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function usage(synopsis: string): never {
+  throw new UsageError(`usage: ${synopsis}`);
+}
+
+/** Nanodollars per token from --prompt-price and --completion-price (required), and the cache prices. */
+function prices(values: Values): { prompt: number; completion: number; cacheRead: number | null; cacheWrite: number | null } {
+  const price = (name: 'prompt-price' | 'completion-price') => integer(values[name], name) ?? usage(`--${name} <nanodollars per token> is required`);
+  return {
+    prompt: price('prompt-price'),
+    completion: price('completion-price'),
+    cacheRead: integer(values['cache-read-price'], 'cache-read-price') ?? null,
+    cacheWrite: integer(values['cache-write-price'], 'cache-write-price') ?? null,
+  };
+}
+
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a non-negative integer`);
@@ -355,6 +402,42 @@ async function runCommand(client: Client, positionals: string[], values: Values)
       return client.byok.delete.mutate({ id: argument });
     case 'byok rotate':
       return client.byok.rotate.mutate({ batchSize: integer(values['batch-size'], 'batch-size') });
+    case 'catalog providers':
+      return client.catalog.providers.query();
+    case 'catalog models':
+      return client.models.list.query();
+    case 'catalog upsert-provider':
+      return client.catalog.upsertProvider.mutate({
+        slug: option(values, 'slug'),
+        baseUrl: option(values, 'base-url'),
+        kind: values.kind === undefined ? undefined : oneOf(values.kind, 'kind', ['openai-compatible', 'anthropic', 'gemini', 'mistral']),
+        apiKeyEnv: values['api-key-env'] ?? null,
+        enabled: !values.disabled,
+      });
+    case 'catalog upsert-model':
+      return client.catalog.upsertModel.mutate({
+        id: option(values, 'id'),
+        name: option(values, 'name'),
+        aliases: list(values.aliases, 'none') ?? undefined,
+        enabled: !values.disabled,
+        endpoint: {
+          providerSlug: option(values, 'provider'),
+          upstreamModel: option(values, 'upstream-model'),
+          priority: integer(values.priority, 'priority'),
+          prices: prices(values),
+        },
+      });
+    case 'catalog enable-model':
+    case 'catalog disable-model':
+      return client.catalog.setModelEnabled.mutate({ id: argument ?? usage(`${group} ${command} <id>`), enabled: command === 'enable-model' });
+    case 'catalog set-prices':
+      return client.catalog.overrideModelPrices.mutate({
+        id: argument ?? usage('catalog set-prices <id>'),
+        providerSlug: option(values, 'provider'),
+        prices: prices(values),
+      });
+    case 'catalog import':
+      return client.catalog.import.mutate();
     case 'token issue':
       return client.auth.issueToken.mutate();
     default:

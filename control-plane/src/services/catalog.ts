@@ -7,6 +7,7 @@ import { snapshotProviderSchema } from '../../../shared/src/snapshot.ts';
 import { Prisma, type Model, type ModelEndpoint, type Provider } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
 import { checkProviderBaseUrl } from './check-provider-base-url.ts';
+import { parseInput } from './input-schemas.ts';
 import { authorizePlatformAction } from './org-access.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -86,10 +87,15 @@ export async function listModels(context: ServiceContext): Promise<ModelWithEndp
   return context.prisma.model.findMany({ orderBy: { id: 'asc' }, include: modelInclude });
 }
 
+export async function listProviders(context: ServiceContext): Promise<Provider[]> {
+  authorizePlatformAction(context, 'catalog.read');
+  return context.prisma.provider.findMany({ orderBy: { slug: 'asc' } });
+}
+
 /** Creates or updates a provider by slug. */
 export async function upsertProvider(context: ServiceContext, rawInput: UpsertProviderInput): Promise<Provider> {
   authorizePlatformAction(context, 'catalog.write');
-  const input = upsertProviderInputSchema.parse(rawInput);
+  const input = parseInput(upsertProviderInputSchema, rawInput, 'input');
   // Startup code writes what the operator configured (the seeded simulator); admins are checked.
   await checkProviderBaseUrl(input.baseUrl, { allowPrivate: context.actor.kind === 'system' || context.allowPrivateUpstreams === true });
   const provider = await context.prisma.$transaction(async (transaction) => {
@@ -108,7 +114,7 @@ export async function upsertProvider(context: ServiceContext, rawInput: UpsertPr
  */
 export async function upsertModel(context: ServiceContext, rawInput: UpsertModelInput): Promise<ModelWithEndpoints> {
   authorizePlatformAction(context, 'catalog.write');
-  const input = upsertModelInputSchema.parse(rawInput);
+  const input = parseInput(upsertModelInputSchema, rawInput, 'input');
   const model = await context.prisma.$transaction(async (transaction) => {
     const provider = await transaction.provider.findUnique({ where: { slug: input.endpoint.providerSlug } });
     if (!provider) throw new GatewayError('not_found', `provider ${input.endpoint.providerSlug} not found`, { param: 'endpoint.providerSlug' });

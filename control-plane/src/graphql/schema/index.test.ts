@@ -88,6 +88,36 @@ describe.each(testEngines)('GraphQL on %s', (engine) => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('forbidden');
   });
 
+  test('upsertProvider and upsertModel create, change and disable catalog entries, aliases included, as tRPC does', async () => {
+    const provider = await graphql(
+      'mutation { upsertProvider(input: { slug: "gql-host", kind: "gemini", baseUrl: "https://gemini.example.com/v1beta", apiKeyEnv: "GQL_HOST_API_KEY" }) { slug kind apiKeyEnv enabled } }',
+    );
+    expect(provider).toEqual({ data: { upsertProvider: { slug: 'gql-host', kind: 'gemini', apiKeyEnv: 'GQL_HOST_API_KEY', enabled: true } } });
+    const upsert = (enabled: boolean) =>
+      graphql(
+        'mutation ($enabled: Boolean) { upsertModel(input: { id: "gql-host/flash", name: "Flash", aliases: ["gql-host/flash-latest"], enabled: $enabled, endpoint: { providerSlug: "gql-host", upstreamModel: "flash-001", prices: { prompt: 300, completion: 2500 } } }) { id aliases enabled source endpoints { upstreamModel prices { prompt completion } provider { slug } } } }',
+        { enabled },
+      );
+    expect(await upsert(true)).toEqual({
+      data: {
+        upsertModel: {
+          id: 'gql-host/flash',
+          aliases: ['gql-host/flash-latest'],
+          enabled: true,
+          source: 'admin',
+          endpoints: [{ upstreamModel: 'flash-001', prices: { prompt: 300, completion: 2500 }, provider: { slug: 'gql-host' } }],
+        },
+      },
+    });
+    expect(((await upsert(false)).data?.upsertModel as { enabled: boolean }).enabled).toBe(false);
+    const providers = await graphql('{ providers { slug enabled } }');
+    expect((providers.data?.providers as Array<{ slug: string }>).some((listed) => listed.slug === 'gql-host')).toBe(true);
+    const badKind = await graphql('mutation { upsertProvider(input: { slug: "gql-bad", kind: "smoke-signals", baseUrl: "https://x.example.com" }) { slug } }');
+    expect(badKind.errors?.[0]).toMatchObject({ extensions: { code: 'invalid_request', param: 'kind' } });
+    const audit = await testApp.app.services.prisma.auditLog.findMany({ where: { target: 'model:gql-host/flash' }, orderBy: { id: 'asc' } });
+    expect(audit.map((entry) => entry.action)).toEqual(['model.upsert', 'model.upsert']);
+  });
+
   test('without an admin token every field is refused', async () => {
     const result = await graphql('{ models { id } }', {}, null);
     expect(result.data).toBeNull();

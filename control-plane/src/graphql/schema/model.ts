@@ -1,6 +1,15 @@
 import type { SnapshotPrices } from '../../../../shared/src/snapshot.ts';
 import { importCatalog } from '../../services/catalog-import/import-catalog.ts';
-import { endpointRowPrices, listModels, overrideModelPrices, setModelEnabled } from '../../services/catalog.ts';
+import {
+  endpointRowPrices,
+  listModels,
+  listProviders,
+  overrideModelPrices,
+  setModelEnabled,
+  upsertModel,
+  upsertProvider,
+  type UpsertProviderInput,
+} from '../../services/catalog.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
@@ -42,6 +51,9 @@ export const ModelType = builder.prismaObject('Model', {
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
+    aliases: t.exposeStringList('aliases', {
+      description: 'Other ids requests may name the model by (OpenRouter’s, the provider’s -latest names, an admin’s).',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     contextLength: t.exposeInt('contextLength', { nullable: true }),
     enabled: t.exposeBoolean('enabled'),
@@ -83,6 +95,87 @@ const PricesInput = builder.inputType('PricesInput', {
     cacheWrite: t.int({ required: false }),
   }),
 });
+
+builder.queryField('providers', (t) =>
+  t.prismaField({
+    type: ['Provider'],
+    resolve: (_query, _root, _args, context) => listProviders(requireAdmin(context)),
+  }),
+);
+
+const UpsertProviderInput = builder.inputType('UpsertProviderInput', {
+  fields: (t) => ({
+    slug: t.string({ required: true }),
+    kind: t.string({ required: false, description: "'openai-compatible' (default), 'anthropic', 'gemini' or 'mistral'." }),
+    baseUrl: t.string({ required: true }),
+    apiKeyEnv: t.string({ required: false, description: 'The data plane variable holding the platform key (ending in _API_KEY); none: no key needed.' }),
+    enabled: t.boolean({ required: false }),
+  }),
+});
+
+builder.mutationField('upsertProvider', (t) =>
+  t.prismaField({
+    type: 'Provider',
+    description: 'Creates or changes a provider by slug (platform admins); enabled: false disables it.',
+    args: { input: t.arg({ type: UpsertProviderInput, required: true }) },
+    resolve: (_query, _root, { input }, context) =>
+      upsertProvider(requireAdmin(context), {
+        slug: input.slug,
+        // Checked by the service (an unknown kind is a 400 naming it).
+        kind: (input.kind ?? undefined) as UpsertProviderInput['kind'],
+        baseUrl: input.baseUrl,
+        apiKeyEnv: input.apiKeyEnv ?? null,
+        enabled: input.enabled ?? undefined,
+      }),
+  }),
+);
+
+const EndpointInput = builder.inputType('EndpointInput', {
+  fields: (t) => ({
+    providerSlug: t.string({ required: true }),
+    upstreamModel: t.string({ required: true }),
+    priority: t.int({ required: false }),
+    prices: t.field({ type: PricesInput, required: true }),
+  }),
+});
+
+const UpsertModelInput = builder.inputType('UpsertModelInput', {
+  fields: (t) => ({
+    id: t.string({ required: true }),
+    name: t.string({ required: true }),
+    aliases: t.stringList({ required: false, description: 'Replaces the aliases when given.' }),
+    contextLength: t.int({ required: false }),
+    enabled: t.boolean({ required: false }),
+    endpoint: t.field({ type: EndpointInput, required: true }),
+  }),
+});
+
+builder.mutationField('upsertModel', (t) =>
+  t.prismaField({
+    type: 'Model',
+    description: 'Creates or changes a model and its endpoint on one provider (platform admins); the model is then kept by catalog imports.',
+    args: { input: t.arg({ type: UpsertModelInput, required: true }) },
+    resolve: (_query, _root, { input }, context) =>
+      upsertModel(requireAdmin(context), {
+        id: input.id,
+        name: input.name,
+        aliases: input.aliases ?? undefined,
+        contextLength: input.contextLength ?? null,
+        enabled: input.enabled ?? undefined,
+        endpoint: {
+          providerSlug: input.endpoint.providerSlug,
+          upstreamModel: input.endpoint.upstreamModel,
+          priority: input.endpoint.priority ?? undefined,
+          prices: {
+            prompt: input.endpoint.prices.prompt,
+            completion: input.endpoint.prices.completion,
+            cacheRead: input.endpoint.prices.cacheRead ?? null,
+            cacheWrite: input.endpoint.prices.cacheWrite ?? null,
+          },
+        },
+      }),
+  }),
+);
 
 builder.mutationField('importCatalog', (t) =>
   t.field({

@@ -1,5 +1,6 @@
 import { importCatalog } from '../../services/catalog-import/import-catalog.ts';
 import {
+  listProviders,
   overrideModelPrices,
   overrideModelPricesInputSchema,
   setModelEnabled,
@@ -9,14 +10,17 @@ import {
   upsertProvider,
   upsertProviderInputSchema,
 } from '../../services/catalog.ts';
+import type { Provider } from '../../../generated/prisma/client.ts';
 import { adminProcedure, router } from '../init.ts';
 import { toModelView } from './models.ts';
 
+function toProviderView(provider: Provider) {
+  return { id: provider.id, slug: provider.slug, kind: provider.kind, baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv, enabled: provider.enabled };
+}
+
 export const catalogRouter = router({
-  upsertProvider: adminProcedure.input(upsertProviderInputSchema).mutation(async ({ ctx, input }) => {
-    const provider = await upsertProvider(ctx.service, input);
-    return { id: provider.id, slug: provider.slug, kind: provider.kind, baseUrl: provider.baseUrl, apiKeyEnv: provider.apiKeyEnv, enabled: provider.enabled };
-  }),
+  providers: adminProcedure.query(async ({ ctx }) => (await listProviders(ctx.service)).map(toProviderView)),
+  upsertProvider: adminProcedure.input(upsertProviderInputSchema).mutation(async ({ ctx, input }) => toProviderView(await upsertProvider(ctx.service, input))),
   upsertModel: adminProcedure.input(upsertModelInputSchema).mutation(async ({ ctx, input }) => toModelView(await upsertModel(ctx.service, input))),
   import: adminProcedure.mutation(({ ctx }) => importCatalog(ctx.service)),
   setModelEnabled: adminProcedure.input(setModelEnabledInputSchema).mutation(async ({ ctx, input }) => toModelView(await setModelEnabled(ctx.service, input))),
