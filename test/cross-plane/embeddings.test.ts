@@ -4,14 +4,16 @@
 // Gemini's (batchEmbedContents). Every simulator answers simulated-embedding.ts's vector for a text, so
 // the values are predictable; every request leaves a usage row priced on its input tokens.
 import { createOpenAI } from '@ai-sdk/openai';
+import { createTRPCClient, httpLink } from '@trpc/client';
 import { embed, embedMany } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../../simulators/simulated-embedding.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider } from '../support/simulated-provider.ts';
+import { addSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
 import { testEngines } from '../support/test-database.ts';
 
@@ -187,5 +189,40 @@ describe.each(testEngines)('embeddings (%s)', (engine) => {
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { param: string } }).error.param).toBe(param);
     }
+  });
+
+  it("applies key scopes, and serves an org's BYOK key when the platform has none for the provider", async () => {
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
+    });
+    const owner = await gateway.controlPlane!.prisma.user.findUniqueOrThrow({ where: { email: 'admin@localhost' }, include: { memberships: true } });
+    const orgId = owner.memberships[0]!.orgId;
+    const { key: scopedKey } = await admin.apiKeys.create.mutate({ orgId, name: 'chat only', scopes: { models: ['simulator/echo'] } });
+    const embedWith = (apiKey: string, model: string) =>
+      fetch(`${gateway.dataPlane!.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, input: 'scoped' }),
+      });
+    await expect.poll(async () => (await embedWith(scopedKey, OPENAI_MODEL)).status).toBe(403);
+
+    // No platform key for Mistral: refused at once, naming the variable, nothing sent.
+    const keyEnv = platformKeyEnv('mistral-simulator');
+    const platformKey = gateway.providerKeys.get(keyEnv)!;
+    gateway.providerKeys.delete(keyEnv);
+    const sent = mistral.requests.length;
+    const unkeyed = await embedWith(gateway.apiKey, MISTRAL_MODEL);
+    expect(unkeyed.status).toBe(503);
+    expect(((await unkeyed.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'provider_not_configured',
+      message: expect.stringContaining(`set ${keyEnv}`),
+    });
+    expect(mistral.requests.length).toBe(sent);
+
+    // The org brings its own key (the one the simulator accepts): served with it, recorded as BYOK.
+    await admin.byok.create.mutate({ orgId, provider: 'mistral-simulator', key: platformKey });
+    await expect.poll(async () => (await embedWith(gateway.apiKey, MISTRAL_MODEL)).status).toBe(200);
+    expect(mistral.requests.at(-1)!.headers.authorization).toBe(`Bearer ${platformKey}`);
+    expect(await latestUsageRow(gateway, MISTRAL_MODEL)).toMatchObject({ byok: true, promptTokens: 1, status: 200 });
   });
 });
