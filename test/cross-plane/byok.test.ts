@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { loadSnapshotFile } from '../../data-plane/src/snapshot/load-snapshot.ts';
+import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
 import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
@@ -162,13 +164,13 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
 
   it('goes back to the platform key once the deletion of the org key reached the data plane', async () => {
     const [orgCredential] = (await admin(gateway).byok.list.query({ orgId })).filter((credential) => credential.userId === null);
-    // Watched through the data plane's snapshot file, written just after the in-memory swap, rather than
+    // Watched through the data plane's snapshot on disk, written just after the in-memory swap, rather than
     // with requests: each request is metered, and its ingest would recompile the snapshot in between.
     await gateway.dataPlane!.flushUsage();
-    const snapshotPath = join(gateway.dataPlaneStateDir, 'snapshot.json');
-    expect(await readFile(snapshotPath, 'utf8')).toContain(orgCredential!.id);
+    const onDiskCredentialIds = async () => Object.keys((await snapshotOnDisk(gateway))?.state.byokCredentials ?? {});
+    expect(await onDiskCredentialIds()).toContain(orgCredential!.id);
     await graphql(gateway, 'mutation ($id: ID!) { deleteByokCredential(id: $id) { id } }', { id: orgCredential!.id });
-    await expect.poll(async () => (await readFile(snapshotPath, 'utf8')).includes(orgCredential!.id)).toBe(false);
+    await expect.poll(async () => (await onDiskCredentialIds()).includes(orgCredential!.id)).toBe(false);
     await ask();
     expect(lastAuthorization()).toBe(`Bearer ${PLATFORM_KEY}`);
     // The member's own key is untouched.
@@ -246,11 +248,8 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     const dataPlane = gateway.dataPlane!;
     const snapshotPath = join(gateway.dataPlaneStateDir, 'snapshot.json');
     // Usage ingest moves the snapshot on (balances), so compare with the version current at each look.
-    await expect.poll(async () => (JSON.parse(await readFile(snapshotPath, 'utf8')) as { version: number }).version === dataPlane.snapshotVersion()).toBe(true);
-    const snapshotFile = await readFile(snapshotPath, 'utf8');
-    const credentials = Object.values(
-      (JSON.parse(snapshotFile) as { state: { byokCredentials: Record<string, { jwe: string | null }> } }).state.byokCredentials,
-    );
+    await expect.poll(async () => (await snapshotOnDisk(gateway))?.version === dataPlane.snapshotVersion()).toBe(true);
+    const credentials = Object.values((await snapshotOnDisk(gateway))!.state.byokCredentials);
     expect(credentials).toHaveLength(3);
     for (const credential of credentials) expect(credential.jwe).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/);
 
@@ -279,3 +278,10 @@ describe.each(testEngines)('BYOK (%s)', (engine) => {
     }
   });
 });
+
+/** The data plane's snapshot as its own loader reads it back from disk: snapshot.json with the deltas log applied. */
+async function snapshotOnDisk(gateway: Gateway) {
+  const verifier = await createSnapshotVerifier(gateway.controlPlane!.publicJwk);
+  const loaded = await loadSnapshotFile(join(gateway.dataPlaneStateDir, 'snapshot.json'), verifier, () => {});
+  return loaded?.snapshot ?? null;
+}
