@@ -11,6 +11,8 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: GraphQLContext;
   Scalars: {
+    // GraphQL reads an ID argument as a string whether it came as a string or a number.
+    ID: { Input: string; Output: string | number };
     DateTime: { Input: Date; Output: Date };
     Micros: { Input: number; Output: number };
     SignedMicros: { Input: number; Output: number };

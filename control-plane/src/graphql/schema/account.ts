@@ -1,6 +1,6 @@
 import { changePassword, getAccount, type AccountView } from '../../services/identity/account.ts';
+import { actorField } from '../actor-field.ts';
 import { builder } from '../builder.ts';
-import { requireAdmin } from '../graphql-context.ts';
 
 const AccountMembershipType = builder.objectRef<AccountView['memberships'][number]>('AccountMembership').implement({
   fields: (t) => ({ orgId: t.exposeID('orgId'), orgName: t.exposeString('orgName'), role: t.exposeString('role') }),
@@ -22,13 +22,11 @@ const PasswordChangedType = builder.objectRef<{ otherSessionsEnded: number }>('P
   fields: (t) => ({ otherSessionsEnded: t.expose('otherSessionsEnded', { type: 'Count' }) }),
 });
 
-builder.queryField('me', (t) => t.field({ type: AccountType, resolve: (_root, _args, context) => getAccount(requireAdmin(context)) }));
+actorField('query', 'me', { type: AccountType, call: getAccount });
 
-builder.mutationField('changePassword', (t) =>
-  t.field({
-    type: PasswordChangedType,
-    description: 'Needs the current password when the account has one; ends every other session.',
-    args: { currentPassword: t.arg.string(), newPassword: t.arg.string({ required: true }) },
-    resolve: (_root, args, context) => changePassword(requireAdmin(context), args),
-  }),
-);
+actorField('mutation', 'changePassword', {
+  type: PasswordChangedType,
+  description: 'Needs the current password when the account has one; ends every other session.',
+  args: builder.args((t) => ({ currentPassword: t.string(), newPassword: t.string({ required: true }) })),
+  call: changePassword,
+});

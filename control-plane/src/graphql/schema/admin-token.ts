@@ -2,8 +2,7 @@ import { createAdminToken, listAdminTokens, revokeAdminToken, toAdminTokenView, 
 import { displayNameSchema, parseInput } from '../../services/input-schemas.ts';
 import { issueAdminJwt } from '../../services/issue-admin-jwt.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
-import { requireAdmin } from '../graphql-context.ts';
+import { actorField } from '../actor-field.ts';
 
 const AdminTokenType = builder.objectRef<AdminTokenView>('AdminToken').implement({
   fields: (t) => ({
@@ -29,35 +28,29 @@ const AdminJwtType = builder.objectRef<{ token: string; expiresAt: Date }>('Admi
   }),
 });
 
-builder.queryField('adminTokens', (t) =>
-  t.field({
-    type: [AdminTokenType],
-    description: "The caller's own admin tokens.",
-    resolve: async (_root, _args, context) => (await listAdminTokens(requireAdmin(context))).map(toAdminTokenView),
-  }),
-);
+actorField('query', 'adminTokens', {
+  type: [AdminTokenType],
+  description: "The caller's own admin tokens.",
+  call: async (actor) => (await listAdminTokens(actor)).map(toAdminTokenView),
+});
 
-builder.mutationField('createAdminToken', (t) =>
-  t.field({
-    type: CreatedAdminTokenType,
-    args: { name: t.arg.string({ required: true }) },
-    resolve: async (_root, args, context) => {
-      const { adminToken, token } = await createAdminToken(requireAdmin(context), { name: parseInput(displayNameSchema, args.name, 'name') });
-      return { adminToken: toAdminTokenView(adminToken), token };
-    },
-  }),
-);
+actorField('mutation', 'createAdminToken', {
+  type: CreatedAdminTokenType,
+  args: builder.args((t) => ({ name: t.string({ required: true }) })),
+  call: async (actor, input) => {
+    const { adminToken, token } = await createAdminToken(actor, { name: parseInput(displayNameSchema, input.name, 'name') });
+    return { adminToken: toAdminTokenView(adminToken), token };
+  },
+});
 
-idField('mutation', 'revokeAdminToken', {
+actorField('mutation', 'revokeAdminToken', {
   type: AdminTokenType,
-  argument: 'id',
+  args: builder.args((t) => ({ id: t.id({ required: true }) })),
   call: async (actor, input) => toAdminTokenView(await revokeAdminToken(actor, input)),
 });
 
-builder.mutationField('issueToken', (t) =>
-  t.field({
-    type: AdminJwtType,
-    description: 'Exchanges the admin token in the Authorization header for a JWT valid 15 minutes.',
-    resolve: (_root, _args, context) => issueAdminJwt(requireAdmin(context), context.adminJwt),
-  }),
-);
+actorField('mutation', 'issueToken', {
+  type: AdminJwtType,
+  description: 'Exchanges the admin token in the Authorization header for a JWT valid 15 minutes.',
+  call: (actor, _input, context) => issueAdminJwt(actor, context.adminJwt),
+});

@@ -1,5 +1,6 @@
 import { apiKeyScopes, createApiKey, listApiKeys, revokeApiKey, type ApiKeyScopes, type CreatedApiKey } from '../../services/api-keys.ts';
 import { displayNameSchema, parseInput } from '../../services/input-schemas.ts';
+import { actorField } from '../actor-field.ts';
 import { builder } from '../builder.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
@@ -47,35 +48,32 @@ builder.queryField('apiKeys', (t) =>
     type: ['ApiKey'],
     description: "The org's keys; a member sees only their own.",
     args: { orgId: t.arg.id({ required: true }) },
-    resolve: (_query, _root, args, context) => listApiKeys(requireAdmin(context), { orgId: String(args.orgId) }),
+    resolve: (_query, _root, args, context) => listApiKeys(requireAdmin(context), args),
   }),
 );
 
-builder.mutationField('createApiKey', (t) =>
-  t.field({
-    type: CreatedApiKeyType,
-    args: {
-      orgId: t.arg.id({ required: true }),
-      name: t.arg.string({ required: true }),
-      expiresAt: t.arg({ type: 'DateTime', required: false }),
-      userId: t.arg.id({ required: false, description: "The key's owner; defaults to the caller (owners and admins only)." }),
-      scopes: t.arg({ type: ApiKeyScopesInput, required: false }),
-    },
-    resolve: (_root, args, context) =>
-      createApiKey(requireAdmin(context), {
-        orgId: String(args.orgId),
-        name: parseInput(displayNameSchema, args.name, 'name'),
-        expiresAt: args.expiresAt ?? null,
-        userId: args.userId == null ? undefined : String(args.userId),
-        scopes: args.scopes ? { models: args.scopes.models ?? null, providers: args.scopes.providers ?? null } : undefined,
-      }),
-  }),
-);
+actorField('mutation', 'createApiKey', {
+  type: CreatedApiKeyType,
+  args: builder.args((t) => ({
+    orgId: t.id({ required: true }),
+    name: t.string({ required: true }),
+    expiresAt: t.field({ type: 'DateTime', required: false }),
+    userId: t.id({ required: false, description: "The key's owner; defaults to the caller (owners and admins only)." }),
+    scopes: t.field({ type: ApiKeyScopesInput, required: false }),
+  })),
+  call: (actor, input) =>
+    createApiKey(actor, {
+      ...input,
+      name: parseInput(displayNameSchema, input.name, 'name'),
+      expiresAt: input.expiresAt ?? null,
+      scopes: input.scopes ? { models: input.scopes.models ?? null, providers: input.scopes.providers ?? null } : undefined,
+    }),
+});
 
 builder.mutationField('revokeApiKey', (t) =>
   t.prismaField({
     type: 'ApiKey',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_query, _root, args, context) => revokeApiKey(requireAdmin(context), { id: String(args.id) }),
+    resolve: (_query, _root, args, context) => revokeApiKey(requireAdmin(context), args),
   }),
 );

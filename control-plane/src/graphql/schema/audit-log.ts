@@ -1,6 +1,6 @@
 import { listAuditLog, type AuditLogPage, type AuditLogView } from '../../services/audit-query.ts';
 import { builder } from '../builder.ts';
-import { requireAdmin } from '../graphql-context.ts';
+import { actorField } from '../actor-field.ts';
 
 const AuditEntryType = builder.objectRef<AuditLogView>('AuditEntry').implement({
   fields: (t) => ({
@@ -20,28 +20,17 @@ const AuditLogPageType = builder.objectRef<AuditLogPage>('AuditLogPage').impleme
   }),
 });
 
-builder.queryField('auditLog', (t) =>
-  t.field({
-    type: AuditLogPageType,
-    description: "The org's audit log, newest first.",
-    args: {
-      orgId: t.arg.id({ required: true }),
-      since: t.arg({ type: 'DateTime', required: false }),
-      until: t.arg({ type: 'DateTime', required: false }),
-      actor: t.arg.string({ required: false }),
-      action: t.arg.string({ required: false }),
-      cursor: t.arg.string({ required: false }),
-      limit: t.arg.int({ required: false }),
-    },
-    resolve: (_root, args, context) =>
-      listAuditLog(requireAdmin(context), {
-        orgId: String(args.orgId),
-        since: args.since ?? undefined,
-        until: args.until ?? undefined,
-        actor: args.actor ?? undefined,
-        action: args.action ?? undefined,
-        cursor: args.cursor ?? undefined,
-        limit: args.limit ?? undefined,
-      }),
-  }),
-);
+actorField('query', 'auditLog', {
+  type: AuditLogPageType,
+  description: "The org's audit log, newest first.",
+  args: builder.args((t) => ({
+    orgId: t.id({ required: true }),
+    since: t.field({ type: 'DateTime', required: false }),
+    until: t.field({ type: 'DateTime', required: false }),
+    actor: t.string({ required: false }),
+    action: t.string({ required: false }),
+    cursor: t.string({ required: false }),
+    limit: t.int({ required: false }),
+  })),
+  call: listAuditLog,
+});

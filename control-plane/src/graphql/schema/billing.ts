@@ -4,8 +4,7 @@ import { ledgerCreditKinds, ledgerKinds, usageDimensions } from '../../services/
 import { listLedgerEntries, type LedgerEntryView, type LedgerPage } from '../../services/billing/list-ledger-entries.ts';
 import { summarizeOwnUsage, summarizeUsage, type UsageGroup, type UsageSummary, type UsageTotals } from '../../services/billing/summarize-usage.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
-import { requireAdmin } from '../graphql-context.ts';
+import { actorField } from '../actor-field.ts';
 
 const LedgerKindEnum = builder.enumType('LedgerKind', { values: ledgerKinds });
 const LedgerCreditKindEnum = builder.enumType('LedgerCreditKind', { values: ledgerCreditKinds });
@@ -82,63 +81,49 @@ const UsageSummaryType = builder.objectRef<UsageSummary>('UsageSummary').impleme
   }),
 });
 
-idField('query', 'balance', {
+actorField('query', 'balance', {
   type: BalanceType,
-  argument: 'orgId',
+  args: builder.args((t) => ({ orgId: t.id({ required: true }) })),
   call: getBalance,
 });
 
-builder.queryField('ledgerEntries', (t) =>
-  t.field({
-    type: LedgerPageType,
-    description: "The org's ledger, newest first.",
-    args: {
-      orgId: t.arg.id({ required: true }),
-      kind: t.arg({ type: LedgerKindEnum, required: false }),
-      cursor: t.arg.string({ required: false }),
-      limit: t.arg.int({ required: false }),
-    },
-    resolve: (_root, args, context) =>
-      listLedgerEntries(requireAdmin(context), {
-        orgId: String(args.orgId),
-        kind: args.kind ?? undefined,
-        cursor: args.cursor ?? undefined,
-        limit: args.limit ?? undefined,
-      }),
-  }),
-);
+actorField('query', 'ledgerEntries', {
+  type: LedgerPageType,
+  description: "The org's ledger, newest first.",
+  args: builder.args((t) => ({
+    orgId: t.id({ required: true }),
+    kind: t.field({ type: LedgerKindEnum, required: false }),
+    cursor: t.string({ required: false }),
+    limit: t.int({ required: false }),
+  })),
+  call: listLedgerEntries,
+});
 
 for (const [name, summarize, description] of [
   ['usageSummary', summarizeUsage, "The org's usage over [from, to), grouped by the dimensions asked for."],
   ['myUsage', summarizeOwnUsage, "The caller's own usage in the org over [from, to), grouped by the dimensions asked for."],
 ] as const) {
-  builder.queryField(name, (t) =>
-    t.field({
-      type: UsageSummaryType,
-      description,
-      args: {
-        orgId: t.arg.id({ required: true }),
-        from: t.arg({ type: 'DateTime', required: true }),
-        to: t.arg({ type: 'DateTime', required: true, description: 'Exclusive.' }),
-        groupBy: t.arg({ type: [UsageDimensionEnum], required: false }),
-      },
-      resolve: (_root, args, context) =>
-        summarize(requireAdmin(context), { orgId: String(args.orgId), from: args.from, to: args.to, groupBy: args.groupBy ?? undefined }),
-    }),
-  );
+  actorField('query', name, {
+    type: UsageSummaryType,
+    description,
+    args: builder.args((t) => ({
+      orgId: t.id({ required: true }),
+      from: t.field({ type: 'DateTime', required: true }),
+      to: t.field({ type: 'DateTime', required: true, description: 'Exclusive.' }),
+      groupBy: t.field({ type: [UsageDimensionEnum], required: false }),
+    })),
+    call: summarize,
+  });
 }
 
-builder.mutationField('addLedgerEntry', (t) =>
-  t.field({
-    type: AddedLedgerEntryType,
-    description: 'A grant, purchase or adjustment (platform admins only).',
-    args: {
-      orgId: t.arg.id({ required: true }),
-      kind: t.arg({ type: LedgerCreditKindEnum, required: true }),
-      amountMicros: t.arg({ type: 'SignedMicros', required: true }),
-      note: t.arg.string({ required: false }),
-    },
-    resolve: (_root, args, context) =>
-      addLedgerEntry(requireAdmin(context), { orgId: String(args.orgId), kind: args.kind, amountMicros: args.amountMicros, note: args.note ?? undefined }),
-  }),
-);
+actorField('mutation', 'addLedgerEntry', {
+  type: AddedLedgerEntryType,
+  description: 'A grant, purchase or adjustment (platform admins only).',
+  args: builder.args((t) => ({
+    orgId: t.id({ required: true }),
+    kind: t.field({ type: LedgerCreditKindEnum, required: true }),
+    amountMicros: t.field({ type: 'SignedMicros', required: true }),
+    note: t.string({ required: false }),
+  })),
+  call: addLedgerEntry,
+});

@@ -1,8 +1,7 @@
 import { createByokCredential, deleteByokCredential, listByokCredentials, type ByokCredentialView } from '../../services/byok/byok-credentials.ts';
 import { rotateByokMasterKey, type RotationReport } from '../../services/byok/rotate-master-key.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
-import { requireAdmin } from '../graphql-context.ts';
+import { actorField } from '../actor-field.ts';
 
 const ByokCredentialType = builder.objectRef<ByokCredentialView>('ByokCredential').implement({
   description: 'A provider key the organization (or one member) brought. The secret is never returned; `last4` identifies it.',
@@ -42,44 +41,34 @@ const RotationReportType = builder.objectRef<RotationReport>('ByokRotationReport
   }),
 });
 
-idField('query', 'byokCredentials', {
+actorField('query', 'byokCredentials', {
   type: [ByokCredentialType],
   description: "The org's provider keys (last 4 characters only); a member sees only their own.",
-  argument: 'orgId',
+  args: builder.args((t) => ({ orgId: t.id({ required: true }) })),
   call: listByokCredentials,
 });
 
-builder.mutationField('createByokCredential', (t) =>
-  t.field({
-    type: ByokCredentialType,
-    description: 'Stores a provider key (envelope-encrypted), replacing the same owner’s key for that provider.',
-    args: {
-      orgId: t.arg.id({ required: true }),
-      provider: t.arg.string({ required: true, description: 'Provider slug, e.g. `openai`.' }),
-      key: t.arg.string({ required: true, description: 'The provider key; never returned.' }),
-      userId: t.arg.id({ required: false, description: "A member's own key; omitted = the organization's key." }),
-    },
-    resolve: (_root, args, context) =>
-      createByokCredential(requireAdmin(context), context.byokKeyring, {
-        orgId: String(args.orgId),
-        provider: args.provider,
-        key: args.key,
-        userId: args.userId == null ? null : String(args.userId),
-      }),
-  }),
-);
-
-idField('mutation', 'deleteByokCredential', {
+actorField('mutation', 'createByokCredential', {
   type: ByokCredentialType,
-  argument: 'id',
+  description: 'Stores a provider key (envelope-encrypted), replacing the same owner’s key for that provider.',
+  args: builder.args((t) => ({
+    orgId: t.id({ required: true }),
+    provider: t.string({ required: true, description: 'Provider slug, e.g. `openai`.' }),
+    key: t.string({ required: true, description: 'The provider key; never returned.' }),
+    userId: t.id({ required: false, description: "A member's own key; omitted = the organization's key." }),
+  })),
+  call: (actor, input, context) => createByokCredential(actor, context.byokKeyring, { ...input, userId: input.userId ?? null }),
+});
+
+actorField('mutation', 'deleteByokCredential', {
+  type: ByokCredentialType,
+  args: builder.args((t) => ({ id: t.id({ required: true }) })),
   call: deleteByokCredential,
 });
 
-builder.mutationField('rotateByokMasterKey', (t) =>
-  t.field({
-    type: RotationReportType,
-    description: 'Re-wraps every BYOK data key to the current master key version (platform admins).',
-    args: { batchSize: t.arg.int({ required: false }) },
-    resolve: (_root, args, context) => rotateByokMasterKey(requireAdmin(context), context.byokKeyring, { batchSize: args.batchSize ?? undefined }),
-  }),
-);
+actorField('mutation', 'rotateByokMasterKey', {
+  type: RotationReportType,
+  description: 'Re-wraps every BYOK data key to the current master key version (platform admins).',
+  args: builder.args((t) => ({ batchSize: t.int({ required: false }) })),
+  call: (actor, input, context) => rotateByokMasterKey(actor, context.byokKeyring, input),
+});

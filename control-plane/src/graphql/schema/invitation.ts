@@ -11,8 +11,7 @@ import {
 import { issueMemberPasswordReset, issuePasswordReset, requestPasswordResetEmail, resetPassword } from '../../services/identity/password-resets.ts';
 import { consumeSignInAttempt } from '../../services/identity/sign-in.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
-import { requireAdmin } from '../graphql-context.ts';
+import { actorField } from '../actor-field.ts';
 import { MembershipRoleEnum } from './member.ts';
 
 const InvitationType = builder.objectRef<InvitationView>('Invitation').implement({
@@ -68,45 +67,42 @@ const PasswordResetType = builder.objectRef<{ email: string; sessionsEnded: numb
   fields: (t) => ({ email: t.exposeString('email'), sessionsEnded: t.expose('sessionsEnded', { type: 'Count' }) }),
 });
 
-builder.mutationField('inviteMember', (t) =>
-  t.field({
-    type: SentInvitationType,
-    description: 'Invites an email to the org; the answer is the same whether or not the email has an account.',
-    args: { orgId: t.arg.id({ required: true }), email: t.arg.string({ required: true }), role: t.arg({ type: MembershipRoleEnum, required: true }) },
-    resolve: (_root, args, context) => inviteMember(requireAdmin(context), context.identity, { orgId: String(args.orgId), email: args.email, role: args.role }),
-  }),
-);
+actorField('mutation', 'inviteMember', {
+  type: SentInvitationType,
+  description: 'Invites an email to the org; the answer is the same whether or not the email has an account.',
+  args: builder.args((t) => ({
+    orgId: t.id({ required: true }),
+    email: t.string({ required: true }),
+    role: t.field({ type: MembershipRoleEnum, required: true }),
+  })),
+  call: (actor, input, context) => inviteMember(actor, context.identity, input),
+});
 
-idField('query', 'invitations', {
+actorField('query', 'invitations', {
   type: [InvitationType],
-  argument: 'orgId',
+  args: builder.args((t) => ({ orgId: t.id({ required: true }) })),
   call: listInvitations,
 });
 
-idField('mutation', 'revokeInvitation', {
+actorField('mutation', 'revokeInvitation', {
   type: InvitationType,
-  argument: 'id',
+  args: builder.args((t) => ({ id: t.id({ required: true }) })),
   call: revokeInvitation,
 });
 
-builder.mutationField('issueMemberPasswordReset', (t) =>
-  t.field({
-    type: PasswordLinkType,
-    description: "An owner's one-time password link for a member who belongs to no org the owner does not own.",
-    args: { orgId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) =>
-      issueMemberPasswordReset(requireAdmin(context), context.identity, { orgId: String(args.orgId), userId: String(args.userId) }),
-  }),
-);
+actorField('mutation', 'issueMemberPasswordReset', {
+  type: PasswordLinkType,
+  description: "An owner's one-time password link for a member who belongs to no org the owner does not own.",
+  args: builder.args((t) => ({ orgId: t.id({ required: true }), userId: t.id({ required: true }) })),
+  call: (actor, input, context) => issueMemberPasswordReset(actor, context.identity, input),
+});
 
-builder.mutationField('issuePasswordReset', (t) =>
-  t.field({
-    type: PasswordLinkType,
-    description: "A platform admin's one-time password link for any user.",
-    args: { userId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => issuePasswordReset(requireAdmin(context), context.identity, { userId: String(args.userId) }),
-  }),
-);
+actorField('mutation', 'issuePasswordReset', {
+  type: PasswordLinkType,
+  description: "A platform admin's one-time password link for any user.",
+  args: builder.args((t) => ({ userId: t.id({ required: true }) })),
+  call: (actor, input, context) => issuePasswordReset(actor, context.identity, input),
+});
 
 builder.queryField('invitation', (t) =>
   t.field({

@@ -2,8 +2,7 @@ import { listMembers, removeMember, setMemberDailyLimit, setMemberRole, type Mem
 import { microsOrNull } from '../../services/micros.ts';
 import { membershipRoles } from '../../services/permissions.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
-import { requireAdmin } from '../graphql-context.ts';
+import { actorField } from '../actor-field.ts';
 
 export const MembershipRoleEnum = builder.enumType('MembershipRole', { values: membershipRoles });
 
@@ -24,33 +23,24 @@ const MemberType = builder.objectRef<MembershipWithUser>('Member').implement({
   }),
 });
 
-idField('query', 'members', {
+actorField('query', 'members', {
   type: [MemberType],
-  argument: 'orgId',
+  args: builder.args((t) => ({ orgId: t.id({ required: true }) })),
   call: listMembers,
 });
 
-builder.mutationField('setMemberRole', (t) =>
-  t.field({
-    type: MemberType,
-    args: { orgId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }), role: t.arg({ type: MembershipRoleEnum, required: true }) },
-    resolve: (_root, args, context) => setMemberRole(requireAdmin(context), { orgId: String(args.orgId), userId: String(args.userId), role: args.role }),
-  }),
-);
+const memberArgs = builder.args((t) => ({ orgId: t.id({ required: true }), userId: t.id({ required: true }) }));
 
-builder.mutationField('removeMember', (t) =>
-  t.field({
-    type: MemberType,
-    args: { orgId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }) },
-    resolve: (_root, args, context) => removeMember(requireAdmin(context), { orgId: String(args.orgId), userId: String(args.userId) }),
-  }),
-);
+actorField('mutation', 'setMemberRole', {
+  type: MemberType,
+  args: { ...memberArgs, ...builder.args((t) => ({ role: t.field({ type: MembershipRoleEnum, required: true }) })) },
+  call: setMemberRole,
+});
 
-builder.mutationField('setMemberDailyLimit', (t) =>
-  t.field({
-    type: MemberType,
-    args: { orgId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }), dailyLimitMicros: t.arg({ type: 'Micros', required: false }) },
-    resolve: (_root, args, context) =>
-      setMemberDailyLimit(requireAdmin(context), { orgId: String(args.orgId), userId: String(args.userId), dailyLimitMicros: args.dailyLimitMicros ?? null }),
-  }),
-);
+actorField('mutation', 'removeMember', { type: MemberType, args: memberArgs, call: removeMember });
+
+actorField('mutation', 'setMemberDailyLimit', {
+  type: MemberType,
+  args: { ...memberArgs, ...builder.args((t) => ({ dailyLimitMicros: t.field({ type: 'Micros', required: false }) })) },
+  call: (actor, input) => setMemberDailyLimit(actor, { ...input, dailyLimitMicros: input.dailyLimitMicros ?? null }),
+});

@@ -1,6 +1,6 @@
 import { getOrgPolicy, updateOrgPolicy, type OrgPolicyView } from '../../services/org-policies.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
+import { actorField } from '../actor-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 
 const OrgPolicyType = builder.objectRef<OrgPolicyView>('OrgPolicy').implement({
@@ -13,9 +13,9 @@ const OrgPolicyType = builder.objectRef<OrgPolicyView>('OrgPolicy').implement({
   }),
 });
 
-idField('query', 'orgPolicy', {
+actorField('query', 'orgPolicy', {
   type: OrgPolicyType,
-  argument: 'orgId',
+  args: builder.args((t) => ({ orgId: t.id({ required: true }) })),
   call: getOrgPolicy,
 });
 
@@ -32,7 +32,7 @@ builder.mutationField('updateOrgPolicy', (t) =>
     },
     resolve: (_root, args, context) =>
       updateOrgPolicy(requireAdmin(context), {
-        orgId: String(args.orgId),
+        orgId: args.orgId,
         allowedModels: args.allowedModels,
         allowedProviders: args.allowedProviders,
         // A null deny list means "deny nothing".

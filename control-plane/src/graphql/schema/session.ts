@@ -1,7 +1,6 @@
 import { listSessions, revokeAllSessions, revokeSession, type SessionView } from '../../services/identity/sessions.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
-import { requireAdmin } from '../graphql-context.ts';
+import { actorField } from '../actor-field.ts';
 
 const SessionType = builder.objectRef<SessionView>('Session').implement({
   description: 'A browser sign-in of the caller.',
@@ -20,24 +19,16 @@ const RevokedSessionsType = builder.objectRef<{ revoked: number }>('RevokedSessi
   fields: (t) => ({ revoked: t.expose('revoked', { type: 'Count' }) }),
 });
 
-builder.queryField('sessions', (t) =>
-  t.field({
-    type: [SessionType],
-    description: "The caller's live browser sessions.",
-    resolve: (_root, _args, context) => listSessions(requireAdmin(context)),
-  }),
-);
+actorField('query', 'sessions', { type: [SessionType], description: "The caller's live browser sessions.", call: listSessions });
 
-idField('mutation', 'revokeSession', {
+actorField('mutation', 'revokeSession', {
   type: SessionType,
-  argument: 'id',
+  args: builder.args((t) => ({ id: t.id({ required: true }) })),
   call: revokeSession,
 });
 
-builder.mutationField('revokeAllSessions', (t) =>
-  t.field({
-    type: RevokedSessionsType,
-    description: 'Sign out everywhere: ends every session of the caller, this one included.',
-    resolve: (_root, _args, context) => revokeAllSessions(requireAdmin(context)),
-  }),
-);
+actorField('mutation', 'revokeAllSessions', {
+  type: RevokedSessionsType,
+  description: 'Sign out everywhere: ends every session of the caller, this one included.',
+  call: revokeAllSessions,
+});

@@ -1,6 +1,6 @@
 import { configureSso, getSso, removeSso, type SsoView } from '../../services/identity/sso.ts';
 import { builder } from '../builder.ts';
-import { idField } from '../id-field.ts';
+import { actorField } from '../actor-field.ts';
 import { requireAdmin } from '../graphql-context.ts';
 import { MembershipRoleEnum } from './member.ts';
 
@@ -22,10 +22,10 @@ const SsoType = builder.objectRef<SsoView>('OrgSso').implement({
 
 const SsoRemovedType = builder.objectRef<{ removed: boolean }>('SsoRemoved').implement({ fields: (t) => ({ removed: t.exposeBoolean('removed') }) });
 
-idField('query', 'orgSso', {
+actorField('query', 'orgSso', {
   type: SsoType,
   nullable: true,
-  argument: 'orgId',
+  args: builder.args((t) => ({ orgId: t.id({ required: true }) })),
   call: (actor, input, context) => getSso(actor, context.identity, input),
 });
 
@@ -46,7 +46,7 @@ builder.mutationField('configureOrgSso', (t) =>
         requireAdmin(context),
         { prisma: context.prisma, keyring: context.byokKeyring, publicUrl: context.identity.publicUrl, allowPrivate: context.allowPrivateUpstreams },
         {
-          orgId: String(args.orgId),
+          orgId: args.orgId,
           issuer: args.issuer,
           clientId: args.clientId,
           clientSecret: args.clientSecret,
@@ -58,8 +58,8 @@ builder.mutationField('configureOrgSso', (t) =>
   }),
 );
 
-idField('mutation', 'removeOrgSso', {
+actorField('mutation', 'removeOrgSso', {
   type: SsoRemovedType,
-  argument: 'orgId',
+  args: builder.args((t) => ({ orgId: t.id({ required: true }) })),
   call: removeSso,
 });
