@@ -174,7 +174,8 @@ export function emptySnapshotState(): SnapshotState {
 // one go while it serves requests. The work is therefore written once as steps that yield every
 // SLICE_ENTRIES entries: the control plane runs them straight through, a data plane pauses for I/O
 // between slices (runInSlices), and both get the same result from the same code.
-const SLICE_ENTRIES = 2_000;
+/** Entries per slice of work that pauses for I/O: a few milliseconds of LtHash entry hashes (state-hash.ts). */
+const SLICE_ENTRIES = 200;
 
 function runToEnd<T>(steps: Generator<void, T>): T {
   for (;;) {
@@ -247,13 +248,9 @@ export function hashSnapshotStateInSlices(state: SnapshotState): Promise<HashedS
   return runInSlices(hashStateSteps(state));
 }
 
-/**
- * The hash of `state` with `changes` applied, from the hash of `state` (its lanes), in proportion to the
- * changes: each removed or replaced entry is taken out and each upserted one put in. `state` is read, not
- * modified; upserted entries are hashed as given (the caller validates them first).
- */
-export function updateStateHash(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): StateHash {
+function* updateStateHashSteps(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): Generator<void, StateHash> {
   const hash = new StateHash(lanes);
+  let count = 0;
   for (const section of snapshotSections) {
     const change = changes[section];
     if (!change) continue;
@@ -263,13 +260,29 @@ export function updateStateHash(lanes: Uint16Array, state: SnapshotState, change
       if (entries[id] === undefined || removed.has(id)) continue;
       hash.remove(section, id, canonicalJson(entries[id]));
       removed.add(id);
+      if (++count % SLICE_ENTRIES === 0) yield;
     }
     for (const [id, entry] of Object.entries(change.upsert)) {
       if (entries[id] !== undefined && !removed.has(id)) hash.remove(section, id, canonicalJson(entries[id]));
       hash.add(section, id, canonicalJson(entry));
+      if (++count % SLICE_ENTRIES === 0) yield;
     }
   }
   return hash;
+}
+
+/**
+ * The hash of `state` with `changes` applied, from the hash of `state` (its lanes), in proportion to the
+ * changes: each removed or replaced entry is taken out and each upserted one put in. `state` is read, not
+ * modified; upserted entries are hashed as given (the caller validates them first).
+ */
+export function updateStateHash(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): StateHash {
+  return runToEnd(updateStateHashSteps(lanes, state, changes));
+}
+
+/** updateStateHash, pausing for I/O between slices (a large delta); `state` must not change meanwhile. */
+export function updateStateHashInSlices(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): Promise<StateHash> {
+  return runInSlices(updateStateHashSteps(lanes, state, changes));
 }
 
 /** The changes that turn `previous` into `next`, section by section (compared by canonical JSON). */
@@ -320,6 +333,13 @@ export function applySnapshotChanges(state: SnapshotState, changes: SnapshotDelt
 /** applySnapshotChanges, pausing for I/O between slices. */
 export function applySnapshotChangesInSlices(state: SnapshotState, changes: SnapshotDelta['changes']): Promise<SnapshotState> {
   return runInSlices(applyChangesSteps(state, changes));
+}
+
+/** How many entries a delta removes or upserts. */
+export function countSnapshotChanges(changes: SnapshotDelta['changes']): number {
+  let count = 0;
+  for (const change of Object.values(changes)) count += change.remove.length + Object.keys(change.upsert).length;
+  return count;
 }
 
 /**

@@ -130,6 +130,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   }
 
   async function compileAll(): Promise<void> {
+    const startedMs = performance.now();
     const next = await compileSnapshotState(prisma, byok);
     const hashed = hashSnapshotStateWithJson(next);
     if (current && current.stateHash === hashed.stateHash) return;
@@ -144,7 +145,8 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     lanes = hashed.lanes;
     keyHashById = new Map(Object.entries(next.apiKeys).map(([keyHash, key]) => [key.id, keyHash]));
     publish(version, hashed.stateHash, changes);
-    log(`snapshot version ${version} (${Object.keys(next.apiKeys).length} keys, ${Object.keys(next.models).length} models)`);
+    const took = (performance.now() - startedMs).toFixed(1);
+    log(`snapshot version ${version} (${Object.keys(next.apiKeys).length} keys, ${Object.keys(next.models).length} models, ${took} ms)`);
   }
 
   /** Reads only the named keys and orgs; false when that cannot describe the change (an org is gone: compile everything). */

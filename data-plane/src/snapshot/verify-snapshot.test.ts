@@ -27,14 +27,14 @@ const text = (pieces: ReadonlyArray<string | Uint8Array>) =>
   pieces.map((piece) => (typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8'))).join('');
 
 describe('verifySnapshot', () => {
-  it('applies a multi-slice delta to the held state in place, hashed from the held hash alone, and refuses a divergent one without touching that state', async () => {
+  it('applies a small delta to the held state in place, hashed from the held hash alone, and refuses a divergent one without touching that state', async () => {
     const keys = await generateSnapshotSigningKeys();
     const signer = await createSnapshotSigner(keys.privateJwk);
     const parser = await createInThreadSnapshotParser(keys.publicJwk);
     const before = stateWithKeys(3);
     const { stateHash: beforeHash, lanes } = hashSnapshotStateWithJson(before);
     const current = { version: 1, stateHash: beforeHash, lanes, state: before, jws: '' };
-    const after = stateWithKeys(5_003);
+    const after = stateWithKeys(5);
     delete after.apiKeys['hash-0'];
     after.apiKeys['hash-1']!.name = 'renamed';
     const changes = diffSnapshotStates(before, after);
@@ -51,6 +51,21 @@ describe('verifySnapshot', () => {
     expect(before).toEqual(after);
     expect(verified.snapshot.stateHash).toBe(stateHash);
     expect(verified.snapshot.lanes).toEqual(hashSnapshotStateWithJson(after).lanes);
+  });
+
+  it('builds a large delta beside the held state, hashed in slices, and leaves the held state as it was', async () => {
+    const keys = await generateSnapshotSigningKeys();
+    const signer = await createSnapshotSigner(keys.privateJwk);
+    const parser = await createInThreadSnapshotParser(keys.publicJwk);
+    const before = stateWithKeys(3);
+    const { stateHash: beforeHash, lanes } = hashSnapshotStateWithJson(before);
+    const after = stateWithKeys(5_003);
+    const stateHash = hashSnapshotState(after);
+    const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash, changes: diffSnapshotStates(before, after) });
+    const verified = await verifySnapshot(parser, { version: 2, jws }, { version: 1, stateHash: beforeHash, lanes, state: before, jws: '' });
+    expect(verified).toMatchObject({ kind: 'delta', changedSections: null, snapshot: { version: 2, stateHash } });
+    expect(verified.snapshot.state).toEqual(after);
+    expect(before).toEqual(stateWithKeys(3));
   });
 
   it('materialises a multi-chunk full snapshot exactly, and refuses one whose state does not hash to its signed hash or holds an invalid entry', async () => {

@@ -5,10 +5,11 @@
 // thread in a serving data plane (snapshot-parser.ts). A delta costs the request loop in proportion to
 // the delta, not to the state: its result's hash comes from the held hash's lanes (updateStateHash, one
 // entry hash per entry removed, replaced or added), and only once it matches is the delta applied to the
-// held state in place (applyChangesInPlace).
+// held state in place (applyChangesInPlace); a large delta is hashed a slice per turn and built beside
+// the held state (applyChangesBeside).
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { applyChangesInPlace, updateStateHash, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
-import { materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
+import { applyChangesInPlace, countSnapshotChanges, updateStateHashInSlices, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { applyChangesBeside, IN_PLACE_MAX_ENTRIES, materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SnapshotParser } from './snapshot-parser.ts';
 
@@ -35,9 +36,9 @@ export type VerifiedSnapshot =
     }
   | {
       kind: 'delta';
-      /** Its state is the one held before, changed in place. */
       snapshot: MaterialisedSnapshot;
-      changedSections: ReadonlySet<SnapshotSection>;
+      /** The sections changed when the state is the one held before, changed in place; null for a new state. */
+      changedSections: ReadonlySet<SnapshotSection> | null;
     };
 
 export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotEnvelope, current: MaterialisedSnapshot | null): Promise<VerifiedSnapshot> {
@@ -62,15 +63,16 @@ export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotE
     throw new SnapshotRejected(`delta ${message.fromVersion}→${message.version} does not apply to version ${current?.version ?? 'none'}`);
   }
   const changes = await readParsedDelta(message.changes);
-  // Nothing may await from here on: the hash is checked against, and the delta applied to, the state held now.
-  const hash = updateStateHash(current.lanes, current.state, changes);
+  // Hashed a slice per turn (a one-key delta takes none); the held state does not change meanwhile, since
+  // messages are applied one at a time.
+  const hash = await updateStateHashInSlices(current.lanes, current.state, changes);
   if (hash.digest() !== message.stateHash) {
     throw new SnapshotRejected(`snapshot ${message.version}: materialised state hash does not match the signed stateHash`);
   }
+  const snapshot = { version: message.version, stateHash: message.stateHash, lanes: hash.lanes, jws: envelope.jws };
+  if (countSnapshotChanges(changes) > IN_PLACE_MAX_ENTRIES)
+    return { kind: 'delta', snapshot: { ...snapshot, state: await applyChangesBeside(current.state, changes) }, changedSections: null };
+  // No await between the hash check and here: the held state changes in one step.
   const changedSections = applyChangesInPlace(current.state, changes);
-  return {
-    kind: 'delta',
-    snapshot: { version: message.version, stateHash: message.stateHash, lanes: hash.lanes, state: current.state, jws: envelope.jws },
-    changedSections,
-  };
+  return { kind: 'delta', snapshot: { ...snapshot, state: current.state }, changedSections };
 }

@@ -1,0 +1,155 @@
+// Configuration changes at scale through the real planes: the control plane's CLI on a fresh PostgreSQL
+// database holding `orgs` organizations and `keys` API keys (inserted with SQL, then compiled whole by a
+// restart), and three data-plane CLIs subscribed to it. Each of `revocations` keys is revoked through the
+// admin API, one after the other; a revocation has reached a data plane when it refuses the key (GET
+// /v1/models answers 401, polled every 2 ms), and its propagation time is the slowest of the three.
+// The control plane's own cost of each change (rows read, ms) is read from its log.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
+import { startPinned, type PinnedProcess } from './pinned-process.ts';
+import { sampleUsage } from './process-usage.ts';
+import { REPOSITORY_ROOT } from './targets.ts';
+
+export interface PropagationResult {
+  keys: number;
+  orgs: number;
+  dataPlanes: number;
+  revocations: number;
+  /** The control plane's whole compile at start, from its log. */
+  fullCompileMs: number | null;
+  /** Time from the revoke call until every data plane refused the key, in microseconds. */
+  propagation: LatencyLadder;
+  /** Per change, from the control plane's log: the most rows one read, and the time each took (µs). */
+  maxRowsRead: number;
+  changeMicros: LatencyLadder;
+  /** CPU the three data planes used during the revocations, per revocation (their share of the 2 ms polling included). */
+  dataPlaneCpuMsPerRevocation: number;
+}
+
+const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+function tsx(name: string, cpu: number, script: string, env: NodeJS.ProcessEnv): PinnedProcess {
+  return startPinned({ name, cpu, command: process.execPath, args: ['--import', 'tsx', script], env, cwd: REPOSITORY_ROOT });
+}
+
+export async function measurePropagation(options: {
+  databaseUrl: string;
+  keys: number;
+  orgs: number;
+  revocations: number;
+  dataPlaneCpu: number;
+  controlPlaneCpu: number;
+  log: (line: string) => void;
+}): Promise<PropagationResult> {
+  const { keys, orgs, revocations, log } = options;
+  const name = `gw_bench_propagation_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: options.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(options.databaseUrl);
+  url.pathname = `/${name}`;
+  const directory = await mkdtemp(join(tmpdir(), 'bench-propagation-'));
+  const processes: PinnedProcess[] = [];
+  const db = new pg.Client({ connectionString: url.toString() });
+  try {
+    const controlPlaneEnv = { ...process.env, CONTROL_PLANE_PORT: '0', GATEWAY_DATA_DIR: directory, DATABASE_URL: url.toString() };
+    const startControlPlane = async () => {
+      const controlPlane = tsx('control plane', options.controlPlaneCpu, 'control-plane/src/main.ts', controlPlaneEnv);
+      processes.push(controlPlane);
+      const line = await controlPlane.waitForLine(/control plane listening on /, 600_000);
+      return { process: controlPlane, url: /listening on (http:\/\/\S+)/.exec(line)![1]! };
+    };
+    let controlPlane = await startControlPlane();
+    await db.connect();
+    const userId = (await db.query<{ id: string }>('SELECT id FROM users LIMIT 1')).rows[0]!.id;
+    await db.query(`INSERT INTO organizations (id, name) SELECT 'bench-org-' || g, 'Bench org ' || g FROM generate_series(1, $1::int) g`, [orgs]);
+    await db.query(
+      `INSERT INTO api_keys (id, org_id, user_id, name, key_hash, prefix, last4)
+       SELECT 'bench-key-' || g, 'bench-org-' || (1 + g % $2::int), $3, 'bench key ' || g, encode(sha256(('sk-bench-' || g)::bytea), 'hex'), 'sk-bench', right('sk-bench-' || g, 4)
+       FROM generate_series(1, $1::int) g`,
+      [keys, orgs, userId],
+    );
+    log(`  inserted ${orgs} organizations and ${keys} keys; restarting the control plane to compile them`);
+    await controlPlane.process.stop();
+    controlPlane = await startControlPlane();
+    const compileLine = controlPlane.process
+      .output()
+      .split('\n')
+      .find((line) => /^snapshot version \d+ \(\d+ keys/.test(line));
+    const fullCompileMs = Number(/, ([\d.]+) ms\)/.exec(compileLine ?? '')?.[1] ?? Number.NaN);
+
+    const adminToken = (await readFile(join(directory, 'admin-token'), 'utf8')).trim();
+    const dataPlanes: Array<{ process: PinnedProcess; url: string }> = [];
+    for (let index = 0; index < 3; index++) {
+      const dataPlane = tsx(`data plane ${index}`, options.dataPlaneCpu, 'data-plane/src/main.ts', {
+        ...process.env,
+        DATA_PLANE_PORT: '0',
+        CONTROL_PLANE_URL: controlPlane.url,
+        DATA_PLANE_TOKEN_FILE: join(directory, 'data-plane-token'),
+        SNAPSHOT_PUBLIC_KEY_FILE: join(directory, 'keys', 'snapshot-signing.public.jwk'),
+        DATA_PLANE_STATE_DIR: join(directory, `data-plane-${index}`),
+      });
+      processes.push(dataPlane);
+      const line = await dataPlane.waitForLine(/data plane listening on /, 120_000);
+      dataPlanes.push({ process: dataPlane, url: /listening on (http:\/\/\S+)/.exec(line)![1]! });
+    }
+    const status = (dataPlane: { url: string }, secret: string) =>
+      fetch(`${dataPlane.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } }).then(async (response) => {
+        await response.arrayBuffer();
+        return response.status;
+      });
+    // Every data plane serves the compiled keys before the first revocation.
+    for (const dataPlane of dataPlanes) while ((await status(dataPlane, `sk-bench-${keys}`).catch(() => 0)) !== 200) await sleep(100);
+    log(`  ${dataPlanes.length} data planes serve ${keys} keys`);
+
+    const logBefore = controlPlane.process.output().length;
+    const cpuBefore = dataPlanes.map((dataPlane) => sampleUsage(dataPlane.process.pid));
+    const propagationMicros: number[] = [];
+    for (let index = 1; index <= revocations; index++) {
+      const keyNumber = Math.round((index * keys) / (revocations + 1));
+      const secret = `sk-bench-${keyNumber}`;
+      const startedNs = process.hrtime.bigint();
+      const response = await fetch(`${controlPlane.url}/trpc/apiKeys.revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify({ id: `bench-key-${keyNumber}` }),
+      });
+      if (!response.ok) throw new Error(`revoke failed: ${response.status} ${await response.text()}`);
+      await Promise.all(
+        dataPlanes.map(async (dataPlane) => {
+          while ((await status(dataPlane, secret)) !== 401) await sleep(2);
+        }),
+      );
+      propagationMicros.push(Number(process.hrtime.bigint() - startedNs) / 1000);
+    }
+    const cpuAfter = dataPlanes.map((dataPlane) => sampleUsage(dataPlane.process.pid));
+    const changeLines = [
+      ...controlPlane.process
+        .output()
+        .slice(logBefore)
+        .matchAll(/\((\d+) key and (\d+) organization rows read, ([\d.]+) ms\)/g),
+    ];
+    const cpuSeconds = cpuAfter.reduce((sum, sample, index) => sum + sample.cpuSeconds - cpuBefore[index]!.cpuSeconds, 0);
+    return {
+      keys,
+      orgs,
+      dataPlanes: dataPlanes.length,
+      revocations,
+      fullCompileMs,
+      propagation: latencyLadder(propagationMicros),
+      maxRowsRead: Math.max(...changeLines.map((match) => Number(match[1]) + Number(match[2]))),
+      changeMicros: latencyLadder(changeLines.map((match) => Number(match[3]) * 1000)),
+      dataPlaneCpuMsPerRevocation: (cpuSeconds * 1000) / revocations,
+    };
+  } finally {
+    for (const child of processes.reverse()) await child.stop();
+    await db.end().catch(() => {});
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+    await rm(directory, { recursive: true, force: true });
+  }
+}
