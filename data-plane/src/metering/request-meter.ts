@@ -22,8 +22,9 @@ import { CompletionText } from './completion-text.ts';
 import type { UsageChunkFields, UsageChunkPricer } from './meter-chunk-stream.ts';
 import { usageCostFields } from './usage-cost-fields.ts';
 
+/** The snapshot's prices as they are (absent tiers = flat prices): no copy, it is read on every request. */
 export function endpointPrices(endpoint: Pick<SnapshotEndpoint, 'prices'>): TokenPrices {
-  return { ...endpoint.prices, tiers: endpoint.prices.tiers ?? null };
+  return endpoint.prices;
 }
 
 /** Counts the prompt's tokens, for a usage event whose upstream reported none (asked only then). */

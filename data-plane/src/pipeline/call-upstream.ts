@@ -88,7 +88,10 @@ export interface UpstreamRequest {
 export type UpstreamResponse = Dispatcher.ResponseData;
 
 export async function callUpstream(client: UpstreamClient, upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
-  const headers = { ...upstreamRequest.http.headers, 'x-request-id': upstreamRequest.requestId };
+  // Copied, then the id added: `{ ...headers, 'x-request-id': … }` (a spread plus a key its source lacks)
+  // takes V8's slow path: 1-2 µs against 0.1-0.3 µs in a micro-benchmark (issue 19).
+  const headers = Object.assign({}, upstreamRequest.http.headers);
+  headers['x-request-id'] = upstreamRequest.requestId;
   let target: UpstreamTarget;
   try {
     target = client.target(upstreamRequest.http.url);

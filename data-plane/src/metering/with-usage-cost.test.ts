@@ -1,0 +1,23 @@
+// A complete answer as the client gets it: the requested model, the cost inside `usage`, and every other
+// member of the upstream's JSON kept where it was (a `__proto__` member too: it is data, not a prototype).
+import { describe, expect, it } from 'vitest';
+import { sampleUsageEvent } from '../usage/sample-usage-event.ts';
+import { withUsageCost } from './with-usage-cost.ts';
+
+const event = { ...sampleUsageEvent('req_1'), costMicros: 1_500, upstreamCostMicros: null };
+
+describe('withUsageCost', () => {
+  it('renames the model and adds the cost after the usage members, keeping the order of the rest', () => {
+    const upstream = '{"id":"c1","model":"served-model","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7},"system_fingerprint":"fp"}';
+    expect(withUsageCost(upstream, event, 'provider/model')).toBe(
+      '{"id":"c1","model":"provider/model","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"cost":0.0015,"cost_microdollars":1500},"system_fingerprint":"fp"}',
+    );
+  });
+
+  it('keeps a __proto__ member of the answer and of its usage as a member', () => {
+    const upstream = '{"__proto__":{"a":1},"model":"m","usage":{"__proto__":{"b":2},"prompt_tokens":1}}';
+    expect(withUsageCost(upstream, event, 'provider/model')).toBe(
+      '{"__proto__":{"a":1},"model":"provider/model","usage":{"__proto__":{"b":2},"prompt_tokens":1,"cost":0.0015,"cost_microdollars":1500}}',
+    );
+  });
+});
