@@ -214,4 +214,37 @@ describe('admin console', () => {
     expect(watched.problems).toEqual([]);
     await inviteeContext.close();
   });
+
+  it('previews and saves a model policy, and adds, lists and deletes a provider key', async () => {
+    await openPage('Policies');
+    await page.getByLabel('Only allow the models listed').check();
+    const allowedModels = page.getByLabel('Allowed models, one per line');
+    await allowedModels.fill('nobody/*');
+    await expect.poll(() => page.getByTestId('policy-preview-count').textContent()).toMatch(/^0 of /);
+    await page.getByText('No model is allowed').waitFor();
+    await allowedModels.fill('simulator/*');
+    await page.getByRole('region', { name: 'Models this policy allows' }).getByText(SIMULATOR_MODEL, { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.getByText('Saved: data planes apply it within a second').waitFor();
+    const policy = await gateway.controlPlane!.prisma.orgPolicy.findFirstOrThrow();
+    expect(policy).toMatchObject({ restrictModels: true, allowedModels: ['simulator/*'] });
+    await screenshot('policies');
+
+    await openPage('Provider keys');
+    await page.getByLabel('Provider', { exact: true }).selectOption('simulator');
+    await page.getByLabel('Key', { exact: true }).fill('sk-own-simulator-key-7781');
+    await page.getByRole('button', { name: 'Add key' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /simulator/ }).textContent()).toContain('…7781');
+    // Shown once: nothing of the key but its last four is on the page.
+    expect(await page.content()).not.toContain('sk-own-simulator-key');
+    await page.getByRole('button', { name: 'Re-wrap every key' }).click();
+    await page.getByText(/Current version 1: 0 re-wrapped, 0 failed/).waitFor();
+    await screenshot('provider-keys');
+    await page.getByRole('button', { name: 'Delete the simulator key …7781' }).click();
+    await page.getByRole('button', { name: 'Confirm deleting the simulator key …7781' }).click();
+    await page.getByText('No provider keys yet.').waitFor();
+    expect(await gateway.controlPlane!.prisma.byokCredential.count()).toBe(0);
+
+    expect(watched.problems).toEqual([]);
+  });
 });

@@ -2,9 +2,11 @@
 // own permission table, so the navigation never offers a page whose calls the server would refuse.
 import type { ComponentType } from 'react';
 import type { OrgAction } from '../../../control-plane/src/services/permissions.ts';
+import { ByokPage } from './byok.tsx';
 import { KeysPage } from './keys.tsx';
 import { MembersPage } from './members.tsx';
 import { OverviewPage } from './overview.tsx';
+import { PoliciesPage } from './policies.tsx';
 import { RequestsPage } from './requests.tsx';
 import { memberMay, type Membership, type PageProps } from './page-props.ts';
 
@@ -20,6 +22,8 @@ export const pages = {
   requests: { title: 'Requests', component: RequestsPage, needs: 'usage.readOwn' },
   keys: { title: 'API keys', component: KeysPage, needs: 'apiKey.read' },
   members: { title: 'Members', component: MembersPage, needs: 'member.read' },
+  policies: { title: 'Policies', component: PoliciesPage, needs: 'policy.read' },
+  byok: { title: 'Provider keys', component: ByokPage, needs: 'byok.read' },
 } satisfies Record<string, PageEntry>;
 
 export type PageId = keyof typeof pages;
