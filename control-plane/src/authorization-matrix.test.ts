@@ -75,6 +75,8 @@ function expectedOutcome(requires: Requirement, subject: Subject, wayIn: WayIn, 
 let counter = 0;
 const unique = (label: string) => `${label}-${++counter}-${Date.now()}`;
 
+/** Numbers the providers catalog.applyFile adds, one per call. */
+let appliedFiles = 0;
 const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'organizations.create': { requires: { platform: 'organization.create' }, run: ({ client }) => client.organizations.create({ name: unique('org') }) },
   'organizations.list': { requires: { platform: 'organization.list' }, run: ({ client }) => client.organizations.list() },
@@ -190,6 +192,12 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   },
   'sessions.revokeAll': { requires: { platform: 'session.manageOwn' }, run: ({ client }) => client.sessions.revokeAll() },
   'models.list': { requires: { platform: 'catalog.read' }, run: ({ client }) => client.models.list() },
+  'catalog.exportFile': { requires: { platform: 'catalog.read' }, run: ({ client }) => client.catalog.exportFile() },
+  'catalog.applyFile': {
+    requires: { platform: 'catalog.write' },
+    // A new provider each call: a file the catalog already matches changes (and audits) nothing.
+    run: ({ client }) => client.catalog.applyFile({ providers: [{ slug: `matrix-file-${(appliedFiles += 1)}`, baseUrl: 'http://127.0.0.1:9/v1' }] }),
+  },
   'catalog.providers': { requires: { platform: 'catalog.read' }, run: ({ client }) => client.catalog.providers() },
   'catalog.upsertProvider': {
     requires: { platform: 'catalog.write' },

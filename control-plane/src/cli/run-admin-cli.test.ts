@@ -1,7 +1,7 @@
 // The admin CLI against a real, listening control plane: once as `npm run admin` in a child process
 // (token from the data folder's file), then in-process for the other commands.
 import { execFile } from 'node:child_process';
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -271,6 +271,43 @@ describe('npm run admin', () => {
     });
     expect(audit.map((entry) => entry.action)).toEqual(['provider.upsert', 'model.upsert', 'model.override-prices', 'model.set-enabled', 'provider.upsert']);
     expect((await cli('catalog', 'upsert-model', '--id', 'cli-local/other', '--name', 'x')).status).toBe(2);
+  });
+
+  test('catalog export and apply: a YAML file in git makes the catalog match it, idempotently, printing what changed', async () => {
+    const exported = join(database.dataDir, 'exported.yaml');
+    const result = JSON.parse((await cli('catalog', 'export', exported)).stdout) as { providers: number; models: number };
+    expect(result.models).toBeGreaterThan(0);
+    expect(await readFile(exported, 'utf8')).toContain('- id: simulator/echo');
+
+    const file = join(database.dataDir, 'gateway.yaml');
+    const yaml = (prompt: number) => `providers:
+  - slug: yaml-host
+    kind: openai-compatible
+    baseUrl: https://llm.example.com/v1
+    apiKeyEnv: YAML_HOST_API_KEY
+models:
+  - id: yaml-host/llama
+    name: Llama from YAML
+    aliases: [meta-llama/llama-from-yaml]
+    endpoints:
+      - provider: yaml-host
+        upstreamModel: llama-3.3-70b
+        prices: { prompt: ${prompt}, completion: 400 }
+`;
+    await writeFile(file, yaml(100));
+    const apply = async () => (JSON.parse((await cli('catalog', 'apply', file)).stdout) as { changes: string[] }).changes;
+    expect(await apply()).toEqual(['+ provider yaml-host', '+ model yaml-host/llama']);
+    expect(await apply()).toEqual([]);
+    await writeFile(file, yaml(120));
+    expect(await apply()).toEqual(['~ model yaml-host/llama endpoint yaml-host: prices']);
+    expect(await apply()).toEqual([]);
+
+    const stored = await controlPlane.prisma.model.findUniqueOrThrow({ where: { id: 'yaml-host/llama' }, include: { endpoints: true } });
+    expect(stored).toMatchObject({ aliases: ['meta-llama/llama-from-yaml'], enabled: true });
+    expect(stored.endpoints).toMatchObject([{ upstreamModel: 'llama-3.3-70b', promptPriceNanos: 120n, completionPriceNanos: 400n }]);
+    const audit = await controlPlane.prisma.auditLog.findMany({ where: { target: 'model:yaml-host/llama' } });
+    expect(audit.map((entry) => entry.action)).toEqual(['model.upsert', 'model.upsert']);
+    expect((await cli('catalog', 'apply')).status).toBe(2);
   });
 
   test('errors: a refused call exits 1 with the code, a bad command exits 2 with the usage', async () => {

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ledgerCreditKinds, ledgerKinds, usageDimensions } from '../services/billing/billing-vocabulary.ts';
 import type { AppRouter } from '../trpc/routers/_app.ts';
 
@@ -58,6 +59,11 @@ Commands:
   catalog set-prices <id> --provider <slug> --prompt-price <n$/token> --completion-price <n$/token>
              [--cache-read-price <n$>] [--cache-write-price <n$>]
   catalog import     imports the bundled catalog again (admin changes survive)
+  catalog export <file.yaml>
+             writes every provider and model (aliases, endpoints, prices) as YAML, to keep in git
+  catalog apply <file.yaml>
+             makes the catalog match the file's entries (those it leaves out stay; enabled: false
+             disables) and prints what changed; applying it again changes nothing
   token issue        exchange the admin token for a 15-minute JWT
   users password-link --user <id>
              platform admins: a one-time password link (24 hours) for any user
@@ -438,6 +444,16 @@ async function runCommand(client: Client, positionals: string[], values: Values)
       });
     case 'catalog import':
       return client.catalog.import.mutate();
+    case 'catalog export': {
+      const file = argument ?? usage('catalog export <file.yaml>');
+      const catalog = await client.catalog.exportFile.query();
+      await writeFile(file, stringifyYaml(catalog));
+      return { file, providers: catalog.providers.length, models: catalog.models.length };
+    }
+    case 'catalog apply': {
+      const file = argument ?? usage('catalog apply <file.yaml>');
+      return client.catalog.applyFile.mutate(parseYaml(await readFile(file, 'utf8')) as Parameters<Client['catalog']['applyFile']['mutate']>[0]);
+    }
     case 'token issue':
       return client.auth.issueToken.mutate();
     default:

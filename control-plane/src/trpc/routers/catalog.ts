@@ -1,3 +1,4 @@
+import { applyCatalogFile, catalogFileSchema, exportCatalogFile } from '../../services/catalog-file.ts';
 import { importCatalog } from '../../services/catalog-import/import-catalog.ts';
 import {
   listProviders,
@@ -23,6 +24,8 @@ export const catalogRouter = router({
   upsertProvider: adminProcedure.input(upsertProviderInputSchema).mutation(async ({ ctx, input }) => toProviderView(await upsertProvider(ctx.service, input))),
   upsertModel: adminProcedure.input(upsertModelInputSchema).mutation(async ({ ctx, input }) => toModelView(await upsertModel(ctx.service, input))),
   import: adminProcedure.mutation(({ ctx }) => importCatalog(ctx.service)),
+  exportFile: adminProcedure.query(({ ctx }) => exportCatalogFile(ctx.service)),
+  applyFile: adminProcedure.input(catalogFileSchema).mutation(({ ctx, input }) => applyCatalogFile(ctx.service, input)),
   setModelEnabled: adminProcedure.input(setModelEnabledInputSchema).mutation(async ({ ctx, input }) => toModelView(await setModelEnabled(ctx.service, input))),
   overrideModelPrices: adminProcedure
     .input(overrideModelPricesInputSchema)
