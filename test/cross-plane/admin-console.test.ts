@@ -247,4 +247,24 @@ describe('admin console', () => {
 
     expect(watched.problems).toEqual([]);
   });
+
+  it('grants credit as a platform admin and finds it in the ledger and the audit log', async () => {
+    await openPage('Billing');
+    const before = await page.getByTestId('billing-balance').textContent();
+    await page.getByLabel('Amount in dollars').fill('5');
+    await page.getByLabel('Note').fill('console grant');
+    await page.getByRole('button', { name: 'Add to the ledger' }).click();
+    await expect.poll(() => page.getByTestId('billing-balance').textContent()).not.toBe(before);
+    await page.getByRole('row', { name: /console grant/ }).waitFor();
+    expect(await page.getByRole('row', { name: /console grant/ }).textContent()).toContain('$5.00');
+    await screenshot('billing');
+
+    await openPage('Audit log');
+    await page.getByLabel('Action').fill('api-key.revoke');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    await screenshot('audit-log');
+
+    expect(watched.problems).toEqual([]);
+  });
 });

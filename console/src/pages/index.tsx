@@ -2,6 +2,8 @@
 // own permission table, so the navigation never offers a page whose calls the server would refuse.
 import type { ComponentType } from 'react';
 import type { OrgAction } from '../../../control-plane/src/services/permissions.ts';
+import { AuditPage } from './audit.tsx';
+import { BillingPage } from './billing.tsx';
 import { ByokPage } from './byok.tsx';
 import { KeysPage } from './keys.tsx';
 import { MembersPage } from './members.tsx';
@@ -24,6 +26,8 @@ export const pages = {
   members: { title: 'Members', component: MembersPage, needs: 'member.read' },
   policies: { title: 'Policies', component: PoliciesPage, needs: 'policy.read' },
   byok: { title: 'Provider keys', component: ByokPage, needs: 'byok.read' },
+  billing: { title: 'Billing', component: BillingPage, needs: 'billing.read' },
+  audit: { title: 'Audit log', component: AuditPage, needs: 'audit.read' },
 } satisfies Record<string, PageEntry>;
 
 export type PageId = keyof typeof pages;
