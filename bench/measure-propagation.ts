@@ -65,8 +65,10 @@ export async function measurePropagation(options: {
     };
     let controlPlane = await startControlPlane();
     await db.connect();
-    const userId = (await db.query<{ id: string }>('SELECT id FROM users LIMIT 1')).rows[0]!.id;
+    // The seeded admin owns every organization, so its token may revoke their keys.
+    const userId = (await db.query<{ user_id: string }>('SELECT user_id FROM admin_tokens LIMIT 1')).rows[0]!.user_id;
     await db.query(`INSERT INTO organizations (id, name) SELECT 'bench-org-' || g, 'Bench org ' || g FROM generate_series(1, $1::int) g`, [orgs]);
+    await db.query(`INSERT INTO memberships (org_id, user_id, role) SELECT 'bench-org-' || g, $2, 'owner' FROM generate_series(1, $1::int) g`, [orgs, userId]);
     await db.query(
       `INSERT INTO api_keys (id, org_id, user_id, name, key_hash, prefix, last4)
        SELECT 'bench-key-' || g, 'bench-org-' || (1 + g % $2::int), $3, 'bench key ' || g, encode(sha256(('sk-bench-' || g)::bytea), 'hex'), 'sk-bench', right('sk-bench-' || g, 4)

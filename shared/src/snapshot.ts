@@ -272,6 +272,33 @@ function* updateStateHashSteps(lanes: Uint16Array, state: SnapshotState, changes
 }
 
 /**
+ * The state as JSON in pieces, a slice of entries per turn, in the order the entries are held: no sort
+ * and no hash, for a holder that knows its state's hash already and only needs it on disk (the order
+ * does not matter to anyone reading it back, since the state hash does not depend on it).
+ */
+export async function serializeSnapshotStateInSlices(state: SnapshotState): Promise<string[]> {
+  const pieces: string[] = [];
+  let slice = '{';
+  let count = 0;
+  for (const [sectionIndex, section] of snapshotSections.entries()) {
+    slice += `${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`;
+    let first = true;
+    for (const [id, entry] of Object.entries(state[section] as Record<string, unknown>)) {
+      slice += `${first ? '' : ','}${JSON.stringify(id)}:${JSON.stringify(entry)}`;
+      first = false;
+      if (++count % (SLICE_ENTRIES * 10) === 0) {
+        pieces.push(slice);
+        slice = '';
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    slice += '}';
+  }
+  pieces.push(`${slice}}`);
+  return pieces;
+}
+
+/**
  * The hash of `state` with `changes` applied, from the hash of `state` (its lanes), in proportion to the
  * changes: each removed or replaced entry is taken out and each upserted one put in. `state` is read, not
  * modified; upserted entries are hashed as given (the caller validates them first).

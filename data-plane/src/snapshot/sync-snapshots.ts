@@ -6,7 +6,7 @@
 // failures reconnect with exponential backoff and jitter (to the next control-plane replica, when
 // several are configured: control-plane-channel.ts).
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import { hashSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
+import { serializeSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
 import { formatChannelPosition, type ChannelEnvelope, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { ControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { SnapshotFileWriter } from './load-snapshot.ts';
@@ -107,7 +107,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       await store.set(next, verified.changedSections);
       writer.append(next);
       // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
-      if (writer.compactionDue) writer.save(next, (await hashSnapshotStateInSlices(next.state)).stateJson);
+      if (writer.compactionDue) writer.save(next, await serializeSnapshotStateInSlices(next.state));
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
       resubscribeAfterRejection(false);
