@@ -45,28 +45,19 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     };
   }
 
-  function fimCompletions(native: HttpResponse, request: HttpRequest): void {
-    const response = new ClientResponse(native, randomUUID());
-    const authorization = request.getHeader('authorization');
-    const contentLength = request.getHeader('content-length');
-    context.track(
-      readBody(response, contentLength, options.maxBodyBytes)
-        .then((body) => refuseUnrecordable(context, body))
-        .then((body) => handleFimCompletions(context, response, { authorization, body }))
-        .catch((error: unknown) => fail(context, response, error)),
-    );
-  }
-
-  function embeddings(native: HttpResponse, request: HttpRequest): void {
-    const response = new ClientResponse(native, randomUUID());
-    const authorization = request.getHeader('authorization');
-    const contentLength = request.getHeader('content-length');
-    context.track(
-      readBody(response, contentLength, options.maxBodyBytes)
-        .then((body) => refuseUnrecordable(context, body))
-        .then((body) => handleEmbeddings(context, response, { authorization, body }))
-        .catch((error: unknown) => fail(context, response, error)),
-    );
+  /** A route in OpenAI's envelope whose handler takes only the key and the body (FIM, embeddings). */
+  function openAIRoute(handle: (context: PipelineContext, response: ClientResponse, incoming: { authorization: string; body: Buffer }) => Promise<void>) {
+    return (native: HttpResponse, request: HttpRequest): void => {
+      const response = new ClientResponse(native, randomUUID());
+      const authorization = request.getHeader('authorization');
+      const contentLength = request.getHeader('content-length');
+      context.track(
+        readBody(response, contentLength, options.maxBodyBytes)
+          .then((body) => refuseUnrecordable(context, body))
+          .then((body) => handle(context, response, { authorization, body }))
+          .catch((error: unknown) => fail(context, response, error)),
+      );
+    };
   }
 
   /** Anthropic's count_tokens, answered by the gateway's estimator (count-message-tokens.ts). */
@@ -136,8 +127,8 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     app.post(`${prefix}/responses`, unlessClosing(frontDoorRoute(responsesDoor)));
     app.post(`${prefix}/messages`, unlessClosing(frontDoorRoute(anthropicMessagesDoor)));
     app.post(`${prefix}/messages/count_tokens`, unlessClosing(countTokens));
-    app.post(`${prefix}/fim/completions`, unlessClosing(fimCompletions));
-    app.post(`${prefix}/embeddings`, unlessClosing(embeddings));
+    app.post(`${prefix}/fim/completions`, unlessClosing(openAIRoute(handleFimCompletions)));
+    app.post(`${prefix}/embeddings`, unlessClosing(openAIRoute(handleEmbeddings)));
     app.get(`${prefix}/models`, unlessClosing(models));
     app.get(`${prefix}/generation`, unlessClosing(generation));
     app.get(`${prefix}/usage`, unlessClosing(usage));
