@@ -1,9 +1,9 @@
 // Issue 13, defect 9: 100,000 nested arrays in an unknown field gave `internal_error` (500) on chat and
 // FIM: the body parsed, then overflowed the stack where it was serialised again. The attack on every
 // POST route: each answers 400 in its own door's envelope, and the data plane keeps serving.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from '../../data-plane/src/testing/data-plane-fixture.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { describe, expect, test } from 'vitest';
+import { TEST_API_KEY, TEST_MODEL } from '../../data-plane/src/testing/data-plane-fixture.ts';
+import { useSimulatedDataPlane } from '../support/simulated-data-plane.ts';
 
 const DEEP = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
 
@@ -16,21 +16,11 @@ const routes = [
 ] as const;
 
 describe('deeply nested JSON is refused with a 400 on every POST route', () => {
-  let simulator: OpenAISimulator;
-  let fixture: DataPlaneFixture;
-
-  beforeAll(async () => {
-    simulator = await startOpenAISimulator();
-    fixture = await startDataPlaneFixture(simulator.baseUrl);
-  });
-  afterAll(async () => {
-    await fixture?.close();
-    await simulator?.close();
-  });
+  const running = useSimulatedDataPlane();
 
   test.each(routes)('$path', async ({ path, body, door }) => {
     const text = JSON.stringify(body).replace(/}$/, `,"unknown_field":${DEEP}}`);
-    const response = await fetch(`${fixture.dataPlane.url}${path}`, {
+    const response = await fetch(`${running.fixture.dataPlane.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       body: text,
@@ -40,14 +30,14 @@ describe('deeply nested JSON is refused with a 400 on every POST route', () => {
     if (door === 'anthropic') expect(envelope.type).toBe('error');
     expect(envelope.error.type).toBe('invalid_request_error');
     expect(envelope.error.message).toContain('nested more than 128 levels');
-    expect(simulator.requests).toHaveLength(0);
+    expect(running.simulator.requests).toHaveLength(0);
 
-    const healthy = await fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {
+    const healthy = await fetch(`${running.fixture.dataPlane.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: [{ type: 'text', text: 'still here' }] }] }),
     });
     expect(healthy.status).toBe(200);
-    simulator.requests.length = 0;
+    running.simulator.requests.length = 0;
   });
 });

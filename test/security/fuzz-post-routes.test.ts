@@ -4,9 +4,9 @@
 // error in its door's envelope (OpenAI's, or Anthropic's on /messages), never a 500, never a
 // 5xx without an envelope, every one with x-request-id; and the data plane still serves afterwards.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from '../../data-plane/src/testing/data-plane-fixture.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { describe, expect, test } from 'vitest';
+import { TEST_API_KEY, TEST_MODEL } from '../../data-plane/src/testing/data-plane-fixture.ts';
+import { useSimulatedDataPlane } from '../support/simulated-data-plane.ts';
 
 /** At least 10,000 requests in CI (issue 13); each is one local round trip. */
 const RUNS = 10_000;
@@ -120,23 +120,13 @@ function isEventStream(text: string): boolean {
 }
 
 describe(`fuzzing every POST route (${RUNS} requests)`, () => {
-  let simulator: OpenAISimulator;
-  let fixture: DataPlaneFixture;
-
-  beforeAll(async () => {
-    simulator = await startOpenAISimulator();
-    fixture = await startDataPlaneFixture(simulator.baseUrl);
-  });
-  afterAll(async () => {
-    await fixture?.close();
-    await simulator?.close();
-  });
+  const running = useSimulatedDataPlane();
 
   test('every answer is a success or an error in its door envelope, never a 500', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), body, credentials, async (route, fuzzed, authorization) => {
         const text = 'raw' in fuzzed ? fuzzed.raw : JSON.stringify({ ...route.body, ...fuzzed.replace });
-        const response = await fetch(`${fixture.dataPlane.url}${route.path}`, {
+        const response = await fetch(`${running.fixture.dataPlane.url}${route.path}`, {
           method: 'POST',
           headers: { authorization, 'content-type': 'application/json' },
           body: text,
@@ -156,7 +146,7 @@ describe(`fuzzing every POST route (${RUNS} requests)`, () => {
       { numRuns: RUNS },
     );
 
-    const healthy = await fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {
+    const healthy = await fetch(`${running.fixture.dataPlane.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify(routes[0].body),
