@@ -2,7 +2,8 @@
 // the host; it appends /v1/fim/completions), completes and streams through a provider of kind
 // `mistral` to the Mistral simulator, gets Mistral's own response shape back, and each request lands as
 // one usage row priced like chat. Bad bodies, non-FIM models and Mistral's errors come back as clear
-// OpenAI-style errors. FIM is tried on every endpoint that speaks it, with the same retries and fallbacks as chat.
+// OpenAI-style errors. FIM is tried on every endpoint that speaks it, with the same retries and fallbacks as chat,
+// and the same routing extras (`provider`, `models`).
 import { Mistral } from '@mistralai/mistralai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
@@ -163,6 +164,33 @@ describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) =>
       expect(backup.requests).toEqual([expect.objectContaining({ path: '/v1/fim/completions', body: expect.objectContaining({ model: 'codestral-backup' }) })]);
       expect(gateway.simulator.requests.length).toBe(simulatorRequests);
       expect(await latestUsageRow(gateway, model)).toMatchObject({ servedModel: 'codestral-backup', status: 200, promptTokens: 3 });
+
+      // The request's own routing extras, as on chat: `provider.order` puts the backup first (the failing
+      // primary is not called) and neither extra reaches the upstream.
+      const primaryRequests = simulator.requests.length;
+      const ordered = await fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, prompt: 'ordered', provider: { order: ['mistral-backup'], allow_fallbacks: false } }),
+      });
+      expect(ordered.status).toBe(200);
+      expect(ordered.headers.get('x-gateway-provider')).toBe('mistral-backup');
+      expect(simulator.requests.length).toBe(primaryRequests);
+      expect(backup.requests.at(-1)!.body).toEqual({ model: 'codestral-backup', prompt: 'ordered', stream: false });
+
+      // `models`: every endpoint of the requested model fails, so the next model serves, named in x-gateway-model.
+      simulator.scenario = () => ({ status: 503 });
+      const fellBack = await fetch(`${gateway.dataPlane!.url}/v1/fim/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL, models: [model], prompt: 'next model' }),
+      });
+      expect(fellBack.status).toBe(200);
+      expect(fellBack.headers.get('x-gateway-provider')).toBe('mistral-backup');
+      expect(fellBack.headers.get('x-gateway-model')).toBe(model);
+      expect(simulator.requests.at(-1)).toMatchObject({ body: { model: 'codestral-primary' } });
+      expect(backup.requests.at(-1)!.body).toEqual({ model: 'codestral-backup', prompt: 'next model', stream: false });
+      expect(await latestUsageRow(gateway, MODEL)).toMatchObject({ requestedModel: MODEL, servedModel: 'codestral-backup', status: 200 });
     } finally {
       await backup.close();
     }

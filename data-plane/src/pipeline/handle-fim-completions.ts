@@ -1,8 +1,9 @@
 // POST /fim/completions (Codestral fill-in-the-middle): FIM is an operation some providers' adapters
-// offer (ProviderAdapter.fim; today Mistral's). The route parses the body, resolves the model and checks
-// policy, keeps the endpoints whose provider speaks FIM, and hands them to the metered route
-// (metered-route.ts), which tries them in order with the same retries and fallbacks as chat. A model none
-// of whose endpoints speaks FIM is the caller's mistake (400), found before anything is sent or metered.
+// offer (ProviderAdapter.fim; today Mistral's). The route parses the body, reads the routing extras as
+// chat does (`provider` preferences and sort, `models` fallbacks, `:nitro`/`:floor`), resolves the
+// models and checks policy, keeps the endpoints whose provider speaks FIM, and hands them to the metered
+// route (metered-route.ts), which tries them in order with the same retries and fallbacks as chat. A model
+// none of whose endpoints speaks FIM is the caller's mistake (400), found before anything is sent or metered.
 // The answer is relayed in the provider's FIM shape, which is the client's.
 import type { ClientResponse } from '../http/client-response.ts';
 import { countTokens } from '../metering/count-tokens.ts';
@@ -16,9 +17,9 @@ import { asIs } from './front-door.ts';
 import { serveMetered } from './metered-route.ts';
 import { endpointsOffering, type Operation } from './operation.ts';
 import { parseFimRequest } from './parse-fim-request.ts';
-import type { ProviderPreferences } from './parse-routing-options.ts';
+import { parseRoutingOptions } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
-import { allowedModel } from './resolve-model.ts';
+import { allowedModels } from './resolve-model.ts';
 
 export interface IncomingFimRequest {
   /** The raw Authorization header ('' when absent). */
@@ -32,16 +33,16 @@ export const fimOperation: Operation<FimRequest> = {
   estimatePromptTokens: (fim) => countTokens(fim.body.prompt) + countTokens(suffixOf(fim)),
 };
 
-/** FIM has no routing extras: the org's provider rules and the catalog's order decide. */
-const CATALOG_ORDER: ProviderPreferences = { order: null, only: null, ignore: [], allowFallbacks: true };
-
 export async function handleFimCompletions(context: PipelineContext, response: ClientResponse, incoming: IncomingFimRequest): Promise<void> {
   const caller = openRequest(context, incoming.authorization, response.startedAtEpochMs);
   const fim = parseFimRequest(incoming.body);
-  const model = allowedModel(caller, fim.model);
+  // The routing extras are taken out of the body the upstream gets.
+  const routing = parseRoutingOptions(fim.body);
+  const models = allowedModels(caller, fim.model, routing.fallbackModels);
+  const model = models[0];
   const candidates = endpointsOffering(
     fimOperation,
-    chooseEndpoints(caller.snapshot, providerRulesOf(caller), [model], CATALOG_ORDER, keyOwnerOf(caller), context.upstream.providerKeys),
+    chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller), context.upstream.providerKeys),
     model,
   );
   return serveMetered(context, response, {

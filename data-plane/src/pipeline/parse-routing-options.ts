@@ -1,4 +1,4 @@
-// OpenRouter's routing extras on a chat or embeddings body (wire-formats.md §2.10): `provider` preferences and a
+// OpenRouter's routing extras on a chat, FIM or embeddings body (wire-formats.md §2.10): `provider` preferences and a
 // `models` fallback list. They steer the gateway, not the upstream, so they are removed from the body
 // the adapters forward. Other `provider` fields OpenRouter knows (sort, max_price, …) are ignored.
 import { GatewayError } from '../../../shared/src/errors.ts';
