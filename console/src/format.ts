@@ -33,3 +33,13 @@ export function parseDollars(text: string): number | null {
 export function dollarsText(micros: number | null): string {
   return micros === null ? '' : String(micros / 1_000_000);
 }
+
+/** A date input's "2026-12-01" → the start of that day in UTC; "" → undefined (no bound). */
+export function startOfUtcDay(date: string): Date | undefined {
+  return date ? new Date(`${date}T00:00:00Z`) : undefined;
+}
+
+/** A date input's "2026-12-01" → the start of the next day in UTC, so the bound takes the whole day. */
+export function endOfUtcDay(date: string): Date | undefined {
+  return date ? new Date(new Date(`${date}T00:00:00Z`).getTime() + 86_400_000) : undefined;
+}

@@ -21,8 +21,19 @@ export const trpc = createTRPCClient<AppRouter>({ links: [httpLink({ url: '/trpc
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
+/** A page's own check of an input failed before anything was sent; it names the input like the server's `param`. */
+export class InputError extends Error {
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** What a failed call says, and which input it blames (the gateway's `param`), so the page can show it there. */
 export function describeError(error: unknown): { message: string; param: string | null } {
+  if (error instanceof InputError) return { message: error.message, param: error.param };
   if (error instanceof TRPCClientError) {
     const data = (error as TRPCClientError<AppRouter>).data;
     return { message: error.message, param: data?.param ?? null };

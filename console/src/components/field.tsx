@@ -1,20 +1,22 @@
-// A labelled input whose error, when the server blames it (the error's `param`), is shown beneath it and
-// tied to it with aria-describedby.
-import { useId, type InputHTMLAttributes } from 'react';
+// Labelled inputs: the label tied to the control, a hint, and the error when the server blames this input (the
+// error's `param`) shown beneath it and tied to it with aria-describedby.
+import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
 
-interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
+interface FrameProps {
   label: string;
-  error?: string | null;
   hint?: string;
+  error?: string | null;
+  className?: string;
 }
 
-export function Field({ label, error, hint, ...input }: FieldProps) {
+/** The label, hint and error around one control, which gets the id and aria attributes to wire them. */
+function FieldFrame({ label, hint, error, className, control }: FrameProps & { control: (aria: ControlAria) => ReactNode }) {
   const id = useId();
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   return (
-    <div className="field">
+    <div className={className ? `field ${className}` : 'field'}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={described} {...input} />
+      {control({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
       {hint ? (
         <small id={`${id}-hint`} className="muted">
           {hint}
@@ -26,5 +28,61 @@ export function Field({ label, error, hint, ...input }: FieldProps) {
         </small>
       ) : null}
     </div>
+  );
+}
+
+interface ControlAria {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+export function Field({ label, hint, error, className, ...input }: FrameProps & InputHTMLAttributes<HTMLInputElement>) {
+  return <FieldFrame label={label} hint={hint} error={error} className={className} control={(aria) => <input {...aria} {...input} />} />;
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** A select; a plain string choice is both the value and the label. */
+export function SelectField({
+  label,
+  hint,
+  error,
+  className,
+  choices,
+  ...select
+}: FrameProps & SelectHTMLAttributes<HTMLSelectElement> & { choices: readonly (string | Choice)[] }) {
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      className={className}
+      control={(aria) => (
+        <select {...aria} {...select}>
+          {choices.map((choice) => {
+            const { value, label: text } = typeof choice === 'string' ? { value: choice, label: choice } : choice;
+            return (
+              <option key={value} value={value}>
+                {text}
+              </option>
+            );
+          })}
+        </select>
+      )}
+    />
+  );
+}
+
+/** A checkbox with its label beside it. */
+export function Check({ label, checked, onChange }: { label: string; checked: boolean; onChange: (checked: boolean) => void }) {
+  return (
+    <label className="check">
+      <input type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
+      {label}
+    </label>
   );
 }

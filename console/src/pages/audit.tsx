@@ -1,10 +1,11 @@
 // The audit log of the organization: who did what to which thing, newest first, filtered by action,
 // actor and dates, a page at a time. Owners and admins read it.
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Field } from '../components/field.tsx';
-import { Empty, ErrorNote, Loading } from '../components/status.tsx';
-import { formatTime } from '../format.ts';
+import { Empty, ListStatus, LoadMore } from '../components/status.tsx';
+import { Table } from '../components/table.tsx';
+import { endOfUtcDay, formatTime, startOfUtcDay } from '../format.ts';
+import { useKeysetPages } from '../keyset-pages.ts';
 import { trpc, type RouterInputs } from '../trpc.ts';
 import type { PageProps } from './page-props.ts';
 
@@ -17,22 +18,15 @@ export function AuditPage({ org }: PageProps) {
   const [actor, setActor] = useState('');
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
-  const log = useInfiniteQuery({
+  const { query: log, items: entries } = useKeysetPages({
     queryKey: ['audit', orgId, filters],
-    queryFn: ({ pageParam }) => trpc.audit.list.query({ orgId, ...filters, cursor: pageParam ?? undefined, limit: 50 }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.nextCursor,
+    fetchPage: (cursor) => trpc.audit.list.query({ orgId, ...filters, cursor, limit: 50 }),
+    items: (page) => page.entries,
     enabled: org !== null,
   });
-  const entries = log.data?.pages.flatMap((page) => page.entries) ?? [];
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setFilters({
-      action: action.trim() || undefined,
-      actor: actor.trim() || undefined,
-      since: since ? new Date(`${since}T00:00:00Z`) : undefined,
-      until: until ? new Date(new Date(`${until}T00:00:00Z`).getTime() + 86_400_000) : undefined,
-    });
+    setFilters({ action: action.trim() || undefined, actor: actor.trim() || undefined, since: startOfUtcDay(since), until: endOfUtcDay(until) });
   };
   if (!org) return <Empty>You belong to no organization yet.</Empty>;
   return (
@@ -47,48 +41,21 @@ export function AuditPage({ org }: PageProps) {
         </div>
         <button type="submit">Apply filters</button>
       </form>
-      {log.isPending ? <Loading what="the audit log" /> : null}
-      <ErrorNote error={log.error} />
-      {log.data && entries.length === 0 ? <Empty>No entries match.</Empty> : null}
+      <ListStatus query={log} count={entries.length} what="the audit log" empty="No entries match." />
       {entries.length > 0 ? (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td>{formatTime(entry.at)}</td>
-                  <td>
-                    <code>{entry.actor}</code>
-                  </td>
-                  <td>{entry.action}</td>
-                  <td>
-                    <code>{entry.target}</code>
-                  </td>
-                  <td>
-                    <code className="details-json">{JSON.stringify(entry.details)}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          rows={entries}
+          rowKey={(entry) => String(entry.id)}
+          columns={[
+            { header: 'When', cell: (entry) => formatTime(entry.at) },
+            { header: 'Actor', cell: (entry) => <code>{entry.actor}</code> },
+            { header: 'Action', cell: (entry) => entry.action },
+            { header: 'Target', cell: (entry) => <code>{entry.target}</code> },
+            { header: 'Details', cell: (entry) => <code className="details-json">{JSON.stringify(entry.details)}</code> },
+          ]}
+        />
       ) : null}
-      {log.hasNextPage ? (
-        <p>
-          <button type="button" className="secondary" onClick={() => void log.fetchNextPage()} disabled={log.isFetchingNextPage}>
-            Older entries
-          </button>
-        </p>
-      ) : null}
+      <LoadMore query={log} label="Older entries" />
     </section>
   );
 }

@@ -1,12 +1,15 @@
 // Billing: the organization's balance and its ledger (grants, purchases, usage debits, adjustments),
 // newest first, a page at a time, optionally of one kind. Platform admins add credits here; an
 // organization's own admins never can (the server refuses them regardless).
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { Field } from '../components/field.tsx';
-import { Empty, ErrorNote, Loading } from '../components/status.tsx';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Field, SelectField } from '../components/field.tsx';
+import { FormPanel, formFailure } from '../components/form-panel.tsx';
+import { Empty, ErrorNote, ListStatus, LoadMore } from '../components/status.tsx';
+import { Table } from '../components/table.tsx';
 import { formatMicros, formatTime, parseDollars } from '../format.ts';
-import { describeError, trpc, type RouterInputs } from '../trpc.ts';
+import { useKeysetPages } from '../keyset-pages.ts';
+import { InputError, trpc, type RouterInputs } from '../trpc.ts';
 import type { PageProps } from './page-props.ts';
 
 type Kind = NonNullable<RouterInputs['billing']['ledger']['kind']>;
@@ -17,14 +20,12 @@ export function BillingPage({ org, user }: PageProps) {
   const orgId = org?.orgId ?? '';
   const [kind, setKind] = useState<Kind | ''>('');
   const balance = useQuery({ queryKey: ['balance', orgId], queryFn: () => trpc.billing.balance.query({ orgId }), enabled: org !== null });
-  const ledger = useInfiniteQuery({
+  const { query: ledger, items: entries } = useKeysetPages({
     queryKey: ['ledger', orgId, kind],
-    queryFn: ({ pageParam }) => trpc.billing.ledger.query({ orgId, kind: kind || undefined, cursor: pageParam ?? undefined, limit: 50 }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.nextCursor,
+    fetchPage: (cursor) => trpc.billing.ledger.query({ orgId, kind: kind || undefined, cursor, limit: 50 }),
+    items: (page) => page.entries,
     enabled: org !== null,
   });
-  const entries = ledger.data?.pages.flatMap((page) => page.entries) ?? [];
   if (!org) return <Empty>You belong to no organization yet.</Empty>;
   return (
     <section aria-labelledby="billing-title">
@@ -38,51 +39,27 @@ export function BillingPage({ org, user }: PageProps) {
       <ErrorNote error={balance.error} />
       {user.isPlatformAdmin ? <CreditForm orgId={orgId} /> : null}
       <h2>Ledger</h2>
-      <div className="field narrow">
-        <label htmlFor="ledger-kind">Kind</label>
-        <select id="ledger-kind" value={kind} onChange={(event) => setKind(event.target.value as Kind | '')}>
-          <option value="">All</option>
-          {kinds.map((candidate) => (
-            <option key={candidate} value={candidate}>
-              {candidate}
-            </option>
-          ))}
-        </select>
-      </div>
-      {ledger.isPending ? <Loading what="the ledger" /> : null}
-      <ErrorNote error={ledger.error} />
-      {ledger.data && entries.length === 0 ? <Empty>No ledger entries.</Empty> : null}
+      <SelectField
+        label="Kind"
+        className="narrow"
+        value={kind}
+        onChange={(event) => setKind(event.target.value as Kind | '')}
+        choices={[{ value: '', label: 'All' }, ...kinds]}
+      />
+      <ListStatus query={ledger} count={entries.length} what="the ledger" empty="No ledger entries." />
       {entries.length > 0 ? (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Note or request</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td>{formatTime(entry.createdAt)}</td>
-                  <td>{entry.kind}</td>
-                  <td className={entry.amountMicros < 0 ? 'error' : undefined}>{formatMicros(entry.amountMicros)}</td>
-                  <td>{entry.note ?? (entry.usageRequestId ? <code>{entry.usageRequestId}</code> : '—')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          rows={entries}
+          rowKey={(entry) => String(entry.id)}
+          columns={[
+            { header: 'When', cell: (entry) => formatTime(entry.createdAt) },
+            { header: 'Kind', cell: (entry) => entry.kind },
+            { header: 'Amount', cell: (entry) => formatMicros(entry.amountMicros), className: (entry) => (entry.amountMicros < 0 ? 'error' : undefined) },
+            { header: 'Note or request', cell: (entry) => entry.note ?? (entry.usageRequestId ? <code>{entry.usageRequestId}</code> : '—') },
+          ]}
+        />
       ) : null}
-      {ledger.hasNextPage ? (
-        <p>
-          <button type="button" className="secondary" onClick={() => void ledger.fetchNextPage()} disabled={ledger.isFetchingNextPage}>
-            Older entries
-          </button>
-        </p>
-      ) : null}
+      <LoadMore query={ledger} label="Older entries" />
     </section>
   );
 }
@@ -96,7 +73,7 @@ function CreditForm({ orgId }: { orgId: string }) {
     mutationFn: () => {
       const negative = amount.trim().startsWith('-');
       const micros = parseDollars(negative ? amount.trim().slice(1) : amount);
-      if (micros === null || Number.isNaN(micros)) throw new Error('write the amount in dollars, e.g. 25 or -3.50 (adjustments only)');
+      if (micros === null || Number.isNaN(micros)) throw new InputError('amountMicros', 'write the amount in dollars, e.g. 25 or -3.50 (adjustments only)');
       return trpc.billing.addLedgerEntry.mutate({ orgId, kind, amountMicros: negative ? -micros : micros, note: note.trim() || undefined });
     },
     onSuccess: () => {
@@ -106,51 +83,28 @@ function CreditForm({ orgId }: { orgId: string }) {
       void queryClient.invalidateQueries({ queryKey: ['ledger', orgId] });
     },
   });
-  const failure = add.error ? describeError(add.error) : null;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    add.mutate();
-  };
+  const failure = formFailure(add.error, ['amountMicros', 'note']);
   return (
-    <form className="panel" onSubmit={submit} aria-labelledby="credit-title">
-      <h2 id="credit-title">Add credit (platform)</h2>
-      <div className="grid-fields">
-        <div className="field">
-          <label htmlFor="credit-kind">Kind</label>
-          <select id="credit-kind" value={kind} onChange={(event) => setKind(event.target.value as (typeof creditKinds)[number])}>
-            {creditKinds.map((candidate) => (
-              <option key={candidate} value={candidate}>
-                {candidate}
-              </option>
-            ))}
-          </select>
-        </div>
-        <Field
-          label="Amount in dollars"
-          inputMode="decimal"
-          required
-          value={amount}
-          onChange={(event) => setAmount(event.target.value)}
-          hint="Adjustments may be negative"
-          error={failure?.param === 'amountMicros' ? failure.message : failure && failure.param === null ? failure.message : null}
-        />
-        <Field
-          label="Note"
-          value={note}
-          onChange={(event) => setNote(event.target.value)}
-          hint="Required for adjustments"
-          error={failure?.param === 'note' ? failure.message : null}
-        />
-      </div>
-      {failure && failure.param !== null && failure.param !== 'amountMicros' && failure.param !== 'note' ? (
-        <p className="error" role="alert">
-          {failure.message}
-        </p>
-      ) : null}
-      <button type="submit" disabled={add.isPending}>
-        {add.isPending ? 'Adding…' : 'Add to the ledger'}
-      </button>
-      <span role="status">{add.isSuccess ? ' Added' : ''}</span>
-    </form>
+    <FormPanel
+      title="Add credit (platform)"
+      onSubmit={() => add.mutate()}
+      failure={failure}
+      pending={add.isPending}
+      submitLabel="Add to the ledger"
+      pendingLabel="Adding…"
+      after={<span role="status">{add.isSuccess ? ' Added' : ''}</span>}
+    >
+      <SelectField label="Kind" value={kind} onChange={(event) => setKind(event.target.value as (typeof creditKinds)[number])} choices={creditKinds} />
+      <Field
+        label="Amount in dollars"
+        inputMode="decimal"
+        required
+        value={amount}
+        onChange={(event) => setAmount(event.target.value)}
+        hint="Adjustments may be negative"
+        error={failure.blame('amountMicros')}
+      />
+      <Field label="Note" value={note} onChange={(event) => setNote(event.target.value)} hint="Required for adjustments" error={failure.blame('note')} />
+    </FormPanel>
   );
 }

@@ -2,11 +2,14 @@
 // once and never shown again: the list has its last four characters and the master key version wrapping
 // it. Platform admins also re-wrap every key to the current master key version (rotation) here.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
-import { Field } from '../components/field.tsx';
-import { Empty, ErrorNote, Loading } from '../components/status.tsx';
+import { useState } from 'react';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { Field, SelectField } from '../components/field.tsx';
+import { FormPanel, formFailure } from '../components/form-panel.tsx';
+import { Empty, ErrorNote, ListStatus } from '../components/status.tsx';
+import { Table } from '../components/table.tsx';
 import { formatCount, formatTime } from '../format.ts';
-import { describeError, trpc, type RouterOutputs } from '../trpc.ts';
+import { trpc, type RouterOutputs } from '../trpc.ts';
 import { memberMay, type Membership, type PageProps } from './page-props.ts';
 
 type Credential = RouterOutputs['byok']['list'][number];
@@ -25,40 +28,23 @@ export function ByokPage({ org, user }: PageProps) {
       <p className="muted">Requests to a provider you hold a key for use your key first; the gateway then bills you nothing for them.</p>
       <AddKeyForm org={org} userId={user.id} onAdded={refresh} />
       <h2>Keys</h2>
-      {credentials.isPending ? <Loading what="provider keys" /> : null}
-      <ErrorNote error={credentials.error} />
-      {credentials.data && credentials.data.length === 0 ? <Empty>No provider keys yet.</Empty> : null}
+      <ListStatus query={credentials} count={credentials.data?.length ?? 0} what="provider keys" empty="No provider keys yet." />
       {credentials.data && credentials.data.length > 0 ? (
-        <div className="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Whose</th>
-                <th scope="col">Key</th>
-                <th scope="col">Master key version</th>
-                <th scope="col">Added</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {credentials.data.map((credential) => (
-                <tr key={credential.id}>
-                  <th scope="row">{credential.providerSlug}</th>
-                  <td>{credential.userId === null ? 'the organization' : (emails.get(credential.userId) ?? credential.userId)}</td>
-                  <td>
-                    <code>…{credential.last4}</code>
-                  </td>
-                  <td>{credential.masterKeyVersion}</td>
-                  <td>{formatTime(credential.createdAt)}</td>
-                  <td>
-                    <DeleteButton credential={credential} onDeleted={refresh} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          rows={credentials.data}
+          rowKey={(credential) => credential.id}
+          columns={[
+            { header: 'Provider', rowHeader: true, cell: (credential) => credential.providerSlug },
+            {
+              header: 'Whose',
+              cell: (credential) => (credential.userId === null ? 'the organization' : (emails.get(credential.userId) ?? credential.userId)),
+            },
+            { header: 'Key', cell: (credential) => <code>…{credential.last4}</code> },
+            { header: 'Master key version', cell: (credential) => credential.masterKeyVersion },
+            { header: 'Added', cell: (credential) => formatTime(credential.createdAt) },
+            { header: 'Actions', cell: (credential) => <DeleteButton credential={credential} onDeleted={refresh} /> },
+          ]}
+        />
       ) : null}
       {user.isPlatformAdmin ? <Rotation onRotated={refresh} /> : null}
     </section>
@@ -79,86 +65,61 @@ function AddKeyForm({ org, userId, onAdded }: { org: Membership; userId: string;
       onAdded();
     },
   });
-  const failure = add.error ? describeError(add.error) : null;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    add.mutate();
-  };
+  const failure = formFailure(add.error, ['provider', 'key']);
   return (
-    <form className="panel" onSubmit={submit} aria-labelledby="add-byok-title">
-      <h2 id="add-byok-title">Add a provider key</h2>
-      <div className="grid-fields">
-        <div className="field">
-          <label htmlFor="byok-provider">Provider</label>
-          <select id="byok-provider" required value={provider} onChange={(event) => setProvider(event.target.value)}>
-            <option value="">Choose…</option>
-            {providers.map((slug) => (
-              <option key={slug} value={slug}>
-                {slug}
-              </option>
-            ))}
-          </select>
-          {failure?.param === 'provider' ? (
-            <small className="error" role="alert">
-              {failure.message}
-            </small>
-          ) : null}
-        </div>
-        <Field
-          label="Key"
-          type="password"
-          autoComplete="off"
-          required
-          value={key}
-          onChange={(event) => setKey(event.target.value)}
-          hint="Stored encrypted and never shown again"
-          error={failure?.param === 'key' ? failure.message : null}
+    <FormPanel
+      title="Add a provider key"
+      onSubmit={() => add.mutate()}
+      failure={failure}
+      pending={add.isPending}
+      submitLabel="Add key"
+      pendingLabel="Adding…"
+      after={<span role="status">{add.isSuccess ? ` Added …${add.data.last4}` : ''}</span>}
+    >
+      <SelectField
+        label="Provider"
+        required
+        value={provider}
+        onChange={(event) => setProvider(event.target.value)}
+        choices={[{ value: '', label: 'Choose…' }, ...providers]}
+        error={failure.blame('provider')}
+      />
+      <Field
+        label="Key"
+        type="password"
+        autoComplete="off"
+        required
+        value={key}
+        onChange={(event) => setKey(event.target.value)}
+        hint="Stored encrypted and never shown again"
+        error={failure.blame('key')}
+      />
+      {forOrg ? (
+        <SelectField
+          label="For"
+          value={whose}
+          onChange={(event) => setWhose(event.target.value as 'org' | 'me')}
+          choices={[
+            { value: 'org', label: 'the whole organization' },
+            { value: 'me', label: 'my own requests' },
+          ]}
         />
-        {forOrg ? (
-          <div className="field">
-            <label htmlFor="byok-whose">For</label>
-            <select id="byok-whose" value={whose} onChange={(event) => setWhose(event.target.value as 'org' | 'me')}>
-              <option value="org">the whole organization</option>
-              <option value="me">my own requests</option>
-            </select>
-          </div>
-        ) : null}
-      </div>
-      {failure && failure.param !== 'provider' && failure.param !== 'key' ? (
-        <p className="error" role="alert">
-          {failure.message}
-        </p>
       ) : null}
-      <button type="submit" disabled={add.isPending}>
-        {add.isPending ? 'Adding…' : 'Add key'}
-      </button>
-      <span role="status">{add.isSuccess ? ` Added …${add.data.last4}` : ''}</span>
-    </form>
+    </FormPanel>
   );
 }
 
 function DeleteButton({ credential, onDeleted }: { credential: Credential; onDeleted: () => void }) {
-  const [confirming, setConfirming] = useState(false);
   const remove = useMutation({ mutationFn: () => trpc.byok.delete.mutate({ id: credential.id }), onSuccess: onDeleted });
-  const name = `${credential.providerSlug} key …${credential.last4}`;
   return (
-    <span className="confirm">
-      {confirming ? (
-        <>
-          <button type="button" className="danger" onClick={() => remove.mutate()} disabled={remove.isPending} aria-label={`Confirm deleting the ${name}`}>
-            Delete now
-          </button>
-          <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </>
-      ) : (
-        <button type="button" className="secondary" onClick={() => setConfirming(true)} aria-label={`Delete the ${name}`}>
-          Delete
-        </button>
-      )}
-      <ErrorNote error={remove.error} />
-    </span>
+    <ConfirmButton
+      action="Delete"
+      doing="deleting"
+      subject={`the ${credential.providerSlug} key …${credential.last4}`}
+      onConfirm={() => remove.mutate()}
+      pending={remove.isPending}
+      error={remove.error}
+    />
   );
 }
 

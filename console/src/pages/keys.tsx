@@ -1,12 +1,15 @@
 // API keys of the open organization (a member sees their own): create one with optional scopes and expiry,
 // see its secret exactly once with a button to copy it, and revoke. Revoking asks for a second click.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { CopyableSecret } from '../components/copy-link.tsx';
+import { ConfirmButton } from '../components/confirm-button.tsx';
 import { Field } from '../components/field.tsx';
-import { Empty, ErrorNote, Loading } from '../components/status.tsx';
+import { FormPanel, formFailure } from '../components/form-panel.tsx';
+import { Empty, ListStatus } from '../components/status.tsx';
+import { Table } from '../components/table.tsx';
 import { formatTime } from '../format.ts';
-import { describeError, trpc, type RouterOutputs } from '../trpc.ts';
+import { trpc, type RouterOutputs } from '../trpc.ts';
 import type { PageProps } from './page-props.ts';
 
 type ApiKey = RouterOutputs['apiKeys']['list'][number];
@@ -40,9 +43,7 @@ export function KeysPage({ org }: PageProps) {
       />
       {created ? <NewKeyNotice created={created} onDone={() => setCreated(null)} /> : null}
       <h2>Keys</h2>
-      {keys.isPending ? <Loading what="keys" /> : null}
-      <ErrorNote error={keys.error} />
-      {keys.data && keys.data.length === 0 ? <Empty>No keys yet.</Empty> : null}
+      <ListStatus query={keys} count={keys.data?.length ?? 0} what="keys" empty="No keys yet." />
       {keys.data && keys.data.length > 0 ? <KeyTable keys={keys.data} onRevoked={() => void refresh()} /> : null}
     </section>
   );
@@ -69,42 +70,39 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
       onCreated(key);
     },
   });
-  const failure = create.error ? describeError(create.error) : null;
-  const blames = (param: string) => (failure && failure.param?.startsWith(param) ? failure.message : null);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    create.mutate();
-  };
+  const failure = formFailure(create.error, ['name', 'expiresAt', 'scopes.models', 'scopes.providers']);
   return (
-    <form className="panel" onSubmit={submit} aria-labelledby="create-key-title">
-      <h2 id="create-key-title">Create a key</h2>
-      <div className="grid-fields">
-        <Field label="Name" required value={name} onChange={(event) => setName(event.target.value)} error={blames('name')} />
-        <Field label="Expires on (optional)" type="date" value={expires} onChange={(event) => setExpires(event.target.value)} error={blames('expiresAt')} />
-        <Field
-          label="Models (optional)"
-          hint="Comma-separated model ids or provider/*; empty = whatever the organization allows"
-          value={models}
-          onChange={(event) => setModels(event.target.value)}
-          error={blames('scopes.models')}
-        />
-        <Field
-          label="Providers (optional)"
-          hint="Comma-separated provider slugs; empty = whatever the organization allows"
-          value={providers}
-          onChange={(event) => setProviders(event.target.value)}
-          error={blames('scopes.providers')}
-        />
-      </div>
-      {failure && !['name', 'expiresAt', 'scopes'].some((param) => failure.param?.startsWith(param)) ? (
-        <p className="error" role="alert">
-          {failure.message}
-        </p>
-      ) : null}
-      <button type="submit" disabled={create.isPending}>
-        {create.isPending ? 'Creating…' : 'Create key'}
-      </button>
-    </form>
+    <FormPanel
+      title="Create a key"
+      onSubmit={() => create.mutate()}
+      failure={failure}
+      pending={create.isPending}
+      submitLabel="Create key"
+      pendingLabel="Creating…"
+    >
+      <Field label="Name" required value={name} onChange={(event) => setName(event.target.value)} error={failure.blame('name')} />
+      <Field
+        label="Expires on (optional)"
+        type="date"
+        value={expires}
+        onChange={(event) => setExpires(event.target.value)}
+        error={failure.blame('expiresAt')}
+      />
+      <Field
+        label="Models (optional)"
+        hint="Comma-separated model ids or provider/*; empty = whatever the organization allows"
+        value={models}
+        onChange={(event) => setModels(event.target.value)}
+        error={failure.blame('scopes.models')}
+      />
+      <Field
+        label="Providers (optional)"
+        hint="Comma-separated provider slugs; empty = whatever the organization allows"
+        value={providers}
+        onChange={(event) => setProviders(event.target.value)}
+        error={failure.blame('scopes.providers')}
+      />
+    </FormPanel>
   );
 }
 
@@ -123,59 +121,35 @@ function NewKeyNotice({ created, onDone }: { created: RouterOutputs['apiKeys']['
 
 function KeyTable({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: () => void }) {
   return (
-    <div className="table-scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Key</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {keys.map((key) => (
-            <tr key={key.id}>
-              <th scope="row">{key.name}</th>
-              <td>
-                <code>
-                  {key.prefix}…{key.last4}
-                </code>
-              </td>
-              <td>{[key.scopes.models?.join(', '), key.scopes.providers?.join(', ')].filter(Boolean).join('; ') || 'all the org allows'}</td>
-              <td>{formatTime(key.createdAt)}</td>
-              <td>{formatTime(key.expiresAt)}</td>
-              <td>{formatTime(key.lastUsedAt)}</td>
-              <td>{key.revokedAt ? `revoked ${formatTime(key.revokedAt)}` : <RevokeButton apiKey={key} onRevoked={onRevoked} />}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      rows={keys}
+      rowKey={(key) => key.id}
+      columns={[
+        { header: 'Name', rowHeader: true, cell: (key) => key.name },
+        {
+          header: 'Key',
+          cell: (key) => (
+            <code>
+              {key.prefix}…{key.last4}
+            </code>
+          ),
+        },
+        {
+          header: 'Scopes',
+          cell: (key) => [key.scopes.models?.join(', '), key.scopes.providers?.join(', ')].filter(Boolean).join('; ') || 'all the org allows',
+        },
+        { header: 'Created', cell: (key) => formatTime(key.createdAt) },
+        { header: 'Expires', cell: (key) => formatTime(key.expiresAt) },
+        { header: 'Last used', cell: (key) => formatTime(key.lastUsedAt) },
+        { header: 'State', cell: (key) => (key.revokedAt ? `revoked ${formatTime(key.revokedAt)}` : <RevokeButton apiKey={key} onRevoked={onRevoked} />) },
+      ]}
+    />
   );
 }
 
 function RevokeButton({ apiKey, onRevoked }: { apiKey: ApiKey; onRevoked: () => void }) {
-  const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({ mutationFn: () => trpc.apiKeys.revoke.mutate({ id: apiKey.id }), onSuccess: onRevoked });
-  if (!confirming)
-    return (
-      <button type="button" className="secondary" onClick={() => setConfirming(true)} aria-label={`Revoke ${apiKey.name}`}>
-        Revoke
-      </button>
-    );
   return (
-    <span className="confirm">
-      <button type="button" className="danger" onClick={() => revoke.mutate()} disabled={revoke.isPending} aria-label={`Confirm revoking ${apiKey.name}`}>
-        Revoke now
-      </button>
-      <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-        Cancel
-      </button>
-      <ErrorNote error={revoke.error} />
-    </span>
+    <ConfirmButton action="Revoke" doing="revoking" subject={apiKey.name} onConfirm={() => revoke.mutate()} pending={revoke.isPending} error={revoke.error} />
   );
 }

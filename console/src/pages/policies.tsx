@@ -5,9 +5,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { isModelAllowed, isProviderAllowed } from '../../../data-plane/src/pipeline/check-policy.ts';
+import { Check, Field } from '../components/field.tsx';
+import { FormError, formFailure } from '../components/form-panel.tsx';
 import { Empty, ErrorNote, Loading } from '../components/status.tsx';
 import { dollarsText, formatCount, parseDollars } from '../format.ts';
-import { describeError, trpc, type RouterOutputs } from '../trpc.ts';
+import { InputError, trpc, type RouterOutputs } from '../trpc.ts';
 import { memberMay, type PageProps } from './page-props.ts';
 
 type Policy = RouterOutputs['policies']['get'];
@@ -62,13 +64,13 @@ function PolicyForm({ orgId, policy, models, editable }: { orgId: string; policy
   const save = useMutation({
     mutationFn: () => {
       const dailyLimitMicros = parseDollars(limit);
-      if (Number.isNaN(dailyLimitMicros)) throw new Error('write the daily limit in dollars, e.g. 25, or leave it empty for none');
+      if (Number.isNaN(dailyLimitMicros)) throw new InputError('dailyLimitMicros', 'write the daily limit in dollars, e.g. 25, or leave it empty for none');
       return trpc.policies.update.mutate({ orgId, ...draft, dailyLimitMicros });
     },
     onSuccess: (saved) => queryClient.setQueryData(['policy', orgId], saved),
   });
-  const failure = save.error ? describeError(save.error) : null;
-  const blames = (param: string) => failure?.param?.startsWith(param) ?? false;
+  const failure = formFailure(save.error, ['allowedModels', 'allowedProviders', 'deniedProviders', 'dailyLimitMicros']);
+  const providerFailure = failure.blame('allowedProviders') ?? failure.blame('deniedProviders');
   const toggle = (set: Set<string>, slug: string, on: boolean) => {
     const next = new Set(set);
     if (on) next.add(slug);
@@ -84,10 +86,7 @@ function PolicyForm({ orgId, policy, models, editable }: { orgId: string; policy
     <form onSubmit={submit} aria-label="Organization policy">
       <fieldset className="panel" disabled={!editable}>
         <legend>Models</legend>
-        <label className="check">
-          <input type="checkbox" checked={restrictModels} onChange={(event) => setRestrictModels(event.target.checked)} />
-          Only allow the models listed
-        </label>
+        <Check label="Only allow the models listed" checked={restrictModels} onChange={setRestrictModels} />
         {restrictModels ? (
           <div className="field">
             <label htmlFor="allowed-models">Allowed models, one per line</label>
@@ -96,15 +95,15 @@ function PolicyForm({ orgId, policy, models, editable }: { orgId: string; policy
               rows={5}
               value={modelText}
               onChange={(event) => setModelText(event.target.value)}
-              aria-invalid={blames('allowedModels') || undefined}
+              aria-invalid={failure.blame('allowedModels') ? true : undefined}
               aria-describedby="allowed-models-hint"
             />
             <small id="allowed-models-hint" className="muted">
               Exact model ids (openai/gpt-4o) or every model of a provider (anthropic/*)
             </small>
-            {blames('allowedModels') ? (
+            {failure.blame('allowedModels') ? (
               <small className="error" role="alert">
-                {failure?.message}
+                {failure.blame('allowedModels')}
               </small>
             ) : null}
           </div>
@@ -112,54 +111,37 @@ function PolicyForm({ orgId, policy, models, editable }: { orgId: string; policy
       </fieldset>
       <fieldset className="panel" disabled={!editable}>
         <legend>Providers</legend>
-        <label className="check">
-          <input type="checkbox" checked={restrictProviders} onChange={(event) => setRestrictProviders(event.target.checked)} />
-          Only allow the providers ticked
-        </label>
+        <Check label="Only allow the providers ticked" checked={restrictProviders} onChange={setRestrictProviders} />
         <div className="provider-grid">
           {providers.map((slug) => (
             <div key={slug} className="provider-rule">
               <strong>{slug}</strong>
               {restrictProviders ? (
-                <label className="check">
-                  <input
-                    type="checkbox"
-                    checked={allowedProviders.has(slug)}
-                    onChange={(event) => setAllowedProviders(toggle(allowedProviders, slug, event.target.checked))}
-                  />
-                  allowed
-                </label>
+                <Check label="allowed" checked={allowedProviders.has(slug)} onChange={(on) => setAllowedProviders(toggle(allowedProviders, slug, on))} />
               ) : null}
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={deniedProviders.has(slug)}
-                  onChange={(event) => setDeniedProviders(toggle(deniedProviders, slug, event.target.checked))}
-                />
-                never used
-              </label>
+              <Check label="never used" checked={deniedProviders.has(slug)} onChange={(on) => setDeniedProviders(toggle(deniedProviders, slug, on))} />
             </div>
           ))}
         </div>
-        {blames('allowedProviders') || blames('deniedProviders') ? (
+        {providerFailure ? (
           <p className="error" role="alert">
-            {failure?.message}
+            {providerFailure}
           </p>
         ) : null}
       </fieldset>
       <fieldset className="panel" disabled={!editable}>
         <legend>Spending</legend>
-        <div className="field">
-          <label htmlFor="default-limit">Default daily limit per member, in dollars</label>
-          <input id="default-limit" inputMode="decimal" placeholder="none" value={limit} onChange={(event) => setLimit(event.target.value)} />
-          <small className="muted">Members' own limits (Members page) override it; empty = no limit</small>
-        </div>
+        <Field
+          label="Default daily limit per member, in dollars"
+          inputMode="decimal"
+          placeholder="none"
+          value={limit}
+          onChange={(event) => setLimit(event.target.value)}
+          hint="Members' own limits (Members page) override it; empty = no limit"
+          error={failure.blame('dailyLimitMicros')}
+        />
       </fieldset>
-      {failure && !['allowedModels', 'allowedProviders', 'deniedProviders'].some(blames) ? (
-        <p className="error" role="alert">
-          {failure.message}
-        </p>
-      ) : null}
+      <FormError failure={failure} />
       {editable ? (
         <p className="actions">
           <button type="submit" disabled={save.isPending}>

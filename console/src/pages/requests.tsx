@@ -2,11 +2,13 @@
 // id and time, loaded a page at a time (keyset pages: "Older requests" continues where the last page
 // ended). Choosing a row shows all of its record. Owners, admins and billing see the organization's
 // requests; others their own.
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
-import { Field } from '../components/field.tsx';
-import { Empty, ErrorNote, Loading } from '../components/status.tsx';
-import { formatCount, formatMicros, formatMilliseconds, formatTime } from '../format.ts';
+import { Field, SelectField } from '../components/field.tsx';
+import { Empty, ListStatus, LoadMore } from '../components/status.tsx';
+import { Table } from '../components/table.tsx';
+import { endOfUtcDay, formatCount, formatMicros, formatMilliseconds, formatTime, startOfUtcDay } from '../format.ts';
+import { useKeysetPages } from '../keyset-pages.ts';
 import { trpc, type RouterInputs, type RouterOutputs } from '../trpc.ts';
 import { memberMay, type PageProps } from './page-props.ts';
 
@@ -20,14 +22,12 @@ export function RequestsPage({ org }: PageProps) {
   const [filters, setFilters] = useState<Filters>({});
   const [selected, setSelected] = useState<RequestRow | null>(null);
   const details = useRef<HTMLElement>(null);
-  const log = useInfiniteQuery({
+  const { query: log, items: rows } = useKeysetPages({
     queryKey: ['requests', orgId, filters],
-    queryFn: ({ pageParam }) => trpc.requests.list.query({ orgId, ...filters, cursor: pageParam ?? undefined, limit: PAGE_SIZE }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.nextCursor,
+    fetchPage: (cursor) => trpc.requests.list.query({ orgId, ...filters, cursor, limit: PAGE_SIZE }),
+    items: (page) => page.rows,
     enabled: org !== null,
   });
-  const rows = log.data?.pages.flatMap((page) => page.rows) ?? [];
 
   if (!org) return <Empty>You belong to no organization yet.</Empty>;
   return (
@@ -35,75 +35,47 @@ export function RequestsPage({ org }: PageProps) {
       <h1 id="requests-title">Requests</h1>
       <p className="muted">{wholeOrg ? `Every request in ${org.orgName}` : `Your requests in ${org.orgName}`}, newest first.</p>
       <FilterForm org={org} onApply={setFilters} />
-      {log.isPending ? <Loading what="requests" /> : null}
-      <ErrorNote error={log.error} />
-      {log.data && rows.length === 0 ? <Empty>No requests match.</Empty> : null}
+      <ListStatus query={log} count={rows.length} what="requests" empty="No requests match." />
       {rows.length > 0 ? (
-        <div className="table-scroll">
-          <table>
-            <caption className="muted">
-              {formatCount(rows.length)} {rows.length === 1 ? 'request' : 'requests'} shown
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Model</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tokens in / out</th>
-                <th scope="col">Cost</th>
-                <th scope="col">TTFT</th>
-                <th scope="col">Latency</th>
-                <th scope="col">Key</th>
-                {wholeOrg ? <th scope="col">User</th> : null}
-                <th scope="col">Request id</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.id} className={selected?.id === row.id ? 'selected' : undefined}>
-                  <td>
-                    <button
-                      type="button"
-                      className="link"
-                      onClick={() => {
-                        setSelected(row);
-                        requestAnimationFrame(() => details.current?.focus());
-                      }}
-                    >
-                      {formatTime(row.startedAt)}
-                    </button>
-                  </td>
-                  <td>{row.requestedModel}</td>
-                  <td>{row.providerSlug ?? row.providerId}</td>
-                  <td className={row.status >= 400 ? 'error' : undefined}>{row.status}</td>
-                  <td>
-                    {formatCount(row.promptTokens)} / {formatCount(row.completionTokens)}
-                  </td>
-                  <td>{formatMicros(row.costMicros)}</td>
-                  <td>{formatMilliseconds(row.ttftMs)}</td>
-                  <td>{formatMilliseconds(row.totalLatencyMs)}</td>
-                  <td>{row.apiKeyName ?? row.apiKeyId}</td>
-                  {wholeOrg ? <td>{row.userEmail ?? row.userId}</td> : null}
-                  <td>
-                    <code>{row.requestId}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          rows={rows}
+          rowKey={(row) => row.id}
+          caption={`${formatCount(rows.length)} ${rows.length === 1 ? 'request' : 'requests'} shown`}
+          rowClassName={(row) => (selected?.id === row.id ? 'selected' : undefined)}
+          columns={[
+            {
+              header: 'Time',
+              cell: (row) => (
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => {
+                    setSelected(row);
+                    requestAnimationFrame(() => details.current?.focus());
+                  }}
+                >
+                  {formatTime(row.startedAt)}
+                </button>
+              ),
+            },
+            { header: 'Model', cell: (row) => row.requestedModel },
+            { header: 'Provider', cell: (row) => row.providerSlug ?? row.providerId },
+            { header: 'Status', cell: (row) => row.status, className: (row) => (row.status >= 400 ? 'error' : undefined) },
+            { header: 'Tokens in / out', cell: (row) => `${formatCount(row.promptTokens)} / ${formatCount(row.completionTokens)}` },
+            { header: 'Cost', cell: (row) => formatMicros(row.costMicros) },
+            { header: 'TTFT', cell: (row) => formatMilliseconds(row.ttftMs) },
+            { header: 'Latency', cell: (row) => formatMilliseconds(row.totalLatencyMs) },
+            { header: 'Key', cell: (row) => row.apiKeyName ?? row.apiKeyId },
+            wholeOrg && { header: 'User', cell: (row) => row.userEmail ?? row.userId },
+            { header: 'Request id', cell: (row) => <code>{row.requestId}</code> },
+          ]}
+        />
       ) : null}
-      <p className="actions">
-        {log.hasNextPage ? (
-          <button type="button" className="secondary" onClick={() => void log.fetchNextPage()} disabled={log.isFetchingNextPage}>
-            {log.isFetchingNextPage ? 'Loading…' : 'Older requests'}
-          </button>
-        ) : null}
+      <LoadMore query={log} label="Older requests">
         <button type="button" className="secondary" onClick={() => void log.refetch()} disabled={log.isFetching}>
           Refresh
         </button>
-      </p>
+      </LoadMore>
       {selected ? (
         <section ref={details} tabIndex={-1} className="panel" aria-labelledby="request-details-title">
           <h2 id="request-details-title">Request {selected.requestId}</h2>
@@ -139,49 +111,40 @@ function FilterForm({ org, onApply }: { org: NonNullable<PageProps['org']>; onAp
       model: model.trim() || undefined,
       outcome: outcome === 'ok' || outcome === 'error' ? outcome : undefined,
       requestId: requestId.trim() || undefined,
-      from: from ? new Date(`${from}T00:00:00Z`) : undefined,
-      // The whole of the last day chosen.
-      to: to ? new Date(new Date(`${to}T00:00:00Z`).getTime() + 86_400_000) : undefined,
+      from: startOfUtcDay(from),
+      to: endOfUtcDay(to),
     });
   };
   return (
     <form className="panel" onSubmit={submit} aria-label="Filter requests">
       <div className="grid-fields">
         {wholeOrg ? (
-          <div className="field">
-            <label htmlFor="filter-user">User</label>
-            <select id="filter-user" value={userId} onChange={(event) => setUserId(event.target.value)}>
-              <option value="">Everyone</option>
-              {members.data?.map((member) => (
-                <option key={member.userId} value={member.userId}>
-                  {member.email}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label="User"
+            value={userId}
+            onChange={(event) => setUserId(event.target.value)}
+            choices={[{ value: '', label: 'Everyone' }, ...(members.data?.map((member) => ({ value: member.userId, label: member.email })) ?? [])]}
+          />
         ) : null}
         {mayListKeys ? (
-          <div className="field">
-            <label htmlFor="filter-key">API key</label>
-            <select id="filter-key" value={apiKeyId} onChange={(event) => setApiKeyId(event.target.value)}>
-              <option value="">Any key</option>
-              {keys.data?.map((key) => (
-                <option key={key.id} value={key.id}>
-                  {key.name} (…{key.last4})
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            label="API key"
+            value={apiKeyId}
+            onChange={(event) => setApiKeyId(event.target.value)}
+            choices={[{ value: '', label: 'Any key' }, ...(keys.data?.map((key) => ({ value: key.id, label: `${key.name} (…${key.last4})` })) ?? [])]}
+          />
         ) : null}
         <Field label="Model" placeholder="e.g. openai/gpt-4o" value={model} onChange={(event) => setModel(event.target.value)} />
-        <div className="field">
-          <label htmlFor="filter-outcome">Outcome</label>
-          <select id="filter-outcome" value={outcome} onChange={(event) => setOutcome(event.target.value)}>
-            <option value="">Any</option>
-            <option value="ok">Succeeded</option>
-            <option value="error">Failed</option>
-          </select>
-        </div>
+        <SelectField
+          label="Outcome"
+          value={outcome}
+          onChange={(event) => setOutcome(event.target.value)}
+          choices={[
+            { value: '', label: 'Any' },
+            { value: 'ok', label: 'Succeeded' },
+            { value: 'error', label: 'Failed' },
+          ]}
+        />
         <Field label="Request id" hint="The x-request-id header of the answer" value={requestId} onChange={(event) => setRequestId(event.target.value)} />
         <Field label="From (UTC)" type="date" value={from} onChange={(event) => setFrom(event.target.value)} />
         <Field label="To (UTC, inclusive)" type="date" value={to} onChange={(event) => setTo(event.target.value)} />
