@@ -55,7 +55,9 @@ export function startPinned(options: PinnedProcessOptions): PinnedProcess {
           .find((candidate) => pattern.test(candidate));
         if (line !== undefined) return line;
         if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`${options.name} did not print ${String(pattern)} (exit ${child.exitCode}); stderr: ${stderr.slice(-2000)}`);
+          throw new Error(
+            `${options.name} did not print ${String(pattern)} (exit ${child.exitCode}); stdout: ${stdout.slice(-2000)}; stderr: ${stderr.slice(-2000)}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -14,18 +14,28 @@ import { endpointRowPrices } from './catalog.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import { supportedParameters } from './supported-parameters.ts';
 
+/**
+ * Options of a read transaction over whole tables. Prisma closes a transaction after 5 s by default,
+ * and reading 100k keys and 10k organizations takes about that long on a loaded machine: the first
+ * compile then failed and the control plane exited at start ("snapshot publisher not started").
+ */
+export const WHOLE_TABLE_READ = { timeout: 10 * 60_000, maxWait: 60_000 } as const;
+
 export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnapshotCompiler): Promise<SnapshotState> {
   // One read transaction, so the sections agree with each other (no key of an org the snapshot lacks).
-  const [apiKeys, orgs, providers, models, byokCredentials] = await prisma.$transaction([
-    prisma.apiKey.findMany({ where: { revokedAt: null } }),
-    prisma.organization.findMany({ include: orgSnapshotInclude }),
-    prisma.provider.findMany({ where: { enabled: true } }),
-    prisma.model.findMany({
-      where: { enabled: true },
-      include: { endpoints: { where: { provider: { enabled: true } }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
-    }),
-    prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
-  ]);
+  const [apiKeys, orgs, providers, models, byokCredentials] = await prisma.$transaction(
+    [
+      prisma.apiKey.findMany({ where: { revokedAt: null } }),
+      prisma.organization.findMany({ include: orgSnapshotInclude }),
+      prisma.provider.findMany({ where: { enabled: true } }),
+      prisma.model.findMany({
+        where: { enabled: true },
+        include: { endpoints: { where: { provider: { enabled: true } }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
+      }),
+      prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
+    ],
+    WHOLE_TABLE_READ,
+  );
   const state: SnapshotState = { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: await byok.compile(byokCredentials) };
   for (const key of apiKeys) state.apiKeys[key.keyHash] = compileApiKey(key);
   for (const org of orgs) state.orgs[org.id] = compileOrg(org);

@@ -2,12 +2,14 @@
 // signed deltas after changes, resume by version and floor position.
 import type { TrackedEnvelope } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createSnapshotVerifier, hashSecret, type SnapshotVerifier } from '../../../shared/src/crypto.ts';
+import { createSnapshotSigner, createSnapshotVerifier, generateSnapshotSigningKeys, hashSecret, type SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { parseChannelPosition, type ChannelEnvelope, type ChannelMessage } from '../../../shared/src/data-plane-channel.ts';
 import { applySnapshotChanges, hashSnapshotState, type SnapshotMessage } from '../../../shared/src/snapshot.ts';
 import type { SpendFloorMessage } from '../../../shared/src/spend-floors.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
+import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { createSnapshotPublisher } from './snapshot-publisher.ts';
 
 describe.each(testEngines)('snapshot subscription on %s', (engine) => {
   let testApp: TestApp;
@@ -187,5 +189,24 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     await testApp.caller(testApp.app.adminToken).organizations.create({ name: 'After restart' });
     await testApp.app.services.publisher.settled();
     expect(testApp.app.services.publisher.version).toBeGreaterThan(before);
+  });
+});
+
+describe('a first compile that fails', () => {
+  test('start() rejects with the database error, not only that the publisher has no snapshot', async () => {
+    const signingKeys = await generateSnapshotSigningKeys();
+    const expired = new Error('Transaction already closed: the transaction expired');
+    // Every model query builds a request; the transaction that runs them fails, as one past its timeout does.
+    const table = new Proxy({}, { get: () => () => Promise.resolve([]) });
+    const prisma = new Proxy({} as PrismaClient, {
+      get: (_target, name) => (name === '$transaction' ? () => Promise.reject(expired) : table),
+    });
+    const publisher = createSnapshotPublisher({
+      prisma,
+      signer: await createSnapshotSigner(signingKeys.privateJwk),
+      byok: { compile: async () => ({}) },
+    });
+    await expect(publisher.start()).rejects.toThrow(/could not compile its first snapshot: Transaction already closed/);
+    await publisher.close();
   });
 });

@@ -99,6 +99,8 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   let waiters = new Set<() => void>();
   let timer: NodeJS.Timeout | null = null;
   let recompiling: Promise<void> | null = null;
+  /** Why the last recompile failed, for start() to report. */
+  let lastFailure: unknown = null;
   /** What the next run must compile: everything, or only these keys and orgs. */
   let pending = { all: false, apiKeys: new Set<string>(), orgs: new Set<string>() };
   let closed = false;
@@ -211,7 +213,9 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       do {
         try {
           await recompile();
+          lastFailure = null;
         } catch (error) {
+          lastFailure = error;
           log(`snapshot recompile failed: ${error instanceof Error ? error.message : String(error)}`);
           break;
         }
@@ -306,7 +310,10 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     async start() {
       pending.all = true;
       await runRecompile();
-      requireCurrent();
+      if (!current) {
+        const reason = lastFailure instanceof Error ? lastFailure.message : String(lastFailure);
+        throw new Error(`the control plane could not compile its first snapshot: ${reason}`, { cause: lastFailure });
+      }
       await spendFloors.start();
       if (options.listen) unlisten = await options.listen(SNAPSHOT_CHANNEL, onNotification);
     },

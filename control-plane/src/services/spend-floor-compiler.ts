@@ -4,21 +4,25 @@
 // touched, not to the number of orgs.
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { WHOLE_TABLE_READ } from './snapshot-compiler.ts';
 
 /** `orgIds` null = every org. An org missing from the result no longer exists. */
 export async function compileSpendFloors(prisma: PrismaClient, orgIds: readonly string[] | null): Promise<Map<string, OrgSpendFloor>> {
   const day = new Date().toISOString().slice(0, 10);
   const where = orgIds === null ? {} : { id: { in: [...orgIds] } };
   // One read transaction, so an org's credits and its users' spend are from the same moment.
-  const [orgs, usage] = await prisma.$transaction([
-    prisma.organization.findMany({ where, select: { id: true, balanceMicros: true, usageDebitedMicros: true } }),
-    prisma.usageDaily.groupBy({
-      by: ['orgId', 'userId'],
-      where: { day: new Date(day), byok: false, ...(orgIds === null ? {} : { orgId: { in: [...orgIds] } }) },
-      _sum: { costMicros: true },
-      orderBy: [{ orgId: 'asc' }, { userId: 'asc' }],
-    }),
-  ]);
+  const [orgs, usage] = await prisma.$transaction(
+    [
+      prisma.organization.findMany({ where, select: { id: true, balanceMicros: true, usageDebitedMicros: true } }),
+      prisma.usageDaily.groupBy({
+        by: ['orgId', 'userId'],
+        where: { day: new Date(day), byok: false, ...(orgIds === null ? {} : { orgId: { in: [...orgIds] } }) },
+        _sum: { costMicros: true },
+        orderBy: [{ orgId: 'asc' }, { userId: 'asc' }],
+      }),
+    ],
+    WHOLE_TABLE_READ,
+  );
   const floors = new Map<string, OrgSpendFloor>();
   for (const org of orgs) {
     floors.set(org.id, {
