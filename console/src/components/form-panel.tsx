@@ -29,19 +29,18 @@ export function FormError({ failure }: { failure: FormFailure }) {
 
 interface FormPanelProps {
   title: string;
-  onSubmit: () => void;
+  /** What the submit runs. */
+  mutation: { mutate: () => unknown; isPending: boolean };
   failure: FormFailure;
-  pending: boolean;
-  /** The button's text, and its text while the submit runs (e.g. "Invite", "Inviting…"). */
-  submitLabel: string;
-  pendingLabel: string;
+  /** The button's text, and its text while the submit runs (e.g. ['Invite', 'Inviting…']). */
+  button: readonly [string, string];
   /** The fields. */
   children: ReactNode;
   /** What the form shows after the button (a status, a one-time secret). */
   after?: ReactNode;
 }
 
-export function FormPanel({ title, onSubmit, failure, pending, submitLabel, pendingLabel, children, after }: FormPanelProps) {
+export function FormPanel({ title, mutation, failure, button, children, after }: FormPanelProps) {
   const titleId = useId();
   return (
     <form
@@ -49,14 +48,14 @@ export function FormPanel({ title, onSubmit, failure, pending, submitLabel, pend
       aria-labelledby={titleId}
       onSubmit={(event) => {
         event.preventDefault();
-        onSubmit();
+        mutation.mutate();
       }}
     >
       <h2 id={titleId}>{title}</h2>
       <div className="grid-fields">{children}</div>
       <FormError failure={failure} />
-      <button type="submit" disabled={pending}>
-        {pending ? pendingLabel : submitLabel}
+      <button type="submit" disabled={mutation.isPending}>
+        {mutation.isPending ? button[1] : button[0]}
       </button>
       {after}
     </form>

@@ -87,11 +87,9 @@ function CreditForm({ orgId }: { orgId: string }) {
   return (
     <FormPanel
       title="Add credit (platform)"
-      onSubmit={() => add.mutate()}
+      mutation={add}
       failure={failure}
-      pending={add.isPending}
-      submitLabel="Add to the ledger"
-      pendingLabel="Adding…"
+      button={['Add to the ledger', 'Adding…']}
       after={<span role="status">{add.isSuccess ? ' Added' : ''}</span>}
     >
       <SelectField label="Kind" value={kind} onChange={(event) => setKind(event.target.value as (typeof creditKinds)[number])} choices={creditKinds} />

@@ -69,11 +69,9 @@ function AddKeyForm({ org, userId, onAdded }: { org: Membership; userId: string;
   return (
     <FormPanel
       title="Add a provider key"
-      onSubmit={() => add.mutate()}
+      mutation={add}
       failure={failure}
-      pending={add.isPending}
-      submitLabel="Add key"
-      pendingLabel="Adding…"
+      button={['Add key', 'Adding…']}
       after={<span role="status">{add.isSuccess ? ` Added …${add.data.last4}` : ''}</span>}
     >
       <SelectField

@@ -72,14 +72,7 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
   });
   const failure = formFailure(create.error, ['name', 'expiresAt', 'scopes.models', 'scopes.providers']);
   return (
-    <FormPanel
-      title="Create a key"
-      onSubmit={() => create.mutate()}
-      failure={failure}
-      pending={create.isPending}
-      submitLabel="Create key"
-      pendingLabel="Creating…"
-    >
+    <FormPanel title="Create a key" mutation={create} failure={failure} button={['Create key', 'Creating…']}>
       <Field label="Name" required value={name} onChange={(event) => setName(event.target.value)} error={failure.blame('name')} />
       <Field
         label="Expires on (optional)"

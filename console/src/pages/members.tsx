@@ -95,11 +95,9 @@ function InviteForm({ org, onInvited }: { org: Membership; onInvited: () => void
   return (
     <FormPanel
       title="Invite someone"
-      onSubmit={() => invite.mutate()}
+      mutation={invite}
       failure={failure}
-      pending={invite.isPending}
-      submitLabel="Invite"
-      pendingLabel="Inviting…"
+      button={['Invite', 'Inviting…']}
       after={
         invite.data ? (
           <div className="notice-inline" role="region" aria-label="Invitation link">
