@@ -4,6 +4,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { snapshotPricesSchema } from '../../shared/src/snapshot.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
 
@@ -145,12 +146,14 @@ describe('backpressure', () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const port = (upstream.address() as AddressInfo).port;
+    const { state } = fixture.controlPlane;
+    const model = state.models[TEST_MODEL]!;
+    // Free, so no reservation's cost ceiling cuts its 48 MiB (over-producing-stream.test.ts covers that).
+    const free = snapshotPricesSchema.parse({ prompt: 0, completion: 0, cacheRead: null, cacheWrite: null });
     await fixture.controlPlane.publish({
-      ...fixture.controlPlane.state,
-      providers: {
-        ...fixture.controlPlane.state.providers,
-        prov_simulator: { ...fixture.controlPlane.state.providers.prov_simulator!, baseUrl: `http://127.0.0.1:${port}/v1` },
-      },
+      ...state,
+      providers: { ...state.providers, prov_simulator: { ...state.providers.prov_simulator!, baseUrl: `http://127.0.0.1:${port}/v1` } },
+      models: { ...state.models, [TEST_MODEL]: { ...model, endpoints: model.endpoints.map((endpoint) => ({ ...endpoint, prices: free })) } },
     });
     await fixture.dataPlane.waitForSnapshot(fixture.controlPlane.version);
   });

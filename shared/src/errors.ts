@@ -8,6 +8,8 @@ export const errorCodes = {
   /** The control plane's sign-in: wrong email or password, or a spent or expired link. */
   invalid_credentials: { status: 401, type: 'authentication_error' },
   insufficient_balance: { status: 402, type: 'insufficient_quota' },
+  /** A stream ended by the gateway: the upstream produced more than the request reserved (a stream's final frame only). */
+  reservation_exceeded: { status: 402, type: 'insufficient_quota' },
   forbidden: { status: 403, type: 'permission_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },

@@ -9,6 +9,7 @@ const trpcCodes: Record<GatewayErrorCode, TRPC_ERROR_CODE_KEY> = {
   invalid_api_key: 'UNAUTHORIZED',
   invalid_credentials: 'UNAUTHORIZED',
   insufficient_balance: 'PAYMENT_REQUIRED',
+  reservation_exceeded: 'PAYMENT_REQUIRED',
   forbidden: 'FORBIDDEN',
   model_not_found: 'NOT_FOUND',
   not_found: 'NOT_FOUND',

@@ -12,6 +12,9 @@ export class CompletionText {
   #retained: Buffer | null = null;
   #retainedBytes = 0;
   #totalBytes = 0;
+  /** What runningTokens() has counted so far: a prefix of the retained text, and its tokens. */
+  #countedBytes = 0;
+  #countedTokens = 0;
 
   /** Bytes of generated text seen, JSON-escaped as on the wire. */
   get bytes(): number {
@@ -41,6 +44,22 @@ export class CompletionText {
     const tokens = countTokens(unescapeJsonString(this.#retained.toString('utf8', 0, this.#retainedBytes)));
     if (this.#retainedBytes === this.#totalBytes) return tokens;
     return Math.ceil((tokens * this.#totalBytes) / this.#retainedBytes);
+  }
+
+  /**
+   * The tokens generated so far, for a stream's cost ceiling (stream-cost-ceiling.ts): only the text
+   * appended since the last call is tokenized, so calling it as a stream grows costs each byte once. The
+   * count is a sum of parts, a token or so above counting the whole. Parts end where appended string
+   * bodies end, so every escape is whole.
+   */
+  runningTokens(): number {
+    if (this.#retained !== null && this.#countedBytes < this.#retainedBytes) {
+      this.#countedTokens += countTokens(unescapeJsonString(this.#retained.toString('utf8', this.#countedBytes, this.#retainedBytes)));
+      this.#countedBytes = this.#retainedBytes;
+    }
+    if (this.#countedBytes === 0) return Math.ceil(this.#totalBytes / 4);
+    if (this.#countedBytes === this.#totalBytes) return this.#countedTokens;
+    return Math.ceil((this.#countedTokens * this.#totalBytes) / this.#countedBytes);
   }
 }
 

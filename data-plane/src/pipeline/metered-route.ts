@@ -16,7 +16,8 @@ import { sendError, type ErrorPresenter } from '../http/send-error.ts';
 import { sendJson } from '../http/send-json.ts';
 import { SseWriter } from '../http/sse-writer.ts';
 import { MeteredChunkStream } from '../metering/meter-chunk-stream.ts';
-import { RequestMeter, type PromptCounter } from '../metering/request-meter.ts';
+import { endpointPrices, RequestMeter, type PromptCounter } from '../metering/request-meter.ts';
+import { StreamCostCeiling } from '../metering/stream-cost-ceiling.ts';
 import { meteringHeaders, withUsageCost } from '../metering/with-usage-cost.ts';
 import type { ForwardedRequest } from '../providers/client-requests.ts';
 import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.ts';
@@ -125,7 +126,11 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     const translator = request.stream && upstream.statusCode === 200 && isEventStream ? adapter.createStreamTranslator?.(translation) : undefined;
     if (translator !== undefined) {
       const metering = new MeteredChunkStream(translator, meter.completionText, meter);
-      return this.#relayStream(answer.body, presenter.presentStream(metering), servedBy);
+      // Cut where the hold runs out at this endpoint's prices; BYOK is paid by the org's own key, and draws on no hold.
+      const held = this.#reservation.heldMicros;
+      const ceiling =
+        held === null || candidate.byok ? null : new StreamCostCeiling(held, this.#metered.spend.promptTokens, endpointPrices(candidate.endpoint));
+      return this.#relayStream(answer.body, presenter.presentStream(metering), servedBy, ceiling);
     }
 
     // A complete (non-streamed) response, or an upstream error before anything was sent.
@@ -150,10 +155,15 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     );
   }
 
-  async #relayStream(upstreamBody: AsyncIterable<Buffer>, translator: StreamTranslator, headers: Record<string, string>): Promise<void> {
+  async #relayStream(
+    upstreamBody: AsyncIterable<Buffer>,
+    translator: StreamTranslator,
+    headers: Record<string, string>,
+    ceiling: StreamCostCeiling | null,
+  ): Promise<void> {
     const response = this.#response;
     const writer = new SseWriter(response, headers);
-    const result = await relayStream(upstreamBody, writer, this.#meter, translator, { signal: this.#abort });
+    const result = await relayStream(upstreamBody, writer, this.#meter, translator, { signal: this.#abort, ceiling });
     if (result.outcome === 'aborted' || response.aborted) {
       await this.#record(499, 'client_closed');
       return;

@@ -1,11 +1,13 @@
 // Relays an upstream SSE stream to the client event by event through the provider's stream translator
 // (a byte copy for OpenAI-compatible upstreams, a translation for the others). The final bytes
 // (`data: [DONE]`) are held back: the caller sends them once the usage event is durable. When uWS
-// reports backpressure, reading from the upstream stops until the client drained. Never throws:
-// failures come back in the result.
-import type { GatewayError } from '../../../shared/src/errors.ts';
+// reports backpressure, reading from the upstream stops until the client drained. A stream that passes
+// its cost ceiling (stream-cost-ceiling.ts) stops being read, which aborts the upstream call, and fails
+// with reservation_exceeded. Never throws: failures come back in the result.
+import { GatewayError } from '../../../shared/src/errors.ts';
 import type { SseWriter } from '../http/sse-writer.ts';
 import type { RequestMeter } from '../metering/request-meter.ts';
+import type { StreamCostCeiling } from '../metering/stream-cost-ceiling.ts';
 import type { StreamTranslator } from '../providers/provider-adapter.ts';
 import { SseEventSplitter } from '../providers/split-sse-events.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
@@ -26,8 +28,11 @@ export async function relayStream(
   writer: SseWriter,
   meter: RequestMeter,
   translator: StreamTranslator,
-  options: { signal: CancelSignal },
+  options: { signal: CancelSignal; /** Null when nothing is held (free, BYOK): no ceiling. */ ceiling: StreamCostCeiling | null },
 ): Promise<StreamRelayResult> {
+  const { ceiling } = options;
+  const text = meter.completionText;
+  let cut = false;
   const splitter = new SseEventSplitter();
   const result: StreamRelayResult = { outcome: 'completed', error: null, upstreamErrorRelayed: false, finalBytes: null };
   const relay = async (events: Buffer[]): Promise<void> => {
@@ -43,8 +48,12 @@ export async function relayStream(
       const events = splitter.push(chunk);
       if (events.length > 0) await relay(events);
       if (writer.closed) break;
+      if (ceiling !== null && ceiling.passed(text, translator)) {
+        cut = true;
+        break;
+      }
     }
-    if (!writer.closed) {
+    if (!writer.closed && !cut) {
       const rest = splitter.rest();
       if (rest !== null) await relay([rest]);
       translator.end();
@@ -55,6 +64,11 @@ export async function relayStream(
   }
   meter.upstreamFinished();
   meter.recordResponse(translator);
+  if (cut) {
+    result.outcome = 'failed';
+    result.error = reservationExceeded(ceiling);
+    return result;
+  }
   result.finalBytes = translator.finalBytes;
   const failure = translator.failure;
   if (failure !== null) {
@@ -66,4 +80,12 @@ export async function relayStream(
   }
   if (writer.closed && result.outcome !== 'failed') result.outcome = 'aborted';
   return result;
+}
+
+function reservationExceeded(ceiling: StreamCostCeiling | null): GatewayError {
+  return new GatewayError(
+    'reservation_exceeded',
+    "The answer was cut: the upstream produced more than this request reserved against your spending limits (its max_tokens, or the model's output cap, at the model's price); what was sent is billed at most that reservation.",
+    { details: { completion_tokens_reserved: ceiling?.budgetTokens ?? null } },
+  );
 }

@@ -228,17 +228,22 @@ describe('an upstream that answers far past max_tokens (issue 13, defect 3)', ()
   const overReporting = () => ({ reply: 'word '.repeat(2_000) });
   const streamed = () => ({ ...chat(), stream: true, stream_options: { include_usage: true } });
 
-  /** Six at once, half streamed; the served ones' charged costs (header, or the streamed usage chunk). */
+  /**
+   * Six at once, half streamed; the served ones' charged costs (their usage rows). A served stream is cut
+   * past its reservation (stream-cost-ceiling.ts): it ends with the reservation_exceeded frame.
+   */
   async function sixAtOnce(): Promise<{ statuses: number[]; charged: number[] }> {
     const responses = await Promise.all(Array.from({ length: 6 }, (_, index) => post(index % 2 === 0 ? chat() : streamed())));
-    const charged: number[] = [];
-    for (const response of responses) {
+    const served: string[] = [];
+    for (const [index, response] of responses.entries()) {
       const text = await response.text();
       if (response.status !== 200) continue;
-      const header = response.headers.get('x-gateway-cost-microdollars');
-      charged.push(header === null ? Number(/"cost_microdollars":(\d+)/.exec(text)?.[1]) : Number(header));
+      served.push(response.headers.get('x-request-id')!);
+      if (index % 2 === 1) expect(text).toMatch(/"code":"reservation_exceeded"[^\n]*\n\n$/);
     }
-    return { statuses: responses.map((response) => response.status).sort(), charged };
+    await fixture.dataPlane.flushUsage();
+    const charged = served.map((requestId) => fixture.controlPlane.usage.get(requestId)?.costMicros);
+    return { statuses: responses.map((response) => response.status).sort(), charged: charged as number[] };
   }
 
   it('charges what each request held, so concurrent requests never take the balance below zero', async () => {
