@@ -142,6 +142,10 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'apiKeys.list': { requires: { org: 'apiKey.read' }, run: ({ client, fixture }) => client.apiKeys.list({ orgId: fixture.orgId }) },
   // Another member's key: the stricter case; revoking one's own key is covered in access-control.test.ts.
   'apiKeys.revoke': { requires: { org: 'apiKey.manageAll' }, run: async ({ client, fixture }) => client.apiKeys.revoke({ id: await bystanderKey(fixture) }) },
+  'apiKeys.setBudget': {
+    requires: { org: 'apiKey.manageAll' },
+    run: async ({ client, fixture }) => client.apiKeys.setBudget({ id: await bystanderKey(fixture), budget: { dailyMicros: 1_000_000 } }),
+  },
   // The org's key and another member's key: the stricter cases; one's own key is in byok-credentials.test.ts.
   'byok.create': {
     requires: { org: 'byok.manageAll' },
@@ -341,6 +345,13 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
   'Mutation.revokeApiKey': {
     requires: { org: 'apiKey.manageAll' },
     run: async ({ client, fixture }) => client('mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: await bystanderKey(fixture) }),
+  },
+  'Mutation.setApiKeyBudget': {
+    requires: { org: 'apiKey.manageAll' },
+    run: async ({ client, fixture }) =>
+      client('mutation ($id: ID!) { setApiKeyBudget(id: $id, budget: { weeklyMicros: 1000000 }) { budget { weeklyMicros } } }', {
+        id: await bystanderKey(fixture),
+      }),
   },
   'Query.byokCredentials': {
     requires: { org: 'byok.read' },

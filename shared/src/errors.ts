@@ -17,6 +17,8 @@ export const errorCodes = {
   request_too_large: { status: 413, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
   daily_limit_exceeded: { status: 429, type: 'rate_limit_error' },
+  /** The API key's own daily, weekly or monthly budget (its `limit` detail says which). */
+  key_budget_exceeded: { status: 429, type: 'rate_limit_error' },
   client_closed: { status: 499, type: 'client_closed' },
   internal_error: { status: 500, type: 'server_error' },
   upstream_error: { status: 502, type: 'upstream_error' },

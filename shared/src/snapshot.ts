@@ -20,6 +20,13 @@ export const snapshotApiKeySchema = z.object({
   expiresAt: z.string().nullable(),
   /** Key scopes, narrowing the org policy: model ids or `provider/*`, provider slugs; null = unrestricted. */
   scopes: z.object({ models: z.array(z.string()).nullable(), providers: z.array(z.string()).nullable() }),
+  /**
+   * Spending caps on this key per day, week (from Monday) and month in `timeZone` (IANA, reset at local
+   * midnight); null = no cap for that window. Absent = no budget (keeps keys without one as they were).
+   */
+  budget: z
+    .object({ timeZone: z.string(), dailyMicros: limitMicros.nullable(), weeklyMicros: limitMicros.nullable(), monthlyMicros: limitMicros.nullable() })
+    .optional(),
 });
 
 export const snapshotOrgSchema = z.object({

@@ -17,6 +17,11 @@ export const orgSpendFloorSchema = z.object({
   day: z.string(),
   /** Ingested spend (BYOK excluded) per user on `day`, µ$: the floor of the daily counters. */
   userMicros: z.record(z.string(), z.number().int().nonnegative()),
+  /**
+   * Ingested spend (BYOK excluded) of keys with a budget in their current windows, µ$, by
+   * `keyBudgetWindowName` (budget-windows.ts): the floor of the per-key budget counters. Absent = none.
+   */
+  keyWindowMicros: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 
 export type OrgSpendFloor = z.infer<typeof orgSpendFloorSchema>;
@@ -44,12 +49,21 @@ export type SpendFloorMessage = z.infer<typeof spendFloorMessageSchema>;
 
 export function sameSpendFloor(left: OrgSpendFloor, right: OrgSpendFloor): boolean {
   if (left.creditsMicros !== right.creditsMicros || left.usageDebitedMicros !== right.usageDebitedMicros || left.day !== right.day) return false;
-  const leftUsers = Object.keys(left.userMicros);
-  if (leftUsers.length !== Object.keys(right.userMicros).length) return false;
-  return leftUsers.every((userId) => left.userMicros[userId] === right.userMicros[userId]);
+  return sameAmounts(left.userMicros, right.userMicros) && sameAmounts(left.keyWindowMicros ?? {}, right.keyWindowMicros ?? {});
+}
+
+function sameAmounts(left: Record<string, number>, right: Record<string, number>): boolean {
+  const names = Object.keys(left);
+  if (names.length !== Object.keys(right).length) return false;
+  return names.every((name) => left[name] === right[name]);
 }
 
 /** An org's floor is worth sending in a checkpoint only when it is not the same as having none. */
 export function isEmptySpendFloor(floor: OrgSpendFloor): boolean {
-  return floor.creditsMicros === 0 && floor.usageDebitedMicros === 0 && Object.keys(floor.userMicros).length === 0;
+  return (
+    floor.creditsMicros === 0 &&
+    floor.usageDebitedMicros === 0 &&
+    Object.keys(floor.userMicros).length === 0 &&
+    Object.keys(floor.keyWindowMicros ?? {}).length === 0
+  );
 }

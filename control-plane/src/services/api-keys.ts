@@ -1,11 +1,13 @@
 // Client API keys: the secret is shown once at creation and stored only as its SHA-256. Members manage
 // their own keys; owners and admins every key of the org (permissions.ts).
 import { z } from 'zod';
+import { isKnownTimeZone } from '../../../shared/src/budget-windows.ts';
 import { API_KEY_PREFIX, generateSecret, hashSecret } from '../../../shared/src/crypto.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ApiKey } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
 import { displayNameSchema, parseInput } from './input-schemas.ts';
+import { microsOrNull, microsSchema } from './micros.ts';
 import { authorizeOrgAction, mayDo } from './org-access.ts';
 import { assertModelPatternsExist, assertProvidersExist, modelPatternSchema, providerSlugSchema } from './policy-patterns.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -17,6 +19,17 @@ export const apiKeyScopesSchema = z.object({
   providers: z.array(providerSlugSchema).nullable().default(null),
 });
 
+/** A key's spending caps (µ$) per window; null or omitted = no cap. Windows reset at midnight in `timeZone`. */
+export const apiKeyBudgetSchema = z.object({
+  dailyMicros: microsSchema.nullable().default(null),
+  weeklyMicros: microsSchema.nullable().default(null),
+  monthlyMicros: microsSchema.nullable().default(null),
+  /** IANA time zone, e.g. `Europe/Paris`; default UTC. */
+  timeZone: z.string().refine(isKnownTimeZone, 'an IANA time zone such as UTC or Europe/Paris').default('UTC'),
+});
+
+export type ApiKeyBudget = z.output<typeof apiKeyBudgetSchema>;
+
 export const createApiKeyInputSchema = z.object({
   orgId: z.string(),
   name: displayNameSchema,
@@ -24,8 +37,12 @@ export const createApiKeyInputSchema = z.object({
   /** The key's owner; defaults to the acting user. Only owners and admins may name someone else. */
   userId: z.string().optional(),
   scopes: apiKeyScopesSchema.optional(),
+  budget: apiKeyBudgetSchema.optional(),
 });
 
+export const setApiKeyBudgetInputSchema = z.object({ id: z.string(), budget: apiKeyBudgetSchema });
+
+export type SetApiKeyBudgetInput = z.input<typeof setApiKeyBudgetInputSchema>;
 export type CreateApiKeyInput = z.input<typeof createApiKeyInputSchema>;
 export type ApiKeyScopes = z.output<typeof apiKeyScopesSchema>;
 
@@ -41,6 +58,7 @@ export interface ApiKeyView {
   lastUsedAt: Date | null;
   createdAt: Date;
   scopes: ApiKeyScopes;
+  budget: ApiKeyBudget;
 }
 
 export interface CreatedApiKey {
@@ -62,6 +80,7 @@ export async function createApiKey(context: ServiceContext, rawInput: CreateApiK
     throw new GatewayError('invalid_request', 'expiresAt must be in the future', { param: 'expiresAt' });
   }
   const scopes = input.scopes ?? { models: null, providers: null };
+  const budget = input.budget ?? null;
   const key = generateSecret(API_KEY_PREFIX);
   const created = await context.prisma.$transaction(async (transaction) => {
     const member = await transaction.membership.findUnique({ where: { orgId_userId: { orgId: input.orgId, userId } } });
@@ -81,13 +100,14 @@ export async function createApiKey(context: ServiceContext, rawInput: CreateApiK
         allowedModels: scopes.models ?? [],
         restrictProviders: scopes.providers !== null,
         allowedProviders: scopes.providers ?? [],
+        ...(budget === null ? {} : budgetColumns(budget)),
       },
     });
     await recordAudit(transaction, context.actor, {
       action: 'api-key.create',
       target: `api-key:${row.id}`,
       orgId: input.orgId,
-      details: { name: input.name, userId, scopes },
+      details: { name: input.name, userId, scopes, ...(budget === null ? {} : { budget }) },
     });
     return row;
   });
@@ -107,20 +127,7 @@ export async function listApiKeys(context: ServiceContext, input: { orgId: strin
 
 /** Revokes a key; revoking a revoked key is a no-op that returns it unchanged. */
 export async function revokeApiKey(context: ServiceContext, input: { id: string }): Promise<ApiKey> {
-  const notFound = new GatewayError('not_found', `API key ${input.id} not found`, { param: 'id' });
-  const existing = await context.prisma.apiKey.findUnique({ where: { id: input.id } });
-  if (!existing) throw notFound;
-  let membership;
-  try {
-    membership = await authorizeOrgAction(context, existing.orgId, 'apiKey.revoke');
-  } catch (error) {
-    // Same answer as a missing key: the caller must not learn that another org's key exists.
-    if (error instanceof GatewayError && error.code === 'not_found') throw notFound;
-    throw error;
-  }
-  if (membership && existing.userId !== membership.userId && !mayDo(membership, 'apiKey.manageAll')) {
-    throw new GatewayError('forbidden', `the ${membership.role} role may revoke only its own keys`, { param: 'id' });
-  }
+  const existing = await findManagedKey(context, input.id, 'apiKey.revoke', 'revoke');
   if (existing.revokedAt) return existing;
   const revoked = await context.prisma.$transaction(async (transaction) => {
     const row = await transaction.apiKey.update({ where: { id: input.id }, data: { revokedAt: new Date() } });
@@ -129,6 +136,65 @@ export async function revokeApiKey(context: ServiceContext, input: { id: string 
   });
   context.snapshotChanged({ apiKeys: [revoked.id] });
   return revoked;
+}
+
+/**
+ * Replaces a key's budget (all three windows and the time zone). Owners and admins only: a member must
+ * not lift the cap an admin put on their key.
+ */
+export async function setApiKeyBudget(context: ServiceContext, rawInput: SetApiKeyBudgetInput): Promise<ApiKey> {
+  const input = parseInput(setApiKeyBudgetInputSchema, rawInput, 'input');
+  const existing = await findManagedKey(context, input.id, 'apiKey.manageAll', 'set the budget of');
+  const updated = await context.prisma.$transaction(async (transaction) => {
+    const row = await transaction.apiKey.update({ where: { id: input.id }, data: budgetColumns(input.budget) });
+    await recordAudit(transaction, context.actor, {
+      action: 'api-key.budget',
+      target: `api-key:${row.id}`,
+      orgId: row.orgId,
+      details: { budget: input.budget },
+    });
+    return row;
+  });
+  if (existing.revokedAt === null) context.snapshotChanged({ apiKeys: [updated.id] });
+  return updated;
+}
+
+/** The key, if the caller may act on it: another org's key is not_found, as a missing one. */
+async function findManagedKey(context: ServiceContext, id: string, action: 'apiKey.revoke' | 'apiKey.manageAll', verb: string): Promise<ApiKey> {
+  const notFound = new GatewayError('not_found', `API key ${id} not found`, { param: 'id' });
+  const existing = await context.prisma.apiKey.findUnique({ where: { id } });
+  if (!existing) throw notFound;
+  let membership;
+  try {
+    membership = await authorizeOrgAction(context, existing.orgId, action);
+  } catch (error) {
+    // Same answer as a missing key: the caller must not learn that another org's key exists.
+    if (error instanceof GatewayError && error.code === 'not_found') throw notFound;
+    throw error;
+  }
+  if (membership && existing.userId !== membership.userId && !mayDo(membership, 'apiKey.manageAll')) {
+    throw new GatewayError('forbidden', `the ${membership.role} role may ${verb} only its own keys`, { param: 'id' });
+  }
+  return existing;
+}
+
+function budgetColumns(budget: ApiKeyBudget) {
+  const big = (micros: number | null) => (micros === null ? null : BigInt(micros));
+  return {
+    budgetDailyMicros: big(budget.dailyMicros),
+    budgetWeeklyMicros: big(budget.weeklyMicros),
+    budgetMonthlyMicros: big(budget.monthlyMicros),
+    budgetTimeZone: budget.timeZone,
+  };
+}
+
+export function apiKeyBudget(row: ApiKey): ApiKeyBudget {
+  return {
+    dailyMicros: microsOrNull(row.budgetDailyMicros),
+    weeklyMicros: microsOrNull(row.budgetWeeklyMicros),
+    monthlyMicros: microsOrNull(row.budgetMonthlyMicros),
+    timeZone: row.budgetTimeZone,
+  };
 }
 
 export function apiKeyScopes(row: ApiKey): ApiKeyScopes {
@@ -149,5 +215,6 @@ export function toApiKeyView(row: ApiKey): ApiKeyView {
     lastUsedAt: row.lastUsedAt,
     createdAt: row.createdAt,
     scopes: apiKeyScopes(row),
+    budget: apiKeyBudget(row),
   };
 }

@@ -82,7 +82,7 @@ export const orgSnapshotInclude = { policy: true, memberships: { where: { dailyL
 
 /** An unrevoked key's entry (keyed by its keyHash). */
 export function compileApiKey(key: ApiKey): SnapshotApiKey {
-  return {
+  const compiled: SnapshotApiKey = {
     id: key.id,
     orgId: key.orgId,
     userId: key.userId,
@@ -90,6 +90,24 @@ export function compileApiKey(key: ApiKey): SnapshotApiKey {
     expiresAt: key.expiresAt?.toISOString() ?? null,
     scopes: { models: key.restrictModels ? key.allowedModels : null, providers: key.restrictProviders ? key.allowedProviders : null },
   };
+  // Only keys with a budget carry one, so the entries (and state hash) of the others stay as they were.
+  if (hasKeyBudget(key)) {
+    compiled.budget = {
+      timeZone: key.budgetTimeZone,
+      dailyMicros: microsOrNullOf(key.budgetDailyMicros),
+      weeklyMicros: microsOrNullOf(key.budgetWeeklyMicros),
+      monthlyMicros: microsOrNullOf(key.budgetMonthlyMicros),
+    };
+  }
+  return compiled;
+}
+
+export function hasKeyBudget(key: Pick<ApiKey, 'budgetDailyMicros' | 'budgetWeeklyMicros' | 'budgetMonthlyMicros'>): boolean {
+  return key.budgetDailyMicros !== null || key.budgetWeeklyMicros !== null || key.budgetMonthlyMicros !== null;
+}
+
+function microsOrNullOf(value: bigint | null): Microdollars | null {
+  return value === null ? null : microdollars(Number(value));
 }
 
 export function compileOrg(org: Organization & { policy: OrgPolicy | null; memberships: Membership[] }): SnapshotOrg {

@@ -17,6 +17,7 @@ const trpcCodes: Record<GatewayErrorCode, TRPC_ERROR_CODE_KEY> = {
   request_too_large: 'PAYLOAD_TOO_LARGE',
   rate_limited: 'TOO_MANY_REQUESTS',
   daily_limit_exceeded: 'TOO_MANY_REQUESTS',
+  key_budget_exceeded: 'TOO_MANY_REQUESTS',
   client_closed: 'CLIENT_CLOSED_REQUEST',
   internal_error: 'INTERNAL_SERVER_ERROR',
   upstream_error: 'BAD_GATEWAY',

@@ -1,7 +1,9 @@
-// Which counters a caller's requests draw on: the org's balance and the user's spend on the current UTC
-// day, their limits from the snapshot and their credits and floors from the org's spend floor. Daily
+// Which counters a caller's requests draw on: the org's balance, the user's spend on the current UTC
+// day, and the key's spend in each window its budget caps (day, week, month in the key's time zone);
+// their limits from the snapshot and their credits and floors from the org's spend floor. Users' daily
 // limits reset at 00:00 UTC, for every org, whatever its users' time zones.
-import type { SnapshotOrg } from '../../../shared/src/snapshot.ts';
+import { budgetPeriods, budgetWindows, keyBudgetWindowName, type BudgetPeriod } from '../../../shared/src/budget-windows.ts';
+import type { SnapshotApiKey, SnapshotOrg } from '../../../shared/src/snapshot.ts';
 import { NO_SPEND_FLOOR, type OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { SpendCounter } from './counter-store.ts';
 
@@ -18,7 +20,20 @@ export interface CallerCounters {
   day: string;
   /** When that day's limit resets: the next 00:00 UTC, epoch ms. */
   resetsAtMs: number;
+  /** The key's budget windows that have a cap, in daily, weekly, monthly order; empty without a budget. */
+  keyBudgets: readonly KeyBudgetCounter[];
 }
+
+export interface KeyBudgetCounter {
+  period: BudgetPeriod;
+  counter: SpendCounter;
+  /** The window's key (its first local day, or month) and when it ends, epoch ms. */
+  window: string;
+  resetsAtMs: number;
+}
+
+const NO_KEY_BUDGETS: readonly KeyBudgetCounter[] = Object.freeze([]);
+const capField = { daily: 'dailyMicros', weekly: 'weeklyMicros', monthly: 'monthlyMicros' } as const;
 
 // The day's name, formatted once a day rather than once a request (a Date and toISOString cost ~1 µs).
 let lastDayNumber = Number.NaN;
@@ -33,15 +48,38 @@ function utcDay(nowMs: number): string {
 }
 
 /** `floor` undefined: the org has no credits and nothing ingested (shared/src/spend-floors.ts). */
-export function callerCounters(org: SnapshotOrg, floor: OrgSpendFloor | undefined, userId: string, nowMs: number): CallerCounters {
+export function callerCounters(org: SnapshotOrg, floor: OrgSpendFloor | undefined, apiKey: SnapshotApiKey, nowMs: number): CallerCounters {
   const day = utcDay(nowMs);
+  const userId = apiKey.userId;
   const dailyLimit = org.userDailyLimitMicros[userId] ?? org.dailyLimitMicros;
-  const { creditsMicros, usageDebitedMicros, day: floorDay, userMicros } = floor ?? NO_SPEND_FLOOR;
+  const spendFloor = floor ?? NO_SPEND_FLOOR;
+  const { creditsMicros, usageDebitedMicros, day: floorDay, userMicros } = spendFloor;
   const ingestedToday = floorDay === day ? (userMicros[userId] ?? 0) : 0;
   return {
     balance: { key: `org:{${org.id}}`, capMicros: creditsMicros, floorMicros: usageDebitedMicros, retainMs: null },
     daily: { key: `user:{${org.id}}:${userId}:${day}`, capMicros: dailyLimit, floorMicros: ingestedToday, retainMs: DAILY_COUNTER_RETAIN_MS },
     day,
     resetsAtMs: (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS,
+    keyBudgets: apiKey.budget === undefined ? NO_KEY_BUDGETS : keyBudgetCounters(org.id, apiKey, spendFloor, nowMs),
   };
+}
+
+function keyBudgetCounters(orgId: string, apiKey: SnapshotApiKey, floor: OrgSpendFloor, nowMs: number): KeyBudgetCounter[] {
+  const budget = apiKey.budget as NonNullable<SnapshotApiKey['budget']>;
+  const windows = budgetWindows(budget.timeZone, nowMs);
+  const counters: KeyBudgetCounter[] = [];
+  for (const period of budgetPeriods) {
+    const capMicros = budget[capField[period]];
+    if (capMicros === null) continue;
+    const window = windows[period];
+    const name = keyBudgetWindowName(apiKey.id, period, window);
+    counters.push({
+      period,
+      // A window's counter outlives it by a day, so a request that began just before its end still settles onto it.
+      counter: { key: `key:{${orgId}}:${name}`, capMicros, floorMicros: floor.keyWindowMicros?.[name] ?? 0, retainMs: window.endMs - nowMs + DAY_MS },
+      window: window.key,
+      resetsAtMs: window.endMs,
+    });
+  }
+  return counters;
 }

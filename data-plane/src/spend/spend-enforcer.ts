@@ -84,8 +84,11 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       const amount = worstCaseCostMicros(candidates, estimate);
       if (amount === 0) return nothingHeld;
       const nowMs = Date.now();
-      const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey.userId, nowMs);
-      const drawnOn = [counters.balance, counters.daily];
+      const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey, nowMs);
+      const drawnOn =
+        counters.keyBudgets.length === 0
+          ? [counters.balance, counters.daily]
+          : [counters.balance, counters.daily, ...counters.keyBudgets.map((budget) => budget.counter)];
       // A store known to be down answers at once rather than after a reconnect attempt fails.
       const down = store.unreachable();
       if (down !== null) return unreachable(new Error(down));
@@ -99,28 +102,31 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       }
       if (!outcome.ok) {
         const refusedBy = drawnOn[outcome.counter] as SpendCounter;
+        const keyBudget = counters.keyBudgets.find((budget) => budget.counter === refusedBy);
         throw spendLimitError({
-          limit: refusedBy === counters.balance ? 'balance' : 'daily',
+          limit: refusedBy === counters.balance ? 'balance' : refusedBy === counters.daily ? 'daily' : `key_${keyBudget?.period ?? 'daily'}`,
           limitMicros: refusedBy.capMicros ?? 0,
           reading: outcome.reading,
           requestedMicros: amount,
-          resetsAtMs: counters.resetsAtMs,
+          resetsAtMs: keyBudget?.resetsAtMs ?? counters.resetsAtMs,
           nowMs,
         });
       }
       return new HeldReservation(requestId, amount, drawnOn, held, options);
     },
     async summary(principal, nowMs) {
-      const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey.userId, nowMs);
+      const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey, nowMs);
       let readings: Awaited<ReturnType<CounterStore['read']>>;
       try {
-        readings = await store.read([counters.balance, counters.daily]);
+        readings = await store.read([counters.balance, counters.daily, ...counters.keyBudgets.map((budget) => budget.counter)]);
       } catch (error) {
         throw unavailable(error);
       }
-      const [balance, daily] = readings;
-      if (balance === undefined || daily === undefined) throw new Error('spend counter store returned too few readings');
-      return spendSummary(counters, balance, daily);
+      const [balance, daily, ...keyBudgets] = readings;
+      if (balance === undefined || daily === undefined || keyBudgets.length !== counters.keyBudgets.length) {
+        throw new Error('spend counter store returned too few readings');
+      }
+      return spendSummary(counters, balance, daily, keyBudgets);
     },
     refusing: () => (failOpen ? null : store.unreachable()),
     close: () => {

@@ -1,16 +1,17 @@
 // The refusal a client gets when a reservation does not fit: 402 for the org's balance, 429 with
-// `retry-after` (seconds to the next 00:00 UTC) for the user's daily limit. The envelope's `error` names
-// the limit and carries the amounts in µ$ and USD, and the reset time.
+// `retry-after` (seconds to the reset) for the user's daily limit (00:00 UTC) and the key's budgets
+// (the end of its day, week or month in the key's time zone). The envelope's `error` names the limit
+// and carries the amounts in µ$ and USD, and the reset time.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { microToUsd } from '../../../shared/src/money.ts';
 import type { CounterReading } from './counter-store.ts';
 
 export interface SpendRefusal {
-  limit: 'balance' | 'daily';
+  limit: 'balance' | 'daily' | 'key_daily' | 'key_weekly' | 'key_monthly';
   limitMicros: number;
   reading: CounterReading;
   requestedMicros: number;
-  /** Next 00:00 UTC, epoch ms (the daily limit's reset). */
+  /** When the refusing limit resets, epoch ms (the balance does not). */
   resetsAtMs: number;
   nowMs: number;
 }
@@ -20,7 +21,7 @@ export function spendLimitError(refusal: SpendRefusal): GatewayError {
   const usedMicros = reading.settledMicros;
   const inFlightMicros = reading.reservedMicros;
   const availableMicros = Math.max(0, limitMicros - usedMicros - inFlightMicros);
-  const resetsAt = limit === 'daily' ? new Date(refusal.resetsAtMs).toISOString() : null;
+  const resetsAt = limit === 'balance' ? null : new Date(refusal.resetsAtMs).toISOString();
   const details = {
     limit,
     limit_micros: limitMicros,
@@ -44,6 +45,14 @@ export function spendLimitError(refusal: SpendRefusal): GatewayError {
     );
   }
   const retryAfterSeconds = Math.max(1, Math.ceil((refusal.resetsAtMs - refusal.nowMs) / 1000));
+  if (limit !== 'daily') {
+    const period = limit.slice('key_'.length);
+    return new GatewayError(
+      'key_budget_exceeded',
+      `This API key's ${period} budget of ${usd(limitMicros)} is reached: ${usd(usedMicros)} spent and ${usd(inFlightMicros)} held by requests in flight, and ${needs}. It resets at ${resetsAt}.`,
+      { details, headers: { 'retry-after': String(retryAfterSeconds) } },
+    );
+  }
   return new GatewayError(
     'daily_limit_exceeded',
     `Your daily spending limit of ${usd(limitMicros)} is reached: ${usd(usedMicros)} spent today and ${usd(inFlightMicros)} held by requests in flight, and ${needs}. The limit resets at ${resetsAt} (00:00 UTC).`,

@@ -3,6 +3,8 @@
 // publishes the org's limits (snapshot) and its credits and ledger totals (spend floor) exactly as a test sets them.
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { computeBudgetWindows } from '../../../shared/src/budget-windows.ts';
+import { hashSecret } from '../../../shared/src/crypto.ts';
 import { snapshotOrgSchema, snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { z } from 'zod';
@@ -265,6 +267,68 @@ describe('an upstream that answers far past max_tokens (issue 13, defect 3)', ()
     expect(statuses).toEqual([200, 200, 429, 429, 429, 429]);
     expect(charged).toEqual([reserved, reserved]);
     expect((await usage()).daily).toMatchObject({ limit_micros: 2 * reserved + 1, used_micros: 2 * reserved, remaining_micros: 1 });
+  });
+});
+
+describe("an API key's own budgets", () => {
+  /** Sets key_alpha's budget in the published snapshot. */
+  const withKeyBudget = (budget: { timeZone: string; dailyMicros?: number; weeklyMicros?: number; monthlyMicros?: number }) => (state: SnapshotState) => {
+    state.apiKeys[hashSecret(TEST_API_KEY)]!.budget = { dailyMicros: null, weeklyMicros: null, monthlyMicros: null, ...budget } as never;
+  };
+
+  it('refuses with 429 key_budget_exceeded and retry-after until the next Monday in its time zone, and GET /usage shows the window', async () => {
+    const reserved = await reservedForChat();
+    await publish({ creditsMicros: 1_000_000_000 }, withKeyBudget({ timeZone: 'Asia/Tokyo', weeklyMicros: reserved + 1, monthlyMicros: 1_000_000 }));
+    const first = await post(chat());
+    expect(first.status).toBe(200);
+    const cost = Number(first.headers.get('x-gateway-cost-microdollars'));
+
+    const second = await post(chat());
+    expect(second.status).toBe(429);
+    const week = computeBudgetWindows('Asia/Tokyo', Date.now()).weekly;
+    // Tokyo has no DST: its weeks start on Monday 00:00 +09:00, i.e. Sunday 15:00 UTC.
+    expect(new Date(week.endMs).toISOString()).toMatch(/T15:00:00\.000Z$/);
+    expect(new Date(week.endMs).getUTCDay()).toBe(0);
+    const retryAfter = Number(second.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil((week.endMs - Date.now()) / 1000) + 1);
+    expect(((await second.json()) as SpendError).error).toMatchObject({
+      code: 'key_budget_exceeded',
+      type: 'rate_limit_error',
+      limit: 'key_weekly',
+      limit_micros: reserved + 1,
+      used_micros: cost,
+      requested_micros: reserved,
+      resets_at: new Date(week.endMs).toISOString(),
+    });
+    expect(simulator.requests).toHaveLength(1);
+
+    const summary = (await (await fetch(`${fixture.dataPlane.url}/v1/usage`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } })).json()) as {
+      key_budget: Record<string, unknown>;
+    };
+    expect(summary.key_budget).toEqual({
+      weekly: expect.objectContaining({
+        window: week.key,
+        limit_micros: reserved + 1,
+        used_micros: cost,
+        in_flight_micros: 0,
+        remaining_micros: reserved + 1 - cost,
+      }),
+      monthly: expect.objectContaining({ limit_micros: 1_000_000, used_micros: cost, remaining_micros: 1_000_000 - cost }),
+    });
+    // The org's other counters saw the same spend; a key without a budget has no key_budget windows.
+    expect(await usage()).toMatchObject({ balance: { spent_micros: cost } });
+  });
+
+  it("counts the key's spend the control plane already ingested in the current window, not in an earlier one", async () => {
+    const windows = computeBudgetWindows('UTC', Date.now());
+    const budget = withKeyBudget({ timeZone: 'UTC', dailyMicros: 1_000_000 });
+    await publish({ creditsMicros: 1_000_000_000, keyWindowMicros: { 'key_alpha:daily:2020-01-01': 1_000_000 } }, budget);
+    expect((await post(chat())).status).toBe(200);
+    await publish({ creditsMicros: 1_000_000_000, keyWindowMicros: { [`key_alpha:daily:${windows.daily.key}`]: 999_999 } }, budget);
+    const refused = await post(chat());
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as SpendError).error).toMatchObject({ code: 'key_budget_exceeded', limit: 'key_daily', limit_micros: 1_000_000 });
   });
 });
 

@@ -1,4 +1,14 @@
-import { apiKeyScopes, createApiKey, listApiKeys, revokeApiKey, type ApiKeyScopes, type CreatedApiKey } from '../../services/api-keys.ts';
+import {
+  apiKeyBudget,
+  apiKeyScopes,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  setApiKeyBudget,
+  type ApiKeyBudget,
+  type ApiKeyScopes,
+  type CreatedApiKey,
+} from '../../services/api-keys.ts';
 import { displayNameSchema, parseInput } from '../../services/input-schemas.ts';
 import { actorField } from '../actor-field.ts';
 import { builder } from '../builder.ts';
@@ -19,6 +29,35 @@ const ApiKeyScopesInput = builder.inputType('ApiKeyScopesInput', {
   }),
 });
 
+const ApiKeyBudgetType = builder.objectRef<ApiKeyBudget>('ApiKeyBudget').implement({
+  description: "The key's spending caps per window; null = no cap. Windows reset at midnight in timeZone (weeks start on Monday).",
+  fields: (t) => ({
+    dailyMicros: t.expose('dailyMicros', { type: 'Micros', nullable: true }),
+    weeklyMicros: t.expose('weeklyMicros', { type: 'Micros', nullable: true }),
+    monthlyMicros: t.expose('monthlyMicros', { type: 'Micros', nullable: true }),
+    timeZone: t.exposeString('timeZone'),
+  }),
+});
+
+const ApiKeyBudgetInput = builder.inputType('ApiKeyBudgetInput', {
+  fields: (t) => ({
+    dailyMicros: t.field({ type: 'Micros', required: false, description: 'Omitted or null = no daily cap.' }),
+    weeklyMicros: t.field({ type: 'Micros', required: false, description: 'Omitted or null = no weekly cap.' }),
+    monthlyMicros: t.field({ type: 'Micros', required: false, description: 'Omitted or null = no monthly cap.' }),
+    timeZone: t.string({ required: false, description: 'IANA time zone whose midnight resets the windows; default UTC.' }),
+  }),
+});
+
+/** GraphQL's nulls for omitted budget fields → the service's input. */
+function budgetInput(budget: { dailyMicros?: number | null; weeklyMicros?: number | null; monthlyMicros?: number | null; timeZone?: string | null }) {
+  return {
+    dailyMicros: budget.dailyMicros ?? null,
+    weeklyMicros: budget.weeklyMicros ?? null,
+    monthlyMicros: budget.monthlyMicros ?? null,
+    timeZone: budget.timeZone ?? undefined,
+  };
+}
+
 export const ApiKeyType = builder.prismaObject('ApiKey', {
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -32,6 +71,7 @@ export const ApiKeyType = builder.prismaObject('ApiKey', {
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     scopes: t.field({ type: ApiKeyScopesType, resolve: (row) => apiKeyScopes(row) }),
+    budget: t.field({ type: ApiKeyBudgetType, resolve: (row) => apiKeyBudget(row) }),
   }),
 });
 
@@ -60,6 +100,7 @@ actorField('mutation', 'createApiKey', {
     expiresAt: t.field({ type: 'DateTime', required: false }),
     userId: t.id({ required: false, description: "The key's owner; defaults to the caller (owners and admins only)." }),
     scopes: t.field({ type: ApiKeyScopesInput, required: false }),
+    budget: t.field({ type: ApiKeyBudgetInput, required: false }),
   })),
   call: (actor, input) =>
     createApiKey(actor, {
@@ -67,8 +108,18 @@ actorField('mutation', 'createApiKey', {
       name: parseInput(displayNameSchema, input.name, 'name'),
       expiresAt: input.expiresAt ?? null,
       scopes: input.scopes ? { models: input.scopes.models ?? null, providers: input.scopes.providers ?? null } : undefined,
+      budget: input.budget ? budgetInput(input.budget) : undefined,
     }),
 });
+
+builder.mutationField('setApiKeyBudget', (t) =>
+  t.prismaField({
+    type: 'ApiKey',
+    description: "Replaces the key's budget: every window and the time zone (owners and admins).",
+    args: { id: t.arg.id({ required: true }), budget: t.arg({ type: ApiKeyBudgetInput, required: true }) },
+    resolve: (_query, _root, args, context) => setApiKeyBudget(requireAdmin(context), { id: args.id, budget: budgetInput(args.budget) }),
+  }),
+);
 
 builder.mutationField('revokeApiKey', (t) =>
   t.prismaField({

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { createApiKey, createApiKeyInputSchema, listApiKeys, revokeApiKey, toApiKeyView } from '../../services/api-keys.ts';
+import {
+  createApiKey,
+  createApiKeyInputSchema,
+  listApiKeys,
+  revokeApiKey,
+  setApiKeyBudget,
+  setApiKeyBudgetInputSchema,
+  toApiKeyView,
+} from '../../services/api-keys.ts';
 import { adminProcedure, router } from '../init.ts';
 
 export const apiKeysRouter = router({
@@ -9,4 +17,5 @@ export const apiKeysRouter = router({
   }),
   list: adminProcedure.input(z.object({ orgId: z.string() })).query(async ({ ctx, input }) => (await listApiKeys(ctx.service, input)).map(toApiKeyView)),
   revoke: adminProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => toApiKeyView(await revokeApiKey(ctx.service, input))),
+  setBudget: adminProcedure.input(setApiKeyBudgetInputSchema).mutation(async ({ ctx, input }) => toApiKeyView(await setApiKeyBudget(ctx.service, input))),
 });
