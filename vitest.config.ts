@@ -30,6 +30,7 @@ const listenerTests = [
   'data-plane/src/main.test.ts',
   'data-plane/src/provider-availability.test.ts',
   'data-plane/src/routing-and-fallback.test.ts',
+  'data-plane/src/routing-choices.test.ts',
   'data-plane/src/snapshot/snapshot-sync.test.ts',
   'data-plane/src/spend/counter-store.test.ts',
   'data-plane/src/spend/spend-limits.test.ts',

@@ -58,6 +58,13 @@ Environment:
   UPSTREAM_TOTAL_TIMEOUT_MS
                             every attempt of a request (retries, fallbacks,
                             waits) until the first byte                        default UPSTREAM_TIMEOUT_MS
+  OUTLIER_CONSECUTIVE_FAILURES
+                            failed attempts in a row that eject an endpoint
+                            (tried after every other one while ejected);
+                            0 = never eject                                    default 5
+  OUTLIER_BASE_EJECTION_MS  an ejection's cool-down, times the ejections in a
+                            row (then one probe: success restores it)          default 30000
+  OUTLIER_MAX_EJECTION_MS   longest cool-down                                  default 300000
   ALLOW_PRIVATE_UPSTREAMS   true = call providers whose base URL is (or resolves
                             to) a private, loopback, link-local or metadata
                             address; false = refuse them (502)                 default false
@@ -174,6 +181,11 @@ async function main(): Promise<void> {
     upstreamAttemptTimeoutMs: numberFromEnv('UPSTREAM_ATTEMPT_TIMEOUT_MS', undefined),
     upstreamTotalTimeoutMs: numberFromEnv('UPSTREAM_TOTAL_TIMEOUT_MS', undefined),
     allowPrivateUpstreams,
+    outlier: {
+      consecutiveFailures: numberFromEnv('OUTLIER_CONSECUTIVE_FAILURES', undefined),
+      baseEjectionMs: numberFromEnv('OUTLIER_BASE_EJECTION_MS', undefined),
+      maxEjectionMs: numberFromEnv('OUTLIER_MAX_EJECTION_MS', undefined),
+    },
     usageBatchSize: numberFromEnv('USAGE_BATCH_SIZE', undefined),
     usageFlushIntervalMs: numberFromEnv('USAGE_FLUSH_INTERVAL_MS', undefined),
     usageShipMaxBackoffMs: numberFromEnv('USAGE_SHIP_MAX_BACKOFF_MS', undefined),

@@ -23,6 +23,7 @@ import { startSnapshotSync } from './snapshot/sync-snapshots.ts';
 import { createInProcessCounterStore } from './spend/in-process-counter-store.ts';
 import { createRedisCounterStore } from './spend/redis-counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
+import { EndpointHealth, type EndpointHealthObserver, type OutlierOptions } from './pipeline/endpoint-health.ts';
 import { UsageShipper } from './usage/ship-usage.ts';
 import { UsageSpool, type SpoolFile, type SpoolSync } from './usage/usage-spool.ts';
 
@@ -64,6 +65,10 @@ export interface DataPlaneOptions {
   usageSpoolSync?: SpoolSync;
   /** The spool's file layer; tests pass one whose disk fails. */
   usageSpoolOpenFile?: (path: string) => Promise<SpoolFile>;
+  /** Outlier ejection of failing endpoints (endpoint-health.ts); defaults as Envoy's: 5 failures, 30 s growing to 300 s. */
+  outlier?: OutlierOptions;
+  /** Told of every ejection and restoration, beside the log (metrics). */
+  endpointHealthObserver?: EndpointHealthObserver;
   /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). */
   spend?: SpendOptions;
   log?: (line: string) => void;
@@ -149,9 +154,26 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;
+  const observer = options.endpointHealthObserver;
+  const endpointHealth = new EndpointHealth({
+    ...options.outlier,
+    observer: {
+      ejected(endpoint, cooldownMs, ejections) {
+        log(
+          `endpoint ejected: provider ${endpoint.providerId}, model ${endpoint.upstreamModel}: ${ejections} ejection(s) in a row, skipped for ${cooldownMs} ms`,
+        );
+        observer?.ejected(endpoint, cooldownMs, ejections);
+      },
+      restored(endpoint) {
+        log(`endpoint restored: provider ${endpoint.providerId}, model ${endpoint.upstreamModel}`);
+        observer?.restored(endpoint);
+      },
+    },
+  });
   const context: PipelineContext = {
     currentSnapshot: () => store.current(),
     upstream,
+    endpointHealth,
     spend,
     async appendUsage(event) {
       await spool.append(event);

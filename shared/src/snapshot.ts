@@ -78,6 +78,10 @@ export const snapshotEndpointSchema = z.object({
   /** The model name the upstream expects, e.g. `gpt-4o-mini`. */
   upstreamModel: z.string(),
   prices: snapshotPricesSchema,
+  /** The catalog's priority (lower first; the endpoints come in this order). Absent (older snapshots): each endpoint its own level. */
+  priority: z.number().int().optional(),
+  /** Share of the requests among the model's endpoints of equal priority (default 1; 0 = only after the others). */
+  weight: z.number().int().nonnegative().optional(),
 });
 
 export const snapshotModelSchema = z.object({

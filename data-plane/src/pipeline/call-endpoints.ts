@@ -5,6 +5,7 @@
 // event arrived. Each attempt has its own timeout (`attemptTimeoutMs`); all attempts together, waits
 // included, stay within `totalTimeoutMs`. A client abort ends everything, waits included. Every failed
 // attempt is logged: provider slug, upstream model, status or error code; never URLs, keys or bodies.
+// Every attempt's outcome and time to its final answer go to the endpoint's measurements (endpoint-health.ts).
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ForwardedRequest } from '../providers/client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamOperation } from '../providers/provider-adapter.ts';
@@ -12,6 +13,7 @@ import type { RoutedOperation } from '../snapshot/snapshot-view.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamClient, type UpstreamResponse } from './call-upstream.ts';
 import { CancelSignal } from './cancel-signal.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
+import type { EndpointHealth } from './endpoint-health.ts';
 import type { Operation } from './operation.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
 import { isRetryableStatus, planRetry } from './plan-retry.ts';
@@ -26,6 +28,8 @@ export interface EndpointCallOptions<Request extends ForwardedRequest> {
   /** Aborted when the client went away. */
   signal: CancelSignal;
   log(line: string): void;
+  /** Where each attempt's outcome is measured. */
+  health: EndpointHealth;
   /** Backoff jitter; injectable for tests. */
   random?: () => number;
 }
@@ -92,8 +96,14 @@ export async function callEndpoints<Request extends ForwardedRequest>(
     for (let retries = 0; ; retries += 1) {
       const remainingMs = deadline - performance.now();
       if (remainingMs <= 0) return failure ?? totalTimeoutFailure(candidate);
+      const stats = options.health.statsOf(candidate.endpoint);
+      options.health.attemptStarted(stats);
       const attempt = await attemptEndpoint(client, candidate, routed, http, options, Math.min(client.attemptTimeoutMs, remainingMs));
-      if (attempt.ok) return attempt;
+      if (attempt.ok) {
+        options.health.attemptEnded(stats, 'success', performance.now() - attempt.startedAt);
+        return attempt;
+      }
+      options.health.attemptEnded(stats, options.signal.aborted ? 'aborted' : 'failure');
       reached ||= attempt.reached;
       failure = { ok: false, candidate, error: attempt.error, reachedUpstream: reached, startedAt: attempt.startedAt };
       if (options.signal.aborted) return { ...failure, error: clientClosed() };

@@ -4,6 +4,7 @@ import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import type { ProviderRules } from './check-policy.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
+import { EndpointHealth } from './endpoint-health.ts';
 import type { ProviderPreferences } from './parse-routing-options.ts';
 
 const prices = snapshotPricesSchema.parse({ prompt: 1, completion: 1, cacheRead: null, cacheWrite: null });
@@ -41,10 +42,14 @@ const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferen
   only: null,
   ignore: [],
   allowFallbacks: true,
+  sort: null,
   ...extra,
 });
+const health = new EndpointHealth();
 const served = (models: SnapshotModel[], rules: ProviderRules = open, extra: Partial<ProviderPreferences> = {}) =>
-  chooseEndpoints(snapshot, rules, models, preferences(extra), owner, new Map()).map((candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`);
+  chooseEndpoints(snapshot, rules, models, preferences(extra), owner, new Map(), health).map(
+    (candidate) => `${candidate.model.id}@${candidate.route.provider.slug}`,
+  );
 
 describe('chooseEndpoints', () => {
   it.each([
@@ -103,6 +108,107 @@ describe('chooseEndpoints', () => {
   });
 });
 
+describe('chooseEndpoints ranking by sort, weights and ejection', () => {
+  const price = (prompt: number, completion: number) => snapshotPricesSchema.parse({ prompt, completion, cacheRead: null, cacheWrite: null });
+  // together is the dearest, groq the cheapest; fireworks and groq share priority 1.
+  const ranked: SnapshotModel = {
+    ...llama,
+    id: 'meta/ranked',
+    endpoints: [
+      { providerId: 'prov_together', upstreamModel: 'r@together', prices: price(30, 30), priority: 0 },
+      { providerId: 'prov_fireworks', upstreamModel: 'r@fireworks', prices: price(20, 20), priority: 1, weight: 3 },
+      { providerId: 'prov_groq', upstreamModel: 'r@groq', prices: price(5, 10), priority: 1, weight: 1 },
+    ],
+  };
+  const draws: number[] = [];
+  const clock = { now: 0 };
+  const measured = () => new EndpointHealth({ consecutiveFailures: 2, baseEjectionMs: 1000, now: () => clock.now, random: () => draws.shift() ?? 0 });
+  const slugs = (models: SnapshotModel[], health: EndpointHealth, extra: Partial<ProviderPreferences> = {}) =>
+    chooseEndpoints(snapshot, open, models, preferences(extra), owner, new Map(), health).map(
+      (candidate) => `${candidate.model.id.split('/')[1]}@${candidate.route.provider.slug}`,
+    );
+  const measure = (health: EndpointHealth, slug: string, sample: { ttftMs?: number; tokensPerSecond?: number; failures?: number }) => {
+    const key = { providerId: `prov_${slug}`, upstreamModel: `r@${slug}` };
+    const stats = health.statsOf(key);
+    if (sample.ttftMs !== undefined) health.attemptEnded(stats, 'success', sample.ttftMs);
+    if (sample.tokensPerSecond !== undefined) health.recordThroughput(key, sample.tokensPerSecond, 1000);
+    for (let failure = 0; failure < (sample.failures ?? 0); failure += 1) health.attemptEnded(stats, 'failure');
+  };
+
+  it('balances endpoints of equal priority by weight, drawn per request; priority still goes first', () => {
+    const health = measured();
+    // fireworks has 3 of the 4 weight units: a draw below 0.75 puts it first among the priority-1 pair.
+    draws.push(0.5);
+    expect(slugs([ranked], health)).toEqual(['ranked@together', 'ranked@fireworks', 'ranked@groq']);
+    draws.push(0.8);
+    expect(slugs([ranked], health)).toEqual(['ranked@together', 'ranked@groq', 'ranked@fireworks']);
+  });
+
+  it('gives weight 0 only the places after the weighted endpoints of its priority', () => {
+    const drained = {
+      ...ranked,
+      endpoints: ranked.endpoints.map((endpoint) => (endpoint.providerId === 'prov_fireworks' ? { ...endpoint, weight: 0 } : endpoint)),
+    };
+    draws.push(0.01);
+    expect(slugs([drained], measured())).toEqual(['ranked@together', 'ranked@groq', 'ranked@fireworks']);
+  });
+
+  it('sorts by price (prompt + completion per token), cheapest first', () => {
+    expect(slugs([ranked], measured(), { sort: { by: 'price', partition: 'model' } })).toEqual(['ranked@groq', 'ranked@fireworks', 'ranked@together']);
+  });
+
+  it('sorts by measured throughput or latency, the unmeasured first, the failing penalised', () => {
+    const health = measured();
+    measure(health, 'together', { ttftMs: 50, tokensPerSecond: 40 });
+    measure(health, 'fireworks', { ttftMs: 500, tokensPerSecond: 200 });
+    expect(slugs([ranked], health, { sort: { by: 'throughput', partition: 'model' } })).toEqual(['ranked@groq', 'ranked@fireworks', 'ranked@together']);
+    measure(health, 'groq', { ttftMs: 100, tokensPerSecond: 100 });
+    expect(slugs([ranked], health, { sort: { by: 'throughput', partition: 'model' } })).toEqual(['ranked@fireworks', 'ranked@groq', 'ranked@together']);
+    expect(slugs([ranked], health, { sort: { by: 'latency', partition: 'model' } })).toEqual(['ranked@together', 'ranked@groq', 'ranked@fireworks']);
+    // Failing more often than not (error rate 1 − 0.9⁸ ≈ 0.57): 200 × 0.43 tokens/s now ranks below groq's 100.
+    const failing = new EndpointHealth({ consecutiveFailures: 100 });
+    measure(failing, 'together', { tokensPerSecond: 40 });
+    measure(failing, 'fireworks', { tokensPerSecond: 200, failures: 8 });
+    measure(failing, 'groq', { tokensPerSecond: 100 });
+    expect(slugs([ranked], failing, { sort: { by: 'throughput', partition: 'model' } })).toEqual(['ranked@groq', 'ranked@fireworks', 'ranked@together']);
+  });
+
+  it('puts ejected endpoints last whatever the order or sort, and restores them after the cool-down', () => {
+    const health = measured();
+    measure(health, 'together', { failures: 2 });
+    draws.push(0.5);
+    expect(slugs([ranked], health)).toEqual(['ranked@fireworks', 'ranked@groq', 'ranked@together']);
+    expect(slugs([ranked], health, { order: ['together', 'groq'] })).toEqual(['ranked@groq', 'ranked@fireworks', 'ranked@together']);
+    expect(slugs([ranked], health, { sort: { by: 'price', partition: 'model' }, allowFallbacks: false })).toEqual(['ranked@groq']);
+    // Still tried when it is all there is.
+    expect(slugs([ranked], health, { only: ['together'] })).toEqual(['ranked@together']);
+    clock.now += 1000;
+    draws.push(0.5);
+    expect(slugs([ranked], health)[0]).toBe('ranked@together');
+    clock.now = 0;
+  });
+
+  it('sorts within each model by default (partition model), across models with partition none', () => {
+    const other: SnapshotModel = {
+      ...mistral,
+      id: 'mistral/cheap',
+      endpoints: [{ providerId: 'prov_mistral', upstreamModel: 'r@mistral', prices: price(1, 1) }],
+    };
+    expect(slugs([ranked, other], measured(), { sort: { by: 'price', partition: 'model' } })).toEqual([
+      'ranked@groq',
+      'ranked@fireworks',
+      'ranked@together',
+      'cheap@mistral',
+    ]);
+    expect(slugs([ranked, other], measured(), { sort: { by: 'price', partition: 'none' } })).toEqual([
+      'cheap@mistral',
+      'ranked@groq',
+      'ranked@fireworks',
+      'ranked@together',
+    ]);
+  });
+});
+
 describe('chooseEndpoints with BYOK keys', () => {
   const credential = (orgId: string, userId: string | null, slug: string, last4: string) => ({
     orgId,
@@ -125,7 +231,7 @@ describe('chooseEndpoints with BYOK keys', () => {
   );
   const view = buildSnapshotView(2, 'hash', byokState, decrypted);
   const keys = (userId: string) =>
-    chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }, new Map()).map((candidate) => [
+    chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }, new Map(), health).map((candidate) => [
       candidate.route.provider.slug,
       candidate.byok,
       candidate.byokKey?.apiKey ?? null,
@@ -146,7 +252,7 @@ describe('chooseEndpoints with BYOK keys', () => {
 
   it('keeps an undecryptable key as BYOK without a secret, so the platform key is not used in its place', () => {
     const undecrypted = buildSnapshotView(3, 'hash', byokState);
-    const [together] = chooseEndpoints(undecrypted, open, [llama], preferences(), { orgId: 'org_1', userId: 'user_2' }, new Map());
+    const [together] = chooseEndpoints(undecrypted, open, [llama], preferences(), { orgId: 'org_1', userId: 'user_2' }, new Map(), health);
     expect(together).toMatchObject({ byok: true, byokKey: { credentialId: 'cred_org_together', last4: 'ORG2', apiKey: null } });
   });
 });
@@ -160,7 +266,9 @@ describe('chooseEndpoints skips providers it holds no key for', () => {
   } as SnapshotState;
   const view = buildSnapshotView(4, 'hash', keyedState, new Map([['cred_org_groq', { credentialId: 'cred_org_groq', last4: 'ORG1', apiKey: 'byok-groq' }]]));
   const choose = (platformKeys: Map<string, string>, extra: Partial<ProviderPreferences> = {}, orgId = 'org_1') =>
-    chooseEndpoints(view, open, [llama], preferences(extra), { orgId, userId: 'user_1' }, platformKeys).map((candidate) => candidate.route.provider.slug);
+    chooseEndpoints(view, open, [llama], preferences(extra), { orgId, userId: 'user_1' }, platformKeys, health).map(
+      (candidate) => candidate.route.provider.slug,
+    );
 
   it('keeps an endpoint with a platform key, a BYOK key, or a provider that needs none', () => {
     expect(choose(new Map([['TOGETHER_API_KEY', 'sk-together']]))).toEqual(['together', 'fireworks', 'groq']);

@@ -1,7 +1,9 @@
 // The endpoints a request may go to, in the order they are tried: for each model (the requested one,
-// then the `models` fallbacks), its catalog endpoints in preference order, narrowed by the org's provider
-// rules (within the key's scope: providerRulesOf) and then by the request's `provider` preferences
-// (order / only / ignore / allow_fallbacks).
+// then the `models` fallbacks), its catalog endpoints narrowed by the org's provider rules (within the
+// key's scope: providerRulesOf) and then by the request's `provider` preferences (only / ignore), ranked
+// by `sort` or by the catalog's priorities and weights (rank-endpoints.ts), the `order` providers first,
+// ejected endpoints last, and cut to the first (or the `order` ones) without allow_fallbacks. With
+// `sort: {partition: 'none'}` the endpoints of all the models are sorted together.
 // BYOK: an endpoint whose provider has a key the caller's org brought (or the caller's own key, which wins
 // over the org's) is served with that key and never with the platform key (candidate.byok).
 // An endpoint with no credential for the caller (no BYOK key, no platform key: provider-availability.ts)
@@ -16,7 +18,9 @@ import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { findByokKey, type Principal, type ProviderRoute, type SnapshotView } from '../snapshot/snapshot-view.ts';
 import { describeProviderRules, isProviderAllowed, type ProviderRules } from './check-policy.ts';
 import type { ProviderPreferences } from './parse-routing-options.ts';
+import type { EndpointHealth } from './endpoint-health.ts';
 import { hasCredential, providerNotConfigured } from './provider-availability.ts';
+import { ejectedLast, rankEndpoints, sortEndpoints } from './rank-endpoints.ts';
 import type { ProviderKeys } from './provider-keys.ts';
 
 export interface EndpointCandidate {
@@ -40,7 +44,7 @@ export function keyOwnerOf(principal: Principal): KeyOwner {
   return { orgId: principal.org.id, userId: principal.apiKey.userId };
 }
 
-/** `platformKeys`: the provider keys the data plane read at start (provider-keys.ts). */
+/** `platformKeys`: the provider keys the data plane read at start (provider-keys.ts); `health`: this data plane's measurements. */
 export function chooseEndpoints(
   snapshot: SnapshotView,
   rules: ProviderRules,
@@ -48,8 +52,9 @@ export function chooseEndpoints(
   preferences: ProviderPreferences,
   owner: KeyOwner,
   platformKeys: ProviderKeys,
+  health: EndpointHealth,
 ): NonEmptyList<EndpointCandidate> {
-  const chosen: EndpointCandidate[] = [];
+  let chosen: EndpointCandidate[] = [];
   const unkeyed: EndpointCandidate[] = [];
   let configured = 0;
   let permitted = 0;
@@ -66,8 +71,9 @@ export function chooseEndpoints(
       if (hasCredential(route.provider, byokKey, platformKeys)) candidates.push(candidate);
       else unkeyed.push(candidate);
     }
-    chosen.push(...applyPreferences(candidates, preferences));
+    chosen.push(...applyPreferences(candidates, preferences, health));
   }
+  if (preferences.sort?.partition === 'none' && models.length > 1) chosen = ejectedLast(sortEndpoints(chosen, preferences.sort.by, health), health);
   if (isNonEmpty(chosen)) return chosen;
   const modelIds = models.map((model) => `'${model.id}'`).join(', ');
   if (configured === 0) throw new GatewayError('no_provider_available', `No provider is available for the model ${modelIds}.`);
@@ -81,7 +87,7 @@ export function chooseEndpoints(
     );
   }
   // Keys missing among the endpoints the request's preferences would have taken: those are the ones to configure.
-  const wanted = applyPreferences(unkeyed, preferences);
+  const wanted = applyPreferences(unkeyed, preferences, health);
   if (wanted.length > 0)
     throw providerNotConfigured(
       wanted.map((candidate) => candidate.route.provider),
@@ -90,15 +96,19 @@ export function chooseEndpoints(
   throw new GatewayError('invalid_request', `No provider serving the model ${modelIds} matches the request's provider preferences.`, { param: 'provider' });
 }
 
-function applyPreferences(candidates: readonly EndpointCandidate[], preferences: ProviderPreferences): EndpointCandidate[] {
+function applyPreferences(candidates: readonly EndpointCandidate[], preferences: ProviderPreferences, health: EndpointHealth): EndpointCandidate[] {
   const { only, ignore, order } = preferences;
   const eligible = candidates.filter((candidate) => {
     const slug = candidate.route.provider.slug;
     return (only === null || only.includes(slug)) && !ignore.includes(slug);
   });
-  if (order === null) return preferences.allowFallbacks ? eligible : eligible.slice(0, 1);
+  const ranked = rankEndpoints(eligible, preferences.sort?.by ?? null, health);
+  if (order === null) {
+    const tried = ejectedLast(ranked, health);
+    return preferences.allowFallbacks ? tried : tried.slice(0, 1);
+  }
   const ordered: EndpointCandidate[] = [];
-  for (const slug of order) ordered.push(...eligible.filter((candidate) => candidate.route.provider.slug === slug && !ordered.includes(candidate)));
-  if (!preferences.allowFallbacks) return ordered;
-  return [...ordered, ...eligible.filter((candidate) => !ordered.includes(candidate))];
+  for (const slug of order) ordered.push(...ranked.filter((candidate) => candidate.route.provider.slug === slug && !ordered.includes(candidate)));
+  if (!preferences.allowFallbacks) return ejectedLast(ordered, health);
+  return ejectedLast([...ordered, ...ranked.filter((candidate) => !ordered.includes(candidate))], health);
 }

@@ -16,7 +16,7 @@ import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
 import { chatCompletionsDoor, routeThroughDoor, type FrontDoor } from './front-door.ts';
 import { serveMetered } from './metered-route.ts';
 import type { Operation } from './operation.ts';
-import { parseRoutingOptions } from './parse-routing-options.ts';
+import { parseRoutingOptions, withModelVariant } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { repairToolCalls } from './repair-tool-calls.ts';
 import { allowedModels } from './resolve-model.ts';
@@ -58,8 +58,16 @@ export async function handleChatCompletions(
   // The routing extras are taken out of the body the upstream gets.
   if ('provider' in chat.body || 'models' in chat.body) chat.text = undefined;
   const routing = parseRoutingOptions(chat.body);
-  const models = allowedModels(caller, chat.model, routing.fallbackModels);
-  const candidates = chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller), context.upstream.providerKeys);
+  const models = allowedModels(caller, withModelVariant(caller.snapshot, chat.model, routing), routing.fallbackModels);
+  const candidates = chooseEndpoints(
+    caller.snapshot,
+    providerRulesOf(caller),
+    models,
+    routing.provider,
+    keyOwnerOf(caller),
+    context.upstream.providerKeys,
+    context.endpointHealth,
+  );
   return serveMetered(context, response, {
     operation: chatOperation,
     request: chat,

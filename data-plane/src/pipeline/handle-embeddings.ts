@@ -14,7 +14,7 @@ import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
 import { serveMetered } from './metered-route.ts';
 import { endpointsOffering, type Operation } from './operation.ts';
 import { parseEmbeddingsRequest } from './parse-embeddings-request.ts';
-import { parseRoutingOptions } from './parse-routing-options.ts';
+import { parseRoutingOptions, withModelVariant } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { embeddingsPresenter } from './present-embeddings.ts';
 import { allowedModels } from './resolve-model.ts';
@@ -36,10 +36,18 @@ export async function handleEmbeddings(context: PipelineContext, response: Clien
   const embeddings = parseEmbeddingsRequest(incoming.body);
   // The routing extras are taken out of the body the upstream gets.
   const routing = parseRoutingOptions(embeddings.body);
-  const models = allowedModels(caller, embeddings.model, routing.fallbackModels);
+  const models = allowedModels(caller, withModelVariant(caller.snapshot, embeddings.model, routing), routing.fallbackModels);
   const candidates = endpointsOffering(
     embeddingsOperation,
-    chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller), context.upstream.providerKeys),
+    chooseEndpoints(
+      caller.snapshot,
+      providerRulesOf(caller),
+      models,
+      routing.provider,
+      keyOwnerOf(caller),
+      context.upstream.providerKeys,
+      context.endpointHealth,
+    ),
     models[0],
   );
   return serveMetered(context, response, {

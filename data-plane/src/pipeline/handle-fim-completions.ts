@@ -17,7 +17,7 @@ import { asIs } from './front-door.ts';
 import { serveMetered } from './metered-route.ts';
 import { endpointsOffering, type Operation } from './operation.ts';
 import { parseFimRequest } from './parse-fim-request.ts';
-import { parseRoutingOptions } from './parse-routing-options.ts';
+import { parseRoutingOptions, withModelVariant } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
 import { allowedModels } from './resolve-model.ts';
 
@@ -38,11 +38,19 @@ export async function handleFimCompletions(context: PipelineContext, response: C
   const fim = parseFimRequest(incoming.body);
   // The routing extras are taken out of the body the upstream gets.
   const routing = parseRoutingOptions(fim.body);
-  const models = allowedModels(caller, fim.model, routing.fallbackModels);
+  const models = allowedModels(caller, withModelVariant(caller.snapshot, fim.model, routing), routing.fallbackModels);
   const model = models[0];
   const candidates = endpointsOffering(
     fimOperation,
-    chooseEndpoints(caller.snapshot, providerRulesOf(caller), models, routing.provider, keyOwnerOf(caller), context.upstream.providerKeys),
+    chooseEndpoints(
+      caller.snapshot,
+      providerRulesOf(caller),
+      models,
+      routing.provider,
+      keyOwnerOf(caller),
+      context.upstream.providerKeys,
+      context.endpointHealth,
+    ),
     model,
   );
   return serveMetered(context, response, {

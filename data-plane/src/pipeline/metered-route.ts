@@ -9,7 +9,7 @@
 // and their adapters. Errors thrown before an upstream was reached are sent by the caller (create-app.ts).
 import { GatewayError, toGatewayError } from '../../../shared/src/errors.ts';
 import type { NonEmptyList } from '../../../shared/src/non-empty-list.ts';
-import type { SnapshotModel } from '../../../shared/src/snapshot.ts';
+import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
 import { sendError, type ErrorPresenter } from '../http/send-error.ts';
@@ -76,6 +76,8 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
   readonly #meter: RequestMeter;
   readonly #errors: ErrorPresenter;
   readonly #abort = new CancelSignal();
+  /** The endpoint whose answer is relayed: its throughput is measured from the usage event. */
+  #answeredBy: SnapshotEndpoint | null = null;
 
   constructor(context: PipelineContext, response: ClientResponse, metered: MeteredRequest<Request>, reservation: SpendReservation) {
     this.#context = context;
@@ -104,6 +106,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       requestId: response.requestId,
       signal: abort,
       log: this.#context.log,
+      health: this.#context.endpointHealth,
     });
     // Metered as the endpoint that answered last; the requested model stays the meter's.
     meter.answeredBy(answer.candidate, answer.startedAt);
@@ -114,6 +117,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     }
 
     const { upstream, candidate, adapter } = answer;
+    this.#answeredBy = candidate.endpoint;
     const translation: TranslationContext = {
       created: Math.floor(response.startedAtEpochMs / 1000),
       clientWantsUsage: this.#metered.clientWantsUsage,
@@ -208,6 +212,9 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
    */
   async #record(status: number, errorCode: string | null): Promise<UsageEvent> {
     const event = this.#meter.usageEvent(status, errorCode, this);
+    if (status === 200 && errorCode === null && this.#answeredBy !== null) {
+      this.#context.endpointHealth.recordThroughput(this.#answeredBy, event.completionTokens, event.upstreamLatencyMs);
+    }
     // Settled before it is spooled: a crash in between over-counts this request, never under-counts it.
     await this.#reservation.settle(event);
     await this.#context.appendUsage(event);

@@ -5,11 +5,14 @@ import type { GenerationLookup } from '../metering/generation-lookup.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import type { SpendEnforcer } from '../spend/spend-enforcer.ts';
 import type { UpstreamClient } from './call-upstream.ts';
+import type { EndpointHealth } from './endpoint-health.ts';
 
 export interface PipelineContext {
   /** The current snapshot, or null before the first one arrived. */
   currentSnapshot(): SnapshotView | null;
   upstream: UpstreamClient;
+  /** This data plane's measurements of each endpoint and its outlier ejections (endpoint-health.ts). */
+  endpointHealth: EndpointHealth;
   /** Spend reservations against org balances and daily limits (spend/spend-enforcer.ts). */
   spend: SpendEnforcer;
   /** Appends to the durable spool; resolves once the event is written (group commit). */

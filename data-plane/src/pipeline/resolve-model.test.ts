@@ -3,6 +3,7 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import { snapshotPricesSchema } from '../../../shared/src/snapshot.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import { FIXTURE_UPSTREAM_KEY, testSnapshotState, UPSTREAM_KEY_ENV } from '../testing/data-plane-fixture.ts';
+import { EndpointHealth } from './endpoint-health.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import { resolveModel } from './resolve-model.ts';
 
@@ -29,13 +30,14 @@ describe('resolveModel', () => {
 });
 
 const open = { allowedProviders: null, deniedProviders: [] };
-const noPreferences = { order: null, only: null, ignore: [], allowFallbacks: true };
+const noPreferences = { order: null, only: null, ignore: [], allowFallbacks: true, sort: null };
+const health = new EndpointHealth();
 const owner = { orgId: 'org_alpha', userId: 'user_alpha' };
 const platformKeys = new Map([[UPSTREAM_KEY_ENV, FIXTURE_UPSTREAM_KEY]]);
 
 describe('chooseEndpoints', () => {
   it('picks the endpoints whose provider exists and builds the upstream URL', () => {
-    const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences, owner, platformKeys);
+    const [chosen] = chooseEndpoints(view, open, [resolveModel(view, 'simulator/echo')], noPreferences, owner, platformKeys, health);
     expect(chosen?.endpoint.upstreamModel).toBe('echo');
     expect(chosen?.route.chat.url).toBe('http://upstream.test/v1/chat/completions');
   });
@@ -47,6 +49,6 @@ describe('chooseEndpoints', () => {
         { providerId: 'gone', upstreamModel: 'x', prices: snapshotPricesSchema.parse({ prompt: 0, completion: 0, cacheRead: null, cacheWrite: null }) },
       ],
     };
-    expect(() => chooseEndpoints(view, open, [model], noPreferences, owner, platformKeys)).toThrow(GatewayError);
+    expect(() => chooseEndpoints(view, open, [model], noPreferences, owner, platformKeys, health)).toThrow(GatewayError);
   });
 });
