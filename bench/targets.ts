@@ -50,8 +50,16 @@ function chatBody(model: string, stream: boolean, promptBytes?: number): string 
   return JSON.stringify(stream ? { model, messages, stream: true } : { model, messages });
 }
 
-function tsxProcess(name: string, cpu: number, script: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeFlags: string[] = []): PinnedProcess {
-  return startPinned({ name, cpu, command: process.execPath, args: [...nodeFlags, '--import', 'tsx', script, ...args], env, cwd: REPOSITORY_ROOT });
+function tsxProcess(
+  name: string,
+  cpu: number,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  nodeFlags: string[] = [],
+  root = REPOSITORY_ROOT,
+): PinnedProcess {
+  return startPinned({ name, cpu, command: process.execPath, args: [...nodeFlags, '--import', 'tsx', script, ...args], env, cwd: root });
 }
 
 export async function startSimulator(options: Omit<UpstreamSimulatorOptions, 'port'>, cpu: number): Promise<Simulator> {
@@ -184,6 +192,8 @@ interface DataPlaneWiring {
   directory: string;
   /** Settings of this data plane, over the harness's environment. */
   env?: NodeJS.ProcessEnv;
+  /** The checkout whose data plane runs (bench/compare-data-planes.ts); default this one. */
+  root?: string;
   stopControlPlane(): Promise<void>;
 }
 
@@ -201,7 +211,7 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeF
     ALLOW_PRIVATE_UPSTREAMS: 'true',
     ...wiring.env,
   };
-  const dataPlane = tsxProcess('data plane', cpu, 'data-plane/src/main.ts', [], env, nodeFlags);
+  const dataPlane = tsxProcess('data plane', cpu, 'data-plane/src/main.ts', [], env, nodeFlags, wiring.root);
   const stop = async () => {
     await dataPlane.stop();
     await wiring.stopControlPlane();
@@ -243,7 +253,7 @@ export async function startGatewayTarget(
   simulator: Simulator,
   cpu: number,
   nodeFlags: string[] = [],
-  variant: { name: TargetName; env?: NodeJS.ProcessEnv } = { name: 'gateway' },
+  variant: { name: TargetName; env?: NodeJS.ProcessEnv; root?: string } = { name: 'gateway' },
 ): Promise<FakeControlPlaneGatewayTarget> {
   const directory = await mkdtemp(join(tmpdir(), 'bench-data-plane-'));
   const controlPlane = await startFakeControlPlane();
@@ -255,6 +265,7 @@ export async function startGatewayTarget(
     {
       name: variant.name,
       env: variant.env,
+      root: variant.root,
       controlPlaneUrl: controlPlane.url,
       dataPlaneToken: controlPlane.token,
       snapshotPublicKeyFile: keyFile,
