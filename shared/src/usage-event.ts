@@ -101,8 +101,13 @@ type UnboundedUsageEvent = z.infer<typeof unboundedUsageEventSchema>;
 /** A surrogate without its other half: PostgreSQL's jsonb refuses it. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Half of a surrogate pair, lone or not: a string without one has nothing for LONE_SURROGATE to remove. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Well-formed UTF-16 without NUL, at most `max` code units (a cut that splits a surrogate pair drops its half). */
 function boundText(value: string, max: number): string {
+  // The usual id or model name: two scans, no copy (seven strings per usage event, one event per request).
+  if (value.length <= max && !value.includes('\u0000') && !SURROGATE.test(value)) return value;
   let bounded = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
   if (bounded.length > max) bounded = bounded.slice(0, max);
   return bounded.replace(LONE_SURROGATE, '');
