@@ -24,6 +24,7 @@ import { createInProcessCounterStore } from './spend/in-process-counter-store.ts
 import { createRedisCounterStore } from './spend/redis-counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import { EndpointHealth, type EndpointHealthObserver, type OutlierOptions } from './pipeline/endpoint-health.ts';
+import { RecentUsageEvents } from './usage/recent-usage-events.ts';
 import { UsageShipper } from './usage/ship-usage.ts';
 import { UsageSpool, type SpoolFile, type SpoolSync } from './usage/usage-spool.ts';
 
@@ -122,12 +123,14 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   await spendFloorFile.load(verifier, spendFloors);
 
   const spoolDirectory = join(options.stateDir, 'spool');
+  const recentUsage = new RecentUsageEvents();
   const spool = await UsageSpool.open({
     directory: spoolDirectory,
     groupMaxEvents: options.usageSpoolGroupMaxEvents,
     groupDelayMs: options.usageSpoolGroupDelayMs,
     sync: options.usageSpoolSync,
     openFile: options.usageSpoolOpenFile,
+    onWritten: (segment, written) => recentUsage.add(segment, written),
     log,
   });
   const upstream = createUpstreamClient({
@@ -219,6 +222,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     batchSize: options.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
     intervalMs: options.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
     maxBackoffMs: options.usageShipMaxBackoffMs,
+    recent: recentUsage,
     log,
   });
   await shipper.start();

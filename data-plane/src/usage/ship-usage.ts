@@ -10,6 +10,7 @@ import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_USAGE_EVENTS_PER_INGEST, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
+import type { RecentUsageEvents } from './recent-usage-events.ts';
 import { loadCursor, saveCursor, type SpoolCursor } from './spool-cursor.ts';
 import { decodeSpoolRecord, encodeSpoolRecord } from './spool-record.ts';
 import { listSegments, segmentFileName } from './usage-spool.ts';
@@ -26,6 +27,8 @@ export interface UsageShipperOptions {
   maxBackoffMs?: number;
   /** Backoff jitter; injectable for tests. */
   random?: () => number;
+  /** The events the spool wrote last (its onWritten); shipped from memory instead of read back. */
+  recent?: RecentUsageEvents;
 }
 
 const DEFAULT_MAX_BACKOFF_MS = 30_000;
@@ -203,7 +206,8 @@ export class UsageShipper {
       if (segment === undefined) return shipped;
       if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
       const path = join(directory, segmentFileName(segment));
-      const { events, offsets, nextOffset, damaged } = await readSpoolBatch(path, this.#cursor.offset, batchSize);
+      const { events, offsets, nextOffset, damaged } =
+        this.#options.recent?.take(segment, this.#cursor.offset, batchSize) ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
       for (const record of damaged) {
         const copy = await quarantineSpoolBytes(directory, segment, record.offset, record.bytes);
         log(`usage spool: passing over a damaged record (${record.reason}) at byte ${record.offset} of ${path}; copied to ${copy}`);

@@ -1,0 +1,73 @@
+// The shipper's in-memory copy of what the spool wrote: it must hand out exactly what reading the segment
+// back would (the same events at the same offsets), and the shipper must send every event once, in
+// order, when part of the backlog is in memory and part only on disk (more events than it holds, a
+// segment rotation, a restart).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecentUsageEvents } from './recent-usage-events.ts';
+import { sampleUsageEvent } from './sample-usage-event.ts';
+import { readSpoolBatch, UsageShipper } from './ship-usage.ts';
+import { loadCursor } from './spool-cursor.ts';
+import { listSegments, segmentFileName, UsageSpool } from './usage-spool.ts';
+
+let directory: string;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'recent-usage-test-'));
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** Events appended together (one group) and one by one (groups of one). */
+async function appendSome(spool: UsageSpool, from: number, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, index) => spool.append(sampleUsageEvent(`r${from + index}`))));
+  await spool.append(sampleUsageEvent(`r${from + count}`));
+}
+
+describe('RecentUsageEvents', () => {
+  it('gives the events and offsets that reading the segment back gives', async () => {
+    const recent = new RecentUsageEvents(100);
+    const spool = await UsageSpool.open({ directory, onWritten: (segment, written) => recent.add(segment, written) });
+    await appendSome(spool, 0, 4);
+    await appendSome(spool, 5, 2);
+    const path = join(directory, segmentFileName(spool.activeSegment));
+    const fromDisk = await readSpoolBatch(path, 0, 1000);
+    expect(fromDisk.events).toHaveLength(8);
+    expect(recent.take(spool.activeSegment, 0, 1000)).toEqual(fromDisk);
+    // From the middle, a few at a time.
+    const middle = fromDisk.offsets[3] as number;
+    expect(recent.take(spool.activeSegment, middle, 2)).toEqual(await readSpoolBatch(path, middle, 2));
+    // A position that is not a held record's start: the shipper reads the segment.
+    expect(recent.take(spool.activeSegment, middle + 1, 2)).toBeNull();
+    await spool.close();
+  });
+
+  it('lets the shipper send every event once, in order, when only the newest are held', async () => {
+    const recent = new RecentUsageEvents(3);
+    const spool = await UsageSpool.open({ directory, segmentMaxBytes: 2000, onWritten: (segment, written) => recent.add(segment, written) });
+    const received: string[] = [];
+    const shipper = new UsageShipper({
+      directory,
+      activeSegment: () => spool.activeSegment,
+      send: async (events) => void received.push(...events.map((event) => event.requestId)),
+      batchSize: 2,
+      intervalMs: 60_000,
+      log: () => {},
+      recent,
+    });
+    await appendSome(spool, 0, 6);
+    expect((await listSegments(directory)).length).toBeGreaterThan(1);
+    expect(await shipper.shipNow()).toBe(7);
+    await appendSome(spool, 7, 1);
+    expect(await shipper.shipNow()).toBe(2);
+    expect(received).toEqual(Array.from({ length: 9 }, (_, index) => `r${index}`));
+    const path = join(directory, segmentFileName(spool.activeSegment));
+    expect(await loadCursor(directory)).toEqual({ segment: spool.activeSegment, offset: (await readSpoolBatch(path, 0, 1000)).nextOffset });
+    shipper.stop();
+    await spool.close();
+  });
+});

@@ -1,0 +1,74 @@
+// The usage events the spool wrote last, kept in memory with where each one's record lies in its segment,
+// so the shipper sends them without reading the segment back and decoding every record (JSON, checksum,
+// schema: 2-5 µs per event, about a twentieth of the data plane's CPU under load). The segment stays the
+// truth: the shipper reads it whenever its cursor is not at an event held here (after a restart, or once
+// the control plane was away long enough for the oldest events to be let go).
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { SpoolBatch } from './ship-usage.ts';
+
+/** One event as written: its record spans [offset, end) of its segment. */
+export interface WrittenUsageEvent {
+  event: UsageEvent;
+  offset: number;
+  end: number;
+}
+
+interface Entry extends WrittenUsageEvent {
+  segment: number;
+}
+
+/** About a second and a half of a saturated data plane's usage, a few MB. */
+export const DEFAULT_RECENT_USAGE_EVENTS = 5000;
+
+export class RecentUsageEvents {
+  #entries: Entry[] = [];
+  #head = 0;
+  #maxEvents: number;
+
+  constructor(maxEvents = DEFAULT_RECENT_USAGE_EVENTS) {
+    this.#maxEvents = maxEvents;
+  }
+
+  /** A group the spool wrote to `segment`, in order. Past the limit the oldest are let go. */
+  add(segment: number, written: readonly WrittenUsageEvent[]): void {
+    for (const record of written) this.#entries.push({ ...record, segment });
+    if (this.#entries.length - this.#head > this.#maxEvents) this.#head = this.#entries.length - this.#maxEvents;
+    this.#compact();
+  }
+
+  /**
+   * Up to `maxEvents` events whose records follow each other from `offset` of `segment`, as the segment
+   * would give them; null when the record at that position is not held here. Events before the position
+   * (shipped) are let go.
+   */
+  take(segment: number, offset: number, maxEvents: number): SpoolBatch | null {
+    const entries = this.#entries;
+    while (this.#head < entries.length) {
+      const entry = entries[this.#head] as Entry;
+      if (entry.segment > segment || (entry.segment === segment && entry.offset >= offset)) break;
+      this.#head += 1;
+    }
+    this.#compact();
+    const first = entries[this.#head];
+    if (first === undefined || first.segment !== segment || first.offset !== offset) return null;
+    const events: UsageEvent[] = [];
+    const offsets: number[] = [];
+    let nextOffset = offset;
+    for (let index = this.#head; index < entries.length && events.length < maxEvents; index++) {
+      const entry = entries[index] as Entry;
+      if (entry.segment !== segment || entry.offset !== nextOffset) break;
+      events.push(entry.event);
+      offsets.push(entry.offset);
+      nextOffset = entry.end;
+    }
+    return { events, offsets, nextOffset, damaged: [] };
+  }
+
+  /** Drops let-go entries from the array's front once they are half of it. */
+  #compact(): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
