@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     skipped: {},
     openStreams: null,
     snapshotSwap: null,
+    snapshotSwapFailure: null,
     diskSync: await measureDiskSync(quick ? 100 : 300),
   };
   log(
@@ -216,6 +217,10 @@ async function main(): Promise<void> {
         log('snapshot swap:');
         results.snapshotSwap = await measureSnapshotSwap(gateway, simulator, 100_000, SWAP_PROBE_RATE, LOAD_CPU);
         log(`  swap ${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${(results.snapshotSwap.worstDuringSwapMicros / 1000).toFixed(1)} ms`);
+      } catch (error) {
+        // A swap that does not finish is a finding of the run, reported with the rest, not a reason to lose it.
+        results.snapshotSwapFailure = error instanceof Error ? error.message : String(error);
+        log(`  failed: ${results.snapshotSwapFailure}`);
       } finally {
         await gateway.stop();
       }

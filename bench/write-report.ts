@@ -34,6 +34,8 @@ export interface BenchResults {
   skipped: Partial<Record<TargetName, string>>;
   openStreams: OpenStreamsResult | null;
   snapshotSwap: SnapshotSwapResult | null;
+  /** Why the snapshot swap could not be measured (it did not finish), or null. */
+  snapshotSwapFailure: string | null;
   /** write + fdatasync of one small record in the temp dir (where the data plane's spool is), µs. */
   diskSync: LatencyLadder | null;
 }
@@ -296,7 +298,7 @@ export function markdownReport(results: BenchResults): string {
     : 'not run';
   lines.push(`| 10k open streams | ≤ 1 GiB | ${streamsRss} |`);
   lines.push(
-    `| 100k-key snapshot swap | ≤ 200 ms, no stall | ${results.snapshotSwap ? `${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${micros(results.snapshotSwap.worstDuringSwapMicros)} µs` : 'not run'} |`,
+    `| 100k-key snapshot swap | ≤ 200 ms, no stall | ${results.snapshotSwap ? `${results.snapshotSwap.swapMs.toFixed(0)} ms, worst request ${micros(results.snapshotSwap.worstDuringSwapMicros)} µs` : (results.snapshotSwapFailure ?? 'not run')} |`,
   );
   lines.push('');
   return lines.join('\n');
