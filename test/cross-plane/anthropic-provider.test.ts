@@ -2,10 +2,9 @@
 // reaches the data plane in the snapshot; the official openai SDK then talks to `anthropic/…` and gets
 // OpenAI-shaped answers translated from the Anthropic simulator, tool calls included, and each
 // request lands as one usage row with Anthropic's tokens (cache reads and writes kept apart).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import { startGateway, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider } from '../support/simulated-provider.ts';
+import { describe, expect, it } from 'vitest';
+import { useGateway } from '../support/gateway-harness.ts';
+import { useSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { askBriefly, failureOf, readFailingStream, streamWeatherQuestion } from '../support/chat-calls.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
@@ -15,13 +14,8 @@ const MODEL = 'anthropic/claude-echo';
 const UPSTREAM_KEY = 'sk-ant-cross-plane';
 
 describe.each(testEngines)('Anthropic provider through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  let simulator: AnthropicSimulator;
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-    simulator = await addSimulatedProvider(gateway, 'anthropic', { apiKey: UPSTREAM_KEY });
-  });
-  afterAll(() => gateway?.close());
+  const gateway = useGateway(engine);
+  const simulator = useSimulatedProvider(gateway, 'anthropic', { apiKey: UPSTREAM_KEY });
 
   it('translates a non-streamed completion and meters cache reads and writes', async () => {
     simulator.scenario = () => ({ cacheReadInputTokens: 100, cacheCreationInputTokens: 20 });

@@ -3,20 +3,16 @@
 // is back, exactly once.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCursor } from '../../data-plane/src/usage/spool-cursor.ts';
-import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
 import { countUsageRows } from '../support/usage-rows.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { graphql } from '../support/graphql-client.ts';
 
 describe.each(testEngines)('control plane outage (%s)', (engine) => {
-  let gateway: Gateway;
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-  });
-  afterAll(() => gateway?.close());
+  const gateway = useGateway(engine);
 
   async function askOnce(content: string): Promise<string> {
     const { response } = await gateway

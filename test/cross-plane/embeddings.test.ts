@@ -6,14 +6,12 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { embed, embedMany } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../../simulators/simulated-embedding.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
-import { startGateway, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
+import { useGateway } from '../support/gateway-harness.ts';
+import { useSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
 import { testEngines } from '../support/test-database.ts';
 
@@ -24,12 +22,23 @@ const GEMINI_MODEL = 'google-native/gemini-embedding-001';
 const PRICES = { [OPENAI_MODEL]: 20, [MISTRAL_MODEL]: 100, [GEMINI_MODEL]: 150 };
 
 describe.each(testEngines)('embeddings (%s)', (engine) => {
-  let gateway: Gateway;
-  let mistral: MistralSimulator;
-  let gemini: GeminiSimulator;
+  const gateway = useGateway(engine);
+  const mistral = useSimulatedProvider(gateway, 'mistral', {
+    apiKey: 'mistral-embeddings-key',
+    id: MISTRAL_MODEL,
+    name: 'Mistral Embed',
+    upstreamModel: 'mistral-embed',
+    prices: { prompt: PRICES[MISTRAL_MODEL], completion: 0 },
+  });
+  const gemini = useSimulatedProvider(gateway, 'gemini', {
+    apiKey: 'AIza-embeddings',
+    id: GEMINI_MODEL,
+    name: 'Gemini Embedding',
+    upstreamModel: 'gemini-embedding-001',
+    prices: { prompt: PRICES[GEMINI_MODEL], completion: 0 },
+  });
 
   beforeAll(async () => {
-    gateway = await startGateway(engine);
     await addCatalogModel(
       gateway,
       { slug: 'simulator', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
@@ -39,22 +48,7 @@ describe.each(testEngines)('embeddings (%s)', (engine) => {
         endpoint: { providerSlug: 'simulator', upstreamModel: 'text-embedding-3-small', prices: { prompt: PRICES[OPENAI_MODEL], completion: 0 } },
       },
     );
-    mistral = await addSimulatedProvider(gateway, 'mistral', {
-      apiKey: 'mistral-embeddings-key',
-      id: MISTRAL_MODEL,
-      name: 'Mistral Embed',
-      upstreamModel: 'mistral-embed',
-      prices: { prompt: PRICES[MISTRAL_MODEL], completion: 0 },
-    });
-    gemini = await addSimulatedProvider(gateway, 'gemini', {
-      apiKey: 'AIza-embeddings',
-      id: GEMINI_MODEL,
-      name: 'Gemini Embedding',
-      upstreamModel: 'gemini-embedding-001',
-      prices: { prompt: PRICES[GEMINI_MODEL], completion: 0 },
-    });
   });
-  afterAll(() => gateway?.close());
 
   const post = (path: string, body: unknown) =>
     fetch(`${gateway.dataPlane!.url}${path}`, {

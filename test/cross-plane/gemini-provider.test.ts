@@ -4,10 +4,9 @@
 // tool calls, the `\r\n\r\n`-framed stream without [DONE] ended with one), and each request lands as one
 // usage row with Gemini's tokens (cached prompt tokens as cache reads, thoughts as reasoning).
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import { startGateway, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider } from '../support/simulated-provider.ts';
+import { describe, expect, it } from 'vitest';
+import { useGateway } from '../support/gateway-harness.ts';
+import { useSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { askBriefly, failureOf, readFailingStream, streamWeatherQuestion } from '../support/chat-calls.ts';
 import { flushedUsageRow, latestUsageRow } from '../support/usage-rows.ts';
@@ -17,13 +16,8 @@ const MODEL = 'google-native/gemini-echo';
 const UPSTREAM_KEY = 'AIza-cross-plane';
 
 describe.each(testEngines)('Gemini provider through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  let simulator: GeminiSimulator;
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-    simulator = await addSimulatedProvider(gateway, 'gemini', { apiKey: UPSTREAM_KEY });
-  });
-  afterAll(() => gateway?.close());
+  const gateway = useGateway(engine);
+  const simulator = useSimulatedProvider(gateway, 'gemini', { apiKey: UPSTREAM_KEY });
 
   it('translates a non-streamed completion with thoughts and meters cached and reasoning tokens', async () => {
     simulator.scenario = () => ({ thoughts: 'Greet them back.', cachedContentTokenCount: 2 });

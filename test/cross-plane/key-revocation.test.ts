@@ -1,17 +1,13 @@
 // A key revoked through the GraphQL admin API stops working on the data plane (as soon as the next snapshot
 // arrives: how soon is a figure for the bench), without touching the org's other keys.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
 import { graphql } from '../support/graphql-client.ts';
 
 describe.each(testEngines)('key revocation (%s)', (engine) => {
-  let gateway: Gateway;
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-  });
-  afterAll(() => gateway?.close());
+  const gateway = useGateway(engine);
 
   it('a key revoked through GraphQL gets 401 once the revocation reached the data plane', async () => {
     const orgId = (await gateway.controlPlane!.prisma.organization.findFirstOrThrow()).id;

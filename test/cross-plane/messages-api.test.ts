@@ -6,15 +6,12 @@
 // cost); errors come in Anthropic's envelope; count_tokens answers from the gateway's estimator.
 import Anthropic from '@anthropic-ai/sdk';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { askBriefly } from '../support/chat-calls.ts';
-import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
-import { addSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
+import { useSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 
@@ -43,15 +40,12 @@ function columnsOf(row: Record<string, unknown>): Record<string, string> {
 }
 
 describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  let anthropic: AnthropicSimulator;
-  let gemini: GeminiSimulator;
-  let mistral: MistralSimulator;
+  const gateway = useGateway(engine);
+  const anthropic = useSimulatedProvider(gateway, 'anthropic', { apiKey: 'sk-ant-messages' });
+  const gemini = useSimulatedProvider(gateway, 'gemini', { apiKey: 'AIza-messages' });
+  const mistral = useSimulatedProvider(gateway, 'mistral', { apiKey: 'mistral-messages' });
 
   beforeAll(async () => {
-    gateway = await startGateway(engine);
-    anthropic = await addSimulatedProvider(gateway, 'anthropic', { apiKey: 'sk-ant-messages' });
-    gemini = await addSimulatedProvider(gateway, 'gemini', { apiKey: 'AIza-messages' });
     // Disabled until its second endpoint exists, so the data plane never sees it with one.
     const admin = createTRPCClient<AppRouter>({
       links: [httpLink({ url: `${gateway.controlPlane!.url}/trpc`, headers: { authorization: `Bearer ${gateway.controlPlane!.adminToken}` } })],
@@ -71,9 +65,7 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
         endpoint: { providerSlug: 'anthropic-simulator', upstreamModel: 'claude-echo', priority: 0, prices: { prompt: 3000, completion: 15000 } },
       },
     );
-    mistral = await addSimulatedProvider(gateway, 'mistral', { apiKey: 'mistral-messages' });
   });
-  afterAll(() => gateway?.close());
 
   const client = (apiKey = gateway.apiKey) => new Anthropic({ apiKey, baseURL: gateway.dataPlane!.url, maxRetries: 0 });
 

@@ -2,16 +2,15 @@
 // `usage` (USD and exact microdollars) of bodies and of the streamed usage chunk, the metering headers,
 // token estimates when the upstream gives no usage, and GET /generation for the key that made a request.
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { countTokens } from '../../data-plane/src/metering/count-tokens.ts';
 import { estimatePromptTokens } from '../../data-plane/src/metering/estimate-prompt-tokens.ts';
-import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
 import { graphql } from '../support/graphql-client.ts';
 import { testEngines } from '../support/test-database.ts';
-import { addSimulatedProvider } from '../support/simulated-provider.ts';
+import { useSimulatedProvider } from '../support/simulated-provider.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -23,18 +22,16 @@ type CostedUsage = OpenAI.CompletionUsage & { cost: number; cost_microdollars: n
 const ANTHROPIC_MODEL = 'anthropic/claude-metered';
 
 describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
-  let gateway: Gateway;
-  let anthropic: AnthropicSimulator;
+  const gateway = useGateway(engine);
+  const anthropic = useSimulatedProvider(gateway, 'anthropic', {
+    apiKey: 'sk-ant-metering',
+    id: ANTHROPIC_MODEL,
+    name: 'Claude metered',
+    prices: { prompt: 3000, completion: 15000 },
+  });
   let otherKey: string;
 
   beforeAll(async () => {
-    gateway = await startGateway(engine);
-    anthropic = await addSimulatedProvider(gateway, 'anthropic', {
-      apiKey: 'sk-ant-metering',
-      id: ANTHROPIC_MODEL,
-      name: 'Claude metered',
-      prices: { prompt: 3000, completion: 15000 },
-    });
     const orgId = (await gateway.controlPlane!.prisma.organization.findFirstOrThrow()).id;
     const created = await graphql<{ createApiKey: { key: string } }>(gateway, 'mutation ($orgId: ID!) { createApiKey(orgId: $orgId, name: "other") { key } }', {
       orgId,
@@ -43,7 +40,6 @@ describe.each(testEngines)('metering seen by the client (%s)', (engine) => {
     // The data plane learns of the new key through the snapshot: until then the key is refused (401).
     await waitFor(async () => ((await generationStatus(otherKey, 'none')) === 404 ? true : undefined), { what: 'the new key to reach the data plane' });
   });
-  afterAll(() => gateway?.close());
 
   async function generation(apiKey: string, requestId: string): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${gateway.dataPlane!.url}/v1/generation?id=${encodeURIComponent(requestId)}`, {

@@ -3,30 +3,24 @@
 // 9 letters and digits), so a client's OpenAI habits (stream_options, seed, max_completion_tokens,
 // `call_…` ids, developer messages) must be translated for it to answer at all.
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
-import { startGateway, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider } from '../support/simulated-provider.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useGateway } from '../support/gateway-harness.ts';
+import { useSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { latestUsageRow } from '../support/usage-rows.ts';
 
 const MODEL = 'mistral/mistral-small';
 
 describe.each(testEngines)('Mistral chat through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  let simulator: MistralSimulator;
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-    simulator = await addSimulatedProvider(gateway, 'mistral', {
-      apiKey: 'mistral-cross-plane-chat',
-      slug: 'mistral-chat-simulator',
-      id: MODEL,
-      name: 'Mistral Small',
-      upstreamModel: 'mistral-small-2506',
-      prices: { prompt: 100, completion: 300, cacheRead: null, cacheWrite: null },
-    });
+  const gateway = useGateway(engine);
+  const simulator = useSimulatedProvider(gateway, 'mistral', {
+    apiKey: 'mistral-cross-plane-chat',
+    slug: 'mistral-chat-simulator',
+    id: MODEL,
+    name: 'Mistral Small',
+    upstreamModel: 'mistral-small-2506',
+    prices: { prompt: 100, completion: 300, cacheRead: null, cacheWrite: null },
   });
-  afterAll(() => gateway?.close());
   beforeEach(() => {
     simulator.scenario = () => ({});
   });

@@ -5,11 +5,11 @@
 // OpenAI-style errors. FIM is tried on every endpoint that speaks it, with the same retries and fallbacks as chat,
 // and the same routing extras (`provider`, `models`).
 import { Mistral } from '@mistralai/mistralai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startMistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
-import { SIMULATOR_MODEL, startGateway, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
+import { SIMULATOR_MODEL, useGateway } from '../support/gateway-harness.ts';
+import { useSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { latestUsageRow } from '../support/usage-rows.ts';
 
@@ -18,23 +18,20 @@ const PROVIDER = 'mistral-simulator';
 const UPSTREAM_KEY = 'mistral-cross-plane-fim';
 
 describe.each(testEngines)('Codestral FIM through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  let simulator: MistralSimulator;
+  const gateway = useGateway(engine);
+  const simulator = useSimulatedProvider(gateway, 'mistral', {
+    apiKey: UPSTREAM_KEY,
+    slug: PROVIDER,
+    id: MODEL,
+    name: 'Codestral',
+    upstreamModel: 'codestral-2501',
+    // $0.30 / $0.90 per Mtok, as Codestral.
+    prices: { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null },
+  });
   let client: Mistral;
   beforeAll(async () => {
-    gateway = await startGateway(engine);
-    simulator = await addSimulatedProvider(gateway, 'mistral', {
-      apiKey: UPSTREAM_KEY,
-      slug: PROVIDER,
-      id: MODEL,
-      name: 'Codestral',
-      upstreamModel: 'codestral-2501',
-      // $0.30 / $0.90 per Mtok, as Codestral.
-      prices: { prompt: 300, completion: 900, cacheRead: null, cacheWrite: null },
-    });
     client = new Mistral({ apiKey: gateway.apiKey, serverURL: gateway.dataPlane!.url, retryConfig: { strategy: 'none' } });
   });
-  afterAll(() => gateway?.close());
   beforeEach(() => {
     simulator.scenario = () => ({});
   });

@@ -1,10 +1,10 @@
 // The imported catalog end to end: seeded by the control plane, compiled into the snapshot, listed by
 // the data plane's /models with the database's exact prices; admin changes reach /models. The imported
 // providers have no keys here, so their models are listed with ?all=true (available: false).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nanoPerTokenToUsdString } from '../../shared/src/money.ts';
 import { graphql } from '../support/graphql-client.ts';
-import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { useGateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
 
 interface ListedModel {
@@ -16,11 +16,7 @@ interface ListedModel {
 }
 
 describe.each(testEngines)('model catalog (%s)', (engine) => {
-  let gateway: Gateway;
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-  });
-  afterAll(() => gateway?.close());
+  const gateway = useGateway(engine);
 
   async function listModels(): Promise<ListedModel[]> {
     const response = await fetch(`${gateway.dataPlane!.url}/api/gateway/models?all=true`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });

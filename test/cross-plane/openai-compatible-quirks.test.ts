@@ -3,9 +3,9 @@
 // (its `rawBody` scenario): xAI's flat error bodies (a refused key on HTTP 400 is our problem: 502) and
 // `reasoning_content`; MiniMax's `base_resp` failures on HTTP 200, `<think>` content moved to
 // `reasoning` (streamed too) and max_tokens sent as max_completion_tokens.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
-import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { useGateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
 import { latestUsageRow } from '../support/usage-rows.ts';
 
@@ -21,9 +21,8 @@ const failure = (promise: Promise<unknown>) =>
   );
 
 describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
+  const gateway = useGateway(engine);
   beforeAll(async () => {
-    gateway = await startGateway(engine);
     await addCatalogModel(
       gateway,
       { slug: 'xai', kind: 'openai-compatible', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
@@ -34,9 +33,6 @@ describe.each(testEngines)('OpenAI-compatible quirks through the gateway (%s)', 
       { slug: 'minimax', kind: 'openai-compatible', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
       { id: MINIMAX_MODEL, name: 'MiniMax echo', endpoint: { providerSlug: 'minimax', upstreamModel: 'MiniMax-M2', prices } },
     );
-  });
-  afterAll(async () => {
-    await gateway?.close();
   });
   beforeEach(() => {
     gateway.simulator.scenario = () => ({});

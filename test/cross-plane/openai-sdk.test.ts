@@ -1,8 +1,8 @@
 // The official openai SDK talks to the data plane, which forwards to the simulator: what the SDK sees
 // must be what the simulator sent, and each request must land as one usage row with its tokens.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
-import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 
@@ -14,11 +14,7 @@ function parseSseChunks(text: string): unknown[] {
 }
 
 describe.each(testEngines)('openai SDK through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-  });
-  afterAll(() => gateway?.close());
+  const gateway = useGateway(engine);
 
   it('relays a non-streamed completion unchanged and meters it', async () => {
     const { data: completion, response } = await gateway

@@ -9,11 +9,9 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createOpenRouter } from '@openrouter/ai-sdk-provider';
 import { generateText, stepCountIs, streamText } from 'ai';
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider } from '../support/simulated-provider.ts';
+import { describe, expect, it } from 'vitest';
+import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
+import { useSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { anthropicCallsWeather, geminiCallsWeather } from '../support/weather-call-scenarios.ts';
 import { aiSdkWeatherTools, weatherTool } from '../support/weather-tool.ts';
@@ -24,16 +22,9 @@ const GEMINI_MODEL = 'google-native/gemini-echo';
 type Upstream = 'openai' | 'anthropic' | 'gemini';
 
 describe.each(testEngines)('real clients through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  let anthropic: AnthropicSimulator;
-  let gemini: GeminiSimulator;
-
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-    anthropic = await addSimulatedProvider(gateway, 'anthropic', { apiKey: 'sk-ant-real-clients' });
-    gemini = await addSimulatedProvider(gateway, 'gemini', { apiKey: 'AIza-real-clients' });
-  });
-  afterAll(() => gateway?.close());
+  const gateway = useGateway(engine);
+  const anthropic = useSimulatedProvider(gateway, 'anthropic', { apiKey: 'sk-ant-real-clients' });
+  const gemini = useSimulatedProvider(gateway, 'gemini', { apiKey: 'AIza-real-clients' });
 
   const baseURL = () => `${gateway.dataPlane!.url}/v1`;
   const aiSdkOpenAI = () => createOpenAI({ baseURL: baseURL(), apiKey: gateway.apiKey });

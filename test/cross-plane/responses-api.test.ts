@@ -6,13 +6,9 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, stepCountIs, streamText } from 'ai';
 import type OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
-import type { GeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
-import type { MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
-import type { OpenAIResponsesSimulator } from '../../simulators/openai/openai-responses-simulator.ts';
-import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
-import { addSimulatedProvider } from '../support/simulated-provider.ts';
+import { describe, expect, it } from 'vitest';
+import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
+import { useSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
 import { anthropicCallsWeather, geminiCallsWeather } from '../support/weather-call-scenarios.ts';
 import { aiSdkWeatherTools } from '../support/weather-tool.ts';
@@ -41,32 +37,23 @@ const weatherTool = {
 };
 
 describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (engine) => {
-  let gateway: Gateway;
-  let anthropic: AnthropicSimulator;
-  let gemini: GeminiSimulator;
-  let mistral: MistralSimulator;
-  let openaiResponses: OpenAIResponsesSimulator;
-
-  beforeAll(async () => {
-    gateway = await startGateway(engine);
-    anthropic = await addSimulatedProvider(gateway, 'anthropic', {
-      apiKey: UPSTREAM_KEY.anthropic,
-      slug: 'anthropic',
-      id: ANTHROPIC_MODEL,
-      name: 'Claude Sonnet 4.5',
-      upstreamModel: 'claude-sonnet-4-5',
-      prices: { prompt: 3000, completion: 15000 },
-    });
-    gemini = await addSimulatedProvider(gateway, 'gemini', {
-      apiKey: UPSTREAM_KEY.gemini,
-      slug: 'responses-gemini',
-      id: GEMINI_MODEL,
-      prices: { prompt: 1000, completion: 10000 },
-    });
-    mistral = await addSimulatedProvider(gateway, 'mistral', { apiKey: UPSTREAM_KEY.mistral, slug: 'responses-mistral', id: MISTRAL_MODEL });
-    openaiResponses = await addSimulatedProvider(gateway, 'openai-responses', { apiKey: UPSTREAM_KEY.openai, id: NATIVE_MODEL });
+  const gateway = useGateway(engine);
+  const anthropic = useSimulatedProvider(gateway, 'anthropic', {
+    apiKey: UPSTREAM_KEY.anthropic,
+    slug: 'anthropic',
+    id: ANTHROPIC_MODEL,
+    name: 'Claude Sonnet 4.5',
+    upstreamModel: 'claude-sonnet-4-5',
+    prices: { prompt: 3000, completion: 15000 },
   });
-  afterAll(() => gateway?.close());
+  const gemini = useSimulatedProvider(gateway, 'gemini', {
+    apiKey: UPSTREAM_KEY.gemini,
+    slug: 'responses-gemini',
+    id: GEMINI_MODEL,
+    prices: { prompt: 1000, completion: 10000 },
+  });
+  const mistral = useSimulatedProvider(gateway, 'mistral', { apiKey: UPSTREAM_KEY.mistral, slug: 'responses-mistral', id: MISTRAL_MODEL });
+  const openaiResponses = useSimulatedProvider(gateway, 'openai-responses', { apiKey: UPSTREAM_KEY.openai, id: NATIVE_MODEL });
 
   const upstreams: Array<[Upstream, string, string]> = [
     ['openai', SIMULATOR_MODEL, 'simulator'],

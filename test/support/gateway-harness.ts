@@ -5,9 +5,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import OpenAI from 'openai';
+import { afterAll, beforeAll } from 'vitest';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';
 import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { lateBound } from './late-bound.ts';
 import { createTestDatabase, type TestEngine } from './test-database.ts';
 
 export const SIMULATOR_MODEL = 'simulator/echo';
@@ -35,6 +37,21 @@ export interface Gateway {
   /** Something to stop when the gateway closes, after its planes (e.g. an upstream added to its catalog). */
   onClose(stop: () => Promise<void>): void;
   close(): Promise<void>;
+}
+
+/**
+ * The gateway of a describe block: started in its beforeAll (before the hooks registered after this call),
+ * closed in its afterAll. What it returns stands for the gateway in the block's tests and later hooks.
+ */
+export function useGateway(engine: TestEngine): Gateway {
+  const gateway = lateBound<Gateway>('the gateway');
+  let started: Gateway | undefined;
+  beforeAll(async () => {
+    started = await startGateway(engine);
+    gateway.set(started);
+  });
+  afterAll(() => started?.close());
+  return gateway.value;
 }
 
 export async function startGateway(engine: TestEngine): Promise<Gateway> {

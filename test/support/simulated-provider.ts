@@ -3,12 +3,14 @@
 // names, and the provider and a model on it are created through the control plane's catalog. The
 // simulator stops, and the variable goes, when the gateway closes. Each kind comes with the catalog
 // entry most tests use; a test overrides what it is about.
+import { beforeAll } from 'vitest';
 import { startAnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { startGeminiSimulator } from '../../simulators/gemini/gemini-simulator.ts';
 import { startMistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { startOpenAIResponsesSimulator } from '../../simulators/openai/openai-responses-simulator.ts';
 import { addCatalogModel } from './add-catalog-model.ts';
 import type { Gateway } from './gateway-harness.ts';
+import { lateBound } from './late-bound.ts';
 
 type ProviderInput = Parameters<typeof addCatalogModel>[1];
 type Prices = Parameters<typeof addCatalogModel>[2]['endpoint']['prices'];
@@ -73,6 +75,17 @@ const defaults: Record<SimulatorKind, CatalogEntry> = {
 /** The environment variable holding the platform key of the provider `slug`. */
 export function platformKeyEnv(slug: string): string {
   return `GATEWAY_TEST_${slug.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+}
+
+/** addSimulatedProvider in a beforeAll of the describe block (after useGateway's); stands for the simulator. */
+export function useSimulatedProvider<Kind extends SimulatorKind>(
+  gateway: Gateway,
+  kind: Kind,
+  options: { apiKey: string } & Partial<Omit<CatalogEntry, 'kind'>>,
+): Awaited<ReturnType<(typeof simulators)[Kind]>> {
+  const simulator = lateBound<Awaited<ReturnType<(typeof simulators)[Kind]>>>(`the ${kind} simulator`);
+  beforeAll(async () => simulator.set(await addSimulatedProvider(gateway, kind, options)));
+  return simulator.value;
 }
 
 export async function addSimulatedProvider<Kind extends SimulatorKind>(
