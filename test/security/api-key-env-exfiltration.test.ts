@@ -3,7 +3,6 @@
 // attack on both planes: an admin names DATA_PLANE_TOKEN (refused, nothing stored), and a snapshot that
 // names it anyway (an old row) leaves the provider without a key, so nothing is sent to it. Keys are read once at start.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { ControlPlane } from '../../control-plane/src/app.ts';
 import {
   startDataPlaneFixture,
   TEST_API_KEY,
@@ -13,17 +12,10 @@ import {
   type DataPlaneFixture,
 } from '../../data-plane/src/testing/data-plane-fixture.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
-import { startControlPlaneOnPglite, trpcAs, trpcCode, type ControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
+import { useControlPlaneOnPglite, trpcAs, trpcCode } from '../support/control-plane-on-pglite.ts';
 
 describe('apiKeyEnv must name a provider key variable', () => {
-  let server: ControlPlaneOnPglite;
-  let controlPlane: ControlPlane;
-
-  beforeAll(async () => {
-    server = await startControlPlaneOnPglite({ log: () => {} });
-    controlPlane = server.controlPlane;
-  });
-  afterAll(() => server?.close());
+  const controlPlane = useControlPlaneOnPglite({ log: () => {} });
 
   test.each(['DATA_PLANE_TOKEN', 'DATABASE_URL', 'GATEWAY_MASTER_KEYS', 'REDIS_URL', 'HOME'])('apiKeyEnv %s is refused and nothing is stored', async (name) => {
     const outcome = await trpcAs(controlPlane, controlPlane.adminToken)

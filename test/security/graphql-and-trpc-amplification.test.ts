@@ -4,7 +4,7 @@
 // (400 organizations were created in one), and bodies past the cap sent before any credential is checked.
 import { connect } from 'node:net';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { generateSecret, hashSecret } from '../../shared/src/crypto.ts';
 import type { ControlPlane } from '../../control-plane/src/app.ts';
 import { MAX_TRPC_BATCH_SIZE } from '../../control-plane/src/create-http-handler.ts';
@@ -12,7 +12,7 @@ import { GRAPHQL_LIMITS } from '../../control-plane/src/graphql/create-yoga.ts';
 import { MAX_GRAPHQL_BODY_BYTES } from '../../control-plane/src/http/graphql-route.ts';
 import { ADMIN_TOKEN_PREFIX } from '../../control-plane/src/services/admin-tokens.ts';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { startControlPlaneOnPglite, trpcCode, type ControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
+import { startControlPlaneOnPglite, useControlPlaneOnPglite, trpcCode } from '../support/control-plane-on-pglite.ts';
 
 interface GraphQLAnswer {
   data?: Record<string, unknown> | null;
@@ -47,14 +47,11 @@ function aliasesOfMembers(count: number, orgId: string): string {
 }
 
 describe('the control plane refuses amplification before doing the work', () => {
-  let server: ControlPlaneOnPglite;
-  let controlPlane: ControlPlane;
+  const controlPlane = useControlPlaneOnPglite();
   let memberToken: string;
   let orgId: string;
 
   beforeAll(async () => {
-    server = await startControlPlaneOnPglite();
-    controlPlane = server.controlPlane;
     orgId = (await controlPlane.prisma.organization.findFirstOrThrow()).id;
     // A plain member of the org with an admin token: the attacker of the report.
     memberToken = generateSecret(ADMIN_TOKEN_PREFIX);
@@ -66,7 +63,6 @@ describe('the control plane refuses amplification before doing the work', () => 
       },
     });
   });
-  afterAll(() => server?.close());
 
   test("a member's 5,000 aliases of members are refused unrun, as are past-limit aliases and depth; 15 aliases still run", async () => {
     const attack = await graphqlAs(controlPlane, memberToken, aliasesOfMembers(5000, orgId));

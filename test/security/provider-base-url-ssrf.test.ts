@@ -6,23 +6,15 @@
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ControlPlane } from '../../control-plane/src/app.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, type DataPlaneFixture } from '../../data-plane/src/testing/data-plane-fixture.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
-import { startControlPlaneOnPglite, trpcAs, trpcCode, type ControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
+import { useControlPlaneOnPglite, trpcAs, trpcCode } from '../support/control-plane-on-pglite.ts';
 
 /** This machine's own name: it resolves to a loopback or private address on any host the tests run on. */
 const OWN_HOSTNAME = hostname();
 
 describe('provider base URLs that point inward are refused when saved', () => {
-  let server: ControlPlaneOnPglite;
-  let controlPlane: ControlPlane;
-
-  beforeAll(async () => {
-    server = await startControlPlaneOnPglite({ log: () => {} });
-    controlPlane = server.controlPlane;
-  });
-  afterAll(() => server?.close());
+  const controlPlane = useControlPlaneOnPglite({ log: () => {} });
 
   const inward = [
     'http://169.254.169.254/latest/meta-data/',

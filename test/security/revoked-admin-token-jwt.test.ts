@@ -2,9 +2,9 @@
 // revoked, and could mint a new permanent admin token. The attack, over HTTP on both faces: exchange a
 // token for a JWT, revoke the token, then use the JWT (refused), and from a live token's JWT try to
 // create an admin token (refused, nothing stored).
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ControlPlane } from '../../control-plane/src/app.ts';
-import { startControlPlaneOnPglite, trpcAs, trpcCode, type ControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
+import { useControlPlaneOnPglite, trpcAs, trpcCode } from '../support/control-plane-on-pglite.ts';
 
 async function graphqlAs(controlPlane: ControlPlane, bearer: string, query: string) {
   const response = await fetch(`${controlPlane.url}/graphql`, {
@@ -16,14 +16,7 @@ async function graphqlAs(controlPlane: ControlPlane, bearer: string, query: stri
 }
 
 describe('a revoked admin token takes its JWTs with it', () => {
-  let server: ControlPlaneOnPglite;
-  let controlPlane: ControlPlane;
-
-  beforeAll(async () => {
-    server = await startControlPlaneOnPglite();
-    controlPlane = server.controlPlane;
-  });
-  afterAll(() => server?.close());
+  const controlPlane = useControlPlaneOnPglite();
 
   test('a JWT stops working when the token it came from is revoked (tRPC and GraphQL)', async () => {
     const admin = trpcAs(controlPlane, controlPlane.adminToken);

@@ -3,6 +3,8 @@
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { lateBound } from './late-bound.ts';
 import { createTestDatabase } from './test-database.ts';
 
 export interface ControlPlaneOnPglite {
@@ -21,6 +23,18 @@ export async function startControlPlaneOnPglite(options: Partial<ControlPlaneOpt
       await database.drop();
     },
   };
+}
+
+/** A control plane on PGlite for a describe block: started in its beforeAll, stopped in its afterAll. */
+export function useControlPlaneOnPglite(options: Partial<ControlPlaneOptions> = {}): ControlPlane {
+  const controlPlane = lateBound<ControlPlane>('the control plane');
+  let server: ControlPlaneOnPglite | undefined;
+  beforeAll(async () => {
+    server = await startControlPlaneOnPglite(options);
+    controlPlane.set(server.controlPlane);
+  });
+  afterAll(() => server?.close());
+  return controlPlane.value;
 }
 
 /** A tRPC client that calls `controlPlane` with `Authorization: Bearer <bearer>`. */
