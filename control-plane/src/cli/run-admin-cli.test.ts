@@ -280,7 +280,7 @@ describe('npm run admin', () => {
     expect(await readFile(exported, 'utf8')).toContain('- id: simulator/echo');
 
     const file = join(database.dataDir, 'gateway.yaml');
-    const yaml = (prompt: number) => `providers:
+    const yaml = (prompt: number, weight = 1) => `providers:
   - slug: yaml-host
     kind: openai-compatible
     baseUrl: https://llm.example.com/v1
@@ -292,6 +292,7 @@ models:
     endpoints:
       - provider: yaml-host
         upstreamModel: llama-3.3-70b
+        weight: ${weight}
         prices: { prompt: ${prompt}, completion: 400 }
 `;
     await writeFile(file, yaml(100));
@@ -301,12 +302,16 @@ models:
     await writeFile(file, yaml(120));
     expect(await apply()).toEqual(['~ model yaml-host/llama endpoint yaml-host: prices']);
     expect(await apply()).toEqual([]);
+    await writeFile(file, yaml(120, 3));
+    expect(await apply()).toEqual(['~ model yaml-host/llama endpoint yaml-host: weight']);
+    expect(await apply()).toEqual([]);
 
     const stored = await controlPlane.prisma.model.findUniqueOrThrow({ where: { id: 'yaml-host/llama' }, include: { endpoints: true } });
     expect(stored).toMatchObject({ aliases: ['meta-llama/llama-from-yaml'], enabled: true });
-    expect(stored.endpoints).toMatchObject([{ upstreamModel: 'llama-3.3-70b', promptPriceNanos: 120n, completionPriceNanos: 400n }]);
+    expect(stored.endpoints).toMatchObject([{ upstreamModel: 'llama-3.3-70b', promptPriceNanos: 120n, completionPriceNanos: 400n, weight: 3 }]);
+    expect(await readFile(exported, 'utf8')).toMatch(/priority: 0\n\s+weight: 1\n/);
     const audit = await controlPlane.prisma.auditLog.findMany({ where: { target: 'model:yaml-host/llama' } });
-    expect(audit.map((entry) => entry.action)).toEqual(['model.upsert', 'model.upsert']);
+    expect(audit.map((entry) => entry.action)).toEqual(['model.upsert', 'model.upsert', 'model.upsert']);
     expect((await cli('catalog', 'apply')).status).toBe(2);
   });
 

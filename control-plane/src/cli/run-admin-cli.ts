@@ -52,8 +52,9 @@ Commands:
              creates or changes a provider (platform admins); --disabled disables it
   catalog upsert-model --id <provider/model> --name <name> --provider <slug> --upstream-model <name>
              --prompt-price <n$/token> --completion-price <n$/token> [--cache-read-price <n$>]
-             [--cache-write-price <n$>] [--priority <n>] [--aliases <id,...>] [--disabled]
-             creates or changes a model and its endpoint on that provider; imports then keep it
+             [--cache-write-price <n$>] [--priority <n>] [--weight <n>] [--aliases <id,...>] [--disabled]
+             creates or changes a model and its endpoint on that provider; imports then keep it;
+             endpoints of equal priority (lower first) share requests by weight (default 1)
   catalog enable-model <id>
   catalog disable-model <id>
   catalog set-prices <id> --provider <slug> --prompt-price <n$/token> --completion-price <n$/token>
@@ -140,6 +141,7 @@ const options = {
   'cache-read-price': { type: 'string' },
   'cache-write-price': { type: 'string' },
   priority: { type: 'string' },
+  weight: { type: 'string' },
   aliases: { type: 'string' },
   disabled: { type: 'boolean' },
   'batch-size': { type: 'string' },
@@ -430,6 +432,7 @@ async function runCommand(client: Client, positionals: string[], values: Values)
           providerSlug: option(values, 'provider'),
           upstreamModel: option(values, 'upstream-model'),
           priority: integer(values.priority, 'priority'),
+          weight: integer(values.weight, 'weight'),
           prices: prices(values),
         },
       });

@@ -23,7 +23,15 @@ export const catalogFileSchema = z.object({
         contextLength: upsertModelInputSchema.shape.contextLength,
         enabled: z.boolean().default(true),
         endpoints: z
-          .array(z.object({ provider: z.string(), upstreamModel: z.string().min(1), priority: z.number().int().default(0), prices: pricesSchema }))
+          .array(
+            z.object({
+              provider: z.string(),
+              upstreamModel: z.string().min(1),
+              priority: z.number().int().default(0),
+              weight: upsertModelInputSchema.shape.endpoint.shape.weight,
+              prices: pricesSchema,
+            }),
+          )
           .min(1),
       }),
     )
@@ -53,6 +61,7 @@ export async function exportCatalogFile(context: ServiceContext): Promise<Catalo
         provider: endpoint.provider.slug,
         upstreamModel: endpoint.upstreamModel,
         priority: endpoint.priority,
+        weight: endpoint.weight,
         prices: endpointRowPrices(endpoint),
       })),
     })),
@@ -83,7 +92,13 @@ export async function applyCatalogFile(context: ServiceContext, rawFile: unknown
       if (endpointDiffers.length === 0 && !(index === 0 && modelDiffers.length > 0)) continue;
       await upsertModel(context, {
         ...fields,
-        endpoint: { providerSlug: endpoint.provider, upstreamModel: endpoint.upstreamModel, priority: endpoint.priority, prices: endpoint.prices },
+        endpoint: {
+          providerSlug: endpoint.provider,
+          upstreamModel: endpoint.upstreamModel,
+          priority: endpoint.priority,
+          weight: endpoint.weight,
+          prices: endpoint.prices,
+        },
       });
       if (existing === undefined && index === 0) changes.push(`+ model ${model.id}`);
       else if (before === undefined) changes.push(`+ model ${model.id} endpoint ${endpoint.provider}`);

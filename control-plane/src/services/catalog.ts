@@ -49,6 +49,8 @@ export const upsertModelInputSchema = z.object({
     providerSlug: z.string(),
     upstreamModel: z.string().min(1),
     priority: z.number().int().default(0),
+    /** Share of the requests among the model's endpoints of equal priority (0 = only after the others). */
+    weight: z.number().int().min(0).max(1_000_000).default(1),
     /** Nanodollars per token (shared/src/money.ts). */
     prices: z.object({
       prompt: nanodollarsSchema,
@@ -133,6 +135,7 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
     const endpointFields = {
       upstreamModel: input.endpoint.upstreamModel,
       priority: input.endpoint.priority,
+      weight: input.endpoint.weight,
       promptPriceNanos: BigInt(prices.prompt),
       completionPriceNanos: BigInt(prices.completion),
       cacheReadPriceNanos: prices.cacheRead === null ? null : BigInt(prices.cacheRead),

@@ -65,6 +65,8 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
       endpoints: model.endpoints.map((endpoint) => ({
         providerId: endpoint.providerId,
         upstreamModel: endpoint.upstreamModel,
+        priority: endpoint.priority,
+        weight: endpoint.weight,
         prices: {
           ...endpointRowPrices(endpoint),
           // Written only by the catalog import (catalog-import/convert-genai-prices.ts PriceTiers).

@@ -82,6 +82,8 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
       userDailyLimitMicros: {},
     });
     expect(state.models['simulator/echo']?.endpoints[0]?.prices).toEqual({ prompt: 150, completion: 600, cacheRead: null, cacheWrite: null });
+    // The catalog's priority and weight travel with each endpoint: the data planes balance by them.
+    expect(state.models['simulator/echo']?.endpoints[0]).toMatchObject({ priority: 0, weight: 1 });
 
     await testApp.caller(testApp.app.adminToken).apiKeys.revoke({ id: devKey.id });
     const second = await subscription.next();

@@ -110,12 +110,20 @@ describe.each(testEngines)('GraphQL on %s', (engine) => {
       },
     });
     expect(((await upsert(false)).data?.upsertModel as { enabled: boolean }).enabled).toBe(false);
+    const weighted = await graphql(
+      'mutation { upsertModel(input: { id: "gql-host/flash", name: "Flash", endpoint: { providerSlug: "gql-host", upstreamModel: "flash-001", priority: 2, weight: 7, prices: { prompt: 300, completion: 2500 } } }) { endpoints { priority weight } } }',
+    );
+    expect(weighted).toEqual({ data: { upsertModel: { endpoints: [{ priority: 2, weight: 7 }] } } });
+    const negative = await graphql(
+      'mutation { upsertModel(input: { id: "gql-host/flash", name: "Flash", endpoint: { providerSlug: "gql-host", upstreamModel: "flash-001", weight: -1, prices: { prompt: 300, completion: 2500 } } }) { id } }',
+    );
+    expect(negative.errors?.[0]?.message).toMatch(/weight/);
     const providers = await graphql('{ providers { slug enabled } }');
     expect((providers.data?.providers as Array<{ slug: string }>).some((listed) => listed.slug === 'gql-host')).toBe(true);
     const badKind = await graphql('mutation { upsertProvider(input: { slug: "gql-bad", kind: "smoke-signals", baseUrl: "https://x.example.com" }) { slug } }');
     expect(badKind.errors?.[0]).toMatchObject({ extensions: { code: 'invalid_request', param: 'kind' } });
     const audit = await testApp.app.services.prisma.auditLog.findMany({ where: { target: 'model:gql-host/flash' }, orderBy: { id: 'asc' } });
-    expect(audit.map((entry) => entry.action)).toEqual(['model.upsert', 'model.upsert']);
+    expect(audit.map((entry) => entry.action)).toEqual(['model.upsert', 'model.upsert', 'model.upsert']);
   });
 
   test('without an admin token every field is refused', async () => {

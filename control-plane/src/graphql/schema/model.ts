@@ -39,6 +39,7 @@ export const ModelEndpointType = builder.prismaObject('ModelEndpoint', {
     provider: t.relation('provider'),
     upstreamModel: t.exposeString('upstreamModel'),
     priority: t.exposeInt('priority'),
+    weight: t.exposeInt('weight', { description: 'Share of the requests among the endpoints of equal priority; 0 = only after the others.' }),
     priceOverridden: t.exposeBoolean('priceOverridden', { description: 'Set by an admin; catalog imports leave these prices alone.' }),
     prices: t.field({
       type: PricesType,
@@ -135,6 +136,7 @@ const EndpointInput = builder.inputType('EndpointInput', {
     providerSlug: t.string({ required: true }),
     upstreamModel: t.string({ required: true }),
     priority: t.int({ required: false }),
+    weight: t.int({ required: false }),
     prices: t.field({ type: PricesInput, required: true }),
   }),
 });
@@ -166,6 +168,7 @@ builder.mutationField('upsertModel', (t) =>
           providerSlug: input.endpoint.providerSlug,
           upstreamModel: input.endpoint.upstreamModel,
           priority: input.endpoint.priority ?? undefined,
+          weight: input.endpoint.weight ?? undefined,
           prices: {
             prompt: input.endpoint.prices.prompt,
             completion: input.endpoint.prices.completion,

@@ -95,6 +95,7 @@ describe.each(testEngines)('tRPC admin procedures on %s', (engine) => {
         providerSlug: 'local',
         upstreamModel: 'tiny-1',
         priority: 0,
+        weight: 1,
         priceOverridden: false,
         prices: { prompt: 3000, completion: 15000, cacheRead: 300, cacheWrite: null },
       },

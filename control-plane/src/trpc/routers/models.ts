@@ -22,6 +22,7 @@ export function toModelView(model: ModelWithEndpoints) {
       providerSlug: endpoint.provider.slug,
       upstreamModel: endpoint.upstreamModel,
       priority: endpoint.priority,
+      weight: endpoint.weight,
       priceOverridden: endpoint.priceOverridden,
       prices: endpointRowPrices(endpoint),
     })),
