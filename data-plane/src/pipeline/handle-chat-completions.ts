@@ -11,15 +11,12 @@ import { estimatePromptTokens, promptTokensUpperBound } from '../metering/estima
 import type { ChatRequest } from '../providers/client-requests.ts';
 import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
 import { openRequest } from './authenticate-key.ts';
-import { providerRulesOf } from './check-policy.ts';
-import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
 import { chatCompletionsDoor, routeThroughDoor, type FrontDoor } from './front-door.ts';
 import { serveMetered } from './metered-route.ts';
 import type { Operation } from './operation.ts';
-import { parseRoutingOptions, withModelVariant } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
+import { routeRequest } from './route-request.ts';
 import { repairToolCalls } from './repair-tool-calls.ts';
-import { allowedModels } from './resolve-model.ts';
 
 export interface IncomingChatRequest {
   /** The raw Authorization header ('' when absent). */
@@ -57,17 +54,7 @@ export async function handleChatCompletions(
   }
   // The routing extras are taken out of the body the upstream gets.
   if ('provider' in chat.body || 'models' in chat.body) chat.text = undefined;
-  const routing = parseRoutingOptions(chat.body);
-  const models = allowedModels(caller, withModelVariant(caller.snapshot, chat.model, routing), routing.fallbackModels);
-  const candidates = chooseEndpoints(
-    caller.snapshot,
-    providerRulesOf(caller),
-    models,
-    routing.provider,
-    keyOwnerOf(caller),
-    context.upstream.providerKeys,
-    context.endpointHealth,
-  );
+  const { models, endpoints: candidates } = routeRequest(context, caller, chat.body, chat.model);
   return serveMetered(context, response, {
     operation: chatOperation,
     request: chat,

@@ -9,15 +9,12 @@ import type { ClientResponse } from '../http/client-response.ts';
 import { countEmbeddingsInputTokens, embeddingsInputTokensUpperBound } from '../metering/count-embeddings-input.ts';
 import type { EmbeddingsRequest } from '../providers/client-requests.ts';
 import { openRequest } from './authenticate-key.ts';
-import { providerRulesOf } from './check-policy.ts';
-import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
 import { serveMetered } from './metered-route.ts';
 import { endpointsOffering, type Operation } from './operation.ts';
 import { parseEmbeddingsRequest } from './parse-embeddings-request.ts';
-import { parseRoutingOptions, withModelVariant } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
+import { routeRequest } from './route-request.ts';
 import { embeddingsPresenter } from './present-embeddings.ts';
-import { allowedModels } from './resolve-model.ts';
 
 export interface IncomingEmbeddingsRequest {
   /** The raw Authorization header ('' when absent). */
@@ -34,22 +31,8 @@ export const embeddingsOperation: Operation<EmbeddingsRequest> = {
 export async function handleEmbeddings(context: PipelineContext, response: ClientResponse, incoming: IncomingEmbeddingsRequest): Promise<void> {
   const caller = openRequest(context, incoming.authorization, response.startedAtEpochMs);
   const embeddings = parseEmbeddingsRequest(incoming.body);
-  // The routing extras are taken out of the body the upstream gets.
-  const routing = parseRoutingOptions(embeddings.body);
-  const models = allowedModels(caller, withModelVariant(caller.snapshot, embeddings.model, routing), routing.fallbackModels);
-  const candidates = endpointsOffering(
-    embeddingsOperation,
-    chooseEndpoints(
-      caller.snapshot,
-      providerRulesOf(caller),
-      models,
-      routing.provider,
-      keyOwnerOf(caller),
-      context.upstream.providerKeys,
-      context.endpointHealth,
-    ),
-    models[0],
-  );
+  const { models, endpoints } = routeRequest(context, caller, embeddings.body, embeddings.model);
+  const candidates = endpointsOffering(embeddingsOperation, endpoints, models[0]);
   return serveMetered(context, response, {
     operation: embeddingsOperation,
     request: embeddings,

@@ -11,15 +11,12 @@ import { promptTokensUpperBound } from '../metering/estimate-prompt-tokens.ts';
 import type { FimRequest } from '../providers/client-requests.ts';
 import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
 import { openRequest } from './authenticate-key.ts';
-import { providerRulesOf } from './check-policy.ts';
-import { chooseEndpoints, keyOwnerOf } from './choose-endpoints.ts';
 import { asIs } from './front-door.ts';
 import { serveMetered } from './metered-route.ts';
 import { endpointsOffering, type Operation } from './operation.ts';
 import { parseFimRequest } from './parse-fim-request.ts';
-import { parseRoutingOptions, withModelVariant } from './parse-routing-options.ts';
 import type { PipelineContext } from './pipeline-context.ts';
-import { allowedModels } from './resolve-model.ts';
+import { routeRequest } from './route-request.ts';
 
 export interface IncomingFimRequest {
   /** The raw Authorization header ('' when absent). */
@@ -36,23 +33,9 @@ export const fimOperation: Operation<FimRequest> = {
 export async function handleFimCompletions(context: PipelineContext, response: ClientResponse, incoming: IncomingFimRequest): Promise<void> {
   const caller = openRequest(context, incoming.authorization, response.startedAtEpochMs);
   const fim = parseFimRequest(incoming.body);
-  // The routing extras are taken out of the body the upstream gets.
-  const routing = parseRoutingOptions(fim.body);
-  const models = allowedModels(caller, withModelVariant(caller.snapshot, fim.model, routing), routing.fallbackModels);
+  const { models, endpoints } = routeRequest(context, caller, fim.body, fim.model);
   const model = models[0];
-  const candidates = endpointsOffering(
-    fimOperation,
-    chooseEndpoints(
-      caller.snapshot,
-      providerRulesOf(caller),
-      models,
-      routing.provider,
-      keyOwnerOf(caller),
-      context.upstream.providerKeys,
-      context.endpointHealth,
-    ),
-    model,
-  );
+  const candidates = endpointsOffering(fimOperation, endpoints, model);
   return serveMetered(context, response, {
     operation: fimOperation,
     request: fim,
