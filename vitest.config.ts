@@ -34,6 +34,7 @@ const listenerTests = [
   'data-plane/src/snapshot/snapshot-sync.test.ts',
   'data-plane/src/spend/counter-store.test.ts',
   'data-plane/src/spend/spend-limits.test.ts',
+  'data-plane/src/rate-limit/rate-limits.test.ts',
   'data-plane/src/streaming.test.ts',
   'data-plane/src/usage/usage-spool-unavailable.test.ts',
   // The simulators' own tests, wherever the simulators live.

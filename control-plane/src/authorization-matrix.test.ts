@@ -142,6 +142,10 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'apiKeys.list': { requires: { org: 'apiKey.read' }, run: ({ client, fixture }) => client.apiKeys.list({ orgId: fixture.orgId }) },
   // Another member's key: the stricter case; revoking one's own key is covered in access-control.test.ts.
   'apiKeys.revoke': { requires: { org: 'apiKey.manageAll' }, run: async ({ client, fixture }) => client.apiKeys.revoke({ id: await bystanderKey(fixture) }) },
+  'apiKeys.setRateLimits': {
+    requires: { org: 'apiKey.manageAll' },
+    run: async ({ client, fixture }) => client.apiKeys.setRateLimits({ id: await bystanderKey(fixture), rateLimits: { rpm: 60 } }),
+  },
   'apiKeys.setBudget': {
     requires: { org: 'apiKey.manageAll' },
     run: async ({ client, fixture }) => client.apiKeys.setBudget({ id: await bystanderKey(fixture), budget: { dailyMicros: 1_000_000 } }),
@@ -345,6 +349,11 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
   'Mutation.revokeApiKey': {
     requires: { org: 'apiKey.manageAll' },
     run: async ({ client, fixture }) => client('mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }', { id: await bystanderKey(fixture) }),
+  },
+  'Mutation.setApiKeyRateLimits': {
+    requires: { org: 'apiKey.manageAll' },
+    run: async ({ client, fixture }) =>
+      client('mutation ($id: ID!) { setApiKeyRateLimits(id: $id, rateLimits: { rpm: 60 }) { rateLimits { rpm } } }', { id: await bystanderKey(fixture) }),
   },
   'Mutation.setApiKeyBudget': {
     requires: { org: 'apiKey.manageAll' },

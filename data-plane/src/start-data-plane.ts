@@ -20,6 +20,9 @@ import { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { SpendFloorFile } from './snapshot/spend-floor-file.ts';
 import { SpendFloorStore } from './snapshot/spend-floor-store.ts';
 import { startSnapshotSync } from './snapshot/sync-snapshots.ts';
+import { createInProcessRateLimitStore } from './rate-limit/in-process-rate-limit-store.ts';
+import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+import { createRedisRateLimitStore } from './rate-limit/redis-rate-limit-store.ts';
 import { createInProcessCounterStore } from './spend/in-process-counter-store.ts';
 import { createRedisCounterStore } from './spend/redis-counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
@@ -70,14 +73,14 @@ export interface DataPlaneOptions {
   outlier?: OutlierOptions;
   /** Told of every ejection and restoration, beside the log (metrics). */
   endpointHealthObserver?: EndpointHealthObserver;
-  /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). */
+  /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). Rate limits use the same Redis. */
   spend?: SpendOptions;
   log?: (line: string) => void;
 }
 
 export interface SpendOptions {
   redisUrl?: string;
-  /** Prefix of every Redis key; default `gw:spend:`. */
+  /** Prefix of every Redis key (the rate limits' too); default `gw:spend:`. */
   keyPrefix?: string;
   /** Serve without limits while Redis is unreachable instead of answering 503; default false. */
   failOpen?: boolean;
@@ -150,6 +153,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     reservationTtlMs: spendOptions.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS,
     log,
   });
+  const rateLimits = createRateLimiter(
+    spendOptions.redisUrl
+      ? createRedisRateLimitStore({ url: spendOptions.redisUrl, keyPrefix: spendOptions.keyPrefix ?? 'gw:spend:', log })
+      : createInProcessRateLimitStore(),
+    log,
+  );
   const controlPlaneUrls = typeof options.controlPlaneUrl === 'string' ? [options.controlPlaneUrl] : options.controlPlaneUrl;
   const channel = createControlPlaneChannel({ controlPlaneUrls, dataPlaneToken: options.dataPlaneToken });
 
@@ -178,6 +187,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     upstream,
     endpointHealth,
     spend,
+    rateLimits,
     async appendUsage(event) {
       await spool.append(event);
       generations.remember(event);
@@ -209,6 +219,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     await spool.close();
     await upstream.close();
     await spend.close();
+    await rateLimits.close();
     throw error;
   });
   const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
@@ -260,6 +271,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         await spendFloorFile.flush();
         await upstream.close();
         await spend.close();
+        await rateLimits.close();
       })();
       return closing;
     },

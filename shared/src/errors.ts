@@ -16,6 +16,8 @@ export const errorCodes = {
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  /** The gateway's own requests or tokens per minute (its `limit` and `scope` details say which). */
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   daily_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   /** The API key's own daily, weekly or monthly budget (its `limit` detail says which). */
   key_budget_exceeded: { status: 429, type: 'rate_limit_error' },

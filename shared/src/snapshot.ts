@@ -10,6 +10,7 @@ import { StateHash } from './state-hash.ts';
 // reader casts a number into a price or a limit.
 const limitMicros = z.number().int().nonnegative().transform(microdollars);
 const pricePerToken = z.number().int().nonnegative().transform(nanodollarsPerToken);
+const perMinute = z.number().int().positive();
 
 export const snapshotApiKeySchema = z.object({
   id: z.string(),
@@ -27,6 +28,8 @@ export const snapshotApiKeySchema = z.object({
   budget: z
     .object({ timeZone: z.string(), dailyMicros: limitMicros.nullable(), weeklyMicros: limitMicros.nullable(), monthlyMicros: limitMicros.nullable() })
     .optional(),
+  /** Requests and tokens per minute for this key, overriding the org's per-key defaults; null = the default. Absent = none set. */
+  rateLimits: z.object({ rpm: perMinute.nullable(), tpm: perMinute.nullable() }).optional(),
 });
 
 export const snapshotOrgSchema = z.object({
@@ -42,6 +45,11 @@ export const snapshotOrgSchema = z.object({
   dailyLimitMicros: limitMicros.nullable(),
   /** Per-user overrides of dailyLimitMicros, keyed by user id. */
   userDailyLimitMicros: z.record(z.string(), limitMicros),
+  /**
+   * Requests and tokens per minute for the whole org (rpm, tpm) and for each of its keys unless a key
+   * overrides them (keyRpm, keyTpm); null = no limit. Absent = none set.
+   */
+  rateLimits: z.object({ rpm: perMinute.nullable(), tpm: perMinute.nullable(), keyRpm: perMinute.nullable(), keyTpm: perMinute.nullable() }).optional(),
   // Credits and spend are not config: they travel as spend floors (spend-floors.ts), not in the snapshot.
 });
 

@@ -6,7 +6,7 @@ import { API_KEY_PREFIX, generateSecret, hashSecret } from '../../../shared/src/
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ApiKey } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
-import { displayNameSchema, parseInput } from './input-schemas.ts';
+import { displayNameSchema, parseInput, perMinuteSchema } from './input-schemas.ts';
 import { microsOrNull, microsSchema } from './micros.ts';
 import { authorizeOrgAction, mayDo } from './org-access.ts';
 import { assertModelPatternsExist, assertProvidersExist, modelPatternSchema, providerSlugSchema } from './policy-patterns.ts';
@@ -30,6 +30,11 @@ export const apiKeyBudgetSchema = z.object({
 
 export type ApiKeyBudget = z.output<typeof apiKeyBudgetSchema>;
 
+/** A key's own requests and tokens per minute; null or omitted = the org policy's per-key default. */
+export const apiKeyRateLimitsSchema = z.object({ rpm: perMinuteSchema.nullable().default(null), tpm: perMinuteSchema.nullable().default(null) });
+
+export type ApiKeyRateLimits = z.output<typeof apiKeyRateLimitsSchema>;
+
 export const createApiKeyInputSchema = z.object({
   orgId: z.string(),
   name: displayNameSchema,
@@ -38,11 +43,16 @@ export const createApiKeyInputSchema = z.object({
   userId: z.string().optional(),
   scopes: apiKeyScopesSchema.optional(),
   budget: apiKeyBudgetSchema.optional(),
+  rateLimits: apiKeyRateLimitsSchema.optional(),
 });
 
 export const setApiKeyBudgetInputSchema = z.object({ id: z.string(), budget: apiKeyBudgetSchema });
 
 export type SetApiKeyBudgetInput = z.input<typeof setApiKeyBudgetInputSchema>;
+
+export const setApiKeyRateLimitsInputSchema = z.object({ id: z.string(), rateLimits: apiKeyRateLimitsSchema });
+
+export type SetApiKeyRateLimitsInput = z.input<typeof setApiKeyRateLimitsInputSchema>;
 export type CreateApiKeyInput = z.input<typeof createApiKeyInputSchema>;
 export type ApiKeyScopes = z.output<typeof apiKeyScopesSchema>;
 
@@ -59,6 +69,7 @@ export interface ApiKeyView {
   createdAt: Date;
   scopes: ApiKeyScopes;
   budget: ApiKeyBudget;
+  rateLimits: ApiKeyRateLimits;
 }
 
 export interface CreatedApiKey {
@@ -81,6 +92,7 @@ export async function createApiKey(context: ServiceContext, rawInput: CreateApiK
   }
   const scopes = input.scopes ?? { models: null, providers: null };
   const budget = input.budget ?? null;
+  const rateLimits = input.rateLimits ?? null;
   const key = generateSecret(API_KEY_PREFIX);
   const created = await context.prisma.$transaction(async (transaction) => {
     const member = await transaction.membership.findUnique({ where: { orgId_userId: { orgId: input.orgId, userId } } });
@@ -101,13 +113,14 @@ export async function createApiKey(context: ServiceContext, rawInput: CreateApiK
         restrictProviders: scopes.providers !== null,
         allowedProviders: scopes.providers ?? [],
         ...(budget === null ? {} : budgetColumns(budget)),
+        ...(rateLimits === null ? {} : { rpmLimit: rateLimits.rpm, tpmLimit: rateLimits.tpm }),
       },
     });
     await recordAudit(transaction, context.actor, {
       action: 'api-key.create',
       target: `api-key:${row.id}`,
       orgId: input.orgId,
-      details: { name: input.name, userId, scopes, ...(budget === null ? {} : { budget }) },
+      details: { name: input.name, userId, scopes, ...(budget === null ? {} : { budget }), ...(rateLimits === null ? {} : { rateLimits }) },
     });
     return row;
   });
@@ -152,6 +165,24 @@ export async function setApiKeyBudget(context: ServiceContext, rawInput: SetApiK
       target: `api-key:${row.id}`,
       orgId: row.orgId,
       details: { budget: input.budget },
+    });
+    return row;
+  });
+  if (existing.revokedAt === null) context.snapshotChanged({ apiKeys: [updated.id] });
+  return updated;
+}
+
+/** Replaces a key's own requests and tokens per minute (owners and admins, as for budgets). */
+export async function setApiKeyRateLimits(context: ServiceContext, rawInput: SetApiKeyRateLimitsInput): Promise<ApiKey> {
+  const input = parseInput(setApiKeyRateLimitsInputSchema, rawInput, 'input');
+  const existing = await findManagedKey(context, input.id, 'apiKey.manageAll', 'set the rate limits of');
+  const updated = await context.prisma.$transaction(async (transaction) => {
+    const row = await transaction.apiKey.update({ where: { id: input.id }, data: { rpmLimit: input.rateLimits.rpm, tpmLimit: input.rateLimits.tpm } });
+    await recordAudit(transaction, context.actor, {
+      action: 'api-key.rate-limits',
+      target: `api-key:${row.id}`,
+      orgId: row.orgId,
+      details: { rateLimits: input.rateLimits },
     });
     return row;
   });
@@ -216,5 +247,6 @@ export function toApiKeyView(row: ApiKey): ApiKeyView {
     createdAt: row.createdAt,
     scopes: apiKeyScopes(row),
     budget: apiKeyBudget(row),
+    rateLimits: { rpm: row.rpmLimit, tpm: row.tpmLimit },
   };
 }

@@ -14,3 +14,6 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, value: unkn
   }
   return result.data;
 }
+
+/** A rate limit: requests or tokens per minute, at least 1. */
+export const perMinuteSchema = z.number().int().positive().max(2_000_000_000);

@@ -1,9 +1,10 @@
-// Per-org policy: model allow list, provider allow and deny lists, default per-user daily spending limit.
+// Per-org policy: model allow list, provider allow and deny lists, default per-user daily spending limit,
+// requests and tokens per minute for the org and by default for each of its keys.
 // All of it is compiled into the snapshot (services/snapshot-compiler.ts); the data plane enforces it.
 import { z } from 'zod';
 import type { OrgPolicy } from '../../generated/prisma/client.ts';
 import { recordAudit } from './audit.ts';
-import { parseInput } from './input-schemas.ts';
+import { parseInput, perMinuteSchema } from './input-schemas.ts';
 import { microsOrNull, microsSchema } from './micros.ts';
 import { authorizeOrgAction } from './org-access.ts';
 import { assertModelPatternsExist, assertProvidersExist, modelPatternSchema, providerSlugSchema } from './policy-patterns.ts';
@@ -20,6 +21,12 @@ export const updateOrgPolicyInputSchema = z.object({
   deniedProviders: z.array(providerSlugSchema).optional(),
   /** Default per-user daily limit in microdollars; null = none. */
   dailyLimitMicros: microsSchema.nullable().optional(),
+  /** Requests and tokens per minute for the whole org; null = none. */
+  orgRpmLimit: perMinuteSchema.nullable().optional(),
+  orgTpmLimit: perMinuteSchema.nullable().optional(),
+  /** Default requests and tokens per minute of each key (keys may override them); null = none. */
+  keyRpmLimit: perMinuteSchema.nullable().optional(),
+  keyTpmLimit: perMinuteSchema.nullable().optional(),
 });
 
 export type UpdateOrgPolicyInput = z.input<typeof updateOrgPolicyInputSchema>;
@@ -30,6 +37,10 @@ export interface OrgPolicyView {
   allowedProviders: string[] | null;
   deniedProviders: string[];
   dailyLimitMicros: number | null;
+  orgRpmLimit: number | null;
+  orgTpmLimit: number | null;
+  keyRpmLimit: number | null;
+  keyTpmLimit: number | null;
 }
 
 export function toOrgPolicyView(orgId: string, row: OrgPolicy | null): OrgPolicyView {
@@ -39,6 +50,10 @@ export function toOrgPolicyView(orgId: string, row: OrgPolicy | null): OrgPolicy
     allowedProviders: row?.restrictProviders ? row.allowedProviders : null,
     deniedProviders: row?.deniedProviders ?? [],
     dailyLimitMicros: microsOrNull(row?.dailyLimitMicros ?? null),
+    orgRpmLimit: row?.orgRpmLimit ?? null,
+    orgTpmLimit: row?.orgTpmLimit ?? null,
+    keyRpmLimit: row?.keyRpmLimit ?? null,
+    keyTpmLimit: row?.keyTpmLimit ?? null,
   };
 }
 
@@ -55,6 +70,10 @@ export async function updateOrgPolicy(context: ServiceContext, rawInput: UpdateO
     ...(input.allowedProviders !== undefined && { restrictProviders: input.allowedProviders !== null, allowedProviders: input.allowedProviders ?? [] }),
     ...(input.deniedProviders !== undefined && { deniedProviders: input.deniedProviders }),
     ...(input.dailyLimitMicros !== undefined && { dailyLimitMicros: input.dailyLimitMicros === null ? null : BigInt(input.dailyLimitMicros) }),
+    ...(input.orgRpmLimit !== undefined && { orgRpmLimit: input.orgRpmLimit }),
+    ...(input.orgTpmLimit !== undefined && { orgTpmLimit: input.orgTpmLimit }),
+    ...(input.keyRpmLimit !== undefined && { keyRpmLimit: input.keyRpmLimit }),
+    ...(input.keyTpmLimit !== undefined && { keyTpmLimit: input.keyTpmLimit }),
   };
   const policy = await context.prisma.$transaction(async (transaction) => {
     await assertModelPatternsExist(transaction, input.allowedModels ?? [], 'allowedModels');

@@ -101,6 +101,7 @@ export function compileApiKey(key: ApiKey): SnapshotApiKey {
       monthlyMicros: microsOrNullOf(key.budgetMonthlyMicros),
     };
   }
+  if (key.rpmLimit !== null || key.tpmLimit !== null) compiled.rateLimits = { rpm: key.rpmLimit, tpm: key.tpmLimit };
   return compiled;
 }
 
@@ -126,5 +127,10 @@ export function compileOrg(org: Organization & { policy: OrgPolicy | null; membe
     deniedProviders: policy?.deniedProviders ?? [],
     dailyLimitMicros: policy?.dailyLimitMicros == null ? null : microdollars(Number(policy.dailyLimitMicros)),
     userDailyLimitMicros,
+    // Only orgs with a rate limit carry the field, so the others' entries (and hashes) stay as they were.
+    ...(policy !== null &&
+      (policy.orgRpmLimit !== null || policy.orgTpmLimit !== null || policy.keyRpmLimit !== null || policy.keyTpmLimit !== null) && {
+        rateLimits: { rpm: policy.orgRpmLimit, tpm: policy.orgTpmLimit, keyRpm: policy.keyRpmLimit, keyTpm: policy.keyTpmLimit },
+      }),
   };
 }

@@ -18,6 +18,7 @@ const trpcCodes: Record<GatewayErrorCode, TRPC_ERROR_CODE_KEY> = {
   rate_limited: 'TOO_MANY_REQUESTS',
   daily_limit_exceeded: 'TOO_MANY_REQUESTS',
   key_budget_exceeded: 'TOO_MANY_REQUESTS',
+  rate_limit_exceeded: 'TOO_MANY_REQUESTS',
   client_closed: 'CLIENT_CLOSED_REQUEST',
   internal_error: 'INTERNAL_SERVER_ERROR',
   upstream_error: 'BAD_GATEWAY',

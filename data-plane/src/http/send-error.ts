@@ -1,6 +1,7 @@
 // The only place that writes error responses: as a JSON response before anything was sent, or as the
 // final frame of a stream that already started. OpenAI's envelope unless a front door brings its own.
 import type { GatewayError } from '../../../shared/src/errors.ts';
+import type { RateLimitHeaderStyle } from './rate-limit-headers.ts';
 import { sendJson } from './send-json.ts';
 import type { ClientResponse } from './client-response.ts';
 
@@ -8,6 +9,8 @@ import type { ClientResponse } from './client-response.ts';
 export interface ErrorPresenter {
   body(error: GatewayError): string;
   frame(error: GatewayError): string | Uint8Array;
+  /** The door's names for the rate limit headers; absent = OpenAI's. */
+  readonly rateLimitHeaderStyle?: RateLimitHeaderStyle;
 }
 
 export const openAIErrors: ErrorPresenter = { body: (error) => JSON.stringify(error.toEnvelope()), frame: formatErrorFrame };

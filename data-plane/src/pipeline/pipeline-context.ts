@@ -3,6 +3,7 @@ import type { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { GenerationLookup } from '../metering/generation-lookup.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { SpendEnforcer } from '../spend/spend-enforcer.ts';
 import type { UpstreamClient } from './call-upstream.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
@@ -15,6 +16,8 @@ export interface PipelineContext {
   endpointHealth: EndpointHealth;
   /** Spend reservations against org balances and daily limits (spend/spend-enforcer.ts). */
   spend: SpendEnforcer;
+  /** Requests and tokens per minute per key and org (rate-limit/rate-limiter.ts). */
+  rateLimits: RateLimiter;
   /** Appends to the durable spool; resolves once the event is written (group commit). */
   appendUsage(event: UsageEvent): Promise<void>;
   /** The error new metered requests get while the usage spool cannot write (usage_spool_unavailable), else null. */

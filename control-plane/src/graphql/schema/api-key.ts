@@ -5,6 +5,7 @@ import {
   listApiKeys,
   revokeApiKey,
   setApiKeyBudget,
+  setApiKeyRateLimits,
   type ApiKeyBudget,
   type ApiKeyScopes,
   type CreatedApiKey,
@@ -58,6 +59,18 @@ function budgetInput(budget: { dailyMicros?: number | null; weeklyMicros?: numbe
   };
 }
 
+const ApiKeyRateLimitsType = builder.objectRef<{ rpm: number | null; tpm: number | null }>('ApiKeyRateLimits').implement({
+  description: "The key's own requests and tokens per minute; null = the org policy's per-key default.",
+  fields: (t) => ({ rpm: t.exposeInt('rpm', { nullable: true }), tpm: t.exposeInt('tpm', { nullable: true }) }),
+});
+
+const ApiKeyRateLimitsInput = builder.inputType('ApiKeyRateLimitsInput', {
+  fields: (t) => ({
+    rpm: t.int({ required: false, description: "Omitted or null = the org policy's per-key default." }),
+    tpm: t.int({ required: false, description: "Omitted or null = the org policy's per-key default." }),
+  }),
+});
+
 export const ApiKeyType = builder.prismaObject('ApiKey', {
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -72,6 +85,7 @@ export const ApiKeyType = builder.prismaObject('ApiKey', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     scopes: t.field({ type: ApiKeyScopesType, resolve: (row) => apiKeyScopes(row) }),
     budget: t.field({ type: ApiKeyBudgetType, resolve: (row) => apiKeyBudget(row) }),
+    rateLimits: t.field({ type: ApiKeyRateLimitsType, resolve: (row) => ({ rpm: row.rpmLimit, tpm: row.tpmLimit }) }),
   }),
 });
 
@@ -101,6 +115,7 @@ actorField('mutation', 'createApiKey', {
     userId: t.id({ required: false, description: "The key's owner; defaults to the caller (owners and admins only)." }),
     scopes: t.field({ type: ApiKeyScopesInput, required: false }),
     budget: t.field({ type: ApiKeyBudgetInput, required: false }),
+    rateLimits: t.field({ type: ApiKeyRateLimitsInput, required: false }),
   })),
   call: (actor, input) =>
     createApiKey(actor, {
@@ -109,8 +124,19 @@ actorField('mutation', 'createApiKey', {
       expiresAt: input.expiresAt ?? null,
       scopes: input.scopes ? { models: input.scopes.models ?? null, providers: input.scopes.providers ?? null } : undefined,
       budget: input.budget ? budgetInput(input.budget) : undefined,
+      rateLimits: input.rateLimits ? { rpm: input.rateLimits.rpm ?? null, tpm: input.rateLimits.tpm ?? null } : undefined,
     }),
 });
+
+builder.mutationField('setApiKeyRateLimits', (t) =>
+  t.prismaField({
+    type: 'ApiKey',
+    description: "Replaces the key's own requests and tokens per minute (owners and admins).",
+    args: { id: t.arg.id({ required: true }), rateLimits: t.arg({ type: ApiKeyRateLimitsInput, required: true }) },
+    resolve: (_query, _root, args, context) =>
+      setApiKeyRateLimits(requireAdmin(context), { id: args.id, rateLimits: { rpm: args.rateLimits.rpm ?? null, tpm: args.rateLimits.tpm ?? null } }),
+  }),
+);
 
 builder.mutationField('setApiKeyBudget', (t) =>
   t.prismaField({

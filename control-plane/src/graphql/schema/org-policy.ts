@@ -10,6 +10,10 @@ const OrgPolicyType = builder.objectRef<OrgPolicyView>('OrgPolicy').implement({
     allowedProviders: t.exposeStringList('allowedProviders', { nullable: true, description: 'Provider slugs; null = every provider.' }),
     deniedProviders: t.exposeStringList('deniedProviders', { description: 'Never used; wins over allowedProviders.' }),
     dailyLimitMicros: t.expose('dailyLimitMicros', { type: 'Micros', nullable: true, description: 'Default per-user daily limit; null = none.' }),
+    orgRpmLimit: t.exposeInt('orgRpmLimit', { nullable: true, description: 'Requests per minute for the whole org; null = none.' }),
+    orgTpmLimit: t.exposeInt('orgTpmLimit', { nullable: true, description: 'Tokens per minute for the whole org; null = none.' }),
+    keyRpmLimit: t.exposeInt('keyRpmLimit', { nullable: true, description: "Each key's requests per minute unless it has its own; null = none." }),
+    keyTpmLimit: t.exposeInt('keyTpmLimit', { nullable: true, description: "Each key's tokens per minute unless it has its own; null = none." }),
   }),
 });
 
@@ -29,6 +33,10 @@ builder.mutationField('updateOrgPolicy', (t) =>
       allowedProviders: t.arg.stringList({ required: false }),
       deniedProviders: t.arg.stringList({ required: false }),
       dailyLimitMicros: t.arg({ type: 'Micros', required: false }),
+      orgRpmLimit: t.arg.int({ required: false }),
+      orgTpmLimit: t.arg.int({ required: false }),
+      keyRpmLimit: t.arg.int({ required: false }),
+      keyTpmLimit: t.arg.int({ required: false }),
     },
     resolve: (_root, args, context) =>
       updateOrgPolicy(requireAdmin(context), {
@@ -38,6 +46,10 @@ builder.mutationField('updateOrgPolicy', (t) =>
         // A null deny list means "deny nothing".
         deniedProviders: args.deniedProviders === null ? [] : args.deniedProviders,
         dailyLimitMicros: args.dailyLimitMicros,
+        orgRpmLimit: args.orgRpmLimit,
+        orgTpmLimit: args.orgTpmLimit,
+        keyRpmLimit: args.keyRpmLimit,
+        keyTpmLimit: args.keyTpmLimit,
       }),
   }),
 );

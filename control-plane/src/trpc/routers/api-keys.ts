@@ -6,6 +6,8 @@ import {
   revokeApiKey,
   setApiKeyBudget,
   setApiKeyBudgetInputSchema,
+  setApiKeyRateLimits,
+  setApiKeyRateLimitsInputSchema,
   toApiKeyView,
 } from '../../services/api-keys.ts';
 import { adminProcedure, router } from '../init.ts';
@@ -17,5 +19,8 @@ export const apiKeysRouter = router({
   }),
   list: adminProcedure.input(z.object({ orgId: z.string() })).query(async ({ ctx, input }) => (await listApiKeys(ctx.service, input)).map(toApiKeyView)),
   revoke: adminProcedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }) => toApiKeyView(await revokeApiKey(ctx.service, input))),
+  setRateLimits: adminProcedure
+    .input(setApiKeyRateLimitsInputSchema)
+    .mutation(async ({ ctx, input }) => toApiKeyView(await setApiKeyRateLimits(ctx.service, input))),
   setBudget: adminProcedure.input(setApiKeyBudgetInputSchema).mutation(async ({ ctx, input }) => toApiKeyView(await setApiKeyBudget(ctx.service, input))),
 });

@@ -32,4 +32,5 @@ function envelope(error: GatewayError): string {
 export const anthropicMessagesErrors: ErrorPresenter = {
   body: envelope,
   frame: (error) => `event: error\ndata: ${envelope(error)}\n\n`,
+  rateLimitHeaderStyle: 'anthropic',
 };
