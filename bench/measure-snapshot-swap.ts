@@ -60,7 +60,7 @@ export async function measureSnapshotSwap(
     }
     if (Date.now() > deadline) {
       probe.stop();
-      throw new Error('the data plane did not swap to the big snapshot within 60 s');
+      throw new Error(`the data plane did not swap to the big snapshot within 60 s; its log ends: ${target.output().slice(-2000)}`);
     }
     await sleep(5);
   }

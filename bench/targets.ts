@@ -177,6 +177,8 @@ export interface GatewayTarget extends Target {
   port: number;
   /** The snapshot version the data plane serves (from /healthz). */
   servedVersion(): Promise<number | null>;
+  /** What the data plane wrote to stdout so far (its log). */
+  output(): string;
 }
 
 export interface FakeControlPlaneGatewayTarget extends GatewayTarget {
@@ -234,6 +236,7 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeF
       pid: dataPlane.pid,
       port,
       servedVersion,
+      output: () => dataPlane.output(),
       request: (stream, promptBytes) => ({
         host: '127.0.0.1',
         port,

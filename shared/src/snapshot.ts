@@ -267,8 +267,18 @@ export function hashSnapshotStateInSlices(state: SnapshotState): Promise<HashedS
   return runInSlices(hashStateSteps(state));
 }
 
-function* updateStateHashSteps(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): Generator<void, StateHash> {
+/**
+ * `upserted`: the lanes of the changes' upserted entries alone (hashUpsertedEntries), when a worker
+ * thread already computed them; then only the entries the changes remove or replace are hashed here.
+ */
+function* updateStateHashSteps(
+  lanes: Uint16Array,
+  state: SnapshotState,
+  changes: SnapshotDelta['changes'],
+  upserted?: Uint16Array,
+): Generator<void, StateHash> {
   const hash = new StateHash(lanes);
+  if (upserted !== undefined) hash.addLanes(upserted);
   let count = 0;
   for (const section of snapshotSections) {
     const change = changes[section];
@@ -279,12 +289,22 @@ function* updateStateHashSteps(lanes: Uint16Array, state: SnapshotState, changes
       if (entries[id] === undefined || removed.has(id)) continue;
       hash.remove(section, id, canonicalJson(entries[id]));
       removed.add(id);
-      if (++count % SLICE_ENTRIES === 0) yield;
+      if (++count >= SLICE_ENTRIES) {
+        count = 0;
+        yield;
+      }
     }
-    for (const [id, entry] of Object.entries(change.upsert)) {
-      if (entries[id] !== undefined && !removed.has(id)) hash.remove(section, id, canonicalJson(entries[id]));
-      hash.add(section, id, canonicalJson(entry));
-      if (++count % SLICE_ENTRIES === 0) yield;
+    // for-in, not Object.entries: a 100k-entry delta would allocate 100k pairs for the collector.
+    for (const id in change.upsert) {
+      const replaced = entries[id] !== undefined && !removed.has(id);
+      if (replaced) hash.remove(section, id, canonicalJson(entries[id]));
+      if (upserted === undefined) hash.add(section, id, canonicalJson(change.upsert[id]));
+      // An entry not hashed here costs a lookup: many of them make a slice.
+      count += replaced || upserted === undefined ? 1 : 1 / 64;
+      if (count >= SLICE_ENTRIES) {
+        count = 0;
+        yield;
+      }
     }
   }
   return hash;
@@ -326,9 +346,27 @@ export function updateStateHash(lanes: Uint16Array, state: SnapshotState, change
   return runToEnd(updateStateHashSteps(lanes, state, changes));
 }
 
-/** updateStateHash, pausing for I/O between slices (a large delta); `state` must not change meanwhile. */
-export function updateStateHashInSlices(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): Promise<StateHash> {
-  return runInSlices(updateStateHashSteps(lanes, state, changes));
+/**
+ * updateStateHash, pausing for I/O between slices (a large delta); `state` must not change meanwhile.
+ * `upserted`: hashUpsertedEntries(changes), computed elsewhere (a data plane's parser thread), so that
+ * here only removed and replaced entries are hashed: a delta of 100k new keys costs none.
+ */
+export function updateStateHashInSlices(
+  lanes: Uint16Array,
+  state: SnapshotState,
+  changes: SnapshotDelta['changes'],
+  upserted?: Uint16Array,
+): Promise<StateHash> {
+  return runInSlices(updateStateHashSteps(lanes, state, changes, upserted));
+}
+
+/** The lanes of the changes' upserted entries as if they were a state of their own: what the state hash gains from them. */
+export function hashUpsertedEntries(changes: SnapshotDelta['changes']): Uint16Array {
+  const hash = new StateHash();
+  for (const section of snapshotSections) {
+    for (const [id, entry] of Object.entries(changes[section]?.upsert ?? {})) hash.add(section, id, canonicalJson(entry));
+  }
+  return hash.lanes;
 }
 
 /** The changes that turn `previous` into `next`, section by section (compared by canonical JSON). */

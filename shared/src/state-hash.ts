@@ -36,6 +36,12 @@ export class StateHash {
     this.#combine(section, id, canonicalEntry, -1);
   }
 
+  /** Adds every entry another StateHash holds, given its lanes (a worker's hash of a delta's new entries). */
+  addLanes(other: Uint16Array): void {
+    if (other.length !== LANE_COUNT) throw new Error(`a state hash has ${LANE_COUNT} lanes, not ${other.length}`);
+    for (let lane = 0; lane < LANE_COUNT; lane++) this.#lanes[lane] = (this.#lanes[lane] as number) + (other[lane] as number);
+  }
+
   /** Hex SHA-256 of the lanes, little-endian: what snapshot messages carry as stateHash. */
   digest(): string {
     const bytes = Buffer.alloc(LANE_BYTES);

@@ -62,8 +62,8 @@ export async function applyChangesBeside(state: SnapshotState, changes: Snapshot
       if (++count % COPY_SLICE === 0) await nextTurn();
     }
     for (const id of change.remove) delete copy[id];
-    for (const [id, entry] of Object.entries(change.upsert)) {
-      copy[id] = entry;
+    for (const id in change.upsert) {
+      copy[id] = change.upsert[id];
       if (++count % COPY_SLICE === 0) await nextTurn();
     }
     (next as Record<string, unknown>)[section] = copy;

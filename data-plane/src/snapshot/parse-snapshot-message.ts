@@ -1,11 +1,20 @@
 // The heavy half of taking in a snapshot message, written to run in a worker thread
 // (snapshot-parser.ts): check the signature, decode and parse the payload, validate every entry, and for
-// a full snapshot hash the state (a delta's result is hashed from the held state's hash, in proportion to
-// the delta: verify-snapshot.ts). What comes back is the entries as JSON text in chunks of CHUNK_ENTRIES,
+// a full snapshot hash the state; for a delta hash the entries it adds (its result's hash is the held
+// state's plus those, less the entries it removes or replaces, which only the request loop holds:
+// verify-snapshot.ts). What comes back is the entries as JSON text in chunks of CHUNK_ENTRIES,
 // already validated, which the request loop parses one chunk per turn (apply-parsed-snapshot.ts): a
 // 100k-key message never costs it one long JSON.parse, schema check or hash.
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import { hashSnapshotStateWithJson, sectionItemSchemas, snapshotSections, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import {
+  hashSnapshotStateWithJson,
+  hashUpsertedEntries,
+  sectionItemSchemas,
+  snapshotSections,
+  type SnapshotDelta,
+  type SnapshotSection,
+  type SnapshotState,
+} from '../../../shared/src/snapshot.ts';
 
 /** About a millisecond of JSON.parse on the request loop per chunk. */
 const CHUNK_ENTRIES = 500;
@@ -37,6 +46,8 @@ export type ParsedSnapshotMessage =
       /** The signed hash of the state after the delta; the caller checks it once applied. */
       stateHash: string;
       changes: Partial<Record<SnapshotSection, { upsert: EntryChunks; remove: string[] }>>;
+      /** The state hash's lanes of the upserted entries alone (hashUpsertedEntries), so the request loop hashes only what it removes or replaces. */
+      upsertedLanes: Uint16Array;
     };
 
 function chunked(entries: Array<[string, unknown]>): EntryChunks {
@@ -57,14 +68,23 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
     return { kind: 'full', version: message.version, stateHash, lanes, sections, stateJson: stateJson.map((piece) => encoder.encode(piece)) };
   }
   const changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes'] = {};
+  const validated: SnapshotDelta['changes'] = {};
   for (const section of snapshotSections) {
     const change = message.changes[section];
     if (!change) continue;
     const schema = sectionItemSchemas[section];
     const upserts = Object.entries(change.upsert).map(([id, entry]): [string, unknown] => [id, schema.parse(entry)]);
     changes[section] = { upsert: chunked(upserts), remove: change.remove };
+    validated[section] = { upsert: Object.fromEntries(upserts) as never, remove: change.remove };
   }
-  return { kind: 'delta', fromVersion: message.fromVersion, version: message.version, stateHash: message.stateHash, changes };
+  return {
+    kind: 'delta',
+    fromVersion: message.fromVersion,
+    version: message.version,
+    stateHash: message.stateHash,
+    changes,
+    upsertedLanes: hashUpsertedEntries(validated),
+  };
 }
 
 /** The buffers of a parsed message, for a worker's transfer list. */
@@ -72,6 +92,6 @@ export function parsedBuffers(parsed: ParsedSnapshotMessage): ArrayBuffer[] {
   const views =
     parsed.kind === 'full'
       ? [...Object.values(parsed.sections).flat(), ...parsed.stateJson, parsed.lanes]
-      : Object.values(parsed.changes).flatMap((change) => change.upsert);
+      : [...Object.values(parsed.changes).flatMap((change) => change.upsert), parsed.upsertedLanes];
   return views.map((view) => view.buffer as ArrayBuffer);
 }

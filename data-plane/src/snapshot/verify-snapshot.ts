@@ -3,8 +3,8 @@
 // the message's stateHash. Any failure throws SnapshotRejected; the caller then resyncs from a full one.
 // The signature check, parse, validation and (for a full snapshot) the hash run in the parser, a worker
 // thread in a serving data plane (snapshot-parser.ts). A delta costs the request loop in proportion to
-// the delta, not to the state: its result's hash comes from the held hash's lanes (updateStateHash, one
-// entry hash per entry removed, replaced or added), and only once it matches is the delta applied to the
+// the delta, not to the state: its result's hash comes from the held hash's lanes plus the parser's hash
+// of the entries it adds (updateStateHashInSlices, one entry hash here per entry removed or replaced), and only once it matches is the delta applied to the
 // held state in place (applyChangesInPlace); a large delta is hashed a slice per turn and built beside
 // the held state (applyChangesBeside).
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
@@ -65,7 +65,7 @@ export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotE
   const changes = await readParsedDelta(message.changes);
   // Hashed a slice per turn (a one-key delta takes none); the held state does not change meanwhile, since
   // messages are applied one at a time.
-  const hash = await updateStateHashInSlices(current.lanes, current.state, changes);
+  const hash = await updateStateHashInSlices(current.lanes, current.state, changes, message.upsertedLanes);
   if (hash.digest() !== message.stateHash) {
     throw new SnapshotRejected(`snapshot ${message.version}: materialised state hash does not match the signed stateHash`);
   }
