@@ -51,7 +51,8 @@ export async function measureSnapshotSwap(
   const cpuBefore = sampleUsage(target.pid);
   let swappedNs = publishedNs;
   let cpuAfter = cpuBefore;
-  const deadline = Date.now() + 60_000;
+  // A ceiling, not a target: at load average 20 on two cores the 100k-key swap took 46-52 s.
+  const deadline = Date.now() + 300_000;
   for (;;) {
     if (((await target.servedVersion()) ?? 0) > (fromVersion ?? 0)) {
       swappedNs = process.hrtime.bigint();
@@ -60,7 +61,7 @@ export async function measureSnapshotSwap(
     }
     if (Date.now() > deadline) {
       probe.stop();
-      throw new Error(`the data plane did not swap to the big snapshot within 60 s; its log ends: ${target.output().slice(-2000)}`);
+      throw new Error(`the data plane did not swap to the big snapshot within 300 s; its log ends: ${target.output().slice(-2000)}`);
     }
     await sleep(5);
   }

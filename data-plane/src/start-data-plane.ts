@@ -6,6 +6,7 @@ import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
 import { GatewayError } from '../../shared/src/errors.ts';
 import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
+import { createSnapshotFeed } from './snapshot/snapshot-feed.ts';
 import { createApp } from './create-app.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
 import { assertNativeUws, listenExclusively, uws } from './http/uws-runtime.ts';
@@ -15,7 +16,6 @@ import { readProviderKeys, type ProviderKeys } from './pipeline/provider-keys.ts
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './snapshot/load-snapshot.ts';
 import { createByokDecrypter } from './snapshot/decrypt-byok-credentials.ts';
-import { createWorkerSnapshotParser } from './snapshot/snapshot-parser.ts';
 import { SnapshotStore } from './snapshot/snapshot-store.ts';
 import { SpendFloorFile } from './snapshot/spend-floor-file.ts';
 import { SpendFloorStore } from './snapshot/spend-floor-store.ts';
@@ -224,8 +224,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   });
   const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
 
-  const snapshotParser = createWorkerSnapshotParser(options.snapshotPublicJwk);
-  const sync = startSnapshotSync({ channel, verifier, parser: snapshotParser, store, writer: snapshotWriter, spendFloors, spendFloorFile, initial, log });
+  const feed = createSnapshotFeed({ controlPlaneUrls, dataPlaneToken: options.dataPlaneToken, snapshotPublicJwk: options.snapshotPublicJwk });
+  const sync = startSnapshotSync({ feed, verifier, store, writer: snapshotWriter, spendFloors, spendFloorFile, initial, log });
   const shipper = new UsageShipper({
     directory: spoolDirectory,
     activeSegment: () => spool.activeSegment,
@@ -256,7 +256,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       closing ??= (async () => {
         uws.us_listen_socket_close(listenSocket as Parameters<typeof uws.us_listen_socket_close>[0]);
         sync.stop();
-        await snapshotParser.close();
+        await feed.close();
         shipper.stop();
         let drainTimer: NodeJS.Timeout | undefined;
         await Promise.race([

@@ -1,27 +1,27 @@
-// Keeps the snapshot and the spend floors current: subscribes to dataPlane.snapshot (resuming from the
+// Keeps the snapshot and the spend floors current: subscribes to dataPlane.snapshot through the snapshot
+// feed, which reads and parses it in a worker thread (snapshot-feed.ts), resuming from the
 // version and floor position held, so the control plane can send only what changed), verifies and
 // applies each message in order, swaps the store, and saves to disk. A snapshot message that does not
 // verify or apply drops the connection and resubscribes without a position, which yields a full
 // snapshot; a spend floor message that does not follow resubscribes for a floor checkpoint. Connection
 // failures reconnect with exponential backoff and jitter (to the next control-plane replica, when
-// several are configured: control-plane-channel.ts).
+// several are configured: the feed moves on like control-plane-channel.ts).
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { serializeSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
-import { formatChannelPosition, type ChannelEnvelope, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import type { ControlPlaneChannel } from '../channel/control-plane-channel.ts';
+import { formatChannelPosition, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { FeedEnvelope, SnapshotFeed } from './snapshot-feed.ts';
 import type { SnapshotFileWriter } from './load-snapshot.ts';
+import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SpendFloorFile } from './spend-floor-file.ts';
 import type { SpendFloorStore } from './spend-floor-store.ts';
-import type { SnapshotParser } from './snapshot-parser.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
 import { verifySnapshot, type MaterialisedSnapshot } from './verify-snapshot.ts';
 
 export interface SnapshotSyncOptions {
-  channel: ControlPlaneChannel;
+  /** Brings snapshot messages parsed (off the request loop) and spend floor messages as sent. */
+  feed: SnapshotFeed;
   /** Checks spend floor messages (small, so on this thread). */
   verifier: SnapshotVerifier;
-  /** Parses snapshot messages (off the request loop: snapshot-parser.ts). */
-  parser: SnapshotParser;
   store: SnapshotStore;
   writer: SnapshotFileWriter;
   spendFloors: SpendFloorStore;
@@ -37,7 +37,7 @@ export interface SnapshotSync {
 }
 
 export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
-  const { channel, verifier, parser, store, writer, spendFloors, spendFloorFile, log } = options;
+  const { feed, verifier, store, writer, spendFloors, spendFloorFile, log } = options;
   let current = options.initial;
   let subscription: { unsubscribe(): void } | null = null;
   let generation = 0;
@@ -53,13 +53,13 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
     generation += 1;
     const myGeneration = generation;
     const lastEventId = resume ? formatChannelPosition({ version: current?.version ?? 0, floors: spendFloors.position() }) : null;
-    if (channel.currentUrl !== subscribedTo) {
-      subscribedTo = channel.currentUrl;
+    if (feed.currentUrl !== subscribedTo) {
+      subscribedTo = feed.currentUrl;
       log(`subscribing to snapshots at ${subscribedTo}`);
     }
-    subscription = channel.subscribeSnapshots(lastEventId, {
-      onEnvelope(envelope) {
-        queue = queue.then(() => (myGeneration === generation ? apply(envelope) : undefined));
+    subscription = feed.subscribe(lastEventId, {
+      onEnvelope(received) {
+        queue = queue.then(() => (myGeneration === generation ? apply(received) : undefined));
       },
       onFailure(error) {
         if (myGeneration !== generation || stopped) return;
@@ -88,14 +88,14 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
     schedule(failures > 1 ? Math.min(5_000, 100 * 2 ** Math.min(failures, 6)) : 0, resume);
   }
 
-  async function apply(envelope: ChannelEnvelope): Promise<void> {
-    if ('spendFloors' in envelope) return applySpendFloors(envelope);
-    return applySnapshot(envelope);
+  async function apply(received: FeedEnvelope): Promise<void> {
+    if ('parse' in received) return applySnapshot(received.envelope, received.parse);
+    return applySpendFloors(received.envelope);
   }
 
-  async function applySnapshot(envelope: SnapshotEnvelope): Promise<void> {
+  async function applySnapshot(envelope: SnapshotEnvelope, parse: () => Promise<ParsedSnapshotMessage>): Promise<void> {
     try {
-      const verified = await verifySnapshot(parser, envelope, current);
+      const verified = await verifySnapshot({ parse, close: async () => {} }, envelope, current);
       const next = verified.snapshot;
       current = next;
       failures = 0;

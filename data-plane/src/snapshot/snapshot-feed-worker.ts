@@ -1,0 +1,43 @@
+// Worker thread entry (snapshot-feed.ts): holds the snapshot subscription and parses what it brings,
+// so no snapshot message's text reaches the request loop. Messages are handed over in the order received.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { JWK } from 'jose';
+import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
+import { parsedBuffers, parseSnapshotMessage } from './parse-snapshot-message.ts';
+import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
+import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
+
+const port = parentPort;
+if (port === null) throw new Error('snapshot-feed-worker.ts runs as a worker thread');
+const { controlPlaneUrls, dataPlaneToken, publicJwk } = workerData as { controlPlaneUrls: string[]; dataPlaneToken: string; publicJwk: JWK };
+const verifier = await createSnapshotVerifier(publicJwk);
+const channel = createControlPlaneChannel({ controlPlaneUrls, dataPlaneToken });
+let subscription: { unsubscribe(): void } | null = null;
+// Parsing is asynchronous; this chain keeps replies in the order the envelopes arrived.
+let replies: Promise<void> = Promise.resolve();
+
+const reply = (message: FeedReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+port.on('message', (request: FeedRequest) => {
+  subscription?.unsubscribe();
+  subscription = null;
+  if (request.type === 'unsubscribe') return;
+  const id = request.subscription;
+  subscription = channel.subscribeSnapshots(request.lastEventId, {
+    onEnvelope(envelope) {
+      replies = replies.then(async () => {
+        if ('spendFloors' in envelope) return reply({ type: 'envelope', subscription: id, envelope });
+        try {
+          const parsed = await parseSnapshotMessage(verifier, envelope.jws);
+          reply({ type: 'envelope', subscription: id, envelope, parsed }, parsedBuffers(parsed));
+        } catch (error) {
+          reply({ type: 'envelope', subscription: id, envelope, error: error instanceof Error ? error.message : String(error) });
+        }
+      });
+    },
+    onFailure(error) {
+      const message = error instanceof Error ? error.message : String(error);
+      replies = replies.then(() => reply({ type: 'failure', subscription: id, error: message, url: channel.currentUrl }));
+    },
+  });
+});

@@ -1,0 +1,107 @@
+// The snapshot subscription, held in a worker thread (snapshot-feed-worker.ts): a full snapshot of 100k
+// keys is one SSE event of about 30 MB, and reading it (the event's text, its JSON, the JWS inside) took
+// the request loop 1.7 s under load when the subscription lived there. The worker reads each event,
+// verifies, parses and validates a snapshot message (parse-snapshot-message.ts) and hands the request
+// loop the parsed entries in transferred buffers; spend floor messages (small) are passed on as they
+// are. The worker keeps its own control-plane replica list and moves on like control-plane-channel.ts.
+// A worker that dies fails the subscription (the sync resubscribes) and is started again for the next.
+import { Worker } from 'node:worker_threads';
+import type { JWK } from 'jose';
+import type { ChannelEnvelope, SnapshotEnvelope, SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
+
+/** An envelope as the feed hands it over: a snapshot message comes already parsed (parse() answers at once, or throws why it did not parse). */
+export type FeedEnvelope = { envelope: SpendFloorEnvelope } | { envelope: SnapshotEnvelope; parse(): Promise<ParsedSnapshotMessage> };
+
+export interface SnapshotFeed {
+  /** The replica the subscription goes to now. */
+  readonly currentUrl: string;
+  subscribe(lastEventId: string | null, handlers: { onEnvelope(received: FeedEnvelope): void; onFailure(error: unknown): void }): { unsubscribe(): void };
+  close(): Promise<void>;
+}
+
+export type FeedRequest = { type: 'subscribe'; subscription: number; lastEventId: string | null } | { type: 'unsubscribe' };
+
+export type FeedReply =
+  | { type: 'envelope'; subscription: number; envelope: ChannelEnvelope; parsed?: ParsedSnapshotMessage; error?: string }
+  | { type: 'failure'; subscription: number; error: string; url: string };
+
+export interface SnapshotFeedOptions {
+  controlPlaneUrls: readonly string[];
+  dataPlaneToken: string;
+  snapshotPublicJwk: JWK;
+}
+
+// Running from TypeScript sources (tests, node --import tsx), the worker registers tsx's loader before it
+// imports its entry: a loader given through the worker's execArgv does not reach its imports on Node 20.
+const fromSources = import.meta.url.endsWith('.ts');
+const workerUrl = new URL(fromSources ? './snapshot-feed-worker.ts' : './snapshot-feed-worker.js', import.meta.url);
+const workerSource = fromSources
+  ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); })`
+  : `import(${JSON.stringify(workerUrl.href)})`;
+
+export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
+  if (options.controlPlaneUrls.length === 0) throw new Error('no control-plane URL');
+  let currentUrl = options.controlPlaneUrls[0]!;
+  let worker: Worker | null = null;
+  let nextSubscription = 0;
+  /** The one live subscription's number and handlers. */
+  let live: { id: number; onEnvelope(received: FeedEnvelope): void; onFailure(error: unknown): void } | null = null;
+
+  function start(): Worker {
+    const started = new Worker(workerSource, {
+      eval: true,
+      workerData: { controlPlaneUrls: options.controlPlaneUrls, dataPlaneToken: options.dataPlaneToken, publicJwk: options.snapshotPublicJwk },
+    });
+    started.unref();
+    started.on('message', (reply: FeedReply) => {
+      if (reply.type === 'failure') currentUrl = reply.url;
+      if (live === null || reply.subscription !== live.id) return;
+      if (reply.type === 'failure') {
+        live.onFailure(new Error(reply.error));
+        return;
+      }
+      const { envelope } = reply;
+      if ('spendFloors' in envelope) live.onEnvelope({ envelope });
+      else {
+        const { parsed, error } = reply;
+        live.onEnvelope({ envelope, parse: async () => parsed ?? Promise.reject(new Error(error)) });
+      }
+    });
+    const onEnd = (error: Error) => {
+      if (worker !== started) return;
+      worker = null;
+      const failed = live;
+      live = null;
+      failed?.onFailure(error);
+    };
+    started.on('error', onEnd);
+    started.on('exit', (code) => onEnd(new Error(`snapshot feed worker exited (${code})`)));
+    return started;
+  }
+
+  return {
+    get currentUrl() {
+      return currentUrl;
+    },
+    subscribe(lastEventId, handlers) {
+      worker ??= start();
+      const id = nextSubscription++;
+      live = { id, ...handlers };
+      worker.postMessage({ type: 'subscribe', subscription: id, lastEventId } satisfies FeedRequest);
+      return {
+        unsubscribe() {
+          if (live?.id !== id) return;
+          live = null;
+          worker?.postMessage({ type: 'unsubscribe' } satisfies FeedRequest);
+        },
+      };
+    },
+    async close() {
+      live = null;
+      const running = worker;
+      worker = null;
+      if (running !== null) await running.terminate();
+    },
+  };
+}
