@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { itMapsEachError } from '../../testing/error-table.ts';
 import { anthropicError } from './anthropic-error.ts';
 
 const overloaded = readFileSync(new URL('./__fixtures__/anthropic-error-overloaded.1.json', import.meta.url), 'utf8');
@@ -22,7 +23,7 @@ describe('anthropicError', () => {
     `);
   });
 
-  it.each([
+  itMapsEachError(anthropicError, [
     [400, body('invalid_request_error', 'messages: field required'), 400, 'invalid_request', 'messages: field required'],
     [
       401,
@@ -38,11 +39,7 @@ describe('anthropicError', () => {
     [500, body('api_error', 'Internal server error'), 502, 'upstream_error', 'Internal server error'],
     [504, body('timeout_error', 'timed out'), 504, 'upstream_timeout', 'timed out'],
     [503, 'upstream connect error', 502, 'upstream_error', 'The upstream provider answered with HTTP 503.'],
-  ])('HTTP %i %s → %i %s', (status, text, expectedStatus, code, message) => {
-    const error = anthropicError(status, text, {});
-    expect(error.status).toBe(expectedStatus);
-    expect(error.toEnvelope().error).toMatchObject({ code, message });
-  });
+  ]);
 
   it('keeps retry-after on a 429', () => {
     const error = anthropicError(429, body('rate_limit_error', 'slow down'), { 'retry-after': '7' });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { itMapsEachError } from '../../testing/error-table.ts';
 import { geminiError } from './gemini-error.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
@@ -31,7 +32,7 @@ describe('geminiError', () => {
     });
   });
 
-  it.each([
+  itMapsEachError(geminiError, [
     [400, body(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'), 400, 'invalid_request', 'Invalid JSON payload received.'],
     [
       400,
@@ -70,11 +71,7 @@ describe('geminiError', () => {
       'Deadline expired before operation could complete.',
     ],
     [502, '<html>bad gateway</html>', 502, 'upstream_error', 'The upstream provider answered with HTTP 502.'],
-  ])('HTTP %i %s → %i %s', (status, text, expectedStatus, code, message) => {
-    const error = geminiError(status, text, {});
-    expect(error.status).toBe(expectedStatus);
-    expect(error.toEnvelope().error).toMatchObject({ code, message });
-  });
+  ]);
 
   it('reads an error wrapped in an array, and falls back to the retry-after header', () => {
     const error = geminiError(429, `[${body(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded.')}]`, { 'retry-after': '5' });

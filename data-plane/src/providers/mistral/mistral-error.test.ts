@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { itMapsEachError } from '../../testing/error-table.ts';
 import { mistralError } from './mistral-error.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
 
 describe('mistralError', () => {
-  it.each([
+  itMapsEachError(mistralError, [
     [
       400,
       '{"object":"error","message":"Prompt contains 40000 tokens, too large for model with 32768 maximum context length","type":"invalid_request_error","param":null,"code":null}',
@@ -41,11 +42,7 @@ describe('mistralError', () => {
       'model',
     ],
     [503, 'upstream connect error', 502, 'upstream_error', 'The upstream provider answered with HTTP 503.', null],
-  ])('HTTP %i %s → %i %s', (status, body, expectedStatus, code, message, param) => {
-    const error = mistralError(status, body, {});
-    expect(error.status).toBe(expectedStatus);
-    expect(error.toEnvelope().error).toMatchObject({ code, message, param });
-  });
+  ]);
 
   it('keeps retry-after on a 429', () => {
     expect(mistralError(429, fixture('mistral-error-rate-limit.1.json'), { 'retry-after': '4' }).headers).toEqual({ 'retry-after': '4' });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { itMapsEachError } from '../../testing/error-table.ts';
 import { wireFixture } from '../../testing/translate-stream.ts';
 import { openAICompatibleError } from './openai-compatible-error.ts';
 
 describe('openAICompatibleError', () => {
-  it.each([
+  itMapsEachError(openAICompatibleError, [
     [
       400,
       '{"error":{"message":"context too long","type":"invalid_request_error","code":"context_length_exceeded"}}',
@@ -18,11 +19,7 @@ describe('openAICompatibleError', () => {
     [500, '{"error":{"message":"boom"}}', 502, 'upstream_error', 'boom'],
     [503, '', 502, 'upstream_error', 'The upstream provider answered with HTTP 503.'],
     [504, '', 504, 'upstream_timeout', 'The upstream provider answered with HTTP 504.'],
-  ])('HTTP %i %s → %i %s', (status, body, expectedStatus, code, message) => {
-    const error = openAICompatibleError(status, body, {});
-    expect(error.status).toBe(expectedStatus);
-    expect(error.toEnvelope().error).toMatchObject({ code, message });
-  });
+  ]);
 
   it("keeps retry-after and OpenAI's message on a 429", () => {
     const body = wireFixture('openai-compatible', 'openai-error-rate-limit.1.json').toString('utf8');
