@@ -12,6 +12,7 @@ import pg from 'pg';
 import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
 import { startPinned, type PinnedProcess } from './pinned-process.ts';
 import { sampleUsage } from './process-usage.ts';
+import { measureUsageIngest, type UsageIngestResult } from './measure-usage-ingest.ts';
 import { REPOSITORY_ROOT } from './targets.ts';
 
 export interface PropagationResult {
@@ -28,6 +29,8 @@ export interface PropagationResult {
   changeMicros: LatencyLadder;
   /** CPU the three data planes used during the revocations, per revocation (their share of the 2 ms polling included). */
   dataPlaneCpuMsPerRevocation: number;
+  /** Afterwards, usage ingest into the same control plane and database. */
+  ingest: UsageIngestResult;
 }
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
@@ -135,6 +138,22 @@ export async function measurePropagation(options: {
         .slice(logBefore)
         .matchAll(/\((\d+) key and (\d+) organization rows read, ([\d.]+) ms\)/g),
     ];
+    const propagation = latencyLadder(propagationMicros);
+    log(`  propagation p50 ${propagation.p50.toFixed(0)} µs, p99 ${propagation.p99.toFixed(0)} µs, max ${propagation.max.toFixed(0)} µs`);
+    for (const dataPlane of dataPlanes) await dataPlane.process.stop();
+    log('  usage ingest:');
+    const ingest = await measureUsageIngest({
+      controlPlaneUrl: controlPlane.url,
+      dataPlaneToken: (await readFile(join(directory, 'data-plane-token'), 'utf8')).trim(),
+      keys,
+      orgs,
+      userId,
+      providerId: (await db.query<{ id: string }>('SELECT id FROM providers LIMIT 1')).rows[0]!.id,
+      senders: 4,
+      batchSize: 500,
+      durationMs: 20_000,
+    });
+    log(`  ${ingest.rowsPerSecond.toFixed(0)} rows/s`);
     const cpuSeconds = cpuAfter.reduce((sum, sample, index) => sum + sample.cpuSeconds - cpuBefore[index]!.cpuSeconds, 0);
     return {
       keys,
@@ -142,10 +161,11 @@ export async function measurePropagation(options: {
       dataPlanes: dataPlanes.length,
       revocations,
       fullCompileMs,
-      propagation: latencyLadder(propagationMicros),
+      propagation,
       maxRowsRead: Math.max(...changeLines.map((match) => Number(match[1]) + Number(match[2]))),
       changeMicros: latencyLadder(changeLines.map((match) => Number(match[3]) * 1000)),
       dataPlaneCpuMsPerRevocation: (cpuSeconds * 1000) / revocations,
+      ingest,
     };
   } finally {
     for (const child of processes.reverse()) await child.stop();

@@ -2,9 +2,10 @@
 // 1. Swap stall: a 100k-key snapshot reaches a data plane (fake control plane) while a 200 req/s probe
 //    runs; the worst probe request during the swap against the probe's p99.9 before it.
 // 2. Delta apply: the data plane's request-loop CPU (and its worker's) to take in a one-key revocation at
-//    10k and 100k keys, in process.
+//    10k and 100k keys, in process; and bytes per key on the wire and in the data plane's heap.
 // 3. Propagation (needs BENCH_DATABASE_URL, a PostgreSQL server where it may create a database): the real
-//    control plane with 10k organizations and 100k keys, three data planes, 100 revocations.
+//    control plane with 10k organizations and 100k keys, three data planes, 100 revocations; then
+//    sustained usage ingest into that control plane (measure-usage-ingest.ts).
 // Writes bench/results/snapshot.json and .md.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -15,6 +16,7 @@ import { createInThreadSnapshotParser } from '../data-plane/src/snapshot/snapsho
 import { verifySnapshot, type MaterialisedSnapshot } from '../data-plane/src/snapshot/verify-snapshot.ts';
 import { benchSnapshotState, withExtraKeys } from './bench-snapshot.ts';
 import { measurePropagation, type PropagationResult } from './measure-propagation.ts';
+import { measureSnapshotSize, type SnapshotSizeResult } from './measure-snapshot-size.ts';
 import { measureSnapshotSwap, type SnapshotSwapResult } from './measure-snapshot-swap.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
 
@@ -73,6 +75,7 @@ function report(results: {
   loadAverage: number[];
   swap: SnapshotSwapResult | null;
   apply: DeltaApplyResult[];
+  size: SnapshotSizeResult[];
   propagation: PropagationResult | null;
 }): string {
   const lines = [
@@ -100,12 +103,23 @@ function report(results: {
     }
     lines.push('');
   }
+  if (results.size.length > 0) {
+    lines.push('## Bytes per key', '', '| keys | signed full snapshot (wire) | data-plane heap |', '|---|---|---|');
+    for (const size of results.size) {
+      lines.push(`| ${size.keys.toLocaleString('en-US')} | ${size.wireBytesPerKey.toFixed(0)} B | ${size.heapBytesPerKey.toFixed(0)} B |`);
+    }
+    lines.push('');
+  }
   const { propagation } = results;
   if (propagation) {
     lines.push(
       '## Propagation',
       '',
       `The control plane on PostgreSQL with ${propagation.orgs.toLocaleString('en-US')} organizations and ${propagation.keys.toLocaleString('en-US')} keys (whole compile at start: ${propagation.fullCompileMs?.toFixed(0)} ms), ${propagation.dataPlanes} data planes, ${propagation.revocations} revocations one after the other. Revoke call → every data plane refuses the key: p50 ${micros(propagation.propagation.p50)} µs, p99 ${micros(propagation.propagation.p99)} µs, max ${micros(propagation.propagation.max)} µs (target: p99 ≤ 1 s). The control plane per change: at most ${propagation.maxRowsRead} rows read, p50 ${micros(propagation.changeMicros.p50)} µs, max ${micros(propagation.changeMicros.max)} µs. The data planes' CPU per revocation: ${propagation.dataPlaneCpuMsPerRevocation.toFixed(1)} ms for the three, their share of the 2 ms polling included.`,
+      '',
+      '## Usage ingest',
+      '',
+      `The same control plane and database: ${propagation.ingest.senders} senders, batches of ${propagation.ingest.batchSize} new usage events (dataPlane.ingestUsage) for ${propagation.ingest.seconds.toFixed(1)} s: **${propagation.ingest.rowsPerSecond.toFixed(0)} rows/s** stored (${propagation.ingest.rows.toLocaleString('en-US')} rows; usage row, ledger debit and usage_daily per batch transaction). Per batch: p50 ${micros(propagation.ingest.batchMicros.p50)} µs, p99 ${micros(propagation.ingest.batchMicros.p99)} µs.`,
       '',
     );
   }
@@ -139,6 +153,12 @@ async function main(): Promise<void> {
     log(`delta apply at ${keys} keys: loop ${apply.at(-1)!.loopCpuMs.median.toFixed(2)} ms median`);
   }
 
+  const size: SnapshotSizeResult[] = [];
+  for (const keys of [10_000, 100_000]) {
+    size.push(await measureSnapshotSize(keys));
+    log(`bytes per key at ${keys} keys: wire ${size.at(-1)!.wireBytesPerKey.toFixed(0)}, heap ${size.at(-1)!.heapBytesPerKey.toFixed(0)}`);
+  }
+
   let propagation: PropagationResult | null = null;
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   if (databaseUrl && !args.includes('--no-propagation')) {
@@ -157,7 +177,7 @@ async function main(): Promise<void> {
     log('propagation skipped: set BENCH_DATABASE_URL to a PostgreSQL server where the bench may create a database');
   }
 
-  const results = { startedAt, loadAverage, swap, apply, propagation };
+  const results = { startedAt, loadAverage, swap, apply, size, propagation };
   const directory = join(REPOSITORY_ROOT, 'bench', 'results');
   await mkdir(directory, { recursive: true });
   await writeFile(join(directory, 'snapshot.json'), `${JSON.stringify(results, null, 2)}\n`);
