@@ -22,6 +22,7 @@ import type { OrgCreation } from './services/organizations.ts';
 import { ADMIN_EMAIL, seedDatabase } from './services/seed.ts';
 import type { ServiceContext } from './services/service-context.ts';
 import { loadOrCreateSigningKeys } from './services/signing-keys.ts';
+import { createBudgetAlerts } from './services/budget-alerts.ts';
 import { createSnapshotPublisher } from './services/snapshot-publisher.ts';
 
 export interface ControlPlaneOptions extends MasterKeyringSource {
@@ -90,8 +91,10 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (byokKeyring.createdFile) log(`generated a BYOK master key (version 1) in ${byokKeyring.createdFile}; set GATEWAY_MASTER_KEYS in production`);
     const dataPlaneEncryption = await loadOrCreateDataPlaneEncryptionKeys(options.dataDir);
     if (dataPlaneEncryption.created) log(`generated the data-plane BYOK encryption key pair in ${join(options.dataDir, 'keys')}`);
+    const budgetAlerts = createBudgetAlerts({ prisma: database.prisma, log });
     const publisher = createSnapshotPublisher({
       prisma: database.prisma,
+      onSpendFloors: (floors) => void budgetAlerts.check(floors),
       signer: await createSnapshotSigner(keys.privateJwk),
       byok: await createByokSnapshotCompiler(byokKeyring, dataPlaneEncryption.publicJwk, log),
       listen: database.listen,
@@ -134,6 +137,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
       handler: createHttpHandler(services),
       async close() {
         await publisher.close();
+        await budgetAlerts.close();
         await database.close();
       },
     };

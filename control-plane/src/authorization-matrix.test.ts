@@ -159,6 +159,12 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'byok.delete': { requires: { org: 'byok.manageAll' }, run: async ({ client, fixture }) => client.byok.delete({ id: await bystanderByokKey(fixture) }) },
   'byok.rotate': { requires: { platform: 'byok.rotate' }, run: ({ client }) => client.byok.rotate() },
   'policies.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.policies.get({ orgId: fixture.orgId }) },
+  'alerts.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.alerts.get({ orgId: fixture.orgId }) },
+  'alerts.set': {
+    requires: { org: 'policy.update' },
+    run: ({ client, fixture }) => client.alerts.set({ orgId: fixture.orgId, thresholds: [80], webhookUrl: null }),
+  },
+  'alerts.deliveries': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.alerts.deliveries({ orgId: fixture.orgId }) },
   'policies.update': {
     requires: { org: 'policy.update' },
     run: ({ client, fixture }) => client.policies.update({ orgId: fixture.orgId, dailyLimitMicros: 5_000_000 }),

@@ -10,18 +10,18 @@ import { ALLOW_PRIVATE_UPSTREAMS_ENV, refusedAddresses, refusedHostname } from '
 /** A resolver that does not answer in this long is treated as unresolvable (the data plane still checks). */
 const LOOKUP_TIMEOUT_MS = 3_000;
 
-export async function checkProviderBaseUrl(baseUrl: string, options: { allowPrivate: boolean }): Promise<void> {
+/** Also the budget alerts' webhook URL (`param: 'webhookUrl'`): the control plane calls it. */
+export async function checkProviderBaseUrl(baseUrl: string, options: { allowPrivate: boolean; param?: string }): Promise<void> {
+  const param = options.param ?? 'baseUrl';
   const url = new URL(baseUrl);
   if (url.username !== '' || url.password !== '') {
-    throw new GatewayError('invalid_request', 'baseUrl may not carry credentials (user:password@); name the key in apiKeyEnv or use BYOK', {
-      param: 'baseUrl',
-    });
+    throw new GatewayError('invalid_request', `${param} may not carry credentials (user:password@); name the key in apiKeyEnv or use BYOK`, { param });
   }
   if (options.allowPrivate) return;
   const refused = refusedHostname(url.hostname) ?? refusedAddresses(url.hostname, await resolve(url.hostname));
   if (refused !== null) {
-    throw new GatewayError('invalid_request', `baseUrl is refused: ${refused} (set ${ALLOW_PRIVATE_UPSTREAMS_ENV}=true on both planes to allow it)`, {
-      param: 'baseUrl',
+    throw new GatewayError('invalid_request', `${param} is refused: ${refused} (set ${ALLOW_PRIVATE_UPSTREAMS_ENV}=true on both planes to allow it)`, {
+      param,
     });
   }
 }

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SnapshotSigner } from '../../../shared/src/crypto.ts';
 import { formatChannelPosition, parseChannelPosition, type ChannelEnvelope, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import type { SpendFloorPosition } from '../../../shared/src/spend-floors.ts';
+import type { OrgSpendFloor, SpendFloorPosition } from '../../../shared/src/spend-floors.ts';
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import {
   applyChangesInPlace,
@@ -48,6 +48,8 @@ export interface SnapshotPublisherOptions {
   debounceMs?: number;
   /** Debounce of spend floor updates. */
   spendFloorDebounceMs?: number;
+  /** Sees every spend floor read (budget-alerts.ts). */
+  onSpendFloors?(floors: ReadonlyMap<string, OrgSpendFloor>): void;
   /** How many recent versions a data plane can resume from with a delta. */
   historySize?: number;
   log?: (line: string) => void;
@@ -105,7 +107,14 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   let pending = { all: false, apiKeys: new Set<string>(), orgs: new Set<string>() };
   let closed = false;
   let unlisten: (() => Promise<void>) | null = null;
-  const spendFloors = createSpendFloorPublisher({ prisma, signer, onPublish: wakeSubscribers, debounceMs: options.spendFloorDebounceMs, log });
+  const spendFloors = createSpendFloorPublisher({
+    prisma,
+    signer,
+    onPublish: wakeSubscribers,
+    debounceMs: options.spendFloorDebounceMs,
+    onFloors: options.onSpendFloors,
+    log,
+  });
 
   function wakeSubscribers(): void {
     const woken = waiters;

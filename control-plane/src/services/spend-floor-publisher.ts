@@ -24,6 +24,8 @@ export interface SpendFloorPublisherOptions {
   /** Called after every new message, so subscribers wake up. */
   onPublish(): void;
   debounceMs?: number;
+  /** Every floor read (after ingest, a ledger entry, or the whole read at start): budget alerts check them. */
+  onFloors?(floors: ReadonlyMap<string, OrgSpendFloor>): void;
   log?: (line: string) => void;
 }
 
@@ -91,6 +93,7 @@ export function createSpendFloorPublisher(options: SpendFloorPublisherOptions): 
 
   async function refresh(orgIds: readonly string[] | null): Promise<void> {
     const read = await compileSpendFloors(prisma, orgIds);
+    options.onFloors?.(read);
     if (orgIds === null) {
       floors.clear();
       for (const [orgId, floor] of read) floors.set(orgId, floor);

@@ -1,6 +1,7 @@
 import { router } from '../init.ts';
 import { accountRouter } from './account.ts';
 import { adminTokensRouter } from './admin-tokens.ts';
+import { alertsRouter } from './alerts.ts';
 import { apiKeysRouter } from './api-keys.ts';
 import { auditRouter } from './audit.ts';
 import { authRouter } from './auth.ts';
@@ -26,6 +27,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   byok: byokRouter,
   policies: policiesRouter,
+  alerts: alertsRouter,
   audit: auditRouter,
   billing: billingRouter,
   requests: requestsRouter,

@@ -1,0 +1,128 @@
+// Budget alerts end to end: an org sets thresholds of 50 % and 100 % and a webhook (a local receiver);
+// a key with a $0.0004 daily budget spends 100 µ$ a request. Once the usage is ingested, each crossing is
+// one audit row and one signed webhook call (HMAC-SHA256 over "<t>.<body>" with the secret shown once),
+// retried with backoff when the receiver fails, and the delivery log shows the attempts. Crossings fire
+// once per window: more ingested usage does not repeat them.
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { testEngines } from '../support/test-database.ts';
+
+const MODEL = 'alertsim/fixed';
+const MAX_TOKENS = 10;
+const BUDGET_MICROS = 400;
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+  status: number;
+}
+
+describe.each(testEngines)('budget alerts (%s)', (engine) => {
+  let gateway: Gateway;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: Received[] = [];
+  /** The receiver answers 500 to the first call, then 204. */
+  let failuresLeft = 1;
+
+  beforeAll(async () => {
+    gateway = await startGateway(engine);
+    await addCatalogModel(
+      gateway,
+      { slug: 'alertsim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
+      { id: MODEL, name: 'Fixed-cost simulator', endpoint: { providerSlug: 'alertsim', upstreamModel: 'fixed', prices: { prompt: 0, completion: 10_000 } } },
+    );
+    gateway.simulator.scenario = () => ({ reply: Array.from({ length: MAX_TOKENS }, (_, index) => `w${index}`).join(' ') });
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const status = failuresLeft-- > 0 ? 500 : 204;
+        received.push({ headers: request.headers, body, status });
+        response.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/budget`;
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await new Promise((resolve) => receiver?.close(resolve));
+  });
+
+  it('writes an audit row and calls the signed webhook once per threshold crossed, retrying a failed call', async () => {
+    const controlPlane = gateway.controlPlane!;
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
+    });
+    const { orgId, userId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    const alerts = await admin.alerts.set.mutate({ orgId, thresholds: [100, 50], webhookUrl: receiverUrl });
+    expect(alerts).toMatchObject({ thresholds: [50, 100], webhookUrl: receiverUrl, webhookSecret: expect.stringMatching(/^whsec_/) });
+    expect(await admin.alerts.get.query({ orgId })).toEqual({ orgId, thresholds: [50, 100], webhookUrl: receiverUrl });
+    const created = await admin.apiKeys.create.mutate({ orgId, userId, name: 'alerted', budget: { dailyMicros: BUDGET_MICROS } });
+
+    const ask = () =>
+      fetch(`${gateway.dataPlane!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${created.key}` },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'spend' }], max_tokens: MAX_TOKENS }),
+      });
+    await expect.poll(async () => (await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    await gateway.dataPlane!.flushUsage();
+    // 200 of 400 µ$: the 50 % threshold, then (first call refused by the receiver) its retry.
+    await expect.poll(() => received.filter((call) => call.status === 204).length, { timeout: 30_000 }).toBe(1);
+    expect(received.map((call) => call.status)).toEqual([500, 204]);
+    const first = received[1] as Received;
+    const event = JSON.parse(first.body) as Record<string, unknown>;
+    expect(event).toMatchObject({
+      type: 'budget.threshold_crossed',
+      org_id: orgId,
+      subject: `key-daily:${created.id}`,
+      threshold_percent: 50,
+      used_micros: 200,
+      limit_micros: BUDGET_MICROS,
+    });
+    // The signature verifies with the secret shown once, over "<t>.<body>".
+    const signature = String(first.headers['x-gateway-signature']);
+    const [, timestamp, digest] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature) ?? [];
+    expect(digest).toBe(createHmac('sha256', alerts.webhookSecret!).update(`${timestamp}.${first.body}`).digest('hex'));
+    expect(first.headers['x-gateway-webhook-id']).toBe(received[0]!.headers['x-gateway-webhook-id']);
+
+    expect((await ask()).status).toBe(200);
+    expect((await ask()).status).toBe(200);
+    // The budget is spent: refused, and nothing more is ingested for the window.
+    expect((await ask()).status).toBe(429);
+    await gateway.dataPlane!.flushUsage();
+    await expect.poll(() => received.filter((call) => call.status === 204).length, { timeout: 30_000 }).toBe(2);
+    expect(JSON.parse((received.at(-1) as Received).body)).toMatchObject({ threshold_percent: 100, used_micros: 400 });
+
+    const audit = await controlPlane.prisma.auditLog.findMany({ where: { action: 'budget.alert', orgId }, orderBy: { id: 'asc' } });
+    expect(audit.map((row) => (row.details as { threshold_percent: number }).threshold_percent)).toEqual([50, 100]);
+    const deliveries = await admin.alerts.deliveries.query({ orgId });
+    expect(deliveries.map((delivery) => [delivery.status, delivery.attempts, delivery.lastStatusCode])).toEqual([
+      ['delivered', 1, 204],
+      ['delivered', 2, 204],
+    ]);
+    // More ingested usage for the same key and day does not cross anything again.
+    expect(await controlPlane.prisma.budgetAlertFiring.count({ where: { orgId } })).toBe(2);
+  }, 120_000);
+
+  it('refuses a webhook URL with credentials in it', async () => {
+    const controlPlane = gateway.controlPlane!;
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
+    });
+    const { orgId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    await expect(admin.alerts.set.mutate({ orgId, thresholds: [80], webhookUrl: 'https://user:pw@hooks.example/x' })).rejects.toThrow(
+      /webhookUrl may not carry credentials/,
+    );
+  });
+});
