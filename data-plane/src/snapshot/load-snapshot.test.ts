@@ -6,34 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSnapshotSigner, createSnapshotVerifier, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
-import {
-  diffSnapshotStates,
-  emptySnapshotState,
-  hashSnapshotStateWithJson,
-  serializeSnapshotStateInSlices,
-  type SnapshotState,
-} from '../../../shared/src/snapshot.ts';
+import { diffSnapshotStates, hashSnapshotStateWithJson, serializeSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './load-snapshot.ts';
+import { stateWithKeys } from '../testing/snapshot-states.ts';
 
 const directories: string[] = [];
 afterEach(async () => {
   for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
 });
-
-function stateWithKeys(count: number): SnapshotState {
-  const state = emptySnapshotState();
-  for (let index = 0; index < count; index++) {
-    state.apiKeys[`hash-${index}`] = {
-      id: `key_${index}`,
-      orgId: 'org_1',
-      userId: 'user_1',
-      name: `key ${index}`,
-      expiresAt: null,
-      scopes: { models: null, providers: null },
-    };
-  }
-  return state;
-}
 
 describe('snapshot file and deltas log', () => {
   it('replays the logged deltas on load, skips ones older than the state file, and stops at one that does not follow', async () => {

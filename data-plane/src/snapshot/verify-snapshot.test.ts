@@ -4,24 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../../shared/src/canonical-json.ts';
 import { createSnapshotSigner, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
-import { diffSnapshotStates, emptySnapshotState, hashSnapshotState, hashSnapshotStateWithJson, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { diffSnapshotStates, hashSnapshotState, hashSnapshotStateWithJson } from '../../../shared/src/snapshot.ts';
 import { createInThreadSnapshotParser } from './snapshot-parser.ts';
 import { SnapshotRejected, verifySnapshot } from './verify-snapshot.ts';
-
-function stateWithKeys(count: number): SnapshotState {
-  const state = emptySnapshotState();
-  for (let index = 0; index < count; index++) {
-    state.apiKeys[`hash-${index}`] = {
-      id: `key_${index}`,
-      orgId: 'org_1',
-      userId: `user_${index % 7}`,
-      name: `key ${index}`,
-      expiresAt: null,
-      scopes: { models: null, providers: ['openai'] },
-    };
-  }
-  return state;
-}
+import { stateWithKeys } from '../testing/snapshot-states.ts';
 
 const text = (pieces: ReadonlyArray<string | Uint8Array>) =>
   pieces.map((piece) => (typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8'))).join('');
