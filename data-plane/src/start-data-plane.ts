@@ -28,7 +28,7 @@ import { createRedisCounterStore } from './spend/redis-counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import { EndpointHealth, type EndpointHealthObserver, type OutlierOptions } from './pipeline/endpoint-health.ts';
 import { RecentUsageEvents } from './usage/recent-usage-events.ts';
-import { UsageShipper } from './usage/ship-usage.ts';
+import { closeInterruptedStreams, UsageShipper } from './usage/ship-usage.ts';
 import { UsageSpool, type SpoolFile, type SpoolSync } from './usage/usage-spool.ts';
 
 export interface DataPlaneOptions {
@@ -136,6 +136,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     onWritten: (segment, written) => recentUsage.add(segment, written),
     log,
   });
+  // Streams the last process was killed in the middle of are billed at their worst case, once.
+  const interrupted = await closeInterruptedStreams(spoolDirectory, (event) => spool.append(event));
+  if (interrupted > 0) log(`usage spool: ${interrupted} streams were cut by the last process's end; their provisional usage records are final now`);
   const upstream = createUpstreamClient({
     timeoutMs: options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     attemptTimeoutMs: options.upstreamAttemptTimeoutMs,
@@ -188,9 +191,9 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     endpointHealth,
     spend,
     rateLimits,
-    async appendUsage(event) {
-      await spool.append(event);
-      generations.remember(event);
+    async appendUsage(event, provisional = false) {
+      await spool.append(event, provisional);
+      if (!provisional) generations.remember(event);
     },
     generations,
     log,

@@ -4,7 +4,7 @@
 // Both spool sync modes are killed: a SIGKILL leaves the page cache intact, so 'write' holds too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { expectUsageMatchesSuccesses, killTestRandom, startMixedLoad } from '../support/kill-test-load.ts';
 import { testEngines } from '../support/test-database.ts';
@@ -58,6 +58,38 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
       { timeoutMs: PROCESS_START_MS, what: 'the data plane child to become healthy' },
     );
   }
+
+  it('a stream cut by the SIGKILL is billed once, at its worst case, by the restarted data plane', { timeout: CHAOS_TEST_TIMEOUT_MS }, async () => {
+    await startChild();
+    const prisma = gateway.controlPlane!.prisma;
+    gateway.simulator.scenario = () => ({ reply: 'word '.repeat(400), chunkDelayMs: 50 });
+    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${gateway.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'stream a while' }], max_tokens: 1000, stream: true }),
+    });
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id')!;
+    const reader = response.body!.getReader();
+    await reader.read(); // the stream is under way
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child!.kill('SIGKILL');
+    await exited;
+    await reader.read().catch(() => {});
+    gateway.simulator.scenario = () => ({ chunkDelayMs: 2 });
+    // Nothing reached the control plane from the killed process; the restarted one ships the stream's record.
+    expect(await prisma.usageRecord.count({ where: { requestId } })).toBe(0);
+    await startChild();
+    const row = await waitFor(() => prisma.usageRecord.findUnique({ where: { requestId } }).then((found) => found ?? undefined), {
+      what: "the interrupted stream's usage row",
+    });
+    expect(row).toMatchObject({ status: 200, errorCode: 'stream_interrupted', streamed: true, usageEstimated: true, completionTokens: 1000 });
+    expect(row.costMicros).toBeGreaterThan(0n);
+    const debits = await prisma.ledgerEntry.findMany({ where: { usageRequestId: requestId } });
+    expect(debits.map((debit) => debit.amountMicros)).toEqual([-row.costMicros]);
+    child!.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+  });
 
   it(`every request that got a 200 has exactly one usage row after ${KILLS} kills`, { timeout: CHAOS_TEST_TIMEOUT_MS }, async () => {
     const { between } = killTestRandom(`data plane SIGKILL (${engine}, ${spoolSync})`);

@@ -120,6 +120,15 @@ export class RequestMeter implements UsageChunkPricer {
     };
   }
 
+  /**
+   * A stream's stand-in, spooled before its first byte is relayed and replaced by its usage event at
+   * the end: billed only if this process dies first (usage/ship-usage.ts). Its worst case: the prompt's
+   * upper bound and `completionTokens`, priced like any event (so at most what the request held).
+   */
+  provisionalEvent(promptTokens: number, completionTokens: number): UsageEvent {
+    return this.#event({ ...emptyUsage, promptTokens, completionTokens }, true, 200, 'stream_interrupted', this.#startedAt);
+  }
+
   /** The request's one usage event, as it ends now with `status` (and `errorCode` when it failed). */
   usageEvent(status: number, errorCode: string | null, prompt: PromptCounter): UsageEvent {
     const finishedAt = performance.now();
@@ -142,6 +151,10 @@ export class RequestMeter implements UsageChunkPricer {
       usageEstimated = true;
       usage = { ...emptyUsage, promptTokens: prompt.estimatePromptTokens(), completionTokens: this.completionText.estimateTokens() };
     }
+    return this.#event(usage, usageEstimated, status, errorCode, finishedAt);
+  }
+
+  #event(usage: TokenUsage, usageEstimated: boolean, status: number, errorCode: string | null, finishedAt: number): UsageEvent {
     const principal = this.#principal;
     // Whatever the upstream reported (a NUL in its model name, 3e9 tokens) becomes a record the
     // control plane can store (issue 13, defect 2).

@@ -24,7 +24,7 @@ import type { StreamTranslator, TranslationContext } from '../providers/provider
 import type { Principal } from '../snapshot/snapshot-view.ts';
 import type { RateAdmission } from '../rate-limit/rate-limiter.ts';
 import type { SpendReservation } from '../spend/spend-enforcer.ts';
-import type { SpendEstimate } from '../spend/worst-case-cost.ts';
+import { DEFAULT_MAX_OUTPUT_TOKENS, type SpendEstimate } from '../spend/worst-case-cost.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
 import { callEndpoints } from './call-endpoints.ts';
 import { CancelSignal } from './cancel-signal.ts';
@@ -151,8 +151,16 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       const metering = new MeteredChunkStream(translator, meter.completionText, meter);
       // Cut where the hold runs out at this endpoint's prices; BYOK is paid by the org's own key, and draws on no hold.
       const held = this.#reservation.heldMicros;
-      const ceiling =
-        held === null || candidate.byok ? null : new StreamCostCeiling(held, this.#metered.spend.promptTokens, endpointPrices(candidate.endpoint));
+      const { spend } = this.#metered;
+      const ceiling = held === null || candidate.byok ? null : new StreamCostCeiling(held, spend.promptTokens, endpointPrices(candidate.endpoint));
+      // Durable before the first byte is relayed: billed (at the worst case) if this process dies mid-stream.
+      const completionTokens = spend.maxOutputTokens ?? candidate.model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+      try {
+        await this.#context.appendUsage(meter.provisionalEvent(spend.promptTokens, completionTokens), true);
+      } catch (error) {
+        this.#abort.abort(); // not served: the upstream call ends here
+        throw error;
+      }
       return this.#relayStream(answer.body, presenter.presentStream(metering), servedBy, ceiling);
     }
 

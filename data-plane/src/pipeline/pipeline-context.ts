@@ -18,8 +18,11 @@ export interface PipelineContext {
   spend: SpendEnforcer;
   /** Requests and tokens per minute per key and org (rate-limit/rate-limiter.ts). */
   rateLimits: RateLimiter;
-  /** Appends to the durable spool; resolves once the event is written (group commit). */
-  appendUsage(event: UsageEvent): Promise<void>;
+  /**
+   * Appends to the durable spool; resolves once the event is written (group commit). `provisional`: a
+   * stream's stand-in, billed only if its final event never comes (usage/ship-usage.ts).
+   */
+  appendUsage(event: UsageEvent, provisional?: boolean): Promise<void>;
   /** The error new metered requests get while the usage spool cannot write (usage_spool_unavailable), else null. */
   usageSpoolError(): GatewayError | null;
   /** Stored requests for GET /generation: this data plane's recent ones, else the control plane's. */

@@ -9,6 +9,8 @@ import type { SpoolBatch } from './ship-usage.ts';
 /** One event as written: its record spans [offset, end) of its segment. */
 export interface WrittenUsageEvent {
   event: UsageEvent;
+  /** A stream's provisional record (ship-usage.ts). */
+  provisional: boolean;
   offset: number;
   end: number;
 }
@@ -53,15 +55,19 @@ export class RecentUsageEvents {
     if (first === undefined || first.segment !== segment || first.offset !== offset) return null;
     const events: UsageEvent[] = [];
     const offsets: number[] = [];
+    const provisional: SpoolBatch['provisional'] = [];
     let nextOffset = offset;
-    for (let index = this.#head; index < entries.length && events.length < maxEvents; index++) {
+    for (let index = this.#head; index < entries.length && events.length + provisional.length < maxEvents; index++) {
       const entry = entries[index] as Entry;
       if (entry.segment !== segment || entry.offset !== nextOffset) break;
-      events.push(entry.event);
-      offsets.push(entry.offset);
+      if (entry.provisional) provisional.push({ event: entry.event, offset: entry.offset });
+      else {
+        events.push(entry.event);
+        offsets.push(entry.offset);
+      }
       nextOffset = entry.end;
     }
-    return { events, offsets, nextOffset, damaged: [] };
+    return { events, offsets, provisional, nextOffset, damaged: [] };
   }
 
   /** Drops let-go entries from the array's front once they are half of it. */

@@ -5,7 +5,7 @@
 // cursor already past the cut (it had passed over those records) is moved back to it, so it points at
 // the start of the next record written there, not into its middle.
 import { readFile, truncate } from 'node:fs/promises';
-import { loadCursor, saveCursor } from './spool-cursor.ts';
+import { loadSpoolPosition, saveCursor, type SpoolCursor } from './spool-cursor.ts';
 import { decodeSpoolRecord } from './spool-record.ts';
 import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
 
@@ -34,7 +34,10 @@ export async function recoverSpoolTail(spoolDirectory: string, segment: number, 
   if (goodEnd === content.length) return { removedBytes: 0, quarantinedTo: null };
   const quarantinedTo = await quarantineSpoolBytes(spoolDirectory, segment, goodEnd, content.subarray(goodEnd));
   await truncate(path, goodEnd);
-  const cursor = await loadCursor(spoolDirectory);
-  if (cursor.segment === segment && cursor.offset > goodEnd) await saveCursor(spoolDirectory, { segment, offset: goodEnd });
+  const { cursor, openFrom } = await loadSpoolPosition(spoolDirectory);
+  const clamp = (position: SpoolCursor) => (position.segment === segment && position.offset > goodEnd ? { segment, offset: goodEnd } : position);
+  if (clamp(cursor) !== cursor || (openFrom !== null && clamp(openFrom) !== openFrom)) {
+    await saveCursor(spoolDirectory, clamp(cursor), openFrom === null ? null : clamp(openFrom));
+  }
   return { removedBytes: content.length - goodEnd, quarantinedTo };
 }

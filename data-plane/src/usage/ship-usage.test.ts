@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { USAGE_EVENT_LIMITS, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { sampleUsageEvent } from './sample-usage-event.ts';
-import { shippingBackoffMs, UsageShipper, type UsageShipperOptions } from './ship-usage.ts';
+import { closeInterruptedStreams, shippingBackoffMs, UsageShipper, type UsageShipperOptions } from './ship-usage.ts';
 import { loadCursor } from './spool-cursor.ts';
 import { encodeSpoolRecord } from './spool-record.ts';
 import { listSegments, segmentFileName, UsageSpool } from './usage-spool.ts';
@@ -214,5 +214,57 @@ describe('shippingBackoffMs', () => {
     expect(shippingBackoffMs(3, { ...options, random: () => 0 })).toBe(1000);
     expect(shippingBackoffMs(3, { ...options, random: () => 0.5 })).toBe(1500);
     expect(shippingBackoffMs(1, { intervalMs: 5000, maxBackoffMs: 30_000, random: () => 0 })).toBe(5000);
+  });
+});
+
+describe('provisional records (a stream cut by SIGKILL is billed once)', () => {
+  const provisional = (requestId: string): UsageEvent => ({ ...sampleUsageEvent(requestId), errorCode: 'stream_interrupted', costMicros: 900 });
+  const final = (requestId: string): UsageEvent => ({ ...sampleUsageEvent(requestId), costMicros: 40 });
+
+  it('ships only the final record of a stream, and keeps the segment of a stream still running', async () => {
+    const spool = await UsageSpool.open({ directory, segmentMaxBytes: 1000 });
+    await spool.append(provisional('long'), true);
+    for (let index = 0; index < 6; index += 1) await spool.append(final(`r${index}`));
+    const first = (await listSegments(directory))[0]!;
+    expect(spool.activeSegment).toBeGreaterThan(first);
+    const sent: UsageEvent[] = [];
+    const shipper = shipperFor(spool, { send: async (events) => void sent.push(...events) });
+    expect(await shipper.shipNow()).toBe(6);
+    expect(idsOf(sent)).not.toContain('long');
+    // The provisional record's segment stays while its stream runs.
+    expect(await listSegments(directory)).toContain(first);
+
+    await spool.append(final('long'));
+    await shipper.shipNow();
+    expect(sent.filter((event) => event.requestId === 'long')).toEqual([final('long')]);
+    expect(await listSegments(directory)).not.toContain(first);
+    shipper.stop();
+    await spool.close();
+  });
+
+  it('after a restart, ships a provisional record left without its final one, once, and nothing twice', async () => {
+    let spool = await UsageSpool.open({ directory, segmentMaxBytes: 1000 });
+    await spool.append(provisional('done'), true);
+    await spool.append(provisional('killed'), true);
+    for (let index = 0; index < 6; index += 1) await spool.append(final(`r${index}`));
+    await spool.append(final('done'));
+    const sent: UsageEvent[] = [];
+    let shipper = shipperFor(spool, { send: async (events) => void sent.push(...events) });
+    await shipper.shipNow(); // the cursor passes both provisional records; 'killed' is still waiting
+    shipper.stop();
+    await spool.close(); // as a SIGKILL leaves it: 'killed' never gets its final record
+
+    spool = await UsageSpool.open({ directory, segmentMaxBytes: 1000 });
+    expect(await closeInterruptedStreams(directory, (event) => spool.append(event))).toBe(1);
+    shipper = shipperFor(spool, { send: async (events) => void sent.push(...events) });
+    await shipper.shipNow();
+    // A second restart finds nothing left to close.
+    expect(await closeInterruptedStreams(directory, (event) => spool.append(event))).toBe(0);
+    await shipper.shipNow();
+    expect(idsOf(sent).sort()).toEqual(['done', 'killed', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(sent.find((event) => event.requestId === 'killed')).toEqual(provisional('killed'));
+    expect(sent.find((event) => event.requestId === 'done')).toEqual(final('done'));
+    shipper.stop();
+    await spool.close();
   });
 });

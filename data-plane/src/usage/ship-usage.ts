@@ -6,12 +6,19 @@
 // exponential, with jitter so a fleet of data planes does not return in lockstep) and resumes. A batch
 // the control plane refuses as malformed is split until the refused events stand alone; those are
 // quarantined too, so no one record can stop a data plane's billing (issue 13, defect 2).
+//
+// A stream writes a provisional record as it starts (its worst case, stream_interrupted) and its final
+// record as it ends, with the same request id. Provisional records are not sent: the shipper remembers
+// each until its final one is read, and the cursor file keeps where the oldest still waiting lies
+// (`openFrom`), below which no segment is deleted. A process killed mid-stream (SIGKILL) leaves a
+// provisional record without a final one: the next process finds it from `openFrom` before it serves
+// (closeInterruptedStreams) and appends it as final, so a partial stream is billed once, at its worst case.
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_USAGE_EVENTS_PER_INGEST, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
 import type { RecentUsageEvents } from './recent-usage-events.ts';
-import { loadCursor, saveCursor, type SpoolCursor } from './spool-cursor.ts';
+import { loadSpoolPosition, saveCursor, type SpoolCursor } from './spool-cursor.ts';
 import { decodeSpoolRecord, encodeSpoolRecord } from './spool-record.ts';
 import { listSegments, segmentFileName } from './usage-spool.ts';
 
@@ -43,9 +50,12 @@ export interface DamagedRecord {
 }
 
 export interface SpoolBatch {
+  /** The final records: what is shipped. */
   events: UsageEvent[];
   /** Where each event's record starts in the segment. */
   offsets: number[];
+  /** The provisional records (streams' stand-ins), in order. */
+  provisional: { event: UsageEvent; offset: number }[];
   /** The byte offset after the last complete line read. */
   nextOffset: number;
   damaged: DamagedRecord[];
@@ -62,15 +72,17 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
       const data = buffer.subarray(0, bytesRead);
       const events: UsageEvent[] = [];
       const offsets: number[] = [];
+      const provisional: SpoolBatch['provisional'] = [];
       const damaged: DamagedRecord[] = [];
       let position = 0;
-      while (events.length < maxEvents) {
+      while (events.length + provisional.length < maxEvents) {
         const newline = data.indexOf(0x0a, position);
         if (newline === -1) break;
         const line = data.toString('utf8', position, newline);
         if (line.trim() !== '') {
           const decoded = decodeSpoolRecord(line);
-          if (decoded.ok) {
+          if (decoded.ok && decoded.provisional) provisional.push({ event: decoded.event, offset: offset + position });
+          else if (decoded.ok) {
             events.push(decoded.event);
             offsets.push(offset + position);
           } else damaged.push({ offset: offset + position, bytes: Buffer.from(data.subarray(position, newline + 1)), reason: decoded.reason });
@@ -82,7 +94,7 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
         window *= 2;
         continue;
       }
-      return { events, offsets, nextOffset: offset + position, damaged };
+      return { events, offsets, provisional, nextOffset: offset + position, damaged };
     }
   } finally {
     await handle.close();
@@ -98,6 +110,8 @@ export function shippingBackoffMs(failures: number, options: { intervalMs: numbe
 export class UsageShipper {
   #options: UsageShipperOptions;
   #cursor: SpoolCursor = { segment: 0, offset: 0 };
+  /** Provisional records read whose final record has not been: request id → where the record lies. */
+  #open = new Map<string, SpoolCursor>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
   #failures = 0;
@@ -120,7 +134,9 @@ export class UsageShipper {
   }
 
   #load(): Promise<void> {
-    this.#loaded ??= loadCursor(this.#options.directory).then((cursor) => {
+    // Provisional records before the cursor are not read again: closeInterruptedStreams gave each left
+    // waiting by the last process its final record before this one started.
+    this.#loaded ??= loadSpoolPosition(this.#options.directory).then(({ cursor }) => {
       this.#cursor = cursor;
     });
     return this.#loaded;
@@ -175,9 +191,15 @@ export class UsageShipper {
   }
 
   async #advance(cursor: SpoolCursor): Promise<void> {
-    await saveCursor(this.#options.directory, cursor);
+    let openFrom: SpoolCursor | null = null;
+    for (const position of this.#open.values()) if (openFrom === null || before(position, openFrom)) openFrom = position;
+    await saveCursor(this.#options.directory, cursor, openFrom);
     this.#cursor = cursor;
+    this.#openFromSegment = openFrom?.segment ?? null;
   }
+
+  /** The segment of the oldest provisional record still waiting, as saved: it and later ones are kept. */
+  #openFromSegment: number | null = null;
 
   /** Sends events; a refused batch is split in halves until each refused event is alone, and that one is quarantined. */
   async #send(events: UsageEvent[], offsets: number[], segment: number, path: string): Promise<void> {
@@ -196,6 +218,15 @@ export class UsageShipper {
     }
   }
 
+  /** Deletes the segments below both the cursor and the oldest provisional record still waiting. */
+  async #deleteShippedSegments(): Promise<void> {
+    const below = Math.min(this.#cursor.segment, this.#openFromSegment ?? Number.POSITIVE_INFINITY);
+    for (const segment of await listSegments(this.#options.directory)) {
+      if (segment >= below) break;
+      await rm(join(this.#options.directory, segmentFileName(segment)), { force: true });
+    }
+  }
+
   /** Ships until caught up with the spool. Returns the number of events sent. */
   async #shipAll(): Promise<number> {
     const { directory, batchSize, log } = this.#options;
@@ -206,8 +237,9 @@ export class UsageShipper {
       if (segment === undefined) return shipped;
       if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
       const path = join(directory, segmentFileName(segment));
-      const { events, offsets, nextOffset, damaged } =
+      const { events, offsets, provisional, nextOffset, damaged } =
         this.#options.recent?.take(segment, this.#cursor.offset, batchSize) ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
+      for (const record of provisional) this.#open.set(record.event.requestId, { segment, offset: record.offset });
       for (const record of damaged) {
         const copy = await quarantineSpoolBytes(directory, segment, record.offset, record.bytes);
         log(`usage spool: passing over a damaged record (${record.reason}) at byte ${record.offset} of ${path}; copied to ${copy}`);
@@ -215,6 +247,7 @@ export class UsageShipper {
       if (events.length > 0) {
         await this.#send(events, offsets, segment, path);
         shipped += events.length;
+        for (const event of events) this.#open.delete(event.requestId);
       }
       // The cursor moves on in memory only once it is on disk: until then every attempt re-sends the
       // batch, exactly what a restart after a crash here would do.
@@ -222,13 +255,44 @@ export class UsageShipper {
         await this.#advance({ segment, offset: nextOffset });
         continue;
       }
-      // Nothing more in this segment. A segment below the active one is complete: delete it, move on.
+      // Nothing more in this segment. A segment below the active one is complete: move on, and delete
+      // it unless a provisional record in it may still be needed.
       if (segment < this.#options.activeSegment()) {
-        await rm(path, { force: true });
         await this.#advance({ segment: segment + 1, offset: 0 });
+        await this.#deleteShippedSegments();
         continue;
       }
+      await this.#deleteShippedSegments();
       return shipped;
     }
   }
+}
+
+function before(left: SpoolCursor, right: SpoolCursor): boolean {
+  return left.segment < right.segment || (left.segment === right.segment && left.offset < right.offset);
+}
+
+/**
+ * Before a data plane serves: every provisional record the last process left without its final record
+ * (a stream cut by SIGKILL) is appended as final, so it is shipped and billed once. Reads from the
+ * oldest provisional record still waiting at the last cursor save (or the cursor) to the end.
+ */
+export async function closeInterruptedStreams(directory: string, append: (event: UsageEvent) => Promise<void>): Promise<number> {
+  const { cursor, openFrom } = await loadSpoolPosition(directory);
+  const from = openFrom ?? cursor;
+  const waiting = new Map<string, UsageEvent>();
+  for (const segment of await listSegments(directory)) {
+    if (segment < from.segment) continue;
+    const path = join(directory, segmentFileName(segment));
+    let offset = segment === from.segment ? from.offset : 0;
+    for (;;) {
+      const batch = await readSpoolBatch(path, offset, 10_000);
+      for (const record of batch.provisional) waiting.set(record.event.requestId, record.event);
+      for (const event of batch.events) waiting.delete(event.requestId);
+      if (batch.nextOffset === offset) break;
+      offset = batch.nextOffset;
+    }
+  }
+  await Promise.all([...waiting.values()].map((event) => append(event)));
+  return waiting.size;
 }

@@ -1,20 +1,24 @@
 // One usage event as one line of a spool segment: `<crc32 of the JSON, 8 hex digits> <JSON>\n`. JSON
 // never contains a raw newline, so the newline frames the record and the checksum tells a whole record
-// from a torn or damaged one. Pure: no I/O.
+// from a torn or damaged one. A provisional record (a stream's, written as it starts; see ship-usage.ts)
+// is the same line behind `p `. Pure: no I/O.
 import { crc32 } from 'node:zlib';
 import { boundUsageEvent, unboundedUsageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
 
-export type DecodedSpoolRecord = { ok: true; event: UsageEvent } | { ok: false; reason: string };
+export type DecodedSpoolRecord = { ok: true; event: UsageEvent; provisional: boolean } | { ok: false; reason: string };
 
 const CHECKSUM_DIGITS = 8;
+const PROVISIONAL = 'p ';
 
-export function encodeSpoolRecord(event: UsageEvent): string {
+export function encodeSpoolRecord(event: UsageEvent, provisional = false): string {
   const json = JSON.stringify(event);
-  return `${checksumOf(json)} ${json}\n`;
+  return `${provisional ? PROVISIONAL : ''}${checksumOf(json)} ${json}\n`;
 }
 
 /** Decodes one line (without its newline). */
-export function decodeSpoolRecord(line: string): DecodedSpoolRecord {
+export function decodeSpoolRecord(record: string): DecodedSpoolRecord {
+  const provisional = record.startsWith(PROVISIONAL);
+  const line = provisional ? record.slice(PROVISIONAL.length) : record;
   let json: string;
   if (line.startsWith('{')) {
     // A line written before records carried a checksum: only the schema can vouch for it.
@@ -32,7 +36,7 @@ export function decodeSpoolRecord(line: string): DecodedSpoolRecord {
   }
   // Bounded, not refused: a record spooled before events were bounded (a NUL, 3e9 tokens) is still billed.
   const checked = unboundedUsageEventSchema.safeParse(parsed);
-  return checked.success ? { ok: true, event: boundUsageEvent(checked.data) } : { ok: false, reason: 'not a usage event' };
+  return checked.success ? { ok: true, event: boundUsageEvent(checked.data), provisional } : { ok: false, reason: 'not a usage event' };
 }
 
 function checksumOf(json: string): string {

@@ -105,6 +105,7 @@ async function openSegmentFile(path: string): Promise<SpoolFile> {
 
 interface PendingRecord {
   event: UsageEvent;
+  provisional: boolean;
   bytes: Buffer;
   written: Promise<void>;
   resolve(): void;
@@ -174,8 +175,11 @@ export class UsageSpool {
     return this.#failure;
   }
 
-  /** Resolves once the event is written (with the rest of its group), and fdatasynced with sync 'fdatasync'. */
-  append(event: UsageEvent): Promise<void> {
+  /**
+   * Resolves once the event is written (with the rest of its group), and fdatasynced with sync 'fdatasync'.
+   * `provisional`: a stream's stand-in, shipped only if its final event never comes (ship-usage.ts).
+   */
+  append(event: UsageEvent, provisional = false): Promise<void> {
     if (this.#closed) return Promise.reject(new GatewayError('usage_spool_unavailable', 'The usage spool is closed.'));
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
@@ -183,7 +187,7 @@ export class UsageSpool {
       resolve = onWritten;
       reject = onFailed;
     });
-    this.#pending.push({ event, bytes: Buffer.from(encodeSpoolRecord(event)), written, resolve, reject });
+    this.#pending.push({ event, provisional, bytes: Buffer.from(encodeSpoolRecord(event, provisional)), written, resolve, reject });
     this.#schedule();
     return written;
   }
@@ -291,7 +295,7 @@ export class UsageSpool {
       const written = group.map((record) => {
         const start = offset;
         offset += record.bytes.length;
-        return { event: record.event, offset: start, end: offset };
+        return { event: record.event, provisional: record.provisional, offset: start, end: offset };
       });
       this.#options.onWritten(this.#segment, written);
     }
