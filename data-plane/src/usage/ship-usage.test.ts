@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { USAGE_EVENT_LIMITS, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
+import { RecentUsageEvents } from './recent-usage-events.ts';
 import { sampleUsageEvent } from './sample-usage-event.ts';
 import { closeInterruptedStreams, shippingBackoffMs, UsageShipper, type UsageShipperOptions } from './ship-usage.ts';
 import { loadCursor } from './spool-cursor.ts';
@@ -221,14 +222,15 @@ describe('provisional records (a stream cut by SIGKILL is billed once)', () => {
   const provisional = (requestId: string): UsageEvent => ({ ...sampleUsageEvent(requestId), errorCode: 'stream_interrupted', costMicros: 900 });
   const final = (requestId: string): UsageEvent => ({ ...sampleUsageEvent(requestId), costMicros: 40 });
 
-  it('ships only the final record of a stream, and keeps the segment of a stream still running', async () => {
-    const spool = await UsageSpool.open({ directory, segmentMaxBytes: 1000 });
+  it('ships only the final record of a stream, and keeps the segment of a stream still running (events from memory)', async () => {
+    const recent = new RecentUsageEvents();
+    const spool = await UsageSpool.open({ directory, segmentMaxBytes: 1000, onWritten: (segment, written) => recent.add(segment, written) });
     await spool.append(provisional('long'), true);
     for (let index = 0; index < 6; index += 1) await spool.append(final(`r${index}`));
     const first = (await listSegments(directory))[0]!;
     expect(spool.activeSegment).toBeGreaterThan(first);
     const sent: UsageEvent[] = [];
-    const shipper = shipperFor(spool, { send: async (events) => void sent.push(...events) });
+    const shipper = shipperFor(spool, { recent, send: async (events) => void sent.push(...events) });
     expect(await shipper.shipNow()).toBe(6);
     expect(idsOf(sent)).not.toContain('long');
     // The provisional record's segment stays while its stream runs.
