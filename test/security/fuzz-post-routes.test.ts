@@ -3,10 +3,14 @@
 // arbitrary JSON, arbitrary bytes, missing or wrong credentials. Every answer must be a success or an
 // error in its door's envelope (OpenAI's, or Anthropic's on /messages), never a 500, never a
 // 5xx without an envelope, every one with x-request-id; and the data plane still serves afterwards.
+// FIM goes to the Mistral simulator (Codestral's /fim/completions), so its valid bodies succeed too.
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
-import { TEST_API_KEY, TEST_MODEL } from '../../data-plane/src/testing/data-plane-fixture.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FIXTURE_UPSTREAM_KEY, TEST_API_KEY, TEST_MODEL, TEST_PRICES, UPSTREAM_KEY_ENV } from '../../data-plane/src/testing/data-plane-fixture.ts';
+import { startMistralSimulator, type MistralSimulator } from '../../simulators/mistral/mistral-simulator.ts';
 import { useSimulatedDataPlane } from '../support/simulated-data-plane.ts';
+
+const FIM_MODEL = 'mistral/codestral';
 
 /** At least 10,000 requests in CI (issue 13); each is one local round trip. */
 const RUNS = 10_000;
@@ -17,7 +21,7 @@ const routes = [
   { path: '/v1/responses', door: 'openai', body: { model: TEST_MODEL, input: 'hi', max_output_tokens: 16 } },
   { path: '/v1/messages', door: 'anthropic', body: { model: TEST_MODEL, max_tokens: 16, messages } },
   { path: '/v1/messages/count_tokens', door: 'anthropic', body: { model: TEST_MODEL, messages } },
-  { path: '/v1/fim/completions', door: 'openai', body: { model: TEST_MODEL, prompt: 'def f(', suffix: 'return 1', max_tokens: 16 } },
+  { path: '/v1/fim/completions', door: 'openai', body: { model: FIM_MODEL, prompt: 'def f(', suffix: 'return 1', max_tokens: 16 } },
   { path: '/v1/embeddings', door: 'openai', body: { model: TEST_MODEL, input: 'hi' } },
 ] as const;
 
@@ -121,6 +125,34 @@ function isEventStream(text: string): boolean {
 
 describe(`fuzzing every POST route (${RUNS} requests)`, () => {
   const running = useSimulatedDataPlane();
+  let mistral: MistralSimulator;
+
+  beforeAll(async () => {
+    mistral = await startMistralSimulator({ apiKey: FIXTURE_UPSTREAM_KEY });
+    const { controlPlane, dataPlane } = running.fixture;
+    const state = structuredClone(controlPlane.state);
+    state.providers.prov_mistral = { id: 'prov_mistral', slug: 'mistral', kind: 'mistral', baseUrl: mistral.baseUrl, apiKeyEnv: UPSTREAM_KEY_ENV };
+    state.models[FIM_MODEL] = {
+      ...state.models[TEST_MODEL]!,
+      id: FIM_MODEL,
+      name: 'Codestral',
+      aliases: [],
+      endpoints: [{ providerId: 'prov_mistral', upstreamModel: 'codestral-latest', prices: TEST_PRICES }],
+    };
+    await dataPlane.waitForSnapshot(await controlPlane.publish(state));
+  });
+  afterAll(async () => {
+    await mistral?.close();
+  });
+
+  test.each(routes)('the valid body of $path succeeds', async (route) => {
+    const response = await fetch(`${running.fixture.dataPlane.url}${route.path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(route.body),
+    });
+    expect(response.status, await response.text()).toBe(200);
+  });
 
   test('every answer is a success or an error in its door envelope, never a 500', async () => {
     await fc.assert(
@@ -145,6 +177,8 @@ describe(`fuzzing every POST route (${RUNS} requests)`, () => {
       }),
       { numRuns: RUNS },
     );
+    // The FIM cases reached Codestral's simulator, not only the gateway's refusals.
+    expect(mistral.requests.filter((request) => request.path.endsWith('/fim/completions')).length).toBeGreaterThan(100);
 
     const healthy = await fetch(`${running.fixture.dataPlane.url}/v1/chat/completions`, {
       method: 'POST',
