@@ -43,3 +43,9 @@ export function startOfUtcDay(date: string): Date | undefined {
 export function endOfUtcDay(date: string): Date | undefined {
   return date ? new Date(new Date(`${date}T00:00:00Z`).getTime() + 86_400_000) : undefined;
 }
+
+/** A price in nanodollars per token → dollars per million tokens, as price lists publish them (3000 → "$3.00"). */
+export function formatPricePerMillion(nanosPerToken: number): string {
+  // n$/token × 1e6 tokens ÷ 1e9 n$/$ = ÷ 1000; whole nanodollars have at most 3 decimals here, within `dollars`' 6.
+  return dollars.format(nanosPerToken / 1000);
+}

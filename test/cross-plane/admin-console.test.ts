@@ -267,4 +267,37 @@ describe('admin console', () => {
 
     expect(watched.problems).toEqual([]);
   });
+
+  it('shows the catalog to a platform admin and disables and re-enables a model', async () => {
+    await openPage('Catalog');
+    await expect
+      .poll(() =>
+        page
+          .getByRole('row', { name: /^simulator/ })
+          .first()
+          .textContent(),
+      )
+      .toContain('openai-compatible');
+    const modelRow = page.getByRole('row', { name: new RegExp(`^${SIMULATOR_MODEL}`) });
+    await expect.poll(() => modelRow.textContent()).toMatch(/simulator: .*\$\d+\.\d\d \/ \$\d+\.\d\d.*enabled/);
+
+    await page.getByRole('button', { name: `Disable ${SIMULATOR_MODEL}` }).click();
+    await page.getByRole('button', { name: `Enable ${SIMULATOR_MODEL}` }).waitFor();
+    expect(await modelRow.textContent()).toContain('disabled');
+    expect(await gateway.controlPlane!.prisma.model.findUniqueOrThrow({ where: { id: SIMULATOR_MODEL } })).toMatchObject({ enabled: false });
+    // Kept: a reload reads it back from the control plane. The reload cancels the old page's requests still
+    // in flight; those cancellations are the reload's, not failures.
+    const beforeReload = watched.problems.length;
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Catalog' }).waitFor();
+    watched.problems.splice(beforeReload, Infinity, ...watched.problems.slice(beforeReload).filter((line) => !line.endsWith('net::ERR_ABORTED')));
+    await page.getByRole('button', { name: `Enable ${SIMULATOR_MODEL}` }).waitFor();
+    await screenshot('catalog');
+
+    await page.getByRole('button', { name: `Enable ${SIMULATOR_MODEL}` }).click();
+    await page.getByRole('button', { name: `Disable ${SIMULATOR_MODEL}` }).waitFor();
+    expect(await gateway.controlPlane!.prisma.model.findUniqueOrThrow({ where: { id: SIMULATOR_MODEL } })).toMatchObject({ enabled: true });
+
+    expect(watched.problems).toEqual([]);
+  });
 });

@@ -5,6 +5,7 @@ import type { OrgAction } from '../../../control-plane/src/services/permissions.
 import { AuditPage } from './audit.tsx';
 import { BillingPage } from './billing.tsx';
 import { ByokPage } from './byok.tsx';
+import { CatalogPage } from './catalog.tsx';
 import { KeysPage } from './keys.tsx';
 import { MembersPage } from './members.tsx';
 import { OverviewPage } from './overview.tsx';
@@ -27,6 +28,7 @@ export const pages = {
   policies: { title: 'Policies', component: PoliciesPage, needs: 'policy.read' },
   byok: { title: 'Provider keys', component: ByokPage, needs: 'byok.read' },
   billing: { title: 'Billing', component: BillingPage, needs: 'billing.read' },
+  catalog: { title: 'Catalog', component: CatalogPage, needs: 'platform-admin' },
   audit: { title: 'Audit log', component: AuditPage, needs: 'audit.read' },
 } satisfies Record<string, PageEntry>;
 

@@ -1,0 +1,89 @@
+// The catalog (platform admins): the providers the data planes call and the models they serve, each model's
+// endpoints with their upstream model and prices, and a switch per model. A disabled model stays in the
+// catalog (its prices and endpoints kept) but leaves the snapshot, so data planes refuse it within a second.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ErrorNote, ListStatus } from '../components/status.tsx';
+import { Table } from '../components/table.tsx';
+import { formatPricePerMillion } from '../format.ts';
+import { trpc, type RouterOutputs } from '../trpc.ts';
+
+type Model = RouterOutputs['models']['list'][number];
+
+export function CatalogPage() {
+  const providers = useQuery({ queryKey: ['catalog', 'providers'], queryFn: () => trpc.catalog.providers.query() });
+  const models = useQuery({ queryKey: ['models'], queryFn: () => trpc.models.list.query() });
+  return (
+    <section aria-labelledby="catalog-title">
+      <h1 id="catalog-title">Catalog</h1>
+      <p className="muted">Every organization's requests are routed from this catalog; prices are in dollars per million tokens.</p>
+      <h2>Providers</h2>
+      <ListStatus query={providers} count={providers.data?.length ?? 0} what="providers" empty="No providers yet." />
+      {providers.data && providers.data.length > 0 ? (
+        <Table
+          rows={providers.data}
+          rowKey={(provider) => provider.id}
+          columns={[
+            { header: 'Provider', rowHeader: true, cell: (provider) => provider.slug },
+            { header: 'Kind', cell: (provider) => provider.kind },
+            { header: 'Base URL', cell: (provider) => <code>{provider.baseUrl}</code> },
+            { header: 'Key variable', cell: (provider) => (provider.apiKeyEnv ? <code>{provider.apiKeyEnv}</code> : '—') },
+            { header: 'State', cell: (provider) => (provider.enabled ? 'enabled' : 'disabled') },
+          ]}
+        />
+      ) : null}
+      <h2>Models</h2>
+      <ListStatus query={models} count={models.data?.length ?? 0} what="models" empty="No models yet." />
+      {models.data && models.data.length > 0 ? (
+        <Table
+          rows={models.data}
+          rowKey={(model) => model.id}
+          rowClassName={(model) => (model.enabled ? undefined : 'muted')}
+          columns={[
+            { header: 'Model', rowHeader: true, cell: (model) => <code>{model.id}</code> },
+            { header: 'Name', cell: (model) => model.name },
+            { header: 'Endpoints (provider: upstream model, prompt / completion)', cell: (model) => <Endpoints model={model} /> },
+            { header: 'State', cell: (model) => (model.enabled ? 'enabled' : 'disabled') },
+            { header: 'Actions', cell: (model) => <EnableButton model={model} /> },
+          ]}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function Endpoints({ model }: { model: Model }) {
+  return (
+    <ul className="plain">
+      {model.endpoints.map((endpoint) => (
+        <li key={endpoint.providerId}>
+          {endpoint.providerSlug}: <code>{endpoint.upstreamModel}</code>, {formatPricePerMillion(endpoint.prices.prompt)} /{' '}
+          {formatPricePerMillion(endpoint.prices.completion)}
+          {endpoint.priceOverridden ? ' (overridden)' : ''}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function EnableButton({ model }: { model: Model }) {
+  const queryClient = useQueryClient();
+  const toggle = useMutation({
+    mutationFn: () => trpc.catalog.setModelEnabled.mutate({ id: model.id, enabled: !model.enabled }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['models'] }),
+  });
+  const action = model.enabled ? 'Disable' : 'Enable';
+  return (
+    <>
+      <button
+        type="button"
+        className={model.enabled ? 'secondary' : undefined}
+        onClick={() => toggle.mutate()}
+        disabled={toggle.isPending}
+        aria-label={`${action} ${model.id}`}
+      >
+        {action}
+      </button>
+      <ErrorNote error={toggle.error} />
+    </>
+  );
+}
