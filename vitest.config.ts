@@ -28,6 +28,7 @@ const listenerTests = [
   'data-plane/src/chat-completions.test.ts',
   'data-plane/src/list-models.test.ts',
   'data-plane/src/main.test.ts',
+  'data-plane/src/observability.test.ts',
   'data-plane/src/provider-availability.test.ts',
   'data-plane/src/routing-and-fallback.test.ts',
   'data-plane/src/routing-choices.test.ts',

@@ -64,7 +64,7 @@ export async function measurePropagation(options: {
       const controlPlane = tsx('control plane', options.controlPlaneCpu, 'control-plane/src/main.ts', controlPlaneEnv);
       processes.push(controlPlane);
       const line = await controlPlane.waitForLine(/control plane listening on /, 600_000);
-      return { process: controlPlane, url: /listening on (http:\/\/\S+)/.exec(line)![1]! };
+      return { process: controlPlane, url: /listening on (http:\/\/[^\s"]+)/.exec(line)![1]! };
     };
     let controlPlane = await startControlPlane();
     await db.connect();
@@ -100,7 +100,7 @@ export async function measurePropagation(options: {
       });
       processes.push(dataPlane);
       const line = await dataPlane.waitForLine(/data plane listening on /, 120_000);
-      dataPlanes.push({ process: dataPlane, url: /listening on (http:\/\/\S+)/.exec(line)![1]! });
+      dataPlanes.push({ process: dataPlane, url: /listening on (http:\/\/[^\s"]+)/.exec(line)![1]! });
     }
     const status = (dataPlane: { url: string }, secret: string) =>
       fetch(`${dataPlane.url}/v1/models`, { headers: { authorization: `Bearer ${secret}` } }).then(async (response) => {

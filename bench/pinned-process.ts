@@ -16,7 +16,7 @@ export interface PinnedProcess {
   name: string;
   pid: number;
   child: ChildProcess;
-  /** Everything the child wrote to stdout so far. */
+  /** What the child wrote to stdout so far (past 4 MB, its first 64 kB and last 1 MB). */
   output(): string;
   /** Resolves with the first complete stdout line matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
@@ -33,6 +33,8 @@ export function startPinned(options: PinnedProcessOptions): PinnedProcess {
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
+    // A data plane writes an access-log line per request: keep the start (its listening line) and the recent end.
+    if (stdout.length > 4_000_000) stdout = `${stdout.slice(0, 64_000)}\n${stdout.slice(-1_000_000)}`;
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -221,7 +221,7 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeF
   };
   try {
     const line = await dataPlane.waitForLine(/data plane listening on /, 30_000);
-    const port = Number(/:(\d+)\s*$/.exec(line)?.[1]);
+    const port = Number(/listening on http:\/\/[^\s"]*:(\d+)/.exec(line)?.[1]);
     const servedVersion = async () => {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       return ((await response.json()) as { snapshotVersion: number | null }).snapshotVersion;

@@ -28,7 +28,8 @@ export interface DataPlaneProcess {
 }
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const LISTENING = /data plane listening on (\S+)/;
+/** The data plane's start line, JSON or pretty: the URL ends at a quote or a space. */
+const LISTENING = /data plane listening on (http[^\s"]+)/;
 
 export async function startDataPlaneProcess(options: DataPlaneProcessOptions): Promise<DataPlaneProcess> {
   mkdirSync(options.stateDir, { recursive: true });

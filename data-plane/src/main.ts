@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
+import { createLogger, logLevelFromEnv } from '../../shared/src/logger.ts';
 import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { isNativeUws, UWS_FALLBACK_MESSAGE } from './http/uws-runtime.ts';
 import { DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
@@ -91,6 +92,22 @@ Environment:
                             unreachable; false = answer 503                    default false
   SPEND_RESERVATION_TTL_MS  a crashed data plane's spend reservations lapse
                             after this                                         default ${DEFAULT_RESERVATION_TTL_MS}
+  LOG_LEVEL                 trace, debug, info, warn, error, fatal or silent;
+                            info writes one access-log line per request        default info
+  LOG_FORMAT                pretty = lines for people (pino-pretty); else one
+                            JSON object per line                               default json
+  METRICS_PORT              serve GET /metrics (Prometheus) on this port, apart
+                            from the API; unset = no metrics are kept          unset
+  METRICS_HOST              address of the metrics listener; other than a
+                            loopback address it requires METRICS_TOKEN         default 127.0.0.1
+  METRICS_TOKEN             a scrape must send Authorization: Bearer <token>   unset
+  METRICS_TOKEN_FILE        file holding the metrics token                     -
+  OTEL_EXPORTER_OTLP_ENDPOINT
+                            send traces (OTLP/HTTP, to <endpoint>/v1/traces):
+                            a span per request, one per upstream attempt; a
+                            client's W3C traceparent is honoured and passed on.
+                            Unset = no tracing (the SDK is not loaded)         unset
+  OTEL_SERVICE_NAME         service.name of the spans                          default ai-gateway-data-plane
   UWS_USE_FALLBACK          read by uWebSockets.js: when set it loads its JavaScript emulation, and
                             the data plane refuses to start (as it does whenever the native binary
                             does not load)
@@ -148,6 +165,18 @@ async function main(): Promise<void> {
   const port = numberFromEnv('DATA_PLANE_PORT', 8080) as number;
   if (!Number.isInteger(port) || port > 65535) fail(`DATA_PLANE_PORT must be a port number (0 to 65535), got '${process.env.DATA_PLANE_PORT}'`);
   const redisUrl = redisUrlFromEnv();
+  let logLevel: ReturnType<typeof logLevelFromEnv> = 'info';
+  try {
+    logLevel = logLevelFromEnv();
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const logger = createLogger('data-plane', { level: logLevel });
+  const metricsPort = numberFromEnv('METRICS_PORT', undefined);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort > 65535))
+    fail(`METRICS_PORT must be a port number, got '${process.env.METRICS_PORT}'`);
+  let metricsToken = process.env.METRICS_TOKEN || null;
+  if (!metricsToken && process.env.METRICS_TOKEN_FILE) metricsToken = (await readFile(process.env.METRICS_TOKEN_FILE, 'utf8')).trim() || null;
 
   let token = process.env.DATA_PLANE_TOKEN;
   if (!token && process.env.DATA_PLANE_TOKEN_FILE) token = (await readFile(process.env.DATA_PLANE_TOKEN_FILE, 'utf8')).trim();
@@ -198,18 +227,21 @@ async function main(): Promise<void> {
     usageSpoolGroupMaxEvents: numberFromEnv('USAGE_SPOOL_GROUP_MAX_EVENTS', undefined),
     usageSpoolGroupDelayMs: numberFromEnv('USAGE_SPOOL_GROUP_DELAY_MS', undefined),
     usageSpoolSync: spoolSync as SpoolSync,
+    logger,
+    metrics: metricsPort === undefined ? undefined : { port: metricsPort, host: process.env.METRICS_HOST || undefined, token: metricsToken },
+    otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
   });
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    process.stdout.write(`data plane: ${signal}, closing\n`);
+    logger.info(`data plane: ${signal}, closing`);
     dataPlane.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`data plane: close failed: ${String(error)}\n`);
-        process.exit(1);
+        logger.fatal({ err: error }, 'data plane: close failed');
+        logger.flush(() => process.exit(1));
       },
     );
   };

@@ -6,6 +6,7 @@ import type { SnapshotState } from '../../shared/src/snapshot.ts';
 import type { UsageEvent } from '../../shared/src/usage-event.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { MISSING_TOOL_RESULT } from './pipeline/repair-tool-calls.ts';
+import { captureLogger, type CapturedLog } from '../../test/support/capture-log.ts';
 import {
   fundedSpendFloors,
   startDataPlaneFixture,
@@ -23,7 +24,7 @@ const BACKUP_SCOPED_KEY = 'sk-gw-test-key-backup-scoped';
 let primary: OpenAISimulator;
 let backup: OpenAISimulator;
 let fixture: DataPlaneFixture;
-let logs: string[];
+let log: CapturedLog;
 
 /** The fixture's snapshot plus the `backup` provider, a second TEST_MODEL endpoint and two orgs with provider rules. */
 function routingState(): SnapshotState {
@@ -50,12 +51,12 @@ function routingState(): SnapshotState {
 beforeEach(async () => {
   primary = await startOpenAISimulator();
   backup = await startOpenAISimulator();
-  logs = [];
+  log = captureLogger();
   fixture = await startDataPlaneFixture(primary.baseUrl, {
     upstreamTimeoutMs: 5_000,
     upstreamAttemptTimeoutMs: 300,
     upstreamTotalTimeoutMs: 20_000,
-    log: (line) => logs.push(line),
+    logger: log.logger,
   });
   // The orgs this file adds are funded like the fixture's own.
   await fixture.controlPlane.publishSpendFloors(fundedSpendFloors(routingState()));
@@ -115,8 +116,16 @@ describe('fallback to the next endpoint before the first byte', () => {
       errorCode: null,
     });
     expect(fixture.controlPlane.usage.size).toBe(1);
-    const attemptLog = logs.find((line) => line.startsWith('upstream attempt failed'));
-    expect(attemptLog).toContain('provider simulator, model echo: HTTP 503 → 502 upstream_error; trying the next endpoint');
+    const attempt = { provider: 'simulator', model: 'echo', upstreamStatus: 503, error: 'upstream_error', next: 'next-endpoint' };
+    expect(log.records.find((record) => record.msg === 'upstream attempt failed')).toMatchObject({
+      requestId: response.headers.get('x-request-id'),
+      ...attempt,
+    });
+    // The access log's one line for the request names the failed attempt with its cause, and the endpoint that served.
+    await expect.poll(() => log.records.filter((record) => record.msg === 'request')).toHaveLength(1);
+    const access = log.records.find((record) => record.msg === 'request')!;
+    expect(access).toMatchObject({ requestId: response.headers.get('x-request-id'), status: 200, provider: 'backup', model: TEST_MODEL, keyId: 'key_alpha' });
+    expect(access.attempts).toEqual([expect.objectContaining({ ...attempt, cause: expect.any(String) })]);
   });
 
   it('429 with retry-after on the first → the second serves the stream at once', async () => {
@@ -151,7 +160,14 @@ describe('fallback to the next endpoint before the first byte', () => {
     const response = await post({ stream: true });
     expectServedByBackup(response);
     expect(await response.text()).toContain('data: [DONE]');
-    expect(logs.join('\n')).toContain('provider simulator, model echo: 504 upstream_timeout; trying the next endpoint');
+    expect(log.records.find((record) => record.msg === 'upstream attempt failed')).toMatchObject({
+      provider: 'simulator',
+      model: 'echo',
+      upstreamStatus: null,
+      error: 'upstream_timeout',
+      cause: 'The upstream provider did not respond in time.',
+      next: 'next-endpoint',
+    });
   });
 
   it('does not fall back on a 400 from the upstream (it would fail the same way)', async () => {
@@ -279,7 +295,9 @@ describe('client abort', () => {
     primary.scenario = () => ({ status: 503, headers: { 'retry-after': '5' } });
     const controller = new AbortController();
     const pending = post({ model: 'other/echo' }, TEST_API_KEY, controller.signal).catch((error: unknown) => error);
-    await expect.poll(() => logs.some((line) => line.includes('retrying in 5000 ms'))).toBe(true);
+    await expect
+      .poll(() => log.records.some((record) => record.msg === 'upstream attempt failed' && record.next === 'retry' && record.delayMs === 5000))
+      .toBe(true);
     controller.abort();
     await pending;
     await expect

@@ -5,11 +5,16 @@ import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../shared/src/crypto.ts';
 import { GatewayError } from '../../shared/src/errors.ts';
+import { createLogger, lineLog, type Logger } from '../../shared/src/logger.ts';
 import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
 import { createSnapshotFeed } from './snapshot/snapshot-feed.ts';
 import { createApp } from './create-app.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
+import { listenForMetrics, type MetricsListener } from './http/serve-metrics.ts';
 import { assertNativeUws, listenExclusively, uws } from './http/uws-runtime.ts';
+import { DataPlaneMetrics } from './observability/data-plane-metrics.ts';
+import { createRequestObserver } from './observability/observe-requests.ts';
+import { startTracing } from './observability/tracing.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';
 import { describeProviderKeys } from './pipeline/provider-availability.ts';
 import { readProviderKeys, type ProviderKeys } from './pipeline/provider-keys.ts';
@@ -75,7 +80,20 @@ export interface DataPlaneOptions {
   endpointHealthObserver?: EndpointHealthObserver;
   /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). Rate limits use the same Redis. */
   spend?: SpendOptions;
-  log?: (line: string) => void;
+  /** Default: JSON lines on stdout at LOG_LEVEL (shared/src/logger.ts). */
+  logger?: Logger;
+  /** GET /metrics on a listener of its own; unset = no metrics are kept. */
+  metrics?: MetricsOptions;
+  /** OTLP/HTTP endpoint for traces (OTEL_EXPORTER_OTLP_ENDPOINT); unset = no tracing, the SDK not even loaded. */
+  otlpEndpoint?: string;
+}
+
+export interface MetricsOptions {
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Bearer token a scrape must send; required when host is not a loopback address. */
+  token?: string | null;
 }
 
 export interface SpendOptions {
@@ -92,6 +110,8 @@ export interface DataPlane {
   /** http://host:port */
   url: string;
   port: number;
+  /** The metrics listener's port, when metrics are on. */
+  metricsPort: number | null;
   snapshotVersion(): number | null;
   waitForSnapshot(minVersion?: number): Promise<void>;
   /** Writes pending usage events and ships everything spooled to the control plane now. */
@@ -108,8 +128,15 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
   assertNativeUws();
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const logger = options.logger ?? createLogger('data-plane');
+  // The components report problems as plain lines (a warning each); the snapshot sync also reports its connections.
+  const log = lineLog(logger, 'warn');
   const host = options.host ?? '127.0.0.1';
+  const metricsHost = options.metrics?.host ?? '127.0.0.1';
+  const metricsToken = options.metrics?.token ?? null;
+  if (options.metrics !== undefined && metricsToken === null && !isLoopback(metricsHost)) {
+    throw new Error(`metrics on ${metricsHost} are reachable from other machines: set a metrics token (METRICS_TOKEN), or listen on a loopback address`);
+  }
 
   const verifier = await createSnapshotVerifier(options.snapshotPublicJwk);
   const snapshotPath = join(options.stateDir, 'snapshot.json');
@@ -118,7 +145,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const initial = loaded?.snapshot ?? null;
   if (initial !== null) {
     await store.set(initial);
-    log(`data plane: serving snapshot version ${initial.version} from ${snapshotPath}`);
+    logger.info({ version: initial.version, path: snapshotPath }, `data plane: serving snapshot version ${initial.version} from ${snapshotPath}`);
   }
   const snapshotWriter = new SnapshotFileWriter(snapshotPath, log, loaded ?? undefined);
   const spendFloors = new SpendFloorStore();
@@ -169,6 +196,20 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
 
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;
+  let shipper: UsageShipper | null = null;
+  const metrics =
+    options.metrics === undefined
+      ? null
+      : new DataPlaneMetrics({
+          snapshot: () => {
+            const current = store.current();
+            return current === null ? null : { version: current.version, appliedAtMs: store.appliedAtMs };
+          },
+          spoolBacklog: async () => (shipper === null ? { segments: 0, bytes: 0, oldestEventAgeMs: null } : shipper.backlog()),
+          usageShipFailures: () => shipper?.failuresTotal ?? 0,
+        });
+  const tracer = await startTracing({ otlpEndpoint: options.otlpEndpoint, serviceName: process.env.OTEL_SERVICE_NAME || 'ai-gateway-data-plane' });
+  const requestObserver = createRequestObserver(logger, metrics, tracer);
   const observer = options.endpointHealthObserver;
   const endpointHealth = new EndpointHealth({
     ...options.outlier,
@@ -177,6 +218,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         log(
           `endpoint ejected: provider ${endpoint.providerId}, model ${endpoint.upstreamModel}: ${ejections} ejection(s) in a row, skipped for ${cooldownMs} ms`,
         );
+        const slug = store.current()?.state.providers[endpoint.providerId]?.slug ?? endpoint.providerId;
+        requestObserver.endpointEjected(`${slug}/${endpoint.upstreamModel}`);
         observer?.ejected(endpoint, cooldownMs, ejections);
       },
       restored(endpoint) {
@@ -196,10 +239,14 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       if (!provisional) generations.remember(event);
     },
     generations,
-    log,
-    track(request) {
+    logger,
+    observer: requestObserver,
+    track(request, response) {
       inFlight.add(request);
-      void request.finally(() => inFlight.delete(request));
+      void request.finally(() => {
+        inFlight.delete(request);
+        requestObserver.ended(response);
+      });
     },
     isClosing: () => closing !== null,
     usageSpoolError: () =>
@@ -228,8 +275,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
   const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
 
   const feed = createSnapshotFeed({ controlPlaneUrls, dataPlaneToken: options.dataPlaneToken, snapshotPublicJwk: options.snapshotPublicJwk });
-  const sync = startSnapshotSync({ feed, verifier, store, writer: snapshotWriter, spendFloors, spendFloorFile, initial, log });
-  const shipper = new UsageShipper({
+  const sync = startSnapshotSync({ feed, verifier, store, writer: snapshotWriter, spendFloors, spendFloorFile, initial, log: lineLog(logger, 'info') });
+  const usageShipper = new UsageShipper({
     directory: spoolDirectory,
     activeSegment: () => spool.activeSegment,
     send: (events) => channel.ingestUsage(events),
@@ -239,28 +286,39 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     recent: recentUsage,
     log,
   });
-  await shipper.start();
+  await usageShipper.start();
+  shipper = usageShipper;
+  let metricsListener: MetricsListener | null = null;
+  if (metrics !== null && options.metrics !== undefined) {
+    metricsListener = await listenForMetrics({
+      host: metricsHost,
+      port: options.metrics.port,
+      token: metricsToken,
+      scrape: async () => ({ body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    });
+  }
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log(`data plane listening on ${url}`);
+  logger.info({ url, metricsPort: metricsListener?.port ?? null, tracing: tracer !== null }, `data plane listening on ${url}`);
   // Which providers requests can reach with this process's keys; the others are skipped (provider-availability.ts).
-  void store.waitFor().then(() => log(`data plane: ${describeProviderKeys(Object.values(store.current()!.state.providers), upstream.providerKeys)}`));
+  void store.waitFor().then(() => logger.info(`data plane: ${describeProviderKeys(Object.values(store.current()!.state.providers), upstream.providerKeys)}`));
 
   return {
     url,
     port,
+    metricsPort: metricsListener?.port ?? null,
     snapshotVersion: () => store.current()?.version ?? null,
     waitForSnapshot: (minVersion) => store.waitFor(minVersion),
     async flushUsage() {
       await spool.flush();
-      await shipper.shipNow();
+      await usageShipper.shipNow();
     },
     close() {
       closing ??= (async () => {
         uws.us_listen_socket_close(listenSocket as Parameters<typeof uws.us_listen_socket_close>[0]);
         sync.stop();
         await feed.close();
-        shipper.stop();
+        usageShipper.stop();
         let drainTimer: NodeJS.Timeout | undefined;
         await Promise.race([
           Promise.allSettled([...inFlight]),
@@ -275,8 +333,16 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         await upstream.close();
         await spend.close();
         await rateLimits.close();
+        metricsListener?.close();
+        await tracer?.shutdown();
+        logger.flush();
       })();
       return closing;
     },
   };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: a listener there is reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -47,7 +47,10 @@ describe.skipIf(!redisUrl || !testEngines.includes('postgresql'))('two control-p
     children.push(child);
     let output = '';
     child.stdout!.on('data', (data: Buffer) => (output += data.toString()));
-    const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], { timeoutMs: PROCESS_START_MS, what: `${entry} to say where it listens` });
+    const url = await waitFor(() => /listening on (http:\/\/[^\s"]+)/.exec(output)?.[1], {
+      timeoutMs: PROCESS_START_MS,
+      what: `${entry} to say where it listens`,
+    });
     const plane: PlaneProcess = { url, child, output: () => output };
     return waitFor(
       () =>
@@ -144,7 +147,7 @@ describe.skipIf(!redisUrl || !testEngines.includes('postgresql'))('two control-p
   }
 
   function subscribedTo(dataPlane: PlaneProcess): string | undefined {
-    return [...dataPlane.output().matchAll(/subscribing to snapshots at (\S+)/g)].at(-1)?.[1];
+    return [...dataPlane.output().matchAll(/subscribing to snapshots at ([^\s"]+)/g)].at(-1)?.[1];
   }
 
   it('a key created through replica A works on a data plane subscribed to replica B', async () => {

@@ -13,6 +13,7 @@ import { testEngines } from '../support/test-database.ts';
 import { freePort } from '../support/free-port.ts';
 import { CHAOS_TEST_TIMEOUT_MS, PROCESS_START_MS } from '../support/eventually.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
 
 const KILLS = 2;
 
@@ -38,7 +39,7 @@ describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine)
       usageFlushIntervalMs: 20,
       usageShipMaxBackoffMs: 1000,
       allowPrivateUpstreams: true,
-      log: () => {},
+      logger: silentLogger,
     });
     gateway.simulator.scenario = () => ({ chunkDelayMs: 2 });
   });

@@ -16,6 +16,7 @@ import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.warn('spend-limits.test.ts: REDIS_URL is not set, skipping the three-replica spend limit tests');
@@ -70,7 +71,7 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
           stateDir: join(stateRoot, `replica-${index}`),
           spend: { redisUrl, keyPrefix },
           allowPrivateUpstreams: true,
-          log: () => {},
+          logger: silentLogger,
         }),
       ),
     );

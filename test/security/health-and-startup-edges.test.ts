@@ -13,6 +13,8 @@ import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/ope
 import { startDataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from '../../data-plane/src/testing/data-plane-fixture.ts';
 import type { SpoolFile } from '../../data-plane/src/usage/usage-spool.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
+import { captureLogger } from '../support/capture-log.ts';
 
 const DATA_PLANE_MAIN = resolve(import.meta.dirname, '../../data-plane/src/main.ts');
 
@@ -84,7 +86,7 @@ describe('a data plane started on a port already in use', () => {
       dataPlaneToken: controlPlane.token,
       snapshotPublicJwk: controlPlane.publicJwk,
       stateDir: `${stateDir}-second`,
-      log: () => {},
+      logger: silentLogger,
     });
     await expect(second).rejects.toThrow(`data plane could not listen on 127.0.0.1:${dataPlane.port}: the port is in use`);
     await rm(`${stateDir}-second`, { recursive: true, force: true });
@@ -119,8 +121,8 @@ describe('closing while the usage spool disk has stopped answering', () => {
         close: () => file.close(),
       };
     };
-    const lines: string[] = [];
-    const fixture = await startDataPlaneFixture(simulator.baseUrl, { usageSpoolOpenFile: hangingDisk, log: (line) => lines.push(line) });
+    const { logger, lines } = captureLogger();
+    const fixture = await startDataPlaneFixture(simulator.baseUrl, { usageSpoolOpenFile: hangingDisk, logger });
     try {
       disk.hung = true;
       const upstreamCallsBefore = simulator.requests.length;

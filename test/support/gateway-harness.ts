@@ -11,6 +11,7 @@ import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { lateBound } from './late-bound.ts';
 import { createTestDatabase, type TestEngine } from './test-database.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
 
 export const SIMULATOR_MODEL = 'simulator/echo';
 
@@ -109,7 +110,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         usageFlushIntervalMs: 20,
         allowPrivateUpstreams: true,
         providerKeys: gateway.providerKeys,
-        log: () => {},
+        logger: silentLogger,
       });
       gateway.dataPlanePort = gateway.dataPlane.port;
       return gateway.dataPlane;

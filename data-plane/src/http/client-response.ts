@@ -1,9 +1,21 @@
 // One client response over a uWS HttpResponse: the abort flag, corked writes and the writable signal
 // live here, so the pipeline never touches the native object (and never adds properties to it).
 import type { HttpResponse } from 'uWebSockets.js';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { AttemptRecord, EndedRequest, RequestSpan, RouteTelemetry } from '../observability/request-telemetry.ts';
 
-export class ClientResponse {
+export class ClientResponse implements EndedRequest {
   readonly requestId: string;
+  readonly route: RouteTelemetry;
+  // What the request leaves for its access-log line, metrics and span (observability/observe-requests.ts),
+  // set as it goes: all members exist from the start, so the object keeps one shape.
+  /** The status sent (sendJson, SseWriter); 0 while nothing was. */
+  status = 0;
+  errorCode: string | null = null;
+  usage: UsageEvent | null = null;
+  provider: string | null = null;
+  attempts: AttemptRecord[] | null = null;
+  span: RequestSpan | null = null;
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
   readonly startedAtEpochMs: number;
@@ -13,9 +25,10 @@ export class ClientResponse {
   #abortListeners: Array<() => void> = [];
   #writableWaiters: Array<() => void> = [];
 
-  constructor(response: HttpResponse, requestId: string) {
+  constructor(response: HttpResponse, requestId: string, route: RouteTelemetry) {
     this.#response = response;
     this.requestId = requestId;
+    this.route = route;
     this.startedAt = performance.now();
     this.startedAtEpochMs = Date.now();
     // Registered before any async step: uWS requires it, and after it fires `response` is dead.

@@ -18,6 +18,7 @@ export const openAIErrors: ErrorPresenter = { body: (error) => JSON.stringify(er
 export function sendError(response: ClientResponse, error: GatewayError, errors: ErrorPresenter = openAIErrors): void {
   // A 413 closes the connection so the rest of an oversized body is never read; a closed data plane
   // closes it so the client's next request opens a connection to a live one.
+  response.errorCode = error.code;
   const closeConnection = error.code === 'request_too_large' || error.code === 'shutting_down';
   sendJson(response, error.status, errors.body(error), error.headers, closeConnection);
 }

@@ -9,6 +9,7 @@ export function sendJson(
   headers: Record<string, string> | null = null,
   closeConnection = false,
 ): void {
+  response.status = status;
   response.cork((native) => {
     native.writeStatus(STATUS_LINES[status] ?? String(status));
     native.writeHeader('x-request-id', response.requestId);

@@ -49,6 +49,7 @@ export class SseWriter {
 
   #writeHead(native: HttpResponse): void {
     this.#started = true;
+    this.#response.status = 200;
     native.writeStatus(STATUS_LINES[200] as string);
     native.writeHeader('x-request-id', this.#response.requestId);
     native.writeHeader('content-type', 'text/event-stream');

@@ -4,9 +4,13 @@
 // An answer is final once its headers arrived with any other status, or, for a stream, once its first
 // event arrived. Each attempt has its own timeout (`attemptTimeoutMs`); all attempts together, waits
 // included, stay within `totalTimeoutMs`. A client abort ends everything, waits included. Every failed
-// attempt is logged: provider slug, upstream model, status or error code; never URLs, keys or bodies.
+// attempt is logged and kept for the access log (observe-requests.ts): provider slug, upstream model,
+// status, error code and its cause (the upstream's message, its key taken out, or the network error's
+// code); never URLs, keys or bodies. With tracing on, each attempt is a span whose traceparent goes upstream.
 // Every attempt's outcome and time to its final answer go to the endpoint's measurements (endpoint-health.ts).
 import { GatewayError } from '../../../shared/src/errors.ts';
+import type { ClientResponse } from '../http/client-response.ts';
+import type { RequestObserver } from '../observability/observe-requests.ts';
 import type { ForwardedRequest } from '../providers/client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamOperation } from '../providers/provider-adapter.ts';
 import type { RoutedOperation } from '../snapshot/snapshot-view.ts';
@@ -20,14 +24,16 @@ import { isRetryableStatus, planRetry } from './plan-retry.ts';
 import { readFirstEvent } from './read-first-event.ts';
 import { redactingOperation } from './redact-credentials.ts';
 import { upstreamApiKey } from './upstream-credentials.ts';
+import type { AttemptRecord } from '../observability/request-telemetry.ts';
 
 export interface EndpointCallOptions<Request extends ForwardedRequest> {
   operation: Operation<Request>;
   request: Request;
-  requestId: string;
+  /** The client's response: its request id, its span, and where failed attempts are kept. */
+  response: Pick<ClientResponse, 'requestId' | 'attempts' | 'span'>;
   /** Aborted when the client went away. */
   signal: CancelSignal;
-  log(line: string): void;
+  observer: Pick<RequestObserver, 'attemptFailed'>;
   /** Where each attempt's outcome is measured. */
   health: EndpointHealth;
   /** Backoff jitter; injectable for tests. */
@@ -112,11 +118,18 @@ export async function callEndpoints<Request extends ForwardedRequest>(
         { retries, isLastEndpoint: index === candidates.length - 1, remainingMs: deadline - performance.now() },
         options.random,
       );
-      const next = plan.action === 'retry' ? `retrying in ${plan.delayMs} ms` : plan.action === 'next-endpoint' ? 'trying the next endpoint' : 'giving up';
-      options.log(
-        `upstream attempt failed for ${options.requestId}: provider ${candidate.route.provider.slug}, model ${candidate.endpoint.upstreamModel}: ` +
-          `${attempt.upstreamStatus === null ? '' : `HTTP ${attempt.upstreamStatus} → `}${attempt.error.status} ${attempt.error.code}${attempt.retryAfterMs === null ? '' : ` (retry-after ${attempt.retryAfterMs} ms)`}; ${next}`,
-      );
+      const record: AttemptRecord = {
+        provider: candidate.route.provider.slug,
+        model: candidate.endpoint.upstreamModel,
+        upstreamStatus: attempt.upstreamStatus,
+        error: attempt.error.code,
+        cause: causeOf(attempt.error),
+        retryAfterMs: attempt.retryAfterMs,
+        next: plan.action,
+        delayMs: plan.action === 'retry' ? plan.delayMs : undefined,
+      };
+      (options.response.attempts ??= []).push(record);
+      options.observer.attemptFailed(options.response.requestId, record);
       if (plan.action === 'give-up') return failure;
       if (plan.action === 'next-endpoint') break;
       await sleep(plan.delayMs, options.signal);
@@ -137,6 +150,7 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
   timeoutMs: number,
 ): Promise<UpstreamAnswer<Request> | FailedAttempt> {
   const startedAt = performance.now();
+  const span = options.response.span?.startAttempt(candidate.route.provider.slug, candidate.endpoint.upstreamModel) ?? null;
   // A complete answer is final once its headers arrived, which undici's headers timeout bounds on its
   // own, so it is called with the client's signal. A stream is final only at its first event: it gets a
   // timer and a signal of its own that the timer can abort without aborting the request.
@@ -161,12 +175,20 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
   try {
     let upstream: UpstreamResponse;
     try {
-      upstream = await callUpstream(client, { http, requestId: options.requestId, signal, headersTimeoutMs: timeoutMs });
+      upstream = await callUpstream(client, {
+        http,
+        requestId: options.response.requestId,
+        signal,
+        headersTimeoutMs: timeoutMs,
+        traceparent: span?.traceparent,
+      });
     } catch (error) {
       const attempt = failed(error, true);
+      span?.end(null, attempt.error.code);
       return { ...attempt, reached: reachedUpstream(attempt.error) };
     }
     const status = upstream.statusCode;
+    span?.end(status, status >= 200 && status < 300 ? null : String(status));
     if (status >= 200 && status < 300) {
       const contentType = upstream.headers['content-type'];
       if (!options.request.stream || typeof contentType !== 'string' || !contentType.startsWith('text/event-stream')) {
@@ -225,6 +247,14 @@ class AttemptDeadline {
     clearTimeout(this.#timer);
     if (!answered) this.#clientSignal.removeListener('abort', this.#abort);
   }
+}
+
+/** An attempt's cause in words: the error's message, and the network error's code when there was one. */
+function causeOf(error: GatewayError): string {
+  // A network error's code (ECONNREFUSED, UND_ERR_SOCKET); a wrapped gateway error's is already in the message.
+  const cause = error.cause instanceof GatewayError ? undefined : (error.cause as { code?: unknown } | undefined);
+  const code = typeof cause?.code === 'string' ? cause.code : null;
+  return code === null || error.message.includes(code) ? error.message : `${error.message} (${code})`;
 }
 
 function totalTimeoutFailure(candidate: EndpointCandidate): UpstreamFailure {

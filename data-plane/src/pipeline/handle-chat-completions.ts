@@ -50,7 +50,7 @@ export async function handleChatCompletions(
   if (repair.changes > 0) {
     chat.body.messages = repair.messages;
     chat.text = undefined;
-    context.log(`request ${response.requestId}: tool-call repair changed ${repair.changes} message part(s)`);
+    context.logger.debug({ requestId: response.requestId, changes: repair.changes }, 'tool-call repair changed message parts');
   }
   // The routing extras are taken out of the body the upstream gets.
   if ('provider' in chat.body || 'models' in chat.body) chat.text = undefined;

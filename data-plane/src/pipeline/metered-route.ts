@@ -73,12 +73,15 @@ export async function serveMetered<Request extends ForwardedRequest>(
     rate.settle(0);
     throw rate.headers === null ? error : toGatewayError(error).withHeaders(rate.headers);
   }
+  const held = reservation.heldMicros !== null;
+  if (held) context.observer.reservationHeld(1);
   try {
     await new MeteredExchange(context, response, metered, reservation, rate).serve();
   } finally {
     // Settled by the usage event; a request that ended without one (no upstream reached, or a failure) spent nothing.
     reservation.release();
     rate.settle(0);
+    if (held) context.observer.reservationHeld(-1);
   }
 }
 
@@ -120,13 +123,14 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     const answer = await callEndpoints(this.#context.upstream, candidates, {
       operation,
       request,
-      requestId: response.requestId,
+      response,
       signal: abort,
-      log: this.#context.log,
+      observer: this.#context.observer,
       health: this.#context.endpointHealth,
     });
     // Metered as the endpoint that answered last; the requested model stays the meter's.
     meter.answeredBy(answer.candidate, answer.startedAt);
+    response.provider = answer.candidate.route.provider.slug;
     const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
     // Every answer of a rate-limited caller says what is left: success, stream or error.
     if (this.#rate.headers !== null) Object.assign(servedBy, this.#rate.headers);
@@ -195,7 +199,13 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
   ): Promise<void> {
     const response = this.#response;
     const writer = new SseWriter(response, headers);
-    const result = await relayStream(upstreamBody, writer, this.#meter, translator, { signal: this.#abort, ceiling });
+    this.#context.observer.streamOpened();
+    let result: Awaited<ReturnType<typeof relayStream>>;
+    try {
+      result = await relayStream(upstreamBody, writer, this.#meter, translator, { signal: this.#abort, ceiling });
+    } finally {
+      this.#context.observer.streamClosed();
+    }
     if (result.outcome === 'aborted' || response.aborted) {
       await this.#record(499, 'client_closed');
       return;
@@ -240,6 +250,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
    */
   async #record(status: number, errorCode: string | null): Promise<UsageEvent> {
     const event = this.#meter.usageEvent(status, errorCode, this);
+    this.#response.usage = event;
     if (status === 200 && errorCode === null && this.#answeredBy !== null) {
       this.#context.endpointHealth.recordThroughput(this.#answeredBy, event.completionTokens, event.upstreamLatencyMs);
     }

@@ -1,7 +1,10 @@
 // What the request pipeline needs from the rest of the process, passed in once at start.
 import type { GatewayError } from '../../../shared/src/errors.ts';
+import type { Logger } from '../../../shared/src/logger.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import type { ClientResponse } from '../http/client-response.ts';
 import type { GenerationLookup } from '../metering/generation-lookup.ts';
+import type { RequestObserver } from '../observability/observe-requests.ts';
 import type { SnapshotView } from '../snapshot/snapshot-view.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import type { SpendEnforcer } from '../spend/spend-enforcer.ts';
@@ -27,9 +30,11 @@ export interface PipelineContext {
   usageSpoolError(): GatewayError | null;
   /** Stored requests for GET /generation: this data plane's recent ones, else the control plane's. */
   generations: GenerationLookup;
-  log(line: string): void;
-  /** Registers a request in flight (graceful shutdown waits for it). */
-  track(request: Promise<void>): void;
+  logger: Logger;
+  /** Access log, metrics and traces (observability/observe-requests.ts). */
+  observer: RequestObserver;
+  /** Registers a request in flight (graceful shutdown waits for it); when it settles, the observer is told how `response` ended. */
+  track(request: Promise<void>, response: ClientResponse): void;
   /** True once close() began: new requests are refused. */
   isClosing(): boolean;
 }

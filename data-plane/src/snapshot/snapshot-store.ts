@@ -11,6 +11,7 @@ const indexedSections: readonly SnapshotSection[] = ['models', 'providers', 'byo
 
 export class SnapshotStore {
   #current: SnapshotView | null = null;
+  #appliedAtMs: number | null = null;
   #waiters: Array<{ minVersion: number; resolve(): void }> = [];
   #decryptByok: DecryptByokCredentials;
 
@@ -20,6 +21,11 @@ export class SnapshotStore {
 
   current(): SnapshotView | null {
     return this.#current;
+  }
+
+  /** Date.now() when the current snapshot was applied (its age, for metrics). */
+  get appliedAtMs(): number | null {
+    return this.#appliedAtMs;
   }
 
   /**
@@ -35,6 +41,7 @@ export class SnapshotStore {
         ? Object.freeze({ ...previous, version: snapshot.version, stateHash: snapshot.stateHash, state: snapshot.state })
         : buildSnapshotView(snapshot.version, snapshot.stateHash, snapshot.state, await this.#decryptByok(snapshot.state.byokCredentials));
     this.#current = view;
+    this.#appliedAtMs = Date.now();
     this.#waiters = this.#waiters.filter((waiter) => {
       if (view.version < waiter.minVersion) return true;
       waiter.resolve();

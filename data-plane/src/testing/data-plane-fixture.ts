@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret } from '../../../shared/src/crypto.ts';
+import { silentLogger } from '../../../shared/src/logger.ts';
 import { snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import { readProviderKeys, type ProviderKeys } from '../pipeline/provider-keys.ts';
@@ -150,7 +151,7 @@ export async function startDataPlaneFixture(
       // The simulators listen on 127.0.0.1.
       allowPrivateUpstreams: true,
       providerKeys: fixtureProviderKeys(),
-      log: () => {},
+      logger: silentLogger,
       ...options,
       ...extra,
     });

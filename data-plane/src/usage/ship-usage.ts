@@ -13,7 +13,7 @@
 // (`openFrom`), below which no segment is deleted. A process killed mid-stream (SIGKILL) leaves a
 // provisional record without a final one: the next process finds it from `openFrom` before it serves
 // (closeInterruptedStreams) and appends it as final, so a partial stream is billed once, at its worst case.
-import { open, rm } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_USAGE_EVENTS_PER_INGEST, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
@@ -115,6 +115,7 @@ export class UsageShipper {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
   #failures = 0;
+  #failuresTotal = 0;
   #stopped = false;
 
   constructor(options: UsageShipperOptions) {
@@ -154,6 +155,33 @@ export class UsageShipper {
     return this.#exclusive(() => this.#shipAll());
   }
 
+  /** Failed shipments since start (metrics). */
+  get failuresTotal(): number {
+    return this.#failuresTotal;
+  }
+
+  /** What is spooled and not shipped yet: segments, bytes, and the age of the oldest event (metrics, read at scrape). */
+  async backlog(): Promise<{ segments: number; bytes: number; oldestEventAgeMs: number | null }> {
+    const cursor = this.#cursor;
+    const segments = (await listSegments(this.#options.directory)).filter((segment) => segment >= cursor.segment);
+    let bytes = 0;
+    let oldestEventAgeMs: number | null = null;
+    for (const segment of segments) {
+      const path = join(this.#options.directory, segmentFileName(segment));
+      const size = await stat(path).then(
+        (stats) => stats.size,
+        () => 0,
+      );
+      const from = segment === cursor.segment ? cursor.offset : 0;
+      if (size > from && oldestEventAgeMs === null) {
+        const first = (await readSpoolBatch(path, from, 1).catch(() => null))?.events[0];
+        if (first !== undefined) oldestEventAgeMs = Math.max(0, Date.now() - Date.parse(first.finishedAt));
+      }
+      bytes += Math.max(0, size - from);
+    }
+    return { segments: bytes === 0 ? 0 : segments.length, bytes, oldestEventAgeMs };
+  }
+
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
     const result = this.#running.then(task);
     this.#running = result.then(
@@ -175,6 +203,7 @@ export class UsageShipper {
         },
         (error: unknown) => {
           this.#failures += 1;
+          this.#failuresTotal += 1;
           const delay = shippingBackoffMs(this.#failures, {
             intervalMs: this.#options.intervalMs,
             maxBackoffMs: this.#options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS,

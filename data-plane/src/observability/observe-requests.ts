@@ -1,0 +1,110 @@
+// Where a request's end becomes its access-log line, its metric updates and its span's end: once per
+// request, from the fields the request left on its ClientResponse (no object is built for it). Each of
+// the three is optional: metrics only when they are exposed (METRICS_PORT), tracing only when an OTLP
+// endpoint is set, and the access log at info level (LOG_LEVEL=warn drops it for nothing but the check).
+// The line names the key by its id, never the key; failed attempts carry their cause.
+import type { Logger } from '../../../shared/src/logger.ts';
+import type { DataPlaneMetrics } from './data-plane-metrics.ts';
+import type { AttemptRecord, EndedRequest, RequestSpan, RouteTelemetry } from './request-telemetry.ts';
+import type { Tracer } from './tracing.ts';
+
+export interface RequestObserver {
+  /** Registers a route's fixed labels, once at start. */
+  route(route: string, door: string, operation: string | null): RouteTelemetry;
+  /** True when requests get spans: the route reads the client's traceparent only then. */
+  readonly tracing: boolean;
+  startSpan(route: RouteTelemetry, traceparent: string): RequestSpan | null;
+  /** A failed upstream attempt: a warning line now (a retry may wait long), and its metrics. */
+  attemptFailed(requestId: string, attempt: AttemptRecord): void;
+  streamOpened(): void;
+  streamClosed(): void;
+  /** A spend reservation taken (+1) or given back (-1). */
+  reservationHeld(delta: 1 | -1): void;
+  /** Counted only: the routing code logs the ejection itself. */
+  endpointEjected(endpoint: string): void;
+  ended(request: EndedRequest): void;
+}
+
+export function createRequestObserver(logger: Logger, metrics: DataPlaneMetrics | null, tracer: Tracer | null): RequestObserver {
+  const accessLog = logger.isLevelEnabled('info');
+  return {
+    route: (route, door, operation) => ({ route, door, operation }),
+    tracing: tracer !== null,
+    startSpan: (route, traceparent) => (tracer === null ? null : tracer.startRequest(route, traceparent)),
+    attemptFailed(requestId, attempt) {
+      logger.warn({ requestId, ...attempt }, 'upstream attempt failed');
+      metrics?.attemptFailed(`${attempt.provider}/${attempt.model}`, attempt.error, attempt.next);
+    },
+    streamOpened: () => metrics?.openStreams.inc(),
+    streamClosed: () => metrics?.openStreams.dec(),
+    reservationHeld: (delta) => metrics?.spendReservations.inc(delta),
+    endpointEjected: (endpoint) => metrics?.endpointEjected(endpoint),
+    ended(request) {
+      const status = request.status === 0 || request.aborted ? 499 : request.status;
+      const usage = request.usage;
+      const latencyMs = performance.now() - request.startedAt;
+      const errorCode = usage?.errorCode ?? request.errorCode;
+      if (metrics !== null) {
+        const route = request.route;
+        const handles = metrics.forRequest(route.route, route.door, usage?.requestedModel ?? '', request.provider ?? '', status);
+        handles.requests.inc();
+        if (usage !== null) {
+          handles.latency.observe(latencyMs / 1000);
+          if (usage.ttftMs !== null) handles.ttft.observe(usage.ttftMs / 1000);
+          if (usage.upstreamLatencyMs !== null) handles.upstreamLatency.observe(usage.upstreamLatencyMs / 1000);
+          if (usage.promptTokens > 0) handles.inputTokens.inc(usage.promptTokens);
+          if (usage.completionTokens > 0) handles.outputTokens.inc(usage.completionTokens);
+          if (usage.costMicros > 0) handles.costMicros.inc(usage.costMicros);
+        }
+        if ((status === 402 || status === 429) && errorCode !== null) metrics.limitRefused(errorCode);
+      }
+      request.span?.end(request);
+      if (!accessLog) return;
+      if (usage === null) {
+        logger.info(
+          {
+            requestId: request.requestId,
+            route: request.route.route,
+            door: request.route.door,
+            status,
+            error: errorCode,
+            latencyMs: round(latencyMs),
+            attempts: request.attempts ?? undefined,
+          },
+          'request',
+        );
+        return;
+      }
+      logger.info(
+        {
+          requestId: request.requestId,
+          route: request.route.route,
+          door: request.route.door,
+          status,
+          error: errorCode,
+          org: usage.orgId,
+          user: usage.userId,
+          keyId: usage.apiKeyId,
+          model: usage.requestedModel,
+          servedModel: usage.servedModel,
+          provider: request.provider,
+          byok: usage.byok,
+          streamed: usage.streamed,
+          inputTokens: usage.promptTokens,
+          outputTokens: usage.completionTokens,
+          cacheReadTokens: usage.cacheReadTokens,
+          costMicros: usage.costMicros,
+          ttftMs: usage.ttftMs,
+          upstreamLatencyMs: usage.upstreamLatencyMs,
+          latencyMs: round(latencyMs),
+          attempts: request.attempts ?? undefined,
+        },
+        'request',
+      );
+    },
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
