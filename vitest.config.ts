@@ -10,6 +10,7 @@ import { EVENTUALLY, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS } from './test/support/eve
 const listenerTests = [
   'control-plane/src/access-control.test.ts',
   'control-plane/src/app.test.ts',
+  'control-plane/src/metrics.test.ts',
   'control-plane/src/authorization-matrix.test.ts',
   'control-plane/src/cli/run-admin-cli.test.ts',
   'control-plane/src/db/schema-round-trip.test.ts',

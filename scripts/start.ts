@@ -10,6 +10,7 @@ import { startControlPlane } from '../control-plane/src/app.ts';
 import { parseGraphqlIntrospection } from '../control-plane/src/graphql/create-yoga.ts';
 import { describeProviderKeys } from '../data-plane/src/pipeline/provider-availability.ts';
 import { readProviderKeys } from '../data-plane/src/pipeline/provider-keys.ts';
+import { createLogger } from '../shared/src/logger.ts';
 import { parseAllowPrivateUpstreams } from '../shared/src/upstream-address.ts';
 import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 import { startDataPlaneProcess } from './start-data-plane-process.ts';
@@ -26,7 +27,7 @@ Data plane, http://127.0.0.1:8080 (each route also under /api/gateway and /api/g
        /v1/embeddings
   GET  /v1/models, /v1/generation?id=<id>, /v1/usage, /healthz
 Control plane, http://127.0.0.1:4000: the admin console at /, GraphQL /graphql (GraphiQL in a browser),
-  tRPC /trpc, GET /healthz, browser sign-in
+  tRPC /trpc, GET /healthz, GET /metrics (with METRICS_TOKEN), browser sign-in
   POST /auth/login, GET /auth/session, POST /auth/logout, the pages one-time links open:
   /auth/invitation, /auth/reset-password, and single sign-on: /auth/sso/start, /auth/sso/callback
 (routes explained: node --import tsx data-plane/src/main.ts --help, and control-plane/src/main.ts --help)
@@ -44,6 +45,10 @@ Environment:
   GATEWAY_MASTER_KEYS   BYOK master keys "1:<base64 32 bytes>,2:..."         default generated into
                         <data dir>/keys/byok-master-keys on first start
   GATEWAY_MASTER_KEY_VERSION  the version that wraps new BYOK keys          default the highest
+  LOG_LEVEL             trace, debug, info, warn, error, fatal, silent       default info
+  LOG_FORMAT            pretty (lines for people) or json               default pretty in a terminal
+  METRICS_TOKEN         the control plane serves GET /metrics to a scrape bearing it (the data
+                        plane's METRICS_PORT: see its --help)               default unset
   Provider keys, for the providers' models: OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY,
   XAI_API_KEY, MISTRAL_API_KEY, MINIMAX_API_KEY, DEEPSEEK_API_KEY, GROQ_API_KEY, COHERE_API_KEY,
   PERPLEXITY_API_KEY, MOONSHOT_API_KEY, TOGETHER_API_KEY, FIREWORKS_API_KEY, CEREBRAS_API_KEY
@@ -64,6 +69,9 @@ const dataDir = resolve(process.env.GATEWAY_DATA_DIR ?? '.data');
 mkdirSync(dataDir, { recursive: true });
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (line: string) => process.stdout.write(`${line}\n`);
+// Both planes log JSON lines; in a terminal, lines for people (the data plane's child inherits it).
+if (process.stdout.isTTY && process.env.LOG_FORMAT === undefined) process.env.LOG_FORMAT = 'pretty';
+const logger = createLogger('control-plane');
 
 // A first try on one machine: its simulator (and any local model server) is on a private address.
 const allowPrivateUpstreams = parseAllowPrivateUpstreams(process.env.ALLOW_PRIVATE_UPSTREAMS, true);
@@ -79,7 +87,8 @@ const controlPlane = await startControlPlane({
   graphqlIntrospection: parseGraphqlIntrospection(process.env.GRAPHQL_INTROSPECTION, true),
   masterKeys: process.env.GATEWAY_MASTER_KEYS,
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION,
-  log,
+  logger,
+  metricsToken: process.env.METRICS_TOKEN || null,
 });
 
 const dataPlane = await startDataPlaneProcess({

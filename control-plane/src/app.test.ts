@@ -12,6 +12,7 @@ import { startControlPlane, type ControlPlane } from './app.ts';
 import { createTestDatabase, testEngines, type TestDatabase } from '../../test/support/test-database.ts';
 import { usageEvent } from '../../test/support/usage-event.ts';
 import type { AppRouter } from './trpc/routers/_app.ts';
+import { captureLogger } from '../../test/support/capture-log.ts';
 
 /** A tRPC client as a data plane configures one: bearer token on every request, SSE for subscriptions. */
 function createDataPlaneClient(controlPlane: ControlPlane) {
@@ -168,8 +169,8 @@ describe.each(testEngines)('control plane over HTTP on %s', (engine) => {
     await controlPlane.close();
     snapshots.unsubscribe();
 
-    const lines: string[] = [];
-    controlPlane = await startControlPlane({ port, dataDir: database.dataDir, databaseUrl: database.databaseUrl, log: (line) => lines.push(line) });
+    const { logger, lines } = captureLogger();
+    controlPlane = await startControlPlane({ port, dataDir: database.dataDir, databaseUrl: database.databaseUrl, logger });
     expect(controlPlane.port).toBe(port);
     expect(controlPlane.devApiKey).toBeNull();
     expect(lines).toContain('seed already exists; nothing seeded');

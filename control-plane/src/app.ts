@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { createSnapshotSigner } from '../../shared/src/crypto.ts';
+import { lineLog, silentLogger, type Logger } from '../../shared/src/logger.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import type { AppServices } from './context.ts';
 import { createHttpHandler } from './create-http-handler.ts';
@@ -15,6 +16,7 @@ import { createByokSnapshotCompiler } from './services/byok/compile-byok-credent
 import { loadOrCreateDataPlaneEncryptionKeys } from './services/byok/data-plane-encryption-keys.ts';
 import { loadOrCreateMasterKeyring, type MasterKeyringSource } from './services/byok/master-keyring.ts';
 import { setProviderBaseUrl } from './services/catalog.ts';
+import { ControlPlaneMetrics } from './services/control-plane-metrics.ts';
 import { createSmtpMailer } from './services/identity/mailer.ts';
 import { firstStartPasswordLink } from './services/identity/password-resets.ts';
 import { createSignInRateLimit } from './services/identity/sign-in.ts';
@@ -45,7 +47,10 @@ export interface ControlPlaneOptions extends MasterKeyringSource {
   smtpUrl?: string | null;
   /** SMTP_FROM: the sender of those mails. */
   mailFrom?: string | null;
-  log?: (line: string) => void;
+  /** Default: nothing is logged (tests); the programs pass shared/src/logger.ts's. */
+  logger?: Logger;
+  /** METRICS_TOKEN: GET /metrics answers a scrape bearing it; unset = /metrics is not served. */
+  metricsToken?: string | null;
 }
 
 export interface ControlPlaneApp {
@@ -79,7 +84,9 @@ export interface ControlPlane {
 
 /** Everything but the listening socket; tests use it in-process. */
 export async function createControlPlaneApp(options: ControlPlaneOptions): Promise<ControlPlaneApp> {
-  const log = options.log ?? (() => {});
+  const logger = options.logger ?? silentLogger;
+  const log = lineLog(logger, 'info');
+  const warn = lineLog(logger, 'warn');
   const database = await openDatabase({ dataDir: join(options.dataDir, 'pglite'), databaseUrl: options.databaseUrl ?? undefined });
   try {
     if (database.migrations.applied.length > 0) log(`applied migrations: ${database.migrations.applied.join(', ')}`);
@@ -91,14 +98,20 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (byokKeyring.createdFile) log(`generated a BYOK master key (version 1) in ${byokKeyring.createdFile}; set GATEWAY_MASTER_KEYS in production`);
     const dataPlaneEncryption = await loadOrCreateDataPlaneEncryptionKeys(options.dataDir);
     if (dataPlaneEncryption.created) log(`generated the data-plane BYOK encryption key pair in ${join(options.dataDir, 'keys')}`);
-    const budgetAlerts = createBudgetAlerts({ prisma: database.prisma, log });
+    const budgetAlerts = createBudgetAlerts({ prisma: database.prisma, log: warn });
+    const metrics = new ControlPlaneMetrics({ snapshotVersion: () => publisher.version });
     const publisher = createSnapshotPublisher({
       prisma: database.prisma,
       onSpendFloors: (floors) => void budgetAlerts.check(floors),
       signer: await createSnapshotSigner(keys.privateJwk),
-      byok: await createByokSnapshotCompiler(byokKeyring, dataPlaneEncryption.publicJwk, log),
+      byok: await createByokSnapshotCompiler(byokKeyring, dataPlaneEncryption.publicJwk, warn),
       listen: database.listen,
-      log,
+      log: warn,
+      onCompiled(compiled) {
+        metrics.snapshotCompiled(compiled.kind, compiled.ms / 1000, compiled.stateBytes);
+        const { version, kind, ms, stateBytes } = compiled;
+        logger.debug({ version, kind, ms: Math.round(ms * 10) / 10, stateBytes }, `snapshot version ${version} (${compiled.summary}, ${ms.toFixed(1)} ms)`);
+      },
     });
     const system: ServiceContext = { prisma: database.prisma, actor: { kind: 'system', name: 'startup' }, snapshotChanged: () => {} };
     const seed = await seedDatabase(
@@ -126,6 +139,9 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
       allowPrivateUpstreams: options.allowPrivateUpstreams ?? false,
       orgCreation: options.orgCreation ?? 'platform-admins',
       graphqlIntrospection: options.graphqlIntrospection ?? false,
+      logger,
+      metrics,
+      metricsToken: options.metricsToken ?? null,
     };
     return {
       services,
@@ -166,9 +182,10 @@ export async function startControlPlane(options: ControlPlaneOptions & { port: n
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (!options.publicUrl) app.services.identity.publicUrl = url;
-  options.log?.(`control plane listening on ${url} (GraphQL /graphql, tRPC /trpc)`);
+  const logger = options.logger ?? silentLogger;
+  logger.info({ url }, `control plane listening on ${url} (GraphQL /graphql, tRPC /trpc)`);
   const adminPassword = await firstStartPasswordLink(app.services.prisma, app.services.identity.publicUrl, ADMIN_EMAIL);
-  if (adminPassword) options.log?.(`${ADMIN_EMAIL} has no password yet; set it once (link valid 24 hours): ${adminPassword.link}`);
+  if (adminPassword) logger.info(`${ADMIN_EMAIL} has no password yet; set it once (link valid 24 hours): ${adminPassword.link}`);
   return {
     url,
     port,

@@ -12,6 +12,9 @@ import type { Mailer } from './services/identity/mailer.ts';
 import { CSRF_HEADER } from './services/identity/sessions.ts';
 import { readSessionCookie } from './services/identity/session-cookie.ts';
 import type { SnapshotPublisher } from './services/snapshot-publisher.ts';
+import type { Logger } from '../../shared/src/logger.ts';
+import type { ControlPlaneMetrics } from './services/control-plane-metrics.ts';
+import type { Actor } from './services/service-context.ts';
 
 /** How people sign in (issue 17): cookies, addresses, links. */
 export interface IdentitySettings {
@@ -40,12 +43,19 @@ export interface AppServices {
   /** GRAPHQL_INTROSPECTION: GraphQL introspection, GraphiQL and field suggestions are on (development). */
   graphqlIntrospection: boolean;
   identity: IdentitySettings;
+  /** Operations (GraphQL, tRPC) are logged here with their actor and outcome. */
+  logger: Logger;
+  metrics: ControlPlaneMetrics;
+  /** GET /metrics answers only a scrape bearing it; null = not served. */
+  metricsToken: string | null;
 }
 
 /** Procedures decide which kind of credential they need (admin: a bearer token or a session; data plane: its token). */
 export interface Context extends AppServices, RequestCredentials {
   /** The caller's address (client-address.ts). */
   client: string;
+  /** Who the call turned out to be, once authenticated: for its log line (trpc/init.ts). */
+  observed: { actor: Actor | null };
 }
 
 export function createContextInner(
@@ -54,7 +64,7 @@ export function createContextInner(
   session: Omit<RequestCredentials, 'authorization'> = { sessionSecret: null, csrfToken: null, safeMethod: false },
   client = 'in-process',
 ): Context {
-  return { ...services, authorization, ...session, client };
+  return { ...services, authorization, ...session, client, observed: { actor: null } };
 }
 
 function header(request: IncomingMessage, name: string): string | null {

@@ -1,5 +1,7 @@
 // One node:http listener for the whole control plane: /graphql (yoga), /trpc/* (tRPC, SSE
-// subscriptions included), the browser's sign-in under /auth/, GET /healthz and the admin console at `/`.
+// subscriptions included), the browser's sign-in under /auth/, GET /healthz, GET /metrics (with
+// METRICS_TOKEN) and the admin console at `/`.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createContextFactory, type AppServices } from './context.ts';
@@ -42,10 +44,31 @@ export function createHttpHandler(services: AppServices): RequestListener {
       response.writeHead(200, { 'content-type': 'application/json' });
       return void response.end(JSON.stringify({ status: 'ok', snapshotVersion: services.publisher.version }));
     }
+    if (path === '/metrics' && services.metricsToken !== null && request.method === 'GET') return void serveMetrics(services, request, response);
     if (serveConsole(request, response, path)) return;
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(
       JSON.stringify({ error: { message: `no route for ${request.method} ${path}`, type: 'invalid_request_error', code: 'not_found', param: null } }),
     );
   };
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Prometheus exposition for a scrape bearing METRICS_TOKEN (compared in constant time). */
+function serveMetrics(services: AppServices, request: IncomingMessage, response: ServerResponse): void {
+  if (!timingSafeEqual(digest(request.headers.authorization ?? ''), digest(`Bearer ${services.metricsToken}`))) {
+    response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
+    return void response.end('unauthorized\n');
+  }
+  services.metrics.registry.metrics().then(
+    (body) => {
+      response.writeHead(200, { 'content-type': services.metrics.registry.contentType });
+      response.end(body);
+    },
+    (error: unknown) => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(`scrape failed: ${String(error)}\n`);
+    },
+  );
 }

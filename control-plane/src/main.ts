@@ -4,13 +4,16 @@ import { startControlPlane } from './app.ts';
 import { parseGraphqlIntrospection } from './graphql/create-yoga.ts';
 import { orgCreationModes, type OrgCreation } from './services/organizations.ts';
 import { parseTrustedProxyHops } from './services/identity/client-address.ts';
+import { readFileSync } from 'node:fs';
+import { createLogger, logLevelFromEnv, type Logger } from '../../shared/src/logger.ts';
 
 const usage = `Usage: tsx control-plane/src/main.ts [--help]
 
 Runs the gateway's control plane: GraphQL admin API at /graphql, tRPC at /trpc (admin procedures and the
 data plane's snapshot subscription and usage ingest), browser sign-in at /auth/login, /auth/session and
 /auth/logout, the pages one-time links open (/auth/invitation, /auth/reset-password), single sign-on
-(/auth/sso/start?org=<id>, /auth/sso/callback; docs/identity.md), health at /healthz.
+(/auth/sso/start?org=<id>, /auth/sso/callback; docs/identity.md), health at /healthz, Prometheus metrics
+at /metrics (with METRICS_TOKEN).
 
 Environment:
   CONTROL_PLANE_PORT   port to listen on                                   default 4000
@@ -40,6 +43,13 @@ Environment:
   GATEWAY_MASTER_KEY_VERSION
                        the version that wraps new BYOK keys and that \`npm run admin -- byok rotate\`
                        re-wraps every key to                                default the highest
+  LOG_LEVEL            trace, debug, info, warn, error, fatal or silent; info logs every mutation
+                       (GraphQL, tRPC) with its actor and outcome, debug also reads and each
+                       snapshot version                                     default info
+  LOG_FORMAT           pretty = lines for people (pino-pretty); else one JSON object per line
+  METRICS_TOKEN        serve GET /metrics (Prometheus) to a scrape sending Authorization: Bearer
+                       <token>; unset = /metrics is not served
+  METRICS_TOKEN_FILE   file holding the metrics token
 
 On first start it seeds a dev organization and writes dev-key, admin-token and data-plane-token
 (mode 0600), keys/snapshot-signing.{private,public}.jwk and keys/admin-jwt.{private,public}.jwk (the
@@ -54,7 +64,15 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
+let logger: Logger;
+try {
+  logger = createLogger('control-plane', { level: logLevelFromEnv() });
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+}
+let metricsToken = process.env.METRICS_TOKEN || null;
+if (!metricsToken && process.env.METRICS_TOKEN_FILE) metricsToken = readFileSync(process.env.METRICS_TOKEN_FILE, 'utf8').trim() || null;
 const port = Number(process.env.CONTROL_PLANE_PORT ?? 4000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`CONTROL_PLANE_PORT must be a port number, got ${process.env.CONTROL_PLANE_PORT}\n`);
@@ -92,12 +110,13 @@ const controlPlane = await startControlPlane({
   mailFrom: process.env.SMTP_FROM || undefined,
   masterKeys: process.env.GATEWAY_MASTER_KEYS || undefined,
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION || undefined,
-  log,
+  logger,
+  metricsToken,
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    log(`${signal}: shutting down`);
+    logger.info(`${signal}: shutting down`);
     controlPlane.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -29,7 +29,7 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
 }
 
 function listeningUrl(output: () => string): Promise<string> {
-  return waitFor(() => /listening on (http:\/\/\S+)/.exec(output())?.[1], { timeoutMs: PROCESS_START_MS, what: 'the data plane to say where it listens' });
+  return waitFor(() => /listening on (http:\/\/[^\s"]+)/.exec(output())?.[1], { timeoutMs: PROCESS_START_MS, what: 'the data plane to say where it listens' });
 }
 
 /** Runs main.ts on port 0 against `controlPlane`, with a fresh state dir; both are cleaned up. */

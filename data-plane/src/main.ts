@@ -230,6 +230,7 @@ async function main(): Promise<void> {
     logger,
     metrics: metricsPort === undefined ? undefined : { port: metricsPort, host: process.env.METRICS_HOST || undefined, token: metricsToken },
     otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+    serviceName: process.env.OTEL_SERVICE_NAME || undefined,
   });
 
   let shuttingDown = false;

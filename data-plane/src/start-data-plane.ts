@@ -86,6 +86,8 @@ export interface DataPlaneOptions {
   metrics?: MetricsOptions;
   /** OTLP/HTTP endpoint for traces (OTEL_EXPORTER_OTLP_ENDPOINT); unset = no tracing, the SDK not even loaded. */
   otlpEndpoint?: string;
+  /** The spans' service.name; default ai-gateway-data-plane. */
+  serviceName?: string;
 }
 
 export interface MetricsOptions {
@@ -208,7 +210,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
           spoolBacklog: async () => (shipper === null ? { segments: 0, bytes: 0, oldestEventAgeMs: null } : shipper.backlog()),
           usageShipFailures: () => shipper?.failuresTotal ?? 0,
         });
-  const tracer = await startTracing({ otlpEndpoint: options.otlpEndpoint, serviceName: process.env.OTEL_SERVICE_NAME || 'ai-gateway-data-plane' });
+  const tracer = await startTracing({ otlpEndpoint: options.otlpEndpoint, serviceName: options.serviceName ?? 'ai-gateway-data-plane' });
   const requestObserver = createRequestObserver(logger, metrics, tracer);
   const observer = options.endpointHealthObserver;
   const endpointHealth = new EndpointHealth({

@@ -16,6 +16,7 @@ import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.warn('key-budgets.test.ts: REDIS_URL is not set, skipping the three-replica key budget tests');
@@ -68,7 +69,7 @@ describe.skipIf(!redisUrl).each(testEngines.slice(-1))('a key budget on three da
           stateDir: join(stateRoot, `replica-${index}`),
           spend: { redisUrl, keyPrefix },
           allowPrivateUpstreams: true,
-          log: () => {},
+          logger: silentLogger,
         }),
       ),
     );

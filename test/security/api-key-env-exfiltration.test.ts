@@ -15,7 +15,7 @@ import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/ope
 import { useControlPlaneOnPglite, trpcAs, trpcCode } from '../support/control-plane-on-pglite.ts';
 
 describe('apiKeyEnv must name a provider key variable', () => {
-  const controlPlane = useControlPlaneOnPglite({ log: () => {} });
+  const controlPlane = useControlPlaneOnPglite({});
 
   test.each(['DATA_PLANE_TOKEN', 'DATABASE_URL', 'GATEWAY_MASTER_KEYS', 'REDIS_URL', 'HOME'])('apiKeyEnv %s is refused and nothing is stored', async (name) => {
     const outcome = await trpcAs(controlPlane, controlPlane.adminToken)

@@ -24,7 +24,7 @@ describe('organization creation needs the permission and stops at a rate limit',
 
   async function start(options: Pick<ControlPlaneOptions, 'orgCreation'>) {
     database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, log: () => {}, ...options });
+    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, ...options });
     // A plain user (not a platform admin) with an admin token: what anyone who signs up gets.
     const token = generateSecret(ADMIN_TOKEN_PREFIX);
     const user = await controlPlane.prisma.user.create({

@@ -14,7 +14,7 @@ import { useControlPlaneOnPglite, trpcAs, trpcCode } from '../support/control-pl
 const OWN_HOSTNAME = hostname();
 
 describe('provider base URLs that point inward are refused when saved', () => {
-  const controlPlane = useControlPlaneOnPglite({ log: () => {} });
+  const controlPlane = useControlPlaneOnPglite({});
 
   const inward = [
     'http://169.254.169.254/latest/meta-data/',

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase, type TestEngine } from './test-d
 import { ADMIN_TOKEN_PREFIX } from '../../control-plane/src/services/admin-tokens.ts';
 import { createCallerFactory } from '../../control-plane/src/trpc/init.ts';
 import { appRouter } from '../../control-plane/src/trpc/routers/_app.ts';
+import type { Logger } from '../../shared/src/logger.ts';
 
 const createCaller = createCallerFactory(appRouter);
 /** The password TestApp.join gives a new account. */
@@ -27,8 +28,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** `log`: receives the control plane's log lines (default: dropped). */
-export async function createTestApp(engine: TestEngine, options: { log?: (line: string) => void } = {}): Promise<TestApp> {
+/** `logger`: receives the control plane's log (default: dropped). */
+export async function createTestApp(engine: TestEngine, options: { logger?: Logger } = {}): Promise<TestApp> {
   const database = await createTestDatabase(engine);
   // Tests point providers at simulators on 127.0.0.1.
   const build = () =>
@@ -37,7 +38,7 @@ export async function createTestApp(engine: TestEngine, options: { log?: (line: 
       databaseUrl: database.databaseUrl,
       allowPrivateUpstreams: true,
       orgCreation: 'everyone',
-      log: options.log,
+      logger: options.logger,
     });
   const testApp: TestApp = {
     app: await build(),

@@ -11,7 +11,7 @@ import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { lateBound } from './late-bound.ts';
 import { createTestDatabase, type TestEngine } from './test-database.ts';
-import { silentLogger } from '../../shared/src/logger.ts';
+import { silentLogger, type Logger } from '../../shared/src/logger.ts';
 
 export const SIMULATOR_MODEL = 'simulator/echo';
 
@@ -55,7 +55,9 @@ export function useGateway(engine: TestEngine): Gateway {
   return gateway.value;
 }
 
-export async function startGateway(engine: TestEngine): Promise<Gateway> {
+/** `logger`: both planes' log (default: dropped). */
+export async function startGateway(engine: TestEngine, options: { logger?: Logger } = {}): Promise<Gateway> {
+  const logger = options.logger ?? silentLogger;
   const createdDatabase = await createTestDatabase(engine);
   const dataDir = createdDatabase.dataDir;
   const simulator = await startOpenAISimulator();
@@ -87,7 +89,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         simulatorBaseUrl: simulator.baseUrl,
         // The simulators listen on 127.0.0.1.
         allowPrivateUpstreams: true,
-        log: () => {},
+        logger,
       });
       gateway.controlPlanePort = gateway.controlPlane.port;
       if (gateway.controlPlane.devApiKey) gateway.apiKey = gateway.controlPlane.devApiKey;
@@ -110,7 +112,7 @@ export async function startGateway(engine: TestEngine): Promise<Gateway> {
         usageFlushIntervalMs: 20,
         allowPrivateUpstreams: true,
         providerKeys: gateway.providerKeys,
-        logger: silentLogger,
+        logger,
       });
       gateway.dataPlanePort = gateway.dataPlane.port;
       return gateway.dataPlane;

@@ -9,6 +9,7 @@ import { clientAddress } from '../services/identity/client-address.ts';
 import { CSRF_HEADER } from '../services/identity/sessions.ts';
 import { readSessionCookie } from '../services/identity/session-cookie.ts';
 import type { GraphQLContext } from './graphql-context.ts';
+import { useOperationLog } from './operation-log-plugin.ts';
 import { maskGatewayError } from './mask-gateway-error.ts';
 import { schema } from './schema/index.ts';
 
@@ -46,7 +47,7 @@ export function createGraphQLServer(services: AppServices) {
     logging: false,
     // GRAPHQL_INTROSPECTION: the schema, GraphiQL and field suggestions are for development.
     graphiql: services.graphqlIntrospection,
-    plugins: [...armor.protect().plugins, ...(services.graphqlIntrospection ? [] : [useDisableIntrospection()])],
+    plugins: [...armor.protect().plugins, ...(services.graphqlIntrospection ? [] : [useDisableIntrospection()]), useOperationLog()],
     async context(initial) {
       const { request } = initial;
       // Served through node:http (create-http-handler.ts), so the node request is in the server context; in-process tests have none.

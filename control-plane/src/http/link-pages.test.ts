@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.ts';
 import { postLogin } from '../../../test/support/sign-in.ts';
 import { startControlPlane, type ControlPlane } from '../app.ts';
+import { captureLogger } from '../../../test/support/capture-log.ts';
 
 interface ReceivedMail {
   to: string[];
@@ -84,8 +85,8 @@ describe('links by mail and in the browser', () => {
     expect(again.status).toBe(401);
     expect(again.html).toContain('already used');
 
-    const logged: string[] = [];
-    const restarted = await startControlPlane({ port: 0, dataDir: database.dataDir, log: (line) => logged.push(line), smtpUrl: smtp.url });
+    const { logger, lines: logged } = captureLogger();
+    const restarted = await startControlPlane({ port: 0, dataDir: database.dataDir, logger, smtpUrl: smtp.url });
     try {
       expect(restarted.adminPasswordLink).toBeNull();
       expect(logged.join('\n')).not.toContain('has no password');

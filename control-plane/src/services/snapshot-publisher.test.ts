@@ -10,14 +10,15 @@ import { testEngines } from '../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import { createSnapshotPublisher } from './snapshot-publisher.ts';
+import { captureLogger } from '../../../test/support/capture-log.ts';
 
 describe.each(testEngines)('snapshot subscription on %s', (engine) => {
   let testApp: TestApp;
   let verifier: SnapshotVerifier;
-  const logLines: string[] = [];
+  const { logger, lines: logLines } = captureLogger('debug');
 
   beforeAll(async () => {
-    testApp = await createTestApp(engine, { log: (line) => logLines.push(line) });
+    testApp = await createTestApp(engine, { logger });
     verifier = await createSnapshotVerifier(testApp.app.publicJwk);
   });
   afterAll(async () => {

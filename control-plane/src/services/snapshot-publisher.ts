@@ -52,7 +52,19 @@ export interface SnapshotPublisherOptions {
   onSpendFloors?(floors: ReadonlyMap<string, OrgSpendFloor>): void;
   /** How many recent versions a data plane can resume from with a delta. */
   historySize?: number;
+  /** Failures (a recompile, a notification). */
   log?: (line: string) => void;
+  /** Each published version: how it was compiled, how long it took, and the whole state's JSON size (whole compiles). */
+  onCompiled?: (compiled: CompiledVersion) => void;
+}
+
+export interface CompiledVersion {
+  version: number;
+  kind: 'whole' | 'rows';
+  ms: number;
+  stateBytes: number | null;
+  /** What was read, in words. */
+  summary: string;
 }
 
 export interface SnapshotPublisher {
@@ -87,7 +99,7 @@ interface LogEntry {
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
-  const { prisma, signer, byok, debounceMs = 25, historySize = 32, log = () => {} } = options;
+  const { prisma, signer, byok, debounceMs = 25, historySize = 32, log = () => {}, onCompiled = () => {} } = options;
   const replicaId = randomUUID();
   // Signed messages for the current version, shared by every subscriber: key 'full' or the fromVersion.
   let envelopes = new Map<string, Promise<SnapshotEnvelope>>();
@@ -156,8 +168,13 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     lanes = hashed.lanes;
     keyHashById = new Map(Object.entries(next.apiKeys).map(([keyHash, key]) => [key.id, keyHash]));
     publish(version, hashed.stateHash, changes);
-    const took = (performance.now() - startedMs).toFixed(1);
-    log(`snapshot version ${version} (${Object.keys(next.apiKeys).length} keys, ${Object.keys(next.models).length} models, ${took} ms)`);
+    onCompiled({
+      version,
+      kind: 'whole',
+      ms: performance.now() - startedMs,
+      stateBytes: hashed.stateJson.reduce((bytes, piece) => bytes + Buffer.byteLength(piece), 0),
+      summary: `${Object.keys(next.apiKeys).length} keys, ${Object.keys(next.models).length} models`,
+    });
   }
 
   /** Reads only the named keys and orgs; false when that cannot describe the change (an org is gone: compile everything). */
@@ -197,7 +214,13 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     }
     for (const id of apiKeyIds) if (!found.has(id)) keyHashById.delete(id);
     publish(version, stateHash, changes);
-    log(`snapshot version ${version} (${keyRows.length} key and ${orgRows.length} organization rows read, ${(performance.now() - startedMs).toFixed(1)} ms)`);
+    onCompiled({
+      version,
+      kind: 'rows',
+      ms: performance.now() - startedMs,
+      stateBytes: null,
+      summary: `${keyRows.length} key and ${orgRows.length} organization rows read`,
+    });
     return true;
   }
 

@@ -7,6 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { Context } from '../context.ts';
 import { authenticateDataPlaneToken, authenticateUser, bearerToken } from '../services/authenticate.ts';
+import { recordOperation } from '../services/control-plane-metrics.ts';
 import type { Actor, ServiceContext } from '../services/service-context.ts';
 import { gatewayErrorToTrpcCode } from './gateway-error-to-trpc.ts';
 
@@ -57,16 +58,33 @@ function serviceContext(ctx: Context, actor: Actor): ServiceContext {
   };
 }
 
-export const publicProcedure = t.procedure.use(gatewayErrors);
+/** Each call's log line and metrics: the operation, who (found by the procedures below), and how it ended. */
+const observed = t.middleware(async ({ ctx, path, type, next }) => {
+  const startedAt = performance.now();
+  const result = await next();
+  recordOperation(ctx.logger, ctx.metrics, {
+    face: 'trpc',
+    name: path,
+    type,
+    actor: ctx.observed.actor,
+    error: result.ok ? null : result.error.code,
+    startedAt,
+  });
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(observed).use(gatewayErrors);
 
 export const adminProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const actor = await authenticateUser(ctx.prisma, ctx.adminJwt, ctx);
   if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid admin token, admin JWT or session is required' });
+  ctx.observed.actor = actor;
   return next({ ctx: { actor, service: serviceContext(ctx, actor) } });
 });
 
 export const dataPlaneProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const actor = await authenticateDataPlaneToken(ctx.prisma, bearerToken(ctx.authorization));
   if (!actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'a valid data-plane token is required' });
+  ctx.observed.actor = actor;
   return next({ ctx: { actor, service: serviceContext(ctx, actor) } });
 });

@@ -12,10 +12,19 @@ export const dataPlaneRouter = router({
     // tRPC's SSE transport puts the Last-Event-ID of a reconnect into input.lastEventId.
     .input(z.object({ lastEventId: z.string().nullish() }).optional())
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const { eventId, envelope } of ctx.publisher.subscribe(input?.lastEventId, signal)) {
-        yield tracked(eventId, envelope);
+      ctx.metrics.snapshotSubscribers.inc();
+      try {
+        for await (const { eventId, envelope } of ctx.publisher.subscribe(input?.lastEventId, signal)) {
+          yield tracked(eventId, envelope);
+        }
+      } finally {
+        ctx.metrics.snapshotSubscribers.dec();
       }
     }),
-  ingestUsage: dataPlaneProcedure.input(usageIngestInputSchema).mutation(({ ctx, input }) => ingestUsage(ctx.service, input)),
+  ingestUsage: dataPlaneProcedure.input(usageIngestInputSchema).mutation(async ({ ctx, input }) => {
+    const result = await ingestUsage(ctx.service, input);
+    ctx.metrics.usageIngested(result);
+    return result;
+  }),
   generation: dataPlaneProcedure.input(generationLookupInputSchema).query(({ ctx, input }) => findGeneration(ctx.service, input)),
 });

@@ -1,0 +1,46 @@
+// The control plane's GET /metrics: served only with METRICS_TOKEN and only to a scrape bearing it; it
+// counts GraphQL and tRPC operations by name and outcome, and shows the snapshot's version and compiles.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogger } from '../../test/support/capture-log.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.ts';
+import { startControlPlane, type ControlPlane } from './app.ts';
+
+describe('control plane metrics', () => {
+  let database: TestDatabase;
+  let controlPlane: ControlPlane;
+  const log = captureLogger('info');
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pglite');
+    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, metricsToken: 'scrape-secret', logger: log.logger });
+  });
+  afterAll(async () => {
+    await controlPlane?.close();
+    await database?.drop();
+  });
+
+  it('answers a scrape with the token only, counting operations by name and outcome, and logs mutations with their actor', async () => {
+    const graphql = (authorization: string, query: string) =>
+      fetch(`${controlPlane.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify({ query }) });
+    expect((await graphql(`Bearer ${controlPlane.adminToken}`, '{ organizations { id } }')).status).toBe(200);
+    await graphql('Bearer wrong', '{ organizations { id } }');
+    const created = await graphql(`Bearer ${controlPlane.adminToken}`, 'mutation { createOrganization(name: "Metrics Org") { id } }');
+    expect(created.status).toBe(200);
+
+    expect((await fetch(`${controlPlane.url}/metrics`)).status).toBe(401);
+    const scrape = await fetch(`${controlPlane.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } });
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    expect(text).toMatch(/^control_plane_operations_total\{face="graphql",operation="organizations",outcome="ok"\} 1$/m);
+    expect(text).toMatch(/^control_plane_operations_total\{face="graphql",operation="organizations",outcome="error"\} 1$/m);
+    expect(text).toMatch(/^control_plane_operations_total\{face="graphql",operation="createOrganization",outcome="ok"\} 1$/m);
+    expect(text).toMatch(/^control_plane_snapshot_version [1-9]\d*$/m);
+    expect(text).toMatch(/^control_plane_snapshot_compile_seconds_count\{kind="whole"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^control_plane_snapshot_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^control_plane_snapshot_subscribers 0$/m);
+
+    const mutation = log.records.find((record) => record.msg === 'operation' && record.operation === 'createOrganization');
+    expect(mutation).toMatchObject({ face: 'graphql', type: 'mutation', outcome: 'ok', actor: { kind: 'user', credential: 'admin-token' } });
+    expect(log.raw.join('')).not.toContain(controlPlane.adminToken);
+  });
+});
