@@ -7,6 +7,8 @@ import { snapshotPricesSchema, type SnapshotEndpoint, type SnapshotState } from 
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import type { OutlierOptions } from './pipeline/endpoint-health.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, TEST_PRICES, testSnapshotState, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
+import type { Logger } from '../../shared/src/logger.ts';
+import { captureLogger } from '../../test/support/capture-log.ts';
 
 const SLOW_MS = 1_500;
 const CHEAP_PRICES = snapshotPricesSchema.parse({ prompt: 100, completion: 200, cacheRead: null, cacheWrite: null });
@@ -15,12 +17,13 @@ let primary: OpenAISimulator;
 let backup: OpenAISimulator;
 let fixture: DataPlaneFixture | null;
 let logs: string[];
+let logger: Logger;
 
 beforeEach(async () => {
   primary = await startOpenAISimulator();
   backup = await startOpenAISimulator();
   fixture = null;
-  logs = [];
+  ({ logger, lines: logs } = captureLogger());
 });
 
 afterEach(async () => {
@@ -38,7 +41,7 @@ async function start(outlier: OutlierOptions = {}, endpoints: { primary?: Partia
     { ...model.endpoints[0]!, prices: TEST_PRICES, ...endpoints.primary },
     { providerId: 'prov_backup', upstreamModel: 'echo-backup', prices: CHEAP_PRICES, ...endpoints.backup },
   ];
-  fixture = await startDataPlaneFixture(primary.baseUrl, { publish: false, outlier, upstreamTotalTimeoutMs: 30_000, log: (line) => logs.push(line) });
+  fixture = await startDataPlaneFixture(primary.baseUrl, { publish: false, outlier, upstreamTotalTimeoutMs: 30_000, logger });
   await fixture.dataPlane.waitForSnapshot(await fixture.controlPlane.publish(state));
 }
 
