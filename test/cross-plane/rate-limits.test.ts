@@ -14,6 +14,7 @@ import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.warn('rate-limits.test.ts: REDIS_URL is not set, skipping the three-replica rate limit test');
@@ -47,7 +48,7 @@ describe.skipIf(!redisUrl).each(testEngines.slice(0, 1))('rate limits on three d
           stateDir: join(stateRoot, `replica-${index}`),
           spend: { redisUrl, keyPrefix },
           allowPrivateUpstreams: true,
-          log: () => {},
+          logger: silentLogger,
         }),
       ),
     );
