@@ -3,18 +3,14 @@
 // is admitted 20 times (plus what the minute refilled while the burst ran), whichever replica each request
 // reaches. Every answer carries the x-ratelimit-* headers; a refusal is 429 rate_limit_exceeded.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
+import type { DataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
-import { silentLogger } from '../../shared/src/logger.ts';
+import { startRedisReplicas, type RedisReplicas } from '../support/redis-replicas.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.warn('rate-limits.test.ts: REDIS_URL is not set, skipping the three-replica rate limit test');
@@ -26,7 +22,7 @@ const REQUESTS = 150;
 describe.skipIf(!redisUrl).each(testEngines.slice(0, 1))('rate limits on three data planes sharing Redis (%s)', (engine) => {
   let gateway: Gateway;
   let replicas: DataPlane[] = [];
-  let stateRoot: string;
+  let cluster: RedisReplicas | undefined;
   const keyPrefix = `test:rate:${randomUUID()}:`;
 
   beforeAll(async () => {
@@ -36,33 +32,13 @@ describe.skipIf(!redisUrl).each(testEngines.slice(0, 1))('rate limits on three d
       { slug: 'ratesim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
       { id: MODEL, name: 'Rate limit simulator', endpoint: { providerSlug: 'ratesim', upstreamModel: 'echo', prices: { prompt: 0, completion: 0 } } },
     );
-    stateRoot = await mkdtemp(join(tmpdir(), 'rate-replicas-'));
-    const controlPlane = gateway.controlPlane!;
-    replicas = await Promise.all(
-      [0, 1, 2].map((index) =>
-        startDataPlane({
-          port: 0,
-          controlPlaneUrl: controlPlane.url,
-          dataPlaneToken: controlPlane.dataPlaneToken,
-          snapshotPublicJwk: controlPlane.publicJwk,
-          stateDir: join(stateRoot, `replica-${index}`),
-          spend: { redisUrl, keyPrefix },
-          allowPrivateUpstreams: true,
-          logger: silentLogger,
-        }),
-      ),
-    );
-    await Promise.all(replicas.map((replica) => replica.waitForSnapshot()));
+    cluster = await startRedisReplicas(gateway.controlPlane!, { redisUrl: redisUrl as string, keyPrefix });
+    replicas = cluster.dataPlanes;
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.close()));
+    await cluster?.close();
     await gateway?.close();
-    if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
-    const redis = new Redis(redisUrl as string);
-    const keys = await redis.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
   });
 
   const ask = (replica: DataPlane, index: number) =>

@@ -5,18 +5,15 @@
 // the control plane stores afterwards add up to no more than the limit. The traffic moves only spend
 // floors: the snapshot version every replica serves stays where the last admin change left it.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
+import { type DataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { testEngines } from '../support/test-database.ts';
-import { silentLogger } from '../../shared/src/logger.ts';
+import { startRedisReplicas, type RedisReplicas } from '../support/redis-replicas.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.warn('spend-limits.test.ts: REDIS_URL is not set, skipping the three-replica spend limit tests');
@@ -34,7 +31,7 @@ const BURST_TEST_TIMEOUT_MS = 180_000;
 describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%s)', (engine) => {
   let gateway: Gateway;
   let replicas: DataPlane[] = [];
-  let stateRoot: string;
+  let cluster: RedisReplicas | undefined;
   let orgId: string;
   let admin: ReturnType<typeof createTRPCClient<AppRouter>>;
   const keyPrefix = `test:spend:${randomUUID()}:`;
@@ -60,32 +57,13 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
     gateway.simulator.scenario = () => ({ reply: Array.from({ length: MAX_TOKENS }, (_, index) => `w${index}`).join(' ') });
     orgId = (await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
 
-    stateRoot = await mkdtemp(join(tmpdir(), 'spend-replicas-'));
-    replicas = await Promise.all(
-      [0, 1, 2].map((index) =>
-        startDataPlane({
-          port: 0,
-          controlPlaneUrl: controlPlane.url,
-          dataPlaneToken: controlPlane.dataPlaneToken,
-          snapshotPublicJwk: controlPlane.publicJwk,
-          stateDir: join(stateRoot, `replica-${index}`),
-          spend: { redisUrl, keyPrefix },
-          allowPrivateUpstreams: true,
-          logger: silentLogger,
-        }),
-      ),
-    );
-    await Promise.all(replicas.map((replica) => replica.waitForSnapshot()));
+    cluster = await startRedisReplicas(gateway.controlPlane!, { redisUrl: redisUrl as string, keyPrefix });
+    replicas = cluster.dataPlanes;
   });
 
   afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.close()));
+    await cluster?.close();
     await gateway?.close();
-    if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
-    const redis = new Redis(redisUrl as string);
-    const keys = await redis.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
   });
 
   /** Waits until every replica enforces what the control plane last published (seen through GET /usage). */

@@ -1,0 +1,46 @@
+// Three data planes on one control plane sharing Redis under one key prefix: how the limit tests show
+// that a limit holds across replicas. Each replica keeps its own state directory.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { ControlPlane } from '../../control-plane/src/app.ts';
+import { startDataPlane, type DataPlane } from '../../data-plane/src/start-data-plane.ts';
+import { silentLogger } from '../../shared/src/logger.ts';
+
+export interface RedisReplicas {
+  dataPlanes: DataPlane[];
+  /** Stops the replicas, removes their state and deletes the prefix's Redis keys. */
+  close(): Promise<void>;
+}
+
+/** Starts the replicas and waits until each has the control plane's snapshot. */
+export async function startRedisReplicas(controlPlane: ControlPlane, redis: { redisUrl: string; keyPrefix: string }, count = 3): Promise<RedisReplicas> {
+  const stateRoot = await mkdtemp(join(tmpdir(), 'redis-replicas-'));
+  const dataPlanes = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      startDataPlane({
+        port: 0,
+        controlPlaneUrl: controlPlane.url,
+        dataPlaneToken: controlPlane.dataPlaneToken,
+        snapshotPublicJwk: controlPlane.publicJwk,
+        stateDir: join(stateRoot, `replica-${index}`),
+        spend: redis,
+        allowPrivateUpstreams: true,
+        logger: silentLogger,
+      }),
+    ),
+  );
+  await Promise.all(dataPlanes.map((dataPlane) => dataPlane.waitForSnapshot()));
+  return {
+    dataPlanes,
+    async close() {
+      await Promise.all(dataPlanes.map((dataPlane) => dataPlane.close()));
+      await rm(stateRoot, { recursive: true, force: true });
+      const client = new Redis(redis.redisUrl);
+      const keys = await client.keys(`${redis.keyPrefix}*`);
+      if (keys.length > 0) await client.del(...keys);
+      client.disconnect();
+    },
+  };
+}
