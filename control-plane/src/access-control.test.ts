@@ -101,6 +101,10 @@ describe.each(testEngines)('access control on %s', (engine) => {
       allowedProviders: ['openai', 'simulator'],
       deniedProviders: ['anthropic'],
       dailyLimitMicros: 5_000_000,
+      orgRpmLimit: null,
+      orgTpmLimit: null,
+      keyRpmLimit: null,
+      keyTpmLimit: null,
     });
     // Omitted fields stay; null lifts a restriction.
     expect(await owner.policies.update({ orgId, allowedModels: null })).toMatchObject({

@@ -117,6 +117,10 @@ describe('npm run admin', () => {
       allowedProviders: null,
       deniedProviders: ['anthropic'],
       dailyLimitMicros: 2_500_000,
+      orgRpmLimit: null,
+      orgTpmLimit: null,
+      keyRpmLimit: null,
+      keyTpmLimit: null,
     });
     await cli('policy', 'set', '--org', org.id, '--models', 'all', '--daily-limit', 'none');
     expect(JSON.parse((await cli('policy', 'show', '--org', org.id)).stdout)).toMatchObject({
