@@ -111,34 +111,39 @@ while (
   await new Promise((done) => setTimeout(done, 50));
 
 const devKeyFile = join(dataDir, 'dev-key');
-log('');
-log(`Gateway ready.`);
-log(`  Data plane (OpenAI-compatible): ${dataPlane.url}/v1   (also ${dataPlane.url}/api/gateway)`);
-log(`  Admin console:                  ${controlPlane.url}/`);
-log(`  Control plane:                  ${controlPlane.url}/graphql and ${controlPlane.url}/trpc`);
-log(
+// The data plane (a child of this process) reads the same environment, so these are its platform keys.
+const providers = await controlPlane.prisma.provider.findMany({ where: { enabled: true }, select: { slug: true, apiKeyEnv: true } });
+// The banner is written in one piece once everything in it is known: a reader that sees "Gateway ready."
+// (a person, or a script waiting for it) sees the whole banner, dev key included.
+const banner: string[] = [];
+const bannerLine = (line: string) => banner.push(line);
+bannerLine('');
+bannerLine(`Gateway ready.`);
+bannerLine(`  Data plane (OpenAI-compatible): ${dataPlane.url}/v1   (also ${dataPlane.url}/api/gateway)`);
+bannerLine(`  Admin console:                  ${controlPlane.url}/`);
+bannerLine(`  Control plane:                  ${controlPlane.url}/graphql and ${controlPlane.url}/trpc`);
+bannerLine(
   simulator
     ? `  Upstream simulator:             ${simulator.baseUrl} (models simulator/*; set OPENAI_API_KEY to use OpenAI)`
     : '  Upstream simulator:             off (OPENAI_API_KEY is set)',
 );
-// The data plane (a child of this process) reads the same environment, so these are its platform keys.
-const providers = await controlPlane.prisma.provider.findMany({ where: { enabled: true }, select: { slug: true, apiKeyEnv: true } });
-log(`  Providers:                      ${describeProviderKeys(providers, readProviderKeys())}`);
+bannerLine(`  Providers:                      ${describeProviderKeys(providers, readProviderKeys())}`);
 if (controlPlane.devApiKey) {
-  log(`  Dev API key (shown once, also saved to ${devKeyFile}):`);
-  log(`    ${controlPlane.devApiKey}`);
+  bannerLine(`  Dev API key (shown once, also saved to ${devKeyFile}):`);
+  bannerLine(`    ${controlPlane.devApiKey}`);
 } else {
-  log(`  Dev API key: ${readFileSync(devKeyFile, 'utf8').trim().slice(0, 10)}… (in ${devKeyFile})`);
+  bannerLine(`  Dev API key: ${readFileSync(devKeyFile, 'utf8').trim().slice(0, 10)}… (in ${devKeyFile})`);
 }
 if (controlPlane.adminPasswordLink) {
-  log(`  Admin sign-in: admin@localhost has no password yet. Set it once (the link works 24 hours, and a new`);
-  log(`  one is printed on every start until a password is set):`);
-  log(`    ${controlPlane.adminPasswordLink}`);
-  log(`    or: npm run admin -- password set '${controlPlane.adminPasswordLink}'`);
+  bannerLine(`  Admin sign-in: admin@localhost has no password yet. Set it once (the link works 24 hours, and a new`);
+  bannerLine(`  one is printed on every start until a password is set):`);
+  bannerLine(`    ${controlPlane.adminPasswordLink}`);
+  bannerLine(`    or: npm run admin -- password set '${controlPlane.adminPasswordLink}'`);
 }
-log('');
-log(`Try: curl ${dataPlane.url}/v1/chat/completions -H "Authorization: Bearer $(cat ${devKeyFile})" \\`);
-log(`       -H 'content-type: application/json' -d '{"model":"simulator/echo","messages":[{"role":"user","content":"Hello"}]}'`);
+bannerLine('');
+bannerLine(`Try: curl ${dataPlane.url}/v1/chat/completions -H "Authorization: Bearer $(cat ${devKeyFile})" \\`);
+bannerLine(`       -H 'content-type: application/json' -d '{"model":"simulator/echo","messages":[{"role":"user","content":"Hello"}]}'`);
+process.stdout.write(`${banner.join('\n')}\n`);
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {

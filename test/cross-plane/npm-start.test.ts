@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { generateText } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { startAnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { freePort } from '../support/free-port.ts';
@@ -25,8 +25,22 @@ describe('npm start', () => {
     await copyPgliteTemplate(join(dataDir, 'pglite'));
     ports = { CONTROL_PLANE_PORT: await freePort(), DATA_PLANE_PORT: await freePort(), SIMULATOR_PORT: await freePort() };
   });
+  // A test that fails midway leaves its gateway running: stop it before the next start needs the same ports.
+  afterEach(async () => {
+    await Promise.all(
+      [...running].map(async (child) => {
+        const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // The group is already gone.
+        }
+        await exited;
+        running.delete(child);
+      }),
+    );
+  });
   afterAll(async () => {
-    for (const child of running) process.kill(-child.pid!, 'SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
 
