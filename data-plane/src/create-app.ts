@@ -18,6 +18,7 @@ import { handleUsage } from './pipeline/handle-usage.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import type { RouteTelemetry } from './observability/request-telemetry.ts';
 import { ClientResponse } from './http/client-response.ts';
+import { contentLengthOf } from './http/content-length.ts';
 import { readBody } from './http/read-body.ts';
 import { sendError, type ErrorPresenter } from './http/send-error.ts';
 import { sendJson } from './http/send-json.ts';
@@ -44,7 +45,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
       const response = respond(native, request, route);
       const authorization = authorizationOf(request, door);
       const headers = Object.fromEntries((door.clientHeaders ?? []).map((name) => [name, request.getHeader(name)]));
-      const contentLength = request.getHeader('content-length');
+      const contentLength = contentLengthOf(request);
       context.track(
         readBody(response, contentLength, options.maxBodyBytes)
           .then((body) => refuseUnrecordable(context, body))
@@ -63,7 +64,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     return (native: HttpResponse, request: HttpRequest): void => {
       const response = respond(native, request, route);
       const authorization = request.getHeader('authorization');
-      const contentLength = request.getHeader('content-length');
+      const contentLength = contentLengthOf(request);
       context.track(
         readBody(response, contentLength, options.maxBodyBytes)
           .then((body) => refuseUnrecordable(context, body))
@@ -79,7 +80,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     return (native: HttpResponse, request: HttpRequest): void => {
       const response = respond(native, request, route);
       const authorization = authorizationOf(request, anthropicMessagesDoor);
-      const contentLength = request.getHeader('content-length');
+      const contentLength = contentLengthOf(request);
       context.track(
         readBody(response, contentLength, options.maxBodyBytes)
           .then((body) => sendJson(response, 200, JSON.stringify(countMessageTokens(context, { authorization, body, nowMs: Date.now() }))))

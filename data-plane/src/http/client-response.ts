@@ -22,6 +22,7 @@ export class ClientResponse implements EndedRequest {
   #response: HttpResponse;
   #aborted = false;
   #ended = false;
+  #bodyPaused = false;
   #abortListeners: Array<() => void> = [];
   #writableWaiters: Array<() => void> = [];
 
@@ -75,9 +76,15 @@ export class ClientResponse implements EndedRequest {
     return new Promise((resolve) => this.#writableWaiters.push(resolve));
   }
 
-  /** Stops reading the request body (used after a 413). */
+  /** Stops reading the request body (a 413, or framing that cannot be trusted); the answer then closes the connection. */
   pauseBody(): void {
+    this.#bodyPaused = true;
     if (!this.closed) this.#response.pause();
+  }
+
+  /** The rest of the request body was left unread: the connection cannot carry another request. */
+  get bodyPaused(): boolean {
+    return this.#bodyPaused;
   }
 
   onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): void {

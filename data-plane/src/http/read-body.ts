@@ -1,14 +1,24 @@
 // Reads a request body with a hard size cap. A declared content-length is checked before reading and
 // preallocated; without one the buffer grows by doubling. Past the cap the promise rejects with 413
 // right away and the rest of the body is never buffered (the 413 response closes the connection).
+// A request with several Content-Length headers (contentLengthOf gives null) is refused with 400 unread,
+// and like the 413 its answer closes the connection: where its body ends is unknown.
 // Must be called synchronously inside the uWS handler, after ClientResponse registered onAborted.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ClientResponse } from './client-response.ts';
 
 const INITIAL_GROWABLE_BYTES = 16 * 1024;
 
-export function readBody(response: ClientResponse, contentLengthHeader: string, maxBytes: number): Promise<Buffer> {
+export function readBody(response: ClientResponse, contentLengthHeader: string | null, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    if (contentLengthHeader === null) {
+      // Answered on the next turn of the event loop: uWS parses a request pipelined in the same read
+      // before then, finds this one unanswered and closes the connection without serving it. Answered
+      // at once, the pipelined request would be served before the connection closed.
+      response.pauseBody();
+      setImmediate(() => reject(new GatewayError('invalid_request', 'The request has more than one Content-Length header.')));
+      return;
+    }
     const tooLarge = () => new GatewayError('request_too_large', `Request body exceeds the limit of ${maxBytes} bytes.`);
     const declared = contentLengthHeader === '' ? null : Number(contentLengthHeader);
     if (declared !== null && (!Number.isSafeInteger(declared) || declared < 0)) {

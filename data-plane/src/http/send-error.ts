@@ -16,10 +16,11 @@ export interface ErrorPresenter {
 export const openAIErrors: ErrorPresenter = { body: (error) => JSON.stringify(error.toEnvelope()), frame: formatErrorFrame };
 
 export function sendError(response: ClientResponse, error: GatewayError, errors: ErrorPresenter = openAIErrors): void {
-  // A 413 closes the connection so the rest of an oversized body is never read; a closed data plane
-  // closes it so the client's next request opens a connection to a live one.
+  // A request whose body was left unread (a 413, two Content-Length headers) closes the connection so
+  // the rest is never read as a request; a closed data plane closes it so the client's next request
+  // opens a connection to a live one.
   response.errorCode = error.code;
-  const closeConnection = error.code === 'request_too_large' || error.code === 'shutting_down';
+  const closeConnection = response.bodyPaused || error.code === 'shutting_down';
   sendJson(response, error.status, errors.body(error), error.headers, closeConnection);
 }
 
