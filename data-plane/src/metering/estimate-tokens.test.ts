@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collectGeneratedText } from './collect-generated-text.ts';
 import { CompletionText } from './completion-text.ts';
-import { countTokens } from './count-tokens.ts';
+import { countTokens, EXACT_CHARACTERS } from './count-tokens.ts';
 import { estimatePromptTokens, IMAGE_PART_TOKENS_UPPER_BOUND, promptTokensUpperBound } from './estimate-prompt-tokens.ts';
 
 describe('countTokens (o200k_base)', () => {
@@ -12,6 +12,15 @@ describe('countTokens (o200k_base)', () => {
 
   it('treats special-token text a client sent as ordinary characters instead of throwing', () => {
     expect(countTokens('<|endoftext|>')).toBeGreaterThan(1);
+  });
+
+  it('estimates text longer than EXACT_CHARACTERS from slices spread over it, within a few percent', () => {
+    const prose = 'The committee met on Tuesday to discuss the budget, and agreed to revisit it in spring. ';
+    const code = 'for (let index = 0; index < items.length; index++) { total += items[index].price * 1.2; }\n';
+    const text = prose.repeat(1_500) + code.repeat(1_500);
+    expect(text.length).toBeGreaterThan(4 * EXACT_CHARACTERS);
+    const exact = countTokens(prose.repeat(300)) * 5 + countTokens(code.repeat(300)) * 5;
+    expect(Math.abs(countTokens(text) - exact) / exact).toBeLessThan(0.03);
   });
 });
 
