@@ -5,6 +5,7 @@
 // from a bounded sample (the tokenizer is handed at most EXACT_CHARACTERS of each), every request is
 // answered, and the estimate stays close to what the text really holds.
 import { randomBytes } from 'node:crypto';
+import type * as O200k from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, test, vi } from 'vitest';
 import { EXACT_CHARACTERS } from '../../data-plane/src/metering/count-tokens.ts';
 import { TEST_API_KEY, TEST_MODEL } from '../../data-plane/src/testing/data-plane-fixture.ts';
@@ -13,7 +14,7 @@ import { useSimulatedDataPlane } from '../support/simulated-data-plane.ts';
 /** Characters the data plane (in this process) handed the tokenizer. */
 const tokenized = vi.hoisted(() => ({ characters: 0 }));
 vi.mock('gpt-tokenizer/encoding/o200k_base', async (importOriginal) => {
-  const tokenizer = await importOriginal<typeof import('gpt-tokenizer/encoding/o200k_base')>();
+  const tokenizer = await importOriginal<typeof O200k>();
   return {
     ...tokenizer,
     countTokens: (text: string, options?: Parameters<typeof tokenizer.countTokens>[1]) => {
