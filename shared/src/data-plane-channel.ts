@@ -4,6 +4,7 @@
 //                          spend floors (a checkpoint, or the updates since the position's floors when
 //                          that control plane still has them), then a full snapshot, or the delta since
 //                          the position's version when that version is still known; then whatever changes.
+//                          A large full snapshot comes as several snapshot messages, its parts (snapshot.ts).
 //   dataPlane.ingestUsage  mutation. Input UsageIngestInput, returns UsageIngestResult; idempotent.
 //   dataPlane.generation   query. Input GenerationLookupInput; returns the stored UsageEvent of that
 //                          request when that API key made it, else null (another key's is not found).

@@ -163,6 +163,15 @@ export const snapshotMessageSchema = z.discriminatedUnion('kind', [
     /** The state's hash (state-hash.ts, an LtHash of its entries): lets a data plane check what it materialised. */
     stateHash: z.string(),
     state: snapshotStateSchema,
+    /**
+     * A large state is sent in parts (splitSnapshotState), each its own signed message with the same
+     * version and stateHash and some of the entries: the receiver puts them together in order and checks
+     * the whole against stateHash. Absent: the message holds the whole state.
+     */
+    part: z
+      .object({ index: z.number().int().nonnegative(), count: z.number().int().min(2) })
+      .refine((part) => part.index < part.count, 'part index out of range')
+      .optional(),
   }),
   z.object({
     kind: z.literal('delta'),
@@ -187,6 +196,28 @@ export const sectionItemSchemas = {
 
 export function emptySnapshotState(): SnapshotState {
   return { apiKeys: {}, orgs: {}, providers: {}, models: {}, byokCredentials: {} };
+}
+
+/**
+ * The state's entries in states of at most `partEntries` entries each, in section order (one state when
+ * it holds no more): a 100k-key snapshot as one message is one 30 MB SSE event, which a data plane must
+ * read whole before anything else on its connection, its keep-alive pings included.
+ */
+export function splitSnapshotState(state: SnapshotState, partEntries: number): SnapshotState[] {
+  const parts: SnapshotState[] = [emptySnapshotState()];
+  let count = 0;
+  for (const section of snapshotSections) {
+    const entries = state[section] as Record<string, unknown>;
+    for (const id in entries) {
+      if (count === partEntries) {
+        parts.push(emptySnapshotState());
+        count = 0;
+      }
+      (parts.at(-1)![section] as Record<string, unknown>)[id] = entries[id];
+      count += 1;
+    }
+  }
+  return parts;
 }
 
 // A 100k-key state takes about a second to validate and hash, which a data plane must not spend in

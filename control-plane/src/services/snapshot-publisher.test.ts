@@ -4,7 +4,7 @@ import type { TrackedEnvelope } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSnapshotSigner, createSnapshotVerifier, generateSnapshotSigningKeys, hashSecret, type SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { parseChannelPosition, type ChannelEnvelope, type ChannelMessage } from '../../../shared/src/data-plane-channel.ts';
-import { applySnapshotChanges, hashSnapshotState, type SnapshotMessage } from '../../../shared/src/snapshot.ts';
+import { applySnapshotChanges, emptySnapshotState, hashSnapshotState, snapshotSections, type SnapshotMessage } from '../../../shared/src/snapshot.ts';
 import type { SpendFloorMessage } from '../../../shared/src/spend-floors.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
@@ -183,6 +183,43 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     await testApp.restart();
     expect(testApp.app.services.publisher.version).toBe(version);
     expect(testApp.app.services.publisher.state).toEqual(state);
+  });
+
+  test('a full snapshot larger than a part goes as signed parts of that size, which leave the position where it was until the last', async () => {
+    const signingKeys = await generateSnapshotSigningKeys();
+    const publisher = createSnapshotPublisher({
+      prisma: testApp.app.services.prisma,
+      signer: await createSnapshotSigner(signingKeys.privateJwk),
+      byok: { compile: async () => ({}) },
+      fullSnapshotPartEntries: 2,
+    });
+    await publisher.start();
+    const partVerifier = await createSnapshotVerifier(signingKeys.publicJwk);
+    const controller = new AbortController();
+    const parts: Array<{ id: string; message: Extract<SnapshotMessage, { kind: 'full' }> }> = [];
+    for await (const { eventId, envelope } of publisher.subscribe(null, controller.signal)) {
+      if ('spendFloors' in envelope) continue;
+      const message = await partVerifier.verify(envelope.jws);
+      if (message.kind !== 'full') throw new Error(`expected a part of a full snapshot, got ${message.kind}`);
+      parts.push({ id: eventId, message });
+      if (message.part === undefined || message.part.index === message.part.count - 1) break;
+    }
+    controller.abort();
+    await publisher.close();
+    const { version } = publisher;
+    expect(parts.length).toBeGreaterThan(2);
+    expect(parts.map(({ message }) => message.part)).toEqual(parts.map((_, index) => ({ index, count: parts.length })));
+    expect(parts.map(({ id }) => parseChannelPosition(id).version)).toEqual([...parts.map(() => 0).slice(1), version]);
+    const whole = emptySnapshotState();
+    for (const { message } of parts) {
+      expect(message).toMatchObject({ version, stateHash: parts[0]!.message.stateHash });
+      const entries = snapshotSections.flatMap((section) => Object.entries(message.state[section]));
+      expect(entries.length).toBeGreaterThan(0);
+      expect(entries.length).toBeLessThanOrEqual(2);
+      for (const section of snapshotSections) Object.assign(whole[section], message.state[section]);
+    }
+    expect(hashSnapshotState(whole)).toBe(parts[0]!.message.stateHash);
+    expect(whole).toEqual(publisher.state);
   });
 
   test('versions survive a restart and do not move when nothing changed', async () => {

@@ -13,6 +13,10 @@
 // - Other control-plane replicas learn of a change through NOTIFY on SNAPSHOT_CHANNEL.
 // - A bounded log of the recent versions' changes lets a reconnecting data plane resume with one delta
 //   (the changes since its version, composed); otherwise it gets a full snapshot. Every message is signed.
+// - A full snapshot of more than FULL_SNAPSHOT_PART_ENTRIES entries goes in parts, each a signed message
+//   of its own (splitSnapshotState): one 30 MB SSE event for 100k keys took a loaded data plane longer
+//   to read than the channel's 25 s inactivity limit (no ping gets through behind it), so it reconnected
+//   and started again, and never got a snapshot.
 import { randomUUID } from 'node:crypto';
 import type { SnapshotSigner } from '../../../shared/src/crypto.ts';
 import { formatChannelPosition, parseChannelPosition, type ChannelEnvelope, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
@@ -23,6 +27,7 @@ import {
   composeSnapshotChanges,
   diffSnapshotStates,
   hashSnapshotStateWithJson,
+  splitSnapshotState,
   updateStateHash,
   type SnapshotDelta,
   type SnapshotMessage,
@@ -37,6 +42,8 @@ import { createSpendFloorPublisher, type SpendFloorPublisher } from './spend-flo
 export const SNAPSHOT_CHANNEL = 'gateway_snapshot_changed';
 /** NOTIFY payloads are capped at 8000 bytes; a longer list of ids is sent as "everything". */
 const MAX_NOTIFY_ID_LIST = 7_000;
+/** Entries per part of a full snapshot: about 1.5 MB of keys, a fraction of a second to verify and hash on a data plane. */
+const FULL_SNAPSHOT_PART_ENTRIES = 5_000;
 
 export interface SnapshotPublisherOptions {
   prisma: PrismaClient;
@@ -52,6 +59,8 @@ export interface SnapshotPublisherOptions {
   onSpendFloors?(floors: ReadonlyMap<string, OrgSpendFloor>): void;
   /** How many recent versions a data plane can resume from with a delta. */
   historySize?: number;
+  /** Entries per part of a full snapshot (FULL_SNAPSHOT_PART_ENTRIES; tests use fewer). */
+  fullSnapshotPartEntries?: number;
   /** Failures (a recompile, a notification). */
   log?: (line: string) => void;
   /** Each published version: how it was compiled, how long it took, and the whole state's JSON size (whole compiles). */
@@ -99,10 +108,19 @@ interface LogEntry {
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
-  const { prisma, signer, byok, debounceMs = 25, historySize = 32, log = () => {}, onCompiled = () => {} } = options;
+  const {
+    prisma,
+    signer,
+    byok,
+    debounceMs = 25,
+    historySize = 32,
+    fullSnapshotPartEntries = FULL_SNAPSHOT_PART_ENTRIES,
+    log = () => {},
+    onCompiled = () => {},
+  } = options;
   const replicaId = randomUUID();
-  // Signed messages for the current version, shared by every subscriber: key 'full' or the fromVersion.
-  let envelopes = new Map<string, Promise<SnapshotEnvelope>>();
+  // Signed messages for the current version, shared by every subscriber: key 'full' (its parts) or the fromVersion.
+  let envelopes = new Map<string, Promise<SnapshotEnvelope[]>>();
   let current: Published | null = null;
   // The current state, patched in place by changes of a few entries, replaced by a whole compile.
   let state: SnapshotState | null = null;
@@ -292,28 +310,32 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     else onChange('admin');
   }
 
-  function envelope(key: string, build: () => SnapshotMessage): Promise<SnapshotEnvelope> {
+  /** Signed now (each payload is serialised synchronously as sign() is called), so later in-place changes cannot reach them. */
+  function envelope(key: string, build: () => SnapshotMessage[]): Promise<SnapshotEnvelope[]> {
     let cached = envelopes.get(key);
     if (!cached) {
-      const message = build();
-      cached = signer.sign(message).then((jws) => ({ version: message.version, jws }));
+      cached = Promise.all(build().map((message) => signer.sign(message).then((jws) => ({ version: message.version, jws }))));
       envelopes.set(key, cached);
     }
     return cached;
   }
 
-  /** Signed now (the payload is serialised synchronously), so later in-place changes cannot reach it. */
-  function fullEnvelope(): Promise<SnapshotEnvelope> {
+  /** The full snapshot: one message, or parts of FULL_SNAPSHOT_PART_ENTRIES entries. */
+  function fullEnvelopes(): Promise<SnapshotEnvelope[]> {
     const { version, stateHash } = requireCurrent();
-    return envelope('full', () => ({ kind: 'full', version, stateHash, state: requireState() }));
+    return envelope('full', () => {
+      const parts = splitSnapshotState(requireState(), fullSnapshotPartEntries);
+      if (parts.length === 1) return [{ kind: 'full', version, stateHash, state: parts[0]! }];
+      return parts.map((state, index) => ({ kind: 'full', version, stateHash, state, part: { index, count: parts.length } }));
+    });
   }
 
   /** The changes since `fromVersion`, which the log must hold. */
-  function deltaEnvelope(fromVersion: number): Promise<SnapshotEnvelope> {
+  function deltaEnvelopes(fromVersion: number): Promise<SnapshotEnvelope[]> {
     const { version, stateHash } = requireCurrent();
     return envelope(String(fromVersion), () => {
       const since = changeLog.slice(changeLog.findIndex((entry) => entry.version === fromVersion) + 1);
-      return { kind: 'delta', fromVersion, version, stateHash, changes: composeSnapshotChanges(since.map((entry) => entry.changes)) };
+      return [{ kind: 'delta', fromVersion, version, stateHash, changes: composeSnapshotChanges(since.map((entry) => entry.changes)) }];
     });
   }
 
@@ -386,9 +408,11 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
         }
         const now = requireCurrent();
         if (sent !== now.version) {
-          const envelope = await (sent !== null && resumable(sent) ? deltaEnvelope(sent) : fullEnvelope());
+          const envelopes = await (sent !== null && resumable(sent) ? deltaEnvelopes(sent) : fullEnvelopes());
+          // A part before the last leaves the subscriber where it was: it holds the new version only once whole.
+          for (const envelope of envelopes.slice(0, -1)) yield { eventId: eventId(), envelope };
           sent = now.version;
-          yield { eventId: eventId(), envelope };
+          yield { eventId: eventId(), envelope: envelopes.at(-1)! };
           continue;
         }
         await nextChange(signal);

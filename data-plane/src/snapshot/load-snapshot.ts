@@ -1,5 +1,6 @@
 // The last good snapshot on local disk, so the data plane serves while the control plane is down:
-// `<stateDir>/snapshot.json` holds a materialised state plus the signed message it was verified against,
+// `<stateDir>/snapshot.json` holds a materialised state plus the signed message it was verified against
+// (for a full snapshot in parts, the last part's: it signs the version and the whole state's hash),
 // and `snapshot-deltas.jws` the delta envelopes applied since, one JSON envelope a line. A delta appends
 // one line (writing the whole state for every key created or revoked would cost in proportion to the
 // state); a full snapshot, or deltas that come to outweigh the state file, rewrite snapshot.json and

@@ -1,23 +1,21 @@
 // The heavy half of taking in a snapshot message, written to run in a worker thread
-// (snapshot-parser.ts): check the signature, decode and parse the payload, validate every entry, and for
-// a full snapshot hash the state; for a delta hash the entries it adds (its result's hash is the held
-// state's plus those, less the entries it removes or replaces, which only the request loop holds:
-// verify-snapshot.ts). What comes back is the entries as JSON text in chunks of CHUNK_ENTRIES,
-// already validated, which the request loop parses one chunk per turn (apply-parsed-snapshot.ts): a
-// 100k-key message never costs it one long JSON.parse, schema check or hash.
+// (snapshot-feed-worker.ts): check the signature, decode and parse the payload, validate every entry,
+// and hash the entries it brings: a full snapshot's (or one part's, assemble-full-snapshot.ts puts the
+// parts together and checks the whole hash), a delta's new ones (its result's hash is the held state's
+// plus those, less the entries it removes or replaces, which only the request loop holds:
+// verify-snapshot.ts). What comes back is the entries as JSON text in chunks of CHUNK_ENTRIES, already
+// validated, which the request loop parses one chunk per turn (apply-parsed-snapshot.ts): a 100k-key
+// message never costs it one long JSON.parse, schema check or hash.
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import {
-  hashSnapshotStateWithJson,
-  hashUpsertedEntries,
-  sectionItemSchemas,
-  snapshotSections,
-  type SnapshotDelta,
-  type SnapshotSection,
-  type SnapshotState,
-} from '../../../shared/src/snapshot.ts';
+import { hashUpsertedEntries, sectionItemSchemas, snapshotSections, type SnapshotDelta, type SnapshotSection } from '../../../shared/src/snapshot.ts';
+import { StateHash } from '../../../shared/src/state-hash.ts';
+import { assembleFullSnapshot } from './assemble-full-snapshot.ts';
 
 /** About a millisecond of JSON.parse on the request loop per chunk. */
 const CHUNK_ENTRIES = 500;
+/** Entries per piece of the state file's JSON. */
+const FILE_PIECE_ENTRIES = 200;
 
 /**
  * UTF-8 JSON of `[id, entry][]`, entries valid for their section. Bytes, not strings, so a worker hands
@@ -27,18 +25,36 @@ export type EntryChunks = Uint8Array[];
 
 const encoder = new TextEncoder();
 
+export type ParsedFullSnapshot = {
+  kind: 'full';
+  version: number;
+  /** Checked: the state hashes to the signed stateHash. */
+  stateHash: string;
+  /** That hash's lanes, from which later deltas are hashed (shared/src/state-hash.ts). */
+  lanes: Uint16Array;
+  sections: Record<SnapshotSection, EntryChunks>;
+  /** The state's JSON in pieces, UTF-8 (what the snapshot file stores; entries in the order received). */
+  stateJson: Uint8Array[];
+};
+
+/** One part of a full snapshot sent in parts (shared/src/snapshot.ts splitSnapshotState), checked only once all are in. */
+export type ParsedSnapshotPart = {
+  kind: 'part';
+  version: number;
+  /** The whole state's signed hash. */
+  stateHash: string;
+  index: number;
+  count: number;
+  /** The state hash's lanes of this part's entries alone (LtHash is additive: the parts' sum is the whole's). */
+  lanes: Uint16Array;
+  sections: Record<SnapshotSection, EntryChunks>;
+  /** Per section, this part's entries as JSON object members, each piece starting with a comma. */
+  members: Record<SnapshotSection, Uint8Array[]>;
+};
+
 export type ParsedSnapshotMessage =
-  | {
-      kind: 'full';
-      version: number;
-      /** Checked: the state hashes to the signed stateHash. */
-      stateHash: string;
-      /** That hash's lanes, from which later deltas are hashed (shared/src/state-hash.ts). */
-      lanes: Uint16Array;
-      sections: Record<SnapshotSection, EntryChunks>;
-      /** The state's canonical JSON in pieces, UTF-8 (what the snapshot file stores). */
-      stateJson: Uint8Array[];
-    }
+  | ParsedFullSnapshot
+  | ParsedSnapshotPart
   | {
       kind: 'delta';
       fromVersion: number;
@@ -56,16 +72,46 @@ function chunked(entries: Array<[string, unknown]>): EntryChunks {
   return chunks;
 }
 
-/** Throws on a bad signature, a message that is not a snapshot, an invalid entry or a full state that does not hash to its signed hash. */
+/** Hashes a (part of a) full state's entries, in the order received: the hash does not depend on it. */
+function readPart(state: Record<SnapshotSection, Record<string, unknown>>): Pick<ParsedSnapshotPart, 'lanes' | 'sections' | 'members'> {
+  const hash = new StateHash();
+  const sections = {} as ParsedSnapshotPart['sections'];
+  const members = {} as ParsedSnapshotPart['members'];
+  for (const section of snapshotSections) {
+    const entries = state[section];
+    const pairs: Array<[string, unknown]> = [];
+    const pieces: Uint8Array[] = [];
+    let piece = '';
+    // for-in, not Object.entries: no 100k pairs allocated only to be walked once.
+    for (const id in entries) {
+      const entryJson = canonicalJson(entries[id]);
+      hash.add(section, id, entryJson);
+      pairs.push([id, entries[id]]);
+      piece += `,${JSON.stringify(id)}:${entryJson}`;
+      if (pairs.length % FILE_PIECE_ENTRIES === 0) {
+        pieces.push(encoder.encode(piece));
+        piece = '';
+      }
+    }
+    if (piece !== '') pieces.push(encoder.encode(piece));
+    sections[section] = chunked(pairs);
+    members[section] = pieces;
+  }
+  return { lanes: hash.lanes, sections, members };
+}
+
+/**
+ * Throws on a bad signature, a message that is not a snapshot, an invalid entry or a whole state that
+ * does not hash to its signed hash. A part of a full snapshot comes back as it is, for the caller to
+ * put together with the others (FullSnapshotAssembler).
+ */
 export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: string): Promise<ParsedSnapshotMessage> {
   const message = await verifier.verify(jws);
   if (message.kind === 'spend-floors') throw new Error('a spend floor message where a snapshot was expected');
   if (message.kind === 'full') {
-    const { stateHash, lanes, stateJson } = hashSnapshotStateWithJson(message.state);
-    if (stateHash !== message.stateHash) throw new Error(`snapshot ${message.version}: the state does not hash to the signed stateHash`);
-    const sections = {} as Record<SnapshotSection, EntryChunks>;
-    for (const section of snapshotSections) sections[section] = chunked(Object.entries(message.state[section] as SnapshotState[SnapshotSection]));
-    return { kind: 'full', version: message.version, stateHash, lanes, sections, stateJson: stateJson.map((piece) => encoder.encode(piece)) };
+    const { version, stateHash, part } = message;
+    const parsed: ParsedSnapshotPart = { kind: 'part', version, stateHash, index: part?.index ?? 0, count: part?.count ?? 1, ...readPart(message.state) };
+    return part === undefined ? assembleFullSnapshot([parsed]) : parsed;
   }
   const changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes'] = {};
   const validated: SnapshotDelta['changes'] = {};
@@ -88,10 +134,11 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
 }
 
 /** The buffers of a parsed message, for a worker's transfer list. */
-export function parsedBuffers(parsed: ParsedSnapshotMessage): ArrayBuffer[] {
+export function parsedBuffers(parsed: ParsedFullSnapshot | Extract<ParsedSnapshotMessage, { kind: 'delta' }>): ArrayBuffer[] {
   const views =
     parsed.kind === 'full'
       ? [...Object.values(parsed.sections).flat(), ...parsed.stateJson, parsed.lanes]
       : [...Object.values(parsed.changes).flatMap((change) => change.upsert), parsed.upsertedLanes];
-  return views.map((view) => view.buffer as ArrayBuffer);
+  // A piece of the state file's JSON may be a view into a member piece's buffer: each buffer once.
+  return [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
 }

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { parsedBuffers, parseSnapshotMessage } from './parse-snapshot-message.ts';
+import { FullSnapshotAssembler } from './assemble-full-snapshot.ts';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
 
@@ -15,12 +16,15 @@ const channel = createControlPlaneChannel({ controlPlaneUrls, dataPlaneToken });
 let subscription: { unsubscribe(): void } | null = null;
 // Parsing is asynchronous; this chain keeps replies in the order the envelopes arrived.
 let replies: Promise<void> = Promise.resolve();
+// A full snapshot in parts is handed over once whole: the request loop sees one full snapshot.
+const assembler = new FullSnapshotAssembler();
 
 const reply = (message: FeedReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 port.on('message', (request: FeedRequest) => {
   subscription?.unsubscribe();
   subscription = null;
+  replies = replies.then(() => assembler.reset());
   if (request.type === 'unsubscribe') return;
   const id = request.subscription;
   subscription = channel.subscribeSnapshots(request.lastEventId, {
@@ -28,9 +32,13 @@ port.on('message', (request: FeedRequest) => {
       replies = replies.then(async () => {
         if ('spendFloors' in envelope) return reply({ type: 'envelope', subscription: id, envelope });
         try {
-          const parsed = await parseSnapshotMessage(verifier, envelope.jws);
-          reply({ type: 'envelope', subscription: id, envelope, parsed }, parsedBuffers(parsed));
+          const message = await parseSnapshotMessage(verifier, envelope.jws);
+          if (message.kind !== 'part') assembler.reset();
+          const parsed = message.kind === 'part' ? assembler.add(message) : message;
+          // The last part's envelope stands for the whole (its JWS signs the version and stateHash).
+          if (parsed !== null) reply({ type: 'envelope', subscription: id, envelope, parsed }, parsedBuffers(parsed));
         } catch (error) {
+          assembler.reset();
           reply({ type: 'envelope', subscription: id, envelope, error: error instanceof Error ? error.message : String(error) });
         }
       });

@@ -100,6 +100,29 @@ describe('snapshot sync', () => {
     expect((await getJson(`${offline.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
   });
 
+  it('takes in a full snapshot sent in parts, and starts from its disk copy of it', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM, { fullSnapshotPartEntries: 2 });
+    expect(fixture.controlPlane.fullSnapshotEnvelopes.length).toBeGreaterThan(2);
+    expect(fixture.dataPlane.snapshotVersion()).toBe(1);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(200);
+    await fixture.dataPlane.close();
+    const offline = await fixture.restart({ controlPlaneUrl: 'http://127.0.0.1:9' });
+    expect(offline.snapshotVersion()).toBe(1);
+    expect((await getJson(`${offline.url}/v1/models`, TEST_API_KEY)).status).toBe(200);
+  });
+
+  it('rejects a part of a full snapshot that does not follow the parts before it, and resubscribes for a full snapshot', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM, { fullSnapshotPartEntries: 2 });
+    const subscriptionsBefore = fixture.controlPlane.subscriptions.length;
+    // Signed, but alone: the data plane must not take a part's entries for the whole state.
+    fixture.controlPlane.sendRaw(fixture.controlPlane.fullSnapshotEnvelopes[1]!);
+    await expect.poll(() => fixture!.controlPlane.subscriptions.slice(subscriptionsBefore)).toContain(null);
+    expect(fixture.dataPlane.snapshotVersion()).toBe(1);
+    const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, orgs: { ...fixture.controlPlane.state.orgs } });
+    await fixture.dataPlane.waitForSnapshot(version);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(200);
+  });
+
   it('ignores a disk copy whose state does not match its signed message', async () => {
     fixture = await startDataPlaneFixture(UPSTREAM);
     await fixture.dataPlane.close();

@@ -51,6 +51,9 @@ export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotE
   if (message.version !== envelope.version) {
     throw new SnapshotRejected(`envelope version ${envelope.version} does not match the signed version ${message.version}`);
   }
+  if (message.kind === 'part') {
+    throw new SnapshotRejected(`snapshot ${message.version}: part ${message.index + 1} of ${message.count} on its own (the feed puts parts together)`);
+  }
   if (message.kind === 'full') {
     const state = await materialiseFullSnapshot(message);
     return {

@@ -134,10 +134,10 @@ export interface DataPlaneFixture {
 
 export async function startDataPlaneFixture(
   upstreamBaseUrl: string,
-  options: Partial<DataPlaneOptions> & { publish?: boolean } = {},
+  { fullSnapshotPartEntries, ...options }: Partial<DataPlaneOptions> & { publish?: boolean; fullSnapshotPartEntries?: number } = {},
 ): Promise<DataPlaneFixture> {
   const stateDir = await mkdtemp(join(tmpdir(), 'data-plane-test-'));
-  const controlPlane = await startFakeControlPlane();
+  const controlPlane = await startFakeControlPlane({ fullSnapshotPartEntries });
   await controlPlane.publishSpendFloors(fundedSpendFloors(testSnapshotState(upstreamBaseUrl)));
   if (options.publish !== false) await controlPlane.publish(testSnapshotState(upstreamBaseUrl));
   const start = (extra: Partial<DataPlaneOptions> = {}) =>

@@ -8,7 +8,14 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import { createSnapshotSigner, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
 import { formatChannelPosition, parseChannelPosition, type ChannelEnvelope, type SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { diffSnapshotStates, emptySnapshotState, hashSnapshotState, type SnapshotMessage, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import {
+  diffSnapshotStates,
+  emptySnapshotState,
+  hashSnapshotState,
+  splitSnapshotState,
+  type SnapshotMessage,
+  type SnapshotState,
+} from '../../../shared/src/snapshot.ts';
 import type { OrgSpendFloor, SpendFloorPosition } from '../../../shared/src/spend-floors.ts';
 import { usageEventSchema, usageIngestInputSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
 
@@ -29,18 +36,21 @@ export interface FakeControlPlane {
   publish(state: SnapshotState): Promise<number>;
   /** Signs and sends spend floors as a checkpoint (every org's: an org left out has none). */
   publishSpendFloors(orgs: Record<string, OrgSpendFloor>): Promise<void>;
+  /** The current version's full snapshot as sent: one envelope, or its parts. */
+  readonly fullSnapshotEnvelopes: readonly SnapshotEnvelope[];
   /** Sends a raw envelope to current subscribers (for tampering tests); does not change the state. */
   sendRaw(envelope: SnapshotEnvelope): void;
   close(): Promise<void>;
 }
 
-export async function startFakeControlPlane(options: { port?: number } = {}): Promise<FakeControlPlane> {
+/** `fullSnapshotPartEntries`: send full snapshots in parts of that many entries, as the real control plane sends large ones. */
+export async function startFakeControlPlane(options: { port?: number; fullSnapshotPartEntries?: number } = {}): Promise<FakeControlPlane> {
   const keys = await generateSnapshotSigningKeys();
   const signer = await createSnapshotSigner(keys.privateJwk);
   const token = 'dp-test-token';
   const deltas = new Map<number, SnapshotEnvelope>(); // by fromVersion
   const listeners = new Set<(envelope: ChannelEnvelope) => void>();
-  let fullEnvelope: SnapshotEnvelope | null = null;
+  let fullEnvelopes: SnapshotEnvelope[] = [];
   // One epoch, and every floor message a checkpoint: the fake has no update log to resume from.
   const floorEpoch = 'fake';
   let floorCheckpoint: ChannelEnvelope | null = null;
@@ -62,11 +72,18 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
     ingestCalls: 0,
     ingestDown: false,
     subscriptions: [],
+    get fullSnapshotEnvelopes() {
+      return fullEnvelopes;
+    },
     async publish(state) {
       const version = fake.version + 1;
       const stateHash = hashSnapshotState(state);
-      const full: SnapshotMessage = { kind: 'full', version, stateHash, state };
-      fullEnvelope = { version, jws: await signer.sign(full) };
+      const parts = splitSnapshotState(state, options.fullSnapshotPartEntries ?? Number.POSITIVE_INFINITY);
+      const full: SnapshotMessage[] =
+        parts.length === 1
+          ? [{ kind: 'full', version, stateHash, state }]
+          : parts.map((part, index) => ({ kind: 'full', version, stateHash, state: part, part: { index, count: parts.length } }));
+      fullEnvelopes = await Promise.all(full.map(async (message) => ({ version, jws: await signer.sign(message) })));
       let delta: SnapshotEnvelope | null = null;
       if (fake.version > 0) {
         const message: SnapshotMessage = { kind: 'delta', fromVersion: fake.version, version, stateHash, changes: diffSnapshotStates(fake.state, state) };
@@ -75,7 +92,7 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
       }
       fake.version = version;
       fake.state = state;
-      for (const listener of listeners) listener(delta ?? fullEnvelope);
+      for (const listener of listeners) for (const envelope of delta ? [delta] : fullEnvelopes) listener(envelope);
       return version;
     },
     async publishSpendFloors(orgs) {
@@ -118,8 +135,8 @@ export async function startFakeControlPlane(options: { port?: number } = {}): Pr
               from = delta.version;
             }
             if (from === fake.version) queue.unshift(...catchUp);
-            else if (fullEnvelope) queue.unshift(fullEnvelope);
-          } else if (from === null && fullEnvelope) queue.unshift(fullEnvelope);
+            else queue.unshift(...fullEnvelopes);
+          } else if (from === null) queue.unshift(...fullEnvelopes);
           // Floors first, as the real control plane sends them.
           const floorsKnown = position.floors !== null && position.floors.epoch === floorEpoch && position.floors.seq === floorPosition?.seq;
           if (floorCheckpoint && !floorsKnown) queue.unshift(floorCheckpoint);
