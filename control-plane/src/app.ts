@@ -99,7 +99,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     const dataPlaneEncryption = await loadOrCreateDataPlaneEncryptionKeys(options.dataDir);
     if (dataPlaneEncryption.created) log(`generated the data-plane BYOK encryption key pair in ${join(options.dataDir, 'keys')}`);
     const budgetAlerts = createBudgetAlerts({ prisma: database.prisma, log: warn });
-    const metrics = new ControlPlaneMetrics({ snapshotVersion: () => publisher.version });
+    const metrics = new ControlPlaneMetrics({ snapshotVersion: () => publisher.version, database });
     const publisher = createSnapshotPublisher({
       prisma: database.prisma,
       onSpendFloors: (floors) => void budgetAlerts.check(floors),

@@ -1,18 +1,25 @@
 // The control plane's GET /metrics: served only with METRICS_TOKEN and only to a scrape bearing it; it
-// counts GraphQL and tRPC operations by name and outcome, and shows the snapshot's version and compiles.
+// counts GraphQL and tRPC operations by name and outcome, and shows the snapshot's version and compiles,
+// the database engine and, on PostgreSQL, its connection pool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogger } from '../../test/support/capture-log.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.ts';
+import { createTestDatabase, testEngines, type TestDatabase } from '../../test/support/test-database.ts';
 import { startControlPlane, type ControlPlane } from './app.ts';
 
-describe('control plane metrics', () => {
+describe.each(testEngines)('control plane metrics (%s)', (engine) => {
   let database: TestDatabase;
   let controlPlane: ControlPlane;
   const log = captureLogger('info');
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, metricsToken: 'scrape-secret', logger: log.logger });
+    database = await createTestDatabase(engine);
+    controlPlane = await startControlPlane({
+      port: 0,
+      dataDir: database.dataDir,
+      databaseUrl: database.databaseUrl,
+      metricsToken: 'scrape-secret',
+      logger: log.logger,
+    });
   });
   afterAll(async () => {
     await controlPlane?.close();
@@ -38,6 +45,14 @@ describe('control plane metrics', () => {
     expect(text).toMatch(/^control_plane_snapshot_compile_seconds_count\{kind="whole"\} [1-9]\d*$/m);
     expect(text).toMatch(/^control_plane_snapshot_bytes [1-9]\d*$/m);
     expect(text).toMatch(/^control_plane_snapshot_subscribers 0$/m);
+    expect(text).toContain(`control_plane_database_info{engine="${engine}"} 1`);
+    if (engine === 'postgresql') {
+      // The queries above opened connections; between operations they are back in the pool.
+      expect(text).toMatch(/^control_plane_database_pool_connections\{state="idle"\} [1-9]\d*$/m);
+      expect(text).toMatch(/^control_plane_database_pool_connections\{state="busy"\} \d+$/m);
+      expect(text).toMatch(/^control_plane_database_pool_waiting 0$/m);
+      expect(text).toMatch(/^control_plane_database_pool_max_connections 10$/m);
+    } else expect(text).not.toContain('control_plane_database_pool');
 
     const mutation = log.records.find((record) => record.msg === 'operation' && record.operation === 'createOrganization');
     expect(mutation).toMatchObject({ face: 'graphql', type: 'mutation', outcome: 'ok', actor: { kind: 'user', credential: 'admin-token' } });

@@ -16,9 +16,22 @@ export interface DatabaseOptions {
   databaseUrl?: string;
 }
 
+/** The connection pool's counts, for the metrics (pg's own counters). */
+export interface PoolStats {
+  /** Connections open, idle or running a query. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection (the pool is at its maximum). */
+  waiting: number;
+  max: number;
+}
+
 export interface Database {
   prisma: PrismaClient;
   migrations: MigrationResult;
+  engine: 'pglite' | 'postgresql';
+  /** PostgreSQL's connection pool; null on PGlite (one embedded connection, no pool). */
+  poolStats(): PoolStats | null;
   /** Calls `onNotification` for every NOTIFY on `channel`; returns the unsubscribe function. */
   listen(channel: string, onNotification: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -47,6 +60,8 @@ async function openPglite(dataDir: string): Promise<Database> {
     return {
       prisma,
       migrations,
+      engine: 'pglite',
+      poolStats: () => null,
       listen: (channel, onNotification) => pglite.listen(channel, onNotification),
       async close() {
         await prisma.$disconnect();
@@ -77,10 +92,14 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
   });
   try {
     const migrations = await runMigrations(session);
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+    // Our own pool (pg's defaults, as the adapter would make) so the metrics can read its counts.
+    const pool = new pg.Pool({ connectionString: databaseUrl });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       prisma,
       migrations,
+      engine: 'postgresql',
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
       async listen(channel, onNotification) {
         let channelListeners = listeners.get(channel);
         if (!channelListeners) {
@@ -95,6 +114,7 @@ async function openPostgres(databaseUrl: string): Promise<Database> {
       },
       async close() {
         await prisma.$disconnect();
+        await pool.end();
         await client.end();
       },
     };

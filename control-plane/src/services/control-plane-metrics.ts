@@ -4,12 +4,14 @@
 // outcomes are fixed; no actor, org or key is a label. Served at GET /metrics (create-http-handler.ts).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../../../shared/src/logger.ts';
+import type { Database } from '../db/open-database.ts';
 import type { Actor } from './service-context.ts';
 
 const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export interface ControlPlaneGauges {
   snapshotVersion(): number;
+  database: Pick<Database, 'engine' | 'poolStats'>;
 }
 
 export class ControlPlaneMetrics {
@@ -63,6 +65,7 @@ export class ControlPlaneMetrics {
       },
     });
     this.snapshotSubscribers = new Gauge({ name: 'control_plane_snapshot_subscribers', help: 'Snapshot subscriptions open (data planes)', registers });
+    registerDatabaseGauges(gauges.database, registers);
   }
 
   operation(face: 'graphql' | 'trpc', operation: string, ok: boolean, seconds: number): void {
@@ -82,6 +85,46 @@ export class ControlPlaneMetrics {
     this.#compileSeconds.observe({ kind }, seconds);
     if (stateBytes !== null) this.#snapshotBytes.set(stateBytes);
   }
+}
+
+/**
+ * The database engine, and on PostgreSQL its connection pool (read at scrape). PGlite is one embedded
+ * connection with no pool: only its engine is shown.
+ */
+function registerDatabaseGauges(database: ControlPlaneGauges['database'], registers: Registry[]): void {
+  new Gauge({ name: 'control_plane_database_info', help: 'The database engine (pglite, postgresql)', labelNames: ['engine'], registers }).set(
+    { engine: database.engine },
+    1,
+  );
+  if (database.poolStats() === null) return;
+  const pool = () => database.poolStats()!;
+  new Gauge({
+    name: 'control_plane_database_pool_connections',
+    help: 'PostgreSQL pool connections by state (idle, busy)',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const { total, idle } = pool();
+      this.set({ state: 'idle' }, idle);
+      this.set({ state: 'busy' }, total - idle);
+    },
+  });
+  new Gauge({
+    name: 'control_plane_database_pool_waiting',
+    help: 'Queries waiting for a PostgreSQL pool connection (the pool is at its maximum)',
+    registers,
+    collect() {
+      this.set(pool().waiting);
+    },
+  });
+  new Gauge({
+    name: 'control_plane_database_pool_max_connections',
+    help: 'The PostgreSQL pool size',
+    registers,
+    collect() {
+      this.set(pool().max);
+    },
+  });
 }
 
 /** Who acted, for a log line: ids and the credential's kind, never a token or a session secret. */
