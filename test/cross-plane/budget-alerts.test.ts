@@ -6,15 +6,12 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { trpcAs } from '../support/control-plane-on-pglite.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { addFixedCostModel, FIXED_COST } from '../support/limit-cluster.ts';
 import { testEngines } from '../support/test-database.ts';
 
-const MODEL = 'alertsim/fixed';
-const MAX_TOKENS = 10;
 const BUDGET_MICROS = 400;
 
 interface Received {
@@ -25,6 +22,7 @@ interface Received {
 
 describe.each(testEngines)('budget alerts (%s)', (engine) => {
   let gateway: Gateway;
+  let model: string;
   let receiver: Server;
   let receiverUrl: string;
   const received: Received[] = [];
@@ -33,12 +31,7 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
 
   beforeAll(async () => {
     gateway = await startGateway(engine);
-    await addCatalogModel(
-      gateway,
-      { slug: 'alertsim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
-      { id: MODEL, name: 'Fixed-cost simulator', endpoint: { providerSlug: 'alertsim', upstreamModel: 'fixed', prices: { prompt: 0, completion: 10_000 } } },
-    );
-    gateway.simulator.scenario = () => ({ reply: Array.from({ length: MAX_TOKENS }, (_, index) => `w${index}`).join(' ') });
+    model = await addFixedCostModel(gateway, 'alertsim');
     receiver = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -59,9 +52,7 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
 
   it('writes an audit row and calls the signed webhook once per threshold crossed, retrying a failed call', async () => {
     const controlPlane = gateway.controlPlane!;
-    const admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
-    });
+    const admin = trpcAs(controlPlane, controlPlane.adminToken);
     const { orgId, userId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
     const alerts = await admin.alerts.set.mutate({ orgId, thresholds: [100, 50], webhookUrl: receiverUrl });
     expect(alerts).toMatchObject({ thresholds: [50, 100], webhookUrl: receiverUrl, webhookSecret: expect.stringMatching(/^whsec_/) });
@@ -72,7 +63,7 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
       fetch(`${gateway.dataPlane!.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${created.key}` },
-        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'spend' }], max_tokens: MAX_TOKENS }),
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'spend' }], max_tokens: FIXED_COST.maxTokens }),
       });
     await expect.poll(async () => (await ask()).status).toBe(200);
     expect((await ask()).status).toBe(200);
@@ -117,9 +108,7 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
 
   it('refuses a webhook URL with credentials in it', async () => {
     const controlPlane = gateway.controlPlane!;
-    const admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
-    });
+    const admin = trpcAs(controlPlane, controlPlane.adminToken);
     const { orgId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
     await expect(admin.alerts.set.mutate({ orgId, thresholds: [80], webhookUrl: 'https://user:pw@hooks.example/x' })).rejects.toThrow(
       /webhookUrl may not carry credentials/,

@@ -5,131 +5,68 @@
 // the control plane stores afterwards add up to no more than the limit. The traffic moves only spend
 // floors: the snapshot version every replica serves stays where the last admin change left it.
 import { randomUUID } from 'node:crypto';
-import { createTRPCClient, httpLink } from '@trpc/client';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { type DataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
+import { trpcAs } from '../support/control-plane-on-pglite.ts';
 import { startGateway, type Gateway } from '../support/gateway-harness.ts';
+import { FIXED_COST, startLimitCluster, type LimitCluster } from '../support/limit-cluster.ts';
 import { testEngines } from '../support/test-database.ts';
-import { startRedisReplicas, type RedisReplicas } from '../support/redis-replicas.ts';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) console.warn('spend-limits.test.ts: REDIS_URL is not set, skipping the three-replica spend limit tests');
 
-const MODEL = 'spendsim/fixed';
-const MAX_TOKENS = 10;
-/** 10 µ$ per completion token ($10 / Mtok): every request costs and reserves 10 × 10 = 100 µ$. */
-const COMPLETION_NANOS = 10_000;
-const COST_MICROS = 100;
 const LIMIT_MICROS = 50_000;
+const ADMITTED = LIMIT_MICROS / FIXED_COST.costMicros;
 const REQUESTS = 1000;
 /** A thousand requests through three data planes in one process on a shared machine take a while. */
 const BURST_TEST_TIMEOUT_MS = 180_000;
 
 describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%s)', (engine) => {
-  let gateway: Gateway;
-  let replicas: DataPlane[] = [];
-  let cluster: RedisReplicas | undefined;
-  let orgId: string;
-  let admin: ReturnType<typeof createTRPCClient<AppRouter>>;
-  const keyPrefix = `test:spend:${randomUUID()}:`;
+  let cluster: LimitCluster;
   /** The snapshot version after the daily limit was set, before any traffic. */
   let versionBeforeTraffic = 0;
 
   beforeAll(async () => {
-    gateway = await startGateway(engine);
-    const controlPlane = gateway.controlPlane!;
-    admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
-    });
-    await addCatalogModel(
-      gateway,
-      { slug: 'spendsim', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
-      {
-        id: MODEL,
-        name: 'Fixed-cost simulator',
-        endpoint: { providerSlug: 'spendsim', upstreamModel: 'fixed', prices: { prompt: 0, completion: COMPLETION_NANOS } },
-      },
-    );
-    // Exactly MAX_TOKENS completion tokens (the simulator counts words) for every request.
-    gateway.simulator.scenario = () => ({ reply: Array.from({ length: MAX_TOKENS }, (_, index) => `w${index}`).join(' ') });
-    orgId = (await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
-
-    cluster = await startRedisReplicas(gateway.controlPlane!, { redisUrl: redisUrl as string, keyPrefix });
-    replicas = cluster.dataPlanes;
+    cluster = await startLimitCluster(engine, { slug: 'spendsim', redisUrl: redisUrl as string, keyPrefix: `test:spend:${randomUUID()}:` });
   });
 
   afterAll(async () => {
     await cluster?.close();
-    await gateway?.close();
   });
 
   /** Waits until every replica enforces what the control plane last published (seen through GET /usage). */
   async function untilEveryReplica(check: (usage: UsageBody) => boolean): Promise<void> {
-    for (const replica of replicas) {
+    for (const replica of cluster.replicas) {
       await expect.poll(async () => check(await usageOf(replica))).toBe(true);
     }
   }
 
   async function publishedVersion(): Promise<number> {
-    return ((await (await fetch(`${gateway.controlPlane!.url}/healthz`)).json()) as { snapshotVersion: number }).snapshotVersion;
+    return ((await (await fetch(`${cluster.gateway.controlPlane!.url}/healthz`)).json()) as { snapshotVersion: number }).snapshotVersion;
   }
 
   async function servedVersions(): Promise<Array<number | null>> {
     return Promise.all(
-      replicas.map(async (replica) => ((await (await fetch(`${replica.url}/healthz`)).json()) as { snapshotVersion: number | null }).snapshotVersion),
+      cluster.replicas.map(async (replica) => ((await (await fetch(`${replica.url}/healthz`)).json()) as { snapshotVersion: number | null }).snapshotVersion),
     );
   }
 
-  async function usageOf(replica: DataPlane): Promise<UsageBody> {
-    const response = await fetch(`${replica.url}/v1/usage`, { headers: { authorization: `Bearer ${gateway.apiKey}` } });
-    return (await response.json()) as UsageBody;
-  }
-
-  /** REQUESTS concurrent chat requests spread over the replicas; the status of each. */
-  async function burst(): Promise<Map<number, number>> {
-    const statuses = await Promise.all(
-      Array.from({ length: REQUESTS }, async (_, index) => {
-        const replica = replicas[index % replicas.length] as DataPlane;
-        const response = await fetch(`${replica.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${gateway.apiKey}` },
-          body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `request ${index}` }], max_tokens: MAX_TOKENS }),
-        });
-        await response.arrayBuffer();
-        return response.status;
-      }),
-    );
-    const counts = new Map<number, number>();
-    for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
-    return counts;
-  }
-
-  /** Ships every replica's usage and sums what the control plane stored for the model since `since`. */
-  async function storedSpend(since: Date): Promise<{ rows: number; costMicros: number }> {
-    await Promise.all(replicas.map((replica) => replica.flushUsage()));
-    const rows = await gateway.controlPlane!.prisma.usageRecord.findMany({
-      where: { requestedModel: MODEL, startedAt: { gte: since } },
-      select: { costMicros: true },
-    });
-    return { rows: rows.length, costMicros: rows.reduce((sum, row) => sum + Number(row.costMicros), 0) };
-  }
+  const usageOf = (replica: LimitCluster['replicas'][number]) => cluster.usageOf<UsageBody>(replica, cluster.gateway.apiKey);
+  const burst = () => cluster.burst(cluster.gateway.apiKey, REQUESTS);
 
   it(
     'a $0.05 daily limit admits exactly 500 requests of 100 µ$ out of 1000, and no more is spent',
     async () => {
-      await admin.policies.update.mutate({ orgId, dailyLimitMicros: LIMIT_MICROS });
+      await cluster.admin.policies.update.mutate({ orgId: cluster.orgId, dailyLimitMicros: LIMIT_MICROS });
       await untilEveryReplica((usage) => usage.daily.limit_micros === LIMIT_MICROS);
       versionBeforeTraffic = await publishedVersion();
-      await expect.poll(servedVersions).toEqual(replicas.map(() => versionBeforeTraffic));
+      await expect.poll(servedVersions).toEqual(cluster.replicas.map(() => versionBeforeTraffic));
       const since = new Date();
+      const storedSpend = () => cluster.storedSpend({ startedAt: { gte: since } });
 
-      const counts = await burst();
-      expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 429: REQUESTS - LIMIT_MICROS / COST_MICROS });
-      expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
-      for (const replica of replicas) {
+      expect(await burst()).toEqual({ 200: ADMITTED, 429: REQUESTS - ADMITTED });
+      expect(await storedSpend()).toEqual({ rows: ADMITTED, costMicros: LIMIT_MICROS });
+      for (const replica of cluster.replicas) {
         expect((await usageOf(replica)).daily).toMatchObject({ used_micros: LIMIT_MICROS, in_flight_micros: 0, remaining_micros: 0 });
       }
     },
@@ -139,21 +76,13 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
   it(
     'a flushed Redis counts from the ledger, not from zero: the spent limit still refuses',
     async () => {
-      const redis = new Redis(redisUrl as string);
-      try {
-        const keys = await redis.keys(`${keyPrefix}*`);
-        expect(keys.length).toBeGreaterThan(0);
-        await redis.del(...keys);
-      } finally {
-        redis.disconnect();
-      }
+      expect(await cluster.flushRedis()).toBeGreaterThan(0);
       // The control plane sent the ingested totals (usage_daily, ledger) as spend floors after the last test.
       await untilEveryReplica((usage) => usage.daily.used_micros === LIMIT_MICROS && usage.balance.spent_micros === LIMIT_MICROS);
-      const counts = await burst();
-      expect(Object.fromEntries(counts)).toEqual({ 429: REQUESTS });
+      expect(await burst()).toEqual({ 429: REQUESTS });
       // Two bursts and their ingest later, the floors arrived (above) and the snapshot never moved.
       expect(await publishedVersion()).toBe(versionBeforeTraffic);
-      expect(await servedVersions()).toEqual(replicas.map(() => versionBeforeTraffic));
+      expect(await servedVersions()).toEqual(cluster.replicas.map(() => versionBeforeTraffic));
     },
     BURST_TEST_TIMEOUT_MS,
   );
@@ -161,6 +90,7 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
   it(
     'a $0.05 balance admits exactly 500 requests of 100 µ$ out of 1000, and the balance ends at zero',
     async () => {
+      const { admin, orgId } = cluster;
       await admin.policies.update.mutate({ orgId, dailyLimitMicros: null });
       // Bring the balance down to $0.05: the seed's $10 grant less what the daily-limit test spent.
       const { balanceMicros } = await admin.billing.balance.query({ orgId });
@@ -172,10 +102,10 @@ describe.skipIf(!redisUrl).each(testEngines)('three data planes sharing Redis (%
       });
       await untilEveryReplica((usage) => usage.daily.limit_micros === null && usage.balance.available_micros === LIMIT_MICROS);
       const since = new Date();
+      const storedSpend = () => cluster.storedSpend({ startedAt: { gte: since } });
 
-      const counts = await burst();
-      expect(Object.fromEntries(counts)).toEqual({ 200: LIMIT_MICROS / COST_MICROS, 402: REQUESTS - LIMIT_MICROS / COST_MICROS });
-      expect(await storedSpend(since)).toEqual({ rows: LIMIT_MICROS / COST_MICROS, costMicros: LIMIT_MICROS });
+      expect(await burst()).toEqual({ 200: ADMITTED, 402: REQUESTS - ADMITTED });
+      expect(await storedSpend()).toEqual({ rows: ADMITTED, costMicros: LIMIT_MICROS });
       expect((await admin.billing.balance.query({ orgId })).balanceMicros).toBe(0);
     },
     BURST_TEST_TIMEOUT_MS,
@@ -203,9 +133,7 @@ describe.each(testEngines)('an org with no balance left (%s)', (engine) => {
 
   it('gets 402 on the platform key and is served once it brings its own key, spending nothing', async () => {
     const controlPlane = gateway.controlPlane!;
-    const admin = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
-    });
+    const admin = trpcAs(controlPlane, controlPlane.adminToken);
     const orgId = (await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } })).orgId;
     const { balanceMicros } = await admin.billing.balance.query({ orgId });
     await admin.billing.addLedgerEntry.mutate({ orgId, kind: 'adjustment', amountMicros: -balanceMicros, note: 'spend-limits test: empty the balance' });

@@ -10,6 +10,8 @@ import { silentLogger } from '../../shared/src/logger.ts';
 
 export interface RedisReplicas {
   dataPlanes: DataPlane[];
+  /** Deletes the prefix's Redis keys (what a flushed Redis leaves); how many there were. */
+  flushRedis(): Promise<number>;
   /** Stops the replicas, removes their state and deletes the prefix's Redis keys. */
   close(): Promise<void>;
 }
@@ -32,15 +34,23 @@ export async function startRedisReplicas(controlPlane: ControlPlane, redis: { re
     ),
   );
   await Promise.all(dataPlanes.map((dataPlane) => dataPlane.waitForSnapshot()));
+  async function flushRedis(): Promise<number> {
+    const client = new Redis(redis.redisUrl);
+    try {
+      const keys = await client.keys(`${redis.keyPrefix}*`);
+      if (keys.length > 0) await client.del(...keys);
+      return keys.length;
+    } finally {
+      client.disconnect();
+    }
+  }
   return {
     dataPlanes,
+    flushRedis,
     async close() {
       await Promise.all(dataPlanes.map((dataPlane) => dataPlane.close()));
       await rm(stateRoot, { recursive: true, force: true });
-      const client = new Redis(redis.redisUrl);
-      const keys = await client.keys(`${redis.keyPrefix}*`);
-      if (keys.length > 0) await client.del(...keys);
-      client.disconnect();
+      await flushRedis();
     },
   };
 }
