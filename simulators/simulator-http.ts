@@ -39,33 +39,57 @@ async function listenSimulator(
   };
 }
 
-/** What every provider simulator exposes besides its own `requests` and `scenario`. */
-export interface ProviderSimulatorBase {
+/** What every provider simulator exposes besides its own `scenario`. */
+export interface ProviderSimulatorBase<Body = unknown> {
   url: string;
   /** What a client or the gateway uses as the provider's base URL, e.g. `${url}/v1`. */
   baseUrl: string;
+  /** The API key it requires (null: it takes any). */
+  apiKey: string | null;
+  requests: Array<RecordedRequest<Body>>;
   close(): Promise<void>;
 }
 
+/** How one provider's simulator speaks: its base path, its error envelope and its answers. */
+export interface SimulatorWire<S extends ProviderSimulatorBase> {
+  /** `baseUrl` is the server's URL with this path, e.g. `/v1`. */
+  basePath: string;
+  /** What the provider answers (400) to a body that is not JSON. */
+  invalidJson: string;
+  /** Sends `message` with `status` in the provider's own error envelope. */
+  sendError(response: ServerResponse, status: number, message: string): void;
+  /** Answers a request the simulator has read and recorded. */
+  answer(simulator: S, received: ReceivedRequest<S['requests'][number]['body']>, request: IncomingMessage, response: ServerResponse): Promise<void>;
+}
+
+export interface SimulatorOptions {
+  apiKey?: string;
+  port?: number;
+  host?: string;
+}
+
 /**
- * Starts a simulator: `state` (its `requests`, `scenario`, …) plus url, baseUrl (`url` + `basePath`) and
- * close(). A handler that throws before answering gets a 500 in the provider's own envelope (`sendFailure`).
+ * Starts a simulator: `state` (its `scenario`, …) plus url, baseUrl, apiKey, requests and close(). Every
+ * request is read and recorded before `wire.answer` sees it; a body that is not JSON, or an answer that
+ * throws before it sent anything, gets an error in the provider's own envelope.
  */
 export async function startProviderSimulator<S extends ProviderSimulatorBase>(
-  basePath: string,
+  wire: SimulatorWire<S>,
   state: Omit<S, keyof ProviderSimulatorBase>,
-  handle: (simulator: S, request: IncomingMessage, response: ServerResponse) => Promise<void>,
-  sendFailure: (response: ServerResponse, message: string) => void,
-  options: { port?: number; host?: string } = {},
+  options: SimulatorOptions = {},
 ): Promise<S> {
-  const simulator = { ...state, url: '', baseUrl: '', close: async () => {} } as S;
+  const simulator = { ...state, url: '', baseUrl: '', apiKey: options.apiKey ?? null, requests: [], close: async () => {} } as unknown as S;
   const server = await listenSimulator(
-    (request, response) => handle(simulator, request, response),
-    (response, error) => sendFailure(response, `simulator failure: ${String(error)}`),
+    async (request, response) => {
+      const received = await receiveRequest(simulator.requests as Array<RecordedRequest<S['requests'][number]['body']>>, request, response);
+      if (received === null) return wire.sendError(response, 400, wire.invalidJson);
+      return wire.answer(simulator, received, request, response);
+    },
+    (response, error) => wire.sendError(response, 500, `simulator failure: ${String(error)}`),
     options,
   );
   simulator.url = server.url;
-  simulator.baseUrl = `${server.url}${basePath}`;
+  simulator.baseUrl = `${server.url}${wire.basePath}`;
   simulator.close = server.close;
   return simulator;
 }
@@ -82,15 +106,18 @@ export interface RecordedRequest<Body = unknown> {
   responseText: string;
 }
 
+/** A recorded request with its URL parsed. */
+export type ReceivedRequest<Body = unknown> = RecordedRequest<Body> & { url: URL };
+
 /**
  * Reads a request and records it in `requests`, its response text as it is sent. The body is parsed as
  * JSON (null when there is none); a body that is not JSON is not recorded, and the answer is null.
  */
-export async function receiveRequest<Body = unknown>(
+async function receiveRequest<Body = unknown>(
   requests: Array<RecordedRequest<Body>>,
   request: IncomingMessage,
   response: ServerResponse,
-): Promise<(RecordedRequest<Body> & { url: URL }) | null> {
+): Promise<ReceivedRequest<Body> | null> {
   const url = new URL(request.url ?? '/', 'http://simulator');
   const body = await readJsonBody(request);
   if (body === undefined) return null;

@@ -5,7 +5,15 @@
 // or `Authorization: Bearer` (1.x SDKs). It answers deterministically (an echo of the last user text,
 // one token per whitespace-separated word) so tests can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
+import {
+  sleep,
+  startProviderSimulator,
+  write,
+  type ProviderSimulatorBase,
+  type ReceivedRequest,
+  type SimulatorOptions,
+  type SimulatorWire,
+} from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type JsonObject } from '../wire-fixtures.ts';
 
 const stream = readSseFixture('anthropic', 'anthropic-tool-call.1.sse');
@@ -58,14 +66,8 @@ export interface MessagesRequestBody {
   stream?: unknown;
 }
 
-export interface AnthropicSimulator {
-  /** e.g. http://127.0.0.1:4011; the SDK's baseURL. */
-  url: string;
-  /** `url` + `/v1`, what a provider record's base URL should be. */
-  baseUrl: string;
-  requests: RecordedRequest[];
+export interface AnthropicSimulator extends ProviderSimulatorBase {
   scenario: (body: MessagesRequestBody) => AnthropicScenario;
-  close(): Promise<void>;
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -107,23 +109,18 @@ export function anthropicSimulatorInputTokens(body: MessagesRequestBody): number
   return (body.messages ?? []).reduce((sum, message) => sum + countAnthropicSimulatorTokens(contentText(message.content)), 0);
 }
 
-export function startAnthropicSimulator(options: { apiKey?: string } = {}): Promise<AnthropicSimulator> {
-  return startProviderSimulator<AnthropicSimulator>(
-    '/v1',
-    { requests: [], scenario: () => ({}) },
-    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, message) => sendError(response, 500, message),
-  );
+const protocol: SimulatorWire<AnthropicSimulator> = { basePath: '/v1', invalidJson: 'The request body is not valid JSON.', sendError, answer };
+
+export function startAnthropicSimulator(options: SimulatorOptions = {}): Promise<AnthropicSimulator> {
+  return startProviderSimulator(protocol, { scenario: () => ({}) }, options);
 }
 
-async function handle(simulator: AnthropicSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const recorded = await receiveRequest(simulator.requests, request, response);
-  if (recorded === null) return sendError(response, 400, 'The request body is not valid JSON.');
+async function answer(simulator: AnthropicSimulator, recorded: ReceivedRequest, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { path, body } = recorded;
 
   if (request.method !== 'POST' || path !== '/v1/messages') return sendError(response, 404, `Unknown path ${path}`);
   const presented = recorded.headers['x-api-key'] ?? recorded.headers.authorization?.replace(/^Bearer /, '');
-  if (apiKey !== null && presented !== apiKey) return sendError(response, 401, 'invalid x-api-key');
+  if (simulator.apiKey !== null && presented !== simulator.apiKey) return sendError(response, 401, 'invalid x-api-key');
   if (recorded.headers['anthropic-version'] === undefined) return sendError(response, 400, 'anthropic-version: header is required');
   const messages = (body ?? {}) as MessagesRequestBody;
   if (typeof messages.model !== 'string' || typeof messages.max_tokens !== 'number' || !Array.isArray(messages.messages)) {

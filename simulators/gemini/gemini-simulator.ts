@@ -10,7 +10,15 @@
 // can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding } from '../simulated-embedding.ts';
-import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
+import {
+  sleep,
+  startProviderSimulator,
+  write,
+  type ProviderSimulatorBase,
+  type ReceivedRequest,
+  type SimulatorOptions,
+  type SimulatorWire,
+} from '../simulator-http.ts';
 import { fill, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type JsonObject } from '../wire-fixtures.ts';
 
 const textStream = readSseFixture('gemini', 'gemini-text.1.sse');
@@ -71,14 +79,8 @@ export interface GenerateContentBody {
   tools?: Array<{ functionDeclarations?: unknown }>;
 }
 
-export interface GeminiSimulator {
-  /** e.g. http://127.0.0.1:4011; the SDK's httpOptions.baseUrl. */
-  url: string;
-  /** `url` + `/v1beta`, what a provider record's base URL should be. */
-  baseUrl: string;
-  requests: RecordedRequest[];
+export interface GeminiSimulator extends ProviderSimulatorBase {
   scenario: (body: GenerateContentBody) => GeminiScenario;
-  close(): Promise<void>;
 }
 
 const STATUSES: Record<number, string> = {
@@ -121,24 +123,19 @@ export function geminiSimulatorPromptTokens(body: GenerateContentBody): number {
   return (body.contents ?? []).reduce((sum, content) => sum + countGeminiSimulatorTokens(partsText(content.parts)), system);
 }
 
-export function startGeminiSimulator(options: { apiKey?: string } = {}): Promise<GeminiSimulator> {
-  return startProviderSimulator<GeminiSimulator>(
-    '/v1beta',
-    { requests: [], scenario: () => ({}) },
-    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, message) => sendError(response, 500, message),
-  );
+const protocol: SimulatorWire<GeminiSimulator> = { basePath: '/v1beta', invalidJson: 'Invalid JSON payload received.', sendError, answer };
+
+export function startGeminiSimulator(options: SimulatorOptions = {}): Promise<GeminiSimulator> {
+  return startProviderSimulator(protocol, { scenario: () => ({}) }, options);
 }
 
-async function handle(simulator: GeminiSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const recorded = await receiveRequest(simulator.requests, request, response);
-  if (recorded === null) return sendError(response, 400, 'Invalid JSON payload received.');
+async function answer(simulator: GeminiSimulator, recorded: ReceivedRequest, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { url, body } = recorded;
 
   const route = ROUTE.exec(url.pathname);
   if (request.method !== 'POST' || route === null) return sendError(response, 404, `Unknown path ${url.pathname}`);
   const presented = recorded.headers['x-goog-api-key'] ?? url.searchParams.get('key');
-  if (apiKey !== null && presented !== apiKey)
+  if (simulator.apiKey !== null && presented !== simulator.apiKey)
     return sendError(response, 400, 'API key not valid. Please pass a valid API key.', { reason: 'API_KEY_INVALID' });
   if (route[3] === 'batchEmbedContents') return answerEmbeddings(route[2]!, (body ?? {}) as BatchEmbedContentsBody, response);
   const generate = (body ?? {}) as GenerateContentBody;

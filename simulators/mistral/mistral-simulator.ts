@@ -10,7 +10,14 @@
 // predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
-import { receiveRequest, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
+import {
+  startProviderSimulator,
+  write,
+  type ProviderSimulatorBase,
+  type ReceivedRequest,
+  type SimulatorOptions,
+  type SimulatorWire,
+} from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type Fill, type JsonObject, type WireEvent } from '../wire-fixtures.ts';
 
 /** The chunks of one recorded stream: the role chunk, a text chunk, the finish chunk with usage, `[DONE]`. */
@@ -84,14 +91,8 @@ export interface MistralRequestBody {
   [field: string]: unknown;
 }
 
-export interface MistralSimulator {
-  /** e.g. http://127.0.0.1:4012; the Mistral SDK's serverURL. */
-  url: string;
-  /** `url` + `/v1`, what a provider record's base URL should be. */
-  baseUrl: string;
-  requests: RecordedRequest[];
+export interface MistralSimulator extends ProviderSimulatorBase {
   scenario: (body: MistralRequestBody, path: string) => MistralScenario;
-  close(): Promise<void>;
 }
 
 const CHAT_FIELDS = new Set([
@@ -154,21 +155,16 @@ export function mistralSimulatorFimReply(body: MistralRequestBody): string {
   return `Fill: ${prompt.split('\n').at(-1)?.trim() ?? ''}`;
 }
 
-export function startMistralSimulator(options: { apiKey?: string } = {}): Promise<MistralSimulator> {
-  return startProviderSimulator<MistralSimulator>(
-    '/v1',
-    { requests: [], scenario: () => ({}) },
-    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, message) => sendError(response, 500, message),
-  );
+const protocol: SimulatorWire<MistralSimulator> = { basePath: '/v1', invalidJson: 'Invalid JSON body', sendError, answer };
+
+export function startMistralSimulator(options: SimulatorOptions = {}): Promise<MistralSimulator> {
+  return startProviderSimulator(protocol, { scenario: () => ({}) }, options);
 }
 
-async function handle(simulator: MistralSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const recorded = await receiveRequest(simulator.requests, request, response);
-  if (recorded === null) return sendError(response, 400, 'Invalid JSON body');
+async function answer(simulator: MistralSimulator, recorded: ReceivedRequest, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const path = recorded.path;
   const body = (recorded.body ?? {}) as MistralRequestBody;
-  if (apiKey !== null && request.headers.authorization !== `Bearer ${apiKey}`) return sendError(response, 401, 'Unauthorized');
+  if (simulator.apiKey !== null && request.headers.authorization !== `Bearer ${simulator.apiKey}`) return sendError(response, 401, 'Unauthorized');
   if (request.method === 'POST' && path === '/v1/embeddings') return answerEmbeddings(simulator, body, response);
   const isFim = path === '/v1/fim/completions';
   if (request.method !== 'POST' || (!isFim && path !== '/v1/chat/completions')) return sendError(response, 404, `Unknown path ${path}`);

@@ -5,7 +5,14 @@
 // user text, one token per whitespace-separated word, so a test can predict the text and the usage.
 // Checked against the official openai SDK (its stream accumulator rebuilds the final response).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { receiveRequest, startProviderSimulator, write, type ProviderSimulatorBase, type RecordedRequest } from '../simulator-http.ts';
+import {
+  startProviderSimulator,
+  write,
+  type ProviderSimulatorBase,
+  type ReceivedRequest,
+  type SimulatorOptions,
+  type SimulatorWire,
+} from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type Json, type WireEvent } from '../wire-fixtures.ts';
 import { countSimulatorTokens } from './openai-simulator.ts';
 
@@ -35,8 +42,7 @@ export interface ResponsesScenario {
   dropWhen?: Promise<void>;
 }
 
-export interface OpenAIResponsesSimulator extends ProviderSimulatorBase {
-  requests: Array<RecordedRequest<Record<string, unknown>>>;
+export interface OpenAIResponsesSimulator extends ProviderSimulatorBase<Record<string, unknown> | null> {
   scenario: (body: Record<string, unknown>) => ResponsesScenario;
 }
 
@@ -52,20 +58,26 @@ function inputTexts(input: unknown, role: string | null): string[] {
   });
 }
 
-export function startOpenAIResponsesSimulator(options: { apiKey?: string } = {}): Promise<OpenAIResponsesSimulator> {
-  return startProviderSimulator<OpenAIResponsesSimulator>(
-    '/v1',
-    { requests: [], scenario: () => ({}) },
-    (simulator, request, response) => handle(simulator, options.apiKey ?? null, request, response),
-    (response, message) => sendError(response, 500, message),
-  );
+const protocol: SimulatorWire<OpenAIResponsesSimulator> = {
+  basePath: '/v1',
+  invalidJson: 'We could not parse the JSON body of your request.',
+  sendError,
+  answer,
+};
+
+export function startOpenAIResponsesSimulator(options: SimulatorOptions = {}): Promise<OpenAIResponsesSimulator> {
+  return startProviderSimulator(protocol, { scenario: () => ({}) }, options);
 }
 
-async function handle(simulator: OpenAIResponsesSimulator, apiKey: string | null, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const recorded = await receiveRequest(simulator.requests, request, response);
-  if (recorded === null || recorded.body === null) return sendError(response, 400, 'We could not parse the JSON body of your request.');
+async function answer(
+  simulator: OpenAIResponsesSimulator,
+  recorded: ReceivedRequest<Record<string, unknown> | null>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  if (recorded.body === null) return sendError(response, 400, 'We could not parse the JSON body of your request.');
   const { path, headers, body } = recorded;
-  if (apiKey !== null && headers.authorization !== `Bearer ${apiKey}`) return sendError(response, 401, 'Incorrect API key provided.');
+  if (simulator.apiKey !== null && headers.authorization !== `Bearer ${simulator.apiKey}`) return sendError(response, 401, 'Incorrect API key provided.');
   if (request.method !== 'POST' || path !== '/v1/responses') return sendError(response, 404, `Unknown path ${path}`);
   if (typeof body.model !== 'string' || body.input === undefined) return sendError(response, 400, "'model' and 'input' are required");
   const scenario = simulator.scenario(body);

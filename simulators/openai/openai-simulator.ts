@@ -7,7 +7,15 @@
 // count. Tests steer a request through `scenario`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
-import { receiveRequest, sleep, startProviderSimulator, write, type RecordedRequest } from '../simulator-http.ts';
+import {
+  sleep,
+  startProviderSimulator,
+  write,
+  type ProviderSimulatorBase,
+  type ReceivedRequest,
+  type SimulatorOptions,
+  type SimulatorWire,
+} from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type JsonObject } from '../wire-fixtures.ts';
 
 const stream = readSseFixture('openai-compatible', 'openai-text.1.sse');
@@ -53,17 +61,11 @@ export interface SimulatorScenario {
   rawStatus?: number;
 }
 
-export interface OpenAISimulator {
-  /** e.g. http://127.0.0.1:4010 */
-  url: string;
-  /** `url` + `/v1`, what a provider record's base URL should be. */
-  baseUrl: string;
-  requests: RecordedRequest[];
+export interface OpenAISimulator extends ProviderSimulatorBase {
   /** Requests whose client went away before the response finished. */
   abortedRequests: number;
   /** Decides each request's behaviour; replace it in a test. */
   scenario: (body: ChatRequestBody) => SimulatorScenario;
-  close(): Promise<void>;
 }
 
 export interface ChatRequestBody {
@@ -98,19 +100,13 @@ function contentText(content: unknown): string {
   return '';
 }
 
-export function startOpenAISimulator(options: { port?: number; host?: string } = {}): Promise<OpenAISimulator> {
-  return startProviderSimulator<OpenAISimulator>(
-    '/v1',
-    { requests: [], abortedRequests: 0, scenario: () => ({}) },
-    handle,
-    (response, message) => sendError(response, 500, message),
-    options,
-  );
+const protocol: SimulatorWire<OpenAISimulator> = { basePath: '/v1', invalidJson: 'We could not parse the JSON body of your request.', sendError, answer };
+
+export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<OpenAISimulator> {
+  return startProviderSimulator(protocol, { abortedRequests: 0, scenario: () => ({}) }, options);
 }
 
-async function handle(simulator: OpenAISimulator, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const recorded = await receiveRequest(simulator.requests, request, response);
-  if (recorded === null) return sendError(response, 400, 'We could not parse the JSON body of your request.');
+async function answer(simulator: OpenAISimulator, recorded: ReceivedRequest, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { path, body } = recorded;
 
   if (request.method === 'GET' && path === '/v1/models') {
