@@ -2,32 +2,14 @@
 // and a fake control plane for snapshots and usage.
 import { connect } from 'node:net';
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
-import {
-  EXPIRED_API_KEY,
-  RESTRICTED_API_KEY,
-  startDataPlaneFixture,
-  TEST_API_KEY,
-  TEST_MODEL,
-  TEST_MODEL_ALIAS,
-  UPSTREAM_KEY_ENV,
-  type DataPlaneFixture,
-} from './testing/data-plane-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useSimulatedDataPlane } from '../../test/support/simulated-data-plane.ts';
+import { EXPIRED_API_KEY, RESTRICTED_API_KEY, TEST_API_KEY, TEST_MODEL, TEST_MODEL_ALIAS } from './testing/data-plane-fixture.ts';
 
-let simulator: OpenAISimulator;
-let fixture: DataPlaneFixture;
-
-beforeEach(async () => {
-  process.env[UPSTREAM_KEY_ENV] = 'sk-upstream-secret';
-  simulator = await startOpenAISimulator();
-  fixture = await startDataPlaneFixture(simulator.baseUrl, { upstreamTimeoutMs: 2_000, maxBodyBytes: 64 * 1024 });
-});
-
-afterEach(async () => {
-  await fixture.close();
-  await simulator.close();
-  delete process.env[UPSTREAM_KEY_ENV];
+const { simulator, fixture } = useSimulatedDataPlane({
+  each: true,
+  upstreamKey: 'sk-upstream-secret',
+  fixture: { upstreamTimeoutMs: 2_000, maxBodyBytes: 64 * 1024 },
 });
 
 function post(path: string, body: unknown, apiKey: string | null = TEST_API_KEY): Promise<Response> {

@@ -4,22 +4,11 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useSimulatedDataPlane } from '../../test/support/simulated-data-plane.ts';
 import { snapshotPricesSchema } from '../../shared/src/snapshot.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
+import { TEST_API_KEY, TEST_MODEL } from './testing/data-plane-fixture.ts';
 
-let simulator: OpenAISimulator;
-let fixture: DataPlaneFixture;
-
-beforeEach(async () => {
-  simulator = await startOpenAISimulator();
-  fixture = await startDataPlaneFixture(simulator.baseUrl, { upstreamTimeoutMs: 2_000 });
-});
-
-afterEach(async () => {
-  await fixture.close();
-  await simulator.close();
-});
+const { simulator, fixture } = useSimulatedDataPlane({ each: true, fixture: { upstreamTimeoutMs: 2_000 } });
 
 function streamRequest(extra: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> {
   return fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {

@@ -5,15 +5,8 @@
 // or `Authorization: Bearer` (1.x SDKs). It answers deterministically (an echo of the last user text,
 // one token per whitespace-separated word) so tests can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  sleep,
-  startProviderSimulator,
-  write,
-  type ProviderSimulatorBase,
-  type ReceivedRequest,
-  type SimulatorOptions,
-  type SimulatorWire,
-} from '../simulator-http.ts';
+import { sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type JsonObject } from '../wire-fixtures.ts';
 
 const stream = readSseFixture('anthropic', 'anthropic-tool-call.1.sse');

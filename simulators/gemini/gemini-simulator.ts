@@ -10,15 +10,8 @@
 // can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding } from '../simulated-embedding.ts';
-import {
-  sleep,
-  startProviderSimulator,
-  write,
-  type ProviderSimulatorBase,
-  type ReceivedRequest,
-  type SimulatorOptions,
-  type SimulatorWire,
-} from '../simulator-http.ts';
+import { sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type JsonObject } from '../wire-fixtures.ts';
 
 const textStream = readSseFixture('gemini', 'gemini-text.1.sse');

@@ -10,14 +10,8 @@
 // predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
-import {
-  startProviderSimulator,
-  write,
-  type ProviderSimulatorBase,
-  type ReceivedRequest,
-  type SimulatorOptions,
-  type SimulatorWire,
-} from '../simulator-http.ts';
+import { startProviderSimulator, write } from '../simulator-http.ts';
+import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type Fill, type JsonObject, type WireEvent } from '../wire-fixtures.ts';
 
 /** The chunks of one recorded stream: the role chunk, a text chunk, the finish chunk with usage, `[DONE]`. */

@@ -5,14 +5,8 @@
 // user text, one token per whitespace-separated word, so a test can predict the text and the usage.
 // Checked against the official openai SDK (its stream accumulator rebuilds the final response).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  startProviderSimulator,
-  write,
-  type ProviderSimulatorBase,
-  type ReceivedRequest,
-  type SimulatorOptions,
-  type SimulatorWire,
-} from '../simulator-http.ts';
+import { startProviderSimulator, write } from '../simulator-http.ts';
+import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type Json, type WireEvent } from '../wire-fixtures.ts';
 import { countSimulatorTokens } from './openai-simulator.ts';
 

@@ -7,15 +7,8 @@
 // count. Tests steer a request through `scenario`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
-import {
-  sleep,
-  startProviderSimulator,
-  write,
-  type ProviderSimulatorBase,
-  type ReceivedRequest,
-  type SimulatorOptions,
-  type SimulatorWire,
-} from '../simulator-http.ts';
+import { sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type JsonObject } from '../wire-fixtures.ts';
 
 const stream = readSseFixture('openai-compatible', 'openai-text.1.sse');

@@ -5,9 +5,9 @@
 // resolves to one, or an old row) gets a 502 from the data plane, which never connects to it.
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, type DataPlaneFixture } from '../../data-plane/src/testing/data-plane-fixture.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { describe, expect, test } from 'vitest';
+import { useSimulatedDataPlane } from '../support/simulated-data-plane.ts';
+import { TEST_API_KEY, TEST_MODEL, testSnapshotState } from '../../data-plane/src/testing/data-plane-fixture.ts';
 import { useControlPlaneOnPglite, trpcAs, trpcCode } from '../support/control-plane-on-pglite.ts';
 
 /** This machine's own name: it resolves to a loopback or private address on any host the tests run on. */
@@ -56,17 +56,7 @@ describe('provider base URLs that point inward are refused when saved', () => {
 });
 
 describe('the data plane refuses to connect to a private address at call time', () => {
-  let simulator: OpenAISimulator;
-  let fixture: DataPlaneFixture;
-
-  beforeAll(async () => {
-    simulator = await startOpenAISimulator();
-    fixture = await startDataPlaneFixture(simulator.baseUrl, { allowPrivateUpstreams: false });
-  });
-  afterAll(async () => {
-    await fixture?.close();
-    await simulator?.close();
-  });
+  const { simulator, fixture } = useSimulatedDataPlane({ fixture: { allowPrivateUpstreams: false } });
 
   async function chat(): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
     const response = await fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {

@@ -2,26 +2,14 @@
 // the gateway sent (an organization's BYOK key, here the platform key: the same path) in the client's
 // error body. The attack: an upstream echoing the key, whole or cut, in an error answer, in an error
 // answer the gateway retries, and in a streamed error frame; the client never sees it.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, UPSTREAM_KEY_ENV, type DataPlaneFixture } from '../../data-plane/src/testing/data-plane-fixture.ts';
-import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
+import { describe, expect, test } from 'vitest';
+import { useSimulatedDataPlane } from '../support/simulated-data-plane.ts';
+import { TEST_API_KEY, TEST_MODEL } from '../../data-plane/src/testing/data-plane-fixture.ts';
 
 const PROVIDER_KEY = 'sk-proj-Reflected0123456789abcdefGHIJKLmnop';
 
 describe('the key the gateway sent never comes back to the client', () => {
-  let simulator: OpenAISimulator;
-  let fixture: DataPlaneFixture;
-
-  beforeAll(async () => {
-    process.env[UPSTREAM_KEY_ENV] = PROVIDER_KEY;
-    simulator = await startOpenAISimulator();
-    fixture = await startDataPlaneFixture(simulator.baseUrl, { upstreamTimeoutMs: 5_000 });
-  });
-  afterAll(async () => {
-    await fixture?.close();
-    await simulator?.close();
-    delete process.env[UPSTREAM_KEY_ENV];
-  });
+  const { simulator, fixture } = useSimulatedDataPlane({ upstreamKey: PROVIDER_KEY, fixture: { upstreamTimeoutMs: 5_000 } });
 
   async function chat(stream: boolean): Promise<{ status: number; text: string }> {
     const response = await fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {

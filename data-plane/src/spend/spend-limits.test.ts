@@ -2,37 +2,16 @@
 // retry-after, GET /usage, free models, and holds released when a request fails. The fake control plane
 // publishes the org's limits (snapshot) and its credits and ledger totals (spend floor) exactly as a test sets them.
 import { createServer } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSimulatedDataPlane } from '../../../test/support/simulated-data-plane.ts';
 import { computeBudgetWindows } from '../../../shared/src/budget-windows.ts';
 import { hashSecret } from '../../../shared/src/crypto.ts';
 import { snapshotOrgSchema, snapshotPricesSchema, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { z } from 'zod';
-import { startOpenAISimulator, type OpenAISimulator } from '../../../simulators/openai/openai-simulator.ts';
-import {
-  FUNDED_SPEND_FLOOR,
-  startDataPlaneFixture,
-  TEST_API_KEY,
-  TEST_MODEL,
-  testSnapshotState,
-  UPSTREAM_KEY_ENV,
-  type DataPlaneFixture,
-} from '../testing/data-plane-fixture.ts';
+import { FUNDED_SPEND_FLOOR, TEST_API_KEY, TEST_MODEL, testSnapshotState } from '../testing/data-plane-fixture.ts';
 
-let simulator: OpenAISimulator;
-let fixture: DataPlaneFixture;
-
-beforeEach(async () => {
-  process.env[UPSTREAM_KEY_ENV] = 'sk-upstream-secret';
-  simulator = await startOpenAISimulator();
-  fixture = await startDataPlaneFixture(simulator.baseUrl, { upstreamTimeoutMs: 2_000 });
-});
-
-afterEach(async () => {
-  await fixture.close();
-  await simulator.close();
-  delete process.env[UPSTREAM_KEY_ENV];
-});
+const { simulator, fixture } = useSimulatedDataPlane({ each: true, upstreamKey: 'sk-upstream-secret', fixture: { upstreamTimeoutMs: 2_000 } });
 
 const today = () => new Date().toISOString().slice(0, 10);
 const nextMidnightMs = (nowMs: number) => (Math.floor(nowMs / 86_400_000) + 1) * 86_400_000;

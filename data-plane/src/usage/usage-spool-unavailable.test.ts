@@ -5,9 +5,9 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAISimulator, type OpenAISimulator } from '../../../simulators/openai/openai-simulator.ts';
-import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useSimulatedDataPlane } from '../../../test/support/simulated-data-plane.ts';
+import { TEST_API_KEY, TEST_MODEL } from '../testing/data-plane-fixture.ts';
 import { readSpoolBatch } from './ship-usage.ts';
 import { segmentFileName, type SpoolFile } from './usage-spool.ts';
 
@@ -26,18 +26,10 @@ async function openOnDiskThatCanFill(path: string): Promise<SpoolFile> {
   };
 }
 
-let simulator: OpenAISimulator;
-let fixture: DataPlaneFixture;
+const { simulator, fixture } = useSimulatedDataPlane({ fixture: { usageSpoolOpenFile: openOnDiskThatCanFill } });
 
-beforeAll(async () => {
-  simulator = await startOpenAISimulator();
-  fixture = await startDataPlaneFixture(simulator.baseUrl, { usageSpoolOpenFile: openOnDiskThatCanFill });
-});
-
-afterAll(async () => {
+afterAll(() => {
   disk.full = false;
-  await fixture?.close();
-  await simulator?.close();
 });
 
 function chat(content: string): Promise<Response> {
