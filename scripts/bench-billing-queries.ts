@@ -1,4 +1,5 @@
-// npm run bench:billing: the billing queries timed on a million seeded usage rows in PostgreSQL.
+// npm run bench:billing: the billing queries, the request log's keyset pages and the latency percentiles
+// timed on a million (--rows) seeded usage rows in PostgreSQL.
 // Creates a throwaway database beside BENCH_DATABASE_URL (default: TEST_DATABASE_URL, else the local
 // server), migrates and seeds it (scripts/seed-usage-rows.ts), runs each query several times through
 // the same service functions the APIs call, EXPLAINs it, writes bench/results/billing-queries.md and
@@ -15,6 +16,8 @@ import { getBalance } from '../control-plane/src/services/billing/get-balance.ts
 import { listLedgerEntries } from '../control-plane/src/services/billing/list-ledger-entries.ts';
 import { summarizeUsage, usageSummaryQuery } from '../control-plane/src/services/billing/summarize-usage.ts';
 import type { UsageDimension } from '../control-plane/src/services/billing/billing-vocabulary.ts';
+import { latencyQuery, summarizeLatency } from '../control-plane/src/services/request-latency.ts';
+import { listRequests } from '../control-plane/src/services/request-log.ts';
 import type { ServiceContext } from '../control-plane/src/services/service-context.ts';
 import { seedUsageRows } from './seed-usage-rows.ts';
 
@@ -124,7 +127,61 @@ try {
     run: () => summarizeUsage(context, { orgId: usageOrgId, from, to, groupBy }),
     explain: usageSummaryQuery(usageOrgId, from, to, groupBy),
   });
+  // The request log's keyset pages: the statement Prisma sends for listRequests (services/request-log.ts),
+  // written out for EXPLAIN. A cursor is the page's last row; deep pages start at the row `depth` rows down.
+  const requestLogSql = (filter: Prisma.Sql, cursor: { startedAt: Date; id: bigint } | null) => Prisma.sql`
+    SELECT * FROM "usage_records" WHERE "org_id" = ${orgId} ${filter}
+    ${
+      cursor === null
+        ? Prisma.empty
+        : Prisma.sql`AND "started_at" <= ${cursor.startedAt} AND ("started_at" < ${cursor.startedAt} OR ("started_at" = ${cursor.startedAt} AND "id" < ${cursor.id}))`
+    }
+    ORDER BY "started_at" DESC, "id" DESC LIMIT 51`;
+  const rowAtDepth = async (depth: number, where: { userId?: string; apiKeyId?: string } = {}) =>
+    database.prisma.usageRecord.findFirstOrThrow({
+      where: { orgId, ...where },
+      orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
+      skip: depth,
+      select: { startedAt: true, id: true, userId: true, apiKeyId: true },
+    });
+  const newest = await rowAtDepth(0);
+  const middleRow = await rowAtDepth(Math.floor(orgRows / 2));
+  const oldestPage = await rowAtDepth(orgRows - 60);
+  const userRows = await database.prisma.usageRecord.count({ where: { orgId, userId: newest.userId } });
+  const userDeep = await rowAtDepth(Math.floor(userRows * 0.9), { userId: newest.userId });
+  const keyRows = await database.prisma.usageRecord.count({ where: { orgId, apiKeyId: newest.apiKeyId } });
+  const cursorOf = (row: { startedAt: Date; id: bigint }) => `${row.startedAt.getTime()}.${row.id}`;
+  const requestLogQuery = (name: string, input: { userId?: string; apiKeyId?: string; model?: string }, cursorRow: { startedAt: Date; id: bigint } | null) => {
+    const filter = Prisma.join(
+      [
+        Prisma.sql`TRUE`,
+        ...(input.userId === undefined ? [] : [Prisma.sql`"user_id" = ${input.userId}`]),
+        ...(input.apiKeyId === undefined ? [] : [Prisma.sql`"api_key_id" = ${input.apiKeyId}`]),
+        ...(input.model === undefined ? [] : [Prisma.sql`"requested_model" = ${input.model}`]),
+      ],
+      ' AND ',
+      'AND ',
+    );
+    return {
+      name,
+      run: () => listRequests(context, { orgId, ...input, ...(cursorRow === null ? {} : { cursor: cursorOf(cursorRow) }) }),
+      explain: requestLogSql(filter, cursorRow),
+    } satisfies BenchQuery;
+  };
+
   const queries: BenchQuery[] = [
+    requestLogQuery('request log, newest page (50)', {}, null),
+    requestLogQuery(`request log, page at row ${Math.floor(orgRows / 2).toLocaleString('en')} (cursor)`, {}, middleRow),
+    requestLogQuery(`request log, oldest page, row ${(orgRows - 60).toLocaleString('en')} (cursor)`, {}, oldestPage),
+    requestLogQuery(`request log, one user (${userRows.toLocaleString('en')} rows), newest page`, { userId: newest.userId }, null),
+    requestLogQuery(`request log, one user, page at 90 % of their rows (cursor)`, { userId: newest.userId }, userDeep),
+    requestLogQuery(`request log, one key (${keyRows.toLocaleString('en')} rows), newest page`, { apiKeyId: newest.apiKeyId }, null),
+    requestLogQuery('request log, one model of 12, newest page', { model: 'bench/model-3' }, null),
+    {
+      name: 'latency p50/p95 per model, 30 days (percentile_cont)',
+      run: () => summarizeLatency(context, { orgId, from, to }),
+      explain: latencyQuery(orgId, from, to, null),
+    },
     { name: 'balance', run: () => getBalance(context, { orgId }), explain: Prisma.sql`SELECT "balance_micros" FROM "organizations" WHERE "id" = ${orgId}` },
     { name: 'ledger, newest page (50)', run: () => listLedgerEntries(context, { orgId }), explain: ledgerSql(null, null) },
     {
@@ -176,11 +233,12 @@ try {
 
   const format = (ms: number) => ms.toFixed(2);
   const report = [
-    '# Billing queries on a million usage rows',
+    `# Billing and request log queries on ${Number(count.usage).toLocaleString('en')} usage rows`,
     '',
     `Produced by \`npm run bench:billing\` (scripts/bench-billing-queries.ts) on ${new Date().toISOString()}: PostgreSQL ${count.version},`,
     `${Number(count.usage).toLocaleString('en')} usage rows over 90 days (${Number(count.daily).toLocaleString('en')} usage_daily rows,`,
     `${Number(count.ledger).toLocaleString('en')} ledger entries) for 5 orgs × 25 users × 2 keys, 12 models, 4 providers; seeded in ${seedSeconds.toFixed(1)} s.`,
+    'The request log rows are pages of 50 through listRequests (labels included); their plan is of the statement Prisma sends, written out.',
     `Queries are for the busiest org (${orgRows.toLocaleString('en')} usage rows) unless marked "smallest org" (${smallOrgRows.toLocaleString('en')} rows),`,
     'through the service functions the APIs call',
     `(Prisma included), one warm-up then ${runs} timed runs. The usage range is [${from.toISOString()}, ${to.toISOString()}):`,

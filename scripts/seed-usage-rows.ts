@@ -59,7 +59,8 @@ export async function seedUsageRows(client: pg.Client, options: SeedUsageOptions
 
   // Row g starts at a steady pace through the period (ids follow time, as ingest writes them). Half the
   // rows are org 0's, one in a thousand the last org's, and the orgs between share the rest; users, keys
-  // and models are picked by a multiplicative hash of g; every 17th request is BYOK.
+  // and models are picked by a multiplicative hash of g; every 17th request is BYOK; every other one is
+  // streamed and has a time to first token; latencies spread over 0.2-5.2 s.
   const periodMs = options.days * 86_400_000;
   await client.query(
     `
@@ -71,7 +72,7 @@ export async function seedUsageRows(client: pg.Client, options: SeedUsageOptions
     SELECT 'bench-' || g, 'bench-org-' || o, 'bench-user-' || o || '-' || u, 'bench-key-' || o || '-' || u || '-' || k,
       'bench/model-' || m, 'model-' || m, 'bench-provider-' || (m % $7), g % 17 = 0,
       prompt, completion, cache_read, 0, reasoning,
-      prompt * 3 + completion * 15 + cache_read, NULL, false, 120, 400, 410,
+      prompt * 3 + completion * 15 + cache_read, NULL, false, CASE WHEN g % 2 = 0 THEN 50 + (g * 31) % 900 END, 400, 200 + (g * 61) % 5000,
       200, 'stop', NULL, g % 2 = 0, started, started + interval '410 milliseconds'
     FROM (
       SELECT g,

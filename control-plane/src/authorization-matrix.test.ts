@@ -182,6 +182,11 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
     run: ({ client, fixture }) => client.billing.myUsage({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z', groupBy: ['key'] }),
   },
   'requests.list': { requires: { org: 'usage.readOwn' }, run: ({ client, fixture }) => client.requests.list({ orgId: fixture.orgId }) },
+  'requests.latency': {
+    requires: { org: 'usage.readOwn' },
+    run: ({ client, fixture }) => client.requests.latency({ orgId: fixture.orgId, from: '2026-11-01T12:00:00Z', to: '2026-11-03T12:00:00Z' }),
+  },
+  'billing.limits': { requires: { org: 'usage.readOwn' }, run: ({ client, fixture }) => client.billing.limits({ orgId: fixture.orgId }) },
   'billing.addLedgerEntry': {
     requires: { platform: 'ledger.write' },
     run: ({ client, fixture }) => client.billing.addLedgerEntry({ orgId: fixture.orgId, kind: 'grant', amountMicros: 1_000_000 }),

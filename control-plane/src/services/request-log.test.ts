@@ -126,4 +126,39 @@ describe.each(testEngines)('request log on %s', (engine) => {
     expect(await reader.requests.list({ orgId: ids.orgB }).catch((error: unknown) => error)).toMatchObject({ code: 'NOT_FOUND' });
     expect(await reader.requests.list({ orgId: ids.orgA, cursor: 'page-2' }).catch((error: unknown) => error)).toMatchObject({ code: 'BAD_REQUEST' });
   });
+
+  test('latency percentiles per model: answered requests only, computed by the database; a member sees their own', async () => {
+    const two_ = { userId: ids.user2, apiKeyId: ids.key2 };
+    await ingest([
+      // m/x: whole latencies 100, 200 … 1000 ms, five of them streamed with a first token after 10 … 50 ms.
+      ...Array.from({ length: 10 }, (_, index) =>
+        event(`lat-x${index}`, `2026-09-10T10:00:0${index}.000Z`, {
+          ...two_,
+          requestedModel: 'm/x',
+          totalLatencyMs: (index + 1) * 100,
+          ttftMs: index < 5 ? (index + 1) * 10 : null,
+        }),
+      ),
+      event('lat-y', '2026-09-10T11:00:00.000Z', { requestedModel: 'm/y', totalLatencyMs: 7 }),
+      // A refusal says nothing about the model's speed; another org's request is not this org's.
+      event('lat-refused', '2026-09-10T12:00:00.000Z', { ...two_, requestedModel: 'm/x', status: 502, totalLatencyMs: 99_999, ttftMs: 99_999 }),
+      event('lat-b', '2026-09-10T12:00:00.000Z', { orgId: ids.orgB, requestedModel: 'm/x', totalLatencyMs: 99_999 }),
+    ]);
+    const range = { orgId: ids.orgA, from: '2026-09-10T00:00:00.000Z', to: '2026-09-11T00:00:00.000Z' };
+    const summary = await reader.requests.latency(range);
+    expect(summary.wholeOrg).toBe(true);
+    expect(summary.models.map((model) => model.model)).toEqual(['m/x', 'm/y']);
+    const [x, y] = summary.models;
+    expect(x).toMatchObject({ requests: 10, ttftRequests: 5 });
+    // percentile_cont interpolates: the 95th of 10 values lies 55 % of the way from the 9th to the 10th.
+    expect(x!.latencyP50Ms).toBeCloseTo(550);
+    expect(x!.latencyP95Ms).toBeCloseTo(955);
+    expect(x!.ttftP50Ms).toBeCloseTo(30);
+    expect(x!.ttftP95Ms).toBeCloseTo(48);
+    expect(y).toEqual({ model: 'm/y', requests: 1, ttftRequests: 0, ttftP50Ms: null, ttftP95Ms: null, latencyP50Ms: 7, latencyP95Ms: 7 });
+
+    const own = await memberOne.requests.latency(range);
+    expect(own).toMatchObject({ wholeOrg: false, models: [{ model: 'm/y', requests: 1 }] });
+    expect(await reader.requests.latency({ ...range, orgId: ids.orgB }).catch((error: unknown) => error)).toMatchObject({ code: 'NOT_FOUND' });
+  });
 });

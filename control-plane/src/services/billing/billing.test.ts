@@ -294,4 +294,59 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     // Billing sees the whole org in the same range: the member's two requests and user1's.
     expect((await billing.usage(range)).totals).toMatchObject({ requests: 3, billedCostMicros: 1011, byokCostMicros: 22 });
   });
+
+  test("limits: the balance for those who see money, the caller's daily limit and the budgeted keys' windows, with today's spend", async () => {
+    const prisma = testApp.app.services.prisma;
+    const org = await prisma.organization.create({ data: { name: 'Limits', policy: { create: { dailyLimitMicros: 1_000_000n } } } });
+    const owner = await testApp.createAdmin('owner@limits.example');
+    const member = await testApp.createAdmin('member@limits.example');
+    await prisma.membership.createMany({
+      data: [
+        { orgId: org.id, userId: owner.userId, role: 'owner' },
+        { orgId: org.id, userId: member.userId, role: 'member', dailyLimitMicros: 300_000n },
+      ],
+    });
+    const ownerCalls = testApp.caller(owner.token);
+    const budgeted = await ownerCalls.apiKeys.create({
+      orgId: org.id,
+      userId: member.userId,
+      name: 'budgeted',
+      budget: { dailyMicros: 500_000, weeklyMicros: 2_000_000, timeZone: 'Asia/Tokyo' },
+    });
+    await ownerCalls.apiKeys.create({ orgId: org.id, name: 'unbudgeted' });
+    await ownerCalls.apiKeys.create({ orgId: org.id, name: "the owner's budgeted", budget: { monthlyMicros: 9_000_000 } });
+    // A second ago: inside today's windows however the test's clock falls, short of a midnight.
+    const justNow = new Date(Date.now() - 1000).toISOString();
+    await testApp.caller(testApp.app.dataPlaneToken).dataPlane.ingestUsage({
+      events: [
+        usageEvent({ requestId: 'lim-1', orgId: org.id, userId: member.userId, apiKeyId: budgeted.id, startedAt: justNow, costMicros: 100_000 }),
+        usageEvent({ requestId: 'lim-2', orgId: org.id, userId: member.userId, apiKeyId: budgeted.id, startedAt: justNow, costMicros: 25_000 }),
+        // BYOK costs the org nothing and counts against no limit.
+        usageEvent({ requestId: 'lim-3', orgId: org.id, userId: member.userId, apiKeyId: budgeted.id, startedAt: justNow, costMicros: 7, byok: true }),
+      ],
+    });
+
+    const seenByOwner = await ownerCalls.billing.limits({ orgId: org.id });
+    expect(seenByOwner.balanceMicros).toBe(-125_000);
+    // The owner has no limit of their own: the org's default applies, and they spent nothing.
+    expect(seenByOwner.member).toMatchObject({ limitMicros: 1_000_000, spentMicros: 0 });
+    expect(seenByOwner.keys.map((key) => [key.name, key.timeZone, key.windows.map((window) => [window.period, window.limitMicros, window.spentMicros])])).toEqual([
+      ["the owner's budgeted", 'UTC', [['monthly', 9_000_000, 0]]],
+      [
+        'budgeted',
+        'Asia/Tokyo',
+        [
+          ['daily', 500_000, 125_000],
+          ['weekly', 2_000_000, 125_000],
+        ],
+      ],
+    ]);
+    expect(seenByOwner.keys[1]!.windows[0]!.resetsAt.getTime()).toBeGreaterThan(Date.now());
+
+    const seenByMember = await testApp.caller(member.token).billing.limits({ orgId: org.id });
+    // A member sees no money, their own limit (overriding the default) and spend, and only their own keys.
+    expect(seenByMember).toMatchObject({ balanceMicros: null, member: { limitMicros: 300_000, spentMicros: 125_000 } });
+    expect(seenByMember.keys.map((key) => key.name)).toEqual(['budgeted']);
+    await expect(billing.limits({ orgId: org.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
 });

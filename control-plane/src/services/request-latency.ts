@@ -1,0 +1,76 @@
+// How fast requests were answered, per requested model, over [from, to): the median and 95th percentile of
+// the time to the first token (streamed answers; null when no request of the model had one) and of the
+// whole latency, from the raw usage rows of answered requests (status below 400: a refusal's latency says
+// nothing about the model). The percentiles are computed by the database (percentile_cont, PostgreSQL and
+// PGlite alike) over the (org_id, started_at, id) index range, so only one row per model leaves it.
+// Billing, owners and admins see the whole org (`usage.read`); any member their own requests.
+import { z } from 'zod';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { parseInput } from './input-schemas.ts';
+import { authorizeOrgAction, mayDo } from './org-access.ts';
+import type { ServiceContext } from './service-context.ts';
+
+export const summarizeLatencyInputSchema = z
+  .object({
+    orgId: z.string(),
+    from: z.coerce.date(),
+    /** Exclusive. */
+    to: z.coerce.date(),
+  })
+  .refine((input) => input.from.getTime() < input.to.getTime(), { path: ['to'], message: 'must be after from' });
+
+export interface ModelLatency {
+  model: string;
+  /** Answered requests counted. */
+  requests: number;
+  /** Of those, the ones with a time to first token (streamed). */
+  ttftRequests: number;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+}
+
+export interface LatencySummary {
+  orgId: string;
+  from: Date;
+  to: Date;
+  /** true: every member's requests; false: the caller's own. */
+  wholeOrg: boolean;
+  /** By model id. */
+  models: ModelLatency[];
+}
+
+interface LatencyRow {
+  model: string;
+  requests: number;
+  ttftRequests: number;
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+}
+
+export async function summarizeLatency(context: ServiceContext, rawInput: z.input<typeof summarizeLatencyInputSchema>): Promise<LatencySummary> {
+  const input = parseInput(summarizeLatencyInputSchema, rawInput, 'input');
+  const membership = await authorizeOrgAction(context, input.orgId, 'usage.readOwn');
+  const wholeOrg = mayDo(membership, 'usage.read');
+  const rows = await context.prisma.$queryRaw<LatencyRow[]>(latencyQuery(input.orgId, input.from, input.to, wholeOrg ? null : (membership?.userId ?? null)));
+  return { orgId: input.orgId, from: input.from, to: input.to, wholeOrg, models: rows };
+}
+
+/** The one statement behind a summary; exported so the billing benchmark can EXPLAIN it. */
+export function latencyQuery(orgId: string, from: Date, to: Date, userId: string | null): Prisma.Sql {
+  const ofUser = userId === null ? Prisma.empty : Prisma.sql`AND "user_id" = ${userId}`;
+  return Prisma.sql`
+    SELECT "requested_model" AS "model", count(*)::int AS "requests", count("ttft_ms")::int AS "ttftRequests",
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY "ttft_ms") AS "ttftP50Ms",
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY "ttft_ms") AS "ttftP95Ms",
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY "total_latency_ms") AS "latencyP50Ms",
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY "total_latency_ms") AS "latencyP95Ms"
+    FROM "usage_records"
+    WHERE "org_id" = ${orgId} AND "started_at" >= ${from.toISOString()}::timestamptz AND "started_at" < ${to.toISOString()}::timestamptz
+      AND "status" < 400 ${ofUser}
+    GROUP BY "requested_model"
+    ORDER BY "requested_model"`;
+}
