@@ -5,11 +5,14 @@
 // 1280×800 and at a phone's width into test-results/admin-console/; any console error, uncaught exception,
 // failed request or unexpected error answer fails the test.
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../control-plane/src/services/identity/passwords.ts';
 import { ADMIN_EMAIL } from '../../control-plane/src/services/seed.ts';
+import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { buildConsoleIfStale, launchChromium, watchedPage, type WatchedPage } from '../support/browser.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 
@@ -19,6 +22,29 @@ const PHONE = { width: 390, height: 844 };
 
 /** The sign-in page's first question, GET /auth/session, is answered 401 until someone signs in. */
 const notSignedInYet = (url: string, status: number) => status === 401 && new URL(url).pathname === '/auth/session';
+/** A catalog model the alerts test prices at exactly 100 µ$ a request (the policy test allows simulator/*). */
+const FIXED_COST_MODEL = 'simulator/fixed-cost';
+/** The README's picture of the overview, rewritten when UPDATE_README_SCREENSHOT=1 (docs/console.md). */
+const README_SCREENSHOT = resolve('docs/images/console-overview.png');
+
+/** A local webhook receiver: answers 204 and keeps each call's signature header and JSON body. */
+async function startReceiver(): Promise<{ url: string; calls: Array<{ signature: string | undefined; body: unknown }>; close: () => Promise<void> }> {
+  const calls: Array<{ signature: string | undefined; body: unknown }> = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      calls.push({ signature: request.headers['x-gateway-signature'] as string | undefined, body: JSON.parse(body) as unknown });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/budget`,
+    calls,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
 
 describe('admin console', () => {
   let gateway: Gateway;
@@ -26,14 +52,17 @@ describe('admin console', () => {
   let context: BrowserContext;
   let watched: WatchedPage;
   let page: Page;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
   beforeAll(async () => {
+    receiver = await startReceiver();
     buildConsoleIfStale();
     mkdirSync(SCREENSHOTS, { recursive: true });
     gateway = await startGateway('pglite');
     await gateway.controlPlane!.prisma.user.update({ where: { email: ADMIN_EMAIL }, data: { passwordHash: await hashPassword(PASSWORD) } });
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Reduced motion: charts are drawn at once, so screenshots show them whole.
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gateway.controlPlane!.url });
     watched = await watchedPage(context, notSignedInYet);
     page = watched.page;
@@ -41,6 +70,7 @@ describe('admin console', () => {
   afterAll(async () => {
     await browser?.close();
     await gateway?.close();
+    await receiver?.close();
   });
 
   async function screenshot(name: string): Promise<void> {
@@ -50,6 +80,14 @@ describe('admin console', () => {
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
+  }
+
+  /** The overview at 1280 pixels wide, kept small for the README. */
+  async function screenshotForReadme(): Promise<void> {
+    const path = process.env.UPDATE_README_SCREENSHOT === '1' ? README_SCREENSHOT : join(SCREENSHOTS, 'readme-overview.png');
+    mkdirSync(dirname(path), { recursive: true });
+    const picture = await page.screenshot({ path, fullPage: true });
+    expect(picture.length).toBeLessThan(200_000);
   }
 
   async function openPage(title: string): Promise<void> {
@@ -79,6 +117,13 @@ describe('admin console', () => {
 
     await openPage('API keys');
     await page.getByLabel('Name').fill('browser test key');
+    // A budget: a bad amount is blamed next to its field, then a daily cap counted in Paris.
+    await page.getByLabel('Daily budget in dollars (optional)').fill('five');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByText('write the amount in dollars').waitFor();
+    expect(await page.getByLabel('Daily budget in dollars (optional)').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Daily budget in dollars (optional)').fill('5');
+    await page.getByLabel('Budget time zone').selectOption('Europe/Paris');
     await page.getByRole('button', { name: 'Create key' }).click();
     const key = (await page.getByTestId('new-key').textContent())!;
     expect(key).toMatch(/^sk-/);
@@ -86,6 +131,7 @@ describe('admin console', () => {
     await page.getByText('Copied').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
     await expect.poll(() => page.getByRole('row', { name: /browser test key/ }).count()).toBe(1);
+    expect(await page.getByRole('row', { name: /browser test key/ }).textContent()).toContain('$5.00 a day: $0.00 spent; in Europe/Paris');
     await screenshot('keys-created');
 
     // The key reaches the data plane with the next snapshot.
@@ -113,6 +159,16 @@ describe('admin console', () => {
     await page.getByLabel('Requests').check();
     await page.getByLabel('API key').check();
     await page.getByRole('img', { name: 'Requests per day, stacked by api key' }).waitFor();
+    // Speed per model, from the database's percentiles over the one request.
+    const speed = page.getByRole('region', { name: 'Speed per model' }).getByRole('row', { name: new RegExp(`^${SIMULATOR_MODEL}`) });
+    await expect
+      .poll(() => speed.allTextContents())
+      .toEqual([expect.stringMatching(new RegExp(`^${SIMULATOR_MODEL}1(—|\\d[\\d,]* ms){2}\\d[\\d,]* ms\\d[\\d,]* ms$`))]);
+    // Spend against limits: the balance, the admin's own (absent) daily limit, the key's budget in Paris.
+    const limits = page.getByRole('region', { name: 'Spend against limits' });
+    await expect.poll(() => limits.getByTestId('limits-balance').textContent()).toMatch(/^-?\$/);
+    expect(await limits.getByTestId('limits-member').textContent()).toMatch(/^Your daily limit\$[\d.]+ spentno limit · resets /);
+    await limits.getByRole('meter', { name: 'Key “browser test key” today (Europe/Paris)' }).waitFor();
     await screenshot('overview');
 
     // The request log has it, with its x-request-id; choosing it shows the whole record.
@@ -169,8 +225,19 @@ describe('admin console', () => {
     await invitee.page.getByRole('button', { name: 'Sign in' }).click();
     await invitee.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await invitee.page.getByText('Your requests in Dev Org').waitFor();
-    // A member manages neither members nor anyone else's keys.
+    // A member manages neither members nor anyone else's keys, and sees neither the catalog nor the alerts.
     const inviteeNavigation = invitee.page.getByRole('navigation', { name: 'Pages' });
+    expect(await inviteeNavigation.getByRole('link').allTextContents()).toEqual(['Overview', 'Requests', 'API keys', 'Members', 'Policies', 'Provider keys']);
+    await invitee.page.goto(`${gateway.controlPlane!.url}/#/catalog`);
+    await invitee.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // Hidden is not all: the catalog's procedures refuse her, with her session and its CSRF token.
+    const { csrfToken } = (await (await invitee.page.request.get(`${gateway.controlPlane!.url}/auth/session`)).json()) as { csrfToken: string };
+    const refused = await invitee.page.request.post(`${gateway.controlPlane!.url}/trpc/catalog.overrideModelPrices`, {
+      headers: { 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      data: { id: SIMULATOR_MODEL, providerSlug: 'simulator', prices: { prompt: 0, completion: 0 } },
+    });
+    expect(refused.status()).toBe(403);
+    expect(await refused.text()).toContain('only a platform admin may do catalog.write');
     await invitee.page.getByRole('link', { name: 'Members' }).click();
     await invitee.page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
     expect(await invitee.page.getByRole('button', { name: 'Invite' }).count()).toBe(0);
@@ -268,6 +335,75 @@ describe('admin console', () => {
     expect(watched.problems).toEqual([]);
   });
 
+  it('sets budget alert thresholds and a webhook, and shows the alert a budgeted key set off in the delivery log', async () => {
+    // A model that costs exactly 100 µ$ a request: 10 completion tokens at 10,000 n$.
+    await addCatalogModel(
+      gateway,
+      { slug: 'simulator', baseUrl: gateway.simulator.baseUrl, apiKeyEnv: null },
+      {
+        id: FIXED_COST_MODEL,
+        name: 'Fixed-cost simulator',
+        endpoint: { providerSlug: 'simulator', upstreamModel: 'fixed', prices: { prompt: 0, completion: 10_000 } },
+      },
+    );
+    await openPage('Budget alerts');
+    await page.getByText('No alert has been sent yet.').waitFor();
+    const thresholds = page.getByLabel('Thresholds in percent');
+    await thresholds.fill('fifty');
+    await page.getByRole('button', { name: 'Save alerts' }).click();
+    await page.getByText('write whole percentages separated by commas').waitFor();
+    expect(await thresholds.getAttribute('aria-invalid')).toBe('true');
+    await thresholds.fill('100, 50');
+    await page.getByLabel('Webhook URL (optional)').fill(receiver.url);
+    await page.getByRole('button', { name: 'Save alerts' }).click();
+    expect(await page.getByTestId('webhook-secret').textContent()).toMatch(/^whsec_/);
+    await expect.poll(() => thresholds.inputValue()).toBe('50, 100');
+    expect(await gateway.controlPlane!.prisma.orgAlertConfig.findFirstOrThrow()).toMatchObject({ thresholds: [50, 100], webhookUrl: receiver.url });
+
+    await openPage('API keys');
+    await page.getByLabel('Name').fill('alerted key');
+    await page.getByLabel('Daily budget in dollars (optional)').fill('0.00015');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('new-key').textContent())!;
+    const previousScenario = gateway.simulator.scenario;
+    gateway.simulator.scenario = () => ({ reply: Array.from({ length: 10 }, (_, index) => `w${index}`).join(' ') });
+    try {
+      await expect
+        .poll(() =>
+          gateway
+            .client(key)
+            .chat.completions.create({ model: FIXED_COST_MODEL, messages: [{ role: 'user', content: 'spend' }], max_tokens: 10 })
+            .then(
+              () => 'answered',
+              (error: Error) => error.message,
+            ),
+        )
+        .toBe('answered');
+    } finally {
+      gateway.simulator.scenario = previousScenario;
+    }
+    await gateway.dataPlane!.flushUsage();
+    // 100 of 150 µ$: past 50 %, short of 100 %. The receiver gets one signed call.
+    await expect.poll(() => receiver.calls.length).toBe(1);
+    expect(receiver.calls[0]).toMatchObject({
+      signature: expect.stringMatching(/^t=\d+,v1=[0-9a-f]{64}$/),
+      body: { threshold_percent: 50, used_micros: 100, limit_micros: 150 },
+    });
+
+    await openPage('Budget alerts');
+    const delivery = page.getByRole('row', { name: /Key “alerted key”, daily budget/ });
+    await expect.poll(() => delivery.textContent()).toMatch(/50 % \(\$0\.0001 of \$0\.00015\)delivered1HTTP 204/);
+    await screenshot('alerts');
+
+    await openPage('Overview');
+    const limits = page.getByRole('region', { name: 'Spend against limits' });
+    await expect.poll(() => limits.getByRole('listitem').filter({ hasText: 'Key “alerted key” today' }).textContent()).toContain('$0.0001 of $0.00015');
+    await page.getByRole('img', { name: /per day, stacked by/ }).waitFor();
+    await screenshotForReadme();
+
+    expect(watched.problems).toEqual([]);
+  });
+
   it('shows the catalog to a platform admin and disables and re-enables a model', async () => {
     await openPage('Catalog');
     await expect
@@ -297,6 +433,32 @@ describe('admin console', () => {
     await page.getByRole('button', { name: `Enable ${SIMULATOR_MODEL}` }).click();
     await page.getByRole('button', { name: `Disable ${SIMULATOR_MODEL}` }).waitFor();
     expect(await gateway.controlPlane!.prisma.model.findUniqueOrThrow({ where: { id: SIMULATOR_MODEL } })).toMatchObject({ enabled: true });
+
+    // The filter: nothing, then the one fixed-cost model (by part of its upstream model's name).
+    const filter = page.getByLabel('Filter models');
+    await filter.fill('no such model');
+    await page.getByText('No model matches “no such model”.').waitFor();
+    await filter.fill('fixed');
+    await expect.poll(() => page.getByTestId('catalog-model-count').textContent()).toMatch(/^1 of \d+ models$/);
+    expect(await page.getByRole('row', { name: new RegExp(`^${SIMULATOR_MODEL}`) }).count()).toBe(0);
+
+    // Its prices, edited by keyboard alone: the button, the form's first field (focused), Tab, Enter.
+    await page.getByRole('button', { name: `Edit prices of ${FIXED_COST_MODEL} on simulator` }).focus();
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.id && document.querySelector(`label[for="${document.activeElement.id}"]`)?.textContent))
+      .toBe('Prompt, $ per million tokens');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('0.5');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('12.125');
+    await page.keyboard.press('Enter');
+    const fixedRow = page.getByRole('row', { name: new RegExp(`^${FIXED_COST_MODEL}`) });
+    await expect.poll(() => fixedRow.textContent()).toContain('simulator: fixed, $0.50 / $12.125 (overridden)');
+    const endpoint = await gateway.controlPlane!.prisma.modelEndpoint.findFirstOrThrow({ where: { modelId: FIXED_COST_MODEL } });
+    expect([endpoint.promptPriceNanos, endpoint.completionPriceNanos, endpoint.priceOverridden]).toEqual([500n, 12_125n, true]);
+    await screenshot('catalog-filtered');
 
     expect(watched.problems).toEqual([]);
   });

@@ -1,6 +1,6 @@
 // One ECharts chart, tree-shaken to the pieces the console draws (bars, lines, grid, tooltip, legend).
-// It is an image named by its label for screen readers (each page also shows the figures as text), and
-// resizes with its box.
+// It is an image named by its label for screen readers (each page also shows the figures as text),
+// resizes with its box, and does not animate for a reader who asked for reduced motion.
 import { BarChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { init, use as registerChartParts, type ComposeOption } from 'echarts/core';
@@ -31,7 +31,8 @@ export function Chart({ option, label, height = 320 }: { option: ChartOption; la
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: true });
+    const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    chart.current?.setOption(still ? { ...option, animation: false } : option, { notMerge: true });
   }, [option]);
 
   // ECharts owns the inner element's attributes; the name sits on the wrapper.

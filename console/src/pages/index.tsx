@@ -2,6 +2,7 @@
 // own permission table, so the navigation never offers a page whose calls the server would refuse.
 import type { ComponentType } from 'react';
 import type { OrgAction } from '../../../control-plane/src/services/permissions.ts';
+import { AlertsPage } from './alerts.tsx';
 import { AuditPage } from './audit.tsx';
 import { BillingPage } from './billing.tsx';
 import { ByokPage } from './byok.tsx';
@@ -28,6 +29,7 @@ export const pages = {
   policies: { title: 'Policies', component: PoliciesPage, needs: 'policy.read' },
   byok: { title: 'Provider keys', component: ByokPage, needs: 'byok.read' },
   billing: { title: 'Billing', component: BillingPage, needs: 'billing.read' },
+  alerts: { title: 'Budget alerts', component: AlertsPage, needs: 'policy.update' },
   catalog: { title: 'Catalog', component: CatalogPage, needs: 'platform-admin' },
   audit: { title: 'Audit log', component: AuditPage, needs: 'audit.read' },
 } satisfies Record<string, PageEntry>;

@@ -1,15 +1,17 @@
-// API keys of the open organization (a member sees their own): create one with optional scopes and expiry,
-// see its secret exactly once with a button to copy it, and revoke. Revoking asks for a second click.
+// API keys of the open organization (a member sees their own): create one with optional scopes, expiry and
+// budget (key-budget.ts), see its secret exactly once with a button to copy it, see each budget with what
+// was spent in its window, and revoke. Revoking asks for a second click.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CopyableSecret } from '../components/copy-link.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
-import { Field } from '../components/field.tsx';
+import { Field, SelectField } from '../components/field.tsx';
 import { FormPanel, formFailure } from '../components/form-panel.tsx';
 import { Empty, ListStatus } from '../components/status.tsx';
 import { Table } from '../components/table.tsx';
 import { formatTime } from '../format.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
+import { budgetFromDraft, budgetPeriods, describeBudget, emptyBudgetDraft, timeZoneChoices, type BudgetDraft, type KeyBudgetStatus } from './key-budget.ts';
 import type { PageProps } from './page-props.ts';
 
 type ApiKey = RouterOutputs['apiKeys']['list'][number];
@@ -27,8 +29,10 @@ export function KeysPage({ org }: PageProps) {
   const orgId = org?.orgId ?? '';
   const queryClient = useQueryClient();
   const keys = useQuery({ queryKey: ['apiKeys', orgId], queryFn: () => trpc.apiKeys.list.query({ orgId }), enabled: org !== null });
+  const limits = useQuery({ queryKey: ['limits', orgId], queryFn: () => trpc.billing.limits.query({ orgId }), enabled: org !== null });
   const [created, setCreated] = useState<RouterOutputs['apiKeys']['create'] | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['apiKeys', orgId] });
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries({ queryKey: ['apiKeys', orgId] }), queryClient.invalidateQueries({ queryKey: ['limits', orgId] })]);
 
   if (!org) return <Empty>You belong to no organization yet.</Empty>;
   return (
@@ -44,7 +48,7 @@ export function KeysPage({ org }: PageProps) {
       {created ? <NewKeyNotice created={created} onDone={() => setCreated(null)} /> : null}
       <h2>Keys</h2>
       <ListStatus query={keys} count={keys.data?.length ?? 0} what="keys" empty="No keys yet." />
-      {keys.data && keys.data.length > 0 ? <KeyTable keys={keys.data} onRevoked={() => void refresh()} /> : null}
+      {keys.data && keys.data.length > 0 ? <KeyTable keys={keys.data} budgets={limits.data?.keys ?? []} onRevoked={() => void refresh()} /> : null}
     </section>
   );
 }
@@ -54,6 +58,8 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
   const [expires, setExpires] = useState('');
   const [models, setModels] = useState('');
   const [providers, setProviders] = useState('');
+  const [budget, setBudget] = useState<BudgetDraft>(emptyBudgetDraft);
+  const [zones] = useState(timeZoneChoices);
   const create = useMutation({
     mutationFn: () =>
       trpc.apiKeys.create.mutate({
@@ -61,16 +67,25 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
         name,
         expiresAt: expires ? new Date(`${expires}T00:00:00Z`) : null,
         scopes: { models: listOrNull(models), providers: listOrNull(providers) },
+        budget: budgetFromDraft(budget),
       }),
     onSuccess: (key) => {
       setName('');
       setExpires('');
       setModels('');
       setProviders('');
+      setBudget(emptyBudgetDraft);
       onCreated(key);
     },
   });
-  const failure = formFailure(create.error, ['name', 'expiresAt', 'scopes.models', 'scopes.providers']);
+  const failure = formFailure(create.error, [
+    'name',
+    'expiresAt',
+    'scopes.models',
+    'scopes.providers',
+    ...budgetPeriods.map(({ field }) => `budget.${field}`),
+    'budget.timeZone',
+  ]);
   return (
     <FormPanel title="Create a key" mutation={create} failure={failure} button={['Create key', 'Creating…']}>
       <Field label="Name" required value={name} onChange={(event) => setName(event.target.value)} error={failure.blame('name')} />
@@ -95,6 +110,24 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
         onChange={(event) => setProviders(event.target.value)}
         error={failure.blame('scopes.providers')}
       />
+      {budgetPeriods.map(({ field, label }) => (
+        <Field
+          key={field}
+          label={label}
+          inputMode="decimal"
+          value={budget[field]}
+          onChange={(event) => setBudget({ ...budget, [field]: event.target.value })}
+          error={failure.blame(`budget.${field}`)}
+        />
+      ))}
+      <SelectField
+        label="Budget time zone"
+        hint="Budgets start over at midnight here; weeks start on Monday"
+        choices={zones}
+        value={budget.timeZone}
+        onChange={(event) => setBudget({ ...budget, timeZone: event.target.value })}
+        error={failure.blame('budget.timeZone')}
+      />
     </FormPanel>
   );
 }
@@ -112,7 +145,7 @@ function NewKeyNotice({ created, onDone }: { created: RouterOutputs['apiKeys']['
   );
 }
 
-function KeyTable({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: () => void }) {
+function KeyTable({ keys, budgets, onRevoked }: { keys: ApiKey[]; budgets: KeyBudgetStatus[]; onRevoked: () => void }) {
   return (
     <Table
       rows={keys}
@@ -130,6 +163,16 @@ function KeyTable({ keys, onRevoked }: { keys: ApiKey[]; onRevoked: () => void }
         {
           header: 'Scopes',
           cell: (key) => [key.scopes.models?.join(', '), key.scopes.providers?.join(', ')].filter(Boolean).join('; ') || 'all the org allows',
+        },
+        {
+          header: 'Budget',
+          cell: (key) => {
+            const lines = describeBudget(
+              key.budget,
+              budgets.find((status) => status.apiKeyId === key.id),
+            );
+            return lines.length === 0 ? 'none' : lines.join('; ');
+          },
         },
         { header: 'Created', cell: (key) => formatTime(key.createdAt) },
         { header: 'Expires', cell: (key) => formatTime(key.expiresAt) },

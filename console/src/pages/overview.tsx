@@ -1,13 +1,16 @@
 // Spend, requests and tokens per UTC day over the last 30 days, stacked by model (or provider, user, key),
 // from the control plane's usage summary; the org's balance beside it for those who may see money.
-// Members without the org-wide usage permission see their own requests. Refreshes every few seconds, so a
-// request just made shows up without a reload.
+// Members without the org-wide usage permission see their own requests. Below the chart: spend against
+// limits (overview-limits.tsx) and speed per model (overview-latency.tsx). Refreshes every few seconds, so
+// a request just made shows up without a reload.
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Chart, type ChartOption } from '../components/chart.tsx';
 import { Empty, ErrorNote, Loading } from '../components/status.tsx';
 import { formatCount, formatMicros } from '../format.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
+import { LatencySection } from './overview-latency.tsx';
+import { LimitsSection } from './overview-limits.tsx';
 import { memberMay, type PageProps } from './page-props.ts';
 
 const DAYS = 30;
@@ -143,6 +146,8 @@ export function OverviewPage({ org }: PageProps) {
       {option && usage.data && usage.data.groups.length > 0 ? (
         <Chart option={option} label={`${metrics[metric]} per day, stacked by ${dimensions[dimension].toLowerCase()}`} />
       ) : null}
+      <LimitsSection orgId={orgId} />
+      <LatencySection orgId={orgId} from={range.from} to={range.to} />
     </section>
   );
 }

@@ -330,7 +330,9 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
     expect(seenByOwner.balanceMicros).toBe(-125_000);
     // The owner has no limit of their own: the org's default applies, and they spent nothing.
     expect(seenByOwner.member).toMatchObject({ limitMicros: 1_000_000, spentMicros: 0 });
-    expect(seenByOwner.keys.map((key) => [key.name, key.timeZone, key.windows.map((window) => [window.period, window.limitMicros, window.spentMicros])])).toEqual([
+    expect(
+      seenByOwner.keys.map((key) => [key.name, key.timeZone, key.windows.map((window) => [window.period, window.limitMicros, window.spentMicros])]),
+    ).toEqual([
       ["the owner's budgeted", 'UTC', [['monthly', 9_000_000, 0]]],
       [
         'budgeted',
