@@ -16,7 +16,7 @@ import { getBalance } from '../control-plane/src/services/billing/get-balance.ts
 import { listLedgerEntries } from '../control-plane/src/services/billing/list-ledger-entries.ts';
 import { summarizeUsage, usageSummaryQuery } from '../control-plane/src/services/billing/summarize-usage.ts';
 import type { UsageDimension } from '../control-plane/src/services/billing/billing-vocabulary.ts';
-import { latencyQuery, summarizeLatency } from '../control-plane/src/services/request-latency.ts';
+import { LATENCY_SAMPLE, latencyQuery, summarizeLatency } from '../control-plane/src/services/request-latency.ts';
 import { listRequests } from '../control-plane/src/services/request-log.ts';
 import type { ServiceContext } from '../control-plane/src/services/service-context.ts';
 import { seedUsageRows } from './seed-usage-rows.ts';
@@ -178,9 +178,14 @@ try {
     requestLogQuery(`request log, one key (${keyRows.toLocaleString('en')} rows), newest page`, { apiKeyId: newest.apiKeyId }, null),
     requestLogQuery('request log, one model of 12, newest page', { model: 'bench/model-3' }, null),
     {
-      name: 'latency p50/p95 per model, 30 days (percentile_cont)',
+      name: `latency p50/p95 per model, the latest ${LATENCY_SAMPLE.toLocaleString('en')} answered requests of 30 days (percentile_cont)`,
       run: () => summarizeLatency(context, { orgId, from, to }),
       explain: latencyQuery(orgId, from, to, null),
+    },
+    {
+      name: 'for comparison: the same percentiles over every row of the 30 days',
+      run: () => database.prisma.$queryRaw(latencyQuery(orgId, from, to, null, 1_000_000_000)),
+      explain: latencyQuery(orgId, from, to, null, 1_000_000_000),
     },
     { name: 'balance', run: () => getBalance(context, { orgId }), explain: Prisma.sql`SELECT "balance_micros" FROM "organizations" WHERE "id" = ${orgId}` },
     { name: 'ledger, newest page (50)', run: () => listLedgerEntries(context, { orgId }), explain: ledgerSql(null, null) },

@@ -1,6 +1,7 @@
 // The overview's speed table: per model, the median and 95th percentile of the time to the first token and
-// of the whole latency over the overview's period, computed by the control plane's database. Answered
-// requests only; a model whose requests never streamed has no first-token time.
+// of the whole latency over the overview's period (its latest requests when there are very many), computed
+// by the control plane's database. Answered requests only; a model whose requests never streamed has no
+// first-token time.
 import { useQuery } from '@tanstack/react-query';
 import { ListStatus } from '../components/status.tsx';
 import { Table } from '../components/table.tsx';
@@ -16,6 +17,10 @@ export function LatencySection({ orgId, from, to }: { orgId: string; from: Date;
     refetchInterval: REFRESH_MS,
   });
   const models = latency.data?.models ?? [];
+  // Past the server's sample, the figures are of the latest requests only, and the caption says how many.
+  const counted = latency.data?.sampled
+    ? `the latest ${formatCount(models.reduce((sum, model) => sum + model.requests, 0))} answered requests`
+    : 'the answered requests';
   return (
     <section aria-labelledby="latency-title">
       <h2 id="latency-title">Speed per model</h2>
@@ -24,7 +29,7 @@ export function LatencySection({ orgId, from, to }: { orgId: string; from: Date;
         <Table
           rows={models}
           rowKey={(model) => model.model}
-          caption="Time to first token (streamed answers) and whole latency, median and 95th percentile, answered requests of the last 30 days"
+          caption={`Time to first token (streamed answers) and whole latency, median and 95th percentile, of ${counted} of the last 30 days`}
           columns={[
             { header: 'Model', rowHeader: true, cell: (model) => <code>{model.model}</code> },
             { header: 'Requests', cell: (model) => formatCount(model.requests) },

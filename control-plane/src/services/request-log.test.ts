@@ -8,6 +8,7 @@ import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
 import { usageEvent } from '../../../test/support/usage-event.ts';
+import { latencyQuery } from './request-latency.ts';
 
 describe.each(testEngines)('request log on %s', (engine) => {
   let testApp: TestApp;
@@ -156,6 +157,16 @@ describe.each(testEngines)('request log on %s', (engine) => {
     expect(x!.ttftP50Ms).toBeCloseTo(30);
     expect(x!.ttftP95Ms).toBeCloseTo(48);
     expect(y).toEqual({ model: 'm/y', requests: 1, ttftRequests: 0, ttftP50Ms: null, ttftP95Ms: null, latencyP50Ms: 7, latencyP95Ms: 7 });
+
+    expect(summary.sampled).toBe(false);
+    // Past the sample, the latest requests count: of the last 3 answered (lat-y, lat-x9, lat-x8), by model.
+    const latest = await testApp.app.services.prisma.$queryRaw<Array<{ model: string; requests: number }>>(
+      latencyQuery(ids.orgA, new Date(range.from), new Date(range.to), null, 3),
+    );
+    expect(latest.map((row) => [row.model, row.requests])).toEqual([
+      ['m/x', 2],
+      ['m/y', 1],
+    ]);
 
     const own = await memberOne.requests.latency(range);
     expect(own).toMatchObject({ wholeOrg: false, models: [{ model: 'm/y', requests: 1 }] });
