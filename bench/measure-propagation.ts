@@ -27,6 +27,8 @@ export interface PropagationResult {
   /** Per change, from the control plane's log: the most rows one read, and the time each took (µs). */
   maxRowsRead: number;
   changeMicros: LatencyLadder;
+  /** Changes that used to compile the whole state (issue 12, item 3), each with what the control plane logged it read and the ms it took. */
+  targetedChanges: Array<{ change: string; compiled: string }>;
   /** CPU the three data planes used during the revocations, per revocation (their share of the 2 ms polling included). */
   dataPlaneCpuMsPerRevocation: number;
   /** Afterwards, usage ingest into the same control plane and database. */
@@ -77,6 +79,14 @@ export async function measurePropagation(options: {
        SELECT 'bench-key-' || g, 'bench-org-' || (1 + g % $2::int), $3, 'bench key ' || g, encode(sha256(('sk-bench-' || g)::bytea), 'hex'), 'sk-bench', right('sk-bench-' || g, 4)
        FROM generate_series(1, $1::int) g`,
       [keys, orgs, userId],
+    );
+    // A member of one org with a daily limit and two keys, removed after the revocations (a targeted change).
+    await db.query(`INSERT INTO users (id, email) VALUES ('bench-leaver', 'leaver@bench.example')`);
+    await db.query(`INSERT INTO memberships (org_id, user_id, role, daily_limit_micros) VALUES ('bench-org-1', 'bench-leaver', 'member', 5000000)`);
+    await db.query(
+      `INSERT INTO api_keys (id, org_id, user_id, name, key_hash, prefix, last4)
+       SELECT 'bench-leaver-key-' || g, 'bench-org-1', 'bench-leaver', 'leaver key ' || g, encode(sha256(('sk-leaver-' || g)::bytea), 'hex'), 'sk-leave', right('sk-leaver-' || g, 4)
+       FROM generate_series(1, 2) g`,
     );
     log(`  inserted ${orgs} organizations and ${keys} keys; restarting the control plane to compile them`);
     await controlPlane.process.stop();
@@ -132,6 +142,36 @@ export async function measurePropagation(options: {
       propagationMicros.push(Number(process.hrtime.bigint() - startedNs) / 1000);
     }
     const cpuAfter = dataPlanes.map((dataPlane) => sampleUsage(dataPlane.process.pid));
+    const targetedChanges: PropagationResult['targetedChanges'] = [];
+    const call = async (procedure: string, input: unknown) => {
+      const response = await fetch(`${controlPlane.url}/trpc/${procedure}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify(input),
+      });
+      if (!response.ok) throw new Error(`${procedure} failed: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { result: { data: unknown } }).result.data;
+    };
+    /** Runs a change and waits for the control plane's next compile line. */
+    const measureChange = async (change: string, run: () => Promise<unknown>) => {
+      const before = controlPlane.process.output().length;
+      const result = await run();
+      for (;;) {
+        const compiled = /snapshot version \d+ \(([^)]*)\)/.exec(controlPlane.process.output().slice(before));
+        if (compiled) {
+          targetedChanges.push({ change, compiled: compiled[1]! });
+          log(`  ${change}: ${compiled[1]}`);
+          return result;
+        }
+        await sleep(20);
+      }
+    };
+    await measureChange('member removed (2 keys, a daily limit)', () => call('members.remove', { orgId: 'bench-org-1', userId: 'bench-leaver' }));
+    const providerSlug = (await db.query<{ slug: string }>('SELECT slug FROM providers WHERE enabled LIMIT 1')).rows[0]!.slug;
+    const credential = (await measureChange('BYOK key created', () =>
+      call('byok.create', { orgId: 'bench-org-2', provider: providerSlug, key: 'sk-bench-byok-key-1234' }),
+    )) as { id: string };
+    await measureChange('BYOK key deleted', () => call('byok.delete', { id: credential.id }));
     const changeLines = [
       ...controlPlane.process
         .output()
@@ -164,6 +204,7 @@ export async function measurePropagation(options: {
       propagation,
       maxRowsRead: Math.max(...changeLines.map((match) => Number(match[1]) + Number(match[2]))),
       changeMicros: latencyLadder(changeLines.map((match) => Number(match[3]) * 1000)),
+      targetedChanges,
       dataPlaneCpuMsPerRevocation: (cpuSeconds * 1000) / revocations,
       ingest,
     };

@@ -53,13 +53,16 @@ export async function setMemberRole(context: ServiceContext, rawInput: z.input<t
 export async function removeMember(context: ServiceContext, rawInput: z.input<typeof removeMemberInputSchema>): Promise<MembershipWithUser> {
   const input = parseInput(removeMemberInputSchema, rawInput, 'input');
   const caller = await authorizeOrgAction(context, input.orgId, 'member.manage');
+  let revokedKeyIds: string[] = [];
   const removed = await context.prisma.$transaction(async (transaction) => {
     const existing = await findMembership(transaction, input.orgId, input.userId);
     assertMayTouchOwnerRole(caller, existing.role);
     if (existing.role === 'owner') await assertAnotherOwner(transaction, input.orgId, input.userId);
     const row = await transaction.membership.delete({ where: { orgId_userId: { orgId: input.orgId, userId: input.userId } }, include: withUser });
     // A former member's keys must stop working with them.
-    await transaction.apiKey.updateMany({ where: { orgId: input.orgId, userId: input.userId, revokedAt: null }, data: { revokedAt: new Date() } });
+    const keys = await transaction.apiKey.findMany({ where: { orgId: input.orgId, userId: input.userId, revokedAt: null }, select: { id: true } });
+    await transaction.apiKey.updateMany({ where: { id: { in: keys.map((key) => key.id) } }, data: { revokedAt: new Date() } });
+    revokedKeyIds = keys.map((key) => key.id);
     await recordAudit(transaction, context.actor, {
       action: 'member.remove',
       target: `user:${input.userId}`,
@@ -68,7 +71,9 @@ export async function removeMember(context: ServiceContext, rawInput: z.input<ty
     });
     return row;
   });
-  context.snapshotChanged();
+  // Their keys go, and the org's entry loses their daily limit if they had one: rows, not a whole compile.
+  context.snapshotChanged({ apiKeys: revokedKeyIds });
+  context.snapshotChanged({ orgs: [input.orgId] });
   return removed;
 }
 

@@ -27,7 +27,8 @@ export type Actor =
  * or organizations by id (only those rows are read again), or the spend of some organizations (their
  * spend floors, not the snapshot).
  */
-export type SnapshotChangeCause = 'admin' | { apiKeys: readonly string[] } | { orgs: readonly string[] } | { spendOf: readonly string[] };
+export type SnapshotChangeCause =
+  'admin' | { apiKeys: readonly string[] } | { orgs: readonly string[] } | { byokCredentials: readonly string[] } | { spendOf: readonly string[] };
 
 export interface ServiceContext {
   prisma: PrismaClient;

@@ -185,12 +185,47 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     expect(testApp.app.services.publisher.state).toEqual(state);
   });
 
+  test('removing a member and creating or deleting a BYOK key read only those rows, and the state stays what a whole compile gives', async () => {
+    const admin = testApp.caller(testApp.app.adminToken);
+    const { publisher, prisma } = testApp.app.services;
+    const orgId = (await prisma.organization.findFirstOrThrow({ where: { name: 'Dev Org' } })).id;
+    const user = await prisma.user.create({ data: { email: `leaving-${Date.now()}@example.com` } });
+    await prisma.membership.create({ data: { orgId, userId: user.id, role: 'member', dailyLimitMicros: 5_000_000n } });
+    const key = await admin.apiKeys.create({ orgId, name: 'leaving', userId: user.id });
+    await admin.members.setDailyLimit({ orgId, userId: user.id, dailyLimitMicros: 5_000_000 });
+    await publisher.settled();
+    expect(publisher.state.orgs[orgId]?.userDailyLimitMicros[user.id]).toBe(5_000_000);
+    const keyHash = Object.keys(publisher.state.apiKeys).find((hash) => publisher.state.apiKeys[hash]!.id === key.id)!;
+    logLines.length = 0;
+    await admin.members.remove({ orgId, userId: user.id });
+    await publisher.settled();
+    const provider = await prisma.provider.findFirstOrThrow({ where: { enabled: true } });
+    const credential = await admin.byok.create({ orgId, provider: provider.slug, key: 'sk-byok-publisher-test-1234' });
+    await publisher.settled();
+    expect(publisher.state.byokCredentials[credential.id]).toMatchObject({ orgId, providerId: provider.id, last4: '1234' });
+    await admin.byok.delete({ id: credential.id });
+    await publisher.settled();
+    expect(logLines.filter((line) => line.startsWith('snapshot version'))).toEqual([
+      expect.stringMatching(/^snapshot version \d+ \(1 key and 1 organization rows read, /),
+      expect.stringMatching(/^snapshot version \d+ \(1 BYOK credential, 0 key and 0 organization rows read, /),
+      // The deleted credential's row is not found: its entry is removed.
+      expect.stringMatching(/^snapshot version \d+ \(0 key and 0 organization rows read, /),
+    ]);
+    expect(publisher.state.apiKeys[keyHash]).toBeUndefined();
+    expect(publisher.state.orgs[orgId]?.userDailyLimitMicros[user.id]).toBeUndefined();
+    expect(publisher.state.byokCredentials[credential.id]).toBeUndefined();
+    const { version, state } = publisher;
+    await testApp.restart();
+    expect(testApp.app.services.publisher.version).toBe(version);
+    expect(testApp.app.services.publisher.state).toEqual(state);
+  });
+
   test('a full snapshot larger than a part goes as signed parts of that size, which leave the position where it was until the last', async () => {
     const signingKeys = await generateSnapshotSigningKeys();
     const publisher = createSnapshotPublisher({
       prisma: testApp.app.services.prisma,
       signer: await createSnapshotSigner(signingKeys.privateJwk),
-      byok: { compile: async () => ({}) },
+      byok: { compile: async () => ({}), compileSome: async () => ({}) },
       fullSnapshotPartEntries: 2,
     });
     await publisher.start();
@@ -244,7 +279,7 @@ describe('a first compile that fails', () => {
     const publisher = createSnapshotPublisher({
       prisma,
       signer: await createSnapshotSigner(signingKeys.privateJwk),
-      byok: { compile: async () => ({}) },
+      byok: { compile: async () => ({}), compileSome: async () => ({}) },
     });
     await expect(publisher.start()).rejects.toThrow(/could not compile its first snapshot: Transaction already closed/);
     await publisher.close();

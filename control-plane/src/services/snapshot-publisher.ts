@@ -2,7 +2,8 @@
 //
 // - Any configuration change calls changed(); recompiles are debounced, and a new version is recorded
 //   in snapshot_versions only when the state hash changed, so versions stay monotonic across restarts.
-// - A change of a few API keys or organizations names them (changed({ apiKeys }), changed({ orgs })): only
+// - A change of a few API keys, organizations or BYOK credentials names them (changed({ apiKeys }),
+//   changed({ orgs }), changed({ byokCredentials })): only
 //   those rows are read, the entries that differ become the new version's changes, its hash is updated
 //   from the current one's lanes (updateStateHash) and the state is patched in place, so creating or
 //   revoking one key costs the control plane one row, not the whole catalogue. Anything else ('admin')
@@ -96,6 +97,15 @@ export interface SnapshotPublisher {
   close(): Promise<void>;
 }
 
+interface Pending {
+  all: boolean;
+  apiKeys: Set<string>;
+  orgs: Set<string>;
+  byokCredentials: Set<string>;
+}
+
+const nothingPending = (): Pending => ({ all: false, apiKeys: new Set(), orgs: new Set(), byokCredentials: new Set() });
+
 interface Published {
   version: number;
   stateHash: string;
@@ -133,8 +143,8 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   let recompiling: Promise<void> | null = null;
   /** Why the last recompile failed, for start() to report. */
   let lastFailure: unknown = null;
-  /** What the next run must compile: everything, or only these keys and orgs. */
-  let pending = { all: false, apiKeys: new Set<string>(), orgs: new Set<string>() };
+  /** What the next run must compile: everything, or only these keys, orgs and BYOK credentials. */
+  let pending = nothingPending();
   let closed = false;
   let unlisten: (() => Promise<void>) | null = null;
   const spendFloors = createSpendFloorPublisher({
@@ -195,17 +205,21 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     });
   }
 
-  /** Reads only the named keys and orgs; false when that cannot describe the change (an org is gone: compile everything). */
-  async function compileSome(apiKeyIds: string[], orgIds: Set<string>): Promise<boolean> {
+  /** Reads only the named keys, orgs and BYOK credentials; false when that cannot describe the change (an org is gone: compile everything). */
+  async function compileSome(due: Pending): Promise<boolean> {
     const held = requireState();
     const startedMs = performance.now();
+    const apiKeyIds = [...due.apiKeys];
+    const byokIds = [...due.byokCredentials];
+    const orgIds = due.orgs;
     const keyRows = apiKeyIds.length === 0 ? [] : await prisma.apiKey.findMany({ where: { id: { in: apiKeyIds } } });
-    // A key's org must be in the state with it.
-    for (const row of keyRows) if (held.orgs[row.orgId] === undefined) orgIds.add(row.orgId);
+    const byokRows = byokIds.length === 0 ? [] : await prisma.byokCredential.findMany({ where: { id: { in: byokIds } } });
+    // A key's or credential's org must be in the state with it.
+    for (const row of [...keyRows, ...byokRows]) if (held.orgs[row.orgId] === undefined) orgIds.add(row.orgId);
     const orgRows = orgIds.size === 0 ? [] : await prisma.organization.findMany({ where: { id: { in: [...orgIds] } }, include: orgSnapshotInclude });
     if (orgRows.length < orgIds.size) return false;
     const changes: SnapshotDelta['changes'] = {};
-    const change = (section: 'apiKeys' | 'orgs', id: string, entry: unknown) => {
+    const change = (section: 'apiKeys' | 'orgs' | 'byokCredentials', id: string, entry: unknown) => {
       const old = (held[section] as Record<string, unknown>)[id];
       if (entry === null ? old === undefined : old !== undefined && canonicalJson(old) === canonicalJson(entry)) return;
       const sectionChanges = (changes[section] ??= { upsert: {}, remove: [] });
@@ -219,6 +233,8 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       const keyHash = keyHashById.get(id);
       if (!found.has(id) && keyHash !== undefined) change('apiKeys', keyHash, null);
     }
+    const credentials = await byok.compileSome(byokRows);
+    for (const id of byokIds) change('byokCredentials', id, credentials[id] ?? null);
     if (Object.keys(changes).length === 0) return true;
     const hash = updateStateHash(lanes, held, changes);
     const stateHash = hash.digest();
@@ -237,16 +253,16 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       kind: 'rows',
       ms: performance.now() - startedMs,
       stateBytes: null,
-      summary: `${keyRows.length} key and ${orgRows.length} organization rows read`,
+      summary: `${byokRows.length > 0 ? `${byokRows.length} BYOK credential, ` : ''}${keyRows.length} key and ${orgRows.length} organization rows read`,
     });
     return true;
   }
 
   async function recompile(): Promise<void> {
     const due = pending;
-    pending = { all: false, apiKeys: new Set(), orgs: new Set() };
+    pending = nothingPending();
     try {
-      if (due.all || state === null || !(await compileSome([...due.apiKeys], due.orgs))) await compileAll();
+      if (due.all || state === null || !(await compileSome(due))) await compileAll();
     } catch (error) {
       // Data planes keep the last good snapshot; the next change retries, compiling everything.
       pending.all = true;
@@ -254,7 +270,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     }
   }
 
-  const hasPending = () => pending.all || pending.apiKeys.size > 0 || pending.orgs.size > 0;
+  const hasPending = () => pending.all || pending.apiKeys.size > 0 || pending.orgs.size > 0 || pending.byokCredentials.size > 0;
 
   /** Runs recompiles one at a time; a change signalled during a run causes exactly one more run. */
   function runRecompile(): Promise<void> {
@@ -288,14 +304,22 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     if (cause !== 'admin' && 'spendOf' in cause) return spendFloors.changed(cause.spendOf);
     if (cause === 'admin') pending.all = true;
     else if ('apiKeys' in cause) for (const id of cause.apiKeys) pending.apiKeys.add(id);
+    else if ('byokCredentials' in cause) for (const id of cause.byokCredentials) pending.byokCredentials.add(id);
     else for (const id of cause.orgs) pending.orgs.add(id);
     schedule();
   }
 
-  /** `<replica>:admin`, or `<replica>:<spend|keys|orgs>:<id,id,…>`, or with `*` for a list too long to send. */
+  /** `<replica>:admin`, or `<replica>:<spend|keys|orgs|byok>:<id,id,…>`, or with `*` for a list too long to send. */
   function notificationPayload(cause: SnapshotChangeCause): string {
     if (cause === 'admin') return `${replicaId}:admin`;
-    const [kind, ids] = 'spendOf' in cause ? ['spend', cause.spendOf] : 'apiKeys' in cause ? ['keys', cause.apiKeys] : ['orgs', cause.orgs];
+    const [kind, ids] =
+      'spendOf' in cause
+        ? ['spend', cause.spendOf]
+        : 'apiKeys' in cause
+          ? ['keys', cause.apiKeys]
+          : 'byokCredentials' in cause
+            ? ['byok', cause.byokCredentials]
+            : ['orgs', cause.orgs];
     const list = ids.join(',');
     return `${replicaId}:${kind}:${list.length > MAX_NOTIFY_ID_LIST ? '*' : list}`;
   }
@@ -307,6 +331,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     if (kind === 'spend') spendFloors.changed(ids);
     else if (ids !== null && kind === 'keys') onChange({ apiKeys: ids });
     else if (ids !== null && kind === 'orgs') onChange({ orgs: ids });
+    else if (ids !== null && kind === 'byok') onChange({ byokCredentials: ids });
     else onChange('admin');
   }
 

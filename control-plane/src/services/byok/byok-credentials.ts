@@ -101,10 +101,10 @@ export async function createByokCredential(context: ServiceContext, keyring: Mas
       orgId: input.orgId,
       details: { provider: input.provider, userId, last4: row.last4, replaced: replaced.map((old) => old.id) },
     });
-    return row;
+    return { row, replaced };
   });
-  context.snapshotChanged();
-  return toByokCredentialView(created);
+  context.snapshotChanged({ byokCredentials: [created.row.id, ...created.replaced.map((old) => old.id)] });
+  return toByokCredentialView(created.row);
 }
 
 /** The org's provider keys (never the secrets); a member sees only their own. */
@@ -146,6 +146,6 @@ export async function deleteByokCredential(context: ServiceContext, input: { id:
       details: { provider: existing.provider.slug, userId: existing.userId, last4: existing.last4 },
     });
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ byokCredentials: [existing.id] });
   return toByokCredentialView(existing);
 }
