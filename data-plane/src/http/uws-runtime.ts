@@ -29,3 +29,13 @@ type ListenWithOptions = (host: string, port: number, options: number, callback:
 export function listenExclusively(app: TemplatedApp, host: string, port: number, callback: (socket: us_listen_socket | false) => void): void {
   (app.listen as unknown as ListenWithOptions).call(app, host, port, LISTEN_EXCLUSIVE_PORT, callback);
 }
+
+/** app.listen with uWS's default SO_REUSEPORT: the data plane's worker threads each listen on the same port. */
+export function listenShared(app: TemplatedApp, host: string, port: number, callback: (socket: us_listen_socket | false) => void): void {
+  app.listen(host, port, callback);
+}
+
+/** app.close(): the native addon has it (it closes the app's open connections too); the typings do not list it. */
+export function closeApp(app: TemplatedApp): void {
+  (app as TemplatedApp & { close(): void }).close();
+}

@@ -38,6 +38,12 @@ export class SpendFloorStore {
     this.#position = { epoch: message.epoch, seq: message.seq };
   }
 
+  /** What it holds as one checkpoint message (a worker thread starts from it), or null before the first. */
+  checkpoint(): SpendFloorMessage | null {
+    if (this.#position === null) return null;
+    return { kind: 'spend-floors', epoch: this.#position.epoch, seq: this.#position.seq, checkpoint: true, orgs: Object.fromEntries(this.#floors) };
+  }
+
   /** The next subscription asks for a checkpoint; the floors held stay in force until it arrives. */
   forgetPosition(): void {
     this.#position = null;

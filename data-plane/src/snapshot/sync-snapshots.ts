@@ -9,6 +9,7 @@
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { serializeSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
 import { formatChannelPosition, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { SpendFloorMessage } from '../../../shared/src/spend-floors.ts';
 import type { FeedEnvelope, SnapshotFeed } from './snapshot-feed.ts';
 import type { SnapshotFileWriter } from './load-snapshot.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
@@ -30,7 +31,14 @@ export interface SnapshotSyncOptions {
   initial: MaterialisedSnapshot | null;
   log: (line: string) => void;
   maxBackoffMs?: number;
+  /** Told of each message once applied, in order (the worker threads of DATA_PLANE_WORKERS follow the main thread's sync). */
+  onApplied?: (update: AppliedUpdate) => void;
 }
+
+/** A message this sync applied: a snapshot as the feed parsed it, with the result; spend floors as verified. */
+export type AppliedUpdate =
+  | { kind: 'snapshot'; envelope: SnapshotEnvelope; parsed: ParsedSnapshotMessage; snapshot: MaterialisedSnapshot }
+  | { kind: 'spend-floors'; message: SpendFloorMessage };
 
 export interface SnapshotSync {
   stop(): void;
@@ -95,16 +103,19 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
 
   async function applySnapshot(envelope: SnapshotEnvelope, parse: () => Promise<ParsedSnapshotMessage>): Promise<void> {
     try {
-      const verified = await verifySnapshot({ parse, close: async () => {} }, envelope, current);
+      let parsed: ParsedSnapshotMessage | undefined;
+      const verified = await verifySnapshot({ parse: async () => (parsed = await parse()), close: async () => {} }, envelope, current);
       const next = verified.snapshot;
       current = next;
       failures = 0;
       if (verified.kind === 'full') {
         await store.set(next);
+        options.onApplied?.({ kind: 'snapshot', envelope, parsed: parsed!, snapshot: next });
         writer.save(next, verified.stateJson);
         return;
       }
       await store.set(next, verified.changedSections);
+      options.onApplied?.({ kind: 'snapshot', envelope, parsed: parsed!, snapshot: next });
       writer.append(next);
       // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
       if (writer.compactionDue) writer.save(next, await serializeSnapshotStateInSlices(next.state));
@@ -121,6 +132,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
         throw new Error(`envelope ${envelope.spendFloors.epoch}/${envelope.spendFloors.seq} does not carry that spend floor message`);
       }
       spendFloors.apply(message);
+      options.onApplied?.({ kind: 'spend-floors', message });
       spendFloorFile.record(message, envelope.jws);
     } catch (error) {
       log(`spend floors rejected, resubscribing for a checkpoint: ${String(error)}`);

@@ -1,0 +1,64 @@
+// DataPlaneOptions read once into what each part of a data plane takes: the serving settings (which cross
+// to worker threads as they are), the control-plane URLs, and the Redis stores when REDIS_URL is set.
+import type { Logger } from '../../shared/src/logger.ts';
+import { lineLog } from '../../shared/src/logger.ts';
+import { createRedisRateLimitStore } from './rate-limit/redis-rate-limit-store.ts';
+import type { RateLimitStore } from './rate-limit/rate-limit-store.ts';
+import type { ServingSettings } from './serve-requests.ts';
+import type { CounterStore } from './spend/counter-store.ts';
+import { createRedisCounterStore } from './spend/redis-counter-store.ts';
+import type { DataPlaneOptions, SpendOptions } from './start-data-plane.ts';
+
+const DEFAULT_SPEND_KEY_PREFIX = 'gw:spend:';
+
+export function controlPlaneUrlsOf(options: DataPlaneOptions): readonly string[] {
+  return typeof options.controlPlaneUrl === 'string' ? [options.controlPlaneUrl] : options.controlPlaneUrl;
+}
+
+export function servingSettings(options: DataPlaneOptions, host: string, port: number): ServingSettings {
+  return {
+    host,
+    port,
+    controlPlaneUrls: controlPlaneUrlsOf(options),
+    dataPlaneToken: options.dataPlaneToken,
+    maxBodyBytes: options.maxBodyBytes,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
+    upstreamAttemptTimeoutMs: options.upstreamAttemptTimeoutMs,
+    upstreamTotalTimeoutMs: options.upstreamTotalTimeoutMs,
+    allowPrivateUpstreams: options.allowPrivateUpstreams,
+    providerKeys: options.providerKeys,
+    usageBatchSize: options.usageBatchSize,
+    usageFlushIntervalMs: options.usageFlushIntervalMs,
+    usageShipMaxBackoffMs: options.usageShipMaxBackoffMs,
+    usageSpoolGroupMaxEvents: options.usageSpoolGroupMaxEvents,
+    usageSpoolGroupDelayMs: options.usageSpoolGroupDelayMs,
+    usageSpoolSync: options.usageSpoolSync,
+    outlier: options.outlier,
+    failOpen: options.spend?.failOpen,
+    reservationTtlMs: options.spend?.reservationTtlMs,
+    metrics: options.metrics !== undefined,
+    otlpEndpoint: options.otlpEndpoint,
+    serviceName: options.serviceName,
+  };
+}
+
+export function redisCounterStore(spend: SpendOptions & { redisUrl: string }, logger: Logger): CounterStore {
+  return createRedisCounterStore({ url: spend.redisUrl, keyPrefix: spend.keyPrefix ?? DEFAULT_SPEND_KEY_PREFIX, log: lineLog(logger, 'warn') });
+}
+
+/** The rate limits use the spend counters' Redis and key prefix. */
+export function redisRateLimitStore(spend: SpendOptions & { redisUrl: string }, logger: Logger): RateLimitStore {
+  return createRedisRateLimitStore({ url: spend.redisUrl, keyPrefix: spend.keyPrefix ?? DEFAULT_SPEND_KEY_PREFIX, log: lineLog(logger, 'warn') });
+}
+
+/** 127.0.0.0/8, ::1 and localhost: a listener there is reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export function checkMetricsExposure(options: DataPlaneOptions): void {
+  const host = options.metrics?.host ?? '127.0.0.1';
+  if (options.metrics !== undefined && (options.metrics.token ?? null) === null && !isLoopback(host)) {
+    throw new Error(`metrics on ${host} are reachable from other machines: set a metrics token (METRICS_TOKEN), or listen on a loopback address`);
+  }
+}
