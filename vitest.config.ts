@@ -38,6 +38,7 @@ const listenerTests = [
   'data-plane/src/spend/spend-limits.test.ts',
   'data-plane/src/rate-limit/rate-limits.test.ts',
   'data-plane/src/streaming.test.ts',
+  'data-plane/src/workers/worker-pool.test.ts',
   'data-plane/src/usage/usage-spool-unavailable.test.ts',
   // The simulators' own tests, wherever the simulators live.
   '**/*-simulator.test.ts',

@@ -23,11 +23,7 @@ export interface WorkerData {
   initial: Extract<FollowedUpdate, { kind: 'state' }>;
 }
 
-export type ToWorker =
-  | { type: 'update'; update: FollowedUpdate }
-  | { type: 'flush'; id: number }
-  | { type: 'metrics'; id: number }
-  | { type: 'close' };
+export type ToWorker = { type: 'update'; update: FollowedUpdate } | { type: 'flush'; id: number } | { type: 'metrics'; id: number } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'listening'; port: number }
