@@ -40,6 +40,13 @@ Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
 Environment:
   DATA_PLANE_PORT           port to listen on                                  default 8080
   DATA_PLANE_HOST           address to listen on                               default 127.0.0.1
+  DATA_PLANE_WORKERS        threads serving requests on the port (Linux for
+                            more than 1): each has its own usage spool
+                            (spool/, spool-2/...); they share one snapshot
+                            subscription and, without REDIS_URL, the main
+                            thread's spend counters and rate limits. Keep it
+                            (or stop the data plane cleanly) when lowering it:
+                            a spool-N/ above it is not shipped                 default 1
   CONTROL_PLANE_URL         the control plane (tRPC at <url>/trpc), or its
                             replicas comma-separated in order of preference:
                             the snapshot subscription and usage shipping move
@@ -165,6 +172,9 @@ async function main(): Promise<void> {
   const port = numberFromEnv('DATA_PLANE_PORT', 8080) as number;
   if (!Number.isInteger(port) || port > 65535) fail(`DATA_PLANE_PORT must be a port number (0 to 65535), got '${process.env.DATA_PLANE_PORT}'`);
   const redisUrl = redisUrlFromEnv();
+  const workers = numberFromEnv('DATA_PLANE_WORKERS', 1) as number;
+  if (!Number.isInteger(workers) || workers < 1)
+    fail(`DATA_PLANE_WORKERS must be a whole number of threads (1 or more), got '${process.env.DATA_PLANE_WORKERS}'`);
   let logLevel: ReturnType<typeof logLevelFromEnv> = 'info';
   try {
     logLevel = logLevelFromEnv();
@@ -200,6 +210,7 @@ async function main(): Promise<void> {
   const dataPlane = await startDataPlane({
     port,
     host: process.env.DATA_PLANE_HOST || '127.0.0.1',
+    workers,
     controlPlaneUrl: controlPlaneUrls,
     dataPlaneToken: token,
     snapshotPublicJwk,

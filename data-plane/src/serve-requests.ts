@@ -25,9 +25,9 @@ import { createRateLimiter } from './rate-limit/rate-limiter.ts';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.ts';
 import type { CounterStore } from './spend/counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
-import { RecentUsageEvents } from './usage/recent-usage-events.ts';
-import { closeInterruptedStreams, UsageShipper } from './usage/ship-usage.ts';
-import { UsageSpool, type SpoolFile, type SpoolSync } from './usage/usage-spool.ts';
+import { openShippedSpool } from './usage/open-shipped-spool.ts';
+import type { UsageShipper } from './usage/ship-usage.ts';
+import type { SpoolFile, SpoolSync } from './usage/usage-spool.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 120_000;
@@ -89,19 +89,6 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
   const { logger, store, spendFloors, spoolDirectory } = parts;
   // The components report problems as plain lines (a warning each).
   const log = lineLog(logger, 'warn');
-  const recentUsage = new RecentUsageEvents();
-  const spool = await UsageSpool.open({
-    directory: spoolDirectory,
-    groupMaxEvents: settings.usageSpoolGroupMaxEvents,
-    groupDelayMs: settings.usageSpoolGroupDelayMs,
-    sync: settings.usageSpoolSync,
-    openFile: parts.usageSpoolOpenFile,
-    onWritten: (segment, written) => recentUsage.add(segment, written),
-    log,
-  });
-  // Streams the last process was killed in the middle of are billed at their worst case, once.
-  const interrupted = await closeInterruptedStreams(spoolDirectory, (event) => spool.append(event));
-  if (interrupted > 0) log(`usage spool: ${interrupted} streams were cut by the last process's end; their provisional usage records are final now`);
   const upstream = createUpstreamClient({
     timeoutMs: settings.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     attemptTimeoutMs: settings.upstreamAttemptTimeoutMs,
@@ -118,6 +105,18 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
   });
   const rateLimits = createRateLimiter(parts.rateCells, log);
   const channel = createControlPlaneChannel({ controlPlaneUrls: settings.controlPlaneUrls, dataPlaneToken: settings.dataPlaneToken });
+  const { spool, shipper: usageShipper } = await openShippedSpool({
+    directory: spoolDirectory,
+    send: (events) => channel.ingestUsage(events),
+    batchSize: settings.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
+    intervalMs: settings.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
+    maxBackoffMs: settings.usageShipMaxBackoffMs,
+    groupMaxEvents: settings.usageSpoolGroupMaxEvents,
+    groupDelayMs: settings.usageSpoolGroupDelayMs,
+    sync: settings.usageSpoolSync,
+    openFile: parts.usageSpoolOpenFile,
+    log,
+  });
   const generations = createGenerationLookup((input) => channel.generation(input));
 
   const inFlight = new Set<Promise<void>>();
@@ -192,16 +191,6 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
   });
   const port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
 
-  const usageShipper = new UsageShipper({
-    directory: spoolDirectory,
-    activeSegment: () => spool.activeSegment,
-    send: (events) => channel.ingestUsage(events),
-    batchSize: settings.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
-    intervalMs: settings.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
-    maxBackoffMs: settings.usageShipMaxBackoffMs,
-    recent: recentUsage,
-    log,
-  });
   await usageShipper.start();
   shipper = usageShipper;
   // Which providers requests can reach with this process's keys; the others are skipped (provider-availability.ts).

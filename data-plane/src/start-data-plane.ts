@@ -3,9 +3,8 @@
 // plane, start shipping usage. With workers > 1 the serving half runs once per worker thread, all on one
 // port (workers/start-worker-pool.ts). `close()` undoes it in reverse: stop listening, let requests in
 // flight finish, stop the subscription, flush and fsync.
-import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { createLogger, type Logger } from '../../shared/src/logger.ts';
+import { createLogger, lineLog, type Logger } from '../../shared/src/logger.ts';
 import { checkMetricsExposure, redisCounterStore, redisRateLimitStore, servingSettings } from './data-plane-settings.ts';
 import { listenForMetrics, type MetricsListener } from './http/serve-metrics.ts';
 import { assertNativeUws } from './http/uws-runtime.ts';
@@ -22,7 +21,9 @@ import {
 } from './serve-requests.ts';
 import { createInProcessCounterStore } from './spend/in-process-counter-store.ts';
 import type { SpoolFile, SpoolSync } from './usage/usage-spool.ts';
+import { shipOrphanSpools } from './workers/ship-orphan-spools.ts';
 import { startWorkerPool } from './workers/start-worker-pool.ts';
+import { workerSpoolDirectory } from './workers/worker-spools.ts';
 
 export interface DataPlaneOptions {
   port: number;
@@ -133,7 +134,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     spendFloors,
     counters: redisUrl ? redisCounterStore({ ...spendOptions, redisUrl }, logger) : createInProcessCounterStore(),
     rateCells: redisUrl ? redisRateLimitStore({ ...spendOptions, redisUrl }, logger) : createInProcessRateLimitStore(),
-    spoolDirectory: join(options.stateDir, 'spool'),
+    spoolDirectory: workerSpoolDirectory(options.stateDir, 1),
     listen: 'exclusive',
     describeProviderKeys: true,
     usageSpoolOpenFile: options.usageSpoolOpenFile,
@@ -142,6 +143,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     await closeShared();
     throw error;
   });
+  const orphans = await shipOrphanSpools(options.stateDir, 1, servingSettings(options, host, options.port), lineLog(logger, 'warn'));
   const sync = startSync();
   let metricsListener: MetricsListener | null = null;
   const registry = serving.metrics?.registry;
@@ -168,6 +170,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       closing ??= (async () => {
         await sync.stop();
         await serving.close();
+        await orphans.close();
         await closeShared();
         metricsListener?.close();
         logger.flush();

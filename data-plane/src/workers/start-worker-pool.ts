@@ -4,10 +4,9 @@
 // rate-limit stores when there is no Redis (shared-store.ts), and serves /metrics as the sum of the
 // workers' registries. close() closes every worker (each stops listening, drains, flushes and fsyncs
 // its spool), then the subscription and the files.
-import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { Logger } from '../../../shared/src/logger.ts';
+import { lineLog, type Logger } from '../../../shared/src/logger.ts';
 import { servingSettings } from '../data-plane-settings.ts';
 import { listenForMetrics, type MetricsListener } from '../http/serve-metrics.ts';
 import { openSharedState } from '../open-shared-state.ts';
@@ -17,6 +16,8 @@ import type { DataPlane, DataPlaneOptions } from '../start-data-plane.ts';
 import type { FollowedUpdate } from './follow-snapshots.ts';
 import { claimPort } from './port-claim.ts';
 import { serveStore } from './shared-store.ts';
+import { shipOrphanSpools } from './ship-orphan-spools.ts';
+import { workerSpoolDirectory } from './worker-spools.ts';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
 
 // Running from TypeScript sources (tests, node --import tsx), the worker registers tsx's loader before it
@@ -26,11 +27,6 @@ const workerUrl = new URL(fromSources ? './data-plane-worker.ts' : './data-plane
 const workerSource = fromSources
   ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); })`
   : `import(${JSON.stringify(workerUrl.href)})`;
-
-/** Worker i's spool: spool/ for the first (as with one thread), spool-<i>/ for the others. */
-export function workerSpoolDirectory(stateDir: string, index: number): string {
-  return join(stateDir, index === 1 ? 'spool' : `spool-${index}`);
-}
 
 /** How the workers' values of one metric add up; the rest (counters, histograms, per-thread gauges) are summed. */
 const aggregators: Record<string, 'min' | 'max' | 'first'> = {
@@ -62,8 +58,10 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
   let nextAnswer = 0;
   const versionWaiters: Array<{ minVersion: number; resolve(): void }> = [];
   let closing: Promise<void> | null = null;
+  /** The workers that listen (a worker reports its version as soon as it holds a snapshot, maybe before). */
+  const running: RunningWorker[] = [];
 
-  const minWorkerVersion = () => Math.min(...running.map((worker) => worker.version ?? 0));
+  const minWorkerVersion = () => (running.length < count ? 0 : Math.min(...running.map((worker) => worker.version ?? 0)));
   function versionSeen(): void {
     const min = minWorkerVersion();
     for (const waiter of versionWaiters.splice(0)) {
@@ -106,13 +104,13 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
       workerData: data,
       transferList: [counterChannel?.port2, rateChannel?.port2].filter((port) => port != null),
     });
-    const running: RunningWorker = {
+    const self: RunningWorker = {
       worker,
       index,
       version: null,
       exited: new Promise((resolve) => worker.once('exit', () => resolve())),
     };
-    void running.exited.then(() => {
+    void self.exited.then(() => {
       counterChannel?.port1.close();
       rateChannel?.port1.close();
       if (closing === null) logger.fatal(`data plane: worker ${index} stopped; the others keep serving`);
@@ -120,12 +118,12 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
     worker.on('error', (error) => logger.error({ err: error, worker: index }, `data plane: worker ${index} failed`));
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
-        if (message.type === 'listening') resolve(running);
+        if (message.type === 'listening') resolve(self);
         else if (message.type === 'failed') {
           reject(new Error(message.error));
           void worker.terminate();
         } else if (message.type === 'version') {
-          running.version = message.version;
+          self.version = message.version;
           versionSeen();
         } else if (message.type === 'state-wanted') worker.postMessage({ type: 'update', update: currentState() } satisfies ToWorker);
         else if (message.type === 'answer') {
@@ -133,12 +131,13 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
           answers.delete(message.id);
         }
       });
-      void running.exited.then(() => reject(new Error(`data plane worker ${index} exited before it listened`)));
+      void self.exited.then(() => reject(new Error(`data plane worker ${index} exited before it listened`)));
     });
   }
 
   const started = await Promise.allSettled(Array.from({ length: count }, (_, index) => startWorker(index + 1)));
-  const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  running.push(...started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])));
+  versionSeen();
   const failure = started.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
     await closeWorkers(running);
@@ -147,6 +146,7 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
     throw failure.reason;
   }
 
+  const orphans = await shipOrphanSpools(options.stateDir, count, settings, lineLog(logger, 'warn'));
   const sync = shared.startSync((update) => {
     let followed: FollowedUpdate;
     if (update.kind === 'snapshot') {
@@ -207,6 +207,7 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
       closing ??= (async () => {
         await sync.stop();
         await closeWorkers(running);
+        await orphans.close();
         await shared.closeShared();
         await counters?.close();
         await rateCells?.close();

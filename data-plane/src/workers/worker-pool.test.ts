@@ -141,3 +141,20 @@ describe('a data plane with two worker threads', () => {
     expect((await chat()).status).toBe(200);
   });
 });
+
+describe('a data plane restarted with fewer workers', () => {
+  it('ships what the workers it no longer runs left in their spools, once', async () => {
+    await fixture.close();
+    fixture = await startDataPlaneFixture(simulator.baseUrl, { workers: 2 });
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, index) => chat(TEST_API_KEY, `before ${index}`).then((response) => response.status)));
+    expect(statuses).toEqual(statuses.map(() => 200));
+    const leftInSpool2 = await spooledRecords('spool-2');
+    expect(leftInSpool2).toBeGreaterThan(0);
+    // Closed without shipping (the fixture ships once a minute): both spools hold their events.
+    await fixture.dataPlane.close();
+    expect(fixture.controlPlane.usage.size).toBe(0);
+    await fixture.restart({ workers: 1 });
+    await fixture.dataPlane.flushUsage();
+    await expect.poll(() => fixture.controlPlane.usage.size).toBe(20);
+  });
+});
