@@ -14,7 +14,16 @@ import tseslint from 'typescript-eslint';
 /** data-plane/src, lowest first: what a request leaves for logs, metrics and traces, the uWS edge, upstream wire formats, the two channels out, the snapshot, metering, spend, rate limits, the request pipeline, its front doors. */
 const dataPlaneLayers = ['observability', 'http', 'providers', 'channel', 'usage', 'snapshot', 'metering', 'spend', 'rate-limit', 'pipeline', 'front-doors'];
 /** Above every data-plane layer: the route table, the entry points and the test fixtures. */
-const dataPlaneTop = ['create-app.ts', 'serve-requests.ts', 'open-shared-state.ts', 'data-plane-settings.ts', 'workers', 'start-data-plane.ts', 'main.ts', 'testing'];
+const dataPlaneTop = [
+  'create-app.ts',
+  'serve-requests.ts',
+  'open-shared-state.ts',
+  'data-plane-settings.ts',
+  'workers',
+  'start-data-plane.ts',
+  'main.ts',
+  'testing',
+];
 /** control-plane/src, lowest first: the database, the domain services, the request context, the two faces (GraphQL, tRPC), the plain HTTP routes (sign-in). */
 const controlPlaneLayers = ['db', 'services', 'context.ts', 'graphql', 'trpc', 'http'];
 /** Above every control-plane layer: the HTTP handler, the app, the entry points and the CLI. */
