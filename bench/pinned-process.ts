@@ -5,7 +5,8 @@ import { once } from 'node:events';
 
 export interface PinnedProcessOptions {
   name: string;
-  cpu: number;
+  /** A CPU, or a taskset list such as '0-1' (a target allowed on both CPUs). */
+  cpu: CpuList;
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
@@ -22,6 +23,9 @@ export interface PinnedProcess {
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
   stop(): Promise<void>;
 }
+
+/** taskset -c's argument: one CPU, or a list such as '0-1'. */
+export type CpuList = number | string;
 
 export function startPinned(options: PinnedProcessOptions): PinnedProcess {
   const child = spawn('taskset', ['-c', String(options.cpu), options.command, ...options.args], {

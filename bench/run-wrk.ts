@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LatencyLadder } from './latency-stats.ts';
-import { startPinned } from './pinned-process.ts';
+import { startPinned, type CpuList } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
 
 export interface SaturationPlan {
   request: BenchRequest;
   connections: number;
   durationSeconds: number;
-  cpu: number;
+  cpu: CpuList;
 }
 
 export interface SaturationResult {

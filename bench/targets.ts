@@ -14,7 +14,7 @@ import { startFakeControlPlane, type FakeControlPlane } from '../data-plane/src/
 import { fundedSpendFloors, UPSTREAM_KEY_ENV } from '../data-plane/src/testing/data-plane-fixture.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { BENCH_API_KEY, benchSnapshotState } from './bench-snapshot.ts';
-import { startPinned, type PinnedProcess } from './pinned-process.ts';
+import { startPinned, type CpuList, type PinnedProcess } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
 
@@ -52,7 +52,7 @@ function chatBody(model: string, stream: boolean, promptBytes?: number): string 
 
 function tsxProcess(
   name: string,
-  cpu: number,
+  cpu: CpuList,
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
@@ -62,7 +62,7 @@ function tsxProcess(
   return startPinned({ name, cpu, command: process.execPath, args: [...nodeFlags, '--import', 'tsx', script, ...args], env, cwd: root });
 }
 
-export async function startSimulator(options: Omit<UpstreamSimulatorOptions, 'port'>, cpu: number): Promise<Simulator> {
+export async function startSimulator(options: Omit<UpstreamSimulatorOptions, 'port'>, cpu: CpuList): Promise<Simulator> {
   const child = tsxProcess('upstream simulator', cpu, 'bench/upstream-simulator-main.ts', [JSON.stringify({ ...options, port: 0 })]);
   const line = await child.waitForLine(/^listening \d+/, 20_000);
   return { port: Number(line.split(' ')[1]), process: child };
@@ -200,7 +200,7 @@ interface DataPlaneWiring {
 }
 
 /** The data plane's real CLI, pinned, once it serves a snapshot. */
-async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeFlags: string[]): Promise<GatewayTarget> {
+async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: CpuList, nodeFlags: string[]): Promise<GatewayTarget> {
   const env = {
     ...process.env,
     DATA_PLANE_PORT: '0',
@@ -254,7 +254,7 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: number, nodeF
 
 export async function startGatewayTarget(
   simulator: Simulator,
-  cpu: number,
+  cpu: CpuList,
   nodeFlags: string[] = [],
   variant: { name: TargetName; env?: NodeJS.ProcessEnv; root?: string } = { name: 'gateway' },
 ): Promise<FakeControlPlaneGatewayTarget> {

@@ -1,0 +1,71 @@
+// Saturated requests per second of a data plane of one thread against one of DATA_PLANE_WORKERS threads,
+// side by side: each runs with its own fake control plane against one simulator, wrk saturates them in
+// alternating rounds (a, b, b, a, ...), and the median of the per-round b/a ratios is the figure. Nothing
+// is pinned (the point is using more than one CPU): the data planes, the simulator and wrk share every
+// CPU with whatever else the machine runs, so state the load average with the ratio.
+//
+//   flock /work/team/bench.lock node --import tsx bench/compare-workers.ts [--workers=2] [--rounds=6]
+import { loadavg } from 'node:os';
+import { runWrk } from './run-wrk.ts';
+import { startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
+
+const ALL_CPUS = '0-1';
+
+function option(args: string[], name: string): string | undefined {
+  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const workers = Number(option(args, 'workers') ?? 2);
+  const rounds = Number(option(args, 'rounds') ?? 6);
+  const seconds = Number(option(args, 'seconds') ?? 3);
+  const connections = Number(option(args, 'connections') ?? 64);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const loadAverage = () =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
+  log(`a: DATA_PLANE_WORKERS=1, b: DATA_PLANE_WORKERS=${workers}; wrk ${connections} connections, ${seconds} s rounds; load average ${loadAverage()}`);
+  const simulator = await startSimulator({ ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 }, ALL_CPUS);
+  const sides: Record<'a' | 'b', GatewayTarget | null> = { a: null, b: null };
+  try {
+    sides.a = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: '1', LOG_LEVEL: 'warn' } });
+    sides.b = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: String(workers), LOG_LEVEL: 'warn' } });
+    const round = async (side: 'a' | 'b') => {
+      const run = await runWrk({ request: (sides[side] as GatewayTarget).request(false, undefined), connections, durationSeconds: seconds, cpu: ALL_CPUS });
+      if (run.errors > 0) throw new Error(`${run.errors} failed requests in a round of ${side}`);
+      return run.requestsPerSecond;
+    };
+    // Unmeasured warm-up of both (JIT, connection pools).
+    await round('a');
+    await round('b');
+    const perSecond: Record<'a' | 'b', number[]> = { a: [], b: [] };
+    for (let index = 0; index < rounds; index++) {
+      const order = index % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+      for (const side of order) perSecond[side].push(await round(side));
+      log(
+        `round ${index + 1}: a ${perSecond.a.at(-1)?.toFixed(0)} req/s, b ${perSecond.b.at(-1)?.toFixed(0)} req/s, b/a ${((perSecond.b.at(-1) as number) / (perSecond.a.at(-1) as number)).toFixed(3)}`,
+      );
+    }
+    const ratios = perSecond.b.map((value, index) => value / (perSecond.a[index] as number));
+    log(
+      `median req/s: a ${median(perSecond.a).toFixed(0)}, b ${median(perSecond.b).toFixed(0)}; median b/a ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}); load average ${loadAverage()}`,
+    );
+  } finally {
+    await sides.a?.stop();
+    await sides.b?.stop();
+    await simulator.process.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`compare-workers: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
