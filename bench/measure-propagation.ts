@@ -61,7 +61,8 @@ export async function measurePropagation(options: {
   const processes: PinnedProcess[] = [];
   const db = new pg.Client({ connectionString: url.toString() });
   try {
-    const controlPlaneEnv = { ...process.env, CONTROL_PLANE_PORT: '0', GATEWAY_DATA_DIR: directory, DATABASE_URL: url.toString() };
+    // Its compile lines ("snapshot version N (…, X ms)") are logged at debug.
+    const controlPlaneEnv = { ...process.env, CONTROL_PLANE_PORT: '0', GATEWAY_DATA_DIR: directory, DATABASE_URL: url.toString(), LOG_LEVEL: 'debug' };
     const startControlPlane = async () => {
       const controlPlane = tsx('control plane', options.controlPlaneCpu, 'control-plane/src/main.ts', controlPlaneEnv);
       processes.push(controlPlane);
@@ -94,7 +95,7 @@ export async function measurePropagation(options: {
     const compileLine = controlPlane.process
       .output()
       .split('\n')
-      .find((line) => /^snapshot version \d+ \(\d+ keys/.test(line));
+      .find((line) => /snapshot version \d+ \(\d+ keys/.test(line));
     const fullCompileMs = Number(/, ([\d.]+) ms\)/.exec(compileLine ?? '')?.[1] ?? Number.NaN);
 
     const adminToken = (await readFile(join(directory, 'admin-token'), 'utf8')).trim();
