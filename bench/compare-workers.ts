@@ -36,8 +36,8 @@ async function main(): Promise<void> {
   const simulator = await startSimulator({ ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 }, ALL_CPUS);
   const sides: Record<'a' | 'b', GatewayTarget | null> = { a: null, b: null };
   try {
-    sides.a = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: '1', LOG_LEVEL: 'warn' } });
-    sides.b = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: String(workers), LOG_LEVEL: 'warn' } });
+    sides.a = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: '1' } });
+    sides.b = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: String(workers) } });
     const round = async (side: 'a' | 'b') => {
       const run = await runWrk({ request: (sides[side] as GatewayTarget).request(false, undefined), connections, durationSeconds: seconds, cpu: ALL_CPUS });
       if (run.errors > 0) throw new Error(`${run.errors} failed requests in a round of ${side}`);
