@@ -44,9 +44,8 @@ Environment:
                             more than 1): each has its own usage spool
                             (spool/, spool-2/...); they share one snapshot
                             subscription and, without REDIS_URL, the main
-                            thread's spend counters and rate limits. Keep it
-                            (or stop the data plane cleanly) when lowering it:
-                            a spool-N/ above it is not shipped                 default 1
+                            thread's spend counters and rate limits; spools
+                            above the count (after lowering it) still ship     default 1
   CONTROL_PLANE_URL         the control plane (tRPC at <url>/trpc), or its
                             replicas comma-separated in order of preference:
                             the snapshot subscription and usage shipping move
