@@ -11,6 +11,7 @@ const listenerTests = [
   'control-plane/src/access-control.test.ts',
   'control-plane/src/app.test.ts',
   'control-plane/src/metrics.test.ts',
+  'control-plane/src/tracing.test.ts',
   'control-plane/src/authorization-matrix.test.ts',
   'control-plane/src/cli/run-admin-cli.test.ts',
   'control-plane/src/db/schema-round-trip.test.ts',

@@ -26,6 +26,7 @@ import type { ServiceContext } from './services/service-context.ts';
 import { loadOrCreateSigningKeys } from './services/signing-keys.ts';
 import { createBudgetAlerts } from './services/budget-alerts.ts';
 import { createSnapshotPublisher } from './services/snapshot-publisher.ts';
+import { startOperationSpans } from './services/operation-spans.ts';
 
 export interface ControlPlaneOptions extends MasterKeyringSource {
   dataDir: string;
@@ -51,6 +52,10 @@ export interface ControlPlaneOptions extends MasterKeyringSource {
   logger?: Logger;
   /** METRICS_TOKEN: GET /metrics answers a scrape bearing it; unset = /metrics is not served. */
   metricsToken?: string | null;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: send a span per GraphQL and tRPC operation there; unset = no tracing. */
+  otlpEndpoint?: string | null;
+  /** OTEL_SERVICE_NAME: service.name of those spans (default ai-gateway-control-plane). */
+  otelServiceName?: string | null;
 }
 
 export interface ControlPlaneApp {
@@ -100,6 +105,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
     if (dataPlaneEncryption.created) log(`generated the data-plane BYOK encryption key pair in ${join(options.dataDir, 'keys')}`);
     const budgetAlerts = createBudgetAlerts({ prisma: database.prisma, log: warn });
     const metrics = new ControlPlaneMetrics({ snapshotVersion: () => publisher.version, database });
+    metrics.spans = await startOperationSpans({ otlpEndpoint: options.otlpEndpoint, serviceName: options.otelServiceName });
     const publisher = createSnapshotPublisher({
       prisma: database.prisma,
       onSpendFloors: (floors) => void budgetAlerts.check(floors),
@@ -154,6 +160,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
       async close() {
         await publisher.close();
         await budgetAlerts.close();
+        await metrics.spans?.shutdown();
         await database.close();
       },
     };

@@ -50,6 +50,11 @@ Environment:
   METRICS_TOKEN        serve GET /metrics (Prometheus) to a scrape sending Authorization: Bearer
                        <token>; unset = /metrics is not served
   METRICS_TOKEN_FILE   file holding the metrics token
+  OTEL_EXPORTER_OTLP_ENDPOINT
+                       send traces (OTLP/HTTP, to <endpoint>/v1/traces): a span per GraphQL and
+                       tRPC operation (usage ingest batches included). Unset = no tracing (the
+                       SDK is not loaded)                                   default unset
+  OTEL_SERVICE_NAME    service.name of the spans                            default ai-gateway-control-plane
 
 On first start it seeds a dev organization and writes dev-key, admin-token and data-plane-token
 (mode 0600), keys/snapshot-signing.{private,public}.jwk and keys/admin-jwt.{private,public}.jwk (the
@@ -112,6 +117,8 @@ const controlPlane = await startControlPlane({
   masterKeyVersion: process.env.GATEWAY_MASTER_KEY_VERSION || undefined,
   logger,
   metricsToken,
+  otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+  otelServiceName: process.env.OTEL_SERVICE_NAME || undefined,
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,21 +1,20 @@
 // What an operator sees of a running data plane: its Prometheus metrics on their own listener (behind a
 // token when one is set), its OpenTelemetry spans received by an OTLP/HTTP receiver this test starts, and
 // one access-log line per request.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { captureLogger } from '../../test/support/capture-log.ts';
+import { spanAttribute, startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
 
 let simulator: OpenAISimulator | null = null;
 let fixture: DataPlaneFixture | null = null;
-let receiver: Server | null = null;
+let receiver: OtlpReceiver | null = null;
 
 afterEach(async () => {
   await fixture?.close();
   await simulator?.close();
-  await new Promise((resolve) => (receiver ? receiver.close(resolve) : resolve(undefined)));
+  await receiver?.close();
   fixture = simulator = receiver = null;
 });
 
@@ -110,34 +109,12 @@ describe('access log', () => {
   });
 });
 
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Array<{ key: string; value: { stringValue?: string; intValue?: string | number; arrayValue?: unknown } }>;
-}
-
 describe('traces', () => {
   it('sends a request span with the GenAI attributes and a child span per attempt, under the client traceparent, and passes it upstream', async () => {
-    const spans: OtlpSpan[] = [];
-    const paths: string[] = [];
-    receiver = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        paths.push(request.url ?? '');
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
-        };
-        for (const resource of body.resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+    receiver = await startOtlpReceiver();
+    const { spans, paths } = receiver;
     simulator = await startOpenAISimulator();
-    fixture = await startDataPlaneFixture(simulator.baseUrl, { otlpEndpoint: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}` });
+    fixture = await startDataPlaneFixture(simulator.baseUrl, { otlpEndpoint: receiver.url });
 
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const clientSpanId = '00f067aa0ba902b7';
@@ -150,10 +127,7 @@ describe('traces', () => {
 
     await expect.poll(() => spans.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     expect(paths.every((path) => path === '/v1/traces')).toBe(true);
-    const attribute = (span: OtlpSpan, key: string) => {
-      const value = span.attributes.find((entry) => entry.key === key)?.value;
-      return value?.stringValue ?? (value?.intValue === undefined ? undefined : Number(value.intValue));
-    };
+    const attribute = spanAttribute;
     const requestSpan = spans.find((span) => span.parentSpanId === clientSpanId)!;
     expect(requestSpan).toBeDefined();
     expect(requestSpan.traceId).toBe(traceId);

@@ -5,6 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { Database } from '../db/open-database.ts';
+import type { OperationSpans } from './operation-spans.ts';
 import type { Actor } from './service-context.ts';
 
 const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -24,6 +25,8 @@ export class ControlPlaneMetrics {
   readonly #snapshotBytes: Gauge;
   /** Data planes subscribed to snapshots (the tRPC subscription counts them in and out). */
   readonly snapshotSubscribers: Gauge;
+  /** The operations' OpenTelemetry spans when an OTLP endpoint is set, else null. */
+  spans: OperationSpans | null = null;
 
   constructor(gauges: ControlPlaneGauges) {
     const registers = [this.registry];
@@ -136,8 +139,8 @@ export function describeActor(actor: Actor | null): Record<string, unknown> {
 }
 
 /**
- * One GraphQL or tRPC operation ended: its log line (mutations at info, reads at debug: a console polls)
- * and its metrics.
+ * One GraphQL or tRPC operation ended: its log line (mutations at info, reads at debug: a console polls),
+ * its metrics and, when tracing is on, its span.
  */
 export function recordOperation(
   logger: Logger,
@@ -146,6 +149,7 @@ export function recordOperation(
 ): void {
   const seconds = (performance.now() - operation.startedAt) / 1000;
   metrics.operation(operation.face, operation.name, operation.error === null, seconds);
+  metrics.spans?.ended(operation);
   const line = {
     face: operation.face,
     operation: operation.name,
