@@ -15,8 +15,11 @@ import { handleFimCompletions } from './pipeline/handle-fim-completions.ts';
 import { handleGeneration } from './pipeline/handle-generation.ts';
 import { listModels } from './pipeline/handle-list-models.ts';
 import { handleUsage } from './pipeline/handle-usage.ts';
+import { bearerToken } from './pipeline/authenticate-key.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import type { RouteTelemetry } from './observability/request-telemetry.ts';
+import type { AddressLimits } from './rate-limit/address-limits.ts';
+import type { ClientAddressReader } from './http/client-address.ts';
 import { ClientResponse } from './http/client-response.ts';
 import { contentLengthOf } from './http/content-length.ts';
 import { readBody } from './http/read-body.ts';
@@ -26,23 +29,55 @@ import { uws } from './http/uws-runtime.ts';
 
 export interface AppOptions {
   maxBodyBytes: number;
+  /** Limits per caller address for requests without a (valid) key (rate-limit/address-limits.ts). */
+  addressLimits: AddressLimits;
+  /** The caller's address: the socket's peer, or X-Forwarded-For behind trusted proxies. */
+  clientAddresses: ClientAddressReader;
 }
 
 export function createApp(context: PipelineContext, options: AppOptions): TemplatedApp {
   const app = uws.App();
   const observer = context.observer;
+  const { addressLimits, clientAddresses } = options;
 
-  /** The request's response, with its span when tracing is on (only then is the client's traceparent read). */
-  function respond(native: HttpResponse, request: HttpRequest, route: RouteTelemetry): ClientResponse {
+  /**
+   * The request's response, with its span when tracing is on (only then is the client's traceparent read)
+   * and the caller's address when per-address limits are on; null when that address is refused (the 429
+   * is sent, in the door's envelope).
+   */
+  function respond(native: HttpResponse, request: HttpRequest, route: RouteTelemetry, errors?: ErrorPresenter): ClientResponse | null {
     const response = new ClientResponse(native, randomUUID(), route);
     if (observer.tracing) response.span = observer.startSpan(route, request.getHeader('traceparent'));
-    return response;
+    return admitAddress(response, native, request, errors) ? response : null;
+  }
+
+  /** Reads the caller's address when per-address limits are on; false (and the 429 sent) when it is refused. */
+  function admitAddress(response: ClientResponse, native: HttpResponse, request: HttpRequest, errors?: ErrorPresenter): boolean {
+    if (!addressLimits.enabled) return true;
+    const forwardedFor = clientAddresses.readsForwardedFor ? request.getHeader('x-forwarded-for') : '';
+    response.clientAddress = clientAddresses.resolve(Buffer.from(native.getRemoteAddressAsText()).toString('latin1'), forwardedFor);
+    const refusal = addressLimits.refusal(response.clientAddress);
+    if (refusal === null) return true;
+    sendError(response, refusal, errors);
+    observer.ended(response);
+    return false;
+  }
+
+  /** Sends a thrown error in the door's envelope; a failed authentication counts against the caller's address first. */
+  function fail(response: ClientResponse, error: unknown, errors?: ErrorPresenter): Promise<void> | void {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.code === 'internal_error') context.logger.error({ requestId: response.requestId, err: error }, 'internal error');
+    if (gatewayError.code === 'invalid_api_key' && addressLimits.enabled) {
+      return addressLimits.failedAuthentication(response.clientAddress, gatewayError).then((answer) => send(response, answer, errors));
+    }
+    send(response, gatewayError, errors);
   }
 
   /** A client API served by the chat pipeline (pipeline/front-door.ts); errors in the door's envelope. */
   function frontDoorRoute(door: FrontDoor, route: RouteTelemetry) {
     return function frontDoor(native: HttpResponse, request: HttpRequest): void {
-      const response = respond(native, request, route);
+      const response = respond(native, request, route, door.errors);
+      if (response === null) return;
       const authorization = authorizationOf(request, door);
       const headers = Object.fromEntries((door.clientHeaders ?? []).map((name) => [name, request.getHeader(name)]));
       const contentLength = contentLengthOf(request);
@@ -50,7 +85,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
         readBody(response, contentLength, options.maxBodyBytes)
           .then((body) => refuseUnrecordable(context, body))
           .then((body) => handleChatCompletions(context, response, { authorization, body, headers }, door))
-          .catch((error: unknown) => fail(context, response, error, door.errors)),
+          .catch((error: unknown) => fail(response, error, door.errors)),
         response,
       );
     };
@@ -63,13 +98,14 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   ) {
     return (native: HttpResponse, request: HttpRequest): void => {
       const response = respond(native, request, route);
+      if (response === null) return;
       const authorization = request.getHeader('authorization');
       const contentLength = contentLengthOf(request);
       context.track(
         readBody(response, contentLength, options.maxBodyBytes)
           .then((body) => refuseUnrecordable(context, body))
           .then((body) => handle(context, response, { authorization, body }))
-          .catch((error: unknown) => fail(context, response, error)),
+          .catch((error: unknown) => fail(response, error)),
         response,
       );
     };
@@ -78,36 +114,42 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   /** Anthropic's count_tokens, answered by the gateway's estimator (count-message-tokens.ts). */
   function countTokens(route: RouteTelemetry) {
     return (native: HttpResponse, request: HttpRequest): void => {
-      const response = respond(native, request, route);
+      const response = respond(native, request, route, anthropicMessagesDoor.errors);
+      if (response === null) return;
       const authorization = authorizationOf(request, anthropicMessagesDoor);
       const contentLength = contentLengthOf(request);
       context.track(
         readBody(response, contentLength, options.maxBodyBytes)
           .then((body) => sendJson(response, 200, JSON.stringify(countMessageTokens(context, { authorization, body, nowMs: Date.now() }))))
-          .catch((error: unknown) => fail(context, response, error, anthropicMessagesDoor.errors)),
+          .catch((error: unknown) => fail(response, error, anthropicMessagesDoor.errors)),
         response,
       );
     };
   }
 
+  /** The model list; without a key it is the catalog, and counts against the address's anonymous requests. */
   function models(route: RouteTelemetry) {
     return (native: HttpResponse, request: HttpRequest): void => {
       const response = respond(native, request, route);
-      try {
-        const list = listModels(context, request.getHeader('authorization'), request.getQuery() ?? '', Date.now());
-        sendJson(response, 200, JSON.stringify(list));
-      } catch (error) {
-        fail(context, response, error);
-      }
-      observer.ended(response);
+      if (response === null) return;
+      const authorization = request.getHeader('authorization');
+      const query = request.getQuery() ?? '';
+      const anonymous = bearerToken(authorization) === null;
+      context.track(
+        (anonymous ? addressLimits.admitAnonymous(response.clientAddress) : Promise.resolve(null))
+          .then((headers) => sendJson(response, 200, JSON.stringify(listModels(context, authorization, query, Date.now())), headers))
+          .catch((error: unknown) => fail(response, error)),
+        response,
+      );
     };
   }
 
   function usage(route: RouteTelemetry) {
     return (native: HttpResponse, request: HttpRequest): void => {
       const response = respond(native, request, route);
+      if (response === null) return;
       context.track(
-        handleUsage(context, response, request.getHeader('authorization')).catch((error: unknown) => fail(context, response, error)),
+        handleUsage(context, response, request.getHeader('authorization')).catch((error: unknown) => fail(response, error)),
         response,
       );
     };
@@ -116,9 +158,10 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   function generation(route: RouteTelemetry) {
     return (native: HttpResponse, request: HttpRequest): void => {
       const response = respond(native, request, route);
+      if (response === null) return;
       const lookup = { authorization: request.getHeader('authorization'), query: request.getQuery() ?? '' };
       context.track(
-        handleGeneration(context, response, lookup).catch((error: unknown) => fail(context, response, error)),
+        handleGeneration(context, response, lookup).catch((error: unknown) => fail(response, error)),
         response,
       );
     };
@@ -139,12 +182,19 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     observer.ended(response);
   }
 
+  // An unknown route answers without a key, so it counts against the address's anonymous requests (a scanner's flood).
   const notFoundRoute = observer.route('unknown', 'openai', null);
   function notFound(native: HttpResponse, request: HttpRequest): void {
     const response = new ClientResponse(native, randomUUID(), notFoundRoute);
-    const message = `Unknown route ${request.getMethod().toUpperCase()} ${request.getUrl()}.`;
-    sendError(response, new GatewayError('not_found', message));
-    observer.ended(response);
+    if (!admitAddress(response, native, request)) return;
+    const notFoundError = new GatewayError('not_found', `Unknown route ${request.getMethod().toUpperCase()} ${request.getUrl()}.`);
+    context.track(
+      addressLimits.admitAnonymous(response.clientAddress).then(
+        (headers) => send(response, headers === null ? notFoundError : notFoundError.withHeaders(headers)),
+        (error: unknown) => fail(response, error),
+      ),
+      response,
+    );
   }
 
   // uWS 20.30 cannot close an app's open keep-alive connections; after close() they reach these
@@ -202,8 +252,6 @@ function refuseUnrecordable(context: PipelineContext, body: Buffer): Buffer {
   return body;
 }
 
-function fail(context: PipelineContext, response: ClientResponse, error: unknown, errors?: ErrorPresenter): void {
-  const gatewayError = toGatewayError(error);
-  if (gatewayError.code === 'internal_error') context.logger.error({ requestId: response.requestId, err: error }, 'internal error');
-  if (!response.closed) sendError(response, gatewayError, errors);
+function send(response: ClientResponse, error: GatewayError, errors?: ErrorPresenter): void {
+  if (!response.closed) sendError(response, error, errors);
 }

@@ -3,6 +3,8 @@
 import type { Logger } from '../../shared/src/logger.ts';
 import { lineLog } from '../../shared/src/logger.ts';
 import { createRedisRateLimitStore } from './rate-limit/redis-rate-limit-store.ts';
+import { DEFAULT_ADDRESS_LIMITS } from './rate-limit/address-limits.ts';
+import { parseTrustedProxies } from './http/client-address.ts';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.ts';
 import type { ServingSettings } from './serve-requests.ts';
 import type { CounterStore } from './spend/counter-store.ts';
@@ -36,6 +38,11 @@ export function servingSettings(options: DataPlaneOptions, host: string, port: n
     outlier: options.outlier,
     failOpen: options.spend?.failOpen,
     reservationTtlMs: options.spend?.reservationTtlMs,
+    addressLimits: {
+      anonymousPerMinute: options.addressLimits?.anonymousPerMinute ?? DEFAULT_ADDRESS_LIMITS.anonymousPerMinute,
+      authFailuresPerMinute: options.addressLimits?.authFailuresPerMinute ?? DEFAULT_ADDRESS_LIMITS.authFailuresPerMinute,
+    },
+    trustedProxies: parseTrustedProxies((options.trustedProxies ?? []).join(',')),
     metrics: options.metrics !== undefined,
     otlpEndpoint: options.otlpEndpoint,
     serviceName: options.serviceName,

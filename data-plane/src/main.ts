@@ -7,6 +7,8 @@ import { createLogger, logLevelFromEnv } from '../../shared/src/logger.ts';
 import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { isNativeUws, UWS_FALLBACK_MESSAGE } from './http/uws-runtime.ts';
 import { DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
+import { parseTrustedProxies } from './http/client-address.ts';
+import { DEFAULT_ADDRESS_LIMITS } from './rate-limit/address-limits.ts';
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
@@ -35,7 +37,7 @@ Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
   GET  /v1/usage                    the key's daily limit and spend, and the org's balance
   GET  /healthz                     200 with the snapshot version; 503 before the first snapshot,
                                     while the usage spool cannot write, or while REDIS_URL's Redis
-                                    is down (unless SPEND_FAIL_OPEN=true)
+                                    is down (unless SPEND_FAIL_OPEN=true); never rate limited
 
 Environment:
   DATA_PLANE_PORT           port to listen on                                  default 8080
@@ -98,6 +100,20 @@ Environment:
                             unreachable; false = answer 503                    default false
   SPEND_RESERVATION_TTL_MS  a crashed data plane's spend reservations lapse
                             after this                                         default ${DEFAULT_RESERVATION_TTL_MS}
+  IP_ANONYMOUS_RPM          requests per minute per client address answered
+                            without a key (GET /v1/models without one, unknown
+                            routes), then 429; 0 = unlimited                   default ${DEFAULT_ADDRESS_LIMITS.anonymousPerMinute}
+  IP_AUTH_FAILURES_PER_MINUTE
+                            requests with a missing, unknown or expired key per
+                            minute per client address; past it every request
+                            from the address (any key) gets 429 until the
+                            minute's allowance refills; 0 = unlimited          default ${DEFAULT_ADDRESS_LIMITS.authFailuresPerMinute}
+  DATA_PLANE_TRUSTED_PROXIES
+                            reverse proxies (addresses and CIDR ranges, comma-
+                            separated) whose X-Forwarded-For names the client
+                            for the per-address limits; unset = the socket's
+                            peer is the client (the header is ignored).
+                            IPv6 clients count per /64                         unset
   LOG_LEVEL                 trace, debug, info, warn, error, fatal or silent;
                             info writes one access-log line per request        default info
   LOG_FORMAT                pretty = lines for people (pino-pretty); else one
@@ -204,6 +220,12 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
+  let trustedProxies: string[] = [];
+  try {
+    trustedProxies = parseTrustedProxies(process.env.DATA_PLANE_TRUSTED_PROXIES);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const spoolSync = process.env.USAGE_SPOOL_SYNC || DEFAULT_SPOOL_SYNC;
   if (!(spoolSyncModes as readonly string[]).includes(spoolSync)) fail(`USAGE_SPOOL_SYNC must be fdatasync or write, got '${spoolSync}'`);
   const dataPlane = await startDataPlane({
@@ -234,6 +256,11 @@ async function main(): Promise<void> {
       failOpen: failOpen === 'true',
       reservationTtlMs: numberFromEnv('SPEND_RESERVATION_TTL_MS', undefined),
     },
+    addressLimits: {
+      anonymousPerMinute: numberFromEnv('IP_ANONYMOUS_RPM', undefined),
+      authFailuresPerMinute: numberFromEnv('IP_AUTH_FAILURES_PER_MINUTE', undefined),
+    },
+    trustedProxies,
     usageSpoolGroupMaxEvents: numberFromEnv('USAGE_SPOOL_GROUP_MAX_EVENTS', undefined),
     usageSpoolGroupDelayMs: numberFromEnv('USAGE_SPOOL_GROUP_DELAY_MS', undefined),
     usageSpoolSync: spoolSync as SpoolSync,

@@ -22,6 +22,8 @@ import { EndpointHealth, type EndpointHealthObserver, type OutlierOptions } from
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
 import type { SpendFloorStore } from './snapshot/spend-floor-store.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
+import { createAddressLimits, type AddressLimitOptions } from './rate-limit/address-limits.ts';
+import { createClientAddressReader } from './http/client-address.ts';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.ts';
 import type { CounterStore } from './spend/counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
@@ -57,6 +59,10 @@ export interface ServingSettings {
   outlier?: OutlierOptions;
   failOpen?: boolean;
   reservationTtlMs?: number;
+  /** Per-address limits for callers without a valid key (rate-limit/address-limits.ts). */
+  addressLimits: AddressLimitOptions;
+  /** Reverse proxies whose X-Forwarded-For names the client (http/client-address.ts), checked already. */
+  trustedProxies: string[];
   /** Keep metrics (a registry per serving thread; the listener is the caller's). */
   metrics: boolean;
   otlpEndpoint?: string;
@@ -104,6 +110,8 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
     log,
   });
   const rateLimits = createRateLimiter(parts.rateCells, log);
+  const addressLimits = createAddressLimits(parts.rateCells, settings.addressLimits, log);
+  const clientAddresses = createClientAddressReader(settings.trustedProxies);
   const channel = createControlPlaneChannel({ controlPlaneUrls: settings.controlPlaneUrls, dataPlaneToken: settings.dataPlaneToken });
   const { spool, shipper: usageShipper } = await openShippedSpool({
     directory: spoolDirectory,
@@ -181,7 +189,7 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
             'This gateway instance cannot record usage right now (its usage spool cannot write), so it serves no requests; retry shortly.',
           ),
   };
-  const app = createApp(context, { maxBodyBytes: settings.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES });
+  const app = createApp(context, { maxBodyBytes: settings.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, addressLimits, clientAddresses });
   const listenSocket = await listen(app, settings.host, settings.port, parts.listen).catch(async (error: unknown) => {
     await spool.close();
     await upstream.close();

@@ -3,6 +3,7 @@
 // plane, start shipping usage. With workers > 1 the serving half runs once per worker thread, all on one
 // port (workers/start-worker-pool.ts). `close()` undoes it in reverse: stop listening, let requests in
 // flight finish, stop the subscription, flush and fsync.
+import type { AddressLimitOptions } from './rate-limit/address-limits.ts';
 import type { JWK } from 'jose';
 import { createLogger, lineLog, type Logger } from '../../shared/src/logger.ts';
 import { checkMetricsExposure, redisCounterStore, redisRateLimitStore, servingSettings } from './data-plane-settings.ts';
@@ -76,6 +77,10 @@ export interface DataPlaneOptions {
   endpointHealthObserver?: EndpointHealthObserver;
   /** Spend counters: in-process unless redisUrl is set (required when several data planes serve one org). Rate limits use the same Redis. */
   spend?: SpendOptions;
+  /** Per-address limits for requests without a key and for failed authentications; default 60 and 30 per minute (0 = none). */
+  addressLimits?: Partial<AddressLimitOptions>;
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; default none (the socket's peer). */
+  trustedProxies?: readonly string[];
   /** Default: JSON lines on stdout at LOG_LEVEL (shared/src/logger.ts). */
   logger?: Logger;
   /** GET /metrics on a listener of its own; unset = no metrics are kept. */

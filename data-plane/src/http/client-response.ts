@@ -16,6 +16,8 @@ export class ClientResponse implements EndedRequest {
   provider: string | null = null;
   attempts: AttemptRecord[] | null = null;
   span: RequestSpan | null = null;
+  /** The caller's address key (http/client-address.ts) when per-address limits are on, else ''. */
+  clientAddress = '';
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
   readonly startedAtEpochMs: number;
