@@ -159,12 +159,12 @@ const trpcMatrix: Record<string, Entry<TrpcCaller>> = {
   'byok.delete': { requires: { org: 'byok.manageAll' }, run: async ({ client, fixture }) => client.byok.delete({ id: await bystanderByokKey(fixture) }) },
   'byok.rotate': { requires: { platform: 'byok.rotate' }, run: ({ client }) => client.byok.rotate() },
   'policies.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.policies.get({ orgId: fixture.orgId }) },
-  'alerts.get': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.alerts.get({ orgId: fixture.orgId }) },
+  'alerts.get': { requires: { org: 'alerts.manage' }, run: ({ client, fixture }) => client.alerts.get({ orgId: fixture.orgId }) },
   'alerts.set': {
-    requires: { org: 'policy.update' },
+    requires: { org: 'alerts.manage' },
     run: ({ client, fixture }) => client.alerts.set({ orgId: fixture.orgId, thresholds: [80], webhookUrl: null }),
   },
-  'alerts.deliveries': { requires: { org: 'policy.read' }, run: ({ client, fixture }) => client.alerts.deliveries({ orgId: fixture.orgId }) },
+  'alerts.deliveries': { requires: { org: 'alerts.manage' }, run: ({ client, fixture }) => client.alerts.deliveries({ orgId: fixture.orgId }) },
   'policies.update': {
     requires: { org: 'policy.update' },
     run: ({ client, fixture }) => client.policies.update({ orgId: fixture.orgId, dailyLimitMicros: 5_000_000 }),
@@ -397,6 +397,19 @@ const graphqlMatrix: Record<string, Entry<GraphQLClient>> = {
     requires: { org: 'policy.update' },
     run: ({ client, fixture }) =>
       client('mutation ($orgId: ID!) { updateOrgPolicy(orgId: $orgId, dailyLimitMicros: 4000000) { dailyLimitMicros } }', { orgId: fixture.orgId }),
+  },
+  'Query.budgetAlerts': {
+    requires: { org: 'alerts.manage' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { budgetAlerts(orgId: $orgId) { thresholds webhookUrl } }', { orgId: fixture.orgId }),
+  },
+  'Mutation.setBudgetAlerts': {
+    requires: { org: 'alerts.manage' },
+    run: ({ client, fixture }) =>
+      client('mutation ($orgId: ID!) { setBudgetAlerts(orgId: $orgId, thresholds: [50, 100]) { thresholds } }', { orgId: fixture.orgId }),
+  },
+  'Query.webhookDeliveries': {
+    requires: { org: 'alerts.manage' },
+    run: ({ client, fixture }) => client('query ($orgId: ID!) { webhookDeliveries(orgId: $orgId, limit: 5) { id status } }', { orgId: fixture.orgId }),
   },
   'Query.auditLog': {
     requires: { org: 'audit.read' },

@@ -319,6 +319,34 @@ models:
     expect((await cli('catalog', 'apply')).status).toBe(2);
   });
 
+  test('alerts commands: thresholds and a webhook set, one changed without the other, the delivery log, delete', async () => {
+    const org = JSON.parse((await cli('orgs', 'create', 'Alerts Co')).stdout) as { id: string };
+    // A literal public address: nothing is resolved or called when the webhook is set.
+    const webhookUrl = 'https://93.184.215.14/hooks/budget';
+    const set = JSON.parse((await cli('alerts', 'set', '--org', org.id, '--thresholds', '80,50,100', '--webhook', webhookUrl)).stdout) as {
+      webhookSecret: string;
+    };
+    expect(set).toEqual({ orgId: org.id, thresholds: [50, 80, 100], webhookUrl, webhookSecret: expect.stringMatching(/^whsec_/) });
+    // Only the thresholds: the webhook and its secret stay, and the secret is not shown again.
+    expect(JSON.parse((await cli('alerts', 'set', '--org', org.id, '--thresholds', '90')).stdout)).toEqual({ orgId: org.id, thresholds: [90], webhookUrl });
+    expect(JSON.parse((await cli('alerts', 'show', '--org', org.id)).stdout)).toEqual({ orgId: org.id, thresholds: [90], webhookUrl });
+    const stored = await controlPlane.prisma.orgAlertConfig.findUniqueOrThrow({ where: { orgId: org.id } });
+    expect(stored.webhookSecret).toBe(set.webhookSecret);
+
+    await controlPlane.prisma.webhookDelivery.create({
+      data: { orgId: org.id, url: webhookUrl, payload: { type: 'budget.threshold_crossed' }, status: 'delivered', attempts: 2, lastStatusCode: 200 },
+    });
+    expect(JSON.parse((await cli('alerts', 'deliveries', '--org', org.id, '--limit', '10')).stdout)).toEqual([
+      expect.objectContaining({ url: webhookUrl, payload: { type: 'budget.threshold_crossed' }, status: 'delivered', attempts: 2, lastStatusCode: 200 }),
+    ]);
+
+    expect(JSON.parse((await cli('alerts', 'delete', '--org', org.id)).stdout)).toEqual({ orgId: org.id, thresholds: [], webhookUrl: null });
+    const audit = await controlPlane.prisma.auditLog.findMany({ where: { orgId: org.id, action: 'budget-alerts.update' } });
+    expect(audit).toHaveLength(3);
+    expect((await cli('alerts', 'set', '--org', org.id, '--thresholds', '50,lots')).status).toBe(2);
+    expect((await cli('alerts', 'set', '--org', org.id)).status).toBe(2);
+  });
+
   test('errors: a refused call exits 1 with the code, a bad command exits 2 with the usage', async () => {
     const missing = await cli('keys', 'list', '--org', 'no-such-org');
     expect(missing).toMatchObject({ status: 1, stdout: '' });

@@ -29,6 +29,15 @@ Commands:
   policy show --org <id>
   policy set --org <id> [--models <list>|all] [--allow-providers <list>|all]
              [--deny-providers <list>|none] [--daily-limit <microdollars>|none]
+  alerts show --org <id>
+             the budget alert thresholds (percent) and webhook URL
+  alerts set --org <id> [--thresholds <percent,...>|none] [--webhook <https URL>|none] [--rotate-secret]
+             changes what is given, keeps the rest; a new webhook URL (or --rotate-secret) prints
+             its signing secret (whsec_...) once
+  alerts delete --org <id>
+             no thresholds, no webhook
+  alerts deliveries --org <id> [--limit <n>]
+             the webhook delivery log, newest first
   audit list --org <id> [--action <a>] [--actor <user:id>] [--since <ISO>] [--until <ISO>]
              [--limit <n>] [--cursor <c>]
   billing balance --org <id>
@@ -145,6 +154,9 @@ const options = {
   aliases: { type: 'string' },
   disabled: { type: 'boolean' },
   'batch-size': { type: 'string' },
+  thresholds: { type: 'string' },
+  webhook: { type: 'string' },
+  'rotate-secret': { type: 'boolean' },
   'password-file': { type: 'string' },
   'token-file': { type: 'string', default: '.data/admin-token' },
   help: { type: 'boolean', short: 'h' },
@@ -307,6 +319,11 @@ function integer(value: string | undefined, name: string): number | undefined {
   return Number(value);
 }
 
+/** `50,80,100` → [50, 80, 100]; `none` → []. */
+function percentages(value: string): number[] {
+  return (list(value, 'none') ?? []).map((item) => integer(item, 'thresholds') ?? 0);
+}
+
 function oneOf<const Choice extends string>(value: string, name: string, choices: readonly Choice[]): Choice {
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}`);
   return value as Choice;
@@ -364,6 +381,25 @@ async function runCommand(client: Client, positionals: string[], values: Values)
         dailyLimitMicros: limit === 'none' ? null : integer(limit, 'daily-limit'),
       });
     }
+    case 'alerts show':
+      return client.alerts.get.query({ orgId: required(values, 'org') });
+    case 'alerts set': {
+      const orgId = required(values, 'org');
+      if (values.thresholds === undefined && values.webhook === undefined && !values['rotate-secret']) {
+        throw new UsageError('alerts set needs --thresholds, --webhook or --rotate-secret');
+      }
+      const current = await client.alerts.get.query({ orgId });
+      return client.alerts.set.mutate({
+        orgId,
+        thresholds: values.thresholds === undefined ? current.thresholds : percentages(values.thresholds),
+        webhookUrl: values.webhook === undefined ? current.webhookUrl : values.webhook === 'none' ? null : values.webhook,
+        rotateSecret: values['rotate-secret'] ?? false,
+      });
+    }
+    case 'alerts delete':
+      return client.alerts.set.mutate({ orgId: required(values, 'org'), thresholds: [], webhookUrl: null });
+    case 'alerts deliveries':
+      return client.alerts.deliveries.query({ orgId: required(values, 'org'), limit: integer(values.limit, 'limit') });
     case 'audit list':
       return client.audit.list.query({
         orgId: required(values, 'org'),

@@ -41,14 +41,14 @@ export interface BudgetAlertsView {
 }
 
 export async function getBudgetAlerts(context: ServiceContext, input: { orgId: string }): Promise<BudgetAlertsView> {
-  await authorizeOrgAction(context, input.orgId, 'policy.read');
+  await authorizeOrgAction(context, input.orgId, 'alerts.manage');
   const row = await context.prisma.orgAlertConfig.findUnique({ where: { orgId: input.orgId } });
   return { orgId: input.orgId, thresholds: row?.thresholds ?? [], webhookUrl: row?.webhookUrl ?? null };
 }
 
 export async function setBudgetAlerts(context: ServiceContext, rawInput: SetBudgetAlertsInput): Promise<BudgetAlertsView> {
   const input = parseInput(setBudgetAlertsInputSchema, rawInput, 'input');
-  await authorizeOrgAction(context, input.orgId, 'policy.update');
+  await authorizeOrgAction(context, input.orgId, 'alerts.manage');
   // The control plane calls the URL: no inward targets unless private upstreams are allowed.
   if (input.webhookUrl !== null) {
     await checkProviderBaseUrl(input.webhookUrl, { allowPrivate: context.allowPrivateUpstreams === true, param: 'webhookUrl' });
@@ -72,7 +72,7 @@ export async function setBudgetAlerts(context: ServiceContext, rawInput: SetBudg
 
 /** The org's webhook delivery log, newest first. */
 export async function listWebhookDeliveries(context: ServiceContext, input: { orgId: string; limit?: number }) {
-  await authorizeOrgAction(context, input.orgId, 'policy.read');
+  await authorizeOrgAction(context, input.orgId, 'alerts.manage');
   return context.prisma.webhookDelivery.findMany({
     where: { orgId: input.orgId },
     orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],

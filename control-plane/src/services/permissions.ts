@@ -22,6 +22,8 @@ export const orgPermissions = {
   'apiKey.manageAll': ['owner', 'admin'],
   'policy.read': ['owner', 'admin', 'member', 'billing'],
   'policy.update': ['owner', 'admin'],
+  /** Budget alerts: thresholds, the webhook (its URL may itself be a secret, as chat webhooks' are) and its delivery log. */
+  'alerts.manage': ['owner', 'admin'],
   'member.read': ['owner', 'admin', 'member', 'billing'],
   /** Invitations included: sending, listing is member.read, revoking. */
   'member.manage': ['owner', 'admin'],

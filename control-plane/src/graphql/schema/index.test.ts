@@ -126,6 +126,76 @@ describe.each(testEngines)('GraphQL on %s', (engine) => {
     expect(audit.map((entry) => entry.action)).toEqual(['model.upsert', 'model.upsert', 'model.upsert']);
   });
 
+  test("budgetAlerts, setBudgetAlerts and webhookDeliveries as tRPC's alerts: the secret shown once, the delivery log", async () => {
+    const org = await testApp.caller(testApp.app.adminToken).organizations.create({ name: 'Alerting' });
+    const set = await graphql(
+      'mutation ($orgId: ID!, $url: String) { setBudgetAlerts(orgId: $orgId, thresholds: [100, 50, 80], webhookUrl: $url) { orgId thresholds webhookUrl webhookSecret } }',
+      { orgId: org.id, url: 'https://93.184.215.14/hooks/budget' },
+    );
+    expect(set.errors).toBeUndefined();
+    const alerts = set.data?.setBudgetAlerts as { webhookSecret: string };
+    expect(alerts).toEqual({
+      orgId: org.id,
+      thresholds: [50, 80, 100],
+      webhookUrl: 'https://93.184.215.14/hooks/budget',
+      webhookSecret: expect.stringMatching(/^whsec_/),
+    });
+    // The same URL again keeps the secret and does not show it; rotateSecret makes a new one.
+    const again = await graphql(
+      'mutation ($orgId: ID!) { setBudgetAlerts(orgId: $orgId, thresholds: [90], webhookUrl: "https://93.184.215.14/hooks/budget") { webhookSecret } }',
+      {
+        orgId: org.id,
+      },
+    );
+    expect(again.data?.setBudgetAlerts).toEqual({ webhookSecret: null });
+    const rotated = await graphql(
+      'mutation ($orgId: ID!) { setBudgetAlerts(orgId: $orgId, thresholds: [90], webhookUrl: "https://93.184.215.14/hooks/budget", rotateSecret: true) { webhookSecret } }',
+      {
+        orgId: org.id,
+      },
+    );
+    expect((rotated.data?.setBudgetAlerts as { webhookSecret: string }).webhookSecret).toMatch(/^whsec_/);
+    expect((rotated.data?.setBudgetAlerts as { webhookSecret: string }).webhookSecret).not.toBe(alerts.webhookSecret);
+    const read = await graphql('query ($orgId: ID!) { budgetAlerts(orgId: $orgId) { thresholds webhookUrl webhookSecret } }', { orgId: org.id });
+    expect(read.data?.budgetAlerts).toEqual({ thresholds: [90], webhookUrl: 'https://93.184.215.14/hooks/budget', webhookSecret: null });
+
+    await testApp.app.services.prisma.webhookDelivery.create({
+      data: {
+        orgId: org.id,
+        url: 'https://93.184.215.14/hooks/budget',
+        payload: { type: 'budget.threshold_crossed', threshold_percent: 90 },
+        status: 'failed',
+        attempts: 6,
+        lastStatusCode: 503,
+        lastError: 'HTTP 503',
+      },
+    });
+    const deliveries = await graphql(
+      'query ($orgId: ID!) { webhookDeliveries(orgId: $orgId, limit: 10) { id url payload status attempts nextAttemptAt lastStatusCode lastError createdAt deliveredAt } }',
+      { orgId: org.id },
+    );
+    expect(deliveries.errors).toBeUndefined();
+    expect(deliveries.data?.webhookDeliveries).toEqual([
+      {
+        id: expect.any(String),
+        url: 'https://93.184.215.14/hooks/budget',
+        payload: { type: 'budget.threshold_crossed', threshold_percent: 90 },
+        status: 'failed',
+        attempts: 6,
+        nextAttemptAt: expect.any(String),
+        lastStatusCode: 503,
+        lastError: 'HTTP 503',
+        createdAt: expect.any(String),
+        deliveredAt: null,
+      },
+    ]);
+
+    const refused = await graphql('mutation ($orgId: ID!) { setBudgetAlerts(orgId: $orgId, thresholds: [0]) { thresholds } }', { orgId: org.id });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('invalid_request');
+    const cleared = await graphql('mutation ($orgId: ID!) { setBudgetAlerts(orgId: $orgId, thresholds: []) { thresholds webhookUrl } }', { orgId: org.id });
+    expect(cleared.data?.setBudgetAlerts).toEqual({ thresholds: [], webhookUrl: null });
+  });
+
   test('without an admin token every field is refused', async () => {
     const result = await graphql('{ models { id } }', {}, null);
     expect(result.data).toBeNull();

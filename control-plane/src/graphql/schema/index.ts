@@ -8,6 +8,7 @@ import './byok.ts';
 import './org-policy.ts';
 import './audit-log.ts';
 import './billing.ts';
+import './budget-alerts.ts';
 import './admin-token.ts';
 import './session.ts';
 import './account.ts';
