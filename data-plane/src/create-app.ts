@@ -167,8 +167,9 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
     };
   }
 
-  // Health checks and unknown routes are not traced: a probe every second would fill the traces.
-  const healthRoute = observer.route('/healthz', 'gateway', null);
+  // Health checks and unknown routes are not traced, and a health check's access line is at debug level:
+  // a probe every second would fill the traces and the log.
+  const healthRoute = observer.route('/healthz', 'gateway', null, true);
   function health(native: HttpResponse): void {
     const response = new ClientResponse(native, randomUUID(), healthRoute);
     const snapshot = context.currentSnapshot();

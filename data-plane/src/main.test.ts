@@ -1,6 +1,7 @@
 // The CLI as a child process: it refuses the uWS JavaScript fallback, and a response the client saw
 // complete survives a SIGKILL right after it (its usage event is already in the spool).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -135,5 +136,44 @@ describe('data-plane/src/main.ts', () => {
       if (name.endsWith('.ndjson')) lines.push(...(await readFile(join(spoolDirectory, name), 'utf8')).split('\n').filter(Boolean));
     }
     expect(lines.map((line) => decodeSpoolRecord(line)).map((record) => record.ok && record.event.requestId)).toContain(requestId);
+  });
+
+  it('has written the access line of every request when it exits on SIGTERM (its log is batched)', async () => {
+    const simulator = await startOpenAISimulator();
+    cleanups.push(() => simulator.close());
+    // In flight when the signal comes: their lines are logged while the data plane closes, just before it exits.
+    simulator.scenario = () => ({ headersDelayMs: 1_000 });
+    const controlPlane = await startFakeControlPlane();
+    cleanups.push(() => controlPlane.close());
+    await controlPlane.publishSpendFloors(fundedSpendFloors(testSnapshotState(simulator.baseUrl)));
+    await controlPlane.publish(testSnapshotState(simulator.baseUrl));
+    const { child, output } = await runAgainst(controlPlane);
+    const closed = once(child, 'close'); // after the last of stdout, unlike 'exit'
+    const url = await listeningUrl(output);
+    await expect.poll(async () => (await fetch(`${url}/healthz`)).status).toBe(200);
+
+    const answered = Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const response = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'logged?' }] }),
+        });
+        expect(response.status).toBe(200);
+        await response.text();
+        return response.headers.get('x-request-id');
+      }),
+    );
+    await expect.poll(() => simulator.requests.length).toBe(20);
+    child.kill('SIGTERM');
+    const requestIds = await answered;
+    expect((await closed)[0]).toBe(0);
+    const logged = output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; requestId?: string })
+      .filter((record) => record.msg === 'request')
+      .map((record) => record.requestId);
+    expect(logged.toSorted()).toEqual(requestIds.toSorted());
   });
 });

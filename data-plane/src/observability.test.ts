@@ -107,6 +107,29 @@ describe('access log', () => {
       .toMatchObject([{ route: '/v1/models', error: 'invalid_api_key' }]);
     expect(log.raw.join('\n')).not.toContain(TEST_API_KEY);
   });
+
+  it('logs health checks at debug level: an info log gets no line for them, a chat request still gets its own', async () => {
+    simulator = await startOpenAISimulator();
+    const log = captureLogger('info');
+    fixture = await startDataPlaneFixture(simulator.baseUrl, { logger: log.logger });
+    expect((await fetch(`${fixture.dataPlane.url}/healthz`)).status).toBe(200);
+    const response = await chat(fixture.dataPlane.url);
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get('x-request-id');
+    // The health check ended before the chat request began: its line, had it one, would be there by now.
+    await expect.poll(() => log.records.filter((record) => record.msg === 'request' && record.requestId === requestId)).toHaveLength(1);
+    expect(log.records.filter((record) => record.msg === 'request').map((record) => record.route)).toEqual(['/v1/chat/completions']);
+  });
+
+  it('writes the health check line at debug level when the log asks for it', async () => {
+    simulator = await startOpenAISimulator();
+    const log = captureLogger('debug');
+    fixture = await startDataPlaneFixture(simulator.baseUrl, { logger: log.logger });
+    expect((await fetch(`${fixture.dataPlane.url}/healthz`)).status).toBe(200);
+    await expect
+      .poll(() => log.records.filter((record) => record.msg === 'request' && record.route === '/healthz'))
+      .toMatchObject([{ level: 20, door: 'gateway', status: 200, error: null, latencyMs: expect.any(Number) }]);
+  });
 });
 
 describe('traces', () => {

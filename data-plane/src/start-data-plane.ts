@@ -178,7 +178,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         await orphans.close();
         await closeShared();
         metricsListener?.close();
-        logger.flush();
+        // Every line logged so far is written before the process may exit.
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
       })();
       return closing;
     },

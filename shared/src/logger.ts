@@ -1,9 +1,11 @@
 // The one logger definition of both planes: pino, one JSON object per line on stdout, level from
 // LOG_LEVEL (trace, debug, info, warn, error, fatal, silent; default info). Lines go out through
-// sonic-boom asynchronously, so a request never waits for the terminal or the pipe. LOG_FORMAT=pretty
-// (npm start sets it when its stdout is a terminal) formats them for people with pino-pretty, in a
-// worker thread. Secrets never reach a log call: callers log ids (key id, request id), never keys.
+// sonic-boom asynchronously and in batches (batched-stdout.ts), so a request never waits for the
+// terminal or the pipe, and a busy plane writes a few dozen times a second rather than once a line.
+// LOG_FORMAT=pretty (npm start sets it when its stdout is a terminal) formats them for people with
+// pino-pretty, in a worker thread. Secrets never reach a log call: callers log ids (key id, request id), never keys.
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
+import { batchedStdout } from './batched-stdout.ts';
 
 export type { Logger };
 
@@ -18,7 +20,7 @@ export function logLevelFromEnv(raw = process.env.LOG_LEVEL): Level | 'silent' {
 
 export interface LoggerOptions {
   level?: Level | 'silent';
-  /** Default stdout (asynchronous), or pino-pretty's worker when LOG_FORMAT=pretty. */
+  /** Default stdout (asynchronous, batched), or pino-pretty's worker when LOG_FORMAT=pretty. */
   destination?: DestinationStream;
 }
 
@@ -27,7 +29,7 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
   const settings = { name, level: options.level ?? logLevelFromEnv() };
   if (options.destination !== undefined) return pino(settings, options.destination);
   if (process.env.LOG_FORMAT === 'pretty') return pino({ ...settings, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } });
-  return pino(settings, pino.destination({ dest: 1, sync: false }));
+  return pino(settings, batchedStdout());
 }
 
 /** Logs nothing: for library callers and tests that do not read the log. */

@@ -1,16 +1,18 @@
 // Where a request's end becomes its access-log line, its metric updates and its span's end: once per
 // request, from the fields the request left on its ClientResponse (no object is built for it). Each of
 // the three is optional: metrics only when they are exposed (METRICS_PORT), tracing only when an OTLP
-// endpoint is set, and the access log at info level (LOG_LEVEL=warn drops it for nothing but the check).
-// The line names the key by its id, never the key; failed attempts carry their cause.
+// endpoint is set, and the access log at info level (LOG_LEVEL=warn drops it for nothing but the check);
+// probes (/healthz) log theirs at debug, so a health check every second fills no log. The line names the
+// key by its id, never the key; failed attempts carry their cause.
 import type { Logger } from '../../../shared/src/logger.ts';
+import { ACCESS_LEVEL, accessLineWriter } from './access-log-line.ts';
 import type { DataPlaneMetrics } from './data-plane-metrics.ts';
 import type { AttemptRecord, EndedRequest, RequestSpan, RouteTelemetry } from './request-telemetry.ts';
 import type { Tracer } from './tracing.ts';
 
 export interface RequestObserver {
-  /** Registers a route's fixed labels, once at start. */
-  route(route: string, door: string, operation: string | null): RouteTelemetry;
+  /** Registers a route's fixed labels, once at start; a probe's access line is at debug level. */
+  route(route: string, door: string, operation: string | null, probe?: boolean): RouteTelemetry;
   /** True when requests get spans: the route reads the client's traceparent only then. */
   readonly tracing: boolean;
   startSpan(route: RouteTelemetry, traceparent: string): RequestSpan | null;
@@ -26,9 +28,10 @@ export interface RequestObserver {
 }
 
 export function createRequestObserver(logger: Logger, metrics: DataPlaneMetrics | null, tracer: Tracer | null): RequestObserver {
-  const accessLog = logger.isLevelEnabled('info');
+  const writeAccessLine = accessLineWriter(logger);
+  const accessLevel = (level: keyof typeof ACCESS_LEVEL) => (logger.isLevelEnabled(level) ? ACCESS_LEVEL[level] : null);
   return {
-    route: (route, door, operation) => ({ route, door, operation }),
+    route: (route, door, operation, probe = false) => ({ route, door, operation, accessLevel: accessLevel(probe ? 'debug' : 'info') }),
     tracing: tracer !== null,
     startSpan: (route, traceparent) => (tracer === null ? null : tracer.startRequest(route, traceparent)),
     attemptFailed(requestId, attempt) {
@@ -59,52 +62,8 @@ export function createRequestObserver(logger: Logger, metrics: DataPlaneMetrics 
         if ((status === 402 || status === 429) && errorCode !== null) metrics.limitRefused(errorCode);
       }
       request.span?.end(request);
-      if (!accessLog) return;
-      if (usage === null) {
-        logger.info(
-          {
-            requestId: request.requestId,
-            route: request.route.route,
-            door: request.route.door,
-            status,
-            error: errorCode,
-            latencyMs: round(latencyMs),
-            attempts: request.attempts ?? undefined,
-          },
-          'request',
-        );
-        return;
-      }
-      logger.info(
-        {
-          requestId: request.requestId,
-          route: request.route.route,
-          door: request.route.door,
-          status,
-          error: errorCode,
-          org: usage.orgId,
-          user: usage.userId,
-          keyId: usage.apiKeyId,
-          model: usage.requestedModel,
-          servedModel: usage.servedModel,
-          provider: request.provider,
-          byok: usage.byok,
-          streamed: usage.streamed,
-          inputTokens: usage.promptTokens,
-          outputTokens: usage.completionTokens,
-          cacheReadTokens: usage.cacheReadTokens,
-          costMicros: usage.costMicros,
-          ttftMs: usage.ttftMs,
-          upstreamLatencyMs: usage.upstreamLatencyMs,
-          latencyMs: round(latencyMs),
-          attempts: request.attempts ?? undefined,
-        },
-        'request',
-      );
+      const level = request.route.accessLevel;
+      if (level !== null) writeAccessLine(level, request, status, errorCode, latencyMs);
     },
   };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -37,6 +37,8 @@ export interface RouteTelemetry {
   readonly door: string;
   /** GenAI operation name (chat, text_completion, embeddings), or null for routes that call no model. */
   readonly operation: string | null;
+  /** pino's level of the route's access-log line (info; debug for probes), or null when the logger drops it. */
+  readonly accessLevel: number | null;
 }
 
 /** A request as it ended, read once by the observer (ClientResponse is one: no object is built per request). */

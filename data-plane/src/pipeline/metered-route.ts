@@ -61,11 +61,13 @@ export async function serveMetered<Request extends ForwardedRequest>(
   // Before any upstream call: the request and its estimated tokens are charged to the caller's rate
   // limits, then the worst case is held against the org's balance, the user's daily limit and the key's budgets.
   const { spend } = metered;
-  const rate = await context.rateLimits.admit(
+  const admission = context.rateLimits.admit(
     metered.principal,
     spend.promptTokens + (spend.maxOutputTokens ?? 0),
     metered.presenter.errors.rateLimitHeaderStyle ?? 'openai',
   );
+  // Awaited only when a limit applies: a caller without one pays no promise and no turn of the queue.
+  const rate = admission instanceof Promise ? await admission : admission;
   let reservation: SpendReservation;
   try {
     reservation = await context.spend.reserve(response.requestId, metered.principal, metered.candidates, spend);

@@ -26,8 +26,11 @@ export interface RateAdmission {
 export const NOT_LIMITED: RateAdmission = { headers: null, settle: () => {} };
 
 export interface RateLimiter {
-  /** Charges one request and its estimated tokens to the caller's cells, or throws 429 rate_limit_exceeded. */
-  admit(principal: Principal, estimatedTokens: number, style: RateLimitHeaderStyle): Promise<RateAdmission>;
+  /**
+   * Charges one request and its estimated tokens to the caller's cells, or throws 429 rate_limit_exceeded.
+   * A caller with no limit is admitted synchronously (NOT_LIMITED): no promise on its request path.
+   */
+  admit(principal: Principal, estimatedTokens: number, style: RateLimitHeaderStyle): RateAdmission | Promise<RateAdmission>;
   close(): Promise<void>;
 }
 
@@ -39,7 +42,7 @@ interface LabelledCell extends RateCell {
 export function createRateLimiter(store: RateLimitStore, log: (line: string) => void): RateLimiter {
   let lastLogged = '';
   return {
-    async admit(principal, estimatedTokens, style) {
+    admit(principal, estimatedTokens, style) {
       const { apiKey, org } = principal;
       const orgLimits = org.rateLimits;
       const keyLimits = apiKey.rateLimits;
@@ -56,24 +59,28 @@ export function createRateLimiter(store: RateLimitStore, log: (line: string) => 
         cells.push({ key: `${orgCell}:tpm`, perMinute: orgLimits.tpm, cost: Math.min(estimatedTokens, orgLimits.tpm), scope: 'org', unit: 'tokens' });
       }
       if (cells.length === 0) return NOT_LIMITED;
-      // Rate limits fail open: an unreachable store must not take the gateway down (spend limits decide that).
-      const down = store.unreachable();
-      let outcome: AdmitOutcome;
-      try {
-        if (down !== null) throw new Error(down);
-        outcome = await store.admit(cells);
-      } catch (error) {
-        const line = `rate limits unreachable (serving without them): ${String(error)}`;
-        if (line !== lastLogged) log(line);
-        lastLogged = line;
-        return NOT_LIMITED;
-      }
-      const headers = rateLimitHeaders(style, reading(cells, outcome.cells, 'requests'), reading(cells, outcome.cells, 'tokens'), Date.now());
-      if (!outcome.ok) throw refusal(cells[outcome.refused] as LabelledCell, outcome.retryAfterMs, headers);
-      return new AdmittedRequest(store, cells, headers);
+      return charge(cells, style);
     },
     close: () => store.close(),
   };
+
+  async function charge(cells: LabelledCell[], style: RateLimitHeaderStyle): Promise<RateAdmission> {
+    // Rate limits fail open: an unreachable store must not take the gateway down (spend limits decide that).
+    const down = store.unreachable();
+    let outcome: AdmitOutcome;
+    try {
+      if (down !== null) throw new Error(down);
+      outcome = await store.admit(cells);
+    } catch (error) {
+      const line = `rate limits unreachable (serving without them): ${String(error)}`;
+      if (line !== lastLogged) log(line);
+      lastLogged = line;
+      return NOT_LIMITED;
+    }
+    const headers = rateLimitHeaders(style, reading(cells, outcome.cells, 'requests'), reading(cells, outcome.cells, 'tokens'), Date.now());
+    if (!outcome.ok) throw refusal(cells[outcome.refused] as LabelledCell, outcome.retryAfterMs, headers);
+    return new AdmittedRequest(store, cells, headers);
+  }
 }
 
 /** The tightest cell of one unit (fewest units left), as the headers show it; null when none limits it. */

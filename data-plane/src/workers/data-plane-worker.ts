@@ -66,11 +66,13 @@ async function run(): Promise<void> {
         (error: unknown) => post({ type: 'answer', id: message.id, error: String(error) }),
       );
     else
-      void serving.close().then(() => {
-        logger.flush();
-        post({ type: 'closed' });
-        port.close();
-      });
+      void serving.close().then(() =>
+        // Closed once its log is written: the process may exit right after.
+        logger.flush(() => {
+          post({ type: 'closed' });
+          port.close();
+        }),
+      );
   });
   post({ type: 'listening', port: serving.port });
 }

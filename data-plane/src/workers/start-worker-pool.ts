@@ -213,7 +213,8 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
         await rateCells?.close();
         metricsListener?.close();
         await claim.release();
-        logger.flush();
+        // Every line logged so far is written before the process may exit.
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
       })();
       return closing;
     },

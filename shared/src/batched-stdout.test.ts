@@ -1,0 +1,36 @@
+// The batched stdout loses no line a process logged: on process.exit (the 'exit' handler writes the
+// batch still in memory) and after logger.flush(cb) (it calls back once everything is written, so even
+// a SIGKILL right after loses nothing).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const LOGGER = resolve(import.meta.dirname, 'logger.ts');
+
+/** Runs `body` in a child process with `logger` made by createLogger; resolves with its stdout lines. */
+async function run(body: string): Promise<{ lines: Array<{ msg: string; n?: number }>; signal: string | null }> {
+  const script = `import { createLogger } from ${JSON.stringify(LOGGER)};\nconst logger = createLogger('test');\n${body}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+  const [, signal] = (await once(child, 'close')) as [number | null, string | null];
+  const lines = output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string; n?: number });
+  return { lines, signal };
+}
+
+describe('batched stdout', () => {
+  it('writes the lines still in memory when the process exits at once', async () => {
+    const { lines } = await run(`for (let n = 0; n < 500; n++) logger.info({ n }, 'line');\nprocess.exit(0);`);
+    expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 500 }, (_, n) => n));
+  });
+
+  it('calls back from flush once every line is written: a SIGKILL right after loses none', async () => {
+    const { lines, signal } = await run(`for (let n = 0; n < 500; n++) logger.info({ n }, 'line');\nlogger.flush(() => process.kill(process.pid, 'SIGKILL'));`);
+    expect(signal).toBe('SIGKILL');
+    expect(lines.map((line) => line.n)).toEqual(Array.from({ length: 500 }, (_, n) => n));
+  });
+});

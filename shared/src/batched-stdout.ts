@@ -1,0 +1,71 @@
+// The logger's stdout: lines are collected in memory and handed to sonic-boom (asynchronous writes,
+// EAGAIN retries, a broken pipe ending the output) in batches, every BATCH_INTERVAL_MS or BATCH_LINES
+// lines, instead of one write per line. An access-log line per request made that write (an fs.write
+// through libuv's thread pool and its callback) about as costly as the rest of the line; batched, a busy
+// data plane writes a few dozen times a second. Nothing is lost on a clean exit: flush(cb) (pino's
+// logger.flush, awaited by the planes' close) waits until every batch is written, and the 'exit' handler
+// writes what is left synchronously (process.exit, an uncaught exception). A SIGKILL loses at most the
+// last interval's lines, as it lost the lines still in flight before. One per process: every logger
+// writing to stdout shares it.
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino, { type DestinationStream } from 'pino';
+
+const BATCH_INTERVAL_MS = 100;
+const BATCH_LINES = 256;
+/** A flush gives up waiting after this (stdout stuck or gone): a shutdown never hangs on its log. */
+const FLUSH_TIMEOUT_MS = 2_000;
+
+let shared: BatchedStdout | null = null;
+
+/** The process's batched stdout, made on first use. */
+export function batchedStdout(): BatchedStdout {
+  shared ??= new BatchedStdout();
+  return shared;
+}
+
+class BatchedStdout implements DestinationStream {
+  #lines: string[] = [];
+  /** Bytes handed to sonic-boom and not yet written (its 'write' events count them down). */
+  #unwritten = 0;
+  readonly #stream = pino.destination({ dest: 1, sync: false });
+  readonly #timer = setInterval(() => this.#handOver(), BATCH_INTERVAL_MS).unref();
+
+  constructor() {
+    this.#stream.on('write', (bytes: number) => (this.#unwritten -= bytes));
+    process.on('exit', () => this.flushSync());
+  }
+
+  write(line: string): void {
+    if (this.#lines.push(line) >= BATCH_LINES) this.#handOver();
+  }
+
+  /** Calls back once every line logged so far is written. */
+  flush(callback: (error?: Error) => void = () => {}): void {
+    this.#handOver();
+    if (this.#unwritten <= 0) return callback();
+    Promise.race([this.#written(), sleep(FLUSH_TIMEOUT_MS, undefined, { ref: false })]).then(() => callback(), callback);
+  }
+
+  flushSync(): void {
+    clearInterval(this.#timer);
+    this.#handOver();
+    try {
+      this.#stream.flushSync();
+    } catch {
+      // stdout is gone (a closed pipe): nothing can be written any more.
+    }
+  }
+
+  #handOver(): void {
+    if (this.#lines.length === 0) return;
+    const text = this.#lines.join('');
+    this.#lines = [];
+    this.#unwritten += Buffer.byteLength(text);
+    this.#stream.write(text);
+  }
+
+  async #written(): Promise<void> {
+    while (this.#unwritten > 0) await once(this.#stream, 'write');
+  }
+}
