@@ -8,10 +8,7 @@
 //   flock /work/team/bench.lock npm run bench:compare -- --base=/path/to/other/checkout [--rounds=8]
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { cpuMicrosPerRequest } from './latency-stats.ts';
-import { cpuPercent, sampleUsage } from './process-usage.ts';
-import { runOpenLoopClient } from './run-load-client.ts';
-import { runWrk } from './run-wrk.ts';
+import { alternateRounds, type RoundLoad } from './alternate-rounds.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
 
 const TARGET_CPU = 0;
@@ -47,41 +44,6 @@ function envOption(raw: string | undefined): NodeJS.ProcessEnv {
   return Object.fromEntries(raw.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-interface Load {
-  stream: boolean;
-  promptBytes: number | undefined;
-  connections: number;
-  /** Open loop at this rate instead of wrk's saturation. */
-  rate: number | undefined;
-}
-
-/** CPU µs per request of one round. */
-async function round(target: GatewayTarget, load: Load, seconds: number): Promise<number> {
-  const request = target.request(load.stream, load.promptBytes);
-  const before = sampleUsage(target.pid);
-  if (load.rate === undefined) {
-    const run = await runWrk({ request, connections: load.connections, durationSeconds: seconds, cpu: LOAD_CPU });
-    const after = sampleUsage(target.pid);
-    if (run.errors > 0) throw new Error(`${run.errors} failed requests in a round`);
-    return cpuMicrosPerRequest(cpuPercent(before, after), run.requestsPerSecond) ?? Number.NaN;
-  }
-  const run = await runOpenLoopClient(
-    { request, ratePerSecond: load.rate, durationMs: seconds * 1000, warmupMs: 0, maxConnections: 512, drainTimeoutMs: 5_000 },
-    LOAD_CPU,
-  );
-  const after = sampleUsage(target.pid);
-  if (run.failed > 0) throw new Error(`${run.failed} failed requests in a round`);
-  // An answer later than the drain timeout (a machine this loaded can stall a process for seconds) was still served.
-  if (run.unanswered > 0) process.stdout.write(`  (${run.unanswered} answers came after the drain timeout)\n`);
-  return ((after.cpuSeconds - before.cpuSeconds) * 1e6) / (run.recorded + run.unanswered);
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help')) return void process.stdout.write(help);
@@ -90,11 +52,13 @@ async function main(): Promise<void> {
   const seconds = Number(option(args, 'seconds') ?? 3);
   const connections = Number(option(args, 'connections') ?? 32);
   const promptBytes = option(args, 'prompt-bytes') === undefined ? undefined : Number(option(args, 'prompt-bytes'));
-  const load: Load = {
+  const load: RoundLoad = {
     stream: args.includes('--stream'),
     promptBytes,
     connections,
     rate: option(args, 'rate') === undefined ? undefined : Number(option(args, 'rate')),
+    seconds,
+    loadCpu: LOAD_CPU,
   };
   const flags = (side: string) => option(args, `${side}-flags`)?.split(' ').filter(Boolean) ?? [];
   const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -109,20 +73,9 @@ async function main(): Promise<void> {
   try {
     sides.a = await startGatewayTarget(simulator, TARGET_CPU, flags('a'), { name: 'gateway', root: base, env: envOption(option(args, 'a-env')) });
     sides.b = await startGatewayTarget(simulator, TARGET_CPU, flags('b'), { name: 'gateway', env: envOption(option(args, 'b-env')) });
-    const micros: Record<'a' | 'b', number[]> = { a: [], b: [] };
-    // Unmeasured warm-up of both (JIT, connection pools).
-    for (const side of ['a', 'b'] as const) await round(sides[side] as GatewayTarget, { ...load, rate: undefined }, 3);
-    for (let index = 0; index < rounds; index++) {
-      // a b, b a, ...: neither side always runs right after the other.
-      const order = index % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-      for (const side of order) micros[side].push(await round(sides[side] as GatewayTarget, load, seconds));
-      log(
-        `round ${index + 1}: a ${micros.a.at(-1)?.toFixed(0)} µs, b ${micros.b.at(-1)?.toFixed(0)} µs, b/a ${((micros.b.at(-1) as number) / (micros.a.at(-1) as number)).toFixed(3)}`,
-      );
-    }
-    const ratios = micros.b.map((value, index) => value / (micros.a[index] as number));
+    const result = await alternateRounds({ a: sides.a, b: sides.b }, load, rounds, log);
     log(
-      `median CPU µs/request: a ${median(micros.a).toFixed(1)}, b ${median(micros.b).toFixed(1)}; median b/a ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}); load average ${loadAverage()}`,
+      `median CPU µs/request: a ${result.medianA.toFixed(1)}, b ${result.medianB.toFixed(1)}; median b/a ${result.medianRatio.toFixed(3)} (min ${result.minRatio.toFixed(3)}, max ${result.maxRatio.toFixed(3)}); load average ${loadAverage()}`,
     );
   } finally {
     await sides.a?.stop();

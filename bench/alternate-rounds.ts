@@ -1,0 +1,89 @@
+// Two data planes measured in alternating rounds (a b, b a, a b, ...) under one load: the CPU µs per
+// request of each round from /proc, the medians and the median of the per-round b/a ratios. Used by
+// bench:compare (two checkouts, or two settings of one) and by the bench's observability cost (the
+// same data plane with its access log and metrics off and on). A few percent shows here when one run
+// of the full bench cannot tell it from the noise of other processes.
+import { cpuMicrosPerRequest } from './latency-stats.ts';
+import { cpuPercent, sampleUsage } from './process-usage.ts';
+import { runOpenLoopClient } from './run-load-client.ts';
+import { runWrk } from './run-wrk.ts';
+import type { GatewayTarget } from './targets.ts';
+
+export interface RoundLoad {
+  stream: boolean;
+  promptBytes: number | undefined;
+  connections: number;
+  /** Open loop at this rate instead of wrk's saturation: both sides batch alike whatever else the machine runs. */
+  rate: number | undefined;
+  seconds: number;
+  /** The CPU wrk or the open-loop client runs on. */
+  loadCpu: number;
+}
+
+export interface AlternatingRounds {
+  /** CPU µs per request of each round. */
+  a: number[];
+  b: number[];
+  medianA: number;
+  medianB: number;
+  /** Median of the per-round b/a ratios, and their range. */
+  medianRatio: number;
+  minRatio: number;
+  maxRatio: number;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** CPU µs per request of one round. */
+async function round(target: GatewayTarget, load: RoundLoad, log: (line: string) => void): Promise<number> {
+  const request = target.request(load.stream, load.promptBytes);
+  const before = sampleUsage(target.pid);
+  if (load.rate === undefined) {
+    const run = await runWrk({ request, connections: load.connections, durationSeconds: load.seconds, cpu: load.loadCpu });
+    const after = sampleUsage(target.pid);
+    if (run.errors > 0) throw new Error(`${run.errors} failed requests in a round`);
+    return cpuMicrosPerRequest(cpuPercent(before, after), run.requestsPerSecond) ?? Number.NaN;
+  }
+  const run = await runOpenLoopClient(
+    { request, ratePerSecond: load.rate, durationMs: load.seconds * 1000, warmupMs: 0, maxConnections: 512, drainTimeoutMs: 5_000 },
+    load.loadCpu,
+  );
+  const after = sampleUsage(target.pid);
+  if (run.failed > 0) throw new Error(`${run.failed} failed requests in a round`);
+  // An answer later than the drain timeout (a machine this loaded can stall a process for seconds) was still served.
+  if (run.unanswered > 0) log(`  (${run.unanswered} answers came after the drain timeout)`);
+  return ((after.cpuSeconds - before.cpuSeconds) * 1e6) / (run.recorded + run.unanswered);
+}
+
+/** An unmeasured warm-up of each side (JIT, connection pools), then `rounds` rounds of each, alternating. */
+export async function alternateRounds(
+  sides: { a: GatewayTarget; b: GatewayTarget },
+  load: RoundLoad,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<AlternatingRounds> {
+  for (const side of ['a', 'b'] as const) await round(sides[side], { ...load, rate: undefined, seconds: 3 }, log);
+  const micros: Record<'a' | 'b', number[]> = { a: [], b: [] };
+  for (let index = 0; index < rounds; index++) {
+    // a b, b a, ...: neither side always runs right after the other.
+    const order = index % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+    for (const side of order) micros[side].push(await round(sides[side], load, log));
+    const a = micros.a.at(-1) as number;
+    const b = micros.b.at(-1) as number;
+    log(`  round ${index + 1}: a ${a.toFixed(0)} µs, b ${b.toFixed(0)} µs, b/a ${(b / a).toFixed(3)}`);
+  }
+  const ratios = micros.b.map((value, index) => value / (micros.a[index] as number));
+  return {
+    a: micros.a,
+    b: micros.b,
+    medianA: median(micros.a),
+    medianB: median(micros.b),
+    medianRatio: median(ratios),
+    minRatio: Math.min(...ratios),
+    maxRatio: Math.max(...ratios),
+  };
+}
