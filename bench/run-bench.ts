@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alternateRounds } from './alternate-rounds.ts';
 import { drawChart } from './draw-chart.ts';
 import { measureDiskSync } from './measure-disk-sync.ts';
 import { measureOpenStreams } from './measure-open-streams.ts';
@@ -43,7 +44,8 @@ USAGE_SPOOL_SYNC=fdatasync) and gateway-full (the data plane fed by the real
 control plane on its embedded database, separate processes, real usage ingest): wrk saturation,
 sequential requests on one connection, CPU per request for ${BODY_SIZES.map((bytes) => `${bytes / 1024} KiB`).join(', ')} prompts,
 open-loop latency at fixed rates and streamed TTFT; then many concurrent open streams and a 100k-key
-snapshot swap under traffic. Proxies run on CPU ${TARGET_CPU}; load generators, the simulator, the control
+snapshot swap under traffic, and what the access log and metrics cost (two data planes, one with
+LOG_LEVEL=warn and no metrics, one at info with METRICS_PORT, in alternating open-loop rounds). Proxies run on CPU ${TARGET_CPU}; load generators, the simulator, the control
 planes and this harness on CPU ${LOAD_CPU} (taskset). Needs 2+ CPUs, nginx and wrk.
 
 Options:
@@ -52,6 +54,7 @@ Options:
   --no-sizes            skip the prompt-size sweep
   --no-streams          skip the concurrent open streams
   --no-swap             skip the snapshot swap
+  --no-observability    skip the observability cost (access log and metrics off vs on, alternating rounds)
   --profile             run the data plane with --cpu-prof; prints where the profile went
   --help                this text
 
@@ -61,6 +64,8 @@ Writes bench/results/<full|quick>.json, .md and .png.
 const SIMULATOR = { ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 };
 /** A probe, not load: low enough to stay far below any saturation, high enough to catch a stall of a few ms. */
 const SWAP_PROBE_RATE = 200;
+/** The observability cost's open-loop rate: far below saturation, so both sides batch alike. */
+const OBSERVABILITY_RATE = 400;
 const LONG_STREAMS_SIMULATOR = { ttftMs: 0, interChunkMs: 1000, chunkCount: 120, responseBytes: 1024 };
 
 /** nginx -v and wrk -v print to stderr, and wrk exits non-zero, so both streams are searched. */
@@ -162,6 +167,7 @@ async function main(): Promise<void> {
     snapshotSwap: null,
     snapshotSwapFailure: null,
     diskSync: await measureDiskSync(quick ? 100 : 300),
+    observability: null,
   };
   log(
     `benchmark (${results.mode}); targets on CPU ${TARGET_CPU}, load and simulator on CPU ${LOAD_CPU}; load average ${loadavg()
@@ -223,6 +229,24 @@ async function main(): Promise<void> {
         log(`  failed: ${results.snapshotSwapFailure}`);
       } finally {
         await gateway.stop();
+      }
+    }
+
+    if (!args.includes('--no-observability')) {
+      log('observability cost (a: LOG_LEVEL=warn, no metrics; b: LOG_LEVEL=info, METRICS_PORT; no OTLP endpoint in either):');
+      const off = await startGatewayTarget(simulator, TARGET_CPU, [], { name: 'gateway', env: { LOG_LEVEL: 'warn' } });
+      try {
+        const on = await startGatewayTarget(simulator, TARGET_CPU, [], { name: 'gateway', env: { LOG_LEVEL: 'info', METRICS_PORT: '0' } });
+        try {
+          const load = { stream: false, promptBytes: undefined, connections: 32, rate: OBSERVABILITY_RATE, seconds: 3, loadCpu: LOAD_CPU };
+          const rounds = await alternateRounds({ a: off, b: on }, load, quick ? 4 : 10, log);
+          results.observability = { rate: OBSERVABILITY_RATE, ...rounds };
+          log(`  off ${rounds.medianA.toFixed(0)} µs, on ${rounds.medianB.toFixed(0)} µs per request: on/off ${rounds.medianRatio.toFixed(3)}`);
+        } finally {
+          await on.stop();
+        }
+      } finally {
+        await off.stop();
       }
     }
   } finally {

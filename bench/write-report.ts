@@ -6,6 +6,7 @@ import type { OpenStreamsResult } from './measure-open-streams.ts';
 import type { SnapshotSwapResult } from './measure-snapshot-swap.ts';
 import type { FixedRateRun, TargetMeasurements } from './measure-targets.ts';
 import type { TargetName } from './targets.ts';
+import type { AlternatingRounds } from './alternate-rounds.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
 
 export interface BenchResults {
@@ -38,6 +39,8 @@ export interface BenchResults {
   snapshotSwapFailure: string | null;
   /** write + fdatasync of one small record in the temp dir (where the data plane's spool is), µs. */
   diskSync: LatencyLadder | null;
+  /** CPU per request with the access log and metrics off (a) and on (b), alternating rounds; null when not run. */
+  observability: (AlternatingRounds & { rate: number }) | null;
 }
 
 const micros = (value: number) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')}` : 'n/a');
@@ -266,6 +269,15 @@ export function markdownReport(results: BenchResults): string {
     lines.push('## Snapshot swap under traffic', '');
     lines.push(
       `A delta adding ${swap.extraKeys.toLocaleString('en-US')} API keys, published while a probe sends ${swap.probeRate} req/s: **swap ${swap.swapMs.toFixed(0)} ms** (published → served, excluding ${swap.publishMs.toFixed(0)} ms of signing in the control plane), of which the data plane spent ${swap.dataPlaneCpuMs.toFixed(0)} ms on CPU. Probe before the swap: p50 ${micros(swap.probeBefore.p50)} µs, p99 ${micros(swap.probeBefore.p99)} µs, max ${micros(swap.probeBefore.max)} µs; **worst request during the swap: ${micros(swap.worstDuringSwapMicros)} µs** (of ${swap.answeredDuringSwap} answered in that window); failed or unanswered ${swap.probeFailed}.`,
+      '',
+    );
+  }
+
+  if (results.observability) {
+    const cost = results.observability;
+    lines.push('## Observability cost', '');
+    lines.push(
+      `Two data planes, alternating ${cost.a.length} rounds each at ${cost.rate} req/s: off (LOG_LEVEL=warn, no metrics listener) **${micros(cost.medianA)} µs** and on (access log at info, METRICS_PORT) **${micros(cost.medianB)} µs** CPU per request (medians): **on/off ${cost.medianRatio.toFixed(3)}** (median of the per-round ratios, ${cost.minRatio.toFixed(3)}-${cost.maxRatio.toFixed(3)}; budget ≤ 1.05). Neither has an OTLP endpoint: tracing is then not loaded and reads no header.`,
       '',
     );
   }
