@@ -23,12 +23,24 @@ export async function appendLedgerEntries(transaction: Prisma.TransactionClient,
       note: entry.note ?? null,
     })),
   });
-  const deltas = new Map<string, LedgerEntryInput[]>();
-  for (const entry of entries) deltas.set(entry.orgId, [...(deltas.get(entry.orgId) ?? []), entry]);
-  // Sorted so concurrent transactions lock organization rows in the same order and cannot deadlock.
-  for (const [orgId, orgEntries] of [...deltas].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await transaction.organization.update({ where: { id: orgId }, data: totalsMovedBy(orgEntries) });
+  const totals = new Map<string, { balance: bigint; usageDebited: bigint }>();
+  for (const entry of entries) {
+    const total = totals.get(entry.orgId) ?? { balance: 0n, usageDebited: 0n };
+    total.balance += entry.amountMicros;
+    if (entry.kind === 'usage') total.usageDebited -= entry.amountMicros;
+    totals.set(entry.orgId, total);
   }
+  // Two statements for any number of orgs (an ingest batch touches hundreds; one UPDATE each kept a batch's
+  // transaction past its timeout under load). The rows are locked first in id order, so concurrent
+  // transactions take them in the same order and cannot deadlock; then one UPDATE moves them all.
+  const ids = [...totals.keys()].sort();
+  await transaction.$queryRaw`SELECT 1 FROM "organizations" WHERE "id" = ANY(${ids}::text[]) ORDER BY "id" FOR NO KEY UPDATE`;
+  const moves = JSON.stringify([...totals].map(([id, total]) => ({ id, balance: String(total.balance), debited: String(total.usageDebited) })));
+  await transaction.$executeRaw`
+    UPDATE "organizations" AS "org"
+    SET "balance_micros" = "org"."balance_micros" + "move"."balance", "usage_debited_micros" = "org"."usage_debited_micros" + "move"."debited"
+    FROM jsonb_to_recordset(${moves}::jsonb) AS "move"("id" TEXT, "balance" BIGINT, "debited" BIGINT)
+    WHERE "org"."id" = "move"."id"`;
 }
 
 /** How an org's balance and usage-debited total move by its entries. */

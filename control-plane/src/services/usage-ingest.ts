@@ -227,10 +227,15 @@ async function recordKeysLastUsed(transaction: Prisma.TransactionClient, events:
     const seen = latest.get(event.apiKeyId);
     if (seen === undefined || Date.parse(event.finishedAt) > Date.parse(seen)) latest.set(event.apiKeyId, event.finishedAt);
   }
-  // Sorted, like the ledger's balance updates, so concurrent batches lock key rows in one order.
-  // GREATEST skips NULL and keeps a newer time from a batch that arrived earlier (spools can reorder).
-  for (const [apiKeyId, finishedAt] of [...latest].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await transaction.$executeRaw`
-      UPDATE "api_keys" SET "last_used_at" = GREATEST("last_used_at", ${finishedAt}::timestamptz) WHERE "id" = ${apiKeyId}`;
-  }
+  if (latest.size === 0) return;
+  // Locked in id order first, like the ledger's balance updates, so concurrent batches take key rows in one
+  // order; then one UPDATE for all (not one per key: a batch names hundreds). GREATEST skips NULL and keeps
+  // a newer time from a batch that arrived earlier (spools can reorder).
+  const ids = [...latest.keys()].sort();
+  await transaction.$queryRaw`SELECT 1 FROM "api_keys" WHERE "id" = ANY(${ids}::text[]) ORDER BY "id" FOR NO KEY UPDATE`;
+  const uses = JSON.stringify([...latest].map(([id, at]) => ({ id, at })));
+  await transaction.$executeRaw`
+    UPDATE "api_keys" AS "key" SET "last_used_at" = GREATEST("key"."last_used_at", "use"."at")
+    FROM jsonb_to_recordset(${uses}::jsonb) AS "use"("id" TEXT, "at" TIMESTAMPTZ)
+    WHERE "key"."id" = "use"."id"`;
 }
