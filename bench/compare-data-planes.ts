@@ -5,7 +5,7 @@
 // that one run of the full bench cannot tell from the noise of other processes. With --rate an open loop
 // replaces wrk, so both sides see the same request rate whatever else the machine runs.
 //
-//   flock /work/team/bench.lock npm run bench:compare -- --base=/path/to/other/checkout [--rounds=8]
+//   npm run bench:compare -- --base=/path/to/other/checkout [--rounds=8]
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { alternateRounds, type RoundLoad } from './alternate-rounds.ts';
@@ -18,7 +18,7 @@ const help = `Usage: npm run bench:compare -- [options]
 
 Runs two data planes (fake control plane, usage spool on) side by side on CPU ${TARGET_CPU} and saturates
 them with wrk in alternating rounds; prints the CPU µs per request of each round, the medians and the
-median of the per-round b/a ratios. Run it under flock /work/team/bench.lock like the bench.
+median of the per-round b/a ratios. Run it on an otherwise idle machine, like the bench.
 
 Options:
   --base=DIR            the checkout of side a (its node_modules must resolve)   default this one (an a/a run: the noise)

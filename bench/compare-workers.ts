@@ -4,7 +4,7 @@
 // is pinned (the point is using more than one CPU): the data planes, the simulator and wrk share every
 // CPU with whatever else the machine runs, so state the load average with the ratio.
 //
-//   flock /work/team/bench.lock node --import tsx bench/compare-workers.ts [--workers=2] [--rounds=6]
+//   node --import tsx bench/compare-workers.ts [--workers=2] [--rounds=6]
 import { loadavg } from 'node:os';
 import { runWrk } from './run-wrk.ts';
 import { startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
