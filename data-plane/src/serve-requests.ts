@@ -4,6 +4,7 @@
 // snapshot subscription; with DATA_PLANE_WORKERS > 1 each worker thread runs one (workers/), each with
 // its own spool directory, sharing the port (SO_REUSEPORT) and the snapshot and spend stores of the
 // main thread. `close()` stops listening, lets requests in flight finish, and flushes and fsyncs.
+import type { DataPlaneOptions } from './start-data-plane.ts';
 import { GatewayError } from '../../shared/src/errors.ts';
 import { lineLog, type Logger } from '../../shared/src/logger.ts';
 import type { TemplatedApp } from 'uWebSockets.js';
@@ -16,9 +17,9 @@ import { createRequestObserver } from './observability/observe-requests.ts';
 import { startTracing } from './observability/tracing.ts';
 import { createUpstreamClient } from './pipeline/call-upstream.ts';
 import { describeProviderKeys } from './pipeline/provider-availability.ts';
-import { readProviderKeys, type ProviderKeys } from './pipeline/provider-keys.ts';
+import { readProviderKeys } from './pipeline/provider-keys.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
-import { EndpointHealth, type EndpointHealthObserver, type OutlierOptions } from './pipeline/endpoint-health.ts';
+import { EndpointHealth, type EndpointHealthObserver } from './pipeline/endpoint-health.ts';
 import type { SnapshotStore } from './snapshot/snapshot-store.ts';
 import type { SpendFloorStore } from './snapshot/spend-floor-store.ts';
 import { createRateLimiter } from './rate-limit/rate-limiter.ts';
@@ -29,7 +30,7 @@ import type { CounterStore } from './spend/counter-store.ts';
 import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import { openShippedSpool } from './usage/open-shipped-spool.ts';
 import type { UsageShipper } from './usage/ship-usage.ts';
-import type { SpoolFile, SpoolSync } from './usage/usage-spool.ts';
+import type { SpoolFile } from './usage/usage-spool.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 120_000;
@@ -39,24 +40,28 @@ export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
 const DRAIN_TIMEOUT_MS = 10_000;
 
 /** The serving settings; every one can cross to a worker thread (no functions but the optional test hooks). */
-export interface ServingSettings {
+export interface ServingSettings extends Pick<
+  DataPlaneOptions,
+  | 'port'
+  | 'dataPlaneToken'
+  | 'maxBodyBytes'
+  | 'upstreamTimeoutMs'
+  | 'upstreamAttemptTimeoutMs'
+  | 'upstreamTotalTimeoutMs'
+  | 'allowPrivateUpstreams'
+  | 'providerKeys'
+  | 'usageBatchSize'
+  | 'usageFlushIntervalMs'
+  | 'usageShipMaxBackoffMs'
+  | 'usageSpoolGroupMaxEvents'
+  | 'usageSpoolGroupDelayMs'
+  | 'usageSpoolSync'
+  | 'outlier'
+  | 'otlpEndpoint'
+  | 'serviceName'
+> {
   host: string;
-  port: number;
   controlPlaneUrls: readonly string[];
-  dataPlaneToken: string;
-  maxBodyBytes?: number;
-  upstreamTimeoutMs?: number;
-  upstreamAttemptTimeoutMs?: number;
-  upstreamTotalTimeoutMs?: number;
-  allowPrivateUpstreams?: boolean;
-  providerKeys?: ProviderKeys;
-  usageBatchSize?: number;
-  usageFlushIntervalMs?: number;
-  usageShipMaxBackoffMs?: number;
-  usageSpoolGroupMaxEvents?: number;
-  usageSpoolGroupDelayMs?: number;
-  usageSpoolSync?: SpoolSync;
-  outlier?: OutlierOptions;
   failOpen?: boolean;
   reservationTtlMs?: number;
   /** Per-address limits for callers without a valid key (rate-limit/address-limits.ts). */
@@ -65,8 +70,6 @@ export interface ServingSettings {
   trustedProxies: string[];
   /** Keep metrics (a registry per serving thread; the listener is the caller's). */
   metrics: boolean;
-  otlpEndpoint?: string;
-  serviceName?: string;
 }
 
 export interface ServingParts {
