@@ -3,7 +3,7 @@
 // found at settle ride along with the next admission this data plane sends, so a request costs one
 // Redis call. Corrections left waiting (no traffic) are sent by one timer, not one per request.
 // Per cell one key: its theoretical arrival time (epoch ms), expiring when the cell is full again.
-import { Redis } from 'ioredis';
+import { openRedisConnection } from '../../../shared/src/redis-connection.ts';
 import { RATE_PERIOD_MS, type AdmitOutcome, type CellState, type RateLimitStore } from './rate-limit-store.ts';
 
 // KEYS: the admitted cells, then the corrected ones. ARGV: the number of admitted cells, then per
@@ -61,22 +61,8 @@ export interface RedisRateLimitStoreOptions {
 }
 
 export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): RateLimitStore & { ready(): Promise<void> } {
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 0, commandTimeout: options.commandTimeoutMs ?? 5_000, lazyConnect: true });
-  let down: string | null = null;
-  let lastError = '';
-  redis.on('error', (error: Error) => {
-    if (error.message !== lastError) options.log?.(`rate limits: redis: ${error.message}`);
-    lastError = error.message;
-    if (redis.status !== 'ready') down = `redis: ${error.message}`;
-  });
-  redis.on('close', () => {
-    down ??= 'redis: connection closed';
-  });
-  redis.on('ready', () => {
-    lastError = '';
-    down = null;
-  });
-  const connecting = redis.connect().catch(() => {});
+  const connection = openRedisConnection({ ...options, label: 'rate limits' });
+  const { redis } = connection;
   redis.defineCommand('rateAdmit', { lua: admitScript });
   const script = (redis as unknown as { rateAdmit(keyCount: number, ...args: Array<string | number>): Promise<number[]> }).rateAdmit.bind(redis);
 
@@ -94,7 +80,7 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
   }
 
   const flush = setInterval(() => {
-    if (pending.size === 0 || down !== null) return;
+    if (pending.size === 0 || connection.unreachable() !== null) return;
     const keys: string[] = [];
     const args: Array<string | number> = [0];
     takeCorrections(keys, args);
@@ -121,8 +107,8 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
       if (correction === undefined) pending.set(key, { perMinute, units });
       else correction.units += units;
     },
-    unreachable: () => down,
-    ready: () => connecting.then(() => (redis.status === 'ready' ? undefined : Promise.reject(new Error(`redis is ${redis.status}`)))),
+    unreachable: connection.unreachable,
+    ready: connection.ready,
     async close() {
       clearInterval(flush);
       redis.disconnect();

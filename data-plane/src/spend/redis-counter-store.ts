@@ -6,7 +6,7 @@
 // Holds that lapsed (a data plane died mid-request) are swept whenever a script touches the counter,
 // so a crash never leaks a reservation for longer than its TTL. Redis' own clock decides lapses, so
 // replicas with skewed clocks agree.
-import { Redis } from 'ioredis';
+import { openRedisConnection } from '../../../shared/src/redis-connection.ts';
 import type { CounterReading, CounterStore, ReserveOutcome, SpendCounter } from './counter-store.ts';
 
 // Shared by every script: the current time and the sweep-and-raise step of one counter.
@@ -122,35 +122,8 @@ export interface RedisCounterStore extends CounterStore {
 }
 
 export function createRedisCounterStore(options: RedisCounterStoreOptions): RedisCounterStore {
-  const redis = new Redis(options.url, {
-    // Commands sent before the first connection wait for it; while Redis is down, each fails at the
-    // next reconnect attempt that fails (no retries), so a request never waits out an outage.
-    maxRetriesPerRequest: 0,
-    // Generous: a busy event loop must not turn a slow answer into a refusal.
-    commandTimeout: options.commandTimeoutMs ?? 5_000,
-    lazyConnect: true,
-  });
-  let lastError = '';
-  // Set once a connection failed or was lost, until the next one is ready: requests are then refused at
-  // once (issue 13, defect 10) instead of each waiting for a reconnect attempt to fail. Before the first
-  // connection nothing is known yet, so commands wait for it.
-  let down: string | null = null;
-  redis.on('error', (error: Error) => {
-    // ioredis reports every failed reconnect; one line per distinct failure is enough.
-    if (error.message !== lastError) options.log?.(`spend counters: redis: ${error.message}`);
-    lastError = error.message;
-    if (redis.status !== 'ready') down = `redis: ${error.message}`;
-  });
-  redis.on('close', () => {
-    down ??= 'redis: connection closed';
-  });
-  redis.on('ready', () => {
-    lastError = '';
-    down = null;
-  });
-  const connecting = redis.connect().catch(() => {
-    // Reported by the 'error' listener; ioredis keeps reconnecting.
-  });
+  const connection = openRedisConnection({ ...options, label: 'spend counters' });
+  const { redis } = connection;
   redis.defineCommand('spendReserve', { lua: reserveScript });
   redis.defineCommand('spendExtend', { lua: extendScript });
   redis.defineCommand('spendSettle', { lua: settleScript });
@@ -191,8 +164,8 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Redi
       const values = (await scripts.spendRead(keys.length, ...keys, ...counters.map((counter) => counter.floorMicros))) as number[];
       return counters.map((_, index) => ({ settledMicros: values[2 * index] ?? 0, reservedMicros: values[2 * index + 1] ?? 0 }));
     },
-    unreachable: () => down,
-    ready: () => connecting.then(() => (redis.status === 'ready' ? undefined : Promise.reject(new Error(`redis is ${redis.status}`)))),
+    unreachable: connection.unreachable,
+    ready: connection.ready,
     async close() {
       redis.disconnect();
     },
