@@ -1,19 +1,9 @@
+import { refusalOf } from '../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../shared/src/errors.ts';
 import { convertToOpenAICompatibleRequest } from '../providers/openai-compatible/convert-to-openai-compatible-request.ts';
 import { parseChatRequest } from './parse-chat-request.ts';
 
 const bytes = (text: string) => Buffer.from(text);
-
-function envelopeOf(run: () => unknown) {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GatewayError) return { status: error.status, ...error.toEnvelope().error };
-    throw error;
-  }
-  throw new Error('did not throw');
-}
 
 describe('parseChatRequest', () => {
   it('accepts a minimal body and reads stream flags', () => {
@@ -47,7 +37,7 @@ describe('parseChatRequest', () => {
     ['{"model":"a/b","messages":[{"role":"user","content":7}]}', 'invalid_request', 'messages[0].content'],
     ['{"model":"a/b","messages":[{"role":"tool","content":"42"}]}', 'invalid_request', 'messages[0].tool_call_id'],
   ])('%s → 400 %s (param %s)', (body, code, param) => {
-    expect(envelopeOf(() => parseChatRequest(bytes(body)))).toMatchObject({ status: 400, code, param });
+    expect(refusalOf(() => parseChatRequest(bytes(body)))).toMatchObject({ status: 400, code, param });
   });
 });
 

@@ -67,3 +67,15 @@ export function translateStream<T extends StreamTranslator>(translator: T, bytes
     },
   };
 }
+
+/** A streamed Responses answer's events up to its first text delta (OpenAI's order). */
+export const RESPONSES_TEXT_OPENING = [
+  'response.created',
+  'response.in_progress',
+  'response.output_item.added',
+  'response.content_part.added',
+  'response.output_text.delta',
+] as const;
+
+/** The events that close a Responses text item, after its last delta. */
+export const RESPONSES_TEXT_CLOSING = ['response.output_text.done', 'response.content_part.done', 'response.output_item.done'] as const;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { refusalOf } from '../../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertToAnthropicRequest } from '../../providers/anthropic/convert-to-anthropic-request.ts';
@@ -11,15 +12,7 @@ function convert(body: Record<string, unknown>) {
   return convertMessagesToChatRequest(parseMessagesRequest(Buffer.from(JSON.stringify({ model: 'openai/gpt-4o-mini', max_tokens: 256, ...body }))));
 }
 
-function rejection(body: Record<string, unknown>) {
-  try {
-    convert(body);
-  } catch (error) {
-    if (error instanceof GatewayError) return { status: error.status, message: error.message, param: error.param };
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (body: Record<string, unknown>) => refusalOf(() => convert(body));
 
 describe('convertMessagesToChatRequest', () => {
   it('translates system blocks, images, thinking, tool_use and tool_result into an OpenAI chat request', () => {
@@ -114,7 +107,7 @@ describe('convertMessagesToChatRequest', () => {
   });
 
   it('refuses what only Anthropic can serve with a 400 naming the block', () => {
-    expect(rejection({ messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] })).toEqual({
+    expect(rejection({ messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] })).toMatchObject({
       status: 400,
       message: "'document' blocks in user turns is only supported when the model's provider is Anthropic.",
       param: 'messages.0.content.0',

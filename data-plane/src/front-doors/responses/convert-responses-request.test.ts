@@ -1,19 +1,11 @@
+import { refusalOf } from '../../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertResponsesRequest } from './convert-responses-request.ts';
 import { carryingCallId, selfContainedMessageId, selfContainedReasoningId } from './self-contained-item-id.ts';
 
 const convert = (body: unknown) => convertResponsesRequest(Buffer.from(JSON.stringify(body)));
 
-function refusal(body: unknown): { message: string; param: string | null; status: number } {
-  try {
-    convert(body);
-  } catch (error) {
-    if (error instanceof GatewayError) return { message: error.message, param: error.param, status: error.status };
-    throw error;
-  }
-  throw new Error('expected a GatewayError');
-}
+const refusal = (body: unknown) => refusalOf(() => convert(body));
 
 describe('convertResponsesRequest', () => {
   it('turns a string input and instructions into a system and a user message', () => {

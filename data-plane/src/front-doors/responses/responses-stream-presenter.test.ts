@@ -1,4 +1,4 @@
-import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
+import { REQUESTED_MODEL, RESPONSES_TEXT_CLOSING, RESPONSES_TEXT_OPENING } from '../../testing/translate-stream.ts';
 import { readFileSync } from 'node:fs';
 import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
@@ -61,14 +61,8 @@ describe('ResponsesStreamPresenter', () => {
     const { events, relayed, final } = present(new AnthropicStreamTranslator(context), anthropicFixture('anthropic-tool-call.1.sse'));
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
     expect(events.map((event) => event.type)).toEqual([
-      'response.created',
-      'response.in_progress',
-      'response.output_item.added',
-      'response.content_part.added',
-      'response.output_text.delta',
-      'response.output_text.done',
-      'response.content_part.done',
-      'response.output_item.done',
+      ...RESPONSES_TEXT_OPENING,
+      ...RESPONSES_TEXT_CLOSING,
       'response.output_item.added',
       'response.function_call_arguments.delta',
       'response.function_call_arguments.delta',
@@ -172,14 +166,7 @@ describe('ResponsesStreamPresenter', () => {
   it('turns an upstream error frame into response.failed, held back as the final bytes', () => {
     const { events, final, presenter } = present(new OpenAICompatibleStreamTranslator(context), fixture('chat-error.1.sse'));
     expect(presenter.failure?.relayed).toBe(true);
-    expect(events.map((event) => event.type)).toEqual([
-      'response.created',
-      'response.in_progress',
-      'response.output_item.added',
-      'response.content_part.added',
-      'response.output_text.delta',
-      'response.failed',
-    ]);
+    expect(events.map((event) => event.type)).toEqual([...RESPONSES_TEXT_OPENING, 'response.failed']);
     expect(final.startsWith('event: response.failed\n')).toBe(true);
     expect(events.at(-1)!.response).toMatchObject({
       status: 'failed',

@@ -1,5 +1,5 @@
+import { refusalOf } from '../../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../../shared/src/errors.ts';
 import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.ts';
 
@@ -11,15 +11,7 @@ function convert(body: Record<string, unknown>) {
   return { ...request, body: JSON.parse(request.body) };
 }
 
-function rejection(body: Record<string, unknown>) {
-  try {
-    convert(body);
-  } catch (error) {
-    if (error instanceof GatewayError) return { status: error.status, ...error.toEnvelope().error };
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (body: Record<string, unknown>) => refusalOf(() => convert(body));
 
 describe('convertToAnthropicRequest', () => {
   it('leaves out an assistant turn that has no content, so no message is sent empty', () => {

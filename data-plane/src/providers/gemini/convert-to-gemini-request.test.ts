@@ -1,5 +1,5 @@
+import { refusalOf } from '../../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../../shared/src/errors.ts';
 import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
 import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
 
@@ -11,15 +11,7 @@ function convert(body: Record<string, unknown>, overrides: { upstreamModel?: str
   return { ...request, body: JSON.parse(request.body) };
 }
 
-function rejection(body: Record<string, unknown>) {
-  try {
-    convert(body);
-  } catch (error) {
-    if (error instanceof GatewayError) return { status: error.status, ...error.toEnvelope().error };
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const rejection = (body: Record<string, unknown>) => refusalOf(() => convert(body));
 
 const hi = [{ role: 'user', content: 'hi' }];
 
