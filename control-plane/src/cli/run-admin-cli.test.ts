@@ -5,6 +5,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SIMULATOR_MODEL, useGateway } from '../../../test/support/gateway-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.ts';
 import { usageEvent } from '../../../test/support/usage-event.ts';
 import { startControlPlane, type ControlPlane } from '../app.ts';
@@ -355,5 +356,111 @@ models:
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain(adminCliUsage);
     expect(await cli('--help')).toEqual({ status: 0, stdout: adminCliUsage, stderr: '' });
+  });
+});
+
+// Key budgets and rate limits set with the CLI, as a data plane then enforces and shows them.
+describe('npm run admin: key budgets and rate limits, seen by a data plane', () => {
+  const gateway = useGateway('pglite');
+  const cli = async (...argv: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const status = await runAdminCli(argv, {
+      env: { CONTROL_PLANE_URL: gateway.controlPlane!.url, ADMIN_TOKEN: gateway.controlPlane!.adminToken },
+      stdout: (text) => (stdout += text),
+      stderr: (text) => (stderr += text),
+      readSecret: () => Promise.reject(new Error('no terminal in this test')),
+    });
+    return { status, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
+  };
+  const chat = (key: string) =>
+    fetch(`${gateway.dataPlane!.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 }),
+    });
+  const keyBudget = async (key: string) =>
+    (
+      (await (await fetch(`${gateway.dataPlane!.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        key_budget?: Record<string, unknown>;
+      }
+    ).key_budget;
+
+  test('keys create, set-rate-limits, set-budget, clear-budget and policy set --key-rpm: stored, audited, listed and enforced', async () => {
+    const { orgId } = await gateway.controlPlane!.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    const created = await cli('keys', 'create', '--org', orgId, '--name', 'capped', '--daily', '5000000', '--time-zone', 'Europe/Paris', '--rpm', '2');
+    expect(created.stderr).toBe('');
+    const { id, key, budget, rateLimits } = created.json() as { id: string; key: string; budget: unknown; rateLimits: unknown };
+    expect(budget).toEqual({ dailyMicros: 5_000_000, weeklyMicros: null, monthlyMicros: null, timeZone: 'Europe/Paris' });
+    expect(rateLimits).toEqual({ rpm: 2, tpm: null });
+
+    // The data plane shows the budget's window on /v1/usage and counts the key's 2 requests a minute.
+    await expect.poll(async () => ((await keyBudget(key))?.daily as { limit_micros?: number } | undefined)?.limit_micros).toBe(5_000_000);
+    const first = await chat(key);
+    expect([first.status, first.headers.get('x-ratelimit-limit-requests'), first.headers.get('x-ratelimit-remaining-requests')]).toEqual([200, '2', '1']);
+    expect((await chat(key)).status).toBe(200);
+    const refused = await chat(key);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limit_exceeded', scope: 'key', limit_per_minute: 2 } });
+
+    // Back to the org's per-key default (none): served again, without rate limit headers.
+    expect((await cli('keys', 'set-rate-limits', id, '--rpm', 'default')).json()).toMatchObject({ rateLimits: { rpm: null, tpm: null } });
+    await expect.poll(async () => (await chat(key)).headers.get('x-ratelimit-limit-requests')).toBeNull();
+    // The org policy's per-key default then applies to it, and its own org-wide limits are stored.
+    expect((await cli('policy', 'set', '--org', orgId, '--key-rpm', '50', '--org-tpm', '900000')).json()).toMatchObject({
+      keyRpmLimit: 50,
+      keyTpmLimit: null,
+      orgRpmLimit: null,
+      orgTpmLimit: 900_000,
+    });
+    await expect.poll(async () => (await chat(key)).headers.get('x-ratelimit-limit-requests')).toBe('50');
+    expect((await chat(key)).headers.get('x-ratelimit-limit-tokens')).toBe('900000');
+    expect((await cli('policy', 'set', '--org', orgId, '--key-rpm', 'none', '--org-tpm', 'none')).json()).toMatchObject({
+      keyRpmLimit: null,
+      orgTpmLimit: null,
+    });
+
+    // set-budget replaces the whole budget: the daily cap is gone, the weekly one counts in UTC.
+    expect((await cli('keys', 'set-budget', id, '--weekly', '7000000')).json()).toMatchObject({
+      budget: { dailyMicros: null, weeklyMicros: 7_000_000, monthlyMicros: null, timeZone: 'UTC' },
+    });
+    await expect.poll(async () => Object.keys((await keyBudget(key)) ?? {})).toEqual(['weekly']);
+    const limits = (await cli('billing', 'limits', '--org', orgId)).json() as { keys: Array<{ apiKeyId: string; timeZone: string; windows: unknown[] }> };
+    expect(limits.keys.find((entry) => entry.apiKeyId === id)).toEqual({
+      apiKeyId: id,
+      name: 'capped',
+      timeZone: 'UTC',
+      windows: [{ period: 'weekly', limitMicros: 7_000_000, spentMicros: expect.any(Number), resetsAt: expect.any(String) }],
+    });
+    const listed = (JSON.parse((await cli('keys', 'list', '--org', orgId)).stdout) as Array<{ id: string; budget: unknown; rateLimits: unknown }>).find(
+      (row) => row.id === id,
+    );
+    expect(listed).toMatchObject({ budget: { weeklyMicros: 7_000_000 }, rateLimits: { rpm: null, tpm: null } });
+
+    expect((await cli('keys', 'clear-budget', id)).json()).toMatchObject({ budget: { dailyMicros: null, weeklyMicros: null, monthlyMicros: null } });
+    await expect.poll(async () => (await keyBudget(key)) ?? {}).toEqual({});
+    const stored = await gateway.controlPlane!.prisma.apiKey.findUniqueOrThrow({ where: { id } });
+    expect([stored.budgetDailyMicros, stored.budgetWeeklyMicros, stored.budgetMonthlyMicros, stored.rpmLimit, stored.tpmLimit]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    const audit = await gateway.controlPlane!.prisma.auditLog.findMany({ where: { target: `api-key:${id}` }, orderBy: { id: 'asc' } });
+    expect(audit.map((entry) => entry.action)).toEqual(['api-key.create', 'api-key.rate-limits', 'api-key.budget', 'api-key.budget']);
+  });
+
+  test('usage errors exit 2 before any call, a bad time zone is refused by the control plane', async () => {
+    const { id } = await gateway.controlPlane!.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    expect((await cli('keys', 'set-budget', id)).stderr).toContain('keys set-budget needs --daily, --weekly or --monthly');
+    expect((await cli('keys', 'set-budget', id, '--daily', '1.5')).stderr).toContain('--daily must be a non-negative integer');
+    expect((await cli('keys', 'set-rate-limits', id)).status).toBe(2);
+    expect((await cli('keys', 'set-rate-limits', id, '--rpm', '0')).stderr).toContain('--rpm must be a positive integer or default');
+    expect((await cli('policy', 'set', '--org', 'any', '--org-rpm', 'lots')).stderr).toContain('--org-rpm must be a positive integer or none');
+    const zone = await cli('keys', 'set-budget', id, '--daily', '100', '--time-zone', 'Mars/Olympus_Mons');
+    expect(zone.status).toBe(1);
+    expect(zone.stderr).toContain('IANA time zone');
+    expect((await gateway.controlPlane!.prisma.apiKey.findUniqueOrThrow({ where: { id } })).budgetDailyMicros).toBeNull();
   });
 });

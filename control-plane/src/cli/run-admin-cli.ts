@@ -16,8 +16,21 @@ Commands:
   orgs list
   keys create --org <id> --name <name> [--user <id>] [--expires <ISO time>]
               [--models <id|provider/*,...>] [--providers <slug,...>]
+              [--daily <microdollars>] [--weekly <microdollars>] [--monthly <microdollars>]
+              [--time-zone <IANA zone>] [--rpm <n>] [--tpm <n>]
+             budgets and rate limits as for set-budget and set-rate-limits below
   keys list --org <id>
+             each key with its budget and its own rate limits (null: none, or the org's default)
   keys revoke <key id>
+  keys set-budget <key id> [--daily <microdollars>] [--weekly <microdollars>]
+             [--monthly <microdollars>] [--time-zone <IANA zone>]
+             replaces the key's whole budget (owners and admins): a window left out has no cap;
+             windows reset at midnight in the time zone (default UTC), weeks start on Monday
+  keys clear-budget <key id>
+             no cap in any window
+  keys set-rate-limits <key id> [--rpm <n>|default] [--tpm <n>|default]
+             the key's own requests and tokens per minute (owners and admins); one left out or
+             'default' follows the org policy's per-key default (policy set --key-rpm/--key-tpm)
   members list --org <id>
   members invite --org <id> --email <email> --role <owner|admin|member|billing>
              prints a one-time link (7 days) to pass on; also mailed when the control plane has SMTP_URL
@@ -29,6 +42,9 @@ Commands:
   policy show --org <id>
   policy set --org <id> [--models <list>|all] [--allow-providers <list>|all]
              [--deny-providers <list>|none] [--daily-limit <microdollars>|none]
+             [--org-rpm <n>|none] [--org-tpm <n>|none] [--key-rpm <n>|none] [--key-tpm <n>|none]
+             --org-rpm/--org-tpm: requests and tokens per minute for the whole org;
+             --key-rpm/--key-tpm: each key's default, unless the key sets its own
   alerts show --org <id>
              the budget alert thresholds (percent) and webhook URL
   alerts set --org <id> [--thresholds <percent,...>|none] [--webhook <https URL>|none] [--rotate-secret]
@@ -41,6 +57,9 @@ Commands:
   audit list --org <id> [--action <a>] [--actor <user:id>] [--since <ISO>] [--until <ISO>]
              [--limit <n>] [--cursor <c>]
   billing balance --org <id>
+  billing limits --org <id>
+             the balance, your own daily limit and each key budget, with what was spent in each
+             window and when it resets
   billing ledger --org <id> [--kind <grant|purchase|usage|adjustment>] [--limit <n>] [--cursor <c>]
   billing usage --org <id> [--from <ISO>] [--to <ISO>] [--group-by <day,model,provider,user,key>] [--mine]
              the range is [from, to); to defaults to now, from to 30 days before to;
@@ -125,6 +144,16 @@ const options = {
   'allow-providers': { type: 'string' },
   'deny-providers': { type: 'string' },
   'daily-limit': { type: 'string' },
+  'org-rpm': { type: 'string' },
+  'org-tpm': { type: 'string' },
+  'key-rpm': { type: 'string' },
+  'key-tpm': { type: 'string' },
+  'time-zone': { type: 'string' },
+  daily: { type: 'string' },
+  weekly: { type: 'string' },
+  monthly: { type: 'string' },
+  rpm: { type: 'string' },
+  tpm: { type: 'string' },
   action: { type: 'string' },
   actor: { type: 'string' },
   since: { type: 'string' },
@@ -324,6 +353,33 @@ function percentages(value: string): number[] {
   return (list(value, 'none') ?? []).map((item) => integer(item, 'thresholds') ?? 0);
 }
 
+/** A per-minute limit: a positive integer, or the word that means "not set" (null). */
+function perMinute(value: string | undefined, name: string, unset: string): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === unset) return null;
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`--${name} must be a positive integer or ${unset}`);
+  return Number(value);
+}
+
+/** The key budget from --daily, --weekly, --monthly (microdollars) and --time-zone; undefined when none is given. */
+function keyBudget(values: Values) {
+  const windows = {
+    dailyMicros: integer(values.daily, 'daily'),
+    weeklyMicros: integer(values.weekly, 'weekly'),
+    monthlyMicros: integer(values.monthly, 'monthly'),
+  };
+  if (Object.values(windows).every((micros) => micros === undefined)) {
+    if (values['time-zone'] !== undefined) throw new UsageError('--time-zone needs --daily, --weekly or --monthly');
+    return undefined;
+  }
+  return {
+    dailyMicros: windows.dailyMicros ?? null,
+    weeklyMicros: windows.weeklyMicros ?? null,
+    monthlyMicros: windows.monthlyMicros ?? null,
+    timeZone: values['time-zone'] ?? 'UTC',
+  };
+}
+
 function oneOf<const Choice extends string>(value: string, name: string, choices: readonly Choice[]): Choice {
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}`);
   return value as Choice;
@@ -346,6 +402,11 @@ async function runCommand(client: Client, positionals: string[], values: Values)
         userId: values.user,
         expiresAt: values.expires ? new Date(values.expires) : null,
         scopes: models === undefined && providers === undefined ? undefined : { models: models ?? null, providers: providers ?? null },
+        budget: keyBudget(values),
+        rateLimits:
+          values.rpm === undefined && values.tpm === undefined
+            ? undefined
+            : { rpm: perMinute(values.rpm, 'rpm', 'default') ?? null, tpm: perMinute(values.tpm, 'tpm', 'default') ?? null },
       });
     }
     case 'keys list':
@@ -353,6 +414,21 @@ async function runCommand(client: Client, positionals: string[], values: Values)
     case 'keys revoke':
       if (!argument) throw new UsageError('keys revoke needs a key id');
       return client.apiKeys.revoke.mutate({ id: argument });
+    case 'keys set-budget':
+      return client.apiKeys.setBudget.mutate({
+        id: argument ?? usage('keys set-budget <key id> [--daily <µ$>] [--weekly <µ$>] [--monthly <µ$>] [--time-zone <zone>]'),
+        budget: keyBudget(values) ?? usage('keys set-budget needs --daily, --weekly or --monthly (keys clear-budget removes every cap)'),
+      });
+    case 'keys clear-budget':
+      return client.apiKeys.setBudget.mutate({ id: argument ?? usage('keys clear-budget <key id>'), budget: {} });
+    case 'keys set-rate-limits': {
+      const id = argument ?? usage('keys set-rate-limits <key id> [--rpm <n>|default] [--tpm <n>|default]');
+      if (values.rpm === undefined && values.tpm === undefined) throw new UsageError('keys set-rate-limits needs --rpm or --tpm');
+      return client.apiKeys.setRateLimits.mutate({
+        id,
+        rateLimits: { rpm: perMinute(values.rpm, 'rpm', 'default') ?? null, tpm: perMinute(values.tpm, 'tpm', 'default') ?? null },
+      });
+    }
     case 'members list':
       return client.members.list.query({ orgId: required(values, 'org') });
     case 'members invite':
@@ -379,6 +455,10 @@ async function runCommand(client: Client, positionals: string[], values: Values)
         allowedProviders: list(values['allow-providers'], 'all'),
         deniedProviders: denied === null ? [] : denied,
         dailyLimitMicros: limit === 'none' ? null : integer(limit, 'daily-limit'),
+        orgRpmLimit: perMinute(values['org-rpm'], 'org-rpm', 'none'),
+        orgTpmLimit: perMinute(values['org-tpm'], 'org-tpm', 'none'),
+        keyRpmLimit: perMinute(values['key-rpm'], 'key-rpm', 'none'),
+        keyTpmLimit: perMinute(values['key-tpm'], 'key-tpm', 'none'),
       });
     }
     case 'alerts show':
@@ -412,6 +492,8 @@ async function runCommand(client: Client, positionals: string[], values: Values)
       });
     case 'billing balance':
       return client.billing.balance.query({ orgId: required(values, 'org') });
+    case 'billing limits':
+      return client.billing.limits.query({ orgId: required(values, 'org') });
     case 'billing ledger':
       return client.billing.ledger.query({
         orgId: required(values, 'org'),
