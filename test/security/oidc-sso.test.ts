@@ -5,13 +5,10 @@
 // email outside the allowed domains. Each is refused without a session or a new member.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { trpcAs, useControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
-import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { startOidcProvider, TestBrowser, type TestIdentityProvider } from '../support/oidc.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 
 interface LyingProvider {
   issuer: string;
@@ -86,20 +83,16 @@ function signIdToken(key: CryptoKey, claims: { iss: string; aud: string; nonce: 
 }
 
 describe('single sign-on refuses forged and mixed-up answers', () => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  const controlPlane = useControlPlaneOnPglite({ allowPrivateUpstreams: true });
   let liar: LyingProvider;
   let idp: TestIdentityProvider;
   let liarOrg: string;
   let realOrg: string;
 
-  const admin = () =>
-    createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })] });
+  const admin = () => trpcAs(controlPlane, controlPlane.adminToken);
   const atCallback = (url: URL) => url.pathname === '/auth/sso/callback';
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, allowPrivateUpstreams: true });
     liar = await startLyingProvider('mallory@acme.example');
     idp = await startOidcProvider(`${controlPlane.url}/auth/sso/callback`, [{ email: 'eve@elsewhere.example' }, { email: 'ok@acme.example' }]);
     liarOrg = (await admin().organizations.create.mutate({ name: 'Lied to' })).id;
@@ -114,10 +107,8 @@ describe('single sign-on refuses forged and mixed-up answers', () => {
     });
   });
   afterAll(async () => {
-    await controlPlane?.close();
     await liar?.close();
     await idp?.close();
-    await database?.drop();
   });
 
   /** Nobody but the admin who created the org is a member. */

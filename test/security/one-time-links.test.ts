@@ -3,10 +3,10 @@
 // change nothing; two racing uses of one link let exactly one through; an invitation's answer does not
 // tell the inviter whether the email has an account on the platform.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
+import { useControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { type ControlPlane } from '../../control-plane/src/app.ts';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { createUserWithPassword, postLogin } from '../support/sign-in.ts';
 
 const PASSWORD = 'invitee password 0123';
@@ -27,18 +27,11 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
 
 describe('one-time links', () => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  const controlPlane = useControlPlaneOnPglite();
   let orgId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir });
     orgId = (await trpc(controlPlane, controlPlane.adminToken).organizations.create.mutate({ name: 'Links' })).id;
-  });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.drop();
   });
 
   const invite = (email: string, role: 'member' | 'admin' = 'member') =>

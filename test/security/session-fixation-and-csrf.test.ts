@@ -3,27 +3,19 @@
 //   attacker's own live session) must not become, or stay next to, the victim's session.
 // - CSRF: a request carrying only the cookie (what another site's form or script gets the browser to
 //   send) must be refused on every mutation, on tRPC and GraphQL, and change nothing.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startControlPlane, type ControlPlane } from '../../control-plane/src/app.ts';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { useControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { createUserWithPassword, graphqlWithSession, postLogin, signIn, trpcMutationWithSession } from '../support/sign-in.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
 describe('sessions resist fixation and cross-site requests', () => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  // Its users, who are not platform admins, create organizations.
+  const controlPlane = useControlPlaneOnPglite({ orgCreation: 'everyone' });
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    // Its users, who are not platform admins, create organizations.
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, orgCreation: 'everyone' });
     await createUserWithPassword(controlPlane.prisma, 'victim@example.com', PASSWORD);
     await createUserWithPassword(controlPlane.prisma, 'attacker@example.com', PASSWORD);
-  });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.drop();
   });
 
   async function whoIs(cookie: string): Promise<string | null> {

@@ -1,4 +1,4 @@
-// What the attack tests share: a control plane on a fresh PGlite database reached over HTTP, as an
+// What the control plane's attack and sign-in tests share: a control plane on a fresh PGlite database reached over HTTP, as an
 // attacker reaches it, a tRPC client that sends one bearer, and the code a refused call carries.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';

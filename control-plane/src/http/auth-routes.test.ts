@@ -1,27 +1,21 @@
 // Email + password sign-in and sessions over HTTP (issue 17, items 1 and 2): the cookie's flags, answers
 // that do not tell an unknown email from a wrong password, the lockout that keeps to the failing address,
 // the sessions a user lists and ends, and what a session may do.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.ts';
+import { useControlPlaneOnPglite } from '../../../test/support/control-plane-on-pglite.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { createTestDatabase } from '../../../test/support/test-database.ts';
 import { createUserWithPassword, graphqlWithSession, postLogin, signIn, trpcMutationWithSession } from '../../../test/support/sign-in.ts';
-import { startControlPlane, type ControlPlane } from '../app.ts';
+import { startControlPlane } from '../app.ts';
 import { LOCK_AFTER_FAILURES, lockedUntil, recordLoginFailure } from '../services/identity/login-throttle.ts';
 
 const PASSWORD = 'a long enough password';
 
 describe('password sign-in and sessions', () => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  // Behind one (pretend) proxy, so each test can sign in from its own address.
+  const controlPlane = useControlPlaneOnPglite({ trustedProxyHops: 1 });
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    // Behind one (pretend) proxy, so each test can sign in from its own address.
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, trustedProxyHops: 1 });
     await createUserWithPassword(controlPlane.prisma, 'ada@example.com', PASSWORD);
-  });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.drop();
   });
 
   const from = (address: string) => ({ 'x-forwarded-for': address });

@@ -1,22 +1,17 @@
 // Single sign-on end to end (issue 17, item 4) against a real OpenID Connect provider (oidc-provider)
 // started here: an owner configures it, a person signs in through it, joins the org just in time with
 // the default role, and gets a session; "SSO required" turns passwords off for the org's members.
-import { createTRPCClient, httpLink } from '@trpc/client';
+import { trpcAs, useControlPlaneOnPglite } from '../../../test/support/control-plane-on-pglite.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startOidcProvider, TestBrowser, type TestIdentityProvider } from '../../../test/support/oidc.ts';
 import { createUserWithPassword, postLogin } from '../../../test/support/sign-in.ts';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.ts';
-import { startControlPlane, type ControlPlane } from '../app.ts';
-import type { AppRouter } from '../trpc/routers/_app.ts';
 
 describe('single sign-on with OpenID Connect', () => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
+  const controlPlane = useControlPlaneOnPglite({ allowPrivateUpstreams: true });
   let idp: TestIdentityProvider;
   let orgId: string;
 
-  const admin = () =>
-    createTRPCClient<AppRouter>({ links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })] });
+  const admin = () => trpcAs(controlPlane, controlPlane.adminToken);
   const atCallback = (url: URL) => url.pathname === '/auth/sso/callback';
 
   /** The whole dance in one browser: start at the gateway, sign in at the provider, come back. */
@@ -27,8 +22,6 @@ describe('single sign-on with OpenID Connect', () => {
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, allowPrivateUpstreams: true });
     idp = await startOidcProvider(`${controlPlane.url}/auth/sso/callback`, [
       { email: 'grace@acme.example', name: 'Grace' },
       { email: 'eve@elsewhere.example' },
@@ -48,9 +41,7 @@ describe('single sign-on with OpenID Connect', () => {
     expect(JSON.stringify(configured)).not.toContain(idp.clientSecret);
   });
   afterAll(async () => {
-    await controlPlane?.close();
     await idp?.close();
-    await database?.drop();
   });
 
   test('a new person signs in through the provider, joins the org just in time and gets a session', async () => {
