@@ -20,22 +20,22 @@ const MISTRAL_MODEL = 'mistral/mistral-embed';
 const GEMINI_MODEL = 'google-native/gemini-embedding-001';
 /** n$ per input token: $0.02, $0.10 and $0.15 per Mtok; embeddings generate nothing. */
 const PRICES = { [OPENAI_MODEL]: 20, [MISTRAL_MODEL]: 100, [GEMINI_MODEL]: 150 };
+const embeddingModel = (id: keyof typeof PRICES, name: string, upstreamModel: string) => ({
+  id,
+  name,
+  upstreamModel,
+  prices: { prompt: PRICES[id], completion: 0 },
+});
 
 describe.each(testEngines)('embeddings (%s)', (engine) => {
   const gateway = useGateway(engine);
   const mistral = useSimulatedProvider(gateway, 'mistral', {
     apiKey: 'mistral-embeddings-key',
-    id: MISTRAL_MODEL,
-    name: 'Mistral Embed',
-    upstreamModel: 'mistral-embed',
-    prices: { prompt: PRICES[MISTRAL_MODEL], completion: 0 },
+    ...embeddingModel(MISTRAL_MODEL, 'Mistral Embed', 'mistral-embed'),
   });
   const gemini = useSimulatedProvider(gateway, 'gemini', {
     apiKey: 'AIza-embeddings',
-    id: GEMINI_MODEL,
-    name: 'Gemini Embedding',
-    upstreamModel: 'gemini-embedding-001',
-    prices: { prompt: PRICES[GEMINI_MODEL], completion: 0 },
+    ...embeddingModel(GEMINI_MODEL, 'Gemini Embedding', 'gemini-embedding-001'),
   });
 
   beforeAll(async () => {

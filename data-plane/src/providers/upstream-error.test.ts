@@ -4,15 +4,8 @@ import { upstreamError, type UpstreamErrorReading } from './upstream-error.ts';
 
 describe('upstreamError', () => {
   it.each<[number, UpstreamErrorReading, number, string, string, Record<string, string>]>([
-    [401, { message: 'bad key' }, 502, 'upstream_error', "The upstream provider refused the gateway's credentials: bad key", {}],
-    [
-      400,
-      { message: 'API key not valid', kind: 'credentials_refused' },
-      502,
-      'upstream_error',
-      "The upstream provider refused the gateway's credentials: API key not valid",
-      {},
-    ],
+    [401, { message: 'bad key' }, 502, 'upstream_error', refusedCredentials('bad key'), {}],
+    [400, { message: 'API key not valid', kind: 'credentials_refused' }, 502, 'upstream_error', refusedCredentials('API key not valid'), {}],
     [429, { message: 'slow down' }, 429, 'rate_limited', 'slow down', { 'retry-after': '7' }],
     [429, { message: 'quota', retryAfter: '37' }, 429, 'rate_limited', 'quota', { 'retry-after': '37' }],
     [529, { message: 'Overloaded', kind: 'overloaded' }, 503, 'upstream_error', 'Overloaded', { 'retry-after': '7' }],

@@ -13,3 +13,6 @@ export function itMapsEachError(toGatewayError: (status: number, body: string, h
     expect(error.toEnvelope().error).toMatchObject(param.length > 0 ? { code, message, param: param[0] } : { code, message });
   });
 }
+
+/** What a client reads when the provider refused the gateway's own key (502, not the caller's fault). */
+export const refusedCredentials = (upstreamMessage: string): string => `The upstream provider refused the gateway's credentials: ${upstreamMessage}`;

@@ -25,14 +25,8 @@ describe('anthropicError', () => {
 
   itMapsEachError(anthropicError, [
     [400, body('invalid_request_error', 'messages: field required'), 400, 'invalid_request', 'messages: field required'],
-    [
-      401,
-      body('authentication_error', 'invalid x-api-key'),
-      502,
-      'upstream_error',
-      "The upstream provider refused the gateway's credentials: invalid x-api-key",
-    ],
-    [403, body('permission_error', 'no access'), 502, 'upstream_error', "The upstream provider refused the gateway's credentials: no access"],
+    [401, body('authentication_error', 'invalid x-api-key'), 502, 'upstream_error', refusedCredentials('invalid x-api-key')],
+    [403, body('permission_error', 'no access'), 502, 'upstream_error', refusedCredentials('no access')],
     [402, body('billing_error', 'credit balance too low'), 502, 'upstream_error', 'credit balance too low'],
     [404, body('not_found_error', 'model: claude-x'), 404, 'model_not_found', 'model: claude-x'],
     [413, body('request_too_large', 'too large'), 413, 'invalid_request', 'too large'],

@@ -1,10 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { itMapsEachError } from '../../testing/error-table.ts';
+import { itMapsEachError, refusedCredentials, type ErrorCase } from '../../testing/error-table.ts';
 import { geminiError } from './gemini-error.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
 const body = (code: number, status: string, message: string) => JSON.stringify({ error: { code, message, status } });
+/** A Gemini error whose message reaches the client as Gemini wrote it. */
+const passes = (code: number, status: string, message: string, gatewayStatus: number, gatewayCode: string): ErrorCase => [
+  code,
+  body(code, status, message),
+  gatewayStatus,
+  gatewayCode,
+  message,
+];
+
+const unregistered = "Method doesn't allow unregistered callers.";
 
 describe('geminiError', () => {
   it('maps RESOURCE_EXHAUSTED to 429 with retry-after from RetryInfo, in the OpenAI envelope', () => {
@@ -28,48 +38,18 @@ describe('geminiError', () => {
     expect(error.status).toBe(502);
     expect(error.toEnvelope().error).toMatchObject({
       code: 'upstream_error',
-      message: "The upstream provider refused the gateway's credentials: API key not valid. Please pass a valid API key.",
+      message: refusedCredentials('API key not valid. Please pass a valid API key.'),
     });
   });
 
   itMapsEachError(geminiError, [
-    [400, body(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'), 400, 'invalid_request', 'Invalid JSON payload received.'],
-    [
-      400,
-      body(400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.'),
-      502,
-      'upstream_error',
-      'User location is not supported for the API use.',
-    ],
-    [
-      403,
-      body(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers."),
-      502,
-      'upstream_error',
-      "The upstream provider refused the gateway's credentials: Method doesn't allow unregistered callers.",
-    ],
-    [
-      404,
-      body(404, 'NOT_FOUND', 'models/gemini-9 is not found for API version v1beta'),
-      404,
-      'model_not_found',
-      'models/gemini-9 is not found for API version v1beta',
-    ],
-    [500, body(500, 'INTERNAL', 'An internal error has occurred.'), 502, 'upstream_error', 'An internal error has occurred.'],
-    [
-      503,
-      body(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
-      503,
-      'upstream_error',
-      'The model is overloaded. Please try again later.',
-    ],
-    [
-      504,
-      body(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.'),
-      504,
-      'upstream_timeout',
-      'Deadline expired before operation could complete.',
-    ],
+    passes(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.', 400, 'invalid_request'),
+    passes(400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.', 502, 'upstream_error'),
+    [403, body(403, 'PERMISSION_DENIED', unregistered), 502, 'upstream_error', refusedCredentials(unregistered)],
+    passes(404, 'NOT_FOUND', 'models/gemini-9 is not found for API version v1beta', 404, 'model_not_found'),
+    passes(500, 'INTERNAL', 'An internal error has occurred.', 502, 'upstream_error'),
+    passes(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.', 503, 'upstream_error'),
+    passes(504, 'DEADLINE_EXCEEDED', 'Deadline expired before operation could complete.', 504, 'upstream_timeout'),
     [502, '<html>bad gateway</html>', 502, 'upstream_error', 'The upstream provider answered with HTTP 502.'],
   ]);
 

@@ -32,7 +32,7 @@ describe('mistralError', () => {
       null,
     ],
     [429, fixture('mistral-error-rate-limit.1.json'), 429, 'rate_limited', 'Rate limit exceeded', null],
-    [401, fixture('mistral-error-unauthorized.1.json'), 502, 'upstream_error', "The upstream provider refused the gateway's credentials: Unauthorized", null],
+    [401, fixture('mistral-error-unauthorized.1.json'), 502, 'upstream_error', refusedCredentials('Unauthorized'), null],
     [
       404,
       '{"object":"error","message":"Invalid model: codestral-9999","type":"invalid_model","param":null,"code":"1500"}',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { refusedCredentials } from '../../testing/error-table.ts';
 import { describe, expect, it } from 'vitest';
 import { minimaxBaseRespError, minimaxError } from './minimax-error.ts';
 
@@ -10,7 +11,7 @@ describe('minimaxBaseRespError', () => {
       'login fail: Please carry the API secret key',
       502,
       'upstream_error',
-      "The upstream provider refused the gateway's credentials: login fail: Please carry the API secret key (MiniMax status 1004)",
+      refusedCredentials('login fail: Please carry the API secret key (MiniMax status 1004)'),
     ],
     [1008, 'insufficient balance', 502, 'upstream_error', 'insufficient balance (MiniMax status 1008)'],
     [

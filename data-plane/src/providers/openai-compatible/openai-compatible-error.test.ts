@@ -13,7 +13,7 @@ describe('openAICompatibleError', () => {
       'context too long',
     ],
     [400, '{"code":"Client specified an invalid argument","error":"Incorrect API key"}', 400, 'invalid_request', 'Incorrect API key'],
-    [401, '{"message":"Unauthorized","request_id":"r"}', 502, 'upstream_error', "The upstream provider refused the gateway's credentials: Unauthorized"],
+    [401, '{"message":"Unauthorized","request_id":"r"}', 502, 'upstream_error', refusedCredentials('Unauthorized')],
     [404, 'not json', 404, 'model_not_found', 'The upstream provider answered with HTTP 404.'],
     [422, '{"message":"bad"}', 422, 'invalid_request', 'bad'],
     [500, '{"error":{"message":"boom"}}', 502, 'upstream_error', 'boom'],
