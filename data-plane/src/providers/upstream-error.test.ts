@@ -1,6 +1,7 @@
 // The one upstream status table: what each reading of an upstream error answers the client.
 import { describe, expect, it } from 'vitest';
 import { upstreamError, type UpstreamErrorReading } from './upstream-error.ts';
+import { refusedCredentials } from '../testing/error-table.ts';
 
 describe('upstreamError', () => {
   it.each<[number, UpstreamErrorReading, number, string, string, Record<string, string>]>([

@@ -39,53 +39,35 @@ export function fundedSpendFloors(state: SnapshotState): Record<string, OrgSpend
   return Object.fromEntries(Object.keys(state.orgs).map((orgId) => [orgId, FUNDED_SPEND_FLOOR]));
 }
 
+const testKey = (id: string, orgId: string, userId: string, name: string, expiresAt: string | null = null) => ({
+  id,
+  orgId,
+  userId,
+  name,
+  expiresAt,
+  scopes: { models: null, providers: null },
+});
+
+const testOrg = (id: string, name: string, allowedModels: string[] | null) => ({
+  id,
+  name,
+  allowedModels,
+  allowedProviders: null,
+  deniedProviders: [],
+  dailyLimitMicros: null,
+  userDailyLimitMicros: {},
+});
+
 export function testSnapshotState(upstreamBaseUrl: string): SnapshotState {
   return {
     apiKeys: {
-      [hashSecret(TEST_API_KEY)]: {
-        id: 'key_alpha',
-        orgId: 'org_alpha',
-        userId: 'user_alpha',
-        name: 'alpha',
-        expiresAt: null,
-        scopes: { models: null, providers: null },
-      },
-      [hashSecret(RESTRICTED_API_KEY)]: {
-        id: 'key_restricted',
-        orgId: 'org_restricted',
-        userId: 'user_beta',
-        name: 'restricted',
-        expiresAt: null,
-        scopes: { models: null, providers: null },
-      },
-      [hashSecret(EXPIRED_API_KEY)]: {
-        id: 'key_expired',
-        orgId: 'org_alpha',
-        userId: 'user_alpha',
-        name: 'old',
-        expiresAt: '2020-01-01T00:00:00.000Z',
-        scopes: { models: null, providers: null },
-      },
+      [hashSecret(TEST_API_KEY)]: testKey('key_alpha', 'org_alpha', 'user_alpha', 'alpha'),
+      [hashSecret(RESTRICTED_API_KEY)]: testKey('key_restricted', 'org_restricted', 'user_beta', 'restricted'),
+      [hashSecret(EXPIRED_API_KEY)]: testKey('key_expired', 'org_alpha', 'user_alpha', 'old', '2020-01-01T00:00:00.000Z'),
     },
     orgs: {
-      org_alpha: {
-        id: 'org_alpha',
-        name: 'Alpha',
-        allowedModels: null,
-        allowedProviders: null,
-        deniedProviders: [],
-        dailyLimitMicros: null,
-        userDailyLimitMicros: {},
-      },
-      org_restricted: {
-        id: 'org_restricted',
-        name: 'Restricted',
-        allowedModels: ['other/*'],
-        allowedProviders: null,
-        deniedProviders: [],
-        dailyLimitMicros: null,
-        userDailyLimitMicros: {},
-      },
+      org_alpha: testOrg('org_alpha', 'Alpha', null),
+      org_restricted: testOrg('org_restricted', 'Restricted', ['other/*']),
     },
     providers: {
       prov_simulator: { id: 'prov_simulator', slug: 'simulator', kind: 'openai-compatible', baseUrl: upstreamBaseUrl, apiKeyEnv: UPSTREAM_KEY_ENV },

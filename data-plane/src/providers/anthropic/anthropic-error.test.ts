@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { itMapsEachError } from '../../testing/error-table.ts';
+import { itMapsEachError, refusedCredentials } from '../../testing/error-table.ts';
 import { anthropicError } from './anthropic-error.ts';
 
 const overloaded = readFileSync(new URL('./__fixtures__/anthropic-error-overloaded.1.json', import.meta.url), 'utf8');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { itMapsEachError } from '../../testing/error-table.ts';
+import { itMapsEachError, refusedCredentials } from '../../testing/error-table.ts';
 import { mistralError } from './mistral-error.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');

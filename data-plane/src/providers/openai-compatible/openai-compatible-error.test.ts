@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itMapsEachError } from '../../testing/error-table.ts';
+import { itMapsEachError, refusedCredentials } from '../../testing/error-table.ts';
 import { wireFixture } from '../../testing/translate-stream.ts';
 import { openAICompatibleError } from './openai-compatible-error.ts';
 
