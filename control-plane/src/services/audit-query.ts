@@ -3,6 +3,7 @@
 // the cursor" is stable while new rows arrive.
 import { z } from 'zod';
 import type { AuditLog } from '../../generated/prisma/client.ts';
+import { belowCursor, pageById, type IdPage } from './id-pages.ts';
 import { parseInput } from './input-schemas.ts';
 import { authorizeOrgAction } from './org-access.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -28,29 +29,21 @@ export interface AuditLogView {
   details: unknown;
 }
 
-export interface AuditLogPage {
-  entries: AuditLogView[];
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
-}
+export type AuditLogPage = IdPage<AuditLogView>;
 
 export async function listAuditLog(context: ServiceContext, rawInput: z.input<typeof listAuditLogInputSchema>): Promise<AuditLogPage> {
   const input = parseInput(listAuditLogInputSchema, rawInput, 'input');
   await authorizeOrgAction(context, input.orgId, 'audit.read');
-  const rows = await context.prisma.auditLog.findMany({
-    where: {
-      orgId: input.orgId,
-      at: { gte: input.since, lt: input.until },
-      actor: input.actor,
-      action: input.action,
-      id: input.cursor === undefined ? undefined : { lt: BigInt(input.cursor) },
-    },
-    orderBy: { id: 'desc' },
-    // One more than asked tells whether another page exists.
-    take: input.limit + 1,
-  });
-  const page = rows.slice(0, input.limit);
-  return { entries: page.map(toAuditLogView), nextCursor: rows.length > input.limit ? String(page[page.length - 1]?.id) : null };
+  return pageById(
+    input.limit,
+    (take) =>
+      context.prisma.auditLog.findMany({
+        where: { orgId: input.orgId, at: { gte: input.since, lt: input.until }, actor: input.actor, action: input.action, id: belowCursor(input.cursor) },
+        orderBy: { id: 'desc' },
+        take,
+      }),
+    toAuditLogView,
+  );
 }
 
 function toAuditLogView(row: AuditLog): AuditLogView {

@@ -3,6 +3,7 @@
 // page an index range scan, however many usage debits the org has.
 import { z } from 'zod';
 import type { LedgerEntry } from '../../../generated/prisma/client.ts';
+import { belowCursor, pageById, type IdPage } from '../id-pages.ts';
 import { parseInput } from '../input-schemas.ts';
 import { authorizeOrgAction } from '../org-access.ts';
 import type { ServiceContext } from '../service-context.ts';
@@ -27,23 +28,17 @@ export interface LedgerEntryView {
   createdAt: Date;
 }
 
-export interface LedgerPage {
-  entries: LedgerEntryView[];
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
-}
+export type LedgerPage = IdPage<LedgerEntryView>;
 
 export async function listLedgerEntries(context: ServiceContext, rawInput: z.input<typeof listLedgerEntriesInputSchema>): Promise<LedgerPage> {
   const input = parseInput(listLedgerEntriesInputSchema, rawInput, 'input');
   await authorizeOrgAction(context, input.orgId, 'billing.read');
-  const rows = await context.prisma.ledgerEntry.findMany({
-    where: { orgId: input.orgId, kind: input.kind, id: input.cursor === undefined ? undefined : { lt: BigInt(input.cursor) } },
-    orderBy: { id: 'desc' },
-    // One more than asked tells whether another page exists.
-    take: input.limit + 1,
-  });
-  const page = rows.slice(0, input.limit);
-  return { entries: page.map(toLedgerEntryView), nextCursor: rows.length > input.limit ? String(page[page.length - 1]?.id) : null };
+  return pageById(
+    input.limit,
+    (take) =>
+      context.prisma.ledgerEntry.findMany({ where: { orgId: input.orgId, kind: input.kind, id: belowCursor(input.cursor) }, orderBy: { id: 'desc' }, take }),
+    toLedgerEntryView,
+  );
 }
 
 export function toLedgerEntryView(row: LedgerEntry): LedgerEntryView {
