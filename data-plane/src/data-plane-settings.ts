@@ -11,6 +11,12 @@ import type { CounterStore } from './spend/counter-store.ts';
 import { createRedisCounterStore } from './spend/redis-counter-store.ts';
 import type { DataPlaneOptions, SpendOptions } from './start-data-plane.ts';
 
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 120_000;
+export const DEFAULT_USAGE_BATCH_SIZE = 500;
+export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
+/** A crashed data plane's spend reservations lapse after this. */
+export const DEFAULT_RESERVATION_TTL_MS = 60_000;
 const DEFAULT_SPEND_KEY_PREFIX = 'gw:spend:';
 
 export function controlPlaneUrlsOf(options: DataPlaneOptions): readonly string[] {

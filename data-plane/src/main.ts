@@ -6,16 +6,10 @@ import type { JWK } from 'jose';
 import { createLogger, logLevelFromEnv } from '../../shared/src/logger.ts';
 import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { isNativeUws, UWS_FALLBACK_MESSAGE } from './http/uws-runtime.ts';
-import { DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
 import { parseTrustedProxies } from './http/client-address.ts';
 import { DEFAULT_ADDRESS_LIMITS } from './rate-limit/address-limits.ts';
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_UPSTREAM_TIMEOUT_MS,
-  DEFAULT_USAGE_BATCH_SIZE,
-  DEFAULT_USAGE_FLUSH_INTERVAL_MS,
-  startDataPlane,
-} from './start-data-plane.ts';
+import * as defaults from './data-plane-settings.ts';
+import { startDataPlane } from './start-data-plane.ts';
 import { DEFAULT_GROUP_MAX_EVENTS, DEFAULT_SPOOL_SYNC, spoolSyncModes, type SpoolSync } from './usage/usage-spool.ts';
 
 const help = `Usage: node --import tsx data-plane/src/main.ts [--help]
@@ -59,8 +53,8 @@ Environment:
                             private JWK (X25519) that opens BYOK provider keys
                             in snapshots; unset = requests needing one fail    -
   DATA_PLANE_STATE_DIR      last good snapshot, spend floors and usage spool  default ./.data/data-plane
-  MAX_BODY_BYTES            request body limit (413 above it)                  default ${DEFAULT_MAX_BODY_BYTES}
-  UPSTREAM_TIMEOUT_MS       upstream body idle timeout                         default ${DEFAULT_UPSTREAM_TIMEOUT_MS}
+  MAX_BODY_BYTES            request body limit (413 above it)                  default ${defaults.DEFAULT_MAX_BODY_BYTES}
+  UPSTREAM_TIMEOUT_MS       upstream body idle timeout                         default ${defaults.DEFAULT_UPSTREAM_TIMEOUT_MS}
   UPSTREAM_ATTEMPT_TIMEOUT_MS
                             one upstream attempt, until its headers (streams:
                             until the first event)                             default UPSTREAM_TIMEOUT_MS
@@ -77,8 +71,8 @@ Environment:
   ALLOW_PRIVATE_UPSTREAMS   true = call providers whose base URL is (or resolves
                             to) a private, loopback, link-local or metadata
                             address; false = refuse them (502)                 default false
-  USAGE_BATCH_SIZE          usage events per ingest call (1 to 5000)           default ${DEFAULT_USAGE_BATCH_SIZE}
-  USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${DEFAULT_USAGE_FLUSH_INTERVAL_MS}
+  USAGE_BATCH_SIZE          usage events per ingest call (1 to 5000)           default ${defaults.DEFAULT_USAGE_BATCH_SIZE}
+  USAGE_FLUSH_INTERVAL_MS   how often spooled usage is shipped                 default ${defaults.DEFAULT_USAGE_FLUSH_INTERVAL_MS}
   USAGE_SHIP_MAX_BACKOFF_MS longest wait between shipping attempts while the
                             control plane is unreachable                       default 30000
   USAGE_SPOOL_GROUP_MAX_EVENTS
@@ -99,7 +93,7 @@ Environment:
   SPEND_FAIL_OPEN           true = serve without spend limits while Redis is
                             unreachable; false = answer 503                    default false
   SPEND_RESERVATION_TTL_MS  a crashed data plane's spend reservations lapse
-                            after this                                         default ${DEFAULT_RESERVATION_TTL_MS}
+                            after this                                         default ${defaults.DEFAULT_RESERVATION_TTL_MS}
   IP_ANONYMOUS_RPM          requests per minute per client address answered
                             without a key (GET /v1/models without one, unknown
                             routes), then 429; 0 = unlimited                   default ${DEFAULT_ADDRESS_LIMITS.anonymousPerMinute}

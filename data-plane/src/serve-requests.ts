@@ -10,6 +10,13 @@ import { lineLog, type Logger } from '../../shared/src/logger.ts';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createControlPlaneChannel } from './channel/control-plane-channel.ts';
 import { createApp } from './create-app.ts';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_RESERVATION_TTL_MS,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  DEFAULT_USAGE_BATCH_SIZE,
+  DEFAULT_USAGE_FLUSH_INTERVAL_MS,
+} from './data-plane-settings.ts';
 import { createGenerationLookup } from './metering/generation-lookup.ts';
 import { closeApp, listenExclusively, listenShared, uws } from './http/uws-runtime.ts';
 import { DataPlaneMetrics } from './observability/data-plane-metrics.ts';
@@ -27,15 +34,11 @@ import { createAddressLimits, type AddressLimitOptions } from './rate-limit/addr
 import { createClientAddressReader } from './http/client-address.ts';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.ts';
 import type { CounterStore } from './spend/counter-store.ts';
-import { createSpendEnforcer, DEFAULT_RESERVATION_TTL_MS } from './spend/spend-enforcer.ts';
+import { createSpendEnforcer } from './spend/spend-enforcer.ts';
 import { openShippedSpool } from './usage/open-shipped-spool.ts';
 import type { UsageShipper } from './usage/ship-usage.ts';
 import type { SpoolFile } from './usage/usage-spool.ts';
 
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_UPSTREAM_TIMEOUT_MS = 120_000;
-export const DEFAULT_USAGE_BATCH_SIZE = 500;
-export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
 /** How long close() waits for requests in flight. */
 const DRAIN_TIMEOUT_MS = 10_000;
 

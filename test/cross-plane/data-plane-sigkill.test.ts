@@ -1,7 +1,8 @@
 // A data plane killed with SIGKILL again and again in the middle of mixed streamed and non-streamed
 // traffic, at seeded random moments, loses and doubles no usage: after the last restart every request
 // that completed with a 200 has exactly one usage row, and the ledger's debits equal the usage's cost.
-// Both spool sync modes are killed: a SIGKILL leaves the page cache intact, so 'write' holds too.
+// Both spool sync modes are killed: a SIGKILL leaves the page cache intact, so 'write' holds too. So is a
+// data plane of two worker threads: each spools its own usage, and the restarted one ships both spools.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +15,9 @@ import { waitFor } from '../support/wait-for.ts';
 
 const KILLS = 3;
 
-const runs = [...testEngines.map((engine) => [engine, 'fdatasync'] as const), ['pglite', 'write'] as const];
+const runs = [...testEngines.map((engine) => [engine, 'fdatasync', 1] as const), ['pglite', 'write', 1] as const, ['pglite', 'fdatasync', 2] as const];
 
-describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)', (engine, spoolSync) => {
+describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s, DATA_PLANE_WORKERS=%i)', (engine, spoolSync, workers) => {
   let gateway: Gateway;
   let child: ChildProcess | null = null;
   let port: number;
@@ -46,6 +47,7 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
         USAGE_FLUSH_INTERVAL_MS: '20',
         USAGE_SPOOL_SYNC: spoolSync,
         ALLOW_PRIVATE_UPSTREAMS: 'true',
+        DATA_PLANE_WORKERS: String(workers),
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -92,7 +94,7 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
   });
 
   it(`every request that got a 200 has exactly one usage row after ${KILLS} kills`, { timeout: CHAOS_TEST_TIMEOUT_MS }, async () => {
-    const { between } = killTestRandom(`data plane SIGKILL (${engine}, ${spoolSync})`);
+    const { between } = killTestRandom(`data plane SIGKILL (${engine}, ${spoolSync}, ${workers} workers)`);
     await startChild();
     const load = startMixedLoad({ baseUrl: () => `http://127.0.0.1:${port}`, apiKey: gateway.apiKey, model: SIMULATOR_MODEL, workers: 8 });
     for (let kill = 1; kill <= KILLS; kill++) {
@@ -110,7 +112,7 @@ describe.each(runs)('data plane SIGKILL during traffic (%s, USAGE_SPOOL_SYNC=%s)
     await load.stop();
     const totals = await expectUsageMatchesSuccesses(gateway, load);
     process.stdout.write(
-      `data plane SIGKILL (${engine}, ${spoolSync}): ${totals.completed} completed, ${totals.unfinished} cut off, ${totals.refused} refused while down, ${totals.rows} usage rows, ${totals.usageCostMicros} µ$ debited\n`,
+      `data plane SIGKILL (${engine}, ${spoolSync}, ${workers} workers): ${totals.completed} completed, ${totals.unfinished} cut off, ${totals.refused} refused while down, ${totals.rows} usage rows, ${totals.usageCostMicros} µ$ debited\n`,
     );
   });
 });

@@ -16,8 +16,6 @@ import { spendLimitError } from './spend-limit-error.ts';
 import { spendSummary } from './spend-summary.ts';
 import { worstCaseCostMicros, type PricedCandidate, type SpendEstimate } from './worst-case-cost.ts';
 
-export const DEFAULT_RESERVATION_TTL_MS = 60_000;
-
 export interface SpendEnforcerOptions {
   store: CounterStore;
   /** The org's spend floor as the control plane last sent it (snapshot/spend-floor-store.ts). */

@@ -4,7 +4,8 @@
 // no usage. The directories stay; a later start with more workers appends there again.
 import { readdir } from 'node:fs/promises';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
-import { DEFAULT_USAGE_BATCH_SIZE, DEFAULT_USAGE_FLUSH_INTERVAL_MS, type ServingSettings } from '../serve-requests.ts';
+import { DEFAULT_USAGE_BATCH_SIZE, DEFAULT_USAGE_FLUSH_INTERVAL_MS } from '../data-plane-settings.ts';
+import type { ServingSettings } from '../serve-requests.ts';
 import { openShippedSpool, type ShippedSpool } from '../usage/open-shipped-spool.ts';
 import { workerSpoolDirectory } from './worker-spools.ts';
 

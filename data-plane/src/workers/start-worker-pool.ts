@@ -17,16 +17,9 @@ import type { FollowedUpdate } from './follow-snapshots.ts';
 import { claimPort } from './port-claim.ts';
 import { serveStore } from './shared-store.ts';
 import { shipOrphanSpools } from './ship-orphan-spools.ts';
+import { workerEntrySource } from './worker-entry.ts';
 import { workerSpoolDirectory } from './worker-spools.ts';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
-
-// Running from TypeScript sources (tests, node --import tsx), the worker registers tsx's loader before it
-// imports its entry: a loader given through the worker's execArgv does not reach its imports on Node 20.
-const fromSources = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(fromSources ? './data-plane-worker.ts' : './data-plane-worker.js', import.meta.url);
-const workerSource = fromSources
-  ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); })`
-  : `import(${JSON.stringify(workerUrl.href)})`;
 
 /** How the workers' values of one metric add up; the rest (counters, histograms, per-thread gauges) are summed. */
 const aggregators: Record<string, 'min' | 'max' | 'first'> = {
@@ -47,6 +40,10 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
     throw new Error('usageSpoolOpenFile and endpointHealthObserver are functions, which cannot reach worker threads: use workers: 1');
   const count = options.workers!;
   const host = options.host ?? '127.0.0.1';
+  const workerSource = await workerEntrySource(
+    new URL(import.meta.url.endsWith('.ts') ? './data-plane-worker.ts' : './data-plane-worker.js', import.meta.url),
+    lineLog(logger, 'warn'),
+  );
   const claim = await claimPort(host, options.port);
   const shared = await openSharedState(options, logger);
   const redisUrl = options.spend?.redisUrl;
