@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { isKnownTimeZone } from '../../../shared/src/budget-windows.ts';
 import { API_KEY_PREFIX, generateSecret, hashSecret } from '../../../shared/src/crypto.ts';
 import { GatewayError } from '../../../shared/src/errors.ts';
-import type { ApiKey } from '../../generated/prisma/client.ts';
-import { recordAudit } from './audit.ts';
+import type { ApiKey, Prisma } from '../../generated/prisma/client.ts';
+import { recordAudit, type AuditEntry } from './audit.ts';
 import { displayNameSchema, parseInput, perMinuteSchema } from './input-schemas.ts';
 import { microsOrNull, microsSchema } from './micros.ts';
 import { authorizeOrgAction, mayDo } from './org-access.ts';
@@ -157,33 +157,28 @@ export async function revokeApiKey(context: ServiceContext, input: { id: string 
  */
 export async function setApiKeyBudget(context: ServiceContext, rawInput: SetApiKeyBudgetInput): Promise<ApiKey> {
   const input = parseInput(setApiKeyBudgetInputSchema, rawInput, 'input');
-  const existing = await findManagedKey(context, input.id, 'apiKey.manageAll', 'set the budget of');
-  const updated = await context.prisma.$transaction(async (transaction) => {
-    const row = await transaction.apiKey.update({ where: { id: input.id }, data: budgetColumns(input.budget) });
-    await recordAudit(transaction, context.actor, {
-      action: 'api-key.budget',
-      target: `api-key:${row.id}`,
-      orgId: row.orgId,
-      details: { budget: input.budget },
-    });
-    return row;
-  });
-  if (existing.revokedAt === null) context.snapshotChanged({ apiKeys: [updated.id] });
-  return updated;
+  return updateManagedKey(context, input.id, 'set the budget of', budgetColumns(input.budget), { action: 'api-key.budget', details: { budget: input.budget } });
 }
 
 /** Replaces a key's own requests and tokens per minute (owners and admins, as for budgets). */
 export async function setApiKeyRateLimits(context: ServiceContext, rawInput: SetApiKeyRateLimitsInput): Promise<ApiKey> {
   const input = parseInput(setApiKeyRateLimitsInputSchema, rawInput, 'input');
-  const existing = await findManagedKey(context, input.id, 'apiKey.manageAll', 'set the rate limits of');
+  const columns = { rpmLimit: input.rateLimits.rpm, tpmLimit: input.rateLimits.tpm };
+  return updateManagedKey(context, input.id, 'set the rate limits of', columns, { action: 'api-key.rate-limits', details: { rateLimits: input.rateLimits } });
+}
+
+/** Changes a key's limits as an owner or admin, with its audit row; a live key reaches the data planes. */
+async function updateManagedKey(
+  context: ServiceContext,
+  id: string,
+  verb: string,
+  data: Prisma.ApiKeyUpdateInput,
+  audit: Pick<AuditEntry, 'action' | 'details'>,
+): Promise<ApiKey> {
+  const existing = await findManagedKey(context, id, 'apiKey.manageAll', verb);
   const updated = await context.prisma.$transaction(async (transaction) => {
-    const row = await transaction.apiKey.update({ where: { id: input.id }, data: { rpmLimit: input.rateLimits.rpm, tpmLimit: input.rateLimits.tpm } });
-    await recordAudit(transaction, context.actor, {
-      action: 'api-key.rate-limits',
-      target: `api-key:${row.id}`,
-      orgId: row.orgId,
-      details: { rateLimits: input.rateLimits },
-    });
+    const row = await transaction.apiKey.update({ where: { id }, data });
+    await recordAudit(transaction, context.actor, { ...audit, target: `api-key:${row.id}`, orgId: row.orgId });
     return row;
   });
   if (existing.revokedAt === null) context.snapshotChanged({ apiKeys: [updated.id] });
