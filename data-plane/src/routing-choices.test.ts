@@ -1,7 +1,8 @@
 // Routing that chooses, through the real data plane: two OpenAI simulators serve TEST_MODEL, `simulator`
 // first in the catalog and `backup` second, at different speeds, prices and failure rates. The tests
 // assert who served (x-gateway-provider) and who was called, never timings: speed differences are large
-// (1.5 s against none) and choices are checked after the measurements exist.
+// (1.5 s against none) and choices are checked after the measurements exist. OpenRouter's max_price and
+// require_parameters narrow the same endpoints by their prices and their models' supported_parameters.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { snapshotPricesSchema, type SnapshotEndpoint, type SnapshotState } from '../../shared/src/snapshot.ts';
 import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
@@ -45,12 +46,16 @@ async function start(outlier: OutlierOptions = {}, endpoints: { primary?: Partia
   await fixture.dataPlane.waitForSnapshot(await fixture.controlPlane.publish(state));
 }
 
-async function servedBy(body: Record<string, unknown> = {}): Promise<string | null> {
-  const response = await fetch(`${fixture!.dataPlane.url}/v1/chat/completions`, {
+function ask(body: Record<string, unknown>): Promise<Response> {
+  return fetch(`${fixture!.dataPlane.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
     body: JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'choose' }], ...body }),
   });
+}
+
+async function servedBy(body: Record<string, unknown> = {}): Promise<string | null> {
+  const response = await ask(body);
   expect(response.status).toBe(200);
   await response.arrayBuffer();
   return response.headers.get('x-gateway-provider');
@@ -93,11 +98,7 @@ describe('provider.sort and the model suffixes', () => {
 
   it('refuses an unknown sort with 400 naming provider.sort', async () => {
     await start();
-    const response = await fetch(`${fixture!.dataPlane.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
-      body: JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'x' }], provider: { sort: 'fastest' } }),
-    });
+    const response = await ask({ provider: { sort: 'fastest' } });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { param: 'provider.sort', code: 'invalid_request' } });
   });
@@ -146,5 +147,51 @@ describe('catalog weights', () => {
         { timeout: 20_000 },
       )
       .toEqual(['backup', 'simulator']);
+  });
+});
+
+describe("OpenRouter's max_price, require_parameters and the filters the catalog cannot answer", () => {
+  it('max_price: an endpoint listed above it is skipped without being called; none within is 400 naming it', async () => {
+    await start();
+    // simulator lists $3 prompt / $15 completion per million tokens, backup $0.1 / $0.2.
+    expect(await servedBy({ provider: { max_price: { prompt: 1, completion: 1 } } })).toBe('backup');
+    expect(await servedBy({ provider: { max_price: { prompt: '1' }, order: ['simulator'] } })).toBe('backup');
+    expect(primary.requests).toHaveLength(0);
+    expect(await servedBy({ provider: { max_price: { prompt: 3, completion: 15 } } })).toBe('simulator');
+
+    const refused = await ask({ provider: { max_price: { prompt: 0.05 } } });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'invalid_request', param: 'provider.max_price', message: expect.stringContaining('the lowest prices are $0.1 and $0.2') },
+    });
+    expect(backup.requests).toHaveLength(2);
+  });
+
+  it('require_parameters: a model lacking a parameter the request sets is skipped for the next of its models; none left is 400', async () => {
+    await start();
+    // other/echo (provider `other`) lists only max_tokens; TEST_MODEL lists temperature too.
+    const body = { model: 'other/echo', models: [TEST_MODEL], temperature: 0.2 };
+    const lenient = await ask(body);
+    expect([lenient.headers.get('x-gateway-provider'), lenient.headers.get('x-gateway-model')]).toEqual(['other', 'other/echo']);
+    const strict = await ask({ ...body, provider: { require_parameters: true } });
+    expect(strict.status).toBe(200);
+    expect([strict.headers.get('x-gateway-provider'), strict.headers.get('x-gateway-model')]).toEqual(['simulator', TEST_MODEL]);
+
+    const refused = await ask({ ...body, frequency_penalty: 0.5, provider: { require_parameters: true } });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'invalid_request', param: 'provider.require_parameters', message: expect.stringContaining(`'${TEST_MODEL}' lacks frequency_penalty`) },
+    });
+  });
+
+  it('data_collection "deny" and zdr are refused with 400 rather than ignored: the catalog records no retention policies', async () => {
+    await start();
+    for (const provider of [{ data_collection: 'deny' }, { zdr: true }]) {
+      const refused = await ask({ provider });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ error: { code: 'invalid_request', param: `provider.${Object.keys(provider)[0]}` } });
+    }
+    expect(primary.requests).toHaveLength(0);
+    expect(await servedBy({ provider: { data_collection: 'allow', zdr: false } })).toBe('simulator');
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { nanodollarsPerToken } from '../../../shared/src/money.ts';
 import { snapshotPricesSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import type { ProviderRules } from './check-policy.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import { EndpointHealth } from './endpoint-health.ts';
-import type { ProviderPreferences } from './parse-routing-options.ts';
+import { defaultProviderPreferences, type ProviderPreferences } from './parse-routing-options.ts';
 
 const prices = snapshotPricesSchema.parse({ prompt: 1, completion: 1, cacheRead: null, cacheWrite: null });
 const provider = (slug: string) => ({ id: `prov_${slug}`, slug, kind: 'openai-compatible' as const, baseUrl: `http://${slug}.test/v1`, apiKeyEnv: null });
@@ -37,14 +38,7 @@ const snapshot = buildSnapshotView(1, 'hash', state);
 const owner = { orgId: 'org_1', userId: 'user_1' };
 
 const open: ProviderRules = { allowedProviders: null, deniedProviders: [] };
-const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferences => ({
-  order: null,
-  only: null,
-  ignore: [],
-  allowFallbacks: true,
-  sort: null,
-  ...extra,
-});
+const preferences = (extra: Partial<ProviderPreferences> = {}): ProviderPreferences => ({ ...defaultProviderPreferences(), ...extra });
 const health = new EndpointHealth();
 const served = (models: SnapshotModel[], rules: ProviderRules = open, extra: Partial<ProviderPreferences> = {}) =>
   chooseEndpoints(snapshot, rules, models, preferences(extra), owner, new Map(), health).map(
@@ -105,6 +99,57 @@ describe('chooseEndpoints', () => {
 
   it('is 503 when no endpoint’s provider is configured', () => {
     expect(() => served([orphan])).toThrow(expect.objectContaining({ code: 'no_provider_available' }));
+  });
+});
+
+describe('chooseEndpoints with max_price and require_parameters', () => {
+  const priced = (prompt: number, completion: number) => snapshotPricesSchema.parse({ prompt, completion, cacheRead: null, cacheWrite: null });
+  // together $3 / $15 per million tokens, groq $0.1 / $0.2; only together's model lists temperature.
+  const dear: SnapshotModel = {
+    ...llama,
+    id: 'meta/dear',
+    supportedParameters: ['max_tokens', 'temperature'],
+    endpoints: [
+      { providerId: 'prov_together', upstreamModel: 'dear', prices: priced(3000, 15000) },
+      { providerId: 'prov_groq', upstreamModel: 'dear', prices: priced(100, 200) },
+    ],
+  };
+  const plain: SnapshotModel = { ...mistral, supportedParameters: ['max_tokens'] };
+  const nanos = nanodollarsPerToken;
+
+  it('skips the endpoints priced above max_price, prompt and completion each', () => {
+    expect(served([dear], open, { maxPrice: { prompt: nanos(1000), completion: null } })).toEqual(['meta/dear@groq']);
+    expect(served([dear], open, { maxPrice: { prompt: null, completion: nanos(15000) } })).toEqual(['meta/dear@together', 'meta/dear@groq']);
+  });
+
+  it('is 400 naming max_price and the lowest prices when it leaves nothing', () => {
+    const call = () => served([dear], open, { maxPrice: { prompt: nanos(50), completion: null } });
+    expect(call).toThrow(expect.objectContaining({ code: 'invalid_request', param: 'provider.max_price' }));
+    expect(call).toThrow(
+      "No endpoint of the model 'meta/dear' is priced within 'provider.max_price' ($0.05 prompt, any completion per million tokens): the lowest prices are $0.1 and $0.2.",
+    );
+  });
+
+  it('skips models that lack a parameter the request sets, falling back to one that has them', () => {
+    expect(served([plain, dear], open, { requiredParameters: ['temperature'] })).toEqual(['meta/dear@together', 'meta/dear@groq']);
+    expect(served([plain, dear], open, { requiredParameters: [] })).toEqual([
+      'mistral/small@mistral',
+      'mistral/small@groq',
+      'meta/dear@together',
+      'meta/dear@groq',
+    ]);
+  });
+
+  it('is 400 naming require_parameters and what each model lacks when it leaves nothing', () => {
+    const call = () => served([plain, dear], open, { requiredParameters: ['temperature', 'top_k'] });
+    expect(call).toThrow(expect.objectContaining({ code: 'invalid_request', param: 'provider.require_parameters' }));
+    expect(call).toThrow("'mistral/small' lacks temperature, top_k; 'meta/dear' lacks top_k");
+  });
+
+  it('names neither when another preference took the endpoints they allow', () => {
+    expect(() => served([dear], open, { maxPrice: { prompt: nanos(1000), completion: null }, only: ['together'] })).toThrow(
+      expect.objectContaining({ param: 'provider' }),
+    );
   });
 });
 

@@ -8,16 +8,19 @@
 // over the org's) is served with that key and never with the platform key (candidate.byok).
 // An endpoint with no credential for the caller (no BYOK key, no platform key: provider-availability.ts)
 // is skipped before anything is sent, so the preferences apply to the endpoints that can answer.
+// `max_price` skips endpoints listed above it, `require_parameters` models whose supported_parameters
+// lack one the request sets.
 // Nothing left: 403 when those rules removed everything (naming them), 400 when the request's
-// own preferences did, 503 provider_not_configured when only missing keys did (naming what to set),
+// own preferences did (naming max_price or require_parameters when that one alone left nothing),
+// 503 provider_not_configured when only missing keys did (naming what to set),
 // 503 no_provider_available when no endpoint's provider is in the snapshot at all.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { isNonEmpty, type NonEmptyList } from '../../../shared/src/non-empty-list.ts';
-import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
+import type { SnapshotEndpoint, SnapshotModel, SnapshotPrices } from '../../../shared/src/snapshot.ts';
 import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { findByokKey, type Principal, type ProviderRoute, type SnapshotView } from '../snapshot/snapshot-view.ts';
 import { describeProviderRules, isProviderAllowed, type ProviderRules } from './check-policy.ts';
-import type { ProviderPreferences } from './parse-routing-options.ts';
+import type { MaxPrice, ProviderPreferences } from './parse-routing-options.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
 import { hasCredential, providerNotConfigured } from './provider-availability.ts';
 import { ejectedLast, rankEndpoints, sortEndpoints } from './rank-endpoints.ts';
@@ -55,6 +58,7 @@ export function chooseEndpoints(
   health: EndpointHealth,
 ): NonEmptyList<EndpointCandidate> {
   let chosen: EndpointCandidate[] = [];
+  const keyed: EndpointCandidate[] = [];
   const unkeyed: EndpointCandidate[] = [];
   let configured = 0;
   let permitted = 0;
@@ -71,7 +75,10 @@ export function chooseEndpoints(
       if (hasCredential(route.provider, byokKey, platformKeys)) candidates.push(candidate);
       else unkeyed.push(candidate);
     }
-    chosen.push(...applyPreferences(candidates, preferences, health));
+    const preferred = applyPreferences(candidates, preferences, health);
+    chosen.push(...preferred);
+    // A model left without endpoints keeps its candidates for the error, which comes when every model is.
+    if (preferred.length === 0) keyed.push(...candidates);
   }
   if (preferences.sort?.partition === 'none' && models.length > 1) chosen = ejectedLast(sortEndpoints(chosen, preferences.sort.by, health), health);
   if (isNonEmpty(chosen)) return chosen;
@@ -93,14 +100,56 @@ export function chooseEndpoints(
       wanted.map((candidate) => candidate.route.provider),
       models.map((model) => model.id),
     );
-  throw new GatewayError('invalid_request', `No provider serving the model ${modelIds} matches the request's provider preferences.`, { param: 'provider' });
+  throw unmatchedPreferences([...keyed, ...unkeyed], preferences, modelIds);
+}
+
+function withinMaxPrice(prices: SnapshotPrices, maxPrice: MaxPrice | null): boolean {
+  return (
+    maxPrice === null ||
+    ((maxPrice.prompt === null || prices.prompt <= maxPrice.prompt) && (maxPrice.completion === null || prices.completion <= maxPrice.completion))
+  );
+}
+
+function supportsEvery(model: SnapshotModel, parameters: readonly string[] | null): boolean {
+  return parameters === null || parameters.every((parameter) => model.supportedParameters.includes(parameter));
+}
+
+/** The 400 for preferences that left nothing: naming require_parameters or max_price when that one alone excludes every endpoint. */
+function unmatchedPreferences(permitted: readonly EndpointCandidate[], preferences: ProviderPreferences, modelIds: string): GatewayError {
+  const { requiredParameters, maxPrice } = preferences;
+  if (requiredParameters !== null && !permitted.some((candidate) => supportsEvery(candidate.model, requiredParameters))) {
+    const lacking = [...new Set(permitted.map((candidate) => candidate.model))].map(
+      (model) => `'${model.id}' lacks ${requiredParameters.filter((parameter) => !model.supportedParameters.includes(parameter)).join(', ')}`,
+    );
+    return new GatewayError(
+      'invalid_request',
+      `'provider.require_parameters': no model among ${modelIds} supports every parameter of the request (${requiredParameters.join(', ')}): ${lacking.join('; ')} (each model's supported_parameters are listed in /v1/models).`,
+      { param: 'provider.require_parameters' },
+    );
+  }
+  if (maxPrice !== null && !permitted.some((candidate) => withinMaxPrice(candidate.endpoint.prices, maxPrice))) {
+    const perMillion = (nanodollarsPerToken: number) => `$${nanodollarsPerToken / 1000}`;
+    const lowest = (kind: 'prompt' | 'completion') => perMillion(Math.min(...permitted.map((candidate) => candidate.endpoint.prices[kind])));
+    const cap = (kind: 'prompt' | 'completion') => (maxPrice[kind] === null ? 'any' : perMillion(maxPrice[kind]));
+    return new GatewayError(
+      'invalid_request',
+      `No endpoint of the model ${modelIds} is priced within 'provider.max_price' (${cap('prompt')} prompt, ${cap('completion')} completion per million tokens): the lowest prices are ${lowest('prompt')} and ${lowest('completion')}.`,
+      { param: 'provider.max_price' },
+    );
+  }
+  return new GatewayError('invalid_request', `No provider serving the model ${modelIds} matches the request's provider preferences.`, { param: 'provider' });
 }
 
 function applyPreferences(candidates: readonly EndpointCandidate[], preferences: ProviderPreferences, health: EndpointHealth): EndpointCandidate[] {
-  const { only, ignore, order } = preferences;
+  const { only, ignore, order, maxPrice, requiredParameters } = preferences;
   const eligible = candidates.filter((candidate) => {
     const slug = candidate.route.provider.slug;
-    return (only === null || only.includes(slug)) && !ignore.includes(slug);
+    return (
+      (only === null || only.includes(slug)) &&
+      !ignore.includes(slug) &&
+      withinMaxPrice(candidate.endpoint.prices, maxPrice) &&
+      supportsEvery(candidate.model, requiredParameters)
+    );
   });
   const ranked = rankEndpoints(eligible, preferences.sort?.by ?? null, health);
   if (order === null) {

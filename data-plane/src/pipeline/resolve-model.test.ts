@@ -5,6 +5,7 @@ import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
 import { FIXTURE_UPSTREAM_KEY, testSnapshotState, UPSTREAM_KEY_ENV } from '../testing/data-plane-fixture.ts';
 import { EndpointHealth } from './endpoint-health.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
+import { defaultProviderPreferences } from './parse-routing-options.ts';
 import { resolveModel } from './resolve-model.ts';
 
 const view = buildSnapshotView(1, 'hash', testSnapshotState('http://upstream.test/v1/'));
@@ -30,7 +31,7 @@ describe('resolveModel', () => {
 });
 
 const open = { allowedProviders: null, deniedProviders: [] };
-const noPreferences = { order: null, only: null, ignore: [], allowFallbacks: true, sort: null };
+const noPreferences = defaultProviderPreferences();
 const health = new EndpointHealth();
 const owner = { orgId: 'org_alpha', userId: 'user_alpha' };
 const platformKeys = new Map([[UPSTREAM_KEY_ENV, FIXTURE_UPSTREAM_KEY]]);
