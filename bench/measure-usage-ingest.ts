@@ -4,6 +4,7 @@
 // what the control plane stored (usage rows, ledger debits and usage_daily in one transaction per batch).
 import { randomUUID } from 'node:crypto';
 import type { UsageEvent } from '../shared/src/usage-event.ts';
+import { usageEvent } from '../test/support/usage-event.ts';
 import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
 
 export interface UsageIngestResult {
@@ -32,33 +33,21 @@ export async function measureUsageIngest(options: {
   const event = (): UsageEvent => {
     const key = 1 + Math.floor(Math.random() * keys);
     const now = new Date().toISOString();
-    return {
+    return usageEvent({
       requestId: `bench-${randomUUID()}`,
       orgId: `bench-org-${1 + (key % orgs)}`,
       userId: options.userId,
       apiKeyId: `bench-key-${key}`,
       requestedModel: 'simulator/echo',
-      servedModel: 'echo',
       providerId: options.providerId,
-      byok: false,
       promptTokens: 120,
       completionTokens: 40,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      reasoningTokens: 0,
       costMicros: 3,
-      upstreamCostMicros: null,
-      usageEstimated: false,
       ttftMs: 20,
       upstreamLatencyMs: 25,
       totalLatencyMs: 30,
-      status: 200,
-      finishReason: 'stop',
-      errorCode: null,
-      streamed: false,
       startedAt: now,
-      finishedAt: now,
-    };
+    });
   };
   const batchMicros: number[] = [];
   let rows = 0;

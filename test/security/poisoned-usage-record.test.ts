@@ -6,7 +6,7 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { sampleUsageEvent } from '../../data-plane/src/usage/sample-usage-event.ts';
+import { sampleUsageEvent } from '../support/usage-event.ts';
 import { USAGE_EVENT_LIMITS } from '../../shared/src/usage-event.ts';
 import { SIMULATOR_MODEL, startGateway, type Gateway } from '../support/gateway-harness.ts';
 import { readUsageRow } from '../support/usage-rows.ts';

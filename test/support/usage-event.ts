@@ -29,3 +29,24 @@ export function usageEvent(fields: Pick<UsageEvent, 'requestId' | 'orgId' | 'sta
     ...fields,
   };
 }
+
+/** A valid event for the spool and shipper tests, where only the request id varies. */
+export function sampleUsageEvent(requestId: string): UsageEvent {
+  return usageEvent({
+    requestId,
+    orgId: 'org',
+    userId: 'user',
+    apiKeyId: 'key',
+    requestedModel: 'p/m',
+    servedModel: 'm',
+    providerId: 'prov',
+    promptTokens: 1,
+    completionTokens: 2,
+    costMicros: 3,
+    ttftMs: 1,
+    upstreamLatencyMs: 1,
+    totalLatencyMs: 2,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+  });
+}

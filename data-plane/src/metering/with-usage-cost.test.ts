@@ -1,7 +1,7 @@
 // A complete answer as the client gets it: the requested model, the cost inside `usage`, and every other
 // member of the upstream's JSON kept where it was (a `__proto__` member too: it is data, not a prototype).
 import { describe, expect, it } from 'vitest';
-import { sampleUsageEvent } from '../usage/sample-usage-event.ts';
+import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
 import { withUsageCost } from './with-usage-cost.ts';
 
 const event = { ...sampleUsageEvent('req_1'), costMicros: 1_500, upstreamCostMicros: null };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecentUsageEvents } from './recent-usage-events.ts';
-import { sampleUsageEvent } from './sample-usage-event.ts';
+import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
 import { readSpoolBatch, UsageShipper } from './ship-usage.ts';
 import { loadCursor } from './spool-cursor.ts';
 import { listSegments, segmentFileName, UsageSpool } from './usage-spool.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { USAGE_EVENT_LIMITS, UsageBatchRefusedError, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { RecentUsageEvents } from './recent-usage-events.ts';
-import { sampleUsageEvent } from './sample-usage-event.ts';
+import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
 import { closeInterruptedStreams, shippingBackoffMs, UsageShipper, type UsageShipperOptions } from './ship-usage.ts';
 import { loadCursor } from './spool-cursor.ts';
 import { encodeSpoolRecord } from './spool-record.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { readSpoolBatch } from './ship-usage.ts';
-import { sampleUsageEvent } from './sample-usage-event.ts';
+import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
 import { encodeSpoolRecord } from './spool-record.ts';
 import { listSegments, segmentFileName, UsageSpool, type SpoolFile } from './usage-spool.ts';
 
