@@ -46,6 +46,20 @@ async function startReceiver(): Promise<{ url: string; calls: Array<{ signature:
   };
 }
 
+/** The page's inputs and buttons that a screen reader could not name (no label, no text, no aria name). */
+function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('input:not([type=hidden]), select, textarea, button')]
+      .filter((control) => {
+        const labelled = 'labels' in control && (control as HTMLInputElement).labels!.length > 0;
+        const named = control.getAttribute('aria-label') || control.getAttribute('aria-labelledby');
+        const text = control.tagName === 'BUTTON' && control.textContent!.trim() !== '';
+        return !labelled && !named && !text;
+      })
+      .map((control) => control.outerHTML.slice(0, 120)),
+  );
+}
+
 describe('admin console', () => {
   let gateway: Gateway;
   let browser: Browser;
@@ -74,6 +88,7 @@ describe('admin console', () => {
   });
 
   async function screenshot(name: string): Promise<void> {
+    expect(await unnamedControls(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     await page.setViewportSize(PHONE);
     // Readable on a phone: nothing wider than the screen, so nothing needs sideways scrolling but tables.
@@ -113,6 +128,7 @@ describe('admin console', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await expect.poll(() => page.getByTestId('total-requests').textContent()).toBe('0');
+    await page.getByText('No requests in the last 30 days.').waitFor();
     await screenshot('overview-empty');
 
     await openPage('API keys');
@@ -155,10 +171,10 @@ describe('admin console', () => {
 
     await openPage('Overview');
     await expect.poll(() => page.getByTestId('total-requests').textContent()).toBe('1');
-    await page.getByRole('img', { name: /per day, stacked by model/ }).waitFor();
+    await page.getByRole('img', { name: 'Spend per day over the last 30 days, stacked by model' }).waitFor();
     await page.getByLabel('Requests').check();
     await page.getByLabel('API key').check();
-    await page.getByRole('img', { name: 'Requests per day, stacked by api key' }).waitFor();
+    await page.getByRole('img', { name: 'Requests per day over the last 30 days, stacked by api key' }).waitFor();
     // Speed per model, from the database's percentiles over the one request.
     const speed = page.getByRole('region', { name: 'Speed per model' }).getByRole('row', { name: new RegExp(`^${SIMULATOR_MODEL}`) });
     await expect
@@ -171,8 +187,14 @@ describe('admin console', () => {
     await limits.getByRole('meter', { name: 'Key “browser test key” today (Europe/Paris)' }).waitFor();
     await screenshot('overview');
 
-    // The request log has it, with its x-request-id; choosing it shows the whole record.
+    // The request log has it, with its x-request-id; choosing it shows the whole record. While the first
+    // page is on its way (held here until the page has said so), the page says it is loading.
+    let releaseLog = () => {};
+    const logHeld = new Promise<void>((release) => (releaseLog = release));
+    await page.route('**/trpc/requests.list?**', (route) => logHeld.then(() => route.continue()), { times: 1 });
     await openPage('Requests');
+    await page.getByRole('status').filter({ hasText: 'Loading requests…' }).waitFor();
+    releaseLog();
     await page.getByRole('button', { name: 'Refresh' }).click();
     const logged = page.getByRole('row', { name: new RegExp(requestId) });
     await logged.waitFor();
@@ -186,7 +208,48 @@ describe('admin console', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('No requests match.').waitFor();
 
+    // Its limits change after it was made (owners and admins), by keyboard from the list: a bad number is
+    // blamed beside its field; then a daily budget under one request's cost and 600 requests a minute, on
+    // the list and stored, and the data plane refuses the key over its budget. Emptying the field lifts it.
     await openPage('API keys');
+    const keyRow = page.getByRole('row', { name: /browser test key/ });
+    await page.getByRole('button', { name: 'Edit limits of browser test key' }).focus();
+    await page.keyboard.press('Enter');
+    const editor = page.getByRole('form', { name: 'Limits of key “browser test key”' });
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.closest('.field')?.querySelector('label')?.textContent))
+      .toBe('Daily budget in dollars (optional)');
+    expect(await editor.getByLabel('Daily budget in dollars (optional)').inputValue()).toBe('5');
+    await editor.getByLabel('Requests per minute (optional)').fill('lots');
+    await editor.getByRole('button', { name: 'Save limits' }).click();
+    await editor.getByText('write a whole number of requests a minute').waitFor();
+    expect(await editor.getByLabel('Requests per minute (optional)').getAttribute('aria-invalid')).toBe('true');
+    await editor.getByLabel('Requests per minute (optional)').fill('600');
+    await editor.getByLabel('Daily budget in dollars (optional)').fill('0.000001');
+    await screenshot('keys-limits');
+    await editor.getByRole('button', { name: 'Save limits' }).click();
+    await expect.poll(() => keyRow.textContent()).toContain('$0.000001 a day');
+    expect(await keyRow.textContent()).toContain('600 requests a minute');
+    expect(await editor.count()).toBe(0);
+    expect(await gateway.controlPlane!.prisma.apiKey.findFirstOrThrow({ where: { name: 'browser test key' } })).toMatchObject({
+      budgetDailyMicros: 1n,
+      budgetTimeZone: 'Europe/Paris',
+      rpmLimit: 600,
+      tpmLimit: null,
+    });
+    const refusal = () =>
+      ask().then(
+        () => 'answered',
+        (error: { status?: number; code?: string }) => `${error.status} ${error.code}`,
+      );
+    await expect.poll(refusal).toBe('429 key_budget_exceeded');
+    await page.getByRole('button', { name: 'Edit limits of browser test key' }).click();
+    await editor.getByLabel('Daily budget in dollars (optional)').fill('');
+    await editor.getByRole('button', { name: 'Save limits' }).click();
+    await expect.poll(() => keyRow.textContent()).not.toContain('a day');
+    expect(await gateway.controlPlane!.prisma.apiKey.findFirstOrThrow({ where: { name: 'browser test key' } })).toMatchObject({ budgetDailyMicros: null });
+    await expect.poll(refusal).toBe('answered');
+
     await page.getByRole('button', { name: 'Revoke browser test key' }).click();
     await page.getByRole('button', { name: 'Confirm revoking browser test key' }).click();
     await expect.poll(() => page.getByRole('row', { name: /browser test key/ }).textContent()).toContain('revoked');
@@ -263,6 +326,7 @@ describe('admin console', () => {
       .not.toBe('');
     await inviteeNavigation.getByRole('link', { name: 'Overview' }).click();
     await expect.poll(() => invitee.page.getByTestId('total-requests').textContent()).toBe('1');
+    await invitee.page.getByRole('img', { name: 'Spend per day over the last 30 days, stacked by model' }).waitFor();
     await inviteeNavigation.getByRole('link', { name: 'Requests' }).click();
     await invitee.page.getByRole('row', { name: new RegExp(adaRequestId) }).waitFor();
     // Only her own: the admin's request of the first test is not in her log.
@@ -398,8 +462,63 @@ describe('admin console', () => {
     await openPage('Overview');
     const limits = page.getByRole('region', { name: 'Spend against limits' });
     await expect.poll(() => limits.getByRole('listitem').filter({ hasText: 'Key “alerted key” today' }).textContent()).toContain('$0.0001 of $0.00015');
-    await page.getByRole('img', { name: /per day, stacked by/ }).waitFor();
+    await page.getByRole('img', { name: /per day over the last 30 days, stacked by/ }).waitFor();
     await screenshotForReadme();
+
+    expect(watched.problems).toEqual([]);
+  });
+
+  it('switches the overview between the last 7, 30 and 90 days: the query, the totals, the chart and the speed table follow', async () => {
+    // Two earlier days of usage, as ingest would have summed them: copies of a day the tests made (same
+    // org, user, key, model and provider) with 3 requests 20 days ago and 5 requests 60 days ago.
+    const prisma = gateway.controlPlane!.prisma;
+    const made = await prisma.usageDaily.findFirstOrThrow({ orderBy: { day: 'desc' } });
+    const daysBefore = (count: number) => new Date(made.day.getTime() - count * 86_400_000);
+    await prisma.usageDaily.createMany({
+      data: [
+        { ...made, day: daysBefore(20), requests: 3n },
+        { ...made, day: daysBefore(60), requests: 5n },
+      ],
+    });
+    const tomorrow = daysBefore(-1).getTime();
+    /** The range, in days, of a call to the procedure (ranges end at the next UTC midnight). */
+    const daysAsked = (url: string) => {
+      const input = JSON.parse(new URL(url).searchParams.get('input')!) as { from: string; to: string };
+      expect(Date.parse(input.to)).toBe(tomorrow);
+      return (Date.parse(input.to) - Date.parse(input.from)) / 86_400_000;
+    };
+    /** Chooses the period and returns the ranges of the usage and speed calls it makes (not refreshes of the period before). */
+    const rangesAfterChoosing = async (period: string, before: number) => {
+      const asked = (procedure: string) =>
+        page.waitForRequest((request) => new URL(request.url()).pathname === `/trpc/${procedure}` && daysAsked(request.url()) !== before);
+      const calls = Promise.all([asked('billing.usage'), asked('requests.latency')]);
+      await page.getByLabel(period).check();
+      return (await calls).map((request) => daysAsked(request.url()));
+    };
+    const totalRequests = async () => Number((await page.getByTestId('total-requests').textContent())!.replace(/,/g, ''));
+    const speedCaption = page.getByRole('region', { name: 'Speed per model' }).locator('caption');
+
+    // The last 30 days were shown before (cached, refreshed in the background): the last 7 are asked afresh.
+    await openPage('Overview');
+    await page.getByRole('img', { name: 'Spend per day over the last 30 days, stacked by model' }).waitFor();
+    expect(await rangesAfterChoosing('Last 7 days', 30)).toEqual([7, 7]);
+    await expect.poll(totalRequests).toBeGreaterThan(0);
+    const lastWeek = await totalRequests();
+    const weekChart = page.getByRole('img', { name: 'Spend per day over the last 7 days, stacked by model' });
+    const weekPicture = await weekChart.screenshot();
+    await expect.poll(() => speedCaption.textContent()).toMatch(/of the last 7 days$/);
+
+    expect(await rangesAfterChoosing('Last 30 days', 7)).toEqual([30, 30]);
+    await expect.poll(totalRequests).toBe(lastWeek + 3);
+    const monthChart = page.getByRole('img', { name: 'Spend per day over the last 30 days, stacked by model' });
+    await expect.poll(async () => (await monthChart.screenshot()).equals(weekPicture)).toBe(false);
+    await expect.poll(() => speedCaption.textContent()).toMatch(/of the last 30 days$/);
+
+    expect(await rangesAfterChoosing('Last 90 days', 30)).toEqual([90, 90]);
+    await expect.poll(totalRequests).toBe(lastWeek + 8);
+    await page.getByRole('img', { name: 'Spend per day over the last 90 days, stacked by model' }).waitFor();
+    await expect.poll(() => speedCaption.textContent()).toMatch(/of the last 90 days$/);
+    await screenshot('overview-90-days');
 
     expect(watched.problems).toEqual([]);
   });

@@ -1,18 +1,20 @@
 // API keys of the open organization (a member sees their own): create one with optional scopes, expiry and
 // budget (key-budget.ts), see its secret exactly once with a button to copy it, see each budget with what
-// was spent in its window, and revoke. Revoking asks for a second click.
+// was spent in its window and each key's own rate limits, change them (owners and admins: key-limits.tsx),
+// and revoke. Revoking asks for a second click.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CopyableSecret } from '../components/copy-link.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
-import { Field, SelectField } from '../components/field.tsx';
+import { Field } from '../components/field.tsx';
 import { FormPanel, formFailure } from '../components/form-panel.tsx';
 import { Empty, ListStatus } from '../components/status.tsx';
 import { Table } from '../components/table.tsx';
 import { formatTime } from '../format.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
-import { budgetFromDraft, budgetPeriods, describeBudget, emptyBudgetDraft, timeZoneChoices, type BudgetDraft, type KeyBudgetStatus } from './key-budget.ts';
-import type { PageProps } from './page-props.ts';
+import { budgetFromDraft, capsAnything, describeBudget, describeRateLimits, emptyBudgetDraft, type BudgetDraft, type KeyBudgetStatus } from './key-budget.ts';
+import { BudgetFields, budgetFieldNames, KeyLimitsEditor } from './key-limits.tsx';
+import { memberMay, type PageProps } from './page-props.ts';
 
 type ApiKey = RouterOutputs['apiKeys']['list'][number];
 
@@ -31,6 +33,8 @@ export function KeysPage({ org }: PageProps) {
   const keys = useQuery({ queryKey: ['apiKeys', orgId], queryFn: () => trpc.apiKeys.list.query({ orgId }), enabled: org !== null });
   const limits = useQuery({ queryKey: ['limits', orgId], queryFn: () => trpc.billing.limits.query({ orgId }), enabled: org !== null });
   const [created, setCreated] = useState<RouterOutputs['apiKeys']['create'] | null>(null);
+  const [editingId, setEditingId] = useState<string | null>(null);
+  const editing = keys.data?.find((key) => key.id === editingId && key.revokedAt === null);
   const refresh = () =>
     Promise.all([queryClient.invalidateQueries({ queryKey: ['apiKeys', orgId] }), queryClient.invalidateQueries({ queryKey: ['limits', orgId] })]);
 
@@ -48,7 +52,24 @@ export function KeysPage({ org }: PageProps) {
       {created ? <NewKeyNotice created={created} onDone={() => setCreated(null)} /> : null}
       <h2>Keys</h2>
       <ListStatus query={keys} count={keys.data?.length ?? 0} what="keys" empty="No keys yet." />
-      {keys.data && keys.data.length > 0 ? <KeyTable keys={keys.data} budgets={limits.data?.keys ?? []} onRevoked={() => void refresh()} /> : null}
+      {editing ? (
+        <KeyLimitsEditor
+          key={editing.id}
+          apiKey={editing}
+          onDone={() => {
+            setEditingId(null);
+            void refresh();
+          }}
+        />
+      ) : null}
+      {keys.data && keys.data.length > 0 ? (
+        <KeyTable
+          keys={keys.data}
+          budgets={limits.data?.keys ?? []}
+          onEdit={memberMay(org, 'apiKey.manageAll') ? setEditingId : null}
+          onRevoked={() => void refresh()}
+        />
+      ) : null}
     </section>
   );
 }
@@ -59,16 +80,17 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
   const [models, setModels] = useState('');
   const [providers, setProviders] = useState('');
   const [budget, setBudget] = useState<BudgetDraft>(emptyBudgetDraft);
-  const [zones] = useState(timeZoneChoices);
   const create = useMutation({
-    mutationFn: () =>
-      trpc.apiKeys.create.mutate({
+    mutationFn: () => {
+      const capped = budgetFromDraft(budget);
+      return trpc.apiKeys.create.mutate({
         orgId,
         name,
         expiresAt: expires ? new Date(`${expires}T00:00:00Z`) : null,
         scopes: { models: listOrNull(models), providers: listOrNull(providers) },
-        budget: budgetFromDraft(budget),
-      }),
+        budget: capsAnything(capped) ? capped : undefined,
+      });
+    },
     onSuccess: (key) => {
       setName('');
       setExpires('');
@@ -78,14 +100,7 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
       onCreated(key);
     },
   });
-  const failure = formFailure(create.error, [
-    'name',
-    'expiresAt',
-    'scopes.models',
-    'scopes.providers',
-    ...budgetPeriods.map(({ field }) => `budget.${field}`),
-    'budget.timeZone',
-  ]);
+  const failure = formFailure(create.error, ['name', 'expiresAt', 'scopes.models', 'scopes.providers', ...budgetFieldNames]);
   return (
     <FormPanel title="Create a key" mutation={create} failure={failure} button={['Create key', 'Creating…']}>
       <Field label="Name" required value={name} onChange={(event) => setName(event.target.value)} error={failure.blame('name')} />
@@ -110,24 +125,7 @@ function CreateKeyForm({ orgId, onCreated }: { orgId: string; onCreated: (key: R
         onChange={(event) => setProviders(event.target.value)}
         error={failure.blame('scopes.providers')}
       />
-      {budgetPeriods.map(({ field, label }) => (
-        <Field
-          key={field}
-          label={label}
-          inputMode="decimal"
-          value={budget[field]}
-          onChange={(event) => setBudget({ ...budget, [field]: event.target.value })}
-          error={failure.blame(`budget.${field}`)}
-        />
-      ))}
-      <SelectField
-        label="Budget time zone"
-        hint="Budgets start over at midnight here; weeks start on Monday"
-        choices={zones}
-        value={budget.timeZone}
-        onChange={(event) => setBudget({ ...budget, timeZone: event.target.value })}
-        error={failure.blame('budget.timeZone')}
-      />
+      <BudgetFields draft={budget} onChange={setBudget} failure={failure} />
     </FormPanel>
   );
 }
@@ -145,7 +143,15 @@ function NewKeyNotice({ created, onDone }: { created: RouterOutputs['apiKeys']['
   );
 }
 
-function KeyTable({ keys, budgets, onRevoked }: { keys: ApiKey[]; budgets: KeyBudgetStatus[]; onRevoked: () => void }) {
+interface KeyTableProps {
+  keys: ApiKey[];
+  budgets: KeyBudgetStatus[];
+  /** Opens a key's limits for editing; null for whoever may not change them (members). */
+  onEdit: ((id: string) => void) | null;
+  onRevoked: () => void;
+}
+
+function KeyTable({ keys, budgets, onEdit, onRevoked }: KeyTableProps) {
   return (
     <Table
       rows={keys}
@@ -174,10 +180,29 @@ function KeyTable({ keys, budgets, onRevoked }: { keys: ApiKey[]; budgets: KeyBu
             return lines.length === 0 ? 'none' : lines.join('; ');
           },
         },
+        {
+          header: 'Rate limits',
+          cell: (key) => describeRateLimits(key.rateLimits).join('; ') || 'the organization’s default',
+        },
         { header: 'Created', cell: (key) => formatTime(key.createdAt) },
         { header: 'Expires', cell: (key) => formatTime(key.expiresAt) },
         { header: 'Last used', cell: (key) => formatTime(key.lastUsedAt) },
-        { header: 'State', cell: (key) => (key.revokedAt ? `revoked ${formatTime(key.revokedAt)}` : <RevokeButton apiKey={key} onRevoked={onRevoked} />) },
+        {
+          header: 'State',
+          cell: (key) =>
+            key.revokedAt ? (
+              `revoked ${formatTime(key.revokedAt)}`
+            ) : (
+              <span className="actions">
+                {onEdit ? (
+                  <button type="button" className="secondary" aria-label={`Edit limits of ${key.name}`} onClick={() => onEdit(key.id)}>
+                    Edit limits
+                  </button>
+                ) : null}
+                <RevokeButton apiKey={key} onRevoked={onRevoked} />
+              </span>
+            ),
+        },
       ]}
     />
   );

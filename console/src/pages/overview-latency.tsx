@@ -10,7 +10,8 @@ import { trpc } from '../trpc.ts';
 
 const REFRESH_MS = 5_000;
 
-export function LatencySection({ orgId, from, to }: { orgId: string; from: Date; to: Date }) {
+/** `periodName` says what [from, to) is, e.g. "last 7 days". */
+export function LatencySection({ orgId, from, to, periodName }: { orgId: string; from: Date; to: Date; periodName: string }) {
   const latency = useQuery({
     queryKey: ['latency', orgId, from.getTime()],
     queryFn: () => trpc.requests.latency.query({ orgId, from, to }),
@@ -24,12 +25,12 @@ export function LatencySection({ orgId, from, to }: { orgId: string; from: Date;
   return (
     <section aria-labelledby="latency-title">
       <h2 id="latency-title">Speed per model</h2>
-      <ListStatus query={latency} count={models.length} what="latency" empty="No answered requests in the last 30 days." />
+      <ListStatus query={latency} count={models.length} what="latency" empty={`No answered requests in the ${periodName}.`} />
       {models.length > 0 ? (
         <Table
           rows={models}
           rowKey={(model) => model.model}
-          caption={`Time to first token (streamed answers) and whole latency, median and 95th percentile, of ${counted} of the last 30 days`}
+          caption={`Time to first token (streamed answers) and whole latency, median and 95th percentile, of ${counted} of the ${periodName}`}
           columns={[
             { header: 'Model', rowHeader: true, cell: (model) => <code>{model.model}</code> },
             { header: 'Requests', cell: (model) => formatCount(model.requests) },

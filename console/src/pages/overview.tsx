@@ -1,11 +1,12 @@
-// Spend, requests and tokens per UTC day over the last 30 days, stacked by model (or provider, user, key),
-// from the control plane's usage summary; the org's balance beside it for those who may see money.
+// Spend, requests and tokens per UTC day over the last 7, 30 or 90 days, stacked by model (or provider,
+// user, key), from the control plane's usage summary; the org's balance beside it for those who may see money.
 // Members without the org-wide usage permission see their own requests. Below the chart: spend against
-// limits (overview-limits.tsx) and speed per model (overview-latency.tsx). Refreshes every few seconds, so
+// limits (overview-limits.tsx) and speed per model over the same period (overview-latency.tsx). Refreshes every few seconds, so
 // a request just made shows up without a reload.
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Chart, type ChartOption } from '../components/chart.tsx';
+import { Segmented } from '../components/segmented.tsx';
 import { Empty, ErrorNote, Loading } from '../components/status.tsx';
 import { formatCount, formatMicros } from '../format.ts';
 import { trpc, type RouterOutputs } from '../trpc.ts';
@@ -13,20 +14,24 @@ import { LatencySection } from './overview-latency.tsx';
 import { LimitsSection } from './overview-limits.tsx';
 import { memberMay, type PageProps } from './page-props.ts';
 
-const DAYS = 30;
+/** By the number of days, as the radio buttons' values. */
+const periods = { '7': 'Last 7 days', '30': 'Last 30 days', '90': 'Last 90 days' } as const;
+type Period = keyof typeof periods;
 const REFRESH_MS = 5_000;
 const dimensions = { model: 'Model', provider: 'Provider', user: 'User', key: 'API key' } as const;
 type Dimension = keyof typeof dimensions;
+/** A member sees only their own requests: there is no one else to stack by. */
+const ownDimensions = { model: dimensions.model, provider: dimensions.provider, key: dimensions.key };
 const metrics = { spend: 'Spend', requests: 'Requests', tokens: 'Tokens' } as const;
 type Metric = keyof typeof metrics;
 type UsageGroup = RouterOutputs['billing']['usage']['groups'][number];
 
-/** [from, to) covering today (UTC) and the 29 days before it, and each day's `YYYY-MM-DD`. */
-function lastDays(): { from: Date; to: Date; days: string[] } {
+/** [from, to) covering today (UTC) and the count - 1 days before it (whole days: the server sums them from its daily table), and each day's `YYYY-MM-DD`. */
+function lastDays(count: number): { from: Date; to: Date; days: string[] } {
   const to = new Date();
   to.setUTCHours(24, 0, 0, 0);
-  const from = new Date(to.getTime() - DAYS * 86_400_000);
-  const days = Array.from({ length: DAYS }, (_, index) => new Date(from.getTime() + index * 86_400_000).toISOString().slice(0, 10));
+  const from = new Date(to.getTime() - count * 86_400_000);
+  const days = Array.from({ length: count }, (_, index) => new Date(from.getTime() + index * 86_400_000).toISOString().slice(0, 10));
   return { from, to, days };
 }
 
@@ -47,10 +52,11 @@ export function OverviewPage({ org }: PageProps) {
   const wholeOrg = memberMay(org, 'usage.read');
   const [dimension, setDimension] = useState<Dimension>('model');
   const [metric, setMetric] = useState<Metric>('spend');
-  const [range] = useState(lastDays);
+  const [period, setPeriod] = useState<Period>('30');
+  const range = useMemo(() => lastDays(Number(period)), [period]);
   const orgId = org?.orgId ?? '';
   const usage = useQuery({
-    queryKey: ['usage', orgId, wholeOrg, dimension],
+    queryKey: ['usage', orgId, wholeOrg, dimension, range.from.getTime()],
     queryFn: () => {
       const input = { orgId, from: range.from, to: range.to, groupBy: ['day' as const, dimension] };
       return wholeOrg ? trpc.billing.usage.query(input) : trpc.billing.myUsage.query(input);
@@ -70,7 +76,7 @@ export function OverviewPage({ org }: PageProps) {
     const series = new Map<string, number[]>();
     for (const group of usage.data.groups) {
       const label = groupLabel(group, dimension);
-      const values = series.get(label) ?? new Array<number>(DAYS).fill(0);
+      const values = series.get(label) ?? new Array<number>(range.days.length).fill(0);
       const index = range.days.indexOf(group.day ?? '');
       if (index >= 0) values[index] = (values[index] ?? 0) + metricValue(group, metric);
       series.set(label, values);
@@ -86,14 +92,17 @@ export function OverviewPage({ org }: PageProps) {
   }, [usage.data, dimension, metric, range]);
 
   if (!org) return <Empty>You belong to no organization yet. Ask an owner for an invitation.</Empty>;
-  const today = range.days[DAYS - 1];
+  const today = range.days.at(-1);
+  const periodName = periods[period].toLowerCase();
   const todaySpend = usage.data?.groups.filter((group) => group.day === today).reduce((sum, group) => sum + group.billedCostMicros, 0) ?? 0;
   const totals = usage.data?.totals;
 
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
-      <p className="muted">{wholeOrg ? `All requests in ${org.orgName}` : `Your requests in ${org.orgName}`}, the last 30 days (UTC).</p>
+      <p className="muted">
+        {wholeOrg ? `All requests in ${org.orgName}` : `Your requests in ${org.orgName}`}, the {periodName} (UTC).
+      </p>
       <ErrorNote error={usage.error ?? balance.error} />
       <dl className="cards" aria-label="Totals">
         <div>
@@ -120,34 +129,17 @@ export function OverviewPage({ org }: PageProps) {
         ) : null}
       </dl>
       <div className="toolbar">
-        <fieldset className="segmented">
-          <legend>Show</legend>
-          {(Object.keys(metrics) as Metric[]).map((id) => (
-            <label key={id}>
-              <input type="radio" name="metric" value={id} checked={metric === id} onChange={() => setMetric(id)} />
-              {metrics[id]}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="segmented">
-          <legend>Stacked by</legend>
-          {(Object.keys(dimensions) as Dimension[])
-            .filter((id) => wholeOrg || id !== 'user')
-            .map((id) => (
-              <label key={id}>
-                <input type="radio" name="dimension" value={id} checked={dimension === id} onChange={() => setDimension(id)} />
-                {dimensions[id]}
-              </label>
-            ))}
-        </fieldset>
+        <Segmented legend="Period" name="period" choices={periods} value={period} onChange={setPeriod} />
+        <Segmented legend="Show" name="metric" choices={metrics} value={metric} onChange={setMetric} />
+        <Segmented legend="Stacked by" name="dimension" choices={wholeOrg ? dimensions : ownDimensions} value={dimension} onChange={setDimension} />
       </div>
       {usage.isPending ? <Loading what="usage" /> : null}
-      {usage.data && usage.data.groups.length === 0 ? <Empty>No requests in the last 30 days. Create a key on the API keys page and send one.</Empty> : null}
+      {usage.data && usage.data.groups.length === 0 ? <Empty>No requests in the {periodName}. Create a key on the API keys page and send one.</Empty> : null}
       {option && usage.data && usage.data.groups.length > 0 ? (
-        <Chart option={option} label={`${metrics[metric]} per day, stacked by ${dimensions[dimension].toLowerCase()}`} />
+        <Chart option={option} label={`${metrics[metric]} per day over the ${periodName}, stacked by ${dimensions[dimension].toLowerCase()}`} />
       ) : null}
       <LimitsSection orgId={orgId} />
-      <LatencySection orgId={orgId} from={range.from} to={range.to} />
+      <LatencySection orgId={orgId} from={range.from} to={range.to} periodName={periodName} />
     </section>
   );
 }
