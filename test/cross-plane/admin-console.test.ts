@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../control-plane/src/services/identity/passwords.ts';
 import { ADMIN_EMAIL } from '../../control-plane/src/services/seed.ts';
@@ -105,6 +105,16 @@ describe('admin console', () => {
     expect(picture.length).toBeLessThan(200_000);
   }
 
+  /** Submits a bad value: the message must be the field's own error (it is marked invalid and described by it), not a note elsewhere. */
+  async function expectBlamedBeside(form: Page | Locator, label: string, badValue: string, submit: string, message: string): Promise<void> {
+    const field = form.getByLabel(label);
+    await field.fill(badValue);
+    await form.getByRole('button', { name: submit }).click();
+    await expect.poll(() => field.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await field.getAttribute('aria-describedby'))!.split(' ');
+    expect((await page.locator(describedBy.map((id) => `[id="${id}"]`).join(', ')).allTextContents()).join(' ')).toContain(message);
+  }
+
   async function openPage(title: string): Promise<void> {
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: title }).click();
     await page.getByRole('heading', { level: 1, name: title }).waitFor();
@@ -134,10 +144,7 @@ describe('admin console', () => {
     await openPage('API keys');
     await page.getByLabel('Name').fill('browser test key');
     // A budget: a bad amount is blamed next to its field, then a daily cap counted in Paris.
-    await page.getByLabel('Daily budget in dollars (optional)').fill('five');
-    await page.getByRole('button', { name: 'Create key' }).click();
-    await page.getByText('write the amount in dollars').waitFor();
-    expect(await page.getByLabel('Daily budget in dollars (optional)').getAttribute('aria-invalid')).toBe('true');
+    await expectBlamedBeside(page, 'Daily budget in dollars (optional)', 'five', 'Create key', 'write the amount in dollars');
     await page.getByLabel('Daily budget in dollars (optional)').fill('5');
     await page.getByLabel('Budget time zone').selectOption('Europe/Paris');
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -220,10 +227,7 @@ describe('admin console', () => {
       .poll(() => page.evaluate(() => document.activeElement?.closest('.field')?.querySelector('label')?.textContent))
       .toBe('Daily budget in dollars (optional)');
     expect(await editor.getByLabel('Daily budget in dollars (optional)').inputValue()).toBe('5');
-    await editor.getByLabel('Requests per minute (optional)').fill('lots');
-    await editor.getByRole('button', { name: 'Save limits' }).click();
-    await editor.getByText('write a whole number of requests a minute').waitFor();
-    expect(await editor.getByLabel('Requests per minute (optional)').getAttribute('aria-invalid')).toBe('true');
+    await expectBlamedBeside(editor, 'Requests per minute (optional)', 'lots', 'Save limits', 'write a whole number of requests a minute');
     await editor.getByLabel('Requests per minute (optional)').fill('600');
     await editor.getByLabel('Daily budget in dollars (optional)').fill('0.000001');
     await screenshot('keys-limits');
@@ -413,10 +417,7 @@ describe('admin console', () => {
     await openPage('Budget alerts');
     await page.getByText('No alert has been sent yet.').waitFor();
     const thresholds = page.getByLabel('Thresholds in percent');
-    await thresholds.fill('fifty');
-    await page.getByRole('button', { name: 'Save alerts' }).click();
-    await page.getByText('write whole percentages separated by commas').waitFor();
-    expect(await thresholds.getAttribute('aria-invalid')).toBe('true');
+    await expectBlamedBeside(page, 'Thresholds in percent', 'fifty', 'Save alerts', 'write whole percentages separated by commas');
     await thresholds.fill('100, 50');
     await page.getByLabel('Webhook URL (optional)').fill(receiver.url);
     await page.getByRole('button', { name: 'Save alerts' }).click();
