@@ -36,28 +36,58 @@ interface FormPanelProps {
   button: readonly [string, string];
   /** The fields. */
   children: ReactNode;
-  /** What the form shows after the button (a status, a one-time secret). */
+  /** A Cancel button beside the submit, for a form opened from a list. */
+  onCancel?: () => void;
+  /** What a successful submit says beside the button (announced), e.g. "Added". */
+  done?: string | null;
+  /** What the form shows after the button (a one-time secret). */
   after?: ReactNode;
 }
 
-export function FormPanel({ title, mutation, failure, button, children, after }: FormPanelProps) {
-  const titleId = useId();
+/** A form in a panel whose submit stays in the page: `onSubmit` runs instead of a navigation. */
+function PanelForm({ label, labelledBy, onSubmit, children }: { label?: string; labelledBy?: string; onSubmit: () => void; children: ReactNode }) {
   return (
     <form
       className="panel"
-      aria-labelledby={titleId}
+      aria-label={label}
+      aria-labelledby={labelledBy}
       onSubmit={(event) => {
         event.preventDefault();
-        mutation.mutate();
+        onSubmit();
       }}
     >
+      {children}
+    </form>
+  );
+}
+
+/** A list's filters: the fields in a grid and an "Apply filters" button, which hands them to onApply. */
+export function FilterForm({ label, onApply, children }: { label: string; onApply: () => void; children: ReactNode }) {
+  return (
+    <PanelForm label={label} onSubmit={onApply}>
+      <div className="grid-fields">{children}</div>
+      <button type="submit">Apply filters</button>
+    </PanelForm>
+  );
+}
+
+export function FormPanel({ title, mutation, failure, button, children, onCancel, done, after }: FormPanelProps) {
+  const titleId = useId();
+  return (
+    <PanelForm labelledBy={titleId} onSubmit={() => mutation.mutate()}>
       <h2 id={titleId}>{title}</h2>
       <div className="grid-fields">{children}</div>
       <FormError failure={failure} />
       <button type="submit" disabled={mutation.isPending}>
         {mutation.isPending ? button[1] : button[0]}
       </button>
+      {onCancel ? (
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      ) : null}
+      {done === undefined ? null : <span role="status">{done ? ` ${done}` : ''}</span>}
       {after}
-    </form>
+    </PanelForm>
   );
 }

@@ -1,7 +1,8 @@
 // The audit log of the organization: who did what to which thing, newest first, filtered by action,
 // actor and dates, a page at a time. Owners and admins read it.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Field } from '../components/field.tsx';
+import { FilterForm } from '../components/form-panel.tsx';
 import { Empty, ListStatus, LoadMore } from '../components/status.tsx';
 import { Table } from '../components/table.tsx';
 import { endOfUtcDay, formatTime, startOfUtcDay } from '../format.ts';
@@ -24,23 +25,18 @@ export function AuditPage({ org }: PageProps) {
     items: (page) => page.entries,
     enabled: org !== null,
   });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const apply = () =>
     setFilters({ action: action.trim() || undefined, actor: actor.trim() || undefined, since: startOfUtcDay(since), until: endOfUtcDay(until) });
-  };
   if (!org) return <Empty>You belong to no organization yet.</Empty>;
   return (
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">Audit log</h1>
-      <form className="panel" onSubmit={submit} aria-label="Filter the audit log">
-        <div className="grid-fields">
-          <Field label="Action" placeholder="e.g. api-key.create" value={action} onChange={(event) => setAction(event.target.value)} />
-          <Field label="Actor" placeholder="e.g. user:<id>" value={actor} onChange={(event) => setActor(event.target.value)} />
-          <Field label="Since (UTC)" type="date" value={since} onChange={(event) => setSince(event.target.value)} />
-          <Field label="Until (UTC, inclusive)" type="date" value={until} onChange={(event) => setUntil(event.target.value)} />
-        </div>
-        <button type="submit">Apply filters</button>
-      </form>
+      <FilterForm label="Filter the audit log" onApply={apply}>
+        <Field label="Action" placeholder="e.g. api-key.create" value={action} onChange={(event) => setAction(event.target.value)} />
+        <Field label="Actor" placeholder="e.g. user:<id>" value={actor} onChange={(event) => setActor(event.target.value)} />
+        <Field label="Since (UTC)" type="date" value={since} onChange={(event) => setSince(event.target.value)} />
+        <Field label="Until (UTC, inclusive)" type="date" value={until} onChange={(event) => setUntil(event.target.value)} />
+      </FilterForm>
       <ListStatus query={log} count={entries.length} what="the audit log" empty="No entries match." />
       {entries.length > 0 ? (
         <Table

@@ -85,13 +85,7 @@ function CreditForm({ orgId }: { orgId: string }) {
   });
   const failure = formFailure(add.error, ['amountMicros', 'note']);
   return (
-    <FormPanel
-      title="Add credit (platform)"
-      mutation={add}
-      failure={failure}
-      button={['Add to the ledger', 'Adding…']}
-      after={<span role="status">{add.isSuccess ? ' Added' : ''}</span>}
-    >
+    <FormPanel title="Add credit (platform)" mutation={add} failure={failure} button={['Add to the ledger', 'Adding…']} done={add.isSuccess ? 'Added' : null}>
       <SelectField label="Kind" value={kind} onChange={(event) => setKind(event.target.value as (typeof creditKinds)[number])} choices={creditKinds} />
       <Field
         label="Amount in dollars"

@@ -72,7 +72,7 @@ function AddKeyForm({ org, userId, onAdded }: { org: Membership; userId: string;
       mutation={add}
       failure={failure}
       button={['Add key', 'Adding…']}
-      after={<span role="status">{add.isSuccess ? ` Added …${add.data.last4}` : ''}</span>}
+      done={add.isSuccess ? `Added …${add.data.last4}` : null}
     >
       <SelectField
         label="Provider"

@@ -66,11 +66,7 @@ export function PriceEditor({ modelId, endpoint, onDone }: { modelId: string; en
       mutation={save}
       failure={failure}
       button={['Save prices', 'Saving…']}
-      after={
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-      }
+      onCancel={onDone}
     >
       {priceFields.map(({ field, label, required }, index) => (
         <Field

@@ -80,17 +80,7 @@ export function KeyLimitsEditor({ apiKey, onDone }: { apiKey: ApiKey; onDone: ()
   });
   const failure = formFailure(save.error, [...budgetFieldNames, ...rateLimitFields.map(({ field }) => `rateLimits.${field}`)]);
   return (
-    <FormPanel
-      title={`Limits of key “${apiKey.name}”`}
-      mutation={save}
-      failure={failure}
-      button={['Save limits', 'Saving…']}
-      after={
-        <button type="button" className="secondary" onClick={() => onDone()}>
-          Cancel
-        </button>
-      }
-    >
+    <FormPanel title={`Limits of key “${apiKey.name}”`} mutation={save} failure={failure} button={['Save limits', 'Saving…']} onCancel={onDone}>
       <BudgetFields draft={budget} onChange={setBudget} failure={failure} autoFocus />
       {rateLimitFields.map(({ field, label }) => (
         <Field

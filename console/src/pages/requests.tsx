@@ -3,8 +3,9 @@
 // ended). Choosing a row shows all of its record. Owners, admins and billing see the organization's
 // requests; others their own.
 import { useQuery } from '@tanstack/react-query';
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState } from 'react';
 import { Field, SelectField } from '../components/field.tsx';
+import { FilterForm } from '../components/form-panel.tsx';
 import { Empty, ListStatus, LoadMore } from '../components/status.tsx';
 import { Table } from '../components/table.tsx';
 import { endOfUtcDay, formatCount, formatMicros, formatMilliseconds, formatTime, startOfUtcDay } from '../format.ts';
@@ -34,7 +35,7 @@ export function RequestsPage({ org }: PageProps) {
     <section aria-labelledby="requests-title">
       <h1 id="requests-title">Requests</h1>
       <p className="muted">{wholeOrg ? `Every request in ${org.orgName}` : `Your requests in ${org.orgName}`}, newest first.</p>
-      <FilterForm org={org} onApply={setFilters} />
+      <RequestFilters org={org} onApply={setFilters} />
       <ListStatus query={log} count={rows.length} what="requests" empty="No requests match." />
       {rows.length > 0 ? (
         <Table
@@ -89,7 +90,7 @@ export function RequestsPage({ org }: PageProps) {
   );
 }
 
-function FilterForm({ org, onApply }: { org: NonNullable<PageProps['org']>; onApply: (filters: Filters) => void }) {
+function RequestFilters({ org, onApply }: { org: NonNullable<PageProps['org']>; onApply: (filters: Filters) => void }) {
   const { orgId } = org;
   const wholeOrg = memberMay(org, 'usage.read');
   const members = useQuery({ queryKey: ['members', orgId], queryFn: () => trpc.members.list.query({ orgId }), enabled: wholeOrg });
@@ -103,8 +104,7 @@ function FilterForm({ org, onApply }: { org: NonNullable<PageProps['org']>; onAp
   const [requestId, setRequestId] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const apply = () =>
     onApply({
       userId: userId || undefined,
       apiKeyId: apiKeyId || undefined,
@@ -114,43 +114,39 @@ function FilterForm({ org, onApply }: { org: NonNullable<PageProps['org']>; onAp
       from: startOfUtcDay(from),
       to: endOfUtcDay(to),
     });
-  };
   return (
-    <form className="panel" onSubmit={submit} aria-label="Filter requests">
-      <div className="grid-fields">
-        {wholeOrg ? (
-          <SelectField
-            label="User"
-            value={userId}
-            onChange={(event) => setUserId(event.target.value)}
-            choices={[{ value: '', label: 'Everyone' }, ...(members.data?.map((member) => ({ value: member.userId, label: member.email })) ?? [])]}
-          />
-        ) : null}
-        {mayListKeys ? (
-          <SelectField
-            label="API key"
-            value={apiKeyId}
-            onChange={(event) => setApiKeyId(event.target.value)}
-            choices={[{ value: '', label: 'Any key' }, ...(keys.data?.map((key) => ({ value: key.id, label: `${key.name} (…${key.last4})` })) ?? [])]}
-          />
-        ) : null}
-        <Field label="Model" placeholder="e.g. openai/gpt-4o" value={model} onChange={(event) => setModel(event.target.value)} />
+    <FilterForm label="Filter requests" onApply={apply}>
+      {wholeOrg ? (
         <SelectField
-          label="Outcome"
-          value={outcome}
-          onChange={(event) => setOutcome(event.target.value)}
-          choices={[
-            { value: '', label: 'Any' },
-            { value: 'ok', label: 'Succeeded' },
-            { value: 'error', label: 'Failed' },
-          ]}
+          label="User"
+          value={userId}
+          onChange={(event) => setUserId(event.target.value)}
+          choices={[{ value: '', label: 'Everyone' }, ...(members.data?.map((member) => ({ value: member.userId, label: member.email })) ?? [])]}
         />
-        <Field label="Request id" hint="The x-request-id header of the answer" value={requestId} onChange={(event) => setRequestId(event.target.value)} />
-        <Field label="From (UTC)" type="date" value={from} onChange={(event) => setFrom(event.target.value)} />
-        <Field label="To (UTC, inclusive)" type="date" value={to} onChange={(event) => setTo(event.target.value)} />
-      </div>
-      <button type="submit">Apply filters</button>
-    </form>
+      ) : null}
+      {mayListKeys ? (
+        <SelectField
+          label="API key"
+          value={apiKeyId}
+          onChange={(event) => setApiKeyId(event.target.value)}
+          choices={[{ value: '', label: 'Any key' }, ...(keys.data?.map((key) => ({ value: key.id, label: `${key.name} (…${key.last4})` })) ?? [])]}
+        />
+      ) : null}
+      <Field label="Model" placeholder="e.g. openai/gpt-4o" value={model} onChange={(event) => setModel(event.target.value)} />
+      <SelectField
+        label="Outcome"
+        value={outcome}
+        onChange={(event) => setOutcome(event.target.value)}
+        choices={[
+          { value: '', label: 'Any' },
+          { value: 'ok', label: 'Succeeded' },
+          { value: 'error', label: 'Failed' },
+        ]}
+      />
+      <Field label="Request id" hint="The x-request-id header of the answer" value={requestId} onChange={(event) => setRequestId(event.target.value)} />
+      <Field label="From (UTC)" type="date" value={from} onChange={(event) => setFrom(event.target.value)} />
+      <Field label="To (UTC, inclusive)" type="date" value={to} onChange={(event) => setTo(event.target.value)} />
+    </FilterForm>
   );
 }
 
