@@ -345,6 +345,16 @@ describe('admin console', () => {
       .poll(() => page.getByRole('row', { name: /ada@console\.example/ }).allTextContents())
       .toEqual([expect.stringMatching(/^ada@console\.example/), expect.stringContaining('accepted')]);
 
+    // Her daily limit and role, changed from the list: stored, and her own overview shows the limit.
+    await page.getByLabel('Daily limit of ada@console.example in dollars').fill('2.5');
+    await page.getByRole('button', { name: 'Save the daily limit of ada@console.example' }).click();
+    await page.getByLabel('Role of ada@console.example').selectOption('billing');
+    const adaMembership = () => gateway.controlPlane!.prisma.membership.findFirst({ where: { user: { email: 'ada@console.example' } } });
+    await expect.poll(async () => (await adaMembership())?.role).toBe('billing');
+    expect((await adaMembership())?.dailyLimitMicros).toBe(2_500_000n);
+    await inviteeNavigation.getByRole('link', { name: 'Overview' }).click();
+    await expect.poll(() => invitee.page.getByTestId('limits-member').textContent()).toMatch(/^Your daily limit\$[\d.]+ of \$2\.50/);
+
     expect(invitee.problems).toEqual([]);
     expect(watched.problems).toEqual([]);
     await inviteeContext.close();
@@ -358,6 +368,12 @@ describe('admin console', () => {
     await expect.poll(() => page.getByTestId('policy-preview-count').textContent()).toMatch(/^0 of /);
     await page.getByText('No model is allowed').waitFor();
     await allowedModels.fill('simulator/*');
+    await page.getByRole('region', { name: 'Models this policy allows' }).getByText(SIMULATOR_MODEL, { exact: true }).waitFor();
+    // The provider rules, per provider (a group named by it): denying the only provider leaves no model.
+    const neverSimulator = page.getByRole('group', { name: 'simulator' }).getByLabel('never used');
+    await neverSimulator.check();
+    await expect.poll(() => page.getByTestId('policy-preview-count').textContent()).toMatch(/^0 of /);
+    await neverSimulator.uncheck();
     await page.getByRole('region', { name: 'Models this policy allows' }).getByText(SIMULATOR_MODEL, { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Save policy' }).click();
     await page.getByText('Saved: data planes apply it within a second').waitFor();

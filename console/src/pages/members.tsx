@@ -169,7 +169,7 @@ function DailyLimitCell({ org, member, onChanged }: { org: Membership; member: M
         value={limit}
         onChange={(event) => setLimit(event.target.value)}
       />
-      <button type="submit" className="secondary" disabled={saveLimit.isPending}>
+      <button type="submit" className="secondary" disabled={saveLimit.isPending} aria-label={`Save the daily limit of ${member.email}`}>
         Save
       </button>
       <ErrorNote error={saveLimit.error} />

@@ -114,13 +114,14 @@ function PolicyForm({ orgId, policy, models, editable }: { orgId: string; policy
         <Check label="Only allow the providers ticked" checked={restrictProviders} onChange={setRestrictProviders} />
         <div className="provider-grid">
           {providers.map((slug) => (
-            <div key={slug} className="provider-rule">
-              <strong>{slug}</strong>
+            // A group named by the provider, so "allowed" and "never used" are read with the provider they are about.
+            <fieldset key={slug} className="provider-rule">
+              <legend>{slug}</legend>
               {restrictProviders ? (
                 <Check label="allowed" checked={allowedProviders.has(slug)} onChange={(on) => setAllowedProviders(toggle(allowedProviders, slug, on))} />
               ) : null}
               <Check label="never used" checked={deniedProviders.has(slug)} onChange={(on) => setDeniedProviders(toggle(deniedProviders, slug, on))} />
-            </div>
+            </fieldset>
           ))}
         </div>
         {providerFailure ? (
