@@ -106,6 +106,37 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
     expect(await controlPlane.prisma.budgetAlertFiring.count({ where: { orgId } })).toBe(2);
   }, 120_000);
 
+  it("the balance and a member's daily limit cross thresholds too, each once, as audit rows", async () => {
+    const controlPlane = gateway.controlPlane!;
+    const admin = trpcAs(controlPlane, controlPlane.adminToken);
+    const { userId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    const org = await admin.organizations.create.mutate({ name: 'Balance alerts' });
+    const orgId = org.id;
+    // $0.0004 of credits and a $0.0006 daily limit; no webhook: the crossings are audit rows only.
+    await admin.billing.addLedgerEntry.mutate({ orgId, kind: 'grant', amountMicros: 400, note: 'budget alerts test' });
+    await admin.policies.update.mutate({ orgId, dailyLimitMicros: 600 });
+    await admin.alerts.set.mutate({ orgId, thresholds: [50, 100], webhookUrl: null });
+    const { key } = await admin.apiKeys.create.mutate({ orgId, userId, name: 'balance' });
+    const ask = () =>
+      fetch(`${gateway.dataPlane!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'spend' }], max_tokens: FIXED_COST.maxTokens }),
+      });
+    await expect.poll(async () => (await ask()).status).toBe(200);
+    for (let request = 1; request < 4; request++) expect((await ask()).status).toBe(200);
+    // 400 of 400 µ$ of credits (50 % and 100 %), 400 of the 600 µ$ daily limit (50 %).
+    expect((await ask()).status).toBe(402);
+    await gateway.dataPlane!.flushUsage();
+    const firings = async () =>
+      (await controlPlane.prisma.auditLog.findMany({ where: { action: 'budget.alert', orgId }, orderBy: { id: 'asc' } })).map((row) => {
+        const details = row.details as { subject: string; threshold_percent: number };
+        return `${details.subject} ${details.threshold_percent}`;
+      });
+    await expect.poll(async () => (await firings()).sort(), { timeout: 30_000 }).toEqual(['balance 100', 'balance 50', `user-daily:${userId} 50`]);
+    expect(await controlPlane.prisma.webhookDelivery.count({ where: { orgId } })).toBe(0);
+  }, 120_000);
+
   it('refuses a webhook URL with credentials in it', async () => {
     const controlPlane = gateway.controlPlane!;
     const admin = trpcAs(controlPlane, controlPlane.adminToken);
