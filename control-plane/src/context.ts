@@ -54,8 +54,13 @@ export interface AppServices {
 export interface Context extends AppServices, RequestCredentials {
   /** The caller's address (client-address.ts). */
   client: string;
-  /** Who the call turned out to be, once authenticated: for its log line (trpc/init.ts). */
-  observed: { actor: Actor | null };
+  /** The caller's W3C traceparent header: the call's span continues its trace (services/operation-spans.ts). */
+  traceparent: string | null;
+  /**
+   * Who the call turned out to be, once authenticated, for its log line; and what the procedure adds to its
+   * span (an ingest batch's row counts). Read when the call ends (trpc/init.ts).
+   */
+  observed: { actor: Actor | null; spanAttributes: Record<string, number> | null };
 }
 
 export function createContextInner(
@@ -63,8 +68,9 @@ export function createContextInner(
   authorization: string | null,
   session: Omit<RequestCredentials, 'authorization'> = { sessionSecret: null, csrfToken: null, safeMethod: false },
   client = 'in-process',
+  traceparent: string | null = null,
 ): Context {
-  return { ...services, authorization, ...session, client, observed: { actor: null } };
+  return { ...services, authorization, ...session, client, traceparent, observed: { actor: null, spanAttributes: null } };
 }
 
 function header(request: IncomingMessage, name: string): string | null {
@@ -85,6 +91,6 @@ export function requestCredentials(services: AppServices, request: IncomingMessa
 export function createContextFactory(services: AppServices) {
   return function createContext({ req }: { req: IncomingMessage }): Context {
     const { authorization, ...session } = requestCredentials(services, req);
-    return createContextInner(services, authorization, session, clientAddress(req, services.identity.trustedProxyHops));
+    return createContextInner(services, authorization, session, clientAddress(req, services.identity.trustedProxyHops), header(req, 'traceparent'));
   };
 }

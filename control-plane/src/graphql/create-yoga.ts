@@ -64,7 +64,13 @@ export function createGraphQLServer(services: AppServices) {
         (actor) => ({ actor, error: null }),
         (error: unknown) => ({ actor: null, error }),
       );
-      return { ...services, authentication: authentication.actor, authenticationError: authentication.error, client };
+      return {
+        ...services,
+        authentication: authentication.actor,
+        authenticationError: authentication.error,
+        client,
+        traceparent: request.headers.get('traceparent'),
+      };
     },
   });
 }

@@ -11,6 +11,8 @@ export interface GraphQLContext extends AppServices {
   authenticationError: unknown;
   /** The caller's address (identity/client-address.ts), for the sign-in rate limit. */
   client: string;
+  /** The caller's W3C traceparent header: the operation's span continues its trace. */
+  traceparent: string | null;
 }
 
 /** The service context of the authenticated user; throws UNAUTHENTICATED without one. */

@@ -26,6 +26,8 @@ export function useOperationLog(): Plugin<GraphQLContext> {
             actor: context.authentication,
             error,
             startedAt,
+            traceparent: context.traceparent,
+            attributes: null,
           });
         },
       };

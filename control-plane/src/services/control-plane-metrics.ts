@@ -5,7 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../../../shared/src/logger.ts';
 import type { Database } from '../db/open-database.ts';
-import type { OperationSpans } from './operation-spans.ts';
+import type { EndedOperation, OperationSpans } from './operation-spans.ts';
 import type { Actor } from './service-context.ts';
 
 const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -142,11 +142,7 @@ export function describeActor(actor: Actor | null): Record<string, unknown> {
  * One GraphQL or tRPC operation ended: its log line (mutations at info, reads at debug: a console polls),
  * its metrics and, when tracing is on, its span.
  */
-export function recordOperation(
-  logger: Logger,
-  metrics: ControlPlaneMetrics,
-  operation: { face: 'graphql' | 'trpc'; name: string; type: string; actor: Actor | null; error: string | null; startedAt: number },
-): void {
+export function recordOperation(logger: Logger, metrics: ControlPlaneMetrics, operation: EndedOperation & { actor: Actor | null }): void {
   const seconds = (performance.now() - operation.startedAt) / 1000;
   metrics.operation(operation.face, operation.name, operation.error === null, seconds);
   metrics.spans?.ended(operation);

@@ -69,6 +69,8 @@ const observed = t.middleware(async ({ ctx, path, type, next }) => {
     actor: ctx.observed.actor,
     error: result.ok ? null : result.error.code,
     startedAt,
+    traceparent: ctx.traceparent,
+    attributes: ctx.observed.spanAttributes,
   });
   return result;
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { generationLookupInputSchema } from '../../../../shared/src/data-plane-channel.ts';
 import { usageIngestInputSchema } from '../../../../shared/src/usage-event.ts';
 import { findGeneration } from '../../services/find-generation.ts';
+import { ingestSpanAttributes } from '../../services/operation-spans.ts';
 import { ingestUsage } from '../../services/usage-ingest.ts';
 import { dataPlaneProcedure, router } from '../init.ts';
 
@@ -24,6 +25,7 @@ export const dataPlaneRouter = router({
   ingestUsage: dataPlaneProcedure.input(usageIngestInputSchema).mutation(async ({ ctx, input }) => {
     const result = await ingestUsage(ctx.service, input);
     ctx.metrics.usageIngested(result);
+    ctx.observed.spanAttributes = ingestSpanAttributes(input.events.length, result);
     return result;
   }),
   generation: dataPlaneProcedure.input(generationLookupInputSchema).query(({ ctx, input }) => findGeneration(ctx.service, input)),
