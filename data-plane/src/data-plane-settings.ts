@@ -1,5 +1,6 @@
 // DataPlaneOptions read once into what each part of a data plane takes: the serving settings (which cross
 // to worker threads as they are), the control-plane URLs, and the Redis stores when REDIS_URL is set.
+import { availableParallelism } from 'node:os';
 import type { Logger } from '../../shared/src/logger.ts';
 import { lineLog } from '../../shared/src/logger.ts';
 import { createRedisRateLimitStore } from './rate-limit/redis-rate-limit-store.ts';
@@ -18,6 +19,15 @@ export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
 /** A crashed data plane's spend reservations lapse after this. */
 export const DEFAULT_RESERVATION_TTL_MS = 60_000;
 const DEFAULT_SPEND_KEY_PREFIX = 'gw:spend:';
+
+/**
+ * DATA_PLANE_WORKERS when unset: a serving thread per CPU this process may run on (its affinity, as
+ * taskset sets it; not a container's CPU quota), so a data plane uses every core; 1 where worker threads
+ * cannot share a port (they need Linux's SO_REUSEPORT and abstract sockets: workers/port-claim.ts).
+ */
+export function defaultWorkerCount(): number {
+  return process.platform === 'linux' ? availableParallelism() : 1;
+}
 
 export function controlPlaneUrlsOf(options: DataPlaneOptions): readonly string[] {
   return typeof options.controlPlaneUrl === 'string' ? [options.controlPlaneUrl] : options.controlPlaneUrl;

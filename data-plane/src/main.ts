@@ -41,7 +41,10 @@ Environment:
                             (spool/, spool-2/...); they share one snapshot
                             subscription and, without REDIS_URL, the main
                             thread's spend counters and rate limits; spools
-                            above the count (after lowering it) still ship     default 1
+                            above the count (after lowering it) still ship.
+                            Default: the CPUs this process may run on (its
+                            affinity, not a container's CPU quota; 1 outside
+                            Linux)                                             default ${defaults.defaultWorkerCount()} here
   CONTROL_PLANE_URL         the control plane (tRPC at <url>/trpc), or its
                             replicas comma-separated in order of preference:
                             the snapshot subscription and usage shipping move
@@ -181,7 +184,7 @@ async function main(): Promise<void> {
   const port = numberFromEnv('DATA_PLANE_PORT', 8080) as number;
   if (!Number.isInteger(port) || port > 65535) fail(`DATA_PLANE_PORT must be a port number (0 to 65535), got '${process.env.DATA_PLANE_PORT}'`);
   const redisUrl = redisUrlFromEnv();
-  const workers = numberFromEnv('DATA_PLANE_WORKERS', 1) as number;
+  const workers = numberFromEnv('DATA_PLANE_WORKERS', defaults.defaultWorkerCount()) as number;
   if (!Number.isInteger(workers) || workers < 1)
     fail(`DATA_PLANE_WORKERS must be a whole number of threads (1 or more), got '${process.env.DATA_PLANE_WORKERS}'`);
   let logLevel: ReturnType<typeof logLevelFromEnv> = 'info';

@@ -23,7 +23,8 @@ export interface DataPlaneOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /**
-   * Threads serving requests on the port (DATA_PLANE_WORKERS); default 1: the calling thread serves.
+   * Threads serving requests on the port; default 1: the calling thread serves. (The CLI's DATA_PLANE_WORKERS
+   * defaults to the CPU count instead: data-plane-settings.ts, defaultWorkerCount.)
    * Above 1, worker threads do, each with its own usage spool (spool/, spool-2/...), and the calling
    * thread holds the snapshot subscription and the in-process spend and rate-limit stores they share.
    * Options that are functions (usageSpoolOpenFile, endpointHealthObserver) are refused then.

@@ -86,6 +86,9 @@ describe.skipIf(!redisUrl || !testEngines.includes('postgresql'))('two control-p
       // The drain after the kill should not wait out a long backoff.
       USAGE_SHIP_MAX_BACKOFF_MS: '1000',
       ALLOW_PRIVATE_UPSTREAMS: 'true',
+      // One serving thread each: this is about replicas; three data planes of a thread per CPU would only
+      // load the machine (worker threads: data-plane-sigkill and worker-pool tests).
+      DATA_PLANE_WORKERS: '1',
     });
   }
 
