@@ -1,7 +1,8 @@
 // Rate limits are shared across replicas: three data planes keep their GCRA cells in one Redis behind one
 // control plane, and a burst with one key against the org policy's per-key default of 20 requests a minute
 // is admitted 20 times (plus what the minute refilled while the burst ran), whichever replica each request
-// reaches. Every answer carries the x-ratelimit-* headers; a refusal is 429 rate_limit_exceeded.
+// reaches. Every answer carries the x-ratelimit-* headers; a refusal is 429 rate_limit_exceeded. Tokens per
+// minute charged at admission on one replica are corrected in Redis at settle, for every replica.
 import { randomUUID } from 'node:crypto';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,5 +83,43 @@ describe.skipIf(!redisUrl).each(testEngines.slice(0, 1))('rate limits on three d
     const refilled = Math.floor((elapsedMs * KEY_RPM) / 60_000) + 1;
     expect(served).toBeGreaterThanOrEqual(KEY_RPM - replicas.length);
     expect(served).toBeLessThanOrEqual(KEY_RPM - replicas.length + refilled);
+  });
+
+  it("a key's tokens per minute are charged at admission on one replica and corrected at settle for the others", async () => {
+    const controlPlane = gateway.controlPlane!;
+    const admin = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${controlPlane.url}/trpc`, headers: { authorization: `Bearer ${controlPlane.adminToken}` } })],
+    });
+    const { orgId, userId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    await admin.policies.update.mutate({ orgId, keyRpmLimit: null });
+    const { key } = await admin.apiKeys.create.mutate({ orgId, userId, name: 'tpm', rateLimits: { tpm: 1_000 } });
+    // /v1/usage knows the key once the replica has the snapshot carrying its limit, and charges no tokens.
+    for (const replica of replicas) {
+      await expect.poll(async () => (await fetch(`${replica.url}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    }
+    const chat = (replica: DataPlane, maxTokens: number) =>
+      fetch(`${replica.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'count my tokens' }], max_tokens: maxTokens }),
+      });
+    // max_tokens past the minute's 1000 tokens: admitted as the whole minute, so nothing is left at admission.
+    const big = await chat(replicas[0]!, 50_000);
+    expect(big.status).toBe(200);
+    expect([big.headers.get('x-ratelimit-limit-tokens'), big.headers.get('x-ratelimit-remaining-tokens')]).toEqual(['1000', '0']);
+    const { usage } = (await big.json()) as { usage: { total_tokens: number } };
+    // Settled at its few dozen actual tokens in Redis: another replica soon admits a request with most of
+    // the minute left (the refill alone would give back about 17 tokens a second).
+    let next: Response | undefined;
+    await expect
+      .poll(
+        async () => {
+          next = await chat(replicas[1]!, 5);
+          return next.status;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(200);
+    expect(Number(next!.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThan(1_000 - usage.total_tokens - 200);
   });
 });
