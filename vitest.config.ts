@@ -29,6 +29,7 @@ const listenerTests = [
   'control-plane/src/trpc/routers/_app.test.ts',
   'data-plane/src/chat-completions.test.ts',
   'data-plane/src/list-models.test.ts',
+  'data-plane/src/long-prompts.test.ts',
   'data-plane/src/main.test.ts',
   'data-plane/src/observability.test.ts',
   'data-plane/src/provider-availability.test.ts',

@@ -3,7 +3,17 @@
 // UTF-8 decoder on a long prompt; the ASCII check is a native SIMD scan. Anything else decodes as UTF-8.
 import { isAscii } from 'node:buffer';
 
-export function decodeText(bytes: Uint8Array): string {
+/** A body's text, and its bytes when they are ASCII: an index into the text is then a byte offset. */
+export interface DecodedBody {
+  text: string;
+  asciiBytes: Buffer | null;
+}
+
+export function decodeBody(bytes: Uint8Array): DecodedBody {
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return buffer.toString(isAscii(buffer) ? 'latin1' : 'utf8');
+  return isAscii(buffer) ? { text: buffer.toString('latin1'), asciiBytes: buffer } : { text: buffer.toString('utf8'), asciiBytes: null };
+}
+
+export function decodeText(bytes: Uint8Array): string {
+  return decodeBody(bytes).text;
 }

@@ -95,6 +95,9 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
   const headers = Object.assign({}, upstreamRequest.http.headers);
   headers['x-request-id'] = upstreamRequest.requestId;
   if (upstreamRequest.traceparent !== undefined) headers.traceparent = upstreamRequest.traceparent;
+  const { body } = upstreamRequest.http;
+  // Pieces are sent one after the other; undici frames them as chunked unless it is given their length.
+  if (typeof body !== 'string' && !Buffer.isBuffer(body)) headers['content-length'] = String(body.reduce((total, piece) => total + piece.length, 0));
   let target: UpstreamTarget;
   try {
     target = client.target(upstreamRequest.http.url);
@@ -108,7 +111,8 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
       path: target.path,
       method: 'POST',
       headers,
-      body: upstreamRequest.http.body,
+      // undici sends any iterable of buffers (its documented `body`); its type lists only the common kinds.
+      body: body as string | Buffer,
       signal: upstreamRequest.signal,
       headersTimeout: timeoutMs,
       bodyTimeout: client.timeoutMs,

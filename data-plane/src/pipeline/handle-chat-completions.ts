@@ -49,11 +49,11 @@ export async function handleChatCompletions(
   const repair = repairToolCalls(chat.body.messages);
   if (repair.changes > 0) {
     chat.body.messages = repair.messages;
-    chat.text = undefined;
+    chat.source = undefined;
     context.logger.debug({ requestId: response.requestId, changes: repair.changes }, 'tool-call repair changed message parts');
   }
   // The routing extras are taken out of the body the upstream gets.
-  if ('provider' in chat.body || 'models' in chat.body) chat.text = undefined;
+  if ('provider' in chat.body || 'models' in chat.body) chat.source = undefined;
   const { models, endpoints: candidates } = routeRequest(context, caller, chat.body, chat.model);
   return serveMetered(context, response, {
     operation: chatOperation,

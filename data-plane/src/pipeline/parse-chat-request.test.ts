@@ -2,6 +2,7 @@ import { refusalOf } from '../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
 import { convertToOpenAICompatibleRequest } from '../providers/openai-compatible/convert-to-openai-compatible-request.ts';
 import { parseChatRequest } from './parse-chat-request.ts';
+import { parseUpstreamBody } from '../testing/upstream-body.ts';
 
 const bytes = (text: string) => Buffer.from(text);
 
@@ -47,7 +48,7 @@ describe('convertToOpenAICompatibleRequest', () => {
     const upstream = convertToOpenAICompatibleRequest(chat, { url: 'http://upstream.test/v1/chat/completions', upstreamModel: 'b-upstream', apiKey: 'sk-up' });
     expect(upstream.url).toBe('http://upstream.test/v1/chat/completions');
     expect(upstream.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer sk-up' });
-    expect(JSON.parse(upstream.body)).toEqual({
+    expect(parseUpstreamBody(upstream.body)).toEqual({
       model: 'b-upstream',
       messages: [{ role: 'user', content: 'hi' }],
       stream: true,
@@ -61,6 +62,6 @@ describe('convertToOpenAICompatibleRequest', () => {
     const chat = parseChatRequest(bytes('{"model":"a/b","messages":[{"role":"user","content":"hi"}]}'));
     const upstream = convertToOpenAICompatibleRequest(chat, { url: 'http://upstream.test/v1/chat/completions', upstreamModel: 'b', apiKey: null });
     expect(upstream.headers).toEqual({ 'content-type': 'application/json' });
-    expect(JSON.parse(upstream.body)).toEqual({ model: 'b', messages: [{ role: 'user', content: 'hi' }] });
+    expect(parseUpstreamBody(upstream.body)).toEqual({ model: 'b', messages: [{ role: 'user', content: 'hi' }] });
   });
 });

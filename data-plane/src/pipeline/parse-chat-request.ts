@@ -4,11 +4,11 @@
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { readJsonObject, requireModel } from './read-request-body.ts';
 import type { ChatRequest } from '../providers/client-requests.ts';
-import { decodeText } from '../http/decode-text.ts';
+import { decodeBody } from '../http/decode-text.ts';
 
 export function parseChatRequest(raw: Uint8Array): ChatRequest {
-  const text = decodeText(raw);
-  const record = readJsonObject(text);
+  const source = decodeBody(raw);
+  const record = readJsonObject(source.text);
   const model = requireModel(record);
   if (!Array.isArray(record.messages) || record.messages.length === 0) {
     throw new GatewayError('invalid_request', "'messages' must be a non-empty array.", { param: 'messages' });
@@ -25,7 +25,7 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
     model,
     stream: record.stream === true,
     clientWantsStreamUsage,
-    text,
+    source,
   };
 }
 

@@ -27,8 +27,11 @@ export interface UpstreamTarget {
 export interface UpstreamHttpRequest {
   url: string;
   headers: Record<string, string>;
-  body: string;
+  body: UpstreamBody;
 }
+
+/** A request body: text, bytes, or pieces of bytes sent in order (a long client body spliced, not copied). */
+export type UpstreamBody = string | Buffer | readonly Buffer[];
 
 /** What the pipeline meters from a response, streamed or not. */
 export interface ResponseReport {

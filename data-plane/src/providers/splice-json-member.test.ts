@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spliceModel } from './splice-json-member.ts';
+import { SPLICED_PIECES_MIN_BYTES, spliceModel, spliceModelBytes } from './splice-json-member.ts';
 
 const STREAM_USAGE = { key: 'stream_options', value: '{"include_usage":true}' };
 
@@ -42,5 +42,18 @@ describe('spliceModel', () => {
   it('refuses to add a member the client already sent', () => {
     expect(spliceModel('{"model":"a","stream_options":{"include_usage":false}}', 'b', STREAM_USAGE)).toBeNull();
     expect(spliceModel('{"model":"a","stream_options":null}', 'b', STREAM_USAGE)).toBeNull();
+  });
+
+  it("splices ASCII bytes to the same bytes as the text: one buffer for a short body, views of the client's bytes for a long one", () => {
+    for (const prompt of ['short', 'x'.repeat(SPLICED_PIECES_MIN_BYTES)]) {
+      const text = JSON.stringify({ model: 'public/m', messages: [{ role: 'user', content: prompt }], stream: true });
+      const bytes = Buffer.from(text, 'latin1');
+      const spliced = spliceModelBytes(text, bytes, 'upstream-é', STREAM_USAGE);
+      const expected = Buffer.from(spliceModel(text, 'upstream-é', STREAM_USAGE) as string);
+      if (prompt === 'short') expect(Buffer.isBuffer(spliced)).toBe(true);
+      else expect((spliced as Buffer[]).some((piece) => piece.buffer === bytes.buffer && piece.length >= SPLICED_PIECES_MIN_BYTES)).toBe(true);
+      expect(Buffer.concat(Buffer.isBuffer(spliced) ? [spliced] : (spliced as Buffer[]))).toEqual(expected);
+    }
+    expect(spliceModelBytes('{"model":1}', Buffer.from('{"model":1}'), 'x')).toBeNull();
   });
 });

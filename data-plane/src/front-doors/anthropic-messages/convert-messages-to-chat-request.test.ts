@@ -5,6 +5,7 @@ import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertToAnthropicRequest } from '../../providers/anthropic/convert-to-anthropic-request.ts';
 import { convertMessagesToChatRequest } from './convert-messages-to-chat-request.ts';
 import { parseMessagesRequest } from './parse-messages-request.ts';
+import { parseUpstreamBody } from '../../testing/upstream-body.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 
@@ -70,7 +71,9 @@ describe('convertMessagesToChatRequest', () => {
       stop_sequences: ['END'],
     };
     const chat = convert(original);
-    const back = JSON.parse(convertToAnthropicRequest(chat, { url: 'https://api.anthropic.test/v1/messages', upstreamModel: 'claude', apiKey: null }).body);
+    const back = parseUpstreamBody(
+      convertToAnthropicRequest(chat, { url: 'https://api.anthropic.test/v1/messages', upstreamModel: 'claude', apiKey: null }).body,
+    );
     expect(back).toEqual({
       model: 'claude',
       max_tokens: 256,

@@ -4,6 +4,7 @@ import { SseEventSplitter } from '../../providers/split-sse-events.ts';
 import { wireFixture, REQUESTED_MODEL } from '../../testing/translate-stream.ts';
 import { convertResponsesRequest } from './convert-responses-request.ts';
 import { createResponsesNativeAdapter, ResponsesNativeStream } from './responses-native-adapter.ts';
+import { parseUpstreamBody } from '../../testing/upstream-body.ts';
 
 const context = { created: 1_700_000_000, clientWantsUsage: true, model: REQUESTED_MODEL };
 
@@ -33,7 +34,7 @@ describe('createResponsesNativeAdapter', () => {
     const request = adapter.convertRequest(chat, { url: 'https://api.openai.com/v1/chat/completions', upstreamModel: 'gpt-4.1', apiKey: 'sk-platform' });
     expect(request.url).toBe('https://api.openai.com/v1/responses');
     expect(request.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer sk-platform' });
-    expect(JSON.parse(request.body)).toEqual({
+    expect(parseUpstreamBody(request.body)).toEqual({
       model: 'gpt-4.1',
       input: [{ role: 'user', content: 'hi' }],
       include: ['reasoning.encrypted_content'],

@@ -2,13 +2,14 @@ import { refusalOf } from '../../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
 import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.ts';
+import { parseUpstreamBody } from '../../testing/upstream-body.ts';
 
 const target = { url: 'https://api.anthropic.test/v1/messages', upstreamModel: 'claude-sonnet-4-5', apiKey: 'sk-ant-test' };
 
 function convert(body: Record<string, unknown>) {
   const chat = parseChatRequest(Buffer.from(JSON.stringify({ model: 'anthropic/claude', ...body })));
   const request = convertToAnthropicRequest(chat, target);
-  return { ...request, body: JSON.parse(request.body) };
+  return { ...request, body: parseUpstreamBody(request.body) };
 }
 
 const rejection = (body: Record<string, unknown>) => refusalOf(() => convert(body));

@@ -2,13 +2,14 @@ import { refusalOf } from '../../testing/refusal-of.ts';
 import { describe, expect, it } from 'vitest';
 import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
 import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
+import { parseUpstreamBody } from '../../testing/upstream-body.ts';
 
 const target = { url: 'https://generativelanguage.googleapis.com/v1beta/models', upstreamModel: 'gemini-2.5-flash', apiKey: 'AIza-test' };
 
 function convert(body: Record<string, unknown>, overrides: { upstreamModel?: string; apiKey?: string | null } = {}) {
   const chat = parseChatRequest(Buffer.from(JSON.stringify({ model: 'google-native/gemini', ...body })));
   const request = convertToGeminiRequest(chat, { ...target, ...overrides });
-  return { ...request, body: JSON.parse(request.body) };
+  return { ...request, body: parseUpstreamBody(request.body) };
 }
 
 const rejection = (body: Record<string, unknown>) => refusalOf(() => convert(body));

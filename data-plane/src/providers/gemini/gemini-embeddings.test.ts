@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { EmbeddingsRequest } from '../client-requests.ts';
 import { convertGeminiEmbeddingsResponse } from './convert-gemini-embeddings-response.ts';
 import { convertToGeminiEmbeddingsRequest } from './convert-to-gemini-embeddings-request.ts';
+import { parseUpstreamBody } from '../../testing/upstream-body.ts';
 
 const fixture = readFileSync(new URL('./__fixtures__/gemini-embeddings.1.json', import.meta.url));
 const request = (input: EmbeddingsRequest['body']['input'], dimensions: number | null = null): EmbeddingsRequest => ({
@@ -19,7 +20,7 @@ describe('Gemini embeddings', () => {
     const http = convertToGeminiEmbeddingsRequest(request(['one', 'two'], 768), target);
     expect(http.url).toBe('https://generativelanguage.googleapis.com/v1beta/models/gemini-embedding-001:batchEmbedContents');
     expect(http.headers).toEqual({ 'content-type': 'application/json', 'x-goog-api-key': 'AIza-key' });
-    expect(JSON.parse(http.body)).toEqual({
+    expect(parseUpstreamBody(http.body)).toEqual({
       requests: [
         { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'one' }] }, outputDimensionality: 768 },
         { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'two' }] }, outputDimensionality: 768 },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
 import { convertToMistralRequest } from './convert-to-mistral-request.ts';
 import { createMistralToolCallIdMapper } from './map-mistral-tool-call-ids.ts';
+import { parseUpstreamBody } from '../../testing/upstream-body.ts';
 
 const target = { url: 'https://api.mistral.ai/v1/chat/completions', upstreamModel: 'mistral-small-2506', apiKey: 'mk' };
 
@@ -50,7 +51,7 @@ describe('convertToMistralRequest', () => {
     const chat = parseChatRequest(
       Buffer.from('{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":5,"max_completion_tokens":9,"random_seed":1,"seed":2}'),
     );
-    expect(JSON.parse(convertToMistralRequest(chat, { ...target, apiKey: null }).body)).toEqual({
+    expect(parseUpstreamBody(convertToMistralRequest(chat, { ...target, apiKey: null }).body)).toEqual({
       model: 'mistral-small-2506',
       messages: [{ role: 'user', content: 'x' }],
       max_tokens: 5,

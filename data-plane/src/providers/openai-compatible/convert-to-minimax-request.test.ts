@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseChatRequest } from '../../pipeline/parse-chat-request.ts';
 import { convertToMiniMaxRequest } from './convert-to-minimax-request.ts';
+import { upstreamBodyText } from '../../testing/upstream-body.ts';
 
 const target = { url: 'https://api.minimax.io/v1/chat/completions', upstreamModel: 'MiniMax-M2', apiKey: null };
-const convert = (body: object) => convertToMiniMaxRequest(parseChatRequest(Buffer.from(JSON.stringify(body))), target).body;
+const convert = (body: object) => upstreamBodyText(convertToMiniMaxRequest(parseChatRequest(Buffer.from(JSON.stringify(body))), target).body);
 
 describe('convertToMiniMaxRequest', () => {
   it('sends max_tokens as max_completion_tokens, unless the client set both', () => {

@@ -8,5 +8,5 @@ import { convertToOpenAICompatibleRequest } from './convert-to-openai-compatible
 export function convertToMiniMaxRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
   const { max_tokens: maxTokens, ...rest } = chat.body;
   if (maxTokens === undefined || rest.max_completion_tokens !== undefined) return convertToOpenAICompatibleRequest(chat, target);
-  return convertToOpenAICompatibleRequest({ ...chat, body: { ...rest, max_completion_tokens: maxTokens }, text: undefined }, target);
+  return convertToOpenAICompatibleRequest({ ...chat, body: { ...rest, max_completion_tokens: maxTokens }, source: undefined }, target);
 }

@@ -1,17 +1,17 @@
 // The client's chat body → the upstream's: the public model id is replaced by the endpoint's upstream
 // model name, and a streamed request always asks for usage (the gateway meters from it; the
 // usage-only chunk is dropped again when the client did not ask for it). Everything else passes through:
-// the client's own text with the model spliced in when it can be (a long prompt is not serialised again).
+// the client's own body with the model spliced in when it can be (a long prompt is not serialised again).
 import type { ChatRequest } from '../client-requests.ts';
-import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
-import { spliceModel } from '../splice-json-member.ts';
+import type { UpstreamBody, UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
+import { spliceModel, spliceModelBytes } from '../splice-json-member.ts';
 
 const STREAM_USAGE_MEMBER = { key: 'stream_options', value: '{"include_usage":true}' };
 
 export function convertToOpenAICompatibleRequest(chat: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.apiKey !== null) headers.authorization = `Bearer ${target.apiKey}`;
-  const spliced = chat.text === undefined ? null : spliceModel(chat.text, target.upstreamModel, chat.stream ? STREAM_USAGE_MEMBER : undefined);
+  const spliced = spliceSource(chat, target.upstreamModel);
   if (spliced !== null) return { url: target.url, headers, body: spliced };
   const body: Record<string, unknown> = { ...chat.body, model: target.upstreamModel };
   if (chat.stream) {
@@ -22,4 +22,11 @@ export function convertToOpenAICompatibleRequest(chat: ChatRequest, target: Upst
     };
   }
   return { url: target.url, headers, body: JSON.stringify(body) };
+}
+
+function spliceSource(chat: ChatRequest, model: string): UpstreamBody | null {
+  const source = chat.source;
+  if (source === undefined) return null;
+  const addMember = chat.stream ? STREAM_USAGE_MEMBER : undefined;
+  return source.asciiBytes === null ? spliceModel(source.text, model, addMember) : spliceModelBytes(source.text, source.asciiBytes, model, addMember);
 }
