@@ -14,6 +14,7 @@ import { hashPassword } from '../../control-plane/src/services/identity/password
 import { ADMIN_EMAIL } from '../../control-plane/src/services/seed.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { buildConsoleIfStale, launchChromium, watchedPage, type WatchedPage } from '../support/browser.ts';
+import { startControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 
 const SCREENSHOTS = resolve('test-results/admin-console');
@@ -538,6 +539,39 @@ describe('admin console', () => {
     await screenshot('overview-90-days');
 
     expect(watched.problems).toEqual([]);
+  });
+
+  it('serves GraphiQL that works offline: it runs a query with nothing fetched from another origin', async () => {
+    // GraphiQL is on where introspection is (development, as npm start): a control plane of its own.
+    const development = await startControlPlaneOnPglite({ graphqlIntrospection: true });
+    const offline = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      // As on a machine without internet: every request off the control plane's origin is refused and noted.
+      const origin = new URL(development.controlPlane.url).origin;
+      const foreign: string[] = [];
+      await offline.route(/^https?:/, (route) => {
+        if (new URL(route.request().url()).origin === origin) return route.continue();
+        foreign.push(route.request().url());
+        return route.abort();
+      });
+      const graphiql = await watchedPage(offline);
+      await graphiql.page.goto(`${development.controlPlane.url}/graphql`);
+      // The opening query is only comments: write one, as a developer would, and run it.
+      await graphiql.page.getByLabel('Operation Editor').locator('.monaco-editor').first().click();
+      await graphiql.page.keyboard.press('Control+A');
+      // The editor closes the brace it is given.
+      await graphiql.page.keyboard.type('{ __typename');
+      // Escape closes the editor's suggestions; Ctrl+Enter runs the operation (the Execute button's shortcut).
+      await graphiql.page.keyboard.press('Escape');
+      await graphiql.page.keyboard.press('Control+Enter');
+      await expect.poll(() => graphiql.page.locator('.graphiql-response').textContent()).toMatch(/"__typename":\s*"Query"/);
+      await graphiql.page.screenshot({ path: join(SCREENSHOTS, 'graphiql.png') });
+      expect(foreign).toEqual([]);
+      expect(graphiql.problems).toEqual([]);
+    } finally {
+      await offline.close();
+      await development.close();
+    }
   });
 
   it('shows the catalog to a platform admin and disables and re-enables a model', async () => {
