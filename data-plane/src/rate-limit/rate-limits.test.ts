@@ -1,5 +1,5 @@
 // Rate limits on one data plane (in-process cells), seen from the client: the x-ratelimit-* headers on
-// every answer, 429 rate_limit_exceeded with retry-after, the per-key default of the org policy and a
+// every answer (streamed and failed ones too), 429 rate_limit_exceeded with retry-after, the per-key default of the org policy and a
 // key's override, tokens estimated at admission and given back at settle, and the Anthropic door's own
 // envelope and anthropic-ratelimit-* headers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,18 @@ describe('rate limits on one data plane', () => {
       if (response.status === 429) expect(((await response.json()) as { error: { scope: string } }).error.scope).toBe('org');
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('a streamed answer and an upstream failure carry the headers too', async () => {
+    await publishLimits({ keyRpm: 5, keyTpm: 10_000 });
+    const streamed = await post({ ...chat(), stream: true });
+    expect(streamed.status).toBe(200);
+    expect(await streamed.text()).toContain('[DONE]');
+    expect([streamed.headers.get('x-ratelimit-remaining-requests'), streamed.headers.get('x-ratelimit-limit-tokens')]).toEqual(['4', '10000']);
+    simulator.scenario = () => ({ status: 500 });
+    const failed = await post(chat());
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    expect([failed.headers.get('x-ratelimit-remaining-requests'), failed.headers.get('x-ratelimit-limit-tokens')]).toEqual(['3', '10000']);
   });
 
   it('charges estimated tokens at admission and gives back what the answer did not use', async () => {
