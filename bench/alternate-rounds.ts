@@ -1,10 +1,12 @@
-// Two data planes measured in alternating rounds (a b, b a, a b, ...) under one load: the CPU µs per
-// request of each round from /proc, the medians and the median of the per-round b/a ratios. Used by
-// bench:compare (two checkouts, or two settings of one) and by the bench's observability cost (the
-// same data plane with its access log and metrics off and on). A few percent shows here when one run
-// of the full bench cannot tell it from the noise of other processes.
+// Two data planes measured round by round under one load: the CPU µs per request of each side per round
+// from /proc, the medians and the median of the per-round b/a ratios. alternateRounds runs the sides one
+// after the other (a b, b a, ...): bench:compare (two checkouts, or two settings of one). pairedRounds
+// sends both the same open-loop rate at the same time, so whatever else the machine runs during a round
+// weighs on both alike, and reads their CPU time in nanoseconds: the bench's observability cost (the
+// same data plane with its access log and metrics off and on), and bench:compare --paired. A few
+// percent shows here when one run of the full bench cannot tell it from the noise of other processes.
 import { cpuMicrosPerRequest } from './latency-stats.ts';
-import { cpuPercent, sampleUsage } from './process-usage.ts';
+import { cpuNanoseconds, cpuPercent, sampleUsage } from './process-usage.ts';
 import { runOpenLoopClient } from './run-load-client.ts';
 import { runWrk } from './run-wrk.ts';
 import type { GatewayTarget } from './targets.ts';
@@ -26,16 +28,40 @@ export interface AlternatingRounds {
   b: number[];
   medianA: number;
   medianB: number;
-  /** Median of the per-round b/a ratios, and their range. */
+  /** Median of the per-round b/a ratios, their quartiles and their range. */
   medianRatio: number;
+  lowerQuartileRatio: number;
+  upperQuartileRatio: number;
   minRatio: number;
   maxRatio: number;
 }
 
-export function median(values: number[]): number {
+/** The q-quantile (0..1) of `values`, interpolated between the two nearest ranks. */
+export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  const position = (sorted.length - 1) * q;
+  const below = sorted[Math.floor(position)] as number;
+  const above = sorted[Math.ceil(position)] as number;
+  return below + (above - below) * (position - Math.floor(position));
+}
+
+export function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
+
+function summary(micros: Record<'a' | 'b', number[]>): AlternatingRounds {
+  const ratios = micros.b.map((value, index) => value / (micros.a[index] as number));
+  return {
+    a: micros.a,
+    b: micros.b,
+    medianA: median(micros.a),
+    medianB: median(micros.b),
+    medianRatio: median(ratios),
+    lowerQuartileRatio: quantile(ratios, 0.25),
+    upperQuartileRatio: quantile(ratios, 0.75),
+    minRatio: Math.min(...ratios),
+    maxRatio: Math.max(...ratios),
+  };
 }
 
 /** CPU µs per request of one round. */
@@ -76,14 +102,42 @@ export async function alternateRounds(
     const b = micros.b.at(-1) as number;
     log(`  round ${index + 1}: a ${a.toFixed(0)} µs, b ${b.toFixed(0)} µs, b/a ${(b / a).toFixed(3)}`);
   }
-  const ratios = micros.b.map((value, index) => value / (micros.a[index] as number));
-  return {
-    a: micros.a,
-    b: micros.b,
-    medianA: median(micros.a),
-    medianB: median(micros.b),
-    medianRatio: median(ratios),
-    minRatio: Math.min(...ratios),
-    maxRatio: Math.max(...ratios),
+  return summary(micros);
+}
+
+/**
+ * An unmeasured warm-up of both sides, then `rounds` rounds in which both get `load.rate` requests a
+ * second at the same time, each from its own open-loop client; CPU µs per answered request of each.
+ */
+export async function pairedRounds(
+  sides: { a: GatewayTarget; b: GatewayTarget },
+  load: RoundLoad & { rate: number },
+  rounds: number,
+  log: (line: string) => void,
+): Promise<AlternatingRounds> {
+  const together = async (seconds: number) => {
+    const before = { a: cpuNanoseconds(sides.a.pid), b: cpuNanoseconds(sides.b.pid) };
+    const plan = { ratePerSecond: load.rate, durationMs: seconds * 1000, warmupMs: 0, maxConnections: 512, drainTimeoutMs: 5_000 };
+    const run = (side: 'a' | 'b') => runOpenLoopClient({ ...plan, request: sides[side].request(load.stream, load.promptBytes) }, load.loadCpu);
+    const [a, b] = await Promise.all([run('a'), run('b')]);
+    const after = { a: cpuNanoseconds(sides.a.pid), b: cpuNanoseconds(sides.b.pid) };
+    for (const result of [a, b]) {
+      if (result.failed > 0) throw new Error(`${result.failed} failed requests in a round`);
+      if (result.unanswered > 0) log(`  (${result.unanswered} answers came after the drain timeout)`);
+    }
+    // An answer later than the drain timeout (a machine this loaded can stall a process for seconds) was still served.
+    return {
+      a: (after.a - before.a) / 1000 / (a.recorded + a.unanswered),
+      b: (after.b - before.b) / 1000 / (b.recorded + b.unanswered),
+    };
   };
+  await together(3);
+  const micros: Record<'a' | 'b', number[]> = { a: [], b: [] };
+  for (let index = 0; index < rounds; index++) {
+    const round = await together(load.seconds);
+    micros.a.push(round.a);
+    micros.b.push(round.b);
+    log(`  round ${index + 1}: a ${round.a.toFixed(0)} µs, b ${round.b.toFixed(0)} µs, b/a ${(round.b / round.a).toFixed(3)}`);
+  }
+  return summary(micros);
 }

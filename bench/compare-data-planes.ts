@@ -3,12 +3,13 @@
 // saturates them in alternating rounds (a, b, b, a, ...) and the CPU per request of each round is read
 // from /proc. The medians, and the median of the per-round b/a ratios, show a change of a few percent
 // that one run of the full bench cannot tell from the noise of other processes. With --rate an open loop
-// replaces wrk, so both sides see the same request rate whatever else the machine runs.
+// replaces wrk, so both sides see the same request rate whatever else the machine runs; with --paired
+// both get it at the same time (alternate-rounds.ts), which also cancels what the machine does meanwhile.
 //
 //   npm run bench:compare -- --base=/path/to/other/checkout [--rounds=8]
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { alternateRounds, type RoundLoad } from './alternate-rounds.ts';
+import { alternateRounds, pairedRounds, type RoundLoad } from './alternate-rounds.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
 
 const TARGET_CPU = 0;
@@ -29,6 +30,8 @@ Options:
   --stream              streamed requests
   --rate=N              an open loop at N requests/s instead of wrk's saturation: both sides batch alike
                         (at saturation CPU per request also moves with the throughput other processes leave)
+  --paired              with --rate: both sides get the rate at the same time in each round, their CPU read
+                        in nanoseconds; what else the machine runs weighs on both alike
   --a-flags="..."       node flags of side a (e.g. --max-semi-space-size=64)
   --b-flags="..."       node flags of side b
   --a-env=K=V,K=V       environment of side a's data plane
@@ -73,9 +76,13 @@ async function main(): Promise<void> {
   try {
     sides.a = await startGatewayTarget(simulator, TARGET_CPU, flags('a'), { name: 'gateway', root: base, env: envOption(option(args, 'a-env')) });
     sides.b = await startGatewayTarget(simulator, TARGET_CPU, flags('b'), { name: 'gateway', env: envOption(option(args, 'b-env')) });
-    const result = await alternateRounds({ a: sides.a, b: sides.b }, load, rounds, log);
+    const paired = args.includes('--paired');
+    if (paired && load.rate === undefined) throw new Error('--paired needs --rate');
+    const result = paired
+      ? await pairedRounds({ a: sides.a, b: sides.b }, { ...load, rate: load.rate as number }, rounds, log)
+      : await alternateRounds({ a: sides.a, b: sides.b }, load, rounds, log);
     log(
-      `median CPU µs/request: a ${result.medianA.toFixed(1)}, b ${result.medianB.toFixed(1)}; median b/a ${result.medianRatio.toFixed(3)} (min ${result.minRatio.toFixed(3)}, max ${result.maxRatio.toFixed(3)}); load average ${loadAverage()}`,
+      `median CPU µs/request: a ${result.medianA.toFixed(1)}, b ${result.medianB.toFixed(1)}; median b/a ${result.medianRatio.toFixed(3)} (quartiles ${result.lowerQuartileRatio.toFixed(3)}-${result.upperQuartileRatio.toFixed(3)}, min ${result.minRatio.toFixed(3)}, max ${result.maxRatio.toFixed(3)}); load average ${loadAverage()}`,
     );
   } finally {
     await sides.a?.stop();

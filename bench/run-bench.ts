@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alternateRounds } from './alternate-rounds.ts';
+import { pairedRounds } from './alternate-rounds.ts';
 import { drawChart } from './draw-chart.ts';
 import { measureDiskSync } from './measure-disk-sync.ts';
 import { measureOpenStreams } from './measure-open-streams.ts';
@@ -45,7 +45,7 @@ control plane on its embedded database, separate processes, real usage ingest): 
 sequential requests on one connection, CPU per request for ${BODY_SIZES.map((bytes) => `${bytes / 1024} KiB`).join(', ')} prompts,
 open-loop latency at fixed rates and streamed TTFT; then many concurrent open streams and a 100k-key
 snapshot swap under traffic, and what the access log and metrics cost (two data planes, one with
-LOG_LEVEL=warn and no metrics, one at info with METRICS_PORT, in alternating open-loop rounds). Proxies run on CPU ${TARGET_CPU}; load generators, the simulator, the control
+LOG_LEVEL=warn and no metrics, one at info with METRICS_PORT, sent the same open-loop rate at the same time, round after round). Proxies run on CPU ${TARGET_CPU}; load generators, the simulator, the control
 planes and this harness on CPU ${LOAD_CPU} (taskset). Needs 2+ CPUs, nginx and wrk.
 
 Options:
@@ -54,7 +54,7 @@ Options:
   --no-sizes            skip the prompt-size sweep
   --no-streams          skip the concurrent open streams
   --no-swap             skip the snapshot swap
-  --no-observability    skip the observability cost (access log and metrics off vs on, alternating rounds)
+  --no-observability    skip the observability cost (access log and metrics off vs on, paired rounds)
   --profile             run the data plane with --cpu-prof; prints where the profile went
   --help                this text
 
@@ -238,10 +238,12 @@ async function main(): Promise<void> {
       try {
         const on = await startGatewayTarget(simulator, TARGET_CPU, [], { name: 'gateway', env: { LOG_LEVEL: 'info', METRICS_PORT: '0' } });
         try {
-          const load = { stream: false, promptBytes: undefined, connections: 32, rate: OBSERVABILITY_RATE, seconds: 3, loadCpu: LOAD_CPU };
-          const rounds = await alternateRounds({ a: off, b: on }, load, quick ? 4 : 10, log);
-          results.observability = { rate: OBSERVABILITY_RATE, ...rounds };
-          log(`  off ${rounds.medianA.toFixed(0)} µs, on ${rounds.medianB.toFixed(0)} µs per request: on/off ${rounds.medianRatio.toFixed(3)}`);
+          const load = { stream: false, promptBytes: undefined, connections: 32, rate: OBSERVABILITY_RATE, seconds: quick ? 4 : 6, loadCpu: LOAD_CPU };
+          const rounds = await pairedRounds({ a: off, b: on }, load, quick ? 8 : 20, log);
+          results.observability = { rate: OBSERVABILITY_RATE, seconds: load.seconds, ...rounds };
+          log(
+            `  off ${rounds.medianA.toFixed(0)} µs, on ${rounds.medianB.toFixed(0)} µs per request: on/off ${rounds.medianRatio.toFixed(3)} (quartiles ${rounds.lowerQuartileRatio.toFixed(3)}-${rounds.upperQuartileRatio.toFixed(3)})`,
+          );
         } finally {
           await on.stop();
         }

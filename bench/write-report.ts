@@ -40,7 +40,7 @@ export interface BenchResults {
   /** write + fdatasync of one small record in the temp dir (where the data plane's spool is), µs. */
   diskSync: LatencyLadder | null;
   /** CPU per request with the access log and metrics off (a) and on (b), alternating rounds; null when not run. */
-  observability: (AlternatingRounds & { rate: number }) | null;
+  observability: (AlternatingRounds & { rate: number; seconds: number }) | null;
 }
 
 const micros = (value: number) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')}` : 'n/a');
@@ -277,7 +277,7 @@ export function markdownReport(results: BenchResults): string {
     const cost = results.observability;
     lines.push('## Observability cost', '');
     lines.push(
-      `Two data planes, alternating ${cost.a.length} rounds each at ${cost.rate} req/s: off (LOG_LEVEL=warn, no metrics listener) **${micros(cost.medianA)} µs** and on (access log at info, METRICS_PORT) **${micros(cost.medianB)} µs** CPU per request (medians): **on/off ${cost.medianRatio.toFixed(3)}** (median of the per-round ratios, ${cost.minRatio.toFixed(3)}-${cost.maxRatio.toFixed(3)}; budget ≤ 1.05). Neither has an OTLP endpoint: tracing is then not loaded and reads no header.`,
+      `Two data planes sent ${cost.rate} req/s each at the same time, ${cost.a.length} rounds of ${cost.seconds} s, CPU time of each from the scheduler (ns): off (LOG_LEVEL=warn, no metrics listener) **${micros(cost.medianA)} µs** and on (access log at info, METRICS_PORT) **${micros(cost.medianB)} µs** CPU per request (medians): **on/off ${cost.medianRatio.toFixed(3)}** (median of the per-round ratios; quartiles ${cost.lowerQuartileRatio.toFixed(3)}-${cost.upperQuartileRatio.toFixed(3)}, range ${cost.minRatio.toFixed(3)}-${cost.maxRatio.toFixed(3)}; budget ≤ 1.05). Neither has an OTLP endpoint: tracing is then not loaded and reads no header.`,
       '',
     );
   }
