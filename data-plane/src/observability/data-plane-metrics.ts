@@ -7,6 +7,12 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** Seconds: from a 25 ms cache hit to a 10-minute stream. */
 const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+/**
+ * How often the event-loop delay monitor samples, in ms. prom-client's default, 10, is a timer waking the
+ * loop 100 times a second: about 7 ms of CPU a second on the bench machine, 17 µs per request at 400 req/s,
+ * more than the metrics of the request itself. Every 100 ms still catches any stall longer than that.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
 /** Label sets per route beyond which new (model, provider, status) combinations share the label `other`. */
 const MAX_LABEL_SETS_PER_ROUTE = 2_000;
 
@@ -48,7 +54,7 @@ export class DataPlaneMetrics {
 
   constructor(gauges: DataPlaneGauges) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     this.#requests = new Counter({
       name: 'gateway_requests_total',
       help: 'Requests by route, front door, requested model, provider that answered and status',
