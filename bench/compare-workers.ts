@@ -1,11 +1,13 @@
 // Saturated requests per second of a data plane of one thread against one of DATA_PLANE_WORKERS threads,
 // side by side: each runs with its own fake control plane against one simulator, wrk saturates them in
-// alternating rounds (a, b, b, a, ...), and the median of the per-round b/a ratios is the figure. Nothing
+// alternating rounds (a, b, b, a, ...), and the median of the per-round b/a ratios is the figure, for
+// requests per second and for the data plane's CPU µs per request (all its threads, from /proc). Nothing
 // is pinned (the point is using more than one CPU): the data planes, the simulator and wrk share every
 // CPU with whatever else the machine runs, so state the load average with the ratio.
 //
 //   node --import tsx bench/compare-workers.ts [--workers=2] [--rounds=6]
 import { loadavg } from 'node:os';
+import { sampleUsage } from './process-usage.ts';
 import { runWrk } from './run-wrk.ts';
 import { startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
 
@@ -39,25 +41,36 @@ async function main(): Promise<void> {
     sides.a = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: '1' } });
     sides.b = await startGatewayTarget(simulator, ALL_CPUS, [], { name: 'gateway', env: { DATA_PLANE_WORKERS: String(workers) } });
     const round = async (side: 'a' | 'b') => {
-      const run = await runWrk({ request: (sides[side] as GatewayTarget).request(false, undefined), connections, durationSeconds: seconds, cpu: ALL_CPUS });
+      const target = sides[side] as GatewayTarget;
+      const before = sampleUsage(target.pid);
+      const run = await runWrk({ request: target.request(false, undefined), connections, durationSeconds: seconds, cpu: ALL_CPUS });
+      const after = sampleUsage(target.pid);
       if (run.errors > 0) throw new Error(`${run.errors} failed requests in a round of ${side}`);
-      return run.requestsPerSecond;
+      const cpuMicros = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / (run.requestsPerSecond * seconds);
+      return { perSecond: run.requestsPerSecond, cpuMicros };
     };
     // Unmeasured warm-up of both (JIT, connection pools).
     await round('a');
     await round('b');
     const perSecond: Record<'a' | 'b', number[]> = { a: [], b: [] };
+    const cpuMicros: Record<'a' | 'b', number[]> = { a: [], b: [] };
     for (let index = 0; index < rounds; index++) {
       const order = index % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-      for (const side of order) perSecond[side].push(await round(side));
+      for (const side of order) {
+        const measured = await round(side);
+        perSecond[side].push(measured.perSecond);
+        cpuMicros[side].push(measured.cpuMicros);
+      }
+      const last = (values: Record<'a' | 'b', number[]>, side: 'a' | 'b') => values[side].at(-1) as number;
       log(
-        `round ${index + 1}: a ${perSecond.a.at(-1)?.toFixed(0)} req/s, b ${perSecond.b.at(-1)?.toFixed(0)} req/s, b/a ${((perSecond.b.at(-1) as number) / (perSecond.a.at(-1) as number)).toFixed(3)}`,
+        `round ${index + 1}: a ${last(perSecond, 'a').toFixed(0)} req/s ${last(cpuMicros, 'a').toFixed(0)} CPU µs/req, b ${last(perSecond, 'b').toFixed(0)} req/s ${last(cpuMicros, 'b').toFixed(0)} CPU µs/req`,
       );
     }
-    const ratios = perSecond.b.map((value, index) => value / (perSecond.a[index] as number));
-    log(
-      `median req/s: a ${median(perSecond.a).toFixed(0)}, b ${median(perSecond.b).toFixed(0)}; median b/a ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)}); load average ${loadAverage()}`,
-    );
+    const summary = (values: Record<'a' | 'b', number[]>, unit: string) => {
+      const ratios = values.b.map((value, index) => value / (values.a[index] as number));
+      return `${unit}: a ${median(values.a).toFixed(0)}, b ${median(values.b).toFixed(0)}; median b/a ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)})`;
+    };
+    log(`median ${summary(perSecond, 'req/s')}; ${summary(cpuMicros, 'CPU µs per request')}; load average ${loadAverage()}`);
   } finally {
     await sides.a?.stop();
     await sides.b?.stop();
