@@ -5,17 +5,22 @@
 // place, in one synchronous step proportional to the delta: copying a 100k-key section for every key
 // created or revoked would cost the request loop hundreds of milliseconds. A request that already found
 // its key and organization keeps those entries (they are replaced, never modified). A large delta is
-// built beside instead, in slices (applyChangesBeside).
+// hashed and built beside instead, a slice per turn (applyLargeDeltaBeside).
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import type { JsonObject } from '../../../shared/src/json-object.ts';
 import { emptySnapshotState, snapshotSections, type SnapshotDelta, type SnapshotState } from '../../../shared/src/snapshot.ts';
-import type { EntryChunks, ParsedSnapshotMessage } from './parse-snapshot-message.ts';
+import { StateHash } from '../../../shared/src/state-hash.ts';
+import { CHUNK_ENTRIES, type EntryChunks, type ParsedSnapshotMessage } from './parse-snapshot-message.ts';
+
+type ParsedDelta = Extract<ParsedSnapshotMessage, { kind: 'delta' }>;
 
 const decoder = new TextDecoder();
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+const readChunk = (chunk: Uint8Array) => JSON.parse(decoder.decode(chunk)) as Array<[string, unknown]>;
 
 async function addChunks(section: Record<string, unknown>, chunks: EntryChunks): Promise<void> {
   for (const chunk of chunks) {
-    for (const [id, entry] of JSON.parse(decoder.decode(chunk)) as Array<[string, unknown]>) section[id] = entry;
+    for (const [id, entry] of readChunk(chunk)) section[id] = entry;
     await nextTurn();
   }
 }
@@ -28,7 +33,7 @@ export async function materialiseFullSnapshot(parsed: Extract<ParsedSnapshotMess
 }
 
 /** A parsed delta's changes with their upserted entries as objects (already validated by the parser). */
-export async function readParsedDelta(changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes']): Promise<SnapshotDelta['changes']> {
+export async function readParsedDelta(changes: ParsedDelta['changes']): Promise<SnapshotDelta['changes']> {
   const read: SnapshotDelta['changes'] = {};
   for (const section of snapshotSections) {
     const change = changes[section];
@@ -41,32 +46,70 @@ export async function readParsedDelta(changes: Extract<ParsedSnapshotMessage, { 
 }
 
 /**
- * Deltas of at most this many entries are applied to the held state in place, in one step; larger ones
- * (a bulk import) are built beside it a slice per turn and swapped in by reference, so that no single
- * step holds the request loop.
+ * Deltas that may hold more than this many entries (removals, plus upserts counted by the chunk) are
+ * built beside the held state a slice per turn and swapped in by reference (applyLargeDeltaBeside), so
+ * that no single step holds the request loop; smaller ones are applied in place, in one step.
  */
 export const IN_PLACE_MAX_ENTRIES = 2_000;
-const COPY_SLICE = 5_000;
 
-/** A new state with checked changes applied, built in slices: each changed section is copied, the others are shared. */
-export async function applyChangesBeside(state: SnapshotState, changes: SnapshotDelta['changes']): Promise<SnapshotState> {
+/** Whether a parsed delta goes through applyLargeDeltaBeside (an upper bound: every chunk taken as full). */
+export function isLargeDelta(parsed: ParsedDelta): boolean {
+  let entries = 0;
+  for (const change of Object.values(parsed.changes)) entries += change.remove.length + change.upsert.length * CHUNK_ENTRIES;
+  return entries > IN_PLACE_MAX_ENTRIES;
+}
+
+/** Entries copied per turn. */
+const COPY_SLICE = 2_000;
+/** Entries hashed per turn (each a canonical JSON and a SHAKE256 expansion: a few milliseconds' worth). */
+const HASH_SLICE = 100;
+
+/**
+ * The state a large delta makes, built beside `state` (which is left as it was) and hashed on the way,
+ * a slice per turn: the held hash's lanes plus the parser's lanes of the upserted entries, less each
+ * entry removed or replaced. Upserts are read from the parsed chunks one per turn, never gathered into
+ * one object: walking a 100k-entry object (for-in, Object.keys) is itself one step of tens of
+ * milliseconds. Throws when the result does not hash to the signed stateHash.
+ */
+export async function applyLargeDeltaBeside(
+  state: SnapshotState,
+  lanes: Uint16Array,
+  parsed: ParsedDelta,
+): Promise<{ state: SnapshotState; lanes: Uint16Array }> {
+  const hash = new StateHash(lanes);
+  hash.addLanes(parsed.upsertedLanes);
   const next: SnapshotState = { ...state };
   for (const section of snapshotSections) {
-    const change = changes[section];
+    const change = parsed.changes[section];
     if (!change) continue;
     const entries = state[section] as Record<string, unknown>;
     const copy: Record<string, unknown> = {};
-    let count = 0;
-    for (const id of Object.keys(entries)) {
-      copy[id] = entries[id];
-      if (++count % COPY_SLICE === 0) await nextTurn();
+    // One step in proportion to the section held (its keys), then a slice of entries per turn.
+    const ids = Object.keys(entries);
+    for (let index = 0; index < ids.length; index++) {
+      copy[ids[index]!] = entries[ids[index]!];
+      if ((index + 1) % COPY_SLICE === 0) await nextTurn();
     }
-    for (const id of change.remove) delete copy[id];
-    for (const id in change.upsert) {
-      copy[id] = change.upsert[id];
-      if (++count % COPY_SLICE === 0) await nextTurn();
+    let hashed = 0;
+    for (const id of change.remove) {
+      const removed = copy[id];
+      if (removed === undefined) continue;
+      hash.remove(section, id, canonicalJson(removed));
+      delete copy[id];
+      if (++hashed % HASH_SLICE === 0) await nextTurn();
+    }
+    for (const chunk of change.upsert) {
+      for (const [id, entry] of readChunk(chunk)) {
+        const replaced = copy[id];
+        copy[id] = entry;
+        if (replaced === undefined) continue;
+        hash.remove(section, id, canonicalJson(replaced));
+        if (++hashed % HASH_SLICE === 0) await nextTurn();
+      }
+      await nextTurn();
     }
     (next as Record<string, unknown>)[section] = copy;
   }
-  return next;
+  if (hash.digest() !== parsed.stateHash) throw new Error(`snapshot ${parsed.version}: materialised state hash does not match the signed stateHash`);
+  return { state: next, lanes: hash.lanes };
 }

@@ -13,7 +13,7 @@ import { StateHash } from '../../../shared/src/state-hash.ts';
 import { assembleFullSnapshot } from './assemble-full-snapshot.ts';
 
 /** About a millisecond of JSON.parse on the request loop per chunk. */
-const CHUNK_ENTRIES = 500;
+export const CHUNK_ENTRIES = 500;
 /** Entries per piece of the state file's JSON. */
 const FILE_PIECE_ENTRIES = 200;
 

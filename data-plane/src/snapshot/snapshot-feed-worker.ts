@@ -18,6 +18,8 @@ let subscription: { unsubscribe(): void } | null = null;
 let replies: Promise<void> = Promise.resolve();
 // A full snapshot in parts is handed over once whole: the request loop sees one full snapshot.
 const assembler = new FullSnapshotAssembler();
+// A compact JWS is ASCII: its UTF-8 bytes are its latin1 bytes (verify-snapshot.ts SignedMessage).
+const encoder = new TextEncoder();
 
 const reply = (message: FeedReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -30,16 +32,24 @@ port.on('message', (request: FeedRequest) => {
   subscription = channel.subscribeSnapshots(request.lastEventId, {
     onEnvelope(envelope) {
       replies = replies.then(async () => {
-        if ('spendFloors' in envelope) return reply({ type: 'envelope', subscription: id, envelope });
+        if ('spendFloors' in envelope) return reply({ type: 'spend-floors', subscription: id, envelope });
+        const { version } = envelope;
+        // Its own buffer (a Buffer of a few bytes may be a view into the shared pool), transferred.
+        const signed = () => encoder.encode(envelope.jws);
         try {
           const message = await parseSnapshotMessage(verifier, envelope.jws);
           if (message.kind !== 'part') assembler.reset();
           const parsed = message.kind === 'part' ? assembler.add(message) : message;
+          if (parsed === null) return;
           // The last part's envelope stands for the whole (its JWS signs the version and stateHash).
-          if (parsed !== null) reply({ type: 'envelope', subscription: id, envelope, parsed }, parsedBuffers(parsed));
+          const jws = signed();
+          reply({ type: 'snapshot', subscription: id, version, jws, parsed }, [jws.buffer as ArrayBuffer, ...parsedBuffers(parsed)]);
         } catch (error) {
           assembler.reset();
-          reply({ type: 'envelope', subscription: id, envelope, error: error instanceof Error ? error.message : String(error) });
+          const jws = signed();
+          reply({ type: 'snapshot', subscription: id, version, jws, error: error instanceof Error ? error.message : String(error) }, [
+            jws.buffer as ArrayBuffer,
+          ]);
         }
       });
     },

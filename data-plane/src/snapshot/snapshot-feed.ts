@@ -2,16 +2,22 @@
 // keys is one SSE event of about 30 MB, and reading it (the event's text, its JSON, the JWS inside) took
 // the request loop 1.7 s under load when the subscription lived there. The worker reads each event,
 // verifies, parses and validates a snapshot message (parse-snapshot-message.ts) and hands the request
-// loop the parsed entries in transferred buffers; spend floor messages (small) are passed on as they
-// are. The worker keeps its own control-plane replica list and moves on like control-plane-channel.ts.
+// loop the parsed entries and the signed message's bytes in transferred buffers (a 30 MB string posted
+// instead costs the receiving loop 300-400 ms to deserialise, measured at load 16); spend floor
+// messages (small) are passed on as they are. The worker keeps its own control-plane replica list and moves on like control-plane-channel.ts.
 // A worker that dies fails the subscription (the sync resubscribes) and is started again for the next.
 import { Worker } from 'node:worker_threads';
 import type { JWK } from 'jose';
-import type { ChannelEnvelope, SnapshotEnvelope, SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
+import type { SignedSnapshotEnvelope } from './verify-snapshot.ts';
 
-/** An envelope as the feed hands it over: a snapshot message comes already parsed (parse() answers at once, or throws why it did not parse). */
-export type FeedEnvelope = { envelope: SpendFloorEnvelope } | { envelope: SnapshotEnvelope; parse(): Promise<ParsedSnapshotMessage> };
+/**
+ * An envelope as the feed hands it over: a snapshot message comes already parsed (parse() answers at
+ * once, or throws why it did not parse), its JWS as bytes.
+ */
+export type FeedEnvelope =
+  { envelope: SpendFloorEnvelope } | { envelope: SignedSnapshotEnvelope & { jws: Uint8Array }; parse(): Promise<ParsedSnapshotMessage> };
 
 export interface SnapshotFeed {
   /** The replica the subscription goes to now. */
@@ -23,7 +29,8 @@ export interface SnapshotFeed {
 export type FeedRequest = { type: 'subscribe'; subscription: number; lastEventId: string | null } | { type: 'unsubscribe' };
 
 export type FeedReply =
-  | { type: 'envelope'; subscription: number; envelope: ChannelEnvelope; parsed?: ParsedSnapshotMessage; error?: string }
+  | { type: 'spend-floors'; subscription: number; envelope: SpendFloorEnvelope }
+  | { type: 'snapshot'; subscription: number; version: number; jws: Uint8Array; parsed?: ParsedSnapshotMessage; error?: string }
   | { type: 'failure'; subscription: number; error: string; url: string };
 
 export interface SnapshotFeedOptions {
@@ -61,11 +68,10 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
         live.onFailure(new Error(reply.error));
         return;
       }
-      const { envelope } = reply;
-      if ('spendFloors' in envelope) live.onEnvelope({ envelope });
+      if (reply.type === 'spend-floors') live.onEnvelope({ envelope: reply.envelope });
       else {
-        const { parsed, error } = reply;
-        live.onEnvelope({ envelope, parse: async () => parsed ?? Promise.reject(new Error(error)) });
+        const { version, jws, parsed, error } = reply;
+        live.onEnvelope({ envelope: { version, jws }, parse: async () => parsed ?? Promise.reject(new Error(error)) });
       }
     });
     const onEnd = (error: Error) => {

@@ -4,13 +4,14 @@
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { parseSnapshotMessage, type ParsedSnapshotMessage } from './parse-snapshot-message.ts';
+import { signedText, type SignedMessage } from './verify-snapshot.ts';
 
 export interface SnapshotParser {
-  parse(jws: string): Promise<ParsedSnapshotMessage>;
+  parse(jws: SignedMessage): Promise<ParsedSnapshotMessage>;
   close(): Promise<void>;
 }
 
 export async function createInThreadSnapshotParser(publicJwk: JWK): Promise<SnapshotParser> {
   const verifier = await createSnapshotVerifier(publicJwk);
-  return { parse: (jws) => parseSnapshotMessage(verifier, jws), close: async () => {} };
+  return { parse: (jws) => parseSnapshotMessage(verifier, signedText(jws)), close: async () => {} };
 }

@@ -16,7 +16,7 @@ import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SpendFloorFile } from './spend-floor-file.ts';
 import type { SpendFloorStore } from './spend-floor-store.ts';
 import type { SnapshotStore } from './snapshot-store.ts';
-import { verifySnapshot, type MaterialisedSnapshot } from './verify-snapshot.ts';
+import { signedText, verifySnapshot, type MaterialisedSnapshot, type SignedSnapshotEnvelope } from './verify-snapshot.ts';
 
 export interface SnapshotSyncOptions {
   /** Brings snapshot messages parsed (off the request loop) and spend floor messages as sent. */
@@ -35,10 +35,25 @@ export interface SnapshotSyncOptions {
   onApplied?: (update: AppliedUpdate) => void;
 }
 
-/** A message this sync applied: a snapshot as the feed parsed it, with the result; spend floors as verified. */
+/**
+ * A message this sync applied: a snapshot as the feed parsed it, with the result; spend floors as
+ * verified. The snapshot's envelope holds its JWS as text only when read (textEnvelope): the worker
+ * threads' relay reads it, a data plane serving from this thread never does.
+ */
 export type AppliedUpdate =
   | { kind: 'snapshot'; envelope: SnapshotEnvelope; parsed: ParsedSnapshotMessage; snapshot: MaterialisedSnapshot }
   | { kind: 'spend-floors'; message: SpendFloorMessage };
+
+/** The envelope with its JWS decoded once, when first read. */
+function textEnvelope(envelope: SignedSnapshotEnvelope): SnapshotEnvelope {
+  let text: string | null = null;
+  return {
+    version: envelope.version,
+    get jws() {
+      return (text ??= signedText(envelope.jws));
+    },
+  };
+}
 
 export interface SnapshotSync {
   stop(): void;
@@ -101,7 +116,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
     return applySpendFloors(received.envelope);
   }
 
-  async function applySnapshot(envelope: SnapshotEnvelope, parse: () => Promise<ParsedSnapshotMessage>): Promise<void> {
+  async function applySnapshot(envelope: SignedSnapshotEnvelope & { jws: Uint8Array }, parse: () => Promise<ParsedSnapshotMessage>): Promise<void> {
     try {
       let parsed: ParsedSnapshotMessage | undefined;
       const verified = await verifySnapshot({ parse: async () => (parsed = await parse()), close: async () => {} }, envelope, current);
@@ -110,12 +125,12 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       failures = 0;
       if (verified.kind === 'full') {
         await store.set(next);
-        options.onApplied?.({ kind: 'snapshot', envelope, parsed: parsed!, snapshot: next });
+        options.onApplied?.({ kind: 'snapshot', envelope: textEnvelope(envelope), parsed: parsed!, snapshot: next });
         writer.save(next, verified.stateJson);
         return;
       }
       await store.set(next, verified.changedSections);
-      options.onApplied?.({ kind: 'snapshot', envelope, parsed: parsed!, snapshot: next });
+      options.onApplied?.({ kind: 'snapshot', envelope: textEnvelope(envelope), parsed: parsed!, snapshot: next });
       writer.append(next);
       // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
       if (writer.compactionDue) writer.save(next, await serializeSnapshotStateInSlices(next.state));

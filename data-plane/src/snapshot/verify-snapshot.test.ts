@@ -39,19 +39,30 @@ describe('verifySnapshot', () => {
     expect(verified.snapshot.lanes).toEqual(hashSnapshotStateWithJson(after).lanes);
   });
 
-  it('builds a large delta beside the held state, hashed in slices, and leaves the held state as it was', async () => {
+  it('builds a large delta beside the held state, hashed in slices, and leaves the held state as it was; refuses one that diverges', async () => {
     const keys = await generateSnapshotSigningKeys();
     const signer = await createSnapshotSigner(keys.privateJwk);
     const parser = await createInThreadSnapshotParser(keys.publicJwk);
-    const before = stateWithKeys(3);
+    const before = stateWithKeys(300);
     const { stateHash: beforeHash, lanes } = hashSnapshotStateWithJson(before);
+    const current = { version: 1, stateHash: beforeHash, lanes, state: before, jws: '' };
+    // New keys, a removed one and replaced ones: the hash takes the removed and replaced entries out.
     const after = stateWithKeys(5_003);
+    delete after.apiKeys['hash-0'];
+    for (let index = 1; index < 250; index++) after.apiKeys[`hash-${index}`]!.name = `renamed ${index}`;
+    const changes = diffSnapshotStates(before, after);
+
+    const divergent = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash: hashSnapshotState(stateWithKeys(5_003)), changes });
+    await expect(verifySnapshot(parser, { version: 2, jws: divergent }, current)).rejects.toThrow(SnapshotRejected);
+    expect(before).toEqual(stateWithKeys(300));
+
     const stateHash = hashSnapshotState(after);
-    const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash, changes: diffSnapshotStates(before, after) });
-    const verified = await verifySnapshot(parser, { version: 2, jws }, { version: 1, stateHash: beforeHash, lanes, state: before, jws: '' });
+    const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash, changes });
+    const verified = await verifySnapshot(parser, { version: 2, jws }, current);
     expect(verified).toMatchObject({ kind: 'delta', changedSections: null, snapshot: { version: 2, stateHash } });
     expect(verified.snapshot.state).toEqual(after);
-    expect(before).toEqual(stateWithKeys(3));
+    expect(verified.snapshot.lanes).toEqual(hashSnapshotStateWithJson(after).lanes);
+    expect(before).toEqual(stateWithKeys(300));
   });
 
   it('materialises a multi-chunk full snapshot exactly, and refuses one whose state does not hash to its signed hash or holds an invalid entry', async () => {

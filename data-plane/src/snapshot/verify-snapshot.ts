@@ -4,12 +4,11 @@
 // The signature check, parse, validation and (for a full snapshot) the hash run in the parser, a worker
 // thread in a serving data plane (snapshot-parser.ts). A delta costs the request loop in proportion to
 // the delta, not to the state: its result's hash comes from the held hash's lanes plus the parser's hash
-// of the entries it adds (updateStateHashInSlices, one entry hash here per entry removed or replaced), and only once it matches is the delta applied to the
-// held state in place (applyChangesInPlace); a large delta is hashed a slice per turn and built beside
-// the held state (applyChangesBeside).
-import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
-import { applyChangesInPlace, countSnapshotChanges, updateStateHashInSlices, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
-import { applyChangesBeside, IN_PLACE_MAX_ENTRIES, materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
+// of the entries it adds (updateStateHashInSlices, one entry hash here per entry removed or replaced),
+// and only once it matches is the delta applied to the held state in place (applyChangesInPlace); a
+// large delta is hashed and built beside the held state a slice per turn (applyLargeDeltaBeside).
+import { applyChangesInPlace, updateStateHashInSlices, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { applyLargeDeltaBeside, isLargeDelta, materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SnapshotParser } from './snapshot-parser.ts';
 
@@ -24,7 +23,25 @@ export interface MaterialisedSnapshot {
   lanes: Uint16Array;
   state: SnapshotState;
   /** The verified message it came from (kept on disk, re-verified on load). */
-  jws: string;
+  jws: SignedMessage;
+}
+
+/**
+ * A compact JWS as text, or as its bytes (base64url and dots: one byte a character) when it came from
+ * the snapshot feed's worker thread: a 30 MB string posted from a thread costs the receiving loop
+ * hundreds of milliseconds to deserialise in one step, transferred bytes cost nothing.
+ */
+export type SignedMessage = string | Uint8Array;
+
+/** The signed message as text (for a parser in this thread: tests, the bench, the snapshot file's replay). */
+export function signedText(jws: SignedMessage): string {
+  return typeof jws === 'string' ? jws : Buffer.from(jws.buffer, jws.byteOffset, jws.byteLength).toString('latin1');
+}
+
+/** A snapshot message as the sync takes it in: its version and the signed message. */
+export interface SignedSnapshotEnvelope {
+  version: number;
+  jws: SignedMessage;
 }
 
 export type VerifiedSnapshot =
@@ -41,7 +58,11 @@ export type VerifiedSnapshot =
       changedSections: ReadonlySet<SnapshotSection> | null;
     };
 
-export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotEnvelope, current: MaterialisedSnapshot | null): Promise<VerifiedSnapshot> {
+export async function verifySnapshot(
+  parser: SnapshotParser,
+  envelope: SignedSnapshotEnvelope,
+  current: MaterialisedSnapshot | null,
+): Promise<VerifiedSnapshot> {
   let message: ParsedSnapshotMessage;
   try {
     message = await parser.parse(envelope.jws);
@@ -65,6 +86,15 @@ export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotE
   if (current === null || message.fromVersion !== current.version) {
     throw new SnapshotRejected(`delta ${message.fromVersion}→${message.version} does not apply to version ${current?.version ?? 'none'}`);
   }
+  const snapshot = { version: message.version, stateHash: message.stateHash, jws: envelope.jws };
+  if (isLargeDelta(message)) {
+    try {
+      const built = await applyLargeDeltaBeside(current.state, current.lanes, message);
+      return { kind: 'delta', snapshot: { ...snapshot, ...built }, changedSections: null };
+    } catch (error) {
+      throw new SnapshotRejected(String(error));
+    }
+  }
   const changes = await readParsedDelta(message.changes);
   // Hashed a slice per turn (a one-key delta takes none); the held state does not change meanwhile, since
   // messages are applied one at a time.
@@ -72,10 +102,7 @@ export async function verifySnapshot(parser: SnapshotParser, envelope: SnapshotE
   if (hash.digest() !== message.stateHash) {
     throw new SnapshotRejected(`snapshot ${message.version}: materialised state hash does not match the signed stateHash`);
   }
-  const snapshot = { version: message.version, stateHash: message.stateHash, lanes: hash.lanes, jws: envelope.jws };
-  if (countSnapshotChanges(changes) > IN_PLACE_MAX_ENTRIES)
-    return { kind: 'delta', snapshot: { ...snapshot, state: await applyChangesBeside(current.state, changes) }, changedSections: null };
   // No await between the hash check and here: the held state changes in one step.
   const changedSections = applyChangesInPlace(current.state, changes);
-  return { kind: 'delta', snapshot: { ...snapshot, state: current.state }, changedSections };
+  return { kind: 'delta', snapshot: { ...snapshot, lanes: hash.lanes, state: current.state }, changedSections };
 }
