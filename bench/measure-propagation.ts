@@ -35,6 +35,9 @@ export interface PropagationResult {
   ingest: UsageIngestResult;
 }
 
+/** Models in the bench's catalog (the issue's scale: 1k models). */
+const CATALOG_MODELS = 1_000;
+
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 function tsx(name: string, cpu: number, script: string, env: NodeJS.ProcessEnv): PinnedProcess {
@@ -61,8 +64,15 @@ export async function measurePropagation(options: {
   const processes: PinnedProcess[] = [];
   const db = new pg.Client({ connectionString: url.toString() });
   try {
-    // Its compile lines ("snapshot version N (…, X ms)") are logged at debug.
-    const controlPlaneEnv = { ...process.env, CONTROL_PLANE_PORT: '0', GATEWAY_DATA_DIR: directory, DATABASE_URL: url.toString(), LOG_LEVEL: 'debug' };
+    // Its compile lines ("snapshot version N (…, X ms)") are logged at debug; the seeded provider's address is private.
+    const controlPlaneEnv = {
+      ...process.env,
+      CONTROL_PLANE_PORT: '0',
+      GATEWAY_DATA_DIR: directory,
+      DATABASE_URL: url.toString(),
+      LOG_LEVEL: 'debug',
+      ALLOW_PRIVATE_UPSTREAMS: 'true',
+    };
     const startControlPlane = async () => {
       const controlPlane = tsx('control plane', options.controlPlaneCpu, 'control-plane/src/main.ts', controlPlaneEnv);
       processes.push(controlPlane);
@@ -89,7 +99,17 @@ export async function measurePropagation(options: {
        SELECT 'bench-leaver-key-' || g, 'bench-org-1', 'bench-leaver', 'leaver key ' || g, encode(sha256(('sk-leaver-' || g)::bytea), 'hex'), 'sk-leave', right('sk-leaver-' || g, 4)
        FROM generate_series(1, 2) g`,
     );
-    log(`  inserted ${orgs} organizations and ${keys} keys; restarting the control plane to compile them`);
+    // A catalog of CATALOG_MODELS models on the seeded provider, for the catalog changes measured below.
+    await db.query(`INSERT INTO models (id, name) SELECT 'simulator/bench-model-' || g, 'Bench model ' || g FROM generate_series(1, $1::int) g`, [
+      CATALOG_MODELS,
+    ]);
+    await db.query(
+      `INSERT INTO model_endpoints (id, model_id, provider_id, upstream_model, prompt_price_nanos, completion_price_nanos)
+       SELECT gen_random_uuid()::text, 'simulator/bench-model-' || g, (SELECT id FROM providers WHERE slug = 'simulator'), 'echo', 100, 200
+       FROM generate_series(1, $1::int) g`,
+      [CATALOG_MODELS],
+    );
+    log(`  inserted ${orgs} organizations, ${keys} keys and ${CATALOG_MODELS} models; restarting the control plane to compile them`);
     await controlPlane.process.stop();
     controlPlane = await startControlPlane();
     const compileLine = controlPlane.process
@@ -173,6 +193,16 @@ export async function measurePropagation(options: {
       call('byok.create', { orgId: 'bench-org-2', provider: providerSlug, key: 'sk-bench-byok-key-1234' }),
     )) as { id: string };
     await measureChange('BYOK key deleted', () => call('byok.delete', { id: credential.id }));
+    const prices = { prompt: 150, completion: 250, cacheRead: null, cacheWrite: null };
+    await measureChange('model price changed', () => call('catalog.overrideModelPrices', { id: 'simulator/bench-model-1', providerSlug: 'simulator', prices }));
+    await measureChange('model disabled', () => call('catalog.setModelEnabled', { id: 'simulator/bench-model-2', enabled: false }));
+    await measureChange('model created', () =>
+      call('catalog.upsertModel', { id: 'simulator/bench-model-new', name: 'New', endpoint: { providerSlug: 'simulator', upstreamModel: 'echo', prices } }),
+    );
+    const simulator = (await db.query<{ base_url: string }>(`SELECT base_url FROM providers WHERE slug = 'simulator'`)).rows[0]!;
+    await measureChange('provider changed (its key variable)', () =>
+      call('catalog.upsertProvider', { slug: 'simulator', baseUrl: simulator.base_url, apiKeyEnv: 'BENCH_PROVIDER_API_KEY' }),
+    );
     const changeLines = [
       ...controlPlane.process
         .output()

@@ -1,8 +1,9 @@
 // `npm run bench:snapshot`: what configuration changes cost at scale (docs/architecture.md, Scale).
 // 1. Swap stall: a 100k-key snapshot reaches a data plane (fake control plane) while a 200 req/s probe
 //    runs; the worst probe request during the swap against the probe's p99.9 before it.
-// 2. Delta apply: the data plane's request-loop CPU (and its worker's) to take in a one-key revocation at
-//    10k and 100k keys, in process; and bytes per key on the wire and in the data plane's heap.
+// 2. Delta apply: the data plane's request-loop CPU (and its worker's) to take in a one-key revocation and
+//    a one-model price change at 10k and 100k keys and 1k models, in process, the new view included;
+//    and bytes per key on the wire and in the data plane's heap.
 // 3. Propagation (needs BENCH_DATABASE_URL, a PostgreSQL server where it may create a database): the real
 //    control plane with 10k organizations and 100k keys, three data planes, 100 revocations; then
 //    sustained usage ingest into that control plane (measure-usage-ingest.ts).
@@ -11,7 +12,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createSnapshotSigner, generateSnapshotSigningKeys } from '../shared/src/crypto.ts';
-import { hashSnapshotStateWithJson, updateStateHash, type SnapshotDelta } from '../shared/src/snapshot.ts';
+import { hashSnapshotStateWithJson, updateStateHash, type SnapshotDelta, type SnapshotState } from '../shared/src/snapshot.ts';
+import { createByokDecrypter } from '../data-plane/src/snapshot/decrypt-byok-credentials.ts';
+import { SnapshotStore } from '../data-plane/src/snapshot/snapshot-store.ts';
 import { createInThreadSnapshotParser } from '../data-plane/src/snapshot/snapshot-parser.ts';
 import { verifySnapshot, type MaterialisedSnapshot } from '../data-plane/src/snapshot/verify-snapshot.ts';
 import { benchSnapshotState, withExtraKeys } from './bench-snapshot.ts';
@@ -27,10 +30,16 @@ const APPLY_SAMPLES = 20;
 
 interface DeltaApplyResult {
   keys: number;
-  /** Median and largest CPU ms over APPLY_SAMPLES one-key revocations. */
+  /** What each delta changes. */
+  change: DeltaChange;
+  /** Median and largest CPU ms over APPLY_SAMPLES deltas. */
   loopCpuMs: { median: number; max: number };
   workerCpuMs: { median: number; max: number };
 }
+
+/** A key revoked, or one model's price changed in a catalog of CATALOG_MODELS models (the request loop then rebuilds the view's model indexes). */
+type DeltaChange = 'key revoked' | 'model price changed';
+const CATALOG_MODELS = 1_000;
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
@@ -42,19 +51,39 @@ function medianAndMax(values: number[]): { median: number; max: number } {
   return { median: sorted[Math.floor(sorted.length / 2)] as number, max: sorted.at(-1) as number };
 }
 
-/** One-key revocations applied to a data plane's state of `keys` keys: the parser's part (a worker thread in a serving data plane) and the request loop's. */
-async function measureDeltaApply(keys: number): Promise<DeltaApplyResult> {
+/** The bench state with `keys` more keys and CATALOG_MODELS models. */
+function stateAtScale(keys: number): SnapshotState {
+  const state = withExtraKeys(benchSnapshotState('http://127.0.0.1:9/v1'), keys);
+  const template = Object.values(state.models)[0]!;
+  for (let index = 0; index < CATALOG_MODELS; index++) state.models[`simulator/bench-${index}`] = { ...template, id: `simulator/bench-${index}`, aliases: [] };
+  return state;
+}
+
+/** Deltas applied to a data plane's state of `keys` keys: the parser's part (a worker thread in a serving data plane) and the request loop's, the new view included. */
+async function measureDeltaApply(keys: number, change: DeltaChange): Promise<DeltaApplyResult> {
   const signingKeys = await generateSnapshotSigningKeys();
   const signer = await createSnapshotSigner(signingKeys.privateJwk);
   const parser = await createInThreadSnapshotParser(signingKeys.publicJwk);
-  const state = withExtraKeys(benchSnapshotState('http://127.0.0.1:9/v1'), keys);
+  const state = stateAtScale(keys);
   const hashed = hashSnapshotStateWithJson(state);
   let current: MaterialisedSnapshot = { version: 1, stateHash: hashed.stateHash, lanes: hashed.lanes, state, jws: '' };
+  const store = new SnapshotStore(await createByokDecrypter(null, () => {}));
+  await store.set(current);
   const loop: number[] = [];
   const worker: number[] = [];
   const keyHashes = Object.keys(state.apiKeys);
   for (let sample = 0; sample < APPLY_SAMPLES; sample++) {
-    const changes: SnapshotDelta['changes'] = { apiKeys: { upsert: {}, remove: [keyHashes[(sample * 4099) % keyHashes.length]!] } };
+    const model = current.state.models[`simulator/bench-${sample}`]!;
+    const endpoint = model.endpoints[0]!;
+    const changes: SnapshotDelta['changes'] =
+      change === 'key revoked'
+        ? { apiKeys: { upsert: {}, remove: [keyHashes[(sample * 4099) % keyHashes.length]!] } }
+        : {
+            models: {
+              upsert: { [model.id]: { ...model, endpoints: [{ ...endpoint, prices: { ...endpoint.prices, prompt: endpoint.prices.prompt + 1 } }] } },
+              remove: [],
+            },
+          };
     const stateHash = updateStateHash(current.lanes, current.state, changes).digest();
     const version = current.version + 1;
     const jws = await signer.sign({ kind: 'delta', fromVersion: current.version, version, stateHash, changes });
@@ -62,10 +91,12 @@ async function measureDeltaApply(keys: number): Promise<DeltaApplyResult> {
     const parsed = await parser.parse(jws);
     worker.push(cpuMs(workerStart));
     const loopStart = process.cpuUsage();
-    current = (await verifySnapshot({ parse: async () => parsed, close: async () => {} }, { version, jws }, current)).snapshot;
+    const verified = await verifySnapshot({ parse: async () => parsed, close: async () => {} }, { version, jws }, current);
+    current = verified.snapshot;
+    await store.set(current, verified.kind === 'delta' ? verified.changedSections : null);
     loop.push(cpuMs(loopStart));
   }
-  return { keys, loopCpuMs: medianAndMax(loop), workerCpuMs: medianAndMax(worker) };
+  return { keys, change, loopCpuMs: medianAndMax(loop), workerCpuMs: medianAndMax(worker) };
 }
 
 const micros = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -95,10 +126,15 @@ function report(results: {
     );
   }
   if (results.apply.length > 0) {
-    lines.push('## Delta apply (one key revoked)', '', '| keys | request loop CPU, median / max | parser (worker) CPU, median / max |', '|---|---|---|');
+    lines.push(
+      `## Delta apply (${CATALOG_MODELS.toLocaleString('en-US')} models)`,
+      '',
+      '| keys | change | request loop CPU, median / max | parser (worker) CPU, median / max |',
+      '|---|---|---|---|',
+    );
     for (const apply of results.apply) {
       lines.push(
-        `| ${apply.keys.toLocaleString('en-US')} | ${apply.loopCpuMs.median.toFixed(2)} / ${apply.loopCpuMs.max.toFixed(2)} ms | ${apply.workerCpuMs.median.toFixed(2)} / ${apply.workerCpuMs.max.toFixed(2)} ms |`,
+        `| ${apply.keys.toLocaleString('en-US')} | ${apply.change} | ${apply.loopCpuMs.median.toFixed(2)} / ${apply.loopCpuMs.max.toFixed(2)} ms | ${apply.workerCpuMs.median.toFixed(2)} / ${apply.workerCpuMs.max.toFixed(2)} ms |`,
       );
     }
     lines.push('');
@@ -155,8 +191,10 @@ async function main(): Promise<void> {
 
   const apply: DeltaApplyResult[] = [];
   for (const keys of [10_000, 100_000]) {
-    apply.push(await measureDeltaApply(keys));
-    log(`delta apply at ${keys} keys: loop ${apply.at(-1)!.loopCpuMs.median.toFixed(2)} ms median`);
+    for (const change of ['key revoked', 'model price changed'] as const) {
+      apply.push(await measureDeltaApply(keys, change));
+      log(`delta apply at ${keys} keys, ${change}: loop ${apply.at(-1)!.loopCpuMs.median.toFixed(2)} ms median`);
+    }
   }
 
   const size: SnapshotSizeResult[] = [];

@@ -106,7 +106,7 @@ export async function upsertProvider(context: ServiceContext, rawInput: UpsertPr
     await recordAudit(transaction, context.actor, { action: 'provider.upsert', target: `provider:${row.id}`, details: { slug: input.slug, ...fields } });
     return row;
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ providers: [provider.id] });
   return provider;
 }
 
@@ -154,7 +154,7 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
     });
     return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ models: [model.id] });
   return model;
 }
 
@@ -168,7 +168,7 @@ export async function setModelEnabled(context: ServiceContext, rawInput: SetMode
     await recordAudit(transaction, context.actor, { action: 'model.set-enabled', target: `model:${input.id}`, details: { enabled: input.enabled } });
     return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ models: [model.id] });
   return model;
 }
 
@@ -197,7 +197,7 @@ export async function overrideModelPrices(context: ServiceContext, rawInput: Ove
     });
     return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
-  context.snapshotChanged();
+  context.snapshotChanged({ models: [model.id] });
   return model;
 }
 

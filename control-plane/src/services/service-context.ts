@@ -23,12 +23,19 @@ export type Actor =
  * state differs), or only these orgs' credits and ingested spend (their spend floors, never a snapshot version).
  */
 /**
- * What changed: configuration in general ('admin': the whole snapshot is compiled again), a few API keys
- * or organizations by id (only those rows are read again), or the spend of some organizations (their
+ * What changed: configuration in general ('admin': the whole snapshot is compiled again), a few API keys,
+ * organizations, BYOK credentials, models or providers by id (only those rows are read again, and for a
+ * provider that is enabled or disabled, the models it serves), or the spend of some organizations (their
  * spend floors, not the snapshot).
  */
 export type SnapshotChangeCause =
-  'admin' | { apiKeys: readonly string[] } | { orgs: readonly string[] } | { byokCredentials: readonly string[] } | { spendOf: readonly string[] };
+  | 'admin'
+  | { apiKeys: readonly string[] }
+  | { orgs: readonly string[] }
+  | { byokCredentials: readonly string[] }
+  | { models: readonly string[] }
+  | { providers: readonly string[] }
+  | { spendOf: readonly string[] };
 
 export interface ServiceContext {
   prisma: PrismaClient;

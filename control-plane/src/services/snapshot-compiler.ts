@@ -1,15 +1,17 @@
 // Compiles what a data plane needs from the database into a SnapshotState (shared/src/snapshot.ts): the
-// whole state, or (compileApiKey, compileOrg, for the publisher's changes of a few keys or orgs) one entry.
+// whole state, or (compileApiKey, compileOrg, compileProvider, compileModel, for the publisher's changes
+// of a few rows) one entry.
 import {
   snapshotPricesSchema,
   snapshotProviderSchema,
   type SnapshotApiKey,
   type SnapshotModel,
   type SnapshotOrg,
+  type SnapshotProvider,
   type SnapshotState,
 } from '../../../shared/src/snapshot.ts';
 import { microdollars, type Microdollars } from '../../../shared/src/money.ts';
-import type { ApiKey, Membership, Organization, OrgPolicy, PrismaClient } from '../../generated/prisma/client.ts';
+import type { ApiKey, Membership, Model, ModelEndpoint, Organization, OrgPolicy, Prisma, PrismaClient, Provider } from '../../generated/prisma/client.ts';
 import { endpointRowPrices } from './catalog.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import { supportedParameters } from './supported-parameters.ts';
@@ -28,10 +30,7 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
       prisma.apiKey.findMany({ where: { revokedAt: null } }),
       prisma.organization.findMany({ include: orgSnapshotInclude }),
       prisma.provider.findMany({ where: { enabled: true } }),
-      prisma.model.findMany({
-        where: { enabled: true },
-        include: { endpoints: { where: { provider: { enabled: true } }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] } },
-      }),
+      prisma.model.findMany({ where: { enabled: true }, include: modelSnapshotInclude }),
       prisma.byokCredential.findMany({ orderBy: { id: 'asc' } }),
     ],
     WHOLE_TABLE_READ,
@@ -40,43 +39,62 @@ export async function compileSnapshotState(prisma: PrismaClient, byok: ByokSnaps
   for (const key of apiKeys) state.apiKeys[key.keyHash] = compileApiKey(key);
   for (const org of orgs) state.orgs[org.id] = compileOrg(org);
   for (const provider of providers) {
-    state.providers[provider.id] = {
-      id: provider.id,
-      slug: provider.slug,
-      kind: snapshotProviderSchema.shape.kind.parse(provider.kind),
-      baseUrl: provider.baseUrl,
-      apiKeyEnv: provider.apiKeyEnv,
-    };
+    const compiled = compileProvider(provider);
+    if (compiled !== null) state.providers[provider.id] = compiled;
   }
   for (const model of models) {
-    // A model no enabled provider serves cannot be routed, so data planes should not list it.
-    if (model.endpoints.length === 0) continue;
-    const compiled: SnapshotModel = {
-      id: model.id,
-      name: model.name,
-      aliases: model.aliases,
-      created: Math.floor(model.createdAt.getTime() / 1000),
-      contextLength: model.contextLength,
-      description: model.description,
-      maxOutputTokens: model.maxOutputTokens,
-      inputModalities: model.inputModalities,
-      outputModalities: model.outputModalities,
-      supportedParameters: supportedParameters(model),
-      endpoints: model.endpoints.map((endpoint) => ({
-        providerId: endpoint.providerId,
-        upstreamModel: endpoint.upstreamModel,
-        priority: endpoint.priority,
-        weight: endpoint.weight,
-        prices: {
-          ...endpointRowPrices(endpoint),
-          // Written only by the catalog import (catalog-import/convert-genai-prices.ts PriceTiers).
-          ...(endpoint.priceTiers === null ? {} : { tiers: snapshotPricesSchema.shape.tiers.parse(endpoint.priceTiers) }),
-        },
-      })),
-    };
-    state.models[model.id] = compiled;
+    const compiled = compileModel(model);
+    if (compiled !== null) state.models[model.id] = compiled;
   }
   return state;
+}
+
+/** What compileModel needs read with each model: its endpoints on enabled providers, in order. */
+export const modelSnapshotInclude = {
+  endpoints: { where: { provider: { enabled: true } }, orderBy: [{ priority: 'asc' }, { id: 'asc' }] },
+} as const satisfies Prisma.ModelInclude;
+
+/** An enabled provider's entry (keyed by its id); null for a disabled one, which the snapshot leaves out. */
+export function compileProvider(provider: Provider): SnapshotProvider | null {
+  if (!provider.enabled) return null;
+  return {
+    id: provider.id,
+    slug: provider.slug,
+    kind: snapshotProviderSchema.shape.kind.parse(provider.kind),
+    baseUrl: provider.baseUrl,
+    apiKeyEnv: provider.apiKeyEnv,
+  };
+}
+
+/**
+ * A model's entry (keyed by its id), read with modelSnapshotInclude; null for a disabled model, and for
+ * one no enabled provider serves: it cannot be routed, so data planes should not list it.
+ */
+export function compileModel(model: Model & { endpoints: ModelEndpoint[] }): SnapshotModel | null {
+  if (!model.enabled || model.endpoints.length === 0) return null;
+  return {
+    id: model.id,
+    name: model.name,
+    aliases: model.aliases,
+    created: Math.floor(model.createdAt.getTime() / 1000),
+    contextLength: model.contextLength,
+    description: model.description,
+    maxOutputTokens: model.maxOutputTokens,
+    inputModalities: model.inputModalities,
+    outputModalities: model.outputModalities,
+    supportedParameters: supportedParameters(model),
+    endpoints: model.endpoints.map((endpoint) => ({
+      providerId: endpoint.providerId,
+      upstreamModel: endpoint.upstreamModel,
+      priority: endpoint.priority,
+      weight: endpoint.weight,
+      prices: {
+        ...endpointRowPrices(endpoint),
+        // Written only by the catalog import (catalog-import/convert-genai-prices.ts PriceTiers).
+        ...(endpoint.priceTiers === null ? {} : { tiers: snapshotPricesSchema.shape.tiers.parse(endpoint.priceTiers) }),
+      },
+    })),
+  };
 }
 
 /** What compileOrg needs read with each organization. */

@@ -220,6 +220,65 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     expect(testApp.app.services.publisher.state).toEqual(state);
   });
 
+  test('catalog changes read only their rows and send only the changed model or provider; the state stays what a whole compile gives', async () => {
+    const admin = testApp.caller(testApp.app.adminToken);
+    const { publisher, prisma } = testApp.app.services;
+    const prices = { prompt: 7, completion: 11, cacheRead: null, cacheWrite: null };
+    await admin.catalog.upsertProvider({ slug: 'second-provider', baseUrl: 'https://second.example/v1' });
+    await admin.catalog.upsertModel({
+      id: 'second-provider/other',
+      name: 'Other',
+      endpoint: { providerSlug: 'second-provider', upstreamModel: 'other', prices },
+    });
+    await admin.catalog.upsertModel({
+      id: 'second-provider/priced',
+      name: 'Priced',
+      endpoint: { providerSlug: 'second-provider', upstreamModel: 'priced', prices },
+    });
+    await publisher.settled();
+    const second = await prisma.provider.findUniqueOrThrow({ where: { slug: 'second-provider' } });
+    const subscription = await subscribe();
+    await subscription.next();
+    logLines.length = 0;
+
+    await admin.catalog.overrideModelPrices({ id: 'second-provider/priced', providerSlug: 'second-provider', prices: { ...prices, prompt: 9 } });
+    await publisher.settled();
+    const priced = await subscription.next();
+    expect(priced.message).toMatchObject({ kind: 'delta', changes: { models: { remove: [] } } });
+    if (priced.message.kind !== 'delta') throw new Error('expected a delta');
+    expect(Object.keys(priced.message.changes)).toEqual(['models']);
+    expect(Object.keys(priced.message.changes.models!.upsert)).toEqual(['second-provider/priced']);
+    expect(publisher.state.models['second-provider/priced']?.endpoints[0]?.prices.prompt).toBe(9);
+
+    await admin.catalog.setModelEnabled({ id: 'second-provider/other', enabled: false });
+    await publisher.settled();
+    expect((await subscription.next()).message).toMatchObject({ kind: 'delta', changes: { models: { upsert: {}, remove: ['second-provider/other'] } } });
+
+    // Disabling the provider takes it away, and the models it alone serves (their endpoints are gone).
+    await admin.catalog.upsertProvider({ slug: 'second-provider', baseUrl: 'https://second.example/v1', enabled: false });
+    await publisher.settled();
+    const disabled = await subscription.next();
+    expect(disabled.message).toMatchObject({
+      kind: 'delta',
+      changes: { providers: { upsert: {}, remove: [second.id] }, models: { upsert: {}, remove: ['second-provider/priced'] } },
+    });
+    await admin.catalog.upsertProvider({ slug: 'second-provider', baseUrl: 'https://second.example/v1', enabled: true });
+    await publisher.settled();
+    expect(Object.keys(publisher.state.models).filter((id) => id.startsWith('second-provider/'))).toEqual(['second-provider/priced']);
+    await subscription.stop();
+    expect(logLines.filter((line) => line.startsWith('snapshot version'))).toEqual([
+      expect.stringMatching(/^snapshot version \d+ \(1 model, 0 key and 0 organization rows read, /),
+      expect.stringMatching(/^snapshot version \d+ \(1 model, 0 key and 0 organization rows read, /),
+      // The provider's row, and the two models with an endpoint on it (one of them disabled).
+      expect.stringMatching(/^snapshot version \d+ \(1 provider, 2 model, 0 key and 0 organization rows read, /),
+      expect.stringMatching(/^snapshot version \d+ \(1 provider, 2 model, 0 key and 0 organization rows read, /),
+    ]);
+    const { version, state } = publisher;
+    await testApp.restart();
+    expect(testApp.app.services.publisher.version).toBe(version);
+    expect(testApp.app.services.publisher.state).toEqual(state);
+  });
+
   test('a full snapshot larger than a part goes as signed parts of that size, which leave the position where it was until the last', async () => {
     const signingKeys = await generateSnapshotSigningKeys();
     const publisher = createSnapshotPublisher({

@@ -2,12 +2,14 @@
 //
 // - Any configuration change calls changed(); recompiles are debounced, and a new version is recorded
 //   in snapshot_versions only when the state hash changed, so versions stay monotonic across restarts.
-// - A change of a few API keys, organizations or BYOK credentials names them (changed({ apiKeys }),
-//   changed({ orgs }), changed({ byokCredentials })): only
-//   those rows are read, the entries that differ become the new version's changes, its hash is updated
-//   from the current one's lanes (updateStateHash) and the state is patched in place, so creating or
-//   revoking one key costs the control plane one row, not the whole catalogue. Anything else ('admin')
-//   compiles the whole state again.
+// - A change of a few API keys, organizations, BYOK credentials, models or providers names them
+//   (changed({ apiKeys }), changed({ orgs }), changed({ byokCredentials }), changed({ models }),
+//   changed({ providers })): only those rows are read (and for a provider enabled or disabled, the
+//   models it serves, whose endpoints it adds or takes away), the entries that differ become the new
+//   version's changes, its hash is updated from the current one's lanes (updateStateHash) and the state
+//   is patched in place, so creating or revoking one key, or changing one model's price, costs the
+//   control plane its rows, not the whole catalogue. Anything else ('admin', a catalog import) compiles
+//   the whole state again.
 // - Credits and ingested spend are not configuration: changed({ spendOf }) goes to the spend floor
 //   publisher (spend-floor-publisher.ts), which sends those orgs' floors on the same subscription, so
 //   traffic never publishes a snapshot version.
@@ -37,7 +39,15 @@ import {
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import type { SnapshotChangeCause } from './service-context.ts';
-import { compileApiKey, compileOrg, compileSnapshotState, orgSnapshotInclude } from './snapshot-compiler.ts';
+import {
+  compileApiKey,
+  compileModel,
+  compileOrg,
+  compileProvider,
+  compileSnapshotState,
+  modelSnapshotInclude,
+  orgSnapshotInclude,
+} from './snapshot-compiler.ts';
 import { createSpendFloorPublisher, type SpendFloorPublisher } from './spend-floor-publisher.ts';
 
 export const SNAPSHOT_CHANNEL = 'gateway_snapshot_changed';
@@ -102,9 +112,18 @@ interface Pending {
   apiKeys: Set<string>;
   orgs: Set<string>;
   byokCredentials: Set<string>;
+  models: Set<string>;
+  providers: Set<string>;
 }
 
-const nothingPending = (): Pending => ({ all: false, apiKeys: new Set(), orgs: new Set(), byokCredentials: new Set() });
+const nothingPending = (): Pending => ({
+  all: false,
+  apiKeys: new Set(),
+  orgs: new Set(),
+  byokCredentials: new Set(),
+  models: new Set(),
+  providers: new Set(),
+});
 
 interface Published {
   version: number;
@@ -115,6 +134,12 @@ interface Published {
 interface LogEntry {
   version: number;
   changes: SnapshotDelta['changes'];
+}
+
+/** The catalog rows a targeted compile read, in words ('' for none). */
+function catalogRowsRead(providers: number, models: number): string {
+  if (providers + models === 0) return '';
+  return `${providers > 0 ? `${providers} provider, ` : ''}${models} model, `;
 }
 
 export function createSnapshotPublisher(options: SnapshotPublisherOptions): SnapshotPublisher {
@@ -205,12 +230,13 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     });
   }
 
-  /** Reads only the named keys, orgs and BYOK credentials; false when that cannot describe the change (an org is gone: compile everything). */
+  /** Reads only the named rows; false when that cannot describe the change (an org is gone: compile everything). */
   async function compileSome(due: Pending): Promise<boolean> {
     const held = requireState();
     const startedMs = performance.now();
     const apiKeyIds = [...due.apiKeys];
     const byokIds = [...due.byokCredentials];
+    const providerIds = [...due.providers];
     const orgIds = due.orgs;
     const keyRows = apiKeyIds.length === 0 ? [] : await prisma.apiKey.findMany({ where: { id: { in: apiKeyIds } } });
     const byokRows = byokIds.length === 0 ? [] : await prisma.byokCredential.findMany({ where: { id: { in: byokIds } } });
@@ -218,8 +244,20 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     for (const row of [...keyRows, ...byokRows]) if (held.orgs[row.orgId] === undefined) orgIds.add(row.orgId);
     const orgRows = orgIds.size === 0 ? [] : await prisma.organization.findMany({ where: { id: { in: [...orgIds] } }, include: orgSnapshotInclude });
     if (orgRows.length < orgIds.size) return false;
+    const providerRows = providerIds.length === 0 ? [] : await prisma.provider.findMany({ where: { id: { in: providerIds } } });
+    const providers = new Map(providerRows.map((row) => [row.id, compileProvider(row)]));
+    // A provider enabled or disabled adds or takes away its endpoints: the models it serves are read again.
+    const toggled = providerIds.filter((id) => (held.providers[id] !== undefined) !== ((providers.get(id) ?? null) !== null));
+    const modelIds = [...due.models];
+    const modelRows =
+      modelIds.length === 0 && toggled.length === 0
+        ? []
+        : await prisma.model.findMany({
+            where: { OR: [{ id: { in: modelIds } }, { endpoints: { some: { providerId: { in: toggled } } } }] },
+            include: modelSnapshotInclude,
+          });
     const changes: SnapshotDelta['changes'] = {};
-    const change = (section: 'apiKeys' | 'orgs' | 'byokCredentials', id: string, entry: unknown) => {
+    const change = (section: 'apiKeys' | 'orgs' | 'byokCredentials' | 'providers' | 'models', id: string, entry: unknown) => {
       const old = (held[section] as Record<string, unknown>)[id];
       if (entry === null ? old === undefined : old !== undefined && canonicalJson(old) === canonicalJson(entry)) return;
       const sectionChanges = (changes[section] ??= { upsert: {}, remove: [] });
@@ -233,6 +271,10 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       const keyHash = keyHashById.get(id);
       if (!found.has(id) && keyHash !== undefined) change('apiKeys', keyHash, null);
     }
+    for (const id of providerIds) change('providers', id, providers.get(id) ?? null);
+    for (const row of modelRows) change('models', row.id, compileModel(row));
+    const modelsFound = new Set(modelRows.map((row) => row.id));
+    for (const id of modelIds) if (!modelsFound.has(id)) change('models', id, null);
     const credentials = await byok.compileSome(byokRows);
     for (const id of byokIds) change('byokCredentials', id, credentials[id] ?? null);
     if (Object.keys(changes).length === 0) return true;
@@ -253,7 +295,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
       kind: 'rows',
       ms: performance.now() - startedMs,
       stateBytes: null,
-      summary: `${byokRows.length > 0 ? `${byokRows.length} BYOK credential, ` : ''}${keyRows.length} key and ${orgRows.length} organization rows read`,
+      summary: `${catalogRowsRead(providerRows.length, modelRows.length)}${byokRows.length > 0 ? `${byokRows.length} BYOK credential, ` : ''}${keyRows.length} key and ${orgRows.length} organization rows read`,
     });
     return true;
   }
@@ -270,7 +312,13 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     }
   }
 
-  const hasPending = () => pending.all || pending.apiKeys.size > 0 || pending.orgs.size > 0 || pending.byokCredentials.size > 0;
+  const hasPending = () =>
+    pending.all ||
+    pending.apiKeys.size > 0 ||
+    pending.orgs.size > 0 ||
+    pending.byokCredentials.size > 0 ||
+    pending.models.size > 0 ||
+    pending.providers.size > 0;
 
   /** Runs recompiles one at a time; a change signalled during a run causes exactly one more run. */
   function runRecompile(): Promise<void> {
@@ -305,11 +353,16 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     if (cause === 'admin') pending.all = true;
     else if ('apiKeys' in cause) for (const id of cause.apiKeys) pending.apiKeys.add(id);
     else if ('byokCredentials' in cause) for (const id of cause.byokCredentials) pending.byokCredentials.add(id);
+    else if ('models' in cause) for (const id of cause.models) pending.models.add(id);
+    else if ('providers' in cause) for (const id of cause.providers) pending.providers.add(id);
     else for (const id of cause.orgs) pending.orgs.add(id);
     schedule();
   }
 
-  /** `<replica>:admin`, or `<replica>:<spend|keys|orgs|byok>:<id,id,…>`, or with `*` for a list too long to send. */
+  /**
+   * `<replica>:admin`, or `<replica>:<spend|keys|orgs|byok|models|providers>:<id,id,…>`, or with `*` for
+   * a list too long to send. Ids are URI-encoded: a model id may hold ':' or ','.
+   */
   function notificationPayload(cause: SnapshotChangeCause): string {
     if (cause === 'admin') return `${replicaId}:admin`;
     const [kind, ids] =
@@ -319,19 +372,26 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
           ? ['keys', cause.apiKeys]
           : 'byokCredentials' in cause
             ? ['byok', cause.byokCredentials]
-            : ['orgs', cause.orgs];
-    const list = ids.join(',');
+            : 'models' in cause
+              ? ['models', cause.models]
+              : 'providers' in cause
+                ? ['providers', cause.providers]
+                : ['orgs', cause.orgs];
+    const list = ids.map(encodeURIComponent).join(',');
     return `${replicaId}:${kind}:${list.length > MAX_NOTIFY_ID_LIST ? '*' : list}`;
   }
 
   function onNotification(payload: string): void {
-    const [from, kind, list] = payload.split(':');
+    const [from, kind] = payload.split(':', 2);
     if (from === replicaId) return;
-    const ids = list === undefined || list === '*' ? null : list.split(',').filter((id) => id !== '');
+    const list = kind === undefined ? undefined : payload.slice(`${from}:${kind}:`.length);
+    const ids = list === undefined || list === '' || list === '*' ? null : list.split(',').map(decodeURIComponent);
     if (kind === 'spend') spendFloors.changed(ids);
     else if (ids !== null && kind === 'keys') onChange({ apiKeys: ids });
     else if (ids !== null && kind === 'orgs') onChange({ orgs: ids });
     else if (ids !== null && kind === 'byok') onChange({ byokCredentials: ids });
+    else if (ids !== null && kind === 'models') onChange({ models: ids });
+    else if (ids !== null && kind === 'providers') onChange({ providers: ids });
     else onChange('admin');
   }
 
