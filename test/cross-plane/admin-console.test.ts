@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../control-plane/src/services/identity/passwords.ts';
 import { ADMIN_EMAIL } from '../../control-plane/src/services/seed.ts';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
-import { buildConsoleIfStale, launchChromium, watchedPage, type WatchedPage } from '../support/browser.ts';
+import { buildConsoleIfStale, launchChromium, tabWalkProblems, watchedPage, type WatchedPage } from '../support/browser.ts';
 import { startControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 
@@ -88,8 +88,10 @@ describe('admin console', () => {
     await receiver?.close();
   });
 
-  async function screenshot(name: string): Promise<void> {
+  /** Screenshots the page at both widths; `tabWalk` also checks that Tab reaches every control, focus visible. */
+  async function screenshot(name: string, { tabWalk = true } = {}): Promise<void> {
     expect(await unnamedControls(page)).toEqual([]);
+    if (tabWalk) expect(await tabWalkProblems(page)).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
     await page.setViewportSize(PHONE);
     // Readable on a phone: nothing wider than the screen, so nothing needs sideways scrolling but tables.
@@ -124,7 +126,8 @@ describe('admin console', () => {
   it('signs in, creates a key that works on the data plane, shows its request, and revokes it', async () => {
     await page.goto(`${gateway.controlPlane!.url}/`);
     await page.getByRole('heading', { name: 'Sign in to the AI Gateway' }).waitFor();
-    await screenshot('sign-in');
+    // Its Tab order is walked by hand below, from the top.
+    await screenshot('sign-in', { tabWalk: false });
 
     // By keyboard alone: the email field is the first stop, Enter submits.
     await page.keyboard.press('Tab');
@@ -537,6 +540,33 @@ describe('admin console', () => {
     await page.getByRole('img', { name: 'Spend per day over the last 90 days, stacked by model' }).waitFor();
     await expect.poll(() => speedCaption.textContent()).toMatch(/of the last 90 days$/);
     await screenshot('overview-90-days');
+
+    // More requests than a page of the log (50): 60 older copies of the org's first logged request. The
+    // first page is the newest 50; "Older requests" adds the rest, the oldest last, none twice.
+    const first = await prisma.usageRecord.findFirstOrThrow({ where: { orgId: made.orgId }, orderBy: { startedAt: 'asc' } });
+    await prisma.usageRecord.createMany({
+      data: Array.from({ length: 60 }, (_, index) => ({
+        ...first,
+        id: undefined,
+        requestId: `paged-${index}`,
+        startedAt: new Date(first.startedAt.getTime() - (index + 1) * 60_000),
+        finishedAt: new Date(first.finishedAt.getTime() - (index + 1) * 60_000),
+      })),
+    });
+    const logged = await prisma.usageRecord.count({ where: { orgId: made.orgId } });
+    const shownIds = () => page.locator('tbody tr code').allTextContents();
+    await openPage('Requests');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(async () => (await shownIds()).length).toBe(50);
+    const firstPage = await shownIds();
+    expect(firstPage).toContain('paged-0');
+    expect(firstPage).not.toContain('paged-59');
+    await page.getByRole('button', { name: 'Older requests' }).click();
+    await expect.poll(async () => (await shownIds()).length).toBe(logged);
+    const both = await shownIds();
+    expect(both.slice(0, 50)).toEqual(firstPage);
+    expect(both.at(-1)).toBe('paged-59');
+    expect(new Set(both).size).toBe(logged);
 
     expect(watched.problems).toEqual([]);
   });

@@ -48,3 +48,43 @@ export async function watchedPage(context: BrowserContext, expected: (url: strin
   });
   return { page, problems };
 }
+
+/**
+ * Walks the page with Tab until every visible, enabled button, link, input, select and textarea has had the
+ * focus (a radio group is one stop, as the browser makes it), and returns what the walk never reached or
+ * reached without a visible focus style (no outline and no box shadow). Ends with nothing focused.
+ */
+export async function tabWalkProblems(page: Page): Promise<string[]> {
+  const stops = await page.evaluate(() => {
+    const controls = [...document.querySelectorAll<HTMLElement>('a[href], button, input:not([type=hidden]), select, textarea')].filter(
+      (control) => !(control as HTMLButtonElement).disabled && control.checkVisibility() && control.getClientRects().length > 0,
+    );
+    const described = controls.map((control) =>
+      control instanceof HTMLInputElement && control.type === 'radio' && control.name ? `radio group ${control.name}` : control.outerHTML.slice(0, 120),
+    );
+    controls.forEach((control, index) =>
+      control.setAttribute('data-tab-stop', described[index]!.startsWith('radio group ') ? described[index]! : `${index}: ${described[index]}`),
+    );
+    return [...new Set(controls.map((control) => control.getAttribute('data-tab-stop')!))];
+  });
+  const unreached = new Set(stops);
+  const unseenFocus: string[] = [];
+  // Each stop once, plus a lap around the browser's own stops: the walk may start anywhere in the order.
+  for (let press = 0; unreached.size > 0 && press < stops.length * 2 + 10; press++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const active = document.activeElement as HTMLElement | null;
+      const stop = active?.getAttribute('data-tab-stop');
+      if (!active || !stop) return null;
+      const style = getComputedStyle(active);
+      return { stop, visible: style.outlineStyle !== 'none' || style.boxShadow !== 'none' };
+    });
+    if (!focused || !unreached.delete(focused.stop)) continue;
+    if (!focused.visible) unseenFocus.push(`focus not visible: ${focused.stop}`);
+  }
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    document.querySelectorAll('[data-tab-stop]').forEach((control) => control.removeAttribute('data-tab-stop'));
+  });
+  return [...[...unreached].map((stop) => `not reached by Tab: ${stop}`), ...unseenFocus];
+}
