@@ -130,10 +130,12 @@ describe('data-plane/src/main.ts', () => {
     child.kill('SIGKILL');
     await exit;
 
-    const spoolDirectory = join(stateDir, 'spool');
+    // Whichever worker thread served it spooled it: spool/ for the first, spool-N/ for the others.
     const lines: string[] = [];
-    for (const name of await readdir(spoolDirectory)) {
-      if (name.endsWith('.ndjson')) lines.push(...(await readFile(join(spoolDirectory, name), 'utf8')).split('\n').filter(Boolean));
+    for (const directory of (await readdir(stateDir)).filter((name) => /^spool(-\d+)?$/.test(name))) {
+      for (const name of await readdir(join(stateDir, directory))) {
+        if (name.endsWith('.ndjson')) lines.push(...(await readFile(join(stateDir, directory, name), 'utf8')).split('\n').filter(Boolean));
+      }
     }
     expect(lines.map((line) => decodeSpoolRecord(line)).map((record) => record.ok && record.event.requestId)).toContain(requestId);
   });
