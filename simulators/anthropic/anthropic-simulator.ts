@@ -6,6 +6,7 @@
 // one token per whitespace-separated word) so tests can predict every byte; `scenario` steers a request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import { countSimulatorTokens, countTurnTokens, echoLastUserTurn } from '../simulated-text.ts';
 import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type JsonObject } from '../wire-fixtures.ts';
 
@@ -77,11 +78,6 @@ const ERROR_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-export function countAnthropicSimulatorTokens(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
-}
-
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
@@ -93,14 +89,7 @@ function contentText(content: unknown): string {
     .join(' ');
 }
 
-export function anthropicSimulatorReply(body: MessagesRequestBody): string {
-  const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
-  return `Echo: ${contentText(lastUser?.content)}`;
-}
-
-export function anthropicSimulatorInputTokens(body: MessagesRequestBody): number {
-  return (body.messages ?? []).reduce((sum, message) => sum + countAnthropicSimulatorTokens(contentText(message.content)), 0);
-}
+const messageText = (message: { content?: unknown } | undefined) => contentText(message?.content);
 
 const protocol: SimulatorWire<AnthropicSimulator> = { basePath: '/v1', invalidJson: 'The request body is not valid JSON.', sendError, answer };
 
@@ -125,13 +114,13 @@ async function answer(simulator: AnthropicSimulator, recorded: ReceivedRequest, 
   if (response.destroyed) return;
   if (scenario.status && scenario.status >= 400) return sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, scenario.headers);
 
-  const reply = scenario.reply ?? anthropicSimulatorReply(messages);
+  const reply = scenario.reply ?? echoLastUserTurn(messages.messages, messageText);
   const toolUse = scenario.toolUse !== undefined && Array.isArray(messages.tools) && messages.tools.length > 0 ? scenario.toolUse : null;
   const toolUseId = `toolu_sim${simulator.requests.length}`;
   const inputJson = toolUse === null ? '' : JSON.stringify(toolUse.input);
-  const outputTokens = countAnthropicSimulatorTokens(reply) + countAnthropicSimulatorTokens(inputJson);
+  const outputTokens = countSimulatorTokens(reply) + countSimulatorTokens(inputJson);
   const usage = {
-    input_tokens: anthropicSimulatorInputTokens(messages),
+    input_tokens: countTurnTokens(messages.messages, messageText),
     cache_creation_input_tokens: scenario.cacheCreationInputTokens ?? 0,
     cache_read_input_tokens: scenario.cacheReadInputTokens ?? 0,
     cache_creation: { ephemeral_5m_input_tokens: scenario.cacheCreationInputTokens ?? 0, ephemeral_1h_input_tokens: 0 },

@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding } from '../simulated-embedding.ts';
 import { sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import { countSimulatorTokens, countTurnTokens, echoLastUserTurn } from '../simulated-text.ts';
 import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type JsonObject } from '../wire-fixtures.ts';
 
@@ -89,11 +90,6 @@ const STATUSES: Record<number, string> = {
 const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/;
 const embeddingsWire = readJsonFixture('gemini', 'gemini-embeddings.1.json');
 
-export function countGeminiSimulatorTokens(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
-}
-
 /** The text of a content's parts; function responses count as their JSON. */
 function partsText(parts: unknown): string {
   if (!Array.isArray(parts)) return '';
@@ -105,16 +101,7 @@ function partsText(parts: unknown): string {
     .join(' ');
 }
 
-export function geminiSimulatorReply(body: GenerateContentBody): string {
-  const lastUser = [...(body.contents ?? [])].reverse().find((content) => content.role === 'user');
-  return `Echo: ${partsText(lastUser?.parts)}`;
-}
-
-/** Words in the system instruction and every content: the promptTokenCount. */
-export function geminiSimulatorPromptTokens(body: GenerateContentBody): number {
-  const system = countGeminiSimulatorTokens(partsText(body.systemInstruction?.parts));
-  return (body.contents ?? []).reduce((sum, content) => sum + countGeminiSimulatorTokens(partsText(content.parts)), system);
-}
+const contentText = (content: { parts?: unknown } | undefined) => partsText(content?.parts);
 
 const protocol: SimulatorWire<GeminiSimulator> = { basePath: '/v1beta', invalidJson: 'Invalid JSON payload received.', sendError, answer };
 
@@ -144,12 +131,13 @@ async function answer(simulator: GeminiSimulator, recorded: ReceivedRequest, req
   }
 
   const model = route[2]!;
-  const reply = scenario.reply ?? geminiSimulatorReply(generate);
+  const reply = scenario.reply ?? echoLastUserTurn(generate.contents, contentText);
   const declared = (generate.tools ?? []).some((tool) => Array.isArray(tool?.functionDeclarations) && tool.functionDeclarations.length > 0);
   const functionCall = scenario.functionCall !== undefined && declared ? scenario.functionCall : null;
-  const promptTokenCount = geminiSimulatorPromptTokens(generate);
-  const candidatesTokenCount = countGeminiSimulatorTokens(reply) + (functionCall === null ? 0 : countGeminiSimulatorTokens(JSON.stringify(functionCall.args)));
-  const thoughtsTokenCount = countGeminiSimulatorTokens(scenario.thoughts ?? '');
+  // Words in the system instruction and every content.
+  const promptTokenCount = countSimulatorTokens(contentText(generate.systemInstruction)) + countTurnTokens(generate.contents, contentText);
+  const candidatesTokenCount = countSimulatorTokens(reply) + (functionCall === null ? 0 : countSimulatorTokens(JSON.stringify(functionCall.args)));
+  const thoughtsTokenCount = countSimulatorTokens(scenario.thoughts ?? '');
   const textCount = (tokenCount: number) => [fill(wire.modalityCount, { tokenCount })];
   const usageMetadata = fill(wire.usage, {
     promptTokenCount,

@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
 import { startProviderSimulator, write } from '../simulator-http.ts';
+import { chatMessageText, countSimulatorTokens, countTurnTokens, echoLastUserTurn } from '../simulated-text.ts';
 import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type Fill, type JsonObject, type WireEvent } from '../wire-fixtures.ts';
 
@@ -127,23 +128,6 @@ const FIM_FIELDS = new Set([
 ]);
 const TOOL_CALL_ID = /^[a-zA-Z0-9]{9}$/;
 
-/** Whitespace-separated words: the token count tests predict. */
-export function countMistralSimulatorTokens(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
-}
-
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : '')).join(' ');
-}
-
-export function mistralSimulatorChatReply(body: MistralRequestBody): string {
-  const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
-  return `Echo: ${contentText(lastUser?.content)}`;
-}
-
 export function mistralSimulatorFimReply(body: MistralRequestBody): string {
   const prompt = typeof body.prompt === 'string' ? body.prompt : '';
   return `Fill: ${prompt.split('\n').at(-1)?.trim() ?? ''}`;
@@ -185,16 +169,12 @@ async function answer(simulator: MistralSimulator, recorded: ReceivedRequest, re
     );
   }
 
-  const reply = scenario.reply ?? (isFim ? mistralSimulatorFimReply(body) : mistralSimulatorChatReply(body));
-  const promptText = isFim
-    ? `${String(body.prompt)} ${typeof body.suffix === 'string' ? body.suffix : ''}`
-    : (body.messages ?? []).map((message) => contentText(message.content)).join(' ');
-  const completionTokens = countMistralSimulatorTokens(reply) + countMistralSimulatorTokens(scenario.thinking ?? '');
-  const usage = {
-    prompt_tokens: countMistralSimulatorTokens(promptText),
-    completion_tokens: completionTokens,
-    total_tokens: countMistralSimulatorTokens(promptText) + completionTokens,
-  };
+  const reply = scenario.reply ?? (isFim ? mistralSimulatorFimReply(body) : echoLastUserTurn(body.messages, chatMessageText));
+  const promptTokens = isFim
+    ? countSimulatorTokens(`${String(body.prompt)} ${typeof body.suffix === 'string' ? body.suffix : ''}`)
+    : countTurnTokens(body.messages, chatMessageText);
+  const completionTokens = countSimulatorTokens(reply) + countSimulatorTokens(scenario.thinking ?? '');
+  const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   const toolCall = isFim ? undefined : scenario.toolCall;
   const toolCalls =
     toolCall === undefined ? null : [fill(wire.toolCall, { id: toolCall.id, function: { name: toolCall.name, arguments: toolCall.arguments } })];
@@ -252,7 +232,7 @@ function answerEmbeddings(simulator: MistralSimulator, body: MistralRequestBody,
   if (scenario.status !== undefined && scenario.status >= 400)
     return sendError(response, scenario.status, `simulated upstream error ${scenario.status}`, scenario.headers);
   const dimensions = typeof body.output_dimension === 'number' ? body.output_dimension : undefined;
-  const promptTokens = texts.reduce((sum: number, text: string) => sum + countMistralSimulatorTokens(text), 0);
+  const promptTokens = texts.reduce((sum: number, text: string) => sum + countSimulatorTokens(text), 0);
   const data = texts.map((text: string, index) => {
     const vector = simulatedEmbedding(text, dimensions);
     return fill(objectAt(embeddings, 'data', 0), { embedding: body.encoding_format === 'base64' ? simulatedEmbeddingBase64(vector) : vector, index });

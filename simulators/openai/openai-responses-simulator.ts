@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startProviderSimulator, write } from '../simulator-http.ts';
 import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, objectAt, readJsonFixture, readSseFixture, whole, type Fill, type Json, type WireEvent } from '../wire-fixtures.ts';
-import { countSimulatorTokens } from './openai-simulator.ts';
+import { countSimulatorTokens } from '../simulated-text.ts';
 
 const stream = readSseFixture('openai-compatible', 'openai-responses-text.1.sse');
 const event = (type: string) => findEvent(stream, type, (data) => data.type === type);

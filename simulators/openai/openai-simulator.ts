@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { simulatedEmbedding, simulatedEmbeddingBase64 } from '../simulated-embedding.ts';
 import { sleep, startProviderSimulator, write } from '../simulator-http.ts';
+import { chatMessageText, countSimulatorTokens, countTurnTokens, echoLastUserTurn } from '../simulated-text.ts';
 import type { ProviderSimulatorBase, ReceivedRequest, SimulatorOptions, SimulatorWire } from '../simulator-http.ts';
 import { fill, findEvent, firstChoice, objectAt, readJsonFixture, readSseFixture, type JsonObject } from '../wire-fixtures.ts';
 
@@ -70,29 +71,6 @@ export interface ChatRequestBody {
 
 export const SIMULATOR_FINGERPRINT = 'fp_simulator';
 
-/** Whitespace-separated words: a simple, documented token count both sides can predict. */
-export function countSimulatorTokens(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
-}
-
-export function simulatorReply(body: ChatRequestBody): string {
-  const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
-  return `Echo: ${contentText(lastUser?.content)}`;
-}
-
-export function simulatorPromptTokens(body: ChatRequestBody): number {
-  return (body.messages ?? []).reduce((sum, message) => sum + countSimulatorTokens(contentText(message.content)), 0);
-}
-
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) {
-    return content.map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : '')).join(' ');
-  }
-  return '';
-}
-
 const protocol: SimulatorWire<OpenAISimulator> = { basePath: '/v1', invalidJson: 'We could not parse the JSON body of your request.', sendError, answer };
 
 export function startOpenAISimulator(options: SimulatorOptions = {}): Promise<OpenAISimulator> {
@@ -140,12 +118,9 @@ async function answer(simulator: OpenAISimulator, recorded: ReceivedRequest, req
     return;
   }
 
-  const reply = scenario.reply ?? simulatorReply(chat);
-  const usage = {
-    prompt_tokens: simulatorPromptTokens(chat),
-    completion_tokens: countSimulatorTokens(reply),
-    total_tokens: simulatorPromptTokens(chat) + countSimulatorTokens(reply),
-  };
+  const reply = scenario.reply ?? echoLastUserTurn(chat.messages, chatMessageText);
+  const promptTokens = countTurnTokens(chat.messages, chatMessageText);
+  const usage = { prompt_tokens: promptTokens, completion_tokens: countSimulatorTokens(reply), total_tokens: promptTokens + countSimulatorTokens(reply) };
   const id = `chatcmpl-sim${simulator.requests.length}`;
   const created = Math.floor(Date.now() / 1000);
 
