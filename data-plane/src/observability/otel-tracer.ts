@@ -2,42 +2,31 @@
 // request with the GenAI semantic conventions (gen_ai.operation.name, gen_ai.request.model,
 // gen_ai.response.model, gen_ai.usage.input_tokens / output_tokens, gen_ai.provider.name), one CLIENT
 // child span per upstream attempt whose W3C traceparent goes upstream; the client's traceparent, when
-// valid, is the request span's parent. Spans are batched and sent as OTLP/HTTP JSON.
-import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+// valid, is the request span's parent. Spans are batched and sent as OTLP/HTTP JSON (shared/src/otlp-tracing.ts).
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer as OtelTracer } from '@opentelemetry/api';
+import { startOtlpTracing } from '../../../shared/src/otlp-tracing.ts';
 import type { AttemptSpan, EndedRequest, RequestSpan, RouteTelemetry } from './request-telemetry.ts';
 import type { Tracer } from './tracing.ts';
 
 export function createOtelTracer(endpoint: string, serviceName: string): Tracer {
-  const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` });
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': serviceName }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
-  });
-  const tracer = provider.getTracer('ai-gateway-data-plane');
-  const propagator = new W3CTraceContextPropagator();
-
+  const { tracer, parentOf, shutdown } = startOtlpTracing(endpoint, serviceName, 'ai-gateway-data-plane');
   return {
     startRequest(route, traceparent) {
-      const parent = traceparent === '' ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, { traceparent }, defaultTextMapGetter);
       const attributes: Record<string, string> = { 'http.route': route.route, 'gateway.door': route.door };
       if (route.operation !== null) attributes['gen_ai.operation.name'] = route.operation;
-      const span = tracer.startSpan(route.operation ?? route.route, { kind: SpanKind.SERVER, attributes }, parent);
+      const span = tracer.startSpan(route.operation ?? route.route, { kind: SpanKind.SERVER, attributes }, parentOf(traceparent));
       return new OtelRequestSpan(span, route, tracer);
     },
-    shutdown: () => provider.shutdown(),
+    shutdown,
   };
 }
 
 class OtelRequestSpan implements RequestSpan {
   readonly #span: Span;
   readonly #route: RouteTelemetry;
-  readonly #tracer: ReturnType<BasicTracerProvider['getTracer']>;
+  readonly #tracer: OtelTracer;
 
-  constructor(span: Span, route: RouteTelemetry, tracer: ReturnType<BasicTracerProvider['getTracer']>) {
+  constructor(span: Span, route: RouteTelemetry, tracer: OtelTracer) {
     this.#span = span;
     this.#route = route;
     this.#tracer = tracer;
