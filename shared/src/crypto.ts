@@ -23,16 +23,22 @@ export function hashSecret(secret: string): string {
 export const SNAPSHOT_JWS_ALGORITHM = 'EdDSA';
 const SNAPSHOT_JWS_TYPE = 'gateway-snapshot+jws';
 
-export interface SigningKeyPair {
+/** A key pair as JWKs that both carry the algorithm and the public key's thumbprint as kid. */
+export interface JwkPair {
   privateJwk: JWK;
   publicJwk: JWK;
 }
 
-export async function generateSnapshotSigningKeys(): Promise<SigningKeyPair> {
-  const { privateKey, publicKey } = await generateKeyPair(SNAPSHOT_JWS_ALGORITHM, { crv: 'Ed25519', extractable: true });
+/** A fresh pair for `alg` on the curve `crv` (the snapshot's signing keys, the data planes' BYOK encryption keys). */
+export async function generateJwkPair(alg: string, crv: string): Promise<JwkPair> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { crv, extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  return { privateJwk: { ...(await exportJWK(privateKey)), kid, alg: SNAPSHOT_JWS_ALGORITHM }, publicJwk: { ...publicJwk, kid, alg: SNAPSHOT_JWS_ALGORITHM } };
+  return { privateJwk: { ...(await exportJWK(privateKey)), kid, alg }, publicJwk: { ...publicJwk, kid, alg } };
+}
+
+export function generateSnapshotSigningKeys(): Promise<JwkPair> {
+  return generateJwkPair(SNAPSHOT_JWS_ALGORITHM, 'Ed25519');
 }
 
 export interface SnapshotSigner {

@@ -7,7 +7,8 @@
 // changes when a credential does. A (content key, IV) pair never encrypts two different plaintexts,
 // because the seed is unique to one secret.
 import { hkdfSync, webcrypto } from 'node:crypto';
-import { calculateJwkThumbprint, compactDecrypt, CompactEncrypt, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { compactDecrypt, CompactEncrypt, importJWK, type CryptoKey, type JWK } from 'jose';
+import { generateJwkPair, type JwkPair } from './crypto.ts';
 
 export const PROVIDER_KEY_JWE_ALGORITHM = 'ECDH-ES+A256KW';
 export const PROVIDER_KEY_JWE_ENCRYPTION = 'A256GCM';
@@ -15,19 +16,8 @@ const PROVIDER_KEY_JWE_TYPE = 'gateway-provider-key+jwe';
 // PKCS#8 DER header of an X25519 private key; the 32 key bytes follow.
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
-export interface EncryptionKeyPair {
-  privateJwk: JWK;
-  publicJwk: JWK;
-}
-
-export async function generateDataPlaneEncryptionKeys(): Promise<EncryptionKeyPair> {
-  const { privateKey, publicKey } = await generateKeyPair(PROVIDER_KEY_JWE_ALGORITHM, { crv: 'X25519', extractable: true });
-  const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
-  return {
-    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: PROVIDER_KEY_JWE_ALGORITHM },
-    publicJwk: { ...publicJwk, kid, alg: PROVIDER_KEY_JWE_ALGORITHM },
-  };
+export function generateDataPlaneEncryptionKeys(): Promise<JwkPair> {
+  return generateJwkPair(PROVIDER_KEY_JWE_ALGORITHM, 'X25519');
 }
 
 export interface ProviderKeyEncrypter {

@@ -2,7 +2,7 @@
 // the public key, so losing the private file means re-configuring every data plane.
 import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { generateSnapshotSigningKeys, type SigningKeyPair } from '../../../shared/src/crypto.ts';
+import { generateSnapshotSigningKeys, type JwkPair } from '../../../shared/src/crypto.ts';
 import { readOptionalFile, writePrivateFile, writePublicFile } from './secret-files.ts';
 
 function signingKeyPaths(dataDir: string): { privatePath: string; publicPath: string } {
@@ -10,7 +10,7 @@ function signingKeyPaths(dataDir: string): { privatePath: string; publicPath: st
   return { privatePath: join(directory, 'snapshot-signing.private.jwk'), publicPath: join(directory, 'snapshot-signing.public.jwk') };
 }
 
-export async function loadOrCreateSigningKeys(dataDir: string): Promise<SigningKeyPair & { created: boolean }> {
+export async function loadOrCreateSigningKeys(dataDir: string): Promise<JwkPair & { created: boolean }> {
   const { privatePath, publicPath } = signingKeyPaths(dataDir);
   const [privateText, publicText] = await Promise.all([readOptionalFile(privatePath), readOptionalFile(publicPath)]);
   if (privateText && publicText) {
