@@ -1,30 +1,14 @@
 // The control plane's GET /metrics: served only with METRICS_TOKEN and only to a scrape bearing it; it
 // counts GraphQL and tRPC operations by name and outcome, and shows the snapshot's version and compiles,
 // the database engine and, on PostgreSQL, its connection pool.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureLogger } from '../../test/support/capture-log.ts';
-import { createTestDatabase, testEngines, type TestDatabase } from '../../test/support/test-database.ts';
-import { startControlPlane, type ControlPlane } from './app.ts';
+import { useControlPlaneOnPglite } from '../../test/support/control-plane-on-pglite.ts';
+import { testEngines } from '../../test/support/test-database.ts';
 
 describe.each(testEngines)('control plane metrics (%s)', (engine) => {
-  let database: TestDatabase;
-  let controlPlane: ControlPlane;
   const log = captureLogger('info');
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    controlPlane = await startControlPlane({
-      port: 0,
-      dataDir: database.dataDir,
-      databaseUrl: database.databaseUrl,
-      metricsToken: 'scrape-secret',
-      logger: log.logger,
-    });
-  });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await database?.drop();
-  });
+  const controlPlane = useControlPlaneOnPglite({ metricsToken: 'scrape-secret', logger: log.logger }, engine);
 
   it('answers a scrape with the token only, counting operations by name and outcome, and logs mutations with their actor', async () => {
     const graphql = (authorization: string, query: string) =>

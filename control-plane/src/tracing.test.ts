@@ -3,26 +3,18 @@
 // this test starts, named by the operation, with its attributes and, for a failed one, the error; a
 // caller's traceparent makes the span its child.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.ts';
+import { useControlPlaneOnPglite } from '../../test/support/control-plane-on-pglite.ts';
 import { spanAttribute, startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver.ts';
 import { usageEvent } from '../../test/support/usage-event.ts';
-import { startControlPlane, type ControlPlane } from './app.ts';
 
 describe('control plane traces', () => {
-  let database: TestDatabase;
   let receiver: OtlpReceiver;
-  let controlPlane: ControlPlane;
-
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
     receiver = await startOtlpReceiver();
-    controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, otlpEndpoint: receiver.url });
   });
-  afterAll(async () => {
-    await controlPlane?.close();
-    await receiver?.close();
-    await database?.drop();
-  });
+  afterAll(() => receiver?.close());
+  // After the receiver's hooks: started once it listens, stopped before it closes.
+  const controlPlane = useControlPlaneOnPglite(() => ({ otlpEndpoint: receiver.url }));
 
   it('sends a span per GraphQL and tRPC operation, ingest batches included, with errors marked', async () => {
     const graphql = (authorization: string, query: string) =>

@@ -1,11 +1,11 @@
-// What the control plane's attack and sign-in tests share: a control plane on a fresh PGlite database reached over HTTP, as an
-// attacker reaches it, a tRPC client that sends one bearer, and the code a refused call carries.
+// What the control plane's attack, sign-in and observability tests share: a control plane on a fresh PGlite database (or
+// PostgreSQL, for a test run on each engine) reached over HTTP, as an attacker reaches it, a tRPC client that sends one bearer, and the code a refused call carries.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../control-plane/src/app.ts';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { lateBound } from './late-bound.ts';
-import { createTestDatabase } from './test-database.ts';
+import { createTestDatabase, type TestEngine } from './test-database.ts';
 
 export interface ControlPlaneOnPglite {
   controlPlane: ControlPlane;
@@ -13,9 +13,9 @@ export interface ControlPlaneOnPglite {
   close(): Promise<void>;
 }
 
-export async function startControlPlaneOnPglite(options: Partial<ControlPlaneOptions> = {}): Promise<ControlPlaneOnPglite> {
-  const database = await createTestDatabase('pglite');
-  const controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, ...options });
+export async function startControlPlaneOnPglite(options: Partial<ControlPlaneOptions> = {}, engine: TestEngine = 'pglite'): Promise<ControlPlaneOnPglite> {
+  const database = await createTestDatabase(engine);
+  const controlPlane = await startControlPlane({ port: 0, dataDir: database.dataDir, databaseUrl: database.databaseUrl, ...options });
   return {
     controlPlane,
     close: async () => {
@@ -25,12 +25,18 @@ export async function startControlPlaneOnPglite(options: Partial<ControlPlaneOpt
   };
 }
 
-/** A control plane on PGlite for a describe block: started in its beforeAll, stopped in its afterAll. */
-export function useControlPlaneOnPglite(options: Partial<ControlPlaneOptions> = {}): ControlPlane {
+/**
+ * A control plane on PGlite (or `engine`) for a describe block: started in its beforeAll, stopped in its afterAll.
+ * Options that depend on an earlier beforeAll's fixture (a receiver's URL) are given as a function.
+ */
+export function useControlPlaneOnPglite(
+  options: Partial<ControlPlaneOptions> | (() => Partial<ControlPlaneOptions>) = {},
+  engine: TestEngine = 'pglite',
+): ControlPlane {
   const controlPlane = lateBound<ControlPlane>('the control plane');
   let server: ControlPlaneOnPglite | undefined;
   beforeAll(async () => {
-    server = await startControlPlaneOnPglite(options);
+    server = await startControlPlaneOnPglite(typeof options === 'function' ? options() : options, engine);
     controlPlane.set(server.controlPlane);
   });
   afterAll(() => server?.close());
