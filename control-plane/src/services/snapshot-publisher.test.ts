@@ -17,6 +17,14 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
   let verifier: SnapshotVerifier;
   const { logger, lines: logLines } = captureLogger('debug');
 
+  /** A whole compile of the same database gives the same state and hash: after a restart the version stays. */
+  async function expectWholeCompileAgrees() {
+    const { version, state } = testApp.app.services.publisher;
+    await testApp.restart();
+    expect(testApp.app.services.publisher.version).toBe(version);
+    expect(testApp.app.services.publisher.state).toEqual(state);
+  }
+
   beforeAll(async () => {
     testApp = await createTestApp(engine, { logger });
     verifier = await createSnapshotVerifier(testApp.app.publicJwk);
@@ -178,11 +186,7 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
       expect.stringMatching(/^snapshot version \d+ \(0 key and 1 organization rows read, /),
     ]);
     expect(publisher.state.orgs[orgId]?.deniedProviders).toEqual(['simulator']);
-    // A whole compile of the same database gives the same state and hash: after a restart the version stays.
-    const { version, state } = publisher;
-    await testApp.restart();
-    expect(testApp.app.services.publisher.version).toBe(version);
-    expect(testApp.app.services.publisher.state).toEqual(state);
+    await expectWholeCompileAgrees();
   });
 
   test('removing a member and creating or deleting a BYOK key read only those rows, and the state stays what a whole compile gives', async () => {
@@ -214,10 +218,7 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
     expect(publisher.state.apiKeys[keyHash]).toBeUndefined();
     expect(publisher.state.orgs[orgId]?.userDailyLimitMicros[user.id]).toBeUndefined();
     expect(publisher.state.byokCredentials[credential.id]).toBeUndefined();
-    const { version, state } = publisher;
-    await testApp.restart();
-    expect(testApp.app.services.publisher.version).toBe(version);
-    expect(testApp.app.services.publisher.state).toEqual(state);
+    await expectWholeCompileAgrees();
   });
 
   test('catalog changes read only their rows and send only the changed model or provider; the state stays what a whole compile gives', async () => {
@@ -273,10 +274,7 @@ describe.each(testEngines)('snapshot subscription on %s', (engine) => {
       expect.stringMatching(/^snapshot version \d+ \(1 provider, 2 model, 0 key and 0 organization rows read, /),
       expect.stringMatching(/^snapshot version \d+ \(1 provider, 2 model, 0 key and 0 organization rows read, /),
     ]);
-    const { version, state } = publisher;
-    await testApp.restart();
-    expect(testApp.app.services.publisher.version).toBe(version);
-    expect(testApp.app.services.publisher.state).toEqual(state);
+    await expectWholeCompileAgrees();
   });
 
   test('a full snapshot larger than a part goes as signed parts of that size, which leave the position where it was until the last', async () => {
