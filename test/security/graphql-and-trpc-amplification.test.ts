@@ -12,21 +12,7 @@ import { GRAPHQL_LIMITS } from '../../control-plane/src/graphql/create-yoga.ts';
 import { MAX_GRAPHQL_BODY_BYTES } from '../../control-plane/src/http/graphql-route.ts';
 import { ADMIN_TOKEN_PREFIX } from '../../control-plane/src/services/admin-tokens.ts';
 import type { AppRouter } from '../../control-plane/src/trpc/routers/_app.ts';
-import { startControlPlaneOnPglite, useControlPlaneOnPglite, trpcCode } from '../support/control-plane-on-pglite.ts';
-
-interface GraphQLAnswer {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string }[];
-}
-
-async function graphqlAs(controlPlane: ControlPlane, bearer: string, query: string): Promise<GraphQLAnswer> {
-  const response = await fetch(`${controlPlane.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query }),
-  });
-  return (await response.json()) as GraphQLAnswer;
-}
+import { graphqlAs, startControlPlaneOnPglite, useControlPlaneOnPglite, trpcCode } from '../support/control-plane-on-pglite.ts';
 
 /** Writes the bytes as they are and reads the whole HTTP answer (until the server closes or a chunked body ends). */
 function rawExchange(controlPlane: ControlPlane, ...writes: (string | Buffer)[]): Promise<string> {

@@ -3,17 +3,7 @@
 // token for a JWT, revoke the token, then use the JWT (refused), and from a live token's JWT try to
 // create an admin token (refused, nothing stored).
 import { describe, expect, test } from 'vitest';
-import type { ControlPlane } from '../../control-plane/src/app.ts';
-import { useControlPlaneOnPglite, trpcAs, trpcCode } from '../support/control-plane-on-pglite.ts';
-
-async function graphqlAs(controlPlane: ControlPlane, bearer: string, query: string) {
-  const response = await fetch(`${controlPlane.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-    body: JSON.stringify({ query }),
-  });
-  return (await response.json()) as { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
-}
+import { graphqlAs, useControlPlaneOnPglite, trpcAs, trpcOutcome } from '../support/control-plane-on-pglite.ts';
 
 describe('a revoked admin token takes its JWTs with it', () => {
   const controlPlane = useControlPlaneOnPglite();
@@ -26,13 +16,7 @@ describe('a revoked admin token takes its JWTs with it', () => {
 
     await admin.adminTokens.revoke.mutate({ id: stolen.id });
 
-    const refused = await trpcAs(controlPlane, jwt)
-      .organizations.list.query()
-      .then(
-        () => 'allowed',
-        (error: unknown) => trpcCode(error),
-      );
-    expect(refused).toBe('UNAUTHORIZED');
+    expect(await trpcOutcome(trpcAs(controlPlane, jwt).organizations.list.query())).toBe('UNAUTHORIZED');
     const viaGraphQL = await graphqlAs(controlPlane, jwt, '{ organizations { id } }');
     expect(viaGraphQL.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -42,13 +26,7 @@ describe('a revoked admin token takes its JWTs with it', () => {
     const { token: jwt } = await admin.auth.issueToken.mutate();
     const tokensBefore = await controlPlane.prisma.adminToken.count();
 
-    const viaTrpc = await trpcAs(controlPlane, jwt)
-      .adminTokens.create.mutate({ name: 'permanent' })
-      .then(
-        () => 'allowed',
-        (error: unknown) => trpcCode(error),
-      );
-    expect(viaTrpc).toBe('FORBIDDEN');
+    expect(await trpcOutcome(trpcAs(controlPlane, jwt).adminTokens.create.mutate({ name: 'permanent' }))).toBe('FORBIDDEN');
     const viaGraphQL = await graphqlAs(controlPlane, jwt, 'mutation { createAdminToken(name: "permanent") { token } }');
     expect(viaGraphQL.errors?.[0]?.extensions?.code).toBe('forbidden');
     expect(await controlPlane.prisma.adminToken.count()).toBe(tokensBefore);

@@ -52,3 +52,23 @@ export function trpcAs(controlPlane: Pick<ControlPlane, 'url'>, bearer: string) 
 export function trpcCode(error: unknown): string {
   return error instanceof TRPCClientError ? String((error.data as { code?: string } | undefined)?.code) : `not a tRPC error: ${String(error)}`;
 }
+
+/** 'allowed' when the call succeeds, else its tRPC error code. */
+export function trpcOutcome(call: Promise<unknown>): Promise<string> {
+  return call.then(() => 'allowed', trpcCode);
+}
+
+export interface GraphQLAnswer {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** Posts `query` to the control plane's GraphQL endpoint with `Authorization: Bearer <bearer>`; the parsed answer. */
+export async function graphqlAs(controlPlane: Pick<ControlPlane, 'url'>, bearer: string, query: string): Promise<GraphQLAnswer> {
+  const response = await fetch(`${controlPlane.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as GraphQLAnswer;
+}
