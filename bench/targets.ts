@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeControlPlane, type FakeControlPlane } from '../data-plane/src/testing/fake-control-plane.ts';
 import { fundedSpendFloors, UPSTREAM_KEY_ENV } from '../data-plane/src/testing/data-plane-fixture.ts';
+import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { BENCH_API_KEY, benchSnapshotState } from './bench-snapshot.ts';
 import { startPinned, type CpuList, type PinnedProcess } from './pinned-process.ts';
@@ -215,7 +216,8 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: CpuList, node
     ALLOW_PRIVATE_UPSTREAMS: 'true',
     ...wiring.env,
   };
-  const dataPlane = tsxProcess('data plane', cpu, 'data-plane/src/main.ts', [], env, nodeFlags, wiring.root);
+  // As users launch it; a side's own flags come later, so they win.
+  const dataPlane = tsxProcess('data plane', cpu, 'data-plane/src/main.ts', [], env, [...DATA_PLANE_NODE_FLAGS, ...nodeFlags], wiring.root);
   const stop = async () => {
     await dataPlane.stop();
     await wiring.stopControlPlane();

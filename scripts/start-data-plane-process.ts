@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
+import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 
 export interface DataPlaneProcessOptions {
   port: number;
@@ -45,7 +46,11 @@ export async function startDataPlaneProcess(options: DataPlaneProcessOptions): P
     ALLOW_PRIVATE_UPSTREAMS: String(options.allowPrivateUpstreams),
   };
   if (options.byokPrivateKeyFile) env.DATA_PLANE_ENCRYPTION_KEY_FILE = options.byokPrivateKeyFile;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'data-plane/src/main.ts'], { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, '--import', 'tsx', 'data-plane/src/main.ts'], {
+    cwd: REPOSITORY_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = once(child, 'exit');
   const url = await new Promise<string>((resolve, reject) => {
     let pending = '';
