@@ -5,7 +5,9 @@
 // weighs on both alike, and reads their CPU time in nanoseconds: the bench's observability cost (the
 // same data plane with its access log and metrics off and on), and bench:compare --paired. A few
 // percent shows here when one run of the full bench cannot tell it from the noise of other processes.
-import { cpuMicrosPerRequest } from './latency-stats.ts';
+// Alternating rounds also keep each round's latency ladder (wrk's, or the open loop's: time to first
+// byte for streams), so a change to what a request waits for is compared the same way.
+import { cpuMicrosPerRequest, latencyLadder, type LatencyLadder } from './latency-stats.ts';
 import { cpuNanoseconds, cpuPercent, sampleUsage } from './process-usage.ts';
 import { runOpenLoopClient } from './run-load-client.ts';
 import { runWrk } from './run-wrk.ts';
@@ -34,6 +36,8 @@ export interface AlternatingRounds {
   upperQuartileRatio: number;
   minRatio: number;
   maxRatio: number;
+  /** alternateRounds only: each round's latency ladder (µs) per side. */
+  latency?: Record<'a' | 'b', LatencyLadder[]>;
 }
 
 /** The q-quantile (0..1) of `values`, interpolated between the two nearest ranks. */
@@ -64,15 +68,15 @@ function summary(micros: Record<'a' | 'b', number[]>): AlternatingRounds {
   };
 }
 
-/** CPU µs per request of one round. */
-async function round(target: GatewayTarget, load: RoundLoad, log: (line: string) => void): Promise<number> {
+/** CPU µs per request of one round, and its latency ladder. */
+async function round(target: GatewayTarget, load: RoundLoad, log: (line: string) => void): Promise<{ cpuMicros: number; latency: LatencyLadder }> {
   const request = target.request(load.stream, load.promptBytes);
   const before = sampleUsage(target.pid);
   if (load.rate === undefined) {
     const run = await runWrk({ request, connections: load.connections, durationSeconds: load.seconds, cpu: load.loadCpu });
     const after = sampleUsage(target.pid);
     if (run.errors > 0) throw new Error(`${run.errors} failed requests in a round`);
-    return cpuMicrosPerRequest(cpuPercent(before, after), run.requestsPerSecond) ?? Number.NaN;
+    return { cpuMicros: cpuMicrosPerRequest(cpuPercent(before, after), run.requestsPerSecond) ?? Number.NaN, latency: run.latency };
   }
   const run = await runOpenLoopClient(
     { request, ratePerSecond: load.rate, durationMs: load.seconds * 1000, warmupMs: 0, maxConnections: 512, drainTimeoutMs: 5_000 },
@@ -82,8 +86,13 @@ async function round(target: GatewayTarget, load: RoundLoad, log: (line: string)
   if (run.failed > 0) throw new Error(`${run.failed} failed requests in a round`);
   // An answer later than the drain timeout (a machine this loaded can stall a process for seconds) was still served.
   if (run.unanswered > 0) log(`  (${run.unanswered} answers came after the drain timeout)`);
-  return ((after.cpuSeconds - before.cpuSeconds) * 1e6) / (run.recorded + run.unanswered);
+  return {
+    cpuMicros: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / (run.recorded + run.unanswered),
+    latency: latencyLadder(load.stream ? run.firstByteMicros : run.latencyMicros),
+  };
 }
+
+const ladderText = (ladder: LatencyLadder) => `${ladder.p50}/${ladder.p90}/${ladder.p99}/${ladder.p999}`;
 
 /** An unmeasured warm-up of each side (JIT, connection pools), then `rounds` rounds of each, alternating. */
 export async function alternateRounds(
@@ -94,15 +103,22 @@ export async function alternateRounds(
 ): Promise<AlternatingRounds> {
   for (const side of ['a', 'b'] as const) await round(sides[side], { ...load, rate: undefined, seconds: 3 }, log);
   const micros: Record<'a' | 'b', number[]> = { a: [], b: [] };
+  const latency: Record<'a' | 'b', LatencyLadder[]> = { a: [], b: [] };
   for (let index = 0; index < rounds; index++) {
     // a b, b a, ...: neither side always runs right after the other.
     const order = index % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-    for (const side of order) micros[side].push(await round(sides[side], load, log));
+    for (const side of order) {
+      const result = await round(sides[side], load, log);
+      micros[side].push(result.cpuMicros);
+      latency[side].push(result.latency);
+    }
     const a = micros.a.at(-1) as number;
     const b = micros.b.at(-1) as number;
-    log(`  round ${index + 1}: a ${a.toFixed(0)} µs, b ${b.toFixed(0)} µs, b/a ${(b / a).toFixed(3)}`);
+    log(
+      `  round ${index + 1}: a ${a.toFixed(0)} µs, b ${b.toFixed(0)} µs, b/a ${(b / a).toFixed(3)}; latency p50/p90/p99/p99.9 a ${ladderText(latency.a.at(-1) as LatencyLadder)}, b ${ladderText(latency.b.at(-1) as LatencyLadder)} µs`,
+    );
   }
-  return summary(micros);
+  return { ...summary(micros), latency };
 }
 
 /**

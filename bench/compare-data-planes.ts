@@ -5,11 +5,14 @@
 // that one run of the full bench cannot tell from the noise of other processes. With --rate an open loop
 // replaces wrk, so both sides see the same request rate whatever else the machine runs; with --paired
 // both get it at the same time (alternate-rounds.ts), which also cancels what the machine does meanwhile.
+// Alternating rounds also print each side's latency ladder per round and the medians of its steps, so
+// --connections=1 compares what a lone client waits, and --rate the latency at that rate (--stream: TTFT).
 //
 //   npm run bench:compare -- --base=/path/to/other/checkout [--rounds=8]
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { alternateRounds, pairedRounds, type RoundLoad } from './alternate-rounds.ts';
+import { alternateRounds, median, pairedRounds, quantile, type RoundLoad } from './alternate-rounds.ts';
+import { LADDER_STEPS, type LatencyLadder } from './latency-stats.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
 
 const TARGET_CPU = 0;
@@ -19,7 +22,9 @@ const help = `Usage: npm run bench:compare -- [options]
 
 Runs two data planes (fake control plane, usage spool on) side by side on CPU ${TARGET_CPU} and saturates
 them with wrk in alternating rounds; prints the CPU µs per request of each round, the medians and the
-median of the per-round b/a ratios. Run it on an otherwise idle machine, like the bench.
+median of the per-round b/a ratios, and (alternating rounds) each side's latency ladder per round with
+the medians of p50, p90, p99 and p99.9 and their per-round b/a ratios: --connections=1 is what a lone
+client waits. Run it on an otherwise idle machine, like the bench.
 
 Options:
   --base=DIR            the checkout of side a (its node_modules must resolve)   default this one (an a/a run: the noise)
@@ -81,6 +86,15 @@ async function main(): Promise<void> {
     const result = paired
       ? await pairedRounds({ a: sides.a, b: sides.b }, { ...load, rate: load.rate as number }, rounds, log)
       : await alternateRounds({ a: sides.a, b: sides.b }, load, rounds, log);
+    if (result.latency !== undefined) {
+      const { a, b } = result.latency;
+      for (const step of LADDER_STEPS) {
+        const ratios = b.map((ladder, index) => ladder[step] / (a[index] as LatencyLadder)[step]);
+        log(
+          `median latency ${step}: a ${median(a.map((ladder) => ladder[step])).toFixed(0)} µs, b ${median(b.map((ladder) => ladder[step])).toFixed(0)} µs; median b/a ${median(ratios).toFixed(3)} (quartiles ${quantile(ratios, 0.25).toFixed(3)}-${quantile(ratios, 0.75).toFixed(3)})`,
+        );
+      }
+    }
     log(
       `median CPU µs/request: a ${result.medianA.toFixed(1)}, b ${result.medianB.toFixed(1)}; median b/a ${result.medianRatio.toFixed(3)} (quartiles ${result.lowerQuartileRatio.toFixed(3)}-${result.upperQuartileRatio.toFixed(3)}, min ${result.minRatio.toFixed(3)}, max ${result.maxRatio.toFixed(3)}); load average ${loadAverage()}`,
     );
