@@ -21,10 +21,19 @@ const post = (message: FromWorker) => port.postMessage(message);
 const logger = createLogger('data-plane', { level: data.logLevel }).child({ worker: data.index });
 const log = lineLog(logger, 'warn');
 
-/** The main thread's in-process counter store; it is never unreachable while this thread runs. */
+/**
+ * The main thread's in-process counter store; it is never unreachable while this thread runs. Only
+ * reserve and read are answered: a settlement, release or renewal cannot fail there, and is lost only
+ * with the process, store and all.
+ */
 function sharedCounterStore(channel: MessagePort): CounterStore {
   const client = storeClient<CounterStore>(channel);
-  return { ...client.calls(['reserve', 'extend', 'settle', 'release', 'read']), unreachable: () => null, close: async () => client.close() };
+  return {
+    ...client.calls(['reserve', 'read']),
+    ...client.casts(['extend', 'settle', 'release']),
+    unreachable: () => null,
+    close: async () => client.close(),
+  };
 }
 
 function sharedRateLimitStore(channel: MessagePort): RateLimitStore {
