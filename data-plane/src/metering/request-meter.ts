@@ -19,6 +19,7 @@ import type { ClientResponse } from '../http/client-response.ts';
 import type { ResponseReport, UnifiedUsage } from '../providers/provider-adapter.ts';
 import type { Principal } from '../snapshot/snapshot-view.ts';
 import { CompletionText } from './completion-text.ts';
+import { isoTimestamp } from './iso-timestamp.ts';
 import type { UsageChunkFields, UsageChunkPricer } from './meter-chunk-stream.ts';
 import { usageCostFields } from './usage-cost-fields.ts';
 
@@ -183,8 +184,8 @@ export class RequestMeter implements UsageChunkPricer {
       finishReason: this.#finishReason,
       errorCode,
       streamed: this.#streamed,
-      startedAt: new Date(this.#startedAtEpochMs).toISOString(),
-      finishedAt: new Date(this.#startedAtEpochMs + (finishedAt - this.#startedAt)).toISOString(),
+      startedAt: isoTimestamp(this.#startedAtEpochMs),
+      finishedAt: isoTimestamp(this.#startedAtEpochMs + (finishedAt - this.#startedAt)),
     });
   }
 

@@ -33,7 +33,9 @@ export class RecentUsageEvents {
 
   /** A group the spool wrote to `segment`, in order. Past the limit the oldest are let go. */
   add(segment: number, written: readonly WrittenUsageEvent[]): void {
-    for (const record of written) this.#entries.push({ ...record, segment });
+    // Written out, not `{ ...record, segment }`: a spread followed by a member its source lacks takes V8's
+    // slow path, about 4 µs an event against 0.04 in a micro-benchmark (issue 19).
+    for (const record of written) this.#entries.push({ event: record.event, provisional: record.provisional, offset: record.offset, end: record.end, segment });
     if (this.#entries.length - this.#head > this.#maxEvents) this.#head = this.#entries.length - this.#maxEvents;
     this.#compact();
   }
