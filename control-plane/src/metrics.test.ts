@@ -31,9 +31,10 @@ describe.each(testEngines)('control plane metrics (%s)', (engine) => {
     expect(text).toMatch(/^control_plane_snapshot_subscribers 0$/m);
     expect(text).toContain(`control_plane_database_info{engine="${engine}"} 1`);
     if (engine === 'postgresql') {
-      // The queries above opened connections; between operations they are back in the pool.
-      expect(text).toMatch(/^control_plane_database_pool_connections\{state="idle"\} [1-9]\d*$/m);
-      expect(text).toMatch(/^control_plane_database_pool_connections\{state="busy"\} \d+$/m);
+      // The queries above opened connections, and the pool holds them: idle between operations, busy while
+      // a background task (the snapshot publish the mutation set off) still runs one.
+      const connections = (state: string) => Number(new RegExp(`^control_plane_database_pool_connections\\{state="${state}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      expect(connections('idle') + connections('busy')).toBeGreaterThan(0);
       expect(text).toMatch(/^control_plane_database_pool_waiting 0$/m);
       expect(text).toMatch(/^control_plane_database_pool_max_connections 10$/m);
     } else expect(text).not.toContain('control_plane_database_pool');

@@ -74,12 +74,22 @@ export function servingSettings(options: DataPlaneOptions, host: string, port: n
 }
 
 export function redisCounterStore(spend: SpendOptions & { redisUrl: string }, logger: Logger): CounterStore {
-  return createRedisCounterStore({ url: spend.redisUrl, keyPrefix: spend.keyPrefix ?? DEFAULT_SPEND_KEY_PREFIX, log: lineLog(logger, 'warn') });
+  return createRedisCounterStore({
+    url: spend.redisUrl,
+    keyPrefix: spend.keyPrefix ?? DEFAULT_SPEND_KEY_PREFIX,
+    commandTimeoutMs: spend.commandTimeoutMs,
+    log: lineLog(logger, 'warn'),
+  });
 }
 
 /** The rate limits use the spend counters' Redis and key prefix. */
 export function redisRateLimitStore(spend: SpendOptions & { redisUrl: string }, logger: Logger): RateLimitStore {
-  return createRedisRateLimitStore({ url: spend.redisUrl, keyPrefix: spend.keyPrefix ?? DEFAULT_SPEND_KEY_PREFIX, log: lineLog(logger, 'warn') });
+  return createRedisRateLimitStore({
+    url: spend.redisUrl,
+    keyPrefix: spend.keyPrefix ?? DEFAULT_SPEND_KEY_PREFIX,
+    commandTimeoutMs: spend.commandTimeoutMs,
+    log: lineLog(logger, 'warn'),
+  });
 }
 
 /** 127.0.0.0/8, ::1 and localhost: a listener there is reachable from this machine only. */

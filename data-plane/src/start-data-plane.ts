@@ -100,6 +100,8 @@ export interface SpendOptions {
   failOpen?: boolean;
   /** A crashed data plane's reservations lapse after this; default 60 000 ms. */
   reservationTtlMs?: number;
+  /** A Redis command not answered within this fails (then fail closed or open); default 5000 ms. */
+  commandTimeoutMs?: number;
 }
 
 export interface DataPlane {

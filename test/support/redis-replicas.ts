@@ -27,7 +27,10 @@ export async function startRedisReplicas(controlPlane: ControlPlane, redis: { re
         dataPlaneToken: controlPlane.dataPlaneToken,
         snapshotPublicJwk: controlPlane.publicJwk,
         stateDir: join(stateRoot, `replica-${index}`),
-        spend: redis,
+        // A thousand requests through three data planes in this one process can hold its event loop past
+        // Redis's 5 s command timeout on a loaded machine, and a reply read after its timer fired counts
+        // as a timeout (a 503): that measures the machine, not the limits these replicas are for.
+        spend: { ...redis, commandTimeoutMs: 60_000 },
         allowPrivateUpstreams: true,
         logger: silentLogger,
       }),
