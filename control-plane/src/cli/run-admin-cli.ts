@@ -132,61 +132,69 @@ export interface AdminCliIo {
 
 class UsageError extends Error {}
 
+/** Options that take a value; each command reads its own numbers, lists and dates from the string. */
+const valueOptions = [
+  'org',
+  'name',
+  'user',
+  'email',
+  'role',
+  'expires',
+  'models',
+  'providers',
+  'allow-providers',
+  'deny-providers',
+  'daily-limit',
+  'org-rpm',
+  'org-tpm',
+  'key-rpm',
+  'key-tpm',
+  'time-zone',
+  'daily',
+  'weekly',
+  'monthly',
+  'rpm',
+  'tpm',
+  'action',
+  'actor',
+  'since',
+  'until',
+  'limit',
+  'cursor',
+  'kind',
+  'from',
+  'to',
+  'group-by',
+  'amount',
+  'note',
+  'provider',
+  'key-file',
+  'slug',
+  'id',
+  'base-url',
+  'api-key-env',
+  'upstream-model',
+  'prompt-price',
+  'completion-price',
+  'cache-read-price',
+  'cache-write-price',
+  'priority',
+  'weight',
+  'aliases',
+  'batch-size',
+  'thresholds',
+  'webhook',
+  'password-file',
+] as const;
+const flagOptions = ['mine', 'disabled', 'rotate-secret'] as const;
+
+function optionsOfType<Name extends string, Type extends 'string' | 'boolean'>(type: Type, names: readonly Name[]): Record<Name, { type: Type }> {
+  return Object.fromEntries(names.map((name) => [name, { type }])) as Record<Name, { type: Type }>;
+}
+
 const options = {
-  org: { type: 'string' },
-  name: { type: 'string' },
-  user: { type: 'string' },
-  email: { type: 'string' },
-  role: { type: 'string' },
-  expires: { type: 'string' },
-  models: { type: 'string' },
-  providers: { type: 'string' },
-  'allow-providers': { type: 'string' },
-  'deny-providers': { type: 'string' },
-  'daily-limit': { type: 'string' },
-  'org-rpm': { type: 'string' },
-  'org-tpm': { type: 'string' },
-  'key-rpm': { type: 'string' },
-  'key-tpm': { type: 'string' },
-  'time-zone': { type: 'string' },
-  daily: { type: 'string' },
-  weekly: { type: 'string' },
-  monthly: { type: 'string' },
-  rpm: { type: 'string' },
-  tpm: { type: 'string' },
-  action: { type: 'string' },
-  actor: { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  limit: { type: 'string' },
-  cursor: { type: 'string' },
-  kind: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-  'group-by': { type: 'string' },
-  amount: { type: 'string' },
-  note: { type: 'string' },
-  mine: { type: 'boolean' },
-  provider: { type: 'string' },
-  'key-file': { type: 'string' },
-  slug: { type: 'string' },
-  id: { type: 'string' },
-  'base-url': { type: 'string' },
-  'api-key-env': { type: 'string' },
-  'upstream-model': { type: 'string' },
-  'prompt-price': { type: 'string' },
-  'completion-price': { type: 'string' },
-  'cache-read-price': { type: 'string' },
-  'cache-write-price': { type: 'string' },
-  priority: { type: 'string' },
-  weight: { type: 'string' },
-  aliases: { type: 'string' },
-  disabled: { type: 'boolean' },
-  'batch-size': { type: 'string' },
-  thresholds: { type: 'string' },
-  webhook: { type: 'string' },
-  'rotate-secret': { type: 'boolean' },
-  'password-file': { type: 'string' },
+  ...optionsOfType('string', valueOptions),
+  ...optionsOfType('boolean', flagOptions),
   'token-file': { type: 'string', default: '.data/admin-token' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -299,6 +307,12 @@ async function readToken(path: string): Promise<string> {
   }
 }
 
+/** The command's own argument (an id, a name); `usage` says which when it is missing. */
+function requiredArgument(argument: string | undefined, usage: string): string {
+  if (!argument) throw new UsageError(usage);
+  return argument;
+}
+
 function required(values: Values, name: 'org' | 'name' | 'user' | 'email' | 'role'): string {
   const value = values[name];
   if (!value) throw new UsageError(`--${name} is required`);
@@ -389,8 +403,7 @@ async function runCommand(client: Client, positionals: string[], values: Values)
   const [group, command, argument] = positionals;
   switch (`${group} ${command}`) {
     case 'orgs create':
-      if (!argument) throw new UsageError('orgs create needs a name');
-      return client.organizations.create.mutate({ name: argument });
+      return client.organizations.create.mutate({ name: requiredArgument(argument, 'orgs create needs a name') });
     case 'orgs list':
       return client.organizations.list.query();
     case 'keys create': {
@@ -412,8 +425,7 @@ async function runCommand(client: Client, positionals: string[], values: Values)
     case 'keys list':
       return client.apiKeys.list.query({ orgId: required(values, 'org') });
     case 'keys revoke':
-      if (!argument) throw new UsageError('keys revoke needs a key id');
-      return client.apiKeys.revoke.mutate({ id: argument });
+      return client.apiKeys.revoke.mutate({ id: requiredArgument(argument, 'keys revoke needs a key id') });
     case 'keys set-budget':
       return client.apiKeys.setBudget.mutate({
         id: argument ?? usage('keys set-budget <key id> [--daily <µ$>] [--weekly <µ$>] [--monthly <µ$>] [--time-zone <zone>]'),
@@ -436,8 +448,7 @@ async function runCommand(client: Client, positionals: string[], values: Values)
     case 'members invitations':
       return client.members.invitations.query({ orgId: required(values, 'org') });
     case 'members revoke-invitation':
-      if (!argument) throw new UsageError('members revoke-invitation needs an invitation id');
-      return client.members.revokeInvitation.mutate({ id: argument });
+      return client.members.revokeInvitation.mutate({ id: requiredArgument(argument, 'members revoke-invitation needs an invitation id') });
     case 'members password-link':
       return client.members.issuePasswordReset.mutate({ orgId: required(values, 'org'), userId: required(values, 'user') });
     case 'users password-link':
@@ -524,8 +535,7 @@ async function runCommand(client: Client, positionals: string[], values: Values)
     case 'byok list':
       return client.byok.list.query({ orgId: required(values, 'org') });
     case 'byok delete':
-      if (!argument) throw new UsageError('byok delete needs a credential id');
-      return client.byok.delete.mutate({ id: argument });
+      return client.byok.delete.mutate({ id: requiredArgument(argument, 'byok delete needs a credential id') });
     case 'byok rotate':
       return client.byok.rotate.mutate({ batchSize: integer(values['batch-size'], 'batch-size') });
     case 'catalog providers':
