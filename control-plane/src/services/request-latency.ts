@@ -48,21 +48,11 @@ export interface LatencySummary {
   models: ModelLatency[];
 }
 
-interface LatencyRow {
-  model: string;
-  requests: number;
-  ttftRequests: number;
-  ttftP50Ms: number | null;
-  ttftP95Ms: number | null;
-  latencyP50Ms: number;
-  latencyP95Ms: number;
-}
-
 export async function summarizeLatency(context: ServiceContext, rawInput: z.input<typeof summarizeLatencyInputSchema>): Promise<LatencySummary> {
   const input = parseInput(summarizeLatencyInputSchema, rawInput, 'input');
   const membership = await authorizeOrgAction(context, input.orgId, 'usage.readOwn');
   const wholeOrg = mayDo(membership, 'usage.read');
-  const rows = await context.prisma.$queryRaw<LatencyRow[]>(latencyQuery(input.orgId, input.from, input.to, wholeOrg ? null : (membership?.userId ?? null)));
+  const rows = await context.prisma.$queryRaw<ModelLatency[]>(latencyQuery(input.orgId, input.from, input.to, wholeOrg ? null : (membership?.userId ?? null)));
   const counted = rows.reduce((sum, row) => sum + row.requests, 0);
   return { orgId: input.orgId, from: input.from, to: input.to, wholeOrg, sampled: counted >= LATENCY_SAMPLE, models: rows };
 }
