@@ -31,6 +31,26 @@ describe('password sign-in and sessions', () => {
     expect(JSON.stringify(body)).not.toContain(setCookie.split(';')[0]!.split('=')[1]!);
   });
 
+  test('a wrong method gets 405 in the JSON envelope, saying which method the route takes', async () => {
+    const answers = await Promise.all(
+      [
+        ['GET', '/auth/login'],
+        ['POST', '/auth/session'],
+        ['GET', '/auth/logout'],
+        ['POST', '/auth/sso/start'],
+      ].map(async ([method, path]) => {
+        const response = await fetch(`${controlPlane.url}${path}`, { method });
+        return [response.status, ((await response.json()) as { error: { code: string; message: string } }).error];
+      }),
+    );
+    expect(answers).toEqual([
+      [405, expect.objectContaining({ code: 'method_not_allowed', message: 'use POST /auth/login' })],
+      [405, expect.objectContaining({ code: 'method_not_allowed', message: 'use GET /auth/session' })],
+      [405, expect.objectContaining({ code: 'method_not_allowed', message: 'use POST /auth/logout' })],
+      [405, expect.objectContaining({ code: 'method_not_allowed', message: 'use GET /auth/sso/start?org=<organization id>' })],
+    ]);
+  });
+
   test('an unknown email, an account without a password and a wrong password get the same answer', async () => {
     await controlPlane.prisma.user.create({ data: { email: 'nopassword@example.com' } });
     const answers = [];

@@ -51,6 +51,25 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(JSON.stringify(body));
 }
 
+/**
+ * A route that answers only `method` (else 405 with `wrongMethod` as the message) and answers whatever the
+ * handler throws in the gateway's envelope, so no error escapes the request.
+ */
+export function httpRoute<Services>(
+  method: 'GET' | 'POST',
+  wrongMethod: string,
+  serve: (services: Services, request: IncomingMessage, response: ServerResponse) => Promise<void>,
+): (services: Services, request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  return async (services, request, response) => {
+    try {
+      if (request.method !== method) throw new GatewayError('method_not_allowed', wrongMethod);
+      await serve(services, request, response);
+    } catch (error) {
+      sendError(response, error);
+    }
+  };
+}
+
 export function sendError(response: ServerResponse, error: unknown): void {
   if (error instanceof GatewayError) {
     const { status, type } = errorCodes[error.code];
