@@ -1,13 +1,12 @@
 // A full snapshot in parts: each part signed, put together in order into exactly the state signed; a
 // part alone, out of order, of another version, or a set of parts that is not the whole state is refused.
 import { describe, expect, it } from 'vitest';
-import { createSnapshotSigner, generateSnapshotSigningKeys, type SnapshotSigner } from '../../../shared/src/crypto.ts';
+import type { SnapshotSigner, SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { hashSnapshotState, splitSnapshotState, type SnapshotState } from '../../../shared/src/snapshot.ts';
-import { createSnapshotVerifier, type SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { materialiseFullSnapshot } from './apply-parsed-snapshot.ts';
 import { FullSnapshotAssembler } from './assemble-full-snapshot.ts';
 import { parseSnapshotMessage, type ParsedSnapshotPart } from './parse-snapshot-message.ts';
-import { stateWithKeys } from '../testing/snapshot-states.ts';
+import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
 const text = (pieces: readonly Uint8Array[]) => pieces.map((piece) => Buffer.from(piece).toString('utf8')).join('');
 
@@ -34,9 +33,7 @@ async function signedParts(
 
 describe('full snapshot in parts', () => {
   it('puts the parts together into the signed state, its hash lanes and its file JSON', async () => {
-    const keys = await generateSnapshotSigningKeys();
-    const signer = await createSnapshotSigner(keys.privateJwk);
-    const verifier = await createSnapshotVerifier(keys.publicJwk);
+    const { signer, verifier } = await snapshotSigning();
     const state = stateWithKeys(1_234);
     state.orgs.org_1 = {
       id: 'org_1',
@@ -64,9 +61,7 @@ describe('full snapshot in parts', () => {
   });
 
   it('refuses parts out of order, of two versions, or that are not the whole signed state', async () => {
-    const keys = await generateSnapshotSigningKeys();
-    const signer = await createSnapshotSigner(keys.privateJwk);
-    const verifier = await createSnapshotVerifier(keys.publicJwk);
+    const { signer, verifier } = await snapshotSigning();
     const state = stateWithKeys(30);
     const parts = await signedParts(signer, verifier, 3, state, 10);
     const assembler = new FullSnapshotAssembler();

@@ -5,10 +5,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSnapshotSigner, createSnapshotVerifier, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
 import { diffSnapshotStates, hashSnapshotStateWithJson, serializeSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './load-snapshot.ts';
-import { stateWithKeys } from '../testing/snapshot-states.ts';
+import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
 const directories: string[] = [];
 afterEach(async () => {
@@ -20,9 +19,7 @@ describe('snapshot file and deltas log', () => {
     const directory = await mkdtemp(join(tmpdir(), 'snapshot-file-'));
     directories.push(directory);
     const path = join(directory, 'snapshot.json');
-    const keys = await generateSnapshotSigningKeys();
-    const signer = await createSnapshotSigner(keys.privateJwk);
-    const verifier = await createSnapshotVerifier(keys.publicJwk);
+    const { signer, verifier } = await snapshotSigning();
     const states = [1, 2, 3].map(stateWithKeys);
     const hashed = states.map(hashSnapshotStateWithJson);
     const full = await signer.sign({ kind: 'full', version: 1, stateHash: hashed[0]!.stateHash, state: states[0]! });

@@ -3,20 +3,22 @@
 // state that diverges from the signed hash is refused.
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/src/canonical-json.ts';
-import { createSnapshotSigner, generateSnapshotSigningKeys } from '../../../shared/src/crypto.ts';
 import { diffSnapshotStates, hashSnapshotState, hashSnapshotStateWithJson } from '../../../shared/src/snapshot.ts';
 import { createInThreadSnapshotParser } from './snapshot-parser.ts';
 import { SnapshotRejected, verifySnapshot } from './verify-snapshot.ts';
-import { stateWithKeys } from '../testing/snapshot-states.ts';
+import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
 const text = (pieces: ReadonlyArray<string | Uint8Array>) =>
   pieces.map((piece) => (typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8'))).join('');
 
+async function signerAndParser() {
+  const { keys, signer } = await snapshotSigning();
+  return { signer, parser: await createInThreadSnapshotParser(keys.publicJwk) };
+}
+
 describe('verifySnapshot', () => {
   it('applies a small delta to the held state in place, hashed from the held hash alone, and refuses a divergent one without touching that state', async () => {
-    const keys = await generateSnapshotSigningKeys();
-    const signer = await createSnapshotSigner(keys.privateJwk);
-    const parser = await createInThreadSnapshotParser(keys.publicJwk);
+    const { signer, parser } = await signerAndParser();
     const before = stateWithKeys(3);
     const { stateHash: beforeHash, lanes } = hashSnapshotStateWithJson(before);
     const current = { version: 1, stateHash: beforeHash, lanes, state: before, jws: '' };
@@ -40,9 +42,7 @@ describe('verifySnapshot', () => {
   });
 
   it('builds a large delta beside the held state, hashed in slices, and leaves the held state as it was; refuses one that diverges', async () => {
-    const keys = await generateSnapshotSigningKeys();
-    const signer = await createSnapshotSigner(keys.privateJwk);
-    const parser = await createInThreadSnapshotParser(keys.publicJwk);
+    const { signer, parser } = await signerAndParser();
     const before = stateWithKeys(300);
     const { stateHash: beforeHash, lanes } = hashSnapshotStateWithJson(before);
     const current = { version: 1, stateHash: beforeHash, lanes, state: before, jws: '' };
@@ -66,9 +66,7 @@ describe('verifySnapshot', () => {
   });
 
   it('materialises a multi-chunk full snapshot exactly, and refuses one whose state does not hash to its signed hash or holds an invalid entry', async () => {
-    const keys = await generateSnapshotSigningKeys();
-    const signer = await createSnapshotSigner(keys.privateJwk);
-    const parser = await createInThreadSnapshotParser(keys.publicJwk);
+    const { signer, parser } = await signerAndParser();
     const state = stateWithKeys(1_234);
     const stateHash = hashSnapshotState(state);
     const jws = await signer.sign({ kind: 'full', version: 7, stateHash, state });
