@@ -4,22 +4,32 @@
 // is back the spool drains: every request that completed with a 200 has exactly one usage row, and the
 // ledger's debits equal the usage's cost. The control plane runs as its own process on the test's
 // database (PGlite in a data folder, so it survives the kill, or PostgreSQL).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDataPlane } from '../../data-plane/src/start-data-plane.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
 import { expectUsageMatchesSuccesses, killTestRandom, startMixedLoad } from '../support/kill-test-load.ts';
 import { testEngines } from '../support/test-database.ts';
 import { freePort } from '../support/free-port.ts';
-import { CHAOS_TEST_TIMEOUT_MS, PROCESS_START_MS } from '../support/eventually.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { CHAOS_TEST_TIMEOUT_MS } from '../support/eventually.ts';
+import { PlaneProcess } from '../support/plane-process.ts';
 import { silentLogger } from '../../shared/src/logger.ts';
 
 const KILLS = 2;
 
 describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine) => {
   let gateway: Gateway;
-  let child: ChildProcess | null = null;
+  // Started by each test; the in-process plane it replaces is closed in beforeAll.
+  const child = new PlaneProcess(
+    'control-plane/src/main.ts',
+    () => gateway.controlPlanePort,
+    () => ({
+      CONTROL_PLANE_PORT: String(gateway.controlPlanePort),
+      GATEWAY_DATA_DIR: gateway.dataDir,
+      DATABASE_URL: gateway.databaseUrl ?? '',
+      SIMULATOR_BASE_URL: gateway.simulator.baseUrl,
+      ALLOW_PRIVATE_UPSTREAMS: 'true',
+    }),
+  );
 
   beforeAll(async () => {
     gateway = await startGateway(engine);
@@ -44,53 +54,24 @@ describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine)
     gateway.simulator.scenario = () => ({ chunkDelayMs: 2 });
   });
   afterAll(async () => {
-    child?.kill('SIGKILL');
+    await child.kill();
     await gateway?.close();
   });
 
-  function startChild(): Promise<true> {
-    child = spawn(process.execPath, ['--import', 'tsx', 'control-plane/src/main.ts'], {
-      env: {
-        ...process.env,
-        CONTROL_PLANE_PORT: String(gateway.controlPlanePort),
-        GATEWAY_DATA_DIR: gateway.dataDir,
-        DATABASE_URL: gateway.databaseUrl ?? '',
-        SIMULATOR_BASE_URL: gateway.simulator.baseUrl,
-        ALLOW_PRIVATE_UPSTREAMS: 'true',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    return waitFor(
-      () =>
-        fetch(`http://127.0.0.1:${gateway.controlPlanePort}/healthz`).then(
-          (response) => (response.ok ? true : undefined),
-          () => undefined,
-        ),
-      { timeoutMs: PROCESS_START_MS, what: 'the control plane child to become healthy' },
-    );
-  }
-
-  async function killChild(): Promise<void> {
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child!.kill('SIGKILL');
-    await exited;
-    child = null;
-  }
-
   it(`the data plane serves throughout ${KILLS} kills, and every 200 has exactly one usage row afterwards`, { timeout: CHAOS_TEST_TIMEOUT_MS }, async () => {
     const { between } = killTestRandom(`control plane SIGKILL (${engine})`);
-    await startChild();
+    await child.start();
     const dataPlaneUrl = gateway.dataPlane!.url;
     const load = startMixedLoad({ baseUrl: () => dataPlaneUrl, apiKey: gateway.apiKey, model: SIMULATOR_MODEL, workers: 8 });
     for (let kill = 1; kill <= KILLS; kill++) {
       const upMs = between(200, 1500);
       await new Promise((resolve) => setTimeout(resolve, upMs));
-      await killChild();
+      await child.kill();
       const downMs = between(0, 1000);
       process.stdout.write(`control plane SIGKILL ${kill}/${KILLS}: after ${upMs} ms up, down for ${downMs} ms; ${load.succeeded.length} completed so far\n`);
       await new Promise((resolve) => setTimeout(resolve, downMs));
       const restartedAt = Date.now();
-      await startChild();
+      await child.start();
       process.stdout.write(`control plane restarted in ${Date.now() - restartedAt} ms\n`);
     }
     await load.stop();
@@ -100,7 +81,7 @@ describe.each(testEngines)('control plane SIGKILL during traffic (%s)', (engine)
 
     // Hand the database to an in-process control plane (same port and data), which the test can query;
     // the spool drains into it like into any restarted control plane.
-    await killChild();
+    await child.kill();
     const handoverAt = Date.now();
     await gateway.startControlPlane();
     const totals = await expectUsageMatchesSuccesses(gateway, load);
