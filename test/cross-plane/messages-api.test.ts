@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { askBriefly } from '../support/chat-calls.ts';
 import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
+import { anthropicCallsWeather, geminiCallsWeather, mistralCallsWeather, openAICallsWeather } from '../support/weather-call-scenarios.ts';
 import { testEngines } from '../support/test-database.ts';
 import { useSimulatedProvider, platformKeyEnv } from '../support/simulated-provider.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
@@ -80,64 +81,10 @@ describe.each(testEngines)('Anthropic Messages API through the gateway (%s)', (e
   /** `upstream` calls get_weather({city: 'Paris'}) until the request carries the tool's result. */
   function arrangeToolCall(upstream: Upstream): void {
     echoEverywhere();
-    if (upstream === 'anthropic') {
-      anthropic.scenario = (body) =>
-        (body.messages ?? []).some(
-          (message) => Array.isArray(message.content) && message.content.some((block: { type?: string }) => block?.type === 'tool_result'),
-        )
-          ? {}
-          : { toolUse: { name: 'get_weather', input: { city: 'Paris' } } };
-    } else if (upstream === 'gemini') {
-      gemini.scenario = (body) =>
-        (body.contents ?? []).some(
-          (content) => Array.isArray(content.parts) && content.parts.some((part: { functionResponse?: unknown }) => part?.functionResponse !== undefined),
-        )
-          ? {}
-          : { functionCall: { name: 'get_weather', args: { city: 'Paris' } } };
-    } else if (upstream === 'mistral') {
-      mistral.scenario = (body) =>
-        (body.messages ?? []).some((message) => message.role === 'tool')
-          ? {}
-          : { toolCall: { id: 'W3ath3rPa', name: 'get_weather', arguments: '{"city":"Paris"}' } };
-    } else {
-      // The OpenAI simulator has no tool hook: the first answer is written out in OpenAI's wire format.
-      gateway.simulator.scenario = (body) => {
-        if ((body.messages ?? []).some((message) => message.role === 'tool')) return {};
-        const call = { id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
-        const usage = { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15 };
-        if (body.stream !== true) {
-          const message = { role: 'assistant', content: null, tool_calls: [call] };
-          return {
-            rawBody: JSON.stringify({
-              id: 'chatcmpl-tool',
-              object: 'chat.completion',
-              created: 1764000000,
-              model: 'echo',
-              choices: [{ index: 0, message, finish_reason: 'tool_calls' }],
-              usage,
-            }),
-          };
-        }
-        const chunk = (choices: unknown[], extra: object = {}) =>
-          `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1764000000, model: 'echo', choices, ...extra })}\n\n`;
-        return {
-          headers: { 'content-type': 'text/event-stream' },
-          rawBody:
-            chunk([
-              {
-                index: 0,
-                delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call, function: { name: 'get_weather', arguments: '' } }] },
-                finish_reason: null,
-              },
-            ]) +
-            chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null }]) +
-            chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, finish_reason: null }]) +
-            chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]) +
-            chunk([], { usage }) +
-            'data: [DONE]\n\n',
-        };
-      };
-    }
+    if (upstream === 'anthropic') anthropicCallsWeather(anthropic);
+    else if (upstream === 'gemini') geminiCallsWeather(gemini);
+    else if (upstream === 'mistral') mistralCallsWeather(mistral, 'W3ath3rPa');
+    else openAICallsWeather(gateway.simulator, null);
   }
 
   /** What each simulator echoes once it has the tool's result: its own rendering of the last user turn. */

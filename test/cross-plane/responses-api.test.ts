@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { useGateway, SIMULATOR_MODEL } from '../support/gateway-harness.ts';
 import { useSimulatedProvider } from '../support/simulated-provider.ts';
 import { testEngines } from '../support/test-database.ts';
-import { anthropicCallsWeather, geminiCallsWeather } from '../support/weather-call-scenarios.ts';
+import { anthropicCallsWeather, geminiCallsWeather, mistralCallsWeather, openAICallsWeather } from '../support/weather-call-scenarios.ts';
 import { aiSdkWeatherTools } from '../support/weather-tool.ts';
 import { readUsageRow } from '../support/usage-rows.ts';
 import { RESPONSES_TEXT_CLOSING, RESPONSES_TEXT_OPENING } from '../../data-plane/src/testing/translate-stream.ts';
@@ -74,45 +74,8 @@ describe.each(testEngines)('OpenAI Responses API through the gateway (%s)', (eng
   function arrangeToolCall(upstream: Upstream): void {
     if (upstream === 'anthropic') anthropicCallsWeather(anthropic);
     else if (upstream === 'gemini') geminiCallsWeather(gemini);
-    else if (upstream === 'mistral') {
-      mistral.scenario = (body) =>
-        (body.messages ?? []).some((message) => message.role === 'tool')
-          ? {}
-          : { toolCall: { id: 'W3athrCal', name: 'get_weather', arguments: '{"city":"Paris"}' } };
-    } else {
-      gateway.simulator.scenario = (body) => {
-        if ((body.messages ?? []).some((message) => message.role === 'tool')) return {};
-        const call = { id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
-        const frame = (choice: unknown, usage: unknown = null) =>
-          `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1_764_000_000, model: 'echo', choices: choice === null ? [] : [choice], usage })}\n\n`;
-        if (body.stream !== true) {
-          const completion = {
-            id: 'chatcmpl-tool',
-            object: 'chat.completion',
-            created: 1_764_000_000,
-            model: 'echo',
-            choices: [{ index: 0, message: { role: 'assistant', content: OPENAI_PREAMBLE, tool_calls: [call] }, finish_reason: 'tool_calls' }],
-            usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
-          };
-          return { rawBody: JSON.stringify(completion) };
-        }
-        return {
-          headers: { 'content-type': 'text/event-stream' },
-          rawBody:
-            frame({ index: 0, delta: { role: 'assistant', content: OPENAI_PREAMBLE }, finish_reason: null }) +
-            frame({
-              index: 0,
-              delta: { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] },
-              finish_reason: null,
-            }) +
-            frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, finish_reason: null }) +
-            frame({ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] }, finish_reason: null }) +
-            frame({ index: 0, delta: {}, finish_reason: 'tool_calls' }) +
-            frame(null, { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }) +
-            'data: [DONE]\n\n',
-        };
-      };
-    }
+    else if (upstream === 'mistral') mistralCallsWeather(mistral, 'W3athrCal');
+    else openAICallsWeather(gateway.simulator, OPENAI_PREAMBLE);
   }
 
   /** The simulators echo the last user turn: OpenAI and Mistral the question, the others the tool result. */
