@@ -110,6 +110,27 @@ export async function upsertProvider(context: ServiceContext, rawInput: UpsertPr
   return provider;
 }
 
+/** Runs a change to one model in a transaction, reads the model back and tells the snapshot it changed. */
+async function changeModel(context: ServiceContext, id: string, change: (transaction: Prisma.TransactionClient) => Promise<void>): Promise<ModelWithEndpoints> {
+  const model = await context.prisma.$transaction(async (transaction) => {
+    await change(transaction);
+    return transaction.model.findUniqueOrThrow({ where: { id }, include: modelInclude });
+  });
+  context.snapshotChanged({ models: [model.id] });
+  return model;
+}
+
+/** An endpoint's price columns (nanodollars per token) for a flat price set; tiers are cleared. */
+function priceColumns(prices: { prompt: number; completion: number; cacheRead: number | null; cacheWrite: number | null }) {
+  return {
+    promptPriceNanos: BigInt(prices.prompt),
+    completionPriceNanos: BigInt(prices.completion),
+    cacheReadPriceNanos: prices.cacheRead === null ? null : BigInt(prices.cacheRead),
+    cacheWritePriceNanos: prices.cacheWrite === null ? null : BigInt(prices.cacheWrite),
+    priceTiers: Prisma.DbNull,
+  };
+}
+
 /**
  * Creates or updates a model and its endpoint on one provider (other endpoints are kept). The model
  * becomes the admin's (source 'admin'): catalog imports no longer change it.
@@ -117,7 +138,7 @@ export async function upsertProvider(context: ServiceContext, rawInput: UpsertPr
 export async function upsertModel(context: ServiceContext, rawInput: UpsertModelInput): Promise<ModelWithEndpoints> {
   authorizePlatformAction(context, 'catalog.write');
   const input = parseInput(upsertModelInputSchema, rawInput, 'input');
-  const model = await context.prisma.$transaction(async (transaction) => {
+  return changeModel(context, input.id, async (transaction) => {
     const provider = await transaction.provider.findUnique({ where: { slug: input.endpoint.providerSlug } });
     if (!provider) throw new GatewayError('not_found', `provider ${input.endpoint.providerSlug} not found`, { param: 'endpoint.providerSlug' });
     const aliases = input.aliases === undefined ? {} : { aliases: [...new Set(input.aliases)].filter((alias) => alias !== input.id) };
@@ -136,11 +157,7 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
       upstreamModel: input.endpoint.upstreamModel,
       priority: input.endpoint.priority,
       weight: input.endpoint.weight,
-      promptPriceNanos: BigInt(prices.prompt),
-      completionPriceNanos: BigInt(prices.completion),
-      cacheReadPriceNanos: prices.cacheRead === null ? null : BigInt(prices.cacheRead),
-      cacheWritePriceNanos: prices.cacheWrite === null ? null : BigInt(prices.cacheWrite),
-      priceTiers: Prisma.DbNull,
+      ...priceColumns(prices),
     };
     await transaction.modelEndpoint.upsert({
       where: { modelId_providerId: { modelId: input.id, providerId: provider.id } },
@@ -152,42 +169,29 @@ export async function upsertModel(context: ServiceContext, rawInput: UpsertModel
       target: `model:${input.id}`,
       details: { ...modelFields, endpoint: input.endpoint },
     });
-    return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
-  context.snapshotChanged({ models: [model.id] });
-  return model;
 }
 
 /** Takes a model off (or back onto) the snapshot; catalog imports never change `enabled`. */
 export async function setModelEnabled(context: ServiceContext, rawInput: SetModelEnabledInput): Promise<ModelWithEndpoints> {
   authorizePlatformAction(context, 'catalog.write');
   const input = setModelEnabledInputSchema.parse(rawInput);
-  const model = await context.prisma.$transaction(async (transaction) => {
+  return changeModel(context, input.id, async (transaction) => {
     const { count } = await transaction.model.updateMany({ where: { id: input.id }, data: { enabled: input.enabled } });
     if (count === 0) throw new GatewayError('not_found', `model ${input.id} not found`, { param: 'id' });
     await recordAudit(transaction, context.actor, { action: 'model.set-enabled', target: `model:${input.id}`, details: { enabled: input.enabled } });
-    return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
-  context.snapshotChanged({ models: [model.id] });
-  return model;
 }
 
 /** Sets a model's prices on one provider and marks them overridden, so catalog imports keep them. */
 export async function overrideModelPrices(context: ServiceContext, rawInput: OverrideModelPricesInput): Promise<ModelWithEndpoints> {
   authorizePlatformAction(context, 'catalog.write');
   const input = overrideModelPricesInputSchema.parse(rawInput);
-  const model = await context.prisma.$transaction(async (transaction) => {
+  return changeModel(context, input.id, async (transaction) => {
     const { prices } = input;
     const { count } = await transaction.modelEndpoint.updateMany({
       where: { modelId: input.id, provider: { slug: input.providerSlug } },
-      data: {
-        promptPriceNanos: BigInt(prices.prompt),
-        completionPriceNanos: BigInt(prices.completion),
-        cacheReadPriceNanos: prices.cacheRead === null ? null : BigInt(prices.cacheRead),
-        cacheWritePriceNanos: prices.cacheWrite === null ? null : BigInt(prices.cacheWrite),
-        priceTiers: Prisma.DbNull,
-        priceOverridden: true,
-      },
+      data: { ...priceColumns(prices), priceOverridden: true },
     });
     if (count === 0) throw new GatewayError('not_found', `model ${input.id} has no endpoint on provider ${input.providerSlug}`, { param: 'id' });
     await recordAudit(transaction, context.actor, {
@@ -195,10 +199,7 @@ export async function overrideModelPrices(context: ServiceContext, rawInput: Ove
       target: `model:${input.id}`,
       details: { providerSlug: input.providerSlug, prices },
     });
-    return transaction.model.findUniqueOrThrow({ where: { id: input.id }, include: modelInclude });
   });
-  context.snapshotChanged({ models: [model.id] });
-  return model;
 }
 
 /**
