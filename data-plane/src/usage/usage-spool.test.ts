@@ -32,7 +32,7 @@ class FaultyFile implements SpoolFile {
   /** Each write call takes the next entry: 'ok', 'half' (writes half, then returns) or an error to throw. */
   writeFaults: Array<'half' | NodeJS.ErrnoException> = [];
   syncFaults: NodeJS.ErrnoException[] = [];
-  /** When set, datasync waits for it. */
+  /** When set, datasync waits for it (holdSyncs). */
   syncGate: Promise<void> | null = null;
   constructor(private readonly file: SpoolFile) {}
 
@@ -42,6 +42,13 @@ class FaultyFile implements SpoolFile {
       files.push(file);
       return file;
     };
+  }
+
+  /** Makes every datasync wait until the returned function is called. */
+  holdSyncs(): () => void {
+    let release!: () => void;
+    this.syncGate = new Promise((resolve) => (release = resolve));
+    return release;
   }
 
   async write(buffer: Buffer, offset: number, length: number, position: number) {
@@ -69,6 +76,13 @@ class FaultyFile implements SpoolFile {
   }
 }
 
+/** A spool in the test's directory whose file is a FaultyFile. */
+async function openSpool(options: Omit<Parameters<typeof UsageSpool.open>[0], 'directory' | 'openFile'>): Promise<{ spool: UsageSpool; file: FaultyFile }> {
+  const files: FaultyFile[] = [];
+  const spool = await UsageSpool.open({ directory, openFile: FaultyFile.opener(files), ...options });
+  return { spool, file: files[0]! };
+}
+
 async function requestIdsIn(segment: number): Promise<string[]> {
   const { events, damaged } = await readSpoolBatch(join(directory, segmentFileName(segment)), 0, 10_000);
   expect(damaged).toEqual([]);
@@ -86,11 +100,8 @@ function settled(promise: Promise<unknown>): () => boolean {
 
 describe('UsageSpool group commit', () => {
   it('writes the events of one turn with one write and one fdatasync, and acknowledges only after the fdatasync', async () => {
-    const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files) });
-    const file = files[0] as FaultyFile;
-    let openGate!: () => void;
-    file.syncGate = new Promise((resolve) => (openGate = resolve));
+    const { spool, file } = await openSpool({ sync: 'fdatasync' });
+    const openGate = file.holdSyncs();
 
     const appends = Promise.all(['a', 'b', 'c'].map((id) => spool.append(sampleUsageEvent(id))));
     const acknowledged = settled(appends);
@@ -106,11 +117,8 @@ describe('UsageSpool group commit', () => {
   });
 
   it('gathers the events appended while a group is being synced into the next group', async () => {
-    const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files) });
-    const file = files[0] as FaultyFile;
-    let openGate!: () => void;
-    file.syncGate = new Promise((resolve) => (openGate = resolve));
+    const { spool, file } = await openSpool({ sync: 'fdatasync' });
+    const openGate = file.holdSyncs();
     const first = spool.append(sampleUsageEvent('first'));
     await expect.poll(() => file.calls).toContain('datasync');
     const later = ['x', 'y', 'z'].map((id) => spool.append(sampleUsageEvent(id)));
@@ -124,11 +132,8 @@ describe('UsageSpool group commit', () => {
   });
 
   it("with sync 'write', acknowledges after the write and fdatasyncs in the background", async () => {
-    const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'write', openFile: FaultyFile.opener(files) });
-    const file = files[0] as FaultyFile;
-    let openGate!: () => void;
-    file.syncGate = new Promise((resolve) => (openGate = resolve));
+    const { spool, file } = await openSpool({ sync: 'write' });
+    const openGate = file.holdSyncs();
     // No fdatasync can finish while the gate is shut, so these resolve on the write alone.
     await Promise.all(['a', 'b'].map((id) => spool.append(sampleUsageEvent(id))));
     expect(file.calls.filter((call) => call.startsWith('write'))).toHaveLength(1);
@@ -139,9 +144,7 @@ describe('UsageSpool group commit', () => {
   });
 
   it("with sync 'write', a failing background fdatasync refuses new requests until a write succeeds", async () => {
-    const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'write', openFile: FaultyFile.opener(files) });
-    const file = files[0] as FaultyFile;
+    const { spool, file } = await openSpool({ sync: 'write' });
     file.syncFaults = [diskError('EIO')];
     await spool.append(sampleUsageEvent('a'));
     await expect.poll(() => spool.failure).not.toBeNull();
@@ -154,10 +157,9 @@ describe('UsageSpool group commit', () => {
   });
 
   it('caps a group at groupMaxEvents', async () => {
-    const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', groupMaxEvents: 2, openFile: FaultyFile.opener(files) });
+    const { spool, file } = await openSpool({ sync: 'fdatasync', groupMaxEvents: 2 });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => spool.append(sampleUsageEvent(id))));
-    expect((files[0] as FaultyFile).calls.filter((call) => call === 'datasync')).toHaveLength(3);
+    expect(file.calls.filter((call) => call === 'datasync')).toHaveLength(3);
     expect(await requestIdsIn(1)).toEqual(['a', 'b', 'c', 'd', 'e']);
     await spool.close();
   });
@@ -176,11 +178,9 @@ describe('UsageSpool group commit', () => {
 
 describe('UsageSpool on a failing disk', () => {
   it('keeps an event whose write failed with ENOSPC, reports the failure, and writes it once the disk has room', async () => {
-    const files: FaultyFile[] = [];
     const log: string[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
+    const { spool, file } = await openSpool({ sync: 'fdatasync', log: (line) => log.push(line) });
     await spool.append(sampleUsageEvent('before'));
-    const file = files[0] as FaultyFile;
     // Half of the group reaches the file, then the disk is full; two retries fail too.
     file.writeFaults = ['half', diskError('ENOSPC'), diskError('ENOSPC'), diskError('ENOSPC')];
 
@@ -199,9 +199,7 @@ describe('UsageSpool on a failing disk', () => {
   });
 
   it('writes the group again when fdatasync fails with EIO (the page cache may have dropped it)', async () => {
-    const files: FaultyFile[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files) });
-    const file = files[0] as FaultyFile;
+    const { spool, file } = await openSpool({ sync: 'fdatasync' });
     file.syncFaults = [diskError('EIO')];
     await spool.append(sampleUsageEvent('synced'));
     expect(file.calls).toEqual([expect.stringMatching(/^write \d+@0$/), 'datasync', expect.stringMatching(/^write \d+@0$/), 'datasync']);
@@ -210,10 +208,8 @@ describe('UsageSpool on a failing disk', () => {
   });
 
   it('on close, logs in full every event it still cannot write and rejects its append', async () => {
-    const files: FaultyFile[] = [];
     const log: string[] = [];
-    const spool = await UsageSpool.open({ directory, sync: 'fdatasync', openFile: FaultyFile.opener(files), log: (line) => log.push(line) });
-    const file = files[0] as FaultyFile;
+    const { spool, file } = await openSpool({ sync: 'fdatasync', log: (line) => log.push(line) });
     file.writeFaults = Array.from({ length: 100 }, () => diskError('ENOSPC'));
     const outcome = spool.append(sampleUsageEvent('stranded')).catch((error: unknown) => error);
     await expect.poll(() => spool.failure).not.toBeNull();
