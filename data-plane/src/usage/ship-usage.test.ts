@@ -29,6 +29,14 @@ function shipperFor(spool: UsageSpool, options: Partial<UsageShipperOptions> & P
 
 const idsOf = (events: UsageEvent[]) => events.map((event) => event.requestId);
 
+/** Spools the events and closes the spool, as a data plane that stopped; the path of their segment, to damage or extend. */
+async function stoppedSpoolWith(...requestIds: string[]): Promise<string> {
+  const spool = await UsageSpool.open({ directory });
+  for (const requestId of requestIds) await spool.append(sampleUsageEvent(requestId));
+  await spool.close();
+  return join(directory, segmentFileName(1));
+}
+
 describe('UsageShipper', () => {
   it('ships in batches, advances the cursor only after success, deletes shipped segments, resumes after a restart', async () => {
     const spool = await UsageSpool.open({ directory, segmentMaxBytes: 2000 });
@@ -112,10 +120,7 @@ describe('UsageShipper', () => {
   });
 
   it('quarantines a damaged record in the middle and ships the records around it', async () => {
-    const spool = await UsageSpool.open({ directory });
-    await spool.append(sampleUsageEvent('before'));
-    await spool.close();
-    const path = join(directory, segmentFileName(1));
+    const path = await stoppedSpoolWith('before');
     const damaged = encodeSpoolRecord(sampleUsageEvent('damaged')).replace('"promptTokens":1', '"promptTokens":7');
     await appendFile(path, damaged);
     await appendFile(path, encodeSpoolRecord(sampleUsageEvent('after')));
@@ -158,9 +163,7 @@ describe('UsageShipper', () => {
   });
 
   it('bounds a spooled record an older data plane wrote unbounded, instead of passing it over', async () => {
-    const spool = await UsageSpool.open({ directory });
-    await spool.close();
-    const path = join(directory, segmentFileName(1));
+    const path = await stoppedSpoolWith();
     await appendFile(path, encodeSpoolRecord({ ...sampleUsageEvent('old'), servedModel: 'a\u0000b', promptTokens: 3_000_000_000 }));
     const reopened = await UsageSpool.open({ directory });
     const received: UsageEvent[] = [];
