@@ -16,6 +16,8 @@ function startClient(job: LoadJob, cpu: number) {
 }
 
 export interface RunningOpenLoop {
+  /** Resolves when the client's schedule begins. */
+  started: Promise<void>;
   result: Promise<OpenLoopResult>;
   /** Ends the schedule now; `result` still waits for the answers. */
   stop(): void;
@@ -28,7 +30,8 @@ export function startOpenLoopClient(plan: OpenLoopPlan, cpu: number): RunningOpe
     await client.stop();
     return JSON.parse(line) as OpenLoopResult;
   })();
-  return { result, stop: () => void client.child.stdin?.write('stop\n') };
+  const started = client.waitForLine(/^started$/, 120_000).then(() => {});
+  return { started, result, stop: () => void client.child.stdin?.write('stop\n') };
 }
 
 export function runOpenLoopClient(plan: OpenLoopPlan, cpu: number): Promise<OpenLoopResult> {

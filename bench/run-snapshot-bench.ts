@@ -12,7 +12,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createSnapshotSigner, generateSnapshotSigningKeys } from '../shared/src/crypto.ts';
-import { hashSnapshotStateWithJson, updateStateHash, type SnapshotDelta, type SnapshotState } from '../shared/src/snapshot.ts';
+import { applyChangesInPlace, hashSnapshotStateWithJson, updateStateHash, type SnapshotDelta, type SnapshotState } from '../shared/src/snapshot.ts';
+import { holdState } from '../data-plane/src/snapshot/held-state.ts';
 import { createByokDecrypter } from '../data-plane/src/snapshot/decrypt-byok-credentials.ts';
 import { SnapshotStore } from '../data-plane/src/snapshot/snapshot-store.ts';
 import { createInThreadSnapshotParser } from '../data-plane/src/snapshot/snapshot-parser.ts';
@@ -66,7 +67,7 @@ async function measureDeltaApply(keys: number, change: DeltaChange): Promise<Del
   const parser = await createInThreadSnapshotParser(signingKeys.publicJwk);
   const state = stateAtScale(keys);
   const hashed = hashSnapshotStateWithJson(state);
-  let current: MaterialisedSnapshot = { version: 1, stateHash: hashed.stateHash, lanes: hashed.lanes, state, jws: '' };
+  let current: MaterialisedSnapshot = { version: 1, stateHash: hashed.stateHash, lanes: hashed.lanes, state: holdState(structuredClone(state)), jws: '' };
   const store = new SnapshotStore(await createByokDecrypter(null, () => {}));
   await store.set(current);
   const loop: number[] = [];
@@ -84,7 +85,9 @@ async function measureDeltaApply(keys: number, change: DeltaChange): Promise<Del
               remove: [],
             },
           };
-    const stateHash = updateStateHash(current.lanes, current.state, changes).digest();
+    // As the control plane does: from its own (plain) state, which it then changes in place.
+    const stateHash = updateStateHash(current.lanes, state, changes).digest();
+    applyChangesInPlace(state, changes);
     const version = current.version + 1;
     const jws = await signer.sign({ kind: 'delta', fromVersion: current.version, version, stateHash, changes });
     const workerStart = process.cpuUsage();

@@ -6,6 +6,7 @@ import { startOpenAISimulator, type OpenAISimulator } from '../../simulators/ope
 import { listModels } from './pipeline/handle-list-models.ts';
 import type { PipelineContext } from './pipeline/pipeline-context.ts';
 import { buildSnapshotView } from './snapshot/snapshot-view.ts';
+import { holdState } from './snapshot/held-state.ts';
 import { startDataPlaneFixture, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV, type DataPlaneFixture } from './testing/data-plane-fixture.ts';
 
 let simulator: OpenAISimulator;
@@ -70,7 +71,7 @@ describe('/models and BYOK', () => {
   // The org's own key for the simulator provider makes its model available to that org's keys only.
   const state = testSnapshotState('http://127.0.0.1:9/v1');
   state.byokCredentials = { cred_alpha: { orgId: 'org_alpha', userId: null, providerId: 'prov_simulator', last4: 'ALFA', jwe: 'sealed' } };
-  const view = buildSnapshotView(1, 'hash', state, new Map([['cred_alpha', { credentialId: 'cred_alpha', last4: 'ALFA', apiKey: 'sk-alpha-own' }]]));
+  const view = buildSnapshotView(1, 'hash', holdState(state), new Map([['cred_alpha', { credentialId: 'cred_alpha', last4: 'ALFA', apiKey: 'sk-alpha-own' }]]));
   const context = { currentSnapshot: () => view, upstream: { providerKeys: new Map() } } as unknown as Pick<PipelineContext, 'currentSnapshot' | 'upstream'>;
   const ids = (authorization: string) => listModels(context, authorization, '', Date.now()).data.map((model) => model.id);
 

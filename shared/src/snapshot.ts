@@ -298,18 +298,8 @@ export function hashSnapshotStateInSlices(state: SnapshotState): Promise<HashedS
   return runInSlices(hashStateSteps(state));
 }
 
-/**
- * `upserted`: the lanes of the changes' upserted entries alone (hashUpsertedEntries), when a worker
- * thread already computed them; then only the entries the changes remove or replace are hashed here.
- */
-function* updateStateHashSteps(
-  lanes: Uint16Array,
-  state: SnapshotState,
-  changes: SnapshotDelta['changes'],
-  upserted?: Uint16Array,
-): Generator<void, StateHash> {
+function* updateStateHashSteps(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): Generator<void, StateHash> {
   const hash = new StateHash(lanes);
-  if (upserted !== undefined) hash.addLanes(upserted);
   let count = 0;
   for (const section of snapshotSections) {
     const change = changes[section];
@@ -329,9 +319,8 @@ function* updateStateHashSteps(
     for (const id in change.upsert) {
       const replaced = entries[id] !== undefined && !removed.has(id);
       if (replaced) hash.remove(section, id, canonicalJson(entries[id]));
-      if (upserted === undefined) hash.add(section, id, canonicalJson(change.upsert[id]));
-      // An entry not hashed here costs a lookup: many of them make a slice.
-      count += replaced || upserted === undefined ? 1 : 1 / 64;
+      hash.add(section, id, canonicalJson(change.upsert[id]));
+      count += 1;
       if (count >= SLICE_ENTRIES) {
         count = 0;
         yield;
@@ -342,56 +331,12 @@ function* updateStateHashSteps(
 }
 
 /**
- * The state as UTF-8 JSON in pieces, a slice of entries per turn, in the order the entries are held: no
- * sort and no hash, for a holder that knows its state's hash already and only needs it on disk (the order
- * does not matter to anyone reading it back, since the state hash does not depend on it). Each slice is
- * encoded as it is made: a piece left as a string built by concatenation is flattened, all at once, by
- * whoever measures or writes it (at 100k keys half a second of the request loop).
- */
-export async function serializeSnapshotStateInSlices(state: SnapshotState): Promise<Uint8Array[]> {
-  const pieces: Uint8Array[] = [];
-  let slice = '{';
-  let count = 0;
-  for (const [sectionIndex, section] of snapshotSections.entries()) {
-    slice += `${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`;
-    const entries = state[section] as Record<string, unknown>;
-    let first = true;
-    for (const id of Object.keys(entries)) {
-      slice += `${first ? '' : ','}${JSON.stringify(id)}:${JSON.stringify(entries[id])}`;
-      first = false;
-      if (++count % SLICE_ENTRIES === 0) {
-        pieces.push(Buffer.from(slice));
-        slice = '';
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    slice += '}';
-  }
-  pieces.push(Buffer.from(`${slice}}`));
-  return pieces;
-}
-
-/**
  * The hash of `state` with `changes` applied, from the hash of `state` (its lanes), in proportion to the
  * changes: each removed or replaced entry is taken out and each upserted one put in. `state` is read, not
  * modified; upserted entries are hashed as given (the caller validates them first).
  */
 export function updateStateHash(lanes: Uint16Array, state: SnapshotState, changes: SnapshotDelta['changes']): StateHash {
   return runToEnd(updateStateHashSteps(lanes, state, changes));
-}
-
-/**
- * updateStateHash, pausing for I/O between slices (a large delta); `state` must not change meanwhile.
- * `upserted`: hashUpsertedEntries(changes), computed elsewhere (a data plane's parser thread), so that
- * here only removed and replaced entries are hashed: a delta of 100k new keys costs none.
- */
-export function updateStateHashInSlices(
-  lanes: Uint16Array,
-  state: SnapshotState,
-  changes: SnapshotDelta['changes'],
-  upserted?: Uint16Array,
-): Promise<StateHash> {
-  return runInSlices(updateStateHashSteps(lanes, state, changes, upserted));
 }
 
 /** The lanes of the changes' upserted entries as if they were a state of their own: what the state hash gains from them. */

@@ -35,7 +35,7 @@ export function authenticateKey(snapshot: SnapshotView, authorization: string, n
   if (secret === null) {
     throw new GatewayError('invalid_api_key', 'Missing API key. Send it as `Authorization: Bearer <key>`.');
   }
-  const apiKey = snapshot.state.apiKeys[hashSecret(secret)];
+  const apiKey = snapshot.state.apiKeys.get(hashSecret(secret));
   if (apiKey === undefined) throw new GatewayError('invalid_api_key', 'Invalid API key.');
   if (apiKey.expiresAt !== null && Date.parse(apiKey.expiresAt) <= nowMs) {
     throw new GatewayError('invalid_api_key', 'This API key has expired.');

@@ -3,6 +3,7 @@ import { nanodollarsPerToken } from '../../../shared/src/money.ts';
 import { snapshotPricesSchema, type SnapshotModel, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import type { ByokKey } from '../snapshot/decrypt-byok-credentials.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
+import { holdState } from '../snapshot/held-state.ts';
 import type { ProviderRules } from './check-policy.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import { EndpointHealth } from './endpoint-health.ts';
@@ -34,7 +35,7 @@ const state = {
   models: { [llama.id]: llama, [mistral.id]: mistral, [orphan.id]: orphan },
   byokCredentials: {},
 } as unknown as SnapshotState;
-const snapshot = buildSnapshotView(1, 'hash', state);
+const snapshot = buildSnapshotView(1, 'hash', holdState(state));
 const owner = { orgId: 'org_1', userId: 'user_1' };
 
 const open: ProviderRules = { allowedProviders: null, deniedProviders: [] };
@@ -274,7 +275,7 @@ describe('chooseEndpoints with BYOK keys', () => {
   const decrypted = new Map<string, ByokKey>(
     ['cred_org_groq', 'cred_user_groq', 'cred_org_together', 'cred_other_org'].map((id) => [id, { credentialId: id, last4: '', apiKey: `key-of-${id}` }]),
   );
-  const view = buildSnapshotView(2, 'hash', byokState, decrypted);
+  const view = buildSnapshotView(2, 'hash', holdState(byokState), decrypted);
   const keys = (userId: string) =>
     chooseEndpoints(view, open, [llama], preferences(), { orgId: 'org_1', userId }, new Map(), health).map((candidate) => [
       candidate.route.provider.slug,
@@ -296,7 +297,7 @@ describe('chooseEndpoints with BYOK keys', () => {
   });
 
   it('keeps an undecryptable key as BYOK without a secret, so the platform key is not used in its place', () => {
-    const undecrypted = buildSnapshotView(3, 'hash', byokState);
+    const undecrypted = buildSnapshotView(3, 'hash', holdState(byokState));
     const [together] = chooseEndpoints(undecrypted, open, [llama], preferences(), { orgId: 'org_1', userId: 'user_2' }, new Map(), health);
     expect(together).toMatchObject({ byok: true, byokKey: { credentialId: 'cred_org_together', last4: 'ORG2', apiKey: null } });
   });
@@ -309,7 +310,12 @@ describe('chooseEndpoints skips providers it holds no key for', () => {
     providers: { ...state.providers, prov_together: keyed('together'), prov_groq: keyed('groq') },
     byokCredentials: { cred_org_groq: { orgId: 'org_1', userId: null, providerId: 'prov_groq', last4: 'ORG1', jwe: 'jwe' } },
   } as SnapshotState;
-  const view = buildSnapshotView(4, 'hash', keyedState, new Map([['cred_org_groq', { credentialId: 'cred_org_groq', last4: 'ORG1', apiKey: 'byok-groq' }]]));
+  const view = buildSnapshotView(
+    4,
+    'hash',
+    holdState(keyedState),
+    new Map([['cred_org_groq', { credentialId: 'cred_org_groq', last4: 'ORG1', apiKey: 'byok-groq' }]]),
+  );
   const choose = (platformKeys: Map<string, string>, extra: Partial<ProviderPreferences> = {}, orgId = 'org_1') =>
     chooseEndpoints(view, open, [llama], preferences(extra), { orgId, userId: 'user_1' }, platformKeys, health).map(
       (candidate) => candidate.route.provider.slug,

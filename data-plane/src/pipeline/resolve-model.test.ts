@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { snapshotPricesSchema } from '../../../shared/src/snapshot.ts';
 import { buildSnapshotView } from '../snapshot/snapshot-view.ts';
+import { holdState } from '../snapshot/held-state.ts';
 import { FIXTURE_UPSTREAM_KEY, testSnapshotState, UPSTREAM_KEY_ENV } from '../testing/data-plane-fixture.ts';
 import { EndpointHealth } from './endpoint-health.ts';
 import { chooseEndpoints } from './choose-endpoints.ts';
 import { defaultProviderPreferences } from './parse-routing-options.ts';
 import { resolveModel } from './resolve-model.ts';
 
-const view = buildSnapshotView(1, 'hash', testSnapshotState('http://upstream.test/v1/'));
+const view = buildSnapshotView(1, 'hash', holdState(testSnapshotState('http://upstream.test/v1/')));
 
 describe('resolveModel', () => {
   it('finds a model by its public id', () => {

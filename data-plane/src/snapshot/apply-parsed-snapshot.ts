@@ -1,6 +1,7 @@
 // The request loop's half of taking in a snapshot message: the parser (a worker thread) already
-// verified and validated it, so what is left is to turn its entry chunks into objects, one chunk per
-// event-loop turn. A full snapshot becomes a new state beside the current one, swapped in by reference;
+// verified and validated it, and packed its API keys (packed-entries.ts), so what is left is to turn the
+// other sections' entry chunks into objects, one chunk per event-loop turn. A full snapshot becomes a
+// new state beside the current one (its keys as the parser packed them), swapped in by reference;
 // a delta, once its result's hash is checked (verify-snapshot.ts), is applied to the held state in
 // place, in one synchronous step proportional to the delta: copying a 100k-key section for every key
 // created or revoked would cost the request loop hundreds of milliseconds. A request that already found
@@ -8,8 +9,11 @@
 // hashed and built beside instead, a slice per turn (applyLargeDeltaBeside).
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import type { JsonObject } from '../../../shared/src/json-object.ts';
-import { emptySnapshotState, snapshotSections, type SnapshotDelta, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { SnapshotDelta } from '../../../shared/src/snapshot.ts';
 import { StateHash } from '../../../shared/src/state-hash.ts';
+import { plainSections, type HeldState } from './held-state.ts';
+import { entryId, entryJson, isTombstone } from './packed-entries.ts';
+import { PackedSection } from './packed-section.ts';
 import { CHUNK_ENTRIES, type EntryChunks, type ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 
 type ParsedDelta = Extract<ParsedSnapshotMessage, { kind: 'delta' }>;
@@ -26,17 +30,27 @@ async function addChunks(section: Record<string, unknown>, chunks: EntryChunks):
 }
 
 /** A full snapshot's state. */
-export async function materialiseFullSnapshot(parsed: Extract<ParsedSnapshotMessage, { kind: 'full' }>): Promise<SnapshotState> {
-  const state = emptySnapshotState();
-  for (const section of snapshotSections) await addChunks(state[section] as Record<string, unknown>, parsed.sections[section]);
+export async function materialiseFullSnapshot(parsed: Extract<ParsedSnapshotMessage, { kind: 'full' }>): Promise<HeldState> {
+  const state: HeldState = { apiKeys: new PackedSection(parsed.apiKeys), orgs: {}, providers: {}, models: {}, byokCredentials: {} };
+  for (const section of plainSections) await addChunks(state[section] as Record<string, unknown>, parsed.sections[section]);
   return state;
 }
 
-/** A parsed delta's changes with their upserted entries as objects (already validated by the parser). */
-export async function readParsedDelta(changes: ParsedDelta['changes']): Promise<SnapshotDelta['changes']> {
+/** A (small) parsed delta's changes with their upserted entries as objects (already validated by the parser). */
+export async function readParsedDelta(parsed: ParsedDelta): Promise<SnapshotDelta['changes']> {
   const read: SnapshotDelta['changes'] = {};
-  for (const section of snapshotSections) {
-    const change = changes[section];
+  const keys = parsed.apiKeys;
+  if (keys !== null) {
+    const upsert: Record<string, unknown> = {};
+    const remove: string[] = [];
+    for (let index = 0; index < keys.count; index++) {
+      if (isTombstone(keys, index)) remove.push(entryId(keys, index));
+      else upsert[entryId(keys, index)] = JSON.parse(entryJson(keys, index));
+    }
+    read.apiKeys = { upsert: upsert as JsonObject, remove };
+  }
+  for (const section of plainSections) {
+    const change = parsed.changes[section];
     if (!change) continue;
     const upsert: Record<string, unknown> = {};
     await addChunks(upsert, change.upsert);
@@ -54,7 +68,7 @@ export const IN_PLACE_MAX_ENTRIES = 2_000;
 
 /** Whether a parsed delta goes through applyLargeDeltaBeside (an upper bound: every chunk taken as full). */
 export function isLargeDelta(parsed: ParsedDelta): boolean {
-  let entries = 0;
+  let entries = parsed.apiKeys?.count ?? 0;
   for (const change of Object.values(parsed.changes)) entries += change.remove.length + change.upsert.length * CHUNK_ENTRIES;
   return entries > IN_PLACE_MAX_ENTRIES;
 }
@@ -67,19 +81,27 @@ const HASH_SLICE = 100;
 /**
  * The state a large delta makes, built beside `state` (which is left as it was) and hashed on the way,
  * a slice per turn: the held hash's lanes plus the parser's lanes of the upserted entries, less each
- * entry removed or replaced. Upserts are read from the parsed chunks one per turn, never gathered into
- * one object: walking a 100k-entry object (for-in, Object.keys) is itself one step of tens of
+ * entry removed or replaced. The API keys are merged as packed bytes (PackedSection.mergeChanges: no
+ * object per key); other sections' upserts are read from the parsed chunks one per turn, never gathered
+ * into one object: walking a 100k-entry object (for-in, Object.keys) is itself one step of tens of
  * milliseconds. Throws when the result does not hash to the signed stateHash.
  */
-export async function applyLargeDeltaBeside(
-  state: SnapshotState,
-  lanes: Uint16Array,
-  parsed: ParsedDelta,
-): Promise<{ state: SnapshotState; lanes: Uint16Array }> {
+export async function applyLargeDeltaBeside(state: HeldState, lanes: Uint16Array, parsed: ParsedDelta): Promise<{ state: HeldState; lanes: Uint16Array }> {
   const hash = new StateHash(lanes);
   hash.addLanes(parsed.upsertedLanes);
-  const next: SnapshotState = { ...state };
-  for (const section of snapshotSections) {
+  const next: HeldState = { ...state };
+  if (parsed.apiKeys !== null) {
+    const merge = state.apiKeys.mergeChanges(parsed.apiKeys, (id, json) => hash.remove('apiKeys', id, json));
+    for (;;) {
+      const step = merge.next();
+      if (step.done) {
+        next.apiKeys = step.value;
+        break;
+      }
+      await nextTurn();
+    }
+  }
+  for (const section of plainSections) {
     const change = parsed.changes[section];
     if (!change) continue;
     const entries = state[section] as Record<string, unknown>;

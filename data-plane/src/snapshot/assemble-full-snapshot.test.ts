@@ -5,6 +5,7 @@ import type { SnapshotSigner, SnapshotVerifier } from '../../../shared/src/crypt
 import { hashSnapshotState, splitSnapshotState, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import { materialiseFullSnapshot } from './apply-parsed-snapshot.ts';
 import { FullSnapshotAssembler } from './assemble-full-snapshot.ts';
+import { plainState } from './held-state.ts';
 import { parseSnapshotMessage, type ParsedSnapshotPart } from './parse-snapshot-message.ts';
 import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
@@ -56,7 +57,11 @@ describe('full snapshot in parts', () => {
     const whole = assembler.add(parts[2]!);
     if (whole === null) throw new Error('expected the whole snapshot');
     expect(whole).toMatchObject({ kind: 'full', version: 3, stateHash: hashSnapshotState(state) });
-    expect(await materialiseFullSnapshot(whole)).toEqual(JSON.parse(JSON.stringify(state)));
+    const held = await materialiseFullSnapshot(whole);
+    expect(plainState(held)).toEqual(JSON.parse(JSON.stringify(state)));
+    // Keys of the first and the last part are found in the merged packed keys.
+    expect(held.apiKeys.get('hash-0')).toEqual(state.apiKeys['hash-0']);
+    expect(held.apiKeys.get(`hash-${Object.keys(state.apiKeys).length - 1}`)?.id).toBe(`key_${Object.keys(state.apiKeys).length - 1}`);
     expect(JSON.parse(text(whole.stateJson))).toEqual(JSON.parse(JSON.stringify(state)));
   });
 

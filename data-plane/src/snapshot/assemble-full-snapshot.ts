@@ -5,6 +5,8 @@
 // resubscribes for a full snapshot as after any rejected message.
 import { snapshotSections } from '../../../shared/src/snapshot.ts';
 import { StateHash } from '../../../shared/src/state-hash.ts';
+import { plainSections } from './held-state.ts';
+import { mergePackedEntries } from './packed-entries.ts';
 import type { ParsedFullSnapshot, ParsedSnapshotPart } from './parse-snapshot-message.ts';
 
 const encoder = new TextEncoder();
@@ -17,14 +19,16 @@ export function assembleFullSnapshot(parts: readonly ParsedSnapshotPart[]): Pars
   if (hash.digest() !== stateHash) throw new Error(`snapshot ${version}: the state does not hash to the signed stateHash`);
   const sections = {} as ParsedFullSnapshot['sections'];
   const stateJson: Uint8Array[] = [];
+  for (const section of plainSections) sections[section] = parts.flatMap((part) => part.sections[section]);
+  // The parts hold distinct keys: merged, they are the whole snapshot's.
+  const apiKeys = parts.length === 1 ? parts[0]!.apiKeys : mergePackedEntries(parts.map((part) => part.apiKeys));
   for (const [sectionIndex, section] of snapshotSections.entries()) {
-    sections[section] = parts.flatMap((part) => part.sections[section]);
     stateJson.push(encoder.encode(`${sectionIndex === 0 ? '{' : '},'}${JSON.stringify(section)}:{`));
     // Every member piece starts with a comma; the section's first one goes without.
     parts.flatMap((part) => part.members[section]).forEach((piece, pieceIndex) => stateJson.push(pieceIndex === 0 ? piece.subarray(1) : piece));
   }
   stateJson.push(encoder.encode('}}'));
-  return { kind: 'full', version, stateHash, lanes: hash.lanes, sections, stateJson };
+  return { kind: 'full', version, stateHash, lanes: hash.lanes, sections, apiKeys, stateJson };
 }
 
 /** Collects the parts of one full snapshot as they arrive. */

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diffSnapshotStates, hashSnapshotStateWithJson, serializeSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
+import { diffSnapshotStates, hashSnapshotStateWithJson } from '../../../shared/src/snapshot.ts';
+import { holdState, plainState, serializeHeldStateInSlices } from './held-state.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './load-snapshot.ts';
 import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
@@ -33,18 +34,22 @@ describe('snapshot file and deltas log', () => {
       });
 
     const writer = new SnapshotFileWriter(path, () => {});
-    writer.save({ version: 1, stateHash: hashed[0]!.stateHash, lanes: hashed[0]!.lanes, state: states[0]!, jws: full }, hashed[0]!.stateJson);
-    const second = { version: 2, stateHash: hashed[1]!.stateHash, lanes: hashed[1]!.lanes, state: states[1]!, jws: await delta(1) };
+    writer.save(
+      { version: 1, stateHash: hashed[0]!.stateHash, lanes: hashed[0]!.lanes, state: holdState(structuredClone(states[0]!)), jws: full },
+      hashed[0]!.stateJson,
+    );
+    const second = { version: 2, stateHash: hashed[1]!.stateHash, lanes: hashed[1]!.lanes, state: holdState(structuredClone(states[1]!)), jws: await delta(1) };
     writer.append(second);
-    writer.append({ version: 3, stateHash: hashed[2]!.stateHash, lanes: hashed[2]!.lanes, state: states[2]!, jws: await delta(2) });
+    writer.append({ version: 3, stateHash: hashed[2]!.stateHash, lanes: hashed[2]!.lanes, state: holdState(structuredClone(states[2]!)), jws: await delta(2) });
     await writer.flush();
     const loaded = await loadSnapshotFile(path, verifier, () => {});
-    expect(loaded?.snapshot).toMatchObject({ version: 3, stateHash: hashed[2]!.stateHash, state: states[2] });
+    expect(loaded?.snapshot).toMatchObject({ version: 3, stateHash: hashed[2]!.stateHash });
+    expect(plainState(loaded!.snapshot.state)).toEqual(states[2]);
 
     // The state file rewritten at version 2 (a crash before the log was emptied leaves version 2 and 3 in it).
     const log = await readFile(join(directory, 'snapshot-deltas.jws'), 'utf8');
     // As a compaction writes it: entries in the order held, not sorted.
-    writer.save(second, await serializeSnapshotStateInSlices(states[1]!));
+    writer.save(second, await serializeHeldStateInSlices(second.state));
     await writer.flush();
     expect(await readFile(join(directory, 'snapshot-deltas.jws'), 'utf8')).toBe('');
     await writeFile(join(directory, 'snapshot-deltas.jws'), log);

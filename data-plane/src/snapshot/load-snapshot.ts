@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { snapshotEnvelopeSchema } from '../../../shared/src/data-plane-channel.ts';
 import { hashSnapshotStateWithJson, snapshotStateSchema } from '../../../shared/src/snapshot.ts';
+import { holdState } from './held-state.ts';
 import { parseSnapshotMessage } from './parse-snapshot-message.ts';
 import { signedText, verifySnapshot, type MaterialisedSnapshot, type SignedMessage } from './verify-snapshot.ts';
 
@@ -76,7 +77,7 @@ export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier,
       log(`snapshot file ${path} does not match its signed message; ignoring it`);
       return null;
     }
-    snapshot = { version: message.version, stateHash, lanes, state, jws: file.jws };
+    snapshot = { version: message.version, stateHash, lanes, state: holdState(state), jws: file.jws };
   } catch (error) {
     log(`snapshot file ${path} failed verification; ignoring it: ${String(error)}`);
     return null;

@@ -3,14 +3,18 @@
 // and hash the entries it brings: a full snapshot's (or one part's, assemble-full-snapshot.ts puts the
 // parts together and checks the whole hash), a delta's new ones (its result's hash is the held state's
 // plus those, less the entries it removes or replaces, which only the request loop holds:
-// verify-snapshot.ts). What comes back is the entries as JSON text in chunks of CHUNK_ENTRIES, already
-// validated, which the request loop parses one chunk per turn (apply-parsed-snapshot.ts): a 100k-key
-// message never costs it one long JSON.parse, schema check or hash.
+// verify-snapshot.ts). What comes back is the API keys packed (packed-entries.ts: bytes and a hash table
+// the request loop looks keys up in without turning them into objects) and the other sections' entries
+// as JSON text in chunks of CHUNK_ENTRIES, already validated, which the request loop parses one chunk per
+// turn (apply-parsed-snapshot.ts): a 100k-key message never costs it one long JSON.parse, schema check,
+// hash, or 100k objects.
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { hashUpsertedEntries, sectionItemSchemas, snapshotSections, type SnapshotDelta, type SnapshotSection } from '../../../shared/src/snapshot.ts';
 import { StateHash } from '../../../shared/src/state-hash.ts';
 import { assembleFullSnapshot } from './assemble-full-snapshot.ts';
+import type { PlainSection } from './held-state.ts';
+import { packEntries, packedBuffers, type PackedEntries } from './packed-entries.ts';
 
 /** About a millisecond of JSON.parse on the request loop per chunk. */
 export const CHUNK_ENTRIES = 500;
@@ -32,7 +36,8 @@ export type ParsedFullSnapshot = {
   stateHash: string;
   /** That hash's lanes, from which later deltas are hashed (shared/src/state-hash.ts). */
   lanes: Uint16Array;
-  sections: Record<SnapshotSection, EntryChunks>;
+  sections: Record<PlainSection, EntryChunks>;
+  apiKeys: PackedEntries;
   /** The state's JSON in pieces, UTF-8 (what the snapshot file stores; entries in the order received). */
   stateJson: Uint8Array[];
 };
@@ -47,7 +52,8 @@ export type ParsedSnapshotPart = {
   count: number;
   /** The state hash's lanes of this part's entries alone (LtHash is additive: the parts' sum is the whole's). */
   lanes: Uint16Array;
-  sections: Record<SnapshotSection, EntryChunks>;
+  sections: Record<PlainSection, EntryChunks>;
+  apiKeys: PackedEntries;
   /** Per section, this part's entries as JSON object members, each piece starting with a comma. */
   members: Record<SnapshotSection, Uint8Array[]>;
 };
@@ -61,7 +67,9 @@ export type ParsedSnapshotMessage =
       version: number;
       /** The signed hash of the state after the delta; the caller checks it once applied. */
       stateHash: string;
-      changes: Partial<Record<SnapshotSection, { upsert: EntryChunks; remove: string[] }>>;
+      changes: Partial<Record<PlainSection, { upsert: EntryChunks; remove: string[] }>>;
+      /** The API keys it upserts, and a tombstone for each it removes (and does not upsert); null when it changes none. */
+      apiKeys: PackedEntries | null;
       /** The state hash's lanes of the upserted entries alone (hashUpsertedEntries), so the request loop hashes only what it removes or replaces. */
       upsertedLanes: Uint16Array;
     };
@@ -73,31 +81,35 @@ function chunked(entries: Array<[string, unknown]>): EntryChunks {
 }
 
 /** Hashes a (part of a) full state's entries, in the order received: the hash does not depend on it. */
-function readPart(state: Record<SnapshotSection, Record<string, unknown>>): Pick<ParsedSnapshotPart, 'lanes' | 'sections' | 'members'> {
+function readPart(state: Record<SnapshotSection, Record<string, unknown>>): Pick<ParsedSnapshotPart, 'lanes' | 'sections' | 'apiKeys' | 'members'> {
   const hash = new StateHash();
   const sections = {} as ParsedSnapshotPart['sections'];
   const members = {} as ParsedSnapshotPart['members'];
+  let apiKeys: PackedEntries | null = null;
   for (const section of snapshotSections) {
     const entries = state[section];
     const pairs: Array<[string, unknown]> = [];
+    const packed: Array<[string, string]> = [];
     const pieces: Uint8Array[] = [];
     let piece = '';
     // for-in, not Object.entries: no 100k pairs allocated only to be walked once.
     for (const id in entries) {
       const entryJson = canonicalJson(entries[id]);
       hash.add(section, id, entryJson);
-      pairs.push([id, entries[id]]);
+      if (section === 'apiKeys') packed.push([id, entryJson]);
+      else pairs.push([id, entries[id]]);
       piece += `,${JSON.stringify(id)}:${entryJson}`;
-      if (pairs.length % FILE_PIECE_ENTRIES === 0) {
+      if ((pairs.length + packed.length) % FILE_PIECE_ENTRIES === 0) {
         pieces.push(encoder.encode(piece));
         piece = '';
       }
     }
     if (piece !== '') pieces.push(encoder.encode(piece));
-    sections[section] = chunked(pairs);
+    if (section === 'apiKeys') apiKeys = packEntries(packed);
+    else sections[section] = chunked(pairs);
     members[section] = pieces;
   }
-  return { lanes: hash.lanes, sections, members };
+  return { lanes: hash.lanes, sections, apiKeys: apiKeys!, members };
 }
 
 /**
@@ -115,13 +127,21 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
   }
   const changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes'] = {};
   const validated: SnapshotDelta['changes'] = {};
+  let apiKeys: PackedEntries | null = null;
   for (const section of snapshotSections) {
     const change = message.changes[section];
     if (!change) continue;
     const schema = sectionItemSchemas[section];
     const upserts = Object.entries(change.upsert).map(([id, entry]): [string, unknown] => [id, schema.parse(entry)]);
-    changes[section] = { upsert: chunked(upserts), remove: change.remove };
     validated[section] = { upsert: Object.fromEntries(upserts) as never, remove: change.remove };
+    if (section !== 'apiKeys') {
+      changes[section] = { upsert: chunked(upserts), remove: change.remove };
+      continue;
+    }
+    // Removals go first, so an id both removed and upserted ends upserted.
+    const upserted = new Set(upserts.map(([id]) => id));
+    const tombstones = [...new Set(change.remove)].filter((id) => !upserted.has(id)).map((id) => [id, ''] as const);
+    apiKeys = packEntries([...upserts.map(([id, entry]) => [id, canonicalJson(entry)] as const), ...tombstones]);
   }
   return {
     kind: 'delta',
@@ -129,6 +149,7 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
     version: message.version,
     stateHash: message.stateHash,
     changes,
+    apiKeys,
     upsertedLanes: hashUpsertedEntries(validated),
   };
 }
@@ -139,6 +160,7 @@ export function parsedBuffers(parsed: ParsedFullSnapshot | Extract<ParsedSnapsho
     parsed.kind === 'full'
       ? [...Object.values(parsed.sections).flat(), ...parsed.stateJson, parsed.lanes]
       : [...Object.values(parsed.changes).flatMap((change) => change.upsert), parsed.upsertedLanes];
+  const packed = parsed.apiKeys;
   // A piece of the state file's JSON may be a view into a member piece's buffer: each buffer once.
-  return [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
+  return [...new Set([...views.map((view) => view.buffer as ArrayBuffer), ...(packed === null ? [] : packedBuffers(packed))])];
 }

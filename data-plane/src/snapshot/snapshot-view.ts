@@ -1,10 +1,11 @@
 // What a request reads: one immutable, materialised snapshot plus the indexes built once per version.
 // A new version is a new view; a request in flight keeps the view it started with.
-import type { SnapshotApiKey, SnapshotModel, SnapshotOrg, SnapshotProvider, SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { SnapshotApiKey, SnapshotModel, SnapshotOrg, SnapshotProvider } from '../../../shared/src/snapshot.ts';
 import type { ChatRequest, EmbeddingsRequest, FimRequest } from '../providers/client-requests.ts';
 import type { UpstreamOperation } from '../providers/provider-adapter.ts';
 import { adapterForProvider } from '../providers/provider-adapters.ts';
 import type { ByokKey } from './decrypt-byok-credentials.ts';
+import type { HeldState } from './held-state.ts';
 
 /** Who calls: an API key of the snapshot and its organization (pipeline/authenticate-key.ts). */
 export interface Principal {
@@ -33,7 +34,7 @@ export interface ProviderRoute {
 export interface SnapshotView {
   version: number;
   stateHash: string;
-  state: SnapshotState;
+  state: HeldState;
   /** By id and by alias. */
   modelsById: ReadonlyMap<string, SnapshotModel>;
   providersById: ReadonlyMap<string, ProviderRoute>;
@@ -53,7 +54,7 @@ export function findByokKey(view: SnapshotView, orgId: string, userId: string, p
 }
 
 /** `decrypted`: the BYOK keys by credential id (decrypt-byok-credentials.ts); a credential missing there is kept, unusable. */
-export function buildSnapshotView(version: number, stateHash: string, state: SnapshotState, decrypted: ReadonlyMap<string, ByokKey> = new Map()): SnapshotView {
+export function buildSnapshotView(version: number, stateHash: string, state: HeldState, decrypted: ReadonlyMap<string, ByokKey> = new Map()): SnapshotView {
   const models = Object.values(state.models);
   const modelsById = new Map<string, SnapshotModel>();
   for (const model of models) modelsById.set(model.id, model);

@@ -7,9 +7,9 @@
 // failures reconnect with exponential backoff and jitter (to the next control-plane replica, when
 // several are configured: the feed moves on like control-plane-channel.ts).
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import { serializeSnapshotStateInSlices } from '../../../shared/src/snapshot.ts';
 import { formatChannelPosition, type SnapshotEnvelope, type SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { SpendFloorMessage } from '../../../shared/src/spend-floors.ts';
+import { serializeHeldStateInSlices } from './held-state.ts';
 import type { FeedEnvelope, SnapshotFeed } from './snapshot-feed.ts';
 import type { SnapshotFileWriter } from './load-snapshot.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
@@ -133,7 +133,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       options.onApplied?.({ kind: 'snapshot', envelope: textEnvelope(envelope), parsed: parsed!, snapshot: next });
       writer.append(next);
       // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
-      if (writer.compactionDue) writer.save(next, await serializeSnapshotStateInSlices(next.state));
+      if (writer.compactionDue) writer.save(next, await serializeHeldStateInSlices(next.state));
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
       resubscribeAfterRejection(false);

@@ -4,11 +4,12 @@
 // The signature check, parse, validation and (for a full snapshot) the hash run in the parser, a worker
 // thread in a serving data plane (snapshot-parser.ts). A delta costs the request loop in proportion to
 // the delta, not to the state: its result's hash comes from the held hash's lanes plus the parser's hash
-// of the entries it adds (updateStateHashInSlices, one entry hash here per entry removed or replaced),
+// of the entries it adds (hashChangedState, one entry hash here per entry removed or replaced),
 // and only once it matches is the delta applied to the held state in place (applyChangesInPlace); a
 // large delta is hashed and built beside the held state a slice per turn (applyLargeDeltaBeside).
-import { applyChangesInPlace, updateStateHashInSlices, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import type { SnapshotSection } from '../../../shared/src/snapshot.ts';
 import { applyLargeDeltaBeside, isLargeDelta, materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
+import { applyChangesInPlace, hashChangedState, type HeldState } from './held-state.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SnapshotParser } from './snapshot-parser.ts';
 
@@ -21,7 +22,7 @@ export interface MaterialisedSnapshot {
   stateHash: string;
   /** The lanes stateHash is the digest of (shared/src/state-hash.ts), for hashing the next delta's result. */
   lanes: Uint16Array;
-  state: SnapshotState;
+  state: HeldState;
   /** The verified message it came from (kept on disk, re-verified on load). */
   jws: SignedMessage;
 }
@@ -95,10 +96,10 @@ export async function verifySnapshot(
       throw new SnapshotRejected(String(error));
     }
   }
-  const changes = await readParsedDelta(message.changes);
+  const changes = await readParsedDelta(message);
   // Hashed a slice per turn (a one-key delta takes none); the held state does not change meanwhile, since
   // messages are applied one at a time.
-  const hash = await updateStateHashInSlices(current.lanes, current.state, changes, message.upsertedLanes);
+  const hash = await hashChangedState(current.lanes, current.state, changes, message.upsertedLanes);
   if (hash.digest() !== message.stateHash) {
     throw new SnapshotRejected(`snapshot ${message.version}: materialised state hash does not match the signed stateHash`);
   }

@@ -6,14 +6,18 @@
 // place), never a copy of the whole state; it starts from the main thread's state, copied once.
 import type { SnapshotEnvelope } from '../../../shared/src/data-plane-channel.ts';
 import type { SpendFloorMessage } from '../../../shared/src/spend-floors.ts';
+import { heldStateFrom, type PortableHeldState } from '../snapshot/held-state.ts';
 import type { ParsedSnapshotMessage } from '../snapshot/parse-snapshot-message.ts';
 import type { SnapshotStore } from '../snapshot/snapshot-store.ts';
 import type { SpendFloorStore } from '../snapshot/spend-floor-store.ts';
 import { verifySnapshot, type MaterialisedSnapshot } from '../snapshot/verify-snapshot.ts';
 
+/** A snapshot as posted to a thread: its packed API keys as data (heldStateFrom makes them a section again). */
+export type PortableSnapshot = Omit<MaterialisedSnapshot, 'state'> & { state: PortableHeldState };
+
 /** What the main thread posts: its state (at a worker's start, or when it asks again), then each message it applied. */
 export type FollowedUpdate =
-  | { kind: 'state'; snapshot: MaterialisedSnapshot | null; floors: SpendFloorMessage | null }
+  | { kind: 'state'; snapshot: PortableSnapshot | null; floors: SpendFloorMessage | null }
   | { kind: 'snapshot'; envelope: SnapshotEnvelope; parsed: ParsedSnapshotMessage }
   | { kind: 'spend-floors'; message: SpendFloorMessage };
 
@@ -42,7 +46,7 @@ export function followSnapshots(options: {
       waitingForState = false;
       if (update.floors !== null) spendFloors.apply(update.floors);
       if (update.snapshot !== null) {
-        current = update.snapshot;
+        current = { ...update.snapshot, state: heldStateFrom(update.snapshot.state) };
         await store.set(current);
         options.onVersion(current.version);
       }

@@ -8,6 +8,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { lineLog, type Logger } from '../../../shared/src/logger.ts';
 import { servingSettings } from '../data-plane-settings.ts';
+import { portableHeldState } from '../snapshot/held-state.ts';
 import { listenForMetrics, type MetricsListener } from '../http/serve-metrics.ts';
 import { openSharedState } from '../open-shared-state.ts';
 import { createInProcessRateLimitStore } from '../rate-limit/in-process-rate-limit-store.ts';
@@ -75,7 +76,7 @@ export async function startWorkerPool(options: DataPlaneOptions, logger: Logger)
   }
   const currentState = (): Extract<FollowedUpdate, { kind: 'state' }> => ({
     kind: 'state',
-    snapshot: latest,
+    snapshot: latest === null ? null : { ...latest, state: portableHeldState(latest.state) },
     floors: shared.spendFloors.checkpoint(),
   });
   let latest = shared.loaded;

@@ -1,0 +1,132 @@
+// The 100k-key snapshot swap (measure-snapshot-swap.ts) for two data planes in alternating rounds: `a`
+// (another checkout, --base) and `b` (this one), each round on a fresh data plane pinned to the same CPU.
+// One swap's worst request moves with whatever else the machine runs, so a change shows only side by
+// side, round after round: per round the probe's p99.9 before the swap, the worst request during it and
+// the excess of one over the other, then the medians per side. With --steps, no probe: the request
+// loop's half of the swap in a process of its own (swap-steps-main.ts), whose longest event-loop turn in
+// CPU time and longest GC pause tell what a probe would meet, on a machine too loaded for the probe's
+// own baseline to mean anything.
+//
+//   npm run bench:swap -- --base=/path/to/other/checkout [--rounds=3] [--keys=100000] [--steps]
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { median } from './alternate-rounds.ts';
+import { measureSnapshotSwap, type SnapshotSwapResult } from './measure-snapshot-swap.ts';
+import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
+import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
+
+const TARGET_CPU = 0;
+const LOAD_CPU = 1;
+const PROBE_RATE = 200;
+
+const help = `Usage: npm run bench:swap -- [options]
+
+Publishes a delta of N new API keys to a data plane (fake control plane) while a ${PROBE_RATE} req/s probe
+runs, for side a and side b in alternating rounds (a b, b a, ...), each on a fresh data plane on
+CPU ${TARGET_CPU}; prints per round the probe's p99.9 before the swap, the worst request during it and the
+difference, and the medians per side.
+
+Options:
+  --base=DIR            the checkout of side a (its node_modules must resolve)   default this one
+  --rounds=N            rounds per side                                          default 3
+  --keys=N              keys the delta adds                                      default 100000
+  --a-flags="..."       node flags of side a (e.g. --trace-gc)
+  --b-flags="..."       node flags of side b
+  --steps               the request loop's half of the swap alone, in process (swap-steps-main.ts): per
+                        round its longest turn (CPU ms), longest GC pause and CPU
+`;
+
+function option(args: string[], name: string): string | undefined {
+  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+const ms = (micros: number) => (micros / 1000).toFixed(1);
+const loadAverage = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) return void process.stdout.write(help);
+  const [rounds, keys] = [Number(option(args, 'rounds') ?? 3), Number(option(args, 'keys') ?? 100_000)];
+  const roots = { a: resolve(option(args, 'base') ?? REPOSITORY_ROOT), b: REPOSITORY_ROOT };
+  const base = roots.a;
+  const flags = (side: string) => option(args, `${side}-flags`)?.split(' ').filter(Boolean) ?? [];
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(`a: ${base} ${flags('a').join(' ')}\nb: ${REPOSITORY_ROOT} ${flags('b').join(' ')}\nload average ${loadAverage()}`);
+  if (args.includes('--steps')) return compareSteps(roots, rounds, keys, flags, log);
+  const simulator = await startSimulator({ ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 }, LOAD_CPU);
+  const results: Record<'a' | 'b', SnapshotSwapResult[]> = { a: [], b: [] };
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const side of round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
+        const gateway = await startGatewayTarget(simulator, TARGET_CPU, flags(side), { name: 'gateway', root: roots[side] });
+        try {
+          const swap = await measureSnapshotSwap(gateway, simulator, keys, PROBE_RATE, LOAD_CPU);
+          results[side].push(swap);
+          log(
+            `round ${round + 1} ${side}: baseline p99.9 ${ms(swap.probeBefore.p999)} ms, worst during the swap ${ms(swap.worstDuringSwapMicros)} ms (${ms(swap.worstDuringSwapMicros - swap.probeBefore.p999)} over; ${swap.answeredDuringSwap} requests), swap ${swap.swapMs.toFixed(0)} ms, data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms, failed ${swap.probeFailed}; load average ${loadAverage()}`,
+          );
+          // With --trace-gc: the collector's pauses of 3 ms or more (the last 100).
+          const pauses = gateway
+            .output()
+            .split('\n')
+            .filter((line) => Number(/MB, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0) >= 3);
+          if (pauses.length > 0) log(pauses.slice(-100).join('\n'));
+        } finally {
+          await gateway.stop();
+        }
+      }
+    }
+  } finally {
+    await simulator.process.stop();
+  }
+  for (const side of ['a', 'b'] as const) {
+    const swaps = results[side];
+    log(
+      `${side}: median baseline p99.9 ${ms(median(swaps.map((swap) => swap.probeBefore.p999)))} ms, median worst ${ms(median(swaps.map((swap) => swap.worstDuringSwapMicros)))} ms, median excess ${ms(median(swaps.map((swap) => swap.worstDuringSwapMicros - swap.probeBefore.p999)))} ms, median swap ${median(swaps.map((swap) => swap.swapMs)).toFixed(0)} ms`,
+    );
+  }
+  log(`load average ${loadAverage()}`);
+}
+
+interface SwapSteps {
+  longestCpuMs: { apply: number; serialise: number };
+  longestWallMs: number;
+  longestGcMs: number;
+  applyCpuMs: number;
+}
+
+function compareSteps(roots: Record<'a' | 'b', string>, rounds: number, keys: number, flags: (side: string) => string[], log: (line: string) => void): void {
+  const results: Record<'a' | 'b', SwapSteps[]> = { a: [], b: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const side of round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
+      const args = [String(TARGET_CPU), process.execPath, ...DATA_PLANE_NODE_FLAGS, '--expose-gc', ...flags(side), '--import', 'tsx'];
+      const run = spawnSync('taskset', ['-c', ...args, 'bench/swap-steps-main.ts', `--root=${roots[side]}`, `--keys=${keys}`], {
+        cwd: REPOSITORY_ROOT,
+        encoding: 'utf8',
+      });
+      if (run.status !== 0) throw new Error(`swap-steps-main.ts failed: ${run.stderr}`);
+      const steps = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as SwapSteps;
+      results[side].push(steps);
+      log(
+        `round ${round + 1} ${side}: longest turn ${steps.longestCpuMs.apply.toFixed(1)} ms CPU applying, ${steps.longestCpuMs.serialise.toFixed(1)} ms serialising (${steps.longestWallMs.toFixed(1)} ms wall), longest GC pause ${steps.longestGcMs.toFixed(1)} ms, CPU ${steps.applyCpuMs.toFixed(0)} ms; load average ${loadAverage()}`,
+      );
+    }
+  }
+  for (const side of ['a', 'b'] as const) {
+    const runs = results[side];
+    const longest = runs.map((steps) => Math.max(steps.longestCpuMs.apply, steps.longestCpuMs.serialise));
+    log(
+      `${side}: median longest turn ${median(longest).toFixed(1)} ms CPU (range ${Math.min(...longest).toFixed(1)}-${Math.max(...longest).toFixed(1)}), median longest GC pause ${median(runs.map((steps) => steps.longestGcMs)).toFixed(1)} ms, median CPU ${median(runs.map((steps) => steps.applyCpuMs)).toFixed(0)} ms`,
+    );
+  }
+  log(`load average ${loadAverage()}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:swap: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+// The snapshot state as a data plane holds it: API keys, the section that grows with the platform, packed
+// (packed-section.ts: bytes built by a worker thread, parsed an entry at a time when looked up), the
+// other sections as plain objects. Here are the state operations of shared/src/snapshot.ts a data plane
+// needs, written for that shape.
+import { canonicalJson } from '../../../shared/src/canonical-json.ts';
+import { snapshotSections, type SnapshotApiKey, type SnapshotDelta, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
+import { StateHash } from '../../../shared/src/state-hash.ts';
+import { PackedSection, type PortablePackedSection } from './packed-section.ts';
+
+export type HeldState = Omit<SnapshotState, 'apiKeys'> & { apiKeys: PackedSection<SnapshotApiKey> };
+
+/** The sections held as plain objects. */
+export type PlainSection = Exclude<SnapshotSection, 'apiKeys'>;
+export const plainSections = snapshotSections.filter((section): section is PlainSection => section !== 'apiKeys');
+
+/** A held state for a thread (postMessage keeps data, not classes); heldStateFrom takes it back. */
+export type PortableHeldState = Omit<SnapshotState, 'apiKeys'> & { apiKeys: PortablePackedSection };
+
+/** A plain state (the snapshot file, tests, the bench) as held, its API keys packed here in one step; the other sections are taken over, not copied. */
+export function holdState(state: SnapshotState): HeldState {
+  return { ...state, apiKeys: PackedSection.fromRecord(state.apiKeys) };
+}
+
+export function portableHeldState(state: HeldState): PortableHeldState {
+  return { ...state, apiKeys: state.apiKeys.portable() };
+}
+
+export function heldStateFrom(portable: PortableHeldState): HeldState {
+  return { ...portable, apiKeys: PackedSection.from(portable.apiKeys) };
+}
+
+/** The held state as a plain one (tests, and comparing states). */
+export function plainState(state: HeldState): SnapshotState {
+  const apiKeys: SnapshotState['apiKeys'] = {};
+  for (const [id, json] of state.apiKeys.entriesJson()) apiKeys[id] = JSON.parse(json) as SnapshotApiKey;
+  return { ...state, apiKeys };
+}
+
+/** canonicalJson of the entry held under `id` in `section`, or undefined. */
+function heldEntryJson(state: HeldState, section: SnapshotSection, id: string): string | undefined {
+  if (section === 'apiKeys') return state.apiKeys.canonicalJson(id);
+  const entry = (state[section] as Record<string, unknown>)[id];
+  return entry === undefined ? undefined : canonicalJson(entry);
+}
+
+/** Entries hashed per turn: a few milliseconds of LtHash entry hashes (shared/src/state-hash.ts). */
+const SLICE_ENTRIES = 200;
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The hash of `state` with `changes` applied (shared/src/snapshot.ts updateStateHash), from its lanes
+ * plus `upserted` (the lanes of the changes' upserted entries, hashed by the parser thread), less each
+ * entry the changes remove or replace, pausing between slices. `state` is read, not modified, and must
+ * not change meanwhile.
+ */
+export async function hashChangedState(lanes: Uint16Array, state: HeldState, changes: SnapshotDelta['changes'], upserted: Uint16Array): Promise<StateHash> {
+  const hash = new StateHash(lanes);
+  hash.addLanes(upserted);
+  let hashed = 0;
+  for (const section of snapshotSections) {
+    const change = changes[section];
+    if (!change) continue;
+    const removed = new Set<string>();
+    const take = async (id: string) => {
+      const json = removed.has(id) ? undefined : heldEntryJson(state, section, id);
+      if (json === undefined) return;
+      hash.remove(section, id, json);
+      removed.add(id);
+      if (++hashed % SLICE_ENTRIES === 0) await nextTurn();
+    };
+    for (const id of change.remove) await take(id);
+    for (const id in change.upsert) await take(id);
+  }
+  return hash;
+}
+
+/**
+ * Applies changes (removals, then upserts) to `state` itself, in proportion to the changes; returns the
+ * sections changed. A reader that already took an entry keeps it: entries are replaced, never modified.
+ */
+export function applyChangesInPlace(state: HeldState, changes: SnapshotDelta['changes']): Set<SnapshotSection> {
+  const changed = new Set<SnapshotSection>();
+  for (const section of snapshotSections) {
+    const change = changes[section];
+    if (!change) continue;
+    if (section === 'apiKeys') {
+      for (const id of change.remove) state.apiKeys.delete(id);
+      for (const [id, entry] of Object.entries(change.upsert)) state.apiKeys.set(id, entry as SnapshotApiKey);
+    } else {
+      const entries = state[section] as Record<string, unknown>;
+      for (const id of change.remove) delete entries[id];
+      for (const [id, entry] of Object.entries(change.upsert)) entries[id] = entry;
+    }
+    changed.add(section);
+  }
+  return changed;
+}
+
+/**
+ * The state as UTF-8 JSON in pieces, a slice of entries per turn, in the order held (the state hash does
+ * not depend on it): for the snapshot file, when the deltas log outweighs it. Each slice is encoded as it
+ * is made (a string built by concatenation is flattened all at once by whoever writes it).
+ */
+export async function serializeHeldStateInSlices(state: HeldState): Promise<Uint8Array[]> {
+  const pieces: Uint8Array[] = [];
+  let slice = '{';
+  let count = 0;
+  for (const [sectionIndex, section] of snapshotSections.entries()) {
+    slice += `${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`;
+    const entries =
+      section === 'apiKeys'
+        ? state.apiKeys.entriesJson()
+        : Object.entries(state[section] as Record<string, unknown>).map(([id, entry]) => [id, JSON.stringify(entry)] as const);
+    let first = true;
+    for (const [id, json] of entries) {
+      slice += `${first ? '' : ','}${JSON.stringify(id)}:${json}`;
+      first = false;
+      if (++count % SLICE_ENTRIES === 0) {
+        pieces.push(Buffer.from(slice));
+        slice = '';
+        await nextTurn();
+      }
+    }
+    slice += '}';
+  }
+  pieces.push(Buffer.from(`${slice}}`));
+  return pieces;
+}
