@@ -21,6 +21,10 @@ export interface TestApp {
   caller(token: string | null, signal?: AbortSignal): AppCaller;
   /** A new user with an admin token and no memberships. */
   createAdmin(email: string): Promise<{ userId: string; token: string }>;
+  /** A new user with an admin token, in `orgId` with `role` (the rows written directly; join() goes the way people do). */
+  createMember(email: string, orgId: string, role: 'owner' | 'admin' | 'member' | 'billing'): Promise<{ userId: string; token: string }>;
+  /** An API key row named `name` whose hash is `hash-<name>`, so it never authenticates a request: for queries over usage. */
+  createApiKeyRow(orgId: string, userId: string, name: string): Promise<{ id: string }>;
   /** Joins `email` to the org the way people join: `inviter` invites, the invitee accepts the link (setting TEST_PASSWORD if the account has none). */
   join(inviter: AppCaller, input: { orgId: string; email: string; role: 'owner' | 'admin' | 'member' | 'billing' }): Promise<void>;
   /** Closes the app and builds it again on the same database and data folder. */
@@ -51,6 +55,13 @@ export async function createTestApp(engine: TestEngine, options: { logger?: Logg
       });
       return { userId: user.id, token };
     },
+    async createMember(email, orgId, role) {
+      const member = await testApp.createAdmin(email);
+      await testApp.app.services.prisma.membership.create({ data: { orgId, userId: member.userId, role } });
+      return member;
+    },
+    createApiKeyRow: (orgId, userId, name) =>
+      testApp.app.services.prisma.apiKey.create({ data: { orgId, userId, name, keyHash: `hash-${name}`, prefix: 'sk-gw-', last4: name.slice(-4) } }),
     async join(inviter, input) {
       const { link } = await inviter.members.invite(input);
       await testApp.caller(null).invitations.accept({ token: new URL(link).searchParams.get('token')!, password: TEST_PASSWORD });

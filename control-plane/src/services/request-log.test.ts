@@ -8,6 +8,7 @@ import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { createTestApp, type TestApp } from '../../../test/support/create-test-app.ts';
 import { testEngines } from '../../../test/support/test-database.ts';
 import { usageEvent } from '../../../test/support/usage-event.ts';
+import { createUsageOrgs } from '../../../test/support/usage-orgs.ts';
 import { latencyQuery } from './request-latency.ts';
 
 describe.each(testEngines)('request log on %s', (engine) => {
@@ -22,32 +23,10 @@ describe.each(testEngines)('request log on %s', (engine) => {
 
   beforeAll(async () => {
     testApp = await createTestApp(engine);
-    const prisma = testApp.app.services.prisma;
-    const orgA = await prisma.organization.create({ data: { name: 'Log A' } });
-    const orgB = await prisma.organization.create({ data: { name: 'Log B' } });
-    const billing = await testApp.createAdmin('billing@log.example');
-    await prisma.membership.create({ data: { orgId: orgA.id, userId: billing.userId, role: 'billing' } });
-    reader = testApp.caller(billing.token);
-    const one = await testApp.createAdmin('one@log.example');
-    const two = await testApp.createAdmin('two@log.example');
-    await prisma.membership.createMany({
-      data: [
-        { orgId: orgA.id, userId: one.userId, role: 'member' },
-        { orgId: orgA.id, userId: two.userId, role: 'member' },
-      ],
-    });
-    memberOne = testApp.caller(one.token);
-    const key = (userId: string, name: string) =>
-      prisma.apiKey.create({ data: { orgId: orgA.id, userId, name, keyHash: `hash-${name}`, prefix: 'sk-gw-', last4: name.slice(-4) } });
-    Object.assign(ids, {
-      orgA: orgA.id,
-      orgB: orgB.id,
-      user1: one.userId,
-      user2: two.userId,
-      key1: (await key(one.userId, 'key-one')).id,
-      key2: (await key(two.userId, 'key-two')).id,
-      simulator: (await prisma.provider.findUniqueOrThrow({ where: { slug: 'simulator' } })).id,
-    });
+    const { tokens, ...orgs } = await createUsageOrgs(testApp, 'Log', 'log.example');
+    reader = testApp.caller((await testApp.createMember('billing@log.example', orgs.orgA, 'billing')).token);
+    memberOne = testApp.caller(tokens.user1);
+    Object.assign(ids, orgs);
     const two_ = { userId: ids.user2, apiKeyId: ids.key2 };
     await ingest([
       event('r1', '2026-10-01T10:00:00.000Z'),

@@ -5,6 +5,7 @@ import type { UsageEvent } from '../../../../shared/src/usage-event.ts';
 import { testEngines } from '../../../../test/support/test-database.ts';
 import { createTestApp, type TestApp } from '../../../../test/support/create-test-app.ts';
 import { usageEvent } from '../../../../test/support/usage-event.ts';
+import { createUsageOrgs } from '../../../../test/support/usage-orgs.ts';
 import { createGraphQLServer } from '../../graphql/create-yoga.ts';
 
 describe.each(testEngines)('billing queries on %s', (engine) => {
@@ -15,27 +16,10 @@ describe.each(testEngines)('billing queries on %s', (engine) => {
   beforeAll(async () => {
     testApp = await createTestApp(engine);
     const prisma = testApp.app.services.prisma;
-    const orgA = await prisma.organization.create({ data: { name: 'Billing A' } });
-    const orgB = await prisma.organization.create({ data: { name: 'Billing B' } });
-    const reader = await testApp.createAdmin('billing@a.example');
-    await prisma.membership.create({ data: { orgId: orgA.id, userId: reader.userId, role: 'billing' } });
-    billing = testApp.caller(reader.token).billing;
-    const user1 = await prisma.user.create({ data: { email: 'one@a.example', memberships: { create: { orgId: orgA.id, role: 'member' } } } });
-    const user2 = await prisma.user.create({ data: { email: 'two@a.example', memberships: { create: { orgId: orgA.id, role: 'member' } } } });
-    const key = (userId: string, name: string) =>
-      prisma.apiKey.create({ data: { orgId: orgA.id, userId, name, keyHash: `hash-${name}`, prefix: 'sk-gw-', last4: name.slice(-4) } });
+    const { tokens: _tokens, ...orgs } = await createUsageOrgs(testApp, 'Billing', 'a.example');
+    billing = testApp.caller((await testApp.createMember('billing@a.example', orgs.orgA, 'billing')).token).billing;
     const acme = await prisma.provider.create({ data: { slug: 'acme', kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1' } });
-    const simulator = await prisma.provider.findUniqueOrThrow({ where: { slug: 'simulator' } });
-    Object.assign(ids, {
-      orgA: orgA.id,
-      orgB: orgB.id,
-      user1: user1.id,
-      user2: user2.id,
-      key1: (await key(user1.id, 'key-one')).id,
-      key2: (await key(user2.id, 'key-two')).id,
-      simulator: simulator.id,
-      acme: acme.id,
-    });
+    Object.assign(ids, orgs, { acme: acme.id });
 
     const one = { userId: ids.user1, apiKeyId: ids.key1 };
     const two = { userId: ids.user2, apiKeyId: ids.key2 };
