@@ -29,6 +29,13 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
   /** The receiver answers 500 to the first call, then 204. */
   let failuresLeft = 1;
 
+  /** The control plane, a tRPC client as its seeded admin, and the dev key the first start seeded (its org and user). */
+  async function seededAdmin() {
+    const controlPlane = gateway.controlPlane!;
+    const devKey = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    return { controlPlane, admin: trpcAs(controlPlane, controlPlane.adminToken), devKey };
+  }
+
   beforeAll(async () => {
     gateway = await startGateway(engine);
     model = await addFixedCostModel(gateway, 'alertsim');
@@ -51,9 +58,8 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
   });
 
   it('writes an audit row and calls the signed webhook once per threshold crossed, retrying a failed call', async () => {
-    const controlPlane = gateway.controlPlane!;
-    const admin = trpcAs(controlPlane, controlPlane.adminToken);
-    const { orgId, userId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    const { controlPlane, admin, devKey } = await seededAdmin();
+    const { orgId, userId } = devKey;
     const alerts = await admin.alerts.set.mutate({ orgId, thresholds: [100, 50], webhookUrl: receiverUrl });
     expect(alerts).toMatchObject({ thresholds: [50, 100], webhookUrl: receiverUrl, webhookSecret: expect.stringMatching(/^whsec_/) });
     expect(await admin.alerts.get.query({ orgId })).toEqual({ orgId, thresholds: [50, 100], webhookUrl: receiverUrl });
@@ -107,9 +113,8 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
   }, 120_000);
 
   it("the balance and a member's daily limit cross thresholds too, each once, as audit rows", async () => {
-    const controlPlane = gateway.controlPlane!;
-    const admin = trpcAs(controlPlane, controlPlane.adminToken);
-    const { userId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
+    const { controlPlane, admin, devKey } = await seededAdmin();
+    const { userId } = devKey;
     const org = await admin.organizations.create.mutate({ name: 'Balance alerts' });
     const orgId = org.id;
     // $0.0004 of credits and a $0.0006 daily limit; no webhook: the crossings are audit rows only.
@@ -138,10 +143,8 @@ describe.each(testEngines)('budget alerts (%s)', (engine) => {
   }, 120_000);
 
   it('refuses a webhook URL with credentials in it', async () => {
-    const controlPlane = gateway.controlPlane!;
-    const admin = trpcAs(controlPlane, controlPlane.adminToken);
-    const { orgId } = await controlPlane.prisma.apiKey.findFirstOrThrow({ where: { name: 'dev' } });
-    await expect(admin.alerts.set.mutate({ orgId, thresholds: [80], webhookUrl: 'https://user:pw@hooks.example/x' })).rejects.toThrow(
+    const { admin, devKey } = await seededAdmin();
+    await expect(admin.alerts.set.mutate({ orgId: devKey.orgId, thresholds: [80], webhookUrl: 'https://user:pw@hooks.example/x' })).rejects.toThrow(
       /webhookUrl may not carry credentials/,
     );
   });
