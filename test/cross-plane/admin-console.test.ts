@@ -16,6 +16,7 @@ import { addCatalogModel } from '../support/add-catalog-model.ts';
 import { buildConsoleIfStale, launchChromium, tabWalkProblems, watchedPage, type WatchedPage } from '../support/browser.ts';
 import { startControlPlaneOnPglite } from '../support/control-plane-on-pglite.ts';
 import { startGateway, SIMULATOR_MODEL, type Gateway } from '../support/gateway-harness.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const SCREENSHOTS = resolve('test-results/admin-console');
 const PASSWORD = 'console test password';
@@ -118,6 +119,24 @@ describe('admin console', () => {
     expect((await page.locator(describedBy.map((id) => `[id="${id}"]`).join(', ')).allTextContents()).join(' ')).toContain(message);
   }
 
+  const askAs = (key: string, content: string) =>
+    gateway
+      .client(key)
+      .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content }] })
+      .withResponse();
+
+  /** Asks with a key just created until the data plane serves it (it arrives with the next snapshot): the answer's text and request id. */
+  function firstAnswer(key: string, content: string): Promise<{ text: string | null | undefined; requestId: string }> {
+    return waitFor(
+      () =>
+        askAs(key, content).then(
+          ({ data, response }) => ({ text: data.choices[0]?.message.content, requestId: response.headers.get('x-request-id')! }),
+          () => undefined,
+        ),
+      { what: 'the new key to be served' },
+    );
+  }
+
   async function openPage(title: string): Promise<void> {
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: title }).click();
     await page.getByRole('heading', { level: 1, name: title }).waitFor();
@@ -162,23 +181,9 @@ describe('admin console', () => {
     await screenshot('keys-created');
 
     // The key reaches the data plane with the next snapshot.
-    const ask = () =>
-      gateway
-        .client(key)
-        .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'Hello from the console test' }] })
-        .withResponse();
-    let requestId = '';
-    await expect
-      .poll(() =>
-        ask().then(
-          ({ data, response }) => {
-            requestId = response.headers.get('x-request-id')!;
-            return data.choices[0]?.message.content;
-          },
-          (error: Error) => error.message,
-        ),
-      )
-      .toBe('Echo: Hello from the console test');
+    const ask = () => askAs(key, 'Hello from the console test');
+    const { text, requestId } = await firstAnswer(key, 'Hello from the console test');
+    expect(text).toBe('Echo: Hello from the console test');
 
     await openPage('Overview');
     await expect.poll(() => page.getByTestId('total-requests').textContent()).toBe('1');
@@ -318,20 +323,7 @@ describe('admin console', () => {
     const adaKey = (await invitee.page.getByTestId('new-key').textContent())!;
     expect(await invitee.page.getByRole('row', { name: /browser test key/ }).count()).toBe(0);
 
-    const adaAsks = () =>
-      gateway
-        .client(adaKey)
-        .chat.completions.create({ model: SIMULATOR_MODEL, messages: [{ role: 'user', content: 'Ada asks' }] })
-        .withResponse();
-    let adaRequestId = '';
-    await expect
-      .poll(() =>
-        adaAsks().then(
-          ({ response }) => (adaRequestId = response.headers.get('x-request-id')!),
-          () => '',
-        ),
-      )
-      .not.toBe('');
+    const { requestId: adaRequestId } = await firstAnswer(adaKey, 'Ada asks');
     await inviteeNavigation.getByRole('link', { name: 'Overview' }).click();
     await expect.poll(() => invitee.page.getByTestId('total-requests').textContent()).toBe('1');
     await invitee.page.getByRole('img', { name: 'Spend per day over the last 30 days, stacked by model' }).waitFor();
