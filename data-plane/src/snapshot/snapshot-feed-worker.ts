@@ -1,5 +1,6 @@
 // Worker thread entry (snapshot-feed.ts): holds the snapshot subscription and parses what it brings,
 // so no snapshot message's text reaches the request loop. Messages are handed over in the order received.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
@@ -8,6 +9,14 @@ import { FullSnapshotAssembler } from './assemble-full-snapshot.ts';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
 
+// The lowest priority for this thread alone (on Linux a nice value is per thread): a data plane on one
+// core shares it with this thread, whose seconds of CPU for a 100k-key snapshot otherwise take the core
+// from the request loop for whole scheduler slices.
+try {
+  setPriority(19);
+} catch {
+  // Not permitted here: the thread runs at the process's priority.
+}
 const port = parentPort;
 if (port === null) throw new Error('snapshot-feed-worker.ts runs as a worker thread');
 const { controlPlaneUrls, dataPlaneToken, publicJwk } = workerData as { controlPlaneUrls: string[]; dataPlaneToken: string; publicJwk: JWK };
