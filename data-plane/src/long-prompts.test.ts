@@ -6,13 +6,13 @@ import { useSimulatedDataPlane } from '../../test/support/simulated-data-plane.t
 import { SPLICED_PIECES_MIN_BYTES } from './providers/splice-json-member.ts';
 import { TEST_API_KEY, TEST_MODEL } from './testing/data-plane-fixture.ts';
 
-const { simulator, fixture } = useSimulatedDataPlane({ fixture: { maxBodyBytes: 4 * SPLICED_PIECES_MIN_BYTES } });
+const { simulator, fixture } = useSimulatedDataPlane({ fixture: { maxBodyBytes: 2 * 1024 * 1024 } });
 
-async function send(body: Record<string, unknown>): Promise<string> {
+async function send(body: Record<string, unknown> | string): Promise<string> {
   const response = await fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
-    body: JSON.stringify(body),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   expect(response.status).toBe(200);
   return response.text();
@@ -36,5 +36,21 @@ describe('long prompts', () => {
     );
     expect(received?.headers['transfer-encoding']).toBeUndefined();
     expect(Number(received?.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(received?.body)));
+  });
+
+  // Read in its bytes (http/read-json-bytes.ts): escapes written the long way, multi-byte UTF-8 and
+  // surrogate pairs reach the upstream as the client wrote them, not serialised again.
+  it('a 1 MiB prompt reaches the upstream byte for byte, only the model replaced', async () => {
+    const line = 'caf\\u00e9 ✓ 😀 \\uD83D\\uDE00 \\"quoted\\" \\/ tab\\t line\\n';
+    const prompt = line.repeat(Math.ceil((1024 * 1024) / Buffer.byteLength(line)));
+    const text = `{"model":"${TEST_MODEL}","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"${prompt}"}],"temperature":0.5}`;
+    const answer = JSON.parse(await send(text)) as { choices: Array<{ message: { content: string } }> };
+    const expected = JSON.parse(text.replace(`"model":"${TEST_MODEL}"`, '"model":"echo"')) as { messages: Array<{ content: string }> };
+    expect(answer.choices[0]?.message.content === `Echo: ${expected.messages[1]?.content}`).toBe(true);
+    const received = simulator.requests.at(-1);
+    expect(JSON.stringify(received?.body) === JSON.stringify(expected)).toBe(true);
+    // Serialised again, the escapes would have shrunk (\u00e9 to é): the same length is the same bytes.
+    expect(Number(received?.headers['content-length'])).toBe(Buffer.byteLength(text) - Buffer.byteLength(TEST_MODEL) + 'echo'.length);
+    expect(received?.headers['transfer-encoding']).toBeUndefined();
   });
 });

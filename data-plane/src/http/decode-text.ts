@@ -9,8 +9,13 @@ export interface DecodedBody {
   asciiBytes: Buffer | null;
 }
 
+/** The same bytes as a Buffer (a view, not a copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export function decodeBody(bytes: Uint8Array): DecodedBody {
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const buffer = asBuffer(bytes);
   return isAscii(buffer) ? { text: buffer.toString('latin1'), asciiBytes: buffer } : { text: buffer.toString('utf8'), asciiBytes: null };
 }
 

@@ -4,6 +4,8 @@
 // the tool definitions (as JSON, close to what providers render). The estimate leaves images, audio and
 // files out (their count follows each provider's own rules); the upper bound held before the call counts
 // them at their worst (issue 13, defect 3).
+// Strings are read with memberOf: a long prompt's text is never built for the bound (http/read-json-bytes.ts).
+import { isText, memberOf, textOf, utf8LengthOf, type LongString } from '../http/read-json-bytes.ts';
 import { countTokens } from './count-tokens.ts';
 
 const TOKENS_PER_MESSAGE = 3;
@@ -18,7 +20,7 @@ export const IMAGE_PART_TOKENS_UPPER_BOUND = 8_192;
 
 export function estimatePromptTokens(messages: readonly unknown[], tools?: unknown): number {
   const { texts, framing } = promptTexts(messages, tools);
-  return framing + countTokens(texts.join('\n'));
+  return framing + countTokens(texts.map(textOf).join('\n'));
 }
 
 /**
@@ -29,7 +31,7 @@ export function estimatePromptTokens(messages: readonly unknown[], tools?: unkno
 export function promptTokensUpperBound(messages: readonly unknown[], tools?: unknown): number {
   const { texts, framing } = promptTexts(messages, tools);
   let bytes = 0;
-  for (const text of texts) bytes += Buffer.byteLength(text) + 1;
+  for (const text of texts) bytes += utf8LengthOf(text) + 1;
   return framing + bytes + mediaTokensUpperBound(messages);
 }
 
@@ -41,7 +43,8 @@ export function promptTokensUpperBound(messages: readonly unknown[], tools?: unk
 function mediaTokensUpperBound(messages: readonly unknown[]): number {
   let tokens = 0;
   for (const message of messages) {
-    const content = (message as { content?: unknown } | null)?.content;
+    if (message === null || typeof message !== 'object') continue;
+    const content = memberOf(message, 'content');
     if (!Array.isArray(content)) continue;
     for (const part of content) {
       const type = (part as { type?: unknown } | null)?.type;
@@ -57,35 +60,44 @@ function dataBytes(part: unknown): number {
   let bytes = 0;
   for (const value of Object.values(part as Record<string, unknown>)) {
     if (value === null || typeof value !== 'object') continue;
-    for (const field of Object.values(value as Record<string, unknown>)) if (typeof field === 'string') bytes += field.length;
+    for (const key of Object.keys(value)) {
+      const field = memberOf(value, key);
+      if (isText(field)) bytes += field.length;
+    }
   }
   return bytes;
 }
 
-function promptTexts(messages: readonly unknown[], tools: unknown): { texts: string[]; framing: number } {
-  const texts: string[] = [];
+function promptTexts(messages: readonly unknown[], tools: unknown): { texts: Array<string | LongString>; framing: number } {
+  const texts: Array<string | LongString> = [];
   let framing = REPLY_PRIMING_TOKENS;
   for (const message of messages) {
     if (message === null || typeof message !== 'object') continue;
-    const { role, content, name, tool_calls: toolCalls } = message as Record<string, unknown>;
+    const role = memberOf(message, 'role');
+    const name = memberOf(message, 'name');
+    const content = memberOf(message, 'content');
+    const toolCalls = (message as Record<string, unknown>).tool_calls;
     framing += TOKENS_PER_MESSAGE;
-    if (typeof role === 'string') texts.push(role);
-    if (typeof name === 'string') {
+    if (isText(role)) texts.push(role);
+    if (isText(name)) {
       framing += TOKENS_PER_NAME;
       texts.push(name);
     }
-    if (typeof content === 'string') texts.push(content);
+    if (isText(content)) texts.push(content);
     else if (Array.isArray(content)) {
       for (const part of content) {
-        const text = (part as { text?: unknown } | null)?.text;
-        if (typeof text === 'string') texts.push(text);
+        const text = part === null || typeof part !== 'object' ? undefined : memberOf(part, 'text');
+        if (isText(text)) texts.push(text);
       }
     }
     if (Array.isArray(toolCalls)) {
       for (const call of toolCalls) {
-        const called = (call as { function?: { name?: unknown; arguments?: unknown } } | null)?.function;
-        if (typeof called?.name === 'string') texts.push(called.name);
-        if (typeof called?.arguments === 'string') texts.push(called.arguments);
+        const called = (call as { function?: unknown } | null)?.function;
+        if (called === null || typeof called !== 'object') continue;
+        const calledName = memberOf(called, 'name');
+        const calledArguments = memberOf(called, 'arguments');
+        if (isText(calledName)) texts.push(calledName);
+        if (isText(calledArguments)) texts.push(calledArguments);
       }
     }
   }

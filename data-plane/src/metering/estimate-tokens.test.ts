@@ -3,6 +3,7 @@ import { collectGeneratedText } from './collect-generated-text.ts';
 import { CompletionText } from './completion-text.ts';
 import { countTokens, EXACT_CHARACTERS } from './count-tokens.ts';
 import { estimatePromptTokens, IMAGE_PART_TOKENS_UPPER_BOUND, promptTokensUpperBound } from './estimate-prompt-tokens.ts';
+import { LongString, READER_MIN_BYTES, memberOf, readJsonBytes } from '../http/read-json-bytes.ts';
 
 describe('countTokens (o200k_base)', () => {
   it('counts as OpenAI does for GPT-4o-family models', () => {
@@ -131,5 +132,39 @@ describe('countTokens on inputs that make BPE slow', () => {
     // 1 MiB: the first 256 Ki characters (2048 slices) are counted and scaled by 4.
     expect(countTokens('x'.repeat(1 << 20))).toBe(countTokens(run) * 2048 * 4);
     expect(countTokens(`hello ${run}${run} world`)).toBe(countTokens('hello ') + 2 * countTokens(run) + countTokens(' world'));
+  });
+});
+
+/** The strings of `value` still left in the bytes. */
+function longStrings(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let count = 0;
+  for (const key of Object.keys(value)) {
+    const member = memberOf(value, key);
+    count += member instanceof LongString ? 1 : longStrings(member);
+  }
+  return count;
+}
+
+describe('prompt estimates of a body read in its bytes (http/read-json-bytes.ts)', () => {
+  it('equal those of the same body parsed with JSON.parse, and leave its long strings unbuilt for the bound', () => {
+    const long = (text: string) => text.repeat(READER_MIN_BYTES / text.length);
+    const bodies = [
+      { content: long('plain words '), name: null },
+      { content: long('caf\\u00e9 ✓ \\n\\"q\\" \\uD83D\\uDE00 \\uD800 😀 '), name: '"n\\u00e9"' },
+      { content: `[{"type":"text","text":"${long('part \\t ')}"},{"type":"input_audio","input_audio":{"data":"${long('QUJD')}","format":"wav"}},{"type":"image_url","image_url":{"url":"x"}}]`, name: null },
+    ];
+    for (const { content, name } of bodies) {
+      const value = content.startsWith('[') ? content : `"${content}"`;
+      const text = `{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user"${name === null ? '' : `,"name":${name}`},"content":${value}},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"${long('{\\"a\\":1} ')}"}}]}],"tools":[{"type":"function","function":{"name":"f"}}]}`;
+      const parsed = JSON.parse(text) as { messages: unknown[]; tools: unknown };
+      const read = readJsonBytes(Buffer.from(text), 128)?.value as { messages: unknown[]; tools: unknown };
+      const unbuilt = longStrings(read);
+      expect(promptTokensUpperBound(read.messages, read.tools)).toBe(promptTokensUpperBound(parsed.messages, parsed.tools));
+      expect(unbuilt).toBeGreaterThanOrEqual(2);
+      expect(longStrings(read)).toBe(unbuilt);
+      const again = readJsonBytes(Buffer.from(text), 128)?.value as { messages: unknown[]; tools: unknown };
+      expect(estimatePromptTokens(again.messages, again.tools)).toBe(estimatePromptTokens(parsed.messages, parsed.tools));
+    }
   });
 });

@@ -2,13 +2,14 @@
 // `messages` array of well-formed messages. Only cheap structural checks here (every adapter relies on
 // them); the upstream validates the rest.
 import { GatewayError } from '../../../shared/src/errors.ts';
-import { readJsonObject, requireModel } from './read-request-body.ts';
+import type { JsonObject } from '../../../shared/src/json-object.ts';
+import { readJsonObject, readLongJsonObject, requireModel } from './read-request-body.ts';
 import type { ChatRequest } from '../providers/client-requests.ts';
-import { decodeBody } from '../http/decode-text.ts';
+import { asBuffer, decodeBody } from '../http/decode-text.ts';
+import { isText, memberOf } from '../http/read-json-bytes.ts';
 
 export function parseChatRequest(raw: Uint8Array): ChatRequest {
-  const source = decodeBody(raw);
-  const record = readJsonObject(source.text);
+  const { record, source } = readChatBody(asBuffer(raw));
   const model = requireModel(record);
   if (!Array.isArray(record.messages) || record.messages.length === 0) {
     throw new GatewayError('invalid_request', "'messages' must be a non-empty array.", { param: 'messages' });
@@ -29,6 +30,14 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
   };
 }
 
+/** A long prompt's long strings stay in its bytes (read-json-bytes.ts); any other body is decoded and parsed. */
+function readChatBody(bytes: Buffer): { record: JsonObject; source: ChatRequest['source'] } {
+  const long = readLongJsonObject(bytes);
+  if (long !== null) return { record: long, source: bytes };
+  const decoded = decodeBody(bytes);
+  return { record: readJsonObject(decoded.text), source: decoded.asciiBytes ?? decoded.text };
+}
+
 const MESSAGE_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
 function checkMessage(message: unknown, index: number): void {
@@ -36,13 +45,15 @@ function checkMessage(message: unknown, index: number): void {
   if (message === null || typeof message !== 'object' || Array.isArray(message)) {
     throw new GatewayError('invalid_request', `'${param}' must be an object.`, { param });
   }
-  const { role, content } = message as Record<string, unknown>;
+  const role = (message as Record<string, unknown>).role;
+  // Read without building a long prompt's text (read-json-bytes.ts).
+  const content = memberOf(message, 'content');
   if (typeof role !== 'string' || !MESSAGE_ROLES.has(role)) {
     throw new GatewayError('invalid_request', `'${param}.role' must be one of ${[...MESSAGE_ROLES].join(', ')}.`, { param: `${param}.role` });
   }
   // Only an assistant turn may leave content out (it then carries tool calls).
   const contentOptional = role === 'assistant' && (content === undefined || content === null);
-  if (!contentOptional && typeof content !== 'string' && !Array.isArray(content)) {
+  if (!contentOptional && !isText(content) && !Array.isArray(content)) {
     throw new GatewayError('invalid_request', `'${param}.content' must be a string or an array of content parts.`, { param: `${param}.content` });
   }
   if (role === 'tool' && typeof (message as Record<string, unknown>).tool_call_id !== 'string') {

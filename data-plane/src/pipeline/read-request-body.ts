@@ -2,6 +2,7 @@
 // an object, and `model` names one. One copy, so every door answers the same words for the same fault.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../shared/src/json-object.ts';
+import { readJsonBytes } from '../http/read-json-bytes.ts';
 
 /** The body's text parsed as a JSON object, or the `invalid_json` / `invalid_request` error the client sees. */
 export function readJsonObject(text: string): JsonObject {
@@ -11,10 +12,24 @@ export function readJsonObject(text: string): JsonObject {
   } catch {
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }
-  if (!isRecord(body)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+  const record = jsonObject(body);
+  if (nestedDeeperThan(record, MAX_JSON_DEPTH)) {
     throw new GatewayError('invalid_request', `The JSON body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
   }
+  return record;
+}
+
+/**
+ * A long body read by http/read-json-bytes.ts (its long strings left in the bytes), or null when that
+ * reader declines: the caller then decodes the body and calls readJsonObject, which gives the errors.
+ */
+export function readLongJsonObject(bytes: Buffer): JsonObject | null {
+  const read = readJsonBytes(bytes, MAX_JSON_DEPTH);
+  return read === null ? null : jsonObject(read.value);
+}
+
+function jsonObject(body: unknown): JsonObject {
+  if (!isRecord(body)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
   return body;
 }
 

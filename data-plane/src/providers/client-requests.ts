@@ -1,7 +1,6 @@
 // The client requests every adapter converts, as the pipeline parsed and checked them
 // (pipeline/parse-chat-request.ts, pipeline/parse-fim-request.ts, pipeline/parse-embeddings-request.ts). Defined here, below the pipeline,
 // because the adapters take them in and the pipeline builds them.
-import type { DecodedBody } from '../http/decode-text.ts';
 
 /** What the metered route needs of any request it forwards. */
 export interface ForwardedRequest {
@@ -18,10 +17,10 @@ export interface ChatRequest extends ForwardedRequest {
   /**
    * The body as the client sent it, while `body` still says exactly what it says (unset once a step
    * changed the body, or when a front door built it): adapters that forward the body splice the model
-   * into it instead of serialising the whole prompt again (splice-json-member.ts), into its bytes when
-   * they are ASCII.
+   * into it instead of serialising the whole prompt again (splice-json-member.ts). Its bytes when they
+   * are ASCII or were read as bytes (valid UTF-8, http/read-json-bytes.ts), else its decoded text.
    */
-  source?: DecodedBody;
+  source?: Buffer | string;
 }
 
 export interface FimRequest extends ForwardedRequest {

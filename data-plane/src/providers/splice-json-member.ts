@@ -2,31 +2,15 @@
 // is 100 KB-1 MB of messages, and only `model` (and for streams `stream_options`) differs upstream.
 // JSON.stringify of the whole parsed body costs as much as parsing it; a splice costs a scan that jumps
 // from quote to quote (native indexOf), so its cost grows with the body's structure, not its text.
-// An ASCII body is spliced in its bytes, so the prompt is neither encoded again nor (when long) copied.
-// The text must be one that JSON.parse accepted. Anything unusual (a top-level key with an escape, the
-// key twice, a non-string value where a string is replaced) returns null, and the caller serialises.
+// A body whose bytes are ASCII or valid UTF-8 is spliced in its bytes (every byte the scan looks for is
+// ASCII, and UTF-8 never uses those inside a multi-byte character), so the prompt is neither decoded,
+// encoded again nor (when long) copied. The text must be one that JSON.parse accepted. Anything unusual
+// (a top-level key with an escape, the key twice, a non-string value where a string is replaced)
+// returns null, and the caller serialises.
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const COMMA = 44;
-const COLON = 58;
+import { bytesText, JSON_CODE, stringEnd, stringText, type JsonText } from '../http/json-text.ts';
 
-/** Index just past the closing quote of the string that opens at `start`, or -1. */
-function stringEnd(json: string, start: number): number {
-  let from = start + 1;
-  for (;;) {
-    const quote = json.indexOf('"', from);
-    if (quote < 0) return -1;
-    let backslashes = 0;
-    for (let index = quote - 1; json.charCodeAt(index) === BACKSLASH; index--) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    from = quote + 1;
-  }
-}
+const { quote: QUOTE, openBrace: OPEN_BRACE, closeBrace: CLOSE_BRACE, openBracket: OPEN_BRACKET, closeBracket: CLOSE_BRACKET, comma: COMMA, colon: COLON } = JSON_CODE;
 
 interface Member {
   /** Where the member's value starts and ends (end exclusive). */
@@ -38,7 +22,7 @@ interface Member {
  * The top-level members named in `keys` (a string value's range includes its quotes), and where the
  * object's closing brace is. Null when the text is not a plain object or a key is escaped or repeated.
  */
-function scanTopLevel(json: string, keys: readonly string[], from = 0): { members: Map<string, Member>; closingBrace: number } | null {
+function scanTopLevel(json: JsonText, keys: readonly string[], from = 0): { members: Map<string, Member>; closingBrace: number } | null {
   const members = new Map<string, Member>();
   let depth = 0;
   let expectKey = false;
@@ -46,7 +30,7 @@ function scanTopLevel(json: string, keys: readonly string[], from = 0): { member
   let pendingKey: string | null = null;
   let valueStart = -1;
   for (let index = from; index < json.length; index++) {
-    const code = json.charCodeAt(index);
+    const code = json.code(index);
     if (code === QUOTE) {
       const end = stringEnd(json, index);
       if (end < 0) return null;
@@ -101,12 +85,12 @@ interface ModelSplice {
   added: string;
 }
 
-function planModelSplice(json: string, model: string, addMember: { key: string; value: string } | undefined): ModelSplice | null {
+function planModelSplice(json: JsonText, model: string, addMember: { key: string; value: string } | undefined): ModelSplice | null {
   const keys = addMember ? ['model', addMember.key] : ['model'];
   const scanned = scanTopLevel(json, keys);
   if (scanned === null) return null;
   const current = scanned.members.get('model');
-  if (current === undefined || json.charCodeAt(current.valueStart) !== QUOTE) return null;
+  if (current === undefined || json.code(current.valueStart) !== QUOTE) return null;
   if (addMember && scanned.members.has(addMember.key)) return null;
   return {
     valueStart: current.valueStart,
@@ -122,7 +106,7 @@ function planModelSplice(json: string, model: string, addMember: { key: string; 
  * its key is absent, that member added at the end. Null when the splice cannot be done safely.
  */
 export function spliceModel(json: string, model: string, addMember?: { key: string; value: string }): string | null {
-  const splice = planModelSplice(json, model, addMember);
+  const splice = planModelSplice(stringText(json), model, addMember);
   if (splice === null) return null;
   return json.slice(0, splice.valueStart) + splice.model + json.slice(splice.valueEnd, splice.closingBrace) + splice.added + json.slice(splice.closingBrace);
 }
@@ -137,11 +121,11 @@ export function spliceModel(json: string, model: string, addMember?: { key: stri
 export const SPLICED_PIECES_MIN_BYTES = 64 * 1024;
 
 /**
- * `spliceModel` done on `bytes`, whose Latin-1 decoding is `json` (ASCII bytes: an index is a byte
- * offset): one buffer, or for a body of SPLICED_PIECES_MIN_BYTES and more the pieces to send in order.
+ * `spliceModel` done on a body's bytes (ASCII, or valid UTF-8): one buffer, or for a body of
+ * SPLICED_PIECES_MIN_BYTES and more the pieces to send in order.
  */
-export function spliceModelBytes(json: string, bytes: Buffer, model: string, addMember?: { key: string; value: string }): Buffer | Buffer[] | null {
-  const splice = planModelSplice(json, model, addMember);
+export function spliceModelBytes(bytes: Buffer, model: string, addMember?: { key: string; value: string }): Buffer | Buffer[] | null {
+  const splice = planModelSplice(bytesText(bytes), model, addMember);
   if (splice === null) return null;
   const pieces = [bytes.subarray(0, splice.valueStart), Buffer.from(splice.model), bytes.subarray(splice.valueEnd, splice.closingBrace)];
   if (splice.added !== '') pieces.push(Buffer.from(splice.added));
@@ -156,7 +140,7 @@ export function spliceModelBytes(json: string, bytes: Buffer, model: string, add
  * latin1, so that indexes are byte offsets.
  */
 export function modelValueRange(json: string, from: number): { start: number; end: number } | null {
-  const member = scanTopLevel(json, ['model'], from)?.members.get('model');
+  const member = scanTopLevel(stringText(json), ['model'], from)?.members.get('model');
   if (member === undefined || json.charCodeAt(member.valueStart) !== QUOTE) return null;
   return { start: member.valueStart, end: member.valueEnd };
 }

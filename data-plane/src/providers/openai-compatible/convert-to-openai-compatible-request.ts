@@ -28,5 +28,5 @@ function spliceSource(chat: ChatRequest, model: string): UpstreamBody | null {
   const source = chat.source;
   if (source === undefined) return null;
   const addMember = chat.stream ? STREAM_USAGE_MEMBER : undefined;
-  return source.asciiBytes === null ? spliceModel(source.text, model, addMember) : spliceModelBytes(source.text, source.asciiBytes, model, addMember);
+  return typeof source === 'string' ? spliceModel(source, model, addMember) : spliceModelBytes(source, model, addMember);
 }
