@@ -41,7 +41,7 @@ describe('long prompts', () => {
   // Read in its bytes (http/read-json-bytes.ts): escapes written the long way, multi-byte UTF-8 and
   // surrogate pairs reach the upstream as the client wrote them, not serialised again.
   it('a 1 MiB prompt reaches the upstream byte for byte, only the model replaced', async () => {
-    const line = 'caf\\u00e9 ✓ 😀 \\uD83D\\uDE00 \\"quoted\\" \\/ tab\\t line\\n';
+    const line = 'caf\\u00e9 ✓ and 😀 or \\uD83D\\uDE00 in a \\"quoted\\" line of some length and a few more words, with a \\/ and a tab\\t at its end\\n';
     const prompt = line.repeat(Math.ceil((1024 * 1024) / Buffer.byteLength(line)));
     const text = `{"model":"${TEST_MODEL}","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"${prompt}"}],"temperature":0.5}`;
     const answer = JSON.parse(await send(text)) as { choices: Array<{ message: { content: string } }> };

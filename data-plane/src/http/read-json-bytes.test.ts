@@ -15,11 +15,12 @@ function random(seed: number): () => number {
 /** Raw JSON string content (between the quotes): plain text, escapes of every kind, multi-byte UTF-8. */
 const PIECES = ['the quick brown fox ', 'é', '✓', '😀', '\\n', '\\"', '\\\\', '\\/', '\\t', '\\b\\f\\r', '\\u00e9', '\\u2713', '\\uD83D\\uDE00', '\\uD800', '\\uDC00x', '\\u0041', '\\u07ff', '\\u0800', 'ÿ', '"'];
 
-function rawContent(next: () => number, bytes: number, asciiOnly: boolean): string {
+/** `plain`: how much of it is plain words (little: escapes are dense, as in code, and the reader goes byte by byte). */
+function rawContent(next: () => number, bytes: number, asciiOnly: boolean, plain: number): string {
   const pieces: string[] = [];
   let length = 0;
   while (length < bytes) {
-    const piece = next() < 0.7 ? 'plain words and more plain words ' : PIECES[Math.floor(next() * PIECES.length)]!;
+    const piece = next() < plain ? 'plain words and more plain words ' : PIECES[Math.floor(next() * PIECES.length)]!;
     if (piece === '"' || (asciiOnly && Buffer.byteLength(piece) !== piece.length)) continue;
     pieces.push(piece);
     length += Buffer.byteLength(piece);
@@ -30,6 +31,7 @@ function rawContent(next: () => number, bytes: number, asciiOnly: boolean): stri
 /** A chat-like body whose strings are written by hand (so escapes stay as generated), padded past the reader's minimum. */
 function bodyText(next: () => number): string {
   const ascii = next() < 0.5;
+  const plain = [0.9, 0.5, 0][Math.floor(next() * 3)]!;
   const sizes = [LONG_STRING_BYTES - 1, LONG_STRING_BYTES, LONG_STRING_BYTES + 1, 40_000, READER_MIN_BYTES, 200_000];
   const size = () => sizes[Math.floor(next() * sizes.length)]!;
   const messages: string[] = [];
@@ -37,13 +39,13 @@ function bodyText(next: () => number): string {
   for (let index = 0; index < count; index++) {
     const content =
       next() < 0.3
-        ? `[{"type":"text","text":"${rawContent(next, size(), ascii)}"},{"type":"input_audio","input_audio":{"data":"${'QUJD'.repeat(size() / 4)}","format":"wav"}}]`
-        : `"${rawContent(next, size(), ascii)}"`;
+        ? `[{"type":"text","text":"${rawContent(next, size(), ascii, plain)}"},{"type":"input_audio","input_audio":{"data":"${'QUJD'.repeat(size() / 4)}","format":"wav"}}]`
+        : `"${rawContent(next, size(), ascii, plain)}"`;
     const name = next() < 0.2 ? `,"name":"n\\u00e9${index}"` : '';
     messages.push(`{"role":"${index % 2 === 0 ? 'user' : 'assistant'}"${name},"content":${content}}`);
   }
   const space = next() < 0.3 ? ' \n\t' : '';
-  return `{${space}"model":"a/b",${space}"messages":${space}[${messages.join(`,${space}`)}],"temperature":0.5,"stop":["x",null,true,false,-1.5e3],"meta":{"deep":{"er":[[{}],[]]}},"tail":"${rawContent(next, 100, ascii)}"${space}}`;
+  return `{${space}"model":"a/b",${space}"messages":${space}[${messages.join(`,${space}`)}],"temperature":0.5,"stop":["x",null,true,false,-1.5e3],"meta":{"deep":{"er":[[{}],[]]}},"tail":"${rawContent(next, 100, ascii, plain)}"${space}}`;
 }
 
 function longStringsIn(value: unknown, found: LongString[] = []): LongString[] {
@@ -114,13 +116,16 @@ describe('readJsonBytes', () => {
     ['nesting past the limit', `{"a":"${'x'.repeat(READER_MIN_BYTES)}","b":${'['.repeat(128)}${']'.repeat(128)}}`],
     ['mostly structure', `{"a":"${'x'.repeat(LONG_STRING_BYTES)}","b":[${'1,'.repeat(READER_MIN_BYTES)}1]}`],
     ['a raw newline in a long string', `{"a":"${'x'.repeat(READER_MIN_BYTES)}\n"}`],
+    ['a raw newline among dense escapes', `{"a":"${'x\\n'.repeat(READER_MIN_BYTES / 3)}\n"}`],
     ['a raw control byte in a long string', `{"a":"x\u0001${'x'.repeat(READER_MIN_BYTES)}"}`],
     ['an unknown escape', `{"a":"${'x'.repeat(READER_MIN_BYTES)}\\x"}`],
+    ['an unknown escape among dense escapes', `{"a":"${'x\\n'.repeat(READER_MIN_BYTES / 3)}\\x"}`],
     ['a short \\u escape', `{"a":"${'x'.repeat(READER_MIN_BYTES)}\\u12G4"}`],
     ['an unterminated string', `{"a":"${'x'.repeat(READER_MIN_BYTES)}`],
     ['trailing bytes', `{"a":"${'x'.repeat(READER_MIN_BYTES)}"} x`],
     ['a missing comma', `{"a":"${'x'.repeat(READER_MIN_BYTES)}" "b":1}`],
     ['an unclosed object', `{"a":"${'x'.repeat(READER_MIN_BYTES)}"`],
+    ['escapes denser than one every 16 bytes (decoding and JSON.parse are cheaper)', `{"a":"${'x = \\"y\\";\\n'.repeat(READER_MIN_BYTES / 8)}"}`],
     ['a top-level string', `"${'x'.repeat(READER_MIN_BYTES)}"`],
   ])('declines %s (the caller then parses the text as before)', (_name, body) => {
     expect(readJsonBytes(Buffer.isBuffer(body) ? body : Buffer.from(body), 128)).toBeNull();

@@ -4,8 +4,8 @@
 // puts each string over 128 KiB in pages of its own. Decoding a 256 KiB prompt to a string and
 // JSON.parse copying its content again cost about 1.4 ms each, more than the rest of the request.
 //
-// How: one pass over the bytes jumps from quote to quote (native Buffer#indexOf) and notes each string
-// value of LONG_STRING_BYTES or more; a skeleton of the body, those strings emptied, goes through
+// How: one pass over the bytes jumps from quote to quote and backslash to backslash (native
+// Buffer#indexOf) and notes each string value of LONG_STRING_BYTES or more; a skeleton of the body, those strings emptied, goes through
 // JSON.parse (small: it is only the structure); each long value then becomes a getter on its holder
 // that decodes the string the first time anything reads it. Code that reads the body sees the same
 // values as JSON.parse would give; code on the hot path asks `memberOf` first and gets the LongString,
@@ -14,16 +14,16 @@
 // The reader declines (returns null, and the caller decodes and parses as before, errors included)
 // whenever the result could differ from JSON.parse of the decoded text or the saving is small: a body
 // under READER_MIN_BYTES, bytes that are not valid UTF-8, a repeated key or `__proto__` anywhere, a
-// nesting deeper than asked, or invalid JSON.
+// nesting deeper than asked, invalid JSON, or escapes so dense that the old way is cheaper.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { bytesText, JSON_CODE, stringEnd } from './json-text.ts';
+import { JSON_CODE, type MemberRange, type TopLevelLayout } from './json-text.ts';
 
 /** A string value this long (its bytes between the quotes) is left in the body. */
 export const LONG_STRING_BYTES = 16 * 1024;
 /** Below this a body decodes and parses without page faults (64 KiB: 35 µs); the reader is not worth it. */
 export const READER_MIN_BYTES = 64 * 1024;
 
-const { quote: QUOTE, backslash: BACKSLASH, openBrace: OPEN_BRACE, closeBrace: CLOSE_BRACE, openBracket: OPEN_BRACKET, closeBracket: CLOSE_BRACKET, comma: COMMA } =
+const { quote: QUOTE, backslash: BACKSLASH, openBrace: OPEN_BRACE, closeBrace: CLOSE_BRACE, openBracket: OPEN_BRACKET, closeBracket: CLOSE_BRACKET, comma: COMMA, colon: COLON } =
   JSON_CODE;
 const LETTER_U = 117;
 /** What may follow a backslash besides `u`: " \ / b f n r t. */
@@ -118,51 +118,84 @@ interface Found {
   long: LongString;
 }
 
+/** What readJsonBytes gives: the value, and the top-level layout for the splice (null: a key is escaped). */
+export interface BytesRead {
+  value: unknown;
+  layout: TopLevelLayout | null;
+}
+
 /**
  * `bytes` parsed as JSON with its long string values left in the bytes, or null when the reader
  * declines (see the top of this file); the caller then parses the decoded text.
  */
-export function readJsonBytes(bytes: Buffer, maxDepth: number): { value: unknown } | null {
+export function readJsonBytes(bytes: Buffer, maxDepth: number): BytesRead | null {
   if (bytes.length < READER_MIN_BYTES || !isUtf8(bytes)) return null;
   const ascii = isAscii(bytes);
   const found: Found[] = [];
   let longBytes = 0;
   const stack: Frame[] = [];
   let expectKey = false;
-  const text = bytesText(bytes);
+  // The top-level object's members, as providers/splice-json-member.ts would scan them.
+  const members = new Map<string, MemberRange>();
+  let layoutUsable = true;
+  let closingBrace = -1;
+  /** A top-level key whose value has not started yet. */
+  let topKey: string | null = null;
+  let topValueStart = -1;
   for (let index = 0; index < bytes.length; index++) {
-    const code = bytes[index];
+    const code = bytes[index]!;
     if (code === QUOTE) {
-      const close = stringEnd(text, index) - 1;
+      const isKey = stack.length > 0 && !stack.at(-1)!.array && expectKey;
+      const close = scanString(bytes, index);
       if (close < 0) return null;
       const top = stack.at(-1);
-      if (top !== undefined && !top.array && expectKey) {
+      if (isKey) {
         const key = readKey(bytes, index, close);
-        if (key === null || key === '__proto__' || top.keys!.has(key)) return null;
-        top.keys!.add(key);
-        top.key = key;
+        if (key === null || key === '__proto__' || top!.keys!.has(key)) return null;
+        top!.keys!.add(key);
+        top!.key = key;
         expectKey = false;
-      } else if (close - index - 1 >= LONG_STRING_BYTES && top !== undefined) {
-        const long = measure(bytes, index + 1, close, ascii);
-        if (long === null) return null;
-        found.push({ path: stack.map((frame) => (frame.array ? frame.index : frame.key)), start: index + 1, end: close, long });
-        longBytes += close - index - 1;
+        if (stack.length === 1) {
+          if (scanned.escaped) layoutUsable = false;
+          topKey = key;
+        }
+      } else {
+        if (stack.length === 1 && topKey !== null) {
+          members.set(topKey, { valueStart: index, valueEnd: close + 1 });
+          topKey = null;
+        }
+        if (close - index - 1 >= LONG_STRING_BYTES && top !== undefined) {
+          const long = measured(bytes, index + 1, close, ascii);
+          if (long === null) return null;
+          found.push({ path: stack.map((frame) => (frame.array ? frame.index : frame.key)), start: index + 1, end: close, long });
+          longBytes += close - index - 1;
+        }
       }
       index = close;
       // Past half the body in structure and short strings: the reader would decline at the end anyway.
       if ((close - longBytes) * 2 > bytes.length) return null;
     } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (stack.length >= maxDepth) return null;
+      if (stack.length === 1 && topKey !== null) topValueStart = index;
       const array = code === OPEN_BRACKET;
       stack.push({ array, index: 0, key: '', keys: array ? null : new Set() });
       expectKey = !array;
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       stack.pop();
       expectKey = false;
+      if (stack.length === 1 && topKey !== null && topValueStart >= 0) {
+        members.set(topKey, { valueStart: topValueStart, valueEnd: index + 1 });
+        topKey = null;
+        topValueStart = -1;
+      } else if (stack.length === 0 && closingBrace < 0) closingBrace = index;
     } else if (code === COMMA) {
       const top = stack.at(-1);
       if (top?.array) top.index++;
       else expectKey = true;
+    } else if (stack.length === 1 && topKey !== null && code !== COLON && code > 0x20) {
+      // A number, true, false or null: its start is enough (the splice replaces strings only).
+      members.set(topKey, { valueStart: index, valueEnd: index + 1 });
+      topKey = null;
     }
   }
   // Mostly structure: parsing it as it is costs less than building a skeleton first.
@@ -176,7 +209,7 @@ export function readJsonBytes(bytes: Buffer, maxDepth: number): { value: unknown
     if (holder === null || typeof holder !== 'object' || !Object.hasOwn(holder, key) || (holder as Record<string, unknown>)[key] !== '') return null;
     install(holder as Record<string, unknown>, key, long);
   }
-  return { value };
+  return { value, layout: layoutUsable && closingBrace >= 0 ? { members, closingBrace } : null };
 }
 
 /** JSON.parse of the body with every found string emptied; undefined when that is not JSON. */
@@ -205,37 +238,73 @@ function readKey(bytes: Buffer, open: number, close: number): string | null {
   }
 }
 
-/** The string between `start` and `end` (its closing quote), or null when JSON.parse would refuse it. */
-function measure(bytes: Buffer, start: number, end: number, bodyIsAscii: boolean): LongString | null {
-  if (hasControlByte(bytes, start, end)) return null;
-  let utf8Length = end - start;
-  let escaped = false;
-  let at = bytes.indexOf(BACKSLASH, start);
-  while (at !== -1 && at < end) {
-    escaped = true;
-    const kind = bytes[at + 1]!;
-    if (kind === LETTER_U) {
-      const unit = hexUnit(bytes, at + 2);
-      if (unit < 0) return null;
-      const low = unit >= 0xd800 && unit <= 0xdbff && bytes[at + 6] === BACKSLASH && bytes[at + 7] === LETTER_U ? hexUnit(bytes, at + 8) : -1;
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        utf8Length -= 12 - 4;
-        at += 12;
-      } else {
-        // A lone surrogate encodes as U+FFFD, 3 bytes, like the rest of the BMP above U+07FF.
-        utf8Length -= 6 - (unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3);
-        at += 6;
-      }
-    } else if (SIMPLE_ESCAPES.has(kind)) {
-      utf8Length -= 1;
-      at += 2;
-    } else {
-      return null;
-    }
-    at = bytes.indexOf(BACKSLASH, at);
+/** What scanString saw of the string it last scanned. */
+const scanned = {
+  escaped: false,
+  /** Buffer.byteLength of the string minus its bytes as written (escapes are longer than what they stand for). */
+  utf8Delta: 0,
+};
+
+/**
+ * Past this many escapes, a string whose escapes come every DENSE_ESCAPE_GAP bytes or more often makes
+ * the reader decline. Each escape costs a native call (about 20-30 ns); decoding and JSON.parse cost
+ * about 2 ns a byte here, page faults included on a quiet machine (many more under load), so escapes
+ * denser than this (code with a newline or a quote every few bytes) are cheaper the old way, and a
+ * loop over the bytes in JavaScript was slower still (1.5-4 ns a byte).
+ */
+const DENSE_ESCAPES = 64;
+const DENSE_ESCAPE_GAP = 16;
+
+/**
+ * Index of the quote that closes the string opening at `open`; -1 when there is none, an escape is
+ * invalid, or escapes are dense (see DENSE_ESCAPES). Its escapes are measured into `scanned`. Jumps
+ * from quote to backslash with the native Buffer#indexOf, GB/s in between.
+ */
+function scanString(bytes: Buffer, open: number): number {
+  scanned.escaped = false;
+  scanned.utf8Delta = 0;
+  let at = open + 1;
+  let quote = bytes.indexOf(QUOTE, at);
+  let backslash = bytes.indexOf(BACKSLASH, at);
+  let escapes = 0;
+  while (quote >= 0) {
+    if (backslash < 0 || backslash > quote) return quote;
+    at = escapeEnd(bytes, backslash);
+    if (at < 0) return -1;
+    escapes++;
+    if (escapes >= DENSE_ESCAPES && (at - open) / escapes < DENSE_ESCAPE_GAP) return -1;
+    if (quote < at) quote = bytes.indexOf(QUOTE, at);
+    backslash = bytes.indexOf(BACKSLASH, at);
   }
+  return -1;
+}
+
+/** Index just past the escape at `at` (a backslash), its effect on the UTF-8 length noted in `scanned`; -1 when invalid. */
+function escapeEnd(bytes: Buffer, at: number): number {
+  scanned.escaped = true;
+  const kind = bytes[at + 1]!;
+  if (kind !== LETTER_U) {
+    if (!SIMPLE_ESCAPES.has(kind)) return -1;
+    scanned.utf8Delta -= 1;
+    return at + 2;
+  }
+  const unit = hexUnit(bytes, at + 2);
+  if (unit < 0) return -1;
+  const low = unit >= 0xd800 && unit <= 0xdbff && bytes[at + 6] === BACKSLASH && bytes[at + 7] === LETTER_U ? hexUnit(bytes, at + 8) : -1;
+  if (low >= 0xdc00 && low <= 0xdfff) {
+    scanned.utf8Delta -= 12 - 4;
+    return at + 12;
+  }
+  // A lone surrogate encodes as U+FFFD, 3 bytes, like the rest of the BMP above U+07FF.
+  scanned.utf8Delta -= 6 - (unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3);
+  return at + 6;
+}
+
+/** The long string just scanned, between `start` and `end` (its closing quote); null when JSON.parse would refuse it. */
+function measured(bytes: Buffer, start: number, end: number, bodyIsAscii: boolean): LongString | null {
+  if (hasControlByte(bytes, start, end)) return null;
   const ascii = bodyIsAscii || isAscii(bytes.subarray(start, end));
-  return new LongString(bytes, start, end, ascii, escaped, utf8Length);
+  return new LongString(bytes, start, end, ascii, scanned.escaped, end - start + scanned.utf8Delta);
 }
 
 /** The code unit of four hex digits at `at`, or -1. */

@@ -148,15 +148,16 @@ function longStrings(value: unknown): number {
 
 describe('prompt estimates of a body read in its bytes (http/read-json-bytes.ts)', () => {
   it('equal those of the same body parsed with JSON.parse, and leave its long strings unbuilt for the bound', () => {
-    const long = (text: string) => text.repeat(READER_MIN_BYTES / text.length);
+    // Escapes no denser than every 16 bytes or so: denser ones make the reader decline.
+    const long = (text: string) => `${text} and a good many plain words after it `.repeat(READER_MIN_BYTES / text.length);
     const bodies = [
       { content: long('plain words '), name: null },
-      { content: long('caf\\u00e9 ✓ \\n\\"q\\" \\uD83D\\uDE00 \\uD800 😀 '), name: '"n\\u00e9"' },
-      { content: `[{"type":"text","text":"${long('part \\t ')}"},{"type":"input_audio","input_audio":{"data":"${long('QUJD')}","format":"wav"}},{"type":"image_url","image_url":{"url":"x"}}]`, name: null },
+      { content: long('caf\\u00e9 ✓ and words \\n then \\"q\\" and words \\uD83D\\uDE00 more words \\uD800 😀 and words '), name: '"n\\u00e9"' },
+      { content: `[{"type":"text","text":"${long('part of a text in plain words \\t ')}"},{"type":"input_audio","input_audio":{"data":"${long('QUJD')}","format":"wav"}},{"type":"image_url","image_url":{"url":"x"}}]`, name: null },
     ];
     for (const { content, name } of bodies) {
       const value = content.startsWith('[') ? content : `"${content}"`;
-      const text = `{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user"${name === null ? '' : `,"name":${name}`},"content":${value}},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"${long('{\\"a\\":1} ')}"}}]}],"tools":[{"type":"function","function":{"name":"f"}}]}`;
+      const text = `{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user"${name === null ? '' : `,"name":${name}`},"content":${value}},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"${long('{\\"key\\":\\"a value in plain words\\"} ')}"}}]}],"tools":[{"type":"function","function":{"name":"f"}}]}`;
       const parsed = JSON.parse(text) as { messages: unknown[]; tools: unknown };
       const read = readJsonBytes(Buffer.from(text), 128)?.value as { messages: unknown[]; tools: unknown };
       const unbuilt = longStrings(read);

@@ -33,9 +33,9 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
 /** A long prompt's long strings stay in its bytes (read-json-bytes.ts); any other body is decoded and parsed. */
 function readChatBody(bytes: Buffer): { record: JsonObject; source: ChatRequest['source'] } {
   const long = readLongJsonObject(bytes);
-  if (long !== null) return { record: long, source: bytes };
+  if (long !== null) return { record: long.record, source: { text: null, bytes, layout: long.layout } };
   const decoded = decodeBody(bytes);
-  return { record: readJsonObject(decoded.text), source: decoded.asciiBytes ?? decoded.text };
+  return { record: readJsonObject(decoded.text), source: { text: decoded.text, bytes: decoded.asciiBytes } };
 }
 
 const MESSAGE_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);

@@ -3,6 +3,7 @@
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../shared/src/json-object.ts';
 import { readJsonBytes } from '../http/read-json-bytes.ts';
+import type { TopLevelLayout } from '../http/json-text.ts';
 
 /** The body's text parsed as a JSON object, or the `invalid_json` / `invalid_request` error the client sees. */
 export function readJsonObject(text: string): JsonObject {
@@ -23,9 +24,9 @@ export function readJsonObject(text: string): JsonObject {
  * A long body read by http/read-json-bytes.ts (its long strings left in the bytes), or null when that
  * reader declines: the caller then decodes the body and calls readJsonObject, which gives the errors.
  */
-export function readLongJsonObject(bytes: Buffer): JsonObject | null {
+export function readLongJsonObject(bytes: Buffer): { record: JsonObject; layout: TopLevelLayout | null } | null {
   const read = readJsonBytes(bytes, MAX_JSON_DEPTH);
-  return read === null ? null : jsonObject(read.value);
+  return read === null ? null : { record: jsonObject(read.value), layout: read.layout };
 }
 
 function jsonObject(body: unknown): JsonObject {

@@ -2,6 +2,8 @@
 // (pipeline/parse-chat-request.ts, pipeline/parse-fim-request.ts, pipeline/parse-embeddings-request.ts). Defined here, below the pipeline,
 // because the adapters take them in and the pipeline builds them.
 
+import type { JsonSource } from './splice-json-member.ts';
+
 /** What the metered route needs of any request it forwards. */
 export interface ForwardedRequest {
   /** The requested public model id. */
@@ -17,10 +19,10 @@ export interface ChatRequest extends ForwardedRequest {
   /**
    * The body as the client sent it, while `body` still says exactly what it says (unset once a step
    * changed the body, or when a front door built it): adapters that forward the body splice the model
-   * into it instead of serialising the whole prompt again (splice-json-member.ts). Its bytes when they
-   * are ASCII or were read as bytes (valid UTF-8, http/read-json-bytes.ts), else its decoded text.
+   * into it instead of serialising the whole prompt again (splice-json-member.ts), into its bytes when
+   * they are ASCII or were read as bytes (http/read-json-bytes.ts).
    */
-  source?: Buffer | string;
+  source?: JsonSource;
 }
 
 export interface FimRequest extends ForwardedRequest {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SPLICED_PIECES_MIN_BYTES, spliceModel, spliceModelBytes } from './splice-json-member.ts';
+import { SPLICED_PIECES_MIN_BYTES, spliceModel, spliceModelInto } from './splice-json-member.ts';
+import { readJsonBytes } from '../http/read-json-bytes.ts';
 
 const STREAM_USAGE = { key: 'stream_options', value: '{"include_usage":true}' };
 
@@ -44,16 +45,25 @@ describe('spliceModel', () => {
     expect(spliceModel('{"model":"a","stream_options":null}', 'b', STREAM_USAGE)).toBeNull();
   });
 
-  it("splices ASCII and UTF-8 bytes to the same bytes as the text: one buffer for a short body, views of the client's bytes for a long one", () => {
-    for (const prompt of ['short', 'x'.repeat(SPLICED_PIECES_MIN_BYTES), 'très ✓ 😀 "q" \\'.repeat(SPLICED_PIECES_MIN_BYTES / 8)]) {
-      const text = JSON.stringify({ model: 'public/m', messages: [{ role: 'user', content: prompt }], 'clé': { model: 'inner' }, stream: true });
+  it("splices ASCII bytes, and bytes read with their layout, to the same bytes as the text: one buffer for a short body, views of the client's bytes for a long one", () => {
+    for (const prompt of ['short', 'x'.repeat(SPLICED_PIECES_MIN_BYTES), 'très ✓ 😀 "q" \\ and some plain words between the escapes '.repeat(SPLICED_PIECES_MIN_BYTES / 32)]) {
+      // A short body's bytes are spliced when ASCII; a long one is read in its bytes, UTF-8 too.
+      const text = JSON.stringify({ model: 'public/m', messages: [{ role: 'user', content: prompt }], ...(prompt === 'short' ? {} : { clé: { model: 'inner' } }), n: 1, stream: true });
       const bytes = Buffer.from(text);
-      const spliced = spliceModelBytes(bytes, 'upstream-é', STREAM_USAGE);
+      const layout = readJsonBytes(bytes, 128)?.layout;
+      const spliced = spliceModelInto(layout ? { text: null, bytes, layout } : { text, bytes }, 'upstream-é', STREAM_USAGE);
+      expect(layout === undefined).toBe(prompt === 'short');
       const expected = Buffer.from(spliceModel(text, 'upstream-é', STREAM_USAGE) as string);
       if (prompt === 'short') expect(Buffer.isBuffer(spliced)).toBe(true);
       else expect((spliced as Buffer[]).some((piece) => piece.buffer === bytes.buffer && piece.length >= SPLICED_PIECES_MIN_BYTES)).toBe(true);
       expect(Buffer.concat(Buffer.isBuffer(spliced) ? [spliced] : (spliced as Buffer[]))).toEqual(expected);
     }
-    expect(spliceModelBytes(Buffer.from('{"model":1}'), 'x')).toBeNull();
+    expect(spliceModelInto({ text: '{"model":1}', bytes: Buffer.from('{"model":1}') }, 'x')).toBeNull();
+    const long = Buffer.from(`{"model":1,"m":"${'x'.repeat(SPLICED_PIECES_MIN_BYTES)}"}`);
+    expect(spliceModelInto({ text: null, bytes: long, layout: readJsonBytes(long, 128)!.layout }, 'x')).toBeNull();
+    const streamOptions = Buffer.from(`{"model":"a","m":"${'x'.repeat(SPLICED_PIECES_MIN_BYTES)}","stream_options":null}`);
+    expect(spliceModelInto({ text: null, bytes: streamOptions, layout: readJsonBytes(streamOptions, 128)!.layout }, 'b', STREAM_USAGE)).toBeNull();
+    const escapedKey = Buffer.from(`{"model":"a","m\\u0021":"${'x'.repeat(SPLICED_PIECES_MIN_BYTES)}"}`);
+    expect(readJsonBytes(escapedKey, 128)?.layout).toBeNull();
   });
 });

@@ -2,35 +2,44 @@
 // is 100 KB-1 MB of messages, and only `model` (and for streams `stream_options`) differs upstream.
 // JSON.stringify of the whole parsed body costs as much as parsing it; a splice costs a scan that jumps
 // from quote to quote (native indexOf), so its cost grows with the body's structure, not its text.
-// A body whose bytes are ASCII or valid UTF-8 is spliced in its bytes (every byte the scan looks for is
-// ASCII, and UTF-8 never uses those inside a multi-byte character), so the prompt is neither decoded,
-// encoded again nor (when long) copied. The text must be one that JSON.parse accepted. Anything unusual
-// (a top-level key with an escape, the key twice, a non-string value where a string is replaced)
-// returns null, and the caller serialises.
+// An ASCII body is spliced in its bytes, so the prompt is neither encoded again nor (when long) copied;
+// so is a body read in its bytes (http/read-json-bytes.ts, which gives the top-level layout it saw, so
+// the text is not scanned twice). The text must be one that JSON.parse accepted. Anything unusual (a
+// top-level key with an escape, the key twice, a non-string value where a string is replaced) returns
+// null, and the caller serialises.
+import { JSON_CODE, type MemberRange, type TopLevelLayout } from '../http/json-text.ts';
 
-import { bytesText, JSON_CODE, stringEnd, stringText, type JsonText } from '../http/json-text.ts';
+const { quote: QUOTE, backslash: BACKSLASH, openBrace: OPEN_BRACE, closeBrace: CLOSE_BRACE, openBracket: OPEN_BRACKET, closeBracket: CLOSE_BRACKET, comma: COMMA, colon: COLON } = JSON_CODE;
 
-const { quote: QUOTE, openBrace: OPEN_BRACE, closeBrace: CLOSE_BRACE, openBracket: OPEN_BRACKET, closeBracket: CLOSE_BRACKET, comma: COMMA, colon: COLON } = JSON_CODE;
+/** A client's JSON body as sent: decoded text, ASCII text with its bytes, or bytes read with their layout. */
+export type JsonSource = { text: string; bytes: Buffer | null } | { text: null; bytes: Buffer; layout: TopLevelLayout | null };
 
-interface Member {
-  /** Where the member's value starts and ends (end exclusive). */
-  valueStart: number;
-  valueEnd: number;
+/** Index just past the closing quote of the string that opens at `start`, or -1. */
+function stringEnd(json: string, start: number): number {
+  let from = start + 1;
+  for (;;) {
+    const quote = json.indexOf('"', from);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    for (let index = quote - 1; json.charCodeAt(index) === BACKSLASH; index--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
 }
 
 /**
  * The top-level members named in `keys` (a string value's range includes its quotes), and where the
  * object's closing brace is. Null when the text is not a plain object or a key is escaped or repeated.
  */
-function scanTopLevel(json: JsonText, keys: readonly string[], from = 0): { members: Map<string, Member>; closingBrace: number } | null {
-  const members = new Map<string, Member>();
+function scanTopLevel(json: string, keys: readonly string[], from = 0): TopLevelLayout | null {
+  const members = new Map<string, MemberRange>();
   let depth = 0;
   let expectKey = false;
   /** The key whose value comes next, while at depth 1. */
   let pendingKey: string | null = null;
   let valueStart = -1;
   for (let index = from; index < json.length; index++) {
-    const code = json.code(index);
+    const code = json.charCodeAt(index);
     if (code === QUOTE) {
       const end = stringEnd(json, index);
       if (end < 0) return null;
@@ -85,12 +94,11 @@ interface ModelSplice {
   added: string;
 }
 
-function planModelSplice(json: JsonText, model: string, addMember: { key: string; value: string } | undefined): ModelSplice | null {
-  const keys = addMember ? ['model', addMember.key] : ['model'];
-  const scanned = scanTopLevel(json, keys);
+/** `code(index)`: the text's character code at an index (of the text or its bytes: the same for ASCII). */
+function planModelSplice(scanned: TopLevelLayout | null, code: (index: number) => number | undefined, model: string, addMember: AddedMember | undefined): ModelSplice | null {
   if (scanned === null) return null;
   const current = scanned.members.get('model');
-  if (current === undefined || json.code(current.valueStart) !== QUOTE) return null;
+  if (current === undefined || code(current.valueStart) !== QUOTE) return null;
   if (addMember && scanned.members.has(addMember.key)) return null;
   return {
     valueStart: current.valueStart,
@@ -105,8 +113,8 @@ function planModelSplice(json: JsonText, model: string, addMember: { key: string
  * `json` with `model` set to `model` (a string value it already has) and, when `addMember` is given and
  * its key is absent, that member added at the end. Null when the splice cannot be done safely.
  */
-export function spliceModel(json: string, model: string, addMember?: { key: string; value: string }): string | null {
-  const splice = planModelSplice(stringText(json), model, addMember);
+export function spliceModel(json: string, model: string, addMember?: AddedMember): string | null {
+  const splice = planModelSplice(scanTopLevel(json, keysOf(addMember)), (index) => json.charCodeAt(index), model, addMember);
   if (splice === null) return null;
   return json.slice(0, splice.valueStart) + splice.model + json.slice(splice.valueEnd, splice.closingBrace) + splice.added + json.slice(splice.closingBrace);
 }
@@ -120,12 +128,28 @@ export function spliceModel(json: string, model: string, addMember?: { key: stri
  */
 export const SPLICED_PIECES_MIN_BYTES = 64 * 1024;
 
+/** A member added at the end of the object (the stream's usage option). */
+export interface AddedMember {
+  key: string;
+  value: string;
+}
+
+function keysOf(addMember: AddedMember | undefined): string[] {
+  return addMember ? ['model', addMember.key] : ['model'];
+}
+
 /**
- * `spliceModel` done on a body's bytes (ASCII, or valid UTF-8): one buffer, or for a body of
- * SPLICED_PIECES_MIN_BYTES and more the pieces to send in order.
+ * The source with `model` set (and `addMember` added), as `spliceModel` does: text for decoded text;
+ * for bytes one buffer, or for a body of SPLICED_PIECES_MIN_BYTES and more the pieces to send in order.
  */
-export function spliceModelBytes(bytes: Buffer, model: string, addMember?: { key: string; value: string }): Buffer | Buffer[] | null {
-  const splice = planModelSplice(bytesText(bytes), model, addMember);
+export function spliceModelInto(source: JsonSource, model: string, addMember?: AddedMember): string | Buffer | Buffer[] | null {
+  if (source.text === null) return spliceBytes(source.bytes, source.layout, model, addMember);
+  if (source.bytes === null) return spliceModel(source.text, model, addMember);
+  return spliceBytes(source.bytes, scanTopLevel(source.text, keysOf(addMember)), model, addMember);
+}
+
+function spliceBytes(bytes: Buffer, layout: TopLevelLayout | null, model: string, addMember: AddedMember | undefined): Buffer | Buffer[] | null {
+  const splice = planModelSplice(layout, (index) => bytes[index], model, addMember);
   if (splice === null) return null;
   const pieces = [bytes.subarray(0, splice.valueStart), Buffer.from(splice.model), bytes.subarray(splice.valueEnd, splice.closingBrace)];
   if (splice.added !== '') pieces.push(Buffer.from(splice.added));
@@ -140,7 +164,7 @@ export function spliceModelBytes(bytes: Buffer, model: string, addMember?: { key
  * latin1, so that indexes are byte offsets.
  */
 export function modelValueRange(json: string, from: number): { start: number; end: number } | null {
-  const member = scanTopLevel(stringText(json), ['model'], from)?.members.get('model');
+  const member = scanTopLevel(json, ['model'], from)?.members.get('model');
   if (member === undefined || json.charCodeAt(member.valueStart) !== QUOTE) return null;
   return { start: member.valueStart, end: member.valueEnd };
 }

@@ -4,7 +4,7 @@
 // the client's own body with the model spliced in when it can be (a long prompt is not serialised again).
 import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamBody, UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
-import { spliceModel, spliceModelBytes } from '../splice-json-member.ts';
+import { spliceModelInto } from '../splice-json-member.ts';
 
 const STREAM_USAGE_MEMBER = { key: 'stream_options', value: '{"include_usage":true}' };
 
@@ -28,5 +28,5 @@ function spliceSource(chat: ChatRequest, model: string): UpstreamBody | null {
   const source = chat.source;
   if (source === undefined) return null;
   const addMember = chat.stream ? STREAM_USAGE_MEMBER : undefined;
-  return typeof source === 'string' ? spliceModel(source, model, addMember) : spliceModelBytes(source, model, addMember);
+  return spliceModelInto(source, model, addMember);
 }
