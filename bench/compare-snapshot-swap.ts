@@ -3,9 +3,8 @@
 // One swap's worst request moves with whatever else the machine runs, so a change shows only side by
 // side, round after round: per round the probe's p99.9 before the swap, the worst request during it and
 // the excess of one over the other, then the medians per side. With --steps, no probe: the request
-// loop's half of the swap in a process of its own (swap-steps-main.ts), whose longest event-loop turn in
-// CPU time and longest GC pause tell what a probe would meet, on a machine too loaded for the probe's
-// own baseline to mean anything.
+// loop's half of the swap in a process of its own (swap-steps-main.ts), whose longest event-loop turn
+// and longest GC pause tell what a probe would meet from the loop's own work.
 //
 //   npm run bench:swap -- --base=/path/to/other/checkout [--rounds=3] [--keys=100000] [--steps]
 import { spawnSync } from 'node:child_process';
@@ -34,7 +33,7 @@ Options:
   --a-flags="..."       node flags of side a (e.g. --trace-gc)
   --b-flags="..."       node flags of side b
   --steps               the request loop's half of the swap alone, in process (swap-steps-main.ts): per
-                        round its longest turn (CPU ms), longest GC pause and CPU
+                        round its longest turn (wall ms), longest GC pause and main-thread CPU
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -93,8 +92,7 @@ async function main(): Promise<void> {
 }
 
 interface SwapSteps {
-  longestCpuMs: { apply: number; serialise: number };
-  longestWallMs: number;
+  longestWallMs: { apply: number; serialise: number };
   longestGcMs: number;
   applyCpuMs: number;
 }
@@ -104,7 +102,7 @@ function compareSteps(roots: Record<'a' | 'b', string>, rounds: number, keys: nu
   for (let round = 0; round < rounds; round++) {
     for (const side of round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
       const args = [String(TARGET_CPU), process.execPath, ...DATA_PLANE_NODE_FLAGS, '--expose-gc', ...flags(side), '--import', 'tsx'];
-      const run = spawnSync('taskset', ['-c', ...args, 'bench/swap-steps-main.ts', `--root=${roots[side]}`, `--keys=${keys}`], {
+      const run = spawnSync('taskset', ['-c', ...args, 'bench/swap-steps-main.ts', `--root=${roots[side]}`, `--keys=${keys}`, `--feed-cpu=${LOAD_CPU}`], {
         cwd: REPOSITORY_ROOT,
         encoding: 'utf8',
       });
@@ -112,15 +110,15 @@ function compareSteps(roots: Record<'a' | 'b', string>, rounds: number, keys: nu
       const steps = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as SwapSteps;
       results[side].push(steps);
       log(
-        `round ${round + 1} ${side}: longest turn ${steps.longestCpuMs.apply.toFixed(1)} ms CPU applying, ${steps.longestCpuMs.serialise.toFixed(1)} ms serialising (${steps.longestWallMs.toFixed(1)} ms wall), longest GC pause ${steps.longestGcMs.toFixed(1)} ms, CPU ${steps.applyCpuMs.toFixed(0)} ms; load average ${loadAverage()}`,
+        `round ${round + 1} ${side}: longest turn ${steps.longestWallMs.apply.toFixed(1)} ms applying, ${steps.longestWallMs.serialise.toFixed(1)} ms serialising, longest GC pause ${steps.longestGcMs.toFixed(1)} ms, main-thread CPU ${steps.applyCpuMs.toFixed(0)} ms; load average ${loadAverage()}`,
       );
     }
   }
   for (const side of ['a', 'b'] as const) {
     const runs = results[side];
-    const longest = runs.map((steps) => Math.max(steps.longestCpuMs.apply, steps.longestCpuMs.serialise));
+    const longest = runs.map((steps) => Math.max(steps.longestWallMs.apply, steps.longestWallMs.serialise));
     log(
-      `${side}: median longest turn ${median(longest).toFixed(1)} ms CPU (range ${Math.min(...longest).toFixed(1)}-${Math.max(...longest).toFixed(1)}), median longest GC pause ${median(runs.map((steps) => steps.longestGcMs)).toFixed(1)} ms, median CPU ${median(runs.map((steps) => steps.applyCpuMs)).toFixed(0)} ms`,
+      `${side}: median longest turn ${median(longest).toFixed(1)} ms (range ${Math.min(...longest).toFixed(1)}-${Math.max(...longest).toFixed(1)}), median longest GC pause ${median(runs.map((steps) => steps.longestGcMs)).toFixed(1)} ms, median main-thread CPU ${median(runs.map((steps) => steps.applyCpuMs)).toFixed(0)} ms`,
     );
   }
   log(`load average ${loadAverage()}`);

@@ -6,12 +6,13 @@
 // place, in one synchronous step proportional to the delta: copying a 100k-key section for every key
 // created or revoked would cost the request loop hundreds of milliseconds. A request that already found
 // its key and organization keeps those entries (they are replaced, never modified). A large delta is
-// hashed and built beside instead, a slice per turn (applyLargeDeltaBeside).
+// hashed and built beside instead, its API keys merged off the request loop (applyLargeDeltaBeside).
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import type { JsonObject } from '../../../shared/src/json-object.ts';
 import type { SnapshotDelta } from '../../../shared/src/snapshot.ts';
 import { StateHash } from '../../../shared/src/state-hash.ts';
 import { plainSections, type HeldState } from './held-state.ts';
+import type { KeyMerger } from './merge-keys.ts';
 import { entryId, entryJson, isTombstone } from './packed-entries.ts';
 import { PackedSection } from './packed-section.ts';
 import { CHUNK_ENTRIES, type EntryChunks, type ParsedSnapshotMessage } from './parse-snapshot-message.ts';
@@ -79,27 +80,27 @@ const COPY_SLICE = 2_000;
 const HASH_SLICE = 100;
 
 /**
- * The state a large delta makes, built beside `state` (which is left as it was) and hashed on the way,
- * a slice per turn: the held hash's lanes plus the parser's lanes of the upserted entries, less each
- * entry removed or replaced. The API keys are merged as packed bytes (PackedSection.mergeChanges: no
- * object per key); other sections' upserts are read from the parsed chunks one per turn, never gathered
- * into one object: walking a 100k-entry object (for-in, Object.keys) is itself one step of tens of
- * milliseconds. Throws when the result does not hash to the signed stateHash.
+ * The state a large delta makes, built beside `state` (which is left as it was) and hashed on the way:
+ * the held hash's lanes plus the parser's lanes of the upserted entries, less each entry removed or
+ * replaced. The API keys are merged by `mergeKeys` (merge-keys.ts; in a serving data plane the feed's
+ * worker thread, so the request loop only swaps references and adds up lanes); other sections' upserts
+ * are read from the parsed chunks one per turn, never gathered into one object: walking a 100k-entry
+ * object (for-in, Object.keys) is itself one step of tens of milliseconds. Throws when the result does
+ * not hash to the signed stateHash.
  */
-export async function applyLargeDeltaBeside(state: HeldState, lanes: Uint16Array, parsed: ParsedDelta): Promise<{ state: HeldState; lanes: Uint16Array }> {
+export async function applyLargeDeltaBeside(
+  state: HeldState,
+  lanes: Uint16Array,
+  parsed: ParsedDelta,
+  mergeKeys: KeyMerger,
+): Promise<{ state: HeldState; lanes: Uint16Array }> {
   const hash = new StateHash(lanes);
   hash.addLanes(parsed.upsertedLanes);
   const next: HeldState = { ...state };
   if (parsed.apiKeys !== null) {
-    const merge = state.apiKeys.mergeChanges(parsed.apiKeys, (id, json) => hash.remove('apiKeys', id, json));
-    for (;;) {
-      const step = merge.next();
-      if (step.done) {
-        next.apiKeys = step.value;
-        break;
-      }
-      await nextTurn();
-    }
+    const merged = await mergeKeys(state.apiKeys.portable(), parsed.apiKeys);
+    hash.addLanes(merged.lanes);
+    next.apiKeys = new PackedSection(merged.packed);
   }
   for (const section of plainSections) {
     const change = parsed.changes[section];

@@ -1,7 +1,9 @@
 // A snapshot section held as bytes, not objects: the entries' ids and canonical JSON in two byte buffers
-// and an open-addressing hash table of their indexes, all typed arrays. A worker thread builds it and
-// hands it over by transferring the buffers, so the request loop takes in 100k API keys without creating
-// 100k objects: as objects they cost it the growth of a 100k-entry dictionary (steps of 17-30 ms) and
+// and an open-addressing hash table of their indexes, all typed arrays over SharedArrayBuffers. The feed's
+// worker thread builds it and both threads read it (it is never modified once built: a change is a new
+// one built beside), so the request loop takes in 100k API keys without creating 100k objects, and the
+// worker merges a large delta onto the keys the loop holds without a copy either way (and without
+// allocating tens of megabytes on the request loop, which started a full collection in the same turn): as objects they cost it the growth of a 100k-entry dictionary (steps of 17-30 ms) and
 // scavenges of 40-85 ms that copied them all as survivors (--trace-gc during the bench's swap, load 11).
 // Hand-written because no library indexes bytes this way; lookups parse one entry, when first asked for.
 // An entry with empty JSON is a tombstone: the id is removed (a delta's removals, merged below).
@@ -21,6 +23,10 @@ export interface PackedEntries {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** Shared, so a section posted to or from the feed's worker thread is not copied (nor detached from the sender). */
+const sharedBytes = (length: number) => new Uint8Array(new SharedArrayBuffer(length));
+const sharedUint32 = (length: number) => new Uint32Array(new SharedArrayBuffer(length * Uint32Array.BYTES_PER_ELEMENT));
 
 /** FNV-1a over bytes. */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {
@@ -80,28 +86,24 @@ export const entryJson = (packed: PackedEntries, index: number) =>
 /** Packs `[id, canonical JSON]` pairs ('' for a tombstone), ids distinct. */
 export function packEntries(pairs: ReadonlyArray<readonly [string, string]>): PackedEntries {
   const count = pairs.length;
-  const idOffsets = new Uint32Array(count + 1);
-  const jsonOffsets = new Uint32Array(count + 1);
+  const idOffsets = sharedUint32(count + 1);
+  const jsonOffsets = sharedUint32(count + 1);
   for (let index = 0; index < count; index++) {
     idOffsets[index + 1] = idOffsets[index]! + Buffer.byteLength(pairs[index]![0]);
     jsonOffsets[index + 1] = jsonOffsets[index]! + Buffer.byteLength(pairs[index]![1]);
   }
-  const ids = new Uint8Array(idOffsets[count]!);
-  const json = new Uint8Array(jsonOffsets[count]!);
+  const ids = sharedBytes(idOffsets[count]!);
+  const json = sharedBytes(jsonOffsets[count]!);
   for (let index = 0; index < count; index++) {
     encoder.encodeInto(pairs[index]![0], ids.subarray(idOffsets[index]));
     encoder.encodeInto(pairs[index]![1], json.subarray(jsonOffsets[index]));
   }
-  const packed: PackedEntries = { count, ids, idOffsets, json, jsonOffsets, slots: new Uint32Array(slotCount(count)) };
+  const packed: PackedEntries = { count, ids, idOffsets, json, jsonOffsets, slots: sharedUint32(slotCount(count)) };
   for (let index = 0; index < count; index++) insertSlot(packed, index);
   return packed;
 }
 
 export const emptyPackedEntries = (): PackedEntries => packEntries([]);
-
-/** The buffers of a packed section, for a transfer list. */
-export const packedBuffers = (packed: PackedEntries): ArrayBuffer[] =>
-  [packed.ids, packed.idOffsets, packed.json, packed.jsonOffsets, packed.slots].map((view) => view.buffer as ArrayBuffer);
 
 /** Entries copied per step of mergeSteps: 1-2 ms of CPU at 300 bytes a key (2-4 µs a key measured at load 15). */
 const MERGE_STEP = 500;
@@ -127,11 +129,11 @@ export function* mergeSteps(layers: readonly PackedEntries[], onReplaced?: (pack
   }
   const merged: PackedEntries = {
     count: 0,
-    ids: new Uint8Array(idBytes),
-    idOffsets: new Uint32Array(count + 1),
-    json: new Uint8Array(jsonBytes),
-    jsonOffsets: new Uint32Array(count + 1),
-    slots: new Uint32Array(slotCount(count)),
+    ids: sharedBytes(idBytes),
+    idOffsets: sharedUint32(count + 1),
+    json: sharedBytes(jsonBytes),
+    jsonOffsets: sharedUint32(count + 1),
+    slots: sharedUint32(slotCount(count)),
   };
   /** Per merged entry: taken from layer 0 and not yet found hiding an older entry. */
   const fromFirstLayer = new Uint8Array(count);

@@ -1,9 +1,9 @@
 // A snapshot section as the data plane holds it when it may be large (API keys): the packed entries a
 // worker thread built (packed-entries.ts), the small deltas applied since on top (changes, by id), and
 // the entries parsed so far (each on its first lookup). A large delta is merged into new packed entries
-// beside this one, a step per turn (mergeChanges), and the result swapped in by reference.
+// beside this one (merge-keys.ts, in the feed's worker thread), and the result swapped in by reference.
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
-import { entryId, entryJson, findEntry, isTombstone, mergeSteps, packEntries, type PackedEntries } from './packed-entries.ts';
+import { entryId, entryJson, findEntry, isTombstone, packEntries, type PackedEntries } from './packed-entries.ts';
 
 /** What crosses to a thread (structured clone keeps data, not classes): PackedSection.from takes it back. */
 export interface PortablePackedSection {
@@ -73,16 +73,5 @@ export class PackedSection<Entry> {
       if (!this.#changes.has(id)) yield [id, entryJson(this.packed, index)];
     }
     for (const [id, entry] of this.#changes) if (entry !== null) yield [id, JSON.stringify(entry)];
-  }
-
-  /**
-   * Steps (see packed-entries.ts mergeSteps) to this section with `delta` (packed: its upserts, and
-   * tombstones for its removals) applied, as a new section; this one is left as it is. `onReplaced`: the
-   * id and canonical JSON of each entry the delta removes or replaces.
-   */
-  *mergeChanges(delta: PackedEntries, onReplaced: (id: string, json: string) => void): Generator<void, PackedSection<Entry>> {
-    const changes = packEntries([...this.#changes].map(([id, entry]) => [id, entry === null ? '' : canonicalJson(entry)] as const));
-    const merged = yield* mergeSteps([delta, changes, this.packed], (packed, index) => onReplaced(entryId(packed, index), entryJson(packed, index)));
-    return new PackedSection(merged);
   }
 }

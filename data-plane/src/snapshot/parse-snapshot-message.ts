@@ -14,7 +14,7 @@ import { hashUpsertedEntries, sectionItemSchemas, snapshotSections, type Snapsho
 import { StateHash } from '../../../shared/src/state-hash.ts';
 import { assembleFullSnapshot } from './assemble-full-snapshot.ts';
 import type { PlainSection } from './held-state.ts';
-import { packEntries, packedBuffers, type PackedEntries } from './packed-entries.ts';
+import { packEntries, type PackedEntries } from './packed-entries.ts';
 
 /** About a millisecond of JSON.parse on the request loop per chunk. */
 export const CHUNK_ENTRIES = 500;
@@ -154,13 +154,12 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
   };
 }
 
-/** The buffers of a parsed message, for a worker's transfer list. */
+/** The buffers of a parsed message, for a worker's transfer list (its packed API keys are shared, not transferred: packed-entries.ts). */
 export function parsedBuffers(parsed: ParsedFullSnapshot | Extract<ParsedSnapshotMessage, { kind: 'delta' }>): ArrayBuffer[] {
   const views =
     parsed.kind === 'full'
       ? [...Object.values(parsed.sections).flat(), ...parsed.stateJson, parsed.lanes]
       : [...Object.values(parsed.changes).flatMap((change) => change.upsert), parsed.upsertedLanes];
-  const packed = parsed.apiKeys;
   // A piece of the state file's JSON may be a view into a member piece's buffer: each buffer once.
-  return [...new Set([...views.map((view) => view.buffer as ArrayBuffer), ...(packed === null ? [] : packedBuffers(packed))])];
+  return [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
 }

@@ -5,10 +5,15 @@
 // loop the parsed entries and the signed message's bytes in transferred buffers (a 30 MB string posted
 // instead costs the receiving loop 300-400 ms to deserialise, measured at load 16); spend floor
 // messages (small) are passed on as they are. The worker keeps its own control-plane replica list and moves on like control-plane-channel.ts.
-// A worker that dies fails the subscription (the sync resubscribes) and is started again for the next.
+// It also merges a large delta's API keys onto the keys held (mergeKeys, merge-keys.ts), so the request
+// loop only swaps the result in. A worker that dies fails the subscription (the sync resubscribes) and
+// any merge under way, and is started again for the next.
 import { Worker } from 'node:worker_threads';
 import type { JWK } from 'jose';
 import type { SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { KeyMerger, MergedKeys } from './merge-keys.ts';
+import type { PackedEntries } from './packed-entries.ts';
+import type { PortablePackedSection } from './packed-section.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SignedSnapshotEnvelope } from './verify-snapshot.ts';
 
@@ -23,15 +28,21 @@ export interface SnapshotFeed {
   /** The replica the subscription goes to now. */
   readonly currentUrl: string;
   subscribe(lastEventId: string | null, handlers: { onEnvelope(received: FeedEnvelope): void; onFailure(error: unknown): void }): { unsubscribe(): void };
+  /** In the worker thread: the held keys and the result are shared buffers (packed-entries.ts), so neither is copied. */
+  mergeKeys: KeyMerger;
   close(): Promise<void>;
 }
 
-export type FeedRequest = { type: 'subscribe'; subscription: number; lastEventId: string | null } | { type: 'unsubscribe' };
+export type FeedRequest =
+  | { type: 'subscribe'; subscription: number; lastEventId: string | null }
+  | { type: 'unsubscribe' }
+  | { type: 'merge'; merge: number; held: PortablePackedSection; delta: PackedEntries };
 
 export type FeedReply =
   | { type: 'spend-floors'; subscription: number; envelope: SpendFloorEnvelope }
   | { type: 'snapshot'; subscription: number; version: number; jws: Uint8Array; parsed?: ParsedSnapshotMessage; error?: string }
-  | { type: 'failure'; subscription: number; error: string; url: string };
+  | { type: 'failure'; subscription: number; error: string; url: string }
+  | { type: 'merged'; merge: number; keys?: MergedKeys; error?: string };
 
 export interface SnapshotFeedOptions {
   controlPlaneUrls: readonly string[];
@@ -54,6 +65,9 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
   let nextSubscription = 0;
   /** The one live subscription's number and handlers. */
   let live: { id: number; onEnvelope(received: FeedEnvelope): void; onFailure(error: unknown): void } | null = null;
+  /** Merges asked for and not yet answered, by number. */
+  const merges = new Map<number, { resolve(keys: MergedKeys): void; reject(error: Error): void }>();
+  let nextMerge = 0;
 
   function start(): Worker {
     const started = new Worker(workerSource, {
@@ -62,6 +76,13 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
     });
     started.unref();
     started.on('message', (reply: FeedReply) => {
+      if (reply.type === 'merged') {
+        const merge = merges.get(reply.merge);
+        merges.delete(reply.merge);
+        if (reply.keys !== undefined) merge?.resolve(reply.keys);
+        else merge?.reject(new Error(`merging the API keys failed in the snapshot feed's worker: ${reply.error}`));
+        return;
+      }
       if (reply.type === 'failure') currentUrl = reply.url;
       if (live === null || reply.subscription !== live.id) return;
       if (reply.type === 'failure') {
@@ -80,6 +101,8 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
       const failed = live;
       live = null;
       failed?.onFailure(error);
+      for (const merge of merges.values()) merge.reject(error);
+      merges.clear();
     };
     started.on('error', onEnd);
     started.on('exit', (code) => onEnd(new Error(`snapshot feed worker exited (${code})`)));
@@ -102,6 +125,15 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
           worker?.postMessage({ type: 'unsubscribe' } satisfies FeedRequest);
         },
       };
+    },
+    mergeKeys(held, delta) {
+      worker ??= start();
+      const running = worker;
+      const merge = nextMerge++;
+      return new Promise((resolve, reject) => {
+        merges.set(merge, { resolve, reject });
+        running.postMessage({ type: 'merge', merge, held, delta } satisfies FeedRequest);
+      });
     },
     async close() {
       live = null;

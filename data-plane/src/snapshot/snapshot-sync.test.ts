@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../../shared/src/crypto.ts';
-import { startDataPlaneFixture, TEST_API_KEY, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
+import { RESTRICTED_API_KEY, startDataPlaneFixture, TEST_API_KEY, type DataPlaneFixture } from '../testing/data-plane-fixture.ts';
 
 const UPSTREAM = 'http://127.0.0.1:9/v1'; // never called in these tests
 let fixture: DataPlaneFixture | null = null;
@@ -39,6 +39,20 @@ describe('snapshot sync', () => {
     await fixture.dataPlane.waitForSnapshot(version);
     expect(fixture.dataPlane.snapshotVersion()).toBe(2);
     expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
+  });
+
+  it('applies a delta too large to apply in place (its keys merged in the feed worker): a revoked key is refused, new keys served, the others kept', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    const { [hashSecret(TEST_API_KEY)]: revoked, ...apiKeys } = fixture.controlPlane.state.apiKeys;
+    // More keys than a delta applied in place holds (apply-parsed-snapshot.ts IN_PLACE_MAX_ENTRIES).
+    for (let index = 0; index < 2_500; index++) apiKeys[hashSecret(`sk-gw-bulk-${index}`)] = { ...revoked!, id: `key_bulk_${index}` };
+    const version = await fixture.controlPlane.publish({ ...fixture.controlPlane.state, apiKeys });
+    await fixture.dataPlane.waitForSnapshot(version);
+    expect(fixture.controlPlane.subscriptions).toEqual([null]);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, TEST_API_KEY)).status).toBe(401);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, 'sk-gw-bulk-2499')).status).toBe(200);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, 'sk-gw-bulk-2500')).status).toBe(401);
+    expect((await getJson(`${fixture.dataPlane.url}/v1/models`, RESTRICTED_API_KEY)).body).toMatchObject({ data: [{ id: 'other/echo' }] });
   });
 
   it('rejects a message with a bad signature and resubscribes for a full snapshot', async () => {

@@ -119,7 +119,11 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
   async function applySnapshot(envelope: SignedSnapshotEnvelope & { jws: Uint8Array }, parse: () => Promise<ParsedSnapshotMessage>): Promise<void> {
     try {
       let parsed: ParsedSnapshotMessage | undefined;
-      const verified = await verifySnapshot({ parse: async () => (parsed = await parse()), close: async () => {} }, envelope, current);
+      const verified = await verifySnapshot(
+        { parse: async () => (parsed = await parse()), mergeKeys: feed.mergeKeys, close: async () => {} },
+        envelope,
+        current,
+      );
       const next = verified.snapshot;
       current = next;
       failures = 0;

@@ -6,10 +6,12 @@
 // the delta, not to the state: its result's hash comes from the held hash's lanes plus the parser's hash
 // of the entries it adds (hashChangedState, one entry hash here per entry removed or replaced),
 // and only once it matches is the delta applied to the held state in place (applyChangesInPlace); a
-// large delta is hashed and built beside the held state a slice per turn (applyLargeDeltaBeside).
+// large delta is hashed and built beside the held state (applyLargeDeltaBeside), its API keys merged by
+// the parser's thread when it offers to (mergeKeys), else here a step per turn.
 import type { SnapshotSection } from '../../../shared/src/snapshot.ts';
 import { applyLargeDeltaBeside, isLargeDelta, materialiseFullSnapshot, readParsedDelta } from './apply-parsed-snapshot.ts';
 import { applyChangesInPlace, hashChangedState, type HeldState } from './held-state.ts';
+import { mergeKeysInTurns } from './merge-keys.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SnapshotParser } from './snapshot-parser.ts';
 
@@ -90,7 +92,7 @@ export async function verifySnapshot(
   const snapshot = { version: message.version, stateHash: message.stateHash, jws: envelope.jws };
   if (isLargeDelta(message)) {
     try {
-      const built = await applyLargeDeltaBeside(current.state, current.lanes, message);
+      const built = await applyLargeDeltaBeside(current.state, current.lanes, message, parser.mergeKeys ?? mergeKeysInTurns);
       return { kind: 'delta', snapshot: { ...snapshot, ...built }, changedSections: null };
     } catch (error) {
       throw new SnapshotRejected(String(error));
