@@ -96,17 +96,52 @@ export function applyChangesInPlace(state: HeldState, changes: SnapshotDelta['ch
   return changed;
 }
 
+// Each piece its own buffer, to be transferred (a small Buffer may be a view into Node's shared pool).
+const encoder = new TextEncoder();
+
+/** Members of the API keys' JSON object per piece of keysJsonPieces: a piece's string and bytes stay well under a megabyte. */
+const KEYS_PIECE_ENTRIES = 2_000;
+
+/**
+ * The API keys as the members of a JSON object (`"id":json`, comma-separated, no braces), UTF-8 in
+ * pieces, at once: for the feed's worker thread, so the snapshot file's 100k keys cost the request loop
+ * no strings (see serializeHeldStateInSlices).
+ */
+export function keysJsonPieces(held: PortablePackedSection): Uint8Array[] {
+  const pieces: Uint8Array[] = [];
+  let piece = '';
+  let count = 0;
+  for (const [id, json] of PackedSection.from(held).entriesJson()) {
+    piece += `${count === 0 ? '' : ','}${JSON.stringify(id)}:${json}`;
+    if (++count % KEYS_PIECE_ENTRIES === 0) {
+      pieces.push(encoder.encode(piece));
+      piece = '';
+    }
+  }
+  if (piece !== '') pieces.push(encoder.encode(piece));
+  return pieces;
+}
+
+/** keysJsonPieces on another thread (SnapshotFeed.keysJson). */
+export type KeysJson = (held: PortablePackedSection) => Promise<Uint8Array[]>;
+
 /**
  * The state as UTF-8 JSON in pieces, a slice of entries per turn, in the order held (the state hash does
  * not depend on it): for the snapshot file, when the deltas log outweighs it. Each slice is encoded as it
- * is made (a string built by concatenation is flattened all at once by whoever writes it).
+ * is made (a string built by concatenation is flattened all at once by whoever writes it). `keysJson`:
+ * the API keys' members are made there (the feed's worker thread), not here.
  */
-export async function serializeHeldStateInSlices(state: HeldState): Promise<Uint8Array[]> {
+export async function serializeHeldStateInSlices(state: HeldState, keysJson?: KeysJson): Promise<Uint8Array[]> {
   const pieces: Uint8Array[] = [];
   let slice = '{';
   let count = 0;
   for (const [sectionIndex, section] of snapshotSections.entries()) {
     slice += `${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`;
+    if (section === 'apiKeys' && keysJson !== undefined) {
+      pieces.push(Buffer.from(slice), ...(await keysJson(state.apiKeys.portable())));
+      slice = '}';
+      continue;
+    }
     const entries =
       section === 'apiKeys'
         ? state.apiKeys.entriesJson()

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { diffSnapshotStates, hashSnapshotStateWithJson } from '../../../shared/src/snapshot.ts';
 import { holdState, plainState, serializeHeldStateInSlices } from './held-state.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './load-snapshot.ts';
+import { createSnapshotFeed } from './snapshot-feed.ts';
 import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
 const directories: string[] = [];
@@ -58,6 +59,25 @@ describe('snapshot file and deltas log', () => {
     // A line that does not follow (version 3 again, from 2, after a gap): the replay stops at version 2.
     await writeFile(join(directory, 'snapshot-deltas.jws'), `${log.split('\n')[1]!.replace('"version":3', '"version":4')}\n`);
     expect((await loadSnapshotFile(path, verifier, () => {}))?.snapshot.version).toBe(2);
+  });
+
+  it('writes the same state JSON with the API keys serialised by the snapshot feed worker, changes in place included', async () => {
+    const { keys } = await snapshotSigning();
+    const feed = createSnapshotFeed({ controlPlaneUrls: ['http://127.0.0.1:9'], dataPlaneToken: 'unused', snapshotPublicJwk: keys.publicJwk });
+    try {
+      const state = stateWithKeys(4_321);
+      const held = holdState(structuredClone(state));
+      held.apiKeys.delete('hash-0');
+      held.apiKeys.set('hash-1', { ...state.apiKeys['hash-1']!, name: 'renamed' });
+      delete state.apiKeys['hash-0'];
+      state.apiKeys['hash-1']!.name = 'renamed';
+      const text = (pieces: Uint8Array[]) => Buffer.concat(pieces).toString('utf8');
+      const inWorker = await serializeHeldStateInSlices(held, feed.keysJson);
+      expect(JSON.parse(text(inWorker))).toEqual(state);
+      expect(JSON.parse(text(inWorker))).toEqual(JSON.parse(text(await serializeHeldStateInSlices(held))));
+    } finally {
+      await feed.close();
+    }
   });
 
   it('says when the log outweighs the state file', () => {

@@ -1,12 +1,14 @@
 // Worker thread entry (snapshot-feed.ts): holds the snapshot subscription and parses what it brings,
 // so no snapshot message's text reaches the request loop. Messages are handed over in the order received.
-// Asked to, it merges a large delta's API keys onto the keys the request loop holds (merge-keys.ts).
+// Asked to, it merges a large delta's API keys onto the keys the request loop holds (merge-keys.ts) and
+// writes the held keys' JSON for the snapshot file (held-state.ts keysJsonPieces).
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { parsedBuffers, parseSnapshotMessage } from './parse-snapshot-message.ts';
 import { FullSnapshotAssembler } from './assemble-full-snapshot.ts';
+import { keysJsonPieces } from './held-state.ts';
 import { mergeKeysAtOnce } from './merge-keys.ts';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
@@ -35,14 +37,22 @@ const encoder = new TextEncoder();
 const reply = (message: FeedReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 port.on('message', (request: FeedRequest) => {
-  if (request.type === 'merge') {
+  if (request.type === 'task') {
     // At once: the held keys it reads are never modified, and the subscription waits a second or two.
-    const { merge, held, delta } = request;
+    const { task, work } = request;
     try {
-      const keys = mergeKeysAtOnce(held, delta);
-      reply({ type: 'merged', merge, keys }, [keys.lanes.buffer as ArrayBuffer]);
+      if (work.kind === 'merge') {
+        const keys = mergeKeysAtOnce(work.held, work.delta);
+        reply({ type: 'done', task, result: keys }, [keys.lanes.buffer as ArrayBuffer]);
+      } else {
+        const pieces = keysJsonPieces(work.held);
+        reply(
+          { type: 'done', task, result: pieces },
+          pieces.map((piece) => piece.buffer as ArrayBuffer),
+        );
+      }
     } catch (error) {
-      reply({ type: 'merged', merge, error: error instanceof Error ? error.message : String(error) });
+      reply({ type: 'done', task, error: error instanceof Error ? error.message : String(error) });
     }
     return;
   }

@@ -6,11 +6,13 @@
 // instead costs the receiving loop 300-400 ms to deserialise, measured at load 16); spend floor
 // messages (small) are passed on as they are. The worker keeps its own control-plane replica list and moves on like control-plane-channel.ts.
 // It also merges a large delta's API keys onto the keys held (mergeKeys, merge-keys.ts), so the request
-// loop only swaps the result in. A worker that dies fails the subscription (the sync resubscribes) and
-// any merge under way, and is started again for the next.
+// loop only swaps the result in, and writes the held keys' JSON for the snapshot file (keysJson). A
+// worker that dies fails the subscription (the sync resubscribes) and any task under way, and is started
+// again for the next.
 import { Worker } from 'node:worker_threads';
 import type { JWK } from 'jose';
 import type { SpendFloorEnvelope } from '../../../shared/src/data-plane-channel.ts';
+import type { KeysJson } from './held-state.ts';
 import type { KeyMerger, MergedKeys } from './merge-keys.ts';
 import type { PackedEntries } from './packed-entries.ts';
 import type { PortablePackedSection } from './packed-section.ts';
@@ -30,19 +32,23 @@ export interface SnapshotFeed {
   subscribe(lastEventId: string | null, handlers: { onEnvelope(received: FeedEnvelope): void; onFailure(error: unknown): void }): { unsubscribe(): void };
   /** In the worker thread: the held keys and the result are shared buffers (packed-entries.ts), so neither is copied. */
   mergeKeys: KeyMerger;
+  /** In the worker thread (held-state.ts keysJsonPieces), the pieces transferred back. */
+  keysJson: KeysJson;
   close(): Promise<void>;
 }
 
 export type FeedRequest =
-  | { type: 'subscribe'; subscription: number; lastEventId: string | null }
-  | { type: 'unsubscribe' }
-  | { type: 'merge'; merge: number; held: PortablePackedSection; delta: PackedEntries };
+  { type: 'subscribe'; subscription: number; lastEventId: string | null } | { type: 'unsubscribe' } | { type: 'task'; task: number; work: FeedTask };
+
+/** Work in proportion to the keys that the request loop hands to the worker. */
+export type FeedTask = { kind: 'merge'; held: PortablePackedSection; delta: PackedEntries } | { kind: 'keys-json'; held: PortablePackedSection };
+export type FeedTaskResult = MergedKeys | Uint8Array[];
 
 export type FeedReply =
   | { type: 'spend-floors'; subscription: number; envelope: SpendFloorEnvelope }
   | { type: 'snapshot'; subscription: number; version: number; jws: Uint8Array; parsed?: ParsedSnapshotMessage; error?: string }
   | { type: 'failure'; subscription: number; error: string; url: string }
-  | { type: 'merged'; merge: number; keys?: MergedKeys; error?: string };
+  | { type: 'done'; task: number; result?: FeedTaskResult; error?: string };
 
 export interface SnapshotFeedOptions {
   controlPlaneUrls: readonly string[];
@@ -65,9 +71,9 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
   let nextSubscription = 0;
   /** The one live subscription's number and handlers. */
   let live: { id: number; onEnvelope(received: FeedEnvelope): void; onFailure(error: unknown): void } | null = null;
-  /** Merges asked for and not yet answered, by number. */
-  const merges = new Map<number, { resolve(keys: MergedKeys): void; reject(error: Error): void }>();
-  let nextMerge = 0;
+  /** Tasks asked for and not yet answered, by number. */
+  const tasks = new Map<number, { resolve(result: FeedTaskResult): void; reject(error: Error): void }>();
+  let nextTask = 0;
 
   function start(): Worker {
     const started = new Worker(workerSource, {
@@ -76,11 +82,11 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
     });
     started.unref();
     started.on('message', (reply: FeedReply) => {
-      if (reply.type === 'merged') {
-        const merge = merges.get(reply.merge);
-        merges.delete(reply.merge);
-        if (reply.keys !== undefined) merge?.resolve(reply.keys);
-        else merge?.reject(new Error(`merging the API keys failed in the snapshot feed's worker: ${reply.error}`));
+      if (reply.type === 'done') {
+        const task = tasks.get(reply.task);
+        tasks.delete(reply.task);
+        if (reply.result !== undefined) task?.resolve(reply.result);
+        else task?.reject(new Error(`the snapshot feed's worker failed a task: ${reply.error}`));
         return;
       }
       if (reply.type === 'failure') currentUrl = reply.url;
@@ -101,12 +107,22 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
       const failed = live;
       live = null;
       failed?.onFailure(error);
-      for (const merge of merges.values()) merge.reject(error);
-      merges.clear();
+      for (const task of tasks.values()) task.reject(error);
+      tasks.clear();
     };
     started.on('error', onEnd);
     started.on('exit', (code) => onEnd(new Error(`snapshot feed worker exited (${code})`)));
     return started;
+  }
+
+  function ask(work: FeedTask): Promise<FeedTaskResult> {
+    worker ??= start();
+    const running = worker;
+    const task = nextTask++;
+    return new Promise((resolve, reject) => {
+      tasks.set(task, { resolve, reject });
+      running.postMessage({ type: 'task', task, work } satisfies FeedRequest);
+    });
   }
 
   return {
@@ -126,15 +142,8 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
         },
       };
     },
-    mergeKeys(held, delta) {
-      worker ??= start();
-      const running = worker;
-      const merge = nextMerge++;
-      return new Promise((resolve, reject) => {
-        merges.set(merge, { resolve, reject });
-        running.postMessage({ type: 'merge', merge, held, delta } satisfies FeedRequest);
-      });
-    },
+    mergeKeys: (held, delta) => ask({ kind: 'merge', held, delta }) as Promise<MergedKeys>,
+    keysJson: (held) => ask({ kind: 'keys-json', held }) as Promise<Uint8Array[]>,
     async close() {
       live = null;
       const running = worker;

@@ -53,6 +53,10 @@ describe('snapshot sync', () => {
     expect((await getJson(`${fixture.dataPlane.url}/v1/models`, 'sk-gw-bulk-2499')).status).toBe(200);
     expect((await getJson(`${fixture.dataPlane.url}/v1/models`, 'sk-gw-bulk-2500')).status).toBe(401);
     expect((await getJson(`${fixture.dataPlane.url}/v1/models`, RESTRICTED_API_KEY)).body).toMatchObject({ data: [{ id: 'other/echo' }] });
+    // Its log line outweighs the state file, which is written whole again (the keys' JSON by the feed worker).
+    const stored = async () => JSON.parse(await readFile(join(fixture!.stateDir, 'snapshot.json'), 'utf8')) as { version: number; state: unknown };
+    await expect.poll(async () => (await stored()).version).toBe(version);
+    expect((await stored()).state).toEqual(fixture.controlPlane.state);
   });
 
   it('rejects a message with a bad signature and resubscribes for a full snapshot', async () => {

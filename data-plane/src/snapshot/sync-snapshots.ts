@@ -137,7 +137,7 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       options.onApplied?.({ kind: 'snapshot', envelope: textEnvelope(envelope), parsed: parsed!, snapshot: next });
       writer.append(next);
       // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
-      if (writer.compactionDue) writer.save(next, await serializeHeldStateInSlices(next.state));
+      if (writer.compactionDue) writer.save(next, await serializeHeldStateInSlices(next.state, feed.keysJson));
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
       resubscribeAfterRejection(false);
