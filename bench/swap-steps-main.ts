@@ -3,7 +3,8 @@
 // deltas log then outweighs it), with a turn counter beside it, for the checkout at --root (so two versions of the code
 // are measured alike). The parser's half (the feed's worker thread in a data plane) runs first and is
 // not measured; a checkout whose snapshot feed merges a large delta's keys in its worker thread
-// (snapshot-feed.ts mergeKeys) has them merged there, as a data plane does, that thread moved to
+// (snapshot-feed.ts mergeKeys) has them merged there, and the keys' JSON for the state file written
+// there (keysJson), as a data plane does, that thread moved to
 // --feed-cpu so its work does not count as the loop's. Prints one JSON line: the longest turn of the
 // event loop (wall time: on a loaded machine it also counts waiting for a CPU) while applying and while
 // serialising, the longest GC pause, and the main thread's CPU for both (its schedstat: the process's
@@ -37,7 +38,7 @@ const modules: Modules = {
   verify: await load('data-plane/src/snapshot/verify-snapshot.ts'),
 };
 // A checkout that packs its API keys holds its state through held-state.ts; one before that holds the plain state.
-type Held = { holdState(state: unknown): unknown; serializeHeldStateInSlices(state: unknown): Promise<Uint8Array[]> };
+type Held = { holdState(state: unknown): unknown; serializeHeldStateInSlices(state: unknown, keysJson?: unknown): Promise<Uint8Array[]> };
 const held = await load<Held>('data-plane/src/snapshot/held-state.ts').catch(() => null);
 const holdState = held?.holdState ?? ((state: unknown) => state);
 // Before, the state was serialised by shared/src/snapshot.ts.
@@ -102,14 +103,13 @@ setTimeout(tick, 1);
 const cpuStart = mainThreadCpuMs();
 const verified = await modules.verify.verifySnapshot({ ...parser, parse: async () => parsed }, { version: 2, jws: '' }, current as never);
 phase = 'serialise';
-await serialize(verified.snapshot.state);
+// A checkout whose feed writes the keys' JSON (snapshot-feed.ts keysJson) has it written there, as a data plane does.
+await serialize(verified.snapshot.state, 'keysJson' in feed ? feed.keysJson : undefined);
 const applyCpuMs = mainThreadCpuMs() - cpuStart;
 running = false;
 // The GC entries of the apply are delivered on a later turn.
 await new Promise((resolve) => setTimeout(resolve, 100));
 observer.disconnect();
 if (verified.snapshot.stateHash !== stateHash) throw new Error('the swap did not reach the signed state');
-process.stdout.write(
-  `${JSON.stringify({ keys, turns, longestWallMs, longestGcMs: Math.max(0, ...gcPauses), gcPauses: gcPauses.length, applyCpuMs })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ keys, turns, longestWallMs, longestGcMs: Math.max(0, ...gcPauses), gcPauses: gcPauses.length, applyCpuMs })}\n`);
 process.exit(0);
