@@ -24,6 +24,8 @@ export interface PropagationResult {
   fullCompileMs: number | null;
   /** Time from the revoke call until every data plane refused the key, in microseconds. */
   propagation: LatencyLadder;
+  /** Of that, the revoke call's own answer (the control plane's admin API), in microseconds. */
+  revokeCall: LatencyLadder;
   /** Per change, from the control plane's log: the most rows one read, and the time each took (µs). */
   maxRowsRead: number;
   changeMicros: LatencyLadder;
@@ -145,6 +147,7 @@ export async function measurePropagation(options: {
     const logBefore = controlPlane.process.output().length;
     const cpuBefore = dataPlanes.map((dataPlane) => sampleUsage(dataPlane.process.pid));
     const propagationMicros: number[] = [];
+    const revokeCallMicros: number[] = [];
     for (let index = 1; index <= revocations; index++) {
       const keyNumber = Math.round((index * keys) / (revocations + 1));
       const secret = `sk-bench-${keyNumber}`;
@@ -155,6 +158,7 @@ export async function measurePropagation(options: {
         body: JSON.stringify({ id: `bench-key-${keyNumber}` }),
       });
       if (!response.ok) throw new Error(`revoke failed: ${response.status} ${await response.text()}`);
+      revokeCallMicros.push(Number(process.hrtime.bigint() - startedNs) / 1000);
       await Promise.all(
         dataPlanes.map(async (dataPlane) => {
           while ((await status(dataPlane, secret)) !== 401) await sleep(2);
@@ -210,7 +214,10 @@ export async function measurePropagation(options: {
         .matchAll(/\((\d+) key and (\d+) organization rows read, ([\d.]+) ms\)/g),
     ];
     const propagation = latencyLadder(propagationMicros);
-    log(`  propagation p50 ${propagation.p50.toFixed(0)} µs, p99 ${propagation.p99.toFixed(0)} µs, max ${propagation.max.toFixed(0)} µs`);
+    const revokeCall = latencyLadder(revokeCallMicros);
+    log(
+      `  propagation p50 ${propagation.p50.toFixed(0)} µs, p99 ${propagation.p99.toFixed(0)} µs, max ${propagation.max.toFixed(0)} µs; of which the revoke call p50 ${revokeCall.p50.toFixed(0)} µs, p99 ${revokeCall.p99.toFixed(0)} µs`,
+    );
     for (const dataPlane of dataPlanes) await dataPlane.process.stop();
     log('  usage ingest:');
     const ingest = await measureUsageIngest({
@@ -233,6 +240,7 @@ export async function measurePropagation(options: {
       revocations,
       fullCompileMs,
       propagation,
+      revokeCall,
       maxRowsRead: Math.max(...changeLines.map((match) => Number(match[1]) + Number(match[2]))),
       changeMicros: latencyLadder(changeLines.map((match) => Number(match[3]) * 1000)),
       targetedChanges,
