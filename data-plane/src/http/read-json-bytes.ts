@@ -131,6 +131,7 @@ export interface BytesRead {
 export function readJsonBytes(bytes: Buffer, maxDepth: number): BytesRead | null {
   if (bytes.length < READER_MIN_BYTES || !isUtf8(bytes)) return null;
   const ascii = isAscii(bytes);
+  scanned.backslash = bytes.indexOf(BACKSLASH);
   const found: Found[] = [];
   let longBytes = 0;
   const stack: Frame[] = [];
@@ -243,7 +244,17 @@ const scanned = {
   escaped: false,
   /** Buffer.byteLength of the string minus its bytes as written (escapes are longer than what they stand for). */
   utf8Delta: 0,
+  /**
+   * The body's first backslash at or after where it was last looked for (-1: none up to the end), so
+   * a body without one is searched once, not to its end again at every string.
+   */
+  backslash: -1,
 };
+
+function backslashFrom(bytes: Buffer, at: number): number {
+  if (scanned.backslash !== -1 && scanned.backslash < at) scanned.backslash = bytes.indexOf(BACKSLASH, at);
+  return scanned.backslash;
+}
 
 /**
  * Past this many escapes, a string whose escapes come every DENSE_ESCAPE_GAP bytes or more often makes
@@ -265,7 +276,7 @@ function scanString(bytes: Buffer, open: number): number {
   scanned.utf8Delta = 0;
   let at = open + 1;
   let quote = bytes.indexOf(QUOTE, at);
-  let backslash = bytes.indexOf(BACKSLASH, at);
+  let backslash = backslashFrom(bytes, at);
   let escapes = 0;
   while (quote >= 0) {
     if (backslash < 0 || backslash > quote) return quote;
@@ -274,7 +285,7 @@ function scanString(bytes: Buffer, open: number): number {
     escapes++;
     if (escapes >= DENSE_ESCAPES && (at - open) / escapes < DENSE_ESCAPE_GAP) return -1;
     if (quote < at) quote = bytes.indexOf(QUOTE, at);
-    backslash = bytes.indexOf(BACKSLASH, at);
+    backslash = backslashFrom(bytes, at);
   }
   return -1;
 }
