@@ -64,4 +64,15 @@ describe('createGenerationLookup', () => {
       { requestId: 'stored-only', apiKeyId },
     ]);
   });
+
+  it('keeps the newest events however many times its capacity came round', async () => {
+    asked.length = 0;
+    const lookup = createGenerationLookup(fetchStored, 3);
+    const requestIds = Array.from({ length: 10 }, (_, index) => `request-${index}`);
+    for (const requestId of requestIds) lookup.remember(sampleUsageEvent(requestId));
+    const apiKeyId = sampleUsageEvent('any').apiKeyId;
+    const found = await Promise.all(requestIds.map(async (requestId) => (await lookup.find(requestId, apiKeyId))?.requestId ?? null));
+    expect(found).toEqual([null, null, null, null, null, null, null, 'request-7', 'request-8', 'request-9']);
+    expect(asked.map((input) => input.requestId)).toEqual(requestIds.slice(0, 7));
+  });
 });
