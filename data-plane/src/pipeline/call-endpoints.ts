@@ -157,21 +157,6 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
   const deadline = options.request.stream ? new AttemptDeadline(options.signal, timeoutMs) : null;
   const signal = deadline?.signal ?? options.signal;
   let answered = false;
-  const answer = (upstream: UpstreamResponse, body: AsyncIterable<Buffer>): UpstreamAnswer<Request> => {
-    answered = true;
-    return { ok: true, candidate, adapter: routed.adapter, upstream, body, startedAt };
-  };
-  const failed = (error: unknown, reached: boolean): FailedAttempt => ({
-    ok: false,
-    error:
-      deadline?.timedOut === true && !options.signal.aborted
-        ? new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error })
-        : toUpstreamGatewayError(error, options.signal),
-    reached,
-    upstreamStatus: null,
-    retryAfterMs: null,
-    startedAt,
-  });
   try {
     let upstream: UpstreamResponse;
     try {
@@ -183,29 +168,33 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
         traceparent: span?.traceparent,
       });
     } catch (error) {
-      const attempt = failed(error, true);
+      const attempt = failedAttempt(error, true, deadline, options.signal, startedAt);
       span?.end(null, attempt.error.code);
-      return { ...attempt, reached: reachedUpstream(attempt.error) };
+      attempt.reached = reachedUpstream(attempt.error);
+      return attempt;
     }
     const status = upstream.statusCode;
-    span?.end(status, status >= 200 && status < 300 ? null : String(status));
-    if (status >= 200 && status < 300) {
+    const success = status >= 200 && status < 300;
+    span?.end(status, success ? null : String(status));
+    if (success || !isRetryableStatus(status)) {
+      // The answer is final; a stream's only once its first event arrived.
+      let body: AsyncIterable<Buffer> = upstream.body;
       const contentType = upstream.headers['content-type'];
-      if (!options.request.stream || typeof contentType !== 'string' || !contentType.startsWith('text/event-stream')) {
-        return answer(upstream, upstream.body);
+      if (success && options.request.stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) {
+        try {
+          body = await readFirstEvent(upstream.body);
+        } catch (error) {
+          return failedAttempt(error, true, deadline, options.signal, startedAt);
+        }
       }
-      try {
-        return answer(upstream, await readFirstEvent(upstream.body));
-      } catch (error) {
-        return failed(error, true);
-      }
+      answered = true;
+      return { ok: true, candidate, adapter: routed.adapter, upstream, body, startedAt };
     }
-    if (!isRetryableStatus(status)) return answer(upstream, upstream.body);
     let text: string;
     try {
       text = await upstream.body.text();
     } catch (error) {
-      return failed(error, true);
+      return failedAttempt(error, true, deadline, options.signal, startedAt);
     }
     return {
       ok: false,
@@ -218,6 +207,25 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
   } finally {
     deadline?.end(answered);
   }
+}
+
+/**
+ * An attempt that failed with `error` (a timeout when the attempt's own timer fired, not the client). A
+ * module function rather than a closure in attemptEndpoint: tsx names each named closure as it is made
+ * (an Object.defineProperty), on every attempt.
+ */
+function failedAttempt(error: unknown, reached: boolean, deadline: AttemptDeadline | null, clientSignal: CancelSignal, startedAt: number): FailedAttempt {
+  return {
+    ok: false,
+    error:
+      deadline?.timedOut === true && !clientSignal.aborted
+        ? new GatewayError('upstream_timeout', 'The upstream provider did not respond in time.', { cause: error })
+        : toUpstreamGatewayError(error, clientSignal),
+    reached,
+    upstreamStatus: null,
+    retryAfterMs: null,
+    startedAt,
+  };
 }
 
 /**

@@ -106,20 +106,9 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
     throw toUpstreamGatewayError(new errors.InvalidArgumentError('invalid upstream URL'), upstreamRequest.signal);
   }
   const headersTimeoutMs = upstreamRequest.headersTimeoutMs ?? client.timeoutMs;
-  const send = (timeoutMs: number) =>
-    target.pool.request({
-      path: target.path,
-      method: 'POST',
-      headers,
-      // undici sends any iterable of buffers (its documented `body`); its type lists only the common kinds.
-      body: body as string | Buffer,
-      signal: upstreamRequest.signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: client.timeoutMs,
-    });
   const startedAt = performance.now();
   try {
-    return await send(headersTimeoutMs);
+    return await send(client, target, upstreamRequest, headers, headersTimeoutMs);
   } catch (error) {
     // A pooled keep-alive connection that died under us (closed by the upstream, or torn down by the
     // pool) fails before any response byte: retry once on a fresh connection. Nothing reached the
@@ -131,10 +120,24 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
   }
   try {
     // Both sends together stay within the headers timeout: it is an attempt's bound (call-endpoints.ts).
-    return await send(Math.max(1, Math.ceil(headersTimeoutMs - (performance.now() - startedAt))));
+    return await send(client, target, upstreamRequest, headers, Math.max(1, Math.ceil(headersTimeoutMs - (performance.now() - startedAt))));
   } catch (error) {
     throw toUpstreamGatewayError(error, upstreamRequest.signal);
   }
+}
+
+/** One send of the request; a module function, not a closure (tsx names each named closure as it is made). */
+function send(client: UpstreamClient, target: UpstreamTarget, upstreamRequest: UpstreamRequest, headers: Record<string, string>, headersTimeoutMs: number) {
+  return target.pool.request({
+    path: target.path,
+    method: 'POST',
+    headers,
+    // undici sends any iterable of buffers (its documented `body`); its type lists only the common kinds.
+    body: upstreamRequest.http.body as string | Buffer,
+    signal: upstreamRequest.signal,
+    headersTimeout: headersTimeoutMs,
+    bodyTimeout: client.timeoutMs,
+  });
 }
 
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
