@@ -32,6 +32,7 @@ const listenerTests = [
   'data-plane/src/long-prompts.test.ts',
   'data-plane/src/main.test.ts',
   'data-plane/src/observability.test.ts',
+  'data-plane/src/pipeline/call-upstream.test.ts',
   'data-plane/src/provider-availability.test.ts',
   'data-plane/src/routing-and-fallback.test.ts',
   'data-plane/src/routing-choices.test.ts',

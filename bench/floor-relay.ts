@@ -21,7 +21,12 @@ export function startFloorRelay(options: { port: number; upstreamUrl: string }):
   async function relay(response: uws.HttpResponse, body: Buffer, signal: CancelSignal, isAborted: () => boolean): Promise<void> {
     const text = body.toString('utf8');
     const parsed = JSON.parse(text) as { stream?: boolean };
-    const upstream = await callUpstream(client, { http: { url: options.upstreamUrl, headers, body: text }, requestId: `floor-${requests++}`, signal });
+    const upstream = await callUpstream(client, {
+      http: { url: options.upstreamUrl, headers, body: text },
+      requestId: `floor-${requests++}`,
+      signal,
+      whole: parsed.stream !== true,
+    });
     const contentType = String(upstream.headers['content-type'] ?? 'application/json');
     if (parsed.stream === true) {
       if (isAborted()) return;
@@ -33,7 +38,8 @@ export function startFloorRelay(options: { port: number; upstreamUrl: string }):
       if (!isAborted()) response.cork(() => response.end());
       return;
     }
-    const answer = Buffer.from(await upstream.body.arrayBuffer());
+    const bytes = await upstream.body.bytes();
+    const answer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     JSON.parse(answer.toString('utf8'));
     if (!isAborted()) response.cork(() => response.writeStatus('200 OK').writeHeader('content-type', contentType).end(answer));
   }

@@ -166,6 +166,7 @@ async function attemptEndpoint<Request extends ForwardedRequest>(
         signal,
         headersTimeoutMs: timeoutMs,
         traceparent: span?.traceparent,
+        whole: !options.request.stream,
       });
     } catch (error) {
       const attempt = failedAttempt(error, true, deadline, options.signal, startedAt);

@@ -85,9 +85,24 @@ export interface UpstreamRequest {
   headersTimeoutMs?: number;
   /** W3C trace context of the attempt's span, when tracing is on. */
   traceparent?: string;
+  /**
+   * The caller reads the answer whole (a non-streamed request): its bytes are collected as they arrive
+   * rather than through a stream (see CollectedAnswer).
+   */
+  whole?: boolean;
 }
 
-export type UpstreamResponse = Dispatcher.ResponseData;
+/** What the callers read of an answer's body: whole, or (a stream) chunk by chunk. */
+export interface UpstreamResponseBody extends AsyncIterable<Buffer> {
+  text(): Promise<string>;
+  bytes(): Promise<Uint8Array>;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: UpstreamResponseBody;
+}
 
 export async function callUpstream(client: UpstreamClient, upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
   // Copied, then the id added: `{ ...headers, 'x-request-id': … }` (a spread plus a key its source lacks)
@@ -127,17 +142,122 @@ export async function callUpstream(client: UpstreamClient, upstreamRequest: Upst
 }
 
 /** One send of the request; a module function, not a closure (tsx names each named closure as it is made). */
-function send(client: UpstreamClient, target: UpstreamTarget, upstreamRequest: UpstreamRequest, headers: Record<string, string>, headersTimeoutMs: number) {
-  return target.pool.request({
+function send(
+  client: UpstreamClient,
+  target: UpstreamTarget,
+  upstreamRequest: UpstreamRequest,
+  headers: Record<string, string>,
+  headersTimeoutMs: number,
+): Promise<UpstreamResponse> {
+  const options: Dispatcher.RequestOptions = {
     path: target.path,
     method: 'POST',
     headers,
     // undici sends any iterable of buffers (its documented `body`); its type lists only the common kinds.
     body: upstreamRequest.http.body as string | Buffer,
+    // Read by request(); dispatch() leaves it to its handler (CollectedAnswer).
     signal: upstreamRequest.signal,
     headersTimeout: headersTimeoutMs,
     bodyTimeout: client.timeoutMs,
-  });
+  };
+  if (upstreamRequest.whole === true) return new CollectedAnswer(target.pool, options, upstreamRequest.signal).response;
+  return target.pool.request(options);
+}
+
+/**
+ * A whole answer through undici's `dispatch`, its body kept as the chunks arrive. `request()` wraps
+ * every answer in a Readable stream, an AsyncResource and a promise more, and reading it whole goes
+ * through the stream's events: about 10 µs per request more, side by side on one process (a Pool
+ * against a local server, 32 requests in flight). As with `request()`: the promise settles at the
+ * response headers (1xx skipped), the body's errors (body timeout, reset, the signal) come from reading
+ * it, and the signal aborts the call until the body is complete.
+ */
+class CollectedAnswer implements Dispatcher.DispatchHandler, UpstreamResponseBody {
+  readonly response: Promise<UpstreamResponse>;
+  #answered!: (response: UpstreamResponse) => void;
+  #failed!: (error: Error) => void;
+  readonly #signal: CancelSignal;
+  readonly #onAbort: () => void;
+  #controller: Dispatcher.DispatchController | null = null;
+  #headersArrived = false;
+  readonly #chunks: Buffer[] = [];
+  #bytes = 0;
+  /** The whole body once complete; the error once failed (after the headers). */
+  #whole: Buffer | null = null;
+  #error: Error | null = null;
+  /** What a read waits on while the body is still arriving. */
+  #pending: Promise<Buffer> | null = null;
+  #settle: { resolve: (body: Buffer) => void; reject: (error: Error) => void } | null = null;
+
+  constructor(pool: Pool, options: Dispatcher.DispatchOptions, signal: CancelSignal) {
+    this.response = new Promise((resolve, reject) => {
+      this.#answered = resolve;
+      this.#failed = reject;
+    });
+    this.#signal = signal;
+    this.#onAbort = () => this.#controller?.abort(new errors.RequestAbortedError());
+    if (signal.aborted) {
+      this.#failed(new errors.RequestAbortedError());
+      return;
+    }
+    signal.once('abort', this.#onAbort);
+    pool.dispatch(options, this);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#signal.aborted) controller.abort(new errors.RequestAbortedError());
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return;
+    this.#headersArrived = true;
+    this.#answered({ statusCode, headers, body: this });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+  }
+
+  onResponseEnd(): void {
+    this.#signal.removeListener('abort', this.#onAbort);
+    const chunks = this.#chunks;
+    this.#whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#bytes);
+    this.#settle?.resolve(this.#whole);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#signal.removeListener('abort', this.#onAbort);
+    if (!this.#headersArrived) return this.#failed(error);
+    this.#error = error;
+    this.#settle?.reject(error);
+  }
+
+  /** The body as UTF-8 (a byte order mark dropped, as undici's `text()` does). */
+  async text(): Promise<string> {
+    const body = await this.#wholeBody();
+    const start = body.length > 2 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+    return body.toString('utf8', start);
+  }
+
+  /** The body's own bytes, not a copy (what undici read from the socket is not reused). */
+  bytes(): Promise<Uint8Array> {
+    return this.#wholeBody();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    yield await this.#wholeBody();
+  }
+
+  #wholeBody(): Promise<Buffer> {
+    if (this.#whole !== null) return Promise.resolve(this.#whole);
+    if (this.#error !== null) return Promise.reject(this.#error);
+    this.#pending ??= new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    return this.#pending;
+  }
 }
 
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);

@@ -14,7 +14,8 @@ export async function readUpstreamResponse(
   context: TranslationContext,
   meter: RequestMeter,
 ): Promise<UpstreamResult> {
-  const body = Buffer.from(await upstream.body.arrayBuffer());
+  const bytes = await upstream.body.bytes();
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   meter.upstreamFinished();
   if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
     return { body: null, error: adapter.convertError(upstream.statusCode, body.toString('utf8'), upstream.headers) };

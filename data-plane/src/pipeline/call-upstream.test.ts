@@ -1,0 +1,103 @@
+// The upstream client's whole-answer mode (CollectedAnswer) against a local HTTP server: what callers read,
+// and how a client abort and a stalled body end it, as with undici's request().
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../../shared/src/errors.ts';
+import { callUpstream, createUpstreamClient, toUpstreamGatewayError, type UpstreamClient } from './call-upstream.ts';
+import { CancelSignal } from './cancel-signal.ts';
+
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+let server: Server;
+let handler: Handler = (_request, response) => response.end();
+/** Requests whose connection closed before their response finished. */
+let closedEarly = 0;
+/** Only the signal ends its calls; `impatient` gives up on a body that stalls for 300 ms. */
+let client: UpstreamClient;
+let impatient: UpstreamClient;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    response.on('close', () => {
+      if (!response.writableFinished) closedEarly += 1;
+    });
+    request.resume();
+    request.on('end', () => handler(request, response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
+  client = createUpstreamClient({ timeoutMs: 60_000, allowPrivateUpstreams: true, providerKeys: new Map() });
+  impatient = createUpstreamClient({ timeoutMs: 300, allowPrivateUpstreams: true, providerKeys: new Map() });
+});
+
+afterAll(async () => {
+  await client.close();
+  await impatient.close();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function call(signal = new CancelSignal(), whole = true, through = client) {
+  return callUpstream(through, { http: { url, headers: { 'content-type': 'application/json' }, body: '{}' }, requestId: 'req-1', signal, whole });
+}
+
+/** How reading a body failed, as the pipeline reports it. */
+async function readFailure(read: Promise<unknown>, signal: CancelSignal): Promise<string> {
+  const error = await read.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  return error === null ? 'read' : toUpstreamGatewayError(error, signal).code;
+}
+
+describe('callUpstream, whole answers', () => {
+  it('gives the status, the headers and the body sent in pieces, as request() does', async () => {
+    handler = (request, response) => {
+      response.writeHead(201, { 'content-type': 'application/json', 'x-seen-id': String(request.headers['x-request-id']) });
+      response.write('\uFEFF{"pieces":');
+      setTimeout(() => response.end('[1,2,"é"]}'), 20);
+    };
+    for (const whole of [true, false]) {
+      const upstream = await call(new CancelSignal(), whole);
+      expect(upstream.statusCode).toBe(201);
+      expect(upstream.headers['x-seen-id']).toBe('req-1');
+      expect(await upstream.body.text()).toBe('{"pieces":[1,2,"é"]}');
+    }
+    const upstream = await call();
+    expect(Buffer.from(await upstream.body.bytes()).toString('utf8')).toBe('\uFEFF{"pieces":[1,2,"é"]}');
+  });
+
+  it('aborts the call when the client goes away while the body arrives', async () => {
+    const before = closedEarly;
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"partial":');
+    };
+    const signal = new CancelSignal();
+    const upstream = await call(signal);
+    const read = upstream.body.text();
+    signal.abort();
+    expect(await readFailure(read, signal)).toBe('client_closed');
+    await expect.poll(() => closedEarly).toBeGreaterThan(before);
+  });
+
+  it('never sends a call whose client already went away', async () => {
+    const signal = new CancelSignal();
+    signal.abort();
+    const error = await call(signal).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).code).toBe('client_closed');
+  });
+
+  it('fails the read, not the call, when the body stalls past the timeout', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"stalled":');
+    };
+    const signal = new CancelSignal();
+    const upstream = await call(signal, true, impatient);
+    expect(upstream.statusCode).toBe(200);
+    expect(await readFailure(upstream.body.bytes(), signal)).toBe('upstream_timeout');
+  });
+});
