@@ -2,7 +2,7 @@
 // member of the upstream's JSON kept where it was (a `__proto__` member too: it is data, not a prototype).
 import { describe, expect, it } from 'vitest';
 import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
-import { withUsageCost } from './with-usage-cost.ts';
+import { meteringHeaders, withUsageCost } from './with-usage-cost.ts';
 
 const event = { ...sampleUsageEvent('req_1'), costMicros: 1_500, upstreamCostMicros: null };
 
@@ -19,5 +19,19 @@ describe('withUsageCost', () => {
     expect(withUsageCost(upstream, event, 'provider/model')).toBe(
       '{"__proto__":{"a":1},"model":"provider/model","usage":{"__proto__":{"b":2},"prompt_tokens":1,"cost":0.0015,"cost_microdollars":1500}}',
     );
+  });
+});
+
+describe('meteringHeaders', () => {
+  it('says the cost, the time to first byte when there was one, and the latency, in that order', () => {
+    expect(Object.entries(meteringHeaders({ ...event, ttftMs: 12.5, totalLatencyMs: 40.25 }))).toEqual([
+      ['x-gateway-cost-microdollars', '1500'],
+      ['x-gateway-ttft-ms', '12.5'],
+      ['x-gateway-latency-ms', '40.25'],
+    ]);
+    expect(Object.entries(meteringHeaders({ ...event, ttftMs: null, totalLatencyMs: 3 }))).toEqual([
+      ['x-gateway-cost-microdollars', '1500'],
+      ['x-gateway-latency-ms', '3'],
+    ]);
   });
 });

@@ -37,9 +37,9 @@ export function withUsageCost(body: string | Buffer, event: UsageEvent, requeste
 
 /** `x-gateway-cost-microdollars`, and the request's time to first byte and total latency in milliseconds. */
 export function meteringHeaders(event: UsageEvent): Record<string, string> {
-  return {
-    'x-gateway-cost-microdollars': String(event.costMicros),
-    ...(event.ttftMs === null ? {} : { 'x-gateway-ttft-ms': String(event.ttftMs) }),
-    'x-gateway-latency-ms': String(event.totalLatencyMs),
-  };
+  // Written member by member: a spread inside the literal, followed by more members, takes V8's slow path.
+  const headers: Record<string, string> = { 'x-gateway-cost-microdollars': String(event.costMicros) };
+  if (event.ttftMs !== null) headers['x-gateway-ttft-ms'] = String(event.ttftMs);
+  headers['x-gateway-latency-ms'] = String(event.totalLatencyMs);
+  return headers;
 }
