@@ -119,9 +119,13 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
   const addressLimits = createAddressLimits(parts.rateCells, settings.addressLimits, log);
   const clientAddresses = createClientAddressReader(settings.trustedProxies);
   const channel = createControlPlaneChannel({ controlPlaneUrls: settings.controlPlaneUrls, dataPlaneToken: settings.dataPlaneToken });
+  const generations = createGenerationLookup((input) => channel.generation(input));
   const { spool, shipper: usageShipper } = await openShippedSpool({
     directory: spoolDirectory,
-    send: (events) => channel.ingestUsage(events),
+    send: async (events) => {
+      await channel.ingestUsage(events);
+      generations.forget(events);
+    },
     batchSize: settings.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
     intervalMs: settings.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
     maxBackoffMs: settings.usageShipMaxBackoffMs,
@@ -131,7 +135,6 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
     openFile: parts.usageSpoolOpenFile,
     log,
   });
-  const generations = createGenerationLookup((input) => channel.generation(input));
 
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;

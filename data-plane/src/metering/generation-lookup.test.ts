@@ -75,4 +75,17 @@ describe('createGenerationLookup', () => {
     expect(found).toEqual([null, null, null, null, null, null, null, 'request-7', 'request-8', 'request-9']);
     expect(asked.map((input) => input.requestId)).toEqual(requestIds.slice(0, 7));
   });
+
+  it('asks the control plane for an event once the control plane has accepted it', async () => {
+    asked.length = 0;
+    const lookup = createGenerationLookup(fetchStored);
+    const shipped = sampleUsageEvent('stored-only');
+    const unshipped = sampleUsageEvent('unshipped');
+    lookup.remember(shipped);
+    lookup.remember(unshipped);
+    lookup.forget([shipped]);
+    expect(await lookup.find('unshipped', unshipped.apiKeyId)).toBe(unshipped);
+    expect(await lookup.find('stored-only', shipped.apiKeyId)).toBe(stored);
+    expect(asked).toEqual([{ requestId: 'stored-only', apiKeyId: shipped.apiKeyId }]);
+  });
 });
