@@ -167,6 +167,14 @@ export async function measurePropagation(options: {
       propagationMicros.push(Number(process.hrtime.bigint() - startedNs) / 1000);
     }
     const cpuAfter = dataPlanes.map((dataPlane) => sampleUsage(dataPlane.process.pid));
+    // A revocation that reaches a data plane as a rejected delta costs it a full snapshot: say so.
+    for (const [index, dataPlane] of dataPlanes.entries()) {
+      const rejected = dataPlane.process
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('rejected'));
+      if (rejected.length > 0) log(`  data plane ${index}: ${rejected.length} messages rejected, the last: ${rejected.at(-1)!.slice(0, 400)}`);
+    }
     const targetedChanges: PropagationResult['targetedChanges'] = [];
     const call = async (procedure: string, input: unknown) => {
       const response = await fetch(`${controlPlane.url}/trpc/${procedure}`, {
