@@ -66,7 +66,7 @@ async function main(): Promise<void> {
           const swap = await measureSnapshotSwap(gateway, simulator, keys, PROBE_RATE, LOAD_CPU);
           results[side].push(swap);
           log(
-            `round ${round + 1} ${side}: baseline p99.9 ${ms(swap.probeBefore.p999)} ms, worst during the swap ${ms(swap.worstDuringSwapMicros)} ms (${ms(swap.worstDuringSwapMicros - swap.probeBefore.p999)} over; ${swap.answeredDuringSwap} requests), swap ${swap.swapMs.toFixed(0)} ms, data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms, failed ${swap.probeFailed}; load average ${loadAverage()}`,
+            `round ${round + 1} ${side}: baseline p99.9 ${ms(swap.probeBefore.p999)} ms, worst during the swap ${ms(swap.worstDuringSwapMicros)} ms (${ms(swap.worstDuringSwapMicros - swap.probeBefore.p999)} over; ${swap.answeredDuringSwap} requests; worst in as long a window before it ${ms(swap.worstBeforeInEqualWindowMicros)} ms), swap ${swap.swapMs.toFixed(0)} ms, data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms, failed ${swap.probeFailed}; load average ${loadAverage()}`,
           );
           // With --trace-gc: the collector's pauses of 3 ms or more (the last 100).
           const pauses = gateway
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   for (const side of ['a', 'b'] as const) {
     const swaps = results[side];
     log(
-      `${side}: median baseline p99.9 ${ms(median(swaps.map((swap) => swap.probeBefore.p999)))} ms, median worst ${ms(median(swaps.map((swap) => swap.worstDuringSwapMicros)))} ms, median excess ${ms(median(swaps.map((swap) => swap.worstDuringSwapMicros - swap.probeBefore.p999)))} ms, median swap ${median(swaps.map((swap) => swap.swapMs)).toFixed(0)} ms`,
+      `${side}: median baseline p99.9 ${ms(median(swaps.map((swap) => swap.probeBefore.p999)))} ms, median worst ${ms(median(swaps.map((swap) => swap.worstDuringSwapMicros)))} ms, median excess ${ms(median(swaps.map((swap) => swap.worstDuringSwapMicros - swap.probeBefore.p999)))} ms, median worst in as long a window before ${ms(median(swaps.map((swap) => swap.worstBeforeInEqualWindowMicros)))} ms, median swap ${median(swaps.map((swap) => swap.swapMs)).toFixed(0)} ms`,
     );
   }
   log(`load average ${loadAverage()}`);

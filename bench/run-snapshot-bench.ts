@@ -124,7 +124,7 @@ function report(results: {
     lines.push(
       '## Swap stall',
       '',
-      `A delta adding ${swap.extraKeys.toLocaleString('en-US')} keys under a ${swap.probeRate} req/s probe: swap ${swap.swapMs.toFixed(0)} ms (published → served), data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms. Probe before: p50 ${micros(swap.probeBefore.p50)} µs, p99 ${micros(swap.probeBefore.p99)} µs, p99.9 ${micros(swap.probeBefore.p999)} µs; worst of ${swap.answeredDuringSwap} requests during the swap ${micros(swap.worstDuringSwapMicros)} µs, **${micros(excess)} µs over the baseline p99.9** (target: ≤ 5,000); failed or unanswered ${swap.probeFailed}.`,
+      `A delta adding ${swap.extraKeys.toLocaleString('en-US')} keys under a ${swap.probeRate} req/s probe: swap ${swap.swapMs.toFixed(0)} ms (published → served), data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms. Probe before: p50 ${micros(swap.probeBefore.p50)} µs, p99 ${micros(swap.probeBefore.p99)} µs, p99.9 ${micros(swap.probeBefore.p999)} µs; worst of ${swap.answeredDuringSwap} requests during the swap ${micros(swap.worstDuringSwapMicros)} µs, **${micros(excess)} µs over the baseline p99.9** (target: ≤ 5,000); worst in as long a window just before the publish ${micros(swap.worstBeforeInEqualWindowMicros)} µs; failed or unanswered ${swap.probeFailed}.`,
       '',
     );
   }
