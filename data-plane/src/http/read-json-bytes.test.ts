@@ -13,7 +13,28 @@ function random(seed: number): () => number {
 }
 
 /** Raw JSON string content (between the quotes): plain text, escapes of every kind, multi-byte UTF-8. */
-const PIECES = ['the quick brown fox ', 'é', '✓', '😀', '\\n', '\\"', '\\\\', '\\/', '\\t', '\\b\\f\\r', '\\u00e9', '\\u2713', '\\uD83D\\uDE00', '\\uD800', '\\uDC00x', '\\u0041', '\\u07ff', '\\u0800', 'ÿ', '"'];
+const PIECES = [
+  'the quick brown fox ',
+  'é',
+  '✓',
+  '😀',
+  '\\n',
+  '\\"',
+  '\\\\',
+  '\\/',
+  '\\t',
+  '\\b\\f\\r',
+  '\\u00e9',
+  '\\u2713',
+  '\\uD83D\\uDE00',
+  '\\uD800',
+  '\\uDC00x',
+  '\\u0041',
+  '\\u07ff',
+  '\\u0800',
+  'ÿ',
+  '"',
+];
 
 /** `plain`: how much of it is plain words (little: escapes are dense, as in code, and the reader goes byte by byte). */
 function rawContent(next: () => number, bytes: number, asciiOnly: boolean, plain: number): string {

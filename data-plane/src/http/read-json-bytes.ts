@@ -23,8 +23,16 @@ export const LONG_STRING_BYTES = 16 * 1024;
 /** Below this a body decodes and parses without page faults (64 KiB: 35 µs); the reader is not worth it. */
 export const READER_MIN_BYTES = 64 * 1024;
 
-const { quote: QUOTE, backslash: BACKSLASH, openBrace: OPEN_BRACE, closeBrace: CLOSE_BRACE, openBracket: OPEN_BRACKET, closeBracket: CLOSE_BRACKET, comma: COMMA, colon: COLON } =
-  JSON_CODE;
+const {
+  quote: QUOTE,
+  backslash: BACKSLASH,
+  openBrace: OPEN_BRACE,
+  closeBrace: CLOSE_BRACE,
+  openBracket: OPEN_BRACKET,
+  closeBracket: CLOSE_BRACKET,
+  comma: COMMA,
+  colon: COLON,
+} = JSON_CODE;
 const LETTER_U = 117;
 /** What may follow a backslash besides `u`: " \ / b f n r t. */
 const SIMPLE_ESCAPES = new Set([34, 92, 47, 98, 102, 110, 114, 116]);
@@ -352,7 +360,7 @@ function hasControlByte(bytes: Buffer, start: number, end: number): boolean {
   }
   for (; index < count; index++) {
     const word = words[index]! | 0;
-    if (((((word - 0x20202020) | 0) & ~word) & 0x80808080) !== 0) return true;
+    if ((((word - 0x20202020) | 0) & ~word & 0x80808080) !== 0) return true;
   }
   for (at += count * 4; at < end; at++) if (bytes[at]! < 0x20) return true;
   return false;

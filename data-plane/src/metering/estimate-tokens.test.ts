@@ -153,7 +153,10 @@ describe('prompt estimates of a body read in its bytes (http/read-json-bytes.ts)
     const bodies = [
       { content: long('plain words '), name: null },
       { content: long('caf\\u00e9 ✓ and words \\n then \\"q\\" and words \\uD83D\\uDE00 more words \\uD800 😀 and words '), name: '"n\\u00e9"' },
-      { content: `[{"type":"text","text":"${long('part of a text in plain words \\t ')}"},{"type":"input_audio","input_audio":{"data":"${long('QUJD')}","format":"wav"}},{"type":"image_url","image_url":{"url":"x"}}]`, name: null },
+      {
+        content: `[{"type":"text","text":"${long('part of a text in plain words \\t ')}"},{"type":"input_audio","input_audio":{"data":"${long('QUJD')}","format":"wav"}},{"type":"image_url","image_url":{"url":"x"}}]`,
+        name: null,
+      },
     ];
     for (const { content, name } of bodies) {
       const value = content.startsWith('[') ? content : `"${content}"`;

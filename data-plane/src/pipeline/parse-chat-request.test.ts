@@ -8,18 +8,18 @@ import { READER_MIN_BYTES } from '../http/read-json-bytes.ts';
 const bytes = (text: string) => Buffer.from(text);
 
 const REFUSED: Array<[string, string, string | null]> = [
-    ['{"model":', 'invalid_json', null],
-    ['[1,2]', 'invalid_request', null],
-    ['{"messages":[{}]}', 'invalid_request', 'model'],
-    ['{"model":3,"messages":[{}]}', 'invalid_request', 'model'],
-    ['{"model":"a/b"}', 'invalid_request', 'messages'],
-    ['{"model":"a/b","messages":[]}', 'invalid_request', 'messages'],
-    ['{"model":"a/b","messages":[{"role":"user","content":"x"}],"stream":"yes"}', 'invalid_request', 'stream'],
-    ['{"model":"a/b","messages":[1]}', 'invalid_request', 'messages[0]'],
-    ['{"model":"a/b","messages":[{"role":"user","content":"x"},{"role":"robot","content":"x"}]}', 'invalid_request', 'messages[1].role'],
-    ['{"model":"a/b","messages":[{"role":"user"}]}', 'invalid_request', 'messages[0].content'],
-    ['{"model":"a/b","messages":[{"role":"user","content":7}]}', 'invalid_request', 'messages[0].content'],
-    ['{"model":"a/b","messages":[{"role":"tool","content":"42"}]}', 'invalid_request', 'messages[0].tool_call_id'],
+  ['{"model":', 'invalid_json', null],
+  ['[1,2]', 'invalid_request', null],
+  ['{"messages":[{}]}', 'invalid_request', 'model'],
+  ['{"model":3,"messages":[{}]}', 'invalid_request', 'model'],
+  ['{"model":"a/b"}', 'invalid_request', 'messages'],
+  ['{"model":"a/b","messages":[]}', 'invalid_request', 'messages'],
+  ['{"model":"a/b","messages":[{"role":"user","content":"x"}],"stream":"yes"}', 'invalid_request', 'stream'],
+  ['{"model":"a/b","messages":[1]}', 'invalid_request', 'messages[0]'],
+  ['{"model":"a/b","messages":[{"role":"user","content":"x"},{"role":"robot","content":"x"}]}', 'invalid_request', 'messages[1].role'],
+  ['{"model":"a/b","messages":[{"role":"user"}]}', 'invalid_request', 'messages[0].content'],
+  ['{"model":"a/b","messages":[{"role":"user","content":7}]}', 'invalid_request', 'messages[0].content'],
+  ['{"model":"a/b","messages":[{"role":"tool","content":"42"}]}', 'invalid_request', 'messages[0].tool_call_id'],
 ];
 
 describe('parseChatRequest', () => {

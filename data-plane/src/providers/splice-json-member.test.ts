@@ -46,9 +46,19 @@ describe('spliceModel', () => {
   });
 
   it("splices ASCII bytes, and bytes read with their layout, to the same bytes as the text: one buffer for a short body, views of the client's bytes for a long one", () => {
-    for (const prompt of ['short', 'x'.repeat(SPLICED_PIECES_MIN_BYTES), 'très ✓ 😀 "q" \\ and some plain words between the escapes '.repeat(SPLICED_PIECES_MIN_BYTES / 32)]) {
+    for (const prompt of [
+      'short',
+      'x'.repeat(SPLICED_PIECES_MIN_BYTES),
+      'très ✓ 😀 "q" \\ and some plain words between the escapes '.repeat(SPLICED_PIECES_MIN_BYTES / 32),
+    ]) {
       // A short body's bytes are spliced when ASCII; a long one is read in its bytes, UTF-8 too.
-      const text = JSON.stringify({ model: 'public/m', messages: [{ role: 'user', content: prompt }], ...(prompt === 'short' ? {} : { clé: { model: 'inner' } }), n: 1, stream: true });
+      const text = JSON.stringify({
+        model: 'public/m',
+        messages: [{ role: 'user', content: prompt }],
+        ...(prompt === 'short' ? {} : { clé: { model: 'inner' } }),
+        n: 1,
+        stream: true,
+      });
       const bytes = Buffer.from(text);
       const layout = readJsonBytes(bytes, 128)?.layout;
       const spliced = spliceModelInto(layout ? { text: null, bytes, layout } : { text, bytes }, 'upstream-é', STREAM_USAGE);

@@ -9,7 +9,16 @@
 // null, and the caller serialises.
 import { JSON_CODE, type MemberRange, type TopLevelLayout } from '../http/json-text.ts';
 
-const { quote: QUOTE, backslash: BACKSLASH, openBrace: OPEN_BRACE, closeBrace: CLOSE_BRACE, openBracket: OPEN_BRACKET, closeBracket: CLOSE_BRACKET, comma: COMMA, colon: COLON } = JSON_CODE;
+const {
+  quote: QUOTE,
+  backslash: BACKSLASH,
+  openBrace: OPEN_BRACE,
+  closeBrace: CLOSE_BRACE,
+  openBracket: OPEN_BRACKET,
+  closeBracket: CLOSE_BRACKET,
+  comma: COMMA,
+  colon: COLON,
+} = JSON_CODE;
 
 /** A client's JSON body as sent: decoded text, ASCII text with its bytes, or bytes read with their layout. */
 export type JsonSource = { text: string; bytes: Buffer | null } | { text: null; bytes: Buffer; layout: TopLevelLayout | null };
@@ -95,7 +104,12 @@ interface ModelSplice {
 }
 
 /** `code(index)`: the text's character code at an index (of the text or its bytes: the same for ASCII). */
-function planModelSplice(scanned: TopLevelLayout | null, code: (index: number) => number | undefined, model: string, addMember: AddedMember | undefined): ModelSplice | null {
+function planModelSplice(
+  scanned: TopLevelLayout | null,
+  code: (index: number) => number | undefined,
+  model: string,
+  addMember: AddedMember | undefined,
+): ModelSplice | null {
   if (scanned === null) return null;
   const current = scanned.members.get('model');
   if (current === undefined || code(current.valueStart) !== QUOTE) return null;
