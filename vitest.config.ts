@@ -14,6 +14,7 @@ const listenerTests = [
   'control-plane/src/tracing.test.ts',
   'control-plane/src/authorization-matrix.test.ts',
   'control-plane/src/cli/run-admin-cli.test.ts',
+  'control-plane/src/db/connection-loss.test.ts',
   'control-plane/src/db/schema-round-trip.test.ts',
   'control-plane/src/graphql/schema/index.test.ts',
   'control-plane/src/http/auth-routes.test.ts',

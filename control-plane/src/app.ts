@@ -92,7 +92,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
   const logger = options.logger ?? silentLogger;
   const log = lineLog(logger, 'info');
   const warn = lineLog(logger, 'warn');
-  const database = await openDatabase({ dataDir: join(options.dataDir, 'pglite'), databaseUrl: options.databaseUrl ?? undefined });
+  const database = await openDatabase({ dataDir: join(options.dataDir, 'pglite'), databaseUrl: options.databaseUrl ?? undefined, warn });
   try {
     if (database.migrations.applied.length > 0) log(`applied migrations: ${database.migrations.applied.join(', ')}`);
     const keys = await loadOrCreateSigningKeys(options.dataDir);

@@ -39,6 +39,7 @@ import {
 import type { PrismaClient } from '../../generated/prisma/client.ts';
 import type { ByokSnapshotCompiler } from './byok/compile-byok-credentials.ts';
 import type { SnapshotChangeCause } from './service-context.ts';
+import type { Database } from '../db/open-database.ts';
 import {
   compileApiKey,
   compileModel,
@@ -62,7 +63,7 @@ export interface SnapshotPublisherOptions {
   /** Encrypts BYOK provider keys for the snapshot. */
   byok: ByokSnapshotCompiler;
   /** Subscribes to NOTIFY on a channel (see db/open-database.ts); omitted = single replica. */
-  listen?: (channel: string, onNotification: (payload: string) => void) => Promise<() => Promise<void>>;
+  listen?: Database['listen'];
   debounceMs?: number;
   /** Debounce of spend floor updates. */
   spendFloorDebounceMs?: number;
@@ -381,6 +382,11 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
     return `${replicaId}:${kind}:${list.length > MAX_NOTIFY_ID_LIST ? '*' : list}`;
   }
 
+  function onMissedNotifications(): void {
+    onChange('admin');
+    spendFloors.changed(null);
+  }
+
   function onNotification(payload: string): void {
     const [from, kind] = payload.split(':', 2);
     if (from === replicaId) return;
@@ -454,7 +460,8 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
         throw new Error(`the control plane could not compile its first snapshot: ${reason}`, { cause: lastFailure });
       }
       await spendFloors.start();
-      if (options.listen) unlisten = await options.listen(SNAPSHOT_CHANNEL, onNotification);
+      // What other replicas notified while the connection was down is lost: recompile everything and read every org's floor.
+      if (options.listen) unlisten = await options.listen(SNAPSHOT_CHANNEL, onNotification, onMissedNotifications);
     },
     changed(cause = 'admin') {
       if (closed) return;
