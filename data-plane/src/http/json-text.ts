@@ -1,16 +1,14 @@
 // What the byte-level JSON scans share (http/read-json-bytes.ts, providers/splice-json-member.ts).
 
 /** The ASCII codes of JSON's punctuation. */
-export const JSON_CODE = {
-  quote: 34,
-  backslash: 92,
-  openBrace: 123,
-  closeBrace: 125,
-  openBracket: 91,
-  closeBracket: 93,
-  comma: 44,
-  colon: 58,
-} as const;
+export const QUOTE = 34;
+export const BACKSLASH = 92;
+export const OPEN_BRACE = 123;
+export const CLOSE_BRACE = 125;
+export const OPEN_BRACKET = 91;
+export const CLOSE_BRACKET = 93;
+export const COMMA = 44;
+export const COLON = 58;
 
 /** Where a top-level member's value lies: [valueStart, valueEnd), a string's quotes included. */
 export interface MemberRange {

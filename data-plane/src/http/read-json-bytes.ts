@@ -16,23 +16,13 @@
 // under READER_MIN_BYTES, bytes that are not valid UTF-8, a repeated key or `__proto__` anywhere, a
 // nesting deeper than asked, invalid JSON, or escapes so dense that the old way is cheaper.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { JSON_CODE, type MemberRange, type TopLevelLayout } from './json-text.ts';
+import { QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, COLON, type MemberRange, type TopLevelLayout } from './json-text.ts';
 
 /** A string value this long (its bytes between the quotes) is left in the body. */
 export const LONG_STRING_BYTES = 16 * 1024;
 /** Below this a body decodes and parses without page faults (64 KiB: 35 µs); the reader is not worth it. */
 export const READER_MIN_BYTES = 64 * 1024;
 
-const {
-  quote: QUOTE,
-  backslash: BACKSLASH,
-  openBrace: OPEN_BRACE,
-  closeBrace: CLOSE_BRACE,
-  openBracket: OPEN_BRACKET,
-  closeBracket: CLOSE_BRACKET,
-  comma: COMMA,
-  colon: COLON,
-} = JSON_CODE;
 const LETTER_U = 117;
 /** What may follow a backslash besides `u`: " \ / b f n r t. */
 const SIMPLE_ESCAPES = new Set([34, 92, 47, 98, 102, 110, 114, 116]);

@@ -7,18 +7,18 @@
 // the text is not scanned twice). The text must be one that JSON.parse accepted. Anything unusual (a
 // top-level key with an escape, the key twice, a non-string value where a string is replaced) returns
 // null, and the caller serialises.
-import { JSON_CODE, type MemberRange, type TopLevelLayout } from '../http/json-text.ts';
-
-const {
-  quote: QUOTE,
-  backslash: BACKSLASH,
-  openBrace: OPEN_BRACE,
-  closeBrace: CLOSE_BRACE,
-  openBracket: OPEN_BRACKET,
-  closeBracket: CLOSE_BRACKET,
-  comma: COMMA,
-  colon: COLON,
-} = JSON_CODE;
+import {
+  QUOTE,
+  BACKSLASH,
+  OPEN_BRACE,
+  CLOSE_BRACE,
+  OPEN_BRACKET,
+  CLOSE_BRACKET,
+  COMMA,
+  COLON,
+  type MemberRange,
+  type TopLevelLayout,
+} from '../http/json-text.ts';
 
 /** A client's JSON body as sent: decoded text, ASCII text with its bytes, or bytes read with their layout. */
 export type JsonSource = { text: string; bytes: Buffer | null } | { text: null; bytes: Buffer; layout: TopLevelLayout | null };
