@@ -171,6 +171,7 @@ async function openPostgres(databaseUrl: string, warn: (line: string) => void): 
       },
     };
   } catch (error) {
+    closing = true;
     await client.end();
     throw error;
   }
