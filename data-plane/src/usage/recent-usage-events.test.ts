@@ -70,4 +70,39 @@ describe('RecentUsageEvents', () => {
     shipper.stop();
     await spool.close();
   });
+
+  it('ships what arrives while a short batch is on its way with the next shipment, not in a round of its own', async () => {
+    const recent = new RecentUsageEvents(100);
+    const spool = await UsageSpool.open({ directory, onWritten: (segment, written) => recent.add(segment, written) });
+    const batches: string[][] = [];
+    let next = 3;
+    const shipper = new UsageShipper({
+      directory,
+      activeSegment: () => spool.activeSegment,
+      // Each of the first sends sees two more requests served meanwhile, as under steady load.
+      send: async (events) => {
+        batches.push(events.map((event) => event.requestId));
+        if (next > 10) return;
+        await appendSome(spool, next, 1);
+        next += 2;
+      },
+      batchSize: 10,
+      intervalMs: 60_000,
+      log: () => {},
+      recent,
+    });
+    await appendSome(spool, 0, 2);
+    expect(await shipper.shipNow()).toBe(3);
+    expect(await shipper.shipNow()).toBe(2);
+    expect(batches).toEqual([
+      ['r0', 'r1', 'r2'],
+      ['r3', 'r4'],
+    ]);
+    // Nothing is left behind: the cursor is after r4, and the two written during the last send are next.
+    const path = join(directory, segmentFileName(spool.activeSegment));
+    const rest = await readSpoolBatch(path, (await loadCursor(directory)).offset, 1000);
+    expect(rest.events.map((event) => event.requestId)).toEqual(['r5', 'r6']);
+    shipper.stop();
+    await spool.close();
+  });
 });

@@ -266,8 +266,8 @@ export class UsageShipper {
       if (segment === undefined) return shipped;
       if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
       const path = join(directory, segmentFileName(segment));
-      const { events, offsets, provisional, nextOffset, damaged } =
-        this.#options.recent?.take(segment, this.#cursor.offset, batchSize) ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
+      const fromMemory = this.#options.recent?.take(segment, this.#cursor.offset, batchSize) ?? null;
+      const { events, offsets, provisional, nextOffset, damaged } = fromMemory ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
       for (const record of provisional) this.#open.set(record.event.requestId, { segment, offset: record.offset });
       for (const record of damaged) {
         const copy = await quarantineSpoolBytes(directory, segment, record.offset, record.bytes);
@@ -282,7 +282,13 @@ export class UsageShipper {
       // batch, exactly what a restart after a crash here would do.
       if (nextOffset !== this.#cursor.offset) {
         await this.#advance({ segment, offset: nextOffset });
-        continue;
+        // A short batch of the active segment from memory was everything written when it was taken: what
+        // arrived while it was sent waits for the next interval. Going on at once shipped a handful of
+        // events per round trip under load, each round with its cursor file write, rename and readdir
+        // (about 0.3 ms of CPU, most of it on the thread pool, on the data plane's own CPU).
+        if (fromMemory === null || events.length + provisional.length === batchSize || segment !== this.#options.activeSegment()) continue;
+        await this.#deleteShippedSegments();
+        return shipped;
       }
       // Nothing more in this segment. A segment below the active one is complete: move on, and delete
       // it unless a provisional record in it may still be needed.
