@@ -23,3 +23,28 @@ export function withExtraKeys(state: SnapshotState, count: number): SnapshotStat
   }
   return { ...state, apiKeys };
 }
+
+/** The model bench:compare --door=messages sends Anthropic Messages to: one endpoint of kind `anthropic` on the simulator. */
+export const BENCH_MESSAGES_MODEL = 'simulator/claude-echo';
+
+/** The state with BENCH_MESSAGES_MODEL, so /v1/messages takes the native Anthropic path (the client's body passed through). */
+export function withMessagesModel(state: SnapshotState, upstreamBaseUrl: string): SnapshotState {
+  const echo = state.models['simulator/echo'] as SnapshotState['models'][string];
+  const provider = state.providers.prov_simulator as SnapshotState['providers'][string];
+  return {
+    ...state,
+    providers: {
+      ...state.providers,
+      prov_simulator_anthropic: { ...provider, id: 'prov_simulator_anthropic', slug: 'simulator-anthropic', kind: 'anthropic', baseUrl: upstreamBaseUrl },
+    },
+    models: {
+      ...state.models,
+      [BENCH_MESSAGES_MODEL]: {
+        ...echo,
+        id: BENCH_MESSAGES_MODEL,
+        aliases: [],
+        endpoints: [{ ...(echo.endpoints[0] as (typeof echo.endpoints)[number]), providerId: 'prov_simulator_anthropic', upstreamModel: 'claude-echo' }],
+      },
+    },
+  };
+}

@@ -33,6 +33,8 @@ Options:
   --connections=C       wrk connections                                          default 32
   --prompt-bytes=N      prompt size (default: a short prompt)
   --stream              streamed requests
+  --door=messages       Anthropic Messages (/v1/messages, non-streamed) to an endpoint of kind anthropic on the
+                        simulator, the client's body passed through natively   default chat completions
   --rate=N              an open loop at N requests/s instead of wrk's saturation: both sides batch alike
                         (at saturation CPU per request also moves with the throughput other processes leave)
   --paired              with --rate: both sides get the rate at the same time in each round, their CPU read
@@ -68,6 +70,9 @@ async function main(): Promise<void> {
     seconds,
     loadCpu: LOAD_CPU,
   };
+  const door = option(args, 'door') ?? 'chat';
+  if (door !== 'chat' && door !== 'messages') throw new Error('--door is chat or messages');
+  if (door === 'messages' && load.stream) throw new Error('--door=messages measures non-streamed requests');
   const flags = (side: string) => option(args, `${side}-flags`)?.split(' ').filter(Boolean) ?? [];
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const loadAverage = () =>
@@ -79,8 +84,8 @@ async function main(): Promise<void> {
   const simulator = await startSimulator({ ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 }, LOAD_CPU);
   const sides: Record<'a' | 'b', GatewayTarget | null> = { a: null, b: null };
   try {
-    sides.a = await startGatewayTarget(simulator, TARGET_CPU, flags('a'), { name: 'gateway', root: base, env: envOption(option(args, 'a-env')) });
-    sides.b = await startGatewayTarget(simulator, TARGET_CPU, flags('b'), { name: 'gateway', env: envOption(option(args, 'b-env')) });
+    sides.a = await startGatewayTarget(simulator, TARGET_CPU, flags('a'), { name: 'gateway', root: base, env: envOption(option(args, 'a-env')), door });
+    sides.b = await startGatewayTarget(simulator, TARGET_CPU, flags('b'), { name: 'gateway', env: envOption(option(args, 'b-env')), door });
     const paired = args.includes('--paired');
     if (paired && load.rate === undefined) throw new Error('--paired needs --rate');
     const result = paired

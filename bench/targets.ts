@@ -14,7 +14,7 @@ import { startFakeControlPlane, type FakeControlPlane } from '../data-plane/src/
 import { fundedSpendFloors, UPSTREAM_KEY_ENV } from '../data-plane/src/testing/data-plane-fixture.ts';
 import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { BENCH_API_KEY, benchSnapshotState } from './bench-snapshot.ts';
+import { BENCH_API_KEY, BENCH_MESSAGES_MODEL, benchSnapshotState, withMessagesModel } from './bench-snapshot.ts';
 import { startPinned, type CpuList, type PinnedProcess } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
@@ -49,6 +49,16 @@ function promptOf(bytes: number | undefined): string {
 function chatBody(model: string, stream: boolean, promptBytes?: number): string {
   const messages = [{ role: 'user', content: promptOf(promptBytes) }];
   return JSON.stringify(stream ? { model, messages, stream: true } : { model, messages });
+}
+
+/** The API a gateway target is sent: chat completions, or Anthropic Messages to an `anthropic` endpoint (BENCH_MESSAGES_MODEL). */
+export type BenchDoor = 'chat' | 'messages';
+
+function gatewayRequest(door: BenchDoor, stream: boolean, promptBytes: number | undefined): Pick<BenchRequest, 'path' | 'body'> {
+  if (door === 'chat') return { path: '/v1/chat/completions', body: chatBody('simulator/echo', stream, promptBytes) };
+  const messages = [{ role: 'user', content: promptOf(promptBytes) }];
+  const body = { model: BENCH_MESSAGES_MODEL, max_tokens: 1024, messages };
+  return { path: '/v1/messages', body: JSON.stringify(stream ? { ...body, stream: true } : body) };
 }
 
 function tsxProcess(
@@ -197,6 +207,8 @@ interface DataPlaneWiring {
   env?: NodeJS.ProcessEnv;
   /** The checkout whose data plane runs (bench/compare-data-planes.ts); default this one. */
   root?: string;
+  /** What `request` sends; default chat completions. */
+  door?: BenchDoor;
   stopControlPlane(): Promise<void>;
 }
 
@@ -244,9 +256,8 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: CpuList, node
       request: (stream, promptBytes) => ({
         host: '127.0.0.1',
         port,
-        path: '/v1/chat/completions',
         headers: { authorization: `Bearer ${wiring.apiKey}` },
-        body: chatBody('simulator/echo', stream, promptBytes),
+        ...gatewayRequest(wiring.door ?? 'chat', stream, promptBytes),
       }),
       stop,
     };
@@ -260,12 +271,14 @@ export async function startGatewayTarget(
   simulator: Simulator,
   cpu: CpuList,
   nodeFlags: string[] = [],
-  variant: { name: TargetName; env?: NodeJS.ProcessEnv; root?: string } = { name: 'gateway' },
+  variant: { name: TargetName; env?: NodeJS.ProcessEnv; root?: string; door?: BenchDoor } = { name: 'gateway' },
 ): Promise<FakeControlPlaneGatewayTarget> {
   const directory = await mkdtemp(join(tmpdir(), 'bench-data-plane-'));
   const controlPlane = await startFakeControlPlane();
-  await controlPlane.publishSpendFloors(fundedSpendFloors(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`)));
-  await controlPlane.publish(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`));
+  const upstream = `http://127.0.0.1:${simulator.port}/v1`;
+  const state = variant.door === 'messages' ? withMessagesModel(benchSnapshotState(upstream), upstream) : benchSnapshotState(upstream);
+  await controlPlane.publishSpendFloors(fundedSpendFloors(state));
+  await controlPlane.publish(state);
   const keyFile = join(directory, 'snapshot-public.jwk');
   await writeFile(keyFile, JSON.stringify(controlPlane.publicJwk));
   const target = await startDataPlaneProcess(
@@ -273,6 +286,7 @@ export async function startGatewayTarget(
       name: variant.name,
       env: variant.env,
       root: variant.root,
+      door: variant.door,
       controlPlaneUrl: controlPlane.url,
       dataPlaneToken: controlPlane.token,
       snapshotPublicKeyFile: keyFile,

@@ -1,5 +1,6 @@
 // The fast upstream every target proxies to: an OpenAI-shaped chat completions endpoint on uWS, so the
-// upstream's own cost stays far below any gateway's. One configuration per process; the harness
+// upstream's own cost stays far below any gateway's (and, on a path ending in /messages, a non-streamed
+// Anthropic message, for bench:compare --door=messages). One configuration per process; the harness
 // restarts it between scenarios. Non-streamed replies are one prebuilt buffer; streams send
 // `chunkCount` content chunks, `ttftMs` after the request and `interChunkMs` apart, then the finish
 // chunk, the usage chunk when the client asked for it, and `[DONE]`.
@@ -37,6 +38,22 @@ export function nonStreamedReply(responseBytes: number): Buffer {
   return Buffer.from(envelope('x'.repeat(padding)));
 }
 
+/** Anthropic's answer to a non-streamed Messages request, of about `responseBytes`. */
+export function anthropicReply(responseBytes: number): Buffer {
+  const envelope = (text: string) =>
+    JSON.stringify({
+      id: 'msg_bench',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-echo',
+      content: [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 12, output_tokens: 64 },
+    });
+  return Buffer.from(envelope('x'.repeat(Math.max(1, responseBytes - envelope('').length))));
+}
+
 function chunkEvent(delta: Record<string, unknown>, finishReason: string | null): string {
   const chunk = {
     id: 'chatcmpl-bench',
@@ -59,10 +76,12 @@ function usageEvent(chunkCount: number): string {
 
 export function startUpstreamSimulator(options: UpstreamSimulatorOptions): Promise<UpstreamSimulator> {
   const reply = nonStreamedReply(options.responseBytes);
+  const messagesReply = anthropicReply(options.responseBytes);
   const usage = usageEvent(options.chunkCount);
   const app = uws.App();
 
-  app.post('/*', (response) => {
+  app.post('/*', (response, request) => {
+    const messages = request.getUrl().endsWith('/messages');
     let aborted = false;
     let timer: NodeJS.Timeout | undefined;
     response.onAborted(() => {
@@ -75,8 +94,13 @@ export function startUpstreamSimulator(options: UpstreamSimulatorOptions): Promi
       if (!isLast) return;
       const body = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
       // Only two facts matter here, so no JSON parse: the simulator must stay cheap.
-      if (!/"stream"\s*:\s*true/.test(body.toString('latin1'))) {
-        response.cork(() => response.writeStatus('200 OK').writeHeader('content-type', 'application/json').end(reply));
+      if (messages || !/"stream"\s*:\s*true/.test(body.toString('latin1'))) {
+        response.cork(() =>
+          response
+            .writeStatus('200 OK')
+            .writeHeader('content-type', 'application/json')
+            .end(messages ? messagesReply : reply),
+        );
         return;
       }
       const includeUsage = /"include_usage"\s*:\s*true/.test(body.toString('latin1'));
