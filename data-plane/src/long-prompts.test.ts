@@ -1,15 +1,24 @@
 // An agent's long context reaches the upstream as the client sent it, with only the model replaced (and
 // for a stream the usage option added): ASCII bodies are spliced in their bytes, and past
 // SPLICED_PIECES_MIN_BYTES sent as pieces, which must still arrive with a content-length, not chunked.
-import { describe, expect, it } from 'vitest';
+// The same for Anthropic Messages sent natively to an `anthropic` endpoint.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SnapshotState } from '../../shared/src/snapshot.ts';
+import { startAnthropicSimulator, type AnthropicSimulator } from '../../simulators/anthropic/anthropic-simulator.ts';
 import { useSimulatedDataPlane } from '../../test/support/simulated-data-plane.ts';
+import { convertMessagesToChatRequest } from './front-doors/anthropic-messages/convert-messages-to-chat-request.ts';
+import type { MessagesRequest } from './front-doors/anthropic-messages/parse-messages-request.ts';
 import { SPLICED_PIECES_MIN_BYTES } from './providers/splice-json-member.ts';
-import { TEST_API_KEY, TEST_MODEL } from './testing/data-plane-fixture.ts';
+import { escapedPrompt } from './testing/escaped-prompt.ts';
+import { FIXTURE_UPSTREAM_KEY, TEST_API_KEY, TEST_MODEL, testSnapshotState } from './testing/data-plane-fixture.ts';
 
 const { simulator, fixture } = useSimulatedDataPlane({ fixture: { maxBodyBytes: 2 * 1024 * 1024 } });
 
-async function send(body: Record<string, unknown> | string): Promise<string> {
-  const response = await fetch(`${fixture.dataPlane.url}/v1/chat/completions`, {
+/** Serialised again, this prompt would change (testing/escaped-prompt.ts). */
+const ESCAPED_PROMPT = escapedPrompt(1024 * 1024);
+
+async function send(body: Record<string, unknown> | string, path = '/v1/chat/completions'): Promise<string> {
+  const response = await fetch(`${fixture.dataPlane.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_API_KEY}` },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -41,9 +50,7 @@ describe('long prompts', () => {
   // Read in its bytes (http/read-json-bytes.ts): escapes written the long way, multi-byte UTF-8 and
   // surrogate pairs reach the upstream as the client wrote them, not serialised again.
   it('a 1 MiB prompt reaches the upstream byte for byte, only the model replaced', async () => {
-    const line = 'caf\\u00e9 ✓ and 😀 or \\uD83D\\uDE00 in a \\"quoted\\" line of some length and a few more words, with a \\/ and a tab\\t at its end\\n';
-    const prompt = line.repeat(Math.ceil((1024 * 1024) / Buffer.byteLength(line)));
-    const text = `{"model":"${TEST_MODEL}","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"${prompt}"}],"temperature":0.5}`;
+    const text = `{"model":"${TEST_MODEL}","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"${ESCAPED_PROMPT}"}],"temperature":0.5}`;
     const answer = JSON.parse(await send(text)) as { choices: Array<{ message: { content: string } }> };
     const expected = JSON.parse(text.replace(`"model":"${TEST_MODEL}"`, '"model":"echo"')) as { messages: Array<{ content: string }> };
     expect(answer.choices[0]?.message.content === `Echo: ${expected.messages[1]?.content}`).toBe(true);
@@ -52,5 +59,54 @@ describe('long prompts', () => {
     // Serialised again, the escapes would have shrunk (\u00e9 to é): the same length is the same bytes.
     expect(Number(received?.headers['content-length'])).toBe(Buffer.byteLength(text) - Buffer.byteLength(TEST_MODEL) + 'echo'.length);
     expect(received?.headers['transfer-encoding']).toBeUndefined();
+  });
+});
+
+const CLAUDE_MODEL = 'anthropic/claude-echo';
+
+/** A 1 MiB Messages body for `model`, as an agent writes it. */
+function messagesText(model: string): string {
+  return `{"model":"${model}","max_tokens":1024,"system":[{"type":"text","text":"be brief"}],"messages":[{"role":"user","content":"${ESCAPED_PROMPT}"},{"role":"assistant","content":[{"type":"text","text":"Read."}]},{"role":"user","content":[{"type":"text","text":"${ESCAPED_PROMPT.slice(0, 40_000)}"}]}],"temperature":0.5}`;
+}
+
+describe('long Messages prompts', () => {
+  let anthropic: AnthropicSimulator;
+
+  beforeAll(async () => {
+    anthropic = await startAnthropicSimulator({ apiKey: FIXTURE_UPSTREAM_KEY });
+    anthropic.scenario = () => ({ reply: 'Noted.' });
+    const state: SnapshotState = testSnapshotState(simulator.baseUrl);
+    const provider = state.providers.prov_simulator as SnapshotState['providers'][string];
+    const echo = state.models[TEST_MODEL] as SnapshotState['models'][string];
+    state.providers.prov_anthropic = { ...provider, id: 'prov_anthropic', slug: 'anthropic', kind: 'anthropic', baseUrl: anthropic.baseUrl };
+    state.models[CLAUDE_MODEL] = {
+      ...echo,
+      id: CLAUDE_MODEL,
+      aliases: [],
+      endpoints: [{ ...echo.endpoints[0]!, providerId: 'prov_anthropic', upstreamModel: 'claude-echo' }],
+    };
+    await fixture.dataPlane.waitForSnapshot(await fixture.controlPlane.publish(state));
+  });
+  afterAll(async () => anthropic.close());
+
+  it('a 1 MiB prompt reaches Anthropic byte for byte, only the model replaced', async () => {
+    const text = messagesText(CLAUDE_MODEL);
+    const answer = JSON.parse(await send(text, '/v1/messages')) as { type: string; content: Array<{ text: string }> };
+    expect(answer.content[0]?.text).toBe('Noted.');
+    const received = anthropic.requests.at(-1);
+    const expected = JSON.parse(text.replace(`"model":"${CLAUDE_MODEL}"`, '"model":"claude-echo"')) as unknown;
+    // Compared as text: a failing deep comparison of a long prompt would print all of it.
+    expect(JSON.stringify(received?.body) === JSON.stringify(expected)).toBe(true);
+    // Serialised again, the escapes would have shrunk (\u00e9 to é): the same length is the same bytes.
+    expect(Number(received?.headers['content-length'])).toBe(Buffer.byteLength(text) - CLAUDE_MODEL.length + 'claude-echo'.length);
+    expect(received?.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('translated for an OpenAI-compatible upstream, the upstream gets the chat request it got before', async () => {
+    const text = messagesText(TEST_MODEL);
+    await send(text, '/v1/messages');
+    const body = JSON.parse(text) as MessagesRequest['body'];
+    const chat = convertMessagesToChatRequest({ body, model: TEST_MODEL, stream: false });
+    expect(JSON.stringify(simulator.requests.at(-1)?.body) === JSON.stringify({ ...chat.body, model: 'echo' })).toBe(true);
   });
 });

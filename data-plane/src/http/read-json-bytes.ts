@@ -83,6 +83,22 @@ export function textOf(text: string | LongString): string {
   return typeof text === 'string' ? text : text.text();
 }
 
+/**
+ * `target` with `target[key] = text`, except that a LongString goes in as the same lazy member the reader
+ * gives (memberOf finds it, the first read builds the text): a front door that moves a long prompt into
+ * the chat request it builds does not build the text for a request that never reads it.
+ */
+export function withText<T extends object>(target: T, key: string, text: string | LongString): T {
+  if (typeof text === 'string') (target as Record<string, unknown>)[key] = text;
+  else install(target as Record<string, unknown>, key, text);
+  return target;
+}
+
+/** Texts joined by `separator`; a single text is itself, so a long one is not built. */
+export function joinTexts(texts: ReadonlyArray<string | LongString>, separator: string): string | LongString {
+  return texts.length === 1 ? (texts[0] as string | LongString) : texts.map(textOf).join(separator);
+}
+
 function install(holder: Record<string, unknown>, key: string, long: LongString): void {
   let members = longMembers.get(holder);
   if (members === undefined) longMembers.set(holder, (members = new Map()));

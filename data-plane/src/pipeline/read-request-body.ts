@@ -4,6 +4,8 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../shared/src/json-object.ts';
 import { readJsonBytes } from '../http/read-json-bytes.ts';
 import type { TopLevelLayout } from '../http/json-text.ts';
+import { decodeText } from '../http/decode-text.ts';
+import type { JsonSource } from '../providers/splice-json-member.ts';
 
 /** The body's text parsed as a JSON object, or the `invalid_json` / `invalid_request` error the client sees. */
 export function readJsonObject(text: string): JsonObject {
@@ -27,6 +29,16 @@ export function readJsonObject(text: string): JsonObject {
 export function readLongJsonObject(bytes: Buffer): { record: JsonObject; layout: TopLevelLayout | null } | null {
   const read = readJsonBytes(bytes, MAX_JSON_DEPTH);
   return read === null ? null : { record: jsonObject(read.value), layout: read.layout };
+}
+
+/**
+ * A door's body (Messages, Responses): a long one read in its bytes, with them as the source a native
+ * path splices the model into; any other decoded and parsed as before, errors included.
+ */
+export function readDoorBody(bytes: Buffer): { record: JsonObject; source?: JsonSource } {
+  const long = readLongJsonObject(bytes);
+  if (long !== null) return { record: long.record, source: { text: null, bytes, layout: long.layout } };
+  return { record: readJsonObject(decodeText(bytes)) };
 }
 
 function jsonObject(body: unknown): JsonObject {

@@ -23,7 +23,7 @@ export const anthropicMessagesDoor: FrontDoor = {
     const messages = parseMessagesRequest(body);
     const { chat, onlyNative } = translateMessagesRequest(messages);
     const repair = repairAnthropicToolUses(messages.body.messages);
-    const nativeRequest = repair.changes === 0 ? messages : { ...messages, body: { ...messages.body, messages: repair.messages } };
+    const nativeRequest = repair.changes === 0 ? messages : { ...messages, body: { ...messages.body, messages: repair.messages }, source: undefined };
     const messageId = `msg_${request.requestId.replaceAll('-', '')}`;
     const clientHeaders = { version: request.headers['anthropic-version'] ?? '', beta: request.headers['anthropic-beta'] ?? '' };
     return {

@@ -1,8 +1,8 @@
 // The Messages door's adapter for providers of kind `anthropic`: the client already speaks their API, so
 // its body goes upstream as it came, only `model` replaced by the endpoint's upstream name (every other
 // value, `cache_control` and thinking signatures included, is sent unchanged and in the same key order;
-// the door passes a tool history it had to repair as repaired),
-// with the client's `anthropic-version` and `anthropic-beta`. The answer is relayed as Anthropic's own
+// the door passes a tool history it had to repair as repaired; a long body read in its bytes gets the
+// model spliced into them), with the client's `anthropic-version` and `anthropic-beta`. The answer is relayed as Anthropic's own
 // bytes; the Anthropic adapter's response and stream readers run beside it only to meter.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { anthropicAdapter } from '../../providers/anthropic/anthropic-adapter.ts';
@@ -10,7 +10,8 @@ import { AnthropicStreamTranslator } from '../../providers/anthropic/anthropic-s
 import { convertAnthropicResponse } from '../../providers/anthropic/convert-anthropic-response.ts';
 import { ANTHROPIC_VERSION } from '../../providers/anthropic/convert-to-anthropic-request.ts';
 import { DelegatingStreamTranslator } from '../../providers/delegating-stream-translator.ts';
-import type { ProviderAdapter, StreamTranslator, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import type { ProviderAdapter, StreamTranslator, UpstreamBody, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import { spliceModelInto } from '../../providers/splice-json-member.ts';
 import { withMemberModel } from '../../providers/event-model.ts';
 import { readSseEvent } from '../../providers/read-sse-event.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
@@ -30,7 +31,7 @@ export function createAnthropicNativeAdapter(request: MessagesRequest, clientHea
       const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': clientHeaders.version || ANTHROPIC_VERSION };
       if (clientHeaders.beta !== '') headers['anthropic-beta'] = clientHeaders.beta;
       if (target.apiKey !== null) headers['x-api-key'] = target.apiKey;
-      return { url: target.url, headers, body: JSON.stringify({ ...request.body, model: target.upstreamModel }) };
+      return { url: target.url, headers, body: upstreamBody(request, target.upstreamModel) };
     },
     convertResponse: (body, context) => {
       const metered = convertAnthropicResponse(body, context);
@@ -39,6 +40,12 @@ export function createAnthropicNativeAdapter(request: MessagesRequest, clientHea
     createStreamTranslator: (context) => new AnthropicNativeStream(new AnthropicStreamTranslator(context), context.model),
     convertError: anthropicAdapter.convertError,
   };
+}
+
+/** The client's bytes with the model spliced in when the body was read in them (a long prompt is not serialised again). */
+function upstreamBody(request: MessagesRequest, model: string): UpstreamBody {
+  const spliced = request.source === undefined ? null : spliceModelInto(request.source, model);
+  return spliced ?? JSON.stringify({ ...request.body, model });
 }
 
 /**

@@ -10,8 +10,11 @@
 // - `cache_control`, `top_k` and `metadata` have no portable equivalent (Mistral refuses unknown fields),
 //   so they are not sent.
 // Blocks and tools other providers cannot take (documents, server tools, images in tool results) get a 400.
+// Text is moved with memberOf/withText: a long prompt read in its bytes (http/read-json-bytes.ts) stays
+// there in the chat request too, built only when something reads it (the native path never does).
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
+import { isText, joinTexts, memberOf, withText, type LongString } from '../../http/read-json-bytes.ts';
 import type { ChatRequest } from '../../providers/client-requests.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
 
@@ -28,9 +31,10 @@ function blockAt(block: unknown, param: string): JsonObject & { type: string } {
   return block as JsonObject & { type: string };
 }
 
-function textOf(block: JsonObject, param: string): string {
-  if (typeof block.text !== 'string') throw invalid("A text block needs a string 'text'.", `${param}.text`);
-  return block.text;
+function blockText(block: JsonObject, param: string): string | LongString {
+  const text = memberOf(block, 'text');
+  if (!isText(text)) throw invalid("A text block needs a string 'text'.", `${param}.text`);
+  return text;
 }
 
 function convertImage(block: JsonObject, param: string): JsonObject {
@@ -43,44 +47,43 @@ function convertImage(block: JsonObject, param: string): JsonObject {
 }
 
 /** A tool_result's content → the tool message's text. */
-function toolResultText(content: unknown, param: string): string {
+function toolResultText(content: unknown, param: string): string | LongString {
   if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
+  if (isText(content)) return content;
   if (!Array.isArray(content)) throw invalid("A tool_result's 'content' must be a string or an array of blocks.", `${param}.content`);
-  return content
-    .map((item, index) => {
-      const block = blockAt(item, `${param}.content.${index}`);
-      if (block.type !== 'text') throw invalid(`'${block.type}' blocks inside a tool_result ${NOT_TRANSLATABLE}.`, `${param}.content.${index}`);
-      return textOf(block, `${param}.content.${index}`);
-    })
-    .join('\n');
+  const texts = content.map((item, index) => {
+    const block = blockAt(item, `${param}.content.${index}`);
+    if (block.type !== 'text') throw invalid(`'${block.type}' blocks inside a tool_result ${NOT_TRANSLATABLE}.`, `${param}.content.${index}`);
+    return blockText(block, `${param}.content.${index}`);
+  });
+  return joinTexts(texts, '\n');
 }
 
 function convertUserTurn(content: unknown, param: string): ChatMessage[] {
-  if (typeof content === 'string') return [{ role: 'user', content }];
+  if (isText(content)) return [withText({ role: 'user' }, 'content', content)];
   const toolMessages: ChatMessage[] = [];
   const parts: JsonObject[] = [];
   (content as unknown[]).forEach((item, index) => {
     const blockParam = `${param}.${index}`;
     const block = blockAt(item, blockParam);
-    if (block.type === 'text') parts.push({ type: 'text', text: textOf(block, blockParam) });
+    if (block.type === 'text') parts.push(withText({ type: 'text' }, 'text', blockText(block, blockParam)));
     else if (block.type === 'image') parts.push(convertImage(block, blockParam));
     else if (block.type === 'tool_result') {
       if (typeof block.tool_use_id !== 'string') throw invalid("A tool_result block needs a 'tool_use_id'.", `${blockParam}.tool_use_id`);
-      toolMessages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: toolResultText(block.content, blockParam) });
+      toolMessages.push(withText({ role: 'tool', tool_call_id: block.tool_use_id }, 'content', toolResultText(memberOf(block, 'content'), blockParam)));
     } else throw invalid(`'${block.type}' blocks in user turns ${NOT_TRANSLATABLE}.`, blockParam);
   });
   return parts.length > 0 ? [...toolMessages, { role: 'user', content: parts }] : toolMessages;
 }
 
 function convertAssistantTurn(content: unknown, param: string): ChatMessage {
-  if (typeof content === 'string') return { role: 'assistant', content };
-  let text = '';
+  if (isText(content)) return withText({ role: 'assistant' }, 'content', content);
+  const texts: Array<string | LongString> = [];
   const toolCalls: JsonObject[] = [];
   (content as unknown[]).forEach((item, index) => {
     const blockParam = `${param}.${index}`;
     const block = blockAt(item, blockParam);
-    if (block.type === 'text') text += textOf(block, blockParam);
+    if (block.type === 'text') texts.push(blockText(block, blockParam));
     else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') throw invalid('A tool_use block needs an id and a name.', blockParam);
       toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
@@ -88,22 +91,23 @@ function convertAssistantTurn(content: unknown, param: string): ChatMessage {
       throw invalid(`'${block.type}' blocks in assistant turns ${NOT_TRANSLATABLE}.`, blockParam);
     }
   });
-  if (toolCalls.length === 0) return { role: 'assistant', content: text };
-  return { role: 'assistant', content: text === '' ? null : text, tool_calls: toolCalls };
+  const text = joinTexts(texts, '');
+  if (toolCalls.length === 0) return withText({ role: 'assistant' }, 'content', text);
+  const message: ChatMessage = text === '' ? { role: 'assistant', content: null } : withText({ role: 'assistant' }, 'content', text);
+  message.tool_calls = toolCalls;
+  return message;
 }
 
 function convertSystem(system: unknown): ChatMessage[] {
   if (system === undefined || system === null) return [];
-  if (typeof system === 'string') return [{ role: 'system', content: system }];
+  if (isText(system)) return [withText({ role: 'system' }, 'content', system)];
   if (!Array.isArray(system)) throw invalid("'system' must be a string or an array of text blocks.", 'system');
-  const text = system
-    .map((item, index) => {
-      const block = blockAt(item, `system.${index}`);
-      if (block.type !== 'text') throw invalid("'system' blocks must be text blocks.", `system.${index}`);
-      return textOf(block, `system.${index}`);
-    })
-    .join('\n');
-  return [{ role: 'system', content: text }];
+  const texts = system.map((item, index) => {
+    const block = blockAt(item, `system.${index}`);
+    if (block.type !== 'text') throw invalid("'system' blocks must be text blocks.", `system.${index}`);
+    return blockText(block, `system.${index}`);
+  });
+  return [withText({ role: 'system' }, 'content', joinTexts(texts, '\n'))];
 }
 
 function convertTools(tools: unknown): JsonObject[] {
@@ -162,9 +166,10 @@ function stopSequences(stop: unknown): JsonObject {
 
 export function convertMessagesToChatRequest(request: MessagesRequest): ChatRequest {
   const body = request.body;
-  const messages: ChatMessage[] = [...convertSystem(body.system)];
+  const messages: ChatMessage[] = [...convertSystem(memberOf(body, 'system'))];
   body.messages.forEach((message, index) => {
-    const { role, content } = message as { role: 'user' | 'assistant'; content: unknown };
+    const role = (message as { role: 'user' | 'assistant' }).role;
+    const content = memberOf(message as object, 'content');
     const param = `messages.${index}.content`;
     if (role === 'user') messages.push(...convertUserTurn(content, param));
     else messages.push(convertAssistantTurn(content, param));

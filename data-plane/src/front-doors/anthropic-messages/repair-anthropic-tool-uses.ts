@@ -9,6 +9,7 @@
 //      already has (a user turn with only the placeholders when the next turn is not a user turn).
 // Only turns it changes are rebuilt; with no change the body goes upstream untouched. Pure.
 import { MISSING_TOOL_RESULT } from '../../pipeline/repair-tool-calls.ts';
+import { memberOf } from '../../http/read-json-bytes.ts';
 
 type Block = Record<string, unknown>;
 type Message = { role?: unknown; content?: unknown } & Record<string, unknown>;
@@ -19,8 +20,10 @@ export interface AnthropicToolUseRepair {
   changes: number;
 }
 
+/** Read with memberOf: a long string turn's text is not built (http/read-json-bytes.ts). */
 function blocksOf(message: Message): Block[] | null {
-  return Array.isArray(message.content) ? (message.content as Block[]) : null;
+  const content = memberOf(message, 'content');
+  return Array.isArray(content) ? (content as Block[]) : null;
 }
 
 function isToolResult(block: Block): boolean {
