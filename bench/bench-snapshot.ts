@@ -26,25 +26,34 @@ export function withExtraKeys(state: SnapshotState, count: number): SnapshotStat
 
 /** The model bench:compare --door=messages sends Anthropic Messages to: one endpoint of kind `anthropic` on the simulator. */
 export const BENCH_MESSAGES_MODEL = 'simulator/claude-echo';
+/** The model bench:compare --door=responses sends Responses to: one endpoint on a provider with the slug `openai`, which speaks them natively. */
+export const BENCH_RESPONSES_MODEL = 'simulator/responses-echo';
 
-/** The state with BENCH_MESSAGES_MODEL, so /v1/messages takes the native Anthropic path (the client's body passed through). */
-export function withMessagesModel(state: SnapshotState, upstreamBaseUrl: string): SnapshotState {
+/**
+ * The state with BENCH_MESSAGES_MODEL and BENCH_RESPONSES_MODEL, so /v1/messages and /v1/responses take
+ * their doors' native paths (the client's body passed through) to the simulator.
+ */
+export function withNativeDoorModels(state: SnapshotState, upstreamBaseUrl: string): SnapshotState {
   const echo = state.models['simulator/echo'] as SnapshotState['models'][string];
   const provider = state.providers.prov_simulator as SnapshotState['providers'][string];
+  const endpoint = echo.endpoints[0] as (typeof echo.endpoints)[number];
+  const model = (id: string, providerId: string, upstreamModel: string) => ({
+    ...echo,
+    id,
+    aliases: [],
+    endpoints: [{ ...endpoint, providerId, upstreamModel }],
+  });
   return {
     ...state,
     providers: {
       ...state.providers,
       prov_simulator_anthropic: { ...provider, id: 'prov_simulator_anthropic', slug: 'simulator-anthropic', kind: 'anthropic', baseUrl: upstreamBaseUrl },
+      prov_simulator_openai: { ...provider, id: 'prov_simulator_openai', slug: 'openai', baseUrl: upstreamBaseUrl },
     },
     models: {
       ...state.models,
-      [BENCH_MESSAGES_MODEL]: {
-        ...echo,
-        id: BENCH_MESSAGES_MODEL,
-        aliases: [],
-        endpoints: [{ ...(echo.endpoints[0] as (typeof echo.endpoints)[number]), providerId: 'prov_simulator_anthropic', upstreamModel: 'claude-echo' }],
-      },
+      [BENCH_MESSAGES_MODEL]: model(BENCH_MESSAGES_MODEL, 'prov_simulator_anthropic', 'claude-echo'),
+      [BENCH_RESPONSES_MODEL]: model(BENCH_RESPONSES_MODEL, 'prov_simulator_openai', 'responses-echo'),
     },
   };
 }

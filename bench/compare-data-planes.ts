@@ -33,8 +33,9 @@ Options:
   --connections=C       wrk connections                                          default 32
   --prompt-bytes=N      prompt size (default: a short prompt)
   --stream              streamed requests
-  --door=messages       Anthropic Messages (/v1/messages, non-streamed) to an endpoint of kind anthropic on the
-                        simulator, the client's body passed through natively   default chat completions
+  --door=D              chat, messages or responses: Anthropic Messages (/v1/messages) to an endpoint of kind
+                        anthropic, or Responses (/v1/responses) to one of the provider \`openai\`, both on the
+                        simulator and passed through natively (non-streamed)     default chat
   --rate=N              an open loop at N requests/s instead of wrk's saturation: both sides batch alike
                         (at saturation CPU per request also moves with the throughput other processes leave)
   --paired              with --rate: both sides get the rate at the same time in each round, their CPU read
@@ -71,8 +72,8 @@ async function main(): Promise<void> {
     loadCpu: LOAD_CPU,
   };
   const door = option(args, 'door') ?? 'chat';
-  if (door !== 'chat' && door !== 'messages') throw new Error('--door is chat or messages');
-  if (door === 'messages' && load.stream) throw new Error('--door=messages measures non-streamed requests');
+  if (door !== 'chat' && door !== 'messages' && door !== 'responses') throw new Error('--door is chat, messages or responses');
+  if (door !== 'chat' && load.stream) throw new Error(`--door=${door} measures non-streamed requests`);
   const flags = (side: string) => option(args, `${side}-flags`)?.split(' ').filter(Boolean) ?? [];
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const loadAverage = () =>

@@ -14,7 +14,7 @@ import { startFakeControlPlane, type FakeControlPlane } from '../data-plane/src/
 import { fundedSpendFloors, UPSTREAM_KEY_ENV } from '../data-plane/src/testing/data-plane-fixture.ts';
 import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { BENCH_API_KEY, BENCH_MESSAGES_MODEL, benchSnapshotState, withMessagesModel } from './bench-snapshot.ts';
+import { BENCH_API_KEY, BENCH_MESSAGES_MODEL, BENCH_RESPONSES_MODEL, benchSnapshotState, withNativeDoorModels } from './bench-snapshot.ts';
 import { startPinned, type CpuList, type PinnedProcess } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
@@ -51,14 +51,18 @@ function chatBody(model: string, stream: boolean, promptBytes?: number): string 
   return JSON.stringify(stream ? { model, messages, stream: true } : { model, messages });
 }
 
-/** The API a gateway target is sent: chat completions, or Anthropic Messages to an `anthropic` endpoint (BENCH_MESSAGES_MODEL). */
-export type BenchDoor = 'chat' | 'messages';
+/**
+ * The API a gateway target is sent: chat completions, Anthropic Messages to an `anthropic` endpoint
+ * (BENCH_MESSAGES_MODEL), or Responses to OpenAI's own (BENCH_RESPONSES_MODEL).
+ */
+export type BenchDoor = 'chat' | 'messages' | 'responses';
 
 function gatewayRequest(door: BenchDoor, stream: boolean, promptBytes: number | undefined): Pick<BenchRequest, 'path' | 'body'> {
   if (door === 'chat') return { path: '/v1/chat/completions', body: chatBody('simulator/echo', stream, promptBytes) };
+  const streamed = stream ? { stream: true } : {};
+  if (door === 'responses') return { path: '/v1/responses', body: JSON.stringify({ model: BENCH_RESPONSES_MODEL, input: promptOf(promptBytes), ...streamed }) };
   const messages = [{ role: 'user', content: promptOf(promptBytes) }];
-  const body = { model: BENCH_MESSAGES_MODEL, max_tokens: 1024, messages };
-  return { path: '/v1/messages', body: JSON.stringify(stream ? { ...body, stream: true } : body) };
+  return { path: '/v1/messages', body: JSON.stringify({ model: BENCH_MESSAGES_MODEL, max_tokens: 1024, messages, ...streamed }) };
 }
 
 function tsxProcess(
@@ -276,7 +280,7 @@ export async function startGatewayTarget(
   const directory = await mkdtemp(join(tmpdir(), 'bench-data-plane-'));
   const controlPlane = await startFakeControlPlane();
   const upstream = `http://127.0.0.1:${simulator.port}/v1`;
-  const state = variant.door === 'messages' ? withMessagesModel(benchSnapshotState(upstream), upstream) : benchSnapshotState(upstream);
+  const state = (variant.door ?? 'chat') === 'chat' ? benchSnapshotState(upstream) : withNativeDoorModels(benchSnapshotState(upstream), upstream);
   await controlPlane.publishSpendFloors(fundedSpendFloors(state));
   await controlPlane.publish(state);
   const keyFile = join(directory, 'snapshot-public.jwk');

@@ -1,6 +1,6 @@
 // The fast upstream every target proxies to: an OpenAI-shaped chat completions endpoint on uWS, so the
-// upstream's own cost stays far below any gateway's (and, on a path ending in /messages, a non-streamed
-// Anthropic message, for bench:compare --door=messages). One configuration per process; the harness
+// upstream's own cost stays far below any gateway's (and, on a path ending in /messages or /responses, a
+// non-streamed Anthropic message or Responses object, for bench:compare --door). One configuration per process; the harness
 // restarts it between scenarios. Non-streamed replies are one prebuilt buffer; streams send
 // `chunkCount` content chunks, `ttftMs` after the request and `interChunkMs` apart, then the finish
 // chunk, the usage chunk when the client asked for it, and `[DONE]`.
@@ -54,6 +54,21 @@ export function anthropicReply(responseBytes: number): Buffer {
   return Buffer.from(envelope('x'.repeat(Math.max(1, responseBytes - envelope('').length))));
 }
 
+/** OpenAI's answer to a non-streamed Responses request, of about `responseBytes`. */
+export function responsesReply(responseBytes: number): Buffer {
+  const envelope = (text: string) =>
+    JSON.stringify({
+      id: 'resp_bench',
+      object: 'response',
+      created_at: CREATED,
+      status: 'completed',
+      model: 'responses-echo',
+      output: [{ type: 'message', id: 'msg_bench', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
+      usage: { input_tokens: 12, output_tokens: 64, total_tokens: 76 },
+    });
+  return Buffer.from(envelope('x'.repeat(Math.max(1, responseBytes - envelope('').length))));
+}
+
 function chunkEvent(delta: Record<string, unknown>, finishReason: string | null): string {
   const chunk = {
     id: 'chatcmpl-bench',
@@ -76,12 +91,13 @@ function usageEvent(chunkCount: number): string {
 
 export function startUpstreamSimulator(options: UpstreamSimulatorOptions): Promise<UpstreamSimulator> {
   const reply = nonStreamedReply(options.responseBytes);
-  const messagesReply = anthropicReply(options.responseBytes);
+  const nativeReplies = { messages: anthropicReply(options.responseBytes), responses: responsesReply(options.responseBytes) };
   const usage = usageEvent(options.chunkCount);
   const app = uws.App();
 
   app.post('/*', (response, request) => {
-    const messages = request.getUrl().endsWith('/messages');
+    const url = request.getUrl();
+    const native = url.endsWith('/messages') ? nativeReplies.messages : url.endsWith('/responses') ? nativeReplies.responses : null;
     let aborted = false;
     let timer: NodeJS.Timeout | undefined;
     response.onAborted(() => {
@@ -94,12 +110,12 @@ export function startUpstreamSimulator(options: UpstreamSimulatorOptions): Promi
       if (!isLast) return;
       const body = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
       // Only two facts matter here, so no JSON parse: the simulator must stay cheap.
-      if (messages || !/"stream"\s*:\s*true/.test(body.toString('latin1'))) {
+      if (native !== null || !/"stream"\s*:\s*true/.test(body.toString('latin1'))) {
         response.cork(() =>
           response
             .writeStatus('200 OK')
             .writeHeader('content-type', 'application/json')
-            .end(messages ? messagesReply : reply),
+            .end(native ?? reply),
         );
         return;
       }
