@@ -13,13 +13,17 @@
 // - `metadata` is only echoed. `store: true`, `previous_response_id`, `conversation` and `background`
 //   need stored state the gateway does not keep: a 400 that says so. (The AI SDK's default store only
 //   shows as references: it sends no `store` field unless one is set.)
+// A long body is read in its bytes (http/read-json-bytes.ts): text moves into the chat request with
+// memberOf/withText, built only when something reads it, and the native path splices into the bytes.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
-import { readJsonObject, requireModel } from '../../pipeline/read-request-body.ts';
+import { readDoorBody, requireModel } from '../../pipeline/read-request-body.ts';
 import type { ChatRequest } from '../../providers/client-requests.ts';
+import type { JsonSource } from '../../providers/splice-json-member.ts';
 import type { ResponsesObject } from './responses-wire.ts';
 import { expandSelfContainedId, readCallId } from './self-contained-item-id.ts';
-import { decodeText } from '../../http/decode-text.ts';
+import { asBuffer } from '../../http/decode-text.ts';
+import { isText, joinTexts, memberOf, textOf, withText, type LongString } from '../../http/read-json-bytes.ts';
 
 /** The request's fields that the `response` object repeats. */
 export type ResponsesEcho = Pick<
@@ -41,6 +45,8 @@ export type ResponsesEcho = Pick<
 export interface ConvertedResponsesRequest {
   /** The client's body as parsed, its item references expanded (what a native Responses upstream gets). */
   body: JsonObject;
+  /** The client's bytes, when the body was read in them and `body` still says exactly what they say. */
+  source?: JsonSource;
   chat: ChatRequest;
   echo: ResponsesEcho;
 }
@@ -60,16 +66,20 @@ function optionalNumber(body: JsonObject, key: string): number | null {
 }
 
 export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequest {
-  const parsed = readJsonObject(decodeText(raw));
-  const body = Array.isArray(parsed.input) ? { ...parsed, input: expandItemReferences(parsed.input) } : parsed;
+  const { record: parsed, source } = readDoorBody(asBuffer(raw));
+  const input = parsed.input;
+  const expanded = Array.isArray(input) ? expandItemReferences(input) : null;
+  // Unchanged by the expansion, the body is still what the client's bytes say.
+  const changed = expanded !== null && expanded.some((item, index) => item !== (input as unknown[])[index]);
+  const body = changed ? { ...parsed, input: expanded } : parsed;
   const model = requireModel(body);
   refuseStatefulFields(body);
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');
 
-  const instructions = body.instructions ?? null;
-  if (instructions !== null && typeof instructions !== 'string') throw invalid("'instructions' must be a string.", 'instructions');
-  const messages: JsonObject[] = instructions === null ? [] : [{ role: 'system', content: instructions }];
-  messages.push(...convertInput(body.input));
+  const instructions = memberOf(body, 'instructions') ?? null;
+  if (instructions !== null && !isText(instructions)) throw invalid("'instructions' must be a string.", 'instructions');
+  const messages: JsonObject[] = instructions === null ? [] : [withText({ role: 'system' }, 'content', instructions)];
+  messages.push(...convertInput(memberOf(body, 'input')));
   if (messages.length === 0) throw invalid("'input' must not be empty.", 'input');
 
   const maxOutputTokens = optionalNumber(body, 'max_output_tokens');
@@ -102,9 +112,10 @@ export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequ
   };
   return {
     body,
+    ...(source === undefined || changed ? {} : { source }),
     chat: { body: chatBody as ChatRequest['body'], model, stream, clientWantsStreamUsage: stream },
     echo: {
-      instructions,
+      instructions: instructions === null ? null : textOf(instructions),
       max_output_tokens: maxOutputTokens,
       model,
       parallel_tool_calls: body.parallel_tool_calls !== false,
@@ -138,7 +149,7 @@ function readMetadata(metadata: unknown): Record<string, string> {
 }
 
 function convertInput(input: unknown): JsonObject[] {
-  if (typeof input === 'string') return [{ role: 'user', content: input }];
+  if (isText(input)) return [withText({ role: 'user' }, 'content', input)];
   if (!Array.isArray(input)) throw invalid("'input' must be a string or an array of items.", 'input');
   const messages: JsonObject[] = [];
   input.forEach((item: unknown, index) => {
@@ -185,27 +196,32 @@ function shorten(id: string): string {
 const MESSAGE_ROLES = new Set(['user', 'system', 'developer', 'assistant']);
 
 function convertMessage(item: JsonObject, param: string): JsonObject {
-  const { role, content } = item;
+  const role = item.role;
+  const content = memberOf(item, 'content');
   if (typeof role !== 'string' || !MESSAGE_ROLES.has(role))
     throw invalid(`'${param}.role' must be one of user, system, developer, assistant.`, `${param}.role`);
-  if (typeof content === 'string') return { role, content };
+  if (isText(content)) return withText({ role }, 'content', content);
   if (!Array.isArray(content)) throw invalid(`'${param}.content' must be a string or an array of content parts.`, `${param}.content`);
-  if (role === 'assistant') return { role, content: content.map((part: unknown, index) => assistantText(part, `${param}.content[${index}]`)).join('') };
+  if (role === 'assistant') {
+    const texts = content.map((part: unknown, index) => assistantText(part, `${param}.content[${index}]`));
+    return withText({ role }, 'content', joinTexts(texts, ''));
+  }
   return { role, content: content.map((part: unknown, index) => convertInputPart(part, `${param}.content[${index}]`)) };
 }
 
 /** Earlier assistant output: its text (a refusal is what the model said, so it counts as text). */
-function assistantText(part: unknown, param: string): string {
-  if (isRecord(part) && (part.type === 'output_text' || part.type === 'input_text') && typeof part.text === 'string') return part.text;
-  if (isRecord(part) && part.type === 'refusal' && typeof part.refusal === 'string') return part.refusal;
+function assistantText(part: unknown, param: string): string | LongString {
+  const text = isRecord(part) ? memberOf(part, part.type === 'refusal' ? 'refusal' : 'text') : undefined;
+  if (isRecord(part) && (part.type === 'output_text' || part.type === 'input_text' || part.type === 'refusal') && isText(text)) return text;
   throw invalid(`'${param}' must be an output_text or refusal part.`, param);
 }
 
 function convertInputPart(part: unknown, param: string): JsonObject {
   if (!isRecord(part)) throw invalid(`'${param}' must be an object.`, param);
   if (part.type === 'input_text' || part.type === 'output_text') {
-    if (typeof part.text !== 'string') throw invalid(`'${param}.text' must be a string.`, `${param}.text`);
-    return { type: 'text', text: part.text };
+    const text = memberOf(part, 'text');
+    if (!isText(text)) throw invalid(`'${param}.text' must be a string.`, `${param}.text`);
+    return withText({ type: 'text' }, 'text', text);
   }
   if (part.type === 'input_image') {
     if (typeof part.image_url !== 'string')
@@ -217,11 +233,12 @@ function convertInputPart(part: unknown, param: string): JsonObject {
 
 /** Calls the model made join the assistant turn right before them (its text, or the calls before). */
 function addFunctionCall(messages: JsonObject[], item: JsonObject, param: string): void {
-  const { call_id: callId, name, arguments: args } = item;
-  if (typeof callId !== 'string' || typeof name !== 'string' || typeof args !== 'string') {
+  const { call_id: callId, name } = item;
+  const args = memberOf(item, 'arguments');
+  if (typeof callId !== 'string' || typeof name !== 'string' || !isText(args)) {
     throw invalid(`'${param}' needs string call_id, name and arguments.`, param);
   }
-  const call = { id: callId, type: 'function', function: { name, arguments: args } };
+  const call = { id: callId, type: 'function', function: withText({ name }, 'arguments', args) };
   const previous = messages.at(-1);
   if (previous?.role === 'assistant') {
     previous.tool_calls = [...((previous.tool_calls as unknown[] | undefined) ?? []), call];
@@ -231,9 +248,10 @@ function addFunctionCall(messages: JsonObject[], item: JsonObject, param: string
 }
 
 function convertFunctionCallOutput(item: JsonObject, param: string): JsonObject {
-  const { call_id: callId, output } = item;
+  const callId = item.call_id;
+  const output = memberOf(item, 'output');
   if (typeof callId !== 'string') throw invalid(`'${param}.call_id' must be a string.`, `${param}.call_id`);
-  if (typeof output === 'string') return { role: 'tool', tool_call_id: callId, content: output };
+  if (isText(output)) return withText({ role: 'tool', tool_call_id: callId }, 'content', output);
   if (!Array.isArray(output)) throw invalid(`'${param}.output' must be a string or an array of content parts.`, `${param}.output`);
   return { role: 'tool', tool_call_id: callId, content: output.map((part: unknown, index) => convertInputPart(part, `${param}.output[${index}]`)) };
 }

@@ -17,7 +17,7 @@ const NATIVE_RESPONSES_PROVIDERS = ['openai'];
 export const responsesDoor: FrontDoor = {
   errors: openAIErrors,
   open(raw, request) {
-    const { body, chat, echo } = convertResponsesRequest(raw);
+    const { body, source, chat, echo } = convertResponsesRequest(raw);
     const identity = responseIdentity(request.requestId, request.created);
     let presenter: ResponsesStreamPresenter | null = null;
     let nativeStream: ResponsesNativeStream | null = null;
@@ -33,7 +33,7 @@ export const responsesDoor: FrontDoor = {
       native: {
         kind: 'openai-compatible',
         providers: NATIVE_RESPONSES_PROVIDERS,
-        adapter: createResponsesNativeAdapter(body, (stream) => (nativeStream = stream)),
+        adapter: createResponsesNativeAdapter(body, (stream) => (nativeStream = stream), source),
         onlyNative: null,
       },
     };

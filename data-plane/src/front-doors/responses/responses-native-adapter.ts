@@ -1,12 +1,13 @@
 // The Responses door's adapter for OpenAI itself, which speaks the Responses API: the client's body goes
 // to `{base}/responses` as it came, with `model` replaced by the endpoint's upstream name, `store: false`
 // (the gateway keeps no state, so nothing may be stored upstream that a later turn would reference) and
-// the gateway's routing extras left out. The answer is relayed as OpenAI's own bytes and only read to
+// the gateway's routing extras left out (a long body read in its bytes gets the model spliced into them). The answer is relayed as OpenAI's own bytes and only read to
 // meter it: usage, status and model from the response object (or the stream's final event).
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertOpenAICompatibleUsage } from '../../providers/openai-compatible/convert-openai-compatible-usage.ts';
 import { openAICompatibleAdapter } from '../../providers/openai-compatible/openai-compatible-adapter.ts';
-import type { ProviderAdapter, StreamTranslator, UnifiedUsage, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import type { ProviderAdapter, StreamTranslator, UnifiedUsage, UpstreamBody, UpstreamTarget } from '../../providers/provider-adapter.ts';
+import { spliceModelInto, type JsonSource } from '../../providers/splice-json-member.ts';
 import { withMemberModel } from '../../providers/event-model.ts';
 import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
 
@@ -44,9 +45,29 @@ function finishReasonOf(response: ResponsesWireResponse): string | null {
   return (response.output ?? []).some((item) => item?.type === 'function_call') ? 'tool_calls' : 'stop';
 }
 
-/** `onStream` learns of the stream translator it creates (the door ends a broken stream with it). */
-export function createResponsesNativeAdapter(body: Record<string, unknown>, onStream: (stream: ResponsesNativeStream) => void): ProviderAdapter {
-  const { provider: _provider, models: _models, ...upstreamBody } = body;
+/** `store: false` added at the end when the client sent none. */
+const STORE_FALSE = { key: 'store', value: 'false' };
+
+/**
+ * The upstream's body: the client's bytes with the model spliced in (and `store: false` added) when the
+ * door read them and there are no routing extras to leave out; otherwise serialised.
+ */
+function upstreamBody(body: Record<string, unknown>, source: JsonSource | undefined, model: string): UpstreamBody {
+  if (source !== undefined && !('provider' in body) && !('models' in body)) {
+    // A client's own `store: false` stays where it is, as the spread below keeps it.
+    const spliced = body.store === false ? spliceModelInto(source, model) : 'store' in body ? null : spliceModelInto(source, model, STORE_FALSE);
+    if (spliced !== null) return spliced;
+  }
+  const { provider: _provider, models: _models, ...upstream } = body;
+  return JSON.stringify({ ...upstream, model, store: false });
+}
+
+/** `onStream` learns of the stream translator it creates (the door ends a broken stream with it); `source`: the client's bytes, as convertResponsesRequest gives them. */
+export function createResponsesNativeAdapter(
+  body: Record<string, unknown>,
+  onStream: (stream: ResponsesNativeStream) => void,
+  source?: JsonSource,
+): ProviderAdapter {
   return {
     kind: 'openai-compatible',
     chatUrl: (baseUrl) => `${baseUrl.replace(/\/+$/, '')}/responses`,
@@ -55,7 +76,7 @@ export function createResponsesNativeAdapter(body: Record<string, unknown>, onSt
       if (target.apiKey !== null) headers.authorization = `Bearer ${target.apiKey}`;
       // The route's URL is the chat one, computed from the provider's base URL.
       const url = target.url.replace(/\/chat\/completions$/, '/responses');
-      return { url, headers, body: JSON.stringify({ ...upstreamBody, model: target.upstreamModel, store: false }) };
+      return { url, headers, body: upstreamBody(body, source, target.upstreamModel) };
     },
     convertResponse: (raw) => {
       const response = parseJsonObject<ResponsesWireResponse>(raw.toString('utf8'));
