@@ -9,6 +9,7 @@ import type { ClientResponse } from '../http/client-response.ts';
 import { countTokens } from '../metering/count-tokens.ts';
 import { promptTokensUpperBound } from '../metering/estimate-prompt-tokens.ts';
 import type { FimRequest } from '../providers/client-requests.ts';
+import { isText, memberOf, type LongString } from '../http/read-json-bytes.ts';
 import { requestedMaxOutputTokens } from '../spend/worst-case-cost.ts';
 import { openRequest } from './authenticate-key.ts';
 import { asIs } from './front-door.ts';
@@ -43,7 +44,8 @@ export async function handleFimCompletions(context: PipelineContext, response: C
     model,
     candidates,
     spend: {
-      promptTokens: promptTokensUpperBound([{ content: fim.body.prompt }, { content: suffixOf(fim) }]),
+      // Measured, not built, when the body was read in its bytes (http/read-json-bytes.ts).
+      promptTokens: promptTokensUpperBound([{ content: memberOf(fim.body, 'prompt') }, { content: measuredSuffix(fim) }]),
       maxOutputTokens: requestedMaxOutputTokens(fim.body),
     },
     // Mistral's FIM stream carries its usage unasked; the FIM operation relays it.
@@ -54,4 +56,9 @@ export async function handleFimCompletions(context: PipelineContext, response: C
 
 function suffixOf(fim: FimRequest): string {
   return typeof fim.body.suffix === 'string' ? fim.body.suffix : '';
+}
+
+function measuredSuffix(fim: FimRequest): string | LongString {
+  const suffix = memberOf(fim.body, 'suffix');
+  return isText(suffix) ? suffix : '';
 }

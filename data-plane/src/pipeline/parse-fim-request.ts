@@ -2,10 +2,13 @@
 // valid JSON, an object, a string `model` and `prompt`, and the documented optional fields of the right
 // type. Unknown fields are forwarded: Mistral rejects them with a 422 the client then sees as a 400
 // naming the field, which beats dropping them silently (Kilo's FIM route drops `temperature`).
+// A long body (a code file's prompt and suffix) is read in its bytes (http/read-json-bytes.ts): the checks
+// read the measurements of its long strings, and the upstream gets the client's bytes with the model spliced in.
 import { GatewayError } from '../../../shared/src/errors.ts';
-import { readJsonObject, requireModel } from './read-request-body.ts';
+import { readDoorBody, requireModel } from './read-request-body.ts';
 import type { FimRequest } from '../providers/client-requests.ts';
-import { decodeText } from '../http/decode-text.ts';
+import { asBuffer } from '../http/decode-text.ts';
+import { isText, memberOf } from '../http/read-json-bytes.ts';
 
 type Check = (value: unknown) => boolean;
 
@@ -15,7 +18,7 @@ const isStop: Check = (value) => typeof value === 'string' || (Array.isArray(val
 
 /** Optional fields: their check and how the error describes what was expected. Null is accepted as "unset". */
 const OPTIONAL_FIELDS: ReadonlyArray<[string, Check, string]> = [
-  ['suffix', (value) => typeof value === 'string', 'a string'],
+  ['suffix', isText, 'a string'],
   ['max_tokens', isNonNegativeInteger, 'a non-negative integer'],
   ['min_tokens', isNonNegativeInteger, 'a non-negative integer'],
   ['temperature', isNumber, 'a number'],
@@ -26,13 +29,13 @@ const OPTIONAL_FIELDS: ReadonlyArray<[string, Check, string]> = [
 ];
 
 export function parseFimRequest(raw: Uint8Array): FimRequest {
-  const record = readJsonObject(decodeText(raw));
+  const { record, source } = readDoorBody(asBuffer(raw));
   const model = requireModel(record);
-  if (typeof record.prompt !== 'string') {
+  if (!isText(memberOf(record, 'prompt'))) {
     throw new GatewayError('invalid_request', "'prompt' is required and must be a string.", { param: 'prompt' });
   }
   for (const [field, check, expected] of OPTIONAL_FIELDS) {
-    const value = record[field];
+    const value = memberOf(record, field);
     if (value !== undefined && value !== null && !check(value)) {
       throw new GatewayError('invalid_request', `'${field}' must be ${expected}.`, { param: field });
     }
@@ -40,5 +43,7 @@ export function parseFimRequest(raw: Uint8Array): FimRequest {
   if (isNonNegativeInteger(record.min_tokens) && isNonNegativeInteger(record.max_tokens) && (record.min_tokens as number) > (record.max_tokens as number)) {
     throw new GatewayError('invalid_request', "'min_tokens' must not exceed 'max_tokens'.", { param: 'min_tokens' });
   }
-  return { body: record as FimRequest['body'], model, stream: record.stream === true };
+  // The routing extras are taken out of the body the upstream gets (parse-routing-options.ts): the bytes would still have them.
+  const spliceable = source !== undefined && !('provider' in record) && !('models' in record);
+  return { body: record as FimRequest['body'], model, stream: record.stream === true, ...(spliceable ? { source } : {}) };
 }

@@ -28,6 +28,8 @@ export interface ChatRequest extends ForwardedRequest {
 export interface FimRequest extends ForwardedRequest {
   /** The parsed body; forwarded to the upstream with `model` replaced. */
   body: Record<string, unknown> & { model: string; prompt: string };
+  /** The client's bytes, when a long body was read in them (http/read-json-bytes.ts): the model is spliced in. */
+  source?: JsonSource;
 }
 
 /** OpenAI's embeddings input: one text, several, one token array, or several. */

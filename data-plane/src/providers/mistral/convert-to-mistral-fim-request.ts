@@ -1,13 +1,28 @@
 // The client's FIM body → Codestral's `/fim/completions`: the public model id is replaced by the
 // endpoint's upstream model name and `stream` is always sent (Mistral's own SDK does); everything else
 // passes through, since the client already speaks Mistral's FIM format. Mistral streams report usage
-// on their last chunk unasked, so no `stream_options` is added (Mistral would reject it).
+// on their last chunk unasked, so no `stream_options` is added (Mistral would reject it). A long body
+// read in its bytes gets the model spliced into them (and `stream` added when absent), not serialised again.
 import type { FimRequest } from '../client-requests.ts';
-import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
+import type { UpstreamBody, UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
+import { spliceModelInto } from '../splice-json-member.ts';
 
 export function convertToMistralFimRequest(fim: FimRequest, target: UpstreamTarget): UpstreamHttpRequest {
-  const body = { ...fim.body, model: target.upstreamModel, stream: fim.stream };
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.apiKey !== null) headers.authorization = `Bearer ${target.apiKey}`;
-  return { url: target.url, headers, body: JSON.stringify(body) };
+  return { url: target.url, headers, body: upstreamBody(fim, target.upstreamModel) };
+}
+
+function upstreamBody(fim: FimRequest, model: string): UpstreamBody {
+  const stream = fim.body.stream;
+  // A boolean `stream` the client sent stays where it is, as the spread below keeps it; none is added at the end.
+  const spliced =
+    fim.source === undefined
+      ? null
+      : typeof stream === 'boolean'
+        ? spliceModelInto(fim.source, model)
+        : 'stream' in fim.body
+          ? null
+          : spliceModelInto(fim.source, model, { key: 'stream', value: 'false' });
+  return spliced ?? JSON.stringify({ ...fim.body, model, stream: fim.stream });
 }
