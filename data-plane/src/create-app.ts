@@ -48,27 +48,43 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   function respond(native: HttpResponse, request: HttpRequest, route: RouteTelemetry, errors?: ErrorPresenter): ClientResponse | null {
     const response = new ClientResponse(native, randomUUID(), route);
     if (observer.tracing) response.span = observer.startSpan(route, request.getHeader('traceparent'));
-    return admitAddress(response, native, request, errors) ? response : null;
+    return admitAddress(response, request, errors) ? response : null;
   }
 
-  /** Reads the caller's address when per-address limits are on; false (and the 429 sent) when it is refused. */
-  function admitAddress(response: ClientResponse, native: HttpResponse, request: HttpRequest, errors?: ErrorPresenter): boolean {
+  /**
+   * False (and the 429 sent) when per-address limits refuse the caller's address. The address is read only
+   * while some address is refused (or later, for a failed key or a request without one): a caller with a
+   * good key needs it for nothing else. X-Forwarded-For is copied now, while the request lives.
+   */
+  function admitAddress(response: ClientResponse, request: HttpRequest, errors?: ErrorPresenter): boolean {
     if (!addressLimits.enabled) return true;
-    const forwardedFor = clientAddresses.readsForwardedFor ? request.getHeader('x-forwarded-for') : '';
-    response.clientAddress = clientAddresses.resolve(Buffer.from(native.getRemoteAddressAsText()).toString('latin1'), forwardedFor);
-    const refusal = addressLimits.refusal(response.clientAddress);
+    if (clientAddresses.readsForwardedFor) response.forwardedFor = request.getHeader('x-forwarded-for');
+    if (!addressLimits.refusesAny()) return true;
+    const refusal = addressLimits.refusal(callerAddress(response) as string);
     if (refusal === null) return true;
     sendError(response, refusal, errors);
     observer.ended(response);
     return false;
   }
 
+  /**
+   * The caller's address key, read once. Null only when the client went away before it was read (nothing
+   * is answered then); a handler's synchronous read always gets it.
+   */
+  function callerAddress(response: ClientResponse): string | null {
+    if (response.clientAddress !== null) return response.clientAddress;
+    const peer = response.peerAddress();
+    if (peer !== null) response.clientAddress = clientAddresses.resolve(peer, response.forwardedFor);
+    return response.clientAddress;
+  }
+
   /** Sends a thrown error in the door's envelope; a failed authentication counts against the caller's address first. */
   function fail(response: ClientResponse, error: unknown, errors?: ErrorPresenter): Promise<void> | void {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'internal_error') context.logger.error({ requestId: response.requestId, err: error }, 'internal error');
-    if (gatewayError.code === 'invalid_api_key' && addressLimits.enabled) {
-      return addressLimits.failedAuthentication(response.clientAddress, gatewayError).then((answer) => send(response, answer, errors));
+    const address = gatewayError.code === 'invalid_api_key' && addressLimits.enabled ? callerAddress(response) : null;
+    if (address !== null) {
+      return addressLimits.failedAuthentication(address, gatewayError).then((answer) => send(response, answer, errors));
     }
     send(response, gatewayError, errors);
   }
@@ -136,7 +152,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
       const query = request.getQuery() ?? '';
       const anonymous = bearerToken(authorization) === null;
       context.track(
-        (anonymous ? addressLimits.admitAnonymous(response.clientAddress) : Promise.resolve(null))
+        (anonymous ? addressLimits.admitAnonymous(callerAddress(response) as string) : Promise.resolve(null))
           .then((headers) => sendJson(response, 200, JSON.stringify(listModels(context, authorization, query, Date.now())), headers))
           .catch((error: unknown) => fail(response, error)),
         response,
@@ -187,10 +203,10 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   const notFoundRoute = observer.route('unknown', 'openai', null);
   function notFound(native: HttpResponse, request: HttpRequest): void {
     const response = new ClientResponse(native, randomUUID(), notFoundRoute);
-    if (!admitAddress(response, native, request)) return;
+    if (!admitAddress(response, request)) return;
     const notFoundError = new GatewayError('not_found', `Unknown route ${request.getMethod().toUpperCase()} ${request.getUrl()}.`);
     context.track(
-      addressLimits.admitAnonymous(response.clientAddress).then(
+      addressLimits.admitAnonymous(callerAddress(response) as string).then(
         (headers) => send(response, headers === null ? notFoundError : notFoundError.withHeaders(headers)),
         (error: unknown) => fail(response, error),
       ),

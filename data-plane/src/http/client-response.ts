@@ -16,8 +16,10 @@ export class ClientResponse implements EndedRequest {
   provider: string | null = null;
   attempts: AttemptRecord[] | null = null;
   span: RequestSpan | null = null;
-  /** The caller's address key (http/client-address.ts) when per-address limits are on, else ''. */
-  clientAddress = '';
+  /** X-Forwarded-For as the request carried it, when it is read (trusted proxies are configured), else ''. */
+  forwardedFor = '';
+  /** The caller's address key (http/client-address.ts) once something asked for it (create-app.ts), else null. */
+  clientAddress: string | null = null;
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
   readonly startedAtEpochMs: number;
@@ -54,6 +56,14 @@ export class ClientResponse implements EndedRequest {
   /** Aborted or already ended: writes are ignored. */
   get closed(): boolean {
     return this.#aborted || this.#ended;
+  }
+
+  /**
+   * The socket peer's address as text; null once the client went away (uWS forbids touching the response
+   * then). Read on demand: uWS makes a new ArrayBuffer for it, several µs per request under load.
+   */
+  peerAddress(): string | null {
+    return this.closed ? null : Buffer.from(this.#response.getRemoteAddressAsText()).toString('latin1');
   }
 
   onAbort(listener: () => void): void {

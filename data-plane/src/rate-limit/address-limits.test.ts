@@ -19,7 +19,10 @@ describe('per-address limits', () => {
     const { limits, advance } = limitsAt({ anonymousPerMinute: 0, authFailuresPerMinute: 3 });
     for (let attempt = 0; attempt < 3; attempt++) expect(await limits.failedAuthentication('203.0.113.7', invalidKey)).toBe(invalidKey);
     expect(limits.refusal('203.0.113.7')).toBeNull();
+    // Until an address is refused, no request's address needs reading (create-app.ts).
+    expect(limits.refusesAny()).toBe(false);
     const over = await limits.failedAuthentication('203.0.113.7', invalidKey);
+    expect(limits.refusesAny()).toBe(true);
     expect(over.code).toBe('rate_limit_exceeded');
     expect(over.details).toMatchObject({ scope: 'ip', limit: 'auth_failures', limit_per_minute: 3, retry_after_ms: 20_000 });
     expect(over.headers['retry-after']).toBe('20');
@@ -30,6 +33,7 @@ describe('per-address limits', () => {
     expect(limits.refusal('203.0.113.7')?.headers['retry-after']).toBe('1');
     advance(1_000);
     expect(limits.refusal('203.0.113.7')).toBeNull();
+    expect(limits.refusesAny()).toBe(false);
     // One more failure fits, the next is refused again.
     expect(await limits.failedAuthentication('203.0.113.7', invalidKey)).toBe(invalidKey);
     expect((await limits.failedAuthentication('203.0.113.7', invalidKey)).code).toBe('rate_limit_exceeded');

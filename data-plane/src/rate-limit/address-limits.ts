@@ -26,6 +26,8 @@ export const DEFAULT_ADDRESS_LIMITS: AddressLimitOptions = { anonymousPerMinute:
 export interface AddressLimits {
   /** False when both limits are 0: the caller's address is not even read. */
   readonly enabled: boolean;
+  /** True while some address is refused: only then does a request's own address need reading. */
+  refusesAny(): boolean;
   /** The 429 an address gets while it is refused for its failed authentications, else null. No store call. */
   refusal(address: string): GatewayError | null;
   /** Charges one request answered without a key: the x-ratelimit-* headers of its answer, or throws 429. */
@@ -70,6 +72,7 @@ export function createAddressLimits(
 
   return {
     enabled: options.anonymousPerMinute > 0 || options.authFailuresPerMinute > 0,
+    refusesAny: () => refused.size > 0,
     refusal(address) {
       if (refused.size === 0) return null;
       const until = refused.get(address);
