@@ -124,12 +124,23 @@ function boundLatency(value: number): number {
   return Math.min(value, USAGE_EVENT_LIMITS.latencyMs);
 }
 
+/** A module function, not a closure in boundTokenUsage: tsx names each named closure as it is made (an Object.defineProperty per request). */
+function tokenCountInRange(count: number, max: number): boolean {
+  return count >= 0 && count <= max && Number.isInteger(count);
+}
+
 /** Token counts as the upstream reported them, clamped to USAGE_EVENT_LIMITS.tokens before anything is priced. */
 export function boundTokenUsage(usage: TokenUsage): TokenUsage {
   const max = USAGE_EVENT_LIMITS.tokens;
   const { promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens } = usage;
-  const inRange = (count: number) => count >= 0 && count <= max && Number.isInteger(count);
-  if (inRange(promptTokens) && inRange(completionTokens) && inRange(cacheReadTokens) && inRange(cacheWriteTokens) && inRange(reasoningTokens)) return usage;
+  if (
+    tokenCountInRange(promptTokens, max) &&
+    tokenCountInRange(completionTokens, max) &&
+    tokenCountInRange(cacheReadTokens, max) &&
+    tokenCountInRange(cacheWriteTokens, max) &&
+    tokenCountInRange(reasoningTokens, max)
+  )
+    return usage;
   return {
     ...usage,
     promptTokens: boundCount(promptTokens, max),
