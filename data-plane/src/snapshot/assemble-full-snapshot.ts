@@ -8,8 +8,7 @@ import { StateHash } from '../../../shared/src/state-hash.ts';
 import { plainSections } from './held-state.ts';
 import { mergePackedEntries } from './packed-entries.ts';
 import type { ParsedFullSnapshot, ParsedSnapshotPart } from './parse-snapshot-message.ts';
-
-const encoder = new TextEncoder();
+import { sharedUtf8 } from './shared-bytes.ts';
 
 /** The whole snapshot out of all its parts, in order; throws when they do not hash to the signed stateHash. */
 export function assembleFullSnapshot(parts: readonly ParsedSnapshotPart[]): ParsedFullSnapshot {
@@ -23,11 +22,11 @@ export function assembleFullSnapshot(parts: readonly ParsedSnapshotPart[]): Pars
   // The parts hold distinct keys: merged, they are the whole snapshot's.
   const apiKeys = parts.length === 1 ? parts[0]!.apiKeys : mergePackedEntries(parts.map((part) => part.apiKeys));
   for (const [sectionIndex, section] of snapshotSections.entries()) {
-    stateJson.push(encoder.encode(`${sectionIndex === 0 ? '{' : '},'}${JSON.stringify(section)}:{`));
+    stateJson.push(sharedUtf8(`${sectionIndex === 0 ? '{' : '},'}${JSON.stringify(section)}:{`));
     // Every member piece starts with a comma; the section's first one goes without.
     parts.flatMap((part) => part.members[section]).forEach((piece, pieceIndex) => stateJson.push(pieceIndex === 0 ? piece.subarray(1) : piece));
   }
-  stateJson.push(encoder.encode('}}'));
+  stateJson.push(sharedUtf8('}}'));
   return { kind: 'full', version, stateHash, lanes: hash.lanes, sections, apiKeys, stateJson };
 }
 

@@ -6,6 +6,7 @@ import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import { snapshotSections, type SnapshotApiKey, type SnapshotDelta, type SnapshotSection, type SnapshotState } from '../../../shared/src/snapshot.ts';
 import { StateHash } from '../../../shared/src/state-hash.ts';
 import { PackedSection, type PortablePackedSection } from './packed-section.ts';
+import { sharedUtf8 } from './shared-bytes.ts';
 
 export type HeldState = Omit<SnapshotState, 'apiKeys'> & { apiKeys: PackedSection<SnapshotApiKey> };
 
@@ -96,15 +97,12 @@ export function applyChangesInPlace(state: HeldState, changes: SnapshotDelta['ch
   return changed;
 }
 
-// Each piece its own buffer, to be transferred (a small Buffer may be a view into Node's shared pool).
-const encoder = new TextEncoder();
-
 /** Members of the API keys' JSON object per piece of keysJsonPieces: a piece's string and bytes stay well under a megabyte. */
 const KEYS_PIECE_ENTRIES = 2_000;
 
 /**
  * The API keys as the members of a JSON object (`"id":json`, comma-separated, no braces), UTF-8 in
- * pieces, at once: for the feed's worker thread, so the snapshot file's 100k keys cost the request loop
+ * shared pieces, at once: for the feed's worker thread, so the snapshot file's 100k keys cost the request loop
  * no strings (see serializeHeldStateInSlices).
  */
 export function keysJsonPieces(held: PortablePackedSection): Uint8Array[] {
@@ -114,11 +112,11 @@ export function keysJsonPieces(held: PortablePackedSection): Uint8Array[] {
   for (const [id, json] of PackedSection.from(held).entriesJson()) {
     piece += `${count === 0 ? '' : ','}${JSON.stringify(id)}:${json}`;
     if (++count % KEYS_PIECE_ENTRIES === 0) {
-      pieces.push(encoder.encode(piece));
+      pieces.push(sharedUtf8(piece));
       piece = '';
     }
   }
-  if (piece !== '') pieces.push(encoder.encode(piece));
+  if (piece !== '') pieces.push(sharedUtf8(piece));
   return pieces;
 }
 

@@ -7,6 +7,7 @@
 // scavenges of 40-85 ms that copied them all as survivors (--trace-gc during the bench's swap, load 11).
 // Hand-written because no library indexes bytes this way; lookups parse one entry, when first asked for.
 // An entry with empty JSON is a tombstone: the id is removed (a delta's removals, merged below).
+import { sharedBytes, sharedUint32 } from './shared-bytes.ts';
 
 export interface PackedEntries {
   /** Entries, tombstones included. */
@@ -23,10 +24,6 @@ export interface PackedEntries {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** Shared, so a section posted to or from the feed's worker thread is not copied (nor detached from the sender). */
-const sharedBytes = (length: number) => new Uint8Array(new SharedArrayBuffer(length));
-const sharedUint32 = (length: number) => new Uint32Array(new SharedArrayBuffer(length * Uint32Array.BYTES_PER_ELEMENT));
 
 /** FNV-1a over bytes. */
 function hashBytes(bytes: Uint8Array, start: number, end: number): number {

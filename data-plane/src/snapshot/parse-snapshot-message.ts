@@ -15,6 +15,7 @@ import { StateHash } from '../../../shared/src/state-hash.ts';
 import { assembleFullSnapshot } from './assemble-full-snapshot.ts';
 import type { PlainSection } from './held-state.ts';
 import { packEntries, type PackedEntries } from './packed-entries.ts';
+import { sharedUtf8 } from './shared-bytes.ts';
 
 /** About a millisecond of JSON.parse on the request loop per chunk. */
 export const CHUNK_ENTRIES = 500;
@@ -23,11 +24,9 @@ const FILE_PIECE_ENTRIES = 200;
 
 /**
  * UTF-8 JSON of `[id, entry][]`, entries valid for their section. Bytes, not strings, so a worker hands
- * them over by transferring their buffers instead of the request loop copying them in one go.
+ * them over in shared buffers (shared-bytes.ts) instead of the request loop copying them in one go.
  */
 export type EntryChunks = Uint8Array[];
-
-const encoder = new TextEncoder();
 
 export type ParsedFullSnapshot = {
   kind: 'full';
@@ -76,7 +75,7 @@ export type ParsedSnapshotMessage =
 
 function chunked(entries: Array<[string, unknown]>): EntryChunks {
   const chunks: EntryChunks = [];
-  for (let start = 0; start < entries.length; start += CHUNK_ENTRIES) chunks.push(encoder.encode(JSON.stringify(entries.slice(start, start + CHUNK_ENTRIES))));
+  for (let start = 0; start < entries.length; start += CHUNK_ENTRIES) chunks.push(sharedUtf8(JSON.stringify(entries.slice(start, start + CHUNK_ENTRIES))));
   return chunks;
 }
 
@@ -100,11 +99,11 @@ function readPart(state: Record<SnapshotSection, Record<string, unknown>>): Pick
       else pairs.push([id, entries[id]]);
       piece += `,${JSON.stringify(id)}:${entryJson}`;
       if ((pairs.length + packed.length) % FILE_PIECE_ENTRIES === 0) {
-        pieces.push(encoder.encode(piece));
+        pieces.push(sharedUtf8(piece));
         piece = '';
       }
     }
-    if (piece !== '') pieces.push(encoder.encode(piece));
+    if (piece !== '') pieces.push(sharedUtf8(piece));
     if (section === 'apiKeys') apiKeys = packEntries(packed);
     else sections[section] = chunked(pairs);
     members[section] = pieces;
@@ -152,14 +151,4 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
     apiKeys,
     upsertedLanes: hashUpsertedEntries(validated),
   };
-}
-
-/** The buffers of a parsed message, for a worker's transfer list (its packed API keys are shared, not transferred: packed-entries.ts). */
-export function parsedBuffers(parsed: ParsedFullSnapshot | Extract<ParsedSnapshotMessage, { kind: 'delta' }>): ArrayBuffer[] {
-  const views =
-    parsed.kind === 'full'
-      ? [...Object.values(parsed.sections).flat(), ...parsed.stateJson, parsed.lanes]
-      : [...Object.values(parsed.changes).flatMap((change) => change.upsert), parsed.upsertedLanes];
-  // A piece of the state file's JSON may be a view into a member piece's buffer: each buffer once.
-  return [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
 }

@@ -6,10 +6,11 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
-import { parsedBuffers, parseSnapshotMessage } from './parse-snapshot-message.ts';
+import { parseSnapshotMessage } from './parse-snapshot-message.ts';
 import { FullSnapshotAssembler } from './assemble-full-snapshot.ts';
 import { keysJsonPieces } from './held-state.ts';
 import { mergeKeysAtOnce } from './merge-keys.ts';
+import { sharedUtf8 } from './shared-bytes.ts';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
 
@@ -31,10 +32,9 @@ let subscription: { unsubscribe(): void } | null = null;
 let replies: Promise<void> = Promise.resolve();
 // A full snapshot in parts is handed over once whole: the request loop sees one full snapshot.
 const assembler = new FullSnapshotAssembler();
-// A compact JWS is ASCII: its UTF-8 bytes are its latin1 bytes (verify-snapshot.ts SignedMessage).
-const encoder = new TextEncoder();
-
-const reply = (message: FeedReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+// Whatever is large in a reply (the JWS, entry chunks, the state file's JSON, packed keys) is in shared
+// buffers (shared-bytes.ts), so nothing is transferred: the rest (state hash lanes, ids) is small.
+const reply = (message: FeedReply) => port.postMessage(message);
 
 port.on('message', (request: FeedRequest) => {
   if (request.type === 'task') {
@@ -43,13 +43,9 @@ port.on('message', (request: FeedRequest) => {
     try {
       if (work.kind === 'merge') {
         const keys = mergeKeysAtOnce(work.held, work.delta);
-        reply({ type: 'done', task, result: keys }, [keys.lanes.buffer as ArrayBuffer]);
+        reply({ type: 'done', task, result: keys });
       } else {
-        const pieces = keysJsonPieces(work.held);
-        reply(
-          { type: 'done', task, result: pieces },
-          pieces.map((piece) => piece.buffer as ArrayBuffer),
-        );
+        reply({ type: 'done', task, result: keysJsonPieces(work.held) });
       }
     } catch (error) {
       reply({ type: 'done', task, error: error instanceof Error ? error.message : String(error) });
@@ -66,8 +62,8 @@ port.on('message', (request: FeedRequest) => {
       replies = replies.then(async () => {
         if ('spendFloors' in envelope) return reply({ type: 'spend-floors', subscription: id, envelope });
         const { version } = envelope;
-        // Its own buffer (a Buffer of a few bytes may be a view into the shared pool), transferred.
-        const signed = () => encoder.encode(envelope.jws);
+        // A compact JWS is ASCII: its UTF-8 bytes are its latin1 bytes (verify-snapshot.ts SignedMessage).
+        const signed = () => sharedUtf8(envelope.jws);
         try {
           const message = await parseSnapshotMessage(verifier, envelope.jws);
           if (message.kind !== 'part') assembler.reset();
@@ -75,13 +71,11 @@ port.on('message', (request: FeedRequest) => {
           if (parsed === null) return;
           // The last part's envelope stands for the whole (its JWS signs the version and stateHash).
           const jws = signed();
-          reply({ type: 'snapshot', subscription: id, version, jws, parsed }, [jws.buffer as ArrayBuffer, ...parsedBuffers(parsed)]);
+          reply({ type: 'snapshot', subscription: id, version, jws, parsed });
         } catch (error) {
           assembler.reset();
           const jws = signed();
-          reply({ type: 'snapshot', subscription: id, version, jws, error: error instanceof Error ? error.message : String(error) }, [
-            jws.buffer as ArrayBuffer,
-          ]);
+          reply({ type: 'snapshot', subscription: id, version, jws, error: error instanceof Error ? error.message : String(error) });
         }
       });
     },

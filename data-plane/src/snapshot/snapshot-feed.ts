@@ -2,7 +2,7 @@
 // keys is one SSE event of about 30 MB, and reading it (the event's text, its JSON, the JWS inside) took
 // the request loop 1.7 s under load when the subscription lived there. The worker reads each event,
 // verifies, parses and validates a snapshot message (parse-snapshot-message.ts) and hands the request
-// loop the parsed entries and the signed message's bytes in transferred buffers (a 30 MB string posted
+// loop the parsed entries and the signed message's bytes in shared buffers (shared-bytes.ts; a 30 MB string posted
 // instead costs the receiving loop 300-400 ms to deserialise, measured at load 16); spend floor
 // messages (small) are passed on as they are. The worker keeps its own control-plane replica list and moves on like control-plane-channel.ts.
 // It also merges a large delta's API keys onto the keys held (mergeKeys, merge-keys.ts), so the request
@@ -32,7 +32,7 @@ export interface SnapshotFeed {
   subscribe(lastEventId: string | null, handlers: { onEnvelope(received: FeedEnvelope): void; onFailure(error: unknown): void }): { unsubscribe(): void };
   /** In the worker thread: the held keys and the result are shared buffers (packed-entries.ts), so neither is copied. */
   mergeKeys: KeyMerger;
-  /** In the worker thread (held-state.ts keysJsonPieces), the pieces transferred back. */
+  /** In the worker thread (held-state.ts keysJsonPieces), the pieces in shared buffers. */
   keysJson: KeysJson;
   close(): Promise<void>;
 }

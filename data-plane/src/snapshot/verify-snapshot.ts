@@ -32,7 +32,7 @@ export interface MaterialisedSnapshot {
 /**
  * A compact JWS as text, or as its bytes (base64url and dots: one byte a character) when it came from
  * the snapshot feed's worker thread: a 30 MB string posted from a thread costs the receiving loop
- * hundreds of milliseconds to deserialise in one step, transferred bytes cost nothing.
+ * hundreds of milliseconds to deserialise in one step, shared bytes cost nothing.
  */
 export type SignedMessage = string | Uint8Array;
 
