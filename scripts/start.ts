@@ -1,7 +1,7 @@
 // `npm start`: the whole gateway on one machine for a first try — control plane on the embedded
 // database, a data plane subscribed to it (in its own process, so control-plane work never delays a
 // request) and, unless a real provider key is configured, the built-in OpenAI-compatible upstream
-// simulator behind the `simulator/*` models.
+// simulator behind the `simulator/*` models (in a process of its own too, for the same reason).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -12,13 +12,13 @@ import { describeProviderKeys } from '../data-plane/src/pipeline/provider-availa
 import { readProviderKeys } from '../data-plane/src/pipeline/provider-keys.ts';
 import { createLogger } from '../shared/src/logger.ts';
 import { parseAllowPrivateUpstreams } from '../shared/src/upstream-address.ts';
-import { startOpenAISimulator } from '../simulators/openai/openai-simulator.ts';
 import { startDataPlaneProcess } from './start-data-plane-process.ts';
+import { startSimulatorProcess } from './start-simulator-process.ts';
 
 const help = `Usage: npm start [-- --help]
 
-Runs the control plane and (for a first try) the upstream simulator in this process, and a data plane in
-a child process of its own (its event loop relays requests and nothing else). The first start creates the data folder: the embedded database, signing keys, a dev organization, an admin
+Runs the control plane in this process, and a data plane (its event loop relays requests and nothing
+else) and, for a first try, the upstream simulator in child processes of their own. The first start creates the data folder: the embedded database, signing keys, a dev organization, an admin
 user, and a dev API key (printed once, saved to <data dir>/dev-key) and admin token (admin-token). Until
 the admin user (admin@localhost) has a password, every start prints a one-time link to set it.
 
@@ -75,7 +75,7 @@ const logger = createLogger('control-plane');
 
 // A first try on one machine: its simulator (and any local model server) is on a private address.
 const allowPrivateUpstreams = parseAllowPrivateUpstreams(process.env.ALLOW_PRIVATE_UPSTREAMS, true);
-const simulator = process.env.OPENAI_API_KEY ? null : await startOpenAISimulator({ port: port('SIMULATOR_PORT', 4010) });
+const simulator = process.env.OPENAI_API_KEY ? null : await startSimulatorProcess(port('SIMULATOR_PORT', 4010));
 
 const controlPlane = await startControlPlane({
   port: port('CONTROL_PLANE_PORT', 4000),
@@ -152,7 +152,7 @@ async function shutdown(signal: string): Promise<void> {
   log(`${signal}: shutting down`);
   await dataPlane.stop();
   await controlPlane.close();
-  await simulator?.close();
+  await simulator?.stop();
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

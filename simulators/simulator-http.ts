@@ -46,7 +46,10 @@ export interface ProviderSimulatorBase<Body = unknown> {
   baseUrl: string;
   /** The API key it requires (null: it takes any). */
   apiKey: string | null;
+  /** Every request and its response, unless started with `record: false`. */
   requests: Array<RecordedRequest<Body>>;
+  /** Requests read so far (recorded or not): what answers number their ids by. */
+  received: number;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,11 @@ export interface SimulatorOptions {
   apiKey?: string;
   port?: number;
   host?: string;
+  /**
+   * Keep every request and response in `requests` (tests read them); default true. A long-running
+   * simulator (npm start's) passes false, or it would hold every byte it ever served.
+   */
+  record?: boolean;
 }
 
 /**
@@ -78,11 +86,13 @@ export async function startProviderSimulator<S extends ProviderSimulatorBase>(
   state: Omit<S, keyof ProviderSimulatorBase>,
   options: SimulatorOptions = {},
 ): Promise<S> {
-  const simulator = { ...state, url: '', baseUrl: '', apiKey: options.apiKey ?? null, requests: [], close: async () => {} } as unknown as S;
+  const simulator = { ...state, url: '', baseUrl: '', apiKey: options.apiKey ?? null, requests: [], received: 0, close: async () => {} } as unknown as S;
+  const recorded = options.record === false ? null : (simulator.requests as Array<RecordedRequest<S['requests'][number]['body']>>);
   const server = await listenSimulator(
     async (request, response) => {
-      const received = await receiveRequest(simulator.requests as Array<RecordedRequest<S['requests'][number]['body']>>, request, response);
+      const received = await receiveRequest(recorded, request, response);
       if (received === null) return wire.sendError(response, 400, wire.invalidJson);
+      simulator.received += 1;
       return wire.answer(simulator, received, request, response);
     },
     (response, error) => wire.sendError(response, 500, `simulator failure: ${String(error)}`),
@@ -110,11 +120,11 @@ export interface RecordedRequest<Body = unknown> {
 export type ReceivedRequest<Body = unknown> = RecordedRequest<Body> & { url: URL };
 
 /**
- * Reads a request and records it in `requests`, its response text as it is sent. The body is parsed as
- * JSON (null when there is none); a body that is not JSON is not recorded, and the answer is null.
+ * Reads a request and records it in `requests` (unless null), its response text as it is sent. The body
+ * is parsed as JSON (null when there is none); a body that is not JSON is not recorded, and the answer is null.
  */
 async function receiveRequest<Body = unknown>(
-  requests: Array<RecordedRequest<Body>>,
+  requests: Array<RecordedRequest<Body>> | null,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<ReceivedRequest<Body> | null> {
@@ -129,8 +139,10 @@ async function receiveRequest<Body = unknown>(
     body: body as Body,
     responseText: '',
   };
-  requests.push(recorded);
-  recordResponseText(response, recorded);
+  if (requests !== null) {
+    requests.push(recorded);
+    recordResponseText(response, recorded);
+  }
   return Object.assign(recorded, { url });
 }
 

@@ -121,7 +121,7 @@ async function answer(simulator: OpenAISimulator, recorded: ReceivedRequest, req
   const reply = scenario.reply ?? echoLastUserTurn(chat.messages, chatMessageText);
   const promptTokens = countTurnTokens(chat.messages, chatMessageText);
   const usage = { prompt_tokens: promptTokens, completion_tokens: countSimulatorTokens(reply), total_tokens: promptTokens + countSimulatorTokens(reply) };
-  const id = `chatcmpl-sim${simulator.requests.length}`;
+  const id = `chatcmpl-sim${simulator.received}`;
   const created = Math.floor(Date.now() / 1000);
 
   if (chat.stream !== true) {
