@@ -1,5 +1,6 @@
-// The upstream client's whole-answer mode (CollectedAnswer) against a local HTTP server: what callers read,
-// and how a client abort and a stalled body end it, as with undici's request().
+// The upstream client's whole-answer mode (CollectedAnswer) and streamed mode (StreamedAnswer) against a
+// local HTTP server: what callers read, and how a client abort, a reader that stops and a stalled body end
+// it, as with undici's request().
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,18 +69,20 @@ describe('callUpstream, whole answers', () => {
     expect(Buffer.from(await upstream.body.bytes()).toString('utf8')).toBe('\uFEFF{"pieces":[1,2,"é"]}');
   });
 
-  it('aborts the call when the client goes away while the body arrives', async () => {
-    const before = closedEarly;
+  it('aborts the call when the client goes away while the body arrives (whole or streamed)', async () => {
     handler = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write('{"partial":');
     };
-    const signal = new CancelSignal();
-    const upstream = await call(signal);
-    const read = upstream.body.text();
-    signal.abort();
-    expect(await readFailure(read, signal)).toBe('client_closed');
-    await expect.poll(() => closedEarly).toBeGreaterThan(before);
+    for (const whole of [true, false]) {
+      const before = closedEarly;
+      const signal = new CancelSignal();
+      const upstream = await call(signal, whole);
+      const read = upstream.body.text();
+      signal.abort();
+      expect(await readFailure(read, signal)).toBe('client_closed');
+      await expect.poll(() => closedEarly).toBeGreaterThan(before);
+    }
   });
 
   it('never sends a call whose client already went away', async () => {
@@ -90,14 +93,55 @@ describe('callUpstream, whole answers', () => {
     expect((error as GatewayError).code).toBe('client_closed');
   });
 
-  it('fails the read, not the call, when the body stalls past the timeout', async () => {
+  it('fails the read, not the call, when the body stalls past the timeout (whole or streamed)', async () => {
     handler = (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write('{"stalled":');
     };
-    const signal = new CancelSignal();
-    const upstream = await call(signal, true, impatient);
+    for (const whole of [true, false]) {
+      const signal = new CancelSignal();
+      const upstream = await call(signal, whole, impatient);
+      expect(upstream.statusCode).toBe(200);
+      expect(await readFailure(upstream.body.bytes(), signal)).toBe('upstream_timeout');
+    }
+  });
+});
+
+/** Reads a streamed body chunk by chunk, waiting `pauseMs` after each one (a client slower than the upstream). */
+async function readSlowly(body: AsyncIterable<Buffer>, pauseMs: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  return Buffer.concat(chunks);
+}
+
+describe('callUpstream, streamed answers', () => {
+  it('yields the body as it arrives, every byte in order, to a reader slower than the upstream', async () => {
+    // 2 MiB written at once: far past what is queued before reading pauses.
+    const body = Buffer.alloc(2 * 1024 * 1024);
+    for (let index = 0; index < body.length; index += 1) body[index] = index % 251;
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(body);
+    };
+    const upstream = await call(new CancelSignal(), false);
     expect(upstream.statusCode).toBe(200);
-    expect(await readFailure(upstream.body.bytes(), signal)).toBe('upstream_timeout');
+    expect((await readSlowly(upstream.body, 1)).equals(body)).toBe(true);
+  });
+
+  it('ends the call when the reader stops early', async () => {
+    const before = closedEarly;
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\n\n');
+    };
+    const upstream = await call(new CancelSignal(), false);
+    for await (const chunk of upstream.body) {
+      expect(chunk.toString()).toBe('data: 1\n\n');
+      break;
+    }
+    await expect.poll(() => closedEarly).toBeGreaterThan(before);
   });
 });

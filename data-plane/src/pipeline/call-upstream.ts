@@ -12,6 +12,8 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
 import type { CancelSignal } from './cancel-signal.ts';
 import type { ProviderKeys } from './provider-keys.ts';
+import { DispatchedAnswer } from './dispatched-answer.ts';
+import { StreamedAnswer } from './streamed-answer.ts';
 import { createUpstreamConnector, UPSTREAM_ADDRESS_REFUSED } from './upstream-connector.ts';
 
 export interface UpstreamClient {
@@ -149,19 +151,18 @@ function send(
   headers: Record<string, string>,
   headersTimeoutMs: number,
 ): Promise<UpstreamResponse> {
-  const options: Dispatcher.RequestOptions = {
+  const options: Dispatcher.DispatchOptions = {
     path: target.path,
     method: 'POST',
     headers,
     // undici sends any iterable of buffers (its documented `body`); its type lists only the common kinds.
     body: upstreamRequest.http.body as string | Buffer,
-    // Read by request(); dispatch() leaves it to its handler (CollectedAnswer).
-    signal: upstreamRequest.signal,
     headersTimeout: headersTimeoutMs,
     bodyTimeout: client.timeoutMs,
   };
+  // dispatch() leaves the signal to its handler.
   if (upstreamRequest.whole === true) return new CollectedAnswer(target.pool, options, upstreamRequest.signal).response;
-  return target.pool.request(options);
+  return new StreamedAnswer(target.pool, options, upstreamRequest.signal).response;
 }
 
 /**
@@ -172,14 +173,7 @@ function send(
  * response headers (1xx skipped), the body's errors (body timeout, reset, the signal) come from reading
  * it, and the signal aborts the call until the body is complete.
  */
-class CollectedAnswer implements Dispatcher.DispatchHandler, UpstreamResponseBody {
-  readonly response: Promise<UpstreamResponse>;
-  #answered!: (response: UpstreamResponse) => void;
-  #failed!: (error: Error) => void;
-  readonly #signal: CancelSignal;
-  readonly #onAbort: () => void;
-  #controller: Dispatcher.DispatchController | null = null;
-  #headersArrived = false;
+class CollectedAnswer extends DispatchedAnswer {
   readonly #chunks: Buffer[] = [];
   #bytes = 0;
   /** The whole body once complete; the error once failed (after the headers). */
@@ -190,29 +184,8 @@ class CollectedAnswer implements Dispatcher.DispatchHandler, UpstreamResponseBod
   #settle: { resolve: (body: Buffer) => void; reject: (error: Error) => void } | null = null;
 
   constructor(pool: Pool, options: Dispatcher.DispatchOptions, signal: CancelSignal) {
-    this.response = new Promise((resolve, reject) => {
-      this.#answered = resolve;
-      this.#failed = reject;
-    });
-    this.#signal = signal;
-    this.#onAbort = () => this.#controller?.abort(new errors.RequestAbortedError());
-    if (signal.aborted) {
-      this.#failed(new errors.RequestAbortedError());
-      return;
-    }
-    signal.once('abort', this.#onAbort);
-    pool.dispatch(options, this);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#signal.aborted) controller.abort(new errors.RequestAbortedError());
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode < 200) return;
-    this.#headersArrived = true;
-    this.#answered({ statusCode, headers, body: this });
+    super(signal);
+    this.send(pool, options);
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -221,15 +194,15 @@ class CollectedAnswer implements Dispatcher.DispatchHandler, UpstreamResponseBod
   }
 
   onResponseEnd(): void {
-    this.#signal.removeListener('abort', this.#onAbort);
+    this.finished();
     const chunks = this.#chunks;
     this.#whole = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#bytes);
     this.#settle?.resolve(this.#whole);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#signal.removeListener('abort', this.#onAbort);
-    if (!this.#headersArrived) return this.#failed(error);
+    this.finished();
+    if (this.failedBeforeHeaders(error)) return;
     this.#error = error;
     this.#settle?.reject(error);
   }

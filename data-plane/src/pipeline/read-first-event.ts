@@ -15,17 +15,36 @@ export async function readFirstEvent(body: AsyncIterable<Buffer>): Promise<Async
     tail = tail.slice(-3) + next.value.toString('latin1');
     if (tail.includes('\n\n') || tail.includes('\r\n\r\n')) break;
   }
-  return (async function* replayThenRest() {
-    try {
-      yield* buffered;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done === true) return;
-        yield next.value;
-      }
-    } finally {
-      // The relay stopped early (client gone): release the upstream body.
-      await iterator.return?.();
-    }
-  })();
+  return new ReplayThenRest(buffered, iterator);
+}
+
+/**
+ * The chunks read, then the rest of the body. An iterator rather than an async generator: a generator
+ * adds a promise and a resumption to every chunk of the stream.
+ */
+class ReplayThenRest implements AsyncIterableIterator<Buffer> {
+  #buffered: Buffer[];
+  #index = 0;
+  readonly #rest: AsyncIterator<Buffer>;
+
+  constructor(buffered: Buffer[], rest: AsyncIterator<Buffer>) {
+    this.#buffered = buffered;
+    this.#rest = rest;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    if (this.#index < this.#buffered.length) return Promise.resolve({ value: this.#buffered[this.#index++] as Buffer, done: false });
+    return this.#rest.next();
+  }
+
+  /** The relay stopped early (client gone): release the upstream body. */
+  async return(): Promise<IteratorResult<Buffer>> {
+    this.#buffered = [];
+    await this.#rest.return?.();
+    return { value: undefined, done: true };
+  }
 }

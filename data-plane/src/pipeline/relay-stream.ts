@@ -35,18 +35,19 @@ export async function relayStream(
   let cut = false;
   const splitter = new SseEventSplitter();
   const result: StreamRelayResult = { outcome: 'completed', error: null, upstreamErrorRelayed: false, finalBytes: null };
-  const relay = async (events: Buffer[]): Promise<void> => {
+  /** Relays the events; true when uWS added backpressure (a plain function: most chunks need no await). */
+  const relay = (events: Buffer[]): boolean => {
     const outgoing: Uint8Array[] = [];
     for (const event of events) translator.push(event, outgoing);
-    if (outgoing.length === 0 || writer.closed) return;
+    if (outgoing.length === 0 || writer.closed) return false;
     meter.firstByte();
-    if (!writer.write(outgoing)) await writer.writable();
+    return !writer.write(outgoing);
   };
 
   try {
     for await (const chunk of upstreamBody) {
       const events = splitter.push(chunk);
-      if (events.length > 0) await relay(events);
+      if (events.length > 0 && relay(events)) await writer.writable();
       if (writer.closed) break;
       if (ceiling !== null && ceiling.passed(text, translator)) {
         cut = true;
@@ -55,7 +56,7 @@ export async function relayStream(
     }
     if (!writer.closed && !cut) {
       const rest = splitter.rest();
-      if (rest !== null) await relay([rest]);
+      if (rest !== null && relay([rest])) await writer.writable();
       translator.end();
     }
   } catch (error) {
