@@ -46,6 +46,20 @@ describe('RecentUsageEvents', () => {
     await spool.close();
   });
 
+  it('hands out the events at a position far into what it holds, where it drops the let-go slots', () => {
+    const recent = new RecentUsageEvents(5000);
+    const written = Array.from({ length: 3000 }, (_, index) => ({
+      event: sampleUsageEvent(`r${index}`),
+      provisional: false,
+      offset: index * 100,
+      end: (index + 1) * 100,
+    }));
+    recent.add(1, written);
+    const batch = recent.take(1, 2000 * 100, 3);
+    expect(batch?.events.map((event) => event.requestId)).toEqual(['r2000', 'r2001', 'r2002']);
+    expect(batch?.nextOffset).toBe(2003 * 100);
+  });
+
   it('lets the shipper send every event once, in order, when only the newest are held', async () => {
     const recent = new RecentUsageEvents(3);
     const spool = await UsageSpool.open({ directory, segmentMaxBytes: 2000, onWritten: (segment, written) => recent.add(segment, written) });

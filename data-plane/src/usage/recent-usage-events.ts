@@ -47,13 +47,15 @@ export class RecentUsageEvents {
    * (shipped) are let go.
    */
   take(segment: number, offset: number, maxEvents: number): SpoolBatch | null {
-    const entries = this.#entries;
-    while (this.#head < entries.length) {
-      const entry = entries[this.#head] as Entry;
+    while (this.#head < this.#entries.length) {
+      const entry = this.#entries[this.#head] as Entry;
       if (entry.segment > segment || (entry.segment === segment && entry.offset >= offset)) break;
       this.#release(this.#head + 1);
     }
     this.#compact();
+    // Read after the compaction, which replaces the array and moves the head to 0: read before it, the
+    // head indexed the old array's let-go slots, and the shipper read the segment back from disk.
+    const entries = this.#entries;
     const first = entries[this.#head];
     if (first === undefined || first.segment !== segment || first.offset !== offset) return null;
     const events: UsageEvent[] = [];
