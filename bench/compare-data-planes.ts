@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { alternateRounds, median, pairedRounds, quantile, type RoundLoad } from './alternate-rounds.ts';
 import { LADDER_STEPS, type LatencyLadder } from './latency-stats.ts';
-import { REPOSITORY_ROOT, startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
+import { BENCH_DOORS, REPOSITORY_ROOT, startGatewayTarget, startSimulator, type BenchDoor, type GatewayTarget } from './targets.ts';
 
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
@@ -36,6 +36,7 @@ Options:
   --door=D              chat, messages or responses: Anthropic Messages (/v1/messages) to an endpoint of kind
                         anthropic, or Responses (/v1/responses) to one of the provider \`openai\`, both on the
                         simulator and passed through natively (non-streamed)     default chat
+                        messages-translated: Messages to the simulator's chat endpoint, translated
   --rate=N              an open loop at N requests/s instead of wrk's saturation: both sides batch alike
                         (at saturation CPU per request also moves with the throughput other processes leave)
   --paired              with --rate: both sides get the rate at the same time in each round, their CPU read
@@ -71,8 +72,8 @@ async function main(): Promise<void> {
     seconds,
     loadCpu: LOAD_CPU,
   };
-  const door = option(args, 'door') ?? 'chat';
-  if (door !== 'chat' && door !== 'messages' && door !== 'responses') throw new Error('--door is chat, messages or responses');
+  const door = (option(args, 'door') ?? 'chat') as BenchDoor;
+  if (!BENCH_DOORS.includes(door)) throw new Error(`--door is one of ${BENCH_DOORS.join(', ')}`);
   if (door !== 'chat' && load.stream) throw new Error(`--door=${door} measures non-streamed requests`);
   const flags = (side: string) => option(args, `${side}-flags`)?.split(' ').filter(Boolean) ?? [];
   const log = (line: string) => process.stdout.write(`${line}\n`);

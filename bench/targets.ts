@@ -53,16 +53,19 @@ function chatBody(model: string, stream: boolean, promptBytes?: number): string 
 
 /**
  * The API a gateway target is sent: chat completions, Anthropic Messages to an `anthropic` endpoint
- * (BENCH_MESSAGES_MODEL), or Responses to OpenAI's own (BENCH_RESPONSES_MODEL).
+ * (BENCH_MESSAGES_MODEL) or translated to chat for simulator/echo (messages-translated), or Responses to
+ * OpenAI's own (BENCH_RESPONSES_MODEL).
  */
-export type BenchDoor = 'chat' | 'messages' | 'responses';
+export const BENCH_DOORS = ['chat', 'messages', 'messages-translated', 'responses'] as const;
+export type BenchDoor = (typeof BENCH_DOORS)[number];
 
 function gatewayRequest(door: BenchDoor, stream: boolean, promptBytes: number | undefined): Pick<BenchRequest, 'path' | 'body'> {
   if (door === 'chat') return { path: '/v1/chat/completions', body: chatBody('simulator/echo', stream, promptBytes) };
   const streamed = stream ? { stream: true } : {};
   if (door === 'responses') return { path: '/v1/responses', body: JSON.stringify({ model: BENCH_RESPONSES_MODEL, input: promptOf(promptBytes), ...streamed }) };
   const messages = [{ role: 'user', content: promptOf(promptBytes) }];
-  return { path: '/v1/messages', body: JSON.stringify({ model: BENCH_MESSAGES_MODEL, max_tokens: 1024, messages, ...streamed }) };
+  const model = door === 'messages' ? BENCH_MESSAGES_MODEL : 'simulator/echo';
+  return { path: '/v1/messages', body: JSON.stringify({ model, max_tokens: 1024, messages, ...streamed }) };
 }
 
 function tsxProcess(
