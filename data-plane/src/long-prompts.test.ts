@@ -16,6 +16,7 @@ const { simulator, fixture } = useSimulatedDataPlane({ fixture: { maxBodyBytes: 
 
 /** Serialised again, this prompt would change (testing/escaped-prompt.ts). */
 const ESCAPED_PROMPT = escapedPrompt(1024 * 1024);
+const ESCAPED_BLOCK = escapedPrompt(40_000);
 
 async function send(body: Record<string, unknown> | string, path = '/v1/chat/completions'): Promise<string> {
   const response = await fetch(`${fixture.dataPlane.url}${path}`, {
@@ -66,7 +67,7 @@ const CLAUDE_MODEL = 'anthropic/claude-echo';
 
 /** A 1 MiB Messages body for `model`, as an agent writes it. */
 function messagesText(model: string): string {
-  return `{"model":"${model}","max_tokens":1024,"system":[{"type":"text","text":"be brief"}],"messages":[{"role":"user","content":"${ESCAPED_PROMPT}"},{"role":"assistant","content":[{"type":"text","text":"Read."}]},{"role":"user","content":[{"type":"text","text":"${ESCAPED_PROMPT.slice(0, 40_000)}"}]}],"temperature":0.5}`;
+  return `{"model":"${model}","max_tokens":1024,"system":[{"type":"text","text":"be brief"}],"messages":[{"role":"user","content":"${ESCAPED_PROMPT}"},{"role":"assistant","content":[{"type":"text","text":"Read."}]},{"role":"user","content":[{"type":"text","text":"${ESCAPED_BLOCK}"}]}],"temperature":0.5}`;
 }
 
 describe('long Messages prompts', () => {
@@ -102,11 +103,16 @@ describe('long Messages prompts', () => {
     expect(received?.headers['transfer-encoding']).toBeUndefined();
   });
 
-  it('translated for an OpenAI-compatible upstream, the upstream gets the chat request it got before', async () => {
+  it('translated for an OpenAI-compatible upstream, the upstream gets the chat request it got before, the prompt as the client escaped it', async () => {
     const text = messagesText(TEST_MODEL);
     await send(text, '/v1/messages');
     const body = JSON.parse(text) as MessagesRequest['body'];
     const chat = convertMessagesToChatRequest({ body, model: TEST_MODEL, stream: false });
-    expect(JSON.stringify(simulator.requests.at(-1)?.body) === JSON.stringify({ ...chat.body, model: 'echo' })).toBe(true);
+    const received = simulator.requests.at(-1);
+    expect(JSON.stringify(received?.body) === JSON.stringify({ ...chat.body, model: 'echo' })).toBe(true);
+    // Serialised again, each long string would have shrunk (\u00e9 to é): its bytes are the client's.
+    const shrunk = (escaped: string) => Buffer.byteLength(`"${escaped}"`) - Buffer.byteLength(JSON.stringify(JSON.parse(`"${escaped}"`)));
+    const length = Buffer.byteLength(JSON.stringify(received?.body)) + shrunk(ESCAPED_PROMPT) + shrunk(ESCAPED_BLOCK);
+    expect(Number(received?.headers['content-length'])).toBe(length);
   });
 });

@@ -52,6 +52,11 @@ export class LongString {
     return this.#ascii && !this.#escaped ? this.#end - this.#start : this.text().length;
   }
 
+  /** The string as the client wrote it, quotes included: valid JSON, to be copied into another JSON text. */
+  json(): Buffer {
+    return this.#bytes.subarray(this.#start - 1, this.#end + 1);
+  }
+
   /** The string itself, decoded from the bytes (each call decodes again: the holder's getter keeps it). */
   text(): string {
     if (this.#escaped) return JSON.parse(this.#bytes.toString('utf8', this.#start - 1, this.#end + 1)) as string;
@@ -66,6 +71,11 @@ const longMembers = new WeakMap<object, Map<string, LongString>>();
 export function memberOf(holder: object, key: string | number): unknown {
   const long = longMembers.get(holder)?.get(String(key));
   return long ?? (holder as Record<string, unknown>)[key];
+}
+
+/** The members of `holder` still left in the bytes (not read since), by key; undefined when none ever were. */
+export function longMembersOf(holder: object): ReadonlyMap<string, LongString> | undefined {
+  return longMembers.get(holder);
 }
 
 /** A member read with memberOf that is a string. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SPLICED_PIECES_MIN_BYTES, spliceModel, spliceModelInto } from './splice-json-member.ts';
-import { readJsonBytes } from '../http/read-json-bytes.ts';
+import { SPLICED_PIECES_MIN_BYTES, serialiseKeepingBytes, spliceModel, spliceModelInto } from './splice-json-member.ts';
+import { LongString, memberOf, readJsonBytes } from '../http/read-json-bytes.ts';
+import { escapedPrompt } from '../testing/escaped-prompt.ts';
+import { upstreamBodyText } from '../testing/upstream-body.ts';
 
 const STREAM_USAGE = { key: 'stream_options', value: '{"include_usage":true}' };
 
@@ -75,5 +77,37 @@ describe('spliceModel', () => {
     expect(spliceModelInto({ text: null, bytes: streamOptions, layout: readJsonBytes(streamOptions, 128)!.layout }, 'b', STREAM_USAGE)).toBeNull();
     const escapedKey = Buffer.from(`{"model":"a","m\\u0021":"${'x'.repeat(SPLICED_PIECES_MIN_BYTES)}"}`);
     expect(readJsonBytes(escapedKey, 128)?.layout).toBeNull();
+  });
+});
+
+describe('serialiseKeepingBytes', () => {
+  const prompt = escapedPrompt(256 * 1024);
+  // Compact JSON as JSON.stringify writes it, but for the long strings, which keep the client's escapes.
+  const text = `{"model":"m","messages":[{"role":"system","content":"short"},{"role":"user","content":"${prompt}"},{"role":"user","content":[{"type":"text","text":"${prompt}"},{"type":"image_url","image_url":{"url":"x"}}]}],"stop":["${prompt}","end"],"n":1}`;
+
+  it('writes a body read in its bytes back as those bytes, its long strings never built', () => {
+    const { value } = readJsonBytes(Buffer.from(text), 128)!;
+    const body = value as { messages: Array<{ content: unknown }> };
+    // Compared as text: a failing comparison of a long prompt would print all of it.
+    expect(upstreamBodyText(serialiseKeepingBytes(value)) === text).toBe(true);
+    expect(memberOf(body.messages[1]!, 'content')).toBeInstanceOf(LongString);
+  });
+
+  it('moved into a new object (as a front door translates), the long strings still go out as the bytes', () => {
+    const { value } = readJsonBytes(Buffer.from(text), 128)!;
+    const { messages, stop } = value as { messages: unknown[]; stop: unknown[] };
+    const translated = { model: 'upstream', messages: messages.slice(1, 2), stop, stream: true };
+    const expected = `{"model":"upstream","messages":[{"role":"user","content":"${prompt}"}],"stop":["${prompt}","end"],"stream":true}`;
+    expect(upstreamBodyText(serialiseKeepingBytes(translated)) === expected).toBe(true);
+  });
+
+  it('is JSON.stringify for anything else, a string read once included', () => {
+    const { value } = readJsonBytes(Buffer.from(text), 128)!;
+    const body = value as { messages: Array<{ content: string }>; stop: string[] };
+    expect(typeof body.messages[1]!.content).toBe('string');
+    const serialised = serialiseKeepingBytes(value);
+    expect(JSON.parse(upstreamBodyText(serialised)) as unknown).toEqual(JSON.parse(text) as unknown);
+    expect(upstreamBodyText(serialised).includes(prompt)).toBe(true);
+    expect(serialiseKeepingBytes({ a: [1, 'b', { c: null }] })).toBe(JSON.stringify({ a: [1, 'b', { c: null }] }));
   });
 });

@@ -19,6 +19,8 @@ import {
   type MemberRange,
   type TopLevelLayout,
 } from '../http/json-text.ts';
+import { randomBytes } from 'node:crypto';
+import { longMembersOf, type LongString } from '../http/read-json-bytes.ts';
 
 /** A client's JSON body as sent: decoded text, ASCII text with its bytes, or bytes read with their layout. */
 export type JsonSource = { text: string; bytes: Buffer | null } | { text: null; bytes: Buffer; layout: TopLevelLayout | null };
@@ -181,4 +183,70 @@ export function modelValueRange(json: string, from: number): { start: number; en
   const member = scanTopLevel(json, ['model'], from)?.members.get('model');
   if (member === undefined || json.charCodeAt(member.valueStart) !== QUOTE) return null;
   return { start: member.valueStart, end: member.valueEnd };
+}
+
+/** Per process: a marker a client cannot write, since it never leaves the process. */
+const LONG_STRING_MARKER = `\u0000${randomBytes(12).toString('base64url')}:`;
+
+/**
+ * JSON.stringify(value), except that each long string still in a client's bytes (http/read-json-bytes.ts)
+ * goes out as those bytes, as the client escaped it: a body a front door translated (a Messages or
+ * Responses prompt become a chat request) is serialised without decoding its prompt, escaping it again
+ * and encoding it back to UTF-8. The value's structure is copied where a long string hangs (a marker in
+ * its place), serialised, and cut at the markers; pieces as spliceModelInto gives them. Without any long
+ * string, JSON.stringify itself.
+ */
+export function serialiseKeepingBytes(value: unknown): string | Buffer | Buffer[] {
+  const longs: LongString[] = [];
+  const text = JSON.stringify(withMarkers(value, longs));
+  if (longs.length === 0) return text;
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const [index, long] of longs.entries()) {
+    const marker = JSON.stringify(`${LONG_STRING_MARKER}${index}`);
+    const at = text.indexOf(marker, from);
+    // Each marker once, in order; anything else (which a client cannot cause) serialises the plain way.
+    if (at < 0) return JSON.stringify(value);
+    pieces.push(Buffer.from(text.slice(from, at)), long.json());
+    from = at + marker.length;
+  }
+  pieces.push(Buffer.from(text.slice(from)));
+  const length = pieces.reduce((total, piece) => total + piece.length, 0);
+  return length >= SPLICED_PIECES_MIN_BYTES ? pieces : Buffer.concat(pieces, length);
+}
+
+/** `value` with every long string left in the bytes replaced by a numbered marker (pushed to `longs`); unchanged parts are shared, not copied. */
+function withMarkers(value: unknown, longs: LongString[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const long = longMembersOf(value);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let index = 0; index < value.length; index++) {
+      const member = long?.get(String(index));
+      const current: unknown = member === undefined ? value[index] : undefined;
+      const item = member === undefined ? withMarkers(current, longs) : marker(member, longs);
+      if (member !== undefined || item !== current) (copy ??= copyOf(value, long) as unknown[])[index] = item;
+    }
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | null = null;
+  for (const key of Object.keys(value)) {
+    const member = long?.get(key);
+    const current = member === undefined ? (value as Record<string, unknown>)[key] : undefined;
+    const item = member === undefined ? withMarkers(current, longs) : marker(member, longs);
+    if (member !== undefined || item !== current) (copy ??= copyOf(value, long) as Record<string, unknown>)[key] = item;
+  }
+  return copy ?? value;
+}
+
+function marker(long: LongString, longs: LongString[]): string {
+  longs.push(long);
+  return `${LONG_STRING_MARKER}${longs.length - 1}`;
+}
+
+/** The object's (or array's) members in order, its long strings not read (the caller replaces them). */
+function copyOf(value: object, long: ReadonlyMap<string, LongString> | undefined): Record<string, unknown> | unknown[] {
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+  for (const key of Object.keys(value)) (copy as Record<string, unknown>)[key] = long?.has(key) ? null : (value as Record<string, unknown>)[key];
+  return copy;
 }

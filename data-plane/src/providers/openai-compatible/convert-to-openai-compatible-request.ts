@@ -4,7 +4,7 @@
 // the client's own body with the model spliced in when it can be (a long prompt is not serialised again).
 import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamBody, UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
-import { spliceModelInto } from '../splice-json-member.ts';
+import { serialiseKeepingBytes, spliceModelInto } from '../splice-json-member.ts';
 
 const STREAM_USAGE_MEMBER = { key: 'stream_options', value: '{"include_usage":true}' };
 
@@ -21,7 +21,8 @@ export function convertToOpenAICompatibleRequest(chat: ChatRequest, target: Upst
       include_usage: true,
     };
   }
-  return { url: target.url, headers, body: JSON.stringify(body) };
+  // A body a front door translated still holds a long prompt in the client's bytes: it goes out as they are.
+  return { url: target.url, headers, body: serialiseKeepingBytes(body) };
 }
 
 function spliceSource(chat: ChatRequest, model: string): UpstreamBody | null {
