@@ -42,9 +42,10 @@ function stringEnd(json: string, start: number): number {
  * The top-level members named in `keys` (a string value's range includes its quotes), and where the
  * object's closing brace is. Null when the text is not a plain object or a key is escaped or repeated.
  */
-function scanTopLevel(json: string, keys: readonly string[], from = 0): TopLevelLayout | null {
+function scanTopLevel(json: string, keys: readonly string[], from = 0, afterMember = false): TopLevelLayout | null {
   const members = new Map<string, MemberRange>();
-  let depth = 0;
+  /** `afterMember`: `from` is inside the object, just after a member's value (see closesWithout). */
+  let depth = afterMember ? 1 : 0;
   let expectKey = false;
   /** The key whose value comes next, while at depth 1. */
   let pendingKey: string | null = null;
@@ -183,6 +184,17 @@ export function modelValueRange(json: string, from: number): { start: number; en
   const member = scanTopLevel(json, ['model'], from)?.members.get('model');
   if (member === undefined || json.charCodeAt(member.valueStart) !== QUOTE) return null;
   return { start: member.valueStart, end: member.valueEnd };
+}
+
+/**
+ * Whether an object whose scan stopped just after a member's value would, resumed at `from` in `json`, close
+ * with no other member named `key` and no escaped key: what scanTopLevel from the object's start would also
+ * require of those bytes. A stream's chunks repeat their first members, so a relay that saw the same bytes up
+ * to the end of the `model` value scans only the rest.
+ */
+export function closesWithout(json: string, key: string, from: number): boolean {
+  const rest = scanTopLevel(json, [key], from, true);
+  return rest !== null && !rest.members.has(key);
 }
 
 /** Per process: a marker a client cannot write, since it never leaves the process. */

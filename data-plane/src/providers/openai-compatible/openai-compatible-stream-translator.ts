@@ -5,7 +5,7 @@
 // error frame is relayed and marks the stream failed: nothing after it reaches the client.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
-import { modelValueRange } from '../splice-json-member.ts';
+import { closesWithout, modelValueRange } from '../splice-json-member.ts';
 import { inspectOpenAICompatibleEvent } from './inspect-openai-compatible-event.ts';
 
 export class OpenAICompatibleStreamTranslator implements StreamTranslator {
@@ -16,6 +16,9 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
   failure: StreamTranslator['failure'] = null;
   readonly #clientWantsUsage: boolean;
   readonly #modelJson: Buffer;
+  /** The last replaced event's bytes up to the end of its model's value, and what they became. */
+  #scannedPrefix: Buffer | null = null;
+  #replacedPrefix: Buffer | null = null;
 
   constructor(context: TranslationContext) {
     this.#clientWantsUsage = context.clientWantsUsage;
@@ -41,13 +44,25 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
 
   /** The event with its chunk's top-level `model` naming the requested id (unchanged when it already does, or has none). */
   #withRequestedModel(event: Buffer): Buffer {
+    const prefix = this.#scannedPrefix;
+    // The same bytes as the last replaced event up to the end of its model's value (the stream's id,
+    // object, created and model, in the same order): the scan would find the same member there, so only the
+    // rest is scanned. Finding the member was 3.9 % of the data plane's busy time under streamed load.
+    if (prefix !== null && event.length > prefix.length && event.compare(prefix, 0, prefix.length, 0, prefix.length) === 0) {
+      if (closesWithout(event.toString('latin1', prefix.length), 'model', 0)) {
+        return Buffer.concat([this.#replacedPrefix as Buffer, event.subarray(prefix.length)]);
+      }
+    }
     const text = event.toString('latin1');
     const brace = text.indexOf('{');
     const range = brace === -1 ? null : modelValueRange(text, brace);
     if (range === null) return event;
     const current = event.subarray(range.start, range.end);
     if (current.equals(this.#modelJson)) return event;
-    return Buffer.concat([event.subarray(0, range.start), this.#modelJson, event.subarray(range.end)]);
+    const replaced = Buffer.concat([event.subarray(0, range.start), this.#modelJson, event.subarray(range.end)]);
+    this.#scannedPrefix = Buffer.from(event.subarray(0, range.end));
+    this.#replacedPrefix = replaced.subarray(0, range.start + this.#modelJson.length);
+    return replaced;
   }
 
   end(): void {

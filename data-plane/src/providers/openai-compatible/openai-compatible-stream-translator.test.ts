@@ -1,0 +1,47 @@
+// The OpenAI-compatible byte copy's model replacement across a stream's events: every event names the
+// requested model, byte for byte as the upstream framed the rest, and an event the scan cannot read safely
+// (a second top-level model, an escaped key) is relayed as it came, whatever the events before it were.
+import { describe, expect, it } from 'vitest';
+import { REQUESTED_MODEL } from '../../testing/translate-stream.ts';
+import { OpenAICompatibleStreamTranslator } from './openai-compatible-stream-translator.ts';
+
+function relay(events: string[]): string[] {
+  const translator = new OpenAICompatibleStreamTranslator({ created: 1, clientWantsUsage: true, model: REQUESTED_MODEL });
+  return events.map((event) => {
+    const output: Uint8Array[] = [];
+    translator.push(Buffer.from(event), output);
+    return output.map((bytes) => Buffer.from(bytes).toString('utf8')).join('');
+  });
+}
+
+const chunk = (rest: string, id = 'c1') => `data: {"id":"${id}","object":"chat.completion.chunk","created":5,"model":"served-1",${rest}}\n\n`;
+const requested = (event: string) => event.replace('"model":"served-1"', `"model":${JSON.stringify(REQUESTED_MODEL)}`);
+
+describe('OpenAICompatibleStreamTranslator, the model of each event', () => {
+  it('names the requested model in every event, the other bytes as the upstream sent them', () => {
+    const events = [
+      chunk('"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]'),
+      chunk('"choices":[{"index":0,"delta":{"content":"Hé \\"1\\""},"finish_reason":null}]'),
+      chunk('"choices":[{"index":0,"delta":{"content":"2"},"finish_reason":null}] , "system_fingerprint":"fp"'),
+      chunk('"choices":[{"index":0,"delta":{"content":"3"},"finish_reason":null}]', 'c2'),
+      chunk('"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]'),
+    ];
+    expect(relay(events)).toEqual(events.map(requested));
+  });
+
+  it('relays an event it cannot read safely as it came, after events it replaced', () => {
+    const plain = chunk('"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]');
+    const twice = chunk('"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}],"model":"served-2"');
+    const escapedKey = chunk('"choices":[{"index":0,"delta":{"content":"c"},"finish_reason":null}],"mod\\u0065l":"x"');
+    const unclosed = chunk('"choices":[{"index":0,"delta":{"content":"d"}').replace(/}\n\n$/, '\n\n');
+    expect(relay([plain, twice, plain, escapedKey, plain, unclosed, plain])).toEqual([
+      requested(plain),
+      twice,
+      requested(plain),
+      escapedKey,
+      requested(plain),
+      unclosed,
+      requested(plain),
+    ]);
+  });
+});
