@@ -14,18 +14,19 @@ describe('hashSecret', () => {
   });
 });
 
-describe('snapshot signatures', () => {
+// On the thread pool (the default) and on the calling thread (the data plane's snapshot feed thread).
+describe.each([{ onThisThread: false }, { onThisThread: true }])('snapshot signatures (%o)', (mode) => {
   it('verifies what the matching key signed', async () => {
     const keys = await generateSnapshotSigningKeys();
     const jws = await (await createSnapshotSigner(keys.privateJwk)).sign(message);
-    expect(await (await createSnapshotVerifier(keys.publicJwk)).verify(jws)).toEqual(message);
+    expect(await (await createSnapshotVerifier(keys.publicJwk, mode)).verify(jws)).toEqual(message);
   });
 
   it('rejects a snapshot signed by another key', async () => {
     const ours = await generateSnapshotSigningKeys();
     const theirs = await generateSnapshotSigningKeys();
     const jws = await (await createSnapshotSigner(theirs.privateJwk)).sign(message);
-    await expect((await createSnapshotVerifier(ours.publicJwk)).verify(jws)).rejects.toThrow();
+    await expect((await createSnapshotVerifier(ours.publicJwk, mode)).verify(jws)).rejects.toThrow();
   });
 
   it('rejects a tampered payload', async () => {
@@ -33,13 +34,13 @@ describe('snapshot signatures', () => {
     const jws = await (await createSnapshotSigner(keys.privateJwk)).sign(message);
     const [header, , signature] = jws.split('.');
     const forged = Buffer.from(JSON.stringify({ ...message, version: 99 })).toString('base64url');
-    await expect((await createSnapshotVerifier(keys.publicJwk)).verify(`${header}.${forged}.${signature}`)).rejects.toThrow();
+    await expect((await createSnapshotVerifier(keys.publicJwk, mode)).verify(`${header}.${forged}.${signature}`)).rejects.toThrow();
   });
 
   it('rejects a validly signed JWS of another type (no confusion with other tokens)', async () => {
     const keys = await generateSnapshotSigningKeys();
     const key = await importJWK(keys.privateJwk, 'EdDSA');
     const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(message))).setProtectedHeader({ alg: 'EdDSA' }).sign(key);
-    await expect((await createSnapshotVerifier(keys.publicJwk)).verify(jws)).rejects.toThrow(/type/);
+    await expect((await createSnapshotVerifier(keys.publicJwk, mode)).verify(jws)).rejects.toThrow(/type/);
   });
 });

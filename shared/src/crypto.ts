@@ -67,8 +67,11 @@ export interface SnapshotVerifier {
  * Verified with node:crypto rather than jose's compactVerify: a 100k-key snapshot is a ~30 MB JWS, and
  * jose decodes base64url and checks the signature on the event loop (~0.7 s there, stalling requests);
  * Buffer's decoder is native and the callback form of verify() runs on the libuv thread pool.
+ * `onThisThread` checks the signature on the calling thread instead: the data plane's snapshot feed
+ * thread runs at the lowest priority, and the pool's threads run at the process's, so a 30 MB check
+ * there competed with the request loop for its core.
  */
-export async function createSnapshotVerifier(publicJwk: JWK): Promise<SnapshotVerifier> {
+export async function createSnapshotVerifier(publicJwk: JWK, { onThisThread = false } = {}): Promise<SnapshotVerifier> {
   if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519' || publicJwk.x === undefined) throw new Error('snapshot public key must be an Ed25519 JWK');
   const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicJwk.x }, format: 'jwk' });
   return {
@@ -84,9 +87,11 @@ export async function createSnapshotVerifier(publicJwk: JWK): Promise<SnapshotVe
       // even one the lenient base64url decoding below would skip, fails the check.
       const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'utf8');
       const signature = Buffer.from(encodedSignature, 'base64url');
-      const valid = await new Promise<boolean>((resolve, reject) =>
-        verifySignature(null, signingInput, key, signature, (error, result) => (error ? reject(error) : resolve(result))),
-      );
+      const valid = onThisThread
+        ? verifySignature(null, signingInput, key, signature)
+        : await new Promise<boolean>((resolve, reject) =>
+            verifySignature(null, signingInput, key, signature, (error, result) => (error ? reject(error) : resolve(result))),
+          );
       if (!valid) throw new Error('snapshot JWS signature verification failed');
       return channelMessageSchema.parse(JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8')));
     },

@@ -25,7 +25,8 @@ try {
 const port = parentPort;
 if (port === null) throw new Error('snapshot-feed-worker.ts runs as a worker thread');
 const { controlPlaneUrls, dataPlaneToken, publicJwk } = workerData as { controlPlaneUrls: string[]; dataPlaneToken: string; publicJwk: JWK };
-const verifier = await createSnapshotVerifier(publicJwk);
+// The signature is checked on this low-priority thread, not on the thread pool (crypto.ts).
+const verifier = await createSnapshotVerifier(publicJwk, { onThisThread: true });
 const channel = createControlPlaneChannel({ controlPlaneUrls, dataPlaneToken });
 let subscription: { unsubscribe(): void } | null = null;
 // Parsing is asynchronous; this chain keeps replies in the order the envelopes arrived.
