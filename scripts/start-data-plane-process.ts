@@ -44,6 +44,10 @@ export async function startDataPlaneProcess(options: DataPlaneProcessOptions): P
     SNAPSHOT_PUBLIC_KEY_FILE: publicKeyFile,
     DATA_PLANE_STATE_DIR: options.stateDir,
     ALLOW_PRIVATE_UPSTREAMS: String(options.allowPrivateUpstreams),
+    // One serving thread unless set: the control plane (its usage ingest costs it more CPU per request
+    // than the data plane spends) and the simulator share this machine's cores, and a pool of workers
+    // adds the store calls to its main thread on every request (docs/benchmarks.md, worker threads).
+    DATA_PLANE_WORKERS: process.env.DATA_PLANE_WORKERS || '1',
   };
   if (options.byokPrivateKeyFile) env.DATA_PLANE_ENCRYPTION_KEY_FILE = options.byokPrivateKeyFile;
   const child = spawn(process.execPath, [...DATA_PLANE_NODE_FLAGS, '--import', 'tsx', 'data-plane/src/main.ts'], {

@@ -38,6 +38,8 @@ Environment:
   CONTROL_PLANE_PORT    control plane (GraphQL /graphql, tRPC /trpc)          default 4000
   DATA_PLANE_PORT       data plane (OpenAI-compatible API)                   default 8080
   SIMULATOR_PORT        built-in upstream simulator                          default 4010
+  DATA_PLANE_WORKERS    the data plane's serving threads; the control plane
+                        and the simulator share the machine                  default 1
   OPENAI_API_KEY        when set, the simulator is not started and openai/* models use OpenAI
   ALLOW_PRIVATE_UPSTREAMS  providers on private, loopback and link-local addresses (the simulator
                         is on 127.0.0.1): true = allowed, false = refused   default true
