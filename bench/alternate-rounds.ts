@@ -11,11 +11,12 @@ import { cpuMicrosPerRequest, latencyLadder, type LatencyLadder } from './latenc
 import { cpuNanoseconds, cpuPercent, sampleUsage } from './process-usage.ts';
 import { runOpenLoopClient } from './run-load-client.ts';
 import { runWrk } from './run-wrk.ts';
-import type { GatewayTarget } from './targets.ts';
+import type { GatewayTarget, PromptShape } from './targets.ts';
 
 export interface RoundLoad {
   stream: boolean;
   promptBytes: number | undefined;
+  promptShape?: PromptShape;
   connections: number;
   /** Open loop at this rate instead of wrk's saturation: both sides batch alike whatever else the machine runs. */
   rate: number | undefined;
@@ -70,7 +71,7 @@ function summary(micros: Record<'a' | 'b', number[]>): AlternatingRounds {
 
 /** CPU µs per request of one round, and its latency ladder. */
 async function round(target: GatewayTarget, load: RoundLoad, log: (line: string) => void): Promise<{ cpuMicros: number; latency: LatencyLadder }> {
-  const request = target.request(load.stream, load.promptBytes);
+  const request = target.request(load.stream, load.promptBytes, load.promptShape);
   const before = sampleUsage(target.pid);
   if (load.rate === undefined) {
     const run = await runWrk({ request, connections: load.connections, durationSeconds: load.seconds, cpu: load.loadCpu });
@@ -134,7 +135,8 @@ export async function pairedRounds(
   const together = async (seconds: number) => {
     const before = { a: cpuNanoseconds(sides.a.pid), b: cpuNanoseconds(sides.b.pid) };
     const plan = { ratePerSecond: load.rate, durationMs: seconds * 1000, warmupMs: 0, maxConnections: 512, drainTimeoutMs: 5_000 };
-    const run = (side: 'a' | 'b') => runOpenLoopClient({ ...plan, request: sides[side].request(load.stream, load.promptBytes) }, load.loadCpu);
+    const run = (side: 'a' | 'b') =>
+      runOpenLoopClient({ ...plan, request: sides[side].request(load.stream, load.promptBytes, load.promptShape) }, load.loadCpu);
     const [a, b] = await Promise.all([run('a'), run('b')]);
     const after = { a: cpuNanoseconds(sides.a.pid), b: cpuNanoseconds(sides.b.pid) };
     for (const result of [a, b]) {

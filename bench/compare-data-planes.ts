@@ -13,7 +13,16 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { alternateRounds, median, pairedRounds, quantile, type RoundLoad } from './alternate-rounds.ts';
 import { LADDER_STEPS, type LatencyLadder } from './latency-stats.ts';
-import { BENCH_DOORS, REPOSITORY_ROOT, startGatewayTarget, startSimulator, type BenchDoor, type GatewayTarget } from './targets.ts';
+import {
+  BENCH_DOORS,
+  PROMPT_SHAPES,
+  REPOSITORY_ROOT,
+  startGatewayTarget,
+  startSimulator,
+  type BenchDoor,
+  type GatewayTarget,
+  type PromptShape,
+} from './targets.ts';
 
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
@@ -32,6 +41,9 @@ Options:
   --seconds=S           wrk seconds per round                                    default 3
   --connections=C       wrk connections                                          default 32
   --prompt-bytes=N      prompt size (default: a short prompt)
+  --prompt-shape=S      single: one user message of that size; agent: a history of 2-8 KiB turns (code,
+                        escapes, non-ASCII) and twenty tool definitions, as coding agents send (chat door)
+                                                                                 default single
   --stream              streamed requests
   --door=D              chat, messages or responses: Anthropic Messages (/v1/messages) to an endpoint of kind
                         anthropic, or Responses (/v1/responses) to one of the provider \`openai\`, both on the
@@ -67,11 +79,13 @@ async function main(): Promise<void> {
   const load: RoundLoad = {
     stream: args.includes('--stream'),
     promptBytes,
+    promptShape: (option(args, 'prompt-shape') ?? 'single') as PromptShape,
     connections,
     rate: option(args, 'rate') === undefined ? undefined : Number(option(args, 'rate')),
     seconds,
     loadCpu: LOAD_CPU,
   };
+  if (!PROMPT_SHAPES.includes(load.promptShape!)) throw new Error(`--prompt-shape is one of ${PROMPT_SHAPES.join(', ')}`);
   const door = (option(args, 'door') ?? 'chat') as BenchDoor;
   if (!BENCH_DOORS.includes(door)) throw new Error(`--door is one of ${BENCH_DOORS.join(', ')}`);
   if (door !== 'chat' && load.stream) throw new Error(`--door=${door} measures non-streamed requests`);

@@ -4,7 +4,7 @@
 // the usage spool on, fed by a fake control plane that signs the snapshot and accepts usage), the same
 // with USAGE_SPOOL_SYNC=fdatasync (gateway-fdatasync, the durability modes side by side), and
 // gateway-full: the data plane fed by the real control plane on its embedded database, as separate
-// processes, with real usage ingest. `request(stream, promptBytes)` gives the bytes each one is sent.
+// processes, with real usage ingest. `request(stream, promptBytes, shape)` gives the bytes each one is sent.
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { fundedSpendFloors, UPSTREAM_KEY_ENV } from '../data-plane/src/testing/d
 import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { BENCH_API_KEY, BENCH_MESSAGES_MODEL, BENCH_RESPONSES_MODEL, benchSnapshotState, withNativeDoorModels } from './bench-snapshot.ts';
+import { agentTools, agentTurns } from './agent-context.ts';
 import { startPinned, type CpuList, type PinnedProcess } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
@@ -26,8 +27,11 @@ export interface Target {
   name: TargetName;
   /** The measured process (its descendants included); for `direct`, the simulator. */
   pid: number;
-  /** `promptBytes`: the body's approximate size (one user message padded to it); default a short prompt. */
-  request(stream: boolean, promptBytes?: number): BenchRequest;
+  /**
+   * `promptBytes`: the body's approximate size (one user message padded to it); default a short prompt.
+   * `shape` agent: a chat history of 2-8 KiB turns and twenty tools instead (agent-context.ts).
+   */
+  request(stream: boolean, promptBytes?: number, shape?: PromptShape): BenchRequest;
   stop(): Promise<void>;
 }
 
@@ -46,9 +50,18 @@ function promptOf(bytes: number | undefined): string {
   return words.repeat(Math.ceil(bytes / words.length)).slice(0, Math.max(1, bytes - 80));
 }
 
-function chatBody(model: string, stream: boolean, promptBytes?: number): string {
+/** One long prompt (single), or an agent's turn: many medium texts and tool definitions (agent). */
+export const PROMPT_SHAPES = ['single', 'agent'] as const;
+export type PromptShape = (typeof PROMPT_SHAPES)[number];
+
+function chatBody(model: string, stream: boolean, promptBytes?: number, shape: PromptShape = 'single'): string {
+  const streamed = stream ? { stream: true } : {};
+  if (shape === 'agent') {
+    const tools = agentTools().map((tool) => ({ type: 'function', function: tool }));
+    return JSON.stringify({ model, messages: agentTurns(promptBytes ?? 0), tools, ...streamed });
+  }
   const messages = [{ role: 'user', content: promptOf(promptBytes) }];
-  return JSON.stringify(stream ? { model, messages, stream: true } : { model, messages });
+  return JSON.stringify({ model, messages, ...streamed });
 }
 
 /**
@@ -59,8 +72,9 @@ function chatBody(model: string, stream: boolean, promptBytes?: number): string 
 export const BENCH_DOORS = ['chat', 'messages', 'messages-translated', 'responses'] as const;
 export type BenchDoor = (typeof BENCH_DOORS)[number];
 
-function gatewayRequest(door: BenchDoor, stream: boolean, promptBytes: number | undefined): Pick<BenchRequest, 'path' | 'body'> {
-  if (door === 'chat') return { path: '/v1/chat/completions', body: chatBody('simulator/echo', stream, promptBytes) };
+function gatewayRequest(door: BenchDoor, stream: boolean, promptBytes: number | undefined, shape: PromptShape = 'single'): Pick<BenchRequest, 'path' | 'body'> {
+  if (door === 'chat') return { path: '/v1/chat/completions', body: chatBody('simulator/echo', stream, promptBytes, shape) };
+  if (shape !== 'single') throw new Error(`the ${shape} prompt shape is built for the chat door only`);
   const streamed = stream ? { stream: true } : {};
   if (door === 'responses') return { path: '/v1/responses', body: JSON.stringify({ model: BENCH_RESPONSES_MODEL, input: promptOf(promptBytes), ...streamed }) };
   const messages = [{ role: 'user', content: promptOf(promptBytes) }];
@@ -102,13 +116,19 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-function plainRequest(port: number, stream: boolean, promptBytes: number | undefined, headers: Record<string, string> = {}): BenchRequest {
+function plainRequest(
+  port: number,
+  stream: boolean,
+  promptBytes: number | undefined,
+  shape: PromptShape | undefined,
+  headers: Record<string, string> = {},
+): BenchRequest {
   return {
     host: '127.0.0.1',
     port,
     path: '/v1/chat/completions',
     headers: { authorization: 'Bearer sk-bench', ...headers },
-    body: chatBody('echo', stream, promptBytes),
+    body: chatBody('echo', stream, promptBytes, shape),
   };
 }
 
@@ -116,7 +136,7 @@ export function directTarget(simulator: Simulator): Target {
   return {
     name: 'direct',
     pid: simulator.process.pid,
-    request: (stream, promptBytes) => plainRequest(simulator.port, stream, promptBytes),
+    request: (stream, promptBytes, shape) => plainRequest(simulator.port, stream, promptBytes, shape),
     stop: async () => {},
   };
 }
@@ -126,7 +146,7 @@ export async function startFloor(simulator: Simulator, cpu: number): Promise<Tar
   const floor = tsxProcess('floor relay', cpu, 'bench/floor-relay-main.ts', [JSON.stringify(options)]);
   const line = await floor.waitForLine(/^listening \d+/, 30_000);
   const port = Number(line.split(' ')[1]);
-  return { name: 'floor', pid: floor.pid, request: (stream, promptBytes) => plainRequest(port, stream, promptBytes), stop: () => floor.stop() };
+  return { name: 'floor', pid: floor.pid, request: (stream, promptBytes, shape) => plainRequest(port, stream, promptBytes, shape), stop: () => floor.stop() };
 }
 
 export async function startNginx(simulator: Simulator, cpu: number): Promise<Target> {
@@ -172,7 +192,7 @@ http {
   return {
     name: 'nginx',
     pid: nginx.pid,
-    request: (stream, promptBytes) => plainRequest(port, stream, promptBytes),
+    request: (stream, promptBytes, shape) => plainRequest(port, stream, promptBytes, shape),
     async stop() {
       await nginx.stop();
       await rm(directory, { recursive: true, force: true });
@@ -188,7 +208,12 @@ export async function startPortkey(simulator: Simulator, cpu: number): Promise<T
   await waitForPort(port, 10_000);
   // Portkey's OpenAI provider pointed at an OpenAI-compatible custom host, per request by header.
   const headers = { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `http://127.0.0.1:${simulator.port}/v1` };
-  return { name: 'portkey', pid: portkey.pid, request: (stream, promptBytes) => plainRequest(port, stream, promptBytes, headers), stop: () => portkey.stop() };
+  return {
+    name: 'portkey',
+    pid: portkey.pid,
+    request: (stream, promptBytes, shape) => plainRequest(port, stream, promptBytes, shape, headers),
+    stop: () => portkey.stop(),
+  };
 }
 
 export interface GatewayTarget extends Target {
@@ -260,11 +285,11 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: CpuList, node
       port,
       servedVersion,
       output: () => dataPlane.output(),
-      request: (stream, promptBytes) => ({
+      request: (stream, promptBytes, shape) => ({
         host: '127.0.0.1',
         port,
         headers: { authorization: `Bearer ${wiring.apiKey}` },
-        ...gatewayRequest(wiring.door ?? 'chat', stream, promptBytes),
+        ...gatewayRequest(wiring.door ?? 'chat', stream, promptBytes, shape),
       }),
       stop,
     };
