@@ -61,6 +61,22 @@ describe('long prompts', () => {
     expect(Number(received?.headers['content-length'])).toBe(Buffer.byteLength(text) - Buffer.byteLength(TEST_MODEL) + 'echo'.length);
     expect(received?.headers['transfer-encoding']).toBeUndefined();
   });
+
+  // An agent's turn is many texts of 2-8 KiB, not one long prompt: it is read in its bytes too.
+  it("an agent's 300 KiB turn of many medium texts and tool schemas reaches the upstream byte for byte", async () => {
+    const turns = Array.from(
+      { length: 60 },
+      (_, index) => `{"role":"${index % 2 === 0 ? 'user' : 'assistant'}","content":"${escapedPrompt(2048 + ((index * 997) % 6144))}"}`,
+    );
+    const tool = (index: number) =>
+      `{"type":"function","function":{"name":"t${index}","description":"Reads a file.","parameters":{"type":"object","properties":{"path":{"type":"string"}}}}}`;
+    const text = `{"model":"${TEST_MODEL}","messages":[${turns.join(',')}],"tools":[${Array.from({ length: 20 }, (_, index) => tool(index)).join(',')}]}`;
+    await send(text);
+    const received = simulator.requests.at(-1);
+    expect(JSON.stringify(received?.body) === JSON.stringify(JSON.parse(text.replace(`"model":"${TEST_MODEL}"`, '"model":"echo"')))).toBe(true);
+    // Serialised again, the escapes would have shrunk: the same length is the same bytes.
+    expect(Number(received?.headers['content-length'])).toBe(Buffer.byteLength(text) - Buffer.byteLength(TEST_MODEL) + 'echo'.length);
+  });
 });
 
 const CLAUDE_MODEL = 'anthropic/claude-echo';

@@ -66,7 +66,7 @@ function bodyText(next: () => number): string {
     messages.push(`{"role":"${index % 2 === 0 ? 'user' : 'assistant'}"${name},"content":${content}}`);
   }
   const space = next() < 0.3 ? ' \n\t' : '';
-  return `{${space}"model":"a/b",${space}"messages":${space}[${messages.join(`,${space}`)}],"temperature":0.5,"stop":["x",null,true,false,-1.5e3],"meta":{"deep":{"er":[[{}],[]]}},"tail":"${rawContent(next, 100, ascii, plain)}"${space}}`;
+  return `{${space}"model":"a/b",${space}"messages":${space}[${messages.join(`,${space}`)}],"temperature":0.5,"stop":["x",null,true,false,-1.5e3],"meta":{"deep":{"er":[[{}],[]]}},"tail":"${rawContent(next, READER_MIN_BYTES, ascii, plain)}"${space}}`;
 }
 
 function longStringsIn(value: unknown, found: LongString[] = []): LongString[] {
@@ -105,9 +105,33 @@ describe('readJsonBytes', () => {
       expect(JSON.stringify(read.value) === JSON.stringify(expected)).toBe(true);
       expect(longStringsIn(read.value)).toEqual([]);
     }
-    // Declined: bodies under READER_MIN_BYTES, or with less than half their bytes in long strings.
+    // Declined: bodies whose escapes are dense, or with less than half their bytes in long strings.
     expect(declined).toBeLessThan(20);
     expect(deferred).toBeGreaterThan(60);
+  });
+
+  it("reads an agent's turn in its bytes: many texts of 2-8 KiB and tool schemas (generated bodies)", () => {
+    const next = random(19);
+    for (let run = 0; run < 8; run++) {
+      const ascii = run % 2 === 0;
+      const messages: string[] = [];
+      for (let length = 0; length < 300 * 1024;) {
+        const text = rawContent(next, 2048 + Math.floor(next() * 6144), ascii, 0.9);
+        messages.push(`{"role":"${messages.length % 2 === 0 ? 'user' : 'tool'}","content":"${text}"}`);
+        length += text.length;
+      }
+      const schema = '{"type":"object","properties":{"path":{"type":"string","description":"\\"a\\" path"},"limit":{"type":"integer"}},"required":["path"]}';
+      const tools = Array.from(
+        { length: 20 },
+        (_, index) => `{"type":"function","function":{"name":"t${index}","description":"${rawContent(next, 300, ascii, 0.9)}","parameters":${schema}}}`,
+      );
+      const text = `{"model":"a/b","messages":[${messages.join(',')}],"tools":[${tools.join(',')}]}`;
+      const read = readJsonBytes(Buffer.from(text), 128);
+      expect(read).not.toBeNull();
+      // Every message's content stays in the bytes, and reading the body gives JSON.parse's values.
+      expect(longStringsIn(read?.value)).toHaveLength(messages.length);
+      expect(JSON.stringify(read?.value) === JSON.stringify(JSON.parse(text))).toBe(true);
+    }
   });
 
   it('leaves exactly the strings of LONG_STRING_BYTES and more in the bytes', () => {
