@@ -66,14 +66,15 @@ function chatBody(model: string, stream: boolean, promptBytes?: number, shape: P
 
 /**
  * The API a gateway target is sent: chat completions, Anthropic Messages to an `anthropic` endpoint
- * (BENCH_MESSAGES_MODEL) or translated to chat for simulator/echo (messages-translated), or Responses to
- * OpenAI's own (BENCH_RESPONSES_MODEL).
+ * (BENCH_MESSAGES_MODEL) or translated to chat for simulator/echo (messages-translated), Responses to
+ * OpenAI's own (BENCH_RESPONSES_MODEL), or chat translated for that `anthropic` endpoint (chat-anthropic).
  */
-export const BENCH_DOORS = ['chat', 'messages', 'messages-translated', 'responses'] as const;
+export const BENCH_DOORS = ['chat', 'messages', 'messages-translated', 'responses', 'chat-anthropic'] as const;
 export type BenchDoor = (typeof BENCH_DOORS)[number];
 
 function gatewayRequest(door: BenchDoor, stream: boolean, promptBytes: number | undefined, shape: PromptShape = 'single'): Pick<BenchRequest, 'path' | 'body'> {
   if (door === 'chat') return { path: '/v1/chat/completions', body: chatBody('simulator/echo', stream, promptBytes, shape) };
+  if (door === 'chat-anthropic') return { path: '/v1/chat/completions', body: chatBody(BENCH_MESSAGES_MODEL, stream, promptBytes, shape) };
   if (shape !== 'single') throw new Error(`the ${shape} prompt shape is built for the chat door only`);
   const streamed = stream ? { stream: true } : {};
   if (door === 'responses') return { path: '/v1/responses', body: JSON.stringify({ model: BENCH_RESPONSES_MODEL, input: promptOf(promptBytes), ...streamed }) };
