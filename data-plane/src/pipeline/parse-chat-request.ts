@@ -2,14 +2,13 @@
 // `messages` array of well-formed messages. Only cheap structural checks here (every adapter relies on
 // them); the upstream validates the rest.
 import { GatewayError } from '../../../shared/src/errors.ts';
-import type { JsonObject } from '../../../shared/src/json-object.ts';
-import { readJsonObject, readLongJsonObject, requireModel } from './read-request-body.ts';
+import { readRequestBody, requireModel } from './read-request-body.ts';
 import type { ChatRequest } from '../providers/client-requests.ts';
-import { asBuffer, decodeBody } from '../http/decode-text.ts';
+import { asBuffer } from '../http/decode-text.ts';
 import { isText, memberOf } from '../http/read-json-bytes.ts';
 
 export function parseChatRequest(raw: Uint8Array): ChatRequest {
-  const { record, source } = readChatBody(asBuffer(raw));
+  const { record, source } = readRequestBody(asBuffer(raw));
   const model = requireModel(record);
   if (!Array.isArray(record.messages) || record.messages.length === 0) {
     throw new GatewayError('invalid_request', "'messages' must be a non-empty array.", { param: 'messages' });
@@ -28,14 +27,6 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
     clientWantsStreamUsage,
     source,
   };
-}
-
-/** A long prompt's long strings stay in its bytes (read-json-bytes.ts); any other body is decoded and parsed. */
-function readChatBody(bytes: Buffer): { record: JsonObject; source: ChatRequest['source'] } {
-  const long = readLongJsonObject(bytes);
-  if (long !== null) return { record: long.record, source: { text: null, bytes, layout: long.layout } };
-  const decoded = decodeBody(bytes);
-  return { record: readJsonObject(decoded.text), source: { text: decoded.text, bytes: decoded.asciiBytes } };
 }
 
 const MESSAGE_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);

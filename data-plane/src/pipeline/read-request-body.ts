@@ -3,8 +3,7 @@
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../shared/src/json-object.ts';
 import { readJsonBytes } from '../http/read-json-bytes.ts';
-import type { TopLevelLayout } from '../http/json-text.ts';
-import { decodeText } from '../http/decode-text.ts';
+import { decodeBody } from '../http/decode-text.ts';
 import type { JsonSource } from '../providers/splice-json-member.ts';
 
 /** The body's text parsed as a JSON object, or the `invalid_json` / `invalid_request` error the client sees. */
@@ -23,22 +22,21 @@ export function readJsonObject(text: string): JsonObject {
 }
 
 /**
- * A long body read by http/read-json-bytes.ts (its long strings left in the bytes), or null when that
- * reader declines: the caller then decodes the body and calls readJsonObject, which gives the errors.
+ * A request body: a long one read in its bytes (http/read-json-bytes.ts: its long strings left there,
+ * the bytes the source a splice cuts); any other decoded and parsed as before, errors included, its
+ * text the source (with its bytes when they are ASCII).
  */
-export function readLongJsonObject(bytes: Buffer): { record: JsonObject; layout: TopLevelLayout | null } | null {
+export function readRequestBody(bytes: Buffer): { record: JsonObject; source: JsonSource } {
   const read = readJsonBytes(bytes, MAX_JSON_DEPTH);
-  return read === null ? null : { record: jsonObject(read.value), layout: read.layout };
+  if (read !== null) return { record: jsonObject(read.value), source: { text: null, bytes, layout: read.layout } };
+  const decoded = decodeBody(bytes);
+  return { record: readJsonObject(decoded.text), source: { text: decoded.text, bytes: decoded.asciiBytes } };
 }
 
-/**
- * A door's body (Messages, Responses): a long one read in its bytes, with them as the source a native
- * path splices the model into; any other decoded and parsed as before, errors included.
- */
+/** A door's body (FIM, Messages, Responses): as readRequestBody, the source kept only when read in its bytes (a native path splices into those). */
 export function readDoorBody(bytes: Buffer): { record: JsonObject; source?: JsonSource } {
-  const long = readLongJsonObject(bytes);
-  if (long !== null) return { record: long.record, source: { text: null, bytes, layout: long.layout } };
-  return { record: readJsonObject(decodeText(bytes)) };
+  const read = readRequestBody(bytes);
+  return read.source.text === null ? read : { record: read.record };
 }
 
 function jsonObject(body: unknown): JsonObject {
