@@ -26,6 +26,7 @@ export function parseChatRequest(raw: Uint8Array): ChatRequest {
     stream: record.stream === true,
     clientWantsStreamUsage,
     source,
+    readInBytes: source.text === null,
   };
 }
 

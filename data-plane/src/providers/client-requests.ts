@@ -23,6 +23,12 @@ export interface ChatRequest extends ForwardedRequest {
    * they are ASCII or were read as bytes (http/read-json-bytes.ts).
    */
   source?: JsonSource;
+  /**
+   * The client's body was read in its bytes (http/read-json-bytes.ts), so `body` may hold long strings
+   * still left there, which serialiseKeepingBytes copies as they are; without it nothing can, and a
+   * serialised body skips looking for them.
+   */
+  readInBytes?: boolean;
 }
 
 export interface FimRequest extends ForwardedRequest {

@@ -89,7 +89,7 @@ describe('serialiseKeepingBytes', () => {
     const { value } = readJsonBytes(Buffer.from(text), 128)!;
     const body = value as { messages: Array<{ content: unknown }> };
     // Compared as text: a failing comparison of a long prompt would print all of it.
-    expect(upstreamBodyText(serialiseKeepingBytes(value)) === text).toBe(true);
+    expect(upstreamBodyText(serialiseKeepingBytes(value, true)) === text).toBe(true);
     expect(memberOf(body.messages[1]!, 'content')).toBeInstanceOf(LongString);
   });
 
@@ -98,16 +98,24 @@ describe('serialiseKeepingBytes', () => {
     const { messages, stop } = value as { messages: unknown[]; stop: unknown[] };
     const translated = { model: 'upstream', messages: messages.slice(1, 2), stop, stream: true };
     const expected = `{"model":"upstream","messages":[{"role":"user","content":"${prompt}"}],"stop":["${prompt}","end"],"stream":true}`;
-    expect(upstreamBodyText(serialiseKeepingBytes(translated)) === expected).toBe(true);
+    expect(upstreamBodyText(serialiseKeepingBytes(translated, true)) === expected).toBe(true);
   });
 
   it('is JSON.stringify for anything else, a string read once included', () => {
     const { value } = readJsonBytes(Buffer.from(text), 128)!;
     const body = value as { messages: Array<{ content: string }>; stop: string[] };
     expect(typeof body.messages[1]!.content).toBe('string');
-    const serialised = serialiseKeepingBytes(value);
+    const serialised = serialiseKeepingBytes(value, true);
     expect(JSON.parse(upstreamBodyText(serialised)) as unknown).toEqual(JSON.parse(text) as unknown);
     expect(upstreamBodyText(serialised).includes(prompt)).toBe(true);
-    expect(serialiseKeepingBytes({ a: [1, 'b', { c: null }] })).toBe(JSON.stringify({ a: [1, 'b', { c: null }] }));
+    expect(serialiseKeepingBytes({ a: [1, 'b', { c: null }] }, true)).toBe(JSON.stringify({ a: [1, 'b', { c: null }] }));
+  });
+
+  it('for a body not read in bytes is JSON.stringify without looking for long strings', () => {
+    const { value } = readJsonBytes(Buffer.from(text), 128)!;
+    // Told wrongly, it still sends the same JSON: the getters build the strings.
+    const serialised = serialiseKeepingBytes(value, false);
+    expect(typeof serialised).toBe('string');
+    expect(serialised === JSON.stringify(JSON.parse(text))).toBe(true);
   });
 });

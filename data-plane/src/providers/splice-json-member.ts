@@ -206,9 +206,11 @@ const LONG_STRING_MARKER = `\u0000${randomBytes(12).toString('base64url')}:`;
  * Responses prompt become a chat request) is serialised without decoding its prompt, escaping it again
  * and encoding it back to UTF-8. The value's structure is copied where a long string hangs (a marker in
  * its place), serialised, and cut at the markers; pieces as spliceModelInto gives them. Without any long
- * string, JSON.stringify itself.
+ * string, JSON.stringify itself; so when `readInBytes` is false (the body was decoded and parsed: no string
+ * can be left in bytes), without looking for one.
  */
-export function serialiseKeepingBytes(value: unknown): string | Buffer | Buffer[] {
+export function serialiseKeepingBytes(value: unknown, readInBytes: boolean): string | Buffer | Buffer[] {
+  if (!readInBytes) return JSON.stringify(value);
   const longs: LongString[] = [];
   const text = JSON.stringify(withMarkers(value, longs));
   if (longs.length === 0) return text;

@@ -187,5 +187,5 @@ export function convertMessagesToChatRequest(request: MessagesRequest): ChatRequ
     ...(request.stream ? { stream: true } : {}),
   };
   // The usage chunk carries the gateway's cost fields, which the stream's message_delta passes on.
-  return { body: chatBody, model: body.model, stream: request.stream, clientWantsStreamUsage: true };
+  return { body: chatBody, model: body.model, stream: request.stream, clientWantsStreamUsage: true, readInBytes: request.source !== undefined };
 }

@@ -25,6 +25,6 @@ export function translateMessagesRequest(request: MessagesRequest): { chat: Chat
       ...(tools !== undefined ? { tools } : {}),
       ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
     };
-    return { chat: { body, model, stream: request.stream, clientWantsStreamUsage: true }, onlyNative: error };
+    return { chat: { body, model, stream: request.stream, clientWantsStreamUsage: true, readInBytes: request.source !== undefined }, onlyNative: error };
   }
 }

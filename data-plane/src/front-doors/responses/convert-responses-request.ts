@@ -113,7 +113,7 @@ export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequ
   return {
     body,
     ...(source === undefined || changed ? {} : { source }),
-    chat: { body: chatBody as ChatRequest['body'], model, stream, clientWantsStreamUsage: stream },
+    chat: { body: chatBody as ChatRequest['body'], model, stream, clientWantsStreamUsage: stream, ...(source === undefined ? {} : { readInBytes: true }) },
     echo: {
       instructions: instructions === null ? null : textOf(instructions),
       max_output_tokens: maxOutputTokens,

@@ -22,7 +22,7 @@ export function convertToOpenAICompatibleRequest(chat: ChatRequest, target: Upst
     };
   }
   // A body a front door translated still holds a long prompt in the client's bytes: it goes out as they are.
-  return { url: target.url, headers, body: serialiseKeepingBytes(body) };
+  return { url: target.url, headers, body: serialiseKeepingBytes(body, chat.readInBytes === true) };
 }
 
 function spliceSource(chat: ChatRequest, model: string): UpstreamBody | null {
