@@ -20,7 +20,7 @@ import {
   type TopLevelLayout,
 } from '../http/json-text.ts';
 import { randomBytes } from 'node:crypto';
-import { longMembersOf, type LongString } from '../http/read-json-bytes.ts';
+import { longMembersOf, withText, type LongString } from '../http/read-json-bytes.ts';
 
 /** A client's JSON body as sent: decoded text, ASCII text with its bytes, or bytes read with their layout. */
 export type JsonSource = { text: string; bytes: Buffer | null } | { text: null; bytes: Buffer; layout: TopLevelLayout | null };
@@ -227,6 +227,23 @@ export function serialiseKeepingBytes(value: unknown, readInBytes: boolean): str
   pieces.push(Buffer.from(text.slice(from)));
   const length = pieces.reduce((total, piece) => total + piece.length, 0);
   return length >= SPLICED_PIECES_MIN_BYTES ? pieces : Buffer.concat(pieces, length);
+}
+
+/**
+ * `{ ...holder }`, except that a member still in the client's bytes moves as the same lazy member
+ * (withText), not read: a translation that copies a message to change one member (a role, an id)
+ * leaves its prompt in the bytes for serialiseKeepingBytes.
+ */
+export function copyKeepingBytes<T extends object>(holder: T): T {
+  const long = longMembersOf(holder);
+  if (long === undefined || long.size === 0) return { ...holder };
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(holder)) {
+    const member = long.get(key);
+    if (member === undefined) copy[key] = (holder as Record<string, unknown>)[key];
+    else withText(copy, key, member);
+  }
+  return copy as T;
 }
 
 /** `value` with every long string left in the bytes replaced by a numbered marker (pushed to `longs`); unchanged parts are shared, not copied. */

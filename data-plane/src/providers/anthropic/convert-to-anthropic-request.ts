@@ -7,6 +7,8 @@
 // - `cache_control` on a content part or tool is passed through (prompt caching);
 // - tool-call ids Anthropic would refuse are replaced, alike in tool_use and tool_result (map-anthropic-tool-call-ids.ts).
 // Anything the Messages API cannot express (n > 1, audio or file parts) is refused with a 400.
+// Text is moved with memberOf/withText: a long prompt read in its bytes (http/read-json-bytes.ts) goes
+// out as those bytes (serialiseKeepingBytes), not decoded and escaped again.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
 import type { ChatRequest } from '../client-requests.ts';
@@ -20,10 +22,13 @@ import type {
   AnthropicTextBlock,
   AnthropicTool,
   AnthropicToolChoice,
+  AnthropicToolResultBlock,
 } from './anthropic-wire.ts';
 import { createAnthropicToolCallIdMapper } from './map-anthropic-tool-call-ids.ts';
 import { parseToolCallArguments, readFunctionTools } from '../read-function-tools.ts';
 import { readStopSequences, readThinkingBudget } from '../read-generation-options.ts';
+import { isText, memberOf, withText, type LongString } from '../../http/read-json-bytes.ts';
+import { serialiseKeepingBytes } from '../splice-json-member.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 const DEFAULT_MAX_TOKENS = 4096;
@@ -49,23 +54,28 @@ function convertImage(part: JsonObject, param: string): AnthropicImageBlock {
   return { type: 'image', source, ...cacheControlOf(part) };
 }
 
-/** User, system and tool content (a string or text/image parts) → blocks. */
+function textBlock(text: string | LongString): AnthropicTextBlock {
+  return withText({ type: 'text' } as AnthropicTextBlock, 'text', text);
+}
+
+/** User, system and tool content (a string or text/image parts, read with memberOf) → blocks. */
 function convertContent(content: unknown, param: string, allowImages: boolean): Array<AnthropicTextBlock | AnthropicImageBlock> {
-  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  if (isText(content)) return [textBlock(content)];
   if (content === null || content === undefined) return [];
   if (!Array.isArray(content)) throw invalid("'content' must be a string or an array of parts.", param);
   return content.map((part, index) => {
     const partParam = `${param}[${index}]`;
     if (!isRecord(part)) throw invalid('A content part must be an object.', partParam);
-    if (part.type === 'text' && typeof part.text === 'string') return { type: 'text', text: part.text, ...cacheControlOf(part) };
+    const text = part.type === 'text' ? memberOf(part, 'text') : undefined;
+    if (isText(text)) return Object.assign(textBlock(text), cacheControlOf(part));
     if (part.type === 'image_url' && allowImages) return convertImage(part, partParam);
     throw invalid(`Content parts of type '${String(part.type)}' are not supported by this model's provider.`, partParam);
   });
 }
 
 function convertAssistant(message: JsonObject, param: string, toAnthropicId: (id: string) => string): AnthropicContentBlock[] {
-  const blocks: AnthropicContentBlock[] = convertContent(message.content, `${param}.content`, false).filter(
-    (block) => block.type !== 'text' || block.text !== '',
+  const blocks: AnthropicContentBlock[] = convertContent(memberOf(message, 'content'), `${param}.content`, false).filter(
+    (block) => block.type !== 'text' || memberOf(block, 'text') !== '',
   );
   const toolCalls = message.tool_calls;
   if (Array.isArray(toolCalls)) {
@@ -104,18 +114,19 @@ function convertMessages(messages: unknown[]): { system: AnthropicTextBlock[]; t
     switch (message.role) {
       case 'system':
       case 'developer':
-        system.push(...(convertContent(message.content, `${param}.content`, false) as AnthropicTextBlock[]));
+        system.push(...(convertContent(memberOf(message, 'content'), `${param}.content`, false) as AnthropicTextBlock[]));
         return;
       case 'user':
-        append('user', convertContent(message.content, `${param}.content`, true));
+        append('user', convertContent(memberOf(message, 'content'), `${param}.content`, true));
         return;
       case 'assistant':
         append('assistant', convertAssistant(message, param, toAnthropicId));
         return;
       case 'tool': {
         if (typeof message.tool_call_id !== 'string') throw invalid("A tool message needs a 'tool_call_id'.", `${param}.tool_call_id`);
-        const content = typeof message.content === 'string' ? message.content : convertContent(message.content, `${param}.content`, true);
-        append('user', [{ type: 'tool_result', tool_use_id: toAnthropicId(message.tool_call_id), content }]);
+        const content = memberOf(message, 'content');
+        const result = { type: 'tool_result', tool_use_id: toAnthropicId(message.tool_call_id) } as AnthropicToolResultBlock;
+        append('user', [isText(content) ? withText(result, 'content', content) : { ...result, content: convertContent(content, `${param}.content`, true) }]);
         return;
       }
       default:
@@ -172,5 +183,5 @@ export function convertToAnthropicRequest(chat: ChatRequest, target: UpstreamTar
   };
   const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
   if (target.apiKey !== null) headers['x-api-key'] = target.apiKey;
-  return { url: target.url, headers, body: JSON.stringify(request) };
+  return { url: target.url, headers, body: serialiseKeepingBytes(request, chat.readInBytes === true) };
 }

@@ -11,6 +11,8 @@
 // - `reasoning_effort` becomes a thinking budget with thought summaries on, so `reasoning` is filled.
 // Anything Gemini cannot express (audio or file parts, other image URL schemes) is refused with a 400;
 // `parallel_tool_calls` and `user` have no Gemini equivalent and are dropped.
+// Text is moved with memberOf/withText: a long prompt read in its bytes (http/read-json-bytes.ts) goes
+// out as those bytes (serialiseKeepingBytes), not decoded and escaped again.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import { isRecord, type JsonObject } from '../../../../shared/src/json-object.ts';
 import type { ChatRequest } from '../client-requests.ts';
@@ -25,6 +27,8 @@ import type {
 } from './gemini-wire.ts';
 import { parseToolCallArguments, readFunctionTools } from '../read-function-tools.ts';
 import { readStopSequences, readThinkingBudget } from '../read-generation-options.ts';
+import { isText, joinTexts, memberOf, withText, type LongString } from '../../http/read-json-bytes.ts';
+import { serialiseKeepingBytes } from '../splice-json-member.ts';
 
 /** Thinking budgets per OpenAI `reasoning_effort`; `none` turns thinking off where the model allows it. */
 const THINKING_BUDGETS = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
@@ -55,25 +59,29 @@ function convertImage(part: JsonObject, param: string): GeminiPart {
   return { fileData: { fileUri: url, ...(mimeType !== undefined ? { mimeType } : {}) } };
 }
 
-/** User and system content (a string or text/image parts) → parts. */
+function textPart(text: string | LongString): { text: string } {
+  return withText({} as { text: string }, 'text', text);
+}
+
+/** User and system content (a string or text/image parts, read with memberOf) → parts. */
 function convertContent(content: unknown, param: string, allowImages: boolean): GeminiPart[] {
-  if (typeof content === 'string') return content === '' ? [] : [{ text: content }];
+  if (isText(content)) return content === '' ? [] : [textPart(content)];
   if (content === null || content === undefined) return [];
   if (!Array.isArray(content)) throw invalid("'content' must be a string or an array of parts.", param);
   return content.map((part, index) => {
     const partParam = `${param}[${index}]`;
     if (!isRecord(part)) throw invalid('A content part must be an object.', partParam);
-    if (part.type === 'text' && typeof part.text === 'string') return { text: part.text };
+    const text = part.type === 'text' ? memberOf(part, 'text') : undefined;
+    if (isText(text)) return textPart(text);
     if (part.type === 'image_url' && allowImages) return convertImage(part, partParam);
     throw invalid(`Content parts of type '${String(part.type)}' are not supported by this model's provider.`, partParam);
   });
 }
 
-/** A text-only content → one string (system instructions and tool results). */
-function contentText(content: unknown, param: string): string {
-  return convertContent(content, param, false)
-    .map((part) => ('text' in part ? part.text : ''))
-    .join('');
+/** A text-only content → one string (system instructions and tool results); a single long text is not built. */
+function contentText(content: unknown, param: string): string | LongString {
+  const texts = convertContent(content, param, false).map((part) => ('text' in part ? (memberOf(part, 'text') as string | LongString) : ''));
+  return joinTexts(texts, '');
 }
 
 /** The signature the gateway put on a tool call it returned (see to-openai-tool-call.ts). */
@@ -99,15 +107,17 @@ function convertMessages(messages: unknown[]): { system: Array<{ text: string }>
     switch (message.role) {
       case 'system':
       case 'developer': {
-        const text = contentText(message.content, `${param}.content`);
-        if (text !== '') system.push({ text });
+        const text = contentText(memberOf(message, 'content'), `${param}.content`);
+        if (text !== '') system.push(textPart(text));
         return;
       }
       case 'user':
-        append('user', convertContent(message.content, `${param}.content`, true));
+        append('user', convertContent(memberOf(message, 'content'), `${param}.content`, true));
         return;
       case 'assistant': {
-        const parts = convertContent(message.content, `${param}.content`, false).filter((part) => !('text' in part) || part.text !== '');
+        const parts = convertContent(memberOf(message, 'content'), `${param}.content`, false).filter(
+          (part) => !('text' in part) || memberOf(part, 'text') !== '',
+        );
         if (Array.isArray(message.tool_calls)) {
           message.tool_calls.forEach((call, callIndex) => {
             const callParam = `${param}.tool_calls[${callIndex}]`;
@@ -130,7 +140,8 @@ function convertMessages(messages: unknown[]): { system: Array<{ text: string }>
         const name = typeof message.tool_call_id === 'string' ? toolNames.get(message.tool_call_id) : undefined;
         if (name === undefined)
           throw invalid("A tool message's 'tool_call_id' must name a tool call of an earlier assistant message.", `${param}.tool_call_id`);
-        append('user', [{ functionResponse: { name, response: { output: contentText(message.content, `${param}.content`) } } }]);
+        const output = contentText(memberOf(message, 'content'), `${param}.content`);
+        append('user', [{ functionResponse: { name, response: withText({}, 'output', output) } }]);
         return;
       }
       default:
@@ -209,5 +220,5 @@ export function convertToGeminiRequest(chat: ChatRequest, target: UpstreamTarget
   const method = chat.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.apiKey !== null) headers['x-goog-api-key'] = target.apiKey;
-  return { url: `${target.url}/${modelPath(target.upstreamModel)}:${method}`, headers, body: JSON.stringify(request) };
+  return { url: `${target.url}/${modelPath(target.upstreamModel)}:${method}`, headers, body: serialiseKeepingBytes(request, chat.readInBytes === true) };
 }

@@ -6,14 +6,17 @@
 //   stream_options dropped: Mistral reports usage on the last chunk unasked and rejects unknown fields
 // Everything else passes through; a field Mistral does not know comes back as its 422, which the
 // client sees as a 400 naming the field (mistral-error.ts).
+// Messages are copied with copyKeepingBytes: a long prompt read in its bytes (http/read-json-bytes.ts)
+// goes out as those bytes (serialiseKeepingBytes), not decoded and escaped again.
 import type { ChatRequest } from '../client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../provider-adapter.ts';
 import { createMistralToolCallIdMapper } from './map-mistral-tool-call-ids.ts';
+import { copyKeepingBytes, serialiseKeepingBytes } from '../splice-json-member.ts';
 
 type Message = Record<string, unknown>;
 
 function convertMessage(message: Message, toMistralId: (id: string) => string): Message {
-  const converted: Message = { ...message };
+  const converted = copyKeepingBytes(message);
   if (converted.role === 'developer') converted.role = 'system';
   if (typeof converted.tool_call_id === 'string') converted.tool_call_id = toMistralId(converted.tool_call_id);
   if (Array.isArray(converted.tool_calls)) {
@@ -34,5 +37,5 @@ export function convertToMistralRequest(chat: ChatRequest, target: UpstreamTarge
   body.messages = chat.body.messages.map((message) => convertMessage(message as Message, toMistralId));
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.apiKey !== null) headers.authorization = `Bearer ${target.apiKey}`;
-  return { url: target.url, headers, body: JSON.stringify(body) };
+  return { url: target.url, headers, body: serialiseKeepingBytes(body, chat.readInBytes === true) };
 }
