@@ -53,13 +53,21 @@ const STORE_FALSE = { key: 'store', value: 'false' };
  * door read them and there are no routing extras to leave out; otherwise serialised.
  */
 function upstreamBody(body: Record<string, unknown>, source: JsonSource | undefined, model: string): UpstreamBody {
-  if (source !== undefined && !('provider' in body) && !('models' in body)) {
-    // A client's own `store: false` stays where it is, as the spread below keeps it.
-    const spliced = body.store === false ? spliceModelInto(source, model) : 'store' in body ? null : spliceModelInto(source, model, STORE_FALSE);
-    if (spliced !== null) return spliced;
-  }
+  const spliced = source === undefined ? null : splicedBody(body, source, model);
+  if (spliced !== null) return spliced;
   const { provider: _provider, models: _models, ...upstream } = body;
   return JSON.stringify({ ...upstream, model, store: false });
+}
+
+/** The client's bytes with the model spliced in and `store: false` added when absent; null when the body is serialised instead. */
+function splicedBody(body: Record<string, unknown>, source: JsonSource, model: string): UpstreamBody | null {
+  // The routing extras are left out, which only serialising does.
+  if ('provider' in body || 'models' in body) return null;
+  // A client's own `store: false` stays where it is, as it does in the serialised body.
+  if (body.store === false) return spliceModelInto(source, model);
+  // Any other `store` is replaced, which only serialising does.
+  if ('store' in body) return null;
+  return spliceModelInto(source, model, STORE_FALSE);
 }
 
 /** `onStream` learns of the stream translator it creates (the door ends a broken stream with it); `source`: the client's bytes, as convertResponsesRequest gives them. */

@@ -14,15 +14,15 @@ export function convertToMistralFimRequest(fim: FimRequest, target: UpstreamTarg
 }
 
 function upstreamBody(fim: FimRequest, model: string): UpstreamBody {
-  const stream = fim.body.stream;
-  // A boolean `stream` the client sent stays where it is, as the spread below keeps it; none is added at the end.
-  const spliced =
-    fim.source === undefined
-      ? null
-      : typeof stream === 'boolean'
-        ? spliceModelInto(fim.source, model)
-        : 'stream' in fim.body
-          ? null
-          : spliceModelInto(fim.source, model, { key: 'stream', value: 'false' });
-  return spliced ?? JSON.stringify({ ...fim.body, model, stream: fim.stream });
+  return splicedBody(fim, model) ?? JSON.stringify({ ...fim.body, model, stream: fim.stream });
+}
+
+/** The client's bytes with the model spliced in and `stream` added when absent; null when the body is serialised instead. */
+function splicedBody(fim: FimRequest, model: string): UpstreamBody | null {
+  if (fim.source === undefined) return null;
+  // A boolean `stream` the client sent stays where it is, as it does in the serialised body.
+  if (typeof fim.body.stream === 'boolean') return spliceModelInto(fim.source, model);
+  // Any other `stream` is replaced, which only serialising does.
+  if ('stream' in fim.body) return null;
+  return spliceModelInto(fim.source, model, { key: 'stream', value: 'false' });
 }
