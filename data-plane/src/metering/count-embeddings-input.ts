@@ -1,20 +1,28 @@
 // Input tokens of an embeddings request, counted when the upstream reports none (Gemini), and bounded
 // before the call for the spend reservation: text through the one tokenizer (count-tokens.ts) or its
-// byte-count bound (a token covers at least one byte), token arrays by their length.
+// byte-count bound (a token covers at least one byte), token arrays by their length. Texts are read
+// with memberOf: a long one left in the client's bytes (http/read-json-bytes.ts) is measured for the
+// bound, not built.
 import type { EmbeddingsInput } from '../providers/client-requests.ts';
+import { isText, memberOf, textOf, utf8LengthOf, type LongString } from '../http/read-json-bytes.ts';
 import { countTokens } from './count-tokens.ts';
 
-export function countEmbeddingsInputTokens(input: EmbeddingsInput): number {
-  return sumOverItems(input, countTokens);
+export function countEmbeddingsInputTokens(body: { input: EmbeddingsInput }): number {
+  return sumOverItems(body, (text) => countTokens(textOf(text)));
 }
 
-export function embeddingsInputTokensUpperBound(input: EmbeddingsInput): number {
-  return sumOverItems(input, (text) => Buffer.byteLength(text));
+export function embeddingsInputTokensUpperBound(body: { input: EmbeddingsInput }): number {
+  return sumOverItems(body, utf8LengthOf);
 }
 
-function sumOverItems(input: EmbeddingsInput, countText: (text: string) => number): number {
-  if (typeof input === 'string') return countText(input);
+function sumOverItems(body: { input: EmbeddingsInput }, countText: (text: string | LongString) => number): number {
+  const input = memberOf(body, 'input');
+  if (isText(input)) return countText(input);
+  const items = input as unknown[];
   let tokens = 0;
-  for (const item of input) tokens += typeof item === 'string' ? countText(item) : Array.isArray(item) ? item.length : 1;
+  for (let index = 0; index < items.length; index++) {
+    const item = memberOf(items, index);
+    tokens += isText(item) ? countText(item) : Array.isArray(item) ? item.length : 1;
+  }
   return tokens;
 }

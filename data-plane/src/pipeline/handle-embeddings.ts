@@ -25,7 +25,7 @@ export interface IncomingEmbeddingsRequest {
 export const embeddingsOperation: Operation<EmbeddingsRequest> = {
   name: 'embeddings',
   on: (route) => route.embeddings,
-  estimatePromptTokens: (embeddings) => countEmbeddingsInputTokens(embeddings.body.input),
+  estimatePromptTokens: (embeddings) => countEmbeddingsInputTokens(embeddings.body),
 };
 
 export async function handleEmbeddings(context: PipelineContext, response: ClientResponse, incoming: IncomingEmbeddingsRequest): Promise<void> {
@@ -39,7 +39,7 @@ export async function handleEmbeddings(context: PipelineContext, response: Clien
     principal: caller,
     model: models[0],
     candidates,
-    spend: { promptTokens: embeddingsInputTokensUpperBound(embeddings.body.input), maxOutputTokens: 0 },
+    spend: { promptTokens: embeddingsInputTokensUpperBound(embeddings.body), maxOutputTokens: 0 },
     clientWantsUsage: false,
     presenter: embeddingsPresenter(embeddings.encodingFormat),
   });

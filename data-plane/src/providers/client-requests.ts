@@ -50,4 +50,8 @@ export interface EmbeddingsRequest extends ForwardedRequest {
   encodingFormat: 'float' | 'base64';
   /** `dimensions`: the length the client asked the vectors to have, or null. */
   dimensions: number | null;
+  /** As ChatRequest's: long texts of `body.input` may still be in the client's bytes. */
+  readInBytes?: boolean;
+  /** The client's bytes, when a long body was read in them and has no routing extras: OpenAI-compatible upstreams get the model spliced in. */
+  source?: JsonSource;
 }
