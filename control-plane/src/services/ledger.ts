@@ -1,6 +1,7 @@
 // The only writer of organizations.balance_micros (and of usage_debited_micros, the running total of
 // usage debits the data planes' spend counters use as a floor): every balance change is a ledger entry,
-// and the totals move by the entry's amount in the same transaction.
+// and the totals move by the entry's amount in the same transaction. Usage ingest writes its debit
+// entries in the statement that stores the usage rows and moves the totals here (moveOrgTotals).
 import type { LedgerEntry, LedgerKind, Prisma } from '../../generated/prisma/client.ts';
 
 export interface LedgerEntryInput {
@@ -23,6 +24,18 @@ export async function appendLedgerEntries(transaction: Prisma.TransactionClient,
       note: entry.note ?? null,
     })),
   });
+  await moveOrgTotals(transaction, entries);
+}
+
+/**
+ * Moves the organizations' totals by entries written in this transaction: appendLedgerEntries', or usage
+ * ingest's debits, which its one statement inserts with the usage rows they charge (usage-ingest.ts).
+ */
+export async function moveOrgTotals(
+  transaction: Prisma.TransactionClient,
+  entries: readonly Pick<LedgerEntryInput, 'orgId' | 'kind' | 'amountMicros'>[],
+): Promise<void> {
+  if (entries.length === 0) return;
   const totals = new Map<string, { balance: bigint; usageDebited: bigint }>();
   for (const entry of entries) {
     const total = totals.get(entry.orgId) ?? { balance: 0n, usageDebited: 0n };

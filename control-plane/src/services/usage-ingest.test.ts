@@ -107,6 +107,60 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     ]);
   });
 
+  test('a mixed batch writes exactly one debit per billed, paid request, in batch order, and moves each org by its sum', async () => {
+    const prisma = testApp.app.services.prisma;
+    const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
+    const other = await prisma.organization.create({ data: { name: 'Mixed Batch Org' } });
+    const before = await prisma.organization.findMany({ where: { id: { in: [orgId, other.id] } }, orderBy: { id: 'asc' } });
+    const lastEntry = await prisma.ledgerEntry.findFirst({ orderBy: { id: 'desc' } });
+    const batch = {
+      events: [
+        event('mix-1', { costMicros: 11 }),
+        event('mix-other-1', { orgId: other.id, costMicros: 1_000_003 }),
+        event('mix-byok', { byok: true, costMicros: 13 }),
+        event('mix-gone', { orgId: 'mix-no-such-org', costMicros: 17 }),
+        event('mix-free', { costMicros: 0 }),
+        event('mix-2', { costMicros: 19 }),
+        event('mix-1', { costMicros: 11 }),
+        event('mix-other-2', { orgId: other.id, costMicros: 23 }),
+      ],
+    };
+    expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 7, duplicates: 1, unbilled: 1 });
+    expect(await dataPlane.ingestUsage(batch)).toEqual({ inserted: 0, duplicates: 8 });
+
+    const entries = await prisma.ledgerEntry.findMany({ where: { id: { gt: lastEntry?.id ?? 0n } }, orderBy: { id: 'asc' } });
+    expect(entries.map((entry) => [entry.orgId, entry.kind, entry.amountMicros, entry.usageRequestId, entry.note])).toEqual([
+      [orgId, 'usage', -11n, 'mix-1', null],
+      [other.id, 'usage', -1_000_003n, 'mix-other-1', null],
+      [orgId, 'usage', -19n, 'mix-2', null],
+      [other.id, 'usage', -23n, 'mix-other-2', null],
+    ]);
+    const after = await prisma.organization.findMany({ where: { id: { in: [orgId, other.id] } }, orderBy: { id: 'asc' } });
+    const moved = after.map((org, index) => [
+      org.id,
+      org.balanceMicros - (before[index]?.balanceMicros ?? 0n),
+      org.usageDebitedMicros - (before[index]?.usageDebitedMicros ?? 0n),
+    ]);
+    expect(moved).toEqual(
+      [
+        [orgId, -30n, 30n],
+        [other.id, -1_000_026n, 1_000_026n],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    const rows = await prisma.usageRecord.findMany({ where: { requestId: { startsWith: 'mix-' } }, orderBy: { id: 'asc' } });
+    expect(rows.map((row) => [row.requestId, row.orgId, row.costMicros, row.byok])).toEqual([
+      ['mix-1', orgId, 11n, false],
+      ['mix-other-1', other.id, 1_000_003n, false],
+      ['mix-byok', orgId, 13n, true],
+      ['mix-gone', 'mix-no-such-org', 17n, false],
+      ['mix-free', orgId, 0n, false],
+      ['mix-2', orgId, 19n, false],
+      ['mix-other-2', other.id, 23n, false],
+    ]);
+    const audits = await prisma.auditLog.findMany({ where: { action: 'usage.unbilled', target: 'org:mix-no-such-org' } });
+    expect(audits.map((audit) => audit.details)).toEqual([{ reason: 'organization not found', requests: 1, costMicros: 17 }]);
+  });
+
   test('the daily aggregate splits at UTC midnight by startedAt', async () => {
     const prisma = testApp.app.services.prisma;
     const dataPlane = testApp.caller(testApp.app.dataPlaneToken).dataPlane;
@@ -201,7 +255,7 @@ describe.each(testEngines)('usage ingest on %s', (engine) => {
     expect(await prisma.usageRecord.count({ where: { requestId: { in: ['ok-1', 'gone-1', 'gone-2'] } } })).toBe(3);
     const debits = await prisma.ledgerEntry.findMany({ where: { usageRequestId: { in: ['ok-1', 'gone-1', 'gone-2'] } } });
     expect(debits.map((entry) => [entry.usageRequestId, entry.amountMicros])).toEqual([['ok-1', -100n]]);
-    const audits = await prisma.auditLog.findMany({ where: { action: 'usage.unbilled' } });
+    const audits = await prisma.auditLog.findMany({ where: { action: 'usage.unbilled', target: { not: 'org:mix-no-such-org' } } });
     expect(audits.map((audit) => [audit.target, audit.details])).toEqual([
       ['org:no-such-org', { reason: 'organization not found', requests: 2, costMicros: 305 }],
     ]);

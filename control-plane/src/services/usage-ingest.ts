@@ -16,7 +16,7 @@
 // dead-lettered: a `usage.dead-letter` audit row keeps each one, with the reason and the event as sent.
 import { boundUsageEvent, unboundedUsageEventSchema, type UsageEvent, type UsageIngestInput, type UsageIngestResult } from '../../../shared/src/usage-event.ts';
 import { recordAudit } from './audit.ts';
-import { appendLedgerEntries } from './ledger.ts';
+import { moveOrgTotals } from './ledger.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { ServiceContext } from './service-context.ts';
 
@@ -25,6 +25,10 @@ interface InsertedRow {
   org_id: string;
   cost_micros: bigint;
   byok: boolean;
+  /** Its organization exists. */
+  billed: boolean;
+  /** A ledger debit was written for it (billed, not BYOK, cost above 0). */
+  debited: boolean;
 }
 
 interface DeadLetter {
@@ -100,15 +104,12 @@ async function storeOneByOne(context: ServiceContext, events: UsageEvent[], dead
 async function storeEvents(context: ServiceContext, events: UsageEvent[]): Promise<UsageIngestResult> {
   return context.prisma.$transaction(async (transaction) => {
     const inserted = await insertUsageRows(transaction, events);
-    const orgIds = [...new Set(inserted.map((row) => row.org_id))];
-    const known = new Set((await transaction.organization.findMany({ where: { id: { in: orgIds } }, select: { id: true } })).map((org) => org.id));
-    // BYOK requests are paid to the provider by the org directly; free requests need no entry.
-    const debits = inserted
-      .filter((row) => known.has(row.org_id) && !row.byok && BigInt(row.cost_micros) > 0n)
-      .map((row) => ({ orgId: row.org_id, kind: 'usage' as const, amountMicros: -BigInt(row.cost_micros), usageRequestId: row.request_id }));
-    await appendLedgerEntries(transaction, debits);
+    await moveOrgTotals(
+      transaction,
+      inserted.filter((row) => row.debited).map((row) => ({ orgId: row.org_id, kind: 'usage' as const, amountMicros: -BigInt(row.cost_micros) })),
+    );
     await recordKeysLastUsed(transaction, events);
-    const unbilled = inserted.filter((row) => !known.has(row.org_id));
+    const unbilled = inserted.filter((row) => !row.billed);
     await recordUnbilled(transaction, context, unbilled);
     const counts: UsageIngestResult = { inserted: inserted.length, duplicates: events.length - inserted.length };
     if (unbilled.length > 0) counts.unbilled = unbilled.length;
@@ -153,7 +154,11 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message.slice(0, 1_000) : String(error);
 }
 
-/** Inserts the events not yet stored and adds exactly those to usage_daily; returns the inserted rows. */
+/**
+ * Inserts the events not yet stored, adds exactly those to usage_daily and writes their ledger debits, in
+ * one statement; returns the inserted rows. The organizations' totals are moved by the caller
+ * (ledger.ts), in the same transaction.
+ */
 async function insertUsageRows(transaction: Prisma.TransactionClient, events: UsageEvent[]): Promise<InsertedRow[]> {
   // The whole batch travels as one JSON parameter, so its size is not bound by the parameter limit;
   // jsonb_to_recordset matches the event's camelCase keys to the quoted column names below. The daily
@@ -198,8 +203,17 @@ async function insertUsageRows(transaction: Prisma.TransactionClient, events: Us
         "cache_write_tokens" = "usage_daily"."cache_write_tokens" + EXCLUDED."cache_write_tokens",
         "reasoning_tokens" = "usage_daily"."reasoning_tokens" + EXCLUDED."reasoning_tokens",
         "cost_micros" = "usage_daily"."cost_micros" + EXCLUDED."cost_micros"
+    ), "billed" AS (
+      SELECT "inserted".*, "org"."id" IS NOT NULL AS "billed",
+        "org"."id" IS NOT NULL AND NOT "inserted"."byok" AND "inserted"."cost_micros" > 0 AS "debited"
+      FROM "inserted" LEFT JOIN "organizations" AS "org" ON "org"."id" = "inserted"."org_id"
+    ), "debits" AS (
+      -- BYOK requests are paid to the provider by the org directly; free requests need no entry. In the
+      -- batch's order (usage row ids), as one entry per request was always written.
+      INSERT INTO "ledger_entries" ("org_id", "kind", "amount_micros", "usage_request_id")
+      SELECT "org_id", 'usage', -"cost_micros", "request_id" FROM "billed" WHERE "debited" ORDER BY "id"
     )
-    SELECT "request_id", "org_id", "cost_micros", "byok" FROM "inserted"`;
+    SELECT "request_id", "org_id", "cost_micros", "byok", "billed", "debited" FROM "billed"`;
 }
 
 async function recordUnbilled(transaction: Prisma.TransactionClient, context: ServiceContext, rows: InsertedRow[]): Promise<void> {
