@@ -28,6 +28,8 @@ export function withExtraKeys(state: SnapshotState, count: number): SnapshotStat
 export const BENCH_MESSAGES_MODEL = 'simulator/claude-echo';
 /** The model bench:compare --door=responses sends Responses to: one endpoint on a provider with the slug `openai`, which speaks them natively. */
 export const BENCH_RESPONSES_MODEL = 'simulator/responses-echo';
+/** The model bench:compare --door=chat-mistral and --door=fim send to: one endpoint of kind `mistral` on the simulator (chat and FIM). */
+export const BENCH_MISTRAL_MODEL = 'simulator/mistral-echo';
 
 /**
  * The state with BENCH_MESSAGES_MODEL and BENCH_RESPONSES_MODEL, so /v1/messages and /v1/responses take
@@ -49,11 +51,13 @@ export function withNativeDoorModels(state: SnapshotState, upstreamBaseUrl: stri
       ...state.providers,
       prov_simulator_anthropic: { ...provider, id: 'prov_simulator_anthropic', slug: 'simulator-anthropic', kind: 'anthropic', baseUrl: upstreamBaseUrl },
       prov_simulator_openai: { ...provider, id: 'prov_simulator_openai', slug: 'openai', baseUrl: upstreamBaseUrl },
+      prov_simulator_mistral: { ...provider, id: 'prov_simulator_mistral', slug: 'simulator-mistral', kind: 'mistral', baseUrl: upstreamBaseUrl },
     },
     models: {
       ...state.models,
       [BENCH_MESSAGES_MODEL]: model(BENCH_MESSAGES_MODEL, 'prov_simulator_anthropic', 'claude-echo'),
       [BENCH_RESPONSES_MODEL]: model(BENCH_RESPONSES_MODEL, 'prov_simulator_openai', 'responses-echo'),
+      [BENCH_MISTRAL_MODEL]: model(BENCH_MISTRAL_MODEL, 'prov_simulator_mistral', 'mistral-echo'),
     },
   };
 }

@@ -42,14 +42,16 @@ Options:
   --connections=C       wrk connections                                          default 32
   --prompt-bytes=N      prompt size (default: a short prompt)
   --prompt-shape=S      single: one user message of that size; agent: a history of 2-8 KiB turns (code,
-                        escapes, non-ASCII) and twenty tool definitions, as coding agents send (chat, chat-anthropic)
+                        escapes, non-ASCII) and twenty tool definitions, as coding agents send (the chat doors)
                                                                                  default single
   --stream              streamed requests
   --door=D              chat, messages or responses: Anthropic Messages (/v1/messages) to an endpoint of kind
                         anthropic, or Responses (/v1/responses) to one of the provider \`openai\`, both on the
                         simulator and passed through natively (non-streamed)     default chat
                         messages-translated: Messages to the simulator's chat endpoint, translated
-                        chat-anthropic: chat translated for the anthropic endpoint (either prompt shape)
+                        chat-anthropic, chat-mistral: chat translated for an endpoint of kind anthropic or
+                        mistral on the simulator (either prompt shape); fim: /v1/fim/completions to the
+                        mistral one
   --rate=N              an open loop at N requests/s instead of wrk's saturation: both sides batch alike
                         (at saturation CPU per request also moves with the throughput other processes leave)
   --paired              with --rate: both sides get the rate at the same time in each round, their CPU read

@@ -14,7 +14,7 @@ import { startFakeControlPlane, type FakeControlPlane } from '../data-plane/src/
 import { fundedSpendFloors, UPSTREAM_KEY_ENV } from '../data-plane/src/testing/data-plane-fixture.ts';
 import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { BENCH_API_KEY, BENCH_MESSAGES_MODEL, BENCH_RESPONSES_MODEL, benchSnapshotState, withNativeDoorModels } from './bench-snapshot.ts';
+import { BENCH_API_KEY, BENCH_MESSAGES_MODEL, BENCH_MISTRAL_MODEL, BENCH_RESPONSES_MODEL, benchSnapshotState, withNativeDoorModels } from './bench-snapshot.ts';
 import { agentTools, agentTurns } from './agent-context.ts';
 import { startPinned, type CpuList, type PinnedProcess } from './pinned-process.ts';
 import type { BenchRequest } from './request-bytes.ts';
@@ -67,16 +67,21 @@ function chatBody(model: string, stream: boolean, promptBytes?: number, shape: P
 /**
  * The API a gateway target is sent: chat completions, Anthropic Messages to an `anthropic` endpoint
  * (BENCH_MESSAGES_MODEL) or translated to chat for simulator/echo (messages-translated), Responses to
- * OpenAI's own (BENCH_RESPONSES_MODEL), or chat translated for that `anthropic` endpoint (chat-anthropic).
+ * OpenAI's own (BENCH_RESPONSES_MODEL), chat translated for that `anthropic` endpoint (chat-anthropic) or
+ * for a `mistral` one (chat-mistral, BENCH_MISTRAL_MODEL), or FIM (a prompt and a short suffix) to that one.
  */
-export const BENCH_DOORS = ['chat', 'messages', 'messages-translated', 'responses', 'chat-anthropic'] as const;
+export const BENCH_DOORS = ['chat', 'messages', 'messages-translated', 'responses', 'chat-anthropic', 'chat-mistral', 'fim'] as const;
 export type BenchDoor = (typeof BENCH_DOORS)[number];
 
 function gatewayRequest(door: BenchDoor, stream: boolean, promptBytes: number | undefined, shape: PromptShape = 'single'): Pick<BenchRequest, 'path' | 'body'> {
   if (door === 'chat') return { path: '/v1/chat/completions', body: chatBody('simulator/echo', stream, promptBytes, shape) };
   if (door === 'chat-anthropic') return { path: '/v1/chat/completions', body: chatBody(BENCH_MESSAGES_MODEL, stream, promptBytes, shape) };
-  if (shape !== 'single') throw new Error(`the ${shape} prompt shape is built for the chat door only`);
+  if (door === 'chat-mistral') return { path: '/v1/chat/completions', body: chatBody(BENCH_MISTRAL_MODEL, stream, promptBytes, shape) };
+  if (shape !== 'single') throw new Error(`the ${shape} prompt shape is built for the chat doors only`);
   const streamed = stream ? { stream: true } : {};
+  if (door === 'fim') {
+    return { path: '/v1/fim/completions', body: JSON.stringify({ model: BENCH_MISTRAL_MODEL, prompt: promptOf(promptBytes), suffix: '\n}\n', ...streamed }) };
+  }
   if (door === 'responses') return { path: '/v1/responses', body: JSON.stringify({ model: BENCH_RESPONSES_MODEL, input: promptOf(promptBytes), ...streamed }) };
   const messages = [{ role: 'user', content: promptOf(promptBytes) }];
   const model = door === 'messages' ? BENCH_MESSAGES_MODEL : 'simulator/echo';
