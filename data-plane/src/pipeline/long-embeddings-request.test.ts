@@ -1,11 +1,14 @@
 // A long embeddings body (documents to embed) is read in its bytes (http/read-json-bytes.ts): an
 // OpenAI-compatible upstream gets the client's bytes with the model spliced in, where it got the body
-// serialised again, and the checks and the spend bound read the texts' measurements; a body with
-// routing extras, or one the reader declines, is served as before.
+// serialised again, and the checks and the spend bound read the texts' measurements; Gemini and Mistral
+// get the JSON they got before, each long text as the client escaped it; a body with routing extras, or
+// one the reader declines, is served as before.
 import { describe, expect, it } from 'vitest';
 import { LongString, memberOf } from '../http/read-json-bytes.ts';
 import { countEmbeddingsInputTokens, embeddingsInputTokensUpperBound } from '../metering/count-embeddings-input.ts';
 import type { EmbeddingsRequest } from '../providers/client-requests.ts';
+import { convertToGeminiEmbeddingsRequest } from '../providers/gemini/convert-to-gemini-embeddings-request.ts';
+import { convertToMistralEmbeddingsRequest } from '../providers/mistral/convert-to-mistral-embeddings-request.ts';
 import { openAICompatibleEmbeddingsAdapter } from '../providers/openai-compatible/openai-compatible-embeddings-adapter.ts';
 import { escapedPrompt } from '../testing/escaped-prompt.ts';
 import { upstreamBodyText } from '../testing/upstream-body.ts';
@@ -61,5 +64,24 @@ describe('a long embeddings body', () => {
     ['a token id mixed with texts', `[1,"${DOCUMENT}"]`, "'input[0]' must be a non-empty string"],
   ])('with %s is refused as before', (_name, input, message) => {
     expect(() => parseEmbeddingsRequest(Buffer.from(embeddingsBody(input)))).toThrow(message);
+  });
+});
+
+describe.each([
+  ['Gemini', convertToGeminiEmbeddingsRequest],
+  ['Mistral', convertToMistralEmbeddingsRequest],
+])('a long embeddings body translated for %s', (_name, convert) => {
+  it.each([
+    ['one text', ONE],
+    ['several texts', SEVERAL],
+  ])('with %s sends the JSON the old path sent, its long texts as the client escaped them', (_case, input) => {
+    const text = embeddingsBody(input, ',"dimensions":256,"user":"u-1"');
+    const request = parseEmbeddingsRequest(Buffer.from(text));
+    const now = upstreamBodyText(convert(request, target).body);
+    const old = readJsonObject(text) as EmbeddingsRequest['body'];
+    const before = convert({ ...request, body: old, readInBytes: false, source: undefined }, target).body;
+    expect(JSON.stringify(JSON.parse(now)) === before).toBe(true);
+    // JSON.stringify would have written é and 😀 as themselves: these are the client's bytes.
+    expect(now.includes(`"${DOCUMENT}"`)).toBe(true);
   });
 });
