@@ -28,7 +28,8 @@ export class ClientResponse implements EndedRequest {
   #ended = false;
   #bodyPaused = false;
   #abortListeners: Array<() => void> = [];
-  #writableWaiters: Array<() => void> = [];
+  /** Made, and uWS's onWritable registered, only when a write met backpressure: most answers never wait. */
+  #writableWaiters: Array<() => void> | null = null;
 
   constructor(response: HttpResponse, requestId: string, route: RouteTelemetry) {
     this.#response = response;
@@ -41,10 +42,6 @@ export class ClientResponse implements EndedRequest {
       this.#aborted = true;
       for (const listener of this.#abortListeners.splice(0)) listener();
       this.#releaseWritableWaiters();
-    });
-    response.onWritable(() => {
-      this.#releaseWritableWaiters();
-      return true;
     });
   }
 
@@ -85,7 +82,16 @@ export class ClientResponse implements EndedRequest {
   /** Resolves when uWS drained its backpressure (or the client went away). */
   writable(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => this.#writableWaiters.push(resolve));
+    // Registered on the first wait, before this turn returns to uWS, so the drain cannot come first.
+    if (this.#writableWaiters === null) {
+      this.#writableWaiters = [];
+      this.#response.onWritable(() => {
+        this.#releaseWritableWaiters();
+        return true;
+      });
+    }
+    const waiters = this.#writableWaiters;
+    return new Promise((resolve) => waiters.push(resolve));
   }
 
   /** Stops reading the request body (a 413, or framing that cannot be trusted); the answer then closes the connection. */
@@ -104,6 +110,7 @@ export class ClientResponse implements EndedRequest {
   }
 
   #releaseWritableWaiters(): void {
+    if (this.#writableWaiters === null) return;
     for (const resolve of this.#writableWaiters.splice(0)) resolve();
   }
 }

@@ -75,4 +75,50 @@ describe('accessLineWriter', () => {
     );
     expect(mine).toBe(pinos);
   });
+
+  it('writes each line with its own values when one writer serves requests of different callers in turn', () => {
+    const written: string[] = [];
+    const logger = pino({ name: 'data-plane' }, { write: (line: string) => written.push(line) });
+    const write = accessLineWriter(logger);
+    const chat = { route: '/v1/chat/completions', door: 'openai-chat', operation: 'chat', accessLevel: 30 };
+    const messages = { route: '/v1/messages', door: 'anthropic-messages', operation: 'chat', accessLevel: 30 };
+    const other = { ...usage, orgId: 'org_2', userId: null, apiKeyId: 'key_2', requestedModel: 'm2', servedModel: 'm2' } as unknown as UsageEvent;
+    const requests = [
+      { route: chat, usage, provider: 'simulator' },
+      { route: messages, usage: other, provider: null },
+      { route: chat, usage: null, provider: null },
+      { route: chat, usage, provider: 'simulator' },
+    ];
+    for (const [index, request] of requests.entries()) {
+      write(
+        30,
+        { ...request, requestId: `req-${index}`, attempts: null, span: null, startedAt: 0, aborted: false, status: 200, errorCode: null },
+        200,
+        null,
+        1,
+      );
+    }
+    expect(written.map((line) => JSON.parse(line) as Record<string, unknown>)).toMatchObject([
+      {
+        route: '/v1/chat/completions',
+        door: 'openai-chat',
+        org: 'org_"quoted"',
+        user: 'user\nwith a newline',
+        keyId: 'key_1',
+        model: 'simulator/echo',
+        provider: 'simulator',
+      },
+      { route: '/v1/messages', door: 'anthropic-messages', org: 'org_2', user: null, keyId: 'key_2', model: 'm2', servedModel: 'm2', provider: null },
+      { route: '/v1/chat/completions', door: 'openai-chat', requestId: 'req-2' },
+      {
+        route: '/v1/chat/completions',
+        org: 'org_"quoted"',
+        user: 'user\nwith a newline',
+        keyId: 'key_1',
+        servedModel: 'simulator/échø',
+        provider: 'simulator',
+      },
+    ]);
+    expect(written[2]).not.toContain('"org"');
+  });
 });

@@ -8,7 +8,7 @@
 // written to this way: plain pino, no formatters, mixins or hooks (shared/src/logger.ts).
 import pino from 'pino';
 import type { Logger } from '../../../shared/src/logger.ts';
-import type { EndedRequest } from './request-telemetry.ts';
+import type { EndedRequest, RouteTelemetry } from './request-telemetry.ts';
 
 const { lsCacheSym, timeSym, chindingsSym, streamSym } = pino.symbols;
 
@@ -23,11 +23,35 @@ export function accessLineWriter(logger: Logger): AccessLineWriter {
   const levelPrefixes = fields[lsCacheSym] as Record<number, string>;
   const time = fields[timeSym] as () => string;
   const stream = fields[streamSym] as { write(line: string): unknown };
+  // What repeats from one request to the next (the route, the caller and the model) is kept as the text
+  // of the last line's: a busy data plane escapes it once, not per line, and the line has fewer pieces.
+  let route: RouteTelemetry | null = null;
+  let routeText = '';
+  const caller: Array<string | null> = [];
+  let callerText = '';
   return (level, request, status, errorCode, latencyMs) => {
     const usage = request.usage;
-    let line = `${levelPrefixes[level]}${time()}${fields[chindingsSym] as string},"requestId":${text(request.requestId)},"route":${text(request.route.route)},"door":${text(request.route.door)},"status":${status},"error":${text(errorCode)}`;
+    if (request.route !== route) {
+      route = request.route;
+      routeText = `,"route":${text(route.route)},"door":${text(route.door)}`;
+    }
+    let line = `${levelPrefixes[level]}${time()}${fields[chindingsSym] as string},"requestId":${text(request.requestId)}${routeText},"status":${status},"error":${text(errorCode)}`;
     if (usage !== null) {
-      line += `,"org":${text(usage.orgId)},"user":${text(usage.userId)},"keyId":${text(usage.apiKeyId)},"model":${text(usage.requestedModel)},"servedModel":${text(usage.servedModel)},"provider":${text(request.provider)},"byok":${usage.byok},"streamed":${usage.streamed},"inputTokens":${number(usage.promptTokens)},"outputTokens":${number(usage.completionTokens)},"cacheReadTokens":${number(usage.cacheReadTokens)},"costMicros":${number(usage.costMicros)},"ttftMs":${number(usage.ttftMs)},"upstreamLatencyMs":${number(usage.upstreamLatencyMs)}`;
+      const { orgId, userId, apiKeyId, requestedModel, servedModel } = usage;
+      const provider = request.provider;
+      if (
+        caller.length === 0 ||
+        orgId !== caller[0] ||
+        userId !== caller[1] ||
+        apiKeyId !== caller[2] ||
+        requestedModel !== caller[3] ||
+        servedModel !== caller[4] ||
+        provider !== caller[5]
+      ) {
+        caller.splice(0, caller.length, orgId, userId, apiKeyId, requestedModel, servedModel, provider);
+        callerText = `,"org":${text(orgId)},"user":${text(userId)},"keyId":${text(apiKeyId)},"model":${text(requestedModel)},"servedModel":${text(servedModel)},"provider":${text(provider)}`;
+      }
+      line += `${callerText},"byok":${usage.byok},"streamed":${usage.streamed},"inputTokens":${number(usage.promptTokens)},"outputTokens":${number(usage.completionTokens)},"cacheReadTokens":${number(usage.cacheReadTokens)},"costMicros":${number(usage.costMicros)},"ttftMs":${number(usage.ttftMs)},"upstreamLatencyMs":${number(usage.upstreamLatencyMs)}`;
     }
     line += `,"latencyMs":${number(Math.round(latencyMs * 10) / 10)}`;
     if (request.attempts !== null) line += `,"attempts":${JSON.stringify(request.attempts)}`;
