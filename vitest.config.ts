@@ -28,6 +28,7 @@ const listenerTests = [
   'control-plane/src/services/snapshot-replicas.test.ts',
   'control-plane/src/services/usage-ingest.test.ts',
   'control-plane/src/trpc/routers/_app.test.ts',
+  'data-plane/src/channel/control-plane-channel.test.ts',
   'data-plane/src/chat-completions.test.ts',
   'data-plane/src/list-models.test.ts',
   'data-plane/src/long-prompts.test.ts',

@@ -122,8 +122,8 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
   const generations = createGenerationLookup((input) => channel.generation(input));
   const { spool, shipper: usageShipper } = await openShippedSpool({
     directory: spoolDirectory,
-    send: async (events) => {
-      await channel.ingestUsage(events);
+    send: async (events, json) => {
+      await channel.ingestUsage(json);
       generations.forget(events);
     },
     batchSize: settings.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,

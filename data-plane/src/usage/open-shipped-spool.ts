@@ -10,7 +10,7 @@ import { UsageSpool, type SpoolFile, type SpoolSync } from './usage-spool.ts';
 
 export interface ShippedSpoolOptions {
   directory: string;
-  send(events: UsageEvent[]): Promise<unknown>;
+  send(events: UsageEvent[], json: Buffer[]): Promise<unknown>;
   batchSize: number;
   intervalMs: number;
   maxBackoffMs?: number;

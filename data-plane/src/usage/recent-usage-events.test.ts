@@ -2,14 +2,15 @@
 // back would (the same events at the same offsets), and the shipper must send every event once, in
 // order, when part of the backlog is in memory and part only on disk (more events than it holds, a
 // segment rotation, a restart).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecentUsageEvents } from './recent-usage-events.ts';
 import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
-import { readSpoolBatch, UsageShipper } from './ship-usage.ts';
+import { readSpoolBatch, UsageShipper, type SpoolBatch } from './ship-usage.ts';
 import { loadCursor } from './spool-cursor.ts';
+import { encodeSpoolRecord } from './spool-record.ts';
 import { listSegments, segmentFileName, UsageSpool } from './usage-spool.ts';
 
 let directory: string;
@@ -28,6 +29,11 @@ async function appendSome(spool: UsageSpool, from: number, count: number): Promi
   await spool.append(sampleUsageEvent(`r${from + count}`));
 }
 
+/** A batch with each event's JSON parsed: the record's own bytes and the decoded event serialised again may order members differently. */
+function parsed(batch: SpoolBatch | null): unknown {
+  return batch === null ? null : { ...batch, json: batch.json.map((json) => JSON.parse(json.toString('utf8')) as unknown) };
+}
+
 describe('RecentUsageEvents', () => {
   it('gives the events and offsets that reading the segment back gives', async () => {
     const recent = new RecentUsageEvents(100);
@@ -37,10 +43,20 @@ describe('RecentUsageEvents', () => {
     const path = join(directory, segmentFileName(spool.activeSegment));
     const fromDisk = await readSpoolBatch(path, 0, 1000);
     expect(fromDisk.events).toHaveLength(8);
-    expect(recent.take(spool.activeSegment, 0, 1000)).toEqual(fromDisk);
+    expect(fromDisk.json.map((json) => JSON.parse(json.toString('utf8')) as unknown)).toEqual(fromDisk.events);
+    const fromMemory = recent.take(spool.activeSegment, 0, 1000);
+    expect(parsed(fromMemory)).toEqual(parsed(fromDisk));
+    // What is shipped from memory is each record's own JSON, byte for byte.
+    const segment = await readFile(path, 'utf8');
+    expect(fromMemory?.json.map((json) => json.toString('utf8'))).toEqual(
+      segment
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.slice(9)),
+    );
     // From the middle, a few at a time.
     const middle = fromDisk.offsets[3] as number;
-    expect(recent.take(spool.activeSegment, middle, 2)).toEqual(await readSpoolBatch(path, middle, 2));
+    expect(parsed(recent.take(spool.activeSegment, middle, 2))).toEqual(parsed(await readSpoolBatch(path, middle, 2)));
     // A position that is not a held record's start: the shipper reads the segment.
     expect(recent.take(spool.activeSegment, middle + 1, 2)).toBeNull();
     await spool.close();
@@ -51,6 +67,7 @@ describe('RecentUsageEvents', () => {
     const written = Array.from({ length: 3000 }, (_, index) => ({
       event: sampleUsageEvent(`r${index}`),
       provisional: false,
+      bytes: Buffer.from(encodeSpoolRecord(sampleUsageEvent(`r${index}`))),
       offset: index * 100,
       end: (index + 1) * 100,
     }));

@@ -5,7 +5,9 @@
 // so it cannot hold the rest back. While the control plane is down the shipper backs off (capped
 // exponential, with jitter so a fleet of data planes does not return in lockstep) and resumes. A batch
 // the control plane refuses as malformed is split until the refused events stand alone; those are
-// quarantined too, so no one record can stop a data plane's billing (issue 13, defect 2).
+// quarantined too, so no one record can stop a data plane's billing (issue 13, defect 2). An event is
+// sent as the JSON text its record holds, spliced into the request body (control-plane-channel.ts):
+// serialising a batch again cost the data plane more CPU than the rest of its shipping (issue 19).
 //
 // A stream writes a provisional record as it starts (its worst case, stream_interrupted) and its final
 // record as it ends, with the same request id. Provisional records are not sent: the shipper remembers
@@ -26,7 +28,8 @@ export interface UsageShipperOptions {
   directory: string;
   /** The segment the spool still appends to (never deleted). */
   activeSegment(): number;
-  send(events: UsageEvent[]): Promise<unknown>;
+  /** The events and each one's JSON text (UTF-8), what the request body splices. */
+  send(events: UsageEvent[], json: Buffer[]): Promise<unknown>;
   batchSize: number;
   intervalMs: number;
   log: (line: string) => void;
@@ -52,6 +55,8 @@ export interface DamagedRecord {
 export interface SpoolBatch {
   /** The final records: what is shipped. */
   events: UsageEvent[];
+  /** Each event's JSON text: the record's own bytes when it was written by this process, else the event serialised. */
+  json: Buffer[];
   /** Where each event's record starts in the segment. */
   offsets: number[];
   /** The provisional records (streams' stand-ins), in order. */
@@ -71,6 +76,7 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
       const { bytesRead } = await handle.read(buffer, 0, window, offset);
       const data = buffer.subarray(0, bytesRead);
       const events: UsageEvent[] = [];
+      const json: Buffer[] = [];
       const offsets: number[] = [];
       const provisional: SpoolBatch['provisional'] = [];
       const damaged: DamagedRecord[] = [];
@@ -84,6 +90,8 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
           if (decoded.ok && decoded.provisional) provisional.push({ event: decoded.event, offset: offset + position });
           else if (decoded.ok) {
             events.push(decoded.event);
+            // Serialised again: a record written before events were bounded was bounded as it was decoded.
+            json.push(Buffer.from(JSON.stringify(decoded.event)));
             offsets.push(offset + position);
           } else damaged.push({ offset: offset + position, bytes: Buffer.from(data.subarray(position, newline + 1)), reason: decoded.reason });
         }
@@ -94,7 +102,7 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
         window *= 2;
         continue;
       }
-      return { events, offsets, provisional, nextOffset: offset + position, damaged };
+      return { events, json, offsets, provisional, nextOffset: offset + position, damaged };
     }
   } finally {
     await handle.close();
@@ -231,9 +239,9 @@ export class UsageShipper {
   #openFromSegment: number | null = null;
 
   /** Sends events; a refused batch is split in halves until each refused event is alone, and that one is quarantined. */
-  async #send(events: UsageEvent[], offsets: number[], segment: number, path: string): Promise<void> {
+  async #send(events: UsageEvent[], json: Buffer[], offsets: number[], segment: number, path: string): Promise<void> {
     try {
-      await this.#options.send(events);
+      await this.#options.send(events, json);
     } catch (error) {
       if (!(error instanceof UsageBatchRefusedError)) throw error;
       if (events.length === 1) {
@@ -242,8 +250,8 @@ export class UsageShipper {
         return;
       }
       const half = Math.ceil(events.length / 2);
-      await this.#send(events.slice(0, half), offsets.slice(0, half), segment, path);
-      await this.#send(events.slice(half), offsets.slice(half), segment, path);
+      await this.#send(events.slice(0, half), json.slice(0, half), offsets.slice(0, half), segment, path);
+      await this.#send(events.slice(half), json.slice(half), offsets.slice(half), segment, path);
     }
   }
 
@@ -267,14 +275,14 @@ export class UsageShipper {
       if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
       const path = join(directory, segmentFileName(segment));
       const fromMemory = this.#options.recent?.take(segment, this.#cursor.offset, batchSize) ?? null;
-      const { events, offsets, provisional, nextOffset, damaged } = fromMemory ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
+      const { events, json, offsets, provisional, nextOffset, damaged } = fromMemory ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
       for (const record of provisional) this.#open.set(record.event.requestId, { segment, offset: record.offset });
       for (const record of damaged) {
         const copy = await quarantineSpoolBytes(directory, segment, record.offset, record.bytes);
         log(`usage spool: passing over a damaged record (${record.reason}) at byte ${record.offset} of ${path}; copied to ${copy}`);
       }
       if (events.length > 0) {
-        await this.#send(events, offsets, segment, path);
+        await this.#send(events, json, offsets, segment, path);
         shipped += events.length;
         for (const event of events) this.#open.delete(event.requestId);
       }

@@ -9,6 +9,7 @@ export type DecodedSpoolRecord = { ok: true; event: UsageEvent; provisional: boo
 
 const CHECKSUM_DIGITS = 8;
 const PROVISIONAL = 'p ';
+const PROVISIONAL_BYTE = 0x70;
 
 export function encodeSpoolRecord(event: UsageEvent, provisional = false): string {
   const json = JSON.stringify(event);
@@ -37,6 +38,12 @@ export function decodeSpoolRecord(record: string): DecodedSpoolRecord {
   // Bounded, not refused: a record spooled before events were bounded (a NUL, 3e9 tokens) is still billed.
   const checked = unboundedUsageEventSchema.safeParse(parsed);
   return checked.success ? { ok: true, event: boundUsageEvent(checked.data), provisional } : { ok: false, reason: 'not a usage event' };
+}
+
+/** The event's JSON in a record's bytes as encodeSpoolRecord wrote them: past the checksum, before the newline. */
+export function spoolRecordJson(record: Buffer): Buffer {
+  const start = (record[0] === PROVISIONAL_BYTE ? PROVISIONAL.length : 0) + CHECKSUM_DIGITS + 1;
+  return record.subarray(start, record.length - 1);
 }
 
 function checksumOf(json: string): string {

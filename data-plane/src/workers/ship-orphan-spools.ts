@@ -26,7 +26,7 @@ export async function shipOrphanSpools(
     for (const index of orphans) {
       const shipped = await openShippedSpool({
         directory: workerSpoolDirectory(stateDir, index),
-        send: (events) => channel.ingestUsage(events),
+        send: (_events, json) => channel.ingestUsage(json),
         batchSize: settings.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
         intervalMs: settings.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
         maxBackoffMs: settings.usageShipMaxBackoffMs,
