@@ -5,8 +5,9 @@
 // the excess of one over the other, then the medians per side. With --steps, no probe: the request
 // loop's half of the swap in a process of its own (swap-steps-main.ts), whose longest event-loop turn
 // and longest GC pause tell what a probe would meet from the loop's own work. With --sched, a scheduler
-// trace per round (sched-waits.ts): how long the request loop waited for its CPU, and behind whom, in
-// the baseline and in the swap.
+// trace per round (sched-waits.ts): how long the request loop, and the probe's client (on the CPU of
+// this harness and its fake control plane), waited for their CPUs, and behind whom, in the baseline and
+// in the swap.
 //
 //   npm run bench:swap -- --base=/path/to/other/checkout [--rounds=3] [--keys=100000] [--steps] [--sched]
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { median } from './alternate-rounds.ts';
 import { measureSnapshotSwap, type SnapshotSwapResult } from './measure-snapshot-swap.ts';
-import { formatWaits, startSchedTrace, tracedThreads } from './sched-waits.ts';
+import { feedThreadOf, formatWaits, startSchedTrace, threadsOf } from './sched-waits.ts';
 import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
 
@@ -37,9 +38,10 @@ Options:
   --b-flags="..."       node flags of side b
   --steps               the request loop's half of the swap alone, in process (swap-steps-main.ts): per
                         round its longest turn (wall ms), longest GC pause and main-thread CPU
-  --sched               also trace the scheduler (perf; root): per round, the request loop's waits for
-                        its CPU in the baseline and in the swap, split by who held it (the feed thread,
-                        the data plane's other threads, other processes)
+  --sched               also trace the scheduler (perf; root): per round, the request loop's and the
+                        probe client's waits for their CPUs in the baseline and in the swap, split by
+                        who held it (the feed thread, the data plane's other threads; this harness with
+                        its fake control plane, the simulator; other processes)
 `;
 
 function option(args: string[], name: string): string | undefined {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const side of round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
         const gateway = await startGatewayTarget(simulator, TARGET_CPU, flags(side), { name: 'gateway', root: roots[side] });
-        const trace = args.includes('--sched') ? startSchedTrace(TARGET_CPU, join(tmpdir(), `bench-swap-sched-${process.pid}.data`)) : null;
+        const trace = args.includes('--sched') ? startSchedTrace(join(tmpdir(), `bench-swap-sched-${process.pid}.data`)) : null;
         try {
           const swap = await measureSnapshotSwap(gateway, simulator, keys, PROBE_RATE, LOAD_CPU);
           results[side].push(swap);
@@ -82,8 +84,33 @@ async function main(): Promise<void> {
             .filter((line) => Number(/MB, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0) >= 3);
           if (pauses.length > 0) log(pauses.slice(-100).join('\n'));
           if (trace !== null) {
-            const [baseline, during] = await trace.summarise(tracedThreads(gateway.pid), [swap.windowsNs.baseline, swap.windowsNs.swap]);
-            log(`  baseline: ${formatWaits(baseline!)}\n  swap: ${formatWaits(during!)}`);
+            // The request loop (the data plane's main thread) and the probe's client, which shares its CPU with this harness and its fake control plane.
+            const feed = feedThreadOf(gateway.pid);
+            const dataPlane = threadsOf(gateway.pid);
+            const harness = threadsOf(process.pid);
+            const [loop, probe] = await trace.summarise(
+              [
+                {
+                  thread: gateway.pid,
+                  cpu: TARGET_CPU,
+                  groups: [
+                    ['feed thread', new Set(feed === null ? [] : [feed])],
+                    ['own threads', dataPlane],
+                  ],
+                },
+                {
+                  thread: swap.probePid,
+                  cpu: LOAD_CPU,
+                  groups: [
+                    ['harness and fake control plane', harness],
+                    ['simulator', threadsOf(simulator.process.pid)],
+                  ],
+                },
+              ],
+              [swap.windowsNs.baseline, swap.windowsNs.swap],
+            );
+            log(`  request loop, baseline: ${formatWaits(loop![0]!)}\n  request loop, swap: ${formatWaits(loop![1]!)}`);
+            log(`  probe client, baseline: ${formatWaits(probe![0]!)}\n  probe client, swap: ${formatWaits(probe![1]!)}`);
           }
         } finally {
           await trace?.stop();

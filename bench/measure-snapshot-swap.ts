@@ -26,6 +26,8 @@ export interface SnapshotSwapResult {
   /** The worst latency among requests due in a window as long as the swap's, just before the publish (NaN: none). */
   worstBeforeInEqualWindowMicros: number;
   probeFailed: number;
+  /** The probe's client process. */
+  probePid: number;
   /** The baseline's and the swap's windows on CLOCK_MONOTONIC (process.hrtime), in ns: [from, to). */
   windowsNs: { baseline: readonly [number, number]; swap: readonly [number, number] };
 }
@@ -116,6 +118,7 @@ export async function measureSnapshotSwap(
     worstDuringSwapMicros: during.length === 0 ? Number.NaN : Math.max(...during),
     worstBeforeInEqualWindowMicros: beforeInEqualWindow.length === 0 ? Number.NaN : Math.max(...beforeInEqualWindow),
     probeFailed: result.failed + result.unanswered,
+    probePid: probe.pid,
     windowsNs: {
       baseline: [Number(publishStartedNs) - BASELINE_MS * 1e6, Number(publishStartedNs)],
       swap: [Number(publishedNs), Number(swappedNs) + 100e6],

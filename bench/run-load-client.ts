@@ -21,6 +21,8 @@ export interface RunningOpenLoop {
   result: Promise<OpenLoopResult>;
   /** Ends the schedule now; `result` still waits for the answers. */
   stop(): void;
+  /** The client process (its main thread's id). */
+  pid: number;
 }
 
 export function startOpenLoopClient(plan: OpenLoopPlan, cpu: number): RunningOpenLoop {
@@ -31,7 +33,7 @@ export function startOpenLoopClient(plan: OpenLoopPlan, cpu: number): RunningOpe
     return JSON.parse(line) as OpenLoopResult;
   })();
   const started = client.waitForLine(/^started$/, 120_000).then(() => {});
-  return { started, result, stop: () => void client.child.stdin?.write('stop\n') };
+  return { started, result, stop: () => void client.child.stdin?.write('stop\n'), pid: client.pid };
 }
 
 export function runOpenLoopClient(plan: OpenLoopPlan, cpu: number): Promise<OpenLoopResult> {

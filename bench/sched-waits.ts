@@ -1,61 +1,61 @@
-// Where a data plane's request loop waited for its CPU (bench:swap --sched): a scheduler trace (perf
-// record of sched_wakeup and sched_switch, timestamps on CLOCK_MONOTONIC like process.hrtime; every CPU,
-// since a wakeup is recorded on the CPU of the thread that wakes the loop, often not the loop's),
-// read per wakeup of the loop's thread (or preemption): the time until it ran again, split by whoever ran on
-// the CPU meanwhile (the data plane's snapshot feed thread, its other threads: V8's and libuv's, other
-// processes). Splitting matters: the thread that ran just before the loop is often not the one that
-// held the CPU for most of the wait. Needs perf and permission to trace (root, or perf_event_paranoid ≤ 1).
+// Where a thread waited for its CPU (bench:swap --sched: a data plane's request loop, the probe's client):
+// a scheduler trace (perf record of sched_wakeup and sched_switch, timestamps on CLOCK_MONOTONIC like
+// process.hrtime; every CPU, since a wakeup is recorded on the CPU of the thread that wakes, often
+// not the woken one's), read per wakeup (or preemption) of the thread: the time until it ran again,
+// split by whoever ran on its CPU meanwhile (named groups of threads, e.g. the data plane's feed thread
+// and its other threads; the rest are other processes). Splitting matters: the thread that ran just
+// before is often not the one that held the CPU for most of the wait. Needs perf and permission to
+// trace (root, or perf_event_paranoid ≤ 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-export type Holder = 'feed thread' | 'own threads' | 'other processes';
-
-/** The data plane's threads as the trace names them: its loop (the process's main thread), its feed thread, the rest. */
-export interface TracedThreads {
-  loop: number;
-  /** The snapshot feed's worker thread: the one at nice 19 (snapshot-feed-worker.ts). */
-  feed: number | null;
-  all: Set<number>;
+/** A thread whose waits are read, on the CPU it is pinned to, and the groups of threads named as holders. */
+export interface WatchedThread {
+  thread: number;
+  cpu: number;
+  /** The first group holding a thread names it; any other thread counts as "other processes". */
+  groups: ReadonlyArray<readonly [string, ReadonlySet<number>]>;
 }
 
 export interface WaitSummary {
-  /** The loop's waits for the CPU: after a wakeup, or after being preempted. */
+  /** The thread's waits for its CPU: after a wakeup, or after being preempted. */
   waits: number;
   p99Ms: number;
   maxMs: number;
-  /** The loop's waits summed, by who held the CPU meanwhile. */
-  totalMs: Record<Holder, number>;
+  /** The waits summed, by who held the CPU meanwhile. */
+  totalMs: Record<string, number>;
   /** The longest wait, by who held the CPU meanwhile. */
-  worst: Record<Holder, number>;
+  worst: Record<string, number>;
 }
 
-/** A data plane's threads, read while it runs (before it is stopped). */
-export function tracedThreads(pid: number): TracedThreads {
-  const all = new Set<number>();
-  let feed: number | null = null;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    all.add(Number(tid));
+/** A process's threads, read while it runs. */
+export function threadsOf(pid: number): Set<number> {
+  return new Set(readdirSync(`/proc/${pid}/task`).map(Number));
+}
+
+/** The snapshot feed's worker thread of a data plane: the one at nice 19 (snapshot-feed-worker.ts). */
+export function feedThreadOf(pid: number): number | null {
+  for (const tid of threadsOf(pid)) {
     try {
       // proc(5): field 19 is the nice value; fields from 3 on follow the ") " closing the command name.
-      if (readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16] === '19') feed = Number(tid);
+      if (readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16] === '19') return tid;
     } catch {
       // The thread ended meanwhile.
     }
   }
-  return { loop: pid, feed, all };
+  return null;
 }
 
 export interface SchedTrace {
-  /** Stops the trace and reads it: per window [fromNs, toNs) of CLOCK_MONOTONIC, the loop's waits. */
-  summarise(threads: TracedThreads, windows: ReadonlyArray<readonly [number, number]>): Promise<WaitSummary[]>;
+  /** Stops the trace and reads it: per watched thread, per window [fromNs, toNs) of CLOCK_MONOTONIC, its waits. */
+  summarise(watched: readonly WatchedThread[], windows: ReadonlyArray<readonly [number, number]>): Promise<WaitSummary[][]>;
   /** Stops the trace and removes its file (after summarise, or instead of it). */
   stop(): Promise<void>;
 }
 
-/** `cpu`: the one the data plane is pinned to, whose switches tell who held it. */
-export function startSchedTrace(cpu: number, path: string): SchedTrace {
+export function startSchedTrace(path: string): SchedTrace {
   const perf: ChildProcess = spawn('perf', ['record', '-q', '-k', 'mono', '-e', 'sched:sched_switch', '-e', 'sched:sched_wakeup', '-a', '-o', path], {
     stdio: 'ignore',
   });
@@ -65,9 +65,9 @@ export function startSchedTrace(cpu: number, path: string): SchedTrace {
     await exited;
   };
   return {
-    async summarise(threads, windows) {
+    async summarise(watched, windows) {
       await stop();
-      return readWaits(path, cpu, threads, windows);
+      return Promise.all(watched.map((thread) => readWaits(path, thread, windows)));
     },
     async stop() {
       await stop();
@@ -76,12 +76,11 @@ export function startSchedTrace(cpu: number, path: string): SchedTrace {
   };
 }
 
-const emptyHolders = (): Record<Holder, number> => ({ 'feed thread': 0, 'own threads': 0, 'other processes': 0 });
-
-async function readWaits(path: string, cpu: number, threads: TracedThreads, windows: ReadonlyArray<readonly [number, number]>): Promise<WaitSummary[]> {
-  const holder = (tid: number): Holder | null =>
-    tid === 0 ? null : tid === threads.feed ? 'feed thread' : threads.all.has(tid) ? 'own threads' : 'other processes';
-  const waits: Array<{ atNs: number; ms: number; by: Record<Holder, number> }> = [];
+async function readWaits(path: string, watched: WatchedThread, windows: ReadonlyArray<readonly [number, number]>): Promise<WaitSummary[]> {
+  const names = [...watched.groups.map(([name]) => name), 'other processes'];
+  const emptyHolders = (): Record<string, number> => Object.fromEntries(names.map((name) => [name, 0]));
+  const holder = (tid: number): string | null => (tid === 0 ? null : (watched.groups.find(([, tids]) => tids.has(tid))?.[0] ?? 'other processes'));
+  const waits: Array<{ atNs: number; ms: number; by: Record<string, number> }> = [];
   let woke: number | null = null;
   let by = emptyHolders();
   /** When the thread now on the CPU started running. */
@@ -93,24 +92,24 @@ async function readWaits(path: string, cpu: number, threads: TracedThreads, wind
     const [, onCpu, time, kind, fields] = event as unknown as [string, string, string, string, string];
     const atNs = Number(time) * 1e9;
     if (kind === 'sched_wakeup') {
-      if (woke === null && Number(/ pid=(\d+)/.exec(` ${fields}`)?.[1]) === threads.loop) {
+      if (woke === null && Number(/ pid=(\d+)/.exec(` ${fields}`)?.[1]) === watched.thread) {
         woke = atNs;
         by = emptyHolders();
       }
       continue;
     }
-    if (Number(onCpu) !== cpu) continue;
+    if (Number(onCpu) !== watched.cpu) continue;
     const prev = Number(/prev_pid=(\d+)/.exec(fields)?.[1]);
     const next = Number(/next_pid=(\d+)/.exec(fields)?.[1]);
     const held = holder(prev);
-    if (woke !== null && since !== null && held !== null) by[held] += (atNs - Math.max(since, woke)) / 1e6;
+    if (woke !== null && since !== null && held !== null) by[held] = (by[held] ?? 0) + (atNs - Math.max(since, woke)) / 1e6;
     since = atNs;
-    if (next === threads.loop && woke !== null) {
+    if (next === watched.thread && woke !== null) {
       waits.push({ atNs: woke, ms: (atNs - woke) / 1e6, by });
       woke = null;
     }
     // Preempted (still runnable): it waits from here, as from a wakeup.
-    if (prev === threads.loop) {
+    if (prev === watched.thread) {
       woke = /prev_state=R/.test(fields) ? atNs : null;
       by = emptyHolders();
     }
@@ -118,7 +117,7 @@ async function readWaits(path: string, cpu: number, threads: TracedThreads, wind
   return windows.map(([fromNs, toNs]) => {
     const inWindow = waits.filter((wait) => wait.atNs >= fromNs && wait.atNs < toNs).sort((left, right) => left.ms - right.ms);
     const totalMs = emptyHolders();
-    for (const wait of inWindow) for (const key of Object.keys(totalMs) as Holder[]) totalMs[key] += wait.by[key];
+    for (const wait of inWindow) for (const name of names) totalMs[name]! += wait.by[name]!;
     const worst = inWindow.at(-1);
     return {
       waits: inWindow.length,
@@ -132,7 +131,9 @@ async function readWaits(path: string, cpu: number, threads: TracedThreads, wind
 
 /** One line: waits, p99 and longest wait, and the waits' total and the longest one by holder. */
 export function formatWaits(summary: WaitSummary): string {
-  const split = (values: Record<Holder, number>) =>
-    (Object.entries(values) as Array<[Holder, number]>).map(([key, ms]) => `${key} ${ms.toFixed(1)}`).join(', ');
-  return `${summary.waits} waits of the request loop for its CPU, p99 ${summary.p99Ms.toFixed(2)} ms, longest ${summary.maxMs.toFixed(2)} ms (${split(summary.worst)}); waited in all behind: ${split(summary.totalMs)} ms`;
+  const split = (values: Record<string, number>) =>
+    Object.entries(values)
+      .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
+      .join(', ');
+  return `${summary.waits} waits for its CPU, p99 ${summary.p99Ms.toFixed(2)} ms, longest ${summary.maxMs.toFixed(2)} ms (${split(summary.worst)}); waited in all behind: ${split(summary.totalMs)} ms`;
 }
