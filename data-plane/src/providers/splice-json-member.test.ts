@@ -111,6 +111,15 @@ describe('serialiseKeepingBytes', () => {
     expect(serialiseKeepingBytes({ a: [1, 'b', { c: null }] }, true)).toBe(JSON.stringify({ a: [1, 'b', { c: null }] }));
   });
 
+  it('sends a body of many medium texts in few pieces (undici writes each piece on its own)', () => {
+    const turn = escapedPrompt(3 * 1024);
+    const many = `{"model":"m","messages":[${Array.from({ length: 100 }, () => `{"role":"user","content":"${turn}"}`).join(',')}]}`;
+    const { value } = readJsonBytes(Buffer.from(many), 128)!;
+    const serialised = serialiseKeepingBytes(value, true);
+    expect(upstreamBodyText(serialised) === many).toBe(true);
+    expect(Array.isArray(serialised) && serialised.length <= Math.ceil(Buffer.byteLength(many) / (32 * 1024))).toBe(true);
+  });
+
   it('for a body not read in bytes is JSON.stringify without looking for long strings', () => {
     const { value } = readJsonBytes(Buffer.from(text), 128)!;
     // Told wrongly, it still sends the same JSON: the getters build the strings.

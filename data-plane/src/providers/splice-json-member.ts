@@ -226,7 +226,38 @@ export function serialiseKeepingBytes(value: unknown, readInBytes: boolean): str
   }
   pieces.push(Buffer.from(text.slice(from)));
   const length = pieces.reduce((total, piece) => total + piece.length, 0);
-  return length >= SPLICED_PIECES_MIN_BYTES ? pieces : Buffer.concat(pieces, length);
+  return length >= SPLICED_PIECES_MIN_BYTES ? inRuns(pieces) : Buffer.concat(pieces, length);
+}
+
+/**
+ * A run of pieces this long is joined into one buffer. undici writes each piece of a body on its own (a
+ * write to the socket and a promise), so an agent's turn of a hundred texts translated would cost a
+ * hundred writes; a copy of this size comes from reused memory, not fresh pages (SPLICED_PIECES_MIN_BYTES).
+ */
+const PIECE_RUN_BYTES = 32 * 1024;
+
+/** `pieces` with each run of short ones joined; a piece of PIECE_RUN_BYTES or more stays a view of the client's bytes. */
+function inRuns(pieces: readonly Buffer[]): Buffer[] {
+  const runs: Buffer[] = [];
+  let run: Buffer[] = [];
+  let runLength = 0;
+  const endRun = () => {
+    if (run.length > 0) runs.push(run.length === 1 ? run[0]! : Buffer.concat(run, runLength));
+    run = [];
+    runLength = 0;
+  };
+  for (const piece of pieces) {
+    if (piece.length >= PIECE_RUN_BYTES) {
+      endRun();
+      runs.push(piece);
+      continue;
+    }
+    run.push(piece);
+    runLength += piece.length;
+    if (runLength >= PIECE_RUN_BYTES) endRun();
+  }
+  endRun();
+  return runs;
 }
 
 /**
