@@ -42,7 +42,8 @@ Options:
   --connections=C       wrk connections                                          default 32
   --prompt-bytes=N      prompt size (default: a short prompt)
   --prompt-shape=S      single: one user message of that size; agent: a history of 2-8 KiB turns (code,
-                        escapes, non-ASCII) and twenty tool definitions, as coding agents send (the chat doors)
+                        escapes, non-ASCII) and twenty tool definitions, as coding agents send (chat,
+                        chat-anthropic and chat-mistral only)
                                                                                  default single
   --stream              streamed requests
   --door=D              chat, messages or responses: Anthropic Messages (/v1/messages) to an endpoint of kind
