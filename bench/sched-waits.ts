@@ -28,6 +28,8 @@ export interface WaitSummary {
   totalMs: Record<string, number>;
   /** The longest wait, by who held the CPU meanwhile. */
   worst: Record<string, number>;
+  /** Per holder, the most of any one wait it held the CPU. */
+  longestBehind: Record<string, number>;
 }
 
 /** A process's threads, read while it runs. */
@@ -117,7 +119,13 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
   return windows.map(([fromNs, toNs]) => {
     const inWindow = waits.filter((wait) => wait.atNs >= fromNs && wait.atNs < toNs).sort((left, right) => left.ms - right.ms);
     const totalMs = emptyHolders();
-    for (const wait of inWindow) for (const name of names) totalMs[name]! += wait.by[name]!;
+    const longestBehind = emptyHolders();
+    for (const wait of inWindow) {
+      for (const name of names) {
+        totalMs[name]! += wait.by[name]!;
+        longestBehind[name] = Math.max(longestBehind[name]!, wait.by[name]!);
+      }
+    }
     const worst = inWindow.at(-1);
     return {
       waits: inWindow.length,
@@ -125,15 +133,16 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
       maxMs: worst?.ms ?? Number.NaN,
       totalMs,
       worst: worst?.by ?? emptyHolders(),
+      longestBehind,
     };
   });
 }
 
-/** One line: waits, p99 and longest wait, and the waits' total and the longest one by holder. */
+/** One line: waits, p99 and longest wait, and by holder the waits' total, the most of one wait, and the longest wait's split. */
 export function formatWaits(summary: WaitSummary): string {
   const split = (values: Record<string, number>) =>
     Object.entries(values)
       .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
       .join(', ');
-  return `${summary.waits} waits for its CPU, p99 ${summary.p99Ms.toFixed(2)} ms, longest ${summary.maxMs.toFixed(2)} ms (${split(summary.worst)}); waited in all behind: ${split(summary.totalMs)} ms`;
+  return `${summary.waits} waits for its CPU, p99 ${summary.p99Ms.toFixed(2)} ms, longest ${summary.maxMs.toFixed(2)} ms (${split(summary.worst)}); in all behind ${split(summary.totalMs)} ms; most of one wait behind ${split(summary.longestBehind)} ms`;
 }
