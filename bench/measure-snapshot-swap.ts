@@ -4,6 +4,8 @@
 // version, so it covers transport, signature check, delta apply, state hash and the new view. The
 // stall is the worst probe latency among requests due in that window (plus 100 ms), next to the
 // probe's latency before the swap.
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { latencyLadder, type LatencyLadder } from './latency-stats.ts';
 import { benchSnapshotState, withExtraKeys } from './bench-snapshot.ts';
 import { sampleUsage } from './process-usage.ts';
@@ -48,6 +50,26 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
  */
 const POLL_MS = 50;
 
+/**
+ * This harness's threads at `nice`. The harness (its fake control plane signs the delta, streams its 30 MB
+ * and collects the garbage; it polls /healthz) shares the load CPU with the probe's client and the
+ * simulator: traced (bench:swap --sched, load 3.6), the probe's client waited 269 ms in all behind it
+ * during a swap against 39 ms in the baseline, up to 8.7 ms at a time, which the probe counted as the
+ * data plane's. So the harness runs at nice 19 from the publish to the end of the swap's window, and at 0
+ * again before it starts the next processes (a child inherits its parent's nice value). Raising a nice
+ * value back needs privilege: as another user than root the harness keeps its priority throughout.
+ */
+function harnessNice(nice: number): void {
+  if (process.getuid?.() !== 0) return;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      setPriority(Number(tid), nice);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+}
+
 export async function measureSnapshotSwap(
   target: GatewayTarget,
   simulator: Simulator,
@@ -70,6 +92,7 @@ export async function measureSnapshotSwap(
   await Promise.race([probe.started, probe.result]);
   await sleep(PROBE_WARMUP_MS + BASELINE_MS);
   const publishStartedNs = process.hrtime.bigint();
+  harnessNice(19);
   await target.controlPlane.publish(bigState);
   const publishedNs = process.hrtime.bigint();
   const cpuBefore = sampleUsage(target.pid);
@@ -84,12 +107,14 @@ export async function measureSnapshotSwap(
       break;
     }
     if (Date.now() > deadline) {
+      harnessNice(0);
       probe.stop();
       throw new Error(`the data plane did not swap to the big snapshot within 300 s; its log ends: ${target.output().slice(-2000)}`);
     }
     await sleep(POLL_MS);
   }
   await sleep(1_000);
+  harnessNice(0);
   probe.stop();
   const result = await probe.result;
   const recordStart = BigInt(result.recordStartNs);
