@@ -14,6 +14,7 @@ import { MessagesStreamTranslator } from './messages-stream-translator.ts';
 import { parseMessagesRequest } from './parse-messages-request.ts';
 import { repairAnthropicToolUses } from './repair-anthropic-tool-uses.ts';
 import { translateMessagesRequest } from './translate-messages-request.ts';
+import { copyKeepingBytes } from '../../providers/splice-json-member.ts';
 
 export const anthropicMessagesDoor: FrontDoor = {
   errors: anthropicMessagesErrors,
@@ -23,7 +24,8 @@ export const anthropicMessagesDoor: FrontDoor = {
     const messages = parseMessagesRequest(body);
     const { chat, onlyNative } = translateMessagesRequest(messages);
     const repair = repairAnthropicToolUses(messages.body.messages);
-    const nativeRequest = repair.changes === 0 ? messages : { ...messages, body: { ...messages.body, messages: repair.messages }, source: undefined };
+    const nativeRequest =
+      repair.changes === 0 ? messages : { ...messages, body: Object.assign(copyKeepingBytes(messages.body), { messages: repair.messages }), source: undefined };
     const messageId = `msg_${request.requestId.replaceAll('-', '')}`;
     const clientHeaders = { version: request.headers['anthropic-version'] ?? '', beta: request.headers['anthropic-beta'] ?? '' };
     return {

@@ -11,7 +11,7 @@ import { convertAnthropicResponse } from '../../providers/anthropic/convert-anth
 import { ANTHROPIC_VERSION } from '../../providers/anthropic/convert-to-anthropic-request.ts';
 import { DelegatingStreamTranslator } from '../../providers/delegating-stream-translator.ts';
 import type { ProviderAdapter, StreamTranslator, UpstreamBody, UpstreamTarget } from '../../providers/provider-adapter.ts';
-import { spliceModelInto } from '../../providers/splice-json-member.ts';
+import { copyKeepingBytes, serialiseKeepingBytes, spliceModelInto } from '../../providers/splice-json-member.ts';
 import { withMemberModel } from '../../providers/event-model.ts';
 import { readSseEvent } from '../../providers/read-sse-event.ts';
 import type { MessagesRequest } from './parse-messages-request.ts';
@@ -42,10 +42,17 @@ export function createAnthropicNativeAdapter(request: MessagesRequest, clientHea
   };
 }
 
-/** The client's bytes with the model spliced in when the body was read in them (a long prompt is not serialised again). */
+/**
+ * The client's bytes with the model spliced in when the body was read in them; otherwise serialised, a
+ * long string still in those bytes copied as it is (a repaired tool history): a long prompt is not
+ * serialised again.
+ */
 function upstreamBody(request: MessagesRequest, model: string): UpstreamBody {
   const spliced = request.source === undefined ? null : spliceModelInto(request.source, model);
-  return spliced ?? JSON.stringify({ ...request.body, model });
+  if (spliced !== null) return spliced;
+  const body = copyKeepingBytes(request.body);
+  body.model = model;
+  return serialiseKeepingBytes(body, request.readInBytes === true);
 }
 
 /**

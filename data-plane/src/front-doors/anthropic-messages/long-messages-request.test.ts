@@ -14,6 +14,7 @@ import { anthropicMessagesDoor } from './anthropic-messages-door.ts';
 import { anthropicMessagesErrors } from './anthropic-messages-errors.ts';
 import { createAnthropicNativeAdapter } from './anthropic-native-adapter.ts';
 import { parseMessagesRequest, type MessagesRequest } from './parse-messages-request.ts';
+import { repairAnthropicToolUses } from './repair-anthropic-tool-uses.ts';
 import { translateMessagesRequest } from './translate-messages-request.ts';
 
 const MODEL = 'anthropic/claude-echo';
@@ -89,7 +90,7 @@ describe('a long Messages body', () => {
     expect(JSON.stringify(now.chat.body) === JSON.stringify(before.chat.body)).toBe(true);
   });
 
-  it('whose tool history is repaired goes upstream serialised, as before', () => {
+  it('whose tool history is repaired goes upstream serialised, as before, its long strings as the client escaped them', () => {
     // The tool_use's result is missing: the repair adds a placeholder, so the bytes are not the body any more.
     const text = longBody().replace('{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"text","text":"' + BLOCK + '"}]},', '');
     const opened = anthropicMessagesDoor.open(Buffer.from(text), { requestId: 'req-1', created: 0, headers: {} });
@@ -97,6 +98,11 @@ describe('a long Messages body', () => {
     const parsed = JSON.parse(sent) as { model: string; messages: Array<{ content: unknown }> };
     expect(parsed.model).toBe(target.upstreamModel);
     expect(JSON.stringify(parsed.messages[2]?.content).includes('tool_use_id":"toolu_1"')).toBe(true);
+    const before = parsedTheOldWay(text).body;
+    const repaired = repairAnthropicToolUses(before.messages).messages;
+    expect(JSON.stringify(parsed) === JSON.stringify({ ...before, messages: repaired, model: target.upstreamModel })).toBe(true);
+    // JSON.stringify would have written é and 😀 as themselves: these are the client's bytes.
+    expect(sent.includes(`"${PROMPT}"`)).toBe(true);
   });
 });
 

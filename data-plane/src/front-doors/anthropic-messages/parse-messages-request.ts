@@ -20,6 +20,8 @@ export interface MessagesRequest {
    * (unset for a short body, or once a step changed the body): the native path splices the model in.
    */
   source?: JsonSource;
+  /** As ChatRequest's: the body was read in its bytes, so a serialised body keeps long strings still in them. */
+  readInBytes?: boolean;
 }
 
 function invalid(message: string, param: string | null = null): GatewayError {
@@ -37,7 +39,7 @@ export function parseMessagesRequest(raw: Uint8Array, endpoint: 'messages' | 'co
   if (!Array.isArray(record.messages) || record.messages.length === 0) throw invalid("'messages' must be a non-empty array.", 'messages');
   record.messages.forEach(checkMessage);
   if (record.stream !== undefined && record.stream !== null && typeof record.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');
-  return { body: record as MessagesRequest['body'], model, stream: record.stream === true, ...(source === undefined ? {} : { source }) };
+  return { body: record as MessagesRequest['body'], model, stream: record.stream === true, ...(source === undefined ? {} : { source, readInBytes: true }) };
 }
 
 function checkMessage(message: unknown, index: number): void {
