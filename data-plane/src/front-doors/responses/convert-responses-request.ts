@@ -24,6 +24,7 @@ import type { ResponsesObject } from './responses-wire.ts';
 import { expandSelfContainedId, readCallId } from './self-contained-item-id.ts';
 import { asBuffer } from '../../http/decode-text.ts';
 import { isText, joinTexts, memberOf, textOf, withText, type LongString } from '../../http/read-json-bytes.ts';
+import { copyKeepingBytes } from '../../providers/splice-json-member.ts';
 
 /** The request's fields that the `response` object repeats. */
 export type ResponsesEcho = Pick<
@@ -71,7 +72,7 @@ export function convertResponsesRequest(raw: Uint8Array): ConvertedResponsesRequ
   const expanded = Array.isArray(input) ? expandItemReferences(input) : null;
   // Unchanged by the expansion, the body is still what the client's bytes say.
   const changed = expanded !== null && expanded.some((item, index) => item !== (input as unknown[])[index]);
-  const body = changed ? { ...parsed, input: expanded } : parsed;
+  const body = changed ? Object.assign(copyKeepingBytes(parsed), { input: expanded }) : parsed;
   const model = requireModel(body);
   refuseStatefulFields(body);
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid("'stream' must be a boolean.", 'stream');

@@ -37,7 +37,10 @@ function readTheOldWay(text: string) {
 function sent(text: string): string {
   const converted = convertResponsesRequest(Buffer.from(text));
   const target = { url: 'https://api.openai.test/v1/chat/completions', upstreamModel: 'gpt-5', apiKey: 'sk-test' };
-  return upstreamBodyText(createResponsesNativeAdapter(converted.body, () => {}, converted.source).convertRequest({} as ChatRequest, target).body);
+  return upstreamBodyText(
+    createResponsesNativeAdapter(converted.body, () => {}, converted.source, converted.chat.readInBytes === true).convertRequest({} as ChatRequest, target)
+      .body,
+  );
 }
 
 describe('a long Responses body', () => {
@@ -60,7 +63,10 @@ describe('a long Responses body', () => {
     const text = longBody(',"provider":{"order":["openai"]}');
     const before = readJsonObject(text);
     const { provider: _provider, ...rest } = before;
-    expect(sent(text) === JSON.stringify({ ...rest, model: 'gpt-5', store: false })).toBe(true);
+    const upstream = sent(text);
+    expect(JSON.stringify(JSON.parse(upstream)) === JSON.stringify({ ...rest, model: 'gpt-5', store: false })).toBe(true);
+    // JSON.stringify would have written é and 😀 as themselves: these are the client's bytes.
+    expect(upstream.includes(`"${PROMPT}"`)).toBe(true);
   });
 
   it('converts, and is estimated, exactly as when it was decoded and parsed', () => {

@@ -33,7 +33,7 @@ export const responsesDoor: FrontDoor = {
       native: {
         kind: 'openai-compatible',
         providers: NATIVE_RESPONSES_PROVIDERS,
-        adapter: createResponsesNativeAdapter(body, (stream) => (nativeStream = stream), source),
+        adapter: createResponsesNativeAdapter(body, (stream) => (nativeStream = stream), source, chat.readInBytes === true),
         onlyNative: null,
       },
     };

@@ -7,7 +7,7 @@ import { GatewayError } from '../../../../shared/src/errors.ts';
 import { convertOpenAICompatibleUsage } from '../../providers/openai-compatible/convert-openai-compatible-usage.ts';
 import { openAICompatibleAdapter } from '../../providers/openai-compatible/openai-compatible-adapter.ts';
 import type { ProviderAdapter, StreamTranslator, UnifiedUsage, UpstreamBody, UpstreamTarget } from '../../providers/provider-adapter.ts';
-import { spliceModelInto, type JsonSource } from '../../providers/splice-json-member.ts';
+import { copyKeepingBytes, serialiseKeepingBytes, spliceModelInto, type JsonSource } from '../../providers/splice-json-member.ts';
 import { withMemberModel } from '../../providers/event-model.ts';
 import { parseJsonObject, readSseEvent } from '../../providers/read-sse-event.ts';
 
@@ -50,13 +50,18 @@ const STORE_FALSE = { key: 'store', value: 'false' };
 
 /**
  * The upstream's body: the client's bytes with the model spliced in (and `store: false` added) when the
- * door read them and there are no routing extras to leave out; otherwise serialised.
+ * door read them and there are no routing extras to leave out; otherwise serialised, a long string still
+ * in the client's bytes copied as it is (`readInBytes`: the body was read in them).
  */
-function upstreamBody(body: Record<string, unknown>, source: JsonSource | undefined, model: string): UpstreamBody {
+function upstreamBody(body: Record<string, unknown>, source: JsonSource | undefined, readInBytes: boolean, model: string): UpstreamBody {
   const spliced = source === undefined ? null : splicedBody(body, source, model);
   if (spliced !== null) return spliced;
-  const { provider: _provider, models: _models, ...upstream } = body;
-  return JSON.stringify({ ...upstream, model, store: false });
+  const upstream = copyKeepingBytes(body);
+  delete upstream.provider;
+  delete upstream.models;
+  upstream.model = model;
+  upstream.store = false;
+  return serialiseKeepingBytes(upstream, readInBytes);
 }
 
 /** The client's bytes with the model spliced in and `store: false` added when absent; null when the body is serialised instead. */
@@ -70,11 +75,15 @@ function splicedBody(body: Record<string, unknown>, source: JsonSource, model: s
   return spliceModelInto(source, model, STORE_FALSE);
 }
 
-/** `onStream` learns of the stream translator it creates (the door ends a broken stream with it); `source`: the client's bytes, as convertResponsesRequest gives them. */
+/**
+ * `onStream` learns of the stream translator it creates (the door ends a broken stream with it); `source`:
+ * the client's bytes, as convertResponsesRequest gives them; `readInBytes`: the body was read in them.
+ */
 export function createResponsesNativeAdapter(
   body: Record<string, unknown>,
   onStream: (stream: ResponsesNativeStream) => void,
   source?: JsonSource,
+  readInBytes = false,
 ): ProviderAdapter {
   return {
     kind: 'openai-compatible',
@@ -84,7 +93,7 @@ export function createResponsesNativeAdapter(
       if (target.apiKey !== null) headers.authorization = `Bearer ${target.apiKey}`;
       // The route's URL is the chat one, computed from the provider's base URL.
       const url = target.url.replace(/\/chat\/completions$/, '/responses');
-      return { url, headers, body: upstreamBody(body, source, target.upstreamModel) };
+      return { url, headers, body: upstreamBody(body, source, readInBytes, target.upstreamModel) };
     },
     convertResponse: (raw) => {
       const response = parseJsonObject<ResponsesWireResponse>(raw.toString('utf8'));
