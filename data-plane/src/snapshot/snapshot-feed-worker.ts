@@ -2,8 +2,6 @@
 // so no snapshot message's text reaches the request loop. Messages are handed over in the order received.
 // Asked to, it merges a large delta's API keys onto the keys the request loop holds (merge-keys.ts) and
 // writes the held keys' JSON for the snapshot file (held-state.ts keysJsonPieces).
-import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JWK } from 'jose';
@@ -16,24 +14,13 @@ import { sharedUtf8 } from './shared-bytes.ts';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
 
-// The lowest priority for this thread alone (on Linux a nice value and a scheduling policy are per
-// thread): a data plane on one core shares it with this thread, whose seconds of CPU for a 100k-key
-// snapshot otherwise take the core from the request loop for whole scheduler slices. At nice 19 it still
-// kept the core to the end of its slice when the request loop woke: up to 4.0 and 5.0 ms of one wait of
-// the loop in a 100k-key swap (bench:swap --sched, load 3.3-3.6). A SCHED_IDLE thread is preempted by
-// any other the moment that one wakes; on a saturated core it gets less CPU than at nice 19 (weight 3
-// against 15), which a small delta (a revocation: under a millisecond of CPU) can spare. No Node API
-// sets a policy: chrt does, given this thread's id.
+// The lowest priority for this thread alone (on Linux a nice value is per thread): a data plane on one
+// core shares it with this thread, whose seconds of CPU for a 100k-key snapshot otherwise take the core
+// from the request loop for whole scheduler slices.
 try {
   setPriority(19);
 } catch {
   // Not permitted here: the thread runs at the process's priority.
-}
-try {
-  const threadId = readlinkSync('/proc/thread-self').split('/').at(-1)!;
-  spawnSync('chrt', ['--idle', '--pid', '0', threadId], { stdio: 'ignore' });
-} catch {
-  // Not Linux, or no chrt: nice 19 alone.
 }
 const port = parentPort;
 if (port === null) throw new Error('snapshot-feed-worker.ts runs as a worker thread');
