@@ -30,6 +30,8 @@ export interface WaitSummary {
   worst: Record<string, number>;
   /** Per holder, the most of any one wait it held the CPU. */
   longestBehind: Record<string, number>;
+  /** The same among the waits that began with a preemption, not a wakeup. */
+  longestBehindAfterPreemption: Record<string, number>;
 }
 
 /** A process's threads, read while it runs. */
@@ -82,8 +84,9 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
   const names = [...watched.groups.map(([name]) => name), 'other processes'];
   const emptyHolders = (): Record<string, number> => Object.fromEntries(names.map((name) => [name, 0]));
   const holder = (tid: number): string | null => (tid === 0 ? null : (watched.groups.find(([, tids]) => tids.has(tid))?.[0] ?? 'other processes'));
-  const waits: Array<{ atNs: number; ms: number; by: Record<string, number> }> = [];
+  const waits: Array<{ atNs: number; ms: number; by: Record<string, number>; preempted: boolean }> = [];
   let woke: number | null = null;
+  let preempted = false;
   let by = emptyHolders();
   /** When the thread now on the CPU started running. */
   let since: number | null = null;
@@ -96,6 +99,7 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
     if (kind === 'sched_wakeup') {
       if (woke === null && Number(/ pid=(\d+)/.exec(` ${fields}`)?.[1]) === watched.thread) {
         woke = atNs;
+        preempted = false;
         by = emptyHolders();
       }
       continue;
@@ -107,12 +111,13 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
     if (woke !== null && since !== null && held !== null) by[held] = (by[held] ?? 0) + (atNs - Math.max(since, woke)) / 1e6;
     since = atNs;
     if (next === watched.thread && woke !== null) {
-      waits.push({ atNs: woke, ms: (atNs - woke) / 1e6, by });
+      waits.push({ atNs: woke, ms: (atNs - woke) / 1e6, by, preempted });
       woke = null;
     }
     // Preempted (still runnable): it waits from here, as from a wakeup.
     if (prev === watched.thread) {
-      woke = /prev_state=R/.test(fields) ? atNs : null;
+      preempted = /prev_state=R/.test(fields);
+      woke = preempted ? atNs : null;
       by = emptyHolders();
     }
   }
@@ -120,10 +125,12 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
     const inWindow = waits.filter((wait) => wait.atNs >= fromNs && wait.atNs < toNs).sort((left, right) => left.ms - right.ms);
     const totalMs = emptyHolders();
     const longestBehind = emptyHolders();
+    const longestBehindAfterPreemption = emptyHolders();
     for (const wait of inWindow) {
       for (const name of names) {
         totalMs[name]! += wait.by[name]!;
         longestBehind[name] = Math.max(longestBehind[name]!, wait.by[name]!);
+        if (wait.preempted) longestBehindAfterPreemption[name] = Math.max(longestBehindAfterPreemption[name]!, wait.by[name]!);
       }
     }
     const worst = inWindow.at(-1);
@@ -134,6 +141,7 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
       totalMs,
       worst: worst?.by ?? emptyHolders(),
       longestBehind,
+      longestBehindAfterPreemption,
     };
   });
 }
@@ -144,5 +152,5 @@ export function formatWaits(summary: WaitSummary): string {
     Object.entries(values)
       .map(([name, ms]) => `${name} ${ms.toFixed(1)}`)
       .join(', ');
-  return `${summary.waits} waits for its CPU, p99 ${summary.p99Ms.toFixed(2)} ms, longest ${summary.maxMs.toFixed(2)} ms (${split(summary.worst)}); in all behind ${split(summary.totalMs)} ms; most of one wait behind ${split(summary.longestBehind)} ms`;
+  return `${summary.waits} waits for its CPU, p99 ${summary.p99Ms.toFixed(2)} ms, longest ${summary.maxMs.toFixed(2)} ms (${split(summary.worst)}); in all behind ${split(summary.totalMs)} ms; most of one wait behind ${split(summary.longestBehind)} ms (of one after a preemption: ${split(summary.longestBehindAfterPreemption)} ms)`;
 }
