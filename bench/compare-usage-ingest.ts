@@ -36,9 +36,13 @@ const postgresServer = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@
 
 interface RoundResult {
   events: number;
+  /** The control plane process's. */
   cpuMs: number;
+  /** The PostgreSQL server's backends' for this database (0 on PGlite). */
+  serverCpuMs: number;
   idleCpuMs: number;
   microsPerEvent: number;
+  serverMicrosPerEvent: number;
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -54,8 +58,50 @@ async function graphql<T>(url: string, token: string, query: string, variables: 
   return body.data;
 }
 
-async function withDatabase<T>(database: Database, run: (databaseUrl: string) => Promise<T>): Promise<T> {
-  if (database === 'pglite') return run('');
+/** Measures the CPU of the PostgreSQL backends serving one database from start() to stop(). */
+interface ServerCpu {
+  start(): Promise<void>;
+  /** Milliseconds. */
+  stop(): Promise<number>;
+}
+
+const NO_SERVER: ServerCpu = { start: async () => {}, stop: async () => 0 };
+
+/**
+ * The backends are sampled every 100 ms, each from the first to the last time it is seen, so one that the
+ * control plane's pool closes during the round still counts up to its last sample.
+ */
+function serverCpuOf(admin: pg.Client, name: string): ServerCpu {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let sampler: NodeJS.Timeout | null = null;
+  const sample = async () => {
+    const backends = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+    for (const { pid } of backends.rows) {
+      const cpu = cpuNanoseconds(pid);
+      if (!first.has(pid)) first.set(pid, cpu);
+      last.set(pid, cpu);
+    }
+  };
+  return {
+    async start() {
+      first.clear();
+      last.clear();
+      await sample();
+      sampler = setInterval(() => void sample(), 100);
+    },
+    async stop() {
+      if (sampler) clearInterval(sampler);
+      await sample();
+      let total = 0;
+      for (const [pid, cpu] of last) total += cpu - (first.get(pid) ?? cpu);
+      return total / 1e6;
+    },
+  };
+}
+
+async function withDatabase<T>(database: Database, run: (databaseUrl: string, serverCpu: ServerCpu) => Promise<T>): Promise<T> {
+  if (database === 'pglite') return run('', NO_SERVER);
   const name = `bench_ingest_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const admin = new pg.Client({ connectionString: postgresServer });
   await admin.connect();
@@ -63,7 +109,7 @@ async function withDatabase<T>(database: Database, run: (databaseUrl: string) =>
     await admin.query(`CREATE DATABASE ${name}`);
     const url = new URL(postgresServer);
     url.pathname = `/${name}`;
-    return await run(url.toString());
+    return await run(url.toString(), serverCpuOf(admin, name));
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
@@ -80,7 +126,7 @@ async function idleCpuMs(pid: number, ms: number): Promise<number> {
 async function round(root: string, database: Database, label: string): Promise<RoundResult> {
   const directory = await mkdtemp(join(tmpdir(), 'bench-ingest-'));
   try {
-    return await withDatabase(database, async (databaseUrl) => {
+    return await withDatabase(database, async (databaseUrl, serverCpu) => {
       const port = await freePort();
       const nodeFlags = profDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`] : [];
       const controlPlane = startPinned({
@@ -145,6 +191,7 @@ async function round(root: string, database: Database, label: string): Promise<R
         const idle = await idleCpuMs(controlPlane.pid, 2_000);
         stored = 0;
         const before = cpuNanoseconds(controlPlane.pid);
+        await serverCpu.start();
         const startedAt = performance.now();
         const inFlight: Array<Promise<void>> = [];
         for (let i = 0; i < batches; i += 1) {
@@ -155,8 +202,16 @@ async function round(root: string, database: Database, label: string): Promise<R
         // The spend floor refresh after the last batch (debounced 100 ms) and its signing.
         await sleep(1_000);
         const cpuMs = (cpuNanoseconds(controlPlane.pid) - before) / 1e6;
+        const serverCpuMs = await serverCpu.stop();
         const wallMs = performance.now() - startedAt;
-        return { events: stored, cpuMs, idleCpuMs: (idle * wallMs) / 2_000, microsPerEvent: (1000 * cpuMs) / stored };
+        return {
+          events: stored,
+          cpuMs,
+          serverCpuMs,
+          idleCpuMs: (idle * wallMs) / 2_000,
+          microsPerEvent: (1000 * cpuMs) / stored,
+          serverMicrosPerEvent: (1000 * serverCpuMs) / stored,
+        };
       } finally {
         subscription.abort();
         // SIGINT: the CLI closes and exits, so --cpu-prof writes its profile.
@@ -181,7 +236,7 @@ for (const database of databases) {
       const result = await round(tree.root, database, `${database}-${tree.side.split(' ')[0]}-${r}`);
       results.get(tree.side)?.push(result);
       process.stdout.write(
-        `${database} ${tree.side} round ${r + 1}: ${result.microsPerEvent.toFixed(0)} µs CPU per event (${result.cpuMs.toFixed(0)} ms for ${result.events} events; idle over as long ${result.idleCpuMs.toFixed(0)} ms); load ${await loadAverage()}\n`,
+        `${database} ${tree.side} round ${r + 1}: ${result.microsPerEvent.toFixed(0)} µs CPU per event (${result.cpuMs.toFixed(0)} ms for ${result.events} events; idle over as long ${result.idleCpuMs.toFixed(0)} ms)${database === 'postgres' ? `, PostgreSQL backends ${result.serverMicrosPerEvent.toFixed(0)} µs per event` : ''}; load ${await loadAverage()}\n`,
       );
     }
   }

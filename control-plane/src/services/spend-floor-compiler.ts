@@ -4,70 +4,77 @@
 // an ingested batch costs work in proportion to the orgs it touched, not to the number of orgs.
 import { budgetPeriods, computeBudgetWindows, keyBudgetWindowName, type BudgetPeriod } from '../../../shared/src/budget-windows.ts';
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
-import type { PrismaClient } from '../../generated/prisma/client.ts';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.ts';
 import { splitUsageRange } from './billing/split-usage-range.ts';
-import { WHOLE_TABLE_READ } from './snapshot-compiler.ts';
+
+/** An org as the floors' one read returns it. */
+interface OrgFloorRow {
+  id: string;
+  balance_micros: bigint;
+  usage_debited_micros: bigint;
+  /** Today's ingested spend (BYOK excluded) per user: [userId, micros as text]. */
+  users: Array<[string, string]> | null;
+  /** The org's live keys with a budget; a cap is null when not set. */
+  keys: BudgetedKey[] | null;
+}
+
+interface BudgetedKey {
+  id: string;
+  timeZone: string;
+  daily: string | null;
+  weekly: string | null;
+  monthly: string | null;
+}
 
 /** `orgIds` null = every org. An org missing from the result no longer exists. */
 export async function compileSpendFloors(prisma: PrismaClient, orgIds: readonly string[] | null): Promise<Map<string, OrgSpendFloor>> {
   const day = new Date().toISOString().slice(0, 10);
-  const where = orgIds === null ? {} : { id: { in: [...orgIds] } };
-  // One read transaction, so an org's credits and its users' spend are from the same moment.
-  const [orgs, usage] = await prisma.$transaction(
-    [
-      prisma.organization.findMany({ where, select: { id: true, balanceMicros: true, usageDebitedMicros: true } }),
-      prisma.usageDaily.groupBy({
-        by: ['orgId', 'userId'],
-        where: { day: new Date(day), byok: false, ...(orgIds === null ? {} : { orgId: { in: [...orgIds] } }) },
-        _sum: { costMicros: true },
-        orderBy: [{ orgId: 'asc' }, { userId: 'asc' }],
-      }),
-    ],
-    WHOLE_TABLE_READ,
-  );
+  const which = orgIds === null ? Prisma.empty : Prisma.sql`WHERE "org"."id" = ANY(${[...orgIds]}::text[])`;
+  // One statement, so an org's credits and its users' spend are from the same moment, and one round trip
+  // after every ingested batch (it was five: a transaction of two reads, and the keys).
+  const orgs = await prisma.$queryRaw<OrgFloorRow[]>`
+    SELECT "org"."id", "org"."balance_micros", "org"."usage_debited_micros",
+      (SELECT json_agg(json_build_array("spent"."user_id", "spent"."micros"::text) ORDER BY "spent"."user_id")
+        FROM (SELECT "user_id", sum("cost_micros") AS "micros" FROM "usage_daily"
+          WHERE "usage_daily"."org_id" = "org"."id" AND "day" = ${day}::date AND NOT "byok" GROUP BY "user_id") AS "spent") AS "users",
+      (SELECT json_agg(json_build_object('id', "key"."id", 'timeZone', "key"."budget_time_zone", 'daily', "key"."budget_daily_micros"::text,
+          'weekly', "key"."budget_weekly_micros"::text, 'monthly', "key"."budget_monthly_micros"::text) ORDER BY "key"."id")
+        FROM "api_keys" AS "key"
+        WHERE "key"."org_id" = "org"."id" AND "key"."revoked_at" IS NULL
+          AND ("key"."budget_daily_micros" IS NOT NULL OR "key"."budget_weekly_micros" IS NOT NULL OR "key"."budget_monthly_micros" IS NOT NULL)) AS "keys"
+    FROM "organizations" AS "org" ${which}`;
   const floors = new Map<string, OrgSpendFloor>();
+  const keys: Array<BudgetedKey & { orgId: string }> = [];
   for (const org of orgs) {
-    floors.set(org.id, {
+    const floor: OrgSpendFloor = {
       // Both from the org row ledger.ts keeps: every entry but usage debits, and the usage debits.
-      creditsMicros: Number(org.balanceMicros + org.usageDebitedMicros),
-      usageDebitedMicros: Number(org.usageDebitedMicros),
+      creditsMicros: Number(BigInt(org.balance_micros) + BigInt(org.usage_debited_micros)),
+      usageDebitedMicros: Number(org.usage_debited_micros),
       day,
       userMicros: {},
-    });
+    };
+    for (const [userId, micros] of org.users ?? []) if (Number(micros) > 0) floor.userMicros[userId] = Number(micros);
+    floors.set(org.id, floor);
+    for (const key of org.keys ?? []) keys.push({ ...key, orgId: org.id });
   }
-  for (const group of usage) {
-    const floor = floors.get(group.orgId);
-    const cost = Number(group._sum?.costMicros ?? 0n);
-    if (floor !== undefined && cost > 0) floor.userMicros[group.userId] = cost;
-  }
-  await addKeyWindowFloors(prisma, orgIds, floors);
+  await addKeyWindowFloors(prisma, keys, floors);
   return floors;
 }
-
-const capColumn = { daily: 'budgetDailyMicros', weekly: 'budgetWeeklyMicros', monthly: 'budgetMonthlyMicros' } as const;
 
 /**
  * Each budgeted key's ingested spend (BYOK excluded) in its current windows, as the data planes name them.
  * Keys whose windows start at the same instant (same period and time zone) are summed by one query pair:
  * whole UTC days from usage_daily, the partial days at the edges from usage_records (split-usage-range.ts).
  */
-async function addKeyWindowFloors(prisma: PrismaClient, orgIds: readonly string[] | null, floors: Map<string, OrgSpendFloor>): Promise<void> {
-  const keys = await prisma.apiKey.findMany({
-    where: {
-      revokedAt: null,
-      ...(orgIds === null ? {} : { orgId: { in: [...orgIds] } }),
-      OR: [{ budgetDailyMicros: { not: null } }, { budgetWeeklyMicros: { not: null } }, { budgetMonthlyMicros: { not: null } }],
-    },
-    select: { id: true, orgId: true, budgetTimeZone: true, budgetDailyMicros: true, budgetWeeklyMicros: true, budgetMonthlyMicros: true },
-  });
+async function addKeyWindowFloors(prisma: PrismaClient, keys: Array<BudgetedKey & { orgId: string }>, floors: Map<string, OrgSpendFloor>): Promise<void> {
   if (keys.length === 0) return;
   const now = Date.now();
   /** Window start (epoch ms) → the keys and their window names counted from it. */
   const byStart = new Map<number, Array<{ keyId: string; orgId: string; name: string }>>();
   for (const key of keys) {
-    const windows = computeBudgetWindows(key.budgetTimeZone, now);
+    const windows = computeBudgetWindows(key.timeZone, now);
     for (const period of budgetPeriods as readonly BudgetPeriod[]) {
-      if (key[capColumn[period]] === null) continue;
+      if (key[period] === null) continue;
       const window = windows[period];
       const group = byStart.get(window.startMs) ?? [];
       group.push({ keyId: key.id, orgId: key.orgId, name: keyBudgetWindowName(key.id, period, window) });
