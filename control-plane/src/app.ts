@@ -111,7 +111,7 @@ export async function createControlPlaneApp(options: ControlPlaneOptions): Promi
       onSpendFloors: (floors) => void budgetAlerts.check(floors),
       signer: await createSnapshotSigner(keys.privateJwk),
       byok: await createByokSnapshotCompiler(byokKeyring, dataPlaneEncryption.publicJwk, warn),
-      listen: database.listen,
+      listen: database.listen ?? undefined,
       log: warn,
       onCompiled(compiled) {
         metrics.snapshotCompiled(compiled.kind, compiled.ms / 1000, compiled.stateBytes);

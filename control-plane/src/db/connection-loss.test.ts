@@ -31,6 +31,7 @@ describe.skipIf(!testEngines.includes('postgresql'))('PostgreSQL ending the cont
   test('queries and LISTEN work again after the server terminated every connection', async () => {
     const payloads: string[] = [];
     let missed = 0;
+    if (!database.listen) throw new Error('PostgreSQL can LISTEN');
     await database.listen(
       CHANNEL,
       (payload) => payloads.push(payload),

@@ -39,9 +39,11 @@ export interface Database {
   poolStats(): PoolStats | null;
   /**
    * Calls `onNotification` for every NOTIFY on `channel`, and `onMissed` when notifications may have been
-   * lost (PostgreSQL's LISTEN connection was down and is back); returns the unsubscribe function.
+   * lost (PostgreSQL's LISTEN connection was down and is back); returns the unsubscribe function. Null on
+   * PGlite: only the one process that opened it uses an embedded database, so no replica can listen, and a
+   * NOTIFY after every change (each ingested batch) would be work for no one.
    */
-  listen(channel: string, onNotification: (payload: string) => void, onMissed?: () => void): Promise<() => Promise<void>>;
+  listen: ((channel: string, onNotification: (payload: string) => void, onMissed?: () => void) => Promise<() => Promise<void>>) | null;
   close(): Promise<void>;
 }
 
@@ -70,7 +72,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       migrations,
       engine: 'pglite',
       poolStats: () => null,
-      listen: (channel, onNotification) => pglite.listen(channel, onNotification),
+      listen: null,
       async close() {
         await prisma.$disconnect();
         await pglite.close();

@@ -63,7 +63,7 @@ export interface SnapshotPublisherOptions {
   /** Encrypts BYOK provider keys for the snapshot. */
   byok: ByokSnapshotCompiler;
   /** Subscribes to NOTIFY on a channel (see db/open-database.ts); omitted = single replica. */
-  listen?: Database['listen'];
+  listen?: NonNullable<Database['listen']>;
   debounceMs?: number;
   /** Debounce of spend floor updates. */
   spendFloorDebounceMs?: number;
