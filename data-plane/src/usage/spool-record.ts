@@ -9,7 +9,7 @@ export type DecodedSpoolRecord = { ok: true; event: UsageEvent; provisional: boo
 
 const CHECKSUM_DIGITS = 8;
 const PROVISIONAL = 'p ';
-const PROVISIONAL_BYTE = 0x70;
+const PROVISIONAL_BYTE = PROVISIONAL.charCodeAt(0);
 
 export function encodeSpoolRecord(event: UsageEvent, provisional = false): string {
   const json = JSON.stringify(event);
