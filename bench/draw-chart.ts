@@ -19,6 +19,7 @@ const COLORS: Record<TargetName, Rgb> = {
   gateway: [21, 101, 192],
   'gateway-fdatasync': [0, 131, 143],
   'gateway-full': [106, 27, 154],
+  'gateway-start': [239, 108, 0],
 };
 const LIGHT = (color: Rgb): Rgb => [
   Math.round(color[0] + (255 - color[0]) / 2),

@@ -54,6 +54,18 @@ export function processTree(rootPid: number): number[] {
   return tree;
 }
 
+/** The first process of `rootPid`'s tree with `argument` (a script's path) in its command line, or null. */
+export function findInTree(rootPid: number, argument: string): number | null {
+  for (const pid of processTree(rootPid)) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes(argument)) return pid;
+    } catch {
+      // It exited between the listing and the read.
+    }
+  }
+  return null;
+}
+
 export function sampleUsage(rootPid: number): UsageSample {
   let ticks = 0;
   let rssKilobytes = 0;

@@ -15,6 +15,7 @@ import {
   REPOSITORY_ROOT,
   startFloor,
   startGatewayFullTarget,
+  startGatewayStartTarget,
   startGatewayTarget,
   startNginx,
   startPortkey,
@@ -40,8 +41,9 @@ Starts a uWS upstream simulator and measures, one after the other, direct (the s
 nginx (reverse proxy, 1 worker), floor (the thinnest relay on our stack: uWS, the data plane's upstream
 client, JSON.parse of request and answer), the Portkey gateway (npm), our data plane (auth, org policy,
 spend, metering and usage spool on; fake control plane), gateway-fdatasync (the same with
-USAGE_SPOOL_SYNC=fdatasync) and gateway-full (the data plane fed by the real
-control plane on its embedded database, separate processes, real usage ingest): wrk saturation,
+USAGE_SPOOL_SYNC=fdatasync), gateway-full (the data plane fed by the real
+control plane on its embedded database, separate processes, real usage ingest) and gateway-start
+(\`npm start\` in a fresh data folder, its simulator provider pointed at the bench's simulator): wrk saturation,
 sequential requests on one connection, CPU per request for ${BODY_SIZES.map((bytes) => `${bytes / 1024} KiB`).join(', ')} prompts,
 open-loop latency at fixed rates and streamed TTFT; then many concurrent open streams and a 100k-key
 snapshot swap under traffic, and what the access log and metrics cost (two data planes, one with
@@ -49,13 +51,14 @@ LOG_LEVEL=warn and no metrics, one at info with METRICS_PORT, sent the same open
 planes and this harness on CPU ${LOAD_CPU} (taskset). Needs 2+ CPUs, nginx and wrk.
 
 Options:
-  --quick               short runs, 1,000 open streams (a few minutes)
-  --targets=a,b         only these of ${TARGET_NAMES.join(', ')} (default: all)
+  --quick               short runs, 1,000 open streams, no gateway-start (a few minutes)
+  --targets=a,b         only these of ${TARGET_NAMES.join(', ')} (default: all; with
+                        --quick, all but gateway-start)
   --no-sizes            skip the prompt-size sweep
   --no-streams          skip the concurrent open streams
   --no-swap             skip the snapshot swap
   --no-observability    skip the observability cost (access log and metrics off vs on, paired rounds)
-  --profile             run the data plane with --cpu-prof; prints where the profile went
+  --profile             run the data plane with --cpu-prof (not gateway-start's); prints where the profiles went
   --help                this text
 
 Writes bench/results/<full|quick>.json, .md and .png.
@@ -94,7 +97,8 @@ async function main(): Promise<void> {
     .split(',');
   const unknown = only?.filter((name) => !TARGET_NAMES.includes(name as TargetName)) ?? [];
   if (unknown.length > 0) throw new Error(`unknown target(s) ${unknown.join(', ')}; choose from ${TARGET_NAMES.join(', ')}`);
-  const names = TARGET_NAMES.filter((name) => only === undefined || only.includes(name));
+  // A quick run leaves out npm start unless named: its first start (database, seed, console) alone takes ~30 s.
+  const names = TARGET_NAMES.filter((name) => (only === undefined ? !quick || name !== 'gateway-start' : only.includes(name)));
   const profileDirectory = args.includes('--profile') ? await mkdtemp(join(tmpdir(), 'bench-profile-')) : null;
   const sizes = args.includes('--no-sizes') ? [] : BODY_SIZES;
   const dataPlaneFlags = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
       'load generators (wrk, open-loop client)': `CPU ${LOAD_CPU}`,
       'upstream simulator (also the direct target)': `CPU ${LOAD_CPU}, so a proxy has CPU ${TARGET_CPU} to itself and every target sees the same upstream`,
       'harness, fake control plane and real control plane (gateway-full)': `CPU ${LOAD_CPU}`,
+      'npm start (gateway-start)': `its control plane and simulator on CPU ${LOAD_CPU}, its data plane moved to CPU ${TARGET_CPU}`,
     },
     versions: {
       node: process.version,
@@ -185,6 +190,7 @@ async function main(): Promise<void> {
       gateway: (sim) => startGatewayTarget(sim, TARGET_CPU, dataPlaneFlags),
       'gateway-fdatasync': (sim) => startGatewayTarget(sim, TARGET_CPU, dataPlaneFlags, { name: 'gateway-fdatasync', env: { USAGE_SPOOL_SYNC: 'fdatasync' } }),
       'gateway-full': (sim) => startGatewayFullTarget(sim, TARGET_CPU, LOAD_CPU, dataPlaneFlags),
+      'gateway-start': (sim) => startGatewayStartTarget(sim, TARGET_CPU, LOAD_CPU),
     };
     for (const name of names) {
       log(`${name}:`);

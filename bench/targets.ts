@@ -4,8 +4,11 @@
 // the usage spool on, fed by a fake control plane that signs the snapshot and accepts usage), the same
 // with USAGE_SPOOL_SYNC=fdatasync (gateway-fdatasync, the durability modes side by side), and
 // gateway-full: the data plane fed by the real control plane on its embedded database, as separate
-// processes, with real usage ingest. `request(stream, promptBytes, shape)` gives the bytes each one is sent.
+// processes, with real usage ingest; and gateway-start: `npm start` as a newcomer runs it.
+// `request(stream, promptBytes, shape)` gives the bytes each one is sent.
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +20,12 @@ import { freePort } from '../test/support/free-port.ts';
 import { BENCH_API_KEY, BENCH_MESSAGES_MODEL, BENCH_MISTRAL_MODEL, BENCH_RESPONSES_MODEL, benchSnapshotState, withNativeDoorModels } from './bench-snapshot.ts';
 import { agentTools, agentTurns } from './agent-context.ts';
 import { startPinned, type CpuList, type PinnedProcess } from './pinned-process.ts';
+import { findInTree, processTree } from './process-usage.ts';
 import type { BenchRequest } from './request-bytes.ts';
 import type { UpstreamSimulatorOptions } from './upstream-simulator.ts';
 
-export type TargetName = 'direct' | 'nginx' | 'floor' | 'portkey' | 'gateway' | 'gateway-fdatasync' | 'gateway-full';
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'nginx', 'floor', 'portkey', 'gateway', 'gateway-fdatasync', 'gateway-full'];
+export type TargetName = 'direct' | 'nginx' | 'floor' | 'portkey' | 'gateway' | 'gateway-fdatasync' | 'gateway-full' | 'gateway-start';
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'nginx', 'floor', 'portkey', 'gateway', 'gateway-fdatasync', 'gateway-full', 'gateway-start'];
 
 export interface Target {
   name: TargetName;
@@ -250,6 +254,11 @@ interface DataPlaneWiring {
   stopControlPlane(): Promise<void>;
 }
 
+async function servedVersionAt(port: number): Promise<number | null> {
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+  return ((await response.json()) as { snapshotVersion: number | null }).snapshotVersion;
+}
+
 /** The data plane's real CLI, pinned, once it serves a snapshot. */
 async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: CpuList, nodeFlags: string[]): Promise<GatewayTarget> {
   // Chosen here rather than read from the listening line: that line is at info, and a run may set LOG_LEVEL=warn.
@@ -274,10 +283,7 @@ async function startDataPlaneProcess(wiring: DataPlaneWiring, cpu: CpuList, node
     await rm(wiring.directory, { recursive: true, force: true });
   };
   try {
-    const servedVersion = async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return ((await response.json()) as { snapshotVersion: number | null }).snapshotVersion;
-    };
+    const servedVersion = () => servedVersionAt(port);
     // Generous: a loaded machine takes tens of seconds to start a process pinned to a busy CPU.
     const deadline = Date.now() + 120_000;
     while ((await servedVersion().catch(() => null)) === null) {
@@ -376,4 +382,82 @@ export async function startGatewayFullTarget(simulator: Simulator, cpu: number, 
     cpu,
     nodeFlags,
   );
+}
+
+/**
+ * `npm start` as a newcomer runs it: a fresh data folder, ports from its variables, its dev key; the
+ * control plane in npm start's process, the data plane and npm start's own simulator in children. The
+ * seeded `simulator` provider is then pointed at the bench's simulator through the admin API (with the
+ * admin token npm start saved), so the overhead over direct is measured against the same upstream. npm
+ * start runs on `otherCpu` with the load; its data plane child is moved to `cpu` and is the measured
+ * process.
+ */
+export async function startGatewayStartTarget(simulator: Simulator, cpu: number, otherCpu: number): Promise<GatewayTarget> {
+  const directory = await mkdtemp(join(tmpdir(), 'bench-gateway-start-'));
+  const dataDir = join(directory, 'data');
+  const [controlPlanePort, port, simulatorPort] = [await freePort(), await freePort(), await freePort()];
+  const npmStart = startPinned({
+    name: 'npm start',
+    cpu: otherCpu,
+    command: 'npm',
+    args: ['start'],
+    env: {
+      ...process.env,
+      GATEWAY_DATA_DIR: dataDir,
+      CONTROL_PLANE_PORT: String(controlPlanePort),
+      DATA_PLANE_PORT: String(port),
+      SIMULATOR_PORT: String(simulatorPort),
+    },
+    cwd: REPOSITORY_ROOT,
+  });
+  const exited = once(npmStart.child, 'exit');
+  const stop = async () => {
+    // As Ctrl-C in a terminal: SIGINT to every process of the tree (npm does not pass a signal on to its script).
+    if (npmStart.child.exitCode === null && npmStart.child.signalCode === null) {
+      for (const pid of processTree(npmStart.pid)) process.kill(pid, 'SIGINT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
+    }
+    await npmStart.stop();
+    await rm(directory, { recursive: true, force: true });
+  };
+  try {
+    await npmStart.waitForLine(/^Gateway ready\.$/, 180_000);
+    const dataPlane = findInTree(npmStart.pid, 'data-plane/src/main.ts');
+    if (dataPlane === null) throw new Error(`npm start has no data plane child: ${npmStart.output().slice(-2000)}`);
+    // Every thread of the data plane and of its children (tsx's esbuild), as the other targets are pinned.
+    for (const pid of processTree(dataPlane)) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    const before = await servedVersionAt(port);
+    const adminToken = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    const baseUrl = `http://127.0.0.1:${simulator.port}/v1`;
+    const response = await fetch(`http://127.0.0.1:${controlPlanePort}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `mutation { upsertProvider(input: { slug: "simulator", baseUrl: "${baseUrl}" }) { baseUrl } }` }),
+    });
+    const answer = (await response.json()) as { errors?: unknown };
+    if (answer.errors) throw new Error(`upsertProvider failed: ${JSON.stringify(answer.errors)}`);
+    const deadline = Date.now() + 60_000;
+    while ((await servedVersionAt(port)) === before) {
+      if (Date.now() > deadline) throw new Error(`the data plane never served the snapshot with ${baseUrl}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const apiKey = (await readFile(join(dataDir, 'dev-key'), 'utf8')).trim();
+    return {
+      name: 'gateway-start',
+      pid: dataPlane,
+      port,
+      servedVersion: () => servedVersionAt(port),
+      output: () => npmStart.output(),
+      request: (stream, promptBytes, shape) => ({
+        host: '127.0.0.1',
+        port,
+        headers: { authorization: `Bearer ${apiKey}` },
+        ...gatewayRequest('chat', stream, promptBytes, shape),
+      }),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

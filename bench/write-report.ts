@@ -62,8 +62,8 @@ export interface Ratios {
   cpuGatewayOverPortkey: number | null;
 }
 
-/** The data plane's targets (fake and real control plane), as the budget rows name them. */
-const GATEWAYS: readonly TargetName[] = ['gateway', 'gateway-fdatasync', 'gateway-full'];
+/** The data plane's targets (fake and real control plane, npm start), as the budget rows name them. */
+const GATEWAYS: readonly TargetName[] = ['gateway', 'gateway-fdatasync', 'gateway-full', 'gateway-start'];
 const kibibytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`);
 
 /** CPU per non-streamed request at saturation, `name` over `reference` (how many times the reference's cost). */
