@@ -89,6 +89,12 @@ async function requestIdsIn(segment: number): Promise<string[]> {
   return events.map((event) => event.requestId);
 }
 
+async function provisionalIdsIn(segment: number): Promise<string[]> {
+  const { provisional, damaged } = await readSpoolBatch(join(directory, segmentFileName(segment)), 0, 10_000);
+  expect(damaged).toEqual([]);
+  return provisional.map((record) => record.event.requestId);
+}
+
 function settled(promise: Promise<unknown>): () => boolean {
   let done = false;
   void promise.then(
@@ -154,6 +160,19 @@ describe('UsageSpool group commit', () => {
     // The bytes the failed fdatasync left unsynced are synced again before the file closes.
     expect(file.calls.at(-1)).toBe('datasync');
     expect(await requestIdsIn(1)).toEqual(['a', 'b']);
+  });
+
+  it("writes a stream's provisional record at once, with the events waiting for the turn's end", async () => {
+    const { spool, file } = await openSpool({ sync: 'write' });
+    const final = spool.append(sampleUsageEvent('final'));
+    const provisional = spool.append(sampleUsageEvent('stream'), true);
+    // The stream's first byte waits for this record: its write does not wait for the event loop's turn to end.
+    expect(file.calls).toEqual([expect.stringMatching(/^write \d+@0$/)]);
+    await Promise.all([final, provisional]);
+    expect(file.calls.filter((call) => call.startsWith('write'))).toHaveLength(1);
+    expect(await requestIdsIn(1)).toEqual(['final']);
+    expect(await provisionalIdsIn(1)).toEqual(['stream']);
+    await spool.close();
   });
 
   it('caps a group at groupMaxEvents', async () => {

@@ -1,6 +1,8 @@
 // The durable usage spool: checksummed records (spool-record.ts), one a line, in numbered segment files
 // under `<stateDir>/spool/`. Group commit: the events appended while the previous group was on its way
-// to disk go together as the next group, in one write. All I/O but that write is async (openSegmentFile).
+// to disk go together as the next group, in one write; a stream's provisional record, which its first
+// byte waits for, is written at once with whatever is pending. All I/O but that write is async
+// (openSegmentFile).
 //
 // `sync: 'write'` (the default): an append resolves once its group is written. The page cache holds it,
 // which outlives a crash or SIGKILL of this process, not a crash of the machine; the file is fdatasynced
@@ -121,6 +123,8 @@ export class UsageSpool {
   #log: (line: string) => void;
   #pending: PendingRecord[] = [];
   #scheduled = false;
+  /** A provisional record waits: the next group is written as soon as the one on its way is. */
+  #urgent = false;
   #committing: Promise<void> | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #failure: unknown = null;
@@ -188,7 +192,11 @@ export class UsageSpool {
       reject = onFailed;
     });
     this.#pending.push({ event, provisional, bytes: Buffer.from(encodeSpoolRecord(event, provisional)), written, resolve, reject });
-    this.#schedule();
+    // A stream's first byte waits for its provisional record, and the check phase can be a whole loaded
+    // turn of other callbacks away (docs/architecture.md, "Where the time goes"): it is written at once,
+    // with whatever else is pending. Final records keep the group commit.
+    if (provisional) this.#writeNow();
+    else this.#schedule();
     return written;
   }
 
@@ -247,16 +255,31 @@ export class UsageSpool {
   #schedule(): void {
     if (this.#scheduled || this.#committing !== null || this.#retryTimer !== null || this.#closed) return;
     this.#scheduled = true;
-    const run = () => {
-      this.#scheduled = false;
-      this.#committing = this.#commit().finally(() => {
-        this.#committing = null;
-        if (this.#pending.length > 0) this.#schedule();
-      });
-    };
     const delay = this.#options.groupDelayMs ?? 0;
-    if (delay > 0) setTimeout(run, delay);
-    else setImmediate(run);
+    if (delay > 0) setTimeout(this.#runScheduled, delay);
+    else setImmediate(this.#runScheduled);
+  }
+
+  readonly #runScheduled = (): void => {
+    this.#scheduled = false;
+    // A provisional record's write may have taken the group, or still be on its way: its end schedules what is left.
+    if (this.#committing === null && this.#pending.length > 0) this.#run();
+  };
+
+  /** Writes the pending group now, or right after the group on its way (not during a failure's backoff). */
+  #writeNow(): void {
+    if (this.#committing !== null || this.#retryTimer !== null || this.#closed) this.#urgent = true;
+    else this.#run();
+  }
+
+  #run(): void {
+    this.#urgent = false;
+    this.#committing = this.#commit().finally(() => {
+      this.#committing = null;
+      if (this.#pending.length === 0) return;
+      if (this.#urgent) this.#writeNow();
+      else this.#schedule();
+    });
   }
 
   /** Writes and fdatasyncs the next group; on failure keeps it first in line and schedules a retry. */
