@@ -95,16 +95,29 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
       const response = respond(native, request, route, door.errors);
       if (response === null) return;
       const authorization = authorizationOf(request, door);
-      const headers = Object.fromEntries((door.clientHeaders ?? []).map((name) => [name, request.getHeader(name)]));
-      const contentLength = contentLengthOf(request);
-      context.track(
-        readBody(response, contentLength, options.maxBodyBytes)
-          .then((body) => refuseUnrecordable(context, body))
-          .then((body) => handleChatCompletions(context, response, { authorization, body, headers }, door))
-          .catch((error: unknown) => fail(response, error, door.errors)),
-        response,
-      );
+      const headers = door.clientHeaders === undefined ? undefined : Object.fromEntries(door.clientHeaders.map((name) => [name, request.getHeader(name)]));
+      const body = readBody(response, contentLengthOf(request), options.maxBodyBytes);
+      context.track(serveFrontDoor(door, response, body, authorization, headers), response);
     };
+  }
+
+  /**
+   * The rest of a front door's request, once its body is read. One async function rather than a chain
+   * of `then`s: each step of a chain is a promise and a closure more per request.
+   */
+  async function serveFrontDoor(
+    door: FrontDoor,
+    response: ClientResponse,
+    body: Promise<Buffer>,
+    authorization: string,
+    headers: Record<string, string> | undefined,
+  ): Promise<void> {
+    try {
+      const read = refuseUnrecordable(context, await body);
+      await handleChatCompletions(context, response, { authorization, body: read, headers }, door);
+    } catch (error) {
+      await fail(response, error, door.errors);
+    }
   }
 
   /** A route in OpenAI's envelope whose handler takes only the key and the body (FIM, embeddings). */

@@ -26,6 +26,9 @@ export interface IncomingChatRequest {
   headers?: Record<string, string>;
 }
 
+/** What a door that reads no client headers is handed: one object for every request, never written. */
+const NO_CLIENT_HEADERS: Record<string, string> = Object.freeze({});
+
 /** Chat completions on every provider: the adapter itself speaks it. */
 export const chatOperation: Operation<ChatRequest> = {
   name: 'chat completions',
@@ -43,7 +46,7 @@ export async function handleChatCompletions(
   const opened = door.open(incoming.body, {
     requestId: response.requestId,
     created: Math.floor(response.startedAtEpochMs / 1000),
-    headers: incoming.headers ?? {},
+    headers: incoming.headers ?? NO_CLIENT_HEADERS,
   });
   const chat = opened.chat;
   const repair = repairToolCalls(chat.body.messages);

@@ -40,17 +40,22 @@ export interface SnapshotView {
   providersById: ReadonlyMap<string, ProviderRoute>;
   /** Every model, sorted by id (for /models). */
   modelList: readonly SnapshotModel[];
-  /** BYOK keys by byokOwnerKey(orgId, userId or null, providerId); see findByokKey. */
-  byokKeys: ReadonlyMap<string, ByokKey>;
+  /**
+   * BYOK keys by org id, then by byokOwnerKey(userId or null, providerId); see findByokKey. By org first,
+   * so a request of an org without any (most) looks up once instead of building two keys per endpoint.
+   */
+  byokKeys: ReadonlyMap<string, ReadonlyMap<string, ByokKey>>;
 }
 
-function byokOwnerKey(orgId: string, userId: string | null, providerId: string): string {
-  return JSON.stringify([orgId, userId, providerId]);
+function byokOwnerKey(userId: string | null, providerId: string): string {
+  return JSON.stringify([userId, providerId]);
 }
 
 /** The key a request of this user must use for this provider: the user's own, else the org's, else none (platform key). */
 export function findByokKey(view: SnapshotView, orgId: string, userId: string, providerId: string): ByokKey | null {
-  return view.byokKeys.get(byokOwnerKey(orgId, userId, providerId)) ?? view.byokKeys.get(byokOwnerKey(orgId, null, providerId)) ?? null;
+  const owned = view.byokKeys.get(orgId);
+  if (owned === undefined) return null;
+  return owned.get(byokOwnerKey(userId, providerId)) ?? owned.get(byokOwnerKey(null, providerId)) ?? null;
 }
 
 /** `decrypted`: the BYOK keys by credential id (decrypt-byok-credentials.ts); a credential missing there is kept, unusable. */
@@ -72,10 +77,15 @@ export function buildSnapshotView(version: number, stateHash: string, state: Hel
     });
   }
   const modelList = models.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
-  const byokKeys = new Map<string, ByokKey>();
+  const byokKeys = new Map<string, Map<string, ByokKey>>();
   for (const [credentialId, credential] of Object.entries(state.byokCredentials)) {
     const key = decrypted.get(credentialId) ?? { credentialId, last4: credential.last4, apiKey: null };
-    byokKeys.set(byokOwnerKey(credential.orgId, credential.userId, credential.providerId), key);
+    let owned = byokKeys.get(credential.orgId);
+    if (owned === undefined) {
+      owned = new Map();
+      byokKeys.set(credential.orgId, owned);
+    }
+    owned.set(byokOwnerKey(credential.userId, credential.providerId), key);
   }
   return Object.freeze({ version, stateHash, state, modelsById, providersById, modelList, byokKeys });
 }

@@ -47,6 +47,14 @@ function utcDay(nowMs: number): string {
   return lastDay;
 }
 
+// The last caller's counter keys, built again only when the caller or the day changes: a key built per
+// request is a new string that each counter lookup of the store hashes again.
+let lastOrgId = '';
+let lastUserId = '';
+let lastKeysDay = '';
+let lastBalanceKey = '';
+let lastDailyKey = '';
+
 /** `floor` undefined: the org has no credits and nothing ingested (shared/src/spend-floors.ts). */
 export function callerCounters(org: SnapshotOrg, floor: OrgSpendFloor | undefined, apiKey: SnapshotApiKey, nowMs: number): CallerCounters {
   const day = utcDay(nowMs);
@@ -55,9 +63,16 @@ export function callerCounters(org: SnapshotOrg, floor: OrgSpendFloor | undefine
   const spendFloor = floor ?? NO_SPEND_FLOOR;
   const { creditsMicros, usageDebitedMicros, day: floorDay, userMicros } = spendFloor;
   const ingestedToday = floorDay === day ? (userMicros[userId] ?? 0) : 0;
+  if (org.id !== lastOrgId || userId !== lastUserId || day !== lastKeysDay) {
+    lastOrgId = org.id;
+    lastUserId = userId;
+    lastKeysDay = day;
+    lastBalanceKey = `org:{${org.id}}`;
+    lastDailyKey = `user:{${org.id}}:${userId}:${day}`;
+  }
   return {
-    balance: { key: `org:{${org.id}}`, capMicros: creditsMicros, floorMicros: usageDebitedMicros, retainMs: null },
-    daily: { key: `user:{${org.id}}:${userId}:${day}`, capMicros: dailyLimit, floorMicros: ingestedToday, retainMs: DAILY_COUNTER_RETAIN_MS },
+    balance: { key: lastBalanceKey, capMicros: creditsMicros, floorMicros: usageDebitedMicros, retainMs: null },
+    daily: { key: lastDailyKey, capMicros: dailyLimit, floorMicros: ingestedToday, retainMs: DAILY_COUNTER_RETAIN_MS },
     day,
     resetsAtMs: (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS,
     keyBudgets: apiKey.budget === undefined ? NO_KEY_BUDGETS : keyBudgetCounters(org.id, apiKey, spendFloor, nowMs),

@@ -4,6 +4,7 @@
 // is the same line behind `p `. Pure: no I/O.
 import { crc32 } from 'node:zlib';
 import { boundUsageEvent, unboundedUsageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
+import { usageEventJson } from './usage-event-json.ts';
 
 export type DecodedSpoolRecord = { ok: true; event: UsageEvent; provisional: boolean } | { ok: false; reason: string };
 
@@ -12,7 +13,7 @@ const PROVISIONAL = 'p ';
 const PROVISIONAL_BYTE = PROVISIONAL.charCodeAt(0);
 
 export function encodeSpoolRecord(event: UsageEvent, provisional = false): string {
-  const json = JSON.stringify(event);
+  const json = usageEventJson(event);
   return `${provisional ? PROVISIONAL : ''}${checksumOf(json)} ${json}\n`;
 }
 
