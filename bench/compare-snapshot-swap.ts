@@ -38,6 +38,10 @@ Options:
   --b-flags="..."       node flags of side b
   --steps               the request loop's half of the swap alone, in process (swap-steps-main.ts): per
                         round its longest turn (wall ms), longest GC pause and main-thread CPU
+  --timeline            per round, the probe's slowest requests in the swap's window beside the data
+                        plane's event-loop gaps of 3 ms or more (with its main thread's CPU in them) and
+                        GC pauses of 1 ms or more, in ms after the publish (loop-timeline.mjs; its 1 ms
+                        timer adds to the loop's work)
   --sched               also trace the scheduler (perf; root): per round, the request loop's and the
                         probe client's waits for their CPUs in the baseline and in the swap, split by
                         who held it (the feed thread, the data plane's other threads; this harness with
@@ -60,7 +64,8 @@ async function main(): Promise<void> {
   const [rounds, keys] = [Number(option(args, 'rounds') ?? 3), Number(option(args, 'keys') ?? 100_000)];
   const roots = { a: resolve(option(args, 'base') ?? REPOSITORY_ROOT), b: REPOSITORY_ROOT };
   const base = roots.a;
-  const flags = (side: string) => option(args, `${side}-flags`)?.split(' ').filter(Boolean) ?? [];
+  const timeline = args.includes('--timeline') ? [`--import=${join(REPOSITORY_ROOT, 'bench/loop-timeline.mjs')}`] : [];
+  const flags = (side: string) => [...timeline, ...(option(args, `${side}-flags`)?.split(' ').filter(Boolean) ?? [])];
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`a: ${base} ${flags('a').join(' ')}\nb: ${REPOSITORY_ROOT} ${flags('b').join(' ')}\nload average ${loadAverage()}`);
   if (args.includes('--steps')) return compareSteps(roots, rounds, keys, flags, log);
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
             .split('\n')
             .filter((line) => Number(/MB, ([\d.]+) \/ [\d.]+ ms/.exec(line)?.[1] ?? 0) >= 3);
           if (pauses.length > 0) log(pauses.slice(-100).join('\n'));
+          if (timeline.length > 0) log(timelineOf(swap, gateway.output()));
           if (trace !== null) {
             // The request loop (the data plane's main thread) and the probe's client, which shares its CPU with this harness and its fake control plane.
             const feed = feedThreadOf(gateway.pid);
@@ -128,6 +134,52 @@ async function main(): Promise<void> {
     );
   }
   log(`load average ${loadAverage()}`);
+}
+
+/**
+ * The probe's slowest requests in the swap's window, with the data plane's loop gaps and GC pauses
+ * (loop-timeline.mjs) during each (from 20 ms before it was due), and the window's three gaps that held
+ * the most main-thread CPU, in ms after the publish.
+ */
+function timelineOf(swap: SnapshotSwapResult, output: string): string {
+  const [publishedNs, endNs] = swap.windowsNs.swap;
+  const at = (ns: number) => ((ns - publishedNs) / 1e6).toFixed(1);
+  const all = output.split('\n').flatMap((line) => {
+    const [, kind, from, to, cpu] = /^timeline (\S+) (\d+) (\d+)(?: cpu (\d+))?$/.exec(line) ?? [];
+    return kind === undefined ? [] : [{ kind, from: Number(from), to: Number(to), cpuNs: cpu === undefined ? null : Number(cpu) }];
+  });
+  const within = ([from, to]: readonly [number, number]) => all.filter((event) => event.to >= from && event.from <= to);
+  const events = within(swap.windowsNs.swap);
+  // The collections per second and their pauses, baseline against swap: what the swap adds to the loop's own work.
+  const collections = (window: readonly [number, number]) => {
+    const pauses = within(window)
+      .filter((event) => event.cpuNs === null)
+      .map((event) => (event.to - event.from) / 1e6);
+    const seconds = (window[1] - window[0]) / 1e9;
+    return `${(pauses.length / seconds).toFixed(2)}/s, ${pauses.reduce((sum, pause) => sum + pause, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...pauses).toFixed(1)} ms`;
+  };
+  type Event = (typeof events)[number];
+  // A gap names the collections within it: the loop's own work, not a wait for its core.
+  const collectedIn = (gap: Event) =>
+    events.filter((event) => event.cpuNs === null && event.from >= gap.from - 0.5e6 && event.to <= gap.to + 0.5e6).map((event) => event.kind);
+  const describe = (event: Event) =>
+    `${event.kind} at ${at(event.from)} for ${((event.to - event.from) / 1e6).toFixed(1)} ms${
+      event.cpuNs === null
+        ? ''
+        : ` (main thread CPU ${(event.cpuNs / 1e6).toFixed(1)} ms${collectedIn(event)
+            .map((kind) => `, ${kind}`)
+            .join('')})`
+    }`;
+  const lines = [
+    `  swap ends at ${at(endNs - 100e6)} ms; GC pauses of 1 ms or more: baseline ${collections(swap.windowsNs.baseline)}, swap ${collections(swap.windowsNs.swap)}`,
+  ];
+  for (const request of swap.slowestDuringSwap) {
+    const during = events.filter((event) => event.to >= request.dueNs - 20e6 && event.from <= request.dueNs + request.latencyMicros * 1000);
+    lines.push(`  request due at ${at(request.dueNs)}: ${ms(request.latencyMicros)} ms; ${during.map(describe).join('; ') || 'no gap or GC'}`);
+  }
+  const gaps = events.filter((event) => event.cpuNs !== null).sort((one, other) => other.cpuNs! - one.cpuNs!);
+  lines.push(`  most CPU in one gap: ${gaps.slice(0, 3).map(describe).join('; ')}`);
+  return lines.join('\n');
 }
 
 interface SwapSteps {

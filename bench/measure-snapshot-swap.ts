@@ -27,6 +27,8 @@ export interface SnapshotSwapResult {
   worstDuringSwapMicros: number;
   /** The worst latency among requests due in a window as long as the swap's, just before the publish (NaN: none). */
   worstBeforeInEqualWindowMicros: number;
+  /** The slowest requests due in the swap's window (at most 5, slowest first): when each was due, on CLOCK_MONOTONIC ns, and its latency. */
+  slowestDuringSwap: Array<{ dueNs: number; latencyMicros: number }>;
   probeFailed: number;
   /** The probe's client process. */
   probePid: number;
@@ -125,13 +127,21 @@ export async function measureSnapshotSwap(
   const before: number[] = [];
   const beforeInEqualWindow: number[] = [];
   const during: number[] = [];
+  const duringDue: number[] = [];
   result.dueMicros.forEach((due, index) => {
     const latency = result.latencyMicros[index] as number;
     if (due < publishStartMicros) {
       before.push(latency);
       if (due >= equalWindowStartMicros) beforeInEqualWindow.push(latency);
-    } else if (due >= windowStartMicros && due <= windowEndMicros) during.push(latency);
+    } else if (due >= windowStartMicros && due <= windowEndMicros) {
+      during.push(latency);
+      duringDue.push(due);
+    }
   });
+  const slowestDuringSwap = during
+    .map((latencyMicros, index) => ({ dueNs: Number(recordStart) + duringDue[index]! * 1000, latencyMicros }))
+    .sort((one, other) => other.latencyMicros - one.latencyMicros)
+    .slice(0, 5);
   return {
     extraKeys,
     probeRate,
@@ -142,6 +152,7 @@ export async function measureSnapshotSwap(
     answeredDuringSwap: during.length,
     worstDuringSwapMicros: during.length === 0 ? Number.NaN : Math.max(...during),
     worstBeforeInEqualWindowMicros: beforeInEqualWindow.length === 0 ? Number.NaN : Math.max(...beforeInEqualWindow),
+    slowestDuringSwap,
     probeFailed: result.failed + result.unanswered,
     probePid: probe.pid,
     windowsNs: {
