@@ -339,15 +339,6 @@ export function updateStateHash(lanes: Uint16Array, state: SnapshotState, change
   return runToEnd(updateStateHashSteps(lanes, state, changes));
 }
 
-/** The lanes of the changes' upserted entries as if they were a state of their own: what the state hash gains from them. */
-export function hashUpsertedEntries(changes: SnapshotDelta['changes']): Uint16Array {
-  const hash = new StateHash();
-  for (const section of snapshotSections) {
-    for (const [id, entry] of Object.entries(changes[section]?.upsert ?? {})) hash.add(section, id, canonicalJson(entry));
-  }
-  return hash.lanes;
-}
-
 /** The changes that turn `previous` into `next`, section by section (compared by canonical JSON). */
 export function diffSnapshotStates(previous: SnapshotState, next: SnapshotState): SnapshotDelta['changes'] {
   const changes: SnapshotDelta['changes'] = {};

@@ -10,7 +10,7 @@
 // hash, or 100k objects.
 import { canonicalJson } from '../../../shared/src/canonical-json.ts';
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
-import { hashUpsertedEntries, sectionItemSchemas, snapshotSections, type SnapshotDelta, type SnapshotSection } from '../../../shared/src/snapshot.ts';
+import { sectionItemSchemas, snapshotSections, type SnapshotSection } from '../../../shared/src/snapshot.ts';
 import { StateHash } from '../../../shared/src/state-hash.ts';
 import { assembleFullSnapshot } from './assemble-full-snapshot.ts';
 import type { PlainSection } from './held-state.ts';
@@ -69,7 +69,7 @@ export type ParsedSnapshotMessage =
       changes: Partial<Record<PlainSection, { upsert: EntryChunks; remove: string[] }>>;
       /** The API keys it upserts, and a tombstone for each it removes (and does not upsert); null when it changes none. */
       apiKeys: PackedEntries | null;
-      /** The state hash's lanes of the upserted entries alone (hashUpsertedEntries), so the request loop hashes only what it removes or replaces. */
+      /** The state hash's lanes of the upserted entries alone, so the request loop hashes only what it removes or replaces. */
       upsertedLanes: Uint16Array;
     };
 
@@ -125,22 +125,30 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
     return part === undefined ? assembleFullSnapshot([parsed]) : parsed;
   }
   const changes: Extract<ParsedSnapshotMessage, { kind: 'delta' }>['changes'] = {};
-  const validated: SnapshotDelta['changes'] = {};
+  const hash = new StateHash();
   let apiKeys: PackedEntries | null = null;
   for (const section of snapshotSections) {
     const change = message.changes[section];
     if (!change) continue;
     const schema = sectionItemSchemas[section];
-    const upserts = Object.entries(change.upsert).map(([id, entry]): [string, unknown] => [id, schema.parse(entry)]);
-    validated[section] = { upsert: Object.fromEntries(upserts) as never, remove: change.remove };
+    const upserts: Array<[string, unknown]> = [];
+    const packed: Array<[string, string]> = [];
+    // Each entry validated, its canonical JSON made once (packed and hashed from it), in one walk.
+    for (const id in change.upsert) {
+      const entry = schema.parse(change.upsert[id]);
+      const entryJson = canonicalJson(entry);
+      hash.add(section, id, entryJson);
+      if (section === 'apiKeys') packed.push([id, entryJson]);
+      else upserts.push([id, entry]);
+    }
     if (section !== 'apiKeys') {
       changes[section] = { upsert: chunked(upserts), remove: change.remove };
       continue;
     }
     // Removals go first, so an id both removed and upserted ends upserted.
-    const upserted = new Set(upserts.map(([id]) => id));
-    const tombstones = [...new Set(change.remove)].filter((id) => !upserted.has(id)).map((id) => [id, ''] as const);
-    apiKeys = packEntries([...upserts.map(([id, entry]) => [id, canonicalJson(entry)] as const), ...tombstones]);
+    const upserted = new Set(packed.map(([id]) => id));
+    const tombstones = [...new Set(change.remove)].filter((id) => !upserted.has(id)).map((id) => [id, ''] as [string, string]);
+    apiKeys = packEntries([...packed, ...tombstones]);
   }
   return {
     kind: 'delta',
@@ -149,6 +157,6 @@ export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: stri
     stateHash: message.stateHash,
     changes,
     apiKeys,
-    upsertedLanes: hashUpsertedEntries(validated),
+    upsertedLanes: hash.lanes,
   };
 }
