@@ -22,8 +22,13 @@ interface Entry extends WrittenUsageEvent {
   segment: number;
 }
 
-/** About a second and a half of a saturated data plane's usage, a few MB. */
-export const DEFAULT_RECENT_USAGE_EVENTS = 5000;
+/**
+ * Two seconds of a saturated data plane's usage (about 9,000 requests/s on the bench machine), some
+ * 20 MB at most: the shipper sends once a second, and an event let go before it is shipped is read
+ * back from its segment and decoded (JSON, checksum, schema: 2-5 µs). With 5,000, a data plane serving
+ * 9,000 requests/s let about 4,000 of each second's events go before they shipped.
+ */
+export const DEFAULT_RECENT_USAGE_EVENTS = 20_000;
 
 export class RecentUsageEvents {
   /** Entries before #head are let go: their slots are emptied at once (see #release). */
