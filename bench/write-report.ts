@@ -289,7 +289,7 @@ export function markdownReport(results: BenchResults): string {
     lines.push('');
   }
 
-  lines.push('## Against the performance budget (DESIGN.md)', '');
+  lines.push("## Against the design's absolute budget", '');
   lines.push('| budget | target | measured |', '|---|---|---|');
   const gatewayAt2k = runAt(results.targets.gateway, 2000);
   const directAt2k = runAt(direct, 2000);
