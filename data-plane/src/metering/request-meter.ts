@@ -124,10 +124,11 @@ export class RequestMeter implements UsageChunkPricer {
   /**
    * A stream's stand-in, spooled before its first byte is relayed and replaced by its usage event at
    * the end: billed only if this process dies first (usage/ship-usage.ts). Its worst case: the prompt's
-   * upper bound and `completionTokens`, priced like any event (so at most what the request held).
+   * upper bound and `completionTokens`, priced like any event (so at most what the request held), at
+   * `endpoint`, the one that answers: it depends on nothing else, so it can be made before the answer.
    */
-  provisionalEvent(promptTokens: number, completionTokens: number): UsageEvent {
-    return this.#event({ ...emptyUsage, promptTokens, completionTokens }, true, 200, 'stream_interrupted', this.#startedAt);
+  provisionalEvent(endpoint: MeteredEndpoint, promptTokens: number, completionTokens: number): UsageEvent {
+    return this.#event({ ...emptyUsage, promptTokens, completionTokens }, true, 200, 'stream_interrupted', this.#startedAt, endpoint.endpoint, endpoint.byok);
   }
 
   /** The request's one usage event, as it ends now with `status` (and `errorCode` when it failed). */
@@ -155,7 +156,15 @@ export class RequestMeter implements UsageChunkPricer {
     return this.#event(usage, usageEstimated, status, errorCode, finishedAt);
   }
 
-  #event(usage: TokenUsage, usageEstimated: boolean, status: number, errorCode: string | null, finishedAt: number): UsageEvent {
+  #event(
+    usage: TokenUsage,
+    usageEstimated: boolean,
+    status: number,
+    errorCode: string | null,
+    finishedAt: number,
+    endpoint = this.#endpoint,
+    byok = this.#byok,
+  ): UsageEvent {
     const principal = this.#principal;
     // Whatever the upstream reported (a NUL in its model name, 3e9 tokens) becomes a record the
     // control plane can store (issue 13, defect 2).
@@ -165,15 +174,15 @@ export class RequestMeter implements UsageChunkPricer {
       userId: principal.apiKey.userId,
       apiKeyId: principal.apiKey.id,
       requestedModel: this.#model.id,
-      servedModel: this.#servedModel ?? this.#endpoint.upstreamModel,
-      providerId: this.#endpoint.providerId,
-      byok: this.#byok,
+      servedModel: this.#servedModel ?? endpoint.upstreamModel,
+      providerId: endpoint.providerId,
+      byok,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
       cacheReadTokens: usage.cacheReadTokens,
       cacheWriteTokens: usage.cacheWriteTokens,
       reasoningTokens: usage.reasoningTokens,
-      costMicros: this.#costOf(usage),
+      costMicros: this.#costOf(usage, endpoint, byok),
       upstreamCostMicros: this.#usage?.upstreamCostMicros ?? null,
       usageEstimated,
       ttftMs: this.#firstByteAt === null ? null : milliseconds(this.#firstByteAt - this.#startedAt),
@@ -195,8 +204,8 @@ export class RequestMeter implements UsageChunkPricer {
    * fitted the balance and the daily limit, so neither is overdrawn, however many requests run at once.
    * The tokens stay as reported; BYOK costs are recorded, not debited, so they are not capped.
    */
-  #costOf(usage: TokenUsage): Microdollars {
-    const cost = priceUsage(boundTokenUsage(usage), endpointPrices(this.#endpoint));
-    return this.#heldMicros !== null && !this.#byok && cost > this.#heldMicros ? (this.#heldMicros as Microdollars) : cost;
+  #costOf(usage: TokenUsage, endpoint = this.#endpoint, byok = this.#byok): Microdollars {
+    const cost = priceUsage(boundTokenUsage(usage), endpointPrices(endpoint));
+    return this.#heldMicros !== null && !byok && cost > this.#heldMicros ? (this.#heldMicros as Microdollars) : cost;
   }
 }

@@ -87,6 +87,19 @@ export async function serveMetered<Request extends ForwardedRequest>(
   }
 }
 
+/** What a stream needs at the endpoint that answers before its first byte is relayed. */
+interface StreamStart {
+  candidate: EndpointCandidate;
+  /** Null when nothing is held (free, BYOK). */
+  ceiling: StreamCostCeiling | null;
+  provisional: UsageEvent;
+}
+
+/** A module function, not a closure: tsx names each named closure as it is made. */
+function prepareStream(exchange: MeteredExchange<ForwardedRequest>): void {
+  exchange.prepareStream();
+}
+
 /** One request on the metered path: it owns the meter, the reservation and the answer's ending. */
 class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter {
   readonly #context: PipelineContext;
@@ -99,6 +112,8 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
   readonly #abort = new CancelSignal();
   /** The endpoint whose answer is relayed: its throughput is measured from the usage event. */
   #answeredBy: SnapshotEndpoint | null = null;
+  /** A stream's start at the first endpoint, made while its call is on its way (prepareStream). */
+  #prepared: StreamStart | null = null;
 
   constructor(context: PipelineContext, response: ClientResponse, metered: MeteredRequest<Request>, reservation: SpendReservation, rate: RateAdmission) {
     this.#context = context;
@@ -122,7 +137,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     response.onAbort(() => abort.abort());
 
     // Throws (unmetered) only when no endpoint could express the request.
-    const answer = await callEndpoints(this.#context.upstream, candidates, {
+    const answering = callEndpoints(this.#context.upstream, candidates, {
       operation,
       request,
       response,
@@ -130,6 +145,11 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       observer: this.#context.observer,
       health: this.#context.endpointHealth,
     });
+    // Queued after the first attempt's dispatch, so it runs once undici has written the request: undici
+    // writes to a reused connection from the check phase, and immediates run in order. (A body in pieces,
+    // a long prompt, is written a microtask later; it then runs before the write, as costly as after the answer.)
+    if (request.stream) setImmediate(prepareStream, this);
+    const answer = await answering;
     // Metered as the endpoint that answered last; the requested model stays the meter's.
     meter.answeredBy(answer.candidate, answer.startedAt);
     response.provider = answer.candidate.route.provider.slug;
@@ -155,19 +175,15 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     const translator = request.stream && upstream.statusCode === 200 && isEventStream ? adapter.createStreamTranslator?.(translation) : undefined;
     if (translator !== undefined) {
       const metering = new MeteredChunkStream(translator, meter.completionText, meter);
-      // Cut where the hold runs out at this endpoint's prices; BYOK is paid by the org's own key, and draws on no hold.
-      const held = this.#reservation.heldMicros;
-      const { spend } = this.#metered;
-      const ceiling = held === null || candidate.byok ? null : new StreamCostCeiling(held, spend.promptTokens, endpointPrices(candidate.endpoint));
+      const prepared = this.#prepared?.candidate === candidate ? this.#prepared : this.#streamStart(candidate);
       // Durable before the first byte is relayed: billed (at the worst case) if this process dies mid-stream.
-      const completionTokens = spend.maxOutputTokens ?? candidate.model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
       try {
-        await this.#context.appendUsage(meter.provisionalEvent(spend.promptTokens, completionTokens), true);
+        await this.#context.appendUsage(prepared.provisional, true);
       } catch (error) {
         this.#abort.abort(); // not served: the upstream call ends here
         throw error;
       }
-      return this.#relayStream(answer.body, presenter.presentStream(metering), servedBy, ceiling);
+      return this.#relayStream(answer.body, presenter.presentStream(metering), servedBy, prepared.ceiling);
     }
 
     // A complete (non-streamed) response, or an upstream error before anything was sent.
@@ -191,6 +207,24 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       presenter.presentBody(withUsageCost(upstreamResult.body, event, request.model, upstreamResult.parsedBody)),
       headers,
     );
+  }
+
+  /**
+   * What a stream served by the first endpoint needs before its first byte and does not read from the
+   * answer, made while the upstream call is on its way (serve) instead of after the answer arrived.
+   */
+  prepareStream(): void {
+    this.#prepared ??= this.#streamStart(this.#metered.candidates[0]);
+  }
+
+  /** A stream's cost ceiling and provisional record at `candidate`. */
+  #streamStart(candidate: EndpointCandidate): StreamStart {
+    // Cut where the hold runs out at this endpoint's prices; BYOK is paid by the org's own key, and draws on no hold.
+    const held = this.#reservation.heldMicros;
+    const { spend } = this.#metered;
+    const ceiling = held === null || candidate.byok ? null : new StreamCostCeiling(held, spend.promptTokens, endpointPrices(candidate.endpoint));
+    const completionTokens = spend.maxOutputTokens ?? candidate.model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+    return { candidate, ceiling, provisional: this.#meter.provisionalEvent(candidate, spend.promptTokens, completionTokens) };
   }
 
   async #relayStream(
