@@ -20,15 +20,16 @@ import { moveOrgTotals } from './ledger.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import type { ServiceContext } from './service-context.ts';
 
-interface InsertedRow {
-  request_id: string;
+/** What one batch stored for one organization (the batch's rows summed in the database, not sent back). */
+interface InsertedForOrg {
   org_id: string;
-  cost_micros: bigint;
-  byok: boolean;
-  /** Its organization exists. */
-  billed: boolean;
-  /** A ledger debit was written for it (billed, not BYOK, cost above 0). */
-  debited: boolean;
+  inserted: number;
+  /** Rows stored without a ledger debit because the organization does not exist. */
+  unbilled: number;
+  /** The sum of the ledger debits written (billed, not BYOK), as a positive amount. */
+  debited_micros: bigint;
+  /** The cost of the unbilled rows that are not BYOK, for their audit row. */
+  unbilled_micros: bigint;
 }
 
 interface DeadLetter {
@@ -103,16 +104,17 @@ async function storeOneByOne(context: ServiceContext, events: UsageEvent[], dead
 /** One transaction: the rows, their debits, the keys' last use, the unbilled and ingest audit rows. */
 async function storeEvents(context: ServiceContext, events: UsageEvent[]): Promise<UsageIngestResult> {
   return context.prisma.$transaction(async (transaction) => {
-    const inserted = await insertUsageRows(transaction, events);
+    const byOrg = await insertUsageRows(transaction, events);
     await moveOrgTotals(
       transaction,
-      inserted.filter((row) => row.debited).map((row) => ({ orgId: row.org_id, kind: 'usage' as const, amountMicros: -BigInt(row.cost_micros) })),
+      byOrg.filter((org) => org.debited_micros > 0n).map((org) => ({ orgId: org.org_id, kind: 'usage' as const, amountMicros: -org.debited_micros })),
     );
     await recordKeysLastUsed(transaction, events);
-    const unbilled = inserted.filter((row) => !row.billed);
-    await recordUnbilled(transaction, context, unbilled);
-    const counts: UsageIngestResult = { inserted: inserted.length, duplicates: events.length - inserted.length };
-    if (unbilled.length > 0) counts.unbilled = unbilled.length;
+    await recordUnbilled(transaction, context, byOrg);
+    const inserted = byOrg.reduce((sum, org) => sum + org.inserted, 0);
+    const unbilled = byOrg.reduce((sum, org) => sum + org.unbilled, 0);
+    const counts: UsageIngestResult = { inserted, duplicates: events.length - inserted };
+    if (unbilled > 0) counts.unbilled = unbilled;
     if (counts.inserted > 0) await recordAudit(transaction, context.actor, { action: 'usage.ingest', target: ingestTarget(context), details: { ...counts } });
     return counts;
   });
@@ -155,16 +157,51 @@ function errorMessage(error: unknown): string {
 }
 
 /**
- * Inserts the events not yet stored, adds exactly those to usage_daily and writes their ledger debits, in
- * one statement; returns the inserted rows. The organizations' totals are moved by the caller
- * (ledger.ts), in the same transaction.
+ * A usage event as the batch parameter carries it: its values in the order of `usage_records`' columns in
+ * insertUsageRows, without the 25 keys repeated for every event. On PGlite that halves the text the
+ * database parses (jsonb) and that Prisma serialises and parses again before passing it on.
  */
-async function insertUsageRows(transaction: Prisma.TransactionClient, events: UsageEvent[]): Promise<InsertedRow[]> {
-  // The whole batch travels as one JSON parameter, so its size is not bound by the parameter limit;
-  // jsonb_to_recordset matches the event's camelCase keys to the quoted column names below. The daily
-  // upsert reads the INSERT's RETURNING, so a duplicate (not returned) is never summed, and its groups
-  // are sorted so concurrent batches lock aggregate rows in one order.
-  return transaction.$queryRaw<InsertedRow[]>`
+function usageRowValues(event: UsageEvent): unknown[] {
+  return [
+    event.requestId,
+    event.orgId,
+    event.userId,
+    event.apiKeyId,
+    event.requestedModel,
+    event.servedModel,
+    event.providerId,
+    event.byok,
+    event.promptTokens,
+    event.completionTokens,
+    event.cacheReadTokens,
+    event.cacheWriteTokens,
+    event.reasoningTokens,
+    event.costMicros,
+    event.upstreamCostMicros,
+    event.usageEstimated,
+    event.ttftMs,
+    event.upstreamLatencyMs,
+    event.totalLatencyMs,
+    event.status,
+    event.finishReason,
+    event.errorCode,
+    event.streamed,
+    event.startedAt,
+    event.finishedAt,
+  ];
+}
+
+/**
+ * Inserts the events not yet stored, adds exactly those to usage_daily and writes their ledger debits, in
+ * one statement; returns what it stored per organization. The organizations' totals are moved by the
+ * caller (ledger.ts), in the same transaction.
+ */
+async function insertUsageRows(transaction: Prisma.TransactionClient, events: UsageEvent[]): Promise<InsertedForOrg[]> {
+  // The whole batch travels as one JSON parameter, an array of each event's values (usageRowValues), so
+  // its size is not bound by the parameter limit. The daily upsert reads the INSERT's RETURNING, so a
+  // duplicate (not returned) is never summed, and its groups are sorted so concurrent batches lock
+  // aggregate rows in one order. Only per-organization sums come back, not a row per event.
+  return transaction.$queryRaw<InsertedForOrg[]>`
     WITH "inserted" AS (
       INSERT INTO "usage_records" (
         "request_id", "org_id", "user_id", "api_key_id", "requested_model", "served_model", "provider_id", "byok",
@@ -172,19 +209,16 @@ async function insertUsageRows(transaction: Prisma.TransactionClient, events: Us
         "cost_micros", "upstream_cost_micros", "usage_estimated", "ttft_ms", "upstream_latency_ms", "total_latency_ms",
         "status", "finish_reason", "error_code", "streamed", "started_at", "finished_at")
       SELECT
-        "requestId", "orgId", "userId", "apiKeyId", "requestedModel", "servedModel", "providerId", "byok",
-        "promptTokens", "completionTokens", "cacheReadTokens", "cacheWriteTokens", "reasoningTokens",
-        "costMicros", "upstreamCostMicros", "usageEstimated", "ttftMs", "upstreamLatencyMs", "totalLatencyMs",
-        "status", "finishReason", "errorCode", "streamed", "startedAt", "finishedAt"
-      FROM jsonb_to_recordset(${JSON.stringify(events)}::jsonb) AS event(
-        "requestId" TEXT, "orgId" TEXT, "userId" TEXT, "apiKeyId" TEXT, "requestedModel" TEXT, "servedModel" TEXT,
-        "providerId" TEXT, "byok" BOOLEAN, "promptTokens" INTEGER, "completionTokens" INTEGER, "cacheReadTokens" INTEGER,
-        "cacheWriteTokens" INTEGER, "reasoningTokens" INTEGER, "costMicros" BIGINT, "upstreamCostMicros" BIGINT,
-        "usageEstimated" BOOLEAN, "ttftMs" DOUBLE PRECISION, "upstreamLatencyMs" DOUBLE PRECISION,
-        "totalLatencyMs" DOUBLE PRECISION, "status" INTEGER, "finishReason" TEXT, "errorCode" TEXT, "streamed" BOOLEAN,
-        "startedAt" TIMESTAMPTZ, "finishedAt" TIMESTAMPTZ)
+        "e"->>0, "e"->>1, "e"->>2, "e"->>3, "e"->>4, "e"->>5, "e"->>6, ("e"->>7)::boolean,
+        ("e"->>8)::integer, ("e"->>9)::integer, ("e"->>10)::integer, ("e"->>11)::integer, ("e"->>12)::integer,
+        ("e"->>13)::bigint, ("e"->>14)::bigint, ("e"->>15)::boolean, ("e"->>16)::double precision,
+        ("e"->>17)::double precision, ("e"->>18)::double precision,
+        ("e"->>19)::integer, "e"->>20, "e"->>21, ("e"->>22)::boolean, ("e"->>23)::timestamptz, ("e"->>24)::timestamptz
+      FROM jsonb_array_elements(${JSON.stringify(events.map(usageRowValues))}::jsonb) AS "batch"("e")
       ON CONFLICT ("request_id") DO NOTHING
-      RETURNING *
+      RETURNING "id", "request_id", "org_id", "user_id", "api_key_id", "requested_model", "provider_id", "byok",
+        "prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+        "cost_micros", "started_at"
     ), "daily" AS (
       INSERT INTO "usage_daily" (
         "org_id", "day", "user_id", "api_key_id", "requested_model", "provider_id", "byok", "requests",
@@ -213,20 +247,19 @@ async function insertUsageRows(transaction: Prisma.TransactionClient, events: Us
       INSERT INTO "ledger_entries" ("org_id", "kind", "amount_micros", "usage_request_id")
       SELECT "org_id", 'usage', -"cost_micros", "request_id" FROM "billed" WHERE "debited" ORDER BY "id"
     )
-    SELECT "request_id", "org_id", "cost_micros", "byok", "billed", "debited" FROM "billed"`;
+    SELECT "org_id", count(*)::integer AS "inserted", (count(*) FILTER (WHERE NOT "billed"))::integer AS "unbilled",
+      coalesce(sum("cost_micros") FILTER (WHERE "debited"), 0)::bigint AS "debited_micros",
+      coalesce(sum("cost_micros") FILTER (WHERE NOT "billed" AND NOT "byok"), 0)::bigint AS "unbilled_micros"
+    FROM "billed" GROUP BY "org_id" ORDER BY "org_id"`;
 }
 
-async function recordUnbilled(transaction: Prisma.TransactionClient, context: ServiceContext, rows: InsertedRow[]): Promise<void> {
-  const byOrg = new Map<string, { requests: number; costMicros: bigint }>();
-  for (const row of rows) {
-    const total = byOrg.get(row.org_id) ?? { requests: 0, costMicros: 0n };
-    byOrg.set(row.org_id, { requests: total.requests + 1, costMicros: total.costMicros + (row.byok ? 0n : BigInt(row.cost_micros)) });
-  }
-  for (const [orgId, total] of byOrg) {
+async function recordUnbilled(transaction: Prisma.TransactionClient, context: ServiceContext, byOrg: InsertedForOrg[]): Promise<void> {
+  for (const org of byOrg) {
+    if (org.unbilled === 0) continue;
     await recordAudit(transaction, context.actor, {
       action: 'usage.unbilled',
-      target: `org:${orgId}`,
-      details: { reason: 'organization not found', requests: total.requests, costMicros: Number(total.costMicros) },
+      target: `org:${org.org_id}`,
+      details: { reason: 'organization not found', requests: org.unbilled, costMicros: Number(org.unbilled_micros) },
     });
   }
 }
