@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
@@ -32,6 +33,28 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The data plane's start line, JSON or pretty: the URL ends at a quote or a space. */
 const LISTENING = /data plane listening on (http[^\s"]+)/;
 
+/**
+ * Relays `output` to `relay` and resolves with the first capture of `pattern` in it; from then on the
+ * output is piped through without being read. The data plane writes an access-log line per request, and
+ * scanning all it had written again for every chunk (the text kept growing once the line was found) took
+ * most of a core in npm start's process at 2,000 requests/s.
+ */
+export function relayUntilListening(output: Readable, relay: Writable, pattern: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    let pending = '';
+    const watch = (chunk: Buffer) => {
+      relay.write(chunk);
+      pending += chunk.toString('utf8');
+      const match = pattern.exec(pending);
+      if (match === null) return void (pending = pending.slice(-200));
+      output.off('data', watch);
+      output.pipe(relay, { end: false });
+      resolve(match[1] as string);
+    };
+    output.on('data', watch);
+  });
+}
+
 export async function startDataPlaneProcess(options: DataPlaneProcessOptions): Promise<DataPlaneProcess> {
   mkdirSync(options.stateDir, { recursive: true });
   const publicKeyFile = join(options.stateDir, 'snapshot-signing.public.jwk');
@@ -56,17 +79,10 @@ export async function startDataPlaneProcess(options: DataPlaneProcessOptions): P
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    let pending = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
-      pending += chunk.toString('utf8');
-      const match = LISTENING.exec(pending);
-      if (match) resolve(match[1] as string);
-      else pending = pending.slice(-200);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`the data plane exited before listening (${signal ?? `exit code ${code}`})`)));
-  });
+  const url = await Promise.race([
+    relayUntilListening(child.stdout, process.stdout, LISTENING),
+    exited.then(([code, signal]) => Promise.reject(new Error(`the data plane exited before listening (${signal ?? `exit code ${code}`})`))),
+  ]);
   return {
     url,
     exited,
