@@ -119,13 +119,13 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
   const addressLimits = createAddressLimits(parts.rateCells, settings.addressLimits, log);
   const clientAddresses = createClientAddressReader(settings.trustedProxies);
   const channel = createControlPlaneChannel({ controlPlaneUrls: settings.controlPlaneUrls, dataPlaneToken: settings.dataPlaneToken });
-  const generations = createGenerationLookup((input) => channel.generation(input));
-  const { spool, shipper: usageShipper } = await openShippedSpool({
+  const {
+    spool,
+    shipper: usageShipper,
+    recent,
+  } = await openShippedSpool({
     directory: spoolDirectory,
-    send: async (events, json) => {
-      await channel.ingestUsage(json);
-      generations.forget(events);
-    },
+    send: (_requestIds, json) => channel.ingestUsage(json),
     batchSize: settings.usageBatchSize ?? DEFAULT_USAGE_BATCH_SIZE,
     intervalMs: settings.usageFlushIntervalMs ?? DEFAULT_USAGE_FLUSH_INTERVAL_MS,
     maxBackoffMs: settings.usageShipMaxBackoffMs,
@@ -135,6 +135,7 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
     openFile: parts.usageSpoolOpenFile,
     log,
   });
+  const generations = createGenerationLookup((input) => channel.generation(input), recent);
 
   const inFlight = new Set<Promise<void>>();
   let closing: Promise<void> | null = null;
@@ -175,10 +176,7 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
     endpointHealth,
     spend,
     rateLimits,
-    async appendUsage(event, provisional = false) {
-      await spool.append(event, provisional);
-      if (!provisional) generations.remember(event);
-    },
+    appendUsage: (event, provisional = false) => spool.append(event, provisional),
     generations,
     logger,
     observer: requestObserver,

@@ -3,14 +3,13 @@
 // the control plane. Each thread that serves requests has one (serve-requests.ts); a spool directory
 // left by a worker thread that no longer runs (DATA_PLANE_WORKERS lowered) gets one too, so that its
 // events still ship (workers/ship-orphan-spools.ts).
-import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { RecentUsageEvents } from './recent-usage-events.ts';
 import { closeInterruptedStreams, UsageShipper } from './ship-usage.ts';
 import { UsageSpool, type SpoolFile, type SpoolSync } from './usage-spool.ts';
 
 export interface ShippedSpoolOptions {
   directory: string;
-  send(events: UsageEvent[], json: Buffer[]): Promise<unknown>;
+  send(requestIds: string[], json: Buffer[]): Promise<unknown>;
   batchSize: number;
   intervalMs: number;
   maxBackoffMs?: number;
@@ -25,6 +24,8 @@ export interface ShippedSpool {
   spool: UsageSpool;
   /** Started by start(), once the caller serves (the first ship reads what is spooled). */
   shipper: UsageShipper;
+  /** The records written and not shipped yet, as bytes: GET /generation finds a request there before it is shipped. */
+  recent: RecentUsageEvents;
 }
 
 export async function openShippedSpool(options: ShippedSpoolOptions): Promise<ShippedSpool> {
@@ -51,5 +52,5 @@ export async function openShippedSpool(options: ShippedSpoolOptions): Promise<Sh
     recent,
     log,
   });
-  return { spool, shipper };
+  return { spool, shipper, recent };
 }

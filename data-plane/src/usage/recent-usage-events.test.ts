@@ -31,7 +31,9 @@ async function appendSome(spool: UsageSpool, from: number, count: number): Promi
 
 /** A batch with each event's JSON parsed: the record's own bytes and the decoded event serialised again may order members differently. */
 function parsed(batch: SpoolBatch | null): unknown {
-  return batch === null ? null : { ...batch, json: batch.json.map((json) => JSON.parse(json.toString('utf8')) as unknown) };
+  if (batch === null) return null;
+  const { requestIds, json, offsets, provisional, nextOffset, damaged } = batch;
+  return { requestIds, json: json.map((text) => JSON.parse(text.toString('utf8')) as unknown), offsets, provisional, nextOffset, damaged };
 }
 
 describe('RecentUsageEvents', () => {
@@ -65,7 +67,6 @@ describe('RecentUsageEvents', () => {
   it('hands out the events at a position far into what it holds, where it drops the let-go slots', () => {
     const recent = new RecentUsageEvents(5000);
     const written = Array.from({ length: 3000 }, (_, index) => ({
-      event: sampleUsageEvent(`r${index}`),
       provisional: false,
       bytes: Buffer.from(encodeSpoolRecord(sampleUsageEvent(`r${index}`))),
       offset: index * 100,
@@ -73,7 +74,7 @@ describe('RecentUsageEvents', () => {
     }));
     recent.add(1, written);
     const batch = recent.take(1, 2000 * 100, 3);
-    expect(batch?.events.map((event) => event.requestId)).toEqual(['r2000', 'r2001', 'r2002']);
+    expect(batch?.requestIds).toEqual(['r2000', 'r2001', 'r2002']);
     expect(batch?.nextOffset).toBe(2003 * 100);
   });
 
@@ -84,7 +85,7 @@ describe('RecentUsageEvents', () => {
     const shipper = new UsageShipper({
       directory,
       activeSegment: () => spool.activeSegment,
-      send: async (events) => void received.push(...events.map((event) => event.requestId)),
+      send: async (requestIds) => void received.push(...requestIds),
       batchSize: 2,
       intervalMs: 60_000,
       log: () => {},
@@ -111,8 +112,8 @@ describe('RecentUsageEvents', () => {
       directory,
       activeSegment: () => spool.activeSegment,
       // Each of the first sends sees two more requests served meanwhile, as under steady load.
-      send: async (events) => {
-        batches.push(events.map((event) => event.requestId));
+      send: async (requestIds) => {
+        batches.push(requestIds);
         if (next > 10) return;
         await appendSome(spool, next, 1);
         next += 2;
@@ -132,8 +133,74 @@ describe('RecentUsageEvents', () => {
     // Nothing is left behind: the cursor is after r4, and the two written during the last send are next.
     const path = join(directory, segmentFileName(spool.activeSegment));
     const rest = await readSpoolBatch(path, (await loadCursor(directory)).offset, 1000);
-    expect(rest.events.map((event) => event.requestId)).toEqual(['r5', 'r6']);
+    expect(rest.requestIds).toEqual(['r5', 'r6']);
     shipper.stop();
+    await spool.close();
+  });
+  it('lets the shipper send every event once, in order, when its room for bytes comes round many times', async () => {
+    // Room for about three records: each new one lets the oldest go, and the ring wraps round again and again.
+    const recordBytes = Buffer.byteLength(encodeSpoolRecord(sampleUsageEvent('r10')));
+    const recent = new RecentUsageEvents(100, recordBytes * 3 + 7);
+    const spool = await UsageSpool.open({ directory, onWritten: (segment, written) => recent.add(segment, written) });
+    const received: unknown[] = [];
+    const shipper = new UsageShipper({
+      directory,
+      activeSegment: () => spool.activeSegment,
+      send: async (_requestIds, json) => void received.push(...json.map((text) => JSON.parse(text.toString('utf8')) as unknown)),
+      batchSize: 2,
+      intervalMs: 60_000,
+      log: () => {},
+      recent,
+    });
+    for (let round = 0; round < 6; round++) {
+      await appendSome(spool, round * 4, 3);
+      await shipper.shipNow();
+    }
+    expect(received).toEqual(Array.from({ length: 24 }, (_, index) => sampleUsageEvent(`r${index}`)));
+    shipper.stop();
+    await spool.close();
+  });
+
+  it('hands out each record as written while its room for bytes comes round again and again', () => {
+    const record = (index: number) => Buffer.from(encodeSpoolRecord(sampleUsageEvent(`r${index}`)));
+    // Room for four and a half records (a record past a quarter of it is not held): additions wrap round to the ring's start.
+    const recent = new RecentUsageEvents(100, Math.floor(record(10).length * 4.5));
+    let offset = 0;
+    for (let index = 0; index < 40; index += 2) {
+      const first = record(index);
+      const second = record(index + 1);
+      recent.add(1, [
+        { provisional: false, bytes: first, offset, end: offset + first.length },
+        { provisional: false, bytes: second, offset: offset + first.length, end: offset + first.length + second.length },
+      ]);
+      const batch = recent.take(1, offset, 10);
+      expect(batch?.requestIds).toEqual([`r${index}`, `r${index + 1}`]);
+      expect(batch?.json.map((json) => JSON.parse(json.toString('utf8')) as unknown)).toEqual([
+        sampleUsageEvent(`r${index}`),
+        sampleUsageEvent(`r${index + 1}`),
+      ]);
+      expect(recent.find(`r${index + 1}`)).toEqual(sampleUsageEvent(`r${index + 1}`));
+      offset += first.length + second.length;
+    }
+  });
+
+  it('finds a final event by its request id until the shipper is past it, never a provisional record', async () => {
+    const recent = new RecentUsageEvents(100);
+    const spool = await UsageSpool.open({ directory, onWritten: (segment, written) => recent.add(segment, written) });
+    const streamed = { ...sampleUsageEvent('stream'), errorCode: 'stream_interrupted' };
+    await spool.append(streamed, true);
+    await appendSome(spool, 0, 2);
+    expect(recent.find('stream')).toBeNull();
+    expect(recent.find('r1')).toEqual(sampleUsageEvent('r1'));
+    expect(recent.find('r9')).toBeNull();
+    await spool.append(sampleUsageEvent('stream'));
+    expect(recent.find('stream')).toEqual(sampleUsageEvent('stream'));
+    const path = join(directory, segmentFileName(spool.activeSegment));
+    const fromDisk = await readSpoolBatch(path, 0, 1000);
+    // The shipper took from past r1 (everything before was shipped).
+    recent.take(spool.activeSegment, fromDisk.offsets[2]!, 10);
+    expect(recent.find('r1')).toBeNull();
+    expect(recent.find('r2')).toEqual(sampleUsageEvent('r2'));
     await spool.close();
   });
 });

@@ -1,15 +1,21 @@
-// The usage events the spool wrote last, kept in memory with where each one's record lies in its segment,
-// so the shipper sends them without reading the segment back and decoding every record (JSON, checksum,
-// schema: 2-5 µs per event, about a twentieth of the data plane's CPU under load). The segment stays the
-// truth: the shipper reads it whenever its cursor is not at an event held here (after a restart, or once
-// the control plane was away long enough for the oldest events to be let go).
+// The usage records the spool wrote last, kept in memory with where each one lies in its segment, so
+// the shipper sends them without reading the segment back and decoding every record (JSON, checksum,
+// schema: 2-5 µs per event, about a twentieth of the data plane's CPU under load), and GET /generation
+// finds a request before it was shipped. The segment stays the truth: the shipper reads it whenever its
+// cursor is not at a record held here (after a restart, or once the control plane was away long enough
+// for the oldest records to be let go).
+//
+// Held as bytes, not objects: each record's bytes are copied into one preallocated buffer (a ring), and
+// where each lies into typed arrays. A record waits here a second or more (the shipper sends once a
+// second, and lets a record go at its next round), so whatever it held on V8's heap outlived two
+// scavenges and was promoted; an event object, its strings and a Buffer per record were a tenth of what
+// each scavenge promoted under load (issue 19). GET /generation, which is rare, decodes the record asked for.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { SpoolBatch } from './ship-usage.ts';
-import { spoolRecordJson } from './spool-record.ts';
+import { decodeSpoolRecord, spoolRecordJsonStart } from './spool-record.ts';
 
-/** One event as written: its record spans [offset, end) of its segment. */
+/** One record as written: it spans [offset, end) of its segment. */
 export interface WrittenUsageEvent {
-  event: UsageEvent;
   /** A stream's provisional record (ship-usage.ts). */
   provisional: boolean;
   /** The record as written (shipped as it is, not serialised again). */
@@ -18,89 +24,200 @@ export interface WrittenUsageEvent {
   end: number;
 }
 
-interface Entry extends WrittenUsageEvent {
-  segment: number;
-}
-
 /**
- * Two seconds of a saturated data plane's usage (about 9,000 requests/s on the bench machine), some
- * 20 MB at most: the shipper sends once a second, and an event let go before it is shipped is read
- * back from its segment and decoded (JSON, checksum, schema: 2-5 µs). With 5,000, a data plane serving
- * 9,000 requests/s let about 4,000 of each second's events go before they shipped.
+ * Two seconds of a saturated data plane's usage (about 9,000 requests/s on the bench machine): the
+ * shipper sends once a second, and a record let go before it is shipped is read back from its segment
+ * and decoded (JSON, checksum, schema: 2-5 µs). With 5,000, a data plane serving 9,000 requests/s let
+ * about 4,000 of each second's events go before they shipped.
  */
 export const DEFAULT_RECENT_USAGE_EVENTS = 20_000;
+/** Room for the records: about 600 bytes each, so the count above binds first. */
+export const DEFAULT_RECENT_USAGE_BYTES = 16 * 1024 * 1024;
+
+/** What every record this process writes starts its JSON with (usage-event-json.ts): the request id comes first. */
+const REQUEST_ID_PREFIX = Buffer.from('{"requestId":"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 export class RecentUsageEvents {
-  /** Entries before #head are let go: their slots are emptied at once (see #release). */
-  #entries: (Entry | undefined)[] = [];
-  #head = 0;
-  #maxEvents: number;
+  readonly #ring: Buffer;
+  /** Per slot, in a circle of `#first` (the oldest held) and `#count`. */
+  readonly #segment: Float64Array;
+  readonly #offset: Float64Array;
+  readonly #end: Float64Array;
+  /** Where the record's bytes start in the ring, and their length. */
+  readonly #start: Uint32Array;
+  readonly #length: Uint32Array;
+  readonly #provisional: Uint8Array;
+  /** A hash of the request id's JSON text, so a lookup decodes only the record it is after. */
+  readonly #idHash: Int32Array;
+  #first = 0;
+  #count = 0;
+  /** Where the next record's bytes go in the ring. */
+  #write = 0;
 
-  constructor(maxEvents = DEFAULT_RECENT_USAGE_EVENTS) {
-    this.#maxEvents = maxEvents;
+  constructor(maxEvents = DEFAULT_RECENT_USAGE_EVENTS, maxBytes = DEFAULT_RECENT_USAGE_BYTES) {
+    this.#ring = Buffer.allocUnsafeSlow(maxBytes);
+    this.#segment = new Float64Array(maxEvents);
+    this.#offset = new Float64Array(maxEvents);
+    this.#end = new Float64Array(maxEvents);
+    this.#start = new Uint32Array(maxEvents);
+    this.#length = new Uint32Array(maxEvents);
+    this.#provisional = new Uint8Array(maxEvents);
+    this.#idHash = new Int32Array(maxEvents);
   }
 
-  /** A group the spool wrote to `segment`, in order. Past the limit the oldest are let go. */
+  /** A group the spool wrote to `segment`, in order. Past the limits the oldest are let go. */
   add(segment: number, written: readonly WrittenUsageEvent[]): void {
-    // Written out, not `{ ...record, segment }`: a spread followed by a member its source lacks takes V8's
-    // slow path, about 4 µs an event against 0.04 in a micro-benchmark (issue 19).
-    for (const record of written)
-      this.#entries.push({ event: record.event, provisional: record.provisional, bytes: record.bytes, offset: record.offset, end: record.end, segment });
-    if (this.#entries.length - this.#head > this.#maxEvents) this.#release(this.#entries.length - this.#maxEvents);
-    this.#compact();
+    for (const record of written) {
+      const length = record.bytes.length;
+      // A record too large to hold (far beyond a bounded event): what follows it would not be contiguous
+      // with what is held, so everything is let go and the shipper reads the segment.
+      if (length * 4 > this.#ring.length) {
+        this.#count = 0;
+        continue;
+      }
+      if (this.#count === this.#segment.length) this.#letGoOldest();
+      const start = this.#room(length);
+      record.bytes.copy(this.#ring, start);
+      const slot = this.#slot(this.#count);
+      this.#segment[slot] = segment;
+      this.#offset[slot] = record.offset;
+      this.#end[slot] = record.end;
+      this.#start[slot] = start;
+      this.#length[slot] = length;
+      this.#provisional[slot] = record.provisional ? 1 : 0;
+      const id = this.#idRange(start, length);
+      this.#idHash[slot] = id === null ? 0 : hashBytes(this.#ring, id.from, id.to);
+      this.#count += 1;
+      this.#write = start + length;
+    }
   }
 
   /**
-   * Up to `maxEvents` events whose records follow each other from `offset` of `segment`, as the segment
-   * would give them; null when the record at that position is not held here. Events before the position
-   * (shipped) are let go.
+   * Up to `maxEvents` records that follow each other from `offset` of `segment`, as the segment would give
+   * them; null when the record at that position is not held here. Records before the position (shipped)
+   * are let go.
    */
   take(segment: number, offset: number, maxEvents: number): SpoolBatch | null {
-    while (this.#head < this.#entries.length) {
-      const entry = this.#entries[this.#head] as Entry;
-      if (entry.segment > segment || (entry.segment === segment && entry.offset >= offset)) break;
-      this.#release(this.#head + 1);
+    while (this.#count > 0) {
+      const slot = this.#first;
+      if (this.#segment[slot]! > segment || (this.#segment[slot] === segment && this.#offset[slot]! >= offset)) break;
+      this.#letGoOldest();
     }
-    this.#compact();
-    // Read after the compaction, which replaces the array and moves the head to 0: read before it, the
-    // head indexed the old array's let-go slots, and the shipper read the segment back from disk.
-    const entries = this.#entries;
-    const first = entries[this.#head];
-    if (first === undefined || first.segment !== segment || first.offset !== offset) return null;
-    const events: UsageEvent[] = [];
+    if (this.#count === 0 || this.#segment[this.#first] !== segment || this.#offset[this.#first] !== offset) return null;
+    let taken = 0;
+    let bytes = 0;
+    let nextOffset = offset;
+    while (taken < this.#count && taken < maxEvents) {
+      const slot = this.#slot(taken);
+      if (this.#segment[slot] !== segment || this.#offset[slot] !== nextOffset) break;
+      bytes += this.#length[slot]!;
+      nextOffset = this.#end[slot]!;
+      taken += 1;
+    }
+    // The batch's JSON is copied out: the ring may reuse its room while the batch is on its way.
+    const copy = Buffer.allocUnsafeSlow(bytes);
+    const requestIds: string[] = [];
     const json: Buffer[] = [];
     const offsets: number[] = [];
     const provisional: SpoolBatch['provisional'] = [];
-    let nextOffset = offset;
-    for (let index = this.#head; index < entries.length && events.length + provisional.length < maxEvents; index++) {
-      const entry = entries[index] as Entry;
-      if (entry.segment !== segment || entry.offset !== nextOffset) break;
-      if (entry.provisional) provisional.push({ event: entry.event, offset: entry.offset });
+    let at = 0;
+    for (let index = 0; index < taken; index++) {
+      const slot = this.#slot(index);
+      const start = this.#start[slot]!;
+      const end = start + this.#length[slot]!;
+      const jsonStart = start + spoolRecordJsonStart(this.#ring[start]!);
+      // Past the checksum, before the newline.
+      this.#ring.copy(copy, at, jsonStart, end - 1);
+      const text = copy.subarray(at, at + end - 1 - jsonStart);
+      at += text.length;
+      const requestId = this.#requestId(start, this.#length[slot]!) ?? (JSON.parse(text.toString('utf8')) as { requestId: string }).requestId;
+      if (this.#provisional[slot] === 1) provisional.push({ requestId, offset: this.#offset[slot]! });
       else {
-        events.push(entry.event);
-        json.push(spoolRecordJson(entry.bytes));
-        offsets.push(entry.offset);
+        requestIds.push(requestId);
+        json.push(text);
+        offsets.push(this.#offset[slot]!);
       }
-      nextOffset = entry.end;
     }
-    return { events, json, offsets, provisional, nextOffset, damaged: [] };
+    return { requestIds, json, offsets, provisional, nextOffset, damaged: [] };
+  }
+
+  /** The final usage event of `requestId` if its record is held here (decoded from its bytes), else null. */
+  find(requestId: string): UsageEvent | null {
+    const hash = hashText(JSON.stringify(requestId).slice(1, -1));
+    for (let index = this.#count - 1; index >= 0; index--) {
+      const slot = this.#slot(index);
+      if (this.#idHash[slot] !== hash || this.#provisional[slot] === 1) continue;
+      const start = this.#start[slot]!;
+      // Without its newline.
+      const decoded = decodeSpoolRecord(this.#ring.toString('utf8', start, start + this.#length[slot]! - 1));
+      if (decoded.ok && decoded.event.requestId === requestId) return decoded.event;
+    }
+    return null;
+  }
+
+  #slot(index: number): number {
+    const slot = this.#first + index;
+    return slot >= this.#segment.length ? slot - this.#segment.length : slot;
+  }
+
+  #letGoOldest(): void {
+    this.#first = this.#slot(1);
+    this.#count -= 1;
   }
 
   /**
-   * Lets go of the entries before `until`. Their slots are emptied now rather than at the next compaction:
-   * a shipped event held until then (a second or more at a few hundred requests/s) outlived the young
-   * generation and was promoted, and copying and promoting those events was most of each scavenge's
-   * pause (issue 19).
+   * Where a record of `length` bytes goes: after the newest, or at the ring's start when it does not fit
+   * before the end; the oldest records are let go until it does not overlap them. Held bytes never end
+   * exactly at the oldest's start, so `#write < oldest` always means they wrap round.
    */
-  #release(until: number): void {
-    for (; this.#head < until; this.#head++) this.#entries[this.#head] = undefined;
-  }
-
-  /** Drops let-go entries from the array's front once they are half of it. */
-  #compact(): void {
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries = this.#entries.slice(this.#head);
-      this.#head = 0;
+  #room(length: number): number {
+    for (;;) {
+      if (this.#count === 0) return 0;
+      const oldest = this.#start[this.#first]!;
+      if (this.#write >= oldest) {
+        if (this.#write + length <= this.#ring.length) return this.#write;
+        if (length < oldest) return 0;
+      } else if (this.#write + length < oldest) return this.#write;
+      this.#letGoOldest();
     }
   }
+
+  /**
+   * The request id's JSON text in the record at `start`: where it lies, and whether it has an escape; null
+   * for a record not of this process's shape.
+   */
+  #idRange(start: number, length: number): { from: number; to: number; escaped: boolean } | null {
+    const from = start + spoolRecordJsonStart(this.#ring[start]!) + REQUEST_ID_PREFIX.length;
+    const end = start + length;
+    if (from > end || this.#ring.compare(REQUEST_ID_PREFIX, 0, REQUEST_ID_PREFIX.length, from - REQUEST_ID_PREFIX.length, from) !== 0) return null;
+    let escaped = false;
+    for (let at = from; at < end; at++) {
+      const byte = this.#ring[at];
+      if (byte === BACKSLASH) {
+        escaped = true;
+        at += 1;
+      } else if (byte === QUOTE) return { from, to: at, escaped };
+    }
+    return null;
+  }
+
+  /** The request id of the record at `start`, or null when it is not plain text in a record of this process's shape. */
+  #requestId(start: number, length: number): string | null {
+    const id = this.#idRange(start, length);
+    return id === null || id.escaped ? null : this.#ring.toString('utf8', id.from, id.to);
+  }
+}
+
+/** FNV-1a over bytes. */
+function hashBytes(bytes: Buffer, from: number, to: number): number {
+  let hash = 0x811c9dc5;
+  for (let at = from; at < to; at++) hash = Math.imul(hash ^ bytes[at]!, 0x01000193);
+  return hash;
+}
+
+function hashText(text: string): number {
+  const bytes = Buffer.from(text);
+  return hashBytes(bytes, 0, bytes.length);
 }

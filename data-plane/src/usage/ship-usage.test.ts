@@ -27,6 +27,8 @@ function shipperFor(spool: UsageSpool, options: Partial<UsageShipperOptions> & P
   return new UsageShipper({ directory, activeSegment: () => spool.activeSegment, batchSize: 3, intervalMs: 60_000, log: () => {}, ...options });
 }
 
+/** The events a send carried, from their JSON texts (what the control plane receives). */
+const eventsOf = (json: Buffer[]) => json.map((text) => JSON.parse(text.toString('utf8')) as UsageEvent);
 const idsOf = (events: UsageEvent[]) => events.map((event) => event.requestId);
 
 /** Spools the events and closes the spool, as a data plane that stopped; the path of their segment, to damage or extend. */
@@ -46,9 +48,9 @@ describe('UsageShipper', () => {
     const received: string[][] = [];
     let down = true;
     const shipper = shipperFor(spool, {
-      send: async (events) => {
+      send: async (ids) => {
         if (down) throw new Error('control plane down');
-        received.push(idsOf(events));
+        received.push(ids);
       },
     });
     await expect(shipper.shipNow()).rejects.toThrow('control plane down');
@@ -70,7 +72,7 @@ describe('UsageShipper', () => {
     await spool.close();
 
     // A new shipper (a restart) resumes from the persisted cursor.
-    const restarted = shipperFor(spool, { send: async (events) => void received.push(idsOf(events)) });
+    const restarted = shipperFor(spool, { send: async (ids) => void received.push(ids) });
     expect(await restarted.shipNow()).toBe(0);
     restarted.stop();
     expect((await readdir(directory)).sort()).toEqual(['cursor.json', segmentFileName(spool.activeSegment)]);
@@ -84,10 +86,10 @@ describe('UsageShipper', () => {
     const shipper = shipperFor(spool, {
       intervalMs: 1,
       maxBackoffMs: 5,
-      send: async (events) => {
+      send: async (ids) => {
         attempts += 1;
         if (attempts <= 3) throw new Error('control plane down');
-        received.push(...idsOf(events));
+        received.push(...ids);
       },
     });
     await shipper.start();
@@ -101,14 +103,14 @@ describe('UsageShipper', () => {
     const spool = await UsageSpool.open({ directory });
     for (const id of ['a', 'b']) await spool.append(sampleUsageEvent(id));
     const received: string[][] = [];
-    const shipper = shipperFor(spool, { send: async (events) => void received.push(idsOf(events)) });
+    const shipper = shipperFor(spool, { send: async (ids) => void received.push(ids) });
     // A directory where the cursor's temp file goes makes the cursor write fail after send succeeded.
     await mkdir(join(directory, 'cursor.json.tmp'));
     await expect(shipper.shipNow()).rejects.toThrow();
     await rm(join(directory, 'cursor.json.tmp'), { recursive: true });
     // The same shipper sends the batch again (its cursor never moved); then a restarted one has nothing left.
     await shipper.shipNow();
-    await expect(shipperFor(spool, { send: async (events) => void received.push(idsOf(events)) }).shipNow()).resolves.toBe(0);
+    await expect(shipperFor(spool, { send: async (ids) => void received.push(ids) }).shipNow()).resolves.toBe(0);
     expect(received).toEqual([
       ['a', 'b'],
       ['a', 'b'],
@@ -130,7 +132,7 @@ describe('UsageShipper', () => {
     const log: string[] = [];
     const reopened = await UsageSpool.open({ directory });
     const received: string[] = [];
-    const shipper = shipperFor(reopened, { batchSize: 10, send: async (events) => void received.push(...idsOf(events)), log: (line) => log.push(line) });
+    const shipper = shipperFor(reopened, { batchSize: 10, send: async (ids) => void received.push(...ids), log: (line) => log.push(line) });
     expect(await shipper.shipNow()).toBe(3);
     expect(received).toEqual(['before', 'after', 'legacy']);
     expect(log).toEqual([expect.stringContaining('passing over a damaged record (checksum mismatch)')]);
@@ -146,9 +148,9 @@ describe('UsageShipper', () => {
     const log: string[] = [];
     const shipper = shipperFor(spool, {
       batchSize: 5,
-      send: async (events) => {
-        if (events.some((event) => event.requestId === 'refused')) throw new UsageBatchRefusedError('invalid input');
-        received.push(...idsOf(events));
+      send: async (ids) => {
+        if (ids.includes('refused')) throw new UsageBatchRefusedError('invalid input');
+        received.push(...ids);
       },
       log: (line) => log.push(line),
     });
@@ -167,7 +169,7 @@ describe('UsageShipper', () => {
     await appendFile(path, encodeSpoolRecord({ ...sampleUsageEvent('old'), servedModel: 'a\u0000b', promptTokens: 3_000_000_000 }));
     const reopened = await UsageSpool.open({ directory });
     const received: UsageEvent[] = [];
-    const shipper = shipperFor(reopened, { send: async (events) => void received.push(...events) });
+    const shipper = shipperFor(reopened, { send: async (ids, json) => void received.push(...eventsOf(json)) });
     expect(await shipper.shipNow()).toBe(1);
     expect(received[0]).toMatchObject({ requestId: 'old', servedModel: 'ab', promptTokens: USAGE_EVENT_LIMITS.tokens });
     await reopened.close();
@@ -181,13 +183,13 @@ describe('UsageShipper', () => {
     // A checksum-failing record at the end, already passed over by the shipper before a crash.
     await appendFile(path, encodeSpoolRecord(sampleUsageEvent('bad')).replace('"m"', '"n"'));
     const received: string[] = [];
-    const first = shipperFor(spool, { send: async (events) => void received.push(...idsOf(events)) });
+    const first = shipperFor(spool, { send: async (ids) => void received.push(...ids) });
     await first.shipNow();
     expect(received).toEqual(['shipped']);
 
     const reopened = await UsageSpool.open({ directory }); // cuts the bad record the cursor is past
     await reopened.append(sampleUsageEvent('next'));
-    const restarted = shipperFor(reopened, { send: async (events) => void received.push(...idsOf(events)) });
+    const restarted = shipperFor(reopened, { send: async (ids) => void received.push(...ids) });
     await restarted.shipNow();
     expect(received).toEqual(['shipped', 'next']);
     await reopened.close();
@@ -233,7 +235,7 @@ describe('provisional records (a stream cut by SIGKILL is billed once)', () => {
     const first = (await listSegments(directory))[0]!;
     expect(spool.activeSegment).toBeGreaterThan(first);
     const sent: UsageEvent[] = [];
-    const shipper = shipperFor(spool, { recent, send: async (events) => void sent.push(...events) });
+    const shipper = shipperFor(spool, { recent, send: async (ids, json) => void sent.push(...eventsOf(json)) });
     expect(await shipper.shipNow()).toBe(6);
     expect(idsOf(sent)).not.toContain('long');
     // The provisional record's segment stays while its stream runs.
@@ -254,14 +256,14 @@ describe('provisional records (a stream cut by SIGKILL is billed once)', () => {
     for (let index = 0; index < 6; index += 1) await spool.append(final(`r${index}`));
     await spool.append(final('done'));
     const sent: UsageEvent[] = [];
-    let shipper = shipperFor(spool, { send: async (events) => void sent.push(...events) });
+    let shipper = shipperFor(spool, { send: async (ids, json) => void sent.push(...eventsOf(json)) });
     await shipper.shipNow(); // the cursor passes both provisional records; 'killed' is still waiting
     shipper.stop();
     await spool.close(); // as a SIGKILL leaves it: 'killed' never gets its final record
 
     spool = await UsageSpool.open({ directory, segmentMaxBytes: 1000 });
     expect(await closeInterruptedStreams(directory, (event) => spool.append(event))).toBe(1);
-    shipper = shipperFor(spool, { send: async (events) => void sent.push(...events) });
+    shipper = shipperFor(spool, { send: async (ids, json) => void sent.push(...eventsOf(json)) });
     await shipper.shipNow();
     // A second restart finds nothing left to close.
     expect(await closeInterruptedStreams(directory, (event) => spool.append(event))).toBe(0);

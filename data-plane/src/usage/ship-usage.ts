@@ -21,15 +21,15 @@ import { MAX_USAGE_EVENTS_PER_INGEST, UsageBatchRefusedError, type UsageEvent } 
 import { quarantineSpoolBytes } from './quarantine-spool-bytes.ts';
 import type { RecentUsageEvents } from './recent-usage-events.ts';
 import { loadSpoolPosition, saveCursor, type SpoolCursor } from './spool-cursor.ts';
-import { decodeSpoolRecord, encodeSpoolRecord } from './spool-record.ts';
+import { decodeSpoolRecord, spoolRecordOfJson } from './spool-record.ts';
 import { listSegments, segmentFileName } from './usage-spool.ts';
 
 export interface UsageShipperOptions {
   directory: string;
   /** The segment the spool still appends to (never deleted). */
   activeSegment(): number;
-  /** The events and each one's JSON text (UTF-8), what the request body splices. */
-  send(events: UsageEvent[], json: Buffer[]): Promise<unknown>;
+  /** The events' request ids and each one's JSON text (UTF-8), what the request body splices. */
+  send(requestIds: string[], json: Buffer[]): Promise<unknown>;
   batchSize: number;
   intervalMs: number;
   log: (line: string) => void;
@@ -52,22 +52,29 @@ export interface DamagedRecord {
   reason: string;
 }
 
+/** What the shipper needs of a run of records: no event objects (recent-usage-events.ts holds records as bytes). */
 export interface SpoolBatch {
-  /** The final records: what is shipped. */
-  events: UsageEvent[];
-  /** Each event's JSON text: the record's own bytes when it was written by this process, else the event serialised. */
+  /** The final records' request ids: what is shipped. */
+  requestIds: string[];
+  /** Each final event's JSON text: the record's own bytes when it was written by this process, else the event serialised. */
   json: Buffer[];
-  /** Where each event's record starts in the segment. */
+  /** Where each final event's record starts in the segment. */
   offsets: number[];
   /** The provisional records (streams' stand-ins), in order. */
-  provisional: { event: UsageEvent; offset: number }[];
+  provisional: { requestId: string; offset: number }[];
   /** The byte offset after the last complete line read. */
   nextOffset: number;
   damaged: DamagedRecord[];
 }
 
+/** A batch read back from a segment, with its records decoded. */
+export interface DecodedSpoolBatch extends SpoolBatch {
+  events: UsageEvent[];
+  provisionalEvents: UsageEvent[];
+}
+
 /** Up to `maxEvents` records of a segment from `offset`, complete lines only. */
-export async function readSpoolBatch(path: string, offset: number, maxEvents: number): Promise<SpoolBatch> {
+export async function readSpoolBatch(path: string, offset: number, maxEvents: number): Promise<DecodedSpoolBatch> {
   const handle = await open(path, 'r');
   try {
     let window = READ_WINDOW_BYTES;
@@ -78,6 +85,7 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
       const events: UsageEvent[] = [];
       const json: Buffer[] = [];
       const offsets: number[] = [];
+      const provisionalEvents: UsageEvent[] = [];
       const provisional: SpoolBatch['provisional'] = [];
       const damaged: DamagedRecord[] = [];
       let position = 0;
@@ -87,8 +95,10 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
         const line = data.toString('utf8', position, newline);
         if (line.trim() !== '') {
           const decoded = decodeSpoolRecord(line);
-          if (decoded.ok && decoded.provisional) provisional.push({ event: decoded.event, offset: offset + position });
-          else if (decoded.ok) {
+          if (decoded.ok && decoded.provisional) {
+            provisionalEvents.push(decoded.event);
+            provisional.push({ requestId: decoded.event.requestId, offset: offset + position });
+          } else if (decoded.ok) {
             events.push(decoded.event);
             // Serialised again: a record written before events were bounded was bounded as it was decoded.
             json.push(Buffer.from(JSON.stringify(decoded.event)));
@@ -102,7 +112,8 @@ export async function readSpoolBatch(path: string, offset: number, maxEvents: nu
         window *= 2;
         continue;
       }
-      return { events, json, offsets, provisional, nextOffset: offset + position, damaged };
+      const requestIds = events.map((event) => event.requestId);
+      return { requestIds, events, json, offsets, provisionalEvents, provisional, nextOffset: offset + position, damaged };
     }
   } finally {
     await handle.close();
@@ -239,19 +250,19 @@ export class UsageShipper {
   #openFromSegment: number | null = null;
 
   /** Sends events; a refused batch is split in halves until each refused event is alone, and that one is quarantined. */
-  async #send(events: UsageEvent[], json: Buffer[], offsets: number[], segment: number, path: string): Promise<void> {
+  async #send(requestIds: string[], json: Buffer[], offsets: number[], segment: number, path: string): Promise<void> {
     try {
-      await this.#options.send(events, json);
+      await this.#options.send(requestIds, json);
     } catch (error) {
       if (!(error instanceof UsageBatchRefusedError)) throw error;
-      if (events.length === 1) {
-        const copy = await quarantineSpoolBytes(this.#options.directory, segment, offsets[0]!, Buffer.from(encodeSpoolRecord(events[0]!)));
+      if (requestIds.length === 1) {
+        const copy = await quarantineSpoolBytes(this.#options.directory, segment, offsets[0]!, spoolRecordOfJson(json[0]!));
         this.#options.log(`usage shipping: passing over the usage event at byte ${offsets[0]} of ${path} (${error.message}); copied to ${copy}`);
         return;
       }
-      const half = Math.ceil(events.length / 2);
-      await this.#send(events.slice(0, half), json.slice(0, half), offsets.slice(0, half), segment, path);
-      await this.#send(events.slice(half), json.slice(half), offsets.slice(half), segment, path);
+      const half = Math.ceil(requestIds.length / 2);
+      await this.#send(requestIds.slice(0, half), json.slice(0, half), offsets.slice(0, half), segment, path);
+      await this.#send(requestIds.slice(half), json.slice(half), offsets.slice(half), segment, path);
     }
   }
 
@@ -275,16 +286,16 @@ export class UsageShipper {
       if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
       const path = join(directory, segmentFileName(segment));
       const fromMemory = this.#options.recent?.take(segment, this.#cursor.offset, batchSize) ?? null;
-      const { events, json, offsets, provisional, nextOffset, damaged } = fromMemory ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
-      for (const record of provisional) this.#open.set(record.event.requestId, { segment, offset: record.offset });
+      const { requestIds, json, offsets, provisional, nextOffset, damaged } = fromMemory ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
+      for (const record of provisional) this.#open.set(record.requestId, { segment, offset: record.offset });
       for (const record of damaged) {
         const copy = await quarantineSpoolBytes(directory, segment, record.offset, record.bytes);
         log(`usage spool: passing over a damaged record (${record.reason}) at byte ${record.offset} of ${path}; copied to ${copy}`);
       }
-      if (events.length > 0) {
-        await this.#send(events, json, offsets, segment, path);
-        shipped += events.length;
-        for (const event of events) this.#open.delete(event.requestId);
+      if (requestIds.length > 0) {
+        await this.#send(requestIds, json, offsets, segment, path);
+        shipped += requestIds.length;
+        if (this.#open.size > 0) for (const requestId of requestIds) this.#open.delete(requestId);
       }
       // The cursor moves on in memory only once it is on disk: until then every attempt re-sends the
       // batch, exactly what a restart after a crash here would do.
@@ -294,7 +305,7 @@ export class UsageShipper {
         // arrived while it was sent waits for the next interval. Going on at once shipped a handful of
         // events per round trip under load, each round with its cursor file write, rename and readdir
         // (about 0.3 ms of CPU, most of it on the thread pool, on the data plane's own CPU).
-        if (fromMemory === null || events.length + provisional.length === batchSize || segment !== this.#options.activeSegment()) continue;
+        if (fromMemory === null || requestIds.length + provisional.length === batchSize || segment !== this.#options.activeSegment()) continue;
         await this.#deleteShippedSegments();
         return shipped;
       }
@@ -330,7 +341,7 @@ export async function closeInterruptedStreams(directory: string, append: (event:
     let offset = segment === from.segment ? from.offset : 0;
     for (;;) {
       const batch = await readSpoolBatch(path, offset, 10_000);
-      for (const record of batch.provisional) waiting.set(record.event.requestId, record.event);
+      for (const event of batch.provisionalEvents) waiting.set(event.requestId, event);
       for (const event of batch.events) waiting.delete(event.requestId);
       if (batch.nextOffset === offset) break;
       offset = batch.nextOffset;

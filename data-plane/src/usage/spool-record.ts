@@ -41,12 +41,16 @@ export function decodeSpoolRecord(record: string): DecodedSpoolRecord {
   return checked.success ? { ok: true, event: boundUsageEvent(checked.data), provisional } : { ok: false, reason: 'not a usage event' };
 }
 
-/** The event's JSON in a record's bytes as encodeSpoolRecord wrote them: past the checksum, before the newline. */
-export function spoolRecordJson(record: Buffer): Buffer {
-  const start = (record[0] === PROVISIONAL_BYTE ? PROVISIONAL.length : 0) + CHECKSUM_DIGITS + 1;
-  return record.subarray(start, record.length - 1);
+/** Where the JSON starts in a record written by encodeSpoolRecord whose first byte is `firstByte`. */
+export function spoolRecordJsonStart(firstByte: number): number {
+  return (firstByte === PROVISIONAL_BYTE ? PROVISIONAL.length : 0) + CHECKSUM_DIGITS + 1;
 }
 
-function checksumOf(json: string): string {
+/** The record encodeSpoolRecord writes for an event whose JSON is `json` (a final record). */
+export function spoolRecordOfJson(json: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${checksumOf(json)} `), json, Buffer.from('\n')]);
+}
+
+function checksumOf(json: string | Uint8Array): string {
   return crc32(json).toString(16).padStart(CHECKSUM_DIGITS, '0');
 }

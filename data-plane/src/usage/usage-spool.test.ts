@@ -92,7 +92,7 @@ async function requestIdsIn(segment: number): Promise<string[]> {
 async function provisionalIdsIn(segment: number): Promise<string[]> {
   const { provisional, damaged } = await readSpoolBatch(join(directory, segmentFileName(segment)), 0, 10_000);
   expect(damaged).toEqual([]);
-  return provisional.map((record) => record.event.requestId);
+  return provisional.map((record) => record.requestId);
 }
 
 function settled(promise: Promise<unknown>): () => boolean {

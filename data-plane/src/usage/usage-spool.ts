@@ -318,7 +318,7 @@ export class UsageSpool {
       const written = group.map((record) => {
         const start = offset;
         offset += record.bytes.length;
-        return { event: record.event, provisional: record.provisional, bytes: record.bytes, offset: start, end: offset };
+        return { provisional: record.provisional, bytes: record.bytes, offset: start, end: offset };
       });
       this.#options.onWritten(this.#segment, written);
     }
