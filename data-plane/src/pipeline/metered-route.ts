@@ -70,7 +70,9 @@ export async function serveMetered<Request extends ForwardedRequest>(
   const rate = admission instanceof Promise ? await admission : admission;
   let reservation: SpendReservation;
   try {
-    reservation = await context.spend.reserve(response.requestId, metered.principal, metered.candidates, spend);
+    // Awaited only when the store answers with a promise (Redis, a worker's proxy), as the admission above.
+    const reserving = context.spend.reserve(response.requestId, metered.principal, metered.candidates, spend);
+    reservation = reserving instanceof Promise ? await reserving : reserving;
   } catch (error) {
     rate.settle(0);
     throw rate.headers === null ? error : toGatewayError(error).withHeaders(rate.headers);
@@ -291,7 +293,8 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       this.#context.endpointHealth.recordThroughput(this.#answeredBy, event.completionTokens, event.upstreamLatencyMs);
     }
     // Settled before it is spooled: a crash in between over-counts this request, never under-counts it.
-    await this.#reservation.settle(event);
+    const settling = this.#reservation.settle(event);
+    if (settling instanceof Promise) await settling;
     this.#rate.settle(event.promptTokens + event.completionTokens);
     await this.#context.appendUsage(event);
     return event;

@@ -27,15 +27,21 @@ export type ReserveOutcome =
   /** `counter` is the index of the first counter whose cap refused the amount. */
   | { ok: false; counter: number; reading: CounterReading };
 
+/**
+ * A store that never waits (the in-process one) answers synchronously, so a request on the hot path makes
+ * no promise for it; callers await only when the answer is a promise (the Redis store, a worker's proxy).
+ */
+export type StoreAnswer<T> = T | Promise<T>;
+
 export interface CounterStore {
   /** Holds `amountMicros` on every counter for `ttlMs` (an unsettled hold then lapses), unless a cap refuses. */
-  reserve(reservationId: string, amountMicros: number, ttlMs: number, counters: readonly SpendCounter[]): Promise<ReserveOutcome>;
+  reserve(reservationId: string, amountMicros: number, ttlMs: number, counters: readonly SpendCounter[]): StoreAnswer<ReserveOutcome>;
   /** Pushes a hold's expiry to now + ttlMs (a long stream keeps its reservation). */
   extend(reservationId: string, ttlMs: number, counters: readonly SpendCounter[]): Promise<void>;
   /** Drops the hold (if it has not lapsed) and adds the actual cost to settled spend. */
-  settle(reservationId: string, costMicros: number, counters: readonly SpendCounter[]): Promise<void>;
+  settle(reservationId: string, costMicros: number, counters: readonly SpendCounter[]): StoreAnswer<void>;
   /** Drops the hold; nothing is spent. */
-  release(reservationId: string, counters: readonly SpendCounter[]): Promise<void>;
+  release(reservationId: string, counters: readonly SpendCounter[]): StoreAnswer<void>;
   read(counters: readonly SpendCounter[]): Promise<CounterReading[]>;
   /** Why the store is known to be unreachable right now (its connection is down), else null. */
   unreachable(): string | null;

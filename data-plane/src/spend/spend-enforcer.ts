@@ -10,8 +10,8 @@
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { Principal } from '../snapshot/snapshot-view.ts';
-import type { CounterStore, SpendCounter } from './counter-store.ts';
-import { callerCounters } from './spend-counters.ts';
+import type { CounterStore, ReserveOutcome, SpendCounter, StoreAnswer } from './counter-store.ts';
+import { callerCounters, type CallerCounters } from './spend-counters.ts';
 import { spendLimitError } from './spend-limit-error.ts';
 import { spendSummary } from './spend-summary.ts';
 import { worstCaseCostMicros, type PricedCandidate, type SpendEstimate } from './worst-case-cost.ts';
@@ -30,15 +30,21 @@ export interface SpendEnforcerOptions {
 export interface SpendReservation {
   /** What is held against the caller's balance and daily limit; null when nothing is (free, BYOK, fail-open). */
   readonly heldMicros: number | null;
-  /** Replaces the hold by the request's actual cost (nothing for BYOK). Failures are logged: the hold lapses on its own. */
-  settle(cost: { byok: boolean; costMicros: number }): Promise<void>;
+  /**
+   * Replaces the hold by the request's actual cost (nothing for BYOK). Failures are logged: the hold lapses
+   * on its own. A promise only when the store answers with one (await it then: settled before spooled).
+   */
+  settle(cost: { byok: boolean; costMicros: number }): StoreAnswer<void>;
   /** Drops the hold: the request spent nothing. Fire and forget (a failure is logged, and the hold lapses). */
   release(): void;
 }
 
 export interface SpendEnforcer {
-  /** Holds the request's worst-case cost on the caller's counters, or throws the refusal. */
-  reserve(requestId: string, principal: Principal, candidates: readonly PricedCandidate[], estimate: SpendEstimate): Promise<SpendReservation>;
+  /**
+   * Holds the request's worst-case cost on the caller's counters, or throws the refusal (synchronously,
+   * or as the promise's rejection when the store answers with a promise).
+   */
+  reserve(requestId: string, principal: Principal, candidates: readonly PricedCandidate[], estimate: SpendEstimate): StoreAnswer<SpendReservation>;
   /** GET /usage's body for the caller. */
   summary(principal: Principal, nowMs: number): Promise<ReturnType<typeof spendSummary>>;
   /** Why metered requests are refused right now (the store is unreachable and limits fail closed), else null. */
@@ -53,6 +59,39 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       headers: { 'retry-after': '1' },
       cause,
     });
+
+  /** The store's answer to a reserve: the hold, or the refusal thrown. */
+  function reserved(
+    outcome: ReserveOutcome,
+    requestId: string,
+    amount: number,
+    counters: CallerCounters,
+    drawnOn: readonly SpendCounter[],
+    nowMs: number,
+  ): SpendReservation {
+    if (outcome.ok) return new HeldReservation(requestId, amount, drawnOn, held, options);
+    const refusedBy = drawnOn[outcome.counter] as SpendCounter;
+    const keyBudget = counters.keyBudgets.find((budget) => budget.counter === refusedBy);
+    throw spendLimitError({
+      limit: refusedBy === counters.balance ? 'balance' : refusedBy === counters.daily ? 'daily' : `key_${keyBudget?.period ?? 'daily'}`,
+      limitMicros: refusedBy.capMicros ?? 0,
+      reading: outcome.reading,
+      requestedMicros: amount,
+      resetsAtMs: keyBudget?.resetsAtMs ?? counters.resetsAtMs,
+      nowMs,
+    });
+  }
+
+  /** A reserve that failed (thrown or rejected): a timed-out one may still have been applied, so it is undone (a no-op otherwise; else it lapses). */
+  function failedReserve(error: unknown, requestId: string, drawnOn: readonly SpendCounter[]): SpendReservation {
+    try {
+      const undone = store.release(requestId, drawnOn);
+      if (undone instanceof Promise) undone.catch(() => {});
+    } catch {
+      // Nothing more to undo: the hold lapses on its own.
+    }
+    return unreachable(error);
+  }
 
   let lastLogged = '';
   /** One line per distinct failure, not one per request, while the store stays unreachable. */
@@ -78,7 +117,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
   renewal.unref();
 
   return {
-    async reserve(requestId, principal, candidates, estimate) {
+    reserve(requestId, principal, candidates, estimate) {
       const amount = worstCaseCostMicros(candidates, estimate);
       if (amount === 0) return nothingHeld;
       const nowMs = Date.now();
@@ -90,27 +129,18 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       // A store known to be down answers at once rather than after a reconnect attempt fails.
       const down = store.unreachable();
       if (down !== null) return unreachable(new Error(down));
-      let outcome: Awaited<ReturnType<CounterStore['reserve']>>;
+      let outcome: StoreAnswer<ReserveOutcome>;
       try {
-        outcome = await store.reserve(requestId, amount, reservationTtlMs, drawnOn);
+        outcome = store.reserve(requestId, amount, reservationTtlMs, drawnOn);
       } catch (error) {
-        // A timed-out reserve may still have been applied: undo it (a no-op otherwise; else it lapses).
-        store.release(requestId, drawnOn).catch(() => {});
-        return unreachable(error);
+        return failedReserve(error, requestId, drawnOn);
       }
-      if (!outcome.ok) {
-        const refusedBy = drawnOn[outcome.counter] as SpendCounter;
-        const keyBudget = counters.keyBudgets.find((budget) => budget.counter === refusedBy);
-        throw spendLimitError({
-          limit: refusedBy === counters.balance ? 'balance' : refusedBy === counters.daily ? 'daily' : `key_${keyBudget?.period ?? 'daily'}`,
-          limitMicros: refusedBy.capMicros ?? 0,
-          reading: outcome.reading,
-          requestedMicros: amount,
-          resetsAtMs: keyBudget?.resetsAtMs ?? counters.resetsAtMs,
-          nowMs,
-        });
-      }
-      return new HeldReservation(requestId, amount, drawnOn, held, options);
+      // The in-process store answers at once: the request gets its hold without a promise (or a closure).
+      if (!(outcome instanceof Promise)) return reserved(outcome, requestId, amount, counters, drawnOn, nowMs);
+      return outcome.then(
+        (answer) => reserved(answer, requestId, amount, counters, drawnOn, nowMs),
+        (error: unknown) => failedReserve(error, requestId, drawnOn),
+      );
     },
     async summary(principal, nowMs) {
       const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey, nowMs);
@@ -137,7 +167,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
 /** Free models, BYOK endpoints and fail-open: nothing was held, so there is nothing to settle or release. */
 const nothingHeld: SpendReservation = {
   heldMicros: null,
-  settle: () => Promise.resolve(),
+  settle: () => {},
   release: () => {},
 };
 
@@ -172,21 +202,29 @@ class HeldReservation implements SpendReservation {
     this.#store.extend(this.#id, ttlMs, this.#counters).catch((error: unknown) => this.#log(`spend reservation ${this.#id}: renewal failed: ${String(error)}`));
   }
 
-  async settle(cost: { byok: boolean; costMicros: number }): Promise<void> {
+  settle(cost: { byok: boolean; costMicros: number }): StoreAnswer<void> {
     if (!this.#end()) return;
+    // A failure is logged: the hold lapses on its own, and the ingested usage raises the counters' floor later.
     try {
-      await this.#store.settle(this.#id, cost.byok ? 0 : cost.costMicros, this.#counters);
+      const settled = this.#store.settle(this.#id, cost.byok ? 0 : cost.costMicros, this.#counters);
+      if (settled instanceof Promise) return settled.catch((error: unknown) => this.#failed('settle failed', error));
     } catch (error) {
-      // The hold lapses on its own; the ingested usage raises the counters' floor later.
-      this.#log(`spend reservation ${this.#id}: settle failed: ${String(error)}`);
+      this.#failed('settle failed', error);
     }
   }
 
   release(): void {
     if (!this.#end()) return;
-    this.#store.release(this.#id, this.#counters).catch((error: unknown) => {
-      this.#log(`spend reservation ${this.#id}: release failed (it lapses on its own): ${String(error)}`);
-    });
+    try {
+      const released = this.#store.release(this.#id, this.#counters);
+      if (released instanceof Promise) released.catch((error: unknown) => this.#failed('release failed (it lapses on its own)', error));
+    } catch (error) {
+      this.#failed('release failed (it lapses on its own)', error);
+    }
+  }
+
+  #failed(what: string, error: unknown): void {
+    this.#log(`spend reservation ${this.#id}: ${what}: ${String(error)}`);
   }
 
   /** True the first time: the hold is over, its renewals stop. */

@@ -44,7 +44,10 @@ export function serveStore(port: MessagePort, store: object): void {
   });
 }
 
-type AsyncMethod<Store> = { [Name in keyof Store]: Store[Name] extends (...args: never[]) => Promise<unknown> ? Name : never }[keyof Store];
+/** A method that may answer with a promise (an in-process store's may answer synchronously: the proxy's always waits). */
+type AsyncMethod<Store> = {
+  [Name in keyof Store]: Store[Name] extends (...args: never[]) => infer Answer ? (Promise<never> extends Answer ? Name : never) : never;
+}[keyof Store];
 
 export interface StoreClient<Store> {
   /** Methods answered by the owner: each call resolves with its result (or rejects with its error). */
