@@ -13,7 +13,10 @@ const PROVISIONAL = 'p ';
 const PROVISIONAL_BYTE = PROVISIONAL.charCodeAt(0);
 
 export function encodeSpoolRecord(event: UsageEvent, provisional = false): string {
-  const json = usageEventJson(event);
+  return recordLine(usageEventJson(event), provisional);
+}
+
+function recordLine(json: string, provisional: boolean): string {
   return `${provisional ? PROVISIONAL : ''}${checksumOf(json)} ${json}\n`;
 }
 
@@ -48,9 +51,9 @@ export function spoolRecordJsonStart(firstByte: number): number {
 
 /** The record encodeSpoolRecord writes for an event whose JSON is `json` (a final record). */
 export function spoolRecordOfJson(json: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(`${checksumOf(json)} `), json, Buffer.from('\n')]);
+  return Buffer.from(recordLine(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'), false));
 }
 
-function checksumOf(json: string | Uint8Array): string {
+function checksumOf(json: string): string {
   return crc32(json).toString(16).padStart(CHECKSUM_DIGITS, '0');
 }
