@@ -35,6 +35,7 @@ const listenerTests = [
   'data-plane/src/main.test.ts',
   'data-plane/src/observability.test.ts',
   'data-plane/src/pipeline/call-upstream.test.ts',
+  'data-plane/src/pipeline/metered-route-promises.test.ts',
   'data-plane/src/provider-availability.test.ts',
   'data-plane/src/routing-and-fallback.test.ts',
   'data-plane/src/routing-choices.test.ts',

@@ -102,7 +102,7 @@ describe('callUpstream, whole answers', () => {
       const signal = new CancelSignal();
       const upstream = await call(signal, whole, impatient);
       expect(upstream.statusCode).toBe(200);
-      expect(await readFailure(upstream.body.bytes(), signal)).toBe('upstream_timeout');
+      expect(await readFailure(Promise.resolve(upstream.body.bytes()), signal)).toBe('upstream_timeout');
     }
   });
 });

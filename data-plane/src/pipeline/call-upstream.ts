@@ -97,7 +97,8 @@ export interface UpstreamRequest {
 /** What the callers read of an answer's body: whole, or (a stream) chunk by chunk. */
 export interface UpstreamResponseBody extends AsyncIterable<Buffer> {
   text(): Promise<string>;
-  bytes(): Promise<Uint8Array>;
+  /** The bytes themselves when the whole body has already arrived: awaiting them would cost a promise and a turn. */
+  bytes(): Uint8Array | Promise<Uint8Array>;
 }
 
 export interface UpstreamResponse {
@@ -215,8 +216,8 @@ class CollectedAnswer extends DispatchedAnswer {
   }
 
   /** The body's own bytes, not a copy (what undici read from the socket is not reused). */
-  bytes(): Promise<Uint8Array> {
-    return this.#wholeBody();
+  bytes(): Uint8Array | Promise<Uint8Array> {
+    return this.#whole ?? this.#wholeBody();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {

@@ -25,7 +25,7 @@ export abstract class DispatchedAnswer implements Dispatcher.DispatchHandler, Up
   }
 
   abstract text(): Promise<string>;
-  abstract bytes(): Promise<Uint8Array>;
+  abstract bytes(): Uint8Array | Promise<Uint8Array>;
   abstract [Symbol.asyncIterator](): AsyncIterator<Buffer>;
   abstract onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void;
   abstract onResponseEnd(controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void;

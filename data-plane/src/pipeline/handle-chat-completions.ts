@@ -36,7 +36,8 @@ export const chatOperation: Operation<ChatRequest> = {
   estimatePromptTokens: (chat) => estimatePromptTokens(chat.body.messages, chat.body.tools),
 };
 
-export async function handleChatCompletions(
+/** Not async: returning the metered route's promise from an async function makes two promises more; a step's error is thrown, before any promise. */
+export function handleChatCompletions(
   context: PipelineContext,
   response: ClientResponse,
   incoming: IncomingChatRequest,

@@ -28,7 +28,8 @@ export const embeddingsOperation: Operation<EmbeddingsRequest> = {
   estimatePromptTokens: (embeddings) => countEmbeddingsInputTokens(embeddings.body),
 };
 
-export async function handleEmbeddings(context: PipelineContext, response: ClientResponse, incoming: IncomingEmbeddingsRequest): Promise<void> {
+/** Not async (see handleChatCompletions): a step's error is thrown. */
+export function handleEmbeddings(context: PipelineContext, response: ClientResponse, incoming: IncomingEmbeddingsRequest): Promise<void> {
   const caller = openRequest(context, incoming.authorization, response.startedAtEpochMs);
   const embeddings = parseEmbeddingsRequest(incoming.body);
   const { models, endpoints } = routeRequest(context, caller, embeddings.body, embeddings.model);

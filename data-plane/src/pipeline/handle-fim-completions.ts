@@ -31,7 +31,8 @@ export const fimOperation: Operation<FimRequest> = {
   estimatePromptTokens: (fim) => countTokens(fim.body.prompt) + countTokens(suffixOf(fim)),
 };
 
-export async function handleFimCompletions(context: PipelineContext, response: ClientResponse, incoming: IncomingFimRequest): Promise<void> {
+/** Not async (see handleChatCompletions): a step's error is thrown. */
+export function handleFimCompletions(context: PipelineContext, response: ClientResponse, incoming: IncomingFimRequest): Promise<void> {
   const caller = openRequest(context, incoming.authorization, response.startedAtEpochMs);
   const fim = parseFimRequest(incoming.body);
   const { models, endpoints } = routeRequest(context, caller, fim.body, fim.model);

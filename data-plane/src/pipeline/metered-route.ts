@@ -23,6 +23,7 @@ import type { ForwardedRequest } from '../providers/client-requests.ts';
 import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.ts';
 import type { Principal } from '../snapshot/snapshot-view.ts';
 import type { RateAdmission } from '../rate-limit/rate-limiter.ts';
+import type { StoreAnswer } from '../spend/counter-store.ts';
 import type { SpendReservation } from '../spend/spend-enforcer.ts';
 import { DEFAULT_MAX_OUTPUT_TOKENS, type SpendEstimate } from '../spend/worst-case-cost.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
@@ -32,7 +33,7 @@ import type { EndpointCandidate } from './choose-endpoints.ts';
 import { presenterFor, type AnswerPresenter } from './front-door.ts';
 import type { Operation } from './operation.ts';
 import type { PipelineContext } from './pipeline-context.ts';
-import { readUpstreamResponse } from './relay-response.ts';
+import { readUpstreamResponse, type UpstreamResult } from './relay-response.ts';
 import { relayStream } from './relay-stream.ts';
 import { explainRefusedProviderKey } from './upstream-credentials.ts';
 
@@ -53,7 +54,13 @@ export interface MeteredRequest<Request extends ForwardedRequest> {
   presenter: AnswerPresenter;
 }
 
-export async function serveMetered<Request extends ForwardedRequest>(
+/**
+ * Serves a metered request. Not an async function, nor are the steps before the exchange: each layer
+ * would make a promise, a microtask and a resumption per request. Errors before any upstream call (a
+ * rate or spend limit, no endpoint able to express the request) are thrown, synchronously when the
+ * limits answered synchronously, and sent by the caller.
+ */
+export function serveMetered<Request extends ForwardedRequest>(
   context: PipelineContext,
   response: ClientResponse,
   metered: MeteredRequest<Request>,
@@ -66,27 +73,39 @@ export async function serveMetered<Request extends ForwardedRequest>(
     spend.promptTokens + (spend.maxOutputTokens ?? 0),
     metered.presenter.errors.rateLimitHeaderStyle ?? 'openai',
   );
-  // Awaited only when a limit applies: a caller without one pays no promise and no turn of the queue.
-  const rate = admission instanceof Promise ? await admission : admission;
-  let reservation: SpendReservation;
+  // Waited for only when a limit applies: a caller without one pays no promise and no turn of the queue.
+  if (admission instanceof Promise) return admission.then((rate) => reserveAndServe(context, response, metered, rate));
+  return reserveAndServe(context, response, metered, admission);
+}
+
+function reserveAndServe<Request extends ForwardedRequest>(
+  context: PipelineContext,
+  response: ClientResponse,
+  metered: MeteredRequest<Request>,
+  rate: RateAdmission,
+): Promise<void> {
+  let reserving: StoreAnswer<SpendReservation>;
   try {
-    // Awaited only when the store answers with a promise (Redis, a worker's proxy), as the admission above.
-    const reserving = context.spend.reserve(response.requestId, metered.principal, metered.candidates, spend);
-    reservation = reserving instanceof Promise ? await reserving : reserving;
+    reserving = context.spend.reserve(response.requestId, metered.principal, metered.candidates, metered.spend);
   } catch (error) {
-    rate.settle(0);
-    throw rate.headers === null ? error : toGatewayError(error).withHeaders(rate.headers);
+    throw refusal(rate, error);
   }
-  const held = reservation.heldMicros !== null;
-  if (held) context.observer.reservationHeld(1);
-  try {
-    await new MeteredExchange(context, response, metered, reservation, rate).serve();
-  } finally {
-    // Settled by the usage event; a request that ended without one (no upstream reached, or a failure) spent nothing.
-    reservation.release();
-    rate.settle(0);
-    if (held) context.observer.reservationHeld(-1);
+  // Waited for only when the store answers with a promise (Redis, a worker's proxy), as the admission above.
+  if (reserving instanceof Promise) {
+    return reserving.then(
+      (reservation) => new MeteredExchange(context, response, metered, reservation, rate).serve(),
+      (error: unknown) => {
+        throw refusal(rate, error);
+      },
+    );
   }
+  return new MeteredExchange(context, response, metered, reserving, rate).serve();
+}
+
+/** A refused reservation: the request's rate charge is taken back, and the error carries its rate headers. */
+function refusal(rate: RateAdmission, error: unknown): unknown {
+  rate.settle(0);
+  return rate.headers === null ? error : toGatewayError(error).withHeaders(rate.headers);
 }
 
 /** What a stream needs at the endpoint that answers before its first byte is relayed. */
@@ -131,84 +150,102 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
     return this.#metered.operation.estimatePromptTokens(this.#metered.request);
   }
 
+  /**
+   * Serves the request; the reservation and the rate charge end here whatever happens (a usage event
+   * settled them first, or nothing was spent). Each ending is awaited, not returned: a returned promise
+   * would let the `finally` release the hold before a stream or an error's usage event settled it.
+   */
   async serve(): Promise<void> {
-    const { operation, request, candidates } = this.#metered;
-    const response = this.#response;
-    const meter = this.#meter;
-    const abort = this.#abort;
-    response.onAbort(() => abort.abort());
-
-    // Throws (unmetered) only when no endpoint could express the request.
-    const answering = callEndpoints(this.#context.upstream, candidates, {
-      operation,
-      request,
-      response,
-      signal: abort,
-      observer: this.#context.observer,
-      health: this.#context.endpointHealth,
-    });
-    // Queued after the first attempt's dispatch, so it runs once undici has written the request: undici
-    // writes to a reused connection from the check phase, and immediates run in order. (A body in pieces,
-    // a long prompt, is written a microtask later; it then runs before the write, as costly as after the answer.)
-    if (request.stream) setImmediate(prepareStream, this);
-    const answer = await answering;
-    // Metered as the endpoint that answered last; the requested model stays the meter's.
-    meter.answeredBy(answer.candidate, answer.startedAt);
-    response.provider = answer.candidate.route.provider.slug;
-    const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
-    // Every answer of a rate-limited caller says what is left: success, stream or error.
-    if (this.#rate.headers !== null) Object.assign(servedBy, this.#rate.headers);
-    if (!answer.ok) {
-      if (!answer.reachedUpstream) throw answer.error.withHeaders(servedBy);
-      return this.#finishWithError(answer.error.withHeaders(servedBy));
-    }
-
-    const { upstream, candidate, adapter } = answer;
-    this.#answeredBy = candidate.endpoint;
-    const translation: TranslationContext = {
-      created: Math.floor(response.startedAtEpochMs / 1000),
-      clientWantsUsage: this.#metered.clientWantsUsage,
-      model: request.model,
-    };
-    // Decided by the route's own adapter: the one that read the answer may be wrapped (redact-credentials.ts).
-    const presenter = presenterFor(this.#metered.presenter, candidate.route.chat.adapter);
-    const contentType = upstream.headers['content-type'];
-    const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
-    const translator = request.stream && upstream.statusCode === 200 && isEventStream ? adapter.createStreamTranslator?.(translation) : undefined;
-    if (translator !== undefined) {
-      const metering = new MeteredChunkStream(translator, meter.completionText, meter);
-      const prepared = this.#prepared?.candidate === candidate ? this.#prepared : this.#streamStart(candidate);
-      // Durable before the first byte is relayed: billed (at the worst case) if this process dies mid-stream.
-      try {
-        await this.#context.appendUsage(prepared.provisional, true);
-      } catch (error) {
-        this.#abort.abort(); // not served: the upstream call ends here
-        throw error;
-      }
-      return this.#relayStream(answer.body, presenter.presentStream(metering), servedBy, prepared.ceiling);
-    }
-
-    // A complete (non-streamed) response, or an upstream error before anything was sent.
-    let upstreamResult: Awaited<ReturnType<typeof readUpstreamResponse>>;
+    const held = this.#reservation.heldMicros !== null;
+    if (held) this.#context.observer.reservationHeld(1);
     try {
-      upstreamResult = await readUpstreamResponse(upstream, adapter, translation, meter);
-    } catch (caught) {
-      return this.#finishWithError(toUpstreamGatewayError(caught, abort).withHeaders(servedBy));
+      const { operation, request, candidates } = this.#metered;
+      const response = this.#response;
+      const meter = this.#meter;
+      const abort = this.#abort;
+      response.onAbort(() => abort.abort());
+
+      // Throws (unmetered) only when no endpoint could express the request.
+      const answering = callEndpoints(this.#context.upstream, candidates, {
+        operation,
+        request,
+        response,
+        signal: abort,
+        observer: this.#context.observer,
+        health: this.#context.endpointHealth,
+      });
+      // Queued after the first attempt's dispatch, so it runs once undici has written the request: undici
+      // writes to a reused connection from the check phase, and immediates run in order. (A body in pieces,
+      // a long prompt, is written a microtask later; it then runs before the write, as costly as after the answer.)
+      if (request.stream) setImmediate(prepareStream, this);
+      const answer = await answering;
+      // Metered as the endpoint that answered last; the requested model stays the meter's.
+      meter.answeredBy(answer.candidate, answer.startedAt);
+      response.provider = answer.candidate.route.provider.slug;
+      const servedBy = { 'x-gateway-provider': answer.candidate.route.provider.slug, 'x-gateway-model': answer.candidate.model.id };
+      // Every answer of a rate-limited caller says what is left: success, stream or error.
+      if (this.#rate.headers !== null) Object.assign(servedBy, this.#rate.headers);
+      if (!answer.ok) {
+        if (!answer.reachedUpstream) throw answer.error.withHeaders(servedBy);
+        return await this.#finishWithError(answer.error.withHeaders(servedBy));
+      }
+
+      const { upstream, candidate, adapter } = answer;
+      this.#answeredBy = candidate.endpoint;
+      const translation: TranslationContext = {
+        created: Math.floor(response.startedAtEpochMs / 1000),
+        clientWantsUsage: this.#metered.clientWantsUsage,
+        model: request.model,
+      };
+      // Decided by the route's own adapter: the one that read the answer may be wrapped (redact-credentials.ts).
+      const presenter = presenterFor(this.#metered.presenter, candidate.route.chat.adapter);
+      const contentType = upstream.headers['content-type'];
+      const isEventStream = typeof contentType === 'string' && contentType.startsWith('text/event-stream');
+      const translator = request.stream && upstream.statusCode === 200 && isEventStream ? adapter.createStreamTranslator?.(translation) : undefined;
+      if (translator !== undefined) {
+        const metering = new MeteredChunkStream(translator, meter.completionText, meter);
+        const prepared = this.#prepared?.candidate === candidate ? this.#prepared : this.#streamStart(candidate);
+        // Durable before the first byte is relayed: billed (at the worst case) if this process dies mid-stream.
+        try {
+          await this.#context.appendUsage(prepared.provisional, true);
+        } catch (error) {
+          this.#abort.abort(); // not served: the upstream call ends here
+          throw error;
+        }
+        return await this.#relayStream(answer.body, presenter.presentStream(metering), servedBy, prepared.ceiling);
+      }
+
+      // A complete (non-streamed) response, or an upstream error before anything was sent.
+      let upstreamResult: UpstreamResult;
+      try {
+        // Awaited here rather than in an async reader of its own (a promise and a resumption less), and only
+        // when the body is still arriving.
+        const reading = upstream.body.bytes();
+        upstreamResult = readUpstreamResponse(upstream, reading instanceof Promise ? await reading : reading, adapter, translation, meter);
+      } catch (caught) {
+        return await this.#finishWithError(toUpstreamGatewayError(caught, abort).withHeaders(servedBy));
+      }
+      if (upstreamResult.error !== null) return await this.#finishWithError(explainRefusedProviderKey(candidate, upstreamResult.error).withHeaders(servedBy));
+      meter.firstByte();
+      const event = this.#usageEvent(upstream.statusCode, null);
+      await this.#record(event);
+      const headers = meteringHeaders(event);
+      // Added, not spread: two spreads into one object took V8's slow path (6-9 µs in a micro-benchmark).
+      headers['x-gateway-provider'] = servedBy['x-gateway-provider'];
+      headers['x-gateway-model'] = servedBy['x-gateway-model'];
+      if (this.#rate.headers !== null) Object.assign(headers, this.#rate.headers);
+      sendJson(
+        response,
+        upstream.statusCode,
+        presenter.presentBody(withUsageCost(upstreamResult.body, event, request.model, upstreamResult.parsedBody)),
+        headers,
+      );
+    } finally {
+      // Settled by the usage event; a request that ended without one (no upstream reached, or a failure) spent nothing.
+      this.#reservation.release();
+      this.#rate.settle(0);
+      if (held) this.#context.observer.reservationHeld(-1);
     }
-    if (upstreamResult.error !== null) return this.#finishWithError(explainRefusedProviderKey(candidate, upstreamResult.error).withHeaders(servedBy));
-    meter.firstByte();
-    const event = await this.#record(upstream.statusCode, null);
-    const headers = meteringHeaders(event);
-    // Added, not spread: two spreads into one object took V8's slow path (6-9 µs in a micro-benchmark).
-    headers['x-gateway-provider'] = servedBy['x-gateway-provider'];
-    headers['x-gateway-model'] = servedBy['x-gateway-model'];
-    if (this.#rate.headers !== null) Object.assign(headers, this.#rate.headers);
-    sendJson(
-      response,
-      upstream.statusCode,
-      presenter.presentBody(withUsageCost(upstreamResult.body, event, request.model, upstreamResult.parsedBody)),
-      headers,
-    );
   }
 
   /**
@@ -245,14 +282,14 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       this.#context.observer.streamClosed();
     }
     if (result.outcome === 'aborted' || response.aborted) {
-      await this.#record(499, 'client_closed');
+      await this.#record(this.#usageEvent(499, 'client_closed'));
       return;
     }
     if (result.outcome === 'failed') {
       const error = result.error ?? new GatewayError('upstream_error', 'The upstream provider reported an error.');
       const nothingSent = !writer.started && !result.upstreamErrorRelayed;
       if (nothingSent) {
-        await this.#record(error.status, error.code);
+        await this.#record(this.#usageEvent(error.status, error.code));
         // Nothing reached the client yet: a normal error response is still possible.
         sendError(response, error.withHeaders(headers), this.#errors);
         return;
@@ -266,7 +303,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
   /** A started stream's final bytes go out once its usage event is durable; if it cannot be recorded, an error frame instead. */
   async #endStreamOnceRecorded(writer: SseWriter, errorCode: string | null, finalBytes: string | Uint8Array | null): Promise<void> {
     try {
-      await this.#record(200, errorCode);
+      await this.#record(this.#usageEvent(200, errorCode));
     } catch (error) {
       writer.end(this.#errors.frame(toGatewayError(error)));
       return;
@@ -277,26 +314,35 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
   async #finishWithError(error: GatewayError): Promise<void> {
     this.#meter.upstreamFinished();
     const aborted = error.code === 'client_closed' || this.#response.aborted;
-    await this.#record(aborted ? 499 : error.status, error.code);
+    await this.#record(this.#usageEvent(aborted ? 499 : error.status, error.code));
     if (!aborted) sendError(this.#response, error, this.#errors);
   }
 
-  /**
-   * Writes the usage event durably (group commit). The spool holds and retries an event it cannot write
-   * yet; it rejects (usage_spool_unavailable, the event logged in full) only when it closes without
-   * having written it, and then the request must not look served: the rejection propagates.
-   */
-  async #record(status: number, errorCode: string | null): Promise<UsageEvent> {
+  /** The request's one usage event, as the access log and the endpoint's measurements see it. */
+  #usageEvent(status: number, errorCode: string | null): UsageEvent {
     const event = this.#meter.usageEvent(status, errorCode, this);
     this.#response.usage = event;
     if (status === 200 && errorCode === null && this.#answeredBy !== null) {
       this.#context.endpointHealth.recordThroughput(this.#answeredBy, event.completionTokens, event.upstreamLatencyMs);
     }
+    return event;
+  }
+
+  /**
+   * Writes the usage event durably (group commit). The spool holds and retries an event it cannot write
+   * yet; it rejects (usage_spool_unavailable, the event logged in full) only when it closes without
+   * having written it, and then the request must not look served: the rejection propagates. Not an
+   * async function: with a store that settles at once, the promise is the spool's, not a layer around it.
+   */
+  #record(event: UsageEvent): Promise<void> {
     // Settled before it is spooled: a crash in between over-counts this request, never under-counts it.
     const settling = this.#reservation.settle(event);
-    if (settling instanceof Promise) await settling;
+    if (settling instanceof Promise) return settling.then(() => this.#spool(event));
+    return this.#spool(event);
+  }
+
+  #spool(event: UsageEvent): Promise<void> {
     this.#rate.settle(event.promptTokens + event.completionTokens);
-    await this.#context.appendUsage(event);
-    return event;
+    return this.#context.appendUsage(event);
   }
 }

@@ -1,5 +1,5 @@
-// Reads a complete upstream response: a 2xx body goes through the adapter (to the body the client gets,
-// plus what is metered); anything else becomes the adapter's GatewayError.
+// Reads a complete upstream response once its bytes all arrived: a 2xx body goes through the adapter (to
+// the body the client gets, plus what is metered); anything else becomes the adapter's GatewayError.
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { collectGeneratedText } from '../metering/collect-generated-text.ts';
 import type { RequestMeter } from '../metering/request-meter.ts';
@@ -8,13 +8,13 @@ import type { UpstreamResponse } from './call-upstream.ts';
 
 export type UpstreamResult = { body: string | Buffer; parsedBody?: object; error: null } | { body: null; error: GatewayError };
 
-export async function readUpstreamResponse(
+export function readUpstreamResponse(
   upstream: UpstreamResponse,
+  bytes: Uint8Array,
   adapter: UpstreamOperation<unknown>,
   context: TranslationContext,
   meter: RequestMeter,
-): Promise<UpstreamResult> {
-  const bytes = await upstream.body.bytes();
+): UpstreamResult {
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   meter.upstreamFinished();
   if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
