@@ -117,6 +117,38 @@ async function readSlowly(body: AsyncIterable<Buffer>, pauseMs: number): Promise
   return Buffer.concat(chunks);
 }
 
+describe('callUpstream, a connection closed under it', () => {
+  it('sends the request again once, on a fresh connection, and fails with a gateway error when that one closes too', async () => {
+    let requests = 0;
+    let dropped = 0;
+    let dropLimit = 1;
+    handler = (request, response) => {
+      requests += 1;
+      // The first call is answered; then connections close on the requests they carry, `dropped` times.
+      if (requests > 1 && dropped < dropLimit) {
+        dropped += 1;
+        request.socket.destroy();
+        return;
+      }
+      response.end('{"ok":true}');
+    };
+    expect((await call()).statusCode).toBe(200);
+    const retried = await call();
+    expect(retried.statusCode).toBe(200);
+    expect(await retried.body.text()).toBe('{"ok":true}');
+    expect({ requests, dropped }).toEqual({ requests: 3, dropped: 1 });
+
+    dropLimit = 3;
+    const error = await call().then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).code).toBe('upstream_error');
+    expect({ requests, dropped }).toEqual({ requests: 5, dropped: 3 });
+  });
+});
+
 describe('callUpstream, streamed answers', () => {
   it('yields the body as it arrives, every byte in order, to a reader slower than the upstream', async () => {
     // 2 MiB written at once: far past what is queued before reading pauses.

@@ -285,6 +285,8 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       await this.#record(this.#usageEvent(499, 'client_closed'));
       return;
     }
+    let errorCode: string | null = null;
+    let finalBytes: string | Uint8Array | null = result.finalBytes;
     if (result.outcome === 'failed') {
       const error = result.error ?? new GatewayError('upstream_error', 'The upstream provider reported an error.');
       const nothingSent = !writer.started && !result.upstreamErrorRelayed;
@@ -294,14 +296,11 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
         sendError(response, error.withHeaders(headers), this.#errors);
         return;
       }
-      await this.#endStreamOnceRecorded(writer, error.code, result.upstreamErrorRelayed ? result.finalBytes : this.#errors.frame(error));
-      return;
+      errorCode = error.code;
+      finalBytes = result.upstreamErrorRelayed ? result.finalBytes : this.#errors.frame(error);
     }
-    await this.#endStreamOnceRecorded(writer, null, result.finalBytes);
-  }
-
-  /** A started stream's final bytes go out once its usage event is durable; if it cannot be recorded, an error frame instead. */
-  async #endStreamOnceRecorded(writer: SseWriter, errorCode: string | null, finalBytes: string | Uint8Array | null): Promise<void> {
+    // A started stream's final bytes go out once its usage event is durable; if it cannot be recorded, an
+    // error frame instead. (Here rather than in a method of its own: one async layer less per stream.)
     try {
       await this.#record(this.#usageEvent(200, errorCode));
     } catch (error) {
