@@ -98,7 +98,8 @@ async function promisesPerRequest(stream: boolean): Promise<number> {
 
 describe('promises per request on the metered path', () => {
   it('a complete answer: one layer per step that waits (the body, the upstream call, the spool), none that only passes a value on', async () => {
-    // 29.7 before the async layers were cut (2026-12-07), 17.0 after; the spool's group commits vary with the load.
-    expect(await promisesPerRequest(false)).toBeLessThan(20);
+    // 30.0 before the async layers were cut (2026-12-07), 17.0 after; 22.0 after when every request's usage
+    // is committed alone (one socket), the worst the spool's group commits can do: the bound holds above that.
+    expect(await promisesPerRequest(false)).toBeLessThan(25);
   });
 });
