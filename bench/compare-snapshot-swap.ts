@@ -80,7 +80,7 @@ async function main(): Promise<void> {
           const swap = await measureSnapshotSwap(gateway, simulator, keys, PROBE_RATE, LOAD_CPU);
           results[side].push(swap);
           log(
-            `round ${round + 1} ${side}: baseline p99.9 ${ms(swap.probeBefore.p999)} ms, worst during the swap ${ms(swap.worstDuringSwapMicros)} ms (${ms(swap.worstDuringSwapMicros - swap.probeBefore.p999)} over; ${swap.answeredDuringSwap} requests; worst in as long a window before it ${ms(swap.worstBeforeInEqualWindowMicros)} ms), swap ${swap.swapMs.toFixed(0)} ms, data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms, failed ${swap.probeFailed}; load average ${loadAverage()}`,
+            `round ${round + 1} ${side}: baseline p99.9 ${ms(swap.probeBefore.p999)} ms, worst during the swap ${ms(swap.worstDuringSwapMicros)} ms (${ms(swap.worstDuringSwapMicros - swap.probeBefore.p999)} over; ${swap.answeredDuringSwap} requests; worst in as long a window before it ${ms(swap.worstBeforeInEqualWindowMicros)} ms), swap ${swap.swapMs.toFixed(0)} ms (publish ${swap.publishMs.toFixed(0)} ms before it), data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms, failed ${swap.probeFailed}; load average ${loadAverage()}`,
           );
           // With --trace-gc: the collector's pauses of 3 ms or more (the last 100).
           const pauses = gateway
@@ -145,8 +145,10 @@ function timelineOf(swap: SnapshotSwapResult, output: string): string {
   const [publishedNs, endNs] = swap.windowsNs.swap;
   const at = (ns: number) => ((ns - publishedNs) / 1e6).toFixed(1);
   const all = output.split('\n').flatMap((line) => {
-    const [, kind, from, to, cpu] = /^timeline (\S+) (\d+) (\d+)(?: cpu (\d+))?$/.exec(line) ?? [];
-    return kind === undefined ? [] : [{ kind, from: Number(from), to: Number(to), cpuNs: cpu === undefined ? null : Number(cpu) }];
+    const [, kind, from, to, cpu, steal] = /^timeline (\S+) (\d+) (\d+)(?: cpu (\d+) steal (\d+))?$/.exec(line) ?? [];
+    return kind === undefined
+      ? []
+      : [{ kind, from: Number(from), to: Number(to), cpuNs: cpu === undefined ? null : Number(cpu), stealNs: steal === undefined ? 0 : Number(steal) }];
   });
   const within = ([from, to]: readonly [number, number]) => all.filter((event) => event.to >= from && event.from <= to);
   const events = within(swap.windowsNs.swap);
@@ -158,6 +160,8 @@ function timelineOf(swap: SnapshotSwapResult, output: string): string {
     const seconds = (window[1] - window[0]) / 1e9;
     return `${(pauses.length / seconds).toFixed(2)}/s, ${pauses.reduce((sum, pause) => sum + pause, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...pauses).toFixed(1)} ms`;
   };
+  // CPU time the hypervisor took from the loop's CPU within its gaps: on this VM whole stretches of 100 ms.
+  const stolen = (window: readonly [number, number]) => `${(within(window).reduce((sum, event) => sum + event.stealNs, 0) / 1e6).toFixed(0)} ms`;
   type Event = (typeof events)[number];
   // A gap names the collections within it: the loop's own work, not a wait for its core.
   const collectedIn = (gap: Event) =>
@@ -166,12 +170,13 @@ function timelineOf(swap: SnapshotSwapResult, output: string): string {
     `${event.kind} at ${at(event.from)} for ${((event.to - event.from) / 1e6).toFixed(1)} ms${
       event.cpuNs === null
         ? ''
-        : ` (main thread CPU ${(event.cpuNs / 1e6).toFixed(1)} ms${collectedIn(event)
+        : ` (main thread CPU ${(event.cpuNs / 1e6).toFixed(1)} ms, steal ${(event.stealNs / 1e6).toFixed(0)} ms${collectedIn(event)
             .map((kind) => `, ${kind}`)
             .join('')})`
     }`;
   const lines = [
-    `  swap ends at ${at(endNs - 100e6)} ms; GC pauses of 1 ms or more: baseline ${collections(swap.windowsNs.baseline)}, swap ${collections(swap.windowsNs.swap)}`,
+    // The publish on CLOCK_MONOTONIC in µs, the clock of a --cpu-prof profile's timestamps, to find the swap's window in one.
+    `  published at ${(publishedNs / 1000).toFixed(0)} µs monotonic; swap ends at ${at(endNs - 100e6)} ms; GC pauses of 1 ms or more: baseline ${collections(swap.windowsNs.baseline)}, swap ${collections(swap.windowsNs.swap)}; steal in the loop's gaps: baseline ${stolen(swap.windowsNs.baseline)}, swap ${stolen(swap.windowsNs.swap)}`,
   ];
   for (const request of swap.slowestDuringSwap) {
     const during = events.filter((event) => event.to >= request.dueNs - 20e6 && event.from <= request.dueNs + request.latencyMicros * 1000);
