@@ -24,7 +24,7 @@ import { isRetryableStatus, planRetry } from './plan-retry.ts';
 import { readFirstEvent } from './read-first-event.ts';
 import { redactingOperation } from './redact-credentials.ts';
 import { upstreamApiKey } from './upstream-credentials.ts';
-import type { AttemptRecord } from '../observability/request-telemetry.ts';
+import type { AttemptRecord, AttemptSpan } from '../observability/request-telemetry.ts';
 
 export interface EndpointCallOptions<Request extends ForwardedRequest> {
   operation: Operation<Request>;
@@ -104,7 +104,26 @@ export async function callEndpoints<Request extends ForwardedRequest>(
       if (remainingMs <= 0) return failure ?? totalTimeoutFailure(candidate);
       const stats = options.health.statsOf(candidate.endpoint);
       options.health.attemptStarted(stats);
-      const attempt = await attemptEndpoint(client, candidate, routed, http, options, Math.min(client.attemptTimeoutMs, remainingMs));
+      const call = new EndpointAttempt(client, candidate, routed, http, options, Math.min(client.attemptTimeoutMs, remainingMs));
+      let attempt: UpstreamAnswer<Request> | FailedAttempt;
+      let answered = false;
+      try {
+        // The upstream call is awaited here, not in an async function of the attempt's own: one layer (a
+        // promise and a resumption) less per attempt.
+        let called: UpstreamResponse | FailedAttempt;
+        try {
+          called = await call.response;
+        } catch (error) {
+          called = call.unanswered(error);
+        }
+        if ('statusCode' in called) {
+          const read = call.read(called);
+          attempt = read instanceof Promise ? await read : read;
+        } else attempt = called;
+        answered = attempt.ok;
+      } finally {
+        call.end(answered);
+      }
       if (attempt.ok) {
         options.health.attemptEnded(stats, 'success', performance.now() - attempt.startedAt);
         return attempt;
@@ -140,79 +159,106 @@ export async function callEndpoints<Request extends ForwardedRequest>(
   throw untranslatable ?? new GatewayError('no_provider_available', 'No provider is available for this request.');
 }
 
-/** One call to one endpoint, bounded by `timeoutMs` until the answer is final (see the header). */
-async function attemptEndpoint<Request extends ForwardedRequest>(
-  client: UpstreamClient,
-  candidate: EndpointCandidate,
-  routed: RoutedOperation<Request>,
-  http: UpstreamHttpRequest,
-  options: EndpointCallOptions<Request>,
-  timeoutMs: number,
-): Promise<UpstreamAnswer<Request> | FailedAttempt> {
-  const startedAt = performance.now();
-  const span = options.response.span?.startAttempt(candidate.route.provider.slug, candidate.endpoint.upstreamModel) ?? null;
-  // A complete answer is final once its headers arrived, which undici's headers timeout bounds on its
-  // own, so it is called with the client's signal. A stream is final only at its first event: it gets a
-  // timer and a signal of its own that the timer can abort without aborting the request.
-  const deadline = options.request.stream ? new AttemptDeadline(options.signal, timeoutMs) : null;
-  const signal = deadline?.signal ?? options.signal;
-  let answered = false;
-  try {
-    let upstream: UpstreamResponse;
-    try {
-      upstream = await callUpstream(client, {
-        http,
-        requestId: options.response.requestId,
-        signal,
-        headersTimeoutMs: timeoutMs,
-        traceparent: span?.traceparent,
-        whole: !options.request.stream,
-      });
-    } catch (error) {
-      const attempt = failedAttempt(error, true, deadline, options.signal, startedAt);
-      span?.end(null, attempt.error.code);
-      attempt.reached = reachedUpstream(attempt.error);
-      return attempt;
-    }
+/**
+ * One call to one endpoint, bounded by `timeoutMs` until the answer is final (see the header): started
+ * when made; the caller awaits its `response` and hands it to `read`, then ends it.
+ */
+class EndpointAttempt<Request extends ForwardedRequest> {
+  readonly startedAt = performance.now();
+  readonly response: Promise<UpstreamResponse>;
+  readonly #candidate: EndpointCandidate;
+  readonly #routed: RoutedOperation<Request>;
+  readonly #clientSignal: CancelSignal;
+  readonly #stream: boolean;
+  readonly #span: AttemptSpan | null;
+  readonly #deadline: AttemptDeadline | null;
+
+  constructor(
+    client: UpstreamClient,
+    candidate: EndpointCandidate,
+    routed: RoutedOperation<Request>,
+    http: UpstreamHttpRequest,
+    options: EndpointCallOptions<Request>,
+    timeoutMs: number,
+  ) {
+    this.#candidate = candidate;
+    this.#routed = routed;
+    this.#clientSignal = options.signal;
+    this.#stream = options.request.stream;
+    this.#span = options.response.span?.startAttempt(candidate.route.provider.slug, candidate.endpoint.upstreamModel) ?? null;
+    // A complete answer is final once its headers arrived, which undici's headers timeout bounds on its
+    // own, so it is called with the client's signal. A stream is final only at its first event: it gets a
+    // timer and a signal of its own that the timer can abort without aborting the request.
+    this.#deadline = this.#stream ? new AttemptDeadline(options.signal, timeoutMs) : null;
+    this.response = callUpstream(client, {
+      http,
+      requestId: options.response.requestId,
+      signal: this.#deadline?.signal ?? options.signal,
+      headersTimeoutMs: timeoutMs,
+      traceparent: this.#span?.traceparent,
+      whole: !this.#stream,
+    });
+  }
+
+  /** The call failed before any answer. */
+  unanswered(error: unknown): FailedAttempt {
+    const attempt = failedAttempt(error, true, this.#deadline, this.#clientSignal, this.startedAt);
+    this.#span?.end(null, attempt.error.code);
+    attempt.reached = reachedUpstream(attempt.error);
+    return attempt;
+  }
+
+  /** The answer if it is final (a stream's once its first event arrived), else a failure; a promise only while a body is read. */
+  read(upstream: UpstreamResponse): UpstreamAnswer<Request> | FailedAttempt | Promise<UpstreamAnswer<Request> | FailedAttempt> {
     const status = upstream.statusCode;
     const success = status >= 200 && status < 300;
-    span?.end(status, success ? null : String(status));
-    if (success || !isRetryableStatus(status)) {
-      // The answer is final; a stream's only once its first event arrived.
-      let body: AsyncIterable<Buffer> = upstream.body;
-      const contentType = upstream.headers['content-type'];
-      if (success && options.request.stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) {
-        try {
-          body = await readFirstEvent(upstream.body);
-        } catch (error) {
-          return failedAttempt(error, true, deadline, options.signal, startedAt);
-        }
-      }
-      answered = true;
-      return { ok: true, candidate, adapter: routed.adapter, upstream, body, startedAt };
+    this.#span?.end(status, success ? null : String(status));
+    if (!success && isRetryableStatus(status)) return this.#retryable(upstream);
+    const contentType = upstream.headers['content-type'];
+    if (success && this.#stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) return this.#afterFirstEvent(upstream);
+    return this.#answer(upstream, upstream.body);
+  }
+
+  /** The answer is final (or the attempt failed): see AttemptDeadline.end. */
+  end(answered: boolean): void {
+    this.#deadline?.end(answered);
+  }
+
+  #answer(upstream: UpstreamResponse, body: AsyncIterable<Buffer>): UpstreamAnswer<Request> {
+    return { ok: true, candidate: this.#candidate, adapter: this.#routed.adapter, upstream, body, startedAt: this.startedAt };
+  }
+
+  async #afterFirstEvent(upstream: UpstreamResponse): Promise<UpstreamAnswer<Request> | FailedAttempt> {
+    let body: AsyncIterable<Buffer>;
+    try {
+      body = await readFirstEvent(upstream.body);
+    } catch (error) {
+      return failedAttempt(error, true, this.#deadline, this.#clientSignal, this.startedAt);
     }
+    return this.#answer(upstream, body);
+  }
+
+  async #retryable(upstream: UpstreamResponse): Promise<FailedAttempt> {
     let text: string;
     try {
       text = await upstream.body.text();
     } catch (error) {
-      return failedAttempt(error, true, deadline, options.signal, startedAt);
+      return failedAttempt(error, true, this.#deadline, this.#clientSignal, this.startedAt);
     }
     return {
       ok: false,
-      error: routed.adapter.convertError(status, text, upstream.headers),
+      error: this.#routed.adapter.convertError(upstream.statusCode, text, upstream.headers),
       reached: true,
-      upstreamStatus: status,
+      upstreamStatus: upstream.statusCode,
       retryAfterMs: parseRetryAfterMs(upstream.headers['retry-after'], Date.now()),
-      startedAt,
+      startedAt: this.startedAt,
     };
-  } finally {
-    deadline?.end(answered);
   }
 }
 
 /**
  * An attempt that failed with `error` (a timeout when the attempt's own timer fired, not the client). A
- * module function rather than a closure in attemptEndpoint: tsx names each named closure as it is made
+ * module function rather than a closure in EndpointAttempt: tsx names each named closure as it is made
  * (an Object.defineProperty), on every attempt.
  */
 function failedAttempt(error: unknown, reached: boolean, deadline: AttemptDeadline | null, clientSignal: CancelSignal, startedAt: number): FailedAttempt {
