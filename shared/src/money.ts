@@ -52,6 +52,16 @@ export const emptyUsage: TokenUsage = Object.freeze({
   reasoningTokens: 0,
 });
 
+/**
+ * Usage of prompt and completion tokens (and cache writes), the other counts 0: every member written in
+ * TokenUsage's order, so these objects share the providers' usage shape and priceUsage stays monomorphic.
+ * Not `{ ...emptyUsage, promptTokens, completionTokens }`: spreading a frozen object takes V8's slow
+ * clone path (CloneObjectIC_Slow, then CreateDataProperty per member; issue 19).
+ */
+export function tokenUsage(promptTokens: number, completionTokens: number, cacheWriteTokens = 0): TokenUsage {
+  return { promptTokens, completionTokens, cacheReadTokens: 0, cacheWriteTokens, reasoningTokens: 0 };
+}
+
 export const NANODOLLARS_PER_MICRODOLLAR = 1000;
 
 /** An amount read from the database, a snapshot or a test, given its unit once it is known to be whole µ$. */
@@ -121,6 +131,14 @@ export function priceUsage(usage: TokenUsage, prices: TokenPrices): Microdollars
   const uncachedPrompt = usage.promptTokens - cacheRead - cacheWrite;
   const nanodollars = uncachedPrompt * promptPrice + cacheRead * cacheReadPrice + cacheWrite * cacheWritePrice + usage.completionTokens * completionPrice;
   return roundNanoToMicro(nanodollars);
+}
+
+/** The most `promptTokens` and `completionTokens` can cost: each prompt token a plain prompt token or a cache write, whichever is dearer. */
+export function worstCasePriceMicros(promptTokens: number, completionTokens: number, prices: TokenPrices): Microdollars {
+  return Math.max(
+    priceUsage(tokenUsage(promptTokens, completionTokens), prices),
+    priceUsage(tokenUsage(promptTokens, completionTokens, promptTokens), prices),
+  ) as Microdollars;
 }
 
 /** Microdollars → USD as a number, for display fields such as OpenRouter's `usage.cost`. */

@@ -12,7 +12,7 @@
 // When the upstream reported no usage (an aborted stream, a provider that sends none), the tokens are
 // counted with the tokenizer (count-tokens.ts) and the event says usageEstimated; so it does when a
 // stream cut short had reported fewer completion tokens than it had already relayed.
-import { emptyUsage, priceUsage, type Microdollars, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
+import { emptyUsage, priceUsage, tokenUsage, type Microdollars, type TokenPrices, type TokenUsage } from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import { boundTokenUsage, boundUsageEvent, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { ClientResponse } from '../http/client-response.ts';
@@ -128,7 +128,7 @@ export class RequestMeter implements UsageChunkPricer {
    * `endpoint`, the one that answers: it depends on nothing else, so it can be made before the answer.
    */
   provisionalEvent(endpoint: MeteredEndpoint, promptTokens: number, completionTokens: number): UsageEvent {
-    return this.#event({ ...emptyUsage, promptTokens, completionTokens }, true, 200, 'stream_interrupted', this.#startedAt, endpoint.endpoint, endpoint.byok);
+    return this.#event(tokenUsage(promptTokens, completionTokens), true, 200, 'stream_interrupted', this.#startedAt, endpoint.endpoint, endpoint.byok);
   }
 
   /** The request's one usage event, as it ends now with `status` (and `errorCode` when it failed). */
@@ -151,7 +151,7 @@ export class RequestMeter implements UsageChunkPricer {
       usage = emptyUsage; // nothing was produced
     else {
       usageEstimated = true;
-      usage = { ...emptyUsage, promptTokens: prompt.estimatePromptTokens(), completionTokens: this.completionText.estimateTokens() };
+      usage = tokenUsage(prompt.estimatePromptTokens(), this.completionText.estimateTokens());
     }
     return this.#event(usage, usageEstimated, status, errorCode, finishedAt);
   }

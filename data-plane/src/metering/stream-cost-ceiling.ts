@@ -8,7 +8,7 @@
 // Checked after every upstream chunk, so the common case is one compare and no allocation: the text's
 // byte count against the next checkpoint, and whether the upstream's usage report changed. Only past a
 // checkpoint is the relayed text tokenized, each byte once (CompletionText.runningTokens).
-import { emptyUsage, priceUsage, type TokenPrices } from '../../../shared/src/money.ts';
+import { worstCasePriceMicros, type TokenPrices } from '../../../shared/src/money.ts';
 import type { ResponseReport, UnifiedUsage } from '../providers/provider-adapter.ts';
 import type { CompletionText } from './completion-text.ts';
 
@@ -60,10 +60,7 @@ export class StreamCostCeiling {
 
 /** The most completion tokens whose cost, with the prompt's worst case, stays within `heldMicros` (priced as the hold was). */
 function completionTokensWithin(heldMicros: number, promptTokens: number, prices: TokenPrices): number {
-  const cost = (completionTokens: number) => {
-    const usage = { ...emptyUsage, promptTokens, completionTokens };
-    return Math.max(priceUsage(usage, prices), priceUsage({ ...usage, cacheWriteTokens: promptTokens }, prices));
-  };
+  const cost = (completionTokens: number) => worstCasePriceMicros(promptTokens, completionTokens, prices);
   const perMillion = cost(1_000_000) - cost(0);
   if (perMillion <= 0) return Number.POSITIVE_INFINITY; // completions are free here: nothing to cut
   let tokens = Math.max(0, Math.floor(((heldMicros - cost(0)) * 1_000_000) / perMillion));

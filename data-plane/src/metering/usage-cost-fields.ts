@@ -10,9 +10,8 @@ export interface UsageCostFields {
 }
 
 export function usageCostFields(costMicros: number, upstreamCostMicros: number | null): UsageCostFields {
-  return {
-    cost: microToUsd(costMicros),
-    cost_microdollars: costMicros,
-    ...(upstreamCostMicros === null ? {} : { cost_details: { upstream_inference_cost: microToUsd(upstreamCostMicros) } }),
-  };
+  // Added after the literal, not spread into it: a spread in a literal takes V8's property-copying builtins.
+  const fields: UsageCostFields = { cost: microToUsd(costMicros), cost_microdollars: costMicros };
+  if (upstreamCostMicros !== null) fields.cost_details = { upstream_inference_cost: microToUsd(upstreamCostMicros) };
+  return fields;
 }

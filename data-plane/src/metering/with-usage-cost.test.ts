@@ -14,6 +14,17 @@ describe('withUsageCost', () => {
     );
   });
 
+  it('replaces an upstream cost member where it is, and spreads a usage array into an object as before', () => {
+    const upstream = '{"model":"m","usage":{"cost":9,"prompt_tokens":1}}';
+    expect(withUsageCost(upstream, event, 'provider/model')).toBe(
+      '{"model":"provider/model","usage":{"cost":0.0015,"prompt_tokens":1,"cost_microdollars":1500}}',
+    );
+    const parsedBody = { model: 'provider/model', usage: [3, 4] };
+    expect(withUsageCost(JSON.stringify(parsedBody), event, 'provider/model', parsedBody)).toBe(
+      '{"model":"provider/model","usage":{"0":3,"1":4,"cost":0.0015,"cost_microdollars":1500}}',
+    );
+  });
+
   it('keeps a __proto__ member of the answer and of its usage as a member', () => {
     const upstream = '{"__proto__":{"a":1},"model":"m","usage":{"__proto__":{"b":2},"prompt_tokens":1}}';
     expect(withUsageCost(upstream, event, 'provider/model')).toBe(

@@ -48,8 +48,9 @@ export interface RoutingOptions {
 
 export function parseRoutingOptions(body: Record<string, unknown>): RoutingOptions {
   const { provider, models } = body;
-  delete body.provider;
-  delete body.models;
+  // Deleted only when present (JSON has no undefined): a delete that finds nothing still costs a call.
+  if (provider !== undefined) delete body.provider;
+  if (models !== undefined) delete body.models;
   return { provider: parseProviderPreferences(provider, body), fallbackModels: stringList(models, 'models') ?? [] };
 }
 

@@ -45,7 +45,7 @@ export interface ResponseReport {
 export interface ConvertedResponse extends ResponseReport {
   /** The body for the client (chat: the OpenAI `chat.completion`). */
   body: string | Buffer;
-  /** `body` already parsed, when the adapter parsed it whole and unchanged: spares a second JSON.parse. */
+  /** `body` already parsed, when the adapter parsed it whole and unchanged: spares a second JSON.parse (metering/with-usage-cost.ts writes into it). */
   parsedBody?: object;
 }
 

@@ -4,7 +4,7 @@
 // produce, on whichever candidate endpoint would charge the most.
 // Completion tokens: the request's max_completion_tokens or max_tokens, else the model's output cap, else
 // DEFAULT_MAX_OUTPUT_TOKENS. Endpoints paid with the org's own provider key (BYOK) draw on nothing.
-import { emptyUsage, priceUsage, type Microdollars } from '../../../shared/src/money.ts';
+import { worstCasePriceMicros, type Microdollars } from '../../../shared/src/money.ts';
 import type { SnapshotEndpoint, SnapshotModel } from '../../../shared/src/snapshot.ts';
 import { endpointPrices } from '../metering/request-meter.ts';
 
@@ -32,17 +32,17 @@ export function worstCaseCostMicros(candidates: readonly PricedCandidate[], esti
     if (candidate.byok) continue;
     const prices = endpointPrices(candidate.endpoint);
     const completionTokens = estimate.maxOutputTokens ?? candidate.model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-    const usage = { ...emptyUsage, promptTokens: estimate.promptTokens, completionTokens };
-    worst = Math.max(worst, priceUsage(usage, prices), priceUsage({ ...usage, cacheWriteTokens: estimate.promptTokens }, prices));
+    worst = Math.max(worst, worstCasePriceMicros(estimate.promptTokens, completionTokens, prices));
   }
   return worst as Microdollars;
 }
 
 /** The request's completion cap: `max_completion_tokens`, else `max_tokens`, when a positive integer. */
 export function requestedMaxOutputTokens(body: Record<string, unknown>): number | null {
-  for (const field of ['max_completion_tokens', 'max_tokens']) {
-    const value = body[field];
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
-  }
-  return null;
+  // Two named loads, not `body[field]` over the two names: a keyed load that sees two names is megamorphic.
+  return positiveCount(body.max_completion_tokens) ?? positiveCount(body.max_tokens);
+}
+
+function positiveCount(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
 }
