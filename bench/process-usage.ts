@@ -54,6 +54,11 @@ export function processTree(rootPid: number): number[] {
   return tree;
 }
 
+/** The parent of a live process, or null once it is gone. */
+export function parentOf(pid: number): number | null {
+  return readStat(pid)?.parent ?? null;
+}
+
 /** The first process of `rootPid`'s tree with `argument` (a script's path) in its command line, or null. */
 export function findInTree(rootPid: number, argument: string): number | null {
   for (const pid of processTree(rootPid)) {

@@ -12,6 +12,7 @@ import { describeProviderKeys } from '../data-plane/src/pipeline/provider-availa
 import { readProviderKeys } from '../data-plane/src/pipeline/provider-keys.ts';
 import { createLogger } from '../shared/src/logger.ts';
 import { parseAllowPrivateUpstreams } from '../shared/src/upstream-address.ts';
+import { lowerThisProcess, parseNiceIncrement } from './lower-thread-priority.ts';
 import { startDataPlaneProcess } from './start-data-plane-process.ts';
 import { startSimulatorProcess } from './start-simulator-process.ts';
 
@@ -40,6 +41,9 @@ Environment:
   SIMULATOR_PORT        built-in upstream simulator                          default 4010
   DATA_PLANE_WORKERS    the data plane's serving threads; the control plane
                         and the simulator share the machine                  default 1
+  CONTROL_PLANE_NICE    added to the nice value of the control plane's threads
+                        once the data plane runs (0-19; 0 = one priority):
+                        its usage ingest yields a busy core to the data plane default 10
   OPENAI_API_KEY        when set, the simulator is not started and openai/* models use OpenAI
   ALLOW_PRIVATE_UPSTREAMS  providers on private, loopback and link-local addresses (the simulator
                         is on 127.0.0.1): true = allowed, false = refused   default true
@@ -67,6 +71,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 // npm install builds the console; this catches a pull without an install (only rebuilds when a source is newer).
 spawnSync(process.execPath, [fileURLToPath(new URL('build-console.mjs', import.meta.url)), '--if-stale'], { stdio: 'inherit' });
 
+const controlPlaneNice = parseNiceIncrement(process.env.CONTROL_PLANE_NICE);
 const dataDir = resolve(process.env.GATEWAY_DATA_DIR ?? '.data');
 mkdirSync(dataDir, { recursive: true });
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -103,6 +108,10 @@ const dataPlane = await startDataPlaneProcess({
   stateDir: join(dataDir, 'data-plane'),
   allowPrivateUpstreams,
 });
+// After the spawn: the data plane inherits the nice value of the thread that started it (lower-thread-priority.ts).
+if (controlPlaneNice > 0 && lowerThisProcess(controlPlaneNice) === null) {
+  logger.warn("CONTROL_PLANE_NICE: the system refused a lower priority; the control plane runs at the data plane's");
+}
 // /healthz answers 503 until the first snapshot arrived.
 while (
   !(await fetch(`${dataPlane.url}/healthz`).then(

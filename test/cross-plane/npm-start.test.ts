@@ -1,8 +1,9 @@
 // `npm start` as a newcomer runs it: the gateway comes up, prints a dev key that works with the README's
 // curl request, and a second start on the same data folder seeds nothing and still serves.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createTRPCClient, httpLink } from '@trpc/client';
@@ -44,7 +45,7 @@ describe('npm start', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function start(extraEnvironment: NodeJS.ProcessEnv = {}): Promise<{ output: () => string; stop: () => Promise<void> }> {
+  async function start(extraEnvironment: NodeJS.ProcessEnv = {}): Promise<{ pid: number; output: () => string; stop: () => Promise<void> }> {
     const environment: NodeJS.ProcessEnv = { ...process.env, GATEWAY_DATA_DIR: dataDir, ...extraEnvironment };
     for (const [name, port] of Object.entries(ports)) environment[name] = String(port);
     // With a provider key set, the simulator would not start.
@@ -65,6 +66,7 @@ describe('npm start', () => {
       { timeoutMs: PROCESS_START_MS, what: 'npm start to print "Gateway ready."' },
     );
     return {
+      pid: child.pid!,
       output: () => text,
       async stop() {
         process.kill(-child.pid!, 'SIGINT');
@@ -136,6 +138,52 @@ describe('npm start', () => {
     expect((await readmeCurl(devKey)).status).toBe(200);
     await second.stop();
   });
+
+  /** The parent of each live process, from /proc (Linux). */
+  function parents(): Map<number, number> {
+    const parentOf = new Map<number, number>();
+    for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+        parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // It exited between the listing and the read.
+      }
+    }
+    return parentOf;
+  }
+
+  /** The nice value of each thread of a process. */
+  const niceValues = (pid: number) => readdirSync(`/proc/${pid}/task`).map((thread) => getPriority(Number(thread)));
+
+  it.runIf(process.platform === 'linux')(
+    "lowers the control plane's threads by CONTROL_PLANE_NICE once its data plane runs, and not the data plane's",
+    { timeout: CHAOS_TEST_TIMEOUT_MS },
+    async () => {
+      const gateway = await start({ CONTROL_PLANE_NICE: '7' });
+      try {
+        const parentOf = parents();
+        const descendsFromNpm = (pid: number): boolean => {
+          for (let ancestor = parentOf.get(pid); ancestor !== undefined && ancestor > 1; ancestor = parentOf.get(ancestor)) {
+            if (ancestor === gateway.pid) return true;
+          }
+          return false;
+        };
+        const dataPlane = [...parentOf.keys()].find(
+          (pid) => descendsFromNpm(pid) && readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes('data-plane/src/main.ts'),
+        );
+        expect(dataPlane, 'npm start has a data plane child').toBeDefined();
+        const controlPlane = parentOf.get(dataPlane!)!;
+        expect(readFileSync(`/proc/${controlPlane}/cmdline`, 'latin1')).toContain('scripts/start.ts');
+        const own = getPriority();
+        expect(new Set(niceValues(controlPlane))).toEqual(new Set([Math.min(19, own + 7)]));
+        // The data plane's request loop (its main thread) keeps npm start's priority (its snapshot feed thread lowers itself).
+        expect(getPriority(dataPlane)).toBe(own);
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
 
   it(
     "runs the hosted gateway's quick-start verbatim against the imported catalog, Anthropic pointed at its simulator",
