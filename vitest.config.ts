@@ -47,6 +47,7 @@ const listenerTests = [
   'data-plane/src/workers/worker-pool.test.ts',
   'data-plane/src/usage/usage-spool-unavailable.test.ts',
   'shared/src/batched-stdout.test.ts',
+  'shared/src/source-mapped-stack.test.ts',
   // The simulators' own tests, wherever the simulators live.
   '**/*-simulator.test.ts',
   // Attacks, replayed over HTTP against a running plane.

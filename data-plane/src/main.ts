@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
 import { createLogger, logLevelFromEnv } from '../../shared/src/logger.ts';
+import { formatStacksUnmapped } from '../../shared/src/source-mapped-stack.ts';
 import { parseAllowPrivateUpstreams } from '../../shared/src/upstream-address.ts';
 import { isNativeUws, UWS_FALLBACK_MESSAGE } from './http/uws-runtime.ts';
 import { parseTrustedProxies } from './http/client-address.ts';
@@ -268,6 +269,9 @@ async function main(): Promise<void> {
     otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     serviceName: process.env.OTEL_SERVICE_NAME || undefined,
   });
+  // Every module is loaded: from here stacks are formatted without the source maps (each upstream
+  // connection the peer closes formats one on the request loop), and the logger maps those it writes.
+  formatStacksUnmapped();
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

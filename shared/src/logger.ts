@@ -6,6 +6,7 @@
 // pino-pretty, in a worker thread. Secrets never reach a log call: callers log ids (key id, request id), never keys.
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
 import { batchedStdout } from './batched-stdout.ts';
+import { mapStackTrace } from './source-mapped-stack.ts';
 
 export type { Logger };
 
@@ -26,10 +27,17 @@ export interface LoggerOptions {
 
 /** A plane's root logger; `name` (data-plane, control-plane) is on every line. */
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
-  const settings = { name, level: options.level ?? logLevelFromEnv() };
+  const settings = { name, level: options.level ?? logLevelFromEnv(), serializers: { err: serializeError } };
   if (options.destination !== undefined) return pino(settings, options.destination);
   if (process.env.LOG_FORMAT === 'pretty') return pino({ ...settings, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } });
   return pino(settings, batchedStdout());
+}
+
+/** pino's error serializer, its stack at the TypeScript lines (source-mapped-stack.ts). */
+function serializeError(error: Error): ReturnType<typeof pino.stdSerializers.err> {
+  const serialized = pino.stdSerializers.err(error);
+  if (typeof serialized.stack === 'string') serialized.stack = mapStackTrace(serialized.stack);
+  return serialized;
 }
 
 /** Logs nothing: for library callers and tests that do not read the log. */
