@@ -4,6 +4,7 @@
 // through the main thread's in-process stores (shared-store.ts).
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createLogger, lineLog } from '../../../shared/src/logger.ts';
+import { formatStacksUnmapped } from '../../../shared/src/source-mapped-stack.ts';
 import { redisCounterStore, redisRateLimitStore } from '../data-plane-settings.ts';
 import type { RateLimitStore } from '../rate-limit/rate-limit-store.ts';
 import { startServing } from '../serve-requests.ts';
@@ -62,6 +63,9 @@ async function run(): Promise<void> {
     listen: 'shared',
     describeProviderKeys: data.index === 1,
   });
+  // As main.ts does once started: the worker's stacks (one per upstream connection the peer closes) are
+  // formatted without the source maps, and its logger maps those it writes.
+  formatStacksUnmapped();
   port.on('message', (message: ToWorker) => {
     if (message.type === 'update') follower.apply(message.update);
     else if (message.type === 'flush')
