@@ -10,7 +10,7 @@
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { quantile } from './alternate-rounds.ts';
-import { runOpenLoopClient } from './run-load-client.ts';
+import { runOpenLoopClient, steadyOpenLoop } from './run-load-client.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
 
 const TARGET_CPU = 0;
@@ -69,14 +69,7 @@ async function main(): Promise<void> {
   );
   const target = await startGatewayTarget(simulator, TARGET_CPU, flags, { name: 'gateway', root, env: { LOG_LEVEL: 'warn', ...env } });
   try {
-    const plan = (durationMs: number) => ({
-      request: target.request(false),
-      ratePerSecond: rate,
-      durationMs,
-      warmupMs: 0,
-      maxConnections: 256,
-      drainTimeoutMs: 10_000,
-    });
+    const plan = (durationMs: number) => steadyOpenLoop(target.request(false), rate, durationMs);
     await runOpenLoopClient(plan(3_000), LOAD_CPU);
     const before = target.output().length;
     const result = await runOpenLoopClient(plan(seconds * 1000), LOAD_CPU);

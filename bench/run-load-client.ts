@@ -36,6 +36,11 @@ export function startOpenLoopClient(plan: OpenLoopPlan, cpu: number): RunningOpe
   return { started, result, stop: () => void client.child.stdin?.write('stop\n'), pid: client.pid };
 }
 
+/** A steady open loop at `ratePerSecond` for `durationMs`, no warm-up: the measuring scripts' load. */
+export function steadyOpenLoop(request: OpenLoopPlan['request'], ratePerSecond: number, durationMs: number): OpenLoopPlan {
+  return { request, ratePerSecond, durationMs, warmupMs: 0, maxConnections: 256, drainTimeoutMs: 10_000 };
+}
+
 export function runOpenLoopClient(plan: OpenLoopPlan, cpu: number): Promise<OpenLoopResult> {
   return startOpenLoopClient(plan, cpu).result;
 }

@@ -1,0 +1,27 @@
+// Loaded into a data plane with --import by bench/measure-allocation-sites.ts: SIGUSR2 starts V8's sampling
+// heap profiler on the main isolate, keeping the samples of objects that scavenges and mark-compacts
+// collect (so the profile counts what was allocated, not what is still live); the next SIGUSR2 writes the
+// profile to HEAP_SAMPLING_FILE.
+import { renameSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
+const session = new Session();
+session.connect();
+let sampling = false;
+process.on('SIGUSR2', () => {
+  if (!sampling) {
+    sampling = true;
+    session.post('HeapProfiler.startSampling', {
+      samplingInterval: Number(process.env.HEAP_SAMPLING_INTERVAL ?? 256),
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    return;
+  }
+  session.post('HeapProfiler.stopSampling', (error, result) => {
+    // Renamed into place so that the reader never sees half a file.
+    const file = process.env.HEAP_SAMPLING_FILE;
+    writeFileSync(`${file}.part`, error ? JSON.stringify({ error: String(error) }) : JSON.stringify(result.profile));
+    renameSync(`${file}.part`, file);
+  });
+});
