@@ -68,7 +68,7 @@ describe('RecentUsageEvents', () => {
     const recent = new RecentUsageEvents(5000);
     const written = Array.from({ length: 3000 }, (_, index) => ({
       provisional: false,
-      bytes: Buffer.from(encodeSpoolRecord(sampleUsageEvent(`r${index}`))),
+      bytes: encodeSpoolRecord(sampleUsageEvent(`r${index}`)),
       offset: index * 100,
       end: (index + 1) * 100,
     }));
@@ -139,7 +139,7 @@ describe('RecentUsageEvents', () => {
   });
   it('lets the shipper send every event once, in order, when its room for bytes comes round many times', async () => {
     // Room for about three records: each new one lets the oldest go, and the ring wraps round again and again.
-    const recordBytes = Buffer.byteLength(encodeSpoolRecord(sampleUsageEvent('r10')));
+    const recordBytes = encodeSpoolRecord(sampleUsageEvent('r10')).length;
     const recent = new RecentUsageEvents(100, recordBytes * 3 + 7);
     const spool = await UsageSpool.open({ directory, onWritten: (segment, written) => recent.add(segment, written) });
     const received: unknown[] = [];
@@ -162,7 +162,7 @@ describe('RecentUsageEvents', () => {
   });
 
   it('hands out each record as written while its room for bytes comes round again and again', () => {
-    const record = (index: number) => Buffer.from(encodeSpoolRecord(sampleUsageEvent(`r${index}`)));
+    const record = (index: number) => encodeSpoolRecord(sampleUsageEvent(`r${index}`));
     // Room for four and a half records (a record past a quarter of it is not held): additions wrap round to the ring's start.
     const recent = new RecentUsageEvents(100, Math.floor(record(10).length * 4.5));
     let offset = 0;

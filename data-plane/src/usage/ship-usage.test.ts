@@ -123,7 +123,7 @@ describe('UsageShipper', () => {
 
   it('quarantines a damaged record in the middle and ships the records around it', async () => {
     const path = await stoppedSpoolWith('before');
-    const damaged = encodeSpoolRecord(sampleUsageEvent('damaged')).replace('"promptTokens":1', '"promptTokens":7');
+    const damaged = encodeSpoolRecord(sampleUsageEvent('damaged')).toString().replace('"promptTokens":1', '"promptTokens":7');
     await appendFile(path, damaged);
     await appendFile(path, encodeSpoolRecord(sampleUsageEvent('after')));
     // Written before records had checksums: still shipped.
@@ -181,7 +181,7 @@ describe('UsageShipper', () => {
     await spool.close();
     const path = join(directory, segmentFileName(1));
     // A checksum-failing record at the end, already passed over by the shipper before a crash.
-    await appendFile(path, encodeSpoolRecord(sampleUsageEvent('bad')).replace('"m"', '"n"'));
+    await appendFile(path, encodeSpoolRecord(sampleUsageEvent('bad')).toString().replace('"m"', '"n"'));
     const received: string[] = [];
     const first = shipperFor(spool, { send: async (ids) => void received.push(...ids) });
     await first.shipNow();

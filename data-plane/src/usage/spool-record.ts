@@ -4,20 +4,45 @@
 // is the same line behind `p `. Pure: no I/O.
 import { crc32 } from 'node:zlib';
 import { boundUsageEvent, unboundedUsageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
-import { usageEventJson } from './usage-event-json.ts';
+import { usageEventJsonBound, writeUsageEventJson } from './usage-event-json.ts';
 
 export type DecodedSpoolRecord = { ok: true; event: UsageEvent; provisional: boolean } | { ok: false; reason: string };
 
 const CHECKSUM_DIGITS = 8;
 const PROVISIONAL = 'p ';
 const PROVISIONAL_BYTE = PROVISIONAL.charCodeAt(0);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+/** Where the records are written before their copy; one event fits unless its strings are far past the bounded lengths. */
+let scratch = Buffer.allocUnsafeSlow(16 * 1024);
 
-export function encodeSpoolRecord(event: UsageEvent, provisional = false): string {
-  return recordLine(usageEventJson(event), provisional);
+/** The event's record, as bytes. */
+export function encodeSpoolRecord(event: UsageEvent, provisional = false): Buffer {
+  const jsonStart = provisional ? PROVISIONAL.length + CHECKSUM_DIGITS + 1 : CHECKSUM_DIGITS + 1;
+  const bound = jsonStart + usageEventJsonBound(event) + 1;
+  if (bound > scratch.length) scratch = Buffer.allocUnsafeSlow(bound);
+  const jsonEnd = writeUsageEventJson(event, scratch, jsonStart);
+  const record = Buffer.allocUnsafe(jsonEnd + 1);
+  scratch.copy(record, 0, 0, jsonEnd);
+  if (provisional) {
+    record[0] = PROVISIONAL_BYTE;
+    record[1] = SPACE;
+  }
+  return frameRecord(record, jsonStart - CHECKSUM_DIGITS - 1);
 }
 
-function recordLine(json: string, provisional: boolean): string {
-  return `${provisional ? PROVISIONAL : ''}${checksumOf(json)} ${json}\n`;
+/** Writes the checksum, its space and the newline around the JSON that `record` holds from `start` + 9 to its last byte. */
+function frameRecord(record: Buffer, start: number): Buffer {
+  const jsonStart = start + CHECKSUM_DIGITS + 1;
+  let checksum = crc32(record.subarray(jsonStart, record.length - 1));
+  for (let index = jsonStart - 2; index >= start; index -= 1) {
+    record[index] = HEX_DIGITS[checksum & 0xf]!;
+    checksum >>>= 4;
+  }
+  record[jsonStart - 1] = SPACE;
+  record[record.length - 1] = NEWLINE;
+  return record;
 }
 
 /** Decodes one line (without its newline). */
@@ -51,7 +76,9 @@ export function spoolRecordJsonStart(firstByte: number): number {
 
 /** The record encodeSpoolRecord writes for an event whose JSON is `json` (a final record). */
 export function spoolRecordOfJson(json: Uint8Array): Buffer {
-  return Buffer.from(recordLine(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'), false));
+  const record = Buffer.allocUnsafe(CHECKSUM_DIGITS + 1 + json.byteLength + 1);
+  record.set(json, CHECKSUM_DIGITS + 1);
+  return frameRecord(record, 0);
 }
 
 function checksumOf(json: string): string {

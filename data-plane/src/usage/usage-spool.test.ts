@@ -236,7 +236,7 @@ describe('UsageSpool on a failing disk', () => {
     expect(await outcome).toBeInstanceOf(GatewayError);
     expect(await outcome).toMatchObject({ code: 'usage_spool_unavailable' });
     const kept = log.find((line) => line.includes('closing without writing'));
-    expect(kept).toContain(encodeSpoolRecord(sampleUsageEvent('stranded')).trimEnd());
+    expect(kept).toContain(encodeSpoolRecord(sampleUsageEvent('stranded')).toString().trimEnd());
     await expect(spool.append(sampleUsageEvent('late'))).rejects.toMatchObject({ code: 'usage_spool_unavailable' });
   });
 });
@@ -251,7 +251,7 @@ describe('UsageSpool recovery on start', () => {
 
   it('cuts a torn last record off, reports it, quarantines its bytes, and keeps appending after the good ones', async () => {
     const path = await spoolWith(['one', 'two']);
-    const torn = encodeSpoolRecord(sampleUsageEvent('torn')).slice(0, 40);
+    const torn = encodeSpoolRecord(sampleUsageEvent('torn')).toString().slice(0, 40);
     await appendFile(path, torn);
     const log: string[] = [];
     const reopened = await UsageSpool.open({ directory, log: (line) => log.push(line) });
@@ -266,8 +266,8 @@ describe('UsageSpool recovery on start', () => {
 
   it('cuts whole records failing their checksum at the end, and zero-filled bytes after them', async () => {
     const path = await spoolWith(['kept']);
-    const damaged = encodeSpoolRecord(sampleUsageEvent('damaged')).replace('"costMicros":3', '"costMicros":9');
-    await appendFile(path, damaged + encodeSpoolRecord(sampleUsageEvent('bitrot')).replace('bitrot', 'bitr0t'));
+    const damaged = encodeSpoolRecord(sampleUsageEvent('damaged')).toString().replace('"costMicros":3', '"costMicros":9');
+    await appendFile(path, damaged + encodeSpoolRecord(sampleUsageEvent('bitrot')).toString().replace('bitrot', 'bitr0t'));
     await appendFile(path, Buffer.alloc(512));
     const reopened = await UsageSpool.open({ directory });
     await reopened.append(sampleUsageEvent('after'));

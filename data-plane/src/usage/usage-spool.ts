@@ -191,7 +191,7 @@ export class UsageSpool {
       resolve = onWritten;
       reject = onFailed;
     });
-    this.#pending.push({ event, provisional, bytes: Buffer.from(encodeSpoolRecord(event, provisional)), written, resolve, reject });
+    this.#pending.push({ event, provisional, bytes: encodeSpoolRecord(event, provisional), written, resolve, reject });
     // A stream's first byte waits for its provisional record, and the check phase can be a whole loaded
     // turn of other callbacks away (docs/architecture.md, "Where the time goes"): it is written at once,
     // with whatever else is pending. Final records keep the group commit.

@@ -1,0 +1,62 @@
+// JSON written as bytes straight into a buffer, the bytes JSON.stringify's text has in UTF-8: for the
+// usage spool's record, written once per request, where a string template allocates a cons string per
+// piece and the checksum and the write then flatten it into copies (docs/architecture.md, "Where the time
+// goes"). The caller makes room: jsonStringBound per string.
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const ZERO = 0x30;
+const NULL = asciiBytes('null');
+const TRUE = asciiBytes('true');
+const FALSE = asciiBytes('false');
+/** UTF-8 bytes a UTF-16 unit can take in JSON: `\u001f` is six. */
+const MAX_BYTES_PER_UNIT = 6;
+/** The longest number String writes (`-1.2345678901234567e-300`), with room to spare. */
+export const JSON_NUMBER_BOUND = 32;
+
+/** The bytes of a text of printable ASCII (member names, punctuation), made once. */
+export function asciiBytes(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
+}
+
+/** At most the bytes putJsonString writes for a string of `length` UTF-16 units (quotes included). */
+export function jsonStringBound(length: number): number {
+  return 2 + MAX_BYTES_PER_UNIT * length;
+}
+
+/** Writes `piece` at `at`; returns where it ends. */
+export function putBytes(out: Buffer, at: number, piece: Uint8Array): number {
+  out.set(piece, at);
+  return at + piece.length;
+}
+
+export function putJsonBoolean(out: Buffer, at: number, value: boolean): number {
+  return putBytes(out, at, value ? TRUE : FALSE);
+}
+
+/** A string (or null) as JSON.stringify writes it: printable ASCII byte by byte, anything else by JSON.stringify itself. */
+export function putJsonString(out: Buffer, at: number, value: string | null): number {
+  if (value === null) return putBytes(out, at, NULL);
+  const start = at;
+  out[at++] = QUOTE;
+  for (let index = 0; index < value.length; index += 1) {
+    const unit = value.charCodeAt(index);
+    if (unit < 0x20 || unit > 0x7e || unit === QUOTE || unit === BACKSLASH) return start + out.write(JSON.stringify(value), start, 'utf8');
+    out[at++] = unit;
+  }
+  out[at++] = QUOTE;
+  return at;
+}
+
+/** A number as JSON writes it (null for null or a non-finite one): a non-negative safe integer digit by digit, any other by String. */
+export function putJsonNumber(out: Buffer, at: number, value: number | null): number {
+  if (value === null || !Number.isFinite(value)) return putBytes(out, at, NULL);
+  if (!Number.isSafeInteger(value) || value < 0) return at + out.write(String(value), at, 'latin1');
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
+  let rest = value;
+  for (let index = at + digits - 1; index >= at; index -= 1) {
+    out[index] = ZERO + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return at + digits;
+}
