@@ -344,6 +344,38 @@ export async function startGatewayTarget(
   return { ...target, controlPlane };
 }
 
+/** A GraphQL operation on a real control plane as its seeded platform admin (the `admin-token` it wrote). */
+async function adminGraphql(controlPlanePort: number, dataDir: string, query: string): Promise<unknown> {
+  const adminToken = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+  const response = await fetch(`http://127.0.0.1:${controlPlanePort}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  const answer = (await response.json()) as { data?: unknown; errors?: unknown };
+  if (answer.errors) throw new Error(`${query.slice(0, 60)}… failed: ${JSON.stringify(answer.errors)}`);
+  return answer.data;
+}
+
+/** $1M: a full run sends a real control plane's dev org about 250,000 requests a target on a fast machine. */
+const BENCH_GRANT_MICROS = 1_000_000_000_000;
+
+/**
+ * Credit for the seeded dev org. Its own $10 grant buys about 250,000 of the simulator's requests (12
+ * prompt and 64 completion tokens at $0.15 / $0.60 per million): a full run on a fast machine sent more,
+ * and the last phases measured the gateway refusing an org out of credit (402) instead of serving.
+ */
+async function fundDevOrg(controlPlanePort: number, dataDir: string): Promise<void> {
+  const me = (await adminGraphql(controlPlanePort, dataDir, '{ me { memberships { orgId } } }')) as { me: { memberships: Array<{ orgId: string }> } };
+  const orgId = me.me.memberships[0]?.orgId;
+  if (orgId === undefined) throw new Error('the seeded admin belongs to no org');
+  await adminGraphql(
+    controlPlanePort,
+    dataDir,
+    `mutation { addLedgerEntry(orgId: "${orgId}", kind: grant, amountMicros: ${BENCH_GRANT_MICROS}, note: "bench") { balanceMicros } }`,
+  );
+}
+
 /**
  * The real deployment: the control plane's CLI on its embedded database (seeded on first start: the dev
  * org, its key and the `simulator` provider, pointed at the bench's simulator) and the data plane's CLI,
@@ -368,6 +400,7 @@ export async function startGatewayFullTarget(simulator: Simulator, cpu: number, 
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
+  await fundDevOrg(controlPlanePort, dataDir);
   const secret = async (name: string) => (await readFile(join(dataDir, name), 'utf8')).trim();
   return startDataPlaneProcess(
     {
@@ -427,15 +460,9 @@ export async function startGatewayStartTarget(simulator: Simulator, cpu: number,
     // Every thread of the data plane and of its children (tsx's esbuild), as the other targets are pinned.
     for (const pid of processTree(dataPlane)) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
     const before = await servedVersionAt(port);
-    const adminToken = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    await fundDevOrg(controlPlanePort, dataDir);
     const baseUrl = `http://127.0.0.1:${simulator.port}/v1`;
-    const response = await fetch(`http://127.0.0.1:${controlPlanePort}/graphql`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `mutation { upsertProvider(input: { slug: "simulator", baseUrl: "${baseUrl}" }) { baseUrl } }` }),
-    });
-    const answer = (await response.json()) as { errors?: unknown };
-    if (answer.errors) throw new Error(`upsertProvider failed: ${JSON.stringify(answer.errors)}`);
+    await adminGraphql(controlPlanePort, dataDir, `mutation { upsertProvider(input: { slug: "simulator", baseUrl: "${baseUrl}" }) { baseUrl } }`);
     const deadline = Date.now() + 60_000;
     while ((await servedVersionAt(port)) === before) {
       if (Date.now() > deadline) throw new Error(`the data plane never served the snapshot with ${baseUrl}`);
