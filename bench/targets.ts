@@ -395,12 +395,12 @@ export async function startGatewayFullTarget(simulator: Simulator, cpu: number, 
   });
   try {
     await controlPlane.waitForLine(/control plane listening on /, 120_000);
+    await fundDevOrg(controlPlanePort, dataDir);
   } catch (error) {
     await controlPlane.stop();
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
-  await fundDevOrg(controlPlanePort, dataDir);
   const secret = async (name: string) => (await readFile(join(dataDir, name), 'utf8')).trim();
   return startDataPlaneProcess(
     {
