@@ -5,6 +5,7 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const ZERO = 0x30;
+const POINT = 0x2e;
 const NULL = asciiBytes('null');
 const TRUE = asciiBytes('true');
 const FALSE = asciiBytes('false');
@@ -47,10 +48,41 @@ export function putJsonString(out: Buffer, at: number, value: string | null): nu
   return at;
 }
 
-/** A number as JSON writes it (null for null or a non-finite one): a non-negative safe integer digit by digit, any other by String. */
+/** The usage event's timings: milliseconds kept to three decimals (request-meter.ts), below this. */
+const MILLIS_BOUND = 2 ** 32;
+
+/**
+ * A number as JSON writes it (null for null or a non-finite one): a non-negative safe integer, or one of
+ * thousandths below 2^32 (the event's timings), digit by digit; any other by String. Why not String
+ * always: it makes a string and the write is a native call, about 130 ns a timing against 30.
+ */
 export function putJsonNumber(out: Buffer, at: number, value: number | null): number {
   if (value === null || !Number.isFinite(value)) return putBytes(out, at, NULL);
-  if (!Number.isSafeInteger(value) || value < 0) return at + out.write(String(value), at, 'latin1');
+  if (Number.isSafeInteger(value) && value >= 0) return putDigits(out, at, value);
+  // String writes a value's shortest decimal that reads back as it. For thousandths of this size the
+  // doubles of two such decimals are far more than an ulp apart, so a value that is exactly k / 1000
+  // (as Math.round(x * 1000) / 1000 makes it) is written as k's digits with the point three from the
+  // right and the trailing zeros dropped. Negative zero, exponents and the rest go to String.
+  const thousandths = Math.round(value * 1000);
+  if (!(value > 0 && value < MILLIS_BOUND && thousandths / 1000 === value && value >= 0.001)) {
+    return at + out.write(String(value), at, 'latin1');
+  }
+  at = putDigits(out, at, Math.floor(value));
+  let fraction = thousandths % 1000;
+  if (fraction === 0) return at;
+  out[at++] = POINT;
+  let scale = 100;
+  while (fraction !== 0) {
+    const digit = Math.floor(fraction / scale);
+    out[at++] = ZERO + digit;
+    fraction -= digit * scale;
+    scale /= 10;
+  }
+  return at;
+}
+
+/** A non-negative safe integer's digits. */
+function putDigits(out: Buffer, at: number, value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
   let rest = value;

@@ -18,6 +18,9 @@ const events = [
   event({ servedModel: 'quote " backslash \\ newline \n tab \t ünïcödé 🙂', requestedModel: 'm\u0001', totalLatencyMs: 0.1 + 0.2 }),
   event({ orgId: 'other-org', promptTokens: 1_000_000_000, costMicros: 1_000_000_000_000_000, usageEstimated: true }),
   event({ requestId: 'lone \ud800 surrogate, delete \u007f', finishReason: '"stop"', ttftMs: -0, upstreamLatencyMs: 1e-7, totalLatencyMs: 123456.789 }),
+  // Timings in thousandths (written digit by digit) and the edges of that path.
+  event({ ttftMs: 12.5, upstreamLatencyMs: 0.001, totalLatencyMs: 4294967295.999 }),
+  event({ ttftMs: 0.0005, upstreamLatencyMs: 2 ** 32 + 0.5, totalLatencyMs: 1000.01 }),
   // Not bounded: numbers and strings past the schema's limits are still written as JSON.stringify writes them.
   {
     ...event({}),
