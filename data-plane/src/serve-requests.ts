@@ -182,16 +182,20 @@ export async function startServing(settings: ServingSettings, parts: ServingPart
     observer: requestObserver,
     track(request, response) {
       inFlight.add(request);
-      const ended = () => {
-        inFlight.delete(request);
-        requestObserver.ended(response);
-      };
       // A `then` of both outcomes, not a `finally` (three promises and two reaction jobs per request); a
-      // rejection is passed on, unhandled, as `finally` would.
-      void request.then(ended, (error: unknown) => {
-        ended();
-        throw error;
-      });
+      // rejection is passed on, unhandled, as `finally` would. Unnamed closures: tsx names a named one
+      // with an `Object.defineProperty` each time it is made (0.85 % of the busy time under wrk).
+      void request.then(
+        () => {
+          inFlight.delete(request);
+          requestObserver.ended(response);
+        },
+        (error: unknown) => {
+          inFlight.delete(request);
+          requestObserver.ended(response);
+          throw error;
+        },
+      );
     },
     isClosing: () => closing !== null,
     usageSpoolError: () =>
