@@ -109,9 +109,13 @@ export function roundNanoToMicro(nanodollars: number): Microdollars {
  * exceeds, else the base. A long-context tier prices the whole request, not only the tokens past the
  * threshold (Gemini, Anthropic and OpenAI all bill that way).
  */
+const NO_TIERS: PriceTiers = {};
+
 function tierPrice<T extends NanodollarsPerToken | null>(base: T, tiers: readonly PriceTier[] | undefined, promptTokens: number): T | NanodollarsPerToken {
+  // No `tiers ?? []` and no iterator: priced three times a request, mostly without tiers (each made an empty array).
+  if (tiers === undefined) return base;
   let price: T | NanodollarsPerToken = base;
-  for (const tier of tiers ?? []) if (promptTokens > tier.start) price = tier.price;
+  for (let index = 0; index < tiers.length; index += 1) if (promptTokens > tiers[index]!.start) price = tiers[index]!.price;
   return price;
 }
 
@@ -121,7 +125,7 @@ function tierPrice<T extends NanodollarsPerToken | null>(base: T, tiers: readonl
  * rest of it, and the completion includes reasoning, which is billed as output.
  */
 export function priceUsage(usage: TokenUsage, prices: TokenPrices): Microdollars {
-  const tiers = prices.tiers ?? {};
+  const tiers = prices.tiers ?? NO_TIERS;
   const promptPrice = tierPrice(prices.prompt, tiers.prompt, usage.promptTokens);
   const cacheReadPrice = tierPrice(prices.cacheRead, tiers.cacheRead, usage.promptTokens) ?? promptPrice;
   const cacheWritePrice = tierPrice(prices.cacheWrite, tiers.cacheWrite, usage.promptTokens) ?? promptPrice;
