@@ -2,7 +2,6 @@
 // layer (eslint.config.js), since it names them all. Each handler copies what it needs from the request
 // synchronously (HttpRequest dies when the handler returns), wraps the response in ClientResponse
 // (which registers onAborted first), and sends whatever a pipeline step throws as an error envelope.
-import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { GatewayError, toGatewayError } from '../../shared/src/errors.ts';
 import { anthropicMessagesDoor } from './front-doors/anthropic-messages/anthropic-messages-door.ts';
@@ -22,6 +21,7 @@ import type { AddressLimits } from './rate-limit/address-limits.ts';
 import type { ClientAddressReader } from './http/client-address.ts';
 import { ClientResponse } from './http/client-response.ts';
 import { contentLengthOf } from './http/content-length.ts';
+import { requestId } from './http/request-id.ts';
 import { readBody } from './http/read-body.ts';
 import { sendError, type ErrorPresenter } from './http/send-error.ts';
 import { sendJson } from './http/send-json.ts';
@@ -46,7 +46,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
    * is sent, in the door's envelope).
    */
   function respond(native: HttpResponse, request: HttpRequest, route: RouteTelemetry, errors?: ErrorPresenter): ClientResponse | null {
-    const response = new ClientResponse(native, randomUUID(), route);
+    const response = new ClientResponse(native, requestId(), route);
     if (observer.tracing) response.span = observer.startSpan(route, request.getHeader('traceparent'));
     return admitAddress(response, request, errors) ? response : null;
   }
@@ -200,7 +200,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   // a probe every second would fill the traces and the log.
   const healthRoute = observer.route('/healthz', 'gateway', null, true);
   function health(native: HttpResponse): void {
-    const response = new ClientResponse(native, randomUUID(), healthRoute);
+    const response = new ClientResponse(native, requestId(), healthRoute);
     const snapshot = context.currentSnapshot();
     if (snapshot === null) sendJson(response, 503, JSON.stringify({ status: 'starting', snapshotVersion: null }));
     else if (context.usageSpoolError() !== null)
@@ -215,7 +215,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   // An unknown route answers without a key, so it counts against the address's anonymous requests (a scanner's flood).
   const notFoundRoute = observer.route('unknown', 'openai', null);
   function notFound(native: HttpResponse, request: HttpRequest): void {
-    const response = new ClientResponse(native, randomUUID(), notFoundRoute);
+    const response = new ClientResponse(native, requestId(), notFoundRoute);
     if (!admitAddress(response, request)) return;
     const notFoundError = new GatewayError('not_found', `Unknown route ${request.getMethod().toUpperCase()} ${request.getUrl()}.`);
     context.track(
@@ -232,7 +232,7 @@ export function createApp(context: PipelineContext, options: AppOptions): Templa
   function unlessClosing<Handler extends (native: HttpResponse, request: HttpRequest) => void>(handler: Handler, route = notFoundRoute) {
     return function routeUnlessClosing(native: HttpResponse, request: HttpRequest): void {
       if (!context.isClosing()) return handler(native, request);
-      const response = new ClientResponse(native, randomUUID(), route);
+      const response = new ClientResponse(native, requestId(), route);
       sendError(response, new GatewayError('shutting_down', 'This gateway instance is shutting down; retry the request.'));
       observer.ended(response);
     };
