@@ -76,7 +76,9 @@ export function chooseEndpoints(
       else unkeyed.push(candidate);
     }
     const preferred = applyPreferences(candidates, preferences, health);
-    chosen.push(...preferred);
+    // One model (the common case): its list as it is, not copied into another.
+    if (models.length === 1) chosen = preferred;
+    else chosen.push(...preferred);
     // A model left without endpoints keeps its candidates for the error, which comes when every model is.
     if (preferred.length === 0) keyed.push(...candidates);
   }
@@ -140,17 +142,21 @@ function unmatchedPreferences(permitted: readonly EndpointCandidate[], preferenc
   return new GatewayError('invalid_request', `No provider serving the model ${modelIds} matches the request's provider preferences.`, { param: 'provider' });
 }
 
-function applyPreferences(candidates: readonly EndpointCandidate[], preferences: ProviderPreferences, health: EndpointHealth): EndpointCandidate[] {
+function applyPreferences(candidates: EndpointCandidate[], preferences: ProviderPreferences, health: EndpointHealth): EndpointCandidate[] {
   const { only, ignore, order, maxPrice, requiredParameters } = preferences;
-  const eligible = candidates.filter((candidate) => {
-    const slug = candidate.route.provider.slug;
-    return (
-      (only === null || only.includes(slug)) &&
-      !ignore.includes(slug) &&
-      withinMaxPrice(candidate.endpoint.prices, maxPrice) &&
-      supportsEvery(candidate.model, requiredParameters)
-    );
-  });
+  // Copied only when something can filter: most requests set no preference.
+  const filters = only !== null || ignore.length > 0 || maxPrice !== null || requiredParameters !== null;
+  const eligible = !filters
+    ? candidates
+    : candidates.filter((candidate) => {
+        const slug = candidate.route.provider.slug;
+        return (
+          (only === null || only.includes(slug)) &&
+          !ignore.includes(slug) &&
+          withinMaxPrice(candidate.endpoint.prices, maxPrice) &&
+          supportsEvery(candidate.model, requiredParameters)
+        );
+      });
   const ranked = rankEndpoints(eligible, preferences.sort?.by ?? null, health);
   if (order === null) {
     const tried = ejectedLast(ranked, health);
