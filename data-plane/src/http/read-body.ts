@@ -59,7 +59,8 @@ export function readBody(response: ClientResponse, contentLengthHeader: string |
       length = needed;
       if (isLast) {
         settled = true;
-        resolve(buffer.subarray(0, length));
+        // The buffer itself when the declared length filled it (nearly always): a view is one more Buffer.
+        resolve(length === buffer.byteLength ? buffer : buffer.subarray(0, length));
       }
     });
   });
