@@ -6,6 +6,7 @@
 // functions that make them.
 //
 //   node --import tsx bench/count-promises.ts [--requests=4000] [--connections=32] [--stream] [--sample=50] [--rounds=3]
+//     [--chunks=8] [--inter-chunk-ms=0]   (a stream's chunks, and the simulator's pause between them: the bench's are 20 and 1)
 import { createHook } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +26,8 @@ const connections = Number(option('connections', '32'));
 const sampleEvery = Number(option('sample', '50'));
 const rounds = Number(option('rounds', '3'));
 const stream = process.argv.includes('--stream');
+const chunkCount = Number(option('chunks', '8'));
+const interChunkMs = Number(option('inter-chunk-ms', '0'));
 
 let counting = false;
 let promises = 0;
@@ -54,7 +57,7 @@ createHook({
   },
 }).enable();
 
-const simulator = await startUpstreamSimulator({ port: 0, ttftMs: 0, interChunkMs: 0, chunkCount: 8, responseBytes: 1024 });
+const simulator = await startUpstreamSimulator({ port: 0, ttftMs: 0, interChunkMs, chunkCount, responseBytes: 1024 });
 const fixture = await startDataPlaneFixture(`http://127.0.0.1:${simulator.port}/v1`);
 const directory = await mkdtemp(join(tmpdir(), 'count-promises-'));
 const bodyFile = join(directory, 'body.json');
