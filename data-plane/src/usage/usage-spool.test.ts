@@ -1,8 +1,8 @@
 // The spool on a temp directory: group commit (one write and one fdatasync per group, acknowledged only
 // after both), segments, a failing disk (fault injected through the file layer), and recovery of a
 // damaged tail on start.
-import { constants } from 'node:fs';
-import { appendFile, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
+import { constants, writeSync } from 'node:fs';
+import { appendFile, mkdtemp, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ function diskError(code: 'ENOSPC' | 'EIO'): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: simulated`), { code });
 }
 
-/** A real segment file whose operations are recorded and can be made to fail or wait. */
+/** A real segment file whose operations are recorded and can be made to fail or wait; it writes synchronously, as the spool's own file does. */
 class FaultyFile implements SpoolFile {
   calls: string[] = [];
   /** Each write call takes the next entry: 'ok', 'half' (writes half, then returns) or an error to throw. */
@@ -34,7 +34,7 @@ class FaultyFile implements SpoolFile {
   syncFaults: NodeJS.ErrnoException[] = [];
   /** When set, datasync waits for it (holdSyncs). */
   syncGate: Promise<void> | null = null;
-  constructor(private readonly file: SpoolFile) {}
+  constructor(private readonly file: FileHandle) {}
 
   static opener(files: FaultyFile[]) {
     return async (path: string) => {
@@ -51,12 +51,12 @@ class FaultyFile implements SpoolFile {
     return release;
   }
 
-  async write(buffer: Buffer, offset: number, length: number, position: number) {
+  write(buffer: Buffer, offset: number, length: number, position: number) {
     const fault = this.writeFaults.shift();
     this.calls.push(`write ${length}@${position}`);
-    if (fault === 'half') return this.file.write(buffer, offset, Math.floor(length / 2), position);
+    if (fault === 'half') return { bytesWritten: writeSync(this.file.fd, buffer, offset, Math.floor(length / 2), position) };
     if (fault) throw fault;
-    return this.file.write(buffer, offset, length, position);
+    return { bytesWritten: writeSync(this.file.fd, buffer, offset, length, position) };
   }
 
   async datasync() {

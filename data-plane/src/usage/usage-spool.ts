@@ -29,10 +29,15 @@ import { encodeSpoolRecord } from './spool-record.ts';
 
 /** The few file operations the spool needs; injectable so tests can make a disk fail. */
 export interface SpoolFile {
-  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  /** Synchronous (the real file's pwrite, below) or not (a test's disk that hangs). */
+  write(buffer: Buffer, offset: number, length: number, position: number): WriteResult | Promise<WriteResult>;
   datasync(): Promise<void>;
   stat(): Promise<{ size: number }>;
   close(): Promise<void>;
+}
+
+interface WriteResult {
+  bytesWritten: number;
 }
 
 export interface UsageSpoolOptions {
@@ -98,7 +103,7 @@ async function openSegmentFile(path: string): Promise<SpoolFile> {
     await directory.close();
   }
   return {
-    write: async (buffer, offset, length, position) => ({ bytesWritten: writeSync(handle.fd, buffer, offset, length, position) }),
+    write: (buffer, offset, length, position) => ({ bytesWritten: writeSync(handle.fd, buffer, offset, length, position) }),
     datasync: () => handle.datasync(),
     stat: () => handle.stat(),
     close: () => handle.close(),
@@ -274,22 +279,54 @@ export class UsageSpool {
 
   #run(): void {
     this.#urgent = false;
-    this.#committing = this.#commit().finally(() => {
+    const committing = this.#commit();
+    if (committing === null) return this.#next();
+    this.#committing = committing.finally(() => {
       this.#committing = null;
-      if (this.#pending.length === 0) return;
-      if (this.#urgent) this.#writeNow();
-      else this.#schedule();
+      this.#next();
     });
   }
 
-  /** Writes and fdatasyncs the next group; on failure keeps it first in line and schedules a retry. */
-  async #commit(): Promise<void> {
+  /** After a group: what was appended meanwhile goes next. */
+  #next(): void {
+    if (this.#pending.length === 0) return;
+    if (this.#urgent) this.#writeNow();
+    else this.#schedule();
+  }
+
+  /**
+   * Writes (and with sync 'fdatasync' fdatasyncs) the next group; on failure keeps it first in line and
+   * schedules a retry. With sync 'write' and a synchronous file, as in production, the group is written
+   * and its appends resolved before this returns: null. A promise, four more per group and as many
+   * microtask hops before the answer, only when it has to wait (a new segment, an fdatasync, an
+   * asynchronous file).
+   */
+  #commit(): Promise<void> | null {
     const group = this.#pending.slice(0, this.#options.groupMaxEvents ?? DEFAULT_GROUP_MAX_EVENTS);
-    if (group.length === 0) return;
+    if (group.length === 0) return null;
     const bytes = group.length === 1 ? (group[0] as PendingRecord).bytes : Buffer.concat(group.map((record) => record.bytes));
+    if (this.#options.sync !== 'write' || this.#size >= this.#segmentMaxBytes) return this.#commitAsync(group, bytes, 0, null);
+    let written = 0;
     try {
-      if (this.#size >= (this.#options.segmentMaxBytes ?? 4 * 1024 * 1024)) await this.#rotate();
-      let written = 0;
+      while (written < bytes.length) {
+        const result = this.#file.write(bytes, written, bytes.length - written, this.#size + written);
+        if ('then' in result) return this.#commitAsync(group, bytes, written, result);
+        written += result.bytesWritten;
+      }
+    } catch (error) {
+      this.#failed(error);
+      return null;
+    }
+    this.#unsynced = true;
+    this.#written(group, bytes);
+    return null;
+  }
+
+  /** #commit's path that waits: `written` bytes of the group are on disk and `writing` is on its way. */
+  async #commitAsync(group: PendingRecord[], bytes: Buffer, written: number, writing: Promise<WriteResult> | null): Promise<void> {
+    try {
+      if (writing !== null) written += (await writing).bytesWritten;
+      else if (this.#size >= this.#segmentMaxBytes) await this.#rotate();
       while (written < bytes.length) {
         const result = await this.#file.write(bytes, written, bytes.length - written, this.#size + written);
         written += result.bytesWritten;
@@ -297,22 +334,36 @@ export class UsageSpool {
       if (this.#options.sync === 'write') this.#unsynced = true;
       else await this.#file.datasync();
     } catch (error) {
-      this.#failedAttempts += 1;
-      if (this.#failure === null) {
-        this.#log(
-          `usage spool: cannot write (${String(error)}); holding ${this.#pending.length} usage events in memory and retrying; new requests are refused until a write succeeds`,
-        );
-      }
-      this.#failure = error;
-      if (!this.#closed) {
-        const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(this.#failedAttempts - 1, 10));
-        this.#retryTimer = setTimeout(() => {
-          this.#retryTimer = null;
-          this.#schedule();
-        }, delay);
-      }
+      this.#failed(error);
       return;
     }
+    this.#written(group, bytes);
+  }
+
+  get #segmentMaxBytes(): number {
+    return this.#options.segmentMaxBytes ?? 4 * 1024 * 1024;
+  }
+
+  /** A group's write or fdatasync failed: it stays first in line, and is retried after a backoff. */
+  #failed(error: unknown): void {
+    this.#failedAttempts += 1;
+    if (this.#failure === null) {
+      this.#log(
+        `usage spool: cannot write (${String(error)}); holding ${this.#pending.length} usage events in memory and retrying; new requests are refused until a write succeeds`,
+      );
+    }
+    this.#failure = error;
+    if (!this.#closed) {
+      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(this.#failedAttempts - 1, 10));
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = null;
+        this.#schedule();
+      }, delay);
+    }
+  }
+
+  /** A group is written (and fdatasynced with sync 'fdatasync'): its appends resolve. */
+  #written(group: PendingRecord[], bytes: Buffer): void {
     if (this.#options.onWritten) {
       let offset = this.#size;
       const written = group.map((record) => {
