@@ -2,8 +2,10 @@
 // bounded: route patterns, front doors, catalog models and provider slugs, HTTP statuses, error codes;
 // never request ids or key ids. A request updates them once, when it ends, through handles cached per
 // label set (RequestMetrics.forRequest), so the hot path does no label hashing after the first request
-// of a kind. Gauges whose value lives elsewhere (spool backlog, snapshot, reservations) are read at scrape.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+// of a kind: those handles add to plain numbers, handed to prom-client when a scrape reads the metric
+// (pending-series.ts). Gauges whose value lives elsewhere (spool backlog, snapshot, reservations) are read at scrape.
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { PendingCounter, PendingHistogram } from './pending-series.ts';
 
 /** Seconds: from a 25 ms cache hit to a 10-minute stream. */
 const LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -36,12 +38,12 @@ export interface RequestHandles {
 
 export class DataPlaneMetrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<'route' | 'door' | 'model' | 'provider' | 'status'>;
-  readonly #latency: Histogram<'model' | 'provider'>;
-  readonly #ttft: Histogram<'model' | 'provider'>;
-  readonly #upstreamLatency: Histogram<'model' | 'provider'>;
-  readonly #tokens: Counter<'model' | 'provider' | 'type'>;
-  readonly #cost: Counter<'model' | 'provider'>;
+  readonly #requests: PendingCounter<'route' | 'door' | 'model' | 'provider' | 'status'>;
+  readonly #latency: PendingHistogram<'model' | 'provider'>;
+  readonly #ttft: PendingHistogram<'model' | 'provider'>;
+  readonly #upstreamLatency: PendingHistogram<'model' | 'provider'>;
+  readonly #tokens: PendingCounter<'model' | 'provider' | 'type'>;
+  readonly #cost: PendingCounter<'model' | 'provider'>;
   readonly #retries: Counter<'endpoint'>;
   readonly #fallbacks: Counter<'endpoint'>;
   readonly #attemptFailures: Counter<'endpoint' | 'error'>;
@@ -55,24 +57,29 @@ export class DataPlaneMetrics {
   constructor(gauges: DataPlaneGauges) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
-    this.#requests = new Counter({
+    this.#requests = new PendingCounter({
       name: 'gateway_requests_total',
       help: 'Requests by route, front door, requested model, provider that answered and status',
       labelNames: ['route', 'door', 'model', 'provider', 'status'],
       registers,
     });
     const histogram = (name: string, help: string) =>
-      new Histogram({ name, help, labelNames: ['model', 'provider'], buckets: LATENCY_BUCKETS, registers }) as Histogram<'model' | 'provider'>;
+      new PendingHistogram<'model' | 'provider'>({ name, help, labelNames: ['model', 'provider'], buckets: LATENCY_BUCKETS, registers });
     this.#latency = histogram('gateway_request_duration_seconds', 'Time from the request to its last byte, metered requests');
     this.#ttft = histogram('gateway_time_to_first_token_seconds', 'Time from the request to the first byte of the answer');
     this.#upstreamLatency = histogram('gateway_upstream_duration_seconds', 'Time from the answering attempt to its last byte');
-    this.#tokens = new Counter({
+    this.#tokens = new PendingCounter({
       name: 'gateway_tokens_total',
       help: 'Tokens metered, by type (input, output)',
       labelNames: ['model', 'provider', 'type'],
       registers,
     });
-    this.#cost = new Counter({ name: 'gateway_cost_microdollars_total', help: 'Cost metered, in microdollars', labelNames: ['model', 'provider'], registers });
+    this.#cost = new PendingCounter({
+      name: 'gateway_cost_microdollars_total',
+      help: 'Cost metered, in microdollars',
+      labelNames: ['model', 'provider'],
+      registers,
+    });
     const byEndpoint = (name: string, help: string) => new Counter({ name, help, labelNames: ['endpoint'], registers }) as Counter<'endpoint'>;
     this.#retries = byEndpoint('gateway_upstream_retries_total', 'Upstream attempts retried on the same endpoint (provider/upstream model)');
     this.#fallbacks = byEndpoint('gateway_upstream_fallbacks_total', 'Requests that moved on from this endpoint to the next');
@@ -162,14 +169,15 @@ export class DataPlaneMetrics {
       if (overflow !== undefined) return overflow;
     }
     const pair = { model, provider };
+    const pairKey = `${model}\n${provider}`;
     handles = {
-      requests: this.#requests.labels({ route, door, model, provider, status: String(status) }),
-      latency: this.#latency.labels(pair),
-      ttft: this.#ttft.labels(pair),
-      upstreamLatency: this.#upstreamLatency.labels(pair),
-      inputTokens: this.#tokens.labels({ model, provider, type: 'input' }),
-      outputTokens: this.#tokens.labels({ model, provider, type: 'output' }),
-      costMicros: this.#cost.labels(pair),
+      requests: this.#requests.series(`${route}\n${door}\n${pairKey}\n${status}`, { route, door, model, provider, status: String(status) }),
+      latency: this.#latency.series(pairKey, pair),
+      ttft: this.#ttft.series(pairKey, pair),
+      upstreamLatency: this.#upstreamLatency.series(pairKey, pair),
+      inputTokens: this.#tokens.series(`${pairKey}\ninput`, { model, provider, type: 'input' }),
+      outputTokens: this.#tokens.series(`${pairKey}\noutput`, { model, provider, type: 'output' }),
+      costMicros: this.#cost.series(pairKey, pair),
     };
     byRoute.set(byRoute.size >= MAX_LABEL_SETS_PER_ROUTE ? `other\nother\n${status}` : key, handles);
     return handles;
