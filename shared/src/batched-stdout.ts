@@ -36,7 +36,12 @@ class BatchedStdout implements DestinationStream {
   #chars = 0;
   /** Bytes handed to sonic-boom and not yet written (its 'write' events count them down). */
   #unwritten = 0;
-  readonly #stream = pino.destination({ dest: 1, sync: false });
+  /**
+   * In buffer mode: a batch is encoded once, here (Buffer.from), and handed over as bytes. Given a string,
+   * sonic-boom measures it again, fs.write encodes it, and its write callback encodes it once more (to
+   * slice off what was written): three more passes over every batch.
+   */
+  readonly #stream = pino.destination({ dest: 1, sync: false, contentMode: 'buffer' });
   readonly #timer = setInterval(() => this.#handOver(), BATCH_INTERVAL_MS).unref();
 
   constructor() {
@@ -69,11 +74,11 @@ class BatchedStdout implements DestinationStream {
 
   #handOver(): void {
     if (this.#lines.length === 0) return;
-    const text = this.#lines.join('');
+    const bytes = Buffer.from(this.#lines.join(''));
     this.#lines = [];
     this.#chars = 0;
-    this.#unwritten += Buffer.byteLength(text);
-    this.#stream.write(text);
+    this.#unwritten += bytes.length;
+    (this.#stream as unknown as { write(bytes: Buffer): boolean }).write(bytes);
   }
 
   async #written(): Promise<void> {
