@@ -1,5 +1,6 @@
 // The state hash is a function of the set of entries alone, and updates in both directions: what a data
 // plane computes from a delta is what the control plane computes from the whole state.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { StateHash } from './state-hash.ts';
 
@@ -33,5 +34,13 @@ describe('StateHash', () => {
     expect(hashOf([entries[0]!, entries[1]!, ['orgs', 'org_2', '{"id":"org_1"}']]).digest()).not.toBe(digest);
     expect(hashOf([entries[0]!, entries[1]!, ['models', 'org_1', '{"id":"org_1"}']]).digest()).not.toBe(digest);
     expect(hashOf([...entries, entries[2]!]).digest()).not.toBe(digest);
+  });
+
+  it('publishes the SHA-256 of its lanes written little-endian (what snapshot messages carry as stateHash)', () => {
+    const hash = hashOf(entries);
+    const lanes = hash.lanes;
+    const bytes = new DataView(new ArrayBuffer(lanes.length * 2));
+    lanes.forEach((lane, index) => bytes.setUint16(index * 2, lane, true));
+    expect(hash.digest()).toBe(createHash('sha256').update(new Uint8Array(bytes.buffer)).digest('hex'));
   });
 });

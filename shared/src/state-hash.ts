@@ -8,9 +8,12 @@
 // two different states with equal lanes is a lattice problem of over 200 bits of security, so a state
 // that matches a signed hash is the state that was signed.
 import { createHash } from 'node:crypto';
+import { endianness } from 'node:os';
 
 const LANE_COUNT = 1024;
 const LANE_BYTES = LANE_COUNT * 2;
+/** Whether a Uint16Array's own bytes are already the little-endian lanes digest() hashes. */
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 export class StateHash {
   readonly #lanes: Uint16Array;
@@ -44,9 +47,12 @@ export class StateHash {
 
   /** Hex SHA-256 of the lanes, little-endian: what snapshot messages carry as stateHash. */
   digest(): string {
-    const bytes = Buffer.alloc(LANE_BYTES);
-    for (let lane = 0; lane < LANE_COUNT; lane++) bytes.writeUInt16LE(this.#lanes[lane] as number, lane * 2);
-    return createHash('sha256').update(bytes).digest('hex');
+    // The lanes' own bytes in one native call: writing them out a writeUInt16LE at a time cost the request
+    // loop 1-2 ms per snapshot swap (a loop run once a swap stays in the interpreter).
+    const bytes = Buffer.from(this.#lanes.buffer, this.#lanes.byteOffset, LANE_BYTES);
+    return createHash('sha256')
+      .update(LITTLE_ENDIAN ? bytes : Buffer.from(bytes).swap16())
+      .digest('hex');
   }
 
   #combine(section: string, id: string, canonicalEntry: string, sign: 1 | -1): void {
