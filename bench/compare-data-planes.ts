@@ -23,6 +23,7 @@ import {
   type GatewayTarget,
   type PromptShape,
 } from './targets.ts';
+import { option } from './command-line-option.ts';
 
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
@@ -62,10 +63,6 @@ Options:
   --a-env=K=V,K=V       environment of side a's data plane
   --b-env=K=V,K=V       environment of side b's data plane
 `;
-
-function option(args: string[], name: string): string | undefined {
-  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
 
 function envOption(raw: string | undefined): NodeJS.ProcessEnv {
   if (!raw) return {};

@@ -18,6 +18,7 @@ import { measureSnapshotSwap, type SnapshotSwapResult } from './measure-snapshot
 import { feedThreadOf, formatWaits, startSchedTrace, threadsOf } from './sched-waits.ts';
 import { DATA_PLANE_NODE_FLAGS } from '../data-plane/src/data-plane-settings.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
+import { option } from './command-line-option.ts';
 
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
@@ -47,10 +48,6 @@ Options:
                         who held it (the feed thread, the data plane's other threads; this harness with
                         its fake control plane, the simulator; other processes)
 `;
-
-function option(args: string[], name: string): string | undefined {
-  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
 
 const ms = (micros: number) => (micros / 1000).toFixed(1);
 const loadAverage = () =>

@@ -24,6 +24,7 @@ import { cpuNanoseconds } from './process-usage.ts';
 import { runOpenLoopClient } from './run-load-client.ts';
 import { runWrk } from './run-wrk.ts';
 import { startGatewayTarget, startSimulator, type GatewayTarget } from './targets.ts';
+import { option } from './command-line-option.ts';
 
 const ALL_CPUS = '0-1';
 
@@ -54,10 +55,6 @@ function threadCounters(pid: number): { user: number; system: number; switches: 
     }
   }
   return total;
-}
-
-function option(args: string[], name: string): string | undefined {
-  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
 /** Run time of the process's main thread (the thread whose id is the process id), in nanoseconds. */

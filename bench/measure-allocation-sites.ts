@@ -14,6 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runOpenLoopClient, steadyOpenLoop } from './run-load-client.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
+import { option } from './command-line-option.ts';
 
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
@@ -22,10 +23,6 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;
   children: ProfileNode[];
-}
-
-function option(args: string[], name: string): string | undefined {
-  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
 function shortFile(url: string, root: string): string {

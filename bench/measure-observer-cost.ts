@@ -14,6 +14,7 @@ import { DataPlaneMetrics } from '../data-plane/src/observability/data-plane-met
 import { createRequestObserver, type RequestObserver } from '../data-plane/src/observability/observe-requests.ts';
 import type { EndedRequest } from '../data-plane/src/observability/request-telemetry.ts';
 import { median, quantile } from './alternate-rounds.ts';
+import { option } from './command-line-option.ts';
 
 const help = `Usage: node --import tsx bench/measure-observer-cost.ts [options] > /dev/null
 
@@ -32,10 +33,6 @@ Options:
 
 /** The event loop gets a turn this often, as a served request's end is one turn of its own. */
 const CALLS_PER_TURN = 8;
-
-function option(args: string[], name: string): string | undefined {
-  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
 
 function observer(on: boolean): RequestObserver {
   const logger = createLogger('data-plane', { level: on ? 'info' : 'warn' });

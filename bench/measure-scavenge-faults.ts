@@ -15,14 +15,11 @@ import { promisify } from 'node:util';
 import { quantile } from './alternate-rounds.ts';
 import { runOpenLoopClient, steadyOpenLoop } from './run-load-client.ts';
 import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
+import { option } from './command-line-option.ts';
 
 const TARGET_CPU = 0;
 const LOAD_CPU = 1;
 const MAPPING_CALLS = ['mmap', 'munmap', 'mprotect', 'madvise'];
-
-function option(args: string[], name: string): string | undefined {
-  return args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-}
 
 interface Event {
   tid: number;
