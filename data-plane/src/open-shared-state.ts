@@ -37,8 +37,7 @@ export async function openSharedState(options: DataPlaneOptions, logger: Logger)
     await store.set(initial);
     logger.info({ version: initial.version, path: snapshotPath }, `data plane: serving snapshot version ${initial.version} from ${snapshotPath}`);
   }
-  // Made with the feed, whose thread writes the file.
-  let writer: SnapshotFileWriter | null = null;
+  const writer = new SnapshotFileWriter(snapshotPath, log, loaded ?? undefined);
   const spendFloors = new SpendFloorStore();
   const spendFloorFile = new SpendFloorFile(join(options.stateDir, 'spend-floors.jws'), log);
   await spendFloorFile.load(verifier, spendFloors);
@@ -53,30 +52,16 @@ export async function openSharedState(options: DataPlaneOptions, logger: Logger)
         dataPlaneToken: options.dataPlaneToken,
         snapshotPublicJwk: options.snapshotPublicJwk,
       });
-      const feedWriter = new SnapshotFileWriter(snapshotPath, log, feed.writeSnapshotFile, loaded ?? undefined);
-      writer = feedWriter;
-      const sync = startSnapshotSync({
-        feed,
-        verifier,
-        store,
-        writer: feedWriter,
-        spendFloors,
-        spendFloorFile,
-        initial,
-        log: lineLog(logger, 'info'),
-        onApplied,
-      });
+      const sync = startSnapshotSync({ feed, verifier, store, writer, spendFloors, spendFloorFile, initial, log: lineLog(logger, 'info'), onApplied });
       return {
         async stop() {
-          await sync.stop();
-          // The feed's thread makes the writes: they end before it does.
-          await feedWriter.flush();
+          sync.stop();
           await feed.close();
         },
       };
     },
     async closeShared() {
-      await writer?.flush();
+      await writer.flush();
       await spendFloorFile.flush();
     },
   };

@@ -126,8 +126,7 @@ export type KeysJson = (held: PortablePackedSection) => Promise<Uint8Array[]>;
 /**
  * The state as UTF-8 JSON in pieces, a slice of entries per turn, in the order held (the state hash does
  * not depend on it): for the snapshot file, when the deltas log outweighs it. Each slice is encoded as it
- * is made (a string built by concatenation is flattened all at once by whoever writes it), into a shared
- * buffer (the feed's thread writes the file: posted, it is not copied). `keysJson`:
+ * is made (a string built by concatenation is flattened all at once by whoever writes it). `keysJson`:
  * the API keys' members are made there (the feed's worker thread), not here.
  */
 export async function serializeHeldStateInSlices(state: HeldState, keysJson?: KeysJson): Promise<Uint8Array[]> {
@@ -137,7 +136,7 @@ export async function serializeHeldStateInSlices(state: HeldState, keysJson?: Ke
   for (const [sectionIndex, section] of snapshotSections.entries()) {
     slice += `${sectionIndex > 0 ? ',' : ''}${JSON.stringify(section)}:{`;
     if (section === 'apiKeys' && keysJson !== undefined) {
-      pieces.push(sharedUtf8(slice), ...(await keysJson(state.apiKeys.portable())));
+      pieces.push(Buffer.from(slice), ...(await keysJson(state.apiKeys.portable())));
       slice = '}';
       continue;
     }
@@ -150,13 +149,13 @@ export async function serializeHeldStateInSlices(state: HeldState, keysJson?: Ke
       slice += `${first ? '' : ','}${JSON.stringify(id)}:${json}`;
       first = false;
       if (++count % SLICE_ENTRIES === 0) {
-        pieces.push(sharedUtf8(slice));
+        pieces.push(Buffer.from(slice));
         slice = '';
         await nextTurn();
       }
     }
     slice += '}';
   }
-  pieces.push(sharedUtf8(`${slice}}`));
+  pieces.push(Buffer.from(`${slice}}`));
   return pieces;
 }

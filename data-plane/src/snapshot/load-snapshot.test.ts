@@ -9,11 +9,9 @@ import { diffSnapshotStates, hashSnapshotStateWithJson } from '../../../shared/s
 import { holdState, plainState, serializeHeldStateInSlices } from './held-state.ts';
 import { loadSnapshotFile, SnapshotFileWriter } from './load-snapshot.ts';
 import { createSnapshotFeed } from './snapshot-feed.ts';
-import { writeSnapshotFileSync, type WriteSnapshotFile } from './write-snapshot-file.ts';
 import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
 const directories: string[] = [];
-const writeHere: WriteSnapshotFile = async (write) => writeSnapshotFileSync(write);
 afterEach(async () => {
   for (const directory of directories.splice(0)) await rm(directory, { recursive: true, force: true });
 });
@@ -36,7 +34,7 @@ describe('snapshot file and deltas log', () => {
         changes: diffSnapshotStates(states[from - 1]!, states[from]!),
       });
 
-    const writer = new SnapshotFileWriter(path, () => {}, writeHere);
+    const writer = new SnapshotFileWriter(path, () => {});
     writer.save(
       { version: 1, stateHash: hashed[0]!.stateHash, lanes: hashed[0]!.lanes, state: holdState(structuredClone(states[0]!)), jws: full },
       hashed[0]!.stateJson,
@@ -82,59 +80,10 @@ describe('snapshot file and deltas log', () => {
     }
   });
 
-  it('says when a delta would make the log outweigh the state file', async () => {
-    const { signer } = await snapshotSigning();
-    const state = stateWithKeys(1);
-    const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash: hashSnapshotStateWithJson(state).stateHash, changes: {} });
-    const delta = { version: 2, ...hashSnapshotStateWithJson(state), state: holdState(state), jws };
-    const line = `{"version":2,"jws":"${jws}"}\n`.length;
-    const writer = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, writeHere, { fileBytes: 100_000, deltaBytes: 100_000 - line });
-    expect(writer.outweighedBy(delta)).toBe(false);
-    const writerWithMore = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, writeHere, { fileBytes: 100_000, deltaBytes: 100_001 - line });
-    expect(writerWithMore.outweighedBy(delta)).toBe(true);
-  });
-
-  it("has the snapshot feed's thread write the state file and the deltas log, which load back", async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'snapshot-file-'));
-    directories.push(directory);
-    const path = join(directory, 'snapshot.json');
-    const { signer, verifier, keys } = await snapshotSigning();
-    const states = [1, 2].map(stateWithKeys);
-    const hashed = states.map(hashSnapshotStateWithJson);
-    const full = await signer.sign({ kind: 'full', version: 1, stateHash: hashed[0]!.stateHash, state: states[0]! });
-    const delta = await signer.sign({
-      kind: 'delta',
-      fromVersion: 1,
-      version: 2,
-      stateHash: hashed[1]!.stateHash,
-      changes: diffSnapshotStates(states[0]!, states[1]!),
-    });
-    const feed = createSnapshotFeed({ controlPlaneUrls: ['http://127.0.0.1:9'], dataPlaneToken: 'unused', snapshotPublicJwk: keys.publicJwk });
-    try {
-      const writes: string[] = [];
-      const writer = new SnapshotFileWriter(
-        path,
-        () => {},
-        async (write) => {
-          writes.push(write.mode);
-          await feed.writeSnapshotFile(write);
-        },
-      );
-      // As the feed hands them over: the signed messages as bytes.
-      const bytes = (jws: string) => new Uint8Array(Buffer.from(jws, 'latin1'));
-      const held = holdState(structuredClone(states[0]!));
-      writer.save(
-        { version: 1, stateHash: hashed[0]!.stateHash, lanes: hashed[0]!.lanes, state: held, jws: bytes(full) },
-        await serializeHeldStateInSlices(held, feed.keysJson),
-      );
-      writer.append({ version: 2, stateHash: hashed[1]!.stateHash, lanes: hashed[1]!.lanes, state: holdState(structuredClone(states[1]!)), jws: bytes(delta) });
-      await writer.flush();
-      expect(writes).toEqual(['replace', 'append']);
-      const loaded = await loadSnapshotFile(path, verifier, () => {});
-      expect(loaded?.snapshot).toMatchObject({ version: 2, stateHash: hashed[1]!.stateHash });
-      expect(plainState(loaded!.snapshot.state)).toEqual(states[1]);
-    } finally {
-      await feed.close();
-    }
+  it('says when the log outweighs the state file', () => {
+    const writer = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 99_000 });
+    expect(writer.compactionDue).toBe(false);
+    const writerAfterMore = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 100_001 });
+    expect(writerAfterMore.compactionDue).toBe(true);
   });
 });

@@ -6,16 +6,15 @@
 // state); a full snapshot, or deltas that come to outweigh the state file, rewrite snapshot.json and
 // empty the log. Loading re-verifies everything: the stored message's signature, that the stored state
 // hashes to its stateHash, and each logged delta as if it had just arrived (signature, version chain,
-// hash of the result); the first that does not follow ends the replay. Writes are made in order by the
-// function the writer is given (write-snapshot-file.ts; in a data plane, on the snapshot feed's thread).
-import { readFile } from 'node:fs/promises';
+// hash of the result); the first that does not follow ends the replay. Writes are async and in order.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { SnapshotVerifier } from '../../../shared/src/crypto.ts';
 import { snapshotEnvelopeSchema } from '../../../shared/src/data-plane-channel.ts';
 import { hashSnapshotStateWithJson, snapshotStateSchema } from '../../../shared/src/snapshot.ts';
 import { holdState } from './held-state.ts';
 import { parseSnapshotMessage } from './parse-snapshot-message.ts';
 import { signedText, verifySnapshot, type MaterialisedSnapshot, type SignedMessage } from './verify-snapshot.ts';
-import { deltasPath, type SnapshotFileWrite, type WriteSnapshotFile } from './write-snapshot-file.ts';
 
 interface SnapshotFile {
   version: number;
@@ -23,21 +22,29 @@ interface SnapshotFile {
   state: unknown;
 }
 
+/** The deltas log beside a snapshot file. */
+function deltasPath(snapshotPath: string): string {
+  return join(dirname(snapshotPath), 'snapshot-deltas.jws');
+}
+
 /** Characters of a JWS per piece written. */
 const JWS_PIECE = 1 << 20;
 
 /**
- * A compact JWS in pieces of a MiB for the file. It is base64url and dots: nothing JSON escapes, one
- * byte a character, so it is written as its bytes (views of the feed's shared buffer, neither copied nor
- * encoded; held as text, copied out as latin1), never stringified, joined into a line or encoded whole
- * (a 100k-key delta's JWS is 30 MB: tens of milliseconds of the request loop in one step).
+ * `head`, the JWS, `middle`, the state's pieces and `tail`, encoded one piece at a time as the file
+ * takes them. A compact JWS is base64url and dots: nothing JSON escapes, one byte a character, so it
+ * is written as its bytes (or, held as text, copied out as latin1) a MiB at a time, never stringified,
+ * joined into a line or encoded whole (a 100k-key delta's JWS is 30 MB: tens of milliseconds of the
+ * request loop in one step).
  */
-function jwsPieces(jws: SignedMessage): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
+function* pieces(head: string, jws: SignedMessage, middle: string, state: ReadonlyArray<string | Uint8Array>, tail: string): Generator<string | Uint8Array> {
+  yield head;
   for (let at = 0; at < jws.length; at += JWS_PIECE) {
-    pieces.push(typeof jws === 'string' ? Buffer.from(jws.slice(at, at + JWS_PIECE), 'latin1') : jws.subarray(at, at + JWS_PIECE));
+    yield typeof jws === 'string' ? Buffer.from(jws.slice(at, at + JWS_PIECE), 'latin1') : jws.subarray(at, at + JWS_PIECE);
   }
-  return pieces;
+  yield middle;
+  yield* state;
+  yield tail;
 }
 
 /** Below this, a deltas log is never worth a rewrite of the state file. */
@@ -95,21 +102,13 @@ export async function loadSnapshotFile(path: string, verifier: SnapshotVerifier,
 export class SnapshotFileWriter {
   #path: string;
   #log: (line: string) => void;
-  #write: WriteSnapshotFile;
   #writes: Promise<void> = Promise.resolve();
   #fileBytes: number;
   #deltaBytes: number;
 
-  /** `write` makes each write (write-snapshot-file.ts): in a data plane the snapshot feed's thread (SnapshotFeed.writeSnapshotFile). */
-  constructor(
-    path: string,
-    log: (line: string) => void,
-    write: WriteSnapshotFile,
-    onDisk: { fileBytes: number; deltaBytes: number } = { fileBytes: 0, deltaBytes: 0 },
-  ) {
+  constructor(path: string, log: (line: string) => void, onDisk: { fileBytes: number; deltaBytes: number } = { fileBytes: 0, deltaBytes: 0 }) {
     this.#path = path;
     this.#log = log;
-    this.#write = write;
     this.#fileBytes = onDisk.fileBytes;
     this.#deltaBytes = onDisk.deltaBytes;
   }
@@ -121,22 +120,30 @@ export class SnapshotFileWriter {
     const bytes = stateJson.reduce((sum, piece) => sum + (typeof piece === 'string' ? Buffer.byteLength(piece) : piece.byteLength), 1);
     this.#fileBytes = head.length + snapshot.jws.length + middle.length + bytes;
     this.#deltaBytes = 0;
-    this.#enqueue(snapshot.version, { path: this.#path, mode: 'replace', pieces: [head, ...jwsPieces(snapshot.jws), middle, ...stateJson, '}'] });
+    this.#enqueue(snapshot.version, async () => {
+      await mkdir(dirname(this.#path), { recursive: true });
+      const temporary = `${this.#path}.tmp`;
+      // Written piece by piece, so no step holds the event loop for the whole file.
+      await writeFile(temporary, pieces(head, snapshot.jws, middle, stateJson, '}'));
+      await rename(temporary, this.#path);
+      await writeFile(deltasPath(this.#path), '');
+    });
   }
 
   /** Appends a delta's envelope to the log. */
   append(snapshot: MaterialisedSnapshot): void {
     const head = `{"version":${snapshot.version},"jws":"`;
-    this.#deltaBytes += this.#lineBytes(snapshot);
-    this.#enqueue(snapshot.version, { path: this.#path, mode: 'append', pieces: [head, ...jwsPieces(snapshot.jws), '"}\n'] });
+    const tail = '"}\n';
+    this.#deltaBytes += head.length + snapshot.jws.length + tail.length;
+    this.#enqueue(snapshot.version, async () => {
+      await mkdir(dirname(this.#path), { recursive: true });
+      await writeFile(deltasPath(this.#path), pieces(head, snapshot.jws, tail, [], ''), { flag: 'a' });
+    });
   }
 
-  /**
-   * Whether the log with this delta's line would outweigh the state file: the caller should save() the
-   * whole state instead of appending (its line would be written only to be emptied).
-   */
-  outweighedBy(snapshot: MaterialisedSnapshot): boolean {
-    return this.#deltaBytes + this.#lineBytes(snapshot) > Math.max(MIN_COMPACTION_BYTES, this.#fileBytes);
+  /** The log outweighs the state file: the caller should save() the whole state again. */
+  get compactionDue(): boolean {
+    return this.#deltaBytes > Math.max(MIN_COMPACTION_BYTES, this.#fileBytes);
   }
 
   /** Resolves when everything handed to save() and append() is on disk. */
@@ -144,13 +151,7 @@ export class SnapshotFileWriter {
     await this.#writes;
   }
 
-  #lineBytes(snapshot: MaterialisedSnapshot): number {
-    return `{"version":${snapshot.version},"jws":"`.length + snapshot.jws.length + '"}\n'.length;
-  }
-
-  #enqueue(version: number, write: SnapshotFileWrite): void {
-    this.#writes = this.#writes
-      .then(() => this.#write(write))
-      .catch((error: unknown) => this.#log(`could not save snapshot ${version} to ${this.#path}: ${String(error)}`));
+  #enqueue(version: number, write: () => Promise<void>): void {
+    this.#writes = this.#writes.then(write).catch((error: unknown) => this.#log(`could not save snapshot ${version} to ${this.#path}: ${String(error)}`));
   }
 }

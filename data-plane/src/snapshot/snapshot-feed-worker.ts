@@ -1,8 +1,7 @@
 // Worker thread entry (snapshot-feed.ts): holds the snapshot subscription and parses what it brings,
 // so no snapshot message's text reaches the request loop. Messages are handed over in the order received.
 // Asked to, it merges a large delta's API keys onto the keys the request loop holds (merge-keys.ts) and
-// writes the held keys' JSON for the snapshot file (held-state.ts keysJsonPieces) and the file itself
-// (write-snapshot-file.ts: synchronous calls, so the writes run on this thread at its priority).
+// writes the held keys' JSON for the snapshot file (held-state.ts keysJsonPieces).
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JWK } from 'jose';
@@ -12,7 +11,6 @@ import { FullSnapshotAssembler } from './assemble-full-snapshot.ts';
 import { keysJsonPieces } from './held-state.ts';
 import { mergeKeysAtOnce } from './merge-keys.ts';
 import { sharedUtf8 } from './shared-bytes.ts';
-import { writeSnapshotFileSync } from './write-snapshot-file.ts';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
 import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
 
@@ -41,17 +39,14 @@ const reply = (message: FeedReply) => port.postMessage(message);
 
 port.on('message', (request: FeedRequest) => {
   if (request.type === 'task') {
-    // At once: the held keys it reads and the bytes it writes are never modified, and the subscription waits a second or two.
+    // At once: the held keys it reads are never modified, and the subscription waits a second or two.
     const { task, work } = request;
     try {
       if (work.kind === 'merge') {
         const keys = mergeKeysAtOnce(work.held, work.delta);
         reply({ type: 'done', task, result: keys });
-      } else if (work.kind === 'keys-json') {
-        reply({ type: 'done', task, result: keysJsonPieces(work.held) });
       } else {
-        writeSnapshotFileSync(work.write);
-        reply({ type: 'done', task, result: 'written' });
+        reply({ type: 'done', task, result: keysJsonPieces(work.held) });
       }
     } catch (error) {
       reply({ type: 'done', task, error: error instanceof Error ? error.message : String(error) });

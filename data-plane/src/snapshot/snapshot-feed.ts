@@ -6,8 +6,7 @@
 // instead costs the receiving loop 300-400 ms to deserialise, measured at load 16); spend floor
 // messages (small) are passed on as they are. The worker keeps its own control-plane replica list and moves on like control-plane-channel.ts.
 // It also merges a large delta's API keys onto the keys held (mergeKeys, merge-keys.ts), so the request
-// loop only swaps the result in, writes the held keys' JSON for the snapshot file (keysJson), and
-// writes the snapshot file itself (writeSnapshotFile, write-snapshot-file.ts). A
+// loop only swaps the result in, and writes the held keys' JSON for the snapshot file (keysJson). A
 // worker that dies fails the subscription (the sync resubscribes) and any task under way, and is started
 // again for the next.
 import { Worker } from 'node:worker_threads';
@@ -19,7 +18,6 @@ import type { PackedEntries } from './packed-entries.ts';
 import type { PortablePackedSection } from './packed-section.ts';
 import type { ParsedSnapshotMessage } from './parse-snapshot-message.ts';
 import type { SignedSnapshotEnvelope } from './verify-snapshot.ts';
-import type { SnapshotFileWrite, WriteSnapshotFile } from './write-snapshot-file.ts';
 
 /**
  * An envelope as the feed hands it over: a snapshot message comes already parsed (parse() answers at
@@ -36,8 +34,6 @@ export interface SnapshotFeed {
   mergeKeys: KeyMerger;
   /** In the worker thread (held-state.ts keysJsonPieces), the pieces in shared buffers. */
   keysJson: KeysJson;
-  /** In the worker thread, with synchronous calls (write-snapshot-file.ts): large pieces are views of shared buffers, so neither is copied. */
-  writeSnapshotFile: WriteSnapshotFile;
   close(): Promise<void>;
 }
 
@@ -45,11 +41,8 @@ export type FeedRequest =
   { type: 'subscribe'; subscription: number; lastEventId: string | null } | { type: 'unsubscribe' } | { type: 'task'; task: number; work: FeedTask };
 
 /** Work in proportion to the keys that the request loop hands to the worker. */
-export type FeedTask =
-  | { kind: 'merge'; held: PortablePackedSection; delta: PackedEntries }
-  | { kind: 'keys-json'; held: PortablePackedSection }
-  | { kind: 'write'; write: SnapshotFileWrite };
-export type FeedTaskResult = MergedKeys | Uint8Array[] | 'written';
+export type FeedTask = { kind: 'merge'; held: PortablePackedSection; delta: PackedEntries } | { kind: 'keys-json'; held: PortablePackedSection };
+export type FeedTaskResult = MergedKeys | Uint8Array[];
 
 export type FeedReply =
   | { type: 'spend-floors'; subscription: number; envelope: SpendFloorEnvelope }
@@ -151,15 +144,11 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
     },
     mergeKeys: (held, delta) => ask({ kind: 'merge', held, delta }) as Promise<MergedKeys>,
     keysJson: (held) => ask({ kind: 'keys-json', held }) as Promise<Uint8Array[]>,
-    writeSnapshotFile: async (write) => void (await ask({ kind: 'write', write })),
     async close() {
       live = null;
       const running = worker;
       worker = null;
       if (running !== null) await running.terminate();
-      // Its exit no longer fails them (the worker is not the current one): nothing waits forever.
-      for (const task of tasks.values()) task.reject(new Error('the snapshot feed closed'));
-      tasks.clear();
     },
   };
 }

@@ -1,7 +1,7 @@
 // Keeps the snapshot and the spend floors current: subscribes to dataPlane.snapshot through the snapshot
 // feed, which reads and parses it in a worker thread (snapshot-feed.ts), resuming from the
 // version and floor position held, so the control plane can send only what changed), verifies and
-// applies each message in order, swaps the store, and saves to disk (the writes made by the feed's thread). A snapshot message that does not
+// applies each message in order, swaps the store, and saves to disk. A snapshot message that does not
 // verify or apply drops the connection and resubscribes without a position, which yields a full
 // snapshot; a spend floor message that does not follow resubscribes for a floor checkpoint. Connection
 // failures reconnect with exponential backoff and jitter (to the next control-plane replica, when
@@ -56,8 +56,7 @@ function textEnvelope(envelope: SignedSnapshotEnvelope): SnapshotEnvelope {
 }
 
 export interface SnapshotSync {
-  /** Resolves once the message being applied, if any, is (its writes handed to the writer). */
-  stop(): Promise<void>;
+  stop(): void;
 }
 
 export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
@@ -136,9 +135,9 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       }
       await store.set(next, verified.changedSections);
       options.onApplied?.({ kind: 'snapshot', envelope: textEnvelope(envelope), parsed: parsed!, snapshot: next });
-      // Rare (the log would outweigh the state file), and the next message waits meanwhile, so the state is not changed under it.
-      if (writer.outweighedBy(next)) writer.save(next, await serializeHeldStateInSlices(next.state, feed.keysJson));
-      else writer.append(next);
+      writer.append(next);
+      // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
+      if (writer.compactionDue) writer.save(next, await serializeHeldStateInSlices(next.state, feed.keysJson));
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
       resubscribeAfterRejection(false);
@@ -164,13 +163,12 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
   connect(true);
 
   return {
-    async stop() {
+    stop() {
       stopped = true;
       generation += 1;
       if (reconnectTimer !== null) clearTimeout(reconnectTimer);
       subscription?.unsubscribe();
       subscription = null;
-      await queue;
     },
   };
 }
