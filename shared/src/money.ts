@@ -104,13 +104,14 @@ export function roundNanoToMicro(nanodollars: number): Microdollars {
   return Math.floor((nanodollars + NANODOLLARS_PER_MICRODOLLAR / 2) / NANODOLLARS_PER_MICRODOLLAR) as Microdollars;
 }
 
+/** What priceUsage reads when a price has no tiers: one shared object, not one per call. */
+const NO_TIERS: PriceTiers = {};
+
 /**
  * The price of one token class for a prompt of `promptTokens` tokens: the last tier whose start the prompt
  * exceeds, else the base. A long-context tier prices the whole request, not only the tokens past the
  * threshold (Gemini, Anthropic and OpenAI all bill that way).
  */
-const NO_TIERS: PriceTiers = {};
-
 function tierPrice<T extends NanodollarsPerToken | null>(base: T, tiers: readonly PriceTier[] | undefined, promptTokens: number): T | NanodollarsPerToken {
   // No `tiers ?? []` and no iterator: priced three times a request, mostly without tiers (each made an empty array).
   if (tiers === undefined) return base;
