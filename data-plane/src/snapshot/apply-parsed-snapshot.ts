@@ -83,7 +83,7 @@ const HASH_SLICE = 100;
  * The state a large delta makes, built beside `state` (which is left as it was) and hashed on the way:
  * the held hash's lanes plus the parser's lanes of the upserted entries, less each entry removed or
  * replaced. The API keys are merged by `mergeKeys` (merge-keys.ts; in a serving data plane the feed's
- * worker thread, so the request loop only swaps references and adds up lanes); other sections' upserts
+ * worker thread, which also adds up those lanes, so the request loop only swaps references); other sections' upserts
  * are read from the parsed chunks one per turn, never gathered into one object: walking a 100k-entry
  * object (for-in, Object.keys) is itself one step of tens of milliseconds. Throws when the result does
  * not hash to the signed stateHash.
@@ -94,13 +94,16 @@ export async function applyLargeDeltaBeside(
   parsed: ParsedDelta,
   mergeKeys: KeyMerger,
 ): Promise<{ state: HeldState; lanes: Uint16Array }> {
-  const hash = new StateHash(lanes);
-  hash.addLanes(parsed.upsertedLanes);
   const next: HeldState = { ...state };
+  let hash: StateHash;
   if (parsed.apiKeys !== null) {
-    const merged = await mergeKeys(state.apiKeys.portable(), parsed.apiKeys);
-    hash.addLanes(merged.lanes);
+    // The lanes added up where the keys are merged (the feed's thread), not here.
+    const merged = await mergeKeys(state.apiKeys.portable(), parsed.apiKeys, [lanes, parsed.upsertedLanes]);
+    hash = new StateHash(merged.lanes);
     next.apiKeys = new PackedSection(merged.packed);
+  } else {
+    hash = new StateHash(lanes);
+    hash.addLanes(parsed.upsertedLanes);
   }
   for (const section of plainSections) {
     const change = parsed.changes[section];

@@ -1,6 +1,6 @@
 // The snapshot on disk: a state file plus a log of the deltas since, replayed and re-verified on load;
-// the log is emptied when the state file is written again, and once it outweighs the state file the
-// writer says so (the sync then writes the state whole).
+// the log is emptied when the state file is written again, and when a delta's line would make it
+// outweigh the state file the writer says so (the sync then writes the state whole, not the line).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,10 +80,15 @@ describe('snapshot file and deltas log', () => {
     }
   });
 
-  it('says when the log outweighs the state file', () => {
-    const writer = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 99_000 });
-    expect(writer.compactionDue).toBe(false);
-    const writerAfterMore = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 100_001 });
-    expect(writerAfterMore.compactionDue).toBe(true);
+  it('says when a delta would make the log outweigh the state file', async () => {
+    const { signer } = await snapshotSigning();
+    const state = stateWithKeys(1);
+    const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash: hashSnapshotStateWithJson(state).stateHash, changes: {} });
+    const delta = { version: 2, ...hashSnapshotStateWithJson(state), state: holdState(state), jws };
+    const line = `{"version":2,"jws":"${jws}"}\n`.length;
+    const writer = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 100_000 - line });
+    expect(writer.outweighedBy(delta)).toBe(false);
+    const writerWithMore = new SnapshotFileWriter('/nonexistent/snapshot.json', () => {}, { fileBytes: 100_000, deltaBytes: 100_001 - line });
+    expect(writerWithMore.outweighedBy(delta)).toBe(true);
   });
 });

@@ -3,8 +3,8 @@
 // (for a full snapshot in parts, the last part's: it signs the version and the whole state's hash),
 // and `snapshot-deltas.jws` the delta envelopes applied since, one JSON envelope a line. A delta appends
 // one line (writing the whole state for every key created or revoked would cost in proportion to the
-// state); a full snapshot, or deltas that come to outweigh the state file, rewrite snapshot.json and
-// empty the log. Loading re-verifies everything: the stored message's signature, that the stored state
+// state); a full snapshot, or a delta whose line would make the log outweigh the state file, rewrite
+// snapshot.json and empty the log. Loading re-verifies everything: the stored message's signature, that the stored state
 // hashes to its stateHash, and each logged delta as if it had just arrived (signature, version chain,
 // hash of the result); the first that does not follow ends the replay. Writes are async and in order.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -141,9 +141,14 @@ export class SnapshotFileWriter {
     });
   }
 
-  /** The log outweighs the state file: the caller should save() the whole state again. */
-  get compactionDue(): boolean {
-    return this.#deltaBytes > Math.max(MIN_COMPACTION_BYTES, this.#fileBytes);
+  /**
+   * Whether the log with this delta's line would outweigh the state file: the caller should save() the
+   * whole state instead of appending (the line would be written only for the log to be emptied after: a
+   * 100k-key delta's 30 MB, a MiB per write on libuv's pool, at the request loop's priority on its core).
+   */
+  outweighedBy(snapshot: MaterialisedSnapshot): boolean {
+    const line = `{"version":${snapshot.version},"jws":"`.length + snapshot.jws.length + '"}\n'.length;
+    return this.#deltaBytes + line > Math.max(MIN_COMPACTION_BYTES, this.#fileBytes);
   }
 
   /** Resolves when everything handed to save() and append() is on disk. */

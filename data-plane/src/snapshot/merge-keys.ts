@@ -12,24 +12,30 @@ import type { PortablePackedSection } from './packed-section.ts';
 
 export interface MergedKeys {
   packed: PackedEntries;
-  /** Lanes to add to the held state's: the negated lanes of each key the delta removes or replaces. */
+  /** The sum of the lanes given (`from`), less the lanes of each key the delta removes or replaces. */
   lanes: Uint16Array;
 }
 
-/** Merges a large delta's packed keys (tombstones for its removals) onto a held section, which is only read. */
-export type KeyMerger = (held: PortablePackedSection, delta: PackedEntries) => Promise<MergedKeys>;
+/**
+ * Merges a large delta's packed keys (tombstones for its removals) onto a held section, which is only
+ * read. `from`: lanes to start the result's lanes from (the held state's and the delta's upserted
+ * entries'), added up where the merge runs: on the request loop a loop over 2,048 lanes run once per
+ * swap stays in the interpreter.
+ */
+export type KeyMerger = (held: PortablePackedSection, delta: PackedEntries, from?: readonly Uint16Array[]) => Promise<MergedKeys>;
 
 /** The merge in steps (packed-entries.ts mergeSteps): the delta over the held section's changes over its packed keys. */
-export function* mergeKeySteps(held: PortablePackedSection, delta: PackedEntries): Generator<void, MergedKeys> {
+export function* mergeKeySteps(held: PortablePackedSection, delta: PackedEntries, from: readonly Uint16Array[] = []): Generator<void, MergedKeys> {
   const hash = new StateHash();
+  for (const lanes of from) hash.addLanes(lanes);
   const changes = packEntries(held.changes.map(([id, entry]) => [id, entry === null ? '' : canonicalJson(entry)] as const));
   const packed = yield* mergeSteps([delta, changes, held.packed], (layer, index) => hash.remove('apiKeys', entryId(layer, index), entryJson(layer, index)));
   return { packed, lanes: hash.lanes };
 }
 
 /** Straight through (the feed's worker thread). */
-export function mergeKeysAtOnce(held: PortablePackedSection, delta: PackedEntries): MergedKeys {
-  const steps = mergeKeySteps(held, delta);
+export function mergeKeysAtOnce(held: PortablePackedSection, delta: PackedEntries, from?: readonly Uint16Array[]): MergedKeys {
+  const steps = mergeKeySteps(held, delta, from);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -39,8 +45,8 @@ export function mergeKeysAtOnce(held: PortablePackedSection, delta: PackedEntrie
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** On the calling thread, a step per turn (tests, the bench, and data-plane threads without a feed of their own). */
-export const mergeKeysInTurns: KeyMerger = async (held, delta) => {
-  const steps = mergeKeySteps(held, delta);
+export const mergeKeysInTurns: KeyMerger = async (held, delta, from) => {
+  const steps = mergeKeySteps(held, delta, from);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;

@@ -43,7 +43,7 @@ port.on('message', (request: FeedRequest) => {
     const { task, work } = request;
     try {
       if (work.kind === 'merge') {
-        const keys = mergeKeysAtOnce(work.held, work.delta);
+        const keys = mergeKeysAtOnce(work.held, work.delta, work.from);
         reply({ type: 'done', task, result: keys });
       } else {
         reply({ type: 'done', task, result: keysJsonPieces(work.held) });

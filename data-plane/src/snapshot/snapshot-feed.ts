@@ -41,7 +41,8 @@ export type FeedRequest =
   { type: 'subscribe'; subscription: number; lastEventId: string | null } | { type: 'unsubscribe' } | { type: 'task'; task: number; work: FeedTask };
 
 /** Work in proportion to the keys that the request loop hands to the worker. */
-export type FeedTask = { kind: 'merge'; held: PortablePackedSection; delta: PackedEntries } | { kind: 'keys-json'; held: PortablePackedSection };
+export type FeedTask =
+  { kind: 'merge'; held: PortablePackedSection; delta: PackedEntries; from?: readonly Uint16Array[] } | { kind: 'keys-json'; held: PortablePackedSection };
 export type FeedTaskResult = MergedKeys | Uint8Array[];
 
 export type FeedReply =
@@ -142,7 +143,7 @@ export function createSnapshotFeed(options: SnapshotFeedOptions): SnapshotFeed {
         },
       };
     },
-    mergeKeys: (held, delta) => ask({ kind: 'merge', held, delta }) as Promise<MergedKeys>,
+    mergeKeys: (held, delta, from) => ask({ kind: 'merge', held, delta, from }) as Promise<MergedKeys>,
     keysJson: (held) => ask({ kind: 'keys-json', held }) as Promise<Uint8Array[]>,
     async close() {
       live = null;

@@ -135,9 +135,9 @@ export function startSnapshotSync(options: SnapshotSyncOptions): SnapshotSync {
       }
       await store.set(next, verified.changedSections);
       options.onApplied?.({ kind: 'snapshot', envelope: textEnvelope(envelope), parsed: parsed!, snapshot: next });
-      writer.append(next);
-      // Rare (the log outweighs the state file), and the next message waits meanwhile, so the state is not changed under it.
-      if (writer.compactionDue) writer.save(next, await serializeHeldStateInSlices(next.state, feed.keysJson));
+      // Rare (the log would outweigh the state file), and the next message waits meanwhile, so the state is not changed under it.
+      if (writer.outweighedBy(next)) writer.save(next, await serializeHeldStateInSlices(next.state, feed.keysJson));
+      else writer.append(next);
     } catch (error) {
       log(`snapshot rejected, resubscribing for a full snapshot: ${String(error)}`);
       resubscribeAfterRejection(false);

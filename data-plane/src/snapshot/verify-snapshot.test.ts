@@ -2,7 +2,8 @@
 // the held hash's lanes; a large one is merged beside the held state (API keys as packed bytes, also on
 // top of small deltas applied in place before); a full snapshot is materialised and saved as JSON of
 // exactly that state; a state that diverges from the signed hash is refused. The large delta's keys merge
-// either on this thread or in the snapshot feed's worker thread, as a serving data plane merges them.
+// either on this thread or in the snapshot feed's worker thread, as a serving data plane merges them, the
+// result's state hash lanes added up where they merge.
 import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../shared/src/canonical-json.ts';
 import { diffSnapshotStates, hashSnapshotState, hashSnapshotStateWithJson, type SnapshotState } from '../../../shared/src/snapshot.ts';
@@ -10,6 +11,7 @@ import { createSnapshotFeed } from './snapshot-feed.ts';
 import { createInThreadSnapshotParser, type SnapshotParser } from './snapshot-parser.ts';
 import { SnapshotRejected, verifySnapshot } from './verify-snapshot.ts';
 import { holdState, plainState } from './held-state.ts';
+import { mergeKeysInTurns, type KeyMerger } from './merge-keys.ts';
 import { snapshotSigning, stateWithKeys } from '../testing/snapshot-states.ts';
 
 const text = (pieces: ReadonlyArray<string | Uint8Array>) =>
@@ -22,17 +24,22 @@ afterAll(() => Promise.all(feeds.map((feed) => feed.close())));
 async function signerAndParser(mergeIn: 'this thread' | 'the feed worker' = 'this thread') {
   const { keys, signer } = await snapshotSigning();
   const parser: SnapshotParser = await createInThreadSnapshotParser(keys.publicJwk);
-  /** Merges the feed worker made. */
-  const workerMerges = { count: 0 };
+  /** Merges the feed worker made, and the lanes each merge was given to start its result's lanes from. */
+  const workerMerges = { count: 0, from: [] as Array<readonly Uint16Array[] | undefined> };
+  let merge: KeyMerger = mergeKeysInTurns;
   if (mergeIn === 'the feed worker') {
     const feed = createSnapshotFeed({ controlPlaneUrls: ['http://127.0.0.1:9'], dataPlaneToken: 'unused', snapshotPublicJwk: keys.publicJwk });
     feeds.push(feed);
-    parser.mergeKeys = async (held, delta) => {
-      const merged = await feed.mergeKeys(held, delta);
+    merge = async (held, delta, from) => {
+      const merged = await feed.mergeKeys(held, delta, from);
       workerMerges.count += 1;
       return merged;
     };
   }
+  parser.mergeKeys = async (held, delta, from) => {
+    workerMerges.from.push(from);
+    return merge(held, delta, from);
+  };
   return { signer, parser, workerMerges };
 }
 
@@ -103,6 +110,10 @@ describe('verifySnapshot', () => {
       expect(held.apiKeys.get('hash-5002')).toBeUndefined();
       expect(plainState(held)).toEqual(stateWithKeys(300));
       expect(workerMerges.count).toBe(mergeIn === 'the feed worker' ? 2 : 0);
+      // The result's lanes are added up where the keys merge (the held state's, then the delta's upserted
+      // entries'), not on the request loop.
+      expect(workerMerges.from.at(-1)?.[0]).toEqual(current.lanes);
+      expect(workerMerges.from.at(-1)).toHaveLength(2);
     },
   );
 
