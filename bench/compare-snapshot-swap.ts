@@ -149,6 +149,18 @@ function timelineOf(swap: SnapshotSwapResult, output: string): string {
   });
   const within = ([from, to]: readonly [number, number]) => all.filter((event) => event.to >= from && event.from <= to);
   const events = within(swap.windowsNs.swap);
+  // The main thread's CPU per second of each window (its schedstat, read every ~100 ms): what the swap adds
+  // to the loop's own work, whatever the machine's load does to the probe.
+  const cpuReadings = output.split('\n').flatMap((line) => {
+    const [, at, cpu] = /^timeline cpu (\d+) (\d+)$/.exec(line) ?? [];
+    return at === undefined ? [] : [{ at: Number(at), cpuNs: Number(cpu) }];
+  });
+  const cpuRate = ([from, to]: readonly [number, number]) => {
+    const inside = cpuReadings.filter((reading) => reading.at >= from && reading.at <= to);
+    if (inside.length < 2) return 'n/a';
+    const [first, last] = [inside[0]!, inside.at(-1)!];
+    return `${((last.cpuNs - first.cpuNs) / 1e6 / ((last.at - first.at) / 1e9)).toFixed(0)} ms/s`;
+  };
   // The collections per second and their pauses, baseline against swap: what the swap adds to the loop's own work.
   const collections = (window: readonly [number, number]) => {
     const pauses = within(window)
@@ -173,7 +185,7 @@ function timelineOf(swap: SnapshotSwapResult, output: string): string {
     }`;
   const lines = [
     // The publish on CLOCK_MONOTONIC in µs, the clock of a --cpu-prof profile's timestamps, to find the swap's window in one.
-    `  published at ${(publishedNs / 1000).toFixed(0)} µs monotonic; swap ends at ${at(endNs - 100e6)} ms; GC pauses of 1 ms or more: baseline ${collections(swap.windowsNs.baseline)}, swap ${collections(swap.windowsNs.swap)}; steal in the loop's gaps: baseline ${stolen(swap.windowsNs.baseline)}, swap ${stolen(swap.windowsNs.swap)}`,
+    `  published at ${(publishedNs / 1000).toFixed(0)} µs monotonic; swap ends at ${at(endNs - 100e6)} ms; GC pauses of 1 ms or more: baseline ${collections(swap.windowsNs.baseline)}, swap ${collections(swap.windowsNs.swap)}; steal in the loop's gaps: baseline ${stolen(swap.windowsNs.baseline)}, swap ${stolen(swap.windowsNs.swap)}; main thread CPU: baseline ${cpuRate(swap.windowsNs.baseline)}, swap ${cpuRate(swap.windowsNs.swap)}`,
   ];
   for (const request of swap.slowestDuringSwap) {
     const during = events.filter((event) => event.to >= request.dueNs - 20e6 && event.from <= request.dueNs + request.latencyMicros * 1000);
@@ -181,6 +193,9 @@ function timelineOf(swap: SnapshotSwapResult, output: string): string {
   }
   const gaps = events.filter((event) => event.cpuNs !== null).sort((one, other) => other.cpuNs! - one.cpuNs!);
   lines.push(`  most CPU in one gap: ${gaps.slice(0, 3).map(describe).join('; ')}`);
+  // The loop's own work apart from its collections: the swap's steps and the requests' (a gap with no collection of 1 ms or more).
+  const withoutCollection = gaps.filter((gap) => collectedIn(gap).length === 0);
+  lines.push(`  most CPU in one gap without a collection: ${withoutCollection.slice(0, 3).map(describe).join('; ') || 'none'}`);
   return lines.join('\n');
 }
 
