@@ -77,7 +77,7 @@ async function main(): Promise<void> {
           const swap = await measureSnapshotSwap(gateway, simulator, keys, PROBE_RATE, LOAD_CPU);
           results[side].push(swap);
           log(
-            `round ${round + 1} ${side}: baseline p99.9 ${ms(swap.probeBefore.p999)} ms, worst during the swap ${ms(swap.worstDuringSwapMicros)} ms (${ms(swap.worstDuringSwapMicros - swap.probeBefore.p999)} over; ${swap.answeredDuringSwap} requests; worst in as long a window before it ${ms(swap.worstBeforeInEqualWindowMicros)} ms), swap ${swap.swapMs.toFixed(0)} ms (publish ${swap.publishMs.toFixed(0)} ms before it), data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms, failed ${swap.probeFailed}; load average ${loadAverage()}`,
+            `round ${round + 1} ${side}: baseline p99.9 ${ms(swap.probeBefore.p999)} ms, worst during the swap ${ms(swap.worstDuringSwapMicros)} ms (${ms(swap.worstDuringSwapMicros - swap.probeBefore.p999)} over; ${swap.answeredDuringSwap} requests; worst in as long a window before it ${ms(swap.worstBeforeInEqualWindowMicros)} ms), swap ${swap.swapMs.toFixed(0)} ms (signed in ${swap.publishMs.toFixed(0)} ms before the probe), data-plane CPU ${swap.dataPlaneCpuMs.toFixed(0)} ms, failed ${swap.probeFailed}; load average ${loadAverage()}`,
           );
           // With --trace-gc: the collector's pauses of 3 ms or more (the last 100).
           const pauses = gateway

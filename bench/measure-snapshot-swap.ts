@@ -1,6 +1,6 @@
 // A large snapshot swap under traffic: while an open-loop probe runs against the data plane, the fake
-// control plane publishes the same state plus `extraKeys` API keys (a delta). Swap time runs from the
-// moment publish() has signed and handed the message to the channel until /healthz reports the new
+// control plane publishes the same state plus `extraKeys` API keys (a delta, signed before the probe
+// starts). Swap time runs from the moment the signed message is handed to the channel until /healthz reports the new
 // version, so it covers transport, signature check, delta apply, state hash and the new view. The
 // stall is the worst probe latency among requests due in that window (plus 100 ms), next to the
 // probe's latency before the swap.
@@ -15,7 +15,7 @@ import type { FakeControlPlaneGatewayTarget as GatewayTarget, Simulator } from '
 export interface SnapshotSwapResult {
   extraKeys: number;
   probeRate: number;
-  /** Signing the full message and the delta in the (fake) control plane; not part of the swap. */
+  /** Signing the full message and the delta in the (fake) control plane, before the probe starts; not part of the swap. */
   publishMs: number;
   swapMs: number;
   /** CPU the data plane used from publish to swap (the probe's requests included). */
@@ -53,6 +53,15 @@ const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(reso
 const POLL_MS = 50;
 
 /**
+ * PREPARED_BEFORE_THE_PROBE: the fake control plane signs the delta (hashing 100k entries, two 30 MB
+ * messages, 3-26 s at load 8-18) before the probe starts, not between the baseline and the swap. Signed
+ * there, on the probe's CPU, it held the probe's client and the simulator back, the probe's requests came
+ * to the data plane in bursts, and its upstream pool opened connections for them (five within 40 ms in
+ * one profile) which the simulator (uWS) closed idle about 10 s later: in the swap's window, each close a
+ * stretch of the request loop (undici's SocketError and its stack, the close; 10.5 ms in one round, load
+ * 15) counted against the swap. In six profiled swaps at load 8-18 (2026-12-07), five swap windows held
+ * such a close and no baseline did.
+ *
  * This harness's threads at `nice`. The harness (its fake control plane signs the delta, streams its 30 MB
  * and collects the garbage; it polls /healthz) shares the load CPU with the probe's client and the
  * simulator: traced (bench:swap --sched, load 3.6), the probe's client waited 269 ms in all behind it
@@ -81,6 +90,10 @@ export async function measureSnapshotSwap(
 ): Promise<SnapshotSwapResult> {
   const bigState = withExtraKeys(benchSnapshotState(`http://127.0.0.1:${simulator.port}/v1`), extraKeys);
   const fromVersion = await target.servedVersion();
+  // Signed before the probe starts (see PREPARED_BEFORE_THE_PROBE), published at the swap.
+  const signStartedNs = process.hrtime.bigint();
+  const publishPrepared = await target.controlPlane.prepare(bigState);
+  const signMs = Number(process.hrtime.bigint() - signStartedNs) / 1e6;
   // Runs until a second after the swap (stopped below); the duration is only a ceiling.
   const probe = startOpenLoopClient(
     { request: target.request(false), ratePerSecond: probeRate, durationMs: 120_000, warmupMs: PROBE_WARMUP_MS, maxConnections: 256, drainTimeoutMs: 10_000 },
@@ -95,7 +108,7 @@ export async function measureSnapshotSwap(
   await sleep(PROBE_WARMUP_MS + BASELINE_MS);
   const publishStartedNs = process.hrtime.bigint();
   harnessNice(19);
-  await target.controlPlane.publish(bigState);
+  publishPrepared();
   const publishedNs = process.hrtime.bigint();
   const cpuBefore = sampleUsage(target.pid);
   let swappedNs = publishedNs;
@@ -145,7 +158,7 @@ export async function measureSnapshotSwap(
   return {
     extraKeys,
     probeRate,
-    publishMs: Number(publishedNs - publishStartedNs) / 1e6,
+    publishMs: signMs,
     swapMs: Number(swappedNs - publishedNs) / 1e6,
     dataPlaneCpuMs: (cpuAfter.cpuSeconds - cpuBefore.cpuSeconds) * 1000,
     probeBefore: latencyLadder(before),

@@ -34,6 +34,12 @@ export interface FakeControlPlane {
   subscriptions: Array<string | null>;
   /** Signs and publishes a new version (a delta to current subscribers, full on a fresh connect). */
   publish(state: SnapshotState): Promise<number>;
+  /**
+   * publish() in two steps: signs now, and the function returned publishes what was signed (its version),
+   * with no CPU of its own to speak of (a bench times the data plane from there). Nothing else may be
+   * published in between.
+   */
+  prepare(state: SnapshotState): Promise<() => number>;
   /** Signs and sends spend floors as a checkpoint (every org's: an org left out has none). */
   publishSpendFloors(orgs: Record<string, OrgSpendFloor>): Promise<void>;
   /** The current version's full snapshot as sent: one envelope, or its parts. */
@@ -76,6 +82,9 @@ export async function startFakeControlPlane(options: { port?: number; fullSnapsh
       return fullEnvelopes;
     },
     async publish(state) {
+      return (await fake.prepare(state))();
+    },
+    async prepare(state) {
       const version = fake.version + 1;
       const stateHash = hashSnapshotState(state);
       const parts = splitSnapshotState(state, options.fullSnapshotPartEntries ?? Number.POSITIVE_INFINITY);
@@ -83,17 +92,21 @@ export async function startFakeControlPlane(options: { port?: number; fullSnapsh
         parts.length === 1
           ? [{ kind: 'full', version, stateHash, state }]
           : parts.map((part, index) => ({ kind: 'full', version, stateHash, state: part, part: { index, count: parts.length } }));
-      fullEnvelopes = await Promise.all(full.map(async (message) => ({ version, jws: await signer.sign(message) })));
-      let delta: SnapshotEnvelope | null = null;
-      if (fake.version > 0) {
-        const message: SnapshotMessage = { kind: 'delta', fromVersion: fake.version, version, stateHash, changes: diffSnapshotStates(fake.state, state) };
-        delta = { version, jws: await signer.sign(message) };
-        deltas.set(fake.version, delta);
-      }
-      fake.version = version;
-      fake.state = state;
-      for (const listener of listeners) for (const envelope of delta ? [delta] : fullEnvelopes) listener(envelope);
-      return version;
+      const signedFull = await Promise.all(full.map(async (message) => ({ version, jws: await signer.sign(message) })));
+      const fromVersion = fake.version;
+      const delta: SnapshotEnvelope | null =
+        fromVersion > 0
+          ? { version, jws: await signer.sign({ kind: 'delta', fromVersion, version, stateHash, changes: diffSnapshotStates(fake.state, state) }) }
+          : null;
+      return () => {
+        if (fake.version !== fromVersion) throw new Error(`version ${version} was prepared on ${fromVersion}, but ${fake.version} was published since`);
+        fullEnvelopes = signedFull;
+        if (delta !== null) deltas.set(fromVersion, delta);
+        fake.version = version;
+        fake.state = state;
+        for (const listener of listeners) for (const envelope of delta ? [delta] : fullEnvelopes) listener(envelope);
+        return version;
+      };
     },
     async publishSpendFloors(orgs) {
       const seq = (floorPosition?.seq ?? 0) + 1;
