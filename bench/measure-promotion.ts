@@ -6,7 +6,8 @@
 // new_space_survived is what a scavenge copied within the young generation; what it promotes is what
 // survived the scavenge before as well.
 //
-//   node --import tsx bench/measure-promotion.ts [--root=DIR] [--rate=2000] [--seconds=10] [--flags="..."] [--env=K=V,K=V]
+//   node --import tsx bench/measure-promotion.ts [--root=DIR] [--rate=2000] [--seconds=10] [--flags="..."] [--env=K=V,K=V] [--dump=FILE (the whole output)]
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { quantile } from './alternate-rounds.ts';
@@ -70,7 +71,10 @@ async function main(): Promise<void> {
     await runOpenLoopClient(plan(3_000), LOAD_CPU);
     const before = target.output().length;
     const result = await runOpenLoopClient(plan(seconds * 1000), LOAD_CPU);
-    const window = scavenges(target.output().slice(before));
+    const windowText = target.output().slice(before);
+    const dump = option(args, 'dump');
+    if (dump !== undefined) writeFileSync(dump, target.output());
+    const window = scavenges(windowText);
     // The main isolate is the one that scavenges most (the snapshot feed's worker hardly allocates).
     const counts = new Map<string, number>();
     for (const scavenge of window) counts.set(scavenge.isolate, (counts.get(scavenge.isolate) ?? 0) + 1);

@@ -25,8 +25,14 @@ export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
  * measured before: 0.86× the CPU per request at 32, but pauses of 4-13 ms, once a second at 500
  * requests/s). Side by side at 500 requests/s (bench/compare-data-planes.ts, docs/architecture.md): p99
  * 0.54×, p99.9 0.37-0.44×, CPU per request 0.93-1.06×.
+ * --no-allocation-site-pretenuring: V8 had switched about twenty allocation sites to allocate straight in
+ * the old generation (it had seen their objects survive scavenges). On the request path those
+ * objects die young, but dead in the old generation until the next mark-compact they kept every young
+ * object they pointed at alive through the scavenges, which promoted those too: about 3 KB per request,
+ * 1.3 MB and a 9-10 ms pause per scavenge at 500 requests/s, against 0.3 KB and 1.5 ms without
+ * (bench/measure-promotion.ts; docs/architecture.md, "Where the time goes").
  */
-export const DATA_PLANE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--single-threaded-gc'];
+export const DATA_PLANE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--single-threaded-gc', '--no-allocation-site-pretenuring'];
 /** A crashed data plane's spend reservations lapse after this. */
 export const DEFAULT_RESERVATION_TTL_MS = 60_000;
 const DEFAULT_SPEND_KEY_PREFIX = 'gw:spend:';
