@@ -59,7 +59,7 @@ const POLL_MS = 50;
  * to the data plane in bursts, and its upstream pool opened connections for them (five within 40 ms in
  * one profile) which the simulator (uWS) closed idle about 10 s later: in the swap's window, each close a
  * stretch of the request loop (undici's SocketError and its stack, the close; 10.5 ms in one round, load
- * 15) counted against the swap. In six profiled swaps at load 8-18 (2026-12-07), five swap windows held
+ * 15) counted against the swap. In six profiled swaps at load 8-18 (2026-12-07), four swap windows held
  * such a close and no baseline did.
  *
  * This harness's threads at `nice`. The harness (its fake control plane signs the delta, streams its 30 MB
