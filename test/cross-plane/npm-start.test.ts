@@ -23,7 +23,8 @@ describe('npm start', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gateway-npm-start-'));
-    await copyPgliteTemplate(join(dataDir, 'pglite'));
+    // Bare (no migrations applied): npm start migrates a newcomer's database.
+    await copyPgliteTemplate(join(dataDir, 'pglite'), { migrated: false });
     ports = { CONTROL_PLANE_PORT: await freePort(), DATA_PLANE_PORT: await freePort(), SIMULATOR_PORT: await freePort() };
   });
   // A test that fails midway leaves its gateway running: stop it before the next start needs the same ports.

@@ -13,7 +13,8 @@ describe.each(testEngines)('schema round trip on %s', (engine) => {
   let closed = false;
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase(engine);
+    // Bare: this suite applies the migrations itself.
+    testDatabase = await createTestDatabase(engine, { migrated: false });
     database = await openDatabase({ dataDir: join(testDatabase.dataDir, 'pglite'), databaseUrl: testDatabase.databaseUrl });
   });
   afterAll(async () => {
