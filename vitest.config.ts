@@ -82,7 +82,19 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'listener', include: listenerTests, exclude: notTests, globalSetup } },
-      { extends: true, test: { name: 'cross-plane', include: crossPlaneTests, exclude: notTests, globalSetup } },
+      {
+        extends: true,
+        test: {
+          name: 'cross-plane',
+          include: crossPlaneTests,
+          exclude: notTests,
+          globalSetup,
+          // Each file starts its own gateway (both planes, simulators, a database) and closes it; what a file
+          // would otherwise pay first is loading both planes' modules again in a fresh fork (seconds each on a
+          // loaded machine), so the files of a worker share one module graph.
+          isolate: false,
+        },
+      },
     ],
   },
 });
