@@ -96,7 +96,9 @@ describe('verifySnapshot', () => {
       const stateHash = hashSnapshotState(after);
       const jws = await signer.sign({ kind: 'delta', fromVersion: 1, version: 2, stateHash, changes });
       const verified = await verifySnapshot(parser, { version: 2, jws }, current);
-      expect(verified).toMatchObject({ kind: 'delta', changedSections: null, snapshot: { version: 2, stateHash } });
+      // Built beside, yet only the API keys changed: a view's indexes of the other sections still hold.
+      expect(verified).toMatchObject({ kind: 'delta', changedSections: new Set(['apiKeys']), snapshot: { version: 2, stateHash } });
+      expect(verified.snapshot.state.models).toBe(held.models);
       expect(plainState(verified.snapshot.state)).toEqual(after);
       expect(verified.snapshot.lanes).toEqual(hashSnapshotStateWithJson(after).lanes);
       // The new state answers for old, renamed, removed and new keys; the held one still as before.

@@ -57,7 +57,10 @@ export type VerifiedSnapshot =
   | {
       kind: 'delta';
       snapshot: MaterialisedSnapshot;
-      /** The sections changed when the state is the one held before, changed in place; null for a new state. */
+      /**
+       * The sections the delta changed; the others are the held state's own objects, whether the state
+       * was changed in place or built beside (a large delta), so a view's indexes of them still hold.
+       */
       changedSections: ReadonlySet<SnapshotSection> | null;
     };
 
@@ -93,7 +96,12 @@ export async function verifySnapshot(
   if (isLargeDelta(message)) {
     try {
       const built = await applyLargeDeltaBeside(current.state, current.lanes, message, parser.mergeKeys ?? mergeKeysInTurns);
-      return { kind: 'delta', snapshot: { ...snapshot, ...built }, changedSections: null };
+      // A delta of API keys alone (the bench's 100k keys, a bulk import) leaves the indexed sections as
+      // they were: the store keeps its view's indexes and decrypts no BYOK key again.
+      const changedSections = new Set<SnapshotSection>();
+      for (const [section, change] of Object.entries(message.changes)) if (change) changedSections.add(section as SnapshotSection);
+      if (message.apiKeys !== null) changedSections.add('apiKeys');
+      return { kind: 'delta', snapshot: { ...snapshot, ...built }, changedSections };
     } catch (error) {
       throw new SnapshotRejected(String(error));
     }
