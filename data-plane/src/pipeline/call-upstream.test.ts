@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { callUpstream, createUpstreamClient, toUpstreamGatewayError, type UpstreamClient } from './call-upstream.ts';
 import { CancelSignal } from './cancel-signal.ts';
+import { readFirstEvent } from './read-first-event.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -175,5 +176,43 @@ describe('callUpstream, streamed answers', () => {
       break;
     }
     await expect.poll(() => closedEarly).toBeGreaterThan(before);
+  });
+  it('waits for the first whole event, its end split across chunks, then reads every byte from the start', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\r\n');
+      setTimeout(() => response.write('\r'), 20);
+      setTimeout(() => response.end('\ndata: 2\r\n\r\n'), 40);
+    };
+    const upstream = await call(new CancelSignal(), false);
+    const answer = await readFirstEvent(upstream.body);
+    expect(answer).toBe(upstream.body);
+    const first = await answer[Symbol.asyncIterator]().next();
+    expect(first.value?.toString()).toMatch(/^data: 1\r\n\r\n/);
+    let rest = '';
+    for await (const chunk of answer) rest += chunk.toString();
+    expect(first.value?.toString() + rest).toBe('data: 1\r\n\r\ndata: 2\r\n\r\n');
+  });
+
+  it('fails the wait for the first event when the body breaks before it', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: partial');
+      setTimeout(() => response.destroy(), 20);
+    };
+    const signal = new CancelSignal();
+    const upstream = await call(signal, false);
+    expect(await readFailure(readFirstEvent(upstream.body), signal)).toBe('upstream_error');
+  });
+
+  it('gives a body that ends before any whole event as it came', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end('data: cut');
+    };
+    const upstream = await call(new CancelSignal(), false);
+    let text = '';
+    for await (const chunk of await readFirstEvent(upstream.body)) text += chunk.toString();
+    expect(text).toBe('data: cut');
   });
 });

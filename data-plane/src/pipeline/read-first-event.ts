@@ -1,9 +1,15 @@
 // Reads an upstream event stream until its first whole SSE event arrived (a blank line), without
 // consuming it: the returned iterable yields those bytes again, then the rest. Until then nothing was
 // relayed, so a stream that breaks or stalls before its first event can still fall back or be retried
-// (DESIGN.md: retries only before the first byte).
+// (DESIGN.md: retries only before the first byte). An upstream's streamed answer (StreamedAnswer) waits
+// for its first event itself and is returned as it is: no replaying layer between it and the relay.
+import { StreamedAnswer } from './streamed-answer.ts';
 
-export async function readFirstEvent(body: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+export function readFirstEvent(body: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+  return body instanceof StreamedAnswer ? body.firstEvent() : readAndReplay(body);
+}
+
+async function readAndReplay(body: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
   const iterator = body[Symbol.asyncIterator]();
   const buffered: Buffer[] = [];
   let tail = '';

@@ -7,6 +7,8 @@
 // (body timeout, reset, the signal) come from reading it, the signal aborts the call until the body is
 // complete, a reader that stops early (`return()`, a `for await` left by `break`) aborts the call, and
 // past HIGH_WATER_BYTES of unread chunks the socket is paused until the reader catches up.
+// `firstEvent()` waits, without reading, until the queue holds a whole SSE event (read-first-event.ts):
+// the relay then reads this answer itself, with no replaying layer in between.
 import { errors, type Dispatcher, type Pool } from 'undici';
 import type { CancelSignal } from './cancel-signal.ts';
 import { DispatchedAnswer } from './dispatched-answer.ts';
@@ -15,6 +17,22 @@ import { DispatchedAnswer } from './dispatched-answer.ts';
 const HIGH_WATER_BYTES = 64 * 1024;
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+const LF_LF = Buffer.from('\n\n');
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+/** An SSE event's end (`\n\n` or `\r\n\r\n`) in `chunk`, or across `tail` (the last bytes before it) and it. */
+function endsAnEvent(tail: Buffer | null, chunk: Buffer): boolean {
+  if (chunk.indexOf(LF_LF) !== -1 || chunk.indexOf(CRLF_CRLF) !== -1) return true;
+  if (tail === null) return false;
+  const seam = Buffer.concat([tail, chunk.subarray(0, 3)]);
+  return seam.indexOf(LF_LF) !== -1 || seam.indexOf(CRLF_CRLF) !== -1;
+}
+
+/** The last three bytes of `tail` then `chunk`. */
+function lastBytes(tail: Buffer | null, chunk: Buffer): Buffer {
+  const joined = tail === null ? chunk : Buffer.concat([tail, chunk]);
+  return Buffer.from(joined.subarray(Math.max(0, joined.length - 3)));
+}
 
 export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Buffer> {
   /** Chunks not read yet. */
@@ -26,6 +44,11 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
   /** The read waiting for the next chunk. */
   #waiting: { resolve: (result: IteratorResult<Buffer>) => void; reject: (error: Error) => void } | null = null;
   #controller: Dispatcher.DispatchController | null = null;
+  /** A whole event was queued (or the body ended): `firstEvent()` answers at once. */
+  #firstEventQueued = false;
+  /** The last three bytes queued before the first event's end: an end split across chunks. */
+  #tail: Buffer | null = null;
+  #firstEventWaiting: { resolve: (answer: StreamedAnswer) => void; reject: (error: Error) => void } | null = null;
 
   constructor(pool: Pool, options: Dispatcher.DispatchOptions, signal: CancelSignal) {
     super(signal);
@@ -36,8 +59,18 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
     this.#controller = controller;
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
+    if (!this.#firstEventQueued) {
+      if (endsAnEvent(this.#tail, chunk)) {
+        this.#firstEventQueued = true;
+        this.#tail = null;
+        this.#settleFirstEvent(null);
+      } else {
+        this.#tail = lastBytes(this.#tail, chunk);
+      }
+    }
     if (this.#waiting === null) {
-      if (this.#queuedBytes >= HIGH_WATER_BYTES) controller.pause();
+      // Not paused while firstEvent() waits for the first event's end: it reads nothing until then.
+      if (this.#queuedBytes >= HIGH_WATER_BYTES && this.#firstEventWaiting === null) controller.pause();
     } else if (!this.#deliveryScheduled) {
       // After the chunks undici parses from the same socket read: a relay that fell behind (the upstream's
       // chunks coalesced in the socket) catches up in one read and one write to its client, as with a Readable.
@@ -49,6 +82,9 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
   onResponseEnd(): void {
     this.finished();
     this.#ended = true;
+    // A body that ends before any whole event is relayed as it came.
+    this.#firstEventQueued = true;
+    this.#settleFirstEvent(null);
     // With chunks still queued, the scheduled delivery answers the read.
     if (this.#queue.length === 0) this.#settleWaiting(DONE, null);
   }
@@ -57,7 +93,28 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
     this.finished();
     if (this.failedBeforeHeaders(error)) return;
     this.#error = error;
+    this.#settleFirstEvent(error);
     if (this.#queue.length === 0) this.#settleWaiting(null, error);
+  }
+
+  /**
+   * Resolves (to this answer, nothing read) once the chunks queued hold a whole SSE event, or the body
+   * ended; rejects when the body fails before that. What readFirstEvent does through a replaying reader.
+   */
+  firstEvent(): Promise<StreamedAnswer> {
+    if (this.#error !== null && !this.#firstEventQueued) return Promise.reject(this.#error);
+    if (this.#firstEventQueued) return Promise.resolve(this);
+    return new Promise((resolve, reject) => {
+      this.#firstEventWaiting = { resolve, reject };
+    });
+  }
+
+  #settleFirstEvent(error: Error | null): void {
+    const waiting = this.#firstEventWaiting;
+    if (waiting === null) return;
+    this.#firstEventWaiting = null;
+    if (error === null) waiting.resolve(this);
+    else waiting.reject(error);
   }
 
   #settleWaiting(result: IteratorResult<Buffer> | null, error: Error | null): void {
