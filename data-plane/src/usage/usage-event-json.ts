@@ -13,7 +13,7 @@ import {
   putJsonBoolean,
   putJsonNumber as number,
   putJsonString as text,
-} from './json-bytes.ts';
+} from '../../../shared/src/json-bytes.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 
 const REQUEST_ID = asciiBytes('{"requestId":');

@@ -1,6 +1,6 @@
 // JSON written as bytes straight into a buffer, the bytes JSON.stringify's text has in UTF-8: for the
-// usage spool's record, written once per request, where a string template allocates a cons string per
-// piece and the checksum and the write then flatten it into copies (docs/architecture.md, "Where the time
+// usage spool's record and the data plane's access-log line, written once per request, where a string
+// template allocates a cons string per piece and the checksum and the write then flatten it into copies (docs/architecture.md, "Where the time
 // goes"). The caller makes room: jsonStringBound per string.
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
