@@ -1,5 +1,6 @@
 // What the access log and metrics cost per request, measured on the code that does it alone: the request
-// observer (data-plane/src/observability/observe-requests.ts) told that a metered chat request ended,
+// observer (data-plane/src/observability/observe-requests.ts) told that a metered chat request held and
+// gave back a spend reservation and ended,
 // once with the data plane's settings for "off" (LOG_LEVEL=warn, no metrics) and once for "on" (access
 // log at info through the batched stdout, the Prometheus metrics). CPU time per call from
 // process.cpuUsage over alternating repetitions, so the load of the machine moves it far less than a
@@ -89,6 +90,9 @@ async function run(requests: RequestObserver, iterations: number): Promise<numbe
   for (let index = 0; index < iterations; index++) {
     request.requestId = `req_${index.toString(36).padStart(22, '0')}`;
     request.startedAt = performance.now() - 2.3;
+    // The metered route's spend reservation, held while the request runs (a paid model's request).
+    requests.reservationHeld(1);
+    requests.reservationHeld(-1);
     requests.ended(request);
     if (index % CALLS_PER_TURN === 0) await nextTurn();
   }

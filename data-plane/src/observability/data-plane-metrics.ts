@@ -49,8 +49,12 @@ export class DataPlaneMetrics {
   readonly #attemptFailures: Counter<'endpoint' | 'error'>;
   readonly #ejections: Counter<'endpoint'>;
   readonly #limitRefusals: Counter<'kind'>;
-  readonly openStreams: Gauge;
-  readonly spendReservations: Gauge;
+  /**
+   * The two gauges a request moves, kept as plain numbers and read by their collect at a scrape:
+   * prom-client's inc and dec validate and hash the (empty) labels on every call, twice a metered request.
+   */
+  #openStreams = 0;
+  #reservationsHeld = 0;
   /** Per route: label-set key → handles. */
   readonly #handles = new Map<string, Map<string, RequestHandles>>();
   /**
@@ -105,8 +109,24 @@ export class DataPlaneMetrics {
       labelNames: ['kind'],
       registers,
     });
-    this.openStreams = new Gauge({ name: 'gateway_open_streams', help: 'Streamed answers being relayed', registers });
-    this.spendReservations = new Gauge({ name: 'gateway_spend_reservations_held', help: 'Spend reservations held by requests in flight', registers });
+    const held = () => this.#reservationsHeld;
+    const open = () => this.#openStreams;
+    new Gauge({
+      name: 'gateway_open_streams',
+      help: 'Streamed answers being relayed',
+      registers,
+      collect() {
+        this.set(open());
+      },
+    });
+    new Gauge({
+      name: 'gateway_spend_reservations_held',
+      help: 'Spend reservations held by requests in flight',
+      registers,
+      collect() {
+        this.set(held());
+      },
+    });
     new Gauge({
       name: 'gateway_snapshot_version',
       help: 'Version of the snapshot being served (0 before the first)',
@@ -209,6 +229,19 @@ export class DataPlaneMetrics {
     };
     byRoute.set(byRoute.size >= MAX_LABEL_SETS_PER_ROUTE ? `other\nother\n${status}` : key, handles);
     return handles;
+  }
+
+  streamOpened(): void {
+    this.#openStreams += 1;
+  }
+
+  streamClosed(): void {
+    this.#openStreams -= 1;
+  }
+
+  /** A spend reservation taken (+1) or given back (-1). */
+  reservationHeld(delta: 1 | -1): void {
+    this.#reservationsHeld += delta;
   }
 
   attemptFailed(endpoint: string, error: string, next: 'retry' | 'next-endpoint' | 'give-up'): void {

@@ -38,9 +38,9 @@ export function createRequestObserver(logger: Logger, metrics: DataPlaneMetrics 
       logger.warn({ requestId, ...attempt }, 'upstream attempt failed');
       metrics?.attemptFailed(`${attempt.provider}/${attempt.model}`, attempt.error, attempt.next);
     },
-    streamOpened: () => metrics?.openStreams.inc(),
-    streamClosed: () => metrics?.openStreams.dec(),
-    reservationHeld: (delta) => metrics?.spendReservations.inc(delta),
+    streamOpened: () => metrics?.streamOpened(),
+    streamClosed: () => metrics?.streamClosed(),
+    reservationHeld: (delta) => metrics?.reservationHeld(delta),
     endpointEjected: (endpoint) => metrics?.endpointEjected(endpoint),
     ended(request) {
       const status = request.status === 0 || request.aborted ? 499 : request.status;
