@@ -5,7 +5,8 @@ import { EVENTUALLY, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS } from './test/support/eve
 // - unit: code in memory and temporary files only (test/support/unit-lane-guard.ts fails a unit test that
 //   listens, connects, starts a process or opens a database); `npm run test:unit`, the quick lane;
 // - listener: one plane in process with its sockets, database, Redis or child process, against simulators
-//   and fakes; every test file not listed here or under test/cross-plane/ is a unit test;
+//   and fakes (listener-isolated: the few of them that need a module graph of their own); every test file
+//   not listed here or under test/cross-plane/ is a unit test;
 // - cross-plane: both planes, as a user runs them.
 const listenerTests = [
   'control-plane/src/access-control.test.ts',
@@ -55,6 +56,9 @@ const listenerTests = [
   // Every program's --help, run as a child process.
   'test/help.test.ts',
 ];
+// Listener files that must have a module graph of their own: they replace a module (vi.mock), which in a
+// shared graph the files before them have already loaded for real.
+const isolatedListenerTests = ['test/security/count-tokens-flood.test.ts'];
 const crossPlaneTests = ['test/cross-plane/**/*.test.ts'];
 const notTests = [...configDefaults.exclude, '**/dist/**'];
 // Prepares the PGlite template the database suites copy, and says which optional suites are skipped.
@@ -81,7 +85,19 @@ export default defineConfig({
           setupFiles: ['test/support/unit-lane-guard.ts'],
         },
       },
-      { extends: true, test: { name: 'listener', include: listenerTests, exclude: notTests, globalSetup } },
+      {
+        extends: true,
+        test: {
+          name: 'listener',
+          include: listenerTests,
+          exclude: [...notTests, ...isolatedListenerTests],
+          globalSetup,
+          // Each file starts what it tests and closes it; a fresh fork per file spent seconds loading a plane's
+          // modules again (the files that set environment variables put them back in their hooks).
+          isolate: false,
+        },
+      },
+      { extends: true, test: { name: 'listener-isolated', include: isolatedListenerTests, exclude: notTests, globalSetup } },
       {
         extends: true,
         test: {
