@@ -1,3 +1,4 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { EVENTUALLY, HOOK_TIMEOUT_MS, TEST_TIMEOUT_MS } from './test/support/eventually.ts';
 
@@ -61,6 +62,30 @@ const listenerTests = [
 const isolatedListenerTests = ['test/security/count-tokens-flood.test.ts'];
 const crossPlaneTests = ['test/cross-plane/**/*.test.ts'];
 const notTests = [...configDefaults.exclude, '**/dist/**'];
+// The longest files (each several minutes on a loaded 2-core machine), started first so that neither worker
+// is left running one of them alone at the end. vitest orders by the durations of the last run on this
+// machine when it has them, but a fresh clone (CI) has none and orders by file size, which put these late.
+const longestFirst = [
+  'test/cross-plane/data-plane-sigkill.test.ts',
+  'test/cross-plane/control-plane-sigkill.test.ts',
+  'test/cross-plane/admin-console.test.ts',
+  'test/cross-plane/npm-start.test.ts',
+];
+
+class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (file: TestSpecification) => {
+      const index = longestFirst.findIndex((path) => file.moduleId.endsWith(`/${path}`));
+      return index === -1 ? longestFirst.length : index;
+    };
+    // Stable: the rest keep vitest's order (projects together, so a worker's files share a module graph).
+    return (await super.sort(files))
+      .map((file, order) => ({ file, order }))
+      .sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order)
+      .map(({ file }) => file);
+  }
+}
+
 // Prepares the PGlite template the database suites copy, and says which optional suites are skipped.
 const globalSetup = ['test/support/global-setup.ts'];
 
@@ -72,6 +97,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     expect: { poll: EVENTUALLY },
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,
