@@ -15,3 +15,12 @@ export function usageCostFields(costMicros: number, upstreamCostMicros: number |
   if (upstreamCostMicros !== null) fields.cost_details = { upstream_inference_cost: microToUsd(upstreamCostMicros) };
   return fields;
 }
+
+/**
+ * The members of usageCostFields as JSON text, without the braces (`"cost":0.0015,"cost_microdollars":1500`):
+ * what JSON.stringify writes for them, since a finite number's JSON is its String().
+ */
+export function usageCostMembers(costMicros: number, upstreamCostMicros: number | null): string {
+  const members = `"cost":${String(microToUsd(costMicros))},"cost_microdollars":${String(costMicros)}`;
+  return upstreamCostMicros === null ? members : `${members},"cost_details":{"upstream_inference_cost":${String(microToUsd(upstreamCostMicros))}}`;
+}

@@ -1,10 +1,11 @@
 // A complete answer as the client gets it: the requested model, the cost inside `usage`, and every other
 // member of the upstream's JSON kept where it was (a `__proto__` member too: it is data, not a prototype).
 import { describe, expect, it } from 'vitest';
+import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
 import { meteringHeaders, withUsageCost } from './with-usage-cost.ts';
 
-const event = { ...sampleUsageEvent('req_1'), costMicros: 1_500, upstreamCostMicros: null };
+const event: UsageEvent = { ...sampleUsageEvent('req_1'), costMicros: 1_500, upstreamCostMicros: null };
 
 describe('withUsageCost', () => {
   it('renames the model and adds the cost after the usage members, keeping the order of the rest', () => {
@@ -30,6 +31,68 @@ describe('withUsageCost', () => {
     expect(withUsageCost(upstream, event, 'provider/model')).toBe(
       '{"__proto__":{"a":1},"model":"provider/model","usage":{"__proto__":{"b":2},"prompt_tokens":1,"cost":0.0015,"cost_microdollars":1500}}',
     );
+  });
+});
+
+describe('withUsageCost on the upstream text', () => {
+  const withUpstreamCost = { ...event, upstreamCostMicros: 250 };
+
+  /** What serialising the parsed answer gives (the JSON the splice must equal), as before the splice. */
+  function serialised(text: string, model: string, costEvent = event): string {
+    const record = JSON.parse(text) as Record<string, unknown>;
+    if (typeof record.model === 'string') record.model = model;
+    const usage = record.usage;
+    if (usage !== null && typeof usage === 'object') {
+      const fields: Record<string, unknown> = { cost: costEvent.costMicros / 1e6, cost_microdollars: costEvent.costMicros };
+      if (costEvent.upstreamCostMicros !== null) fields.cost_details = { upstream_inference_cost: costEvent.upstreamCostMicros / 1e6 };
+      record.usage = Object.assign(usage, fields);
+    }
+    return JSON.stringify(record);
+  }
+
+  it('keeps the upstream bytes (spacing, escapes, number spelling) and splices only the model and the cost', () => {
+    const upstream = '{ "id": "c\\u00e9", "model": "served",\n "choices": [{"n": 1.50, "usage": {}}],\n "usage": { "prompt_tokens": 5 } }\n';
+    const expected =
+      '{ "id": "c\\u00e9", "model": "provider/model",\n "choices": [{"n": 1.50, "usage": {}}],\n "usage": { "prompt_tokens": 5 ,"cost":0.0015,"cost_microdollars":1500} }\n';
+    expect(withUsageCost(upstream, event, 'provider/model')).toBe(expected);
+    const bytes = Buffer.from(upstream);
+    const spliced = withUsageCost(bytes, event, 'provider/model', JSON.parse(upstream) as object, upstream);
+    expect(Buffer.isBuffer(spliced)).toBe(true);
+    expect(spliced.toString()).toBe(expected);
+  });
+
+  it('gives the same JSON as serialising the answer, whatever its layout', () => {
+    const answers = [
+      '{"id":"c1","model":"served","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7}}',
+      '{"usage":{"prompt_tokens":5},"choices":[{"message":{"content":"a \\"usage\\": {} }"}}],"model":"served"}',
+      '{"model":"served","usage":{ }}',
+      '{"model":"provider/model","usage":{"prompt_tokens":1}}',
+      '{"model":"served","usage":null}',
+      '{"model":7,"usage":{"prompt_tokens":1}}',
+      '{"model":"served","choices":[{"message":{"content":"héllo wörld ✓ 𝄞"}}],"usage":{"total_tokens":3}}',
+      '{"mod\\u0065l":"served","usage":{"prompt_tokens":1}}',
+      '{"model":"served","usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2}}',
+      '{"model":"served","usage":{"cost_details":{"x":1},"prompt_tokens":1}}',
+      '{"__proto__":{"model":"x"},"model":"served","usage":{"__proto__":{"b":2}}}',
+    ];
+    for (const answer of answers) {
+      for (const costEvent of [event, withUpstreamCost]) {
+        const expected = serialised(answer, 'provider/model', costEvent);
+        const asText = withUsageCost(answer, costEvent, 'provider/model');
+        const asBytes = withUsageCost(Buffer.from(answer), costEvent, 'provider/model', JSON.parse(answer) as object, answer);
+        for (const spliced of [asText, asBytes]) expect(JSON.stringify(JSON.parse(spliced.toString()))).toBe(expected);
+      }
+    }
+  });
+
+  it('sends a UTF-8 answer as text and an ASCII one as bytes', () => {
+    const utf8 = '{"model":"served","content":"é","usage":{}}';
+    const spliced = withUsageCost(Buffer.from(utf8), event, 'provider/model', JSON.parse(utf8) as object, utf8);
+    expect(spliced).toBe('{"model":"provider/model","content":"é","usage":{"cost":0.0015,"cost_microdollars":1500}}');
+    const ascii = '{"model":"served","content":"e","usage":{}}';
+    const bytes = withUsageCost(Buffer.from(ascii), event, 'provider/model', JSON.parse(ascii) as object, ascii);
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    expect(bytes.toString()).toBe('{"model":"provider/model","content":"e","usage":{"cost":0.0015,"cost_microdollars":1500}}');
   });
 });
 

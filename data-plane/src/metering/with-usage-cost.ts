@@ -4,15 +4,25 @@
 // sent unchanged (the headers still say what it cost); one that already names the requested model and
 // has no `usage` object is sent as it came, except an embeddings `list` (OpenAI's shape always has
 // `usage`): when its upstream counted nothing (Gemini), it gets the tokens the gateway counted and billed.
+// The model and the cost fields are spliced into the upstream's own text (its spacing, escapes and number
+// spelling kept): the same JSON as serialising the parsed answer with them, without serialising it again.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
-import { usageCostFields } from './usage-cost-fields.ts';
+import { isAscii } from 'node:buffer';
+import { decodeText } from '../http/decode-text.ts';
+import { spliceAnswer } from '../providers/splice-json-member.ts';
+import { usageCostFields, usageCostMembers } from './usage-cost-fields.ts';
 
-/** `parsedBody`, when given, is `body` already parsed (the adapter read it for metering); it is changed in place. */
-export function withUsageCost(body: string | Buffer, event: UsageEvent, requestedModel: string, parsedBody?: object): string | Buffer {
+/**
+ * `parsedBody`, when given, is `body` already parsed (the adapter read it for metering), and `bodyText`
+ * the text it was parsed from, when `body` is bytes; the parsed body may be changed in place.
+ */
+export function withUsageCost(body: string | Buffer, event: UsageEvent, requestedModel: string, parsedBody?: object, bodyText?: string): string | Buffer {
   let parsed: unknown = parsedBody;
+  let text = typeof body === 'string' ? body : parsedBody === undefined ? undefined : bodyText;
   if (parsed === undefined) {
     try {
-      parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+      text ??= decodeText(body as Buffer);
+      parsed = JSON.parse(text);
     } catch {
       return body;
     }
@@ -24,6 +34,12 @@ export function withUsageCost(body: string | Buffer, event: UsageEvent, requeste
   const countedUsage = !hasUsage && record.object === 'list' ? { prompt_tokens: event.promptTokens, total_tokens: event.promptTokens } : null;
   if (!hasUsage && !renames && countedUsage === null) return body;
   const usage = hasUsage ? (record.usage as object) : countedUsage;
+  if (text !== undefined && countedUsage === null) {
+    // The upstream's own text with the model and the cost fields spliced in: the same JSON as below
+    // without serialising the whole answer again (nor, for an ASCII answer, encoding it).
+    const spliced = spliceCostInto(text, body, renames ? requestedModel : null, usage, event);
+    if (spliced !== null) return spliced;
+  }
   // Written into the parsed answer, which nothing else holds: a member it has keeps its place and a new
   // one goes last, so the JSON is that of `{ ...record, usage: { ...usage, ...costFields } }` (a
   // `__proto__` member stays a member) without copying the answer and its usage: the copies took 0.6-0.8 µs
@@ -33,6 +49,22 @@ export function withUsageCost(body: string | Buffer, event: UsageEvent, requeste
   if (usage !== null)
     record.usage = Object.assign(Array.isArray(usage) ? Object.assign({}, usage) : usage, usageCostFields(event.costMicros, event.upstreamCostMicros));
   return JSON.stringify(record);
+}
+
+/**
+ * The splice of withUsageCost, or null where it would not give the same JSON: a `usage` that is an array
+ * or already has a cost member (serialising puts the new value where the old one was), or a text the
+ * splice cannot read safely (splice-json-member.ts).
+ */
+function spliceCostInto(text: string, body: string | Buffer, model: string | null, usage: object | null, event: UsageEvent): string | Buffer | null {
+  let usageMembers: string | null = null;
+  if (usage !== null) {
+    if (Array.isArray(usage) || Object.hasOwn(usage, 'cost') || Object.hasOwn(usage, 'cost_microdollars') || Object.hasOwn(usage, 'cost_details')) return null;
+    usageMembers = usageCostMembers(event.costMicros, event.upstreamCostMicros);
+  }
+  // Bytes when the text is theirs one to one: an ASCII answer decoded as Latin-1.
+  const ascii = typeof body !== 'string' && body.length === text.length && isAscii(body);
+  return spliceAnswer(text, ascii, model, usageMembers);
 }
 
 /** `x-gateway-cost-microdollars`, and the request's time to first byte and total latency in milliseconds. */

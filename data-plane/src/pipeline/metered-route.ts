@@ -237,7 +237,7 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       sendJson(
         response,
         upstream.statusCode,
-        presenter.presentBody(withUsageCost(upstreamResult.body, event, request.model, upstreamResult.parsedBody)),
+        presenter.presentBody(withUsageCost(upstreamResult.body, event, request.model, upstreamResult.parsedBody, upstreamResult.bodyText)),
         headers,
       );
     } finally {

@@ -6,7 +6,7 @@ import type { RequestMeter } from '../metering/request-meter.ts';
 import type { TranslationContext, UpstreamOperation } from '../providers/provider-adapter.ts';
 import type { UpstreamResponse } from './call-upstream.ts';
 
-export type UpstreamResult = { body: string | Buffer; parsedBody?: object; error: null } | { body: null; error: GatewayError };
+export type UpstreamResult = { body: string | Buffer; parsedBody?: object; bodyText?: string; error: null } | { body: null; error: GatewayError };
 
 export function readUpstreamResponse(
   upstream: UpstreamResponse,
@@ -25,5 +25,5 @@ export function readUpstreamResponse(
   meter.recordResponse(converted);
   // The text is only needed for the estimate, when the upstream reported no usage.
   if (converted.usage === null) collectGeneratedText(typeof converted.body === 'string' ? Buffer.from(converted.body) : converted.body, meter.completionText);
-  return { body: converted.body, parsedBody: converted.parsedBody, error: null };
+  return { body: converted.body, parsedBody: converted.parsedBody, bodyText: converted.bodyText, error: null };
 }

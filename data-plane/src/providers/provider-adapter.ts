@@ -47,6 +47,8 @@ export interface ConvertedResponse extends ResponseReport {
   body: string | Buffer;
   /** `body` already parsed, when the adapter parsed it whole and unchanged: spares a second JSON.parse (metering/with-usage-cost.ts writes into it). */
   parsedBody?: object;
+  /** The text `parsedBody` was parsed from, when `body` is the upstream's bytes: the cost fields are spliced into it (metering/with-usage-cost.ts). */
+  bodyText?: string;
 }
 
 export interface TranslationContext {

@@ -4,8 +4,13 @@ import { decodeText } from '../http/decode-text.ts';
 
 /** The upstream body parsed as JSON; null when it is not JSON (each converter decides what that means). */
 export function parseUpstreamJson(body: Buffer): unknown {
+  return parseUpstreamText(decodeText(body));
+}
+
+/** The upstream body's text (decodeText) parsed as JSON; null when it is not JSON. */
+export function parseUpstreamText(text: string): unknown {
   try {
-    return JSON.parse(decodeText(body));
+    return JSON.parse(text);
   } catch {
     return null;
   }

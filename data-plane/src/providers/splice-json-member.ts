@@ -56,9 +56,10 @@ function scanTopLevel(json: string, keys: readonly string[], from = 0, afterMemb
       const end = stringEnd(json, index);
       if (end < 0) return null;
       if (depth === 1 && expectKey) {
-        const key = json.slice(index + 1, end - 1);
-        if (key.includes('\\')) return null;
-        if (keys.includes(key)) {
+        // Compared in place, not sliced out: an answer's keys are read on every request.
+        const key = keyAt(json, index + 1, end - 1, keys);
+        if (key === ESCAPED_KEY) return null;
+        if (key !== null) {
           if (members.has(key)) return null;
           pendingKey = key;
         }
@@ -92,6 +93,15 @@ function scanTopLevel(json: string, keys: readonly string[], from = 0, afterMemb
       expectKey = false;
     }
   }
+  return null;
+}
+
+const ESCAPED_KEY = '\\';
+
+/** Which of `keys` the key text [start, end) is; null for none, ESCAPED_KEY when it holds an escape. */
+function keyAt(json: string, start: number, end: number, keys: readonly string[]): string | null {
+  for (let index = start; index < end; index++) if (json.charCodeAt(index) === BACKSLASH) return ESCAPED_KEY;
+  for (const key of keys) if (key.length === end - start && json.startsWith(key, start)) return key;
   return null;
 }
 
@@ -196,6 +206,62 @@ export function closesWithout(json: string, key: string, from: number): boolean 
   const rest = scanTopLevel(json, [key], from, true);
   return rest !== null && !rest.members.has(key);
 }
+
+/**
+ * A complete answer with its top-level `model` string replaced by `model` (when not null) and
+ * `usageMembers` (members' JSON text, such as `"cost":1`) appended inside its top-level `usage` object
+ * (when not null), everything else as the upstream wrote it: the same JSON value as serialising the
+ * parsed answer with those changes, without serialising it. `text` is what JSON.parse accepted; with
+ * `ascii` (the text is its bytes decoded as Latin-1) the answer comes back as bytes. Null when the splice
+ * cannot be done safely (a key escaped or repeated, `model` not a string, `usage` not an object): the
+ * caller serialises.
+ */
+export function spliceAnswer(text: string, ascii: boolean, model: string | null, usageMembers: string | null): string | Buffer | null {
+  const layout = scanTopLevel(text, model === null ? USAGE_KEY : usageMembers === null ? MODEL_KEY : MODEL_AND_USAGE_KEYS);
+  if (layout === null) return null;
+  // Two cuts at most: the model's value [modelStart, modelEnd), and before the usage's closing brace.
+  let modelStart = text.length;
+  let modelEnd = text.length;
+  if (model !== null) {
+    const range = layout.members.get('model');
+    if (range === undefined || text.charCodeAt(range.valueStart) !== QUOTE) return null;
+    modelStart = range.valueStart;
+    modelEnd = range.valueEnd;
+  }
+  let usageClose = text.length;
+  let usageText = '';
+  if (usageMembers !== null) {
+    const range = layout.members.get('usage');
+    if (range === undefined || text.charCodeAt(range.valueStart) !== OPEN_BRACE) return null;
+    usageClose = range.valueEnd - 1;
+    usageText = isEmptyObject(text, range.valueStart, usageClose) ? usageMembers : `,${usageMembers}`;
+  }
+  const modelText = model === null ? '' : JSON.stringify(model);
+  const spliced =
+    usageClose < modelStart
+      ? text.slice(0, usageClose) + usageText + text.slice(usageClose, modelStart) + modelText + text.slice(modelEnd)
+      : text.slice(0, modelStart) + modelText + text.slice(modelEnd, usageClose) + usageText + text.slice(usageClose);
+  // One copy into bytes (what the client's socket gets), unless something spliced in is not ASCII.
+  return ascii && isAsciiText(modelText) ? Buffer.from(spliced, 'latin1') : spliced;
+}
+
+/** Whether the object between `open` and `close` (its braces) has no member: only whitespace inside. */
+function isEmptyObject(text: string, open: number, close: number): boolean {
+  for (let index = open + 1; index < close; index++) {
+    const code = text.charCodeAt(index);
+    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return false;
+  }
+  return true;
+}
+
+function isAsciiText(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
+}
+
+const MODEL_KEY = ['model'] as const;
+const USAGE_KEY = ['usage'] as const;
+const MODEL_AND_USAGE_KEYS = ['model', 'usage'] as const;
 
 /** Per process: a marker a client cannot write, since it never leaves the process. */
 const LONG_STRING_MARKER = `\u0000${randomBytes(12).toString('base64url')}:`;

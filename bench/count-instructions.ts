@@ -1,0 +1,144 @@
+// Instructions per request of a data plane: the gateway target (fake control plane, usage spool on, its
+// shipping held off: see below) run
+// under `valgrind --tool=callgrind --instr-atstart=no`, warmed up, then counted over a fixed number of
+// non-streamed requests (a closed loop, a fixed number in flight) between `callgrind_control -i on` and
+// `-i off`. A count does not depend on what else the machine runs, so it decides changes of a few percent
+// that timing on a shared machine cannot; but the JIT's timing still moves it a little (run each side
+// more than once, alternated).
+//
+//   node --import tsx bench/count-instructions.ts [--root=DIR] [--warmup=3000] [--requests=2000] [--in-flight=8] [--prompt-bytes=N] [--flags="..."] [--runs=1]
+//
+// Several roots (--root=A,B) are counted alternately, --runs times each. Prints instructions per request
+// (all threads: the data plane's own helper threads count too) and the top functions of the last run
+// with --top=N (callgrind_annotate).
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Pool } from 'undici';
+import { option } from './command-line-option.ts';
+import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
+
+const run = promisify(execFile);
+const TARGET_CPU = 0;
+const LOAD_CPU = 1;
+
+async function requests(
+  pool: Pool,
+  request: { path: string; headers: Record<string, string>; body: string },
+  count: number,
+  inFlight: number,
+): Promise<number> {
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const answer = await pool.request({
+        method: 'POST',
+        path: request.path,
+        headers: { ...request.headers, 'content-type': 'application/json' },
+        body: request.body,
+      });
+      await answer.body.arrayBuffer();
+      if (answer.statusCode !== 200) failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return failed;
+}
+
+/** `Ir` of the counted window: the main thread's (thread 1) and all threads' together. */
+async function countedInstructions(directory: string, pid: number): Promise<{ main: number; all: number }> {
+  const { stdout } = await run('sh', ['-c', `grep -H '^totals:' ${directory}/callgrind.out.${pid}.*`]);
+  let main = 0;
+  let all = 0;
+  for (const line of stdout.split('\n').filter(Boolean)) {
+    const value = Number(line.split(/\s+/)[1]);
+    all += value;
+    if (line.includes(`callgrind.out.${pid}.1-01:`)) main += value;
+  }
+  return { main, all };
+}
+
+async function count(root: string, args: string[], directory: string): Promise<{ main: number; all: number; pid: number }> {
+  const warmup = Number(option(args, 'warmup') ?? 3000);
+  const measured = Number(option(args, 'requests') ?? 2000);
+  const inFlight = Number(option(args, 'in-flight') ?? 8);
+  const promptBytes = option(args, 'prompt-bytes');
+  const wrapper = join(directory, 'node-under-callgrind.sh');
+  await writeFile(
+    wrapper,
+    `#!/bin/sh\nexec valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file=${directory}/callgrind.out.%p "${process.execPath}" "$@"\n`,
+  );
+  await chmod(wrapper, 0o755);
+  const simulator = await startSimulator({ ttftMs: 0, interChunkMs: 1, chunkCount: 20, responseBytes: 1024 }, LOAD_CPU);
+  const execPath = process.execPath;
+  process.execPath = wrapper;
+  let target: Awaited<ReturnType<typeof startGatewayTarget>>;
+  try {
+    // Shipping held off: its batch is work per second, not per request, and under callgrind a second holds
+    // a few dozen requests, fewer when the machine is busy, so it would move the count with the load.
+    target = await startGatewayTarget(simulator, TARGET_CPU, option(args, 'flags')?.split(' ').filter(Boolean) ?? [], {
+      name: 'gateway',
+      root,
+      env: { USAGE_FLUSH_INTERVAL_MS: '600000' },
+    });
+  } finally {
+    process.execPath = execPath;
+  }
+  const request = target.request(false, promptBytes === undefined ? undefined : Number(promptBytes));
+  const pool = new Pool(`http://${request.host}:${request.port}`, { connections: inFlight });
+  try {
+    const warmFailed = await requests(pool, request, warmup, inFlight);
+    await run('callgrind_control', ['-i', 'on', String(target.pid)]);
+    const failed = await requests(pool, request, measured, inFlight);
+    await run('callgrind_control', ['-i', 'off', String(target.pid)]);
+    await run('callgrind_control', ['-d', String(target.pid)]);
+    if (warmFailed + failed > 0) throw new Error(`${warmFailed + failed} requests failed`);
+    const { main, all } = await countedInstructions(directory, target.pid);
+    return { main: main / measured, all: all / measured, pid: target.pid };
+  } finally {
+    await pool.close();
+    await target.stop();
+    await simulator.process.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const roots = (option(args, 'root') ?? REPOSITORY_ROOT).split(',').map((root) => resolve(root));
+  const runs = Number(option(args, 'runs') ?? 1);
+  const top = Number(option(args, 'top') ?? 0);
+  const load = () =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
+  process.stdout.write(`load average ${load()}\n`);
+  for (let round = 0; round < runs; round += 1) {
+    for (const root of roots) {
+      const directory = await mkdtemp(join(tmpdir(), 'count-instructions-'));
+      try {
+        const { main, all, pid } = await count(root, args, directory);
+        const thousands = (value: number) => `${Math.round(value / 1000).toLocaleString('en')}k`;
+        process.stdout.write(`${root}: instructions per request: main thread ${thousands(main)}, all threads ${thousands(all)}; load average ${load()}\n`);
+        if (top > 0 && round === runs - 1) {
+          const { stdout } = await run(
+            'sh',
+            ['-c', `callgrind_annotate --inclusive=no ${directory}/callgrind.out.${pid}.1-01 2>/dev/null | head -${top + 25}`],
+            {
+              maxBuffer: 64 * 1024 * 1024,
+            },
+          );
+          process.stdout.write(stdout);
+        }
+      } finally {
+        if (process.env.KEEP_CALLGRIND === undefined) await rm(directory, { recursive: true, force: true });
+        else process.stdout.write(`kept ${directory}\n`);
+      }
+    }
+  }
+}
+
+await main();
