@@ -1,12 +1,12 @@
-// Instructions per request of a data plane: the gateway target (fake control plane, usage spool on, its
-// shipping held off: see below) run
+// Instructions per request of a data plane: the gateway target (fake control plane, usage spool on) run
 // under `valgrind --tool=callgrind --instr-atstart=no`, warmed up, then counted over a fixed number of
 // non-streamed requests (a closed loop, a fixed number in flight) between `callgrind_control -i on` and
 // `-i off`. A count does not depend on what else the machine runs, so it decides changes of a few percent
-// that timing on a shared machine cannot; but the JIT's timing still moves it a little (run each side
-// more than once, alternated).
+// that timing on a shared machine cannot in principle; in practice the whole data plane's count still
+// moved by a fifth between runs of one tree (timers, the JIT, the collector: docs/architecture.md, Where
+// the time goes), so run each side several times, alternated, and count a change in isolation too.
 //
-//   node --import tsx bench/count-instructions.ts [--root=DIR] [--warmup=3000] [--requests=2000] [--in-flight=8] [--prompt-bytes=N] [--flags="..."] [--runs=1]
+//   node --import tsx bench/count-instructions.ts [--root=DIR] [--warmup=3000] [--requests=2000] [--in-flight=8] [--prompt-bytes=N] [--flags="..."] [--env=K=V,K=V] [--runs=1]
 //
 // Several roots (--root=A,B) are counted alternately, --runs times each. Prints instructions per request
 // (all threads: the data plane's own helper threads count too) and the top functions of the last run
@@ -78,13 +78,16 @@ async function count(root: string, args: string[], directory: string): Promise<{
   process.execPath = wrapper;
   let target: Awaited<ReturnType<typeof startGatewayTarget>>;
   try {
-    // Shipping held off: its batch is work per second, not per request, and under callgrind a second holds
-    // a few dozen requests, fewer when the machine is busy, so it would move the count with the load.
-    target = await startGatewayTarget(simulator, TARGET_CPU, option(args, 'flags')?.split(' ').filter(Boolean) ?? [], {
-      name: 'gateway',
-      root,
-      env: { USAGE_FLUSH_INTERVAL_MS: '600000' },
-    });
+    // --env=USAGE_FLUSH_INTERVAL_MS=600000 holds shipping off: its batch is work per second, not per
+    // request, and under callgrind a second holds a few dozen requests (fewer on a busy machine); but
+    // then every event stays in memory and the collector's work grows instead.
+    const env = Object.fromEntries(
+      (option(args, 'env') ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => pair.split('=') as [string, string]),
+    );
+    target = await startGatewayTarget(simulator, TARGET_CPU, option(args, 'flags')?.split(' ').filter(Boolean) ?? [], { name: 'gateway', root, env });
   } finally {
     process.execPath = execPath;
   }
