@@ -3,6 +3,7 @@
 // relayed, so a stream that breaks or stalls before its first event can still fall back or be retried
 // (DESIGN.md: retries only before the first byte). An upstream's streamed answer (StreamedAnswer) waits
 // for its first event itself and is returned as it is: no replaying layer between it and the relay.
+import { SseEventEndWatch } from './sse-event-end.ts';
 import { StreamedAnswer } from './streamed-answer.ts';
 
 export function readFirstEvent(body: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
@@ -12,14 +13,12 @@ export function readFirstEvent(body: AsyncIterable<Buffer>): Promise<AsyncIterab
 async function readAndReplay(body: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
   const iterator = body[Symbol.asyncIterator]();
   const buffered: Buffer[] = [];
-  let tail = '';
+  const eventEnd = new SseEventEndWatch();
   for (;;) {
     const next = await iterator.next();
     if (next.done === true) break;
     buffered.push(next.value);
-    // Only the last few bytes of earlier chunks matter: a boundary may straddle two chunks.
-    tail = tail.slice(-3) + next.value.toString('latin1');
-    if (tail.includes('\n\n') || tail.includes('\r\n\r\n')) break;
+    if (eventEnd.sees(next.value)) break;
   }
   return new ReplayThenRest(buffered, iterator);
 }

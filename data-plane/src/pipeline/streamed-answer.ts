@@ -12,28 +12,12 @@
 import { errors, type Dispatcher, type Pool } from 'undici';
 import type { CancelSignal } from './cancel-signal.ts';
 import { DispatchedAnswer } from './dispatched-answer.ts';
+import { SseEventEndWatch } from './sse-event-end.ts';
 
 /** Unread bytes at which reading from the upstream pauses: a Readable's default high-water mark in undici. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
-const LF_LF = Buffer.from('\n\n');
-const CRLF_CRLF = Buffer.from('\r\n\r\n');
-
-/** An SSE event's end (`\n\n` or `\r\n\r\n`) in `chunk`, or across `tail` (the last bytes before it) and it. */
-function endsAnEvent(tail: Buffer | null, chunk: Buffer): boolean {
-  if (chunk.indexOf(LF_LF) !== -1 || chunk.indexOf(CRLF_CRLF) !== -1) return true;
-  if (tail === null) return false;
-  const seam = Buffer.concat([tail, chunk.subarray(0, 3)]);
-  return seam.indexOf(LF_LF) !== -1 || seam.indexOf(CRLF_CRLF) !== -1;
-}
-
-/** The last three bytes of `tail` then `chunk`. */
-function lastBytes(tail: Buffer | null, chunk: Buffer): Buffer {
-  const joined = tail === null ? chunk : Buffer.concat([tail, chunk]);
-  return Buffer.from(joined.subarray(Math.max(0, joined.length - 3)));
-}
-
 export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Buffer> {
   /** Chunks not read yet. */
   #queue: Buffer[] = [];
@@ -46,8 +30,8 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
   #controller: Dispatcher.DispatchController | null = null;
   /** A whole event was queued (or the body ended): `firstEvent()` answers at once. */
   #firstEventQueued = false;
-  /** The last three bytes queued before the first event's end: an end split across chunks. */
-  #tail: Buffer | null = null;
+  /** Until the first event's end is queued: where it ends. */
+  #firstEventEnd: SseEventEndWatch | null = new SseEventEndWatch();
   #firstEventWaiting: { resolve: (answer: StreamedAnswer) => void; reject: (error: Error) => void } | null = null;
 
   constructor(pool: Pool, options: Dispatcher.DispatchOptions, signal: CancelSignal) {
@@ -59,14 +43,10 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
     this.#controller = controller;
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.length;
-    if (!this.#firstEventQueued) {
-      if (endsAnEvent(this.#tail, chunk)) {
-        this.#firstEventQueued = true;
-        this.#tail = null;
-        this.#settleFirstEvent(null);
-      } else {
-        this.#tail = lastBytes(this.#tail, chunk);
-      }
+    if (!this.#firstEventQueued && this.#firstEventEnd!.sees(chunk)) {
+      this.#firstEventQueued = true;
+      this.#firstEventEnd = null;
+      this.#settleFirstEvent(null);
     }
     if (this.#waiting === null) {
       // Not paused while firstEvent() waits for the first event's end: it reads nothing until then.
