@@ -151,36 +151,34 @@ export function boundTokenUsage(usage: TokenUsage): TokenUsage {
   };
 }
 
-/** The event within USAGE_EVENT_LIMITS: strings cleaned and cut, counts clamped. Cheap when nothing needs it. */
+/**
+ * The event within USAGE_EVENT_LIMITS: strings cleaned and cut, counts clamped. Bounds `event` in place and
+ * returns it: every caller hands over an object it just made (the meter's literal, a parsed record or
+ * ingest input), and a bounded copy was 0.3 KB and 25 more stores a request. Cheap when nothing needs it.
+ */
 export function boundUsageEvent(event: UnboundedUsageEvent): UsageEvent {
   const { idLength, textLength, tokens: maxTokens, costMicros: maxMicros } = USAGE_EVENT_LIMITS;
-  return {
-    requestId: boundText(event.requestId, idLength),
-    orgId: boundText(event.orgId, idLength),
-    userId: boundText(event.userId, idLength),
-    apiKeyId: boundText(event.apiKeyId, idLength),
-    requestedModel: boundText(event.requestedModel, textLength),
-    servedModel: boundText(event.servedModel, textLength),
-    providerId: boundText(event.providerId, idLength),
-    byok: event.byok,
-    promptTokens: boundCount(event.promptTokens, maxTokens),
-    completionTokens: boundCount(event.completionTokens, maxTokens),
-    cacheReadTokens: boundCount(event.cacheReadTokens, maxTokens),
-    cacheWriteTokens: boundCount(event.cacheWriteTokens, maxTokens),
-    reasoningTokens: boundCount(event.reasoningTokens, maxTokens),
-    costMicros: boundCount(event.costMicros, maxMicros),
-    upstreamCostMicros: event.upstreamCostMicros === null ? null : boundCount(event.upstreamCostMicros, maxMicros),
-    usageEstimated: event.usageEstimated,
-    ttftMs: event.ttftMs === null ? null : boundLatency(event.ttftMs),
-    upstreamLatencyMs: event.upstreamLatencyMs === null ? null : boundLatency(event.upstreamLatencyMs),
-    totalLatencyMs: boundLatency(event.totalLatencyMs),
-    status: boundCount(event.status, 999),
-    finishReason: event.finishReason === null ? null : boundText(event.finishReason, textLength),
-    errorCode: event.errorCode === null ? null : boundText(event.errorCode, textLength),
-    streamed: event.streamed,
-    startedAt: event.startedAt,
-    finishedAt: event.finishedAt,
-  };
+  event.requestId = boundText(event.requestId, idLength);
+  event.orgId = boundText(event.orgId, idLength);
+  event.userId = boundText(event.userId, idLength);
+  event.apiKeyId = boundText(event.apiKeyId, idLength);
+  event.requestedModel = boundText(event.requestedModel, textLength);
+  event.servedModel = boundText(event.servedModel, textLength);
+  event.providerId = boundText(event.providerId, idLength);
+  event.promptTokens = boundCount(event.promptTokens, maxTokens);
+  event.completionTokens = boundCount(event.completionTokens, maxTokens);
+  event.cacheReadTokens = boundCount(event.cacheReadTokens, maxTokens);
+  event.cacheWriteTokens = boundCount(event.cacheWriteTokens, maxTokens);
+  event.reasoningTokens = boundCount(event.reasoningTokens, maxTokens);
+  event.costMicros = boundCount(event.costMicros, maxMicros);
+  if (event.upstreamCostMicros !== null) event.upstreamCostMicros = boundCount(event.upstreamCostMicros, maxMicros);
+  if (event.ttftMs !== null) event.ttftMs = boundLatency(event.ttftMs);
+  if (event.upstreamLatencyMs !== null) event.upstreamLatencyMs = boundLatency(event.upstreamLatencyMs);
+  event.totalLatencyMs = boundLatency(event.totalLatencyMs);
+  event.status = boundCount(event.status, 999);
+  if (event.finishReason !== null) event.finishReason = boundText(event.finishReason, textLength);
+  if (event.errorCode !== null) event.errorCode = boundText(event.errorCode, textLength);
+  return event;
 }
 
 export type UsageEvent = z.infer<typeof usageEventSchema>;

@@ -2,14 +2,15 @@
 // strings and numbers hold: the control plane parses it, and a member the writer forgot would be lost.
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { boundUsageEvent, type UsageEvent } from '../../../shared/src/usage-event.ts';
+import { boundUsageEvent, usageEventSchema, type UsageEvent } from '../../../shared/src/usage-event.ts';
 import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
 import { decodeSpoolRecord, encodeSpoolRecord, spoolRecordOfJson } from './spool-record.ts';
 import { usageEventJsonBound, writeUsageEventJson } from './usage-event-json.ts';
 
-/** As the meter makes it: bounded, so the members are in the schema's order. */
+/** As the meter makes it: its members in the schema's order, bounded. */
 function event(fields: Partial<UsageEvent>): UsageEvent {
-  return boundUsageEvent({ ...sampleUsageEvent('r-1'), ...fields });
+  const merged: UsageEvent = { ...sampleUsageEvent('r-1'), ...fields };
+  return boundUsageEvent(Object.fromEntries(Object.keys(usageEventSchema.shape).map((key) => [key, merged[key as keyof UsageEvent]])) as UsageEvent);
 }
 
 const events = [
