@@ -1,6 +1,6 @@
 // Snapshot delivery against a fake control plane: first snapshot, deltas, rejection and resync, the
 // disk copy that lets a data plane start while the control plane is down, and /healthz and /models.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../../shared/src/crypto.ts';
@@ -150,5 +150,24 @@ describe('snapshot sync', () => {
     await writeFile(path, JSON.stringify(stored));
     const offline = await fixture.restart({ controlPlaneUrl: 'http://127.0.0.1:9' });
     expect(offline.snapshotVersion()).toBeNull();
+  });
+
+  // proc(5) stat: field 19 the nice value, field 41 the scheduling policy (5: SCHED_IDLE).
+  it.runIf(process.platform === 'linux')('runs its snapshot feed thread at the idle scheduling policy, below the request loop', async () => {
+    fixture = await startDataPlaneFixture(UPSTREAM);
+    const idleThreads = async () => {
+      const threads = await readdir('/proc/self/task');
+      const fields = await Promise.all(
+        threads.map((thread) =>
+          readFile(`/proc/self/task/${thread}/stat`, 'utf8').then(
+            (stat) => stat.split(') ')[1]!.split(' '),
+            () => [],
+          ),
+        ),
+      );
+      return fields.filter((stat) => stat[38] === '5').map((stat) => stat[16]);
+    };
+    // Other test files' data planes may share this process: at least this one's feed thread.
+    await expect.poll(idleThreads).toContain('19');
   });
 });
