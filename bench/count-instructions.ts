@@ -6,7 +6,9 @@
 // moved by a fifth between runs of one tree (timers, the JIT, the collector: docs/architecture.md, Where
 // the time goes), so run each side several times, alternated, and count a change in isolation too.
 //
-//   node --import tsx bench/count-instructions.ts [--root=DIR] [--warmup=3000] [--requests=2000] [--in-flight=8] [--prompt-bytes=N] [--flags="..."] [--env=K=V,K=V] [--runs=1]
+//   node --import tsx bench/count-instructions.ts [--root=DIR] [--warmup=3000] [--requests=2000] [--in-flight=8] [--prompt-bytes=N] [--flags="..."] [--env=K=V,K=V] [--runs=1] [--stream]
+//
+// --stream counts streamed requests instead (the simulator's 20 chunks 1 ms apart, as the bench's), per stream.
 //
 // Several roots (--root=A,B) are counted alternately, --runs times each. Prints instructions per request
 // (all threads: the data plane's own helper threads count too) and the top functions of the last run
@@ -91,7 +93,7 @@ async function count(root: string, args: string[], directory: string): Promise<{
   } finally {
     process.execPath = execPath;
   }
-  const request = target.request(false, promptBytes === undefined ? undefined : Number(promptBytes));
+  const request = target.request(args.includes('--stream'), promptBytes === undefined ? undefined : Number(promptBytes));
   const pool = new Pool(`http://${request.host}:${request.port}`, { connections: inFlight });
   try {
     const warmFailed = await requests(pool, request, warmup, inFlight);
@@ -125,7 +127,9 @@ async function main(): Promise<void> {
       try {
         const { main, all, pid } = await count(root, args, directory);
         const thousands = (value: number) => `${Math.round(value / 1000).toLocaleString('en')}k`;
-        process.stdout.write(`${root}: instructions per request: main thread ${thousands(main)}, all threads ${thousands(all)}; load average ${load()}\n`);
+        process.stdout.write(
+          `${root}: instructions per ${args.includes('--stream') ? 'stream' : 'request'}: main thread ${thousands(main)}, all threads ${thousands(all)}; load average ${load()}\n`,
+        );
         if (top > 0 && round === runs - 1) {
           const { stdout } = await run(
             'sh',

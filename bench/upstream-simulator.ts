@@ -80,11 +80,12 @@ function chunkEvent(delta: Record<string, unknown>, finishReason: string | null)
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
-const CONTENT_EVENT = chunkEvent({ content: 'token ' }, null);
-const FINISH_EVENT = chunkEvent({}, 'stop');
-const DONE_EVENT = 'data: [DONE]\n\n';
+/** A streamed answer's events, as the simulator writes them (bench/count-stream-relay.ts replays them in process). */
+export const CONTENT_EVENT = chunkEvent({ content: 'token ' }, null);
+export const FINISH_EVENT = chunkEvent({}, 'stop');
+export const DONE_EVENT = 'data: [DONE]\n\n';
 
-function usageEvent(chunkCount: number): string {
+export function usageEvent(chunkCount: number): string {
   const usage = { prompt_tokens: 12, completion_tokens: chunkCount, total_tokens: 12 + chunkCount };
   return `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: CREATED, model: 'echo', choices: [], usage })}\n\n`;
 }
