@@ -59,11 +59,10 @@ function valueStart(text: string, key: string, start: number, end: number): numb
 }
 
 /**
- * The data payload of an event: its `data:` lines joined (fast path: one line), with `text`, the same
- * bytes read as latin1 (see valueStart). Null when none.
+ * The data payload of an event: its `data:` lines joined (fast path: one line, read in place), with `text`,
+ * the same bytes read as latin1 (see valueStart). Null when none.
  */
-function dataPayload(event: Buffer): { buffer: Buffer; text: string; start: number; end: number } | null {
-  const eventText = event.toString('latin1');
+function dataPayload(event: Buffer, eventText: string): { buffer: Buffer; text: string; start: number; end: number } | null {
   if (eventText.startsWith(DATA)) {
     const lineEnd = eventText.indexOf('\n');
     const end = lineEnd === -1 ? event.length : lineEnd;
@@ -82,9 +81,21 @@ function dataPayload(event: Buffer): { buffer: Buffer; text: string; start: numb
   return { buffer, text: buffer.toString('latin1'), start: 0, end: buffer.length };
 }
 
-export function inspectOpenAICompatibleEvent(event: Buffer): InspectedEvent {
+/** Whether `text` (an event read as latin1) names a key the inspection looks for before `end`. */
+export function namesInspectedKeyBefore(text: string, end: number): boolean {
+  const usage = text.indexOf(USAGE_KEY);
+  const finish = text.indexOf(FINISH_KEY);
+  return (usage !== -1 && usage < end) || (finish !== -1 && finish < end);
+}
+
+/**
+ * `eventText`: the event read as latin1, when the caller has it already. `keysFrom`: the event's bytes
+ * before it are known to name no key looked for (the bytes a stream's events repeat: see
+ * namesInspectedKeyBefore), so the byte searches start there.
+ */
+export function inspectOpenAICompatibleEvent(event: Buffer, eventText = event.toString('latin1'), keysFrom = 0): InspectedEvent {
   const result: InspectedEvent = { kind: 'other', usage: null, finishReason: null, model: null, errorMessage: null };
-  const payload = dataPayload(event);
+  const payload = dataPayload(event, eventText);
   if (payload === null) return result;
   const { buffer, text, start, end } = payload;
   if (end - start === DONE.length && text.startsWith(DONE, start)) {
@@ -93,9 +104,11 @@ export function inspectOpenAICompatibleEvent(event: Buffer): InspectedEvent {
   }
   result.kind = 'chunk';
   const isError = text.startsWith(ERROR_PREFIX, start);
-  const usageAt = valueStart(text, USAGE_KEY, start, end);
+  // The offset counts in the event's own bytes: not in data lines joined into a buffer of their own.
+  const searchFrom = buffer === event ? Math.max(start, keysFrom) : start;
+  const usageAt = valueStart(text, USAGE_KEY, searchFrom, end);
   const hasUsage = usageAt !== -1 && buffer[usageAt] === BRACE;
-  const finishAt = valueStart(text, FINISH_KEY, start, end);
+  const finishAt = valueStart(text, FINISH_KEY, searchFrom, end);
   const hasFinish = finishAt !== -1 && buffer[finishAt] === QUOTE;
   if (!isError && !hasUsage && !hasFinish) return result;
 

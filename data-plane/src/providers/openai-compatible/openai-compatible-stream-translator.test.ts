@@ -45,3 +45,17 @@ describe('OpenAICompatibleStreamTranslator, the model of each event', () => {
     ]);
   });
 });
+
+describe('OpenAICompatibleStreamTranslator, what the events report', () => {
+  it('finds a usage object in the bytes the events repeat too: a usage-only chunk is still dropped', () => {
+    const translator = new OpenAICompatibleStreamTranslator({ created: 1, clientWantsUsage: false, model: REQUESTED_MODEL });
+    const head = 'data: {"id":"c1","usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5},"model":"served-1",';
+    const relayed = [`${head}"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n`, `${head}"choices":[]}\n\n`].map((event) => {
+      const output: Uint8Array[] = [];
+      translator.push(Buffer.from(event), output);
+      return output.length;
+    });
+    expect(relayed).toEqual([1, 0]);
+    expect(translator.usage?.usage.completionTokens).toBe(2);
+  });
+});
