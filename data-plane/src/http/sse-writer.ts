@@ -8,6 +8,8 @@ export class SseWriter {
   #response: ClientResponse;
   #headers: Record<string, string> | null;
   #started = false;
+  /** Events kept to go out with the final bytes (hold). */
+  #held: Uint8Array[] | null = null;
 
   /** `headers` go out with the status line, after the fixed ones. */
   constructor(response: ClientResponse, headers: Record<string, string> | null = null) {
@@ -24,14 +26,23 @@ export class SseWriter {
     return this.#response.closed;
   }
 
-  /** Writes the events (as given, byte for byte) corked together; false when uWS added backpressure. */
+  /** Writes the events (as given, byte for byte, after any held) corked together; false when uWS added backpressure. */
   write(events: readonly Uint8Array[]): boolean {
     let ok = true;
     this.#response.cork((native) => {
       if (!this.#started) this.#writeHead(native);
+      if (this.#held !== null) this.#writeHeld(native);
       for (const event of events) ok = native.write(event);
     });
     return ok;
+  }
+
+  /**
+   * Keeps the events of a stream's last read to go out with its final bytes, which wait for the usage
+   * event anyway: one `send` for both rather than two. Only once started: the first byte never waits.
+   */
+  hold(events: readonly Uint8Array[]): void {
+    (this.#held ??= []).push(...events);
   }
 
   writable(): Promise<void> {
@@ -42,9 +53,15 @@ export class SseWriter {
   end(finalBytes: string | Uint8Array | null): void {
     this.#response.cork((native) => {
       if (!this.#started) this.#writeHead(native);
+      if (this.#held !== null) this.#writeHeld(native);
       native.end(finalBytes ?? undefined);
       return true;
     });
+  }
+
+  #writeHeld(native: HttpResponse): void {
+    for (const event of this.#held as Uint8Array[]) native.write(event);
+    this.#held = null;
   }
 
   #writeHead(native: HttpResponse): void {

@@ -23,8 +23,11 @@ export interface StreamRelayResult {
   finalBytes: Uint8Array | null;
 }
 
+/** An upstream body; `complete` once all of it arrived, so the read being relayed is its last (StreamedAnswer). */
+export type UpstreamEventBody = AsyncIterable<Buffer> & { readonly complete?: boolean };
+
 export async function relayStream(
-  upstreamBody: AsyncIterable<Buffer>,
+  upstreamBody: UpstreamEventBody,
   writer: SseWriter,
   meter: RequestMeter,
   translator: StreamTranslator,
@@ -40,6 +43,11 @@ export async function relayStream(
     const outgoing: Uint8Array[] = [];
     for (const event of events) translator.push(event, outgoing);
     if (outgoing.length === 0 || writer.closed) return false;
+    // The last read of a started stream goes out with the final bytes, in the same send (SseWriter.hold).
+    if (writer.started && upstreamBody.complete === true) {
+      writer.hold(outgoing);
+      return false;
+    }
     meter.firstByte();
     return !writer.write(outgoing);
   };

@@ -121,6 +121,11 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
     return chunk;
   }
 
+  /** The whole body arrived and nothing is left unread: the last read was the body's end. */
+  get complete(): boolean {
+    return this.#ended && this.#queue.length === 0;
+  }
+
   override [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return this;
   }
