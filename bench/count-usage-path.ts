@@ -3,8 +3,8 @@
 // the written records held for the shipper, and the shipper's batch (its body spliced as the channel does).
 // Deterministic where a whole data plane is not (timers, the shipper's per-second batch, other processes):
 //
-//   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.%p node --import tsx bench/count-usage-path.ts --requests=N
-//   (run twice, N and a smaller N: the difference of the main thread's totals over the difference of N)
+//   valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes node --import tsx bench/count-usage-path.ts --callgrind --requests=N
+//   (instrumentation on for the N counted requests only, after 5,000 to warm up: the main thread's totals over N)
 //   node --import tsx bench/count-usage-path.ts --requests=N --allocation  (bytes allocated per request:
 //   V8's sampling heap profiler, keeping the samples of collected objects)
 //
