@@ -51,6 +51,8 @@ export class RecentUsageEvents {
   readonly #provisional: Uint8Array;
   /** A hash of the request id's JSON text, so a lookup decodes only the record it is after. */
   readonly #idHash: Int32Array;
+  /** Where the request id's text ends in the ring when it is plain (no escape), else 0: read by take without a second scan. */
+  readonly #idEnd: Uint32Array;
   #first = 0;
   #count = 0;
   /** Where the next record's bytes go in the ring. */
@@ -65,6 +67,7 @@ export class RecentUsageEvents {
     this.#length = new Uint32Array(maxEvents);
     this.#provisional = new Uint8Array(maxEvents);
     this.#idHash = new Int32Array(maxEvents);
+    this.#idEnd = new Uint32Array(maxEvents);
   }
 
   /** A group the spool wrote to `segment`, in order. Past the limits the oldest are let go. */
@@ -87,8 +90,10 @@ export class RecentUsageEvents {
       this.#start[slot] = start;
       this.#length[slot] = length;
       this.#provisional[slot] = record.provisional ? 1 : 0;
-      const id = this.#idRange(start, length);
-      this.#idHash[slot] = id === null ? 0 : hashBytes(this.#ring, id.from, id.to);
+      const from = this.#idStart(start, length);
+      const to = from === -1 ? -1 : this.#idClose(from, start + length);
+      this.#idHash[slot] = to === -1 ? 0 : hashBytes(this.#ring, from, to < 0 ? -to : to);
+      this.#idEnd[slot] = to > 0 ? to : 0;
       this.#count += 1;
       this.#write = start + length;
     }
@@ -132,7 +137,11 @@ export class RecentUsageEvents {
       this.#ring.copy(copy, at, jsonStart, end - 1);
       const text = copy.subarray(at, at + end - 1 - jsonStart);
       at += text.length;
-      const requestId = this.#requestId(start, this.#length[slot]!) ?? (JSON.parse(text.toString('utf8')) as { requestId: string }).requestId;
+      const idEnd = this.#idEnd[slot]!;
+      const requestId =
+        idEnd !== 0
+          ? this.#ring.toString('utf8', jsonStart + REQUEST_ID_PREFIX.length, idEnd)
+          : (JSON.parse(text.toString('utf8')) as { requestId: string }).requestId;
       if (this.#provisional[slot] === 1) provisional.push({ requestId, offset: this.#offset[slot]! });
       else {
         requestIds.push(requestId);
@@ -184,29 +193,28 @@ export class RecentUsageEvents {
     }
   }
 
-  /**
-   * The request id's JSON text in the record at `start`: where it lies, and whether it has an escape; null
-   * for a record not of this process's shape.
-   */
-  #idRange(start: number, length: number): { from: number; to: number; escaped: boolean } | null {
+  /** Where the request id's text starts in the record at `start`, or -1 for a record not of this process's shape. */
+  #idStart(start: number, length: number): number {
     const from = start + spoolRecordJsonStart(this.#ring[start]!) + REQUEST_ID_PREFIX.length;
-    const end = start + length;
-    if (from > end || this.#ring.compare(REQUEST_ID_PREFIX, 0, REQUEST_ID_PREFIX.length, from - REQUEST_ID_PREFIX.length, from) !== 0) return null;
+    if (from > start + length) return -1;
+    for (let index = 0; index < REQUEST_ID_PREFIX.length; index++) {
+      if (this.#ring[from - REQUEST_ID_PREFIX.length + index] !== REQUEST_ID_PREFIX[index]) return -1;
+    }
+    return from;
+  }
+
+  /** Where the request id's text from `from` ends (its closing quote): positive when it is plain, negative when it has an escape, -1 when it does not end. */
+  #idClose(from: number, end: number): number {
+    const ring = this.#ring;
     let escaped = false;
     for (let at = from; at < end; at++) {
-      const byte = this.#ring[at];
+      const byte = ring[at];
       if (byte === BACKSLASH) {
         escaped = true;
         at += 1;
-      } else if (byte === QUOTE) return { from, to: at, escaped };
+      } else if (byte === QUOTE) return escaped ? -at : at;
     }
-    return null;
-  }
-
-  /** The request id of the record at `start`, or null when it is not plain text in a record of this process's shape. */
-  #requestId(start: number, length: number): string | null {
-    const id = this.#idRange(start, length);
-    return id === null || id.escaped ? null : this.#ring.toString('utf8', id.from, id.to);
+    return -1;
   }
 }
 
