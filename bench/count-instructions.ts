@@ -14,13 +14,13 @@
 // (all threads: the data plane's own helper threads count too) and the top functions of the last run
 // with --top=N (callgrind_annotate).
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'undici';
+import { countRounds } from './callgrind-rounds.ts';
 import { option } from './command-line-option.ts';
-import { REPOSITORY_ROOT, startGatewayTarget, startSimulator } from './targets.ts';
+import { startGatewayTarget, startSimulator } from './targets.ts';
 
 const run = promisify(execFile);
 const TARGET_CPU = 0;
@@ -111,41 +111,9 @@ async function count(root: string, args: string[], directory: string): Promise<{
   }
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const roots = (option(args, 'root') ?? REPOSITORY_ROOT).split(',').map((root) => resolve(root));
-  const runs = Number(option(args, 'runs') ?? 1);
-  const top = Number(option(args, 'top') ?? 0);
-  const load = () =>
-    loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' ');
-  process.stdout.write(`load average ${load()}\n`);
-  for (let round = 0; round < runs; round += 1) {
-    for (const root of roots) {
-      const directory = await mkdtemp(join(tmpdir(), 'count-instructions-'));
-      try {
-        const { main, all, pid } = await count(root, args, directory);
-        const thousands = (value: number) => `${Math.round(value / 1000).toLocaleString('en')}k`;
-        process.stdout.write(
-          `${root}: instructions per ${args.includes('--stream') ? 'stream' : 'request'}: main thread ${thousands(main)}, all threads ${thousands(all)}; load average ${load()}\n`,
-        );
-        if (top > 0 && round === runs - 1) {
-          const { stdout } = await run(
-            'sh',
-            ['-c', `callgrind_annotate --inclusive=no ${directory}/callgrind.out.${pid}.1-01 2>/dev/null | head -${top + 25}`],
-            {
-              maxBuffer: 64 * 1024 * 1024,
-            },
-          );
-          process.stdout.write(stdout);
-        }
-      } finally {
-        if (process.env.KEEP_CALLGRIND === undefined) await rm(directory, { recursive: true, force: true });
-        else process.stdout.write(`kept ${directory}\n`);
-      }
-    }
-  }
-}
-
-await main();
+const args = process.argv.slice(2);
+const thousands = (value: number) => `${Math.round(value / 1000).toLocaleString('en')}k`;
+await countRounds(args, async (root, directory) => {
+  const { main, all, pid } = await count(root, args, directory);
+  return { text: `instructions per ${args.includes('--stream') ? 'stream' : 'request'}: main thread ${thousands(main)}, all threads ${thousands(all)}`, pid };
+});
