@@ -34,6 +34,7 @@ const listenerTests = [
   'data-plane/src/chat-completions.test.ts',
   'data-plane/src/list-models.test.ts',
   'data-plane/src/long-prompts.test.ts',
+  'data-plane/src/http/send-json.test.ts',
   'data-plane/src/main.test.ts',
   'data-plane/src/observability.test.ts',
   'data-plane/src/pipeline/call-upstream.test.ts',

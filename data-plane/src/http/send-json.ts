@@ -1,6 +1,9 @@
-// Writes a complete JSON response (status, x-request-id, content-type, body) in one corked step.
-import { STATUS_LINES } from './status-lines.ts';
+// Writes a complete JSON response (status, x-request-id, content-type, headers, body) in one corked step
+// of two native calls: the status line with every header (http/response-head.ts), then the body.
+import { responseHead } from './response-head.ts';
 import type { ClientResponse } from './client-response.ts';
+
+const JSON_HEADERS = '\r\ncontent-type: application/json';
 
 export function sendJson(
   response: ClientResponse,
@@ -10,11 +13,9 @@ export function sendJson(
   closeConnection = false,
 ): void {
   response.status = status;
+  const head = responseHead(status, response.requestId, JSON_HEADERS, headers);
   response.cork((native) => {
-    native.writeStatus(STATUS_LINES[status] ?? String(status));
-    native.writeHeader('x-request-id', response.requestId);
-    native.writeHeader('content-type', 'application/json');
-    if (headers) for (const name in headers) native.writeHeader(name, headers[name] as string);
+    native.writeStatus(head);
     native.end(body, closeConnection);
     return true;
   });

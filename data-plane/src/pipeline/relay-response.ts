@@ -1,6 +1,7 @@
 // Reads a complete upstream response once its bytes all arrived: a 2xx body goes through the adapter (to
 // the body the client gets, plus what is metered); anything else becomes the adapter's GatewayError.
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { asBuffer } from '../http/decode-text.ts';
 import { collectGeneratedText } from '../metering/collect-generated-text.ts';
 import type { RequestMeter } from '../metering/request-meter.ts';
 import type { TranslationContext, UpstreamOperation } from '../providers/provider-adapter.ts';
@@ -15,7 +16,8 @@ export function readUpstreamResponse(
   context: TranslationContext,
   meter: RequestMeter,
 ): UpstreamResult {
-  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The collected answer is already a Buffer: no new view of it.
+  const body = asBuffer(bytes);
   meter.upstreamFinished();
   if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
     return { body: null, error: adapter.convertError(upstream.statusCode, body.toString('utf8'), upstream.headers) };
