@@ -12,10 +12,17 @@
 // and read again from offset 0 (pread): a readFileSync (open, fstat, read, close) of the schedstat every
 // turn cost 37 µs against 4 µs, and /proc/stat's 0.5 ms against 0.07 ms, so about 5 % of the loop's CPU
 // at a thousand turns a second, in turns of up to 1 ms under load (the loop's own CPU profile).
-import { openSync, readSync } from 'node:fs';
+// Also each upstream connection undici opens (`timeline upstream connecting|connected <ns> <port>`) and
+// its end: the peer's FIN (`end`) and the socket's close (`close`), for bench/measure-upstream-churn.ts;
+// lines with one timestamp, so the swap harness's two-timestamp pattern skips them.
+// With LOOP_TIMELINE_FILE set, the lines go to that file instead of stdout (a data plane's access log
+// would crowd them out of the harness's stdout buffer).
+import { subscribe } from 'node:diagnostics_channel';
+import { createWriteStream, openSync, readSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 
 const GAP_NS = 3_000_000n;
+const out = process.env.LOOP_TIMELINE_FILE ? createWriteStream(process.env.LOOP_TIMELINE_FILE) : process.stdout;
 const GC_KINDS = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
 const buffer = Buffer.alloc(16_384);
 /** A /proc file's text, read again from its start through a descriptor kept open. */
@@ -52,12 +59,12 @@ let turns = 0;
 setInterval(() => {
   const now = process.hrtime.bigint();
   const cpu = threadCpuNs();
-  if (turns % CPU_EVERY === 0) process.stdout.write(`timeline cpu ${now} ${cpu}\n`);
+  if (turns % CPU_EVERY === 0) out.write(`timeline cpu ${now} ${cpu}\n`);
   const gap = now - lastNs >= GAP_NS;
   if (gap || ++turns % STEAL_EVERY === 0) {
     const steal = stealNs();
     // The steal since the last reading, up to 10 ms before the gap began.
-    if (gap) process.stdout.write(`timeline gap ${lastNs} ${now} cpu ${cpu - lastCpuNs} steal ${steal - lastStealNs}\n`);
+    if (gap) out.write(`timeline gap ${lastNs} ${now} cpu ${cpu - lastCpuNs} steal ${steal - lastStealNs}\n`);
     lastStealNs = steal;
   }
   lastNs = now;
@@ -69,6 +76,13 @@ new PerformanceObserver((list) => {
     if (entry.duration < 1) continue;
     const start = monotonicNs(entry.startTime);
     const kind = GC_KINDS[entry.detail?.kind ?? entry.kind] ?? 'gc';
-    process.stdout.write(`timeline ${kind} ${start} ${start + BigInt(Math.round(entry.duration * 1e6))}\n`);
+    out.write(`timeline ${kind} ${start} ${start + BigInt(Math.round(entry.duration * 1e6))}\n`);
   }
 }).observe({ entryTypes: ['gc'] });
+
+subscribe('undici:client:beforeConnect', ({ connectParams }) => out.write(`timeline upstream connecting ${process.hrtime.bigint()} ${connectParams.port}\n`));
+subscribe('undici:client:connected', ({ connectParams, socket }) => {
+  out.write(`timeline upstream connected ${process.hrtime.bigint()} ${connectParams.port}\n`);
+  socket.once('end', () => out.write(`timeline upstream end ${process.hrtime.bigint()} ${connectParams.port}\n`));
+  socket.once('close', () => out.write(`timeline upstream close ${process.hrtime.bigint()} ${connectParams.port}\n`));
+});
