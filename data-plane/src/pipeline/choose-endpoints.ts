@@ -70,9 +70,8 @@ export function chooseEndpoints(
       configured += 1;
       if (!isProviderAllowed(rules, route.provider.slug)) continue;
       permitted += 1;
-      const byokKey = findByokKey(snapshot, owner.orgId, owner.userId, endpoint.providerId);
-      const candidate = { model, endpoint, route, byok: byokKey !== null, byokKey };
-      if (hasCredential(route.provider, byokKey, platformKeys)) candidates.push(candidate);
+      const candidate = candidateOf(snapshot, model, endpoint, route, owner);
+      if (hasCredential(route.provider, candidate.byokKey, platformKeys)) candidates.push(candidate);
       else unkeyed.push(candidate);
     }
     const preferred = applyPreferences(candidates, preferences, health);
@@ -103,6 +102,43 @@ export function chooseEndpoints(
       models.map((model) => model.id),
     );
   throw unmatchedPreferences([...keyed, ...unkeyed], preferences, modelIds);
+}
+
+function candidateOf(snapshot: SnapshotView, model: SnapshotModel, endpoint: SnapshotEndpoint, route: ProviderRoute, owner: KeyOwner): EndpointCandidate {
+  const byokKey = findByokKey(snapshot, owner.orgId, owner.userId, endpoint.providerId);
+  return { model, endpoint, route, byok: byokKey !== null, byokKey };
+}
+
+/**
+ * The endpoints of one model that `rules` permit and that have a credential for `owner`, in catalog
+ * order: what chooseEndpoints ranks for a request without preferences, and depends on nothing but its
+ * arguments, so a caller may keep it for a snapshot version (route-request.ts). Empty when none is left
+ * (chooseEndpoints then says why).
+ */
+export function credentialedEndpoints(
+  snapshot: SnapshotView,
+  rules: ProviderRules,
+  model: SnapshotModel,
+  owner: KeyOwner,
+  platformKeys: ProviderKeys,
+): EndpointCandidate[] {
+  const candidates: EndpointCandidate[] = [];
+  for (const endpoint of model.endpoints) {
+    const route = snapshot.providersById.get(endpoint.providerId);
+    if (route === undefined || !isProviderAllowed(rules, route.provider.slug)) continue;
+    const candidate = candidateOf(snapshot, model, endpoint, route, owner);
+    if (hasCredential(route.provider, candidate.byokKey, platformKeys)) candidates.push(candidate);
+  }
+  return candidates;
+}
+
+/**
+ * chooseEndpoints' order for one model's credentialed endpoints and no preferences: balanced by the
+ * catalog's weights, ejected endpoints last. `candidates` itself when that changes nothing (one endpoint):
+ * it is read, never written.
+ */
+export function rankWithoutPreferences(candidates: EndpointCandidate[], health: EndpointHealth): EndpointCandidate[] {
+  return ejectedLast(rankEndpoints(candidates, null, health), health);
 }
 
 function withinMaxPrice(prices: SnapshotPrices, maxPrice: MaxPrice | null): boolean {
