@@ -25,7 +25,8 @@ export function openRequest(context: Pick<PipelineContext, 'currentSnapshot'>, a
 
 /** The secret from `Authorization: Bearer <key>`, or null when the header is absent or not Bearer. */
 export function bearerToken(authorization: string): string | null {
-  if (authorization.length < 8 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return null;
+  // The usual spelling is compared in place; any other is lowercased (a copy) to compare.
+  if (authorization.length < 8 || (!authorization.startsWith('Bearer ') && authorization.slice(0, 7).toLowerCase() !== 'bearer ')) return null;
   const token = authorization.slice(7).trim();
   return token === '' ? null : token;
 }

@@ -15,8 +15,11 @@ interface Counter {
   forgetAt: number | null;
 }
 
+const RESERVED: ReserveOutcome = Object.freeze({ ok: true });
+
 export function createInProcessCounterStore(now: () => number = Date.now): CounterStore {
   const counters = new Map<string, Counter>();
+  const touched: Counter[] = [];
   let nextForgetSweep = 0;
 
   /** The live counter, with lapsed holds swept and settled spend raised to the floor. */
@@ -61,19 +64,27 @@ export function createInProcessCounterStore(now: () => number = Date.now): Count
     reserve(reservationId, amountMicros, ttlMs, definitions): ReserveOutcome {
       const at = now();
       forgetStale(at);
-      const touched = definitions.map((definition) => touch(definition, at));
-      for (const [index, definition] of definitions.entries()) {
+      // Plain loops over a reused list (reserve runs to its end before another can start): no closure,
+      // iterator or list per request.
+      touched.length = 0;
+      for (const definition of definitions) touched.push(touch(definition, at));
+      for (let index = 0; index < definitions.length; index += 1) {
+        const capMicros = (definitions[index] as SpendCounter).capMicros;
         const counter = touched[index] as Counter;
-        if (definition.capMicros !== null && counter.settled + counter.reserved + amountMicros > definition.capMicros) {
+        if (capMicros !== null && counter.settled + counter.reserved + amountMicros > capMicros) {
+          touched.length = 0;
           return { ok: false, counter: index, reading: { settledMicros: counter.settled, reservedMicros: counter.reserved } };
         }
       }
+      // One hold for all its counters: they drop it, sweep it and extend it alike.
+      const hold = { amount: amountMicros, expiresAt: at + ttlMs };
       for (const counter of touched) {
-        counter.holds.set(reservationId, { amount: amountMicros, expiresAt: at + ttlMs });
-        counter.sweepAt = Math.min(counter.sweepAt, at + ttlMs);
+        counter.holds.set(reservationId, hold);
+        counter.sweepAt = Math.min(counter.sweepAt, hold.expiresAt);
         counter.reserved += amountMicros;
       }
-      return { ok: true };
+      touched.length = 0;
+      return RESERVED;
     },
     async extend(reservationId, ttlMs, definitions) {
       const at = now();

@@ -22,6 +22,8 @@ export interface CallerCounters {
   resetsAtMs: number;
   /** The key's budget windows that have a cap, in daily, weekly, monthly order; empty without a budget. */
   keyBudgets: readonly KeyBudgetCounter[];
+  /** Every counter a request draws on, in that order: the balance, the daily counter, the key's budgets. */
+  drawnOn: readonly SpendCounter[];
 }
 
 export interface KeyBudgetCounter {
@@ -47,35 +49,52 @@ function utcDay(nowMs: number): string {
   return lastDay;
 }
 
-// The last caller's counter keys, built again only when the caller or the day changes: a key built per
-// request is a new string that each counter lookup of the store hashes again.
-let lastOrgId = '';
-let lastUserId = '';
-let lastKeysDay = '';
-let lastBalanceKey = '';
-let lastDailyKey = '';
+/** A caller's counters as last made, and what they were made from: the same objects are reused until one changes. */
+interface KeptCounters {
+  org: SnapshotOrg;
+  floor: OrgSpendFloor | undefined;
+  dayNumber: number;
+  counters: CallerCounters;
+}
+
+// Per API key (a snapshot's key object, replaced when the key changes), for keys without a budget: their
+// counters depend only on the org, its spend floor and the UTC day, so most requests build no counter,
+// no key string (which each counter lookup of the store would hash again) and no list.
+const kept = new WeakMap<SnapshotApiKey, KeptCounters>();
 
 /** `floor` undefined: the org has no credits and nothing ingested (shared/src/spend-floors.ts). */
 export function callerCounters(org: SnapshotOrg, floor: OrgSpendFloor | undefined, apiKey: SnapshotApiKey, nowMs: number): CallerCounters {
+  const dayNumber = Math.floor(nowMs / DAY_MS);
+  if (apiKey.budget !== undefined) return countersOf(org, floor, apiKey, nowMs);
+  const last = kept.get(apiKey);
+  if (last !== undefined && last.org === org && last.floor === floor && last.dayNumber === dayNumber) return last.counters;
+  const counters = countersOf(org, floor, apiKey, nowMs);
+  kept.set(apiKey, { org, floor, dayNumber, counters });
+  return counters;
+}
+
+function countersOf(org: SnapshotOrg, floor: OrgSpendFloor | undefined, apiKey: SnapshotApiKey, nowMs: number): CallerCounters {
   const day = utcDay(nowMs);
   const userId = apiKey.userId;
   const dailyLimit = org.userDailyLimitMicros[userId] ?? org.dailyLimitMicros;
   const spendFloor = floor ?? NO_SPEND_FLOOR;
   const { creditsMicros, usageDebitedMicros, day: floorDay, userMicros } = spendFloor;
   const ingestedToday = floorDay === day ? (userMicros[userId] ?? 0) : 0;
-  if (org.id !== lastOrgId || userId !== lastUserId || day !== lastKeysDay) {
-    lastOrgId = org.id;
-    lastUserId = userId;
-    lastKeysDay = day;
-    lastBalanceKey = `org:{${org.id}}`;
-    lastDailyKey = `user:{${org.id}}:${userId}:${day}`;
-  }
+  const balance: SpendCounter = { key: `org:{${org.id}}`, capMicros: creditsMicros, floorMicros: usageDebitedMicros, retainMs: null };
+  const daily: SpendCounter = {
+    key: `user:{${org.id}}:${userId}:${day}`,
+    capMicros: dailyLimit,
+    floorMicros: ingestedToday,
+    retainMs: DAILY_COUNTER_RETAIN_MS,
+  };
+  const keyBudgets = apiKey.budget === undefined ? NO_KEY_BUDGETS : keyBudgetCounters(org.id, apiKey, spendFloor, nowMs);
   return {
-    balance: { key: lastBalanceKey, capMicros: creditsMicros, floorMicros: usageDebitedMicros, retainMs: null },
-    daily: { key: lastDailyKey, capMicros: dailyLimit, floorMicros: ingestedToday, retainMs: DAILY_COUNTER_RETAIN_MS },
+    balance,
+    daily,
     day,
     resetsAtMs: (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS,
-    keyBudgets: apiKey.budget === undefined ? NO_KEY_BUDGETS : keyBudgetCounters(org.id, apiKey, spendFloor, nowMs),
+    keyBudgets,
+    drawnOn: [balance, daily, ...keyBudgets.map((budget) => budget.counter)],
   };
 }
 

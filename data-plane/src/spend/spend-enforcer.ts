@@ -122,10 +122,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       if (amount === 0) return nothingHeld;
       const nowMs = Date.now();
       const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey, nowMs);
-      const drawnOn =
-        counters.keyBudgets.length === 0
-          ? [counters.balance, counters.daily]
-          : [counters.balance, counters.daily, ...counters.keyBudgets.map((budget) => budget.counter)];
+      const drawnOn = counters.drawnOn;
       // A store known to be down answers at once rather than after a reconnect attempt fails.
       const down = store.unreachable();
       if (down !== null) return unreachable(new Error(down));
@@ -146,7 +143,7 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
       const counters = callerCounters(principal.org, spendFloor(principal.org.id), principal.apiKey, nowMs);
       let readings: Awaited<ReturnType<CounterStore['read']>>;
       try {
-        readings = await store.read([counters.balance, counters.daily, ...counters.keyBudgets.map((budget) => budget.counter)]);
+        readings = await store.read(counters.drawnOn);
       } catch (error) {
         throw unavailable(error);
       }
