@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAISimulator } from '../../simulators/openai/openai-simulator.ts';
 import { PROCESS_START_MS } from '../../test/support/eventually.ts';
@@ -177,5 +178,50 @@ describe('data-plane/src/main.ts', () => {
       .filter((record) => record.msg === 'request')
       .map((record) => record.requestId);
     expect(logged.toSorted()).toEqual(requestIds.toSorted());
+  });
+});
+
+// String.prototype stays in V8's fast mode in the data plane (fast-string-prototype.ts says why it matters),
+// asked of V8 itself in a child process (--allow-natives-syntax: %HasFastProperties).
+describe('data-plane/src/fast-string-prototype.ts', () => {
+  /** A module that prints, when the process exits, whether String.prototype has fast properties. */
+  async function exitReport(): Promise<string> {
+    const directory = await mkdtemp(join(tmpdir(), 'fast-string-prototype-'));
+    cleanups.push(() => rm(directory, { recursive: true, force: true }));
+    const file = join(directory, 'report.mjs');
+    // new Function: the natives syntax is parsed by V8 only, never by a TypeScript transform.
+    await writeFile(
+      file,
+      `process.on('exit', () => process.stdout.write('string-prototype-fast=' + new Function('o', 'return %HasFastProperties(o)')(String.prototype) + '\\n'));\n`,
+    );
+    return pathToFileURL(file).href;
+  }
+
+  async function runNode(args: string[]): Promise<string> {
+    const child = spawn(process.execPath, ['--allow-natives-syntax', ...args], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    await once(child, 'exit');
+    return output;
+  }
+
+  it('the CLI, all its modules loaded (ioredis, which extends String, among them), leaves String.prototype fast', async () => {
+    const output = await runNode(['--import', await exitReport(), '--import', 'tsx', MAIN, '--help']);
+    expect(output).toContain('Usage:');
+    expect(output).toContain('string-prototype-fast=true');
+  });
+
+  it('keeps it fast through a later class that extends String, which without it leaves it slow', async () => {
+    const script = (keep: boolean) =>
+      `${keep ? "await import('./data-plane/src/fast-string-prototype.ts');" : ''} class Verbatim extends String {} new Verbatim('x');`;
+    const report = await exitReport();
+    const kept = await runNode(['--import', report, '--import', 'tsx', '--input-type=module', '-e', script(true)]);
+    const plain = await runNode(['--import', report, '--import', 'tsx', '--input-type=module', '-e', script(false)]);
+    expect(kept).toContain('string-prototype-fast=true');
+    expect(plain).toContain('string-prototype-fast=false');
   });
 });

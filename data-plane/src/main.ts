@@ -1,5 +1,7 @@
 // The data plane's command line: refuse the uWS JavaScript fallback, read the environment, start,
 // and close gracefully on SIGTERM/SIGINT (stop listening, finish requests, flush and fsync the spool).
+// First: before any module that extends String loads (fast-string-prototype.ts says why).
+import './fast-string-prototype.ts';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';
