@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecentUsageEvents } from './recent-usage-events.ts';
+import { RecentUsageEvents, type WrittenGroup } from './recent-usage-events.ts';
 import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
 import { readSpoolBatch, UsageShipper, type SpoolBatch } from './ship-usage.ts';
 import { loadCursor } from './spool-cursor.ts';
@@ -22,6 +22,14 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
+
+/** Records written back to back from byte `position` of a segment, as the spool hands a group to onWritten. */
+function group(records: Buffer[], position: number): WrittenGroup {
+  const ends: number[] = [];
+  let end = 0;
+  for (const record of records) ends.push((end += record.length));
+  return { bytes: Buffer.concat(records), ends, count: records.length, position };
+}
 
 /** Events appended together (one group) and one by one (groups of one). */
 async function appendSome(spool: UsageSpool, from: number, count: number): Promise<void> {
@@ -66,16 +74,12 @@ describe('RecentUsageEvents', () => {
 
   it('hands out the events at a position far into what it holds, where it drops the let-go slots', () => {
     const recent = new RecentUsageEvents(5000);
-    const written = Array.from({ length: 3000 }, (_, index) => ({
-      provisional: false,
-      bytes: encodeSpoolRecord(sampleUsageEvent(`r${index}`)),
-      offset: index * 100,
-      end: (index + 1) * 100,
-    }));
+    const records = Array.from({ length: 3000 }, (_, index) => encodeSpoolRecord(sampleUsageEvent(`r${index}`)));
+    const written = group(records, 100);
     recent.add(1, written);
-    const batch = recent.take(1, 2000 * 100, 3);
+    const batch = recent.take(1, 100 + written.ends[1999]!, 3);
     expect(batch?.requestIds).toEqual(['r2000', 'r2001', 'r2002']);
-    expect(batch?.nextOffset).toBe(2003 * 100);
+    expect(batch?.nextOffset).toBe(100 + written.ends[2002]!);
   });
 
   it('lets the shipper send every event once, in order, when only the newest are held', async () => {
@@ -169,10 +173,7 @@ describe('RecentUsageEvents', () => {
     for (let index = 0; index < 40; index += 2) {
       const first = record(index);
       const second = record(index + 1);
-      recent.add(1, [
-        { provisional: false, bytes: first, offset, end: offset + first.length },
-        { provisional: false, bytes: second, offset: offset + first.length, end: offset + first.length + second.length },
-      ]);
+      recent.add(1, group([first, second], offset));
       const batch = recent.take(1, offset, 10);
       expect(batch?.requestIds).toEqual([`r${index}`, `r${index + 1}`]);
       expect(batch?.json.map((json) => JSON.parse(json.toString('utf8')) as unknown)).toEqual([

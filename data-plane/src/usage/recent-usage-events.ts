@@ -12,16 +12,18 @@
 // each scavenge promoted under load (issue 19). GET /generation, which is rare, decodes the record asked for.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import type { SpoolBatch } from './ship-usage.ts';
-import { decodeSpoolRecord, spoolRecordJsonStart } from './spool-record.ts';
+import { decodeSpoolRecord, isProvisionalRecord, spoolRecordJsonStart } from './spool-record.ts';
 
-/** One record as written: it spans [offset, end) of its segment. */
-export interface WrittenUsageEvent {
-  /** A stream's provisional record (ship-usage.ts). */
-  provisional: boolean;
-  /** The record as written (shipped as it is, not serialised again). */
+/**
+ * A group of records as the spool wrote it: the first `count` records of `bytes`, back to back from its
+ * start, record i ending at `ends[i]`; the group starts at byte `position` of its segment. The bytes are
+ * the spool's own buffer, valid only during the call: they are copied (and shipped as they are, not serialised again).
+ */
+export interface WrittenGroup {
   bytes: Buffer;
-  offset: number;
-  end: number;
+  ends: readonly number[];
+  count: number;
+  position: number;
 }
 
 /**
@@ -55,6 +57,8 @@ export class RecentUsageEvents {
   readonly #idEnd: Uint32Array;
   #first = 0;
   #count = 0;
+  /** What take copies a batch's records into. */
+  #batch = Buffer.allocUnsafeSlow(0);
   /** Where the next record's bytes go in the ring. */
   #write = 0;
 
@@ -71,9 +75,29 @@ export class RecentUsageEvents {
   }
 
   /** A group the spool wrote to `segment`, in order. Past the limits the oldest are let go. */
-  add(segment: number, written: readonly WrittenUsageEvent[]): void {
-    for (const record of written) {
-      const length = record.bytes.length;
+  add(segment: number, written: WrittenGroup): void {
+    const { bytes, ends, count, position } = written;
+    const total = count === 0 ? 0 : ends[count - 1]!;
+    // The group's records lie back to back: one copy for them all (Buffer#copy of part of a buffer makes a
+    // Uint8Array each time), unless one of them is too large to hold.
+    if (count <= this.#segment.length && total * 4 <= this.#ring.length) {
+      while (this.#count + count > this.#segment.length) this.#letGoOldest();
+      const groupStart = this.#room(total);
+      bytes.copy(this.#ring, groupStart, 0, total);
+      for (let index = 0, recordFrom = 0; index < count; index++) {
+        const recordTo = ends[index]!;
+        this.#hold(segment, position + recordFrom, groupStart + recordFrom, recordTo - recordFrom);
+        recordFrom = recordTo;
+      }
+      this.#write = groupStart + total;
+      return;
+    }
+    for (let index = 0, recordStart = 0; index < count; index++) {
+      const recordFrom = recordStart;
+      const recordTo = ends[index]!;
+      recordStart = recordTo;
+      const length = recordTo - recordFrom;
+      const offset = position + recordFrom;
       // A record too large to hold (far beyond a bounded event): what follows it would not be contiguous
       // with what is held, so everything is let go and the shipper reads the segment.
       if (length * 4 > this.#ring.length) {
@@ -82,27 +106,32 @@ export class RecentUsageEvents {
       }
       if (this.#count === this.#segment.length) this.#letGoOldest();
       const start = this.#room(length);
-      record.bytes.copy(this.#ring, start);
-      const slot = this.#slot(this.#count);
-      this.#segment[slot] = segment;
-      this.#offset[slot] = record.offset;
-      this.#end[slot] = record.end;
-      this.#start[slot] = start;
-      this.#length[slot] = length;
-      this.#provisional[slot] = record.provisional ? 1 : 0;
-      const from = this.#idStart(start, length);
-      const to = from === -1 ? -1 : this.#idClose(from, start + length);
-      this.#idHash[slot] = to === -1 ? 0 : hashBytes(this.#ring, from, to < 0 ? -to : to);
-      this.#idEnd[slot] = to > 0 ? to : 0;
-      this.#count += 1;
+      bytes.copy(this.#ring, start, recordFrom, recordTo);
+      this.#hold(segment, offset, start, length);
       this.#write = start + length;
     }
+  }
+
+  /** Takes the next slot for the record of `length` bytes at `start` of the ring, from `offset` of `segment`. */
+  #hold(segment: number, offset: number, start: number, length: number): void {
+    const slot = this.#slot(this.#count);
+    this.#segment[slot] = segment;
+    this.#offset[slot] = offset;
+    this.#end[slot] = offset + length;
+    this.#start[slot] = start;
+    this.#length[slot] = length;
+    this.#provisional[slot] = isProvisionalRecord(this.#ring[start]!) ? 1 : 0;
+    const from = this.#idStart(start, length);
+    const to = from === -1 ? -1 : this.#idClose(from, start + length);
+    this.#idHash[slot] = to === -1 ? 0 : hashBytes(this.#ring, from, to < 0 ? -to : to);
+    this.#idEnd[slot] = to > 0 ? to : 0;
+    this.#count += 1;
   }
 
   /**
    * Up to `maxEvents` records that follow each other from `offset` of `segment`, as the segment would give
    * them; null when the record at that position is not held here. Records before the position (shipped)
-   * are let go.
+   * are let go. The batch's JSON is valid until the next take (the shipper takes one batch at a time).
    */
   take(segment: number, offset: number, maxEvents: number): SpoolBatch | null {
     while (this.#count > 0) {
@@ -121,27 +150,42 @@ export class RecentUsageEvents {
       nextOffset = this.#end[slot]!;
       taken += 1;
     }
-    // The batch's JSON is copied out: the ring may reuse its room while the batch is on its way.
-    const copy = Buffer.allocUnsafeSlow(bytes);
+    // The batch's records are copied out, as they lie back to back in the ring (one copy a stretch until
+    // the ring wraps round): the ring may reuse its room while the batch is on its way. Into a buffer kept
+    // for the purpose: a new one a batch (hundreds of KB) was an mmap, its page faults and a munmap.
+    if (this.#batch.length < bytes) this.#batch = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * this.#batch.length));
+    const copy = this.#batch;
+    let runFrom = -1;
+    let runTo = -1;
+    let runAt = 0;
+    for (let index = 0, at = 0; index < taken; index++) {
+      const slot = this.#slot(index);
+      const start = this.#start[slot]!;
+      if (start !== runTo) {
+        if (runFrom !== -1) this.#ring.copy(copy, runAt, runFrom, runTo);
+        runFrom = start;
+        runAt = at;
+      }
+      runTo = start + this.#length[slot]!;
+      at += this.#length[slot]!;
+    }
+    if (runFrom !== -1) this.#ring.copy(copy, runAt, runFrom, runTo);
     const requestIds: string[] = [];
     const json: Buffer[] = [];
     const offsets: number[] = [];
     const provisional: SpoolBatch['provisional'] = [];
-    let at = 0;
-    for (let index = 0; index < taken; index++) {
+    for (let index = 0, at = 0; index < taken; index++) {
       const slot = this.#slot(index);
-      const start = this.#start[slot]!;
-      const end = start + this.#length[slot]!;
-      const jsonStart = start + spoolRecordJsonStart(this.#ring[start]!);
+      const length = this.#length[slot]!;
       // Past the checksum, before the newline.
-      this.#ring.copy(copy, at, jsonStart, end - 1);
-      const text = copy.subarray(at, at + end - 1 - jsonStart);
-      at += text.length;
+      const jsonStart = at + spoolRecordJsonStart(copy[at]!);
+      const text = copy.subarray(jsonStart, at + length - 1);
       const idEnd = this.#idEnd[slot]!;
       const requestId =
         idEnd !== 0
-          ? this.#ring.toString('utf8', jsonStart + REQUEST_ID_PREFIX.length, idEnd)
+          ? copy.toString('utf8', jsonStart + REQUEST_ID_PREFIX.length, at + (idEnd - this.#start[slot]!))
           : (JSON.parse(text.toString('utf8')) as { requestId: string }).requestId;
+      at += length;
       if (this.#provisional[slot] === 1) provisional.push({ requestId, offset: this.#offset[slot]! });
       else {
         requestIds.push(requestId);

@@ -14,35 +14,48 @@ const PROVISIONAL_BYTE = PROVISIONAL.charCodeAt(0);
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
-/** Where the records are written before their copy; one event fits unless its strings are far past the bounded lengths. */
+/** Where encodeSpoolRecord writes a record before its copy; one event fits unless its strings are far past the bounded lengths. */
 let scratch = Buffer.allocUnsafeSlow(16 * 1024);
 
-/** The event's record, as bytes. */
-export function encodeSpoolRecord(event: UsageEvent, provisional = false): Buffer {
-  const jsonStart = provisional ? PROVISIONAL.length + CHECKSUM_DIGITS + 1 : CHECKSUM_DIGITS + 1;
-  const bound = jsonStart + usageEventJsonBound(event) + 1;
-  if (bound > scratch.length) scratch = Buffer.allocUnsafeSlow(bound);
-  const jsonEnd = writeUsageEventJson(event, scratch, jsonStart);
-  const record = Buffer.allocUnsafe(jsonEnd + 1);
-  scratch.copy(record, 0, 0, jsonEnd);
-  if (provisional) {
-    record[0] = PROVISIONAL_BYTE;
-    record[1] = SPACE;
-  }
-  return frameRecord(record, jsonStart - CHECKSUM_DIGITS - 1);
+/** At least the bytes the event's record takes (room encodeSpoolRecordInto needs). */
+export function spoolRecordBound(event: UsageEvent, provisional = false): number {
+  return (provisional ? PROVISIONAL.length : 0) + CHECKSUM_DIGITS + 1 + usageEventJsonBound(event) + 1;
 }
 
-/** Writes the checksum, its space and the newline around the JSON that `record` holds from `start` + 9 to its last byte. */
-function frameRecord(record: Buffer, start: number): Buffer {
+/** The event's record, as bytes of its own. */
+export function encodeSpoolRecord(event: UsageEvent, provisional = false): Buffer {
+  const bound = spoolRecordBound(event, provisional);
+  if (bound > scratch.length) scratch = Buffer.allocUnsafeSlow(bound);
+  const end = encodeSpoolRecordInto(event, provisional, scratch, 0);
+  return Buffer.from(scratch.subarray(0, end));
+}
+
+/**
+ * Writes the event's record into `out` at `at`, which has room for spoolRecordBound bytes; returns where
+ * it ends. The spool encodes straight into the buffer its group write takes (usage-spool.ts).
+ */
+export function encodeSpoolRecordInto(event: UsageEvent, provisional: boolean, out: Buffer, at: number): number {
+  let start = at;
+  if (provisional) {
+    out[at] = PROVISIONAL_BYTE;
+    out[at + 1] = SPACE;
+    start += PROVISIONAL.length;
+  }
+  const jsonEnd = writeUsageEventJson(event, out, start + CHECKSUM_DIGITS + 1);
+  return frameRecord(out, start, jsonEnd);
+}
+
+/** Writes the checksum at `start`, its space, and the newline at `jsonEnd` around the JSON from `start` + 9; returns the record's end. */
+function frameRecord(record: Buffer, start: number, jsonEnd: number): number {
   const jsonStart = start + CHECKSUM_DIGITS + 1;
-  let checksum = crc32(record.subarray(jsonStart, record.length - 1));
+  let checksum = crc32(record.subarray(jsonStart, jsonEnd));
   for (let index = jsonStart - 2; index >= start; index -= 1) {
     record[index] = HEX_DIGITS[checksum & 0xf]!;
     checksum >>>= 4;
   }
   record[jsonStart - 1] = SPACE;
-  record[record.length - 1] = NEWLINE;
-  return record;
+  record[jsonEnd] = NEWLINE;
+  return jsonEnd + 1;
 }
 
 /** Decodes one line (without its newline). */
@@ -69,6 +82,11 @@ export function decodeSpoolRecord(record: string): DecodedSpoolRecord {
   return checked.success ? { ok: true, event: boundUsageEvent(checked.data), provisional } : { ok: false, reason: 'not a usage event' };
 }
 
+/** Whether a record written by encodeSpoolRecord whose first byte is `firstByte` is provisional. */
+export function isProvisionalRecord(firstByte: number): boolean {
+  return firstByte === PROVISIONAL_BYTE;
+}
+
 /** Where the JSON starts in a record written by encodeSpoolRecord whose first byte is `firstByte`. */
 export function spoolRecordJsonStart(firstByte: number): number {
   return (firstByte === PROVISIONAL_BYTE ? PROVISIONAL.length : 0) + CHECKSUM_DIGITS + 1;
@@ -78,7 +96,8 @@ export function spoolRecordJsonStart(firstByte: number): number {
 export function spoolRecordOfJson(json: Uint8Array): Buffer {
   const record = Buffer.allocUnsafe(CHECKSUM_DIGITS + 1 + json.byteLength + 1);
   record.set(json, CHECKSUM_DIGITS + 1);
-  return frameRecord(record, 0);
+  frameRecord(record, 0, record.length - 1);
+  return record;
 }
 
 function checksumOf(json: string): string {

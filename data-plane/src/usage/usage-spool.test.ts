@@ -175,6 +175,29 @@ describe('UsageSpool group commit', () => {
     await spool.close();
   });
 
+  it('writes every record whole, and hands onWritten the bytes written, when events appended while a group waits outgrow its buffer', async () => {
+    const handed: Buffer[] = [];
+    const { spool, file } = await openSpool({
+      sync: 'fdatasync',
+      groupMaxEvents: 150,
+      // The bytes are the spool's own buffer, valid during the call only: copied.
+      onWritten: (_segment, written) => handed.push(Buffer.from(written.bytes.subarray(0, written.ends[written.count - 1]))),
+    });
+    const openGate = file.holdSyncs();
+    const first = spool.append(sampleUsageEvent('first'));
+    await expect.poll(() => file.calls).toContain('datasync');
+    // About 130 KB of records while the first group's fdatasync waits: more than the spool's buffer holds at first.
+    const ids = Array.from({ length: 200 }, (_, index) => `later-${index}-${'x'.repeat(index % 7)}`);
+    const later = ids.map((id) => spool.append(sampleUsageEvent(id)));
+    file.syncGate = null;
+    openGate();
+    await Promise.all([first, ...later]);
+    expect(await requestIdsIn(1)).toEqual(['first', ...ids]);
+    expect(Buffer.concat(handed)).toEqual(await readFile(join(directory, segmentFileName(1))));
+    expect(handed).toHaveLength(3);
+    await spool.close();
+  });
+
   it('caps a group at groupMaxEvents', async () => {
     const { spool, file } = await openSpool({ sync: 'fdatasync', groupMaxEvents: 2 });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => spool.append(sampleUsageEvent(id))));

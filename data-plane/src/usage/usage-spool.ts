@@ -23,9 +23,9 @@ import { mkdir, open, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
-import type { WrittenUsageEvent } from './recent-usage-events.ts';
+import type { WrittenGroup } from './recent-usage-events.ts';
 import { recoverSpoolTail } from './recover-spool-tail.ts';
-import { encodeSpoolRecord } from './spool-record.ts';
+import { encodeSpoolRecordInto, spoolRecordBound } from './spool-record.ts';
 
 /** The few file operations the spool needs; injectable so tests can make a disk fail. */
 export interface SpoolFile {
@@ -51,8 +51,8 @@ export interface UsageSpoolOptions {
   /** When an append resolves: after its group's write (default) or after its fdatasync; see above. */
   sync?: SpoolSync;
   openFile?: (path: string) => Promise<SpoolFile>;
-  /** Each group once written (and fdatasynced with sync 'fdatasync'): its segment, and its events with their records' positions. */
-  onWritten?: (segment: number, written: WrittenUsageEvent[]) => void;
+  /** Each group once written (and fdatasynced with sync 'fdatasync'): its segment, and its records where they lie (bytes valid during the call only). */
+  onWritten?: (segment: number, written: WrittenGroup) => void;
   log?: (line: string) => void;
 }
 
@@ -110,14 +110,26 @@ async function openSegmentFile(path: string): Promise<SpoolFile> {
   };
 }
 
-interface PendingRecord {
-  event: UsageEvent;
-  provisional: boolean;
-  bytes: Buffer;
-  written: Promise<void>;
+/** The appends that wait for the same group: one promise for them all, settled once `upTo` records were written. */
+interface Waiter {
+  upTo: number;
+  promise: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
 }
+
+function newWaiter(upTo: number): Waiter {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((onWritten, onFailed) => {
+    resolve = onWritten;
+    reject = onFailed;
+  });
+  return { upTo, promise, resolve, reject };
+}
+
+/** The buffer the records are encoded into at first; it doubles when the pending records need more. */
+const INITIAL_BUFFER_BYTES = 64 * 1024;
 
 export class UsageSpool {
   readonly directory: string;
@@ -126,7 +138,20 @@ export class UsageSpool {
   #size: number;
   #options: UsageSpoolOptions;
   #log: (line: string) => void;
-  #pending: PendingRecord[] = [];
+  /**
+   * The records not written yet, encoded back to back from the buffer's start, which is the segment's
+   * `#size`: the group write takes them from here as they are. Encoding each record into a buffer of
+   * its own and joining a group's with Buffer.concat made two more copies and two Buffers a record.
+   */
+  #buffer = Buffer.allocUnsafeSlow(INITIAL_BUFFER_BYTES);
+  /** Where each pending record ends in `#buffer`, oldest first: as many as there are pending records. */
+  #ends: number[] = [];
+  /** Records appended, and written, since the spool opened. */
+  #appended = 0;
+  #writtenRecords = 0;
+  /** Appends not written yet, oldest first; the last one is `#open` until a group takes its records. */
+  #waiters: Waiter[] = [];
+  #open: Waiter | null = null;
   #scheduled = false;
   /** A provisional record waits: the next group is written as soon as the one on its way is. */
   #urgent = false;
@@ -190,24 +215,39 @@ export class UsageSpool {
    */
   append(event: UsageEvent, provisional = false): Promise<void> {
     if (this.#closed) return Promise.reject(new GatewayError('usage_spool_unavailable', 'The usage spool is closed.'));
-    let resolve!: () => void;
-    let reject!: (error: unknown) => void;
-    const written = new Promise<void>((onWritten, onFailed) => {
-      resolve = onWritten;
-      reject = onFailed;
-    });
-    this.#pending.push({ event, provisional, bytes: encodeSpoolRecord(event, provisional), written, resolve, reject });
+    const fill = this.#ends.length === 0 ? 0 : this.#ends[this.#ends.length - 1]!;
+    const bound = fill + spoolRecordBound(event, provisional);
+    if (bound > this.#buffer.length) this.#grow(bound);
+    this.#ends.push(encodeSpoolRecordInto(event, provisional, this.#buffer, fill));
+    this.#appended += 1;
+    // The appends of one event-loop turn go to disk in one group and resolve together: one promise.
+    let waiter = this.#open;
+    if (waiter === null) {
+      waiter = newWaiter(this.#appended);
+      this.#open = waiter;
+      this.#waiters.push(waiter);
+    } else waiter.upTo = this.#appended;
     // A stream's first byte waits for its provisional record, and the check phase can be a whole loaded
     // turn of other callbacks away (docs/architecture.md, "Where the time goes"): it is written at once,
     // with whatever else is pending. Final records keep the group commit.
     if (provisional) this.#writeNow();
     else this.#schedule();
-    return written;
+    return waiter.promise;
+  }
+
+  /**
+   * Room for `bytes` of pending records. A write on its way (an asynchronous file's) keeps the old buffer,
+   * whose bytes do not change: the new one starts with a copy of them.
+   */
+  #grow(bytes: number): void {
+    const grown = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * this.#buffer.length));
+    this.#buffer.copy(grown, 0, 0, this.#ends.length === 0 ? 0 : this.#ends[this.#ends.length - 1]);
+    this.#buffer = grown;
   }
 
   /** Resolves when everything appended so far is durable. */
   async flush(): Promise<void> {
-    await Promise.all(this.#pending.map((record) => record.written));
+    await Promise.all(this.#waiters.map((waiter) => waiter.promise));
   }
 
   /** Writes what it can, then closes; events that still cannot be written are logged in full. */
@@ -224,11 +264,15 @@ export class UsageSpool {
       deadlineTimer = setTimeout(() => resolve('stuck'), CLOSE_TIMEOUT_MS);
     });
     const outcome = await Promise.race([this.#writeRemaining().then(() => 'written' as const), deadline]);
-    const unwritten = this.#pending.splice(0);
     if (outcome === 'stuck') this.#log(`usage spool: the disk has not answered for ${CLOSE_TIMEOUT_MS} ms; closing without it`);
-    for (const record of unwritten) {
-      this.#log(`usage spool: closing without writing this usage event: ${record.bytes.toString('utf8').trimEnd()}`);
-      record.reject(new GatewayError('usage_spool_unavailable', "The usage spool could not write this request's usage record."));
+    let start = 0;
+    for (const end of this.#ends.splice(0)) {
+      this.#log(`usage spool: closing without writing this usage event: ${this.#buffer.toString('utf8', start, end).trimEnd()}`);
+      start = end;
+    }
+    this.#open = null;
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.reject(new GatewayError('usage_spool_unavailable', "The usage spool could not write this request's usage record."));
     }
     if (outcome === 'written') await Promise.race([this.#backgroundSync().then(() => this.#file.close()), deadline]);
     clearTimeout(deadlineTimer);
@@ -237,7 +281,7 @@ export class UsageSpool {
   /** A working spool writes everything; a failing one gets one last attempt. */
   async #writeRemaining(): Promise<void> {
     await this.#committing;
-    while (this.#pending.length > 0) {
+    while (this.#ends.length > 0) {
       const failedBefore = this.#failedAttempts;
       await this.#commit();
       if (this.#failedAttempts > failedBefore) break;
@@ -268,7 +312,7 @@ export class UsageSpool {
   readonly #runScheduled = (): void => {
     this.#scheduled = false;
     // A provisional record's write may have taken the group, or still be on its way: its end schedules what is left.
-    if (this.#committing === null && this.#pending.length > 0) this.#run();
+    if (this.#committing === null && this.#ends.length > 0) this.#run();
   };
 
   /** Writes the pending group now, or right after the group on its way (not during a failure's backoff). */
@@ -289,7 +333,7 @@ export class UsageSpool {
 
   /** After a group: what was appended meanwhile goes next. */
   #next(): void {
-    if (this.#pending.length === 0) return;
+    if (this.#ends.length === 0) return;
     if (this.#urgent) this.#writeNow();
     else this.#schedule();
   }
@@ -302,15 +346,18 @@ export class UsageSpool {
    * asynchronous file).
    */
   #commit(): Promise<void> | null {
-    const group = this.#pending.slice(0, this.#options.groupMaxEvents ?? DEFAULT_GROUP_MAX_EVENTS);
-    if (group.length === 0) return null;
-    const bytes = group.length === 1 ? (group[0] as PendingRecord).bytes : Buffer.concat(group.map((record) => record.bytes));
-    if (this.#options.sync !== 'write' || this.#size >= this.#segmentMaxBytes) return this.#commitAsync(group, bytes, 0, null);
+    const count = Math.min(this.#ends.length, this.#options.groupMaxEvents ?? DEFAULT_GROUP_MAX_EVENTS);
+    if (count === 0) return null;
+    // Appends from now on wait for the next group.
+    this.#open = null;
+    const bytes = this.#buffer;
+    const length = this.#ends[count - 1]!;
+    if (this.#options.sync !== 'write' || this.#size >= this.#segmentMaxBytes) return this.#commitAsync(count, bytes, length, 0, null);
     let written = 0;
     try {
-      while (written < bytes.length) {
-        const result = this.#file.write(bytes, written, bytes.length - written, this.#size + written);
-        if ('then' in result) return this.#commitAsync(group, bytes, written, result);
+      while (written < length) {
+        const result = this.#file.write(bytes, written, length - written, this.#size + written);
+        if ('then' in result) return this.#commitAsync(count, bytes, length, written, result);
         written += result.bytesWritten;
       }
     } catch (error) {
@@ -318,17 +365,20 @@ export class UsageSpool {
       return null;
     }
     this.#unsynced = true;
-    this.#written(group, bytes);
+    this.#written(count, length);
     return null;
   }
 
-  /** #commit's path that waits: `written` bytes of the group are on disk and `writing` is on its way. */
-  async #commitAsync(group: PendingRecord[], bytes: Buffer, written: number, writing: Promise<WriteResult> | null): Promise<void> {
+  /**
+   * #commit's path that waits: the group is the first `count` records, `length` bytes of `bytes` (the
+   * buffer as it was; appends meanwhile may grow a new one); `written` of them are on disk and `writing` is on its way.
+   */
+  async #commitAsync(count: number, bytes: Buffer, length: number, written: number, writing: Promise<WriteResult> | null): Promise<void> {
     try {
       if (writing !== null) written += (await writing).bytesWritten;
       else if (this.#size >= this.#segmentMaxBytes) await this.#rotate();
-      while (written < bytes.length) {
-        const result = await this.#file.write(bytes, written, bytes.length - written, this.#size + written);
+      while (written < length) {
+        const result = await this.#file.write(bytes, written, length - written, this.#size + written);
         written += result.bytesWritten;
       }
       if (this.#options.sync === 'write') this.#unsynced = true;
@@ -337,7 +387,7 @@ export class UsageSpool {
       this.#failed(error);
       return;
     }
-    this.#written(group, bytes);
+    this.#written(count, length);
   }
 
   get #segmentMaxBytes(): number {
@@ -349,7 +399,7 @@ export class UsageSpool {
     this.#failedAttempts += 1;
     if (this.#failure === null) {
       this.#log(
-        `usage spool: cannot write (${String(error)}); holding ${this.#pending.length} usage events in memory and retrying; new requests are refused until a write succeeds`,
+        `usage spool: cannot write (${String(error)}); holding ${this.#ends.length} usage events in memory and retrying; new requests are refused until a write succeeds`,
       );
     }
     this.#failure = error;
@@ -362,25 +412,29 @@ export class UsageSpool {
     }
   }
 
-  /** A group is written (and fdatasynced with sync 'fdatasync'): its appends resolve. */
-  #written(group: PendingRecord[], bytes: Buffer): void {
-    if (this.#options.onWritten) {
-      let offset = this.#size;
-      const written = group.map((record) => {
-        const start = offset;
-        offset += record.bytes.length;
-        return { provisional: record.provisional, bytes: record.bytes, offset: start, end: offset };
-      });
-      this.#options.onWritten(this.#segment, written);
+  /** A group, the first `count` records (`length` bytes), is written (and fdatasynced with sync 'fdatasync'): its appends resolve. */
+  #written(count: number, length: number): void {
+    const ends = this.#ends;
+    this.#options.onWritten?.(this.#segment, { bytes: this.#buffer, ends, count, position: this.#size });
+    this.#size += length;
+    this.#writtenRecords += count;
+    if (count === ends.length) ends.length = 0;
+    else {
+      // Records appended while the group was on its way (or past its size limit) move to the buffer's start.
+      this.#buffer.copyWithin(0, length, ends[ends.length - 1]);
+      ends.splice(0, count);
+      for (let index = 0; index < ends.length; index++) ends[index]! -= length;
     }
-    this.#size += bytes.length;
-    this.#pending.splice(0, group.length);
     if (this.#failure !== null) {
       this.#log(`usage spool: writing again after ${this.#failedAttempts} failed attempts; nothing was lost`);
       this.#failure = null;
       this.#failedAttempts = 0;
     }
-    for (const record of group) record.resolve();
+    const waiters = this.#waiters;
+    let settled = 0;
+    while (settled < waiters.length && waiters[settled]!.upTo <= this.#writtenRecords) waiters[settled++]!.resolve();
+    if (settled === waiters.length) waiters.length = 0;
+    else waiters.splice(0, settled);
   }
 
   async #rotate(): Promise<void> {
