@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { AnthropicStreamTranslator } from '../providers/anthropic/anthropic-stream-translator.ts';
 import { GeminiStreamTranslator } from '../providers/gemini/gemini-stream-translator.ts';
 import { OpenAICompatibleStreamTranslator } from '../providers/openai-compatible/openai-compatible-stream-translator.ts';
-import type { StreamTranslator, UnifiedUsage } from '../providers/provider-adapter.ts';
+import type { StreamTranslator, TranslationContext, UnifiedUsage, UpstreamOperation } from '../providers/provider-adapter.ts';
+import { redactingOperation } from '../pipeline/redact-credentials.ts';
 import { SseEventSplitter } from '../providers/split-sse-events.ts';
 import { CompletionText } from './completion-text.ts';
 import { countTokens } from './count-tokens.ts';
@@ -85,5 +86,22 @@ describe('MeteredChunkStream', () => {
     const { metered, text } = run(new OpenAICompatibleStreamTranslator(context), cut);
     expect(metered.usage).toBeNull();
     expect(text.estimateTokens()).toBe(countTokens('Think first.{"city":'));
+  });
+
+  it('counts the text of chunks whose model was replaced, through the key-redacting wrapper, and of an error frame as it was cleaned', () => {
+    const secret = 'sk-live-0123456789abcdefghij';
+    const operation = {
+      createStreamTranslator: (translation: TranslationContext) => new OpenAICompatibleStreamTranslator(translation),
+    } as unknown as UpstreamOperation<unknown>;
+    const translator = redactingOperation(operation, secret).createStreamTranslator!(context);
+    const upstream = Buffer.from(
+      'data: {"id":"c1","object":"chat.completion.chunk","model":"upstream-model","choices":[{"index":0,"delta":{"content":"Bonjour"},"finish_reason":null}]}\n\n' +
+        'data: {"id":"c1","object":"chat.completion.chunk","model":"upstream-model","choices":[{"index":0,"delta":{"content":" le monde"},"finish_reason":null}]}\n\n' +
+        `data: {"error":{"message":"bad key","text":"${secret}"}}\n\n`,
+    );
+    const { wire, text } = run(translator, upstream);
+    expect(wire).toContain(`"model":${JSON.stringify(REQUESTED_MODEL)},"choices":[{"index":0,"delta":{"content":" le monde"}`);
+    expect(wire).not.toContain(secret);
+    expect(text.estimateTokens()).toBe(countTokens('Bonjour le monde[redacted]'));
   });
 });

@@ -5,6 +5,7 @@
 // the numbers are final when they are written; the request's usage event is priced the same way.
 import { DelegatingStreamTranslator } from '../providers/delegating-stream-translator.ts';
 import type { StreamTranslator, UnifiedUsage } from '../providers/provider-adapter.ts';
+import type { PushedEventText } from '../providers/pushed-event-text.ts';
 import { collectGeneratedText } from './collect-generated-text.ts';
 import type { CompletionText } from './completion-text.ts';
 
@@ -64,12 +65,20 @@ export class MeteredChunkStream extends DelegatingStreamTranslator {
 
   override push(event: Buffer, output: Uint8Array[]): void {
     const first = output.length;
-    this.inner.push(event, output);
+    const inner = this.inner;
+    inner.push(event, output);
+    // The chunk whose text the translator read already (the OpenAI-compatible copy), if it says so.
+    const known = (inner as Partial<PushedEventText>).pushedChunk;
     for (let index = first; index < output.length; index += 1) {
       const item = output[index] as Uint8Array;
-      collectGeneratedText(item, this.#text);
+      if (item === known) {
+        const source = inner as unknown as PushedEventText;
+        collectGeneratedText(source.pushedEvent, this.#text, source.pushedEventText);
+      } else {
+        collectGeneratedText(item, this.#text);
+      }
       // Before the upstream's usage arrived no chunk can carry it.
-      if (this.inner.usage !== null) output[index] = this.#withUsageFields(item);
+      if (inner.usage !== null) output[index] = this.#withUsageFields(item);
     }
   }
 

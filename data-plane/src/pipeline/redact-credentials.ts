@@ -13,6 +13,7 @@ import type {
   UpstreamOperation,
   UpstreamTarget,
 } from '../providers/provider-adapter.ts';
+import type { PushedEventText } from '../providers/pushed-event-text.ts';
 
 const REDACTED = '[redacted]';
 /** A run this long of the key's first characters counts as the key (an upstream may cut what it reflects). */
@@ -86,7 +87,7 @@ class RedactingOperation<Request> implements UpstreamOperation<Request> {
   }
 }
 
-class RedactingStreamTranslator implements StreamTranslator {
+class RedactingStreamTranslator implements StreamTranslator, PushedEventText {
   readonly #inner: StreamTranslator;
   readonly #secret: string;
   #failure: StreamTranslator['failure'] = null;
@@ -107,6 +108,16 @@ class RedactingStreamTranslator implements StreamTranslator {
   }
   get finalBytes() {
     return this.#inner.finalBytes;
+  }
+  /** Read through (PushedEventText): a chunk cleaned below is a new buffer, so it is no longer the one named. */
+  get pushedChunk(): Uint8Array | null {
+    return (this.#inner as Partial<PushedEventText>).pushedChunk ?? null;
+  }
+  get pushedEvent(): Buffer {
+    return (this.#inner as unknown as PushedEventText).pushedEvent;
+  }
+  get pushedEventText(): string {
+    return (this.#inner as unknown as PushedEventText).pushedEventText;
   }
   get failure() {
     const failure = this.#inner.failure;

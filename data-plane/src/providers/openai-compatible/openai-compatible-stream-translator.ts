@@ -5,15 +5,26 @@
 // error frame is relayed and marks the stream failed: nothing after it reaches the client.
 import { GatewayError } from '../../../../shared/src/errors.ts';
 import type { StreamTranslator, TranslationContext, UnifiedUsage } from '../provider-adapter.ts';
+import type { PushedEventText } from '../pushed-event-text.ts';
 import { closesWithout, modelValueRange } from '../splice-json-member.ts';
 import { inspectOpenAICompatibleEvent, namesInspectedKeyBefore } from './inspect-openai-compatible-event.ts';
 
-export class OpenAICompatibleStreamTranslator implements StreamTranslator {
+const EMPTY = Buffer.alloc(0);
+
+export class OpenAICompatibleStreamTranslator implements StreamTranslator, PushedEventText {
   usage: UnifiedUsage | null = null;
   finishReason: string | null = null;
   servedModel: string | null = null;
   finalBytes: Uint8Array | null = null;
   failure: StreamTranslator['failure'] = null;
+  /**
+   * The last push's chunk and event, and the event read as latin1, for metering (PushedEventText): the
+   * chunk is the event, or it with its `model` value replaced by a JSON string (no text-carrying key
+   * can be found in one), so its generated text is the event's, at the same offsets or not.
+   */
+  pushedChunk: Uint8Array | null = null;
+  pushedEvent: Buffer = EMPTY;
+  pushedEventText = '';
   readonly #clientWantsUsage: boolean;
   readonly #modelJson: Buffer;
   /** The last replaced event's bytes up to the end of its model's value, and what they became. */
@@ -28,8 +39,10 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
   }
 
   push(event: Buffer, output: Uint8Array[]): void {
+    this.pushedChunk = null;
     if (this.failure !== null) return;
-    // Read as latin1 once (one character per byte, so offsets are byte offsets) for every search below.
+    // Read as latin1 once (one character per byte, so offsets are byte offsets) for every search below,
+    // and metering's (pushedEventText).
     const text = event.toString('latin1');
     const prefix = this.#scannedPrefix;
     // The same bytes as the last replaced event up to the end of its model's value (the stream's id,
@@ -47,7 +60,11 @@ export class OpenAICompatibleStreamTranslator implements StreamTranslator {
     if (inspected.kind === 'error') {
       this.failure = { error: new GatewayError('upstream_error', inspected.errorMessage ?? 'The upstream provider reported an error.'), relayed: true };
     }
-    output.push(inspected.kind === 'other' ? event : this.#withRequestedModel(event, text, samePrefix));
+    const chunk = inspected.kind === 'other' ? event : this.#withRequestedModel(event, text, samePrefix);
+    output.push(chunk);
+    this.pushedChunk = chunk;
+    this.pushedEvent = event;
+    this.pushedEventText = text;
   }
 
   /**
