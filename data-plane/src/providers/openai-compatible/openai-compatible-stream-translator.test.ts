@@ -29,6 +29,18 @@ describe('OpenAICompatibleStreamTranslator, the model of each event', () => {
     expect(relay(events)).toEqual(events.map(requested));
   });
 
+  it('replaces it past brackets, braces and a "model" in strings or nested objects of the bytes after it', () => {
+    const events = [
+      chunk('"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]'),
+      chunk('"choices":[{"index":0,"delta":{"content":"}]}{[ model"},"finish_reason":null}]'),
+      chunk('"choices":[{"index":0,"delta":{"content":"model"},"finish_reason":null}]'),
+      chunk('"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}],"meta":{"model":"inner"}'),
+      chunk('"choices":[{"index":0,"delta":{"content":"\\\\ \\"}\\""},"finish_reason":null}]'),
+      chunk('"choices":[{"index":0,"delta":{"content":"y"},"finish_reason":null}]'),
+    ];
+    expect(relay(events)).toEqual(events.map(requested));
+  });
+
   it('relays an event it cannot read safely as it came, after events it replaced', () => {
     const plain = chunk('"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]');
     const twice = chunk('"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}],"model":"served-2"');
