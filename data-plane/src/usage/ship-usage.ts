@@ -158,6 +158,8 @@ export class UsageShipper {
     // waiting by the last process its final record before this one started.
     this.#loaded ??= loadSpoolPosition(this.#options.directory).then(({ cursor }) => {
       this.#cursor = cursor;
+      this.#saved = cursor;
+      this.#savedSegment = cursor.segment;
     });
     return this.#loaded;
   }
@@ -238,13 +240,35 @@ export class UsageShipper {
     this.#timer.unref();
   }
 
-  async #advance(cursor: SpoolCursor): Promise<void> {
+  /**
+   * Saves the cursor (and where the oldest provisional record still waiting lies) once a round, not once a
+   * batch: a saved cursor is a file write and a rename, and a loaded data plane ships a dozen batches a
+   * second. The rename is what the cursor's durability needs (a reader sees the old position or the new,
+   * never a torn one); a save fewer only means a crash re-sends more, which the idempotent ingest absorbs.
+   * Segments are deleted only below what was saved.
+   */
+  async #save(): Promise<void> {
+    if (this.#saved === this.#cursor) return;
+    const cursor = this.#cursor;
     let openFrom: SpoolCursor | null = null;
     for (const position of this.#open.values()) if (openFrom === null || before(position, openFrom)) openFrom = position;
-    await saveCursor(this.#options.directory, cursor, openFrom);
-    this.#cursor = cursor;
+    try {
+      await saveCursor(this.#options.directory, cursor, openFrom);
+    } catch (error) {
+      // The round's batches are sent again, as a restart would: the saved cursor is where they start.
+      this.#cursor = this.#saved ?? { segment: 0, offset: 0 };
+      throw error;
+    }
+    this.#saved = cursor;
+    this.#savedSegment = cursor.segment;
     this.#openFromSegment = openFrom?.segment ?? null;
   }
+
+  /** The cursor as last saved (the object, compared by identity), and its segment. */
+  #saved: SpoolCursor | null = null;
+  #savedSegment = 0;
+  /** Every segment below this one is deleted: a round with nothing new to delete does not list the directory. */
+  #deletedBelow = 0;
 
   /** The segment of the oldest provisional record still waiting, as saved: it and later ones are kept. */
   #openFromSegment: number | null = null;
@@ -266,24 +290,36 @@ export class UsageShipper {
     }
   }
 
-  /** Deletes the segments below both the cursor and the oldest provisional record still waiting. */
+  /** Deletes the segments below both the saved cursor and the oldest provisional record still waiting. */
   async #deleteShippedSegments(): Promise<void> {
-    const below = Math.min(this.#cursor.segment, this.#openFromSegment ?? Number.POSITIVE_INFINITY);
+    const below = Math.min(this.#savedSegment, this.#openFromSegment ?? Number.POSITIVE_INFINITY);
+    // The spool makes segments above the active one only: none appears below what was deleted.
+    if (below <= this.#deletedBelow) return;
     for (const segment of await listSegments(this.#options.directory)) {
       if (segment >= below) break;
       await rm(join(this.#options.directory, segmentFileName(segment)), { force: true });
     }
+    this.#deletedBelow = below;
   }
 
   /** Ships until caught up with the spool. Returns the number of events sent. */
   async #shipAll(): Promise<number> {
     const { directory, batchSize, log } = this.#options;
     let shipped = 0;
+    /** The cursor's segment is known to exist (a batch of it was just read): no listing. */
+    let inSegment = false;
     for (;;) {
-      const segments = (await listSegments(directory)).filter((segment) => segment >= this.#cursor.segment);
-      const segment = segments[0];
-      if (segment === undefined) return shipped;
-      if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
+      let segment = this.#cursor.segment;
+      if (!inSegment) {
+        const first = (await listSegments(directory)).find((listed) => listed >= this.#cursor.segment);
+        if (first === undefined) {
+          await this.#save();
+          return shipped;
+        }
+        segment = first;
+        if (segment !== this.#cursor.segment) this.#cursor = { segment, offset: 0 };
+      }
+      inSegment = false;
       const path = join(directory, segmentFileName(segment));
       const fromMemory = this.#options.recent?.take(segment, this.#cursor.offset, batchSize) ?? null;
       const { requestIds, json, offsets, provisional, nextOffset, damaged } = fromMemory ?? (await readSpoolBatch(path, this.#cursor.offset, batchSize));
@@ -297,25 +333,30 @@ export class UsageShipper {
         shipped += requestIds.length;
         if (this.#open.size > 0) for (const requestId of requestIds) this.#open.delete(requestId);
       }
-      // The cursor moves on in memory only once it is on disk: until then every attempt re-sends the
-      // batch, exactly what a restart after a crash here would do.
+      // The batch was accepted: the cursor moves on in memory, and is saved by the round's end (#save).
       if (nextOffset !== this.#cursor.offset) {
-        await this.#advance({ segment, offset: nextOffset });
+        this.#cursor = { segment, offset: nextOffset };
         // A short batch of the active segment from memory was everything written when it was taken: what
         // arrived while it was sent waits for the next interval. Going on at once shipped a handful of
         // events per round trip under load, each round with its cursor file write, rename and readdir
         // (about 0.3 ms of CPU, most of it on the thread pool, on the data plane's own CPU).
-        if (fromMemory === null || requestIds.length + provisional.length === batchSize || segment !== this.#options.activeSegment()) continue;
+        if (fromMemory === null || requestIds.length + provisional.length === batchSize || segment !== this.#options.activeSegment()) {
+          inSegment = true;
+          continue;
+        }
+        await this.#save();
         await this.#deleteShippedSegments();
         return shipped;
       }
       // Nothing more in this segment. A segment below the active one is complete: move on, and delete
       // it unless a provisional record in it may still be needed.
       if (segment < this.#options.activeSegment()) {
-        await this.#advance({ segment: segment + 1, offset: 0 });
+        this.#cursor = { segment: segment + 1, offset: 0 };
+        await this.#save();
         await this.#deleteShippedSegments();
         continue;
       }
+      await this.#save();
       await this.#deleteShippedSegments();
       return shipped;
     }
