@@ -15,6 +15,7 @@ import { decodeSpoolRecord } from './usage/spool-record.ts';
 import { FIXTURE_UPSTREAM_KEY, fundedSpendFloors, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV } from './testing/data-plane-fixture.ts';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
+const ROOT = resolve(import.meta.dirname, '../..');
 const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
@@ -181,25 +182,34 @@ describe('data-plane/src/main.ts', () => {
   });
 });
 
-// String.prototype stays in V8's fast mode in the data plane (fast-string-prototype.ts says why it matters),
-// asked of V8 itself in a child process (--allow-natives-syntax: %HasFastProperties).
-describe('data-plane/src/fast-string-prototype.ts', () => {
-  /** A module that prints, when the process exits, whether String.prototype has fast properties. */
+// What the entries' first imports do for V8's optimised code (fast-string-prototype.ts,
+// global-data-properties.ts say why it matters), asked of V8 itself in a child process
+// (--allow-natives-syntax: %HasFastProperties).
+describe("the data plane's first imports", () => {
+  /** A module that prints, when the process exits, String.prototype's mode and what the two globals are. */
   async function exitReport(): Promise<string> {
-    const directory = await mkdtemp(join(tmpdir(), 'fast-string-prototype-'));
+    const directory = await mkdtemp(join(tmpdir(), 'first-imports-'));
     cleanups.push(() => rm(directory, { recursive: true, force: true }));
     const file = join(directory, 'report.mjs');
     // new Function: the natives syntax is parsed by V8 only, never by a TypeScript transform.
     await writeFile(
       file,
-      `process.on('exit', () => process.stdout.write('string-prototype-fast=' + new Function('o', 'return %HasFastProperties(o)')(String.prototype) + '\\n'));\n`,
+      `import { Buffer } from 'node:buffer';
+import { performance } from 'node:perf_hooks';
+const kind = (name, value) => { const d = Object.getOwnPropertyDescriptor(globalThis, name); return (d.get ? 'accessor' : 'data') + (globalThis[name] === value ? ' same' : ' other'); };
+process.on('exit', () => process.stdout.write([
+  'string-prototype-fast=' + new Function('o', 'return %HasFastProperties(o)')(String.prototype),
+  'Buffer=' + kind('Buffer', Buffer),
+  'performance=' + kind('performance', performance),
+].join('\\n') + '\\n'));
+`,
     );
     return pathToFileURL(file).href;
   }
 
   async function runNode(args: string[]): Promise<string> {
     const child = spawn(process.execPath, ['--allow-natives-syntax', ...args], {
-      cwd: resolve(import.meta.dirname, '../..'),
+      cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -209,13 +219,15 @@ describe('data-plane/src/fast-string-prototype.ts', () => {
     return output;
   }
 
-  it('the CLI, all its modules loaded (ioredis, which extends String, among them), leaves String.prototype fast', async () => {
+  it('the CLI, all its modules loaded (ioredis, which extends String, among them), leaves String.prototype fast and Buffer, performance plain globals', async () => {
     const output = await runNode(['--import', await exitReport(), '--import', 'tsx', MAIN, '--help']);
     expect(output).toContain('Usage:');
     expect(output).toContain('string-prototype-fast=true');
+    expect(output).toContain('Buffer=data same');
+    expect(output).toContain('performance=data same');
   });
 
-  it('keeps it fast through a later class that extends String, which without it leaves it slow', async () => {
+  it('keeps String.prototype fast through a later class that extends String, which without it leaves it slow', async () => {
     const script = (keep: boolean) =>
       `${keep ? "await import('./data-plane/src/fast-string-prototype.ts');" : ''} class Verbatim extends String {} new Verbatim('x');`;
     const report = await exitReport();
@@ -223,5 +235,6 @@ describe('data-plane/src/fast-string-prototype.ts', () => {
     const plain = await runNode(['--import', report, '--import', 'tsx', '--input-type=module', '-e', script(false)]);
     expect(kept).toContain('string-prototype-fast=true');
     expect(plain).toContain('string-prototype-fast=false');
+    expect(plain).toContain('Buffer=accessor same');
   });
 });

@@ -1,7 +1,9 @@
 // The data plane's command line: refuse the uWS JavaScript fallback, read the environment, start,
 // and close gracefully on SIGTERM/SIGINT (stop listening, finish requests, flush and fsync the spool).
-// First: before any module that extends String loads (fast-string-prototype.ts says why).
+// First, for what they do on import (each says why): String.prototype kept fast (before anything extends
+// String), Buffer and performance made plain globals.
 import './fast-string-prototype.ts';
+import './global-data-properties.ts';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JWK } from 'jose';

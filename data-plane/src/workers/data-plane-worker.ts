@@ -2,8 +2,10 @@
 // usage spool and shipper (serve-requests.ts), keeps its snapshot in step with the main thread's
 // (follow-snapshots.ts), and reaches the spend and rate-limit stores through Redis or, without Redis,
 // through the main thread's in-process stores (shared-store.ts).
-// First: before any module that extends String loads (fast-string-prototype.ts says why).
+// First, for what they do on import (each says why): String.prototype kept fast (before anything extends
+// String), Buffer and performance made plain globals.
 import '../fast-string-prototype.ts';
+import '../global-data-properties.ts';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createLogger, lineLog } from '../../../shared/src/logger.ts';
 import { formatStacksUnmapped } from '../../../shared/src/source-mapped-stack.ts';
