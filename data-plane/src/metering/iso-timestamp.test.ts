@@ -15,6 +15,13 @@ describe('isoTimestamp', () => {
     }
   });
 
+  it('gives the right time again for a millisecond it made before, and for another that shares its slot', () => {
+    const base = 1_765_000_000_123;
+    for (const epochMs of [base, base + 0.7, base + 8, base, base - 8, base + 8 * 86_400_000, base + 0.2, -8, -0.3, 0, 8]) {
+      expect(isoTimestamp(epochMs)).toBe(new Date(epochMs).toISOString());
+    }
+  });
+
   it('throws as toISOString does for a time no Date can hold', () => {
     for (const epochMs of [Number.NaN, Number.POSITIVE_INFINITY, 8.64e15 + 1, -8.64e15 - 1]) {
       expect(() => isoTimestamp(epochMs)).toThrow(RangeError);
