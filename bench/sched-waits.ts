@@ -80,11 +80,19 @@ export function startSchedTrace(path: string): SchedTrace {
   };
 }
 
-async function readWaits(path: string, watched: WatchedThread, windows: ReadonlyArray<readonly [number, number]>): Promise<WaitSummary[]> {
+interface Wait {
+  atNs: number;
+  ms: number;
+  by: Record<string, number>;
+  preempted: boolean;
+}
+
+/** Each wait of the thread for its CPU in the trace, split by holder. */
+async function allWaits(path: string, watched: WatchedThread): Promise<Wait[]> {
   const names = [...watched.groups.map(([name]) => name), 'other processes'];
   const emptyHolders = (): Record<string, number> => Object.fromEntries(names.map((name) => [name, 0]));
   const holder = (tid: number): string | null => (tid === 0 ? null : (watched.groups.find(([, tids]) => tids.has(tid))?.[0] ?? 'other processes'));
-  const waits: Array<{ atNs: number; ms: number; by: Record<string, number>; preempted: boolean }> = [];
+  const waits: Wait[] = [];
   let woke: number | null = null;
   let preempted = false;
   let by = emptyHolders();
@@ -121,6 +129,26 @@ async function readWaits(path: string, watched: WatchedThread, windows: Readonly
       by = emptyHolders();
     }
   }
+  return waits;
+}
+
+/** The waits that began in [fromNs, toNs) during which `holder` held the CPU at least `minMs`, in order. */
+export async function longWaits(
+  path: string,
+  watched: WatchedThread,
+  [fromNs, toNs]: readonly [number, number],
+  holder: string,
+  minMs: number,
+): Promise<Array<{ atNs: number; ms: number; behind: number; preempted: boolean }>> {
+  return (await allWaits(path, watched))
+    .filter((wait) => wait.atNs >= fromNs && wait.atNs < toNs && (wait.by[holder] ?? 0) >= minMs)
+    .map((wait) => ({ atNs: wait.atNs, ms: wait.ms, behind: wait.by[holder]!, preempted: wait.preempted }));
+}
+
+async function readWaits(path: string, watched: WatchedThread, windows: ReadonlyArray<readonly [number, number]>): Promise<WaitSummary[]> {
+  const names = [...watched.groups.map(([name]) => name), 'other processes'];
+  const emptyHolders = (): Record<string, number> => Object.fromEntries(names.map((name) => [name, 0]));
+  const waits = await allWaits(path, watched);
   return windows.map(([fromNs, toNs]) => {
     const inWindow = waits.filter((wait) => wait.atNs >= fromNs && wait.atNs < toNs).sort((left, right) => left.ms - right.ms);
     const totalMs = emptyHolders();

@@ -2,9 +2,6 @@
 // so no snapshot message's text reaches the request loop. Messages are handed over in the order received.
 // Asked to, it merges a large delta's API keys onto the keys the request loop holds (merge-keys.ts) and
 // writes the held keys' JSON for the snapshot file (held-state.ts keysJsonPieces).
-import { spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { JWK } from 'jose';
 import { createSnapshotVerifier } from '../../../shared/src/crypto.ts';
@@ -14,23 +11,10 @@ import { keysJsonPieces } from './held-state.ts';
 import { mergeKeysAtOnce } from './merge-keys.ts';
 import { sharedUtf8 } from './shared-bytes.ts';
 import { createControlPlaneChannel } from '../channel/control-plane-channel.ts';
+import { lowerThisThread } from './feed-thread-priority.ts';
 import type { FeedReply, FeedRequest } from './snapshot-feed.ts';
 
-// The lowest priority for this thread alone (on Linux a nice value and a scheduling policy are per
-// thread): a data plane on one core shares it with this thread, whose seconds of CPU for a 100k-key
-// snapshot otherwise take the core from the request loop for whole scheduler slices. At nice 19 the loop,
-// woken or preempted at a tick, still waited behind it until the next tick (4 ms at 250 Hz) in 1-2 % of
-// its busy stretches; SCHED_IDLE is preempted by any ordinary thread's wakeup and weighs 3 to nice 19's
-// 15: 0.3-0.5 % (a 100k-key delta parsed beside 3 ms stretches of a busy main thread, load 17-19). Node
-// has no call for it, so chrt sets it (util-linux; unprivileged since Linux 2.6.39); without chrt the
-// thread stays at nice 19.
-try {
-  setPriority(19);
-  const thread = readlinkSync('/proc/thread-self').split('/').at(-1)!;
-  spawnSync('chrt', ['--idle', '--pid', '0', thread], { stdio: 'ignore', timeout: 5_000 });
-} catch {
-  // Not permitted here, or not Linux: the thread runs at the process's priority.
-}
+lowerThisThread();
 const port = parentPort;
 if (port === null) throw new Error('snapshot-feed-worker.ts runs as a worker thread');
 const { controlPlaneUrls, dataPlaneToken, publicJwk } = workerData as { controlPlaneUrls: string[]; dataPlaneToken: string; publicJwk: JWK };
