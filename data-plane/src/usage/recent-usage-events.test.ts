@@ -185,6 +185,17 @@ describe('RecentUsageEvents', () => {
     }
   });
 
+  it('finds and hands out an event whose request id JSON escapes (a quote, a backslash, a control character)', async () => {
+    const recent = new RecentUsageEvents(100);
+    const spool = await UsageSpool.open({ directory, onWritten: (segment, written) => recent.add(segment, written) });
+    const ids = ['a"b', 'c\\d', 'e\nf', 'plain', 'g\\"'];
+    await Promise.all(ids.map((id) => spool.append(sampleUsageEvent(id))));
+    for (const id of ids) expect(recent.find(id)).toEqual(sampleUsageEvent(id));
+    expect(recent.find('a"c')).toBeNull();
+    expect(recent.take(spool.activeSegment, 0, 10)?.requestIds).toEqual(ids);
+    await spool.close();
+  });
+
   it('finds a final event by its request id until the shipper is past it, never a provisional record', async () => {
     const recent = new RecentUsageEvents(100);
     const spool = await UsageSpool.open({ directory, onWritten: (segment, written) => recent.add(segment, written) });

@@ -39,6 +39,8 @@ export const DEFAULT_RECENT_USAGE_BYTES = 16 * 1024 * 1024;
 /** What every record this process writes starts its JSON with (usage-event-json.ts): the request id comes first. */
 const REQUEST_ID_PREFIX = Buffer.from('{"requestId":"');
 const QUOTE = 0x22;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 const BACKSLASH = 0x5c;
 
 export class RecentUsageEvents {
@@ -123,7 +125,7 @@ export class RecentUsageEvents {
     this.#provisional[slot] = isProvisionalRecord(this.#ring[start]!) ? 1 : 0;
     const from = this.#idStart(start, length);
     const to = from === -1 ? -1 : this.#idClose(from, start + length);
-    this.#idHash[slot] = to === -1 ? 0 : hashBytes(this.#ring, from, to < 0 ? -to : to);
+    this.#idHash[slot] = to === -1 ? 0 : this.#idCloseHash;
     this.#idEnd[slot] = to > 0 ? to : 0;
     this.#count += 1;
   }
@@ -247,25 +249,38 @@ export class RecentUsageEvents {
     return from;
   }
 
-  /** Where the request id's text from `from` ends (its closing quote): positive when it is plain, negative when it has an escape, -1 when it does not end. */
+  /**
+   * Where the request id's text from `from` ends (its closing quote): positive when it is plain, negative
+   * when it has an escape, -1 when it does not end. In the same pass, `#idCloseHash` becomes hashBytes of the text.
+   */
   #idClose(from: number, end: number): number {
     const ring = this.#ring;
     let escaped = false;
+    let hash = FNV_OFFSET;
     for (let at = from; at < end; at++) {
-      const byte = ring[at];
-      if (byte === BACKSLASH) {
+      const byte = ring[at]!;
+      if (byte === QUOTE) {
+        this.#idCloseHash = hash;
+        return escaped ? -at : at;
+      }
+      hash = Math.imul(hash ^ byte, FNV_PRIME);
+      if (byte === BACKSLASH && at + 1 < end) {
         escaped = true;
         at += 1;
-      } else if (byte === QUOTE) return escaped ? -at : at;
+        hash = Math.imul(hash ^ ring[at]!, FNV_PRIME);
+      }
     }
     return -1;
   }
+
+  /** The hash of the text #idClose last scanned. */
+  #idCloseHash = 0;
 }
 
 /** FNV-1a over bytes. */
 function hashBytes(bytes: Buffer, from: number, to: number): number {
-  let hash = 0x811c9dc5;
-  for (let at = from; at < to; at++) hash = Math.imul(hash ^ bytes[at]!, 0x01000193);
+  let hash = FNV_OFFSET;
+  for (let at = from; at < to; at++) hash = Math.imul(hash ^ bytes[at]!, FNV_PRIME);
   return hash;
 }
 
