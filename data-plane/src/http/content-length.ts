@@ -12,9 +12,14 @@ import type { HttpRequest } from 'uWebSockets.js';
 export function contentLengthOf(request: HttpRequest): string | null {
   const value = request.getHeader('content-length');
   if (value === '') return value;
-  let count = 0;
-  request.forEach((name) => {
-    if (name === 'content-length') count += 1;
-  });
-  return count === 1 ? value : null;
+  contentLengths = 0;
+  request.forEach(countContentLength);
+  return contentLengths === 1 ? value : null;
+}
+
+/** What countContentLength counted: a module function and count rather than a closure per request (forEach is synchronous). */
+let contentLengths = 0;
+
+function countContentLength(name: string): void {
+  if (name === 'content-length') contentLengths += 1;
 }

@@ -35,6 +35,10 @@ export interface PipelineContext {
   observer: RequestObserver;
   /** Registers a request in flight (graceful shutdown waits for it); when it settles, the observer is told how `response` ended. */
   track(request: Promise<void>, response: ClientResponse): void;
+  /** Registers a request in flight that has no promise of its own (a front door's); `requestEnded` ends it. */
+  requestStarted(): void;
+  /** A request `requestStarted` registered has ended: the observer is told how `response` ended. */
+  requestEnded(response: ClientResponse): void;
   /** True once close() began: new requests are refused. */
   isClosing(): boolean;
 }
