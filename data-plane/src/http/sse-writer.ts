@@ -1,8 +1,14 @@
 // Relays an event stream to the client: status and headers go out with the first bytes; `write`
 // reports backpressure so the caller stops pulling from the upstream until `writable()` resolves.
+// The head is one writeStatus of the whole text (response-head.ts), as for complete answers, rather
+// than a writeStatus and a writeHeader per header: the same bytes, one native call on the first byte's path.
 import type { HttpResponse } from 'uWebSockets.js';
-import { STATUS_LINES } from './status-lines.ts';
 import type { ClientResponse } from './client-response.ts';
+import { responseHead } from './response-head.ts';
+
+/** The fixed headers of every event stream, after `x-request-id` (responseHead). */
+const SSE_HEADERS = '\r\ncontent-type: text/event-stream\r\ncache-control: no-cache';
+const NO_EVENTS: readonly Uint8Array[] = [];
 
 export class SseWriter {
   #response: ClientResponse;
@@ -10,6 +16,9 @@ export class SseWriter {
   #started = false;
   /** Events kept to go out with the final bytes (hold). */
   #held: Uint8Array[] | null = null;
+  /** What the corked write in progress writes, and whether uWS took it all (no closure per write). */
+  #events: readonly Uint8Array[] = NO_EVENTS;
+  #ok = true;
 
   /** `headers` go out with the status line, after the fixed ones. */
   constructor(response: ClientResponse, headers: Record<string, string> | null = null) {
@@ -28,14 +37,20 @@ export class SseWriter {
 
   /** Writes the events (as given, byte for byte, after any held) corked together; false when uWS added backpressure. */
   write(events: readonly Uint8Array[]): boolean {
-    let ok = true;
-    this.#response.cork((native) => {
-      if (!this.#started) this.#writeHead(native);
-      if (this.#held !== null) this.#writeHeld(native);
-      for (const event of events) ok = native.write(event);
-    });
-    return ok;
+    this.#events = events;
+    this.#ok = true;
+    this.#response.cork(this.#writeCorked);
+    this.#events = NO_EVENTS;
+    return this.#ok;
   }
+
+  readonly #writeCorked = (native: HttpResponse): void => {
+    if (!this.#started) this.#writeHead(native);
+    if (this.#held !== null) this.#writeHeld(native);
+    let ok = true;
+    for (const event of this.#events) ok = native.write(event);
+    this.#ok = ok;
+  };
 
   /**
    * Keeps the events of a stream's last read to go out with its final bytes, which wait for the usage
@@ -64,13 +79,10 @@ export class SseWriter {
     this.#held = null;
   }
 
+  /** A header whose value holds CR, LF or NUL is left out (responseHead). */
   #writeHead(native: HttpResponse): void {
     this.#started = true;
     this.#response.status = 200;
-    native.writeStatus(STATUS_LINES[200] as string);
-    native.writeHeader('x-request-id', this.#response.requestId);
-    native.writeHeader('content-type', 'text/event-stream');
-    native.writeHeader('cache-control', 'no-cache');
-    if (this.#headers) for (const name in this.#headers) native.writeHeader(name, this.#headers[name] as string);
+    native.writeStatus(responseHead(200, this.#response.requestId, SSE_HEADERS, this.#headers));
   }
 }
