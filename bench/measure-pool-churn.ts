@@ -8,7 +8,9 @@
 // connections itself, without a Keep-Alive hint, as uWS does (node's own idle timeout sends one, which
 // undici obeys less its 2 s threshold: a 1 s hint would close every connection after each answer).
 //   node --import tsx bench/measure-pool-churn.ts [--root=DIR] [--seconds=10] [--rate=200] [--burst=30]
-//     [--burst-every-ms=2500] [--idle-ms=1000]
+//     [--burst-every-ms=2500] [--idle-ms=1000] [--keep-warm-ms=100]
+// --keep-warm-ms is the pool's sweep (warm-pool.ts; 1 s in the data plane, against the simulator's 10 s
+// idle timeout, scaled down here as the rest); a checkout without it ignores it.
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     burst: { type: 'string', default: '30' },
     'burst-every-ms': { type: 'string', default: '2500' },
     'idle-ms': { type: 'string', default: '1000' },
+    'keep-warm-ms': { type: 'string', default: '100' },
   },
 });
 const module = (path: string) => import(pathToFileURL(join(values.root, path)).href);
@@ -57,7 +60,12 @@ const idleCloser = setInterval(() => {
 await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
 const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/chat/completions`;
 
-const client = createUpstreamClient({ timeoutMs: 30_000, allowPrivateUpstreams: true, providerKeys: new Map() });
+const client = createUpstreamClient({
+  timeoutMs: 30_000,
+  allowPrivateUpstreams: true,
+  providerKeys: new Map(),
+  keepWarmMs: Number(values['keep-warm-ms']),
+});
 let failed = 0;
 const call = async () => {
   try {

@@ -2,7 +2,7 @@
 // local HTTP server: what callers read, and how a client abort, a reader that stops and a stalled body end
 // it, as with undici's request().
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { callUpstream, createUpstreamClient, toUpstreamGatewayError, type UpstreamClient } from './call-upstream.ts';
@@ -215,4 +215,98 @@ describe('callUpstream, streamed answers', () => {
     for await (const chunk of await readFirstEvent(upstream.body)) text += chunk.toString();
     expect(text).toBe('data: cut');
   });
+});
+
+describe('callUpstream, connections a burst opened', () => {
+  // The pools keep them in use (warm-pool.ts): against a server that closes connections idle for a while
+  // without a Keep-Alive hint (as the bench's uWS simulator does), a burst and then one request at a time
+  // leave every connection open, so the next burst opens none.
+  /** The server closes a connection that has had no request for this long. */
+  const IDLE_MS = 1000;
+  const BURST = 8;
+
+  const idleServer = createServer((request, response) => {
+    busy.add(request.socket);
+    request.resume();
+    request.on('end', () => answer(response));
+  });
+  let opened = 0;
+  let closedByServer = 0;
+  const busy = new Set<Socket>();
+  const idleSince = new Map<Socket, number>();
+  /** Answers wait here while a burst is gathered, so that it opens BURST connections. */
+  let held: ServerResponse[] | null = null;
+  let warmClient: UpstreamClient;
+  let idleUrl: string;
+  let closer: NodeJS.Timeout;
+
+  function answer(response: ServerResponse): void {
+    if (held !== null) {
+      held.push(response);
+      if (held.length < BURST) return;
+      const answers = held;
+      held = null;
+      for (const each of answers) answer(each);
+      return;
+    }
+    const socket = response.socket!;
+    response.end('{"ok":true}', () => {
+      busy.delete(socket);
+      idleSince.set(socket, performance.now());
+    });
+  }
+
+  beforeAll(async () => {
+    idleServer.keepAliveTimeout = 0;
+    idleServer.on('connection', (socket: Socket) => {
+      opened += 1;
+      idleSince.set(socket, performance.now());
+      socket.on('close', () => idleSince.delete(socket));
+    });
+    closer = setInterval(() => {
+      const before = performance.now() - IDLE_MS;
+      for (const [socket, since] of idleSince) {
+        if (busy.has(socket) || since >= before) continue;
+        idleSince.delete(socket);
+        closedByServer += 1;
+        socket.end();
+      }
+    }, 20);
+    await new Promise<void>((resolve) => idleServer.listen(0, '127.0.0.1', resolve));
+    idleUrl = `http://127.0.0.1:${(idleServer.address() as AddressInfo).port}/v1/chat/completions`;
+    warmClient = createUpstreamClient({ timeoutMs: 60_000, allowPrivateUpstreams: true, providerKeys: new Map(), keepWarmMs: IDLE_MS / 20 });
+  });
+
+  afterAll(async () => {
+    clearInterval(closer);
+    await warmClient.close();
+    await new Promise((resolve) => idleServer.close(resolve));
+  });
+
+  async function callIdleServer(): Promise<string> {
+    const answer = await callUpstream(warmClient, {
+      http: { url: idleUrl, headers: {}, body: '{}' },
+      requestId: 'warm',
+      signal: new CancelSignal(),
+      whole: true,
+    });
+    return answer.body.text();
+  }
+
+  it('keeps the connections a burst opened open under a lighter load, and the next burst opens none', async () => {
+    held = [];
+    expect(await Promise.all(Array.from({ length: BURST }, callIdleServer))).toEqual(Array(BURST).fill('{"ok":true}'));
+    expect(opened).toBe(BURST);
+    // One request at a time, for well past the server's idle timeout.
+    const until = performance.now() + 2.5 * IDLE_MS;
+    // Each call after a wait: undici frees a connection a moment after its answer ended.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    while (performance.now() < until) {
+      expect(await callIdleServer()).toBe('{"ok":true}');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    held = [];
+    expect(await Promise.all(Array.from({ length: BURST }, callIdleServer))).toEqual(Array(BURST).fill('{"ok":true}'));
+    expect({ opened, closedByServer }).toEqual({ opened: BURST, closedByServer: 0 });
+  }, 20_000);
 });

@@ -7,7 +7,7 @@
 // response body may not stall longer than `timeoutMs` between chunks. `attemptTimeoutMs` and
 // `totalTimeoutMs` bound the attempts before the first byte (call-endpoints.ts). Failures become
 // GatewayErrors: unreachable → 502, timeout → 504, and a client that went away → client_closed.
-import { errors, Pool, type Dispatcher } from 'undici';
+import { errors, type Dispatcher, type Pool } from 'undici';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import type { UpstreamHttpRequest } from '../providers/provider-adapter.ts';
 import type { CancelSignal } from './cancel-signal.ts';
@@ -15,6 +15,7 @@ import type { ProviderKeys } from './provider-keys.ts';
 import { DispatchedAnswer } from './dispatched-answer.ts';
 import { StreamedAnswer } from './streamed-answer.ts';
 import { createUpstreamConnector, UPSTREAM_ADDRESS_REFUSED } from './upstream-connector.ts';
+import { WarmPool } from './warm-pool.ts';
 
 export interface UpstreamClient {
   /** The pool of the URL's origin (created on first use) and the path to request on it. */
@@ -37,12 +38,15 @@ export interface UpstreamClientOptions {
   /** Connect to private, loopback and link-local addresses (simulators, local models); default false. */
   allowPrivateUpstreams?: boolean;
   providerKeys: ProviderKeys;
+  /** How often each origin's pool sends requests over its spare connections (warm-pool.ts); default 1 s. */
+  keepWarmMs?: number;
 }
 
 /** Without the attempt and total timeouts, both are `timeoutMs`: one slow upstream fails as it always did. */
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const attemptTimeoutMs = options.attemptTimeoutMs ?? options.timeoutMs;
   const connect = createUpstreamConnector({ allowPrivate: options.allowPrivateUpstreams ?? false, timeoutMs: Math.min(attemptTimeoutMs, 10_000) });
+  const keepWarmMs = options.keepWarmMs ?? 1000;
   const pools = new Map<string, Pool>();
   const targets = new Map<string, UpstreamTarget>();
   return {
@@ -52,7 +56,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       const parsed = new URL(url);
       let pool = pools.get(parsed.origin);
       if (pool === undefined) {
-        pool = new Pool(parsed.origin, { keepAliveTimeout: 30_000, connect });
+        pool = new WarmPool(parsed.origin, { keepAliveTimeout: 30_000, connect, keepWarmMs });
         pools.set(parsed.origin, pool);
       }
       target = { pool, path: `${parsed.pathname}${parsed.search}` };
