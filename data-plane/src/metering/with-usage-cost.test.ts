@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 import { sampleUsageEvent } from '../../../test/support/usage-event.ts';
-import { meteringHeaders, withUsageCost } from './with-usage-cost.ts';
+import { meteringHeaders, millisecondsText, withUsageCost } from './with-usage-cost.ts';
 
 const event: UsageEvent = { ...sampleUsageEvent('req_1'), costMicros: 1_500, upstreamCostMicros: null };
 
@@ -107,5 +107,16 @@ describe('meteringHeaders', () => {
       ['x-gateway-cost-microdollars', '1500'],
       ['x-gateway-latency-ms', '3'],
     ]);
+  });
+});
+
+describe('millisecondsText', () => {
+  it('writes a timing as String does, for thousandths of every size and anything else', () => {
+    const values: number[] = [0, -0, 0.001, 0.01, 0.1, 0.999, 1, 9.99, 10.05, 123.456, 4294967.295, 2 ** 32 / 1000, 1e-7, -1.5, 1.2345, 1e21, NaN, Infinity];
+    for (let thousandths = 0; thousandths < 20_000; thousandths += 1) values.push(thousandths / 1000);
+    for (let step = 0; step < 20_000; step += 1) values.push(Math.round(Math.random() * 2 ** 32) / 1000, Math.round(Math.random() * 1e7) / 1000);
+    // As request-meter.ts rounds a difference of clock readings.
+    for (let step = 0; step < 20_000; step += 1) values.push(Math.round(Math.random() * 5000 * 1000) / 1000);
+    for (const value of values) expect(millisecondsText(value), String(value)).toBe(String(value));
   });
 });

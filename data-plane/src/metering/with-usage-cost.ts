@@ -71,7 +71,25 @@ function spliceCostInto(text: string, body: string | Buffer, model: string | nul
 export function meteringHeaders(event: UsageEvent): Record<string, string> {
   // Written member by member: a spread inside the literal, followed by more members, takes V8's slow path.
   const headers: Record<string, string> = { 'x-gateway-cost-microdollars': String(event.costMicros) };
-  if (event.ttftMs !== null) headers['x-gateway-ttft-ms'] = String(event.ttftMs);
-  headers['x-gateway-latency-ms'] = String(event.totalLatencyMs);
+  if (event.ttftMs !== null) headers['x-gateway-ttft-ms'] = millisecondsText(event.ttftMs);
+  headers['x-gateway-latency-ms'] = millisecondsText(event.totalLatencyMs);
   return headers;
+}
+
+/** `.001` to `.999` as String writes them (trailing zeros dropped), by thousandths; [0] is empty. */
+const THOUSANDTHS = Array.from({ length: 1000 }, (_, index) => (index === 0 ? '' : String(index / 1000).slice(1)));
+
+/**
+ * What String(value) gives for a timing kept to three decimals (request-meter.ts), from its whole part
+ * (an integer: V8's number-string cache) and a fraction from the table. Why: String of a double runs
+ * V8's shortest-digits conversion, 0.45 % of the data plane's samples under load for these two headers.
+ * The same text by construction: when value is exactly thousandths / 1000, that decimal is the shortest
+ * that reads back as value (below 2^32, a double's digits reach far past the third decimal). Anything
+ * else goes through String.
+ */
+export function millisecondsText(value: number): string {
+  const thousandths = Math.round(value * 1000);
+  if (!(thousandths >= 0 && thousandths < 2 ** 32 && thousandths / 1000 === value)) return String(value);
+  const whole = Math.floor(thousandths / 1000);
+  return String(whole) + THOUSANDTHS[thousandths - whole * 1000];
 }
