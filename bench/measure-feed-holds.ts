@@ -13,9 +13,11 @@
 // less than it changes the runs' length. For a checkout at --root whose feed thread gives way to the
 // loop in its loops over entries and checks a message on the JWS's bytes (give-way.ts and
 // verify-jws-bytes.ts, tried on branch swap-giveway, 5b5499e, not landed: see docs/architecture.md,
-// Scale), runs alternate between that and neither, in one process; --no-give-way: never.
+// Scale), runs alternate between that and neither, in one process; --no-give-way: never. --slice=MS: runs
+// alternate between the main thread with a scheduler slice of MS ms (EEVDF custom slice, Linux 6.12+,
+// setThreadSlice) and the kernel's default, with no give way.
 //
-//   taskset -c 0 node --import tsx bench/measure-feed-holds.ts [--runs=4] [--keys=100000] [--samples] [--keep-samples] [--no-give-way] [--root=DIR]
+//   taskset -c 0 node --import tsx bench/measure-feed-holds.ts [--runs=4] [--keys=100000] [--samples] [--keep-samples] [--no-give-way] [--slice=MS] [--root=DIR]
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, rmSync } from 'node:fs';
@@ -34,6 +36,8 @@ const runs = Number(option(args, 'runs') ?? 4);
 const keys = Number(option(args, 'keys') ?? 100_000);
 const root = resolve(option(args, 'root') ?? '.');
 const withSamples = args.includes('--samples');
+const sliceMs = option(args, 'slice');
+const giveWayAtAll = sliceMs === undefined && !args.includes('--no-give-way');
 const load = <Module>(path: string) => import(pathToFileURL(join(root, path)).href) as Promise<Module>;
 const crypto = await load<typeof Crypto>('shared/src/crypto.ts');
 const snapshot = await load<typeof Snapshot>('shared/src/snapshot.ts');
@@ -152,7 +156,13 @@ for (let run = 0; run < runs; run++) {
   await new Promise((done) => setTimeout(done, 500));
   const stop = playLoop();
   const startedNs = Number(process.hrtime.bigint());
-  const giveWayOn = run % 2 === 0 && !args.includes('--no-give-way');
+  const giveWayOn = run % 2 === 0 && giveWayAtAll;
+  const sliceOn = run % 2 === 0 && sliceMs !== undefined;
+  if (sliceMs !== undefined) {
+    const refused = setThreadSlice(process.pid, sliceOn ? Number(sliceMs) * 1e6 : 0);
+    if (refused !== null) throw new Error(`the main thread's slice: ${refused}`);
+  }
+  const slice = /se\.slice\s*:\s*(\d+)/.exec(readFileSync(`/proc/self/task/${process.pid}/sched`, 'utf8'))?.[1];
   const feedCpuNs = () => Number(readFileSync(`/proc/self/task/${feedTid}/schedstat`, 'utf8').split(' ')[0]);
   const feedCpuBefore = feedCpuNs();
   worker.postMessage({ giveWayOn });
@@ -178,7 +188,14 @@ for (let run = 0; run < runs; run++) {
   const [summary] = await trace.summarise([watched], [[startedNs, endNs]]);
   const long = await longWaits(tracePath, watched, [startedNs, endNs], 'feed thread', 1);
   await trace.stop();
-  const side = giveWay === null ? 'as is' : giveWayOn ? 'giving way, checked on bytes' : 'neither';
+  const side =
+    sliceMs !== undefined
+      ? `main thread slice ${slice === undefined ? '?' : `${Number(slice) / 1e6} ms`}`
+      : giveWay === null
+        ? 'as is'
+        : giveWayOn
+          ? 'giving way, checked on bytes'
+          : 'neither';
   const sideTotals = (totals[side] ??= { runs: 0, feedCpuS: 0, over1: 0, over2: 0, behindMs: 0 });
   sideTotals.runs++;
   sideTotals.feedCpuS += feedCpuS;
@@ -213,6 +230,19 @@ process.stdout.write(
     .map((value) => value.toFixed(2))
     .join(' ')}\n`,
 );
+
+/**
+ * Sets thread `tid`'s scheduler slice (0: the kernel's default), SCHED_OTHER at its nice value; the error's
+ * text, or null. Node has no call for sched_setattr (x86_64: 314), so perl makes it. struct sched_attr: u32
+ * size, u32 policy, u64 flags, s32 nice, u32 priority, u64 runtime (the slice), deadline, period, u32
+ * util_min, util_max (56 bytes).
+ */
+function setThreadSlice(tid: number, sliceNs: number): string | null {
+  const script = `my ($tid, $ns) = @ARGV; my $nice = getpriority(0, $tid);
+syscall(314, $tid, pack('LLQlLQQQLL', 56, 0, 0, $nice, 0, $ns, 0, 0, 0, 0), 0) == 0 or die "$!\\n";`;
+  const result = spawnSync('perl', ['-e', script, String(tid), String(Math.round(sliceNs))], { encoding: 'utf8' });
+  return result.status === 0 ? null : result.stderr.trim() || String(result.error ?? `perl exited ${result.status}`);
+}
 
 /** Per wait, the feed thread's innermost interesting frames in the samples taken during it, counted. */
 async function stacksIn(path: string, waits: ReadonlyArray<{ atNs: number; ms: number }>): Promise<string[]> {
