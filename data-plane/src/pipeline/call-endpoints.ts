@@ -21,7 +21,7 @@ import type { EndpointHealth } from './endpoint-health.ts';
 import type { Operation } from './operation.ts';
 import { parseRetryAfterMs } from './parse-retry-after.ts';
 import { isRetryableStatus, planRetry } from './plan-retry.ts';
-import { readFirstEvent } from './read-first-event.ts';
+import { firstEventHeld, readFirstEvent } from './read-first-event.ts';
 import { redactingOperation } from './redact-credentials.ts';
 import { upstreamApiKey } from './upstream-credentials.ts';
 import type { AttemptRecord, AttemptSpan } from '../observability/request-telemetry.ts';
@@ -215,7 +215,11 @@ class EndpointAttempt<Request extends ForwardedRequest> {
     this.#span?.end(status, success ? null : String(status));
     if (!success && isRetryableStatus(status)) return this.#retryable(upstream);
     const contentType = upstream.headers['content-type'];
-    if (success && this.#stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) return this.#afterFirstEvent(upstream);
+    if (success && this.#stream && typeof contentType === 'string' && contentType.startsWith('text/event-stream')) {
+      // The first event often came in the headers' socket read: then no await (and no turn) before the relay.
+      const held = firstEventHeld(upstream.body);
+      return held === null ? this.#afterFirstEvent(upstream) : this.#answer(upstream, held);
+    }
     return this.#answer(upstream, upstream.body);
   }
 

@@ -10,6 +10,14 @@ export function readFirstEvent(body: AsyncIterable<Buffer>): Promise<AsyncIterab
   return body instanceof StreamedAnswer ? body.firstEvent() : readAndReplay(body);
 }
 
+/**
+ * The body itself when its first event is already there (a StreamedAnswer that queued a whole event, or
+ * whose body ended), else null: what readFirstEvent would resolve to, without waiting a turn for it.
+ */
+export function firstEventHeld(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> | null {
+  return body instanceof StreamedAnswer && body.firstEventHeld ? body : null;
+}
+
 async function readAndReplay(body: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
   const iterator = body[Symbol.asyncIterator]();
   const buffered: Buffer[] = [];

@@ -77,6 +77,11 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
     if (this.#queue.length === 0) this.#settleWaiting(null, error);
   }
 
+  /** firstEvent() would resolve at once: a whole event is queued, or the body ended. */
+  get firstEventHeld(): boolean {
+    return this.#firstEventQueued;
+  }
+
   /**
    * Resolves (to this answer, nothing read) once the chunks queued hold a whole SSE event, or the body
    * ended; rejects when the body fails before that. What readFirstEvent does through a replaying reader.
