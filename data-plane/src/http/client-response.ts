@@ -30,6 +30,13 @@ export class ClientResponse implements EndedRequest {
   #abortListeners: Array<() => void> = [];
   /** Made, and uWS's onWritable registered, only when a write met backpressure: most answers never wait. */
   #writableWaiters: Array<() => void> | null = null;
+  /** What the cork() in progress runs. */
+  #corkedWrite: ((response: HttpResponse) => boolean | void) | null = null;
+  /**
+   * Runs it, for uWS's cork: made in the constructor, not as a field's initialiser, which tsx names as
+   * it is made (an Object.defineProperty per response).
+   */
+  readonly #corked: () => void;
 
   constructor(response: HttpResponse, requestId: string, route: RouteTelemetry) {
     this.#response = response;
@@ -37,6 +44,9 @@ export class ClientResponse implements EndedRequest {
     this.route = route;
     this.startedAt = performance.now();
     this.startedAtEpochMs = Date.now();
+    this.#corked = () => {
+      if ((this.#corkedWrite as (response: HttpResponse) => boolean | void)(this.#response) === true) this.#ended = true;
+    };
     // Registered before any async step: uWS requires it, and after it fires `response` is dead.
     response.onAborted(() => {
       this.#aborted = true;
@@ -74,9 +84,15 @@ export class ClientResponse implements EndedRequest {
    */
   cork(write: (response: HttpResponse) => boolean | void): void {
     if (this.closed) return;
-    this.#response.cork(() => {
-      if (write(this.#response) === true) this.#ended = true;
-    });
+    // The callback waits in a field for #corked, made once per response: no closure per call (every
+    // chunk of every stream). Restored after, should a corked write cork again.
+    const outer = this.#corkedWrite;
+    this.#corkedWrite = write;
+    try {
+      this.#response.cork(this.#corked);
+    } finally {
+      this.#corkedWrite = outer;
+    }
   }
 
   /** Resolves when uWS drained its backpressure (or the client went away). */
