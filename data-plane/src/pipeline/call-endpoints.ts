@@ -288,11 +288,13 @@ class AttemptDeadline {
   readonly signal = new CancelSignal();
   readonly #clientSignal: CancelSignal;
   readonly #timer: NodeJS.Timeout;
-  readonly #abort = () => this.signal.abort();
+  /** Made in the constructor, not as a field's initialiser, which tsx names as it is made (an Object.defineProperty per attempt). */
+  readonly #abort: () => void;
   timedOut = false;
 
   constructor(clientSignal: CancelSignal, timeoutMs: number) {
     this.#clientSignal = clientSignal;
+    this.#abort = () => this.signal.abort();
     this.#timer = setTimeout(() => {
       this.timedOut = true;
       this.signal.abort();

@@ -33,9 +33,18 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
   /** Until the first event's end is queued: where it ends. */
   #firstEventEnd: SseEventEndWatch | null = new SseEventEndWatch();
   #firstEventWaiting: { resolve: (answer: StreamedAnswer) => void; reject: (error: Error) => void } | null = null;
+  /**
+   * Hands the chunks queued to the waiting read (queueMicrotask). Made in the constructor, not as a field's
+   * initialiser, which tsx names as it is made (an Object.defineProperty per stream).
+   */
+  readonly #deliver: () => void;
 
   constructor(pool: Pool, options: Dispatcher.DispatchOptions, signal: CancelSignal) {
     super(signal);
+    this.#deliver = () => {
+      this.#deliveryScheduled = false;
+      if (this.#queue.length > 0) this.#settleWaiting({ value: this.#takeQueued(), done: false }, null);
+    };
     this.send(pool, options);
   }
 
@@ -109,11 +118,6 @@ export class StreamedAnswer extends DispatchedAnswer implements AsyncIterator<Bu
     if (error === null) waiting.resolve(result as IteratorResult<Buffer>);
     else waiting.reject(error);
   }
-
-  readonly #deliver = (): void => {
-    this.#deliveryScheduled = false;
-    if (this.#queue.length > 0) this.#settleWaiting({ value: this.#takeQueued(), done: false }, null);
-  };
 
   /** Everything queued, in one piece (as a Readable's read() gives it). */
   #takeQueued(): Buffer {
