@@ -19,11 +19,22 @@ export class SseWriter {
   /** What the corked write in progress writes, and whether uWS took it all (no closure per write). */
   #events: readonly Uint8Array[] = NO_EVENTS;
   #ok = true;
+  /** Writes #events, corked (write). */
+  readonly #writeCorked: (native: HttpResponse) => void;
 
   /** `headers` go out with the status line, after the fixed ones. */
   constructor(response: ClientResponse, headers: Record<string, string> | null = null) {
     this.#response = response;
     this.#headers = headers;
+    // Made here, not as a field's initialiser, which tsx (esbuild's keepNames) names with an
+    // Object.defineProperty on every writer: one a stream.
+    this.#writeCorked = (native: HttpResponse): void => {
+      if (!this.#started) this.#writeHead(native);
+      if (this.#held !== null) this.#writeHeld(native);
+      let ok = true;
+      for (const event of this.#events) ok = native.write(event);
+      this.#ok = ok;
+    };
   }
 
   /** True once the status line and the first bytes went to the client. */
@@ -43,14 +54,6 @@ export class SseWriter {
     this.#events = NO_EVENTS;
     return this.#ok;
   }
-
-  readonly #writeCorked = (native: HttpResponse): void => {
-    if (!this.#started) this.#writeHead(native);
-    if (this.#held !== null) this.#writeHeld(native);
-    let ok = true;
-    for (const event of this.#events) ok = native.write(event);
-    this.#ok = ok;
-  };
 
   /**
    * Keeps the events of a stream's last read to go out with its final bytes, which wait for the usage
