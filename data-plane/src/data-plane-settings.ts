@@ -31,19 +31,8 @@ export const DEFAULT_USAGE_FLUSH_INTERVAL_MS = 1_000;
  * object they pointed at alive through the scavenges, which promoted those too: about 3 KB per request,
  * 1.3 MB and a 9-10 ms pause per scavenge at 500 requests/s, against 0.3 KB and 1.5 ms without
  * (bench/measure-promotion.ts; docs/architecture.md, "Where the time goes").
- * --no-concurrent-recompilation: TurboFan compiles on the data plane's thread, not a helper's (which, pinned
- * to one CPU, shared it anyway). Compiled off the main thread, V8 11 (Node 20) gives up inlining a
- * named property on a typed array or Buffer (`buf.subarray`, `.set`, `.write`, Node's own
- * `this.utf8Write`...: it cannot check there whether the name is a number), so each was a generic
- * LoadIC call. bench/count-request-path.ts under callgrind, JIT code and builtins: 146.2k/146.7k ->
- * 131.4k/135.6k instructions a request (docs/architecture.md, "Where the time goes", 2026-12-07).
  */
-export const DATA_PLANE_NODE_FLAGS: readonly string[] = [
-  '--max-semi-space-size=16',
-  '--single-threaded-gc',
-  '--no-allocation-site-pretenuring',
-  '--no-concurrent-recompilation',
-];
+export const DATA_PLANE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--single-threaded-gc', '--no-allocation-site-pretenuring'];
 /** A crashed data plane's spend reservations lapse after this. */
 export const DEFAULT_RESERVATION_TTL_MS = 60_000;
 const DEFAULT_SPEND_KEY_PREFIX = 'gw:spend:';

@@ -12,7 +12,6 @@ import { PROCESS_START_MS } from '../../test/support/eventually.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
 import { decodeSpoolRecord } from './usage/spool-record.ts';
-import { DATA_PLANE_NODE_FLAGS } from './data-plane-settings.ts';
 import { FIXTURE_UPSTREAM_KEY, fundedSpendFloors, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV } from './testing/data-plane-fixture.ts';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
@@ -237,15 +236,5 @@ process.on('exit', () => process.stdout.write([
     expect(kept).toContain('string-prototype-fast=true');
     expect(plain).toContain('string-prototype-fast=false');
     expect(plain).toContain('Buffer=accessor same');
-  });
-
-  it('with the data plane node flags, a Buffer method in optimised code is no generic property lookup', async () => {
-    // subarray on a Buffer: compiled off the main thread (without --no-concurrent-recompilation), a call to LoadIC.
-    const script =
-      "function probe(b) { return b.subarray(1, 3).length; } let t = 0; const b = Buffer.alloc(8); for (let i = 0; i < 200000; i++) t += probe(b); console.log('sum=' + t);";
-    const output = await runNode([...DATA_PLANE_NODE_FLAGS, '--print-opt-code', '--print-opt-code-filter=probe', '-e', script]);
-    expect(output).toContain('sum=400000');
-    expect(output).toContain('name = probe');
-    expect(output).not.toMatch(/\(LoadIC(Trampoline)?\)/);
   });
 });

@@ -17,15 +17,14 @@ import * as defaults from './data-plane-settings.ts';
 import { startDataPlane } from './start-data-plane.ts';
 import { DEFAULT_GROUP_MAX_EVENTS, DEFAULT_SPOOL_SYNC, spoolSyncModes, type SpoolSync } from './usage/usage-spool.ts';
 
-const help = `Usage: node --max-semi-space-size=16 --single-threaded-gc --no-allocation-site-pretenuring --no-concurrent-recompilation --import tsx data-plane/src/main.ts [--help]
+const help = `Usage: node --max-semi-space-size=16 --single-threaded-gc --no-allocation-site-pretenuring --import tsx data-plane/src/main.ts [--help]
 
 The gateway's data plane. It needs a control plane for its configuration, but once it has a snapshot on
 disk it starts and serves without one. --single-threaded-gc (npm start passes it too) keeps V8's garbage
 collection on the thread it collects for, instead of helper threads that share the data plane's CPU;
 with --max-semi-space-size=16 (MiB, V8's young generation) each scavenge pauses the requests for less;
 --no-allocation-site-pretenuring keeps a request's short-lived objects out of the old generation, where dead
-they kept the young objects they point at alive through the scavenges; --no-concurrent-recompilation
-compiles optimised code on the data plane's thread, where V8 inlines a Buffer's methods.
+they kept the young objects they point at alive through the scavenges.
 
 Routes (each also under /api/gateway and /api/gateway/v1 in place of /v1):
   POST /v1/chat/completions         OpenAI chat completions, streamed (SSE) or not
