@@ -2,8 +2,9 @@
 // local HTTP server: what callers read, and how a client abort, a reader that stops and a stalled body end
 // it, as with undici's request().
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../../../shared/src/errors.ts';
 import { callUpstream, createUpstreamClient, toUpstreamGatewayError, type UpstreamClient } from './call-upstream.ts';
 import { CancelSignal } from './cancel-signal.ts';
@@ -104,6 +105,34 @@ describe('callUpstream, whole answers', () => {
       const upstream = await call(signal, whole, impatient);
       expect(upstream.statusCode).toBe(200);
       expect(await readFailure(Promise.resolve(upstream.body.bytes()), signal)).toBe('upstream_timeout');
+    }
+  });
+});
+
+/** undici's timers (its version is pinned), as its HTTP/1.1 parser calls them. */
+const undiciTimers = createRequire(import.meta.url)('undici/lib/util/timers.js') as { setFastTimeout: (...args: unknown[]) => unknown };
+
+describe('callUpstream, the timeouts undici is given', () => {
+  it("makes undici no more timers for an attempt's headers timeout a fraction under the body timeout than for none", async () => {
+    handler = (_request, response) => response.end('{}');
+    const made = vi.spyOn(undiciTimers, 'setFastTimeout');
+    /** The timers undici makes for ten calls one after the other (over one connection). */
+    const timersOf = async (headersTimeoutMs?: number) => {
+      made.mockClear();
+      for (let index = 0; index < 10; index += 1) {
+        const http = { url, headers: { 'content-type': 'application/json' }, body: '{}' };
+        const upstream = await callUpstream(client, { http, requestId: `req-${index}`, signal: new CancelSignal(), headersTimeoutMs, whole: true });
+        await upstream.body.bytes();
+      }
+      return made.mock.calls.length;
+    };
+    try {
+      await timersOf();
+      const none = await timersOf();
+      // What call-endpoints gives the first attempt: what is left of the total timeout, just under it.
+      expect(await timersOf(client.timeoutMs - 0.25)).toBe(none);
+    } finally {
+      made.mockRestore();
     }
   });
 });

@@ -3,7 +3,8 @@
 // bench's upstream; here a URL is split once into its origin's pool and its path. Origins come from the
 // snapshot's providers, so the pools stay few. Timeouts: the
 // response headers must arrive within the request's `headersTimeoutMs` (default `timeoutMs`; a retry on
-// a fresh connection gets what is left of it), and a
+// a fresh connection gets what is left of it; less than half a second under `timeoutMs`, it is
+// `timeoutMs`: see timerShared), and a
 // response body may not stall longer than `timeoutMs` between chunks. `attemptTimeoutMs` and
 // `totalTimeoutMs` bound the attempts before the first byte (call-endpoints.ts). Failures become
 // GatewayErrors: unreachable → 502, timeout → 504, and a client that went away → client_closed.
@@ -166,7 +167,7 @@ function send(
     headers,
     // undici sends any iterable of buffers (its documented `body`); its type lists only the common kinds.
     body: upstreamRequest.http.body as string | Buffer,
-    headersTimeout: headersTimeoutMs,
+    headersTimeout: timerShared(headersTimeoutMs, client.timeoutMs),
     bodyTimeout: client.timeoutMs,
   };
   // dispatch() leaves the signal to its handler.
@@ -240,6 +241,22 @@ class CollectedAnswer extends DispatchedAnswer {
     });
     return this.#pending;
   }
+}
+
+/** undici's fast timers (those over a second) fire up to about half a second early or late. */
+const FAST_TIMER_SLACK_MS = 500;
+
+/**
+ * The headers timeout as undici is given it: the body timeout when it is that within the slack of undici's
+ * timers. undici keeps one timer per connection: when the response headers arrive it refreshes it if the
+ * body timeout is the same number as the headers timeout, else it clears it and makes a new one (a
+ * FastTimer, its list entry, the sweep of the cleared one). An attempt's headers timeout is what is left of
+ * the total timeout (call-endpoints.ts), a fraction of a millisecond under the body timeout and different
+ * every request: a timer more per request than the floor relay (which gives none) pays (issue 19).
+ */
+function timerShared(headersTimeoutMs: number, bodyTimeoutMs: number): number {
+  const under = bodyTimeoutMs - headersTimeoutMs;
+  return headersTimeoutMs > 1000 && under > 0 && under < FAST_TIMER_SLACK_MS ? bodyTimeoutMs : headersTimeoutMs;
 }
 
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
