@@ -37,6 +37,25 @@ describe.each([{ onThisThread: false }, { onThisThread: true }])('snapshot signa
     await expect((await createSnapshotVerifier(keys.publicJwk, mode)).verify(`${header}.${forged}.${signature}`)).rejects.toThrow();
   });
 
+  // The data plane's snapshot feed verifies a message's bytes, as the request loop gets them (a shared buffer).
+  it('verifies a JWS given as its bytes, checked as they are', async () => {
+    const keys = await generateSnapshotSigningKeys();
+    const jws = await (await createSnapshotSigner(keys.privateJwk)).sign(message);
+    const verifier = await createSnapshotVerifier(keys.publicJwk, mode);
+    const bytes = new Uint8Array(new SharedArrayBuffer(jws.length + 4), 2, jws.length);
+    bytes.set(Buffer.from(jws, 'latin1'));
+    expect(await verifier.verify(bytes)).toEqual(message);
+    // One payload byte changed, to one that base64url decoding would skip, or to another letter: refused.
+    const at = jws.indexOf('.') + 5;
+    for (const byte of [0x7e, 0xe9, bytes[at] === 0x41 ? 0x42 : 0x41]) {
+      const forged = Uint8Array.from(bytes);
+      forged[at] = byte;
+      await expect(verifier.verify(forged)).rejects.toThrow(/signature/);
+    }
+    await expect(verifier.verify(Buffer.from(`${jws}.x`, 'latin1'))).rejects.toThrow(/three parts/);
+    await expect(verifier.verify(Buffer.from(jws.slice(0, jws.lastIndexOf('.')), 'latin1'))).rejects.toThrow(/three parts/);
+  });
+
   it('rejects a validly signed JWS of another type (no confusion with other tokens)', async () => {
     const keys = await generateSnapshotSigningKeys();
     const key = await importJWK(keys.privateJwk, 'EdDSA');

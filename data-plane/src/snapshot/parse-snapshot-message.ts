@@ -116,7 +116,7 @@ function readPart(state: Record<SnapshotSection, Record<string, unknown>>): Pick
  * does not hash to its signed hash. A part of a full snapshot comes back as it is, for the caller to
  * put together with the others (FullSnapshotAssembler).
  */
-export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: string): Promise<ParsedSnapshotMessage> {
+export async function parseSnapshotMessage(verifier: SnapshotVerifier, jws: string | Uint8Array): Promise<ParsedSnapshotMessage> {
   const message = await verifier.verify(jws);
   if (message.kind === 'spend-floors') throw new Error('a spend floor message where a snapshot was expected');
   if (message.kind === 'full') {

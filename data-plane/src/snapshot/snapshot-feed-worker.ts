@@ -57,18 +57,17 @@ port.on('message', (request: FeedRequest) => {
         if ('spendFloors' in envelope) return reply({ type: 'spend-floors', subscription: id, envelope });
         const { version } = envelope;
         // A compact JWS is ASCII: its UTF-8 bytes are its latin1 bytes (verify-snapshot.ts SignedMessage).
-        const signed = () => sharedUtf8(envelope.jws);
+        // Made once: the request loop gets them, and the signature is checked on them (crypto.ts).
+        const jws = sharedUtf8(envelope.jws);
         try {
-          const message = await parseSnapshotMessage(verifier, envelope.jws);
+          const message = await parseSnapshotMessage(verifier, jws);
           if (message.kind !== 'part') assembler.reset();
           const parsed = message.kind === 'part' ? assembler.add(message) : message;
           if (parsed === null) return;
           // The last part's envelope stands for the whole (its JWS signs the version and stateHash).
-          const jws = signed();
           reply({ type: 'snapshot', subscription: id, version, jws, parsed });
         } catch (error) {
           assembler.reset();
-          const jws = signed();
           reply({ type: 'snapshot', subscription: id, version, jws, error: error instanceof Error ? error.message : String(error) });
         }
       });
