@@ -233,6 +233,48 @@ describe('errors the gateway produces', () => {
   });
 });
 
+// Graceful shutdown waits for the front doors' requests in flight (create-app.ts FrontDoorRequest counts
+// them with requestStarted/requestEnded; serve-requests.ts close() waits for the count to reach 0): a
+// request whose upstream answer is still held when close() begins is answered 200, its usage event is in
+// the spool, and close() settles after it. Each door, complete and streamed.
+describe('shutdown with a front-door request in flight', () => {
+  /** Under the fixture's upstream timeout; close() has begun (and, not waiting, would have ended) long before. */
+  const HELD_MS = 800;
+  const doors = [
+    { path: '/v1/chat/completions', body: (stream: boolean) => chat({ stream }), lastEvent: 'data: [DONE]' },
+    { path: '/v1/responses', body: (stream: boolean) => ({ model: TEST_MODEL, input: 'hello there gateway', stream }), lastEvent: 'event: response.completed' },
+    {
+      path: '/v1/messages',
+      body: (stream: boolean) => ({ model: TEST_MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hello there gateway' }], stream }),
+      lastEvent: 'event: message_stop',
+    },
+  ];
+  for (const door of doors) {
+    for (const stream of [false, true]) {
+      it(`${door.path}${stream ? ', streamed' : ''}: answered 200 and metered, then close() ends`, async () => {
+        simulator.scenario = () => ({ headersDelayMs: HELD_MS });
+        const answered = post(door.path, door.body(stream));
+        await expect.poll(() => simulator.requests.length).toBe(1);
+
+        const closing = fixture.dataPlane.close();
+        const response = await answered;
+        expect(response.status).toBe(200);
+        const requestId = response.headers.get('x-request-id') as string;
+        const text = await response.text();
+        expect(text).toContain('gateway');
+        // A whole stream: its last event, then nothing but the event's end.
+        if (stream) expect(text.endsWith('\n\n') && text.trimEnd().split('\n\n').at(-1)?.split('\n')[0]).toBe(door.lastEvent);
+        await closing;
+
+        // The event is in the closed data plane's spool: the next one on the same state dir ships it.
+        await fixture.restart();
+        await fixture.dataPlane.flushUsage();
+        expect(fixture.controlPlane.usage.get(requestId)).toMatchObject({ requestedModel: TEST_MODEL, status: 200, errorCode: null });
+      });
+    }
+  }
+});
+
 /** Sends raw bytes and returns the server's answer: one whole response (by its content-length), or all it sent before closing. */
 function rawRequest(port: number, text: string): Promise<string> {
   return new Promise((resolve) => {

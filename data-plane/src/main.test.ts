@@ -11,6 +11,7 @@ import { startOpenAISimulator } from '../../simulators/openai/openai-simulator.t
 import { PROCESS_START_MS } from '../../test/support/eventually.ts';
 import { waitFor } from '../../test/support/wait-for.ts';
 import { startFakeControlPlane, type FakeControlPlane } from './testing/fake-control-plane.ts';
+import type { UsageEvent } from '../../shared/src/usage-event.ts';
 import { decodeSpoolRecord } from './usage/spool-record.ts';
 import { FIXTURE_UPSTREAM_KEY, fundedSpendFloors, TEST_API_KEY, TEST_MODEL, testSnapshotState, UPSTREAM_KEY_ENV } from './testing/data-plane-fixture.ts';
 
@@ -132,17 +133,10 @@ describe('data-plane/src/main.ts', () => {
     child.kill('SIGKILL');
     await exit;
 
-    // Whichever worker thread served it spooled it: spool/ for the first, spool-N/ for the others.
-    const lines: string[] = [];
-    for (const directory of (await readdir(stateDir)).filter((name) => /^spool(-\d+)?$/.test(name))) {
-      for (const name of await readdir(join(stateDir, directory))) {
-        if (name.endsWith('.ndjson')) lines.push(...(await readFile(join(stateDir, directory, name), 'utf8')).split('\n').filter(Boolean));
-      }
-    }
-    expect(lines.map((line) => decodeSpoolRecord(line)).map((record) => record.ok && record.event.requestId)).toContain(requestId);
+    expect((await spooledEvents(stateDir)).map((event) => event.requestId)).toContain(requestId);
   });
 
-  it('has written the access line of every request when it exits on SIGTERM (its log is batched)', async () => {
+  it('has answered, metered and written the access line of every request in flight when it exits on SIGTERM (its log is batched)', async () => {
     const simulator = await startOpenAISimulator();
     cleanups.push(() => simulator.close());
     // In flight when the signal comes: their lines are logged while the data plane closes, just before it exits.
@@ -151,7 +145,7 @@ describe('data-plane/src/main.ts', () => {
     cleanups.push(() => controlPlane.close());
     await controlPlane.publishSpendFloors(fundedSpendFloors(testSnapshotState(simulator.baseUrl)));
     await controlPlane.publish(testSnapshotState(simulator.baseUrl));
-    const { child, output } = await runAgainst(controlPlane);
+    const { child, output, stateDir } = await runAgainst(controlPlane);
     const closed = once(child, 'close'); // after the last of stdout, unlike 'exit'
     const url = await listeningUrl(output);
     await expect.poll(async () => (await fetch(`${url}/healthz`)).status).toBe(200);
@@ -179,8 +173,27 @@ describe('data-plane/src/main.ts', () => {
       .filter((record) => record.msg === 'request')
       .map((record) => record.requestId);
     expect(logged.toSorted()).toEqual(requestIds.toSorted());
+    // Each one's usage event, in the spool the next start ships from (the shipper stopped as closing began).
+    const metered = (await spooledEvents(stateDir)).filter((event) => requestIds.includes(event.requestId));
+    expect(metered.map((event) => event.requestId).toSorted()).toEqual(requestIds.toSorted());
+    expect(metered.every((event) => event.status === 200 && event.errorCode === null)).toBe(true);
   });
 });
+
+/** The usage events in `stateDir`'s spools, whichever worker thread wrote them: spool/ for the first, spool-N/ for the others. */
+async function spooledEvents(stateDir: string): Promise<UsageEvent[]> {
+  const events: UsageEvent[] = [];
+  for (const directory of (await readdir(stateDir)).filter((name) => /^spool(-\d+)?$/.test(name))) {
+    for (const name of await readdir(join(stateDir, directory))) {
+      if (!name.endsWith('.ndjson')) continue;
+      for (const line of (await readFile(join(stateDir, directory, name), 'utf8')).split('\n').filter(Boolean)) {
+        const record = decodeSpoolRecord(line);
+        if (record.ok && !record.provisional) events.push(record.event);
+      }
+    }
+  }
+  return events;
+}
 
 // What the entries' first imports do for V8's optimised code (fast-string-prototype.ts,
 // global-data-properties.ts say why it matters), asked of V8 itself in a child process
