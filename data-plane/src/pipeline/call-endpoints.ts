@@ -15,7 +15,8 @@ import type { ForwardedRequest } from '../providers/client-requests.ts';
 import type { UpstreamHttpRequest, UpstreamOperation } from '../providers/provider-adapter.ts';
 import type { RoutedOperation } from '../snapshot/snapshot-view.ts';
 import { callUpstream, reachedUpstream, toUpstreamGatewayError, type UpstreamClient, type UpstreamResponse } from './call-upstream.ts';
-import { CancelSignal } from './cancel-signal.ts';
+import { AttemptDeadline } from './attempt-deadline.ts';
+import type { CancelSignal } from './cancel-signal.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
 import type { EndpointHealth } from './endpoint-health.ts';
 import type { Operation } from './operation.ts';
@@ -188,7 +189,7 @@ class EndpointAttempt<Request extends ForwardedRequest> {
     this.#span = options.response.span?.startAttempt(candidate.route.provider.slug, candidate.endpoint.upstreamModel) ?? null;
     // A complete answer is final once its headers arrived, which undici's headers timeout bounds on its
     // own, so it is called with the client's signal. A stream is final only at its first event: it gets a
-    // timer and a signal of its own that the timer can abort without aborting the request.
+    // deadline and a signal of its own that the deadline can abort without aborting the request.
     this.#deadline = this.#stream ? new AttemptDeadline(options.signal, timeoutMs) : null;
     this.response = callUpstream(client, {
       http,
@@ -277,37 +278,6 @@ function failedAttempt(error: unknown, reached: boolean, deadline: AttemptDeadli
     retryAfterMs: null,
     startedAt,
   };
-}
-
-/**
- * A streamed attempt's own signal: cancelled by its timer or by the client's abort. The upstream call
- * outlives the timer (a stream is relayed long after), so only the client's abort remains then: an
- * answer keeps the listener.
- */
-class AttemptDeadline {
-  readonly signal = new CancelSignal();
-  readonly #clientSignal: CancelSignal;
-  readonly #timer: NodeJS.Timeout;
-  /** Made in the constructor, not as a field's initialiser, which tsx names as it is made (an Object.defineProperty per attempt). */
-  readonly #abort: () => void;
-  timedOut = false;
-
-  constructor(clientSignal: CancelSignal, timeoutMs: number) {
-    this.#clientSignal = clientSignal;
-    this.#abort = () => this.signal.abort();
-    this.#timer = setTimeout(() => {
-      this.timedOut = true;
-      this.signal.abort();
-    }, timeoutMs);
-    if (clientSignal.aborted) this.signal.abort();
-    else clientSignal.once('abort', this.#abort);
-  }
-
-  /** The answer is final (or the attempt failed): the timer stops; a failed attempt's listener goes, so retries do not pile them up. */
-  end(answered: boolean): void {
-    clearTimeout(this.#timer);
-    if (!answered) this.#clientSignal.removeListener('abort', this.#abort);
-  }
 }
 
 /** An attempt's cause in words: the error's message, and the network error's code when there was one. */
