@@ -39,6 +39,12 @@ export interface EndpointCallOptions<Request extends ForwardedRequest> {
   health: EndpointHealth;
   /** Backoff jitter; injectable for tests. */
   random?: () => number;
+  /**
+   * Where callEndpoints puts its outcome, before its promise resolves (with nothing): a promise resolved
+   * with an object makes V8 look the object's `then` up (a generic property lookup, its prototype chain
+   * included), once per request here.
+   */
+  outcome: UpstreamAnswer<Request> | UpstreamFailure | null;
 }
 
 /** The answer to relay: a 2xx, or a final error status the adapter converts. */
@@ -74,11 +80,12 @@ type FailedAttempt = {
   startedAt: number;
 };
 
+/** Calls the endpoints (see the header): the answer, or the last failure, is in `options.outcome` once the promise resolves. */
 export async function callEndpoints<Request extends ForwardedRequest>(
   client: UpstreamClient,
   candidates: readonly EndpointCandidate[],
   options: EndpointCallOptions<Request>,
-): Promise<UpstreamAnswer<Request> | UpstreamFailure> {
+): Promise<void> {
   const deadline = performance.now() + client.totalTimeoutMs;
   let failure: UpstreamFailure | null = null;
   let reached = false;
@@ -102,7 +109,7 @@ export async function callEndpoints<Request extends ForwardedRequest>(
     }
     for (let retries = 0; ; retries += 1) {
       const remainingMs = deadline - performance.now();
-      if (remainingMs <= 0) return failure ?? totalTimeoutFailure(candidate);
+      if (remainingMs <= 0) return settle(options, failure ?? totalTimeoutFailure(candidate));
       const stats = options.health.statsOf(candidate.endpoint);
       options.health.attemptStarted(stats);
       const call = new EndpointAttempt(client, candidate, routed, http, options, Math.min(client.attemptTimeoutMs, remainingMs));
@@ -127,12 +134,12 @@ export async function callEndpoints<Request extends ForwardedRequest>(
       }
       if (attempt.ok) {
         options.health.attemptEnded(stats, 'success', performance.now() - attempt.startedAt);
-        return attempt;
+        return settle(options, attempt);
       }
       options.health.attemptEnded(stats, options.signal.aborted ? 'aborted' : 'failure');
       reached ||= attempt.reached;
       failure = { ok: false, candidate, error: attempt.error, reachedUpstream: reached, startedAt: attempt.startedAt };
-      if (options.signal.aborted) return { ...failure, error: clientClosed() };
+      if (options.signal.aborted) return settle(options, { ...failure, error: clientClosed() });
       const plan = planRetry(
         { retryAfterMs: attempt.retryAfterMs },
         { retries, isLastEndpoint: index === candidates.length - 1, remainingMs: deadline - performance.now() },
@@ -150,14 +157,19 @@ export async function callEndpoints<Request extends ForwardedRequest>(
       };
       (options.response.attempts ??= []).push(record);
       options.observer.attemptFailed(options.response.requestId, record);
-      if (plan.action === 'give-up') return failure;
+      if (plan.action === 'give-up') return settle(options, failure);
       if (plan.action === 'next-endpoint') break;
       await sleep(plan.delayMs, options.signal);
-      if (options.signal.aborted) return { ...failure, error: clientClosed() };
+      if (options.signal.aborted) return settle(options, { ...failure, error: clientClosed() });
     }
   }
-  if (failure !== null) return failure;
+  if (failure !== null) return settle(options, failure);
   throw untranslatable ?? new GatewayError('no_provider_available', 'No provider is available for this request.');
+}
+
+/** The outcome, where the caller reads it (EndpointCallOptions.outcome). */
+function settle<Request>(options: { outcome: UpstreamAnswer<Request> | UpstreamFailure | null }, outcome: UpstreamAnswer<Request> | UpstreamFailure): void {
+  options.outcome = outcome;
 }
 
 /**

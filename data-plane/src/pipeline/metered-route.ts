@@ -27,7 +27,7 @@ import type { StoreAnswer } from '../spend/counter-store.ts';
 import type { SpendReservation } from '../spend/spend-enforcer.ts';
 import { DEFAULT_MAX_OUTPUT_TOKENS, type SpendEstimate } from '../spend/worst-case-cost.ts';
 import { toUpstreamGatewayError } from './call-upstream.ts';
-import { callEndpoints } from './call-endpoints.ts';
+import { callEndpoints, type EndpointCallOptions } from './call-endpoints.ts';
 import { CancelSignal } from './cancel-signal.ts';
 import type { EndpointCandidate } from './choose-endpoints.ts';
 import { presenterFor, type AnswerPresenter } from './front-door.ts';
@@ -177,19 +177,22 @@ class MeteredExchange<Request extends ForwardedRequest> implements PromptCounter
       response.onAbort(() => abort.abort());
 
       // Throws (unmetered) only when no endpoint could express the request.
-      const answering = callEndpoints(this.#context.upstream, candidates, {
+      const calls: EndpointCallOptions<Request> = {
         operation,
         request,
         response,
         signal: abort,
         observer: this.#context.observer,
         health: this.#context.endpointHealth,
-      });
+        outcome: null,
+      };
+      const answering = callEndpoints(this.#context.upstream, candidates, calls);
       // Queued after the first attempt's dispatch, so it runs once undici has written the request: undici
       // writes to a reused connection from the check phase, and immediates run in order. (A body in pieces,
       // a long prompt, is written a microtask later; it then runs before the write, as costly as after the answer.)
       if (request.stream) setImmediate(prepareStream, this);
-      const answer = await answering;
+      await answering;
+      const answer = calls.outcome as NonNullable<typeof calls.outcome>;
       // Metered as the endpoint that answered last; the requested model stays the meter's.
       meter.answeredBy(answer.candidate, answer.startedAt);
       response.provider = answer.candidate.route.provider.slug;
