@@ -15,7 +15,7 @@ import { option } from './command-line-option.ts';
 import type * as EnforcerModule from '../data-plane/src/spend/spend-enforcer.ts';
 import type * as StoreModule from '../data-plane/src/spend/in-process-counter-store.ts';
 import type * as FixtureModule from '../data-plane/src/testing/data-plane-fixture.ts';
-import type * as SnapshotModule from '../shared/src/snapshot.ts';
+import type * as FixturesModule from '../data-plane/src/spend/spend-fixtures.ts';
 
 const args = process.argv.slice(2);
 const root = resolve(option(args, 'root') ?? join(import.meta.dirname, '..'));
@@ -28,20 +28,12 @@ const load = async <Module>(path: string): Promise<Module> => (await import(path
 const { createSpendEnforcer } = await load<typeof EnforcerModule>('data-plane/src/spend/spend-enforcer.ts');
 const { createInProcessCounterStore } = await load<typeof StoreModule>('data-plane/src/spend/in-process-counter-store.ts');
 const { FUNDED_SPEND_FLOOR } = await load<typeof FixtureModule>('data-plane/src/testing/data-plane-fixture.ts');
-const { snapshotPricesSchema } = await load<typeof SnapshotModule>('shared/src/snapshot.ts');
 
-const principal = {
-  apiKey: { id: 'key_1', orgId: 'org_1', userId: 'user_1', name: 'key', expiresAt: null, scopes: { models: null, providers: null } },
-  org: { id: 'org_1', name: 'Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {} },
-};
-const candidates = [
-  {
-    model: { maxOutputTokens: null },
-    endpoint: { prices: snapshotPricesSchema.parse({ prompt: 3_000, completion: 15_000, cacheRead: null, cacheWrite: null }) },
-    byok: false,
-  },
-];
-const estimate = { promptTokens: 10, maxOutputTokens: 10 };
+const {
+  spendTestPrincipal: principal,
+  spendTestCandidates: candidates,
+  spendTestEstimate: estimate,
+} = await load<typeof FixturesModule>('data-plane/src/spend/spend-fixtures.ts');
 const enforcer = createSpendEnforcer({
   store: createInProcessCounterStore(),
   spendFloor: () => FUNDED_SPEND_FLOOR,

@@ -1,24 +1,15 @@
 // A hold lives as long as its request: renewed while the request runs (a long stream keeps its
 // reservation), and no more once it was settled or released, so it then lapses or is gone.
 import { afterEach, describe, expect, it } from 'vitest';
-import { snapshotPricesSchema } from '../../../shared/src/snapshot.ts';
 import { FUNDED_SPEND_FLOOR } from '../testing/data-plane-fixture.ts';
 import type { CounterStore } from './counter-store.ts';
 import { createInProcessCounterStore } from './in-process-counter-store.ts';
 import { createSpendEnforcer, type SpendEnforcer } from './spend-enforcer.ts';
+import { spendTestCandidates, spendTestEstimate, spendTestPrincipal } from './spend-fixtures.ts';
 
-const principal = {
-  apiKey: { id: 'key_1', orgId: 'org_1', userId: 'user_1', name: 'key', expiresAt: null, scopes: { models: null, providers: null } },
-  org: { id: 'org_1', name: 'Org', allowedModels: null, allowedProviders: null, deniedProviders: [], dailyLimitMicros: null, userDailyLimitMicros: {} },
-};
-const candidates = [
-  {
-    model: { maxOutputTokens: null },
-    endpoint: { prices: snapshotPricesSchema.parse({ prompt: 3_000, completion: 15_000, cacheRead: null, cacheWrite: null }) },
-    byok: false,
-  },
-];
-const estimate = { promptTokens: 10, maxOutputTokens: 10 };
+const principal = spendTestPrincipal;
+const candidates = spendTestCandidates;
+const estimate = spendTestEstimate;
 
 let enforcer: SpendEnforcer | null = null;
 afterEach(async () => {
