@@ -45,10 +45,23 @@ export function encodeSpoolRecordInto(event: UsageEvent, provisional: boolean, o
   return frameRecord(out, start, jsonEnd);
 }
 
+// The memory of the buffer records were last framed in (nearly always the spool's own), kept so the JSON's
+// view for crc32 is made from it: `record.subarray` is a named load on a Buffer and Node's subarray three
+// more (`this.length`, `.buffer`, `.byteOffset`), each a generic LoadIC call in code V8 11 optimised off the
+// main thread (Node 20's default; docs/architecture.md, Where the time goes).
+let framed: Uint8Array | null = null;
+let framedMemory: ArrayBufferLike = new ArrayBuffer(0);
+let framedOffset = 0;
+
 /** Writes the checksum at `start`, its space, and the newline at `jsonEnd` around the JSON from `start` + 9; returns the record's end. */
 function frameRecord(record: Buffer, start: number, jsonEnd: number): number {
   const jsonStart = start + CHECKSUM_DIGITS + 1;
-  let checksum = crc32(record.subarray(jsonStart, jsonEnd));
+  if (record !== framed) {
+    framed = record;
+    framedMemory = record.buffer;
+    framedOffset = record.byteOffset;
+  }
+  let checksum = crc32(new Uint8Array(framedMemory, framedOffset + jsonStart, jsonEnd - jsonStart));
   for (let index = jsonStart - 2; index >= start; index -= 1) {
     record[index] = HEX_DIGITS[checksum & 0xf]!;
     checksum >>>= 4;

@@ -181,6 +181,8 @@ export class UsageSpool {
     this.#size = size;
     this.#options = { ...options, sync: options.sync ?? DEFAULT_SPOOL_SYNC };
     this.#log = options.log ?? (() => {});
+    // Made here, not as a field's initialiser, which tsx (esbuild's keepNames) names with an Object.defineProperty.
+    this.#runScheduled = () => this.#runScheduledGroup();
     if (this.#options.sync === 'write') {
       this.#syncTimer = setInterval(() => void this.#backgroundSync(), BACKGROUND_SYNC_MS);
       this.#syncTimer.unref();
@@ -319,11 +321,14 @@ export class UsageSpool {
     else setImmediate(this.#runScheduled);
   }
 
-  readonly #runScheduled = (): void => {
+  /** What the timer or setImmediate of #schedule runs: made once, in the constructor (#runScheduledGroup). */
+  readonly #runScheduled: () => void;
+
+  #runScheduledGroup(): void {
     this.#scheduled = false;
     // A provisional record's write may have taken the group, or still be on its way: its end schedules what is left.
     if (this.#committing === null && this.#ends.length > 0) this.#run();
-  };
+  }
 
   /** Writes the pending group now, or right after the group on its way (not during a failure's backoff). */
   #writeNow(): void {
