@@ -8,6 +8,8 @@ import { GatewayError } from '../../../shared/src/errors.ts';
 import type { ClientResponse } from './client-response.ts';
 
 const INITIAL_GROWABLE_BYTES = 16 * 1024;
+/** Held once: `buffer.set` in optimised code is a generic LoadIC call in Node 20 (usage/usage-event-json.ts). */
+const setBytes = Uint8Array.prototype.set;
 
 /** Where a body read by readBodyInto goes: exactly one of the two is called, never synchronously. */
 export interface BodyReader {
@@ -46,43 +48,71 @@ export function readBodyInto(response: ClientResponse, contentLengthHeader: stri
     queueMicrotask(() => reader.bodyFailed(tooLarge(maxBytes)));
     return;
   }
-  let buffer = Buffer.allocUnsafe(declared ?? INITIAL_GROWABLE_BYTES);
-  let length = 0;
-  let settled = false;
-  // One function for both: uWS's data callback, and (called without a chunk) the abort listener.
-  const receive = (chunk?: ArrayBuffer, isLast?: boolean): void => {
-    if (settled) return;
+  const read = new BodyRead(response, declared, maxBytes, reader);
+  response.onAbort(read.receive);
+  response.onData(read.receive);
+}
+
+/** One body being read: what came so far, and the function uWS hands each chunk to. */
+class BodyRead {
+  /**
+   * One function for both: uWS's data callback, and (called without a chunk) the abort listener. Made in
+   * the constructor: a named closure in readBodyInto was named by tsx (esbuild's keepNames) as it was
+   * made, an Object.defineProperty on every request.
+   */
+  readonly receive: (chunk?: ArrayBuffer, isLast?: boolean) => void;
+  readonly #response: ClientResponse;
+  readonly #declared: number | null;
+  readonly #maxBytes: number;
+  readonly #reader: BodyReader;
+  #buffer: Buffer;
+  #length = 0;
+  #settled = false;
+
+  constructor(response: ClientResponse, declared: number | null, maxBytes: number, reader: BodyReader) {
+    this.#response = response;
+    this.#declared = declared;
+    this.#maxBytes = maxBytes;
+    this.#reader = reader;
+    this.#buffer = Buffer.allocUnsafe(declared ?? INITIAL_GROWABLE_BYTES);
+    this.receive = (chunk?: ArrayBuffer, isLast?: boolean): void => this.#receive(chunk, isLast);
+  }
+
+  #receive(chunk: ArrayBuffer | undefined, isLast: boolean | undefined): void {
+    if (this.#settled) return;
+    const reader = this.#reader;
     if (chunk === undefined) {
-      settled = true;
+      this.#settled = true;
       reader.bodyFailed(new GatewayError('client_closed', 'Client closed the request.'));
       return;
     }
     const bytes = new Uint8Array(chunk);
-    const needed = length + bytes.byteLength;
+    const needed = this.#length + bytes.byteLength;
+    const declared = this.#declared;
+    const maxBytes = this.#maxBytes;
     if (needed > maxBytes || (declared !== null && needed > declared)) {
-      settled = true;
-      response.pauseBody();
+      this.#settled = true;
+      this.#response.pauseBody();
       reader.bodyFailed(
         declared !== null && needed <= maxBytes ? new GatewayError('invalid_request', 'Request body is longer than its content-length.') : tooLarge(maxBytes),
       );
       return;
     }
+    let buffer = this.#buffer;
     if (needed > buffer.byteLength) {
       const grown = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(needed, buffer.byteLength * 2)));
-      buffer.copy(grown, 0, 0, length);
-      buffer = grown;
+      buffer.copy(grown, 0, 0, this.#length);
+      this.#buffer = buffer = grown;
     }
     // The chunk's ArrayBuffer is emptied when this callback returns, so copy it now.
-    buffer.set(bytes, length);
-    length = needed;
+    setBytes.call(buffer, bytes, this.#length);
+    this.#length = needed;
     if (isLast === true) {
-      settled = true;
+      this.#settled = true;
       // The buffer itself when the declared length filled it (nearly always): a view is one more Buffer.
-      reader.bodyRead(length === buffer.byteLength ? buffer : buffer.subarray(0, length));
+      reader.bodyRead(needed === buffer.byteLength ? buffer : buffer.subarray(0, needed));
     }
-  };
-  response.onAbort(receive);
-  response.onData(receive);
+  }
 }
 
 function failLater(reader: BodyReader, error: GatewayError): void {
