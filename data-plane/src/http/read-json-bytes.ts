@@ -16,6 +16,7 @@
 // under READER_MIN_BYTES, bytes that are not valid UTF-8, a repeated key or `__proto__` anywhere, a
 // nesting deeper than asked, invalid JSON, or escapes so dense that the old way is cheaper.
 import { isAscii, isUtf8 } from 'node:buffer';
+import { latin1Text, utf8Text } from './buffer-text.ts';
 import { QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, COLON, type MemberRange, type TopLevelLayout } from './json-text.ts';
 
 /**
@@ -64,8 +65,8 @@ export class LongString {
 
   /** The string itself, decoded from the bytes (each call decodes again: the holder's getter keeps it). */
   text(): string {
-    if (this.#escaped) return JSON.parse(this.#bytes.toString('utf8', this.#start - 1, this.#end + 1)) as string;
-    return this.#bytes.toString(this.#ascii ? 'latin1' : 'utf8', this.#start, this.#end);
+    if (this.#escaped) return JSON.parse(utf8Text(this.#bytes, this.#start - 1, this.#end + 1)) as string;
+    return this.#ascii ? latin1Text(this.#bytes, this.#start, this.#end) : utf8Text(this.#bytes, this.#start, this.#end);
   }
 }
 

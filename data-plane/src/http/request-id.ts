@@ -4,6 +4,7 @@
 // a request, 215 against 99 ns a call with that flattening, in-process). Here the random bytes come
 // 256 ids at a time and the text is written as bytes and read back as one flat string.
 import { randomFillSync } from 'node:crypto';
+import { latin1Text } from './buffer-text.ts';
 
 const UUID_BYTES = 16;
 const POOL_BYTES = UUID_BYTES * 256;
@@ -12,7 +13,8 @@ let used = POOL_BYTES;
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 /** Where each of the 16 bytes' two hex digits go in `xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`. */
 const DIGITS_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-const text = Buffer.allocUnsafeSlow(36);
+const UUID_TEXT_LENGTH = 36;
+const text = Buffer.allocUnsafeSlow(UUID_TEXT_LENGTH);
 for (const dash of [8, 13, 18, 23]) text[dash] = 0x2d;
 
 export function requestId(): string {
@@ -30,5 +32,5 @@ export function requestId(): string {
     text[at + 1] = HEX[byte & 0x0f]!;
   }
   used += UUID_BYTES;
-  return text.toString('latin1', 0, text.length);
+  return latin1Text(text, 0, UUID_TEXT_LENGTH);
 }

@@ -4,6 +4,7 @@
 // adapter writes OpenAI's shape; the natively relayed APIs are covered too: Anthropic's text, thinking
 // and tool-input deltas, and the Responses API's `delta` strings (OpenAI's own events, `event:` line
 // first; their `.done` events repeat the whole text, so only the deltas of a Responses stream count).
+import { latin1Text } from '../http/buffer-text.ts';
 import type { CompletionText } from './completion-text.ts';
 
 // A text-carrying key, its colon and the opening quote of a string value (null or an object is skipped).
@@ -15,7 +16,7 @@ export function collectGeneratedText(event: Uint8Array, into: CompletionText, by
   const buffer = Buffer.isBuffer(event) ? event : Buffer.from(event.buffer, event.byteOffset, event.byteLength);
   // Searched as latin1, one character per byte, so string offsets are byte offsets; one regex pass costs
   // about a microsecond per chunk, several times less than a Buffer#indexOf per key.
-  bytes ??= buffer.toString('latin1');
+  bytes ??= latin1Text(buffer, 0, buffer.length);
   const pattern = bytes.startsWith('event: response.') ? RESPONSES_DELTA_VALUE : TEXT_VALUE;
   pattern.lastIndex = 0;
   for (let match = pattern.exec(bytes); match !== null; match = pattern.exec(bytes)) {

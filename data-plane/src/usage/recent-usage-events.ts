@@ -11,6 +11,7 @@
 // scavenges and was promoted; an event object, its strings and a Buffer per record were a tenth of what
 // each scavenge promoted under load (issue 19). GET /generation, which is rare, decodes the record asked for.
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
+import { utf8Text } from '../http/buffer-text.ts';
 import type { SpoolBatch } from './ship-usage.ts';
 import { decodeSpoolRecord, isProvisionalRecord, spoolRecordJsonStart } from './spool-record.ts';
 
@@ -42,12 +43,6 @@ const QUOTE = 0x22;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const BACKSLASH = 0x5c;
-/**
- * Buffer's own UTF-8 decoding, held once: `copy.toString('utf8', ...)` is two named loads on a Buffer
- * (`toString`, then Node's `buf.utf8Slice`), each a generic LoadIC call in code V8 11 optimised off the
- * main thread (Node 20's default), and Node's argument checks (docs/architecture.md, Where the time goes).
- */
-const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(this: Buffer, start: number, end: number): string }).utf8Slice;
 
 export class RecentUsageEvents {
   readonly #ring: Buffer;
@@ -191,7 +186,7 @@ export class RecentUsageEvents {
       const idEnd = this.#idEnd[slot]!;
       const requestId =
         idEnd !== 0
-          ? utf8Slice.call(copy, jsonStart + REQUEST_ID_PREFIX.length, at + (idEnd - this.#start[slot]!))
+          ? utf8Text(copy, jsonStart + REQUEST_ID_PREFIX.length, at + (idEnd - this.#start[slot]!))
           : (JSON.parse(text.toString('utf8')) as { requestId: string }).requestId;
       at += length;
       if (this.#provisional[slot] === 1) provisional.push({ requestId, offset: this.#offset[slot]! });
