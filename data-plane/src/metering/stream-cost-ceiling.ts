@@ -58,14 +58,18 @@ export class StreamCostCeiling {
   }
 }
 
-/** The most completion tokens whose cost, with the prompt's worst case, stays within `heldMicros` (priced as the hold was). */
+/**
+ * The most completion tokens whose cost, with the prompt's worst case, stays within `heldMicros` (priced as
+ * the hold was). worstCasePriceMicros called as it is, not through a `cost` closure: tsx (esbuild's
+ * keepNames) named that closure as it was made, an Object.defineProperty on every stream.
+ */
 function completionTokensWithin(heldMicros: number, promptTokens: number, prices: TokenPrices): number {
-  const cost = (completionTokens: number) => worstCasePriceMicros(promptTokens, completionTokens, prices);
-  const perMillion = cost(1_000_000) - cost(0);
+  const promptCost = worstCasePriceMicros(promptTokens, 0, prices);
+  const perMillion = worstCasePriceMicros(promptTokens, 1_000_000, prices) - promptCost;
   if (perMillion <= 0) return Number.POSITIVE_INFINITY; // completions are free here: nothing to cut
-  let tokens = Math.max(0, Math.floor(((heldMicros - cost(0)) * 1_000_000) / perMillion));
+  let tokens = Math.max(0, Math.floor(((heldMicros - promptCost) * 1_000_000) / perMillion));
   // Rounding to whole µ$ may put the division a token off the exact answer.
-  while (cost(tokens + 1) <= heldMicros) tokens += 1;
-  while (tokens > 0 && cost(tokens) > heldMicros) tokens -= 1;
+  while (worstCasePriceMicros(promptTokens, tokens + 1, prices) <= heldMicros) tokens += 1;
+  while (tokens > 0 && worstCasePriceMicros(promptTokens, tokens, prices) > heldMicros) tokens -= 1;
   return tokens;
 }
