@@ -38,24 +38,10 @@ export async function relayStream(
   let cut = false;
   const splitter = new SseEventSplitter();
   const result: StreamRelayResult = { outcome: 'completed', error: null, upstreamErrorRelayed: false, finalBytes: null };
-  /** Relays the events; true when uWS added backpressure (a plain function: most chunks need no await). */
-  const relay = (events: Buffer[]): boolean => {
-    const outgoing: Uint8Array[] = [];
-    for (const event of events) translator.push(event, outgoing);
-    if (outgoing.length === 0 || writer.closed) return false;
-    // The last read of a started stream goes out with the final bytes, in the same send (SseWriter.hold).
-    if (writer.started && upstreamBody.complete === true) {
-      writer.hold(outgoing);
-      return false;
-    }
-    meter.firstByte();
-    return !writer.write(outgoing);
-  };
-
   try {
     for await (const chunk of upstreamBody) {
       const events = splitter.push(chunk);
-      if (events.length > 0 && relay(events)) await writer.writable();
+      if (events.length > 0 && relay(events, upstreamBody, writer, meter, translator)) await writer.writable();
       if (writer.closed) break;
       if (ceiling !== null && ceiling.passed(text, translator)) {
         cut = true;
@@ -64,7 +50,7 @@ export async function relayStream(
     }
     if (!writer.closed && !cut) {
       const rest = splitter.rest();
-      if (rest !== null && relay([rest])) await writer.writable();
+      if (rest !== null && relay([rest], upstreamBody, writer, meter, translator)) await writer.writable();
       translator.end();
     }
   } catch (error) {
@@ -89,6 +75,23 @@ export async function relayStream(
   }
   if (writer.closed && result.outcome !== 'failed') result.outcome = 'aborted';
   return result;
+}
+
+/**
+ * Relays the events; true when uWS added backpressure (a plain function: most chunks need no await). Made once,
+ * not per stream: tsx names a closure as it is made (`__name`, an Object.defineProperty each).
+ */
+function relay(events: Buffer[], upstreamBody: UpstreamEventBody, writer: SseWriter, meter: RequestMeter, translator: StreamTranslator): boolean {
+  const outgoing: Uint8Array[] = [];
+  for (const event of events) translator.push(event, outgoing);
+  if (outgoing.length === 0 || writer.closed) return false;
+  // The last read of a started stream goes out with the final bytes, in the same send (SseWriter.hold).
+  if (writer.started && upstreamBody.complete === true) {
+    writer.hold(outgoing);
+    return false;
+  }
+  meter.firstByte();
+  return !writer.write(outgoing);
 }
 
 function reservationExceeded(ceiling: StreamCostCeiling | null): GatewayError {
