@@ -11,12 +11,16 @@
 //     prints (stderr) the promises made per request (async_hooks) with --promises, and the heap bytes
 //     allocated per request with --heap (run it with --expose-gc --max-semi-space-size=128: no scavenge
 //     in the counted window, 2,000 requests);
-//   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/cg.%p node --import tsx bench/count-request-path.ts --callgrind --requests=2000 --warmup=3000
+//   valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-out-file=/tmp/cg.%p node --import tsx bench/count-request-path.ts --callgrind --requests=2000 --warmup=3000
 //     counts only the requests after the warm-up (the harness turns instrumentation on and off around
-//     them with callgrind_control): the total in the output file / N is the instructions per request.
-//     That window also holds what runs by the clock (the spool's background sync, timers) and the JIT, which
-//     grow as valgrind slows the requests: on a machine at load 15-25 one tree counted 408k and 1,244k
-//     per request. Count on a quiet machine, several runs a side, or count a step in isolation.
+//     them with callgrind_control): a file's total / N is the instructions per request. Read the main
+//     thread's (the file ending -01): V8's worker threads (concurrent compiling, GC marking and sweeping,
+//     the other files) swing with the JIT and the clock as valgrind slows the requests, and the main
+//     thread does not (2026-12-07, load 4-7, 3 runs: whole window 309k-335k, main thread 236k-240k; a
+//     10,000-request warm-up cuts the workers' share from ~97k to ~29k a request, not the main thread's).
+//     Do not add --expose-gc there: the full collection before the window throws away compiled code, and
+//     the window recompiles it (whole window 595k-689k a request). The fake request and response are
+//     the harness's own; no function of theirs is made per request (see them below).
 //
 // --root=DIR runs another checkout's data plane (a base worktree), with this harness.
 import { createHook } from 'node:async_hooks';
