@@ -16,7 +16,7 @@
 //     them with callgrind_control): a file's total / N is the instructions per request. Read the main
 //     thread's (the file ending -01): V8's worker threads (concurrent compiling, GC marking and sweeping,
 //     the other files) swing with the JIT and the clock as valgrind slows the requests, and the main
-//     thread does not (2026-12-07, load 4-7, 3 runs: whole window 309k-335k, main thread 236k-240k; a
+//     thread does not (2026-12-07, load 4-7, 3 runs without the String.prototype import below: whole window 309k-335k, main thread 236k-240k; a
 //     10,000-request warm-up cuts the workers' share from ~97k to ~29k a request, not the main thread's).
 //     Do not add --expose-gc there: the full collection before the window throws away compiled code, and
 //     the window recompiles it (whole window 595k-689k a request). The fake request and response are
@@ -26,6 +26,7 @@
 import { createHook } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,6 +56,9 @@ import type * as LoggerModule from '../shared/src/logger.ts';
 import type * as FixtureModule from '../data-plane/src/testing/data-plane-fixture.ts';
 type Handler = (response: unknown, request: unknown) => void;
 
+// What the data plane's entries import first (main.ts): String.prototype kept in V8's fast mode. Without it the
+// window's Builtins_LoadIC alone is ~57k instructions a request that the data plane as run does not spend.
+if (existsSync(join(root, 'data-plane/src/fast-string-prototype.ts'))) await load('data-plane/src/fast-string-prototype.ts');
 const { startServing } = await load<typeof ServeModule>('data-plane/src/serve-requests.ts');
 const { uws } = await load<typeof RuntimeModule>('data-plane/src/http/uws-runtime.ts');
 const { buildSnapshotView } = await load<typeof ViewModule>('data-plane/src/snapshot/snapshot-view.ts');
