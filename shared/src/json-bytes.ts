@@ -24,9 +24,15 @@ export function jsonStringBound(length: number): number {
   return 2 + MAX_BYTES_PER_UNIT * length;
 }
 
+/**
+ * Held once and called with .call: `out.set` on a Buffer is a named load that V8 11 (Node 20), compiling
+ * off the main thread, leaves a generic LoadIC call (docs/architecture.md, Where the time goes).
+ */
+const setBytes = Uint8Array.prototype.set;
+
 /** Writes `piece` at `at`; returns where it ends. */
 export function putBytes(out: Buffer, at: number, piece: Uint8Array): number {
-  out.set(piece, at);
+  setBytes.call(out, piece, at);
   return at + piece.length;
 }
 
