@@ -175,14 +175,39 @@ export function spliceModelInto(source: JsonSource, model: string, addMember?: A
   return spliceBytes(source.bytes, scanTopLevel(source.text, keysOf(addMember)), model, addMember);
 }
 
+// Held once and called with .call: `bytes.subarray` and `out.set` on a Buffer are named loads that V8 11
+// (Node 20), compiling off the main thread, leaves generic LoadIC calls (docs/architecture.md, Where the time goes).
+const subarray = Uint8Array.prototype.subarray as (this: Buffer, start?: number, end?: number) => Buffer;
+const setBytes = Uint8Array.prototype.set;
+
 function spliceBytes(bytes: Buffer, layout: TopLevelLayout | null, model: string, addMember: AddedMember | undefined): Buffer | Buffer[] | null {
   const splice = planModelSplice(layout, (index) => bytes[index], model, addMember);
   if (splice === null) return null;
-  const pieces = [bytes.subarray(0, splice.valueStart), Buffer.from(splice.model), bytes.subarray(splice.valueEnd, splice.closingBrace)];
-  if (splice.added !== '') pieces.push(Buffer.from(splice.added));
-  pieces.push(bytes.subarray(splice.closingBrace));
-  const length = pieces.reduce((total, piece) => total + piece.length, 0);
-  return length >= SPLICED_PIECES_MIN_BYTES ? pieces : Buffer.concat(pieces, length);
+  const { valueStart, valueEnd, closingBrace } = splice;
+  const modelBytes = Buffer.from(splice.model);
+  const addedBytes = splice.added === '' ? null : Buffer.from(splice.added);
+  const addedLength = addedBytes === null ? 0 : addedBytes.length;
+  const length = bytes.length - (valueEnd - valueStart) + modelBytes.length + addedLength;
+  if (length >= SPLICED_PIECES_MIN_BYTES) {
+    const pieces = [subarray.call(bytes, 0, valueStart), modelBytes, subarray.call(bytes, valueEnd, closingBrace)];
+    if (addedBytes !== null) pieces.push(addedBytes);
+    pieces.push(subarray.call(bytes, closingBrace));
+    return pieces;
+  }
+  // One buffer, each piece copied straight into it (what Buffer.concat of the pieces made, without them).
+  const out = Buffer.allocUnsafe(length);
+  setBytes.call(out, subarray.call(bytes, 0, valueStart), 0);
+  let at = valueStart;
+  setBytes.call(out, modelBytes, at);
+  at += modelBytes.length;
+  setBytes.call(out, subarray.call(bytes, valueEnd, closingBrace), at);
+  at += closingBrace - valueEnd;
+  if (addedBytes !== null) {
+    setBytes.call(out, addedBytes, at);
+    at += addedLength;
+  }
+  setBytes.call(out, subarray.call(bytes, closingBrace), at);
+  return out;
 }
 
 /**
