@@ -152,6 +152,19 @@ export function boundTokenUsage(usage: TokenUsage): TokenUsage {
 }
 
 /**
+ * The caller's six strings (org, user, key, the two models, provider) last found within their bounds:
+ * they repeat from one event to the next, so a string equal to the last one is not scanned again.
+ * `===` compares contents (a pointer check first, and usually the very same string), so only a string
+ * with exactly the text already checked skips the check, and boundText of equal texts is the same.
+ */
+let checkedOrgId = '';
+let checkedUserId = '';
+let checkedApiKeyId = '';
+let checkedRequestedModel = '';
+let checkedServedModel = '';
+let checkedProviderId = '';
+
+/**
  * The event within USAGE_EVENT_LIMITS: strings cleaned and cut, counts clamped. Bounds `event` in place and
  * returns it: every caller hands over an object it just made (the meter's literal, a parsed record or
  * ingest input), and a bounded copy was 0.3 KB and 25 more stores a request. Cheap when nothing needs it.
@@ -159,12 +172,14 @@ export function boundTokenUsage(usage: TokenUsage): TokenUsage {
 export function boundUsageEvent(event: UnboundedUsageEvent): UsageEvent {
   const { idLength, textLength, tokens: maxTokens, costMicros: maxMicros } = USAGE_EVENT_LIMITS;
   event.requestId = boundText(event.requestId, idLength);
-  event.orgId = boundText(event.orgId, idLength);
-  event.userId = boundText(event.userId, idLength);
-  event.apiKeyId = boundText(event.apiKeyId, idLength);
-  event.requestedModel = boundText(event.requestedModel, textLength);
-  event.servedModel = boundText(event.servedModel, textLength);
-  event.providerId = boundText(event.providerId, idLength);
+  const { orgId, userId, apiKeyId, requestedModel, servedModel, providerId } = event;
+  if (orgId !== checkedOrgId && (event.orgId = boundText(orgId, idLength)) === orgId) checkedOrgId = orgId;
+  if (userId !== checkedUserId && (event.userId = boundText(userId, idLength)) === userId) checkedUserId = userId;
+  if (apiKeyId !== checkedApiKeyId && (event.apiKeyId = boundText(apiKeyId, idLength)) === apiKeyId) checkedApiKeyId = apiKeyId;
+  if (requestedModel !== checkedRequestedModel && (event.requestedModel = boundText(requestedModel, textLength)) === requestedModel)
+    checkedRequestedModel = requestedModel;
+  if (servedModel !== checkedServedModel && (event.servedModel = boundText(servedModel, textLength)) === servedModel) checkedServedModel = servedModel;
+  if (providerId !== checkedProviderId && (event.providerId = boundText(providerId, idLength)) === providerId) checkedProviderId = providerId;
   event.promptTokens = boundCount(event.promptTokens, maxTokens);
   event.completionTokens = boundCount(event.completionTokens, maxTokens);
   event.cacheReadTokens = boundCount(event.cacheReadTokens, maxTokens);
