@@ -5,11 +5,10 @@
 // and like the 413 its answer closes the connection: where its body ends is unknown.
 // Must be called synchronously inside the uWS handler, after ClientResponse registered onAborted.
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { putBytes } from '../../../shared/src/json-bytes.ts';
 import type { ClientResponse } from './client-response.ts';
 
 const INITIAL_GROWABLE_BYTES = 16 * 1024;
-/** Held once: `buffer.set` in optimised code is a generic LoadIC call in Node 20 (usage/usage-event-json.ts). */
-const setBytes = Uint8Array.prototype.set;
 
 /** Where a body read by readBodyInto goes: exactly one of the two is called, never synchronously. */
 export interface BodyReader {
@@ -105,7 +104,7 @@ class BodyRead {
       this.#buffer = buffer = grown;
     }
     // The chunk's ArrayBuffer is emptied when this callback returns, so copy it now.
-    setBytes.call(buffer, bytes, this.#length);
+    putBytes(buffer, this.#length, bytes);
     this.#length = needed;
     if (isLast === true) {
       this.#settled = true;

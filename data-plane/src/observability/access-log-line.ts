@@ -12,7 +12,7 @@
 import pino from 'pino';
 import type { PutLine } from '../../../shared/src/batched-stdout.ts';
 import type { Logger } from '../../../shared/src/logger.ts';
-import { asciiBytes, JSON_NUMBER_BOUND, jsonStringBound, putJsonNumber, putJsonString } from '../../../shared/src/json-bytes.ts';
+import { asciiBytes, JSON_NUMBER_BOUND, jsonStringBound, putBytes, putJsonNumber, putJsonString } from '../../../shared/src/json-bytes.ts';
 import type { EndedRequest, RouteTelemetry } from './request-telemetry.ts';
 
 const { lsCacheSym, timeSym, chindingsSym, streamSym } = pino.symbols;
@@ -49,14 +49,6 @@ const END = asciiBytes(',"msg":"request"}\n');
 const CONSTANT_BOUND = 256;
 /** Eight numbers, the two booleans and the time at most. */
 const NUMBERS_BOUND = 11 * JSON_NUMBER_BOUND;
-/** Held once, as in usage/usage-event-json.ts: `out.set` in optimised code is a generic LoadIC call (Node 20). */
-const setBytes = Uint8Array.prototype.set;
-
-/** Writes `piece` at `at`; returns where it ends. */
-function putBytes(out: Buffer, at: number, piece: Uint8Array): number {
-  setBytes.call(out, piece, at);
-  return at + piece.length;
-}
 
 /** Writes one request's access-log line at `level`, to `logger`'s destination. */
 export function accessLineWriter(logger: Logger): AccessLineWriter {

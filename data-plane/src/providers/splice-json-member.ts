@@ -20,6 +20,7 @@ import {
   type TopLevelLayout,
 } from '../http/json-text.ts';
 import { randomBytes } from 'node:crypto';
+import { putBytes } from '../../../shared/src/json-bytes.ts';
 import { longMembersOf, withText, type LongString } from '../http/read-json-bytes.ts';
 
 /** A client's JSON body as sent: decoded text, ASCII text with its bytes, or bytes read with their layout. */
@@ -175,10 +176,10 @@ export function spliceModelInto(source: JsonSource, model: string, addMember?: A
   return spliceBytes(source.bytes, scanTopLevel(source.text, keysOf(addMember)), model, addMember);
 }
 
-// Held once and called with .call: `bytes.subarray` and `out.set` on a Buffer are named loads that V8 11
-// (Node 20), compiling off the main thread, leaves generic LoadIC calls (docs/architecture.md, Where the time goes).
+// Held once and called with .call: `bytes.subarray` on a Buffer is a named load that V8 11 (Node 20),
+// compiling off the main thread, leaves a generic LoadIC call (docs/architecture.md, Where the time goes);
+// putBytes holds `set` the same way.
 const subarray = Uint8Array.prototype.subarray as (this: Buffer, start?: number, end?: number) => Buffer;
-const setBytes = Uint8Array.prototype.set;
 
 function spliceBytes(bytes: Buffer, layout: TopLevelLayout | null, model: string, addMember: AddedMember | undefined): Buffer | Buffer[] | null {
   const splice = planModelSplice(layout, (index) => bytes[index], model, addMember);
@@ -186,8 +187,7 @@ function spliceBytes(bytes: Buffer, layout: TopLevelLayout | null, model: string
   const { valueStart, valueEnd, closingBrace } = splice;
   const modelBytes = Buffer.from(splice.model);
   const addedBytes = splice.added === '' ? null : Buffer.from(splice.added);
-  const addedLength = addedBytes === null ? 0 : addedBytes.length;
-  const length = bytes.length - (valueEnd - valueStart) + modelBytes.length + addedLength;
+  const length = bytes.length - (valueEnd - valueStart) + modelBytes.length + (addedBytes === null ? 0 : addedBytes.length);
   if (length >= SPLICED_PIECES_MIN_BYTES) {
     const pieces = [subarray.call(bytes, 0, valueStart), modelBytes, subarray.call(bytes, valueEnd, closingBrace)];
     if (addedBytes !== null) pieces.push(addedBytes);
@@ -196,17 +196,11 @@ function spliceBytes(bytes: Buffer, layout: TopLevelLayout | null, model: string
   }
   // One buffer, each piece copied straight into it (what Buffer.concat of the pieces made, without them).
   const out = Buffer.allocUnsafe(length);
-  setBytes.call(out, subarray.call(bytes, 0, valueStart), 0);
-  let at = valueStart;
-  setBytes.call(out, modelBytes, at);
-  at += modelBytes.length;
-  setBytes.call(out, subarray.call(bytes, valueEnd, closingBrace), at);
-  at += closingBrace - valueEnd;
-  if (addedBytes !== null) {
-    setBytes.call(out, addedBytes, at);
-    at += addedLength;
-  }
-  setBytes.call(out, subarray.call(bytes, closingBrace), at);
+  let at = putBytes(out, 0, subarray.call(bytes, 0, valueStart));
+  at = putBytes(out, at, modelBytes);
+  at = putBytes(out, at, subarray.call(bytes, valueEnd, closingBrace));
+  if (addedBytes !== null) at = putBytes(out, at, addedBytes);
+  putBytes(out, at, subarray.call(bytes, closingBrace));
   return out;
 }
 

@@ -5,7 +5,14 @@
 // (about 1.3 KB an event), which the checksum and the write then flatten into two more copies of the
 // line. Written as bytes, the record allocates only its own copy. The caller's members (org, user, key,
 // models, provider) repeat from one request to the next, so the last event's are kept as bytes, escaped once.
-import { asciiBytes, JSON_NUMBER_BOUND, jsonStringBound, putJsonNumber as number, putJsonString as text } from '../../../shared/src/json-bytes.ts';
+import {
+  asciiBytes,
+  JSON_NUMBER_BOUND,
+  jsonStringBound,
+  putBytes as bytes,
+  putJsonNumber as number,
+  putJsonString as text,
+} from '../../../shared/src/json-bytes.ts';
 import type { UsageEvent } from '../../../shared/src/usage-event.ts';
 
 const REQUEST_ID = asciiBytes('{"requestId":');
@@ -34,17 +41,6 @@ const CLOSE_BRACE = 0x7d;
 /** `false` then `name`, and `true` then `name`. */
 function booleanThen(name: string): readonly [Buffer, Buffer] {
   return [asciiBytes(`false${name}`), asciiBytes(`true${name}`)];
-}
-
-// Uint8Array.prototype.set, held once: `out.set(...)` is a named load on a Buffer, which V8 11 compiling off
-// the main thread (Node 20's default) leaves a generic LoadIC call in optimised code, one a piece (docs/architecture.md,
-// Where the time goes). A call through Function.prototype.call of a known function is compiled to a direct call.
-const setBytes = Uint8Array.prototype.set;
-
-/** Writes `piece` at `at`; returns where it ends (shared/src/json-bytes.ts putBytes, without the load of `set`). */
-function bytes(out: Buffer, at: number, piece: Uint8Array): number {
-  setBytes.call(out, piece, at);
-  return at + piece.length;
 }
 
 /** Bytes of the JSON beyond its strings and numbers: member names and punctuation (about 420), with room to spare. */
