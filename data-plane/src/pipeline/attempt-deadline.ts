@@ -5,6 +5,7 @@
 // and taken off it. With every attempt given the same timeout the earliest deadline is the oldest, so the
 // timer is armed again only when it fires (once per timeout under steady load), to the next one due.
 
+import { SlotList } from '../../../shared/src/slot-list.ts';
 import { CancelSignal } from './cancel-signal.ts';
 
 /**
@@ -54,7 +55,7 @@ const DUE_WITHIN_MS = 1;
 
 /** The deadlines in flight, in no order, each knowing its slot; one timer for the earliest. */
 class PendingDeadlines {
-  readonly #list: AttemptDeadline[] = [];
+  readonly #list = new SlotList<AttemptDeadline>();
   #timer: NodeJS.Timeout | null = null;
   /** performance.now() the timer is armed for; Infinity when it is not armed. */
   #armedFor = Infinity;
@@ -65,21 +66,13 @@ class PendingDeadlines {
   }
 
   add(deadline: AttemptDeadline): void {
-    deadline.slot = this.#list.length;
-    this.#list.push(deadline);
+    this.#list.add(deadline);
     if (deadline.at < this.#armedFor) this.#arm(deadline.at);
   }
 
-  /** Takes `deadline` off the list (the last one moves into its slot); the timer stays armed, and finds nothing due or the next one. */
+  /** Takes `deadline` off the list; the timer stays armed, and finds nothing due or the next one. */
   remove(deadline: AttemptDeadline): void {
-    const slot = deadline.slot;
-    if (slot === -1) return;
-    deadline.slot = -1;
-    const last = this.#list.pop() as AttemptDeadline;
-    if (last !== deadline) {
-      this.#list[slot] = last;
-      last.slot = slot;
-    }
+    this.#list.remove(deadline);
   }
 
   #arm(at: number): void {
@@ -98,10 +91,11 @@ class PendingDeadlines {
     let next = Infinity;
     let expired: AttemptDeadline[] | null = null;
     // From the end: a removal moves the last deadline into the current slot, already visited.
-    for (let index = this.#list.length - 1; index >= 0; index -= 1) {
-      const deadline = this.#list[index] as AttemptDeadline;
+    const members = this.#list.members;
+    for (let index = members.length - 1; index >= 0; index -= 1) {
+      const deadline = members[index] as AttemptDeadline;
       if (deadline.at <= due) {
-        this.remove(deadline);
+        this.#list.remove(deadline);
         (expired ??= []).push(deadline);
       } else if (deadline.at < next) next = deadline.at;
     }

@@ -8,6 +8,7 @@
 // after `reservationTtlMs` if the process dies, so nothing leaks. Free models and BYOK endpoints
 // reserve nothing and settle nothing.
 import { GatewayError } from '../../../shared/src/errors.ts';
+import { SlotList } from '../../../shared/src/slot-list.ts';
 import type { OrgSpendFloor } from '../../../shared/src/spend-floors.ts';
 import type { Principal } from '../snapshot/snapshot-view.ts';
 import type { CounterStore, ReserveOutcome, SpendCounter, StoreAnswer } from './counter-store.ts';
@@ -110,9 +111,9 @@ export function createSpendEnforcer(options: SpendEnforcerOptions): SpendEnforce
   // One timer renews every hold in flight, instead of an interval per request (created and cleared on
   // every request, it cost more than the renewals). A hold is renewed within ttl/3 of being taken, and
   // every ttl/3 after, as long as it is in `held`.
-  const held = new HeldList();
+  const held = new SlotList<HeldReservation>();
   const renewal = setInterval(() => {
-    for (const hold of held.holds) hold.renew(reservationTtlMs);
+    for (const hold of held.members) hold.renew(reservationTtlMs);
   }, reservationTtlMs / 3);
   renewal.unref();
 
@@ -168,46 +169,25 @@ const nothingHeld: SpendReservation = {
   release: () => {},
 };
 
-/**
- * The enforcer's holds in flight, in no order: each knows its slot, and leaves by having the last one moved
- * into it. A Set's add and delete per request left deleted entries that made it rehash (a new table) every
- * few requests; this list only grows to the most holds ever in flight.
- */
-class HeldList {
-  readonly holds: HeldReservation[] = [];
-
-  add(hold: HeldReservation): void {
-    hold.slot = this.holds.length;
-    this.holds.push(hold);
-  }
-
-  /** True the first time `hold` leaves. */
-  remove(hold: HeldReservation): boolean {
-    const slot = hold.slot;
-    if (slot === -1) return false;
-    hold.slot = -1;
-    const last = this.holds.pop() as HeldReservation;
-    if (last !== hold) {
-      this.holds[slot] = last;
-      last.slot = slot;
-    }
-    return true;
-  }
-}
-
 class HeldReservation implements SpendReservation {
   readonly #id: string;
   readonly #counters: readonly SpendCounter[];
   readonly #store: CounterStore;
   readonly #log: (line: string) => void;
   /** The enforcer's holds in flight, which its timer renews; this one leaves it once settled or released. */
-  readonly #held: HeldList;
+  readonly #held: SlotList<HeldReservation>;
 
   readonly heldMicros: number;
   /** Where it is in `#held`; -1 once settled or released. */
   slot = -1;
 
-  constructor(id: string, heldMicros: number, counters: readonly SpendCounter[], held: HeldList, options: Pick<SpendEnforcerOptions, 'store' | 'log'>) {
+  constructor(
+    id: string,
+    heldMicros: number,
+    counters: readonly SpendCounter[],
+    held: SlotList<HeldReservation>,
+    options: Pick<SpendEnforcerOptions, 'store' | 'log'>,
+  ) {
     this.#id = id;
     this.heldMicros = heldMicros;
     this.#counters = counters;
